@@ -1,0 +1,10 @@
+#!/usr/bin/env node
+// Runs the TypeScript CLI through tsx so `npx srda-lst` works right after `npm ci`, with no build step.
+import { register } from 'tsx/esm/api';
+import { fileURLToPath } from 'node:url';
+import { dirname, join } from 'node:path';
+
+register();
+const here = dirname(fileURLToPath(import.meta.url));
+const { main } = await import(join(here, '..', 'src', 'cli', 'main.ts'));
+process.exitCode = await main(process.argv.slice(2));

@@ -1,0 +1,36 @@
+import { isAppError } from '../core/errors.ts';
+
+/** A CLI command: takes its own argv (after the command name), returns the exit code. */
+export type Command = (argv: string[]) => Promise<number>;
+
+const commands: Record<string, { summary: string; load: () => Promise<Command> }> = {};
+
+function usage(): string {
+  const lines = Object.entries(commands).map(([name, c]) => `  ${name.padEnd(10)} ${c.summary}`);
+  return ['Usage: srda-lst <command> [options]', '', 'Commands:', ...lines].join('\n');
+}
+
+/** Entry point of `srda-lst`. Returns the process exit code; bad input prints one line to stderr. */
+export async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (!name || name === '--help' || name === '-h') {
+    process.stdout.write(usage() + '\n');
+    return name ? 0 : 2;
+  }
+  const command = commands[name];
+  if (!command) {
+    process.stderr.write(`srda-lst: unknown command '${name}'. Run 'srda-lst --help' for the list.\n`);
+    return 2;
+  }
+  try {
+    return await (await command.load())(rest);
+  } catch (e) {
+    if (isAppError(e)) {
+      const where = e.file ? `${e.file}: ` : '';
+      process.stderr.write(`srda-lst ${name}: ${e.code}: ${where}${e.message}\n`);
+      return 1;
+    }
+    process.stderr.write(`srda-lst ${name}: internal error: ${e instanceof Error ? e.stack : String(e)}\n`);
+    return 70;
+  }
+}

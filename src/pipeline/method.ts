@@ -1,0 +1,39 @@
+import type { AuxName, Grid, Raster } from '../core/raster/raster.ts';
+import type { RunOptions } from '../core/progress.ts';
+
+/** Downscaling methods. `srda` is SRDA-Net (model/); the others are the classical baselines. */
+export type MethodId = 'srda' | 'bicubic' | 'tsharp' | 'dms';
+
+/**
+ * One factor-2 stage: coarse LST plus auxiliary layers -> LST on the fine grid.
+ * The fine grid is exactly the coarse grid refined by 2 (same origin and CRS, half the pixel size,
+ * `width = 2*coarse.width`, `height = 2*coarse.height`).
+ */
+export interface StageInput {
+  /** LST in K on the coarse grid, NaN where invalid (QC-masked, fill, cloud). */
+  coarseLst: Raster;
+  /** The fine output grid. */
+  fineGrid: Grid;
+  /** Auxiliary layers on the fine grid (physical units, NaN invalid). Only those available are set. */
+  fineAux: Partial<Record<AuxName, Raster>>;
+  /** The same auxiliary layers aggregated (block mean) to the coarse grid. */
+  coarseAux: Partial<Record<AuxName, Raster>>;
+}
+
+/**
+ * A downscaling method for one stage. Returns LST in K on `input.fineGrid` (row-major,
+ * NaN where it cannot predict), *before* residual correction: the runner applies that.
+ */
+export interface StageMethod {
+  readonly id: MethodId;
+  readonly label: string;
+  /** Which auxiliary layers the method uses when present (informational, for reports). */
+  readonly usesAux: readonly AuxName[];
+  /**
+   * Halo in coarse pixels this method needs around a tile so that tiled and untiled results agree
+   * (its receptive field). `Infinity` means the method is global (fits a model on the whole scene)
+   * and must see the whole scene: the runner then fits once and predicts per tile, or does not tile.
+   */
+  readonly haloCoarsePx: number;
+  runStage(input: StageInput, options?: RunOptions): Promise<Float32Array>;
+}
