@@ -1,0 +1,114 @@
+import { describe, expect, it } from 'vitest';
+import { crsFromEpsg } from '../geo/crs.ts';
+import {
+  aggregateMean,
+  aggregateMode,
+  aggregateStd,
+  blockMean,
+  blockMode,
+  blockStd,
+  degrade,
+  gaussianBlur,
+} from './aggregate.ts';
+import type { Raster } from './raster.ts';
+
+const N = Number.NaN;
+
+describe('blockMean', () => {
+  it('averages 2x2 blocks over valid pixels, one NaN ignored', () => {
+    // prettier-ignore
+    const d = Float32Array.of(
+      1, 2, 10, 20,
+      3, N, 30, 40,
+      5, 6, 0, 0,
+      7, 8, 0, 4);
+    const r = blockMean(d, 4, 4, 2);
+    expect(r.width).toBe(2);
+    expect(Array.from(r.data)).toEqual([2, 25, 6.5, 1]);
+  });
+
+  it('makes a block NaN when more than the allowed fraction is invalid', () => {
+    const d = Float32Array.of(1, N, N, 3);
+    expect(blockMean(d, 2, 2, 2).data[0]).toBe(2); // exactly half invalid: kept
+    expect(Number.isNaN(blockMean(d, 2, 2, 2, { maxInvalidFraction: 0.25 }).data[0])).toBe(true);
+    expect(Number.isNaN(blockMean(Float32Array.of(1, N, N, N), 2, 2, 2).data[0])).toBe(true);
+    expect(blockMean(Float32Array.of(1, N, N, N), 2, 2, 2, { maxInvalidFraction: 1 }).data[0]).toBe(1);
+  });
+
+  it('keeps partial edge blocks, judged on the pixels that exist', () => {
+    const d = Float32Array.of(1, 2, 3, 4, 5, 6); // 3x2
+    const r = blockMean(d, 3, 2, 2);
+    expect(r.width).toBe(2);
+    expect(r.height).toBe(1);
+    expect(Array.from(r.data)).toEqual([3, 4.5]);
+  });
+
+  it('averages radiance (T^4) when asked, which weights hot pixels more', () => {
+    const d = Float32Array.of(280, 320, 280, 320);
+    const lin = blockMean(d, 2, 2, 2).data[0];
+    const rad = blockMean(d, 2, 2, 2, { mode: 'radiance' }).data[0];
+    expect(lin).toBe(300);
+    expect(rad).toBeCloseTo(Math.pow((280 ** 4 + 320 ** 4) / 2, 0.25), 3);
+    expect(rad).toBeGreaterThan(300.5);
+  });
+});
+
+describe('blockStd and blockMode', () => {
+  it('gives the population std of each block', () => {
+    const d = Float32Array.of(1, 3, 1, 3); // mean 2, deviations 1
+    expect(blockStd(d, 2, 2, 2).data[0]).toBeCloseTo(1, 12);
+    expect(blockStd(Float32Array.of(5, 5, 5, N), 2, 2, 2).data[0]).toBe(0);
+  });
+
+  it('takes the most frequent class, ties to the smallest', () => {
+    // prettier-ignore
+    const d = Float32Array.of(
+      12, 12, 4, 7,
+      3, 12, 7, 4);
+    const r = blockMode(d, 4, 2, 2);
+    expect(Array.from(r.data)).toEqual([12, 4]);
+  });
+});
+
+describe('raster aggregation', () => {
+  const grid = { width: 4, height: 4, transform: [0, 250, 0, 1000, 0, -250] as const, crs: crsFromEpsg(32616) };
+  const r: Raster = { ...grid, data: Float32Array.from({ length: 16 }, (_, i) => i) };
+
+  it('puts the result on the coarsened grid', () => {
+    const m = aggregateMean(r, 2);
+    expect(m.transform).toEqual([0, 500, 0, 1000, 0, -500]);
+    expect(Array.from(m.data)).toEqual([2.5, 4.5, 10.5, 12.5]);
+    // Block (0, 1, 4, 5): mean 2.5, squared deviations 6.25, 2.25, 2.25, 6.25.
+    expect(aggregateStd(r, 2).data[0]).toBeCloseTo(Math.sqrt(4.25), 6);
+    expect(aggregateMode(r, 4).data[0]).toBe(0);
+  });
+
+  it('degrades with a Gaussian point spread that conserves a constant field and the mean of a ramp', () => {
+    const flat: Raster = { ...grid, data: new Float32Array(16).fill(300) };
+    const d = degrade(flat, 2, { psfSigmaFinePx: 1 });
+    for (const v of d.data) expect(v).toBeCloseTo(300, 4);
+    const noPsf = degrade(r, 2);
+    expect(Array.from(noPsf.data)).toEqual(Array.from(aggregateMean(r, 2).data));
+    const withPsf = degrade(r, 2, { psfSigmaFinePx: 1 });
+    // The blur pulls block means toward their neighbours: corners move toward the centre value.
+    expect(withPsf.data[0]).toBeGreaterThan(2.5);
+    expect(withPsf.data[3]).toBeLessThan(12.5);
+  });
+});
+
+describe('gaussianBlur', () => {
+  it('keeps NaN pixels NaN and does not spread them', () => {
+    const d = Float32Array.of(1, 1, 1, N, 1, 1, 1, 1, 1);
+    const b = gaussianBlur(d, 3, 3, 1);
+    expect(Number.isNaN(b[3])).toBe(true);
+    for (const i of [0, 1, 2, 4, 5, 6, 7, 8]) expect(b[i]).toBeCloseTo(1, 6);
+  });
+
+  it('matches a hand-computed 1-D weighted mean at the edge', () => {
+    const d = Float32Array.of(0, 10, 20, 30); // 4x1
+    const b = gaussianBlur(d, 4, 1, 1);
+    const w = [1, Math.exp(-0.5), Math.exp(-2), Math.exp(-4.5)];
+    const expected = (0 * w[0] + 10 * w[1] + 20 * w[2] + 30 * w[3]) / (w[0] + w[1] + w[2] + w[3]);
+    expect(b[0]).toBeCloseTo(expected, 4);
+  });
+});

@@ -1,0 +1,244 @@
+import { AppError } from '../errors.ts';
+import { coarsenGrid } from '../geo/grid.ts';
+import type { Raster } from './raster.ts';
+
+/**
+ * How fine pixels are combined into coarse ones.
+ * - `maxInvalidFraction` (default 0.5): a coarse pixel is NaN when *more than* this fraction of its
+ *   fine pixels are NaN; otherwise the statistic runs over the valid ones. 0 = any NaN poisons the
+ *   block; 1 = one valid pixel is enough.
+ * - Blocks at the right/bottom edges of a grid whose size is not a multiple of the factor are
+ *   partial (the coarse grid is `coarsenGrid(grid, factor, 'ceil')`); the fraction is taken over
+ *   the fine pixels that exist.
+ */
+export interface AggregateOptions {
+  maxInvalidFraction?: number;
+}
+
+/** Linear temperature mean, or mean of emitted radiance (T^4, Stefan-Boltzmann) taken back to K. */
+export type AggregateMode = 'linear' | 'radiance';
+
+/** Mean options: validity rule plus the averaging space. */
+export interface MeanOptions extends AggregateOptions {
+  /** `'radiance'` averages T^4 and returns the fourth root (values must be in kelvin). */
+  mode?: AggregateMode;
+}
+
+function checkFactor(factor: number, fn: string): void {
+  if (!Number.isInteger(factor) || factor < 1) {
+    throw new AppError('BAD_ARGUMENT', `${fn}: factor must be a positive integer, got ${factor}.`);
+  }
+}
+
+/**
+ * Visits every coarse block of a `width`x`height` row-major array: `reduce(values, count, total)`
+ * gets the block's valid values (first `count` entries of a scratch buffer) and the number of
+ * fine pixels present, and returns the coarse value. Blocks over the invalid limit get NaN.
+ */
+function reduceBlocks(
+  data: Float32Array,
+  width: number,
+  height: number,
+  factor: number,
+  maxInvalidFraction: number,
+  reduce: (values: Float64Array, count: number) => number,
+): { data: Float32Array; width: number; height: number } {
+  const cw = Math.ceil(width / factor);
+  const ch = Math.ceil(height / factor);
+  const out = new Float32Array(cw * ch);
+  const values = new Float64Array(factor * factor);
+  for (let cr = 0; cr < ch; cr++) {
+    const r0 = cr * factor;
+    const r1 = Math.min(r0 + factor, height);
+    for (let cc = 0; cc < cw; cc++) {
+      const c0 = cc * factor;
+      const c1 = Math.min(c0 + factor, width);
+      let n = 0;
+      for (let r = r0; r < r1; r++) {
+        const row = r * width;
+        for (let c = c0; c < c1; c++) {
+          const v = data[row + c];
+          if (v === v) values[n++] = v;
+        }
+      }
+      const total = (r1 - r0) * (c1 - c0);
+      const invalid = (total - n) / total;
+      out[cr * cw + cc] = n === 0 || invalid > maxInvalidFraction ? Number.NaN : reduce(values, n);
+    }
+  }
+  return { data: out, width: cw, height: ch };
+}
+
+/**
+ * Block mean of a row-major `width`x`height` array by an integer `factor` (see `AggregateOptions`
+ * for the validity rule). Returns a new `ceil(width/factor)`x`ceil(height/factor)` array.
+ */
+export function blockMean(
+  data: Float32Array,
+  width: number,
+  height: number,
+  factor: number,
+  options: MeanOptions = {},
+): { data: Float32Array; width: number; height: number } {
+  checkFactor(factor, 'blockMean');
+  const maxInvalid = options.maxInvalidFraction ?? 0.5;
+  if (options.mode === 'radiance') {
+    return reduceBlocks(data, width, height, factor, maxInvalid, (v, n) => {
+      let s = 0;
+      for (let i = 0; i < n; i++) s += v[i] * v[i] * v[i] * v[i];
+      return Math.pow(s / n, 0.25);
+    });
+  }
+  return reduceBlocks(data, width, height, factor, maxInvalid, (v, n) => {
+    let s = 0;
+    for (let i = 0; i < n; i++) s += v[i];
+    return s / n;
+  });
+}
+
+/** Block population standard deviation (divides by n) over the valid fine pixels of each block. */
+export function blockStd(
+  data: Float32Array,
+  width: number,
+  height: number,
+  factor: number,
+  options: AggregateOptions = {},
+): { data: Float32Array; width: number; height: number } {
+  checkFactor(factor, 'blockStd');
+  return reduceBlocks(data, width, height, factor, options.maxInvalidFraction ?? 0.5, (v, n) => {
+    let s = 0;
+    for (let i = 0; i < n; i++) s += v[i];
+    const m = s / n;
+    let ss = 0;
+    for (let i = 0; i < n; i++) ss += (v[i] - m) * (v[i] - m);
+    return Math.sqrt(ss / n);
+  });
+}
+
+/**
+ * Block mode for categorical layers (land cover classes stored as floats). Ties go to the smallest
+ * class value, so the result does not depend on pixel order.
+ */
+export function blockMode(
+  data: Float32Array,
+  width: number,
+  height: number,
+  factor: number,
+  options: AggregateOptions = {},
+): { data: Float32Array; width: number; height: number } {
+  checkFactor(factor, 'blockMode');
+  return reduceBlocks(data, width, height, factor, options.maxInvalidFraction ?? 0.5, (v, n) => {
+    const s = v.subarray(0, n).sort();
+    let best = s[0];
+    let bestRun = 0;
+    let run = 0;
+    for (let i = 0; i < n; i++) {
+      run = i > 0 && s[i] === s[i - 1] ? run + 1 : 1;
+      if (run > bestRun) {
+        bestRun = run;
+        best = s[i];
+      }
+    }
+    return best;
+  });
+}
+
+function onCoarseGrid(r: Raster, factor: number, res: { data: Float32Array }): Raster {
+  return { ...coarsenGrid(r, factor, 'ceil'), data: res.data };
+}
+
+/** Block mean of a raster onto `coarsenGrid(r, factor, 'ceil')`. */
+export function aggregateMean(r: Raster, factor: number, options: MeanOptions = {}): Raster {
+  return onCoarseGrid(r, factor, blockMean(r.data, r.width, r.height, factor, options));
+}
+
+/** Block standard deviation (sub-pixel heterogeneity) onto `coarsenGrid(r, factor, 'ceil')`. */
+export function aggregateStd(r: Raster, factor: number, options: AggregateOptions = {}): Raster {
+  return onCoarseGrid(r, factor, blockStd(r.data, r.width, r.height, factor, options));
+}
+
+/** Block mode (categorical layers) onto `coarsenGrid(r, factor, 'ceil')`. */
+export function aggregateMode(r: Raster, factor: number, options: AggregateOptions = {}): Raster {
+  return onCoarseGrid(r, factor, blockMode(r.data, r.width, r.height, factor, options));
+}
+
+/**
+ * NaN-aware separable Gaussian blur (normalised convolution: each output is the weighted mean of
+ * the valid pixels under the kernel, kernel truncated at 3 sigma, renormalised at the edges).
+ * NaN pixels stay NaN. Returns a new array; `sigmaPx <= 0` returns a copy.
+ */
+export function gaussianBlur(data: Float32Array, width: number, height: number, sigmaPx: number): Float32Array {
+  if (!(sigmaPx > 0)) return data.slice();
+  const rad = Math.max(1, Math.ceil(3 * sigmaPx));
+  const k = new Float64Array(2 * rad + 1);
+  for (let i = -rad; i <= rad; i++) k[i + rad] = Math.exp(-(i * i) / (2 * sigmaPx * sigmaPx));
+  const tmpV = new Float64Array(width * height);
+  const tmpW = new Float64Array(width * height);
+  for (let r = 0; r < height; r++) {
+    const row = r * width;
+    for (let c = 0; c < width; c++) {
+      let s = 0;
+      let w = 0;
+      const a = Math.max(0, c - rad);
+      const b = Math.min(width - 1, c + rad);
+      for (let j = a; j <= b; j++) {
+        const v = data[row + j];
+        if (v === v) {
+          const kw = k[j - c + rad];
+          s += kw * v;
+          w += kw;
+        }
+      }
+      tmpV[row + c] = s;
+      tmpW[row + c] = w;
+    }
+  }
+  const out = new Float32Array(width * height);
+  for (let r = 0; r < height; r++) {
+    const a = Math.max(0, r - rad);
+    const b = Math.min(height - 1, r + rad);
+    for (let c = 0; c < width; c++) {
+      const i = r * width + c;
+      if (data[i] !== data[i]) {
+        out[i] = Number.NaN;
+        continue;
+      }
+      let s = 0;
+      let w = 0;
+      for (let j = a; j <= b; j++) {
+        const kw = k[j - r + rad];
+        s += kw * tmpV[j * width + c];
+        w += kw * tmpW[j * width + c];
+      }
+      out[i] = s / w;
+    }
+  }
+  return out;
+}
+
+/** Options of the degradation operator (SRDA-NET.md): optional point spread, then block mean. */
+export interface DegradeOptions extends MeanOptions {
+  /** Gaussian point-spread sigma in fine pixels applied before the block mean (0 or unset: none). */
+  psfSigmaFinePx?: number;
+}
+
+/**
+ * The degradation operator: a MODIS-like Gaussian point spread (optional) followed by the block
+ * mean by `factor`, same validity rule and mode as `aggregateMean`. Used to simulate coarse
+ * observations (closed loops, training pairs) and in the degradation loss.
+ */
+export function degrade(r: Raster, factor: number, options: DegradeOptions = {}): Raster {
+  checkFactor(factor, 'degrade');
+  const sigma = options.psfSigmaFinePx ?? 0;
+  if (!(sigma > 0)) return aggregateMean(r, factor, options);
+  let blurred: Float32Array;
+  if (options.mode === 'radiance') {
+    const t4 = new Float32Array(r.data.length);
+    for (let i = 0; i < t4.length; i++) t4[i] = r.data[i] ** 4;
+    blurred = gaussianBlur(t4, r.width, r.height, sigma);
+    for (let i = 0; i < blurred.length; i++) blurred[i] = Math.pow(blurred[i], 0.25);
+  } else {
+    blurred = gaussianBlur(r.data, r.width, r.height, sigma);
+  }
+  return onCoarseGrid(r, factor, blockMean(blurred, r.width, r.height, factor, options));
+}
