@@ -1,0 +1,110 @@
+import { describe, expect, it } from 'vitest';
+import { crsFromEpsg } from '../geo/crs.ts';
+import { refineGrid } from '../geo/grid.ts';
+import type { Raster } from './raster.ts';
+import { fillInvalid, resampleToGrid, samplePixels, upsample, upsampleArray } from './resample.ts';
+
+const N = Number.NaN;
+const crs = crsFromEpsg(32616);
+
+function ramp(w: number, h: number, f: (c: number, r: number) => number): Float32Array {
+  const d = new Float32Array(w * h);
+  for (let r = 0; r < h; r++) for (let c = 0; c < w; c++) d[r * w + c] = f(c, r);
+  return d;
+}
+
+describe('upsampleArray', () => {
+  it('copies each coarse value into its block with nearest', () => {
+    const out = upsampleArray(Float32Array.of(1, 2, 3, 4), 2, 2, 2, 'nearest');
+    expect(Array.from(out)).toEqual([1, 1, 2, 2, 1, 1, 2, 2, 3, 3, 4, 4, 3, 3, 4, 4]);
+  });
+
+  it('interpolates bilinearly at quarter offsets, clamping at the edges', () => {
+    const out = upsampleArray(Float32Array.of(0, 4), 2, 1, 2, 'bilinear');
+    // Fine centres at coarse x = 0.25, 0.75, 1.25, 1.75 -> u = -0.25 (clamped to 0), 0.25, 0.75, 1.25 (clamped).
+    expect(Array.from(out.slice(0, 4))).toEqual([0, 1, 3, 4]);
+  });
+
+  it('reproduces a linear ramp in the interior with bicubic', () => {
+    const w = 8;
+    const h = 6;
+    const coarse = ramp(w, h, (c, r) => 2 * c - 3 * r + 1);
+    const f = 2;
+    const fine = upsampleArray(coarse, w, h, f, 'bicubic');
+    // Value at fine pixel (fc, fr): the ramp at coarse index coordinate ((fc+0.5)/f - 0.5).
+    for (let fr = 4; fr < h * f - 4; fr++) {
+      for (let fc = 4; fc < w * f - 4; fc++) {
+        const u = (fc + 0.5) / f - 0.5;
+        const v = (fr + 0.5) / f - 0.5;
+        expect(fine[fr * w * f + fc]).toBeCloseTo(2 * u - 3 * v + 1, 4);
+      }
+    }
+  });
+
+  it('keeps nodata pixels as nodata without spreading NaN to their neighbours', () => {
+    const coarse = ramp(5, 5, (c, r) => c + r);
+    coarse[2 * 5 + 2] = N;
+    for (const method of ['nearest', 'bilinear', 'bicubic'] as const) {
+      const fine = upsampleArray(coarse, 5, 5, 2, method);
+      let nanCount = 0;
+      for (let i = 0; i < fine.length; i++) if (Number.isNaN(fine[i])) nanCount++;
+      expect(nanCount).toBe(4);
+      for (const [fc, fr] of [[4, 4], [5, 4], [4, 5], [5, 5]]) expect(Number.isNaN(fine[fr * 10 + fc])).toBe(true);
+      // The filled hole equals the ramp (mean of 8 neighbours on a plane), so neighbours stay on it:
+      // fine (3, 3) sits at coarse index coordinate 1.25 on both axes.
+      expect(fine[3 * 10 + 3]).toBeCloseTo(method === 'nearest' ? 2 : 2.5, 4);
+    }
+  });
+
+  it('returns all NaN for an all-NaN input', () => {
+    const fine = upsampleArray(new Float32Array(4).fill(N), 2, 2, 2, 'bicubic');
+    expect(fine.every((v) => Number.isNaN(v))).toBe(true);
+  });
+});
+
+describe('fillInvalid', () => {
+  it('grows valid values into holes one pixel per pass', () => {
+    const d = Float32Array.of(2, N, N, N);
+    const one = fillInvalid(d, 4, 1, 1);
+    expect(one[1]).toBe(2);
+    expect(Number.isNaN(one[2])).toBe(true);
+    expect(Array.from(fillInvalid(d, 4, 1, 3))).toEqual([2, 2, 2, 2]);
+  });
+});
+
+describe('resampleToGrid', () => {
+  const coarse: Raster = {
+    width: 6,
+    height: 5,
+    transform: [1000, 100, 0, 5000, 0, -100],
+    crs,
+    data: ramp(6, 5, (c, r) => 10 * c + r),
+  };
+
+  it('agrees with upsample on the refined grid', () => {
+    for (const method of ['nearest', 'bilinear', 'bicubic'] as const) {
+      const a = upsample(coarse, 2, method);
+      const b = resampleToGrid(coarse, refineGrid(coarse, 2), method);
+      for (let i = 0; i < a.data.length; i++) expect(b.data[i]).toBeCloseTo(a.data[i], 4);
+    }
+  });
+
+  it('interpolates between source pixel centres and is NaN outside the source', () => {
+    const target = { width: 4, height: 1, transform: [1150, 100, 0, 4850, 0, -100] as const, crs };
+    const out = resampleToGrid(coarse, target, 'bilinear');
+    // Target centre (1200, 4800) is source pixel-space (2, 2): the corner shared by pixels 1 and 2,
+    // i.e. index coordinate 1.5 on both axes -> 10 * 1.5 + 1.5.
+    expect(out.data[0]).toBeCloseTo(16.5, 4);
+    expect(out.data[1]).toBeCloseTo(26.5, 4);
+    const outside = resampleToGrid(coarse, { ...target, transform: [9000, 100, 0, 4850, 0, -100] }, 'bilinear');
+    expect(outside.data.every((v) => Number.isNaN(v))).toBe(true);
+  });
+
+  it('samples rotated targets through the general path consistently', () => {
+    const px = Float64Array.of(0.5, 2.5, 5.9);
+    const py = Float64Array.of(0.5, 1.5, 4.9);
+    const s = samplePixels(coarse, px, py, 'bicubic');
+    expect(s[0]).toBeCloseTo(0, 4);
+    expect(s[1]).toBeCloseTo(21, 4);
+  });
+});

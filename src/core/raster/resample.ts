@@ -1,0 +1,265 @@
+import { AppError } from '../errors.ts';
+import { pixelToWorld, worldToPixel } from '../geo/affine.ts';
+import { gridToString, refineGrid } from '../geo/grid.ts';
+import { sameCrs } from '../geo/crs.ts';
+import type { Grid, Raster } from './raster.ts';
+
+/** Interpolation kernels. Bicubic is Keys' cubic convolution with a = -0.5. */
+export type ResampleMethod = 'nearest' | 'bilinear' | 'bicubic';
+
+/** How far (in source pixels) each kernel reaches from the pixel containing the sample point. */
+export function kernelRadiusPx(method: ResampleMethod): number {
+  return method === 'bicubic' ? 2 : method === 'bilinear' ? 1 : 0;
+}
+
+/** Keys cubic convolution weight, a = -0.5 (reproduces linear ramps exactly). */
+function keys(x: number): number {
+  const ax = Math.abs(x);
+  if (ax <= 1) return (1.5 * ax - 2.5) * ax * ax + 1;
+  if (ax < 2) return ((-0.5 * ax + 2.5) * ax - 4) * ax + 2;
+  return 0;
+}
+
+/**
+ * Fills NaN pixels from their valid 8-neighbours (their mean), `passes` times, each pass growing
+ * the filled region by one pixel. Returns a new array; pixels farther than `passes` from any valid
+ * pixel stay NaN. Interpolation calls this with the kernel radius so invalid neighbours lend
+ * plausible values to the kernel instead of spreading NaN.
+ */
+export function fillInvalid(data: Float32Array, width: number, height: number, passes: number): Float32Array {
+  let cur = data.slice();
+  for (let p = 0; p < passes; p++) {
+    const next = cur.slice();
+    let changed = false;
+    for (let r = 0; r < height; r++) {
+      for (let c = 0; c < width; c++) {
+        const i = r * width + c;
+        if (cur[i] === cur[i]) continue;
+        let s = 0;
+        let n = 0;
+        for (let dr = -1; dr <= 1; dr++) {
+          const rr = r + dr;
+          if (rr < 0 || rr >= height) continue;
+          for (let dc = -1; dc <= 1; dc++) {
+            const cc = c + dc;
+            if (cc < 0 || cc >= width) continue;
+            const v = cur[rr * width + cc];
+            if (v === v) {
+              s += v;
+              n++;
+            }
+          }
+        }
+        if (n > 0) {
+          next[i] = s / n;
+          changed = true;
+        }
+      }
+    }
+    cur = next;
+    if (!changed) break;
+  }
+  return cur;
+}
+
+/** Per output index along one axis: source indices (clamped) and weights of the kernel. */
+function axisTaps(
+  outLen: number,
+  srcLen: number,
+  coordOf: (o: number) => number,
+  method: ResampleMethod,
+): { idx: Int32Array; w: Float64Array; taps: number } {
+  const taps = method === 'bicubic' ? 4 : method === 'bilinear' ? 2 : 1;
+  const idx = new Int32Array(outLen * taps);
+  const w = new Float64Array(outLen * taps);
+  const clamp = (i: number): number => (i < 0 ? 0 : i >= srcLen ? srcLen - 1 : i);
+  for (let o = 0; o < outLen; o++) {
+    const p = coordOf(o); // pixel-space coordinate, centre of source pixel i at i + 0.5
+    if (method === 'nearest') {
+      idx[o] = clamp(Math.floor(p));
+      w[o] = 1;
+      continue;
+    }
+    const u = p - 0.5;
+    const i0 = Math.floor(u);
+    const t = u - i0;
+    if (method === 'bilinear') {
+      idx[2 * o] = clamp(i0);
+      idx[2 * o + 1] = clamp(i0 + 1);
+      w[2 * o] = 1 - t;
+      w[2 * o + 1] = t;
+    } else {
+      for (let k = 0; k < 4; k++) {
+        idx[4 * o + k] = clamp(i0 - 1 + k);
+        w[4 * o + k] = keys(t - (k - 1));
+      }
+    }
+  }
+  return { idx, w, taps };
+}
+
+/**
+ * Separable resampling of a `width`x`height` array to `outW`x`outH`, where output column `oc` samples
+ * source pixel-space x = `colCoord(oc)` and row `or` samples y = `rowCoord(or)`. NaN-aware: the
+ * source is filled (`fillInvalid`, kernel radius) for kernel support, and an output pixel is NaN
+ * when the source pixel containing its sample point is NaN or the point lies outside the source.
+ */
+function resampleSeparable(
+  data: Float32Array,
+  width: number,
+  height: number,
+  outW: number,
+  outH: number,
+  colCoord: (oc: number) => number,
+  rowCoord: (or: number) => number,
+  method: ResampleMethod,
+): Float32Array {
+  const src = method === 'nearest' ? data : fillInvalid(data, width, height, kernelRadiusPx(method));
+  const cx = axisTaps(outW, width, colCoord, method);
+  const cy = axisTaps(outH, height, rowCoord, method);
+  const tmp = new Float64Array(height * outW);
+  for (let r = 0; r < height; r++) {
+    const row = r * width;
+    for (let oc = 0; oc < outW; oc++) {
+      let s = 0;
+      for (let k = 0; k < cx.taps; k++) s += cx.w[oc * cx.taps + k] * src[row + cx.idx[oc * cx.taps + k]];
+      tmp[r * outW + oc] = s;
+    }
+  }
+  const parentCol = new Int32Array(outW);
+  for (let oc = 0; oc < outW; oc++) {
+    const p = Math.floor(colCoord(oc));
+    parentCol[oc] = p >= 0 && p < width ? p : -1;
+  }
+  const out = new Float32Array(outW * outH);
+  for (let or = 0; or < outH; or++) {
+    const pr = Math.floor(rowCoord(or));
+    const rowInside = pr >= 0 && pr < height;
+    for (let oc = 0; oc < outW; oc++) {
+      const pc = parentCol[oc];
+      if (!rowInside || pc < 0 || data[pr * width + pc] !== data[pr * width + pc]) {
+        out[or * outW + oc] = Number.NaN;
+        continue;
+      }
+      let s = 0;
+      for (let k = 0; k < cy.taps; k++) s += cy.w[or * cy.taps + k] * tmp[cy.idx[or * cy.taps + k] * outW + oc];
+      out[or * outW + oc] = s;
+    }
+  }
+  return out;
+}
+
+/**
+ * Upsamples a row-major `width`x`height` array by an integer `factor` onto the aligned fine grid
+ * (fine pixel centre `(fc + 0.5) / factor` in coarse pixel space). Clamp-to-edge at the borders.
+ * NaN rule: invalid coarse pixels are filled from valid neighbours for the kernel's support only,
+ * then every fine pixel whose coarse parent is NaN is NaN again. Returns a new
+ * `width*factor`x`height*factor` array.
+ */
+export function upsampleArray(
+  data: Float32Array,
+  width: number,
+  height: number,
+  factor: number,
+  method: ResampleMethod,
+): Float32Array {
+  if (!Number.isInteger(factor) || factor < 1) {
+    throw new AppError('BAD_ARGUMENT', `upsample: factor must be a positive integer, got ${factor}.`);
+  }
+  const coord = (o: number): number => (o + 0.5) / factor;
+  return resampleSeparable(data, width, height, width * factor, height * factor, coord, coord, method);
+}
+
+/** Upsamples a raster by `factor` onto `refineGrid(r, factor)` (see `upsampleArray`). */
+export function upsample(r: Raster, factor: number, method: ResampleMethod): Raster {
+  return { ...refineGrid(r, factor), data: upsampleArray(r.data, r.width, r.height, factor, method) };
+}
+
+/**
+ * Samples `src` at arbitrary pixel-space points (`px[i], py[i]`, pixel `(c, r)` covers
+ * `[c, c+1) x [r, r+1)`), same NaN rule as `upsampleArray`: NaN outside the source or where the
+ * source pixel containing the point is NaN. `filled` may pass a pre-filled copy of `src.data`.
+ */
+export function samplePixels(
+  src: { data: Float32Array; width: number; height: number },
+  px: Float64Array,
+  py: Float64Array,
+  method: ResampleMethod,
+  filled?: Float32Array,
+): Float32Array {
+  const { data, width, height } = src;
+  const f = method === 'nearest' ? data : (filled ?? fillInvalid(data, width, height, kernelRadiusPx(method)));
+  const out = new Float32Array(px.length);
+  const cl = (i: number, n: number): number => (i < 0 ? 0 : i >= n ? n - 1 : i);
+  for (let i = 0; i < px.length; i++) {
+    const x = px[i];
+    const y = py[i];
+    const c = Math.floor(x);
+    const r = Math.floor(y);
+    if (!(c >= 0 && c < width && r >= 0 && r < height) || data[r * width + c] !== data[r * width + c]) {
+      out[i] = Number.NaN;
+      continue;
+    }
+    if (method === 'nearest') {
+      out[i] = data[r * width + c];
+      continue;
+    }
+    const u = x - 0.5;
+    const v = y - 0.5;
+    const i0 = Math.floor(u);
+    const j0 = Math.floor(v);
+    const tu = u - i0;
+    const tv = v - j0;
+    if (method === 'bilinear') {
+      const a0 = cl(i0, width);
+      const a1 = cl(i0 + 1, width);
+      const b0 = cl(j0, height) * width;
+      const b1 = cl(j0 + 1, height) * width;
+      out[i] = (1 - tv) * ((1 - tu) * f[b0 + a0] + tu * f[b0 + a1]) + tv * ((1 - tu) * f[b1 + a0] + tu * f[b1 + a1]);
+      continue;
+    }
+    let s = 0;
+    for (let kr = 0; kr < 4; kr++) {
+      const wr = keys(tv - (kr - 1));
+      const rowOff = cl(j0 - 1 + kr, height) * width;
+      let sr = 0;
+      for (let kc = 0; kc < 4; kc++) sr += keys(tu - (kc - 1)) * f[rowOff + cl(i0 - 1 + kc, width)];
+      s += wr * sr;
+    }
+    out[i] = s;
+  }
+  return out;
+}
+
+/**
+ * Resamples `src` onto `target` (same CRS; use `reprojectRaster` otherwise) by sampling the source
+ * at each target pixel centre. North-up pairs use the fast separable path. NaN outside the source.
+ */
+export function resampleToGrid(src: Raster, target: Grid, method: ResampleMethod): Raster {
+  if (!sameCrs(src.crs, target.crs)) {
+    throw new AppError(
+      'GRID_MISMATCH',
+      `resampleToGrid needs one CRS: source ${gridToString(src)}, target ${gridToString(target)}. Reproject instead.`,
+    );
+  }
+  const s = src.transform;
+  const t = target.transform;
+  if (s[2] === 0 && s[4] === 0 && t[2] === 0 && t[4] === 0) {
+    const colCoord = (oc: number): number => (t[0] + (oc + 0.5) * t[1] - s[0]) / s[1];
+    const rowCoord = (or: number): number => (t[3] + (or + 0.5) * t[5] - s[3]) / s[5];
+    const data = resampleSeparable(src.data, src.width, src.height, target.width, target.height, colCoord, rowCoord, method);
+    return { ...target, data };
+  }
+  const n = target.width * target.height;
+  const px = new Float64Array(n);
+  const py = new Float64Array(n);
+  for (let r = 0; r < target.height; r++) {
+    for (let c = 0; c < target.width; c++) {
+      const [x, y] = pixelToWorld(t, c + 0.5, r + 0.5);
+      const [sc, sr] = worldToPixel(s, x, y);
+      px[r * target.width + c] = sc;
+      py[r * target.width + c] = sr;
+    }
+  }
+  return { ...target, data: samplePixels(src, px, py, method) };
+}
