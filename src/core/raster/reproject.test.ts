@@ -1,0 +1,96 @@
+import { describe, expect, it } from 'vitest';
+import { MODIS_SINUSOIDAL, WEB_MERCATOR, WGS84, crsFromEpsg, transformPoint } from '../geo/crs.ts';
+import { pixelToWorld } from '../geo/affine.ts';
+import type { Grid, Raster } from './raster.ts';
+import { reprojectRaster, reprojectedGrid } from './reproject.ts';
+
+// MODIS tile h14v09 (the lsttools scene): 1200 x 1200 px of 926.625 m.
+const PX = 926.625433055833;
+const tile: Grid = {
+  width: 1200,
+  height: 1200,
+  transform: [-6671703.118, PX, 0, -1111950.519667, 0, -PX],
+  crs: MODIS_SINUSOIDAL,
+};
+
+/** A smooth field of longitude/latitude sampled at the source pixel centres. */
+function fieldOnGrid(grid: Grid): Raster {
+  const data = new Float32Array(grid.width * grid.height);
+  for (let r = 0; r < grid.height; r++) {
+    for (let c = 0; c < grid.width; c++) {
+      const [x, y] = pixelToWorld(grid.transform, c + 0.5, r + 0.5);
+      const [lon, lat] = transformPoint(grid.crs, WGS84, x, y);
+      data[r * grid.width + c] = 300 + 2 * lon + 3 * lat;
+    }
+  }
+  return { ...grid, data };
+}
+
+describe('reprojectRaster', () => {
+  const small: Grid = { ...tile, width: 120, height: 120, transform: [-6671703.118, PX * 10, 0, -1111950.519667, 0, -PX * 10] };
+  const src = fieldOnGrid(small);
+  const target = reprojectedGrid(small, WEB_MERCATOR);
+
+  it('matches exact per-pixel transformation to a tenth of a pixel', () => {
+    const fast = reprojectRaster(src, target, 'nearest');
+    const exact = reprojectRaster(src, target, 'nearest', { maxErrorPx: 0 });
+    expect(exact.stats.stepPx).toBe(1);
+    expect(fast.stats.maxErrorPx).toBeLessThanOrEqual(0.1);
+    let diff = 0;
+    let valid = 0;
+    for (let i = 0; i < fast.data.length; i++) {
+      if (Number.isNaN(exact.data[i])) continue;
+      valid++;
+      if (fast.data[i] !== exact.data[i]) diff++;
+    }
+    expect(valid).toBeGreaterThan(0.5 * fast.data.length);
+    // Nearest picks can flip only where a centre falls within 0.1 px of a source pixel edge.
+    expect(diff / valid).toBeLessThan(0.05);
+  });
+
+  it('recovers a smooth lon/lat field at target pixel centres with bilinear', () => {
+    const out = reprojectRaster(src, target, 'bilinear');
+    let worst = 0;
+    let n = 0;
+    const W = target.width;
+    for (let r = 3; r < target.height - 3; r += 7) {
+      for (let c = 3; c < target.width - 3; c += 7) {
+        const v = out.data[r * W + c];
+        // Within a pixel or so of the source edge, clamp-to-edge extrapolates flat: skip those.
+        const near = [-3, 3].some((d) => Number.isNaN(out.data[(r + d) * W + c]) || Number.isNaN(out.data[r * W + c + d]));
+        if (Number.isNaN(v) || near) continue;
+        const [x, y] = pixelToWorld(target.transform, c + 0.5, r + 0.5);
+        const [lon, lat] = transformPoint(WEB_MERCATOR, WGS84, x, y);
+        worst = Math.max(worst, Math.abs(v - (300 + 2 * lon + 3 * lat)));
+        n++;
+      }
+    }
+    expect(n).toBeGreaterThan(100);
+    // The field is nearly linear within a source pixel (~0.08 deg): bilinear error is tiny.
+    expect(worst).toBeLessThan(0.03);
+  });
+
+  it('leaves target pixels outside the source NaN', () => {
+    const wide: Grid = { ...target, transform: [target.transform[0] - 50 * target.transform[1], ...target.transform.slice(1)] as unknown as Grid['transform'] };
+    const out = reprojectRaster(src, wide, 'bilinear');
+    expect(Number.isNaN(out.data[0])).toBe(true);
+  });
+
+  it('takes a full 1200x1200 sinusoidal tile onto Web Mercator in about a second', () => {
+    const big: Raster = { ...tile, data: new Float32Array(1200 * 1200).fill(300) };
+    const t = reprojectedGrid(tile, WEB_MERCATOR);
+    const t0 = performance.now();
+    const out = reprojectRaster(big, t, 'bilinear');
+    const ms = performance.now() - t0;
+    console.log(`1200x1200 sinusoidal -> ${t.width}x${t.height} Web Mercator: ${ms.toFixed(0)} ms, lattice step ${out.stats.stepPx}`);
+    expect(ms).toBeLessThan(2500);
+    expect(out.data.some((v) => v === 300)).toBe(true);
+  });
+
+  it('goes through the same-CRS path when the CRSs agree', () => {
+    const utm = crsFromEpsg(32616);
+    const a: Raster = { width: 2, height: 1, transform: [0, 10, 0, 10, 0, -10], crs: utm, data: Float32Array.of(1, 3) };
+    const out = reprojectRaster(a, { width: 1, height: 1, transform: [5, 10, 0, 10, 0, -10], crs: utm }, 'bilinear');
+    expect(out.data[0]).toBe(2);
+  });
+});
