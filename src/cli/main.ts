@@ -3,7 +3,9 @@ import { isAppError } from '../core/errors.ts';
 /** A CLI command: takes its own argv (after the command name), returns the exit code. */
 export type Command = (argv: string[]) => Promise<number>;
 
-const commands: Record<string, { summary: string; load: () => Promise<Command> }> = {};
+const commands: Record<string, { summary: string; load: () => Promise<Command> }> = {
+  info: { summary: 'JSON per GeoTIFF: role, size, pixel size, CRS, nodata, scale, valid fraction', load: async () => (await import('./info.ts')).infoCommand },
+};
 
 function usage(): string {
   const lines = Object.entries(commands).map(([name, c]) => `  ${name.padEnd(10)} ${c.summary}`);

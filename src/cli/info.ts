@@ -1,0 +1,95 @@
+import { pixelSize } from '../core/geo/affine.ts';
+import type { Dataset, DatasetBand } from '../io/dataset.ts';
+import type { Command } from './main.ts';
+import { loadDatasets } from './load.ts';
+
+/** Valid fraction and value range of one band (NaN = invalid). */
+export function bandSummary(data: Float32Array): { validFraction: number; min: number | null; max: number | null; mean: number | null } {
+  let n = 0;
+  let min = Number.POSITIVE_INFINITY;
+  let max = Number.NEGATIVE_INFINITY;
+  let sum = 0;
+  for (let i = 0; i < data.length; i++) {
+    const v = data[i];
+    if (Number.isNaN(v)) continue;
+    n++;
+    sum += v;
+    if (v < min) min = v;
+    if (v > max) max = v;
+  }
+  return n === 0 ? { validFraction: 0, min: null, max: null, mean: null } : { validFraction: n / data.length, min, max, mean: sum / n };
+}
+
+function round(v: number | null, digits = 6): number | null {
+  return v === null ? null : Number(v.toPrecision(digits));
+}
+
+function bandJson(b: DatasetBand, index: number): Record<string, unknown> {
+  const s = bandSummary(b.raster.data);
+  return {
+    index: index + 1,
+    name: b.name,
+    role: b.role,
+    ...(b.dayNight ? { dayNight: b.dayNight } : {}),
+    ...(b.units ? { units: b.units } : {}),
+    scale: b.scale,
+    offset: b.offset,
+    scaleSource: b.scaleSource,
+    ...(b.calibration ? { calibration: b.calibration } : {}),
+    nodata: b.nodata === null || Number.isNaN(b.nodata) ? (b.nodata === null ? null : 'nan') : b.nodata,
+    validFraction: round(s.validFraction, 4),
+    min: round(s.min),
+    max: round(s.max),
+    mean: round(s.mean),
+  };
+}
+
+/** The JSON object `srda-lst info` prints for one dataset (band 1 at top level; all bands listed). */
+export function datasetInfo(d: Dataset): Record<string, unknown> {
+  const bands = d.bands.map(bandJson);
+  const first = bands[0];
+  const px = pixelSize(d.transform);
+  return {
+    file: d.fileName,
+    role: first.role,
+    ...(d.product ? { product: d.product } : {}),
+    ...(d.date ? { date: d.date } : {}),
+    ...(d.layer ? { layer: d.layer } : {}),
+    width: d.width,
+    height: d.height,
+    bandCount: d.bands.length,
+    pixelSize: { x: px.x, y: px.y },
+    crs: { ...(d.crs.epsg !== undefined ? { epsg: d.crs.epsg } : {}), name: d.crs.name, proj4: d.crs.proj4 },
+    transform: d.transform,
+    nodata: first.nodata,
+    scale: first.scale,
+    offset: first.offset,
+    ...(first.units ? { units: first.units } : {}),
+    validFraction: first.validFraction,
+    min: first.min,
+    max: first.max,
+    mean: first.mean,
+    dataType: `${['', 'uint', 'int', 'float'][d.layout.sampleFormat] ?? 'unknown'}${d.layout.bitsPerSample}`,
+    bands,
+    ...(d.warnings.length ? { warnings: d.warnings } : {}),
+  };
+}
+
+/** `srda-lst info FILE...`: one JSON line per readable file; one stderr line per bad file; exit 1 if any failed. */
+export const infoCommand: Command = async (argv) => {
+  const files = argv.filter((a) => !a.startsWith('--'));
+  if (files.length === 0 || argv.includes('--help')) {
+    process.stdout.write('Usage: srda-lst info FILE...\nPrints one JSON object per file: role, product, date, size, pixel size, CRS, nodata, scale, valid fraction, value range, bands.\n');
+    return files.length === 0 && !argv.includes('--help') ? 2 : 0;
+  }
+  let failed = 0;
+  for (const r of await loadDatasets(files)) {
+    if ('dataset' in r) {
+      process.stdout.write(JSON.stringify(datasetInfo(r.dataset)) + '\n');
+    } else {
+      failed++;
+      process.stderr.write(`srda-lst info: ${r.error.code}: ${r.error.message.startsWith(r.path) ? r.error.message : `${r.path}: ${r.error.message}`}\n`);
+    }
+  }
+  return failed > 0 ? 1 : 0;
+};

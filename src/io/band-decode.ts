@@ -1,0 +1,103 @@
+import { productScale } from './band-roles.ts';
+import { isCategoricalRole, type BandRole, type ScaleSource } from './dataset.ts';
+
+/** What the file's metadata says about one band's scaling and validity. */
+export interface BandMetadataHints {
+  /** GDAL band SCALE / OFFSET (role="scale"/"offset") items. */
+  bandScale?: number;
+  bandOffset?: number;
+  /** Dataset-level HDF-style attributes kept by GDAL/AppEEARS (scale_factor, add_offset, valid_range, _FillValue, units). */
+  scaleFactor?: number;
+  addOffset?: number;
+  validRange?: [number, number];
+  fillValue?: number;
+  units?: string;
+}
+
+/** The chosen DN -> physical mapping for one band. */
+export interface BandScaling {
+  scale: number;
+  offset: number;
+  source: ScaleSource;
+  units?: string;
+  validRange?: [number, number];
+  fill?: number;
+  notes: string[];
+}
+
+const REFLECTIVE: BandRole[] = ['ndvi', 'albedo', 'red', 'nir', 'blue', 'green', 'swir', 'swir2'];
+
+/**
+ * Chooses scale/offset for a band: float data and categorical roles are left as they are; else
+ * GDAL band SCALE/OFFSET, else HDF `scale_factor`/`add_offset` (a factor > 1 on NDVI or
+ * reflectance is the MOD13 "divide by 10000" convention and is inverted), else the product's
+ * naming convention, else identity.
+ */
+export function resolveScaling(args: {
+  role: BandRole;
+  product?: string;
+  landsatLevel?: 'L1' | 'L2';
+  isFloat: boolean;
+  hints: BandMetadataHints;
+}): BandScaling {
+  const { role, isFloat, hints } = args;
+  const notes: string[] = [];
+  const prod = productScale(args.product, role, args.landsatLevel);
+  const units = hints.units ?? prod?.units;
+  if (isCategoricalRole(role)) return { scale: 1, offset: 0, source: 'none', notes };
+  if (isFloat) {
+    if ((hints.bandScale ?? hints.scaleFactor ?? 1) !== 1) notes.push('float data taken as physical; the scale metadata was not applied');
+    return { scale: 1, offset: 0, source: 'none', units, validRange: hints.validRange, fill: hints.fillValue, notes };
+  }
+  let scale = hints.bandScale ?? hints.scaleFactor;
+  let offset = hints.bandScale !== undefined ? (hints.bandOffset ?? 0) : (hints.addOffset ?? hints.bandOffset ?? 0);
+  if (scale !== undefined && (scale !== 1 || offset !== 0)) {
+    if (scale > 1 && REFLECTIVE.includes(role)) {
+      notes.push(`scale factor ${scale} is a divisor (MODIS VI convention): used 1/${scale}`);
+      scale = 1 / scale;
+    }
+    return { scale, offset, source: 'metadata', units, validRange: hints.validRange ?? prod?.validRange, fill: hints.fillValue ?? prod?.fill, notes };
+  }
+  if (prod) {
+    scale = prod.scale;
+    offset = prod.offset;
+    return { scale, offset, source: 'product', units, validRange: hints.validRange ?? prod.validRange, fill: hints.fillValue ?? prod.fill, notes };
+  }
+  return { scale: 1, offset: 0, source: 'none', units, validRange: hints.validRange, fill: hints.fillValue, notes };
+}
+
+/**
+ * Converts raw samples to float32 physical values: nodata, fill and out-of-valid-range samples
+ * become NaN, then `raw * scale + offset`. Non-finite raw values are NaN.
+ */
+export function decodeSamples(raw: ArrayLike<number>, s: { scale: number; offset: number; nodata: number | null; fill?: number; validRange?: [number, number] }): Float32Array {
+  const out = new Float32Array(raw.length);
+  const nodata = s.nodata;
+  const nodataIsNaN = nodata !== null && Number.isNaN(nodata);
+  const fill = s.fill;
+  const lo = s.validRange ? s.validRange[0] : Number.NEGATIVE_INFINITY;
+  const hi = s.validRange ? s.validRange[1] : Number.POSITIVE_INFINITY;
+  const { scale, offset } = s;
+  // Float32 nodata tags such as -3.4e38 are compared at float32 precision.
+  const nodata32 = nodata === null || nodataIsNaN ? Number.NaN : Math.fround(nodata);
+  for (let i = 0; i < raw.length; i++) {
+    const v = raw[i];
+    if (!Number.isFinite(v) || v === nodata || v === nodata32 || v === fill || v < lo || v > hi) out[i] = Number.NaN;
+    else out[i] = v * scale + offset;
+  }
+  return out;
+}
+
+/** Parses a number from metadata text ("0.02", "-65"); undefined when absent or not numeric. */
+export function metaNumber(v: string | undefined): number | undefined {
+  if (v === undefined) return undefined;
+  const n = Number(v.trim());
+  return Number.isFinite(n) ? n : undefined;
+}
+
+/** Parses "7500, 65535" style ranges. */
+export function metaRange(v: string | undefined): [number, number] | undefined {
+  if (!v) return undefined;
+  const parts = v.split(/[,\s]+/).filter(Boolean).map(Number);
+  return parts.length === 2 && parts.every(Number.isFinite) ? [parts[0], parts[1]] : undefined;
+}

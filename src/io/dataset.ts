@@ -1,0 +1,103 @@
+import type { Grid, Raster } from '../core/raster/raster.ts';
+
+/**
+ * What a band is for. `lst` covers MODIS/ECOSTRESS LST and Landsat thermal brightness temperature
+ * (K); `lst-qc` is a MOD11/MYD11 QC bit field; `qc` any other quality band (ECOSTRESS QC,
+ * MOD13 VI_Quality, Landsat BQA/QA_PIXEL); `swir` is the 1.6 µm band, `swir2` the 2.1 µm band.
+ */
+export type BandRole =
+  | 'lst'
+  | 'lst-qc'
+  | 'qc'
+  | 'cloud-mask'
+  | 'water-mask'
+  | 'blue'
+  | 'green'
+  | 'red'
+  | 'nir'
+  | 'swir'
+  | 'swir2'
+  | 'ndvi'
+  | 'albedo'
+  | 'dem'
+  | 'landcover'
+  | 'view-angle'
+  | 'unknown';
+
+/** Every role, in the order a role picker lists them. */
+export const BAND_ROLES: readonly BandRole[] = [
+  'lst', 'lst-qc', 'qc', 'cloud-mask', 'water-mask', 'blue', 'green', 'red', 'nir', 'swir', 'swir2',
+  'ndvi', 'albedo', 'dem', 'landcover', 'view-angle', 'unknown',
+];
+
+/** Roles whose values are bit fields, flags or classes: never rescaled, never interpolated. */
+export function isCategoricalRole(role: BandRole): boolean {
+  return role === 'lst-qc' || role === 'qc' || role === 'cloud-mask' || role === 'water-mask' || role === 'landcover';
+}
+
+/** Where the applied scale/offset came from. */
+export type ScaleSource = 'metadata' | 'product' | 'landsat-mtl' | 'landsat-default' | 'none';
+
+/** Landsat band identity, when the band is one. */
+export interface LandsatBand {
+  /** 4, 5, 7, 8 or 9. */
+  mission: number;
+  /** Sensor band number as in the MTL (`6` for TM thermal, `61`/`62` ETM+ low/high gain, `10` TIRS). */
+  band: number;
+  /** 'L1' digital numbers or 'L2' surface products. */
+  level: 'L1' | 'L2';
+}
+
+/** Description of one band: role, naming, and the DN -> physical mapping that was applied. */
+export interface BandInfo {
+  role: BandRole;
+  /** Band or layer name (GDAL description, AppEEARS layer, file stem). */
+  name: string;
+  /** `day`/`night` for LST and LST QC when known. */
+  dayNight?: 'day' | 'night';
+  /** Physical unit after scaling ('K', 'm', 'deg', 'reflectance', ...), when known. */
+  units?: string;
+  /** physical = raw * scale + offset (identity for floats and categorical bands). */
+  scale: number;
+  offset: number;
+  scaleSource: ScaleSource;
+  /** Nodata value of the raw band (file tag or product fill), or null. Ignored for MOD11 QC. */
+  nodata: number | null;
+  /** Landsat band identity, when detected. */
+  landsat?: LandsatBand;
+  /** Calibration applied beyond scale/offset (Landsat L1). */
+  calibration?: 'brightness-temperature' | 'toa-reflectance' | 'surface-temperature' | 'surface-reflectance';
+}
+
+/** One band read into the project's raster shape (float32, physical units, NaN = invalid). */
+export interface DatasetBand extends BandInfo {
+  raster: Raster;
+}
+
+/** Storage layout facts, for display and for deciding what can be read. */
+export interface TiffLayout {
+  bitsPerSample: number;
+  /** 1 uint, 2 int, 3 float. */
+  sampleFormat: number;
+  compression: number;
+  tiled: boolean;
+  blockWidth: number;
+  blockHeight: number;
+}
+
+/** A GeoTIFF read into rasters: one grid, one or more bands. */
+export interface Dataset extends Grid {
+  fileName: string;
+  /** Product short name ('MOD11A1', 'MOD13Q1', 'ECO_L2_LSTE', 'LANDSAT_8', ...), when known. */
+  product?: string;
+  /** Acquisition (or composite start) date, ISO `YYYY-MM-DD`, when known. */
+  date?: string;
+  /** Layer name from the file name (AppEEARS / LAADS naming), when known. */
+  layer?: string;
+  bands: DatasetBand[];
+  /** Dataset-level GDAL metadata items (entities decoded). */
+  metadata: Record<string, string>;
+  layout: TiffLayout;
+  /** Things the reader assumed or could not do, in plain words. */
+  warnings: string[];
+}

@@ -1,0 +1,260 @@
+import { fromArrayBuffer, fromBlob, type GeoTIFFImage } from 'geotiff';
+import type { Affine } from '../core/geo/affine.ts';
+import type { PixelWindow } from '../core/geo/grid.ts';
+import { AppError, isAppError, toAppError } from '../core/errors.ts';
+import { throwIfAborted, type RunOptions } from '../core/progress.ts';
+import type { Crs } from '../core/raster/raster.ts';
+import { detectRole, parseProductName } from './band-roles.ts';
+import { decodeSamples, metaNumber, metaRange, resolveScaling } from './band-decode.ts';
+import type { BandRole, Dataset, DatasetBand, TiffLayout } from './dataset.ts';
+import { crsFromGeoKeys, parseGeoKeyDirectory } from './geokeys.ts';
+import { landsatCalibration, mtlDate, parseMtl, type Mtl } from './landsat-mtl.ts';
+import { parseGdalMetadata, requireTiff, type GdalMetadataItem } from './tiff-sniff.ts';
+
+/** Options of `readGeoTiff`. */
+export interface ReadGeoTiffOptions extends RunOptions {
+  /** Read only this pixel window (clipped to the image). */
+  window?: PixelWindow;
+  /** Landsat MTL text found beside the file (the embedded `MTL` metadata item is used otherwise). */
+  mtlText?: string;
+  /** Override the detected role of every band (e.g. a role the user picked). */
+  roleOverride?: BandRole;
+  /** Largest number of pixels (width x height x bands) to decode; default 2^28. */
+  maxPixels?: number;
+}
+
+const SUPPORTED_COMPRESSION = new Set([1, 5, 7, 8, 32773, 32946, 34887, 50000]);
+
+async function openTiff(source: ArrayBuffer | Blob, fileName: string): Promise<{ image: GeoTIFFImage; byteLength: number }> {
+  const head = source instanceof ArrayBuffer ? new Uint8Array(source, 0, Math.min(16, source.byteLength)) : new Uint8Array(await source.slice(0, 16).arrayBuffer());
+  requireTiff(head, fileName);
+  try {
+    const tiff = source instanceof ArrayBuffer ? await fromArrayBuffer(source) : await fromBlob(source);
+    const image = await tiff.getImage(0);
+    return { image, byteLength: source instanceof ArrayBuffer ? source.byteLength : source.size };
+  } catch (e) {
+    throw toAppError(e, 'CORRUPT_TIFF', `${fileName}: the TIFF structure cannot be read (truncated or damaged file; re-download or re-export it)`, fileName);
+  }
+}
+
+function asNumbers(v: unknown): number[] {
+  if (v === undefined || v === null) return [];
+  if (typeof v === 'number') return [v];
+  return Array.from(v as ArrayLike<number>, Number);
+}
+
+/** Geotransform from ModelTransformation, or ModelTiepoint + ModelPixelScale (PixelIsPoint shifted by half a pixel as GDAL does). */
+function readTransform(tags: { transformation: number[]; tiepoint: number[]; scale: number[] }, isPoint: boolean, fileName: string): Affine {
+  let t: Affine;
+  if (tags.transformation.length >= 16) {
+    const m = tags.transformation;
+    t = [m[3], m[0], m[1], m[7], m[4], m[5]];
+  } else if (tags.tiepoint.length >= 6 && tags.scale.length >= 2) {
+    const [i, j, , x, y] = tags.tiepoint;
+    const [sx, sy] = tags.scale;
+    t = [x - i * sx, sx, 0, y + j * sy, 0, -sy];
+  } else {
+    throw new AppError('NO_GEOREFERENCE', `${fileName} has no georeference (no ModelTiepoint/ModelPixelScale or ModelTransformation tags). Georeference it first, e.g. gdal_translate -a_srs EPSG:4326 -a_ullr ...`, { file: fileName });
+  }
+  if (!t.every(Number.isFinite) || t[1] === 0 || (t[5] === 0 && t[2] === 0)) {
+    throw new AppError('NO_GEOREFERENCE', `${fileName}: the geotransform [${t.join(', ')}] is degenerate.`, { file: fileName });
+  }
+  if (isPoint) t = [t[0] - 0.5 * t[1] - 0.5 * t[2], t[1], t[2], t[3] - 0.5 * t[4] - 0.5 * t[5], t[4], t[5]];
+  return t;
+}
+
+async function readLayout(image: GeoTIFFImage, byteLength: number, fileName: string): Promise<TiffLayout> {
+  const fd = image.getFileDirectory();
+  const spp = image.getSamplesPerPixel();
+  const bits = asNumbers(await fd.loadValue('BitsPerSample'));
+  const formats = asNumbers(await fd.loadValue('SampleFormat'));
+  const compression = Number((await fd.loadValue('Compression')) ?? 1);
+  const bps = bits[0] ?? 1;
+  const fmt = formats[0] ?? 1;
+  const bad = (why: string): never => {
+    throw new AppError('UNSUPPORTED_LAYOUT', `${fileName}: ${why}. Convert it with gdal_translate -ot Float32 (and -co COMPRESS=DEFLATE) first.`, { file: fileName });
+  };
+  if (bits.some((b) => b !== bps) || formats.some((f) => f !== fmt)) bad('bands with different sample types');
+  if (fmt === 5 || fmt === 6) bad('complex sample type');
+  if (fmt === 4 || fmt > 6) bad(`sample format ${fmt}`);
+  if (![8, 16, 32].includes(bps) && !(fmt === 3 && bps === 64)) bad(`${bps}-bit samples`);
+  if (!SUPPORTED_COMPRESSION.has(compression)) bad(`compression ${compression}`);
+  if (spp < 1) bad('no samples per pixel');
+  const tiled = image.isTiled;
+  const offsets = asNumbers(await fd.loadValue(tiled ? 'TileOffsets' : 'StripOffsets'));
+  const counts = asNumbers(await fd.loadValue(tiled ? 'TileByteCounts' : 'StripByteCounts'));
+  let end = 0;
+  for (let i = 0; i < offsets.length; i++) end = Math.max(end, offsets[i] + (counts[i] ?? 0));
+  if (offsets.length === 0 || end > byteLength) {
+    throw new AppError('CORRUPT_TIFF', `${fileName} is truncated: image data reaches byte ${end} but the file has ${byteLength} bytes. Re-download or re-export it.`, { file: fileName });
+  }
+  return { bitsPerSample: bps, sampleFormat: fmt, compression, tiled, blockWidth: image.getTileWidth(), blockHeight: image.getTileHeight() };
+}
+
+function clipWindow(w: PixelWindow | undefined, width: number, height: number, fileName: string): PixelWindow {
+  if (!w) return { col: 0, row: 0, width, height };
+  const col = Math.max(0, Math.floor(w.col));
+  const row = Math.max(0, Math.floor(w.row));
+  const c1 = Math.min(width, Math.floor(w.col + w.width));
+  const r1 = Math.min(height, Math.floor(w.row + w.height));
+  if (c1 <= col || r1 <= row) throw new AppError('BAD_ARGUMENT', `${fileName}: window ${JSON.stringify(w)} is outside the ${width}x${height} image.`, { file: fileName });
+  return { col, row, width: c1 - col, height: r1 - row };
+}
+
+function itemsFor(items: GdalMetadataItem[], sample: number | undefined): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const it of items) if (it.sample === sample && !it.domain) out[it.role ? `@${it.role}` : it.name] = it.value;
+  return out;
+}
+
+/**
+ * Reads a GeoTIFF (File/Blob/ArrayBuffer) into the project's raster shape: every band as float32
+ * in physical units (scale/offset applied, nodata/fill/out-of-range -> NaN, Landsat L1 calibrated
+ * when an MTL is known), with its grid, CRS (EPSG or proj4 from GeoKeys), role and metadata.
+ * Bad input throws AppError NOT_GEOTIFF, CORRUPT_TIFF, NO_GEOREFERENCE, UNSUPPORTED_LAYOUT,
+ * UNSUPPORTED_CRS or TOO_LARGE naming `fileName`. The returned arrays are owned by the caller.
+ */
+export async function readGeoTiff(source: ArrayBuffer | Blob, fileName: string, opts: ReadGeoTiffOptions = {}): Promise<Dataset> {
+  throwIfAborted(opts.signal);
+  const { image, byteLength } = await openTiff(source, fileName);
+  try {
+    return await decodeImage(image, byteLength, fileName, opts);
+  } catch (e) {
+    if (isAppError(e)) throw e;
+    throw toAppError(e, 'CORRUPT_TIFF', `${fileName}: image data cannot be decoded (damaged or truncated file)`, fileName);
+  }
+}
+
+async function decodeImage(image: GeoTIFFImage, byteLength: number, fileName: string, opts: ReadGeoTiffOptions): Promise<Dataset> {
+  const fd = image.getFileDirectory();
+  const layout = await readLayout(image, byteLength, fileName);
+  const width = image.getWidth();
+  const height = image.getHeight();
+  const bandCount = image.getSamplesPerPixel();
+
+  const dirTag = asNumbers(await fd.loadValue('GeoKeyDirectory'));
+  if (dirTag.length < 4) {
+    throw new AppError('NO_GEOREFERENCE', `${fileName} has no GeoTIFF keys (no CRS). Assign one first, e.g. gdal_translate -a_srs EPSG:4326 in.tif out.tif.`, { file: fileName });
+  }
+  const keys = parseGeoKeyDirectory(dirTag, asNumbers(await fd.loadValue('GeoDoubleParams')), (await fd.loadValue('GeoAsciiParams')) as string | undefined);
+  const crs: Crs = crsFromGeoKeys(keys, fileName);
+  const fullTransform = readTransform(
+    { transformation: asNumbers(await fd.loadValue('ModelTransformation')), tiepoint: asNumbers(await fd.loadValue('ModelTiepoint')), scale: asNumbers(await fd.loadValue('ModelPixelScale')) },
+    keys.get(1025) === 2,
+    fileName,
+  );
+
+  const items = parseGdalMetadata((await fd.loadValue('GDAL_METADATA')) as string | undefined);
+  const metadata = itemsFor(items, undefined);
+  const nodataText = (await fd.loadValue('GDAL_NODATA')) as string | undefined;
+  const nodataTag = nodataText === undefined ? null : /nan/i.test(nodataText) ? Number.NaN : Number.parseFloat(nodataText);
+
+  const win = clipWindow(opts.window, width, height, fileName);
+  const maxPixels = opts.maxPixels ?? 2 ** 28;
+  if (win.width * win.height * bandCount > maxPixels) {
+    throw new AppError('TOO_LARGE', `${fileName}: ${win.width}x${win.height}x${bandCount} pixels exceed the ${maxPixels} this reader decodes at once; read a window or crop it with gdal_translate -srcwin.`, { file: fileName });
+  }
+  const [x0, y0] = [fullTransform[0] + win.col * fullTransform[1] + win.row * fullTransform[2], fullTransform[3] + win.col * fullTransform[4] + win.row * fullTransform[5]];
+  const transform: Affine = [x0, fullTransform[1], fullTransform[2], y0, fullTransform[4], fullTransform[5]];
+
+  const name = parseProductName(fileName);
+  const mtl: Mtl | undefined = opts.mtlText ? parseMtl(opts.mtlText) : metadata.MTL ? parseMtl(metadata.MTL) : undefined;
+  const warnings: string[] = [];
+  throwIfAborted(opts.signal);
+  opts.onProgress?.({ stage: 'read', done: 0, total: 1, detail: fileName });
+  const rasters = await image.readRasters({
+    window: [win.col, win.row, win.col + win.width, win.row + win.height],
+    interleave: false,
+    signal: opts.signal,
+  });
+  throwIfAborted(opts.signal);
+
+  const bands: DatasetBand[] = [];
+  for (let b = 0; b < bandCount; b++) {
+    const bandMd = itemsFor(items, b);
+    const description = bandMd['@description'] ?? bandMd.DESCRIPTION;
+    const hintsMd: Record<string, string> = { ...metadata, ...bandMd };
+    delete hintsMd.MTL;
+    const guess = detectRole({ fileName, description, metadata: hintsMd, bandIndex: b, bandCount });
+    const role = opts.roleOverride ?? guess.role;
+    const scaling = resolveScaling({
+      role,
+      product: name.product ?? metadata.SHORTNAME,
+      landsatLevel: guess.landsat?.level,
+      isFloat: layout.sampleFormat === 3,
+      hints: {
+        bandScale: metaNumber(bandMd['@scale'] ?? bandMd.SCALE),
+        bandOffset: metaNumber(bandMd['@offset'] ?? bandMd.OFFSET),
+        scaleFactor: metaNumber(metadata.scale_factor),
+        addOffset: metaNumber(metadata.add_offset),
+        validRange: metaRange(metadata.valid_range),
+        fillValue: metaNumber(metadata._FillValue),
+        units: bandMd['@unittype'] ?? metadata.units,
+      },
+    });
+    // MOD11 QC: the nodata tag (0 in AppEEARS files) is a valid "good quality" value.
+    const nodata = role === 'lst-qc' ? null : nodataTag;
+    const raw = rasters[b] as ArrayLike<number>;
+    const cal = guess.landsat && layout.sampleFormat !== 3 ? landsatCalibration(guess.landsat, role, mtl) : undefined;
+    let data: Float32Array;
+    let scale = scaling.scale;
+    let offset = scaling.offset;
+    let units = scaling.units;
+    let scaleSource = scaling.source;
+    if (cal) {
+      data = decodeSamples(raw, { scale: 1, offset: 0, nodata });
+      cal.apply(data);
+      [scale, offset, units] = [1, 0, cal.units];
+      scaleSource = mtl ? 'landsat-mtl' : 'landsat-default';
+      for (const n of cal.notes) warnings.push(`band ${b + 1}: ${n}`);
+    } else {
+      data = decodeSamples(raw, { scale, offset, nodata, fill: scaling.fill, validRange: scaling.validRange });
+      for (const n of scaling.notes) warnings.push(`band ${b + 1}: ${n}`);
+      if (guess.landsat && guess.landsat.level === 'L1' && !mtl && role !== 'qc' && role !== 'unknown') warnings.push(`band ${b + 1}: Landsat DN left uncalibrated (no MTL found beside the file)`);
+    }
+    bands.push({
+      role,
+      name: description ?? name.layer ?? stemOf(fileName),
+      ...(guess.dayNight ? { dayNight: guess.dayNight } : {}),
+      ...(units ? { units } : {}),
+      scale,
+      offset,
+      scaleSource,
+      nodata: nodata ?? (scaling.fill ?? null),
+      ...(guess.landsat ? { landsat: guess.landsat } : {}),
+      ...(cal ? { calibration: cal.kind } : {}),
+      raster: { width: win.width, height: win.height, transform, crs, data },
+    });
+  }
+  opts.onProgress?.({ stage: 'read', done: 1, total: 1, detail: fileName });
+  const date = name.date ?? isoDate(metadata.RANGEBEGINNINGDATE) ?? (mtl ? mtlDate(mtl) : undefined) ?? isoDate(metadata.ACQUISITIONDATETIME);
+  const product = name.product ?? metadata.SHORTNAME ?? (mtl ? mtlProduct(mtl) : undefined);
+  return {
+    fileName,
+    width: win.width,
+    height: win.height,
+    transform,
+    crs,
+    ...(product ? { product } : {}),
+    ...(date ? { date } : {}),
+    ...(name.layer ? { layer: name.layer } : {}),
+    bands,
+    metadata,
+    layout,
+    warnings,
+  };
+}
+
+function mtlProduct(mtl: Mtl): string | undefined {
+  for (const [k, v] of mtl.entries) if (k.endsWith('.SPACECRAFT_ID')) return v;
+  return undefined;
+}
+
+function isoDate(v: string | undefined): string | undefined {
+  const m = v ? /^(\d{4})-(\d{2})-(\d{2})/.exec(v) : null;
+  return m && m[1] !== '1970' ? `${m[1]}-${m[2]}-${m[3]}` : undefined;
+}
+
+function stemOf(fileName: string): string {
+  return (fileName.split(/[\\/]/).pop() ?? fileName).replace(/\.[^.]+$/, '');
+}
