@@ -36,4 +36,20 @@ export interface StageMethod {
    */
   readonly haloCoarsePx: number;
   runStage(input: StageInput, options?: RunOptions): Promise<Float32Array>;
+  /**
+   * Optional, for global methods (`haloCoarsePx = Infinity`): fits once on the whole stage (the
+   * runner passes the untiled input) and returns a predictor the runner then applies tile by tile
+   * with the predictor's own halo. Methods without it are run untiled.
+   */
+  fit?(input: StageInput, options?: RunOptions): Promise<FittedStage>;
+}
+
+/** A method fitted on a whole stage, applied per tile (see `StageMethod.fit`). */
+export interface FittedStage {
+  /** Halo in coarse pixels the prediction needs around a tile (finite). */
+  readonly haloCoarsePx: number;
+  /** Same contract as `StageMethod.runStage`, on a tile (with halo) of the fitted stage. */
+  predictTile(input: StageInput, options?: RunOptions): Promise<Float32Array>;
+  /** What was fitted, for reports (coefficients, sample counts). */
+  readonly summary?: Record<string, unknown>;
 }

@@ -1,0 +1,110 @@
+import { AppError } from '../../core/errors.ts';
+import type { AuxName } from '../../core/raster/raster.ts';
+import type { FittedStage, StageInput, StageMethod } from '../method.ts';
+import { blockStd } from '../../core/raster/aggregate.ts';
+import { addCoarseResidual, homogeneousMask, type ResidualInterp } from './sharpen-residual.ts';
+import { fitTreeEnsemble, type TreeEnsembleOptions } from './tree-ensemble.ts';
+
+/** Options of the Data-Mining-Sharpener-style tree method. */
+export interface DmsOptions {
+  /** Tree ensemble settings (trees, depth, leaf size, bins, seed). */
+  trees?: TreeEnsembleOptions;
+  /** Fit on coarse pixels whose within-block heterogeneity is at most this quantile. Default 0.8. */
+  homogeneityQuantile?: number;
+  /** Interpolation of the coarse residual. Default 'bicubic'. */
+  residualInterp?: ResidualInterp;
+  /** Auxiliary layers to use, in this order, when present. Default: all. */
+  layers?: readonly AuxName[];
+}
+
+const ALL_LAYERS: readonly AuxName[] = ['ndvi', 'ndwi', 'albedo', 'dem', 'landcover', 'red', 'nir', 'swir'];
+
+function globalStd(d: Float32Array): number {
+  let s = 0;
+  let s2 = 0;
+  let n = 0;
+  for (let i = 0; i < d.length; i++) {
+    const v = d[i];
+    if (v === v) {
+      s += v;
+      s2 += v * v;
+      n++;
+    }
+  }
+  return n > 1 ? Math.sqrt(Math.max(0, s2 / n - (s / n) ** 2)) : 0;
+}
+
+/**
+ * Builds the DMS-style method: a bagged regression-tree ensemble of LST on all available auxiliary
+ * layers, fitted on homogeneous coarse pixels of the whole stage, applied at the fine scale, plus
+ * the coarse residual.
+ */
+export function createDmsMethod(options: DmsOptions = {}): StageMethod {
+  const quantile = options.homogeneityQuantile ?? 0.8;
+  const interp = options.residualInterp ?? 'bicubic';
+  const wanted = options.layers ?? ALL_LAYERS;
+
+  const fit = (input: StageInput): Promise<FittedStage> => {
+    const layers = wanted.filter((n) => input.fineAux[n] && input.coarseAux[n] && globalStd(input.coarseAux[n]!.data) > 0);
+    if (layers.length === 0) throw new AppError('MISSING_BAND', 'DMS needs at least one auxiliary layer with variation (NDVI, albedo, DEM, ...).');
+    const lst = input.coarseLst.data;
+    const nc = lst.length;
+    const heterogeneity = new Float32Array(nc);
+    const valid = new Uint8Array(nc);
+    for (let i = 0; i < nc; i++) valid[i] = lst[i] === lst[i] ? 1 : 0;
+    for (const name of layers) {
+      const fine = input.fineAux[name]!;
+      const coarse = input.coarseAux[name]!.data;
+      const sd = globalStd(fine.data) || 1;
+      const std = blockStd(fine.data, fine.width, fine.height, 2).data;
+      for (let i = 0; i < nc; i++) {
+        heterogeneity[i] += std[i] / sd;
+        if (coarse[i] !== coarse[i]) valid[i] = 0;
+      }
+    }
+    const mask = homogeneousMask(heterogeneity, valid, quantile);
+    const weights = new Float32Array(nc);
+    let nFit = 0;
+    for (let i = 0; i < nc; i++) if (mask[i]) {
+      weights[i] = 1;
+      nFit++;
+    }
+    const minLeaf = options.trees?.minLeaf ?? Math.max(3, Math.min(20, Math.floor(nFit / 200)));
+    if (nFit < 4 * minLeaf) throw new AppError('ALL_NODATA', `DMS found only ${nFit} valid coarse pixels to fit; it needs at least ${4 * minLeaf}.`);
+    const model = fitTreeEnsemble(
+      layers.map((n) => input.coarseAux[n]!.data),
+      lst,
+      weights,
+      { ...options.trees, minLeaf },
+    );
+    return Promise.resolve({
+      haloCoarsePx: interp === 'bicubic' ? 2 : 0,
+      summary: { layers, samples: nFit, trees: model.nTrees },
+      predictTile(tile: StageInput): Promise<Float32Array> {
+        const fine = layers.map((n) => tile.fineAux[n]!.data);
+        const coarse = layers.map((n) => tile.coarseAux[n]!.data);
+        const fineReg = model.predict(fine, fine[0].length);
+        const coarseReg = model.predict(coarse, coarse[0].length);
+        // Trees route NaN features left; a missing auxiliary value must fall back instead.
+        for (const [arr, reg] of [[fine, fineReg], [coarse, coarseReg]] as const) {
+          for (const f of arr) for (let i = 0; i < reg.length; i++) if (f[i] !== f[i]) reg[i] = Number.NaN;
+        }
+        return Promise.resolve(addCoarseResidual(tile, fineReg, coarseReg, interp));
+      },
+    });
+  };
+
+  return {
+    id: 'dms',
+    label: 'Regression-tree sharpener (DMS-style, bagged trees)',
+    usesAux: wanted,
+    haloCoarsePx: Number.POSITIVE_INFINITY,
+    fit,
+    async runStage(input: StageInput): Promise<Float32Array> {
+      return (await fit(input)).predictTile(input);
+    },
+  };
+}
+
+/** DMS with its defaults. */
+export const dmsMethod: StageMethod = createDmsMethod();

@@ -1,0 +1,102 @@
+import { describe, expect, it } from 'vitest';
+import { AppError } from '../core/errors.ts';
+import type { Progress } from '../core/progress.ts';
+import { aggregateMean } from '../core/raster/aggregate.ts';
+import { runDownscale } from './downscale.ts';
+import type { MethodId } from './method.ts';
+import { prepareScene } from './prepare.ts';
+import { synthScene } from './test-scenes.ts';
+
+function scene(width = 128, height = 96) {
+  const { ndvi, lst } = synthScene(width, height, 250);
+  const coarse = aggregateMean(lst, 4);
+  // Holes: a cloud and one dead coarse row, so tiles meet NaN edges.
+  for (let r = 5; r < 12; r++) for (let c = 8; c < 15; c++) coarse.data[r * coarse.width + c] = Number.NaN;
+  for (let c = 0; c < coarse.width; c++) coarse.data[17 * coarse.width + c] = Number.NaN;
+  return { scene: prepareScene({ lst: coarse, aux: { ndvi } }), fineLst: lst };
+}
+
+function maxAbsDiff(a: Float32Array, b: Float32Array): number {
+  let m = 0;
+  for (let i = 0; i < a.length; i++) {
+    if (Number.isNaN(a[i]) !== Number.isNaN(b[i])) return Infinity;
+    if (!Number.isNaN(a[i])) m = Math.max(m, Math.abs(a[i] - b[i]));
+  }
+  return m;
+}
+
+describe('runDownscale', () => {
+  it.each<MethodId>(['bicubic', 'tsharp', 'dms'])('gives the same result tiled and untiled (%s)', async (method) => {
+    const { scene: s } = scene();
+    const whole = await runDownscale(s, { method, tileCoarsePx: 1024 });
+    const tiled = await runDownscale(s, { method, tileCoarsePx: 8 });
+    expect(tiled.stages[0].tiles).toBeGreaterThan(4);
+    for (let k = 0; k < 2; k++) expect(maxAbsDiff(whole.stages[k].lst.data, tiled.stages[k].lst.data)).toBeLessThan(1e-4);
+  });
+
+  it('conserves energy per stage after linear correction and keeps NaN under invalid coarse pixels', async () => {
+    const { scene: s } = scene();
+    const r = await runDownscale(s, { method: 'tsharp' });
+    expect(r.stages).toHaveLength(2);
+    for (const st of r.stages) {
+      expect(st.energy.maxAbsK).toBeLessThan(1e-3);
+      expect(st.energy.blocks).toBeGreaterThan(100);
+    }
+    const out = r.stages[0].lst;
+    expect(out.width).toBe(64);
+    expect(Number.isNaN(out.data[(2 * 6) * out.width + 2 * 9])).toBe(true);
+    expect(Number.isNaN(out.data[(2 * 17 + 1) * out.width + 5])).toBe(true);
+  });
+
+  it('conserves mean T^4 in radiance mode', async () => {
+    const { scene: s } = scene();
+    const r = await runDownscale(s, { method: 'bicubic', residualMode: 'radiance', stages: 1 });
+    const out = r.stages[0].lst;
+    const cw = s.lst.width;
+    let worst = 0;
+    for (let i = 0; i < s.lst.data.length; i++) {
+      const t = s.lst.data[i];
+      if (Number.isNaN(t)) continue;
+      const r0 = 2 * Math.floor(i / cw);
+      const c0 = 2 * (i % cw);
+      let m4 = 0;
+      for (const [dr, dc] of [[0, 0], [0, 1], [1, 0], [1, 1]]) m4 += out.data[(r0 + dr) * out.width + c0 + dc] ** 4 / 4;
+      worst = Math.max(worst, Math.abs(Math.pow(m4, 0.25) - t));
+    }
+    expect(worst).toBeLessThan(1e-3);
+  });
+
+  it('recovers the fine field of a strongly NDVI-driven scene better with TsHARP than with bicubic', async () => {
+    const { scene: s, fineLst } = scene();
+    const rmse = async (m: MethodId) => {
+      const out = (await runDownscale(s, { method: m })).stages[1].lst.data;
+      let se = 0;
+      let n = 0;
+      for (let i = 0; i < out.length; i++) if (!Number.isNaN(out[i])) {
+        se += (out[i] - fineLst.data[i]) ** 2;
+        n++;
+      }
+      return Math.sqrt(se / n);
+    };
+    const [b, t] = [await rmse('bicubic'), await rmse('tsharp')];
+    expect(t).toBeLessThan(0.5 * b);
+  });
+
+  it('reports progress per tile and skips tiles without valid LST', async () => {
+    const { scene: s } = scene();
+    for (let r = 0; r < 8; r++) for (let c = 0; c < 8; c++) s.lst.data[r * s.lst.width + c] = Number.NaN;
+    const seen: Progress[] = [];
+    const r = await runDownscale(s, { method: 'bicubic', tileCoarsePx: 8 }, { onProgress: (p) => seen.push(p) });
+    expect(r.stages[0].skippedTiles).toBe(1);
+    expect(seen.some((p) => p.stage === 'stage 1' && p.done === p.total)).toBe(true);
+    expect(seen.some((p) => p.stage === 'stage 2')).toBe(true);
+  });
+
+  it('stops with CANCELLED when the signal fires', async () => {
+    const { scene: s } = scene();
+    const ac = new AbortController();
+    const run = runDownscale(s, { method: 'bicubic', tileCoarsePx: 8 }, { signal: ac.signal, onProgress: () => ac.abort() });
+    await expect(run).rejects.toMatchObject({ code: 'CANCELLED' });
+    await expect(runDownscale(s, { method: 'nope' as MethodId })).rejects.toBeInstanceOf(AppError);
+  });
+});

@@ -1,0 +1,54 @@
+import { AppError } from '../core/errors.ts';
+import type { MethodId, StageMethod } from './method.ts';
+import { bicubicMethod } from './baselines/bicubic.ts';
+import { dmsMethod } from './baselines/dms.ts';
+import { tsharpMethod } from './baselines/tsharp.ts';
+
+/** Every method id, SRDA-Net first. */
+export const METHOD_IDS: readonly MethodId[] = ['srda', 'bicubic', 'tsharp', 'dms'];
+
+/** The baseline used when SRDA-Net is not available. */
+export const FALLBACK_METHOD: MethodId = 'bicubic';
+
+type Loader = () => Promise<StageMethod>;
+
+const loaders: Record<MethodId, Loader> = {
+  bicubic: () => Promise.resolve(bicubicMethod),
+  tsharp: () => Promise.resolve(tsharpMethod),
+  dms: () => Promise.resolve(dmsMethod),
+  srda: () => Promise.reject(new AppError('MODEL_LOAD_FAILED', 'SRDA-Net is not available in this build yet.')),
+};
+
+/**
+ * Registers (or replaces) the loader of a method; model/ code calls this for `srda` so the
+ * pipeline does not import tfjs unless SRDA-Net is used.
+ */
+export function registerMethod(id: MethodId, load: Loader): void {
+  loaders[id] = load;
+}
+
+/** True for a known method id. */
+export function isMethodId(s: string): s is MethodId {
+  return (METHOD_IDS as readonly string[]).includes(s);
+}
+
+/** Loads a method by id. Throws AppError BAD_ARGUMENT for an unknown id, MODEL_LOAD_FAILED for srda if missing. */
+export function loadMethod(id: string): Promise<StageMethod> {
+  if (!isMethodId(id)) {
+    return Promise.reject(new AppError('BAD_ARGUMENT', `Unknown method '${id}'. Use one of: ${METHOD_IDS.join(', ')}.`));
+  }
+  return loaders[id]();
+}
+
+/**
+ * Loads the default method: SRDA-Net when it loads, otherwise the fallback baseline; `notice`
+ * says why when it fell back.
+ */
+export async function loadDefaultMethod(): Promise<{ method: StageMethod; notice?: string }> {
+  try {
+    return { method: await loaders.srda() };
+  } catch (e) {
+    const why = e instanceof Error ? e.message : String(e);
+    return { method: await loaders[FALLBACK_METHOD](), notice: `SRDA-Net unavailable (${why}); using ${FALLBACK_METHOD}.` };
+  }
+}

@@ -1,0 +1,81 @@
+import { describe, expect, it } from 'vitest';
+import { WGS84 } from '../core/geo/crs.ts';
+import { prepareScene } from './prepare.ts';
+import { testGrid, testRaster } from './test-scenes.ts';
+
+const ndvi = testRaster(testGrid(64, 64, 250), (c, r) => 0.2 + 0.005 * c + 0.003 * r);
+const lstAt = (c: number, r: number): number => 300 + c + 100 * r;
+
+describe('prepareScene', () => {
+  it('uses an exactly aligned LST as is, cropping both grids to the whole shared pixels', () => {
+    // LST origin 3 fine rows above the NDVI origin (as in the Dhaka AppEEARS subsets).
+    const lst = testRaster(testGrid(17, 17, 1000, 500000, 4000000 + 750), lstAt);
+    const s = prepareScene({ lst, aux: { ndvi } });
+    expect(s.stages).toBe(2);
+    expect(s.alignment.lst).toBe('exact');
+    expect(s.alignment.lstWindow).toEqual({ col: 0, row: 1, width: 16, height: 15 });
+    expect(s.alignment.auxWindow).toEqual({ col: 0, row: 1, width: 64, height: 60 });
+    expect(s.lst.data[0]).toBe(lstAt(0, 1));
+    expect(s.lst.data[15 * 16 - 1]).toBe(lstAt(15, 15));
+    expect(s.levels[2].grid.transform).toEqual([500000, 250, 0, 4000000 - 250, 0, -250]);
+    expect(s.levels[1].aux.ndvi!.width).toBe(32);
+    expect(s.levels[0].aux.ndvi!.data[0]).toBeCloseTo(0.2 + 0.005 * 1.5 + 0.003 * 2.5, 5);
+    expect(s.notes.join(' ')).toMatch(/cropped/);
+  });
+
+  it('takes one stage when asked, aggregating the auxiliary layers to the 500 m output grid', () => {
+    const lst = testRaster(testGrid(16, 16, 1000), lstAt);
+    const s = prepareScene({ lst, aux: { ndvi } }, { stages: 1 });
+    expect(s.stages).toBe(1);
+    expect(s.levels[1].grid.width).toBe(32);
+    expect(s.levels[1].aux.ndvi!.width).toBe(32);
+  });
+
+  it('computes NDVI from red and NIR and NDWI from NIR and SWIR', () => {
+    const g = testGrid(8, 8, 250);
+    const red = testRaster(g, () => 0.1);
+    const nir = testRaster(g, () => 0.3);
+    const swir = testRaster(g, () => 0.2);
+    const s = prepareScene({ lst: testRaster(testGrid(2, 2, 1000), lstAt), aux: { red, nir, swir } });
+    expect(s.levels[2].aux.ndvi!.data[5]).toBeCloseTo(0.5, 6);
+    expect(s.levels[2].aux.ndwi!.data[5]).toBeCloseTo(0.2, 6);
+  });
+
+  it('applies the QC keep-mask', () => {
+    const lst = testRaster(testGrid(16, 16, 1000), lstAt);
+    const keep = new Uint8Array(256).fill(1);
+    keep[0] = 0;
+    const s = prepareScene({ lst, lstKeep: keep, aux: { ndvi } });
+    expect(Number.isNaN(s.lst.data[0])).toBe(true);
+    expect(s.lst.data[1]).toBe(lstAt(1, 0));
+  });
+
+  it('reprojects an LST in another CRS onto the aligned coarse grid', () => {
+    const g = testGrid(64, 64, 250);
+    // The same area in WGS 84 at 0.01 deg (~900 m) (UTM 33N x=500000 is lon 15).
+    const lst = testRaster(
+      { width: 40, height: 40, transform: [14.99, 0.01, 0, 36.16, 0, -0.01], crs: WGS84 },
+      (c, r) => 300 + 0.1 * c + 0.2 * r,
+    );
+    const s = prepareScene({ lst, aux: { ndvi: testRaster(g, () => 0.5) } });
+    expect(s.alignment.lst).toBe('reprojected');
+    expect(s.levels[0].grid.width).toBe(16);
+    expect(s.lst.data.some((v) => !Number.isNaN(v))).toBe(true);
+    expect(s.notes.join(' ')).toMatch(/proj4/);
+  });
+
+  it.each([
+    ['no LST', () => prepareScene({ lst: undefined as never, aux: { ndvi } }), 'MISSING_BAND'],
+    ['no auxiliary layer', () => prepareScene({ lst: testRaster(testGrid(16, 16, 1000), lstAt), aux: {} }), 'MISSING_BAND'],
+    ['all-invalid LST', () => prepareScene({ lst: testRaster(testGrid(16, 16, 1000), () => NaN), aux: { ndvi } }), 'ALL_NODATA'],
+    ['non-overlapping grids', () => prepareScene({ lst: testRaster(testGrid(16, 16, 1000, 900000), lstAt), aux: { ndvi } }), 'NO_OVERLAP'],
+    ['LST not coarser than the auxiliary grid', () => prepareScene({ lst: testRaster(testGrid(64, 64, 250), lstAt), aux: { ndvi } }), 'GRID_MISMATCH'],
+  ])('rejects %s with a clear AppError', (_name, run, code) => {
+    expect(run).toThrowError(expect.objectContaining({ code, message: expect.stringMatching(/.{20,}/) }));
+  });
+
+  it('names both grids when they do not overlap', () => {
+    const lst = testRaster(testGrid(16, 16, 1000, 900000), lstAt);
+    expect(() => prepareScene({ lst, aux: { ndvi }, names: { lst: 'lst.tif', ndvi: 'ndvi.tif' } })).toThrow(/lst\.tif \(16x16.*ndvi\.tif \(64x64/);
+  });
+});

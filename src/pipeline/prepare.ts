@@ -1,0 +1,239 @@
+import { worldToPixel } from '../core/geo/affine.ts';
+import { sameCrs } from '../core/geo/crs.ts';
+import {
+  coarsenGrid,
+  cropGrid,
+  gridBoundsIn,
+  gridPixelSize,
+  gridToString,
+  isNorthUp,
+  windowOfBounds,
+  type PixelWindow,
+} from '../core/geo/grid.ts';
+import { AppError } from '../core/errors.ts';
+import { aggregateMean, aggregateMode } from '../core/raster/aggregate.ts';
+import type { AuxName, Grid, Raster } from '../core/raster/raster.ts';
+import { cropRaster } from './raster-ops.ts';
+import type { Scene, SceneLevel } from './scene.ts';
+import { warpToGrid } from './warp.ts';
+
+/** Inputs of scene preparation: rasters already in physical units (NaN invalid). */
+export interface SceneInputs {
+  /** LST in K on its own grid. */
+  lst: Raster;
+  /** Optional keep-mask on the LST grid (1 = good quality, 0 = masked), e.g. from MOD11 QC. */
+  lstKeep?: Uint8Array;
+  /** Auxiliary layers, each on its own grid; the finest one defines the output grid. */
+  aux: Partial<Record<AuxName, Raster>>;
+  /** Names (file names) for messages. */
+  names?: Partial<Record<AuxName | 'lst', string>>;
+}
+
+/** Options of scene preparation. */
+export interface PrepareOptions {
+  /** Number of factor-2 stages; default: log2 of the LST/auxiliary pixel-size ratio. */
+  stages?: number;
+  /** Allow a scene with 0 stages (LST already at the auxiliary resolution): for closed loops. */
+  allowZeroStages?: boolean;
+}
+
+const AUX_ORDER: readonly AuxName[] = ['ndvi', 'red', 'nir', 'swir', 'ndwi', 'albedo', 'dem', 'landcover'];
+
+function pixelSizeM(g: Grid): number {
+  const p = gridPixelSize(g);
+  if (!g.crs.isGeographic) return p.x;
+  const lat = g.transform[3] + (g.height / 2) * g.transform[5];
+  return p.x * 111320 * Math.cos((lat * Math.PI) / 180);
+}
+
+function aggregateAux(name: AuxName, r: Raster, factor: number): Raster {
+  if (factor === 1) return r;
+  return name === 'landcover' ? aggregateMode(r, factor) : aggregateMean(r, factor);
+}
+
+function ratioIndex(nir: Float32Array, other: Float32Array): Float32Array {
+  const out = new Float32Array(nir.length);
+  for (let i = 0; i < out.length; i++) {
+    const s = nir[i] + other[i];
+    out[i] = s !== 0 ? (nir[i] - other[i]) / s : Number.NaN;
+  }
+  return out;
+}
+
+function countValid(d: Float32Array): number {
+  let n = 0;
+  for (let i = 0; i < d.length; i++) if (d[i] === d[i]) n++;
+  return n;
+}
+
+/** Where the LST lattice sits on the fine lattice: integer offset in fine pixels, or undefined. */
+function latticeOffset(fine: Grid, lst: Grid, factor: number): { col: number; row: number } | undefined {
+  if (!sameCrs(fine.crs, lst.crs)) return undefined;
+  const pf = gridPixelSize(fine);
+  const pl = gridPixelSize(lst);
+  const maxCells = Math.max(lst.width, lst.height);
+  // The accumulated drift over the whole LST grid must stay well under a fine pixel.
+  if (Math.abs(pl.x - factor * pf.x) * maxCells > 0.1 * pf.x || Math.abs(pl.y - factor * pf.y) * maxCells > 0.1 * pf.y) return undefined;
+  const [c, r] = worldToPixel(fine.transform, lst.transform[0], lst.transform[3]);
+  if (Math.abs(c - Math.round(c)) > 0.01 || Math.abs(r - Math.round(r)) > 0.01) return undefined;
+  return { col: Math.round(c), row: Math.round(r) };
+}
+
+/**
+ * Prepares a scene: output grid = the finest auxiliary grid; the LST goes onto the aligned coarse
+ * grid (pixel = output pixel x 2^stages) without resampling when the lattices match (cropping to
+ * the common window of whole pixels), by block mean when more stages than the resolution ratio are
+ * asked, and by proj4 reprojection (bilinear) otherwise; the QC mask is applied; NDVI and NDWI are
+ * computed from bands when not given; every auxiliary layer is aggregated to every stage.
+ * Throws MISSING_BAND, ALL_NODATA, GRID_MISMATCH, NO_OVERLAP, UNSUPPORTED_LAYOUT (AppError).
+ */
+export function prepareScene(inputs: SceneInputs, options: PrepareOptions = {}): Scene {
+  const names = inputs.names ?? {};
+  const lstName = names.lst ?? 'LST';
+  const notes: string[] = [];
+  if (!inputs.lst) throw new AppError('MISSING_BAND', 'No LST layer was given: an LST raster (e.g. MOD11A1 LST_Day_1km) is required.');
+  const present = AUX_ORDER.filter((n) => inputs.aux[n]);
+  if (present.length === 0) {
+    throw new AppError('MISSING_BAND', 'No auxiliary layer was given: the output grid comes from NDVI (or red + NIR) or another auxiliary raster.');
+  }
+  for (const g of [inputs.lst, ...present.map((n) => inputs.aux[n]!)]) {
+    if (!isNorthUp(g)) throw new AppError('UNSUPPORTED_LAYOUT', `Rotated grids are not supported (${gridToString(g)}).`);
+  }
+  let lst = inputs.lst;
+  if (inputs.lstKeep) {
+    const data = lst.data.slice();
+    let masked = 0;
+    for (let i = 0; i < data.length; i++) if (!inputs.lstKeep[i] && data[i] === data[i]) {
+      data[i] = Number.NaN;
+      masked++;
+    }
+    lst = { ...lst, data };
+    notes.push(`QC mask removed ${masked} of ${data.length} LST pixels.`);
+  }
+  if (countValid(lst.data) === 0) throw new AppError('ALL_NODATA', `${lstName} has no valid LST pixel (all fill, cloud or QC-rejected).`, { file: names.lst });
+
+  // Output lattice: the finest auxiliary grid (ties keep AUX_ORDER, NDVI first).
+  let refName = present[0];
+  for (const n of present) if (pixelSizeM(inputs.aux[n]!) < pixelSizeM(inputs.aux[refName]!) * 0.999) refName = n;
+  const ref = inputs.aux[refName]!;
+  const refLabel = names[refName] ?? refName;
+
+  const pf = pixelSizeM(ref);
+  const pl = sameCrs(ref.crs, lst.crs) ? gridPixelSize(lst).x * (pf / gridPixelSize(ref).x) : pixelSizeM(lst);
+  const ratio = pl / pf;
+  const k = Math.max(0, Math.round(Math.log2(ratio)));
+  const stages = options.stages ?? k;
+  if (!Number.isInteger(stages) || stages < 0 || stages > 6) throw new AppError('BAD_ARGUMENT', `stages must be an integer 0..6, got ${stages}.`);
+  if (stages === 0 && !options.allowZeroStages) {
+    throw new AppError(
+      'GRID_MISMATCH',
+      `${lstName} (${gridToString(lst)}) is not coarser than ${refLabel} (${gridToString(ref)}): nothing to downscale. ` +
+        'Give auxiliary layers finer than the LST (e.g. 250 m NDVI for 1 km LST), or --stages.',
+    );
+  }
+
+  const factorK = 2 ** k;
+  const offset = Math.abs(ratio - factorK) / factorK < 0.01 ? latticeOffset(ref, lst, factorK) : undefined;
+  let coarseLst: Raster;
+  let auxWindow: PixelWindow;
+  let lstWindow: PixelWindow | undefined;
+  let outFactor: number; // aux pixels per output pixel
+  let mode: Scene['alignment']['lst'];
+  if (offset) {
+    const big = 2 ** Math.max(stages, k); // coarse cell in aux pixels
+    const group = big / factorK; // LST cells per coarse cell
+    const window1d = (off: number, nL: number, nF: number): [number, number] => {
+      const i0 = Math.max(0, Math.ceil(-off / factorK));
+      const f0 = off + factorK * i0;
+      const n = Math.min(nL - i0, Math.floor((nF - f0) / factorK));
+      return [i0, Math.max(0, Math.floor(n / group) * group)];
+    };
+    const [ci0, cn] = window1d(offset.col, lst.width, ref.width);
+    const [ri0, rn] = window1d(offset.row, lst.height, ref.height);
+    if (cn <= 0 || rn <= 0) {
+      throw new AppError('NO_OVERLAP', `${lstName} (${gridToString(lst)}) and ${refLabel} (${gridToString(ref)}) share no whole LST pixel.`);
+    }
+    lstWindow = { col: ci0, row: ri0, width: cn, height: rn };
+    auxWindow = { col: offset.col + factorK * ci0, row: offset.row + factorK * ri0, width: cn * factorK, height: rn * factorK };
+    coarseLst = cropRaster(lst, ci0, ri0, cn, rn);
+    mode = 'exact';
+    if (group > 1) {
+      coarseLst = aggregateMean(coarseLst, group);
+      mode = 'aggregated';
+      notes.push(`LST block-averaged by ${group} to allow ${stages} stages.`);
+    }
+    outFactor = 2 ** Math.max(0, k - stages);
+    if (cn !== lst.width || rn !== lst.height) {
+      notes.push(`LST cropped from ${lst.width}x${lst.height} to the ${cn}x${rn} pixels (from col ${ci0}, row ${ri0}) that the auxiliary grid covers whole.`);
+    }
+  } else {
+    if (stages < 1) throw new AppError('GRID_MISMATCH', `${lstName} (${gridToString(lst)}) is not on the lattice of ${refLabel} (${gridToString(ref)}).`);
+    const bounds = gridBoundsIn(lst, ref.crs);
+    const win = bounds && windowOfBounds(ref, bounds);
+    const big = 2 ** stages;
+    if (!win || Math.floor(win.width / big) < 1 || Math.floor(win.height / big) < 1) {
+      throw new AppError('NO_OVERLAP', `${lstName} (${gridToString(lst)}) and ${refLabel} (${gridToString(ref)}) do not overlap by one coarse pixel.`);
+    }
+    auxWindow = { col: win.col, row: win.row, width: Math.floor(win.width / big) * big, height: Math.floor(win.height / big) * big };
+    const coarseGrid = coarsenGrid(cropGrid(ref, auxWindow), big, 'floor');
+    coarseLst = warpToGrid(lst, coarseGrid);
+    mode = 'reprojected';
+    outFactor = 1;
+    notes.push(
+      `LST resampled (bilinear${sameCrs(lst.crs, ref.crs) ? '' : ', reprojected with proj4'}) from ${gridToString(lst)} onto ${gridToString(coarseGrid)}: its grid is not aligned with ${refLabel}.`,
+    );
+  }
+  if (auxWindow.width !== ref.width || auxWindow.height !== ref.height) {
+    notes.push(`Auxiliary grid cropped from ${ref.width}x${ref.height} to ${auxWindow.width}x${auxWindow.height} (from col ${auxWindow.col}, row ${auxWindow.row}) to the common aligned window.`);
+  }
+  if (countValid(coarseLst.data) === 0) throw new AppError('ALL_NODATA', `${lstName} has no valid pixel inside the area covered by ${refLabel}.`, { file: names.lst });
+
+  // Auxiliary layers on the cropped finest grid, then on the output grid.
+  const fineGrid = cropGrid(ref, auxWindow);
+  const fineAux: Partial<Record<AuxName, Raster>> = {};
+  for (const n of present) {
+    const r = inputs.aux[n]!;
+    if (r === ref) fineAux[n] = cropRaster(r, auxWindow.col, auxWindow.row, auxWindow.width, auxWindow.height);
+    else {
+      const off = latticeOffset(fineGrid, r, 1);
+      const fp = gridPixelSize(r);
+      const exactSame = off && Math.abs(fp.x - gridPixelSize(fineGrid).x) < 1e-9 * fp.x;
+      fineAux[n] = exactSame ? cropRaster(r, -off.col, -off.row, fineGrid.width, fineGrid.height) : warpToGrid(r, fineGrid, n === 'landcover');
+      if (!exactSame) notes.push(`${names[n] ?? n} resampled onto the ${refLabel} grid.`);
+    }
+  }
+  if (!fineAux.ndvi && fineAux.red && fineAux.nir) {
+    fineAux.ndvi = { ...fineGrid, data: ratioIndex(fineAux.nir.data, fineAux.red.data) };
+    notes.push('NDVI computed from red and NIR.');
+  }
+  if (!fineAux.ndwi && fineAux.nir && fineAux.swir) {
+    fineAux.ndwi = { ...fineGrid, data: ratioIndex(fineAux.nir.data, fineAux.swir.data) };
+    notes.push('NDWI computed from NIR and SWIR.');
+  }
+
+  // Grids come from the auxiliary lattice so outputs carry its exact georeference.
+  const grids: Grid[] = new Array(stages + 1);
+  grids[stages] = coarsenGrid(fineGrid, outFactor, 'floor');
+  for (let s = stages; s > 0; s--) grids[s - 1] = coarsenGrid(grids[s], 2, 'floor');
+  if (grids[0].width !== coarseLst.width || grids[0].height !== coarseLst.height) {
+    throw new AppError('INTERNAL', `coarse LST is ${coarseLst.width}x${coarseLst.height}, expected ${grids[0].width}x${grids[0].height}`);
+  }
+  coarseLst = { ...grids[0], data: coarseLst.data };
+  const levels: SceneLevel[] = new Array(stages + 1);
+  let aux: Partial<Record<AuxName, Raster>> = {};
+  for (const [n, r] of Object.entries(fineAux) as [AuxName, Raster][]) aux[n] = { ...aggregateAux(n, r, outFactor), ...grids[stages] };
+  for (let s = stages; s >= 0; s--) {
+    levels[s] = { grid: grids[s], aux, pixelSizeM: pixelSizeM(grids[s]) };
+    if (s === 0) break;
+    const next: Partial<Record<AuxName, Raster>> = {};
+    for (const [n, r] of Object.entries(aux) as [AuxName, Raster][]) next[n] = { ...aggregateAux(n, r, 2), ...grids[s - 1] };
+    aux = next;
+  }
+  return {
+    lst: coarseLst,
+    levels,
+    stages,
+    notes,
+    alignment: { lst: mode, lstWindow, auxWindow, auxGrid: { width: ref.width, height: ref.height, transform: ref.transform, crs: ref.crs }, lstGrid: { width: lst.width, height: lst.height, transform: lst.transform, crs: lst.crs } },
+  };
+}
