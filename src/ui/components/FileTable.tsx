@@ -1,0 +1,85 @@
+import { removeInput } from '../state/actions.ts';
+import { effectiveRole, store, useAppState } from '../state/store.ts';
+import { describeError } from '../messages.ts';
+import { ROLES, type InputInfo, type RoleId } from '../../worker/protocol.ts';
+
+function formatBytes(n: number): string {
+  if (n < 1024) return `${n} B`;
+  if (n < 1024 ** 2) return `${(n / 1024).toFixed(1)} KB`;
+  return `${(n / 1024 ** 2).toFixed(1)} MB`;
+}
+
+function formatPixel(i: InputInfo): string {
+  if (!i.pixelSize) return '—';
+  const m = i.pixelSizeM !== undefined ? `≈${Math.round(i.pixelSizeM)} m` : '';
+  const native = i.pixelSize.x < 0.1 ? `${i.pixelSize.x.toPrecision(4)}°` : `${i.pixelSize.x.toFixed(1)}`;
+  return i.pixelSize.x < 0.1 ? `${m} (${native})` : m || native;
+}
+
+function Row({ input }: { input: InputInfo }) {
+  const role = useAppState((s) => effectiveRole(s, input));
+  return (
+    <tr data-testid="file-row" data-role={role} className={input.problem ? 'bad' : undefined}>
+      <td title={input.fileName}>{input.fileName}</td>
+      <td>
+        <select
+          aria-label={`Role of ${input.fileName}`}
+          value={role}
+          disabled={!!input.problem}
+          onChange={(e) => store.set((s) => ({ roleOverrides: { ...s.roleOverrides, [input.id]: e.target.value as RoleId } }))}
+        >
+          {ROLES.map((r) => (
+            <option key={r} value={r}>
+              {r}
+            </option>
+          ))}
+        </select>
+      </td>
+      <td>{input.product ?? '—'}</td>
+      <td>{input.date ?? '—'}</td>
+      <td>{formatBytes(input.sizeBytes)}</td>
+      <td>{input.width ? `${input.width}×${input.height}` : '—'}</td>
+      <td>{formatPixel(input)}</td>
+      <td>{input.crsName ?? '—'}</td>
+      <td>{input.validFraction !== undefined ? `${(100 * input.validFraction).toFixed(1)}%` : '—'}</td>
+      <td className="reason">{input.problem ? describeError(input.problem) : role === 'unknown' ? 'role not recognised: set it or it is ignored' : ''}</td>
+      <td>
+        <button type="button" className="link" aria-label={`Remove ${input.fileName}`} onClick={() => void removeInput(input)}>
+          ✕
+        </button>
+      </td>
+    </tr>
+  );
+}
+
+/** The ingested files with their detected role (editable), grid and validity. */
+export function FileTable() {
+  const inputs = useAppState((s) => s.inputs);
+  if (inputs.length === 0) return null;
+  return (
+    <section className="panel">
+      <table className="files">
+        <thead>
+          <tr>
+            <th>File</th>
+            <th>Role</th>
+            <th>Product</th>
+            <th>Date</th>
+            <th>Size</th>
+            <th>Pixels</th>
+            <th>Pixel size</th>
+            <th>CRS</th>
+            <th>Valid</th>
+            <th>Notes</th>
+            <th />
+          </tr>
+        </thead>
+        <tbody>
+          {inputs.map((i) => (
+            <Row key={i.id} input={i} />
+          ))}
+        </tbody>
+      </table>
+    </section>
+  );
+}

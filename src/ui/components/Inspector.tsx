@@ -1,0 +1,37 @@
+import { useAppState } from '../state/store.ts';
+import { formatTemp, sampleDisplay } from '../layer-math.ts';
+
+/** Every layer's value at the last clicked map position. */
+export function Inspector() {
+  const at = useAppState((s) => s.inspect);
+  const layers = useAppState((s) => s.layers);
+  const unit = useAppState((s) => s.unit);
+  if (layers.length === 0) return null;
+  return (
+    <div className="inspector" data-testid="inspector">
+      <h3>Pixel inspector</h3>
+      {!at ? (
+        <p className="muted small">Click the map to read every layer at that point.</p>
+      ) : (
+        <>
+          <p className="small">
+            {at.lat.toFixed(5)}°, {at.lng.toFixed(5)}°
+          </p>
+          <table>
+            <tbody>
+              {layers.map((l) => {
+                const v = sampleDisplay(l, at.lng, at.lat);
+                return (
+                  <tr key={l.id} data-testid="inspector-row" data-layer={l.id} data-value={Number.isFinite(v) ? v : ''}>
+                    <td>{l.id}</td>
+                    <td className="num">{formatTemp(v, unit, l.kind === 'difference')}</td>
+                  </tr>
+                );
+              })}
+            </tbody>
+          </table>
+        </>
+      )}
+    </div>
+  );
+}

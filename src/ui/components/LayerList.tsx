@@ -1,0 +1,36 @@
+import { exportGeoTiff } from '../state/actions.ts';
+import { store, useAppState } from '../state/store.ts';
+import { formatTemp } from '../layer-math.ts';
+
+/** One row per result layer: visibility toggle, value range, GeoTIFF export. */
+export function LayerList() {
+  const layers = useAppState((s) => s.layers);
+  const visible = useAppState((s) => s.visible);
+  const unit = useAppState((s) => s.unit);
+  if (layers.length === 0) return <p className="muted">No layers yet: load files or the demo, then Run.</p>;
+  return (
+    <ul className="layers">
+      {layers.map((l) => (
+        <li key={l.id}>
+          <label>
+            <input
+              type="checkbox"
+              data-testid="layer-toggle"
+              data-layer={l.id}
+              checked={!!visible[l.id]}
+              onChange={(e) => store.set((s) => ({ visible: { ...s.visible, [l.id]: e.target.checked } }))}
+            />{' '}
+            <span className="layer-name">{l.label}</span>
+          </label>
+          <span className="muted small">
+            {l.grid.width}×{l.grid.height} · {formatTemp(l.stats.min, unit, l.kind === 'difference', 1)} to{' '}
+            {formatTemp(l.stats.max, unit, l.kind === 'difference', 1)}
+          </span>
+          <button type="button" className="link" data-testid="export-geotiff" data-layer={l.id} onClick={() => void exportGeoTiff(l.id)} title="Download as GeoTIFF (float32 K, own CRS and grid)">
+            GeoTIFF
+          </button>
+        </li>
+      ))}
+    </ul>
+  );
+}

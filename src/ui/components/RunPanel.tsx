@@ -1,0 +1,91 @@
+import { cancel, run, updateSettings } from '../state/actions.ts';
+import { useAppState } from '../state/store.ts';
+import type { BackendChoice, MethodChoice } from '../../worker/protocol.ts';
+import { ProgressBar } from './ProgressBar.tsx';
+
+const METHODS: { id: MethodChoice; label: string }[] = [
+  { id: 'srda', label: 'SRDA-Net' },
+  { id: 'bicubic', label: 'Bicubic' },
+  { id: 'tsharp', label: 'TsHARP' },
+  { id: 'dms', label: 'DMS (regression trees)' },
+  { id: 'all', label: 'All (compare)' },
+];
+const BACKENDS: BackendChoice[] = ['auto', 'webgpu', 'webgl', 'wasm', 'cpu'];
+
+/** Method and options, Run / Cancel, status, backend and progress. */
+export function RunPanel() {
+  const settings = useAppState((s) => s.settings);
+  const status = useAppState((s) => s.status);
+  const backend = useAppState((s) => s.backend);
+  const hasInputs = useAppState((s) => s.inputs.some((i) => !i.problem));
+  const isRunning = status === 'running';
+  const usesModel = settings.method === 'srda' || settings.method === 'all';
+
+  return (
+    <section className="panel run">
+      <label>
+        Method{' '}
+        <select data-testid="method" value={settings.method} disabled={isRunning} onChange={(e) => updateSettings({ method: e.target.value as MethodChoice })}>
+          {METHODS.map((m) => (
+            <option key={m.id} value={m.id}>
+              {m.label}
+            </option>
+          ))}
+        </select>
+      </label>
+      <label>
+        <input
+          type="checkbox"
+          data-testid="residual"
+          checked={settings.residualCorrection}
+          disabled={isRunning}
+          onChange={(e) => updateSettings({ residualCorrection: e.target.checked })}
+        />{' '}
+        Residual correction
+      </label>
+      <label title="A few hundred training steps on your own scene in closed loop before applying (slower)">
+        <input
+          type="checkbox"
+          data-testid="finetune"
+          checked={settings.finetuneSteps > 0}
+          disabled={isRunning || !usesModel}
+          onChange={(e) => updateSettings({ finetuneSteps: e.target.checked ? 200 : 0 })}
+        />{' '}
+        Fine-tune on this scene
+      </label>
+      <label>
+        Backend{' '}
+        <select data-testid="backend-choice" value={settings.backend} disabled={isRunning || !usesModel} onChange={(e) => updateSettings({ backend: e.target.value as BackendChoice })}>
+          {BACKENDS.map((b) => (
+            <option key={b} value={b}>
+              {b}
+            </option>
+          ))}
+        </select>
+      </label>
+      <label>
+        <input type="checkbox" checked={settings.evaluate} disabled={isRunning} onChange={(e) => updateSettings({ evaluate: e.target.checked })} /> Closed-loop check
+      </label>
+      <span className="buttons">
+        <button type="button" data-testid="run" className="primary" disabled={isRunning || !hasInputs} onClick={() => void run()}>
+          Run
+        </button>
+        <button type="button" data-testid="cancel" disabled={!isRunning} onClick={cancel}>
+          Cancel
+        </button>
+      </span>
+      <span className="status-line">
+        Status:{' '}
+        <strong data-testid="status" data-state={status} className={`state-${status}`}>
+          {status}
+        </strong>
+        {' · '}Backend:{' '}
+        <span data-testid="backend" data-backend={backend?.name ?? ''} title={backend?.fallbackReason}>
+          {backend ? `${backend.name}${backend.adapter ? ` (${backend.adapter})` : ''}` : 'not started'}
+          {backend?.fallbackReason ? ` — ${backend.fallbackReason}` : ''}
+        </span>
+      </span>
+      <ProgressBar />
+    </section>
+  );
+}

@@ -1,0 +1,53 @@
+import type { LayerData } from '../worker/protocol.ts';
+
+/** Earth radius of EPSG:3857 in metres. */
+const R = 6378137;
+
+/** EPSG:3857 metres of a longitude/latitude in degrees. */
+export function lngLatToMercator(lng: number, lat: number): [number, number] {
+  const phi = (Math.max(-85.05112878, Math.min(85.05112878, lat)) * Math.PI) / 180;
+  return [(R * lng * Math.PI) / 180, R * Math.log(Math.tan(Math.PI / 4 + phi / 2))];
+}
+
+/**
+ * One display range shared by every LST layer (min of their 2nd percentiles, max of their 98th),
+ * and a symmetric range around 0 K for difference layers. Units K.
+ */
+export function sharedRanges(layers: Pick<LayerData, 'kind' | 'stats'>[]): { lst: [number, number]; diff: [number, number] } {
+  let lo = Infinity;
+  let hi = -Infinity;
+  let d = 0;
+  for (const l of layers) {
+    if (!Number.isFinite(l.stats.p2) || !Number.isFinite(l.stats.p98)) continue;
+    if (l.kind === 'difference') d = Math.max(d, Math.abs(l.stats.p2), Math.abs(l.stats.p98));
+    else {
+      lo = Math.min(lo, l.stats.p2);
+      hi = Math.max(hi, l.stats.p98);
+    }
+  }
+  if (!(hi > lo)) [lo, hi] = Number.isFinite(lo) ? [lo - 1, lo + 1] : [270, 320];
+  if (!(d > 0)) d = 1;
+  return { lst: [lo, hi], diff: [-d, d] };
+}
+
+/**
+ * The value of a layer at a longitude/latitude, read from its Web Mercator display grid (which
+ * holds the native values picked by nearest neighbour). NaN outside the layer or where invalid.
+ */
+export function sampleDisplay(layer: Pick<LayerData, 'display'>, lng: number, lat: number): number {
+  const { width, height, bounds, data } = layer.display;
+  const [x, y] = lngLatToMercator(lng, lat);
+  const [x0, y0] = lngLatToMercator(bounds[0], bounds[1]);
+  const [x1, y1] = lngLatToMercator(bounds[2], bounds[3]);
+  const col = Math.floor(((x - x0) / (x1 - x0)) * width);
+  const row = Math.floor(((y1 - y) / (y1 - y0)) * height);
+  if (col < 0 || row < 0 || col >= width || row >= height) return Number.NaN;
+  return data[row * width + col];
+}
+
+/** Formats a temperature in K as K or °C; differences are not offset. */
+export function formatTemp(valueK: number, unit: 'K' | 'C', isDifference = false, digits = 2): string {
+  if (!Number.isFinite(valueK)) return '—';
+  const v = unit === 'C' && !isDifference ? valueK - 273.15 : valueK;
+  return `${v.toFixed(digits)} ${unit === 'C' ? '°C' : 'K'}`;
+}

@@ -1,0 +1,83 @@
+import { useEffect, useMemo, useRef, useState } from 'react';
+import type { Map as MapInstance } from 'maplibre-gl';
+import { store, useAppState } from '../state/store.ts';
+import { sharedRanges } from '../layer-math.ts';
+import { addOfflineBasemap, setOnlineBasemap } from './basemap.ts';
+import { createMap } from './maplibre.ts';
+import { layersBounds, syncRasterLayers } from './raster-layers.ts';
+import { registerMap } from './registry.ts';
+
+interface Props {
+  /** Ids of the layers drawn (in draw order by resolution). */
+  shownIds: string[];
+  /** Registry name of this map (`main`, `left`, `right`). */
+  name: string;
+  className?: string;
+  /** Called once the map has loaded (for camera sync). */
+  onReady?: (map: MapInstance) => void;
+}
+
+/** A MapLibre map showing result layers over the offline basemap; clicks feed the pixel inspector. */
+export function MapView({ shownIds, name, className, onReady }: Props) {
+  const container = useRef<HTMLDivElement>(null);
+  const [map, setMap] = useState<MapInstance>();
+  const layers = useAppState((s) => s.layers);
+  const opacity = useAppState((s) => s.opacity);
+  const colormap = useAppState((s) => s.colormap);
+  const isOnline = useAppState((s) => s.onlineBasemap);
+  const onReadyRef = useRef(onReady);
+  useEffect(() => {
+    onReadyRef.current = onReady;
+  }, [onReady]);
+
+  useEffect(() => {
+    if (!container.current) return;
+    const m = createMap(container.current);
+    let isAlive = true;
+    m.on('load', () => {
+      void addOfflineBasemap(m).then(() => {
+        if (!isAlive) return;
+        setMap(m);
+        onReadyRef.current?.(m);
+      });
+    });
+    m.on('click', (e) => store.set({ inspect: { lng: e.lngLat.lng, lat: e.lngLat.lat } }));
+    const unregister = registerMap(name, m);
+    return () => {
+      isAlive = false;
+      unregister();
+      m.remove();
+    };
+  }, [name]);
+
+  const ranges = useMemo(() => sharedRanges(layers), [layers]);
+  const shownKey = shownIds.join(',');
+  useEffect(() => {
+    if (!map) return;
+    syncRasterLayers(map, layers, new Set(shownKey ? shownKey.split(',') : []), {
+      colormap,
+      lstRange: ranges.lst,
+      diffRange: ranges.diff,
+      opacity,
+    });
+  }, [map, layers, shownKey, colormap, ranges, opacity]);
+
+  useEffect(() => {
+    if (map) setOnlineBasemap(map, isOnline);
+  }, [map, isOnline]);
+
+  const boundsKey = layers.map((l) => l.id).join(',');
+  const lastFit = useRef('');
+  useEffect(() => {
+    if (!map || name === 'right') return;
+    const b = layersBounds(layers);
+    const key = layers.length > 0 ? JSON.stringify(b) : '';
+    if (!b || key === lastFit.current) return;
+    lastFit.current = key;
+    map.fitBounds(b, { padding: 30, animate: false });
+    // layers only matter through boundsKey here: refit when the set of layers changes.
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [map, boundsKey, name]);
+
+  return <div ref={container} className={className ?? 'map'} data-testid={`map-${name}`} data-ready={map ? 'true' : 'false'} />;
+}

@@ -1,0 +1,117 @@
+import { useSyncExternalStore } from 'react';
+import type {
+  BackendChoice,
+  BackendInfo,
+  InputInfo,
+  LayerData,
+  MethodChoice,
+  MethodMetrics,
+  RoleId,
+  RunResult,
+  ScatterData,
+  WireError,
+} from '../../worker/protocol.ts';
+
+export type RunStatus = 'idle' | 'running' | 'done' | 'error';
+export type ColormapName = 'inferno' | 'turbo';
+export type CompareMode = 'off' | 'swipe' | 'side';
+
+export interface RunSettings {
+  method: MethodChoice;
+  residualCorrection: boolean;
+  finetuneSteps: number;
+  backend: BackendChoice;
+  evaluate: boolean;
+}
+
+export interface ProgressState {
+  stage: string;
+  done: number;
+  total: number;
+  detail?: string;
+  /** Estimated seconds left, when a rate is known. */
+  etaS?: number;
+}
+
+/** Everything the UI shows. Layers' pixel data live here (transferred from the worker). */
+export interface AppState {
+  inputs: InputInfo[];
+  roleOverrides: Record<string, RoleId>;
+  isIngesting: boolean;
+  status: RunStatus;
+  progress?: ProgressState;
+  settings: RunSettings;
+  layers: LayerData[];
+  visible: Record<string, boolean>;
+  opacity: number;
+  colormap: ColormapName;
+  unit: 'K' | 'C';
+  metrics: MethodMetrics[];
+  timings: RunResult['timings'];
+  energyError: RunResult['energyError'];
+  scatter: ScatterData[];
+  backend?: BackendInfo;
+  notices: string[];
+  error?: WireError;
+  compare: { mode: CompareMode; left?: string; right?: string };
+  onlineBasemap: boolean;
+  inspect?: { lng: number; lat: number };
+}
+
+export const initialState: AppState = {
+  inputs: [],
+  roleOverrides: {},
+  isIngesting: false,
+  status: 'idle',
+  settings: { method: 'srda', residualCorrection: true, finetuneSteps: 0, backend: 'auto', evaluate: true },
+  layers: [],
+  visible: {},
+  opacity: 0.85,
+  colormap: 'inferno',
+  unit: 'K',
+  metrics: [],
+  timings: [],
+  energyError: [],
+  scatter: [],
+  notices: [],
+  compare: { mode: 'off' },
+  onlineBasemap: false,
+};
+
+type Listener = () => void;
+
+/** A minimal external store: one immutable state object, shallow updates, subscribers. */
+export class Store {
+  private state: AppState;
+  private readonly listeners = new Set<Listener>();
+
+  constructor(state: AppState = initialState) {
+    this.state = state;
+  }
+
+  get = (): AppState => this.state;
+
+  set = (patch: Partial<AppState> | ((s: AppState) => Partial<AppState>)): void => {
+    const p = typeof patch === 'function' ? patch(this.state) : patch;
+    this.state = { ...this.state, ...p };
+    for (const l of this.listeners) l();
+  };
+
+  subscribe = (l: Listener): (() => void) => {
+    this.listeners.add(l);
+    return () => this.listeners.delete(l);
+  };
+}
+
+/** The app's one store. */
+export const store = new Store();
+
+/** Subscribes a component to a slice of the store (return a stable value from `select`). */
+export function useAppState<T>(select: (s: AppState) => T): T {
+  return useSyncExternalStore(store.subscribe, () => select(store.get()));
+}
+
+/** The role of an input after the user's edits. */
+export function effectiveRole(s: AppState, input: InputInfo): RoleId {
+  return s.roleOverrides[input.id] ?? input.role;
+}

@@ -1,0 +1,62 @@
+import { sampleDisplay } from '../layer-math.ts';
+import { store, type AppState } from './store.ts';
+
+/** Read-only view of the app state for tests and outside checks (`window.__srda`). */
+export interface SrdaHook {
+  readonly status: AppState['status'];
+  readonly inputs: AppState['inputs'];
+  readonly layers: { id: string; label: string; kind: string; method?: string; resolutionM: number; grid: AppState['layers'][number]['grid']; stats: AppState['layers'][number]['stats'] }[];
+  readonly metrics: AppState['metrics'];
+  readonly timings: AppState['timings'];
+  readonly energyError: AppState['energyError'];
+  readonly backend: AppState['backend'];
+  readonly error: AppState['error'];
+  readonly visible: AppState['visible'];
+  /** Native value of a layer at (col, row) of its own grid. */
+  valueAt(layerId: string, col: number, row: number): number | undefined;
+  /** Value of a layer at a longitude/latitude, as the inspector reads it. */
+  valueAtLngLat(layerId: string, lng: number, lat: number): number | undefined;
+}
+
+/** Installs `window.__srda`. */
+export function installTestHook(): void {
+  const layer = (id: string) => store.get().layers.find((l) => l.id === id);
+  const hook: SrdaHook = {
+    get status() {
+      return store.get().status;
+    },
+    get inputs() {
+      return store.get().inputs;
+    },
+    get layers() {
+      return store.get().layers.map(({ id, label, kind, method, resolutionM, grid, stats }) => ({ id, label, kind, method, resolutionM, grid, stats }));
+    },
+    get metrics() {
+      return store.get().metrics;
+    },
+    get timings() {
+      return store.get().timings;
+    },
+    get energyError() {
+      return store.get().energyError;
+    },
+    get backend() {
+      return store.get().backend;
+    },
+    get error() {
+      return store.get().error;
+    },
+    get visible() {
+      return store.get().visible;
+    },
+    valueAt(id, col, row) {
+      const l = layer(id);
+      return l ? l.data[row * l.grid.width + col] : undefined;
+    },
+    valueAtLngLat(id, lng, lat) {
+      const l = layer(id);
+      return l ? sampleDisplay(l, lng, lat) : undefined;
+    },
+  };
+  (window as unknown as { __srda: SrdaHook }).__srda = hook;
+}

@@ -1,0 +1,86 @@
+import { AppError } from '../core/errors.ts';
+import type { Progress, RunOptions } from '../core/progress.ts';
+import type { FromWorker, ParamsOf, RequestName, ResultOf, ToWorker, WireError } from './protocol.ts';
+
+interface Pending {
+  resolve: (value: unknown) => void;
+  reject: (error: unknown) => void;
+  onProgress?: (p: Progress) => void;
+}
+
+/** Rebuilds an AppError that crossed the worker boundary. */
+export function fromWireError(e: WireError): AppError {
+  return new AppError(e.code, e.message, { file: e.file });
+}
+
+/**
+ * Promise API over the downscale worker. Each call sends one request; an abort of `signal`
+ * sends a cancel message and rejects with a CANCELLED AppError. ArrayBuffers listed in
+ * `transfer` are moved, not copied.
+ */
+export class WorkerClient {
+  private readonly worker: Worker;
+  private readonly pending = new Map<number, Pending>();
+  private nextId = 1;
+
+  constructor(worker?: Worker) {
+    this.worker =
+      worker ?? new Worker(new URL('./downscale.worker.ts', import.meta.url), { type: 'module', name: 'srda-downscale' });
+    this.worker.onmessage = (ev: MessageEvent<FromWorker>) => this.handle(ev.data);
+    this.worker.onerror = (ev) => {
+      const err = new AppError('INTERNAL', `The worker failed: ${ev.message}`);
+      for (const p of this.pending.values()) p.reject(err);
+      this.pending.clear();
+    };
+  }
+
+  call<N extends RequestName>(
+    name: N,
+    params: ParamsOf<N>,
+    options: RunOptions & { transfer?: Transferable[] } = {},
+  ): Promise<ResultOf<N>> {
+    const id = this.nextId++;
+    const { signal, onProgress, transfer = [] } = options;
+    if (signal?.aborted) return Promise.reject(new AppError('CANCELLED', 'The operation was cancelled.'));
+    return new Promise<ResultOf<N>>((resolve, reject) => {
+      const onAbort = () => {
+        this.post({ type: 'cancel', id });
+        this.pending.delete(id);
+        reject(new AppError('CANCELLED', 'The operation was cancelled.'));
+      };
+      signal?.addEventListener('abort', onAbort, { once: true });
+      this.pending.set(id, {
+        resolve: (v) => {
+          signal?.removeEventListener('abort', onAbort);
+          resolve(v as ResultOf<N>);
+        },
+        reject: (e) => {
+          signal?.removeEventListener('abort', onAbort);
+          reject(e);
+        },
+        onProgress,
+      });
+      this.post({ type: 'request', id, name, params }, transfer);
+    });
+  }
+
+  terminate(): void {
+    this.worker.terminate();
+  }
+
+  private post(msg: ToWorker, transfer: Transferable[] = []): void {
+    this.worker.postMessage(msg, transfer);
+  }
+
+  private handle(msg: FromWorker): void {
+    const p = this.pending.get(msg.id);
+    if (!p) return;
+    if (msg.type === 'progress') {
+      p.onProgress?.(msg.progress);
+      return;
+    }
+    this.pending.delete(msg.id);
+    if (msg.type === 'result') p.resolve(msg.result);
+    else p.reject(fromWireError(msg.error));
+  }
+}

@@ -1,0 +1,65 @@
+import { WEB_MERCATOR, WGS84, transformPoint } from '../core/geo/crs.ts';
+import { reprojectedGrid, reprojectRaster } from '../core/raster/reproject.ts';
+import { AppError } from '../core/errors.ts';
+import type { Raster } from '../core/raster/raster.ts';
+import type { LayerData } from './protocol.ts';
+
+/** Longest side of a display grid, px: enough detail for a 4800 px MODIS tile at screen scale. */
+const MAX_DISPLAY_PX = 2048;
+
+/**
+ * Reprojects a raster (any CRS, MODIS sinusoidal included) onto an axis-aligned Web Mercator grid
+ * (core reprojectRaster, nearest neighbour), so the map can draw it as one image whose corners are exact. The display
+ * cell is half the source's smallest pixel side in Mercator metres, so nearest picks keep the
+ * source's pixels (also sheared ones) to within a quarter pixel; at most 2048 px a side.
+ * Returns bounds in longitude/latitude degrees.
+ */
+export function toDisplay(r: Raster): LayerData['display'] {
+  const grid = reprojectedGrid(r, WEB_MERCATOR, { pixelSize: nativeCellMercator(r) / 2, maxSidePx: MAX_DISPLAY_PX });
+  const { data } = reprojectRaster(r, grid, 'nearest', { maxErrorPx: 0.05 });
+  const t = grid.transform;
+  const [west, north] = transformPoint(WEB_MERCATOR, WGS84, t[0], t[3]);
+  const [east, south] = transformPoint(WEB_MERCATOR, WGS84, t[0] + grid.width * t[1], t[3] + grid.height * t[5]);
+  return { width: grid.width, height: grid.height, bounds: [west, south, east, north], data };
+}
+
+/** The smaller side, in Web Mercator metres, of the source pixel at the grid centre. */
+function nativeCellMercator(r: Raster): number {
+  const c = Math.floor(r.width / 2);
+  const rr = Math.floor(r.height / 2);
+  const t = r.transform;
+  const pts = [
+    [c, rr],
+    [c + 1, rr],
+    [c, rr + 1],
+  ].map(([col, row]) => transformPoint(r.crs, WEB_MERCATOR, t[0] + col * t[1] + row * t[2], t[3] + col * t[4] + row * t[5]));
+  const dx = Math.hypot(pts[1][0] - pts[0][0], pts[1][1] - pts[0][1]);
+  const dy = Math.hypot(pts[2][0] - pts[0][0], pts[2][1] - pts[0][1]);
+  const d = Math.min(dx, dy);
+  if (!(d > 0)) throw new AppError('UNSUPPORTED_CRS', 'The layer cannot be placed on the Web Mercator map (its centre is outside the projection).');
+  return d;
+}
+
+const BINS = 64;
+
+/** Min, max, mean, std, 2nd/98th percentiles and a 64-bin histogram of the valid values. */
+export function layerStats(data: Float32Array): LayerData['stats'] {
+  const valid = data.filter((v) => !Number.isNaN(v));
+  const n = valid.length;
+  if (n === 0) {
+    return { min: NaN, max: NaN, mean: NaN, std: NaN, p2: NaN, p98: NaN, validFraction: 0, histogram: { min: 0, max: 0, counts: [] } };
+  }
+  valid.sort();
+  let sum = 0;
+  for (let i = 0; i < n; i++) sum += valid[i];
+  const mean = sum / n;
+  let ss = 0;
+  for (let i = 0; i < n; i++) ss += (valid[i] - mean) ** 2;
+  const q = (p: number) => valid[Math.min(n - 1, Math.max(0, Math.round(p * (n - 1))))];
+  const min = valid[0];
+  const max = valid[n - 1];
+  const counts = new Array<number>(BINS).fill(0);
+  const w = max > min ? (max - min) / BINS : 1;
+  for (let i = 0; i < n; i++) counts[Math.min(BINS - 1, Math.floor((valid[i] - min) / w))]++;
+  return { min, max, mean, std: Math.sqrt(ss / n), p2: q(0.02), p98: q(0.98), validFraction: n / data.length, histogram: { min, max, counts } };
+}

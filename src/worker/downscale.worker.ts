@@ -1,0 +1,78 @@
+/// <reference lib="webworker" />
+import { AppError, isAppError } from '../core/errors.ts';
+import type { RunOptions } from '../core/progress.ts';
+import { exportLayerGeoTiff, exportZip } from './export.ts';
+import { ingestFiles, removeInput } from './inputs.ts';
+import type { FromWorker, ParamsOf, RequestName, ResultOf, ToWorker, WireError } from './protocol.ts';
+import { runJob } from './run.ts';
+
+declare const self: DedicatedWorkerGlobalScope;
+
+type Handler<N extends RequestName> = (params: ParamsOf<N>, opts: RunOptions, transfer: Transferable[]) => Promise<ResultOf<N>>;
+
+const handlers: { [N in RequestName]: Handler<N> } = {
+  ingest: async ({ files }, opts) => ({ inputs: await ingestFiles(files, opts.signal) }),
+  removeInput: async ({ id }) => {
+    removeInput(id);
+    return { ok: true };
+  },
+  run: (params, opts, transfer) => runJob(params, opts, transfer),
+  exportGeoTiff: async ({ layerId }, _opts, transfer) => {
+    const r = await exportLayerGeoTiff(layerId);
+    transfer.push(r.bytes);
+    return r;
+  },
+  exportZip: async (params, _opts, transfer) => {
+    const r = await exportZip(params.report, params.extraFiles ?? []);
+    transfer.push(r.bytes);
+    return r;
+  },
+};
+
+const running = new Map<number, AbortController>();
+
+function post(msg: FromWorker, transfer: Transferable[] = []): void {
+  self.postMessage(msg, transfer);
+}
+
+function toWire(e: unknown): WireError {
+  if (isAppError(e)) return { code: e.code, message: e.message, file: e.file };
+  if (e instanceof RangeError || (e instanceof Error && /memory|allocation/i.test(e.message))) {
+    return { code: 'OUT_OF_MEMORY', message: e.message };
+  }
+  return { code: 'INTERNAL', message: e instanceof Error ? `${e.message}\n${e.stack ?? ''}` : String(e) };
+}
+
+async function handle(id: number, name: RequestName, params: unknown): Promise<void> {
+  const ctrl = new AbortController();
+  running.set(id, ctrl);
+  const transfer: Transferable[] = [];
+  let lastProgress = 0;
+  const opts: RunOptions = {
+    signal: ctrl.signal,
+    onProgress: (progress) => {
+      // Throttle to ~20 messages/s so the main thread is not flooded.
+      const now = performance.now();
+      if (now - lastProgress < 50 && progress.done < progress.total) return;
+      lastProgress = now;
+      post({ type: 'progress', id, progress });
+    },
+  };
+  try {
+    const handler = handlers[name] as Handler<RequestName>;
+    if (!handler) throw new AppError('BAD_ARGUMENT', `Unknown request ${String(name)}.`);
+    const result = await handler(params as never, opts, transfer);
+    if (ctrl.signal.aborted) return;
+    post({ type: 'result', id, result }, transfer);
+  } catch (e) {
+    if (!ctrl.signal.aborted) post({ type: 'error', id, error: toWire(e) });
+  } finally {
+    running.delete(id);
+  }
+}
+
+self.onmessage = (ev: MessageEvent<ToWorker>) => {
+  const msg = ev.data;
+  if (msg.type === 'cancel') running.get(msg.id)?.abort();
+  else void handle(msg.id, msg.name, msg.params);
+};
