@@ -157,42 +157,44 @@ export function ssim(pred: Float32Array, truth: Float32Array, width: number, hei
     rowDone[r % K] = r;
   };
 
+  const gc = new Float64Array(width); // Gaussian weight of each column's window inside the image
+  for (let c = 0; c < width; c++) {
+    for (let j = Math.max(0, c - R); j <= Math.min(width - 1, c + R); j++) gc[c] += g[j - c + R];
+  }
+  const v = Array.from({ length: 6 }, () => new Float64Array(width));
   let total = 0;
   let count = 0;
   for (let r = border; r < height - border; r++) {
     const lo = Math.max(0, r - R);
     const hi = Math.min(height - 1, r + R);
     for (let rr = lo; rr <= hi; rr++) if (rowDone[rr % K] !== rr) horizontal(rr);
+    for (const a of v) a.fill(0);
+    let gRows = 0;
+    for (let rr = lo; rr <= hi; rr++) {
+      const gr = g[rr - r + R];
+      gRows += gr;
+      const slot = (rr % K) * width;
+      for (let m = 0; m < 6; m++) {
+        const src = ring[m];
+        const dst = v[m];
+        for (let c = border; c < width - border; c++) dst[c] += gr * src[slot + c];
+      }
+    }
+    const [vw, vx, vy, vxx, vyy, vxy] = v;
     for (let c = border; c < width - border; c++) {
       const ci = r * width + c;
       if (pred[ci] !== pred[ci] || truth[ci] !== truth[ci]) continue;
-      let w = 0, mx = 0, my = 0, mxx = 0, myy = 0, mxy = 0; // prettier-ignore
-      let wAll = 0;
-      const cLo = Math.max(0, c - R);
-      const cHi = Math.min(width - 1, c + R);
-      let gc = 0;
-      for (let j = cLo; j <= cHi; j++) gc += g[j - c + R];
-      for (let rr = lo; rr <= hi; rr++) {
-        const gr = g[rr - r + R];
-        const s = (rr % K) * width + c;
-        w += gr * ring[0][s];
-        mx += gr * ring[1][s];
-        my += gr * ring[2][s];
-        mxx += gr * ring[3][s];
-        myy += gr * ring[4][s];
-        mxy += gr * ring[5][s];
-        wAll += gr * gc;
-      }
-      if (w < minW * wAll || w <= 0) continue;
-      mx /= w;
-      my /= w;
-      const vx = Math.max(0, mxx / w - mx * mx);
-      const vy = Math.max(0, myy / w - my * my);
-      const cxy = mxy / w - mx * my;
+      const w = vw[c];
+      if (w < minW * gRows * gc[c] || w <= 0) continue;
+      const mx = vx[c] / w;
+      const my = vy[c] / w;
+      const varX = Math.max(0, vxx[c] / w - mx * mx);
+      const varY = Math.max(0, vyy[c] / w - my * my);
+      const cxy = vxy[c] / w - mx * my;
       // Means are offset by `off`; luminance needs the real means.
       const ux = mx + off;
       const uy = my + off;
-      total += ((2 * ux * uy + c1) * (2 * cxy + c2)) / ((ux * ux + uy * uy + c1) * (vx + vy + c2));
+      total += ((2 * ux * uy + c1) * (2 * cxy + c2)) / ((ux * ux + uy * uy + c1) * (varX + varY + c2));
       count++;
     }
   }
