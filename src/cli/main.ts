@@ -4,7 +4,10 @@ import { isAppError } from '../core/errors.ts';
 export type Command = (argv: string[]) => Promise<number>;
 
 const commands: Record<string, { summary: string; load: () => Promise<Command> }> = {
+  downscale: { summary: 'downscale LST stage by stage onto the auxiliary grid (GeoTIFFs + report.json)', load: async () => (await import('./downscale.ts')).downscaleCommand },
+  evaluate: { summary: 'closed-loop metrics per method on your scene (RMSE, MAE, bias, R2, r, SSIM)', load: async () => (await import('./evaluate.ts')).evaluateCommand },
   info: { summary: 'JSON per GeoTIFF: role, size, pixel size, CRS, nodata, scale, valid fraction', load: async () => (await import('./info.ts')).infoCommand },
+  train: { summary: 'train SRDA-Net (wasm backend; see models/srda-net/card.md)', load: async () => (await import('./train.ts')).trainCommand },
 };
 
 function usage(): string {

@@ -10,7 +10,12 @@ export const METHOD_IDS: readonly MethodId[] = ['srda', 'bicubic', 'tsharp', 'dm
 /** The baseline used when SRDA-Net is not available. */
 export const FALLBACK_METHOD: MethodId = 'bicubic';
 
-type Loader = () => Promise<StageMethod>;
+/** Options a method loader may use (SRDA-Net: the tfjs backend). */
+export interface MethodLoadOptions {
+  backend?: 'wasm' | 'cpu' | 'webgpu' | 'webgl';
+}
+
+type Loader = (options?: MethodLoadOptions) => Promise<StageMethod>;
 
 const loaders: Record<MethodId, Loader> = {
   bicubic: () => Promise.resolve(bicubicMethod),
@@ -33,20 +38,20 @@ export function isMethodId(s: string): s is MethodId {
 }
 
 /** Loads a method by id. Throws AppError BAD_ARGUMENT for an unknown id, MODEL_LOAD_FAILED for srda if missing. */
-export function loadMethod(id: string): Promise<StageMethod> {
+export function loadMethod(id: string, options: MethodLoadOptions = {}): Promise<StageMethod> {
   if (!isMethodId(id)) {
     return Promise.reject(new AppError('BAD_ARGUMENT', `Unknown method '${id}'. Use one of: ${METHOD_IDS.join(', ')}.`));
   }
-  return loaders[id]();
+  return loaders[id](options);
 }
 
 /**
  * Loads the default method: SRDA-Net when it loads, otherwise the fallback baseline; `notice`
  * says why when it fell back.
  */
-export async function loadDefaultMethod(): Promise<{ method: StageMethod; notice?: string }> {
+export async function loadDefaultMethod(options: MethodLoadOptions = {}): Promise<{ method: StageMethod; notice?: string }> {
   try {
-    return { method: await loaders.srda() };
+    return { method: await loaders.srda(options) };
   } catch (e) {
     const why = e instanceof Error ? e.message : String(e);
     return { method: await loaders[FALLBACK_METHOD](), notice: `SRDA-Net unavailable (${why}); using ${FALLBACK_METHOD}.` };

@@ -12,6 +12,7 @@ import {
 } from '../core/geo/grid.ts';
 import { AppError } from '../core/errors.ts';
 import { aggregateMean, aggregateMode } from '../core/raster/aggregate.ts';
+import { computeNdvi, computeNdwi } from '../core/raster/indices.ts';
 import type { AuxName, Grid, Raster } from '../core/raster/raster.ts';
 import { cropRaster } from './raster-ops.ts';
 import type { Scene, SceneLevel } from './scene.ts';
@@ -49,15 +50,6 @@ function pixelSizeM(g: Grid): number {
 function aggregateAux(name: AuxName, r: Raster, factor: number): Raster {
   if (factor === 1) return r;
   return name === 'landcover' ? aggregateMode(r, factor) : aggregateMean(r, factor);
-}
-
-function ratioIndex(nir: Float32Array, other: Float32Array): Float32Array {
-  const out = new Float32Array(nir.length);
-  for (let i = 0; i < out.length; i++) {
-    const s = nir[i] + other[i];
-    out[i] = s !== 0 ? (nir[i] - other[i]) / s : Number.NaN;
-  }
-  return out;
 }
 
 function countValid(d: Float32Array): number {
@@ -203,11 +195,11 @@ export function prepareScene(inputs: SceneInputs, options: PrepareOptions = {}):
     }
   }
   if (!fineAux.ndvi && fineAux.red && fineAux.nir) {
-    fineAux.ndvi = { ...fineGrid, data: ratioIndex(fineAux.nir.data, fineAux.red.data) };
+    fineAux.ndvi = { ...fineGrid, data: computeNdvi(fineAux.red, fineAux.nir).data };
     notes.push('NDVI computed from red and NIR.');
   }
   if (!fineAux.ndwi && fineAux.nir && fineAux.swir) {
-    fineAux.ndwi = { ...fineGrid, data: ratioIndex(fineAux.nir.data, fineAux.swir.data) };
+    fineAux.ndwi = { ...fineGrid, data: computeNdwi(fineAux.nir, fineAux.swir).data };
     notes.push('NDWI computed from NIR and SWIR.');
   }
 

@@ -1,0 +1,144 @@
+import { AppError } from '../core/errors.ts';
+import { runDownscale } from '../pipeline/downscale.ts';
+import { evaluateClosedLoop, scoreAgainstTruth, type ClosedLoopResult } from '../pipeline/evaluate.ts';
+import type { StageMethod } from '../pipeline/method.ts';
+import { loadDefaultMethod, loadMethod, METHOD_IDS } from '../pipeline/methods.ts';
+import { prepareScene } from '../pipeline/prepare.ts';
+import type { Scores } from '../pipeline/score.ts';
+import {
+  INPUT_HELP,
+  INPUT_OPTIONS,
+  intOption,
+  loadInputs,
+  parseCli,
+  parseResidualMode,
+  sceneReport,
+  stderrProgress,
+} from './downscale.ts';
+import { loadDataset } from './load.ts';
+import type { Command } from './main.ts';
+
+const HELP = `Usage: srda-lst evaluate (inputs as for downscale) [--truth TRUTH.tif] [--methods a,b,c]
+         [--stages N] [--reference-factor F] [--residual-mode linear|radiance] [--json]
+
+Closed loop (the paper's simulation experiment): the input LST (optionally block-averaged by F
+first) is the reference; it is block-averaged by 2^N, downscaled back with each method using the
+auxiliary layers at the matching resolutions, and scored against the reference (RMSE, MAE, bias,
+R2, Pearson r, SSIM), with and without residual correction. With --truth, each method's real
+downscaled output is also scored against TRUTH.tif (block-averaged or resampled onto the output).
+
+${INPUT_HELP.replace(/--stages N .*\n/, '')}
+  --stages N            closed-loop stages: 1 (reference/2 -> reference, default) or more
+  --reference-factor F  block-average the LST by F first (e.g. 2 turns 30 m Landsat into a 60 m reference)
+  --methods a,b,c       methods to compare (default: all available of ${METHOD_IDS.join(',')})
+  --truth FILE          independent fine-scale LST to score the real downscaled outputs against
+  --json                print one JSON document on stdout (default: a table)
+  -q, --quiet           no progress on stderr`;
+
+function fmt(v: number, d = 3): string {
+  return Number.isFinite(v) ? v.toFixed(d) : 'NaN';
+}
+
+function round(s: Scores): Record<string, number> {
+  const r = (v: number, d: number): number => Number(v.toFixed(d));
+  return { rmseK: r(s.rmseK, 4), maeK: r(s.maeK, 4), biasK: r(s.biasK, 4), r2: r(s.r2, 4), r: r(s.r, 4), ssim: r(s.ssim, 4), n: s.n };
+}
+
+/** One line per method: the closed-loop table printed without --json. */
+export function closedLoopTable(res: ClosedLoopResult): string {
+  const head = `closed loop ${res.coarsePixelM.toFixed(0)} m -> ${res.referencePixelM.toFixed(0)} m (${res.stages} stage(s)), RMSE/MAE/bias/R2/r/SSIM in K`;
+  const rows = res.methods.map(
+    (m) =>
+      `${m.method.padEnd(8)} corrected: ${fmt(m.corrected.rmseK)} ${fmt(m.corrected.maeK)} ${fmt(m.corrected.biasK)} ${fmt(m.corrected.r2)} ${fmt(m.corrected.r)} ${fmt(m.corrected.ssim)}` +
+      `   raw: ${fmt(m.uncorrected.rmseK)} ${fmt(m.uncorrected.ssim)}   ${m.seconds.toFixed(2)} s`,
+  );
+  return [head, ...rows].join('\n');
+}
+
+async function resolveMethods(list: string | undefined, notices: string[]): Promise<StageMethod[]> {
+  if (list !== undefined) {
+    const ids = list.split(',').map((s) => s.trim()).filter(Boolean);
+    if (ids.length === 0) throw new AppError('BAD_ARGUMENT', '--methods is empty: give e.g. bicubic,tsharp,dms.');
+    return Promise.all(ids.map((id) => loadMethod(id)));
+  }
+  const out: StageMethod[] = [];
+  const def = await loadDefaultMethod();
+  if (def.method.id === 'srda') out.push(def.method);
+  else if (def.notice) notices.push(def.notice.replace(/; using .*/, '; not evaluated.'));
+  for (const id of ['bicubic', 'tsharp', 'dms']) out.push(await loadMethod(id));
+  return out;
+}
+
+/** `srda-lst evaluate`: see HELP. */
+export const evaluateCommand: Command = async (argv) => {
+  const values = parseCli(argv, {
+    ...INPUT_OPTIONS,
+    truth: { type: 'string' },
+    methods: { type: 'string' },
+    json: { type: 'boolean' },
+    'reference-factor': { type: 'string' },
+  });
+  if (values.help) {
+    process.stdout.write(HELP + '\n');
+    return 0;
+  }
+  const notices: string[] = [];
+  const stages = intOption(values.stages, 'stages', 1) ?? 1;
+  const referenceFactor = intOption(values['reference-factor'], 'reference-factor', 1) ?? 1;
+  const residualMode = parseResidualMode(values['residual-mode']);
+  const tile = intOption(values.tile, 'tile', 8);
+  let methods = await resolveMethods(values.methods as string | undefined, notices);
+  const loaded = await loadInputs(values);
+  const scene = prepareScene(loaded.inputs, { allowZeroStages: true });
+  if (!scene.levels[0].aux.ndvi) {
+    const before = methods.length;
+    methods = methods.filter((m) => m.id !== 'tsharp');
+    if (methods.length < before) notices.push('tsharp skipped: it needs NDVI (give --ndvi or --red and --nir).');
+  }
+  const progress = stderrProgress(values.quiet as boolean | undefined);
+  const loop = await evaluateClosedLoop(scene, methods, { stages, referenceFactor, residualMode, tileCoarsePx: tile }, { onProgress: progress });
+
+  let truth: Record<string, unknown> | undefined;
+  if (typeof values.truth === 'string') {
+    if (scene.stages < 1) throw new AppError('BAD_ARGUMENT', '--truth needs an LST coarser than the auxiliary layers (something to downscale).');
+    const t = await loadDataset(values.truth);
+    const band = t.bands.find((b) => b.role === 'lst') ?? t.bands[0];
+    const per = [];
+    for (const m of methods) {
+      const r = await runDownscale(scene, { method: m, residualMode, tileCoarsePx: tile }, { onProgress: progress });
+      const last = r.stages[r.stages.length - 1];
+      per.push({ method: m.id, pixelSizeM: Number(scene.levels[last.stage].pixelSizeM.toFixed(2)), scores: round(scoreAgainstTruth(last.lst, band.raster)) });
+    }
+    truth = { file: values.truth, band: band.name, methods: per };
+  }
+
+  const doc = {
+    tool: 'srda-lst evaluate',
+    scene: sceneReport(scene, loaded),
+    closedLoop: {
+      stages: loop.stages,
+      referenceFactor,
+      coarsePixelM: Number(loop.coarsePixelM.toFixed(2)),
+      referencePixelM: Number(loop.referencePixelM.toFixed(2)),
+      referenceSize: [loop.referenceGrid.width, loop.referenceGrid.height],
+      residualMode,
+      methods: loop.methods.map((m) => ({
+        method: m.method,
+        label: m.label,
+        corrected: round(m.corrected),
+        uncorrected: round(m.uncorrected),
+        energyMaxAbsK: m.energyMaxAbsK,
+        seconds: Number(m.seconds.toFixed(3)),
+      })),
+    },
+    ...(truth ? { truth } : {}),
+    notices,
+  };
+  if (values.json) process.stdout.write(JSON.stringify(doc, null, 2) + '\n');
+  else {
+    process.stdout.write(closedLoopTable(loop) + '\n');
+    if (truth) process.stdout.write(`against ${values.truth}:\n${(truth.methods as { method: string; scores: Record<string, number> }[]).map((m) => `${m.method.padEnd(8)} RMSE ${m.scores.rmseK} K, SSIM ${m.scores.ssim}`).join('\n')}\n`);
+    for (const n of notices) process.stdout.write(`notice: ${n}\n`);
+  }
+  return 0;
+};
