@@ -71,18 +71,20 @@ export function resolveScaling(args: {
  * become NaN, then `raw * scale + offset`. Non-finite raw values are NaN.
  */
 export function decodeSamples(raw: ArrayLike<number>, s: { scale: number; offset: number; nodata: number | null; fill?: number; validRange?: [number, number] }): Float32Array {
-  const out = new Float32Array(raw.length);
-  const nodata = s.nodata;
-  const nodataIsNaN = nodata !== null && Number.isNaN(nodata);
-  const fill = s.fill;
+  const n = raw.length;
+  const out = new Float32Array(n);
+  // Unset markers are NaN so that every comparison below is false for them.
+  const nodata = s.nodata === null ? Number.NaN : s.nodata;
+  // Float32 nodata tags such as -3.4e38 are compared at float32 precision too.
+  const nodata32 = Math.fround(nodata);
+  const fill = s.fill ?? Number.NaN;
   const lo = s.validRange ? s.validRange[0] : Number.NEGATIVE_INFINITY;
   const hi = s.validRange ? s.validRange[1] : Number.POSITIVE_INFINITY;
   const { scale, offset } = s;
-  // Float32 nodata tags such as -3.4e38 are compared at float32 precision.
-  const nodata32 = nodata === null || nodataIsNaN ? Number.NaN : Math.fround(nodata);
-  for (let i = 0; i < raw.length; i++) {
+  for (let i = 0; i < n; i++) {
     const v = raw[i];
-    if (!Number.isFinite(v) || v === nodata || v === nodata32 || v === fill || v < lo || v > hi) out[i] = Number.NaN;
+    // v - v is NaN for NaN and +-Infinity.
+    if (v - v !== 0 || v === nodata || v === nodata32 || v === fill || v < lo || v > hi) out[i] = Number.NaN;
     else out[i] = v * scale + offset;
   }
   return out;

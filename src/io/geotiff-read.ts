@@ -9,6 +9,7 @@ import { decodeSamples, metaNumber, metaRange, resolveScaling } from './band-dec
 import type { BandRole, Dataset, DatasetBand, TiffLayout } from './dataset.ts';
 import { crsFromGeoKeys, parseGeoKeyDirectory } from './geokeys.ts';
 import { landsatCalibration, mtlDate, parseMtl, type Mtl } from './landsat-mtl.ts';
+import { canDecodeFast, decodeWindow, type BlockLayout } from './tiff-fast-decode.ts';
 import { parseGdalMetadata, requireTiff, type GdalMetadataItem } from './tiff-sniff.ts';
 
 /** Options of `readGeoTiff`. */
@@ -25,13 +26,20 @@ export interface ReadGeoTiffOptions extends RunOptions {
 
 const SUPPORTED_COMPRESSION = new Set([1, 5, 7, 8, 32773, 32946, 34887, 50000]);
 
-async function openTiff(source: ArrayBuffer | Blob, fileName: string): Promise<{ image: GeoTIFFImage; byteLength: number }> {
+type ByteReader = (offset: number, length: number) => Promise<Uint8Array> | Uint8Array;
+
+async function openTiff(source: ArrayBuffer | Blob, fileName: string): Promise<{ image: GeoTIFFImage; byteLength: number; read: ByteReader }> {
   const head = source instanceof ArrayBuffer ? new Uint8Array(source, 0, Math.min(16, source.byteLength)) : new Uint8Array(await source.slice(0, 16).arrayBuffer());
   requireTiff(head, fileName);
+  // geotiff.js reads Blobs through FileReader, which Node lacks: read those whole.
+  const src = source instanceof ArrayBuffer || typeof FileReader !== 'undefined' ? source : await source.arrayBuffer();
   try {
-    const tiff = source instanceof ArrayBuffer ? await fromArrayBuffer(source) : await fromBlob(source);
+    const tiff = src instanceof ArrayBuffer ? await fromArrayBuffer(src) : await fromBlob(src);
     const image = await tiff.getImage(0);
-    return { image, byteLength: source instanceof ArrayBuffer ? source.byteLength : source.size };
+    const read: ByteReader = src instanceof ArrayBuffer
+      ? (offset, length) => new Uint8Array(src, offset, length)
+      : async (offset, length) => new Uint8Array(await src.slice(offset, offset + length).arrayBuffer());
+    return { image, byteLength: src instanceof ArrayBuffer ? src.byteLength : src.size, read };
   } catch (e) {
     throw toAppError(e, 'CORRUPT_TIFF', `${fileName}: the TIFF structure cannot be read (truncated or damaged file; re-download or re-export it)`, fileName);
   }
@@ -116,16 +124,16 @@ function itemsFor(items: GdalMetadataItem[], sample: number | undefined): Record
  */
 export async function readGeoTiff(source: ArrayBuffer | Blob, fileName: string, opts: ReadGeoTiffOptions = {}): Promise<Dataset> {
   throwIfAborted(opts.signal);
-  const { image, byteLength } = await openTiff(source, fileName);
+  const { image, byteLength, read } = await openTiff(source, fileName);
   try {
-    return await decodeImage(image, byteLength, fileName, opts);
+    return await decodeImage(image, byteLength, read, fileName, opts);
   } catch (e) {
     if (isAppError(e)) throw e;
     throw toAppError(e, 'CORRUPT_TIFF', `${fileName}: image data cannot be decoded (damaged or truncated file)`, fileName);
   }
 }
 
-async function decodeImage(image: GeoTIFFImage, byteLength: number, fileName: string, opts: ReadGeoTiffOptions): Promise<Dataset> {
+async function decodeImage(image: GeoTIFFImage, byteLength: number, read: ByteReader, fileName: string, opts: ReadGeoTiffOptions): Promise<Dataset> {
   const fd = image.getFileDirectory();
   const layout = await readLayout(image, byteLength, fileName);
   const width = image.getWidth();
@@ -162,11 +170,29 @@ async function decodeImage(image: GeoTIFFImage, byteLength: number, fileName: st
   const warnings: string[] = [];
   throwIfAborted(opts.signal);
   opts.onProgress?.({ stage: 'read', done: 0, total: 1, detail: fileName });
-  const rasters = await image.readRasters({
-    window: [win.col, win.row, win.col + win.width, win.row + win.height],
-    interleave: false,
-    signal: opts.signal,
-  });
+  const blockLayout: BlockLayout = {
+    width,
+    height,
+    samplesPerPixel: bandCount,
+    bitsPerSample: layout.bitsPerSample,
+    sampleFormat: layout.sampleFormat,
+    compression: layout.compression,
+    predictor: Number((await fd.loadValue('Predictor')) ?? 1),
+    planar: Number((await fd.loadValue('PlanarConfiguration')) ?? 1),
+    tiled: layout.tiled,
+    blockWidth: layout.blockWidth,
+    blockHeight: layout.blockHeight,
+    offsets: asNumbers(await fd.loadValue(layout.tiled ? 'TileOffsets' : 'StripOffsets')),
+    byteCounts: asNumbers(await fd.loadValue(layout.tiled ? 'TileByteCounts' : 'StripByteCounts')),
+    littleEndian: image.littleEndian,
+  };
+  const rasters: ArrayLike<number>[] = canDecodeFast(blockLayout)
+    ? await decodeWindow(blockLayout, win, read, opts.signal)
+    : ((await image.readRasters({
+        window: [win.col, win.row, win.col + win.width, win.row + win.height],
+        interleave: false,
+        signal: opts.signal,
+      })) as unknown as ArrayLike<number>[]);
   throwIfAborted(opts.signal);
 
   const bands: DatasetBand[] = [];
@@ -194,7 +220,7 @@ async function decodeImage(image: GeoTIFFImage, byteLength: number, fileName: st
     });
     // MOD11 QC: the nodata tag (0 in AppEEARS files) is a valid "good quality" value.
     const nodata = role === 'lst-qc' ? null : nodataTag;
-    const raw = rasters[b] as ArrayLike<number>;
+    const raw = rasters[b];
     const cal = guess.landsat && layout.sampleFormat !== 3 ? landsatCalibration(guess.landsat, role, mtl) : undefined;
     let data: Float32Array;
     let scale = scaling.scale;

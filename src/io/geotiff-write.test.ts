@@ -1,0 +1,150 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import type { Affine } from '../core/geo/affine.ts';
+import { crsFromEpsg, MODIS_SINUSOIDAL } from '../core/geo/crs.ts';
+import type { Crs, Raster } from '../core/raster/raster.ts';
+import { readGeoTiff } from './geotiff-read.ts';
+import { writeGeoTiff } from './geotiff-write.ts';
+
+function hasGdal(): boolean {
+  try {
+    execFileSync('gdalinfo', ['--version']);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+const dir = mkdtempSync(path.join(tmpdir(), 'srda-io-write-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+/** A smooth field with a NaN hole and a few NaN pixels, deterministic. */
+function field(width: number, height: number, transform: Affine, crs: Crs, base = 290): Raster {
+  const data = new Float32Array(width * height);
+  for (let r = 0; r < height; r++) {
+    for (let c = 0; c < width; c++) data[r * width + c] = base + 10 * Math.sin(c / 17) + 5 * Math.cos(r / 11) + ((r * 31 + c * 7) % 13) * 0.01;
+  }
+  for (let r = 10; r < 20; r++) for (let c = 30; c < 45; c++) data[r * width + c] = Number.NaN;
+  data[0] = Number.NaN;
+  return { width, height, transform, crs, data };
+}
+
+function ourStats(data: Float32Array): { min: number; max: number; mean: number; std: number; valid: number } {
+  let n = 0;
+  let s = 0;
+  let s2 = 0;
+  let min = Infinity;
+  let max = -Infinity;
+  for (const v of data) {
+    if (Number.isNaN(v)) continue;
+    n++;
+    s += v;
+    s2 += v * v;
+    min = Math.min(min, v);
+    max = Math.max(max, v);
+  }
+  const mean = s / n;
+  return { min, max, mean, std: Math.sqrt(s2 / n - mean * mean), valid: n };
+}
+
+const cases: Array<{ name: string; crs: Crs; transform: Affine; width: number; height: number; wktHas: RegExp }> = [
+  { name: 'epsg4326', crs: crsFromEpsg(4326), transform: [90.2, 0.008333333333, 0, 24.008333333333, 0, -0.008333333333], width: 49, height: 49, wktHas: /ID\["EPSG",4326\]\]$/ },
+  { name: 'utm29n', crs: crsFromEpsg(32629), transform: [481875, 30, 0, 4287705, 0, -30], width: 300, height: 270, wktHas: /UTM zone 29N/ },
+  { name: 'sinusoidal', crs: MODIS_SINUSOIDAL, transform: [-4447802.079066, 926.625433138333, 0, 0, 0, -926.625433138333], width: 520, height: 300, wktHas: /Sinusoidal[\s\S]*6371007\.181/ },
+];
+
+describe.skipIf(!hasGdal())('writeGeoTiff checked by GDAL', () => {
+  for (const c of cases) {
+    it(`writes ${c.name} that GDAL and readGeoTiff read back identically`, async () => {
+      const raster = field(c.width, c.height, c.transform, c.crs);
+      const bytes = writeGeoTiff([{ raster, name: 'lst_stage1', units: 'K' }], { metadata: { METHOD: 'test' } });
+      const file = path.join(dir, `${c.name}.tif`);
+      writeFileSync(file, bytes);
+      const info = JSON.parse(execFileSync('gdalinfo', ['-json', '-stats', file], { env: { ...process.env, GDAL_PAM_ENABLED: 'NO' } }).toString());
+      expect(info.size).toEqual([c.width, c.height]);
+      info.geoTransform.forEach((v: number, i: number) => expect(v).toBeCloseTo(c.transform[i], 9));
+      expect(info.coordinateSystem.wkt).toMatch(c.wktHas);
+      const band = info.bands[0];
+      expect(band.type).toBe('Float32');
+      expect(band.noDataValue).toBe(-9999);
+      expect(band.description).toBe('lst_stage1');
+      expect(band.unit).toBe('K');
+      expect(info.metadata[''].METHOD).toBe('test');
+      expect(info.metadata.IMAGE_STRUCTURE).toMatchObject({ COMPRESSION: 'DEFLATE', PREDICTOR: '3' });
+      const ours = ourStats(raster.data);
+      // gdalinfo -json prints statistics with 3 decimals.
+      expect(Math.abs(band.minimum - ours.min)).toBeLessThanOrEqual(1e-3);
+      expect(Math.abs(band.maximum - ours.max)).toBeLessThanOrEqual(1e-3);
+      expect(Math.abs(band.mean - ours.mean)).toBeLessThanOrEqual(1e-3);
+      expect(Math.abs(band.stdDev - ours.std)).toBeLessThanOrEqual(1e-3);
+      expect(Number(band.metadata[''].STATISTICS_VALID_PERCENT)).toBeCloseTo((100 * ours.valid) / (c.width * c.height), 2);
+
+      // GDAL's own projection of the grid agrees with proj4's reading of our CRS (sinusoidal corner).
+      const back = await readGeoTiff(bytes.slice().buffer, file);
+      expect(back.crs.epsg).toBe(c.crs.epsg);
+      if (c.crs.epsg === undefined) expect(back.crs).toEqual(MODIS_SINUSOIDAL);
+      back.transform.forEach((v, i) => expect(v).toBeCloseTo(c.transform[i], 9));
+      expect(back.bands[0].name).toBe('lst_stage1');
+      expect(back.bands[0].role).toBe('lst');
+      expect(back.bands[0].scaleSource).toBe('none');
+      expect(Array.from(back.bands[0].raster.data)).toEqual(Array.from(raster.data));
+    });
+  }
+
+  it('writes several bands with descriptions, planar-separate, and they read back in order', async () => {
+    const t: Affine = [0, 500, 0, 1000, 0, -500];
+    const a = field(70, 40, t, crsFromEpsg(32616), 280);
+    const b = field(70, 40, t, crsFromEpsg(32616), 300);
+    const bytes = writeGeoTiff([{ raster: a, name: 'NDVI' }, { raster: b, name: 'LST_Day_1km' }], { tileSizePx: 32 });
+    const file = path.join(dir, 'multi.tif');
+    writeFileSync(file, bytes);
+    const info = JSON.parse(execFileSync('gdalinfo', ['-json', '-stats', file], { env: { ...process.env, GDAL_PAM_ENABLED: 'NO' } }).toString());
+    expect(info.bands.map((x: { description: string }) => x.description)).toEqual(['NDVI', 'LST_Day_1km']);
+    expect(info.bands[0].block).toEqual([32, 32]);
+    expect(Math.abs(info.bands[1].mean - ourStats(b.data).mean)).toBeLessThanOrEqual(1e-3);
+    const back = await readGeoTiff(new Blob([bytes.slice()]), file);
+    expect(back.bands.map((x) => x.role)).toEqual(['ndvi', 'lst']);
+    expect(Array.from(back.bands[1].raster.data)).toEqual(Array.from(b.data));
+  });
+
+  it('writes rotated grids with a ModelTransformation that GDAL reads', () => {
+    const t: Affine = [1000, 10, 2, 5000, 1, -10];
+    const bytes = writeGeoTiff(field(40, 30, t, crsFromEpsg(32633)));
+    const file = path.join(dir, 'rotated.tif');
+    writeFileSync(file, bytes);
+    const info = JSON.parse(execFileSync('gdalinfo', ['-json', file], { env: { ...process.env, GDAL_PAM_ENABLED: 'NO' } }).toString());
+    info.geoTransform.forEach((v: number, i: number) => expect(v).toBeCloseTo(t[i], 9));
+  });
+});
+
+describe('writeGeoTiff', () => {
+  it('refuses bands on different grids', () => {
+    const a = field(20, 20, [0, 1, 0, 20, 0, -1], crsFromEpsg(4326));
+    const b = field(21, 20, [0, 1, 0, 20, 0, -1], crsFromEpsg(4326));
+    expect(() => writeGeoTiff([a, b])).toThrow(/not on the grid/);
+  });
+
+  it('writes and reads a 4800x4800 float32 raster in a few seconds', async () => {
+    const n = 4800;
+    const t: Affine = [-4447802.079066, 231.656358, 0, 0, 0, -231.656358];
+    const raster = field(n, n, t, MODIS_SINUSOIDAL);
+    const t0 = performance.now();
+    const bytes = writeGeoTiff(raster);
+    const t1 = performance.now();
+    const back = await readGeoTiff(bytes.buffer as ArrayBuffer, 'big.tif');
+    const t2 = performance.now();
+    const win = await readGeoTiff(bytes.buffer as ArrayBuffer, 'big.tif', { window: { col: 1000, row: 2000, width: 300, height: 200 } });
+    const t3 = performance.now();
+    console.log(`4800x4800: write ${(t1 - t0).toFixed(0)} ms (${(bytes.length / 1e6).toFixed(1)} MB), read ${(t2 - t1).toFixed(0)} ms, 300x200 window ${(t3 - t2).toFixed(0)} ms`);
+    expect(back.bands[0].raster.data[4800 * 2000 + 1234]).toBe(raster.data[4800 * 2000 + 1234]);
+    expect(win.width).toBe(300);
+    expect(win.transform[0]).toBeCloseTo(t[0] + 1000 * t[1], 6);
+    expect(win.transform[3]).toBeCloseTo(t[3] + 2000 * t[5], 6);
+    expect(win.bands[0].raster.data[0]).toBe(raster.data[2000 * n + 1000]);
+    expect(t2 - t1).toBeLessThan(8000);
+    expect(t3 - t2).toBeLessThan(t2 - t1);
+  }, 60000);
+});
