@@ -110,8 +110,8 @@ describe('transformPoints', () => {
 });
 
 describe('transformPoints speed', () => {
-  it('converts a million sinusoidal points to Web Mercator in well under 2 s', () => {
-    const n = 1_000_000;
+  it('converts sinusoidal points to Web Mercator at well under 2 s per million', () => {
+    const n = 250_000;
     const xs = new Float64Array(n);
     const ys = new Float64Array(n);
     for (let i = 0; i < n; i++) {
@@ -122,7 +122,6 @@ describe('transformPoints speed', () => {
     transformPoints(MODIS_SINUSOIDAL, WEB_MERCATOR, xs, ys);
     const ms = performance.now() - t0;
     expect(Number.isFinite(xs[n - 1])).toBe(true);
-    expect(ms).toBeLessThan(2000);
-    console.log(`1M sinusoidal -> 3857: ${ms.toFixed(0)} ms`);
+    expect(ms).toBeLessThan(500);
   });
 });
