@@ -1,8 +1,43 @@
-import { defineConfig } from 'vitest/config';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { extname, join, resolve } from 'node:path';
+import { defineConfig, type Plugin } from 'vitest/config';
 import react from '@vitejs/plugin-react';
 
+/** Files served beside the app: tfjs wasm binaries and the SRDA-Net weights (dev server and build). */
+const MOUNTS = [
+  { url: 'tfjs-wasm/', dir: 'node_modules/@tensorflow/tfjs-backend-wasm/dist', keep: (f: string) => f.endsWith('.wasm') },
+  { url: 'models/srda-net/', dir: 'models/srda-net', keep: (f: string) => /\.(json|bin|md)$/.test(f) },
+];
+const MIME: Record<string, string> = { '.wasm': 'application/wasm', '.json': 'application/json', '.bin': 'application/octet-stream', '.md': 'text/markdown' };
+
+function listFiles(dir: string, keep: (f: string) => boolean): string[] {
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir).filter((f) => keep(f) && statSync(join(dir, f)).isFile());
+}
+
+function servedAssets(): Plugin {
+  return {
+    name: 'srda-served-assets',
+    configureServer(server) {
+      server.middlewares.use((req, res, next) => {
+        const path = decodeURIComponent((req.url ?? '').split('?')[0]).replace(/^\//, '');
+        const m = MOUNTS.find((x) => path.startsWith(x.url));
+        const name = m ? path.slice(m.url.length) : '';
+        if (!m || !name || name.includes('/') || !m.keep(name) || !existsSync(resolve(m.dir, name))) return next();
+        res.setHeader('Content-Type', MIME[extname(name)] ?? 'application/octet-stream');
+        res.end(readFileSync(resolve(m.dir, name)));
+      });
+    },
+    generateBundle() {
+      for (const m of MOUNTS) {
+        for (const f of listFiles(m.dir, m.keep)) this.emitFile({ type: 'asset', fileName: m.url + f, source: readFileSync(join(m.dir, f)) });
+      }
+    },
+  };
+}
+
 export default defineConfig({
-  plugins: [react()],
+  plugins: [react(), servedAssets()],
   base: './',
   worker: { format: 'es' },
   build: { target: 'es2022', sourcemap: true, chunkSizeWarningLimit: 4096 },

@@ -108,6 +108,8 @@ export interface RunParams {
   backend: BackendChoice;
   /** Run the closed-loop evaluation after downscaling. */
   evaluate: boolean;
+  /** The app's base URL (where `tfjs-wasm/` and `models/` are served). */
+  appBaseUrl: string;
 }
 
 /** Input LST vs output block-averaged back to the input grid (subsampled pairs). */

@@ -24,11 +24,3 @@ export async function captureMapPng(): Promise<ArrayBuffer | undefined> {
   const blob = await new Promise<Blob | null>((resolve) => map.getCanvas().toBlob(resolve, 'image/png'));
   return blob ? blob.arrayBuffer() : undefined;
 }
-
-/** Moves the named map's camera (tests and the inspector's "go to"). */
-export function projectToScreen(name: string, lng: number, lat: number): { x: number; y: number } | undefined {
-  const map = maps.get(name);
-  if (!map) return undefined;
-  const p = map.project([lng, lat]);
-  return { x: p.x, y: p.y };
-}

@@ -103,7 +103,7 @@ export async function run(): Promise<void> {
   store.set({ status: 'running', error: undefined, notices: [], progress: { stage: 'starting', done: 0, total: 1 } });
   const inputs = s.inputs.filter((i) => !i.problem).map((i) => ({ id: i.id, role: effectiveRole(s, i) }));
   try {
-    const result = await worker().call('run', { inputs, ...s.settings }, { signal: runAbort.signal, onProgress: trackProgress() });
+    const result = await worker().call('run', { inputs, ...s.settings, appBaseUrl: new URL('./', document.baseURI).href }, { signal: runAbort.signal, onProgress: trackProgress() });
     applyResult(result);
   } catch (e) {
     const err = toWire(e);

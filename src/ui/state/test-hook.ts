@@ -1,4 +1,5 @@
 import { sampleDisplay } from '../layer-math.ts';
+import { getMap } from '../map/registry.ts';
 import { store, type AppState } from './store.ts';
 
 /** Read-only view of the app state for tests and outside checks (`window.__srda`). */
@@ -16,6 +17,10 @@ export interface SrdaHook {
   valueAt(layerId: string, col: number, row: number): number | undefined;
   /** Value of a layer at a longitude/latitude, as the inspector reads it. */
   valueAtLngLat(layerId: string, lng: number, lat: number): number | undefined;
+  /** Ids of the result layers drawn (visible) on a map (`main`, `left`, `right`). */
+  shownOnMap(mapName?: string): string[];
+  /** Screen position (CSS px within the map) of a longitude/latitude on a map. */
+  project(lng: number, lat: number, mapName?: string): { x: number; y: number } | undefined;
 }
 
 /** Installs `window.__srda`. */
@@ -56,6 +61,18 @@ export function installTestHook(): void {
     valueAtLngLat(id, lng, lat) {
       const l = layer(id);
       return l ? sampleDisplay(l, lng, lat) : undefined;
+    },
+    shownOnMap(name = 'main') {
+      const map = getMap(name);
+      if (!map) return [];
+      return map
+        .getStyle()
+        .layers.filter((l) => l.id.startsWith('lyr-') && map.getLayoutProperty(l.id, 'visibility') !== 'none')
+        .map((l) => l.id.slice(4));
+    },
+    project(lng, lat, name = 'main') {
+      const p = getMap(name)?.project([lng, lat]);
+      return p ? { x: p.x, y: p.y } : undefined;
     },
   };
   (window as unknown as { __srda: SrdaHook }).__srda = hook;

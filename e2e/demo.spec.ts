@@ -1,0 +1,119 @@
+import { readFileSync } from 'node:fs';
+import { strFromU8, unzipSync } from 'fflate';
+import { expect, test } from '@playwright/test';
+import { gdalInfo, gdalReadFloat32, saveDownload, shoot, tempDir, waitForRunEnd } from './helpers.ts';
+
+test.describe('demo scene flow', () => {
+  test('loads the demo, downscales, toggles layers, swipes, inspects and exports a GeoTIFF GDAL reads', async ({ page }) => {
+    const external: string[] = [];
+    page.on('request', (r) => {
+      const u = new URL(r.url());
+      if ((u.protocol === 'http:' || u.protocol === 'https:') && u.host !== '127.0.0.1:4173') external.push(r.url());
+    });
+    await page.setViewportSize({ width: 1400, height: 1000 });
+    await page.goto('/');
+    await expect(page.getByTestId('status')).toHaveAttribute('data-state', 'idle');
+    await page.getByTestId('demo').click();
+    await expect(page.getByTestId('file-row')).toHaveCount(3);
+    const roles = await page.getByTestId('file-row').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-role')));
+    expect(roles.sort()).toEqual(['dem', 'lst', 'ndvi']);
+    await shoot(page, 'demo-1-ingested');
+
+    await page.getByTestId('run').click();
+    await expect(page.getByTestId('status')).toHaveAttribute('data-state', 'running');
+    expect(await waitForRunEnd(page)).toBe('done');
+    await expect(page.getByTestId('backend')).not.toHaveText('not started');
+    const layers = await page.evaluate(() => window.__srda.layers.map((l) => ({ id: l.id, w: l.grid.width, h: l.grid.height })));
+    expect(layers).toEqual(
+      expect.arrayContaining([
+        { id: 'lst-1000m', w: 64, h: 64 },
+        { id: 'lst-500m', w: 128, h: 128 },
+        { id: 'lst-250m', w: 256, h: 256 },
+      ]),
+    );
+    const energy = await page.evaluate(() => window.__srda.energyError);
+    expect(energy).toHaveLength(2);
+    for (const e of energy) expect(e.maxAbsK).toBeLessThan(0.01);
+    await expect(page.getByTestId('metrics-row').first()).toBeVisible();
+    await expect(page.getByTestId('map-main')).toHaveAttribute('data-ready', 'true');
+    await shoot(page, 'demo-2-done');
+
+    // Toggle the three LST layers on and off; the map follows the checkboxes.
+    for (const id of ['lst-1000m', 'lst-500m', 'lst-250m']) {
+      const toggle = page.locator(`[data-testid=layer-toggle][data-layer="${id}"]`);
+      await toggle.check();
+      await expect.poll(() => page.evaluate((i) => window.__srda.shownOnMap().includes(i), id)).toBe(true);
+    }
+    await shoot(page, 'demo-3-all-layers');
+    for (const id of ['lst-250m', 'lst-500m']) {
+      await page.locator(`[data-testid=layer-toggle][data-layer="${id}"]`).uncheck();
+      await expect.poll(() => page.evaluate((i) => window.__srda.shownOnMap().includes(i), id)).toBe(false);
+    }
+    await expect.poll(() => page.evaluate(() => window.__srda.shownOnMap())).toEqual(['lst-1000m']);
+    await shoot(page, 'demo-4-input-only');
+
+    // Inspect the pixel at the scene centre: every layer's value is listed and matches the data.
+    const g = await page.evaluate(() => window.__srda.layers.find((l) => l.id === 'lst-250m')!.grid);
+    const mapBox = (await page.getByTestId('map-main').boundingBox())!;
+    const centre = { x: mapBox.width / 2, y: mapBox.height / 2 };
+    await page.getByTestId('map-main').click({ position: centre });
+    await expect(page.getByTestId('inspector-row')).toHaveCount(layers.length);
+    const values = await page.getByTestId('inspector-row').evaluateAll((rows) => rows.map((r) => [r.getAttribute('data-layer'), Number(r.getAttribute('data-value'))]));
+    for (const [, v] of values) expect(v).toBeGreaterThan(250);
+    expect(g.width).toBe(256);
+    await shoot(page, 'demo-5-inspector');
+
+    // Swipe between the input and the 250 m result.
+    await page.getByTestId('view-swipe').click();
+    await expect(page.getByTestId('compare')).toHaveAttribute('data-mode', 'swipe');
+    await expect(page.getByTestId('map-left')).toHaveAttribute('data-ready', 'true');
+    await expect(page.getByTestId('map-right')).toHaveAttribute('data-ready', 'true');
+    await expect.poll(() => page.evaluate(() => window.__srda.shownOnMap('right'))).toEqual(['lst-250m']);
+    const handle = page.getByTestId('swipe-handle');
+    const hb = (await handle.boundingBox())!;
+    const cb = (await page.getByTestId('compare').boundingBox())!;
+    await page.mouse.move(hb.x + hb.width / 2, hb.y + hb.height / 2);
+    await page.mouse.down();
+    await page.mouse.move(cb.x + cb.width * 0.3, hb.y + hb.height / 2, { steps: 5 });
+    await page.mouse.up();
+    const split = Number(await page.getByTestId('compare').getAttribute('data-split'));
+    expect(split).toBeGreaterThan(0.25);
+    expect(split).toBeLessThan(0.35);
+    await shoot(page, 'demo-6-swipe');
+    await page.getByTestId('view-side').click();
+    await expect(page.getByTestId('compare')).toHaveAttribute('data-mode', 'side');
+    await expect(page.getByTestId('map-right')).toHaveAttribute('data-ready', 'true');
+    await shoot(page, 'demo-7-side-by-side');
+    await page.getByTestId('view-off').click();
+
+    // Export the 250 m layer: GDAL reads the CRS (MODIS sinusoidal), grid and values.
+    const dir = tempDir('srda-demo-');
+    const [download] = await Promise.all([page.waitForEvent('download'), page.locator('[data-testid=export-geotiff][data-layer="lst-250m"]').click()]);
+    const path = await saveDownload(download, dir);
+    const info = gdalInfo(path);
+    expect(info.size).toEqual([256, 256]);
+    expect(info.coordinateSystem.wkt).toMatch(/Sinusoidal/i);
+    expect(info.geoTransform[0]).toBeCloseTo(g.transform[0], 3);
+    expect(info.geoTransform[1]).toBeCloseTo(g.transform[1], 6);
+    expect(info.geoTransform[3]).toBeCloseTo(g.transform[3], 3);
+    expect(info.geoTransform[5]).toBeCloseTo(g.transform[5], 6);
+    expect(info.bands[0].type).toBe('Float32');
+    expect(info.bands[0].noDataValue).toBe(-9999);
+    const tif = gdalReadFloat32(path);
+    const probe = await page.evaluate(() => [0, 1000, 33333, 65535].map((i) => window.__srda.valueAt('lst-250m', i % 256, Math.floor(i / 256))));
+    [0, 1000, 33333, 65535].forEach((i, k) => expect(tif.data[i]).toBeCloseTo(probe[k]!, 4));
+    const stats = await page.evaluate(() => window.__srda.layers.find((l) => l.id === 'lst-250m')!.stats);
+    expect(info.bands[0].mean!).toBeCloseTo(stats.mean, 2);
+
+    // ZIP with every layer and report.json.
+    const [zipDl] = await Promise.all([page.waitForEvent('download'), page.getByTestId('export-zip').click()]);
+    const zipPath = await saveDownload(zipDl, dir);
+    const zip = unzipSync(new Uint8Array(readFileSync(zipPath)));
+    for (const f of ['lst-1000m.tif', 'lst-500m.tif', 'lst-250m.tif', 'report.json', 'map.png']) expect(Object.keys(zip)).toContain(f);
+    const report = JSON.parse(strFromU8(zip['report.json']));
+    expect(report.layers.map((l: { id: string }) => l.id)).toContain('lst-250m');
+    expect(report.inputs).toHaveLength(3);
+
+    expect(external, 'the demo makes no request to other hosts').toEqual([]);
+  });
+});

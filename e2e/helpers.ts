@@ -1,0 +1,81 @@
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { expect, type Download, type Page } from '@playwright/test';
+import type { SrdaHook } from '../src/ui/state/test-hook.ts';
+
+declare global {
+  interface Window {
+    __srda: SrdaHook;
+  }
+}
+
+export const repoRoot = resolve(import.meta.dirname, '..');
+export const screensDir = join(repoRoot, 'test-results', 'screens');
+mkdirSync(screensDir, { recursive: true });
+
+/** Saves a full-page screenshot under test-results/screens/. */
+export async function shoot(page: Page, name: string): Promise<void> {
+  await page.screenshot({ path: join(screensDir, `${name}.png`), fullPage: true });
+}
+
+/** Waits until the status reaches done or error and returns it. */
+export async function waitForRunEnd(page: Page, timeoutMs = 170_000): Promise<string> {
+  await page.waitForFunction(
+    () => ['done', 'error'].includes(document.querySelector('[data-testid=status]')?.getAttribute('data-state') ?? ''),
+    null,
+    { timeout: timeoutMs },
+  );
+  return (await page.getByTestId('status').getAttribute('data-state')) ?? '';
+}
+
+/** A fresh temporary folder. */
+export function tempDir(prefix: string): string {
+  return mkdtempSync(join(tmpdir(), prefix));
+}
+
+/** Saves a download into `dir` and returns its path. */
+export async function saveDownload(download: Download, dir: string): Promise<string> {
+  const path = join(dir, download.suggestedFilename());
+  await download.saveAs(path);
+  return path;
+}
+
+const gdalEnv = { ...process.env, GDAL_PAM_ENABLED: 'NO' };
+
+/** `gdalinfo -json -stats` of a file (no .aux.xml written). */
+export function gdalInfo(path: string): {
+  size: [number, number];
+  geoTransform: number[];
+  coordinateSystem: { wkt: string };
+  bands: { type: string; noDataValue?: number; minimum?: number; maximum?: number; mean?: number }[];
+} {
+  return JSON.parse(execFileSync('gdalinfo', ['-json', '-stats', path], { env: gdalEnv, encoding: 'utf8' }));
+}
+
+/** Band 1 of a raster read by GDAL into float32 (raw ENVI dump), nodata left as stored. */
+export function gdalReadFloat32(path: string): { width: number; height: number; data: Float32Array } {
+  const out = join(tempDir('srda-gdal-'), 'band.img');
+  execFileSync('gdal_translate', ['-q', '-b', '1', '-ot', 'Float32', '-of', 'ENVI', path, out], { env: gdalEnv });
+  const buf = readFileSync(out);
+  const info = gdalInfo(path);
+  return { width: info.size[0], height: info.size[1], data: new Float32Array(buf.buffer, buf.byteOffset, buf.byteLength / 4) };
+}
+
+/** Largest |a - b| over pixels valid (not nodata/NaN) in both; also counts mismatched validity. */
+export function maxAbsDiff(a: Float32Array, b: Float32Array, nodata = -9999): { maxAbs: number; n: number; validityMismatch: number } {
+  expect(a.length).toBe(b.length);
+  let maxAbs = 0;
+  let n = 0;
+  let validityMismatch = 0;
+  for (let i = 0; i < a.length; i++) {
+    const va = a[i] !== nodata && !Number.isNaN(a[i]);
+    const vb = b[i] !== nodata && !Number.isNaN(b[i]);
+    if (va !== vb) validityMismatch++;
+    if (!va || !vb) continue;
+    maxAbs = Math.max(maxAbs, Math.abs(a[i] - b[i]));
+    n++;
+  }
+  return { maxAbs, n, validityMismatch };
+}
