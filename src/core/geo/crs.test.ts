@@ -52,6 +52,8 @@ describe('sameCrs', () => {
     expect(sameCrs(crsFromEpsg(32616), crsFromEpsg(32617))).toBe(false);
     expect(sameCrs(crsFromEpsg(32616), crsFromEpsg(32716))).toBe(false);
     expect(sameCrs(MODIS_SINUSOIDAL, WEB_MERCATOR)).toBe(false);
+    const feet = crsFromProj4(crsFromEpsg(32119).proj4.replace('+units=m', '+units=us-ft'), 'NC feet');
+    expect(sameCrs(feet, crsFromEpsg(32119))).toBe(false);
   });
 });
 

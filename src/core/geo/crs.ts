@@ -119,7 +119,7 @@ function canonicalProj4(def: string): string {
   for (const raw of def.trim().split(/\s+/)) {
     if (!raw.startsWith('+')) continue;
     const [key, value = ''] = raw.slice(1).split('=');
-    if (['no_defs', 'wktext', 'type', 'units'].includes(key)) continue;
+    if (['no_defs', 'wktext', 'type'].includes(key)) continue;
     tokens.set(key.toLowerCase(), value);
   }
   const datum = tokens.get('datum')?.toLowerCase();
@@ -133,6 +133,7 @@ function canonicalProj4(def: string): string {
   const towgs = tokens.get('towgs84');
   if (towgs !== undefined && towgs.split(',').every((v) => Number(v) === 0)) tokens.delete('towgs84');
   for (const key of ['lat_0', 'lon_0', 'x_0', 'y_0']) if (Number(tokens.get(key)) === 0) tokens.delete(key);
+  if (tokens.get('units') === 'm') tokens.delete('units');
   if (tokens.get('k') !== undefined && Number(tokens.get('k')) === 1) tokens.delete('k');
   if (tokens.get('k_0') !== undefined && Number(tokens.get('k_0')) === 1) tokens.delete('k_0');
   if (tokens.get('proj') === 'latlong' || tokens.get('proj') === 'lonlat') tokens.set('proj', 'longlat');
