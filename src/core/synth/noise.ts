@@ -111,7 +111,8 @@ export interface FbmOptions {
  * noise on the coarsest lattice, refined by cubic B-spline subdivision with fresh noise added at
  * each finer lattice (exactly the sum of B-spline octaves on nested lattices), then evaluated at
  * the pixels once, so the cost is about two passes over the grid whatever the octave count.
- * Ridged fields sum per-octave transformed surfaces (one pass per octave).
+ * Ridged fields sum per-octave transformed surfaces (one pass per octave), on a grid reduced so
+ * the finest octave spans 2-4 cells, then spline-upsampled.
  */
 export function fbmField(width: number, height: number, opts: FbmOptions): Float32Array {
   const smallest = Math.max(1, opts.smallestCellPx ?? 2);
@@ -123,7 +124,7 @@ export function fbmField(width: number, height: number, opts: FbmOptions): Float
     normalizeInPlace(out);
     return out;
   }
-  const reduce = Math.floor(smallest / 4);
+  const reduce = Math.floor(smallest / 2);
   if (reduce >= 2) {
     const cw = Math.ceil(width / reduce) + 2;
     const ch = Math.ceil(height / reduce) + 2;

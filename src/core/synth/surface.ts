@@ -59,11 +59,18 @@ export function buildSurface(p: SceneParams, lc: LandCover, wetness: Float32Arra
     largestCellPx: toPx(1500, p),
     persistence: 0.65,
   });
-  const t2 = fbmField(w, h, {
-    seed: subSeed(p.seed, 'tex2'),
-    largestCellPx: toPx(1500, p),
-    persistence: 0.65,
-  });
+  // A second texture, decorrelated from t1 by a mirrored shift of ~1.7 km (much cheaper than
+  // another noise field; the mirror keeps it continuous at the edges).
+  const t2 = new Float32Array(n);
+  const sx = Math.round(toPx(1700, p, 1)) % w;
+  const sy = Math.round(toPx(1300, p, 1)) % h;
+  for (let y = 0; y < h; y++) {
+    const yy = y + sy < h ? y + sy : 2 * h - 1 - (y + sy);
+    for (let x = 0; x < w; x++) {
+      const xx = x + sx < w ? x + sx : 2 * w - 1 - (x + sx);
+      t2[y * w + x] = t1[yy * w + xx];
+    }
+  }
   const moisture = new Float32Array(n);
   const ndvi = new Float32Array(n);
   const vegCover = new Float32Array(n);

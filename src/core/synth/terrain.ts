@@ -44,6 +44,7 @@ export function buildTerrain(p: SceneParams): Terrain {
   const ridged = fbmField(w, h, {
     seed: subSeed(p.seed, 'dem-ridged'),
     largestCellPx: toPx(20_000, p),
+    smallestCellPx: toPx(4 * p.pixelSizeM, p, 4),
     persistence: 0.55,
     ridged: true,
   });
