@@ -45,7 +45,9 @@ describe('sameCrs', () => {
       'unnamed',
     );
     expect(sameCrs(fromFile, crsFromEpsg(32119))).toBe(true);
-    expect(sameCrs(crsFromProj4('+proj=utm +zone=16 +ellps=WGS84 +units=m', 'x'), crsFromEpsg(32616))).toBe(true);
+    expect(sameCrs(crsFromProj4('+proj=utm +zone=16 +ellps=WGS84 +units=m', 'x'), crsFromEpsg(32616))).toBe(
+      true,
+    );
   });
 
   it('tells different zones and projections apart', () => {

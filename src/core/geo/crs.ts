@@ -108,7 +108,9 @@ export function crsFromProj4(def: string, name: string): Crs {
   try {
     proj4(def, WGS84_GEO);
   } catch (e) {
-    throw new AppError('UNSUPPORTED_CRS', `proj4 cannot use the CRS definition "${def}" (${name}).`, { cause: e });
+    throw new AppError('UNSUPPORTED_CRS', `proj4 cannot use the CRS definition "${def}" (${name}).`, {
+      cause: e,
+    });
   }
   return { proj4: def.trim(), name, isGeographic: isGeographicProj4(def) };
 }
@@ -166,7 +168,9 @@ function converterFor(from: Crs, to: Crs): Converter {
     try {
       c = proj4(from.proj4, to.proj4) as unknown as Converter;
     } catch (e) {
-      throw new AppError('UNSUPPORTED_CRS', `proj4 cannot convert from ${from.name} to ${to.name}.`, { cause: e });
+      throw new AppError('UNSUPPORTED_CRS', `proj4 cannot convert from ${from.name} to ${to.name}.`, {
+        cause: e,
+      });
     }
     converters.set(key, c);
   }
@@ -177,7 +181,13 @@ function converterFor(from: Crs, to: Crs): Converter {
  * Runs `conv` over the arrays in place; failures and non-finite results become NaN. With `back`
  * set, each result is converted back and must land within `tolM` of the input.
  */
-function convertInPlace(conv: Converter, xs: Float64Array, ys: Float64Array, back?: Converter, tolM = 1e-3): void {
+function convertInPlace(
+  conv: Converter,
+  xs: Float64Array,
+  ys: Float64Array,
+  back?: Converter,
+  tolM = 1e-3,
+): void {
   const p: [number, number] = [0, 0];
   for (let i = 0; i < xs.length; i++) {
     const x = xs[i];

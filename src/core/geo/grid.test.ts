@@ -60,14 +60,26 @@ describe('grids', () => {
 
   it('tolerates float noise in MODIS-like origins', () => {
     const px = 926.625433055833;
-    const c: Grid = { width: 4, height: 4, transform: [-6671703.118, px, 0, 1111950.519667, 0, -px], crs: MODIS_SINUSOIDAL };
-    const f: Grid = { width: 8, height: 8, transform: [-6671703.118 + 1e-6, px / 2, 0, 1111950.519667, 0, -px / 2], crs: MODIS_SINUSOIDAL };
+    const c: Grid = {
+      width: 4,
+      height: 4,
+      transform: [-6671703.118, px, 0, 1111950.519667, 0, -px],
+      crs: MODIS_SINUSOIDAL,
+    };
+    const f: Grid = {
+      width: 8,
+      height: 8,
+      transform: [-6671703.118 + 1e-6, px / 2, 0, 1111950.519667, 0, -px / 2],
+      crs: MODIS_SINUSOIDAL,
+    };
     expect(isAligned(f, c, 2)).toBe(true);
     expect(sameGrid(c, { ...c })).toBe(true);
   });
 
   it('names a grid in one line', () => {
-    expect(gridToString(coarse)).toBe('10x8 px of 1000x1000 m, origin (500000, 3400000), EPSG:32616 (WGS 84 / UTM zone 16N)');
+    expect(gridToString(coarse)).toBe(
+      '10x8 px of 1000x1000 m, origin (500000, 3400000), EPSG:32616 (WGS 84 / UTM zone 16N)',
+    );
   });
 
   it('maps bounds to the covering pixel window', () => {
@@ -81,7 +93,12 @@ describe('grids', () => {
   });
 
   it('finds the overlap of grids in different CRSs and refuses disjoint ones', () => {
-    const geo: Grid = { width: 100, height: 100, transform: [-87.05, 0.001, 0, 30.74, 0, -0.001], crs: WGS84 };
+    const geo: Grid = {
+      width: 100,
+      height: 100,
+      transform: [-87.05, 0.001, 0, 30.74, 0, -0.001],
+      crs: WGS84,
+    };
     const o = gridOverlap(coarse, geo);
     expect(o).toBeDefined();
     expect(o!.minX).toBeGreaterThanOrEqual(500000);
@@ -89,6 +106,8 @@ describe('grids', () => {
     const b = gridBoundsIn(coarse, WGS84)!;
     expect(b.minX).toBeCloseTo(-87, 3);
     const far: Grid = { ...geo, transform: [10, 0.001, 0, 50, 0, -0.001] };
-    expect(() => requireOverlap(coarse, far, 'lst.tif', 'ndvi.tif')).toThrowError(/lst.tif .* and ndvi.tif .* do not overlap/);
+    expect(() => requireOverlap(coarse, far, 'lst.tif', 'ndvi.tif')).toThrowError(
+      /lst.tif .* and ndvi.tif .* do not overlap/,
+    );
   });
 });

@@ -128,7 +128,13 @@ export function sameGrid(a: Grid, b: Grid, tolPx = 0.01): boolean {
  * Throws GRID_MISMATCH (naming both grids) unless `fine` is aligned with `coarse` at `factor`.
  * `fineName`/`coarseName` label the inputs (file names) in the message.
  */
-export function requireAligned(fine: Grid, coarse: Grid, factor: number, fineName = 'fine', coarseName = 'coarse'): void {
+export function requireAligned(
+  fine: Grid,
+  coarse: Grid,
+  factor: number,
+  fineName = 'fine',
+  coarseName = 'coarse',
+): void {
   if (isAligned(fine, coarse, factor)) return;
   throw new AppError(
     'GRID_MISMATCH',
@@ -171,12 +177,15 @@ export function windowOfBounds(grid: Grid, bounds: Bounds, tolPx = 1e-6): PixelW
   const c1 = Math.ceil(Math.max(...pts.map((p) => p[0])) - tolPx);
   const r0 = Math.floor(Math.min(...pts.map((p) => p[1])) + tolPx);
   const r1 = Math.ceil(Math.max(...pts.map((p) => p[1])) - tolPx);
-  return intersectWindows({ col: c0, row: r0, width: c1 - c0, height: r1 - r0 }, {
-    col: 0,
-    row: 0,
-    width: grid.width,
-    height: grid.height,
-  });
+  return intersectWindows(
+    { col: c0, row: r0, width: c1 - c0, height: r1 - r0 },
+    {
+      col: 0,
+      row: 0,
+      width: grid.width,
+      height: grid.height,
+    },
+  );
 }
 
 /**
@@ -205,7 +214,8 @@ export function gridBoundsIn(grid: Grid, crs: Crs, samplesPerEdge = 21): Bounds 
   }
   // Interior samples catch extremes that lie inside the outline (e.g. a pole or a projection's
   // domain edge cutting the grid).
-  for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) push(((i + 0.5) / n) * grid.width, ((j + 0.5) / n) * grid.height);
+  for (let i = 0; i < n; i++)
+    for (let j = 0; j < n; j++) push(((i + 0.5) / n) * grid.width, ((j + 0.5) / n) * grid.height);
   transformPoints(grid.crs, crs, xs, ys);
   let b: Bounds | undefined;
   for (let i = 0; i < xs.length; i++) {

@@ -71,7 +71,12 @@ describe('blockStd and blockMode', () => {
 });
 
 describe('raster aggregation', () => {
-  const grid = { width: 4, height: 4, transform: [0, 250, 0, 1000, 0, -250] as const, crs: crsFromEpsg(32616) };
+  const grid = {
+    width: 4,
+    height: 4,
+    transform: [0, 250, 0, 1000, 0, -250] as const,
+    crs: crsFromEpsg(32616),
+  };
   const r: Raster = { ...grid, data: Float32Array.from({ length: 16 }, (_, i) => i) };
 
   it('puts the result on the coarsened grid', () => {

@@ -167,7 +167,12 @@ export function aggregateMode(r: Raster, factor: number, options: AggregateOptio
  * the valid pixels under the kernel, kernel truncated at 3 sigma, renormalised at the edges).
  * NaN pixels stay NaN. Returns a new array; `sigmaPx <= 0` returns a copy.
  */
-export function gaussianBlur(data: Float32Array, width: number, height: number, sigmaPx: number): Float32Array {
+export function gaussianBlur(
+  data: Float32Array,
+  width: number,
+  height: number,
+  sigmaPx: number,
+): Float32Array {
   if (!(sigmaPx > 0)) return data.slice();
   const rad = Math.max(1, Math.ceil(3 * sigmaPx));
   const k = new Float64Array(2 * rad + 1);

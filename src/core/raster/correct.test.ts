@@ -25,7 +25,10 @@ describe('residual correction', () => {
     const cw = 40;
     const ch = 30;
     const f = 2;
-    const fine = Float32Array.from({ length: cw * f * ch * f }, (_, i) => 295 + 8 * Math.sin(i / 13) + ((i * 7919) % 17) / 4);
+    const fine = Float32Array.from(
+      { length: cw * f * ch * f },
+      (_, i) => 295 + 8 * Math.sin(i / 13) + ((i * 7919) % 17) / 4,
+    );
     for (let i = 0; i < fine.length; i += 11) fine[i] = N;
     const coarse = Float32Array.from({ length: cw * ch }, (_, i) => 300 + 5 * Math.cos(i / 9));
     coarse[17] = N;
@@ -52,13 +55,21 @@ describe('residual correction', () => {
   });
 
   it('checks that the rasters are a coarse grid and its refinement', () => {
-    const coarse: Raster = { width: 2, height: 2, transform: [0, 1000, 0, 0, 0, -1000], crs: crsFromEpsg(32616), data: Float32Array.of(1, 2, 3, 4) };
+    const coarse: Raster = {
+      width: 2,
+      height: 2,
+      transform: [0, 1000, 0, 0, 0, -1000],
+      crs: crsFromEpsg(32616),
+      data: Float32Array.of(1, 2, 3, 4),
+    };
     const fine: Raster = { ...refineGrid(coarse, 2), data: new Float32Array(16).fill(0) };
     const { raster, error } = correctResiduals(coarse, fine, 2);
     expect(raster.data[0]).toBe(1);
     expect(raster.data[15]).toBe(4);
     expect(fine.data[0]).toBe(0);
     expect(error.maxAbs).toBe(0);
-    expect(() => correctResiduals(coarse, { ...fine, transform: [500, 500, 0, 0, 0, -500] }, 2)).toThrow(/refined by 2/);
+    expect(() => correctResiduals(coarse, { ...fine, transform: [500, 500, 0, 0, 0, -500] }, 2)).toThrow(
+      /refined by 2/,
+    );
   });
 });

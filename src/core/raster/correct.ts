@@ -15,7 +15,10 @@ export interface ConservationError {
 
 function checkShapes(fine: Float32Array, coarse: Float32Array, cw: number, ch: number, factor: number): void {
   if (!Number.isInteger(factor) || factor < 1) {
-    throw new AppError('BAD_ARGUMENT', `residual correction: factor must be a positive integer, got ${factor}.`);
+    throw new AppError(
+      'BAD_ARGUMENT',
+      `residual correction: factor must be a positive integer, got ${factor}.`,
+    );
   }
   if (coarse.length !== cw * ch || fine.length !== cw * factor * ch * factor) {
     throw new AppError(
@@ -137,7 +140,11 @@ export function correctResiduals(
   factor: number,
   mode: AggregateMode = 'linear',
 ): { raster: Raster; error: ConservationError } {
-  if (fine.width !== coarse.width * factor || fine.height !== coarse.height * factor || !isAligned(fine, coarse, factor)) {
+  if (
+    fine.width !== coarse.width * factor ||
+    fine.height !== coarse.height * factor ||
+    !isAligned(fine, coarse, factor)
+  ) {
     throw new AppError(
       'GRID_MISMATCH',
       `Residual correction needs the fine grid to be the coarse grid refined by ${factor}: ` +

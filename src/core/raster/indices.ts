@@ -8,7 +8,10 @@ import type { Raster } from './raster.ts';
  */
 export function normalizedDifference(a: Float32Array, b: Float32Array): Float32Array {
   if (a.length !== b.length) {
-    throw new AppError('GRID_MISMATCH', `normalizedDifference: bands have ${a.length} and ${b.length} pixels.`);
+    throw new AppError(
+      'GRID_MISMATCH',
+      `normalizedDifference: bands have ${a.length} and ${b.length} pixels.`,
+    );
   }
   const out = new Float32Array(a.length);
   for (let i = 0; i < a.length; i++) {

@@ -6,7 +6,7 @@ const N = Number.NaN;
 /** Deterministic pseudo-random numbers in [0, 1). */
 function lcg(seed: number): () => number {
   let s = seed >>> 0;
-  return () => ((s = (s * 1664525 + 1013904223) >>> 0) / 2 ** 32);
+  return () => (s = (s * 1664525 + 1013904223) >>> 0) / 2 ** 32;
 }
 
 /** Direct SSIM: every window summed explicitly, same rules as the fast version. */
@@ -31,7 +31,12 @@ function bruteSsim(x: Float32Array, y: Float32Array, w: number, h: number): numb
           const i = (r + dr) * w + c + dc;
           if (Number.isNaN(x[i]) || Number.isNaN(y[i])) continue;
           const wt = (g[dr + 5] * g[dc + 5]) / (gs * gs);
-          sw += wt; sx += wt * x[i]; sy += wt * y[i]; sxx += wt * x[i] * x[i]; syy += wt * y[i] * y[i]; sxy += wt * x[i] * y[i]; // prettier-ignore
+          sw += wt;
+          sx += wt * x[i];
+          sy += wt * y[i];
+          sxx += wt * x[i] * x[i];
+          syy += wt * y[i] * y[i];
+          sxy += wt * x[i] * y[i]; // prettier-ignore
         }
       }
       if (sw < 0.5) continue;

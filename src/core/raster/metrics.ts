@@ -20,7 +20,10 @@ export interface Scores {
 
 function checkLengths(pred: Float32Array, truth: Float32Array): void {
   if (pred.length !== truth.length) {
-    throw new AppError('GRID_MISMATCH', `Cannot score ${pred.length} predicted pixels against ${truth.length} truth pixels.`);
+    throw new AppError(
+      'GRID_MISMATCH',
+      `Cannot score ${pred.length} predicted pixels against ${truth.length} truth pixels.`,
+    );
   }
 }
 
@@ -38,7 +41,8 @@ export function pointScores(pred: Float32Array, truth: Float32Array): Omit<Score
     sp += p;
     st += t;
   }
-  if (n === 0) return { n: 0, rmse: Number.NaN, mae: Number.NaN, bias: Number.NaN, r2: Number.NaN, r: Number.NaN };
+  if (n === 0)
+    return { n: 0, rmse: Number.NaN, mae: Number.NaN, bias: Number.NaN, r2: Number.NaN, r: Number.NaN };
   const mp = sp / n;
   const mt = st / n;
   let se = 0;
@@ -89,7 +93,13 @@ export interface SsimOptions {
  * skipped, as scikit-image does, unless the image is smaller than 11 px) and has enough valid
  * weight. Identical images score 1. NaN when no window qualifies.
  */
-export function ssim(pred: Float32Array, truth: Float32Array, width: number, height: number, options: SsimOptions = {}): number {
+export function ssim(
+  pred: Float32Array,
+  truth: Float32Array,
+  width: number,
+  height: number,
+  options: SsimOptions = {},
+): number {
   checkLengths(pred, truth);
   if (pred.length !== width * height) {
     throw new AppError('BAD_ARGUMENT', `ssim: ${pred.length} pixels is not ${width}x${height}.`);
@@ -205,9 +215,16 @@ export function ssim(pred: Float32Array, truth: Float32Array, width: number, hei
  * Every score of `pred` against `truth` (same length, pixels valid in both). SSIM needs the image
  * shape: pass `width`/`height` (height defaults to length / width); without `width` it is NaN.
  */
-export function scoreAgainst(pred: Float32Array, truth: Float32Array, width?: number, height?: number): Scores {
+export function scoreAgainst(
+  pred: Float32Array,
+  truth: Float32Array,
+  width?: number,
+  height?: number,
+): Scores {
   const point = pointScores(pred, truth);
   const s =
-    width !== undefined && point.n > 0 ? ssim(pred, truth, width, height ?? Math.round(pred.length / width)) : Number.NaN;
+    width !== undefined && point.n > 0
+      ? ssim(pred, truth, width, height ?? Math.round(pred.length / width))
+      : Number.NaN;
   return { ...point, ssim: s };
 }

@@ -36,15 +36,42 @@ function gdalwarp(target: Grid, resampling: string, out: string, extra: string[]
   const te = [t[0], t[3] + target.height * t[5], t[0] + target.width * t[1], t[3]].map(String);
   execFileSync(
     'gdalwarp',
-    ['-q', '-overwrite', '-t_srs', 'EPSG:3857', '-te', ...te, '-ts', String(target.width), String(target.height)]
-      .concat(['-r', resampling, '-srcnodata', '0', '-dstnodata', '0', '-ot', 'Float32', '-of', 'ENVI', ...extra, tif, out]),
+    [
+      '-q',
+      '-overwrite',
+      '-t_srs',
+      'EPSG:3857',
+      '-te',
+      ...te,
+      '-ts',
+      String(target.width),
+      String(target.height),
+    ].concat([
+      '-r',
+      resampling,
+      '-srcnodata',
+      '0',
+      '-dstnodata',
+      '0',
+      '-ot',
+      'Float32',
+      '-of',
+      'ENVI',
+      ...extra,
+      tif,
+      out,
+    ]),
     { env },
   );
   return readLst(out);
 }
 
 describe.skipIf(!existsSync(tif) || !hasGdal())('reprojection against gdalwarp (MOD11A1 h14v09)', () => {
-  execFileSync('gdal_translate', ['-q', '-ot', 'Float32', '-a_nodata', 'none', '-of', 'ENVI', tif, path.join(dir, 'src.raw')], { env });
+  execFileSync(
+    'gdal_translate',
+    ['-q', '-ot', 'Float32', '-a_nodata', 'none', '-of', 'ENVI', tif, path.join(dir, 'src.raw')],
+    { env },
+  );
   // Geotransform of the tile as GDAL reports it.
   const src: Raster = {
     width: 1200,
@@ -58,7 +85,12 @@ describe.skipIf(!existsSync(tif) || !hasGdal())('reprojection against gdalwarp (
   /** A window of the display grid over the coast (land, ocean fill, coastline). */
   function windowOf(col: number, row: number, size: number): Grid {
     const t = full.transform;
-    return { width: size, height: size, transform: [t[0] + col * t[1], t[1], 0, t[3] + row * t[5], 0, t[5]], crs: WEB_MERCATOR };
+    return {
+      width: size,
+      height: size,
+      transform: [t[0] + col * t[1], t[1], 0, t[3] + row * t[5], 0, t[5]],
+      crs: WEB_MERCATOR,
+    };
   }
 
   it('picks the same source pixel as exact gdalwarp for every nearest-neighbour pixel of a window', () => {
@@ -88,7 +120,8 @@ describe.skipIf(!existsSync(tif) || !hasGdal())('reprojection against gdalwarp (
       for (let c = 2; c < w - 2; c++) {
         // Next to nodata GDAL renormalises the bilinear weights while we fill first: skip the coast.
         let nearNodata = false;
-        for (let dr = -2; dr <= 2; dr++) for (let dc = -2; dc <= 2; dc++) if (Number.isNaN(gdal[(r + dr) * w + c + dc])) nearNodata = true;
+        for (let dr = -2; dr <= 2; dr++)
+          for (let dc = -2; dc <= 2; dc++) if (Number.isNaN(gdal[(r + dr) * w + c + dc])) nearNodata = true;
         const i = r * w + c;
         if (nearNodata || Number.isNaN(mine[i])) continue;
         n++;

@@ -27,7 +27,12 @@ function fieldOnGrid(grid: Grid): Raster {
 }
 
 describe('reprojectRaster', () => {
-  const small: Grid = { ...tile, width: 120, height: 120, transform: [-6671703.118, PX * 10, 0, -1111950.519667, 0, -PX * 10] };
+  const small: Grid = {
+    ...tile,
+    width: 120,
+    height: 120,
+    transform: [-6671703.118, PX * 10, 0, -1111950.519667, 0, -PX * 10],
+  };
   const src = fieldOnGrid(small);
   const target = reprojectedGrid(small, WEB_MERCATOR);
 
@@ -57,7 +62,9 @@ describe('reprojectRaster', () => {
       for (let c = 3; c < target.width - 3; c += 7) {
         const v = out.data[r * W + c];
         // Within a pixel or so of the source edge, clamp-to-edge extrapolates flat: skip those.
-        const near = [-3, 3].some((d) => Number.isNaN(out.data[(r + d) * W + c]) || Number.isNaN(out.data[r * W + c + d]));
+        const near = [-3, 3].some(
+          (d) => Number.isNaN(out.data[(r + d) * W + c]) || Number.isNaN(out.data[r * W + c + d]),
+        );
         if (Number.isNaN(v) || near) continue;
         const [x, y] = pixelToWorld(target.transform, c + 0.5, r + 0.5);
         const [lon, lat] = transformPoint(WEB_MERCATOR, WGS84, x, y);
@@ -71,7 +78,13 @@ describe('reprojectRaster', () => {
   });
 
   it('leaves target pixels outside the source NaN', () => {
-    const wide: Grid = { ...target, transform: [target.transform[0] - 50 * target.transform[1], ...target.transform.slice(1)] as unknown as Grid['transform'] };
+    const wide: Grid = {
+      ...target,
+      transform: [
+        target.transform[0] - 50 * target.transform[1],
+        ...target.transform.slice(1),
+      ] as unknown as Grid['transform'],
+    };
     const out = reprojectRaster(src, wide, 'bilinear');
     expect(Number.isNaN(out.data[0])).toBe(true);
   });
@@ -82,15 +95,27 @@ describe('reprojectRaster', () => {
     const t0 = performance.now();
     const out = reprojectRaster(big, t, 'bilinear');
     const ms = performance.now() - t0;
-    console.log(`1200x1200 sinusoidal -> ${t.width}x${t.height} Web Mercator: ${ms.toFixed(0)} ms, lattice step ${out.stats.stepPx}`);
+    console.log(
+      `1200x1200 sinusoidal -> ${t.width}x${t.height} Web Mercator: ${ms.toFixed(0)} ms, lattice step ${out.stats.stepPx}`,
+    );
     expect(ms).toBeLessThan(2500);
     expect(out.data.some((v) => v === 300)).toBe(true);
   });
 
   it('goes through the same-CRS path when the CRSs agree', () => {
     const utm = crsFromEpsg(32616);
-    const a: Raster = { width: 2, height: 1, transform: [0, 10, 0, 10, 0, -10], crs: utm, data: Float32Array.of(1, 3) };
-    const out = reprojectRaster(a, { width: 1, height: 1, transform: [5, 10, 0, 10, 0, -10], crs: utm }, 'bilinear');
+    const a: Raster = {
+      width: 2,
+      height: 1,
+      transform: [0, 10, 0, 10, 0, -10],
+      crs: utm,
+      data: Float32Array.of(1, 3),
+    };
+    const out = reprojectRaster(
+      a,
+      { width: 1, height: 1, transform: [5, 10, 0, 10, 0, -10], crs: utm },
+      'bilinear',
+    );
     expect(out.data[0]).toBe(2);
   });
 });

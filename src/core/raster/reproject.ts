@@ -3,7 +3,13 @@ import { pixelToWorld, worldToPixel } from '../geo/affine.ts';
 import { sameCrs, transformPoints } from '../geo/crs.ts';
 import { gridBoundsIn, gridToString } from '../geo/grid.ts';
 import type { Crs, Grid, Raster } from './raster.ts';
-import { type ResampleMethod, fillInvalid, kernelRadiusPx, resampleToGrid, samplePixels } from './resample.ts';
+import {
+  type ResampleMethod,
+  fillInvalid,
+  kernelRadiusPx,
+  resampleToGrid,
+  samplePixels,
+} from './resample.ts';
 
 /** Options of `reprojectRaster`. */
 export interface ReprojectOptions {
@@ -25,7 +31,12 @@ export interface ReprojectStats {
 }
 
 /** Source pixel-space coordinates of target pixel centres `(col + 0.5, row + 0.5)`, exact. */
-function exactSourcePixels(src: Grid, target: Grid, cols: Float64Array, rows: Float64Array): [Float64Array, Float64Array] {
+function exactSourcePixels(
+  src: Grid,
+  target: Grid,
+  cols: Float64Array,
+  rows: Float64Array,
+): [Float64Array, Float64Array] {
   const n = cols.length;
   const xs = new Float64Array(n);
   const ys = new Float64Array(n);
@@ -117,7 +128,8 @@ export function reprojectRaster(
   method: ResampleMethod,
   options: ReprojectOptions = {},
 ): Raster & { stats: ReprojectStats } {
-  if (sameCrs(src.crs, target.crs)) return { ...resampleToGrid(src, target, method), stats: { stepPx: 0, maxErrorPx: 0 } };
+  if (sameCrs(src.crs, target.crs))
+    return { ...resampleToGrid(src, target, method), stats: { stepPx: 0, maxErrorPx: 0 } };
   const tol = options.maxErrorPx ?? 0.1;
   let step = tol > 0 ? Math.max(1, Math.floor(options.initialStepPx ?? 32)) : 1;
   let lat = buildLattice(src, target, step);
@@ -127,7 +139,8 @@ export function reprojectRaster(
     lat = buildLattice(src, target, step);
     err = step > 1 ? latticeError(src, target, lat) : 0;
   }
-  const filled = method === 'nearest' ? undefined : fillInvalid(src.data, src.width, src.height, kernelRadiusPx(method));
+  const filled =
+    method === 'nearest' ? undefined : fillInvalid(src.data, src.width, src.height, kernelRadiusPx(method));
   const out = new Float32Array(target.width * target.height);
   const W = target.width;
   const nc = lat.cols.length;
@@ -158,8 +171,12 @@ export function reprojectRaster(
             continue;
           }
           const tu = c1 === c0 ? 0 : (c - c0) / (c1 - c0);
-          px[o] = (1 - tv) * ((1 - tu) * lat.px[k] + tu * lat.px[k01]) + tv * ((1 - tu) * lat.px[k10] + tu * lat.px[k11]);
-          py[o] = (1 - tv) * ((1 - tu) * lat.py[k] + tu * lat.py[k01]) + tv * ((1 - tu) * lat.py[k10] + tu * lat.py[k11]);
+          px[o] =
+            (1 - tv) * ((1 - tu) * lat.px[k] + tu * lat.px[k01]) +
+            tv * ((1 - tu) * lat.px[k10] + tu * lat.px[k11]);
+          py[o] =
+            (1 - tv) * ((1 - tu) * lat.py[k] + tu * lat.py[k01]) +
+            tv * ((1 - tu) * lat.py[k10] + tu * lat.py[k11]);
         }
       }
     }
@@ -183,11 +200,18 @@ export function reprojectRaster(
  * result is capped at `maxSidePx` pixels per side (default 8192). Throws NO_OVERLAP when the grid
  * lies entirely outside `crs`'s domain.
  */
-export function reprojectedGrid(grid: Grid, crs: Crs, options: { pixelSize?: number; maxSidePx?: number } = {}): Grid {
+export function reprojectedGrid(
+  grid: Grid,
+  crs: Crs,
+  options: { pixelSize?: number; maxSidePx?: number } = {},
+): Grid {
   if (sameCrs(grid.crs, crs) && options.pixelSize === undefined) return { ...grid };
   const b = gridBoundsIn(grid, crs);
   if (!b) {
-    throw new AppError('NO_OVERLAP', `The grid ${gridToString(grid)} has no point inside ${crs.name}'s valid area.`);
+    throw new AppError(
+      'NO_OVERLAP',
+      `The grid ${gridToString(grid)} has no point inside ${crs.name}'s valid area.`,
+    );
   }
   const w = b.maxX - b.minX;
   const h = b.maxY - b.minY;

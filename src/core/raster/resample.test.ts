@@ -49,7 +49,13 @@ describe('upsampleArray', () => {
       let nanCount = 0;
       for (let i = 0; i < fine.length; i++) if (Number.isNaN(fine[i])) nanCount++;
       expect(nanCount).toBe(4);
-      for (const [fc, fr] of [[4, 4], [5, 4], [4, 5], [5, 5]]) expect(Number.isNaN(fine[fr * 10 + fc])).toBe(true);
+      for (const [fc, fr] of [
+        [4, 4],
+        [5, 4],
+        [4, 5],
+        [5, 5],
+      ])
+        expect(Number.isNaN(fine[fr * 10 + fc])).toBe(true);
       // The filled hole equals the ramp (mean of 8 neighbours on a plane), so neighbours stay on it:
       // fine (3, 3) sits at coarse index coordinate 1.25 on both axes.
       expect(fine[3 * 10 + 3]).toBeCloseTo(method === 'nearest' ? 2 : 2.5, 4);
@@ -96,7 +102,11 @@ describe('resampleToGrid', () => {
     // i.e. index coordinate 1.5 on both axes -> 10 * 1.5 + 1.5.
     expect(out.data[0]).toBeCloseTo(16.5, 4);
     expect(out.data[1]).toBeCloseTo(26.5, 4);
-    const outside = resampleToGrid(coarse, { ...target, transform: [9000, 100, 0, 4850, 0, -100] }, 'bilinear');
+    const outside = resampleToGrid(
+      coarse,
+      { ...target, transform: [9000, 100, 0, 4850, 0, -100] },
+      'bilinear',
+    );
     expect(outside.data.every((v) => Number.isNaN(v))).toBe(true);
   });
 

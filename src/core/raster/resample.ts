@@ -142,7 +142,8 @@ function resampleSeparable(
         continue;
       }
       let s = 0;
-      for (let k = 0; k < cy.taps; k++) s += cy.w[or * cy.taps + k] * tmp[cy.idx[or * cy.taps + k] * outW + oc];
+      for (let k = 0; k < cy.taps; k++)
+        s += cy.w[or * cy.taps + k] * tmp[cy.idx[or * cy.taps + k] * outW + oc];
       out[or * outW + oc] = s;
     }
   }
@@ -188,7 +189,8 @@ export function samplePixels(
   filled?: Float32Array,
 ): Float32Array {
   const { data, width, height } = src;
-  const f = method === 'nearest' ? data : (filled ?? fillInvalid(data, width, height, kernelRadiusPx(method)));
+  const f =
+    method === 'nearest' ? data : (filled ?? fillInvalid(data, width, height, kernelRadiusPx(method)));
   const out = new Float32Array(px.length);
   const cl = (i: number, n: number): number => (i < 0 ? 0 : i >= n ? n - 1 : i);
   for (let i = 0; i < px.length; i++) {
@@ -215,7 +217,8 @@ export function samplePixels(
       const a1 = cl(i0 + 1, width);
       const b0 = cl(j0, height) * width;
       const b1 = cl(j0 + 1, height) * width;
-      out[i] = (1 - tv) * ((1 - tu) * f[b0 + a0] + tu * f[b0 + a1]) + tv * ((1 - tu) * f[b1 + a0] + tu * f[b1 + a1]);
+      out[i] =
+        (1 - tv) * ((1 - tu) * f[b0 + a0] + tu * f[b0 + a1]) + tv * ((1 - tu) * f[b1 + a0] + tu * f[b1 + a1]);
       continue;
     }
     let s = 0;
@@ -247,7 +250,16 @@ export function resampleToGrid(src: Raster, target: Grid, method: ResampleMethod
   if (s[2] === 0 && s[4] === 0 && t[2] === 0 && t[4] === 0) {
     const colCoord = (oc: number): number => (t[0] + (oc + 0.5) * t[1] - s[0]) / s[1];
     const rowCoord = (or: number): number => (t[3] + (or + 0.5) * t[5] - s[3]) / s[5];
-    const data = resampleSeparable(src.data, src.width, src.height, target.width, target.height, colCoord, rowCoord, method);
+    const data = resampleSeparable(
+      src.data,
+      src.width,
+      src.height,
+      target.width,
+      target.height,
+      colCoord,
+      rowCoord,
+      method,
+    );
     return { ...target, data };
   }
   const n = target.width * target.height;

@@ -65,7 +65,13 @@ describe('tiled upsampling', () => {
     const whole = upsampleArray(coarse, w, h, 2, 'bicubic');
     const out = new Float32Array(whole.length);
     for (const t of planTiles(w, h, 4, 0)) {
-      pasteTile(out, w * 2, upsampleArray(extractTile(coarse, w, h, t.padded), t.padded.width, t.padded.height, 2, 'bicubic'), t, 2);
+      pasteTile(
+        out,
+        w * 2,
+        upsampleArray(extractTile(coarse, w, h, t.padded), t.padded.width, t.padded.height, 2, 'bicubic'),
+        t,
+        2,
+      );
     }
     let differ = 0;
     for (let i = 0; i < whole.length; i++) if (Math.abs(out[i] - whole[i]) > 1e-6) differ++;

@@ -21,7 +21,10 @@ export interface TileSpec {
  */
 export function planTiles(width: number, height: number, tileSizePx: number, haloPx: number): TileSpec[] {
   if (!(tileSizePx >= 1) || !(haloPx >= 0) || !Number.isFinite(haloPx)) {
-    throw new AppError('BAD_ARGUMENT', `planTiles: tile size ${tileSizePx} px and halo ${haloPx} px must be finite and positive.`);
+    throw new AppError(
+      'BAD_ARGUMENT',
+      `planTiles: tile size ${tileSizePx} px and halo ${haloPx} px must be finite and positive.`,
+    );
   }
   const size = Math.floor(tileSizePx);
   const halo = Math.ceil(haloPx);
@@ -73,7 +76,11 @@ export function extractTile(
     sr = sr < 0 ? 0 : sr >= height ? height - 1 : sr;
     const c0 = Math.max(0, -window.col);
     const c1 = Math.min(window.width, width - window.col);
-    if (c1 > c0) out.set(data.subarray(sr * width + window.col + c0, sr * width + window.col + c1), r * window.width + c0);
+    if (c1 > c0)
+      out.set(
+        data.subarray(sr * width + window.col + c0, sr * width + window.col + c1),
+        r * window.width + c0,
+      );
     const left = outside === 'nan' ? Number.NaN : data[sr * width];
     const right = outside === 'nan' ? Number.NaN : data[sr * width + width - 1];
     if (c0 > 0) out.fill(left, r * window.width, r * window.width + Math.min(c0, window.width));
@@ -88,7 +95,13 @@ export function extractTile(
  * core (`core` refined by `factor`) is copied, the halo is dropped. `dst` is the fine output,
  * `dstWidth` = coarse width x factor.
  */
-export function pasteTile(dst: Float32Array, dstWidth: number, tileFine: Float32Array, tile: TileSpec, factor: number): void {
+export function pasteTile(
+  dst: Float32Array,
+  dstWidth: number,
+  tileFine: Float32Array,
+  tile: TileSpec,
+  factor: number,
+): void {
   const pw = tile.padded.width * factor;
   if (tileFine.length !== pw * tile.padded.height * factor) {
     throw new AppError(
