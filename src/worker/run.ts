@@ -2,7 +2,7 @@ import { AppError, isAppError } from '../core/errors.ts';
 import type { Progress, RunOptions } from '../core/progress.ts';
 import { aggregateMean } from '../core/raster/aggregate.ts';
 import type { AuxName, Raster } from '../core/raster/raster.ts';
-import { applyMod11Qc } from '../io/modis-qc.ts';
+import { decodeMod11Qc } from '../io/modis-qc.ts';
 import { runDownscale, type DownscaleResult } from '../pipeline/downscale.ts';
 import { evaluateClosedLoop } from '../pipeline/evaluate.ts';
 import type { MethodId } from '../pipeline/method.ts';
@@ -31,11 +31,12 @@ function sceneInputs(params: RunParams, notices: string[]): SceneInputs {
   };
   const lst = first('lst');
   if (!lst) throw new AppError('MISSING_BAND', 'No file has the role "lst". Add a MODIS LST file or set its role in the table.');
-  let lstRaster = lst.raster;
+  let lstKeep: Uint8Array | undefined;
   const qc = first('lst-qc');
   if (qc && qc.raster.width === lst.raster.width && qc.raster.height === lst.raster.height) {
-    const { raster, rejected } = applyMod11Qc(lst.raster, qc.raster);
-    lstRaster = raster;
+    lstKeep = decodeMod11Qc(qc.raster.data);
+    let rejected = 0;
+    for (let i = 0; i < lstKeep.length; i++) if (!lstKeep[i] && lst.raster.data[i] === lst.raster.data[i]) rejected++;
     if (rejected > 0) notices.push(`QC masked ${rejected} LST pixels (keeping good and other-quality with error <= 2 K).`);
   } else if (qc) notices.push(`The QC file ${qc.name} is not on the LST grid; it was not applied.`);
   const aux: SceneInputs['aux'] = {};
@@ -46,7 +47,7 @@ function sceneInputs(params: RunParams, notices: string[]): SceneInputs {
     aux[role] = a.raster;
     names[role] = a.name;
   }
-  return { lst: lstRaster, aux, names };
+  return { lst: lst.raster, lstKeep, aux, names };
 }
 
 function scatterOf(method: string, scene: Scene, finest: Raster): ScatterData {
