@@ -13,6 +13,10 @@ export const FALLBACK_METHOD: MethodId = 'bicubic';
 /** Options a method loader may use (SRDA-Net: the tfjs backend). */
 export interface MethodLoadOptions {
   backend?: 'wasm' | 'cpu' | 'webgpu' | 'webgl';
+  /** Browser: absolute URL of SRDA-Net's model.json (the web worker passes `<app>/models/srda-net/model.json`). */
+  weightsUrl?: string;
+  /** Browser: absolute URL prefix of the tfjs-backend-wasm `.wasm` files (`<app>/tfjs-wasm/`). */
+  wasmPaths?: string;
 }
 
 type Loader = (options?: MethodLoadOptions) => Promise<StageMethod>;
