@@ -22,6 +22,8 @@ export interface ReadGeoTiffOptions extends RunOptions {
   roleOverride?: BandRole;
   /** Largest number of pixels (width x height x bands) to decode; default 2^28. */
   maxPixels?: number;
+  /** Decode through geotiff.js even where the built-in block decoder applies (checks, debugging). */
+  useGeotiffJsDecoder?: boolean;
 }
 
 const SUPPORTED_COMPRESSION = new Set([1, 5, 7, 8, 32773, 32946, 34887, 50000]);
@@ -186,7 +188,7 @@ async function decodeImage(image: GeoTIFFImage, byteLength: number, read: ByteRe
     byteCounts: asNumbers(await fd.loadValue(layout.tiled ? 'TileByteCounts' : 'StripByteCounts')),
     littleEndian: image.littleEndian,
   };
-  const rasters: ArrayLike<number>[] = canDecodeFast(blockLayout)
+  const rasters: ArrayLike<number>[] = canDecodeFast(blockLayout) && !opts.useGeotiffJsDecoder
     ? await decodeWindow(blockLayout, win, read, opts.signal)
     : ((await image.readRasters({
         window: [win.col, win.row, win.col + win.width, win.row + win.height],

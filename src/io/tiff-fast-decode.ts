@@ -1,6 +1,7 @@
 import { unzlibSync } from 'fflate';
 import type { PixelWindow } from '../core/geo/grid.ts';
 import { throwIfAborted } from '../core/progress.ts';
+import { lzwDecode } from './lzw.ts';
 
 /** Typed arrays a TIFF band decodes to. */
 export type SampleArray = Uint8Array | Int8Array | Uint16Array | Int16Array | Uint32Array | Int32Array | Float32Array | Float64Array;
@@ -25,13 +26,13 @@ export interface BlockLayout {
 }
 
 /**
- * True when `decodeWindow` handles this layout: little-endian, uncompressed or Deflate,
+ * True when `decodeWindow` handles this layout: little-endian, uncompressed, LZW or Deflate,
  * predictor 1/2/3, 8/16/32/64-bit samples. Everything else goes through geotiff.js.
  */
 export function canDecodeFast(l: BlockLayout): boolean {
   return (
     l.littleEndian &&
-    (l.compression === 1 || l.compression === 8 || l.compression === 32946) &&
+    (l.compression === 1 || l.compression === 5 || l.compression === 8 || l.compression === 32946) &&
     [1, 2, 3].includes(l.predictor) &&
     [8, 16, 32, 64].includes(l.bitsPerSample) &&
     (l.predictor !== 3 || l.sampleFormat === 3) &&
@@ -114,7 +115,7 @@ export async function decodeWindow(
         const rows = l.tiled ? l.blockHeight : Math.min(l.blockHeight, l.height - by * l.blockHeight);
         const rowSamples = l.blockWidth * samplesInBlock;
         const expected = rowSamples * rows * bytesPerSample;
-        let bytes: Uint8Array = l.compression === 1 ? raw.slice(0, expected) : unzlibSync(raw, { out: new Uint8Array(expected) });
+        let bytes: Uint8Array = l.compression === 1 ? raw.slice(0, expected) : l.compression === 5 ? lzwDecode(raw, expected) : unzlibSync(raw, { out: new Uint8Array(expected) });
         if (bytes.length < expected) {
           const padded = new Uint8Array(expected);
           padded.set(bytes);
