@@ -28,7 +28,7 @@ export function lzwDecode(input: Uint8Array, maxBytes: number): Uint8Array {
       oldOff = -1;
       continue;
     }
-    let curOff = o;
+    const curOff = o;
     let curLen: number;
     if (code < 256) {
       if (o < maxBytes) out[o] = code;
