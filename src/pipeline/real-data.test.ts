@@ -86,9 +86,9 @@ describe.skipIf(!existsSync(DHAKA))('Dhaka MOD11A2 1 km LST + MOD13Q1 250 m NDVI
 
 describe.skipIf(!existsSync(LISBON))('Lisbon Landsat 8 B10 brightness temperature + B4/B5', () => {
   it('closed loop 240 -> 120 -> 60 m: bicubic + correction within a few % of 0.789 K, correction always helps', async () => {
-    const lst = await band(LISBON, (n, r) => r === 'lst');
-    const red = await band(LISBON, (n, r) => r === 'red');
-    const nir = await band(LISBON, (n, r) => r === 'nir');
+    const lst = await band(LISBON, (_n, r) => r === 'lst');
+    const red = await band(LISBON, (_n, r) => r === 'red');
+    const nir = await band(LISBON, (_n, r) => r === 'nir');
     const rmse = await loop({ lst, aux: { red, nir } }, 2, 2, 'Lisbon');
     expect(Math.abs(rmse.bicubic.corrected / 0.789 - 1)).toBeLessThan(0.05);
     expect(rmse.bicubic.corrected).toBeLessThan(rmse.tsharp.corrected);

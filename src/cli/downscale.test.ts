@@ -1,0 +1,123 @@
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { main } from './main.ts';
+
+const DATA = path.resolve(__dirname, '../../../shared/data');
+const DHAKA = path.join(DATA, 'dhaka-mod11a2-mod13q1-2024-citypath');
+const LST = path.join(DHAKA, 'MOD11A2.061/MOD11A2.061_LST_Day_1km_doy2024097000000_aid0001.tif');
+const QC_CLOUDY = path.join(DHAKA, 'MOD11A2.061/MOD11A2.061_QC_Day_doy2024161000000_aid0001.tif');
+const NDVI = path.join(DHAKA, 'MOD13Q1.061/MOD13Q1.061__250m_16_days_NDVI_doy2024097000000_aid0001.tif');
+const LISBON = path.join(DATA, 'landsat8-l1-lisbon-20210525-remotesjl/LC08_cube.tiff');
+const tmp = mkdtempSync(path.join(tmpdir(), 'srda-downscale-'));
+const hasGdal = (() => {
+  try {
+    execFileSync('gdalinfo', ['--version']);
+    return true;
+  } catch {
+    return false;
+  }
+})();
+
+let out = '';
+let err = '';
+beforeEach(() => {
+  out = '';
+  err = '';
+  vi.spyOn(process.stdout, 'write').mockImplementation((s) => ((out += String(s)), true));
+  vi.spyOn(process.stderr, 'write').mockImplementation((s) => ((err += String(s)), true));
+});
+afterEach(() => vi.restoreAllMocks());
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+interface GdalInfo {
+  size: number[];
+  geoTransform: number[];
+  coordinateSystem: { wkt: string };
+  bands: { type: string; noDataValue: number; minimum: number; maximum: number }[];
+}
+
+function gdalJson(file: string): GdalInfo {
+  return JSON.parse(execFileSync('gdalinfo', ['-json', '-stats', file], { env: { ...process.env, GDAL_PAM_ENABLED: 'NO' } }).toString());
+}
+
+describe.skipIf(!existsSync(DHAKA))('srda-lst downscale on Dhaka DOY 097', () => {
+  it.skipIf(!hasGdal)('writes two GeoTIFFs GDAL reads on the NDVI CRS and lattice, and a report with energy error < 0.01 K', async () => {
+    const dir = path.join(tmp, 'tsharp');
+    expect(await main(['downscale', '--lst', LST, '--ndvi', NDVI, '--method', 'tsharp', '--out', dir])).toBe(0);
+    const ndvi = gdalJson(NDVI);
+    const [s1, s2] = ['lst_stage1.tif', 'lst_stage2.tif'].map((f) => gdalJson(path.join(dir, f)));
+    expect(s2.size).toEqual([192, 192]);
+    expect(s1.size).toEqual([96, 96]);
+    expect(s2.coordinateSystem.wkt).toContain('ID["EPSG",4326]');
+    expect(s2.geoTransform[1]).toBeCloseTo(ndvi.geoTransform[1], 12);
+    expect(s1.geoTransform[1]).toBeCloseTo(2 * ndvi.geoTransform[1], 12);
+    // Same lattice as the NDVI, one row in (the LST's top row lies outside the NDVI grid).
+    expect(s2.geoTransform[0]).toBeCloseTo(ndvi.geoTransform[0], 10);
+    expect(s2.geoTransform[3]).toBeCloseTo(ndvi.geoTransform[3] + ndvi.geoTransform[5], 10);
+    const b = s2.bands[0];
+    expect(b.type).toBe('Float32');
+    expect(b.noDataValue).toBe(-9999);
+    expect(b.minimum).toBeGreaterThan(290);
+    expect(b.maximum).toBeLessThan(325);
+    const report = JSON.parse(readFileSync(path.join(dir, 'report.json'), 'utf8'));
+    expect(report.method).toBe('tsharp');
+    expect(report.stages).toHaveLength(2);
+    for (const s of report.stages) {
+      expect(s.energyConservation.maxAbsK).toBeLessThan(0.01);
+      expect(s.seconds).toBeGreaterThanOrEqual(0);
+    }
+    expect(report.inputs.lst.file).toBe(LST);
+    expect(report.notes.join(' ')).toMatch(/cropped/);
+    expect(err).toMatch(/stage 2: 192x192/);
+  });
+
+  it('prints closed-loop metrics for every baseline as JSON', async () => {
+    expect(await main(['evaluate', '--lst', LST, '--ndvi', NDVI, '--json', '-q'])).toBe(0);
+    const doc = JSON.parse(out);
+    expect(doc.closedLoop.methods.map((m: { method: string }) => m.method)).toEqual(expect.arrayContaining(['bicubic', 'tsharp', 'dms']));
+    const bicubic = doc.closedLoop.methods.find((m: { method: string }) => m.method === 'bicubic');
+    expect(bicubic.corrected.rmseK).toBeCloseTo(0.542, 2);
+    expect(Object.keys(bicubic.corrected)).toEqual(['rmseK', 'maeK', 'biasK', 'r2', 'r', 'ssim', 'n']);
+  });
+
+  it('falls back to a baseline with a notice when SRDA-Net is the default but unavailable, or runs it', async () => {
+    const dir = path.join(tmp, 'default');
+    expect(await main(['downscale', '--lst', LST, '--ndvi', NDVI, '--stages', '1', '--out', dir])).toBe(0);
+    const report = JSON.parse(readFileSync(path.join(dir, 'report.json'), 'utf8'));
+    expect(report.stages).toHaveLength(1);
+    if (report.method !== 'srda') expect(report.methodNotice).toMatch(/SRDA-Net/);
+  });
+
+  it.each([
+    ['no LST', ['downscale', '--ndvi', NDVI, '--out', tmp], /MISSING_BAND.*--lst/],
+    ['no auxiliary layer', ['downscale', '--lst', LST, '--out', tmp], /MISSING_BAND.*--ndvi/],
+    ['red without NIR', ['downscale', '--lst', LST, '--red', NDVI, '--out', tmp], /MISSING_BAND.*--nir/],
+    ['a missing file', ['downscale', '--lst', path.join(tmp, 'nope.tif'), '--ndvi', NDVI, '--out', tmp], /BAD_ARGUMENT.*nope\.tif/],
+    ['an all-rejected LST (cloudy QC)', ['downscale', '--lst', LST, '--qc', QC_CLOUDY, '--ndvi', NDVI, '--out', tmp], /ALL_NODATA/],
+    ['an unknown method', ['downscale', '--lst', LST, '--ndvi', NDVI, '--method', 'magic', '--out', tmp], /BAD_ARGUMENT.*magic/],
+    ['an unknown option', ['downscale', '--lst', LST, '--ndvi', NDVI, '--frobnicate', '--out', tmp], /BAD_ARGUMENT/],
+  ])('exits non-zero with one line for %s', async (_name, argv, pattern) => {
+    expect(await main(argv)).not.toBe(0);
+    expect(err.trim().split('\n')).toHaveLength(1);
+    expect(err).toMatch(pattern);
+  });
+
+  it.skipIf(!existsSync(LISBON))('rejects grids that do not overlap, naming both', async () => {
+    expect(await main(['downscale', '--lst', LST, '--red', `${LISBON}:B4`, '--nir', `${LISBON}:B5`, '--out', tmp])).not.toBe(0);
+    expect(err).toMatch(/NO_OVERLAP.*MOD11A2.*LC08_cube/);
+  });
+});
+
+describe.skipIf(!existsSync(LISBON))('band picking from a multi-band stack', () => {
+  it('evaluates the Lisbon cube with FILE:BAND inputs (Landsat band names and 1-based indices)', async () => {
+    const argv = ['evaluate', '--lst', `${LISBON}:B10`, '--red', `${LISBON}:B4`, '--nir', `${LISBON}:4`, '--methods', 'bicubic', '--stages', '2', '--reference-factor', '2', '--json', '-q'];
+    expect(await main(argv)).toBe(0);
+    const doc = JSON.parse(out);
+    expect(doc.scene.inputs.lst.band).toMatch(/Band10/);
+    expect(doc.scene.inputs.nir.band).toMatch(/Band5/);
+    expect(doc.closedLoop.methods[0].corrected.rmseK).toBeCloseTo(0.768, 2);
+  });
+});
