@@ -1,0 +1,168 @@
+import { mkdir, readFile, rename, writeFile, appendFile, stat } from 'node:fs/promises';
+import path from 'node:path';
+import { AppError } from '../core/errors.ts';
+import { selectBackend, type BackendName } from '../model/backend.ts';
+import { SRDA_SIZES, countParams, macsPerCoarsePixel, type SrdaSize } from '../model/srda-net.ts';
+import { SrdaTrainer } from '../model/train.ts';
+import type { SrdaModelJson } from '../model/weights.ts';
+import type { Command } from './main.ts';
+import { BatchSampler } from './train-data.ts';
+import { loadRealPairs, REAL_SCENES } from './train-real.ts';
+import { writeLearningCurve } from './train-plot.ts';
+
+/** Parsed `srda-lst train` options. */
+export interface TrainArgs {
+  out: string;
+  steps: number;
+  size: SrdaSize;
+  batch: number;
+  patch: number;
+  lr: number;
+  seed: number;
+  resume: boolean;
+  data: string[];
+  holdout: string[];
+  checkpointEvery: number;
+  valEvery: number;
+  realShare: number;
+  backend: BackendName;
+  dataDir: string;
+}
+
+const USAGE = `Usage: srda-lst train --out DIR [--steps 4000] [--size tiny|small|base] [--batch 8] [--patch 32]
+       [--lr 1e-3] [--seed 1] [--resume] [--data synth,real] [--holdout SCENE,...] [--real-share 0.5]
+       [--checkpoint-every 100] [--val-every 100] [--backend wasm|cpu] [--data-dir ../shared/data]`;
+
+function parseArgs(argv: string[]): TrainArgs {
+  const a: TrainArgs = {
+    out: '',
+    steps: 4000,
+    size: 'small',
+    batch: 8,
+    patch: 32,
+    lr: 1e-3,
+    seed: 1,
+    resume: false,
+    data: ['synth'],
+    holdout: [],
+    checkpointEvery: 100,
+    valEvery: 100,
+    realShare: 0.5,
+    backend: 'wasm',
+    dataDir: path.resolve(process.cwd(), '../shared/data'),
+  };
+  for (let i = 0; i < argv.length; i++) {
+    const k = argv[i];
+    const v = (): string => {
+      const x = argv[++i];
+      if (x === undefined) throw new AppError('BAD_ARGUMENT', `${k} needs a value.\n${USAGE}`);
+      return x;
+    };
+    const num = (): number => {
+      const s = v();
+      const n = Number(s);
+      if (!Number.isFinite(n)) throw new AppError('BAD_ARGUMENT', `${k} needs a number, got '${s}'.`);
+      return n;
+    };
+    if (k === '--out') a.out = v();
+    else if (k === '--steps') a.steps = num();
+    else if (k === '--size') {
+      const s = v();
+      if (!(s in SRDA_SIZES)) throw new AppError('BAD_ARGUMENT', `--size must be one of ${Object.keys(SRDA_SIZES).join(', ')}, got '${s}'.`);
+      a.size = s as SrdaSize;
+    } else if (k === '--batch') a.batch = num();
+    else if (k === '--patch') a.patch = num();
+    else if (k === '--lr') a.lr = num();
+    else if (k === '--seed') a.seed = num();
+    else if (k === '--resume') a.resume = true;
+    else if (k === '--data') a.data = v().split(',');
+    else if (k === '--holdout') a.holdout = v().split(',').filter(Boolean);
+    else if (k === '--real-share') a.realShare = num();
+    else if (k === '--checkpoint-every') a.checkpointEvery = num();
+    else if (k === '--val-every') a.valEvery = num();
+    else if (k === '--backend') a.backend = v() as BackendName;
+    else if (k === '--data-dir') a.dataDir = path.resolve(v());
+    else throw new AppError('BAD_ARGUMENT', `Unknown option '${k}'.\n${USAGE}`);
+  }
+  if (!a.out) throw new AppError('BAD_ARGUMENT', `--out DIR is required.\n${USAGE}`);
+  if (a.patch % 4 !== 0 || a.patch < 16) throw new AppError('BAD_ARGUMENT', `--patch must be a multiple of 4 and >= 16 (coarse pixels), got ${a.patch}.`);
+  return a;
+}
+
+/** Learning rate at `step`: 100-step linear warm-up, then cosine decay to 5% at `total`. */
+export function learningRate(base: number, step: number, total: number): number {
+  if (step < 100) return (base * (step + 1)) / 100;
+  const t = Math.min(1, (step - 100) / Math.max(1, total - 100));
+  return base * (0.05 + 0.95 * 0.5 * (1 + Math.cos(Math.PI * t)));
+}
+
+const CSV_HEADER = 'step,total,degradation,charbonnier,msssim,w_degradation,w_charbonnier,w_msssim,s_degradation,s_charbonnier,s_msssim,lr,seconds,val_rmse_k,val_bicubic_rmse_k\n';
+
+async function writeAtomic(file: string, data: string | Uint8Array): Promise<void> {
+  await writeFile(file + '.tmp', data);
+  await rename(file + '.tmp', file);
+}
+
+async function saveModelFiles(dir: string, prefix: string, m: { modelJson: SrdaModelJson; weightData: ArrayBuffer }): Promise<void> {
+  await writeAtomic(path.join(dir, m.modelJson.weightsManifest[0].paths[0]), new Uint8Array(m.weightData));
+  await writeAtomic(path.join(dir, `${prefix}.json`), JSON.stringify(m.modelJson, null, 1));
+}
+
+/** `srda-lst train`: trains SRDA-Net on the wasm backend (custom conv gradient), see models/srda-net/card.md. */
+export const trainCommand: Command = async (argv) => {
+  const args = parseArgs(argv);
+  await mkdir(args.out, { recursive: true });
+  const choice = await selectBackend({ only: args.backend });
+  const cfg = SRDA_SIZES[args.size];
+  const log = (s: string) => process.stdout.write(`[${new Date().toISOString()}] ${s}\n`);
+  log(`backend ${choice.backend}; size ${args.size} (${countParams(cfg)} params, ${macsPerCoarsePixel(cfg)} MACs per coarse px)`);
+
+  const trainer = new SrdaTrainer(cfg, { seed: args.seed });
+  const ckptJson = path.join(args.out, 'checkpoint.json');
+  const csv = path.join(args.out, 'loss.csv');
+  let start = 0;
+  if (args.resume && (await stat(ckptJson).catch(() => undefined))) {
+    const json = JSON.parse(await readFile(ckptJson, 'utf8')) as SrdaModelJson;
+    const data = await readFile(path.join(args.out, 'checkpoint.bin'));
+    start = await trainer.restoreCheckpoint(json, data.buffer.slice(data.byteOffset, data.byteOffset + data.byteLength) as ArrayBuffer);
+    log(`resumed from step ${start}`);
+  } else {
+    await writeFile(csv, CSV_HEADER);
+  }
+
+  const real = args.data.includes('real') ? await loadRealPairs(args.dataDir, args.holdout, log) : [];
+  log(`real pairs: ${real.length} (${[...new Set(real.map((p) => p.name.split('@')[0]))].join(', ') || 'none'}); scenes known: ${REAL_SCENES.map((s) => s.id).join(', ')}`);
+  const sampler = new BatchSampler({ seed: args.seed, batch: args.batch, patchPx: args.patch, realShare: args.data.includes('synth') ? args.realShare : 1, poolSize: 48, refresh: 2 }, real, start);
+  const valSampler = new BatchSampler({ seed: 424242, batch: 32, patchPx: args.patch, realShare: 0, poolSize: 16, refresh: 0 }, []);
+  const valBatch = valSampler.batchFor(0);
+
+  const training = {
+    command: `srda-lst train ${argv.join(' ')}`,
+    data: args.data,
+    holdout: args.holdout,
+    realPairs: real.map((p) => p.name),
+  };
+  const t0 = performance.now();
+  for (let step = start; step < args.steps; step++) {
+    const batch = sampler.batchFor(step);
+    const lr = learningRate(args.lr, step, args.steps);
+    const l = await trainer.trainStep(batch, lr);
+    let val = '';
+    if ((step + 1) % args.valEvery === 0) {
+      const v = await trainer.evaluateBatch(valBatch);
+      val = `${v.rmseK.toFixed(4)},${v.bicubicRmseK.toFixed(4)}`;
+      log(`step ${step + 1}: total ${l.total.toFixed(4)} deg ${l.degradation.toFixed(4)} char ${l.charbonnier.toFixed(4)} msssim ${l.msssim.toFixed(4)} w [${l.weights.map((x) => x.toFixed(1))}] val ${v.rmseK.toFixed(3)} K (bicubic ${v.bicubicRmseK.toFixed(3)} K)`);
+    }
+    const secs = (performance.now() - t0) / 1000;
+    const row = [step + 1, l.total, l.degradation, l.charbonnier, l.msssim, ...l.weights, ...l.logVars].map((x) => +x.toPrecision(6));
+    await appendFile(csv, `${row.join(',')},${lr.toPrecision(4)},${secs.toFixed(1)},${val}\n`);
+    if ((step + 1) % args.checkpointEvery === 0 || step + 1 === args.steps) {
+      await saveModelFiles(args.out, 'checkpoint', await trainer.exportCheckpoint(args.size, training));
+      await saveModelFiles(args.out, 'model', await trainer.exportWeights(args.size, { ...training, step: step + 1 }));
+      await writeLearningCurve(csv, path.join(args.out, 'learning-curve.png')).catch((e: unknown) => log(`plot failed: ${String(e)}`));
+      log(`checkpoint at step ${step + 1} (${((performance.now() - t0) / 1000 / (step + 1 - start)).toFixed(2)} s/step)`);
+    }
+  }
+  trainer.dispose();
+  return 0;
+};

@@ -1,0 +1,69 @@
+import * as tf from '@tensorflow/tfjs';
+
+/**
+ * 2-D convolution, stride 1, 'same' zero padding, NHWC, with a hand-written gradient that needs
+ * only kernels the wasm backend has (it lacks Conv2DBackpropFilter):
+ * - input gradient: a 'same' convolution of dy with the spatially flipped, in/out-transposed
+ *   kernel (exact for odd kernel sizes, where 'same' padding is symmetric), dilation kept;
+ * - filter gradient: the k*k shifted copies of the zero-padded input, concatenated along channels,
+ *   times dy as one matMul ([k*k*Cin, N*H*W] x [N*H*W, Cout]).
+ *
+ * @param x input [N, H, W, Cin]
+ * @param w kernel [k, k, Cin, Cout], k odd
+ * @param dilation dilation rate (>= 1)
+ * @returns [N, H, W, Cout]; the caller owns it.
+ */
+export function conv2dSame(x: tf.Tensor4D, w: tf.Tensor4D, dilation = 1): tf.Tensor4D {
+  const k = w.shape[0];
+  if (k % 2 !== 1 || w.shape[1] !== k) throw new Error(`conv2dSame needs an odd square kernel, got ${w.shape.join('x')}`);
+  const op = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+    const x4 = args[0] as tf.Tensor4D;
+    const w4 = args[1] as tf.Tensor4D;
+    (args[2] as tf.GradSaveFunc)([x4, w4]);
+    const value = k === 1 ? conv1x1(x4, w4) : tf.conv2d(x4, w4, 1, 'same', 'NHWC', dilation);
+    return {
+      value,
+      gradFunc: (dy: tf.Tensor4D, saved: tf.Tensor[]) => {
+        const dy4 = dy;
+        const [xs, ws] = saved as [tf.Tensor4D, tf.Tensor4D];
+        return [inputGrad(dy4, ws, dilation), filterGrad(xs, dy4, k, dilation)];
+      },
+    };
+  });
+  return op(x, w) as tf.Tensor4D;
+}
+
+function conv1x1(x: tf.Tensor4D, w: tf.Tensor4D): tf.Tensor4D {
+  const [n, h, wd, cin] = x.shape;
+  const cout = w.shape[3];
+  return tf.tidy(() => tf.matMul(x.reshape([n * h * wd, cin]), w.reshape([cin, cout])).reshape([n, h, wd, cout]));
+}
+
+function inputGrad(dy: tf.Tensor4D, w: tf.Tensor4D, dilation: number): tf.Tensor4D {
+  return tf.tidy(() => {
+    const wT = w.reverse([0, 1]).transpose([0, 1, 3, 2]) as tf.Tensor4D;
+    return wT.shape[0] === 1 ? conv1x1(dy, wT) : tf.conv2d(dy, wT, 1, 'same', 'NHWC', dilation);
+  });
+}
+
+function filterGrad(x: tf.Tensor4D, dy: tf.Tensor4D, k: number, dilation: number): tf.Tensor4D {
+  return tf.tidy(() => {
+    const [n, h, w, cin] = x.shape;
+    const cout = dy.shape[3];
+    const dyFlat = dy.reshape([n * h * w, cout]);
+    if (k === 1) return tf.matMul(x.reshape([n * h * w, cin]), dyFlat, true, false).reshape([1, 1, cin, cout]);
+    const pad = (dilation * (k - 1)) / 2;
+    const xp = tf.pad(x, [
+      [0, 0],
+      [pad, pad],
+      [pad, pad],
+      [0, 0],
+    ]);
+    const shifted: tf.Tensor4D[] = [];
+    for (let ky = 0; ky < k; ky++) {
+      for (let kx = 0; kx < k; kx++) shifted.push(xp.slice([0, ky * dilation, kx * dilation, 0], [n, h, w, cin]));
+    }
+    const cols = tf.concat(shifted, 3).reshape([n * h * w, k * k * cin]);
+    return tf.matMul(cols, dyFlat, true, false).reshape([k, k, cin, cout]);
+  });
+}

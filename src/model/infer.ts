@@ -1,0 +1,113 @@
+import * as tf from '@tensorflow/tfjs';
+import { throwIfAborted, yieldToEventLoop, type RunOptions } from '../core/progress.ts';
+import { buildInputWindow, LST_SCALE_K, NORM_WINDOW_PX, prepareScene, type FineAux } from './inputs.ts';
+import { forwardSrda, INPUT_CHANNELS, receptiveRadius, type SrdaConfig } from './srda-net.ts';
+import type { SrdaModel } from './weights.ts';
+
+/** One stage's input as typed arrays: coarse LST `width*height`, fine aux `4*width*height` each. */
+export interface SrdaStageInput {
+  /** Coarse grid size in pixels. */
+  width: number;
+  height: number;
+  /** Coarse LST in K, NaN invalid. */
+  coarseLstK: Float32Array;
+  /** Fine auxiliary layers in physical units (NDVI, NDWI, albedo 0..1, DEM m), NaN invalid. */
+  fineAux: FineAux;
+}
+
+/** Options of SRDA-Net inference. */
+export interface SrdaInferOptions extends RunOptions {
+  /** Tile size in coarse pixels, without halo (default 192). */
+  tileCoarsePx?: number;
+  /** Halo in coarse pixels (default: the network's receptive radius, which makes tiling exact). */
+  haloCoarsePx?: number;
+}
+
+/**
+ * How far (coarse px) a prediction depends on its input, input preparation included (local means,
+ * bicubic taps): the halo a caller that tiles the scene itself must give `runSrda`.
+ */
+export function srdaHaloCoarsePx(cfg: SrdaConfig): number {
+  return receptiveRadius(cfg) + (NORM_WINDOW_PX - 1) / 2 + 2;
+}
+
+/**
+ * Runs SRDA-Net for one factor-2 stage on the active tfjs backend: the bicubic upsample plus the
+ * predicted residual, on the fine grid (`2*width` x `2*height`, row-major, K), NaN where the coarse
+ * LST is invalid. The scene is prepared once (local means, normalisation) and run in tiles with a
+ * halo of the receptive radius, so tiled and untiled outputs agree; tiles without valid LST are
+ * skipped. All tensors are disposed. Checks `signal` between tiles; reports `{stage:'srda'}`.
+ */
+export async function runSrda(model: SrdaModel, input: SrdaStageInput, options: SrdaInferOptions = {}): Promise<Float32Array> {
+  const { width: w, height: h } = input;
+  const prepared = prepareScene(input.coarseLstK, w, h, input.fineAux);
+  const tile = options.tileCoarsePx ?? 192;
+  const halo = options.haloCoarsePx ?? receptiveRadius(model.config);
+  const out = new Float32Array(4 * w * h).fill(Number.NaN);
+  const ny = Math.ceil(h / tile);
+  const nx = Math.ceil(w / tile);
+  let done = 0;
+  for (let ty = 0; ty < ny; ty++) {
+    for (let tx = 0; tx < nx; tx++) {
+      throwIfAborted(options.signal);
+      const y0 = ty * tile;
+      const x0 = tx * tile;
+      const y1 = Math.min(h, y0 + tile);
+      const x1 = Math.min(w, x0 + tile);
+      if (hasValid(prepared.lstMask, w, y0, y1, x0, x1)) await runTile(model, prepared, { y0, y1, x0, x1 }, halo, out);
+      done++;
+      options.onProgress?.({ stage: 'srda', done, total: nx * ny, detail: `tile ${done}/${nx * ny}` });
+      if (nx * ny > 1) await yieldToEventLoop();
+    }
+  }
+  return out;
+}
+
+function hasValid(mask: Uint8Array, w: number, y0: number, y1: number, x0: number, x1: number): boolean {
+  for (let y = y0; y < y1; y++) for (let x = x0; x < x1; x++) if (mask[y * w + x]) return true;
+  return false;
+}
+
+async function runTile(
+  model: SrdaModel,
+  s: ReturnType<typeof prepareScene>,
+  core: { y0: number; y1: number; x0: number; x1: number },
+  halo: number,
+  out: Float32Array,
+): Promise<void> {
+  const ey0 = Math.max(0, core.y0 - halo);
+  const ex0 = Math.max(0, core.x0 - halo);
+  const ey1 = Math.min(s.h, core.y1 + halo);
+  const ex1 = Math.min(s.w, core.x1 + halo);
+  const win = buildInputWindow(s, ey0, ey1, ex0, ex1);
+  const res = tf.tidy(() => {
+    const x = tf.tensor4d(win.data, [1, win.wh, win.ww, INPUT_CHANNELS]);
+    return tf.depthToSpace(forwardSrda(model.config, model.params, x), 2, 'NHWC');
+  });
+  let r: Float32Array;
+  try {
+    r = (await res.data()) as Float32Array;
+  } finally {
+    res.dispose();
+  }
+  const fw = 2 * win.ww;
+  const outW = 2 * s.w;
+  for (let fy = 2 * core.y0; fy < 2 * core.y1; fy++) {
+    const wy = fy - 2 * ey0;
+    for (let fx = 2 * core.x0; fx < 2 * core.x1; fx++) {
+      if (!s.lstMask[(fy >> 1) * s.w + (fx >> 1)]) continue;
+      const i = wy * fw + fx - 2 * ex0;
+      out[fy * outW + fx] = win.bicubic[i] + LST_SCALE_K * r[i];
+    }
+  }
+}
+
+/** Runs the network once on a small input so the backend compiles its kernels before timing. */
+export async function warmUpSrda(model: SrdaModel): Promise<void> {
+  const t = tf.tidy(() => forwardSrda(model.config, model.params, tf.zeros([1, 16, 16, INPUT_CHANNELS])));
+  try {
+    await t.data();
+  } finally {
+    t.dispose();
+  }
+}

@@ -1,0 +1,231 @@
+import { MODEL_AUX, INPUT_CHANNELS, type ModelAuxName } from './srda-net.ts';
+
+/** LST normalisation scale: the network sees (LST - local mean) / LST_SCALE_K. */
+export const LST_SCALE_K = 10;
+/** Window (coarse px, odd) of the local mean removed from LST and DEM. */
+export const NORM_WINDOW_PX = 15;
+
+/**
+ * A whole scene prepared once for the network (all arrays row-major, coarse `w` x `h`, fine
+ * `2w` x `2h`). Tiles and training patches read windows of it, so tiled and untiled inputs agree.
+ */
+export interface PreparedScene {
+  w: number;
+  h: number;
+  /** Coarse LST in K with gaps filled by the local mean (no NaN). */
+  lstFilled: Float32Array;
+  /** 1 where the coarse LST was valid. */
+  lstMask: Uint8Array;
+  /** Local mean (NORM_WINDOW_PX box over valid pixels) of the coarse LST, K. */
+  lstMean: Float32Array;
+  /** Fine auxiliary layers normalised to the model's ranges, NaN invalid; absent = undefined. */
+  aux: Partial<Record<ModelAuxName, Float32Array>>;
+}
+
+/** Fine auxiliary layers in physical units (NDVI, NDWI unitless, albedo 0..1, DEM metres), NaN invalid. */
+export type FineAux = Partial<Record<ModelAuxName, Float32Array>>;
+
+/** Masked box mean via an integral image; where the window has no valid pixel returns NaN. */
+export function maskedBoxMean(v: Float32Array, w: number, h: number, k: number): Float32Array {
+  const r = (k - 1) >> 1;
+  const W = w + 1;
+  const sum = new Float64Array(W * (h + 1));
+  const cnt = new Float64Array(W * (h + 1));
+  for (let y = 0; y < h; y++) {
+    let rs = 0;
+    let rc = 0;
+    for (let x = 0; x < w; x++) {
+      const a = v[y * w + x];
+      if (!Number.isNaN(a)) {
+        rs += a;
+        rc += 1;
+      }
+      sum[(y + 1) * W + x + 1] = sum[y * W + x + 1] + rs;
+      cnt[(y + 1) * W + x + 1] = cnt[y * W + x + 1] + rc;
+    }
+  }
+  const out = new Float32Array(w * h);
+  for (let y = 0; y < h; y++) {
+    const y0 = Math.max(0, y - r);
+    const y1 = Math.min(h, y + r + 1);
+    for (let x = 0; x < w; x++) {
+      const x0 = Math.max(0, x - r);
+      const x1 = Math.min(w, x + r + 1);
+      const c = cnt[y1 * W + x1] - cnt[y0 * W + x1] - cnt[y1 * W + x0] + cnt[y0 * W + x0];
+      const s = sum[y1 * W + x1] - sum[y0 * W + x1] - sum[y1 * W + x0] + sum[y0 * W + x0];
+      out[y * w + x] = c > 0 ? s / c : Number.NaN;
+    }
+  }
+  return out;
+}
+
+/** Block mean (factor 2) of a fine field over its valid pixels; NaN where a block has none. */
+export function blockMean2(fine: Float32Array, w: number, h: number): Float32Array {
+  const out = new Float32Array(w * h);
+  const fw = 2 * w;
+  for (let y = 0; y < h; y++) {
+    for (let x = 0; x < w; x++) {
+      let s = 0;
+      let c = 0;
+      for (let dy = 0; dy < 2; dy++) {
+        for (let dx = 0; dx < 2; dx++) {
+          const v = fine[(2 * y + dy) * fw + 2 * x + dx];
+          if (!Number.isNaN(v)) {
+            s += v;
+            c++;
+          }
+        }
+      }
+      out[y * w + x] = c > 0 ? s / c : Number.NaN;
+    }
+  }
+  return out;
+}
+
+function fillNaN(v: Float32Array, fallback: Float32Array, last: number): Float32Array {
+  const out = new Float32Array(v.length);
+  for (let i = 0; i < v.length; i++) {
+    const a = v[i];
+    out[i] = Number.isNaN(a) ? (Number.isNaN(fallback[i]) ? last : fallback[i]) : a;
+  }
+  return out;
+}
+
+function sceneMean(v: Float32Array): number {
+  let s = 0;
+  let c = 0;
+  for (let i = 0; i < v.length; i++) {
+    if (!Number.isNaN(v[i])) {
+      s += v[i];
+      c++;
+    }
+  }
+  return c > 0 ? s / c : 0;
+}
+
+/**
+ * Prepares a scene: fills LST gaps, computes local means, normalises auxiliary layers
+ * (NDVI, NDWI clipped to -1..1; albedo (a - 0.2) * 5; DEM anomaly from its local mean, per 100 m).
+ * @param coarseLstK coarse LST in K, `w*h`, NaN invalid
+ * @param fineAux fine layers, `4*w*h` each
+ */
+export function prepareScene(coarseLstK: Float32Array, w: number, h: number, fineAux: FineAux): PreparedScene {
+  const lstMean0 = maskedBoxMean(coarseLstK, w, h, NORM_WINDOW_PX);
+  const mean = sceneMean(coarseLstK);
+  const lstMean = fillNaN(lstMean0, lstMean0, mean);
+  const lstFilled = fillNaN(coarseLstK, lstMean, mean);
+  const lstMask = new Uint8Array(w * h);
+  for (let i = 0; i < lstMask.length; i++) lstMask[i] = Number.isNaN(coarseLstK[i]) ? 0 : 1;
+  const aux: FineAux = {};
+  for (const name of MODEL_AUX) {
+    const src = fineAux[name];
+    if (!src) continue;
+    const n = new Float32Array(src.length);
+    if (name === 'dem') {
+      const local = maskedBoxMean(blockMean2(src, w, h), w, h, NORM_WINDOW_PX);
+      for (let i = 0; i < n.length; i++) {
+        const fy = Math.floor(i / (2 * w));
+        const fx = i % (2 * w);
+        n[i] = (src[i] - local[(fy >> 1) * w + (fx >> 1)]) / 100;
+      }
+    } else if (name === 'albedo') {
+      for (let i = 0; i < n.length; i++) n[i] = (Math.min(1, Math.max(0, src[i])) - 0.2) * 5;
+    } else {
+      for (let i = 0; i < n.length; i++) n[i] = Math.min(1, Math.max(-1, src[i]));
+    }
+    aux[name] = n; // NaN stays NaN through min/max
+  }
+  return { w, h, lstFilled, lstMask, lstMean, aux };
+}
+
+/** Keys cubic (a = -0.5) weights of the factor-2 upsample: even fine index taps j-2..j+1, odd j-1..j+2. */
+const W_EVEN = [-0.0234375, 0.2265625, 0.8671875, -0.0703125];
+const W_ODD = [-0.0703125, 0.8671875, 0.2265625, -0.0234375];
+
+/**
+ * Bicubic factor-2 upsample (pixel-centre aligned, edges clamped) of a coarse field over the
+ * coarse window rows [y0, y1) x cols [x0, x1); returns the fine window (2*(y1-y0) x 2*(x1-x0)).
+ * Reads outside the window (up to 2 px) from the whole field, so windows agree with the whole.
+ */
+export function bicubicUp2Window(v: Float32Array, w: number, h: number, y0: number, y1: number, x0: number, x1: number): Float32Array {
+  const ww = x1 - x0;
+  const wh = y1 - y0;
+  const rows = wh + 4;
+  const tmp = new Float32Array(rows * 2 * ww);
+  const clampX = (x: number) => (x < 0 ? 0 : x >= w ? w - 1 : x);
+  const clampY = (y: number) => (y < 0 ? 0 : y >= h ? h - 1 : y);
+  for (let r = 0; r < rows; r++) {
+    const row = clampY(y0 - 2 + r) * w;
+    for (let i = 0; i < 2 * ww; i++) {
+      const j = x0 + (i >> 1);
+      const odd = i & 1;
+      const wts = odd ? W_ODD : W_EVEN;
+      const base = odd ? j - 1 : j - 2;
+      let s = 0;
+      for (let t = 0; t < 4; t++) s += wts[t] * v[row + clampX(base + t)];
+      tmp[r * 2 * ww + i] = s;
+    }
+  }
+  const out = new Float32Array(4 * ww * wh);
+  const fw = 2 * ww;
+  for (let i = 0; i < 2 * wh; i++) {
+    const j = i >> 1; // window-relative coarse row; tmp row index = j + 2
+    const odd = i & 1;
+    const wts = odd ? W_ODD : W_EVEN;
+    const base = (odd ? j - 1 : j - 2) + 2;
+    for (let x = 0; x < fw; x++) {
+      let s = 0;
+      for (let t = 0; t < 4; t++) s += wts[t] * tmp[(base + t) * fw + x];
+      out[i * fw + x] = s;
+    }
+  }
+  return out;
+}
+
+/** A network input window: `data` is [wh, ww, INPUT_CHANNELS]; `bicubic` the fine upsample (K). */
+export interface InputWindow {
+  data: Float32Array;
+  bicubic: Float32Array;
+  ww: number;
+  wh: number;
+}
+
+/**
+ * Builds the network input for the coarse window rows [y0,y1) x cols [x0,x1) of a prepared scene.
+ * `dropAux` removes layers as if absent (training-time channel dropout).
+ */
+export function buildInputWindow(s: PreparedScene, y0: number, y1: number, x0: number, x1: number, dropAux?: ReadonlySet<ModelAuxName>): InputWindow {
+  const ww = x1 - x0;
+  const wh = y1 - y0;
+  const bicubic = bicubicUp2Window(s.lstFilled, s.w, s.h, y0, y1, x0, x1);
+  const data = new Float32Array(ww * wh * INPUT_CHANNELS);
+  const fw = 2 * s.w;
+  for (let y = 0; y < wh; y++) {
+    for (let x = 0; x < ww; x++) {
+      const ci = (y0 + y) * s.w + x0 + x;
+      const o = (y * ww + x) * INPUT_CHANNELS;
+      const m = s.lstMean[ci];
+      data[o] = (s.lstFilled[ci] - m) / LST_SCALE_K;
+      data[o + 1] = s.lstMask[ci];
+      for (let q = 0; q < 4; q++) {
+        const dy = q >> 1;
+        const dx = q & 1;
+        data[o + 2 + q] = (bicubic[(2 * y + dy) * 2 * ww + 2 * x + dx] - m) / LST_SCALE_K;
+      }
+      MODEL_AUX.forEach((name, a) => {
+        const src = dropAux?.has(name) ? undefined : s.aux[name];
+        if (!src) return;
+        let valid = 0;
+        for (let q = 0; q < 4; q++) {
+          const v = src[(2 * (y0 + y) + (q >> 1)) * fw + 2 * (x0 + x) + (q & 1)];
+          if (!Number.isNaN(v)) {
+            data[o + 6 + a * 4 + q] = v;
+            valid++;
+          }
+        }
+        data[o + 6 + 4 * MODEL_AUX.length + a] = valid / 4;
+      });
+    }
+  }
+  return { data, bicubic, ww, wh };
+}

@@ -1,0 +1,150 @@
+import * as tf from '@tensorflow/tfjs';
+import { conv2dSame } from './conv-grad.ts';
+
+/**
+ * Auxiliary channels every SRDA-Net model takes, in this order, each with an availability mask.
+ * Missing layers are fed as zeros with mask 0 (the model was trained with random channel dropout).
+ */
+export const MODEL_AUX = ['ndvi', 'ndwi', 'albedo', 'dem'] as const;
+export type ModelAuxName = (typeof MODEL_AUX)[number];
+
+/** Architecture hyper-parameters. All sizes in coarse pixels. */
+export interface SrdaConfig {
+  /** Feature channels of the trunk. */
+  width: number;
+  /** Residual blocks (two 3x3 convolutions each) in the trunk. */
+  blocks: number;
+  /** Box window (coarse px, odd) of the MSCA channel-attention pooling. */
+  caKernel: number;
+  /** Box window (coarse px, odd) of the GCA context pooling. */
+  ctxKernel: number;
+}
+
+export type SrdaSize = 'tiny' | 'small' | 'base';
+
+/** The shipped model sizes. `small` is the default. */
+export const SRDA_SIZES: Record<SrdaSize, SrdaConfig> = {
+  tiny: { width: 16, blocks: 1, caKernel: 7, ctxKernel: 15 },
+  small: { width: 24, blocks: 2, caKernel: 7, ctxKernel: 15 },
+  base: { width: 32, blocks: 3, caKernel: 7, ctxKernel: 15 },
+};
+
+/** Input channels per coarse pixel: LST, LST mask, 4 bicubic sub-pixels, 4 sub-pixels + 1 mask per aux. */
+export const INPUT_CHANNELS = 6 + 5 * MODEL_AUX.length;
+/** Output channels per coarse pixel: the residual of the 4 fine sub-pixels, depth-to-space order (dy*2+dx). */
+export const OUTPUT_CHANNELS = 4;
+
+/** One convolution layer of the network: `k`x`k` kernel, `cin` -> `cout`, dilation `dil`. */
+export interface ConvSpec {
+  name: string;
+  k: number;
+  cin: number;
+  cout: number;
+  dil: number;
+}
+
+/** The convolution layers of a config, in a fixed order (also the weight order on disk). */
+export function layerSpecs(cfg: SrdaConfig): ConvSpec[] {
+  const c = cfg.width;
+  const half = Math.max(4, c >> 1);
+  const quarter = Math.max(4, c >> 2);
+  const specs: ConvSpec[] = [{ name: 'head', k: 3, cin: INPUT_CHANNELS, cout: c, dil: 1 }];
+  for (let i = 0; i < cfg.blocks; i++) {
+    specs.push({ name: `block${i}_a`, k: 3, cin: c, cout: c, dil: 1 });
+    specs.push({ name: `block${i}_b`, k: 3, cin: c, cout: c, dil: 1 });
+  }
+  for (const d of [1, 2, 4]) specs.push({ name: `msca_d${d}`, k: 3, cin: c, cout: half, dil: d });
+  specs.push({ name: 'msca_fuse', k: 1, cin: 3 * half, cout: c, dil: 1 });
+  specs.push({ name: 'msca_ca1', k: 1, cin: c, cout: quarter, dil: 1 });
+  specs.push({ name: 'msca_ca2', k: 1, cin: quarter, cout: c, dil: 1 });
+  specs.push({ name: 'gca_t1', k: 1, cin: c, cout: quarter, dil: 1 });
+  specs.push({ name: 'gca_t2', k: 1, cin: quarter, cout: c, dil: 1 });
+  specs.push({ name: 'gca_gate', k: 1, cin: c, cout: c, dil: 1 });
+  specs.push({ name: 'mfrm_fuse', k: 1, cin: 3 * c, cout: c, dil: 1 });
+  specs.push({ name: 'mfrm_conv', k: 3, cin: c, cout: c, dil: 1 });
+  specs.push({ name: 'out', k: 3, cin: c, cout: OUTPUT_CHANNELS, dil: 1 });
+  return specs;
+}
+
+/** Trainable parameter count (weights + biases). */
+export function countParams(cfg: SrdaConfig): number {
+  return layerSpecs(cfg).reduce((s, l) => s + l.k * l.k * l.cin * l.cout + l.cout, 0);
+}
+
+/** Multiply-adds of the convolutions per coarse input pixel (one coarse pixel = 4 output pixels). */
+export function macsPerCoarsePixel(cfg: SrdaConfig): number {
+  return layerSpecs(cfg).reduce((s, l) => s + l.k * l.k * l.cin * l.cout, 0);
+}
+
+/**
+ * Receptive-field radius in coarse pixels: how far an output depends on its input. Tiles need at
+ * least this halo for tiled output to equal untiled output.
+ */
+export function receptiveRadius(cfg: SrdaConfig): number {
+  const convs = 1 + 2 * cfg.blocks + 4 + 1 + 1; // head, blocks, MSCA dilation 4, MFRM conv, out
+  return convs + (cfg.caKernel - 1) / 2 + (cfg.ctxKernel - 1) / 2;
+}
+
+let nextInstance = 0;
+
+/** Named weight tensors (`<layer>/w` [k,k,cin,cout], `<layer>/b` [cout]). */
+export type SrdaParams = Record<string, tf.Tensor>;
+
+/**
+ * Fresh He-initialised weights (deterministic for a seed). The output layer starts near zero so the
+ * untrained network returns the bicubic upsample. Returns variables; the caller disposes them.
+ */
+export function initParams(cfg: SrdaConfig, seed = 1): Record<string, tf.Variable> {
+  const params: Record<string, tf.Variable> = {};
+  const prefix = `srda${nextInstance++}/`; // tfjs variable names are global and must be unique
+  layerSpecs(cfg).forEach((l, i) => {
+    let std = Math.sqrt(2 / (l.k * l.k * l.cin));
+    if (l.name.endsWith('_b') || l.name === 'gca_t2') std *= 0.1;
+    if (l.name === 'out') std = 1e-3;
+    params[`${l.name}/w`] = tf.variable(tf.randomNormal([l.k, l.k, l.cin, l.cout], 0, std, 'float32', seed * 1000 + i), true, `${prefix}${l.name}/w`);
+    params[`${l.name}/b`] = tf.variable(tf.zeros([l.cout]), true, `${prefix}${l.name}/b`);
+  });
+  return params;
+}
+
+/** Separable box mean, `k` odd, zero padding (counts the padding, identical on every backend). */
+export function boxMean(x: tf.Tensor4D, k: number): tf.Tensor4D {
+  const r = (k - 1) / 2;
+  const p = tf.pad(x, [
+    [0, 0],
+    [r, r],
+    [r, r],
+    [0, 0],
+  ]);
+  return tf.avgPool(tf.avgPool(p, [k, 1], 1, 'valid'), [1, k], 1, 'valid');
+}
+
+/**
+ * The stage network on the coarse grid: input [N, h, w, INPUT_CHANNELS] -> residual
+ * [N, h, w, 4] in normalised LST units (x LST_SCALE_K), to be depth-to-spaced onto the fine grid
+ * and added to the bicubic upsample. Call inside `tf.tidy` (or dispose the result).
+ */
+export function forwardSrda(cfg: SrdaConfig, params: SrdaParams, input: tf.Tensor4D): tf.Tensor4D {
+  const spec = new Map(layerSpecs(cfg).map((l) => [l.name, l]));
+  const conv = (name: string, x: tf.Tensor4D): tf.Tensor4D => {
+    const l = spec.get(name)!;
+    return tf.add(conv2dSame(x, params[`${name}/w`] as tf.Tensor4D, l.dil), params[`${name}/b`]);
+  };
+  const head = conv('head', input);
+  let f = head;
+  for (let i = 0; i < cfg.blocks; i++) f = tf.add(f, conv(`block${i}_b`, tf.relu(conv(`block${i}_a`, f))));
+  // MSCA: three receptive fields, fused, re-weighted per channel from their local statistics.
+  const branches = [1, 2, 4].map((d) => tf.relu(conv(`msca_d${d}`, f)));
+  const u = conv('msca_fuse', tf.concat(branches, 3));
+  const ca = tf.sigmoid(conv('msca_ca2', tf.relu(conv('msca_ca1', boxMean(u, cfg.caKernel)))));
+  f = tf.add(f, tf.mul(u, ca));
+  const mid = f;
+  // GCA: a wide pooled context of the fused LST+aux features, transformed, gated and added back.
+  const ctx = boxMean(f, cfg.ctxKernel);
+  const t = conv('gca_t2', tf.relu(conv('gca_t1', ctx)));
+  const gate = tf.sigmoid(conv('gca_gate', ctx));
+  f = tf.add(tf.mul(f, tf.mul(gate, 2)), t);
+  // MFRM: features from three depths, fused with a 1x1 convolution, refined.
+  const fused = tf.relu(conv('mfrm_fuse', tf.concat([head, mid, f], 3)));
+  return conv('out', tf.relu(conv('mfrm_conv', fused)));
+}

@@ -1,0 +1,197 @@
+import * as tf from '@tensorflow/tfjs';
+import { forwardSrda, initParams, INPUT_CHANNELS, type SrdaConfig } from './srda-net.ts';
+import { adaptiveFusion, charbonnierLoss, degradationLoss, msssimLoss } from './losses.ts';
+import { LST_SCALE_K } from './inputs.ts';
+import { decodeSrdaTensors, encodeSrdaWeights, type SrdaModel, type SrdaModelJson } from './weights.ts';
+
+/**
+ * One training batch of closed-loop patches, all normalised (LST in units of LST_SCALE_K relative
+ * to each coarse pixel's local mean). Coarse patch `h` x `w`, fine `2h` x `2w`, `n` patches.
+ */
+export interface TrainBatch {
+  n: number;
+  h: number;
+  w: number;
+  /** Network input [n, h, w, INPUT_CHANNELS]; channel 0 = coarse LST, 1 = its mask. */
+  input: Float32Array;
+  /** Bicubic upsample, normalised, [n, 2h, 2w]. */
+  bicubicN: Float32Array;
+  /** Fine truth, normalised, [n, 2h, 2w] (any value where `fineMask` is 0). */
+  truthN: Float32Array;
+  /** 1 where the fine truth is valid, [n, 2h, 2w]. */
+  fineMask: Float32Array;
+}
+
+/** Loss terms of one step (normalised units) and the adaptive weights exp(-s_i). */
+export interface StepLosses {
+  total: number;
+  degradation: number;
+  charbonnier: number;
+  msssim: number;
+  weights: [number, number, number];
+  logVars: [number, number, number];
+}
+
+/** Names of the loss terms, in the order of the adaptive log-variances. */
+export const LOSS_TERMS = ['degradation', 'charbonnier', 'msssim'] as const;
+
+let nextTrainer = 0;
+type GradMap = Parameters<tf.AdamOptimizer['applyGradients']>[0];
+
+function setLearningRate(opt: tf.Optimizer, lr: number): void {
+  (opt as unknown as { learningRate: number }).learningRate = lr;
+}
+
+/** Depth-to-space of a 4-channel residual onto the fine grid, differentiable on every backend. */
+export function depthToSpace2(r: tf.Tensor4D): tf.Tensor4D {
+  const [n, h, w] = r.shape;
+  return tf.reshape(tf.transpose(tf.reshape(r, [n, h, w, 2, 2]), [0, 1, 3, 2, 4]), [n, 2 * h, 2 * w, 1]);
+}
+
+/**
+ * Adam training of SRDA-Net with the physics-constrained loss and learned fusion weights.
+ * Owns its variables; call `dispose()` when done.
+ */
+export class SrdaTrainer {
+  readonly config: SrdaConfig;
+  readonly params: Record<string, tf.Variable>;
+  readonly logVars: tf.Variable;
+  private readonly opt: tf.AdamOptimizer;
+  private readonly optLogVars: tf.AdamOptimizer;
+  step = 0;
+
+  constructor(config: SrdaConfig, options: { seed?: number; initial?: Record<string, tf.Tensor> } = {}) {
+    this.config = config;
+    this.params = initParams(config, options.seed ?? 1);
+    if (options.initial) {
+      for (const [k, v] of Object.entries(options.initial)) if (this.params[k]) this.params[k].assign(v);
+    }
+    this.logVars = tf.variable(tf.zeros([3]), true, `logVars${nextTrainer++}`);
+    this.opt = tf.train.adam(1e-3, 0.9, 0.999, 1e-8);
+    this.optLogVars = tf.train.adam(1e-2, 0.9, 0.999, 1e-8);
+  }
+
+  /** One Adam step on a batch at learning rate `lr` (log-variances use 10 x lr). */
+  async trainStep(batch: TrainBatch, lr: number): Promise<StepLosses> {
+    const { n, h, w } = batch;
+    setLearningRate(this.opt, lr);
+    setLearningRate(this.optLogVars, 10 * lr);
+    const terms: tf.Scalar[] = [];
+    const netVars = Object.values(this.params);
+    const { value, grads } = tf.tidy(() => {
+      const input = tf.tensor4d(batch.input, [n, h, w, INPUT_CHANNELS]);
+      const bic = tf.tensor4d(batch.bicubicN, [n, 2 * h, 2 * w, 1]);
+      const truth = tf.tensor4d(batch.truthN, [n, 2 * h, 2 * w, 1]);
+      const fmask = tf.tensor4d(batch.fineMask, [n, 2 * h, 2 * w, 1]);
+      const coarse = tf.slice(input, [0, 0, 0, 0], [n, h, w, 1]) as tf.Tensor4D;
+      const cmask = tf.slice(input, [0, 0, 0, 1], [n, h, w, 1]) as tf.Tensor4D;
+      return tf.variableGrads(() => {
+        const pred = tf.add<tf.Tensor4D>(bic, depthToSpace2(forwardSrda(this.config, this.params, input)));
+        const ls = [degradationLoss(pred, coarse, cmask), charbonnierLoss(pred, truth, fmask), msssimLoss(pred, truth, fmask)];
+        ls.forEach((l) => terms.push(tf.keep(l)));
+        return adaptiveFusion(ls, this.logVars as tf.Tensor1D);
+      }, [...netVars, this.logVars]);
+    });
+    const lvGrad = grads[this.logVars.name];
+    delete grads[this.logVars.name];
+    this.opt.applyGradients(grads as unknown as GradMap);
+    this.optLogVars.applyGradients({ [this.logVars.name]: lvGrad } as unknown as GradMap);
+    const vals = await Promise.all(terms.map(async (t) => (await t.data())[0]));
+    const lv = Array.from(await this.logVars.data()) as [number, number, number];
+    const total = (await value.data())[0];
+    tf.dispose([value, lvGrad, ...Object.values(grads), ...terms]);
+    this.step++;
+    return {
+      total,
+      degradation: vals[0],
+      charbonnier: vals[1],
+      msssim: vals[2],
+      logVars: lv,
+      weights: lv.map((s) => Math.exp(-s)) as [number, number, number],
+    };
+  }
+
+  /**
+   * Scores the current weights on a batch without training: RMSE (K) over valid fine pixels of the
+   * network output and of the bicubic upsample it starts from.
+   */
+  async evaluateBatch(batch: TrainBatch): Promise<{ rmseK: number; bicubicRmseK: number }> {
+    const { n, h, w } = batch;
+    const t = tf.tidy(() => depthToSpace2(forwardSrda(this.config, this.params, tf.tensor4d(batch.input, [n, h, w, INPUT_CHANNELS]))));
+    const r = await t.data();
+    t.dispose();
+    let se = 0;
+    let seB = 0;
+    let c = 0;
+    for (let i = 0; i < r.length; i++) {
+      if (!batch.fineMask[i]) continue;
+      const e = batch.bicubicN[i] + r[i] - batch.truthN[i];
+      const eb = batch.bicubicN[i] - batch.truthN[i];
+      se += e * e;
+      seB += eb * eb;
+      c++;
+    }
+    const s = LST_SCALE_K;
+    return { rmseK: s * Math.sqrt(se / Math.max(c, 1)), bicubicRmseK: s * Math.sqrt(seB / Math.max(c, 1)) };
+  }
+
+  /** Every tensor needed to resume: weights, log-variances, both optimisers' moments. */
+  async stateTensors(): Promise<tf.NamedTensorMap> {
+    const out: tf.NamedTensorMap = { ...this.params, logVars: this.logVars };
+    for (const [prefix, o] of [['opt', this.opt], ['optlv', this.optLogVars]] as const) {
+      for (const nt of await o.getWeights()) out[`${prefix}:${nt.name}`] = nt.tensor;
+    }
+    return out;
+  }
+
+  /** Restores a state written by `stateTensors` (missing optimiser slots start fresh). */
+  async restore(state: tf.NamedTensorMap, step: number): Promise<void> {
+    for (const [k, v] of Object.entries(this.params)) if (state[k]) v.assign(state[k]);
+    if (state.logVars) this.logVars.assign(state.logVars);
+    for (const [prefix, o] of [['opt', this.opt], ['optlv', this.optLogVars]] as const) {
+      const slots = Object.entries(state)
+        .filter(([k]) => k.startsWith(`${prefix}:`))
+        .map(([k, tensor]) => ({ name: k.slice(prefix.length + 1), tensor }));
+      if (slots.length > 0) await o.setWeights(slots);
+    }
+    this.step = step;
+  }
+
+  /** Weights only, in the shipped model format (model.json fields + one shard). */
+  async exportWeights(size: string, training?: Record<string, unknown>): Promise<{ modelJson: SrdaModelJson; weightData: ArrayBuffer }> {
+    return encodeSrdaWeights(this.config, size, { ...this.params }, training);
+  }
+
+  /** Weights, log-variances and optimiser moments, to resume with `restoreCheckpoint`. */
+  async exportCheckpoint(size: string, training?: Record<string, unknown>): Promise<{ modelJson: SrdaModelJson; weightData: ArrayBuffer }> {
+    const state = await this.stateTensors();
+    try {
+      return await encodeSrdaWeights(this.config, size, state, { ...training, step: this.step }, 'checkpoint.bin');
+    } finally {
+      // getWeights() makes a fresh scalar for each optimiser's iteration count.
+      tf.dispose(Object.entries(state).filter(([k]) => k.endsWith(':iter')).map(([, t]) => t));
+    }
+  }
+
+  /** Restores a checkpoint written by `exportCheckpoint` (same config). Returns its step. */
+  async restoreCheckpoint(modelJson: SrdaModelJson, weightData: ArrayBuffer): Promise<number> {
+    const state = decodeSrdaTensors(modelJson, weightData);
+    try {
+      await this.restore(state, Number(modelJson.training?.step ?? 0));
+    } finally {
+      tf.dispose(Object.values(state));
+    }
+    return this.step;
+  }
+
+  /** A trainer starting from loaded weights (per-scene fine-tuning). */
+  static fromModel(model: SrdaModel, seed = 1): SrdaTrainer {
+    return new SrdaTrainer(model.config, { seed, initial: model.params });
+  }
+
+  dispose(): void {
+    tf.dispose([...Object.values(this.params), this.logVars]);
+    this.opt.dispose();
+    this.optLogVars.dispose();
+  }
+}
