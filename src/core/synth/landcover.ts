@@ -114,28 +114,39 @@ export function buildLandCover(p: SceneParams, t: Terrain, wetness: Float32Array
   const uc = Math.cos(ut);
   const us = Math.sin(ut);
   const isUrban = new Float32Array(n);
+  const bs = subSeed(p.seed, 'block-attr');
+  // Block attributes are hashed once per block run along a row, not per pixel.
+  let lastBu = NaN;
+  let lastBv = NaN;
+  let park = false;
+  let roof = 0;
+  let green = 0;
   for (let y = 0; y < h; y++) {
     for (let x = 0; x < w; x++) {
       const i = y * w + x;
       if (!(score[i] > urbanThr)) continue;
-      const u = (x * uc + y * us) * px;
-      const v = (-x * us + y * uc) * px;
+      const u = ((x + 0.5) * uc + (y + 0.5) * us) * px;
+      const v = (-(x + 0.5) * us + (y + 0.5) * uc) * px;
       const bu = Math.floor(u / blockM);
       const bv = Math.floor(v / blockM);
+      if (bu !== lastBu || bv !== lastBv) {
+        lastBu = bu;
+        lastBv = bv;
+        park = hash2Unit(bu, bv, bs) < 0.07;
+        roof = 0.12 + 0.2 * hash2Unit(bv, bu, bs);
+        green = 0.4 * hash2Unit(bu + 7, bv - 3, bs) * hash2Unit(bu, bv + 11, bs);
+      }
       const du = Math.min(u - bu * blockM, (bu + 1) * blockM - u);
       const dv = Math.min(v - bv * blockM, (bv + 1) * blockM - v);
       const roadFrac = Math.min(1, Math.max(0, (roadHalfM - Math.min(du, dv)) / px + 0.5));
-      const bs = subSeed(p.seed, 'block-attr');
-      const park = hash2Unit(bu, bv, bs) < 0.07 && roadFrac < 0.5;
-      if (park) {
+      if (park && roadFrac < 0.5) {
         classes[i] = LC.GRASSLAND;
         continue;
       }
       classes[i] = LC.URBAN;
       isUrban[i] = 1;
-      const roof = 0.12 + 0.2 * hash2Unit(bv, bu, bs);
       urbanAlbedo[i] = roadFrac * 0.09 + (1 - roadFrac) * roof;
-      urbanGreen[i] = (1 - roadFrac) * 0.4 * hash2Unit(bu + 7, bv - 3, bs) * hash2Unit(bu, bv + 11, bs);
+      urbanGreen[i] = (1 - roadFrac) * green;
     }
   }
   const urbanDensity = boxBlur(isUrban, w, h, toPx(1500, p, 1));
@@ -155,6 +166,13 @@ export function buildLandCover(p: SceneParams, t: Terrain, wetness: Float32Array
   const fw = p.fieldSizeM * (0.8 + 0.4 * hash2Unit(2, 2, fs));
   const fh = p.fieldSizeM * (0.6 + 0.8 * hash2Unit(3, 3, fs));
   const pivots = p.sceneType === 'arid';
+  const pivotR2 = (0.48 * Math.min(fw, fh)) ** 2;
+  let lastCu = NaN;
+  let shift = 0;
+  let fieldCu = NaN;
+  let fieldCv = NaN;
+  let fieldV = 0;
+  let fieldIrr = 0;
 
   for (let y = 0; y < h; y++) {
     for (let x = 0; x < w; x++) {
@@ -169,24 +187,31 @@ export function buildLandCover(p: SceneParams, t: Terrain, wetness: Float32Array
         continue;
       }
       if (score[i] > cropThr) {
-        const u = (x * fc + y * fsn) * px;
-        const v = (-x * fsn + y * fc) * px;
+        const u = ((x + 0.5) * fc + (y + 0.5) * fsn) * px;
+        const v = (-(x + 0.5) * fsn + (y + 0.5) * fc) * px;
         const cu = Math.floor(u / fw);
-        const shift = hash2Unit(cu, 0, fs) * fh;
+        if (cu !== lastCu) {
+          lastCu = cu;
+          shift = hash2Unit(cu, 0, fs) * fh;
+        }
         const cv = Math.floor((v + shift) / fh);
         let inField = true;
         if (pivots) {
           const ou = u - (cu + 0.5) * fw;
           const ov = v + shift - (cv + 0.5) * fh;
-          const rr = 0.48 * Math.min(fw, fh);
-          inField = ou * ou + ov * ov < rr * rr;
+          inField = ou * ou + ov * ov < pivotR2;
         }
         if (inField) {
+          if (cu !== fieldCu || cv !== fieldCv) {
+            fieldCu = cu;
+            fieldCv = cv;
+            const a = hash2Unit(cu, cv, fs);
+            fieldV = hash2Unit(cv, cu, fs) < 0.12 ? 0.08 + 0.08 * a : 0.15 + 0.65 * a;
+            fieldIrr = hash2Unit(cu + 101, cv - 57, fs) < p.irrigatedShare ? 1 : 0;
+          }
           classes[i] = LC.CROPLAND;
-          const a = hash2Unit(cu, cv, fs);
-          const fallow = hash2Unit(cv, cu, fs) < 0.12;
-          fieldNdvi[i] = fallow ? 0.08 + 0.08 * a : 0.15 + 0.65 * a;
-          if (hash2Unit(cu + 101, cv - 57, fs) < p.irrigatedShare) irrigated[i] = 1;
+          fieldNdvi[i] = fieldV;
+          irrigated[i] = fieldIrr;
           continue;
         }
       }

@@ -8,6 +8,7 @@ import {
   sceneRaster,
   type SyntheticScene,
 } from './scene.ts';
+import { degradeLst } from './degrade.ts';
 import { isForestClass } from './landcover.ts';
 
 const LAYERS = [
@@ -283,6 +284,38 @@ describe('generateScene', () => {
       });
       expect(pearson(s.ndvi, s.lstK, (i) => s.landcover[i] !== LC.WATER)).toBeLessThan(-0.3);
     }
+  });
+
+  it('produces a regime where the coarse LST-NDVI slope has the opposite sign to the within-pixel one (cold water)', () => {
+    const s = generateScene({
+      seed: 4,
+      width: 256,
+      height: 256,
+      pixelSizeM: 250,
+      sceneType: 'coastal',
+      timeOfDay: 'day',
+    });
+    const f = 4;
+    const cl = degradeLst(s.lstK, s.width, s.height, f).data;
+    const cn = degradeLst(s.ndvi, s.width, s.height, f).data;
+    const slope = (xs: number[], ys: number[]): number =>
+      regress(
+        xs.map((x) => [x]),
+        ys,
+      )[1];
+    const coarse = slope(Array.from(cn), Array.from(cl));
+    const fx: number[] = [];
+    const fy: number[] = [];
+    const cw = s.width / f;
+    for (let y = 0; y < s.height; y++) {
+      for (let x = 0; x < s.width; x++) {
+        const c = Math.floor(y / f) * cw + Math.floor(x / f);
+        fx.push(s.ndvi[y * s.width + x] - cn[c]);
+        fy.push(s.lstK[y * s.width + x] - cl[c]);
+      }
+    }
+    expect(coarse).toBeGreaterThan(2);
+    expect(slope(fx, fy)).toBeLessThan(-2);
   });
 
   it('puts the requested share of land LST variance into the unexplained residual', () => {

@@ -119,6 +119,26 @@ export function generateScene(options: SceneOptions): SyntheticScene {
 }
 
 /**
+ * The bundled demo scene: 480x480 fine pixels of 250 m (120 km, i.e. 120x120 MODIS 1 km LST
+ * pixels after `degradeLst(..., 4)`), a daytime coastal landscape with a city, fields, a river
+ * valley and a little haze. Fixed forever so screenshots, tests and the model card agree.
+ */
+export const DEMO_SCENE: Readonly<SceneOptions> = Object.freeze({
+  seed: 20251103,
+  width: 480,
+  height: 480,
+  pixelSizeM: 250,
+  sceneType: 'coastal',
+  timeOfDay: 'day',
+  airTempK: 298,
+  sunElevationDeg: 55,
+  sunAzimuthDeg: 150,
+  urbanFraction: 0.1,
+  haze: 0.15,
+  residualFraction: 0.12,
+});
+
+/**
  * A georeferenced grid for a scene: north-up, square `pixelSizeM` pixels, upper-left corner at
  * (`originX`, `originY`) in `crs` (default: MODIS sinusoidal, upper-left near 40.0 N 0.6 W).
  */
