@@ -45,6 +45,12 @@ describe('sameCrs', () => {
       'unnamed',
     );
     expect(sameCrs(fromFile, crsFromEpsg(32119))).toBe(true);
+    // The io reader spells the ellipsoid out from the GeoKeys.
+    const fromGeoKeys = crsFromProj4(
+      '+proj=lcc +lat_0=33.75 +lon_0=-79 +lat_1=36.16666666666666 +lat_2=34.33333333333334 +x_0=609601.22 +y_0=0 +a=6378137 +rf=298.257222101 +towgs84=0,0,0 +units=m +no_defs',
+      'unnamed',
+    );
+    expect(sameCrs(fromGeoKeys, crsFromEpsg(32119))).toBe(true);
     expect(sameCrs(crsFromProj4('+proj=utm +zone=16 +ellps=WGS84 +units=m', 'x'), crsFromEpsg(32616))).toBe(
       true,
     );

@@ -132,6 +132,17 @@ function canonicalProj4(def: string): string {
     tokens.delete('datum');
     tokens.set('ellps', 'GRS80');
   }
+  // GeoKeys-built definitions spell the ellipsoid out (+a/+rf); fold the two common ones back.
+  if (Number(tokens.get('a')) === 6378137 && !tokens.has('ellps')) {
+    const rf = Number(tokens.get('rf'));
+    const name =
+      Math.abs(rf - 298.257222101) < 1e-6 ? 'GRS80' : Math.abs(rf - 298.257223563) < 1e-6 ? 'WGS84' : '';
+    if (name) {
+      tokens.delete('a');
+      tokens.delete('rf');
+      tokens.set('ellps', name);
+    }
+  }
   const towgs = tokens.get('towgs84');
   if (towgs !== undefined && towgs.split(',').every((v) => Number(v) === 0)) tokens.delete('towgs84');
   for (const key of ['lat_0', 'lon_0', 'x_0', 'y_0']) if (Number(tokens.get(key)) === 0) tokens.delete(key);
