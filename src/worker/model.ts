@@ -1,7 +1,9 @@
 import { isAppError } from '../core/errors.ts';
 import type { RunOptions } from '../core/progress.ts';
+import { selectBackend, type BackendName } from '../model/backend.ts';
 import type { StageMethod } from '../pipeline/method.ts';
 import { loadMethod } from '../pipeline/methods.ts';
+import { probeWebGl, probeWebGpu } from './backend-probe.ts';
 import type { BackendInfo, RunParams } from './protocol.ts';
 
 /** SRDA-Net ready to run, or why not (the run then continues with the baselines). */
@@ -12,19 +14,57 @@ export interface PreparedModel {
 }
 
 /**
- * Loads SRDA-Net on the requested backend (auto: webgpu -> webgl -> wasm -> cpu). A failure is
- * not fatal: it becomes a notice and the run falls back to bicubic.
+ * Starts a tfjs backend. `auto` tries webgpu -> webgl -> wasm -> cpu but skips GPU backends that
+ * run on a software rasteriser (SwiftShader): on such machines wasm is about 30-70x faster.
+ * An explicit choice is used as asked (no fallback).
+ */
+async function startBackend(choice: RunParams['backend'], wasmPaths: string): Promise<BackendInfo> {
+  const gpu = await probeWebGpu();
+  const gl = probeWebGl();
+  if (choice !== 'auto') {
+    const r = await selectBackend({ only: choice, wasmPaths });
+    const adapter = r.backend === 'webgpu' ? gpu.adapter : r.backend === 'webgl' ? gl.adapter : undefined;
+    return { name: r.backend, adapter, fallbackReason: undefined };
+  }
+  const skipped: string[] = [];
+  const order: BackendName[] = [];
+  if (gpu.isUsable) order.push('webgpu');
+  else skipped.push(`webgpu: ${gpu.reason}`);
+  if (gl.isUsable) order.push('webgl');
+  else skipped.push(`webgl: ${gl.reason}`);
+  order.push('wasm', 'cpu');
+  for (const name of order) {
+    try {
+      const r = await selectBackend({ only: name, wasmPaths });
+      const adapter = r.backend === 'webgpu' ? gpu.adapter : r.backend === 'webgl' ? gl.adapter : undefined;
+      return { name: r.backend, adapter, fallbackReason: skipped.length > 0 ? skipped.join('; ') : undefined };
+    } catch (e) {
+      skipped.push(`${name}: ${e instanceof Error ? e.message : String(e)}`);
+    }
+  }
+  throw new Error(`no backend started (${skipped.join('; ')})`);
+}
+
+/**
+ * Starts the backend and loads SRDA-Net with the weights served beside the app. A failure is
+ * not fatal: it becomes a notice and the run continues with bicubic.
  */
 export async function prepareModel(params: RunParams, opts: RunOptions, notices: string[]): Promise<PreparedModel> {
-  void params;
-  void opts;
+  let backend: BackendInfo | undefined;
   try {
-    const method = await loadMethod('srda');
-    return { isAvailable: true, method };
+    opts.onProgress?.({ stage: 'starting SRDA-Net', done: 0, total: 2, detail: 'backend' });
+    backend = await startBackend(params.backend, new URL('tfjs-wasm/', params.appBaseUrl).href);
+    opts.onProgress?.({ stage: 'starting SRDA-Net', done: 1, total: 2, detail: 'weights' });
+    const method = await loadMethod('srda', {
+      backend: backend.name as BackendName,
+      weightsUrl: new URL('models/srda-net/model.json', params.appBaseUrl).href,
+      wasmPaths: new URL('tfjs-wasm/', params.appBaseUrl).href,
+    });
+    return { isAvailable: true, method, backend };
   } catch (e) {
     if (isAppError(e) && e.code === 'CANCELLED') throw e;
     const why = e instanceof Error ? e.message : String(e);
     notices.push(`SRDA-Net could not be used (${why}); the classical methods ran instead.`);
-    return { isAvailable: false, backend: { name: 'none', fallbackReason: why } };
+    return { isAvailable: false, backend: backend ?? { name: 'none', fallbackReason: why } };
   }
 }

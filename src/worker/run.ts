@@ -10,7 +10,6 @@ import { prepareScene, type SceneInputs } from '../pipeline/prepare.ts';
 import type { Scene } from '../pipeline/scene.ts';
 import { getInput } from './inputs.ts';
 import { difference, makeLayer, nominalResolutionM } from './layers.ts';
-import { prepareModel } from './model.ts';
 import type { LayerData, RunParams, RunResult, ScatterData } from './protocol.ts';
 
 const AUX_ROLES: readonly AuxName[] = ['ndvi', 'red', 'nir', 'swir', 'albedo', 'dem', 'landcover'];
@@ -84,7 +83,8 @@ export async function runJob(params: RunParams, opts: RunOptions, transfer: Tran
   lap('prepare');
 
   const wanted: MethodId[] = params.method === 'all' ? ['srda', 'bicubic', 'tsharp', 'dms'] : [params.method];
-  const model = wanted.includes('srda') ? await prepareModel(params, opts, notices) : undefined;
+  // tfjs loads only when SRDA-Net is asked for.
+  const model = wanted.includes('srda') ? await (await import('./model.ts')).prepareModel(params, opts, notices) : undefined;
   const methods = wanted.filter((m) => m !== 'srda' || model?.isAvailable);
   if (methods.length === 0) methods.push('bicubic');
   if (!methods.includes('bicubic')) methods.push('bicubic');
