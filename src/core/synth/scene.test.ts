@@ -2,8 +2,10 @@ import { describe, expect, it } from 'vitest';
 import { AppError } from '../errors.ts';
 import {
   generateScene,
+  generateSceneAsync,
   LC,
   randomSceneOptions,
+  SCENE_STAGES,
   SCENE_TYPES,
   sceneRaster,
   type SyntheticScene,
@@ -386,6 +388,25 @@ describe('generateScene', () => {
     expect(r.width).toBe(32);
     expect(r.transform[1]).toBe(250);
     expect(r.transform[5]).toBe(-250);
+  });
+});
+
+describe('generateSceneAsync', () => {
+  it('reports every stage and returns the same scene as the synchronous call', async () => {
+    const o = { seed: 31, width: 64, height: 64, pixelSizeM: 250 };
+    const stages: string[] = [];
+    const s = await generateSceneAsync(o, { onProgress: (p) => stages.push(p.detail ?? '') });
+    expect(stages).toEqual([...SCENE_STAGES]);
+    expect(s.lstK).toEqual(generateScene(o).lstK);
+  });
+
+  it('stops with CANCELLED when the signal fires between stages', async () => {
+    const ac = new AbortController();
+    const run = generateSceneAsync(
+      { seed: 1, width: 64, height: 64, pixelSizeM: 250 },
+      { signal: ac.signal, onProgress: (p) => p.done === 2 && ac.abort() },
+    );
+    await expect(run).rejects.toMatchObject({ code: 'CANCELLED' });
   });
 });
 

@@ -1,4 +1,5 @@
 import { MODIS_SINUSOIDAL } from '../geo/crs.ts';
+import { throwIfAborted, yieldToEventLoop, type RunOptions } from '../progress.ts';
 import type { Affine } from '../geo/affine.ts';
 import type { AuxName, Grid, Raster } from '../raster/raster.ts';
 import { buildLandCover } from './landcover.ts';
@@ -63,16 +64,54 @@ export interface SyntheticScene {
  * @throws AppError BAD_ARGUMENT for invalid options (see `resolveSceneParams`).
  */
 export function generateScene(options: SceneOptions): SyntheticScene {
+  const steps = sceneSteps(options);
+  for (;;) {
+    const r = steps.next();
+    if (r.done) return r.value;
+  }
+}
+
+/** Names of the generation stages reported by {@link generateSceneAsync}, in order. */
+export const SCENE_STAGES = ['terrain', 'land cover', 'surface', 'lst', 'bands', 'masks'] as const;
+
+/**
+ * {@link generateScene} for large scenes on a UI thread or in a cancellable job: yields to the
+ * event loop between stages, reports `{ stage: 'synthetic scene', done, total, detail: <stage> }`
+ * and throws a CANCELLED AppError when `signal` fires. Same output as `generateScene`.
+ */
+export async function generateSceneAsync(
+  options: SceneOptions,
+  run: RunOptions = {},
+): Promise<SyntheticScene> {
+  throwIfAborted(run.signal);
+  const steps = sceneSteps(options);
+  let done = 0;
+  for (;;) {
+    const r = steps.next();
+    if (r.done) return r.value;
+    done++;
+    run.onProgress?.({ stage: 'synthetic scene', done, total: SCENE_STAGES.length, detail: r.value });
+    await yieldToEventLoop();
+    throwIfAborted(run.signal);
+  }
+}
+
+function* sceneSteps(options: SceneOptions): Generator<string, SyntheticScene> {
   const p = resolveSceneParams(options);
   const { width: w, height: h, pixelSizeM: px } = p;
   const terrain = buildTerrain(p);
   const cosI = cosIncidence(terrain.dem, w, h, px, p.sunElevationDeg, p.sunAzimuthDeg);
+  yield SCENE_STAGES[0];
   const wetness = potentialMoisture(p, terrain);
   const lc = buildLandCover(p, terrain, wetness);
+  yield SCENE_STAGES[1];
   const surface = buildSurface(p, lc, wetness);
+  yield SCENE_STAGES[2];
   const lst = computeLst(p, terrain, lc, surface, cosI);
+  yield SCENE_STAGES[3];
   const bands = bandsFromIndices(surface.ndvi, surface.ndwi, surface.albedo);
   applyHaze(p, bands, surface.ndvi, surface.ndwi);
+  yield SCENE_STAGES[4];
   const lstK = lst.lstK;
   let cloudMask: Float32Array | undefined;
   if (p.cloudFraction > 0) {
@@ -96,6 +135,7 @@ export function generateScene(options: SceneOptions): SyntheticScene {
   }
   const landcover = new Float32Array(w * h);
   for (let i = 0; i < landcover.length; i++) landcover[i] = lc.classes[i];
+  yield SCENE_STAGES[5];
   return {
     width: w,
     height: h,
