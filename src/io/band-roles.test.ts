@@ -3,19 +3,44 @@ import { detectRole, parseProductName, productScale } from './band-roles.ts';
 
 describe('parseProductName', () => {
   it('reads product, layer and date from AppEEARS names', () => {
-    expect(parseProductName('MOD11A1.061_LST_Day_1km_doy2020123_aid0001.tif')).toMatchObject({ product: 'MOD11A1', layer: 'LST_Day_1km', date: '2020-05-02' });
-    expect(parseProductName('MOD13Q1.061__250m_16_days_NDVI_doy2024097000000_aid0001.tif')).toMatchObject({ product: 'MOD13Q1', layer: '_250m_16_days_NDVI', date: '2024-04-06' });
+    expect(parseProductName('MOD11A1.061_LST_Day_1km_doy2020123_aid0001.tif')).toMatchObject({
+      product: 'MOD11A1',
+      layer: 'LST_Day_1km',
+      date: '2020-05-02',
+    });
+    expect(parseProductName('MOD13Q1.061__250m_16_days_NDVI_doy2024097000000_aid0001.tif')).toMatchObject({
+      product: 'MOD13Q1',
+      layer: '_250m_16_days_NDVI',
+      date: '2024-04-06',
+    });
   });
   it('reads LAADS granule names with a GDAL subdataset suffix', () => {
-    expect(parseProductName('MOD11A1.A2019305.h14v09.006.2019306084028.LST_Day_1km.tif')).toMatchObject({ product: 'MOD11A1', tile: 'h14v09', date: '2019-11-01', layer: 'LST_Day_1km' });
+    expect(parseProductName('MOD11A1.A2019305.h14v09.006.2019306084028.LST_Day_1km.tif')).toMatchObject({
+      product: 'MOD11A1',
+      tile: 'h14v09',
+      date: '2019-11-01',
+      layer: 'LST_Day_1km',
+    });
   });
   it('reads Landsat collection and pre-collection names', () => {
-    expect(parseProductName('LC08_L2SP_204033_20210525_20210529_02_T1_ST_B10.TIF')).toMatchObject({ product: 'LANDSAT_8', landsatLevel: 'L2', date: '2021-05-25', layer: 'ST_B10' });
-    expect(parseProductName('LT52240631988227CUB02_B6.TIF')).toMatchObject({ product: 'LANDSAT_5', date: '1988-08-14', layer: 'B6' });
+    expect(parseProductName('LC08_L2SP_204033_20210525_20210529_02_T1_ST_B10.TIF')).toMatchObject({
+      product: 'LANDSAT_8',
+      landsatLevel: 'L2',
+      date: '2021-05-25',
+      layer: 'ST_B10',
+    });
+    expect(parseProductName('LT52240631988227CUB02_B6.TIF')).toMatchObject({
+      product: 'LANDSAT_5',
+      date: '1988-08-14',
+      layer: 'B6',
+    });
   });
   it('reads plain YYYYMMDD and YYYY_DDD dates', () => {
     expect(parseProductName('LST_20190704.tif').date).toBe('2019-07-04');
-    expect(parseProductName('MOD13A1_NDVI_2016_337.tif')).toMatchObject({ product: 'MOD13A1', date: '2016-12-02' });
+    expect(parseProductName('MOD13A1_NDVI_2016_337.tif')).toMatchObject({
+      product: 'MOD13A1',
+      date: '2016-12-02',
+    });
   });
 });
 
@@ -23,7 +48,10 @@ describe('detectRole', () => {
   const role = (fileName: string, description?: string, bandIndex?: number, bandCount?: number) =>
     detectRole({ fileName, description, bandIndex, bandCount }).role;
   it('recognises AppEEARS MODIS layers', () => {
-    expect(detectRole({ fileName: 'MOD11A1.061_LST_Night_1km_doy2020123_aid0001.tif' })).toMatchObject({ role: 'lst', dayNight: 'night' });
+    expect(detectRole({ fileName: 'MOD11A1.061_LST_Night_1km_doy2020123_aid0001.tif' })).toMatchObject({
+      role: 'lst',
+      dayNight: 'night',
+    });
     expect(role('MOD11A2.061_QC_Day_doy2024097000000_aid0001.tif')).toBe('lst-qc');
     expect(role('MOD13Q1.061__250m_16_days_NDVI_doy2024097000000_aid0001.tif')).toBe('ndvi');
     expect(role('MOD13Q1.061__250m_16_days_VI_Quality_doy2024097000000_aid0001.tif')).toBe('qc');
@@ -54,10 +82,16 @@ describe('detectRole', () => {
     expect(role('x.tif', 'Quality control for daytime LST and emissivity')).toBe('lst-qc');
   });
   it('maps Landsat band files to roles per sensor', () => {
-    expect(detectRole({ fileName: 'LC08_L1TP_204033_20210525_20210529_02_T1_B10.TIF' })).toMatchObject({ role: 'lst', landsat: { mission: 8, band: 10, level: 'L1' } });
+    expect(detectRole({ fileName: 'LC08_L1TP_204033_20210525_20210529_02_T1_B10.TIF' })).toMatchObject({
+      role: 'lst',
+      landsat: { mission: 8, band: 10, level: 'L1' },
+    });
     expect(role('LC08_L1TP_204033_20210525_20210529_02_T1_B4.TIF')).toBe('red');
     expect(role('LC08_L2SP_204033_20210525_20210529_02_T1_SR_B5.TIF')).toBe('nir');
-    expect(detectRole({ fileName: 'LC08_L2SP_204033_20210525_20210529_02_T1_ST_B10.TIF' })).toMatchObject({ role: 'lst', landsat: { level: 'L2' } });
+    expect(detectRole({ fileName: 'LC08_L2SP_204033_20210525_20210529_02_T1_ST_B10.TIF' })).toMatchObject({
+      role: 'lst',
+      landsat: { level: 'L2' },
+    });
     expect(role('LC08_L2SP_204033_20210525_20210529_02_T1_QA_PIXEL.TIF')).toBe('qc');
     expect(role('LT52240631988227CUB02_B3.TIF')).toBe('red');
     expect(role('LT52240631988227CUB02_B6.TIF')).toBe('lst');

@@ -33,7 +33,9 @@ export function parseProductName(fileName: string): ProductName {
   const s = stem(fileName);
   const out: ProductName = {};
   // MODIS / VIIRS / ECOSTRESS product short names, e.g. MOD11A1, MYD13Q1, MCD43A3, ECO_L2_LSTE.
-  const modis = /\b(M[OYC]D\d{2}[A-Z0-9]{1,3}|VNP\d{2}[A-Z0-9]{1,3}|ECO_?L2T?_LSTE|ECO2LSTE)(?=[._]|$)/i.exec(s);
+  const modis = /\b(M[OYC]D\d{2}[A-Z0-9]{1,3}|VNP\d{2}[A-Z0-9]{1,3}|ECO_?L2T?_LSTE|ECO2LSTE)(?=[._]|$)/i.exec(
+    s,
+  );
   if (modis) out.product = modis[1].toUpperCase().replace('ECO2LSTE', 'ECO_L2_LSTE');
   // AppEEARS: PRODUCT.VER_LAYER_doyYYYYDDDhhmmss_aidNNNN
   const appeears = /^([A-Za-z0-9_]+?)\.(\d{3})_(.+?)_doy(\d{4})(\d{3})\d{0,6}_aid\d+$/.exec(s);
@@ -53,7 +55,10 @@ export function parseProductName(fileName: string): ProductName {
     return out;
   }
   // Landsat Collection 1/2: LC08_L1TP_204033_20210525_20210529_02_T1[_B10]
-  const landsatC = /^L([CTEOM])0?(\d)_(L1|L2)[A-Z]{0,2}_\d{6}_(\d{4})(\d{2})(\d{2})_\d{8}_\d{2}_[A-Z0-9]{2}(?:_(.+))?$/.exec(s);
+  const landsatC =
+    /^L([CTEOM])0?(\d)_(L1|L2)[A-Z]{0,2}_\d{6}_(\d{4})(\d{2})(\d{2})_\d{8}_\d{2}_[A-Z0-9]{2}(?:_(.+))?$/.exec(
+      s,
+    );
   if (landsatC) {
     out.product = `LANDSAT_${landsatC[2]}`;
     out.landsatMission = Number(landsatC[2]);
@@ -116,8 +121,31 @@ export interface RoleGuess {
 }
 
 const LANDSAT_ROLES: Record<string, Record<number, BandRole>> = {
-  oli: { 1: 'unknown', 2: 'blue', 3: 'green', 4: 'red', 5: 'nir', 6: 'swir', 7: 'swir2', 8: 'unknown', 9: 'unknown', 10: 'lst', 11: 'lst' },
-  tm: { 1: 'blue', 2: 'green', 3: 'red', 4: 'nir', 5: 'swir', 6: 'lst', 61: 'lst', 62: 'unknown', 7: 'swir2', 8: 'unknown' },
+  oli: {
+    1: 'unknown',
+    2: 'blue',
+    3: 'green',
+    4: 'red',
+    5: 'nir',
+    6: 'swir',
+    7: 'swir2',
+    8: 'unknown',
+    9: 'unknown',
+    10: 'lst',
+    11: 'lst',
+  },
+  tm: {
+    1: 'blue',
+    2: 'green',
+    3: 'red',
+    4: 'nir',
+    5: 'swir',
+    6: 'lst',
+    61: 'lst',
+    62: 'unknown',
+    7: 'swir2',
+    8: 'unknown',
+  },
 };
 
 function landsatRole(mission: number, band: number): BandRole {
@@ -134,7 +162,10 @@ function dayNightOf(text: string): 'day' | 'night' | undefined {
 /** Role rules over a normalised name (lower case, non-alphanumerics -> `_`), first match wins. */
 const NAME_RULES: Array<[RegExp, BandRole]> = [
   [/(^|_)qc_(day|night)(_|$)|quality_control_for_(day|night)time_lst/, 'lst-qc'],
-  [/(^|_)(lst|emis\w*|qc)_err|(^|_)emis(_?\d+|wb|sivity)|(^|_)view_time|clear_(day|night)_cov|(^|_)evi(_|$)|(^|_)time(_|$)|landmask/, 'unknown'],
+  [
+    /(^|_)(lst|emis\w*|qc)_err|(^|_)emis(_?\d+|wb|sivity)|(^|_)view_time|clear_(day|night)_cov|(^|_)evi(_|$)|(^|_)time(_|$)|landmask/,
+    'unknown',
+  ],
   [/cloud_?mask/, 'cloud-mask'],
   [/water_?mask/, 'water-mask'],
   [/vi_quality|(^|_)(qc|qa|bqa|qa_pixel|qa_radsat|state_1km|qc_500m|qc_250m)(_|$)/, 'qc'],
@@ -146,14 +177,20 @@ const NAME_RULES: Array<[RegExp, BandRole]> = [
   [/sur_refl_b0?6(_|$)|(^|_)swir_?1(_|$)|(^|_)swir(_|$)/, 'swir'],
   [/sur_refl_b0?7(_|$)|(^|_)swir_?2(_|$)/, 'swir2'],
   [/ndvi/, 'ndvi'],
-  [/(^|_)lst(_|$)|land_?surface_?temp|surface_temperature|(^|_)st_b(6|10)(_|$)|thermal|brightness_temp/, 'lst'],
+  [
+    /(^|_)lst(_|$)|land_?surface_?temp|surface_temperature|(^|_)st_b(6|10)(_|$)|thermal|brightness_temp/,
+    'lst',
+  ],
   [/albedo|(^|_)(wsa|bsa)(_|$)/, 'albedo'],
   [/(^|_)(dem|dtm|srtm\w*|elevation|gmted\w*|be\d+_grd|height|altitude)(_|$)|_dem(_|$)/, 'dem'],
   [/land_?cover|lndcov|(^|_)lc_?type|(^|_)nlcd|mcd12q1|(^|_)igbp|(^|_)lulc(_|$)/, 'landcover'],
 ];
 
 function normalise(text: string): string {
-  return text.toLowerCase().replace(/[^a-z0-9]+/g, '_').replace(/^_+|_+$/g, '');
+  return text
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '_')
+    .replace(/^_+|_+$/g, '');
 }
 
 /** Landsat band number from a band/layer name: `B10`, `SR_B4`, `ST_B10`, `Band4 - Red`, `B6_VCID_1`. */
@@ -186,21 +223,42 @@ export function detectRole(hints: RoleHints): RoleGuess {
         if (role === 'unknown' || role === 'lst-qc') continue;
         if (re.test(text)) {
           const band = landsatBandNumber(text);
-          return { role, landsat: band === undefined ? undefined : { mission, band, level }, reason: `Landsat band name '${text}'` };
+          return {
+            role,
+            landsat: band === undefined ? undefined : { mission, band, level },
+            reason: `Landsat band name '${text}'`,
+          };
         }
       }
-      const band = text === layer && /^\d{2}$/.test(text) && !name.layer?.startsWith('B') ? Number(text) : landsatBandNumber(text);
+      const band =
+        text === layer && /^\d{2}$/.test(text) && !name.layer?.startsWith('B')
+          ? Number(text)
+          : landsatBandNumber(text);
       if (band !== undefined) {
         // GRASS names use band*10 (30 = band 3, 61 = band 6 low gain).
         const b = /^\d{2}$/.test(text) ? (band % 10 === 0 ? band / 10 : band) : band;
-        return { role: landsatRole(mission, b), landsat: { mission, band: b, level }, reason: `Landsat ${mission} band ${b}` };
+        return {
+          role: landsatRole(mission, b),
+          landsat: { mission, band: b, level },
+          reason: `Landsat ${mission} band ${b}`,
+        };
       }
     }
     // Whole-scene stack without band names: TM/ETM+ reflective bands 1,2,3,4,5,7 (or 1..7).
     if (hints.bandCount && hints.bandCount > 1 && hints.bandIndex !== undefined) {
-      const order = mission >= 8 ? [2, 3, 4, 5, 6, 7, 10] : hints.bandCount === 6 ? [1, 2, 3, 4, 5, 7] : [1, 2, 3, 4, 5, 6, 7];
+      const order =
+        mission >= 8
+          ? [2, 3, 4, 5, 6, 7, 10]
+          : hints.bandCount === 6
+            ? [1, 2, 3, 4, 5, 7]
+            : [1, 2, 3, 4, 5, 6, 7];
       const b = order[hints.bandIndex];
-      if (b !== undefined) return { role: landsatRole(mission, b), landsat: { mission, band: b, level }, reason: `Landsat ${mission} stack band ${hints.bandIndex + 1} = B${b}` };
+      if (b !== undefined)
+        return {
+          role: landsatRole(mission, b),
+          landsat: { mission, band: b, level },
+          reason: `Landsat ${mission} stack band ${hints.bandIndex + 1} = B${b}`,
+        };
     }
   }
 
@@ -218,7 +276,8 @@ export function detectRole(hints: RoleHints): RoleGuess {
       return guess;
     }
   }
-  if (/^ECO/i.test(name.product ?? '') && /(^|_)qc(_|$)/.test(layer)) return { role: 'qc', reason: 'ECOSTRESS QC' };
+  if (/^ECO/i.test(name.product ?? '') && /(^|_)qc(_|$)/.test(layer))
+    return { role: 'qc', reason: 'ECOSTRESS QC' };
   return { role: 'unknown', reason: 'no naming rule matched' };
 }
 
@@ -243,18 +302,26 @@ export interface ProductScale {
  * MOD11/MYD11/MOD21/ECOSTRESS LST x0.02 K, MOD09 reflectance x0.0001, MOD13 NDVI x0.0001,
  * MCD43 albedo x0.001, MOD11 view angle DN-65, Landsat C2 L2 ST/SR constants.
  */
-export function productScale(product: string | undefined, role: BandRole, level?: 'L1' | 'L2'): ProductScale | undefined {
+export function productScale(
+  product: string | undefined,
+  role: BandRole,
+  level?: 'L1' | 'L2',
+): ProductScale | undefined {
   const p = (product ?? '').toUpperCase();
-  if (role === 'lst' && /^(M[OY]D(11|21)|VNP21|ECO)/.test(p)) return { scale: 0.02, offset: 0, units: 'K', validRange: [7500, 65535], fill: 0 };
+  if (role === 'lst' && /^(M[OY]D(11|21)|VNP21|ECO)/.test(p))
+    return { scale: 0.02, offset: 0, units: 'K', validRange: [7500, 65535], fill: 0 };
   if (role === 'view-angle' && /^M[OY]D11/.test(p)) return { scale: 1, offset: -65, units: 'deg', fill: 255 };
   if (['red', 'nir', 'blue', 'green', 'swir', 'swir2'].includes(role) && /^M[OY]D09/.test(p)) {
     return { scale: 0.0001, offset: 0, units: 'reflectance', validRange: [-100, 16000], fill: -28672 };
   }
-  if (role === 'ndvi' && /^M[OY]D13/.test(p)) return { scale: 0.0001, offset: 0, validRange: [-2000, 10000], fill: -3000 };
-  if (role === 'albedo' && /^MCD43/.test(p)) return { scale: 0.001, offset: 0, validRange: [0, 32766], fill: 32767 };
+  if (role === 'ndvi' && /^M[OY]D13/.test(p))
+    return { scale: 0.0001, offset: 0, validRange: [-2000, 10000], fill: -3000 };
+  if (role === 'albedo' && /^MCD43/.test(p))
+    return { scale: 0.001, offset: 0, validRange: [0, 32766], fill: 32767 };
   if (/^LANDSAT/.test(p) && level === 'L2') {
     if (role === 'lst') return { scale: 0.00341802, offset: 149.0, units: 'K', fill: 0 };
-    if (['red', 'nir', 'blue', 'green', 'swir', 'swir2'].includes(role)) return { scale: 0.0000275, offset: -0.2, units: 'reflectance', fill: 0 };
+    if (['red', 'nir', 'blue', 'green', 'swir', 'swir2'].includes(role))
+      return { scale: 0.0000275, offset: -0.2, units: 'reflectance', fill: 0 };
   }
   return undefined;
 }

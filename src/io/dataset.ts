@@ -26,13 +26,34 @@ export type BandRole =
 
 /** Every role, in the order a role picker lists them. */
 export const BAND_ROLES: readonly BandRole[] = [
-  'lst', 'lst-qc', 'qc', 'cloud-mask', 'water-mask', 'blue', 'green', 'red', 'nir', 'swir', 'swir2',
-  'ndvi', 'albedo', 'dem', 'landcover', 'view-angle', 'unknown',
+  'lst',
+  'lst-qc',
+  'qc',
+  'cloud-mask',
+  'water-mask',
+  'blue',
+  'green',
+  'red',
+  'nir',
+  'swir',
+  'swir2',
+  'ndvi',
+  'albedo',
+  'dem',
+  'landcover',
+  'view-angle',
+  'unknown',
 ];
 
 /** Roles whose values are bit fields, flags or classes: never rescaled, never interpolated. */
 export function isCategoricalRole(role: BandRole): boolean {
-  return role === 'lst-qc' || role === 'qc' || role === 'cloud-mask' || role === 'water-mask' || role === 'landcover';
+  return (
+    role === 'lst-qc' ||
+    role === 'qc' ||
+    role === 'cloud-mask' ||
+    role === 'water-mask' ||
+    role === 'landcover'
+  );
 }
 
 /** Where the applied scale/offset came from. */

@@ -62,16 +62,25 @@ export type GeoKeyMap = Map<number, number | number[] | string>;
 const USER_DEFINED = 32767;
 
 /** Parses the GeoKeyDirectory tag with its double and ASCII parameter tags. */
-export function parseGeoKeyDirectory(dir: ArrayLike<number>, doubles?: ArrayLike<number>, ascii?: string): GeoKeyMap {
+export function parseGeoKeyDirectory(
+  dir: ArrayLike<number>,
+  doubles?: ArrayLike<number>,
+  ascii?: string,
+): GeoKeyMap {
   const keys: GeoKeyMap = new Map();
   const count = dir[3] ?? 0;
   for (let i = 0; i < count; i++) {
     const [id, loc, n, off] = [dir[4 + i * 4], dir[5 + i * 4], dir[6 + i * 4], dir[7 + i * 4]];
     if (id === undefined) break;
     if (loc === 0) keys.set(id, off);
-    else if (loc === 34736 && doubles) keys.set(id, n === 1 ? doubles[off] : Array.from({ length: n }, (_, k) => doubles[off + k]));
+    else if (loc === 34736 && doubles)
+      keys.set(id, n === 1 ? doubles[off] : Array.from({ length: n }, (_, k) => doubles[off + k]));
     else if (loc === 34737 && ascii !== undefined) keys.set(id, ascii.slice(off, off + n).replace(/\|$/, ''));
-    else if (loc === 34735) keys.set(id, Array.from({ length: n }, (_, k) => dir[off + k]));
+    else if (loc === 34735)
+      keys.set(
+        id,
+        Array.from({ length: n }, (_, k) => dir[off + k]),
+      );
   }
   return keys;
 }
@@ -81,9 +90,28 @@ function num(keys: GeoKeyMap, id: number): number | undefined {
   return typeof v === 'number' ? v : Array.isArray(v) ? v[0] : undefined;
 }
 
-const ELLIPSOIDS: Record<number, string> = { 7030: '+ellps=WGS84', 7019: '+ellps=GRS80', 7008: '+ellps=clrk66', 7043: '+ellps=WGS72', 7022: '+ellps=intl', 7004: '+ellps=bessel' };
-const GEOG_DATUMS: Record<number, string> = { 4326: '+datum=WGS84', 4269: '+datum=NAD83', 4267: '+datum=NAD27', 4258: '+ellps=GRS80 +towgs84=0,0,0', 4674: '+ellps=GRS80 +towgs84=0,0,0', 4283: '+ellps=GRS80 +towgs84=0,0,0' };
-const DATUMS: Record<number, string> = { 6326: '+datum=WGS84', 6269: '+datum=NAD83', 6267: '+datum=NAD27', 6258: '+ellps=GRS80 +towgs84=0,0,0' };
+const ELLIPSOIDS: Record<number, string> = {
+  7030: '+ellps=WGS84',
+  7019: '+ellps=GRS80',
+  7008: '+ellps=clrk66',
+  7043: '+ellps=WGS72',
+  7022: '+ellps=intl',
+  7004: '+ellps=bessel',
+};
+const GEOG_DATUMS: Record<number, string> = {
+  4326: '+datum=WGS84',
+  4269: '+datum=NAD83',
+  4267: '+datum=NAD27',
+  4258: '+ellps=GRS80 +towgs84=0,0,0',
+  4674: '+ellps=GRS80 +towgs84=0,0,0',
+  4283: '+ellps=GRS80 +towgs84=0,0,0',
+};
+const DATUMS: Record<number, string> = {
+  6326: '+datum=WGS84',
+  6269: '+datum=NAD83',
+  6267: '+datum=NAD27',
+  6258: '+ellps=GRS80 +towgs84=0,0,0',
+};
 
 function ellipsoidPart(keys: GeoKeyMap): string {
   const geog = num(keys, GK.GeographicType);
@@ -119,16 +147,31 @@ export function crsFromGeoKeys(keys: GeoKeyMap, fileName: string): Crs {
     return crsForProj4(`+proj=longlat ${ellipsoidPart(keys)} +no_defs`, 'user-defined geographic', fileName);
   }
   if (model !== 1 && model !== undefined) {
-    throw new AppError('UNSUPPORTED_CRS', `${fileName}: GeoTIFF model type ${model} (geocentric) is not supported; reproject with gdalwarp first.`, { file: fileName });
+    throw new AppError(
+      'UNSUPPORTED_CRS',
+      `${fileName}: GeoTIFF model type ${model} (geocentric) is not supported; reproject with gdalwarp first.`,
+      { file: fileName },
+    );
   }
   const ell = ellipsoidPart(keys);
   const units = num(keys, GK.ProjLinearUnits);
-  const unitPart = units === undefined || units === 9001 ? '+units=m' : units === 9002 ? '+units=ft' : units === 9003 ? '+units=us-ft' : '+units=m';
+  const unitPart =
+    units === undefined || units === 9001
+      ? '+units=m'
+      : units === 9002
+        ? '+units=ft'
+        : units === 9003
+          ? '+units=us-ft'
+          : '+units=m';
   const projection = num(keys, GK.Projection);
   if (projection !== undefined && projection >= 16001 && projection <= 16160) {
     const zone = projection % 100;
     const south = projection >= 16101;
-    return crsForProj4(`+proj=utm +zone=${zone}${south ? ' +south' : ''} ${ell} ${unitPart} +no_defs`, `UTM zone ${zone}${south ? 'S' : 'N'}`, fileName);
+    return crsForProj4(
+      `+proj=utm +zone=${zone}${south ? ' +south' : ''} ${ell} ${unitPart} +no_defs`,
+      `UTM zone ${zone}${south ? 'S' : 'N'}`,
+      fileName,
+    );
   }
   const ct = num(keys, GK.ProjCoordTrans);
   const g = (id: number, d = 0): number => num(keys, id) ?? d;
@@ -163,7 +206,11 @@ export function crsFromGeoKeys(keys: GeoKeyMap, fileName: string): Crs {
       break;
   }
   if (!p) {
-    throw new AppError('UNSUPPORTED_CRS', `${fileName}: user-defined projection (coordinate transformation ${ct ?? 'missing'}) is not supported; reproject with gdalwarp -t_srs EPSG:4326 first.`, { file: fileName });
+    throw new AppError(
+      'UNSUPPORTED_CRS',
+      `${fileName}: user-defined projection (coordinate transformation ${ct ?? 'missing'}) is not supported; reproject with gdalwarp -t_srs EPSG:4326 first.`,
+      { file: fileName },
+    );
   }
   return crsForProj4(`${p} ${ell} ${unitPart} +no_defs`, name, fileName);
 }
@@ -196,11 +243,20 @@ function geographicKeys(p: Map<string, string>): GeoKeyValue[] {
   if (r !== undefined) {
     keys.push({ id: GK.GeogSemiMajorAxis, value: Number(r) }, { id: GK.GeogSemiMinorAxis, value: Number(r) });
   } else if (p.get('ellps') === 'GRS80') {
-    keys.push({ id: GK.GeogSemiMajorAxis, value: 6378137 }, { id: GK.GeogInvFlattening, value: 298.257222101 });
+    keys.push(
+      { id: GK.GeogSemiMajorAxis, value: 6378137 },
+      { id: GK.GeogInvFlattening, value: 298.257222101 },
+    );
   } else if (p.has('a') && p.has('b')) {
-    keys.push({ id: GK.GeogSemiMajorAxis, value: a }, { id: GK.GeogSemiMinorAxis, value: Number(p.get('b')) });
+    keys.push(
+      { id: GK.GeogSemiMajorAxis, value: a },
+      { id: GK.GeogSemiMinorAxis, value: Number(p.get('b')) },
+    );
   } else if (p.has('a') && p.has('rf')) {
-    keys.push({ id: GK.GeogSemiMajorAxis, value: a }, { id: GK.GeogInvFlattening, value: Number(p.get('rf')) });
+    keys.push(
+      { id: GK.GeogSemiMajorAxis, value: a },
+      { id: GK.GeogInvFlattening, value: Number(p.get('rf')) },
+    );
   } else {
     return [{ id: GK.GeographicType, value: 4326 }];
   }
@@ -219,37 +275,118 @@ export function geoKeysForCrs(crs: Crs): GeoKeyValue[] {
   const base: GeoKeyValue[] = [{ id: GK.GTRasterType, value: 1 }];
   if (crs.epsg !== undefined) {
     return crs.isGeographic
-      ? [{ id: GK.GTModelType, value: 2 }, ...base, { id: GK.GeographicType, value: crs.epsg }, { id: GK.GeogAngularUnits, value: 9102 }]
-      : [{ id: GK.GTModelType, value: 1 }, ...base, { id: GK.GTCitation, value: crs.name }, { id: GK.ProjectedCSType, value: crs.epsg }, { id: GK.ProjLinearUnits, value: 9001 }];
+      ? [
+          { id: GK.GTModelType, value: 2 },
+          ...base,
+          { id: GK.GeographicType, value: crs.epsg },
+          { id: GK.GeogAngularUnits, value: 9102 },
+        ]
+      : [
+          { id: GK.GTModelType, value: 1 },
+          ...base,
+          { id: GK.GTCitation, value: crs.name },
+          { id: GK.ProjectedCSType, value: crs.epsg },
+          { id: GK.ProjLinearUnits, value: 9001 },
+        ];
   }
   const p = proj4Params(crs.proj4);
   const proj = p.get('proj');
   const n = (k: string, d = 0): number => (p.has(k) ? Number(p.get(k)) : d);
   if (proj === 'longlat' || proj === 'latlong') {
-    return [{ id: GK.GTModelType, value: 2 }, ...base, { id: GK.GeogCitation, value: crs.name }, ...geographicKeys(p)];
+    return [
+      { id: GK.GTModelType, value: 2 },
+      ...base,
+      { id: GK.GeogCitation, value: crs.name },
+      ...geographicKeys(p),
+    ];
   }
-  const head: GeoKeyValue[] = [{ id: GK.GTModelType, value: 1 }, ...base, { id: GK.GTCitation, value: crs.name }, ...geographicKeys(p), { id: GK.ProjectedCSType, value: USER_DEFINED }, { id: GK.Projection, value: USER_DEFINED }];
-  const tail: GeoKeyValue[] = [{ id: GK.ProjLinearUnits, value: 9001 }, { id: GK.ProjFalseEasting, value: n('x_0') }, { id: GK.ProjFalseNorthing, value: n('y_0') }];
+  const head: GeoKeyValue[] = [
+    { id: GK.GTModelType, value: 1 },
+    ...base,
+    { id: GK.GTCitation, value: crs.name },
+    ...geographicKeys(p),
+    { id: GK.ProjectedCSType, value: USER_DEFINED },
+    { id: GK.Projection, value: USER_DEFINED },
+  ];
+  const tail: GeoKeyValue[] = [
+    { id: GK.ProjLinearUnits, value: 9001 },
+    { id: GK.ProjFalseEasting, value: n('x_0') },
+    { id: GK.ProjFalseNorthing, value: n('y_0') },
+  ];
   switch (proj) {
     case 'sinu':
-      return [...head, { id: GK.ProjCoordTrans, value: 24 }, ...tail, { id: GK.ProjCenterLong, value: n('lon_0') }];
+      return [
+        ...head,
+        { id: GK.ProjCoordTrans, value: 24 },
+        ...tail,
+        { id: GK.ProjCenterLong, value: n('lon_0') },
+      ];
     case 'aea':
-      return [...head, { id: GK.ProjCoordTrans, value: 11 }, ...tail, { id: GK.ProjStdParallel1, value: n('lat_1') }, { id: GK.ProjStdParallel2, value: n('lat_2') }, { id: GK.ProjNatOriginLong, value: n('lon_0') }, { id: GK.ProjNatOriginLat, value: n('lat_0') }];
+      return [
+        ...head,
+        { id: GK.ProjCoordTrans, value: 11 },
+        ...tail,
+        { id: GK.ProjStdParallel1, value: n('lat_1') },
+        { id: GK.ProjStdParallel2, value: n('lat_2') },
+        { id: GK.ProjNatOriginLong, value: n('lon_0') },
+        { id: GK.ProjNatOriginLat, value: n('lat_0') },
+      ];
     case 'lcc':
-      return [...head, { id: GK.ProjCoordTrans, value: 8 }, { id: GK.ProjLinearUnits, value: 9001 }, { id: GK.ProjStdParallel1, value: n('lat_1') }, { id: GK.ProjStdParallel2, value: n('lat_2', n('lat_1')) }, { id: GK.ProjFalseOriginLong, value: n('lon_0') }, { id: GK.ProjFalseOriginLat, value: n('lat_0') }, { id: GK.ProjFalseOriginEasting, value: n('x_0') }, { id: GK.ProjFalseOriginNorthing, value: n('y_0') }];
+      return [
+        ...head,
+        { id: GK.ProjCoordTrans, value: 8 },
+        { id: GK.ProjLinearUnits, value: 9001 },
+        { id: GK.ProjStdParallel1, value: n('lat_1') },
+        { id: GK.ProjStdParallel2, value: n('lat_2', n('lat_1')) },
+        { id: GK.ProjFalseOriginLong, value: n('lon_0') },
+        { id: GK.ProjFalseOriginLat, value: n('lat_0') },
+        { id: GK.ProjFalseOriginEasting, value: n('x_0') },
+        { id: GK.ProjFalseOriginNorthing, value: n('y_0') },
+      ];
     case 'utm': {
       const zone = n('zone');
       const south = p.has('south');
-      return [...head, { id: GK.ProjCoordTrans, value: 1 }, { id: GK.ProjLinearUnits, value: 9001 }, { id: GK.ProjFalseEasting, value: 500000 }, { id: GK.ProjFalseNorthing, value: south ? 10000000 : 0 }, { id: GK.ProjNatOriginLong, value: zone * 6 - 183 }, { id: GK.ProjNatOriginLat, value: 0 }, { id: GK.ProjScaleAtNatOrigin, value: 0.9996 }];
+      return [
+        ...head,
+        { id: GK.ProjCoordTrans, value: 1 },
+        { id: GK.ProjLinearUnits, value: 9001 },
+        { id: GK.ProjFalseEasting, value: 500000 },
+        { id: GK.ProjFalseNorthing, value: south ? 10000000 : 0 },
+        { id: GK.ProjNatOriginLong, value: zone * 6 - 183 },
+        { id: GK.ProjNatOriginLat, value: 0 },
+        { id: GK.ProjScaleAtNatOrigin, value: 0.9996 },
+      ];
     }
     case 'tmerc':
-      return [...head, { id: GK.ProjCoordTrans, value: 1 }, ...tail, { id: GK.ProjNatOriginLong, value: n('lon_0') }, { id: GK.ProjNatOriginLat, value: n('lat_0') }, { id: GK.ProjScaleAtNatOrigin, value: n('k', n('k_0', 1)) }];
+      return [
+        ...head,
+        { id: GK.ProjCoordTrans, value: 1 },
+        ...tail,
+        { id: GK.ProjNatOriginLong, value: n('lon_0') },
+        { id: GK.ProjNatOriginLat, value: n('lat_0') },
+        { id: GK.ProjScaleAtNatOrigin, value: n('k', n('k_0', 1)) },
+      ];
     case 'laea':
-      return [...head, { id: GK.ProjCoordTrans, value: 10 }, ...tail, { id: GK.ProjCenterLong, value: n('lon_0') }, { id: GK.ProjCenterLat, value: n('lat_0') }];
+      return [
+        ...head,
+        { id: GK.ProjCoordTrans, value: 10 },
+        ...tail,
+        { id: GK.ProjCenterLong, value: n('lon_0') },
+        { id: GK.ProjCenterLat, value: n('lat_0') },
+      ];
     case 'merc':
-      return [...head, { id: GK.ProjCoordTrans, value: 7 }, ...tail, { id: GK.ProjNatOriginLong, value: n('lon_0') }, { id: GK.ProjScaleAtNatOrigin, value: n('k', n('k_0', 1)) }];
+      return [
+        ...head,
+        { id: GK.ProjCoordTrans, value: 7 },
+        ...tail,
+        { id: GK.ProjNatOriginLong, value: n('lon_0') },
+        { id: GK.ProjScaleAtNatOrigin, value: n('k', n('k_0', 1)) },
+      ];
     default:
-      throw new AppError('UNSUPPORTED_CRS', `Cannot write CRS '${crs.name}' (${crs.proj4}) as GeoKeys; use an EPSG code.`);
+      throw new AppError(
+        'UNSUPPORTED_CRS',
+        `Cannot write CRS '${crs.name}' (${crs.proj4}) as GeoKeys; use an EPSG code.`,
+      );
   }
 }
 
@@ -257,7 +394,11 @@ export function geoKeysForCrs(crs: Crs): GeoKeyValue[] {
  * Encodes GeoKeys into the three GeoTIFF tags: GeoKeyDirectory (34735, SHORT), GeoDoubleParams
  * (34736) and GeoAsciiParams (34737). Keys are sorted by id as the spec requires.
  */
-export function encodeGeoKeys(keys: GeoKeyValue[]): { directory: number[]; doubles: number[]; ascii: string } {
+export function encodeGeoKeys(keys: GeoKeyValue[]): {
+  directory: number[];
+  doubles: number[];
+  ascii: string;
+} {
   const sorted = [...keys].sort((a, b) => a.id - b.id);
   const directory = [1, 1, 0, sorted.length];
   const doubles: number[] = [];
@@ -267,7 +408,13 @@ export function encodeGeoKeys(keys: GeoKeyValue[]): { directory: number[]; doubl
       const s = `${k.value.replace(/\|/g, ' ')}|`;
       directory.push(k.id, 34737, s.length, ascii.length);
       ascii += s;
-    } else if (Array.isArray(k.value) || !Number.isInteger(k.value) || k.value < 0 || k.value > 65535 || isDoubleKey(k.id)) {
+    } else if (
+      Array.isArray(k.value) ||
+      !Number.isInteger(k.value) ||
+      k.value < 0 ||
+      k.value > 65535 ||
+      isDoubleKey(k.id)
+    ) {
       const vals = Array.isArray(k.value) ? k.value : [k.value];
       directory.push(k.id, 34736, vals.length, doubles.length);
       doubles.push(...vals);

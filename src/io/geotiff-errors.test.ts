@@ -40,11 +40,21 @@ function hasGdal(): boolean {
   }
 }
 
-const small = writeGeoTiff({ width: 64, height: 48, transform: [10, 0.01, 0, 50, 0, -0.01], crs: crsFromEpsg(4326), data: new Float32Array(64 * 48).map((_, i) => 280 + (i % 37)) });
+const small = writeGeoTiff({
+  width: 64,
+  height: 48,
+  transform: [10, 0.01, 0, 50, 0, -0.01],
+  crs: crsFromEpsg(4326),
+  data: new Float32Array(64 * 48).map((_, i) => 280 + (i % 37)),
+});
 
 describe('readGeoTiff on bad input', () => {
   it('rejects files that are not TIFFs with NOT_GEOTIFF and a conversion hint', async () => {
-    await expectCode(readGeoTiff(ab(new TextEncoder().encode('ncols 10\nnrows 10\n')), 'dem.asc'), 'NOT_GEOTIFF', 'dem.asc');
+    await expectCode(
+      readGeoTiff(ab(new TextEncoder().encode('ncols 10\nnrows 10\n')), 'dem.asc'),
+      'NOT_GEOTIFF',
+      'dem.asc',
+    );
     await expectCode(readGeoTiff(new ArrayBuffer(0), 'empty.tif'), 'NOT_GEOTIFF', 'empty.tif');
     const png = new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13]);
     expect(await expectCode(readGeoTiff(ab(png), 'map.png'), 'NOT_GEOTIFF', 'map.png')).toMatch(/PNG/);
@@ -52,7 +62,11 @@ describe('readGeoTiff on bad input', () => {
 
   it('rejects truncated and damaged copies of a written file with CORRUPT_TIFF', async () => {
     for (const cut of [8, 100, Math.floor(small.length / 2), small.length - 1]) {
-      await expectCode(readGeoTiff(ab(small.slice(0, cut)), `cut-${cut}.tif`), 'CORRUPT_TIFF', `cut-${cut}.tif`);
+      await expectCode(
+        readGeoTiff(ab(small.slice(0, cut)), `cut-${cut}.tif`),
+        'CORRUPT_TIFF',
+        `cut-${cut}.tif`,
+      );
     }
     const garbled = small.slice();
     for (let i = garbled.length - 200; i < garbled.length - 20; i++) garbled[i] = (i * 97) & 0xff;
@@ -79,14 +93,19 @@ describe.skipIf(!hasGdal())('readGeoTiff on GDAL-made bad layouts', () => {
   const src = path.join(tmp, 'src.tif');
   writeFileSync(src, small);
   const gdal = (args: string[], out: string): string => {
-    execFileSync('gdal_translate', ['-q', ...args, src, out], { env: { ...process.env, GDAL_PAM_ENABLED: 'NO' } });
+    execFileSync('gdal_translate', ['-q', ...args, src, out], {
+      env: { ...process.env, GDAL_PAM_ENABLED: 'NO' },
+    });
     return out;
   };
 
   it('reports complex and 1-bit samples as UNSUPPORTED_LAYOUT', async () => {
     const complex = gdal(['-ot', 'CFloat32'], path.join(tmp, 'complex.tif'));
     await expectCode(readGeoTiff(ab(readFileSync(complex)), complex), 'UNSUPPORTED_LAYOUT', complex);
-    const onebit = gdal(['-ot', 'Byte', '-scale', '280', '317', '0', '1', '-co', 'NBITS=1'], path.join(tmp, 'onebit.tif'));
+    const onebit = gdal(
+      ['-ot', 'Byte', '-scale', '280', '317', '0', '1', '-co', 'NBITS=1'],
+      path.join(tmp, 'onebit.tif'),
+    );
     await expectCode(readGeoTiff(ab(readFileSync(onebit)), onebit), 'UNSUPPORTED_LAYOUT', onebit);
   });
 
@@ -98,7 +117,23 @@ describe.skipIf(!hasGdal())('readGeoTiff on GDAL-made bad layouts', () => {
   it('reads GDAL LZW, Deflate+predictor 2 and strip layouts identically to geotiff.js', async () => {
     for (const [name, args] of [
       ['lzw.tif', ['-co', 'COMPRESS=LZW']],
-      ['deflate-p2.tif', ['-ot', 'Int16', '-co', 'COMPRESS=DEFLATE', '-co', 'PREDICTOR=2', '-co', 'TILED=YES', '-co', 'BLOCKXSIZE=16', '-co', 'BLOCKYSIZE=16']],
+      [
+        'deflate-p2.tif',
+        [
+          '-ot',
+          'Int16',
+          '-co',
+          'COMPRESS=DEFLATE',
+          '-co',
+          'PREDICTOR=2',
+          '-co',
+          'TILED=YES',
+          '-co',
+          'BLOCKXSIZE=16',
+          '-co',
+          'BLOCKYSIZE=16',
+        ],
+      ],
       ['lzw-p3-strips.tif', ['-co', 'COMPRESS=LZW', '-co', 'PREDICTOR=3', '-co', 'BLOCKYSIZE=5']],
     ] as const) {
       const file = gdal([...args], path.join(tmp, name));

@@ -30,20 +30,33 @@ const SUPPORTED_COMPRESSION = new Set([1, 5, 7, 8, 32773, 32946, 34887, 50000]);
 
 type ByteReader = (offset: number, length: number) => Promise<Uint8Array> | Uint8Array;
 
-async function openTiff(source: ArrayBuffer | Blob, fileName: string): Promise<{ image: GeoTIFFImage; byteLength: number; read: ByteReader }> {
-  const head = source instanceof ArrayBuffer ? new Uint8Array(source, 0, Math.min(16, source.byteLength)) : new Uint8Array(await source.slice(0, 16).arrayBuffer());
+async function openTiff(
+  source: ArrayBuffer | Blob,
+  fileName: string,
+): Promise<{ image: GeoTIFFImage; byteLength: number; read: ByteReader }> {
+  const head =
+    source instanceof ArrayBuffer
+      ? new Uint8Array(source, 0, Math.min(16, source.byteLength))
+      : new Uint8Array(await source.slice(0, 16).arrayBuffer());
   requireTiff(head, fileName);
   // geotiff.js reads Blobs through FileReader, which Node lacks: read those whole.
-  const src = source instanceof ArrayBuffer || typeof FileReader !== 'undefined' ? source : await source.arrayBuffer();
+  const src =
+    source instanceof ArrayBuffer || typeof FileReader !== 'undefined' ? source : await source.arrayBuffer();
   try {
     const tiff = src instanceof ArrayBuffer ? await fromArrayBuffer(src) : await fromBlob(src);
     const image = await tiff.getImage(0);
-    const read: ByteReader = src instanceof ArrayBuffer
-      ? (offset, length) => new Uint8Array(src, offset, length)
-      : async (offset, length) => new Uint8Array(await src.slice(offset, offset + length).arrayBuffer());
+    const read: ByteReader =
+      src instanceof ArrayBuffer
+        ? (offset, length) => new Uint8Array(src, offset, length)
+        : async (offset, length) => new Uint8Array(await src.slice(offset, offset + length).arrayBuffer());
     return { image, byteLength: src instanceof ArrayBuffer ? src.byteLength : src.size, read };
   } catch (e) {
-    throw toAppError(e, 'CORRUPT_TIFF', `${fileName}: the TIFF structure cannot be read (truncated or damaged file; re-download or re-export it)`, fileName);
+    throw toAppError(
+      e,
+      'CORRUPT_TIFF',
+      `${fileName}: the TIFF structure cannot be read (truncated or damaged file; re-download or re-export it)`,
+      fileName,
+    );
   }
 }
 
@@ -54,7 +67,11 @@ function asNumbers(v: unknown): number[] {
 }
 
 /** Geotransform from ModelTransformation, or ModelTiepoint + ModelPixelScale (PixelIsPoint shifted by half a pixel as GDAL does). */
-function readTransform(tags: { transformation: number[]; tiepoint: number[]; scale: number[] }, isPoint: boolean, fileName: string): Affine {
+function readTransform(
+  tags: { transformation: number[]; tiepoint: number[]; scale: number[] },
+  isPoint: boolean,
+  fileName: string,
+): Affine {
   let t: Affine;
   if (tags.transformation.length >= 16) {
     const m = tags.transformation;
@@ -64,10 +81,16 @@ function readTransform(tags: { transformation: number[]; tiepoint: number[]; sca
     const [sx, sy] = tags.scale;
     t = [x - i * sx, sx, 0, y + j * sy, 0, -sy];
   } else {
-    throw new AppError('NO_GEOREFERENCE', `${fileName} has no georeference (no ModelTiepoint/ModelPixelScale or ModelTransformation tags). Georeference it first, e.g. gdal_translate -a_srs EPSG:4326 -a_ullr ...`, { file: fileName });
+    throw new AppError(
+      'NO_GEOREFERENCE',
+      `${fileName} has no georeference (no ModelTiepoint/ModelPixelScale or ModelTransformation tags). Georeference it first, e.g. gdal_translate -a_srs EPSG:4326 -a_ullr ...`,
+      { file: fileName },
+    );
   }
   if (!t.every(Number.isFinite) || t[1] === 0 || (t[5] === 0 && t[2] === 0)) {
-    throw new AppError('NO_GEOREFERENCE', `${fileName}: the geotransform [${t.join(', ')}] is degenerate.`, { file: fileName });
+    throw new AppError('NO_GEOREFERENCE', `${fileName}: the geotransform [${t.join(', ')}] is degenerate.`, {
+      file: fileName,
+    });
   }
   if (isPoint) t = [t[0] - 0.5 * t[1] - 0.5 * t[2], t[1], t[2], t[3] - 0.5 * t[4] - 0.5 * t[5], t[4], t[5]];
   return t;
@@ -82,7 +105,11 @@ async function readLayout(image: GeoTIFFImage, byteLength: number, fileName: str
   const bps = bits[0] ?? 1;
   const fmt = formats[0] ?? 1;
   const bad = (why: string): never => {
-    throw new AppError('UNSUPPORTED_LAYOUT', `${fileName}: ${why}. Convert it with gdal_translate -ot Float32 (and -co COMPRESS=DEFLATE) first.`, { file: fileName });
+    throw new AppError(
+      'UNSUPPORTED_LAYOUT',
+      `${fileName}: ${why}. Convert it with gdal_translate -ot Float32 (and -co COMPRESS=DEFLATE) first.`,
+      { file: fileName },
+    );
   };
   if (bits.some((b) => b !== bps) || formats.some((f) => f !== fmt)) bad('bands with different sample types');
   if (fmt === 5 || fmt === 6) bad('complex sample type');
@@ -96,24 +123,46 @@ async function readLayout(image: GeoTIFFImage, byteLength: number, fileName: str
   let end = 0;
   for (let i = 0; i < offsets.length; i++) end = Math.max(end, offsets[i] + (counts[i] ?? 0));
   if (offsets.length === 0 || end > byteLength) {
-    throw new AppError('CORRUPT_TIFF', `${fileName} is truncated: image data reaches byte ${end} but the file has ${byteLength} bytes. Re-download or re-export it.`, { file: fileName });
+    throw new AppError(
+      'CORRUPT_TIFF',
+      `${fileName} is truncated: image data reaches byte ${end} but the file has ${byteLength} bytes. Re-download or re-export it.`,
+      { file: fileName },
+    );
   }
-  return { bitsPerSample: bps, sampleFormat: fmt, compression, tiled, blockWidth: image.getTileWidth(), blockHeight: image.getTileHeight() };
+  return {
+    bitsPerSample: bps,
+    sampleFormat: fmt,
+    compression,
+    tiled,
+    blockWidth: image.getTileWidth(),
+    blockHeight: image.getTileHeight(),
+  };
 }
 
-function clipWindow(w: PixelWindow | undefined, width: number, height: number, fileName: string): PixelWindow {
+function clipWindow(
+  w: PixelWindow | undefined,
+  width: number,
+  height: number,
+  fileName: string,
+): PixelWindow {
   if (!w) return { col: 0, row: 0, width, height };
   const col = Math.max(0, Math.floor(w.col));
   const row = Math.max(0, Math.floor(w.row));
   const c1 = Math.min(width, Math.floor(w.col + w.width));
   const r1 = Math.min(height, Math.floor(w.row + w.height));
-  if (c1 <= col || r1 <= row) throw new AppError('BAD_ARGUMENT', `${fileName}: window ${JSON.stringify(w)} is outside the ${width}x${height} image.`, { file: fileName });
+  if (c1 <= col || r1 <= row)
+    throw new AppError(
+      'BAD_ARGUMENT',
+      `${fileName}: window ${JSON.stringify(w)} is outside the ${width}x${height} image.`,
+      { file: fileName },
+    );
   return { col, row, width: c1 - col, height: r1 - row };
 }
 
 function itemsFor(items: GdalMetadataItem[], sample: number | undefined): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const it of items) if (it.sample === sample && !it.domain) out[it.role ? `@${it.role}` : it.name] = it.value;
+  for (const it of items)
+    if (it.sample === sample && !it.domain) out[it.role ? `@${it.role}` : it.name] = it.value;
   return out;
 }
 
@@ -124,18 +173,33 @@ function itemsFor(items: GdalMetadataItem[], sample: number | undefined): Record
  * Bad input throws AppError NOT_GEOTIFF, CORRUPT_TIFF, NO_GEOREFERENCE, UNSUPPORTED_LAYOUT,
  * UNSUPPORTED_CRS or TOO_LARGE naming `fileName`. The returned arrays are owned by the caller.
  */
-export async function readGeoTiff(source: ArrayBuffer | Blob, fileName: string, opts: ReadGeoTiffOptions = {}): Promise<Dataset> {
+export async function readGeoTiff(
+  source: ArrayBuffer | Blob,
+  fileName: string,
+  opts: ReadGeoTiffOptions = {},
+): Promise<Dataset> {
   throwIfAborted(opts.signal);
   const { image, byteLength, read } = await openTiff(source, fileName);
   try {
     return await decodeImage(image, byteLength, read, fileName, opts);
   } catch (e) {
     if (isAppError(e)) throw e;
-    throw toAppError(e, 'CORRUPT_TIFF', `${fileName}: image data cannot be decoded (damaged or truncated file)`, fileName);
+    throw toAppError(
+      e,
+      'CORRUPT_TIFF',
+      `${fileName}: image data cannot be decoded (damaged or truncated file)`,
+      fileName,
+    );
   }
 }
 
-async function decodeImage(image: GeoTIFFImage, byteLength: number, read: ByteReader, fileName: string, opts: ReadGeoTiffOptions): Promise<Dataset> {
+async function decodeImage(
+  image: GeoTIFFImage,
+  byteLength: number,
+  read: ByteReader,
+  fileName: string,
+  opts: ReadGeoTiffOptions,
+): Promise<Dataset> {
   const fd = image.getFileDirectory();
   const layout = await readLayout(image, byteLength, fileName);
   const width = image.getWidth();
@@ -144,12 +208,24 @@ async function decodeImage(image: GeoTIFFImage, byteLength: number, read: ByteRe
 
   const dirTag = asNumbers(await fd.loadValue('GeoKeyDirectory'));
   if (dirTag.length < 4) {
-    throw new AppError('NO_GEOREFERENCE', `${fileName} has no GeoTIFF keys (no CRS). Assign one first, e.g. gdal_translate -a_srs EPSG:4326 in.tif out.tif.`, { file: fileName });
+    throw new AppError(
+      'NO_GEOREFERENCE',
+      `${fileName} has no GeoTIFF keys (no CRS). Assign one first, e.g. gdal_translate -a_srs EPSG:4326 in.tif out.tif.`,
+      { file: fileName },
+    );
   }
-  const keys = parseGeoKeyDirectory(dirTag, asNumbers(await fd.loadValue('GeoDoubleParams')), (await fd.loadValue('GeoAsciiParams')) as string | undefined);
+  const keys = parseGeoKeyDirectory(
+    dirTag,
+    asNumbers(await fd.loadValue('GeoDoubleParams')),
+    (await fd.loadValue('GeoAsciiParams')) as string | undefined,
+  );
   const crs: Crs = crsFromGeoKeys(keys, fileName);
   const fullTransform = readTransform(
-    { transformation: asNumbers(await fd.loadValue('ModelTransformation')), tiepoint: asNumbers(await fd.loadValue('ModelTiepoint')), scale: asNumbers(await fd.loadValue('ModelPixelScale')) },
+    {
+      transformation: asNumbers(await fd.loadValue('ModelTransformation')),
+      tiepoint: asNumbers(await fd.loadValue('ModelTiepoint')),
+      scale: asNumbers(await fd.loadValue('ModelPixelScale')),
+    },
     keys.get(1025) === 2,
     fileName,
   );
@@ -157,18 +233,30 @@ async function decodeImage(image: GeoTIFFImage, byteLength: number, read: ByteRe
   const items = parseGdalMetadata((await fd.loadValue('GDAL_METADATA')) as string | undefined);
   const metadata = itemsFor(items, undefined);
   const nodataText = (await fd.loadValue('GDAL_NODATA')) as string | undefined;
-  const nodataTag = nodataText === undefined ? null : /nan/i.test(nodataText) ? Number.NaN : Number.parseFloat(nodataText);
+  const nodataTag =
+    nodataText === undefined ? null : /nan/i.test(nodataText) ? Number.NaN : Number.parseFloat(nodataText);
 
   const win = clipWindow(opts.window, width, height, fileName);
   const maxPixels = opts.maxPixels ?? 2 ** 28;
   if (win.width * win.height * bandCount > maxPixels) {
-    throw new AppError('TOO_LARGE', `${fileName}: ${win.width}x${win.height}x${bandCount} pixels exceed the ${maxPixels} this reader decodes at once; read a window or crop it with gdal_translate -srcwin.`, { file: fileName });
+    throw new AppError(
+      'TOO_LARGE',
+      `${fileName}: ${win.width}x${win.height}x${bandCount} pixels exceed the ${maxPixels} this reader decodes at once; read a window or crop it with gdal_translate -srcwin.`,
+      { file: fileName },
+    );
   }
-  const [x0, y0] = [fullTransform[0] + win.col * fullTransform[1] + win.row * fullTransform[2], fullTransform[3] + win.col * fullTransform[4] + win.row * fullTransform[5]];
+  const [x0, y0] = [
+    fullTransform[0] + win.col * fullTransform[1] + win.row * fullTransform[2],
+    fullTransform[3] + win.col * fullTransform[4] + win.row * fullTransform[5],
+  ];
   const transform: Affine = [x0, fullTransform[1], fullTransform[2], y0, fullTransform[4], fullTransform[5]];
 
   const name = parseProductName(fileName);
-  const mtl: Mtl | undefined = opts.mtlText ? parseMtl(opts.mtlText) : metadata.MTL ? parseMtl(metadata.MTL) : undefined;
+  const mtl: Mtl | undefined = opts.mtlText
+    ? parseMtl(opts.mtlText)
+    : metadata.MTL
+      ? parseMtl(metadata.MTL)
+      : undefined;
   const warnings: string[] = [];
   throwIfAborted(opts.signal);
   opts.onProgress?.({ stage: 'read', done: 0, total: 1, detail: fileName });
@@ -188,13 +276,14 @@ async function decodeImage(image: GeoTIFFImage, byteLength: number, read: ByteRe
     byteCounts: asNumbers(await fd.loadValue(layout.tiled ? 'TileByteCounts' : 'StripByteCounts')),
     littleEndian: image.littleEndian,
   };
-  const rasters: ArrayLike<number>[] = canDecodeFast(blockLayout) && !opts.useGeotiffJsDecoder
-    ? await decodeWindow(blockLayout, win, read, opts.signal)
-    : ((await image.readRasters({
-        window: [win.col, win.row, win.col + win.width, win.row + win.height],
-        interleave: false,
-        signal: opts.signal,
-      })) as unknown as ArrayLike<number>[]);
+  const rasters: ArrayLike<number>[] =
+    canDecodeFast(blockLayout) && !opts.useGeotiffJsDecoder
+      ? await decodeWindow(blockLayout, win, read, opts.signal)
+      : ((await image.readRasters({
+          window: [win.col, win.row, win.col + win.width, win.row + win.height],
+          interleave: false,
+          signal: opts.signal,
+        })) as unknown as ArrayLike<number>[]);
   throwIfAborted(opts.signal);
 
   const bands: DatasetBand[] = [];
@@ -223,7 +312,8 @@ async function decodeImage(image: GeoTIFFImage, byteLength: number, read: ByteRe
     // MOD11 QC: the nodata tag (0 in AppEEARS files) is a valid "good quality" value.
     const nodata = role === 'lst-qc' ? null : nodataTag;
     const raw = rasters[b];
-    const cal = guess.landsat && layout.sampleFormat !== 3 ? landsatCalibration(guess.landsat, role, mtl) : undefined;
+    const cal =
+      guess.landsat && layout.sampleFormat !== 3 ? landsatCalibration(guess.landsat, role, mtl) : undefined;
     let data: Float32Array;
     let scale = scaling.scale;
     let offset = scaling.offset;
@@ -236,9 +326,16 @@ async function decodeImage(image: GeoTIFFImage, byteLength: number, read: ByteRe
       scaleSource = mtl ? 'landsat-mtl' : 'landsat-default';
       for (const n of cal.notes) warnings.push(`band ${b + 1}: ${n}`);
     } else {
-      data = decodeSamples(raw, { scale, offset, nodata, fill: scaling.fill, validRange: scaling.validRange });
+      data = decodeSamples(raw, {
+        scale,
+        offset,
+        nodata,
+        fill: scaling.fill,
+        validRange: scaling.validRange,
+      });
       for (const n of scaling.notes) warnings.push(`band ${b + 1}: ${n}`);
-      if (guess.landsat && guess.landsat.level === 'L1' && !mtl && role !== 'qc' && role !== 'unknown') warnings.push(`band ${b + 1}: Landsat DN left uncalibrated (no MTL found beside the file)`);
+      if (guess.landsat && guess.landsat.level === 'L1' && !mtl && role !== 'qc' && role !== 'unknown')
+        warnings.push(`band ${b + 1}: Landsat DN left uncalibrated (no MTL found beside the file)`);
     }
     bands.push({
       role,
@@ -248,14 +345,18 @@ async function decodeImage(image: GeoTIFFImage, byteLength: number, read: ByteRe
       scale,
       offset,
       scaleSource,
-      nodata: nodata ?? (scaling.fill ?? null),
+      nodata: nodata ?? scaling.fill ?? null,
       ...(guess.landsat ? { landsat: guess.landsat } : {}),
       ...(cal ? { calibration: cal.kind } : {}),
       raster: { width: win.width, height: win.height, transform, crs, data },
     });
   }
   opts.onProgress?.({ stage: 'read', done: 1, total: 1, detail: fileName });
-  const date = name.date ?? isoDate(metadata.RANGEBEGINNINGDATE) ?? (mtl ? mtlDate(mtl) : undefined) ?? isoDate(metadata.ACQUISITIONDATETIME);
+  const date =
+    name.date ??
+    isoDate(metadata.RANGEBEGINNINGDATE) ??
+    (mtl ? mtlDate(mtl) : undefined) ??
+    isoDate(metadata.ACQUISITIONDATETIME);
   const product = name.product ?? metadata.SHORTNAME ?? (mtl ? mtlProduct(mtl) : undefined);
   return {
     fileName,

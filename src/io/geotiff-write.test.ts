@@ -25,14 +25,22 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 function field(width: number, height: number, transform: Affine, crs: Crs, base = 290): Raster {
   const data = new Float32Array(width * height);
   for (let r = 0; r < height; r++) {
-    for (let c = 0; c < width; c++) data[r * width + c] = base + 10 * Math.sin(c / 17) + 5 * Math.cos(r / 11) + ((r * 31 + c * 7) % 13) * 0.01;
+    for (let c = 0; c < width; c++)
+      data[r * width + c] =
+        base + 10 * Math.sin(c / 17) + 5 * Math.cos(r / 11) + ((r * 31 + c * 7) % 13) * 0.01;
   }
   for (let r = 10; r < 20; r++) for (let c = 30; c < 45; c++) data[r * width + c] = Number.NaN;
   data[0] = Number.NaN;
   return { width, height, transform, crs, data };
 }
 
-function ourStats(data: Float32Array): { min: number; max: number; mean: number; std: number; valid: number } {
+function ourStats(data: Float32Array): {
+  min: number;
+  max: number;
+  mean: number;
+  std: number;
+  valid: number;
+} {
   let n = 0;
   let s = 0;
   let s2 = 0;
@@ -50,20 +58,54 @@ function ourStats(data: Float32Array): { min: number; max: number; mean: number;
   return { min, max, mean, std: Math.sqrt(s2 / n - mean * mean), valid: n };
 }
 
-const cases: Array<{ name: string; crs: Crs; transform: Affine; width: number; height: number; wktHas: RegExp }> = [
-  { name: 'epsg4326', crs: crsFromEpsg(4326), transform: [90.2, 0.008333333333, 0, 24.008333333333, 0, -0.008333333333], width: 49, height: 49, wktHas: /ID\["EPSG",4326\]\]$/ },
-  { name: 'utm29n', crs: crsFromEpsg(32629), transform: [481875, 30, 0, 4287705, 0, -30], width: 300, height: 270, wktHas: /UTM zone 29N/ },
-  { name: 'sinusoidal', crs: MODIS_SINUSOIDAL, transform: [-4447802.079066, 926.625433138333, 0, 0, 0, -926.625433138333], width: 520, height: 300, wktHas: /Sinusoidal[\s\S]*6371007\.181/ },
+const cases: Array<{
+  name: string;
+  crs: Crs;
+  transform: Affine;
+  width: number;
+  height: number;
+  wktHas: RegExp;
+}> = [
+  {
+    name: 'epsg4326',
+    crs: crsFromEpsg(4326),
+    transform: [90.2, 0.008333333333, 0, 24.008333333333, 0, -0.008333333333],
+    width: 49,
+    height: 49,
+    wktHas: /ID\["EPSG",4326\]\]$/,
+  },
+  {
+    name: 'utm29n',
+    crs: crsFromEpsg(32629),
+    transform: [481875, 30, 0, 4287705, 0, -30],
+    width: 300,
+    height: 270,
+    wktHas: /UTM zone 29N/,
+  },
+  {
+    name: 'sinusoidal',
+    crs: MODIS_SINUSOIDAL,
+    transform: [-4447802.079066, 926.625433138333, 0, 0, 0, -926.625433138333],
+    width: 520,
+    height: 300,
+    wktHas: /Sinusoidal[\s\S]*6371007\.181/,
+  },
 ];
 
 describe.skipIf(!hasGdal())('writeGeoTiff checked by GDAL', () => {
   for (const c of cases) {
     it(`writes ${c.name} that GDAL and readGeoTiff read back identically`, async () => {
       const raster = field(c.width, c.height, c.transform, c.crs);
-      const bytes = writeGeoTiff([{ raster, name: 'lst_stage1', units: 'K' }], { metadata: { METHOD: 'test' } });
+      const bytes = writeGeoTiff([{ raster, name: 'lst_stage1', units: 'K' }], {
+        metadata: { METHOD: 'test' },
+      });
       const file = path.join(dir, `${c.name}.tif`);
       writeFileSync(file, bytes);
-      const info = JSON.parse(execFileSync('gdalinfo', ['-json', '-stats', file], { env: { ...process.env, GDAL_PAM_ENABLED: 'NO' } }).toString());
+      const info = JSON.parse(
+        execFileSync('gdalinfo', ['-json', '-stats', file], {
+          env: { ...process.env, GDAL_PAM_ENABLED: 'NO' },
+        }).toString(),
+      );
       expect(info.size).toEqual([c.width, c.height]);
       info.geoTransform.forEach((v: number, i: number) => expect(v).toBeCloseTo(c.transform[i], 9));
       expect(info.coordinateSystem.wkt).toMatch(c.wktHas);
@@ -80,7 +122,10 @@ describe.skipIf(!hasGdal())('writeGeoTiff checked by GDAL', () => {
       expect(Math.abs(band.maximum - ours.max)).toBeLessThanOrEqual(1e-3);
       expect(Math.abs(band.mean - ours.mean)).toBeLessThanOrEqual(1e-3);
       expect(Math.abs(band.stdDev - ours.std)).toBeLessThanOrEqual(1e-3);
-      expect(Number(band.metadata[''].STATISTICS_VALID_PERCENT)).toBeCloseTo((100 * ours.valid) / (c.width * c.height), 2);
+      expect(Number(band.metadata[''].STATISTICS_VALID_PERCENT)).toBeCloseTo(
+        (100 * ours.valid) / (c.width * c.height),
+        2,
+      );
 
       // GDAL's own projection of the grid agrees with proj4's reading of our CRS (sinusoidal corner).
       const back = await readGeoTiff(bytes.slice().buffer, file);
@@ -98,10 +143,20 @@ describe.skipIf(!hasGdal())('writeGeoTiff checked by GDAL', () => {
     const t: Affine = [0, 500, 0, 1000, 0, -500];
     const a = field(70, 40, t, crsFromEpsg(32616), 280);
     const b = field(70, 40, t, crsFromEpsg(32616), 300);
-    const bytes = writeGeoTiff([{ raster: a, name: 'NDVI' }, { raster: b, name: 'LST_Day_1km' }], { tileSizePx: 32 });
+    const bytes = writeGeoTiff(
+      [
+        { raster: a, name: 'NDVI' },
+        { raster: b, name: 'LST_Day_1km' },
+      ],
+      { tileSizePx: 32 },
+    );
     const file = path.join(dir, 'multi.tif');
     writeFileSync(file, bytes);
-    const info = JSON.parse(execFileSync('gdalinfo', ['-json', '-stats', file], { env: { ...process.env, GDAL_PAM_ENABLED: 'NO' } }).toString());
+    const info = JSON.parse(
+      execFileSync('gdalinfo', ['-json', '-stats', file], {
+        env: { ...process.env, GDAL_PAM_ENABLED: 'NO' },
+      }).toString(),
+    );
     expect(info.bands.map((x: { description: string }) => x.description)).toEqual(['NDVI', 'LST_Day_1km']);
     expect(info.bands[0].block).toEqual([32, 32]);
     expect(Math.abs(info.bands[1].mean - ourStats(b.data).mean)).toBeLessThanOrEqual(1e-3);
@@ -115,7 +170,11 @@ describe.skipIf(!hasGdal())('writeGeoTiff checked by GDAL', () => {
     const bytes = writeGeoTiff(field(40, 30, t, crsFromEpsg(32633)));
     const file = path.join(dir, 'rotated.tif');
     writeFileSync(file, bytes);
-    const info = JSON.parse(execFileSync('gdalinfo', ['-json', file], { env: { ...process.env, GDAL_PAM_ENABLED: 'NO' } }).toString());
+    const info = JSON.parse(
+      execFileSync('gdalinfo', ['-json', file], {
+        env: { ...process.env, GDAL_PAM_ENABLED: 'NO' },
+      }).toString(),
+    );
     info.geoTransform.forEach((v: number, i: number) => expect(v).toBeCloseTo(t[i], 9));
   });
 });
@@ -136,9 +195,13 @@ describe('writeGeoTiff', () => {
     const t1 = performance.now();
     const back = await readGeoTiff(bytes.buffer as ArrayBuffer, 'big.tif');
     const t2 = performance.now();
-    const win = await readGeoTiff(bytes.buffer as ArrayBuffer, 'big.tif', { window: { col: 1000, row: 2000, width: 300, height: 200 } });
+    const win = await readGeoTiff(bytes.buffer as ArrayBuffer, 'big.tif', {
+      window: { col: 1000, row: 2000, width: 300, height: 200 },
+    });
     const t3 = performance.now();
-    console.log(`4800x4800: write ${(t1 - t0).toFixed(0)} ms (${(bytes.length / 1e6).toFixed(1)} MB), read ${(t2 - t1).toFixed(0)} ms, 300x200 window ${(t3 - t2).toFixed(0)} ms`);
+    console.log(
+      `4800x4800: write ${(t1 - t0).toFixed(0)} ms (${(bytes.length / 1e6).toFixed(1)} MB), read ${(t2 - t1).toFixed(0)} ms, 300x200 window ${(t3 - t2).toFixed(0)} ms`,
+    );
     expect(back.bands[0].raster.data[4800 * 2000 + 1234]).toBe(raster.data[4800 * 2000 + 1234]);
     expect(win.width).toBe(300);
     expect(win.transform[0]).toBeCloseTo(t[0] + 1000 * t[1], 6);

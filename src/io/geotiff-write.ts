@@ -58,7 +58,8 @@ function predictFloatTile(tile: Float32Array, tw: number, th: number): Uint8Arra
 
 function tileSizeFor(width: number, height: number, requested?: number): number {
   if (requested !== undefined) {
-    if (requested < 16 || requested % 16 !== 0) throw new AppError('BAD_ARGUMENT', `Tile size ${requested} must be a positive multiple of 16.`);
+    if (requested < 16 || requested % 16 !== 0)
+      throw new AppError('BAD_ARGUMENT', `Tile size ${requested} must be a positive multiple of 16.`);
     return requested;
   }
   return Math.min(256, Math.max(16, Math.ceil(Math.max(width, height) / 16) * 16));
@@ -67,7 +68,10 @@ function tileSizeFor(width: number, height: number, requested?: number): number 
 /** Serialises a classic little-endian TIFF with one IFD; `tiles` go after the IFD and tag data. */
 function assembleTiff(tags: Tag[], tiles: Uint8Array[]): Uint8Array {
   tags.sort((a, b) => a.id - b.id);
-  const sizeOf = (t: Tag): number => (t.type === ASCII ? (t.values as string).length + 1 : (t.values as number[]).length * (t.type === DOUBLE ? 8 : t.type === LONG ? 4 : 2));
+  const sizeOf = (t: Tag): number =>
+    t.type === ASCII
+      ? (t.values as string).length + 1
+      : (t.values as number[]).length * (t.type === DOUBLE ? 8 : t.type === LONG ? 4 : 2);
   const ifdSize = 2 + tags.length * 12 + 4;
   let extra = 8 + ifdSize;
   const extraOffsets = new Map<number, number>();
@@ -85,7 +89,11 @@ function assembleTiff(tags: Tag[], tiles: Uint8Array[]): Uint8Array {
     dataOffset += tile.length;
     return o;
   });
-  if (dataOffset > 0xffffffff) throw new AppError('TOO_LARGE', `GeoTIFF would be ${dataOffset} bytes; classic TIFF is limited to 4 GiB. Write fewer bands or a smaller extent.`);
+  if (dataOffset > 0xffffffff)
+    throw new AppError(
+      'TOO_LARGE',
+      `GeoTIFF would be ${dataOffset} bytes; classic TIFF is limited to 4 GiB. Write fewer bands or a smaller extent.`,
+    );
   const offsetsTag = tags.find((t) => t.id === 324);
   if (offsetsTag) offsetsTag.values = tileOffsets;
   const buf = new Uint8Array(dataOffset);
@@ -130,15 +138,28 @@ function assembleTiff(tags: Tag[], tiles: Uint8Array[]): Uint8Array {
  * user-defined ones such as MODIS sinusoidal), band descriptions and GDAL metadata. GDAL reads
  * the result as written. Returns a new Uint8Array owned by the caller (browser and Node).
  */
-export function writeGeoTiff(input: Raster | Array<Raster | GeoTiffBandInput>, opts: WriteGeoTiffOptions = {}): Uint8Array {
-  const bands: GeoTiffBandInput[] = (Array.isArray(input) ? input : [input]).map((b) => ('raster' in b ? b : { raster: b }));
+export function writeGeoTiff(
+  input: Raster | Array<Raster | GeoTiffBandInput>,
+  opts: WriteGeoTiffOptions = {},
+): Uint8Array {
+  const bands: GeoTiffBandInput[] = (Array.isArray(input) ? input : [input]).map((b) =>
+    'raster' in b ? b : { raster: b },
+  );
   if (bands.length === 0) throw new AppError('BAD_ARGUMENT', 'writeGeoTiff needs at least one band.');
   const first = bands[0].raster;
   const { width, height, transform } = first;
   for (const b of bands) {
     const r = b.raster;
-    if (r.width !== width || r.height !== height || r.transform.some((v, i) => v !== transform[i]) || r.data.length !== width * height) {
-      throw new AppError('GRID_MISMATCH', `writeGeoTiff: band '${b.name ?? '?'}' (${r.width}x${r.height}) is not on the grid of the first band (${width}x${height}).`);
+    if (
+      r.width !== width ||
+      r.height !== height ||
+      r.transform.some((v, i) => v !== transform[i]) ||
+      r.data.length !== width * height
+    ) {
+      throw new AppError(
+        'GRID_MISMATCH',
+        `writeGeoTiff: band '${b.name ?? '?'}' (${r.width}x${r.height}) is not on the grid of the first band (${width}x${height}).`,
+      );
     }
   }
   const nodata = opts.nodata ?? -9999;
@@ -171,7 +192,10 @@ export function writeGeoTiff(input: Raster | Array<Raster | GeoTiffBandInput>, o
   const spp = bands.length;
   const geo = encodeGeoKeys(geoKeysForCrs(first.crs));
   const isNorthUp = transform[2] === 0 && transform[4] === 0;
-  const items: GdalMetadataItem[] = Object.entries(opts.metadata ?? {}).map(([name, value]) => ({ name, value }));
+  const items: GdalMetadataItem[] = Object.entries(opts.metadata ?? {}).map(([name, value]) => ({
+    name,
+    value,
+  }));
   bands.forEach((b, i) => {
     if (b.name) items.push({ name: 'DESCRIPTION', sample: i, role: 'description', value: b.name });
     if (b.units) items.push({ name: 'UNITTYPE', sample: i, role: 'unittype', value: b.units });
@@ -203,7 +227,11 @@ export function writeGeoTiff(input: Raster | Array<Raster | GeoTiffBandInput>, o
     tags.push({ id: 33922, type: DOUBLE, values: [0, 0, 0, transform[0], transform[3], 0] });
   } else {
     const t = transform;
-    tags.push({ id: 34264, type: DOUBLE, values: [t[1], t[2], 0, t[0], t[4], t[5], 0, t[3], 0, 0, 0, 0, 0, 0, 0, 1] });
+    tags.push({
+      id: 34264,
+      type: DOUBLE,
+      values: [t[1], t[2], 0, t[0], t[4], t[5], 0, t[3], 0, 0, 0, 0, 0, 0, 0, 1],
+    });
   }
   return assembleTiff(tags, tiles);
 }

@@ -7,7 +7,12 @@ export interface Mtl {
 
 /** Parses MTL text (old L1 ODL, Collection 1/2, NUL-padded or HTML-escaped inside GDAL metadata). */
 export function parseMtl(text: string): Mtl {
-  const clean = text.replace(/\0/g, '').replace(/&amp;/g, '&').replace(/&quot;/g, '"').replace(/&lt;/g, '<').replace(/&gt;/g, '>');
+  const clean = text
+    .replace(/\0/g, '')
+    .replace(/&amp;/g, '&')
+    .replace(/&quot;/g, '"')
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>');
   const entries = new Map<string, string>();
   const groups: string[] = [];
   for (const line of clean.split(/\r?\n/)) {
@@ -78,7 +83,7 @@ const ESUN: Record<number, Record<number, number>> = {
 function earthSunDistanceAu(isoDate: string): number {
   const t = Date.parse(`${isoDate}T00:00:00Z`);
   const doy = Math.floor((t - Date.UTC(new Date(t).getUTCFullYear(), 0, 1)) / 86400000) + 1;
-  return 1 - 0.01672 * Math.cos(((0.9856 * (doy - 4)) * Math.PI) / 180);
+  return 1 - 0.01672 * Math.cos((0.9856 * (doy - 4) * Math.PI) / 180);
 }
 
 /** A per-pixel DN -> physical conversion for one Landsat band. */
@@ -107,7 +112,11 @@ function linear(mult: number, add: number, divisor = 1): (dn: Float32Array) => v
  * undefined when the band is not calibratable (QA, panchromatic) or the MTL lacks what it needs
  * and no standard constants exist.
  */
-export function landsatCalibration(band: LandsatBand, role: BandRole, mtl: Mtl | undefined): LandsatCalibration | undefined {
+export function landsatCalibration(
+  band: LandsatBand,
+  role: BandRole,
+  mtl: Mtl | undefined,
+): LandsatCalibration | undefined {
   const b = band.band;
   const notes: string[] = [];
   const mtlBand = b === 61 ? '6_VCID_1' : b === 62 ? '6_VCID_2' : String(b);
@@ -123,8 +132,12 @@ export function landsatCalibration(band: LandsatBand, role: BandRole, mtl: Mtl |
     const k1 = (mtl && mtlNumber(mtl, `K1_CONSTANT_BAND_${mtlBand}`)) ?? def?.k1;
     const k2 = (mtl && mtlNumber(mtl, `K2_CONSTANT_BAND_${mtlBand}`)) ?? def?.k2;
     if (mult === undefined || add === undefined || k1 === undefined || k2 === undefined) return undefined;
-    if (!mtl) notes.push(`no MTL found: assumed the standard Landsat ${band.mission} band ${mtlBand} gain ${mult}, bias ${add}, K1 ${k1}, K2 ${k2}`);
-    else if (mtlNumber(mtl, `K1_CONSTANT_BAND_${mtlBand}`) === undefined) notes.push(`MTL has no K1/K2: used the standard Landsat ${band.mission} values K1 ${k1}, K2 ${k2}`);
+    if (!mtl)
+      notes.push(
+        `no MTL found: assumed the standard Landsat ${band.mission} band ${mtlBand} gain ${mult}, bias ${add}, K1 ${k1}, K2 ${k2}`,
+      );
+    else if (mtlNumber(mtl, `K1_CONSTANT_BAND_${mtlBand}`) === undefined)
+      notes.push(`MTL has no K1/K2: used the standard Landsat ${band.mission} values K1 ${k1}, K2 ${k2}`);
     return {
       kind: 'brightness-temperature',
       units: 'K',
@@ -152,8 +165,12 @@ export function landsatCalibration(band: LandsatBand, role: BandRole, mtl: Mtl |
   const sunElevDeg = mtlNumber(mtl, 'SUN_ELEVATION');
   if (sunElevDeg === undefined) return undefined;
   const sinElev = Math.sin((sunElevDeg * Math.PI) / 180);
-  const rMult = mtlNumber(mtl, `REFLECTANCE_MULT_BAND_${b}`, /LEVEL1|RADIOMETRIC_RESCALING/) ?? mtlNumber(mtl, `REFLECTANCE_MULT_BAND_${b}`);
-  const rAdd = mtlNumber(mtl, `REFLECTANCE_ADD_BAND_${b}`, /LEVEL1|RADIOMETRIC_RESCALING/) ?? mtlNumber(mtl, `REFLECTANCE_ADD_BAND_${b}`);
+  const rMult =
+    mtlNumber(mtl, `REFLECTANCE_MULT_BAND_${b}`, /LEVEL1|RADIOMETRIC_RESCALING/) ??
+    mtlNumber(mtl, `REFLECTANCE_MULT_BAND_${b}`);
+  const rAdd =
+    mtlNumber(mtl, `REFLECTANCE_ADD_BAND_${b}`, /LEVEL1|RADIOMETRIC_RESCALING/) ??
+    mtlNumber(mtl, `REFLECTANCE_ADD_BAND_${b}`);
   if (rMult !== undefined && rAdd !== undefined) {
     return { kind: 'toa-reflectance', units: 'reflectance', apply: linear(rMult, rAdd, sinElev), notes };
   }
@@ -163,6 +180,13 @@ export function landsatCalibration(band: LandsatBand, role: BandRole, mtl: Mtl |
   const date = mtlDate(mtl);
   if (lMult === undefined || lAdd === undefined || esun === undefined || !date) return undefined;
   const d = mtlNumber(mtl, 'EARTH_SUN_DISTANCE') ?? earthSunDistanceAu(date);
-  notes.push(`TOA reflectance from radiance with ESUN ${esun} W m-2 µm-1 and earth-sun distance ${d.toFixed(5)} AU`);
-  return { kind: 'toa-reflectance', units: 'reflectance', apply: linear(lMult * Math.PI * d * d, lAdd * Math.PI * d * d, esun * sinElev), notes };
+  notes.push(
+    `TOA reflectance from radiance with ESUN ${esun} W m-2 µm-1 and earth-sun distance ${d.toFixed(5)} AU`,
+  );
+  return {
+    kind: 'toa-reflectance',
+    units: 'reflectance',
+    apply: linear(lMult * Math.PI * d * d, lAdd * Math.PI * d * d, esun * sinElev),
+    notes,
+  };
 }

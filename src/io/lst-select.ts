@@ -10,7 +10,11 @@ export interface BandRef {
 }
 
 function sameGridShape(a: Dataset, b: Dataset): boolean {
-  return a.width === b.width && a.height === b.height && a.transform.every((v, i) => Math.abs(v - b.transform[i]) <= Math.abs(a.transform[1]) * 1e-6 + 1e-9);
+  return (
+    a.width === b.width &&
+    a.height === b.height &&
+    a.transform.every((v, i) => Math.abs(v - b.transform[i]) <= Math.abs(a.transform[1]) * 1e-6 + 1e-9)
+  );
 }
 
 /**
@@ -18,9 +22,13 @@ function sameGridShape(a: Dataset, b: Dataset): boolean {
  * preferred otherwise); among Landsat thermal bands B10 beats B11. Undefined when none.
  */
 export function findLstBand(datasets: Dataset[], dayNight?: 'day' | 'night'): BandRef | undefined {
-  const all: BandRef[] = datasets.flatMap((dataset) => dataset.bands.filter((b) => b.role === 'lst').map((band) => ({ dataset, band })));
+  const all: BandRef[] = datasets.flatMap((dataset) =>
+    dataset.bands.filter((b) => b.role === 'lst').map((band) => ({ dataset, band })),
+  );
   const score = (r: BandRef): number =>
-    (dayNight && r.band.dayNight === dayNight ? 4 : 0) + (!dayNight && r.band.dayNight !== 'night' ? 2 : 0) + (r.band.landsat?.band === 11 ? 0 : 1);
+    (dayNight && r.band.dayNight === dayNight ? 4 : 0) +
+    (!dayNight && r.band.dayNight !== 'night' ? 2 : 0) +
+    (r.band.landsat?.band === 11 ? 0 : 1);
   return all.sort((a, b) => score(b) - score(a))[0];
 }
 
@@ -52,11 +60,18 @@ export interface SelectedLst {
  * quality with LST error <= 2 K). Throws MISSING_BAND when no dataset has an LST band.
  * The returned raster is a new array when QC was applied, else the band's own raster.
  */
-export function selectLstWithQc(datasets: Dataset[], policy: Mod11QcPolicy = DEFAULT_MOD11_QC_POLICY, dayNight?: 'day' | 'night'): SelectedLst {
+export function selectLstWithQc(
+  datasets: Dataset[],
+  policy: Mod11QcPolicy = DEFAULT_MOD11_QC_POLICY,
+  dayNight?: 'day' | 'night',
+): SelectedLst {
   const lst = findLstBand(datasets, dayNight);
   if (!lst) {
     const names = datasets.map((d) => `${d.fileName} (${d.bands.map((b) => b.role).join(',')})`).join('; ');
-    throw new AppError('MISSING_BAND', `No LST band among the inputs: ${names || 'none'}. Add a MOD11/MYD11 LST GeoTIFF or set a file's role to LST.`);
+    throw new AppError(
+      'MISSING_BAND',
+      `No LST band among the inputs: ${names || 'none'}. Add a MOD11/MYD11 LST GeoTIFF or set a file's role to LST.`,
+    );
   }
   const qc = findQcFor(datasets, lst);
   if (!qc) return { raster: lst.band.raster, lst, rejected: 0 };

@@ -53,10 +53,13 @@ export function decodeMod11Qc(qc: Float32Array, policy: Mod11QcPolicy = DEFAULT_
   const keep = new Uint8Array(256);
   for (let v = 0; v < 256; v++) {
     const f = decodeMod11QcValue(v);
-    keep[v] = policy.accept.includes(f.mandatory) &&
+    keep[v] =
+      policy.accept.includes(f.mandatory) &&
       f.lstErrorMaxK <= policy.maxLstErrorK &&
       f.emisErrorMax <= (policy.maxEmisError ?? Number.POSITIVE_INFINITY) &&
-      f.dataQuality <= (policy.maxDataQuality ?? 3) ? 1 : 0;
+      f.dataQuality <= (policy.maxDataQuality ?? 3)
+        ? 1
+        : 0;
   }
   const out = new Uint8Array(qc.length);
   for (let i = 0; i < qc.length; i++) {
@@ -70,9 +73,16 @@ export function decodeMod11Qc(qc: Float32Array, policy: Mod11QcPolicy = DEFAULT_
  * A copy of `lst` with pixels rejected by the MOD11 QC set to NaN. Both rasters must be the same
  * size (the QC of the same granule). Returns the new raster and the count of rejected valid pixels.
  */
-export function applyMod11Qc(lst: Raster, qc: Raster, policy: Mod11QcPolicy = DEFAULT_MOD11_QC_POLICY): { raster: Raster; rejected: number } {
+export function applyMod11Qc(
+  lst: Raster,
+  qc: Raster,
+  policy: Mod11QcPolicy = DEFAULT_MOD11_QC_POLICY,
+): { raster: Raster; rejected: number } {
   if (lst.width !== qc.width || lst.height !== qc.height) {
-    throw new AppError('GRID_MISMATCH', `QC grid ${qc.width}x${qc.height} does not match the LST grid ${lst.width}x${lst.height}.`);
+    throw new AppError(
+      'GRID_MISMATCH',
+      `QC grid ${qc.width}x${qc.height} does not match the LST grid ${lst.width}x${lst.height}.`,
+    );
   }
   const keep = decodeMod11Qc(qc.data, policy);
   const data = new Float32Array(lst.data);

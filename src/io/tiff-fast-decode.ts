@@ -4,7 +4,8 @@ import { throwIfAborted } from '../core/progress.ts';
 import { lzwDecode } from './lzw.ts';
 
 /** Typed arrays a TIFF band decodes to. */
-export type SampleArray = Uint8Array | Int8Array | Uint16Array | Int16Array | Uint32Array | Int32Array | Float32Array | Float64Array;
+export type SampleArray =
+  Uint8Array | Int8Array | Uint16Array | Int16Array | Uint32Array | Int32Array | Float32Array | Float64Array;
 
 /** The storage facts the fast decoder needs (from the IFD). */
 export interface BlockLayout {
@@ -41,9 +42,19 @@ export function canDecodeFast(l: BlockLayout): boolean {
 }
 
 function arrayFor(format: number, bits: number, buffer: ArrayBuffer, length: number): SampleArray {
-  if (format === 3) return bits === 64 ? new Float64Array(buffer, 0, length) : new Float32Array(buffer, 0, length);
-  if (format === 2) return bits === 8 ? new Int8Array(buffer, 0, length) : bits === 16 ? new Int16Array(buffer, 0, length) : new Int32Array(buffer, 0, length);
-  return bits === 8 ? new Uint8Array(buffer, 0, length) : bits === 16 ? new Uint16Array(buffer, 0, length) : new Uint32Array(buffer, 0, length);
+  if (format === 3)
+    return bits === 64 ? new Float64Array(buffer, 0, length) : new Float32Array(buffer, 0, length);
+  if (format === 2)
+    return bits === 8
+      ? new Int8Array(buffer, 0, length)
+      : bits === 16
+        ? new Int16Array(buffer, 0, length)
+        : new Int32Array(buffer, 0, length);
+  return bits === 8
+    ? new Uint8Array(buffer, 0, length)
+    : bits === 16
+      ? new Uint16Array(buffer, 0, length)
+      : new Uint32Array(buffer, 0, length);
 }
 
 function allocate(format: number, bits: number, length: number): SampleArray {
@@ -59,7 +70,13 @@ function undoHorizontal(a: SampleArray, rowSamples: number, rows: number, stride
 }
 
 /** Undoes the floating-point predictor (3): byte accumulation then byte-plane de-interleave (MSB plane first). */
-function undoFloatPredictor(bytes: Uint8Array, rowSamples: number, rows: number, stride: number, bps: number): Uint8Array {
+function undoFloatPredictor(
+  bytes: Uint8Array,
+  rowSamples: number,
+  rows: number,
+  stride: number,
+  bps: number,
+): Uint8Array {
   const rowBytes = rowSamples * bps;
   const out = new Uint8Array(rowBytes * rows);
   const out32 = bps === 4 ? new Uint32Array(out.buffer) : undefined;
@@ -73,7 +90,9 @@ function undoFloatPredictor(bytes: Uint8Array, rowSamples: number, rows: number,
       const p2 = base + 2 * rowSamples;
       const p3 = base + 3 * rowSamples;
       const o = r * rowSamples;
-      for (let i = 0; i < rowSamples; i++) out32[o + i] = ((bytes[p0 + i] << 24) | (bytes[p1 + i] << 16) | (bytes[p2 + i] << 8) | bytes[p3 + i]) >>> 0;
+      for (let i = 0; i < rowSamples; i++)
+        out32[o + i] =
+          ((bytes[p0 + i] << 24) | (bytes[p1 + i] << 16) | (bytes[p2 + i] << 8) | bytes[p3 + i]) >>> 0;
     } else {
       for (let i = 0; i < rowSamples; i++) {
         for (let b = 0; b < bps; b++) out[base + i * bps + b] = bytes[base + (bps - b - 1) * rowSamples + i];
@@ -95,7 +114,9 @@ export async function decodeWindow(
 ): Promise<SampleArray[]> {
   const spp = l.samplesPerPixel;
   const bytesPerSample = l.bitsPerSample / 8;
-  const out = Array.from({ length: spp }, () => allocate(l.sampleFormat, l.bitsPerSample, win.width * win.height));
+  const out = Array.from({ length: spp }, () =>
+    allocate(l.sampleFormat, l.bitsPerSample, win.width * win.height),
+  );
   const across = Math.ceil(l.width / l.blockWidth);
   const down = Math.ceil(l.height / l.blockHeight);
   const blocksPerPlane = across * down;
@@ -115,15 +136,26 @@ export async function decodeWindow(
         const rows = l.tiled ? l.blockHeight : Math.min(l.blockHeight, l.height - by * l.blockHeight);
         const rowSamples = l.blockWidth * samplesInBlock;
         const expected = rowSamples * rows * bytesPerSample;
-        let bytes: Uint8Array = l.compression === 1 ? raw.slice(0, expected) : l.compression === 5 ? lzwDecode(raw, expected) : unzlibSync(raw, { out: new Uint8Array(expected) });
+        let bytes: Uint8Array =
+          l.compression === 1
+            ? raw.slice(0, expected)
+            : l.compression === 5
+              ? lzwDecode(raw, expected)
+              : unzlibSync(raw, { out: new Uint8Array(expected) });
         if (bytes.length < expected) {
           const padded = new Uint8Array(expected);
           padded.set(bytes);
           bytes = padded;
         }
-        if (l.predictor === 3) bytes = undoFloatPredictor(bytes, rowSamples, rows, samplesInBlock, bytesPerSample);
+        if (l.predictor === 3)
+          bytes = undoFloatPredictor(bytes, rowSamples, rows, samplesInBlock, bytesPerSample);
         if (bytes.byteOffset !== 0 || bytes.byteLength !== bytes.buffer.byteLength) bytes = bytes.slice();
-        const block = arrayFor(l.sampleFormat, l.bitsPerSample, bytes.buffer as ArrayBuffer, rowSamples * rows);
+        const block = arrayFor(
+          l.sampleFormat,
+          l.bitsPerSample,
+          bytes.buffer as ArrayBuffer,
+          rowSamples * rows,
+        );
         if (l.predictor === 2) undoHorizontal(block, rowSamples, rows, samplesInBlock);
         const c0 = Math.max(win.col, bx * l.blockWidth);
         const c1 = Math.min(win.col + win.width, (bx + 1) * l.blockWidth, l.width);

@@ -1,22 +1,34 @@
 import { AppError } from '../core/errors.ts';
 
 /** What the first bytes of a file say it is. */
-export type FileKind = 'tiff' | 'bigtiff' | 'hdf4' | 'hdf5' | 'netcdf' | 'arc-ascii' | 'png' | 'jpeg' | 'zip' | 'text' | 'unknown';
+export type FileKind =
+  'tiff' | 'bigtiff' | 'hdf4' | 'hdf5' | 'netcdf' | 'arc-ascii' | 'png' | 'jpeg' | 'zip' | 'text' | 'unknown';
 
 /** Classifies a file by its magic bytes (needs the first 16 bytes or more). */
 export function sniffFileKind(head: Uint8Array): FileKind {
   const b = head;
   const ascii = String.fromCharCode(...b.subarray(0, Math.min(16, b.length)));
-  if (b.length >= 4 && ((b[0] === 0x49 && b[1] === 0x49 && b[2] === 42 && b[3] === 0) || (b[0] === 0x4d && b[1] === 0x4d && b[2] === 0 && b[3] === 42))) return 'tiff';
-  if (b.length >= 4 && ((b[0] === 0x49 && b[1] === 0x49 && b[2] === 43) || (b[0] === 0x4d && b[1] === 0x4d && b[3] === 43))) return 'bigtiff';
+  if (
+    b.length >= 4 &&
+    ((b[0] === 0x49 && b[1] === 0x49 && b[2] === 42 && b[3] === 0) ||
+      (b[0] === 0x4d && b[1] === 0x4d && b[2] === 0 && b[3] === 42))
+  )
+    return 'tiff';
+  if (
+    b.length >= 4 &&
+    ((b[0] === 0x49 && b[1] === 0x49 && b[2] === 43) || (b[0] === 0x4d && b[1] === 0x4d && b[3] === 43))
+  )
+    return 'bigtiff';
   if (b[0] === 0x0e && b[1] === 0x03 && b[2] === 0x13 && b[3] === 0x01) return 'hdf4';
   if (ascii.startsWith('\x89HDF')) return 'hdf5';
-  if (ascii.startsWith('CDF\x01') || ascii.startsWith('CDF\x02') || ascii.startsWith('CDF\x05')) return 'netcdf';
+  if (ascii.startsWith('CDF\x01') || ascii.startsWith('CDF\x02') || ascii.startsWith('CDF\x05'))
+    return 'netcdf';
   if (/^ncols\s/i.test(ascii)) return 'arc-ascii';
   if (ascii.startsWith('\x89PNG')) return 'png';
   if (b[0] === 0xff && b[1] === 0xd8) return 'jpeg';
   if (ascii.startsWith('PK\x03\x04')) return 'zip';
-  if (b.length > 0 && b.subarray(0, 16).every((c) => c === 9 || c === 10 || c === 13 || (c >= 32 && c < 127))) return 'text';
+  if (b.length > 0 && b.subarray(0, 16).every((c) => c === 9 || c === 10 || c === 13 || (c >= 32 && c < 127)))
+    return 'text';
   return 'unknown';
 }
 
@@ -35,7 +47,8 @@ export function requireTiff(head: Uint8Array, fileName: string): void {
     zip: 'it is a ZIP archive. Unzip it and drop the .tif files inside',
     text: 'it is a text file (an MTL or metadata file is read automatically beside its bands; drop the .tif bands)',
   };
-  const why = hints[kind] ?? 'it does not start with a TIFF header. Convert it with gdal_translate to GeoTIFF first';
+  const why =
+    hints[kind] ?? 'it does not start with a TIFF header. Convert it with gdal_translate to GeoTIFF first';
   throw new AppError('NOT_GEOTIFF', `${fileName} is not a GeoTIFF: ${why}.`, { file: fileName });
 }
 
