@@ -4,6 +4,7 @@ import { isAppError } from '../core/errors.ts';
 export type Command = (argv: string[]) => Promise<number>;
 
 const commands: Record<string, { summary: string; load: () => Promise<Command> }> = {
+  bench: { summary: 'speed and memory: SRDA-Net per tile on each backend, full MODIS tile pipeline, baselines (bench/results.md)', load: async () => (await import('./bench.ts')).benchCommand },
   downscale: { summary: 'downscale LST stage by stage onto the auxiliary grid (GeoTIFFs + report.json)', load: async () => (await import('./downscale.ts')).downscaleCommand },
   evaluate: { summary: 'closed-loop metrics per method on your scene (RMSE, MAE, bias, R2, r, SSIM)', load: async () => (await import('./evaluate.ts')).evaluateCommand },
   info: { summary: 'JSON per GeoTIFF: role, size, pixel size, CRS, nodata, scale, valid fraction', load: async () => (await import('./info.ts')).infoCommand },
@@ -28,6 +29,7 @@ export async function main(argv: string[]): Promise<number> {
     return 2;
   }
   try {
+    (await import('./srda-register.ts')).registerSrdaMethod();
     return await (await command.load())(rest);
   } catch (e) {
     if (isAppError(e)) {

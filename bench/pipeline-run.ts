@@ -1,0 +1,171 @@
+import type { Raster } from '../src/core/raster/raster.ts';
+import { readGeoTiff } from '../src/io/geotiff-read.ts';
+import { writeGeoTiff } from '../src/io/geotiff-write.ts';
+import { runDownscale } from '../src/pipeline/downscale.ts';
+import type { MethodId, StageMethod } from '../src/pipeline/method.ts';
+import { loadMethod } from '../src/pipeline/methods.ts';
+import { prepareScene } from '../src/pipeline/prepare.ts';
+import { colorize, LUTS } from '../src/ui/colormap.ts';
+import { layerStats, toDisplay } from '../src/worker/display.ts';
+import { BENCH_FILE_NAMES } from './fixtures.ts';
+
+/** The pipeline steps the benchmark times, in order. */
+export const STEPS = ['read', 'prepare', 'infer', 'correct', 'colourise', 'write'] as const;
+export type StepName = (typeof STEPS)[number];
+
+/** Where the pipeline benchmark reads its inputs and writes its outputs (disk in Node, memory in a page). */
+export interface PipelineIo {
+  readFile(name: string): Promise<ArrayBuffer>;
+  writeFile(name: string, bytes: Uint8Array): Promise<void>;
+}
+
+/** Options of `benchPipeline`. */
+export interface PipelineBenchOptions {
+  io: PipelineIo;
+  method: StageMethod;
+  /** Pipeline tile size in coarse pixels (default 256, the app's). */
+  tileCoarsePx?: number;
+  /** Current memory in MB, sampled at every step boundary and after each tile (for a peak). */
+  sampleMemoryMB?: () => number;
+  /** Baselines to time on the same prepared scene after the main run. */
+  baselines?: MethodId[];
+  onLog?: (line: string) => void;
+  /** Called when the main run is done, before the baselines (e.g. to read a peak-memory counter). */
+  afterMain?: () => void;
+}
+
+/** One baseline on the same scene. */
+export interface BaselineTiming {
+  method: MethodId;
+  /** Downscaling (all stages, residual correction included), s. */
+  downscaleS: number;
+  /** downscaleS / SRDA-Net's downscale time (infer + correct) in the same run. */
+  ratioToSrda: number;
+}
+
+/** Result of one full pipeline run. */
+export interface PipelineTiming {
+  lstSize: [number, number];
+  outputSize: [number, number];
+  stages: number;
+  /** Wall time per step, s. `infer` is the time inside the method (model input preparation included); `correct` is the rest of the staged run (tiling, residual correction, energy check). */
+  stepsS: Record<StepName, number>;
+  totalS: number;
+  /** (total - infer) / total. */
+  overheadShare: number;
+  /** Largest sampled memory, MB (what `sampleMemoryMB` measures). */
+  sampledPeakMB?: number;
+  energyMaxAbsK: number[];
+  tiles: number[];
+  baselines: BaselineTiming[];
+}
+
+const now = (): number => performance.now();
+
+function timedMethod(m: StageMethod, acc: { ms: number }, sample: () => void): StageMethod {
+  const wrap = <A extends unknown[], R>(f: (...a: A) => Promise<R>) => async (...a: A): Promise<R> => {
+    const t = now();
+    try {
+      return await f(...a);
+    } finally {
+      acc.ms += now() - t;
+      sample();
+    }
+  };
+  return {
+    id: m.id,
+    label: m.label,
+    usesAux: m.usesAux,
+    haloCoarsePx: m.haloCoarsePx,
+    runStage: wrap((i, o) => m.runStage(i, o)),
+    ...(m.fit
+      ? {
+          fit: async (i, o) => {
+            const fitted = await wrap((a: typeof i, b: typeof o) => m.fit!(a, b))(i, o);
+            return { ...fitted, predictTile: wrap((a, b) => fitted.predictTile(a, b)) };
+          },
+        }
+      : {}),
+  };
+}
+
+function colourise(r: Raster): number {
+  const display = toDisplay(r);
+  const stats = layerStats(r.data);
+  const rgba = colorize(display.data, LUTS.inferno, stats.p2, stats.p98);
+  return rgba.length;
+}
+
+/**
+ * Runs the whole pipeline on the benchmark scene (files named as in `BENCH_FILE_NAMES`) and times
+ * each step: read (GeoTIFF decode), prepare (scene preparation), infer (inside the method),
+ * correct (rest of the staged run), colourise (Web Mercator display grid + statistics + RGBA, for
+ * the input and every stage, as the app does) and write (GeoTIFF per stage). Then the baselines.
+ */
+export async function benchPipeline(opts: PipelineBenchOptions): Promise<PipelineTiming> {
+  let peak = 0;
+  const sample = () => {
+    if (opts.sampleMemoryMB) peak = Math.max(peak, opts.sampleMemoryMB());
+  };
+  const log = opts.onLog ?? (() => undefined);
+  const steps = Object.fromEntries(STEPS.map((s) => [s, 0])) as Record<StepName, number>;
+  const t0 = now();
+  let t = t0;
+  const lap = (s: StepName) => {
+    const n = now();
+    steps[s] += (n - t) / 1000;
+    t = n;
+    sample();
+    log(`${s}: ${steps[s].toFixed(2)} s`);
+  };
+
+  const read = async (name: string) => (await readGeoTiff(await opts.io.readFile(name), name)).bands[0].raster;
+  const lst = await read(BENCH_FILE_NAMES.lst);
+  const ndvi = await read(BENCH_FILE_NAMES.ndvi);
+  const dem = await read(BENCH_FILE_NAMES.dem);
+  lap('read');
+  const scene = prepareScene({ lst, aux: { ndvi, dem }, names: { lst: BENCH_FILE_NAMES.lst, ndvi: BENCH_FILE_NAMES.ndvi, dem: BENCH_FILE_NAMES.dem } });
+  lap('prepare');
+  const acc = { ms: 0 };
+  const tileCoarsePx = opts.tileCoarsePx ?? 256;
+  const result = await runDownscale(scene, { method: timedMethod(opts.method, acc, sample), tileCoarsePx }, { onProgress: () => sample() });
+  const runS = (now() - t) / 1000;
+  steps.infer = acc.ms / 1000;
+  steps.correct = runS - steps.infer;
+  t = now();
+  sample();
+  log(`infer: ${steps.infer.toFixed(2)} s, correct: ${steps.correct.toFixed(2)} s`);
+  colourise(scene.lst);
+  for (const s of result.stages) colourise(s.lst);
+  lap('colourise');
+  for (const s of result.stages) {
+    await opts.io.writeFile(`lst_stage${s.stage}.tif`, writeGeoTiff([{ raster: s.lst, name: `LST stage ${s.stage}`, units: 'K' }], { nodata: -9999 }));
+  }
+  lap('write');
+  const totalS = (now() - t0) / 1000;
+  const last = result.stages[result.stages.length - 1].lst;
+  const srdaDownscaleS = steps.infer + steps.correct;
+
+  opts.afterMain?.();
+  const baselines: BaselineTiming[] = [];
+  for (const id of opts.baselines ?? []) {
+    const m = await loadMethod(id);
+    const tb = now();
+    await runDownscale(scene, { method: m, tileCoarsePx }, {});
+    const s = (now() - tb) / 1000;
+    baselines.push({ method: id, downscaleS: s, ratioToSrda: s / srdaDownscaleS });
+    log(`${id}: ${s.toFixed(2)} s`);
+  }
+  return {
+    lstSize: [lst.width, lst.height],
+    outputSize: [last.width, last.height],
+    stages: result.stages.length,
+    stepsS: steps,
+    totalS,
+    overheadShare: (totalS - steps.infer) / totalS,
+    ...(opts.sampleMemoryMB ? { sampledPeakMB: peak } : {}),
+    energyMaxAbsK: result.stages.map((s) => s.energy.maxAbsK),
+    tiles: result.stages.map((s) => s.tiles),
+    baselines,
+  };
+}

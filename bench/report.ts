@@ -1,0 +1,95 @@
+import type { PipelineTiming } from './pipeline-run.ts';
+import type { TileTiming } from './tf-kernels.ts';
+
+/** Where a measurement ran. */
+export type BenchEnv = 'node' | 'browser';
+
+/** One tile row of results.json. */
+export type TileRow = TileTiming & { env: BenchEnv; trainedWeights: boolean };
+
+/** The full-tile figure the issue asks for, plus detail. */
+export interface FullTileRow extends PipelineTiming {
+  env: BenchEnv;
+  backend: string;
+  /** Peak memory, MB: process max RSS in Node; the renderer's peak RSS in the browser. */
+  peakMemoryMB: number;
+  /** Browser only: peak JS heap and peak tfjs bytes sampled during the run, MB. */
+  jsHeapPeakMB?: number;
+  tfPeakMB?: number;
+  srdaSource: string;
+  trainedWeights: boolean;
+}
+
+/** Everything `srda-lst bench` writes to bench/results.json. */
+export interface BenchResults {
+  schema: 1;
+  mode: 'quick' | 'full';
+  createdAt: string;
+  commit?: string;
+  machine: { cpus: number; cpuModel: string; memoryGB: number; node: string; chromium?: string; loadAverageStart: number[]; loadAverageEnd: number[]; uptimeStart: string; uptimeEnd: string };
+  tiles: TileRow[];
+  /** The Node (CLI, wasm) full-tile run. */
+  fullTile?: FullTileRow;
+  fullTileBrowser?: FullTileRow;
+  unavailable: { env: BenchEnv; backend: string; reason: string }[];
+  targets: { overheadShareMax: number; totalSMax: number; peakMemoryMBMax: number; met?: { overhead: boolean; time: boolean; memory: boolean } };
+  notes: string[];
+}
+
+const f = (v: number | undefined, d = 2): string => (v === undefined || !Number.isFinite(v) ? '-' : v.toFixed(d));
+
+function fullTileTable(r: FullTileRow): string[] {
+  const lines = [
+    `**${r.env}, ${r.backend}**: ${r.lstSize.join('x')} LST -> ${r.outputSize.join('x')} (${r.stages} stages, tiles ${r.tiles.join(' + ')}), SRDA-Net ${r.srdaSource}${r.trainedWeights ? '' : ' (untrained weights: timing only)'}`,
+    '',
+    '| step | s | share |',
+    '| --- | ---: | ---: |',
+  ];
+  for (const [k, v] of Object.entries(r.stepsS)) lines.push(`| ${k} | ${f(v)} | ${f((100 * v) / r.totalS, 1)} % |`);
+  lines.push(`| **total** | **${f(r.totalS)}** | overhead (all but infer) ${f(100 * r.overheadShare, 1)} % |`);
+  lines.push('');
+  const mem = [`peak memory ${f(r.peakMemoryMB, 0)} MB`];
+  if (r.jsHeapPeakMB !== undefined) mem.push(`JS heap peak ${f(r.jsHeapPeakMB, 0)} MB`);
+  if (r.tfPeakMB !== undefined) mem.push(`tfjs peak ${f(r.tfPeakMB, 0)} MB`);
+  lines.push(mem.join(', ') + `; energy conservation max |err| ${r.energyMaxAbsK.map((e) => e.toExponential(1)).join(', ')} K`);
+  if (r.baselines.length > 0) {
+    lines.push('', '| method | downscale s | time / SRDA-Net |', '| --- | ---: | ---: |');
+    lines.push(`| SRDA-Net | ${f(r.stepsS.infer + r.stepsS.correct)} | 1.00 |`);
+    for (const b of r.baselines) lines.push(`| ${b.method} | ${f(b.downscaleS)} | ${f(b.ratioToSrda)} |`);
+  }
+  return lines;
+}
+
+/** The markdown table of a results file (bench/results.md, README). */
+export function resultsMarkdown(r: BenchResults): string {
+  const m = r.machine;
+  const lines = [
+    `# srda-lst benchmark (${r.mode} mode)`,
+    '',
+    `${r.createdAt}${r.commit ? `, commit ${r.commit.slice(0, 10)}` : ''}; ${m.cpus} x ${m.cpuModel}, ${f(m.memoryGB, 0)} GB, Node ${m.node}${m.chromium ? `, ${m.chromium}` : ''}.`,
+    `Load average at start ${m.loadAverageStart.map((x) => x.toFixed(2)).join(' ')}, at end ${m.loadAverageEnd.map((x) => x.toFixed(2)).join(' ')} (other processes share the cores; see notes).`,
+    '',
+    '## SRDA-Net stage per coarse tile',
+    '',
+    '| env | backend | tile (coarse px) | ms / tile | output Mpx/s | forward ms | GFLOP/s | ceiling GFLOP/s | efficiency |',
+    '| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+  ];
+  for (const t of r.tiles) {
+    lines.push(`| ${t.env} | ${t.backend} | ${t.tilePx} | ${f(t.msPerTile, 0)} | ${f(t.mpxPerS, 3)} | ${f(t.forwardMs, 0)} | ${f(t.gflops)} | ${f(t.ceilingGflops)} | ${f(100 * t.efficiency, 0)} % |`);
+  }
+  if (r.unavailable.length > 0) {
+    lines.push('', 'Not measured: ' + r.unavailable.map((u) => `${u.env} ${u.backend} (${u.reason})`).join('; ') + '.');
+  }
+  const t0 = r.tiles[0];
+  if (t0) {
+    lines.push('', `GFLOP/s counts 2 x the convolution MACs (${t0.macsPerCoarsePx} per coarse pixel; box means and element-wise ops not counted) over the forward pass alone. Ceiling: ${t0.ceiling.layers} plain 3x3 convolutions of ${t0.ceiling.channels} channels (${t0.ceiling.macsPerPx} MACs per pixel) on the same tile.`);
+  }
+  lines.push('', '## Whole pipeline');
+  for (const ft of [r.fullTile, r.fullTileBrowser]) if (ft) lines.push('', ...fullTileTable(ft));
+  const tg = r.targets;
+  if (tg.met) {
+    lines.push('', `Targets (wasm, Node): overhead <= ${100 * tg.overheadShareMax} % ${tg.met.overhead ? 'met' : 'NOT met'}; total <= ${tg.totalSMax} s ${tg.met.time ? 'met' : 'NOT met'}; peak <= ${tg.peakMemoryMBMax} MB ${tg.met.memory ? 'met' : 'NOT met'}.`);
+  }
+  if (r.notes.length > 0) lines.push('', '## Notes', '', ...r.notes.map((n) => `- ${n}`));
+  return lines.join('\n') + '\n';
+}

@@ -1,0 +1,236 @@
+import { execFileSync, spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { AppError } from '../core/errors.ts';
+import type { BackendName } from '../model/backend.ts';
+import type { SrdaWeightsSource } from '../model/weights.ts';
+import type { MethodId } from '../pipeline/method.ts';
+import { makeBenchScene } from '../../bench/fixtures.ts';
+import { benchPipeline } from '../../bench/pipeline-run.ts';
+import { resultsMarkdown, type BenchResults, type FullTileRow, type TileRow } from '../../bench/report.ts';
+import { loadBenchSrda, tfMemory } from '../../bench/srda-stage.ts';
+import { benchTiles } from '../../bench/tf-kernels.ts';
+import { intOption, parseCli } from './downscale.ts';
+import type { Command } from './main.ts';
+
+const repoRoot = path.resolve(import.meta.dirname, '../..');
+const BASELINES: MethodId[] = ['bicubic', 'tsharp', 'dms'];
+
+const HELP = `Usage: srda-lst bench [--quick] [--no-browser] [--no-node] [--backends wasm,cpu,...] [--out DIR]
+
+Measures SRDA-Net per 256x256 coarse tile on every tfjs backend (with an equal-FLOP plain conv2d
+stack as the backend's ceiling) and the whole pipeline on a full MODIS tile (1200x1200 1 km LST
+-> 4800x4800 at 250 m, synthetic NDVI and DEM), in Node (CLI, wasm) and in headless Chromium on a
+bench page built from the same code. Writes DIR/results.json and DIR/results.md (DIR = bench/).
+  --quick               CI mode: 240x240 LST scene, 128 px tiles, one repetition (about a minute)
+  --scene N             LST side of the pipeline scene, px (default 1200; quick 240)
+  --tile N              coarse tile side of the tile benchmark (default 256; quick 128)
+  --reps N              repetitions per timing (median; default 3; quick 1)
+  --backends LIST       tile-benchmark backends (default: node wasm,cpu; browser webgpu,webgl,wasm,cpu)
+  --no-baselines        skip bicubic/TsHARP/DMS on the pipeline scene
+  --no-browser / --no-node   skip one side
+  --out DIR             where results.json and results.md go (default bench/)`;
+
+const OPTIONS = {
+  quick: { type: 'boolean' },
+  scene: { type: 'string' },
+  tile: { type: 'string' },
+  reps: { type: 'string' },
+  backends: { type: 'string' },
+  'no-baselines': { type: 'boolean' },
+  'no-browser': { type: 'boolean' },
+  'no-node': { type: 'boolean' },
+  out: { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+  'internal-scene': { type: 'string' },
+  'internal-full-tile': { type: 'string' },
+} as const;
+
+const log = (s: string) => process.stderr.write(`bench: ${s}\n`);
+
+/** Reads models/srda-net (model.json + shards) when trained weights are shipped. */
+export async function readShippedWeights(): Promise<SrdaWeightsSource | undefined> {
+  const file = path.join(repoRoot, 'models/srda-net/model.json');
+  if (!existsSync(file)) return undefined;
+  const modelJson = await readFile(file, 'utf8');
+  const paths = (JSON.parse(modelJson) as { weightsManifest: { paths: string[] }[] }).weightsManifest.flatMap((g) => g.paths);
+  const parts = await Promise.all(paths.map((p) => readFile(path.join(path.dirname(file), p))));
+  const all = Buffer.concat(parts);
+  return { modelJson, weightData: all.buffer.slice(all.byteOffset, all.byteOffset + all.byteLength) as ArrayBuffer };
+}
+
+/** Folder of the cached benchmark scene of `size` LST pixels (generated in a child process once). */
+async function ensureScene(size: number): Promise<string> {
+  const dir = path.join(os.tmpdir(), 'srda-lst-bench', `scene-${size}-20261124`);
+  if (existsSync(path.join(dir, 'done.json'))) return dir;
+  log(`generating the ${size}x${size} synthetic scene (once, cached in ${dir}) ...`);
+  await runChild(['--internal-scene', dir, '--scene', String(size)]);
+  return dir;
+}
+
+function runChild(args: string[], env: NodeJS.ProcessEnv = {}): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [path.join(repoRoot, 'bin/srda-lst.js'), 'bench', ...args], { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, ...env } });
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => (code === 0 ? resolve(out) : reject(new AppError('INTERNAL', `bench child ${args.join(' ')} exited with ${code}`))));
+  });
+}
+
+function lastJson<T>(out: string): T {
+  const line = out.trim().split('\n').pop() ?? '';
+  return JSON.parse(line) as T;
+}
+
+/** Child: the full-tile pipeline alone in a fresh process, so max RSS is the pipeline's peak. */
+async function fullTileChild(sceneDir: string, baselines: boolean): Promise<FullTileRow> {
+  const outDir = await mkdtemp(path.join(os.tmpdir(), 'srda-bench-out-'));
+  try {
+    const srda = await loadBenchSrda({ backend: 'wasm', weights: await readShippedWeights() });
+    let tfPeak = 0;
+    let peakMemoryMB = 0;
+    const timing = await benchPipeline({
+      io: {
+        readFile: async (name) => {
+          const b = await readFile(path.join(sceneDir, name));
+          return b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength) as ArrayBuffer;
+        },
+        writeFile: (name, bytes) => writeFile(path.join(outDir, name), bytes),
+      },
+      method: srda.method,
+      sampleMemoryMB: () => {
+        tfPeak = Math.max(tfPeak, tfMemory().numBytes / 2 ** 20);
+        return process.memoryUsage.rss() / 2 ** 20;
+      },
+      baselines: baselines ? BASELINES : [],
+      afterMain: () => (peakMemoryMB = process.resourceUsage().maxRSS / 1024),
+      onLog: log,
+    });
+    srda.dispose();
+    return {
+      ...timing,
+      env: 'node',
+      backend: 'wasm',
+      peakMemoryMB,
+      tfPeakMB: tfPeak,
+      srdaSource: srda.source,
+      trainedWeights: srda.trainedWeights,
+    };
+  } finally {
+    await rm(outDir, { recursive: true, force: true });
+  }
+}
+
+async function nodeTiles(backends: BackendName[], tilePx: number, reps: number, quick: boolean, results: BenchResults): Promise<void> {
+  const weights = await readShippedWeights();
+  for (const backend of backends) {
+    // cpu is ~30x slower than wasm: time it on a quarter tile and scale (noted in the row).
+    const n = backend === 'cpu' ? Math.max(32, tilePx / (quick ? 4 : 2)) : tilePx;
+    log(`node ${backend}: ${n}x${n} tile x ${reps}`);
+    try {
+      const t = await benchTiles({ backend, tilePx: n, reps: backend === 'cpu' ? 1 : reps, weights });
+      results.tiles.push({ ...t, env: 'node' } as TileRow);
+      if (t.leakedTensors !== 0) results.notes.push(`node ${backend}: ${t.leakedTensors} tensors left after the tile benchmark.`);
+    } catch (e) {
+      results.unavailable.push({ env: 'node', backend, reason: e instanceof Error ? e.message : String(e) });
+    }
+  }
+}
+
+async function browserRun(args: string[]): Promise<{ tiles: TileRow[]; fullTile?: FullTileRow; unavailable: BenchResults['unavailable']; chromium?: string; notes: string[] }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', path.join(repoRoot, 'bench/browser-run.ts'), ...args], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.on('close', (code) => (code === 0 ? resolve(lastJson(out)) : reject(new AppError('INTERNAL', `browser benchmark exited with ${code}`))));
+  });
+}
+
+function uptimeText(): string {
+  try {
+    return execFileSync('uptime', { encoding: 'utf8' }).trim();
+  } catch {
+    return '';
+  }
+}
+
+/** `srda-lst bench`: see HELP. */
+export const benchCommand: Command = async (argv) => {
+  const v = parseCli(argv, OPTIONS);
+  if (v.help) {
+    process.stdout.write(HELP + '\n');
+    return 0;
+  }
+  const quick = Boolean(v.quick);
+  const sceneSize = intOption(v.scene, 'scene', 16) ?? (quick ? 240 : 1200);
+  if (typeof v['internal-scene'] === 'string') {
+    const s = makeBenchScene(sceneSize);
+    await mkdir(v['internal-scene'], { recursive: true });
+    for (const [name, bytes] of Object.entries(s.files)) await writeFile(path.join(v['internal-scene'], name), bytes);
+    await writeFile(path.join(v['internal-scene'], 'done.json'), JSON.stringify({ size: sceneSize, files: Object.keys(s.files) }) + '\n');
+    return 0;
+  }
+  if (typeof v['internal-full-tile'] === 'string') {
+    process.stdout.write(JSON.stringify(await fullTileChild(v['internal-full-tile'], !v['no-baselines'])) + '\n');
+    return 0;
+  }
+  const tilePx = intOption(v.tile, 'tile', 16) ?? (quick ? 128 : 256);
+  const reps = intOption(v.reps, 'reps', 1) ?? (quick ? 1 : 3);
+  const outDir = typeof v.out === 'string' ? v.out : path.join(repoRoot, 'bench');
+  const wanted = typeof v.backends === 'string' ? v.backends.split(',').map((s) => s.trim()) : undefined;
+  const cpus = os.cpus();
+  const results: BenchResults = {
+    schema: 1,
+    mode: quick ? 'quick' : 'full',
+    createdAt: new Date().toISOString(),
+    machine: { cpus: cpus.length, cpuModel: cpus[0]?.model ?? '?', memoryGB: os.totalmem() / 2 ** 30, node: process.version, loadAverageStart: os.loadavg(), loadAverageEnd: [], uptimeStart: uptimeText(), uptimeEnd: '' },
+    tiles: [],
+    unavailable: [],
+    targets: { overheadShareMax: 0.15, totalSMax: 60, peakMemoryMBMax: 1024 },
+    notes: [],
+  };
+  try {
+    results.commit = execFileSync('git', ['rev-parse', 'HEAD'], { cwd: repoRoot, encoding: 'utf8' }).trim();
+  } catch {
+    // not a git checkout
+  }
+  const sceneDir = await ensureScene(sceneSize);
+  if (!v['no-node']) {
+    const nodeBackends = (wanted ?? ['wasm', 'cpu']).filter((b): b is BackendName => b === 'wasm' || b === 'cpu');
+    await nodeTiles(nodeBackends, tilePx, reps, quick, results);
+    log(`node full pipeline on the ${sceneSize}x${sceneSize} scene (wasm) ...`);
+    results.fullTile = lastJson<FullTileRow>(await runChild(['--internal-full-tile', sceneDir, '--scene', String(sceneSize), ...(v['no-baselines'] ? ['--no-baselines'] : [])]));
+  }
+  if (!v['no-browser']) {
+    const args = ['--scene-dir', sceneDir, '--tile', String(tilePx), '--reps', String(reps), ...(quick ? ['--quick'] : []), ...(wanted ? ['--backends', wanted.join(',')] : []), ...(v['no-baselines'] ? ['--no-baselines'] : [])];
+    try {
+      const b = await browserRun(args);
+      results.tiles.push(...b.tiles);
+      results.unavailable.push(...b.unavailable);
+      results.fullTileBrowser = b.fullTile;
+      results.machine.chromium = b.chromium;
+      results.notes.push(...b.notes);
+    } catch (e) {
+      results.unavailable.push({ env: 'browser', backend: 'all', reason: e instanceof Error ? e.message : String(e) });
+    }
+  }
+  const ft = results.fullTile;
+  if (ft) {
+    results.targets.met = { overhead: ft.overheadShare <= 0.15, time: ft.totalS <= 60, memory: ft.peakMemoryMB <= 1024 };
+    if (!ft.trainedWeights) results.notes.push('SRDA-Net weights were not shipped yet: He-initialised weights of the same architecture were timed (identical FLOPs).');
+  }
+  results.notes.push('`infer` is the time spent inside the stage method (for SRDA-Net: model input preparation, network, output assembly); `correct` is the rest of the staged run (tiling, residual correction, energy check).');
+  results.machine.loadAverageEnd = os.loadavg();
+  results.machine.uptimeEnd = uptimeText();
+  await mkdir(outDir, { recursive: true });
+  await writeFile(path.join(outDir, 'results.json'), JSON.stringify(results, null, 2) + '\n');
+  const md = resultsMarkdown(results);
+  await writeFile(path.join(outDir, 'results.md'), md);
+  process.stdout.write(md);
+  return 0;
+};
+
+
