@@ -6,11 +6,12 @@ import { throwIfAborted, type RunOptions } from '../core/progress.ts';
 import type { Crs } from '../core/raster/raster.ts';
 import { detectRole, parseProductName } from './band-roles.ts';
 import { decodeSamples, metaNumber, metaRange, resolveScaling } from './band-decode.ts';
-import type { BandRole, Dataset, DatasetBand, TiffLayout } from './dataset.ts';
+import type { BandRole, Dataset, DatasetBand } from './dataset.ts';
 import { crsFromGeoKeys, parseGeoKeyDirectory } from './geokeys.ts';
 import { landsatCalibration, mtlDate, parseMtl, type Mtl } from './landsat-mtl.ts';
 import { canDecodeFast, decodeWindow, type BlockLayout } from './tiff-fast-decode.ts';
 import { parseGdalMetadata, requireTiff, type GdalMetadataItem } from './tiff-sniff.ts';
+import { asNumbers, clipWindow, readLayout, readTransform } from './tiff-tags.ts';
 
 /** Options of `readGeoTiff`. */
 export interface ReadGeoTiffOptions extends RunOptions {
@@ -25,8 +26,6 @@ export interface ReadGeoTiffOptions extends RunOptions {
   /** Decode through geotiff.js even where the built-in block decoder applies (checks, debugging). */
   useGeotiffJsDecoder?: boolean;
 }
-
-const SUPPORTED_COMPRESSION = new Set([1, 5, 7, 8, 32773, 32946, 34887, 50000]);
 
 type ByteReader = (offset: number, length: number) => Promise<Uint8Array> | Uint8Array;
 
@@ -58,105 +57,6 @@ async function openTiff(
       fileName,
     );
   }
-}
-
-function asNumbers(v: unknown): number[] {
-  if (v === undefined || v === null) return [];
-  if (typeof v === 'number') return [v];
-  return Array.from(v as ArrayLike<number>, Number);
-}
-
-/** Geotransform from ModelTransformation, or ModelTiepoint + ModelPixelScale (PixelIsPoint shifted by half a pixel as GDAL does). */
-function readTransform(
-  tags: { transformation: number[]; tiepoint: number[]; scale: number[] },
-  isPoint: boolean,
-  fileName: string,
-): Affine {
-  let t: Affine;
-  if (tags.transformation.length >= 16) {
-    const m = tags.transformation;
-    t = [m[3], m[0], m[1], m[7], m[4], m[5]];
-  } else if (tags.tiepoint.length >= 6 && tags.scale.length >= 2) {
-    const [i, j, , x, y] = tags.tiepoint;
-    const [sx, sy] = tags.scale;
-    t = [x - i * sx, sx, 0, y + j * sy, 0, -sy];
-  } else {
-    throw new AppError(
-      'NO_GEOREFERENCE',
-      `${fileName} has no georeference (no ModelTiepoint/ModelPixelScale or ModelTransformation tags). Georeference it first, e.g. gdal_translate -a_srs EPSG:4326 -a_ullr ...`,
-      { file: fileName },
-    );
-  }
-  if (!t.every(Number.isFinite) || t[1] === 0 || (t[5] === 0 && t[2] === 0)) {
-    throw new AppError('NO_GEOREFERENCE', `${fileName}: the geotransform [${t.join(', ')}] is degenerate.`, {
-      file: fileName,
-    });
-  }
-  if (isPoint) t = [t[0] - 0.5 * t[1] - 0.5 * t[2], t[1], t[2], t[3] - 0.5 * t[4] - 0.5 * t[5], t[4], t[5]];
-  return t;
-}
-
-async function readLayout(image: GeoTIFFImage, byteLength: number, fileName: string): Promise<TiffLayout> {
-  const fd = image.getFileDirectory();
-  const spp = image.getSamplesPerPixel();
-  const bits = asNumbers(await fd.loadValue('BitsPerSample'));
-  const formats = asNumbers(await fd.loadValue('SampleFormat'));
-  const compression = Number((await fd.loadValue('Compression')) ?? 1);
-  const bps = bits[0] ?? 1;
-  const fmt = formats[0] ?? 1;
-  const bad = (why: string): never => {
-    throw new AppError(
-      'UNSUPPORTED_LAYOUT',
-      `${fileName}: ${why}. Convert it with gdal_translate -ot Float32 (and -co COMPRESS=DEFLATE) first.`,
-      { file: fileName },
-    );
-  };
-  if (bits.some((b) => b !== bps) || formats.some((f) => f !== fmt)) bad('bands with different sample types');
-  if (fmt === 5 || fmt === 6) bad('complex sample type');
-  if (fmt === 4 || fmt > 6) bad(`sample format ${fmt}`);
-  if (![8, 16, 32].includes(bps) && !(fmt === 3 && bps === 64)) bad(`${bps}-bit samples`);
-  if (!SUPPORTED_COMPRESSION.has(compression)) bad(`compression ${compression}`);
-  if (spp < 1) bad('no samples per pixel');
-  const tiled = image.isTiled;
-  const offsets = asNumbers(await fd.loadValue(tiled ? 'TileOffsets' : 'StripOffsets'));
-  const counts = asNumbers(await fd.loadValue(tiled ? 'TileByteCounts' : 'StripByteCounts'));
-  let end = 0;
-  for (let i = 0; i < offsets.length; i++) end = Math.max(end, offsets[i] + (counts[i] ?? 0));
-  if (offsets.length === 0 || end > byteLength) {
-    throw new AppError(
-      'CORRUPT_TIFF',
-      `${fileName} is truncated: image data reaches byte ${end} but the file has ${byteLength} bytes. Re-download or re-export it.`,
-      { file: fileName },
-    );
-  }
-  return {
-    bitsPerSample: bps,
-    sampleFormat: fmt,
-    compression,
-    tiled,
-    blockWidth: image.getTileWidth(),
-    blockHeight: image.getTileHeight(),
-  };
-}
-
-function clipWindow(
-  w: PixelWindow | undefined,
-  width: number,
-  height: number,
-  fileName: string,
-): PixelWindow {
-  if (!w) return { col: 0, row: 0, width, height };
-  const col = Math.max(0, Math.floor(w.col));
-  const row = Math.max(0, Math.floor(w.row));
-  const c1 = Math.min(width, Math.floor(w.col + w.width));
-  const r1 = Math.min(height, Math.floor(w.row + w.height));
-  if (c1 <= col || r1 <= row)
-    throw new AppError(
-      'BAD_ARGUMENT',
-      `${fileName}: window ${JSON.stringify(w)} is outside the ${width}x${height} image.`,
-      { file: fileName },
-    );
-  return { col, row, width: c1 - col, height: r1 - row };
 }
 
 function itemsFor(items: GdalMetadataItem[], sample: number | undefined): Record<string, string> {

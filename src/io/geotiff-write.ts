@@ -1,7 +1,7 @@
 import { zlibSync } from 'fflate';
 import { AppError } from '../core/errors.ts';
 import type { Raster } from '../core/raster/raster.ts';
-import { encodeGeoKeys, geoKeysForCrs } from './geokeys.ts';
+import { encodeGeoKeys, geoKeysForCrs } from './geokeys-encode.ts';
 import { buildGdalMetadata, type GdalMetadataItem } from './tiff-sniff.ts';
 
 /** One band to write, with optional description, unit and band metadata. */
