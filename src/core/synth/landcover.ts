@@ -57,7 +57,8 @@ export interface LandCover {
  * Lays out land cover on the terrain: water from the hydrography; snow above the snow line;
  * urban clusters on flat low ground near rivers (with a rotated street grid, parks and roof
  * albedo per block); a cropland zone on gentle, moist ground divided into a rotated brick mosaic
- * of fields (centre-pivot circles in arid scenes); the rest a patchwork of forest (favoured on
+ * of fields (centre-pivot circles in arid scenes; pixels coarser than half a field average up to
+ * 4x4 sub-samples, so 500 m-1 km pixels are mixtures of fields); the rest a patchwork of forest (favoured on
  * slopes and high ground), grassland, shrubland, barren and wetland (wet ground near water), by
  * argmax of class scores built from two shared patch-noise fields and the terrain.
  * `wetness` is the potential soil moisture 0-1 before irrigation.
@@ -167,6 +168,7 @@ export function buildLandCover(p: SceneParams, t: Terrain, wetness: Float32Array
   const fh = p.fieldSizeM * (0.6 + 0.8 * hash2Unit(3, 3, fs));
   const pivots = p.sceneType === 'arid';
   const pivotR2 = (0.48 * Math.min(fw, fh)) ** 2;
+  const nSub = Math.min(4, Math.max(1, Math.ceil((2 * px) / Math.min(fw, fh))));
   let lastCu = NaN;
   let shift = 0;
   let fieldCu = NaN;
@@ -187,31 +189,45 @@ export function buildLandCover(p: SceneParams, t: Terrain, wetness: Float32Array
         continue;
       }
       if (score[i] > cropThr) {
-        const u = ((x + 0.5) * fc + (y + 0.5) * fsn) * px;
-        const v = (-(x + 0.5) * fsn + (y + 0.5) * fc) * px;
-        const cu = Math.floor(u / fw);
-        if (cu !== lastCu) {
-          lastCu = cu;
-          shift = hash2Unit(cu, 0, fs) * fh;
-        }
-        const cv = Math.floor((v + shift) / fh);
-        let inField = true;
-        if (pivots) {
-          const ou = u - (cu + 0.5) * fw;
-          const ov = v + shift - (cv + 0.5) * fh;
-          inField = ou * ou + ov * ov < pivotR2;
-        }
-        if (inField) {
-          if (cu !== fieldCu || cv !== fieldCv) {
-            fieldCu = cu;
-            fieldCv = cv;
-            const a = hash2Unit(cu, cv, fs);
-            fieldV = hash2Unit(cv, cu, fs) < 0.12 ? 0.08 + 0.08 * a : 0.15 + 0.65 * a;
-            fieldIrr = hash2Unit(cu + 101, cv - 57, fs) < p.irrigatedShare ? 1 : 0;
+        // Pixels coarser than about half a field average several sub-samples (mixed pixels)
+        // instead of aliasing one field per pixel.
+        let cover = 0;
+        let vSum = 0;
+        let irr = 0;
+        for (let sy = 0; sy < nSub; sy++) {
+          for (let sx = 0; sx < nSub; sx++) {
+            const xs = x + (sx + 0.5) / nSub;
+            const ys = y + (sy + 0.5) / nSub;
+            const u = (xs * fc + ys * fsn) * px;
+            const v = (-xs * fsn + ys * fc) * px;
+            const cu = Math.floor(u / fw);
+            if (cu !== lastCu) {
+              lastCu = cu;
+              shift = hash2Unit(cu, 0, fs) * fh;
+            }
+            const cv = Math.floor((v + shift) / fh);
+            if (pivots) {
+              const ou = u - (cu + 0.5) * fw;
+              const ov = v + shift - (cv + 0.5) * fh;
+              if (ou * ou + ov * ov >= pivotR2) continue;
+            }
+            if (cu !== fieldCu || cv !== fieldCv) {
+              fieldCu = cu;
+              fieldCv = cv;
+              const a = hash2Unit(cu, cv, fs);
+              fieldV = hash2Unit(cv, cu, fs) < 0.12 ? 0.08 + 0.08 * a : 0.15 + 0.65 * a;
+              fieldIrr = hash2Unit(cu + 101, cv - 57, fs) < p.irrigatedShare ? 1 : 0;
+            }
+            cover++;
+            vSum += fieldV;
+            irr += fieldIrr;
           }
+        }
+        if (cover * 2 >= nSub * nSub) {
           classes[i] = LC.CROPLAND;
-          fieldNdvi[i] = fieldV;
-          irrigated[i] = fieldIrr;
+          const share = cover / (nSub * nSub);
+          fieldNdvi[i] = share * (vSum / cover) + (1 - share) * 0.1;
+          irrigated[i] = irr * 2 >= cover ? 1 : 0;
           continue;
         }
       }

@@ -53,7 +53,10 @@ export interface SceneOptions {
   lakeFraction?: number;
   /** Fraction of the scene that is sea (coastal scenes). */
   oceanFraction?: number;
-  /** Mean river width, metres; rivers are at least ~0.7 pixel wide so they stay visible. */
+  /**
+   * River width, metres (60-400). Rivers narrower than 1/4 pixel are not mapped as water (their
+   * valleys remain); mapped ones are at least ~0.7 pixel wide so they stay connected.
+   */
   riverWidthM?: number;
   /** Typical crop field edge length, metres. */
   fieldSizeM?: number;

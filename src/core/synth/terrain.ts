@@ -68,7 +68,9 @@ export function buildTerrain(p: SceneParams): Terrain {
     persistence: 0.5,
   });
   const valleyHalfM = 2500;
-  const riverHalfM = Math.max(p.riverWidthM / 2, 0.36 * px);
+  // Rivers narrower than a quarter pixel are not mapped as water (as in real land-cover maps);
+  // mapped ones are at least ~0.7 px wide so they stay connected.
+  const riverHalfM = p.riverWidthM >= 0.25 * px ? Math.max(p.riverWidthM / 2, 0.36 * px) : -1;
   for (let y = 0; y < h; y++) {
     const ym = y > 0 ? y - 1 : y;
     const yp = y < h - 1 ? y + 1 : y;
@@ -85,7 +87,7 @@ export function buildTerrain(p: SceneParams): Terrain {
       // Valleys are cut only below 80 % relative height so ridges keep their crests.
       const active = rel[i] < 0.8 ? 1 - rel[i] / 0.8 : 0;
       const carve = ((0.35 * p.reliefM * rel[i] + 15) * Math.min(1, active * 3)) / (1 + q * q);
-      dem[i] -= carve;
+      dem[i] -= Math.min(carve, 0.8 * (dem[i] - p.baseElevationM) + 2);
       if (distM < riverHalfM && active > 0.05) waterKind[i] = WATER_RIVER;
     }
   }
