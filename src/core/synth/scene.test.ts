@@ -322,11 +322,23 @@ describe('generateScene', () => {
 
   it('mixes crop fields inside pixels coarser than a field (less field-to-field NDVI contrast at 1 km)', () => {
     const cropStd = (pixelSizeM: number): number => {
-      const s = generateScene({ seed: 9, width: 160, height: 160, pixelSizeM, sceneType: 'agricultural', fieldSizeM: 600 });
+      const s = generateScene({
+        seed: 9,
+        width: 160,
+        height: 160,
+        pixelSizeM,
+        sceneType: 'agricultural',
+        fieldSizeM: 600,
+      });
       const crop = (i: number): boolean => s.landcover[i] === LC.CROPLAND;
       const m = meanOf(s.ndvi, crop);
       expect(m.n).toBeGreaterThan(2000);
-      return Math.sqrt(meanOf(s.ndvi.map((v) => (v - m.mean) ** 2), crop).mean);
+      return Math.sqrt(
+        meanOf(
+          s.ndvi.map((v) => (v - m.mean) ** 2),
+          crop,
+        ).mean,
+      );
     };
     expect(cropStd(1000)).toBeLessThan(0.75 * cropStd(120));
   });
