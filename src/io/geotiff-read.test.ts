@@ -1,9 +1,12 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { MODIS_SINUSOIDAL } from '../core/geo/crs.ts';
 import type { Dataset } from './dataset.ts';
 import { readGeoTiff, type ReadGeoTiffOptions } from './geotiff-read.ts';
+import { writeGeoTiff } from './geotiff-write.ts';
 import { selectLstWithQc } from './lst-select.ts';
 
 const repoRoot = path.resolve(import.meta.dirname, '../..');
@@ -276,6 +279,29 @@ describe.skipIf(!existsSync(dataDir))(
         expect(s.max).toBeLessThanOrEqual(1);
       }
       expect(stats(f32.bands[0].raster.data).max).toBeCloseTo(0.993, 3);
+    });
+
+    it('does not rescale an integer MOD11 LST that is already in kelvin', async () => {
+      const src = await read(
+        'dhaka-mod11a2-mod13q1-2024-citypath/MOD11A2.061/MOD11A2.061_LST_Day_1km_doy2024097000000_aid0001.tif',
+      );
+      const dir = mkdtempSync(path.join(tmpdir(), 'srda-io-k-'));
+      try {
+        const k = { ...src.bands[0].raster, data: src.bands[0].raster.data.map((v) => Math.round(v)) };
+        writeFileSync(path.join(dir, 'k.tif'), writeGeoTiff(k, { nodata: 0 }));
+        const out = path.join(dir, 'MOD11A2.061_LST_Day_1km_doy2024097000000_aid0001.tif');
+        execFileSync('gdal_translate', ['-q', '-ot', 'UInt16', path.join(dir, 'k.tif'), out]);
+        const bytes = readFileSync(out);
+        const back = await readGeoTiff(
+          bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer,
+          out,
+        );
+        expect([back.bands[0].role, back.bands[0].scale, back.layout.sampleFormat]).toEqual(['lst', 1, 1]);
+        expect(stats(back.bands[0].raster.data).min).toBe(300);
+        expect(back.warnings.join()).toMatch(/already in K/);
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
     });
   },
 );

@@ -226,6 +226,12 @@ async function decodeImage(
       scaleSource = mtl ? 'landsat-mtl' : 'landsat-default';
       for (const n of cal.notes) warnings.push(`band ${b + 1}: ${n}`);
     } else {
+      if (role === 'lst' && scale !== 1 && rawLooksLikeKelvin(raw, nodata)) {
+        // An integer LST already in K (scaled before export): applying the product scale would ruin it.
+        warnings.push(`band ${b + 1}: values are already in K (150-400); the scale ${scale} was not applied`);
+        [scale, offset, scaleSource] = [1, 0, 'none'];
+        scaling.validRange = undefined;
+      }
       data = decodeSamples(raw, {
         scale,
         offset,
@@ -272,6 +278,18 @@ async function decodeImage(
     layout,
     warnings,
   };
+}
+
+/** True when every valid raw value lies in 150..400, i.e. an LST band already in kelvin. */
+function rawLooksLikeKelvin(raw: ArrayLike<number>, nodata: number | null): boolean {
+  let n = 0;
+  for (let i = 0; i < raw.length; i++) {
+    const v = raw[i];
+    if (v === nodata || v === 0 || !Number.isFinite(v)) continue;
+    if (v < 150 || v > 400) return false;
+    n++;
+  }
+  return n > 0;
 }
 
 function mtlProduct(mtl: Mtl): string | undefined {
