@@ -1,4 +1,4 @@
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { extname, join, resolve } from 'node:path';
 import { defineConfig, type Plugin } from 'vitest/config';
 import react from '@vitejs/plugin-react';
@@ -27,6 +27,20 @@ function servedAssets(): Plugin {
         res.setHeader('Content-Type', MIME[extname(name)] ?? 'application/octet-stream');
         res.end(readFileSync(resolve(m.dir, name)));
       });
+    },
+    // The service worker precaches every built file listed here, so the app works offline after the first visit.
+    writeBundle(options) {
+      const out = options.dir ?? 'dist';
+      const files: string[] = [];
+      const walk = (rel: string) => {
+        for (const f of readdirSync(join(out, rel))) {
+          const p = rel ? `${rel}/${f}` : f;
+          if (statSync(join(out, p)).isDirectory()) walk(p);
+          else if (!/\.map$|^sw\.js$|^precache\.json$|threaded|README\.md$/.test(p)) files.push(p);
+        }
+      };
+      walk('');
+      writeFileSync(join(out, 'precache.json'), JSON.stringify({ files: files.sort() }));
     },
     generateBundle() {
       for (const m of MOUNTS) {

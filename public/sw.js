@@ -1,24 +1,26 @@
 // Offline cache for srda-lst: same-origin GET requests only; nothing else is touched.
+// On install it caches every file of the build (precache.json, written by vite.config.ts), so the
+// app, the demo scene, the tfjs wasm binaries and the SRDA-Net weights work offline afterwards.
 const CACHE = 'srda-lst-v1';
 // Hashed build assets and versioned wasm never change; everything else is network-first.
 const IMMUTABLE = ['/assets/', '/tfjs-wasm/'];
 
-async function precacheModel(cache) {
+async function precache() {
+  const cache = await caches.open(CACHE);
+  const scope = self.registration.scope;
   try {
-    const url = new URL('./models/srda-net/model.json', self.registration.scope);
-    const res = await fetch(url);
+    const res = await fetch(new URL('precache.json', scope), { cache: 'no-store' });
     if (!res.ok) return;
-    await cache.put(url, res.clone());
-    const manifest = (await res.json()).weightsManifest ?? [];
-    const paths = manifest.flatMap((g) => g.paths.map((p) => new URL(p, url).href));
-    await cache.addAll(paths);
-  } catch {
-    // The weights are cached on first use instead.
+    const { files } = await res.json();
+    await cache.addAll(['./', ...files].map((f) => new URL(f, scope).href));
+  } catch (e) {
+    // Offline use then covers what was fetched while online.
+    console.warn('srda-lst: precache incomplete', e);
   }
 }
 
 self.addEventListener('install', (event) => {
-  event.waitUntil(caches.open(CACHE).then(precacheModel).then(() => self.skipWaiting()));
+  event.waitUntil(precache().then(() => self.skipWaiting()));
 });
 
 self.addEventListener('activate', (event) => {
@@ -38,7 +40,7 @@ self.addEventListener('fetch', (event) => {
   event.respondWith(
     caches.open(CACHE).then(async (cache) => {
       if (isImmutable) {
-        const hit = await cache.match(req);
+        const hit = await cache.match(req, { ignoreVary: true });
         if (hit) return hit;
       }
       try {
@@ -46,7 +48,7 @@ self.addEventListener('fetch', (event) => {
         if (res.ok) cache.put(req, res.clone());
         return res;
       } catch (e) {
-        const hit = await cache.match(req, { ignoreSearch: true });
+        const hit = await cache.match(req, { ignoreSearch: true, ignoreVary: true });
         if (hit) return hit;
         throw e;
       }

@@ -43,5 +43,6 @@ export function describeError(e: WireError): string {
   const m = MESSAGES[e.code] ?? MESSAGES.INTERNAL;
   const file = e.file ? `“${e.file}”` : 'A file';
   const what = m.what.includes('{file}') ? m.what.replace('{file}', file) : e.file ? `${m.what} (${e.file})` : m.what;
-  return `${what} ${m.todo}`;
+  const more = /\(and (\d+) more unreadable file/.exec(e.message);
+  return `${what} ${m.todo}${more ? ` ${more[1]} more file(s) could not be read either: see the table.` : ''}`;
 }

@@ -2,7 +2,6 @@ import { isAppError } from '../core/errors.ts';
 import type { RunOptions } from '../core/progress.ts';
 import { selectBackend, type BackendName } from '../model/backend.ts';
 import type { StageMethod } from '../pipeline/method.ts';
-import { loadMethod } from '../pipeline/methods.ts';
 import { probeWebGl, probeWebGpu } from './backend-probe.ts';
 import type { BackendInfo, RunParams } from './protocol.ts';
 
@@ -55,11 +54,12 @@ export async function prepareModel(params: RunParams, opts: RunOptions, notices:
     opts.onProgress?.({ stage: 'starting SRDA-Net', done: 0, total: 2, detail: 'backend' });
     backend = await startBackend(params.backend, new URL('tfjs-wasm/', params.appBaseUrl).href);
     opts.onProgress?.({ stage: 'starting SRDA-Net', done: 1, total: 2, detail: 'weights' });
-    const method = await loadMethod('srda', {
-      backend: backend.name as BackendName,
-      weightsUrl: new URL('models/srda-net/model.json', params.appBaseUrl).href,
-      wasmPaths: new URL('tfjs-wasm/', params.appBaseUrl).href,
-    });
+    const { createSrdaMethod } = await import('../pipeline/methods/srda.ts');
+    const method = await createSrdaMethod(
+      { url: new URL('models/srda-net/model.json', params.appBaseUrl).href },
+      { backend: backend.name as BackendName, wasmPaths: new URL('tfjs-wasm/', params.appBaseUrl).href, finetuneSteps: params.finetuneSteps || undefined },
+    );
+    if (params.finetuneSteps > 0) notices.push(`SRDA-Net fine-tuned on this scene for ${params.finetuneSteps} steps before applying.`);
     return { isAvailable: true, method, backend };
   } catch (e) {
     if (isAppError(e) && e.code === 'CANCELLED') throw e;

@@ -6,6 +6,7 @@ import { addOfflineBasemap, setOnlineBasemap } from './basemap.ts';
 import { createMap } from './maplibre.ts';
 import { layersBounds, syncRasterLayers } from './raster-layers.ts';
 import { registerMap } from './registry.ts';
+import { setInspectMarker } from './inspect-marker.ts';
 
 interface Props {
   /** Ids of the layers drawn (in draw order by resolution). */
@@ -65,6 +66,11 @@ export function MapView({ shownIds, name, className, onReady }: Props) {
   useEffect(() => {
     if (map) setOnlineBasemap(map, isOnline);
   }, [map, isOnline]);
+
+  const inspect = useAppState((s) => s.inspect);
+  useEffect(() => {
+    if (map) setInspectMarker(map, inspect);
+  }, [map, inspect, shownKey]);
 
   const boundsKey = layers.map((l) => l.id).join(',');
   const lastFit = useRef('');

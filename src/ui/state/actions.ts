@@ -23,8 +23,9 @@ export async function ingestFiles(files: File[]): Promise<void> {
   store.set({ isIngesting: true });
   try {
     const { inputs } = await worker().call('ingest', { files });
-    const bad = inputs.find((i) => i.problem);
-    store.set((s) => ({ inputs: [...s.inputs, ...inputs], error: bad?.problem ?? s.error }));
+    const bad = inputs.filter((i) => i.problem);
+    const error = bad.length > 1 ? { ...bad[0].problem!, message: `${bad[0].problem!.message} (and ${bad.length - 1} more unreadable file(s): see the table)` } : bad[0]?.problem;
+    store.set((s) => ({ inputs: [...s.inputs, ...inputs], error: error ?? s.error }));
   } catch (e) {
     store.set({ error: toWire(e) });
   } finally {
