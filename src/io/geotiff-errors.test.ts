@@ -48,6 +48,33 @@ const small = writeGeoTiff({
   data: new Float32Array(64 * 48).map((_, i) => 280 + (i % 37)),
 });
 
+describe('readGeoTiff cancellation and progress', () => {
+  it('reports decode progress per block row and stops with CANCELLED when aborted', async () => {
+    const tiled = writeGeoTiff(
+      {
+        width: 64,
+        height: 64,
+        transform: [0, 1, 0, 64, 0, -1],
+        crs: crsFromEpsg(32629),
+        data: new Float32Array(64 * 64).fill(300),
+      },
+      { tileSizePx: 16 },
+    );
+    const seen: number[] = [];
+    const ok = await readGeoTiff(ab(tiled), 'p.tif', {
+      onProgress: (p) => p.stage === 'decode' && seen.push(p.done),
+    });
+    expect(ok.bands[0].raster.data[4095]).toBe(300);
+    expect(seen).toEqual([0, 1, 2, 3]);
+    const ctl = new AbortController();
+    const run = readGeoTiff(ab(tiled), 'p.tif', {
+      signal: ctl.signal,
+      onProgress: (p) => p.stage === 'decode' && p.done === 1 && ctl.abort(),
+    });
+    await expect(run).rejects.toMatchObject({ code: 'CANCELLED' });
+  });
+});
+
 describe('readGeoTiff on bad input', () => {
   it('rejects files that are not TIFFs with NOT_GEOTIFF and a conversion hint', async () => {
     await expectCode(

@@ -178,7 +178,7 @@ async function decodeImage(
   };
   const rasters: ArrayLike<number>[] =
     canDecodeFast(blockLayout) && !opts.useGeotiffJsDecoder
-      ? await decodeWindow(blockLayout, win, read, opts.signal)
+      ? await decodeWindow(blockLayout, win, read, opts.signal, opts.onProgress)
       : ((await image.readRasters({
           window: [win.col, win.row, win.col + win.width, win.row + win.height],
           interleave: false,

@@ -1,6 +1,6 @@
 import { unzlibSync } from 'fflate';
 import type { PixelWindow } from '../core/geo/grid.ts';
-import { throwIfAborted } from '../core/progress.ts';
+import { throwIfAborted, type Progress } from '../core/progress.ts';
 import { lzwDecode } from './lzw.ts';
 
 /** Typed arrays a TIFF band decodes to. */
@@ -104,13 +104,15 @@ function undoFloatPredictor(
 
 /**
  * Decodes the pixels of `win` from a (Big)TIFF's blocks into one array per band, typed like the
- * samples. `read(offset, length)` returns the raw block bytes. Checks `signal` between blocks.
+ * samples. `read(offset, length)` returns the raw block bytes. Checks `signal` and reports
+ * progress (stage 'decode', block rows done) between block rows.
  */
 export async function decodeWindow(
   l: BlockLayout,
   win: PixelWindow,
   read: (offset: number, length: number) => Promise<Uint8Array> | Uint8Array,
   signal?: AbortSignal,
+  onProgress?: (p: Progress) => void,
 ): Promise<SampleArray[]> {
   const spp = l.samplesPerPixel;
   const bytesPerSample = l.bitsPerSample / 8;
@@ -126,9 +128,11 @@ export async function decodeWindow(
   const bx1 = Math.floor((win.col + win.width - 1) / l.blockWidth);
   const by0 = Math.floor(win.row / l.blockHeight);
   const by1 = Math.floor((win.row + win.height - 1) / l.blockHeight);
+  const totalRows = planes * (by1 - by0 + 1);
   for (let plane = 0; plane < planes; plane++) {
     for (let by = by0; by <= by1; by++) {
       throwIfAborted(signal);
+      onProgress?.({ stage: 'decode', done: plane * (by1 - by0 + 1) + (by - by0), total: totalRows });
       for (let bx = bx0; bx <= bx1; bx++) {
         const index = plane * blocksPerPlane + by * across + bx;
         const raw = await read(l.offsets[index], l.byteCounts[index]);
