@@ -1,0 +1,70 @@
+import { describe, expect, it } from 'vitest';
+import { isAppError } from '../core/errors.ts';
+import { WorkerClient } from './client.ts';
+import type { FromWorker, ToWorker } from './protocol.ts';
+
+/** A stand-in for a Worker: records what is posted and lets the test answer. */
+class FakeWorker {
+  onmessage: ((ev: MessageEvent<FromWorker>) => void) | null = null;
+  onerror: ((ev: ErrorEvent) => void) | null = null;
+  posted: { msg: ToWorker; transfer: Transferable[] }[] = [];
+  postMessage(msg: ToWorker, transfer: Transferable[] = []): void {
+    this.posted.push({ msg, transfer });
+  }
+  reply(msg: FromWorker): void {
+    this.onmessage?.({ data: msg } as MessageEvent<FromWorker>);
+  }
+  terminate(): void {}
+}
+
+function setup() {
+  const fake = new FakeWorker();
+  const client = new WorkerClient(fake as unknown as Worker);
+  return { fake, client };
+}
+
+describe('worker client', () => {
+  it('resolves a request with its own result and reports its progress', async () => {
+    const { fake, client } = setup();
+    const seen: number[] = [];
+    const p = client.call('removeInput', { id: 'in1' }, { onProgress: (pr) => seen.push(pr.done) });
+    const req = fake.posted[0].msg;
+    expect(req).toMatchObject({ type: 'request', name: 'removeInput', params: { id: 'in1' } });
+    const id = (req as { id: number }).id;
+    fake.reply({ type: 'progress', id, progress: { stage: 's', done: 1, total: 2 } });
+    fake.reply({ type: 'result', id: id + 100, result: { ok: false } });
+    fake.reply({ type: 'result', id, result: { ok: true } });
+    await expect(p).resolves.toEqual({ ok: true });
+    expect(seen).toEqual([1]);
+  });
+
+  it('rejects with the AppError code, message and file the worker sent', async () => {
+    const { fake, client } = setup();
+    const p = client.call('exportGeoTiff', { layerId: 'x' });
+    const id = (fake.posted[0].msg as { id: number }).id;
+    fake.reply({ type: 'error', id, error: { code: 'NOT_GEOTIFF', message: 'bad', file: 'a.txt' } });
+    const e = await p.catch((x: unknown) => x);
+    expect(isAppError(e) && e.code).toBe('NOT_GEOTIFF');
+    expect(isAppError(e) && e.file).toBe('a.txt');
+  });
+
+  it('forwards an abort as a cancel message and rejects as CANCELLED', async () => {
+    const { fake, client } = setup();
+    const ctrl = new AbortController();
+    const p = client.call('removeInput', { id: 'in1' }, { signal: ctrl.signal });
+    ctrl.abort();
+    const e = await p.catch((x: unknown) => x);
+    expect(isAppError(e) && e.code).toBe('CANCELLED');
+    const id = (fake.posted[0].msg as { id: number }).id;
+    expect(fake.posted[1].msg).toEqual({ type: 'cancel', id });
+    // A late result for the cancelled request is ignored.
+    fake.reply({ type: 'result', id, result: { ok: true } });
+  });
+
+  it('transfers the buffers it is given instead of copying them', () => {
+    const { fake, client } = setup();
+    const buf = new ArrayBuffer(8);
+    void client.call('exportZip', { report: {}, extraFiles: [{ name: 'a', bytes: buf }] }, { transfer: [buf] });
+    expect(fake.posted[0].transfer).toEqual([buf]);
+  });
+});
