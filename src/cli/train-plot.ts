@@ -112,7 +112,14 @@ function smooth(y: number[], k: number): number[] {
 export async function writeLearningCurve(csvPath: string, pngPath: string): Promise<void> {
   const lines = (await readFile(csvPath, 'utf8')).trim().split('\n');
   const head = lines[0].split(',');
-  const rows = lines.slice(1).map((l) => l.split(','));
+  // A resumed run appends from its checkpoint step again: keep the last row of each step.
+  const byStep = new Map<string, string[]>();
+  for (const l of lines.slice(1)) {
+    const r = l.split(',');
+    byStep.delete(r[0]);
+    byStep.set(r[0], r);
+  }
+  const rows = [...byStep.values()].sort((a, b) => Number(a[0]) - Number(b[0]));
   const col = (name: string) => rows.map((r) => Number(r[head.indexOf(name)] || Number.NaN));
   const step = col('step');
   const val = rows.map((r, i) => ({ i, v: Number(r[head.indexOf('val_rmse_k')] || Number.NaN), b: Number(r[head.indexOf('val_bicubic_rmse_k')] || Number.NaN) })).filter((r) => Number.isFinite(r.v));

@@ -132,7 +132,7 @@ export const trainCommand: Command = async (argv) => {
 
   const real = args.data.includes('real') ? await loadRealPairs(args.dataDir, args.holdout, log) : [];
   log(`real pairs: ${real.length} (${[...new Set(real.map((p) => p.name.split('@')[0]))].join(', ') || 'none'}); scenes known: ${REAL_SCENES.map((s) => s.id).join(', ')}`);
-  const sampler = new BatchSampler({ seed: args.seed, batch: args.batch, patchPx: args.patch, realShare: args.data.includes('synth') ? args.realShare : 1, poolSize: 48, refresh: 2 }, real, start);
+  const sampler = new BatchSampler({ seed: args.seed, batch: args.batch, patchPx: args.patch, realShare: args.data.includes('synth') ? args.realShare : 1, poolSize: 48, refresh: 1 }, real, start);
   const valSampler = new BatchSampler({ seed: 424242, batch: 32, patchPx: args.patch, realShare: 0, poolSize: 16, refresh: 0 }, []);
   const valBatch = valSampler.batchFor(0);
 

@@ -1,6 +1,7 @@
 import { describe, expect, it, beforeAll } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
 import { conv2dSame } from './conv-grad.ts';
+import { selectBackend } from './backend.ts';
 
 async function maxAbsDiff(a: tf.Tensor, b: tf.Tensor): Promise<number> {
   const d = tf.tidy(() => tf.max(tf.abs(tf.sub(a, b))));
@@ -54,4 +55,23 @@ describe('conv2dSame custom gradient', () => {
       tf.dispose([x, w, dyW]);
     });
   }
+
+  it('gives the same gradients on the wasm backend (which lacks Conv2DBackpropFilter)', async () => {
+    const x = tf.randomNormal([2, 10, 9, 4], 0, 1, 'float32', 17) as tf.Tensor4D;
+    const w = tf.randomNormal([3, 3, 4, 6], 0, 1, 'float32', 18) as tf.Tensor4D;
+    const dyW = tf.randomNormal([2, 10, 9, 6], 0, 1, 'float32', 19);
+    const f = tf.grads((xx: tf.Tensor, ww: tf.Tensor) => tf.sum(tf.mul(conv2dSame(xx as tf.Tensor4D, ww as tf.Tensor4D, 2), dyW)));
+    const [cx, cw] = f([x, w]);
+    const ref = [await cx.data(), await cw.data()];
+    await selectBackend({ only: 'wasm' });
+    const [wx, ww] = f([x, w]);
+    const got = [await wx.data(), await ww.data()];
+    await tf.setBackend('cpu');
+    for (let i = 0; i < 2; i++) {
+      let m = 0;
+      for (let j = 0; j < ref[i].length; j++) m = Math.max(m, Math.abs(ref[i][j] - got[i][j]));
+      expect(m).toBeLessThan(1e-3);
+    }
+    tf.dispose([x, w, dyW, cx, cw, wx, ww]);
+  });
 });
