@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { boxBlur, distanceToMask, fbmField, quantile, upsampleSpline } from './noise.ts';
+import { fbmField, upsampleSpline } from './noise.ts';
+import { boxBlur, distanceToMask, quantile } from './grid-ops.ts';
 import { hash2, mix32, Rng, subSeed } from './prng.ts';
 
 describe('prng', () => {

@@ -1,12 +1,5 @@
 import { hash2Unit, subSeed } from './prng.ts';
 
-/**
- * Value noise, fractal sums and small raster helpers for the synthetic scene generator. Fields are
- * row-major Float32Arrays `width*height` long on the scene's pixel grid. Each octave is a hashed
- * random lattice smoothed with a separable cubic B-spline (C2-continuous, so slopes computed from
- * a noise DEM have no lattice artefacts); a four-row ring buffer keeps memory at O(width) per octave.
- */
-
 /** Fills `buf[0..n)` with the lattice values of lattice row `j` for columns `i0..i0+n-1`. */
 type LatticeRow = (j: number, i0: number, n: number, buf: Float32Array) => void;
 
@@ -106,13 +99,14 @@ export interface FbmOptions {
 }
 
 /**
- * Fractal value noise on a `width x height` pixel grid, normalised to mean 0 and standard deviation
- * 1 over the grid. Deterministic for a seed. Plain fields are built as a dyadic pyramid: white
- * noise on the coarsest lattice, refined by cubic B-spline subdivision with fresh noise added at
- * each finer lattice (exactly the sum of B-spline octaves on nested lattices), then evaluated at
- * the pixels once, so the cost is about two passes over the grid whatever the octave count.
- * Ridged fields sum per-octave transformed surfaces (one pass per octave), on a grid reduced so
- * the finest octave spans 2-4 cells, then spline-upsampled.
+ * Fractal value noise on a `width x height` pixel grid (row-major Float32Array, owned by the
+ * caller), normalised to mean 0 and standard deviation 1 over the grid; deterministic for a seed.
+ * Plain fields are a dyadic pyramid: white noise on the coarsest lattice, refined by cubic
+ * B-spline subdivision with fresh noise added on each finer lattice (exactly the sum of B-spline
+ * octaves on nested lattices), evaluated at the pixels once: about two passes over the grid
+ * whatever the octave count. Cubic B-splines are C2-continuous, so slopes of a noise DEM show no
+ * lattice artefacts. Ridged fields sum per-octave transformed surfaces (one pass per octave) on a
+ * grid reduced so the finest octave spans 2-4 cells, then spline-upsampled.
  */
 export function fbmField(width: number, height: number, opts: FbmOptions): Float32Array {
   const smallest = Math.max(1, opts.smallestCellPx ?? 2);
@@ -281,111 +275,4 @@ export function normalizeInPlace(a: Float32Array): void {
   const mean = s / a.length;
   const sd = Math.sqrt(Math.max(1e-20, s2 / a.length - mean * mean));
   for (let i = 0; i < a.length; i++) a[i] = (a[i] - mean) / sd;
-}
-
-/**
- * Mean over a (2r+1)x(2r+1) window with the window clipped at the edges (so edge pixels average
- * fewer neighbours). Two running-sum passes: O(width*height) whatever the radius.
- */
-export function boxBlur(src: Float32Array, width: number, height: number, radiusPx: number): Float32Array {
-  const r = Math.max(0, Math.round(radiusPx));
-  const tmp = new Float32Array(width * height);
-  const out = new Float32Array(width * height);
-  if (r === 0) {
-    out.set(src);
-    return out;
-  }
-  for (let y = 0; y < height; y++) {
-    const b = y * width;
-    let acc = 0;
-    for (let x = 0; x < Math.min(r, width); x++) acc += src[b + x];
-    for (let x = 0; x < width; x++) {
-      if (x + r < width) acc += src[b + x + r];
-      if (x - r - 1 >= 0) acc -= src[b + x - r - 1];
-      tmp[b + x] = acc / (Math.min(width - 1, x + r) - Math.max(0, x - r) + 1);
-    }
-  }
-  const col = new Float64Array(width);
-  for (let y = 0; y < Math.min(r, height); y++) for (let x = 0; x < width; x++) col[x] += tmp[y * width + x];
-  for (let y = 0; y < height; y++) {
-    if (y + r < height) for (let x = 0, b = (y + r) * width; x < width; x++) col[x] += tmp[b + x];
-    if (y - r - 1 >= 0) for (let x = 0, b = (y - r - 1) * width; x < width; x++) col[x] -= tmp[b + x];
-    const n = Math.min(height - 1, y + r) - Math.max(0, y - r) + 1;
-    for (let x = 0, b = y * width; x < width; x++) out[b + x] = col[x] / n;
-  }
-  return out;
-}
-
-/**
- * Approximate Euclidean distance (pixels) from every pixel to the nearest pixel where `mask` is
- * non-zero (0 on the mask; a large number everywhere when the mask is empty). Two-pass chamfer
- * with 1 / sqrt(2) steps, error under 8 %.
- */
-export function distanceToMask(mask: Uint8Array, width: number, height: number): Float32Array {
-  const big = 1e9;
-  const d = new Float32Array(width * height);
-  for (let i = 0; i < d.length; i++) d[i] = mask[i] ? 0 : big;
-  const diag = Math.SQRT2;
-  for (let y = 0; y < height; y++) {
-    for (let x = 0; x < width; x++) {
-      const i = y * width + x;
-      let v = d[i];
-      if (v === 0) continue;
-      if (x > 0) v = Math.min(v, d[i - 1] + 1);
-      if (y > 0) {
-        v = Math.min(v, d[i - width] + 1);
-        if (x > 0) v = Math.min(v, d[i - width - 1] + diag);
-        if (x < width - 1) v = Math.min(v, d[i - width + 1] + diag);
-      }
-      d[i] = v;
-    }
-  }
-  for (let y = height - 1; y >= 0; y--) {
-    for (let x = width - 1; x >= 0; x--) {
-      const i = y * width + x;
-      let v = d[i];
-      if (v === 0) continue;
-      if (x < width - 1) v = Math.min(v, d[i + 1] + 1);
-      if (y < height - 1) {
-        v = Math.min(v, d[i + width] + 1);
-        if (x < width - 1) v = Math.min(v, d[i + width + 1] + diag);
-        if (x > 0) v = Math.min(v, d[i + width - 1] + diag);
-      }
-      d[i] = v;
-    }
-  }
-  return d;
-}
-
-/**
- * The `q`-quantile (0..1) of `a` from a 65536-bin histogram between the minimum and the maximum
- * (error below 1/65536 of the range; two O(n) passes). NaN values are skipped; NaN if none are valid.
- */
-export function quantile(a: Float32Array, q: number): number {
-  let lo = Infinity;
-  let hi = -Infinity;
-  let n = 0;
-  for (let i = 0; i < a.length; i++) {
-    const v = a[i];
-    if (v !== v) continue;
-    if (v < lo) lo = v;
-    if (v > hi) hi = v;
-    n++;
-  }
-  if (n === 0) return Number.NaN;
-  if (hi === lo) return lo;
-  const bins = 65536;
-  const hist = new Uint32Array(bins);
-  const scale = (bins - 1) / (hi - lo);
-  for (let i = 0; i < a.length; i++) {
-    const v = a[i];
-    if (v === v) hist[((v - lo) * scale) | 0]++;
-  }
-  const target = Math.min(n - 1, Math.max(0, Math.round(q * (n - 1))));
-  let acc = 0;
-  for (let b = 0; b < bins; b++) {
-    acc += hist[b];
-    if (acc > target) return lo + (b + 0.5) / scale;
-  }
-  return hi;
 }

@@ -1,8 +1,3 @@
-/**
- * Seeded pseudo-random numbers for the synthetic scene generator. Integer-only arithmetic
- * (Math.imul, shifts), so every JavaScript engine on every machine produces the same sequence.
- */
-
 /** 32-bit finaliser (murmur3 fmix32): a well-mixed unsigned 32-bit value from any int. */
 export function mix32(h: number): number {
   h ^= h >>> 16;
@@ -30,7 +25,11 @@ export function subSeed(seed: number, name: string): number {
   return mix32(h ^ mix32(seed | 0));
 }
 
-/** A seeded generator (mulberry32): `next()` returns floats in [0, 1). */
+/**
+ * A seeded generator (mulberry32): `next()` returns floats in [0, 1). Integer-only arithmetic
+ * (Math.imul, shifts), like the hashes here, so every engine on every machine gives the same
+ * sequence.
+ */
 export class Rng {
   private state: number;
 

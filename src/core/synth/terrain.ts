@@ -1,4 +1,5 @@
-import { boxBlur, distanceToMask, fbmField, quantile } from './noise.ts';
+import { fbmField } from './noise.ts';
+import { boxBlur, distanceToMask, quantile } from './grid-ops.ts';
 import { subSeed } from './prng.ts';
 import type { SceneParams } from './scene-options.ts';
 
