@@ -51,11 +51,15 @@ function adapter(model: SrdaModel): StageMethod {
  */
 export async function loadBenchSrda(opts: BenchSrdaOptions): Promise<BenchSrda> {
   await selectBackend({ only: opts.backend, wasmPaths: opts.wasmPaths });
-  try {
-    const method = await loadMethod('srda', { backend: opts.backend, wasmPaths: opts.wasmPaths, weightsUrl: opts.weightsUrl });
-    return { method, source: 'registry', trainedWeights: true, dispose: () => undefined };
-  } catch (e) {
-    if (!isAppError(e) || e.code !== 'MODEL_LOAD_FAILED') throw e;
+  const bytes = opts.weights && 'modelJson' in opts.weights && typeof opts.weights.modelJson === 'string' ? { modelJson: opts.weights.modelJson, weightData: opts.weights.weightData } : undefined;
+  if (opts.weightsUrl || bytes) {
+    try {
+      const method = await loadMethod('srda', { backend: opts.backend, wasmPaths: opts.wasmPaths, weightsUrl: opts.weightsUrl, weights: bytes });
+      const owned = method as StageMethod & { model?: SrdaModel };
+      return { method, source: 'registry', trainedWeights: true, dispose: () => owned.model?.dispose() };
+    } catch (e) {
+      if (!isAppError(e) || e.code !== 'MODEL_LOAD_FAILED') throw e;
+    }
   }
   await selectBackend({ only: opts.backend, wasmPaths: opts.wasmPaths });
   let model: SrdaModel;

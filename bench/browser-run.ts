@@ -1,0 +1,146 @@
+// Browser side of `srda-lst bench`: builds the bench page (bench/browser, same code as the app's
+// pipeline and model), serves it with the scene files, drives headless Chromium through
+// Playwright and prints one JSON line on stdout: tiles per backend and the full-tile pipeline.
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { chromium, type Browser, type Page } from '@playwright/test';
+import { build, preview } from 'vite';
+import type { BackendName } from '../src/model/backend.ts';
+import type { BenchApi } from './browser/bench-page.ts';
+import type { BenchResults, FullTileRow, TileRow } from './report.ts';
+
+const { values: v } = parseArgs({
+  options: {
+    'scene-dir': { type: 'string' },
+    tile: { type: 'string', default: '256' },
+    reps: { type: 'string', default: '3' },
+    quick: { type: 'boolean' },
+    backends: { type: 'string' },
+    'no-baselines': { type: 'boolean' },
+  },
+});
+
+const configFile = resolve(import.meta.dirname, 'vite.config.ts');
+const log = (s: string) => process.stderr.write(`bench (browser): ${s}\n`);
+
+/** Processes (pid) below `root` in the process tree. */
+function descendants(root: number): number[] {
+  const parent = new Map<number, number>();
+  for (const d of readdirSync('/proc')) {
+    if (!/^\d+$/.test(d)) continue;
+    try {
+      const stat = readFileSync(`/proc/${d}/stat`, 'utf8');
+      parent.set(Number(d), Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]));
+    } catch {
+      // the process ended
+    }
+  }
+  const out: number[] = [];
+  for (const pid of parent.keys()) {
+    for (let p = parent.get(pid); p !== undefined && p > 1; p = parent.get(p)) {
+      if (p === root) {
+        out.push(pid);
+        break;
+      }
+    }
+  }
+  return out;
+}
+
+function renderers(): number[] {
+  return descendants(process.pid).filter((pid) => {
+    try {
+      return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('--type=renderer');
+    } catch {
+      return false;
+    }
+  });
+}
+
+/** Largest peak RSS (VmHWM) among the renderer processes, MB; `reset` restarts the peaks. */
+function rendererPeakMB(reset = false): number {
+  let peak = 0;
+  for (const pid of renderers()) {
+    try {
+      if (reset) writeFileSync(`/proc/${pid}/clear_refs`, '5');
+      const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+      if (m) peak = Math.max(peak, Number(m[1]) / 1024);
+    } catch {
+      // not readable: leave it out
+    }
+  }
+  return peak;
+}
+
+async function openPage(browser: Browser, url: string): Promise<Page> {
+  const page = await browser.newPage();
+  page.on('pageerror', (e) => log(`page error: ${e.message}`));
+  await page.goto(url);
+  await page.waitForFunction(() => document.getElementById('status')?.textContent === 'ready', null, { timeout: 60_000 });
+  return page;
+}
+
+async function main(): Promise<void> {
+  const quick = Boolean(v.quick);
+  const tilePx = Number(v.tile);
+  const reps = Number(v.reps);
+  if (!v['scene-dir'] || !existsSync(v['scene-dir'])) throw new Error('--scene-dir DIR with the bench scene is required');
+  process.env.SRDA_BENCH_SCENE_DIR = v['scene-dir'];
+  log('building the bench page ...');
+  await build({ configFile, logLevel: 'warn' });
+  const server = await preview({ configFile, preview: { host: '127.0.0.1', port: 4183, strictPort: false } });
+  const url = server.resolvedUrls?.local[0] ?? 'http://127.0.0.1:4183/';
+  const browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--enable-unsafe-webgpu', '--enable-precise-memory-info'],
+  });
+  const tiles: TileRow[] = [];
+  const unavailable: BenchResults['unavailable'] = [];
+  const notes: string[] = [];
+  let fullTile: FullTileRow | undefined;
+  try {
+    const probePage = await openPage(browser, url);
+    const probe = await probePage.evaluate(() => (window as unknown as { __bench: BenchApi }).__bench.probe());
+    await probePage.close();
+    notes.push(`Browser backends: WebGPU ${probe.webgpu}; WebGL ${probe.webgl} (no hardware GPU on this machine: both run on software rasterisers).`);
+    const backends = (v.backends?.split(',') ?? ['webgpu', 'webgl', 'wasm', 'cpu']) as BackendName[];
+    for (const backend of backends) {
+      // Software GPU and cpu backends are 10-70x slower than wasm: time them on a smaller tile.
+      const n = backend === 'wasm' ? tilePx : Math.max(32, tilePx / (quick ? 4 : 2));
+      log(`${backend}: ${n}x${n} tile`);
+      const page = await openPage(browser, url);
+      try {
+        const t = await page.evaluate((o) => (window as unknown as { __bench: BenchApi }).__bench.tiles(o), { backend, tilePx: n, reps: backend === 'wasm' ? reps : 1 });
+        tiles.push({ ...t, env: 'browser' });
+        if (t.leakedTensors !== 0) notes.push(`browser ${backend}: ${t.leakedTensors} tensors left after the tile benchmark.`);
+      } catch (e) {
+        unavailable.push({ env: 'browser', backend, reason: (e instanceof Error ? e.message : String(e)).split('\n')[0].slice(0, 200) });
+      } finally {
+        await page.close();
+      }
+    }
+    log('full pipeline (wasm) ...');
+    const page = await openPage(browser, url);
+    let peak = 0;
+    // The page calls this when SRDA-Net's run is done, before the baselines.
+    await page.exposeFunction('__benchMainDone', () => {
+      peak = rendererPeakMB();
+    });
+    rendererPeakMB(true);
+    const r = await page.evaluate((o) => (window as unknown as { __bench: BenchApi }).__bench.fullTile(o), { baselines: !v['no-baselines'] });
+    if (peak === 0) peak = rendererPeakMB();
+    fullTile = { ...r, env: 'browser', peakMemoryMB: peak };
+    notes.push('Browser full tile: baselines bicubic and TsHARP only (DMS is timed in Node; it is the same TypeScript).');
+    await page.close();
+  } finally {
+    await browser.close();
+    await new Promise<void>((res) => server.httpServer.close(() => res()));
+  }
+  process.stdout.write(JSON.stringify({ tiles, fullTile, unavailable, chromium: browser.version(), notes }) + '\n');
+}
+
+main().catch((e: unknown) => {
+  process.stderr.write(`bench (browser): ${e instanceof Error ? e.stack : String(e)}\n`);
+  process.exit(1);
+});

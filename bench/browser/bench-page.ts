@@ -1,0 +1,89 @@
+import type { BackendName } from '../../src/model/backend.ts';
+import { benchPipeline, type PipelineTiming } from '../pipeline-run.ts';
+import { activeBackend, loadBenchSrda, tfMemory } from '../srda-stage.ts';
+import { benchTiles, type TileTiming } from '../tf-kernels.ts';
+
+const base = new URL('./', location.href).href;
+const wasmPaths = `${base}tfjs-wasm/`;
+const weightsUrl = `${base}models/srda-net/model.json`;
+
+async function hasWeights(): Promise<boolean> {
+  try {
+    // The preview server answers unknown paths with index.html: check that it is JSON.
+    const r = await fetch(weightsUrl);
+    return r.ok && (r.headers.get('content-type') ?? '').includes('json');
+  } catch {
+    return false;
+  }
+}
+
+interface PerfMemory {
+  usedJSHeapSize: number;
+}
+
+function jsHeapMB(): number {
+  const m = (performance as unknown as { memory?: PerfMemory }).memory;
+  return m ? m.usedJSHeapSize / 2 ** 20 : 0;
+}
+
+/** What the Playwright driver calls (bench/browser-run.ts). */
+export interface BenchApi {
+  tiles(o: { backend: BackendName; tilePx: number; reps: number }): Promise<TileTiming & { trainedWeights: boolean }>;
+  fullTile(o: { baselines: boolean }): Promise<PipelineTiming & { jsHeapPeakMB: number; tfPeakMB: number; srdaSource: string; trainedWeights: boolean; backend: string }>;
+  probe(): Promise<{ webgpu: string; webgl: string }>;
+}
+
+const api: BenchApi = {
+  async tiles(o) {
+    return benchTiles({ ...o, wasmPaths, weights: (await hasWeights()) ? { url: weightsUrl } : undefined });
+  },
+  async fullTile(o) {
+    const trained = await hasWeights();
+    const srda = await loadBenchSrda({ backend: 'wasm', wasmPaths, weightsUrl: trained ? weightsUrl : undefined });
+    let heap = 0;
+    let tfPeak = 0;
+    const sink: Blob[] = [];
+    try {
+      const t = await benchPipeline({
+        io: {
+          readFile: async (name) => {
+            const r = await fetch(`${base}scene/${encodeURIComponent(name)}`);
+            if (!r.ok) throw new Error(`scene file ${name}: HTTP ${r.status}`);
+            return r.arrayBuffer();
+          },
+          writeFile: async (_name, bytes) => {
+            sink.push(new Blob([bytes as Uint8Array<ArrayBuffer>], { type: 'image/tiff' }));
+          },
+        },
+        method: srda.method,
+        sampleMemoryMB: () => {
+          heap = Math.max(heap, jsHeapMB());
+          tfPeak = Math.max(tfPeak, tfMemory().numBytes / 2 ** 20);
+          return heap;
+        },
+        baselines: o.baselines ? ['bicubic', 'tsharp'] : [],
+        afterMain: () => void (window as unknown as { __benchMainDone?: () => Promise<void> }).__benchMainDone?.(),
+      });
+      return { ...t, jsHeapPeakMB: heap, tfPeakMB: tfPeak, srdaSource: srda.source, trainedWeights: srda.trainedWeights, backend: activeBackend() };
+    } finally {
+      srda.dispose();
+      sink.length = 0;
+    }
+  },
+  async probe() {
+    let webgpu = 'navigator.gpu missing';
+    const gpu = (navigator as unknown as { gpu?: GPU }).gpu;
+    if (gpu) {
+      const a = await gpu.requestAdapter().catch(() => null);
+      webgpu = a ? `adapter ${(a as unknown as { info?: { vendor?: string; architecture?: string; description?: string } }).info?.description || (a as unknown as { info?: { vendor?: string } }).info?.vendor || 'unknown'}` : 'no adapter';
+    }
+    const c = document.createElement('canvas');
+    const gl = c.getContext('webgl2') as WebGL2RenderingContext | null;
+    const dbg = gl?.getExtension('WEBGL_debug_renderer_info');
+    const webgl = gl ? `renderer ${dbg ? gl.getParameter(dbg.UNMASKED_RENDERER_WEBGL) : gl.getParameter(gl.RENDERER)}` : 'no WebGL2 context';
+    return { webgpu, webgl };
+  },
+};
+
+(window as unknown as { __bench: BenchApi }).__bench = api;
+document.getElementById('status')!.textContent = 'ready';
