@@ -32,6 +32,8 @@ export const INPUT_OPTIONS = {
   'residual-mode': { type: 'string' },
   'no-residual-correction': { type: 'boolean' },
   tile: { type: 'string' },
+  weights: { type: 'string' },
+  finetune: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
   quiet: { type: 'boolean', short: 'q' },
 } as const;
@@ -64,7 +66,9 @@ ${INPUT_HELP}
                         bicubic, tsharp (TsHARP, NDVI), dms (regression trees, all layers)
   --no-residual-correction   skip the energy-conserving correction after each stage
   --residual-mode M     linear (default: conserve mean K) or radiance (conserve mean T^4)
-  --backend B           tfjs backend for srda (wasm default in Node)
+  --backend B           tfjs backend for srda (default: the fastest that works; wasm in Node)
+  --weights PATH        SRDA-Net folder or model.json (default: models/srda-net/ of this install)
+  --finetune N          SRDA-Net per-scene fine-tuning steps on the coarse closed loop (default 0)
   --out DIR             output folder (created)
   -q, --quiet           no progress on stderr`;
 
@@ -173,7 +177,11 @@ export function stderrProgress(quiet: boolean | undefined): ((p: Progress) => vo
   };
 }
 
-/** Loads the method named by `--method`; without one the default (SRDA-Net, else a baseline with a notice). */
+/**
+ * Loads the method named by `--method`; without one the default (SRDA-Net when its weights load,
+ * else a baseline with a notice). SRDA-Net's CLI loader (cli/srda-register.ts) reads the weights
+ * from `options.modelPath` or the shipped models/srda-net/.
+ */
 export async function resolveMethod(id: string | undefined, options: MethodLoadOptions): Promise<{ method: StageMethod; notice?: string }> {
   if (id === undefined) return loadDefaultMethod(options);
   return { method: await loadMethod(id, options) };
@@ -195,7 +203,8 @@ export function sceneReport(scene: Scene, loaded: LoadedInputs): Record<string, 
   };
 }
 
-function parseBackend(v: unknown): MethodLoadOptions['backend'] {
+/** Parses `--backend`. */
+export function parseBackend(v: unknown): MethodLoadOptions['backend'] {
   if (v === undefined) return undefined;
   if (v === 'wasm' || v === 'cpu' || v === 'webgpu' || v === 'webgl') return v;
   throw new AppError('BAD_ARGUMENT', `--backend must be wasm, cpu or webgpu, got '${String(v)}'.`);
@@ -231,7 +240,9 @@ export const downscaleCommand: Command = async (argv) => {
   const residualMode = parseResidualMode(values['residual-mode']);
   const options: PrepareOptions = { stages: intOption(values.stages, 'stages', 1) };
   const tile = intOption(values.tile, 'tile', 8);
-  const { method, notice } = await resolveMethod(values.method as string | undefined, { backend });
+  const finetuneSteps = intOption(values.finetune, 'finetune', 0);
+  const modelPath = typeof values.weights === 'string' ? path.resolve(values.weights) : undefined;
+  const { method, notice } = await resolveMethod(values.method as string | undefined, { backend, finetuneSteps, modelPath });
   const loaded = await loadInputs(values);
   const scene = prepareScene(loaded.inputs, options);
   const progress = stderrProgress(values.quiet as boolean | undefined);
@@ -261,7 +272,7 @@ export const downscaleCommand: Command = async (argv) => {
     method: method.id,
     methodLabel: method.label,
     ...(notice ? { methodNotice: notice } : {}),
-    backend: method.id === 'srda' ? (backend ?? 'wasm') : 'none (classical method, plain TypeScript)',
+    backend: method.id === 'srda' ? ((method as { backend?: unknown }).backend ?? backend ?? 'auto') : 'none (classical method, plain TypeScript)',
     residualCorrection: result.residualCorrection,
     residualMode: result.residualMode,
     totalSeconds: result.totalSeconds,

@@ -1,8 +1,9 @@
+import path from 'node:path';
 import { AppError } from '../core/errors.ts';
 import { runDownscale } from '../pipeline/downscale.ts';
 import { evaluateClosedLoop, scoreAgainstTruth, type ClosedLoopResult } from '../pipeline/evaluate.ts';
 import type { StageMethod } from '../pipeline/method.ts';
-import { loadDefaultMethod, loadMethod, METHOD_IDS } from '../pipeline/methods.ts';
+import { loadMethod, METHOD_IDS, type MethodLoadOptions } from '../pipeline/methods.ts';
 import { prepareScene } from '../pipeline/prepare.ts';
 import type { Scores } from '../pipeline/score.ts';
 import {
@@ -10,8 +11,10 @@ import {
   INPUT_OPTIONS,
   intOption,
   loadInputs,
+  parseBackend,
   parseCli,
   parseResidualMode,
+  resolveMethod,
   sceneReport,
   stderrProgress,
 } from './downscale.ts';
@@ -32,6 +35,7 @@ ${INPUT_HELP.replace(/--stages N .*\n/, '')}
   --reference-factor F  block-average the LST by F first (e.g. 2 turns 30 m Landsat into a 60 m reference)
   --methods a,b,c       methods to compare (default: all available of ${METHOD_IDS.join(',')})
   --truth FILE          independent fine-scale LST to score the real downscaled outputs against
+  --weights FILE  --backend B  --finetune N   SRDA-Net options, as for downscale
   --json                print one JSON document on stdout (default: a table)
   -q, --quiet           no progress on stderr`;
 
@@ -55,14 +59,16 @@ export function closedLoopTable(res: ClosedLoopResult): string {
   return [head, ...rows].join('\n');
 }
 
-async function resolveMethods(list: string | undefined, notices: string[]): Promise<StageMethod[]> {
+async function resolveMethods(list: string | undefined, notices: string[], load: MethodLoadOptions): Promise<StageMethod[]> {
   if (list !== undefined) {
     const ids = list.split(',').map((s) => s.trim()).filter(Boolean);
     if (ids.length === 0) throw new AppError('BAD_ARGUMENT', '--methods is empty: give e.g. bicubic,tsharp,dms.');
-    return Promise.all(ids.map((id) => loadMethod(id)));
+    const out: StageMethod[] = [];
+    for (const id of ids) out.push((await resolveMethod(id, load)).method);
+    return out;
   }
   const out: StageMethod[] = [];
-  const def = await loadDefaultMethod();
+  const def = await resolveMethod(undefined, load);
   if (def.method.id === 'srda') out.push(def.method);
   else if (def.notice) notices.push(def.notice.replace(/; using .*/, '; not evaluated.'));
   for (const id of ['bicubic', 'tsharp', 'dms']) out.push(await loadMethod(id));
@@ -87,7 +93,12 @@ export const evaluateCommand: Command = async (argv) => {
   const referenceFactor = intOption(values['reference-factor'], 'reference-factor', 1) ?? 1;
   const residualMode = parseResidualMode(values['residual-mode']);
   const tile = intOption(values.tile, 'tile', 8);
-  let methods = await resolveMethods(values.methods as string | undefined, notices);
+  const load: MethodLoadOptions = {
+    backend: parseBackend(values.backend),
+    finetuneSteps: intOption(values.finetune, 'finetune', 0),
+    modelPath: typeof values.weights === 'string' ? path.resolve(values.weights) : undefined,
+  };
+  let methods = await resolveMethods(values.methods as string | undefined, notices, load);
   const loaded = await loadInputs(values);
   const scene = prepareScene(loaded.inputs, { allowZeroStages: true });
   if (!scene.levels[0].aux.ndvi) {

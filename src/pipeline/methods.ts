@@ -17,6 +17,12 @@ export interface MethodLoadOptions {
   weightsUrl?: string;
   /** Browser: absolute URL prefix of the tfjs-backend-wasm `.wasm` files (`<app>/tfjs-wasm/`). */
   wasmPaths?: string;
+  /** Node: SRDA-Net weights already read from disk (model.json text + concatenated shards). */
+  weights?: { modelJson: string; weightData: ArrayBuffer };
+  /** SRDA-Net per-scene fine-tuning steps before the first stage (0 = off). */
+  finetuneSteps?: number;
+  /** Node: folder or model.json path of SRDA-Net weights (read by the CLI's registered loader). */
+  modelPath?: string;
 }
 
 type Loader = (options?: MethodLoadOptions) => Promise<StageMethod>;
@@ -25,7 +31,13 @@ const loaders: Record<MethodId, Loader> = {
   bicubic: () => Promise.resolve(bicubicMethod),
   tsharp: () => Promise.resolve(tsharpMethod),
   dms: () => Promise.resolve(dmsMethod),
-  srda: () => Promise.reject(new AppError('MODEL_LOAD_FAILED', 'SRDA-Net is not available in this build yet.')),
+  srda: async (options = {}) => {
+    const source = options.weights ?? (options.weightsUrl ? { url: options.weightsUrl } : undefined);
+    if (!source) throw new AppError('MODEL_LOAD_FAILED', 'SRDA-Net weights were not found (no model.json given).');
+    // Dynamic import: tfjs is only loaded when SRDA-Net is actually used.
+    const { createSrdaMethod } = await import('./methods/srda.ts');
+    return createSrdaMethod(source, { backend: options.backend, wasmPaths: options.wasmPaths, finetuneSteps: options.finetuneSteps });
+  },
 };
 
 /**

@@ -14,6 +14,14 @@ export interface TreeEnsembleOptions {
   maxSamplesPerTree?: number;
   /** Seed of the deterministic random generator. Default 1. */
   seed?: number;
+  /**
+   * What a leaf predicts: its weighted mean ('constant'), or a ridge regression on all features
+   * fitted to the leaf's samples ('linear', as Cubist / the Data Mining Sharpener do), with
+   * features clamped to the leaf's training range. Default 'constant'.
+   */
+  leafModel?: 'constant' | 'linear';
+  /** Ridge strength of linear leaves on the leaf's standardised features (relative shrinkage). Default 0.01. */
+  ridge?: number;
 }
 
 interface Tree {
@@ -22,6 +30,33 @@ interface Tree {
   left: Int32Array;
   right: Int32Array;
   value: Float32Array;
+  /** Linear leaves: per node [intercept, slope_f...] on raw features, and feature bounds [min_f, max_f...]. */
+  coef?: Float32Array;
+  bounds?: Float32Array;
+}
+
+/** Solves the small symmetric system `a x = b` (Gaussian elimination, partial pivoting); undefined if singular. */
+function solve(a: Float64Array, b: Float64Array, n: number): Float64Array | undefined {
+  const m = a.slice();
+  const x = b.slice();
+  for (let c = 0; c < n; c++) {
+    let p = c;
+    for (let r = c + 1; r < n; r++) if (Math.abs(m[r * n + c]) > Math.abs(m[p * n + c])) p = r;
+    if (Math.abs(m[p * n + c]) < 1e-12) return undefined;
+    if (p !== c) {
+      for (let k = 0; k < n; k++) [m[c * n + k], m[p * n + k]] = [m[p * n + k], m[c * n + k]];
+      [x[c], x[p]] = [x[p], x[c]];
+    }
+    for (let r = 0; r < n; r++) {
+      if (r === c) continue;
+      const f = m[r * n + c] / m[c * n + c];
+      if (f === 0) continue;
+      for (let k = c; k < n; k++) m[r * n + k] -= f * m[c * n + k];
+      x[r] -= f * x[c];
+    }
+  }
+  for (let c = 0; c < n; c++) x[c] /= m[c * n + c];
+  return x;
 }
 
 /** A fitted ensemble; `predict` reads one Float32Array per feature (same order as in fitting). */
@@ -112,6 +147,66 @@ export function fitTreeEnsemble(
     return b;
   });
 
+  const linear = options.leafModel === 'linear';
+  const ridge = options.ridge ?? 0.01;
+  const d = nF + 1;
+  const ata = new Float64Array(d * d);
+  const atb = new Float64Array(d);
+  const z = new Float64Array(d);
+  const mean = new Float64Array(nF);
+  const sd = new Float64Array(nF);
+  // Ridge regression of y on the leaf's standardised features (so `ridge` is a relative
+  // shrinkage), stored as coefficients on raw features.
+  const fitLeaf = (node: number, lo: number, hi: number, idx: Uint32Array, leafMean: number, coef: Float32Array, bounds: Float32Array): void => {
+    const o = node * d;
+    coef[o] = leafMean;
+    let sw = 0;
+    mean.fill(0);
+    sd.fill(0);
+    for (let f = 0; f < nF; f++) {
+      bounds[node * 2 * nF + 2 * f] = Infinity;
+      bounds[node * 2 * nF + 2 * f + 1] = -Infinity;
+    }
+    for (let k = lo; k < hi; k++) {
+      const s = idx[k];
+      sw += w[s];
+      for (let f = 0; f < nF; f++) {
+        const v = cols[f][s];
+        mean[f] += w[s] * v;
+        sd[f] += w[s] * v * v;
+        const b = node * 2 * nF + 2 * f;
+        if (v < bounds[b]) bounds[b] = v;
+        if (v > bounds[b + 1]) bounds[b + 1] = v;
+      }
+    }
+    if (!(sw > 0)) return;
+    for (let f = 0; f < nF; f++) {
+      mean[f] /= sw;
+      sd[f] = Math.sqrt(Math.max(0, sd[f] / sw - mean[f] * mean[f])) || 1;
+    }
+    ata.fill(0);
+    atb.fill(0);
+    for (let k = lo; k < hi; k++) {
+      const s = idx[k];
+      z[0] = 1;
+      for (let f = 0; f < nF; f++) z[f + 1] = (cols[f][s] - mean[f]) / sd[f];
+      const ws = w[s];
+      for (let i = 0; i < d; i++) {
+        atb[i] += ws * z[i] * y[s];
+        for (let j = 0; j < d; j++) ata[i * d + j] += ws * z[i] * z[j];
+      }
+    }
+    for (let i = 1; i < d; i++) ata[i * d + i] += ridge * sw;
+    const x = solve(ata, atb, d);
+    if (!x) return;
+    let intercept = x[0];
+    for (let f = 0; f < nF; f++) {
+      coef[o + 1 + f] = x[f + 1] / sd[f];
+      intercept -= (x[f + 1] * mean[f]) / sd[f];
+    }
+    coef[o] = intercept;
+  };
+
   const m = Math.max(2 * minLeaf, Math.min(options.maxSamplesPerTree ?? 60000, Math.round(n * (options.sampleFraction ?? 0.8))));
   const trees: Tree[] = [];
   const hw = new Float64Array(256);
@@ -134,6 +229,7 @@ export function fitTreeEnsemble(
       value.push(0);
       return feature.length - 1;
     };
+    const leaves: [number, number, number][] = [];
     stack.push({ node: newNode(), lo: 0, hi: m, depth: 0 });
     while (stack.length) {
       const { node, lo, hi, depth } = stack.pop()!;
@@ -144,7 +240,10 @@ export function fitTreeEnsemble(
         sy += w[idx[k]] * y[idx[k]];
       }
       value[node] = sw > 0 ? sy / sw : 0;
-      if (depth >= maxDepth || hi - lo < 2 * minLeaf || sw <= 0) continue;
+      if (depth >= maxDepth || hi - lo < 2 * minLeaf || sw <= 0) {
+        leaves.push([node, lo, hi]);
+        continue;
+      }
       const parentScore = (sy * sy) / sw;
       let bestGain = 1e-9 * Math.max(1, Math.abs(parentScore));
       let bestF = -1;
@@ -184,7 +283,10 @@ export function fitTreeEnsemble(
           }
         }
       }
-      if (bestF < 0) continue;
+      if (bestF < 0) {
+        leaves.push([node, lo, hi]);
+        continue;
+      }
       const bf = bins[bestF];
       let i = lo;
       let j = hi - 1;
@@ -205,7 +307,16 @@ export function fitTreeEnsemble(
       right[node] = r;
       stack.push({ node: l, lo, hi: i, depth: depth + 1 }, { node: r, lo: i, hi, depth: depth + 1 });
     }
+    let coef: Float32Array | undefined;
+    let bounds: Float32Array | undefined;
+    if (linear) {
+      coef = new Float32Array(feature.length * (nF + 1));
+      bounds = new Float32Array(feature.length * 2 * nF);
+      for (const [node, lo, hi] of leaves) fitLeaf(node, lo, hi, idx, value[node], coef, bounds);
+    }
     trees.push({
+      coef,
+      bounds,
       feature: Int16Array.from(feature),
       threshold: Float32Array.from(threshold),
       left: Int32Array.from(left),
@@ -221,7 +332,7 @@ export function fitTreeEnsemble(
       if (feats.length !== nF) throw new Error(`expected ${nF} features, got ${feats.length}`);
       const out = new Float32Array(count);
       for (const tree of trees) {
-        const { feature, threshold, left, right, value } = tree;
+        const { feature, threshold, left, right, value, coef, bounds } = tree;
         for (let i = 0; i < count; i++) {
           let node = 0;
           let f = feature[0];
@@ -229,7 +340,19 @@ export function fitTreeEnsemble(
             node = feats[f][i] > threshold[node] ? right[node] : left[node];
             f = feature[node];
           }
-          out[i] += value[node];
+          if (!coef || !bounds) {
+            out[i] += value[node];
+            continue;
+          }
+          const o = node * (nF + 1);
+          let v = coef[o];
+          for (let k = 0; k < nF; k++) {
+            const x = feats[k][i];
+            const lo = bounds[node * 2 * nF + 2 * k];
+            const hi = bounds[node * 2 * nF + 2 * k + 1];
+            v += coef[o + 1 + k] * (x < lo ? lo : x > hi ? hi : x);
+          }
+          out[i] += v === v ? v : value[node];
         }
       }
       for (let i = 0; i < count; i++) out[i] /= nTrees;
