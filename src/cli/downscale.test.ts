@@ -1,8 +1,11 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { aggregateMean } from '../core/raster/aggregate.ts';
+import { writeGeoTiff } from '../io/geotiff-write.ts';
+import { loadDataset } from './load.ts';
 import { main } from './main.ts';
 
 const DATA = path.resolve(__dirname, '../../../shared/data');
@@ -11,6 +14,7 @@ const LST = path.join(DHAKA, 'MOD11A2.061/MOD11A2.061_LST_Day_1km_doy20240970000
 const QC_CLOUDY = path.join(DHAKA, 'MOD11A2.061/MOD11A2.061_QC_Day_doy2024161000000_aid0001.tif');
 const NDVI = path.join(DHAKA, 'MOD13Q1.061/MOD13Q1.061__250m_16_days_NDVI_doy2024097000000_aid0001.tif');
 const LISBON = path.join(DATA, 'landsat8-l1-lisbon-20210525-remotesjl/LC08_cube.tiff');
+const PARA = path.join(DATA, 'landsat5-tm-para-19880814-rstoolbox/LT52240631988227CUB02');
 const tmp = mkdtempSync(path.join(tmpdir(), 'srda-downscale-'));
 const hasGdal = (() => {
   try {
@@ -119,5 +123,27 @@ describe.skipIf(!existsSync(LISBON))('band picking from a multi-band stack', () 
     expect(doc.scene.inputs.lst.band).toMatch(/Band10/);
     expect(doc.scene.inputs.nir.band).toMatch(/Band5/);
     expect(doc.closedLoop.methods[0].corrected.rmseK).toBeCloseTo(0.768, 2);
+  });
+});
+
+describe.skipIf(!existsSync(`${PARA}_B6.TIF`))('evaluate --truth', () => {
+  it('scores each method\'s real downscaled output against an independent fine LST', async () => {
+    // Coarse input: the Para thermal band block-averaged to 120 m; truth: the same band at 30 m.
+    const bt = (await loadDataset(`${PARA}_B6.TIF`)).bands[0].raster;
+    const coarse = path.join(tmp, 'para_bt_120m.tif');
+    writeFileSync(coarse, writeGeoTiff([{ raster: aggregateMean(bt, 4, { maxInvalidFraction: 0 }), units: 'K' }]));
+    const argv = ['evaluate', '--lst', coarse, '--red', `${PARA}_B3.TIF`, '--nir', `${PARA}_B4.TIF`, '--truth', `${PARA}_B6.TIF`, '--methods', 'bicubic,tsharp', '--json', '-q'];
+    expect(await main(argv)).toBe(0);
+    const doc = JSON.parse(out);
+    expect(doc.scene.stageCount).toBe(2);
+    expect(doc.truth.methods.map((m: { method: string }) => m.method)).toEqual(['bicubic', 'tsharp']);
+    for (const m of doc.truth.methods) {
+      expect(m.pixelSizeM).toBeCloseTo(30, 6);
+      expect(m.scores.n).toBeGreaterThan(50000);
+      // 120 m -> 30 m on a thermal band that is itself 120 m native: a few tenths of a K at most.
+      expect(m.scores.rmseK).toBeGreaterThan(0.01);
+      expect(m.scores.rmseK).toBeLessThan(0.5);
+    }
+    console.log('Para 120 m -> 30 m against the 30 m band:', doc.truth.methods.map((m: { method: string; scores: { rmseK: number } }) => `${m.method} ${m.scores.rmseK} K`).join(', '));
   });
 });
