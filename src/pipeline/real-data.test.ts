@@ -71,6 +71,19 @@ describe.skipIf(!existsSync(DHAKA))('Dhaka MOD11A2 1 km LST + MOD13Q1 250 m NDVI
     }
   });
 
+  it('gives the same 250 m field tiled (8 coarse px tiles) and untiled, for every method', async () => {
+    const scene = prepareScene({ lst: await band(dhakaLst('113')), aux: { ndvi: await band(dhakaNdvi('113')) } });
+    for (const method of METHODS) {
+      const a = (await runDownscale(scene, { method })).stages[1].lst.data;
+      const tiled = await runDownscale(scene, { method, tileCoarsePx: 8 });
+      const b = tiled.stages[1].lst.data;
+      expect(tiled.stages[0].tiles).toBe(36);
+      let worst = 0;
+      for (let i = 0; i < a.length; i++) worst = Math.max(worst, Math.abs(a[i] - b[i]));
+      expect(worst).toBeLessThan(1e-4);
+    }
+  });
+
   it('closed loop 2 km -> 1 km: bicubic + correction matches the independent figures (0.542 / 0.301 K)', async () => {
     const expected: Record<string, number> = { '097': 0.542, '113': 0.301 };
     for (const doy of ['097', '113']) {
