@@ -186,28 +186,33 @@ describe('writeGeoTiff', () => {
     expect(() => writeGeoTiff([a, b])).toThrow(/not on the grid/);
   });
 
-  it('writes and reads a 4800x4800 float32 raster in a few seconds', async () => {
+  it('writes and reads a 4800x4800 float32 raster in a few seconds of CPU', async () => {
     const n = 4800;
     const t: Affine = [-4447802.079066, 231.656358, 0, 0, 0, -231.656358];
     const raster = field(n, n, t, MODIS_SINUSOIDAL);
-    const t0 = performance.now();
+    // CPU time, not wall time: the test machines are shared and often oversubscribed.
+    const cpuMs = (u: NodeJS.CpuUsage): number => (u.user + u.system) / 1000;
+    let c = process.cpuUsage();
     const bytes = writeGeoTiff(raster);
-    const t1 = performance.now();
+    const writeMs = cpuMs(process.cpuUsage(c));
+    c = process.cpuUsage();
     const back = await readGeoTiff(bytes.buffer as ArrayBuffer, 'big.tif');
-    const t2 = performance.now();
+    const readMs = cpuMs(process.cpuUsage(c));
+    c = process.cpuUsage();
     const win = await readGeoTiff(bytes.buffer as ArrayBuffer, 'big.tif', {
       window: { col: 1000, row: 2000, width: 300, height: 200 },
     });
-    const t3 = performance.now();
+    const windowMs = cpuMs(process.cpuUsage(c));
     console.log(
-      `4800x4800: write ${(t1 - t0).toFixed(0)} ms (${(bytes.length / 1e6).toFixed(1)} MB), read ${(t2 - t1).toFixed(0)} ms, 300x200 window ${(t3 - t2).toFixed(0)} ms`,
+      `4800x4800 CPU time: write ${writeMs.toFixed(0)} ms (${(bytes.length / 1e6).toFixed(1)} MB), read ${readMs.toFixed(0)} ms, 300x200 window ${windowMs.toFixed(0)} ms`,
     );
     expect(back.bands[0].raster.data[4800 * 2000 + 1234]).toBe(raster.data[4800 * 2000 + 1234]);
     expect(win.width).toBe(300);
     expect(win.transform[0]).toBeCloseTo(t[0] + 1000 * t[1], 6);
     expect(win.transform[3]).toBeCloseTo(t[3] + 2000 * t[5], 6);
     expect(win.bands[0].raster.data[0]).toBe(raster.data[2000 * n + 1000]);
-    expect(t2 - t1).toBeLessThan(8000);
-    expect(t3 - t2).toBeLessThan(t2 - t1);
-  }, 60000);
+    expect(readMs).toBeLessThan(6000);
+    expect(writeMs).toBeLessThan(10000);
+    expect(windowMs).toBeLessThan(readMs / 5);
+  }, 120000);
 });

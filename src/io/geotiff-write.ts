@@ -39,19 +39,21 @@ type Tag = { id: number; type: number; values: number[] | string };
 
 /** Float32 tile -> bytes with the TIFF floating-point predictor (byte planes MSB first, then byte differences per row). */
 function predictFloatTile(tile: Float32Array, tw: number, th: number): Uint8Array {
-  const src = new Uint8Array(tile.buffer, tile.byteOffset, tile.byteLength);
-  const out = new Uint8Array(src.length);
+  const words = new Uint32Array(tile.buffer, tile.byteOffset, tile.length);
+  const out = new Uint8Array(tile.length * 4);
   const rowBytes = tw * 4;
   for (let r = 0; r < th; r++) {
     const base = r * rowBytes;
+    const w0 = r * tw;
     for (let i = 0; i < tw; i++) {
-      const s = base + i * 4;
-      out[base + i] = src[s + 3];
-      out[base + tw + i] = src[s + 2];
-      out[base + 2 * tw + i] = src[s + 1];
-      out[base + 3 * tw + i] = src[s];
+      const w = words[w0 + i];
+      out[base + i] = w >>> 24;
+      out[base + tw + i] = w >>> 16;
+      out[base + 2 * tw + i] = w >>> 8;
+      out[base + 3 * tw + i] = w;
     }
-    for (let i = rowBytes - 1; i > 0; i--) out[base + i] = (out[base + i] - out[base + i - 1]) & 0xff;
+    // Uint8Array stores wrap modulo 256 by themselves.
+    for (let i = base + rowBytes - 1; i > base; i--) out[i] -= out[i - 1];
   }
   return out;
 }
