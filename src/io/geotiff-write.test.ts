@@ -179,6 +179,49 @@ describe.skipIf(!hasGdal())('writeGeoTiff checked by GDAL', () => {
   });
 });
 
+describe('readGeoTiff from a Blob the way browsers read a File', () => {
+  it('reads windows through lazy FileReader slices (minimal FileReader stand-in)', async () => {
+    class BlobReader {
+      result: ArrayBuffer | null = null;
+      onload: (() => void) | null = null;
+      onerror: ((e: unknown) => void) | null = null;
+      onabort: (() => void) | null = null;
+      readAsArrayBuffer(blob: Blob): void {
+        blob.arrayBuffer().then((r) => {
+          this.result = r;
+          this.onload?.();
+        }, this.onerror ?? undefined);
+      }
+      abort(): void {}
+    }
+    const g = globalThis as { FileReader?: unknown };
+    const had = 'FileReader' in g;
+    g.FileReader = BlobReader;
+    try {
+      const t: Affine = [500000, 30, 0, 4200000, 0, -30];
+      const raster = field(700, 500, t, crsFromEpsg(32629));
+      const bytes = writeGeoTiff(raster);
+      let sliced = 0;
+      class CountingBlob extends Blob {
+        override slice(start?: number, end?: number, type?: string): Blob {
+          sliced += (end ?? this.size) - (start ?? 0);
+          return super.slice(start, end, type);
+        }
+      }
+      const spy = new CountingBlob([bytes.slice()]);
+      const win = await readGeoTiff(spy, 'file.tif', {
+        window: { col: 300, row: 260, width: 40, height: 30 },
+      });
+      expect(win.bands[0].raster.data[0]).toBe(raster.data[260 * 700 + 300]);
+      expect(win.transform[0]).toBe(500000 + 300 * 30);
+      // Only the header, IFD and the one tile under the window were read, not the whole file.
+      expect(sliced).toBeLessThan(bytes.length / 2);
+    } finally {
+      if (!had) delete g.FileReader;
+    }
+  });
+});
+
 describe('writeGeoTiff', () => {
   it('refuses bands on different grids', () => {
     const a = field(20, 20, [0, 1, 0, 20, 0, -1], crsFromEpsg(4326));
