@@ -58,8 +58,11 @@ test.describe('demo scene flow', () => {
     const centre = { x: mapBox.width / 2, y: mapBox.height / 2 };
     await page.getByTestId('map-main').click({ position: centre });
     await expect(page.getByTestId('inspector-row')).toHaveCount(layers.length);
-    const values = await page.getByTestId('inspector-row').evaluateAll((rows) => rows.map((r) => [r.getAttribute('data-layer'), Number(r.getAttribute('data-value'))]));
-    for (const [, v] of values) expect(v).toBeGreaterThan(250);
+    const values = await page.getByTestId('inspector-row').evaluateAll((rows) => rows.map((r) => [r.getAttribute('data-layer')!, Number(r.getAttribute('data-value'))] as const));
+    for (const [id, v] of values) {
+      if (id.startsWith('diff-')) expect(Math.abs(v)).toBeLessThan(20);
+      else expect(v).toBeGreaterThan(250);
+    }
     expect(g.width).toBe(256);
     await shoot(page, 'demo-5-inspector');
 
@@ -104,6 +107,12 @@ test.describe('demo scene flow', () => {
     [0, 1000, 33333, 65535].forEach((i, k) => expect(tif.data[i]).toBeCloseTo(probe[k]!, 4));
     const stats = await page.evaluate(() => window.__srda.layers.find((l) => l.id === 'lst-250m')!.stats);
     expect(info.bands[0].mean!).toBeCloseTo(stats.mean, 2);
+
+    // PNG of the current map view.
+    const [pngDl] = await Promise.all([page.waitForEvent('download'), page.getByTestId('export-png').click()]);
+    const png = readFileSync(await saveDownload(pngDl, dir));
+    expect(Array.from(png.subarray(1, 4))).toEqual([0x50, 0x4e, 0x47]);
+    expect(png.length).toBeGreaterThan(10_000);
 
     // ZIP with every layer and report.json.
     const [zipDl] = await Promise.all([page.waitForEvent('download'), page.getByTestId('export-zip').click()]);

@@ -59,6 +59,8 @@ test.describe('bad input', () => {
     await page.getByTestId('run').click();
     await expect(page.getByTestId('status')).toHaveAttribute('data-state', 'running');
     await expect(page.getByTestId('cancel')).toBeEnabled();
+    await expect(page.getByTestId('progress')).toBeVisible();
+    await shoot(page, 'running-progress');
     // The page stays responsive while the worker runs: a UI control reacts at once.
     await page.getByTestId('unit').selectOption('C');
     await expect(page.getByTestId('unit')).toHaveValue('C');

@@ -9,6 +9,11 @@ export interface GpuProbe {
 
 const SOFTWARE = /swiftshader|llvmpipe|softpipe|software|basic render/i;
 
+/** The software rasteriser's name as found in an adapter string (e.g. `SwiftShader`). */
+function softwareName(s: string): string {
+  return SOFTWARE.exec(s)?.[0] ?? s;
+}
+
 /** Looks for a WebGPU adapter; a software (fallback) adapter is reported but not usable for `auto`. */
 export async function probeWebGpu(): Promise<GpuProbe> {
   const gpu = (globalThis.navigator as Navigator | undefined)?.gpu;
@@ -20,7 +25,7 @@ export async function probeWebGpu(): Promise<GpuProbe> {
     const name = [info?.vendor, info?.architecture, info?.description].filter(Boolean).join(' ') || 'unknown adapter';
     const isSoftware = (info as GPUAdapterInfo & { isFallbackAdapter?: boolean })?.isFallbackAdapter === true || SOFTWARE.test(name);
     return isSoftware
-      ? { isUsable: false, adapter: name, reason: `software WebGPU adapter (${name}): slower than wasm` }
+      ? { isUsable: false, adapter: name, reason: `software adapter (${softwareName(name)}), slower than wasm` }
       : { isUsable: true, adapter: name };
   } catch (e) {
     return { isUsable: false, reason: `WebGPU adapter request failed: ${e instanceof Error ? e.message : String(e)}` };
@@ -37,7 +42,7 @@ export function probeWebGl(): GpuProbe {
     const renderer = String(ext ? gl.getParameter(ext.UNMASKED_RENDERER_WEBGL) : gl.getParameter(gl.RENDERER));
     gl.getExtension('WEBGL_lose_context')?.loseContext();
     return SOFTWARE.test(renderer)
-      ? { isUsable: false, adapter: renderer, reason: `software WebGL renderer (${renderer}): slower than wasm` }
+      ? { isUsable: false, adapter: renderer, reason: `software renderer (${softwareName(renderer)}), slower than wasm` }
       : { isUsable: true, adapter: renderer };
   } catch (e) {
     return { isUsable: false, reason: `WebGL failed: ${e instanceof Error ? e.message : String(e)}` };

@@ -80,9 +80,10 @@ export function RunPanel() {
           {status}
         </strong>
         {' · '}Backend:{' '}
-        <span data-testid="backend" data-backend={backend?.name ?? ''} title={backend?.fallbackReason}>
-          {backend ? `${backend.name}${backend.adapter ? ` (${backend.adapter})` : ''}` : 'not started'}
-          {backend?.fallbackReason ? ` — ${backend.fallbackReason}` : ''}
+        <span data-testid="backend" data-backend={backend?.name ?? ''}>
+          <strong>{backend ? backend.name : 'not started'}</strong>
+          {backend?.adapter ? ` on ${backend.adapter}` : ''}
+          {backend?.fallbackReason ? <span className="muted small"> (skipped {backend.fallbackReason})</span> : ''}
         </span>
       </span>
       <ProgressBar />
