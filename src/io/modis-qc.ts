@@ -43,6 +43,7 @@ export interface Mod11QcPolicy {
   maxDataQuality?: number;
 }
 
+/** The project default: good or other quality, LST error <= 2 K. */
 export const DEFAULT_MOD11_QC_POLICY: Mod11QcPolicy = { accept: ['good', 'other'], maxLstErrorK: 2 };
 
 /**

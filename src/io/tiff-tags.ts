@@ -6,6 +6,7 @@ import type { TiffLayout } from './dataset.ts';
 
 const SUPPORTED_COMPRESSION = new Set([1, 5, 7, 8, 32773, 32946, 34887, 50000]);
 
+/** A TIFF tag value (number, typed array, BigInt array) as plain numbers; [] when absent. */
 export function asNumbers(v: unknown): number[] {
   if (v === undefined || v === null) return [];
   if (typeof v === 'number') return [v];
@@ -42,6 +43,10 @@ export function readTransform(
   return t;
 }
 
+/**
+ * Sample type, compression and block layout of an image; throws UNSUPPORTED_LAYOUT for complex,
+ * bit-packed or mixed samples and unknown compressions, CORRUPT_TIFF when blocks run past the end.
+ */
 export async function readLayout(
   image: GeoTIFFImage,
   byteLength: number,
@@ -89,6 +94,7 @@ export async function readLayout(
   };
 }
 
+/** `w` clipped to the image (the whole image when undefined); BAD_ARGUMENT when nothing is left. */
 export function clipWindow(
   w: PixelWindow | undefined,
   width: number,
