@@ -491,6 +491,19 @@ describe('large scenes', () => {
     const s = generateScene({ seed: 1, width: 2048, height: 2048, pixelSizeM: 250, sceneType: 'mixed' });
     const seconds = (performance.now() - t0) / 1000;
     expect(s.lstK.length).toBe(2048 * 2048);
-    expect(seconds).toBeLessThan(30);
-  }, 120_000);
+    expect(s.lstK.every((v) => Number.isFinite(v))).toBe(true);
+    // Generous: the shared 2-core machine may be heavily loaded.
+    expect(seconds).toBeLessThan(60);
+  }, 180_000);
+
+  // A full MODIS tile at 250 m (~2 GB resident); run with SYNTH_BENCH=1.
+  it.skipIf(!process.env.SYNTH_BENCH)(
+    'generates a 4800x4800 scene (full MODIS tile at 250 m)',
+    () => {
+      const s = generateScene({ seed: 1, width: 4800, height: 4800, pixelSizeM: 250, sceneType: 'mixed' });
+      expect(s.lstK.length).toBe(4800 * 4800);
+      expect(s.lstK.every((v) => Number.isFinite(v))).toBe(true);
+    },
+    600_000,
+  );
 });
