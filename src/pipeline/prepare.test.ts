@@ -4,7 +4,7 @@ import { prepareScene } from './prepare.ts';
 import { testGrid, testRaster } from './test-scenes.ts';
 
 const ndvi = testRaster(testGrid(64, 64, 250), (c, r) => 0.2 + 0.005 * c + 0.003 * r);
-const lstAt = (c: number, r: number): number => 300 + c + 100 * r;
+const lstAt = (c: number, r: number): number => 300 + c + 5 * r;
 
 describe('prepareScene', () => {
   it('uses an exactly aligned LST as is, cropping both grids to the whole shared pixels', () => {
@@ -69,7 +69,8 @@ describe('prepareScene', () => {
     ['no auxiliary layer', () => prepareScene({ lst: testRaster(testGrid(16, 16, 1000), lstAt), aux: {} }), 'MISSING_BAND'],
     ['all-invalid LST', () => prepareScene({ lst: testRaster(testGrid(16, 16, 1000), () => NaN), aux: { ndvi } }), 'ALL_NODATA'],
     ['non-overlapping grids', () => prepareScene({ lst: testRaster(testGrid(16, 16, 1000, 900000), lstAt), aux: { ndvi } }), 'NO_OVERLAP'],
-    ['LST not coarser than the auxiliary grid', () => prepareScene({ lst: testRaster(testGrid(64, 64, 250), lstAt), aux: { ndvi } }), 'GRID_MISMATCH'],
+    ['an LST in Celsius', () => prepareScene({ lst: testRaster(testGrid(16, 16, 1000), (c) => 25 + c), aux: { ndvi } }), 'BAD_VALUES'],
+    ['LST not coarser than the auxiliary grid', () => prepareScene({ lst: testRaster(testGrid(64, 64, 250), () => 300), aux: { ndvi } }), 'GRID_MISMATCH'],
   ])('rejects %s with a clear AppError', (_name, run, code) => {
     expect(run).toThrowError(expect.objectContaining({ code, message: expect.stringMatching(/.{20,}/) }));
   });

@@ -58,6 +58,37 @@ function countValid(d: Float32Array): number {
   return n;
 }
 
+/** Values no LST in kelvin can take: at or below 0 K, or above this (a DN read without its scale factor is 7500-65535). */
+export const LST_ABSURD_ABOVE_K = 5000;
+
+/**
+ * Rejects an LST that is not in kelvin (missing or absurd scale factor, Celsius, another layer):
+ * BAD_VALUES when more than 1% of the valid pixels are <= 0 K or > LST_ABSURD_ABOVE_K, or when every
+ * value is below 150 K; rarer absurd outliers become NaN (noted).
+ */
+function checkLstValues(lst: Raster, name: string, file: string | undefined, notes: string[]): Raster {
+  let n = 0;
+  let bad = 0;
+  let min = Infinity;
+  let max = -Infinity;
+  for (const v of lst.data) {
+    if (v !== v) continue;
+    n++;
+    if (v <= 0 || v > LST_ABSURD_ABOVE_K) bad++;
+    if (v < min) min = v;
+    if (v > max) max = v;
+  }
+  const range = `values ${min.toPrecision(4)} to ${max.toPrecision(4)}`;
+  const fix = 'Check the scale factor (MODIS LST is DN x 0.02 K) and that this file is an LST layer in kelvin.';
+  if (bad > 0.01 * n) {
+    throw new AppError('BAD_VALUES', `${name}: ${bad} of ${n} valid LST pixels are not temperatures in kelvin (${range}). ${fix}`, { file });
+  }
+  if (max < 150) throw new AppError('BAD_VALUES', `${name}: every LST value is below 150 K (${range}): degrees Celsius? ${fix}`, { file });
+  if (bad === 0) return lst;
+  notes.push(`${bad} LST pixels with impossible values (<= 0 K or > ${LST_ABSURD_ABOVE_K} K) were treated as invalid.`);
+  return { ...lst, data: lst.data.map((v) => (v <= 0 || v > LST_ABSURD_ABOVE_K ? Number.NaN : v)) };
+}
+
 /** Where the LST lattice sits on the fine lattice: integer offset in fine pixels, or undefined. */
 function latticeOffset(fine: Grid, lst: Grid, factor: number): { col: number; row: number } | undefined {
   if (!sameCrs(fine.crs, lst.crs)) return undefined;
@@ -103,6 +134,7 @@ export function prepareScene(inputs: SceneInputs, options: PrepareOptions = {}):
     notes.push(`QC mask removed ${masked} of ${data.length} LST pixels.`);
   }
   if (countValid(lst.data) === 0) throw new AppError('ALL_NODATA', `${lstName} has no valid LST pixel (all fill, cloud or QC-rejected).`, { file: names.lst });
+  lst = checkLstValues(lst, lstName, names.lst, notes);
 
   // Output lattice: the finest auxiliary grid (ties keep AUX_ORDER, NDVI first).
   let refName = present[0];
