@@ -4,29 +4,42 @@
  */
 export function boxBlur(src: Float32Array, width: number, height: number, radiusPx: number): Float32Array {
   const r = Math.max(0, Math.round(radiusPx));
-  const tmp = new Float32Array(width * height);
   const out = new Float32Array(width * height);
   if (r === 0) {
     out.set(src);
     return out;
   }
+  const tmp = new Float32Array(width * height);
+  const invX = new Float64Array(width);
+  for (let x = 0; x < width; x++) invX[x] = 1 / (Math.min(width - 1, x + r) - Math.max(0, x - r) + 1);
+  // Window [x - r, x + r]: sum = prefix(x + r + 1) - prefix(x - r), with both ends clamped.
+  const pre = new Float64Array(width + 1);
   for (let y = 0; y < height; y++) {
     const b = y * width;
-    let acc = 0;
-    for (let x = 0; x < Math.min(r, width); x++) acc += src[b + x];
+    for (let x = 0; x < width; x++) pre[x + 1] = pre[x] + src[b + x];
     for (let x = 0; x < width; x++) {
-      if (x + r < width) acc += src[b + x + r];
-      if (x - r - 1 >= 0) acc -= src[b + x - r - 1];
-      tmp[b + x] = acc / (Math.min(width - 1, x + r) - Math.max(0, x - r) + 1);
+      const hi = x + r + 1 < width ? x + r + 1 : width;
+      const lo = x - r > 0 ? x - r : 0;
+      tmp[b + x] = (pre[hi] - pre[lo]) * invX[x];
     }
   }
   const col = new Float64Array(width);
-  for (let y = 0; y < Math.min(r, height); y++) for (let x = 0; x < width; x++) col[x] += tmp[y * width + x];
+  for (let y = 0; y < Math.min(r, height); y++) {
+    const b = y * width;
+    for (let x = 0; x < width; x++) col[x] += tmp[b + x];
+  }
   for (let y = 0; y < height; y++) {
-    if (y + r < height) for (let x = 0, b = (y + r) * width; x < width; x++) col[x] += tmp[b + x];
-    if (y - r - 1 >= 0) for (let x = 0, b = (y - r - 1) * width; x < width; x++) col[x] -= tmp[b + x];
-    const n = Math.min(height - 1, y + r) - Math.max(0, y - r) + 1;
-    for (let x = 0, b = y * width; x < width; x++) out[b + x] = col[x] / n;
+    if (y + r < height) {
+      const b = (y + r) * width;
+      for (let x = 0; x < width; x++) col[x] += tmp[b + x];
+    }
+    if (y - r - 1 >= 0) {
+      const b = (y - r - 1) * width;
+      for (let x = 0; x < width; x++) col[x] -= tmp[b + x];
+    }
+    const inv = 1 / (Math.min(height - 1, y + r) - Math.max(0, y - r) + 1);
+    const b = y * width;
+    for (let x = 0; x < width; x++) out[b + x] = col[x] * inv;
   }
   return out;
 }
