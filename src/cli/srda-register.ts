@@ -41,8 +41,8 @@ export async function readSrdaWeights(dirOrJson: string = DEFAULT_SRDA_MODEL_DIR
 export function registerSrdaMethod(): void {
   registerMethod('srda', async (options?: MethodLoadOptions) => {
     const { createSrdaMethod } = await import('../pipeline/methods/srda.ts');
-    const o = (options ?? {}) as MethodLoadOptions & { finetuneSteps?: number; modelPath?: string };
-    const weights = await readSrdaWeights(o.modelPath ?? process.env.SRDA_MODEL ?? DEFAULT_SRDA_MODEL_DIR);
+    const o = options ?? {};
+    const weights = o.weights ?? (await readSrdaWeights(o.modelPath ?? process.env.SRDA_MODEL ?? DEFAULT_SRDA_MODEL_DIR));
     return createSrdaMethod(weights, { backend: o.backend, finetuneSteps: o.finetuneSteps });
   });
 }

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { AppError } from '../core/errors.ts';
 import { selectBackend, type BackendName } from '../model/backend.ts';
 import { SRDA_SIZES, countParams, macsPerCoarsePixel, type SrdaSize } from '../model/srda-net.ts';
-import { SrdaTrainer } from '../model/train.ts';
+import { SrdaTrainer, type TrainBatch } from '../model/train.ts';
 import type { SrdaModelJson } from '../model/weights.ts';
 import type { Command } from './main.ts';
 import { BatchSampler } from './train-data.ts';
@@ -108,6 +108,25 @@ async function saveModelFiles(dir: string, prefix: string, m: { modelJson: SrdaM
   await writeAtomic(path.join(dir, `${prefix}.json`), JSON.stringify(m.modelJson, null, 1));
 }
 
+/**
+ * The fixed validation batch (32 synthetic patches never trained on), stored beside the run so a
+ * resumed run scores the same patches even if the generator changed in between.
+ */
+async function loadOrMakeValBatch(file: string, patchPx: number): Promise<TrainBatch> {
+  const saved = await readFile(file, 'utf8').catch(() => undefined);
+  if (saved) {
+    const j = JSON.parse(saved) as Record<string, number | number[]>;
+    if (j.h === patchPx) {
+      const f = (k: string) => Float32Array.from(j[k] as number[]);
+      return { n: j.n as number, h: j.h as number, w: j.w as number, input: f('input'), bicubicN: f('bicubicN'), truthN: f('truthN'), fineMask: f('fineMask') };
+    }
+  }
+  const b = new BatchSampler({ seed: 424242, batch: 32, patchPx, realShare: 0, poolSize: 16, refresh: 0 }, []).batchFor(0);
+  const arr = (a: Float32Array) => Array.from(a, (v) => +v.toPrecision(7));
+  await writeFile(file, JSON.stringify({ n: b.n, h: b.h, w: b.w, input: arr(b.input), bicubicN: arr(b.bicubicN), truthN: arr(b.truthN), fineMask: arr(b.fineMask) }));
+  return b;
+}
+
 /** `srda-lst train`: trains SRDA-Net on the wasm backend (custom conv gradient), see models/srda-net/card.md. */
 export const trainCommand: Command = async (argv) => {
   const args = parseArgs(argv);
@@ -133,8 +152,7 @@ export const trainCommand: Command = async (argv) => {
   const real = args.data.includes('real') ? await loadRealPairs(args.dataDir, args.holdout, log) : [];
   log(`real pairs: ${real.length} (${[...new Set(real.map((p) => p.name.split('@')[0]))].join(', ') || 'none'}); scenes known: ${REAL_SCENES.map((s) => s.id).join(', ')}`);
   const sampler = new BatchSampler({ seed: args.seed, batch: args.batch, patchPx: args.patch, realShare: args.data.includes('synth') ? args.realShare : 1, poolSize: 48, refresh: 1 }, real, start);
-  const valSampler = new BatchSampler({ seed: 424242, batch: 32, patchPx: args.patch, realShare: 0, poolSize: 16, refresh: 0 }, []);
-  const valBatch = valSampler.batchFor(0);
+  const valBatch = await loadOrMakeValBatch(path.join(args.out, 'val-batch.json'), args.patch);
 
   const training = {
     command: `srda-lst train ${argv.join(' ')}`,

@@ -13,7 +13,7 @@ export interface FinetuneOptions extends RunOptions {
   /** Patches per step (default 4) of `patchPx` coarse pixels of the loop (default 24). */
   batch?: number;
   patchPx?: number;
-  /** Adam learning rate (default 2e-4: small, the pretrained weights are a good start). */
+  /** Adam learning rate (default 5e-5: small, the pretrained weights are a good start). */
   lr?: number;
   seed?: number;
 }
@@ -27,6 +27,8 @@ export interface FinetuneReport {
   /** Closed-loop RMSE (K) on the scene's patches before and after, same patches. */
   rmseBeforeK: number;
   rmseAfterK: number;
+  /** False when fine-tuning did not lower that RMSE: the pretrained weights are kept. */
+  kept: boolean;
 }
 
 /**
@@ -80,7 +82,7 @@ export async function finetuneSrda(
     const before = await trainer.evaluateBatch(evalBatch);
     for (let s = 0; s < options.steps; s++) {
       throwIfAborted(options.signal);
-      const l = await trainer.trainStep(draw(), options.lr ?? 2e-4);
+      const l = await trainer.trainStep(draw(), options.lr ?? 5e-5);
       losses.push(l.charbonnier);
       options.onProgress?.({ stage: 'fine-tune', done: s + 1, total: options.steps, detail: `charbonnier ${l.charbonnier.toFixed(4)}` });
       if (s % 10 === 9) await yieldToEventLoop();
@@ -88,7 +90,10 @@ export async function finetuneSrda(
     const after = await trainer.evaluateBatch(evalBatch);
     const k = Math.max(1, Math.round(losses.length / 10));
     const mean = (a: number[]) => a.reduce((x, y) => x + y, 0) / Math.max(1, a.length);
-    const params = tf.tidy(() => Object.fromEntries(Object.entries(trainer.params).map(([key, v]) => [key, v.clone()])));
+    // Keep the tuned weights only if they do better on the scene's own coarse closed loop.
+    const kept = after.rmseK < before.rmseK;
+    const src = kept ? trainer.params : model.params;
+    const params = tf.tidy(() => Object.fromEntries(Object.entries(src).map(([key, v]) => [key, v.clone()])));
     return {
       model: createSrdaModel(model.config, model.size, params, model.meta),
       report: {
@@ -98,6 +103,7 @@ export async function finetuneSrda(
         lossEnd: mean(losses.slice(-k)),
         rmseBeforeK: before.rmseK,
         rmseAfterK: after.rmseK,
+        kept,
       },
     };
   } finally {

@@ -101,8 +101,11 @@ export function initParams(cfg: SrdaConfig, seed = 1): Record<string, tf.Variabl
     let std = Math.sqrt(2 / (l.k * l.k * l.cin));
     if (l.name.endsWith('_b') || l.name === 'gca_t2') std *= 0.1;
     if (l.name === 'out') std = 1e-3;
-    params[`${l.name}/w`] = tf.variable(tf.randomNormal([l.k, l.k, l.cin, l.cout], 0, std, 'float32', seed * 1000 + i), true, `${prefix}${l.name}/w`);
-    params[`${l.name}/b`] = tf.variable(tf.zeros([l.cout]), true, `${prefix}${l.name}/b`);
+    // tidy disposes the initialiser tensors; the variables survive it.
+    tf.tidy(() => {
+      params[`${l.name}/w`] = tf.variable(tf.randomNormal([l.k, l.k, l.cin, l.cout], 0, std, 'float32', seed * 1000 + i), true, `${prefix}${l.name}/w`);
+      params[`${l.name}/b`] = tf.variable(tf.zeros([l.cout]), true, `${prefix}${l.name}/b`);
+    });
   });
   return params;
 }

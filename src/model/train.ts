@@ -66,7 +66,7 @@ export class SrdaTrainer {
     if (options.initial) {
       for (const [k, v] of Object.entries(options.initial)) if (this.params[k]) this.params[k].assign(v);
     }
-    this.logVars = tf.variable(tf.zeros([3]), true, `logVars${nextTrainer++}`);
+    this.logVars = tf.tidy(() => tf.variable(tf.zeros([3]), true, `logVars${nextTrainer++}`));
     this.opt = tf.train.adam(1e-3, 0.9, 0.999, 1e-8);
     this.optLogVars = tf.train.adam(1e-2, 0.9, 0.999, 1e-8);
   }
@@ -159,7 +159,8 @@ export class SrdaTrainer {
 
   /** Weights only, in the shipped model format (model.json fields + one shard). */
   async exportWeights(size: string, training?: Record<string, unknown>): Promise<{ modelJson: SrdaModelJson; weightData: ArrayBuffer }> {
-    return encodeSrdaWeights(this.config, size, { ...this.params }, training);
+    const lossLogVars = Array.from(await this.logVars.data()).map((v) => +v.toFixed(5));
+    return encodeSrdaWeights(this.config, size, { ...this.params }, { ...training, lossLogVars });
   }
 
   /** Weights, log-variances and optimiser moments, to resume with `restoreCheckpoint`. */
@@ -184,9 +185,12 @@ export class SrdaTrainer {
     return this.step;
   }
 
-  /** A trainer starting from loaded weights (per-scene fine-tuning). */
+  /** A trainer starting from loaded weights and their final loss log-variances (per-scene fine-tuning). */
   static fromModel(model: SrdaModel, seed = 1): SrdaTrainer {
-    return new SrdaTrainer(model.config, { seed, initial: model.params });
+    const t = new SrdaTrainer(model.config, { seed, initial: model.params });
+    const lv = model.meta.training?.lossLogVars;
+    if (Array.isArray(lv) && lv.length === 3) tf.tidy(() => t.logVars.assign(tf.tensor1d(lv as number[])));
+    return t;
   }
 
   dispose(): void {

@@ -1,0 +1,107 @@
+/**
+ * Closed-loop evaluation for models/srda-net/card.md: every real scene of ../shared/data with LST
+ * and auxiliary layers except Pensacola, on the area the model never trained on (the southern half
+ * of the Landsat/Fayoum scenes; the Dhaka dates 097 and 113, whole), plus the whole scenes as
+ * `srda-lst evaluate` sees them. Methods: srda (pretrained), srda + per-scene fine-tuning, bicubic,
+ * TsHARP, DMS; with and without residual correction.
+ *
+ *   npx tsx scripts/train-card-eval.ts [--model models/srda-net] [--finetune 100] [--out FILE.json]
+ *                                      [--scenes lisbon,dhaka-097] [--backend wasm]
+ */
+import { writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { loadInputs, type InputValues } from '../src/cli/downscale.ts';
+import { readSrdaWeights, DEFAULT_SRDA_MODEL_DIR } from '../src/cli/srda-register.ts';
+import { REAL_SCENES } from '../src/cli/train-real.ts';
+import { evaluateClosedLoop, type ClosedLoopResult } from '../src/pipeline/evaluate.ts';
+import type { StageMethod } from '../src/pipeline/method.ts';
+import { loadMethod } from '../src/pipeline/methods.ts';
+import { createSrdaMethod } from '../src/pipeline/methods/srda.ts';
+import { prepareScene } from '../src/pipeline/prepare.ts';
+import { cropRaster } from '../src/pipeline/raster-ops.ts';
+import type { Scene } from '../src/pipeline/scene.ts';
+import type { BackendName } from '../src/model/backend.ts';
+
+const DHK = 'dhaka-mod11a2-mod13q1-2024-citypath';
+const dhaka = (doy: string): InputValues => ({
+  lst: `${DHK}/MOD11A2.061/MOD11A2.061_LST_Day_1km_doy2024${doy}000000_aid0001.tif`,
+  qc: `${DHK}/MOD11A2.061/MOD11A2.061_QC_Day_doy2024${doy}000000_aid0001.tif`,
+  ndvi: `${DHK}/MOD13Q1.061/MOD13Q1.061__250m_16_days_NDVI_doy2024${doy}000000_aid0001.tif`,
+});
+const train = (id: string) => REAL_SCENES.find((s) => s.id === id)!.inputs;
+
+/** Evaluation cases: scene, reference factor (native LST pixels per reference pixel), area. */
+const CASES: { id: string; inputs: InputValues; f: number; area: 'south' | 'whole'; note: string }[] = [
+  { id: 'lisbon', inputs: train('lisbon'), f: 2, area: 'south', note: 'Landsat 8 B10 BT + NDVI/NDWI, 120 -> 60 m' },
+  { id: 'para', inputs: train('para'), f: 4, area: 'south', note: 'Landsat 5 B6 BT + NDVI/NDWI, 240 -> 120 m' },
+  { id: 'raleigh', inputs: train('raleigh'), f: 1, area: 'south', note: 'Landsat 7 B6 (DN->BT) + NDVI, 114 -> 57 m' },
+  { id: 'fayoum', inputs: train('fayoum'), f: 5, area: 'south', note: 'MODIS-derived LST + NDVI/albedo/DEM, ~2 km -> ~1 km' },
+  { id: 'dhaka-097', inputs: dhaka('097'), f: 1, area: 'whole', note: 'MOD11A2 + MOD13Q1 NDVI, 2 km -> 1 km (date not trained on)' },
+  { id: 'dhaka-113', inputs: dhaka('113'), f: 1, area: 'whole', note: 'MOD11A2 + MOD13Q1 NDVI, 2 km -> 1 km (date not trained on)' },
+];
+
+/** The rows south of the training split (see cli/train-real.ts: the northern half of the coarse loop grid). */
+function southOf(scene: Scene, f: number): Scene {
+  const refH = Math.ceil(scene.lst.height / f);
+  const coarseH = Math.floor(refH / 2);
+  const row0 = Math.floor(coarseH / 2) * 2 * f;
+  const h = scene.lst.height - row0;
+  const l0 = scene.levels[0];
+  const aux = Object.fromEntries(Object.entries(l0.aux).map(([k, r]) => [k, cropRaster(r!, 0, row0, r!.width, h)]));
+  const lst = cropRaster(scene.lst, 0, row0, scene.lst.width, h);
+  return { ...scene, lst, levels: [{ ...l0, grid: { width: lst.width, height: lst.height, transform: lst.transform, crs: lst.crs }, aux }], stages: 0 };
+}
+
+const { values } = parseArgs({
+  options: {
+    model: { type: 'string', default: DEFAULT_SRDA_MODEL_DIR },
+    finetune: { type: 'string', default: '100' },
+    out: { type: 'string' },
+    scenes: { type: 'string' },
+    backend: { type: 'string', default: 'wasm' },
+    'data-dir': { type: 'string', default: path.resolve(process.cwd(), '../shared/data') },
+    'whole-only': { type: 'boolean' },
+  },
+});
+const dataDir = values['data-dir']!;
+const finetuneSteps = Number(values.finetune);
+const weights = await readSrdaWeights(values.model);
+const wanted = values.scenes?.split(',');
+const results: Record<string, unknown>[] = [];
+const fmt = (v: number) => (Number.isFinite(v) ? v.toFixed(3) : 'NaN');
+
+for (const c of CASES) {
+  if (wanted && !wanted.includes(c.id)) continue;
+  const inputs = Object.fromEntries(Object.entries(c.inputs).map(([k, v]) => [k, typeof v === 'string' ? path.join(dataDir, v) : v]));
+  const loaded = await loadInputs(inputs);
+  const scene = prepareScene(loaded.inputs, { allowZeroStages: true });
+  const areas: ('held-out' | 'whole')[] = c.area === 'south' && !values['whole-only'] ? ['held-out', 'whole'] : ['whole'];
+  for (const area of areas) {
+    const s = area === 'held-out' ? southOf(scene, c.f) : scene;
+    const methods: StageMethod[] = [await createSrdaMethod(weights, { backend: values.backend as BackendName })];
+    if (finetuneSteps > 0) {
+      const tuned = await createSrdaMethod(weights, { backend: values.backend as BackendName, finetuneSteps });
+      methods.push({ ...tuned, label: `${tuned.label} + fine-tune ${finetuneSteps}`, fit: tuned.fit!.bind(tuned) });
+    }
+    for (const id of ['bicubic', 'tsharp', 'dms']) methods.push(await loadMethod(id));
+    const t0 = Date.now();
+    const res: ClosedLoopResult = await evaluateClosedLoop(s, methods, { stages: 1, referenceFactor: c.f });
+    const row = {
+      scene: c.id,
+      area: c.area === 'whole' ? 'whole (not trained on)' : area === 'held-out' ? 'southern half (held out)' : 'whole (north half trained on)',
+      note: c.note,
+      coarsePixelM: res.coarsePixelM,
+      referencePixelM: res.referencePixelM,
+      referenceSize: [res.referenceGrid.width, res.referenceGrid.height],
+      methods: res.methods.map((m) => ({ method: m.label, corrected: m.corrected, uncorrected: m.uncorrected, seconds: m.seconds })),
+      seconds: (Date.now() - t0) / 1000,
+    };
+    results.push(row);
+    process.stdout.write(`\n${c.id} [${row.area}] ${res.coarsePixelM.toFixed(0)} -> ${res.referencePixelM.toFixed(0)} m, ${res.referenceGrid.width}x${res.referenceGrid.height}\n`);
+    for (const m of res.methods) {
+      process.stdout.write(`  ${m.label.padEnd(32)} RMSE ${fmt(m.corrected.rmseK)} MAE ${fmt(m.corrected.maeK)} bias ${fmt(m.corrected.biasK)} R2 ${fmt(m.corrected.r2)} SSIM ${fmt(m.corrected.ssim)} | raw RMSE ${fmt(m.uncorrected.rmseK)} SSIM ${fmt(m.uncorrected.ssim)}\n`);
+    }
+  }
+}
+if (values.out) await writeFile(values.out, JSON.stringify({ model: weights.modelJson.training ?? {}, size: weights.modelJson.size, results }, null, 1));
