@@ -131,8 +131,12 @@ export async function runJob(params: RunParams, opts: RunOptions, transfer: Tran
       });
       metrics = loop.methods.map((m) => {
         const s = params.residualCorrection ? m.corrected : m.uncorrected;
-        return { method: m.method, rmse: s.rmseK, mae: s.maeK, bias: s.biasK, r2: s.r2, ssim: s.ssim, r: s.r };
+        const isTuned = m.method === 'srda' && params.finetuneSteps > 0;
+        return { method: isTuned ? 'srda (fine-tuned)' : m.method, rmse: s.rmseK, mae: s.maeK, bias: s.biasK, r2: s.r2, ssim: s.ssim, r: s.r };
       });
+      if (params.finetuneSteps > 0 && methods.includes('srda')) {
+        notices.push('The closed-loop score of the fine-tuned SRDA-Net is optimistic: it was tuned on this same scene at the coarse scale.');
+      }
       lap('closed loop');
     } catch (e) {
       if (isAppError(e) && e.code === 'CANCELLED') throw e;

@@ -12,16 +12,43 @@ export function offlineStyle(): StyleSpecification {
 }
 
 type Countries = Topology<{ countries: GeometryCollection; land: GeometryCollection }>;
-let cached: Promise<{ land: GeoJSON.FeatureCollection | GeoJSON.Feature; coast: GeoJSON.MultiLineString; borders: GeoJSON.MultiLineString }> | undefined;
+let cached: Promise<{ land: GeoJSON.FeatureCollection; coast: GeoJSON.MultiLineString; borders: GeoJSON.MultiLineString }> | undefined;
+
+// Antarctica is left out: its ring runs to the pole, which Web Mercator cannot show, and its
+// fill then floods the map.
+const ANTARCTICA = '010';
+
+/**
+ * Makes a line continuous across the antimeridian (a 179 -> -179 step becomes 179 -> 181), so
+ * MapLibre does not draw it the long way round the world. Mutates `line`.
+ */
+function unwrap(line: GeoJSON.Position[]): void {
+  let shift = 0;
+  for (let i = 1; i < line.length; i++) {
+    const d = line[i][0] + shift - line[i - 1][0];
+    if (d > 180) shift -= 360;
+    else if (d < -180) shift += 360;
+    line[i][0] += shift;
+  }
+}
+
+function unwrapAll(g: GeoJSON.Geometry): void {
+  if (g.type === 'LineString') unwrap(g.coordinates);
+  else if (g.type === 'MultiLineString' || g.type === 'Polygon') g.coordinates.forEach(unwrap);
+  else if (g.type === 'MultiPolygon') g.coordinates.forEach((p) => p.forEach(unwrap));
+}
 
 function loadNaturalEarth() {
   cached ??= import('world-atlas/countries-50m.json').then((m) => {
     const topo = (m.default ?? m) as unknown as Countries;
-    return {
-      land: feature(topo, topo.objects.land),
-      coast: mesh(topo, topo.objects.countries, (a, b) => a === b),
-      borders: mesh(topo, topo.objects.countries, (a, b) => a !== b),
-    };
+    const countries = { ...topo.objects.countries, geometries: topo.objects.countries.geometries.filter((g) => g.id !== ANTARCTICA) };
+    const land = feature(topo, countries);
+    const coast = mesh(topo, countries, (a, b) => a === b);
+    const borders = mesh(topo, countries, (a, b) => a !== b);
+    for (const f of land.features) if (f.geometry) unwrapAll(f.geometry);
+    unwrapAll(coast);
+    unwrapAll(borders);
+    return { land, coast, borders };
   });
   return cached;
 }
