@@ -13,6 +13,8 @@ import { difference, makeLayer, nominalResolutionM } from './layers.ts';
 import type { LayerData, RunParams, RunResult, ScatterData } from './protocol.ts';
 
 const AUX_ROLES: readonly AuxName[] = ['ndvi', 'red', 'nir', 'swir', 'albedo', 'dem', 'landcover'];
+/** Output pixels up to which a bicubic baseline is added automatically. */
+const MAX_AUTO_BASELINE_PX = 4_000_000;
 const LABELS: Record<MethodId, string> = { srda: 'SRDA-Net', bicubic: 'Bicubic', tsharp: 'TsHARP', dms: 'DMS' };
 
 function sceneInputs(params: RunParams, notices: string[]): SceneInputs {
@@ -87,7 +89,13 @@ export async function runJob(params: RunParams, opts: RunOptions, transfer: Tran
   const model = wanted.includes('srda') ? await (await import('./model.ts')).prepareModel(params, opts, notices) : undefined;
   const methods = wanted.filter((m) => m !== 'srda' || model?.isAvailable);
   if (methods.length === 0) methods.push('bicubic');
-  if (!methods.includes('bicubic')) methods.push('bicubic');
+  // A bicubic baseline (and the difference map) comes for free on scenes of moderate size; on big
+  // ones (a full MODIS tile is 23 Mpx at 250 m) it would double the memory, so only on request.
+  const finest = scene.levels[scene.levels.length - 1].grid;
+  if (!methods.includes('bicubic')) {
+    if (finest.width * finest.height <= MAX_AUTO_BASELINE_PX) methods.push('bicubic');
+    else notices.push('Large scene: the bicubic baseline and difference map were skipped to save memory (choose "All" to compare).');
+  }
   lap('model');
 
   const results: DownscaleResult[] = [];
