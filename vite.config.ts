@@ -2,6 +2,7 @@ import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from '
 import { extname, join, resolve } from 'node:path';
 import { defineConfig, type Plugin } from 'vitest/config';
 import react from '@vitejs/plugin-react';
+import { contentSecurityPolicy } from './scripts/csp-plugin.ts';
 
 /** Files served beside the app: tfjs wasm binaries and the SRDA-Net weights (dev server and build). */
 const MOUNTS = [
@@ -51,7 +52,7 @@ function servedAssets(): Plugin {
 }
 
 export default defineConfig({
-  plugins: [react(), servedAssets()],
+  plugins: [react(), contentSecurityPolicy(), servedAssets()],
   base: './',
   worker: { format: 'es' },
   build: { target: 'es2022', sourcemap: true, chunkSizeWarningLimit: 4096 },
