@@ -58,7 +58,21 @@ export function CompareView({ mode, leftId, rightId }: Props) {
         <MapView name="right" shownIds={rightId ? [rightId] : []} className="map compare-map" onReady={onRight} />
       </div>
       {mode === 'swipe' && (
-        <div className="swipe-handle" data-testid="swipe-handle" style={{ left: pct }} onPointerDown={startDrag} role="separator" aria-valuenow={Math.round(split * 100)}>
+        <div
+          className="swipe-handle"
+          data-testid="swipe-handle"
+          style={{ left: pct }}
+          onPointerDown={startDrag}
+          onKeyDown={(e) => {
+            const step = e.key === 'ArrowLeft' ? -0.05 : e.key === 'ArrowRight' ? 0.05 : 0;
+            if (step) setSplit((v) => Math.min(1, Math.max(0, v + step)));
+          }}
+          tabIndex={0}
+          role="separator"
+          aria-orientation="vertical"
+          aria-label="Swipe divider (arrow keys move it)"
+          aria-valuenow={Math.round(split * 100)}
+        >
           <span>⇔</span>
         </div>
       )}
