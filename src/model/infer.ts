@@ -82,7 +82,7 @@ async function runTile(
   const win = buildInputWindow(s, ey0, ey1, ex0, ex1);
   const res = tf.tidy(() => {
     const x = tf.tensor4d(win.data, [1, win.wh, win.ww, INPUT_CHANNELS]);
-    return tf.depthToSpace(forwardSrda(model.config, model.params, x), 2, 'NHWC');
+    return forwardSrda(model.config, model.params, x, false);
   });
   let r: Float32Array;
   try {
@@ -90,21 +90,24 @@ async function runTile(
   } finally {
     res.dispose();
   }
+  // r is [wh, ww, 4] with channel q = dy*2 + dx (depth-to-space order), done here in JS.
   const fw = 2 * win.ww;
   const outW = 2 * s.w;
   for (let fy = 2 * core.y0; fy < 2 * core.y1; fy++) {
     const wy = fy - 2 * ey0;
+    const q0 = (wy & 1) * 2;
+    const rowR = (wy >> 1) * win.ww;
     for (let fx = 2 * core.x0; fx < 2 * core.x1; fx++) {
       if (!s.lstMask[(fy >> 1) * s.w + (fx >> 1)]) continue;
-      const i = wy * fw + fx - 2 * ex0;
-      out[fy * outW + fx] = win.bicubic[i] + LST_SCALE_K * r[i];
+      const wx = fx - 2 * ex0;
+      out[fy * outW + fx] = win.bicubic[wy * fw + wx] + LST_SCALE_K * r[(rowR + (wx >> 1)) * 4 + q0 + (wx & 1)];
     }
   }
 }
 
 /** Runs the network once on a small input so the backend compiles its kernels before timing. */
 export async function warmUpSrda(model: SrdaModel): Promise<void> {
-  const t = tf.tidy(() => forwardSrda(model.config, model.params, tf.zeros([1, 16, 16, INPUT_CHANNELS])));
+  const t = tf.tidy(() => forwardSrda(model.config, model.params, tf.zeros([1, 16, 16, INPUT_CHANNELS]), false));
   try {
     await t.data();
   } finally {

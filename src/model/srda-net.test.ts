@@ -39,4 +39,16 @@ describe('SRDA-Net architecture', () => {
     expect((await y.data())[0]).toBeLessThan(0.05);
     tf.dispose([y, ...Object.values(params)]);
   });
+
+  it('gives the same output through the training (custom-gradient) and inference (fused) paths', async () => {
+    const cfg = SRDA_SIZES.small;
+    const params = initParams(cfg, 5);
+    params['out/w'].assign(tf.randomNormal(params['out/w'].shape, 0, 0.2, 'float32', 6));
+    const d = tf.tidy(() => {
+      const x = tf.randomNormal([1, 24, 20, INPUT_CHANNELS], 0, 0.5, 'float32', 7) as tf.Tensor4D;
+      return tf.max(tf.abs(tf.sub(forwardSrda(cfg, params, x, true), forwardSrda(cfg, params, x, false))));
+    });
+    expect((await d.data())[0]).toBeLessThan(1e-5);
+    tf.dispose([d, ...Object.values(params)]);
+  });
 });

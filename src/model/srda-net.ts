@@ -125,29 +125,35 @@ export function boxMean(x: tf.Tensor4D, k: number): tf.Tensor4D {
 /**
  * The stage network on the coarse grid: input [N, h, w, INPUT_CHANNELS] -> residual
  * [N, h, w, 4] in normalised LST units (x LST_SCALE_K), to be depth-to-spaced onto the fine grid
- * and added to the bicubic upsample. Call inside `tf.tidy` (or dispose the result).
+ * and added to the bicubic upsample. `training` routes convolutions through the custom-gradient
+ * op (needed for backprop on wasm); inference uses fused conv + bias (+ ReLU) kernels, with the
+ * same weights and results. Call inside `tf.tidy` (or dispose the result).
  */
-export function forwardSrda(cfg: SrdaConfig, params: SrdaParams, input: tf.Tensor4D): tf.Tensor4D {
+export function forwardSrda(cfg: SrdaConfig, params: SrdaParams, input: tf.Tensor4D, training = true): tf.Tensor4D {
   const spec = new Map(layerSpecs(cfg).map((l) => [l.name, l]));
-  const conv = (name: string, x: tf.Tensor4D): tf.Tensor4D => {
+  const conv = (name: string, x: tf.Tensor4D, relu = false): tf.Tensor4D => {
     const l = spec.get(name)!;
-    return tf.add(conv2dSame(x, params[`${name}/w`] as tf.Tensor4D, l.dil), params[`${name}/b`]);
+    const w = params[`${name}/w`] as tf.Tensor4D;
+    const b = params[`${name}/b`] as tf.Tensor1D;
+    if (!training) return tf.fused.conv2d({ x, filter: w, strides: 1, pad: 'same', dilations: l.dil, bias: b, activation: relu ? 'relu' : 'linear' });
+    const y = tf.add<tf.Tensor4D>(conv2dSame(x, w, l.dil), b);
+    return relu ? tf.relu(y) : y;
   };
   const head = conv('head', input);
   let f = head;
-  for (let i = 0; i < cfg.blocks; i++) f = tf.add(f, conv(`block${i}_b`, tf.relu(conv(`block${i}_a`, f))));
+  for (let i = 0; i < cfg.blocks; i++) f = tf.add(f, conv(`block${i}_b`, conv(`block${i}_a`, f, true)));
   // MSCA: three receptive fields, fused, re-weighted per channel from their local statistics.
-  const branches = [1, 2, 4].map((d) => tf.relu(conv(`msca_d${d}`, f)));
+  const branches = [1, 2, 4].map((d) => conv(`msca_d${d}`, f, true));
   const u = conv('msca_fuse', tf.concat(branches, 3));
-  const ca = tf.sigmoid(conv('msca_ca2', tf.relu(conv('msca_ca1', boxMean(u, cfg.caKernel)))));
+  const ca = tf.sigmoid(conv('msca_ca2', conv('msca_ca1', boxMean(u, cfg.caKernel), true)));
   f = tf.add(f, tf.mul(u, ca));
   const mid = f;
   // GCA: a wide pooled context of the fused LST+aux features, transformed, gated and added back.
   const ctx = boxMean(f, cfg.ctxKernel);
-  const t = conv('gca_t2', tf.relu(conv('gca_t1', ctx)));
+  const t = conv('gca_t2', conv('gca_t1', ctx, true));
   const gate = tf.sigmoid(conv('gca_gate', ctx));
   f = tf.add(tf.mul(f, tf.mul(gate, 2)), t);
   // MFRM: features from three depths, fused with a 1x1 convolution, refined.
-  const fused = tf.relu(conv('mfrm_fuse', tf.concat([head, mid, f], 3)));
-  return conv('out', tf.relu(conv('mfrm_conv', fused)));
+  const fused = conv('mfrm_fuse', tf.concat([head, mid, f], 3), true);
+  return conv('out', conv('mfrm_conv', fused, true));
 }

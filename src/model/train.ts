@@ -117,7 +117,7 @@ export class SrdaTrainer {
    */
   async evaluateBatch(batch: TrainBatch): Promise<{ rmseK: number; bicubicRmseK: number }> {
     const { n, h, w } = batch;
-    const t = tf.tidy(() => depthToSpace2(forwardSrda(this.config, this.params, tf.tensor4d(batch.input, [n, h, w, INPUT_CHANNELS]))));
+    const t = tf.tidy(() => depthToSpace2(forwardSrda(this.config, this.params, tf.tensor4d(batch.input, [n, h, w, INPUT_CHANNELS]), false)));
     const r = await t.data();
     t.dispose();
     let se = 0;
