@@ -1,0 +1,22 @@
+import { describe, expect, it } from 'vitest';
+import { describeError, MESSAGES } from './messages.ts';
+
+describe('error messages', () => {
+  it('says what happened and what to do for every code', () => {
+    for (const [code, m] of Object.entries(MESSAGES)) {
+      expect(m.what.length, code).toBeGreaterThan(10);
+      expect(m.todo.length, code).toBeGreaterThan(10);
+    }
+  });
+
+  it('names the file when there is one, in the sentence or after it', () => {
+    expect(describeError({ code: 'NOT_GEOTIFF', message: 'x', file: 'a.txt' })).toMatch(/^“a\.txt” is not a GeoTIFF\. Drop/);
+    expect(describeError({ code: 'GRID_MISMATCH', message: 'x', file: 'b.tif' })).toContain('(b.tif)');
+    expect(describeError({ code: 'MISSING_BAND', message: 'x' })).toMatch(/^A required input is missing\./);
+  });
+
+  it('mentions further unreadable files from the same drop', () => {
+    const s = describeError({ code: 'CORRUPT_TIFF', message: 'bad (and 2 more unreadable file(s): see the table)', file: 'c.tif' });
+    expect(s).toContain('2 more file(s) could not be read either');
+  });
+});
