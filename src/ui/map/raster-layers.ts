@@ -10,25 +10,38 @@ export interface DrawStyle {
   opacity: number;
 }
 
-const rendered = new WeakMap<LayerData, { key: string; url: string }>();
+const rendered = new WeakMap<LayerData, { key: string; url: Promise<string> }>();
 
-/** PNG data URL of a layer's display grid coloured with the style (cached per layer and style). */
-export function renderLayerImage(layer: LayerData, style: DrawStyle): string {
+function styleKey(layer: LayerData, style: DrawStyle): string {
+  const isDiff = layer.kind === 'difference';
+  const [lo, hi] = isDiff ? style.diffRange : style.lstRange;
+  return `${isDiff ? 'diverging' : style.colormap}:${lo}:${hi}`;
+}
+
+/**
+ * Blob URL of a PNG of the layer's display grid coloured with the style (cached per layer and
+ * style). The PNG is encoded asynchronously (`toBlob`), so big layers do not freeze the page.
+ */
+export function renderLayerImage(layer: LayerData, style: DrawStyle): Promise<string> {
+  const key = styleKey(layer, style);
+  const hit = rendered.get(layer);
+  if (hit?.key === key) return hit.url;
   const isDiff = layer.kind === 'difference';
   const lut = isDiff ? LUTS.diverging : LUTS[style.colormap];
   const [lo, hi] = isDiff ? style.diffRange : style.lstRange;
-  const key = `${isDiff ? 'diverging' : style.colormap}:${lo}:${hi}`;
-  const hit = rendered.get(layer);
-  if (hit?.key === key) return hit.url;
   const { width, height, data } = layer.display;
   const canvas = document.createElement('canvas');
   canvas.width = width;
   canvas.height = height;
-  const ctx = canvas.getContext('2d');
-  if (!ctx) throw new Error('2D canvas unavailable');
+  const ctx = canvas.getContext('2d', { willReadFrequently: true });
+  if (!ctx) return Promise.reject(new Error('2D canvas unavailable'));
   ctx.putImageData(new ImageData(colorize(data, lut, lo, hi), width, height), 0, 0);
-  const url = canvas.toDataURL('image/png');
+  const url = new Promise<string>((resolve, reject) =>
+    canvas.toBlob((b) => (b ? resolve(URL.createObjectURL(b)) : reject(new Error('PNG encoding failed'))), 'image/png'),
+  );
   rendered.set(layer, { key, url });
+  // The previous image is already uploaded to the GPU once the new one replaces it.
+  if (hit) void Promise.all([hit.url, url]).then(([old]) => setTimeout(() => URL.revokeObjectURL(old), 5000));
   return url;
 }
 
@@ -50,12 +63,50 @@ function drawOrder(l: LayerData): number {
   return (l.kind === 'difference' ? 1e6 : 0) + 1e5 / l.resolutionM;
 }
 
+interface SyncArgs {
+  layers: LayerData[];
+  shownIds: Set<string>;
+  style: DrawStyle;
+}
+
+/** The latest request per map, so late images apply the current state and not a stale one. */
+const latest = new WeakMap<MapInstance, SyncArgs>();
+
+/** Orders, shows/hides and sets opacity of every layer that has a source already. */
+function applyLayerState(map: MapInstance, { layers, shownIds, style }: SyncArgs): void {
+  const before = map.getLayer('ne-borders') ? 'ne-borders' : undefined;
+  for (const layer of [...layers].sort((a, b) => drawOrder(a) - drawOrder(b))) {
+    if (!map.getSource(srcId(layer.id))) continue;
+    if (!map.getLayer(lyrId(layer.id))) {
+      map.addLayer({ id: lyrId(layer.id), type: 'raster', source: srcId(layer.id), paint: { 'raster-resampling': 'nearest', 'raster-fade-duration': 0 } });
+    }
+    map.moveLayer(lyrId(layer.id), before);
+    map.setLayoutProperty(lyrId(layer.id), 'visibility', shownIds.has(layer.id) ? 'visible' : 'none');
+    map.setPaintProperty(lyrId(layer.id), 'raster-opacity', style.opacity);
+  }
+}
+
+function showImage(map: MapInstance, layer: LayerData, url: string): void {
+  if (!map.getStyle()) return;
+  const args = latest.get(map);
+  if (!args || !args.layers.includes(layer)) return;
+  const source = map.getSource(srcId(layer.id)) as ImageSource | undefined;
+  if (!source) {
+    map.addSource(srcId(layer.id), { type: 'image', url, coordinates: corners(layer.display.bounds) });
+  } else if (source.url !== url) {
+    source.updateImage({ url, coordinates: corners(layer.display.bounds) });
+  }
+  applyLayerState(map, args);
+}
+
 /**
- * Makes the map's raster layers match `layers` and `shownIds`: adds image sources placed by their
- * Web Mercator bounds, updates images when the style changed, toggles visibility and opacity,
- * removes layers that are gone.
+ * Makes the map's raster layers match `layers` and `shownIds`: image sources placed by their
+ * Web Mercator bounds (added once the image is encoded), updated when the style changes,
+ * visibility and opacity toggled, layers that are gone removed.
  */
 export function syncRasterLayers(map: MapInstance, layers: LayerData[], shownIds: Set<string>, style: DrawStyle): void {
+  const args = { layers, shownIds, style };
+  latest.set(map, args);
   const wanted = new Set(layers.map((l) => l.id));
   for (const l of map.getStyle().layers) {
     if (l.id.startsWith('lyr-') && !wanted.has(l.id.slice(4))) {
@@ -63,26 +114,10 @@ export function syncRasterLayers(map: MapInstance, layers: LayerData[], shownIds
       map.removeSource(srcId(l.id.slice(4)));
     }
   }
-  const sorted = [...layers].sort((a, b) => drawOrder(a) - drawOrder(b));
-  for (const layer of sorted) {
-    const isShown = shownIds.has(layer.id);
-    const source = map.getSource(srcId(layer.id)) as ImageSource | undefined;
-    if (!isShown && !source) continue;
-    if (isShown) {
-      const url = renderLayerImage(layer, style);
-      if (!source) {
-        map.addSource(srcId(layer.id), { type: 'image', url, coordinates: corners(layer.display.bounds) });
-      } else if (source.url !== url) {
-        source.updateImage({ url, coordinates: corners(layer.display.bounds) });
-      }
-    }
-    if (!map.getLayer(lyrId(layer.id))) {
-      map.addLayer({ id: lyrId(layer.id), type: 'raster', source: srcId(layer.id), paint: { 'raster-resampling': 'nearest', 'raster-fade-duration': 0 } });
-    }
-    map.moveLayer(lyrId(layer.id), map.getLayer('ne-borders') ? 'ne-borders' : undefined);
-    map.setLayoutProperty(lyrId(layer.id), 'visibility', isShown ? 'visible' : 'none');
-    map.setPaintProperty(lyrId(layer.id), 'raster-opacity', style.opacity);
+  for (const layer of layers) {
+    if (shownIds.has(layer.id)) void renderLayerImage(layer, style).then((url) => showImage(map, layer, url));
   }
+  applyLayerState(map, args);
 }
 
 /** The longitude/latitude box covering every layer, for fitting the view. */
