@@ -24,7 +24,7 @@ export interface FinetuneReport {
   seconds: number;
   lossStart: number;
   lossEnd: number;
-  /** Closed-loop RMSE (K) on the scene's patches before and after, same patches. */
+  /** Closed-loop RMSE (K) on held-out blocks of the scene (never fitted), before and after. */
   rmseBeforeK: number;
   rmseAfterK: number;
   /** False when fine-tuning did not lower that RMSE: the pretrained weights are kept. */
@@ -61,20 +61,31 @@ export async function finetuneSrda(
       if (q.some(Number.isNaN)) coarse[y * w + x] = Number.NaN;
     }
   }
-  const pair = makePair('scene', coarse, w, h, truth, aux);
+  // Hold out a checkerboard of 4x4-coarse-pixel blocks of the truth: fine-tuning fits the other
+  // blocks, and its weights are kept only if the held-out blocks improve (no overfit to the loop).
+  const truthFit = truth.slice();
+  const truthVal = truth.slice();
+  for (let fy = 0; fy < 2 * h; fy++) {
+    for (let fx = 0; fx < 2 * w; fx++) {
+      const held = ((fy >> 3) + (fx >> 3)) % 2 === 1;
+      (held ? truthFit : truthVal)[fy * 2 * w + fx] = Number.NaN;
+    }
+  }
+  const pair = makePair('scene', coarse, w, h, truthFit, aux);
+  const valPair = { ...pair, truthK: truthVal };
   const p = Math.min(options.patchPx ?? 24, Math.max(16, 4 * Math.floor(Math.min(w, h) / 4)));
   const n = options.batch ?? 4;
   const rng = new Rng(options.seed ?? 7);
-  const draw = () => {
+  const draw = (src = pair) => {
     const b = allocBatch(n, p);
     for (let i = 0; i < n; i++) {
       const y0 = h >= p ? rng.int(0, h - p) : -rng.int(0, p - h);
       const x0 = w >= p ? rng.int(0, w - p) : -rng.int(0, p - w);
-      writePatch(b, i, pair, y0, x0);
+      writePatch(b, i, src, y0, x0);
     }
     return b;
   };
-  const evalBatch = draw();
+  const evalBatch = draw(valPair);
   const trainer = SrdaTrainer.fromModel(model, options.seed ?? 7);
   const t0 = Date.now();
   const losses: number[] = [];
@@ -90,7 +101,7 @@ export async function finetuneSrda(
     const after = await trainer.evaluateBatch(evalBatch);
     const k = Math.max(1, Math.round(losses.length / 10));
     const mean = (a: number[]) => a.reduce((x, y) => x + y, 0) / Math.max(1, a.length);
-    // Keep the tuned weights only if they do better on the scene's own coarse closed loop.
+    // Keep the tuned weights only if the held-out blocks of the scene's closed loop improve.
     const kept = after.rmseK < before.rmseK;
     const src = kept ? trainer.params : model.params;
     const params = tf.tidy(() => Object.fromEntries(Object.entries(src).map(([key, v]) => [key, v.clone()])));
