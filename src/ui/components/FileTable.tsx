@@ -42,7 +42,7 @@ function Row({ input }: { input: InputInfo }) {
       <td>{formatPixel(input)}</td>
       <td>{input.crsName ?? '—'}</td>
       <td>{input.validFraction !== undefined ? `${(100 * input.validFraction).toFixed(1)}%` : '—'}</td>
-      <td className="reason">{input.problem ? describeError(input.problem) : role === 'unknown' ? 'role not recognised: set it or it is ignored' : ''}</td>
+      <td className="reason">{input.problem ? describeError(input.problem) : role === 'unknown' ? 'ignored: role unknown (pick one to use this file)' : ''}</td>
       <td>
         <button type="button" className="link" aria-label={`Remove ${input.fileName}`} onClick={() => void removeInput(input)}>
           ✕
