@@ -64,6 +64,13 @@ test.describe('demo scene flow', () => {
       else expect(v).toBeGreaterThan(250);
     }
     expect(g.width).toBe(256);
+    // Each value is the layer's own pixel under the click (native grid, not the display copy).
+    const cells = await page.getByTestId('inspector-row').evaluateAll((rows) => rows.map((r) => ({ id: r.getAttribute('data-layer')!, col: Number(r.getAttribute('data-col')), row: Number(r.getAttribute('data-row')), v: Number(r.getAttribute('data-value')) })));
+    for (const c of cells) expect(await page.evaluate((x) => window.__srda.valueAt(x.id, x.col, x.row), c)).toBeCloseTo(c.v, 4);
+    const c250 = cells.find((c) => c.id === 'lst-250m')!;
+    const c1000 = cells.find((c) => c.id === 'lst-1000m')!;
+    expect(Math.floor(c250.col / 4)).toBe(c1000.col);
+    expect(Math.floor(c250.row / 4)).toBe(c1000.row);
     await shoot(page, 'demo-5-inspector');
 
     // Swipe between the input and the 250 m result.

@@ -35,3 +35,16 @@ describe('layer maths', () => {
     expect(formatTemp(Number.NaN, 'K')).toBe('—');
   });
 });
+
+describe('native sampling', () => {
+  it('finds the native pixel of a sinusoidal grid under a longitude/latitude', async () => {
+    const { MODIS_SINUSOIDAL, WGS84, transformPoint } = await import('../core/geo/crs.ts');
+    const { sampleNative } = await import('./layer-math.ts');
+    const grid = { width: 4, height: 3, crs: MODIS_SINUSOIDAL, transform: [1000000, 1000, 0, 5000000, 0, -1000] as const };
+    const data = new Float32Array(12).map((_, i) => i);
+    const [lng, lat] = transformPoint(MODIS_SINUSOIDAL, WGS84, 1002500, 4998500);
+    expect(sampleNative({ grid, data }, lng, lat)).toEqual({ col: 2, row: 1, value: 6 });
+    const [lng2, lat2] = transformPoint(MODIS_SINUSOIDAL, WGS84, 999000, 4998500);
+    expect(sampleNative({ grid, data }, lng2, lat2)).toBeUndefined();
+  });
+});

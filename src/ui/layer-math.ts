@@ -1,3 +1,5 @@
+import { worldToPixel } from '../core/geo/affine.ts';
+import { WGS84, transformPoint } from '../core/geo/crs.ts';
 import type { LayerData } from '../worker/protocol.ts';
 
 /** Earth radius of EPSG:3857 in metres. */
@@ -43,6 +45,20 @@ export function sampleDisplay(layer: Pick<LayerData, 'display'>, lng: number, la
   const row = Math.floor(((y1 - y) / (y1 - y0)) * height);
   if (col < 0 || row < 0 || col >= width || row >= height) return Number.NaN;
   return data[row * width + col];
+}
+
+/**
+ * The native pixel of a layer under a longitude/latitude (transformed into the layer's own CRS),
+ * with its value; undefined outside the grid. Exact, unlike sampling the display grid.
+ */
+export function sampleNative(layer: Pick<LayerData, 'grid' | 'data'>, lng: number, lat: number): { col: number; row: number; value: number } | undefined {
+  const [x, y] = transformPoint(WGS84, layer.grid.crs, lng, lat);
+  if (Number.isNaN(x)) return undefined;
+  const [c, r] = worldToPixel(layer.grid.transform, x, y);
+  const col = Math.floor(c);
+  const row = Math.floor(r);
+  if (col < 0 || row < 0 || col >= layer.grid.width || row >= layer.grid.height) return undefined;
+  return { col, row, value: layer.data[row * layer.grid.width + col] };
 }
 
 /** Formats a temperature in K as K or °C; differences are not offset. */

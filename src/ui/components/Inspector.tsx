@@ -1,5 +1,5 @@
 import { useAppState } from '../state/store.ts';
-import { formatTemp, sampleDisplay } from '../layer-math.ts';
+import { formatTemp, sampleNative } from '../layer-math.ts';
 
 /** Every layer's value at the last clicked map position. */
 export function Inspector() {
@@ -20,10 +20,12 @@ export function Inspector() {
           <table>
             <tbody>
               {layers.map((l) => {
-                const v = sampleDisplay(l, at.lng, at.lat);
+                const hit = sampleNative(l, at.lng, at.lat);
+                const v = hit?.value ?? Number.NaN;
                 return (
-                  <tr key={l.id} data-testid="inspector-row" data-layer={l.id} data-value={Number.isFinite(v) ? v : ''}>
+                  <tr key={l.id} data-testid="inspector-row" data-layer={l.id} data-value={Number.isFinite(v) ? v : ''} data-col={hit?.col} data-row={hit?.row}>
                     <td>{l.id}</td>
+                    <td className="muted small">{hit ? `${hit.col},${hit.row}` : ''}</td>
                     <td className="num">{formatTemp(v, unit, l.kind === 'difference')}</td>
                   </tr>
                 );

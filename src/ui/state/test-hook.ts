@@ -1,4 +1,4 @@
-import { sampleDisplay } from '../layer-math.ts';
+import { sampleNative } from '../layer-math.ts';
 import { getMap } from '../map/registry.ts';
 import { store, type AppState } from './store.ts';
 
@@ -15,7 +15,7 @@ export interface SrdaHook {
   readonly visible: AppState['visible'];
   /** Native value of a layer at (col, row) of its own grid. */
   valueAt(layerId: string, col: number, row: number): number | undefined;
-  /** Value of a layer at a longitude/latitude, as the inspector reads it. */
+  /** Value of a layer at a longitude/latitude (its native pixel there), as the inspector reads it. */
   valueAtLngLat(layerId: string, lng: number, lat: number): number | undefined;
   /** Ids of the result layers drawn (visible) on a map (`main`, `left`, `right`). */
   shownOnMap(mapName?: string): string[];
@@ -60,7 +60,7 @@ export function installTestHook(): void {
     },
     valueAtLngLat(id, lng, lat) {
       const l = layer(id);
-      return l ? sampleDisplay(l, lng, lat) : undefined;
+      return l ? sampleNative(l, lng, lat)?.value : undefined;
     },
     shownOnMap(name = 'main') {
       const map = getMap(name);
