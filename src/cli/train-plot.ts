@@ -46,6 +46,46 @@ export function encodePngRgb(rgb: Uint8Array, width: number, height: number): Ui
   return out;
 }
 
+/** 3x5 bitmap glyphs (rows of 3 bits, top first) for axis labels. */
+const GLYPHS: Record<string, number[]> = {
+  '0': [7, 5, 5, 5, 7],
+  '1': [2, 6, 2, 2, 7],
+  '2': [7, 1, 7, 4, 7],
+  '3': [7, 1, 7, 1, 7],
+  '4': [5, 5, 7, 1, 1],
+  '5': [7, 4, 7, 1, 7],
+  '6': [7, 4, 7, 5, 7],
+  '7': [7, 1, 1, 1, 1],
+  '8': [7, 5, 7, 5, 7],
+  '9': [7, 5, 7, 1, 7],
+  e: [0, 7, 5, 6, 7],
+  '-': [0, 0, 7, 0, 0],
+  '.': [0, 0, 0, 0, 2],
+  k: [4, 5, 6, 5, 5],
+};
+
+function drawText(img: Uint8Array, width: number, height: number, text: string, x0: number, y0: number, scale = 2): void {
+  let x = x0;
+  for (const ch of text) {
+    const g = GLYPHS[ch];
+    if (g) {
+      for (let r = 0; r < 5; r++) {
+        for (let c = 0; c < 3; c++) {
+          if (!((g[r] >> (2 - c)) & 1)) continue;
+          for (let dy = 0; dy < scale; dy++) {
+            for (let dx = 0; dx < scale; dx++) {
+              const px = x + c * scale + dx;
+              const py = y0 + r * scale + dy;
+              if (px >= 0 && py >= 0 && px < width && py < height) img.set([0, 0, 0], (py * width + px) * 3);
+            }
+          }
+        }
+      }
+    }
+    x += 4 * scale;
+  }
+}
+
 /** A series to plot: points (x, y) and an RGB colour. */
 interface Series {
   x: number[];
@@ -67,7 +107,8 @@ export function plotLogY(series: Series[], width = 720, height = 360): Uint8Arra
   const x0 = Math.min(...xs);
   const x1 = Math.max(...xs, x0 + 1);
   const m = 20;
-  const px = (x: number) => Math.round(m + ((x - x0) / (x1 - x0)) * (width - 2 * m));
+  const left = 56;
+  const px = (x: number) => Math.round(left + ((x - x0) / (x1 - x0)) * (width - left - m));
   const py = (y: number) => Math.round(height - m - ((Math.log10(y) - ly0) / Math.max(1, ly1 - ly0)) * (height - 2 * m));
   const set = (x: number, y: number, c: readonly number[]) => {
     if (x < 0 || y < 0 || x >= width || y >= height) return;
@@ -77,11 +118,18 @@ export function plotLogY(series: Series[], width = 720, height = 360): Uint8Arra
     for (let k = 1; k < 10; k++) {
       const y = py(k * 10 ** d);
       if (d === ly1 && k > 1) break;
-      for (let x = m; x < width - m; x++) set(x, y, k === 1 ? [170, 170, 170] : [230, 230, 230]);
+      for (let x = left; x < width - m; x++) set(x, y, k === 1 ? [170, 170, 170] : [230, 230, 230]);
+      if (k === 1) drawText(img, width, height, `1e${d}`, 4, y - 5);
     }
   }
-  for (let x = m; x < width - m; x++) set(x, height - m, [0, 0, 0]);
-  for (let y = m; y < height - m; y++) set(m, y, [0, 0, 0]);
+  for (let x = left; x < width - m; x++) set(x, height - m, [0, 0, 0]);
+  for (let y = m; y < height - m; y++) set(left, y, [0, 0, 0]);
+  const stepTick = 10 ** Math.floor(Math.log10(Math.max(1, x1 - x0) / 2));
+  for (let t = Math.ceil(x0 / stepTick) * stepTick; t <= x1; t += stepTick) {
+    for (let y = height - m; y < height - m + 4; y++) set(px(t), y, [0, 0, 0]);
+    const label = t >= 1000 ? `${t / 1000}k` : String(t);
+    if (px(t) < width - 30) drawText(img, width, height, label, px(t) - 4, height - m + 6, 1);
+  }
   for (const s of series) {
     let prev: [number, number] | undefined;
     for (let i = 0; i < s.x.length; i++) {
