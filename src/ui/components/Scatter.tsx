@@ -47,10 +47,12 @@ export function Scatter() {
   const isCorrected = useAppState((s) => s.energyError.length > 0 && s.energyError.every((e) => e.maxAbsK < 0.01));
   if (scatter.length === 0) return null;
   return (
-    <div className="scatters">
-      {scatter.map((d) => (
-        <Plot key={d.method} data={d} />
-      ))}
+    <div>
+      <div className="scatters">
+        {scatter.map((d) => (
+          <Plot key={d.method} data={d} />
+        ))}
+      </div>
       {isCorrected && <p className="small muted scatter-note">With residual correction every block mean equals the input, so the points sit on the 1:1 line by construction; turn it off to see each method's own departure.</p>}
     </div>
   );
