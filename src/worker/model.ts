@@ -44,12 +44,17 @@ async function startBackend(choice: RunParams['backend'], wasmPaths: string): Pr
   throw new Error(`no backend started (${skipped.join('; ')})`);
 }
 
+let previousModel: { dispose(): void } | undefined;
+
 /**
  * Starts the backend and loads SRDA-Net with the weights served beside the app. A failure is
  * not fatal: it becomes a notice and the run continues with bicubic.
  */
 export async function prepareModel(params: RunParams, opts: RunOptions, notices: string[]): Promise<PreparedModel> {
   let backend: BackendInfo | undefined;
+  // One model alive at a time: the previous run's weights (34 tensors) would otherwise leak per run.
+  previousModel?.dispose();
+  previousModel = undefined;
   try {
     opts.onProgress?.({ stage: 'starting SRDA-Net', done: 0, total: 2, detail: 'backend' });
     backend = await startBackend(params.backend, new URL('tfjs-wasm/', params.appBaseUrl).href);
@@ -59,6 +64,7 @@ export async function prepareModel(params: RunParams, opts: RunOptions, notices:
       { url: new URL('models/srda-net/model.json', params.appBaseUrl).href },
       { backend: backend.name as BackendName, wasmPaths: new URL('tfjs-wasm/', params.appBaseUrl).href, finetuneSteps: params.finetuneSteps || undefined },
     );
+    previousModel = { dispose: () => method.model.dispose() };
     if (params.finetuneSteps > 0) notices.push(`SRDA-Net fine-tuned on this scene for ${params.finetuneSteps} steps before applying.`);
     return { isAvailable: true, method, backend };
   } catch (e) {
