@@ -33,7 +33,8 @@ const train = (id: string) => REAL_SCENES.find((s) => s.id === id)!.inputs;
 
 /** Evaluation cases: scene, reference factor (native LST pixels per reference pixel), area. */
 const CASES: { id: string; inputs: InputValues; f: number; area: 'south' | 'whole'; note: string }[] = [
-  { id: 'lisbon', inputs: train('lisbon'), f: 2, area: 'south', note: 'Landsat 8 B10 BT + NDVI/NDWI, 120 -> 60 m' },
+  { id: 'lisbon', inputs: train('lisbon'), f: 2, area: 'south', note: 'Landsat 8 B10 BT + NDVI/NDWI, 120 -> 60 m (B10 is 100 m native)' },
+  { id: 'lisbon', inputs: train('lisbon'), f: 4, area: 'south', note: 'Landsat 8 B10 BT + NDVI/NDWI, 240 -> 120 m' },
   { id: 'para', inputs: train('para'), f: 4, area: 'south', note: 'Landsat 5 B6 BT + NDVI/NDWI, 240 -> 120 m' },
   { id: 'raleigh', inputs: train('raleigh'), f: 1, area: 'south', note: 'Landsat 7 B6 (DN->BT) + NDVI, 114 -> 57 m' },
   { id: 'fayoum', inputs: train('fayoum'), f: 5, area: 'south', note: 'MODIS-derived LST + NDVI/albedo/DEM, ~2 km -> ~1 km' },
@@ -41,11 +42,13 @@ const CASES: { id: string; inputs: InputValues; f: number; area: 'south' | 'whol
   { id: 'dhaka-113', inputs: dhaka('113'), f: 1, area: 'whole', note: 'MOD11A2 + MOD13Q1 NDVI, 2 km -> 1 km (date not trained on)' },
 ];
 
-/** The rows south of the training split (see cli/train-real.ts: the northern half of the coarse loop grid). */
-function southOf(scene: Scene, f: number): Scene {
-  const refH = Math.ceil(scene.lst.height / f);
-  const coarseH = Math.floor(refH / 2);
-  const row0 = Math.floor(coarseH / 2) * 2 * f;
+/**
+ * The rows south of every training split of the scene (cli/train-real.ts trains on the northern
+ * half of the coarse loop grid at each of its reference factors), so no evaluated truth was seen.
+ */
+function southOf(scene: Scene, id: string): Scene {
+  const factors = REAL_SCENES.find((r) => r.id === id)?.referenceFactors ?? [1];
+  const row0 = Math.max(...factors.map((f) => Math.floor(Math.floor(Math.ceil(scene.lst.height / f) / 2) / 2) * 2 * f));
   const h = scene.lst.height - row0;
   const l0 = scene.levels[0];
   const aux = Object.fromEntries(Object.entries(l0.aux).map(([k, r]) => [k, cropRaster(r!, 0, row0, r!.width, h)]));
@@ -62,6 +65,7 @@ const { values } = parseArgs({
     backend: { type: 'string', default: 'wasm' },
     'data-dir': { type: 'string', default: path.resolve(process.cwd(), '../shared/data') },
     'whole-only': { type: 'boolean' },
+    md: { type: 'string' },
   },
 });
 const dataDir = values['data-dir']!;
@@ -72,13 +76,13 @@ const results: Record<string, unknown>[] = [];
 const fmt = (v: number) => (Number.isFinite(v) ? v.toFixed(3) : 'NaN');
 
 for (const c of CASES) {
-  if (wanted && !wanted.includes(c.id)) continue;
+  if (wanted && !wanted.includes(c.id) && !wanted.includes(`${c.id}-x${c.f}`)) continue;
   const inputs = Object.fromEntries(Object.entries(c.inputs).map(([k, v]) => [k, typeof v === 'string' ? path.join(dataDir, v) : v]));
   const loaded = await loadInputs(inputs);
   const scene = prepareScene(loaded.inputs, { allowZeroStages: true });
   const areas: ('held-out' | 'whole')[] = c.area === 'south' && !values['whole-only'] ? ['held-out', 'whole'] : ['whole'];
   for (const area of areas) {
-    const s = area === 'held-out' ? southOf(scene, c.f) : scene;
+    const s = area === 'held-out' ? southOf(scene, c.id) : scene;
     const methods: StageMethod[] = [await createSrdaMethod(weights, { backend: values.backend as BackendName })];
     if (finetuneSteps > 0) {
       const tuned = await createSrdaMethod(weights, { backend: values.backend as BackendName, finetuneSteps });
@@ -89,6 +93,7 @@ for (const c of CASES) {
     const res: ClosedLoopResult = await evaluateClosedLoop(s, methods, { stages: 1, referenceFactor: c.f });
     const row = {
       scene: c.id,
+      referenceFactor: c.f,
       area: c.area === 'whole' ? 'whole (not trained on)' : area === 'held-out' ? 'southern half (held out)' : 'whole (north half trained on)',
       note: c.note,
       coarsePixelM: res.coarsePixelM,
@@ -98,10 +103,27 @@ for (const c of CASES) {
       seconds: (Date.now() - t0) / 1000,
     };
     results.push(row);
-    process.stdout.write(`\n${c.id} [${row.area}] ${res.coarsePixelM.toFixed(0)} -> ${res.referencePixelM.toFixed(0)} m, ${res.referenceGrid.width}x${res.referenceGrid.height}\n`);
+    process.stdout.write(`\n${c.id} x${c.f} [${row.area}] ${res.coarsePixelM.toFixed(0)} -> ${res.referencePixelM.toFixed(0)} m, ${res.referenceGrid.width}x${res.referenceGrid.height}\n`);
     for (const m of res.methods) {
       process.stdout.write(`  ${m.label.padEnd(32)} RMSE ${fmt(m.corrected.rmseK)} MAE ${fmt(m.corrected.maeK)} bias ${fmt(m.corrected.biasK)} R2 ${fmt(m.corrected.r2)} SSIM ${fmt(m.corrected.ssim)} | raw RMSE ${fmt(m.uncorrected.rmseK)} SSIM ${fmt(m.uncorrected.ssim)}\n`);
     }
   }
 }
+/** Markdown: one table per evaluated area, methods as rows, residual-corrected and raw scores. */
+function markdown(rows: typeof results): string {
+  const out: string[] = [];
+  for (const r of rows as { scene: string; referenceFactor: number; area: string; note: string; coarsePixelM: number; referencePixelM: number; referenceSize: number[]; methods: { method: string; corrected: Record<string, number>; uncorrected: Record<string, number> }[] }[]) {
+    out.push(`**${r.scene}**, ${r.area}: ${r.note}; ${r.coarsePixelM.toFixed(0)} m -> ${r.referencePixelM.toFixed(0)} m, reference ${r.referenceSize.join('x')} px`, '');
+    out.push('| method | RMSE (K) | MAE (K) | bias (K) | R^2 | SSIM | RMSE raw (K) | SSIM raw |', '| --- | --- | --- | --- | --- | --- | --- | --- |');
+    const best = Math.min(...r.methods.filter((m) => !m.method.startsWith('SRDA')).map((m) => m.corrected.rmseK));
+    for (const m of r.methods) {
+      const c = m.corrected;
+      const gain = m.method.startsWith('SRDA') ? ` (${(((best - c.rmseK) / best) * 100).toFixed(1)}% vs best baseline)` : '';
+      out.push(`| ${m.method} | ${fmt(c.rmseK)}${gain} | ${fmt(c.maeK)} | ${fmt(c.biasK)} | ${fmt(c.r2)} | ${fmt(c.ssim)} | ${fmt(m.uncorrected.rmseK)} | ${fmt(m.uncorrected.ssim)} |`);
+    }
+    out.push('');
+  }
+  return out.join('\n');
+}
+if (values.md) await writeFile(values.md, markdown(results));
 if (values.out) await writeFile(values.out, JSON.stringify({ model: weights.modelJson.training ?? {}, size: weights.modelJson.size, results }, null, 1));
