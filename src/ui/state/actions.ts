@@ -42,10 +42,13 @@ export async function removeInput(input: InputInfo): Promise<void> {
 /** Loads the bundled synthetic demo scene (served from ./demo/, works offline). */
 export async function loadDemo(): Promise<void> {
   try {
-    const manifest = (await (await fetch('./demo/manifest.json')).json()) as { files: string[] };
-    const files = await Promise.all(
-      manifest.files.map(async (name) => new File([await (await fetch(`./demo/${name}`)).arrayBuffer()], name)),
-    );
+    const get = async (name: string) => {
+      const res = await fetch(`./demo/${name}`);
+      if (!res.ok) throw new Error(`The demo file ${name} could not be loaded (HTTP ${res.status}); reload the page.`);
+      return res;
+    };
+    const manifest = (await (await get('manifest.json')).json()) as { files: string[] };
+    const files = await Promise.all(manifest.files.map(async (name) => new File([await (await get(name)).arrayBuffer()], name)));
     await ingestFiles(files);
   } catch (e) {
     store.set({ error: toWire(e) });
@@ -108,7 +111,8 @@ export async function run(): Promise<void> {
     applyResult(result);
   } catch (e) {
     const err = toWire(e);
-    if (err.code === 'CANCELLED') store.set({ status: s.layers.length > 0 ? 'done' : 'idle', progress: undefined, notices: ['Run cancelled.'] });
+    // Cancelling is not a failure: back to idle; results of earlier runs stay on the map.
+    if (err.code === 'CANCELLED') store.set({ status: 'idle', progress: undefined, notices: ['Run cancelled; earlier results are kept.'] });
     else store.set({ status: 'error', progress: undefined, error: err });
   } finally {
     runAbort = undefined;
