@@ -13,6 +13,8 @@ export interface SrdaHook {
   readonly backend: AppState['backend'];
   readonly error: AppState['error'];
   readonly visible: AppState['visible'];
+  readonly notices: AppState['notices'];
+  readonly scatter: { method: string; n: number }[];
   /** Native value of a layer at (col, row) of its own grid. */
   valueAt(layerId: string, col: number, row: number): number | undefined;
   /** Value of a layer at a longitude/latitude (its native pixel there), as the inspector reads it. */
@@ -53,6 +55,12 @@ export function installTestHook(): void {
     },
     get visible() {
       return store.get().visible;
+    },
+    get notices() {
+      return store.get().notices;
+    },
+    get scatter() {
+      return store.get().scatter.map((d) => ({ method: d.method, n: d.x.length }));
     },
     valueAt(id, col, row) {
       const l = layer(id);
