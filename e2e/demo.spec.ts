@@ -4,18 +4,23 @@ import { expect, test } from '@playwright/test';
 import { gdalInfo, gdalReadFloat32, saveDownload, shoot, tempDir, waitForRunEnd } from './helpers.ts';
 
 test.describe('demo scene flow', () => {
-  test('loads the demo, downscales, toggles layers, swipes, inspects and exports a GeoTIFF GDAL reads', async ({ page }) => {
+  test('loads the demo, downscales, toggles layers, swipes, inspects and exports a GeoTIFF GDAL reads', async ({
+    page,
+  }) => {
     const external: string[] = [];
     page.on('request', (r) => {
       const u = new URL(r.url());
-      if ((u.protocol === 'http:' || u.protocol === 'https:') && u.host !== '127.0.0.1:4173') external.push(r.url());
+      if ((u.protocol === 'http:' || u.protocol === 'https:') && u.host !== '127.0.0.1:4173')
+        external.push(r.url());
     });
     await page.setViewportSize({ width: 1400, height: 1000 });
     await page.goto('/');
     await expect(page.getByTestId('status')).toHaveAttribute('data-state', 'idle');
     await page.getByTestId('demo').click();
     await expect(page.getByTestId('file-row')).toHaveCount(3);
-    const roles = await page.getByTestId('file-row').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-role')));
+    const roles = await page
+      .getByTestId('file-row')
+      .evaluateAll((rows) => rows.map((r) => r.getAttribute('data-role')));
     expect(roles.sort()).toEqual(['dem', 'lst', 'ndvi']);
     await shoot(page, 'demo-1-ingested');
 
@@ -23,7 +28,9 @@ test.describe('demo scene flow', () => {
     await expect(page.getByTestId('status')).toHaveAttribute('data-state', 'running');
     expect(await waitForRunEnd(page)).toBe('done');
     await expect(page.getByTestId('backend')).not.toHaveText('not started');
-    const layers = await page.evaluate(() => window.__srda.layers.map((l) => ({ id: l.id, w: l.grid.width, h: l.grid.height })));
+    const layers = await page.evaluate(() =>
+      window.__srda.layers.map((l) => ({ id: l.id, w: l.grid.width, h: l.grid.height })),
+    );
     expect(layers).toEqual(
       expect.arrayContaining([
         { id: 'lst-1000m', w: 64, h: 64 },
@@ -58,15 +65,29 @@ test.describe('demo scene flow', () => {
     const centre = { x: mapBox.width / 2, y: mapBox.height / 2 };
     await page.getByTestId('map-main').click({ position: centre });
     await expect(page.getByTestId('inspector-row')).toHaveCount(layers.length);
-    const values = await page.getByTestId('inspector-row').evaluateAll((rows) => rows.map((r) => [r.getAttribute('data-layer')!, Number(r.getAttribute('data-value'))] as const));
+    const values = await page
+      .getByTestId('inspector-row')
+      .evaluateAll((rows) =>
+        rows.map((r) => [r.getAttribute('data-layer')!, Number(r.getAttribute('data-value'))] as const),
+      );
     for (const [id, v] of values) {
       if (id.startsWith('diff-')) expect(Math.abs(v)).toBeLessThan(20);
       else expect(v).toBeGreaterThan(250);
     }
     expect(g.width).toBe(256);
     // Each value is the layer's own pixel under the click (native grid, not the display copy).
-    const cells = await page.getByTestId('inspector-row').evaluateAll((rows) => rows.map((r) => ({ id: r.getAttribute('data-layer')!, col: Number(r.getAttribute('data-col')), row: Number(r.getAttribute('data-row')), v: Number(r.getAttribute('data-value')) })));
-    for (const c of cells) expect(await page.evaluate((x) => window.__srda.valueAt(x.id, x.col, x.row), c)).toBeCloseTo(c.v, 4);
+    const cells = await page
+      .getByTestId('inspector-row')
+      .evaluateAll((rows) =>
+        rows.map((r) => ({
+          id: r.getAttribute('data-layer')!,
+          col: Number(r.getAttribute('data-col')),
+          row: Number(r.getAttribute('data-row')),
+          v: Number(r.getAttribute('data-value')),
+        })),
+      );
+    for (const c of cells)
+      expect(await page.evaluate((x) => window.__srda.valueAt(x.id, x.col, x.row), c)).toBeCloseTo(c.v, 4);
     const c250 = cells.find((c) => c.id === 'lst-250m')!;
     const c1000 = cells.find((c) => c.id === 'lst-1000m')!;
     expect(Math.floor(c250.col / 4)).toBe(c1000.col);
@@ -98,7 +119,10 @@ test.describe('demo scene flow', () => {
 
     // Export the 250 m layer: GDAL reads the CRS (MODIS sinusoidal), grid and values.
     const dir = tempDir('srda-demo-');
-    const [download] = await Promise.all([page.waitForEvent('download'), page.locator('[data-testid=export-geotiff][data-layer="lst-250m"]').click()]);
+    const [download] = await Promise.all([
+      page.waitForEvent('download'),
+      page.locator('[data-testid=export-geotiff][data-layer="lst-250m"]').click(),
+    ]);
     const path = await saveDownload(download, dir);
     const info = gdalInfo(path);
     expect(info.size).toEqual([256, 256]);
@@ -110,22 +134,31 @@ test.describe('demo scene flow', () => {
     expect(info.bands[0].type).toBe('Float32');
     expect(info.bands[0].noDataValue).toBe(-9999);
     const tif = gdalReadFloat32(path);
-    const probe = await page.evaluate(() => [0, 1000, 33333, 65535].map((i) => window.__srda.valueAt('lst-250m', i % 256, Math.floor(i / 256))));
+    const probe = await page.evaluate(() =>
+      [0, 1000, 33333, 65535].map((i) => window.__srda.valueAt('lst-250m', i % 256, Math.floor(i / 256))),
+    );
     [0, 1000, 33333, 65535].forEach((i, k) => expect(tif.data[i]).toBeCloseTo(probe[k]!, 4));
     const stats = await page.evaluate(() => window.__srda.layers.find((l) => l.id === 'lst-250m')!.stats);
     expect(info.bands[0].mean!).toBeCloseTo(stats.mean, 2);
 
     // PNG of the current map view.
-    const [pngDl] = await Promise.all([page.waitForEvent('download'), page.getByTestId('export-png').click()]);
+    const [pngDl] = await Promise.all([
+      page.waitForEvent('download'),
+      page.getByTestId('export-png').click(),
+    ]);
     const png = readFileSync(await saveDownload(pngDl, dir));
     expect(Array.from(png.subarray(1, 4))).toEqual([0x50, 0x4e, 0x47]);
     expect(png.length).toBeGreaterThan(10_000);
 
     // ZIP with every layer and report.json.
-    const [zipDl] = await Promise.all([page.waitForEvent('download'), page.getByTestId('export-zip').click()]);
+    const [zipDl] = await Promise.all([
+      page.waitForEvent('download'),
+      page.getByTestId('export-zip').click(),
+    ]);
     const zipPath = await saveDownload(zipDl, dir);
     const zip = unzipSync(new Uint8Array(readFileSync(zipPath)));
-    for (const f of ['lst-1000m.tif', 'lst-500m.tif', 'lst-250m.tif', 'report.json', 'map.png']) expect(Object.keys(zip)).toContain(f);
+    for (const f of ['lst-1000m.tif', 'lst-500m.tif', 'lst-250m.tif', 'report.json', 'map.png'])
+      expect(Object.keys(zip)).toContain(f);
     const report = JSON.parse(strFromU8(zip['report.json']));
     expect(report.layers.map((l: { id: string }) => l.id)).toContain('lst-250m');
     expect(report.inputs).toHaveLength(3);

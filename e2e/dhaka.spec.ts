@@ -2,7 +2,16 @@ import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { expect, test } from '@playwright/test';
-import { gdalInfo, gdalReadFloat32, maxAbsDiff, repoRoot, saveDownload, shoot, tempDir, waitForRunEnd } from './helpers.ts';
+import {
+  gdalInfo,
+  gdalReadFloat32,
+  maxAbsDiff,
+  repoRoot,
+  saveDownload,
+  shoot,
+  tempDir,
+  waitForRunEnd,
+} from './helpers.ts';
 
 const dir = resolve(repoRoot, '../shared/data/dhaka-mod11a2-mod13q1-2024-citypath');
 const LST = join(dir, 'MOD11A2.061/MOD11A2.061_LST_Day_1km_doy2024097000000_aid0001.tif');
@@ -13,13 +22,17 @@ const hasCli = existsSync(join(repoRoot, 'src/cli/downscale.ts'));
 test.describe('Dhaka real MODIS files', () => {
   test.skip(!existsSync(LST) || !existsSync(NDVI), 'shared Dhaka data absent');
 
-  test('downscales real MOD11A2 + MOD13Q1 files dropped in, and the GeoTIFF equals the CLI output', async ({ page }) => {
+  test('downscales real MOD11A2 + MOD13Q1 files dropped in, and the GeoTIFF equals the CLI output', async ({
+    page,
+  }) => {
     test.setTimeout(400_000);
     await page.setViewportSize({ width: 1400, height: 1000 });
     await page.goto('/');
     await page.getByTestId('file-input').setInputFiles([LST, QC, NDVI]);
     await expect(page.getByTestId('file-row')).toHaveCount(3);
-    const roles = await page.getByTestId('file-row').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-role')));
+    const roles = await page
+      .getByTestId('file-row')
+      .evaluateAll((rows) => rows.map((r) => r.getAttribute('data-role')));
     expect(roles).toEqual(['lst', 'lst-qc', 'ndvi']);
     await expect(page.getByTestId('method')).toHaveValue('srda');
     await page.getByTestId('run').click();
@@ -35,7 +48,10 @@ test.describe('Dhaka real MODIS files', () => {
     const layer = await page.evaluate(() => window.__srda.layers.find((l) => l.id === 'lst-250m')!);
     const backend = await page.evaluate(() => window.__srda.backend);
     const out = tempDir('srda-dhaka-');
-    const [download] = await Promise.all([page.waitForEvent('download'), page.locator('[data-testid=export-geotiff][data-layer="lst-250m"]').click()]);
+    const [download] = await Promise.all([
+      page.waitForEvent('download'),
+      page.locator('[data-testid=export-geotiff][data-layer="lst-250m"]').click(),
+    ]);
     const web = await saveDownload(download, out);
     const info = gdalInfo(web);
     expect(info.coordinateSystem.wkt).toContain('ID["EPSG",4326]');
@@ -48,13 +64,32 @@ test.describe('Dhaka real MODIS files', () => {
     // The CLI on the same inputs, same method and backend (wasm is what the browser falls back to here).
     const method = layer.method ?? 'srda';
     const cliOut = join(out, 'cli');
-    const args = ['srda-lst', 'downscale', '--lst', LST, '--qc', QC, '--ndvi', NDVI, '--method', method, '--out', cliOut];
-    if (method === 'srda') args.push('--backend', backend?.name === 'webgpu' || backend?.name === 'cpu' ? backend.name : 'wasm');
+    const args = [
+      'srda-lst',
+      'downscale',
+      '--lst',
+      LST,
+      '--qc',
+      QC,
+      '--ndvi',
+      NDVI,
+      '--method',
+      method,
+      '--out',
+      cliOut,
+    ];
+    if (method === 'srda')
+      args.push('--backend', backend?.name === 'webgpu' || backend?.name === 'cpu' ? backend.name : 'wasm');
     execFileSync('npx', args, { cwd: repoRoot, stdio: 'pipe', timeout: 300_000 });
     const cli = gdalReadFloat32(join(cliOut, 'lst_stage2.tif'));
     const mine = gdalReadFloat32(web);
     const cmp = maxAbsDiff(mine.data, cli.data);
-    test.info().annotations.push({ type: 'cli-vs-web', description: `${method}: max |diff| ${cmp.maxAbs} K over ${cmp.n} px` });
+    test
+      .info()
+      .annotations.push({
+        type: 'cli-vs-web',
+        description: `${method}: max |diff| ${cmp.maxAbs} K over ${cmp.n} px`,
+      });
     expect(cmp.validityMismatch).toBe(0);
     expect(cmp.n).toBeGreaterThan(30_000);
     expect(cmp.maxAbs).toBeLessThan(1e-3);

@@ -20,11 +20,15 @@ test('files dropped anywhere on the page are ingested', async ({ page }) => {
   await page.locator('header').dispatchEvent('drop', { dataTransfer });
   await expect(page.getByTestId('file-row')).toHaveCount(3);
   await expect(page.getByText('Drop to add the files')).toBeHidden();
-  const roles = await page.getByTestId('file-row').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-role')));
+  const roles = await page
+    .getByTestId('file-row')
+    .evaluateAll((rows) => rows.map((r) => r.getAttribute('data-role')));
   expect(roles.sort()).toEqual(['dem', 'lst', 'ndvi']);
 });
 
-test('the online basemap is off by default and loads OpenStreetMap tiles only when switched on', async ({ page }) => {
+test('the online basemap is off by default and loads OpenStreetMap tiles only when switched on', async ({
+  page,
+}) => {
   const tiles: string[] = [];
   const png = readFileSync(join(repoRoot, 'docs/screenshots/app-swipe.png'));
   // Tiles are answered locally: the test itself never leaves the machine.

@@ -17,7 +17,9 @@ test.describe('bad input', () => {
     const dir = tempDir('srda-bad-');
     const notTiff = join(dir, 'notes.tif');
     writeFileSync(notTiff, 'this is a text file, not a GeoTIFF\n');
-    const ndvi = readFileSync(join(repoRoot, 'public/demo/MOD13Q1.061__250m_16_days_NDVI_doy2025161000000_aid0001.tif'));
+    const ndvi = readFileSync(
+      join(repoRoot, 'public/demo/MOD13Q1.061__250m_16_days_NDVI_doy2025161000000_aid0001.tif'),
+    );
     const truncated = join(dir, 'MOD13Q1_truncated.tif');
     writeFileSync(truncated, ndvi.subarray(0, Math.floor(ndvi.length / 3)));
     await page.getByTestId('file-input').setInputFiles([notTiff, truncated]);
@@ -37,7 +39,11 @@ test.describe('bad input', () => {
     await shoot(page, 'errors-1-bad-files');
 
     // A run that cannot start (no LST) reports what to do and keeps the earlier results.
-    await page.getByTestId('file-row').filter({ hasText: 'MOD11A1' }).locator('select').selectOption('unknown');
+    await page
+      .getByTestId('file-row')
+      .filter({ hasText: 'MOD11A1' })
+      .locator('select')
+      .selectOption('unknown');
     await page.getByTestId('run').click();
     expect(await waitForRunEnd(page)).toBe('error');
     await expect(error).toHaveAttribute('data-code', 'MISSING_BAND');

@@ -23,7 +23,10 @@ export async function shoot(page: Page, name: string): Promise<void> {
 /** Waits until the status reaches done or error and returns it. */
 export async function waitForRunEnd(page: Page, timeoutMs = 170_000): Promise<string> {
   await page.waitForFunction(
-    () => ['done', 'error'].includes(document.querySelector('[data-testid=status]')?.getAttribute('data-state') ?? ''),
+    () =>
+      ['done', 'error'].includes(
+        document.querySelector('[data-testid=status]')?.getAttribute('data-state') ?? '',
+      ),
     null,
     { timeout: timeoutMs },
   );
@@ -57,14 +60,24 @@ export function gdalInfo(path: string): {
 /** Band 1 of a raster read by GDAL into float32 (raw ENVI dump), nodata left as stored. */
 export function gdalReadFloat32(path: string): { width: number; height: number; data: Float32Array } {
   const out = join(tempDir('srda-gdal-'), 'band.img');
-  execFileSync('gdal_translate', ['-q', '-b', '1', '-ot', 'Float32', '-of', 'ENVI', path, out], { env: gdalEnv });
+  execFileSync('gdal_translate', ['-q', '-b', '1', '-ot', 'Float32', '-of', 'ENVI', path, out], {
+    env: gdalEnv,
+  });
   const buf = readFileSync(out);
   const info = gdalInfo(path);
-  return { width: info.size[0], height: info.size[1], data: new Float32Array(buf.buffer, buf.byteOffset, buf.byteLength / 4) };
+  return {
+    width: info.size[0],
+    height: info.size[1],
+    data: new Float32Array(buf.buffer, buf.byteOffset, buf.byteLength / 4),
+  };
 }
 
 /** Largest |a - b| over pixels valid (not nodata/NaN) in both; also counts mismatched validity. */
-export function maxAbsDiff(a: Float32Array, b: Float32Array, nodata = -9999): { maxAbs: number; n: number; validityMismatch: number } {
+export function maxAbsDiff(
+  a: Float32Array,
+  b: Float32Array,
+  nodata = -9999,
+): { maxAbs: number; n: number; validityMismatch: number } {
   expect(a.length).toBe(b.length);
   let maxAbs = 0;
   let n = 0;

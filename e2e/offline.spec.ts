@@ -4,10 +4,19 @@ import { shoot, waitForRunEnd } from './helpers.ts';
 test('after the first visit the app and the demo work with the network off', async ({ page, context }) => {
   await page.goto('/');
   await page.evaluate(() => navigator.serviceWorker.ready.then(() => true));
-  const precached = await page.evaluate(async () => ((await (await fetch('./precache.json')).json()) as { files: string[] }).files.length);
+  const precached = await page.evaluate(
+    async () => ((await (await fetch('./precache.json')).json()) as { files: string[] }).files.length,
+  );
   expect(precached).toBeGreaterThan(10);
   await expect
-    .poll(async () => page.evaluate(async () => (await caches.keys()).length > 0 && (await (await caches.open('srda-lst-v1')).keys()).length), { timeout: 60_000 })
+    .poll(
+      async () =>
+        page.evaluate(
+          async () =>
+            (await caches.keys()).length > 0 && (await (await caches.open('srda-lst-v1')).keys()).length,
+        ),
+      { timeout: 60_000 },
+    )
     .toBeGreaterThan(precached);
 
   await context.setOffline(true);

@@ -11,18 +11,31 @@ const NDVI = 'MOD13Q1.061__250m_16_days_NDVI_doy2025161000000_aid0001.tif';
 function smallTile(): string[] {
   const dir = tempDir('srda-tile-');
   execFileSync('gdal_translate', ['-q', '-srcwin', '24', '24', '8', '8', join(DEMO, LST), join(dir, LST)]);
-  execFileSync('gdal_translate', ['-q', '-srcwin', '96', '96', '32', '32', join(DEMO, NDVI), join(dir, NDVI)]);
+  execFileSync('gdal_translate', [
+    '-q',
+    '-srcwin',
+    '96',
+    '96',
+    '32',
+    '32',
+    join(DEMO, NDVI),
+    join(dir, NDVI),
+  ]);
   return [join(dir, LST), join(dir, NDVI)];
 }
 
-async function runOn(page: Page, backend: string): Promise<{ backend: string; method?: string; values: number[] }> {
+async function runOn(
+  page: Page,
+  backend: string,
+): Promise<{ backend: string; method?: string; values: number[] }> {
   await page.getByTestId('backend-choice').selectOption(backend);
   await page.getByTestId('run').click();
   expect(await waitForRunEnd(page, 170_000)).toBe('done');
   return page.evaluate(() => {
     const l = window.__srda.layers.find((x) => x.id === 'lst-250m')!;
     const values: number[] = [];
-    for (let r = 0; r < l.grid.height; r++) for (let c = 0; c < l.grid.width; c++) values.push(window.__srda.valueAt('lst-250m', c, r)!);
+    for (let r = 0; r < l.grid.height; r++)
+      for (let c = 0; c < l.grid.width; c++) values.push(window.__srda.valueAt('lst-250m', c, r)!);
     return { backend: window.__srda.backend?.name ?? '', method: l.method, values };
   });
 }
@@ -54,7 +67,9 @@ test('SRDA-Net on WebGPU (SwiftShader) matches wasm within 1e-3 K on a small til
     maxAbs = Math.max(maxAbs, Math.abs(wasm.values[i] - gpu.values[i]));
     n++;
   }
-  test.info().annotations.push({ type: 'webgpu-vs-wasm', description: `max |diff| ${maxAbs} K over ${n} px` });
+  test
+    .info()
+    .annotations.push({ type: 'webgpu-vs-wasm', description: `max |diff| ${maxAbs} K over ${n} px` });
   expect(n).toBeGreaterThan(900);
   expect(maxAbs).toBeLessThan(1e-3);
 });

@@ -15,8 +15,17 @@ function fromAnchors(hex: string[]): Lut {
 
 // Inferno sampled at 11 evenly spaced points; linear interpolation between them keeps it monotonic in lightness.
 const INFERNO_ANCHORS = [
-  '#000004', '#160b39', '#420a68', '#6a176e', '#932667', '#bc3754',
-  '#dd513a', '#f37819', '#fca50a', '#f6d746', '#fcffa4',
+  '#000004',
+  '#160b39',
+  '#420a68',
+  '#6a176e',
+  '#932667',
+  '#bc3754',
+  '#dd513a',
+  '#f37819',
+  '#fca50a',
+  '#f6d746',
+  '#fcffa4',
 ];
 
 // Turbo through its published degree-5 polynomial fit (coefficients per channel, ascending powers).
@@ -55,7 +64,12 @@ export type LutName = keyof typeof LUTS;
  * Colours `values` into RGBA (NaN -> transparent) with `lut` over `[min, max]` (values outside clamp).
  * Returns a new array of `4 * values.length` bytes.
  */
-export function colorize(values: Float32Array, lut: Lut, min: number, max: number): Uint8ClampedArray<ArrayBuffer> {
+export function colorize(
+  values: Float32Array,
+  lut: Lut,
+  min: number,
+  max: number,
+): Uint8ClampedArray<ArrayBuffer> {
   const out = new Uint8ClampedArray(values.length * 4);
   const scale = max > min ? 255 / (max - min) : 0;
   for (let i = 0; i < values.length; i++) {
@@ -78,7 +92,10 @@ export function lutCss(lut: Lut, t: number): string {
 
 /** A CSS linear-gradient through the table, left (min) to right (max). */
 export function lutGradient(lut: Lut, stops = 16): string {
-  const parts = Array.from({ length: stops + 1 }, (_, i) => `${lutCss(lut, i / stops)} ${((100 * i) / stops).toFixed(1)}%`);
+  const parts = Array.from(
+    { length: stops + 1 },
+    (_, i) => `${lutCss(lut, i / stops)} ${((100 * i) / stops).toFixed(1)}%`,
+  );
   return `linear-gradient(to right, ${parts.join(', ')})`;
 }
 

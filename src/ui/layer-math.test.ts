@@ -1,7 +1,16 @@
 import { describe, expect, it } from 'vitest';
 import { formatTemp, lngLatToMercator, sampleDisplay, sharedRanges } from './layer-math.ts';
 
-const stats = (p2: number, p98: number) => ({ min: p2, max: p98, mean: 0, std: 0, p2, p98, validFraction: 1, histogram: { min: 0, max: 1, counts: [] } });
+const stats = (p2: number, p98: number) => ({
+  min: p2,
+  max: p98,
+  mean: 0,
+  std: 0,
+  p2,
+  p98,
+  validFraction: 1,
+  histogram: { min: 0, max: 1, counts: [] },
+});
 
 describe('layer maths', () => {
   it('projects longitude/latitude to Web Mercator metres', () => {
@@ -22,7 +31,12 @@ describe('layer maths', () => {
   });
 
   it('reads the display pixel under a coordinate and NaN outside', () => {
-    const display = { width: 2, height: 2, bounds: [0, 0, 1, 1] as [number, number, number, number], data: new Float32Array([1, 2, 3, 4]) };
+    const display = {
+      width: 2,
+      height: 2,
+      bounds: [0, 0, 1, 1] as [number, number, number, number],
+      data: new Float32Array([1, 2, 3, 4]),
+    };
     expect(sampleDisplay({ display }, 0.25, 0.75)).toBe(1);
     expect(sampleDisplay({ display }, 0.75, 0.75)).toBe(2);
     expect(sampleDisplay({ display }, 0.75, 0.25)).toBe(4);
@@ -40,7 +54,12 @@ describe('native sampling', () => {
   it('finds the native pixel of a sinusoidal grid under a longitude/latitude', async () => {
     const { MODIS_SINUSOIDAL, WGS84, transformPoint } = await import('../core/geo/crs.ts');
     const { sampleNative } = await import('./layer-math.ts');
-    const grid = { width: 4, height: 3, crs: MODIS_SINUSOIDAL, transform: [1000000, 1000, 0, 5000000, 0, -1000] as const };
+    const grid = {
+      width: 4,
+      height: 3,
+      crs: MODIS_SINUSOIDAL,
+      transform: [1000000, 1000, 0, 5000000, 0, -1000] as const,
+    };
     const data = new Float32Array(12).map((_, i) => i);
     const [lng, lat] = transformPoint(MODIS_SINUSOIDAL, WGS84, 1002500, 4998500);
     expect(sampleNative({ grid, data }, lng, lat)).toEqual({ col: 2, row: 1, value: 6 });

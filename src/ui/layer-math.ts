@@ -15,7 +15,10 @@ export function lngLatToMercator(lng: number, lat: number): [number, number] {
  * One display range shared by every LST layer (min of their 2nd percentiles, max of their 98th),
  * and a symmetric range around 0 K for difference layers. Units K.
  */
-export function sharedRanges(layers: Pick<LayerData, 'kind' | 'stats'>[]): { lst: [number, number]; diff: [number, number] } {
+export function sharedRanges(layers: Pick<LayerData, 'kind' | 'stats'>[]): {
+  lst: [number, number];
+  diff: [number, number];
+} {
   let lo = Infinity;
   let hi = -Infinity;
   let d = 0;
@@ -51,7 +54,11 @@ export function sampleDisplay(layer: Pick<LayerData, 'display'>, lng: number, la
  * The native pixel of a layer under a longitude/latitude (transformed into the layer's own CRS),
  * with its value; undefined outside the grid. Exact, unlike sampling the display grid.
  */
-export function sampleNative(layer: Pick<LayerData, 'grid' | 'data'>, lng: number, lat: number): { col: number; row: number; value: number } | undefined {
+export function sampleNative(
+  layer: Pick<LayerData, 'grid' | 'data'>,
+  lng: number,
+  lat: number,
+): { col: number; row: number; value: number } | undefined {
   const [x, y] = transformPoint(WGS84, layer.grid.crs, lng, lat);
   if (Number.isNaN(x)) return undefined;
   const [c, r] = worldToPixel(layer.grid.transform, x, y);

@@ -10,13 +10,19 @@ describe('error messages', () => {
   });
 
   it('names the file when there is one, in the sentence or after it', () => {
-    expect(describeError({ code: 'NOT_GEOTIFF', message: 'x', file: 'a.txt' })).toMatch(/^“a\.txt” is not a GeoTIFF\. Drop/);
+    expect(describeError({ code: 'NOT_GEOTIFF', message: 'x', file: 'a.txt' })).toMatch(
+      /^“a\.txt” is not a GeoTIFF\. Drop/,
+    );
     expect(describeError({ code: 'GRID_MISMATCH', message: 'x', file: 'b.tif' })).toContain('(b.tif)');
     expect(describeError({ code: 'MISSING_BAND', message: 'x' })).toMatch(/^A required input is missing\./);
   });
 
   it('mentions further unreadable files from the same drop', () => {
-    const s = describeError({ code: 'CORRUPT_TIFF', message: 'bad (and 2 more unreadable file(s): see the table)', file: 'c.tif' });
+    const s = describeError({
+      code: 'CORRUPT_TIFF',
+      message: 'bad (and 2 more unreadable file(s): see the table)',
+      file: 'c.tif',
+    });
     expect(s).toContain('2 more file(s) could not be read either');
   });
 });

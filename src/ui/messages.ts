@@ -3,25 +3,46 @@ import type { WireError } from '../worker/protocol.ts';
 
 /** Plain words per error code: what happened and what to do. `{file}` is replaced by the file name. */
 export const MESSAGES: Record<AppErrorCode, { what: string; todo: string }> = {
-  NOT_GEOTIFF: { what: '{file} is not a GeoTIFF.', todo: 'Drop .tif files exported from AppEEARS, LAADS, Earth Engine or GDAL.' },
-  CORRUPT_TIFF: { what: '{file} is damaged or incomplete.', todo: 'Download it again and drop the new copy.' },
+  NOT_GEOTIFF: {
+    what: '{file} is not a GeoTIFF.',
+    todo: 'Drop .tif files exported from AppEEARS, LAADS, Earth Engine or GDAL.',
+  },
+  CORRUPT_TIFF: {
+    what: '{file} is damaged or incomplete.',
+    todo: 'Download it again and drop the new copy.',
+  },
   NO_GEOREFERENCE: {
     what: '{file} has no map position (no geotransform or CRS).',
     todo: 'Export it again with georeferencing, e.g. gdal_translate with -a_srs and -a_ullr.',
   },
-  UNSUPPORTED_LAYOUT: { what: '{file} uses a TIFF layout this app cannot read.', todo: 'Convert it with gdal_translate -of GTiff.' },
+  UNSUPPORTED_LAYOUT: {
+    what: '{file} uses a TIFF layout this app cannot read.',
+    todo: 'Convert it with gdal_translate -of GTiff.',
+  },
   UNSUPPORTED_CRS: {
     what: 'The coordinate system of {file} is not supported.',
     todo: 'Reproject it to WGS 84, UTM or MODIS sinusoidal with gdalwarp.',
   },
-  TOO_LARGE: { what: '{file} is too large to process in the browser.', todo: 'Clip it to your area of interest first, or use the srda-lst command line.' },
-  ALL_NODATA: { what: '{file} contains no valid pixels.', todo: 'Choose a date with less cloud, or check the nodata value.' },
-  BAD_VALUES: { what: 'The values in {file} are outside the expected range.', todo: 'Check the role assigned to it, and its scale factor.' },
+  TOO_LARGE: {
+    what: '{file} is too large to process in the browser.',
+    todo: 'Clip it to your area of interest first, or use the srda-lst command line.',
+  },
+  ALL_NODATA: {
+    what: '{file} contains no valid pixels.',
+    todo: 'Choose a date with less cloud, or check the nodata value.',
+  },
+  BAD_VALUES: {
+    what: 'The values in {file} are outside the expected range.',
+    todo: 'Check the role assigned to it, and its scale factor.',
+  },
   GRID_MISMATCH: {
     what: 'The input grids do not line up.',
     todo: 'Use LST and auxiliary files of the same area and projection (for instance from one AppEEARS request).',
   },
-  NO_OVERLAP: { what: 'The LST and the auxiliary files cover different places.', todo: 'Drop files of the same area.' },
+  NO_OVERLAP: {
+    what: 'The LST and the auxiliary files cover different places.',
+    todo: 'Drop files of the same area.',
+  },
   MISSING_BAND: {
     what: 'A required input is missing.',
     todo: 'Add a 1 km LST file and an NDVI file (or red and NIR bands); set their roles in the table if needed.',
@@ -31,18 +52,34 @@ export const MESSAGES: Record<AppErrorCode, { what: string; todo: string }> = {
     what: 'The SRDA-Net weights could not be loaded.',
     todo: 'Reload the page while online once so they are cached, or choose a classical method.',
   },
-  NO_BACKEND: { what: 'No compute backend could start in this browser.', todo: 'Use a recent Chrome, Edge or Firefox, or choose a classical method.' },
-  OUT_OF_MEMORY: { what: 'The browser ran out of memory.', todo: 'Clip the scene to a smaller area or close other tabs, then run again.' },
-  WRITE_FAILED: { what: 'The export could not be written.', todo: 'Try again; if it persists, export fewer layers at once.' },
+  NO_BACKEND: {
+    what: 'No compute backend could start in this browser.',
+    todo: 'Use a recent Chrome, Edge or Firefox, or choose a classical method.',
+  },
+  OUT_OF_MEMORY: {
+    what: 'The browser ran out of memory.',
+    todo: 'Clip the scene to a smaller area or close other tabs, then run again.',
+  },
+  WRITE_FAILED: {
+    what: 'The export could not be written.',
+    todo: 'Try again; if it persists, export fewer layers at once.',
+  },
   CANCELLED: { what: 'The run was cancelled.', todo: 'Press Run to start again.' },
-  INTERNAL: { what: 'Something went wrong inside the app.', todo: 'Reload the page and try again; your files are not changed.' },
+  INTERNAL: {
+    what: 'Something went wrong inside the app.',
+    todo: 'Reload the page and try again; your files are not changed.',
+  },
 };
 
 /** The sentence shown to people for an error, naming the file when there is one. */
 export function describeError(e: WireError): string {
   const m = MESSAGES[e.code] ?? MESSAGES.INTERNAL;
   const file = e.file ? `“${e.file}”` : 'A file';
-  const what = m.what.includes('{file}') ? m.what.replace('{file}', file) : e.file ? `${m.what} (${e.file})` : m.what;
+  const what = m.what.includes('{file}')
+    ? m.what.replace('{file}', file)
+    : e.file
+      ? `${m.what} (${e.file})`
+      : m.what;
   const more = /\(and (\d+) more unreadable file/.exec(e.message);
   return `${what} ${m.todo}${more ? ` ${more[1]} more file(s) could not be read either: see the table.` : ''}`;
 }

@@ -22,27 +22,44 @@ export async function probeWebGpu(): Promise<GpuProbe> {
     const adapter = await gpu.requestAdapter();
     if (!adapter) return { isUsable: false, reason: 'no WebGPU adapter' };
     const info = adapter.info;
-    const name = [info?.vendor, info?.architecture, info?.description].filter(Boolean).join(' ') || 'unknown adapter';
-    const isSoftware = (info as GPUAdapterInfo & { isFallbackAdapter?: boolean })?.isFallbackAdapter === true || SOFTWARE.test(name);
+    const name =
+      [info?.vendor, info?.architecture, info?.description].filter(Boolean).join(' ') || 'unknown adapter';
+    const isSoftware =
+      (info as GPUAdapterInfo & { isFallbackAdapter?: boolean })?.isFallbackAdapter === true ||
+      SOFTWARE.test(name);
     return isSoftware
-      ? { isUsable: false, adapter: name, reason: `software adapter (${softwareName(name)}), slower than wasm` }
+      ? {
+          isUsable: false,
+          adapter: name,
+          reason: `software adapter (${softwareName(name)}), slower than wasm`,
+        }
       : { isUsable: true, adapter: name };
   } catch (e) {
-    return { isUsable: false, reason: `WebGPU adapter request failed: ${e instanceof Error ? e.message : String(e)}` };
+    return {
+      isUsable: false,
+      reason: `WebGPU adapter request failed: ${e instanceof Error ? e.message : String(e)}`,
+    };
   }
 }
 
 /** Looks for WebGL2 on an OffscreenCanvas; a software renderer is reported but not usable for `auto`. */
 export function probeWebGl(): GpuProbe {
-  if (typeof OffscreenCanvas === 'undefined') return { isUsable: false, reason: 'no OffscreenCanvas in this worker' };
+  if (typeof OffscreenCanvas === 'undefined')
+    return { isUsable: false, reason: 'no OffscreenCanvas in this worker' };
   try {
     const gl = new OffscreenCanvas(1, 1).getContext('webgl2');
     if (!gl) return { isUsable: false, reason: 'WebGL2 is not available' };
     const ext = gl.getExtension('WEBGL_debug_renderer_info');
-    const renderer = String(ext ? gl.getParameter(ext.UNMASKED_RENDERER_WEBGL) : gl.getParameter(gl.RENDERER));
+    const renderer = String(
+      ext ? gl.getParameter(ext.UNMASKED_RENDERER_WEBGL) : gl.getParameter(gl.RENDERER),
+    );
     gl.getExtension('WEBGL_lose_context')?.loseContext();
     return SOFTWARE.test(renderer)
-      ? { isUsable: false, adapter: renderer, reason: `software renderer (${softwareName(renderer)}), slower than wasm` }
+      ? {
+          isUsable: false,
+          adapter: renderer,
+          reason: `software renderer (${softwareName(renderer)}), slower than wasm`,
+        }
       : { isUsable: true, adapter: renderer };
   } catch (e) {
     return { isUsable: false, reason: `WebGL failed: ${e instanceof Error ? e.message : String(e)}` };

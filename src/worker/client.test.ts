@@ -64,7 +64,11 @@ describe('worker client', () => {
   it('transfers the buffers it is given instead of copying them', () => {
     const { fake, client } = setup();
     const buf = new ArrayBuffer(8);
-    void client.call('exportZip', { report: {}, extraFiles: [{ name: 'a', bytes: buf }] }, { transfer: [buf] });
+    void client.call(
+      'exportZip',
+      { report: {}, extraFiles: [{ name: 'a', bytes: buf }] },
+      { transfer: [buf] },
+    );
     expect(fake.posted[0].transfer).toEqual([buf]);
   });
 });

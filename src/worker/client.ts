@@ -25,7 +25,11 @@ export class WorkerClient {
 
   constructor(worker?: Worker) {
     this.worker =
-      worker ?? new Worker(new URL('./downscale.worker.ts', import.meta.url), { type: 'module', name: 'srda-downscale' });
+      worker ??
+      new Worker(new URL('./downscale.worker.ts', import.meta.url), {
+        type: 'module',
+        name: 'srda-downscale',
+      });
     this.worker.onmessage = (ev: MessageEvent<FromWorker>) => this.handle(ev.data);
     this.worker.onerror = (ev) => {
       const err = new AppError('INTERNAL', `The worker failed: ${ev.message}`);

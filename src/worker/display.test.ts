@@ -10,7 +10,13 @@ function sinusoidalRaster(): Raster {
   const width = 40;
   const height = 30;
   const data = new Float32Array(width * height).map((_, i) => i);
-  return { width, height, data, crs: MODIS_SINUSOIDAL, transform: [9000000, 926.625433, 0, 2650000, 0, -926.625433] };
+  return {
+    width,
+    height,
+    data,
+    crs: MODIS_SINUSOIDAL,
+    transform: [9000000, 926.625433, 0, 2650000, 0, -926.625433],
+  };
 }
 
 describe('Web Mercator display grid', () => {

@@ -15,11 +15,19 @@ const MAX_DISPLAY_PX = 2048;
  * Returns bounds in longitude/latitude degrees.
  */
 export function toDisplay(r: Raster): LayerData['display'] {
-  const grid = reprojectedGrid(r, WEB_MERCATOR, { pixelSize: nativeCellMercator(r) / 2, maxSidePx: MAX_DISPLAY_PX });
+  const grid = reprojectedGrid(r, WEB_MERCATOR, {
+    pixelSize: nativeCellMercator(r) / 2,
+    maxSidePx: MAX_DISPLAY_PX,
+  });
   const { data } = reprojectRaster(r, grid, 'nearest', { maxErrorPx: 0.05 });
   const t = grid.transform;
   const [west, north] = transformPoint(WEB_MERCATOR, WGS84, t[0], t[3]);
-  const [east, south] = transformPoint(WEB_MERCATOR, WGS84, t[0] + grid.width * t[1], t[3] + grid.height * t[5]);
+  const [east, south] = transformPoint(
+    WEB_MERCATOR,
+    WGS84,
+    t[0] + grid.width * t[1],
+    t[3] + grid.height * t[5],
+  );
   return { width: grid.width, height: grid.height, bounds: [west, south, east, north], data };
 }
 
@@ -32,11 +40,17 @@ function nativeCellMercator(r: Raster): number {
     [c, rr],
     [c + 1, rr],
     [c, rr + 1],
-  ].map(([col, row]) => transformPoint(r.crs, WEB_MERCATOR, t[0] + col * t[1] + row * t[2], t[3] + col * t[4] + row * t[5]));
+  ].map(([col, row]) =>
+    transformPoint(r.crs, WEB_MERCATOR, t[0] + col * t[1] + row * t[2], t[3] + col * t[4] + row * t[5]),
+  );
   const dx = Math.hypot(pts[1][0] - pts[0][0], pts[1][1] - pts[0][1]);
   const dy = Math.hypot(pts[2][0] - pts[0][0], pts[2][1] - pts[0][1]);
   const d = Math.min(dx, dy);
-  if (!(d > 0)) throw new AppError('UNSUPPORTED_CRS', 'The layer cannot be placed on the Web Mercator map (its centre is outside the projection).');
+  if (!(d > 0))
+    throw new AppError(
+      'UNSUPPORTED_CRS',
+      'The layer cannot be placed on the Web Mercator map (its centre is outside the projection).',
+    );
   return d;
 }
 
@@ -64,7 +78,16 @@ export function layerStats(data: Float32Array): LayerData['stats'] {
     if (v > max) max = v;
   }
   if (n === 0) {
-    return { min: NaN, max: NaN, mean: NaN, std: NaN, p2: NaN, p98: NaN, validFraction: 0, histogram: { min: 0, max: 0, counts: [] } };
+    return {
+      min: NaN,
+      max: NaN,
+      mean: NaN,
+      std: NaN,
+      p2: NaN,
+      p98: NaN,
+      validFraction: 0,
+      histogram: { min: 0, max: 0, counts: [] },
+    };
   }
   const mean = sum / n;
   const stride = Math.ceil(n / MAX_SORTED);
@@ -83,5 +106,14 @@ export function layerStats(data: Float32Array): LayerData['stats'] {
   }
   const sorted = sample.subarray(0, k).sort();
   const q = (p: number) => sorted[Math.min(k - 1, Math.max(0, Math.round(p * (k - 1))))];
-  return { min, max, mean, std: Math.sqrt(ss / n), p2: q(0.02), p98: q(0.98), validFraction: n / data.length, histogram: { min, max, counts } };
+  return {
+    min,
+    max,
+    mean,
+    std: Math.sqrt(ss / n),
+    p2: q(0.02),
+    p98: q(0.98),
+    validFraction: n / data.length,
+    histogram: { min, max, counts },
+  };
 }

@@ -8,7 +8,11 @@ import { runJob } from './run.ts';
 
 declare const self: DedicatedWorkerGlobalScope;
 
-type Handler<N extends RequestName> = (params: ParamsOf<N>, opts: RunOptions, transfer: Transferable[]) => Promise<ResultOf<N>>;
+type Handler<N extends RequestName> = (
+  params: ParamsOf<N>,
+  opts: RunOptions,
+  transfer: Transferable[],
+) => Promise<ResultOf<N>>;
 
 const handlers: { [N in RequestName]: Handler<N> } = {
   ingest: async ({ files }, opts) => ({ inputs: await ingestFiles(files, opts.signal) }),

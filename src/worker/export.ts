@@ -8,14 +8,18 @@ function encodeLayer(id: string): Uint8Array {
   if (!hit) throw new AppError('BAD_ARGUMENT', `There is no layer ${id}; run the downscaling first.`);
   const units = id.startsWith('diff-') ? 'K (difference)' : 'K';
   try {
-    return writeGeoTiff([{ raster: hit.raster, name: hit.label, units }], { metadata: { SRDA_LAYER: id, SRDA_APP: 'srda-lst web' } });
+    return writeGeoTiff([{ raster: hit.raster, name: hit.label, units }], {
+      metadata: { SRDA_LAYER: id, SRDA_APP: 'srda-lst web' },
+    });
   } catch (e) {
     throw toAppError(e, 'WRITE_FAILED', `Writing ${id}.tif failed`);
   }
 }
 
 function ownBuffer(u8: Uint8Array): ArrayBuffer {
-  return u8.byteOffset === 0 && u8.byteLength === u8.buffer.byteLength ? (u8.buffer as ArrayBuffer) : (u8.slice().buffer as ArrayBuffer);
+  return u8.byteOffset === 0 && u8.byteLength === u8.buffer.byteLength
+    ? (u8.buffer as ArrayBuffer)
+    : (u8.slice().buffer as ArrayBuffer);
 }
 
 /** One layer as a float32 GeoTIFF (nodata -9999, its own CRS and grid), the CLI's writer. */
@@ -24,9 +28,13 @@ export async function exportLayerGeoTiff(layerId: string): Promise<{ fileName: s
 }
 
 /** Every layer as GeoTIFF plus report.json (and any extra files, e.g. the map PNG) in one ZIP. */
-export async function exportZip(report: unknown, extra: { name: string; bytes: ArrayBuffer }[]): Promise<{ fileName: string; bytes: ArrayBuffer }> {
+export async function exportZip(
+  report: unknown,
+  extra: { name: string; bytes: ArrayBuffer }[],
+): Promise<{ fileName: string; bytes: ArrayBuffer }> {
   const ids = layerIds();
-  if (ids.length === 0) throw new AppError('BAD_ARGUMENT', 'There is nothing to export yet; run the downscaling first.');
+  if (ids.length === 0)
+    throw new AppError('BAD_ARGUMENT', 'There is nothing to export yet; run the downscaling first.');
   const files: Record<string, Uint8Array | [Uint8Array, { level: 0 }]> = {};
   // GeoTIFFs are already deflated inside; storing them avoids compressing twice.
   for (const id of ids) files[`${id}.tif`] = [encodeLayer(id), { level: 0 }];

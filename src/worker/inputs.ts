@@ -60,7 +60,11 @@ function describe(id: string, file: File, ds: Dataset, band: DatasetBand, index:
     validFraction: vf,
   };
   if (vf === 0 && band.role !== 'lst-qc' && band.role !== 'qc') {
-    info.problem = { code: 'ALL_NODATA', message: `${file.name}: every pixel is nodata or fill.`, file: file.name };
+    info.problem = {
+      code: 'ALL_NODATA',
+      message: `${file.name}: every pixel is nodata or fill.`,
+      file: file.name,
+    };
   }
   return info;
 }
@@ -82,7 +86,14 @@ export async function ingestFiles(files: File[], signal?: AbortSignal): Promise<
       });
     } catch (e) {
       if (isAppError(e) && e.code === 'CANCELLED') throw e;
-      rows.push({ id: `bad${nextId++}`, fileName: file.name, sizeBytes: file.size, band: 0, role: 'unknown', problem: wire(e, file.name) });
+      rows.push({
+        id: `bad${nextId++}`,
+        fileName: file.name,
+        sizeBytes: file.size,
+        band: 0,
+        role: 'unknown',
+        problem: wire(e, file.name),
+      });
     }
   }
   return rows;

@@ -41,7 +41,17 @@ export function makeLayer(
   const display = toDisplay(raster);
   transfer.push(data.buffer, display.data.buffer);
   const { width, height, transform, crs } = raster;
-  return { id, label, kind, method, resolutionM, grid: { width, height, transform, crs }, data, display, stats: layerStats(raster.data) };
+  return {
+    id,
+    label,
+    kind,
+    method,
+    resolutionM,
+    grid: { width, height, transform, crs },
+    data,
+    display,
+    stats: layerStats(raster.data),
+  };
 }
 
 /** `a - b` pixel by pixel (NaN where either is NaN), on a's grid. */

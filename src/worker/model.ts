@@ -36,7 +36,11 @@ async function startBackend(choice: RunParams['backend'], wasmPaths: string): Pr
     try {
       const r = await selectBackend({ only: name, wasmPaths });
       const adapter = r.backend === 'webgpu' ? gpu.adapter : r.backend === 'webgl' ? gl.adapter : undefined;
-      return { name: r.backend, adapter, fallbackReason: skipped.length > 0 ? skipped.join('; ') : undefined };
+      return {
+        name: r.backend,
+        adapter,
+        fallbackReason: skipped.length > 0 ? skipped.join('; ') : undefined,
+      };
     } catch (e) {
       skipped.push(`${name}: ${e instanceof Error ? e.message : String(e)}`);
     }
@@ -50,7 +54,11 @@ let previousModel: { dispose(): void } | undefined;
  * Starts the backend and loads SRDA-Net with the weights served beside the app. A failure is
  * not fatal: it becomes a notice and the run continues with bicubic.
  */
-export async function prepareModel(params: RunParams, opts: RunOptions, notices: string[]): Promise<PreparedModel> {
+export async function prepareModel(
+  params: RunParams,
+  opts: RunOptions,
+  notices: string[],
+): Promise<PreparedModel> {
   let backend: BackendInfo | undefined;
   // One model alive at a time: the previous run's weights (34 tensors) would otherwise leak per run.
   previousModel?.dispose();
@@ -62,10 +70,17 @@ export async function prepareModel(params: RunParams, opts: RunOptions, notices:
     const { createSrdaMethod } = await import('../pipeline/methods/srda.ts');
     const method = await createSrdaMethod(
       { url: new URL('models/srda-net/model.json', params.appBaseUrl).href },
-      { backend: backend.name as BackendName, wasmPaths: new URL('tfjs-wasm/', params.appBaseUrl).href, finetuneSteps: params.finetuneSteps || undefined },
+      {
+        backend: backend.name as BackendName,
+        wasmPaths: new URL('tfjs-wasm/', params.appBaseUrl).href,
+        finetuneSteps: params.finetuneSteps || undefined,
+        // After a GPU failure (lost device, memory) the other GPU backend shares the GPU: go to wasm.
+        fallbackBackends: ['wasm', 'cpu'],
+      },
     );
     previousModel = { dispose: () => method.model.dispose() };
-    if (params.finetuneSteps > 0) notices.push(`SRDA-Net fine-tuned on this scene for ${params.finetuneSteps} steps before applying.`);
+    if (params.finetuneSteps > 0)
+      notices.push(`SRDA-Net fine-tuned on this scene for ${params.finetuneSteps} steps before applying.`);
     return { isAvailable: true, method, backend };
   } catch (e) {
     if (isAppError(e) && e.code === 'CANCELLED') throw e;

@@ -136,7 +136,10 @@ export interface WorkerApi {
   removeInput: [{ id: string }, { ok: true }];
   run: [RunParams, RunResult];
   exportGeoTiff: [{ layerId: string }, { fileName: string; bytes: ArrayBuffer }];
-  exportZip: [{ report: unknown; extraFiles?: { name: string; bytes: ArrayBuffer }[] }, { fileName: string; bytes: ArrayBuffer }];
+  exportZip: [
+    { report: unknown; extraFiles?: { name: string; bytes: ArrayBuffer }[] },
+    { fileName: string; bytes: ArrayBuffer },
+  ];
 }
 
 export type RequestName = keyof WorkerApi;
@@ -145,8 +148,7 @@ export type ResultOf<N extends RequestName> = WorkerApi[N][1];
 
 /** Main thread -> worker. */
 export type ToWorker =
-  | { type: 'request'; id: number; name: RequestName; params: unknown }
-  | { type: 'cancel'; id: number };
+  { type: 'request'; id: number; name: RequestName; params: unknown } | { type: 'cancel'; id: number };
 
 /** Worker -> main thread. */
 export type FromWorker =

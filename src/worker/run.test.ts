@@ -19,11 +19,26 @@ describe('worker run job on the demo scene', () => {
     const transfer: Transferable[] = [];
     const progress: string[] = [];
     const result = await runJob(
-      { inputs: rows.filter((r) => !r.problem).map((r) => ({ id: r.id, role: r.role })), method: 'tsharp', residualCorrection: true, finetuneSteps: 0, backend: 'auto', evaluate: true, appBaseUrl: 'http://localhost/' },
+      {
+        inputs: rows.filter((r) => !r.problem).map((r) => ({ id: r.id, role: r.role })),
+        method: 'tsharp',
+        residualCorrection: true,
+        finetuneSteps: 0,
+        backend: 'auto',
+        evaluate: true,
+        appBaseUrl: 'http://localhost/',
+      },
       { onProgress: (p) => progress.push(p.stage) },
       transfer,
     );
-    expect(result.layers.map((l) => l.id)).toEqual(['lst-1000m', 'lst-500m', 'lst-250m', 'bicubic-500m', 'bicubic-250m', 'diff-bicubic-250m']);
+    expect(result.layers.map((l) => l.id)).toEqual([
+      'lst-1000m',
+      'lst-500m',
+      'lst-250m',
+      'bicubic-500m',
+      'bicubic-250m',
+      'diff-bicubic-250m',
+    ]);
     const fine = result.layers.find((l) => l.id === 'lst-250m')!;
     expect([fine.grid.width, fine.grid.height]).toEqual([256, 256]);
     expect(fine.method).toBe('tsharp');

@@ -15,7 +15,12 @@ import type { LayerData, RunParams, RunResult, ScatterData } from './protocol.ts
 const AUX_ROLES: readonly AuxName[] = ['ndvi', 'red', 'nir', 'swir', 'albedo', 'dem', 'landcover'];
 /** Output pixels up to which a bicubic baseline is added automatically. */
 const MAX_AUTO_BASELINE_PX = 4_000_000;
-const LABELS: Record<MethodId, string> = { srda: 'SRDA-Net', bicubic: 'Bicubic', tsharp: 'TsHARP', dms: 'DMS' };
+const LABELS: Record<MethodId, string> = {
+  srda: 'SRDA-Net',
+  bicubic: 'Bicubic',
+  tsharp: 'TsHARP',
+  dms: 'DMS',
+};
 
 function sceneInputs(params: RunParams, notices: string[]): SceneInputs {
   const byRole = new Map<string, { raster: Raster; name: string }[]>();
@@ -27,18 +32,27 @@ function sceneInputs(params: RunParams, notices: string[]): SceneInputs {
   }
   const first = (role: string) => {
     const list = byRole.get(role);
-    if (list && list.length > 1) notices.push(`${list.length} files have the role ${role}; using ${list[0].name}. Set the others to "unknown" to silence this.`);
+    if (list && list.length > 1)
+      notices.push(
+        `${list.length} files have the role ${role}; using ${list[0].name}. Set the others to "unknown" to silence this.`,
+      );
     return list?.[0];
   };
   const lst = first('lst');
-  if (!lst) throw new AppError('MISSING_BAND', 'No file has the role "lst". Add a MODIS LST file or set its role in the table.');
+  if (!lst)
+    throw new AppError(
+      'MISSING_BAND',
+      'No file has the role "lst". Add a MODIS LST file or set its role in the table.',
+    );
   let lstKeep: Uint8Array | undefined;
   const qc = first('lst-qc');
   if (qc && qc.raster.width === lst.raster.width && qc.raster.height === lst.raster.height) {
     lstKeep = decodeMod11Qc(qc.raster.data);
     let rejected = 0;
-    for (let i = 0; i < lstKeep.length; i++) if (!lstKeep[i] && lst.raster.data[i] === lst.raster.data[i]) rejected++;
-    if (rejected > 0) notices.push(`QC masked ${rejected} LST pixels (keeping good and other-quality with error <= 2 K).`);
+    for (let i = 0; i < lstKeep.length; i++)
+      if (!lstKeep[i] && lst.raster.data[i] === lst.raster.data[i]) rejected++;
+    if (rejected > 0)
+      notices.push(`QC masked ${rejected} LST pixels (keeping good and other-quality with error <= 2 K).`);
   } else if (qc) notices.push(`The QC file ${qc.name} is not on the LST grid; it was not applied.`);
   const aux: SceneInputs['aux'] = {};
   const names: SceneInputs['names'] = { lst: lst.name };
@@ -69,7 +83,11 @@ function scatterOf(method: string, scene: Scene, finest: Raster): ScatterData {
 }
 
 /** Prepares the scene, runs the chosen method(s) stage by stage, scores them in closed loop. */
-export async function runJob(params: RunParams, opts: RunOptions, transfer: Transferable[]): Promise<RunResult> {
+export async function runJob(
+  params: RunParams,
+  opts: RunOptions,
+  transfer: Transferable[],
+): Promise<RunResult> {
   const notices: string[] = [];
   const timings: RunResult['timings'] = [];
   const report = (p: Progress) => opts.onProgress?.(p);
@@ -86,7 +104,9 @@ export async function runJob(params: RunParams, opts: RunOptions, transfer: Tran
 
   const wanted: MethodId[] = params.method === 'all' ? ['srda', 'bicubic', 'tsharp', 'dms'] : [params.method];
   // tfjs loads only when SRDA-Net is asked for.
-  const model = wanted.includes('srda') ? await (await import('./model.ts')).prepareModel(params, opts, notices) : undefined;
+  const model = wanted.includes('srda')
+    ? await (await import('./model.ts')).prepareModel(params, opts, notices)
+    : undefined;
   const methods = wanted.filter((m) => m !== 'srda' || model?.isAvailable);
   if (methods.length === 0) methods.push('bicubic');
   // A bicubic baseline (and the difference map) comes for free on scenes of moderate size; on big
@@ -94,23 +114,44 @@ export async function runJob(params: RunParams, opts: RunOptions, transfer: Tran
   const finest = scene.levels[scene.levels.length - 1].grid;
   if (!methods.includes('bicubic')) {
     if (finest.width * finest.height <= MAX_AUTO_BASELINE_PX) methods.push('bicubic');
-    else notices.push('Large scene: the bicubic baseline and difference map were skipped to save memory (choose "All" to compare).');
+    else
+      notices.push(
+        'Large scene: the bicubic baseline and difference map were skipped to save memory (choose "All" to compare).',
+      );
   }
   lap('model');
 
   const results: DownscaleResult[] = [];
   for (const m of methods) {
-    const r = await runDownscale(scene, { method: m === 'srda' && model?.method ? model.method : m, residualCorrection: params.residualCorrection }, {
-      signal: opts.signal,
-      onProgress: (p) => report({ ...p, stage: `${LABELS[m]}: ${p.stage}` }),
-    });
+    const r = await runDownscale(
+      scene,
+      {
+        method: m === 'srda' && model?.method ? model.method : m,
+        residualCorrection: params.residualCorrection,
+      },
+      {
+        signal: opts.signal,
+        onProgress: (p) => report({ ...p, stage: `${LABELS[m]}: ${p.stage}` }),
+      },
+    );
     results.push(r);
     lap(`${m} (${r.stages.length} stages)`);
+  }
+  // SRDA-Net may have survived a lost GPU device or exhausted memory on another backend: say so.
+  const srda = model?.method as { notices?: string[]; backend?: { backend: string } } | undefined;
+  if (model?.backend && srda?.notices?.length) {
+    notices.push(...srda.notices);
+    model.backend = {
+      name: srda.backend?.backend ?? model.backend.name,
+      fallbackReason: srda.notices.join(' '),
+    };
   }
 
   const layers: LayerData[] = [];
   const nominal0 = nominalResolutionM(scene.levels[0].pixelSizeM);
-  layers.push(makeLayer(`lst-${nominal0}m`, `Input LST ${nominal0} m`, 'input', nominal0, scene.lst, transfer));
+  layers.push(
+    makeLayer(`lst-${nominal0}m`, `Input LST ${nominal0} m`, 'input', nominal0, scene.lst, transfer),
+  );
   const primary = results[0];
   const bicubic = results.find((r) => r.method === 'bicubic');
   for (const r of results) {
@@ -118,14 +159,34 @@ export async function runJob(params: RunParams, opts: RunOptions, transfer: Tran
     for (const s of r.stages) {
       const res = nominal0 / 2 ** s.stage;
       const id = isPrimary ? `lst-${res}m` : `${r.method}-${res}m`;
-      layers.push(makeLayer(id, `${isPrimary ? 'LST' : r.methodLabel} ${res} m${isPrimary ? ` (${r.methodLabel})` : ''}`, isPrimary ? 'output' : 'baseline', res, s.lst, transfer, r.method));
+      layers.push(
+        makeLayer(
+          id,
+          `${isPrimary ? 'LST' : r.methodLabel} ${res} m${isPrimary ? ` (${r.methodLabel})` : ''}`,
+          isPrimary ? 'output' : 'baseline',
+          res,
+          s.lst,
+          transfer,
+          r.method,
+        ),
+      );
     }
   }
   if (bicubic && bicubic !== primary) {
     const k = primary.stages.length - 1;
     const res = nominal0 / 2 ** (k + 1);
     const diff = difference(primary.stages[k].lst, bicubic.stages[k].lst);
-    layers.push(makeLayer(`diff-bicubic-${res}m`, `${primary.methodLabel} − bicubic ${res} m`, 'difference', res, diff, transfer, primary.method));
+    layers.push(
+      makeLayer(
+        `diff-bicubic-${res}m`,
+        `${primary.methodLabel} − bicubic ${res} m`,
+        'difference',
+        res,
+        diff,
+        transfer,
+        primary.method,
+      ),
+    );
   }
   const scatter = results.map((r) => scatterOf(r.method, scene, r.stages[r.stages.length - 1].lst));
   for (const s of scatter) transfer.push(s.x.buffer, s.y.buffer);
@@ -133,17 +194,32 @@ export async function runJob(params: RunParams, opts: RunOptions, transfer: Tran
   let metrics: RunResult['metrics'] = [];
   if (params.evaluate) {
     try {
-      const loop = await evaluateClosedLoop(scene, results.map((r) => (r.method === 'srda' && model?.method ? model.method : r.method)), {}, {
-        signal: opts.signal,
-        onProgress: (p) => report({ ...p, stage: `closed loop: ${p.stage}` }),
-      });
+      const loop = await evaluateClosedLoop(
+        scene,
+        results.map((r) => (r.method === 'srda' && model?.method ? model.method : r.method)),
+        {},
+        {
+          signal: opts.signal,
+          onProgress: (p) => report({ ...p, stage: `closed loop: ${p.stage}` }),
+        },
+      );
       metrics = loop.methods.map((m) => {
         const s = params.residualCorrection ? m.corrected : m.uncorrected;
         const isTuned = m.method === 'srda' && params.finetuneSteps > 0;
-        return { method: isTuned ? 'srda (fine-tuned)' : m.method, rmse: s.rmseK, mae: s.maeK, bias: s.biasK, r2: s.r2, ssim: s.ssim, r: s.r };
+        return {
+          method: isTuned ? 'srda (fine-tuned)' : m.method,
+          rmse: s.rmseK,
+          mae: s.maeK,
+          bias: s.biasK,
+          r2: s.r2,
+          ssim: s.ssim,
+          r: s.r,
+        };
       });
       if (params.finetuneSteps > 0 && methods.includes('srda')) {
-        notices.push('The closed-loop score of the fine-tuned SRDA-Net is optimistic: it was tuned on this same scene at the coarse scale.');
+        notices.push(
+          'The closed-loop score of the fine-tuned SRDA-Net is optimistic: it was tuned on this same scene at the coarse scale.',
+        );
       }
       lap('closed loop');
     } catch (e) {
@@ -157,7 +233,11 @@ export async function runJob(params: RunParams, opts: RunOptions, transfer: Tran
     metrics,
     timings,
     backend: model?.backend,
-    energyError: primary.stages.map((s) => ({ stage: s.stage, maxAbsK: s.energy.maxAbsK, meanAbsK: s.energy.meanAbsK })),
+    energyError: primary.stages.map((s) => ({
+      stage: s.stage,
+      maxAbsK: s.energy.maxAbsK,
+      meanAbsK: s.energy.meanAbsK,
+    })),
     scatter,
     notices,
   };

@@ -17,7 +17,11 @@ export function ExportBar() {
       <button type="button" data-testid="export-png" onClick={() => void exportPng()}>
         Map view (PNG)
       </button>
-      <button type="button" data-testid="export-zip" onClick={() => void captureMapPng().then((png) => exportZip(png))}>
+      <button
+        type="button"
+        data-testid="export-zip"
+        onClick={() => void captureMapPng().then((png) => exportZip(png))}
+      >
         Everything (ZIP + report.json)
       </button>
     </div>

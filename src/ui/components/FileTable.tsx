@@ -26,7 +26,11 @@ function Row({ input }: { input: InputInfo }) {
           aria-label={`Role of ${input.fileName}`}
           value={role}
           disabled={!!input.problem}
-          onChange={(e) => store.set((s) => ({ roleOverrides: { ...s.roleOverrides, [input.id]: e.target.value as RoleId } }))}
+          onChange={(e) =>
+            store.set((s) => ({
+              roleOverrides: { ...s.roleOverrides, [input.id]: e.target.value as RoleId },
+            }))
+          }
         >
           {ROLES.map((r) => (
             <option key={r} value={r}>
@@ -42,9 +46,20 @@ function Row({ input }: { input: InputInfo }) {
       <td>{formatPixel(input)}</td>
       <td>{input.crsName ?? '—'}</td>
       <td>{input.validFraction !== undefined ? `${(100 * input.validFraction).toFixed(1)}%` : '—'}</td>
-      <td className="reason">{input.problem ? describeError(input.problem) : role === 'unknown' ? 'ignored: role unknown (pick one to use this file)' : ''}</td>
+      <td className="reason">
+        {input.problem
+          ? describeError(input.problem)
+          : role === 'unknown'
+            ? 'ignored: role unknown (pick one to use this file)'
+            : ''}
+      </td>
       <td>
-        <button type="button" className="link" aria-label={`Remove ${input.fileName}`} onClick={() => void removeInput(input)}>
+        <button
+          type="button"
+          className="link"
+          aria-label={`Remove ${input.fileName}`}
+          onClick={() => void removeInput(input)}
+        >
           ✕
         </button>
       </td>

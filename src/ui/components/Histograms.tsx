@@ -14,7 +14,14 @@ function Histogram({ layer, unit }: { layer: LayerData; unit: 'K' | 'C' }) {
     <figure className="histogram" data-testid="histogram" data-layer={layer.id}>
       <svg width={W} height={H + 14} role="img" aria-label={`Histogram of ${layer.id}`}>
         {counts.map((c, i) => (
-          <rect key={i} x={i * bw} y={H - (H * c) / peak} width={Math.max(1, bw - 0.5)} height={(H * c) / peak} fill="#b3456b" />
+          <rect
+            key={i}
+            x={i * bw}
+            y={H - (H * c) / peak}
+            width={Math.max(1, bw - 0.5)}
+            height={(H * c) / peak}
+            fill="#b3456b"
+          />
         ))}
         <text x={0} y={H + 12} fontSize={10}>
           {formatTemp(min, unit, isDiff, 1)}

@@ -23,7 +23,14 @@ export function Inspector() {
                 const hit = sampleNative(l, at.lng, at.lat);
                 const v = hit?.value ?? Number.NaN;
                 return (
-                  <tr key={l.id} data-testid="inspector-row" data-layer={l.id} data-value={Number.isFinite(v) ? v : ''} data-col={hit?.col} data-row={hit?.row}>
+                  <tr
+                    key={l.id}
+                    data-testid="inspector-row"
+                    data-layer={l.id}
+                    data-value={Number.isFinite(v) ? v : ''}
+                    data-col={hit?.col}
+                    data-row={hit?.row}
+                  >
                     <td>{l.id}</td>
                     <td className="muted small">{hit ? `${hit.col},${hit.row}` : ''}</td>
                     <td className="num">{formatTemp(v, unit, l.kind === 'difference')}</td>

@@ -26,7 +26,14 @@ export function LayerList() {
             {l.grid.width}×{l.grid.height} · {formatTemp(l.stats.min, unit, l.kind === 'difference', 1)} to{' '}
             {formatTemp(l.stats.max, unit, l.kind === 'difference', 1)}
           </span>
-          <button type="button" className="link" data-testid="export-geotiff" data-layer={l.id} onClick={() => void exportGeoTiff(l.id)} title="Download as GeoTIFF (float32 K, own CRS and grid)">
+          <button
+            type="button"
+            className="link"
+            data-testid="export-geotiff"
+            data-layer={l.id}
+            onClick={() => void exportGeoTiff(l.id)}
+            title="Download as GeoTIFF (float32 K, own CRS and grid)"
+          >
             GeoTIFF
           </button>
         </li>

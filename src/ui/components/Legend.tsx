@@ -3,10 +3,27 @@ import { LUTS, lutGradient } from '../colormap.ts';
 import { formatTemp, sharedRanges } from '../layer-math.ts';
 import { useAppState } from '../state/store.ts';
 
-function Bar({ gradient, range, unit, isDiff, title }: { gradient: string; range: [number, number]; unit: 'K' | 'C'; isDiff: boolean; title: string }) {
+function Bar({
+  gradient,
+  range,
+  unit,
+  isDiff,
+  title,
+}: {
+  gradient: string;
+  range: [number, number];
+  unit: 'K' | 'C';
+  isDiff: boolean;
+  title: string;
+}) {
   const ticks = [0, 0.25, 0.5, 0.75, 1].map((t) => range[0] + t * (range[1] - range[0]));
   return (
-    <div className="legend" data-testid={isDiff ? 'legend-diff' : 'legend'} data-min={range[0]} data-max={range[1]}>
+    <div
+      className="legend"
+      data-testid={isDiff ? 'legend-diff' : 'legend'}
+      data-min={range[0]}
+      data-max={range[1]}
+    >
       <div className="legend-title">{title}</div>
       <div className="legend-bar" style={{ background: gradient }} />
       <div className="legend-ticks">
@@ -31,8 +48,16 @@ export function Legend() {
   const isDiffShown = layers.some((l) => l.kind === 'difference' && visible[l.id]);
   return (
     <div className="legends">
-      <Bar gradient={lstGradient} range={ranges.lst} unit={unit} isDiff={false} title="Land surface temperature (all layers)" />
-      {isDiffShown && <Bar gradient={diffGradient} range={ranges.diff} unit={unit} isDiff title="Difference" />}
+      <Bar
+        gradient={lstGradient}
+        range={ranges.lst}
+        unit={unit}
+        isDiff={false}
+        title="Land surface temperature (all layers)"
+      />
+      {isDiffShown && (
+        <Bar gradient={diffGradient} range={ranges.diff} unit={unit} isDiff title="Difference" />
+      )}
     </div>
   );
 }

@@ -14,7 +14,8 @@ export function MapControls() {
   const unit = useAppState((s) => s.unit);
   const opacity = useAppState((s) => s.opacity);
   const isOnline = useAppState((s) => s.onlineBasemap);
-  const pick = (side: 'left' | 'right', id: string) => store.set((s) => ({ compare: { ...s.compare, [side]: id } }));
+  const pick = (side: 'left' | 'right', id: string) =>
+    store.set((s) => ({ compare: { ...s.compare, [side]: id } }));
   return (
     <div className="map-controls">
       <span className="segmented" role="group" aria-label="View">
@@ -29,7 +30,10 @@ export function MapControls() {
                 compare: {
                   mode: m.id,
                   left: s.compare.left ?? s.layers.find((l) => l.id === 'lst-1000m')?.id ?? s.layers[0]?.id,
-                  right: s.compare.right ?? s.layers.find((l) => l.id === 'lst-250m')?.id ?? s.layers[s.layers.length - 1]?.id,
+                  right:
+                    s.compare.right ??
+                    s.layers.find((l) => l.id === 'lst-250m')?.id ??
+                    s.layers[s.layers.length - 1]?.id,
                 },
               }))
             }
@@ -41,7 +45,13 @@ export function MapControls() {
       {compare.mode !== 'off' && (
         <>
           {(['left', 'right'] as const).map((side) => (
-            <select key={side} data-testid={`compare-${side}`} aria-label={`${side} layer`} value={compare[side] ?? ''} onChange={(e) => pick(side, e.target.value)}>
+            <select
+              key={side}
+              data-testid={`compare-${side}`}
+              aria-label={`${side} layer`}
+              value={compare[side] ?? ''}
+              onChange={(e) => pick(side, e.target.value)}
+            >
               {layers.map((l) => (
                 <option key={l.id} value={l.id}>
                   {side}: {l.label}
@@ -51,20 +61,42 @@ export function MapControls() {
           ))}
         </>
       )}
-      <select aria-label="Colour table" value={colormap} onChange={(e) => store.set({ colormap: e.target.value as ColormapName })}>
+      <select
+        aria-label="Colour table"
+        value={colormap}
+        onChange={(e) => store.set({ colormap: e.target.value as ColormapName })}
+      >
         <option value="inferno">inferno</option>
         <option value="turbo">turbo</option>
       </select>
-      <select aria-label="Unit" data-testid="unit" value={unit} onChange={(e) => store.set({ unit: e.target.value as 'K' | 'C' })}>
+      <select
+        aria-label="Unit"
+        data-testid="unit"
+        value={unit}
+        onChange={(e) => store.set({ unit: e.target.value as 'K' | 'C' })}
+      >
         <option value="K">K</option>
         <option value="C">°C</option>
       </select>
       <label>
         Opacity{' '}
-        <input type="range" min={0} max={1} step={0.05} value={opacity} onChange={(e) => store.set({ opacity: Number(e.target.value) })} />
+        <input
+          type="range"
+          min={0}
+          max={1}
+          step={0.05}
+          value={opacity}
+          onChange={(e) => store.set({ opacity: Number(e.target.value) })}
+        />
       </label>
       <label title="Loads OpenStreetMap tiles from the internet">
-        <input type="checkbox" data-testid="online-basemap" checked={isOnline} onChange={(e) => store.set({ onlineBasemap: e.target.checked })} /> Online basemap
+        <input
+          type="checkbox"
+          data-testid="online-basemap"
+          checked={isOnline}
+          onChange={(e) => store.set({ onlineBasemap: e.target.checked })}
+        />{' '}
+        Online basemap
       </label>
     </div>
   );

@@ -13,7 +13,9 @@ export function MetricsTable() {
     <div className="metrics">
       {metrics.length > 0 && (
         <table data-testid="metrics">
-          <caption>Closed-loop check on this scene (input aggregated ×2, downscaled back, scored against itself)</caption>
+          <caption>
+            Closed-loop check on this scene (input aggregated ×2, downscaled back, scored against itself)
+          </caption>
           <thead>
             <tr>
               <th>Method</th>
@@ -26,7 +28,12 @@ export function MetricsTable() {
           </thead>
           <tbody>
             {metrics.map((m) => (
-              <tr key={m.method} data-testid="metrics-row" data-method={m.method} className={m.rmse === best ? 'best' : undefined}>
+              <tr
+                key={m.method}
+                data-testid="metrics-row"
+                data-method={m.method}
+                className={m.rmse === best ? 'best' : undefined}
+              >
                 <td>{m.method}</td>
                 <td className="num">{f(m.rmse)}</td>
                 <td className="num">{f(m.mae)}</td>

@@ -12,7 +12,14 @@ export function ProgressBar() {
   if (!p) return null;
   const frac = p.total > 0 ? Math.min(1, p.done / p.total) : 0;
   return (
-    <div className="progress" data-testid="progress" role="progressbar" aria-valuenow={Math.round(frac * 100)} aria-valuemin={0} aria-valuemax={100}>
+    <div
+      className="progress"
+      data-testid="progress"
+      role="progressbar"
+      aria-valuenow={Math.round(frac * 100)}
+      aria-valuemin={0}
+      aria-valuemax={100}
+    >
       <div className="bar" style={{ width: `${(frac * 100).toFixed(1)}%` }} />
       <span className="label">
         {p.stage} · {p.done}/{p.total}

@@ -25,7 +25,12 @@ export function RunPanel() {
     <section className="panel run">
       <label>
         Method{' '}
-        <select data-testid="method" value={settings.method} disabled={isRunning} onChange={(e) => updateSettings({ method: e.target.value as MethodChoice })}>
+        <select
+          data-testid="method"
+          value={settings.method}
+          disabled={isRunning}
+          onChange={(e) => updateSettings({ method: e.target.value as MethodChoice })}
+        >
           {METHODS.map((m) => (
             <option key={m.id} value={m.id}>
               {m.label}
@@ -55,7 +60,12 @@ export function RunPanel() {
       </label>
       <label>
         Backend{' '}
-        <select data-testid="backend-choice" value={settings.backend} disabled={isRunning || !usesModel} onChange={(e) => updateSettings({ backend: e.target.value as BackendChoice })}>
+        <select
+          data-testid="backend-choice"
+          value={settings.backend}
+          disabled={isRunning || !usesModel}
+          onChange={(e) => updateSettings({ backend: e.target.value as BackendChoice })}
+        >
           {BACKENDS.map((b) => (
             <option key={b} value={b}>
               {b}
@@ -64,10 +74,22 @@ export function RunPanel() {
         </select>
       </label>
       <label>
-        <input type="checkbox" checked={settings.evaluate} disabled={isRunning} onChange={(e) => updateSettings({ evaluate: e.target.checked })} /> Closed-loop check
+        <input
+          type="checkbox"
+          checked={settings.evaluate}
+          disabled={isRunning}
+          onChange={(e) => updateSettings({ evaluate: e.target.checked })}
+        />{' '}
+        Closed-loop check
       </label>
       <span className="buttons">
-        <button type="button" data-testid="run" className="primary" disabled={isRunning || !hasInputs} onClick={() => void run()}>
+        <button
+          type="button"
+          data-testid="run"
+          className="primary"
+          disabled={isRunning || !hasInputs}
+          onClick={() => void run()}
+        >
           Run
         </button>
         <button type="button" data-testid="cancel" disabled={!isRunning} onClick={cancel}>
@@ -83,7 +105,11 @@ export function RunPanel() {
         <span data-testid="backend" data-backend={backend?.name ?? ''}>
           <strong>{backend ? backend.name : 'not started'}</strong>
           {backend?.adapter ? ` on ${backend.adapter}` : ''}
-          {backend?.fallbackReason ? <span className="muted small"> (skipped {backend.fallbackReason})</span> : ''}
+          {backend?.fallbackReason ? (
+            <span className="muted small"> (skipped {backend.fallbackReason})</span>
+          ) : (
+            ''
+          )}
         </span>
       </span>
       <ProgressBar />

@@ -16,10 +16,16 @@ function Plot({ data }: { data: ScatterData }) {
   const px = (v: number) => PAD + ((v - lo) / (hi - lo)) * span;
   const py = (v: number) => S - PAD - ((v - lo) / (hi - lo)) * span;
   const pts: string[] = [];
-  for (let i = 0; i < data.x.length; i++) pts.push(`M${px(data.x[i]).toFixed(1)} ${py(data.y[i]).toFixed(1)}h0.01`);
+  for (let i = 0; i < data.x.length; i++)
+    pts.push(`M${px(data.x[i]).toFixed(1)} ${py(data.y[i]).toFixed(1)}h0.01`);
   return (
     <figure className="scatter" data-testid="scatter" data-method={data.method} data-n={data.x.length}>
-      <svg width={S} height={S} role="img" aria-label={`Input LST against ${data.method} output aggregated to the input grid`}>
+      <svg
+        width={S}
+        height={S}
+        role="img"
+        aria-label={`Input LST against ${data.method} output aggregated to the input grid`}
+      >
         <rect x={PAD} y={PAD} width={span} height={span} fill="none" stroke="#999" />
         <line x1={px(lo)} y1={py(lo)} x2={px(hi)} y2={py(hi)} stroke="#888" strokeDasharray="4 3" />
         <path d={pts.join('')} stroke="#2c5f8a" strokeWidth={3} strokeLinecap="round" opacity={0.6} />
@@ -44,7 +50,9 @@ function Plot({ data }: { data: ScatterData }) {
 /** Input LST against each method's output aggregated back to the input resolution. */
 export function Scatter() {
   const scatter = useAppState((s) => s.scatter);
-  const isCorrected = useAppState((s) => s.energyError.length > 0 && s.energyError.every((e) => e.maxAbsK < 0.01));
+  const isCorrected = useAppState(
+    (s) => s.energyError.length > 0 && s.energyError.every((e) => e.maxAbsK < 0.01),
+  );
   if (scatter.length === 0) return null;
   return (
     <div>
@@ -53,7 +61,12 @@ export function Scatter() {
           <Plot key={d.method} data={d} />
         ))}
       </div>
-      {isCorrected && <p className="small muted scatter-note">With residual correction every block mean equals the input, so the points sit on the 1:1 line by construction; turn it off to see each method's own departure.</p>}
+      {isCorrected && (
+        <p className="small muted scatter-note">
+          With residual correction every block mean equals the input, so the points sit on the 1:1 line by
+          construction; turn it off to see each method's own departure.
+        </p>
+      )}
     </div>
   );
 }

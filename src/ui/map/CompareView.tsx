@@ -52,10 +52,24 @@ export function CompareView({ mode, leftId, rightId }: Props) {
   if (!hasLayers) return <p className="muted">Run a method first to compare layers.</p>;
   const pct = `${(split * 100).toFixed(2)}%`;
   return (
-    <div ref={box} className={`compare compare-${mode}`} data-testid="compare" data-mode={mode} data-split={split.toFixed(3)}>
+    <div
+      ref={box}
+      className={`compare compare-${mode}`}
+      data-testid="compare"
+      data-mode={mode}
+      data-split={split.toFixed(3)}
+    >
       <MapView name="left" shownIds={leftId ? [leftId] : []} className="map compare-map" onReady={onLeft} />
-      <div className="compare-right" style={mode === 'swipe' ? { clipPath: `inset(0 0 0 ${pct})` } : undefined}>
-        <MapView name="right" shownIds={rightId ? [rightId] : []} className="map compare-map" onReady={onRight} />
+      <div
+        className="compare-right"
+        style={mode === 'swipe' ? { clipPath: `inset(0 0 0 ${pct})` } : undefined}
+      >
+        <MapView
+          name="right"
+          shownIds={rightId ? [rightId] : []}
+          className="map compare-map"
+          onReady={onRight}
+        />
       </div>
       {mode === 'swipe' && (
         <div

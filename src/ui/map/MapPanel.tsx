@@ -17,7 +17,11 @@ export function MapPanel() {
       <MapControls />
       <div className="map-row">
         <div className="map-box">
-          {compare.mode === 'off' ? <MapView name="main" shownIds={shownIds} /> : <CompareView mode={compare.mode} leftId={compare.left} rightId={compare.right} />}
+          {compare.mode === 'off' ? (
+            <MapView name="main" shownIds={shownIds} />
+          ) : (
+            <CompareView mode={compare.mode} leftId={compare.left} rightId={compare.right} />
+          )}
           <Legend />
         </div>
         <aside className="map-side">

@@ -85,5 +85,12 @@ export function MapView({ shownIds, name, className, onReady }: Props) {
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [map, boundsKey, name]);
 
-  return <div ref={container} className={className ?? 'map'} data-testid={`map-${name}`} data-ready={map ? 'true' : 'false'} />;
+  return (
+    <div
+      ref={container}
+      className={className ?? 'map'}
+      data-testid={`map-${name}`}
+      data-ready={map ? 'true' : 'false'}
+    />
+  );
 }

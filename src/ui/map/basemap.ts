@@ -12,7 +12,13 @@ export function offlineStyle(): StyleSpecification {
 }
 
 type Countries = Topology<{ countries: GeometryCollection; land: GeometryCollection }>;
-let cached: Promise<{ land: GeoJSON.FeatureCollection; coast: GeoJSON.MultiLineString; borders: GeoJSON.MultiLineString }> | undefined;
+let cached:
+  | Promise<{
+      land: GeoJSON.FeatureCollection;
+      coast: GeoJSON.MultiLineString;
+      borders: GeoJSON.MultiLineString;
+    }>
+  | undefined;
 
 // Antarctica is left out: its ring runs to the pole, which Web Mercator cannot show, and its
 // fill then floods the map.
@@ -41,7 +47,10 @@ function unwrapAll(g: GeoJSON.Geometry): void {
 function loadNaturalEarth() {
   cached ??= import('world-atlas/countries-50m.json').then((m) => {
     const topo = (m.default ?? m) as unknown as Countries;
-    const countries = { ...topo.objects.countries, geometries: topo.objects.countries.geometries.filter((g) => g.id !== ANTARCTICA) };
+    const countries = {
+      ...topo.objects.countries,
+      geometries: topo.objects.countries.geometries.filter((g) => g.id !== ANTARCTICA),
+    };
     const land = feature(topo, countries);
     const coast = mesh(topo, countries, (a, b) => a === b);
     const borders = mesh(topo, countries, (a, b) => a !== b);
@@ -62,9 +71,22 @@ export async function addOfflineBasemap(map: MapInstance): Promise<void> {
   map.addSource('ne-borders', { type: 'geojson', data: ne.borders });
   // Land goes under any data layer already on the map; the lines go on top of everything.
   const firstData = map.getStyle().layers.find((l) => l.id.startsWith('lyr-'))?.id;
-  map.addLayer({ id: 'ne-land', type: 'fill', source: 'ne-land', paint: { 'fill-color': '#eef0ea' } }, firstData);
-  map.addLayer({ id: 'ne-borders', type: 'line', source: 'ne-borders', paint: { 'line-color': '#8a8f99', 'line-width': 0.8, 'line-dasharray': [3, 2] } });
-  map.addLayer({ id: 'ne-coast', type: 'line', source: 'ne-coast', paint: { 'line-color': '#4a6078', 'line-width': 1 } });
+  map.addLayer(
+    { id: 'ne-land', type: 'fill', source: 'ne-land', paint: { 'fill-color': '#eef0ea' } },
+    firstData,
+  );
+  map.addLayer({
+    id: 'ne-borders',
+    type: 'line',
+    source: 'ne-borders',
+    paint: { 'line-color': '#8a8f99', 'line-width': 0.8, 'line-dasharray': [3, 2] },
+  });
+  map.addLayer({
+    id: 'ne-coast',
+    type: 'line',
+    source: 'ne-coast',
+    paint: { 'line-color': '#4a6078', 'line-width': 1 },
+  });
 }
 
 const OSM_TILES = 'https://tile.openstreetmap.org/{z}/{x}/{y}.png';
@@ -73,8 +95,17 @@ const OSM_TILES = 'https://tile.openstreetmap.org/{z}/{x}/{y}.png';
 export function setOnlineBasemap(map: MapInstance, isOn: boolean): void {
   const has = !!map.getSource('osm');
   if (isOn && !has) {
-    map.addSource('osm', { type: 'raster', tiles: [OSM_TILES], tileSize: 256, maxzoom: 19, attribution: '© OpenStreetMap contributors' });
-    map.addLayer({ id: 'osm', type: 'raster', source: 'osm' }, map.getLayer('ne-land') ? 'ne-land' : undefined);
+    map.addSource('osm', {
+      type: 'raster',
+      tiles: [OSM_TILES],
+      tileSize: 256,
+      maxzoom: 19,
+      attribution: '© OpenStreetMap contributors',
+    });
+    map.addLayer(
+      { id: 'osm', type: 'raster', source: 'osm' },
+      map.getLayer('ne-land') ? 'ne-land' : undefined,
+    );
     map.setLayoutProperty('ne-land', 'visibility', 'none');
   } else if (!isOn && has) {
     map.removeLayer('osm');
@@ -82,4 +113,3 @@ export function setOnlineBasemap(map: MapInstance, isOn: boolean): void {
     if (map.getLayer('ne-land')) map.setLayoutProperty('ne-land', 'visibility', 'visible');
   }
 }
-

@@ -32,7 +32,12 @@ export function syncMaps(a: maplibregl.Map, b: maplibregl.Map): () => void {
   const follow = (from: maplibregl.Map, to: maplibregl.Map) => () => {
     if (isSyncing) return;
     isSyncing = true;
-    to.jumpTo({ center: from.getCenter(), zoom: from.getZoom(), bearing: from.getBearing(), pitch: from.getPitch() });
+    to.jumpTo({
+      center: from.getCenter(),
+      zoom: from.getZoom(),
+      bearing: from.getBearing(),
+      pitch: from.getPitch(),
+    });
     isSyncing = false;
   };
   const ab = follow(a, b);

@@ -37,7 +37,10 @@ export function renderLayerImage(layer: LayerData, style: DrawStyle): Promise<st
   if (!ctx) return Promise.reject(new Error('2D canvas unavailable'));
   ctx.putImageData(new ImageData(colorize(data, lut, lo, hi), width, height), 0, 0);
   const url = new Promise<string>((resolve, reject) =>
-    canvas.toBlob((b) => (b ? resolve(URL.createObjectURL(b)) : reject(new Error('PNG encoding failed'))), 'image/png'),
+    canvas.toBlob(
+      (b) => (b ? resolve(URL.createObjectURL(b)) : reject(new Error('PNG encoding failed'))),
+      'image/png',
+    ),
   );
   rendered.set(layer, { key, url });
   // The previous image is already uploaded to the GPU once the new one replaces it.
@@ -45,7 +48,9 @@ export function renderLayerImage(layer: LayerData, style: DrawStyle): Promise<st
   return url;
 }
 
-function corners(b: LayerData['display']['bounds']): [[number, number], [number, number], [number, number], [number, number]] {
+function corners(
+  b: LayerData['display']['bounds'],
+): [[number, number], [number, number], [number, number], [number, number]] {
   const [w, s, e, n] = b;
   return [
     [w, n],
@@ -78,7 +83,12 @@ function applyLayerState(map: MapInstance, { layers, shownIds, style }: SyncArgs
   for (const layer of [...layers].sort((a, b) => drawOrder(a) - drawOrder(b))) {
     if (!map.getSource(srcId(layer.id))) continue;
     if (!map.getLayer(lyrId(layer.id))) {
-      map.addLayer({ id: lyrId(layer.id), type: 'raster', source: srcId(layer.id), paint: { 'raster-resampling': 'nearest', 'raster-fade-duration': 0 } });
+      map.addLayer({
+        id: lyrId(layer.id),
+        type: 'raster',
+        source: srcId(layer.id),
+        paint: { 'raster-resampling': 'nearest', 'raster-fade-duration': 0 },
+      });
     }
     map.moveLayer(lyrId(layer.id), before);
     map.setLayoutProperty(lyrId(layer.id), 'visibility', shownIds.has(layer.id) ? 'visible' : 'none');
@@ -104,7 +114,12 @@ function showImage(map: MapInstance, layer: LayerData, url: string): void {
  * Web Mercator bounds (added once the image is encoded), updated when the style changes,
  * visibility and opacity toggled, layers that are gone removed.
  */
-export function syncRasterLayers(map: MapInstance, layers: LayerData[], shownIds: Set<string>, style: DrawStyle): void {
+export function syncRasterLayers(
+  map: MapInstance,
+  layers: LayerData[],
+  shownIds: Set<string>,
+  style: DrawStyle,
+): void {
   const args = { layers, shownIds, style };
   latest.set(map, args);
   const wanted = new Set(layers.map((l) => l.id));

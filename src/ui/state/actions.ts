@@ -24,7 +24,13 @@ export async function ingestFiles(files: File[]): Promise<void> {
   try {
     const { inputs } = await worker().call('ingest', { files });
     const bad = inputs.filter((i) => i.problem);
-    const error = bad.length > 1 ? { ...bad[0].problem!, message: `${bad[0].problem!.message} (and ${bad.length - 1} more unreadable file(s): see the table)` } : bad[0]?.problem;
+    const error =
+      bad.length > 1
+        ? {
+            ...bad[0].problem!,
+            message: `${bad[0].problem!.message} (and ${bad.length - 1} more unreadable file(s): see the table)`,
+          }
+        : bad[0]?.problem;
     store.set((s) => ({ inputs: [...s.inputs, ...inputs], error: error ?? s.error }));
   } catch (e) {
     store.set({ error: toWire(e) });
@@ -44,11 +50,14 @@ export async function loadDemo(): Promise<void> {
   try {
     const get = async (name: string) => {
       const res = await fetch(`./demo/${name}`);
-      if (!res.ok) throw new Error(`The demo file ${name} could not be loaded (HTTP ${res.status}); reload the page.`);
+      if (!res.ok)
+        throw new Error(`The demo file ${name} could not be loaded (HTTP ${res.status}); reload the page.`);
       return res;
     };
     const manifest = (await (await get('manifest.json')).json()) as { files: string[] };
-    const files = await Promise.all(manifest.files.map(async (name) => new File([await (await get(name)).arrayBuffer()], name)));
+    const files = await Promise.all(
+      manifest.files.map(async (name) => new File([await (await get(name)).arrayBuffer()], name)),
+    );
     await ingestFiles(files);
   } catch (e) {
     store.set({ error: toWire(e) });
@@ -83,7 +92,9 @@ function applyResult(r: RunResult): void {
   store.set((s) => {
     const layers = mergeLayers(s.layers, r.layers);
     const visible = { ...s.visible };
-    for (const l of r.layers) visible[l.id] ??= l.id === 'lst-250m' || (l.id === 'lst-1000m' && !r.layers.some((x) => x.id === 'lst-250m'));
+    for (const l of r.layers)
+      visible[l.id] ??=
+        l.id === 'lst-250m' || (l.id === 'lst-1000m' && !r.layers.some((x) => x.id === 'lst-250m'));
     return {
       status: 'done',
       progress: undefined,
@@ -104,15 +115,29 @@ export async function run(): Promise<void> {
   const s = store.get();
   if (s.status === 'running') return;
   runAbort = new AbortController();
-  store.set({ status: 'running', error: undefined, notices: [], progress: { stage: 'starting', done: 0, total: 1 } });
+  store.set({
+    status: 'running',
+    error: undefined,
+    notices: [],
+    progress: { stage: 'starting', done: 0, total: 1 },
+  });
   const inputs = s.inputs.filter((i) => !i.problem).map((i) => ({ id: i.id, role: effectiveRole(s, i) }));
   try {
-    const result = await worker().call('run', { inputs, ...s.settings, appBaseUrl: new URL('./', document.baseURI).href }, { signal: runAbort.signal, onProgress: trackProgress() });
+    const result = await worker().call(
+      'run',
+      { inputs, ...s.settings, appBaseUrl: new URL('./', document.baseURI).href },
+      { signal: runAbort.signal, onProgress: trackProgress() },
+    );
     applyResult(result);
   } catch (e) {
     const err = toWire(e);
     // Cancelling is not a failure: back to idle; results of earlier runs stay on the map.
-    if (err.code === 'CANCELLED') store.set({ status: 'idle', progress: undefined, notices: ['Run cancelled; earlier results are kept.'] });
+    if (err.code === 'CANCELLED')
+      store.set({
+        status: 'idle',
+        progress: undefined,
+        notices: ['Run cancelled; earlier results are kept.'],
+      });
     else store.set({ status: 'error', progress: undefined, error: err });
   } finally {
     runAbort = undefined;
@@ -170,7 +195,15 @@ export function buildReport(): unknown {
     metrics: s.metrics,
     timings: s.timings,
     energyError: s.energyError,
-    layers: s.layers.map((l) => ({ id: l.id, label: l.label, kind: l.kind, method: l.method, resolutionM: l.resolutionM, grid: l.grid, stats: { ...l.stats, histogram: undefined } })),
+    layers: s.layers.map((l) => ({
+      id: l.id,
+      label: l.label,
+      kind: l.kind,
+      method: l.method,
+      resolutionM: l.resolutionM,
+      grid: l.grid,
+      stats: { ...l.stats, histogram: undefined },
+    })),
   };
 }
 

@@ -6,7 +6,15 @@ import { store, type AppState } from './store.ts';
 export interface SrdaHook {
   readonly status: AppState['status'];
   readonly inputs: AppState['inputs'];
-  readonly layers: { id: string; label: string; kind: string; method?: string; resolutionM: number; grid: AppState['layers'][number]['grid']; stats: AppState['layers'][number]['stats'] }[];
+  readonly layers: {
+    id: string;
+    label: string;
+    kind: string;
+    method?: string;
+    resolutionM: number;
+    grid: AppState['layers'][number]['grid'];
+    stats: AppState['layers'][number]['stats'];
+  }[];
   readonly metrics: AppState['metrics'];
   readonly timings: AppState['timings'];
   readonly energyError: AppState['energyError'];
@@ -36,7 +44,17 @@ export function installTestHook(): void {
       return store.get().inputs;
     },
     get layers() {
-      return store.get().layers.map(({ id, label, kind, method, resolutionM, grid, stats }) => ({ id, label, kind, method, resolutionM, grid, stats }));
+      return store
+        .get()
+        .layers.map(({ id, label, kind, method, resolutionM, grid, stats }) => ({
+          id,
+          label,
+          kind,
+          method,
+          resolutionM,
+          grid,
+          stats,
+        }));
     },
     get metrics() {
       return store.get().metrics;
