@@ -1,7 +1,7 @@
 // Writes the bundled demo scene (public/demo/) from the project's own synthetic generator:
 // a 1 km LST (MOD11A1-style name, MODIS sinusoidal), a 250 m NDVI (MOD13Q1-style name) and a
 // 250 m DEM, on aligned MODIS grids. Deterministic: rerunning gives identical files.
-// Run: npx tsx scripts/make-demo.ts
+// Run: npx tsx scripts/make-demo.ts [OUT_DIR]   (default public/demo)
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -29,7 +29,8 @@ function snap(v: number, origin: number): number {
   return origin + Math.round((v - origin) / CELL_1KM) * CELL_1KM;
 }
 
-function main(): void {
+/** Writes the demo files and manifest.json into `outDir`; returns the file names. */
+export function makeDemo(outDir: string = OUT, log = true): string[] {
   const scene = generateScene({
     seed: 20260524,
     width: SIZE,
@@ -76,15 +77,17 @@ function main(): void {
       { metadata: meta },
     ),
   };
-  mkdirSync(OUT, { recursive: true });
+  mkdirSync(outDir, { recursive: true });
   for (const [name, bytes] of Object.entries(files)) {
-    writeFileSync(join(OUT, name), bytes);
-    console.log(`${name}: ${(bytes.length / 1024).toFixed(1)} KB`);
+    writeFileSync(join(outDir, name), bytes);
+    if (log) console.log(`${name}: ${(bytes.length / 1024).toFixed(1)} KB`);
   }
   writeFileSync(
-    join(OUT, 'manifest.json'),
+    join(outDir, 'manifest.json'),
     JSON.stringify({ synthetic: true, seed: 20260524, files: Object.keys(files) }, null, 2) + '\n',
   );
+  return Object.keys(files);
 }
 
-main();
+if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url))
+  makeDemo(process.argv[2] ? resolve(process.argv[2]) : OUT);
