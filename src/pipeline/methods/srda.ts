@@ -1,6 +1,7 @@
 import type { RunOptions } from '../../core/progress.ts';
 import type { AuxName } from '../../core/raster/raster.ts';
-import { selectBackend, type BackendChoice, type BackendName } from '../../model/backend.ts';
+import { isAppError } from '../../core/errors.ts';
+import { BACKEND_ORDER, selectBackend, type BackendChoice, type BackendName } from '../../model/backend.ts';
 import { finetuneSrda, type FinetuneReport } from '../../model/finetune.ts';
 import type { FineAux } from '../../model/inputs.ts';
 import { runSrda, srdaHaloCoarsePx, warmUpSrda } from '../../model/infer.ts';
@@ -18,6 +19,8 @@ export interface SrdaMethodOptions {
   finetuneSteps?: number;
   /** Tile size (coarse px) inside one call; the pipeline's tiles are usually smaller. */
   tileCoarsePx?: number;
+  /** Backends to move to, in order, when the current one fails mid-run (default: those after it in BACKEND_ORDER). */
+  fallbackBackends?: BackendName[];
 }
 
 /** The SRDA-Net stage method plus what it chose (backend, fine-tuning report). */
@@ -26,6 +29,17 @@ export interface SrdaMethod extends StageMethod {
   readonly model: SrdaModel;
   /** Set after fine-tuning ran (first stage). */
   finetune?: FinetuneReport;
+  /** What the method did to survive a failing backend (device lost, out of memory), for the user. */
+  readonly notices: string[];
+}
+
+/** A failure after which the backend cannot go on as it is: a lost GPU device, or memory exhausted. */
+export function backendFailure(e: unknown): 'device lost' | 'out of memory' | undefined {
+  const msg = e instanceof Error ? `${e.name}: ${e.message}` : String(e);
+  // A destroyed GPUDevice shows up in tfjs-webgpu as a rejected read-back (mapAsync) of a GPUBuffer.
+  if (/device (is |was )?lost|devicelost|destroyed|context (was )?lost|CONTEXT_LOST|GPUBuffer|mapAsync/i.test(msg)) return 'device lost';
+  if (/out of memory|\bOOM\b|failed to allocate|allocation fail|Array buffer allocation|could not allocate/i.test(msg)) return 'out of memory';
+  return undefined;
 }
 
 function stageAux(aux: StageInput['fineAux']): FineAux {
@@ -49,19 +63,68 @@ export async function createSrdaMethod(source: SrdaWeightsSource, options: SrdaM
     runSrda(
       m,
       { width: input.coarseLst.width, height: input.coarseLst.height, coarseLstK: input.coarseLst.data, fineAux: stageAux(input.fineAux) },
-      { ...run, tileCoarsePx: options.tileCoarsePx ?? 256, haloCoarsePx: halo },
+      // The pipeline's tile already carries the halo: one network call per tile (a 256 px inner
+      // tile cut it into 4 calls with their own halos, ~1.4x the work); whole scenes in 640 px calls.
+      { ...run, tileCoarsePx: tile ?? Math.min(640, Math.max(input.coarseLst.width, input.coarseLst.height)), haloCoarsePx: halo },
     );
   let tuned = false;
+  let choice = backend;
+  let tile = options.tileCoarsePx;
+  const notices: string[] = [];
+  // Out of memory: halve the tiles down to 64 px; then (and on a lost device) the next backend,
+  // with the weights loaded again there. Returns false when nothing is left to try.
+  const recover = async (e: unknown): Promise<boolean> => {
+    const kind = backendFailure(e);
+    if (!kind) return false;
+    const why = (e instanceof Error ? e.message : String(e)).split('\n')[0].slice(0, 120);
+    if (kind === 'out of memory' && (tile ?? 256) > 64) {
+      tile = tile === undefined ? 128 : Math.max(64, Math.floor(tile / 2));
+      notices.push(`SRDA-Net ran out of memory on ${choice.backend} (${why}); continued with ${tile} px tiles.`);
+      return true;
+    }
+    const later = options.fallbackBackends ?? BACKEND_ORDER.slice(BACKEND_ORDER.indexOf(choice.backend) + 1);
+    for (const name of later.filter((b) => b !== choice.backend)) {
+      try {
+        const next = await selectBackend({ only: name, wasmPaths: options.wasmPaths });
+        const fresh = await loadSrdaWeights(source);
+        await warmUpSrda(fresh);
+        try {
+          model.dispose();
+        } catch {
+          // tensors of a lost device cannot always be released; they go with the device
+        }
+        model = fresh;
+        notices.push(`SRDA-Net: the ${choice.backend} backend failed (${kind}: ${why}); continued on ${name}${tuned ? ' with the pretrained weights (fine-tuning lost)' : ''}.`);
+        choice = next;
+        return true;
+      } catch {
+        // that backend does not work either: try the next one
+      }
+    }
+    return false;
+  };
+  const predictSafe = async (input: StageInput, run?: RunOptions): Promise<Float32Array> => {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await predict(model, input, run);
+      } catch (e) {
+        if ((isAppError(e) && e.code === 'CANCELLED') || attempt >= 8 || !(await recover(e))) throw e;
+      }
+    }
+  };
   const method: SrdaMethod = {
     id: 'srda',
     label: `SRDA-Net (${model.size})`,
     usesAux: MODEL_AUX as readonly AuxName[],
     haloCoarsePx: options.finetuneSteps ? Infinity : halo,
-    backend,
+    get backend() {
+      return choice;
+    },
     get model() {
       return model;
     },
-    runStage: (input, run) => predict(model, input, run),
+    notices,
+    runStage: (input, run) => predictSafe(input, run),
   };
   if (options.finetuneSteps) {
     method.fit = async (input: StageInput, run?: RunOptions): Promise<FittedStage> => {
@@ -76,7 +139,7 @@ export async function createSrdaMethod(source: SrdaWeightsSource, options: SrdaM
         method.finetune = res.report;
         tuned = true;
       }
-      return { haloCoarsePx: halo, predictTile: (i, o) => predict(model, i, o), summary: method.finetune ? { finetune: method.finetune } : undefined };
+      return { haloCoarsePx: halo, predictTile: (i, o) => predictSafe(i, o), summary: method.finetune ? { finetune: method.finetune } : undefined };
     };
   }
   return method;
