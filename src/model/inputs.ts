@@ -200,31 +200,56 @@ export function buildInputWindow(s: PreparedScene, y0: number, y1: number, x0: n
   const bicubic = bicubicUp2Window(s.lstFilled, s.w, s.h, y0, y1, x0, x1);
   const data = new Float32Array(ww * wh * INPUT_CHANNELS);
   const fw = 2 * s.w;
+  const bw = 2 * ww;
   for (let y = 0; y < wh; y++) {
     for (let x = 0; x < ww; x++) {
       const ci = (y0 + y) * s.w + x0 + x;
       const o = (y * ww + x) * INPUT_CHANNELS;
       const m = s.lstMean[ci];
+      const b = 2 * y * bw + 2 * x;
       data[o] = (s.lstFilled[ci] - m) / LST_SCALE_K;
       data[o + 1] = s.lstMask[ci];
-      for (let q = 0; q < 4; q++) {
-        const dy = q >> 1;
-        const dx = q & 1;
-        data[o + 2 + q] = (bicubic[(2 * y + dy) * 2 * ww + 2 * x + dx] - m) / LST_SCALE_K;
-      }
-      MODEL_AUX.forEach((name, a) => {
-        const src = dropAux?.has(name) ? undefined : s.aux[name];
-        if (!src) return;
+      data[o + 2] = (bicubic[b] - m) / LST_SCALE_K;
+      data[o + 3] = (bicubic[b + 1] - m) / LST_SCALE_K;
+      data[o + 4] = (bicubic[b + bw] - m) / LST_SCALE_K;
+      data[o + 5] = (bicubic[b + bw + 1] - m) / LST_SCALE_K;
+    }
+  }
+  // One pass per auxiliary layer (not a closure per pixel): this runs for every tile of every stage.
+  for (let a = 0; a < MODEL_AUX.length; a++) {
+    const name = MODEL_AUX[a];
+    const src = dropAux?.has(name) ? undefined : s.aux[name];
+    if (!src) continue;
+    const ch = 6 + a * 4;
+    const maskCh = 6 + 4 * MODEL_AUX.length + a;
+    for (let y = 0; y < wh; y++) {
+      const row0 = 2 * (y0 + y) * fw;
+      for (let x = 0; x < ww; x++) {
+        const o = (y * ww + x) * INPUT_CHANNELS;
+        const f = row0 + 2 * (x0 + x);
         let valid = 0;
-        for (let q = 0; q < 4; q++) {
-          const v = src[(2 * (y0 + y) + (q >> 1)) * fw + 2 * (x0 + x) + (q & 1)];
-          if (!Number.isNaN(v)) {
-            data[o + 6 + a * 4 + q] = v;
-            valid++;
-          }
+        const v0 = src[f];
+        const v1 = src[f + 1];
+        const v2 = src[f + fw];
+        const v3 = src[f + fw + 1];
+        if (v0 === v0) {
+          data[o + ch] = v0;
+          valid++;
         }
-        data[o + 6 + 4 * MODEL_AUX.length + a] = valid / 4;
-      });
+        if (v1 === v1) {
+          data[o + ch + 1] = v1;
+          valid++;
+        }
+        if (v2 === v2) {
+          data[o + ch + 2] = v2;
+          valid++;
+        }
+        if (v3 === v3) {
+          data[o + ch + 3] = v3;
+          valid++;
+        }
+        data[o + maskCh] = valid / 4;
+      }
     }
   }
   return { data, bicubic, ww, wh };
