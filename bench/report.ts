@@ -42,10 +42,13 @@ function fullTileTable(r: FullTileRow): string[] {
   const lines = [
     `**${r.env}, ${r.backend}**: ${r.lstSize.join('x')} LST -> ${r.outputSize.join('x')} (${r.stages} stages, tiles ${r.tiles.join(' + ')}), SRDA-Net ${r.srdaSource}${r.trainedWeights ? '' : ' (untrained weights: timing only)'}`,
     '',
-    '| step | s | share |',
-    '| --- | ---: | ---: |',
+    r.cpuS ? '| step | s | share | CPU s |' : '| step | s | share |',
+    r.cpuS ? '| --- | ---: | ---: | ---: |' : '| --- | ---: | ---: |',
   ];
-  for (const [k, v] of Object.entries(r.stepsS)) lines.push(`| ${k} | ${f(v)} | ${f((100 * v) / r.totalS, 1)} % |`);
+  for (const [k, v] of Object.entries(r.stepsS)) {
+    const cpu = r.cpuS ? ` ${k === 'correct' ? '(in infer)' : f(r.cpuS[k as keyof typeof r.cpuS])} |` : '';
+    lines.push(`| ${k} | ${f(v)} | ${f((100 * v) / r.totalS, 1)} % |${cpu}`);
+  }
   lines.push(`| **total** | **${f(r.totalS)}** | overhead (all but infer) ${f(100 * r.overheadShare, 1)} % |`);
   lines.push('');
   const mem = [`peak memory ${f(r.peakMemoryMB, 0)} MB`];
