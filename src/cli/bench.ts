@@ -105,6 +105,10 @@ async function fullTileChild(sceneDir: string, baselines: boolean): Promise<Full
         tfPeak = Math.max(tfPeak, tfMemory().numBytes / 2 ** 20);
         return process.memoryUsage.rss() / 2 ** 20;
       },
+      cpuTimeS: () => {
+        const u = process.cpuUsage();
+        return (u.user + u.system) / 1e6;
+      },
       baselines: baselines ? BASELINES : [],
       afterMain: () => (peakMemoryMB = process.resourceUsage().maxRSS / 1024),
       onLog: log,
@@ -229,8 +233,28 @@ export const benchCommand: Command = async (argv) => {
   await writeFile(path.join(outDir, 'results.json'), JSON.stringify(results, null, 2) + '\n');
   const md = resultsMarkdown(results);
   await writeFile(path.join(outDir, 'results.md'), md);
+  if (!quick && path.resolve(outDir) === path.join(repoRoot, 'bench')) await updateReadme(md);
   process.stdout.write(md);
   return 0;
 };
+
+const README_START = '<!-- bench:start (written by npm run bench) -->';
+const README_END = '<!-- bench:end -->';
+
+/** Puts the latest full-run table into README.md between the bench markers (appends the section once). */
+async function updateReadme(md: string): Promise<void> {
+  const file = path.join(repoRoot, 'README.md');
+  if (!existsSync(file)) return;
+  const text = await readFile(file, 'utf8');
+  const body = md.replace(/^# .*\n/, '').replace(/^## /gm, '### ');
+  const block = `${README_START}\n${body}${README_END}`;
+  const i = text.indexOf(README_START);
+  const j = text.indexOf(README_END);
+  const next =
+    i >= 0 && j > i
+      ? text.slice(0, i) + block + text.slice(j + README_END.length)
+      : `${text.trimEnd()}\n\n## Speed and memory\n\nMeasured by \`npm run bench\` (full mode; \`npm run bench -- --quick\` for a one-minute check). Raw numbers: bench/results.json.\n\n${block}\n`;
+  await writeFile(file, next);
+}
 
 
