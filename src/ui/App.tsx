@@ -1,11 +1,8 @@
+import { ChecksPanel } from './components/ChecksPanel.tsx';
 import { DropZone } from './components/DropZone.tsx';
 import { ErrorBox } from './components/ErrorBox.tsx';
-import { ExportBar } from './components/ExportBar.tsx';
 import { FileTable } from './components/FileTable.tsx';
-import { Histograms } from './components/Histograms.tsx';
-import { MetricsTable } from './components/MetricsTable.tsx';
 import { RunPanel } from './components/RunPanel.tsx';
-import { Scatter } from './components/Scatter.tsx';
 import { MapPanel } from './map/MapPanel.tsx';
 import './app.css';
 
@@ -22,12 +19,7 @@ export function App() {
       <RunPanel />
       <ErrorBox />
       <MapPanel />
-      <section className="panel checks">
-        <MetricsTable />
-        <Scatter />
-        <Histograms />
-        <ExportBar />
-      </section>
+      <ChecksPanel />
     </main>
   );
 }

@@ -44,17 +44,15 @@ export function installTestHook(): void {
       return store.get().inputs;
     },
     get layers() {
-      return store
-        .get()
-        .layers.map(({ id, label, kind, method, resolutionM, grid, stats }) => ({
-          id,
-          label,
-          kind,
-          method,
-          resolutionM,
-          grid,
-          stats,
-        }));
+      return store.get().layers.map(({ id, label, kind, method, resolutionM, grid, stats }) => ({
+        id,
+        label,
+        kind,
+        method,
+        resolutionM,
+        grid,
+        stats,
+      }));
     },
     get metrics() {
       return store.get().metrics;

@@ -1,0 +1,19 @@
+import { useAppState } from '../state/store.ts';
+import { ExportBar } from './ExportBar.tsx';
+import { Histograms } from './Histograms.tsx';
+import { MetricsTable } from './MetricsTable.tsx';
+import { Scatter } from './Scatter.tsx';
+
+/** Closed-loop metrics, scatter, histograms and exports; hidden until there is a result. */
+export function ChecksPanel() {
+  const hasResult = useAppState((s) => s.layers.length > 0 || s.metrics.length > 0);
+  if (!hasResult) return null;
+  return (
+    <section className="panel checks">
+      <MetricsTable />
+      <Scatter />
+      <Histograms />
+      <ExportBar />
+    </section>
+  );
+}
