@@ -1,6 +1,8 @@
 import { defineConfig } from '@playwright/test';
 
 const chromiumPath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+// E2E_PORT lets a second checkout run its suite while another preview server holds 4173.
+const port = Number(process.env.E2E_PORT ?? 4173);
 
 export default defineConfig({
   testDir: 'e2e',
@@ -12,7 +14,7 @@ export default defineConfig({
   reporter: [['list']],
   outputDir: 'test-results',
   use: {
-    baseURL: 'http://127.0.0.1:4173',
+    baseURL: `http://127.0.0.1:${port}`,
     screenshot: 'only-on-failure',
     trace: 'off',
     acceptDownloads: true,
@@ -31,8 +33,8 @@ export default defineConfig({
     },
   },
   webServer: {
-    command: 'npx vite preview --strictPort --port 4173 --host 127.0.0.1',
-    url: 'http://127.0.0.1:4173',
+    command: `npx vite preview --strictPort --port ${port} --host 127.0.0.1`,
+    url: `http://127.0.0.1:${port}`,
     reuseExistingServer: !process.env.CI,
     timeout: 60_000,
   },

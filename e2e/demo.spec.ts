@@ -10,7 +10,7 @@ test.describe('demo scene flow', () => {
     const external: string[] = [];
     page.on('request', (r) => {
       const u = new URL(r.url());
-      if ((u.protocol === 'http:' || u.protocol === 'https:') && u.host !== '127.0.0.1:4173')
+      if ((u.protocol === 'http:' || u.protocol === 'https:') && u.host !== `127.0.0.1:${process.env.E2E_PORT ?? 4173}`)
         external.push(r.url());
     });
     await page.setViewportSize({ width: 1400, height: 1000 });
