@@ -3,6 +3,7 @@ import { createRoot } from 'react-dom/client';
 import { App } from './ui/App.tsx';
 import { installTestHook } from './ui/state/test-hook.ts';
 import { registerOfflineCache } from './ui/offline.ts';
+import { startFromUrl } from './ui/state/actions.ts';
 
 installTestHook();
 registerOfflineCache();
@@ -15,3 +16,5 @@ if (root) {
     </StrictMode>,
   );
 }
+
+void startFromUrl(window.location.search);

@@ -211,3 +211,14 @@ export function buildReport(): unknown {
 export function dismissError(): void {
   store.set({ error: undefined });
 }
+
+/**
+ * Acts on the page URL: `?demo` loads the bundled demo scene, `?demo=run` also runs it with the
+ * default settings (what `npm run demo` opens).
+ */
+export async function startFromUrl(search: string): Promise<void> {
+  const demo = new URLSearchParams(search).get('demo');
+  if (demo === null) return;
+  await loadDemo();
+  if (demo === 'run' && !store.get().error) await run();
+}
