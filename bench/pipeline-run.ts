@@ -30,6 +30,8 @@ export interface PipelineBenchOptions {
   /** Baselines to time on the same prepared scene after the main run. */
   baselines?: MethodId[];
   onLog?: (line: string) => void;
+  /** Process CPU time in s (Node: user + system), to report CPU seconds per step beside wall time. */
+  cpuTimeS?: () => number;
   /** Called when the main run is done, before the baselines (e.g. to read a peak-memory counter). */
   afterMain?: () => void;
 }
@@ -50,6 +52,8 @@ export interface PipelineTiming {
   stages: number;
   /** Wall time per step, s. `infer` is the time inside the method (model input preparation included); `correct` is the rest of the staged run (tiling, residual correction, energy check). */
   stepsS: Record<StepName, number>;
+  /** CPU seconds per step (all threads of the process), when `cpuTimeS` was given; `infer`+`correct` together under `infer`. */
+  cpuS?: Partial<Record<StepName, number>>;
   totalS: number;
   /** (total - infer) / total. */
   overheadShare: number;
@@ -109,12 +113,21 @@ export async function benchPipeline(opts: PipelineBenchOptions): Promise<Pipelin
   };
   const log = opts.onLog ?? (() => undefined);
   const steps = Object.fromEntries(STEPS.map((s) => [s, 0])) as Record<StepName, number>;
+  const cpu: Partial<Record<StepName, number>> = {};
+  let c = opts.cpuTimeS?.() ?? 0;
+  const cpuLap = (s: StepName) => {
+    if (!opts.cpuTimeS) return;
+    const n = opts.cpuTimeS();
+    cpu[s] = n - c;
+    c = n;
+  };
   const t0 = now();
   let t = t0;
   const lap = (s: StepName) => {
     const n = now();
     steps[s] += (n - t) / 1000;
     t = n;
+    cpuLap(s);
     sample();
     log(`${s}: ${steps[s].toFixed(2)} s`);
   };
@@ -133,6 +146,7 @@ export async function benchPipeline(opts: PipelineBenchOptions): Promise<Pipelin
   steps.infer = acc.ms / 1000;
   steps.correct = runS - steps.infer;
   t = now();
+  cpuLap('infer');
   sample();
   log(`infer: ${steps.infer.toFixed(2)} s, correct: ${steps.correct.toFixed(2)} s`);
   colourise(scene.lst);
@@ -161,6 +175,7 @@ export async function benchPipeline(opts: PipelineBenchOptions): Promise<Pipelin
     outputSize: [last.width, last.height],
     stages: result.stages.length,
     stepsS: steps,
+    ...(opts.cpuTimeS ? { cpuS: cpu } : {}),
     totalS,
     overheadShare: (totalS - steps.infer) / totalS,
     ...(opts.sampleMemoryMB ? { sampledPeakMB: peak } : {}),
