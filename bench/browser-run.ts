@@ -77,7 +77,9 @@ async function openPage(browser: Browser, url: string): Promise<Page> {
   const page = await browser.newPage();
   page.on('pageerror', (e) => log(`page error: ${e.message}`));
   await page.goto(url);
-  await page.waitForFunction(() => document.getElementById('status')?.textContent === 'ready', null, { timeout: 60_000 });
+  await page.waitForFunction(() => document.getElementById('status')?.textContent === 'ready', null, {
+    timeout: 60_000,
+  });
   return page;
 }
 
@@ -85,7 +87,8 @@ async function main(): Promise<void> {
   const quick = Boolean(v.quick);
   const tilePx = Number(v.tile);
   const reps = Number(v.reps);
-  if (!v['scene-dir'] || !existsSync(v['scene-dir'])) throw new Error('--scene-dir DIR with the bench scene is required');
+  if (!v['scene-dir'] || !existsSync(v['scene-dir']))
+    throw new Error('--scene-dir DIR with the bench scene is required');
   process.env.SRDA_BENCH_SCENE_DIR = v['scene-dir'];
   log('building the bench page ...');
   await build({ configFile, logLevel: 'warn' });
@@ -93,7 +96,17 @@ async function main(): Promise<void> {
   const url = server.resolvedUrls?.local[0] ?? 'http://127.0.0.1:4183/';
   const browser = await chromium.launch({
     executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--enable-unsafe-webgpu', '--enable-precise-memory-info'],
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--enable-unsafe-webgpu',
+      '--enable-precise-memory-info',
+    ],
   });
   const tiles: TileRow[] = [];
   const unavailable: BenchResults['unavailable'] = [];
@@ -101,9 +114,13 @@ async function main(): Promise<void> {
   let fullTile: FullTileRow | undefined;
   try {
     const probePage = await openPage(browser, url);
-    const probe = await probePage.evaluate(() => (window as unknown as { __bench: BenchApi }).__bench.probe());
+    const probe = await probePage.evaluate(() =>
+      (window as unknown as { __bench: BenchApi }).__bench.probe(),
+    );
     await probePage.close();
-    notes.push(`Browser backends: WebGPU ${probe.webgpu}; WebGL ${probe.webgl} (no hardware GPU on this machine: both run on software rasterisers).`);
+    notes.push(
+      `Browser backends: WebGPU ${probe.webgpu}; WebGL ${probe.webgl} (no hardware GPU on this machine: both run on software rasterisers).`,
+    );
     const backends = (v.backends?.split(',') ?? ['webgpu', 'webgl', 'wasm', 'cpu']) as BackendName[];
     for (const backend of backends) {
       // Software GPU and cpu backends are 10-70x slower than wasm: time them on a smaller tile.
@@ -111,11 +128,20 @@ async function main(): Promise<void> {
       log(`${backend}: ${n}x${n} tile`);
       const page = await openPage(browser, url);
       try {
-        const t = await page.evaluate((o) => (window as unknown as { __bench: BenchApi }).__bench.tiles(o), { backend, tilePx: n, reps: backend === 'wasm' ? reps : 1 });
+        const t = await page.evaluate((o) => (window as unknown as { __bench: BenchApi }).__bench.tiles(o), {
+          backend,
+          tilePx: n,
+          reps: backend === 'wasm' ? reps : 1,
+        });
         tiles.push({ ...t, env: 'browser' });
-        if (t.leakedTensors !== 0) notes.push(`browser ${backend}: ${t.leakedTensors} tensors left after the tile benchmark.`);
+        if (t.leakedTensors !== 0)
+          notes.push(`browser ${backend}: ${t.leakedTensors} tensors left after the tile benchmark.`);
       } catch (e) {
-        unavailable.push({ env: 'browser', backend, reason: (e instanceof Error ? e.message : String(e)).split('\n')[0].slice(0, 200) });
+        unavailable.push({
+          env: 'browser',
+          backend,
+          reason: (e instanceof Error ? e.message : String(e)).split('\n')[0].slice(0, 200),
+        });
       } finally {
         await page.close();
       }
@@ -128,16 +154,22 @@ async function main(): Promise<void> {
       peak = rendererPeakMB();
     });
     rendererPeakMB(true);
-    const r = await page.evaluate((o) => (window as unknown as { __bench: BenchApi }).__bench.fullTile(o), { baselines: !v['no-baselines'] });
+    const r = await page.evaluate((o) => (window as unknown as { __bench: BenchApi }).__bench.fullTile(o), {
+      baselines: !v['no-baselines'],
+    });
     if (peak === 0) peak = rendererPeakMB();
     fullTile = { ...r, env: 'browser', peakMemoryMB: peak };
-    notes.push('Browser full tile: baselines bicubic and TsHARP only (DMS is timed in Node; it is the same TypeScript).');
+    notes.push(
+      'Browser full tile: baselines bicubic and TsHARP only (DMS is timed in Node; it is the same TypeScript).',
+    );
     await page.close();
   } finally {
     await browser.close();
     await new Promise<void>((res) => server.httpServer.close(() => res()));
   }
-  process.stdout.write(JSON.stringify({ tiles, fullTile, unavailable, chromium: browser.version(), notes }) + '\n');
+  process.stdout.write(
+    JSON.stringify({ tiles, fullTile, unavailable, chromium: browser.version(), notes }) + '\n',
+  );
 }
 
 main().catch((e: unknown) => {

@@ -33,19 +33,50 @@ export const BENCH_FILE_NAMES = {
  */
 export function makeBenchScene(lstSizePx: number, seed = 20261124): BenchScene {
   const n = 4 * lstSizePx;
-  const scene = generateScene({ seed, width: n, height: n, pixelSizeM: CELL_250_M, sceneType: 'mixed', timeOfDay: 'day', cloudFraction: 0.05 });
-  const fine = { width: n, height: n, crs: MODIS_SINUSOIDAL, transform: [TILE_X0, CELL_250_M, 0, TILE_Y0, 0, -CELL_250_M] as const };
+  const scene = generateScene({
+    seed,
+    width: n,
+    height: n,
+    pixelSizeM: CELL_250_M,
+    sceneType: 'mixed',
+    timeOfDay: 'day',
+    cloudFraction: 0.05,
+  });
+  const fine = {
+    width: n,
+    height: n,
+    crs: MODIS_SINUSOIDAL,
+    transform: [TILE_X0, CELL_250_M, 0, TILE_Y0, 0, -CELL_250_M] as const,
+  };
   const coarse = degradeLst(scene.lstK, n, n, 4, { psfSigmaFinePx: 2 });
-  const lst: Raster = { width: coarse.width, height: coarse.height, crs: MODIS_SINUSOIDAL, transform: [TILE_X0, 4 * CELL_250_M, 0, TILE_Y0, 0, -4 * CELL_250_M], data: coarse.data };
+  const lst: Raster = {
+    width: coarse.width,
+    height: coarse.height,
+    crs: MODIS_SINUSOIDAL,
+    transform: [TILE_X0, 4 * CELL_250_M, 0, TILE_Y0, 0, -4 * CELL_250_M],
+    data: coarse.data,
+  };
   const q = (a: Float32Array, step: number) => a.map((v) => Math.round(v / step) * step);
-  const meta = { SRDA_SYNTHETIC: 'yes: srda-lst bench scene, not a real MODIS product', SRDA_SEED: String(seed) };
+  const meta = {
+    SRDA_SYNTHETIC: 'yes: srda-lst bench scene, not a real MODIS product',
+    SRDA_SEED: String(seed),
+  };
   return {
     lstSizePx,
     fineSizePx: n,
     files: {
-      [BENCH_FILE_NAMES.lst]: writeGeoTiff([{ raster: { ...lst, data: q(lst.data, 0.02) }, name: 'LST_Day_1km', units: 'K' }], { metadata: meta, nodata: -9999 }),
-      [BENCH_FILE_NAMES.ndvi]: writeGeoTiff([{ raster: { ...fine, data: q(scene.ndvi, 1e-4) }, name: '250m_16_days_NDVI' }], { metadata: meta, nodata: -9999 }),
-      [BENCH_FILE_NAMES.dem]: writeGeoTiff([{ raster: { ...fine, data: q(scene.dem, 1) }, name: 'SRTMGL3_DEM', units: 'm' }], { metadata: meta, nodata: -9999 }),
+      [BENCH_FILE_NAMES.lst]: writeGeoTiff(
+        [{ raster: { ...lst, data: q(lst.data, 0.02) }, name: 'LST_Day_1km', units: 'K' }],
+        { metadata: meta, nodata: -9999 },
+      ),
+      [BENCH_FILE_NAMES.ndvi]: writeGeoTiff(
+        [{ raster: { ...fine, data: q(scene.ndvi, 1e-4) }, name: '250m_16_days_NDVI' }],
+        { metadata: meta, nodata: -9999 },
+      ),
+      [BENCH_FILE_NAMES.dem]: writeGeoTiff(
+        [{ raster: { ...fine, data: q(scene.dem, 1) }, name: 'SRTMGL3_DEM', units: 'm' }],
+        { metadata: meta, nodata: -9999 },
+      ),
     },
   };
 }

@@ -67,15 +67,17 @@ export interface PipelineTiming {
 const now = (): number => performance.now();
 
 function timedMethod(m: StageMethod, acc: { ms: number }, sample: () => void): StageMethod {
-  const wrap = <A extends unknown[], R>(f: (...a: A) => Promise<R>) => async (...a: A): Promise<R> => {
-    const t = now();
-    try {
-      return await f(...a);
-    } finally {
-      acc.ms += now() - t;
-      sample();
-    }
-  };
+  const wrap =
+    <A extends unknown[], R>(f: (...a: A) => Promise<R>) =>
+    async (...a: A): Promise<R> => {
+      const t = now();
+      try {
+        return await f(...a);
+      } finally {
+        acc.ms += now() - t;
+        sample();
+      }
+    };
   return {
     id: m.id,
     label: m.label,
@@ -132,16 +134,25 @@ export async function benchPipeline(opts: PipelineBenchOptions): Promise<Pipelin
     log(`${s}: ${steps[s].toFixed(2)} s`);
   };
 
-  const read = async (name: string) => (await readGeoTiff(await opts.io.readFile(name), name)).bands[0].raster;
+  const read = async (name: string) =>
+    (await readGeoTiff(await opts.io.readFile(name), name)).bands[0].raster;
   const lst = await read(BENCH_FILE_NAMES.lst);
   const ndvi = await read(BENCH_FILE_NAMES.ndvi);
   const dem = await read(BENCH_FILE_NAMES.dem);
   lap('read');
-  const scene = prepareScene({ lst, aux: { ndvi, dem }, names: { lst: BENCH_FILE_NAMES.lst, ndvi: BENCH_FILE_NAMES.ndvi, dem: BENCH_FILE_NAMES.dem } });
+  const scene = prepareScene({
+    lst,
+    aux: { ndvi, dem },
+    names: { lst: BENCH_FILE_NAMES.lst, ndvi: BENCH_FILE_NAMES.ndvi, dem: BENCH_FILE_NAMES.dem },
+  });
   lap('prepare');
   const acc = { ms: 0 };
   const tileCoarsePx = opts.tileCoarsePx ?? 256;
-  const result = await runDownscale(scene, { method: timedMethod(opts.method, acc, sample), tileCoarsePx }, { onProgress: () => sample() });
+  const result = await runDownscale(
+    scene,
+    { method: timedMethod(opts.method, acc, sample), tileCoarsePx },
+    { onProgress: () => sample() },
+  );
   const runS = (now() - t) / 1000;
   steps.infer = acc.ms / 1000;
   steps.correct = runS - steps.infer;
@@ -153,7 +164,10 @@ export async function benchPipeline(opts: PipelineBenchOptions): Promise<Pipelin
   for (const s of result.stages) colourise(s.lst);
   lap('colourise');
   for (const s of result.stages) {
-    await opts.io.writeFile(`lst_stage${s.stage}.tif`, writeGeoTiff([{ raster: s.lst, name: `LST stage ${s.stage}`, units: 'K' }], { nodata: -9999 }));
+    await opts.io.writeFile(
+      `lst_stage${s.stage}.tif`,
+      writeGeoTiff([{ raster: s.lst, name: `LST stage ${s.stage}`, units: 'K' }], { nodata: -9999 }),
+    );
   }
   lap('write');
   const totalS = (now() - t0) / 1000;

@@ -26,17 +26,33 @@ export interface BenchResults {
   mode: 'quick' | 'full';
   createdAt: string;
   commit?: string;
-  machine: { cpus: number; cpuModel: string; memoryGB: number; node: string; chromium?: string; loadAverageStart: number[]; loadAverageEnd: number[]; uptimeStart: string; uptimeEnd: string };
+  machine: {
+    cpus: number;
+    cpuModel: string;
+    memoryGB: number;
+    node: string;
+    chromium?: string;
+    loadAverageStart: number[];
+    loadAverageEnd: number[];
+    uptimeStart: string;
+    uptimeEnd: string;
+  };
   tiles: TileRow[];
   /** The Node (CLI, wasm) full-tile run. */
   fullTile?: FullTileRow;
   fullTileBrowser?: FullTileRow;
   unavailable: { env: BenchEnv; backend: string; reason: string }[];
-  targets: { overheadShareMax: number; totalSMax: number; peakMemoryMBMax: number; met?: { overhead: boolean; time: boolean; memory: boolean } };
+  targets: {
+    overheadShareMax: number;
+    totalSMax: number;
+    peakMemoryMBMax: number;
+    met?: { overhead: boolean; time: boolean; memory: boolean };
+  };
   notes: string[];
 }
 
-const f = (v: number | undefined, d = 2): string => (v === undefined || !Number.isFinite(v) ? '-' : v.toFixed(d));
+const f = (v: number | undefined, d = 2): string =>
+  v === undefined || !Number.isFinite(v) ? '-' : v.toFixed(d);
 
 function fullTileTable(r: FullTileRow): string[] {
   const lines = [
@@ -49,12 +65,17 @@ function fullTileTable(r: FullTileRow): string[] {
     const cpu = r.cpuS ? ` ${k === 'correct' ? '(in infer)' : f(r.cpuS[k as keyof typeof r.cpuS])} |` : '';
     lines.push(`| ${k} | ${f(v)} | ${f((100 * v) / r.totalS, 1)} % |${cpu}`);
   }
-  lines.push(`| **total** | **${f(r.totalS)}** | overhead (all but infer) ${f(100 * r.overheadShare, 1)} % |`);
+  lines.push(
+    `| **total** | **${f(r.totalS)}** | overhead (all but infer) ${f(100 * r.overheadShare, 1)} % |`,
+  );
   lines.push('');
   const mem = [`peak memory ${f(r.peakMemoryMB, 0)} MB`];
   if (r.jsHeapPeakMB !== undefined) mem.push(`JS heap peak ${f(r.jsHeapPeakMB, 0)} MB`);
   if (r.tfPeakMB !== undefined) mem.push(`tfjs peak ${f(r.tfPeakMB, 0)} MB`);
-  lines.push(mem.join(', ') + `; energy conservation max |err| ${r.energyMaxAbsK.map((e) => e.toExponential(1)).join(', ')} K`);
+  lines.push(
+    mem.join(', ') +
+      `; energy conservation max |err| ${r.energyMaxAbsK.map((e) => e.toExponential(1)).join(', ')} K`,
+  );
   if (r.baselines.length > 0) {
     lines.push('', '| method | downscale s | time / SRDA-Net |', '| --- | ---: | ---: |');
     lines.push(`| SRDA-Net | ${f(r.stepsS.infer + r.stepsS.correct)} | 1.00 |`);
@@ -78,20 +99,31 @@ export function resultsMarkdown(r: BenchResults): string {
     '| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
   ];
   for (const t of r.tiles) {
-    lines.push(`| ${t.env} | ${t.backend} | ${t.tilePx} | ${f(t.msPerTile, 0)} | ${f(t.mpxPerS, 3)} | ${f(t.forwardMs, 0)} | ${f(t.gflops)} | ${f(t.ceilingGflops)} | ${f(100 * t.efficiency, 0)} % |`);
+    lines.push(
+      `| ${t.env} | ${t.backend} | ${t.tilePx} | ${f(t.msPerTile, 0)} | ${f(t.mpxPerS, 3)} | ${f(t.forwardMs, 0)} | ${f(t.gflops)} | ${f(t.ceilingGflops)} | ${f(100 * t.efficiency, 0)} % |`,
+    );
   }
   if (r.unavailable.length > 0) {
-    lines.push('', 'Not measured: ' + r.unavailable.map((u) => `${u.env} ${u.backend} (${u.reason})`).join('; ') + '.');
+    lines.push(
+      '',
+      'Not measured: ' + r.unavailable.map((u) => `${u.env} ${u.backend} (${u.reason})`).join('; ') + '.',
+    );
   }
   const t0 = r.tiles[0];
   if (t0) {
-    lines.push('', `GFLOP/s counts 2 x the convolution MACs (${t0.macsPerCoarsePx} per coarse pixel; box means and element-wise ops not counted) over the forward pass alone. Ceiling: ${t0.ceiling.layers} plain 3x3 convolutions of ${t0.ceiling.channels} channels (${t0.ceiling.macsPerPx} MACs per pixel) on the same tile.`);
+    lines.push(
+      '',
+      `GFLOP/s counts 2 x the convolution MACs (${t0.macsPerCoarsePx} per coarse pixel; box means and element-wise ops not counted) over the forward pass alone. Ceiling: ${t0.ceiling.layers} plain 3x3 convolutions of ${t0.ceiling.channels} channels (${t0.ceiling.macsPerPx} MACs per pixel) on the same tile.`,
+    );
   }
   lines.push('', '## Whole pipeline');
   for (const ft of [r.fullTile, r.fullTileBrowser]) if (ft) lines.push('', ...fullTileTable(ft));
   const tg = r.targets;
   if (tg.met) {
-    lines.push('', `Targets (wasm, Node): overhead <= ${100 * tg.overheadShareMax} % ${tg.met.overhead ? 'met' : 'NOT met'}; total <= ${tg.totalSMax} s ${tg.met.time ? 'met' : 'NOT met'}; peak <= ${tg.peakMemoryMBMax} MB ${tg.met.memory ? 'met' : 'NOT met'}.`);
+    lines.push(
+      '',
+      `Targets (wasm, Node): overhead <= ${100 * tg.overheadShareMax} % ${tg.met.overhead ? 'met' : 'NOT met'}; total <= ${tg.totalSMax} s ${tg.met.time ? 'met' : 'NOT met'}; peak <= ${tg.peakMemoryMBMax} MB ${tg.met.memory ? 'met' : 'NOT met'}.`,
+    );
   }
   if (r.notes.length > 0) lines.push('', '## Notes', '', ...r.notes.map((n) => `- ${n}`));
   return lines.join('\n') + '\n';

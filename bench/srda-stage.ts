@@ -4,7 +4,12 @@ import type { BackendName } from '../src/model/backend.ts';
 import { selectBackend } from '../src/model/backend.ts';
 import { runSrda, srdaHaloCoarsePx, warmUpSrda } from '../src/model/infer.ts';
 import { initParams, MODEL_AUX, SRDA_SIZES } from '../src/model/srda-net.ts';
-import { createSrdaModel, loadSrdaWeights, type SrdaModel, type SrdaWeightsSource } from '../src/model/weights.ts';
+import {
+  createSrdaModel,
+  loadSrdaWeights,
+  type SrdaModel,
+  type SrdaWeightsSource,
+} from '../src/model/weights.ts';
 import type { StageMethod } from '../src/pipeline/method.ts';
 import { loadMethod } from '../src/pipeline/methods.ts';
 
@@ -39,7 +44,11 @@ function adapter(model: SrdaModel): StageMethod {
       const fineAux: Partial<Record<(typeof MODEL_AUX)[number], Float32Array>> = {};
       for (const n of MODEL_AUX) if (input.fineAux[n]) fineAux[n] = input.fineAux[n]!.data;
       // The pipeline tiles with the halo already: one network call per pipeline tile.
-      return runSrda(model, { width, height, coarseLstK: input.coarseLst.data, fineAux }, { tileCoarsePx: Math.max(width, height), signal: options?.signal });
+      return runSrda(
+        model,
+        { width, height, coarseLstK: input.coarseLst.data, fineAux },
+        { tileCoarsePx: Math.max(width, height), signal: options?.signal },
+      );
     },
   };
 }
@@ -51,10 +60,18 @@ function adapter(model: SrdaModel): StageMethod {
  */
 export async function loadBenchSrda(opts: BenchSrdaOptions): Promise<BenchSrda> {
   await selectBackend({ only: opts.backend, wasmPaths: opts.wasmPaths });
-  const bytes = opts.weights && 'modelJson' in opts.weights && typeof opts.weights.modelJson === 'string' ? { modelJson: opts.weights.modelJson, weightData: opts.weights.weightData } : undefined;
+  const bytes =
+    opts.weights && 'modelJson' in opts.weights && typeof opts.weights.modelJson === 'string'
+      ? { modelJson: opts.weights.modelJson, weightData: opts.weights.weightData }
+      : undefined;
   if (opts.weightsUrl || bytes) {
     try {
-      const method = await loadMethod('srda', { backend: opts.backend, wasmPaths: opts.wasmPaths, weightsUrl: opts.weightsUrl, weights: bytes });
+      const method = await loadMethod('srda', {
+        backend: opts.backend,
+        wasmPaths: opts.wasmPaths,
+        weightsUrl: opts.weightsUrl,
+        weights: bytes,
+      });
       const owned = method as StageMethod & { model?: SrdaModel };
       return { method, source: 'registry', trainedWeights: true, dispose: () => owned.model?.dispose() };
     } catch (e) {
@@ -69,10 +86,19 @@ export async function loadBenchSrda(opts: BenchSrdaOptions): Promise<BenchSrda> 
     trained = true;
   } else {
     const cfg = SRDA_SIZES.small;
-    model = createSrdaModel(cfg, 'small', tf.tidy(() => initParams(cfg, 7)));
+    model = createSrdaModel(
+      cfg,
+      'small',
+      tf.tidy(() => initParams(cfg, 7)),
+    );
   }
   await warmUpSrda(model);
-  return { method: adapter(model), source: 'bench-adapter', trainedWeights: trained, dispose: () => model.dispose() };
+  return {
+    method: adapter(model),
+    source: 'bench-adapter',
+    trainedWeights: trained,
+    dispose: () => model.dispose(),
+  };
 }
 
 /** Live tensors and bytes of the active tfjs backend. */

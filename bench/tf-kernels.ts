@@ -1,8 +1,20 @@
 import * as tf from '@tensorflow/tfjs';
 import { selectBackend, type BackendName } from '../src/model/backend.ts';
 import { runSrda, warmUpSrda } from '../src/model/infer.ts';
-import { forwardSrda, initParams, INPUT_CHANNELS, macsPerCoarsePixel, SRDA_SIZES, type SrdaConfig } from '../src/model/srda-net.ts';
-import { createSrdaModel, loadSrdaWeights, type SrdaModel, type SrdaWeightsSource } from '../src/model/weights.ts';
+import {
+  forwardSrda,
+  initParams,
+  INPUT_CHANNELS,
+  macsPerCoarsePixel,
+  SRDA_SIZES,
+  type SrdaConfig,
+} from '../src/model/srda-net.ts';
+import {
+  createSrdaModel,
+  loadSrdaWeights,
+  type SrdaModel,
+  type SrdaWeightsSource,
+} from '../src/model/weights.ts';
 
 /** Timing of SRDA-Net and of an equal-FLOP plain convolution stack on one backend. */
 export interface TileTiming {
@@ -48,9 +60,13 @@ const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floo
 const now = (): number => performance.now();
 
 /** Smooth deterministic fields: the timing does not depend on the values. */
-function syntheticStage(n: number): { coarse: Float32Array; fine: Record<'ndvi' | 'dem' | 'albedo' | 'ndwi', Float32Array> } {
+function syntheticStage(n: number): {
+  coarse: Float32Array;
+  fine: Record<'ndvi' | 'dem' | 'albedo' | 'ndwi', Float32Array>;
+} {
   const coarse = new Float32Array(n * n);
-  for (let y = 0; y < n; y++) for (let x = 0; x < n; x++) coarse[y * n + x] = 300 + 5 * Math.sin(x / 9) * Math.cos(y / 13);
+  for (let y = 0; y < n; y++)
+    for (let x = 0; x < n; x++) coarse[y * n + x] = 300 + 5 * Math.sin(x / 9) * Math.cos(y / 13);
   const f = 2 * n;
   const mk = (g: (x: number, y: number) => number) => {
     const a = new Float32Array(f * f);
@@ -71,8 +87,15 @@ function syntheticStage(n: number): { coarse: Float32Array; fine: Record<'ndvi' 
 async function loadModel(weights?: SrdaWeightsSource): Promise<{ model: SrdaModel; trained: boolean }> {
   if (weights) return { model: await loadSrdaWeights(weights), trained: true };
   const cfg: SrdaConfig = SRDA_SIZES.small;
-    // tidy frees the initial values tf.variable copies (initParams alone leaves them live).
-  return { model: createSrdaModel(cfg, 'small', tf.tidy(() => initParams(cfg, 7))), trained: false };
+  // tidy frees the initial values tf.variable copies (initParams alone leaves them live).
+  return {
+    model: createSrdaModel(
+      cfg,
+      'small',
+      tf.tidy(() => initParams(cfg, 7)),
+    ),
+    trained: false,
+  };
 }
 
 /** The plain stack: 4 layers of 3x3 convolutions whose channel count matches the model's MACs. */
@@ -82,15 +105,23 @@ export function ceilingStack(macsPerPx: number): { layers: number; channels: num
   return { layers, channels, macsPerPx: layers * 9 * channels * channels };
 }
 
-async function timeCeiling(spec: { layers: number; channels: number }, n: number, reps: number): Promise<number[]> {
+async function timeCeiling(
+  spec: { layers: number; channels: number },
+  n: number,
+  reps: number,
+): Promise<number[]> {
   const c = spec.channels;
-  const ws = Array.from({ length: spec.layers }, (_, i) => tf.randomNormal([3, 3, c, c], 0, Math.sqrt(2 / (9 * c)), 'float32', 11 + i) as tf.Tensor4D);
+  const ws = Array.from(
+    { length: spec.layers },
+    (_, i) => tf.randomNormal([3, 3, c, c], 0, Math.sqrt(2 / (9 * c)), 'float32', 11 + i) as tf.Tensor4D,
+  );
   const bs = Array.from({ length: spec.layers }, () => tf.zeros([c]));
   const x = tf.randomNormal([1, n, n, c], 0, 1, 'float32', 3) as tf.Tensor4D;
   const once = async () => {
     const y = tf.tidy(() => {
       let h = x;
-      for (let i = 0; i < spec.layers; i++) h = tf.relu(tf.add(tf.conv2d(h, ws[i], 1, 'same'), bs[i])) as tf.Tensor4D;
+      for (let i = 0; i < spec.layers; i++)
+        h = tf.relu(tf.add(tf.conv2d(h, ws[i], 1, 'same'), bs[i])) as tf.Tensor4D;
       return h;
     });
     try {

@@ -11,8 +11,16 @@ export const BENCH_PAGE_DIR = join(os.tmpdir(), 'srda-lst-bench', 'page');
 /** Emits the tfjs wasm binaries and the SRDA-Net weights beside the page; serves the scene folder in preview. */
 function benchAssets(): Plugin {
   const mounts = [
-    { url: 'tfjs-wasm/', dir: join(repoRoot, 'node_modules/@tensorflow/tfjs-backend-wasm/dist'), keep: (f: string) => f.endsWith('.wasm') },
-    { url: 'models/srda-net/', dir: join(repoRoot, 'models/srda-net'), keep: (f: string) => /\.(json|bin)$/.test(f) },
+    {
+      url: 'tfjs-wasm/',
+      dir: join(repoRoot, 'node_modules/@tensorflow/tfjs-backend-wasm/dist'),
+      keep: (f: string) => f.endsWith('.wasm'),
+    },
+    {
+      url: 'models/srda-net/',
+      dir: join(repoRoot, 'models/srda-net'),
+      keep: (f: string) => /\.(json|bin)$/.test(f),
+    },
   ];
   return {
     name: 'srda-bench-assets',
@@ -20,7 +28,8 @@ function benchAssets(): Plugin {
       for (const m of mounts) {
         if (!existsSync(m.dir)) continue;
         for (const f of readdirSync(m.dir)) {
-          if (m.keep(f) && statSync(join(m.dir, f)).isFile()) this.emitFile({ type: 'asset', fileName: m.url + f, source: readFileSync(join(m.dir, f)) });
+          if (m.keep(f) && statSync(join(m.dir, f)).isFile())
+            this.emitFile({ type: 'asset', fileName: m.url + f, source: readFileSync(join(m.dir, f)) });
         }
       }
     },

@@ -165,7 +165,9 @@ test('two runs give identical results; a cancelled run leaks no tensors and the 
   expect(await workerTensors(page)).toBe(tensors);
 });
 
-test('a WebGPU device lost mid-run: SRDA-Net continues on wasm, completes and tells the user', async ({ page }) => {
+test('a WebGPU device lost mid-run: SRDA-Net continues on wasm, completes and tells the user', async ({
+  page,
+}) => {
   test.setTimeout(600_000);
   await page.goto('/');
   await page.getByTestId('demo').click();
@@ -178,7 +180,11 @@ test('a WebGPU device lost mid-run: SRDA-Net continues on wasm, completes and te
   for (const w of page.workers()) {
     const r = await w
       .evaluate(() => {
-        const e = (globalThis as unknown as { _tfengine?: { backendName: string; backend: { device?: { destroy(): void } } } })._tfengine;
+        const e = (
+          globalThis as unknown as {
+            _tfengine?: { backendName: string; backend: { device?: { destroy(): void } } };
+          }
+        )._tfengine;
         if (!e || e.backendName !== 'webgpu' || !e.backend.device) return false;
         e.backend.device.destroy();
         return true;
@@ -189,7 +195,9 @@ test('a WebGPU device lost mid-run: SRDA-Net continues on wasm, completes and te
   expect(destroyed).toBe(true);
   const end = await waitForRunEnd(page, 500_000);
   expect(end, JSON.stringify(await page.evaluate(() => window.__srda.error))).toBe('done');
-  await expect(page.getByTestId('notices')).toContainText(/webgpu backend failed \(device lost.*continued on wasm/);
+  await expect(page.getByTestId('notices')).toContainText(
+    /webgpu backend failed \(device lost.*continued on wasm/,
+  );
   await expect(page.getByTestId('backend')).toHaveAttribute('data-backend', 'wasm');
   const s = await page.evaluate(() => window.__srda.layers.find((l) => l.id === 'lst-250m'));
   expect(s?.method).toBe('srda');

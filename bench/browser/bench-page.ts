@@ -28,8 +28,22 @@ function jsHeapMB(): number {
 
 /** What the Playwright driver calls (bench/browser-run.ts). */
 export interface BenchApi {
-  tiles(o: { backend: BackendName; tilePx: number; reps: number }): Promise<TileTiming & { trainedWeights: boolean }>;
-  fullTile(o: { baselines: boolean }): Promise<PipelineTiming & { jsHeapPeakMB: number; tfPeakMB: number; srdaSource: string; trainedWeights: boolean; backend: string }>;
+  tiles(o: {
+    backend: BackendName;
+    tilePx: number;
+    reps: number;
+  }): Promise<TileTiming & { trainedWeights: boolean }>;
+  fullTile(o: {
+    baselines: boolean;
+  }): Promise<
+    PipelineTiming & {
+      jsHeapPeakMB: number;
+      tfPeakMB: number;
+      srdaSource: string;
+      trainedWeights: boolean;
+      backend: string;
+    }
+  >;
   probe(): Promise<{ webgpu: string; webgl: string }>;
 }
 
@@ -39,7 +53,11 @@ const api: BenchApi = {
   },
   async fullTile(o) {
     const trained = await hasWeights();
-    const srda = await loadBenchSrda({ backend: 'wasm', wasmPaths, weightsUrl: trained ? weightsUrl : undefined });
+    const srda = await loadBenchSrda({
+      backend: 'wasm',
+      wasmPaths,
+      weightsUrl: trained ? weightsUrl : undefined,
+    });
     let heap = 0;
     let tfPeak = 0;
     const sink: Blob[] = [];
@@ -62,9 +80,17 @@ const api: BenchApi = {
           return heap;
         },
         baselines: o.baselines ? ['bicubic', 'tsharp'] : [],
-        afterMain: () => void (window as unknown as { __benchMainDone?: () => Promise<void> }).__benchMainDone?.(),
+        afterMain: () =>
+          void (window as unknown as { __benchMainDone?: () => Promise<void> }).__benchMainDone?.(),
       });
-      return { ...t, jsHeapPeakMB: heap, tfPeakMB: tfPeak, srdaSource: srda.source, trainedWeights: srda.trainedWeights, backend: activeBackend() };
+      return {
+        ...t,
+        jsHeapPeakMB: heap,
+        tfPeakMB: tfPeak,
+        srdaSource: srda.source,
+        trainedWeights: srda.trainedWeights,
+        backend: activeBackend(),
+      };
     } finally {
       srda.dispose();
       sink.length = 0;
@@ -75,12 +101,16 @@ const api: BenchApi = {
     const gpu = (navigator as unknown as { gpu?: GPU }).gpu;
     if (gpu) {
       const a = await gpu.requestAdapter().catch(() => null);
-      webgpu = a ? `adapter ${(a as unknown as { info?: { vendor?: string; architecture?: string; description?: string } }).info?.description || (a as unknown as { info?: { vendor?: string } }).info?.vendor || 'unknown'}` : 'no adapter';
+      webgpu = a
+        ? `adapter ${(a as unknown as { info?: { vendor?: string; architecture?: string; description?: string } }).info?.description || (a as unknown as { info?: { vendor?: string } }).info?.vendor || 'unknown'}`
+        : 'no adapter';
     }
     const c = document.createElement('canvas');
     const gl = c.getContext('webgl2') as WebGL2RenderingContext | null;
     const dbg = gl?.getExtension('WEBGL_debug_renderer_info');
-    const webgl = gl ? `renderer ${dbg ? gl.getParameter(dbg.UNMASKED_RENDERER_WEBGL) : gl.getParameter(gl.RENDERER)}` : 'no WebGL2 context';
+    const webgl = gl
+      ? `renderer ${dbg ? gl.getParameter(dbg.UNMASKED_RENDERER_WEBGL) : gl.getParameter(gl.RENDERER)}`
+      : 'no WebGL2 context';
     return { webgpu, webgl };
   },
 };

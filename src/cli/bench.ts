@@ -55,10 +55,15 @@ export async function readShippedWeights(): Promise<SrdaWeightsSource | undefine
   const file = path.join(repoRoot, 'models/srda-net/model.json');
   if (!existsSync(file)) return undefined;
   const modelJson = await readFile(file, 'utf8');
-  const paths = (JSON.parse(modelJson) as { weightsManifest: { paths: string[] }[] }).weightsManifest.flatMap((g) => g.paths);
+  const paths = (JSON.parse(modelJson) as { weightsManifest: { paths: string[] }[] }).weightsManifest.flatMap(
+    (g) => g.paths,
+  );
   const parts = await Promise.all(paths.map((p) => readFile(path.join(path.dirname(file), p))));
   const all = Buffer.concat(parts);
-  return { modelJson, weightData: all.buffer.slice(all.byteOffset, all.byteOffset + all.byteLength) as ArrayBuffer };
+  return {
+    modelJson,
+    weightData: all.buffer.slice(all.byteOffset, all.byteOffset + all.byteLength) as ArrayBuffer,
+  };
 }
 
 /** Folder of the cached benchmark scene of `size` LST pixels (generated in a child process once). */
@@ -72,11 +77,18 @@ async function ensureScene(size: number): Promise<string> {
 
 function runChild(args: string[], env: NodeJS.ProcessEnv = {}): Promise<string> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [path.join(repoRoot, 'bin/srda-lst.js'), 'bench', ...args], { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, ...env } });
+    const child = spawn(process.execPath, [path.join(repoRoot, 'bin/srda-lst.js'), 'bench', ...args], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+      env: { ...process.env, ...env },
+    });
     let out = '';
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));
     child.on('error', reject);
-    child.on('close', (code) => (code === 0 ? resolve(out) : reject(new AppError('INTERNAL', `bench child ${args.join(' ')} exited with ${code}`))));
+    child.on('close', (code) =>
+      code === 0
+        ? resolve(out)
+        : reject(new AppError('INTERNAL', `bench child ${args.join(' ')} exited with ${code}`)),
+    );
   });
 }
 
@@ -128,7 +140,13 @@ async function fullTileChild(sceneDir: string, baselines: boolean): Promise<Full
   }
 }
 
-async function nodeTiles(backends: BackendName[], tilePx: number, reps: number, quick: boolean, results: BenchResults): Promise<void> {
+async function nodeTiles(
+  backends: BackendName[],
+  tilePx: number,
+  reps: number,
+  quick: boolean,
+  results: BenchResults,
+): Promise<void> {
   const weights = await readShippedWeights();
   for (const backend of backends) {
     // cpu is ~30x slower than wasm: time it on a quarter tile and scale (noted in the row).
@@ -137,19 +155,36 @@ async function nodeTiles(backends: BackendName[], tilePx: number, reps: number, 
     try {
       const t = await benchTiles({ backend, tilePx: n, reps: backend === 'cpu' ? 1 : reps, weights });
       results.tiles.push({ ...t, env: 'node' } as TileRow);
-      if (t.leakedTensors !== 0) results.notes.push(`node ${backend}: ${t.leakedTensors} tensors left after the tile benchmark.`);
+      if (t.leakedTensors !== 0)
+        results.notes.push(`node ${backend}: ${t.leakedTensors} tensors left after the tile benchmark.`);
     } catch (e) {
       results.unavailable.push({ env: 'node', backend, reason: e instanceof Error ? e.message : String(e) });
     }
   }
 }
 
-async function browserRun(args: string[]): Promise<{ tiles: TileRow[]; fullTile?: FullTileRow; unavailable: BenchResults['unavailable']; chromium?: string; notes: string[] }> {
+async function browserRun(
+  args: string[],
+): Promise<{
+  tiles: TileRow[];
+  fullTile?: FullTileRow;
+  unavailable: BenchResults['unavailable'];
+  chromium?: string;
+  notes: string[];
+}> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', path.join(repoRoot, 'bench/browser-run.ts'), ...args], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', path.join(repoRoot, 'bench/browser-run.ts'), ...args],
+      { cwd: repoRoot, stdio: ['ignore', 'pipe', 'inherit'] },
+    );
     let out = '';
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-    child.on('close', (code) => (code === 0 ? resolve(lastJson(out)) : reject(new AppError('INTERNAL', `browser benchmark exited with ${code}`))));
+    child.on('close', (code) =>
+      code === 0
+        ? resolve(lastJson(out))
+        : reject(new AppError('INTERNAL', `browser benchmark exited with ${code}`)),
+    );
   });
 }
 
@@ -173,12 +208,18 @@ export const benchCommand: Command = async (argv) => {
   if (typeof v['internal-scene'] === 'string') {
     const s = makeBenchScene(sceneSize);
     await mkdir(v['internal-scene'], { recursive: true });
-    for (const [name, bytes] of Object.entries(s.files)) await writeFile(path.join(v['internal-scene'], name), bytes);
-    await writeFile(path.join(v['internal-scene'], 'done.json'), JSON.stringify({ size: sceneSize, files: Object.keys(s.files) }) + '\n');
+    for (const [name, bytes] of Object.entries(s.files))
+      await writeFile(path.join(v['internal-scene'], name), bytes);
+    await writeFile(
+      path.join(v['internal-scene'], 'done.json'),
+      JSON.stringify({ size: sceneSize, files: Object.keys(s.files) }) + '\n',
+    );
     return 0;
   }
   if (typeof v['internal-full-tile'] === 'string') {
-    process.stdout.write(JSON.stringify(await fullTileChild(v['internal-full-tile'], !v['no-baselines'])) + '\n');
+    process.stdout.write(
+      JSON.stringify(await fullTileChild(v['internal-full-tile'], !v['no-baselines'])) + '\n',
+    );
     return 0;
   }
   const tilePx = intOption(v.tile, 'tile', 16) ?? (quick ? 128 : 256);
@@ -190,7 +231,16 @@ export const benchCommand: Command = async (argv) => {
     schema: 1,
     mode: quick ? 'quick' : 'full',
     createdAt: new Date().toISOString(),
-    machine: { cpus: cpus.length, cpuModel: cpus[0]?.model ?? '?', memoryGB: os.totalmem() / 2 ** 30, node: process.version, loadAverageStart: os.loadavg(), loadAverageEnd: [], uptimeStart: uptimeText(), uptimeEnd: '' },
+    machine: {
+      cpus: cpus.length,
+      cpuModel: cpus[0]?.model ?? '?',
+      memoryGB: os.totalmem() / 2 ** 30,
+      node: process.version,
+      loadAverageStart: os.loadavg(),
+      loadAverageEnd: [],
+      uptimeStart: uptimeText(),
+      uptimeEnd: '',
+    },
     tiles: [],
     unavailable: [],
     targets: { overheadShareMax: 0.15, totalSMax: 60, peakMemoryMBMax: 1024 },
@@ -203,13 +253,33 @@ export const benchCommand: Command = async (argv) => {
   }
   const sceneDir = await ensureScene(sceneSize);
   if (!v['no-node']) {
-    const nodeBackends = (wanted ?? ['wasm', 'cpu']).filter((b): b is BackendName => b === 'wasm' || b === 'cpu');
+    const nodeBackends = (wanted ?? ['wasm', 'cpu']).filter(
+      (b): b is BackendName => b === 'wasm' || b === 'cpu',
+    );
     await nodeTiles(nodeBackends, tilePx, reps, quick, results);
     log(`node full pipeline on the ${sceneSize}x${sceneSize} scene (wasm) ...`);
-    results.fullTile = lastJson<FullTileRow>(await runChild(['--internal-full-tile', sceneDir, '--scene', String(sceneSize), ...(v['no-baselines'] ? ['--no-baselines'] : [])]));
+    results.fullTile = lastJson<FullTileRow>(
+      await runChild([
+        '--internal-full-tile',
+        sceneDir,
+        '--scene',
+        String(sceneSize),
+        ...(v['no-baselines'] ? ['--no-baselines'] : []),
+      ]),
+    );
   }
   if (!v['no-browser']) {
-    const args = ['--scene-dir', sceneDir, '--tile', String(tilePx), '--reps', String(reps), ...(quick ? ['--quick'] : []), ...(wanted ? ['--backends', wanted.join(',')] : []), ...(v['no-baselines'] ? ['--no-baselines'] : [])];
+    const args = [
+      '--scene-dir',
+      sceneDir,
+      '--tile',
+      String(tilePx),
+      '--reps',
+      String(reps),
+      ...(quick ? ['--quick'] : []),
+      ...(wanted ? ['--backends', wanted.join(',')] : []),
+      ...(v['no-baselines'] ? ['--no-baselines'] : []),
+    ];
     try {
       const b = await browserRun(args);
       results.tiles.push(...b.tiles);
@@ -218,15 +288,28 @@ export const benchCommand: Command = async (argv) => {
       results.machine.chromium = b.chromium;
       results.notes.push(...b.notes);
     } catch (e) {
-      results.unavailable.push({ env: 'browser', backend: 'all', reason: e instanceof Error ? e.message : String(e) });
+      results.unavailable.push({
+        env: 'browser',
+        backend: 'all',
+        reason: e instanceof Error ? e.message : String(e),
+      });
     }
   }
   const ft = results.fullTile;
   if (ft) {
-    results.targets.met = { overhead: ft.overheadShare <= 0.15, time: ft.totalS <= 60, memory: ft.peakMemoryMB <= 1024 };
-    if (!ft.trainedWeights) results.notes.push('SRDA-Net weights were not shipped yet: He-initialised weights of the same architecture were timed (identical FLOPs).');
+    results.targets.met = {
+      overhead: ft.overheadShare <= 0.15,
+      time: ft.totalS <= 60,
+      memory: ft.peakMemoryMB <= 1024,
+    };
+    if (!ft.trainedWeights)
+      results.notes.push(
+        'SRDA-Net weights were not shipped yet: He-initialised weights of the same architecture were timed (identical FLOPs).',
+      );
   }
-  results.notes.push('`infer` is the time spent inside the stage method (for SRDA-Net: model input preparation, network, output assembly); `correct` is the rest of the staged run (tiling, residual correction, energy check).');
+  results.notes.push(
+    '`infer` is the time spent inside the stage method (for SRDA-Net: model input preparation, network, output assembly); `correct` is the rest of the staged run (tiling, residual correction, energy check).',
+  );
   results.machine.loadAverageEnd = os.loadavg();
   results.machine.uptimeEnd = uptimeText();
   await mkdir(outDir, { recursive: true });
@@ -256,5 +339,3 @@ async function updateReadme(md: string): Promise<void> {
       : `${text.trimEnd()}\n\n## Speed and memory\n\nMeasured by \`npm run bench\` (full mode; \`npm run bench -- --quick\` for a one-minute check). Raw numbers: bench/results.json.\n\n${block}\n`;
   await writeFile(file, next);
 }
-
-

@@ -15,8 +15,12 @@ afterEach(() => vi.restoreAllMocks());
 async function cli(argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   let stdout = '';
   let stderr = '';
-  vi.spyOn(process.stdout, 'write').mockImplementation((s: string | Uint8Array) => ((stdout += String(s)), true));
-  vi.spyOn(process.stderr, 'write').mockImplementation((s: string | Uint8Array) => ((stderr += String(s)), true));
+  vi.spyOn(process.stdout, 'write').mockImplementation(
+    (s: string | Uint8Array) => ((stdout += String(s)), true),
+  );
+  vi.spyOn(process.stderr, 'write').mockImplementation(
+    (s: string | Uint8Array) => ((stderr += String(s)), true),
+  );
   try {
     const code = await main(argv);
     return { code, stdout, stderr };
@@ -26,30 +30,57 @@ async function cli(argv: string[]): Promise<{ code: number; stdout: string; stde
 }
 
 function argvOf(c: BadCase, out: string): string[] {
-  return c.command === 'info' ? ['info', c.file!] : ['downscale', '--lst', c.lst!, '--ndvi', c.ndvi!, '--method', 'bicubic', '--out', out, '--quiet'];
+  return c.command === 'info'
+    ? ['info', c.file!]
+    : ['downscale', '--lst', c.lst!, '--ndvi', c.ndvi!, '--method', 'bicubic', '--out', out, '--quiet'];
 }
 
-const ab = (b: Buffer): ArrayBuffer => b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength) as ArrayBuffer;
+const ab = (b: Buffer): ArrayBuffer =>
+  b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength) as ArrayBuffer;
 
 describe('bad-input corpus through the CLI', () => {
   const failing = cases.filter((c) => c.code !== undefined);
   it('covers every kind of bad input the issue lists', () => {
     const names = cases.map((c) => c.name).join('\n');
-    for (const kind of ['empty', 'random', 'PNG', 'truncated', 'georeference', 'CRS', 'overlap', 'power of two', 'nodata', 'NaN', 'scale', 'huge', 'hostile']) expect(names).toContain(kind);
+    for (const kind of [
+      'empty',
+      'random',
+      'PNG',
+      'truncated',
+      'georeference',
+      'CRS',
+      'overlap',
+      'power of two',
+      'nodata',
+      'NaN',
+      'scale',
+      'huge',
+      'hostile',
+    ])
+      expect(names).toContain(kind);
   });
 
-  it.each(failing.map((c) => [c.name, c] as const))('%s: exit 1 and one line with the specific code and the file', async (_name, c) => {
-    const t0 = performance.now();
-    const r = await cli(argvOf(c, path.join(dir, `out-${c.name.replace(/\W+/g, '-')}`)));
-    expect(performance.now() - t0).toBeLessThan(20_000);
-    expect(r.code).toBe(1);
-    const lines = r.stderr.trimEnd().split('\n');
-    expect(lines).toHaveLength(1);
-    expect(lines[0]).toMatch(new RegExp(`^srda-lst ${c.command}: ${c.code}: `));
-    const named = path.basename(c.command === 'info' ? c.file! : c.code === 'GRID_MISMATCH' || c.code === 'NO_OVERLAP' ? c.ndvi! : c.lst!);
-    expect(lines[0]).toContain(named);
-    expect(r.stdout).toBe('');
-  });
+  it.each(failing.map((c) => [c.name, c] as const))(
+    '%s: exit 1 and one line with the specific code and the file',
+    async (_name, c) => {
+      const t0 = performance.now();
+      const r = await cli(argvOf(c, path.join(dir, `out-${c.name.replace(/\W+/g, '-')}`)));
+      expect(performance.now() - t0).toBeLessThan(20_000);
+      expect(r.code).toBe(1);
+      const lines = r.stderr.trimEnd().split('\n');
+      expect(lines).toHaveLength(1);
+      expect(lines[0]).toMatch(new RegExp(`^srda-lst ${c.command}: ${c.code}: `));
+      const named = path.basename(
+        c.command === 'info'
+          ? c.file!
+          : c.code === 'GRID_MISMATCH' || c.code === 'NO_OVERLAP'
+            ? c.ndvi!
+            : c.lst!,
+      );
+      expect(lines[0]).toContain(named);
+      expect(r.stdout).toBe('');
+    },
+  );
 
   it('treats NaN and +-Inf LST pixels as invalid: the run completes and their blocks stay nodata', async () => {
     const c = cases.find((x) => x.name.startsWith('NaN'))!;
@@ -57,10 +88,20 @@ describe('bad-input corpus through the CLI', () => {
     const r = await cli(argvOf(c, out));
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
-    const s1 = (await readGeoTiff(ab(readFileSync(path.join(out, 'lst_stage1.tif'))), 'lst_stage1.tif')).bands[0].raster;
+    const s1 = (await readGeoTiff(ab(readFileSync(path.join(out, 'lst_stage1.tif'))), 'lst_stage1.tif'))
+      .bands[0].raster;
     const v = (col: number, row: number) => s1.data[row * s1.width + col];
     // LST (3,3) is +Inf, (2,13) is -Inf, (5,1) is NaN, (1,2) is valid: their 2x2 blocks at stage 1.
-    for (const [x, y] of [[3, 3], [2, 13], [5, 1]]) for (const [dx, dy] of [[0, 0], [1, 1]]) expect(v(2 * x + dx, 2 * y + dy)).toBeNaN();
+    for (const [x, y] of [
+      [3, 3],
+      [2, 13],
+      [5, 1],
+    ])
+      for (const [dx, dy] of [
+        [0, 0],
+        [1, 1],
+      ])
+        expect(v(2 * x + dx, 2 * y + dy)).toBeNaN();
     expect(v(2, 4)).toBeGreaterThan(290);
     expect(v(2, 4)).toBeLessThan(310);
   });

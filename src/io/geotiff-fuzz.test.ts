@@ -26,7 +26,11 @@ async function runFuzz(seed: number, from: number, to: number, caseMs: number): 
   while (next < to) {
     const start = next;
     await new Promise<void>((resolve) => {
-      const child = spawn(process.execPath, ['--import', 'tsx', runner, String(seed), String(start), String(to)], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'inherit'] });
+      const child = spawn(
+        process.execPath,
+        ['--import', 'tsx', runner, String(seed), String(start), String(to)],
+        { cwd: repoRoot, stdio: ['ignore', 'pipe', 'inherit'] },
+      );
       let buf = '';
       let hung = false;
       // The first case also pays for module loading.

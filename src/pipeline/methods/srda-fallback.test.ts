@@ -4,7 +4,13 @@ import { backendFailure } from './srda.ts';
 
 describe('backendFailure', () => {
   it('recognises a lost GPU device, including the rejected read-back tfjs-webgpu reports', () => {
-    expect(backendFailure(new Error("AbortError: Failed to execute 'mapAsync' on 'GPUBuffer': Buffer was unmapped before mapping was resolved."))).toBe('device lost');
+    expect(
+      backendFailure(
+        new Error(
+          "AbortError: Failed to execute 'mapAsync' on 'GPUBuffer': Buffer was unmapped before mapping was resolved.",
+        ),
+      ),
+    ).toBe('device lost');
     expect(backendFailure(new Error('Device was lost: the GPU process crashed'))).toBe('device lost');
     expect(backendFailure(new Error('WebGL context lost'))).toBe('device lost');
   });
@@ -17,6 +23,8 @@ describe('backendFailure', () => {
 
   it('leaves other failures (bad input, cancellation) to the caller', () => {
     expect(backendFailure(new AppError('CANCELLED', 'The operation was cancelled.'))).toBeUndefined();
-    expect(backendFailure(new TypeError("Cannot read properties of undefined (reading 'data')"))).toBeUndefined();
+    expect(
+      backendFailure(new TypeError("Cannot read properties of undefined (reading 'data')")),
+    ).toBeUndefined();
   });
 });
