@@ -4,10 +4,13 @@ import { selectBackend } from './backend.ts';
 import { runSrda, srdaHaloCoarsePx, type SrdaStageInput } from './infer.ts';
 import { initParams, receptiveRadius, SRDA_SIZES } from './srda-net.ts';
 import { createSrdaModel, type SrdaModel } from './weights.ts';
+import { maxAbsDifference } from '../core/raster/metrics.ts';
 
 function sceneInput(w: number, h: number): SrdaStageInput {
   const lst = new Float32Array(w * h);
-  for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) lst[y * w + x] = 300 + 3 * Math.sin(x / 3) + 2 * Math.cos(y / 4) + ((x * 7 + y * 13) % 5) * 0.3;
+  for (let y = 0; y < h; y++)
+    for (let x = 0; x < w; x++)
+      lst[y * w + x] = 300 + 3 * Math.sin(x / 3) + 2 * Math.cos(y / 4) + ((x * 7 + y * 13) % 5) * 0.3;
   for (let y = 5; y < 9; y++) for (let x = 10; x < 16; x++) lst[y * w + x] = Number.NaN; // a cloud
   const ndvi = new Float32Array(4 * w * h);
   const dem = new Float32Array(4 * w * h);
@@ -27,15 +30,6 @@ function testModel(): SrdaModel {
   return createSrdaModel(cfg, 'tiny', params);
 }
 
-function maxAbsDiff(a: Float32Array, b: Float32Array): number {
-  let m = 0;
-  for (let i = 0; i < a.length; i++) {
-    if (Number.isNaN(a[i]) !== Number.isNaN(b[i])) return Infinity;
-    if (!Number.isNaN(a[i])) m = Math.max(m, Math.abs(a[i] - b[i]));
-  }
-  return m;
-}
-
 describe('SRDA-Net inference', () => {
   let model: SrdaModel;
   beforeAll(async () => {
@@ -50,7 +44,7 @@ describe('SRDA-Net inference', () => {
     const out = await runSrda(model, input);
     expect(tf.memory().numTensors).toBe(before);
     expect(out.length).toBe(4 * 30 * 26);
-    expect(Number.isNaN(out[(2 * 6) * 60 + 2 * 12])).toBe(true);
+    expect(Number.isNaN(out[2 * 6 * 60 + 2 * 12])).toBe(true);
     const valid = Array.from(out).filter((v) => !Number.isNaN(v));
     expect(valid.length).toBe(4 * (30 * 26 - 24));
     expect(valid.every((v) => Number.isFinite(v) && v > 250 && v < 350)).toBe(true);
@@ -60,10 +54,10 @@ describe('SRDA-Net inference', () => {
     const input = sceneInput(44, 38);
     const whole = await runSrda(model, input, { tileCoarsePx: 1000 });
     const tiled = await runSrda(model, input, { tileCoarsePx: 12 });
-    expect(maxAbsDiff(whole, tiled)).toBeLessThan(1e-4);
+    expect(maxAbsDifference(whole, tiled)).toBeLessThan(1e-4);
     // Without a halo the seams show: the test can fail.
     const seams = await runSrda(model, input, { tileCoarsePx: 12, haloCoarsePx: 0 });
-    expect(maxAbsDiff(whole, seams)).toBeGreaterThan(1e-3);
+    expect(maxAbsDifference(whole, seams)).toBeGreaterThan(1e-3);
     expect(srdaHaloCoarsePx(model.config)).toBeGreaterThan(receptiveRadius(model.config));
   });
 
@@ -73,13 +67,16 @@ describe('SRDA-Net inference', () => {
     const seen: number[] = [];
     const out = await runSrda(model, input, { tileCoarsePx: 20, onProgress: (p) => seen.push(p.done) });
     expect(seen).toEqual([1, 2]);
-    for (let y = 0; y < 40; y++) for (let x = 40; x < 80; x++) expect(Number.isNaN(out[y * 80 + x])).toBe(true);
+    for (let y = 0; y < 40; y++)
+      for (let x = 40; x < 80; x++) expect(Number.isNaN(out[y * 80 + x])).toBe(true);
   });
 
   it('stops between tiles when cancelled', async () => {
     const ac = new AbortController();
     ac.abort();
-    await expect(runSrda(model, sceneInput(30, 26), { signal: ac.signal })).rejects.toMatchObject({ code: 'CANCELLED' });
+    await expect(runSrda(model, sceneInput(30, 26), { signal: ac.signal })).rejects.toMatchObject({
+      code: 'CANCELLED',
+    });
   });
 
   it('agrees between the cpu and wasm backends within 1e-3 K', async () => {
@@ -91,6 +88,6 @@ describe('SRDA-Net inference', () => {
     const wasm = await runSrda(model, input);
     expect(tf.memory().numTensors).toBe(before);
     await tf.setBackend('cpu');
-    expect(maxAbsDiff(cpu, wasm)).toBeLessThan(1e-3);
+    expect(maxAbsDifference(cpu, wasm)).toBeLessThan(1e-3);
   });
 });

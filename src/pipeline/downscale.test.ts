@@ -6,6 +6,7 @@ import { runDownscale } from './downscale.ts';
 import type { MethodId } from './method.ts';
 import { prepareScene } from './prepare.ts';
 import { synthScene } from './test-scenes.ts';
+import { maxAbsDifference } from '../core/raster/metrics.ts';
 
 function scene(width = 128, height = 96) {
   const { ndvi, lst } = synthScene(width, height, 250);
@@ -16,23 +17,18 @@ function scene(width = 128, height = 96) {
   return { scene: prepareScene({ lst: coarse, aux: { ndvi } }), fineLst: lst };
 }
 
-function maxAbsDiff(a: Float32Array, b: Float32Array): number {
-  let m = 0;
-  for (let i = 0; i < a.length; i++) {
-    if (Number.isNaN(a[i]) !== Number.isNaN(b[i])) return Infinity;
-    if (!Number.isNaN(a[i])) m = Math.max(m, Math.abs(a[i] - b[i]));
-  }
-  return m;
-}
-
 describe('runDownscale', () => {
-  it.each<MethodId>(['bicubic', 'tsharp', 'dms'])('gives the same result tiled and untiled (%s)', async (method) => {
-    const { scene: s } = scene();
-    const whole = await runDownscale(s, { method, tileCoarsePx: 1024 });
-    const tiled = await runDownscale(s, { method, tileCoarsePx: 8 });
-    expect(tiled.stages[0].tiles).toBeGreaterThan(4);
-    for (let k = 0; k < 2; k++) expect(maxAbsDiff(whole.stages[k].lst.data, tiled.stages[k].lst.data)).toBeLessThan(1e-4);
-  });
+  it.each<MethodId>(['bicubic', 'tsharp', 'dms'])(
+    'gives the same result tiled and untiled (%s)',
+    async (method) => {
+      const { scene: s } = scene();
+      const whole = await runDownscale(s, { method, tileCoarsePx: 1024 });
+      const tiled = await runDownscale(s, { method, tileCoarsePx: 8 });
+      expect(tiled.stages[0].tiles).toBeGreaterThan(4);
+      for (let k = 0; k < 2; k++)
+        expect(maxAbsDifference(whole.stages[k].lst.data, tiled.stages[k].lst.data)).toBeLessThan(1e-4);
+    },
+  );
 
   it('conserves energy per stage after linear correction and keeps NaN under invalid coarse pixels', async () => {
     const { scene: s } = scene();
@@ -44,7 +40,7 @@ describe('runDownscale', () => {
     }
     const out = r.stages[0].lst;
     expect(out.width).toBe(64);
-    expect(Number.isNaN(out.data[(2 * 6) * out.width + 2 * 9])).toBe(true);
+    expect(Number.isNaN(out.data[2 * 6 * out.width + 2 * 9])).toBe(true);
     expect(Number.isNaN(out.data[(2 * 17 + 1) * out.width + 5])).toBe(true);
   });
 
@@ -60,7 +56,13 @@ describe('runDownscale', () => {
       const r0 = 2 * Math.floor(i / cw);
       const c0 = 2 * (i % cw);
       let m4 = 0;
-      for (const [dr, dc] of [[0, 0], [0, 1], [1, 0], [1, 1]]) m4 += out.data[(r0 + dr) * out.width + c0 + dc] ** 4 / 4;
+      for (const [dr, dc] of [
+        [0, 0],
+        [0, 1],
+        [1, 0],
+        [1, 1],
+      ])
+        m4 += out.data[(r0 + dr) * out.width + c0 + dc] ** 4 / 4;
       worst = Math.max(worst, Math.abs(Math.pow(m4, 0.25) - t));
     }
     expect(worst).toBeLessThan(1e-3);
@@ -72,10 +74,11 @@ describe('runDownscale', () => {
       const out = (await runDownscale(s, { method: m })).stages[1].lst.data;
       let se = 0;
       let n = 0;
-      for (let i = 0; i < out.length; i++) if (!Number.isNaN(out[i])) {
-        se += (out[i] - fineLst.data[i]) ** 2;
-        n++;
-      }
+      for (let i = 0; i < out.length; i++)
+        if (!Number.isNaN(out[i])) {
+          se += (out[i] - fineLst.data[i]) ** 2;
+          n++;
+        }
       return Math.sqrt(se / n);
     };
     const [b, t] = [await rmse('bicubic'), await rmse('tsharp')];
@@ -86,7 +89,11 @@ describe('runDownscale', () => {
     const { scene: s } = scene();
     for (let r = 0; r < 8; r++) for (let c = 0; c < 8; c++) s.lst.data[r * s.lst.width + c] = Number.NaN;
     const seen: Progress[] = [];
-    const r = await runDownscale(s, { method: 'bicubic', tileCoarsePx: 8 }, { onProgress: (p) => seen.push(p) });
+    const r = await runDownscale(
+      s,
+      { method: 'bicubic', tileCoarsePx: 8 },
+      { onProgress: (p) => seen.push(p) },
+    );
     expect(r.stages[0].skippedTiles).toBe(1);
     expect(seen.some((p) => p.stage === 'stage 1' && p.done === p.total)).toBe(true);
     expect(seen.some((p) => p.stage === 'stage 2')).toBe(true);
@@ -95,7 +102,11 @@ describe('runDownscale', () => {
   it('stops with CANCELLED when the signal fires', async () => {
     const { scene: s } = scene();
     const ac = new AbortController();
-    const run = runDownscale(s, { method: 'bicubic', tileCoarsePx: 8 }, { signal: ac.signal, onProgress: () => ac.abort() });
+    const run = runDownscale(
+      s,
+      { method: 'bicubic', tileCoarsePx: 8 },
+      { signal: ac.signal, onProgress: () => ac.abort() },
+    );
     await expect(run).rejects.toMatchObject({ code: 'CANCELLED' });
     await expect(runDownscale(s, { method: 'nope' as MethodId })).rejects.toBeInstanceOf(AppError);
   });

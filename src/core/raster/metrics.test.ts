@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { pointScores, scoreAgainst, ssim } from './metrics.ts';
+import { maxAbsDifference, pointScores, scoreAgainst, ssim } from './metrics.ts';
 
 const N = Number.NaN;
 
@@ -103,5 +103,12 @@ describe('ssim', () => {
   it('reports ssim from scoreAgainst when given the shape', () => {
     expect(scoreAgainst(truth, truth, w).ssim).toBeCloseTo(1, 10);
     expect(scoreAgainst(truth, truth).ssim).toBeNaN();
+  });
+});
+
+describe('maxAbsDifference', () => {
+  it('is the largest difference over valid pixels and Infinity when the NaN patterns differ', () => {
+    expect(maxAbsDifference(new Float32Array([1, NaN, 3]), new Float32Array([1.5, NaN, 2]))).toBe(1);
+    expect(maxAbsDifference(new Float32Array([1, NaN]), new Float32Array([1, 2]))).toBe(Infinity);
   });
 });

@@ -228,3 +228,17 @@ export function scoreAgainst(
       : Number.NaN;
   return { ...point, ssim: s };
 }
+
+/**
+ * Largest |a - b| over pixels valid in both; `Infinity` when the NaN (invalid) patterns differ,
+ * so a comparison of two results also checks that they agree on where data is missing.
+ */
+export function maxAbsDifference(a: Float32Array, b: Float32Array): number {
+  if (a.length !== b.length) return Infinity;
+  let m = 0;
+  for (let i = 0; i < a.length; i++) {
+    if (Number.isNaN(a[i]) !== Number.isNaN(b[i])) return Infinity;
+    if (!Number.isNaN(a[i])) m = Math.max(m, Math.abs(a[i] - b[i]));
+  }
+  return m;
+}

@@ -6,15 +6,7 @@ import { runDownscale } from '../downscale.ts';
 import { prepareScene } from '../prepare.ts';
 import { synthScene } from '../test-scenes.ts';
 import { createSrdaMethod } from './srda.ts';
-
-function maxAbsDiff(a: Float32Array, b: Float32Array): number {
-  let m = 0;
-  for (let i = 0; i < a.length; i++) {
-    if (Number.isNaN(a[i]) !== Number.isNaN(b[i])) return Infinity;
-    if (!Number.isNaN(a[i])) m = Math.max(m, Math.abs(a[i] - b[i]));
-  }
-  return m;
-}
+import { maxAbsDifference } from '../../core/raster/metrics.ts';
 
 describe('srda StageMethod', () => {
   it('runs both stages through the pipeline runner, seam-free when tiled, conserving energy', async () => {
@@ -31,7 +23,7 @@ describe('srda StageMethod', () => {
     expect(tf.memory().numTensors).toBe(before);
     expect(tiled.stages[0].tiles).toBeGreaterThan(4);
     for (let k = 0; k < 2; k++) {
-      expect(maxAbsDiff(whole.stages[k].lst.data, tiled.stages[k].lst.data)).toBeLessThan(1e-3);
+      expect(maxAbsDifference(whole.stages[k].lst.data, tiled.stages[k].lst.data)).toBeLessThan(1e-3);
       expect(whole.stages[k].energy.maxAbsK).toBeLessThan(1e-3);
     }
     const out = whole.stages[1].lst.data;
