@@ -8,6 +8,7 @@ import { chromium, type Browser, type Page } from '@playwright/test';
 import { build, preview } from 'vite';
 import type { BackendName } from '../src/model/backend.ts';
 import type { BenchApi } from './browser/bench-page.ts';
+import { chromiumArgs, chromiumPath } from '../e2e/chromium.ts';
 import type { BenchResults, FullTileRow, TileRow } from './report.ts';
 
 const { values: v } = parseArgs({
@@ -95,18 +96,8 @@ async function main(): Promise<void> {
   const server = await preview({ configFile, preview: { host: '127.0.0.1', port: 4183, strictPort: false } });
   const url = server.resolvedUrls?.local[0] ?? 'http://127.0.0.1:4183/';
   const browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--enable-unsafe-webgpu',
-      '--enable-precise-memory-info',
-    ],
+    executablePath: chromiumPath,
+    args: [...chromiumArgs, '--enable-precise-memory-info'],
   });
   const tiles: TileRow[] = [];
   const unavailable: BenchResults['unavailable'] = [];
