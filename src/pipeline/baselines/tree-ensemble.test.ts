@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { fitTreeEnsemble, seededRandom } from './tree-ensemble.ts';
+import { seededRandom } from '../../core/random.ts';
+import { fitTreeEnsemble } from './tree-ensemble.ts';
 
 function data(n: number, f: (x: number, z: number) => number) {
   const rand = seededRandom(7);

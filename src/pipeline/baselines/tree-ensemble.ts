@@ -1,3 +1,5 @@
+import { seededRandom } from '../../core/random.ts';
+
 /** Settings of the bagged regression-tree ensemble. */
 export interface TreeEnsembleOptions {
   /** Number of trees (bagging). Default 16. */
@@ -65,18 +67,6 @@ export interface TreeEnsemble {
   readonly nTrees: number;
   /** Mean prediction of the trees for `n` rows. NaN features follow the left branch. */
   predict(features: readonly Float32Array[], n: number): Float32Array;
-}
-
-/** Deterministic 32-bit generator (mulberry32), uniform in [0, 1). */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 function quantileEdges(values: Float32Array, nBins: number, rand: () => number): Float32Array {
