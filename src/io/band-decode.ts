@@ -1,4 +1,4 @@
-import { productScale } from './band-roles.ts';
+import { productScale, type ProductScale } from './band-roles.ts';
 import { isCategoricalRole, type BandRole, type ScaleSource } from './dataset.ts';
 
 /** What the file's metadata says about one band's scaling and validity. */
@@ -37,12 +37,14 @@ export function resolveScaling(args: {
   role: BandRole;
   product?: string;
   landsatLevel?: 'L1' | 'L2';
+  /** Scaling implied by the band's naming convention (role detection), used when the product has none. */
+  nameScale?: ProductScale;
   isFloat: boolean;
   hints: BandMetadataHints;
 }): BandScaling {
   const { role, isFloat, hints } = args;
   const notes: string[] = [];
-  const prod = productScale(args.product, role, args.landsatLevel);
+  const prod = productScale(args.product, role, args.landsatLevel) ?? args.nameScale;
   const units = hints.units ?? prod?.units;
   if (isCategoricalRole(role)) return { scale: 1, offset: 0, source: 'none', notes };
   if (isFloat) {

@@ -198,7 +198,8 @@ async function decodeImage(
       role,
       product: name.product ?? metadata.SHORTNAME,
       landsatLevel: guess.landsat?.level,
-      isFloat: layout.sampleFormat === 3,
+      ...(guess.scale && role === guess.role ? { nameScale: guess.scale } : {}),
+      isFloat: layout.sampleFormat === 3 && !(guess.scale && holdsDn(rasters[b], nodataTag)),
       hints: {
         bandScale: metaNumber(bandMd['@scale'] ?? bandMd.SCALE),
         bandOffset: metaNumber(bandMd['@offset'] ?? bandMd.OFFSET),
@@ -212,8 +213,11 @@ async function decodeImage(
     // MOD11 QC: the nodata tag (0 in AppEEARS files) is a valid "good quality" value.
     const nodata = role === 'lst-qc' ? null : nodataTag;
     const raw = rasters[b];
+    // Float Landsat bands are calibrated only when they still hold whole DN (R/ESPA float64 exports).
     const cal =
-      guess.landsat && layout.sampleFormat !== 3 ? landsatCalibration(guess.landsat, role, mtl) : undefined;
+      guess.landsat && (layout.sampleFormat !== 3 || holdsDn(raw, nodata))
+        ? landsatCalibration(guess.landsat, role, mtl)
+        : undefined;
     let data: Float32Array;
     let scale = scaling.scale;
     let offset = scaling.offset;
@@ -278,6 +282,18 @@ async function decodeImage(
     layout,
     warnings,
   };
+}
+
+/** True when every valid value is a whole number in 0..65535 and some exceed 1 (float-stored DN). */
+function holdsDn(raw: ArrayLike<number>, nodata: number | null): boolean {
+  let big = false;
+  for (let i = 0; i < raw.length; i++) {
+    const v = raw[i];
+    if (v === nodata || !Number.isFinite(v)) continue;
+    if (v < 0 || v > 65535 || v !== Math.round(v)) return false;
+    if (v > 1) big = true;
+  }
+  return big;
 }
 
 /** True when every valid raw value lies in 150..400, i.e. an LST band already in kelvin. */
