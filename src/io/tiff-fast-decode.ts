@@ -41,6 +41,32 @@ export function canDecodeFast(l: BlockLayout): boolean {
   );
 }
 
+/**
+ * zlib-inflates one block and checks the stream's Adler-32 (fflate does not), so a damaged block
+ * is refused instead of read as wrong values. Throws a plain Error; the reader wraps it as CORRUPT_TIFF.
+ */
+function inflateChecked(raw: Uint8Array, expected: number): Uint8Array {
+  const out = unzlibSync(raw, { out: new Uint8Array(expected) });
+  // A damaged stream often stops early (and used to be padded with zeros): checked all the same.
+  if (raw.length >= 6) {
+    let a = 1;
+    let b = 0;
+    for (let i = 0; i < out.length;) {
+      const end = Math.min(out.length, i + 5552);
+      for (; i < end; i++) {
+        a += out[i];
+        b += a;
+      }
+      a %= 65521;
+      b %= 65521;
+    }
+    const n = raw.length;
+    const stored = ((raw[n - 4] << 24) | (raw[n - 3] << 16) | (raw[n - 2] << 8) | raw[n - 1]) >>> 0;
+    if (stored !== ((b << 16) | a) >>> 0) throw new Error('Deflate block fails its Adler-32 check');
+  }
+  return out;
+}
+
 function arrayFor(format: number, bits: number, buffer: ArrayBuffer, length: number): SampleArray {
   if (format === 3)
     return bits === 64 ? new Float64Array(buffer, 0, length) : new Float32Array(buffer, 0, length);
@@ -145,7 +171,7 @@ export async function decodeWindow(
             ? raw.slice(0, expected)
             : l.compression === 5
               ? lzwDecode(raw, expected)
-              : unzlibSync(raw, { out: new Uint8Array(expected) });
+              : inflateChecked(raw, expected);
         if (bytes.length < expected) {
           const padded = new Uint8Array(expected);
           padded.set(bytes);
