@@ -44,12 +44,38 @@ export function zstdContentSize(b: Uint8Array): number | undefined {
  * (Deflate, LZW) or is refused before any output is allocated (ZSTD, whose frame declares its
  * size). Short streams are zero-padded. Throws a plain Error on damaged data; the caller wraps it.
  */
+/**
+ * zlib-inflates one block and checks the stream's Adler-32 (fflate does not), so a damaged block
+ * is refused instead of read as wrong values. Throws a plain Error; the reader wraps it as CORRUPT_TIFF.
+ */
+function inflateChecked(raw: Uint8Array, expected: number): Uint8Array {
+  const out = unzlibSync(raw, { out: new Uint8Array(expected) });
+  // A damaged stream often stops early (and used to be padded with zeros): checked all the same.
+  if (raw.length >= 6) {
+    let a = 1;
+    let b = 0;
+    for (let i = 0; i < out.length;) {
+      const end = Math.min(out.length, i + 5552);
+      for (; i < end; i++) {
+        a += out[i];
+        b += a;
+      }
+      a %= 65521;
+      b %= 65521;
+    }
+    const n = raw.length;
+    const stored = ((raw[n - 4] << 24) | (raw[n - 3] << 16) | (raw[n - 2] << 8) | raw[n - 1]) >>> 0;
+    if (stored !== ((b << 16) | a) >>> 0) throw new Error('Deflate block fails its Adler-32 check');
+  }
+  return out;
+}
+
 export function decompressBlock(raw: Uint8Array, compression: number, expected: number): Uint8Array {
   let bytes: Uint8Array;
   if (compression === 1) bytes = raw.slice(0, expected);
   else if (compression === 5) bytes = lzwDecode(raw, expected);
   else if (compression === 8 || compression === 32946)
-    bytes = unzlibSync(raw, { out: new Uint8Array(expected) });
+    bytes = inflateChecked(raw, expected);
   else if (compression === 50000) {
     if (!zstd) throw new Error('ZSTD decoder not loaded');
     const declared = zstdContentSize(raw);
