@@ -63,9 +63,9 @@ describe.skipIf(!hasData(DHAKA))('golden outputs on Dhaka MOD11A2 + MOD13Q1 NDVI
     const scene = prepareScene({ lst: await readBand(lst), aux: { ndvi: await readBand(ndvi) } });
     for (const method of METHODS) {
       const res = await runDownscale(scene, { method });
-      expect(res.stages.map((s) => fingerprint(s.lst.data))).toMatchSnapshot(method);
+      expect.soft(res.stages.map((s) => fingerprint(s.lst.data))).toMatchSnapshot(method);
       const raw = await runDownscale(scene, { method, residualCorrection: false });
-      expect(fingerprint(raw.stages[1].lst.data)).toMatchSnapshot(`${method} uncorrected`);
+      expect.soft(fingerprint(raw.stages[1].lst.data)).toMatchSnapshot(`${method} uncorrected`);
     }
   });
 
@@ -84,7 +84,7 @@ describe.skipIf(!hasData(DHAKA))('golden outputs on Dhaka MOD11A2 + MOD13Q1 NDVI
     const scene = prepareScene({ lst: await readBand(lst), aux: { ndvi: await readBand(ndvi) } }, { allowZeroStages: true });
     const res = await evaluateClosedLoop(scene, METHODS, { stages: 1 });
     for (const m of res.methods) {
-      expect({ corrected: round({ ...m.corrected }), uncorrected: round({ ...m.uncorrected }) }).toMatchSnapshot(m.method);
+      expect.soft({ corrected: round({ ...m.corrected }), uncorrected: round({ ...m.uncorrected }) }).toMatchSnapshot(m.method);
     }
   });
 
