@@ -39,6 +39,10 @@ export const MESSAGES: Record<AppErrorCode, { what: string; todo: string }> = {
     what: 'The input grids do not line up.',
     todo: 'Use LST and auxiliary files of the same area and projection (for instance from one AppEEARS request).',
   },
+  NOT_COARSER: {
+    what: 'The LST {file} is already as fine as the guide layers: there is nothing finer to downscale to.',
+    todo: 'Pick a reference factor (×2 or ×4) next to Run: the LST is averaged by that factor and downscaled back onto the guides, which shows how well each method recovers it.',
+  },
   DATE_MISMATCH: {
     what: '{file} is of another date than the LST.',
     todo: 'Drop the file of the same date as the LST, or remove this one in the table.',

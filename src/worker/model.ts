@@ -79,8 +79,6 @@ export async function prepareModel(
       },
     );
     previousModel = { dispose: () => method.model.dispose() };
-    if (params.finetuneSteps > 0)
-      notices.push(`SRDA-Net fine-tuned on this scene for ${params.finetuneSteps} steps before applying.`);
     return { isAvailable: true, method, backend };
   } catch (e) {
     if (isAppError(e) && e.code === 'CANCELLED') throw e;

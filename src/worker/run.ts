@@ -1,14 +1,14 @@
-import { isAppError } from '../core/errors.ts';
+import { AppError, isAppError } from '../core/errors.ts';
 import type { Progress, RunOptions } from '../core/progress.ts';
 import { aggregateMean } from '../core/raster/aggregate.ts';
 import type { Raster } from '../core/raster/raster.ts';
 import { runDownscale, type DownscaleResult } from '../pipeline/downscale.ts';
 import { evaluateClosedLoop } from '../pipeline/evaluate.ts';
+import type { FinetuneReport } from '../model/finetune.ts';
 import type { MethodId } from '../pipeline/method.ts';
-import { prepareScene, type SceneInputs } from '../pipeline/prepare.ts';
-import { assembleScene, type LabelledBand } from '../pipeline/scene-assembly.ts';
+import { prepareScene } from '../pipeline/prepare.ts';
 import type { Scene } from '../pipeline/scene.ts';
-import { getInput } from './inputs.ts';
+import { assembleForApp, gridFacts } from './preview.ts';
 import { difference, makeLayer, nominalResolutionM } from './layers.ts';
 import type { LayerData, RunParams, RunResult, ScatterData } from './protocol.ts';
 
@@ -20,24 +20,6 @@ const LABELS: Record<MethodId, string> = {
   tsharp: 'TsHARP',
   dms: 'DMS',
 };
-
-/** The worker's labelled bands for a run: every input with the role the user confirmed. */
-export function labelledInputs(params: Pick<RunParams, 'inputs'>): LabelledBand[] {
-  return params.inputs.map(({ id, role }) => {
-    const s = getInput(id);
-    return { key: id, name: s.info.fileName, role, dataset: s.dataset, band: s.band };
-  });
-}
-
-function sceneInputs(params: RunParams, notices: string[]): SceneInputs {
-  const assembled = assembleScene(labelledInputs(params), {
-    mode: 'lenient',
-    sceneId: params.sceneId,
-    maxDateGapDays: params.maxDateGapDays,
-  });
-  notices.push(...assembled.notices);
-  return assembled.inputs;
-}
 
 function scatterOf(method: string, scene: Scene, finest: Raster): ScatterData {
   const agg = aggregateMean(finest, 2 ** scene.stages);
@@ -56,6 +38,22 @@ function scatterOf(method: string, scene: Scene, finest: Raster): ScatterData {
   return { method, x: Float32Array.from(xs), y: Float32Array.from(ys) };
 }
 
+/** What per-scene fine-tuning did, in words: kept with its held-out gain, or rejected. */
+export function fineTuneOutcome(method: unknown, steps: number): { report: FinetuneReport; notice: string } | undefined {
+  const report = (method as { finetune?: FinetuneReport } | undefined)?.finetune;
+  if (!report || steps <= 0) return undefined;
+  const a = report.rmseBeforeK.toFixed(3);
+  const b = report.rmseAfterK.toFixed(3);
+  if (report.kept) {
+    const gain = Math.round((100 * (report.rmseBeforeK - report.rmseAfterK)) / report.rmseBeforeK);
+    return { report, notice: `SRDA-Net fine-tuned on this scene for ${report.steps} steps and the tuned weights were kept: held-out closed-loop RMSE ${a} -> ${b} K (${gain} % better).` };
+  }
+  return {
+    report,
+    notice: `Fine-tuning SRDA-Net on this scene (${report.steps} steps) did not help: held-out closed-loop RMSE ${a} -> ${b} K, so the tuned weights were rejected and the pretrained weights were used.`,
+  };
+}
+
 /** Prepares the scene, runs the chosen method(s) stage by stage, scores them in closed loop. */
 export async function runJob(
   params: RunParams,
@@ -72,11 +70,27 @@ export async function runJob(
     t = now;
   };
   report({ stage: 'preparing', done: 0, total: 1 });
-  const scene = prepareScene(sceneInputs(params, notices));
+  const assembled = assembleForApp(params);
+  notices.push(...assembled.notices);
+  const facts = gridFacts(assembled);
+  const scene = prepareScene(assembled.inputs, {
+    allowLstOnly: true,
+    referenceFactor: facts.isSameGrid ? (params.referenceFactor ?? 2) : undefined,
+  });
   notices.push(...scene.notes);
   lap('prepare');
 
-  const wanted: MethodId[] = params.method === 'all' ? ['srda', 'bicubic', 'tsharp', 'dms'] : [params.method];
+  let wanted: MethodId[] = params.method === 'all' ? ['srda', 'bicubic', 'tsharp', 'dms'] : [params.method];
+  if (facts.isLstOnly) {
+    const needGuide = wanted.filter((m) => m === 'tsharp' || m === 'dms');
+    if (needGuide.length === wanted.length) {
+      throw Object.assign(new AppError('MISSING_BAND', `${LABELS[needGuide[0]]} needs a guide layer and only an LST was given.`), {
+        hint: `${LABELS[needGuide[0]]} sharpens with guide layers (NDVI, red and NIR). Choose Bicubic or SRDA-Net to run on the LST alone, or drop an NDVI file.`,
+      });
+    }
+    if (needGuide.length > 0) notices.push(`${needGuide.map((m) => LABELS[m]).join(' and ')} skipped: they need a guide layer (NDVI, red and NIR); only the LST was given.`);
+    wanted = wanted.filter((m) => m !== 'tsharp' && m !== 'dms');
+  }
   // tfjs loads only when SRDA-Net is asked for.
   const model = wanted.includes('srda')
     ? await (await import('./model.ts')).prepareModel(params, opts, notices)
@@ -120,6 +134,9 @@ export async function runJob(
       fallbackReason: srda.notices.join(' '),
     };
   }
+
+  const tuning = fineTuneOutcome(model?.method, params.finetuneSteps);
+  if (tuning) notices.push(tuning.notice);
 
   const layers: LayerData[] = [];
   const nominal0 = nominalResolutionM(scene.levels[0].pixelSizeM);
@@ -179,7 +196,7 @@ export async function runJob(
       );
       metrics = loop.methods.map((m) => {
         const s = params.residualCorrection ? m.corrected : m.uncorrected;
-        const isTuned = m.method === 'srda' && params.finetuneSteps > 0;
+        const isTuned = m.method === 'srda' && tuning?.report.kept === true;
         return {
           method: isTuned ? 'srda (fine-tuned)' : m.method,
           rmse: s.rmseK,
@@ -190,7 +207,7 @@ export async function runJob(
           r: s.r,
         };
       });
-      if (params.finetuneSteps > 0 && methods.includes('srda')) {
+      if (tuning?.report.kept && methods.includes('srda')) {
         notices.push(
           'The closed-loop score of the fine-tuned SRDA-Net is optimistic: it was tuned on this same scene at the coarse scale.',
         );
@@ -214,5 +231,6 @@ export async function runJob(
     })),
     scatter,
     notices,
+    ...(tuning ? { finetune: tuning.report } : {}),
   };
 }
