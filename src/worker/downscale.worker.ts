@@ -29,7 +29,7 @@ const handlers: { [N in RequestName]: Handler<N> } = {
     return r;
   },
   exportZip: async (params, _opts, transfer) => {
-    const r = await exportZip(params.report, params.extraFiles ?? []);
+    const r = await exportZip(params.report, params.extraFiles ?? [], params.fileStem);
     transfer.push(r.bytes);
     return r;
   },

@@ -34,6 +34,8 @@ export interface InputInfo {
   epsg?: number;
   /** Fraction of valid pixels, 0..1. */
   validFraction?: number;
+  /** SHA-256 of the file's bytes, hex (for report.json). */
+  sha256?: string;
   /** Set when the file cannot be used; the rest still work. */
   problem?: WireError;
 }
@@ -94,8 +96,18 @@ export interface LayerData {
   label: string;
   kind: LayerKind;
   method?: string;
-  /** Nominal resolution in metres (1000, 500, 250). */
+  /** 0 for the input LST, k for the output of stage k. */
+  stage: number;
+  /** The last stage of its method: what the map shows first. */
+  isFinal: boolean;
+  /** `K`, or `K (difference)` for difference maps. */
+  units: 'K' | 'K (difference)';
+  /** Real pixel size, metres (geographic grids at the scene centre): what labels show. */
+  pixelSizeM: number;
+  /** Nominal resolution the id is named after (1000, 500, 250; 849 m snaps to 1000). */
   resolutionM: number;
+  /** Export file name without extension (scene, date, method, resolution). */
+  fileStem: string;
   /** Native grid, row-major K values (NaN invalid). */
   grid: Grid;
   data: Float32Array;
@@ -159,6 +171,10 @@ export interface RunResult {
   energyError: { stage: number; maxAbsK: number; meanAbsK: number }[];
   scatter: ScatterData[];
   notices: string[];
+  /** SRDA-Net weights used (from model.json), when SRDA-Net ran. */
+  weights?: { format: string; version: number; size: string };
+  /** The scene the run used: LST file, product, date and tile. */
+  scene: { id: string; lstName: string; product?: string; date?: string; tile?: string; tag: string };
   /** Per-scene fine-tuning: held-out closed-loop RMSE before/after and whether the tuned weights were kept. */
   finetune?: { steps: number; seconds: number; rmseBeforeK: number; rmseAfterK: number; kept: boolean };
 }
@@ -171,7 +187,7 @@ export interface WorkerApi {
   run: [RunParams, RunResult];
   exportGeoTiff: [{ layerId: string }, { fileName: string; bytes: ArrayBuffer }];
   exportZip: [
-    { report: unknown; extraFiles?: { name: string; bytes: ArrayBuffer }[] },
+    { report: unknown; extraFiles?: { name: string; bytes: ArrayBuffer }[]; fileStem?: string },
     { fileName: string; bytes: ArrayBuffer },
   ];
 }

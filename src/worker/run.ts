@@ -9,7 +9,7 @@ import type { MethodId } from '../pipeline/method.ts';
 import { prepareScene } from '../pipeline/prepare.ts';
 import type { Scene } from '../pipeline/scene.ts';
 import { assembleForApp, gridFacts } from './preview.ts';
-import { difference, makeLayer, nominalResolutionM } from './layers.ts';
+import { clearLayers, difference, formatPixelM, makeLayer, nominalResolutionM } from './layers.ts';
 import type { LayerData, RunParams, RunResult, ScatterData } from './protocol.ts';
 
 /** Output pixels up to which a bicubic baseline is added automatically. */
@@ -36,6 +36,12 @@ function scatterOf(method: string, scene: Scene, finest: Raster): ScatterData {
     }
   }
   return { method, x: Float32Array.from(xs), y: Float32Array.from(ys) };
+}
+
+/** File-name tag of a scene: `MOD11A2_2024-04-06`, else the LST file stem (safe characters only). */
+export function sceneTag(product: string | undefined, date: string | undefined, lstName: string): string {
+  const raw = product && date ? `${product}_${date}` : lstName.replace(/\s*\[.*$/, '').replace(/\.(tiff?|TIFF?)$/, '');
+  return raw.replace(/[^A-Za-z0-9._-]+/g, '-').slice(0, 80) || 'scene';
 }
 
 /** What per-scene fine-tuning did, in words: kept with its held-out gain, or rejected. */
@@ -138,10 +144,18 @@ export async function runJob(
   const tuning = fineTuneOutcome(model?.method, params.finetuneSteps);
   if (tuning) notices.push(tuning.notice);
 
+  const tag = sceneTag(assembled.lst.dataset.product, assembled.lst.dataset.date, assembled.lst.name);
+  const px = (stage: number) => scene.levels[stage].pixelSizeM;
+  const stem = (what: string, stage: number) => `${tag}_${what}_${formatPixelM(px(stage)).replace(' ', '')}`;
   const layers: LayerData[] = [];
-  const nominal0 = nominalResolutionM(scene.levels[0].pixelSizeM);
+  const nominal0 = nominalResolutionM(px(0));
+  clearLayers();
   layers.push(
-    makeLayer(`lst-${nominal0}m`, `Input LST ${nominal0} m`, 'input', nominal0, scene.lst, transfer),
+    makeLayer(
+      { id: `lst-${nominal0}m`, label: `Input LST ${formatPixelM(px(0))}`, kind: 'input', stage: 0, isFinal: false, pixelSizeM: px(0), fileStem: stem('input', 0) },
+      scene.lst,
+      transfer,
+    ),
   );
   const primary = results[0];
   const bicubic = results.find((r) => r.method === 'bicubic');
@@ -149,16 +163,21 @@ export async function runJob(
     const isPrimary = r === primary;
     for (const s of r.stages) {
       const res = nominal0 / 2 ** s.stage;
-      const id = isPrimary ? `lst-${res}m` : `${r.method}-${res}m`;
+      const size = formatPixelM(px(s.stage));
       layers.push(
         makeLayer(
-          id,
-          `${isPrimary ? 'LST' : r.methodLabel} ${res} m${isPrimary ? ` (${r.methodLabel})` : ''}`,
-          isPrimary ? 'output' : 'baseline',
-          res,
+          {
+            id: isPrimary ? `lst-${res}m` : `${r.method}-${res}m`,
+            label: isPrimary ? `LST ${size} (${r.methodLabel})` : `${r.methodLabel} ${size}`,
+            kind: isPrimary ? 'output' : 'baseline',
+            method: r.method,
+            stage: s.stage,
+            isFinal: s.stage === r.stages.length,
+            pixelSizeM: px(s.stage),
+            fileStem: stem(r.method, s.stage),
+          },
           s.lst,
           transfer,
-          r.method,
         ),
       );
     }
@@ -169,13 +188,18 @@ export async function runJob(
     const diff = difference(primary.stages[k].lst, bicubic.stages[k].lst);
     layers.push(
       makeLayer(
-        `diff-bicubic-${res}m`,
-        `${primary.methodLabel} − bicubic ${res} m`,
-        'difference',
-        res,
+        {
+          id: `diff-bicubic-${res}m`,
+          label: `${primary.methodLabel} − bicubic ${formatPixelM(px(k + 1))}`,
+          kind: 'difference',
+          method: primary.method,
+          stage: k + 1,
+          isFinal: true,
+          pixelSizeM: px(k + 1),
+          fileStem: stem(`${primary.method}-minus-bicubic`, k + 1),
+        },
         diff,
         transfer,
-        primary.method,
       ),
     );
   }
@@ -231,6 +255,8 @@ export async function runJob(
     })),
     scatter,
     notices,
+    ...(model?.weights && methods.includes('srda') ? { weights: model.weights } : {}),
+    scene: { id: assembled.group.id, lstName: assembled.lst.name, product: assembled.lst.dataset.product, date: assembled.lst.dataset.date, tile: assembled.group.tile, tag },
     ...(tuning ? { finetune: tuning.report } : {}),
   };
 }
