@@ -102,7 +102,7 @@ describe.skipIf(!existsSync(DHAKA))('srda-lst downscale on Dhaka DOY 097', () =>
     ['red without NIR', ['downscale', '--lst', LST, '--red', NDVI, '--out', tmp], /MISSING_BAND.*--nir/],
     ['a missing file', ['downscale', '--lst', path.join(tmp, 'nope.tif'), '--ndvi', NDVI, '--out', tmp], /BAD_ARGUMENT.*nope\.tif/],
     ['a QC of another date', ['downscale', '--lst', LST, '--qc', QC_OTHER_DATE, '--ndvi', NDVI, '--out', tmp], /DATE_MISMATCH.*QC_Day_doy2024161.*2024-06-09.*2024-04-06/],
-    ['an NDVI 48 days from the LST', ['downscale', '--lst', LST, '--ndvi', NDVI_LATE, '--out', tmp], /DATE_MISMATCH.*NDVI_doy2024145.*48 days.*--max-date-gap 48/],
+    ['an NDVI 41 days from the LST', ['downscale', '--lst', LST, '--ndvi', NDVI_LATE, '--out', tmp], /DATE_MISMATCH.*NDVI_doy2024145.*41 days.*--max-date-gap 41/],
     ['an unknown method', ['downscale', '--lst', LST, '--ndvi', NDVI, '--method', 'magic', '--out', tmp], /BAD_ARGUMENT.*magic/],
     ['an unknown option', ['downscale', '--lst', LST, '--ndvi', NDVI, '--frobnicate', '--out', tmp], /BAD_ARGUMENT/],
   ])('exits non-zero with one line for %s', async (_name, argv, pattern) => {
@@ -113,7 +113,7 @@ describe.skipIf(!existsSync(DHAKA))('srda-lst downscale on Dhaka DOY 097', () =>
 
   it('accepts a guide further away in time when --max-date-gap allows it', async () => {
     const dir = path.join(tmp, 'gap');
-    expect(await main(['downscale', '--lst', LST, '--ndvi', NDVI_LATE, '--max-date-gap', '48', '--method', 'bicubic', '--out', dir, '-q'])).toBe(0);
+    expect(await main(['downscale', '--lst', LST, '--ndvi', NDVI_LATE, '--max-date-gap', '41', '--method', 'bicubic', '--out', dir, '-q'])).toBe(0);
     const report = JSON.parse(readFileSync(path.join(dir, 'report.json'), 'utf8'));
     expect(report.inputs.ndvi.date).toBe('2024-05-24');
   });
@@ -121,6 +121,23 @@ describe.skipIf(!existsSync(DHAKA))('srda-lst downscale on Dhaka DOY 097', () =>
   it.skipIf(!existsSync(LISBON))('rejects grids that do not overlap, naming both', async () => {
     expect(await main(['downscale', '--lst', LST, '--red', `${LISBON}:B4`, '--nir', `${LISBON}:B5`, '--max-date-gap', '9999', '--out', tmp])).not.toBe(0);
     expect(err).toMatch(/NO_OVERLAP.*MOD11A2.*LC08_cube/);
+  });
+});
+
+const FAYOUM = path.join(DATA, 'fayoum-egypt-20190704-lst-ndvi-albedo-dem-pywapor');
+describe.skipIf(!existsSync(FAYOUM))('inputs already on one grid (Fayoum: LST, NDVI, albedo, DEM on one 0.002 deg grid)', () => {
+  const argv = ['downscale', '--lst', `${FAYOUM}/LST_20190704.tif`, '--ndvi', `${FAYOUM}/NDVI_20190704.tif`, '--dem', `${FAYOUM}/DEM.tif`, '--method', 'bicubic'];
+  it('says the LST is not coarser than the guides and points to a reference factor', async () => {
+    expect(await main([...argv, '--out', path.join(tmp, 'fay0')])).not.toBe(0);
+    expect(err).toMatch(/NOT_COARSER.*LST_20190704\.tif.*not coarser than.*reference factor/);
+  });
+  it('with --reference-factor 4 downscales the LST averaged by 4 back onto the guide grid, in the words the app uses', async () => {
+    const dir = path.join(tmp, 'fay4');
+    expect(await main([...argv, '--reference-factor', '4', '--out', dir])).toBe(0);
+    expect(err).toMatch(/notice: Reference factor 4: the LST was block-averaged by 4 \(to \d+ m\) and downscaled back to \d+ m/);
+    const report = JSON.parse(readFileSync(path.join(dir, 'report.json'), 'utf8'));
+    expect(report.stageCount).toBe(2);
+    expect(report.notes.join(' ')).toMatch(/Reference factor 4/);
   });
 });
 

@@ -20,7 +20,7 @@ import type { Command } from './main.ts';
 
 const HELP = `Usage: srda-lst downscale --lst LST.tif [--qc QC.tif] (--ndvi NDVI.tif | --red RED.tif --nir NIR.tif)
          [--swir SWIR.tif] [--albedo A.tif] [--dem DEM.tif] [--landcover LC.tif]
-         [--method srda|bicubic|tsharp|dms] [--stages N] [--no-residual-correction]
+         [--method srda|bicubic|tsharp|dms] [--stages N] [--reference-factor F] [--no-residual-correction]
          [--residual-mode linear|radiance] [--backend wasm|cpu|webgpu] --out DIR
 
 Downscales the LST stage by stage (factor 2 each) onto the auxiliary grid and writes
@@ -29,6 +29,8 @@ DIR/lst_stage1.tif ... DIR/lst_stageN.tif (float32 K, nodata -9999) and DIR/repo
 ${INPUT_HELP}
   --method M            srda (default; falls back to bicubic with a notice when unavailable),
                         bicubic, tsharp (TsHARP, NDVI), dms (regression trees, all layers)
+  --reference-factor F  block-average the LST by F (2, 4, 8) first and downscale it back: for inputs
+                        already on one grid (resampled products such as Fayoum, Landsat cubes)
   --no-residual-correction   skip the energy-conserving correction after each stage
   --residual-mode M     linear (default: conserve mean K) or radiance (conserve mean T^4)
   --backend B           tfjs backend for srda (default: the fastest that works; wasm in Node)
@@ -39,7 +41,7 @@ ${INPUT_HELP}
 
 /** `srda-lst downscale`: see HELP. */
 export const downscaleCommand: Command = async (argv) => {
-  const values = parseCli(argv, { ...INPUT_OPTIONS, method: { type: 'string' }, out: { type: 'string' } });
+  const values = parseCli(argv, { ...INPUT_OPTIONS, method: { type: 'string' }, out: { type: 'string' }, 'reference-factor': { type: 'string' } });
   if (values.help) {
     process.stdout.write(HELP + '\n');
     return 0;
@@ -47,7 +49,7 @@ export const downscaleCommand: Command = async (argv) => {
   if (typeof values.out !== 'string') throw new AppError('BAD_ARGUMENT', 'No output folder: pass --out DIR.');
   const backend = parseBackend(values.backend);
   const residualMode = parseResidualMode(values['residual-mode']);
-  const options: PrepareOptions = { stages: intOption(values.stages, 'stages', 1) };
+  const options: PrepareOptions = { stages: intOption(values.stages, 'stages', 1), referenceFactor: intOption(values['reference-factor'], 'reference-factor', 1) };
   const tile = intOption(values.tile, 'tile', 8);
   const finetuneSteps = intOption(values.finetune, 'finetune', 0);
   const modelPath = typeof values.weights === 'string' ? path.resolve(values.weights) : undefined;
@@ -56,6 +58,7 @@ export const downscaleCommand: Command = async (argv) => {
   const scene = prepareScene(loaded.inputs, options);
   const progress = stderrProgress(values.quiet as boolean | undefined);
   if (notice && !values.quiet) process.stderr.write(`notice: ${notice}\n`);
+  for (const n of scene.notes) if (!values.quiet && n.startsWith('Reference factor')) process.stderr.write(`notice: ${n}\n`);
   const result = await runDownscale(
     scene,
     { method, residualCorrection: !values['no-residual-correction'], residualMode, tileCoarsePx: tile },

@@ -73,7 +73,7 @@ describe('bad-input corpus through the CLI', () => {
       const named = path.basename(
         c.command === 'info'
           ? c.file!
-          : c.code === 'GRID_MISMATCH' || c.code === 'NO_OVERLAP'
+          : c.code === 'GRID_MISMATCH' || c.code === 'NOT_COARSER' || c.code === 'NO_OVERLAP'
             ? c.ndvi!
             : c.lst!,
       );
