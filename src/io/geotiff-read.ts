@@ -10,6 +10,7 @@ import type { BandRole, Dataset, DatasetBand } from './dataset.ts';
 import { crsFromGeoKeys, parseGeoKeyDirectory } from './geokeys.ts';
 import { landsatCalibration, mtlDate, parseMtl, type Mtl } from './landsat-mtl.ts';
 import { canDecodeFast, decodeWindow, type BlockLayout } from './tiff-fast-decode.ts';
+import { readBlockTable } from './tiff-ifd.ts';
 import { parsePamAux, type PamBand } from './pam-aux.ts';
 import {
   checkDecodeBudget,
@@ -112,7 +113,8 @@ async function decodeImage(
   opts: ReadGeoTiffOptions,
 ): Promise<Dataset> {
   const fd = image.getFileDirectory();
-  const layout = await readLayout(image, byteLength, fileName);
+  const table = await readBlockTable(read, byteLength, image.isTiled, fileName);
+  const layout = await readLayout(image, byteLength, fileName, table);
   const width = image.getWidth();
   const height = image.getHeight();
   const bandCount = image.getSamplesPerPixel();
@@ -129,6 +131,7 @@ async function decodeImage(
     dirTag,
     asNumbers(await fd.loadValue('GeoDoubleParams')),
     (await fd.loadValue('GeoAsciiParams')) as string | undefined,
+    fileName,
   );
   const crs: Crs = crsFromGeoKeys(keys, fileName);
   const fullTransform = readTransform(
@@ -197,8 +200,8 @@ async function decodeImage(
     tiled: layout.tiled,
     blockWidth: layout.blockWidth,
     blockHeight: layout.blockHeight,
-    offsets: asNumbers(await fd.loadValue(layout.tiled ? 'TileOffsets' : 'StripOffsets')),
-    byteCounts: asNumbers(await fd.loadValue(layout.tiled ? 'TileByteCounts' : 'StripByteCounts')),
+    offsets: table.offsets,
+    byteCounts: table.byteCounts,
     littleEndian: image.littleEndian,
   };
   const rasters: ArrayLike<number>[] =
