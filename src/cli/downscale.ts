@@ -8,6 +8,7 @@ import type { AuxName, Grid, Raster } from '../core/raster/raster.ts';
 import type { Dataset, DatasetBand } from '../io/dataset.ts';
 import { writeGeoTiff } from '../io/geotiff-write.ts';
 import { decodeMod11Qc } from '../io/modis-qc.ts';
+import { alignToGrid } from '../pipeline/align.ts';
 import { runDownscale } from '../pipeline/downscale.ts';
 import type { StageMethod } from '../pipeline/method.ts';
 import { loadDefaultMethod, loadMethod, type MethodLoadOptions } from '../pipeline/methods.ts';
@@ -148,10 +149,10 @@ export async function loadInputs(values: InputValues): Promise<LoadedInputs> {
   let lstKeep: Uint8Array | undefined;
   const qc = await get('qc');
   if (qc) {
-    if (qc.raster.width !== lst.raster.width || qc.raster.height !== lst.raster.height) {
-      throw new AppError('GRID_MISMATCH', `--qc ${values.qc} is ${qc.raster.width}x${qc.raster.height} but the LST is ${lst.raster.width}x${lst.raster.height}: give the QC of the same granule.`, { file: files.qc.file });
-    }
-    lstKeep = decodeMod11Qc(qc.raster.data);
+    const aligned = alignToGrid(qc.raster, lst.raster, { categorical: true, name: `--qc ${values.qc}`, file: files.qc.file });
+    if (aligned.how === 'reprojected')
+      warnings.push(`--qc ${values.qc} is on another grid than the LST: reprojected onto it by georeference (nearest QC pixel; ${(100 * aligned.coverage).toFixed(1)} % of the LST covered).`);
+    lstKeep = decodeMod11Qc(aligned.raster.data);
   }
   const names = Object.fromEntries(Object.entries(files).map(([k, f]) => [k, path.basename(f.file)]));
   return { inputs: { lst: lst.raster, lstKeep, aux, names }, files, warnings };

@@ -114,10 +114,17 @@ async function decodeImage(
 ): Promise<Dataset> {
   const fd = image.getFileDirectory();
   const table = await readBlockTable(read, byteLength, image.isTiled, fileName);
-  const layout = await readLayout(image, byteLength, fileName, table);
+  const bandCount = image.getSamplesPerPixel();
+  const layout = await readLayout(image, byteLength, fileName, table, (d) => {
+    const w = clipWindow(opts.window, d.width, d.height, fileName);
+    checkDecodeBudget(
+      { width: w.width, height: w.height, bands: bandCount, bytesPerSample: d.bytesPerSample },
+      opts.maxDecodedBytes ?? DEFAULT_MAX_DECODED_BYTES,
+      fileName,
+    );
+  });
   const width = image.getWidth();
   const height = image.getHeight();
-  const bandCount = image.getSamplesPerPixel();
 
   const dirTag = asNumbers(await fd.loadValue('GeoKeyDirectory'));
   if (dirTag.length < 4) {
@@ -153,11 +160,6 @@ async function decodeImage(
   checkNorthUpOrSouthUp(fullTransform, fileName);
   const pam = opts.auxXmlText ? parsePamAux(opts.auxXmlText) : new Map<number, PamBand>();
   const win = clipWindow(opts.window, width, height, fileName);
-  checkDecodeBudget(
-    { width: win.width, height: win.height, bands: bandCount, bytesPerSample: layout.bitsPerSample / 8 },
-    opts.maxDecodedBytes ?? DEFAULT_MAX_DECODED_BYTES,
-    fileName,
-  );
   const maxPixels = opts.maxPixels ?? 2 ** 28;
   if (win.width * win.height * bandCount > maxPixels) {
     throw new AppError(

@@ -53,6 +53,8 @@ export async function readLayout(
   byteLength: number,
   fileName: string,
   table: BlockTable,
+  /** Runs once the sizes are known and valid, before the block table is checked (decode budget). */
+  beforeBlocks?: (dims: { width: number; height: number; bytesPerSample: number }) => void,
 ): Promise<TiffLayout> {
   const fd = image.getFileDirectory();
   const spp = image.getSamplesPerPixel();
@@ -101,6 +103,7 @@ export async function readLayout(
   const predictor = Number((await fd.loadValue('Predictor')) ?? 1);
   if (![1, 2, 3].includes(predictor)) damaged(`predictor ${predictor}`);
   if (predictor === 3 && fmt !== 3) damaged('floating-point predictor (3) on integer samples');
+  beforeBlocks?.({ width, height, bytesPerSample: bps / 8 });
   const planar = Number((await fd.loadValue('PlanarConfiguration')) ?? 1);
   const blocks = Math.ceil(width / blockWidth) * Math.ceil(height / blockHeight) * (planar === 2 ? spp : 1);
   const { offsets, byteCounts: counts } = table;

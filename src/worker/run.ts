@@ -3,6 +3,7 @@ import type { Progress, RunOptions } from '../core/progress.ts';
 import { aggregateMean } from '../core/raster/aggregate.ts';
 import type { AuxName, Raster } from '../core/raster/raster.ts';
 import { decodeMod11Qc } from '../io/modis-qc.ts';
+import { alignToGrid } from '../pipeline/align.ts';
 import { runDownscale, type DownscaleResult } from '../pipeline/downscale.ts';
 import { evaluateClosedLoop } from '../pipeline/evaluate.ts';
 import type { MethodId } from '../pipeline/method.ts';
@@ -46,14 +47,19 @@ function sceneInputs(params: RunParams, notices: string[]): SceneInputs {
     );
   let lstKeep: Uint8Array | undefined;
   const qc = first('lst-qc');
-  if (qc && qc.raster.width === lst.raster.width && qc.raster.height === lst.raster.height) {
-    lstKeep = decodeMod11Qc(qc.raster.data);
+  if (qc) {
+    const aligned = alignToGrid(qc.raster, lst.raster, { categorical: true, name: qc.name, targetName: lst.name });
+    if (aligned.how === 'reprojected')
+      notices.push(
+        `The QC file ${qc.name} is on another grid than the LST: it was reprojected onto the LST grid by georeference (${(100 * aligned.coverage).toFixed(1)} % covered).`,
+      );
+    lstKeep = decodeMod11Qc(aligned.raster.data);
     let rejected = 0;
     for (let i = 0; i < lstKeep.length; i++)
       if (!lstKeep[i] && lst.raster.data[i] === lst.raster.data[i]) rejected++;
     if (rejected > 0)
       notices.push(`QC masked ${rejected} LST pixels (keeping good and other-quality with error <= 2 K).`);
-  } else if (qc) notices.push(`The QC file ${qc.name} is not on the LST grid; it was not applied.`);
+  }
   const aux: SceneInputs['aux'] = {};
   const names: SceneInputs['names'] = { lst: lst.name };
   for (const role of AUX_ROLES) {
