@@ -11,6 +11,7 @@ export type AppErrorCode =
   | 'ALL_NODATA'
   | 'BAD_VALUES'
   | 'GRID_MISMATCH'
+  | 'DATE_MISMATCH'
   | 'NO_OVERLAP'
   | 'MISSING_BAND'
   | 'BAD_ARGUMENT'

@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
-import { loadInputs } from '../cli/downscale.ts';
+import { loadInputs } from '../cli/inputs.ts';
 import { readSrdaWeights, DEFAULT_SRDA_MODEL_DIR } from '../cli/srda-register.ts';
 import { prepareScene } from '../pipeline/prepare.ts';
 import { selectBackend } from './backend.ts';

@@ -14,9 +14,9 @@ import { AppError } from '../core/errors.ts';
 import { aggregateMean, aggregateMode } from '../core/raster/aggregate.ts';
 import { computeNdvi, computeNdwi } from '../core/raster/indices.ts';
 import type { AuxName, Grid, Raster } from '../core/raster/raster.ts';
-import { cropRaster } from './raster-ops.ts';
+import { cropRaster } from '../core/raster/tiling.ts';
 import type { Scene, SceneLevel } from './scene.ts';
-import { warpToGrid } from './warp.ts';
+import { reprojectRaster } from '../core/raster/reproject.ts';
 
 /** Inputs of scene preparation: rasters already in physical units (NaN invalid). */
 export interface SceneInputs {
@@ -102,6 +102,10 @@ function latticeOffset(fine: Grid, lst: Grid, factor: number): { col: number; ro
   return { col: Math.round(c), row: Math.round(r) };
 }
 
+function withoutStats({ stats: _stats, ...r }: ReturnType<typeof reprojectRaster>): Raster {
+  return r;
+}
+
 /**
  * Prepares a scene: output grid = the finest auxiliary grid; the LST goes onto the aligned coarse
  * grid (pixel = output pixel x 2^stages) without resampling when the lattices match (cropping to
@@ -179,7 +183,7 @@ export function prepareScene(inputs: SceneInputs, options: PrepareOptions = {}):
     }
     lstWindow = { col: ci0, row: ri0, width: cn, height: rn };
     auxWindow = { col: offset.col + factorK * ci0, row: offset.row + factorK * ri0, width: cn * factorK, height: rn * factorK };
-    coarseLst = cropRaster(lst, ci0, ri0, cn, rn);
+    coarseLst = cropRaster(lst, { col: ci0, row: ri0, width: cn, height: rn });
     mode = 'exact';
     if (group > 1) {
       coarseLst = aggregateMean(coarseLst, group);
@@ -200,7 +204,7 @@ export function prepareScene(inputs: SceneInputs, options: PrepareOptions = {}):
     }
     auxWindow = { col: win.col, row: win.row, width: Math.floor(win.width / big) * big, height: Math.floor(win.height / big) * big };
     const coarseGrid = coarsenGrid(cropGrid(ref, auxWindow), big, 'floor');
-    coarseLst = warpToGrid(lst, coarseGrid);
+    coarseLst = withoutStats(reprojectRaster(lst, coarseGrid, 'bilinear'));
     mode = 'reprojected';
     outFactor = 1;
     notes.push(
@@ -217,12 +221,12 @@ export function prepareScene(inputs: SceneInputs, options: PrepareOptions = {}):
   const fineAux: Partial<Record<AuxName, Raster>> = {};
   for (const n of present) {
     const r = inputs.aux[n]!;
-    if (r === ref) fineAux[n] = cropRaster(r, auxWindow.col, auxWindow.row, auxWindow.width, auxWindow.height);
+    if (r === ref) fineAux[n] = cropRaster(r, auxWindow);
     else {
       const off = latticeOffset(fineGrid, r, 1);
       const fp = gridPixelSize(r);
       const exactSame = off && Math.abs(fp.x - gridPixelSize(fineGrid).x) < 1e-9 * fp.x;
-      fineAux[n] = exactSame ? cropRaster(r, -off.col, -off.row, fineGrid.width, fineGrid.height) : warpToGrid(r, fineGrid, n === 'landcover');
+      fineAux[n] = exactSame ? cropRaster(r, { col: -off.col, row: -off.row, width: fineGrid.width, height: fineGrid.height }) : withoutStats(reprojectRaster(r, fineGrid, n === 'landcover' ? 'nearest' : 'bilinear'));
       if (!exactSame) notes.push(`${names[n] ?? n} resampled onto the ${refLabel} grid.`);
     }
   }

@@ -47,6 +47,10 @@ export const MESSAGES: Record<AppErrorCode, { what: string; todo: string }> = {
     what: 'The input grids do not line up.',
     todo: 'Use LST and auxiliary files of the same area and projection (for instance from one AppEEARS request).',
   },
+  DATE_MISMATCH: {
+    what: '{file} is of another date than the LST.',
+    todo: 'Drop the file of the same date as the LST, or remove this one in the table.',
+  },
   NO_OVERLAP: {
     what: 'The LST and the auxiliary files cover different places.',
     todo: 'Drop files of the same area.',
