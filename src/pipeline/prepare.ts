@@ -16,6 +16,7 @@ import { computeNdvi, computeNdwi } from '../core/raster/indices.ts';
 import type { AuxName, Grid, Raster } from '../core/raster/raster.ts';
 import { cropRaster } from '../core/raster/tiling.ts';
 import type { Scene, SceneLevel } from './scene.ts';
+import { LST_ONLY_DEFAULT_STAGES, prepareLstOnlyScene } from './lst-only.ts';
 import { reprojectRaster } from '../core/raster/reproject.ts';
 
 /** Inputs of scene preparation: rasters already in physical units (NaN invalid). */
@@ -120,9 +121,6 @@ export function prepareScene(inputs: SceneInputs, options: PrepareOptions = {}):
   const notes: string[] = [];
   if (!inputs.lst) throw new AppError('MISSING_BAND', 'No LST layer was given: an LST raster (e.g. MOD11A1 LST_Day_1km) is required.');
   const present = AUX_ORDER.filter((n) => inputs.aux[n]);
-  if (present.length === 0) {
-    throw new AppError('MISSING_BAND', 'No auxiliary layer was given: the output grid comes from NDVI (or red + NIR) or another auxiliary raster.');
-  }
   for (const g of [inputs.lst, ...present.map((n) => inputs.aux[n]!)]) {
     if (!isNorthUp(g)) throw new AppError('UNSUPPORTED_LAYOUT', `Rotated grids are not supported (${gridToString(g)}).`);
   }
@@ -139,6 +137,7 @@ export function prepareScene(inputs: SceneInputs, options: PrepareOptions = {}):
   }
   if (countValid(lst.data) === 0) throw new AppError('ALL_NODATA', `${lstName} has no valid LST pixel (all fill, cloud or QC-rejected).`, { file: names.lst });
   lst = checkLstValues(lst, lstName, names.lst, notes);
+  if (present.length === 0) return prepareLstOnlyScene(lst, options.stages ?? LST_ONLY_DEFAULT_STAGES, notes);
 
   // Output lattice: the finest auxiliary grid (ties keep AUX_ORDER, NDVI first).
   let refName = present[0];

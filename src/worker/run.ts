@@ -5,6 +5,7 @@ import type { Raster } from '../core/raster/raster.ts';
 import { runDownscale, type DownscaleResult } from '../pipeline/downscale.ts';
 import { evaluateClosedLoop } from '../pipeline/evaluate.ts';
 import type { MethodId } from '../pipeline/method.ts';
+import { isLstOnlyScene } from '../pipeline/lst-only.ts';
 import { prepareScene, type SceneInputs } from '../pipeline/prepare.ts';
 import { assembleScene, type LabelledBand } from '../pipeline/scene-assembly.ts';
 import type { Scene } from '../pipeline/scene.ts';
@@ -76,7 +77,13 @@ export async function runJob(
   notices.push(...scene.notes);
   lap('prepare');
 
-  const wanted: MethodId[] = params.method === 'all' ? ['srda', 'bicubic', 'tsharp', 'dms'] : [params.method];
+  let wanted: MethodId[] = params.method === 'all' ? ['srda', 'bicubic', 'tsharp', 'dms'] : [params.method];
+  if (isLstOnlyScene(scene) && wanted.some((m) => m !== 'bicubic')) {
+    notices.push(
+      'Only the LST was given, so bicubic interpolation ran: add an NDVI (or red and NIR) file for SRDA-Net, TsHARP or DMS.',
+    );
+    wanted = ['bicubic'];
+  }
   // tfjs loads only when SRDA-Net is asked for.
   const model = wanted.includes('srda')
     ? await (await import('./model.ts')).prepareModel(params, opts, notices)
