@@ -3,6 +3,7 @@ import { throwIfAborted, yieldToEventLoop, type RunOptions } from '../core/progr
 import type { AuxName, Raster } from '../core/raster/raster.ts';
 import type { FittedStage, MethodId, StageInput, StageMethod } from './method.ts';
 import { loadMethod } from './methods.ts';
+import { requireAuxFor } from './lst-only.ts';
 import { cropGrid, refineGrid, type PixelWindow } from '../core/geo/grid.ts';
 import { conservationError, correctResidualsInPlace, type ResidualMode } from '../core/raster/correct.ts';
 import { cropRaster, pasteTile, planTiles, scaleWindow, windowHasValid } from '../core/raster/tiling.ts';
@@ -136,6 +137,7 @@ async function runStage(
  */
 export async function runDownscale(scene: Scene, options: DownscaleOptions, run: RunOptions = {}): Promise<DownscaleResult> {
   const method = typeof options.method === 'string' ? await loadMethod(options.method) : options.method;
+  requireAuxFor(method.id, scene);
   const correct = options.residualCorrection ?? true;
   const mode = options.residualMode ?? 'linear';
   const nStages = options.stages ?? scene.stages;

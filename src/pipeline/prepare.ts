@@ -7,7 +7,6 @@ import {
   gridPixelSize,
   gridToString,
   isNorthUp,
-  refineGrid,
   windowOfBounds,
   type PixelWindow,
 } from '../core/geo/grid.ts';
@@ -17,6 +16,7 @@ import { computeNdvi, computeNdwi } from '../core/raster/indices.ts';
 import type { AuxName, Grid, Raster } from '../core/raster/raster.ts';
 import { cropRaster } from '../core/raster/tiling.ts';
 import type { Scene, SceneLevel } from './scene.ts';
+import { LST_ONLY_DEFAULT_STAGES, prepareLstOnlyScene } from './lst-only.ts';
 import { reprojectRaster } from '../core/raster/reproject.ts';
 
 /** Inputs of scene preparation: rasters already in physical units (NaN invalid). */
@@ -37,11 +37,6 @@ export interface PrepareOptions {
   stages?: number;
   /** Allow a scene with 0 stages (LST already at the auxiliary resolution): for closed loops. */
   allowZeroStages?: boolean;
-  /**
-   * Without any auxiliary layer, refine the LST grid itself by 2 per stage (`stages`, default 2)
-   * instead of failing: LST-only downscaling (bicubic, SRDA-Net's LST-only mode).
-   */
-  allowLstOnly?: boolean;
   /**
    * Block-average the LST by this power of two first and downscale it back (default 1): for inputs
    * already on one grid (resampled products, Landsat cubes). Adds log2 of it to the stages.
@@ -137,31 +132,6 @@ function maskedLst(inputs: SceneInputs, notes: string[]): Raster {
   return { ...inputs.lst, data };
 }
 
-/** LST only: the coarse grid is the LST's own, each stage refines it by 2; no auxiliary layer. */
-function lstOnlyScene(inputs: SceneInputs, stages: number): Scene {
-  const lstName = inputs.names?.lst ?? 'LST';
-  if (!Number.isInteger(stages) || stages < 1 || stages > 6) throw new AppError('BAD_ARGUMENT', `stages must be an integer 1..6, got ${stages}.`);
-  if (!isNorthUp(inputs.lst)) throw new AppError('UNSUPPORTED_LAYOUT', `Rotated grids are not supported (${gridToString(inputs.lst)}).`);
-  const notes: string[] = [];
-  let lst = maskedLst(inputs, notes);
-  if (countValid(lst.data) === 0) throw new AppError('ALL_NODATA', `${lstName} has no valid LST pixel (all fill, cloud or QC-rejected).`, { file: inputs.names?.lst });
-  lst = checkLstValues(lst, lstName, inputs.names?.lst, notes);
-  const lstGrid: Grid = { width: lst.width, height: lst.height, transform: lst.transform, crs: lst.crs };
-  const levels: SceneLevel[] = [];
-  for (let s = 0; s <= stages; s++) {
-    const grid = s === 0 ? lstGrid : refineGrid(lstGrid, 2 ** s);
-    levels.push({ grid, aux: {}, pixelSizeM: pixelSizeM(grid) });
-  }
-  notes.push(`No guide layer: the LST alone is refined ${2 ** stages}x (${stages} stage(s)).`);
-  const fine = levels[stages].grid;
-  return {
-    lst,
-    levels,
-    stages,
-    notes,
-    alignment: { lst: 'exact', auxWindow: { col: 0, row: 0, width: fine.width, height: fine.height }, auxGrid: fine, lstGrid },
-  };
-}
 
 /**
  * Prepares a scene: output grid = the finest auxiliary grid; the LST goes onto the aligned coarse
@@ -177,16 +147,13 @@ export function prepareScene(inputs: SceneInputs, options: PrepareOptions = {}):
   const notes: string[] = [];
   if (!inputs.lst) throw new AppError('MISSING_BAND', 'No LST layer was given: an LST raster (e.g. MOD11A1 LST_Day_1km) is required.');
   const present = AUX_ORDER.filter((n) => inputs.aux[n]);
-  if (present.length === 0 && options.allowLstOnly) return lstOnlyScene(inputs, options.stages ?? 2);
-  if (present.length === 0) {
-    throw new AppError('MISSING_BAND', 'No auxiliary layer was given: the output grid comes from NDVI (or red + NIR) or another auxiliary raster.');
-  }
   for (const g of [inputs.lst, ...present.map((n) => inputs.aux[n]!)]) {
     if (!isNorthUp(g)) throw new AppError('UNSUPPORTED_LAYOUT', `Rotated grids are not supported (${gridToString(g)}).`);
   }
   let lst = maskedLst(inputs, notes);
   if (countValid(lst.data) === 0) throw new AppError('ALL_NODATA', `${lstName} has no valid LST pixel (all fill, cloud or QC-rejected).`, { file: names.lst });
   lst = checkLstValues(lst, lstName, names.lst, notes);
+  if (present.length === 0) return prepareLstOnlyScene(lst, options.stages ?? LST_ONLY_DEFAULT_STAGES, notes);
 
   // Output lattice: the finest auxiliary grid (ties keep AUX_ORDER, NDVI first).
   let refName = present[0];
