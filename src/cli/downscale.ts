@@ -56,10 +56,11 @@ export const INPUT_HELP = `Inputs (GeoTIFFs; MODIS/Landsat scale factors and cal
 const HELP = `Usage: srda-lst downscale --lst LST.tif [--qc QC.tif] (--ndvi NDVI.tif | --red RED.tif --nir NIR.tif)
          [--swir SWIR.tif] [--albedo A.tif] [--dem DEM.tif] [--landcover LC.tif]
          [--method srda|bicubic|tsharp|dms] [--stages N] [--no-residual-correction]
-         [--residual-mode linear|radiance] [--backend wasm|cpu|webgpu] --out DIR
+         [--residual-mode linear|radiance] [--backend wasm|cpu|webgpu] [--no-cog] --out DIR
 
 Downscales the LST stage by stage (factor 2 each) onto the auxiliary grid and writes
-DIR/lst_stage1.tif ... DIR/lst_stageN.tif (float32 K, nodata -9999) and DIR/report.json.
+DIR/lst_stage1.tif ... DIR/lst_stageN.tif (float32 K, nodata -9999, cloud-optimised GeoTIFFs
+with internal overviews, for tile servers and windowed reads) and DIR/report.json.
 
 ${INPUT_HELP}
   --method M            srda (default; falls back to bicubic with a notice when unavailable),
@@ -69,6 +70,7 @@ ${INPUT_HELP}
   --backend B           tfjs backend for srda (default: the fastest that works; wasm in Node)
   --weights PATH        SRDA-Net folder or model.json (default: models/srda-net/ of this install)
   --finetune N          SRDA-Net per-scene fine-tuning steps on the coarse closed loop (default 0)
+  --no-cog              plain tiled GeoTIFFs without overviews instead of cloud-optimised ones
   --out DIR             output folder (created)
   -q, --quiet           no progress on stderr`;
 
@@ -230,7 +232,7 @@ export function parseCli(argv: string[], options: NonNullable<ParseArgsConfig['o
 
 /** `srda-lst downscale`: see HELP. */
 export const downscaleCommand: Command = async (argv) => {
-  const values = parseCli(argv, { ...INPUT_OPTIONS, method: { type: 'string' }, out: { type: 'string' } });
+  const values = parseCli(argv, { ...INPUT_OPTIONS, method: { type: 'string' }, out: { type: 'string' }, 'no-cog': { type: 'boolean' } });
   if (values.help) {
     process.stdout.write(HELP + '\n');
     return 0;
@@ -255,9 +257,10 @@ export const downscaleCommand: Command = async (argv) => {
   const outDir = values.out;
   await mkdir(outDir, { recursive: true });
   const outputs: string[] = [];
+  const cog = !values['no-cog'];
   for (const st of result.stages) {
     const file = path.join(outDir, `lst_stage${st.stage}.tif`);
-    const bytes = writeGeoTiff([{ raster: st.lst, name: `LST stage ${st.stage} (${method.id})`, units: 'K' }], { nodata: -9999 });
+    const bytes = writeGeoTiff([{ raster: st.lst, name: `LST stage ${st.stage} (${method.id})`, units: 'K' }], { nodata: -9999, cog });
     try {
       await writeFile(file, bytes);
     } catch (e) {
@@ -275,6 +278,7 @@ export const downscaleCommand: Command = async (argv) => {
     backend: method.id === 'srda' ? ((method as { backend?: unknown }).backend ?? backend ?? 'auto') : 'none (classical method, plain TypeScript)',
     residualCorrection: result.residualCorrection,
     residualMode: result.residualMode,
+    layout: cog ? 'cloud-optimised GeoTIFF' : 'tiled GeoTIFF',
     totalSeconds: result.totalSeconds,
     stages: result.stages.map((s) => ({
       stage: s.stage,

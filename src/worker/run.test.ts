@@ -50,6 +50,8 @@ describe('worker run job on the demo scene', () => {
 
     const { bytes, fileName } = await exportLayerGeoTiff('lst-250m');
     expect(fileName).toBe('lst-250m.tif');
+    // Cloud-optimised like the CLI's outputs (GDAL's structural metadata right after the header).
+    expect(new TextDecoder().decode(new Uint8Array(bytes, 8, 30))).toBe('GDAL_STRUCTURAL_METADATA_SIZE=');
     const back = await readGeoTiff(bytes, fileName);
     expect(back.crs.name).toMatch(/Sinusoidal/);
     expect(back.transform).toEqual(fine.grid.transform);
