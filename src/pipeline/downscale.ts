@@ -7,6 +7,7 @@ import { cropGrid, refineGrid } from '../core/geo/grid.ts';
 import { cropRaster } from './raster-ops.ts';
 import { correctResiduals, energyError, type EnergyError, type ResidualMode } from './residual.ts';
 import type { Scene } from './scene.ts';
+import { runLimited } from './tile-pool.ts';
 
 /** Options of a staged downscaling run. */
 export interface DownscaleOptions {
@@ -88,6 +89,7 @@ async function runStage(
   const { width: cw, height: ch } = input.coarseLst;
   let predictor: Pick<FittedStage, 'haloCoarsePx' | 'predictTile'>;
   let fit: Record<string, unknown> | undefined;
+  let inFlight = 1;
   if (!Number.isFinite(method.haloCoarsePx)) {
     if (method.fit) {
       const fitted = await method.fit(input, run);
@@ -98,6 +100,7 @@ async function runStage(
     }
   } else {
     predictor = { haloCoarsePx: method.haloCoarsePx, predictTile: (i, o) => method.runStage(i, o) };
+    inFlight = method.concurrency ?? 1;
   }
   const halo = predictor.haloCoarsePx;
   const size = cw <= tileCoarsePx && ch <= tileCoarsePx ? Math.max(cw, ch) : tileCoarsePx;
@@ -107,11 +110,14 @@ async function runStage(
   const out = new Float32Array(fw * 2 * ch).fill(Number.NaN);
   let done = 0;
   let skipped = 0;
-  for (let ty = 0; ty < ny; ty++) {
-    for (let tx = 0; tx < nx; tx++) {
-      throwIfAborted(run.signal);
-      const c0 = tx * size;
-      const r0 = ty * size;
+  // Tiles write disjoint parts of `out`, so several may run at once (a worker pool) and the
+  // result is the same as one after another.
+  await runLimited(
+    nx * ny,
+    Math.max(1, inFlight),
+    async (i) => {
+      const c0 = (i % nx) * size;
+      const r0 = Math.floor(i / nx) * size;
       const w = Math.min(size, cw - c0);
       const h = Math.min(size, ch - r0);
       if (!hasValid(input.coarseLst.data, cw, c0, r0, w, h)) {
@@ -137,8 +143,9 @@ async function runStage(
       done++;
       run.onProgress?.({ stage: `stage ${stage}`, done, total: nx * ny, detail: `tile ${done}/${nx * ny}` });
       if (nx * ny > 1) await yieldToEventLoop();
-    }
-  }
+    },
+    run,
+  );
   return { data: out, tiles: nx * ny, skipped, fit };
 }
 
