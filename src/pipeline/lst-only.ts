@@ -30,7 +30,7 @@ export function prepareLstOnlyScene(lst: Raster, stages: number, notes: string[]
     levels.push({ grid, aux: {}, pixelSizeM: approxPixelM(grid) });
   }
   notes.push(
-    `No guide layer: the LST alone is refined ${2 ** stages}x in ${stages} factor-2 stage(s); add NDVI or red + NIR for the guided methods.`,
+    `No guide layer (LST-only run): the LST alone is refined ${2 ** stages}x in ${stages} factor-2 stage(s); add NDVI or red + NIR for the guided methods.`,
   );
   const whole = { col: 0, row: 0, width: lst.width, height: lst.height };
   return {
