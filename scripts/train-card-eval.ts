@@ -11,7 +11,7 @@
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { loadInputs, type InputValues } from '../src/cli/downscale.ts';
+import { loadInputs, type InputValues } from '../src/cli/inputs.ts';
 import { readSrdaWeights, DEFAULT_SRDA_MODEL_DIR } from '../src/cli/srda-register.ts';
 import { REAL_SCENES } from '../src/cli/train-real.ts';
 import { evaluateClosedLoop, type ClosedLoopResult } from '../src/pipeline/evaluate.ts';

@@ -12,7 +12,7 @@ import { benchPipeline } from '../../bench/pipeline-run.ts';
 import { resultsMarkdown, type BenchResults, type FullTileRow, type TileRow } from '../../bench/report.ts';
 import { loadBenchSrda, tfMemory } from '../../bench/srda-stage.ts';
 import { benchTiles } from '../../bench/tf-kernels.ts';
-import { intOption, parseCli } from './downscale.ts';
+import { intOption, parseCli } from './inputs.ts';
 import type { Command } from './main.ts';
 
 const repoRoot = path.resolve(import.meta.dirname, '../..');

@@ -11,7 +11,8 @@ import { main } from './main.ts';
 const DATA = path.resolve(__dirname, '../../../shared/data');
 const DHAKA = path.join(DATA, 'dhaka-mod11a2-mod13q1-2024-citypath');
 const LST = path.join(DHAKA, 'MOD11A2.061/MOD11A2.061_LST_Day_1km_doy2024097000000_aid0001.tif');
-const QC_CLOUDY = path.join(DHAKA, 'MOD11A2.061/MOD11A2.061_QC_Day_doy2024161000000_aid0001.tif');
+const QC_OTHER_DATE = path.join(DHAKA, 'MOD11A2.061/MOD11A2.061_QC_Day_doy2024161000000_aid0001.tif');
+const NDVI_LATE = path.join(DHAKA, 'MOD13Q1.061/MOD13Q1.061__250m_16_days_NDVI_doy2024145000000_aid0001.tif');
 const NDVI = path.join(DHAKA, 'MOD13Q1.061/MOD13Q1.061__250m_16_days_NDVI_doy2024097000000_aid0001.tif');
 const LISBON = path.join(DATA, 'landsat8-l1-lisbon-20210525-remotesjl/LC08_cube.tiff');
 const PARA = path.join(DATA, 'landsat5-tm-para-19880814-rstoolbox/LT52240631988227CUB02');
@@ -100,7 +101,8 @@ describe.skipIf(!existsSync(DHAKA))('srda-lst downscale on Dhaka DOY 097', () =>
     ['no auxiliary layer', ['downscale', '--lst', LST, '--out', tmp], /MISSING_BAND.*--ndvi/],
     ['red without NIR', ['downscale', '--lst', LST, '--red', NDVI, '--out', tmp], /MISSING_BAND.*--nir/],
     ['a missing file', ['downscale', '--lst', path.join(tmp, 'nope.tif'), '--ndvi', NDVI, '--out', tmp], /BAD_ARGUMENT.*nope\.tif/],
-    ['an all-rejected LST (cloudy QC)', ['downscale', '--lst', LST, '--qc', QC_CLOUDY, '--ndvi', NDVI, '--out', tmp], /ALL_NODATA/],
+    ['a QC of another date', ['downscale', '--lst', LST, '--qc', QC_OTHER_DATE, '--ndvi', NDVI, '--out', tmp], /DATE_MISMATCH.*QC_Day_doy2024161.*2024-06-09.*2024-04-06/],
+    ['an NDVI 48 days from the LST', ['downscale', '--lst', LST, '--ndvi', NDVI_LATE, '--out', tmp], /DATE_MISMATCH.*NDVI_doy2024145.*48 days.*--max-date-gap 48/],
     ['an unknown method', ['downscale', '--lst', LST, '--ndvi', NDVI, '--method', 'magic', '--out', tmp], /BAD_ARGUMENT.*magic/],
     ['an unknown option', ['downscale', '--lst', LST, '--ndvi', NDVI, '--frobnicate', '--out', tmp], /BAD_ARGUMENT/],
   ])('exits non-zero with one line for %s', async (_name, argv, pattern) => {
@@ -109,8 +111,15 @@ describe.skipIf(!existsSync(DHAKA))('srda-lst downscale on Dhaka DOY 097', () =>
     expect(err).toMatch(pattern);
   });
 
+  it('accepts a guide further away in time when --max-date-gap allows it', async () => {
+    const dir = path.join(tmp, 'gap');
+    expect(await main(['downscale', '--lst', LST, '--ndvi', NDVI_LATE, '--max-date-gap', '48', '--method', 'bicubic', '--out', dir, '-q'])).toBe(0);
+    const report = JSON.parse(readFileSync(path.join(dir, 'report.json'), 'utf8'));
+    expect(report.inputs.ndvi.date).toBe('2024-05-24');
+  });
+
   it.skipIf(!existsSync(LISBON))('rejects grids that do not overlap, naming both', async () => {
-    expect(await main(['downscale', '--lst', LST, '--red', `${LISBON}:B4`, '--nir', `${LISBON}:B5`, '--out', tmp])).not.toBe(0);
+    expect(await main(['downscale', '--lst', LST, '--red', `${LISBON}:B4`, '--nir', `${LISBON}:B5`, '--max-date-gap', '9999', '--out', tmp])).not.toBe(0);
     expect(err).toMatch(/NO_OVERLAP.*MOD11A2.*LC08_cube/);
   });
 });

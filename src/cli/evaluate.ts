@@ -17,7 +17,7 @@ import {
   resolveMethod,
   sceneReport,
   stderrProgress,
-} from './downscale.ts';
+} from './inputs.ts';
 import { loadDataset } from './load.ts';
 import type { Command } from './main.ts';
 

@@ -37,7 +37,7 @@ export async function findMtlBeside(filePath: string): Promise<string | undefine
   const mtls = names.filter((n) => /mtl.*\.txt$/i.test(n));
   const prefix = base
     .replace(/\.(tif|tiff)$/i, '')
-    .replace(/_(B\d+|BQA|B6_VCID_\d|SR_B\d+|ST_B\d+|QA_\w+|ST_\w+|SR_\w+)$/i, '');
+    .replace(/_(B\d+|BQA|B6_VCID_\d|SR_B\d+|ST_B\d+|QA_\w+|ST_\w+|SR_\w+|band\d+|sr_band\d+)$/i, '');
   const chosen =
     mtls.find((n) => n.toLowerCase() === `${prefix}_mtl.txt`.toLowerCase()) ??
     (mtls.length === 1 ? mtls[0] : undefined);

@@ -1,10 +1,11 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { loadInputs } from '../cli/downscale.ts';
+import { loadInputs } from '../cli/inputs.ts';
 import { loadDataset } from '../cli/load.ts';
 import { readSrdaWeights } from '../cli/srda-register.ts';
 import type { Raster } from '../core/raster/raster.ts';
+import type { Dataset } from '../io/dataset.ts';
 import { prepareScene } from '../pipeline/prepare.ts';
 
 /** The shared real scenes (`../shared/data` beside the repository); tests skip when absent. */
@@ -20,9 +21,14 @@ export function hasData(...parts: string[]): boolean {
   return existsSync(dataPath(...parts));
 }
 
+/** A GeoTIFF on disk with its bands, roles and metadata (the CLI's reader, Landsat MTL included). */
+export function readDataset(file: string): Promise<Dataset> {
+  return loadDataset(file);
+}
+
 /** One band of a GeoTIFF on disk: the first, or the first that `pick(name, role)` accepts. */
 export async function readBand(file: string, pick?: (name: string, role: string) => boolean): Promise<Raster> {
-  const ds = await loadDataset(file);
+  const ds = await readDataset(file);
   const band = pick ? ds.bands.find((b) => pick(b.name, b.role)) : ds.bands[0];
   if (!band) throw new Error(`${file}: no band matches`);
   return band.raster;

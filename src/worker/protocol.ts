@@ -108,6 +108,10 @@ export interface RunParams {
   backend: BackendChoice;
   /** Run the closed-loop evaluation after downscaling. */
   evaluate: boolean;
+  /** The scene (date and tile, a `SceneGroup.id`) to run when the inputs hold several; default the earliest. */
+  sceneId?: string;
+  /** Largest LST-to-input date gap in days before a warning (default 8). */
+  maxDateGapDays?: number;
   /** The app's base URL (where `tfjs-wasm/` and `models/` are served). */
   appBaseUrl: string;
 }

@@ -1,18 +1,17 @@
-import { AppError, isAppError } from '../core/errors.ts';
+import { isAppError } from '../core/errors.ts';
 import type { Progress, RunOptions } from '../core/progress.ts';
 import { aggregateMean } from '../core/raster/aggregate.ts';
-import type { AuxName, Raster } from '../core/raster/raster.ts';
-import { decodeMod11Qc } from '../io/modis-qc.ts';
+import type { Raster } from '../core/raster/raster.ts';
 import { runDownscale, type DownscaleResult } from '../pipeline/downscale.ts';
 import { evaluateClosedLoop } from '../pipeline/evaluate.ts';
 import type { MethodId } from '../pipeline/method.ts';
 import { prepareScene, type SceneInputs } from '../pipeline/prepare.ts';
+import { assembleScene, type LabelledBand } from '../pipeline/scene-assembly.ts';
 import type { Scene } from '../pipeline/scene.ts';
 import { getInput } from './inputs.ts';
 import { difference, makeLayer, nominalResolutionM } from './layers.ts';
 import type { LayerData, RunParams, RunResult, ScatterData } from './protocol.ts';
 
-const AUX_ROLES: readonly AuxName[] = ['ndvi', 'red', 'nir', 'swir', 'albedo', 'dem', 'landcover'];
 /** Output pixels up to which a bicubic baseline is added automatically. */
 const MAX_AUTO_BASELINE_PX = 4_000_000;
 const LABELS: Record<MethodId, string> = {
@@ -22,47 +21,22 @@ const LABELS: Record<MethodId, string> = {
   dms: 'DMS',
 };
 
-function sceneInputs(params: RunParams, notices: string[]): SceneInputs {
-  const byRole = new Map<string, { raster: Raster; name: string }[]>();
-  for (const { id, role } of params.inputs) {
+/** The worker's labelled bands for a run: every input with the role the user confirmed. */
+export function labelledInputs(params: Pick<RunParams, 'inputs'>): LabelledBand[] {
+  return params.inputs.map(({ id, role }) => {
     const s = getInput(id);
-    const list = byRole.get(role) ?? [];
-    list.push({ raster: s.band.raster, name: s.info.fileName });
-    byRole.set(role, list);
-  }
-  const first = (role: string) => {
-    const list = byRole.get(role);
-    if (list && list.length > 1)
-      notices.push(
-        `${list.length} files have the role ${role}; using ${list[0].name}. Set the others to "unknown" to silence this.`,
-      );
-    return list?.[0];
-  };
-  const lst = first('lst');
-  if (!lst)
-    throw new AppError(
-      'MISSING_BAND',
-      'No file has the role "lst". Add a MODIS LST file or set its role in the table.',
-    );
-  let lstKeep: Uint8Array | undefined;
-  const qc = first('lst-qc');
-  if (qc && qc.raster.width === lst.raster.width && qc.raster.height === lst.raster.height) {
-    lstKeep = decodeMod11Qc(qc.raster.data);
-    let rejected = 0;
-    for (let i = 0; i < lstKeep.length; i++)
-      if (!lstKeep[i] && lst.raster.data[i] === lst.raster.data[i]) rejected++;
-    if (rejected > 0)
-      notices.push(`QC masked ${rejected} LST pixels (keeping good and other-quality with error <= 2 K).`);
-  } else if (qc) notices.push(`The QC file ${qc.name} is not on the LST grid; it was not applied.`);
-  const aux: SceneInputs['aux'] = {};
-  const names: SceneInputs['names'] = { lst: lst.name };
-  for (const role of AUX_ROLES) {
-    const a = first(role);
-    if (!a) continue;
-    aux[role] = a.raster;
-    names[role] = a.name;
-  }
-  return { lst: lst.raster, lstKeep, aux, names };
+    return { key: id, name: s.info.fileName, role, dataset: s.dataset, band: s.band };
+  });
+}
+
+function sceneInputs(params: RunParams, notices: string[]): SceneInputs {
+  const assembled = assembleScene(labelledInputs(params), {
+    mode: 'lenient',
+    sceneId: params.sceneId,
+    maxDateGapDays: params.maxDateGapDays,
+  });
+  notices.push(...assembled.notices);
+  return assembled.inputs;
 }
 
 function scatterOf(method: string, scene: Scene, finest: Raster): ScatterData {
