@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { MODIS_SINUSOIDAL } from '../core/geo/crs.ts';
 import { degradeArray } from '../core/raster/aggregate.ts';
-import { generateScene } from '../core/synth/scene.ts';
+import { generateScene } from '../test-support/synth.ts';
 import { runDownscale } from '../pipeline/downscale.ts';
 import { createSrdaMethod } from '../pipeline/methods/srda.ts';
 import { prepareScene } from '../pipeline/prepare.ts';

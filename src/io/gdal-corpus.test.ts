@@ -3,7 +3,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadDataset } from '../cli/load.ts';
+import { readDataset as loadDataset } from '../test-support/data.ts';
 import { isAppError } from '../core/errors.ts';
 import { transformPoint, WGS84 } from '../core/geo/crs.ts';
 import type { Dataset } from './dataset.ts';

@@ -3,7 +3,7 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { loadDataset } from '../cli/load.ts';
+import { readDataset as loadDataset } from '../test-support/data.ts';
 import { isAppError } from '../core/errors.ts';
 import { alignToGrid } from './align.ts';
 
