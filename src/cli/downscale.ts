@@ -7,6 +7,7 @@ import type { Progress } from '../core/progress.ts';
 import type { AuxName, Grid, Raster } from '../core/raster/raster.ts';
 import type { Dataset, DatasetBand } from '../io/dataset.ts';
 import { writeGeoTiff } from '../io/geotiff-write.ts';
+import { checkSrdaAgainstBicubic } from '../pipeline/do-no-harm.ts';
 import { decodeMod11Qc } from '../io/modis-qc.ts';
 import { runDownscale } from '../pipeline/downscale.ts';
 import type { StageMethod } from '../pipeline/method.ts';
@@ -59,7 +60,9 @@ const HELP = `Usage: srda-lst downscale --lst LST.tif [--qc QC.tif] (--ndvi NDVI
          [--residual-mode linear|radiance] [--backend wasm|cpu|webgpu] --out DIR
 
 Downscales the LST stage by stage (factor 2 each) onto the auxiliary grid and writes
-DIR/lst_stage1.tif ... DIR/lst_stageN.tif (float32 K, nodata -9999) and DIR/report.json.
+DIR/lst_stage1.tif ... DIR/lst_stageN.tif (float32 K, nodata -9999) and DIR/report.json; with
+SRDA-Net also DIR/lst_stageN_sigma.tif (its predicted uncertainty, 1 standard deviation in K), and
+the report says whether the scene's own closed loop finds SRDA-Net better than bicubic.
 
 ${INPUT_HELP}
   --method M            srda (default; falls back to bicubic with a notice when unavailable),
@@ -255,6 +258,7 @@ export const downscaleCommand: Command = async (argv) => {
   const outDir = values.out;
   await mkdir(outDir, { recursive: true });
   const outputs: string[] = [];
+  const sigmaFiles: string[] = [];
   for (const st of result.stages) {
     const file = path.join(outDir, `lst_stage${st.stage}.tif`);
     const bytes = writeGeoTiff([{ raster: st.lst, name: `LST stage ${st.stage} (${method.id})`, units: 'K' }], { nodata: -9999 });
@@ -264,7 +268,20 @@ export const downscaleCommand: Command = async (argv) => {
       throw new AppError('WRITE_FAILED', `${file}: ${(e as Error).message}`, { file, cause: e });
     }
     outputs.push(file);
+    if (st.sigma) {
+      const sigmaFile = path.join(outDir, `lst_stage${st.stage}_sigma.tif`);
+      const sb = writeGeoTiff([{ raster: st.sigma, name: `LST stage ${st.stage} uncertainty, 1 sigma (${method.id})`, units: 'K' }], { nodata: -9999 });
+      try {
+        await writeFile(sigmaFile, sb);
+      } catch (e) {
+        throw new AppError('WRITE_FAILED', `${sigmaFile}: ${(e as Error).message}`, { file: sigmaFile, cause: e });
+      }
+      sigmaFiles.push(sigmaFile);
+    }
   }
+  // Do no harm: the scene's own closed loop decides whether SRDA-Net's detail is worth it here.
+  const harm = method.id === 'srda' ? await checkSrdaAgainstBicubic(scene, method, loaded.inputs.names?.lst ?? 'the LST file') : undefined;
+  if (harm && !values.quiet) process.stderr.write(`${harm.srdaWorse ? 'warning' : 'check'}: ${harm.message}\n`);
   const report = {
     tool: 'srda-lst downscale',
     createdAt: new Date().toISOString(),
@@ -276,9 +293,11 @@ export const downscaleCommand: Command = async (argv) => {
     residualCorrection: result.residualCorrection,
     residualMode: result.residualMode,
     totalSeconds: result.totalSeconds,
+    ...(harm ? { closedLoopCheck: { srdaRmseK: harm.srdaRmseK, bicubicRmseK: harm.bicubicRmseK, coarsePixelM: harm.coarsePixelM, referencePixelM: harm.referencePixelM, srdaWorse: harm.srdaWorse, recommendedMethod: harm.srdaWorse ? 'bicubic' : 'srda', message: harm.message } } : {}),
     stages: result.stages.map((s) => ({
       stage: s.stage,
       file: path.basename(outputs[s.stage - 1]),
+      ...(s.sigma ? { sigmaFile: `lst_stage${s.stage}_sigma.tif` } : {}),
       pixelSizeM: Number(scene.levels[s.stage].pixelSizeM.toFixed(2)),
       width: s.lst.width,
       height: s.lst.height,
@@ -296,6 +315,6 @@ export const downscaleCommand: Command = async (argv) => {
       process.stderr.write(`stage ${s.stage}: ${s.width}x${s.height} at ${s.pixelSizeM} m, ${s.seconds.toFixed(2)} s, energy max |err| ${s.energyConservation.maxAbsK.toExponential(2)} K -> ${s.file}\n`);
     }
   }
-  process.stdout.write(JSON.stringify({ out: outDir, files: outputs.map((f) => path.basename(f)), method: method.id }) + '\n');
+  process.stdout.write(JSON.stringify({ out: outDir, files: [...outputs, ...sigmaFiles].map((f) => path.basename(f)), method: method.id }) + '\n');
   return 0;
 };

@@ -38,6 +38,8 @@ export interface StageResult {
   skippedTiles: number;
   /** What a global method fitted (coefficients, samples), when it reports it. */
   fit?: Record<string, unknown>;
+  /** Predicted standard deviation (K) of each output pixel, for methods with an uncertainty head (SRDA-Net v2). */
+  sigma?: Raster;
 }
 
 /** The result of a staged run. */
@@ -84,9 +86,9 @@ async function runStage(
   stage: number,
   tileCoarsePx: number,
   run: RunOptions,
-): Promise<{ data: Float32Array; tiles: number; skipped: number; fit?: Record<string, unknown> }> {
+): Promise<{ data: Float32Array; sigma?: Float32Array; tiles: number; skipped: number; fit?: Record<string, unknown> }> {
   const { width: cw, height: ch } = input.coarseLst;
-  let predictor: Pick<FittedStage, 'haloCoarsePx' | 'predictTile'>;
+  let predictor: Pick<FittedStage, 'haloCoarsePx' | 'predictTile' | 'predictTileWithSigma'>;
   let fit: Record<string, unknown> | undefined;
   if (!Number.isFinite(method.haloCoarsePx)) {
     if (method.fit) {
@@ -99,12 +101,16 @@ async function runStage(
   } else {
     predictor = { haloCoarsePx: method.haloCoarsePx, predictTile: (i, o) => method.runStage(i, o) };
   }
+  if (!predictor.predictTileWithSigma && method.runStageWithSigma && !method.fit) {
+    predictor = { ...predictor, predictTileWithSigma: (i, o) => method.runStageWithSigma!(i, o) };
+  }
   const halo = predictor.haloCoarsePx;
   const size = cw <= tileCoarsePx && ch <= tileCoarsePx ? Math.max(cw, ch) : tileCoarsePx;
   const nx = Math.ceil(cw / size);
   const ny = Math.ceil(ch / size);
   const fw = 2 * cw;
   const out = new Float32Array(fw * 2 * ch).fill(Number.NaN);
+  const sigma = predictor.predictTileWithSigma ? new Float32Array(fw * 2 * ch).fill(Number.NaN) : undefined;
   let done = 0;
   let skipped = 0;
   for (let ty = 0; ty < ny; ty++) {
@@ -123,7 +129,10 @@ async function runStage(
         const eh = Math.min(ch, r0 + h + halo) - er0;
         const whole = ec0 === 0 && er0 === 0 && ew === cw && eh === ch;
         const tin = whole ? input : tileInput(input.coarseLst, input.fineAux, input.coarseAux, ec0, er0, ew, eh);
-        const pred = await predictor.predictTile(tin, run);
+        let pred: Float32Array;
+        let predSigma: Float32Array | undefined;
+        if (predictor.predictTileWithSigma) ({ lstK: pred, sigmaK: predSigma } = await predictor.predictTileWithSigma(tin, run));
+        else pred = await predictor.predictTile(tin, run);
         if (pred.length !== 4 * ew * eh) {
           throw new AppError('INTERNAL', `method ${method.id} returned ${pred.length} values for a ${2 * ew}x${2 * eh} tile`);
         }
@@ -132,6 +141,7 @@ async function runStage(
         for (let r = 0; r < 2 * h; r++) {
           const src = (oy + r) * 2 * ew + ox;
           out.set(pred.subarray(src, src + 2 * w), (2 * r0 + r) * fw + 2 * c0);
+          if (sigma && predSigma) sigma.set(predSigma.subarray(src, src + 2 * w), (2 * r0 + r) * fw + 2 * c0);
         }
       }
       done++;
@@ -139,7 +149,7 @@ async function runStage(
       if (nx * ny > 1) await yieldToEventLoop();
     }
   }
-  return { data: out, tiles: nx * ny, skipped, fit };
+  return { data: out, sigma, tiles: nx * ny, skipped, fit };
 }
 
 /**
@@ -165,13 +175,14 @@ export async function runDownscale(scene: Scene, options: DownscaleOptions, run:
     const ts = now();
     const level = scene.levels[k];
     const input: StageInput = { coarseLst: coarse, fineGrid: level.grid, fineAux: level.aux, coarseAux: scene.levels[k - 1].aux };
-    const { data, tiles, skipped, fit } = await runStage(method, input, k, tileCoarsePx, run);
+    const { data, sigma, tiles, skipped, fit } = await runStage(method, input, k, tileCoarsePx, run);
     const before = energyError(data, coarse.data, coarse.width, coarse.height, 2);
     if (correct) correctResiduals(data, coarse.data, coarse.width, coarse.height, 2, mode);
     else maskInvalid(data, coarse.data, coarse.width, coarse.height);
     const energy = correct ? energyError(data, coarse.data, coarse.width, coarse.height, 2) : before;
     const lst: Raster = { ...level.grid, data };
-    results.push({ stage: k, lst, seconds: (now() - ts) / 1000, energy, energyBeforeCorrection: before, tiles, skippedTiles: skipped, fit });
+    if (sigma) for (let i = 0; i < sigma.length; i++) if (data[i] !== data[i]) sigma[i] = Number.NaN;
+    results.push({ stage: k, lst, seconds: (now() - ts) / 1000, energy, energyBeforeCorrection: before, tiles, skippedTiles: skipped, fit, ...(sigma ? { sigma: { ...level.grid, data: sigma } } : {}) });
     coarse = lst;
   }
   return {

@@ -4,6 +4,7 @@ import { aggregateMean } from '../core/raster/aggregate.ts';
 import type { AuxName, Raster } from '../core/raster/raster.ts';
 import { decodeMod11Qc } from '../io/modis-qc.ts';
 import { runDownscale, type DownscaleResult } from '../pipeline/downscale.ts';
+import { harmVerdict } from '../pipeline/do-no-harm.ts';
 import { evaluateClosedLoop } from '../pipeline/evaluate.ts';
 import type { MethodId } from '../pipeline/method.ts';
 import { prepareScene, type SceneInputs } from '../pipeline/prepare.ts';
@@ -98,7 +99,9 @@ export async function runJob(
     t = now;
   };
   report({ stage: 'preparing', done: 0, total: 1 });
-  const scene = prepareScene(sceneInputs(params, notices));
+  const sceneIn = sceneInputs(params, notices);
+  const lstName = sceneIn.names?.lst ?? 'the LST file';
+  const scene = prepareScene(sceneIn);
   notices.push(...scene.notes);
   lap('prepare');
 
@@ -172,6 +175,12 @@ export async function runJob(
       );
     }
   }
+  // SRDA-Net v2's predicted uncertainty of each output pixel (1 standard deviation, K).
+  for (const st of primary.stages) {
+    if (!st.sigma) continue;
+    const res = nominal0 / 2 ** st.stage;
+    layers.push(makeLayer(`sigma-${res}m`, `Uncertainty (1 sigma) ${res} m (${primary.methodLabel})`, 'uncertainty', res, st.sigma, transfer, primary.method));
+  }
   if (bicubic && bicubic !== primary) {
     const k = primary.stages.length - 1;
     const res = nominal0 / 2 ** (k + 1);
@@ -216,6 +225,13 @@ export async function runJob(
           r: s.r,
         };
       });
+      const srdaLoop = loop.methods.find((m) => m.method === 'srda');
+      const bicLoop = loop.methods.find((m) => m.method === 'bicubic');
+      if (srdaLoop && bicLoop) {
+        const corr = (m: typeof srdaLoop) => (params.residualCorrection ? m.corrected : m.uncorrected).rmseK;
+        const verdict = harmVerdict(lstName, corr(srdaLoop), corr(bicLoop), loop.coarsePixelM, loop.referencePixelM);
+        if (verdict.srdaWorse) notices.push(verdict.message);
+      }
       if (params.finetuneSteps > 0 && methods.includes('srda')) {
         notices.push(
           'The closed-loop score of the fine-tuned SRDA-Net is optimistic: it was tuned on this same scene at the coarse scale.',
