@@ -7,8 +7,8 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { MODIS_SINUSOIDAL, WGS84, transformPoint } from '../src/core/geo/crs.ts';
 import type { Raster } from '../src/core/raster/raster.ts';
-import { degradeLst } from '../src/core/synth/degrade.ts';
-import { generateScene } from '../src/core/synth/scene.ts';
+import { degradeLst } from '../src/training/synth/degrade.ts';
+import { generateScene } from '../src/training/synth/scene.ts';
 import { writeGeoTiff } from '../src/io/geotiff-write.ts';
 
 const OUT = resolve(dirname(fileURLToPath(import.meta.url)), '../public/demo');

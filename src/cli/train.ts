@@ -6,14 +6,14 @@ import { SRDA_SIZES, countParams, macsPerCoarsePixel, type SrdaSize } from '../m
 import { SrdaTrainer, type TrainBatch } from '../model/train.ts';
 import type { SrdaModelJson } from '../model/weights.ts';
 import type { Command } from './main.ts';
-import { BatchSampler } from './train-data.ts';
+import { BatchSampler } from '../training/sampler.ts';
 import { loadRealPairs, REAL_SCENES } from './train-real.ts';
 import { writeLearningCurve } from './train-plot.ts';
 import { loadAsterPairs } from './train-aster.ts';
 import { splitByPlace } from '../training/aster-pairs.ts';
 import { asterStagePairs } from '../training/aster-stages.ts';
 import { allocBatch, writePatch, type ClosedLoopPair } from '../model/patches.ts';
-import { Rng } from '../core/synth/prng.ts';
+import { Rng } from '../core/prng.ts';
 
 /** Parsed `srda-lst train` options. */
 export interface TrainArgs {

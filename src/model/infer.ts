@@ -108,6 +108,7 @@ async function runTile(
   // r is [wh, ww, C] with channel q = dy*2 + dx (depth-to-space order), done here in JS; with an
   // uncertainty head channels 4 + q hold its raw value (sd = softplus + floor).
   const C = outputChannels(model.config);
+  const sigmaScale = LST_SCALE_K * (model.meta.sigmaScale ?? 1);
   const fw = 2 * win.ww;
   const outW = 2 * s.w;
   for (let fy = 2 * core.y0; fy < 2 * core.y1; fy++) {
@@ -121,7 +122,7 @@ async function runTile(
       out[fy * outW + fx] = win.bicubic[wy * fw + wx] + LST_SCALE_K * r[k];
       if (sigma) {
         const raw = r[k + 4];
-        sigma[fy * outW + fx] = LST_SCALE_K * ((raw > 20 ? raw : Math.log1p(Math.exp(raw))) + SIGMA_FLOOR);
+        sigma[fy * outW + fx] = sigmaScale * ((raw > 20 ? raw : Math.log1p(Math.exp(raw))) + SIGMA_FLOOR);
       }
     }
   }

@@ -1,4 +1,4 @@
-import { blockMean, gaussianBlur } from '../raster/aggregate.ts';
+import { blockMean, gaussianBlur } from '../../core/raster/aggregate.ts';
 
 /**
  * MODIS-like coarse observation of a fine LST field: an optional Gaussian point spread

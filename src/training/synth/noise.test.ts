@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { fbmField, upsampleSpline } from './noise.ts';
 import { boxBlur, distanceToMask, quantile } from './grid-ops.ts';
-import { hash2, mix32, Rng, subSeed } from './prng.ts';
+import { hash2, mix32, Rng, subSeed } from '../../core/prng.ts';
 
 describe('prng', () => {
   it('repeats the same sequence for the same seed and differs for another', () => {
