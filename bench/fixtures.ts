@@ -1,7 +1,7 @@
 import { MODIS_SINUSOIDAL } from '../src/core/geo/crs.ts';
 import type { Raster } from '../src/core/raster/raster.ts';
 import { degradeArray } from '../src/core/raster/aggregate.ts';
-import { generateScene } from '../src/core/synth/scene.ts';
+import { generateScene } from '../src/training/synth/scene.ts';
 import { writeGeoTiff } from '../src/io/geotiff-write.ts';
 
 /** MODIS 250 m cell (m) and the 1 km cell (4x). */

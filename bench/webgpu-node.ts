@@ -17,7 +17,7 @@ import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs';
 import { create, globals } from 'webgpu';
 import { readSrdaWeights } from '../src/cli/srda-register.ts';
-import { generateScene } from '../src/core/synth/scene.ts';
+import { generateScene } from '../src/training/synth/scene.ts';
 import { selectBackend, type BackendName } from '../src/model/backend.ts';
 import { runSrda, srdaHaloCoarsePx, warmUpSrda, type SrdaStageInput } from '../src/model/infer.ts';
 import { blockMean2 } from '../src/model/inputs.ts';

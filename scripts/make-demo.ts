@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { MODIS_SINUSOIDAL, WGS84, transformPoint } from '../src/core/geo/crs.ts';
 import type { Raster } from '../src/core/raster/raster.ts';
 import { degradeArray } from '../src/core/raster/aggregate.ts';
-import { generateScene } from '../src/core/synth/scene.ts';
+import { generateScene } from '../src/training/synth/scene.ts';
 import { writeGeoTiff } from '../src/io/geotiff-write.ts';
 
 const OUT = resolve(dirname(fileURLToPath(import.meta.url)), '../public/demo');

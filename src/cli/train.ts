@@ -6,9 +6,14 @@ import { SRDA_SIZES, countParams, macsPerCoarsePixel, type SrdaSize } from '../m
 import { SrdaTrainer, type TrainBatch } from '../model/train.ts';
 import type { SrdaModelJson } from '../model/weights.ts';
 import type { Command } from './main.ts';
-import { BatchSampler } from './train-data.ts';
+import { BatchSampler } from '../training/sampler.ts';
 import { loadRealPairs, REAL_SCENES } from './train-real.ts';
 import { writeLearningCurve } from './train-plot.ts';
+import { loadAsterPairs } from './train-aster.ts';
+import { splitByPlace } from '../training/aster-pairs.ts';
+import { asterStagePairs } from '../training/aster-stages.ts';
+import { allocBatch, writePatch, type ClosedLoopPair } from '../model/patches.ts';
+import { Rng } from '../core/random.ts';
 
 /** Parsed `srda-lst train` options. */
 export interface TrainArgs {
@@ -27,10 +32,12 @@ export interface TrainArgs {
   realShare: number;
   backend: BackendName;
   dataDir: string;
+  /** Copies of the ASTER stage pairs relative to the other real pairs (with --data aster). */
+  asterWeight: number;
 }
 
 const USAGE = `Usage: srda-lst train --out DIR [--steps 4000] [--size tiny|small|base] [--batch 8] [--patch 32]
-       [--lr 1e-3] [--seed 1] [--resume] [--data synth,real] [--holdout SCENE,...] [--real-share 0.5]
+       [--lr 1e-3] [--seed 1] [--resume] [--data synth,real,aster] [--aster-weight 3] [--holdout SCENE,...] [--real-share 0.5]
        [--checkpoint-every 100] [--val-every 100] [--backend wasm|cpu] [--data-dir ../shared/data]`;
 
 function parseArgs(argv: string[]): TrainArgs {
@@ -50,6 +57,7 @@ function parseArgs(argv: string[]): TrainArgs {
     realShare: 0.5,
     backend: 'wasm',
     dataDir: path.resolve(process.cwd(), '../shared/data'),
+    asterWeight: 3,
   };
   for (let i = 0; i < argv.length; i++) {
     const k = argv[i];
@@ -82,6 +90,7 @@ function parseArgs(argv: string[]): TrainArgs {
     else if (k === '--val-every') a.valEvery = num();
     else if (k === '--backend') a.backend = v() as BackendName;
     else if (k === '--data-dir') a.dataDir = path.resolve(v());
+    else if (k === '--aster-weight') a.asterWeight = num();
     else throw new AppError('BAD_ARGUMENT', `Unknown option '${k}'.\n${USAGE}`);
   }
   if (!a.out) throw new AppError('BAD_ARGUMENT', `--out DIR is required.\n${USAGE}`);
@@ -127,6 +136,19 @@ async function loadOrMakeValBatch(file: string, patchPx: number): Promise<TrainB
   return b;
 }
 
+/** A fixed batch of `n` patches drawn deterministically from `pairs` (validation). */
+function fixedBatch(pairs: ClosedLoopPair[], n: number, p: number): TrainBatch {
+  const rng = new Rng(97);
+  const b = allocBatch(n, p);
+  for (let i = 0; i < n; i++) {
+    const pair = pairs[i % pairs.length];
+    const y0 = pair.h >= p ? rng.int(0, pair.h - p) : 0;
+    const x0 = pair.w >= p ? rng.int(0, pair.w - p) : 0;
+    writePatch(b, i, pair, y0, x0);
+  }
+  return b;
+}
+
 /** `srda-lst train`: trains SRDA-Net on the wasm backend (custom conv gradient), see models/srda-net/card.md. */
 export const trainCommand: Command = async (argv) => {
   const args = parseArgs(argv);
@@ -150,9 +172,22 @@ export const trainCommand: Command = async (argv) => {
   }
 
   const real = args.data.includes('real') ? await loadRealPairs(args.dataDir, args.holdout, log) : [];
+  let asterVal: ClosedLoopPair[] = [];
+  if (args.data.includes('aster')) {
+    const pairs = await loadAsterPairs(args.dataDir, log);
+    const split = splitByPlace(pairs);
+    log(`aster pairs: ${pairs.length} in ${split.blocks} blocks; validation ${split.validation.map((p) => p.id).join(',')}`);
+    log(`aster shifts (dx,dy fine px): ${pairs.map((p) => `${p.id}:${p.shift.dxPx},${p.shift.dyPx}`).join(' ')}`);
+    const stages = split.train.flatMap(asterStagePairs);
+    // The ASTER pairs are the product's job at its real scale: they make up `asterShare` of the real draws.
+    const copies = Math.max(1, Math.round((args.asterWeight * Math.max(1, real.length)) / stages.length));
+    for (let c = 0; c < copies; c++) real.push(...stages);
+    asterVal = split.validation.flatMap(asterStagePairs);
+  }
   log(`real pairs: ${real.length} (${[...new Set(real.map((p) => p.name.split('@')[0]))].join(', ') || 'none'}); scenes known: ${REAL_SCENES.map((s) => s.id).join(', ')}`);
-  const sampler = new BatchSampler({ seed: args.seed, batch: args.batch, patchPx: args.patch, realShare: args.data.includes('synth') ? args.realShare : 1, poolSize: 48, refresh: 1 }, real, start);
-  const valBatch = await loadOrMakeValBatch(path.join(args.out, 'val-batch.json'), args.patch);
+  const synth = args.data.includes('synth');
+  const sampler = new BatchSampler({ seed: args.seed, batch: args.batch, patchPx: args.patch, realShare: synth ? args.realShare : 1, poolSize: synth ? 48 : 0, refresh: synth ? 1 : 0 }, real, start);
+  const valBatch = asterVal.length > 0 ? fixedBatch(asterVal, 32, args.patch) : await loadOrMakeValBatch(path.join(args.out, 'val-batch.json'), args.patch);
 
   const training = {
     command: `srda-lst train ${argv.join(' ')}`,
@@ -169,7 +204,7 @@ export const trainCommand: Command = async (argv) => {
     if ((step + 1) % args.valEvery === 0) {
       const v = await trainer.evaluateBatch(valBatch);
       val = `${v.rmseK.toFixed(4)},${v.bicubicRmseK.toFixed(4)}`;
-      log(`step ${step + 1}: total ${l.total.toFixed(4)} deg ${l.degradation.toFixed(4)} char ${l.charbonnier.toFixed(4)} msssim ${l.msssim.toFixed(4)} w [${l.weights.map((x) => x.toFixed(1))}] val ${v.rmseK.toFixed(3)} K (bicubic ${v.bicubicRmseK.toFixed(3)} K)`);
+      log(`step ${step + 1}: total ${l.total.toFixed(4)} deg ${l.degradation.toFixed(4)} char ${l.charbonnier.toFixed(4)} msssim ${l.msssim.toFixed(4)} nll ${l.nll.toFixed(3)} sigma ${l.sigmaK.toFixed(3)} K w [${l.weights.map((x) => x.toFixed(1))}] val ${v.rmseK.toFixed(3)} K (bicubic ${v.bicubicRmseK.toFixed(3)} K)`);
     }
     const secs = (performance.now() - t0) / 1000;
     const row = [step + 1, l.total, l.degradation, l.charbonnier, l.msssim, ...l.weights, ...l.logVars].map((x) => +x.toPrecision(6));

@@ -1,8 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
 import { throwIfAborted, yieldToEventLoop, type RunOptions } from '../core/progress.ts';
-import { planTiles, windowHasValid, type TileSpec } from '../core/raster/tiling.ts';
-import { buildInputWindow, LST_SCALE_K, NORM_WINDOW_PX, prepareScene, type FineAux } from './inputs.ts';
-import { forwardSrda, INPUT_CHANNELS, receptiveRadius, type SrdaConfig } from './srda-net.ts';
+import { planTiles, windowHasValid } from '../core/raster/tiling.ts';
+import { buildInputWindow, LST_SCALE_K, NORM_WINDOW_PX, buildNetworkInputs, type FineAux } from './inputs.ts';
+import { forwardSrda, INPUT_CHANNELS, outputChannels, receptiveRadius, SIGMA_FLOOR, type SrdaConfig } from './srda-net.ts';
 import type { SrdaModel } from './weights.ts';
 
 /** One stage's input as typed arrays: coarse LST `width*height`, fine aux `4*width*height` each. */
@@ -40,27 +40,52 @@ export function srdaHaloCoarsePx(cfg: SrdaConfig): number {
  * skipped. All tensors are disposed. Checks `signal` between tiles; reports `{stage:'srda'}`.
  */
 export async function runSrda(model: SrdaModel, input: SrdaStageInput, options: SrdaInferOptions = {}): Promise<Float32Array> {
+  return (await runSrdaStage(model, input, options)).lstK;
+}
+
+/** SRDA-Net output of one stage: the fine LST and, for models with an uncertainty head, its standard deviation. */
+export interface SrdaStageOutput {
+  /** Fine LST in K (`2*width` x `2*height`), NaN where the coarse LST is invalid. */
+  lstK: Float32Array;
+  /** Predicted standard deviation of the fine LST around `lstK`, K, same grid; absent for models without `sigma`. */
+  sigmaK?: Float32Array;
+}
+
+/** `runSrda` plus the per-pixel standard deviation of models trained with the Gaussian likelihood. */
+export async function runSrdaStage(model: SrdaModel, input: SrdaStageInput, options: SrdaInferOptions = {}): Promise<SrdaStageOutput> {
   const { width: w, height: h } = input;
-  const prepared = prepareScene(input.coarseLstK, w, h, input.fineAux);
+  const prepared = buildNetworkInputs(input.coarseLstK, w, h, input.fineAux);
   const tile = options.tileCoarsePx ?? 192;
   const halo = options.haloCoarsePx ?? receptiveRadius(model.config);
   const out = new Float32Array(4 * w * h).fill(Number.NaN);
+  const sigma = model.config.sigma ? new Float32Array(4 * w * h).fill(Number.NaN) : undefined;
   const tiles = planTiles(w, h, tile, halo);
   let done = 0;
   for (const t of tiles) {
     throwIfAborted(options.signal);
-    if (windowHasValid(input.coarseLstK, w, t.core)) await runTile(model, prepared, t, out);
+    const c = t.core;
+    if (windowHasValid(input.coarseLstK, w, c)) {
+      await runTile(model, prepared, { y0: c.row, y1: c.row + c.height, x0: c.col, x1: c.col + c.width }, halo, out, sigma);
+    }
     done++;
     options.onProgress?.({ stage: 'srda', done, total: tiles.length, detail: `tile ${done}/${tiles.length}` });
     if (tiles.length > 1) await yieldToEventLoop();
   }
-  return out;
+  return sigma ? { lstK: out, sigmaK: sigma } : { lstK: out };
 }
 
-async function runTile(model: SrdaModel, s: ReturnType<typeof prepareScene>, tile: TileSpec, out: Float32Array): Promise<void> {
-  const { padded, core: c } = tile;
-  const [ey0, ex0, ey1, ex1] = [padded.row, padded.col, padded.row + padded.height, padded.col + padded.width];
-  const core = { y0: c.row, y1: c.row + c.height, x0: c.col, x1: c.col + c.width };
+async function runTile(
+  model: SrdaModel,
+  s: ReturnType<typeof buildNetworkInputs>,
+  core: { y0: number; y1: number; x0: number; x1: number },
+  halo: number,
+  out: Float32Array,
+  sigma?: Float32Array,
+): Promise<void> {
+  const ey0 = Math.max(0, core.y0 - halo);
+  const ex0 = Math.max(0, core.x0 - halo);
+  const ey1 = Math.min(s.h, core.y1 + halo);
+  const ex1 = Math.min(s.w, core.x1 + halo);
   const win = buildInputWindow(s, ey0, ey1, ex0, ex1);
   const res = tf.tidy(() => {
     const x = tf.tensor4d(win.data, [1, win.wh, win.ww, INPUT_CHANNELS]);
@@ -72,7 +97,10 @@ async function runTile(model: SrdaModel, s: ReturnType<typeof prepareScene>, til
   } finally {
     res.dispose();
   }
-  // r is [wh, ww, 4] with channel q = dy*2 + dx (depth-to-space order), done here in JS.
+  // r is [wh, ww, C] with channel q = dy*2 + dx (depth-to-space order), done here in JS; with an
+  // uncertainty head channels 4 + q hold its raw value (sd = softplus + floor).
+  const C = outputChannels(model.config);
+  const sigmaScale = LST_SCALE_K * (model.meta.sigmaScale ?? 1);
   const fw = 2 * win.ww;
   const outW = 2 * s.w;
   for (let fy = 2 * core.y0; fy < 2 * core.y1; fy++) {
@@ -82,7 +110,12 @@ async function runTile(model: SrdaModel, s: ReturnType<typeof prepareScene>, til
     for (let fx = 2 * core.x0; fx < 2 * core.x1; fx++) {
       if (!s.lstMask[(fy >> 1) * s.w + (fx >> 1)]) continue;
       const wx = fx - 2 * ex0;
-      out[fy * outW + fx] = win.bicubic[wy * fw + wx] + LST_SCALE_K * r[(rowR + (wx >> 1)) * 4 + q0 + (wx & 1)];
+      const k = (rowR + (wx >> 1)) * C + q0 + (wx & 1);
+      out[fy * outW + fx] = win.bicubic[wy * fw + wx] + LST_SCALE_K * r[k];
+      if (sigma) {
+        const raw = r[k + 4];
+        sigma[fy * outW + fx] = sigmaScale * ((raw > 20 ? raw : Math.log1p(Math.exp(raw))) + SIGMA_FLOOR);
+      }
     }
   }
 }

@@ -23,7 +23,7 @@ export interface PreparedScene {
   aux: Partial<Record<ModelAuxName, Float32Array>>;
 }
 
-/** Fine auxiliary layers in physical units (NDVI, NDWI unitless, albedo 0..1, DEM metres), NaN invalid. */
+/** Fine auxiliary layers in physical units (NDVI, NDWI unitless, albedo and reflectance 0..1, DEM metres), NaN invalid. */
 export type FineAux = Partial<Record<ModelAuxName, Float32Array>>;
 
 /** Masked box mean via an integral image; where the window has no valid pixel returns NaN. */
@@ -105,12 +105,13 @@ function sceneMean(v: Float32Array): number {
 }
 
 /**
- * Prepares a scene: fills LST gaps, computes local means, normalises auxiliary layers
- * (NDVI, NDWI clipped to -1..1; albedo (a - 0.2) * 5; DEM anomaly from its local mean, per 100 m).
+ * Builds the network's inputs for a whole stage: fills LST gaps, computes local means, normalises
+ * auxiliary layers (NDVI, NDWI clipped to -1..1; albedo and red/NIR/SWIR reflectance clipped to
+ * 0..1, then (a - 0.2) * 5; DEM anomaly from its local mean, per 100 m).
  * @param coarseLstK coarse LST in K, `w*h`, NaN invalid
  * @param fineAux fine layers, `4*w*h` each
  */
-export function prepareScene(coarseLstK: Float32Array, w: number, h: number, fineAux: FineAux): PreparedScene {
+export function buildNetworkInputs(coarseLstK: Float32Array, w: number, h: number, fineAux: FineAux): PreparedScene {
   const lstMean0 = maskedBoxMean(coarseLstK, w, h, NORM_WINDOW_PX);
   const mean = sceneMean(coarseLstK);
   const lstMean = fillNaN(lstMean0, lstMean0, mean);
@@ -129,7 +130,7 @@ export function prepareScene(coarseLstK: Float32Array, w: number, h: number, fin
         const fx = i % (2 * w);
         n[i] = (src[i] - local[(fy >> 1) * w + (fx >> 1)]) / 100;
       }
-    } else if (name === 'albedo') {
+    } else if (name === 'albedo' || name === 'red' || name === 'nir' || name === 'swir') {
       for (let i = 0; i < n.length; i++) n[i] = (Math.min(1, Math.max(0, src[i])) - 0.2) * 5;
     } else {
       for (let i = 0; i < n.length; i++) n[i] = Math.min(1, Math.max(-1, src[i]));

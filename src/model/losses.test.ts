@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
-import { adaptiveFusion, charbonnierLoss, degradationLoss, msssimLoss, SSIM_C1 } from './losses.ts';
+import { adaptiveFusion, charbonnierLoss, degradationLoss, gaussianNll, msssimLoss, SSIM_C1 } from './losses.ts';
 
 async function value(t: tf.Tensor): Promise<number> {
   const v = (await t.data())[0];
@@ -68,5 +68,23 @@ describe('losses', () => {
     // d/ds_i = 1 - exp(-s_i) L_i = [0, -1, -2] at s = 0
     expect(Array.from(await grads[v.name].data())).toEqual([0, -1, -2]);
     tf.dispose([total, grads[v.name], v]);
+  });
+
+  it('Gaussian NLL is lowest when sigma equals the error and the mean is the target', async () => {
+    const t = tf.tensor1d([1, 2, 3, 4]);
+    const mask = tf.ones([4]);
+    const at = async (mu: number[], sigma: number) => {
+      const l = tf.tidy(() => gaussianNll(tf.tensor1d(mu), t, tf.fill([4], sigma), mask));
+      const v = (await l.data())[0];
+      l.dispose();
+      return v;
+    };
+    const off = [1.5, 2.5, 3.5, 4.5]; // error 0.5 everywhere
+    expect(await at(off, 0.5)).toBeLessThan(await at(off, 0.25));
+    expect(await at(off, 0.5)).toBeLessThan(await at(off, 1));
+    // 0.5 (e / s)^2 + log s at e = s = 0.5
+    expect(await at(off, 0.5)).toBeCloseTo(0.5 + Math.log(0.5), 5);
+    expect(await at([1, 2, 3, 4], 0.5)).toBeLessThan(await at(off, 0.5));
+    tf.dispose([t, mask]);
   });
 });

@@ -106,3 +106,13 @@ export function adaptiveFusion(losses: tf.Scalar[], logVars: tf.Tensor1D): tf.Sc
     return tf.sum(tf.add(tf.mul(tf.exp(tf.neg(logVars)), l), logVars)) as tf.Scalar;
   });
 }
+
+/**
+ * Gaussian negative log-likelihood per valid pixel, mean of 0.5 ((t - mu) / sigma)^2 + log sigma
+ * (constant dropped). Its minimiser is the conditional mean with the conditional standard
+ * deviation as sigma, so the mean does not invent texture the inputs cannot explain.
+ * @param mu, target, sigma same shape (sigma > 0, normalised units); `mask` 1 valid / 0 invalid
+ */
+export function gaussianNll(mu: tf.Tensor, target: tf.Tensor, sigma: tf.Tensor, mask: tf.Tensor): tf.Scalar {
+  return tf.tidy(() => maskedMean(tf.add(tf.mul(0.5, tf.square(tf.div(tf.sub(target, mu), sigma))), tf.log(sigma)), mask));
+}

@@ -1,4 +1,4 @@
-import { buildInputWindow, LST_SCALE_K, prepareScene, type FineAux, type PreparedScene } from './inputs.ts';
+import { buildInputWindow, LST_SCALE_K, buildNetworkInputs, type FineAux, type PreparedScene } from './inputs.ts';
 import { INPUT_CHANNELS, type ModelAuxName } from './srda-net.ts';
 import type { TrainBatch } from './train.ts';
 
@@ -17,7 +17,7 @@ export interface ClosedLoopPair {
 
 /** Builds a training pair from coarse LST, fine truth and fine auxiliary layers (physical units). */
 export function makePair(name: string, coarseLstK: Float32Array, w: number, h: number, truthK: Float32Array, fineAux: FineAux): ClosedLoopPair {
-  return { name, w, h, prepared: prepareScene(coarseLstK, w, h, fineAux), truthK };
+  return { name, w, h, prepared: buildNetworkInputs(coarseLstK, w, h, fineAux), truthK };
 }
 
 /** Allocates an empty batch of `n` patches of `p` x `p` coarse pixels. */

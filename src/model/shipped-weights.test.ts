@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
 import { dhakaStageInput, hasData, readShippedWeights } from '../test-support/data.ts';
 import { selectBackend } from './backend.ts';
-import { runSrda, type SrdaStageInput } from './infer.ts';
+import { runSrda, runSrdaStage, type SrdaStageInput } from './infer.ts';
 import { loadSrdaWeights, type SrdaModel } from './weights.ts';
 
 describe.skipIf(!hasData('dhaka-mod11a2-mod13q1-2024-citypath'))('shipped SRDA-Net weights on a real Dhaka MODIS tile', () => {
@@ -35,6 +35,25 @@ describe.skipIf(!hasData('dhaka-mod11a2-mod13q1-2024-citypath'))('shipped SRDA-N
     }
     expect(n).toBeGreaterThan(1000);
     expect(maxDev).toBeLessThan(2); // before residual correction: the degradation loss keeps it close
+  });
+
+  it('predicts a positive, finite uncertainty (K) wherever it predicts LST, and no tensor leaks', async () => {
+    const before = tf.memory().numTensors;
+    const { lstK, sigmaK } = await runSrdaStage(model, input);
+    expect(tf.memory().numTensors).toBe(before);
+    expect(sigmaK).toBeDefined();
+    let n = 0;
+    let sum = 0;
+    for (let i = 0; i < lstK.length; i++) {
+      expect(Number.isNaN(sigmaK![i])).toBe(Number.isNaN(lstK[i]));
+      if (Number.isNaN(lstK[i])) continue;
+      expect(sigmaK![i]).toBeGreaterThan(0);
+      n++;
+      sum += sigmaK![i];
+    }
+    // A few tenths of a kelvin to a few kelvin on MODIS: neither collapsed nor exploded.
+    expect(sum / n).toBeGreaterThan(0.05);
+    expect(sum / n).toBeLessThan(5);
   });
 
   it('agrees between cpu and wasm within 1e-3 K', async () => {

@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
-import { countParams, forwardSrda, initParams, INPUT_CHANNELS, layerSpecs, macsPerCoarsePixel, SRDA_SIZES, type SrdaSize } from './srda-net.ts';
+import { countParams, forwardSrda, initParams, INPUT_CHANNELS, layerSpecs, macsPerCoarsePixel, MODEL_AUX, outputChannels, SRDA_SIZES, type SrdaSize } from './srda-net.ts';
 
 describe('SRDA-Net architecture', () => {
   beforeAll(async () => {
@@ -8,12 +8,13 @@ describe('SRDA-Net architecture', () => {
   });
 
   for (const size of ['tiny', 'small', 'base'] as SrdaSize[]) {
-    it(`maps [n, h, w, ${INPUT_CHANNELS}] to a [n, h, w, 4] residual (${size})`, () => {
+    it(`maps [n, h, w, ${INPUT_CHANNELS}] to a [n, h, w, 4] residual plus 4 uncertainty channels (${size})`, () => {
       const cfg = SRDA_SIZES[size];
       const params = initParams(cfg, 3);
       const before = tf.memory().numTensors;
       const y = tf.tidy(() => forwardSrda(cfg, params, tf.randomNormal([2, 20, 24, INPUT_CHANNELS]) as tf.Tensor4D));
-      expect(y.shape).toEqual([2, 20, 24, 4]);
+      expect(y.shape).toEqual([2, 20, 24, 8]);
+      expect(outputChannels({ ...cfg, sigma: false })).toBe(4);
       y.dispose();
       expect(tf.memory().numTensors).toBe(before);
       const n = Object.values(params).reduce((s, p) => s + p.size, 0);
@@ -32,12 +33,21 @@ describe('SRDA-Net architecture', () => {
     expect(macs[1]).toBeLessThan(150_000); // the wasm full-tile budget per coarse pixel
   });
 
-  it('starts close to the bicubic upsample (near-zero residual)', async () => {
+  it('starts close to the bicubic upsample (near-zero residual) with an uncertainty of about 1 K', async () => {
     const cfg = SRDA_SIZES.tiny;
     const params = initParams(cfg, 4);
-    const y = tf.tidy(() => tf.max(tf.abs(forwardSrda(cfg, params, tf.randomNormal([1, 16, 16, INPUT_CHANNELS], 0, 0.3) as tf.Tensor4D))));
-    expect((await y.data())[0]).toBeLessThan(0.05);
-    tf.dispose([y, ...Object.values(params)]);
+    const out = tf.tidy(() => forwardSrda(cfg, params, tf.randomNormal([1, 16, 16, INPUT_CHANNELS], 0, 0.3) as tf.Tensor4D));
+    const res = tf.tidy(() => tf.max(tf.abs(tf.slice(out, [0, 0, 0, 0], [1, 16, 16, 4]))));
+    const raw = tf.tidy(() => tf.mean(tf.slice(out, [0, 0, 0, 4], [1, 16, 16, 4])));
+    expect((await res.data())[0]).toBeLessThan(0.05);
+    // softplus(-2.25) = 0.1 normalised = 1 K
+    expect(Math.log1p(Math.exp((await raw.data())[0]))).toBeCloseTo(0.1, 2);
+    tf.dispose([out, res, raw, ...Object.values(params)]);
+  });
+
+  it('takes red, NIR and SWIR reflectance as channels beside NDVI, NDWI, albedo and DEM', () => {
+    expect([...MODEL_AUX]).toEqual(['ndvi', 'ndwi', 'albedo', 'dem', 'red', 'nir', 'swir']);
+    expect(INPUT_CHANNELS).toBe(6 + 5 * 7);
   });
 
   it('gives the same output through the training (custom-gradient) and inference (fused) paths', async () => {

@@ -5,7 +5,7 @@ import { conv2dSame } from './conv-grad.ts';
  * Auxiliary channels every SRDA-Net model takes, in this order, each with an availability mask.
  * Missing layers are fed as zeros with mask 0 (the model was trained with random channel dropout).
  */
-export const MODEL_AUX = ['ndvi', 'ndwi', 'albedo', 'dem'] as const;
+export const MODEL_AUX = ['ndvi', 'ndwi', 'albedo', 'dem', 'red', 'nir', 'swir'] as const;
 export type ModelAuxName = (typeof MODEL_AUX)[number];
 
 /** Architecture hyper-parameters. All sizes in coarse pixels. */
@@ -18,21 +18,34 @@ export interface SrdaConfig {
   caKernel: number;
   /** Box window (coarse px, odd) of the GCA context pooling. */
   ctxKernel: number;
+  /**
+   * Predict a per-pixel uncertainty beside the residual: 4 more output channels, the softplus of
+   * which is the standard deviation (normalised LST units) of a Gaussian trained by likelihood.
+   */
+  sigma?: boolean;
 }
 
 export type SrdaSize = 'tiny' | 'small' | 'base';
 
 /** The shipped model sizes. `small` is the default. */
 export const SRDA_SIZES: Record<SrdaSize, SrdaConfig> = {
-  tiny: { width: 16, blocks: 1, caKernel: 7, ctxKernel: 15 },
-  small: { width: 24, blocks: 2, caKernel: 7, ctxKernel: 15 },
-  base: { width: 32, blocks: 3, caKernel: 7, ctxKernel: 15 },
+  tiny: { width: 16, blocks: 1, caKernel: 7, ctxKernel: 15, sigma: true },
+  small: { width: 24, blocks: 2, caKernel: 7, ctxKernel: 15, sigma: true },
+  base: { width: 32, blocks: 3, caKernel: 7, ctxKernel: 15, sigma: true },
 };
 
 /** Input channels per coarse pixel: LST, LST mask, 4 bicubic sub-pixels, 4 sub-pixels + 1 mask per aux. */
 export const INPUT_CHANNELS = 6 + 5 * MODEL_AUX.length;
-/** Output channels per coarse pixel: the residual of the 4 fine sub-pixels, depth-to-space order (dy*2+dx). */
+/** Residual channels per coarse pixel: the 4 fine sub-pixels, depth-to-space order (dy*2+dx). */
 export const OUTPUT_CHANNELS = 4;
+
+/** All output channels of a config: the 4 residuals, then (with `sigma`) 4 raw uncertainty channels. */
+export function outputChannels(cfg: SrdaConfig): number {
+  return cfg.sigma ? 2 * OUTPUT_CHANNELS : OUTPUT_CHANNELS;
+}
+
+/** Smallest predicted standard deviation, normalised units (x LST_SCALE_K): 0.002 = 0.02 K. */
+export const SIGMA_FLOOR = 0.002;
 
 /** One convolution layer of the network: `k`x`k` kernel, `cin` -> `cout`, dilation `dil`. */
 export interface ConvSpec {
@@ -62,7 +75,7 @@ export function layerSpecs(cfg: SrdaConfig): ConvSpec[] {
   specs.push({ name: 'gca_gate', k: 1, cin: c, cout: c, dil: 1 });
   specs.push({ name: 'mfrm_fuse', k: 1, cin: 3 * c, cout: c, dil: 1 });
   specs.push({ name: 'mfrm_conv', k: 3, cin: c, cout: c, dil: 1 });
-  specs.push({ name: 'out', k: 3, cin: c, cout: OUTPUT_CHANNELS, dil: 1 });
+  specs.push({ name: 'out', k: 3, cin: c, cout: outputChannels(cfg), dil: 1 });
   return specs;
 }
 
@@ -104,7 +117,9 @@ export function initParams(cfg: SrdaConfig, seed = 1): Record<string, tf.Variabl
     // tidy disposes the initialiser tensors; the variables survive it.
     tf.tidy(() => {
       params[`${l.name}/w`] = tf.variable(tf.randomNormal([l.k, l.k, l.cin, l.cout], 0, std, 'float32', seed * 1000 + i), true, `${prefix}${l.name}/w`);
-      params[`${l.name}/b`] = tf.variable(tf.zeros([l.cout]), true, `${prefix}${l.name}/b`);
+      // Uncertainty channels start at 0.1 (1 K): softplus^-1(0.1) = -2.25.
+      const bias = l.name === 'out' && cfg.sigma ? tf.concat([tf.zeros([OUTPUT_CHANNELS]), tf.fill([l.cout - OUTPUT_CHANNELS], -2.25)]) : tf.zeros([l.cout]);
+      params[`${l.name}/b`] = tf.variable(bias, true, `${prefix}${l.name}/b`);
     });
   });
   return params;
@@ -125,7 +140,8 @@ export function boxMean(x: tf.Tensor4D, k: number): tf.Tensor4D {
 /**
  * The stage network on the coarse grid: input [N, h, w, INPUT_CHANNELS] -> residual
  * [N, h, w, 4] in normalised LST units (x LST_SCALE_K), to be depth-to-spaced onto the fine grid
- * and added to the bicubic upsample. `training` routes convolutions through the custom-gradient
+ * and added to the bicubic upsample; with `cfg.sigma` 4 more channels follow, the raw uncertainty
+ * (standard deviation = softplus(raw) + SIGMA_FLOOR, normalised units). `training` routes convolutions through the custom-gradient
  * op (needed for backprop on wasm); inference uses fused conv + bias (+ ReLU) kernels, with the
  * same weights and results. Call inside `tf.tidy` (or dispose the result).
  */

@@ -31,7 +31,8 @@ describe('SRDA-Net training', () => {
   });
 
   it('trains on wasm with the custom conv gradient: losses finite and decreasing, no leaks', async () => {
-    const trainer = new SrdaTrainer(SRDA_SIZES.tiny, { seed: 2 });
+    // The physics-constrained loss of models without an uncertainty head (adaptive fusion).
+    const trainer = new SrdaTrainer({ ...SRDA_SIZES.tiny, sigma: false }, { seed: 2 });
     const batch = fixedBatch(2, 16);
     const first = await trainer.trainStep(batch, 3e-3); // creates the Adam slots
     const tensors = tf.memory().numTensors;
@@ -42,6 +43,23 @@ describe('SRDA-Net training', () => {
     expect(last.charbonnier).toBeLessThan(first.charbonnier * 0.8);
     // The adaptive weights moved away from 1 (the log-variances are trained).
     expect(Math.abs(last.logVars[1])).toBeGreaterThan(0.01);
+    const ev = await trainer.evaluateBatch(batch);
+    expect(ev.rmseK).toBeLessThan(ev.bicubicRmseK);
+    expect(tf.memory().numTensors).toBe(tensors);
+    trainer.dispose();
+  });
+
+  it('trains the uncertainty head with the Gaussian likelihood: NLL falls, sigma shrinks towards the error, no leaks', async () => {
+    const trainer = new SrdaTrainer(SRDA_SIZES.tiny, { seed: 3 });
+    const batch = fixedBatch(2, 16);
+    const first = await trainer.trainStep(batch, 3e-3);
+    const tensors = tf.memory().numTensors;
+    let last = first;
+    for (let i = 0; i < 14; i++) last = await trainer.trainStep(batch, 3e-3);
+    expect(tf.memory().numTensors).toBe(tensors);
+    expect(Number.isFinite(last.nll)).toBe(true);
+    expect(last.nll).toBeLessThan(first.nll);
+    expect(last.sigmaK).toBeLessThan(first.sigmaK);
     const ev = await trainer.evaluateBatch(batch);
     expect(ev.rmseK).toBeLessThan(ev.bicubicRmseK);
     expect(tf.memory().numTensors).toBe(tensors);

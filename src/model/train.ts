@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
-import { forwardSrda, initParams, INPUT_CHANNELS, type SrdaConfig } from './srda-net.ts';
-import { adaptiveFusion, charbonnierLoss, degradationLoss, msssimLoss } from './losses.ts';
+import { forwardSrda, initParams, INPUT_CHANNELS, OUTPUT_CHANNELS, SIGMA_FLOOR, type SrdaConfig } from './srda-net.ts';
+import { adaptiveFusion, charbonnierLoss, degradationLoss, gaussianNll, msssimLoss } from './losses.ts';
 import { LST_SCALE_K } from './inputs.ts';
 import { decodeSrdaTensors, encodeSrdaWeights, type SrdaModel, type SrdaModelJson } from './weights.ts';
 
@@ -28,6 +28,10 @@ export interface StepLosses {
   degradation: number;
   charbonnier: number;
   msssim: number;
+  /** Gaussian negative log-likelihood of the residual-corrected output (models with `sigma`; else 0). */
+  nll: number;
+  /** Mean predicted standard deviation, K (models with `sigma`; else 0). */
+  sigmaK: number;
   weights: [number, number, number];
   logVars: [number, number, number];
 }
@@ -42,10 +46,28 @@ function setLearningRate(opt: tf.Optimizer, lr: number): void {
   (opt as unknown as { learningRate: number }).learningRate = lr;
 }
 
-/** Depth-to-space of a 4-channel residual onto the fine grid, differentiable on every backend. */
+/** Depth-to-space of the first 4 channels (the residual) onto the fine grid, differentiable on every backend. */
 export function depthToSpace2(r: tf.Tensor4D): tf.Tensor4D {
-  const [n, h, w] = r.shape;
-  return tf.reshape(tf.transpose(tf.reshape(r, [n, h, w, 2, 2]), [0, 1, 3, 2, 4]), [n, 2 * h, 2 * w, 1]);
+  const [n, h, w, c] = r.shape;
+  const r4 = c > OUTPUT_CHANNELS ? tf.slice(r, [0, 0, 0, 0], [n, h, w, OUTPUT_CHANNELS]) : r;
+  return tf.reshape(tf.transpose(tf.reshape(r4, [n, h, w, 2, 2]), [0, 1, 3, 2, 4]), [n, 2 * h, 2 * w, 1]);
+}
+
+/**
+ * Residual-corrected prediction and standard deviation on the coarse grid, both [N, h, w, 4]
+ * (normalised units): bicubic sub-pixels (input channels 2-5) plus the residual, shifted per coarse
+ * pixel so its 4 sub-pixels average to the coarse input (channel 0). Linear, so training sees
+ * exactly what the pipeline's residual correction makes of the output.
+ */
+export function correctedOutput(input: tf.Tensor4D, out: tf.Tensor4D): { mean: tf.Tensor4D; sigma?: tf.Tensor4D } {
+  const [n, h, w, c] = out.shape;
+  const coarse = tf.slice(input, [0, 0, 0, 0], [n, h, w, 1]);
+  const bic = tf.slice(input, [0, 0, 0, 2], [n, h, w, 4]);
+  const raw = tf.add(bic, tf.slice(out, [0, 0, 0, 0], [n, h, w, OUTPUT_CHANNELS]));
+  const mean = tf.add(raw, tf.sub(coarse, tf.mean(raw, 3, true))) as tf.Tensor4D;
+  if (c <= OUTPUT_CHANNELS) return { mean };
+  const sigma = tf.add(tf.softplus(tf.slice(out, [0, 0, 0, OUTPUT_CHANNELS], [n, h, w, OUTPUT_CHANNELS])), SIGMA_FLOOR) as tf.Tensor4D;
+  return { mean, sigma };
 }
 
 /**
@@ -85,6 +107,21 @@ export class SrdaTrainer {
       const fmask = tf.tensor4d(batch.fineMask, [n, 2 * h, 2 * w, 1]);
       const coarse = tf.slice(input, [0, 0, 0, 0], [n, h, w, 1]) as tf.Tensor4D;
       const cmask = tf.slice(input, [0, 0, 0, 1], [n, h, w, 1]) as tf.Tensor4D;
+      if (this.config.sigma) {
+        // Gaussian likelihood of the residual-corrected output: conditional mean + variance.
+        return tf.variableGrads(() => {
+          const out = forwardSrda(this.config, this.params, input);
+          const { mean, sigma } = correctedOutput(input, out);
+          const pred = tf.add<tf.Tensor4D>(bic, depthToSpace2(out));
+          const meanF = depthToSpace2(mean);
+          const sigmaF = depthToSpace2(sigma!);
+          const nll = gaussianNll(meanF, truth, sigmaF, fmask);
+          const extra = [degradationLoss(pred, coarse, cmask), charbonnierLoss(meanF, truth, fmask), tf.scalar(0), nll, maskedMeanScalar(sigmaF, fmask)];
+          extra.forEach((l) => terms.push(tf.keep(l)));
+          // logVars take part with zero gradient so both optimisers keep their slots.
+          return tf.add(nll, tf.mul(0, tf.sum(this.logVars))) as tf.Scalar;
+        }, [...netVars, this.logVars]);
+      }
       return tf.variableGrads(() => {
         const pred = tf.add<tf.Tensor4D>(bic, depthToSpace2(forwardSrda(this.config, this.params, input)));
         const ls = [degradationLoss(pred, coarse, cmask), charbonnierLoss(pred, truth, fmask), msssimLoss(pred, truth, fmask)];
@@ -106,6 +143,8 @@ export class SrdaTrainer {
       degradation: vals[0],
       charbonnier: vals[1],
       msssim: vals[2],
+      nll: vals[3] ?? 0,
+      sigmaK: (vals[4] ?? 0) * LST_SCALE_K,
       logVars: lv,
       weights: lv.map((s) => Math.exp(-s)) as [number, number, number],
     };
@@ -118,15 +157,20 @@ export class SrdaTrainer {
   async evaluateBatch(batch: TrainBatch): Promise<{ rmseK: number; bicubicRmseK: number }> {
     const { n, h, w } = batch;
     const t = tf.tidy(() => depthToSpace2(forwardSrda(this.config, this.params, tf.tensor4d(batch.input, [n, h, w, INPUT_CHANNELS]), false)));
-    const r = await t.data();
+    const r = (await t.data()) as Float32Array;
     t.dispose();
+    // Models trained on residual-corrected output are scored after the correction, and so is bicubic.
+    const bic = this.config.sigma ? residualCorrected(batch, batch.bicubicN) : batch.bicubicN;
+    const pred = new Float32Array(r.length);
+    for (let i = 0; i < r.length; i++) pred[i] = batch.bicubicN[i] + r[i];
+    const out = this.config.sigma ? residualCorrected(batch, pred) : pred;
     let se = 0;
     let seB = 0;
     let c = 0;
     for (let i = 0; i < r.length; i++) {
       if (!batch.fineMask[i]) continue;
-      const e = batch.bicubicN[i] + r[i] - batch.truthN[i];
-      const eb = batch.bicubicN[i] - batch.truthN[i];
+      const e = out[i] - batch.truthN[i];
+      const eb = bic[i] - batch.truthN[i];
       se += e * e;
       seB += eb * eb;
       c++;
@@ -198,4 +242,29 @@ export class SrdaTrainer {
     this.opt.dispose();
     this.optLogVars.dispose();
   }
+}
+
+function maskedMeanScalar(v: tf.Tensor, mask: tf.Tensor): tf.Scalar {
+  return tf.div(tf.sum(tf.mul(v, mask)), tf.maximum(tf.sum(mask), 1)) as tf.Scalar;
+}
+
+/** A fine batch field shifted per 2x2 block so the block averages to the coarse input (channel 0). */
+function residualCorrected(batch: TrainBatch, fine: Float32Array): Float32Array {
+  const { n, h, w } = batch;
+  const fw = 2 * w;
+  const out = fine.slice();
+  for (let b = 0; b < n; b++) {
+    for (let y = 0; y < h; y++) {
+      for (let x = 0; x < w; x++) {
+        const c = batch.input[((b * h + y) * w + x) * INPUT_CHANNELS];
+        const i0 = b * 4 * h * w + 2 * y * fw + 2 * x;
+        const d = c - (fine[i0] + fine[i0 + 1] + fine[i0 + fw] + fine[i0 + fw + 1]) / 4;
+        out[i0] += d;
+        out[i0 + 1] += d;
+        out[i0 + fw] += d;
+        out[i0 + fw + 1] += d;
+      }
+    }
+  }
+  return out;
 }

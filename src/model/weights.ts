@@ -14,6 +14,11 @@ export interface SrdaModelJson {
   modelAux: string[];
   lstScaleK: number;
   normWindowPx: number;
+  /**
+   * Factor on the uncertainty head's standard deviation, fitted after training so that 68 % of
+   * held-in errors fall inside 1 sigma (scripts/calibrate-sigma.ts); absent = 1.
+   */
+  sigmaScale?: number;
   /** Free-form provenance: training command, steps, data, date. */
   training?: Record<string, unknown>;
   weightsManifest: { paths: string[]; weights: tf.io.WeightsManifestEntry[] }[];

@@ -58,6 +58,8 @@ export interface StageResult {
   skippedTiles: number;
   /** What a global method fitted (coefficients, samples), when it reports it. */
   fit?: Record<string, unknown>;
+  /** Predicted standard deviation (K) of each output pixel, for methods with an uncertainty head (SRDA-Net v2). */
+  sigma?: Raster;
 }
 
 /** The result of a staged run. */
@@ -90,9 +92,9 @@ async function runStage(
   stage: number,
   tileCoarsePx: number,
   run: RunOptions,
-): Promise<{ data: Float32Array; tiles: number; skipped: number; fit?: Record<string, unknown> }> {
+): Promise<{ data: Float32Array; sigma?: Float32Array; tiles: number; skipped: number; fit?: Record<string, unknown> }> {
   const { width: cw, height: ch } = input.coarseLst;
-  let predictor: Pick<FittedStage, 'haloCoarsePx' | 'predictTile'>;
+  let predictor: Pick<FittedStage, 'haloCoarsePx' | 'predictTile' | 'predictTileWithSigma'>;
   let fit: Record<string, unknown> | undefined;
   let inFlight = 1;
   if (!Number.isFinite(method.haloCoarsePx)) {
@@ -107,9 +109,13 @@ async function runStage(
     predictor = { haloCoarsePx: method.haloCoarsePx, predictTile: (i, o) => method.runStage(i, o) };
     inFlight = method.concurrency ?? 1;
   }
+  if (!predictor.predictTileWithSigma && method.runStageWithSigma && !method.fit) {
+    predictor = { ...predictor, predictTileWithSigma: (i, o) => method.runStageWithSigma!(i, o) };
+  }
   const size = cw <= tileCoarsePx && ch <= tileCoarsePx ? Math.max(cw, ch) : tileCoarsePx;
   const tiles = planTiles(cw, ch, size, predictor.haloCoarsePx);
   const out = new Float32Array(4 * cw * ch).fill(Number.NaN);
+  const sigma = predictor.predictTileWithSigma ? new Float32Array(4 * cw * ch).fill(Number.NaN) : undefined;
   let done = 0;
   let skipped = 0;
   // Tiles write disjoint parts of `out`, so several may run at once (a worker pool) and the
@@ -124,10 +130,15 @@ async function runStage(
       } else {
         const { padded } = tile;
         const whole = padded.width === cw && padded.height === ch;
-        const pred = await predictor.predictTile(whole ? input : tileInput(input, padded), run);
+        const tin = whole ? input : tileInput(input, padded);
+        let pred: Float32Array;
+        let predSigma: Float32Array | undefined;
+        if (predictor.predictTileWithSigma) ({ lstK: pred, sigmaK: predSigma } = await predictor.predictTileWithSigma(tin, run));
+        else pred = await predictor.predictTile(tin, run);
         if (pred.length !== 4 * padded.width * padded.height) {
           throw new AppError('INTERNAL', `method ${method.id} returned ${pred.length} values for a ${2 * padded.width}x${2 * padded.height} tile`);
         }
+        if (sigma && predSigma) pasteTile(sigma, 2 * cw, predSigma, tile, 2);
         pasteTile(out, 2 * cw, pred, tile, 2);
       }
       done++;
@@ -136,7 +147,7 @@ async function runStage(
     },
     run,
   );
-  return { data: out, tiles: tiles.length, skipped, fit };
+  return { data: out, sigma, tiles: tiles.length, skipped, fit };
 }
 
 /**
@@ -163,13 +174,14 @@ export async function runDownscale(scene: Scene, options: DownscaleOptions, run:
     const ts = now();
     const level = scene.levels[k];
     const input: StageInput = { coarseLst: coarse, fineGrid: level.grid, fineAux: level.aux, coarseAux: scene.levels[k - 1].aux };
-    const { data, tiles, skipped, fit } = await runStage(method, input, k, tileCoarsePx, run);
+    const { data, sigma, tiles, skipped, fit } = await runStage(method, input, k, tileCoarsePx, run);
     const before = energyError(data, coarse);
     if (correct) correctResidualsInPlace(data, coarse.data, coarse.width, coarse.height, 2, mode);
     else maskInvalid(data, coarse.data, coarse.width, coarse.height);
     const energy = correct ? energyError(data, coarse) : before;
     const lst: Raster = { ...level.grid, data };
-    results.push({ stage: k, lst, seconds: (now() - ts) / 1000, energy, energyBeforeCorrection: before, tiles, skippedTiles: skipped, fit });
+    if (sigma) for (let i = 0; i < sigma.length; i++) if (data[i] !== data[i]) sigma[i] = Number.NaN;
+    results.push({ stage: k, lst, seconds: (now() - ts) / 1000, energy, energyBeforeCorrection: before, tiles, skippedTiles: skipped, fit, ...(sigma ? { sigma: { ...level.grid, data: sigma } } : {}) });
     coarse = lst;
   }
   return {

@@ -42,6 +42,11 @@ export interface StageMethod {
    */
   readonly concurrency?: number;
   /**
+   * Optional: `runStage` plus the predicted standard deviation (K) of each fine pixel around the
+   * prediction, same layout. Methods with an uncertainty head (SRDA-Net v2) provide it.
+   */
+  runStageWithSigma?(input: StageInput, options?: RunOptions): Promise<StagePrediction>;
+  /**
    * Optional, for global methods (`haloCoarsePx = Infinity`): fits once on the whole stage (the
    * runner passes the untiled input) and returns a predictor the runner then applies tile by tile
    * with the predictor's own halo. Methods without it are run untiled.
@@ -55,6 +60,14 @@ export interface FittedStage {
   readonly haloCoarsePx: number;
   /** Same contract as `StageMethod.runStage`, on a tile (with halo) of the fitted stage. */
   predictTile(input: StageInput, options?: RunOptions): Promise<Float32Array>;
+  /** Optional: `predictTile` plus the standard deviation (see `StageMethod.runStageWithSigma`). */
+  predictTileWithSigma?(input: StageInput, options?: RunOptions): Promise<StagePrediction>;
   /** What was fitted, for reports (coefficients, sample counts). */
   readonly summary?: Record<string, unknown>;
+}
+
+/** A stage prediction with its uncertainty: fine LST (K) and its predicted standard deviation (K), row-major on the fine grid. */
+export interface StagePrediction {
+  lstK: Float32Array;
+  sigmaK: Float32Array;
 }

@@ -5,18 +5,22 @@ import type { LayerData } from '../worker/protocol.ts';
 
 /**
  * One display range shared by every LST layer (min of their 2nd percentiles, max of their 98th),
- * and a symmetric range around 0 K for difference layers. Units K.
+ * a symmetric range around 0 K for difference layers, and 0 to the largest 98th percentile for
+ * uncertainty (1 sigma) layers. Units K.
  */
 export function sharedRanges(layers: Pick<LayerData, 'kind' | 'stats'>[]): {
   lst: [number, number];
   diff: [number, number];
+  sigma: [number, number];
 } {
   let lo = Infinity;
   let hi = -Infinity;
   let d = 0;
+  let sig = 0;
   for (const l of layers) {
     if (!Number.isFinite(l.stats.p2) || !Number.isFinite(l.stats.p98)) continue;
     if (l.kind === 'difference') d = Math.max(d, Math.abs(l.stats.p2), Math.abs(l.stats.p98));
+    else if (l.kind === 'uncertainty') sig = Math.max(sig, l.stats.p98);
     else {
       lo = Math.min(lo, l.stats.p2);
       hi = Math.max(hi, l.stats.p98);
@@ -24,7 +28,8 @@ export function sharedRanges(layers: Pick<LayerData, 'kind' | 'stats'>[]): {
   }
   if (!(hi > lo)) [lo, hi] = Number.isFinite(lo) ? [lo - 1, lo + 1] : [270, 320];
   if (!(d > 0)) d = 1;
-  return { lst: [lo, hi], diff: [-d, d] };
+  if (!(sig > 0)) sig = 1;
+  return { lst: [lo, hi], diff: [-d, d], sigma: [0, sig] };
 }
 
 /**

@@ -87,7 +87,7 @@ export interface LayerStats {
 }
 
 /** What a layer shows: LST values or a signed difference in K. */
-export type LayerKind = 'input' | 'output' | 'baseline' | 'difference';
+export type LayerKind = 'input' | 'output' | 'baseline' | 'difference' | 'uncertainty';
 
 /** A result layer: native raster (for export and the inspector) plus its Web Mercator rendering grid. */
 export interface LayerData {

@@ -3,6 +3,7 @@ import type { Progress, RunOptions } from '../core/progress.ts';
 import { aggregateMean } from '../core/raster/aggregate.ts';
 import type { Raster } from '../core/raster/raster.ts';
 import { runDownscale, type DownscaleResult } from '../pipeline/downscale.ts';
+import { harmVerdict } from '../pipeline/do-no-harm.ts';
 import { evaluateClosedLoop } from '../pipeline/evaluate.ts';
 import type { FinetuneReport } from '../model/finetune.ts';
 import type { MethodId } from '../pipeline/method.ts';
@@ -79,6 +80,7 @@ export async function runJob(
   const assembled = assembleForApp(params);
   notices.push(...assembled.notices);
   const facts = gridFacts(assembled);
+  const lstName = assembled.inputs.names?.lst ?? 'the LST file';
   const scene = prepareScene(assembled.inputs, {
     referenceFactor: facts.isSameGrid ? (params.referenceFactor ?? 2) : undefined,
   });
@@ -181,6 +183,27 @@ export async function runJob(
       );
     }
   }
+  // SRDA-Net v2's predicted uncertainty of each output pixel (1 standard deviation, K).
+  for (const st of primary.stages) {
+    if (!st.sigma) continue;
+    const res = nominal0 / 2 ** st.stage;
+    layers.push(
+      makeLayer(
+        {
+          id: `sigma-${res}m`,
+          label: `Uncertainty (1 sigma) ${formatPixelM(px(st.stage))} (${primary.methodLabel})`,
+          kind: 'uncertainty',
+          method: primary.method,
+          stage: st.stage,
+          isFinal: false,
+          pixelSizeM: px(st.stage),
+          fileStem: stem(`${primary.method}-sigma`, st.stage),
+        },
+        st.sigma,
+        transfer,
+      ),
+    );
+  }
   if (bicubic && bicubic !== primary) {
     const k = primary.stages.length - 1;
     const res = nominal0 / 2 ** (k + 1);
@@ -230,6 +253,13 @@ export async function runJob(
           r: s.r,
         };
       });
+      const srdaLoop = loop.methods.find((m) => m.method === 'srda');
+      const bicLoop = loop.methods.find((m) => m.method === 'bicubic');
+      if (srdaLoop && bicLoop) {
+        const corr = (m: typeof srdaLoop) => (params.residualCorrection ? m.corrected : m.uncorrected).rmseK;
+        const verdict = harmVerdict(lstName, corr(srdaLoop), corr(bicLoop), loop.coarsePixelM, loop.referencePixelM);
+        if (verdict.srdaWorse) notices.push(verdict.message);
+      }
       if (tuning?.report.kept && methods.includes('srda')) {
         notices.push(
           'The closed-loop score of the fine-tuned SRDA-Net is optimistic: it was tuned on this same scene at the coarse scale.',

@@ -4,10 +4,10 @@ import { isAppError } from '../../core/errors.ts';
 import { BACKEND_ORDER, selectBackend, type BackendChoice, type BackendName } from '../../model/backend.ts';
 import { finetuneSrda, type FinetuneReport } from '../../model/finetune.ts';
 import type { FineAux } from '../../model/inputs.ts';
-import { runSrda, srdaHaloCoarsePx, warmUpSrda } from '../../model/infer.ts';
+import { runSrdaStage, srdaHaloCoarsePx, warmUpSrda, type SrdaStageOutput } from '../../model/infer.ts';
 import { MODEL_AUX } from '../../model/srda-net.ts';
 import { loadSrdaWeights, type SrdaModel, type SrdaWeightsSource } from '../../model/weights.ts';
-import type { FittedStage, StageInput, StageMethod } from '../method.ts';
+import type { FittedStage, StageInput, StageMethod, StagePrediction } from '../method.ts';
 
 /** Options of the SRDA-Net method. */
 export interface SrdaMethodOptions {
@@ -59,8 +59,8 @@ export async function createSrdaMethod(source: SrdaWeightsSource, options: SrdaM
   let model = await loadSrdaWeights(source);
   await warmUpSrda(model);
   const halo = srdaHaloCoarsePx(model.config);
-  const predict = (m: SrdaModel, input: StageInput, run?: RunOptions): Promise<Float32Array> =>
-    runSrda(
+  const predict = (m: SrdaModel, input: StageInput, run?: RunOptions): Promise<SrdaStageOutput> =>
+    runSrdaStage(
       m,
       { width: input.coarseLst.width, height: input.coarseLst.height, coarseLstK: input.coarseLst.data, fineAux: stageAux(input.fineAux) },
       // The pipeline's tile already carries the halo: one network call per tile (a 256 px inner
@@ -103,7 +103,8 @@ export async function createSrdaMethod(source: SrdaWeightsSource, options: SrdaM
     }
     return false;
   };
-  const predictSafe = async (input: StageInput, run?: RunOptions): Promise<Float32Array> => {
+  const withSigma = (o: SrdaStageOutput): StagePrediction => ({ lstK: o.lstK, sigmaK: o.sigmaK ?? new Float32Array(o.lstK.length).fill(Number.NaN) });
+  const predictSafe = async (input: StageInput, run?: RunOptions): Promise<SrdaStageOutput> => {
     for (let attempt = 0; ; attempt++) {
       try {
         return await predict(model, input, run);
@@ -124,8 +125,9 @@ export async function createSrdaMethod(source: SrdaWeightsSource, options: SrdaM
       return model;
     },
     notices,
-    runStage: (input, run) => predictSafe(input, run),
+    runStage: async (input, run) => (await predictSafe(input, run)).lstK,
   };
+  if (model.config.sigma) method.runStageWithSigma = async (input, run) => withSigma(await predictSafe(input, run));
   if (options.finetuneSteps) {
     method.fit = async (input: StageInput, run?: RunOptions): Promise<FittedStage> => {
       if (!tuned) {
@@ -139,7 +141,12 @@ export async function createSrdaMethod(source: SrdaWeightsSource, options: SrdaM
         method.finetune = res.report;
         tuned = true;
       }
-      return { haloCoarsePx: halo, predictTile: (i, o) => predictSafe(i, o), summary: method.finetune ? { finetune: method.finetune } : undefined };
+      return {
+        haloCoarsePx: halo,
+        predictTile: async (i, o) => (await predictSafe(i, o)).lstK,
+        ...(model.config.sigma ? { predictTileWithSigma: async (i: StageInput, o?: RunOptions) => withSigma(await predictSafe(i, o)) } : {}),
+        summary: method.finetune ? { finetune: method.finetune } : undefined,
+      };
     };
   }
   return method;

@@ -33,7 +33,7 @@ export function Inspector() {
                   >
                     <td>{l.id}</td>
                     <td className="muted small">{hit ? `${hit.col},${hit.row}` : ''}</td>
-                    <td className="num">{formatTemp(v, unit, l.kind === 'difference')}</td>
+                    <td className="num">{formatTemp(v, unit, l.kind === 'difference' || l.kind === 'uncertainty')}</td>
                   </tr>
                 );
               })}

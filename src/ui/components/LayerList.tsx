@@ -23,8 +23,8 @@ export function LayerList() {
             <span className="layer-name">{l.label}</span>
           </label>
           <span className="muted small">
-            {l.grid.width}×{l.grid.height} · {formatTemp(l.stats.min, unit, l.kind === 'difference', 1)} to{' '}
-            {formatTemp(l.stats.max, unit, l.kind === 'difference', 1)}
+            {l.grid.width}×{l.grid.height} · {formatTemp(l.stats.min, unit, (l.kind === 'difference' || l.kind === 'uncertainty'), 1)} to{' '}
+            {formatTemp(l.stats.max, unit, (l.kind === 'difference' || l.kind === 'uncertainty'), 1)}
           </span>
           <button
             type="button"

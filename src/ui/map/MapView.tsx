@@ -59,6 +59,7 @@ export function MapView({ shownIds, name, className, onReady }: Props) {
       colormap,
       lstRange: ranges.lst,
       diffRange: ranges.diff,
+      sigmaRange: ranges.sigma,
       opacity,
     });
   }, [map, layers, shownKey, colormap, ranges, opacity]);

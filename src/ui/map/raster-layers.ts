@@ -7,6 +7,8 @@ export interface DrawStyle {
   colormap: LutName;
   lstRange: [number, number];
   diffRange: [number, number];
+  /** Range (K) of uncertainty (1 sigma) layers; default 0-1 K. */
+  sigmaRange?: [number, number];
   opacity: number;
 }
 
@@ -14,8 +16,14 @@ const rendered = new WeakMap<LayerData, { key: string; url: Promise<string> }>()
 
 function styleKey(layer: LayerData, style: DrawStyle): string {
   const isDiff = layer.kind === 'difference';
-  const [lo, hi] = isDiff ? style.diffRange : style.lstRange;
+  const [lo, hi] = rangeOf(layer, style);
   return `${isDiff ? 'diverging' : style.colormap}:${lo}:${hi}`;
+}
+
+function rangeOf(layer: LayerData, style: DrawStyle): [number, number] {
+  if (layer.kind === 'difference') return style.diffRange;
+  if (layer.kind === 'uncertainty') return style.sigmaRange ?? [0, 1];
+  return style.lstRange;
 }
 
 /**
@@ -28,7 +36,7 @@ export function renderLayerImage(layer: LayerData, style: DrawStyle): Promise<st
   if (hit?.key === key) return hit.url;
   const isDiff = layer.kind === 'difference';
   const lut = isDiff ? LUTS.diverging : LUTS[style.colormap];
-  const [lo, hi] = isDiff ? style.diffRange : style.lstRange;
+  const [lo, hi] = rangeOf(layer, style);
   const { width, height, data } = layer.display;
   const canvas = document.createElement('canvas');
   canvas.width = width;

@@ -1,5 +1,5 @@
-import { AppError } from '../errors.ts';
-import { Rng, subSeed } from '../random.ts';
+import { AppError } from '../../core/errors.ts';
+import { Rng, subSeed } from '../../core/random.ts';
 
 /** Landscape regimes the generator can draw; `mixed` blends all of them. */
 export type SceneType = 'arid' | 'agricultural' | 'mountain' | 'urban' | 'coastal' | 'mixed';

@@ -1,6 +1,6 @@
 import { Rng } from '../core/random.ts';
-import { generateScene, randomSceneOptions } from '../core/synth/scene.ts';
 import { degradeArray } from '../core/raster/aggregate.ts';
+import { generateScene, randomSceneOptions } from './synth/scene.ts';
 import { allocBatch, makePair, writePatch, type ClosedLoopPair } from '../model/patches.ts';
 import { MODEL_AUX, type ModelAuxName } from '../model/srda-net.ts';
 import type { TrainBatch } from '../model/train.ts';
@@ -11,7 +11,7 @@ const SYNTH_PIXEL_M = [30, 60, 120, 250, 500, 1000];
 const SYNTH_FINE_PX = 192;
 
 /**
- * A synthetic closed-loop pair: a deterministic scene from core/synth (random options per seed,
+ * A synthetic closed-loop pair: a deterministic scene from training/synth (random options per seed,
  * random ground resolution), coarse LST = its block mean (30% of scenes with a MODIS-like
  * Gaussian point spread first).
  */

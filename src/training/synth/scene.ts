@@ -1,12 +1,12 @@
-import { MODIS_SINUSOIDAL } from '../geo/crs.ts';
-import { throwIfAborted, yieldToEventLoop, type RunOptions } from '../progress.ts';
-import type { Affine } from '../geo/affine.ts';
-import type { AuxName, Grid, Raster } from '../raster/raster.ts';
+import { MODIS_SINUSOIDAL } from '../../core/geo/crs.ts';
+import { throwIfAborted, yieldToEventLoop, type RunOptions } from '../../core/progress.ts';
+import type { Affine } from '../../core/geo/affine.ts';
+import type { AuxName, Grid, Raster } from '../../core/raster/raster.ts';
 import { buildLandCover } from './landcover.ts';
 import { computeLst } from './lst.ts';
 import { fbmField } from './noise.ts';
 import { quantile } from './grid-ops.ts';
-import { subSeed } from '../random.ts';
+import { subSeed } from '../../core/random.ts';
 import { resolveSceneParams, type SceneOptions, type SceneParams } from './scene-options.ts';
 import { applyHaze, bandsFromIndices, buildSurface, potentialMoisture } from './surface.ts';
 import { buildTerrain, cosIncidence, toPx, WATER_SEA } from './terrain.ts';

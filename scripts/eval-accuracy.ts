@@ -1,0 +1,199 @@
+/**
+ * `npm run eval:accuracy`: one table of SRDA-Net against bicubic + residual correction, TsHARP and
+ * DMS on data the model never trained on: the MODIS-ASTER validation pairs (split by place; the
+ * product's exact job, 1 km -> 500 m -> 250 m scored against ASTER), the held-out Pensacola chain,
+ * Lisbon's southern half, the Dhaka evaluation dates and the new Landsat loops. Plus a calibrated
+ * classical control on the ASTER pairs and the calibration of SRDA-Net's predicted uncertainty.
+ *
+ *   npm run eval:accuracy -- [--model models/srda-net] [--data-dir ../shared/data] [--only aster|loops]
+ *                            [--md FILE.md] [--json FILE.json] [--backend wasm]
+ */
+import { writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { loadInputs } from '../src/cli/inputs.ts';
+import { loadDataset } from '../src/cli/load.ts';
+import { readSrdaWeights, DEFAULT_SRDA_MODEL_DIR } from '../src/cli/srda-register.ts';
+import { loadAsterPairs } from '../src/cli/train-aster.ts';
+import type { BackendName } from '../src/model/backend.ts';
+import { runDownscale } from '../src/pipeline/downscale.ts';
+import { evaluateClosedLoop } from '../src/pipeline/evaluate.ts';
+import type { StageMethod } from '../src/pipeline/method.ts';
+import { loadMethod } from '../src/pipeline/methods.ts';
+import { createSrdaMethod } from '../src/pipeline/methods/srda.ts';
+import { prepareScene } from '../src/pipeline/prepare.ts';
+import { cropRaster } from '../src/core/raster/tiling.ts';
+import type { Scene } from '../src/pipeline/scene.ts';
+import { splitByPlace } from '../src/training/aster-pairs.ts';
+import { accumulateMix, asterScene, asterScores, emptySums, mixedControl, scoreAgainstAster, sigmaCoverage, solveMix, type AsterSums } from '../src/training/eval-aster.ts';
+import { manifestScene } from '../src/training/manifest.ts';
+
+const { values } = parseArgs({
+  options: {
+    model: { type: 'string', default: DEFAULT_SRDA_MODEL_DIR },
+    'data-dir': { type: 'string', default: path.resolve(process.cwd(), '../shared/data') },
+    only: { type: 'string' },
+    md: { type: 'string' },
+    json: { type: 'string' },
+    backend: { type: 'string', default: 'wasm' },
+  },
+});
+const dataDir = values['data-dir']!;
+const weights = await readSrdaWeights(values.model);
+const srda = await createSrdaMethod(weights, { backend: values.backend as BackendName });
+const baselines: StageMethod[] = [];
+for (const id of ['bicubic', 'tsharp', 'dms']) baselines.push(await loadMethod(id));
+const methods = [...baselines, srda];
+const COLS = ['bicubic + rc', 'TsHARP', 'DMS', 'SRDA-Net v2'];
+const log = (s: string) => process.stderr.write(`${s}\n`);
+
+/** One table row: a value per method column, lower is better unless `higherBetter`. */
+interface Row {
+  name: string;
+  values: number[];
+  control?: number;
+  higherBetter?: boolean;
+  unit: string;
+}
+const rows: Row[] = [];
+const extra: string[] = [];
+
+async function finalOf(scene: Scene, m: StageMethod): Promise<{ lst: Float32Array; sigma?: Float32Array }> {
+  const r = await runDownscale(scene, { method: m, residualCorrection: true });
+  const last = r.stages[r.stages.length - 1];
+  return { lst: last.lst.data, sigma: last.sigma?.data };
+}
+
+async function asterRows(): Promise<void> {
+  const pairs = await loadAsterPairs(dataDir, log);
+  if (pairs.length === 0) {
+    log(`no MODIS-ASTER pairs under ${dataDir}: ASTER rows skipped`);
+    return;
+  }
+  const split = splitByPlace(pairs);
+  log(`ASTER: ${pairs.length} pairs, ${split.blocks} place blocks; validation ${split.validation.length} pairs (${split.validation.map((p) => p.id).join(', ')})`);
+  // Calibrated control: texture = a x bicubic+rc texture + b x TsHARP texture, fitted on the training pairs.
+  const mix = { aa: 0, ab: 0, bb: 0, ar: 0, br: 0 };
+  for (const p of split.train) {
+    const s = asterScene(p);
+    accumulateMix(mix, (await finalOf(s, baselines[0])).lst, (await finalOf(s, baselines[1])).lst, p.asterRegK, p.w);
+  }
+  const [ca, cb] = solveMix(mix);
+  const frames: { key: 'asterK' | 'asterRegK'; label: string }[] = [
+    { key: 'asterK', label: "ASTER's own frame" },
+    { key: 'asterRegK', label: 'ASTER registered to the NDVI' },
+  ];
+  const sums = frames.map(() => [...methods.map(() => emptySums()), emptySums()]);
+  const wins = frames.map(() => 0);
+  const cover = { n: 0, in68: 0, in95: 0, sumSigma: 0 };
+  for (const p of split.validation) {
+    const s = asterScene(p);
+    const outs: Float32Array[] = [];
+    for (const m of methods) {
+      const o = await finalOf(s, m);
+      outs.push(o.lst);
+      if (m === srda && o.sigma) {
+        const c = sigmaCoverage(o.lst, o.sigma, p.targetK);
+        cover.n += c.n;
+        cover.in68 += c.in68;
+        cover.in95 += c.in95;
+        cover.sumSigma += c.sumSigma;
+      }
+    }
+    outs.push(mixedControl(outs[0], outs[1], p.w, ca, cb));
+    frames.forEach((f, fi) => {
+      const own = outs.map((o, mi) => scoreAgainstAster(o, p[f.key], p.w, sums[fi][mi]));
+      if (asterScores(own[3]).textureRmseK < asterScores(own[0]).textureRmseK) wins[fi]++;
+    });
+    log(`  pair ${p.id} (shift ${p.shift.dxPx}, ${p.shift.dyPx} px) done`);
+  }
+  frames.forEach((f, fi) => {
+    const sc = sums[fi].map((x: AsterSums) => asterScores(x));
+    const n = split.validation.length;
+    const ctrl = sc[methods.length];
+    rows.push({ name: `ASTER validation (${n} pairs), ${f.label}: offset-free RMSE`, values: sc.slice(0, 4).map((x) => x.fullRmseK), control: ctrl.fullRmseK, unit: 'K' });
+    rows.push({ name: `ASTER validation, ${f.label}: texture RMSE (SRDA-Net better on ${wins[fi]}/${n} pairs)`, values: sc.slice(0, 4).map((x) => x.textureRmseK), control: ctrl.textureRmseK, unit: 'K' });
+    rows.push({ name: `ASTER validation, ${f.label}: texture correlation`, values: sc.slice(0, 4).map((x) => x.textureCorr), control: ctrl.textureCorr, higherBetter: true, unit: '' });
+  });
+  const shifts = pairs.map((p) => [p.shift.dxPx, p.shift.dyPx]);
+  const mean = (k: number) => shifts.reduce((a, s) => a + s[k], 0) / shifts.length;
+  extra.push(
+    `Calibrated classical control (ASTER rows, column "control"): bicubic + rc texture x ${ca.toFixed(3)} + TsHARP texture x ${cb.toFixed(3)}, least squares on the ${split.train.length} training pairs.`,
+    `NDVI-ASTER registration, estimated per pair (best NDVI-texture / ASTER-texture correlation over shifts of 0.25 px): ASTER sits ${mean(0).toFixed(2)} px east and ${mean(1).toFixed(2)} px south of the NDVI on average (250 m px; range x ${Math.min(...shifts.map((s) => s[0]))}..${Math.max(...shifts.map((s) => s[0]))}, y ${Math.min(...shifts.map((s) => s[1]))}..${Math.max(...shifts.map((s) => s[1]))}). Training targets use the registered ASTER.`,
+  );
+  if (cover.n > 0) {
+    extra.push(
+      `SRDA-Net uncertainty on the ASTER validation pairs (registered target, ${cover.n} px): ${((100 * cover.in68) / cover.n).toFixed(1)} % inside the 68 % interval, ${((100 * cover.in95) / cover.n).toFixed(1)} % inside the 95 % interval; mean predicted sigma ${(cover.sumSigma / cover.n).toFixed(3)} K.`,
+    );
+  }
+}
+
+/** The rows of a scene south of every training split (cli/train-real.ts trains on the northern half of each loop). */
+function southOf(scene: Scene, factors: number[]): Scene {
+  const row0 = Math.max(...factors.map((f) => Math.floor(Math.floor(Math.ceil(scene.lst.height / f) / 2) / 2) * 2 * f));
+  const h = scene.lst.height - row0;
+  const l0 = scene.levels[0];
+  const aux = Object.fromEntries(Object.entries(l0.aux).map(([k, r]) => [k, cropRaster(r!, { col: 0, row: row0, width: r!.width, height: h })]));
+  const lst = cropRaster(scene.lst, { col: 0, row: row0, width: scene.lst.width, height: h });
+  return { ...scene, lst, levels: [{ ...l0, grid: { width: lst.width, height: lst.height, transform: lst.transform, crs: lst.crs }, aux }], stages: 0 };
+}
+
+const LOOPS: { id: string; f: number; stages: number; south?: boolean; label: string }[] = [
+  { id: 'pensacola', f: 4, stages: 2, label: 'Pensacola chain 480 -> 240 -> 120 m (held out)' },
+  { id: 'lisbon', f: 2, stages: 2, south: true, label: 'Lisbon south half 240 -> 120 -> 60 m' },
+  { id: 'dhaka-097', f: 1, stages: 1, label: 'Dhaka DOY 097, 2 km -> 1 km' },
+  { id: 'dhaka-113', f: 1, stages: 1, label: 'Dhaka DOY 113, 2 km -> 1 km' },
+  { id: 'gezira', f: 4, stages: 1, label: 'Gezira L8 240 -> 120 m (new loop, not trained on)' },
+  { id: 'zhangye', f: 4, stages: 1, label: 'Zhangye 240 -> 120 m (new loop, not trained on)' },
+];
+
+async function loopRows(): Promise<void> {
+  for (const c of LOOPS) {
+    const s = manifestScene(c.id);
+    try {
+      const loaded = await loadInputs(Object.fromEntries(Object.entries(s.files).map(([k, v]) => [k, path.join(dataDir, v)])));
+      if (s.landsatBqa) {
+        // Pre-Collection BQA: cloud confidence bits 14-15 >= 2 (medium or high) masks the pixel.
+        const bqa = (await loadDataset(path.join(dataDir, s.landsatBqa))).bands[0].raster.data;
+        const lst = loaded.inputs.lst.data.slice();
+        let masked = 0;
+        for (let i = 0; i < lst.length; i++) {
+          if (((bqa[i] >> 14) & 3) >= 2) {
+            lst[i] = Number.NaN;
+            masked++;
+          }
+        }
+        loaded.inputs.lst = { ...loaded.inputs.lst, data: lst };
+        log(`  ${c.id}: ${((100 * masked) / lst.length).toFixed(1)} % of LST pixels masked as cloud (BQA)`);
+      }
+      let scene = prepareScene(loaded.inputs, { allowZeroStages: true });
+      if (c.south) scene = southOf(scene, manifestScene(c.id).referenceFactors);
+      const res = await evaluateClosedLoop(scene, methods, { stages: c.stages, referenceFactor: c.f });
+      rows.push({ name: `${c.label}: RMSE`, values: res.methods.map((m) => m.corrected.rmseK), unit: 'K' });
+      log(`  ${c.id} done`);
+    } catch (e) {
+      log(`${c.id}: skipped (${e instanceof Error ? e.message : String(e)})`);
+    }
+  }
+}
+
+if (values.only !== 'loops') await asterRows();
+if (values.only !== 'aster') await loopRows();
+
+const fmt = (v: number | undefined) => (v === undefined || !Number.isFinite(v) ? '-' : v.toFixed(3));
+const lines = [
+  `SRDA-Net weights: ${values.model} (${weights.modelJson.size}, step ${String(weights.modelJson.training?.step ?? '?')})`,
+  '',
+  `| case | ${COLS.join(' | ')} | control | SRDA-Net vs bicubic + rc |`,
+  `| --- | ${COLS.map(() => '---').join(' | ')} | --- | --- |`,
+  ...rows.map((r) => {
+    const rel = ((r.values[3] - r.values[0]) / Math.abs(r.values[0])) * 100;
+    const better = r.higherBetter ? r.values[3] > r.values[0] : r.values[3] < r.values[0];
+    return `| ${r.name} | ${r.values.map(fmt).join(' | ')} | ${fmt(r.control)} | ${rel >= 0 ? '+' : ''}${rel.toFixed(1)} % (${better ? 'better' : 'worse'}) |`;
+  }),
+  '',
+  ...extra,
+];
+process.stdout.write(`${lines.join('\n')}\n`);
+if (values.md) await writeFile(values.md, `${lines.join('\n')}\n`);
+if (values.json) await writeFile(values.json, JSON.stringify({ model: weights.modelJson.training ?? {}, columns: COLS, rows, notes: extra }, null, 1));

@@ -1,0 +1,50 @@
+import { isAppError } from '../core/errors.ts';
+import type { RunOptions } from '../core/progress.ts';
+import { evaluateClosedLoop } from './evaluate.ts';
+import type { StageMethod } from './method.ts';
+import type { Scene } from './scene.ts';
+
+/** SRDA-Net against bicubic + residual correction in the scene's own closed loop. */
+export interface HarmCheck {
+  srdaRmseK: number;
+  bicubicRmseK: number;
+  /** Loop scale, metres: coarse -> reference. */
+  coarsePixelM: number;
+  referencePixelM: number;
+  /** True when SRDA-Net's closed-loop RMSE is higher than bicubic's. */
+  srdaWorse: boolean;
+  /** Plain-words verdict for the user (names the LST file). */
+  message: string;
+}
+
+/**
+ * The verdict of a closed loop that scored SRDA-Net and bicubic (both residual-corrected): a
+ * recommendation when SRDA-Net is worse, a confirmation otherwise. `lstName` is the LST file.
+ */
+export function harmVerdict(lstName: string, srdaRmseK: number, bicubicRmseK: number, coarsePixelM: number, referencePixelM: number): HarmCheck {
+  const srdaWorse = srdaRmseK > bicubicRmseK;
+  const scale = `${Math.round(coarsePixelM)} m -> ${Math.round(referencePixelM)} m`;
+  const pct = (Math.abs(srdaRmseK - bicubicRmseK) / bicubicRmseK) * 100;
+  const message = srdaWorse
+    ? `On ${lstName}, SRDA-Net is worse than bicubic with residual correction in this scene's own closed loop (${scale}: RMSE ${srdaRmseK.toFixed(3)} K vs ${bicubicRmseK.toFixed(3)} K, ${pct.toFixed(1)} % worse). Its extra detail here is not supported by the data: use the bicubic method for this scene.`
+    : `On ${lstName}, SRDA-Net beats bicubic with residual correction in this scene's own closed loop (${scale}: RMSE ${srdaRmseK.toFixed(3)} K vs ${bicubicRmseK.toFixed(3)} K, ${pct.toFixed(1)} % better).`;
+  return { srdaRmseK, bicubicRmseK, coarsePixelM, referencePixelM, srdaWorse, message };
+}
+
+/**
+ * Runs the scene's own closed loop (one stage: the LST block-averaged by 2 and downscaled back)
+ * with SRDA-Net and bicubic, both residual-corrected, and returns the verdict. Undefined when the
+ * scene is too small for a loop (the reason is not an error for the user's run).
+ */
+export async function checkSrdaAgainstBicubic(scene: Scene, srda: StageMethod, lstName: string, run: RunOptions = {}): Promise<HarmCheck | undefined> {
+  try {
+    const loop = await evaluateClosedLoop(scene, [srda, 'bicubic'], { stages: 1 }, run);
+    const s = loop.methods.find((m) => m.method === 'srda');
+    const b = loop.methods.find((m) => m.method === 'bicubic');
+    if (!s || !b || !Number.isFinite(s.corrected.rmseK) || !Number.isFinite(b.corrected.rmseK)) return undefined;
+    return harmVerdict(lstName, s.corrected.rmseK, b.corrected.rmseK, loop.coarsePixelM, loop.referencePixelM);
+  } catch (e) {
+    if (isAppError(e) && e.code === 'CANCELLED') throw e;
+    return undefined;
+  }
+}
