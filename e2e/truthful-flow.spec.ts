@@ -171,6 +171,12 @@ test.describe('truthful flow on real inputs', () => {
     expect(map!.y + map!.height).toBeLessThanOrEqual(900);
     expect(legend!.y + legend!.height).toBeLessThanOrEqual(map!.y + map!.height);
     await shoot(page, 'flow-1440');
+    // Trust in words: each method against bicubic at the loop's scale, energy conservation, a recommendation.
+    await expect(page.getByTestId('trust-method').first()).toContainText(/(better than|worse than|as good as) bicubic .*closed loop at 1\.7 km → 849 m/);
+    await expect(page.getByTestId('trust-energy')).toContainText('Energy conservation');
+    await expect(page.getByTestId('trust-recommendation')).toContainText('Recommended on this scene:');
+    // The scatter is the closed-loop prediction against its reference, not a 1:1 line by construction.
+    await expect(page.getByTestId('scatter').first().locator('figcaption')).toContainText('closed-loop prediction vs reference');
     await page.setViewportSize({ width: 390, height: 844 });
     await page.waitForTimeout(300);
     const widths = await page.evaluate(() => [document.documentElement.scrollWidth, window.innerWidth]);

@@ -125,6 +125,8 @@ export interface MethodMetrics {
   r2: number;
   ssim?: number;
   r?: number;
+  /** Max |block mean - input| of the corrected closed-loop run, K. */
+  energyMaxAbsK?: number;
 }
 
 /** The tfjs backend in use and why. */
@@ -155,7 +157,7 @@ export interface RunParams {
   appBaseUrl: string;
 }
 
-/** Input LST vs output block-averaged back to the input grid (subsampled pairs). */
+/** Closed-loop reference LST (x) against the method's prediction of it (y), subsampled pairs, K. */
 export interface ScatterData {
   method: string;
   x: Float32Array;
@@ -171,6 +173,8 @@ export interface RunResult {
   energyError: { stage: number; maxAbsK: number; meanAbsK: number }[];
   scatter: ScatterData[];
   notices: string[];
+  /** Scales of the closed-loop check (it runs one octave above the output) and of the output, metres. */
+  closedLoop?: { coarsePixelM: number; referencePixelM: number; outputPixelM: number };
   /** SRDA-Net weights used (from model.json), when SRDA-Net ran. */
   weights?: { format: string; version: number; size: string };
   /** The scene the run used: LST file, product, date and tile. */

@@ -3,6 +3,7 @@ import { ExportBar } from './ExportBar.tsx';
 import { Histograms } from './Histograms.tsx';
 import { MetricsTable } from './MetricsTable.tsx';
 import { Scatter } from './Scatter.tsx';
+import { TrustPanel } from './TrustPanel.tsx';
 
 /** Closed-loop metrics, scatter, histograms and exports; hidden until there is a result. */
 export function ChecksPanel() {
@@ -10,6 +11,7 @@ export function ChecksPanel() {
   if (!hasResult) return null;
   return (
     <section className="panel checks">
+      <TrustPanel />
       <MetricsTable />
       <Scatter />
       <Histograms />

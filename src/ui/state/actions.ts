@@ -181,6 +181,7 @@ function applyResult(r: RunResult): void {
       resultScene: r.scene,
       finetune: r.finetune,
       weights: r.weights,
+      closedLoop: r.closedLoop ?? s.closedLoop,
     };
   });
 }

@@ -77,6 +77,7 @@ export interface AppState {
   resultScene?: RunResult['scene'];
   finetune?: RunResult['finetune'];
   weights?: RunResult['weights'];
+  closedLoop?: RunResult['closedLoop'];
 }
 
 export const initialState: AppState = {
