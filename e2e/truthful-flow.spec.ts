@@ -90,6 +90,9 @@ test.describe('truthful flow on real inputs', () => {
     await open(page);
     await page.getByTestId('file-input').setInputFiles([lst('097')]);
     await expect(page.getByTestId('lst-only')).toBeVisible();
+    // The dropped LST is on the map before any run.
+    await expect.poll(() => page.evaluate(() => window.__srda.shownOnMap())).toEqual(['lst-dropped']);
+    expect(await page.evaluate(() => window.__srda.layers[0].label)).toBe('Dropped LST 849 m');
     await page.getByTestId('method').selectOption('tsharp');
     await expect(page.getByTestId('run')).toBeDisabled();
     await expect(page.getByTestId('method-needs-guide')).toContainText('choose Bicubic or SRDA-Net, or drop an NDVI file');
@@ -157,6 +160,16 @@ test.describe('truthful flow on real inputs', () => {
     expect(report.notices.join(' ')).toMatch(/QC mask removed/);
     expect(report.timings.length).toBeGreaterThan(0);
     expect(report.scene).toMatchObject({ product: 'MOD11A2', date: '2024-04-06' });
+    // The PNG carries a caption band (title, colour bar with units, scale bar, attribution) below the map.
+    const [pngDl] = await Promise.all([page.waitForEvent('download'), page.getByTestId('export-png').click()]);
+    expect(pngDl.suggestedFilename()).toBe('MOD11A2_2024-04-06_map.png');
+    const png = readFileSync(await saveDownload(pngDl, out));
+    const canvas = await page.evaluate(() => {
+      const c = document.querySelector('.map canvas') as HTMLCanvasElement;
+      return { w: c.width, h: c.height };
+    });
+    expect(png.readUInt32BE(16)).toBe(canvas.w);
+    expect(png.readUInt32BE(20)).toBeGreaterThan(canvas.h + 60);
   });
 
   test('layout: map and legend above the fold at 1440x900, no horizontal scroll at 390 px', async ({ page }) => {
@@ -182,6 +195,17 @@ test.describe('truthful flow on real inputs', () => {
     const widths = await page.evaluate(() => [document.documentElement.scrollWidth, window.innerWidth]);
     expect(widths[0]).toBeLessThanOrEqual(widths[1]);
     await shoot(page, 'flow-390');
+  });
+
+  test('online basemap while offline: a notice and the bundled basemap instead of a blank sea-coloured map', async ({ page }) => {
+    await page.route('https://tile.openstreetmap.org/**', (route) => route.abort('internetdisconnected'));
+    await open(page);
+    await page.getByTestId('demo').click();
+    await expect(page.getByTestId('file-row')).toHaveCount(3);
+    await page.getByTestId('online-basemap').check();
+    await expect(page.getByTestId('basemap-notice')).toContainText('could not be loaded');
+    await expect(page.getByTestId('online-basemap')).not.toBeChecked();
+    await expect.poll(() => page.evaluate(() => window.__srda.shownOnMap())).toEqual(['lst-dropped']);
   });
 
   test('fine-tuning reports what happened: kept with the held-out gain, or rejected and the pretrained weights used', async ({ page }) => {

@@ -55,6 +55,8 @@ export interface ScenePreview {
   scenes: { id: string; date?: string; tile?: string; lstNames: string[] }[];
   sceneId?: string;
   lstName?: string;
+  /** Input id of the LST band used. */
+  lstId?: string;
   /** Files used per role (names). */
   used: Partial<Record<RoleId, string>>;
   /** Share of the valid LST pixels the QC masks (0..1), when a QC applies. */
@@ -188,6 +190,8 @@ export interface WorkerApi {
   ingest: [{ files: File[] }, { inputs: InputInfo[] }];
   removeInput: [{ id: string }, { ok: true }];
   preview: [Pick<RunParams, 'inputs' | 'sceneId' | 'maxDateGapDays'>, ScenePreview];
+  /** The dropped LST as a map layer (id `lst-dropped`), before any run. */
+  inputLayer: [{ id: string }, { layer: LayerData }];
   run: [RunParams, RunResult];
   exportGeoTiff: [{ layerId: string }, { fileName: string; bytes: ArrayBuffer }];
   exportZip: [

@@ -78,6 +78,8 @@ export interface AppState {
   finetune?: RunResult['finetune'];
   weights?: RunResult['weights'];
   closedLoop?: RunResult['closedLoop'];
+  /** Why the online basemap was switched off, when it failed. */
+  basemapNotice?: string;
 }
 
 export const initialState: AppState = {
