@@ -44,10 +44,10 @@ test.describe('bad input', () => {
       .filter({ hasText: 'MOD11A1' })
       .locator('select')
       .selectOption('unknown');
-    await page.getByTestId('run').click();
-    expect(await waitForRunEnd(page)).toBe('error');
-    await expect(error).toHaveAttribute('data-code', 'MISSING_BAND');
-    await expect(error).toContainText(/LST/);
+    await expect(page.getByTestId('run')).toBeDisabled();
+    await expect(page.getByTestId('run-blocker')).toHaveAttribute('data-code', 'MISSING_BAND');
+    await expect(page.getByTestId('run-blocker')).toContainText('set the role of your LST file in the table');
+    await expect(page.getByTestId('stale')).toContainText('role of');
     expect(await page.evaluate(() => window.__srda.layers.map((l) => l.id))).toEqual(before);
     await shoot(page, 'errors-2-missing-lst');
 

@@ -111,6 +111,11 @@ test('every bad input gets its own plain message in the app; earlier results sta
       await expect(lstRow.locator('td.reason'), c.name).toContainText(
         MESSAGES[c.code].what.replace('{file}', `“${lst}”`),
       );
+    } else if (c.code === 'NOT_COARSER') {
+      // The command line refuses; the app offers a reference factor instead of a dead end.
+      await useOnly(page, lst, ndvi);
+      await expect(page.getByTestId('same-grid'), c.name).toContainText('already on the grid of the guide layers');
+      await expect(page.getByTestId('reference-factor')).toBeVisible();
     } else {
       await useOnly(page, lst, ndvi);
       await page.getByTestId('run').click();

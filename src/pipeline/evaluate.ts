@@ -45,6 +45,8 @@ export interface ClosedLoopOptions {
   referenceFactor?: number;
   residualMode?: ResidualMode;
   tileCoarsePx?: number;
+  /** Keep about this many (reference, prediction) pixel pairs per method, for a scatter plot (default 0). */
+  samplePairs?: number;
 }
 
 /** Closed-loop scores of one method, with and without residual correction. */
@@ -56,6 +58,22 @@ export interface MethodScores {
   /** Max |block mean - input| over the stages of the corrected run, K. */
   energyMaxAbsK: number;
   seconds: number;
+  /** Subsampled pixel pairs (same indices): reference LST and the prediction with and without correction, K. */
+  pairs?: { reference: Float32Array; corrected: Float32Array; raw: Float32Array };
+}
+
+function samplePairs(reference: Float32Array, corrected: Float32Array, raw: Float32Array, n: number): MethodScores['pairs'] {
+  const step = Math.max(1, Math.floor(reference.length / n));
+  const r: number[] = [];
+  const c: number[] = [];
+  const u: number[] = [];
+  for (let i = 0; i < reference.length; i += step) {
+    if (!Number.isFinite(reference[i]) || !Number.isFinite(corrected[i]) || !Number.isFinite(raw[i])) continue;
+    r.push(reference[i]);
+    c.push(corrected[i]);
+    u.push(raw[i]);
+  }
+  return { reference: Float32Array.from(r), corrected: Float32Array.from(c), raw: Float32Array.from(u) };
 }
 
 /** Result of a closed loop. */
@@ -146,6 +164,7 @@ export async function evaluateClosedLoop(
       uncorrected: scoreFields(final(raw), reference.data, reference.width, reference.height),
       energyMaxAbsK: Math.max(...corrected.stages.map((s) => s.energy.maxAbsK)),
       seconds: (Date.now() - t0) / 1000,
+      ...(options.samplePairs ? { pairs: samplePairs(reference.data, final(corrected), final(raw), options.samplePairs) } : {}),
     });
     run.onProgress?.({ stage: 'closed loop', done: ++done, total: methods.length, detail: method.id });
   }

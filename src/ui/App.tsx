@@ -1,6 +1,6 @@
 import { ChecksPanel } from './components/ChecksPanel.tsx';
 import { DropZone } from './components/DropZone.tsx';
-import { ErrorBox } from './components/ErrorBox.tsx';
+import { ErrorBox, Notices } from './components/ErrorBox.tsx';
 import { FileTable } from './components/FileTable.tsx';
 import { RunPanel } from './components/RunPanel.tsx';
 import { ScenePanel } from './components/ScenePanel.tsx';
@@ -23,6 +23,7 @@ export function App() {
       <ErrorBox />
       <StaleBanner />
       <MapPanel />
+      <Notices />
       <ChecksPanel />
     </main>
   );

@@ -4,7 +4,7 @@ import type { RunOptions } from '../core/progress.ts';
 import { exportLayerGeoTiff, exportZip } from './export.ts';
 import { ingestFiles, removeInput } from './inputs.ts';
 import type { FromWorker, ParamsOf, RequestName, ResultOf, ToWorker, WireError } from './protocol.ts';
-import { previewScene } from './preview.ts';
+import { inputLayer, previewScene } from './preview.ts';
 import { runJob } from './run.ts';
 
 declare const self: DedicatedWorkerGlobalScope;
@@ -22,6 +22,7 @@ const handlers: { [N in RequestName]: Handler<N> } = {
     return { ok: true };
   },
   preview: async (params) => previewScene(params),
+  inputLayer: async ({ id }, _opts, transfer) => ({ layer: inputLayer(id, transfer) }),
   run: (params, opts, transfer) => runJob(params, opts, transfer),
   exportGeoTiff: async ({ layerId }, _opts, transfer) => {
     const r = await exportLayerGeoTiff(layerId);

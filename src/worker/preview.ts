@@ -1,7 +1,8 @@
 import { AppError, isAppError } from '../core/errors.ts';
 import { assembleScene, type AssembledScene, type LabelledBand } from '../pipeline/scene-assembly.ts';
 import { getInput, pixelSizeMetres } from './inputs.ts';
-import type { RunParams, ScenePreview } from './protocol.ts';
+import { formatPixelM, makeLayer } from './layers.ts';
+import type { LayerData, RunParams, ScenePreview } from './protocol.ts';
 
 /** LST-to-guide pixel ratio below which the inputs count as one grid (a 2x stage needs ~2). */
 const SAME_GRID_RATIO = 1.5;
@@ -54,6 +55,7 @@ export function previewScene(params: Pick<RunParams, 'inputs' | 'sceneId' | 'max
       scenes: a.groups,
       sceneId: a.group.id,
       lstName: a.lst.name,
+      lstId: a.lst.key,
       used,
       qcMaskedShare: a.qcMask?.share,
       dateGaps: a.dateGaps,
@@ -72,4 +74,16 @@ export function previewScene(params: Pick<RunParams, 'inputs' | 'sceneId' | 'max
       blocker: { code: err.code, message: err.message, file: err.file, hint: (err as { hint?: string }).hint },
     };
   }
+}
+
+/** The dropped LST band as a map layer (native grid, before QC and cropping), so it shows before any run. */
+export function inputLayer(id: string, transfer: Transferable[]): LayerData {
+  const s = getInput(id);
+  const px = pixelSizeMetres(s.band.raster);
+  const stem = s.info.fileName.replace(/\s*\[.*$/, '').replace(/\.(tiff?|TIFF?)$/, '').replace(/[^A-Za-z0-9._-]+/g, '-');
+  return makeLayer(
+    { id: 'lst-dropped', label: `Dropped LST ${formatPixelM(px)}`, kind: 'input', stage: 0, isFinal: false, pixelSizeM: px, fileStem: `${stem}_input` },
+    s.band.raster,
+    transfer,
+  );
 }

@@ -55,6 +55,8 @@ export interface ScenePreview {
   scenes: { id: string; date?: string; tile?: string; lstNames: string[] }[];
   sceneId?: string;
   lstName?: string;
+  /** Input id of the LST band used. */
+  lstId?: string;
   /** Files used per role (names). */
   used: Partial<Record<RoleId, string>>;
   /** Share of the valid LST pixels the QC masks (0..1), when a QC applies. */
@@ -125,6 +127,8 @@ export interface MethodMetrics {
   r2: number;
   ssim?: number;
   r?: number;
+  /** Max |block mean - input| of the corrected closed-loop run, K. */
+  energyMaxAbsK?: number;
 }
 
 /** The tfjs backend in use and why. */
@@ -155,7 +159,7 @@ export interface RunParams {
   appBaseUrl: string;
 }
 
-/** Input LST vs output block-averaged back to the input grid (subsampled pairs). */
+/** Closed-loop reference LST (x) against the method's prediction of it (y), subsampled pairs, K. */
 export interface ScatterData {
   method: string;
   x: Float32Array;
@@ -171,6 +175,8 @@ export interface RunResult {
   energyError: { stage: number; maxAbsK: number; meanAbsK: number }[];
   scatter: ScatterData[];
   notices: string[];
+  /** Scales of the closed-loop check (it runs one octave above the output) and of the output, metres. */
+  closedLoop?: { coarsePixelM: number; referencePixelM: number; outputPixelM: number };
   /** SRDA-Net weights used (from model.json), when SRDA-Net ran. */
   weights?: { format: string; version: number; size: string };
   /** The scene the run used: LST file, product, date and tile. */
@@ -184,6 +190,8 @@ export interface WorkerApi {
   ingest: [{ files: File[] }, { inputs: InputInfo[] }];
   removeInput: [{ id: string }, { ok: true }];
   preview: [Pick<RunParams, 'inputs' | 'sceneId' | 'maxDateGapDays'>, ScenePreview];
+  /** The dropped LST as a map layer (id `lst-dropped`), before any run. */
+  inputLayer: [{ id: string }, { layer: LayerData }];
   run: [RunParams, RunResult];
   exportGeoTiff: [{ layerId: string }, { fileName: string; bytes: ArrayBuffer }];
   exportZip: [

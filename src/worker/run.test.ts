@@ -44,7 +44,10 @@ describe('worker run job on the demo scene', () => {
     expect(fine.method).toBe('tsharp');
     for (const e of result.energyError) expect(e.maxAbsK).toBeLessThan(0.01);
     expect(result.metrics.map((m) => m.method).sort()).toEqual(['bicubic', 'tsharp']);
-    expect(result.scatter[0].x.length).toBe(64 * 64);
+    // The scatter holds closed-loop pairs (reference, prediction), not the output against its own input.
+    expect(result.scatter.map((d) => d.method).sort()).toEqual(['bicubic', 'tsharp']);
+    expect(result.scatter[0].x.length).toBeGreaterThan(3000);
+    expect(result.closedLoop!.referencePixelM).toBeCloseTo(result.closedLoop!.coarsePixelM / 2, 6);
     expect(progress.some((s) => s.startsWith('TsHARP'))).toBe(true);
     expect(transfer.length).toBeGreaterThan(2 * result.layers.length - 1);
 

@@ -1,14 +1,11 @@
 import { AppError, isAppError } from '../core/errors.ts';
 import type { Progress, RunOptions } from '../core/progress.ts';
-import { aggregateMean } from '../core/raster/aggregate.ts';
-import type { Raster } from '../core/raster/raster.ts';
 import { runDownscale, type DownscaleResult } from '../pipeline/downscale.ts';
 import { harmVerdict } from '../pipeline/do-no-harm.ts';
 import { evaluateClosedLoop } from '../pipeline/evaluate.ts';
 import type { FinetuneReport } from '../model/finetune.ts';
 import type { MethodId } from '../pipeline/method.ts';
 import { prepareScene } from '../pipeline/prepare.ts';
-import type { Scene } from '../pipeline/scene.ts';
 import { assembleForApp, gridFacts } from './preview.ts';
 import { clearLayers, difference, formatPixelM, makeLayer, nominalResolutionM } from './layers.ts';
 import type { LayerData, RunParams, RunResult, ScatterData } from './protocol.ts';
@@ -21,23 +18,6 @@ const LABELS: Record<MethodId, string> = {
   tsharp: 'TsHARP',
   dms: 'DMS',
 };
-
-function scatterOf(method: string, scene: Scene, finest: Raster): ScatterData {
-  const agg = aggregateMean(finest, 2 ** scene.stages);
-  const xs: number[] = [];
-  const ys: number[] = [];
-  const n = Math.min(agg.data.length, scene.lst.data.length);
-  const step = Math.max(1, Math.floor(n / 4000));
-  for (let i = 0; i < n; i += step) {
-    const x = scene.lst.data[i];
-    const y = agg.data[i];
-    if (Number.isFinite(x) && Number.isFinite(y)) {
-      xs.push(x);
-      ys.push(y);
-    }
-  }
-  return { method, x: Float32Array.from(xs), y: Float32Array.from(ys) };
-}
 
 /** File-name tag of a scene: `MOD11A2_2024-04-06`, else the LST file stem (safe characters only). */
 export function sceneTag(product: string | undefined, date: string | undefined, lstName: string): string {
@@ -225,8 +205,8 @@ export async function runJob(
       ),
     );
   }
-  const scatter = results.map((r) => scatterOf(r.method, scene, r.stages[r.stages.length - 1].lst));
-  for (const s of scatter) transfer.push(s.x.buffer, s.y.buffer);
+  const scatter: ScatterData[] = [];
+  let closedLoop: RunResult['closedLoop'];
 
   let metrics: RunResult['metrics'] = [];
   if (params.evaluate) {
@@ -234,12 +214,20 @@ export async function runJob(
       const loop = await evaluateClosedLoop(
         scene,
         results.map((r) => (r.method === 'srda' && model?.method ? model.method : r.method)),
-        {},
+        { samplePairs: 4000 },
         {
           signal: opts.signal,
           onProgress: (p) => report({ ...p, stage: `closed loop: ${p.stage}` }),
         },
       );
+      closedLoop = { coarsePixelM: loop.coarsePixelM, referencePixelM: loop.referencePixelM, outputPixelM: scene.levels[scene.stages].pixelSizeM };
+      for (const m of loop.methods) {
+        if (!m.pairs) continue;
+        // The closed-loop prediction against its reference: not the residual-corrected output against its own input (1:1 by construction).
+        const y = params.residualCorrection ? m.pairs.corrected : m.pairs.raw;
+        scatter.push({ method: m.method, x: m.pairs.reference, y });
+        transfer.push(m.pairs.reference.buffer, y.buffer);
+      }
       metrics = loop.methods.map((m) => {
         const s = params.residualCorrection ? m.corrected : m.uncorrected;
         const isTuned = m.method === 'srda' && tuning?.report.kept === true;
@@ -251,6 +239,7 @@ export async function runJob(
           r2: s.r2,
           ssim: s.ssim,
           r: s.r,
+          energyMaxAbsK: m.energyMaxAbsK,
         };
       });
       const srdaLoop = loop.methods.find((m) => m.method === 'srda');
@@ -283,6 +272,7 @@ export async function runJob(
       meanAbsK: s.energy.meanAbsK,
     })),
     scatter,
+    ...(closedLoop ? { closedLoop } : {}),
     notices,
     ...(model?.weights && methods.includes('srda') ? { weights: model.weights } : {}),
     scene: { id: assembled.group.id, lstName: assembled.lst.name, product: assembled.lst.dataset.product, date: assembled.lst.dataset.date, tile: assembled.group.tile, tag },

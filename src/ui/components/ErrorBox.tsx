@@ -2,10 +2,22 @@ import { dismissError } from '../state/actions.ts';
 import { describeError } from '../messages.ts';
 import { useAppState } from '../state/store.ts';
 
+/** Notes from the last run or action, below the map so the map stays above the fold. */
+export function Notices() {
+  const notices = useAppState((s) => s.notices);
+  if (notices.length === 0) return null;
+  return (
+    <ul className="notices" data-testid="notices">
+      {notices.map((n) => (
+        <li key={n}>{n}</li>
+      ))}
+    </ul>
+  );
+}
+
 /** The current error in plain words, with developer detail folded away. */
 export function ErrorBox() {
   const error = useAppState((s) => s.error);
-  const notices = useAppState((s) => s.notices);
   return (
     <>
       {error && (
@@ -21,13 +33,6 @@ export function ErrorBox() {
             Dismiss
           </button>
         </div>
-      )}
-      {notices.length > 0 && (
-        <ul className="notices" data-testid="notices">
-          {notices.map((n) => (
-            <li key={n}>{n}</li>
-          ))}
-        </ul>
       )}
     </>
   );

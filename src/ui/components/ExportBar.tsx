@@ -1,10 +1,28 @@
-import { captureMapPng } from '../map/registry.ts';
+import { sharedRanges } from '../layer-math.ts';
+import { captureMapPng, type PngCaption } from '../map/png-export.ts';
 import { download, exportZip } from '../state/actions.ts';
 import { store, useAppState } from '../state/store.ts';
 
+/** Title, colour range, units and attribution of the map as shown. */
+function caption(): PngCaption {
+  const s = store.get();
+  const shown = s.layers.filter((l) => s.visible[l.id]);
+  const top = shown.find((l) => l.kind === 'output') ?? shown[0];
+  const scene = s.resultScene ? `${s.resultScene.product ?? s.resultScene.lstName} ${s.resultScene.date ?? ''}`.trim() : '';
+  const synthetic = s.syntheticIds.length > 0 && s.resultInputs.some((i) => s.syntheticIds.includes(i.id));
+  return {
+    title: [synthetic ? 'SYNTHETIC DEMO' : '', scene, top?.label ?? ''].filter(Boolean).join(' · '),
+    colormap: s.colormap,
+    rangeK: sharedRanges(s.layers).lst,
+    unit: s.unit,
+    attribution: `srda-lst · basemap ${s.onlineBasemap ? '© OpenStreetMap contributors' : 'Natural Earth (public domain)'}`,
+  };
+}
+
 async function exportPng(): Promise<void> {
-  const png = await captureMapPng();
-  if (png) download(png, 'srda-lst-map.png', 'image/png');
+  const png = await captureMapPng(caption());
+  const tag = store.get().resultScene?.tag;
+  if (png) download(png, `${tag ?? 'srda-lst'}_map.png`, 'image/png');
   else store.set({ error: { code: 'WRITE_FAILED', message: 'No map is shown to capture.' } });
 }
 
@@ -20,7 +38,7 @@ export function ExportBar() {
       <button
         type="button"
         data-testid="export-zip"
-        onClick={() => void captureMapPng().then((png) => exportZip(png))}
+        onClick={() => void captureMapPng(caption()).then((png) => exportZip(png))}
       >
         Everything (ZIP + report.json)
       </button>

@@ -14,6 +14,7 @@ export function MapControls() {
   const unit = useAppState((s) => s.unit);
   const opacity = useAppState((s) => s.opacity);
   const isOnline = useAppState((s) => s.onlineBasemap);
+  const basemapNotice = useAppState((s) => s.basemapNotice);
   const pick = (side: 'left' | 'right', id: string) =>
     store.set((s) => ({ compare: { ...s.compare, [side]: id } }));
   return (
@@ -94,10 +95,15 @@ export function MapControls() {
           type="checkbox"
           data-testid="online-basemap"
           checked={isOnline}
-          onChange={(e) => store.set({ onlineBasemap: e.target.checked })}
+          onChange={(e) => store.set({ onlineBasemap: e.target.checked, basemapNotice: undefined })}
         />{' '}
         Online basemap
       </label>
+      {basemapNotice && (
+        <p className="warn small" data-testid="basemap-notice">
+          {basemapNotice}
+        </p>
+      )}
     </div>
   );
 }

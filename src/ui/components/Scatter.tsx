@@ -24,16 +24,16 @@ function Plot({ data }: { data: ScatterData }) {
         width={S}
         height={S}
         role="img"
-        aria-label={`Input LST against ${data.method} output aggregated to the input grid`}
+        aria-label={`Closed-loop reference LST against the ${data.method} prediction of it`}
       >
         <rect x={PAD} y={PAD} width={span} height={span} fill="none" stroke="#999" />
         <line x1={px(lo)} y1={py(lo)} x2={px(hi)} y2={py(hi)} stroke="#888" strokeDasharray="4 3" />
         <path d={pts.join('')} stroke="#2c5f8a" strokeWidth={3} strokeLinecap="round" opacity={0.6} />
         <text x={S / 2} y={S - 6} fontSize={10} textAnchor="middle">
-          input LST (K)
+          reference LST (K)
         </text>
         <text x={10} y={S / 2} fontSize={10} textAnchor="middle" transform={`rotate(-90 10 ${S / 2})`}>
-          output, block mean (K)
+          predicted (K)
         </text>
         <text x={PAD} y={S - PAD + 12} fontSize={9}>
           {lo.toFixed(1)}
@@ -42,17 +42,15 @@ function Plot({ data }: { data: ScatterData }) {
           {hi.toFixed(1)}
         </text>
       </svg>
-      <figcaption>{data.method}: input vs output aggregated back to the input grid</figcaption>
+      <figcaption>{data.method}: closed-loop prediction vs reference</figcaption>
     </figure>
   );
 }
 
-/** Input LST against each method's output aggregated back to the input resolution. */
+/** Each method's closed-loop prediction against the reference it had to recover (not the corrected output against its own input). */
 export function Scatter() {
   const scatter = useAppState((s) => s.scatter);
-  const isCorrected = useAppState(
-    (s) => s.energyError.length > 0 && s.energyError.every((e) => e.maxAbsK < 0.01),
-  );
+  const loop = useAppState((s) => s.closedLoop);
   if (scatter.length === 0) return null;
   return (
     <div>
@@ -61,10 +59,11 @@ export function Scatter() {
           <Plot key={d.method} data={d} />
         ))}
       </div>
-      {isCorrected && (
+      {loop && (
         <p className="small muted scatter-note">
-          With residual correction every block mean equals the input, so the points sit on the 1:1 line by
-          construction; turn it off to see each method's own departure.
+          Each point is one pixel of the closed loop: the input LST averaged to {Math.round(loop.coarsePixelM)} m and
+          downscaled back to {Math.round(loop.referencePixelM)} m (y) against the input LST itself (x). Points off the
+          dashed 1:1 line are the method&apos;s errors.
         </p>
       )}
     </div>

@@ -1,3 +1,4 @@
+import { DROPPED } from '../state/actions.ts';
 import { useAppState } from '../state/store.ts';
 import { LayerList } from '../components/LayerList.tsx';
 import { Legend } from '../components/Legend.tsx';
@@ -13,7 +14,9 @@ export function MapPanel() {
   const layers = useAppState((s) => s.layers);
   const shownIds = layers.filter((l) => visible[l.id]).map((l) => l.id);
   const isSynthetic = useAppState(
-    (s) => s.syntheticIds.length > 0 && (s.layers.length > 0 ? s.resultInputs : s.inputs).some((i) => s.syntheticIds.includes(i.id)),
+    (s) =>
+      s.syntheticIds.length > 0 &&
+      (s.layers.some((l) => l.id !== DROPPED) ? s.resultInputs : s.inputs).some((i) => s.syntheticIds.includes(i.id)),
   );
   return (
     <section className="panel map-panel">

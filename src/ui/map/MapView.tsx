@@ -68,6 +68,23 @@ export function MapView({ shownIds, name, className, onReady }: Props) {
     if (map) setOnlineBasemap(map, isOnline);
   }, [map, isOnline]);
 
+  // Online tiles that fail (offline, blocked): say so and fall back to the bundled basemap.
+  useEffect(() => {
+    if (!map) return;
+    const onError = (e: object) => {
+      if ((e as { sourceId?: string }).sourceId !== 'osm' || !store.get().onlineBasemap) return;
+      store.set({
+        onlineBasemap: false,
+        basemapNotice:
+          'The online basemap (OpenStreetMap) could not be loaded: this machine seems to be offline. The bundled offline basemap is shown instead; switch "Online basemap" on again once connected.',
+      });
+    };
+    map.on('error', onError);
+    return () => {
+      map.off('error', onError);
+    };
+  }, [map]);
+
   const inspect = useAppState((s) => s.inspect);
   useEffect(() => {
     if (map) setInspectMarker(map, inspect);

@@ -14,13 +14,3 @@ export function registerMap(name: string, map: MapInstance): () => void {
 export function getMap(name: string): MapInstance | undefined {
   return maps.get(name);
 }
-
-/** PNG bytes of the current view of the first mounted map (main, else the compare maps). */
-export async function captureMapPng(): Promise<ArrayBuffer | undefined> {
-  const map = maps.get('main') ?? maps.get('left');
-  if (!map) return undefined;
-  map.triggerRepaint();
-  await new Promise<void>((resolve) => map.once('render', () => resolve()));
-  const blob = await new Promise<Blob | null>((resolve) => map.getCanvas().toBlob(resolve, 'image/png'));
-  return blob ? blob.arrayBuffer() : undefined;
-}

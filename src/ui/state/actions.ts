@@ -7,6 +7,9 @@ import { effectiveRole, store, type RunSettings } from './store.ts';
 
 let client: WorkerClient | undefined;
 let runAbort: AbortController | undefined;
+/** Id of the map layer showing the dropped LST before any run, and the input it shows. */
+export const DROPPED = 'lst-dropped';
+let droppedFor: string | undefined;
 
 function worker(): WorkerClient {
   client ??= new WorkerClient();
@@ -25,16 +28,33 @@ export async function refreshPreview(): Promise<void> {
   try {
     const preview = await worker().call('preview', { inputs, sceneId: s.settings.sceneId });
     // A later change may have asked again meanwhile: keep the newest answer only.
-    if (store.get().inputs === s.inputs && store.get().roleOverrides === s.roleOverrides) store.set({ preview });
+    if (store.get().inputs !== s.inputs || store.get().roleOverrides !== s.roleOverrides) return;
+    store.set({ preview });
+    await showDroppedLst(preview.lstId);
   } catch (e) {
     store.set({ error: toWire(e) });
   }
 }
 
+/** Puts the dropped LST on the map before any run (it gives way to the run's own input layer). */
+async function showDroppedLst(lstId: string | undefined): Promise<void> {
+  const s = store.get();
+  const hasResults = s.layers.some((l) => l.id !== DROPPED);
+  if (hasResults || lstId === droppedFor) return;
+  droppedFor = lstId;
+  if (!lstId) {
+    store.set((x) => ({ layers: x.layers.filter((l) => l.id !== DROPPED) }));
+    return;
+  }
+  const { layer } = await worker().call('inputLayer', { id: lstId });
+  if (store.get().layers.some((l) => l.id !== DROPPED)) return;
+  store.set({ layers: [layer], visible: { [DROPPED]: true } });
+}
+
 /** Marks the results on screen stale when the inputs they came from changed; clears them when no input is left. */
 function inputsChanged(why: string): void {
   store.set((s) => {
-    if (s.layers.length === 0 && s.metrics.length === 0) return {};
+    if (!s.layers.some((l) => l.id !== DROPPED) && s.metrics.length === 0) return s.inputs.length === 0 ? { layers: [], visible: {} } : {};
     if (s.inputs.length === 0)
       return { layers: [], visible: {}, metrics: [], scatter: [], energyError: [], timings: [], stale: undefined, resultScene: undefined, finetune: undefined, notices: ['Every input was removed, so the results were cleared.'] };
     const now = s.inputs.filter((i) => !i.problem).map((i) => `${i.id}:${effectiveRole(s, i)}`).sort().join();
@@ -159,8 +179,9 @@ function mergeLayers(old: LayerData[], fresh: LayerData[]): LayerData[] {
 }
 
 function applyResult(r: RunResult): void {
+  droppedFor = undefined;
   store.set((s) => {
-    const layers = mergeLayers(s.layers, r.layers);
+    const layers = mergeLayers(s.layers.filter((l) => l.id !== DROPPED), r.layers);
     // A new run shows its final output (or the input when there is none); other layers stay as toggled.
     const hasFinal = r.layers.some((l) => l.kind === 'output' && l.isFinal);
     const visible: Record<string, boolean> = {};
@@ -181,6 +202,7 @@ function applyResult(r: RunResult): void {
       resultScene: r.scene,
       finetune: r.finetune,
       weights: r.weights,
+      closedLoop: r.closedLoop ?? s.closedLoop,
     };
   });
 }

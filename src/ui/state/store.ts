@@ -77,6 +77,9 @@ export interface AppState {
   resultScene?: RunResult['scene'];
   finetune?: RunResult['finetune'];
   weights?: RunResult['weights'];
+  closedLoop?: RunResult['closedLoop'];
+  /** Why the online basemap was switched off, when it failed. */
+  basemapNotice?: string;
 }
 
 export const initialState: AppState = {

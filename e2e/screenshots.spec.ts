@@ -1,0 +1,35 @@
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { expect, test } from '@playwright/test';
+import { repoRoot, waitForRunEnd } from './helpers.ts';
+
+// Refreshes the README screenshots: SCREENSHOTS=1 npx playwright test e2e/screenshots.spec.ts
+const DHAKA = resolve(repoRoot, '../shared/data/dhaka-mod11a2-mod13q1-2024-citypath');
+const files = [
+  'MOD11A2.061/MOD11A2.061_LST_Day_1km_doy2024097000000_aid0001.tif',
+  'MOD11A2.061/MOD11A2.061_QC_Day_doy2024097000000_aid0001.tif',
+  'MOD13Q1.061/MOD13Q1.061__250m_16_days_NDVI_doy2024097000000_aid0001.tif',
+].map((f) => join(DHAKA, f));
+const out = join(repoRoot, 'docs/screenshots');
+
+test('README screenshots: a real Dhaka run at 1440x900 and 390x844', async ({ page }) => {
+  test.skip(!process.env.SCREENSHOTS || !existsSync(files[0]), 'set SCREENSHOTS=1 (needs the Dhaka data)');
+  test.setTimeout(400_000);
+  await page.setViewportSize({ width: 1440, height: 900 });
+  await page.goto('/');
+  await page.getByTestId('file-input').setInputFiles(files);
+  await expect(page.getByTestId('file-row')).toHaveCount(3);
+  await page.getByTestId('method').selectOption('all');
+  await page.getByTestId('run').click();
+  expect(await waitForRunEnd(page, 380_000)).toBe('done');
+  await page.evaluate(() => window.scrollTo(0, 0));
+  await page.waitForTimeout(800);
+  await page.screenshot({ path: join(out, 'app-1440x900.png') });
+  await page.getByTestId('trust').scrollIntoViewIfNeeded();
+  await page.waitForTimeout(300);
+  await page.screenshot({ path: join(out, 'app-trust.png') });
+  await page.setViewportSize({ width: 390, height: 844 });
+  await page.evaluate(() => window.scrollTo(0, 0));
+  await page.waitForTimeout(800);
+  await page.screenshot({ path: join(out, 'app-390x844.png') });
+});

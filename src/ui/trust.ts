@@ -1,0 +1,46 @@
+import type { MethodMetrics } from '../worker/protocol.ts';
+
+const NAMES: Record<string, string> = {
+  srda: 'SRDA-Net',
+  'srda (fine-tuned)': 'SRDA-Net (fine-tuned)',
+  bicubic: 'bicubic',
+  tsharp: 'TsHARP',
+  dms: 'DMS',
+};
+
+/** A method id as people read it. */
+export function methodName(id: string): string {
+  return NAMES[id] ?? id;
+}
+
+/** A distance in metres as `1.7 km` or `850 m`. */
+export function formatDistance(m: number): string {
+  return m >= 1000 ? `${(m / 1000).toFixed(1)} km` : `${Math.round(m)} m`;
+}
+
+/**
+ * The closed-loop reading in words: each method against bicubic (the bar with residual correction),
+ * and which method to use. `coarseM -> referenceM` is the loop's scale (one octave above the output).
+ */
+export function trustSentences(metrics: MethodMetrics[], coarseM: number, referenceM: number): { perMethod: { method: string; text: string }[]; recommendation: string } {
+  const scale = `${formatDistance(coarseM)} → ${formatDistance(referenceM)}`;
+  const bicubic = metrics.find((m) => m.method === 'bicubic');
+  const perMethod: { method: string; text: string }[] = [];
+  for (const m of metrics) {
+    if (m.method === 'bicubic' || !bicubic || !(bicubic.rmse > 0)) continue;
+    const change = (100 * (bicubic.rmse - m.rmse)) / bicubic.rmse;
+    const rmse = `RMSE ${m.rmse.toFixed(3)} K vs ${bicubic.rmse.toFixed(3)} K`;
+    const text =
+      Math.abs(change) < 1
+        ? `${methodName(m.method)} is as good as bicubic (within 1 %) on this scene's closed loop at ${scale} (${rmse}).`
+        : `${methodName(m.method)} is ${Math.round(Math.abs(change))} % ${change > 0 ? 'better' : 'worse'} than bicubic on this scene's closed loop at ${scale} (${rmse}).`;
+    perMethod.push({ method: m.method, text });
+  }
+  const best = [...metrics].sort((a, b) => a.rmse - b.rmse)[0];
+  let recommendation = '';
+  if (best && bicubic && best.method !== 'bicubic' && (bicubic.rmse - best.rmse) / bicubic.rmse >= 0.01)
+    recommendation = `Recommended on this scene: ${methodName(best.method)}, the lowest closed-loop error.`;
+  else if (bicubic)
+    recommendation = 'Recommended on this scene: bicubic. No sharpening method beat it by 1 % or more in the closed loop, so the extra detail of the others is not supported here.';
+  return { perMethod, recommendation };
+}
