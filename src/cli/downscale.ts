@@ -1,4 +1,3 @@
-import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { AppError } from '../core/errors.ts';
@@ -16,6 +15,8 @@ import { prepareScene, type PrepareOptions, type SceneInputs } from '../pipeline
 import type { Scene } from '../pipeline/scene.ts';
 import { loadDataset } from './load.ts';
 import type { Command } from './main.ts';
+import { openOutDir, type OutDir } from './out-dir.ts';
+import { terminalSafe } from './terminal.ts';
 
 /** Input options shared by `downscale` and `evaluate`. */
 export const INPUT_OPTIONS = {
@@ -174,7 +175,7 @@ export function stderrProgress(quiet: boolean | undefined): ((p: Progress) => vo
     const t = Date.now();
     if (p.done !== p.total && t - last < 500) return;
     last = t;
-    process.stderr.write(`${p.stage}: ${p.done}/${p.total}${p.detail ? ` (${p.detail})` : ''}\n`);
+    process.stderr.write(`${p.stage}: ${p.done}/${p.total}${p.detail ? ` (${terminalSafe(p.detail)})` : ''}\n`);
   };
 }
 
@@ -237,6 +238,17 @@ export const downscaleCommand: Command = async (argv) => {
     return 0;
   }
   if (typeof values.out !== 'string') throw new AppError('BAD_ARGUMENT', 'No output folder: pass --out DIR.');
+  // The folder is checked and locked before the run, so a bad --out fails in a second, not after it.
+  const out = await openOutDir(values.out);
+  try {
+    return await downscaleInto(out, values);
+  } finally {
+    await out.release();
+  }
+};
+
+async function downscaleInto(out: OutDir, values: ReturnType<typeof parseCli>): Promise<number> {
+  const outDir = out.dir;
   const backend = parseBackend(values.backend);
   const residualMode = parseResidualMode(values['residual-mode']);
   const options: PrepareOptions = { stages: intOption(values.stages, 'stages', 1) };
@@ -247,24 +259,16 @@ export const downscaleCommand: Command = async (argv) => {
   const loaded = await loadInputs(values);
   const scene = prepareScene(loaded.inputs, options);
   const progress = stderrProgress(values.quiet as boolean | undefined);
-  if (notice && !values.quiet) process.stderr.write(`notice: ${notice}\n`);
+  if (notice && !values.quiet) process.stderr.write(`notice: ${terminalSafe(notice)}\n`);
   const result = await runDownscale(
     scene,
     { method, residualCorrection: !values['no-residual-correction'], residualMode, tileCoarsePx: tile },
     { onProgress: progress },
   );
-  const outDir = values.out;
-  await mkdir(outDir, { recursive: true });
   const outputs: string[] = [];
   for (const st of result.stages) {
-    const file = path.join(outDir, `lst_stage${st.stage}.tif`);
     const bytes = writeGeoTiff([{ raster: st.lst, name: `LST stage ${st.stage} (${method.id})`, units: 'K' }], { nodata: -9999 });
-    try {
-      await writeFile(file, bytes);
-    } catch (e) {
-      throw new AppError('WRITE_FAILED', `${file}: ${(e as Error).message}`, { file, cause: e });
-    }
-    outputs.push(file);
+    outputs.push(await out.write(`lst_stage${st.stage}.tif`, bytes));
   }
   const report = {
     tool: 'srda-lst downscale',
@@ -291,7 +295,7 @@ export const downscaleCommand: Command = async (argv) => {
       ...(s.fit ? { fit: s.fit } : {}),
     })),
   };
-  await writeFile(path.join(outDir, 'report.json'), JSON.stringify(report, null, 2) + '\n');
+  await out.write('report.json', JSON.stringify(report, null, 2) + '\n');
   if (!values.quiet) {
     for (const s of report.stages) {
       process.stderr.write(`stage ${s.stage}: ${s.width}x${s.height} at ${s.pixelSizeM} m, ${s.seconds.toFixed(2)} s, energy max |err| ${s.energyConservation.maxAbsK.toExponential(2)} K -> ${s.file}\n`);
@@ -299,4 +303,4 @@ export const downscaleCommand: Command = async (argv) => {
   }
   process.stdout.write(JSON.stringify({ out: outDir, files: outputs.map((f) => path.basename(f)), method: method.id }) + '\n');
   return 0;
-};
+}

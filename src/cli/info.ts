@@ -2,6 +2,7 @@ import { pixelSize } from '../core/geo/affine.ts';
 import type { Dataset, DatasetBand } from '../io/dataset.ts';
 import type { Command } from './main.ts';
 import { loadDatasets } from './load.ts';
+import { terminalSafe } from './terminal.ts';
 
 /** Valid fraction and value range of one band (NaN = invalid). */
 export function bandSummary(data: Float32Array): {
@@ -98,7 +99,7 @@ export const infoCommand: Command = async (argv) => {
     } else {
       failed++;
       process.stderr.write(
-        `srda-lst info: ${r.error.code}: ${r.error.message.startsWith(r.path) ? r.error.message : `${r.path}: ${r.error.message}`}\n`,
+        `srda-lst info: ${r.error.code}: ${terminalSafe(r.error.message.startsWith(r.path) ? r.error.message : `${r.path}: ${r.error.message}`)}\n`,
       );
     }
   }
