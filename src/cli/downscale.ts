@@ -17,11 +17,13 @@ import { loadDataset } from './load.ts';
 import type { Command } from './main.ts';
 import { openOutDir, type OutDir } from './out-dir.ts';
 import { terminalSafe } from './terminal.ts';
+import { applyUnitConversion, describeCandidates, LST_UNIT_CONVERSIONS, lstUnitConversion } from '../io/unit-sanity.ts';
 
 /** Input options shared by `downscale` and `evaluate`. */
 export const INPUT_OPTIONS = {
   lst: { type: 'string' },
   qc: { type: 'string' },
+  'lst-units': { type: 'string' },
   ndvi: { type: 'string' },
   red: { type: 'string' },
   nir: { type: 'string' },
@@ -44,6 +46,8 @@ export const INPUT_OPTIONS = {
 export const INPUT_HELP = `Inputs (GeoTIFFs; MODIS/Landsat scale factors and calibration are applied on read):
   --lst FILE            land surface temperature (MOD11A1/MOD11A2 LST, Landsat thermal band)
   --qc FILE             MOD11 QC of the LST (keeps "good" and "other quality" with LST error <= 2 K)
+  --lst-units CODE      the LST is not in kelvin: C (degrees Celsius), dC / cC (Celsius x 10 / x 100),
+                        dK / cK (kelvin x 10 / x 100), modis (DN x 0.02); converted to K on read
   --ndvi FILE           NDVI (MOD13Q1/MOD13A1)          or  --red FILE --nir FILE (NDVI is computed)
   --swir FILE           SWIR 1.6 um (NDWI is computed with NIR)
   --albedo FILE  --dem FILE  --landcover FILE            more auxiliary layers
@@ -113,6 +117,29 @@ export interface LoadedInputs {
   warnings: string[];
 }
 
+/**
+ * Applies `--lst-units`, or refuses an LST whose values are not kelvin but look like another unit
+ * (BAD_VALUES naming the candidates and the option that converts them): never guessed silently.
+ */
+function withLstUnits(lst: DatasetBand, values: InputValues, warnings: string[]): DatasetBand {
+  const code = values['lst-units'];
+  if (typeof code === 'string') {
+    const c = lstUnitConversion(code);
+    if (!c) throw new AppError('BAD_ARGUMENT', `--lst-units ${code} is not one of ${LST_UNIT_CONVERSIONS.map((u) => u.code).join(', ')}.`);
+    const data = lst.raster.data.slice();
+    applyUnitConversion(data, c);
+    warnings.push(`--lst ${values.lst}: converted from ${c.label} to K (x ${c.scale} + ${c.offset}) as --lst-units ${code} asks.`);
+    return { ...lst, units: 'K', raster: { ...lst.raster, data } };
+  }
+  const cs = lst.unitCandidates ?? [];
+  if (cs.length === 0) return lst;
+  throw new AppError(
+    'BAD_VALUES',
+    `--lst ${values.lst}: the LST values are not in kelvin; they look like ${describeCandidates(cs)}. Rerun with --lst-units ${cs[0].code}${cs.length > 1 ? ` (or ${cs.slice(1).map((c) => c.code).join(', ')})` : ''} to convert them to K.`,
+    { file: typeof values.lst === 'string' ? splitSpec(values.lst).file : undefined },
+  );
+}
+
 /** Reads the files named by the input options (each file once, even when several bands are used). */
 export async function loadInputs(values: InputValues): Promise<LoadedInputs> {
   const cache = new Map<string, Promise<Dataset>>();
@@ -134,7 +161,7 @@ export async function loadInputs(values: InputValues): Promise<LoadedInputs> {
     return b;
   };
   if (typeof values.lst !== 'string') throw new AppError('MISSING_BAND', 'No LST given: pass --lst LST.tif (e.g. a MOD11A1 LST_Day_1km GeoTIFF).');
-  const lst = (await get('lst'))!;
+  const lst = withLstUnits((await get('lst'))!, values, warnings);
   if (lst.role !== 'lst' && lst.units !== 'K') warnings.push(`--lst ${values.lst}: detected role '${lst.role}', used as LST in K.`);
   const aux: Partial<Record<AuxName, Raster>> = {};
   for (const name of AUX_OPTIONS) {

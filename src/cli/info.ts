@@ -44,6 +44,7 @@ function bandJson(b: DatasetBand, index: number): Record<string, unknown> {
     offset: b.offset,
     scaleSource: b.scaleSource,
     ...(b.calibration ? { calibration: b.calibration } : {}),
+    ...(b.unitCandidates ? { looksLike: b.unitCandidates.map((c) => ({ units: c.label, lstUnits: c.code })) } : {}),
     nodata: b.nodata === null || Number.isNaN(b.nodata) ? (b.nodata === null ? null : 'nan') : b.nodata,
     validFraction: round(s.validFraction, 4),
     min: round(s.min),

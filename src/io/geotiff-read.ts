@@ -20,6 +20,7 @@ import {
 } from './read-checks.ts';
 import { parseGdalMetadata, requireTiff, type GdalMetadataItem } from './tiff-sniff.ts';
 import { asNumbers, clipWindow, readLayout, readTransform } from './tiff-tags.ts';
+import { describeCandidates, suggestLstUnits } from './unit-sanity.ts';
 
 /** Options of `readGeoTiff`. */
 export interface ReadGeoTiffOptions extends RunOptions {
@@ -281,8 +282,14 @@ async function decodeImage(
       if (guess.landsat && guess.landsat.level === 'L1' && !mtl && role !== 'qc' && role !== 'unknown')
         warnings.push(`band ${b + 1}: Landsat DN left uncalibrated (no MTL found beside the file)`);
     }
+    const unitCandidates = role === 'lst' ? suggestLstUnits(data) : [];
+    if (unitCandidates.length > 0)
+      warnings.push(
+        `band ${b + 1}: LST values are not kelvin; they look like ${describeCandidates(unitCandidates)}: choose the conversion`,
+      );
     bands.push({
       role,
+      ...(unitCandidates.length > 0 ? { unitCandidates } : {}),
       name: description ?? name.layer ?? stemOf(fileName),
       ...(guess.dayNight ? { dayNight: guess.dayNight } : {}),
       ...(units ? { units } : {}),
