@@ -36,6 +36,13 @@ export interface InputInfo {
   validFraction?: number;
   /** Set when the file cannot be used; the rest still work. */
   problem?: WireError;
+  /**
+   * For an LST whose values are not kelvin: the conversions that would make them so (codes from
+   * io/unit-sanity). The table offers them; none is applied until the user picks one.
+   */
+  unitCandidates?: { code: string; label: string }[];
+  /** The conversion the user applied (its label), once one was. */
+  convertedFrom?: string;
 }
 
 /** An AppError as it crosses the worker boundary. */
@@ -134,6 +141,8 @@ export interface RunResult {
 export interface WorkerApi {
   ingest: [{ files: File[] }, { inputs: InputInfo[] }];
   removeInput: [{ id: string }, { ok: true }];
+  /** Converts a stored LST band to kelvin with the conversion the user picked (a unit code). */
+  convertUnits: [{ id: string; code: string }, { input: InputInfo }];
   run: [RunParams, RunResult];
   exportGeoTiff: [{ layerId: string }, { fileName: string; bytes: ArrayBuffer }];
   exportZip: [
