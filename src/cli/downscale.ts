@@ -24,6 +24,7 @@ export const INPUT_OPTIONS = {
   lst: { type: 'string' },
   qc: { type: 'string' },
   'lst-units': { type: 'string' },
+  'read-budget-mb': { type: 'string' },
   ndvi: { type: 'string' },
   red: { type: 'string' },
   nir: { type: 'string' },
@@ -48,6 +49,7 @@ export const INPUT_HELP = `Inputs (GeoTIFFs; MODIS/Landsat scale factors and cal
   --qc FILE             MOD11 QC of the LST (keeps "good" and "other quality" with LST error <= 2 K)
   --lst-units CODE      the LST is not in kelvin: C (degrees Celsius), dC / cC (Celsius x 10 / x 100),
                         dK / cK (kelvin x 10 / x 100), modis (DN x 0.02); converted to K on read
+  --read-budget-mb N    most memory one input file may decode to (default 1024)
   --ndvi FILE           NDVI (MOD13Q1/MOD13A1)          or  --red FILE --nir FILE (NDVI is computed)
   --swir FILE           SWIR 1.6 um (NDWI is computed with NIR)
   --albedo FILE  --dem FILE  --landcover FILE            more auxiliary layers
@@ -142,10 +144,12 @@ function withLstUnits(lst: DatasetBand, values: InputValues, warnings: string[])
 
 /** Reads the files named by the input options (each file once, even when several bands are used). */
 export async function loadInputs(values: InputValues): Promise<LoadedInputs> {
+  const budget = intOption(values['read-budget-mb'], 'read-budget-mb', 16);
+  const readBudget = budget === undefined ? {} : { maxDecodedBytes: budget * 2 ** 20 };
   const cache = new Map<string, Promise<Dataset>>();
   const read = (file: string): Promise<Dataset> => {
     const key = path.resolve(file);
-    if (!cache.has(key)) cache.set(key, loadDataset(file));
+    if (!cache.has(key)) cache.set(key, loadDataset(file, readBudget));
     return cache.get(key)!;
   };
   const files: LoadedInputs['files'] = {};

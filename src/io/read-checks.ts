@@ -23,7 +23,7 @@ export function checkDecodeBudget(
   throw new AppError(
     'TOO_LARGE',
     `${fileName}: ${dims.width}x${dims.height}x${dims.bands} samples need ${mb(bytes)} decoded, over the ${mb(maxBytes)} read budget. ` +
-      `Crop it to your area first (gdal_translate -projwin ulx uly lrx lry ${baseName(fileName)} out.tif), or raise the read budget if the machine has the memory.`,
+      `Crop it to your area first (gdal_translate -projwin ulx uly lrx lry ${baseName(fileName)} out.tif), or, when the machine has the memory, raise the budget (command line: --read-budget-mb).`,
     { file: fileName },
   );
 }
