@@ -40,6 +40,15 @@ const plausibleK = (p1: number, p50: number, p99: number) =>
  * and choose one. Empty when the values already look like kelvin or nothing fits.
  */
 export function suggestLstUnits(data: Float32Array): UnitConversion[] {
+  // Fast path (no sort) for the usual case: every valid value already a plausible kelvin.
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (let i = 0; i < data.length; i++) {
+    const v = data[i];
+    if (v < lo) lo = v;
+    if (v > hi) hi = v;
+  }
+  if (lo >= 180 && hi <= 360) return [];
   const p = percentiles(data);
   if (!p || plausibleK(...p)) return [];
   const fits = (c: UnitConversion) =>
