@@ -1,4 +1,3 @@
-import { mkdir, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { AppError } from '../core/errors.ts';
@@ -21,6 +20,8 @@ import {
   sceneReport,
   stderrProgress,
 } from './inputs.ts';
+import { openOutDir, type OutDir } from './out-dir.ts';
+import { terminalSafe } from './terminal.ts';
 import type { Command } from './main.ts';
 
 const HELP = `Usage: srda-lst downscale --lst LST.tif [--qc QC.tif] (--ndvi NDVI.tif | --red RED.tif --nir NIR.tif)
@@ -66,9 +67,12 @@ export const downscaleCommand: Command = async (argv) => {
   const modelPath = typeof values.weights === 'string' ? path.resolve(values.weights) : undefined;
   const jobs = intOption(values.jobs, 'jobs', 1) ?? defaultJobs();
   const { method, notice } = await resolveMethod(values.method as string | undefined, { backend, finetuneSteps, modelPath, jobs });
+  // The folder is checked and locked before the run, so a bad --out fails in a second, not after it.
+  const out = await openOutDir(values.out);
   try {
-    return await downscaleWith(method, notice, values, { residualMode, tile, options, backend });
+    return await downscaleWith(out, method, notice, values, { residualMode, tile, options, backend });
   } finally {
+    await out.release();
     await (method as { close?: () => Promise<void> }).close?.();
   }
 };
@@ -79,6 +83,7 @@ export function defaultJobs(): number {
 }
 
 async function downscaleWith(
+  out: OutDir,
   method: StageMethod,
   notice: string | undefined,
   values: CliValues,
@@ -88,36 +93,23 @@ async function downscaleWith(
   const loaded = await loadInputs(values);
   const scene = prepareScene(loaded.inputs, options);
   const progress = stderrProgress(values.quiet as boolean | undefined);
-  if (notice && !values.quiet) process.stderr.write(`notice: ${notice}\n`);
-  for (const n of scene.notes) if (!values.quiet && n.startsWith('Reference factor')) process.stderr.write(`notice: ${n}\n`);
+  if (notice && !values.quiet) process.stderr.write(`notice: ${terminalSafe(notice)}\n`);
+  for (const n of scene.notes) if (!values.quiet && n.startsWith('Reference factor')) process.stderr.write(`notice: ${terminalSafe(n)}\n`);
   const result = await runDownscale(
     scene,
     { method, residualCorrection: !values['no-residual-correction'], residualMode, tileCoarsePx: tile },
     { onProgress: progress },
   );
-  const outDir = values.out as string;
-  await mkdir(outDir, { recursive: true });
+  const outDir = out.dir;
   const outputs: string[] = [];
   const cog = !values['no-cog'];
   const sigmaFiles: string[] = [];
   for (const st of result.stages) {
-    const file = path.join(outDir, `lst_stage${st.stage}.tif`);
     const bytes = writeGeoTiff([{ raster: st.lst, name: `LST stage ${st.stage} (${method.id})`, units: 'K' }], { nodata: -9999, cog });
-    try {
-      await writeFile(file, bytes);
-    } catch (e) {
-      throw new AppError('WRITE_FAILED', `${file}: ${(e as Error).message}`, { file, cause: e });
-    }
-    outputs.push(file);
+    outputs.push(await out.write(`lst_stage${st.stage}.tif`, bytes));
     if (st.sigma) {
-      const sigmaFile = path.join(outDir, `lst_stage${st.stage}_sigma.tif`);
       const sb = writeGeoTiff([{ raster: st.sigma, name: `LST stage ${st.stage} uncertainty, 1 sigma (${method.id})`, units: 'K' }], { nodata: -9999, cog });
-      try {
-        await writeFile(sigmaFile, sb);
-      } catch (e) {
-        throw new AppError('WRITE_FAILED', `${sigmaFile}: ${(e as Error).message}`, { file: sigmaFile, cause: e });
-      }
-      sigmaFiles.push(sigmaFile);
+      sigmaFiles.push(await out.write(`lst_stage${st.stage}_sigma.tif`, sb));
     }
   }
   // Do no harm: the scene's own closed loop decides whether SRDA-Net's detail is worth it here.
@@ -152,7 +144,7 @@ async function downscaleWith(
       ...(s.fit ? { fit: s.fit } : {}),
     })),
   };
-  await writeFile(path.join(outDir, 'report.json'), JSON.stringify(report, null, 2) + '\n');
+  await out.write('report.json', JSON.stringify(report, null, 2) + '\n');
   if (!values.quiet) {
     for (const s of report.stages) {
       process.stderr.write(`stage ${s.stage}: ${s.width}x${s.height} at ${s.pixelSizeM} m, ${s.seconds.toFixed(2)} s, energy max |err| ${s.energyConservation.maxAbsK.toExponential(2)} K -> ${s.file}\n`);

@@ -20,6 +20,7 @@ import {
 } from './inputs.ts';
 import { loadDataset } from './load.ts';
 import type { Command } from './main.ts';
+import { terminalSafe } from './terminal.ts';
 
 const HELP = `Usage: srda-lst evaluate (inputs as for downscale) [--truth TRUTH.tif] [--methods a,b,c]
          [--stages N] [--reference-factor F] [--residual-mode linear|radiance] [--json]
@@ -148,8 +149,8 @@ export const evaluateCommand: Command = async (argv) => {
   if (values.json) process.stdout.write(JSON.stringify(doc, null, 2) + '\n');
   else {
     process.stdout.write(closedLoopTable(loop) + '\n');
-    if (truth) process.stdout.write(`against ${values.truth}:\n${(truth.methods as { method: string; scores: Record<string, number> }[]).map((m) => `${m.method.padEnd(8)} RMSE ${m.scores.rmseK} K, SSIM ${m.scores.ssim}`).join('\n')}\n`);
-    for (const n of notices) process.stdout.write(`notice: ${n}\n`);
+    if (truth) process.stdout.write(`against ${terminalSafe(String(values.truth))}:\n${(truth.methods as { method: string; scores: Record<string, number> }[]).map((m) => `${m.method.padEnd(8)} RMSE ${m.scores.rmseK} K, SSIM ${m.scores.ssim}`).join('\n')}\n`);
+    for (const n of notices) process.stdout.write(`notice: ${terminalSafe(n)}\n`);
   }
   return 0;
 };

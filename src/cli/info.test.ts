@@ -61,7 +61,7 @@ describe.skipIf(!existsSync(dataDir))('srda-lst info on every GeoTIFF of ../shar
     const r = runInfo(files);
     status = r.status;
     byName = new Map(r.infos.map((i) => [path.relative(dataDir, i.file), i]));
-  }, 180000);
+  }, 400_000);
 
   const get = (rel: string): Info => {
     const i = byName.get(rel);

@@ -2,6 +2,7 @@ import { pixelSize } from '../core/geo/affine.ts';
 import type { Dataset, DatasetBand } from '../io/dataset.ts';
 import type { Command } from './main.ts';
 import { loadDatasets } from './load.ts';
+import { terminalSafe } from './terminal.ts';
 
 /** Valid fraction and value range of one band (NaN = invalid). */
 export function bandSummary(data: Float32Array): {
@@ -43,6 +44,7 @@ function bandJson(b: DatasetBand, index: number): Record<string, unknown> {
     offset: b.offset,
     scaleSource: b.scaleSource,
     ...(b.calibration ? { calibration: b.calibration } : {}),
+    ...(b.unitCandidates ? { looksLike: b.unitCandidates.map((c) => ({ units: c.label, lstUnits: c.code })) } : {}),
     nodata: b.nodata === null || Number.isNaN(b.nodata) ? (b.nodata === null ? null : 'nan') : b.nodata,
     validFraction: round(s.validFraction, 4),
     min: round(s.min),
@@ -98,7 +100,7 @@ export const infoCommand: Command = async (argv) => {
     } else {
       failed++;
       process.stderr.write(
-        `srda-lst info: ${r.error.code}: ${r.error.message.startsWith(r.path) ? r.error.message : `${r.path}: ${r.error.message}`}\n`,
+        `srda-lst info: ${r.error.code}: ${terminalSafe(r.error.message.startsWith(r.path) ? r.error.message : `${r.path}: ${r.error.message}`)}\n`,
       );
     }
   }

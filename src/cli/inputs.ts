@@ -11,11 +11,15 @@ import type { SceneInputs } from '../pipeline/prepare.ts';
 import { assembleScene, DEFAULT_MAX_DATE_GAP_DAYS, type AssembledScene, type LabelledBand } from '../pipeline/scene-assembly.ts';
 import type { Scene } from '../pipeline/scene.ts';
 import { loadFileDatasets } from './load.ts';
+import { applyUnitConversion, describeCandidates, LST_UNIT_CONVERSIONS, lstUnitConversion } from '../io/unit-sanity.ts';
+import { terminalSafe } from './terminal.ts';
 
 /** Input options shared by `downscale` and `evaluate`. */
 export const INPUT_OPTIONS = {
   lst: { type: 'string' },
   qc: { type: 'string' },
+  'lst-units': { type: 'string' },
+  'read-budget-mb': { type: 'string' },
   ndvi: { type: 'string' },
   red: { type: 'string' },
   nir: { type: 'string' },
@@ -40,6 +44,9 @@ export const INPUT_OPTIONS = {
 export const INPUT_HELP = `Inputs (GeoTIFF, LAADS HDF4/HDF-EOS2 .hdf, AppEEARS NetCDF-4 .nc; MODIS/Landsat scale factors and calibration are applied on read):
   --lst FILE            land surface temperature (MOD11A1/MOD11A2 LST, Landsat thermal band)
   --qc FILE             MOD11 QC of the LST (keeps "good" and "other quality" with LST error <= 2 K)
+  --lst-units CODE      the LST is not in kelvin: C (degrees Celsius), dC / cC (Celsius x 10 / x 100),
+                        dK / cK (kelvin x 10 / x 100), modis (DN x 0.02); converted to K on read
+  --read-budget-mb N    most memory one input file may decode to (default 1024)
   --ndvi FILE           NDVI (MOD13Q1/MOD13A1)          or  --red FILE --nir FILE (NDVI is computed)
   --swir FILE           SWIR 1.6 um (NDWI is computed with NIR)
   --albedo FILE  --dem FILE  --landcover FILE            more auxiliary layers
@@ -119,9 +126,11 @@ const ROLE_OF_OPTION: Record<string, BandRole> = { lst: 'lst', qc: 'lst-qc' };
 export async function loadInputs(values: InputValues): Promise<LoadedInputs> {
   const cache = new Map<string, Promise<Dataset[]>>();
   const date = typeof values.date === 'string' ? values.date : undefined;
+  const budget = intOption(values['read-budget-mb'], 'read-budget-mb', 16);
+  const readBudget = budget === undefined ? {} : { maxDecodedBytes: budget * 2 ** 20 };
   const read = (file: string): Promise<Dataset[]> => {
     const key = path.resolve(file);
-    if (!cache.has(key)) cache.set(key, loadFileDatasets(file, date ? { ncDates: [date] } : {}));
+    if (!cache.has(key)) cache.set(key, loadFileDatasets(file, { ...readBudget, ...(date ? { ncDates: [date] } : {}) }));
     return cache.get(key)!;
   };
   const files: LoadedInputs['files'] = {};
@@ -132,7 +141,8 @@ export async function loadInputs(values: InputValues): Promise<LoadedInputs> {
     if (typeof spec !== 'string') return undefined;
     const { file, band } = splitSpec(spec);
     const ds = pickDataset(await read(file), opt, band, spec, date);
-    const b = pickBand(ds, opt, band, spec);
+    const picked = pickBand(ds, opt, band, spec);
+    const b = opt === 'lst' ? withLstUnits(picked, values, warnings) : picked;
     files[opt] = { file, band: b.name, role: b.role, grid: { width: ds.width, height: ds.height, transform: ds.transform, crs: ds.crs }, ...(ds.date ? { date: ds.date } : {}) };
     for (const w of ds.warnings) if (!warnings.includes(w)) warnings.push(w);
     bands.push({ key: opt, name: path.basename(file), role: ROLE_OF_OPTION[opt] ?? (opt as BandRole), dataset: ds, band: b });
@@ -154,6 +164,29 @@ export async function loadInputs(values: InputValues): Promise<LoadedInputs> {
   return { inputs: { ...assembled.inputs, names }, files, warnings, assembled };
 }
 
+/**
+ * Applies `--lst-units`, or refuses an LST whose values are not kelvin but look like another unit
+ * (BAD_VALUES naming the candidates and the option that converts them): never guessed silently.
+ */
+function withLstUnits(lst: DatasetBand, values: InputValues, warnings: string[]): DatasetBand {
+  const code = values['lst-units'];
+  if (typeof code === 'string') {
+    const c = lstUnitConversion(code);
+    if (!c) throw new AppError('BAD_ARGUMENT', `--lst-units ${code} is not one of ${LST_UNIT_CONVERSIONS.map((u) => u.code).join(', ')}.`);
+    const data = lst.raster.data.slice();
+    applyUnitConversion(data, c);
+    warnings.push(`--lst ${values.lst}: converted from ${c.label} to K (x ${c.scale} + ${c.offset}) as --lst-units ${code} asks.`);
+    return { ...lst, units: 'K', raster: { ...lst.raster, data } };
+  }
+  const cs = lst.unitCandidates ?? [];
+  if (cs.length === 0) return lst;
+  throw new AppError(
+    'BAD_VALUES',
+    `--lst ${values.lst}: the LST values are not in kelvin; they look like ${describeCandidates(cs)}. Rerun with --lst-units ${cs[0].code}${cs.length > 1 ? ` (or ${cs.slice(1).map((c) => c.code).join(', ')})` : ''} to convert them to K.`,
+    { file: typeof values.lst === 'string' ? splitSpec(values.lst).file : undefined },
+  );
+}
+
 /** Parses `--stages`, `--tile` style positive integers; BAD_ARGUMENT otherwise. */
 export function intOption(v: unknown, name: string, min = 0): number | undefined {
   if (v === undefined) return undefined;
@@ -170,7 +203,7 @@ export function stderrProgress(quiet: boolean | undefined): ((p: Progress) => vo
     const t = Date.now();
     if (p.done !== p.total && t - last < 500) return;
     last = t;
-    process.stderr.write(`${p.stage}: ${p.done}/${p.total}${p.detail ? ` (${p.detail})` : ''}\n`);
+    process.stderr.write(`${p.stage}: ${p.done}/${p.total}${p.detail ? ` (${terminalSafe(p.detail)})` : ''}\n`);
   };
 }
 

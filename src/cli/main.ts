@@ -1,4 +1,5 @@
 import { isAppError } from '../core/errors.ts';
+import { terminalSafe } from './terminal.ts';
 
 /** A CLI command: takes its own argv (after the command name), returns the exit code. */
 export type Command = (argv: string[]) => Promise<number>;
@@ -25,7 +26,7 @@ export async function main(argv: string[]): Promise<number> {
   }
   const command = commands[name];
   if (!command) {
-    process.stderr.write(`srda-lst: unknown command '${name}'. Run 'srda-lst --help' for the list.\n`);
+    process.stderr.write(`srda-lst: unknown command '${terminalSafe(name)}'. Run 'srda-lst --help' for the list.\n`);
     return 2;
   }
   try {
@@ -34,7 +35,7 @@ export async function main(argv: string[]): Promise<number> {
   } catch (e) {
     if (isAppError(e)) {
       const where = e.file ? `${e.file}: ` : '';
-      process.stderr.write(`srda-lst ${name}: ${e.code}: ${where}${e.message}\n`);
+      process.stderr.write(`srda-lst ${name}: ${e.code}: ${terminalSafe(`${where}${e.message}`)}\n`);
       return 1;
     }
     process.stderr.write(`srda-lst ${name}: internal error: ${e instanceof Error ? e.stack : String(e)}\n`);

@@ -1,4 +1,5 @@
 import type { Grid, Raster } from '../core/raster/raster.ts';
+import type { UnitConversion } from './unit-sanity.ts';
 
 /**
  * What a band is for. `lst` covers MODIS/ECOSTRESS LST and Landsat thermal brightness temperature
@@ -86,6 +87,11 @@ export interface BandInfo {
   nodata: number | null;
   /** Landsat band identity, when detected. */
   landsat?: LandsatBand;
+  /**
+   * For an LST band whose values are not plausible kelvin: the unit conversions that would make
+   * them so (degrees Celsius, scaled kelvin...). Never applied by the reader: the user chooses.
+   */
+  unitCandidates?: UnitConversion[];
   /** Calibration applied beyond scale/offset (Landsat L1). */
   calibration?: 'brightness-temperature' | 'toa-reflectance' | 'surface-temperature' | 'surface-reflectance';
 }

@@ -28,6 +28,7 @@ interface CorpusCase {
   note: string;
   gdal?: { width: number; height: number; transform: number[]; center: [number, number]; bands: GdalBand[] };
   code?: string | null;
+  looksLike?: string[] | null;
   contains?: string | null;
 }
 
@@ -96,6 +97,11 @@ describe.skipIf(!canBuild)('reader corpus built with GDAL from the Dhaka rasters
       const [lon, lat] = transformPoint(ds.crs, WGS84, cx, cy);
       if (Math.abs(lon - g.center[0]) > 1e-5 || Math.abs(lat - g.center[1]) > 1e-5)
         wrong.push(`${c.name}: centre ${lon},${lat} vs GDAL ${g.center.join(',')} (${ds.crs.proj4})`);
+      const looks = (ds.bands[0].unitCandidates ?? []).map((u) => u.code).sort();
+      if (JSON.stringify(looks) !== JSON.stringify(c.looksLike ?? []))
+        wrong.push(
+          `${c.name}: unit conversions offered ${JSON.stringify(looks)}, expected ${JSON.stringify(c.looksLike ?? [])}`,
+        );
       ds.bands.forEach((b, i) => {
         const s = stats(b.raster.data);
         const e = g.bands[i];

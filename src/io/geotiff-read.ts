@@ -17,9 +17,12 @@ import {
   checkNorthUpOrSouthUp,
   DEFAULT_MAX_DECODED_BYTES,
   flipSouthUp,
+  holdsDn,
+  rawLooksLikeKelvin,
 } from './read-checks.ts';
 import { parseGdalMetadata, requireTiff, type GdalMetadataItem } from './tiff-sniff.ts';
 import { asNumbers, clipWindow, readLayout, readTransform } from './tiff-tags.ts';
+import { describeCandidates, suggestLstUnits } from './unit-sanity.ts';
 
 /** Options of `readGeoTiff`. */
 export interface ReadGeoTiffOptions extends RunOptions {
@@ -281,8 +284,14 @@ async function decodeImage(
       if (guess.landsat && guess.landsat.level === 'L1' && !mtl && role !== 'qc' && role !== 'unknown')
         warnings.push(`band ${b + 1}: Landsat DN left uncalibrated (no MTL found beside the file)`);
     }
+    const unitCandidates = role === 'lst' ? suggestLstUnits(data) : [];
+    if (unitCandidates.length > 0)
+      warnings.push(
+        `band ${b + 1}: LST values are not kelvin; they look like ${describeCandidates(unitCandidates)}: choose the conversion`,
+      );
     bands.push({
       role,
+      ...(unitCandidates.length > 0 ? { unitCandidates } : {}),
       name: description ?? name.layer ?? stemOf(fileName),
       ...(guess.dayNight ? { dayNight: guess.dayNight } : {}),
       ...(units ? { units } : {}),
@@ -316,30 +325,6 @@ async function decodeImage(
     layout,
     warnings,
   };
-}
-
-/** True when every valid value is a whole number in 0..65535 and some exceed 1 (float-stored DN). */
-function holdsDn(raw: ArrayLike<number>, nodata: number | null): boolean {
-  let big = false;
-  for (let i = 0; i < raw.length; i++) {
-    const v = raw[i];
-    if (v === nodata || !Number.isFinite(v)) continue;
-    if (v < 0 || v > 65535 || v !== Math.round(v)) return false;
-    if (v > 1) big = true;
-  }
-  return big;
-}
-
-/** True when every valid raw value lies in 150..400, i.e. an LST band already in kelvin. */
-function rawLooksLikeKelvin(raw: ArrayLike<number>, nodata: number | null): boolean {
-  let n = 0;
-  for (let i = 0; i < raw.length; i++) {
-    const v = raw[i];
-    if (v === nodata || v === 0 || !Number.isFinite(v)) continue;
-    if (v < 150 || v > 400) return false;
-    n++;
-  }
-  return n > 0;
 }
 
 function mtlProduct(mtl: Mtl): string | undefined {

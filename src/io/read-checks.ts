@@ -23,7 +23,7 @@ export function checkDecodeBudget(
   throw new AppError(
     'TOO_LARGE',
     `${fileName}: ${dims.width}x${dims.height}x${dims.bands} samples need ${mb(bytes)} decoded, over the ${mb(maxBytes)} read budget. ` +
-      `Crop it to your area first (gdal_translate -projwin ulx uly lrx lry ${baseName(fileName)} out.tif), or raise the read budget if the machine has the memory.`,
+      `Crop it to your area first (gdal_translate -projwin ulx uly lrx lry ${baseName(fileName)} out.tif), or, when the machine has the memory, raise the budget (command line: --read-budget-mb).`,
     { file: fileName },
   );
 }
@@ -69,4 +69,28 @@ export function flipSouthUp(
     }
   }
   return [t[0], t[1], 0, t[3] + height * t[5], 0, -t[5]];
+}
+
+/** True when every valid value is a whole number in 0..65535 and some exceed 1 (float-stored DN). */
+export function holdsDn(raw: ArrayLike<number>, nodata: number | null): boolean {
+  let big = false;
+  for (let i = 0; i < raw.length; i++) {
+    const v = raw[i];
+    if (v === nodata || !Number.isFinite(v)) continue;
+    if (v < 0 || v > 65535 || v !== Math.round(v)) return false;
+    if (v > 1) big = true;
+  }
+  return big;
+}
+
+/** True when every valid raw value lies in 150..400, i.e. an LST band already in kelvin. */
+export function rawLooksLikeKelvin(raw: ArrayLike<number>, nodata: number | null): boolean {
+  let n = 0;
+  for (let i = 0; i < raw.length; i++) {
+    const v = raw[i];
+    if (v === nodata || v === 0 || !Number.isFinite(v)) continue;
+    if (v < 150 || v > 400) return false;
+    n++;
+  }
+  return n > 0;
 }

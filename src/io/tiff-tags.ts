@@ -5,6 +5,9 @@ import { AppError } from '../core/errors.ts';
 import type { TiffLayout } from './dataset.ts';
 import type { BlockTable } from './tiff-ifd.ts';
 
+/** Most bands one file may have: inputs are single layers or sensor stacks (Landsat: 12). */
+const MAX_BANDS = 256;
+
 const SUPPORTED_COMPRESSION = new Set([1, 5, 7, 8, 32773, 32946, 50000]);
 
 /** A TIFF tag value (number, typed array, BigInt array) as plain numbers; [] when absent. */
@@ -83,6 +86,12 @@ export async function readLayout(
     );
   if (!SUPPORTED_COMPRESSION.has(compression)) bad(`compression ${compression}`);
   if (spp < 1) bad('no samples per pixel');
+  if (spp > MAX_BANDS)
+    throw new AppError(
+      'UNSUPPORTED_LAYOUT',
+      `${fileName} has ${spp} bands, more than the ${MAX_BANDS} read here. Extract the bands you need first, e.g. gdal_translate -b 1 -b 2 ${baseName(fileName)} out.tif`,
+      { file: fileName },
+    );
   const tiled = image.isTiled;
   const damaged = (why: string): never => {
     throw new AppError(

@@ -2,7 +2,7 @@
 import { AppError, isAppError } from '../core/errors.ts';
 import type { RunOptions } from '../core/progress.ts';
 import { exportLayerGeoTiff, exportZip } from './export.ts';
-import { ingestFiles, removeInput } from './inputs.ts';
+import { convertInputUnits, ingestFiles, removeInput } from './inputs.ts';
 import type { FromWorker, ParamsOf, RequestName, ResultOf, ToWorker, WireError } from './protocol.ts';
 import { inputLayer, previewScene } from './preview.ts';
 import { runJob } from './run.ts';
@@ -17,6 +17,7 @@ type Handler<N extends RequestName> = (
 
 const handlers: { [N in RequestName]: Handler<N> } = {
   ingest: async ({ files }, opts) => ({ inputs: await ingestFiles(files, opts.signal) }),
+  convertUnits: async ({ id, code }) => ({ input: convertInputUnits(id, code) }),
   removeInput: async ({ id }) => {
     removeInput(id);
     return { ok: true };

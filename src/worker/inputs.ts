@@ -4,6 +4,7 @@ import { validFraction, type Raster } from '../core/raster/raster.ts';
 import type { Dataset, DatasetBand } from '../io/dataset.ts';
 import { readRasterFile } from '../io/read-raster.ts';
 import type { InputInfo, WireError } from './protocol.ts';
+import { applyUnitConversion, describeCandidates, lstUnitConversion } from '../io/unit-sanity.ts';
 
 /** One ingested band held by the worker. */
 export interface StoredInput {
@@ -59,6 +60,14 @@ function describe(id: string, file: File, ds: Dataset, band: DatasetBand, index:
     epsg: r.crs.epsg,
     validFraction: vf,
   };
+  if (band.unitCandidates?.length) {
+    info.unitCandidates = band.unitCandidates.map((c) => ({ code: c.code, label: c.label }));
+    info.problem = {
+      code: 'BAD_VALUES',
+      message: `${file.name}: the LST values are not in kelvin; they look like ${describeCandidates(band.unitCandidates)}. Pick the conversion in the Notes column of the file table.`,
+      file: file.name,
+    };
+  }
   if (vf === 0 && band.role !== 'lst-qc' && band.role !== 'qc') {
     info.problem = {
       code: 'ALL_NODATA',
@@ -74,6 +83,31 @@ async function checksum(file: File): Promise<string | undefined> {
   if (!globalThis.crypto?.subtle) return undefined;
   const digest = await crypto.subtle.digest('SHA-256', await file.arrayBuffer());
   return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, '0')).join('');
+}
+
+/**
+ * Converts a stored LST band with the conversion the user picked (one of its candidates) and
+ * returns its refreshed row: values in K, the problem cleared.
+ */
+export function convertInputUnits(id: string, code: string): InputInfo {
+  const s = getInput(id);
+  const c = lstUnitConversion(code);
+  if (!c || !s.band.unitCandidates?.some((u) => u.code === code))
+    throw new AppError(
+      'BAD_ARGUMENT',
+      `${s.info.fileName}: no conversion '${code}' is offered for this file.`,
+    );
+  const data = s.band.raster.data.slice();
+  applyUnitConversion(data, c);
+  const band = { ...s.band, units: 'K', unitCandidates: undefined, raster: { ...s.band.raster, data } };
+  const info: InputInfo = {
+    ...s.info,
+    problem: undefined,
+    unitCandidates: undefined,
+    convertedFrom: c.label,
+  };
+  inputs.set(id, { ...s, band, info });
+  return info;
 }
 
 /**

@@ -38,6 +38,13 @@ export interface InputInfo {
   sha256?: string;
   /** Set when the file cannot be used; the rest still work. */
   problem?: WireError;
+  /**
+   * For an LST whose values are not kelvin: the conversions that would make them so (codes from
+   * io/unit-sanity). The table offers them; none is applied until the user picks one.
+   */
+  unitCandidates?: { code: string; label: string }[];
+  /** The conversion the user applied (its label), once one was. */
+  convertedFrom?: string;
 }
 
 /** An AppError as it crosses the worker boundary. */
@@ -192,6 +199,8 @@ export interface WorkerApi {
   preview: [Pick<RunParams, 'inputs' | 'sceneId' | 'maxDateGapDays'>, ScenePreview];
   /** The dropped LST as a map layer (id `lst-dropped`), before any run. */
   inputLayer: [{ id: string }, { layer: LayerData }];
+  /** Converts a stored LST band to kelvin with the conversion the user picked (a unit code). */
+  convertUnits: [{ id: string; code: string }, { input: InputInfo }];
   run: [RunParams, RunResult];
   exportGeoTiff: [{ layerId: string }, { fileName: string; bytes: ArrayBuffer }];
   exportZip: [

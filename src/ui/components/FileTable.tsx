@@ -1,4 +1,4 @@
-import { removeInput, setRole } from '../state/actions.ts';
+import { convertUnits, removeInput, setRole } from '../state/actions.ts';
 import { effectiveRole, useAppState } from '../state/store.ts';
 import { describeError } from '../messages.ts';
 import { ROLES, type InputInfo, type RoleId } from '../../worker/protocol.ts';
@@ -51,11 +51,17 @@ function Row({ input }: { input: InputInfo }) {
       <td>{input.crsName ?? '—'}</td>
       <td>{input.validFraction !== undefined ? `${(100 * input.validFraction).toFixed(1)}%` : '—'}</td>
       <td className="reason">
-        {input.problem
-          ? describeError(input.problem)
-          : role === 'unknown'
-            ? 'ignored: role unknown (pick one to use this file)'
-            : ''}
+        {input.unitCandidates?.length ? (
+          <UnitChoice input={input} />
+        ) : input.problem ? (
+          describeError(input.problem)
+        ) : input.convertedFrom ? (
+          `converted from ${input.convertedFrom} to K`
+        ) : role === 'unknown' ? (
+          'ignored: role unknown (pick one to use this file)'
+        ) : (
+          ''
+        )}
       </td>
       <td>
         <button
@@ -68,6 +74,23 @@ function Row({ input }: { input: InputInfo }) {
         </button>
       </td>
     </tr>
+  );
+}
+
+/** "Not kelvin" notice with one button per plausible conversion; nothing is converted until one is pressed. */
+function UnitChoice({ input }: { input: InputInfo }) {
+  return (
+    <span data-testid="unit-choice">
+      Values are not kelvin; they look like{' '}
+      {input.unitCandidates!.map((c, k) => (
+        <span key={c.code}>
+          {k > 0 ? ' or ' : ''}
+          <button type="button" className="link" onClick={() => void convertUnits(input, c.code)}>
+            {c.label}: convert to K
+          </button>
+        </span>
+      ))}
+    </span>
   );
 }
 

@@ -129,6 +129,19 @@ export function pickScene(sceneId: string): void {
   inputsChanged(`Another date was picked: these results are of ${store.get().resultScene?.date ?? 'another date'}. Press Run to update them.`);
 }
 
+/** Converts an LST row to kelvin with the conversion the user picked in the file table. */
+export async function convertUnits(input: InputInfo, code: string): Promise<void> {
+  try {
+    const { input: updated } = await worker().call('convertUnits', { id: input.id, code });
+    store.set((s) => ({
+      inputs: s.inputs.map((i) => (i.id === input.id ? updated : i)),
+      error: s.error?.file === input.fileName ? undefined : s.error,
+    }));
+  } catch (e) {
+    store.set({ error: toWire(e) });
+  }
+}
+
 /** Loads the bundled synthetic demo scene (served from ./demo/, works offline). */
 export async function loadDemo(): Promise<void> {
   try {

@@ -1,0 +1,95 @@
+import { execFileSync } from 'node:child_process';
+import { copyFileSync, existsSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { expect, test, type Page } from '@playwright/test';
+import { repoRoot, shoot, tempDir, waitForRunEnd } from './helpers.ts';
+
+const data = resolve(repoRoot, '../shared/data');
+const dhaka = join(data, 'dhaka-mod11a2-mod13q1-2024-citypath');
+const NDVI = join(dhaka, 'MOD13Q1.061/MOD13Q1.061__250m_16_days_NDVI_doy2024097000000_aid0001.tif');
+// A name the app recognises as MOD11A2 LST (DN x 0.02 K), given to corpus files built from the same raster.
+const LST_NAME = 'MOD11A2.061_LST_Day_1km_doy2024097000000_aid0001.tif';
+
+interface Manifest {
+  file: string;
+  gdal?: { transform: number[]; bands: { mean: number }[] };
+}
+
+test.describe('GeoTIFF layouts built with GDAL, dropped into the app', () => {
+  test.skip(!existsSync(NDVI), 'shared Dhaka data absent');
+  let dir = '';
+  let manifest: Manifest[] = [];
+  test.beforeAll(() => {
+    dir = tempDir('srda-e2e-corpus-');
+    execFileSync('/usr/bin/python3', [join(repoRoot, 'e2e/fixtures/gdal-corpus.py'), data, dir]);
+    manifest = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8')) as Manifest[];
+  });
+  const asLst = (file: string): string => {
+    const sub = tempDir('srda-e2e-lst-');
+    copyFileSync(join(dir, file), join(sub, LST_NAME));
+    return join(sub, LST_NAME);
+  };
+  const gdalOf = (file: string) => manifest.find((m) => m.file === file)!.gdal!;
+
+  async function dropAndRun(page: Page, files: string[]): Promise<string> {
+    await page.getByTestId('file-input').setInputFiles(files);
+    await expect(page.getByTestId('file-row')).toHaveCount(files.length);
+    await page.getByTestId('method').selectOption('bicubic');
+    await page.getByTestId('run').click();
+    return waitForRunEnd(page);
+  }
+
+  test('a big-endian Deflate + predictor 2 LST runs with the kelvins GDAL reads', async ({ page }) => {
+    await page.goto('/');
+    expect(await dropAndRun(page, [asLst('u16-deflate-pred2-big.tif'), NDVI])).toBe('done');
+    const input = await page.evaluate(() => window.__srda.layers.find((l) => l.id === 'lst-1000m')!.stats);
+    // GDAL's mean DN x 0.02 (the layer is the LST cropped to the NDVI lattice: compare loosely).
+    expect(input.mean).toBeCloseTo(gdalOf('u16-deflate-pred2-big.tif').bands[0].mean * 0.02, 0);
+    expect(input.min).toBeGreaterThan(290);
+    await shoot(page, 'corpus-1-big-endian');
+  });
+
+  test('a south-up LST lands where its data are (north-up grid, same place as GDAL)', async ({ page }) => {
+    await page.goto('/');
+    expect(await dropAndRun(page, [asLst('u16-south-up.tif'), NDVI])).toBe('done');
+    const grid = await page.evaluate(() => window.__srda.layers.find((l) => l.id === 'lst-250m')!.grid);
+    const g = gdalOf('u16-south-up.tif').transform;
+    expect(grid.transform[5]).toBeLessThan(0);
+    expect(Math.abs(grid.transform[3] - g[3])).toBeLessThan(0.01);
+    expect(Math.abs(grid.transform[0] - g[0])).toBeLessThan(0.01);
+  });
+
+  test('a corrupt ZSTD file is one bad row; the earlier result stays and a re-run works', async ({
+    page,
+  }) => {
+    await page.goto('/');
+    // A valid ZSTD file first: the WebAssembly decoder loads in the browser.
+    expect(await dropAndRun(page, [asLst('u16-zstd-pred2-big.tif'), NDVI])).toBe('done');
+    await page.getByTestId('file-input').setInputFiles([join(dir, 'zstd-corrupt.tif')]);
+    await expect(page.getByTestId('file-row')).toHaveCount(3);
+    await expect(page.locator('[data-testid=file-row].bad')).toHaveCount(1);
+    await expect(page.getByTestId('error')).toContainText('zstd-corrupt.tif');
+    await expect(page.getByTestId('status')).toHaveAttribute('data-state', 'done');
+    await page.getByTestId('run').click();
+    expect(await waitForRunEnd(page)).toBe('done');
+  });
+
+  test('an LST in degrees Celsius is said so and converted only when the user picks it', async ({ page }) => {
+    await page.goto('/');
+    const sub = tempDir('srda-e2e-celsius-');
+    copyFileSync(join(dir, 'lst-celsius-f32.tif'), join(sub, 'lst_day_celsius.tif'));
+    await page.getByTestId('file-input').setInputFiles([join(sub, 'lst_day_celsius.tif'), NDVI]);
+    await expect(page.getByTestId('file-row')).toHaveCount(2);
+    const choice = page.getByTestId('unit-choice');
+    await expect(choice).toContainText('degrees Celsius');
+    await shoot(page, 'corpus-2-celsius-offered');
+    await choice.getByRole('button').click();
+    await expect(page.locator('[data-testid=file-row].bad')).toHaveCount(0);
+    await expect(page.getByTestId('file-row').first()).toContainText('converted from degrees Celsius to K');
+    await page.getByTestId('method').selectOption('bicubic');
+    await page.getByTestId('run').click();
+    expect(await waitForRunEnd(page)).toBe('done');
+    const input = await page.evaluate(() => window.__srda.layers.find((l) => l.id === 'lst-1000m')!.stats);
+    expect(input.mean).toBeCloseTo(gdalOf('lst-celsius-f32.tif').bands[0].mean + 273.15, 0);
+  });
+});

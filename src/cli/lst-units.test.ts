@@ -1,0 +1,72 @@
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { loadDataset } from './load.ts';
+
+const repoRoot = path.resolve(import.meta.dirname, '../..');
+const dhaka = path.resolve(repoRoot, '../shared/data/dhaka-mod11a2-mod13q1-2024-citypath');
+const lst = path.join(dhaka, 'MOD11A2.061/MOD11A2.061_LST_Day_1km_doy2024097000000_aid0001.tif');
+const ndvi = path.join(dhaka, 'MOD13Q1.061/MOD13Q1.061__250m_16_days_NDVI_doy2024097000000_aid0001.tif');
+const python = '/usr/bin/python3';
+const canRun =
+  existsSync(lst) && spawnSync(python, ['-c', 'from osgeo import gdal'], { encoding: 'utf8' }).status === 0;
+
+describe.skipIf(!canRun)('an LST in degrees Celsius: said so, converted only when asked', () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'srda-units-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  const celsius = path.join(dir, 'lst_celsius.tif');
+  const cli = (args: string[]) =>
+    spawnSync(process.execPath, [path.join(repoRoot, 'bin/srda-lst.js'), ...args], {
+      cwd: repoRoot,
+      encoding: 'utf8',
+    });
+
+  it('refuses with the candidates and the option, then runs with --lst-units C to the same kelvin', async () => {
+    const make = spawnSync(
+      python,
+      [
+        '-c',
+        `import numpy as np
+from osgeo import gdal
+gdal.UseExceptions()
+src = gdal.Open(${JSON.stringify(lst)})
+dn = src.GetRasterBand(1).ReadAsArray().astype(np.float64)
+out = gdal.GetDriverByName('GTiff').CreateCopy(${JSON.stringify(celsius)}, gdal.GetDriverByName('MEM').Create('', dn.shape[1], dn.shape[0], 1, gdal.GDT_Float32))
+out.SetGeoTransform(src.GetGeoTransform())
+out.SetProjection(src.GetProjection())
+out.GetRasterBand(1).SetNoDataValue(-999)
+out.GetRasterBand(1).WriteArray(np.where(dn > 0, dn * 0.02 - 273.15, -999).astype(np.float32))
+out = None`,
+      ],
+      { encoding: 'utf8' },
+    );
+    expect(make.status, make.stderr).toBe(0);
+    const info = JSON.parse(cli(['info', celsius]).stdout) as {
+      bands: { looksLike?: { lstUnits: string }[] }[];
+    };
+    expect(info.bands[0].looksLike?.map((l) => l.lstUnits)).toEqual(['C']);
+    const base = ['downscale', '--lst', celsius, '--ndvi', ndvi, '--method', 'bicubic', '--quiet'];
+    const refused = cli([...base, '--out', path.join(dir, 'a')]);
+    expect(refused.status).toBe(1);
+    expect(refused.stderr.trim().split('\n')).toHaveLength(1);
+    expect(refused.stderr).toMatch(
+      /BAD_VALUES: .*lst_celsius\.tif.*look like degrees Celsius \(C\)\. Rerun with --lst-units C/,
+    );
+    const converted = cli([...base, '--lst-units', 'C', '--out', path.join(dir, 'c')]);
+    expect(converted.status, converted.stderr).toBe(0);
+    const kelvin = cli([...base.map((a) => (a === celsius ? lst : a)), '--out', path.join(dir, 'k')]);
+    expect(kelvin.status, kelvin.stderr).toBe(0);
+    // Same kelvin in, same kelvin out (float32 rounding of the Celsius copy aside).
+    const c = await loadDataset(path.join(dir, 'c', 'lst_stage2.tif'));
+    const k = await loadDataset(path.join(dir, 'k', 'lst_stage2.tif'));
+    const a = c.bands[0].raster.data;
+    const b = k.bands[0].raster.data;
+    let worst = 0;
+    for (let i = 0; i < a.length; i++)
+      if (!Number.isNaN(b[i])) worst = Math.max(worst, Math.abs(a[i] - b[i]));
+    expect(a.length).toBe(b.length);
+    expect(worst).toBeLessThan(1e-3);
+  }, 120_000);
+});

@@ -1,0 +1,129 @@
+import { randomBytes } from 'node:crypto';
+import { access, constants, lstat, mkdir, open, readFile, rename, rm, stat, unlink } from 'node:fs/promises';
+import path from 'node:path';
+import { AppError } from '../core/errors.ts';
+import { terminalSafe } from './terminal.ts';
+
+const LOCK_NAME = '.srda-lst.lock';
+
+/** An output folder held by this run: files go in through `write`, `release` ends the hold. */
+export interface OutDir {
+  dir: string;
+  /** Writes `name` inside the folder: temp file created exclusively, then renamed over the name. */
+  write: (name: string, bytes: Uint8Array | string) => Promise<string>;
+  release: () => Promise<void>;
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * Creates `--out` when missing, refuses a path that is a file (or a link to one) or a folder this
+ * user cannot write, and takes the folder's lock file so that two runs never write into it at
+ * once: a second run fails at once naming the first one's process, and a lock left by a run that
+ * died is taken over. Throws BAD_ARGUMENT or WRITE_FAILED naming the folder.
+ */
+export async function openOutDir(dir: string): Promise<OutDir> {
+  const shown = terminalSafe(dir);
+  const st = await stat(dir).catch((e: NodeJS.ErrnoException) => (e.code === 'ENOENT' ? undefined : e));
+  if (st instanceof Error)
+    throw new AppError('WRITE_FAILED', `--out ${shown} cannot be used: ${st.message}`, {
+      file: dir,
+      cause: st,
+    });
+  if (st && !st.isDirectory())
+    throw new AppError(
+      'BAD_ARGUMENT',
+      `--out ${shown} is a file, not a folder: pass a folder path (it is created if missing).`,
+      {
+        file: dir,
+      },
+    );
+  if (!st) {
+    try {
+      await mkdir(dir, { recursive: true });
+    } catch (e) {
+      throw new AppError(
+        'WRITE_FAILED',
+        `--out ${shown} cannot be created (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}): choose a folder you can write to.`,
+        { file: dir, cause: e },
+      );
+    }
+  }
+  try {
+    await access(dir, constants.W_OK | constants.X_OK);
+  } catch (e) {
+    throw new AppError('WRITE_FAILED', `--out ${shown} is not writable: choose a folder you can write to.`, {
+      file: dir,
+      cause: e,
+    });
+  }
+  const lock = path.join(dir, LOCK_NAME);
+  for (let attempt = 0; ; attempt++) {
+    try {
+      const fh = await open(lock, 'wx');
+      await fh.writeFile(`${process.pid}\n`);
+      await fh.close();
+      break;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST' || attempt > 0) {
+        throw new AppError(
+          'WRITE_FAILED',
+          `--out ${shown}: cannot create its lock file (${(e as Error).message}).`,
+          {
+            file: dir,
+            cause: e,
+          },
+        );
+      }
+      const pid = Number((await readFile(lock, 'utf8').catch(() => '')).trim());
+      if (Number.isInteger(pid) && pid > 0 && isAlive(pid)) {
+        throw new AppError(
+          'WRITE_FAILED',
+          `--out ${shown} is in use by another srda-lst run (process ${pid}): wait for it to finish or choose another folder.`,
+          { file: dir },
+        );
+      }
+      // A lock whose process is gone (or unreadable) is stale.
+      await unlink(lock).catch(() => undefined);
+    }
+  }
+  let held = true;
+  return {
+    dir,
+    write: async (name, bytes) => {
+      const file = path.join(dir, name);
+      const tmp = path.join(dir, `.${name}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
+      try {
+        // 'wx' (O_CREAT | O_EXCL) never follows a planted link; rename replaces a link, not its target.
+        const fh = await open(tmp, 'wx');
+        try {
+          await fh.writeFile(bytes);
+        } finally {
+          await fh.close();
+        }
+        const existing = await lstat(file).catch(() => undefined);
+        if (existing?.isDirectory()) throw new Error('a folder has that name');
+        await rename(tmp, file);
+      } catch (e) {
+        await rm(tmp, { force: true }).catch(() => undefined);
+        throw new AppError('WRITE_FAILED', `${terminalSafe(file)}: ${(e as Error).message}`, {
+          file,
+          cause: e,
+        });
+      }
+      return file;
+    },
+    release: async () => {
+      if (!held) return;
+      held = false;
+      await unlink(lock).catch(() => undefined);
+    },
+  };
+}
