@@ -84,12 +84,21 @@ async function loadItemBands(item: BatchItem): Promise<LabelledBand[]> {
  * `<out>/<id>` at the end, so a killed run leaves no half-written result behind. Returns the summary row.
  */
 export async function runBatchItem(item: BatchItem, s: BatchSettings): Promise<SummaryRow> {
-  const t0 = performance.now();
   await mkdir(s.outDir, { recursive: true });
   await clearPartial(s.outDir, item);
   // The partial folder exists for the whole item: a killed run is recognisable and cleaned next time.
   const tmp = path.join(s.outDir, `.${item.id}.partial-${process.pid}-${Date.now()}`);
   await mkdir(tmp, { recursive: true });
+  try {
+    return await runInto(item, s, tmp);
+  } catch (e) {
+    await rm(tmp, { recursive: true, force: true });
+    throw e;
+  }
+}
+
+async function runInto(item: BatchItem, s: BatchSettings, tmp: string): Promise<SummaryRow> {
+  const t0 = performance.now();
   const bands = await loadItemBands(item);
   const sceneId = [item.date ?? 'undated', item.tile].filter(Boolean).join(' ');
   const assembled = assembleScene(bands, { mode: 'strict', sceneId, maxDateGapDays: s.maxDateGapDays });

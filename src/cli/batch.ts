@@ -228,7 +228,8 @@ export const batchCommand: Command = async (argv) => {
     }
   }
   if (tty && pending.length > 0) process.stderr.write('\n');
-  const finished = await writeSummary(outDir, items);
+  // A rerun of a finished item is a no-op: it leaves summary.csv to the runs that did work.
+  const finished = index === undefined || pending.length > 0 ? await writeSummary(outDir, items) : undefined;
   for (const f of failures) process.stderr.write(`srda-lst batch: ${f}\n`);
   if (!quiet || index === undefined)
     process.stdout.write(
