@@ -91,6 +91,16 @@ export async function batchSourceFiles(source: string): Promise<string[]> {
   return out;
 }
 
+/** Layer roles of LAADS HDF products, so that planning need not open every granule. */
+const HDF_PRODUCT_ROLES: [RegExp, BandRole[]][] = [
+  [/^M[OY]D11/i, ['lst', 'lst-qc']],
+  [/^M[OY]D21/i, ['lst', 'lst-qc']],
+  [/^M[OY]D13/i, ['ndvi', 'red', 'nir']],
+  [/^M[OY]D09/i, ['red', 'nir', 'swir']],
+  [/^MCD43A3/i, ['albedo']],
+  [/^MCD12Q1/i, ['landcover']],
+];
+
 /** Describes one file for planning: names first, the file's own catalogue where names say too little. */
 export async function describeBatchFile(file: string): Promise<BatchFile> {
   const name = parseProductName(path.basename(file));
@@ -103,6 +113,8 @@ export async function describeBatchFile(file: string): Promise<BatchFile> {
   }
   const kind = sniffFileKind(head);
   if (kind === 'hdf4') {
+    const known = HDF_PRODUCT_ROLES.find(([re]) => re.test(name.product ?? ''));
+    if (known && name.date) return { path: file, roles: known[1], dates: [name.date], tile: name.tile };
     const layers = await listHdf4Layers(await readFileArrayBuffer(file), file);
     return {
       path: file,
