@@ -166,7 +166,7 @@ export function readSdsBytes(f: Hdf4File, s: Hdf4Sds): Uint8Array {
     });
   if (s.dataRef === undefined) return filled(n, size, fillBytes(s));
   if (f.specialKind(TAG.SD, s.dataRef) === 5) return readChunked(f, s, n);
-  const b = f.element(TAG.SD, s.dataRef);
+  const b = f.element(TAG.SD, s.dataRef, 0, n * size);
   if (!b) return filled(n, size, fillBytes(s));
   if (b.length < n * size) throw f.corrupt(`${s.name} holds ${b.length} of its ${n * size} bytes`);
   return b.subarray(0, n * size);
@@ -259,7 +259,7 @@ function readChunked(f: Hdf4File, s: Hdf4Sds, n: number): Uint8Array {
     const origin = readValues(rec, originField.type, rank, base + originField.offset);
     const [tag] = readValues(rec, tagField.type, 1, base + tagField.offset);
     const [ref] = readValues(rec, refField.type, 1, base + refField.offset);
-    const data = f.element(tag, ref);
+    const data = f.element(tag, ref, 0, chunkBytes);
     if (!data) continue;
     if (data.length < chunkBytes)
       throw f.corrupt(`chunk ${r} of ${s.name} holds ${data.length} of ${chunkBytes} bytes`);
