@@ -392,11 +392,11 @@ export class Cursor {
   }
 }
 
+const LATIN1 = new TextDecoder('latin1');
+
 /** Decodes bytes as latin-1 text, dropping trailing NULs. */
 export function latin1(b: Uint8Array): string {
   let end = b.length;
   while (end > 0 && b[end - 1] === 0) end--;
-  let s = '';
-  for (let i = 0; i < end; i += 8192) s += String.fromCharCode(...b.subarray(i, Math.min(end, i + 8192)));
-  return s;
+  return LATIN1.decode(b.subarray(0, end));
 }
