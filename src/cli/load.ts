@@ -43,8 +43,21 @@ export async function findMtlBeside(filePath: string): Promise<string | undefine
     mtls.find((n) => n.toLowerCase() === `${prefix}_mtl.txt`.toLowerCase()) ??
     (mtls.length === 1 ? mtls[0] : undefined);
   if (!chosen) return undefined;
-  const text = await readFile(path.join(dir, chosen), 'latin1');
-  return isMtlText(text) ? text : undefined;
+  const text = await readSidecar(path.join(dir, chosen));
+  return text !== undefined && isMtlText(text) ? text : undefined;
+}
+
+/** Largest sidecar (MTL, .aux.xml) read: real ones are a few kB. */
+const MAX_SIDECAR_BYTES = 4 * 2 ** 20;
+
+/**
+ * Text of a sidecar file, only when it is a regular file of sane size: a FIFO, device, socket or
+ * directory named like a sidecar is ignored (never opened, so it cannot block or fail the read).
+ */
+export async function readSidecar(filePath: string): Promise<string | undefined> {
+  const s = await stat(filePath).catch(() => undefined);
+  if (!s?.isFile() || s.size > MAX_SIDECAR_BYTES) return undefined;
+  return readFile(filePath, 'latin1').catch(() => undefined);
 }
 
 /**
@@ -58,13 +71,25 @@ export async function loadFileDatasets(filePath: string, opts: ReadRasterOptions
       throw new AppError(
         'BAD_ARGUMENT',
         `${filePath} is a directory; pass the files inside it (or run srda-lst batch on it).`,
+        { file: filePath },
+      );
+    if (s && !s.isFile())
+      throw new AppError(
+        'BAD_ARGUMENT',
+        `${filePath} is not a regular file (a pipe or device); pass a .tif, .hdf or .nc file.`,
         {
           file: filePath,
         },
       );
     const buffer = await readFileArrayBuffer(filePath);
-    const mtlText = opts.mtlText ?? (/\.tiff?$/i.test(filePath) ? await findMtlBeside(filePath) : undefined);
-    return await readRasterFile(buffer, filePath, { ...opts, ...(mtlText ? { mtlText } : {}) });
+    const isTiff = /\.tiff?$/i.test(filePath);
+    const mtlText = opts.mtlText ?? (isTiff ? await findMtlBeside(filePath) : undefined);
+    const auxXmlText = opts.auxXmlText ?? (isTiff ? await readSidecar(`${filePath}.aux.xml`) : undefined);
+    return await readRasterFile(buffer, filePath, {
+      ...opts,
+      ...(mtlText ? { mtlText } : {}),
+      ...(auxXmlText ? { auxXmlText } : {}),
+    });
   } catch (e) {
     if (isAppError(e)) throw e;
     throw toAppError(e, 'INTERNAL', `${filePath}: unexpected failure while reading`, filePath);

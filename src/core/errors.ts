@@ -12,6 +12,7 @@ export type AppErrorCode =
   | 'BAD_VALUES'
   | 'GRID_MISMATCH'
   | 'DATE_MISMATCH'
+  | 'NOT_COARSER'
   | 'NO_OVERLAP'
   | 'MISSING_BAND'
   | 'BAD_ARGUMENT'

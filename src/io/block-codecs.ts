@@ -1,4 +1,4 @@
-import { unzlibSync } from 'fflate';
+import { Unzlib, unzlibSync } from 'fflate';
 import { ZSTDDecoder } from 'zstddec';
 import { lzwDecode } from './lzw.ts';
 
@@ -49,7 +49,7 @@ export function zstdContentSize(b: Uint8Array): number | undefined {
  * is refused instead of read as wrong values. Throws a plain Error; the reader wraps it as CORRUPT_TIFF.
  */
 function inflateChecked(raw: Uint8Array, expected: number): Uint8Array {
-  const out = unzlibSync(raw, { out: new Uint8Array(expected) });
+  const out = inflateBounded(raw, expected);
   // A damaged stream often stops early (and used to be padded with zeros): checked all the same.
   if (raw.length >= 6) {
     let a = 1;
@@ -74,8 +74,7 @@ export function decompressBlock(raw: Uint8Array, compression: number, expected: 
   let bytes: Uint8Array;
   if (compression === 1) bytes = raw.slice(0, expected);
   else if (compression === 5) bytes = lzwDecode(raw, expected);
-  else if (compression === 8 || compression === 32946)
-    bytes = inflateChecked(raw, expected);
+  else if (compression === 8 || compression === 32946) bytes = inflateChecked(raw, expected);
   else if (compression === 50000) {
     if (!zstd) throw new Error('ZSTD decoder not loaded');
     const declared = zstdContentSize(raw);
@@ -91,6 +90,30 @@ export function decompressBlock(raw: Uint8Array, compression: number, expected: 
     bytes = padded;
   }
   return bytes;
+}
+
+/** Deflate expands at most ~1032:1. */
+const DEFLATE_MAX_RATIO = 1032;
+
+/**
+ * Inflates a zlib stream to at most `expected` bytes. A stream that could expand far beyond the
+ * block is fed in slices and dropped as soon as the block is full, so a small stream that would
+ * inflate to gigabytes costs no more than the block itself.
+ */
+function inflateBounded(raw: Uint8Array, expected: number): Uint8Array {
+  if (raw.length * DEFLATE_MAX_RATIO <= 4 * expected + 2 ** 20)
+    return unzlibSync(raw, { out: new Uint8Array(expected) });
+  const out = new Uint8Array(expected);
+  let filled = 0;
+  const z = new Unzlib((chunk) => {
+    const n = Math.min(chunk.length, expected - filled);
+    out.set(chunk.subarray(0, n), filled);
+    filled += n;
+  });
+  const slice = Math.max(64, Math.ceil(expected / DEFLATE_MAX_RATIO));
+  for (let p = 0; p < raw.length && filled < expected; p += slice)
+    z.push(raw.subarray(p, Math.min(raw.length, p + slice)), p + slice >= raw.length);
+  return out;
 }
 
 /** Reverses the byte order of every `bytesPerSample`-byte sample in place (big-endian files). */

@@ -10,6 +10,7 @@ import type { BandRole, Dataset, DatasetBand } from './dataset.ts';
 import { crsFromGeoKeys, parseGeoKeyDirectory } from './geokeys.ts';
 import { landsatCalibration, mtlDate, parseMtl, type Mtl } from './landsat-mtl.ts';
 import { canDecodeFast, decodeWindow, type BlockLayout } from './tiff-fast-decode.ts';
+import { readBlockTable } from './tiff-ifd.ts';
 import { parsePamAux, type PamBand } from './pam-aux.ts';
 import {
   checkDecodeBudget,
@@ -112,10 +113,18 @@ async function decodeImage(
   opts: ReadGeoTiffOptions,
 ): Promise<Dataset> {
   const fd = image.getFileDirectory();
-  const layout = await readLayout(image, byteLength, fileName);
+  const table = await readBlockTable(read, byteLength, image.isTiled, fileName);
+  const bandCount = image.getSamplesPerPixel();
+  const layout = await readLayout(image, byteLength, fileName, table, (d) => {
+    const w = clipWindow(opts.window, d.width, d.height, fileName);
+    checkDecodeBudget(
+      { width: w.width, height: w.height, bands: bandCount, bytesPerSample: d.bytesPerSample },
+      opts.maxDecodedBytes ?? DEFAULT_MAX_DECODED_BYTES,
+      fileName,
+    );
+  });
   const width = image.getWidth();
   const height = image.getHeight();
-  const bandCount = image.getSamplesPerPixel();
 
   const dirTag = asNumbers(await fd.loadValue('GeoKeyDirectory'));
   if (dirTag.length < 4) {
@@ -129,6 +138,7 @@ async function decodeImage(
     dirTag,
     asNumbers(await fd.loadValue('GeoDoubleParams')),
     (await fd.loadValue('GeoAsciiParams')) as string | undefined,
+    fileName,
   );
   const crs: Crs = crsFromGeoKeys(keys, fileName);
   const fullTransform = readTransform(
@@ -150,11 +160,6 @@ async function decodeImage(
   checkNorthUpOrSouthUp(fullTransform, fileName);
   const pam = opts.auxXmlText ? parsePamAux(opts.auxXmlText) : new Map<number, PamBand>();
   const win = clipWindow(opts.window, width, height, fileName);
-  checkDecodeBudget(
-    { width: win.width, height: win.height, bands: bandCount, bytesPerSample: layout.bitsPerSample / 8 },
-    opts.maxDecodedBytes ?? DEFAULT_MAX_DECODED_BYTES,
-    fileName,
-  );
   const maxPixels = opts.maxPixels ?? 2 ** 28;
   if (win.width * win.height * bandCount > maxPixels) {
     throw new AppError(
@@ -197,8 +202,8 @@ async function decodeImage(
     tiled: layout.tiled,
     blockWidth: layout.blockWidth,
     blockHeight: layout.blockHeight,
-    offsets: asNumbers(await fd.loadValue(layout.tiled ? 'TileOffsets' : 'StripOffsets')),
-    byteCounts: asNumbers(await fd.loadValue(layout.tiled ? 'TileByteCounts' : 'StripByteCounts')),
+    offsets: table.offsets,
+    byteCounts: table.byteCounts,
     littleEndian: image.littleEndian,
   };
   const rasters: ArrayLike<number>[] =

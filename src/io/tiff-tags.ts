@@ -3,6 +3,7 @@ import type { Affine } from '../core/geo/affine.ts';
 import type { PixelWindow } from '../core/geo/grid.ts';
 import { AppError } from '../core/errors.ts';
 import type { TiffLayout } from './dataset.ts';
+import type { BlockTable } from './tiff-ifd.ts';
 
 const SUPPORTED_COMPRESSION = new Set([1, 5, 7, 8, 32773, 32946, 50000]);
 
@@ -51,6 +52,9 @@ export async function readLayout(
   image: GeoTIFFImage,
   byteLength: number,
   fileName: string,
+  table: BlockTable,
+  /** Runs once the sizes are known and valid, before the block table is checked (decode budget). */
+  beforeBlocks?: (dims: { width: number; height: number; bytesPerSample: number }) => void,
 ): Promise<TiffLayout> {
   const fd = image.getFileDirectory();
   const spp = image.getSamplesPerPixel();
@@ -99,10 +103,10 @@ export async function readLayout(
   const predictor = Number((await fd.loadValue('Predictor')) ?? 1);
   if (![1, 2, 3].includes(predictor)) damaged(`predictor ${predictor}`);
   if (predictor === 3 && fmt !== 3) damaged('floating-point predictor (3) on integer samples');
+  beforeBlocks?.({ width, height, bytesPerSample: bps / 8 });
   const planar = Number((await fd.loadValue('PlanarConfiguration')) ?? 1);
   const blocks = Math.ceil(width / blockWidth) * Math.ceil(height / blockHeight) * (planar === 2 ? spp : 1);
-  const offsets = asNumbers(await fd.loadValue(tiled ? 'TileOffsets' : 'StripOffsets'));
-  const counts = asNumbers(await fd.loadValue(tiled ? 'TileByteCounts' : 'StripByteCounts'));
+  const { offsets, byteCounts: counts } = table;
   const what = tiled ? 'tile' : 'strip';
   if (offsets.length !== blocks || counts.length !== blocks)
     damaged(`${offsets.length} ${what} offsets and ${counts.length} byte counts for ${blocks} ${what}s`);

@@ -8,6 +8,7 @@ import { cropGrid, refineGrid, type PixelWindow } from '../core/geo/grid.ts';
 import { conservationError, correctResidualsInPlace, type ResidualMode } from '../core/raster/correct.ts';
 import { cropRaster, pasteTile, planTiles, scaleWindow, windowHasValid } from '../core/raster/tiling.ts';
 import type { Scene } from './scene.ts';
+import { runLimited } from './tile-pool.ts';
 
 export type { ResidualMode };
 
@@ -93,6 +94,7 @@ async function runStage(
   const { width: cw, height: ch } = input.coarseLst;
   let predictor: Pick<FittedStage, 'haloCoarsePx' | 'predictTile'>;
   let fit: Record<string, unknown> | undefined;
+  let inFlight = 1;
   if (!Number.isFinite(method.haloCoarsePx)) {
     if (method.fit) {
       const fitted = await method.fit(input, run);
@@ -103,29 +105,37 @@ async function runStage(
     }
   } else {
     predictor = { haloCoarsePx: method.haloCoarsePx, predictTile: (i, o) => method.runStage(i, o) };
+    inFlight = method.concurrency ?? 1;
   }
   const size = cw <= tileCoarsePx && ch <= tileCoarsePx ? Math.max(cw, ch) : tileCoarsePx;
   const tiles = planTiles(cw, ch, size, predictor.haloCoarsePx);
   const out = new Float32Array(4 * cw * ch).fill(Number.NaN);
   let done = 0;
   let skipped = 0;
-  for (const tile of tiles) {
-    throwIfAborted(run.signal);
-    if (!windowHasValid(input.coarseLst.data, cw, tile.core)) {
-      skipped++;
-    } else {
-      const { padded } = tile;
-      const whole = padded.width === cw && padded.height === ch;
-      const pred = await predictor.predictTile(whole ? input : tileInput(input, padded), run);
-      if (pred.length !== 4 * padded.width * padded.height) {
-        throw new AppError('INTERNAL', `method ${method.id} returned ${pred.length} values for a ${2 * padded.width}x${2 * padded.height} tile`);
+  // Tiles write disjoint parts of `out`, so several may run at once (a worker pool) and the
+  // result is the same as one after another.
+  await runLimited(
+    tiles.length,
+    Math.max(1, inFlight),
+    async (i) => {
+      const tile = tiles[i];
+      if (!windowHasValid(input.coarseLst.data, cw, tile.core)) {
+        skipped++;
+      } else {
+        const { padded } = tile;
+        const whole = padded.width === cw && padded.height === ch;
+        const pred = await predictor.predictTile(whole ? input : tileInput(input, padded), run);
+        if (pred.length !== 4 * padded.width * padded.height) {
+          throw new AppError('INTERNAL', `method ${method.id} returned ${pred.length} values for a ${2 * padded.width}x${2 * padded.height} tile`);
+        }
+        pasteTile(out, 2 * cw, pred, tile, 2);
       }
-      pasteTile(out, 2 * cw, pred, tile, 2);
-    }
-    done++;
-    run.onProgress?.({ stage: `stage ${stage}`, done, total: tiles.length, detail: `tile ${done}/${tiles.length}` });
-    if (tiles.length > 1) await yieldToEventLoop();
-  }
+      done++;
+      run.onProgress?.({ stage: `stage ${stage}`, done, total: tiles.length, detail: `tile ${done}/${tiles.length}` });
+      if (tiles.length > 1) await yieldToEventLoop();
+    },
+    run,
+  );
   return { data: out, tiles: tiles.length, skipped, fit };
 }
 

@@ -2,13 +2,12 @@ import { describe, expect, it } from 'vitest';
 import { crsFromEpsg } from '../core/geo/crs.ts';
 import { gridBoundsIn } from '../core/geo/grid.ts';
 import type { Raster } from '../core/raster/raster.ts';
-import { dataPath, hasData, readBand } from '../test-support/data.ts';
+import { dataPath, hasData, readBand, readShippedWeights } from '../test-support/data.ts';
 import { runDownscale } from './downscale.ts';
 import { evaluateClosedLoop } from './evaluate.ts';
 import type { MethodId } from './method.ts';
 import { createSrdaMethod } from './methods/srda.ts';
 import { prepareScene } from './prepare.ts';
-import { readSrdaWeights } from '../cli/srda-register.ts';
 
 // Pins what the pipeline produces on real scenes (summaries to 1e-4 K, recorded in the snapshot
 // file beside this test), so a change in a raster primitive shows up here as a named difference.
@@ -71,7 +70,7 @@ describe.skipIf(!hasData(DHAKA))('golden outputs on Dhaka MOD11A2 + MOD13Q1 NDVI
 
   it.each(SCENES)('keeps the SRDA-Net output of both stages (shipped weights, wasm), $name', async ({ lst, ndvi }) => {
     const scene = prepareScene({ lst: await readBand(lst), aux: { ndvi: await readBand(ndvi) } });
-    const method = await createSrdaMethod(await readSrdaWeights(), { backend: 'wasm' });
+    const method = await createSrdaMethod(await readShippedWeights(), { backend: 'wasm' });
     try {
       const res = await runDownscale(scene, { method, tileCoarsePx: 32 });
       expect(res.stages.map((s) => fingerprint(s.lst.data))).toMatchSnapshot();

@@ -30,7 +30,7 @@ export function prepareLstOnlyScene(lst: Raster, stages: number, notes: string[]
     levels.push({ grid, aux: {}, pixelSizeM: approxPixelM(grid) });
   }
   notes.push(
-    `No auxiliary layer: LST-only run, ${stages} factor-2 stage(s) by interpolation (bicubic); add NDVI or red + NIR for guided methods.`,
+    `No guide layer (LST-only run): the LST alone is refined ${2 ** stages}x in ${stages} factor-2 stage(s); add NDVI or red + NIR for the guided methods.`,
   );
   const whole = { col: 0, row: 0, width: lst.width, height: lst.height };
   return {
@@ -53,11 +53,11 @@ export function isLstOnlyScene(scene: Scene): boolean {
   return scene.levels.every((l) => Object.keys(l.aux).length === 0);
 }
 
-/** MISSING_BAND unless `method` can run on `scene` (only bicubic runs without auxiliary layers). */
+/** MISSING_BAND unless `method` can run on `scene` (bicubic and SRDA-Net's LST-only mode run without auxiliary layers). */
 export function requireAuxFor(method: MethodId, scene: Scene): void {
-  if (method === 'bicubic' || !isLstOnlyScene(scene)) return;
+  if (method === 'bicubic' || method === 'srda' || !isLstOnlyScene(scene)) return;
   throw new AppError(
     'MISSING_BAND',
-    `Method ${method} needs an auxiliary layer (NDVI, or red + NIR): this scene has the LST only. Add an NDVI file, or choose bicubic.`,
+    `Method ${method} needs an auxiliary layer (NDVI, or red + NIR): this scene has the LST only. Add an NDVI file, or choose bicubic or SRDA-Net.`,
   );
 }

@@ -37,6 +37,19 @@ export interface PrepareOptions {
   stages?: number;
   /** Allow a scene with 0 stages (LST already at the auxiliary resolution): for closed loops. */
   allowZeroStages?: boolean;
+  /**
+   * Block-average the LST by this power of two first and downscale it back (default 1): for inputs
+   * already on one grid (resampled products, Landsat cubes). Adds log2 of it to the stages.
+   */
+  referenceFactor?: number;
+}
+
+/** The sentence CLI and app both show when a reference factor was used. */
+export function referenceFactorNote(factor: number, coarseM: number, fineM: number): string {
+  return (
+    `Reference factor ${factor}: the LST was block-averaged by ${factor} (to ${Math.round(coarseM)} m) and downscaled back to ${Math.round(fineM)} m. ` +
+    'With inputs already on one grid this shows how well each method recovers the LST; it adds no detail finer than the input LST.'
+  );
 }
 
 const AUX_ORDER: readonly AuxName[] = ['ndvi', 'red', 'nir', 'swir', 'ndwi', 'albedo', 'dem', 'landcover'];
@@ -107,6 +120,19 @@ function withoutStats({ stats: _stats, ...r }: ReturnType<typeof reprojectRaster
   return r;
 }
 
+function maskedLst(inputs: SceneInputs, notes: string[]): Raster {
+  if (!inputs.lstKeep) return inputs.lst;
+  const data = inputs.lst.data.slice();
+  let masked = 0;
+  for (let i = 0; i < data.length; i++) if (!inputs.lstKeep[i] && data[i] === data[i]) {
+    data[i] = Number.NaN;
+    masked++;
+  }
+  notes.push(`QC mask removed ${masked} of ${data.length} LST pixels.`);
+  return { ...inputs.lst, data };
+}
+
+
 /**
  * Prepares a scene: output grid = the finest auxiliary grid; the LST goes onto the aligned coarse
  * grid (pixel = output pixel x 2^stages) without resampling when the lattices match (cropping to
@@ -124,17 +150,7 @@ export function prepareScene(inputs: SceneInputs, options: PrepareOptions = {}):
   for (const g of [inputs.lst, ...present.map((n) => inputs.aux[n]!)]) {
     if (!isNorthUp(g)) throw new AppError('UNSUPPORTED_LAYOUT', `Rotated grids are not supported (${gridToString(g)}).`);
   }
-  let lst = inputs.lst;
-  if (inputs.lstKeep) {
-    const data = lst.data.slice();
-    let masked = 0;
-    for (let i = 0; i < data.length; i++) if (!inputs.lstKeep[i] && data[i] === data[i]) {
-      data[i] = Number.NaN;
-      masked++;
-    }
-    lst = { ...lst, data };
-    notes.push(`QC mask removed ${masked} of ${data.length} LST pixels.`);
-  }
+  let lst = maskedLst(inputs, notes);
   if (countValid(lst.data) === 0) throw new AppError('ALL_NODATA', `${lstName} has no valid LST pixel (all fill, cloud or QC-rejected).`, { file: names.lst });
   lst = checkLstValues(lst, lstName, names.lst, notes);
   if (present.length === 0) return prepareLstOnlyScene(lst, options.stages ?? LST_ONLY_DEFAULT_STAGES, notes);
@@ -149,13 +165,19 @@ export function prepareScene(inputs: SceneInputs, options: PrepareOptions = {}):
   const pl = sameCrs(ref.crs, lst.crs) ? gridPixelSize(lst).x * (pf / gridPixelSize(ref).x) : pixelSizeM(lst);
   const ratio = pl / pf;
   const k = Math.max(0, Math.round(Math.log2(ratio)));
-  const stages = options.stages ?? k;
+  const refFactor = options.referenceFactor ?? 1;
+  if (!Number.isInteger(Math.log2(refFactor)) || refFactor < 1 || refFactor > 64) {
+    throw new AppError('BAD_ARGUMENT', `The reference factor must be a power of two (2, 4, 8), got ${refFactor}.`);
+  }
+  const stages = options.stages ?? k + Math.log2(refFactor);
   if (!Number.isInteger(stages) || stages < 0 || stages > 6) throw new AppError('BAD_ARGUMENT', `stages must be an integer 0..6, got ${stages}.`);
   if (stages === 0 && !options.allowZeroStages) {
     throw new AppError(
-      'GRID_MISMATCH',
+      'NOT_COARSER',
       `${lstName} (${gridToString(lst)}) is not coarser than ${refLabel} (${gridToString(ref)}): nothing to downscale. ` +
-        'Give auxiliary layers finer than the LST (e.g. 250 m NDVI for 1 km LST), or --stages.',
+        'Give auxiliary layers finer than the LST (e.g. 250 m NDVI for 1 km LST), or choose a reference factor: ' +
+        'the LST is block-averaged by it and downscaled back onto the guides (a check of the method, not new detail).',
+      { file: names.lst },
     );
   }
 
@@ -256,6 +278,7 @@ export function prepareScene(inputs: SceneInputs, options: PrepareOptions = {}):
     for (const [n, r] of Object.entries(aux) as [AuxName, Raster][]) next[n] = { ...aggregateAux(n, r, 2), ...grids[s - 1] };
     aux = next;
   }
+  if (refFactor > 1) notes.push(referenceFactorNote(refFactor, levels[0].pixelSizeM, levels[stages].pixelSizeM));
   return {
     lst: coarseLst,
     levels,

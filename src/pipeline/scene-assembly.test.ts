@@ -1,11 +1,11 @@
 import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { loadDataset } from '../cli/load.ts';
 import { AppError } from '../core/errors.ts';
 import type { Dataset } from '../io/dataset.ts';
 import { prepareScene } from './prepare.ts';
-import { assembleScene, daysBetween, groupScenes, labelDataset, type LabelledBand } from './scene-assembly.ts';
+import { readDataset } from '../test-support/data.ts';
+import { assembleScene, compositeDays, daysBetween, groupScenes, labelDataset, periodGapDays, type LabelledBand } from './scene-assembly.ts';
 
 const DHAKA = path.resolve(__dirname, '../../../shared/data/dhaka-mod11a2-mod13q1-2024-citypath');
 const lstFile = (doy: string) => `MOD11A2.061/MOD11A2.061_LST_Day_1km_doy2024${doy}000000_aid0001.tif`;
@@ -31,6 +31,19 @@ describe('daysBetween', () => {
   });
 });
 
+describe('composite periods', () => {
+  it('counts a 16-day NDVI composite as covering the LST day inside it, and an 8-day LST composite its 8 days', () => {
+    const band = (product: string, date: string) => ({ dataset: { product, date } }) as unknown as LabelledBand;
+    expect(compositeDays('MOD13Q1')).toBe(16);
+    expect(compositeDays('MOD11A2')).toBe(8);
+    expect(compositeDays('MOD11A1')).toBe(1);
+    expect(periodGapDays(band('MOD11A1', '2025-06-21'), band('MOD13Q1', '2025-06-10'))).toBe(0);
+    expect(periodGapDays(band('MOD11A1', '2025-06-27'), band('MOD13Q1', '2025-06-10'))).toBe(2);
+    expect(periodGapDays(band('MOD11A2', '2024-04-06'), band('MOD13Q1', '2024-05-24'))).toBe(41);
+    expect(periodGapDays(band('MOD11A1', '2024-04-06'), band('MOD11A1', undefined as unknown as string))).toBeUndefined();
+  });
+});
+
 describe.skipIf(!existsSync(DHAKA))('scene assembly on the Dhaka AppEEARS folders', () => {
   const cache = new Map<string, Dataset>();
   let all: LabelledBand[] = [];
@@ -39,7 +52,7 @@ describe.skipIf(!existsSync(DHAKA))('scene assembly on the Dhaka AppEEARS folder
     for (const dir of ['MOD11A2.061', 'MOD13Q1.061']) {
       for (const name of readdirSync(path.join(DHAKA, dir))) {
         const rel = `${dir}/${name}`;
-        cache.set(rel, await loadDataset(path.join(DHAKA, rel)));
+        cache.set(rel, await readDataset(path.join(DHAKA, rel)));
       }
     }
     all = [...cache.keys()].flatMap((f) => labelDataset(cache.get(f)!));
@@ -78,9 +91,9 @@ describe.skipIf(!existsSync(DHAKA))('scene assembly on the Dhaka AppEEARS folder
     expect(s.qc).toBeUndefined();
     expect(s.inputs.lstKeep).toBeUndefined();
     expect(s.notices.join('\n')).toMatch(/QC_Day_doy2024169.* is the QC of 2024-06-17, the LST .*doy2024097.* is of 2024-04-06: the QC was not applied\. Drop the QC file of 2024-04-06/);
-    // NDVI 2024-05-24 is 48 days from the LST: a warning with the file, the dates and what to do.
-    expect(s.dateGaps).toEqual([{ name: path.basename(ndviFile('145')), role: 'ndvi', date: '2024-05-24', days: 48 }]);
-    expect(s.notices.join('\n')).toMatch(/NDVI_doy2024145.* is dated 2024-05-24, 48 days from the LST \(2024-04-06\).*Drop a NDVI file within 8 days/);
+    // NDVI 2024-05-24 is 41 days from the LST: a warning with the file, the dates and what to do.
+    expect(s.dateGaps).toEqual([{ name: path.basename(ndviFile('145')), role: 'ndvi', date: '2024-05-24', days: 41 }]);
+    expect(s.notices.join('\n')).toMatch(/NDVI_doy2024145.* is dated 2024-05-24, 41 days from the LST \(2024-04-06;.*Drop a NDVI file within 8 days/);
     const e = thrown(() => assembleScene(bands, { mode: 'strict' }));
     expect(e.code).toBe('DATE_MISMATCH');
     expect(e.message).toMatch(/QC_Day_doy2024169.*2024-06-17.*2024-04-06/);
@@ -90,8 +103,8 @@ describe.skipIf(!existsSync(DHAKA))('scene assembly on the Dhaka AppEEARS folder
     const bands = bandsOf(lstFile('097'), qcFile('097'), ndviFile('145'));
     const e = thrown(() => assembleScene(bands, { mode: 'strict' }));
     expect(e.code).toBe('DATE_MISMATCH');
-    expect(e.message).toMatch(/NDVI_doy2024145.*48 days .*--max-date-gap 48/);
-    expect(assembleScene(bands, { mode: 'strict', maxDateGapDays: 48 }).dateGaps).toEqual([]);
+    expect(e.message).toMatch(/NDVI_doy2024145.*41 days .*--max-date-gap 41/);
+    expect(assembleScene(bands, { mode: 'strict', maxDateGapDays: 41 }).dateGaps).toEqual([]);
     // 8 days (the composite period) passes by default.
     expect(assembleScene(bandsOf(lstFile('089'), ndviFile('081')), { mode: 'strict' }).dateGaps).toEqual([]);
   });

@@ -1,4 +1,4 @@
-import { AppError } from '../core/errors.ts';
+import { AppError, isAppError } from '../core/errors.ts';
 import { gridPixelSize } from '../core/geo/grid.ts';
 import type { AuxName, Raster } from '../core/raster/raster.ts';
 import { parseProductName } from '../io/band-roles.ts';
@@ -6,6 +6,7 @@ import type { BandRole, Dataset, DatasetBand } from '../io/dataset.ts';
 import { findLstBand, findQcFor } from '../io/lst-select.ts';
 import { decodeMod11Qc, DEFAULT_MOD11_QC_POLICY, type Mod11QcPolicy } from '../io/modis-qc.ts';
 import type { SceneInputs } from './prepare.ts';
+import { alignToGrid } from './align.ts';
 
 /**
  * One band with the role the user (app table) or the command line (option name) gave it. The
@@ -57,6 +58,25 @@ export function daysBetween(a: string | undefined, b: string | undefined): numbe
   return Math.round(Math.abs(ta - tb) / 86_400_000);
 }
 
+/** Days a product's date stands for: 16 for MOD13 vegetation composites, 8 for 8-day LST/reflectance composites, else 1. */
+export function compositeDays(product: string | undefined): number {
+  if (!product) return 1;
+  if (/^M[OYC]D13/i.test(product)) return 16;
+  if (/^(M[OY]D11A2|M[OY]D21A2|M[OY]D09A1|M[OY]D15A2)/i.test(product)) return 8;
+  return 1;
+}
+
+/**
+ * Days between the periods two inputs stand for (a composite covers its start date plus its
+ * period), 0 when they overlap; undefined when either date is unknown.
+ */
+export function periodGapDays(a: LabelledBand, b: LabelledBand): number | undefined {
+  const d = daysBetween(a.dataset.date, b.dataset.date);
+  if (d === undefined) return undefined;
+  const first = a.dataset.date! <= b.dataset.date! ? a : b;
+  return Math.max(0, d - (compositeDays(first.dataset.product) - 1));
+}
+
 /** The LST files of one date (and MODIS tile): one scene a user can pick. */
 export interface SceneGroup {
   /** `date` and `tile` joined (`2024-04-06 h14v09`), or `undated`. */
@@ -92,7 +112,7 @@ export interface AssemblyOptions {
   mode: 'strict' | 'lenient';
   /** The scene (a `SceneGroup.id`) to assemble when the bands hold several; default the earliest. */
   sceneId?: string;
-  /** Largest LST-to-input date gap in days (default 8). */
+  /** Largest gap in days between the LST's period and an input's (composites count their whole period; default 8). */
   maxDateGapDays?: number;
   qcPolicy?: Mod11QcPolicy;
   /** Day or night LST when both are present (default: day). */
@@ -128,22 +148,27 @@ function pct(x: number): string {
   return `${Math.round(100 * x)} %`;
 }
 
-/** The QC band on the LST grid, or why not. The one place QC meets the LST grid (QC alignment by georeference plugs in here). */
-export function qcOnLstGrid(lst: Raster, qc: Raster): { raster: Raster } | { reason: string } {
-  if (qc.width !== lst.width || qc.height !== lst.height) {
-    return { reason: `it is ${qc.width}x${qc.height} pixels and the LST ${lst.width}x${lst.height}` };
+/**
+ * The QC band on the LST grid by georeference (never by pixel index), or why not: kept as it is on
+ * the same grid, reprojected nearest-neighbour onto the LST grid otherwise (`alignToGrid`).
+ */
+export function qcOnLstGrid(
+  lst: Raster,
+  qc: Raster,
+  qcName = 'The QC file',
+): { raster: Raster; how: 'same-grid' | 'reprojected'; coverage: number } | { reason: string } {
+  try {
+    return alignToGrid(qc, lst, { categorical: true, name: qcName });
+  } catch (e) {
+    if (isAppError(e) && e.code === 'NO_OVERLAP') return { reason: 'it does not cover the same place as the LST' };
+    throw e;
   }
-  const tol = Math.abs(gridPixelSize(lst).x) * 1e-3;
-  if (lst.transform.some((v, i) => Math.abs(v - qc.transform[i]) > (i === 0 || i === 3 ? tol : 1e-9 + Math.abs(v) * 1e-6))) {
-    return { reason: 'it does not cover the same place as the LST' };
-  }
-  return { raster: qc };
 }
 
 function pickNearest(candidates: LabelledBand[], lst: LabelledBand): LabelledBand {
   const lstTile = tileOf(lst);
   const score = (b: LabelledBand): number => {
-    const gap = daysBetween(b.dataset.date, lst.dataset.date);
+    const gap = periodGapDays(b, lst);
     const tilePenalty = lstTile && tileOf(b) && tileOf(b) !== lstTile ? 10_000 : 0;
     return tilePenalty + (gap ?? 0.5);
   };
@@ -193,14 +218,14 @@ export function assembleScene(bands: LabelledBand[], options: AssemblyOptions): 
   const lstDate = lst.dataset.date;
   const dateGaps: DateGap[] = [];
   const checkDate = (b: LabelledBand): void => {
-    const days = daysBetween(b.dataset.date, lstDate);
+    const days = periodGapDays(b, lst);
     if (days === undefined || days <= maxGap || !DATED_ROLES.has(b.role)) return;
     const gap = { name: b.name, role: b.role, date: b.dataset.date!, days };
     if (strict) {
-      throw new AppError('DATE_MISMATCH', `${b.name} (${b.role}, ${gap.date}) is ${days} days from the LST ${lst.name} (${lstDate}), more than ${maxGap}: give inputs of the same period, or allow the gap with --max-date-gap ${days}.`, { file: b.dataset.fileName });
+      throw new AppError('DATE_MISMATCH', `${b.name} (${b.role}, ${gap.date}) is ${days} days from the LST ${lst.name} (${lstDate}; composite periods counted), more than ${maxGap}: give inputs of the same period, or allow the gap with --max-date-gap ${days}.`, { file: b.dataset.fileName });
     }
     dateGaps.push(gap);
-    notices.push(`${b.name} (${b.role}) is dated ${gap.date}, ${days} days from the LST (${lstDate}): results may be off. Drop a ${b.role === 'lst-qc' ? 'QC' : b.role.toUpperCase()} file within ${maxGap} days of the LST, or remove this one.`);
+    notices.push(`${b.name} (${b.role}) is dated ${gap.date}, ${days} days from the LST (${lstDate}; composite periods counted): results may be off. Drop a ${b.role === 'lst-qc' ? 'QC' : b.role.toUpperCase()} file within ${maxGap} days of the LST, or remove this one.`);
   };
 
   // QC: the one matching the LST; a QC of another date or grid is never applied silently.
@@ -212,7 +237,7 @@ export function assembleScene(bands: LabelledBand[], options: AssemblyOptions): 
   const qcCandidate = matchRef ? views.get(matchRef.dataset) : qcBands.length === 1 ? qcBands[0] : undefined;
   if (qcCandidate) {
     const days = daysBetween(qcCandidate.dataset.date, lstDate);
-    const onGrid = qcOnLstGrid(lst.band.raster, qcCandidate.band.raster);
+    const onGrid = qcOnLstGrid(lst.band.raster, qcCandidate.band.raster, qcCandidate.name);
     const qcDn = qcCandidate.band.dayNight;
     const lstDn = lst.band.dayNight;
     if (qcDn && lstDn && qcDn !== lstDn) {
@@ -229,6 +254,8 @@ export function assembleScene(bands: LabelledBand[], options: AssemblyOptions): 
       notices.push(`${msg}; the QC was not applied. Drop the QC file of the same granule.`);
     } else {
       qc = qcCandidate;
+      if (onGrid.how === 'reprojected')
+        notices.push(`${qc.name} is on another grid than the LST ${lst.name}: it was reprojected onto the LST grid by georeference (nearest QC pixel; ${pct(onGrid.coverage)} of the LST covered).`);
       lstKeep = decodeMod11Qc(onGrid.raster.data, options.qcPolicy ?? DEFAULT_MOD11_QC_POLICY);
       const d = lst.band.raster.data;
       let valid = 0;

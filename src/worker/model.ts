@@ -10,6 +10,7 @@ export interface PreparedModel {
   isAvailable: boolean;
   method?: StageMethod;
   backend?: BackendInfo;
+  weights?: { format: string; version: number; size: string };
 }
 
 /**
@@ -79,9 +80,8 @@ export async function prepareModel(
       },
     );
     previousModel = { dispose: () => method.model.dispose() };
-    if (params.finetuneSteps > 0)
-      notices.push(`SRDA-Net fine-tuned on this scene for ${params.finetuneSteps} steps before applying.`);
-    return { isAvailable: true, method, backend };
+    const meta = method.model.meta;
+    return { isAvailable: true, method, backend, weights: { format: meta.format, version: meta.version, size: meta.size } };
   } catch (e) {
     if (isAppError(e) && e.code === 'CANCELLED') throw e;
     const why = e instanceof Error ? e.message : String(e);

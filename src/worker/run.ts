@@ -1,16 +1,15 @@
-import { isAppError } from '../core/errors.ts';
+import { AppError, isAppError } from '../core/errors.ts';
 import type { Progress, RunOptions } from '../core/progress.ts';
 import { aggregateMean } from '../core/raster/aggregate.ts';
 import type { Raster } from '../core/raster/raster.ts';
 import { runDownscale, type DownscaleResult } from '../pipeline/downscale.ts';
 import { evaluateClosedLoop } from '../pipeline/evaluate.ts';
+import type { FinetuneReport } from '../model/finetune.ts';
 import type { MethodId } from '../pipeline/method.ts';
-import { isLstOnlyScene } from '../pipeline/lst-only.ts';
-import { prepareScene, type SceneInputs } from '../pipeline/prepare.ts';
-import { assembleScene, type LabelledBand } from '../pipeline/scene-assembly.ts';
+import { prepareScene } from '../pipeline/prepare.ts';
 import type { Scene } from '../pipeline/scene.ts';
-import { getInput } from './inputs.ts';
-import { difference, makeLayer, nominalResolutionM } from './layers.ts';
+import { assembleForApp, gridFacts } from './preview.ts';
+import { clearLayers, difference, formatPixelM, makeLayer, nominalResolutionM } from './layers.ts';
 import type { LayerData, RunParams, RunResult, ScatterData } from './protocol.ts';
 
 /** Output pixels up to which a bicubic baseline is added automatically. */
@@ -21,24 +20,6 @@ const LABELS: Record<MethodId, string> = {
   tsharp: 'TsHARP',
   dms: 'DMS',
 };
-
-/** The worker's labelled bands for a run: every input with the role the user confirmed. */
-export function labelledInputs(params: Pick<RunParams, 'inputs'>): LabelledBand[] {
-  return params.inputs.map(({ id, role }) => {
-    const s = getInput(id);
-    return { key: id, name: s.info.fileName, role, dataset: s.dataset, band: s.band };
-  });
-}
-
-function sceneInputs(params: RunParams, notices: string[]): SceneInputs {
-  const assembled = assembleScene(labelledInputs(params), {
-    mode: 'lenient',
-    sceneId: params.sceneId,
-    maxDateGapDays: params.maxDateGapDays,
-  });
-  notices.push(...assembled.notices);
-  return assembled.inputs;
-}
 
 function scatterOf(method: string, scene: Scene, finest: Raster): ScatterData {
   const agg = aggregateMean(finest, 2 ** scene.stages);
@@ -57,6 +38,28 @@ function scatterOf(method: string, scene: Scene, finest: Raster): ScatterData {
   return { method, x: Float32Array.from(xs), y: Float32Array.from(ys) };
 }
 
+/** File-name tag of a scene: `MOD11A2_2024-04-06`, else the LST file stem (safe characters only). */
+export function sceneTag(product: string | undefined, date: string | undefined, lstName: string): string {
+  const raw = product && date ? `${product}_${date}` : lstName.replace(/\s*\[.*$/, '').replace(/\.(tiff?|TIFF?)$/, '');
+  return raw.replace(/[^A-Za-z0-9._-]+/g, '-').slice(0, 80) || 'scene';
+}
+
+/** What per-scene fine-tuning did, in words: kept with its held-out gain, or rejected. */
+export function fineTuneOutcome(method: unknown, steps: number): { report: FinetuneReport; notice: string } | undefined {
+  const report = (method as { finetune?: FinetuneReport } | undefined)?.finetune;
+  if (!report || steps <= 0) return undefined;
+  const a = report.rmseBeforeK.toFixed(3);
+  const b = report.rmseAfterK.toFixed(3);
+  if (report.kept) {
+    const gain = Math.round((100 * (report.rmseBeforeK - report.rmseAfterK)) / report.rmseBeforeK);
+    return { report, notice: `SRDA-Net fine-tuned on this scene for ${report.steps} steps and the tuned weights were kept: held-out closed-loop RMSE ${a} -> ${b} K (${gain} % better).` };
+  }
+  return {
+    report,
+    notice: `Fine-tuning SRDA-Net on this scene (${report.steps} steps) did not help: held-out closed-loop RMSE ${a} -> ${b} K, so the tuned weights were rejected and the pretrained weights were used.`,
+  };
+}
+
 /** Prepares the scene, runs the chosen method(s) stage by stage, scores them in closed loop. */
 export async function runJob(
   params: RunParams,
@@ -73,16 +76,25 @@ export async function runJob(
     t = now;
   };
   report({ stage: 'preparing', done: 0, total: 1 });
-  const scene = prepareScene(sceneInputs(params, notices));
+  const assembled = assembleForApp(params);
+  notices.push(...assembled.notices);
+  const facts = gridFacts(assembled);
+  const scene = prepareScene(assembled.inputs, {
+    referenceFactor: facts.isSameGrid ? (params.referenceFactor ?? 2) : undefined,
+  });
   notices.push(...scene.notes);
   lap('prepare');
 
   let wanted: MethodId[] = params.method === 'all' ? ['srda', 'bicubic', 'tsharp', 'dms'] : [params.method];
-  if (isLstOnlyScene(scene) && wanted.some((m) => m !== 'bicubic')) {
-    notices.push(
-      'Only the LST was given, so bicubic interpolation ran: add an NDVI (or red and NIR) file for SRDA-Net, TsHARP or DMS.',
-    );
-    wanted = ['bicubic'];
+  if (facts.isLstOnly) {
+    const needGuide = wanted.filter((m) => m === 'tsharp' || m === 'dms');
+    if (needGuide.length === wanted.length) {
+      throw Object.assign(new AppError('MISSING_BAND', `${LABELS[needGuide[0]]} needs a guide layer and only an LST was given.`), {
+        hint: `${LABELS[needGuide[0]]} sharpens with guide layers (NDVI, red and NIR). Choose Bicubic or SRDA-Net to run on the LST alone, or drop an NDVI file.`,
+      });
+    }
+    if (needGuide.length > 0) notices.push(`${needGuide.map((m) => LABELS[m]).join(' and ')} skipped: they need a guide layer (NDVI, red and NIR); only the LST was given.`);
+    wanted = wanted.filter((m) => m !== 'tsharp' && m !== 'dms');
   }
   // tfjs loads only when SRDA-Net is asked for.
   const model = wanted.includes('srda')
@@ -128,10 +140,21 @@ export async function runJob(
     };
   }
 
+  const tuning = fineTuneOutcome(model?.method, params.finetuneSteps);
+  if (tuning) notices.push(tuning.notice);
+
+  const tag = sceneTag(assembled.lst.dataset.product, assembled.lst.dataset.date, assembled.lst.name);
+  const px = (stage: number) => scene.levels[stage].pixelSizeM;
+  const stem = (what: string, stage: number) => `${tag}_${what}_${formatPixelM(px(stage)).replace(' ', '')}`;
   const layers: LayerData[] = [];
-  const nominal0 = nominalResolutionM(scene.levels[0].pixelSizeM);
+  const nominal0 = nominalResolutionM(px(0));
+  clearLayers();
   layers.push(
-    makeLayer(`lst-${nominal0}m`, `Input LST ${nominal0} m`, 'input', nominal0, scene.lst, transfer),
+    makeLayer(
+      { id: `lst-${nominal0}m`, label: `Input LST ${formatPixelM(px(0))}`, kind: 'input', stage: 0, isFinal: false, pixelSizeM: px(0), fileStem: stem('input', 0) },
+      scene.lst,
+      transfer,
+    ),
   );
   const primary = results[0];
   const bicubic = results.find((r) => r.method === 'bicubic');
@@ -139,16 +162,21 @@ export async function runJob(
     const isPrimary = r === primary;
     for (const s of r.stages) {
       const res = nominal0 / 2 ** s.stage;
-      const id = isPrimary ? `lst-${res}m` : `${r.method}-${res}m`;
+      const size = formatPixelM(px(s.stage));
       layers.push(
         makeLayer(
-          id,
-          `${isPrimary ? 'LST' : r.methodLabel} ${res} m${isPrimary ? ` (${r.methodLabel})` : ''}`,
-          isPrimary ? 'output' : 'baseline',
-          res,
+          {
+            id: isPrimary ? `lst-${res}m` : `${r.method}-${res}m`,
+            label: isPrimary ? `LST ${size} (${r.methodLabel})` : `${r.methodLabel} ${size}`,
+            kind: isPrimary ? 'output' : 'baseline',
+            method: r.method,
+            stage: s.stage,
+            isFinal: s.stage === r.stages.length,
+            pixelSizeM: px(s.stage),
+            fileStem: stem(r.method, s.stage),
+          },
           s.lst,
           transfer,
-          r.method,
         ),
       );
     }
@@ -159,13 +187,18 @@ export async function runJob(
     const diff = difference(primary.stages[k].lst, bicubic.stages[k].lst);
     layers.push(
       makeLayer(
-        `diff-bicubic-${res}m`,
-        `${primary.methodLabel} − bicubic ${res} m`,
-        'difference',
-        res,
+        {
+          id: `diff-bicubic-${res}m`,
+          label: `${primary.methodLabel} − bicubic ${formatPixelM(px(k + 1))}`,
+          kind: 'difference',
+          method: primary.method,
+          stage: k + 1,
+          isFinal: true,
+          pixelSizeM: px(k + 1),
+          fileStem: stem(`${primary.method}-minus-bicubic`, k + 1),
+        },
         diff,
         transfer,
-        primary.method,
       ),
     );
   }
@@ -186,7 +219,7 @@ export async function runJob(
       );
       metrics = loop.methods.map((m) => {
         const s = params.residualCorrection ? m.corrected : m.uncorrected;
-        const isTuned = m.method === 'srda' && params.finetuneSteps > 0;
+        const isTuned = m.method === 'srda' && tuning?.report.kept === true;
         return {
           method: isTuned ? 'srda (fine-tuned)' : m.method,
           rmse: s.rmseK,
@@ -197,7 +230,7 @@ export async function runJob(
           r: s.r,
         };
       });
-      if (params.finetuneSteps > 0 && methods.includes('srda')) {
+      if (tuning?.report.kept && methods.includes('srda')) {
         notices.push(
           'The closed-loop score of the fine-tuned SRDA-Net is optimistic: it was tuned on this same scene at the coarse scale.',
         );
@@ -221,5 +254,8 @@ export async function runJob(
     })),
     scatter,
     notices,
+    ...(model?.weights && methods.includes('srda') ? { weights: model.weights } : {}),
+    scene: { id: assembled.group.id, lstName: assembled.lst.name, product: assembled.lst.dataset.product, date: assembled.lst.dataset.date, tile: assembled.group.tile, tag },
+    ...(tuning ? { finetune: tuning.report } : {}),
   };
 }
