@@ -41,6 +41,8 @@ export interface BenchResults {
   /** The Node (CLI, wasm) full-tile run. */
   fullTile?: FullTileRow;
   fullTileBrowser?: FullTileRow;
+  /** HDF4 SDS read vs the same layer as a Deflate GeoTIFF (Node), when ../shared/data is present. */
+  hdf4Read?: { layer: string; megapixels: number; hdf4MsPerMpx: number; geotiffMsPerMpx: number; ratio: number; reps: number };
   unavailable: { env: BenchEnv; backend: string; reason: string }[];
   targets: {
     overheadShareMax: number;

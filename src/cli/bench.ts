@@ -12,6 +12,7 @@ import { benchPipeline } from '../../bench/pipeline-run.ts';
 import { resultsMarkdown, type BenchResults, type FullTileRow, type TileRow } from '../../bench/report.ts';
 import { loadBenchSrda, tfMemory } from '../../bench/srda-stage.ts';
 import { benchTiles } from '../../bench/tf-kernels.ts';
+import { benchHdf4Read } from './bench-io.ts';
 import { intOption, parseCli } from './inputs.ts';
 import type { Command } from './main.ts';
 
@@ -257,6 +258,13 @@ export const benchCommand: Command = async (argv) => {
       (b): b is BackendName => b === 'wasm' || b === 'cpu',
     );
     await nodeTiles(nodeBackends, tilePx, reps, quick, results);
+    const io = await benchHdf4Read(path.resolve(repoRoot, '../shared/data'), Math.max(5, reps * 3));
+    if (io) {
+      results.hdf4Read = io;
+      results.notes.push(
+        `Reading: ${io.layer} from the LAADS .hdf ${io.hdf4MsPerMpx} ms/Mpx vs its Deflate GeoTIFF extract ${io.geotiffMsPerMpx} ms/Mpx (ratio ${io.ratio}; <= 1 means HDF4 is no slower).`,
+      );
+    }
     log(`node full pipeline on the ${sceneSize}x${sceneSize} scene (wasm) ...`);
     results.fullTile = lastJson<FullTileRow>(
       await runChild([

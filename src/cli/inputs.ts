@@ -8,7 +8,7 @@ import type { BandRole, Dataset, DatasetBand } from '../io/dataset.ts';
 import type { StageMethod } from '../pipeline/method.ts';
 import { loadDefaultMethod, loadMethod, type MethodLoadOptions } from '../pipeline/methods.ts';
 import type { SceneInputs } from '../pipeline/prepare.ts';
-import { assembleScene, DEFAULT_MAX_DATE_GAP_DAYS, type AssembledScene, type LabelledBand } from '../pipeline/scene-assembly.ts';
+import { assembleScene, daysBetween, DEFAULT_MAX_DATE_GAP_DAYS, type AssembledScene, type LabelledBand } from '../pipeline/scene-assembly.ts';
 import type { Scene } from '../pipeline/scene.ts';
 import { loadFileDatasets } from './load.ts';
 import { applyUnitConversion, describeCandidates, LST_UNIT_CONVERSIONS, lstUnitConversion } from '../io/unit-sanity.ts';
@@ -96,8 +96,13 @@ function pickBand(ds: Dataset, want: string, band: string | undefined, spec: str
 /** The dataset of a multi-grid (HDF) or multi-date (NetCDF) file that holds the wanted band. */
 function pickDataset(list: Dataset[], want: string, band: string | undefined, spec: string, date: string | undefined): Dataset {
   if (list.length === 1) return list[0];
-  const dated = date ? list.filter((d) => d.date === date) : list;
-  if (dated.length === 0) throw new AppError('MISSING_BAND', `${spec} has no date ${date} (it has ${list.length} dates from ${list[0]?.date} to ${list.at(-1)?.date}).`, { file: list[0]?.fileName });
+  let dated = date ? list.filter((d) => d.date === date) : list;
+  if (date && dated.length === 0) {
+    // A guide of another date (yearly land cover, 16-day NDVI): the nearest one; the scene assembler checks the gap.
+    const gap = (d: Dataset): number => daysBetween(d.date, date) ?? Number.POSITIVE_INFINITY;
+    const best = Math.min(...list.map(gap));
+    dated = list.filter((d) => gap(d) === best);
+  }
   const role = want === 'qc' ? 'lst-qc' : want;
   const has = dated.filter((d) => d.bands.some((b) => (band ? b.name.toLowerCase() === band.toLowerCase() : b.role === role)));
   const dates = new Set(has.map((d) => d.date));
@@ -130,7 +135,7 @@ export async function loadInputs(values: InputValues): Promise<LoadedInputs> {
   const readBudget = budget === undefined ? {} : { maxDecodedBytes: budget * 2 ** 20 };
   const read = (file: string): Promise<Dataset[]> => {
     const key = path.resolve(file);
-    if (!cache.has(key)) cache.set(key, loadFileDatasets(file, { ...readBudget, ...(date ? { ncDates: [date] } : {}) }));
+    if (!cache.has(key)) cache.set(key, loadFileDatasets(file, readBudget));
     return cache.get(key)!;
   };
   const files: LoadedInputs['files'] = {};

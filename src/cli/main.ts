@@ -5,11 +5,33 @@ import { terminalSafe } from './terminal.ts';
 export type Command = (argv: string[]) => Promise<number>;
 
 const commands: Record<string, { summary: string; load: () => Promise<Command> }> = {
-  bench: { summary: 'speed and memory: SRDA-Net per tile on each backend, full MODIS tile pipeline, baselines (bench/results.md)', load: async () => (await import('./bench.ts')).benchCommand },
-  downscale: { summary: 'downscale LST stage by stage onto the auxiliary grid (GeoTIFFs + report.json)', load: async () => (await import('./downscale.ts')).downscaleCommand },
-  evaluate: { summary: 'closed-loop metrics per method on your scene (RMSE, MAE, bias, R2, r, SSIM)', load: async () => (await import('./evaluate.ts')).evaluateCommand },
-  info: { summary: 'JSON per GeoTIFF: role, size, pixel size, CRS, nodata, scale, valid fraction', load: async () => (await import('./info.ts')).infoCommand },
-  train: { summary: 'train SRDA-Net (wasm backend; see models/srda-net/card.md)', load: async () => (await import('./train.ts')).trainCommand },
+  batch: {
+    summary:
+      'every date of a folder or manifest (resumable, --jobs N, --list/--index for Kubernetes Indexed Jobs and AWS Batch arrays)',
+    load: async () => (await import('./batch.ts')).batchCommand,
+  },
+  bench: {
+    summary:
+      'speed and memory: SRDA-Net per tile on each backend, full MODIS tile pipeline, baselines (bench/results.md)',
+    load: async () => (await import('./bench.ts')).benchCommand,
+  },
+  downscale: {
+    summary: 'downscale LST stage by stage onto the auxiliary grid (GeoTIFFs + report.json)',
+    load: async () => (await import('./downscale.ts')).downscaleCommand,
+  },
+  evaluate: {
+    summary: 'closed-loop metrics per method on your scene (RMSE, MAE, bias, R2, r, SSIM)',
+    load: async () => (await import('./evaluate.ts')).evaluateCommand,
+  },
+  info: {
+    summary:
+      'JSON per GeoTIFF/HDF grid/NetCDF date: role, size, pixel size, CRS, nodata, scale, valid fraction',
+    load: async () => (await import('./info.ts')).infoCommand,
+  },
+  train: {
+    summary: 'train SRDA-Net (wasm backend; see models/srda-net/card.md)',
+    load: async () => (await import('./train.ts')).trainCommand,
+  },
 };
 
 function usage(): string {
@@ -31,7 +53,9 @@ export async function main(argv: string[]): Promise<number> {
   }
   try {
     (await import('./srda-register.ts')).registerSrdaMethod();
-    return await (await command.load())(rest);
+    return await (
+      await command.load()
+    )(rest);
   } catch (e) {
     if (isAppError(e)) {
       const where = e.file ? `${e.file}: ` : '';

@@ -142,9 +142,10 @@ export class Hdf4File {
 
   /**
    * The logical bytes of element tag/ref with linked blocks and compression undone. Chunked
-   * elements are not handled here (see `chunkedLayout`). Undefined when the element is absent.
+   * elements are not handled here (see `readSdsBytes`). Undefined when the element is absent.
+   * `maxLength` bounds what a (damaged) special header may claim, so no huge buffer is allocated.
    */
-  element(tag: number, ref: number, depth = 0): Uint8Array | undefined {
+  element(tag: number, ref: number, depth = 0, maxLength = 1 << 28): Uint8Array | undefined {
     const dd = this.find(tag, ref);
     if (!dd) return undefined;
     if (depth > 4) throw this.corrupt(`special element ${tag}/${ref} nests too deep`);
@@ -153,13 +154,17 @@ export class Hdf4File {
     if (head.length < 2) throw this.corrupt(`special element ${tag}/${ref} has no header`);
     const hv = new DataView(head.buffer, head.byteOffset, head.byteLength);
     const kind = hv.getUint16(0);
+    if (hv.byteLength >= 6 && (kind === SPECIAL_LINKED || kind === SPECIAL_COMP)) {
+      const claimed = hv.getUint32(kind === SPECIAL_LINKED ? 2 : 4);
+      if (claimed > maxLength)
+        throw this.corrupt(
+          `element ${tag}/${ref} claims ${claimed} bytes, more than the ${maxLength} it can hold`,
+        );
+    }
     if (kind === SPECIAL_LINKED) return this.linked(hv, tag, ref);
     if (kind === SPECIAL_COMP) return this.compressed(hv, tag, ref, depth);
     if (kind === SPECIAL_CHUNKED)
-      throw new AppError(
-        'INTERNAL',
-        `${this.fileName}: element ${tag}/${ref} is chunked; read it through readSdsBytes.`,
-      );
+      throw this.corrupt(`element ${tag}/${ref} is chunked where plain data belongs`);
     throw new AppError(
       'UNSUPPORTED_HDF',
       `${this.fileName}: element ${tag}/${ref} uses HDF4 special storage ${kind} (external file or buffered), which this reader does not support; convert the layer with gdal_translate.`,
@@ -387,11 +392,11 @@ export class Cursor {
   }
 }
 
+const LATIN1 = new TextDecoder('latin1');
+
 /** Decodes bytes as latin-1 text, dropping trailing NULs. */
 export function latin1(b: Uint8Array): string {
   let end = b.length;
   while (end > 0 && b[end - 1] === 0) end--;
-  let s = '';
-  for (let i = 0; i < end; i += 8192) s += String.fromCharCode(...b.subarray(i, Math.min(end, i + 8192)));
-  return s;
+  return LATIN1.decode(b.subarray(0, end));
 }

@@ -82,9 +82,19 @@ function readAttribute(f: Hdf4File, vd: Hdf4Vdata): [string, Hdf4AttrValue] | un
   return [vd.name, isText ? latin1(rec.subarray(0, count)) : readValues(rec, field.type, count, 0)];
 }
 
+/** The SDS attributes the reader uses; the others (often long descriptions) are not decoded. */
+const SDS_ATTRIBUTES: ReadonlySet<string> = new Set([
+  'long_name',
+  'units',
+  'scale_factor',
+  'add_offset',
+  '_FillValue',
+  'valid_range',
+]);
+
 /**
  * Lists every SDS of the file (vgroups of class `Var0.0` with their NDG/SDD, number type,
- * dimensions and attributes) and the file attributes (StructMetadata.0, CoreMetadata.0, ...).
+ * dimensions and the attributes in SDS_ATTRIBUTES) and the file attributes StructMetadata.N and CoreMetadata.N.
  * Dimension-scale variables (rank 1) are skipped.
  */
 export function catalogHdf4(f: Hdf4File): Hdf4Catalog {
@@ -96,7 +106,8 @@ export function catalogHdf4(f: Hdf4File): Hdf4Catalog {
       for (const m of g.members) {
         if (m.tag !== TAG.VH) continue;
         const vd = f.vdata(m.ref);
-        if (vd.className !== 'Attr0.0') continue;
+        // Only the metadata this project uses; ArchiveMetadata and the like are skipped unread.
+        if (vd.className !== 'Attr0.0' || !/^(StructMetadata|CoreMetadata)\.\d+$/.test(vd.name)) continue;
         const a = readAttribute(f, vd);
         if (a) globalAttributes[a[0]] = a[1];
       }
@@ -110,7 +121,7 @@ export function catalogHdf4(f: Hdf4File): Hdf4Catalog {
     for (const m of g.members) {
       if (m.tag === TAG.VH) {
         const vd = f.vdata(m.ref);
-        if (vd.className !== 'Attr0.0') continue;
+        if (vd.className !== 'Attr0.0' || !SDS_ATTRIBUTES.has(vd.name)) continue;
         const a = readAttribute(f, vd);
         if (a) attributes[a[0]] = a[1];
       } else if (m.tag === TAG.VG) {
@@ -166,7 +177,7 @@ export function readSdsBytes(f: Hdf4File, s: Hdf4Sds): Uint8Array {
     });
   if (s.dataRef === undefined) return filled(n, size, fillBytes(s));
   if (f.specialKind(TAG.SD, s.dataRef) === 5) return readChunked(f, s, n);
-  const b = f.element(TAG.SD, s.dataRef);
+  const b = f.element(TAG.SD, s.dataRef, 0, n * size);
   if (!b) return filled(n, size, fillBytes(s));
   if (b.length < n * size) throw f.corrupt(`${s.name} holds ${b.length} of its ${n * size} bytes`);
   return b.subarray(0, n * size);
@@ -259,7 +270,7 @@ function readChunked(f: Hdf4File, s: Hdf4Sds, n: number): Uint8Array {
     const origin = readValues(rec, originField.type, rank, base + originField.offset);
     const [tag] = readValues(rec, tagField.type, 1, base + tagField.offset);
     const [ref] = readValues(rec, refField.type, 1, base + refField.offset);
-    const data = f.element(tag, ref);
+    const data = f.element(tag, ref, 0, chunkBytes);
     if (!data) continue;
     if (data.length < chunkBytes)
       throw f.corrupt(`chunk ${r} of ${s.name} holds ${data.length} of ${chunkBytes} bytes`);
@@ -327,6 +338,12 @@ function toTyped(src: Uint8Array, nt: Hdf4NumberType, n: number): ArrayLike<numb
   const code = nt.code & ~0x4000;
   if (code === 21 || code === 3 || code === 4) return new Uint8Array(src.subarray(0, n));
   if (code === 20) return new Int8Array(src.buffer.slice(src.byteOffset, src.byteOffset + n));
+  if (!nt.littleEndian && (code === 22 || code === 23)) {
+    // The common MODIS case (big-endian 16-bit): assemble the values in one pass.
+    const out = code === 23 ? new Uint16Array(n) : new Int16Array(n);
+    for (let i = 0, j = 0; i < n; i++, j += 2) out[i] = (src[j] << 8) | src[j + 1];
+    return out;
+  }
   const copy = new Uint8Array(src.subarray(0, n * nt.size));
   // Swap to native (little-endian on every platform we run on) in place, then view.
   if (!nt.littleEndian) {

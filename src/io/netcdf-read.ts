@@ -161,19 +161,14 @@ function roleOf(
 
 let fileCounter = 0;
 
-/**
- * Reads a NetCDF-4 (HDF5) file such as an AppEEARS export with h5wasm: every selected gridded
- * variable becomes a band, every time step a Dataset with its date. The grid comes from the x/y
- * coordinate variables (cell centres), the CRS from the CF `grid_mapping` variable. Scale, offset,
- * `_FillValue` and `valid_min`/`valid_max` follow CF (physical = DN x scale + offset). Bad input
- * throws CORRUPT_HDF, NO_GEOREFERENCE, UNSUPPORTED_CRS, MISSING_BAND or TOO_LARGE naming `fileName`.
- */
-export async function readNetcdf(
+type H5File = { keys(): string[]; get(n: string): unknown };
+
+/** Opens `source` with h5wasm (in its in-memory file system), runs `run`, then closes and removes it. */
+async function withFile<T>(
   source: ArrayBuffer | Blob | Uint8Array,
   fileName: string,
-  opts: ReadNetcdfOptions = {},
-): Promise<Dataset[]> {
-  throwIfAborted(opts.signal);
+  run: (file: H5File) => T,
+): Promise<T> {
   const bytes =
     source instanceof Uint8Array
       ? source
@@ -194,7 +189,7 @@ export async function readNetcdf(
         fileName,
       );
     }
-    return readOpen(file as unknown as { keys(): string[]; get(n: string): unknown }, fileName, opts);
+    return run(file as unknown as H5File);
   } catch (e) {
     if (isAppError(e)) throw e;
     throw toAppError(
@@ -212,11 +207,43 @@ export async function readNetcdf(
   }
 }
 
-function readOpen(
-  file: { keys(): string[]; get(n: string): unknown },
+/** What a NetCDF file holds, decoding no data: gridded variables with roles, and the dates of its time axis. */
+export async function listNetcdf(
+  source: ArrayBuffer | Blob | Uint8Array,
   fileName: string,
-  opts: ReadNetcdfOptions,
-): Dataset[] {
+): Promise<{ variables: { name: string; role: BandRole }[]; dates: string[] }> {
+  return withFile(source, fileName, (file) => {
+    const variables: { name: string; role: BandRole }[] = [];
+    let dates: string[] = [];
+    for (const k of file.keys()) {
+      const v = file.get(k) as H5Var | null;
+      if (!v || !('shape' in v)) continue;
+      const a = attrsOf(v);
+      if (k === 'time') dates = cfDates(v.value as ArrayLike<number>, text(a.units));
+      else if ((v.shape?.length ?? 0) >= 2 && text(a.grid_mapping) !== undefined)
+        variables.push({ name: k, role: roleOf(fileName, k, a).role });
+    }
+    return { variables, dates };
+  });
+}
+
+/**
+ * Reads a NetCDF-4 (HDF5) file such as an AppEEARS export with h5wasm: every selected gridded
+ * variable becomes a band, every time step a Dataset with its date. The grid comes from the x/y
+ * coordinate variables (cell centres), the CRS from the CF `grid_mapping` variable. Scale, offset,
+ * `_FillValue` and `valid_min`/`valid_max` follow CF (physical = DN x scale + offset). Bad input
+ * throws CORRUPT_HDF, NO_GEOREFERENCE, UNSUPPORTED_CRS, MISSING_BAND or TOO_LARGE naming `fileName`.
+ */
+export async function readNetcdf(
+  source: ArrayBuffer | Blob | Uint8Array,
+  fileName: string,
+  opts: ReadNetcdfOptions = {},
+): Promise<Dataset[]> {
+  throwIfAborted(opts.signal);
+  return withFile(source, fileName, (file) => readOpen(file, fileName, opts));
+}
+
+function readOpen(file: H5File, fileName: string, opts: ReadNetcdfOptions): Dataset[] {
   const vars = new Map<string, H5Var>();
   for (const k of file.keys()) {
     const v = file.get(k) as H5Var | null;

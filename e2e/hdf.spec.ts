@@ -1,0 +1,78 @@
+import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { expect, test } from '@playwright/test';
+import {
+  gdalInfo,
+  gdalReadFloat32,
+  maxAbsDiff,
+  repoRoot,
+  saveDownload,
+  shoot,
+  tempDir,
+  waitForRunEnd,
+} from './helpers.ts';
+
+const HDF = resolve(
+  repoRoot,
+  '../shared/data/mod11a1-h14v09-2019305-lsttools/MOD11A1.A2019305.h14v09.006.2019306084028.hdf',
+);
+
+test.describe('raw LAADS HDF4 granule', () => {
+  test.skip(!existsSync(HDF), 'shared MOD11A1 h14v09 HDF absent');
+
+  test('reads the dropped MOD11A1 .hdf, runs the LST-only bicubic 250 m and exports the CLI GeoTIFF', async ({
+    page,
+  }) => {
+    test.setTimeout(600_000);
+    await page.setViewportSize({ width: 1400, height: 1000 });
+    await page.goto('/');
+    await page.getByTestId('file-input').setInputFiles([HDF]);
+    // The reader keeps the layers a run uses: day and night LST with their QC.
+    await expect(page.getByTestId('file-row')).toHaveCount(4, { timeout: 60_000 });
+    const roles = await page
+      .getByTestId('file-row')
+      .evaluateAll((rows) => rows.map((r) => r.getAttribute('data-role')));
+    expect(roles).toEqual(['lst', 'lst-qc', 'lst', 'lst-qc']);
+    await expect(page.getByTestId('file-row').first()).toContainText('LST_Day_1km');
+    await page.getByTestId('method').selectOption('bicubic');
+    await page.getByTestId('run').click();
+    expect(await waitForRunEnd(page, 500_000)).toBe('done');
+    await shoot(page, 'hdf-1-done');
+
+    const layer = await page.evaluate(() => window.__srda.layers.find((l) => l.id === 'lst-250m')!);
+    expect([layer.grid.width, layer.grid.height]).toEqual([4800, 4800]);
+    const out = tempDir('srda-hdf-');
+    const [download] = await Promise.all([
+      page.waitForEvent('download', { timeout: 300_000 }),
+      page.locator('[data-testid=export-geotiff][data-layer="lst-250m"]').click(),
+    ]);
+    const web = await saveDownload(download, out);
+    const info = gdalInfo(web);
+    expect(info.size).toEqual([4800, 4800]);
+    expect(info.coordinateSystem.wkt).toMatch(/Sinusoidal/i);
+    expect(info.geoTransform[0]).toBeCloseTo(-4447802.079066, 3);
+    expect(info.geoTransform[1]).toBeCloseTo(926.6254331383334 / 4, 6);
+
+    // The CLI on the same file: day LST with its QC, bicubic, LST-only (2 stages onto the refined grid).
+    const cliOut = join(out, 'cli');
+    execFileSync(
+      'npx',
+      ['srda-lst', 'downscale', '--lst', HDF, '--qc', HDF, '--method', 'bicubic', '--out', cliOut, '--quiet'],
+      { cwd: repoRoot, stdio: 'pipe', timeout: 400_000 },
+    );
+    const cli = gdalReadFloat32(join(cliOut, 'lst_stage2.tif'));
+    const mine = gdalReadFloat32(web);
+    const cmp = maxAbsDiff(mine.data, cli.data);
+    test
+      .info()
+      .annotations.push({
+        type: 'cli-vs-web',
+        description: `bicubic: max |diff| ${cmp.maxAbs} K over ${cmp.n} px`,
+      });
+    expect(cmp.validityMismatch).toBe(0);
+    expect(cmp.n).toBeGreaterThan(4_000_000);
+    expect(cmp.maxAbs).toBeLessThan(1e-3);
+    expect(gdalInfo(join(cliOut, 'lst_stage2.tif')).geoTransform).toEqual(info.geoTransform);
+  });
+});

@@ -1,0 +1,181 @@
+import { mkdir, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { AppError } from '../core/errors.ts';
+import { validFraction } from '../core/raster/raster.ts';
+import type { Dataset } from '../io/dataset.ts';
+import { writeGeoTiff } from '../io/geotiff-write.ts';
+import { runDownscale } from '../pipeline/downscale.ts';
+import { evaluateClosedLoop } from '../pipeline/evaluate.ts';
+import { isLstOnlyScene } from '../pipeline/lst-only.ts';
+import type { StageMethod } from '../pipeline/method.ts';
+import { loadMethod } from '../pipeline/methods.ts';
+import { prepareScene } from '../pipeline/prepare.ts';
+import { assembleScene, labelDataset, type LabelledBand } from '../pipeline/scene-assembly.ts';
+import type { BatchItem } from './batch-plan.ts';
+import { loadFileDatasets } from './load.ts';
+
+/** Settings every item of a batch shares. */
+export interface BatchSettings {
+  outDir: string;
+  method: StageMethod;
+  methodNotice?: string;
+  /** Methods scored in the closed loop (the run's method and bicubic by default). */
+  closedLoop: string[];
+  stages?: number;
+  tileCoarsePx?: number;
+  maxDateGapDays?: number;
+  residualCorrection: boolean;
+  residualMode: 'linear' | 'radiance';
+  cog: boolean;
+}
+
+/** One row of summary.csv. */
+export interface SummaryRow {
+  index: number;
+  id: string;
+  date: string;
+  tile: string;
+  method: string;
+  validFraction: number;
+  energyMaxAbsK: number;
+  seconds: number;
+  /** Closed-loop RMSE (K, residual-corrected) per method. */
+  rmse: Record<string, number>;
+}
+
+/** The finished output folder of an item: `<out>/<id>`; it exists only once the item is complete. */
+export function itemDir(outDir: string, item: BatchItem): string {
+  return path.join(outDir, item.id);
+}
+
+/** True when the item's folder holds its report (the last file written before the folder is renamed into place). */
+export async function isItemDone(outDir: string, item: BatchItem): Promise<boolean> {
+  return (
+    (await stat(path.join(itemDir(outDir, item), 'report.json')).catch(() => undefined))?.isFile() ?? false
+  );
+}
+
+/** Removes half-written temporary folders of an item (left by a killed run). */
+async function clearPartial(outDir: string, item: BatchItem): Promise<void> {
+  const names = await readdir(outDir).catch(() => [] as string[]);
+  for (const n of names)
+    if (n.startsWith(`.${item.id}.partial-`))
+      await rm(path.join(outDir, n), { recursive: true, force: true });
+}
+
+async function loadItemBands(item: BatchItem): Promise<LabelledBand[]> {
+  const bands: LabelledBand[] = [];
+  for (const f of item.files) {
+    const list: Dataset[] = await loadFileDatasets(f.path, f.date ? { ncDates: [f.date] } : {});
+    for (const d of list)
+      bands.push(
+        ...labelDataset(
+          d,
+          `${f.path}${f.date ? `@${f.date}` : ''}${list.length > 1 ? `#${d.layer ?? ''}` : ''}`,
+        ),
+      );
+  }
+  return bands;
+}
+
+/**
+ * Runs one item: reads its files, assembles its scene strictly, downscales it, scores the closed
+ * loop and writes `lst_stageN.tif` + `report.json` into a hidden temporary folder that is renamed to
+ * `<out>/<id>` at the end, so a killed run leaves no half-written result behind. Returns the summary row.
+ */
+export async function runBatchItem(item: BatchItem, s: BatchSettings): Promise<SummaryRow> {
+  await mkdir(s.outDir, { recursive: true });
+  await clearPartial(s.outDir, item);
+  // The partial folder exists for the whole item: a killed run is recognisable and cleaned next time.
+  const tmp = path.join(s.outDir, `.${item.id}.partial-${process.pid}-${Date.now()}`);
+  await mkdir(tmp, { recursive: true });
+  try {
+    return await runInto(item, s, tmp);
+  } catch (e) {
+    await rm(tmp, { recursive: true, force: true });
+    throw e;
+  }
+}
+
+async function runInto(item: BatchItem, s: BatchSettings, tmp: string): Promise<SummaryRow> {
+  const t0 = performance.now();
+  const bands = await loadItemBands(item);
+  const sceneId = [item.date ?? 'undated', item.tile].filter(Boolean).join(' ');
+  const assembled = assembleScene(bands, { mode: 'strict', sceneId, maxDateGapDays: s.maxDateGapDays });
+  const scene = prepareScene(assembled.inputs, { stages: s.stages });
+  const method = isLstOnlyScene(scene) && s.method.id !== 'bicubic' ? await loadMethod('bicubic') : s.method;
+  const result = await runDownscale(scene, {
+    method,
+    residualCorrection: s.residualCorrection,
+    residualMode: s.residualMode,
+    tileCoarsePx: s.tileCoarsePx,
+  });
+  const loopIds = [...new Set(s.closedLoop)].filter((m) => !isLstOnlyScene(scene) || m === 'bicubic');
+  const loopMethods = [];
+  for (const id of loopIds) loopMethods.push(id === s.method.id ? s.method : await loadMethod(id));
+  const loop = await evaluateClosedLoop(scene, loopMethods, {
+    stages: 1,
+    residualMode: s.residualMode,
+    tileCoarsePx: s.tileCoarsePx,
+  });
+  const rmse = Object.fromEntries(loop.methods.map((m) => [m.method, m.corrected.rmseK]));
+
+  const files: string[] = [];
+  for (const st of result.stages) {
+    const name = `lst_stage${st.stage}.tif`;
+    const bytes = writeGeoTiff(
+      [{ raster: st.lst, name: `LST stage ${st.stage} (${method.id})`, units: 'K' }],
+      { nodata: -9999, cog: s.cog },
+    );
+    await writeFile(path.join(tmp, name), bytes);
+    files.push(name);
+  }
+  const energyMaxAbsK = Math.max(...result.stages.map((st) => st.energy.maxAbsK));
+  const row: SummaryRow = {
+    index: item.index,
+    id: item.id,
+    date: item.date ?? '',
+    tile: item.tile ?? '',
+    method: method.id,
+    validFraction: validFraction(scene.lst.data),
+    energyMaxAbsK,
+    seconds: (performance.now() - t0) / 1000,
+    rmse,
+  };
+  const report = {
+    tool: 'srda-lst batch',
+    item: { index: item.index, id: item.id, date: item.date, tile: item.tile },
+    inputs: item.files.map((f) => ({ file: path.basename(f.path), ...(f.date ? { date: f.date } : {}) })),
+    lst: assembled.lst.name,
+    qc: assembled.qc?.name ?? null,
+    aux: Object.fromEntries(Object.entries(assembled.aux).map(([k, b]) => [k, b.name])),
+    notices: [...assembled.notices, ...scene.notes, ...(s.methodNotice ? [s.methodNotice] : [])],
+    method: method.id,
+    residualCorrection: result.residualCorrection,
+    residualMode: result.residualMode,
+    stages: result.stages.map((st, i) => ({
+      stage: st.stage,
+      file: files[i],
+      width: st.lst.width,
+      height: st.lst.height,
+      energyMaxAbsK: st.energy.maxAbsK,
+    })),
+    closedLoop: loop.methods.map((m) => ({
+      method: m.method,
+      rmseK: m.corrected.rmseK,
+      maeK: m.corrected.maeK,
+      biasK: m.corrected.biasK,
+    })),
+    summary: row,
+  };
+  await writeFile(path.join(tmp, 'report.json'), JSON.stringify(report, null, 2) + '\n');
+  const final = itemDir(s.outDir, item);
+  // A forced rerun replaces the finished folder; the rename itself is atomic.
+  await rm(final, { recursive: true, force: true });
+  try {
+    await rename(tmp, final);
+  } catch (e) {
+    throw new AppError('WRITE_FAILED', `${final}: ${(e as Error).message}`, { file: final, cause: e });
+  }
+  return row;
+}

@@ -1,0 +1,210 @@
+import { open, readdir, readFile, stat } from 'node:fs/promises';
+import path from 'node:path';
+import { AppError, isAppError } from '../core/errors.ts';
+import { detectRole, parseProductName } from '../io/band-roles.ts';
+import type { BandRole } from '../io/dataset.ts';
+import { listHdf4Layers } from '../io/hdf4-read.ts';
+import { listNetcdf } from '../io/netcdf-read.ts';
+import { sniffFileKind } from '../io/tiff-sniff.ts';
+import { daysBetween } from '../pipeline/scene-assembly.ts';
+import { loadFileDatasets, readFileArrayBuffer } from './load.ts';
+
+/** What one input file offers a batch, known without decoding its data. */
+export interface BatchFile {
+  path: string;
+  /** Roles of its layers (LST, QC, NDVI, ...). */
+  roles: BandRole[];
+  /** Dates it covers: one for a GeoTIFF or HDF granule, every time step of a NetCDF series. */
+  dates: (string | undefined)[];
+  tile?: string;
+}
+
+/** One unit of batch work: the LST of one date (and MODIS tile) with the files that complete its scene. */
+export interface BatchItem {
+  /** Position in the stable order (0-based; the value of --index / JOB_COMPLETION_INDEX). */
+  index: number;
+  /** `2024-04-06` or `2024-04-06_h14v09`: the output folder name. */
+  id: string;
+  date?: string;
+  tile?: string;
+  /** Files to read, each with the date to take from multi-date files. */
+  files: { path: string; date?: string }[];
+}
+
+const INPUT_EXT = /\.(tiff?|hdf|nc|nc4|h5)$/i;
+const GUIDE_ROLES: readonly BandRole[] = ['ndvi', 'red', 'nir', 'swir', 'albedo', 'dem', 'landcover'];
+const USED_ROLES: ReadonlySet<BandRole> = new Set<BandRole>(['lst', 'lst-qc', ...GUIDE_ROLES]);
+
+async function walk(dir: string): Promise<string[]> {
+  const out: string[] = [];
+  for (const e of (await readdir(dir, { withFileTypes: true })).sort((a, b) =>
+    a.name.localeCompare(b.name),
+  )) {
+    const p = path.join(dir, e.name);
+    if (e.isDirectory()) out.push(...(await walk(p)));
+    else if (INPUT_EXT.test(e.name) && !e.name.startsWith('.')) out.push(p);
+  }
+  return out;
+}
+
+/**
+ * The input files of a batch source: every .tif/.hdf/.nc under a folder (recursively, sorted), or
+ * the files a manifest lists (one path per line, `#` comments, relative to the manifest; or JSON:
+ * an array of paths or `{ "files": [...] }`). Folders inside a manifest are walked too.
+ */
+export async function batchSourceFiles(source: string): Promise<string[]> {
+  const s = await stat(source).catch(() => undefined);
+  if (!s)
+    throw new AppError(
+      'BAD_ARGUMENT',
+      `${source}: no such file or folder (give a folder of dates or a manifest).`,
+      { file: source },
+    );
+  if (s.isDirectory()) return walk(source);
+  const text = await readFile(source, 'utf8');
+  const base = path.dirname(source);
+  let entries: string[];
+  if (/^\s*[[{]/.test(text)) {
+    const j = JSON.parse(text) as unknown;
+    const list = Array.isArray(j) ? j : (j as { files?: unknown }).files;
+    if (!Array.isArray(list) || !list.every((x) => typeof x === 'string'))
+      throw new AppError(
+        'BAD_ARGUMENT',
+        `${source}: a JSON manifest is an array of paths or { "files": [paths] }.`,
+        { file: source },
+      );
+    entries = list as string[];
+  } else {
+    entries = text
+      .split(/\r?\n/)
+      .map((l) => l.replace(/#.*/, '').trim())
+      .filter(Boolean);
+  }
+  const out: string[] = [];
+  for (const e of entries) {
+    const p = path.resolve(base, e);
+    const st = await stat(p).catch(() => undefined);
+    if (!st)
+      throw new AppError('BAD_ARGUMENT', `${source} lists ${e}, which does not exist.`, { file: source });
+    out.push(...(st.isDirectory() ? await walk(p) : [p]));
+  }
+  return out;
+}
+
+/** Layer roles of LAADS HDF products, so that planning need not open every granule. */
+const HDF_PRODUCT_ROLES: [RegExp, BandRole[]][] = [
+  [/^M[OY]D11/i, ['lst', 'lst-qc']],
+  [/^M[OY]D21/i, ['lst', 'lst-qc']],
+  [/^M[OY]D13/i, ['ndvi', 'red', 'nir']],
+  [/^M[OY]D09/i, ['red', 'nir', 'swir']],
+  [/^MCD43A3/i, ['albedo']],
+  [/^MCD12Q1/i, ['landcover']],
+];
+
+/** Describes one file for planning: names first, the file's own catalogue where names say too little. */
+export async function describeBatchFile(file: string): Promise<BatchFile> {
+  const name = parseProductName(path.basename(file));
+  const head = new Uint8Array(16);
+  const fh = await open(file, 'r');
+  try {
+    await fh.read(head, 0, 16, 0);
+  } finally {
+    await fh.close();
+  }
+  const kind = sniffFileKind(head);
+  if (kind === 'hdf4') {
+    const known = HDF_PRODUCT_ROLES.find(([re]) => re.test(name.product ?? ''));
+    if (known && name.date) return { path: file, roles: known[1], dates: [name.date], tile: name.tile };
+    const layers = await listHdf4Layers(await readFileArrayBuffer(file), file);
+    return {
+      path: file,
+      roles: [...new Set(layers.map((l) => l.role))],
+      dates: [name.date],
+      tile: name.tile,
+    };
+  }
+  if (kind === 'hdf5') {
+    const nc = await listNetcdf(await readFileArrayBuffer(file), file);
+    return {
+      path: file,
+      roles: [...new Set(nc.variables.map((v) => v.role))],
+      dates: nc.dates.length ? nc.dates : [name.date],
+      tile: name.tile,
+    };
+  }
+  const role = detectRole({ fileName: path.basename(file) }).role;
+  if (role !== 'unknown' && name.date)
+    return { path: file, roles: [role], dates: [name.date], tile: name.tile };
+  // Names say too little: read the file (GeoTIFF metadata carries roles and dates).
+  const ds = await loadFileDatasets(file);
+  return {
+    path: file,
+    roles: [...new Set(ds.flatMap((d) => d.bands.map((b) => b.role)))],
+    dates: [...new Set(ds.map((d) => d.date))],
+    tile: name.tile,
+  };
+}
+
+function itemId(date: string | undefined, tile: string | undefined): string {
+  return [date ?? 'undated', tile].filter(Boolean).join('_');
+}
+
+/**
+ * Plans the items of a batch: one per LST date and tile, in a stable order (date, then tile). Each
+ * item carries its LST files, the QC files of the same date and tile, and per auxiliary role the
+ * files of the nearest date (same tile, or untiled), so each item can run on its own.
+ */
+export function planBatch(files: BatchFile[]): BatchItem[] {
+  const used = files.filter((f) => f.roles.some((r) => USED_ROLES.has(r)));
+  const scenes = new Map<string, { date?: string; tile?: string }>();
+  for (const f of used)
+    if (f.roles.includes('lst'))
+      for (const d of f.dates) scenes.set(itemId(d, f.tile), { date: d, tile: f.tile });
+  const keys = [...scenes.keys()].sort((a, b) => a.localeCompare(b));
+  return keys.map((id, index) => {
+    const { date, tile } = scenes.get(id)!;
+    const sameTile = (f: BatchFile): boolean => !f.tile || !tile || f.tile === tile;
+    const take: { path: string; date?: string }[] = [];
+    const add = (f: BatchFile, d: string | undefined): void => {
+      if (!take.some((t) => t.path === f.path && t.date === d))
+        take.push({ path: f.path, ...(d && f.dates.length > 1 ? { date: d } : {}) });
+    };
+    for (const f of used)
+      if (sameTile(f) && (f.roles.includes('lst') || f.roles.includes('lst-qc')) && f.dates.includes(date))
+        add(f, date);
+    for (const role of GUIDE_ROLES) {
+      let best: { f: BatchFile; d: string | undefined; gap: number } | undefined;
+      for (const f of used) {
+        if (!f.roles.includes(role) || !sameTile(f)) continue;
+        for (const d of f.dates) {
+          const gap = daysBetween(d, date) ?? (d === undefined ? 0 : Number.POSITIVE_INFINITY);
+          if (!best || gap < best.gap) best = { f, d, gap };
+        }
+      }
+      if (best) add(best.f, best.d);
+    }
+    return { index, id, ...(date ? { date } : {}), ...(tile ? { tile } : {}), files: take };
+  });
+}
+
+/** Plans a batch from a folder or manifest; unreadable files are reported, not fatal. */
+export async function planBatchSource(source: string): Promise<{ items: BatchItem[]; skipped: string[] }> {
+  const skipped: string[] = [];
+  const described: BatchFile[] = [];
+  for (const f of await batchSourceFiles(source)) {
+    try {
+      described.push(await describeBatchFile(f));
+    } catch (e) {
+      if (!isAppError(e)) throw e;
+      skipped.push(`${f}: ${e.code}: ${e.message}`);
+    }
+  }
+  const items = planBatch(described);
+  if (items.length === 0)
+    throw new AppError(
+      'MISSING_BAND',
+      `${source} holds no LST file (MOD11/MYD11 LST GeoTIFF, .hdf or .nc): nothing to downscale.`,
+      { file: source },
+    );
+  return { items, skipped };
+}

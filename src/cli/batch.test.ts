@@ -1,0 +1,209 @@
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { itemIndexFrom } from './batch.ts';
+import { main } from './main.ts';
+
+const repo = path.resolve(import.meta.dirname, '../..');
+const DHAKA = path.resolve(repo, '../shared/data/dhaka-mod11a2-mod13q1-2024-citypath');
+const BIN = path.join(repo, 'bin/srda-lst.js');
+const env = { ...process.env, GDAL_PAM_ENABLED: 'NO' };
+function hasGdal(): boolean {
+  try {
+    execFileSync('gdalinfo', ['--version'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+}
+const tmp = mkdtempSync(path.join(tmpdir(), 'srda-batch-'));
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+interface GdalJson {
+  size: [number, number];
+  geoTransform: number[];
+  coordinateSystem: { wkt: string };
+  bands: {
+    type: string;
+    noDataValue: number;
+    minimum?: number;
+    maximum?: number;
+    metadata: Record<string, Record<string, string>>;
+  }[];
+}
+function gdalinfo(file: string): GdalJson {
+  return JSON.parse(execFileSync('gdalinfo', ['-json', '-stats', file], { env }).toString()) as GdalJson;
+}
+
+/** Every finished item folder compared byte for byte (GeoTIFFs) and by content without timings (reports). */
+function sameOutputs(a: string, b: string): void {
+  const dirs = readdirSync(a).filter((n) => !n.startsWith('.') && n !== 'summary.csv');
+  expect(
+    readdirSync(b)
+      .filter((n) => !n.startsWith('.') && n !== 'summary.csv')
+      .sort(),
+  ).toEqual(dirs.sort());
+  for (const d of dirs) {
+    for (const f of readdirSync(path.join(a, d))) {
+      const x = readFileSync(path.join(a, d, f));
+      const y = readFileSync(path.join(b, d, f));
+      if (f.endsWith('.tif')) expect(x.equals(y), `${d}/${f} differs`).toBe(true);
+      else {
+        const strip = (j: { summary: { seconds?: number } }) => ({
+          ...j,
+          summary: { ...j.summary, seconds: 0 },
+        });
+        expect(strip(JSON.parse(x.toString()))).toEqual(strip(JSON.parse(y.toString())));
+      }
+    }
+  }
+}
+
+describe('itemIndexFrom', () => {
+  it('takes --index first, then the Kubernetes and AWS Batch array variables', () => {
+    expect(itemIndexFrom('3', { JOB_COMPLETION_INDEX: '5' })).toBe(3);
+    expect(itemIndexFrom(undefined, { JOB_COMPLETION_INDEX: '5' })).toBe(5);
+    expect(itemIndexFrom(undefined, { AWS_BATCH_JOB_ARRAY_INDEX: '7' })).toBe(7);
+    expect(itemIndexFrom(undefined, {})).toBeUndefined();
+    expect(() => itemIndexFrom('-1', {})).toThrow(/not a non-negative integer/);
+  });
+});
+
+describe.skipIf(!existsSync(DHAKA) || !hasGdal())('srda-lst batch on the Dhaka folder', () => {
+  let err = '';
+  let out = '';
+  beforeEach(() => {
+    err = '';
+    out = '';
+    vi.spyOn(process.stderr, 'write').mockImplementation((s) => ((err += String(s)), true));
+    vi.spyOn(process.stdout, 'write').mockImplementation((s) => ((out += String(s)), true));
+  });
+  afterEach(() => vi.restoreAllMocks());
+
+  it('downscales every LST date, each output valid for GDAL, with a summary row per date, and a rerun skips them all', async () => {
+    const dir = path.join(tmp, 'all');
+    expect(await main(['batch', DHAKA, '--out', dir, '--method', 'bicubic', '--jobs', '1'])).toBe(0);
+    const lstDates = readdirSync(path.join(DHAKA, 'MOD11A2.061')).filter((n) => n.includes('LST_Day')).length;
+    expect(lstDates).toBe(10);
+    const csv = readFileSync(path.join(dir, 'summary.csv'), 'utf8').trim().split('\n');
+    expect(csv[0]).toBe(
+      'index,id,date,tile,method,valid_fraction,energy_max_abs_k,seconds,closed_loop_rmse_bicubic_k',
+    );
+    expect(csv).toHaveLength(1 + lstDates);
+    for (const line of csv.slice(1)) {
+      const [, id, date, , method, valid, energy, , rmse] = line.split(',');
+      expect(id).toBe(date);
+      expect(method).toBe('bicubic');
+      expect(Number(valid)).toBeGreaterThan(0);
+      expect(Number(energy)).toBeLessThan(1e-3);
+      expect(Number(rmse)).toBeGreaterThan(0.05);
+      expect(Number(rmse)).toBeLessThan(2);
+      // Each date's 250 m output read by GDAL: NDVI lattice (193 px at 0.00208 deg), WGS 84, float32, K.
+      const g = gdalinfo(path.join(dir, id, 'lst_stage2.tif'));
+      expect(g.size).toEqual([192, 192]);
+      expect(g.geoTransform[1]).toBeCloseTo(0.0020833, 6);
+      expect(g.coordinateSystem.wkt).toMatch(/WGS 84/);
+      expect(g.bands[0].type).toBe('Float32');
+      expect(g.bands[0].noDataValue).toBe(-9999);
+      const st = g.bands[0].metadata[''];
+      expect(Number(st.STATISTICS_MINIMUM)).toBeGreaterThan(270);
+      expect(Number(st.STATISTICS_MAXIMUM)).toBeLessThan(340);
+      expect(Number(st.STATISTICS_VALID_PERCENT)).toBeCloseTo(Number(valid) * 100, -1);
+    }
+    const mtime = statSync(path.join(dir, '2024-04-06', 'lst_stage2.tif')).mtimeMs;
+    expect(await main(['batch', DHAKA, '--out', dir, '--method', 'bicubic', '--jobs', '1'])).toBe(0);
+    expect(err).toMatch(/10 finished item\(s\) skipped/);
+    expect(statSync(path.join(dir, '2024-04-06', 'lst_stage2.tif')).mtimeMs).toBe(mtime);
+    expect(JSON.parse(out.trim().split('\n').pop()!)).toMatchObject({
+      items: 10,
+      processed: 0,
+      finished: 10,
+    });
+  }, 300_000);
+
+  it('runs the items as parallel processes by JOB_COMPLETION_INDEX / AWS_BATCH_JOB_ARRAY_INDEX, survives a killed item and matches a one-process run', async () => {
+    const manifest = path.join(tmp, 'manifest.txt');
+    const files = readdirSync(path.join(DHAKA, 'MOD11A2.061'))
+      .filter((n) => /doy2024(097|105|113|121)/.test(n))
+      .map((n) => path.join(DHAKA, 'MOD11A2.061', n));
+    writeFileSync(
+      manifest,
+      ['# four dates of Dhaka', ...files, path.join(DHAKA, 'MOD13Q1.061')].join('\n') + '\n',
+    );
+    const list = execFileSync(process.execPath, [BIN, 'batch', manifest, '--list'])
+      .toString()
+      .trim()
+      .split('\n');
+    expect(list.map((l) => l.split('\t').slice(0, 2).join(' '))).toEqual([
+      '0 2024-04-06',
+      '1 2024-04-14',
+      '2 2024-04-22',
+      '3 2024-04-30',
+    ]);
+    const args = [
+      'batch',
+      manifest,
+      '--out',
+      path.join(tmp, 'indexed'),
+      '--method',
+      'bicubic',
+      '--closed-loop',
+      'bicubic,dms',
+    ];
+    const start = (i: number): ChildProcess =>
+      spawn(process.execPath, [BIN, ...args], {
+        env: {
+          ...env,
+          ...(i === 3 ? { AWS_BATCH_JOB_ARRAY_INDEX: String(i) } : { JOB_COMPLETION_INDEX: String(i) }),
+        },
+        stdio: 'ignore',
+      });
+    const exit = (c: ChildProcess): Promise<number | null> =>
+      new Promise((r) => c.on('close', (code) => r(code)));
+
+    // First round: item 2 is killed while it runs (its partial folder exists).
+    const round1 = [0, 1, 2, 3].map(start);
+    const outDir = path.join(tmp, 'indexed');
+    for (let t = 0; t < 3000; t++) {
+      if (existsSync(outDir) && readdirSync(outDir).some((n) => n.startsWith('.2024-04-22.partial-'))) break;
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    round1[2].kill('SIGKILL');
+    const codes1 = await Promise.all(round1.map(exit));
+    expect(codes1[2]).toBeNull();
+    expect([codes1[0], codes1[1], codes1[3]]).toEqual([0, 0, 0]);
+    expect(existsSync(path.join(outDir, '2024-04-22'))).toBe(false);
+    expect(readdirSync(outDir).some((n) => n.startsWith('.2024-04-22.partial-'))).toBe(true);
+
+    // Second round: finished items are no-ops, the killed one is redone and its partial folder cleared.
+    const before = statSync(path.join(outDir, '2024-04-06', 'report.json')).mtimeMs;
+    expect(await Promise.all([0, 1, 2, 3].map(start).map(exit))).toEqual([0, 0, 0, 0]);
+    expect(statSync(path.join(outDir, '2024-04-06', 'report.json')).mtimeMs).toBe(before);
+    expect(readdirSync(outDir).filter((n) => n.startsWith('.'))).toEqual([]);
+
+    const single = path.join(tmp, 'single');
+    execFileSync(process.execPath, [
+      BIN,
+      'batch',
+      manifest,
+      '--out',
+      single,
+      '--method',
+      'bicubic',
+      '--closed-loop',
+      'bicubic,dms',
+      '--jobs',
+      '1',
+      '--quiet',
+    ]);
+    sameOutputs(single, outDir);
+    for (const d of ['2024-04-06', '2024-04-14', '2024-04-22', '2024-04-30'])
+      for (const f of ['lst_stage1.tif', 'lst_stage2.tif'])
+        expect(gdalinfo(path.join(outDir, d, f)).bands[0].type).toBe('Float32');
+    const summary = readFileSync(path.join(outDir, 'summary.csv'), 'utf8').trim().split('\n');
+    expect(summary[0]).toMatch(/closed_loop_rmse_bicubic_k,closed_loop_rmse_dms_k$/);
+    expect(summary).toHaveLength(5);
+  }, 600_000);
+});

@@ -1,0 +1,245 @@
+import { spawn } from 'node:child_process';
+import { readFile, rename, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { AppError, isAppError } from '../core/errors.ts';
+import { isItemDone, itemDir, runBatchItem, type BatchSettings, type SummaryRow } from './batch-item.ts';
+import { planBatchSource, type BatchItem } from './batch-plan.ts';
+import { intOption, parseBackend, parseResidualMode, resolveMethod } from './inputs.ts';
+import type { Command } from './main.ts';
+
+const HELP = `Usage: srda-lst batch DIR|MANIFEST --out DIR [--jobs N] [--list] [--index N] [--force] [options]
+
+Downscales every date (and MODIS tile) found in a folder of GeoTIFF / LAADS .hdf / AppEEARS .nc
+files, or in a manifest (one path per line, relative to the manifest; or a JSON array). Each item
+is the LST of one date with its QC and the nearest-dated NDVI, red/NIR, SWIR, albedo, DEM and land
+cover. Outputs: OUT/<date>[_<tile>]/lst_stageN.tif + report.json, and OUT/summary.csv (per date:
+valid fraction, closed-loop RMSE per method, energy-conservation error, seconds).
+
+  --out DIR             output folder (required)
+  --list                print the items (index, id, files), one per line in a stable order, and stop
+  --index N             process item N only (0-based). JOB_COMPLETION_INDEX (Kubernetes Indexed
+                        Job) or AWS_BATCH_JOB_ARRAY_INDEX (AWS Batch array job) set it too
+  --jobs N              worker processes (default: the number of cores)
+  --force               redo finished items (default: finished items are skipped, so a rerun resumes)
+  --method M            srda|bicubic|tsharp|dms (default srda)
+  --closed-loop a,b     methods scored in the per-date closed loop (default: the method and bicubic)
+  --stages N  --tile N  --max-date-gap DAYS  --backend B  --weights DIR  --finetune STEPS
+  --residual-mode linear|radiance  --no-residual-correction  --no-cog  --quiet
+Outputs are written to a hidden temporary folder and renamed into place when complete: a killed
+item leaves nothing half-written, and the next run redoes it.`;
+
+const OPTIONS = {
+  out: { type: 'string' },
+  list: { type: 'boolean' },
+  index: { type: 'string' },
+  jobs: { type: 'string' },
+  force: { type: 'boolean' },
+  method: { type: 'string' },
+  'closed-loop': { type: 'string' },
+  stages: { type: 'string' },
+  tile: { type: 'string' },
+  'max-date-gap': { type: 'string' },
+  backend: { type: 'string' },
+  weights: { type: 'string' },
+  finetune: { type: 'string' },
+  'residual-mode': { type: 'string' },
+  'no-residual-correction': { type: 'boolean' },
+  'no-cog': { type: 'boolean' },
+  quiet: { type: 'boolean', short: 'q' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+/** The item index from --index, JOB_COMPLETION_INDEX or AWS_BATCH_JOB_ARRAY_INDEX; undefined when none. */
+export function itemIndexFrom(option: string | undefined, env: NodeJS.ProcessEnv): number | undefined {
+  const raw = option ?? env.JOB_COMPLETION_INDEX ?? env.AWS_BATCH_JOB_ARRAY_INDEX;
+  if (raw === undefined || raw === '') return undefined;
+  if (!/^\d+$/.test(raw))
+    throw new AppError('BAD_ARGUMENT', `item index '${raw}' is not a non-negative integer.`);
+  return Number(raw);
+}
+
+const CSV_FIXED = ['index', 'id', 'date', 'tile', 'method', 'valid_fraction', 'energy_max_abs_k', 'seconds'];
+
+/** Rewrites OUT/summary.csv from every finished item's report (temp file + rename). */
+export async function writeSummary(outDir: string, items: BatchItem[]): Promise<number> {
+  const rows: SummaryRow[] = [];
+  for (const it of items) {
+    if (!(await isItemDone(outDir, it))) continue;
+    const rep = JSON.parse(await readFile(path.join(itemDir(outDir, it), 'report.json'), 'utf8')) as {
+      summary: SummaryRow;
+    };
+    rows.push(rep.summary);
+  }
+  const methods = [...new Set(rows.flatMap((r) => Object.keys(r.rmse)))].sort();
+  const lines = [[...CSV_FIXED, ...methods.map((m) => `closed_loop_rmse_${m}_k`)].join(',')];
+  for (const r of rows) {
+    lines.push(
+      [
+        r.index,
+        r.id,
+        r.date,
+        r.tile,
+        r.method,
+        r.validFraction.toFixed(4),
+        r.energyMaxAbsK.toExponential(3),
+        r.seconds.toFixed(2),
+        ...methods.map((m) => (r.rmse[m] === undefined ? '' : r.rmse[m].toFixed(4))),
+      ].join(','),
+    );
+  }
+  const file = path.join(outDir, 'summary.csv');
+  const tmp = `${file}.partial-${process.pid}`;
+  await writeFile(tmp, lines.join('\n') + '\n');
+  await rename(tmp, file);
+  return rows.length;
+}
+
+function bar(done: number, total: number, t0: number): string {
+  const width = 30;
+  const filled = Math.round((done / total) * width);
+  const elapsed = (Date.now() - t0) / 1000;
+  const eta = done > 0 ? (elapsed / done) * (total - done) : Number.NaN;
+  const etaText = Number.isFinite(eta)
+    ? `ETA ${eta < 90 ? `${eta.toFixed(0)} s` : `${(eta / 60).toFixed(1)} min`}`
+    : 'ETA ?';
+  return `[${'#'.repeat(filled)}${'-'.repeat(width - filled)}] ${done}/${total} items, ${elapsed.toFixed(0)} s, ${etaText}`;
+}
+
+/** Runs item `index` in a child `srda-lst batch ... --index N` process; resolves to its exit code and stderr. */
+function runChild(argv: string[], index: number): Promise<{ code: number; stderr: string }> {
+  const bin = path.resolve(import.meta.dirname, '../../bin/srda-lst.js');
+  const args = argv.filter(
+    (a, i) => !(a === '--jobs' || argv[i - 1] === '--jobs' || a.startsWith('--jobs=')),
+  );
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [bin, 'batch', ...args, '--index', String(index), '--quiet'], {
+      stdio: ['ignore', 'ignore', 'pipe'],
+      env: { ...process.env, JOB_COMPLETION_INDEX: '', AWS_BATCH_JOB_ARRAY_INDEX: '' },
+    });
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.on('close', (code) => resolve({ code: code ?? 1, stderr }));
+  });
+}
+
+/** `srda-lst batch`: see HELP. */
+export const batchCommand: Command = async (argv) => {
+  let parsed;
+  try {
+    parsed = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, strict: true });
+  } catch (e) {
+    throw new AppError('BAD_ARGUMENT', `${(e as Error).message}. Run with --help for the options.`, {
+      cause: e,
+    });
+  }
+  const v = parsed.values;
+  if (v.help) {
+    process.stdout.write(HELP + '\n');
+    return 0;
+  }
+  if (parsed.positionals.length !== 1)
+    throw new AppError('BAD_ARGUMENT', 'Give one folder or manifest: srda-lst batch DIR|MANIFEST --out DIR.');
+  const source = parsed.positionals[0];
+  const { items, skipped } = await planBatchSource(source);
+  if (v.list) {
+    for (const it of items)
+      process.stdout.write(
+        `${it.index}\t${it.id}\t${it.files.map((f) => path.relative(process.cwd(), f.path) + (f.date ? `@${f.date}` : '')).join(' ')}\n`,
+      );
+    return 0;
+  }
+  if (typeof v.out !== 'string') throw new AppError('BAD_ARGUMENT', 'No output folder: pass --out DIR.');
+  const outDir = v.out;
+  const quiet = v.quiet ?? false;
+  if (!quiet) for (const s of skipped) process.stderr.write(`skipped: ${s}\n`);
+  const index = itemIndexFrom(v.index, process.env);
+  if (index !== undefined && index >= items.length)
+    throw new AppError(
+      'BAD_ARGUMENT',
+      `item index ${index} is out of range: ${source} has ${items.length} items (0..${items.length - 1}); see --list.`,
+    );
+  const todo = (index === undefined ? items : [items[index]]).filter((it) => it);
+  const pending: BatchItem[] = [];
+  for (const it of todo) if (v.force || !(await isItemDone(outDir, it))) pending.push(it);
+  if (!quiet && pending.length < todo.length)
+    process.stderr.write(`${todo.length - pending.length} finished item(s) skipped (--force redoes them).\n`);
+
+  const jobs = intOption(v.jobs, 'jobs', 1) ?? Math.max(1, os.availableParallelism?.() ?? os.cpus().length);
+  const failures: string[] = [];
+  const t0 = Date.now();
+  let done = 0;
+  const tty = process.stderr.isTTY && !quiet;
+  const show = (line?: string): void => {
+    if (quiet) return;
+    if (tty) process.stderr.write(`\r\x1b[K${line ? `${line}\n` : ''}${bar(done, pending.length, t0)}`);
+    else if (line) process.stderr.write(`${line} (${done}/${pending.length})\n`);
+  };
+  if (pending.length > 0) show();
+  if (jobs > 1 && pending.length > 1) {
+    const queue = [...pending];
+    await Promise.all(
+      Array.from({ length: Math.min(jobs, pending.length) }, async () => {
+        for (let it = queue.shift(); it; it = queue.shift()) {
+          const r = await runChild(argv, it.index);
+          done++;
+          if (r.code !== 0)
+            failures.push(`${it.id}: ${r.stderr.trim().split('\n').pop() ?? `exit ${r.code}`}`);
+          show(`${it.id}: ${r.code === 0 ? 'done' : 'FAILED'}`);
+        }
+      }),
+    );
+  } else {
+    const { method, notice } = await resolveMethod(v.method, {
+      backend: parseBackend(v.backend),
+      finetuneSteps: intOption(v.finetune, 'finetune', 0),
+      modelPath: typeof v.weights === 'string' ? path.resolve(v.weights) : undefined,
+    });
+    const settings: BatchSettings = {
+      outDir,
+      method,
+      ...(notice ? { methodNotice: notice } : {}),
+      closedLoop:
+        typeof v['closed-loop'] === 'string'
+          ? v['closed-loop']
+              .split(',')
+              .map((s) => s.trim())
+              .filter(Boolean)
+          : [method.id, 'bicubic'],
+      stages: intOption(v.stages, 'stages', 1),
+      tileCoarsePx: intOption(v.tile, 'tile', 8),
+      maxDateGapDays: intOption(v['max-date-gap'], 'max-date-gap', 0),
+      residualCorrection: !v['no-residual-correction'],
+      residualMode: parseResidualMode(v['residual-mode']),
+      cog: !v['no-cog'],
+    };
+    for (const it of pending) {
+      try {
+        const row = await runBatchItem(it, settings);
+        done++;
+        show(`${it.id}: done in ${row.seconds.toFixed(1)} s`);
+      } catch (e) {
+        if (!isAppError(e) || e.code === 'CANCELLED') throw e;
+        done++;
+        failures.push(`${it.id}: ${e.code}: ${e.message}`);
+        show(`${it.id}: FAILED`);
+      }
+    }
+  }
+  if (tty && pending.length > 0) process.stderr.write('\n');
+  // A rerun of a finished item is a no-op: it leaves summary.csv to the runs that did work.
+  const finished = index === undefined || pending.length > 0 ? await writeSummary(outDir, items) : undefined;
+  for (const f of failures) process.stderr.write(`srda-lst batch: ${f}\n`);
+  if (!quiet || index === undefined)
+    process.stdout.write(
+      JSON.stringify({
+        out: outDir,
+        items: items.length,
+        processed: pending.length - failures.length,
+        failed: failures.length,
+        finished,
+      }) + '\n',
+    );
+  return failures.length > 0 ? 1 : 0;
+};
