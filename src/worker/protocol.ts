@@ -96,6 +96,8 @@ export interface BackendInfo {
   adapter?: string;
   /** Why a preferred backend was skipped, when one was. */
   fallbackReason?: string;
+  /** SRDA-Net inference workers running tiles in parallel (this worker included). */
+  inferenceWorkers?: number;
 }
 
 export interface RunParams {
@@ -110,6 +112,8 @@ export interface RunParams {
   evaluate: boolean;
   /** The app's base URL (where `tfjs-wasm/` and `models/` are served). */
   appBaseUrl: string;
+  /** SRDA-Net inference workers on wasm (default: the cores, at most 2); the output is the same for any number. */
+  inferenceWorkers?: number;
 }
 
 /** Input LST vs output block-averaged back to the input grid (subsampled pairs). */
