@@ -248,11 +248,28 @@ export const downscaleCommand: Command = async (argv) => {
   const finetuneSteps = intOption(values.finetune, 'finetune', 0);
   const modelPath = typeof values.weights === 'string' ? path.resolve(values.weights) : undefined;
   const jobs = intOption(values.jobs, 'jobs', 1) ?? defaultJobs();
-  const { method, notice } = await resolveMethod(values.method as string | undefined, { backend, finetuneSteps, modelPath, jobs });
+  // The inference workers start (tfjs, weights) while the inputs are read and prepared.
+  const methodP = resolveMethod(values.method as string | undefined, { backend, finetuneSteps, modelPath, jobs });
+  const close = (): Promise<void> =>
+    methodP.then(
+      async ({ method }) => (method as { close?: () => Promise<void> }).close?.(),
+      () => undefined,
+    );
+  let inputs: { loaded: LoadedInputs; scene: Scene };
   try {
-    return await downscaleWith(method, notice, values, { residualMode, tile, options, backend });
+    const loaded = await loadInputs(values);
+    inputs = { loaded, scene: prepareScene(loaded.inputs, options) };
+  } catch (e) {
+    // Do not wait for workers still loading the model: end them now.
+    if (jobs > 1) await (await import('./srda-pool.ts')).terminateSrdaWorkers();
+    await close();
+    throw e;
+  }
+  const { method, notice } = await methodP;
+  try {
+    return await downscaleWith(method, notice, values, inputs, { residualMode, tile, backend });
   } finally {
-    await (method as { close?: () => Promise<void> }).close?.();
+    await close();
   }
 };
 
@@ -265,11 +282,10 @@ async function downscaleWith(
   method: StageMethod,
   notice: string | undefined,
   values: CliValues,
-  o: { residualMode: 'linear' | 'radiance'; tile?: number; options: PrepareOptions; backend: MethodLoadOptions['backend'] },
+  { loaded, scene }: { loaded: LoadedInputs; scene: Scene },
+  o: { residualMode: 'linear' | 'radiance'; tile?: number; backend: MethodLoadOptions['backend'] },
 ): Promise<number> {
-  const { residualMode, tile, options, backend } = o;
-  const loaded = await loadInputs(values);
-  const scene = prepareScene(loaded.inputs, options);
+  const { residualMode, tile, backend } = o;
   const progress = stderrProgress(values.quiet as boolean | undefined);
   if (notice && !values.quiet) process.stderr.write(`notice: ${notice}\n`);
   const result = await runDownscale(

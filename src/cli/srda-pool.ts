@@ -21,11 +21,24 @@ export interface SrdaPool extends PooledMethod {
   readonly notices: string[];
 }
 
+const live = new Set<Worker>();
+
+/**
+ * Ends every SRDA-Net worker thread of this process at once, those still starting included (the
+ * pool being created then rejects): for a command that fails on its inputs meanwhile.
+ */
+export async function terminateSrdaWorkers(): Promise<void> {
+  await Promise.all([...live].map((w) => w.terminate()));
+  live.clear();
+}
+
 // The workers load TypeScript through tsx, as bin/srda-lst.js does for the main thread.
 function spawn(): TilePort {
   const entry = new URL('./srda-tile-worker.ts', import.meta.url).href;
   const code = `import('tsx/esm/api').then((m) => { m.register(); return import(${JSON.stringify(entry)}); });`;
   const worker = new Worker(code, { eval: true });
+  live.add(worker);
+  worker.once('exit', () => live.delete(worker));
   return {
     postMessage: (msg, transfer) => worker.postMessage(msg, transfer ?? []),
     onMessage: (handler) => worker.on('message', handler),
