@@ -250,6 +250,8 @@ export const downscaleCommand: Command = async (argv) => {
   const jobs = intOption(values.jobs, 'jobs', 1) ?? defaultJobs();
   // The inference workers start (tfjs, weights) while the inputs are read and prepared.
   const methodP = resolveMethod(values.method as string | undefined, { backend, finetuneSteps, modelPath, jobs });
+  // Its failure is reported after the inputs' (awaited below); until then it must not count as unhandled.
+  methodP.catch(() => undefined);
   const close = (): Promise<void> =>
     methodP.then(
       async ({ method }) => (method as { close?: () => Promise<void> }).close?.(),
