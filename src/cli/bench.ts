@@ -12,7 +12,8 @@ import { benchPipeline } from '../../bench/pipeline-run.ts';
 import { resultsMarkdown, type BenchResults, type FullTileRow, type TileRow } from '../../bench/report.ts';
 import { loadBenchSrda, tfMemory } from '../../bench/srda-stage.ts';
 import { benchTiles } from '../../bench/tf-kernels.ts';
-import { defaultJobs, intOption, parseCli } from './downscale.ts';
+import { defaultJobs } from './downscale.ts';
+import { intOption, parseCli } from './inputs.ts';
 import { createSrdaPool, type SrdaWeightBytes } from './srda-pool.ts';
 import type { Command } from './main.ts';
 

@@ -12,7 +12,8 @@ import { main } from './main.ts';
 const DATA = path.resolve(__dirname, '../../../shared/data');
 const DHAKA = path.join(DATA, 'dhaka-mod11a2-mod13q1-2024-citypath');
 const LST = path.join(DHAKA, 'MOD11A2.061/MOD11A2.061_LST_Day_1km_doy2024097000000_aid0001.tif');
-const QC_CLOUDY = path.join(DHAKA, 'MOD11A2.061/MOD11A2.061_QC_Day_doy2024161000000_aid0001.tif');
+const QC_OTHER_DATE = path.join(DHAKA, 'MOD11A2.061/MOD11A2.061_QC_Day_doy2024161000000_aid0001.tif');
+const NDVI_LATE = path.join(DHAKA, 'MOD13Q1.061/MOD13Q1.061__250m_16_days_NDVI_doy2024145000000_aid0001.tif');
 const NDVI = path.join(DHAKA, 'MOD13Q1.061/MOD13Q1.061__250m_16_days_NDVI_doy2024097000000_aid0001.tif');
 const LISBON = path.join(DATA, 'landsat8-l1-lisbon-20210525-remotesjl/LC08_cube.tiff');
 const PARA = path.join(DATA, 'landsat5-tm-para-19880814-rstoolbox/LT52240631988227CUB02');
@@ -98,10 +99,11 @@ describe.skipIf(!existsSync(DHAKA))('srda-lst downscale on Dhaka DOY 097', () =>
 
   it.each([
     ['no LST', ['downscale', '--ndvi', NDVI, '--out', tmp], /MISSING_BAND.*--lst/],
-    ['no auxiliary layer', ['downscale', '--lst', LST, '--out', tmp], /MISSING_BAND.*--ndvi/],
+    ['no auxiliary layer for TsHARP', ['downscale', '--lst', LST, '--method', 'tsharp', '--out', tmp], /MISSING_BAND.*tsharp needs an auxiliary layer/],
     ['red without NIR', ['downscale', '--lst', LST, '--red', NDVI, '--out', tmp], /MISSING_BAND.*--nir/],
     ['a missing file', ['downscale', '--lst', path.join(tmp, 'nope.tif'), '--ndvi', NDVI, '--out', tmp], /BAD_ARGUMENT.*nope\.tif/],
-    ['an all-rejected LST (cloudy QC)', ['downscale', '--lst', LST, '--qc', QC_CLOUDY, '--ndvi', NDVI, '--out', tmp], /ALL_NODATA/],
+    ['a QC of another date', ['downscale', '--lst', LST, '--qc', QC_OTHER_DATE, '--ndvi', NDVI, '--out', tmp], /DATE_MISMATCH.*QC_Day_doy2024161.*2024-06-09.*2024-04-06/],
+    ['an NDVI 41 days from the LST', ['downscale', '--lst', LST, '--ndvi', NDVI_LATE, '--out', tmp], /DATE_MISMATCH.*NDVI_doy2024145.*41 days.*--max-date-gap 41/],
     ['an unknown method', ['downscale', '--lst', LST, '--ndvi', NDVI, '--method', 'magic', '--out', tmp], /BAD_ARGUMENT.*magic/],
     ['an unknown option', ['downscale', '--lst', LST, '--ndvi', NDVI, '--frobnicate', '--out', tmp], /BAD_ARGUMENT/],
   ])('exits non-zero with one line for %s', async (_name, argv, pattern) => {
@@ -110,9 +112,33 @@ describe.skipIf(!existsSync(DHAKA))('srda-lst downscale on Dhaka DOY 097', () =>
     expect(err).toMatch(pattern);
   });
 
+  it('accepts a guide further away in time when --max-date-gap allows it', async () => {
+    const dir = path.join(tmp, 'gap');
+    expect(await main(['downscale', '--lst', LST, '--ndvi', NDVI_LATE, '--max-date-gap', '41', '--method', 'bicubic', '--out', dir, '-q'])).toBe(0);
+    const report = JSON.parse(readFileSync(path.join(dir, 'report.json'), 'utf8'));
+    expect(report.inputs.ndvi.date).toBe('2024-05-24');
+  });
+
   it.skipIf(!existsSync(LISBON))('rejects grids that do not overlap, naming both', async () => {
-    expect(await main(['downscale', '--lst', LST, '--red', `${LISBON}:B4`, '--nir', `${LISBON}:B5`, '--out', tmp])).not.toBe(0);
+    expect(await main(['downscale', '--lst', LST, '--red', `${LISBON}:B4`, '--nir', `${LISBON}:B5`, '--max-date-gap', '9999', '--out', tmp])).not.toBe(0);
     expect(err).toMatch(/NO_OVERLAP.*MOD11A2.*LC08_cube/);
+  });
+});
+
+const FAYOUM = path.join(DATA, 'fayoum-egypt-20190704-lst-ndvi-albedo-dem-pywapor');
+describe.skipIf(!existsSync(FAYOUM))('inputs already on one grid (Fayoum: LST, NDVI, albedo, DEM on one 0.002 deg grid)', () => {
+  const argv = ['downscale', '--lst', `${FAYOUM}/LST_20190704.tif`, '--ndvi', `${FAYOUM}/NDVI_20190704.tif`, '--dem', `${FAYOUM}/DEM.tif`, '--method', 'bicubic'];
+  it('says the LST is not coarser than the guides and points to a reference factor', async () => {
+    expect(await main([...argv, '--out', path.join(tmp, 'fay0')])).not.toBe(0);
+    expect(err).toMatch(/NOT_COARSER.*LST_20190704\.tif.*not coarser than.*reference factor/);
+  });
+  it('with --reference-factor 4 downscales the LST averaged by 4 back onto the guide grid, in the words the app uses', async () => {
+    const dir = path.join(tmp, 'fay4');
+    expect(await main([...argv, '--reference-factor', '4', '--out', dir])).toBe(0);
+    expect(err).toMatch(/notice: Reference factor 4: the LST was block-averaged by 4 \(to \d+ m\) and downscaled back to \d+ m/);
+    const report = JSON.parse(readFileSync(path.join(dir, 'report.json'), 'utf8'));
+    expect(report.stageCount).toBe(2);
+    expect(report.notes.join(' ')).toMatch(/Reference factor 4/);
   });
 });
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { MODIS_SINUSOIDAL } from '../core/geo/crs.ts';
-import { degradeLst } from '../core/synth/degrade.ts';
-import { generateScene } from '../core/synth/scene.ts';
+import { degradeArray } from '../core/raster/aggregate.ts';
+import { generateScene } from '../test-support/synth.ts';
 import { runDownscale } from '../pipeline/downscale.ts';
 import { createSrdaMethod } from '../pipeline/methods/srda.ts';
 import { prepareScene } from '../pipeline/prepare.ts';
@@ -21,7 +21,7 @@ function scene() {
     timeOfDay: 'day',
     cloudFraction: 0.1,
   });
-  const coarse = degradeLst(s.lstK, n, n, 4, { psfSigmaFinePx: 2 });
+  const coarse = degradeArray(s.lstK, n, n, 4, { psfSigmaFinePx: 2 });
   const fine = {
     width: n,
     height: n,

@@ -6,7 +6,7 @@ import { closedLoopScene } from '../pipeline/evaluate.ts';
 import { prepareScene } from '../pipeline/prepare.ts';
 import { makePair, type ClosedLoopPair } from '../model/patches.ts';
 import type { FineAux } from '../model/inputs.ts';
-import { loadInputs, type InputValues } from './downscale.ts';
+import { loadInputs, type InputValues } from './inputs.ts';
 import { loadDataset } from './load.ts';
 
 /**

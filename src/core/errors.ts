@@ -2,6 +2,8 @@
 export type AppErrorCode =
   | 'NOT_GEOTIFF'
   | 'CORRUPT_TIFF'
+  | 'CORRUPT_HDF'
+  | 'UNSUPPORTED_HDF'
   | 'NO_GEOREFERENCE'
   | 'UNSUPPORTED_LAYOUT'
   | 'UNSUPPORTED_CRS'
@@ -9,6 +11,8 @@ export type AppErrorCode =
   | 'ALL_NODATA'
   | 'BAD_VALUES'
   | 'GRID_MISMATCH'
+  | 'DATE_MISMATCH'
+  | 'NOT_COARSER'
   | 'NO_OVERLAP'
   | 'MISSING_BAND'
   | 'BAD_ARGUMENT'

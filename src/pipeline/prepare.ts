@@ -14,9 +14,10 @@ import { AppError } from '../core/errors.ts';
 import { aggregateMean, aggregateMode } from '../core/raster/aggregate.ts';
 import { computeNdvi, computeNdwi } from '../core/raster/indices.ts';
 import type { AuxName, Grid, Raster } from '../core/raster/raster.ts';
-import { cropRaster } from './raster-ops.ts';
+import { cropRaster } from '../core/raster/tiling.ts';
 import type { Scene, SceneLevel } from './scene.ts';
-import { warpToGrid } from './warp.ts';
+import { LST_ONLY_DEFAULT_STAGES, prepareLstOnlyScene } from './lst-only.ts';
+import { reprojectRaster } from '../core/raster/reproject.ts';
 
 /** Inputs of scene preparation: rasters already in physical units (NaN invalid). */
 export interface SceneInputs {
@@ -36,6 +37,19 @@ export interface PrepareOptions {
   stages?: number;
   /** Allow a scene with 0 stages (LST already at the auxiliary resolution): for closed loops. */
   allowZeroStages?: boolean;
+  /**
+   * Block-average the LST by this power of two first and downscale it back (default 1): for inputs
+   * already on one grid (resampled products, Landsat cubes). Adds log2 of it to the stages.
+   */
+  referenceFactor?: number;
+}
+
+/** The sentence CLI and app both show when a reference factor was used. */
+export function referenceFactorNote(factor: number, coarseM: number, fineM: number): string {
+  return (
+    `Reference factor ${factor}: the LST was block-averaged by ${factor} (to ${Math.round(coarseM)} m) and downscaled back to ${Math.round(fineM)} m. ` +
+    'With inputs already on one grid this shows how well each method recovers the LST; it adds no detail finer than the input LST.'
+  );
 }
 
 const AUX_ORDER: readonly AuxName[] = ['ndvi', 'red', 'nir', 'swir', 'ndwi', 'albedo', 'dem', 'landcover'];
@@ -102,6 +116,23 @@ function latticeOffset(fine: Grid, lst: Grid, factor: number): { col: number; ro
   return { col: Math.round(c), row: Math.round(r) };
 }
 
+function withoutStats({ stats: _stats, ...r }: ReturnType<typeof reprojectRaster>): Raster {
+  return r;
+}
+
+function maskedLst(inputs: SceneInputs, notes: string[]): Raster {
+  if (!inputs.lstKeep) return inputs.lst;
+  const data = inputs.lst.data.slice();
+  let masked = 0;
+  for (let i = 0; i < data.length; i++) if (!inputs.lstKeep[i] && data[i] === data[i]) {
+    data[i] = Number.NaN;
+    masked++;
+  }
+  notes.push(`QC mask removed ${masked} of ${data.length} LST pixels.`);
+  return { ...inputs.lst, data };
+}
+
+
 /**
  * Prepares a scene: output grid = the finest auxiliary grid; the LST goes onto the aligned coarse
  * grid (pixel = output pixel x 2^stages) without resampling when the lattices match (cropping to
@@ -116,25 +147,13 @@ export function prepareScene(inputs: SceneInputs, options: PrepareOptions = {}):
   const notes: string[] = [];
   if (!inputs.lst) throw new AppError('MISSING_BAND', 'No LST layer was given: an LST raster (e.g. MOD11A1 LST_Day_1km) is required.');
   const present = AUX_ORDER.filter((n) => inputs.aux[n]);
-  if (present.length === 0) {
-    throw new AppError('MISSING_BAND', 'No auxiliary layer was given: the output grid comes from NDVI (or red + NIR) or another auxiliary raster.');
-  }
   for (const g of [inputs.lst, ...present.map((n) => inputs.aux[n]!)]) {
     if (!isNorthUp(g)) throw new AppError('UNSUPPORTED_LAYOUT', `Rotated grids are not supported (${gridToString(g)}).`);
   }
-  let lst = inputs.lst;
-  if (inputs.lstKeep) {
-    const data = lst.data.slice();
-    let masked = 0;
-    for (let i = 0; i < data.length; i++) if (!inputs.lstKeep[i] && data[i] === data[i]) {
-      data[i] = Number.NaN;
-      masked++;
-    }
-    lst = { ...lst, data };
-    notes.push(`QC mask removed ${masked} of ${data.length} LST pixels.`);
-  }
+  let lst = maskedLst(inputs, notes);
   if (countValid(lst.data) === 0) throw new AppError('ALL_NODATA', `${lstName} has no valid LST pixel (all fill, cloud or QC-rejected).`, { file: names.lst });
   lst = checkLstValues(lst, lstName, names.lst, notes);
+  if (present.length === 0) return prepareLstOnlyScene(lst, options.stages ?? LST_ONLY_DEFAULT_STAGES, notes);
 
   // Output lattice: the finest auxiliary grid (ties keep AUX_ORDER, NDVI first).
   let refName = present[0];
@@ -146,13 +165,19 @@ export function prepareScene(inputs: SceneInputs, options: PrepareOptions = {}):
   const pl = sameCrs(ref.crs, lst.crs) ? gridPixelSize(lst).x * (pf / gridPixelSize(ref).x) : pixelSizeM(lst);
   const ratio = pl / pf;
   const k = Math.max(0, Math.round(Math.log2(ratio)));
-  const stages = options.stages ?? k;
+  const refFactor = options.referenceFactor ?? 1;
+  if (!Number.isInteger(Math.log2(refFactor)) || refFactor < 1 || refFactor > 64) {
+    throw new AppError('BAD_ARGUMENT', `The reference factor must be a power of two (2, 4, 8), got ${refFactor}.`);
+  }
+  const stages = options.stages ?? k + Math.log2(refFactor);
   if (!Number.isInteger(stages) || stages < 0 || stages > 6) throw new AppError('BAD_ARGUMENT', `stages must be an integer 0..6, got ${stages}.`);
   if (stages === 0 && !options.allowZeroStages) {
     throw new AppError(
-      'GRID_MISMATCH',
+      'NOT_COARSER',
       `${lstName} (${gridToString(lst)}) is not coarser than ${refLabel} (${gridToString(ref)}): nothing to downscale. ` +
-        'Give auxiliary layers finer than the LST (e.g. 250 m NDVI for 1 km LST), or --stages.',
+        'Give auxiliary layers finer than the LST (e.g. 250 m NDVI for 1 km LST), or choose a reference factor: ' +
+        'the LST is block-averaged by it and downscaled back onto the guides (a check of the method, not new detail).',
+      { file: names.lst },
     );
   }
 
@@ -179,7 +204,7 @@ export function prepareScene(inputs: SceneInputs, options: PrepareOptions = {}):
     }
     lstWindow = { col: ci0, row: ri0, width: cn, height: rn };
     auxWindow = { col: offset.col + factorK * ci0, row: offset.row + factorK * ri0, width: cn * factorK, height: rn * factorK };
-    coarseLst = cropRaster(lst, ci0, ri0, cn, rn);
+    coarseLst = cropRaster(lst, { col: ci0, row: ri0, width: cn, height: rn });
     mode = 'exact';
     if (group > 1) {
       coarseLst = aggregateMean(coarseLst, group);
@@ -200,7 +225,7 @@ export function prepareScene(inputs: SceneInputs, options: PrepareOptions = {}):
     }
     auxWindow = { col: win.col, row: win.row, width: Math.floor(win.width / big) * big, height: Math.floor(win.height / big) * big };
     const coarseGrid = coarsenGrid(cropGrid(ref, auxWindow), big, 'floor');
-    coarseLst = warpToGrid(lst, coarseGrid);
+    coarseLst = withoutStats(reprojectRaster(lst, coarseGrid, 'bilinear'));
     mode = 'reprojected';
     outFactor = 1;
     notes.push(
@@ -217,12 +242,12 @@ export function prepareScene(inputs: SceneInputs, options: PrepareOptions = {}):
   const fineAux: Partial<Record<AuxName, Raster>> = {};
   for (const n of present) {
     const r = inputs.aux[n]!;
-    if (r === ref) fineAux[n] = cropRaster(r, auxWindow.col, auxWindow.row, auxWindow.width, auxWindow.height);
+    if (r === ref) fineAux[n] = cropRaster(r, auxWindow);
     else {
       const off = latticeOffset(fineGrid, r, 1);
       const fp = gridPixelSize(r);
       const exactSame = off && Math.abs(fp.x - gridPixelSize(fineGrid).x) < 1e-9 * fp.x;
-      fineAux[n] = exactSame ? cropRaster(r, -off.col, -off.row, fineGrid.width, fineGrid.height) : warpToGrid(r, fineGrid, n === 'landcover');
+      fineAux[n] = exactSame ? cropRaster(r, { col: -off.col, row: -off.row, width: fineGrid.width, height: fineGrid.height }) : withoutStats(reprojectRaster(r, fineGrid, n === 'landcover' ? 'nearest' : 'bilinear'));
       if (!exactSame) notes.push(`${names[n] ?? n} resampled onto the ${refLabel} grid.`);
     }
   }
@@ -253,6 +278,7 @@ export function prepareScene(inputs: SceneInputs, options: PrepareOptions = {}):
     for (const [n, r] of Object.entries(aux) as [AuxName, Raster][]) next[n] = { ...aggregateAux(n, r, 2), ...grids[s - 1] };
     aux = next;
   }
+  if (refFactor > 1) notes.push(referenceFactorNote(refFactor, levels[0].pixelSizeM, levels[stages].pixelSizeM));
   return {
     lst: coarseLst,
     levels,

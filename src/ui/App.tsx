@@ -3,6 +3,8 @@ import { DropZone } from './components/DropZone.tsx';
 import { ErrorBox } from './components/ErrorBox.tsx';
 import { FileTable } from './components/FileTable.tsx';
 import { RunPanel } from './components/RunPanel.tsx';
+import { ScenePanel } from './components/ScenePanel.tsx';
+import { StaleBanner } from './components/StaleBanner.tsx';
 import { MapPanel } from './map/MapPanel.tsx';
 import './app.css';
 
@@ -16,8 +18,10 @@ export function App() {
       </header>
       <DropZone />
       <FileTable />
+      <ScenePanel />
       <RunPanel />
       <ErrorBox />
+      <StaleBanner />
       <MapPanel />
       <ChecksPanel />
     </main>

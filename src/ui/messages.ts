@@ -5,11 +5,19 @@ import type { WireError } from '../worker/protocol.ts';
 export const MESSAGES: Record<AppErrorCode, { what: string; todo: string }> = {
   NOT_GEOTIFF: {
     what: '{file} is not a GeoTIFF.',
-    todo: 'Drop .tif files exported from AppEEARS, LAADS, Earth Engine or GDAL.',
+    todo: 'Drop GeoTIFF (.tif) files, e.g. from AppEEARS or Earth Engine, or convert the file with gdal_translate first.',
   },
   CORRUPT_TIFF: {
     what: '{file} is damaged or incomplete.',
     todo: 'Download it again and drop the new copy.',
+  },
+  CORRUPT_HDF: {
+    what: '{file} is a damaged or incomplete HDF file.',
+    todo: 'Download it again from LAADS or AppEEARS and drop the new copy.',
+  },
+  UNSUPPORTED_HDF: {
+    what: '{file} stores its data in an HDF layout this app cannot decode.',
+    todo: 'Export the layer you need as GeoTIFF (AppEEARS offers GeoTIFF output) and drop that file.',
   },
   NO_GEOREFERENCE: {
     what: '{file} has no map position (no geotransform or CRS).',
@@ -39,13 +47,21 @@ export const MESSAGES: Record<AppErrorCode, { what: string; todo: string }> = {
     what: 'The input grids do not line up.',
     todo: 'Use LST and auxiliary files of the same area and projection (for instance from one AppEEARS request).',
   },
+  NOT_COARSER: {
+    what: 'The LST {file} is already as fine as the guide layers: there is nothing finer to downscale to.',
+    todo: 'Pick a reference factor (×2 or ×4) next to Run: the LST is averaged by that factor and downscaled back onto the guides, which shows how well each method recovers it.',
+  },
+  DATE_MISMATCH: {
+    what: '{file} is of another date than the LST.',
+    todo: 'Drop the file of the same date as the LST, or remove this one in the table.',
+  },
   NO_OVERLAP: {
     what: 'The LST and the auxiliary files cover different places.',
     todo: 'Drop files of the same area.',
   },
   MISSING_BAND: {
     what: 'A required input is missing.',
-    todo: 'Add a 1 km LST file and an NDVI file (or red and NIR bands); set their roles in the table if needed.',
+    todo: 'Add an LST file (MOD11A1/MOD11A2 LST or a Landsat thermal band), or set the role of your LST file to "lst" in the table.',
   },
   BAD_ARGUMENT: { what: 'A setting is not valid.', todo: 'Check the options and try again.' },
   MODEL_LOAD_FAILED: {
@@ -81,5 +97,7 @@ export function describeError(e: WireError): string {
       ? `${m.what} (${e.file})`
       : m.what;
   const more = /\(and (\d+) more unreadable file/.exec(e.message);
-  return `${what} ${m.todo}${more ? ` ${more[1]} more file(s) could not be read either: see the table.` : ''}`;
+  // Files in a format that needs converting: the exact command is the advice, not folded away.
+  const convert = e.code === 'NOT_GEOTIFF' ? /Convert the layer you need first.*$/s.exec(e.message)?.[0] : undefined;
+  return `${what} ${e.hint ?? convert ?? m.todo}${more ? ` ${more[1]} more file(s) could not be read either: see the table.` : ''}`;
 }

@@ -4,6 +4,7 @@ import type { RunOptions } from '../core/progress.ts';
 import { exportLayerGeoTiff, exportZip } from './export.ts';
 import { ingestFiles, removeInput } from './inputs.ts';
 import type { FromWorker, ParamsOf, RequestName, ResultOf, ToWorker, WireError } from './protocol.ts';
+import { previewScene } from './preview.ts';
 import { runJob } from './run.ts';
 
 declare const self: DedicatedWorkerGlobalScope;
@@ -20,6 +21,7 @@ const handlers: { [N in RequestName]: Handler<N> } = {
     removeInput(id);
     return { ok: true };
   },
+  preview: async (params) => previewScene(params),
   run: (params, opts, transfer) => runJob(params, opts, transfer),
   exportGeoTiff: async ({ layerId }, _opts, transfer) => {
     const r = await exportLayerGeoTiff(layerId);
@@ -27,7 +29,7 @@ const handlers: { [N in RequestName]: Handler<N> } = {
     return r;
   },
   exportZip: async (params, _opts, transfer) => {
-    const r = await exportZip(params.report, params.extraFiles ?? []);
+    const r = await exportZip(params.report, params.extraFiles ?? [], params.fileStem);
     transfer.push(r.bytes);
     return r;
   },
@@ -40,7 +42,10 @@ function post(msg: FromWorker, transfer: Transferable[] = []): void {
 }
 
 function toWire(e: unknown): WireError {
-  if (isAppError(e)) return { code: e.code, message: e.message, file: e.file };
+  if (isAppError(e)) {
+    const hint = (e as { hint?: string }).hint;
+    return { code: e.code, message: e.message, file: e.file, ...(hint ? { hint } : {}) };
+  }
   if (e instanceof RangeError || (e instanceof Error && /memory|allocation/i.test(e.message))) {
     return { code: 'OUT_OF_MEMORY', message: e.message };
   }

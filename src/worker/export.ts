@@ -6,9 +6,9 @@ import { getLayerRaster, layerIds } from './layers.ts';
 function encodeLayer(id: string): Uint8Array {
   const hit = getLayerRaster(id);
   if (!hit) throw new AppError('BAD_ARGUMENT', `There is no layer ${id}; run the downscaling first.`);
-  const units = id.startsWith('diff-') ? 'K (difference)' : 'K';
+  const units = hit.meta.kind === 'difference' ? 'K (difference)' : 'K';
   try {
-    return writeGeoTiff([{ raster: hit.raster, name: hit.label, units }], {
+    return writeGeoTiff([{ raster: hit.raster, name: hit.meta.label, units }], {
       metadata: { SRDA_LAYER: id, SRDA_APP: 'srda-lst web' },
     });
   } catch (e) {
@@ -24,24 +24,26 @@ function ownBuffer(u8: Uint8Array): ArrayBuffer {
 
 /** One layer as a float32 GeoTIFF (nodata -9999, its own CRS and grid), the CLI's writer. */
 export async function exportLayerGeoTiff(layerId: string): Promise<{ fileName: string; bytes: ArrayBuffer }> {
-  return { fileName: `${layerId}.tif`, bytes: ownBuffer(encodeLayer(layerId)) };
+  const stem = getLayerRaster(layerId)?.meta.fileStem ?? layerId;
+  return { fileName: `${stem}.tif`, bytes: ownBuffer(encodeLayer(layerId)) };
 }
 
 /** Every layer as GeoTIFF plus report.json (and any extra files, e.g. the map PNG) in one ZIP. */
 export async function exportZip(
   report: unknown,
   extra: { name: string; bytes: ArrayBuffer }[],
+  zipStem = 'srda-lst-results',
 ): Promise<{ fileName: string; bytes: ArrayBuffer }> {
   const ids = layerIds();
   if (ids.length === 0)
     throw new AppError('BAD_ARGUMENT', 'There is nothing to export yet; run the downscaling first.');
   const files: Record<string, Uint8Array | [Uint8Array, { level: 0 }]> = {};
   // GeoTIFFs are already deflated inside; storing them avoids compressing twice.
-  for (const id of ids) files[`${id}.tif`] = [encodeLayer(id), { level: 0 }];
+  for (const id of ids) files[`${getLayerRaster(id)!.meta.fileStem}.tif`] = [encodeLayer(id), { level: 0 }];
   files['report.json'] = strToU8(JSON.stringify(report, null, 2));
   for (const f of extra) files[f.name] = [new Uint8Array(f.bytes), { level: 0 }];
   try {
-    return { fileName: 'srda-lst-results.zip', bytes: ownBuffer(zipSync(files)) };
+    return { fileName: `${zipStem}.zip`, bytes: ownBuffer(zipSync(files)) };
   } catch (e) {
     throw toAppError(e, 'WRITE_FAILED', 'Building the ZIP failed');
   }

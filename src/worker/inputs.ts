@@ -2,7 +2,7 @@ import { gridPixelSize } from '../core/geo/grid.ts';
 import { AppError, isAppError, toAppError } from '../core/errors.ts';
 import { validFraction, type Raster } from '../core/raster/raster.ts';
 import type { Dataset, DatasetBand } from '../io/dataset.ts';
-import { readGeoTiff } from '../io/geotiff-read.ts';
+import { readRasterFile } from '../io/read-raster.ts';
 import type { InputInfo, WireError } from './protocol.ts';
 
 /** One ingested band held by the worker. */
@@ -69,6 +69,13 @@ function describe(id: string, file: File, ds: Dataset, band: DatasetBand, index:
   return info;
 }
 
+/** SHA-256 of a file, hex; undefined where WebCrypto is unavailable (plain http on another host). */
+async function checksum(file: File): Promise<string | undefined> {
+  if (!globalThis.crypto?.subtle) return undefined;
+  const digest = await crypto.subtle.digest('SHA-256', await file.arrayBuffer());
+  return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, '0')).join('');
+}
+
 /**
  * Reads each file (one failing file does not stop the others: it gets a row with its problem)
  * and stores every band. Returns one row per band.
@@ -77,13 +84,15 @@ export async function ingestFiles(files: File[], signal?: AbortSignal): Promise<
   const rows: InputInfo[] = [];
   for (const file of files) {
     try {
-      const ds = await readGeoTiff(file, file.name, { signal });
-      ds.bands.forEach((band, i) => {
-        const id = `in${nextId++}`;
-        const info = describe(id, file, ds, band, i);
-        inputs.set(id, { info, dataset: ds, band });
-        rows.push(info);
-      });
+      const sha256 = await checksum(file);
+      for (const ds of await readRasterFile(file, file.name, { signal })) {
+        ds.bands.forEach((band, i) => {
+          const id = `in${nextId++}`;
+          const info = { ...describe(id, file, ds, band, i), ...(sha256 ? { sha256 } : {}) };
+          inputs.set(id, { info, dataset: ds, band });
+          rows.push(info);
+        });
+      }
     } catch (e) {
       if (isAppError(e) && e.code === 'CANCELLED') throw e;
       rows.push({

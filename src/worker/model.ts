@@ -11,6 +11,7 @@ export interface PreparedModel {
   isAvailable: boolean;
   method?: StageMethod;
   backend?: BackendInfo;
+  weights?: { format: string; version: number; size: string };
 }
 
 /**
@@ -98,12 +99,12 @@ export async function prepareModel(
         method.model.dispose();
       },
     };
-    if (params.finetuneSteps > 0)
-      notices.push(`SRDA-Net fine-tuned on this scene for ${params.finetuneSteps} steps before applying.`);
+    const meta = method.model.meta;
     return {
       isAvailable: true,
       method: pooled ?? method,
       backend: { ...backend, inferenceWorkers: pooled?.concurrency ?? 1 },
+      weights: { format: meta.format, version: meta.version, size: meta.size },
     };
   } catch (e) {
     if (isAppError(e) && e.code === 'CANCELLED') throw e;

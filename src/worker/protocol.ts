@@ -34,6 +34,8 @@ export interface InputInfo {
   epsg?: number;
   /** Fraction of valid pixels, 0..1. */
   validFraction?: number;
+  /** SHA-256 of the file's bytes, hex (for report.json). */
+  sha256?: string;
   /** Set when the file cannot be used; the rest still work. */
   problem?: WireError;
 }
@@ -43,6 +45,31 @@ export interface WireError {
   code: AppErrorCode;
   message: string;
   file?: string;
+  /** What to do in the app, when more specific than the code's general advice. */
+  hint?: string;
+}
+
+/** What the inputs make before any run: scenes (dates), QC share, date gaps, grids, and what blocks a run. */
+export interface ScenePreview {
+  /** Every scene (date and tile) the LST files hold, earliest first; `id` goes back as `RunParams.sceneId`. */
+  scenes: { id: string; date?: string; tile?: string; lstNames: string[] }[];
+  sceneId?: string;
+  lstName?: string;
+  /** Files used per role (names). */
+  used: Partial<Record<RoleId, string>>;
+  /** Share of the valid LST pixels the QC masks (0..1), when a QC applies. */
+  qcMaskedShare?: number;
+  dateGaps: { name: string; role: RoleId; date: string; days: number }[];
+  /** LST and finest guide pixel sizes, metres. */
+  lstPixelM?: number;
+  guidePixelM?: number;
+  /** The LST is not coarser than the guides: runs need a reference factor. */
+  isSameGrid: boolean;
+  /** No guide layer: bicubic and SRDA-Net's LST-only mode only. */
+  isLstOnly: boolean;
+  notices: string[];
+  /** Why a run cannot start now, and what to do. */
+  blocker?: WireError;
 }
 
 /** Summary statistics of a layer (K for LST layers; K difference for residual/difference). */
@@ -69,8 +96,18 @@ export interface LayerData {
   label: string;
   kind: LayerKind;
   method?: string;
-  /** Nominal resolution in metres (1000, 500, 250). */
+  /** 0 for the input LST, k for the output of stage k. */
+  stage: number;
+  /** The last stage of its method: what the map shows first. */
+  isFinal: boolean;
+  /** `K`, or `K (difference)` for difference maps. */
+  units: 'K' | 'K (difference)';
+  /** Real pixel size, metres (geographic grids at the scene centre): what labels show. */
+  pixelSizeM: number;
+  /** Nominal resolution the id is named after (1000, 500, 250; 849 m snaps to 1000). */
   resolutionM: number;
+  /** Export file name without extension (scene, date, method, resolution). */
+  fileStem: string;
   /** Native grid, row-major K values (NaN invalid). */
   grid: Grid;
   data: Float32Array;
@@ -110,6 +147,12 @@ export interface RunParams {
   backend: BackendChoice;
   /** Run the closed-loop evaluation after downscaling. */
   evaluate: boolean;
+  /** The scene (date and tile, a `SceneGroup.id`) to run when the inputs hold several; default the earliest. */
+  sceneId?: string;
+  /** Largest LST-to-input date gap in days before a warning (default 8). */
+  maxDateGapDays?: number;
+  /** For inputs already on one grid: block-average the LST by this (2, 4, 8) and downscale it back. */
+  referenceFactor?: number;
   /** The app's base URL (where `tfjs-wasm/` and `models/` are served). */
   appBaseUrl: string;
   /** SRDA-Net inference workers on wasm (default: the cores, at most 2); the output is the same for any number. */
@@ -132,16 +175,23 @@ export interface RunResult {
   energyError: { stage: number; maxAbsK: number; meanAbsK: number }[];
   scatter: ScatterData[];
   notices: string[];
+  /** SRDA-Net weights used (from model.json), when SRDA-Net ran. */
+  weights?: { format: string; version: number; size: string };
+  /** The scene the run used: LST file, product, date and tile. */
+  scene: { id: string; lstName: string; product?: string; date?: string; tile?: string; tag: string };
+  /** Per-scene fine-tuning: held-out closed-loop RMSE before/after and whether the tuned weights were kept. */
+  finetune?: { steps: number; seconds: number; rmseBeforeK: number; rmseAfterK: number; kept: boolean };
 }
 
 /** The one typed message map: request name -> [params, result]. */
 export interface WorkerApi {
   ingest: [{ files: File[] }, { inputs: InputInfo[] }];
   removeInput: [{ id: string }, { ok: true }];
+  preview: [Pick<RunParams, 'inputs' | 'sceneId' | 'maxDateGapDays'>, ScenePreview];
   run: [RunParams, RunResult];
   exportGeoTiff: [{ layerId: string }, { fileName: string; bytes: ArrayBuffer }];
   exportZip: [
-    { report: unknown; extraFiles?: { name: string; bytes: ArrayBuffer }[] },
+    { report: unknown; extraFiles?: { name: string; bytes: ArrayBuffer }[]; fileStem?: string },
     { fileName: string; bytes: ArrayBuffer },
   ];
 }

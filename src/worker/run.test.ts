@@ -5,7 +5,7 @@ import { readGeoTiff } from '../io/geotiff-read.ts';
 import { exportLayerGeoTiff } from './export.ts';
 import { ingestFiles } from './inputs.ts';
 import { nominalResolutionM } from './layers.ts';
-import { runJob } from './run.ts';
+import { fineTuneOutcome, runJob } from './run.ts';
 
 const demo = resolve(import.meta.dirname, '../../public/demo');
 const file = (name: string) => new File([readFileSync(join(demo, name))], name);
@@ -49,7 +49,12 @@ describe('worker run job on the demo scene', () => {
     expect(transfer.length).toBeGreaterThan(2 * result.layers.length - 1);
 
     const { bytes, fileName } = await exportLayerGeoTiff('lst-250m');
-    expect(fileName).toBe('lst-250m.tif');
+    // Named after scene, date, method and the real pixel size (231.7 m MODIS sinusoidal), never a fixed name.
+    expect(fileName).toBe('MOD11A1_2025-06-21_tsharp_232m.tif');
+    expect(fine.label).toBe('LST 232 m (TsHARP (linear NDVI regression))');
+    expect([fine.stage, fine.isFinal, fine.units]).toEqual([2, true, 'K']);
+    expect(result.layers.filter((l) => l.isFinal).map((l) => l.id)).toEqual(['lst-250m', 'bicubic-250m', 'diff-bicubic-250m']);
+    expect(result.scene).toMatchObject({ product: 'MOD11A1', date: '2025-06-21', tag: 'MOD11A1_2025-06-21' });
     // Cloud-optimised like the CLI's outputs (GDAL's structural metadata right after the header).
     expect(new TextDecoder().decode(new Uint8Array(bytes, 8, 30))).toBe('GDAL_STRUCTURAL_METADATA_SIZE=');
     const back = await readGeoTiff(bytes, fileName);
@@ -66,5 +71,33 @@ describe('worker run job on the demo scene', () => {
     expect(nominalResolutionM(849)).toBe(1000);
     expect(nominalResolutionM(231.7)).toBe(250);
     expect(nominalResolutionM(30)).toBe(30);
+  });
+});
+
+describe('worker run job with the LST alone', () => {
+  it('runs bicubic with no guide onto the LST grid refined 4x, and refuses TsHARP with what to do instead', async () => {
+    const manifest = JSON.parse(readFileSync(join(demo, 'manifest.json'), 'utf8')) as { files: string[] };
+    const [row] = await ingestFiles([file(manifest.files[0])]);
+    const base = { inputs: [{ id: row.id, role: row.role }], residualCorrection: true, finetuneSteps: 0, backend: 'auto' as const, evaluate: true, appBaseUrl: 'http://localhost/' };
+    const result = await runJob({ ...base, method: 'bicubic' }, {}, []);
+    const fine = result.layers.find((l) => l.kind === 'output' && l.isFinal)!;
+    expect([fine.grid.width, fine.grid.height]).toEqual([4 * row.width!, 4 * row.height!]);
+    expect(result.notices.join(' ')).toMatch(/No guide layer/);
+    expect(result.metrics.map((m) => m.method)).toEqual(['bicubic']);
+    await expect(runJob({ ...base, method: 'tsharp' }, {}, [])).rejects.toMatchObject({ code: 'MISSING_BAND', hint: expect.stringMatching(/Choose Bicubic or SRDA-Net/) });
+  });
+});
+
+describe('fine-tuning outcome', () => {
+  const report = { steps: 200, seconds: 9, lossStart: 1, lossEnd: 0.9, rmseBeforeK: 0.526, rmseAfterK: 0.557, kept: false };
+  it('says the tuned weights were rejected and the pretrained ones used when the held-out error rose', () => {
+    expect(fineTuneOutcome({ finetune: report }, 200)!.notice).toBe(
+      'Fine-tuning SRDA-Net on this scene (200 steps) did not help: held-out closed-loop RMSE 0.526 -> 0.557 K, so the tuned weights were rejected and the pretrained weights were used.',
+    );
+  });
+  it('says the tuned weights were kept, with the held-out gain, when the error fell', () => {
+    const kept = { ...report, rmseAfterK: 0.5, kept: true };
+    expect(fineTuneOutcome({ finetune: kept }, 200)!.notice).toMatch(/kept: held-out closed-loop RMSE 0.526 -> 0.500 K \(5 % better\)/);
+    expect(fineTuneOutcome({}, 200)).toBeUndefined();
   });
 });

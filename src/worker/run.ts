@@ -1,18 +1,17 @@
 import { AppError, isAppError } from '../core/errors.ts';
 import type { Progress, RunOptions } from '../core/progress.ts';
 import { aggregateMean } from '../core/raster/aggregate.ts';
-import type { AuxName, Raster } from '../core/raster/raster.ts';
-import { decodeMod11Qc } from '../io/modis-qc.ts';
+import type { Raster } from '../core/raster/raster.ts';
 import { runDownscale, type DownscaleResult } from '../pipeline/downscale.ts';
 import { evaluateClosedLoop } from '../pipeline/evaluate.ts';
+import type { FinetuneReport } from '../model/finetune.ts';
 import type { MethodId } from '../pipeline/method.ts';
-import { prepareScene, type SceneInputs } from '../pipeline/prepare.ts';
+import { prepareScene } from '../pipeline/prepare.ts';
 import type { Scene } from '../pipeline/scene.ts';
-import { getInput } from './inputs.ts';
-import { difference, makeLayer, nominalResolutionM } from './layers.ts';
+import { assembleForApp, gridFacts } from './preview.ts';
+import { clearLayers, difference, formatPixelM, makeLayer, nominalResolutionM } from './layers.ts';
 import type { LayerData, RunParams, RunResult, ScatterData } from './protocol.ts';
 
-const AUX_ROLES: readonly AuxName[] = ['ndvi', 'red', 'nir', 'swir', 'albedo', 'dem', 'landcover'];
 /** Output pixels up to which a bicubic baseline is added automatically. */
 const MAX_AUTO_BASELINE_PX = 4_000_000;
 const LABELS: Record<MethodId, string> = {
@@ -21,49 +20,6 @@ const LABELS: Record<MethodId, string> = {
   tsharp: 'TsHARP',
   dms: 'DMS',
 };
-
-function sceneInputs(params: RunParams, notices: string[]): SceneInputs {
-  const byRole = new Map<string, { raster: Raster; name: string }[]>();
-  for (const { id, role } of params.inputs) {
-    const s = getInput(id);
-    const list = byRole.get(role) ?? [];
-    list.push({ raster: s.band.raster, name: s.info.fileName });
-    byRole.set(role, list);
-  }
-  const first = (role: string) => {
-    const list = byRole.get(role);
-    if (list && list.length > 1)
-      notices.push(
-        `${list.length} files have the role ${role}; using ${list[0].name}. Set the others to "unknown" to silence this.`,
-      );
-    return list?.[0];
-  };
-  const lst = first('lst');
-  if (!lst)
-    throw new AppError(
-      'MISSING_BAND',
-      'No file has the role "lst". Add a MODIS LST file or set its role in the table.',
-    );
-  let lstKeep: Uint8Array | undefined;
-  const qc = first('lst-qc');
-  if (qc && qc.raster.width === lst.raster.width && qc.raster.height === lst.raster.height) {
-    lstKeep = decodeMod11Qc(qc.raster.data);
-    let rejected = 0;
-    for (let i = 0; i < lstKeep.length; i++)
-      if (!lstKeep[i] && lst.raster.data[i] === lst.raster.data[i]) rejected++;
-    if (rejected > 0)
-      notices.push(`QC masked ${rejected} LST pixels (keeping good and other-quality with error <= 2 K).`);
-  } else if (qc) notices.push(`The QC file ${qc.name} is not on the LST grid; it was not applied.`);
-  const aux: SceneInputs['aux'] = {};
-  const names: SceneInputs['names'] = { lst: lst.name };
-  for (const role of AUX_ROLES) {
-    const a = first(role);
-    if (!a) continue;
-    aux[role] = a.raster;
-    names[role] = a.name;
-  }
-  return { lst: lst.raster, lstKeep, aux, names };
-}
 
 function scatterOf(method: string, scene: Scene, finest: Raster): ScatterData {
   const agg = aggregateMean(finest, 2 ** scene.stages);
@@ -82,6 +38,28 @@ function scatterOf(method: string, scene: Scene, finest: Raster): ScatterData {
   return { method, x: Float32Array.from(xs), y: Float32Array.from(ys) };
 }
 
+/** File-name tag of a scene: `MOD11A2_2024-04-06`, else the LST file stem (safe characters only). */
+export function sceneTag(product: string | undefined, date: string | undefined, lstName: string): string {
+  const raw = product && date ? `${product}_${date}` : lstName.replace(/\s*\[.*$/, '').replace(/\.(tiff?|TIFF?)$/, '');
+  return raw.replace(/[^A-Za-z0-9._-]+/g, '-').slice(0, 80) || 'scene';
+}
+
+/** What per-scene fine-tuning did, in words: kept with its held-out gain, or rejected. */
+export function fineTuneOutcome(method: unknown, steps: number): { report: FinetuneReport; notice: string } | undefined {
+  const report = (method as { finetune?: FinetuneReport } | undefined)?.finetune;
+  if (!report || steps <= 0) return undefined;
+  const a = report.rmseBeforeK.toFixed(3);
+  const b = report.rmseAfterK.toFixed(3);
+  if (report.kept) {
+    const gain = Math.round((100 * (report.rmseBeforeK - report.rmseAfterK)) / report.rmseBeforeK);
+    return { report, notice: `SRDA-Net fine-tuned on this scene for ${report.steps} steps and the tuned weights were kept: held-out closed-loop RMSE ${a} -> ${b} K (${gain} % better).` };
+  }
+  return {
+    report,
+    notice: `Fine-tuning SRDA-Net on this scene (${report.steps} steps) did not help: held-out closed-loop RMSE ${a} -> ${b} K, so the tuned weights were rejected and the pretrained weights were used.`,
+  };
+}
+
 /** Prepares the scene, runs the chosen method(s) stage by stage, scores them in closed loop. */
 export async function runJob(
   params: RunParams,
@@ -98,11 +76,26 @@ export async function runJob(
     t = now;
   };
   report({ stage: 'preparing', done: 0, total: 1 });
-  const scene = prepareScene(sceneInputs(params, notices));
+  const assembled = assembleForApp(params);
+  notices.push(...assembled.notices);
+  const facts = gridFacts(assembled);
+  const scene = prepareScene(assembled.inputs, {
+    referenceFactor: facts.isSameGrid ? (params.referenceFactor ?? 2) : undefined,
+  });
   notices.push(...scene.notes);
   lap('prepare');
 
-  const wanted: MethodId[] = params.method === 'all' ? ['srda', 'bicubic', 'tsharp', 'dms'] : [params.method];
+  let wanted: MethodId[] = params.method === 'all' ? ['srda', 'bicubic', 'tsharp', 'dms'] : [params.method];
+  if (facts.isLstOnly) {
+    const needGuide = wanted.filter((m) => m === 'tsharp' || m === 'dms');
+    if (needGuide.length === wanted.length) {
+      throw Object.assign(new AppError('MISSING_BAND', `${LABELS[needGuide[0]]} needs a guide layer and only an LST was given.`), {
+        hint: `${LABELS[needGuide[0]]} sharpens with guide layers (NDVI, red and NIR). Choose Bicubic or SRDA-Net to run on the LST alone, or drop an NDVI file.`,
+      });
+    }
+    if (needGuide.length > 0) notices.push(`${needGuide.map((m) => LABELS[m]).join(' and ')} skipped: they need a guide layer (NDVI, red and NIR); only the LST was given.`);
+    wanted = wanted.filter((m) => m !== 'tsharp' && m !== 'dms');
+  }
   // tfjs loads only when SRDA-Net is asked for.
   const model = wanted.includes('srda')
     ? await (await import('./model.ts')).prepareModel(params, opts, notices)
@@ -148,10 +141,21 @@ export async function runJob(
     };
   }
 
+  const tuning = fineTuneOutcome(model?.method, params.finetuneSteps);
+  if (tuning) notices.push(tuning.notice);
+
+  const tag = sceneTag(assembled.lst.dataset.product, assembled.lst.dataset.date, assembled.lst.name);
+  const px = (stage: number) => scene.levels[stage].pixelSizeM;
+  const stem = (what: string, stage: number) => `${tag}_${what}_${formatPixelM(px(stage)).replace(' ', '')}`;
   const layers: LayerData[] = [];
-  const nominal0 = nominalResolutionM(scene.levels[0].pixelSizeM);
+  const nominal0 = nominalResolutionM(px(0));
+  clearLayers();
   layers.push(
-    makeLayer(`lst-${nominal0}m`, `Input LST ${nominal0} m`, 'input', nominal0, scene.lst, transfer),
+    makeLayer(
+      { id: `lst-${nominal0}m`, label: `Input LST ${formatPixelM(px(0))}`, kind: 'input', stage: 0, isFinal: false, pixelSizeM: px(0), fileStem: stem('input', 0) },
+      scene.lst,
+      transfer,
+    ),
   );
   const primary = results[0];
   const bicubic = results.find((r) => r.method === 'bicubic');
@@ -159,16 +163,21 @@ export async function runJob(
     const isPrimary = r === primary;
     for (const s of r.stages) {
       const res = nominal0 / 2 ** s.stage;
-      const id = isPrimary ? `lst-${res}m` : `${r.method}-${res}m`;
+      const size = formatPixelM(px(s.stage));
       layers.push(
         makeLayer(
-          id,
-          `${isPrimary ? 'LST' : r.methodLabel} ${res} m${isPrimary ? ` (${r.methodLabel})` : ''}`,
-          isPrimary ? 'output' : 'baseline',
-          res,
+          {
+            id: isPrimary ? `lst-${res}m` : `${r.method}-${res}m`,
+            label: isPrimary ? `LST ${size} (${r.methodLabel})` : `${r.methodLabel} ${size}`,
+            kind: isPrimary ? 'output' : 'baseline',
+            method: r.method,
+            stage: s.stage,
+            isFinal: s.stage === r.stages.length,
+            pixelSizeM: px(s.stage),
+            fileStem: stem(r.method, s.stage),
+          },
           s.lst,
           transfer,
-          r.method,
         ),
       );
     }
@@ -179,13 +188,18 @@ export async function runJob(
     const diff = difference(primary.stages[k].lst, bicubic.stages[k].lst);
     layers.push(
       makeLayer(
-        `diff-bicubic-${res}m`,
-        `${primary.methodLabel} − bicubic ${res} m`,
-        'difference',
-        res,
+        {
+          id: `diff-bicubic-${res}m`,
+          label: `${primary.methodLabel} − bicubic ${formatPixelM(px(k + 1))}`,
+          kind: 'difference',
+          method: primary.method,
+          stage: k + 1,
+          isFinal: true,
+          pixelSizeM: px(k + 1),
+          fileStem: stem(`${primary.method}-minus-bicubic`, k + 1),
+        },
         diff,
         transfer,
-        primary.method,
       ),
     );
   }
@@ -206,7 +220,7 @@ export async function runJob(
       );
       metrics = loop.methods.map((m) => {
         const s = params.residualCorrection ? m.corrected : m.uncorrected;
-        const isTuned = m.method === 'srda' && params.finetuneSteps > 0;
+        const isTuned = m.method === 'srda' && tuning?.report.kept === true;
         return {
           method: isTuned ? 'srda (fine-tuned)' : m.method,
           rmse: s.rmseK,
@@ -217,7 +231,7 @@ export async function runJob(
           r: s.r,
         };
       });
-      if (params.finetuneSteps > 0 && methods.includes('srda')) {
+      if (tuning?.report.kept && methods.includes('srda')) {
         notices.push(
           'The closed-loop score of the fine-tuned SRDA-Net is optimistic: it was tuned on this same scene at the coarse scale.',
         );
@@ -241,5 +255,8 @@ export async function runJob(
     })),
     scatter,
     notices,
+    ...(model?.weights && methods.includes('srda') ? { weights: model.weights } : {}),
+    scene: { id: assembled.group.id, lstName: assembled.lst.name, product: assembled.lst.dataset.product, date: assembled.lst.dataset.date, tile: assembled.group.tile, tag },
+    ...(tuning ? { finetune: tuning.report } : {}),
   };
 }

@@ -1,5 +1,5 @@
-import { removeInput } from '../state/actions.ts';
-import { effectiveRole, store, useAppState } from '../state/store.ts';
+import { removeInput, setRole } from '../state/actions.ts';
+import { effectiveRole, useAppState } from '../state/store.ts';
 import { describeError } from '../messages.ts';
 import { ROLES, type InputInfo, type RoleId } from '../../worker/protocol.ts';
 
@@ -18,19 +18,23 @@ function formatPixel(i: InputInfo): string {
 
 function Row({ input }: { input: InputInfo }) {
   const role = useAppState((s) => effectiveRole(s, input));
+  const isSynthetic = useAppState((s) => s.syntheticIds.includes(input.id));
   return (
-    <tr data-testid="file-row" data-role={role} className={input.problem ? 'bad' : undefined}>
-      <td title={input.fileName}>{input.fileName}</td>
+    <tr data-testid="file-row" data-role={role} data-synthetic={isSynthetic || undefined} className={input.problem ? 'bad' : undefined}>
+      <td title={input.fileName}>
+        {isSynthetic && (
+          <span className="badge" data-testid="synthetic-badge">
+            synthetic demo
+          </span>
+        )}{' '}
+        {input.fileName}
+      </td>
       <td>
         <select
           aria-label={`Role of ${input.fileName}`}
           value={role}
           disabled={!!input.problem}
-          onChange={(e) =>
-            store.set((s) => ({
-              roleOverrides: { ...s.roleOverrides, [input.id]: e.target.value as RoleId },
-            }))
-          }
+          onChange={(e) => setRole(input, e.target.value as RoleId)}
         >
           {ROLES.map((r) => (
             <option key={r} value={r}>
@@ -72,7 +76,7 @@ export function FileTable() {
   const inputs = useAppState((s) => s.inputs);
   if (inputs.length === 0) return null;
   return (
-    <section className="panel">
+    <section className="panel files-panel">
       <table className="files">
         <thead>
           <tr>

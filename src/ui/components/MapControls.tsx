@@ -29,10 +29,10 @@ export function MapControls() {
               store.set((s) => ({
                 compare: {
                   mode: m.id,
-                  left: s.compare.left ?? s.layers.find((l) => l.id === 'lst-1000m')?.id ?? s.layers[0]?.id,
+                  left: s.compare.left ?? s.layers.find((l) => l.kind === 'input')?.id ?? s.layers[0]?.id,
                   right:
                     s.compare.right ??
-                    s.layers.find((l) => l.id === 'lst-250m')?.id ??
+                    s.layers.find((l) => l.kind === 'output' && l.isFinal)?.id ??
                     s.layers[s.layers.length - 1]?.id,
                 },
               }))

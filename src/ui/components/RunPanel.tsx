@@ -18,6 +18,9 @@ export function RunPanel() {
   const status = useAppState((s) => s.status);
   const backend = useAppState((s) => s.backend);
   const hasInputs = useAppState((s) => s.inputs.some((i) => !i.problem));
+  const preview = useAppState((s) => s.preview);
+  const needsGuide = !!preview?.isLstOnly && (settings.method === 'tsharp' || settings.method === 'dms');
+  const blocked = !hasInputs || !!preview?.blocker || needsGuide;
   const isRunning = status === 'running';
   const usesModel = settings.method === 'srda' || settings.method === 'all';
 
@@ -87,7 +90,7 @@ export function RunPanel() {
           type="button"
           data-testid="run"
           className="primary"
-          disabled={isRunning || !hasInputs}
+          disabled={isRunning || blocked}
           onClick={() => void run()}
         >
           Run
@@ -112,6 +115,13 @@ export function RunPanel() {
           )}
         </span>
       </span>
+      {needsGuide && (
+        <p className="warn small" data-testid="method-needs-guide">
+          {settings.method === 'tsharp' ? 'TsHARP' : 'DMS'} sharpens with guide layers and only an LST was given: choose
+          Bicubic or SRDA-Net, or drop an NDVI file.
+        </p>
+      )}
+      {!hasInputs && <p className="muted small">Drop an LST file (or load the demo scene) to run.</p>}
       <ProgressBar />
     </section>
   );

@@ -12,6 +12,9 @@ export function MapPanel() {
   const visible = useAppState((s) => s.visible);
   const layers = useAppState((s) => s.layers);
   const shownIds = layers.filter((l) => visible[l.id]).map((l) => l.id);
+  const isSynthetic = useAppState(
+    (s) => s.syntheticIds.length > 0 && (s.layers.length > 0 ? s.resultInputs : s.inputs).some((i) => s.syntheticIds.includes(i.id)),
+  );
   return (
     <section className="panel map-panel">
       <MapControls />
@@ -23,6 +26,11 @@ export function MapPanel() {
             <CompareView mode={compare.mode} leftId={compare.left} rightId={compare.right} />
           )}
           <Legend />
+          {isSynthetic && (
+            <div className="map-badge" data-testid="synthetic-map">
+              Synthetic demo scene: made-up data, not a real place or date
+            </div>
+          )}
         </div>
         <aside className="map-side">
           <h3>Layers</h3>

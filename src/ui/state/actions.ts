@@ -1,7 +1,8 @@
 import { isAppError } from '../../core/errors.ts';
 import type { Progress } from '../../core/progress.ts';
 import { WorkerClient } from '../../worker/client.ts';
-import type { InputInfo, LayerData, RunResult, WireError } from '../../worker/protocol.ts';
+import type { InputInfo, LayerData, RoleId, RunResult, WireError } from '../../worker/protocol.ts';
+import { buildReport } from './report.ts';
 import { effectiveRole, store, type RunSettings } from './store.ts';
 
 let client: WorkerClient | undefined;
@@ -17,12 +18,52 @@ function toWire(e: unknown): WireError {
   return { code: 'INTERNAL', message: e instanceof Error ? e.message : String(e) };
 }
 
-/** Reads dropped or picked files in the worker and adds them to the table. */
-export async function ingestFiles(files: File[]): Promise<void> {
-  if (files.length === 0) return;
-  store.set({ isIngesting: true });
+/** Asks the worker what the current inputs make (dates, QC share, grids) and shows it before any run. */
+export async function refreshPreview(): Promise<void> {
+  const s = store.get();
+  const inputs = s.inputs.filter((i) => !i.problem).map((i) => ({ id: i.id, role: effectiveRole(s, i) }));
   try {
-    const { inputs } = await worker().call('ingest', { files });
+    const preview = await worker().call('preview', { inputs, sceneId: s.settings.sceneId });
+    // A later change may have asked again meanwhile: keep the newest answer only.
+    if (store.get().inputs === s.inputs && store.get().roleOverrides === s.roleOverrides) store.set({ preview });
+  } catch (e) {
+    store.set({ error: toWire(e) });
+  }
+}
+
+/** Marks the results on screen stale when the inputs they came from changed; clears them when no input is left. */
+function inputsChanged(why: string): void {
+  store.set((s) => {
+    if (s.layers.length === 0 && s.metrics.length === 0) return {};
+    if (s.inputs.length === 0)
+      return { layers: [], visible: {}, metrics: [], scatter: [], energyError: [], timings: [], stale: undefined, resultScene: undefined, finetune: undefined, notices: ['Every input was removed, so the results were cleared.'] };
+    const now = s.inputs.filter((i) => !i.problem).map((i) => `${i.id}:${effectiveRole(s, i)}`).sort().join();
+    const then = s.resultInputs.map((i) => `${i.id}:${i.role}`).sort().join();
+    return now === then && (s.settings.sceneId ?? s.resultScene?.id) === s.resultScene?.id ? {} : { stale: why };
+  });
+  void refreshPreview();
+}
+
+/** Reads dropped or picked files in the worker and adds them to the table (a file already there is not added again). */
+export async function ingestFiles(files: File[], options: { synthetic?: boolean } = {}): Promise<void> {
+  if (files.length === 0) return;
+  const known = new Set(store.get().fileKeys);
+  const fresh: File[] = [];
+  const repeated: string[] = [];
+  for (const f of files) {
+    const key = `${f.name}:${f.size}`;
+    if (known.has(key)) repeated.push(f.name);
+    else {
+      known.add(key);
+      fresh.push(f);
+    }
+  }
+  if (repeated.length > 0)
+    store.set({ notices: [`${repeated.join(', ')} ${repeated.length > 1 ? 'are' : 'is'} already in the table and was not added again.`] });
+  if (fresh.length === 0) return;
+  store.set((s) => ({ isIngesting: true, fileKeys: [...s.fileKeys, ...fresh.map((f) => `${f.name}:${f.size}`)] }));
+  try {
+    const { inputs } = await worker().call('ingest', { files: fresh });
     const bad = inputs.filter((i) => i.problem);
     const error =
       bad.length > 1
@@ -31,18 +72,41 @@ export async function ingestFiles(files: File[]): Promise<void> {
             message: `${bad[0].problem!.message} (and ${bad.length - 1} more unreadable file(s): see the table)`,
           }
         : bad[0]?.problem;
-    store.set((s) => ({ inputs: [...s.inputs, ...inputs], error: error ?? s.error }));
+    store.set((s) => ({
+      inputs: [...s.inputs, ...inputs],
+      error: error ?? s.error,
+      syntheticIds: options.synthetic ? [...s.syntheticIds, ...inputs.map((i) => i.id)] : s.syntheticIds,
+    }));
   } catch (e) {
     store.set({ error: toWire(e) });
   } finally {
     store.set({ isIngesting: false });
   }
+  inputsChanged('Files were added after this run: press Run to update the results.');
 }
 
 /** Removes one input band from the table and the worker. */
 export async function removeInput(input: InputInfo): Promise<void> {
   await worker().call('removeInput', { id: input.id });
-  store.set((s) => ({ inputs: s.inputs.filter((i) => i.id !== input.id) }));
+  store.set((s) => {
+    const inputs = s.inputs.filter((i) => i.id !== input.id);
+    const name = input.fileName.replace(/ \[band .*$/, '');
+    const stillThere = inputs.some((i) => i.fileName.replace(/ \[band .*$/, '') === name);
+    return { inputs, fileKeys: stillThere ? s.fileKeys : s.fileKeys.filter((k) => !k.startsWith(`${name}:`)) };
+  });
+  inputsChanged(`${input.fileName} was removed after this run: these results no longer match the inputs. Press Run to update them.`);
+}
+
+/** Sets the role of an input (the table's role picker). */
+export function setRole(input: InputInfo, role: RoleId): void {
+  store.set((s) => ({ roleOverrides: { ...s.roleOverrides, [input.id]: role } }));
+  inputsChanged(`The role of ${input.fileName} changed after this run: press Run to update the results.`);
+}
+
+/** Picks the date (scene) to run when the files hold several. */
+export function pickScene(sceneId: string): void {
+  updateSettings({ sceneId });
+  inputsChanged(`Another date was picked: these results are of ${store.get().resultScene?.date ?? 'another date'}. Press Run to update them.`);
 }
 
 /** Loads the bundled synthetic demo scene (served from ./demo/, works offline). */
@@ -58,7 +122,7 @@ export async function loadDemo(): Promise<void> {
     const files = await Promise.all(
       manifest.files.map(async (name) => new File([await (await get(name)).arrayBuffer()], name)),
     );
-    await ingestFiles(files);
+    await ingestFiles(files, { synthetic: true });
   } catch (e) {
     store.set({ error: toWire(e) });
   }
@@ -68,18 +132,24 @@ export function updateSettings(patch: Partial<RunSettings>): void {
   store.set((s) => ({ settings: { ...s.settings, ...patch } }));
 }
 
-function trackProgress(): (p: Progress) => void {
-  let stageStart = performance.now();
+/**
+ * Progress with an ETA for the whole run: the work ahead is counted in stage units (each method's
+ * stages, then the closed loop), weighted by the time the finished ones took.
+ */
+function trackProgress(unitsTotal: number): (p: Progress) => void {
+  const t0 = performance.now();
   let stage = '';
+  let unitsDone = 0;
   return (p) => {
     const now = performance.now();
     if (p.stage !== stage) {
+      if (stage) unitsDone = Math.min(unitsTotal - 0.5, unitsDone + 1);
       stage = p.stage;
-      stageStart = now;
     }
-    const rate = p.done > 0 ? (now - stageStart) / p.done : undefined;
-    const etaS = rate !== undefined ? ((p.total - p.done) * rate) / 1000 : undefined;
-    store.set({ progress: { stage: p.stage, done: p.done, total: p.total, detail: p.detail, etaS } });
+    const frac = Math.min(0.999, (unitsDone + (p.total > 0 ? p.done / p.total : 0)) / unitsTotal);
+    const elapsedS = (now - t0) / 1000;
+    const etaS = frac > 0.05 ? (elapsedS * (1 - frac)) / frac : undefined;
+    store.set({ progress: { stage: p.stage, done: p.done, total: p.total, detail: p.detail, etaS, elapsedS } });
   };
 }
 
@@ -91,10 +161,11 @@ function mergeLayers(old: LayerData[], fresh: LayerData[]): LayerData[] {
 function applyResult(r: RunResult): void {
   store.set((s) => {
     const layers = mergeLayers(s.layers, r.layers);
-    const visible = { ...s.visible };
-    for (const l of r.layers)
-      visible[l.id] ??=
-        l.id === 'lst-250m' || (l.id === 'lst-1000m' && !r.layers.some((x) => x.id === 'lst-250m'));
+    // A new run shows its final output (or the input when there is none); other layers stay as toggled.
+    const hasFinal = r.layers.some((l) => l.kind === 'output' && l.isFinal);
+    const visible: Record<string, boolean> = {};
+    for (const l of layers)
+      visible[l.id] = s.visible[l.id] && !r.layers.some((x) => x.id === l.id) ? true : l.kind === 'output' ? l.isFinal : l.kind === 'input' && !hasFinal;
     return {
       status: 'done',
       progress: undefined,
@@ -106,6 +177,10 @@ function applyResult(r: RunResult): void {
       scatter: r.scatter,
       backend: r.backend ?? s.backend,
       notices: r.notices,
+      stale: undefined,
+      resultScene: r.scene,
+      finetune: r.finetune,
+      weights: r.weights,
     };
   });
 }
@@ -122,13 +197,16 @@ export async function run(): Promise<void> {
     progress: { stage: 'starting', done: 0, total: 1 },
   });
   const inputs = s.inputs.filter((i) => !i.problem).map((i) => ({ id: i.id, role: effectiveRole(s, i) }));
+  const methods = s.settings.method === 'all' ? 4 : s.settings.method === 'bicubic' ? 1 : 2;
+  const stages = 2;
   try {
     const result = await worker().call(
       'run',
       { inputs, ...s.settings, appBaseUrl: new URL('./', document.baseURI).href },
-      { signal: runAbort.signal, onProgress: trackProgress() },
+      { signal: runAbort.signal, onProgress: trackProgress(2 + methods * stages + (s.settings.evaluate ? methods : 0)) },
     );
     applyResult(result);
+    store.set({ resultInputs: inputs });
   } catch (e) {
     const err = toWire(e);
     // Cancelling is not a failure: back to idle; results of earlier runs stay on the map.
@@ -171,40 +249,17 @@ export async function exportGeoTiff(layerId: string): Promise<void> {
   }
 }
 
-/** Exports every layer plus report.json (and the map PNG when given) as one ZIP. */
+/** Exports every layer plus report.json (and the map PNG when given) as one ZIP named after the scene. */
 export async function exportZip(mapPng?: ArrayBuffer): Promise<void> {
-  const report = buildReport();
+  const report = buildReport(store.get());
   try {
     const extraFiles = mapPng ? [{ name: 'map.png', bytes: mapPng }] : [];
-    const { fileName, bytes } = await worker().call('exportZip', { report, extraFiles });
+    const tag = store.get().resultScene?.tag;
+    const { fileName, bytes } = await worker().call('exportZip', { report, extraFiles, fileStem: tag ? `${tag}_srda-lst` : undefined });
     download(bytes, fileName, 'application/zip');
   } catch (e) {
     store.set({ error: toWire(e) });
   }
-}
-
-/** The JSON report: inputs, method and settings, backend, metrics, timings, layer statistics. */
-export function buildReport(): unknown {
-  const s = store.get();
-  return {
-    app: 'srda-lst',
-    createdAt: new Date().toISOString(),
-    inputs: s.inputs.map((i) => ({ ...i, role: effectiveRole(s, i) })),
-    settings: s.settings,
-    backend: s.backend,
-    metrics: s.metrics,
-    timings: s.timings,
-    energyError: s.energyError,
-    layers: s.layers.map((l) => ({
-      id: l.id,
-      label: l.label,
-      kind: l.kind,
-      method: l.method,
-      resolutionM: l.resolutionM,
-      grid: l.grid,
-      stats: { ...l.stats, histogram: undefined },
-    })),
-  };
 }
 
 /** Clears the error box. */

@@ -9,6 +9,7 @@ import type {
   RoleId,
   RunResult,
   ScatterData,
+  ScenePreview,
   WireError,
 } from '../../worker/protocol.ts';
 
@@ -22,6 +23,10 @@ export interface RunSettings {
   finetuneSteps: number;
   backend: BackendChoice;
   evaluate: boolean;
+  /** The date (and tile) to run when the files hold several; undefined = the earliest. */
+  sceneId?: string;
+  /** For inputs already on one grid: average the LST by this (2, 4, 8) and downscale it back. */
+  referenceFactor: number;
 }
 
 export interface ProgressState {
@@ -29,8 +34,10 @@ export interface ProgressState {
   done: number;
   total: number;
   detail?: string;
-  /** Estimated seconds left, when a rate is known. */
+  /** Estimated seconds left for the whole run, when a rate is known. */
   etaS?: number;
+  /** Seconds since the run started. */
+  elapsedS?: number;
 }
 
 /** Everything the UI shows. Layers' pixel data live here (transferred from the worker). */
@@ -56,6 +63,20 @@ export interface AppState {
   compare: { mode: CompareMode; left?: string; right?: string };
   onlineBasemap: boolean;
   inspect?: { lng: number; lat: number };
+  /** What the inputs make before a run (dates, QC share, grids, what blocks a run). */
+  preview?: ScenePreview;
+  /** Files already added (`name:size`), so the same file dropped twice is not added again. */
+  fileKeys: string[];
+  /** Inputs of the bundled synthetic demo. */
+  syntheticIds: string[];
+  /** Inputs (with roles) of the results on screen; results go stale when these change. */
+  resultInputs: { id: string; role: RoleId }[];
+  /** Why the results on screen no longer match the inputs, when they do not. */
+  stale?: string;
+  /** The scene of the results on screen. */
+  resultScene?: RunResult['scene'];
+  finetune?: RunResult['finetune'];
+  weights?: RunResult['weights'];
 }
 
 export const initialState: AppState = {
@@ -63,7 +84,7 @@ export const initialState: AppState = {
   roleOverrides: {},
   isIngesting: false,
   status: 'idle',
-  settings: { method: 'srda', residualCorrection: true, finetuneSteps: 0, backend: 'auto', evaluate: true },
+  settings: { method: 'srda', residualCorrection: true, finetuneSteps: 0, backend: 'auto', evaluate: true, referenceFactor: 2 },
   layers: [],
   visible: {},
   opacity: 0.85,
@@ -76,6 +97,9 @@ export const initialState: AppState = {
   notices: [],
   compare: { mode: 'off' },
   onlineBasemap: false,
+  fileKeys: [],
+  syntheticIds: [],
+  resultInputs: [],
 };
 
 type Listener = () => void;

@@ -12,6 +12,11 @@ export interface SrdaHook {
     kind: string;
     method?: string;
     resolutionM: number;
+    stage: number;
+    isFinal: boolean;
+    units: string;
+    pixelSizeM: number;
+    fileStem: string;
     grid: AppState['layers'][number]['grid'];
     stats: AppState['layers'][number]['stats'];
   }[];
@@ -23,6 +28,10 @@ export interface SrdaHook {
   readonly visible: AppState['visible'];
   readonly notices: AppState['notices'];
   readonly scatter: { method: string; n: number }[];
+  readonly preview: AppState['preview'];
+  readonly stale: AppState['stale'];
+  readonly finetune: AppState['finetune'];
+  readonly resultScene: AppState['resultScene'];
   /** Native value of a layer at (col, row) of its own grid. */
   valueAt(layerId: string, col: number, row: number): number | undefined;
   /** Value of a layer at a longitude/latitude (its native pixel there), as the inspector reads it. */
@@ -44,12 +53,17 @@ export function installTestHook(): void {
       return store.get().inputs;
     },
     get layers() {
-      return store.get().layers.map(({ id, label, kind, method, resolutionM, grid, stats }) => ({
+      return store.get().layers.map(({ id, label, kind, method, resolutionM, stage, isFinal, units, pixelSizeM, fileStem, grid, stats }) => ({
         id,
         label,
         kind,
         method,
         resolutionM,
+        stage,
+        isFinal,
+        units,
+        pixelSizeM,
+        fileStem,
         grid,
         stats,
       }));
@@ -77,6 +91,18 @@ export function installTestHook(): void {
     },
     get scatter() {
       return store.get().scatter.map((d) => ({ method: d.method, n: d.x.length }));
+    },
+    get preview() {
+      return store.get().preview;
+    },
+    get stale() {
+      return store.get().stale;
+    },
+    get finetune() {
+      return store.get().finetune;
+    },
+    get resultScene() {
+      return store.get().resultScene;
     },
     valueAt(id, col, row) {
       const l = layer(id);

@@ -1,0 +1,228 @@
+import path from 'node:path';
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { AppError } from '../core/errors.ts';
+import { gridPixelSize } from '../core/geo/grid.ts';
+import type { Progress } from '../core/progress.ts';
+import type { AuxName, Grid } from '../core/raster/raster.ts';
+import type { BandRole, Dataset, DatasetBand } from '../io/dataset.ts';
+import type { StageMethod } from '../pipeline/method.ts';
+import { loadDefaultMethod, loadMethod, type MethodLoadOptions } from '../pipeline/methods.ts';
+import type { SceneInputs } from '../pipeline/prepare.ts';
+import { assembleScene, DEFAULT_MAX_DATE_GAP_DAYS, type AssembledScene, type LabelledBand } from '../pipeline/scene-assembly.ts';
+import type { Scene } from '../pipeline/scene.ts';
+import { loadFileDatasets } from './load.ts';
+
+/** Input options shared by `downscale` and `evaluate`. */
+export const INPUT_OPTIONS = {
+  lst: { type: 'string' },
+  qc: { type: 'string' },
+  ndvi: { type: 'string' },
+  red: { type: 'string' },
+  nir: { type: 'string' },
+  swir: { type: 'string' },
+  albedo: { type: 'string' },
+  dem: { type: 'string' },
+  landcover: { type: 'string' },
+  stages: { type: 'string' },
+  backend: { type: 'string' },
+  'residual-mode': { type: 'string' },
+  'no-residual-correction': { type: 'boolean' },
+  tile: { type: 'string' },
+  weights: { type: 'string' },
+  finetune: { type: 'string' },
+  'max-date-gap': { type: 'string' },
+  date: { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+  quiet: { type: 'boolean', short: 'q' },
+} as const;
+
+/** `--help` text of the input options (shared with `evaluate`). */
+export const INPUT_HELP = `Inputs (GeoTIFF, LAADS HDF4/HDF-EOS2 .hdf, AppEEARS NetCDF-4 .nc; MODIS/Landsat scale factors and calibration are applied on read):
+  --lst FILE            land surface temperature (MOD11A1/MOD11A2 LST, Landsat thermal band)
+  --qc FILE             MOD11 QC of the LST (keeps "good" and "other quality" with LST error <= 2 K)
+  --ndvi FILE           NDVI (MOD13Q1/MOD13A1)          or  --red FILE --nir FILE (NDVI is computed)
+  --swir FILE           SWIR 1.6 um (NDWI is computed with NIR)
+  --albedo FILE  --dem FILE  --landcover FILE            more auxiliary layers
+  A FILE may name one band of a multi-band file as FILE:BAND, BAND being a 1-based index, a
+  Landsat band (B4, B10), a band name, or a role (red, nir, lst). Without :BAND the band whose
+  detected role matches the option is used. Example with the Lisbon Landsat 8 cube:
+    --lst LC08_cube.tiff:B10 --red LC08_cube.tiff:B4 --nir LC08_cube.tiff:B5
+  An .hdf file gives its SDSs as bands (FILE.hdf:LST_Day_1km); a NetCDF series one date per time step:
+  --date YYYY-MM-DD     the date to take from multi-date files (NetCDF time series)
+  The finest auxiliary grid is the output grid; the LST is put on the aligned coarse grid.
+  --stages N            factor-2 stages (default: from the resolutions, e.g. 2 for 1 km -> 250 m)
+  --tile N              tile size in coarse pixels (default 256)
+  --max-date-gap DAYS   largest gap between the LST date and a QC, NDVI, band or albedo date
+                        (default ${DEFAULT_MAX_DATE_GAP_DAYS}, the MODIS 8-day composite period); a QC must be of the LST's date`;
+
+const AUX_OPTIONS: readonly AuxName[] = ['ndvi', 'red', 'nir', 'swir', 'albedo', 'dem', 'landcover'];
+
+/** Parsed input options (a subset of `parseArgs` values). */
+export type InputValues = Record<string, string | boolean | undefined>;
+
+function splitSpec(spec: string): { file: string; band?: string } {
+  const m = /^(.*\.(?:tiff?|hdf|nc|nc4|h5)):([^:/\\]+)$/i.exec(spec);
+  return m ? { file: m[1], band: m[2] } : { file: spec };
+}
+
+function pickBand(ds: Dataset, want: string, band: string | undefined, spec: string): DatasetBand {
+  const list = ds.bands.map((b, i) => `${i + 1}:${b.name || '?'}(${b.role})`).join(', ');
+  if (band !== undefined) {
+    const b = band.toLowerCase();
+    const n = /^\d+$/.test(b) ? Number(b) : undefined;
+    const ls = /^b(?:and)?\s*0*(\d+)$/.exec(b);
+    const found =
+      (n !== undefined ? ds.bands[n - 1] : undefined) ??
+      (ls ? ds.bands.find((x) => x.landsat?.band === Number(ls[1]) || new RegExp(`^band\\s*0*${ls[1]}\\b`, 'i').test(x.name)) : undefined) ??
+      ds.bands.find((x) => x.name.toLowerCase() === b) ??
+      ds.bands.find((x) => x.role === b);
+    if (!found) throw new AppError('MISSING_BAND', `${spec}: no band '${band}' (bands: ${list}).`, { file: ds.fileName });
+    return found;
+  }
+  if (ds.bands.length === 1) return ds.bands[0];
+  const role = want === 'qc' ? 'lst-qc' : want;
+  const byRole = ds.bands.filter((x) => x.role === role);
+  if (byRole.length >= 1) return byRole[0];
+  throw new AppError('MISSING_BAND', `${spec} has ${ds.bands.length} bands and none has the role '${role}': name one as ${spec}:BAND (bands: ${list}).`, { file: ds.fileName });
+}
+
+/** The dataset of a multi-grid (HDF) or multi-date (NetCDF) file that holds the wanted band. */
+function pickDataset(list: Dataset[], want: string, band: string | undefined, spec: string, date: string | undefined): Dataset {
+  if (list.length === 1) return list[0];
+  const dated = date ? list.filter((d) => d.date === date) : list;
+  if (dated.length === 0) throw new AppError('MISSING_BAND', `${spec} has no date ${date} (it has ${list.length} dates from ${list[0]?.date} to ${list.at(-1)?.date}).`, { file: list[0]?.fileName });
+  const role = want === 'qc' ? 'lst-qc' : want;
+  const has = dated.filter((d) => d.bands.some((b) => (band ? b.name.toLowerCase() === band.toLowerCase() : b.role === role)));
+  const dates = new Set(has.map((d) => d.date));
+  if (has.length > 1 && dates.size > 1)
+    throw new AppError('BAD_ARGUMENT', `${spec} holds ${dates.size} dates: pick one with --date YYYY-MM-DD, or run srda-lst batch on it for the whole series.`, { file: list[0].fileName });
+  return has[0] ?? dated[0];
+}
+
+/** Everything the input options produce: scene inputs plus what to put in reports. */
+export interface LoadedInputs {
+  inputs: SceneInputs;
+  /** Per option: file, band name and role as read. */
+  files: Record<string, { file: string; band: string; role: string; grid: Grid; date?: string }>;
+  warnings: string[];
+  /** The scene as the assembler put it together (QC share, date gaps). */
+  assembled: AssembledScene;
+}
+
+const ROLE_OF_OPTION: Record<string, BandRole> = { lst: 'lst', qc: 'lst-qc' };
+
+/**
+ * Reads the files named by the input options (each file once, even when several bands are used),
+ * labels each band with its option's role and assembles the scene strictly (pipeline/scene-assembly):
+ * a QC of another date or grid, or a guide more than `--max-date-gap` days from the LST, is an error.
+ */
+export async function loadInputs(values: InputValues): Promise<LoadedInputs> {
+  const cache = new Map<string, Promise<Dataset[]>>();
+  const date = typeof values.date === 'string' ? values.date : undefined;
+  const read = (file: string): Promise<Dataset[]> => {
+    const key = path.resolve(file);
+    if (!cache.has(key)) cache.set(key, loadFileDatasets(file, date ? { ncDates: [date] } : {}));
+    return cache.get(key)!;
+  };
+  const files: LoadedInputs['files'] = {};
+  const warnings: string[] = [];
+  const bands: LabelledBand[] = [];
+  const get = async (opt: string): Promise<DatasetBand | undefined> => {
+    const spec = values[opt];
+    if (typeof spec !== 'string') return undefined;
+    const { file, band } = splitSpec(spec);
+    const ds = pickDataset(await read(file), opt, band, spec, date);
+    const b = pickBand(ds, opt, band, spec);
+    files[opt] = { file, band: b.name, role: b.role, grid: { width: ds.width, height: ds.height, transform: ds.transform, crs: ds.crs }, ...(ds.date ? { date: ds.date } : {}) };
+    for (const w of ds.warnings) if (!warnings.includes(w)) warnings.push(w);
+    bands.push({ key: opt, name: path.basename(file), role: ROLE_OF_OPTION[opt] ?? (opt as BandRole), dataset: ds, band: b });
+    return b;
+  };
+  if (typeof values.lst !== 'string') throw new AppError('MISSING_BAND', 'No LST given: pass --lst LST.tif (e.g. a MOD11A1 LST_Day_1km GeoTIFF).');
+  const lst = (await get('lst'))!;
+  if (lst.role !== 'lst' && lst.units !== 'K') warnings.push(`--lst ${values.lst}: detected role '${lst.role}', used as LST in K.`);
+  const given: AuxName[] = [];
+  for (const name of AUX_OPTIONS) if (await get(name)) given.push(name);
+  if (!given.includes('ndvi') && given.includes('red') !== given.includes('nir')) {
+    throw new AppError('MISSING_BAND', `NDVI needs both --red and --nir (only --${given.includes('red') ? 'red' : 'nir'} was given), or pass --ndvi.`);
+  }
+  await get('qc');
+  const maxDateGapDays = intOption(values['max-date-gap'], 'max-date-gap', 0);
+  const assembled = assembleScene(bands, { mode: 'strict', maxDateGapDays });
+  warnings.push(...assembled.notices);
+  const names = Object.fromEntries(Object.entries(files).map(([k, f]) => [k, path.basename(f.file)]));
+  return { inputs: { ...assembled.inputs, names }, files, warnings, assembled };
+}
+
+/** Parses `--stages`, `--tile` style positive integers; BAD_ARGUMENT otherwise. */
+export function intOption(v: unknown, name: string, min = 0): number | undefined {
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < min) throw new AppError('BAD_ARGUMENT', `--${name} must be an integer >= ${min}, got '${String(v)}'.`);
+  return n;
+}
+
+/** Prints throttled progress lines on stderr. */
+export function stderrProgress(quiet: boolean | undefined): ((p: Progress) => void) | undefined {
+  if (quiet) return undefined;
+  let last = 0;
+  return (p) => {
+    const t = Date.now();
+    if (p.done !== p.total && t - last < 500) return;
+    last = t;
+    process.stderr.write(`${p.stage}: ${p.done}/${p.total}${p.detail ? ` (${p.detail})` : ''}\n`);
+  };
+}
+
+/**
+ * Loads the method named by `--method`; without one the default (SRDA-Net when its weights load,
+ * else a baseline with a notice). SRDA-Net's CLI loader (cli/srda-register.ts) reads the weights
+ * from `options.modelPath` or the shipped models/srda-net/.
+ */
+export async function resolveMethod(id: string | undefined, options: MethodLoadOptions): Promise<{ method: StageMethod; notice?: string }> {
+  if (id === undefined) return loadDefaultMethod(options);
+  return { method: await loadMethod(id, options) };
+}
+
+function gridJson(g: Grid): Record<string, unknown> {
+  const p = gridPixelSize(g);
+  return { width: g.width, height: g.height, pixelSize: [p.x, p.y], transform: g.transform, crs: g.crs.epsg ? `EPSG:${g.crs.epsg}` : g.crs.proj4 };
+}
+
+/** The report part that describes a prepared scene. */
+export function sceneReport(scene: Scene, loaded: LoadedInputs): Record<string, unknown> {
+  return {
+    inputs: Object.fromEntries(Object.entries(loaded.files).map(([k, f]) => [k, { file: f.file, band: f.band, role: f.role, ...(f.date ? { date: f.date } : {}), grid: gridJson(f.grid) }])),
+    stageCount: scene.stages,
+    lstAlignment: scene.alignment.lst,
+    grids: scene.levels.map((l, i) => ({ level: i, pixelSizeM: Number(l.pixelSizeM.toFixed(2)), ...gridJson(l.grid), aux: Object.keys(l.aux) })),
+    ...(loaded.assembled.qcMask ? { qcMaskedShare: Number(loaded.assembled.qcMask.share.toFixed(4)) } : {}),
+    notes: [...loaded.warnings, ...scene.notes],
+  };
+}
+
+/** Parses `--backend`. */
+export function parseBackend(v: unknown): MethodLoadOptions['backend'] {
+  if (v === undefined) return undefined;
+  if (v === 'wasm' || v === 'cpu' || v === 'webgpu' || v === 'webgl') return v;
+  throw new AppError('BAD_ARGUMENT', `--backend must be wasm, cpu or webgpu, got '${String(v)}'.`);
+}
+
+/** Parses `--residual-mode`. */
+export function parseResidualMode(v: unknown): 'linear' | 'radiance' {
+  if (v === undefined || v === 'linear' || v === 'radiance') return (v ?? 'linear') as 'linear' | 'radiance';
+  throw new AppError('BAD_ARGUMENT', `--residual-mode must be linear or radiance, got '${String(v)}'.`);
+}
+
+/** Parsed option values: strings and booleans by option name. */
+export type CliValues = Record<string, string | boolean | undefined>;
+
+/** Parses argv with `options` (node:util parseArgs, strict), turning failures into BAD_ARGUMENT. */
+export function parseCli(argv: string[], options: NonNullable<ParseArgsConfig['options']>): CliValues {
+  try {
+    return parseArgs({ args: argv, options, allowPositionals: false, strict: true }).values as CliValues;
+  } catch (e) {
+    throw new AppError('BAD_ARGUMENT', `${(e as Error).message}. Run with --help for the options.`, { cause: e });
+  }
+}
+

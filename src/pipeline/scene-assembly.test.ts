@@ -1,0 +1,140 @@
+import { existsSync, readdirSync } from 'node:fs';
+import path from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { AppError } from '../core/errors.ts';
+import type { Dataset } from '../io/dataset.ts';
+import { prepareScene } from './prepare.ts';
+import { readDataset } from '../test-support/data.ts';
+import { assembleScene, compositeDays, daysBetween, groupScenes, labelDataset, periodGapDays, type LabelledBand } from './scene-assembly.ts';
+
+const DHAKA = path.resolve(__dirname, '../../../shared/data/dhaka-mod11a2-mod13q1-2024-citypath');
+const lstFile = (doy: string) => `MOD11A2.061/MOD11A2.061_LST_Day_1km_doy2024${doy}000000_aid0001.tif`;
+const qcFile = (doy: string) => `MOD11A2.061/MOD11A2.061_QC_Day_doy2024${doy}000000_aid0001.tif`;
+const ndviFile = (doy: string) => `MOD13Q1.061/MOD13Q1.061__250m_16_days_NDVI_doy2024${doy}000000_aid0001.tif`;
+
+function thrown(f: () => unknown): AppError {
+  try {
+    f();
+  } catch (e) {
+    if (e instanceof AppError) return e;
+    throw e;
+  }
+  throw new Error('did not throw');
+}
+
+describe('daysBetween', () => {
+  it('counts whole days between ISO dates either way round, and is undefined for an unknown date', () => {
+    expect(daysBetween('2024-04-06', '2024-06-17')).toBe(72);
+    expect(daysBetween('2024-06-17', '2024-04-06')).toBe(72);
+    expect(daysBetween('2024-12-31', '2025-01-01')).toBe(1);
+    expect(daysBetween(undefined, '2024-01-01')).toBeUndefined();
+  });
+});
+
+describe('composite periods', () => {
+  it('counts a 16-day NDVI composite as covering the LST day inside it, and an 8-day LST composite its 8 days', () => {
+    const band = (product: string, date: string) => ({ dataset: { product, date } }) as unknown as LabelledBand;
+    expect(compositeDays('MOD13Q1')).toBe(16);
+    expect(compositeDays('MOD11A2')).toBe(8);
+    expect(compositeDays('MOD11A1')).toBe(1);
+    expect(periodGapDays(band('MOD11A1', '2025-06-21'), band('MOD13Q1', '2025-06-10'))).toBe(0);
+    expect(periodGapDays(band('MOD11A1', '2025-06-27'), band('MOD13Q1', '2025-06-10'))).toBe(2);
+    expect(periodGapDays(band('MOD11A2', '2024-04-06'), band('MOD13Q1', '2024-05-24'))).toBe(41);
+    expect(periodGapDays(band('MOD11A1', '2024-04-06'), band('MOD11A1', undefined as unknown as string))).toBeUndefined();
+  });
+});
+
+describe.skipIf(!existsSync(DHAKA))('scene assembly on the Dhaka AppEEARS folders', () => {
+  const cache = new Map<string, Dataset>();
+  let all: LabelledBand[] = [];
+  const bandsOf = (...files: string[]): LabelledBand[] => files.flatMap((f) => labelDataset(cache.get(f)!));
+  beforeAll(async () => {
+    for (const dir of ['MOD11A2.061', 'MOD13Q1.061']) {
+      for (const name of readdirSync(path.join(DHAKA, dir))) {
+        const rel = `${dir}/${name}`;
+        cache.set(rel, await readDataset(path.join(DHAKA, rel)));
+      }
+    }
+    all = [...cache.keys()].flatMap((f) => labelDataset(cache.get(f)!));
+  });
+
+  it('groups a whole folder of many dates into one scene per LST date, earliest first', () => {
+    const groups = groupScenes(all);
+    expect(groups.map((g) => g.id)).toEqual(
+      ['089', '097', '105', '113', '121', '129', '137', '145', '153', '169'].map((doy) =>
+        new Date(Date.UTC(2024, 0, Number(doy))).toISOString().slice(0, 10),
+      ),
+    );
+    expect(groups[0].lstNames).toEqual([path.basename(lstFile('089'))]);
+  });
+
+  it('assembles the picked date with its own QC and the NDVI nearest in date, and says which dates exist', () => {
+    const lenient = assembleScene(all, { mode: 'lenient' });
+    expect(lenient.group.id).toBe('2024-03-29');
+    expect(lenient.notices[0]).toMatch(/10 dates .*showing 2024-03-29\. Pick another date above the file table/);
+    const s = assembleScene(all, { mode: 'lenient', sceneId: '2024-04-06' });
+    expect(s.lst.name).toBe(path.basename(lstFile('097')));
+    expect(s.qc?.name).toBe(path.basename(qcFile('097')));
+    expect(s.aux.ndvi?.name).toBe(path.basename(ndviFile('097')));
+    expect(s.dateGaps).toEqual([]);
+    expect(s.qcMask!.valid).toBeGreaterThan(2000);
+    expect(s.qcMask!.share).toBeLessThan(0.05);
+    // VI_Quality has role qc, not lst-qc: never taken for the LST's QC.
+    expect(s.qc?.band.role).toBe('lst-qc');
+    const scene = prepareScene(s.inputs);
+    expect(scene.stages).toBe(2);
+  });
+
+  it('never applies a QC of another date: lenient leaves it out with a notice, strict refuses', () => {
+    const bands = bandsOf(lstFile('097'), qcFile('169'), ndviFile('145'));
+    const s = assembleScene(bands, { mode: 'lenient' });
+    expect(s.qc).toBeUndefined();
+    expect(s.inputs.lstKeep).toBeUndefined();
+    expect(s.notices.join('\n')).toMatch(/QC_Day_doy2024169.* is the QC of 2024-06-17, the LST .*doy2024097.* is of 2024-04-06: the QC was not applied\. Drop the QC file of 2024-04-06/);
+    // NDVI 2024-05-24 is 41 days from the LST: a warning with the file, the dates and what to do.
+    expect(s.dateGaps).toEqual([{ name: path.basename(ndviFile('145')), role: 'ndvi', date: '2024-05-24', days: 41 }]);
+    expect(s.notices.join('\n')).toMatch(/NDVI_doy2024145.* is dated 2024-05-24, 41 days from the LST \(2024-04-06;.*Drop a NDVI file within 8 days/);
+    const e = thrown(() => assembleScene(bands, { mode: 'strict' }));
+    expect(e.code).toBe('DATE_MISMATCH');
+    expect(e.message).toMatch(/QC_Day_doy2024169.*2024-06-17.*2024-04-06/);
+  });
+
+  it('in strict mode refuses a guide more than the allowed gap away, naming the option that allows it', () => {
+    const bands = bandsOf(lstFile('097'), qcFile('097'), ndviFile('145'));
+    const e = thrown(() => assembleScene(bands, { mode: 'strict' }));
+    expect(e.code).toBe('DATE_MISMATCH');
+    expect(e.message).toMatch(/NDVI_doy2024145.*41 days .*--max-date-gap 41/);
+    expect(assembleScene(bands, { mode: 'strict', maxDateGapDays: 41 }).dateGaps).toEqual([]);
+    // 8 days (the composite period) passes by default.
+    expect(assembleScene(bandsOf(lstFile('089'), ndviFile('081')), { mode: 'strict' }).dateGaps).toEqual([]);
+  });
+
+  it('measures the QC masked share before any run and warns when most pixels go', () => {
+    // DOY 153 is a monsoon composite: its own QC rejects much of the LST.
+    const s = assembleScene(bandsOf(lstFile('153'), qcFile('153'), ndviFile('145')), { mode: 'lenient' });
+    expect(s.qc).toBeDefined();
+    const keep = s.inputs.lstKeep!;
+    const lst = s.lst.band.raster.data;
+    let valid = 0;
+    let masked = 0;
+    for (let i = 0; i < lst.length; i++) if (lst[i] === lst[i]) {
+      valid++;
+      if (!keep[i]) masked++;
+    }
+    expect(s.qcMask).toEqual({ valid, masked, share: masked / valid });
+    expect(s.notices.some((n) => /masks \d+ % of the valid LST pixels/.test(n))).toBe(s.qcMask!.share > 0.5);
+  });
+
+  it('uses the role the user gave, not the detected one, and fails plainly without an LST', () => {
+    const bands = bandsOf(lstFile('097'), ndviFile('097')).map((b) => ({ ...b, role: b.role === 'lst' ? ('unknown' as const) : b.role }));
+    const e = thrown(() => assembleScene(bands, { mode: 'lenient' }));
+    expect(e.code).toBe('MISSING_BAND');
+    expect(e.message).toMatch(/No LST among the inputs: .*doy2024097.* \(unknown\)/);
+  });
+
+  it('in strict mode refuses files of several dates instead of picking one', () => {
+    const e = thrown(() => assembleScene(bandsOf(lstFile('097'), lstFile('113')), { mode: 'strict' }));
+    expect(e.code).toBe('BAD_ARGUMENT');
+    expect(e.message).toMatch(/2 dates \(2024-04-06, 2024-04-22\)/);
+  });
+});

@@ -1,0 +1,300 @@
+import { AppError, isAppError } from '../core/errors.ts';
+import { gridPixelSize } from '../core/geo/grid.ts';
+import type { AuxName, Raster } from '../core/raster/raster.ts';
+import { parseProductName } from '../io/band-roles.ts';
+import type { BandRole, Dataset, DatasetBand } from '../io/dataset.ts';
+import { findLstBand, findQcFor } from '../io/lst-select.ts';
+import { decodeMod11Qc, DEFAULT_MOD11_QC_POLICY, type Mod11QcPolicy } from '../io/modis-qc.ts';
+import type { SceneInputs } from './prepare.ts';
+import { alignToGrid } from './align.ts';
+
+/**
+ * One band with the role the user (app table) or the command line (option name) gave it. The
+ * raster and its file's metadata (product, date, grid) come from `dataset`; `role` overrides the
+ * detected `band.role`.
+ */
+export interface LabelledBand {
+  /** The caller's key: a worker input id, a CLI option name. */
+  key: string;
+  /** Name for messages: the file name (with the band when the file has several). */
+  name: string;
+  role: BandRole;
+  dataset: Dataset;
+  band: DatasetBand;
+}
+
+/** Auxiliary roles in the order scene preparation uses them. */
+export const AUX_ROLES: readonly AuxName[] = ['ndvi', 'red', 'nir', 'swir', 'albedo', 'dem', 'landcover'];
+/** Roles whose date matters (static layers such as a DEM or land cover are not date-checked). */
+const DATED_ROLES: ReadonlySet<BandRole> = new Set(['lst-qc', 'ndvi', 'red', 'nir', 'swir', 'albedo']);
+/** Default largest LST-to-guide date gap, days: the MODIS 8-day composite period. */
+export const DEFAULT_MAX_DATE_GAP_DAYS = 8;
+/** QC masked share above which the app warns before the run. */
+const HIGH_QC_SHARE = 0.5;
+
+/** Labels every band of a file with its detected role (keys `${keyPrefix}:${index}`). */
+export function labelDataset(dataset: Dataset, keyPrefix = dataset.fileName): LabelledBand[] {
+  const file = dataset.fileName.split(/[\\/]/).pop() ?? dataset.fileName;
+  return dataset.bands.map((band, i) => ({
+    key: dataset.bands.length > 1 ? `${keyPrefix}:${i + 1}` : keyPrefix,
+    name: dataset.bands.length > 1 ? `${file} [band ${i + 1}: ${band.name}]` : file,
+    role: band.role,
+    dataset,
+    band,
+  }));
+}
+
+/** MODIS tile (`h14v09`) of a band's file, when its name carries one. */
+export function tileOf(b: LabelledBand): string | undefined {
+  return parseProductName(b.dataset.fileName).tile;
+}
+
+/** Whole days between two ISO dates (`YYYY-MM-DD`), always >= 0; undefined when either is unknown. */
+export function daysBetween(a: string | undefined, b: string | undefined): number | undefined {
+  if (!a || !b) return undefined;
+  const ta = Date.parse(`${a}T00:00:00Z`);
+  const tb = Date.parse(`${b}T00:00:00Z`);
+  if (!Number.isFinite(ta) || !Number.isFinite(tb)) return undefined;
+  return Math.round(Math.abs(ta - tb) / 86_400_000);
+}
+
+/** Days a product's date stands for: 16 for MOD13 vegetation composites, 8 for 8-day LST/reflectance composites, else 1. */
+export function compositeDays(product: string | undefined): number {
+  if (!product) return 1;
+  if (/^M[OYC]D13/i.test(product)) return 16;
+  if (/^(M[OY]D11A2|M[OY]D21A2|M[OY]D09A1|M[OY]D15A2)/i.test(product)) return 8;
+  return 1;
+}
+
+/**
+ * Days between the periods two inputs stand for (a composite covers its start date plus its
+ * period), 0 when they overlap; undefined when either date is unknown.
+ */
+export function periodGapDays(a: LabelledBand, b: LabelledBand): number | undefined {
+  const d = daysBetween(a.dataset.date, b.dataset.date);
+  if (d === undefined) return undefined;
+  const first = a.dataset.date! <= b.dataset.date! ? a : b;
+  return Math.max(0, d - (compositeDays(first.dataset.product) - 1));
+}
+
+/** The LST files of one date (and MODIS tile): one scene a user can pick. */
+export interface SceneGroup {
+  /** `date` and `tile` joined (`2024-04-06 h14v09`), or `undated`. */
+  id: string;
+  date?: string;
+  tile?: string;
+  /** Names of the LST bands of this date and tile. */
+  lstNames: string[];
+}
+
+function groupId(date: string | undefined, tile: string | undefined): string {
+  return [date ?? 'undated', tile].filter(Boolean).join(' ');
+}
+
+/** Groups the LST bands among `bands` by date and tile, earliest date first (undated last). */
+export function groupScenes(bands: LabelledBand[]): SceneGroup[] {
+  const groups = new Map<string, SceneGroup>();
+  for (const b of bands) {
+    if (b.role !== 'lst') continue;
+    const date = b.dataset.date;
+    const tile = tileOf(b);
+    const id = groupId(date, tile);
+    const g = groups.get(id) ?? { id, date, tile, lstNames: [] };
+    g.lstNames.push(b.name);
+    groups.set(id, g);
+  }
+  return [...groups.values()].sort((a, b) => (a.date ?? '9999').localeCompare(b.date ?? '9999') || a.id.localeCompare(b.id));
+}
+
+/** How `assembleScene` reacts to doubtful inputs. */
+export interface AssemblyOptions {
+  /** `strict` (command line): AppError on a date gap, a QC of another date or grid; `lenient` (app): a notice, and the doubtful QC is left out. */
+  mode: 'strict' | 'lenient';
+  /** The scene (a `SceneGroup.id`) to assemble when the bands hold several; default the earliest. */
+  sceneId?: string;
+  /** Largest gap in days between the LST's period and an input's (composites count their whole period; default 8). */
+  maxDateGapDays?: number;
+  qcPolicy?: Mod11QcPolicy;
+  /** Day or night LST when both are present (default: day). */
+  dayNight?: 'day' | 'night';
+}
+
+/** A date gap between the LST and another input. */
+export interface DateGap {
+  name: string;
+  role: BandRole;
+  date: string;
+  days: number;
+}
+
+/** A scene assembled from labelled bands: inputs for `prepareScene`, what was used, and what to tell the user. */
+export interface AssembledScene {
+  group: SceneGroup;
+  /** Every scene the bands hold (for a date picker). */
+  groups: SceneGroup[];
+  inputs: SceneInputs;
+  lst: LabelledBand;
+  qc?: LabelledBand;
+  aux: Partial<Record<AuxName, LabelledBand>>;
+  /** Inputs dated more than the allowed gap from the LST (lenient mode only; strict throws). */
+  dateGaps: DateGap[];
+  /** QC effect on the LST before any run: valid LST pixels, and how many the QC masks. */
+  qcMask?: { valid: number; masked: number; share: number };
+  /** Plain sentences for the user, naming files. */
+  notices: string[];
+}
+
+function pct(x: number): string {
+  return `${Math.round(100 * x)} %`;
+}
+
+/**
+ * The QC band on the LST grid by georeference (never by pixel index), or why not: kept as it is on
+ * the same grid, reprojected nearest-neighbour onto the LST grid otherwise (`alignToGrid`).
+ */
+export function qcOnLstGrid(
+  lst: Raster,
+  qc: Raster,
+  qcName = 'The QC file',
+): { raster: Raster; how: 'same-grid' | 'reprojected'; coverage: number } | { reason: string } {
+  try {
+    return alignToGrid(qc, lst, { categorical: true, name: qcName });
+  } catch (e) {
+    if (isAppError(e) && e.code === 'NO_OVERLAP') return { reason: 'it does not cover the same place as the LST' };
+    throw e;
+  }
+}
+
+function pickNearest(candidates: LabelledBand[], lst: LabelledBand): LabelledBand {
+  const lstTile = tileOf(lst);
+  const score = (b: LabelledBand): number => {
+    const gap = periodGapDays(b, lst);
+    const tilePenalty = lstTile && tileOf(b) && tileOf(b) !== lstTile ? 10_000 : 0;
+    return tilePenalty + (gap ?? 0.5);
+  };
+  return [...candidates].sort((a, b) => score(a) - score(b) || gridPixelSize(a.band.raster).x - gridPixelSize(b.band.raster).x)[0];
+}
+
+/**
+ * Assembles one scene from labelled bands: the LST of the chosen date and tile (day preferred),
+ * its MOD11 QC (same product, date, day/night and grid), and per auxiliary role the band nearest
+ * in date. Checks date gaps against `maxDateGapDays` and measures the QC masked share.
+ * Throws MISSING_BAND without an LST; in strict mode also DATE_MISMATCH (gap too large, QC of
+ * another date) and GRID_MISMATCH (QC not on the LST grid). Rasters are shared, not copied.
+ */
+export function assembleScene(bands: LabelledBand[], options: AssemblyOptions): AssembledScene {
+  const strict = options.mode === 'strict';
+  const maxGap = options.maxDateGapDays ?? DEFAULT_MAX_DATE_GAP_DAYS;
+  const notices: string[] = [];
+  const groups = groupScenes(bands);
+  if (groups.length === 0) {
+    const names = bands.map((b) => `${b.name} (${b.role})`).join('; ');
+    throw new AppError('MISSING_BAND', `No LST among the inputs: ${names || 'none'}. Add a MOD11/MYD11 LST GeoTIFF or set a file's role to LST.`);
+  }
+  let group = groups[0];
+  if (options.sceneId !== undefined) {
+    const hit = groups.find((g) => g.id === options.sceneId);
+    if (!hit) throw new AppError('BAD_ARGUMENT', `No LST of ${options.sceneId} among the inputs (there are: ${groups.map((g) => g.id).join(', ')}).`);
+    group = hit;
+  } else if (groups.length > 1) {
+    if (strict) throw new AppError('BAD_ARGUMENT', `The inputs hold LST of ${groups.length} dates (${groups.map((g) => g.id).join(', ')}): give the files of one date.`);
+    notices.push(`The files hold ${groups.length} dates (${groups.map((g) => g.id).join(', ')}); showing ${group.id}. Pick another date above the file table.`);
+  }
+
+  // Matching runs on one-band views of the files so that the role given by the user counts.
+  const views = new Map<Dataset, LabelledBand>();
+  const view = (b: LabelledBand): Dataset => {
+    const d: Dataset = { ...b.dataset, bands: [{ ...b.band, role: b.role }] };
+    views.set(d, b);
+    return d;
+  };
+  const inGroup = bands.filter((b) => b.role === 'lst' && groupId(b.dataset.date, tileOf(b)) === group.id);
+  const lstRef = findLstBand(inGroup.map(view), options.dayNight)!;
+  const lst = views.get(lstRef.dataset)!;
+  if (inGroup.length > 1) {
+    const others = inGroup.filter((b) => b !== lst).map((b) => b.name);
+    notices.push(`Several LST layers for ${group.id}: using ${lst.name}. To use ${others.join(' or ')} instead, set the role of ${lst.name} to "unknown".`);
+  }
+  const lstDate = lst.dataset.date;
+  const dateGaps: DateGap[] = [];
+  const checkDate = (b: LabelledBand): void => {
+    const days = periodGapDays(b, lst);
+    if (days === undefined || days <= maxGap || !DATED_ROLES.has(b.role)) return;
+    const gap = { name: b.name, role: b.role, date: b.dataset.date!, days };
+    if (strict) {
+      throw new AppError('DATE_MISMATCH', `${b.name} (${b.role}, ${gap.date}) is ${days} days from the LST ${lst.name} (${lstDate}; composite periods counted), more than ${maxGap}: give inputs of the same period, or allow the gap with --max-date-gap ${days}.`, { file: b.dataset.fileName });
+    }
+    dateGaps.push(gap);
+    notices.push(`${b.name} (${b.role}) is dated ${gap.date}, ${days} days from the LST (${lstDate}; composite periods counted): results may be off. Drop a ${b.role === 'lst-qc' ? 'QC' : b.role.toUpperCase()} file within ${maxGap} days of the LST, or remove this one.`);
+  };
+
+  // QC: the one matching the LST; a QC of another date or grid is never applied silently.
+  let qc: LabelledBand | undefined;
+  let lstKeep: Uint8Array | undefined;
+  let qcMask: AssembledScene['qcMask'];
+  const qcBands = bands.filter((b) => b.role === 'lst-qc');
+  const matchRef = qcBands.length ? findQcFor(qcBands.map(view), lstRef) : undefined;
+  const qcCandidate = matchRef ? views.get(matchRef.dataset) : qcBands.length === 1 ? qcBands[0] : undefined;
+  if (qcCandidate) {
+    const days = daysBetween(qcCandidate.dataset.date, lstDate);
+    const onGrid = qcOnLstGrid(lst.band.raster, qcCandidate.band.raster, qcCandidate.name);
+    const qcDn = qcCandidate.band.dayNight;
+    const lstDn = lst.band.dayNight;
+    if (qcDn && lstDn && qcDn !== lstDn) {
+      const msg = `${qcCandidate.name} is the ${qcDn} QC and the LST ${lst.name} is the ${lstDn} LST`;
+      if (strict) throw new AppError('DATE_MISMATCH', `${msg}: give the QC of the same overpass.`, { file: qcCandidate.dataset.fileName });
+      notices.push(`${msg}: the QC was not applied. Drop the ${lstDn} QC file.`);
+    } else if (days !== undefined && days > 0) {
+      const msg = `${qcCandidate.name} is the QC of ${qcCandidate.dataset.date}, the LST ${lst.name} is of ${lstDate}`;
+      if (strict) throw new AppError('DATE_MISMATCH', `${msg}: give the QC of the same granule.`, { file: qcCandidate.dataset.fileName });
+      notices.push(`${msg}: the QC was not applied. Drop the QC file of ${lstDate}.`);
+    } else if ('reason' in onGrid) {
+      const msg = `${qcCandidate.name} is not on the grid of ${lst.name}: ${onGrid.reason}`;
+      if (strict) throw new AppError('GRID_MISMATCH', `${msg}. Give the QC of the same granule.`, { file: qcCandidate.dataset.fileName });
+      notices.push(`${msg}; the QC was not applied. Drop the QC file of the same granule.`);
+    } else {
+      qc = qcCandidate;
+      if (onGrid.how === 'reprojected')
+        notices.push(`${qc.name} is on another grid than the LST ${lst.name}: it was reprojected onto the LST grid by georeference (nearest QC pixel; ${pct(onGrid.coverage)} of the LST covered).`);
+      lstKeep = decodeMod11Qc(onGrid.raster.data, options.qcPolicy ?? DEFAULT_MOD11_QC_POLICY);
+      const d = lst.band.raster.data;
+      let valid = 0;
+      let masked = 0;
+      for (let i = 0; i < d.length; i++) {
+        if (d[i] !== d[i]) continue;
+        valid++;
+        if (!lstKeep[i]) masked++;
+      }
+      qcMask = { valid, masked, share: valid ? masked / valid : 0 };
+      if (qcMask.share > HIGH_QC_SHARE) {
+        notices.push(`The QC ${qc.name} masks ${pct(qcMask.share)} of the valid LST pixels (cloud or poor quality). Pick a clearer date if you can.`);
+      }
+    }
+  } else if (qcBands.length > 1) {
+    notices.push(`None of the ${qcBands.length} QC files matches ${lst.name} (same product, date and day/night); no QC was applied.`);
+  }
+
+  const aux: AssembledScene['aux'] = {};
+  const auxRasters: SceneInputs['aux'] = {};
+  const names: NonNullable<SceneInputs['names']> = { lst: lst.name };
+  for (const role of AUX_ROLES) {
+    const candidates = bands.filter((b) => b.role === role);
+    if (candidates.length === 0) continue;
+    const chosen = pickNearest(candidates, lst);
+    checkDate(chosen);
+    aux[role] = chosen;
+    auxRasters[role] = chosen.band.raster;
+    names[role] = chosen.name;
+  }
+  return {
+    group,
+    groups,
+    inputs: { lst: lst.band.raster, lstKeep, aux: auxRasters, names },
+    lst,
+    qc,
+    aux,
+    dateGaps,
+    qcMask,
+    notices,
+  };
+}
