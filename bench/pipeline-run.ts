@@ -66,15 +66,21 @@ export interface PipelineTiming {
 
 const now = (): number => performance.now();
 
+/**
+ * Wraps a method so `acc.ms` is the wall time during which at least one of its calls runs: with a
+ * worker pool several tiles run at once, and summing their durations would count the cores.
+ */
 function timedMethod(m: StageMethod, acc: { ms: number }, sample: () => void): StageMethod {
+  let running = 0;
+  let since = 0;
   const wrap =
     <A extends unknown[], R>(f: (...a: A) => Promise<R>) =>
     async (...a: A): Promise<R> => {
-      const t = now();
+      if (running++ === 0) since = now();
       try {
         return await f(...a);
       } finally {
-        acc.ms += now() - t;
+        if (--running === 0) acc.ms += now() - since;
         sample();
       }
     };
@@ -83,6 +89,7 @@ function timedMethod(m: StageMethod, acc: { ms: number }, sample: () => void): S
     label: m.label,
     usesAux: m.usesAux,
     haloCoarsePx: m.haloCoarsePx,
+    ...(m.concurrency ? { concurrency: m.concurrency } : {}),
     runStage: wrap((i, o) => m.runStage(i, o)),
     ...(m.fit
       ? {

@@ -17,6 +17,8 @@ export interface FullTileRow extends PipelineTiming {
   jsHeapPeakMB?: number;
   tfPeakMB?: number;
   srdaSource: string;
+  /** SRDA-Net inference workers running tiles in parallel (Node; absent = 1). */
+  inferenceWorkers?: number;
   trainedWeights: boolean;
 }
 
@@ -58,7 +60,7 @@ const f = (v: number | undefined, d = 2): string =>
 
 function fullTileTable(r: FullTileRow): string[] {
   const lines = [
-    `**${r.env}, ${r.backend}**: ${r.lstSize.join('x')} LST -> ${r.outputSize.join('x')} (${r.stages} stages, tiles ${r.tiles.join(' + ')}), SRDA-Net ${r.srdaSource}${r.trainedWeights ? '' : ' (untrained weights: timing only)'}`,
+    `**${r.env}, ${r.backend}**: ${r.lstSize.join('x')} LST -> ${r.outputSize.join('x')} (${r.stages} stages, tiles ${r.tiles.join(' + ')}), SRDA-Net ${r.srdaSource}${r.inferenceWorkers && r.inferenceWorkers > 1 ? ` on ${r.inferenceWorkers} inference workers` : ''}${r.trainedWeights ? '' : ' (untrained weights: timing only)'}`,
     '',
     r.cpuS ? '| step | s | share | CPU s |' : '| step | s | share |',
     r.cpuS ? '| --- | ---: | ---: | ---: |' : '| --- | ---: | ---: |',

@@ -13,6 +13,7 @@ import {
   INPUT_OPTIONS,
   intOption,
   loadInputs,
+  type LoadedInputs,
   parseBackend,
   parseCli,
   parseResidualMode,
@@ -23,6 +24,7 @@ import {
 import { openOutDir, type OutDir } from './out-dir.ts';
 import { terminalSafe } from './terminal.ts';
 import type { Command } from './main.ts';
+import type { Scene } from '../pipeline/scene.ts';
 
 const HELP = `Usage: srda-lst downscale --lst LST.tif [--qc QC.tif] (--ndvi NDVI.tif | --red RED.tif --nir NIR.tif)
          [--swir SWIR.tif] [--albedo A.tif] [--dem DEM.tif] [--landcover LC.tif]
@@ -66,14 +68,34 @@ export const downscaleCommand: Command = async (argv) => {
   const finetuneSteps = intOption(values.finetune, 'finetune', 0);
   const modelPath = typeof values.weights === 'string' ? path.resolve(values.weights) : undefined;
   const jobs = intOption(values.jobs, 'jobs', 1) ?? defaultJobs();
-  const { method, notice } = await resolveMethod(values.method as string | undefined, { backend, finetuneSteps, modelPath, jobs });
   // The folder is checked and locked before the run, so a bad --out fails in a second, not after it.
   const out = await openOutDir(values.out);
+  // The inference workers start (tfjs, weights) while the inputs are read and prepared.
+  const methodP = resolveMethod(values.method as string | undefined, { backend, finetuneSteps, modelPath, jobs });
+  // Its failure is reported after the inputs' (awaited below); until then it must not count as unhandled.
+  methodP.catch(() => undefined);
+  const close = (): Promise<void> =>
+    methodP.then(
+      async ({ method }) => (method as { close?: () => Promise<void> }).close?.(),
+      () => undefined,
+    );
+  let inputs: { loaded: LoadedInputs; scene: Scene };
   try {
-    return await downscaleWith(out, method, notice, values, { residualMode, tile, options, backend });
+    const loaded = await loadInputs(values);
+    inputs = { loaded, scene: prepareScene(loaded.inputs, options) };
+  } catch (e) {
+    // Do not wait for workers still loading the model: end them now.
+    if (jobs > 1) await (await import('./srda-pool.ts')).terminateSrdaWorkers();
+    await close();
+    await out.release();
+    throw e;
+  }
+  try {
+    const { method, notice } = await methodP;
+    return await downscaleWith(out, method, notice, values, inputs, { residualMode, tile, backend });
   } finally {
     await out.release();
-    await (method as { close?: () => Promise<void> }).close?.();
+    await close();
   }
 };
 
@@ -87,11 +109,10 @@ async function downscaleWith(
   method: StageMethod,
   notice: string | undefined,
   values: CliValues,
-  o: { residualMode: 'linear' | 'radiance'; tile?: number; options: PrepareOptions; backend: MethodLoadOptions['backend'] },
+  { loaded, scene }: { loaded: LoadedInputs; scene: Scene },
+  o: { residualMode: 'linear' | 'radiance'; tile?: number; backend: MethodLoadOptions['backend'] },
 ): Promise<number> {
-  const { residualMode, tile, options, backend } = o;
-  const loaded = await loadInputs(values);
-  const scene = prepareScene(loaded.inputs, options);
+  const { residualMode, tile, backend } = o;
   const progress = stderrProgress(values.quiet as boolean | undefined);
   if (notice && !values.quiet) process.stderr.write(`notice: ${terminalSafe(notice)}\n`);
   for (const n of scene.notes) if (!values.quiet && n.startsWith('Reference factor')) process.stderr.write(`notice: ${terminalSafe(n)}\n`);

@@ -4,6 +4,7 @@ import { selectBackend, type BackendName } from '../model/backend.ts';
 import type { StageMethod } from '../pipeline/method.ts';
 import { probeWebGl, probeWebGpu } from './backend-probe.ts';
 import type { BackendInfo, RunParams } from './protocol.ts';
+import { appInferenceWorkers, poolSrdaInWebWorkers } from './tile-pool-web.ts';
 
 /** SRDA-Net ready to run, or why not (the run then continues with the baselines). */
 export interface PreparedModel {
@@ -79,9 +80,32 @@ export async function prepareModel(
         fallbackBackends: ['wasm', 'cpu'],
       },
     );
-    previousModel = { dispose: () => method.model.dispose() };
+    // Fine-tuning fits one model on the whole scene first: that stays in this worker.
+    const pooled =
+      params.finetuneSteps > 0
+        ? undefined
+        : await poolSrdaInWebWorkers(
+            method,
+            params.inferenceWorkers ?? appInferenceWorkers(),
+            {
+              modelUrl: new URL('models/srda-net/model.json', params.appBaseUrl).href,
+              wasmPaths: new URL('tfjs-wasm/', params.appBaseUrl).href,
+            },
+            notices,
+          );
+    previousModel = {
+      dispose: () => {
+        void pooled?.close();
+        method.model.dispose();
+      },
+    };
     const meta = method.model.meta;
-    return { isAvailable: true, method, backend, weights: { format: meta.format, version: meta.version, size: meta.size } };
+    return {
+      isAvailable: true,
+      method: pooled ?? method,
+      backend: { ...backend, inferenceWorkers: pooled?.concurrency ?? 1 },
+      weights: { format: meta.format, version: meta.version, size: meta.size },
+    };
   } catch (e) {
     if (isAppError(e) && e.code === 'CANCELLED') throw e;
     const why = e instanceof Error ? e.message : String(e);

@@ -144,6 +144,8 @@ export interface BackendInfo {
   adapter?: string;
   /** Why a preferred backend was skipped, when one was. */
   fallbackReason?: string;
+  /** SRDA-Net inference workers running tiles in parallel (this worker included). */
+  inferenceWorkers?: number;
 }
 
 export interface RunParams {
@@ -164,6 +166,8 @@ export interface RunParams {
   referenceFactor?: number;
   /** The app's base URL (where `tfjs-wasm/` and `models/` are served). */
   appBaseUrl: string;
+  /** SRDA-Net inference workers on wasm (default: the cores, at most 2); the output is the same for any number. */
+  inferenceWorkers?: number;
 }
 
 /** Closed-loop reference LST (x) against the method's prediction of it (y), subsampled pairs, K. */

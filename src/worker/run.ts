@@ -119,6 +119,7 @@ export async function runJob(
     model.backend = {
       name: srda.backend?.backend ?? model.backend.name,
       fallbackReason: srda.notices.join(' '),
+      inferenceWorkers: model.backend.inferenceWorkers,
     };
   }
 

@@ -1,0 +1,147 @@
+import { AppError, isAppError, type AppErrorCode } from '../core/errors.ts';
+import { throwIfAborted, type RunOptions } from '../core/progress.ts';
+import type { AuxName } from '../core/raster/raster.ts';
+import type { BackendName } from '../model/backend.ts';
+import type { SrdaWeightsSource } from '../model/weights.ts';
+import type { StageInput, StageMethod } from './method.ts';
+import type { TileRunner } from './tile-pool.ts';
+
+/** Messages to an SRDA-Net tile worker (a worker_thread in the CLI, a Web Worker in the app). */
+export type TileWorkerRequest =
+  | { type: 'init'; weights: SrdaWeightsSource; backend?: BackendName; wasmPaths?: string }
+  | { type: 'tile'; id: number; input: StageInput };
+
+/** Messages from an SRDA-Net tile worker. */
+export type TileWorkerReply =
+  | { type: 'ready'; label: string; backend: BackendName; haloCoarsePx: number; usesAux: AuxName[] }
+  | { type: 'done'; id: number; data: Float32Array }
+  | { type: 'error'; id?: number; code: AppErrorCode; message: string };
+
+/** The two ends of a worker's message channel, whatever the worker kind. */
+export interface TilePort {
+  postMessage(msg: TileWorkerRequest | TileWorkerReply, transfer?: ArrayBuffer[]): void;
+  onMessage(handler: (msg: unknown) => void): void;
+  /** Worker side: unused. Main side: the worker crashed or exited. */
+  onFailure?(handler: (why: string) => void): void;
+  terminate?(): Promise<unknown> | void;
+}
+
+function failure(e: unknown, id?: number): TileWorkerReply {
+  return {
+    type: 'error',
+    id,
+    code: isAppError(e) ? e.code : 'INTERNAL',
+    message: e instanceof Error ? e.message : String(e),
+  };
+}
+
+/**
+ * The worker side: loads SRDA-Net on `init` (its own tfjs backend and weights) and runs one tile
+ * per `tile` message, replying with the fine LST (transferred).
+ */
+export function serveTileWorker(port: TilePort): void {
+  let method: StageMethod | undefined;
+  port.onMessage((raw) => {
+    const msg = raw as TileWorkerRequest;
+    void (async () => {
+      if (msg.type === 'init') {
+        try {
+          const { createSrdaMethod } = await import('./methods/srda.ts');
+          const m = await createSrdaMethod(msg.weights, { backend: msg.backend, wasmPaths: msg.wasmPaths });
+          method = m;
+          port.postMessage({
+            type: 'ready',
+            label: m.label,
+            backend: m.backend.backend,
+            haloCoarsePx: m.haloCoarsePx,
+            usesAux: [...m.usesAux],
+          });
+        } catch (e) {
+          port.postMessage(failure(e));
+        }
+        return;
+      }
+      try {
+        if (!method) throw new AppError('INTERNAL', 'SRDA-Net worker got a tile before it was initialised.');
+        const data = await method.runStage(msg.input);
+        port.postMessage({ type: 'done', id: msg.id, data }, [data.buffer as ArrayBuffer]);
+      } catch (e) {
+        port.postMessage(failure(e, msg.id));
+      }
+    })();
+  });
+}
+
+type Ready = Extract<TileWorkerReply, { type: 'ready' }>;
+
+/**
+ * The main side: sends `init` to a freshly started worker, waits for it to be ready, and returns
+ * it as a pool `TileRunner`. Rejects with the worker's AppError (MODEL_LOAD_FAILED, NO_BACKEND)
+ * after terminating it. `transfer`: buffers of `init` to move rather than copy.
+ */
+export async function connectTileWorker(
+  port: TilePort,
+  init: Extract<TileWorkerRequest, { type: 'init' }>,
+  transfer: ArrayBuffer[] = [],
+): Promise<{ runner: TileRunner; ready: Ready }> {
+  const pending = new Map<number, { resolve: (d: Float32Array) => void; reject: (e: unknown) => void }>();
+  let nextId = 0;
+  let dead: AppError | undefined;
+  let onReady: ((m: TileWorkerReply) => void) | undefined;
+  const failAll = (why: string): void => {
+    dead = new AppError('INTERNAL', `An SRDA-Net worker failed: ${why}`);
+    onReady?.({ type: 'error', code: 'INTERNAL', message: dead.message });
+    for (const p of pending.values()) p.reject(dead);
+    pending.clear();
+  };
+  port.onFailure?.(failAll);
+  port.onMessage((raw) => {
+    const m = raw as TileWorkerReply;
+    if (m.type === 'ready' || m.id === undefined) return onReady?.(m);
+    const p = pending.get(m.id);
+    pending.delete(m.id);
+    if (m.type === 'done') p?.resolve(m.data);
+    else p?.reject(new AppError(m.code, m.message));
+  });
+  let ready: Ready;
+  try {
+    ready = await new Promise<Ready>((resolve, reject) => {
+      onReady = (m) =>
+        m.type === 'ready'
+          ? resolve(m)
+          : reject(
+              new AppError(
+                m.type === 'error' ? m.code : 'INTERNAL',
+                m.type === 'error' ? m.message : 'unexpected reply',
+              ),
+            );
+      port.postMessage(init, transfer);
+    });
+  } catch (e) {
+    await port.terminate?.();
+    throw e;
+  }
+  onReady = undefined;
+  const runner: TileRunner = {
+    runTile(input: StageInput, options?: RunOptions) {
+      throwIfAborted(options?.signal);
+      if (dead) return Promise.reject(dead);
+      const id = nextId++;
+      return new Promise<Float32Array>((resolve, reject) => {
+        pending.set(id, { resolve, reject });
+        // Cancelling drops the tile's result; the worker finishes it and stays usable.
+        options?.signal?.addEventListener(
+          'abort',
+          () => pending.delete(id) && reject(new AppError('CANCELLED', 'The operation was cancelled.')),
+          { once: true },
+        );
+        port.postMessage({ type: 'tile', id, input });
+      });
+    },
+    async close() {
+      dead = new AppError('INTERNAL', 'The SRDA-Net worker was closed.');
+      await port.terminate?.();
+    },
+  };
+  return { runner, ready };
+}
