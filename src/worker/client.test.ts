@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { isAppError } from '../core/errors.ts';
 import { WorkerClient } from './client.ts';
-import type { FromWorker, ToWorker } from './protocol.ts';
+import type { FromWorker, RequestMessage, ToWorker } from './protocol.ts';
 
 /** A stand-in for a Worker: records what is posted and lets the test answer. */
 class FakeWorker {
@@ -57,8 +57,24 @@ describe('worker client', () => {
     expect(isAppError(e) && e.code).toBe('CANCELLED');
     const id = (fake.posted[0].msg as { id: number }).id;
     expect(fake.posted[1].msg).toEqual({ type: 'cancel', id });
-    // A late result for the cancelled request is ignored.
+    // A late result for the cancelled request settles nothing, not even the next request.
+    const next = client.call('removeInput', { id: 'in2' });
+    let settled = false;
+    void next.then(() => (settled = true));
     fake.reply({ type: 'result', id, result: { ok: true } });
+    await Promise.resolve();
+    expect(settled).toBe(false);
+    fake.reply({ type: 'result', id: fake.posted[2].msg.id, result: { ok: true } });
+    await expect(next).resolves.toEqual({ ok: true });
+  });
+
+  it('types each request message by its name (params of another request do not compile)', () => {
+    const ok: RequestMessage<'removeInput'> = { type: 'request', id: 1, name: 'removeInput', params: { id: 'a' } };
+    // @ts-expect-error exportGeoTiff's params are not removeInput's
+    const bad: RequestMessage<'removeInput'> = { type: 'request', id: 2, name: 'removeInput', params: { layerId: 'a' } };
+    const layerOf = (m: ToWorker): string | undefined => (m.type === 'request' && m.name === 'exportGeoTiff' ? m.params.layerId : undefined);
+    const exportMsg: ToWorker = { type: 'request', id: 3, name: 'exportGeoTiff', params: { layerId: 'lst-250m' } };
+    expect([ok.params.id, bad.id, layerOf(ok), layerOf(exportMsg)]).toEqual(['a', 2, undefined, 'lst-250m']);
   });
 
   it('transfers the buffers it is given instead of copying them', () => {

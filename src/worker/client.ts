@@ -1,6 +1,6 @@
 import { AppError } from '../core/errors.ts';
 import type { Progress, RunOptions } from '../core/progress.ts';
-import type { FromWorker, ParamsOf, RequestName, ResultOf, ToWorker, WireError } from './protocol.ts';
+import type { FromWorker, ParamsOf, RequestMessage, RequestName, ResultOf, ToWorker, WireError } from './protocol.ts';
 
 interface Pending {
   resolve: (value: unknown) => void;
@@ -64,7 +64,8 @@ export class WorkerClient {
         },
         onProgress,
       });
-      this.post({ type: 'request', id, name, params }, transfer);
+      const msg: RequestMessage<N> = { type: 'request', id, name, params };
+      this.post(msg, transfer);
     });
   }
 
@@ -72,7 +73,7 @@ export class WorkerClient {
     this.worker.terminate();
   }
 
-  private post(msg: ToWorker, transfer: Transferable[] = []): void {
+  private post<N extends RequestName>(msg: RequestMessage<N> | Extract<ToWorker, { type: 'cancel' }>, transfer: Transferable[] = []): void {
     this.worker.postMessage(msg, transfer);
   }
 

@@ -3,7 +3,7 @@ import { AppError, isAppError } from '../core/errors.ts';
 import type { RunOptions } from '../core/progress.ts';
 import { exportLayerGeoTiff, exportZip } from './export.ts';
 import { convertInputUnits, ingestFiles, removeInput } from './inputs.ts';
-import type { FromWorker, ParamsOf, RequestName, ResultOf, ToWorker, WireError } from './protocol.ts';
+import type { FromWorker, ParamsOf, RequestMessage, RequestName, ResultOf, ToWorker, WireError } from './protocol.ts';
 import { inputLayer, previewScene } from './preview.ts';
 import { runJob } from './run.ts';
 
@@ -54,7 +54,15 @@ function toWire(e: unknown): WireError {
   return { code: 'INTERNAL', message: e instanceof Error ? `${e.message}\n${e.stack ?? ''}` : String(e) };
 }
 
-async function handle(id: number, name: RequestName, params: unknown): Promise<void> {
+/** Calls the handler of the message's request with its params, both typed by the same name. */
+function dispatch<N extends RequestName>(msg: RequestMessage<N>, opts: RunOptions, transfer: Transferable[]): Promise<ResultOf<N>> {
+  const handler: Handler<N> | undefined = handlers[msg.name];
+  if (!handler) throw new AppError('BAD_ARGUMENT', `Unknown request ${String(msg.name)}.`);
+  return handler(msg.params, opts, transfer);
+}
+
+async function handle(msg: RequestMessage): Promise<void> {
+  const { id } = msg;
   const ctrl = new AbortController();
   running.set(id, ctrl);
   const transfer: Transferable[] = [];
@@ -70,9 +78,7 @@ async function handle(id: number, name: RequestName, params: unknown): Promise<v
     },
   };
   try {
-    const handler = handlers[name] as Handler<RequestName>;
-    if (!handler) throw new AppError('BAD_ARGUMENT', `Unknown request ${String(name)}.`);
-    const result = await handler(params as never, opts, transfer);
+    const result = await dispatch(msg, opts, transfer);
     if (ctrl.signal.aborted) return;
     post({ type: 'result', id, result }, transfer);
   } catch (e) {
@@ -85,5 +91,5 @@ async function handle(id: number, name: RequestName, params: unknown): Promise<v
 self.onmessage = (ev: MessageEvent<ToWorker>) => {
   const msg = ev.data;
   if (msg.type === 'cancel') running.get(msg.id)?.abort();
-  else void handle(msg.id, msg.name, msg.params);
+  else void handle(msg);
 };

@@ -217,9 +217,13 @@ export type RequestName = keyof WorkerApi;
 export type ParamsOf<N extends RequestName> = WorkerApi[N][0];
 export type ResultOf<N extends RequestName> = WorkerApi[N][1];
 
-/** Main thread -> worker. */
-export type ToWorker =
-  { type: 'request'; id: number; name: RequestName; params: unknown } | { type: 'cancel'; id: number };
+/** A request for `N` with its own params type (maplibre's `ActorMessage<T>`). */
+export type RequestMessage<N extends RequestName = RequestName> = {
+  [K in N]: { type: 'request'; id: number; name: K; params: ParamsOf<K> };
+}[N];
+
+/** Main thread -> worker: a request (discriminated by `name`, params typed per request) or a cancel. */
+export type ToWorker = RequestMessage | { type: 'cancel'; id: number };
 
 /** Worker -> main thread. */
 export type FromWorker =
