@@ -43,7 +43,8 @@ test('the online basemap is off by default and loads OpenStreetMap tiles only wh
   await page.getByTestId('run').click();
   expect(await waitForRunEnd(page)).toBe('done');
   await expect(page.getByTestId('online-basemap')).not.toBeChecked();
-  await page.waitForTimeout(1000);
+  // The map has drawn everything it wanted (style, layers, tiles) without asking OpenStreetMap.
+  await expect.poll(() => page.evaluate(() => window.__srda.isMapSettled()), { timeout: 30_000 }).toBe(true);
   expect(tiles).toEqual([]);
   await page.getByTestId('online-basemap').check();
   await expect.poll(() => tiles.length).toBeGreaterThan(0);

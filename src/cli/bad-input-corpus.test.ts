@@ -63,9 +63,8 @@ describe('bad-input corpus through the CLI', () => {
   it.each(failing.map((c) => [c.name, c] as const))(
     '%s: exit 1 and one line with the specific code and the file',
     async (_name, c) => {
-      const t0 = performance.now();
+      // A hang fails on Vitest's test timeout; how fast a refusal is belongs in the benchmark.
       const r = await cli(argvOf(c, path.join(dir, `out-${c.name.replace(/\W+/g, '-')}`)));
-      expect(performance.now() - t0).toBeLessThan(20_000);
       expect(r.code).toBe(1);
       const lines = r.stderr.trimEnd().split('\n');
       expect(lines).toHaveLength(1);

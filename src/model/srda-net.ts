@@ -27,7 +27,7 @@ export interface SrdaConfig {
 
 export type SrdaSize = 'tiny' | 'small' | 'base';
 
-/** The shipped model sizes. `small` is the default. */
+/** The model sizes. `tiny` ships as the default (models/srda-net/), `small` beside it (models/srda-net/small/); `srda-lst train` trains `small` unless `--size` says otherwise. */
 export const SRDA_SIZES: Record<SrdaSize, SrdaConfig> = {
   tiny: { width: 16, blocks: 1, caKernel: 7, ctxKernel: 15, sigma: true },
   small: { width: 24, blocks: 2, caKernel: 7, ctxKernel: 15, sigma: true },

@@ -137,7 +137,8 @@ export function closedLoopScene(scene: Scene, stages: number, referenceFactor = 
 /**
  * The paper's simulation experiment on the user's scene: aggregate the LST by 2^stages, downscale
  * it back with each method (auxiliary layers at the matching resolutions), and score against the
- * real LST, with and without residual correction. Progress per method; `signal` cancels.
+ * real LST, with and without residual correction. Progress per method and per tile of its inner
+ * runs (`stage: '<method> corrected|uncorrected, stage k'`); `signal` cancels between tiles.
  */
 export async function evaluateClosedLoop(
   scene: Scene,
@@ -154,8 +155,13 @@ export async function evaluateClosedLoop(
     const method = typeof m === 'string' ? await loadMethod(m) : m;
     const t0 = Date.now();
     const base = { method, residualMode: options.residualMode, tileCoarsePx: options.tileCoarsePx };
-    const corrected = await runDownscale(loop, { ...base, residualCorrection: true }, { signal: run.signal });
-    const raw = await runDownscale(loop, { ...base, residualCorrection: false }, { signal: run.signal });
+    // The inner runs report their tiles too: a DMS or SRDA-Net loop on a large scene takes minutes.
+    const inner = (pass: string): RunOptions => ({
+      signal: run.signal,
+      onProgress: run.onProgress && ((p) => run.onProgress!({ ...p, stage: `${method.id} ${pass}, ${p.stage}` })),
+    });
+    const corrected = await runDownscale(loop, { ...base, residualCorrection: true }, inner('corrected'));
+    const raw = await runDownscale(loop, { ...base, residualCorrection: false }, inner('uncorrected'));
     const final = (r: DownscaleResult): Float32Array => r.stages[r.stages.length - 1].lst.data;
     out.push({
       method: method.id,

@@ -16,7 +16,7 @@ export interface StoredInput {
 const inputs = new Map<string, StoredInput>();
 let nextId = 1;
 
-/** The stored band, or an INTERNAL error when the UI refers to one that is gone. */
+/** The stored band, or a BAD_ARGUMENT error (drop the file again) when the UI refers to one that is gone. */
 export function getInput(id: string): StoredInput {
   const s = inputs.get(id);
   if (!s) throw new AppError('BAD_ARGUMENT', `Input ${id} is no longer loaded; drop the file again.`);

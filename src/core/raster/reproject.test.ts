@@ -89,14 +89,13 @@ describe('reprojectRaster', () => {
     expect(Number.isNaN(out.data[0])).toBe(true);
   });
 
-  it('takes a full 1200x1200 sinusoidal tile onto Web Mercator in about a second (0.2-0.4 s unloaded)', () => {
+  it('takes a full 1200x1200 sinusoidal tile onto Web Mercator through a coarse lattice, not per pixel', () => {
     const big: Raster = { ...tile, data: new Float32Array(1200 * 1200).fill(300) };
     const t = reprojectedGrid(tile, WEB_MERCATOR);
-    const t0 = performance.now();
     const out = reprojectRaster(big, t, 'bilinear');
-    const ms = performance.now() - t0;
+    // proj4 runs on one node in 64+ pixels (what makes it fast; the time is the benchmark's business).
     expect(out.stats.stepPx).toBeGreaterThanOrEqual(8);
-    expect(ms).toBeLessThan(5000);
+    expect(out.stats.maxErrorPx).toBeLessThanOrEqual(0.1);
     expect(out.data.some((v) => v === 300)).toBe(true);
   });
 

@@ -40,6 +40,8 @@ export interface SrdaHook {
   shownOnMap(mapName?: string): string[];
   /** Screen position (CSS px within the map) of a longitude/latitude on a map. */
   project(lng: number, lat: number, mapName?: string): { x: number; y: number } | undefined;
+  /** True once a map has its style and every tile it asked for, and is not moving. */
+  isMapSettled(mapName?: string): boolean;
 }
 
 /** Installs `window.__srda`. */
@@ -119,6 +121,10 @@ export function installTestHook(): void {
         .getStyle()
         .layers.filter((l) => l.id.startsWith('lyr-') && map.getLayoutProperty(l.id, 'visibility') !== 'none')
         .map((l) => l.id.slice(4));
+    },
+    isMapSettled(name = 'main') {
+      const map = getMap(name);
+      return !!map && map.isStyleLoaded() === true && map.areTilesLoaded() && !map.isMoving();
     },
     project(lng, lat, name = 'main') {
       const p = getMap(name)?.project([lng, lat]);
