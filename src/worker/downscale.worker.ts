@@ -30,8 +30,8 @@ const handlers: { [N in RequestName]: Handler<N> } = {
     transfer.push(r.bytes);
     return r;
   },
-  exportZip: async (params, _opts, transfer) => {
-    const r = await exportZip(params.report, params.extraFiles ?? [], params.fileStem);
+  exportZip: async (params, opts, transfer) => {
+    const r = await exportZip(params.report, params.extraFiles ?? [], params.fileStem, opts);
     transfer.push(r.bytes);
     return r;
   },

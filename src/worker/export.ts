@@ -1,5 +1,6 @@
 import { zipSync, strToU8 } from 'fflate';
 import { AppError, toAppError } from '../core/errors.ts';
+import { throwIfAborted, yieldToEventLoop, type RunOptions } from '../core/progress.ts';
 import { writeGeoTiff } from '../io/geotiff-write.ts';
 import { getLayerRaster, layerIds } from './layers.ts';
 
@@ -28,18 +29,31 @@ export async function exportLayerGeoTiff(layerId: string): Promise<{ fileName: s
   return { fileName: `${stem}.tif`, bytes: ownBuffer(encodeLayer(layerId)) };
 }
 
-/** Every layer as GeoTIFF plus report.json (and any extra files, e.g. the map PNG) in one ZIP. */
+/**
+ * Every layer as GeoTIFF plus report.json (and any extra files, e.g. the map PNG) in one ZIP.
+ * Progress `{stage: 'export'}` per layer written; `signal` cancels between layers.
+ */
 export async function exportZip(
   report: unknown,
   extra: { name: string; bytes: ArrayBuffer }[],
   zipStem = 'srda-lst-results',
+  run: RunOptions = {},
 ): Promise<{ fileName: string; bytes: ArrayBuffer }> {
   const ids = layerIds();
   if (ids.length === 0)
     throw new AppError('BAD_ARGUMENT', 'There is nothing to export yet; run the downscaling first.');
   const files: Record<string, Uint8Array | [Uint8Array, { level: 0 }]> = {};
   // GeoTIFFs are already deflated inside; storing them avoids compressing twice.
-  for (const id of ids) files[`${getLayerRaster(id)!.meta.fileStem}.tif`] = [encodeLayer(id), { level: 0 }];
+  let done = 0;
+  for (const id of ids) {
+    throwIfAborted(run.signal);
+    const name = `${getLayerRaster(id)!.meta.fileStem}.tif`;
+    files[name] = [encodeLayer(id), { level: 0 }];
+    run.onProgress?.({ stage: 'export', done: ++done, total: ids.length, detail: name });
+    // Lets a cancel message in between layers (each GeoTIFF takes up to seconds on a full tile).
+    await yieldToEventLoop();
+  }
+  throwIfAborted(run.signal);
   files['report.json'] = strToU8(JSON.stringify(report, null, 2));
   for (const f of extra) files[f.name] = [new Uint8Array(f.bytes), { level: 0 }];
   try {
