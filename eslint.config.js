@@ -2,7 +2,40 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 import reactHooks from 'eslint-plugin-react-hooks';
 
-const restrict = (patterns) => ({ 'no-restricted-imports': ['error', { patterns }] });
+import { GUARDED_PACKAGES, PART_PATTERNS, PARTS, TESTS_MAY } from './architecture.js';
+
+/** The import rules of a part (architecture.js), with `extra` parts and packages allowed on top. */
+function importRules(name, extra = { parts: [], packages: [] }) {
+  const part = PARTS[name];
+  const mayParts = new Set([name, ...part.may, ...extra.parts]);
+  const mayPackages = new Set([...part.packages, ...extra.packages]);
+  const denied = [
+    ...Object.keys(PART_PATTERNS)
+      .filter((p) => !mayParts.has(p))
+      .map((p) => ({ regex: PART_PATTERNS[p], message: `${name} may not import ${p} (architecture.js).` })),
+    ...Object.keys(GUARDED_PACKAGES)
+      .filter((p) => !mayPackages.has(p))
+      .map((p) => ({ regex: GUARDED_PACKAGES[p], message: `${name} may not use ${p} (architecture.js).` })),
+  ];
+  // Dynamic import() is not seen by no-restricted-imports: the same patterns as selectors.
+  const selectors = denied.map((d) => ({
+    selector: `ImportExpression[source.value=/${d.regex.replace(/\//g, '\\/')}/]`,
+    message: d.message,
+  }));
+  return {
+    'no-restricted-imports': ['error', { patterns: denied }],
+    'no-restricted-syntax': ['error', ...selectors],
+  };
+}
+
+const TEST_FILES = '*.test.{ts,tsx}';
+/** The test files among a part's globs (`src/io/**` -> `src/io/**\/*.test.{ts,tsx}`). */
+const testGlob = (glob) => (glob.endsWith('**') ? `${glob}/${TEST_FILES}` : glob.replace(/\.tsx?$/, '.test.{ts,tsx}'));
+
+const architecture = Object.entries(PARTS).flatMap(([name, part]) => [
+  { files: part.files, ignores: part.ignores ?? [], rules: importRules(name) },
+  { files: part.files.map(testGlob), ignores: (part.ignores ?? []).map(testGlob), rules: importRules(name, TESTS_MAY) },
+]);
 
 export default tseslint.config(
   { ignores: ['dist', 'node_modules', 'test-results', 'playwright-report', 'public', 'models'] },
@@ -16,46 +49,6 @@ export default tseslint.config(
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
     },
   },
-  // Dependency direction (STYLE.md): core is pure; only model/ touches tfjs, only io/ geotiff,
-  // only ui/map maplibre, only cli/ node:*.
-  {
-    files: ['src/core/**/*.ts'],
-    rules: restrict([
-      { group: ['@tensorflow/*', 'geotiff', 'maplibre-gl', 'react', 'node:*'], message: 'core/ stays pure.' },
-      { group: ['**/io/*', '**/model/*', '**/pipeline/*', '**/worker/*', '**/ui/*', '**/cli/*'], message: 'core/ imports nothing above it.' },
-    ]),
-  },
-  {
-    files: ['src/io/**/*.ts'],
-    rules: restrict([
-      { group: ['@tensorflow/*', 'maplibre-gl', 'react', 'node:*'], message: 'io/ reads and writes rasters only.' },
-      { group: ['**/model/*', '**/pipeline/*', '**/worker/*', '**/ui/*', '**/cli/*'], message: 'io/ depends on core/ only.' },
-    ]),
-  },
-  {
-    files: ['src/model/**/*.ts'],
-    rules: restrict([
-      { group: ['geotiff', 'maplibre-gl', 'react', 'node:*'], message: 'model/ works on typed arrays.' },
-      { group: ['**/pipeline/*', '**/worker/*', '**/ui/*', '**/cli/*'], message: 'model/ depends on core/ only.' },
-    ]),
-  },
-  {
-    files: ['src/pipeline/**/*.ts'],
-    rules: restrict([
-      { group: ['@tensorflow/*', 'geotiff', 'maplibre-gl', 'react', 'node:*'], message: 'pipeline/ goes through model/ and io/.' },
-      { group: ['**/worker/*', '**/ui/*', '**/cli/*'], message: 'pipeline/ is below worker, ui and cli.' },
-    ]),
-  },
-  {
-    files: ['src/ui/**/*.{ts,tsx}'],
-    ignores: ['src/ui/map/**'],
-    rules: restrict([
-      { group: ['@tensorflow/*', 'maplibre-gl', 'node:*'], message: 'ui/ runs no tfjs; only ui/map imports maplibre.' },
-      { group: ['**/model/*', '**/pipeline/*', '**/cli/*'], message: 'ui/ talks to the worker client.' },
-    ]),
-  },
-  {
-    files: ['**/*.test.ts'],
-    rules: { 'no-restricted-imports': 'off' },
-  },
+  // Dependency direction, generated from architecture.js.
+  ...architecture,
 );

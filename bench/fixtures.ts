@@ -1,6 +1,6 @@
 import { MODIS_SINUSOIDAL } from '../src/core/geo/crs.ts';
 import type { Raster } from '../src/core/raster/raster.ts';
-import { degradeLst } from '../src/core/synth/degrade.ts';
+import { degradeArray } from '../src/core/raster/aggregate.ts';
 import { generateScene } from '../src/core/synth/scene.ts';
 import { writeGeoTiff } from '../src/io/geotiff-write.ts';
 
@@ -48,7 +48,7 @@ export function makeBenchScene(lstSizePx: number, seed = 20261124): BenchScene {
     crs: MODIS_SINUSOIDAL,
     transform: [TILE_X0, CELL_250_M, 0, TILE_Y0, 0, -CELL_250_M] as const,
   };
-  const coarse = degradeLst(scene.lstK, n, n, 4, { psfSigmaFinePx: 2 });
+  const coarse = degradeArray(scene.lstK, n, n, 4, { psfSigmaFinePx: 2 });
   const lst: Raster = {
     width: coarse.width,
     height: coarse.height,

@@ -7,7 +7,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { MODIS_SINUSOIDAL, WGS84, transformPoint } from '../src/core/geo/crs.ts';
 import type { Raster } from '../src/core/raster/raster.ts';
-import { degradeLst } from '../src/core/synth/degrade.ts';
+import { degradeArray } from '../src/core/raster/aggregate.ts';
 import { generateScene } from '../src/core/synth/scene.ts';
 import { writeGeoTiff } from '../src/io/geotiff-write.ts';
 
@@ -49,7 +49,7 @@ export function makeDemo(outDir: string = OUT, log = true): string[] {
     crs: MODIS_SINUSOIDAL,
     transform: [x0, CELL_250, 0, y0, 0, -CELL_250] as const,
   };
-  const coarse = degradeLst(scene.lstK, SIZE, SIZE, 4, { psfSigmaFinePx: 2 });
+  const coarse = degradeArray(scene.lstK, SIZE, SIZE, 4, { psfSigmaFinePx: 2 });
   const lst: Raster = {
     width: coarse.width,
     height: coarse.height,

@@ -3,6 +3,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { crsFromEpsg } from '../core/geo/crs.ts';
 import { aggregateMean } from '../core/raster/aggregate.ts';
 import { writeGeoTiff } from '../io/geotiff-write.ts';
 import { loadDataset } from './load.ts';
@@ -98,7 +99,7 @@ describe.skipIf(!existsSync(DHAKA))('srda-lst downscale on Dhaka DOY 097', () =>
 
   it.each([
     ['no LST', ['downscale', '--ndvi', NDVI, '--out', tmp], /MISSING_BAND.*--lst/],
-    ['no auxiliary layer', ['downscale', '--lst', LST, '--out', tmp], /MISSING_BAND.*--ndvi/],
+    ['no auxiliary layer for TsHARP', ['downscale', '--lst', LST, '--method', 'tsharp', '--out', tmp], /MISSING_BAND.*tsharp needs an auxiliary layer/],
     ['red without NIR', ['downscale', '--lst', LST, '--red', NDVI, '--out', tmp], /MISSING_BAND.*--nir/],
     ['a missing file', ['downscale', '--lst', path.join(tmp, 'nope.tif'), '--ndvi', NDVI, '--out', tmp], /BAD_ARGUMENT.*nope\.tif/],
     ['a QC of another date', ['downscale', '--lst', LST, '--qc', QC_OTHER_DATE, '--ndvi', NDVI, '--out', tmp], /DATE_MISMATCH.*QC_Day_doy2024161.*2024-06-09.*2024-04-06/],
@@ -171,5 +172,46 @@ describe.skipIf(!existsSync(`${PARA}_B6.TIF`))('evaluate --truth', () => {
       expect(m.scores.rmseK).toBeLessThan(0.5);
     }
     console.log('Para 120 m -> 30 m against the 30 m band:', doc.truth.methods.map((m: { method: string; scores: { rmseK: number } }) => `${m.method} ${m.scores.rmseK} K`).join(', '));
+  });
+});
+
+describe('downscale output layout', () => {
+  /** A 100x100 LST at 1 km and a 400x400 NDVI at 250 m (UTM 29N), smooth and deterministic. */
+  function writeScene(): { lst: string; ndvi: string } {
+    const lst = new Float32Array(100 * 100).map((_, i) => 300 + 4 * Math.sin(i / 170) + 3 * Math.cos((i % 100) / 9));
+    const ndvi = new Float32Array(400 * 400).map((_, i) => 0.4 + 0.3 * Math.sin(i / 613) * Math.cos((i % 400) / 23));
+    const crs = crsFromEpsg(32629);
+    const files = { lst: path.join(tmp, 'layout_lst.tif'), ndvi: path.join(tmp, 'layout_ndvi.tif') };
+    writeFileSync(files.lst, writeGeoTiff([{ raster: { width: 100, height: 100, transform: [400000, 1000, 0, 4300000, 0, -1000], crs, data: lst }, units: 'K' }]));
+    writeFileSync(files.ndvi, writeGeoTiff([{ raster: { width: 400, height: 400, transform: [400000, 250, 0, 4300000, 0, -250], crs, data: ndvi }, name: 'NDVI' }]));
+    return files;
+  }
+  const python = ['/usr/bin/python3', 'python3'].find((py) => {
+    try {
+      execFileSync(py, ['-c', 'import osgeo_utils.samples.validate_cloud_optimized_geotiff'], { stdio: 'ignore' });
+      return true;
+    } catch {
+      return false;
+    }
+  });
+
+  it.skipIf(!python || !hasGdal)('writes cloud-optimised GeoTIFFs by default and plain ones with --no-cog, with the same values', async () => {
+    const { lst, ndvi } = writeScene();
+    const cogDir = path.join(tmp, 'layout-cog');
+    const plainDir = path.join(tmp, 'layout-plain');
+    expect(await main(['downscale', '--lst', lst, '--ndvi', ndvi, '--method', 'bicubic', '--out', cogDir, '-q'])).toBe(0);
+    expect(await main(['downscale', '--lst', lst, '--ndvi', ndvi, '--method', 'bicubic', '--no-cog', '--out', plainDir, '-q'])).toBe(0);
+    const cogFile = path.join(cogDir, 'lst_stage2.tif');
+    const plainFile = path.join(plainDir, 'lst_stage2.tif');
+    const validate = (f: string): string => execFileSync(python!, ['-m', 'osgeo_utils.samples.validate_cloud_optimized_geotiff', '--full-check=yes', f], { encoding: 'utf8' });
+    expect(validate(cogFile)).toContain('is a valid cloud optimized GeoTIFF');
+    const gdal = (f: string): string => execFileSync('gdalinfo', ['-checksum', f], { encoding: 'utf8', env: { ...process.env, GDAL_PAM_ENABLED: 'NO' } });
+    const [cogInfo, plainInfo] = [gdal(cogFile), gdal(plainFile)];
+    expect(cogInfo).toMatch(/Overviews: 200x200/);
+    expect(plainInfo).not.toMatch(/Overviews/);
+    const checksum = (s: string): string | undefined => /Checksum=(\d+)/.exec(s)?.[1];
+    expect(checksum(cogInfo)).toBeDefined();
+    expect(checksum(cogInfo)).toBe(checksum(plainInfo));
+    expect(JSON.parse(readFileSync(path.join(cogDir, 'report.json'), 'utf8')).layout).toBe('cloud-optimised GeoTIFF');
   });
 });

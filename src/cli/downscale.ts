@@ -1,10 +1,14 @@
 import { mkdir, writeFile } from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
 import { AppError } from '../core/errors.ts';
 import { writeGeoTiff } from '../io/geotiff-write.ts';
 import { runDownscale } from '../pipeline/downscale.ts';
+import type { StageMethod } from '../pipeline/method.ts';
+import type { MethodLoadOptions } from '../pipeline/methods.ts';
 import { prepareScene, type PrepareOptions } from '../pipeline/prepare.ts';
 import {
+  type CliValues,
   INPUT_HELP,
   INPUT_OPTIONS,
   intOption,
@@ -21,10 +25,11 @@ import type { Command } from './main.ts';
 const HELP = `Usage: srda-lst downscale --lst LST.tif [--qc QC.tif] (--ndvi NDVI.tif | --red RED.tif --nir NIR.tif)
          [--swir SWIR.tif] [--albedo A.tif] [--dem DEM.tif] [--landcover LC.tif]
          [--method srda|bicubic|tsharp|dms] [--stages N] [--reference-factor F] [--no-residual-correction]
-         [--residual-mode linear|radiance] [--backend wasm|cpu|webgpu] --out DIR
+         [--residual-mode linear|radiance] [--backend wasm|cpu|webgpu] [--jobs N] [--no-cog] --out DIR
 
 Downscales the LST stage by stage (factor 2 each) onto the auxiliary grid and writes
-DIR/lst_stage1.tif ... DIR/lst_stageN.tif (float32 K, nodata -9999) and DIR/report.json.
+DIR/lst_stage1.tif ... DIR/lst_stageN.tif (float32 K, nodata -9999, cloud-optimised GeoTIFFs
+with internal overviews, for tile servers and windowed reads) and DIR/report.json.
 
 ${INPUT_HELP}
   --method M            srda (default; falls back to bicubic with a notice when unavailable),
@@ -36,12 +41,15 @@ ${INPUT_HELP}
   --backend B           tfjs backend for srda (default: the fastest that works; wasm in Node)
   --weights PATH        SRDA-Net folder or model.json (default: models/srda-net/ of this install)
   --finetune N          SRDA-Net per-scene fine-tuning steps on the coarse closed loop (default 0)
+  --jobs N              SRDA-Net inference workers running tiles in parallel (default: the number of
+                        cores; the output is identical for any N; 1 with --finetune)
+  --no-cog              plain tiled GeoTIFFs without overviews instead of cloud-optimised ones
   --out DIR             output folder (created)
   -q, --quiet           no progress on stderr`;
 
 /** `srda-lst downscale`: see HELP. */
 export const downscaleCommand: Command = async (argv) => {
-  const values = parseCli(argv, { ...INPUT_OPTIONS, method: { type: 'string' }, out: { type: 'string' }, 'reference-factor': { type: 'string' } });
+  const values = parseCli(argv, { ...INPUT_OPTIONS, method: { type: 'string' }, out: { type: 'string' }, 'reference-factor': { type: 'string' }, 'no-cog': { type: 'boolean' }, jobs: { type: 'string' } });
   if (values.help) {
     process.stdout.write(HELP + '\n');
     return 0;
@@ -53,7 +61,27 @@ export const downscaleCommand: Command = async (argv) => {
   const tile = intOption(values.tile, 'tile', 8);
   const finetuneSteps = intOption(values.finetune, 'finetune', 0);
   const modelPath = typeof values.weights === 'string' ? path.resolve(values.weights) : undefined;
-  const { method, notice } = await resolveMethod(values.method as string | undefined, { backend, finetuneSteps, modelPath });
+  const jobs = intOption(values.jobs, 'jobs', 1) ?? defaultJobs();
+  const { method, notice } = await resolveMethod(values.method as string | undefined, { backend, finetuneSteps, modelPath, jobs });
+  try {
+    return await downscaleWith(method, notice, values, { residualMode, tile, options, backend });
+  } finally {
+    await (method as { close?: () => Promise<void> }).close?.();
+  }
+};
+
+/** Inference workers by default: one per core the process may use. */
+export function defaultJobs(): number {
+  return typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length;
+}
+
+async function downscaleWith(
+  method: StageMethod,
+  notice: string | undefined,
+  values: CliValues,
+  o: { residualMode: 'linear' | 'radiance'; tile?: number; options: PrepareOptions; backend: MethodLoadOptions['backend'] },
+): Promise<number> {
+  const { residualMode, tile, options, backend } = o;
   const loaded = await loadInputs(values);
   const scene = prepareScene(loaded.inputs, options);
   const progress = stderrProgress(values.quiet as boolean | undefined);
@@ -64,12 +92,13 @@ export const downscaleCommand: Command = async (argv) => {
     { method, residualCorrection: !values['no-residual-correction'], residualMode, tileCoarsePx: tile },
     { onProgress: progress },
   );
-  const outDir = values.out;
+  const outDir = values.out as string;
   await mkdir(outDir, { recursive: true });
   const outputs: string[] = [];
+  const cog = !values['no-cog'];
   for (const st of result.stages) {
     const file = path.join(outDir, `lst_stage${st.stage}.tif`);
-    const bytes = writeGeoTiff([{ raster: st.lst, name: `LST stage ${st.stage} (${method.id})`, units: 'K' }], { nodata: -9999 });
+    const bytes = writeGeoTiff([{ raster: st.lst, name: `LST stage ${st.stage} (${method.id})`, units: 'K' }], { nodata: -9999, cog });
     try {
       await writeFile(file, bytes);
     } catch (e) {
@@ -84,9 +113,11 @@ export const downscaleCommand: Command = async (argv) => {
     method: method.id,
     methodLabel: method.label,
     ...(notice ? { methodNotice: notice } : {}),
+    ...(typeof (method as { concurrency?: number }).concurrency === 'number' ? { inferenceWorkers: (method as { concurrency: number }).concurrency } : {}),
     backend: method.id === 'srda' ? ((method as { backend?: unknown }).backend ?? backend ?? 'auto') : 'none (classical method, plain TypeScript)',
     residualCorrection: result.residualCorrection,
     residualMode: result.residualMode,
+    layout: cog ? 'cloud-optimised GeoTIFF' : 'tiled GeoTIFF',
     totalSeconds: result.totalSeconds,
     stages: result.stages.map((s) => ({
       stage: s.stage,
@@ -110,4 +141,4 @@ export const downscaleCommand: Command = async (argv) => {
   }
   process.stdout.write(JSON.stringify({ out: outDir, files: outputs.map((f) => path.basename(f)), method: method.id }) + '\n');
   return 0;
-};
+}

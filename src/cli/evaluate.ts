@@ -5,7 +5,7 @@ import { evaluateClosedLoop, scoreAgainstTruth, type ClosedLoopResult } from '..
 import type { StageMethod } from '../pipeline/method.ts';
 import { loadMethod, METHOD_IDS, type MethodLoadOptions } from '../pipeline/methods.ts';
 import { prepareScene } from '../pipeline/prepare.ts';
-import type { Scores } from '../pipeline/score.ts';
+import type { Scores } from '../pipeline/evaluate.ts';
 import {
   INPUT_HELP,
   INPUT_OPTIONS,

@@ -29,7 +29,13 @@ type Info = {
   min: number | null;
   max: number | null;
   mean: number | null;
-  bands: Array<{ role: string; min: number | null; max: number | null; dayNight?: string }>;
+  bands: Array<{
+    role: string;
+    min: number | null;
+    max: number | null;
+    dayNight?: string;
+    calibration?: string;
+  }>;
 };
 
 function runInfo(files: string[]) {
@@ -66,11 +72,26 @@ describe.skipIf(!existsSync(dataDir))('srda-lst info on every GeoTIFF of ../shar
   it('prints one JSON object per file and exits 0', () => {
     expect(status).toBe(0);
     expect(byName.size).toBe(count);
-    // Only the two Fayoum layers whose meaning the README leaves undocumented stay unknown.
+    // Expected unknowns: the two Fayoum layers whose meaning the README leaves undocumented, the
+    // Landsat 8 coastal (B1), panchromatic (B8) and cirrus (B9) bands, and the Pennsylvania ETM+
+    // band-number exports (july3.tif, nov61.tif: nothing in the name or file says Landsat).
     const unknown = [...byName.values()]
       .filter((i) => i.bands.some((b) => b.role === 'unknown'))
-      .map((i) => path.basename(i.file));
-    expect(unknown.sort()).toEqual(['LandMask_2019.tif', 'Time_20190704.tif']);
+      .map((i) => path.relative(dataDir, i.file));
+    const gezira = 'landsat8_gezira_sudan_pysebal/LC08_L1TP_173049_20140310_20170425_01_T1_';
+    const penn = ['1', '2', '3', '4', '5', '61', '62', '7'].flatMap((b) =>
+      ['july', 'nov'].map((m) => `landsat7_pennsylvania_goslee/${m}${b}.tif`),
+    );
+    expect(unknown.sort()).toEqual(
+      [
+        'fayoum-egypt-20190704-lst-ndvi-albedo-dem-pywapor/LandMask_2019.tif',
+        'fayoum-egypt-20190704-lst-ndvi-albedo-dem-pywapor/Time_20190704.tif',
+        `${gezira}B1.TIF`,
+        `${gezira}B8.TIF`,
+        `${gezira}B9.TIF`,
+        ...penn,
+      ].sort(),
+    );
   });
 
   it('gives Dhaka LST 49x49 @ 0.00833 deg EPSG:4326 and its NDVI 193x193, with README ranges', () => {
@@ -226,6 +247,107 @@ describe.skipIf(!existsSync(dataDir))('srda-lst info on every GeoTIFF of ../shar
     ]);
   });
 });
+
+describe.skipIf(!existsSync(dataDir))(
+  'srda-lst info on the third-pass data folders (values from their READMEs)',
+  () => {
+    it('calibrates Mendoza ESPA-named band10 with its MTL and scales the sr_band files by 0.0001', () => {
+      const d = (n: string) => path.join(dataDir, 'landsat8_mendoza_water', `LC82320832016040LGN00_${n}.tif`);
+      const { status, infos } = runInfo([d('band10'), d('sr_band4'), d('sr_band5'), d('band4')]);
+      expect(status).toBe(0);
+      const [bt, red, nir, toa] = infos;
+      expect([bt.role, bt.width, bt.height, bt.crs.epsg, bt.date]).toEqual([
+        'lst',
+        184,
+        134,
+        32619,
+        '2016-02-09',
+      ]);
+      expect(bt.transform).toEqual([510495, 30, 0, -3650985, 0, -30]);
+      // README: BT 295.3-305.6 K (mean 300.2 K), sr red 0.016-0.669.
+      expect(bt.min).toBeCloseTo(295.3, 1);
+      expect(bt.max).toBeCloseTo(305.6, 1);
+      expect(bt.mean).toBeCloseTo(300.2, 1);
+      expect([red.role, red.scale, nir.role]).toEqual(['red', 0.0001, 'nir']);
+      expect(red.min).toBeCloseTo(0.0155, 4);
+      expect(red.max).toBeCloseTo(0.6691, 4);
+      expect([toa.role, toa.bands[0].calibration]).toEqual(['red', 'toa-reflectance']);
+    });
+
+    it('calibrates Gezira B10 (C1 L1TP) and reads its EPSG:4326 DEM', () => {
+      const g = (n: string) => path.join(dataDir, 'landsat8_gezira_sudan_pysebal', n);
+      const { infos } = runInfo([g('LC08_L1TP_173049_20140310_20170425_01_T1_B10.TIF'), g('dem_dal.tif')]);
+      const [bt, dem] = infos;
+      expect([bt.role, bt.width, bt.height, bt.crs.epsg]).toEqual(['lst', 198, 188, 32636]);
+      expect(bt.transform.slice(0, 4)).toEqual([494790, 30, 0, 1693080]);
+      expect(bt.min).toBeCloseTo(296.8, 1);
+      expect(bt.max).toBeCloseTo(307.6, 1);
+      expect([dem.role, dem.width, dem.height, dem.crs.epsg, dem.min, dem.max]).toEqual([
+        'dem',
+        66,
+        61,
+        4326,
+        372,
+        400,
+      ]);
+    });
+
+    it('reads the Talca ETM+ stack: band 6 is the low-gain thermal, calibrated with L7.MTL.txt', () => {
+      const { infos } = runInfo([path.join(dataDir, 'landsat7_talca_chile_water/L7_Talca.tif')]);
+      const t = infos[0];
+      expect(t.bands.map((b) => b.role)).toEqual(['blue', 'green', 'red', 'nir', 'swir', 'lst', 'swir2']);
+      expect([t.width, t.height, t.crs.epsg, t.date]).toEqual([508, 417, 32719, '2013-02-15']);
+      // README: BT 291.7-310.4 K, DN 0 and 65535 masked.
+      expect(t.bands[5].min).toBeCloseTo(291.7, 0);
+      expect(t.bands[5].max).toBeCloseTo(310.4, 1);
+      expect(t.bands[5].min! > 250).toBe(true);
+    });
+
+    it('reads the Chiapas LEDAPS stack: temperature in degrees C x 100 to K, SR x 0.0001', () => {
+      const { infos } = runInfo([
+        path.join(dataDir, 'landsat7_chiapas_opengeotutorial/LE70220491999322EDC01_stack.gtif'),
+      ]);
+      const c = infos[0];
+      expect(c.bands.map((b) => b.role).slice(0, 7)).toEqual([
+        'blue',
+        'green',
+        'red',
+        'nir',
+        'swir',
+        'swir2',
+        'lst',
+      ]);
+      expect([c.crs.epsg, c.width, c.height, c.date]).toEqual([32615, 250, 250, '1999-11-18']);
+      // README: T = 23.35-35.46 degC.
+      expect(c.bands[6].min).toBeCloseTo(23.35 + 273.15, 2);
+      expect(c.bands[6].max).toBeCloseTo(35.46 + 273.15, 2);
+      expect(c.bands[2].max).toBeLessThan(1);
+    });
+
+    it('reads a MODIS-ASTER pair: MOD21A1D LST 1 km and MOD09GQ NDVI on sinusoidal, ASTER LST on UTM 31N', () => {
+      const m = (n: string) => path.join(dataDir, 'modis-aster-h18v04-sifcnnsr/84', n);
+      const { infos } = runInfo([
+        m('MOD21A1D_LST_1km.tif'),
+        m('MOD09GQ_NDVI_250m.tif'),
+        m('ASTER_LST_250m.tif'),
+      ]);
+      const [lst, ndvi, aster] = infos;
+      expect([lst.role, lst.product, lst.crs.name, lst.width]).toEqual([
+        'lst',
+        'MOD21A1D',
+        'MODIS Sinusoidal',
+        64,
+      ]);
+      expect(lst.pixelSize.x).toBeCloseTo(926.625, 2);
+      expect([ndvi.role, ndvi.width, ndvi.crs.name]).toEqual(['ndvi', 256, 'MODIS Sinusoidal']);
+      expect(ndvi.pixelSize.x).toBeCloseTo(231.656, 2);
+      expect([aster.role, aster.crs.epsg]).toEqual(['lst', 32631]);
+      for (const i of [lst, aster]) {
+        expect(i.min! > 250 && i.max! < 340).toBe(true);
+      }
+    });
+  },
+);
 
 describe.skipIf(!existsSync(dataDir))('srda-lst info on bad input', () => {
   it('prints the good files, one stderr line per bad file naming it, and exits 1', () => {

@@ -10,7 +10,7 @@ import { loadDefaultMethod, loadMethod, type MethodLoadOptions } from '../pipeli
 import type { SceneInputs } from '../pipeline/prepare.ts';
 import { assembleScene, DEFAULT_MAX_DATE_GAP_DAYS, type AssembledScene, type LabelledBand } from '../pipeline/scene-assembly.ts';
 import type { Scene } from '../pipeline/scene.ts';
-import { loadDataset } from './load.ts';
+import { loadFileDatasets } from './load.ts';
 
 /** Input options shared by `downscale` and `evaluate`. */
 export const INPUT_OPTIONS = {
@@ -31,12 +31,13 @@ export const INPUT_OPTIONS = {
   weights: { type: 'string' },
   finetune: { type: 'string' },
   'max-date-gap': { type: 'string' },
+  date: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
   quiet: { type: 'boolean', short: 'q' },
 } as const;
 
 /** `--help` text of the input options (shared with `evaluate`). */
-export const INPUT_HELP = `Inputs (GeoTIFFs; MODIS/Landsat scale factors and calibration are applied on read):
+export const INPUT_HELP = `Inputs (GeoTIFF, LAADS HDF4/HDF-EOS2 .hdf, AppEEARS NetCDF-4 .nc; MODIS/Landsat scale factors and calibration are applied on read):
   --lst FILE            land surface temperature (MOD11A1/MOD11A2 LST, Landsat thermal band)
   --qc FILE             MOD11 QC of the LST (keeps "good" and "other quality" with LST error <= 2 K)
   --ndvi FILE           NDVI (MOD13Q1/MOD13A1)          or  --red FILE --nir FILE (NDVI is computed)
@@ -46,6 +47,8 @@ export const INPUT_HELP = `Inputs (GeoTIFFs; MODIS/Landsat scale factors and cal
   Landsat band (B4, B10), a band name, or a role (red, nir, lst). Without :BAND the band whose
   detected role matches the option is used. Example with the Lisbon Landsat 8 cube:
     --lst LC08_cube.tiff:B10 --red LC08_cube.tiff:B4 --nir LC08_cube.tiff:B5
+  An .hdf file gives its SDSs as bands (FILE.hdf:LST_Day_1km); a NetCDF series one date per time step:
+  --date YYYY-MM-DD     the date to take from multi-date files (NetCDF time series)
   The finest auxiliary grid is the output grid; the LST is put on the aligned coarse grid.
   --stages N            factor-2 stages (default: from the resolutions, e.g. 2 for 1 km -> 250 m)
   --tile N              tile size in coarse pixels (default 256)
@@ -58,7 +61,7 @@ const AUX_OPTIONS: readonly AuxName[] = ['ndvi', 'red', 'nir', 'swir', 'albedo',
 export type InputValues = Record<string, string | boolean | undefined>;
 
 function splitSpec(spec: string): { file: string; band?: string } {
-  const m = /^(.*\.tiff?):([^:/\\]+)$/i.exec(spec);
+  const m = /^(.*\.(?:tiff?|hdf|nc|nc4|h5)):([^:/\\]+)$/i.exec(spec);
   return m ? { file: m[1], band: m[2] } : { file: spec };
 }
 
@@ -83,6 +86,19 @@ function pickBand(ds: Dataset, want: string, band: string | undefined, spec: str
   throw new AppError('MISSING_BAND', `${spec} has ${ds.bands.length} bands and none has the role '${role}': name one as ${spec}:BAND (bands: ${list}).`, { file: ds.fileName });
 }
 
+/** The dataset of a multi-grid (HDF) or multi-date (NetCDF) file that holds the wanted band. */
+function pickDataset(list: Dataset[], want: string, band: string | undefined, spec: string, date: string | undefined): Dataset {
+  if (list.length === 1) return list[0];
+  const dated = date ? list.filter((d) => d.date === date) : list;
+  if (dated.length === 0) throw new AppError('MISSING_BAND', `${spec} has no date ${date} (it has ${list.length} dates from ${list[0]?.date} to ${list.at(-1)?.date}).`, { file: list[0]?.fileName });
+  const role = want === 'qc' ? 'lst-qc' : want;
+  const has = dated.filter((d) => d.bands.some((b) => (band ? b.name.toLowerCase() === band.toLowerCase() : b.role === role)));
+  const dates = new Set(has.map((d) => d.date));
+  if (has.length > 1 && dates.size > 1)
+    throw new AppError('BAD_ARGUMENT', `${spec} holds ${dates.size} dates: pick one with --date YYYY-MM-DD, or run srda-lst batch on it for the whole series.`, { file: list[0].fileName });
+  return has[0] ?? dated[0];
+}
+
 /** Everything the input options produce: scene inputs plus what to put in reports. */
 export interface LoadedInputs {
   inputs: SceneInputs;
@@ -101,10 +117,11 @@ const ROLE_OF_OPTION: Record<string, BandRole> = { lst: 'lst', qc: 'lst-qc' };
  * a QC of another date or grid, or a guide more than `--max-date-gap` days from the LST, is an error.
  */
 export async function loadInputs(values: InputValues): Promise<LoadedInputs> {
-  const cache = new Map<string, Promise<Dataset>>();
-  const read = (file: string): Promise<Dataset> => {
+  const cache = new Map<string, Promise<Dataset[]>>();
+  const date = typeof values.date === 'string' ? values.date : undefined;
+  const read = (file: string): Promise<Dataset[]> => {
     const key = path.resolve(file);
-    if (!cache.has(key)) cache.set(key, loadDataset(file));
+    if (!cache.has(key)) cache.set(key, loadFileDatasets(file, date ? { ncDates: [date] } : {}));
     return cache.get(key)!;
   };
   const files: LoadedInputs['files'] = {};
@@ -114,7 +131,7 @@ export async function loadInputs(values: InputValues): Promise<LoadedInputs> {
     const spec = values[opt];
     if (typeof spec !== 'string') return undefined;
     const { file, band } = splitSpec(spec);
-    const ds = await read(file);
+    const ds = pickDataset(await read(file), opt, band, spec, date);
     const b = pickBand(ds, opt, band, spec);
     files[opt] = { file, band: b.name, role: b.role, grid: { width: ds.width, height: ds.height, transform: ds.transform, crs: ds.crs }, ...(ds.date ? { date: ds.date } : {}) };
     for (const w of ds.warnings) if (!warnings.includes(w)) warnings.push(w);
@@ -128,9 +145,6 @@ export async function loadInputs(values: InputValues): Promise<LoadedInputs> {
   for (const name of AUX_OPTIONS) if (await get(name)) given.push(name);
   if (!given.includes('ndvi') && given.includes('red') !== given.includes('nir')) {
     throw new AppError('MISSING_BAND', `NDVI needs both --red and --nir (only --${given.includes('red') ? 'red' : 'nir'} was given), or pass --ndvi.`);
-  }
-  if (given.length === 0) {
-    throw new AppError('MISSING_BAND', 'No auxiliary layer given: pass --ndvi NDVI.tif, or --red and --nir (the finest one sets the output grid).');
   }
   await get('qc');
   const maxDateGapDays = intOption(values['max-date-gap'], 'max-date-gap', 0);

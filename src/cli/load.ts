@@ -3,7 +3,8 @@ import path from 'node:path';
 import { AppError, isAppError, toAppError } from '../core/errors.ts';
 import { parseProductName } from '../io/band-roles.ts';
 import type { Dataset } from '../io/dataset.ts';
-import { readGeoTiff, type ReadGeoTiffOptions } from '../io/geotiff-read.ts';
+import type { ReadGeoTiffOptions } from '../io/geotiff-read.ts';
+import { readRasterFile, type ReadRasterOptions } from '../io/read-raster.ts';
 import { isMtlText } from '../io/landsat-mtl.ts';
 
 /** Reads a whole file into a fresh ArrayBuffer; missing files -> BAD_ARGUMENT naming the path. */
@@ -37,41 +38,90 @@ export async function findMtlBeside(filePath: string): Promise<string | undefine
   const mtls = names.filter((n) => /mtl.*\.txt$/i.test(n));
   const prefix = base
     .replace(/\.(tif|tiff)$/i, '')
-    .replace(/_(B\d+|BQA|B6_VCID_\d|SR_B\d+|ST_B\d+|QA_\w+|ST_\w+|SR_\w+)$/i, '');
+    .replace(/_(B\d+|BQA|B6_VCID_\d|SR_B\d+|ST_B\d+|QA_\w+|ST_\w+|SR_\w+|band\d+|sr_band\d+)$/i, '');
   const chosen =
     mtls.find((n) => n.toLowerCase() === `${prefix}_mtl.txt`.toLowerCase()) ??
     (mtls.length === 1 ? mtls[0] : undefined);
   if (!chosen) return undefined;
-  const text = await readFile(path.join(dir, chosen), 'latin1');
-  return isMtlText(text) ? text : undefined;
+  const text = await readSidecar(path.join(dir, chosen));
+  return text !== undefined && isMtlText(text) ? text : undefined;
 }
 
-/** Reads one GeoTIFF from disk (with a Landsat MTL beside it, when there is one). */
-export async function loadDataset(filePath: string, opts: ReadGeoTiffOptions = {}): Promise<Dataset> {
+/** Largest sidecar (MTL, .aux.xml) read: real ones are a few kB. */
+const MAX_SIDECAR_BYTES = 4 * 2 ** 20;
+
+/**
+ * Text of a sidecar file, only when it is a regular file of sane size: a FIFO, device, socket or
+ * directory named like a sidecar is ignored (never opened, so it cannot block or fail the read).
+ */
+export async function readSidecar(filePath: string): Promise<string | undefined> {
+  const s = await stat(filePath).catch(() => undefined);
+  if (!s?.isFile() || s.size > MAX_SIDECAR_BYTES) return undefined;
+  return readFile(filePath, 'latin1').catch(() => undefined);
+}
+
+/**
+ * Reads one input file from disk: a GeoTIFF (with a Landsat MTL beside it, when there is one), an
+ * HDF4 / HDF-EOS2 file (one dataset per grid) or a NetCDF-4 file (one dataset per time step).
+ */
+export async function loadFileDatasets(filePath: string, opts: ReadRasterOptions = {}): Promise<Dataset[]> {
   try {
     const s = await stat(filePath).catch(() => undefined);
     if (s?.isDirectory())
-      throw new AppError('BAD_ARGUMENT', `${filePath} is a directory; pass the .tif files inside it.`, {
-        file: filePath,
-      });
+      throw new AppError(
+        'BAD_ARGUMENT',
+        `${filePath} is a directory; pass the files inside it (or run srda-lst batch on it).`,
+        { file: filePath },
+      );
+    if (s && !s.isFile())
+      throw new AppError(
+        'BAD_ARGUMENT',
+        `${filePath} is not a regular file (a pipe or device); pass a .tif, .hdf or .nc file.`,
+        {
+          file: filePath,
+        },
+      );
     const buffer = await readFileArrayBuffer(filePath);
-    const mtlText = opts.mtlText ?? (await findMtlBeside(filePath));
-    return await readGeoTiff(buffer, filePath, { ...opts, ...(mtlText ? { mtlText } : {}) });
+    const isTiff = /\.tiff?$/i.test(filePath);
+    const mtlText = opts.mtlText ?? (isTiff ? await findMtlBeside(filePath) : undefined);
+    const auxXmlText = opts.auxXmlText ?? (isTiff ? await readSidecar(`${filePath}.aux.xml`) : undefined);
+    return await readRasterFile(buffer, filePath, {
+      ...opts,
+      ...(mtlText ? { mtlText } : {}),
+      ...(auxXmlText ? { auxXmlText } : {}),
+    });
   } catch (e) {
     if (isAppError(e)) throw e;
     throw toAppError(e, 'INTERNAL', `${filePath}: unexpected failure while reading`, filePath);
   }
 }
 
+/** Reads one file that holds one dataset (any GeoTIFF; an HDF/NetCDF file with one grid and date). */
+export async function loadDataset(filePath: string, opts: ReadRasterOptions = {}): Promise<Dataset> {
+  const list = await loadFileDatasets(filePath, opts);
+  if (list.length !== 1) {
+    const what = list
+      .map((d) => d.date ?? d.layer ?? '?')
+      .slice(0, 5)
+      .join(', ');
+    throw new AppError(
+      'BAD_ARGUMENT',
+      `${filePath} holds ${list.length} grids or dates (${what}${list.length > 5 ? ', ...' : ''}): pick one with --date, or run srda-lst batch on it.`,
+      { file: filePath },
+    );
+  }
+  return list[0];
+}
+
 /** Outcome of loading one path: the dataset, or the AppError that names it. */
 export type LoadResult = { path: string; dataset: Dataset } | { path: string; error: AppError };
 
-/** Reads several files one after another; one bad file does not stop the others. */
+/** Reads several files one after another (one result per dataset); one bad file does not stop the others. */
 export async function loadDatasets(paths: string[], opts: ReadGeoTiffOptions = {}): Promise<LoadResult[]> {
   const out: LoadResult[] = [];
   for (const p of paths) {
     try {
-      out.push({ path: p, dataset: await loadDataset(p, opts) });
+      for (const dataset of await loadFileDatasets(p, opts)) out.push({ path: p, dataset });
     } catch (e) {
       if (isAppError(e) && e.code === 'CANCELLED') throw e;
       out.push({

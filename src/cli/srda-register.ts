@@ -36,13 +36,19 @@ export async function readSrdaWeights(dirOrJson: string = DEFAULT_SRDA_MODEL_DIR
 /**
  * Registers the `srda` method loader for the CLI: weights from `models/srda-net/` (or
  * `SRDA_MODEL` = a folder or model.json path), backend from the load options, per-scene
- * fine-tuning steps from `finetuneSteps` when the caller passes it. tfjs loads only when used.
+ * fine-tuning steps from `finetuneSteps` when the caller passes it; with `jobs` > 1 a pool of
+ * that many worker threads (cli/srda-pool.ts) runs the tiles. tfjs loads only when used.
  */
 export function registerSrdaMethod(): void {
   registerMethod('srda', async (options?: MethodLoadOptions) => {
-    const { createSrdaMethod } = await import('../pipeline/methods/srda.ts');
     const o = options ?? {};
     const weights = o.weights ?? (await readSrdaWeights(o.modelPath ?? process.env.SRDA_MODEL ?? DEFAULT_SRDA_MODEL_DIR));
+    // Fine-tuning fits one model on the whole scene first: that stays in this thread.
+    if ((o.jobs ?? 1) > 1 && !o.finetuneSteps) {
+      const { createSrdaPool } = await import('./srda-pool.ts');
+      return createSrdaPool(weights, { jobs: o.jobs!, backend: o.backend });
+    }
+    const { createSrdaMethod } = await import('../pipeline/methods/srda.ts');
     return createSrdaMethod(weights, { backend: o.backend, finetuneSteps: o.finetuneSteps });
   });
 }

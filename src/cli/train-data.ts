@@ -1,6 +1,6 @@
-import { Rng } from '../core/synth/prng.ts';
+import { Rng } from '../core/random.ts';
 import { generateScene, randomSceneOptions } from '../core/synth/scene.ts';
-import { degradeLst } from '../core/synth/degrade.ts';
+import { degradeArray } from '../core/raster/aggregate.ts';
 import { allocBatch, makePair, writePatch, type ClosedLoopPair } from '../model/patches.ts';
 import { MODEL_AUX, type ModelAuxName } from '../model/srda-net.ts';
 import type { TrainBatch } from '../model/train.ts';
@@ -20,7 +20,7 @@ export function synthPair(seed: number): ClosedLoopPair {
   const pixelSizeM = rng.pick(SYNTH_PIXEL_M);
   const scene = generateScene(randomSceneOptions(seed, { width: SYNTH_FINE_PX, height: SYNTH_FINE_PX, pixelSizeM }));
   const psf = rng.chance(0.3) ? rng.uniform(0.4, 1.2) : 0;
-  const coarse = degradeLst(scene.lstK, scene.width, scene.height, 2, { psfSigmaFinePx: psf });
+  const coarse = degradeArray(scene.lstK, scene.width, scene.height, 2, { psfSigmaFinePx: psf });
   return makePair(`synth-${seed}-${pixelSizeM}m`, coarse.data, coarse.width, coarse.height, scene.lstK, {
     ndvi: scene.ndvi,
     ndwi: scene.ndwi,

@@ -2,6 +2,8 @@
 export type AppErrorCode =
   | 'NOT_GEOTIFF'
   | 'CORRUPT_TIFF'
+  | 'CORRUPT_HDF'
+  | 'UNSUPPORTED_HDF'
   | 'NO_GEOREFERENCE'
   | 'UNSUPPORTED_LAYOUT'
   | 'UNSUPPORTED_CRS'

@@ -1,4 +1,4 @@
-import { productScale } from './band-roles.ts';
+import { productScale, type ProductScale } from './band-roles.ts';
 import { isCategoricalRole, type BandRole, type ScaleSource } from './dataset.ts';
 
 /** What the file's metadata says about one band's scaling and validity. */
@@ -37,15 +37,20 @@ export function resolveScaling(args: {
   role: BandRole;
   product?: string;
   landsatLevel?: 'L1' | 'L2';
+  /** Scaling implied by the band's naming convention (role detection), used when the product has none. */
+  nameScale?: ProductScale;
   isFloat: boolean;
   hints: BandMetadataHints;
 }): BandScaling {
   const { role, isFloat, hints } = args;
   const notes: string[] = [];
-  const prod = productScale(args.product, role, args.landsatLevel);
+  const prod = productScale(args.product, role, args.landsatLevel) ?? args.nameScale;
   const units = hints.units ?? prod?.units;
   if (isCategoricalRole(role)) return { scale: 1, offset: 0, source: 'none', notes };
-  if (isFloat) {
+  const hasBandScale =
+    (hints.bandScale !== undefined && hints.bandScale !== 1) || (hints.bandOffset ?? 0) !== 0;
+  // GDAL band scale/offset (band tags, GDAL_METADATA, .aux.xml) is applied to every sample type, as GDAL's -unscale does.
+  if (isFloat && !hasBandScale) {
     if ((hints.bandScale ?? hints.scaleFactor ?? 1) !== 1)
       notes.push('float data taken as physical; the scale metadata was not applied');
     return {
@@ -58,11 +63,10 @@ export function resolveScaling(args: {
       notes,
     };
   }
-  let scale = hints.bandScale ?? hints.scaleFactor;
-  let offset =
-    hints.bandScale !== undefined ? (hints.bandOffset ?? 0) : (hints.addOffset ?? hints.bandOffset ?? 0);
+  let scale = hasBandScale ? (hints.bandScale ?? 1) : hints.scaleFactor;
+  let offset = hasBandScale ? (hints.bandOffset ?? 0) : (hints.addOffset ?? 0);
   if (scale !== undefined && (scale !== 1 || offset !== 0)) {
-    if (scale > 1 && REFLECTIVE.includes(role)) {
+    if (!hasBandScale && scale > 1 && REFLECTIVE.includes(role)) {
       notes.push(`scale factor ${scale} is a divisor (MODIS VI convention): used 1/${scale}`);
       scale = 1 / scale;
     }

@@ -102,6 +102,32 @@ describe('detectRole', () => {
     expect(role('LC08_cube.tiff', 'Band10 - Thermal IR1 [10.6-11.19]', 6, 7)).toBe('lst');
     expect(role('LC08_cube.tiff', 'Band6 - SWIR1 [1.57-1.65]', 4, 7)).toBe('swir');
   });
+  it('reads ESPA/LEDAPS product names: sr_bandN x 0.0001, band 6 temperature in degrees C x 100', () => {
+    expect(detectRole({ fileName: 'LC82320832016040LGN00_sr_band4.tif' })).toMatchObject({
+      role: 'red',
+      scale: { scale: 0.0001 },
+    });
+    expect(detectRole({ fileName: 'LC82320832016040LGN00_sr_band4.tif' }).landsat).toBeUndefined();
+    expect(detectRole({ fileName: 'LC82320832016040LGN00_band10.tif' })).toMatchObject({
+      role: 'lst',
+      landsat: { mission: 8, band: 10, level: 'L1' },
+    });
+    const stack = 'LE70220491999322EDC01_stack.gtif';
+    expect(detectRole({ fileName: stack, description: 'band 7 reflectance' })).toMatchObject({
+      role: 'swir2',
+      scale: { scale: 0.0001 },
+    });
+    expect(detectRole({ fileName: stack, description: 'band 6 temperature' })).toMatchObject({
+      role: 'lst',
+      scale: { scale: 0.01, offset: 273.15, units: 'K' },
+    });
+  });
+  it('takes band 6 of an unnamed ETM+ stack as the low-gain thermal B6_VCID_1', () => {
+    expect(detectRole({ fileName: 'L7_Talca.tif', bandIndex: 5, bandCount: 7 })).toMatchObject({
+      role: 'lst',
+      landsat: { mission: 7, band: 61 },
+    });
+  });
   it('returns unknown for names it cannot place', () => {
     expect(role('scene.tif')).toBe('unknown');
     expect(role('LandMask_2019.tif')).toBe('unknown');

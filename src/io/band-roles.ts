@@ -116,6 +116,8 @@ export interface RoleGuess {
   role: BandRole;
   dayNight?: 'day' | 'night';
   landsat?: LandsatBand;
+  /** Scaling the naming convention implies (ESPA/LEDAPS products), when the product table has none. */
+  scale?: ProductScale;
   /** Why (for logs and the info command). */
   reason: string;
 }
@@ -215,6 +217,12 @@ export function detectRole(hints: RoleHints): RoleGuess {
   const mission = name.landsatMission ?? landsatMissionFromMetadata(hints.metadata);
   const level = name.landsatLevel ?? (/(^|_)(sr|st)_b\d/.test(`${desc}_${layer}`) ? 'L2' : 'L1');
 
+  // ESPA/LEDAPS products of pre-collection scenes: `<scene>_sr_band4` surface reflectance x 0.0001,
+  // `band 6 temperature` brightness temperature in degrees C x 100. Not L1 DN: no MTL calibration.
+  if (mission !== undefined) {
+    const espa = espaGuess(`${desc}|${layer}`, mission);
+    if (espa) return espa;
+  }
   // Landsat bands: by explicit band keyword in the description, else by band number.
   if (mission !== undefined) {
     for (const text of [desc, layer, file]) {
@@ -252,7 +260,8 @@ export function detectRole(hints: RoleHints): RoleGuess {
           : hints.bandCount === 6
             ? [1, 2, 3, 4, 5, 7]
             : [1, 2, 3, 4, 5, 6, 7];
-      const b = order[hints.bandIndex];
+      // ETM+ stacks carry one thermal layer: the low-gain B6_VCID_1 (the one SLC-era exports keep).
+      const b = mission === 7 && order[hints.bandIndex] === 6 ? 61 : order[hints.bandIndex];
       if (b !== undefined)
         return {
           role: landsatRole(mission, b),
@@ -279,6 +288,30 @@ export function detectRole(hints: RoleHints): RoleGuess {
   if (/^ECO/i.test(name.product ?? '') && /(^|_)qc(_|$)/.test(layer))
     return { role: 'qc', reason: 'ECOSTRESS QC' };
   return { role: 'unknown', reason: 'no naming rule matched' };
+}
+
+function espaGuess(text: string, mission: number): RoleGuess | undefined {
+  const sr =
+    /(?:^|_|\|)sr_band_?(\d{1,2})(?:_|$|\|)/.exec(text) ??
+    /(?:^|\|)band_?(\d)_reflectance(?:_|$|\|)/.exec(text);
+  if (sr) {
+    const band = landsatRole(mission, Number(sr[1]));
+    const role = band === 'lst' ? 'unknown' : band;
+    return {
+      role,
+      ...(role === 'unknown'
+        ? {}
+        : { scale: { scale: 0.0001, offset: 0, units: 'reflectance', fill: -9999 } }),
+      reason: `ESPA surface reflectance band ${sr[1]}`,
+    };
+  }
+  if (/(?:^|_|\|)band_?6_temperature(?:_|$|\|)/.test(text))
+    return {
+      role: 'lst',
+      scale: { scale: 0.01, offset: 273.15, units: 'K', fill: -9999 },
+      reason: 'LEDAPS band 6 temperature (degrees C x 100)',
+    };
+  return undefined;
 }
 
 function landsatMissionFromMetadata(md?: Record<string, string>): number | undefined {

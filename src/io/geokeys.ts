@@ -41,6 +41,7 @@ export const GK = {
   Projection: 3074,
   ProjCoordTrans: 3075,
   ProjLinearUnits: 3076,
+  ProjLinearUnitSize: 3077,
   ProjStdParallel1: 3078,
   ProjStdParallel2: 3079,
   ProjNatOriginLong: 3080,
@@ -62,17 +63,33 @@ export type GeoKeyMap = Map<number, number | number[] | string>;
 /** GeoTIFF's 'user-defined' key value. */
 export const USER_DEFINED = 32767;
 
-/** Parses the GeoKeyDirectory tag with its double and ASCII parameter tags. */
+/**
+ * Parses the GeoKeyDirectory tag with its double and ASCII parameter tags. Throws CORRUPT_TIFF
+ * (naming `fileName`) when the directory or a key points past the arrays it refers to.
+ */
 export function parseGeoKeyDirectory(
   dir: ArrayLike<number>,
   doubles?: ArrayLike<number>,
   ascii?: string,
+  fileName = 'GeoTIFF',
 ): GeoKeyMap {
   const keys: GeoKeyMap = new Map();
   const count = dir[3] ?? 0;
+  const damaged = (why: string): never => {
+    throw new AppError(
+      'CORRUPT_TIFF',
+      `${fileName}: the GeoTIFF keys are damaged (${why}). Re-export the file, or assign the CRS again with gdal_translate -a_srs EPSG:<code> in.tif out.tif.`,
+      { file: fileName },
+    );
+  };
+  if (4 + count * 4 > dir.length)
+    damaged(`${count} keys declared, room for ${Math.floor((dir.length - 4) / 4)}`);
   for (let i = 0; i < count; i++) {
     const [id, loc, n, off] = [dir[4 + i * 4], dir[5 + i * 4], dir[6 + i * 4], dir[7 + i * 4]];
     if (id === undefined) break;
+    const size = loc === 34736 ? (doubles?.length ?? 0) : loc === 34737 ? (ascii?.length ?? 0) : dir.length;
+    if (loc !== 0 && (n < 1 || off + n > size))
+      damaged(`key ${id} refers to values ${off}..${off + n - 1} of tag ${loc}, which holds ${size}`);
     if (loc === 0) keys.set(id, off);
     else if (loc === 34736 && doubles)
       keys.set(id, n === 1 ? doubles[off] : Array.from({ length: n }, (_, k) => doubles[off + k]));
@@ -98,7 +115,53 @@ const ELLIPSOIDS: Record<number, string> = {
   7043: '+ellps=WGS72',
   7022: '+ellps=intl',
   7004: '+ellps=bessel',
+  7001: '+ellps=airy',
+  7002: '+ellps=mod_airy',
+  7024: '+ellps=krass',
+  7012: '+ellps=clrk80',
+  7011: '+ellps=clrk80ign',
+  7015: '+a=6377276.345 +rf=300.8017',
+  7016: '+a=6377298.556 +rf=300.8017',
+  7018: '+a=6377304.063 +rf=300.8017',
+  7042: '+a=6377299.151 +rf=300.8017255',
+  7044: '+a=6377301.243 +rf=300.8017255',
+  7045: '+a=6377299.36559538 +rf=300.8017255',
+  7048: '+R=6371007',
+  7059: '+a=6378137 +b=6356752.314245179',
 };
+/** EPSG linear unit codes -> proj4 (metres per unit where proj4 has no name for it). */
+const LINEAR_UNITS: Record<number, string> = {
+  9001: '+units=m',
+  9002: '+units=ft',
+  9003: '+units=us-ft',
+  9005: '+to_meter=0.3047972654',
+  9014: '+to_meter=1.8288',
+  9030: '+to_meter=1852',
+  9033: '+to_meter=20.11684023368047',
+  9035: '+to_meter=1609.344',
+  9036: '+units=km',
+  9037: '+to_meter=0.9143917962',
+  9039: '+to_meter=0.201166195164',
+  9040: '+to_meter=0.914398414616029',
+  9042: '+to_meter=20.1167651215526',
+  9084: '+to_meter=0.9143985307444408',
+  9094: '+to_meter=0.3047995102481469',
+};
+
+/** Linear units of a projected CRS; unknown codes are refused rather than taken as metres. */
+function linearUnitPart(keys: GeoKeyMap, fileName: string): string {
+  const units = num(keys, GK.ProjLinearUnits);
+  if (units === undefined) return '+units=m';
+  if (LINEAR_UNITS[units]) return LINEAR_UNITS[units];
+  const size = num(keys, GK.ProjLinearUnitSize);
+  if (units === USER_DEFINED && size !== undefined && size > 0) return `+to_meter=${size}`;
+  throw new AppError(
+    'UNSUPPORTED_CRS',
+    `${fileName}: linear unit code ${units} is not known here. Reproject it first: gdalwarp -t_srs EPSG:4326 in.tif out.tif`,
+    { file: fileName },
+  );
+}
+
 const GEOG_DATUMS: Record<number, string> = {
   4326: '+datum=WGS84',
   4269: '+datum=NAD83',
@@ -155,15 +218,7 @@ export function crsFromGeoKeys(keys: GeoKeyMap, fileName: string): Crs {
     );
   }
   const ell = ellipsoidPart(keys);
-  const units = num(keys, GK.ProjLinearUnits);
-  const unitPart =
-    units === undefined || units === 9001
-      ? '+units=m'
-      : units === 9002
-        ? '+units=ft'
-        : units === 9003
-          ? '+units=us-ft'
-          : '+units=m';
+  const unitPart = linearUnitPart(keys, fileName);
   const projection = num(keys, GK.Projection);
   if (projection !== undefined && projection >= 16001 && projection <= 16160) {
     const zone = projection % 100;

@@ -88,7 +88,9 @@ describe('readGeoTiff on bad input', () => {
   });
 
   it('rejects truncated and damaged copies of a written file with CORRUPT_TIFF', async () => {
-    for (const cut of [8, 100, Math.floor(small.length / 2), small.length - 1]) {
+    // The last 4 bytes of a cloud-optimised file repeat the end of its last tile (GDAL's block
+    // trailer), so the last cut reaches into the tile data itself.
+    for (const cut of [8, 100, Math.floor(small.length / 2), small.length - 5]) {
       await expectCode(
         readGeoTiff(ab(small.slice(0, cut)), `cut-${cut}.tif`),
         'CORRUPT_TIFF',

@@ -10,6 +10,14 @@ import type { BandRole, Dataset, DatasetBand } from './dataset.ts';
 import { crsFromGeoKeys, parseGeoKeyDirectory } from './geokeys.ts';
 import { landsatCalibration, mtlDate, parseMtl, type Mtl } from './landsat-mtl.ts';
 import { canDecodeFast, decodeWindow, type BlockLayout } from './tiff-fast-decode.ts';
+import { readBlockTable } from './tiff-ifd.ts';
+import { parsePamAux, type PamBand } from './pam-aux.ts';
+import {
+  checkDecodeBudget,
+  checkNorthUpOrSouthUp,
+  DEFAULT_MAX_DECODED_BYTES,
+  flipSouthUp,
+} from './read-checks.ts';
 import { parseGdalMetadata, requireTiff, type GdalMetadataItem } from './tiff-sniff.ts';
 import { asNumbers, clipWindow, readLayout, readTransform } from './tiff-tags.ts';
 
@@ -23,6 +31,10 @@ export interface ReadGeoTiffOptions extends RunOptions {
   roleOverride?: BandRole;
   /** Largest number of pixels (width x height x bands) to decode; default 2^28. */
   maxPixels?: number;
+  /** Largest number of bytes (raw samples + float32 values) one read decodes; default 1 GiB. */
+  maxDecodedBytes?: number;
+  /** Text of the GDAL `.aux.xml` sidecar beside the file (band scale, offset, nodata). */
+  auxXmlText?: string;
   /** Decode through geotiff.js even where the built-in block decoder applies (checks, debugging). */
   useGeotiffJsDecoder?: boolean;
 }
@@ -101,10 +113,18 @@ async function decodeImage(
   opts: ReadGeoTiffOptions,
 ): Promise<Dataset> {
   const fd = image.getFileDirectory();
-  const layout = await readLayout(image, byteLength, fileName);
+  const table = await readBlockTable(read, byteLength, image.isTiled, fileName);
+  const bandCount = image.getSamplesPerPixel();
+  const layout = await readLayout(image, byteLength, fileName, table, (d) => {
+    const w = clipWindow(opts.window, d.width, d.height, fileName);
+    checkDecodeBudget(
+      { width: w.width, height: w.height, bands: bandCount, bytesPerSample: d.bytesPerSample },
+      opts.maxDecodedBytes ?? DEFAULT_MAX_DECODED_BYTES,
+      fileName,
+    );
+  });
   const width = image.getWidth();
   const height = image.getHeight();
-  const bandCount = image.getSamplesPerPixel();
 
   const dirTag = asNumbers(await fd.loadValue('GeoKeyDirectory'));
   if (dirTag.length < 4) {
@@ -118,6 +138,7 @@ async function decodeImage(
     dirTag,
     asNumbers(await fd.loadValue('GeoDoubleParams')),
     (await fd.loadValue('GeoAsciiParams')) as string | undefined,
+    fileName,
   );
   const crs: Crs = crsFromGeoKeys(keys, fileName);
   const fullTransform = readTransform(
@@ -136,6 +157,8 @@ async function decodeImage(
   const nodataTag =
     nodataText === undefined ? null : /nan/i.test(nodataText) ? Number.NaN : Number.parseFloat(nodataText);
 
+  checkNorthUpOrSouthUp(fullTransform, fileName);
+  const pam = opts.auxXmlText ? parsePamAux(opts.auxXmlText) : new Map<number, PamBand>();
   const win = clipWindow(opts.window, width, height, fileName);
   const maxPixels = opts.maxPixels ?? 2 ** 28;
   if (win.width * win.height * bandCount > maxPixels) {
@@ -149,7 +172,14 @@ async function decodeImage(
     fullTransform[0] + win.col * fullTransform[1] + win.row * fullTransform[2],
     fullTransform[3] + win.col * fullTransform[4] + win.row * fullTransform[5],
   ];
-  const transform: Affine = [x0, fullTransform[1], fullTransform[2], y0, fullTransform[4], fullTransform[5]];
+  const fileTransform: Affine = [
+    x0,
+    fullTransform[1],
+    fullTransform[2],
+    y0,
+    fullTransform[4],
+    fullTransform[5],
+  ];
 
   const name = parseProductName(fileName);
   const mtl: Mtl | undefined = opts.mtlText
@@ -172,8 +202,8 @@ async function decodeImage(
     tiled: layout.tiled,
     blockWidth: layout.blockWidth,
     blockHeight: layout.blockHeight,
-    offsets: asNumbers(await fd.loadValue(layout.tiled ? 'TileOffsets' : 'StripOffsets')),
-    byteCounts: asNumbers(await fd.loadValue(layout.tiled ? 'TileByteCounts' : 'StripByteCounts')),
+    offsets: table.offsets,
+    byteCounts: table.byteCounts,
     littleEndian: image.littleEndian,
   };
   const rasters: ArrayLike<number>[] =
@@ -185,11 +215,15 @@ async function decodeImage(
           signal: opts.signal,
         })) as unknown as ArrayLike<number>[]);
   throwIfAborted(opts.signal);
+  const transform = flipSouthUp(fileTransform, win.height, rasters);
+  if (transform !== fileTransform)
+    warnings.push('south-up raster (positive pixel height): rows turned north-up');
 
   const bands: DatasetBand[] = [];
   for (let b = 0; b < bandCount; b++) {
     const bandMd = itemsFor(items, b);
-    const description = bandMd['@description'] ?? bandMd.DESCRIPTION;
+    const aux = pam.get(b) ?? {};
+    const description = aux.description ?? bandMd['@description'] ?? bandMd.DESCRIPTION;
     const hintsMd: Record<string, string> = { ...metadata, ...bandMd };
     delete hintsMd.MTL;
     const guess = detectRole({ fileName, description, metadata: hintsMd, bandIndex: b, bandCount });
@@ -198,22 +232,26 @@ async function decodeImage(
       role,
       product: name.product ?? metadata.SHORTNAME,
       landsatLevel: guess.landsat?.level,
-      isFloat: layout.sampleFormat === 3,
+      ...(guess.scale && role === guess.role ? { nameScale: guess.scale } : {}),
+      isFloat: layout.sampleFormat === 3 && !(guess.scale && holdsDn(rasters[b], nodataTag)),
       hints: {
-        bandScale: metaNumber(bandMd['@scale'] ?? bandMd.SCALE),
-        bandOffset: metaNumber(bandMd['@offset'] ?? bandMd.OFFSET),
+        bandScale: aux.scale ?? metaNumber(bandMd['@scale'] ?? bandMd.SCALE),
+        bandOffset: aux.offset ?? metaNumber(bandMd['@offset'] ?? bandMd.OFFSET),
         scaleFactor: metaNumber(metadata.scale_factor),
         addOffset: metaNumber(metadata.add_offset),
         validRange: metaRange(metadata.valid_range),
         fillValue: metaNumber(metadata._FillValue),
-        units: bandMd['@unittype'] ?? metadata.units,
+        units: aux.unitType ?? bandMd['@unittype'] ?? metadata.units,
       },
     });
     // MOD11 QC: the nodata tag (0 in AppEEARS files) is a valid "good quality" value.
-    const nodata = role === 'lst-qc' ? null : nodataTag;
+    const nodata = role === 'lst-qc' ? null : (aux.nodata ?? nodataTag);
     const raw = rasters[b];
+    // Float Landsat bands are calibrated only when they still hold whole DN (R/ESPA float64 exports).
     const cal =
-      guess.landsat && layout.sampleFormat !== 3 ? landsatCalibration(guess.landsat, role, mtl) : undefined;
+      guess.landsat && (layout.sampleFormat !== 3 || holdsDn(raw, nodata))
+        ? landsatCalibration(guess.landsat, role, mtl)
+        : undefined;
     let data: Float32Array;
     let scale = scaling.scale;
     let offset = scaling.offset;
@@ -278,6 +316,18 @@ async function decodeImage(
     layout,
     warnings,
   };
+}
+
+/** True when every valid value is a whole number in 0..65535 and some exceed 1 (float-stored DN). */
+function holdsDn(raw: ArrayLike<number>, nodata: number | null): boolean {
+  let big = false;
+  for (let i = 0; i < raw.length; i++) {
+    const v = raw[i];
+    if (v === nodata || !Number.isFinite(v)) continue;
+    if (v < 0 || v > 65535 || v !== Math.round(v)) return false;
+    if (v > 1) big = true;
+  }
+  return big;
 }
 
 /** True when every valid raw value lies in 150..400, i.e. an LST band already in kelvin. */

@@ -3,6 +3,7 @@ import { AppError } from '../core/errors.ts';
 import type { Raster } from '../core/raster/raster.ts';
 import { encodeGeoKeys, geoKeysForCrs } from './geokeys-encode.ts';
 import { buildGdalMetadata, type GdalMetadataItem } from './tiff-sniff.ts';
+import { ASCII, assembleTiff, DOUBLE, LONG, SHORT, type Tag, type TiffImage } from './tiff-assemble.ts';
 
 /** One band to write, with optional description, unit and band metadata. */
 export interface GeoTiffBandInput {
@@ -26,16 +27,15 @@ export interface WriteGeoTiffOptions {
   predictor?: 1 | 3;
   /** Deflate level 1..9 (default 2: on float32 LST about 2x faster than 6 for files under 2 % larger). */
   level?: number;
+  /**
+   * Cloud-optimised layout (default true): internal overviews (2x2 means of valid pixels, down to
+   * one tile), IFDs before the data and GDAL's tile leaders/trailers, as GDAL's COG validator
+   * expects. false: one plain tiled image.
+   */
+  cog?: boolean;
   /** Dataset-level GDAL metadata items. */
   metadata?: Record<string, string>;
 }
-
-const SHORT = 3;
-const LONG = 4;
-const DOUBLE = 12;
-const ASCII = 2;
-
-type Tag = { id: number; type: number; values: number[] | string };
 
 /** Float32 tile -> bytes with the TIFF floating-point predictor (byte planes MSB first, then byte differences per row). */
 function predictFloatTile(tile: Float32Array, tw: number, th: number): Uint8Array {
@@ -67,78 +67,11 @@ function tileSizeFor(width: number, height: number, requested?: number): number 
   return Math.min(256, Math.max(16, Math.ceil(Math.max(width, height) / 16) * 16));
 }
 
-/** Serialises a classic little-endian TIFF with one IFD; `tiles` go after the IFD and tag data. */
-function assembleTiff(tags: Tag[], tiles: Uint8Array[]): Uint8Array {
-  tags.sort((a, b) => a.id - b.id);
-  const sizeOf = (t: Tag): number =>
-    t.type === ASCII
-      ? (t.values as string).length + 1
-      : (t.values as number[]).length * (t.type === DOUBLE ? 8 : t.type === LONG ? 4 : 2);
-  const ifdSize = 2 + tags.length * 12 + 4;
-  let extra = 8 + ifdSize;
-  const extraOffsets = new Map<number, number>();
-  for (const t of tags) {
-    if (sizeOf(t) > 4) {
-      extra += extra % 2;
-      extraOffsets.set(t.id, extra);
-      extra += sizeOf(t);
-    }
-  }
-  extra += extra % 2;
-  let dataOffset = extra;
-  const tileOffsets = tiles.map((tile) => {
-    const o = dataOffset;
-    dataOffset += tile.length;
-    return o;
-  });
-  if (dataOffset > 0xffffffff)
-    throw new AppError(
-      'TOO_LARGE',
-      `GeoTIFF would be ${dataOffset} bytes; classic TIFF is limited to 4 GiB. Write fewer bands or a smaller extent.`,
-    );
-  const offsetsTag = tags.find((t) => t.id === 324);
-  if (offsetsTag) offsetsTag.values = tileOffsets;
-  const buf = new Uint8Array(dataOffset);
-  const view = new DataView(buf.buffer);
-  buf.set([0x49, 0x49, 42, 0]);
-  view.setUint32(4, 8, true);
-  view.setUint16(8, tags.length, true);
-  const writeValues = (t: Tag, at: number): void => {
-    if (t.type === ASCII) {
-      const s = t.values as string;
-      for (let i = 0; i < s.length; i++) buf[at + i] = s.charCodeAt(i) & 0xff;
-      buf[at + s.length] = 0;
-      return;
-    }
-    (t.values as number[]).forEach((v, i) => {
-      if (t.type === DOUBLE) view.setFloat64(at + i * 8, v, true);
-      else if (t.type === LONG) view.setUint32(at + i * 4, v, true);
-      else view.setUint16(at + i * 2, v, true);
-    });
-  };
-  tags.forEach((t, k) => {
-    const e = 10 + k * 12;
-    const count = t.type === ASCII ? (t.values as string).length + 1 : (t.values as number[]).length;
-    view.setUint16(e, t.id, true);
-    view.setUint16(e + 2, t.type, true);
-    view.setUint32(e + 4, count, true);
-    const off = extraOffsets.get(t.id);
-    if (off === undefined) writeValues(t, e + 8);
-    else {
-      view.setUint32(e + 8, off, true);
-      writeValues(t, off);
-    }
-  });
-  view.setUint32(10 + tags.length * 12, 0, true);
-  tiles.forEach((tile, i) => buf.set(tile, tileOffsets[i]));
-  return buf;
-}
-
 /**
  * Writes rasters (same grid) as a tiled float32 GeoTIFF: NaN -> nodata (-9999 by default),
  * Deflate with the floating-point predictor, GeoKeys for the raster's CRS (EPSG codes, or
- * user-defined ones such as MODIS sinusoidal), band descriptions and GDAL metadata. GDAL reads
- * the result as written. Returns a new Uint8Array owned by the caller (browser and Node).
+ * user-defined ones such as MODIS sinusoidal), band descriptions and GDAL metadata; by default a
+ * cloud-optimised GeoTIFF (see `cog`). GDAL reads the full-resolution values as written. Returns a new Uint8Array owned by the caller (browser and Node).
  */
 export function writeGeoTiff(
   input: Raster | Array<Raster | GeoTiffBandInput>,
@@ -168,29 +101,21 @@ export function writeGeoTiff(
   const deflate = (opts.compression ?? 'deflate') === 'deflate';
   const predictor = deflate ? (opts.predictor ?? 3) : 1;
   const ts = tileSizeFor(width, height, opts.tileSizePx);
-  const tilesAcross = Math.ceil(width / ts);
-  const tilesDown = Math.ceil(height / ts);
-  const tiles: Uint8Array[] = [];
-  const tile = new Float32Array(ts * ts);
-  for (const b of bands) {
-    const data = b.raster.data;
-    for (let ty = 0; ty < tilesDown; ty++) {
-      for (let tx = 0; tx < tilesAcross; tx++) {
-        tile.fill(nodata);
-        const rows = Math.min(ts, height - ty * ts);
-        const cols = Math.min(ts, width - tx * ts);
-        for (let r = 0; r < rows; r++) {
-          const src = (ty * ts + r) * width + tx * ts;
-          for (let c = 0; c < cols; c++) {
-            const v = data[src + c];
-            tile[r * ts + c] = Number.isNaN(v) ? nodata : v;
-          }
-        }
-        const bytes = predictor === 3 ? predictFloatTile(tile, ts, ts) : new Uint8Array(tile.slice().buffer);
-        tiles.push(deflate ? zlibSync(bytes, { level: (opts.level ?? 2) as 2 }) : bytes);
-      }
-    }
+  const cog = opts.cog ?? true;
+  // Overviews halve the grid until it fits one tile, as GDAL's COG driver does.
+  const levels: Array<{ w: number; h: number; data: Float32Array[] }> = [
+    { w: width, h: height, data: bands.map((b) => b.raster.data) },
+  ];
+  while (cog && Math.max(levels[levels.length - 1].w, levels[levels.length - 1].h) > ts) {
+    const prev = levels[levels.length - 1];
+    levels.push({
+      w: Math.ceil(prev.w / 2),
+      h: Math.ceil(prev.h / 2),
+      data: prev.data.map((d) => halveMean(d, prev.w, prev.h)),
+    });
   }
+  const encode = { ts, nodata, predictor, deflate, level: opts.level ?? 2 };
+  const levelTiles = levels.map((l) => l.data.flatMap((d) => encodeTiles(d, l.w, l.h, encode)));
   const spp = bands.length;
   const geo = encodeGeoKeys(geoKeysForCrs(first.crs));
   const isNorthUp = transform[2] === 0 && transform[4] === 0;
@@ -213,8 +138,8 @@ export function writeGeoTiff(
     { id: 284, type: SHORT, values: [spp > 1 ? 2 : 1] },
     { id: 322, type: LONG, values: [ts] },
     { id: 323, type: LONG, values: [ts] },
-    { id: 324, type: LONG, values: new Array(tiles.length).fill(0) },
-    { id: 325, type: LONG, values: tiles.map((t) => t.length) },
+    { id: 324, type: LONG, values: [] },
+    { id: 325, type: LONG, values: levelTiles[0].map((t) => t.length) },
     { id: 339, type: SHORT, values: new Array(spp).fill(3) },
     { id: 34735, type: SHORT, values: geo.directory },
     { id: 42113, type: ASCII, values: String(nodata) },
@@ -235,5 +160,84 @@ export function writeGeoTiff(
       values: [t[1], t[2], 0, t[0], t[4], t[5], 0, t[3], 0, 0, 0, 0, 0, 0, 0, 1],
     });
   }
-  return assembleTiff(tags, tiles);
+  const images: TiffImage[] = [{ tags, tiles: levelTiles[0] }];
+  for (let k = 1; k < levels.length; k++) {
+    // Overview IFDs carry the storage tags only; GDAL takes georeferencing from the main image.
+    const keep = new Set([258, 259, 262, 277, 284, 317, 322, 323, 338, 339, 42113]);
+    images.push({
+      tags: [
+        { id: 254, type: LONG, values: [1] },
+        { id: 256, type: LONG, values: [levels[k].w] },
+        { id: 257, type: LONG, values: [levels[k].h] },
+        { id: 324, type: LONG, values: [] },
+        { id: 325, type: LONG, values: levelTiles[k].map((t) => t.length) },
+        ...tags.filter((t) => keep.has(t.id)).map((t) => ({ ...t })),
+      ],
+      tiles: levelTiles[k],
+    });
+  }
+  return assembleTiff(images, cog);
+}
+
+/** Cuts one band into `ts`x`ts` tiles (row-major, edge tiles padded with nodata) and encodes each. */
+function encodeTiles(
+  data: Float32Array,
+  width: number,
+  height: number,
+  o: { ts: number; nodata: number; predictor: number; deflate: boolean; level: number },
+): Uint8Array[] {
+  const { ts, nodata } = o;
+  const tiles: Uint8Array[] = [];
+  const tile = new Float32Array(ts * ts);
+  for (let ty = 0; ty < Math.ceil(height / ts); ty++) {
+    for (let tx = 0; tx < Math.ceil(width / ts); tx++) {
+      tile.fill(nodata);
+      const rows = Math.min(ts, height - ty * ts);
+      const cols = Math.min(ts, width - tx * ts);
+      for (let r = 0; r < rows; r++) {
+        const src = (ty * ts + r) * width + tx * ts;
+        for (let c = 0; c < cols; c++) {
+          const v = data[src + c];
+          tile[r * ts + c] = Number.isNaN(v) ? nodata : v;
+        }
+      }
+      const bytes = o.predictor === 3 ? predictFloatTile(tile, ts, ts) : new Uint8Array(tile.slice().buffer);
+      tiles.push(o.deflate ? zlibSync(bytes, { level: o.level as 2 }) : bytes);
+    }
+  }
+  return tiles;
+}
+
+/**
+ * Overview level: the mean of the valid (non-NaN) pixels of each 2x2 block (partial blocks at an
+ * odd edge), NaN where none is valid; `ceil(width/2)` x `ceil(height/2)`, a new array.
+ */
+export function halveMean(data: Float32Array, width: number, height: number): Float32Array {
+  const w2 = Math.ceil(width / 2);
+  const h2 = Math.ceil(height / 2);
+  const out = new Float32Array(w2 * h2);
+  for (let r = 0; r < h2; r++) {
+    const r0 = 2 * r * width;
+    const r1 = 2 * r + 1 < height ? r0 + width : -1;
+    for (let c = 0; c < w2; c++) {
+      const c0 = 2 * c;
+      const hasC1 = c0 + 1 < width;
+      let s = 0;
+      let n = 0;
+      const add = (v: number): void => {
+        if (v === v) {
+          s += v;
+          n++;
+        }
+      };
+      add(data[r0 + c0]);
+      if (hasC1) add(data[r0 + c0 + 1]);
+      if (r1 >= 0) {
+        add(data[r1 + c0]);
+        if (hasC1) add(data[r1 + c0 + 1]);
+      }
+      out[r * w2 + c] = n ? s / n : Number.NaN;
+    }
+  }
+  return out;
 }

@@ -1,7 +1,14 @@
-import { unzlibSync } from 'fflate';
 import type { PixelWindow } from '../core/geo/grid.ts';
 import { throwIfAborted, type Progress } from '../core/progress.ts';
-import { lzwDecode } from './lzw.ts';
+import {
+  BLOCK_COMPRESSIONS,
+  decompressBlock,
+  halfToFloat,
+  prepareCodec,
+  swapBytes,
+  undoFloatPredictor,
+  undoHorizontal,
+} from './block-codecs.ts';
 
 /** Typed arrays a TIFF band decodes to. */
 export type SampleArray =
@@ -27,13 +34,13 @@ export interface BlockLayout {
 }
 
 /**
- * True when `decodeWindow` handles this layout: little-endian, uncompressed, LZW or Deflate,
- * predictor 1/2/3, 8/16/32/64-bit samples. Everything else goes through geotiff.js.
+ * True when `decodeWindow` handles this layout: either byte order, uncompressed, LZW, Deflate or
+ * ZSTD, predictor 1/2 (any samples) or 3 (floats), 8/16/32/64-bit samples including half floats,
+ * and one offset and byte count per block. Everything else goes through geotiff.js.
  */
 export function canDecodeFast(l: BlockLayout): boolean {
   return (
-    l.littleEndian &&
-    (l.compression === 1 || l.compression === 5 || l.compression === 8 || l.compression === 32946) &&
+    BLOCK_COMPRESSIONS.has(l.compression) &&
     [1, 2, 3].includes(l.predictor) &&
     [8, 16, 32, 64].includes(l.bitsPerSample) &&
     (l.predictor !== 3 || l.sampleFormat === 3) &&
@@ -42,6 +49,7 @@ export function canDecodeFast(l: BlockLayout): boolean {
 }
 
 function arrayFor(format: number, bits: number, buffer: ArrayBuffer, length: number): SampleArray {
+  if (format === 3 && bits === 16) return halfToFloat(new Uint16Array(buffer, 0, length));
   if (format === 3)
     return bits === 64 ? new Float64Array(buffer, 0, length) : new Float32Array(buffer, 0, length);
   if (format === 2)
@@ -58,48 +66,9 @@ function arrayFor(format: number, bits: number, buffer: ArrayBuffer, length: num
 }
 
 function allocate(format: number, bits: number, length: number): SampleArray {
+  // Half floats are widened to float32.
+  if (format === 3 && bits === 16) return new Float32Array(length);
   return arrayFor(format, bits, new ArrayBuffer(length * (bits / 8)), length);
-}
-
-/** Undoes the horizontal predictor (2) in place on native-endian samples, row by row. */
-function undoHorizontal(a: SampleArray, rowSamples: number, rows: number, stride: number): void {
-  for (let r = 0; r < rows; r++) {
-    const base = r * rowSamples;
-    for (let i = stride; i < rowSamples; i++) a[base + i] += a[base + i - stride];
-  }
-}
-
-/** Undoes the floating-point predictor (3): byte accumulation then byte-plane de-interleave (MSB plane first). */
-function undoFloatPredictor(
-  bytes: Uint8Array,
-  rowSamples: number,
-  rows: number,
-  stride: number,
-  bps: number,
-): Uint8Array {
-  const rowBytes = rowSamples * bps;
-  const out = new Uint8Array(rowBytes * rows);
-  const out32 = bps === 4 ? new Uint32Array(out.buffer) : undefined;
-  for (let r = 0; r < rows; r++) {
-    const base = r * rowBytes;
-    // Uint8Array stores wrap modulo 256 by themselves.
-    for (let i = base + stride, end = base + rowBytes; i < end; i++) bytes[i] += bytes[i - stride];
-    if (out32) {
-      const p0 = base;
-      const p1 = base + rowSamples;
-      const p2 = base + 2 * rowSamples;
-      const p3 = base + 3 * rowSamples;
-      const o = r * rowSamples;
-      for (let i = 0; i < rowSamples; i++)
-        out32[o + i] =
-          ((bytes[p0 + i] << 24) | (bytes[p1 + i] << 16) | (bytes[p2 + i] << 8) | bytes[p3 + i]) >>> 0;
-    } else {
-      for (let i = 0; i < rowSamples; i++) {
-        for (let b = 0; b < bps; b++) out[base + i * bps + b] = bytes[base + (bps - b - 1) * rowSamples + i];
-      }
-    }
-  }
-  return out;
 }
 
 /**
@@ -114,6 +83,7 @@ export async function decodeWindow(
   signal?: AbortSignal,
   onProgress?: (p: Progress) => void,
 ): Promise<SampleArray[]> {
+  await prepareCodec(l.compression);
   const spp = l.samplesPerPixel;
   const bytesPerSample = l.bitsPerSample / 8;
   const out = Array.from({ length: spp }, () =>
@@ -140,27 +110,18 @@ export async function decodeWindow(
         const rows = l.tiled ? l.blockHeight : Math.min(l.blockHeight, l.height - by * l.blockHeight);
         const rowSamples = l.blockWidth * samplesInBlock;
         const expected = rowSamples * rows * bytesPerSample;
-        let bytes: Uint8Array =
-          l.compression === 1
-            ? raw.slice(0, expected)
-            : l.compression === 5
-              ? lzwDecode(raw, expected)
-              : unzlibSync(raw, { out: new Uint8Array(expected) });
-        if (bytes.length < expected) {
-          const padded = new Uint8Array(expected);
-          padded.set(bytes);
-          bytes = padded;
-        }
+        let bytes = decompressBlock(raw, l.compression, expected);
         if (l.predictor === 3)
           bytes = undoFloatPredictor(bytes, rowSamples, rows, samplesInBlock, bytesPerSample);
+        else if (!l.littleEndian) swapBytes(bytes, bytesPerSample);
         if (bytes.byteOffset !== 0 || bytes.byteLength !== bytes.buffer.byteLength) bytes = bytes.slice();
+        if (l.predictor === 2) undoHorizontal(bytes, bytesPerSample, rowSamples, rows, samplesInBlock);
         const block = arrayFor(
           l.sampleFormat,
           l.bitsPerSample,
           bytes.buffer as ArrayBuffer,
           rowSamples * rows,
         );
-        if (l.predictor === 2) undoHorizontal(block, rowSamples, rows, samplesInBlock);
         const c0 = Math.max(win.col, bx * l.blockWidth);
         const c1 = Math.min(win.col + win.width, (bx + 1) * l.blockWidth, l.width);
         const r0 = Math.max(win.row, by * l.blockHeight);

@@ -71,17 +71,30 @@ function decodeEntities(s: string): string {
     .replace(/&amp;/g, '&');
 }
 
-/** Parses the GDAL_METADATA (tag 42112) XML into items. Tolerates missing attributes. */
+/**
+ * Parses the GDAL_METADATA (tag 42112) XML into items. Tolerates missing attributes. One forward
+ * scan (no backtracking regex): time is linear in the text even for thousands of unclosed items.
+ */
 export function parseGdalMetadata(xml: string | undefined): GdalMetadataItem[] {
   if (!xml) return [];
   const items: GdalMetadataItem[] = [];
-  const re = /<Item\s+([^>]*?)>([\s\S]*?)<\/Item>/g;
-  for (let m = re.exec(xml); m; m = re.exec(xml)) {
+  let at = 0;
+  for (;;) {
+    const open = xml.indexOf('<Item', at);
+    if (open < 0) break;
+    const headEnd = xml.indexOf('>', open);
+    if (headEnd < 0) break;
+    const close = xml.indexOf('</Item>', headEnd);
+    // No closing tag anywhere after this point: no further item can be complete.
+    if (close < 0) break;
+    at = close + 7;
+    const head = xml.slice(open + 5, headEnd);
+    if (!/^\s/.test(head)) continue;
     const attrs = new Map<string, string>();
-    for (const a of m[1].matchAll(/(\w+)="([^"]*)"/g)) attrs.set(a[1], decodeEntities(a[2]));
+    for (const a of head.matchAll(/(\w+)="([^"]*)"/g)) attrs.set(a[1], decodeEntities(a[2]));
     const name = attrs.get('name');
     if (!name) continue;
-    const item: GdalMetadataItem = { name, value: decodeEntities(m[2]) };
+    const item: GdalMetadataItem = { name, value: decodeEntities(xml.slice(headEnd + 1, close)) };
     const sample = attrs.get('sample');
     if (sample !== undefined) item.sample = Number(sample);
     const role = attrs.get('role');

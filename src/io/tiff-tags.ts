@@ -3,8 +3,9 @@ import type { Affine } from '../core/geo/affine.ts';
 import type { PixelWindow } from '../core/geo/grid.ts';
 import { AppError } from '../core/errors.ts';
 import type { TiffLayout } from './dataset.ts';
+import type { BlockTable } from './tiff-ifd.ts';
 
-const SUPPORTED_COMPRESSION = new Set([1, 5, 7, 8, 32773, 32946, 34887, 50000]);
+const SUPPORTED_COMPRESSION = new Set([1, 5, 7, 8, 32773, 32946, 50000]);
 
 /** A TIFF tag value (number, typed array, BigInt array) as plain numbers; [] when absent. */
 export function asNumbers(v: unknown): number[] {
@@ -51,6 +52,9 @@ export async function readLayout(
   image: GeoTIFFImage,
   byteLength: number,
   fileName: string,
+  table: BlockTable,
+  /** Runs once the sizes are known and valid, before the block table is checked (decode budget). */
+  beforeBlocks?: (dims: { width: number; height: number; bytesPerSample: number }) => void,
 ): Promise<TiffLayout> {
   const fd = image.getFileDirectory();
   const spp = image.getSamplesPerPixel();
@@ -69,12 +73,43 @@ export async function readLayout(
   if (bits.some((b) => b !== bps) || formats.some((f) => f !== fmt)) bad('bands with different sample types');
   if (fmt === 5 || fmt === 6) bad('complex sample type');
   if (fmt === 4 || fmt > 6) bad(`sample format ${fmt}`);
+  if (fmt === 3 && bps === 8) bad('8-bit float samples');
   if (![8, 16, 32].includes(bps) && !(fmt === 3 && bps === 64)) bad(`${bps}-bit samples`);
+  if (compression === 34887)
+    throw new AppError(
+      'UNSUPPORTED_LAYOUT',
+      `${fileName}: LERC compression is not read here. Convert it first: gdal_translate -co COMPRESS=DEFLATE ${baseName(fileName)} out.tif`,
+      { file: fileName },
+    );
   if (!SUPPORTED_COMPRESSION.has(compression)) bad(`compression ${compression}`);
   if (spp < 1) bad('no samples per pixel');
   const tiled = image.isTiled;
-  const offsets = asNumbers(await fd.loadValue(tiled ? 'TileOffsets' : 'StripOffsets'));
-  const counts = asNumbers(await fd.loadValue(tiled ? 'TileByteCounts' : 'StripByteCounts'));
+  const damaged = (why: string): never => {
+    throw new AppError(
+      'CORRUPT_TIFF',
+      `${fileName} is damaged: ${why}. Re-download or re-export it (GDAL refuses it too).`,
+      { file: fileName },
+    );
+  };
+  const width = Number(await fd.loadValue('ImageWidth'));
+  const height = Number(await fd.loadValue('ImageLength'));
+  if (!(width >= 1) || !(height >= 1)) damaged(`image size ${width}x${height}`);
+  const blockWidth = Number(tiled ? await fd.loadValue('TileWidth') : width);
+  const rowsPerStrip = await fd.loadValue(tiled ? 'TileLength' : 'RowsPerStrip');
+  const blockHeight =
+    rowsPerStrip === undefined ? height : Math.min(Number(rowsPerStrip), tiled ? Infinity : height);
+  if (!(blockWidth >= 1) || !(blockHeight >= 1))
+    damaged(`${tiled ? 'TileWidth/TileLength' : 'RowsPerStrip'} ${blockWidth}x${blockHeight}`);
+  const predictor = Number((await fd.loadValue('Predictor')) ?? 1);
+  if (![1, 2, 3].includes(predictor)) damaged(`predictor ${predictor}`);
+  if (predictor === 3 && fmt !== 3) damaged('floating-point predictor (3) on integer samples');
+  beforeBlocks?.({ width, height, bytesPerSample: bps / 8 });
+  const planar = Number((await fd.loadValue('PlanarConfiguration')) ?? 1);
+  const blocks = Math.ceil(width / blockWidth) * Math.ceil(height / blockHeight) * (planar === 2 ? spp : 1);
+  const { offsets, byteCounts: counts } = table;
+  const what = tiled ? 'tile' : 'strip';
+  if (offsets.length !== blocks || counts.length !== blocks)
+    damaged(`${offsets.length} ${what} offsets and ${counts.length} byte counts for ${blocks} ${what}s`);
   let end = 0;
   for (let i = 0; i < offsets.length; i++) end = Math.max(end, offsets[i] + (counts[i] ?? 0));
   if (offsets.length === 0 || end > byteLength) {
@@ -89,9 +124,13 @@ export async function readLayout(
     sampleFormat: fmt,
     compression,
     tiled,
-    blockWidth: image.getTileWidth(),
-    blockHeight: image.getTileHeight(),
+    blockWidth,
+    blockHeight,
   };
+}
+
+function baseName(fileName: string): string {
+  return fileName.split(/[\\/]/).pop() ?? fileName;
 }
 
 /** `w` clipped to the image (the whole image when undefined); BAD_ARGUMENT when nothing is left. */

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { Rng } from '../core/synth/prng.ts';
+import { Rng } from '../core/random.ts';
 import { throwIfAborted, yieldToEventLoop, type RunOptions } from '../core/progress.ts';
 import { blockMean2, type FineAux } from './inputs.ts';
 import { allocBatch, makePair, writePatch } from './patches.ts';

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { throwIfAborted, yieldToEventLoop, type RunOptions } from '../core/progress.ts';
+import { planTiles, windowHasValid, type TileSpec } from '../core/raster/tiling.ts';
 import { buildInputWindow, LST_SCALE_K, NORM_WINDOW_PX, prepareScene, type FineAux } from './inputs.ts';
 import { forwardSrda, INPUT_CHANNELS, receptiveRadius, type SrdaConfig } from './srda-net.ts';
 import type { SrdaModel } from './weights.ts';
@@ -44,41 +45,22 @@ export async function runSrda(model: SrdaModel, input: SrdaStageInput, options: 
   const tile = options.tileCoarsePx ?? 192;
   const halo = options.haloCoarsePx ?? receptiveRadius(model.config);
   const out = new Float32Array(4 * w * h).fill(Number.NaN);
-  const ny = Math.ceil(h / tile);
-  const nx = Math.ceil(w / tile);
+  const tiles = planTiles(w, h, tile, halo);
   let done = 0;
-  for (let ty = 0; ty < ny; ty++) {
-    for (let tx = 0; tx < nx; tx++) {
-      throwIfAborted(options.signal);
-      const y0 = ty * tile;
-      const x0 = tx * tile;
-      const y1 = Math.min(h, y0 + tile);
-      const x1 = Math.min(w, x0 + tile);
-      if (hasValid(prepared.lstMask, w, y0, y1, x0, x1)) await runTile(model, prepared, { y0, y1, x0, x1 }, halo, out);
-      done++;
-      options.onProgress?.({ stage: 'srda', done, total: nx * ny, detail: `tile ${done}/${nx * ny}` });
-      if (nx * ny > 1) await yieldToEventLoop();
-    }
+  for (const t of tiles) {
+    throwIfAborted(options.signal);
+    if (windowHasValid(input.coarseLstK, w, t.core)) await runTile(model, prepared, t, out);
+    done++;
+    options.onProgress?.({ stage: 'srda', done, total: tiles.length, detail: `tile ${done}/${tiles.length}` });
+    if (tiles.length > 1) await yieldToEventLoop();
   }
   return out;
 }
 
-function hasValid(mask: Uint8Array, w: number, y0: number, y1: number, x0: number, x1: number): boolean {
-  for (let y = y0; y < y1; y++) for (let x = x0; x < x1; x++) if (mask[y * w + x]) return true;
-  return false;
-}
-
-async function runTile(
-  model: SrdaModel,
-  s: ReturnType<typeof prepareScene>,
-  core: { y0: number; y1: number; x0: number; x1: number },
-  halo: number,
-  out: Float32Array,
-): Promise<void> {
-  const ey0 = Math.max(0, core.y0 - halo);
-  const ex0 = Math.max(0, core.x0 - halo);
-  const ey1 = Math.min(s.h, core.y1 + halo);
-  const ex1 = Math.min(s.w, core.x1 + halo);
+async function runTile(model: SrdaModel, s: ReturnType<typeof prepareScene>, tile: TileSpec, out: Float32Array): Promise<void> {
+  const { padded, core: c } = tile;
+  const [ey0, ex0, ey1, ex1] = [padded.row, padded.col, padded.row + padded.height, padded.col + padded.width];
+  const core = { y0: c.row, y1: c.row + c.height, x0: c.col, x1: c.col + c.width };
   const win = buildInputWindow(s, ey0, ey1, ex0, ex1);
   const res = tf.tidy(() => {
     const x = tf.tensor4d(win.data, [1, win.wh, win.ww, INPUT_CHANNELS]);

@@ -1,3 +1,4 @@
+import { keysTaps } from '../core/raster/resample.ts';
 import { MODEL_AUX, INPUT_CHANNELS, type ModelAuxName } from './srda-net.ts';
 
 /** LST normalisation scale: the network sees (LST - local mean) / LST_SCALE_K. */
@@ -139,8 +140,8 @@ export function prepareScene(coarseLstK: Float32Array, w: number, h: number, fin
 }
 
 /** Keys cubic (a = -0.5) weights of the factor-2 upsample: even fine index taps j-2..j+1, odd j-1..j+2. */
-const W_EVEN = [-0.0234375, 0.2265625, 0.8671875, -0.0703125];
-const W_ODD = [-0.0703125, 0.8671875, 0.2265625, -0.0234375];
+const W_EVEN = keysTaps(0.75);
+const W_ODD = keysTaps(0.25);
 
 /**
  * Bicubic factor-2 upsample (pixel-centre aligned, edges clamped) of a coarse field over the

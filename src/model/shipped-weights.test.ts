@@ -1,30 +1,17 @@
-import { existsSync } from 'node:fs';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
-import { loadInputs } from '../cli/inputs.ts';
-import { readSrdaWeights, DEFAULT_SRDA_MODEL_DIR } from '../cli/srda-register.ts';
-import { prepareScene } from '../pipeline/prepare.ts';
+import { dhakaStageInput, hasData, readShippedWeights } from '../test-support/data.ts';
 import { selectBackend } from './backend.ts';
 import { runSrda, type SrdaStageInput } from './infer.ts';
 import { loadSrdaWeights, type SrdaModel } from './weights.ts';
 
-const repoRoot = path.resolve(__dirname, '../..');
-const dhaka = path.resolve(repoRoot, '../shared/data/dhaka-mod11a2-mod13q1-2024-citypath');
-
-describe.skipIf(!existsSync(dhaka))('shipped SRDA-Net weights on a real Dhaka MODIS tile', () => {
+describe.skipIf(!hasData('dhaka-mod11a2-mod13q1-2024-citypath'))('shipped SRDA-Net weights on a real Dhaka MODIS tile', () => {
   let model: SrdaModel;
   let input: SrdaStageInput;
   beforeAll(async () => {
     await tf.setBackend('cpu');
-    model = await loadSrdaWeights(await readSrdaWeights(DEFAULT_SRDA_MODEL_DIR));
-    const loaded = await loadInputs({
-      lst: path.join(dhaka, 'MOD11A2.061/MOD11A2.061_LST_Day_1km_doy2024097000000_aid0001.tif'),
-      qc: path.join(dhaka, 'MOD11A2.061/MOD11A2.061_QC_Day_doy2024097000000_aid0001.tif'),
-      ndvi: path.join(dhaka, 'MOD13Q1.061/MOD13Q1.061__250m_16_days_NDVI_doy2024097000000_aid0001.tif'),
-    });
-    const scene = prepareScene(loaded.inputs);
-    input = { width: scene.lst.width, height: scene.lst.height, coarseLstK: scene.lst.data, fineAux: { ndvi: scene.levels[1].aux.ndvi!.data } };
+    model = await loadSrdaWeights(await readShippedWeights());
+    input = await dhakaStageInput();
   });
   afterAll(() => model?.dispose());
 

@@ -3,10 +3,30 @@ import { throwIfAborted, yieldToEventLoop, type RunOptions } from '../core/progr
 import type { AuxName, Raster } from '../core/raster/raster.ts';
 import type { FittedStage, MethodId, StageInput, StageMethod } from './method.ts';
 import { loadMethod } from './methods.ts';
-import { cropGrid, refineGrid } from '../core/geo/grid.ts';
-import { cropRaster } from './raster-ops.ts';
-import { correctResiduals, energyError, type EnergyError, type ResidualMode } from './residual.ts';
+import { requireAuxFor } from './lst-only.ts';
+import { cropGrid, refineGrid, type PixelWindow } from '../core/geo/grid.ts';
+import { conservationError, correctResidualsInPlace, type ResidualMode } from '../core/raster/correct.ts';
+import { cropRaster, pasteTile, planTiles, scaleWindow, windowHasValid } from '../core/raster/tiling.ts';
 import type { Scene } from './scene.ts';
+import { runLimited } from './tile-pool.ts';
+
+export type { ResidualMode };
+
+/** Energy-conservation error of a fine field against its coarse input, in K. */
+export interface EnergyError {
+  /** max over valid coarse pixels of |block mean of fine - coarse| (K, linear block mean). */
+  maxAbsK: number;
+  /** mean over valid coarse pixels of the same (K). */
+  meanAbsK: number;
+  /** Number of coarse pixels that took part. */
+  blocks: number;
+}
+
+/** |linear block mean(fine) - coarse| over valid coarse blocks with valid fine pixels (factor 2). */
+function energyError(fine: Float32Array, coarse: Raster): EnergyError {
+  const e = conservationError(fine, coarse.data, coarse.width, coarse.height, 2, 'linear');
+  return { maxAbsK: e.maxAbs, meanAbsK: e.meanAbs, blocks: e.blocks };
+}
 
 /** Options of a staged downscaling run. */
 export interface DownscaleOptions {
@@ -52,30 +72,16 @@ export interface DownscaleResult {
 
 const now = (): number => (typeof performance !== 'undefined' ? performance.now() : Date.now());
 
-function tileInput(
-  coarse: Raster,
-  fineAux: Partial<Record<AuxName, Raster>>,
-  coarseAux: Partial<Record<AuxName, Raster>>,
-  c0: number,
-  r0: number,
-  w: number,
-  h: number,
-): StageInput {
-  const crop = (r: Raster, f: number): Raster => cropRaster(r, c0 * f, r0 * f, w * f, h * f);
-  const pick = (aux: Partial<Record<AuxName, Raster>>, f: number): Partial<Record<AuxName, Raster>> =>
-    Object.fromEntries(Object.entries(aux).map(([k, r]) => [k, crop(r as Raster, f)]));
-  const lst = crop(coarse, 1);
+function tileInput(input: StageInput, w: PixelWindow): StageInput {
+  const fine = scaleWindow(w, 2);
+  const pick = (aux: Partial<Record<AuxName, Raster>>, win: PixelWindow): Partial<Record<AuxName, Raster>> =>
+    Object.fromEntries(Object.entries(aux).map(([k, r]) => [k, cropRaster(r as Raster, win)]));
   return {
-    coarseLst: lst,
-    fineGrid: refineGrid(cropGrid(coarse, { col: c0, row: r0, width: w, height: h }), 2),
-    fineAux: pick(fineAux, 2),
-    coarseAux: pick(coarseAux, 1),
+    coarseLst: cropRaster(input.coarseLst, w),
+    fineGrid: refineGrid(cropGrid(input.coarseLst, w), 2),
+    fineAux: pick(input.fineAux, fine),
+    coarseAux: pick(input.coarseAux, w),
   };
-}
-
-function hasValid(data: Float32Array, width: number, c0: number, r0: number, w: number, h: number): boolean {
-  for (let r = r0; r < r0 + h; r++) for (let c = c0; c < c0 + w; c++) if (data[r * width + c] === data[r * width + c]) return true;
-  return false;
 }
 
 async function runStage(
@@ -88,6 +94,7 @@ async function runStage(
   const { width: cw, height: ch } = input.coarseLst;
   let predictor: Pick<FittedStage, 'haloCoarsePx' | 'predictTile'>;
   let fit: Record<string, unknown> | undefined;
+  let inFlight = 1;
   if (!Number.isFinite(method.haloCoarsePx)) {
     if (method.fit) {
       const fitted = await method.fit(input, run);
@@ -98,48 +105,38 @@ async function runStage(
     }
   } else {
     predictor = { haloCoarsePx: method.haloCoarsePx, predictTile: (i, o) => method.runStage(i, o) };
+    inFlight = method.concurrency ?? 1;
   }
-  const halo = predictor.haloCoarsePx;
   const size = cw <= tileCoarsePx && ch <= tileCoarsePx ? Math.max(cw, ch) : tileCoarsePx;
-  const nx = Math.ceil(cw / size);
-  const ny = Math.ceil(ch / size);
-  const fw = 2 * cw;
-  const out = new Float32Array(fw * 2 * ch).fill(Number.NaN);
+  const tiles = planTiles(cw, ch, size, predictor.haloCoarsePx);
+  const out = new Float32Array(4 * cw * ch).fill(Number.NaN);
   let done = 0;
   let skipped = 0;
-  for (let ty = 0; ty < ny; ty++) {
-    for (let tx = 0; tx < nx; tx++) {
-      throwIfAborted(run.signal);
-      const c0 = tx * size;
-      const r0 = ty * size;
-      const w = Math.min(size, cw - c0);
-      const h = Math.min(size, ch - r0);
-      if (!hasValid(input.coarseLst.data, cw, c0, r0, w, h)) {
+  // Tiles write disjoint parts of `out`, so several may run at once (a worker pool) and the
+  // result is the same as one after another.
+  await runLimited(
+    tiles.length,
+    Math.max(1, inFlight),
+    async (i) => {
+      const tile = tiles[i];
+      if (!windowHasValid(input.coarseLst.data, cw, tile.core)) {
         skipped++;
       } else {
-        const ec0 = Math.max(0, c0 - halo);
-        const er0 = Math.max(0, r0 - halo);
-        const ew = Math.min(cw, c0 + w + halo) - ec0;
-        const eh = Math.min(ch, r0 + h + halo) - er0;
-        const whole = ec0 === 0 && er0 === 0 && ew === cw && eh === ch;
-        const tin = whole ? input : tileInput(input.coarseLst, input.fineAux, input.coarseAux, ec0, er0, ew, eh);
-        const pred = await predictor.predictTile(tin, run);
-        if (pred.length !== 4 * ew * eh) {
-          throw new AppError('INTERNAL', `method ${method.id} returned ${pred.length} values for a ${2 * ew}x${2 * eh} tile`);
+        const { padded } = tile;
+        const whole = padded.width === cw && padded.height === ch;
+        const pred = await predictor.predictTile(whole ? input : tileInput(input, padded), run);
+        if (pred.length !== 4 * padded.width * padded.height) {
+          throw new AppError('INTERNAL', `method ${method.id} returned ${pred.length} values for a ${2 * padded.width}x${2 * padded.height} tile`);
         }
-        const ox = 2 * (c0 - ec0);
-        const oy = 2 * (r0 - er0);
-        for (let r = 0; r < 2 * h; r++) {
-          const src = (oy + r) * 2 * ew + ox;
-          out.set(pred.subarray(src, src + 2 * w), (2 * r0 + r) * fw + 2 * c0);
-        }
+        pasteTile(out, 2 * cw, pred, tile, 2);
       }
       done++;
-      run.onProgress?.({ stage: `stage ${stage}`, done, total: nx * ny, detail: `tile ${done}/${nx * ny}` });
-      if (nx * ny > 1) await yieldToEventLoop();
-    }
-  }
-  return { data: out, tiles: nx * ny, skipped, fit };
+      run.onProgress?.({ stage: `stage ${stage}`, done, total: tiles.length, detail: `tile ${done}/${tiles.length}` });
+      if (tiles.length > 1) await yieldToEventLoop();
+    },
+    run,
+  );
+  return { data: out, tiles: tiles.length, skipped, fit };
 }
 
 /**
@@ -150,6 +147,7 @@ async function runStage(
  */
 export async function runDownscale(scene: Scene, options: DownscaleOptions, run: RunOptions = {}): Promise<DownscaleResult> {
   const method = typeof options.method === 'string' ? await loadMethod(options.method) : options.method;
+  requireAuxFor(method.id, scene);
   const correct = options.residualCorrection ?? true;
   const mode = options.residualMode ?? 'linear';
   const nStages = options.stages ?? scene.stages;
@@ -166,10 +164,10 @@ export async function runDownscale(scene: Scene, options: DownscaleOptions, run:
     const level = scene.levels[k];
     const input: StageInput = { coarseLst: coarse, fineGrid: level.grid, fineAux: level.aux, coarseAux: scene.levels[k - 1].aux };
     const { data, tiles, skipped, fit } = await runStage(method, input, k, tileCoarsePx, run);
-    const before = energyError(data, coarse.data, coarse.width, coarse.height, 2);
-    if (correct) correctResiduals(data, coarse.data, coarse.width, coarse.height, 2, mode);
+    const before = energyError(data, coarse);
+    if (correct) correctResidualsInPlace(data, coarse.data, coarse.width, coarse.height, 2, mode);
     else maskInvalid(data, coarse.data, coarse.width, coarse.height);
-    const energy = correct ? energyError(data, coarse.data, coarse.width, coarse.height, 2) : before;
+    const energy = correct ? energyError(data, coarse) : before;
     const lst: Raster = { ...level.grid, data };
     results.push({ stage: k, lst, seconds: (now() - ts) / 1000, energy, energyBeforeCorrection: before, tiles, skippedTiles: skipped, fit });
     coarse = lst;

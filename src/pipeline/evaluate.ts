@@ -6,11 +6,33 @@ import type { AuxName, Grid, Raster } from '../core/raster/raster.ts';
 import { runDownscale, type DownscaleResult } from './downscale.ts';
 import type { MethodId, StageMethod } from './method.ts';
 import { loadMethod } from './methods.ts';
-import { cropRaster } from './raster-ops.ts';
-import type { ResidualMode } from './residual.ts';
+import { cropRaster } from '../core/raster/tiling.ts';
+import type { ResidualMode } from '../core/raster/correct.ts';
+import { scoreAgainst } from '../core/raster/metrics.ts';
+import { reprojectRaster } from '../core/raster/reproject.ts';
 import type { Scene, SceneLevel } from './scene.ts';
-import { scoreFields, type Scores } from './score.ts';
-import { warpToGrid } from './warp.ts';
+
+/** Agreement of a field with a reference, over pixels valid in both. Temperatures in K. */
+export interface Scores {
+  rmseK: number;
+  maeK: number;
+  /** mean(prediction - reference), K. */
+  biasK: number;
+  /** Coefficient of determination 1 - SSE/SST (can be negative). */
+  r2: number;
+  /** Pearson correlation. */
+  r: number;
+  /** Mean SSIM (core/raster/metrics `ssim`: 11x11 Gaussian window, sigma 1.5, 5 px border skipped). */
+  ssim: number;
+  /** Number of pixels compared. */
+  n: number;
+}
+
+/** Scores `pred` against `ref` (same length, row-major `width` wide), NaN in either skipped. */
+export function scoreFields(pred: Float32Array, ref: Float32Array, width: number, height: number): Scores {
+  const s = scoreAgainst(pred, ref, width, height);
+  return { rmseK: s.rmse, maeK: s.mae, biasK: s.bias, r2: s.r2, r: s.r, ssim: s.ssim, n: s.n };
+}
 
 /** Options of the closed-loop (simulation) experiment. */
 export interface ClosedLoopOptions {
@@ -83,12 +105,12 @@ export function closedLoopScene(scene: Scene, stages: number, referenceFactor = 
   if (w < big || h < big) {
     throw new AppError('TOO_LARGE', `The LST (${gridToString(ref)}) is too small for a ${stages}-stage closed loop (needs ${big}x${big} pixels).`);
   }
-  ref = cropRaster(ref, 0, 0, w, h);
+  ref = cropRaster(ref, { col: 0, row: 0, width: w, height: h });
   const levels: SceneLevel[] = new Array(stages + 1);
   let aux: Partial<Record<AuxName, Raster>> = {};
   for (const [n, r] of Object.entries(scene.levels[0].aux) as [AuxName, Raster][]) {
     const a = aggregateAux(n, r, referenceFactor);
-    aux[n] = cropRaster(a, 0, 0, w, h);
+    aux[n] = cropRaster(a, { col: 0, row: 0, width: w, height: h });
   }
   let grid: Grid = { width: w, height: h, transform: ref.transform, crs: ref.crs };
   const m0 = scene.levels[0].pixelSizeM / gridPixelSize(scene.levels[0].grid).x;
@@ -169,9 +191,9 @@ export function scoreAgainstTruth(output: Raster, truth: Raster): Scores {
     const agg = aggregateMean(truth, f);
     const [c, r] = [(output.transform[0] - agg.transform[0]) / agg.transform[1], (output.transform[3] - agg.transform[3]) / agg.transform[5]];
     if (Math.abs(c - Math.round(c)) < 1e-3 && Math.abs(r - Math.round(r)) < 1e-3) {
-      onGrid = cropRaster(agg, Math.round(c), Math.round(r), output.width, output.height);
+      onGrid = cropRaster(agg, { col: Math.round(c), row: Math.round(r), width: output.width, height: output.height });
     }
   }
-  onGrid ??= warpToGrid(truth, cropGrid(output, { col: 0, row: 0, width: output.width, height: output.height }));
+  onGrid ??= reprojectRaster(truth, cropGrid(output, { col: 0, row: 0, width: output.width, height: output.height }), 'bilinear');
   return scoreFields(output.data, onGrid.data, output.width, output.height);
 }

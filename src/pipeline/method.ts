@@ -37,6 +37,11 @@ export interface StageMethod {
   readonly haloCoarsePx: number;
   runStage(input: StageInput, options?: RunOptions): Promise<Float32Array>;
   /**
+   * How many tiles the runner may pass to `runStage` at once (a pool of workers, pipeline/tile-pool.ts);
+   * default 1. Only for tiled methods (finite `haloCoarsePx`).
+   */
+  readonly concurrency?: number;
+  /**
    * Optional, for global methods (`haloCoarsePx = Infinity`): fits once on the whole stage (the
    * runner passes the untiled input) and returns a predictor the runner then applies tile by tile
    * with the predictor's own halo. Methods without it are run untiled.

@@ -23,6 +23,8 @@ export interface MethodLoadOptions {
   finetuneSteps?: number;
   /** Node: folder or model.json path of SRDA-Net weights (read by the CLI's registered loader). */
   modelPath?: string;
+  /** Node: SRDA-Net inference workers (tiles in parallel); 1 or unset = in this thread. Not with fine-tuning. */
+  jobs?: number;
 }
 
 type Loader = (options?: MethodLoadOptions) => Promise<StageMethod>;

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { loadDataset } from '../cli/load.ts';
+import { readBand } from '../test-support/data.ts';
 import { refineGrid } from '../core/geo/grid.ts';
 import type { Raster } from '../core/raster/raster.ts';
 import { decodeMod11Qc } from '../io/modis-qc.ts';
@@ -33,11 +33,10 @@ function syntheticNdvi(lst: Raster): Raster {
 describe.skipIf(!existsSync(`${STEM}.LST_Day_1km.tif`))('full MODIS tile h14v09 (1200x1200 LST, sinusoidal)', () => {
   it('prepares and downscales the whole tile to 250 m (4800x4800) by tiles without running out of memory', async () => {
     const t0 = performance.now();
-    const lstDs = await loadDataset(`${STEM}.LST_Day_1km.tif`);
-    const qcDs = await loadDataset(`${STEM}.QC_Day.tif`);
-    const lst = lstDs.bands[0].raster;
+    const lst = await readBand(`${STEM}.LST_Day_1km.tif`);
+    const qc = await readBand(`${STEM}.QC_Day.tif`);
     const ndvi = syntheticNdvi(lst);
-    const scene = prepareScene({ lst, lstKeep: decodeMod11Qc(qcDs.bands[0].raster.data), aux: { ndvi } });
+    const scene = prepareScene({ lst, lstKeep: decodeMod11Qc(qc.data), aux: { ndvi } });
     const tPrep = performance.now();
     expect(scene.stages).toBe(2);
     expect(scene.alignment.lst).toBe('exact');

@@ -34,10 +34,10 @@ describe('prepareScene', () => {
     expect(() => prepareScene({ lst, aux: { ndvi } }, { referenceFactor: 3 })).toThrow(/power of two/);
   });
 
-  it('runs on the LST alone when asked: each stage refines the LST grid by 2, with no guide', () => {
+  it('runs on the LST alone when no guide is given: each stage refines the LST grid by 2', () => {
     const lst = testRaster(testGrid(8, 6, 1000), lstAt);
-    expect(() => prepareScene({ lst, aux: {} })).toThrow(/auxiliary/);
-    const s = prepareScene({ lst, aux: {} }, { allowLstOnly: true });
+    const s = prepareScene({ lst, aux: {} });
+    expect(s.notes.join(' ')).toMatch(/No guide layer/);
     expect(s.stages).toBe(2);
     expect(s.levels.map((l) => [l.grid.width, l.grid.height])).toEqual([[8, 6], [16, 12], [32, 24]]);
     expect(s.levels[2].grid.transform[1]).toBe(250);
@@ -88,13 +88,26 @@ describe('prepareScene', () => {
 
   it.each([
     ['no LST', () => prepareScene({ lst: undefined as never, aux: { ndvi } }), 'MISSING_BAND'],
-    ['no auxiliary layer', () => prepareScene({ lst: testRaster(testGrid(16, 16, 1000), lstAt), aux: {} }), 'MISSING_BAND'],
     ['all-invalid LST', () => prepareScene({ lst: testRaster(testGrid(16, 16, 1000), () => NaN), aux: { ndvi } }), 'ALL_NODATA'],
     ['non-overlapping grids', () => prepareScene({ lst: testRaster(testGrid(16, 16, 1000, 900000), lstAt), aux: { ndvi } }), 'NO_OVERLAP'],
     ['an LST in Celsius', () => prepareScene({ lst: testRaster(testGrid(16, 16, 1000), (c) => 25 + c), aux: { ndvi } }), 'BAD_VALUES'],
     ['LST not coarser than the auxiliary grid', () => prepareScene({ lst: testRaster(testGrid(64, 64, 250), () => 300), aux: { ndvi } }), 'NOT_COARSER'],
   ])('rejects %s with a clear AppError', (_name, run, code) => {
     expect(run).toThrowError(expect.objectContaining({ code, message: expect.stringMatching(/.{20,}/) }));
+  });
+
+  it('prepares an LST-only scene on the LST grid refined by 2 per stage when no auxiliary layer is given', () => {
+    const lst = testRaster(testGrid(16, 16, 1000), lstAt);
+    const s = prepareScene({ lst, aux: {} });
+    expect(s.stages).toBe(2);
+    expect(s.levels.map((l) => [l.grid.width, l.grid.transform[1]])).toEqual([
+      [16, 1000],
+      [32, 500],
+      [64, 250],
+    ]);
+    expect(s.levels.every((l) => Object.keys(l.aux).length === 0)).toBe(true);
+    expect(s.notes.join(' ')).toMatch(/LST-only/);
+    expect(prepareScene({ lst, aux: {} }, { stages: 1 }).levels).toHaveLength(2);
   });
 
   it('names both grids when they do not overlap', () => {

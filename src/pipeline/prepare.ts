@@ -7,7 +7,6 @@ import {
   gridPixelSize,
   gridToString,
   isNorthUp,
-  refineGrid,
   windowOfBounds,
   type PixelWindow,
 } from '../core/geo/grid.ts';
@@ -15,9 +14,10 @@ import { AppError } from '../core/errors.ts';
 import { aggregateMean, aggregateMode } from '../core/raster/aggregate.ts';
 import { computeNdvi, computeNdwi } from '../core/raster/indices.ts';
 import type { AuxName, Grid, Raster } from '../core/raster/raster.ts';
-import { cropRaster } from './raster-ops.ts';
+import { cropRaster } from '../core/raster/tiling.ts';
 import type { Scene, SceneLevel } from './scene.ts';
-import { warpToGrid } from './warp.ts';
+import { LST_ONLY_DEFAULT_STAGES, prepareLstOnlyScene } from './lst-only.ts';
+import { reprojectRaster } from '../core/raster/reproject.ts';
 
 /** Inputs of scene preparation: rasters already in physical units (NaN invalid). */
 export interface SceneInputs {
@@ -37,11 +37,6 @@ export interface PrepareOptions {
   stages?: number;
   /** Allow a scene with 0 stages (LST already at the auxiliary resolution): for closed loops. */
   allowZeroStages?: boolean;
-  /**
-   * Without any auxiliary layer, refine the LST grid itself by 2 per stage (`stages`, default 2)
-   * instead of failing: LST-only downscaling (bicubic, SRDA-Net's LST-only mode).
-   */
-  allowLstOnly?: boolean;
   /**
    * Block-average the LST by this power of two first and downscale it back (default 1): for inputs
    * already on one grid (resampled products, Landsat cubes). Adds log2 of it to the stages.
@@ -121,6 +116,10 @@ function latticeOffset(fine: Grid, lst: Grid, factor: number): { col: number; ro
   return { col: Math.round(c), row: Math.round(r) };
 }
 
+function withoutStats({ stats: _stats, ...r }: ReturnType<typeof reprojectRaster>): Raster {
+  return r;
+}
+
 function maskedLst(inputs: SceneInputs, notes: string[]): Raster {
   if (!inputs.lstKeep) return inputs.lst;
   const data = inputs.lst.data.slice();
@@ -133,31 +132,6 @@ function maskedLst(inputs: SceneInputs, notes: string[]): Raster {
   return { ...inputs.lst, data };
 }
 
-/** LST only: the coarse grid is the LST's own, each stage refines it by 2; no auxiliary layer. */
-function lstOnlyScene(inputs: SceneInputs, stages: number): Scene {
-  const lstName = inputs.names?.lst ?? 'LST';
-  if (!Number.isInteger(stages) || stages < 1 || stages > 6) throw new AppError('BAD_ARGUMENT', `stages must be an integer 1..6, got ${stages}.`);
-  if (!isNorthUp(inputs.lst)) throw new AppError('UNSUPPORTED_LAYOUT', `Rotated grids are not supported (${gridToString(inputs.lst)}).`);
-  const notes: string[] = [];
-  let lst = maskedLst(inputs, notes);
-  if (countValid(lst.data) === 0) throw new AppError('ALL_NODATA', `${lstName} has no valid LST pixel (all fill, cloud or QC-rejected).`, { file: inputs.names?.lst });
-  lst = checkLstValues(lst, lstName, inputs.names?.lst, notes);
-  const lstGrid: Grid = { width: lst.width, height: lst.height, transform: lst.transform, crs: lst.crs };
-  const levels: SceneLevel[] = [];
-  for (let s = 0; s <= stages; s++) {
-    const grid = s === 0 ? lstGrid : refineGrid(lstGrid, 2 ** s);
-    levels.push({ grid, aux: {}, pixelSizeM: pixelSizeM(grid) });
-  }
-  notes.push(`No guide layer: the LST alone is refined ${2 ** stages}x (${stages} stage(s)).`);
-  const fine = levels[stages].grid;
-  return {
-    lst,
-    levels,
-    stages,
-    notes,
-    alignment: { lst: 'exact', auxWindow: { col: 0, row: 0, width: fine.width, height: fine.height }, auxGrid: fine, lstGrid },
-  };
-}
 
 /**
  * Prepares a scene: output grid = the finest auxiliary grid; the LST goes onto the aligned coarse
@@ -173,16 +147,13 @@ export function prepareScene(inputs: SceneInputs, options: PrepareOptions = {}):
   const notes: string[] = [];
   if (!inputs.lst) throw new AppError('MISSING_BAND', 'No LST layer was given: an LST raster (e.g. MOD11A1 LST_Day_1km) is required.');
   const present = AUX_ORDER.filter((n) => inputs.aux[n]);
-  if (present.length === 0 && options.allowLstOnly) return lstOnlyScene(inputs, options.stages ?? 2);
-  if (present.length === 0) {
-    throw new AppError('MISSING_BAND', 'No auxiliary layer was given: the output grid comes from NDVI (or red + NIR) or another auxiliary raster.');
-  }
   for (const g of [inputs.lst, ...present.map((n) => inputs.aux[n]!)]) {
     if (!isNorthUp(g)) throw new AppError('UNSUPPORTED_LAYOUT', `Rotated grids are not supported (${gridToString(g)}).`);
   }
   let lst = maskedLst(inputs, notes);
   if (countValid(lst.data) === 0) throw new AppError('ALL_NODATA', `${lstName} has no valid LST pixel (all fill, cloud or QC-rejected).`, { file: names.lst });
   lst = checkLstValues(lst, lstName, names.lst, notes);
+  if (present.length === 0) return prepareLstOnlyScene(lst, options.stages ?? LST_ONLY_DEFAULT_STAGES, notes);
 
   // Output lattice: the finest auxiliary grid (ties keep AUX_ORDER, NDVI first).
   let refName = present[0];
@@ -233,7 +204,7 @@ export function prepareScene(inputs: SceneInputs, options: PrepareOptions = {}):
     }
     lstWindow = { col: ci0, row: ri0, width: cn, height: rn };
     auxWindow = { col: offset.col + factorK * ci0, row: offset.row + factorK * ri0, width: cn * factorK, height: rn * factorK };
-    coarseLst = cropRaster(lst, ci0, ri0, cn, rn);
+    coarseLst = cropRaster(lst, { col: ci0, row: ri0, width: cn, height: rn });
     mode = 'exact';
     if (group > 1) {
       coarseLst = aggregateMean(coarseLst, group);
@@ -254,7 +225,7 @@ export function prepareScene(inputs: SceneInputs, options: PrepareOptions = {}):
     }
     auxWindow = { col: win.col, row: win.row, width: Math.floor(win.width / big) * big, height: Math.floor(win.height / big) * big };
     const coarseGrid = coarsenGrid(cropGrid(ref, auxWindow), big, 'floor');
-    coarseLst = warpToGrid(lst, coarseGrid);
+    coarseLst = withoutStats(reprojectRaster(lst, coarseGrid, 'bilinear'));
     mode = 'reprojected';
     outFactor = 1;
     notes.push(
@@ -271,12 +242,12 @@ export function prepareScene(inputs: SceneInputs, options: PrepareOptions = {}):
   const fineAux: Partial<Record<AuxName, Raster>> = {};
   for (const n of present) {
     const r = inputs.aux[n]!;
-    if (r === ref) fineAux[n] = cropRaster(r, auxWindow.col, auxWindow.row, auxWindow.width, auxWindow.height);
+    if (r === ref) fineAux[n] = cropRaster(r, auxWindow);
     else {
       const off = latticeOffset(fineGrid, r, 1);
       const fp = gridPixelSize(r);
       const exactSame = off && Math.abs(fp.x - gridPixelSize(fineGrid).x) < 1e-9 * fp.x;
-      fineAux[n] = exactSame ? cropRaster(r, -off.col, -off.row, fineGrid.width, fineGrid.height) : warpToGrid(r, fineGrid, n === 'landcover');
+      fineAux[n] = exactSame ? cropRaster(r, { col: -off.col, row: -off.row, width: fineGrid.width, height: fineGrid.height }) : withoutStats(reprojectRaster(r, fineGrid, n === 'landcover' ? 'nearest' : 'bilinear'));
       if (!exactSame) notes.push(`${names[n] ?? n} resampled onto the ${refLabel} grid.`);
     }
   }

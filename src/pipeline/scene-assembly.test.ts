@@ -1,10 +1,10 @@
 import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { loadDataset } from '../cli/load.ts';
 import { AppError } from '../core/errors.ts';
 import type { Dataset } from '../io/dataset.ts';
 import { prepareScene } from './prepare.ts';
+import { readDataset } from '../test-support/data.ts';
 import { assembleScene, compositeDays, daysBetween, groupScenes, labelDataset, periodGapDays, type LabelledBand } from './scene-assembly.ts';
 
 const DHAKA = path.resolve(__dirname, '../../../shared/data/dhaka-mod11a2-mod13q1-2024-citypath');
@@ -52,7 +52,7 @@ describe.skipIf(!existsSync(DHAKA))('scene assembly on the Dhaka AppEEARS folder
     for (const dir of ['MOD11A2.061', 'MOD13Q1.061']) {
       for (const name of readdirSync(path.join(DHAKA, dir))) {
         const rel = `${dir}/${name}`;
-        cache.set(rel, await loadDataset(path.join(DHAKA, rel)));
+        cache.set(rel, await readDataset(path.join(DHAKA, rel)));
       }
     }
     all = [...cache.keys()].flatMap((f) => labelDataset(cache.get(f)!));

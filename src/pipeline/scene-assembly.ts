@@ -1,4 +1,4 @@
-import { AppError } from '../core/errors.ts';
+import { AppError, isAppError } from '../core/errors.ts';
 import { gridPixelSize } from '../core/geo/grid.ts';
 import type { AuxName, Raster } from '../core/raster/raster.ts';
 import { parseProductName } from '../io/band-roles.ts';
@@ -6,6 +6,7 @@ import type { BandRole, Dataset, DatasetBand } from '../io/dataset.ts';
 import { findLstBand, findQcFor } from '../io/lst-select.ts';
 import { decodeMod11Qc, DEFAULT_MOD11_QC_POLICY, type Mod11QcPolicy } from '../io/modis-qc.ts';
 import type { SceneInputs } from './prepare.ts';
+import { alignToGrid } from './align.ts';
 
 /**
  * One band with the role the user (app table) or the command line (option name) gave it. The
@@ -147,16 +148,21 @@ function pct(x: number): string {
   return `${Math.round(100 * x)} %`;
 }
 
-/** The QC band on the LST grid, or why not. The one place QC meets the LST grid (QC alignment by georeference plugs in here). */
-export function qcOnLstGrid(lst: Raster, qc: Raster): { raster: Raster } | { reason: string } {
-  if (qc.width !== lst.width || qc.height !== lst.height) {
-    return { reason: `it is ${qc.width}x${qc.height} pixels and the LST ${lst.width}x${lst.height}` };
+/**
+ * The QC band on the LST grid by georeference (never by pixel index), or why not: kept as it is on
+ * the same grid, reprojected nearest-neighbour onto the LST grid otherwise (`alignToGrid`).
+ */
+export function qcOnLstGrid(
+  lst: Raster,
+  qc: Raster,
+  qcName = 'The QC file',
+): { raster: Raster; how: 'same-grid' | 'reprojected'; coverage: number } | { reason: string } {
+  try {
+    return alignToGrid(qc, lst, { categorical: true, name: qcName });
+  } catch (e) {
+    if (isAppError(e) && e.code === 'NO_OVERLAP') return { reason: 'it does not cover the same place as the LST' };
+    throw e;
   }
-  const tol = Math.abs(gridPixelSize(lst).x) * 1e-3;
-  if (lst.transform.some((v, i) => Math.abs(v - qc.transform[i]) > (i === 0 || i === 3 ? tol : 1e-9 + Math.abs(v) * 1e-6))) {
-    return { reason: 'it does not cover the same place as the LST' };
-  }
-  return { raster: qc };
 }
 
 function pickNearest(candidates: LabelledBand[], lst: LabelledBand): LabelledBand {
@@ -231,7 +237,7 @@ export function assembleScene(bands: LabelledBand[], options: AssemblyOptions): 
   const qcCandidate = matchRef ? views.get(matchRef.dataset) : qcBands.length === 1 ? qcBands[0] : undefined;
   if (qcCandidate) {
     const days = daysBetween(qcCandidate.dataset.date, lstDate);
-    const onGrid = qcOnLstGrid(lst.band.raster, qcCandidate.band.raster);
+    const onGrid = qcOnLstGrid(lst.band.raster, qcCandidate.band.raster, qcCandidate.name);
     const qcDn = qcCandidate.band.dayNight;
     const lstDn = lst.band.dayNight;
     if (qcDn && lstDn && qcDn !== lstDn) {
@@ -248,6 +254,8 @@ export function assembleScene(bands: LabelledBand[], options: AssemblyOptions): 
       notices.push(`${msg}; the QC was not applied. Drop the QC file of the same granule.`);
     } else {
       qc = qcCandidate;
+      if (onGrid.how === 'reprojected')
+        notices.push(`${qc.name} is on another grid than the LST ${lst.name}: it was reprojected onto the LST grid by georeference (nearest QC pixel; ${pct(onGrid.coverage)} of the LST covered).`);
       lstKeep = decodeMod11Qc(onGrid.raster.data, options.qcPolicy ?? DEFAULT_MOD11_QC_POLICY);
       const d = lst.band.raster.data;
       let valid = 0;

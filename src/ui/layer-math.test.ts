@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { formatTemp, lngLatToMercator, sampleDisplay, sharedRanges } from './layer-math.ts';
+import { formatTemp, sampleDisplay, sharedRanges } from './layer-math.ts';
+import { lngLatToMercator } from '../core/geo/mercator.ts';
 
 const stats = (p2: number, p98: number) => ({
   min: p2,

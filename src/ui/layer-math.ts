@@ -1,15 +1,7 @@
 import { worldToPixel } from '../core/geo/affine.ts';
 import { WGS84, transformPoint } from '../core/geo/crs.ts';
+import { sampleLngLatGrid } from '../core/geo/mercator.ts';
 import type { LayerData } from '../worker/protocol.ts';
-
-/** Earth radius of EPSG:3857 in metres. */
-const R = 6378137;
-
-/** EPSG:3857 metres of a longitude/latitude in degrees. */
-export function lngLatToMercator(lng: number, lat: number): [number, number] {
-  const phi = (Math.max(-85.05112878, Math.min(85.05112878, lat)) * Math.PI) / 180;
-  return [(R * lng * Math.PI) / 180, R * Math.log(Math.tan(Math.PI / 4 + phi / 2))];
-}
 
 /**
  * One display range shared by every LST layer (min of their 2nd percentiles, max of their 98th),
@@ -40,14 +32,7 @@ export function sharedRanges(layers: Pick<LayerData, 'kind' | 'stats'>[]): {
  * holds the native values picked by nearest neighbour). NaN outside the layer or where invalid.
  */
 export function sampleDisplay(layer: Pick<LayerData, 'display'>, lng: number, lat: number): number {
-  const { width, height, bounds, data } = layer.display;
-  const [x, y] = lngLatToMercator(lng, lat);
-  const [x0, y0] = lngLatToMercator(bounds[0], bounds[1]);
-  const [x1, y1] = lngLatToMercator(bounds[2], bounds[3]);
-  const col = Math.floor(((x - x0) / (x1 - x0)) * width);
-  const row = Math.floor(((y1 - y) / (y1 - y0)) * height);
-  if (col < 0 || row < 0 || col >= width || row >= height) return Number.NaN;
-  return data[row * width + col];
+  return sampleLngLatGrid(layer.display, lng, lat);
 }
 
 /**

@@ -11,6 +11,14 @@ export const MESSAGES: Record<AppErrorCode, { what: string; todo: string }> = {
     what: '{file} is damaged or incomplete.',
     todo: 'Download it again and drop the new copy.',
   },
+  CORRUPT_HDF: {
+    what: '{file} is a damaged or incomplete HDF file.',
+    todo: 'Download it again from LAADS or AppEEARS and drop the new copy.',
+  },
+  UNSUPPORTED_HDF: {
+    what: '{file} stores its data in an HDF layout this app cannot decode.',
+    todo: 'Export the layer you need as GeoTIFF (AppEEARS offers GeoTIFF output) and drop that file.',
+  },
   NO_GEOREFERENCE: {
     what: '{file} has no map position (no geotransform or CRS).',
     todo: 'Export it again with georeferencing, e.g. gdal_translate with -a_srs and -a_ullr.',

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { worldToPixel } from '../core/geo/affine.ts';
 import { MODIS_SINUSOIDAL, WGS84, transformPoint } from '../core/geo/crs.ts';
 import type { Raster } from '../core/raster/raster.ts';
-import { sampleDisplay } from '../ui/layer-math.ts';
+import { sampleLngLatGrid } from '../core/geo/mercator.ts';
 import { layerStats, toDisplay } from './display.ts';
 
 function sinusoidalRaster(): Raster {
@@ -35,7 +35,7 @@ describe('Web Mercator display grid', () => {
       const x = r.transform[0] + (col + 0.0) * r.transform[1];
       const y = r.transform[3] + (row + 0.0) * r.transform[5];
       const [lng, lat] = transformPoint(MODIS_SINUSOIDAL, WGS84, x, y);
-      const v = sampleDisplay({ display: d }, lng, lat);
+      const v = sampleLngLatGrid(d, lng, lat);
       const [c, rr] = worldToPixel(r.transform, x, y);
       expect(v).toBe(Math.floor(rr) * r.width + Math.floor(c));
       checked++;

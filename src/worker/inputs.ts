@@ -2,7 +2,7 @@ import { gridPixelSize } from '../core/geo/grid.ts';
 import { AppError, isAppError, toAppError } from '../core/errors.ts';
 import { validFraction, type Raster } from '../core/raster/raster.ts';
 import type { Dataset, DatasetBand } from '../io/dataset.ts';
-import { readGeoTiff } from '../io/geotiff-read.ts';
+import { readRasterFile } from '../io/read-raster.ts';
 import type { InputInfo, WireError } from './protocol.ts';
 
 /** One ingested band held by the worker. */
@@ -84,14 +84,15 @@ export async function ingestFiles(files: File[], signal?: AbortSignal): Promise<
   const rows: InputInfo[] = [];
   for (const file of files) {
     try {
-      const ds = await readGeoTiff(file, file.name, { signal });
       const sha256 = await checksum(file);
-      ds.bands.forEach((band, i) => {
-        const id = `in${nextId++}`;
-        const info = { ...describe(id, file, ds, band, i), ...(sha256 ? { sha256 } : {}) };
-        inputs.set(id, { info, dataset: ds, band });
-        rows.push(info);
-      });
+      for (const ds of await readRasterFile(file, file.name, { signal })) {
+        ds.bands.forEach((band, i) => {
+          const id = `in${nextId++}`;
+          const info = { ...describe(id, file, ds, band, i), ...(sha256 ? { sha256 } : {}) };
+          inputs.set(id, { info, dataset: ds, band });
+          rows.push(info);
+        });
+      }
     } catch (e) {
       if (isAppError(e) && e.code === 'CANCELLED') throw e;
       rows.push({

@@ -58,6 +58,8 @@ describe('worker run job on the demo scene', () => {
     expect([fine.stage, fine.isFinal, fine.units]).toEqual([2, true, 'K']);
     expect(result.layers.filter((l) => l.isFinal).map((l) => l.id)).toEqual(['lst-250m', 'bicubic-250m', 'diff-bicubic-250m']);
     expect(result.scene).toMatchObject({ product: 'MOD11A1', date: '2025-06-21', tag: 'MOD11A1_2025-06-21' });
+    // Cloud-optimised like the CLI's outputs (GDAL's structural metadata right after the header).
+    expect(new TextDecoder().decode(new Uint8Array(bytes, 8, 30))).toBe('GDAL_STRUCTURAL_METADATA_SIZE=');
     const back = await readGeoTiff(bytes, fileName);
     expect(back.crs.name).toMatch(/Sinusoidal/);
     expect(back.transform).toEqual(fine.grid.transform);

@@ -60,7 +60,6 @@ export async function runJob(
   notices.push(...assembled.notices);
   const facts = gridFacts(assembled);
   const scene = prepareScene(assembled.inputs, {
-    allowLstOnly: true,
     referenceFactor: facts.isSameGrid ? (params.referenceFactor ?? 2) : undefined,
   });
   notices.push(...scene.notes);

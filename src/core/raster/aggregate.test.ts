@@ -1,15 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { crsFromEpsg } from '../geo/crs.ts';
-import {
-  aggregateMean,
-  aggregateMode,
-  aggregateStd,
-  blockMean,
-  blockMode,
-  blockStd,
-  degrade,
-  gaussianBlur,
-} from './aggregate.ts';
+import { aggregateMean, aggregateMode, aggregateStd, blockMean, blockMode, blockStd, degrade, degradeArray, gaussianBlur } from './aggregate.ts';
 import type { Raster } from './raster.ts';
 
 const N = Number.NaN;
@@ -115,5 +106,42 @@ describe('gaussianBlur', () => {
     const w = [1, Math.exp(-0.5), Math.exp(-2), Math.exp(-4.5)];
     const expected = (0 * w[0] + 10 * w[1] + 20 * w[2] + 30 * w[3]) / (w[0] + w[1] + w[2] + w[3]);
     expect(b[0]).toBeCloseTo(expected, 4);
+  });
+});
+
+describe('degradeArray', () => {
+  it('averages factor x factor blocks (hand-worked 4x2 -> 2x1)', () => {
+    const fine = new Float32Array([300, 302, 310, 310, 304, 306, 290, 294]);
+    const c = degradeArray(fine, 4, 2, 2);
+    expect(c.width).toBe(2);
+    expect(c.height).toBe(1);
+    expect(c.data[0]).toBeCloseTo(303, 4);
+    expect(c.data[1]).toBeCloseTo(301, 4);
+  });
+
+  it('keeps a uniform field uniform under the point spread, and smooths an edge', () => {
+    const flat = degradeArray(new Float32Array(64).fill(290), 8, 8, 2, { psfSigmaFinePx: 1.5 });
+    for (const v of flat.data) expect(v).toBeCloseTo(290, 3);
+    const edge = new Float32Array(64);
+    for (let i = 0; i < 64; i++) edge[i] = i % 8 < 4 ? 280 : 300;
+    const sharp = degradeArray(edge, 8, 8, 2);
+    const soft = degradeArray(edge, 8, 8, 2, { psfSigmaFinePx: 1.5 });
+    expect(sharp.data[1]).toBeCloseTo(280, 4);
+    expect(soft.data[1]).toBeGreaterThan(281);
+    expect(soft.data[2]).toBeLessThan(299);
+  });
+
+  it('averages emitted radiance in radiance mode (warmer than the linear mean)', () => {
+    const fine = new Float32Array([280, 320, 280, 320]);
+    const lin = degradeArray(fine, 2, 2, 2).data[0];
+    const rad = degradeArray(fine, 2, 2, 2, { mode: 'radiance' }).data[0];
+    expect(lin).toBeCloseTo(300, 4);
+    expect(rad).toBeCloseTo(Math.pow((280 ** 4 + 320 ** 4) / 2, 0.25), 2);
+    expect(rad).toBeGreaterThan(lin);
+  });
+
+  it('leaves blocks that are mostly NaN as NaN', () => {
+    const fine = new Float32Array([Number.NaN, Number.NaN, Number.NaN, 300]);
+    expect(Number.isNaN(degradeArray(fine, 2, 2, 2).data[0])).toBe(true);
   });
 });

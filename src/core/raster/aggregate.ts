@@ -228,22 +228,36 @@ export interface DegradeOptions extends MeanOptions {
 }
 
 /**
- * The degradation operator: a MODIS-like Gaussian point spread (optional) followed by the block
- * mean by `factor`, same validity rule and mode as `aggregateMean`. Used to simulate coarse
- * observations (closed loops, training pairs) and in the degradation loss.
+ * The degradation operator on a row-major `width`x`height` array: a MODIS-like Gaussian point
+ * spread (optional, `psfSigmaFinePx` in fine pixels; MODIS LST is often modelled with sigma ~0.5
+ * coarse pixel, i.e. `0.5 * factor`) followed by the block mean by `factor`, same validity rule and
+ * mode as `blockMean`; in radiance mode the spread is applied to T^4. Used to simulate coarse
+ * observations (training pairs, the demo and benchmark scenes). Returns a new
+ * `ceil(width/factor)`x`ceil(height/factor)` array.
  */
-export function degrade(r: Raster, factor: number, options: DegradeOptions = {}): Raster {
+export function degradeArray(
+  data: Float32Array,
+  width: number,
+  height: number,
+  factor: number,
+  options: DegradeOptions = {},
+): { data: Float32Array; width: number; height: number } {
   checkFactor(factor, 'degrade');
   const sigma = options.psfSigmaFinePx ?? 0;
-  if (!(sigma > 0)) return aggregateMean(r, factor, options);
+  if (!(sigma > 0)) return blockMean(data, width, height, factor, options);
   let blurred: Float32Array;
   if (options.mode === 'radiance') {
-    const t4 = new Float32Array(r.data.length);
-    for (let i = 0; i < t4.length; i++) t4[i] = r.data[i] ** 4;
-    blurred = gaussianBlur(t4, r.width, r.height, sigma);
+    const t4 = new Float32Array(data.length);
+    for (let i = 0; i < t4.length; i++) t4[i] = data[i] ** 4;
+    blurred = gaussianBlur(t4, width, height, sigma);
     for (let i = 0; i < blurred.length; i++) blurred[i] = Math.pow(blurred[i], 0.25);
   } else {
-    blurred = gaussianBlur(r.data, r.width, r.height, sigma);
+    blurred = gaussianBlur(data, width, height, sigma);
   }
-  return onCoarseGrid(r, factor, blockMean(blurred, r.width, r.height, factor, options));
+  return blockMean(blurred, width, height, factor, options);
+}
+
+/** `degradeArray` of a raster onto `coarsenGrid(r, factor, 'ceil')`. */
+export function degrade(r: Raster, factor: number, options: DegradeOptions = {}): Raster {
+  return onCoarseGrid(r, factor, degradeArray(r.data, r.width, r.height, factor, options));
 }

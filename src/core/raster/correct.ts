@@ -3,6 +3,9 @@ import { gridToString, isAligned } from '../geo/grid.ts';
 import type { AggregateMode } from './aggregate.ts';
 import type { Raster } from './raster.ts';
 
+/** How the residual correction conserves energy: in temperature (K) or in emitted radiance (T^4). */
+export type ResidualMode = AggregateMode;
+
 /** Energy-conservation error of a fine field against its coarse input, in the data's units (K). */
 export interface ConservationError {
   /** max over checked coarse pixels of |block mean of the valid fine pixels - coarse value|. */

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { crsFromEpsg } from '../geo/crs.ts';
 import { refineGrid } from '../geo/grid.ts';
 import type { Raster } from './raster.ts';
-import { fillInvalid, resampleToGrid, samplePixels, upsample, upsampleArray } from './resample.ts';
+import { fillInvalid, keysTaps, resampleToGrid, samplePixels, upsample, upsampleArray } from './resample.ts';
 
 const N = Number.NaN;
 const crs = crsFromEpsg(32616);
@@ -116,5 +116,15 @@ describe('resampleToGrid', () => {
     const s = samplePixels(coarse, px, py, 'bicubic');
     expect(s[0]).toBeCloseTo(0, 4);
     expect(s[1]).toBeCloseTo(21, 4);
+  });
+});
+
+describe('keysTaps', () => {
+  it('gives the factor-2 phase weights of Keys a = -0.5 (taps i-1..i+2), summing to 1', () => {
+    expect(keysTaps(0.75)).toEqual([-0.0234375, 0.2265625, 0.8671875, -0.0703125]);
+    expect(keysTaps(0.25)).toEqual([-0.0703125, 0.8671875, 0.2265625, -0.0234375]);
+    expect(keysTaps(0)).toEqual([0, 1, 0, 0]);
+    const w = keysTaps(0.4);
+    expect(w[0] + w[1] + w[2] + w[3]).toBeCloseTo(1, 12);
   });
 });

@@ -12,12 +12,28 @@ export function kernelRadiusPx(method: ResampleMethod): number {
   return method === 'bicubic' ? 2 : method === 'bilinear' ? 1 : 0;
 }
 
+/**
+ * How far (source px) an `upsampleArray` / `resampleToGrid` output depends on its input: the
+ * kernel radius plus as many passes of `fillInvalid` near gaps. The halo a tiled caller needs.
+ */
+export function upsampleHaloPx(method: ResampleMethod): number {
+  return 2 * kernelRadiusPx(method);
+}
+
 /** Keys cubic convolution weight, a = -0.5 (reproduces linear ramps exactly). */
-function keys(x: number): number {
+export function keysWeight(x: number): number {
   const ax = Math.abs(x);
   if (ax <= 1) return (1.5 * ax - 2.5) * ax * ax + 1;
   if (ax < 2) return ((-0.5 * ax + 2.5) * ax - 4) * ax + 2;
   return 0;
+}
+
+/**
+ * The four Keys weights of a sample at fraction `t` (0 <= t < 1) past source pixel centre `i`, for
+ * the taps `i - 1, i, i + 1, i + 2`. They sum to 1.
+ */
+export function keysTaps(t: number): [number, number, number, number] {
+  return [keysWeight(t + 1), keysWeight(t), keysWeight(1 - t), keysWeight(2 - t)];
 }
 
 /**
@@ -91,7 +107,7 @@ function axisTaps(
     } else {
       for (let k = 0; k < 4; k++) {
         idx[4 * o + k] = clamp(i0 - 1 + k);
-        w[4 * o + k] = keys(t - (k - 1));
+        w[4 * o + k] = keysWeight(t - (k - 1));
       }
     }
   }
@@ -223,10 +239,10 @@ export function samplePixels(
     }
     let s = 0;
     for (let kr = 0; kr < 4; kr++) {
-      const wr = keys(tv - (kr - 1));
+      const wr = keysWeight(tv - (kr - 1));
       const rowOff = cl(j0 - 1 + kr, height) * width;
       let sr = 0;
-      for (let kc = 0; kc < 4; kc++) sr += keys(tu - (kc - 1)) * f[rowOff + cl(i0 - 1 + kc, width)];
+      for (let kc = 0; kc < 4; kc++) sr += keysWeight(tu - (kc - 1)) * f[rowOff + cl(i0 - 1 + kc, width)];
       s += wr * sr;
     }
     out[i] = s;

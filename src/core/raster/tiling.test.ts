@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { upsampleArray } from './resample.ts';
-import { extractTile, pasteTile, planTiles, scaleWindow } from './tiling.ts';
+import { cropRaster, extractTile, pasteTile, planTiles, scaleWindow, windowHasValid } from './tiling.ts';
+import { crsFromEpsg } from '../geo/crs.ts';
 
 const N = Number.NaN;
 
@@ -81,5 +82,23 @@ describe('tiled upsampling', () => {
   it('rejects a tile result of the wrong size', () => {
     const [t] = planTiles(4, 4, 2, 1);
     expect(() => pasteTile(new Float32Array(64), 8, new Float32Array(4), t, 2)).toThrow(/expected 6x6/);
+  });
+});
+
+describe('cropRaster', () => {
+  it('moves the origin to the window and fills the part outside the raster with NaN', () => {
+    const r = { width: 3, height: 2, transform: [100, 10, 0, 50, 0, -10] as const, crs: crsFromEpsg(32633), data: Float32Array.from([1, 2, 3, 4, 5, 6]) };
+    const c = cropRaster({ ...r, transform: [...r.transform] }, { col: 1, row: 1, width: 3, height: 2 });
+    expect(c.transform).toEqual([110, 10, 0, 40, 0, -10]);
+    expect([c.width, c.height]).toEqual([3, 2]);
+    expect(Array.from(c.data)).toEqual([5, 6, N, N, N, N]);
+  });
+});
+
+describe('windowHasValid', () => {
+  it('looks only inside the window', () => {
+    const d = Float32Array.from([N, N, 7, N, N, N]);
+    expect(windowHasValid(d, 3, { col: 0, row: 0, width: 2, height: 2 })).toBe(false);
+    expect(windowHasValid(d, 3, { col: 1, row: 0, width: 2, height: 1 })).toBe(true);
   });
 });

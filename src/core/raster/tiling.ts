@@ -1,5 +1,6 @@
 import { AppError } from '../errors.ts';
-import type { PixelWindow } from '../geo/grid.ts';
+import { cropGrid, type PixelWindow } from '../geo/grid.ts';
+import type { Raster } from './raster.ts';
 
 /**
  * One tile of a plan over a coarse grid. `core` is the part of the output this tile owns (tiles'
@@ -116,4 +117,20 @@ export function pasteTile(
     const d = (tile.core.row * factor + r) * dstWidth + tile.core.col * factor;
     dst.set(tileFine.subarray(src, src + cw), d);
   }
+}
+
+/** Crops a raster to a pixel window (`extractTile`, NaN outside); the result's grid is the window's grid. */
+export function cropRaster(r: Raster, window: PixelWindow): Raster {
+  return { ...cropGrid(r, window), data: extractTile(r.data, r.width, r.height, window) };
+}
+
+/** True when `window` of the row-major `width`-wide array holds at least one valid (non-NaN) pixel. */
+export function windowHasValid(data: Float32Array, width: number, window: PixelWindow): boolean {
+  for (let r = window.row; r < window.row + window.height; r++) {
+    for (let c = window.col; c < window.col + window.width; c++) {
+      const v = data[r * width + c];
+      if (v === v) return true;
+    }
+  }
+  return false;
 }

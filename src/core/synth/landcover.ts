@@ -1,6 +1,6 @@
 import { fbmField } from './noise.ts';
 import { boxBlur, quantile } from './grid-ops.ts';
-import { hash2Unit, subSeed } from './prng.ts';
+import { hash2Unit, subSeed } from '../random.ts';
 import type { SceneParams } from './scene-options.ts';
 import { toPx, WATER_NONE, type Terrain } from './terrain.ts';
 

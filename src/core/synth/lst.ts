@@ -1,5 +1,5 @@
 import { fbmField } from './noise.ts';
-import { subSeed } from './prng.ts';
+import { subSeed } from '../random.ts';
 import type { SceneParams } from './scene-options.ts';
 import { LC, type LandCover } from './landcover.ts';
 import type { Surface } from './surface.ts';

@@ -1,4 +1,4 @@
-import { hash2Unit, subSeed } from './prng.ts';
+import { hash2Unit, subSeed } from '../random.ts';
 
 /** Fills `buf[0..n)` with the lattice values of lattice row `j` for columns `i0..i0+n-1`. */
 type LatticeRow = (j: number, i0: number, n: number, buf: Float32Array) => void;

@@ -1,5 +1,5 @@
 import { AppError } from '../errors.ts';
-import { Rng, subSeed } from './prng.ts';
+import { Rng, subSeed } from '../random.ts';
 
 /** Landscape regimes the generator can draw; `mixed` blends all of them. */
 export type SceneType = 'arid' | 'agricultural' | 'mountain' | 'urban' | 'coastal' | 'mixed';

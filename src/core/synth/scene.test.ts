@@ -10,7 +10,7 @@ import {
   sceneRaster,
   type SyntheticScene,
 } from './scene.ts';
-import { degradeLst } from './degrade.ts';
+import { degradeArray } from '../raster/aggregate.ts';
 import { isForestClass } from './landcover.ts';
 
 const LAYERS = [
@@ -327,8 +327,8 @@ describe('generateScene', () => {
       timeOfDay: 'day',
     });
     const f = 4;
-    const cl = degradeLst(s.lstK, s.width, s.height, f).data;
-    const cn = degradeLst(s.ndvi, s.width, s.height, f).data;
+    const cl = degradeArray(s.lstK, s.width, s.height, f).data;
+    const cn = degradeArray(s.ndvi, s.width, s.height, f).data;
     const slope = (xs: number[], ys: number[]): number =>
       regress(
         xs.map((x) => [x]),

@@ -6,7 +6,7 @@ import { buildLandCover } from './landcover.ts';
 import { computeLst } from './lst.ts';
 import { fbmField } from './noise.ts';
 import { quantile } from './grid-ops.ts';
-import { subSeed } from './prng.ts';
+import { subSeed } from '../random.ts';
 import { resolveSceneParams, type SceneOptions, type SceneParams } from './scene-options.ts';
 import { applyHaze, bandsFromIndices, buildSurface, potentialMoisture } from './surface.ts';
 import { buildTerrain, cosIncidence, toPx, WATER_SEA } from './terrain.ts';
@@ -163,7 +163,7 @@ function* sceneSteps(options: SceneOptions): Generator<string, SyntheticScene> {
 
 /**
  * The bundled demo scene: 480x480 fine pixels of 250 m (120 km, i.e. 120x120 MODIS 1 km LST
- * pixels after `degradeLst(..., 4)`), a daytime coastal landscape with a city, fields, a river
+ * pixels after `degradeArray(..., 4)`), a daytime coastal landscape with a city, fields, a river
  * valley and a little haze. Fixed forever so screenshots, tests and the model card agree.
  */
 export const DEMO_SCENE: Readonly<SceneOptions> = Object.freeze({

@@ -1,5 +1,5 @@
 import { fbmField } from './noise.ts';
-import { subSeed } from './prng.ts';
+import { subSeed } from '../random.ts';
 import type { SceneParams } from './scene-options.ts';
 import { isForestClass, LC, type LandCover } from './landcover.ts';
 import { toPx, type Terrain } from './terrain.ts';

@@ -1,6 +1,6 @@
 import { fbmField } from './noise.ts';
 import { boxBlur, distanceToMask, quantile } from './grid-ops.ts';
-import { subSeed } from './prng.ts';
+import { subSeed } from '../random.ts';
 import type { SceneParams } from './scene-options.ts';
 
 /** Water body kinds in {@link Terrain.waterKind}. */

@@ -1,14 +1,14 @@
 import type { StageInput, StageMethod } from '../method.ts';
-import { bicubicUpsampleData } from '../raster-ops.ts';
+import { upsampleArray, upsampleHaloPx } from '../../core/raster/resample.ts';
 
-/** Bicubic interpolation of the coarse LST alone (no auxiliary data); halo 2 coarse pixels. */
+/** Bicubic interpolation of the coarse LST alone (no auxiliary data); halo 4 coarse pixels (kernel + gap filling). */
 export const bicubicMethod: StageMethod = {
   id: 'bicubic',
   label: 'Bicubic interpolation',
   usesAux: [],
-  haloCoarsePx: 2,
+  haloCoarsePx: upsampleHaloPx('bicubic'),
   runStage(input: StageInput): Promise<Float32Array> {
     const { data, width, height } = input.coarseLst;
-    return Promise.resolve(bicubicUpsampleData(data, width, height, 2));
+    return Promise.resolve(upsampleArray(data, width, height, 2, 'bicubic'));
   },
 };

@@ -1,3 +1,4 @@
+import { upsampleHaloPx } from '../../core/raster/resample.ts';
 import { AppError } from '../../core/errors.ts';
 import { worldToPixel } from '../../core/geo/affine.ts';
 import type { AuxName } from '../../core/raster/raster.ts';
@@ -100,7 +101,8 @@ export function createDmsMethod(options: DmsOptions = {}): StageMethod {
         : undefined;
     const origin = input.coarseLst.transform;
     return Promise.resolve({
-      haloCoarsePx: interp === 'bicubic' ? 2 : 0,
+      // The bicubic fallback (and residual) is used whatever `interp` is, with its gap filling.
+      haloCoarsePx: upsampleHaloPx('bicubic'),
       summary: { layers, samples: nFit, trees: model.nTrees, minLeaf, ...(local ? { localWindows: local.fitted, localWindowCoarsePx: local.windowPx } : {}) },
       predictTile(tile: StageInput): Promise<Float32Array> {
         const fine = layers.map((n) => tile.fineAux[n]!.data);

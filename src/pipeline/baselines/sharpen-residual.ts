@@ -1,4 +1,4 @@
-import { bicubicUpsampleData, nearestUpsampleData } from '../raster-ops.ts';
+import { upsampleArray } from '../../core/raster/resample.ts';
 import type { StageInput } from '../method.ts';
 
 /** How the coarse regression residual is brought to the fine grid. */
@@ -22,9 +22,8 @@ export function addCoarseResidual(
     // A coarse pixel with LST but no auxiliary value: no residual, its block falls back to bicubic.
     residual[i] = r === r ? r : lst[i] === lst[i] ? 0 : Number.NaN;
   }
-  const up =
-    interp === 'bicubic' ? bicubicUpsampleData(residual, cw, ch, 2) : nearestUpsampleData(residual, cw, ch, 2);
-  const base = bicubicUpsampleData(lst, cw, ch, 2);
+  const up = upsampleArray(residual, cw, ch, 2, interp);
+  const base = upsampleArray(lst, cw, ch, 2, 'bicubic');
   const out = new Float32Array(up.length);
   for (let i = 0; i < out.length; i++) {
     const p = fineRegression[i];

@@ -1,3 +1,4 @@
+import { upsampleHaloPx } from '../../core/raster/resample.ts';
 import { AppError } from '../../core/errors.ts';
 import type { FittedStage, StageInput, StageMethod } from '../method.ts';
 import { blockStd } from '../../core/raster/aggregate.ts';
@@ -84,7 +85,8 @@ export function createTsharpMethod(options: TsharpOptions = {}): StageMethod {
       throw new AppError('BAD_VALUES', `TsHARP regression failed: ${(e as Error).message}`, { cause: e });
     }
     return Promise.resolve({
-      haloCoarsePx: interp === 'bicubic' ? 2 : 0,
+      // The bicubic fallback (and residual) is used whatever `interp` is, with its gap filling.
+      haloCoarsePx: upsampleHaloPx('bicubic'),
       summary: { coefficients: coef, samples: xs.length, predictor, degree },
       predictTile(tile: StageInput): Promise<Float32Array> {
         const fn = tile.fineAux.ndvi!.data;

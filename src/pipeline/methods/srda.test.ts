@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import * as tf from '@tensorflow/tfjs';
 import { aggregateMean } from '../../core/raster/aggregate.ts';
-import { readSrdaWeights } from '../../cli/srda-register.ts';
+import { readShippedWeights } from '../../test-support/data.ts';
+import { liveTensors } from '../../test-support/tensors.ts';
 import { runDownscale } from '../downscale.ts';
 import { prepareScene } from '../prepare.ts';
 import { synthScene } from '../test-scenes.ts';
@@ -10,17 +10,17 @@ import { maxAbsDifference } from '../../core/raster/metrics.ts';
 
 describe('srda StageMethod', () => {
   it('runs both stages through the pipeline runner, seam-free when tiled, conserving energy', async () => {
-    const method = await createSrdaMethod(await readSrdaWeights(), { backend: 'wasm' });
+    const method = await createSrdaMethod(await readShippedWeights(), { backend: 'wasm' });
     expect(method.backend.backend).toBe('wasm');
     expect(method.id).toBe('srda');
     const { ndvi, lst } = synthScene(160, 128, 250);
     const coarse = aggregateMean(lst, 4);
     for (let r = 5; r < 12; r++) for (let c = 8; c < 15; c++) coarse.data[r * coarse.width + c] = Number.NaN;
     const scene = prepareScene({ lst: coarse, aux: { ndvi } });
-    const before = tf.memory().numTensors;
+    const before = liveTensors();
     const whole = await runDownscale(scene, { method, tileCoarsePx: 1024 });
     const tiled = await runDownscale(scene, { method, tileCoarsePx: 16 });
-    expect(tf.memory().numTensors).toBe(before);
+    expect(liveTensors()).toBe(before);
     expect(tiled.stages[0].tiles).toBeGreaterThan(4);
     for (let k = 0; k < 2; k++) {
       expect(maxAbsDifference(whole.stages[k].lst.data, tiled.stages[k].lst.data)).toBeLessThan(1e-3);

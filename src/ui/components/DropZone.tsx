@@ -44,14 +44,15 @@ export function DropZone() {
   return (
     <section className="panel drop">
       <p>
-        Drop GeoTIFFs anywhere on the page (MODIS LST + NDVI or red/NIR, optional DEM, albedo, QC), or{' '}
+        Drop GeoTIFFs, LAADS .hdf or AppEEARS .nc files anywhere on the page (MODIS LST + NDVI or red/NIR,
+        optional DEM, albedo, QC), or{' '}
         <label className="button">
           choose files
           <input
             type="file"
             data-testid="file-input"
             multiple
-            accept=".tif,.tiff,image/tiff"
+            accept=".tif,.tiff,image/tiff,.hdf,.nc,.nc4,.h5"
             onChange={(e) => {
               const files = Array.from(e.currentTarget.files ?? []);
               e.currentTarget.value = '';

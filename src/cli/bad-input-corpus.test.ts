@@ -3,8 +3,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
 import { makeBadInputCorpus, type BadCase } from '../../e2e/fixtures/bad-inputs.ts';
-import { main } from '../cli/main.ts';
-import { readGeoTiff } from './geotiff-read.ts';
+import { main } from './main.ts';
+import { readGeoTiff } from '../io/geotiff-read.ts';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'srda-corpus-'));
 const cases = makeBadInputCorpus(dir);

@@ -1,0 +1,97 @@
+import { describe, expect, it } from 'vitest';
+import { MODIS_SINUSOIDAL } from '../core/geo/crs.ts';
+import { degradeArray } from '../core/raster/aggregate.ts';
+import { generateScene } from '../test-support/synth.ts';
+import { runDownscale } from '../pipeline/downscale.ts';
+import { createSrdaMethod } from '../pipeline/methods/srda.ts';
+import { prepareScene } from '../pipeline/prepare.ts';
+import { createSrdaPool } from './srda-pool.ts';
+import { readSrdaWeights } from './srda-register.ts';
+
+/** A synthetic 24x24 1 km LST with 96x96 NDVI and DEM at 250 m (two stages), with a cloud gap. */
+function scene() {
+  const n = 96;
+  const cell = 231.65635826;
+  const s = generateScene({
+    seed: 1313,
+    width: n,
+    height: n,
+    pixelSizeM: cell,
+    sceneType: 'mixed',
+    timeOfDay: 'day',
+    cloudFraction: 0.1,
+  });
+  const coarse = degradeArray(s.lstK, n, n, 4, { psfSigmaFinePx: 2 });
+  const fine = {
+    width: n,
+    height: n,
+    crs: MODIS_SINUSOIDAL,
+    transform: [0, cell, 0, 0, 0, -cell] as [number, number, number, number, number, number],
+  };
+  return prepareScene({
+    lst: {
+      width: coarse.width,
+      height: coarse.height,
+      crs: MODIS_SINUSOIDAL,
+      transform: [0, 4 * cell, 0, 0, 0, -4 * cell],
+      data: coarse.data,
+    },
+    aux: { ndvi: { ...fine, data: s.ndvi }, dem: { ...fine, data: s.dem } },
+  });
+}
+
+describe('SRDA-Net on a pool of worker threads', () => {
+  it('runs tiles on both workers and writes output bit-identical to one in-thread method', async () => {
+    const weights = await readSrdaWeights();
+    const sc = scene();
+    const single = await createSrdaMethod(
+      { modelJson: weights.modelJson, weightData: weights.weightData.slice(0) },
+      { backend: 'wasm' },
+    );
+    const pool = await createSrdaPool(weights, { jobs: 2, backend: 'wasm' });
+    try {
+      expect(pool.concurrency).toBe(2);
+      expect(pool.label).toBe(single.label);
+      // 8 coarse px tiles: 9 tiles at stage 1, 36 at stage 2, so both workers get work.
+      const a = await runDownscale(sc, { method: single, tileCoarsePx: 8 });
+      const b = await runDownscale(sc, { method: pool, tileCoarsePx: 8 });
+      expect(pool.tilesPerWorker.every((n) => n > 0)).toBe(true);
+      expect(pool.tilesPerWorker.reduce((x, y) => x + y, 0)).toBe(
+        b.stages.reduce((s, st) => s + st.tiles - st.skippedTiles, 0),
+      );
+      for (let k = 0; k < a.stages.length; k++) {
+        const x = a.stages[k].lst.data;
+        const y = b.stages[k].lst.data;
+        expect(y.length).toBe(x.length);
+        let differ = 0;
+        let valid = 0;
+        for (let i = 0; i < x.length; i++) {
+          if (!Object.is(x[i], y[i])) differ++;
+          if (x[i] === x[i]) valid++;
+        }
+        expect(differ).toBe(0);
+        expect(valid).toBeGreaterThan(x.length / 2);
+      }
+    } finally {
+      single.model.dispose();
+      await pool.close();
+    }
+  }, 180_000);
+
+  it('reports a cancelled run as CANCELLED and the workers stay usable', async () => {
+    const pool = await createSrdaPool(await readSrdaWeights(), { jobs: 2, backend: 'wasm' });
+    try {
+      const ctl = new AbortController();
+      const run = runDownscale(
+        scene(),
+        { method: pool, tileCoarsePx: 8 },
+        { signal: ctl.signal, onProgress: (p) => p.done === 2 && ctl.abort() },
+      );
+      await expect(run).rejects.toMatchObject({ code: 'CANCELLED' });
+      const again = await runDownscale(scene(), { method: pool, tileCoarsePx: 8, stages: 1 });
+      expect(again.stages[0].lst.data.some((v) => v === v)).toBe(true);
+    } finally {
+      await pool.close();
+    }
+  }, 180_000);
+});

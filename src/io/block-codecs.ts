@@ -1,0 +1,215 @@
+import { Unzlib, unzlibSync } from 'fflate';
+import { ZSTDDecoder } from 'zstddec';
+import { lzwDecode } from './lzw.ts';
+
+/** TIFF compression codes the built-in block decoder inflates. */
+export const BLOCK_COMPRESSIONS = new Set([1, 5, 8, 32946, 50000]);
+
+let zstd: ZSTDDecoder | undefined;
+let zstdReady: Promise<void> | undefined;
+
+/** Loads the ZSTD decoder (WebAssembly) once; call before `decompressBlock` on ZSTD data. */
+export async function prepareCodec(compression: number): Promise<void> {
+  if (compression !== 50000) return;
+  if (!zstd) {
+    zstd = new ZSTDDecoder();
+    zstdReady = zstd.init();
+  }
+  await zstdReady;
+}
+
+/**
+ * Content size declared in a ZSTD frame header (RFC 8878 3.1.1.1), undefined when the frame does
+ * not declare one; throws on a stream that is not a ZSTD frame.
+ */
+export function zstdContentSize(b: Uint8Array): number | undefined {
+  if (b.length < 5 || b[0] !== 0x28 || b[1] !== 0xb5 || b[2] !== 0x2f || b[3] !== 0xfd)
+    throw new Error('not a ZSTD frame');
+  const fhd = b[4];
+  const fcsFlag = fhd >> 6;
+  const single = (fhd >> 5) & 1;
+  const dictFlag = fhd & 3;
+  let p = 5 + (single ? 0 : 1) + [0, 1, 2, 4][dictFlag];
+  const size = fcsFlag === 0 ? (single ? 1 : 0) : [1, 2, 4, 8][fcsFlag];
+  if (size === 0) return undefined;
+  if (p + size > b.length) throw new Error('truncated ZSTD frame header');
+  let v = 0;
+  for (let i = size - 1; i >= 0; i--) v = v * 256 + b[p + i];
+  p += size;
+  return fcsFlag === 1 ? v + 256 : v;
+}
+
+/**
+ * Inflates one block to at most `expected` bytes: a stream that would decode to more stops there
+ * (Deflate, LZW) or is refused before any output is allocated (ZSTD, whose frame declares its
+ * size). Short streams are zero-padded. Throws a plain Error on damaged data; the caller wraps it.
+ */
+/**
+ * zlib-inflates one block and checks the stream's Adler-32 (fflate does not), so a damaged block
+ * is refused instead of read as wrong values. Throws a plain Error; the reader wraps it as CORRUPT_TIFF.
+ */
+function inflateChecked(raw: Uint8Array, expected: number): Uint8Array {
+  const out = inflateBounded(raw, expected);
+  // A damaged stream often stops early (and used to be padded with zeros): checked all the same.
+  if (raw.length >= 6) {
+    let a = 1;
+    let b = 0;
+    for (let i = 0; i < out.length;) {
+      const end = Math.min(out.length, i + 5552);
+      for (; i < end; i++) {
+        a += out[i];
+        b += a;
+      }
+      a %= 65521;
+      b %= 65521;
+    }
+    const n = raw.length;
+    const stored = ((raw[n - 4] << 24) | (raw[n - 3] << 16) | (raw[n - 2] << 8) | raw[n - 1]) >>> 0;
+    if (stored !== ((b << 16) | a) >>> 0) throw new Error('Deflate block fails its Adler-32 check');
+  }
+  return out;
+}
+
+export function decompressBlock(raw: Uint8Array, compression: number, expected: number): Uint8Array {
+  let bytes: Uint8Array;
+  if (compression === 1) bytes = raw.slice(0, expected);
+  else if (compression === 5) bytes = lzwDecode(raw, expected);
+  else if (compression === 8 || compression === 32946) bytes = inflateChecked(raw, expected);
+  else if (compression === 50000) {
+    if (!zstd) throw new Error('ZSTD decoder not loaded');
+    const declared = zstdContentSize(raw);
+    if (declared !== undefined && declared > expected)
+      throw new Error(`ZSTD block declares ${declared} bytes where the tile holds ${expected}`);
+    bytes = zstd.decode(raw, expected);
+    // The decoder returns nothing for a damaged frame or one larger than `expected`.
+    if (bytes.length === 0 && expected > 0) throw new Error('damaged ZSTD block');
+  } else throw new Error(`compression ${compression}`);
+  if (bytes.length < expected) {
+    const padded = new Uint8Array(expected);
+    padded.set(bytes);
+    bytes = padded;
+  }
+  return bytes;
+}
+
+/** Deflate expands at most ~1032:1. */
+const DEFLATE_MAX_RATIO = 1032;
+
+/**
+ * Inflates a zlib stream to at most `expected` bytes. A stream that could expand far beyond the
+ * block is fed in slices and dropped as soon as the block is full, so a small stream that would
+ * inflate to gigabytes costs no more than the block itself.
+ */
+function inflateBounded(raw: Uint8Array, expected: number): Uint8Array {
+  if (raw.length * DEFLATE_MAX_RATIO <= 4 * expected + 2 ** 20)
+    return unzlibSync(raw, { out: new Uint8Array(expected) });
+  const out = new Uint8Array(expected);
+  let filled = 0;
+  const z = new Unzlib((chunk) => {
+    const n = Math.min(chunk.length, expected - filled);
+    out.set(chunk.subarray(0, n), filled);
+    filled += n;
+  });
+  const slice = Math.max(64, Math.ceil(expected / DEFLATE_MAX_RATIO));
+  for (let p = 0; p < raw.length && filled < expected; p += slice)
+    z.push(raw.subarray(p, Math.min(raw.length, p + slice)), p + slice >= raw.length);
+  return out;
+}
+
+/** Reverses the byte order of every `bytesPerSample`-byte sample in place (big-endian files). */
+export function swapBytes(bytes: Uint8Array, bytesPerSample: number): void {
+  if (bytesPerSample === 1) return;
+  for (let i = 0; i + bytesPerSample <= bytes.length; i += bytesPerSample) {
+    for (let a = i, b = i + bytesPerSample - 1; a < b; a++, b--) {
+      const t = bytes[a];
+      bytes[a] = bytes[b];
+      bytes[b] = t;
+    }
+  }
+}
+
+/**
+ * Undoes the horizontal predictor (2) in place on native-order samples. Like libtiff it adds the
+ * samples as unsigned integers of their width, floats included (their bit patterns).
+ */
+export function undoHorizontal(
+  bytes: Uint8Array,
+  bytesPerSample: number,
+  rowSamples: number,
+  rows: number,
+  stride: number,
+): void {
+  const n = rowSamples * rows;
+  const a =
+    bytesPerSample === 1
+      ? bytes
+      : bytesPerSample === 2
+        ? new Uint16Array(bytes.buffer, bytes.byteOffset, n)
+        : bytesPerSample === 4
+          ? new Uint32Array(bytes.buffer, bytes.byteOffset, n)
+          : new BigUint64Array(bytes.buffer, bytes.byteOffset, n);
+  for (let r = 0; r < rows; r++) {
+    const base = r * rowSamples;
+    if (a instanceof BigUint64Array) {
+      for (let i = stride; i < rowSamples; i++) a[base + i] += a[base + i - stride];
+    } else {
+      for (let i = stride; i < rowSamples; i++) a[base + i] += a[base + i - stride];
+    }
+  }
+}
+
+/**
+ * Undoes the floating-point predictor (3): byte accumulation, then the byte planes (most
+ * significant first, whatever the file's byte order) back into native little-endian samples.
+ */
+export function undoFloatPredictor(
+  bytes: Uint8Array,
+  rowSamples: number,
+  rows: number,
+  stride: number,
+  bps: number,
+): Uint8Array {
+  const rowBytes = rowSamples * bps;
+  const out = new Uint8Array(rowBytes * rows);
+  const out32 = bps === 4 ? new Uint32Array(out.buffer) : undefined;
+  for (let r = 0; r < rows; r++) {
+    const base = r * rowBytes;
+    // Byte-wise with a stride of samples per pixel, as libtiff does; Uint8Array stores wrap by themselves.
+    for (let i = base + stride, end = base + rowBytes; i < end; i++) bytes[i] += bytes[i - stride];
+    if (out32) {
+      const p0 = base;
+      const p1 = base + rowSamples;
+      const p2 = base + 2 * rowSamples;
+      const p3 = base + 3 * rowSamples;
+      const o = r * rowSamples;
+      for (let i = 0; i < rowSamples; i++)
+        out32[o + i] =
+          ((bytes[p0 + i] << 24) | (bytes[p1 + i] << 16) | (bytes[p2 + i] << 8) | bytes[p3 + i]) >>> 0;
+    } else {
+      for (let i = 0; i < rowSamples; i++) {
+        for (let b = 0; b < bps; b++) out[base + i * bps + b] = bytes[base + (bps - b - 1) * rowSamples + i];
+      }
+    }
+  }
+  return out;
+}
+
+/** IEEE 754 half-precision samples to float32. */
+export function halfToFloat(h: Uint16Array): Float32Array {
+  const out = new Float32Array(h.length);
+  for (let i = 0; i < h.length; i++) {
+    const v = h[i];
+    const sign = v & 0x8000 ? -1 : 1;
+    const exp = (v >> 10) & 0x1f;
+    const frac = v & 0x3ff;
+    out[i] =
+      exp === 0
+        ? sign * frac * 2 ** -24
+        : exp === 31
+          ? frac
+            ? Number.NaN
+            : sign * Number.POSITIVE_INFINITY
+          : sign * (1 + frac / 1024) * 2 ** (exp - 15);
+  }
+  return out;
+}

@@ -1,0 +1,120 @@
+import { AppError } from '../core/errors.ts';
+
+export const SHORT = 3;
+export const LONG = 4;
+export const DOUBLE = 12;
+export const ASCII = 2;
+
+/** One TIFF tag: id, field type (SHORT, LONG, DOUBLE, ASCII) and its values. */
+export type Tag = { id: number; type: number; values: number[] | string };
+
+/** One image (IFD): its tags and its tiles in TIFF order; TileOffsets (324) is filled in here. */
+export interface TiffImage {
+  tags: Tag[];
+  tiles: Uint8Array[];
+}
+
+/**
+ * GDAL's COG "ghost area" (read by GDAL and its COG validator): IFDs come before the data, tiles
+ * are in row-major order, each preceded by its byte count as a uint32 and followed by a copy of its
+ * last 4 bytes, so a reader can fetch a tile and check it is whole without reading the IFD again.
+ */
+const COG_GHOST_BODY =
+  'LAYOUT=IFDS_BEFORE_DATA\nBLOCK_ORDER=ROW_MAJOR\nBLOCK_LEADER=SIZE_AS_UINT4\n' +
+  'BLOCK_TRAILER=LAST_4_BYTES_REPEATED\nKNOWN_INCOMPATIBLE_EDITION=NO\n ';
+const COG_GHOST = `GDAL_STRUCTURAL_METADATA_SIZE=${String(COG_GHOST_BODY.length).padStart(6, '0')} bytes\n${COG_GHOST_BODY}`;
+
+const sizeOf = (t: Tag): number =>
+  t.type === ASCII
+    ? (t.values as string).length + 1
+    : (t.values as number[]).length * (t.type === DOUBLE ? 8 : t.type === LONG ? 4 : 2);
+
+/**
+ * Serialises a classic little-endian TIFF. Plain layout: one IFD, its tag data, then the tiles.
+ * `cog`: the ghost area, then every IFD (full resolution first, overviews by decreasing size,
+ * each with its tag data), then the tiles from the smallest overview to the full resolution, each
+ * with leader and trailer (see COG_GHOST_BODY). TOO_LARGE past 4 GiB. Returns a new buffer.
+ */
+export function assembleTiff(images: TiffImage[], cog: boolean): Uint8Array {
+  if (!cog && images.length !== 1)
+    throw new AppError('INTERNAL', 'assembleTiff: a plain TIFF has one image.');
+  let pos = 8 + (cog ? COG_GHOST.length : 0);
+  pos += pos % 2;
+  const layouts = images.map((img) => {
+    img.tags.sort((a, b) => a.id - b.id);
+    const offsetsTag = img.tags.find((t) => t.id === 324);
+    if (offsetsTag) offsetsTag.values = new Array<number>(img.tiles.length).fill(0);
+    const ifd = pos;
+    pos += 2 + img.tags.length * 12 + 4;
+    const extra = new Map<number, number>();
+    for (const t of img.tags) {
+      if (sizeOf(t) > 4) {
+        pos += pos % 2;
+        extra.set(t.id, pos);
+        pos += sizeOf(t);
+      }
+    }
+    pos += pos % 2;
+    return { ifd, extra, tileOffsets: [] as number[] };
+  });
+  const pad = cog ? 4 : 0;
+  for (let i = images.length - 1; i >= 0; i--) {
+    for (const tile of images[i].tiles) {
+      pos += pad;
+      layouts[i].tileOffsets.push(pos);
+      pos += tile.length + pad;
+    }
+  }
+  if (pos > 0xffffffff)
+    throw new AppError(
+      'TOO_LARGE',
+      `GeoTIFF would be ${pos} bytes; classic TIFF is limited to 4 GiB. Write fewer bands or a smaller extent.`,
+    );
+  const buf = new Uint8Array(pos);
+  const view = new DataView(buf.buffer);
+  buf.set([0x49, 0x49, 42, 0]);
+  view.setUint32(4, layouts[0].ifd, true);
+  if (cog) for (let i = 0; i < COG_GHOST.length; i++) buf[8 + i] = COG_GHOST.charCodeAt(i);
+  const writeValues = (t: Tag, at: number): void => {
+    if (t.type === ASCII) {
+      const s = t.values as string;
+      for (let i = 0; i < s.length; i++) buf[at + i] = s.charCodeAt(i) & 0xff;
+      buf[at + s.length] = 0;
+      return;
+    }
+    (t.values as number[]).forEach((v, i) => {
+      if (t.type === DOUBLE) view.setFloat64(at + i * 8, v, true);
+      else if (t.type === LONG) view.setUint32(at + i * 4, v, true);
+      else view.setUint16(at + i * 2, v, true);
+    });
+  };
+  images.forEach((img, n) => {
+    const { ifd, extra, tileOffsets } = layouts[n];
+    const offsetsTag = img.tags.find((t) => t.id === 324);
+    if (offsetsTag) offsetsTag.values = tileOffsets;
+    view.setUint16(ifd, img.tags.length, true);
+    img.tags.forEach((t, k) => {
+      const e = ifd + 2 + k * 12;
+      const count = t.type === ASCII ? (t.values as string).length + 1 : (t.values as number[]).length;
+      view.setUint16(e, t.id, true);
+      view.setUint16(e + 2, t.type, true);
+      view.setUint32(e + 4, count, true);
+      const off = extra.get(t.id);
+      if (off === undefined) writeValues(t, e + 8);
+      else {
+        view.setUint32(e + 8, off, true);
+        writeValues(t, off);
+      }
+    });
+    view.setUint32(ifd + 2 + img.tags.length * 12, n + 1 < images.length ? layouts[n + 1].ifd : 0, true);
+    img.tiles.forEach((tile, i) => {
+      const at = tileOffsets[i];
+      buf.set(tile, at);
+      if (cog) {
+        view.setUint32(at - 4, tile.length, true);
+        buf.copyWithin(at + tile.length, at + Math.max(0, tile.length - 4), at + tile.length);
+      }
+    });
+  });
+  return buf;
+}

@@ -1,0 +1,107 @@
+import { AppError } from '../core/errors.ts';
+import { throwIfAborted, type RunOptions } from '../core/progress.ts';
+import type { StageInput, StageMethod } from './method.ts';
+
+/**
+ * One inference worker as the pool sees it: runs a stage method on one tile (with halo) and
+ * returns the fine LST, exactly as `StageMethod.runStage` would. Web Workers in the app,
+ * worker_threads in the CLI.
+ */
+export interface TileRunner {
+  runTile(input: StageInput, options?: RunOptions): Promise<Float32Array>;
+  /** Ends the worker; pending tiles reject. */
+  close(): Promise<void> | void;
+}
+
+/** A stage method whose tiles run on several workers at once (see `StageMethod.concurrency`). */
+export interface PooledMethod extends StageMethod {
+  /** How many tiles the runner may keep in flight: the number of workers. */
+  readonly concurrency: number;
+  /** Tiles each worker has run so far (index = worker). */
+  readonly tilesPerWorker: readonly number[];
+  /** Ends every worker. */
+  close(): Promise<void>;
+}
+
+/**
+ * Wraps `runners` (each holding its own copy of the same method and weights) as one StageMethod:
+ * each tile goes to the first free worker, in the order asked. Tiles are independent and each is
+ * computed whole by one worker, so the output is bit-identical to running them on one. The runner
+ * (pipeline/downscale.ts) keeps `concurrency` tiles in flight.
+ */
+export function poolMethod(
+  base: Pick<StageMethod, 'id' | 'label' | 'usesAux' | 'haloCoarsePx'>,
+  runners: TileRunner[],
+): PooledMethod {
+  if (runners.length === 0) throw new AppError('INTERNAL', 'poolMethod needs at least one worker.');
+  if (!Number.isFinite(base.haloCoarsePx)) {
+    throw new AppError(
+      'INTERNAL',
+      `${base.id}: a global method (fitted on the whole scene) cannot be pooled per tile.`,
+    );
+  }
+  const free = [...runners];
+  const tilesPerWorker = runners.map(() => 0);
+  const waiting: Array<(r: TileRunner) => void> = [];
+  let closed = false;
+  const acquire = (): Promise<TileRunner> =>
+    free.length ? Promise.resolve(free.shift()!) : new Promise((resolve) => waiting.push(resolve));
+  const release = (r: TileRunner): void => {
+    const next = waiting.shift();
+    if (next) next(r);
+    else free.push(r);
+  };
+  return {
+    id: base.id,
+    label: base.label,
+    usesAux: base.usesAux,
+    haloCoarsePx: base.haloCoarsePx,
+    concurrency: runners.length,
+    tilesPerWorker,
+    async runStage(input, options) {
+      if (closed) throw new AppError('INTERNAL', `${base.label}: the worker pool was closed.`);
+      const runner = await acquire();
+      try {
+        throwIfAborted(options?.signal);
+        const out = await runner.runTile(input, { signal: options?.signal });
+        tilesPerWorker[runners.indexOf(runner)]++;
+        return out;
+      } finally {
+        release(runner);
+      }
+    },
+    async close() {
+      closed = true;
+      await Promise.all(runners.map((r) => r.close()));
+    },
+  };
+}
+
+/**
+ * Runs `jobs` with at most `limit` in flight, in order of start; rejects with the first failure
+ * (the others still settle in the background). Resolves when all are done.
+ */
+export async function runLimited(
+  count: number,
+  limit: number,
+  job: (i: number) => Promise<void>,
+  run?: RunOptions,
+): Promise<void> {
+  const inFlight = new Set<Promise<void>>();
+  let failure: { e: unknown } | undefined;
+  for (let i = 0; i < count; i++) {
+    throwIfAborted(run?.signal);
+    const p: Promise<void> = job(i).then(
+      () => void inFlight.delete(p),
+      (e: unknown) => {
+        inFlight.delete(p);
+        failure ??= { e };
+      },
+    );
+    inFlight.add(p);
+    if (inFlight.size >= limit) await Promise.race(inFlight);
+    if (failure) throw failure.e;
+  }
+  await Promise.all(inFlight);
+  if (failure) throw failure.e;
+}

@@ -1,0 +1,2 @@
+/** The synthetic scene generator for tests of parts that may not import it themselves (cli, pipeline). */
+export { generateScene } from '../core/synth/scene.ts';
