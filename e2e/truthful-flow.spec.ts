@@ -110,15 +110,14 @@ test.describe('truthful flow on real inputs', () => {
     await expect(page.getByTestId('run-blocker')).toContainText('set the role of your LST file in the table');
   });
 
-  test('an HDF file gets the exact conversion command in the message, not under Details', async ({ page }) => {
+  test('a LAADS HDF file is read as delivered: its layers get rows and the LST its role, no conversion asked', async ({ page }) => {
     const hdf = existsSync(H14) ? readdirSync(H14).find((f) => f.endsWith('.hdf')) : undefined;
     test.skip(!hdf, 'HDF file absent');
     await open(page);
     await page.getByTestId('file-input').setInputFiles([join(H14, hdf!)]);
-    const row = page.getByTestId('file-row');
-    await expect(row).toHaveCount(1);
-    await expect(row.locator('td.reason')).toContainText("gdal_translate 'HDF4_EOS:EOS_GRID:");
-    await expect(page.getByTestId('error').locator('p')).not.toContainText('LAADS');
+    await expect(page.locator('[data-testid=file-row][data-role=lst]').first()).toBeVisible();
+    await expect(page.getByTestId('error')).toHaveCount(0);
+    await expect(page.getByTestId('scene-summary')).toContainText('LST');
   });
 
   test('the demo is labelled synthetic, the same file twice adds no row, results go stale then clear with their inputs', async ({ page }) => {
