@@ -229,5 +229,5 @@ describe.skipIf(!existsSync(dataDir))('readGeoTiff on the shared data folder', (
         expect(same, `${f} band ${i + 1}`).toBe(true);
       });
     }
-  }, 120000);
+  }, 400_000);
 });
