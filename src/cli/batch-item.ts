@@ -14,6 +14,9 @@ import { assembleScene, labelDataset, type LabelledBand } from '../pipeline/scen
 import type { BatchItem } from './batch-plan.ts';
 import { loadFileDatasets } from './load.ts';
 
+/** Methods that run on an LST-only scene (no auxiliary layer): others fall back to bicubic there. */
+const LST_ONLY_METHODS: ReadonlySet<string> = new Set(['bicubic', 'srda']);
+
 /** Settings every item of a batch shares. */
 export interface BatchSettings {
   outDir: string;
@@ -103,14 +106,15 @@ async function runInto(item: BatchItem, s: BatchSettings, tmp: string): Promise<
   const sceneId = [item.date ?? 'undated', item.tile].filter(Boolean).join(' ');
   const assembled = assembleScene(bands, { mode: 'strict', sceneId, maxDateGapDays: s.maxDateGapDays });
   const scene = prepareScene(assembled.inputs, { stages: s.stages });
-  const method = isLstOnlyScene(scene) && s.method.id !== 'bicubic' ? await loadMethod('bicubic') : s.method;
+  const method =
+    isLstOnlyScene(scene) && !LST_ONLY_METHODS.has(s.method.id) ? await loadMethod('bicubic') : s.method;
   const result = await runDownscale(scene, {
     method,
     residualCorrection: s.residualCorrection,
     residualMode: s.residualMode,
     tileCoarsePx: s.tileCoarsePx,
   });
-  const loopIds = [...new Set(s.closedLoop)].filter((m) => !isLstOnlyScene(scene) || m === 'bicubic');
+  const loopIds = [...new Set(s.closedLoop)].filter((m) => !isLstOnlyScene(scene) || LST_ONLY_METHODS.has(m));
   const loopMethods = [];
   for (const id of loopIds) loopMethods.push(id === s.method.id ? s.method : await loadMethod(id));
   const loop = await evaluateClosedLoop(scene, loopMethods, {

@@ -352,19 +352,20 @@ describe.skipIf(!existsSync(dataDir))(
 describe.skipIf(!existsSync(dataDir))('srda-lst info on bad input', () => {
   it('prints the good files, one stderr line per bad file naming it, and exits 1', () => {
     const good = path.join(dataDir, 'fayoum-egypt-20190704-lst-ndvi-albedo-dem-pywapor/DEM.tif');
+    // A raw LAADS HDF4 granule is read (one JSON per grid); a text file is refused.
     const hdf = path.join(
       dataDir,
       'mod11a1-h14v09-2019305-lsttools/MOD11A1.A2019305.h14v09.006.2019306084028.hdf',
     );
+    const text = path.join(dataDir, 'dhaka-mod11a2-mod13q1-2024-citypath/README.md');
     const missing = path.join(dataDir, 'no-such-file.tif');
-    const r = runInfo([hdf, good, missing]);
+    const r = runInfo([hdf, text, good, missing]);
     expect(r.status).toBe(1);
-    expect(r.infos.map((i) => i.role)).toEqual(['dem']);
+    expect(r.infos.map((i) => i.role)).toEqual(['lst', 'dem']);
     const lines = r.stderr.trim().split('\n');
     expect(lines).toHaveLength(2);
     expect(lines[0]).toContain('NOT_GEOTIFF');
-    expect(lines[0]).toContain(hdf);
-    expect(lines[0]).toContain('gdal_translate');
+    expect(lines[0]).toContain(text);
     expect(lines[1]).toContain(missing);
   });
 });
