@@ -77,6 +77,7 @@ test.describe('demo scene flow', () => {
       );
     for (const [id, v] of values) {
       if (id.startsWith('diff-')) expect(Math.abs(v)).toBeLessThan(20);
+      else if (id.startsWith('sigma-')) expect(v > 0 && v < 20).toBe(true);
       else expect(v).toBeGreaterThan(250);
     }
     expect(g.width).toBe(256);
