@@ -38,6 +38,11 @@ test.describe('demo scene flow', () => {
         { id: 'lst-250m', w: 256, h: 256 },
       ]),
     );
+    // SRDA-Net v2's uncertainty (1 sigma, K) is a layer of its own at each output resolution.
+    const sigma = await page.evaluate(() => window.__srda.layers.find((l) => l.id === 'sigma-250m'));
+    expect(sigma?.kind).toBe('uncertainty');
+    expect(sigma!.stats.min).toBeGreaterThan(0);
+    expect(sigma!.stats.max).toBeLessThan(20);
     const energy = await page.evaluate(() => window.__srda.energyError);
     expect(energy).toHaveLength(2);
     for (const e of energy) expect(e.maxAbsK).toBeLessThan(0.01);
@@ -72,6 +77,7 @@ test.describe('demo scene flow', () => {
       );
     for (const [id, v] of values) {
       if (id.startsWith('diff-')) expect(Math.abs(v)).toBeLessThan(20);
+      else if (id.startsWith('sigma-')) expect(v > 0 && v < 20).toBe(true);
       else expect(v).toBeGreaterThan(250);
     }
     expect(g.width).toBe(256);

@@ -97,6 +97,25 @@ describe.skipIf(!existsSync(DHAKA))('srda-lst downscale on Dhaka DOY 097', () =>
     if (report.method !== 'srda') expect(report.methodNotice).toMatch(/SRDA-Net/);
   });
 
+  it.skipIf(!hasGdal)('with SRDA-Net writes lst_stageN_sigma.tif on the stage grid and a closed-loop verdict against bicubic', async () => {
+    const dir = path.join(tmp, 'srda');
+    expect(await main(['downscale', '--lst', LST, '--ndvi', NDVI, '--method', 'srda', '--backend', 'wasm', '--out', dir])).toBe(0);
+    const report = JSON.parse(readFileSync(path.join(dir, 'report.json'), 'utf8'));
+    expect(report.stages.map((s: { sigmaFile: string }) => s.sigmaFile)).toEqual(['lst_stage1_sigma.tif', 'lst_stage2_sigma.tif']);
+    for (const st of [1, 2]) {
+      const lst = gdalJson(path.join(dir, `lst_stage${st}.tif`));
+      const sigma = gdalJson(path.join(dir, `lst_stage${st}_sigma.tif`));
+      expect(sigma.size).toEqual(lst.size);
+      expect(sigma.geoTransform).toEqual(lst.geoTransform);
+      expect(sigma.bands[0].minimum).toBeGreaterThan(0);
+      expect(sigma.bands[0].maximum).toBeLessThan(20);
+    }
+    const check = report.closedLoopCheck;
+    expect(check.recommendedMethod).toBe(check.srdaRmseK > check.bicubicRmseK ? 'bicubic' : 'srda');
+    expect(check.message).toContain(path.basename(LST));
+    expect(err).toContain(check.message);
+  });
+
   it.each([
     ['no LST', ['downscale', '--ndvi', NDVI, '--out', tmp], /MISSING_BAND.*--lst/],
     ['no auxiliary layer for TsHARP', ['downscale', '--lst', LST, '--method', 'tsharp', '--out', tmp], /MISSING_BAND.*tsharp needs an auxiliary layer/],
