@@ -110,7 +110,8 @@ function inflateBounded(raw: Uint8Array, expected: number): Uint8Array {
     out.set(chunk.subarray(0, n), filled);
     filled += n;
   });
-  const slice = Math.max(64, Math.ceil(expected / DEFLATE_MAX_RATIO));
+  // Slices of 64 kB at least: smaller pushes make the streaming inflater copy its window over and over.
+  const slice = Math.max(2 ** 16, Math.ceil(expected / DEFLATE_MAX_RATIO));
   for (let p = 0; p < raw.length && filled < expected; p += slice)
     z.push(raw.subarray(p, Math.min(raw.length, p + slice)), p + slice >= raw.length);
   return out;
