@@ -1,6 +1,6 @@
 import { AppError } from '../core/errors.ts';
 import { throwIfAborted, type RunOptions } from '../core/progress.ts';
-import type { StageInput, StageMethod } from './method.ts';
+import type { StageInput, StageMethod, StagePrediction } from './method.ts';
 
 /**
  * One inference worker as the pool sees it: runs a stage method on one tile (with halo) and
@@ -9,6 +9,8 @@ import type { StageInput, StageMethod } from './method.ts';
  */
 export interface TileRunner {
   runTile(input: StageInput, options?: RunOptions): Promise<Float32Array>;
+  /** The fine LST and its predicted standard deviation (methods with an uncertainty head). */
+  runTileWithSigma?(input: StageInput, options?: RunOptions): Promise<StagePrediction>;
   /** Ends the worker; pending tiles reject. */
   close(): Promise<void> | void;
 }
@@ -51,6 +53,19 @@ export function poolMethod(
     if (next) next(r);
     else free.push(r);
   };
+  const onRunner = async <T>(options: RunOptions | undefined, work: (r: TileRunner) => Promise<T>): Promise<T> => {
+    if (closed) throw new AppError('INTERNAL', `${base.label}: the worker pool was closed.`);
+    const runner = await acquire();
+    try {
+      throwIfAborted(options?.signal);
+      const out = await work(runner);
+      tilesPerWorker[runners.indexOf(runner)]++;
+      return out;
+    } finally {
+      release(runner);
+    }
+  };
+  const withSigma = runners.every((r) => r.runTileWithSigma);
   return {
     id: base.id,
     label: base.label,
@@ -58,18 +73,10 @@ export function poolMethod(
     haloCoarsePx: base.haloCoarsePx,
     concurrency: runners.length,
     tilesPerWorker,
-    async runStage(input, options) {
-      if (closed) throw new AppError('INTERNAL', `${base.label}: the worker pool was closed.`);
-      const runner = await acquire();
-      try {
-        throwIfAborted(options?.signal);
-        const out = await runner.runTile(input, { signal: options?.signal });
-        tilesPerWorker[runners.indexOf(runner)]++;
-        return out;
-      } finally {
-        release(runner);
-      }
-    },
+    runStage: (input, options) => onRunner(options, (r) => r.runTile(input, { signal: options?.signal })),
+    ...(withSigma
+      ? { runStageWithSigma: (input: StageInput, options?: RunOptions) => onRunner(options, (r) => r.runTileWithSigma!(input, { signal: options?.signal })) }
+      : {}),
     async close() {
       closed = true;
       await Promise.all(runners.map((r) => r.close()));

@@ -13,8 +13,8 @@ export type TileWorkerRequest =
 
 /** Messages from an SRDA-Net tile worker. */
 export type TileWorkerReply =
-  | { type: 'ready'; label: string; backend: BackendName; haloCoarsePx: number; usesAux: AuxName[] }
-  | { type: 'done'; id: number; data: Float32Array }
+  | { type: 'ready'; label: string; backend: BackendName; haloCoarsePx: number; usesAux: AuxName[]; hasSigma: boolean }
+  | { type: 'done'; id: number; data: Float32Array; sigma?: Float32Array }
   | { type: 'error'; id?: number; code: AppErrorCode; message: string };
 
 /** The two ends of a worker's message channel, whatever the worker kind. */
@@ -55,6 +55,7 @@ export function serveTileWorker(port: TilePort): void {
             backend: m.backend.backend,
             haloCoarsePx: m.haloCoarsePx,
             usesAux: [...m.usesAux],
+            hasSigma: Boolean(m.runStageWithSigma),
           });
         } catch (e) {
           port.postMessage(failure(e));
@@ -63,8 +64,13 @@ export function serveTileWorker(port: TilePort): void {
       }
       try {
         if (!method) throw new AppError('INTERNAL', 'SRDA-Net worker got a tile before it was initialised.');
-        const data = await method.runStage(msg.input);
-        port.postMessage({ type: 'done', id: msg.id, data }, [data.buffer as ArrayBuffer]);
+        if (method.runStageWithSigma) {
+          const { lstK, sigmaK } = await method.runStageWithSigma(msg.input);
+          port.postMessage({ type: 'done', id: msg.id, data: lstK, sigma: sigmaK }, [lstK.buffer as ArrayBuffer, sigmaK.buffer as ArrayBuffer]);
+        } else {
+          const data = await method.runStage(msg.input);
+          port.postMessage({ type: 'done', id: msg.id, data }, [data.buffer as ArrayBuffer]);
+        }
       } catch (e) {
         port.postMessage(failure(e, msg.id));
       }
@@ -84,7 +90,7 @@ export async function connectTileWorker(
   init: Extract<TileWorkerRequest, { type: 'init' }>,
   transfer: ArrayBuffer[] = [],
 ): Promise<{ runner: TileRunner; ready: Ready }> {
-  const pending = new Map<number, { resolve: (d: Float32Array) => void; reject: (e: unknown) => void }>();
+  const pending = new Map<number, { resolve: (d: Extract<TileWorkerReply, { type: 'done' }>) => void; reject: (e: unknown) => void }>();
   let nextId = 0;
   let dead: AppError | undefined;
   let onReady: ((m: TileWorkerReply) => void) | undefined;
@@ -100,7 +106,7 @@ export async function connectTileWorker(
     if (m.type === 'ready' || m.id === undefined) return onReady?.(m);
     const p = pending.get(m.id);
     pending.delete(m.id);
-    if (m.type === 'done') p?.resolve(m.data);
+    if (m.type === 'done') p?.resolve(m);
     else p?.reject(new AppError(m.code, m.message));
   });
   let ready: Ready;
@@ -122,22 +128,31 @@ export async function connectTileWorker(
     throw e;
   }
   onReady = undefined;
+  const send = (input: StageInput, options?: RunOptions): Promise<Extract<TileWorkerReply, { type: 'done' }>> => {
+    throwIfAborted(options?.signal);
+    if (dead) return Promise.reject(dead);
+    const id = nextId++;
+    return new Promise((resolve, reject) => {
+      pending.set(id, { resolve, reject });
+      // Cancelling drops the tile's result; the worker finishes it and stays usable.
+      options?.signal?.addEventListener(
+        'abort',
+        () => pending.delete(id) && reject(new AppError('CANCELLED', 'The operation was cancelled.')),
+        { once: true },
+      );
+      port.postMessage({ type: 'tile', id, input });
+    });
+  };
   const runner: TileRunner = {
-    runTile(input: StageInput, options?: RunOptions) {
-      throwIfAborted(options?.signal);
-      if (dead) return Promise.reject(dead);
-      const id = nextId++;
-      return new Promise<Float32Array>((resolve, reject) => {
-        pending.set(id, { resolve, reject });
-        // Cancelling drops the tile's result; the worker finishes it and stays usable.
-        options?.signal?.addEventListener(
-          'abort',
-          () => pending.delete(id) && reject(new AppError('CANCELLED', 'The operation was cancelled.')),
-          { once: true },
-        );
-        port.postMessage({ type: 'tile', id, input });
-      });
-    },
+    runTile: async (input, options) => (await send(input, options)).data,
+    ...(ready.hasSigma
+      ? {
+          runTileWithSigma: async (input: StageInput, options?: RunOptions) => {
+            const r = await send(input, options);
+            return { lstK: r.data, sigmaK: r.sigma ?? new Float32Array(r.data.length).fill(Number.NaN) };
+          },
+        }
+      : {}),
     async close() {
       dead = new AppError('INTERNAL', 'The SRDA-Net worker was closed.');
       await port.terminate?.();

@@ -58,6 +58,7 @@ export async function poolSrdaInWebWorkers(
   }
   const here: TileRunner = {
     runTile: (input, options) => method.runStage(input, options),
+    ...(method.runStageWithSigma ? { runTileWithSigma: method.runStageWithSigma.bind(method) } : {}),
     close: () => undefined,
   };
   const pool = poolMethod(method, [here, ...started]);
