@@ -5,19 +5,12 @@ import path from 'node:path';
 import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { itemIndexFrom } from './batch.ts';
 import { main } from './main.ts';
+import { hasGdal } from '../test-support/gdal.ts';
 
 const repo = path.resolve(import.meta.dirname, '../..');
 const DHAKA = path.resolve(repo, '../shared/data/dhaka-mod11a2-mod13q1-2024-citypath');
 const BIN = path.join(repo, 'bin/srda-lst.js');
 const env = { ...process.env, GDAL_PAM_ENABLED: 'NO' };
-function hasGdal(): boolean {
-  try {
-    execFileSync('gdalinfo', ['--version'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-}
 const tmp = mkdtempSync(path.join(tmpdir(), 'srda-batch-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 

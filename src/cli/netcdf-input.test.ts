@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { main } from './main.ts';
+import { hasGdal } from '../test-support/gdal.ts';
 
 const B = path.resolve(
   import.meta.dirname,
@@ -13,14 +14,6 @@ const LST = path.join(B, 'MOD11A2.006_aid0001.nc');
 const LC = path.join(B, 'MCD12Q1.051_aid0001.nc');
 const tmp = mkdtempSync(path.join(tmpdir(), 'srda-nc-cli-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
-function hasGdal(): boolean {
-  try {
-    execFileSync('gdalinfo', ['--version'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 describe.skipIf(!existsSync(LST) || !hasGdal())('AppEEARS NetCDF on the command line (Buffalo)', () => {
   let err = '';

@@ -7,6 +7,7 @@ import { isAppError } from '../core/errors.ts';
 import { Hdf4File } from './hdf4-file.ts';
 import { readHdf4 } from './hdf4-read.ts';
 import { catalogHdf4, readSdsSamples } from './hdf4-sds.ts';
+import { hasGdal } from '../test-support/gdal.ts';
 
 const dataDir = path.resolve(import.meta.dirname, '../../../shared/data');
 const hdfFiles = existsSync(dataDir)
@@ -19,14 +20,6 @@ const hdfFiles = existsSync(dataDir)
       )
   : [];
 
-function hasGdal(): boolean {
-  try {
-    execFileSync('gdalinfo', ['--version'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 const tmp = mkdtempSync(path.join(tmpdir(), 'srda-hdf4-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));

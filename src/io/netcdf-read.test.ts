@@ -5,6 +5,7 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { isAppError } from '../core/errors.ts';
 import { readNetcdf } from './netcdf-read.ts';
+import { hasGdal } from '../test-support/gdal.ts';
 
 const dir = path.resolve(
   import.meta.dirname,
@@ -13,14 +14,6 @@ const dir = path.resolve(
 const lstFile = path.join(dir, 'MOD11A2.006_aid0001.nc');
 const lcFile = path.join(dir, 'MCD12Q1.051_aid0001.nc');
 const env = { ...process.env, GDAL_PAM_ENABLED: 'NO' };
-function hasGdal(): boolean {
-  try {
-    execFileSync('gdalinfo', ['--version'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-}
 const tmp = mkdtempSync(path.join(tmpdir(), 'srda-nc-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 

@@ -137,6 +137,8 @@ export async function convertUnits(input: InputInfo, code: string): Promise<void
       inputs: s.inputs.map((i) => (i.id === input.id ? updated : i)),
       error: s.error?.file === input.fileName ? undefined : s.error,
     }));
+    // The scene preview (and any result made from the unconverted values) must follow the new values.
+    inputsChanged(`${input.fileName} was converted to K.`);
   } catch (e) {
     store.set({ error: toWire(e) });
   }
