@@ -201,7 +201,8 @@ test.describe('truthful flow on real inputs', () => {
     await open(page);
     await page.getByTestId('demo').click();
     await expect(page.getByTestId('file-row')).toHaveCount(3);
-    await page.getByTestId('online-basemap').check();
+    // click, not check(): the failed tile load may untick the box before Playwright re-reads it.
+    await page.getByTestId('online-basemap').click();
     await expect(page.getByTestId('basemap-notice')).toContainText('could not be loaded');
     await expect(page.getByTestId('online-basemap')).not.toBeChecked();
     await expect.poll(() => page.evaluate(() => window.__srda.shownOnMap())).toEqual(['lst-dropped']);
