@@ -11,8 +11,6 @@
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { loadInputs } from '../src/cli/inputs.ts';
-import { loadDataset } from '../src/cli/load.ts';
 import { readSrdaWeights, DEFAULT_SRDA_MODEL_DIR } from '../src/cli/srda-register.ts';
 import { loadAsterPairs } from '../src/cli/train-aster.ts';
 import type { BackendName } from '../src/model/backend.ts';
@@ -27,6 +25,7 @@ import type { Scene } from '../src/pipeline/scene.ts';
 import { splitByPlace } from '../src/training/aster-pairs.ts';
 import { accumulateMix, asterScene, asterScores, emptySums, mixedControl, scoreAgainstAster, sigmaCoverage, solveMix, type AsterSums } from '../src/training/eval-aster.ts';
 import { manifestScene } from '../src/training/manifest.ts';
+import { loadManifestInputs } from '../src/training/manifest-inputs.ts';
 
 const { values } = parseArgs({
   options: {
@@ -145,27 +144,17 @@ const LOOPS: { id: string; f: number; stages: number; south?: boolean; label: st
   { id: 'dhaka-113', f: 1, stages: 1, label: 'Dhaka DOY 113, 2 km -> 1 km' },
   { id: 'gezira', f: 4, stages: 1, label: 'Gezira L8 240 -> 120 m (new loop, not trained on)' },
   { id: 'zhangye', f: 4, stages: 1, label: 'Zhangye 240 -> 120 m (new loop, not trained on)' },
+  { id: 'mendoza', f: 4, stages: 1, label: 'Mendoza L8 240 -> 120 m (new loop, not trained on)' },
+  { id: 'chiapas-1999', f: 4, stages: 1, label: 'Chiapas L7 1999-11-18 240 -> 120 m (new loop, not trained on)' },
+  { id: 'chiapas-2002', f: 4, stages: 1, south: true, label: 'Chiapas L7 2002-04-16 south half 240 -> 120 m (Fmask cloud masked)' },
+  { id: 'talca', f: 4, stages: 1, south: true, label: 'Talca L7 south half 240 -> 120 m' },
 ];
 
 async function loopRows(): Promise<void> {
   for (const c of LOOPS) {
     const s = manifestScene(c.id);
     try {
-      const loaded = await loadInputs(Object.fromEntries(Object.entries(s.files).map(([k, v]) => [k, path.join(dataDir, v)])));
-      if (s.landsatBqa) {
-        // Pre-Collection BQA: cloud confidence bits 14-15 >= 2 (medium or high) masks the pixel.
-        const bqa = (await loadDataset(path.join(dataDir, s.landsatBqa))).bands[0].raster.data;
-        const lst = loaded.inputs.lst.data.slice();
-        let masked = 0;
-        for (let i = 0; i < lst.length; i++) {
-          if (((bqa[i] >> 14) & 3) >= 2) {
-            lst[i] = Number.NaN;
-            masked++;
-          }
-        }
-        loaded.inputs.lst = { ...loaded.inputs.lst, data: lst };
-        log(`  ${c.id}: ${((100 * masked) / lst.length).toFixed(1)} % of LST pixels masked as cloud (BQA)`);
-      }
+      const loaded = await loadManifestInputs(dataDir, s, log);
       let scene = prepareScene(loaded.inputs, { allowZeroStages: true });
       if (c.south) scene = southOf(scene, manifestScene(c.id).referenceFactors);
       const res = await evaluateClosedLoop(scene, methods, { stages: c.stages, referenceFactor: c.f });

@@ -68,7 +68,7 @@ const AUX_OPTIONS: readonly AuxName[] = ['ndvi', 'red', 'nir', 'swir', 'albedo',
 export type InputValues = Record<string, string | boolean | undefined>;
 
 function splitSpec(spec: string): { file: string; band?: string } {
-  const m = /^(.*\.(?:tiff?|hdf|nc|nc4|h5)):([^:/\\]+)$/i.exec(spec);
+  const m = /^(.*\.(?:tiff?|gtiff?|hdf|nc|nc4|h5)):([^:/\\]+)$/i.exec(spec);
   return m ? { file: m[1], band: m[2] } : { file: spec };
 }
 

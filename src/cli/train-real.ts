@@ -7,8 +7,9 @@ import { prepareScene } from '../pipeline/prepare.ts';
 import { makePair, type ClosedLoopPair } from '../model/patches.ts';
 import type { FineAux } from '../model/inputs.ts';
 import { MODEL_AUX } from '../model/srda-net.ts';
-import { trainingScenes } from '../training/manifest.ts';
-import { loadInputs, type InputValues } from './inputs.ts';
+import { manifestScene, trainingScenes } from '../training/manifest.ts';
+import { loadManifestInputs } from '../training/manifest-inputs.ts';
+import type { InputValues } from './inputs.ts';
 import { loadDataset } from './load.ts';
 
 /**
@@ -82,8 +83,8 @@ async function lstOnlyPairs(dataDir: string, s: RealScene): Promise<ClosedLoopPa
 
 async function scenePairs(dataDir: string, s: RealScene): Promise<ClosedLoopPair[]> {
   if (s.lstOnly) return lstOnlyPairs(dataDir, s);
-  const values: InputValues = Object.fromEntries(Object.entries(s.inputs).map(([k, v]) => [k, typeof v === 'string' ? path.join(dataDir, v) : v]));
-  const loaded = await loadInputs(values);
+  // Cloud masks (BQA, Fmask) of the manifest entry applied to the LST.
+  const loaded = await loadManifestInputs(dataDir, manifestScene(s.id));
   const scene = prepareScene(loaded.inputs, { allowZeroStages: true });
   return s.referenceFactors.map((f) => {
     const { loop, reference } = closedLoopScene(scene, 1, f);

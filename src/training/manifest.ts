@@ -15,6 +15,8 @@ export interface ManifestScene {
   lstOnly?: boolean;
   /** Landsat pre-Collection BQA file: pixels with medium or high cloud confidence are masked out of the LST. */
   landsatBqa?: string;
+  /** `FILE:BAND` of an Fmask layer on the LST grid: anything but clear (0) or water (1) is masked out of the LST. */
+  fmask?: string;
 }
 
 const SPLITS: readonly SceneSplit[] = ['north', 'all', 'eval', 'held-out'];

@@ -1,0 +1,49 @@
+import path from 'node:path';
+import { loadInputs, type LoadedInputs } from '../cli/inputs.ts';
+import { loadDataset } from '../cli/load.ts';
+import type { ManifestScene } from './manifest.ts';
+
+/** Splits `FILE:BAND` (band number) into the file and a 0-based band index (0 when none is named). */
+function fileAndBand(spec: string): { file: string; band: number } {
+  const m = /^(.*):(\d+)$/.exec(spec);
+  return m ? { file: m[1], band: Number(m[2]) - 1 } : { file: spec, band: 0 };
+}
+
+/** Sets the LST to NaN where `drop(maskValue)`; returns the share of LST pixels masked. */
+function maskLst(loaded: LoadedInputs, mask: ArrayLike<number>, drop: (v: number) => boolean, what: string): number {
+  const lst = loaded.inputs.lst.data.slice();
+  if (mask.length !== lst.length) throw new Error(`${what} has ${mask.length} pixels, the LST ${lst.length}: not the same grid`);
+  let masked = 0;
+  for (let i = 0; i < lst.length; i++) {
+    if (drop(mask[i])) {
+      if (!Number.isNaN(lst[i])) masked++;
+      lst[i] = Number.NaN;
+    }
+  }
+  loaded.inputs.lst = { ...loaded.inputs.lst, data: lst };
+  return masked / lst.length;
+}
+
+/**
+ * Loads a manifest scene's inputs from `dataDir` (as `srda-lst downscale` would, Landsat DN
+ * calibrated on read) and applies its cloud masks to the LST: a pre-Collection Landsat BQA
+ * (medium or high cloud confidence, bits 14-15 >= 2) and an Fmask band (anything but clear 0 or
+ * water 1). `log` gets the masked share.
+ */
+export async function loadManifestInputs(dataDir: string, s: ManifestScene, log: (line: string) => void = () => {}): Promise<LoadedInputs> {
+  const loaded = await loadInputs(Object.fromEntries(Object.entries(s.files).map(([k, v]) => [k, path.join(dataDir, v)])));
+  if (s.landsatBqa) {
+    const bqa = (await loadDataset(path.join(dataDir, s.landsatBqa))).bands[0].raster.data;
+    const share = maskLst(loaded, bqa, (q) => ((q >> 14) & 3) >= 2, s.landsatBqa);
+    log(`  ${s.id}: ${(100 * share).toFixed(1)} % of LST pixels masked as cloud (BQA)`);
+  }
+  if (s.fmask) {
+    const { file, band } = fileAndBand(s.fmask);
+    const ds = await loadDataset(path.join(dataDir, file));
+    const fm = ds.bands[band]?.raster.data;
+    if (!fm) throw new Error(`${s.fmask}: no band ${band + 1}`);
+    const share = maskLst(loaded, fm, (v) => !(v === 0 || v === 1), s.fmask);
+    log(`  ${s.id}: ${(100 * share).toFixed(1)} % of LST pixels masked as cloud or shadow (Fmask)`);
+  }
+  return loaded;
+}
