@@ -45,6 +45,8 @@ export interface BenchResults {
   fullTileBrowser?: FullTileRow;
   /** HDF4 SDS read vs the same layer as a Deflate GeoTIFF (Node), when ../shared/data is present. */
   hdf4Read?: { layer: string; megapixels: number; hdf4MsPerMpx: number; geotiffMsPerMpx: number; ratio: number; reps: number };
+  /** pyDMS on the same full-tile scene (`--pydms DIR`). */
+  pydms?: { seconds: number; peakMemoryMB: number; ratioToSrda?: number; memoryRatioToSrda?: number; how: string };
   unavailable: { env: BenchEnv; backend: string; reason: string }[];
   targets: {
     overheadShareMax: number;
@@ -127,6 +129,15 @@ export function resultsMarkdown(r: BenchResults): string {
     lines.push(
       '',
       `Targets (wasm, Node): overhead <= ${100 * tg.overheadShareMax} % ${tg.met.overhead ? 'met' : 'NOT met'}; total <= ${tg.totalSMax} s ${tg.met.time ? 'met' : 'NOT met'}; peak <= ${tg.peakMemoryMBMax} MB ${tg.met.memory ? 'met' : 'NOT met'}.`,
+    );
+  }
+  if (r.pydms) {
+    const p = r.pydms;
+    lines.push(
+      '',
+      `pyDMS on the same scene, same run: ${f(p.seconds, 1)} s and ${f(p.peakMemoryMB, 0)} MB peak` +
+        (p.ratioToSrda !== undefined ? ` (${f(p.ratioToSrda, 1)}x the time and ${f(p.memoryRatioToSrda, 1)}x the memory of srda-lst's Node run)` : '') +
+        `. How: ${p.how}.`,
     );
   }
   if (r.notes.length > 0) lines.push('', '## Notes', '', ...r.notes.map((n) => `- ${n}`));

@@ -13,6 +13,7 @@ import { resultsMarkdown, type BenchResults, type FullTileRow, type TileRow } fr
 import { loadBenchSrda, tfMemory } from '../../bench/srda-stage.ts';
 import { benchTiles } from '../../bench/tf-kernels.ts';
 import { benchHdf4Read } from './bench-io.ts';
+import { runPydms } from './bench-pydms.ts';
 import { defaultJobs } from './downscale.ts';
 import { intOption, parseCli } from './inputs.ts';
 import { createSrdaPool, type SrdaWeightBytes } from './srda-pool.ts';
@@ -35,6 +36,8 @@ bench page built from the same code. Writes DIR/results.json and DIR/results.md 
   --no-baselines        skip bicubic/TsHARP/DMS on the pipeline scene
   --jobs N              SRDA-Net inference workers in the Node pipeline (default: the number of cores)
   --no-browser / --no-node   skip one side
+  --pydms DIR           also time pyDMS (a checkout of github.com/radosuav/pyDMS, not bundled) on the same
+                        full-tile scene with /usr/bin/python3, and record its time and memory ratio
   --out DIR             where results.json and results.md go (default bench/)`;
 
 const OPTIONS = {
@@ -48,6 +51,7 @@ const OPTIONS = {
   'no-node': { type: 'boolean' },
   jobs: { type: 'string' },
   out: { type: 'string' },
+  pydms: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
   'internal-scene': { type: 'string' },
   'internal-full-tile': { type: 'string' },
@@ -300,6 +304,16 @@ export const benchCommand: Command = async (argv) => {
         ...(v['no-baselines'] ? ['--no-baselines'] : []),
       ]),
     );
+  }
+  if (typeof v.pydms === 'string') {
+    log(`pyDMS on the ${sceneSize}x${sceneSize} scene ...`);
+    const p = await runPydms(path.resolve(v.pydms), sceneDir, repoRoot, path.join(os.tmpdir(), 'srda-lst-bench', 'pydms-out'));
+    const ft = results.fullTile;
+    if (ft) {
+      p.ratioToSrda = p.seconds / ft.totalS;
+      p.memoryRatioToSrda = p.peakMemoryMB / ft.peakMemoryMB;
+    }
+    results.pydms = p;
   }
   if (!v['no-browser']) {
     const args = [
