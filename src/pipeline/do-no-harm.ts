@@ -3,6 +3,7 @@ import type { RunOptions } from '../core/progress.ts';
 import { evaluateClosedLoop } from './evaluate.ts';
 import type { StageMethod } from './method.ts';
 import type { Scene } from './scene.ts';
+import type { DetailWeight } from './detail-weight.ts';
 
 /** SRDA-Net against bicubic + residual correction in the scene's own closed loop. */
 export interface HarmCheck {
@@ -47,4 +48,20 @@ export async function checkSrdaAgainstBicubic(scene: Scene, srda: StageMethod, l
     if (isAppError(e) && e.code === 'CANCELLED') throw e;
     return undefined;
   }
+}
+
+/**
+ * The plain-words verdict of a closed-loop detail weight (pipeline/detail-weight.ts) for the user:
+ * how SRDA-Net alone compared with bicubic + residual correction in the scene's own closed loop,
+ * and how much of its detail the output keeps. `lstName` is the LST file.
+ */
+export function detailWeightMessage(lstName: string, w: DetailWeight): string {
+  const scale = `${Math.round(w.coarsePixelM)} m -> ${Math.round(w.referencePixelM)} m`;
+  const pct = (Math.abs(w.srdaRmseK - w.bicubicRmseK) / w.bicubicRmseK) * 100;
+  const worse = w.srdaRmseK > w.bicubicRmseK;
+  const head = `On ${lstName}, SRDA-Net alone is ${pct.toFixed(1)} % ${worse ? 'worse' : 'better'} than bicubic with residual correction in this scene's own closed loop (${scale}: RMSE ${w.srdaRmseK.toFixed(3)} K vs ${w.bicubicRmseK.toFixed(3)} K).`;
+  if (w.alpha <= 0)
+    return `${head} Its extra detail is not supported by the data here, so the output is the bicubic result with residual correction.`;
+  const kept = Math.round(100 * w.alpha);
+  return `${head} The output keeps ${kept} % of SRDA-Net's detail over bicubic, the share that fits this loop best (RMSE ${w.blendedRmseK.toFixed(3)} K there; this loop chose the share, so that figure is optimistic).`;
 }

@@ -7,6 +7,7 @@ import { readSrdaWeights } from '../cli/srda-register.ts';
 import type { Raster } from '../core/raster/raster.ts';
 import type { Dataset } from '../io/dataset.ts';
 import { prepareScene } from '../pipeline/prepare.ts';
+import type { Scene } from '../pipeline/scene.ts';
 
 /** The shared real scenes (`../shared/data` beside the repository); tests skip when absent. */
 export const SHARED_DATA = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../shared/data');
@@ -39,17 +40,22 @@ export function readShippedWeights(): ReturnType<typeof readSrdaWeights> {
   return readSrdaWeights();
 }
 
-/**
- * The first stage of Dhaka MOD11A2 DOY 097 (QC applied) with MOD13Q1 NDVI, as SRDA-Net's typed
- * stage input: 1 km LST and the 500 m NDVI. Needs `hasData('dhaka-mod11a2-mod13q1-2024-citypath')`.
- */
-export async function dhakaStageInput(): Promise<{ width: number; height: number; coarseLstK: Float32Array; fineAux: { ndvi: Float32Array } }> {
+/** Dhaka MOD11A2 DOY 097 (QC applied) with MOD13Q1 NDVI, prepared: 1 km -> 500 m -> 250 m. Needs `hasData('dhaka-mod11a2-mod13q1-2024-citypath')`. */
+export async function dhakaScene(): Promise<Scene> {
   const dir = dataPath('dhaka-mod11a2-mod13q1-2024-citypath');
   const loaded = await loadInputs({
     lst: path.join(dir, 'MOD11A2.061/MOD11A2.061_LST_Day_1km_doy2024097000000_aid0001.tif'),
     qc: path.join(dir, 'MOD11A2.061/MOD11A2.061_QC_Day_doy2024097000000_aid0001.tif'),
     ndvi: path.join(dir, 'MOD13Q1.061/MOD13Q1.061__250m_16_days_NDVI_doy2024097000000_aid0001.tif'),
   });
-  const scene = prepareScene(loaded.inputs);
+  return prepareScene(loaded.inputs);
+}
+
+/**
+ * The first stage of Dhaka MOD11A2 DOY 097 (QC applied) with MOD13Q1 NDVI, as SRDA-Net's typed
+ * stage input: 1 km LST and the 500 m NDVI. Needs `hasData('dhaka-mod11a2-mod13q1-2024-citypath')`.
+ */
+export async function dhakaStageInput(): Promise<{ width: number; height: number; coarseLstK: Float32Array; fineAux: { ndvi: Float32Array } }> {
+  const scene = await dhakaScene();
   return { width: scene.lst.width, height: scene.lst.height, coarseLstK: scene.lst.data, fineAux: { ndvi: scene.levels[1].aux.ndvi!.data } };
 }
