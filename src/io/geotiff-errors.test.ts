@@ -7,6 +7,7 @@ import { crsFromEpsg } from '../core/geo/crs.ts';
 import { isAppError } from '../core/errors.ts';
 import { readGeoTiff } from './geotiff-read.ts';
 import { writeGeoTiff } from './geotiff-write.ts';
+import { hasGdal } from '../test-support/gdal.ts';
 
 const repoRoot = path.resolve(import.meta.dirname, '../..');
 const dataDir = path.resolve(repoRoot, '../shared/data');
@@ -31,14 +32,6 @@ async function expectCode(p: Promise<unknown>, code: string, fileName: string): 
   throw new Error(`expected ${code} for ${fileName}, but it was read`);
 }
 
-function hasGdal(): boolean {
-  try {
-    execFileSync('gdal_translate', ['--version']);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 const small = writeGeoTiff({
   width: 64,

@@ -8,15 +8,8 @@ import { crsFromEpsg, MODIS_SINUSOIDAL } from '../core/geo/crs.ts';
 import type { Crs, Raster } from '../core/raster/raster.ts';
 import { readGeoTiff } from './geotiff-read.ts';
 import { writeGeoTiff } from './geotiff-write.ts';
+import { hasGdal } from '../test-support/gdal.ts';
 
-function hasGdal(): boolean {
-  try {
-    execFileSync('gdalinfo', ['--version']);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 const dir = mkdtempSync(path.join(tmpdir(), 'srda-io-write-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

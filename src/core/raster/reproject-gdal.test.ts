@@ -6,20 +6,13 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { MODIS_SINUSOIDAL, WEB_MERCATOR } from '../geo/crs.ts';
 import type { Grid, Raster } from './raster.ts';
 import { reprojectRaster, reprojectedGrid } from './reproject.ts';
+import { hasGdal } from '../../test-support/gdal.ts';
 
 const repoRoot = path.resolve(import.meta.dirname, '../../..');
 const tif = path.resolve(
   repoRoot,
   '../shared/data/mod11a1-h14v09-2019305-lsttools/MOD11A1.A2019305.h14v09.006.2019306084028.LST_Day_1km.tif',
 );
-function hasGdal(): boolean {
-  try {
-    execFileSync('gdalwarp', ['--version']);
-    return true;
-  } catch {
-    return false;
-  }
-}
 const env = { ...process.env, GDAL_PAM_ENABLED: 'NO' };
 const dir = mkdtempSync(path.join(tmpdir(), 'srda-reproject-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
