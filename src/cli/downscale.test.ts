@@ -110,10 +110,27 @@ describe.skipIf(!existsSync(DHAKA))('srda-lst downscale on Dhaka DOY 097', () =>
       expect(sigma.bands[0].minimum).toBeGreaterThan(0);
       expect(sigma.bands[0].maximum).toBeLessThan(20);
     }
+    // By default the output keeps the share of SRDA-Net's detail that the scene's closed loop supports.
     const check = report.closedLoopCheck;
-    expect(check.recommendedMethod).toBe(check.srdaRmseK > check.bicubicRmseK ? 'bicubic' : 'srda');
+    expect(check.detailWeight).toBeGreaterThanOrEqual(0);
+    expect(check.detailWeight).toBeLessThanOrEqual(1);
+    expect(check.weightedRmseK).toBeLessThanOrEqual(Math.min(check.srdaRmseK, check.bicubicRmseK) + 1e-6);
+    expect(check.recommendedMethod).toBe(check.detailWeight > 0 ? 'srda' : 'bicubic');
+    expect(report.methodLabel).toContain(`${Math.round(100 * check.detailWeight)} % of its detail`);
     expect(check.message).toContain(path.basename(LST));
     expect(err).toContain(check.message);
+  });
+
+  it('with --full-detail keeps all of SRDA-Net\'s detail and gives the plain closed-loop verdict', async () => {
+    const dir = path.join(tmp, 'srda-full');
+    const weighted = JSON.parse(readFileSync(path.join(tmp, 'srda', 'report.json'), 'utf8')).closedLoopCheck;
+    expect(await main(['downscale', '--lst', LST, '--ndvi', NDVI, '--method', 'srda', '--backend', 'wasm', '--full-detail', '--stages', '1', '--out', dir, '-q'])).toBe(0);
+    const check = JSON.parse(readFileSync(path.join(dir, 'report.json'), 'utf8')).closedLoopCheck;
+    expect(check.detailWeight).toBeUndefined();
+    expect(check.recommendedMethod).toBe(check.srdaRmseK > check.bicubicRmseK ? 'bicubic' : 'srda');
+    // The same loop, scored the same way, without and with the weight.
+    expect(check.srdaRmseK).toBeCloseTo(weighted.srdaRmseK, 3);
+    expect(check.bicubicRmseK).toBeCloseTo(weighted.bicubicRmseK, 3);
   });
 
   it.each([

@@ -2,7 +2,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { AppError } from '../core/errors.ts';
 import { writeGeoTiff } from '../io/geotiff-write.ts';
-import { checkSrdaAgainstBicubic } from '../pipeline/do-no-harm.ts';
+import { fitDetailWeight, withDetailWeight } from '../pipeline/detail-weight.ts';
+import { checkSrdaAgainstBicubic, detailWeightMessage } from '../pipeline/do-no-harm.ts';
 import { runDownscale } from '../pipeline/downscale.ts';
 import type { StageMethod } from '../pipeline/method.ts';
 import type { MethodLoadOptions } from '../pipeline/methods.ts';
@@ -29,13 +30,15 @@ import type { Scene } from '../pipeline/scene.ts';
 const HELP = `Usage: srda-lst downscale --lst LST.tif [--qc QC.tif] (--ndvi NDVI.tif | --red RED.tif --nir NIR.tif)
          [--swir SWIR.tif] [--albedo A.tif] [--dem DEM.tif] [--landcover LC.tif]
          [--method srda|bicubic|tsharp|dms] [--stages N] [--reference-factor F] [--no-residual-correction]
-         [--residual-mode linear|radiance] [--backend wasm|cpu|webgpu] [--jobs N] [--no-cog] --out DIR
+         [--residual-mode linear|radiance] [--backend wasm|cpu|webgpu] [--jobs N] [--full-detail] [--no-cog] --out DIR
 
 Downscales the LST stage by stage (factor 2 each) onto the auxiliary grid and writes
 DIR/lst_stage1.tif ... DIR/lst_stageN.tif (float32 K, nodata -9999, cloud-optimised GeoTIFFs
 with internal overviews, for tile servers and windowed reads) and DIR/report.json; with
-SRDA-Net also DIR/lst_stageN_sigma.tif (its predicted uncertainty, 1 standard deviation in K), and
-the report says whether the scene's own closed loop finds SRDA-Net better than bicubic.
+SRDA-Net also DIR/lst_stageN_sigma.tif (its predicted uncertainty, 1 standard deviation in K).
+SRDA-Net keeps only the share of its detail over bicubic that the scene's own closed loop (the LST
+block-averaged by 2 and downscaled back) supports: output = bicubic + alpha x (SRDA-Net - bicubic),
+alpha in [0, 1] fitted there, then residual-corrected; the report gives alpha and the loop's RMSEs.
 
 ${INPUT_HELP}
   --method M            srda (default; falls back to bicubic with a notice when unavailable),
@@ -49,13 +52,15 @@ ${INPUT_HELP}
   --finetune N          SRDA-Net per-scene fine-tuning steps on the coarse closed loop (default 0)
   --jobs N              SRDA-Net inference workers running tiles in parallel (default: the number of
                         cores; the output is identical for any N; 1 with --finetune)
+  --full-detail         SRDA-Net: keep all of its detail (no closed-loop weight); the report then
+                        says whether the closed loop finds SRDA-Net better than bicubic
   --no-cog              plain tiled GeoTIFFs without overviews instead of cloud-optimised ones
   --out DIR             output folder (created)
   -q, --quiet           no progress on stderr`;
 
 /** `srda-lst downscale`: see HELP. */
 export const downscaleCommand: Command = async (argv) => {
-  const values = parseCli(argv, { ...INPUT_OPTIONS, method: { type: 'string' }, out: { type: 'string' }, 'reference-factor': { type: 'string' }, 'no-cog': { type: 'boolean' }, jobs: { type: 'string' } });
+  const values = parseCli(argv, { ...INPUT_OPTIONS, method: { type: 'string' }, out: { type: 'string' }, 'reference-factor': { type: 'string' }, 'no-cog': { type: 'boolean' }, 'full-detail': { type: 'boolean' }, jobs: { type: 'string' } });
   if (values.help) {
     process.stdout.write(HELP + '\n');
     return 0;
@@ -116,9 +121,13 @@ async function downscaleWith(
   const progress = stderrProgress(values.quiet as boolean | undefined);
   if (notice && !values.quiet) process.stderr.write(`notice: ${terminalSafe(notice)}\n`);
   for (const n of scene.notes) if (!values.quiet && n.startsWith('Reference factor')) process.stderr.write(`notice: ${terminalSafe(n)}\n`);
+  const lstName = loaded.inputs.names?.lst ?? 'the LST file';
+  // Do no harm: the scene's own closed loop decides how much of SRDA-Net's detail to keep.
+  const weight = method.id === 'srda' && !values['full-detail'] ? await fitDetailWeight(scene, method, residualMode, { onProgress: progress }) : undefined;
+  const used = weight ? withDetailWeight(method, weight.alpha) : method;
   const result = await runDownscale(
     scene,
-    { method, residualCorrection: !values['no-residual-correction'], residualMode, tileCoarsePx: tile },
+    { method: used, residualCorrection: !values['no-residual-correction'], residualMode, tileCoarsePx: tile },
     { onProgress: progress },
   );
   const outDir = out.dir;
@@ -133,15 +142,17 @@ async function downscaleWith(
       sigmaFiles.push(await out.write(`lst_stage${st.stage}_sigma.tif`, sb));
     }
   }
-  // Do no harm: the scene's own closed loop decides whether SRDA-Net's detail is worth it here.
-  const harm = method.id === 'srda' ? await checkSrdaAgainstBicubic(scene, method, loaded.inputs.names?.lst ?? 'the LST file') : undefined;
+  // With --full-detail (or a scene too small to fit a weight): say whether SRDA-Net's detail is worth it here.
+  const harm = method.id === 'srda' && !weight ? await checkSrdaAgainstBicubic(scene, method, lstName) : undefined;
   if (harm && !values.quiet) process.stderr.write(`${harm.srdaWorse ? 'warning' : 'check'}: ${harm.message}\n`);
+  const weightMessage = weight ? detailWeightMessage(lstName, weight) : undefined;
+  if (weightMessage && !values.quiet) process.stderr.write(`check: ${terminalSafe(weightMessage)}\n`);
   const report = {
     tool: 'srda-lst downscale',
     createdAt: new Date().toISOString(),
     ...sceneReport(scene, loaded),
     method: method.id,
-    methodLabel: method.label,
+    methodLabel: used.label,
     ...(notice ? { methodNotice: notice } : {}),
     ...(typeof (method as { concurrency?: number }).concurrency === 'number' ? { inferenceWorkers: (method as { concurrency: number }).concurrency } : {}),
     backend: method.id === 'srda' ? ((method as { backend?: unknown }).backend ?? backend ?? 'auto') : 'none (classical method, plain TypeScript)',
@@ -149,6 +160,22 @@ async function downscaleWith(
     residualMode: result.residualMode,
     layout: cog ? 'cloud-optimised GeoTIFF' : 'tiled GeoTIFF',
     totalSeconds: result.totalSeconds,
+    ...(weight && weightMessage
+      ? {
+          closedLoopCheck: {
+            srdaRmseK: weight.srdaRmseK,
+            bicubicRmseK: weight.bicubicRmseK,
+            weightedRmseK: weight.blendedRmseK,
+            detailWeight: weight.alpha,
+            coarsePixelM: weight.coarsePixelM,
+            referencePixelM: weight.referencePixelM,
+            pixels: weight.pixels,
+            srdaWorse: weight.srdaRmseK > weight.bicubicRmseK,
+            recommendedMethod: weight.alpha > 0 ? 'srda' : 'bicubic',
+            message: weightMessage,
+          },
+        }
+      : {}),
     ...(harm ? { closedLoopCheck: { srdaRmseK: harm.srdaRmseK, bicubicRmseK: harm.bicubicRmseK, coarsePixelM: harm.coarsePixelM, referencePixelM: harm.referencePixelM, srdaWorse: harm.srdaWorse, recommendedMethod: harm.srdaWorse ? 'bicubic' : 'srda', message: harm.message } } : {}),
     stages: result.stages.map((s) => ({
       stage: s.stage,

@@ -76,3 +76,42 @@ describe.skipIf(!canRun)('manifest scenes load as kelvin with their cloud masks 
     expect(red.reduce((a, b) => Math.max(a, b), 0)).toBeLessThan(1);
   });
 });
+
+describe.skipIf(!hasData('landsat_lst_ndvi_zhangye_tvdi') || !hasData('dhaka-mod11a2-mod13q1-2024-citypath'))('snapAuxToLst', () => {
+  it('puts the Zhangye NDVI (stated 30.03 m) on the 30 m LST grid, where it lines up best with the LST', async () => {
+    const lines: string[] = [];
+    const loaded = await loadManifestInputs(SHARED_DATA, manifestScene('zhangye'), (l) => lines.push(l));
+    const { lst } = loaded.inputs;
+    const ndvi = loaded.inputs.aux.ndvi!;
+    expect(ndvi.transform).toEqual(lst.transform);
+    expect(lines.join('\n')).toMatch(/ndvi put on the LST's grid/);
+    // Correlation of LST with NDVI shifted by (dx, dy) pixels: strongest (most negative) at zero shift.
+    const w = lst.width;
+    const corr = (dx: number, dy: number): number => {
+      let [n, sa, sb, saa, sbb, sab] = [0, 0, 0, 0, 0, 0];
+      for (let y = 2; y < lst.height - 2; y += 2) {
+        for (let x = 2; x < w - 2; x += 2) {
+          const a = lst.data[y * w + x];
+          const b = ndvi.data[(y + dy) * w + x + dx];
+          if (!Number.isFinite(a) || !Number.isFinite(b)) continue;
+          n++;
+          sa += a;
+          sb += b;
+          saa += a * a;
+          sbb += b * b;
+          sab += a * b;
+        }
+      }
+      return (sab - (sa * sb) / n) / Math.sqrt((saa - (sa * sa) / n) * (sbb - (sb * sb) / n));
+    };
+    const zero = corr(0, 0);
+    expect(zero).toBeLessThan(-0.8);
+    for (const [dx, dy] of [[1, 0], [-1, 0], [0, 1], [0, -1]]) expect(zero).toBeLessThan(corr(dx, dy));
+  });
+
+  it('refuses layers that are not the LST grid (Dhaka: 1 km LST, 250 m NDVI), naming the scene', async () => {
+    const dhaka = { ...manifestScene('dhaka-097'), snapAuxToLst: true };
+    await expect(loadManifestInputs(SHARED_DATA, dhaka)).rejects.toThrow(/dhaka-097: ndvi cannot be snapped.*size/);
+  });
+});
+

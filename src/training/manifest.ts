@@ -17,6 +17,11 @@ export interface ManifestScene {
   landsatBqa?: string;
   /** `FILE:BAND` of an Fmask layer on the LST grid: anything but clear (0) or water (1) is masked out of the LST. */
   fmask?: string;
+  /**
+   * The auxiliary layers are the LST's own pixel grid whatever their metadata say (same size and
+   * origin, pixel size off by rounding, < 0.2 %): they are put on the LST grid instead of resampled.
+   */
+  snapAuxToLst?: boolean;
 }
 
 const SPLITS: readonly SceneSplit[] = ['north', 'all', 'eval', 'held-out'];
