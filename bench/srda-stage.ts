@@ -11,7 +11,7 @@ import {
   type SrdaWeightsSource,
 } from '../src/model/weights.ts';
 import type { StageMethod } from '../src/pipeline/method.ts';
-import { loadMethod } from '../src/pipeline/methods.ts';
+import { createMethodFactory } from '../src/pipeline/methods.ts';
 
 /** SRDA-Net as a pipeline stage method, and where it came from. */
 export interface BenchSrda {
@@ -66,14 +66,14 @@ export async function loadBenchSrda(opts: BenchSrdaOptions): Promise<BenchSrda> 
       : undefined;
   if (opts.weightsUrl || bytes) {
     try {
-      const method = await loadMethod('srda', {
+      const source: SrdaWeightsSource = bytes ?? { url: opts.weightsUrl! };
+      const method = await createMethodFactory({
+        readWeights: () => Promise.resolve(source),
         backend: opts.backend,
         wasmPaths: opts.wasmPaths,
-        weightsUrl: opts.weightsUrl,
-        weights: bytes,
-      });
-      const owned = method as StageMethod & { model?: SrdaModel };
-      return { method, source: 'registry', trainedWeights: true, dispose: () => owned.model?.dispose() };
+      }).load('srda');
+      const owned = method as StageMethod & { dispose?: () => void };
+      return { method, source: 'registry', trainedWeights: true, dispose: () => owned.dispose?.() };
     } catch (e) {
       if (!isAppError(e) || e.code !== 'MODEL_LOAD_FAILED') throw e;
     }

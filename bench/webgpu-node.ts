@@ -16,7 +16,7 @@ import os from 'node:os';
 import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs';
 import { create, globals } from 'webgpu';
-import { readSrdaWeights } from '../src/cli/srda-register.ts';
+import { readSrdaWeights } from '../src/cli/srda-weights.ts';
 import { generateScene } from '../src/training/synth/scene.ts';
 import { selectBackend, type BackendName } from '../src/model/backend.ts';
 import { runSrda, srdaHaloCoarsePx, warmUpSrda, type SrdaStageInput } from '../src/model/infer.ts';

@@ -9,7 +9,7 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { readSrdaWeights, DEFAULT_SRDA_MODEL_DIR } from '../src/cli/srda-register.ts';
+import { readSrdaWeights, DEFAULT_SRDA_MODEL_DIR } from '../src/cli/srda-weights.ts';
 import { loadAsterPairs } from '../src/cli/train-aster.ts';
 import { runDownscale } from '../src/pipeline/downscale.ts';
 import { createSrdaMethod } from '../src/pipeline/methods/srda.ts';

@@ -12,7 +12,7 @@ import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadInputs, type InputValues } from '../src/cli/inputs.ts';
-import { readSrdaWeights, DEFAULT_SRDA_MODEL_DIR } from '../src/cli/srda-register.ts';
+import { readSrdaWeights, DEFAULT_SRDA_MODEL_DIR } from '../src/cli/srda-weights.ts';
 import { REAL_SCENES } from '../src/cli/train-real.ts';
 import { evaluateClosedLoop, type ClosedLoopResult } from '../src/pipeline/evaluate.ts';
 import type { StageMethod } from '../src/pipeline/method.ts';

@@ -9,7 +9,7 @@
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadDataset } from '../src/cli/load.ts';
-import { readSrdaWeights, DEFAULT_SRDA_MODEL_DIR } from '../src/cli/srda-register.ts';
+import { readSrdaWeights, DEFAULT_SRDA_MODEL_DIR } from '../src/cli/srda-weights.ts';
 import { decodeMod11Qc } from '../src/io/modis-qc.ts';
 import { selectBackend, type BackendName } from '../src/model/backend.ts';
 import { runSrda, warmUpSrda } from '../src/model/infer.ts';

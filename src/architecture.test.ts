@@ -19,6 +19,7 @@ describe('architecture.js as lint rules', () => {
     ['ui/map importing tfjs', 'src/ui/map/probe.ts', "import * as tf from '@tensorflow/tfjs';\nvoid tf;\n", 'ui-map may not use tfjs'],
     ['worker importing tfjs', 'src/worker/probe.ts', "import * as tf from '@tensorflow/tfjs';\nvoid tf;\n", 'worker may not use tfjs'],
     ['worker importing tfjs dynamically', 'src/worker/probe.ts', "export const tf = () => import('@tensorflow/tfjs');\n", 'worker may not use tfjs'],
+    ['worker starting a tfjs backend itself', 'src/worker/probe.ts', "import { selectBackend } from '../model/backend.ts';\nvoid selectBackend;\n", 'worker may not import model'],
     ['worker importing node:fs', 'src/worker/probe.ts', "import { readFile } from 'node:fs/promises';\nvoid readFile;\n", 'worker may not use node'],
     ['pipeline importing the synthetic generator', 'src/pipeline/probe.ts', "import { generateScene } from '../training/synth/scene.ts';\nvoid generateScene;\n", 'pipeline may not import synth'],
     ['core importing core/synth', 'src/core/raster/probe.ts', "import { generateScene } from '../synth/scene.ts';\nvoid generateScene;\n", 'core may not import synth'],

@@ -6,7 +6,8 @@ import { fitDetailWeight, withDetailWeight } from '../pipeline/detail-weight.ts'
 import { checkSrdaAgainstBicubic, detailWeightMessage } from '../pipeline/do-no-harm.ts';
 import { runDownscale } from '../pipeline/downscale.ts';
 import type { StageMethod } from '../pipeline/method.ts';
-import type { MethodLoadOptions } from '../pipeline/methods.ts';
+import type { BackendName } from '../model/backend.ts';
+import type { SrdaBackendInfo } from '../model/runner.ts';
 import { prepareScene, type PrepareOptions } from '../pipeline/prepare.ts';
 import {
   type CliValues,
@@ -57,6 +58,12 @@ ${INPUT_HELP}
   --no-cog              plain tiled GeoTIFFs without overviews instead of cloud-optimised ones
   --out DIR             output folder (created)
   -q, --quiet           no progress on stderr`;
+
+/** SRDA-Net's backend for report.json: the one it ran on and why faster ones were skipped. */
+function backendReport(method: StageMethod, asked: BackendName | undefined): unknown {
+  const b = (method as { backend?: SrdaBackendInfo }).backend;
+  return b ? { backend: b.name, skipped: b.skipped } : (asked ?? 'auto');
+}
 
 /** `srda-lst downscale`: see HELP. */
 export const downscaleCommand: Command = async (argv) => {
@@ -115,7 +122,7 @@ async function downscaleWith(
   notice: string | undefined,
   values: CliValues,
   { loaded, scene }: { loaded: LoadedInputs; scene: Scene },
-  o: { residualMode: 'linear' | 'radiance'; tile?: number; backend: MethodLoadOptions['backend'] },
+  o: { residualMode: 'linear' | 'radiance'; tile?: number; backend: BackendName | undefined },
 ): Promise<number> {
   const { residualMode, tile, backend } = o;
   const progress = stderrProgress(values.quiet as boolean | undefined);
@@ -155,7 +162,7 @@ async function downscaleWith(
     methodLabel: used.label,
     ...(notice ? { methodNotice: notice } : {}),
     ...(typeof (method as { concurrency?: number }).concurrency === 'number' ? { inferenceWorkers: (method as { concurrency: number }).concurrency } : {}),
-    backend: method.id === 'srda' ? ((method as { backend?: unknown }).backend ?? backend ?? 'auto') : 'none (classical method, plain TypeScript)',
+    backend: method.id === 'srda' ? backendReport(method, backend) : 'none (classical method, plain TypeScript)',
     residualCorrection: result.residualCorrection,
     residualMode: result.residualMode,
     layout: cog ? 'cloud-optimised GeoTIFF' : 'tiled GeoTIFF',

@@ -3,7 +3,8 @@ import { AppError } from '../core/errors.ts';
 import { runDownscale } from '../pipeline/downscale.ts';
 import { evaluateClosedLoop, scoreAgainstTruth, type ClosedLoopResult } from '../pipeline/evaluate.ts';
 import type { StageMethod } from '../pipeline/method.ts';
-import { loadMethod, METHOD_IDS, type MethodLoadOptions } from '../pipeline/methods.ts';
+import { loadMethod, METHOD_IDS } from '../pipeline/methods.ts';
+import type { CliMethodOptions } from './srda-weights.ts';
 import { prepareScene } from '../pipeline/prepare.ts';
 import type { Scores } from '../pipeline/evaluate.ts';
 import {
@@ -60,7 +61,7 @@ export function closedLoopTable(res: ClosedLoopResult): string {
   return [head, ...rows].join('\n');
 }
 
-async function resolveMethods(list: string | undefined, notices: string[], load: MethodLoadOptions): Promise<StageMethod[]> {
+async function resolveMethods(list: string | undefined, notices: string[], load: CliMethodOptions): Promise<StageMethod[]> {
   if (list !== undefined) {
     const ids = list.split(',').map((s) => s.trim()).filter(Boolean);
     if (ids.length === 0) throw new AppError('BAD_ARGUMENT', '--methods is empty: give e.g. bicubic,tsharp,dms.');
@@ -94,7 +95,7 @@ export const evaluateCommand: Command = async (argv) => {
   const referenceFactor = intOption(values['reference-factor'], 'reference-factor', 1) ?? 1;
   const residualMode = parseResidualMode(values['residual-mode']);
   const tile = intOption(values.tile, 'tile', 8);
-  const load: MethodLoadOptions = {
+  const load: CliMethodOptions = {
     backend: parseBackend(values.backend),
     finetuneSteps: intOption(values.finetune, 'finetune', 0),
     modelPath: typeof values.weights === 'string' ? path.resolve(values.weights) : undefined,

@@ -6,13 +6,14 @@ import type { Progress } from '../core/progress.ts';
 import type { AuxName, Grid } from '../core/raster/raster.ts';
 import type { BandRole, Dataset, DatasetBand } from '../io/dataset.ts';
 import type { StageMethod } from '../pipeline/method.ts';
-import { loadDefaultMethod, loadMethod, type MethodLoadOptions } from '../pipeline/methods.ts';
+import type { BackendName } from '../model/backend.ts';
 import type { SceneInputs } from '../pipeline/prepare.ts';
 import { assembleScene, daysBetween, DEFAULT_MAX_DATE_GAP_DAYS, type AssembledScene, type LabelledBand } from '../pipeline/scene-assembly.ts';
 import type { Scene } from '../pipeline/scene.ts';
 import { loadFileDatasets } from './load.ts';
 import { applyUnitConversion, describeCandidates, LST_UNIT_CONVERSIONS, lstUnitConversion } from '../io/unit-sanity.ts';
 import { terminalSafe } from './terminal.ts';
+import { createCliMethodFactory, type CliMethodOptions } from './srda-weights.ts';
 
 /** Input options shared by `downscale` and `evaluate`. */
 export const INPUT_OPTIONS = {
@@ -214,12 +215,13 @@ export function stderrProgress(quiet: boolean | undefined): ((p: Progress) => vo
 
 /**
  * Loads the method named by `--method`; without one the default (SRDA-Net when its weights load,
- * else a baseline with a notice). SRDA-Net's CLI loader (cli/srda-register.ts) reads the weights
- * from `options.modelPath` or the shipped models/srda-net/.
+ * else a baseline with a notice), from the CLI's method factory (cli/srda-weights.ts), which reads
+ * SRDA-Net's weights from `options.modelPath` or the shipped models/srda-net/.
  */
-export async function resolveMethod(id: string | undefined, options: MethodLoadOptions): Promise<{ method: StageMethod; notice?: string }> {
-  if (id === undefined) return loadDefaultMethod(options);
-  return { method: await loadMethod(id, options) };
+export async function resolveMethod(id: string | undefined, options: CliMethodOptions): Promise<{ method: StageMethod; notice?: string }> {
+  const factory = createCliMethodFactory(options);
+  if (id === undefined) return factory.loadDefault();
+  return { method: await factory.load(id) };
 }
 
 function gridJson(g: Grid): Record<string, unknown> {
@@ -240,7 +242,7 @@ export function sceneReport(scene: Scene, loaded: LoadedInputs): Record<string, 
 }
 
 /** Parses `--backend`. */
-export function parseBackend(v: unknown): MethodLoadOptions['backend'] {
+export function parseBackend(v: unknown): BackendName | undefined {
   if (v === undefined) return undefined;
   if (v === 'wasm' || v === 'cpu' || v === 'webgpu' || v === 'webgl') return v;
   throw new AppError('BAD_ARGUMENT', `--backend must be wasm, cpu or webgpu, got '${String(v)}'.`);

@@ -52,7 +52,6 @@ export async function main(argv: string[]): Promise<number> {
     return 2;
   }
   try {
-    (await import('./srda-register.ts')).registerSrdaMethod();
     return await (
       await command.load()
     )(rest);

@@ -6,7 +6,7 @@ import { runDownscale } from '../pipeline/downscale.ts';
 import { createSrdaMethod } from '../pipeline/methods/srda.ts';
 import { prepareScene } from '../pipeline/prepare.ts';
 import { createSrdaPool } from './srda-pool.ts';
-import { readSrdaWeights } from './srda-register.ts';
+import { readSrdaWeights } from './srda-weights.ts';
 
 /** A synthetic 24x24 1 km LST with 96x96 NDVI and DEM at 250 m (two stages), with a cloud gap. */
 function scene() {
@@ -73,7 +73,7 @@ describe('SRDA-Net on a pool of worker threads', () => {
         expect(valid).toBeGreaterThan(x.length / 2);
       }
     } finally {
-      single.model.dispose();
+      single.dispose();
       await pool.close();
     }
   }, 180_000);

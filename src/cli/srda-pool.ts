@@ -1,10 +1,11 @@
 import { Worker } from 'node:worker_threads';
 import type { BackendName } from '../model/backend.ts';
+import type { SrdaBackendInfo } from '../model/runner.ts';
 import type { SrdaModelJson } from '../model/weights.ts';
 import { poolMethod, type PooledMethod } from '../pipeline/tile-pool.ts';
 import { connectTileWorker, type TilePort } from '../pipeline/tile-worker.ts';
 
-/** SRDA-Net weights as read from disk (cli/srda-register.ts `readSrdaWeights`). */
+/** SRDA-Net weights as read from disk (cli/srda-weights.ts `readSrdaWeights`). */
 export type SrdaWeightBytes = { modelJson: SrdaModelJson | string; weightData: ArrayBuffer };
 
 /** Options of `createSrdaPool`. */
@@ -17,7 +18,7 @@ export interface SrdaPoolOptions {
 
 /** The CLI's SRDA-Net on a pool of worker threads, plus what the workers chose. */
 export interface SrdaPool extends PooledMethod {
-  readonly backend: { backend: BackendName; skipped: never[] };
+  readonly backend: SrdaBackendInfo;
   readonly notices: string[];
 }
 
@@ -84,7 +85,7 @@ export async function createSrdaPool(weights: SrdaWeightBytes, options: SrdaPool
     ok.map((w) => w.runner),
   );
   return Object.assign(pool, {
-    backend: { backend: first.backend, skipped: [] as never[] },
+    backend: { name: first.backend, skipped: [] } satisfies SrdaBackendInfo,
     notices: [] as string[],
   });
 }

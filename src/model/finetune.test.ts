@@ -34,12 +34,23 @@ describe('per-scene fine-tuning', () => {
     model.dispose();
   });
 
-  it('can be cancelled between steps', async () => {
+  it('stops between steps when cancelled mid-run, releasing the trainer and its optimiser state', async () => {
     const model = createSrdaModel(SRDA_SIZES.tiny, 'tiny', initParams(SRDA_SIZES.tiny, 9));
     const ac = new AbortController();
-    ac.abort();
-    const lstK = new Float32Array(32 * 32).fill(300);
-    await expect(finetuneSrda(model, { width: 32, height: 32, lstK, aux: {} }, { steps: 5, signal: ac.signal })).rejects.toMatchObject({ code: 'CANCELLED' });
+    const lstK = new Float32Array(32 * 32).map((_, i) => 300 + Math.sin(i / 7));
+    const before = tf.memory().numTensors;
+    const seen: number[] = [];
+    const run = finetuneSrda(model, { width: 32, height: 32, lstK, aux: {} }, {
+      steps: 5,
+      signal: ac.signal,
+      onProgress: (p) => {
+        seen.push(p.done);
+        if (p.done === 2) ac.abort();
+      },
+    });
+    await expect(run).rejects.toMatchObject({ code: 'CANCELLED' });
+    expect(seen).toEqual([1, 2]);
+    expect(tf.memory().numTensors).toBe(before);
     model.dispose();
   });
 });

@@ -71,12 +71,21 @@ describe('SRDA-Net inference', () => {
       for (let x = 40; x < 80; x++) expect(Number.isNaN(out[y * 80 + x])).toBe(true);
   });
 
-  it('stops between tiles when cancelled', async () => {
+  it('stops after the tile it is on when cancelled mid-run, leaking no tensor', async () => {
     const ac = new AbortController();
-    ac.abort();
-    await expect(runSrda(model, sceneInput(30, 26), { signal: ac.signal })).rejects.toMatchObject({
-      code: 'CANCELLED',
+    const seen: number[] = [];
+    const before = tf.memory().numTensors;
+    const run = runSrda(model, sceneInput(30, 26), {
+      tileCoarsePx: 10,
+      signal: ac.signal,
+      onProgress: (p) => {
+        seen.push(p.done);
+        if (p.done === 2) ac.abort();
+      },
     });
+    await expect(run).rejects.toMatchObject({ code: 'CANCELLED' });
+    expect(seen).toEqual([1, 2]);
+    expect(tf.memory().numTensors).toBe(before);
   });
 
   it('agrees between the cpu and wasm backends within 1e-3 K', async () => {

@@ -44,7 +44,7 @@ describe.skipIf(!hasData('dhaka-mod11a2-mod13q1-2024-citypath'))('the closed-loo
       expect([w.coarsePixelM / w.referencePixelM]).toEqual([2]);
 
       const mixed = withDetailWeight(srda, w.alpha);
-      expect(mixed.backend.backend).toBe('wasm');
+      expect(mixed.backend.name).toBe('wasm');
       expect(mixed.label).toMatch(new RegExp(`${Math.round(100 * w.alpha)} % of its detail`));
       const run = (m: typeof bicubicMethod) => runDownscale(scene, { method: m, residualCorrection: true });
       const [r, s, b] = [await run(mixed), await run(srda), await run(bicubicMethod)];
@@ -60,7 +60,7 @@ describe.skipIf(!hasData('dhaka-mod11a2-mod13q1-2024-citypath'))('the closed-loo
       expect(msg).toMatch(/^On MOD11A2_097\.tif, SRDA-Net alone is/);
       expect(msg).toMatch(w.alpha > 0 ? /keeps \d+ % of SRDA-Net's detail/ : /output is the bicubic result/);
     } finally {
-      srda.model.dispose();
+      srda.dispose();
     }
   }, 120_000);
 });

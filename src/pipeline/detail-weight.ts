@@ -124,7 +124,7 @@ export function withDetailWeight<M extends StageMethod>(srda: M, alpha: number):
     const [p, b] = await Promise.all([srdaPred, bic.runStage(input, opts)]);
     return { lstK: mix(b, p.lstK, a), sigmaK: p.sigmaK };
   };
-  // Reads through to the SRDA-Net method (its getters: backend, model, finetune, notices).
+  // Reads through to the SRDA-Net method (its getters: backend, weights, finetune, notices).
   const out = Object.create(srda) as M & { -readonly [K in keyof StageMethod]: StageMethod[K] };
   Object.assign(out, {
     label: `${srda.label}, ${Math.round(100 * a)} % of its detail (closed-loop weight)`,

@@ -75,7 +75,7 @@ describe.skipIf(!hasData(DHAKA))('golden outputs on Dhaka MOD11A2 + MOD13Q1 NDVI
       const res = await runDownscale(scene, { method, tileCoarsePx: 32 });
       expect(res.stages.map((s) => fingerprint(s.lst.data))).toMatchSnapshot();
     } finally {
-      method.model.dispose();
+      method.dispose();
     }
   });
 

@@ -1,4 +1,8 @@
 import { AppError } from '../core/errors.ts';
+import type { RunOptions } from '../core/progress.ts';
+import type { BackendName } from '../model/backend.ts';
+import type { BackendRequest } from '../model/runner.ts';
+import type { SrdaWeightsSource } from '../model/weights.ts';
 import type { MethodId, StageMethod } from './method.ts';
 import { bicubicMethod } from './baselines/bicubic.ts';
 import { dmsMethod } from './baselines/dms.ts';
@@ -10,44 +14,36 @@ export const METHOD_IDS: readonly MethodId[] = ['srda', 'bicubic', 'tsharp', 'dm
 /** The baseline used when SRDA-Net is not available. */
 export const FALLBACK_METHOD: MethodId = 'bicubic';
 
-/** Options a method loader may use (SRDA-Net: the tfjs backend). */
-export interface MethodLoadOptions {
-  backend?: 'wasm' | 'cpu' | 'webgpu' | 'webgl';
-  /** Browser: absolute URL of SRDA-Net's model.json (the web worker passes `<app>/models/srda-net/model.json`). */
-  weightsUrl?: string;
-  /** Browser: absolute URL prefix of the tfjs-backend-wasm `.wasm` files (`<app>/tfjs-wasm/`). */
+const BASELINES: Record<Exclude<MethodId, 'srda'>, StageMethod> = { bicubic: bicubicMethod, tsharp: tsharpMethod, dms: dmsMethod };
+
+/** What a method factory needs to build SRDA-Net; the baselines need nothing. */
+export interface MethodFactoryOptions extends RunOptions {
+  /**
+   * Reads SRDA-Net's weights: from disk in the CLI (model.json + shards as bytes), by URL in the
+   * web worker. Called only when SRDA-Net is built; without it `srda` fails with MODEL_LOAD_FAILED.
+   */
+  readWeights?: () => Promise<SrdaWeightsSource>;
+  /** tfjs backend for SRDA-Net (default `auto`). */
+  backend?: BackendRequest;
+  /** Browser: absolute URL prefix of the tfjs-backend-wasm `.wasm` files. */
   wasmPaths?: string;
-  /** Node: SRDA-Net weights already read from disk (model.json text + concatenated shards). */
-  weights?: { modelJson: string; weightData: ArrayBuffer };
+  /** Backends SRDA-Net moves to when its backend fails mid-run. */
+  fallbackBackends?: BackendName[];
   /** SRDA-Net per-scene fine-tuning steps before the first stage (0 = off). */
   finetuneSteps?: number;
-  /** Node: folder or model.json path of SRDA-Net weights (read by the CLI's registered loader). */
-  modelPath?: string;
-  /** Node: SRDA-Net inference workers (tiles in parallel); 1 or unset = in this thread. Not with fine-tuning. */
-  jobs?: number;
+  /**
+   * Builds SRDA-Net on a pool of inference workers instead of in this thread (the CLI's `--jobs`).
+   * Not used with fine-tuning, which fits one model on the whole scene first.
+   */
+  startPool?: (weights: SrdaWeightsSource) => Promise<StageMethod>;
 }
 
-type Loader = (options?: MethodLoadOptions) => Promise<StageMethod>;
-
-const loaders: Record<MethodId, Loader> = {
-  bicubic: () => Promise.resolve(bicubicMethod),
-  tsharp: () => Promise.resolve(tsharpMethod),
-  dms: () => Promise.resolve(dmsMethod),
-  srda: async (options = {}) => {
-    const source = options.weights ?? (options.weightsUrl ? { url: options.weightsUrl } : undefined);
-    if (!source) throw new AppError('MODEL_LOAD_FAILED', 'SRDA-Net weights were not found (no model.json given).');
-    // Dynamic import: tfjs is only loaded when SRDA-Net is actually used.
-    const { createSrdaMethod } = await import('./methods/srda.ts');
-    return createSrdaMethod(source, { backend: options.backend, wasmPaths: options.wasmPaths, finetuneSteps: options.finetuneSteps });
-  },
-};
-
-/**
- * Registers (or replaces) the loader of a method; model/ code calls this for `srda` so the
- * pipeline does not import tfjs unless SRDA-Net is used.
- */
-export function registerMethod(id: MethodId, load: Loader): void {
-  loaders[id] = load;
+/** Builds stage methods by id. */
+export interface MethodFactory {
+  /** BAD_ARGUMENT for an unknown id; MODEL_LOAD_FAILED / NO_BACKEND when SRDA-Net cannot start. */
+  load(id: string): Promise<StageMethod>;
+  /** SRDA-Net when it starts, otherwise the fallback baseline with a notice saying why. */
+  loadDefault(): Promise<{ method: StageMethod; notice?: string }>;
 }
 
 /** True for a known method id. */
@@ -55,23 +51,37 @@ export function isMethodId(s: string): s is MethodId {
   return (METHOD_IDS as readonly string[]).includes(s);
 }
 
-/** Loads a method by id. Throws AppError BAD_ARGUMENT for an unknown id, MODEL_LOAD_FAILED for srda if missing. */
-export function loadMethod(id: string, options: MethodLoadOptions = {}): Promise<StageMethod> {
-  if (!isMethodId(id)) {
-    return Promise.reject(new AppError('BAD_ARGUMENT', `Unknown method '${id}'. Use one of: ${METHOD_IDS.join(', ')}.`));
-  }
-  return loaders[id](options);
+/**
+ * A method factory over a weights reader (tfjs-models' create-detector pattern): the CLI hands it
+ * a reader of `models/srda-net/`, the web worker one that points at the weights served beside the
+ * app. Without options it builds the baselines only.
+ */
+export function createMethodFactory(options: MethodFactoryOptions = {}): MethodFactory {
+  const load = async (id: string): Promise<StageMethod> => {
+    if (!isMethodId(id)) throw new AppError('BAD_ARGUMENT', `Unknown method '${id}'. Use one of: ${METHOD_IDS.join(', ')}.`);
+    if (id !== 'srda') return BASELINES[id];
+    if (!options.readWeights) throw new AppError('MODEL_LOAD_FAILED', 'SRDA-Net weights were not found (no model.json given).');
+    const weights = await options.readWeights();
+    if (options.startPool && !options.finetuneSteps) return options.startPool(weights);
+    // Dynamic import: tfjs is only loaded when SRDA-Net is actually used.
+    const { createSrdaMethod } = await import('./methods/srda.ts');
+    const { readWeights: _r, startPool: _p, ...rest } = options;
+    return createSrdaMethod(weights, rest);
+  };
+  return {
+    load,
+    async loadDefault() {
+      try {
+        return { method: await load('srda') };
+      } catch (e) {
+        const why = e instanceof Error ? e.message : String(e);
+        return { method: await load(FALLBACK_METHOD), notice: `SRDA-Net unavailable (${why}); using ${FALLBACK_METHOD}.` };
+      }
+    },
+  };
 }
 
-/**
- * Loads the default method: SRDA-Net when it loads, otherwise the fallback baseline; `notice`
- * says why when it fell back.
- */
-export async function loadDefaultMethod(options: MethodLoadOptions = {}): Promise<{ method: StageMethod; notice?: string }> {
-  try {
-    return { method: await loaders.srda(options) };
-  } catch (e) {
-    const why = e instanceof Error ? e.message : String(e);
-    return { method: await loaders[FALLBACK_METHOD](), notice: `SRDA-Net unavailable (${why}); using ${FALLBACK_METHOD}.` };
-  }
+/** A baseline method by id (SRDA-Net needs a factory with a weights reader): BAD_ARGUMENT for an unknown id. */
+export function loadMethod(id: string): Promise<StageMethod> {
+  return createMethodFactory().load(id);
 }

@@ -52,7 +52,7 @@ export function serveTileWorker(port: TilePort): void {
           port.postMessage({
             type: 'ready',
             label: m.label,
-            backend: m.backend.backend,
+            backend: m.backend.name,
             haloCoarsePx: m.haloCoarsePx,
             usesAux: [...m.usesAux],
             hasSigma: Boolean(m.runStageWithSigma),

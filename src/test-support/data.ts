@@ -3,7 +3,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadInputs } from '../cli/inputs.ts';
 import { loadDataset } from '../cli/load.ts';
-import { readSrdaWeights } from '../cli/srda-register.ts';
+import { readSrdaWeights } from '../cli/srda-weights.ts';
 import type { Raster } from '../core/raster/raster.ts';
 import type { Dataset } from '../io/dataset.ts';
 import { prepareScene } from '../pipeline/prepare.ts';

@@ -3,7 +3,7 @@ import type { Progress, RunOptions } from '../core/progress.ts';
 import { runDownscale, type DownscaleResult } from '../pipeline/downscale.ts';
 import { harmVerdict } from '../pipeline/do-no-harm.ts';
 import { evaluateClosedLoop } from '../pipeline/evaluate.ts';
-import type { FinetuneReport } from '../model/finetune.ts';
+import type { FinetuneReport } from '../pipeline/methods/srda.ts';
 import type { MethodId } from '../pipeline/method.ts';
 import { prepareScene } from '../pipeline/prepare.ts';
 import { assembleForApp, gridFacts } from './preview.ts';
@@ -113,11 +113,11 @@ export async function runJob(
     lap(`${m} (${r.stages.length} stages)`);
   }
   // SRDA-Net may have survived a lost GPU device or exhausted memory on another backend: say so.
-  const srda = model?.method as { notices?: string[]; backend?: { backend: string } } | undefined;
-  if (model?.backend && srda?.notices?.length) {
+  const srda = model?.method;
+  if (model?.backend && srda?.notices.length) {
     notices.push(...srda.notices);
     model.backend = {
-      name: srda.backend?.backend ?? model.backend.name,
+      name: srda.backend.name,
       fallbackReason: srda.notices.join(' '),
       inferenceWorkers: model.backend.inferenceWorkers,
     };

@@ -23,7 +23,7 @@ function spawnWebWorker(): TilePort {
 }
 
 /** SRDA-Net in this worker plus more Web Workers: the method the app runs, with what it needs from both. */
-export type PooledSrda = PooledMethod & Pick<SrdaMethod, 'notices' | 'backend' | 'model'>;
+export type PooledSrda = PooledMethod & Pick<SrdaMethod, 'notices' | 'backend' | 'finetune'>;
 
 /**
  * Runs SRDA-Net tiles on `workers` inference workers: `method` in this (downscale) worker plus
@@ -37,7 +37,7 @@ export async function poolSrdaInWebWorkers(
   load: { modelUrl: string; wasmPaths: string },
   notices: string[],
 ): Promise<PooledSrda | undefined> {
-  if (workers < 2 || method.backend.backend !== 'wasm') return undefined;
+  if (workers < 2 || method.backend.name !== 'wasm') return undefined;
   const started: TileRunner[] = [];
   try {
     for (let i = 1; i < workers; i++) {
@@ -66,6 +66,6 @@ export async function poolSrdaInWebWorkers(
   return Object.defineProperties(pool, {
     notices: { value: method.notices },
     backend: { get: () => method.backend },
-    model: { get: () => method.model },
+    finetune: { get: () => method.finetune },
   }) as PooledSrda;
 }

@@ -11,7 +11,7 @@ import { maxAbsDifference } from '../../core/raster/metrics.ts';
 describe('srda StageMethod', () => {
   it('runs both stages through the pipeline runner, seam-free when tiled, conserving energy', async () => {
     const method = await createSrdaMethod(await readShippedWeights(), { backend: 'wasm' });
-    expect(method.backend.backend).toBe('wasm');
+    expect(method.backend.name).toBe('wasm');
     expect(method.id).toBe('srda');
     const { ndvi, lst } = synthScene(160, 128, 250);
     const coarse = aggregateMean(lst, 4);
@@ -28,6 +28,6 @@ describe('srda StageMethod', () => {
     }
     const out = whole.stages[1].lst.data;
     expect(Array.from(out).filter(Number.isFinite).length).toBeGreaterThan(0.9 * out.length);
-    method.model.dispose();
+    method.dispose();
   });
 });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { AppError } from '../../core/errors.ts';
-import { backendFailure } from './srda.ts';
+import { AppError } from '../core/errors.ts';
+import { backendFailure } from './runner.ts';
 
 describe('backendFailure', () => {
   it('recognises a lost GPU device, including the rejected read-back tfjs-webgpu reports', () => {

@@ -2,8 +2,10 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { AppError } from '../core/errors.ts';
-import { registerMethod, type MethodLoadOptions } from '../pipeline/methods.ts';
+import type { BackendName } from '../model/backend.ts';
 import type { SrdaModelJson } from '../model/weights.ts';
+import { createMethodFactory, type MethodFactory } from '../pipeline/methods.ts';
+import type { SrdaWeightBytes } from './srda-pool.ts';
 
 /** The shipped weights: `models/srda-net/` of the repository. */
 export const DEFAULT_SRDA_MODEL_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../models/srda-net');
@@ -33,22 +35,34 @@ export async function readSrdaWeights(dirOrJson: string = DEFAULT_SRDA_MODEL_DIR
   return { modelJson, weightData: all.buffer.slice(all.byteOffset, all.byteOffset + all.byteLength) as ArrayBuffer };
 }
 
+/** What the CLI's method factory takes from the command line. */
+export interface CliMethodOptions {
+  backend?: BackendName;
+  /** SRDA-Net per-scene fine-tuning steps (0 = off). */
+  finetuneSteps?: number;
+  /** Folder or model.json path of SRDA-Net weights; default `SRDA_MODEL`, then models/srda-net/. */
+  modelPath?: string;
+  /** SRDA-Net inference worker threads (tiles in parallel); 1 or unset = in this thread. Not with fine-tuning. */
+  jobs?: number;
+}
+
 /**
- * Registers the `srda` method loader for the CLI: weights from `models/srda-net/` (or
- * `SRDA_MODEL` = a folder or model.json path), backend from the load options, per-scene
- * fine-tuning steps from `finetuneSteps` when the caller passes it; with `jobs` > 1 a pool of
- * that many worker threads (cli/srda-pool.ts) runs the tiles. tfjs loads only when used.
+ * The CLI's method factory: SRDA-Net's weights read from `modelPath`, `SRDA_MODEL` or the shipped
+ * models/srda-net/ when (and only when) SRDA-Net is used; with `jobs` > 1 a pool of that many
+ * worker threads (cli/srda-pool.ts) runs its tiles. tfjs loads only then.
  */
-export function registerSrdaMethod(): void {
-  registerMethod('srda', async (options?: MethodLoadOptions) => {
-    const o = options ?? {};
-    const weights = o.weights ?? (await readSrdaWeights(o.modelPath ?? process.env.SRDA_MODEL ?? DEFAULT_SRDA_MODEL_DIR));
-    // Fine-tuning fits one model on the whole scene first: that stays in this thread.
-    if ((o.jobs ?? 1) > 1 && !o.finetuneSteps) {
-      const { createSrdaPool } = await import('./srda-pool.ts');
-      return createSrdaPool(weights, { jobs: o.jobs!, backend: o.backend });
-    }
-    const { createSrdaMethod } = await import('../pipeline/methods/srda.ts');
-    return createSrdaMethod(weights, { backend: o.backend, finetuneSteps: o.finetuneSteps });
+export function createCliMethodFactory(options: CliMethodOptions = {}): MethodFactory {
+  const jobs = options.jobs ?? 1;
+  return createMethodFactory({
+    readWeights: () => readSrdaWeights(options.modelPath ?? process.env.SRDA_MODEL ?? DEFAULT_SRDA_MODEL_DIR),
+    backend: options.backend,
+    finetuneSteps: options.finetuneSteps,
+    startPool:
+      jobs > 1
+        ? async (weights) => {
+            const { createSrdaPool } = await import('./srda-pool.ts');
+            return createSrdaPool(weights as SrdaWeightBytes, { jobs, backend: options.backend });
+          }
+        : undefined,
   });
 }
