@@ -8,7 +8,7 @@ import { runDownscale } from '../pipeline/downscale.ts';
 import type { StageMethod } from '../pipeline/method.ts';
 import type { BackendName } from '../model/backend.ts';
 import type { SrdaBackendInfo } from '../model/runner.ts';
-import { prepareScene, type PrepareOptions } from '../pipeline/prepare.ts';
+import { prepareSceneAsync, type PrepareOptions } from '../pipeline/prepare.ts';
 import {
   type CliValues,
   INPUT_HELP,
@@ -94,7 +94,7 @@ export const downscaleCommand: Command = async (argv) => {
   let inputs: { loaded: LoadedInputs; scene: Scene };
   try {
     const loaded = await loadInputs(values);
-    inputs = { loaded, scene: prepareScene(loaded.inputs, options) };
+    inputs = { loaded, scene: await prepareSceneAsync(loaded.inputs, options, { onProgress: stderrProgress(values.quiet as boolean | undefined) }) };
   } catch (e) {
     // Do not wait for workers still loading the model: end them now.
     if (jobs > 1) await (await import('./srda-pool.ts')).terminateSrdaWorkers();

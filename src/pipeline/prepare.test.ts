@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { WGS84 } from '../core/geo/crs.ts';
-import { prepareScene } from './prepare.ts';
+import type { Progress } from '../core/progress.ts';
+import { prepareScene, prepareSceneAsync } from './prepare.ts';
 import { testGrid, testRaster } from './test-scenes.ts';
 
 const ndvi = testRaster(testGrid(64, 64, 250), (c, r) => 0.2 + 0.005 * c + 0.003 * r);
@@ -113,5 +114,34 @@ describe('prepareScene', () => {
   it('names both grids when they do not overlap', () => {
     const lst = testRaster(testGrid(16, 16, 1000, 900000), lstAt);
     expect(() => prepareScene({ lst, aux: { ndvi }, names: { lst: 'lst.tif', ndvi: 'ndvi.tif' } })).toThrow(/lst\.tif \(16x16.*ndvi\.tif \(64x64/);
+  });
+});
+
+describe('prepareSceneAsync', () => {
+  const lst = testRaster(testGrid(17, 17, 1000, 500000, 4000000 + 750), lstAt);
+  const dem = testRaster(testGrid(64, 64, 250), (c, r) => 100 + c - r);
+
+  it('gives the scene prepareScene gives, reporting each layer and level up to its total', async () => {
+    const seen: Progress[] = [];
+    const s = await prepareSceneAsync({ lst, aux: { ndvi, dem } }, {}, { onProgress: (p) => seen.push(p) });
+    expect(s).toEqual(prepareScene({ lst, aux: { ndvi, dem } }));
+    // LST, 2 auxiliary layers, indices, 3 levels.
+    expect(seen.map((p) => `${p.done}/${p.total}`)).toEqual(['1/7', '2/7', '3/7', '4/7', '5/7', '6/7', '7/7']);
+    expect(seen.every((p) => p.stage === 'preparing')).toBe(true);
+    expect(seen.map((p) => p.detail)).toEqual(['LST on the coarse grid', 'ndvi on the output grid', 'dem on the output grid', 'indices', 'level 2 of 2', 'level 1 of 2', 'level 0 of 2']);
+  });
+
+  it('stops mid-run when cancelled, after the step it is on', async () => {
+    const ac = new AbortController();
+    const seen: number[] = [];
+    const run = prepareSceneAsync({ lst, aux: { ndvi, dem } }, {}, {
+      signal: ac.signal,
+      onProgress: (p) => {
+        seen.push(p.done);
+        if (p.done === 2) ac.abort();
+      },
+    });
+    await expect(run).rejects.toMatchObject({ code: 'CANCELLED' });
+    expect(seen).toEqual([1, 2]);
   });
 });

@@ -11,6 +11,7 @@ import {
   type PixelWindow,
 } from '../core/geo/grid.ts';
 import { AppError } from '../core/errors.ts';
+import { throwIfAborted, yieldToEventLoop, type Progress, type RunOptions } from '../core/progress.ts';
 import { aggregateMean, aggregateMode } from '../core/raster/aggregate.ts';
 import { computeNdvi, computeNdwi } from '../core/raster/indices.ts';
 import type { AuxName, Grid, Raster } from '../core/raster/raster.ts';
@@ -142,6 +143,30 @@ function maskedLst(inputs: SceneInputs, notes: string[]): Raster {
  * Throws MISSING_BAND, ALL_NODATA, GRID_MISMATCH, NO_OVERLAP, UNSUPPORTED_LAYOUT (AppError).
  */
 export function prepareScene(inputs: SceneInputs, options: PrepareOptions = {}): Scene {
+  const steps = prepareSteps(inputs, options);
+  for (;;) {
+    const r = steps.next();
+    if (r.done) return r.value;
+  }
+}
+
+/**
+ * `prepareScene` for the app and the CLI (a full MODIS tile takes over a second): the same scene,
+ * with progress `{stage: 'preparing'}` after each layer and level, and `signal` checked between them.
+ */
+export async function prepareSceneAsync(inputs: SceneInputs, options: PrepareOptions = {}, run: RunOptions = {}): Promise<Scene> {
+  const steps = prepareSteps(inputs, options);
+  for (;;) {
+    throwIfAborted(run.signal);
+    const r = steps.next();
+    if (r.done) return r.value;
+    run.onProgress?.(r.value);
+    await yieldToEventLoop();
+  }
+}
+
+/** The work of `prepareScene`, one step (the LST, each auxiliary layer, each level) at a time. */
+function* prepareSteps(inputs: SceneInputs, options: PrepareOptions): Generator<Progress, Scene, void> {
   const names = inputs.names ?? {};
   const lstName = names.lst ?? 'LST';
   const notes: string[] = [];
@@ -154,6 +179,10 @@ export function prepareScene(inputs: SceneInputs, options: PrepareOptions = {}):
   if (countValid(lst.data) === 0) throw new AppError('ALL_NODATA', `${lstName} has no valid LST pixel (all fill, cloud or QC-rejected).`, { file: names.lst });
   lst = checkLstValues(lst, lstName, names.lst, notes);
   if (present.length === 0) return prepareLstOnlyScene(lst, options.stages ?? LST_ONLY_DEFAULT_STAGES, notes);
+  let done = 0;
+  // Resolved below once the stages are known: LST, each auxiliary layer, indices, each level.
+  let total = 0;
+  const step = (detail: string): Progress => ({ stage: 'preparing', done: ++done, total, detail });
 
   // Output lattice: the finest auxiliary grid (ties keep AUX_ORDER, NDVI first).
   let refName = present[0];
@@ -181,6 +210,7 @@ export function prepareScene(inputs: SceneInputs, options: PrepareOptions = {}):
     );
   }
 
+  total = 1 + present.length + 1 + (stages + 1);
   const factorK = 2 ** k;
   const offset = Math.abs(ratio - factorK) / factorK < 0.01 ? latticeOffset(ref, lst, factorK) : undefined;
   let coarseLst: Raster;
@@ -236,6 +266,7 @@ export function prepareScene(inputs: SceneInputs, options: PrepareOptions = {}):
     notes.push(`Auxiliary grid cropped from ${ref.width}x${ref.height} to ${auxWindow.width}x${auxWindow.height} (from col ${auxWindow.col}, row ${auxWindow.row}) to the common aligned window.`);
   }
   if (countValid(coarseLst.data) === 0) throw new AppError('ALL_NODATA', `${lstName} has no valid pixel inside the area covered by ${refLabel}.`, { file: names.lst });
+  yield step('LST on the coarse grid');
 
   // Auxiliary layers on the cropped finest grid, then on the output grid.
   const fineGrid = cropGrid(ref, auxWindow);
@@ -250,6 +281,7 @@ export function prepareScene(inputs: SceneInputs, options: PrepareOptions = {}):
       fineAux[n] = exactSame ? cropRaster(r, { col: -off.col, row: -off.row, width: fineGrid.width, height: fineGrid.height }) : withoutStats(reprojectRaster(r, fineGrid, n === 'landcover' ? 'nearest' : 'bilinear'));
       if (!exactSame) notes.push(`${names[n] ?? n} resampled onto the ${refLabel} grid.`);
     }
+    yield step(`${n} on the output grid`);
   }
   if (!fineAux.ndvi && fineAux.red && fineAux.nir) {
     fineAux.ndvi = { ...fineGrid, data: computeNdvi(fineAux.red, fineAux.nir).data };
@@ -259,6 +291,7 @@ export function prepareScene(inputs: SceneInputs, options: PrepareOptions = {}):
     fineAux.ndwi = { ...fineGrid, data: computeNdwi(fineAux.nir, fineAux.swir).data };
     notes.push('NDWI computed from NIR and SWIR.');
   }
+  yield step('indices');
 
   // Grids come from the auxiliary lattice so outputs carry its exact georeference.
   const grids: Grid[] = new Array(stages + 1);
@@ -273,6 +306,7 @@ export function prepareScene(inputs: SceneInputs, options: PrepareOptions = {}):
   for (const [n, r] of Object.entries(fineAux) as [AuxName, Raster][]) aux[n] = { ...aggregateAux(n, r, outFactor), ...grids[stages] };
   for (let s = stages; s >= 0; s--) {
     levels[s] = { grid: grids[s], aux, pixelSizeM: pixelSizeM(grids[s]) };
+    yield step(`level ${s} of ${stages}`);
     if (s === 0) break;
     const next: Partial<Record<AuxName, Raster>> = {};
     for (const [n, r] of Object.entries(aux) as [AuxName, Raster][]) next[n] = { ...aggregateAux(n, r, 2), ...grids[s - 1] };

@@ -5,7 +5,7 @@ import { harmVerdict } from '../pipeline/do-no-harm.ts';
 import { evaluateClosedLoop } from '../pipeline/evaluate.ts';
 import type { FinetuneReport } from '../pipeline/methods/srda.ts';
 import type { MethodId } from '../pipeline/method.ts';
-import { prepareScene } from '../pipeline/prepare.ts';
+import { prepareSceneAsync } from '../pipeline/prepare.ts';
 import { assembleForApp, gridFacts } from './preview.ts';
 import { clearLayers, difference, formatPixelM, makeLayer, nominalResolutionM } from './layers.ts';
 import type { LayerData, RunParams, RunResult, ScatterData } from './protocol.ts';
@@ -61,9 +61,11 @@ export async function runJob(
   notices.push(...assembled.notices);
   const facts = gridFacts(assembled);
   const lstName = assembled.inputs.names?.lst ?? 'the LST file';
-  const scene = prepareScene(assembled.inputs, {
-    referenceFactor: facts.isSameGrid ? (params.referenceFactor ?? 2) : undefined,
-  });
+  const scene = await prepareSceneAsync(
+    assembled.inputs,
+    { referenceFactor: facts.isSameGrid ? (params.referenceFactor ?? 2) : undefined },
+    { signal: opts.signal, onProgress: report },
+  );
   notices.push(...scene.notes);
   lap('prepare');
 
