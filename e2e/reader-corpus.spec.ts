@@ -92,4 +92,40 @@ test.describe('GeoTIFF layouts built with GDAL, dropped into the app', () => {
     const input = await page.evaluate(() => window.__srda.layers.find((l) => l.id === 'lst-1000m')!.stats);
     expect(input.mean).toBeCloseTo(gdalOf('lst-celsius-f32.tif').bands[0].mean + 273.15, 0);
   });
+
+  test('a .aux.xml sidecar is paired with its raster: dropped together, or later (the raster is read again)', async ({ page }) => {
+    await page.goto('/');
+    const sub = tempDir('srda-e2e-sidecar-');
+    const lst = join(sub, 'lst_day_dc.tif');
+    copyFileSync(join(dir, 'i16-aux-xml-scale.tif'), lst);
+    copyFileSync(join(dir, 'i16-aux-xml-scale.tif.aux.xml'), `${lst}.aux.xml`);
+    const want = gdalOf('i16-aux-xml-scale.tif').bands[0].mean;
+    const droppedMean = () =>
+      page.waitForFunction(() => window.__srda.layers.find((l) => l.id === 'lst-dropped')?.stats.mean);
+
+    // The raster alone holds deci-Celsius: the app offers conversions and applies none.
+    await page.getByTestId('file-input').setInputFiles([lst]);
+    await expect(page.getByTestId('unit-choice')).toBeVisible();
+    await expect(page.getByTestId('error')).toContainText('lst_day_dc.tif');
+    // Its sidecar dropped later: the same row, read again with the sidecar's scale and offset.
+    await page.getByTestId('file-input').setInputFiles([`${lst}.aux.xml`]);
+    await expect(page.getByTestId('file-row')).toHaveCount(1);
+    await expect(page.getByTestId('unit-choice')).toHaveCount(0);
+    await expect(page.getByTestId('error')).toHaveCount(0);
+    await expect(page.getByTestId('file-row')).toContainText('scale 0.1, offset 273.15 from lst_day_dc.tif.aux.xml');
+    expect(Math.abs(Number(await (await droppedMean()).jsonValue()) - want)).toBeLessThan(0.01);
+    await shoot(page, 'corpus-3-sidecar-later');
+
+    // Dropped together (fresh page) with an NDVI: runs in K as GDAL reads the file.
+    await page.goto('/');
+    await page.getByTestId('file-input').setInputFiles([lst, `${lst}.aux.xml`, NDVI]);
+    await expect(page.getByTestId('file-row')).toHaveCount(2);
+    await expect(page.locator('[data-testid=file-row].bad')).toHaveCount(0);
+    await page.getByTestId('method').selectOption('bicubic');
+    await page.getByTestId('run').click();
+    expect(await waitForRunEnd(page)).toBe('done');
+    const input = await page.evaluate(() => window.__srda.layers.find((l) => l.id === 'lst-1000m')!.stats);
+    // The run's input is the LST cropped to the NDVI lattice: compare loosely, as above.
+    expect(input.mean).toBeCloseTo(want, 0);
+  });
 });

@@ -3,17 +3,22 @@ import { AppError, isAppError, toAppError } from '../core/errors.ts';
 import { validFraction, type Raster } from '../core/raster/raster.ts';
 import type { Dataset, DatasetBand } from '../io/dataset.ts';
 import { readRasterFile } from '../io/read-raster.ts';
-import type { InputInfo, WireError } from './protocol.ts';
+import type { IngestResult, InputInfo, WireError } from './protocol.ts';
 import { applyUnitConversion, describeCandidates, lstUnitConversion } from '../io/unit-sanity.ts';
+import { describeSidecar, isSidecarName, readSidecarText, sidecarTarget } from './sidecars.ts';
 
 /** One ingested band held by the worker. */
 export interface StoredInput {
   info: InputInfo;
   dataset: Dataset;
   band: DatasetBand;
+  /** The dropped file, kept to read it again when its `.aux.xml` sidecar arrives later. */
+  file: File;
 }
 
 const inputs = new Map<string, StoredInput>();
+/** Dropped `.aux.xml` sidecars by the name of the raster they describe. */
+const sidecars = new Map<string, { name: string; text: string }>();
 let nextId = 1;
 
 /** The stored band, or a BAD_ARGUMENT error (drop the file again) when the UI refers to one that is gone. */
@@ -110,34 +115,66 @@ export function convertInputUnits(id: string, code: string): InputInfo {
   return info;
 }
 
-/**
- * Reads each file (one failing file does not stop the others: it gets a row with its problem)
- * and stores every band. Returns one row per band.
- */
-export async function ingestFiles(files: File[], signal?: AbortSignal): Promise<InputInfo[]> {
+function badRow(file: File, e: unknown): InputInfo {
+  return { id: `bad${nextId++}`, fileName: file.name, sizeBytes: file.size, band: 0, role: 'unknown', problem: wire(e, file.name) };
+}
+
+/** Reads one raster (with its sidecar, when one was dropped) and stores every band; one row per band. */
+async function ingestRaster(file: File, signal: AbortSignal | undefined): Promise<InputInfo[]> {
   const rows: InputInfo[] = [];
-  for (const file of files) {
-    try {
-      const sha256 = await checksum(file);
-      for (const ds of await readRasterFile(file, file.name, { signal })) {
-        ds.bands.forEach((band, i) => {
-          const id = `in${nextId++}`;
-          const info = { ...describe(id, file, ds, band, i), ...(sha256 ? { sha256 } : {}) };
-          inputs.set(id, { info, dataset: ds, band });
-          rows.push(info);
-        });
-      }
-    } catch (e) {
-      if (isAppError(e) && e.code === 'CANCELLED') throw e;
-      rows.push({
-        id: `bad${nextId++}`,
-        fileName: file.name,
-        sizeBytes: file.size,
-        band: 0,
-        role: 'unknown',
-        problem: wire(e, file.name),
-      });
-    }
+  const aux = sidecars.get(file.name);
+  const sha256 = await checksum(file);
+  for (const ds of await readRasterFile(file, file.name, { signal, ...(aux ? { auxXmlText: aux.text } : {}) })) {
+    ds.bands.forEach((band, i) => {
+      const id = `in${nextId++}`;
+      const sidecar = aux ? describeSidecar(aux.text, aux.name, i) : undefined;
+      const info = { ...describe(id, file, ds, band, i), ...(sha256 ? { sha256 } : {}), ...(sidecar ? { sidecar } : {}) };
+      inputs.set(id, { info, dataset: ds, band, file });
+      rows.push(info);
+    });
   }
   return rows;
+}
+
+/**
+ * Reads each file (one failing file does not stop the others: it gets a row with its problem)
+ * and stores every band; one row per band. A GDAL `.aux.xml` sidecar (scale, offset, nodata) is
+ * paired with its raster by name, whether dropped with it, before it or after it; a raster already
+ * loaded is read again with it, and its former rows are listed in `replaced`.
+ */
+export async function ingestFiles(files: File[], signal?: AbortSignal): Promise<IngestResult> {
+  const rows: InputInfo[] = [];
+  const replaced: string[] = [];
+  const notices: string[] = [];
+  const rasters = files.filter((f) => !isSidecarName(f.name));
+  for (const file of files.filter((f) => isSidecarName(f.name))) {
+    const target = sidecarTarget(file.name);
+    try {
+      sidecars.set(target, { name: file.name, text: await readSidecarText(file) });
+    } catch (e) {
+      rows.push(badRow(file, e));
+      continue;
+    }
+    if (rasters.some((f) => f.name === target)) continue;
+    const earlier = [...inputs].filter(([, s]) => s.file.name === target);
+    if (earlier.length === 0) {
+      notices.push(`${file.name} is kept: its scale, offset and nodata apply to ${target} when you drop that file.`);
+      continue;
+    }
+    for (const [id] of earlier) {
+      inputs.delete(id);
+      replaced.push(id);
+    }
+    rasters.push(earlier[0][1].file);
+    notices.push(`${target} was read again with the scale, offset and nodata of ${file.name}.`);
+  }
+  for (const file of rasters) {
+    try {
+      rows.push(...(await ingestRaster(file, signal)));
+    } catch (e) {
+      if (isAppError(e) && e.code === 'CANCELLED') throw e;
+      rows.push(badRow(file, e));
+    }
+  }
+  return { inputs: rows, replaced, notices };
 }

@@ -45,6 +45,15 @@ export interface InputInfo {
   unitCandidates?: { code: string; label: string }[];
   /** The conversion the user applied (its label), once one was. */
   convertedFrom?: string;
+  /** What a GDAL `.aux.xml` sidecar set for this band, in words (`scale 0.1, offset 273.15 from a.tif.aux.xml`). */
+  sidecar?: string;
+}
+
+/** Rows of newly read bands; `replaced`: ids of rows read again (a sidecar arrived for them); notices for the user. */
+export interface IngestResult {
+  inputs: InputInfo[];
+  replaced: string[];
+  notices: string[];
 }
 
 /** An AppError as it crosses the worker boundary. */
@@ -198,7 +207,7 @@ export interface RunResult {
 
 /** The one typed message map: request name -> [params, result]. */
 export interface WorkerApi {
-  ingest: [{ files: File[] }, { inputs: InputInfo[] }];
+  ingest: [{ files: File[] }, IngestResult];
   removeInput: [{ id: string }, { ok: true }];
   preview: [Pick<RunParams, 'inputs' | 'sceneId' | 'maxDateGapDays'>, ScenePreview];
   /** The dropped LST as a map layer (id `lst-dropped`), before any run. */

@@ -13,7 +13,7 @@ const file = (name: string) => new File([readFileSync(join(demo, name))], name);
 describe('worker run job on the demo scene', () => {
   it('ingests, downscales 1 km -> 500 m -> 250 m, and exports a layer that reads back identically', async () => {
     const manifest = JSON.parse(readFileSync(join(demo, 'manifest.json'), 'utf8')) as { files: string[] };
-    const rows = await ingestFiles([...manifest.files.map(file), new File(['not a tiff'], 'notes.txt')]);
+    const { inputs: rows } = await ingestFiles([...manifest.files.map(file), new File(['not a tiff'], 'notes.txt')]);
     expect(rows.map((r) => r.role)).toEqual(['lst', 'ndvi', 'dem', 'unknown']);
     expect(rows[3].problem?.code).toBe('NOT_GEOTIFF');
     const transfer: Transferable[] = [];
@@ -80,7 +80,7 @@ describe('worker run job on the demo scene', () => {
 describe('worker run job with the LST alone', () => {
   it('runs bicubic with no guide onto the LST grid refined 4x, and refuses TsHARP with what to do instead', async () => {
     const manifest = JSON.parse(readFileSync(join(demo, 'manifest.json'), 'utf8')) as { files: string[] };
-    const [row] = await ingestFiles([file(manifest.files[0])]);
+    const [row] = (await ingestFiles([file(manifest.files[0])])).inputs;
     const base = { inputs: [{ id: row.id, role: row.role }], residualCorrection: true, finetuneSteps: 0, backend: 'auto' as const, evaluate: true, appBaseUrl: 'http://localhost/' };
     const result = await runJob({ ...base, method: 'bicubic' }, {}, []);
     const fine = result.layers.find((l) => l.kind === 'output' && l.isFinal)!;

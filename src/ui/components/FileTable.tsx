@@ -57,6 +57,8 @@ function Row({ input }: { input: InputInfo }) {
           describeError(input.problem)
         ) : input.convertedFrom ? (
           `converted from ${input.convertedFrom} to K`
+        ) : input.sidecar ? (
+          input.sidecar
         ) : role === 'unknown' ? (
           'ignored: role unknown (pick one to use this file)'
         ) : (

@@ -72,7 +72,9 @@ export async function ingestFiles(files: File[], options: { synthetic?: boolean 
   const repeated: string[] = [];
   for (const f of files) {
     const key = `${f.name}:${f.size}`;
-    if (known.has(key)) repeated.push(f.name);
+    // A sidecar (.aux.xml) has no row of its own: dropping it again re-reads its raster, as the first time.
+    if (/\.aux\.xml$/i.test(f.name)) fresh.push(f);
+    else if (known.has(key)) repeated.push(f.name);
     else {
       known.add(key);
       fresh.push(f);
@@ -83,7 +85,7 @@ export async function ingestFiles(files: File[], options: { synthetic?: boolean 
   if (fresh.length === 0) return;
   store.set((s) => ({ isIngesting: true, fileKeys: [...s.fileKeys, ...fresh.map((f) => `${f.name}:${f.size}`)] }));
   try {
-    const { inputs } = await worker().call('ingest', { files: fresh });
+    const { inputs, replaced, notices } = await worker().call('ingest', { files: fresh });
     const bad = inputs.filter((i) => i.problem);
     const error =
       bad.length > 1
@@ -93,8 +95,10 @@ export async function ingestFiles(files: File[], options: { synthetic?: boolean 
           }
         : bad[0]?.problem;
     store.set((s) => ({
-      inputs: [...s.inputs, ...inputs],
-      error: error ?? s.error,
+      inputs: [...s.inputs.filter((i) => !replaced.includes(i.id)), ...inputs],
+      ...(notices.length ? { notices: [...s.notices, ...notices] } : {}),
+      // A file read again (its sidecar arrived) sheds the problem it had before.
+      error: error ?? (s.inputs.some((i) => replaced.includes(i.id) && i.fileName === s.error?.file) ? undefined : s.error),
       syntheticIds: options.synthetic ? [...s.syntheticIds, ...inputs.map((i) => i.id)] : s.syntheticIds,
     }));
   } catch (e) {

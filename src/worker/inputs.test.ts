@@ -1,0 +1,84 @@
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { getInput, ingestFiles } from './inputs.ts';
+
+const repoRoot = path.resolve(import.meta.dirname, '../..');
+const dataDir = path.resolve(repoRoot, '../shared/data');
+const python = '/usr/bin/python3';
+const canBuild =
+  existsSync(path.join(dataDir, 'dhaka-mod11a2-mod13q1-2024-citypath')) &&
+  spawnSync(python, ['-c', 'from osgeo import gdal'], { encoding: 'utf8' }).status === 0;
+
+// int16 deci-Celsius LST (from the Dhaka MOD11A2 file) whose scale 0.1 and offset 273.15 GDAL keeps
+// only in the .aux.xml sidecar: e2e/fixtures/gdal-corpus.py builds it at test time.
+const CASE = 'i16-aux-xml-scale.tif';
+
+function meanOf(id: string): number {
+  let n = 0;
+  let sum = 0;
+  for (const v of getInput(id).band.raster.data) {
+    if (Number.isNaN(v)) continue;
+    n++;
+    sum += v;
+  }
+  return sum / n;
+}
+
+describe.skipIf(!canBuild)('a GDAL .aux.xml sidecar dropped in the app (worker input store)', () => {
+  let dir = '';
+  let gdalMean = 0;
+  const raster = (name: string) => new File([readFileSync(path.join(dir, CASE))], name);
+  const sidecar = (name: string) => new File([readFileSync(path.join(dir, `${CASE}.aux.xml`))], name);
+  beforeAll(() => {
+    dir = mkdtempSync(path.join(tmpdir(), 'srda-sidecar-'));
+    const r = spawnSync(python, [path.join(repoRoot, 'e2e/fixtures/gdal-corpus.py'), dataDir, dir], { encoding: 'utf8' });
+    if (r.status !== 0) throw new Error(r.stderr);
+    const manifest = JSON.parse(readFileSync(path.join(dir, 'manifest.json'), 'utf8')) as { file: string; gdal?: { bands: { mean: number }[] } }[];
+    gdalMean = manifest.find((m) => m.file === CASE)!.gdal!.bands[0].mean;
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('applies the sidecar dropped with its raster: kelvins as GDAL reads them, and the row says where they came from', async () => {
+    const { inputs, replaced } = await ingestFiles([raster('lst_day_a.tif'), sidecar('lst_day_a.tif.aux.xml')]);
+    expect(replaced).toEqual([]);
+    expect(inputs).toHaveLength(1);
+    expect(inputs[0].problem).toBeUndefined();
+    expect(inputs[0].unitCandidates).toBeUndefined();
+    expect(inputs[0].sidecar).toBe('scale 0.1, offset 273.15 from lst_day_a.tif.aux.xml');
+    expect(gdalMean).toBeGreaterThan(290);
+    expect(Math.abs(meanOf(inputs[0].id) - gdalMean)).toBeLessThan(1e-3);
+  });
+
+  it('reads a raster again when its sidecar is dropped later, replacing its row', async () => {
+    const first = await ingestFiles([raster('lst_day_b.tif')]);
+    // Without the sidecar the values are deci-Celsius: conversions are offered, none applied.
+    expect(first.inputs[0].unitCandidates?.length).toBeGreaterThan(0);
+    const second = await ingestFiles([sidecar('lst_day_b.tif.aux.xml')]);
+    expect(second.replaced).toEqual([first.inputs[0].id]);
+    expect(second.notices).toEqual(['lst_day_b.tif was read again with the scale, offset and nodata of lst_day_b.tif.aux.xml.']);
+    expect(second.inputs).toHaveLength(1);
+    expect(second.inputs[0].fileName).toBe('lst_day_b.tif');
+    expect(second.inputs[0].unitCandidates).toBeUndefined();
+    expect(Math.abs(meanOf(second.inputs[0].id) - gdalMean)).toBeLessThan(1e-3);
+    expect(() => getInput(first.inputs[0].id)).toThrow(/no longer loaded/);
+  });
+
+  it('keeps a sidecar dropped before its raster and applies it when the raster comes', async () => {
+    const early = await ingestFiles([sidecar('lst_day_c.tif.aux.xml')]);
+    expect(early.inputs).toEqual([]);
+    expect(early.notices[0]).toMatch(/lst_day_c\.tif\.aux\.xml is kept: .* apply to lst_day_c\.tif when you drop that file/);
+    const late = await ingestFiles([raster('lst_day_c.tif')]);
+    expect(late.inputs[0].sidecar).toMatch(/from lst_day_c\.tif\.aux\.xml$/);
+    expect(Math.abs(meanOf(late.inputs[0].id) - gdalMean)).toBeLessThan(1e-3);
+  });
+
+  it('refuses a file named .aux.xml that is not a GDAL sidecar with a row naming it', async () => {
+    const { inputs } = await ingestFiles([new File(['<html></html>'], 'lst_day_d.tif.aux.xml')]);
+    expect(inputs).toHaveLength(1);
+    expect(inputs[0].problem).toMatchObject({ code: 'BAD_ARGUMENT', file: 'lst_day_d.tif.aux.xml' });
+    expect(inputs[0].problem?.message).toMatch(/lst_day_d\.tif\.aux\.xml is not a GDAL \.aux\.xml sidecar/);
+  });
+});
