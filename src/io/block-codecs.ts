@@ -110,10 +110,18 @@ function inflateBounded(raw: Uint8Array, expected: number): Uint8Array {
     out.set(chunk.subarray(0, n), filled);
     filled += n;
   });
-  // Slices of 64 kB at least: smaller pushes make the streaming inflater copy its window over and over.
-  const slice = Math.max(2 ** 16, Math.ceil(expected / DEFLATE_MAX_RATIO));
-  for (let p = 0; p < raw.length && filled < expected; p += slice)
-    z.push(raw.subarray(p, Math.min(raw.length, p + slice)), p + slice >= raw.length);
+  // One push inflates its whole slice before returning, so a slice of a bomb yields up to 1032x its
+  // size at once: slices start at what the block still needs and grow (to 64 kB: smaller pushes make
+  // the streaming inflater copy its window over and over) only while the data inflate modestly.
+  const needed = () => Math.max(2 ** 10, Math.ceil((expected - filled) / DEFLATE_MAX_RATIO));
+  let slice = Math.min(2 ** 16, needed());
+  for (let p = 0; p < raw.length && filled < expected; ) {
+    const end = Math.min(raw.length, p + slice);
+    const before = filled;
+    z.push(raw.subarray(p, end), end >= raw.length);
+    slice = filled - before > 64 * (end - p) ? Math.min(2 ** 16, needed()) : Math.min(2 ** 16, slice * 2);
+    p = end;
+  }
   return out;
 }
 

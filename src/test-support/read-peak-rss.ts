@@ -1,0 +1,17 @@
+/**
+ * Child process of the decompression-bomb tests: reads one raster with the CLI's reader and prints
+ * one JSON line with the outcome and the process's peak resident memory (MB).
+ * usage: node --import tsx src/test-support/read-peak-rss.ts FILE
+ */
+import { loadDataset } from '../cli/load.ts';
+import { isAppError } from '../core/errors.ts';
+
+const file = process.argv[2];
+let line: Record<string, unknown>;
+try {
+  const ds = await loadDataset(file);
+  line = { outcome: 'read', width: ds.width, height: ds.height, samples: ds.bands[0].raster.data.length };
+} catch (e) {
+  line = isAppError(e) ? { outcome: 'app-error', code: e.code, message: e.message } : { outcome: 'other', message: String(e) };
+}
+process.stdout.write(`${JSON.stringify({ ...line, peakRssMb: process.resourceUsage().maxRSS / 1024 })}\n`);
