@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { expect, test } from '@playwright/test';
 import {
@@ -94,5 +94,11 @@ test.describe('Dhaka real MODIS files', () => {
     expect(cmp.n).toBeGreaterThan(30_000);
     expect(cmp.maxAbs).toBeLessThan(1e-3);
     expect(gdalInfo(join(cliOut, 'lst_stage2.tif')).geoTransform).toEqual(info.geoTransform);
+    if (method === 'srda') {
+      // Both keep the share of SRDA-Net's detail that the scene's closed loop supports, and say it.
+      const alpha = JSON.parse(readFileSync(join(cliOut, 'report.json'), 'utf8')).closedLoopCheck.detailWeight as number;
+      const trust = page.locator('[data-testid=trust-method][data-method="srda"]');
+      await expect(trust).toContainText(alpha > 0 ? `keeps ${Math.round(100 * alpha)} % of SRDA-Net's detail` : 'output is the bicubic result');
+    }
   });
 });

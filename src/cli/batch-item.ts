@@ -4,6 +4,8 @@ import { AppError } from '../core/errors.ts';
 import { validFraction } from '../core/raster/raster.ts';
 import type { Dataset } from '../io/dataset.ts';
 import { writeGeoTiff } from '../io/geotiff-write.ts';
+import { fitDetailWeight, withDetailWeight } from '../pipeline/detail-weight.ts';
+import { detailWeightMessage } from '../pipeline/do-no-harm.ts';
 import { runDownscale } from '../pipeline/downscale.ts';
 import { evaluateClosedLoop } from '../pipeline/evaluate.ts';
 import { isLstOnlyScene } from '../pipeline/lst-only.ts';
@@ -30,6 +32,8 @@ export interface BatchSettings {
   residualCorrection: boolean;
   residualMode: 'linear' | 'radiance';
   cog: boolean;
+  /** SRDA-Net keeps all of its detail (no closed-loop weight). */
+  fullDetail?: boolean;
 }
 
 /** One row of summary.csv. */
@@ -108,8 +112,10 @@ async function runInto(item: BatchItem, s: BatchSettings, tmp: string): Promise<
   const scene = prepareScene(assembled.inputs, { stages: s.stages });
   const method =
     isLstOnlyScene(scene) && !LST_ONLY_METHODS.has(s.method.id) ? await loadMethod('bicubic') : s.method;
+  // Do no harm: SRDA-Net keeps the share of its detail that this date's own closed loop supports.
+  const weight = method.id === 'srda' && !s.fullDetail ? await fitDetailWeight(scene, method, s.residualMode) : undefined;
   const result = await runDownscale(scene, {
-    method,
+    method: weight ? withDetailWeight(method, weight.alpha) : method,
     residualCorrection: s.residualCorrection,
     residualMode: s.residualMode,
     tileCoarsePx: s.tileCoarsePx,
@@ -170,6 +176,7 @@ async function runInto(item: BatchItem, s: BatchSettings, tmp: string): Promise<
       maeK: m.corrected.maeK,
       biasK: m.corrected.biasK,
     })),
+    ...(weight ? { detailWeight: { ...weight, message: detailWeightMessage(assembled.lst.name, weight) } } : {}),
     summary: row,
   };
   await writeFile(path.join(tmp, 'report.json'), JSON.stringify(report, null, 2) + '\n');

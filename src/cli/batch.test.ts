@@ -199,4 +199,15 @@ describe.skipIf(!existsSync(DHAKA) || !hasGdal())('srda-lst batch on the Dhaka f
     expect(summary[0]).toMatch(/closed_loop_rmse_bicubic_k,closed_loop_rmse_dms_k$/);
     expect(summary).toHaveLength(5);
   }, 600_000);
+
+  it("with SRDA-Net keeps the share of its detail each date's closed loop supports, and says so in report.json", async () => {
+    const dir = path.join(tmp, 'srda');
+    expect(await main(['batch', DHAKA, '--out', dir, '--method', 'srda', '--backend', 'wasm', '--jobs', '1', '--index', '1'])).toBe(0);
+    const report = JSON.parse(readFileSync(path.join(dir, '2024-04-06', 'report.json'), 'utf8'));
+    const w = report.detailWeight;
+    expect(w.alpha).toBeGreaterThanOrEqual(0);
+    expect(w.alpha).toBeLessThanOrEqual(1);
+    expect(w.blendedRmseK).toBeLessThanOrEqual(Math.min(w.srdaRmseK, w.bicubicRmseK) + 1e-6);
+    expect(w.message).toMatch(/^On MOD11A2\.061_LST_Day_1km_doy2024097.*SRDA-Net alone is/);
+  }, 300_000);
 });

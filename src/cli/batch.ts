@@ -27,6 +27,8 @@ valid fraction, closed-loop RMSE per method, energy-conservation error, seconds)
   --closed-loop a,b     methods scored in the per-date closed loop (default: the method and bicubic)
   --stages N  --tile N  --max-date-gap DAYS  --backend B  --weights DIR  --finetune STEPS
   --residual-mode linear|radiance  --no-residual-correction  --no-cog  --quiet
+  --full-detail         SRDA-Net keeps all of its detail (default: the share over bicubic that each
+                        date's own closed loop supports; report.json detailWeight)
 Outputs are written to a hidden temporary folder and renamed into place when complete: a killed
 item leaves nothing half-written, and the next run redoes it.`;
 
@@ -47,6 +49,7 @@ const OPTIONS = {
   'residual-mode': { type: 'string' },
   'no-residual-correction': { type: 'boolean' },
   'no-cog': { type: 'boolean' },
+  'full-detail': { type: 'boolean' },
   quiet: { type: 'boolean', short: 'q' },
   help: { type: 'boolean', short: 'h' },
 } as const;
@@ -213,6 +216,7 @@ export const batchCommand: Command = async (argv) => {
       residualCorrection: !v['no-residual-correction'],
       residualMode: parseResidualMode(v['residual-mode']),
       cog: !v['no-cog'],
+      fullDetail: v['full-detail'] === true,
     };
     for (const it of pending) {
       try {

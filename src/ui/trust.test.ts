@@ -18,4 +18,11 @@ describe('trust in words', () => {
     expect(t.perMethod[0].text).toMatch(/^SRDA-Net is as good as bicubic \(within 1 %\)/);
     expect(t.recommendation).toMatch(/^Recommended on this scene: bicubic\. No sharpening method beat it by 1 %/);
   });
+
+  it("says how much of SRDA-Net's detail the output keeps, and that a loop-chosen share scores optimistically", () => {
+    const kept = trustSentences([{ ...m('srda', 0.53), detailWeight: 0.41 }, m('bicubic', 0.542)], 1698, 849);
+    expect(kept.perMethod[0].text).toMatch(/^SRDA-Net is 2 % better than bicubic .* The output keeps 41 % of SRDA-Net's detail over bicubic, the share this loop supports; the loop chose that share, so this score is optimistic\.$/);
+    const none = trustSentences([{ ...m('srda', 0.542), detailWeight: 0 }, m('bicubic', 0.542)], 1698, 849);
+    expect(none.perMethod[0].text).toMatch(/Its detail is not supported here, so the output is the bicubic result\.$/);
+  });
 });

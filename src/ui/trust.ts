@@ -34,7 +34,13 @@ export function trustSentences(metrics: MethodMetrics[], coarseM: number, refere
       Math.abs(change) < 1
         ? `${methodName(m.method)} is as good as bicubic (within 1 %) on this scene's closed loop at ${scale} (${rmse}).`
         : `${methodName(m.method)} is ${Math.round(Math.abs(change))} % ${change > 0 ? 'better' : 'worse'} than bicubic on this scene's closed loop at ${scale} (${rmse}).`;
-    perMethod.push({ method: m.method, text });
+    const weighted =
+      m.detailWeight === undefined
+        ? ''
+        : m.detailWeight <= 0
+          ? " Its detail is not supported here, so the output is the bicubic result."
+          : ` The output keeps ${Math.round(100 * m.detailWeight)} % of SRDA-Net's detail over bicubic, the share this loop supports; the loop chose that share, so this score is optimistic.`;
+    perMethod.push({ method: m.method, text: text + weighted });
   }
   const best = [...metrics].sort((a, b) => a.rmse - b.rmse)[0];
   let recommendation = '';

@@ -145,6 +145,8 @@ export interface MethodMetrics {
   r?: number;
   /** Max |block mean - input| of the corrected closed-loop run, K. */
   energyMaxAbsK?: number;
+  /** SRDA-Net: share of its detail over bicubic kept, fitted on this same closed loop (so its scores here are optimistic). */
+  detailWeight?: number;
 }
 
 /** The tfjs backend in use and why. */
@@ -175,6 +177,8 @@ export interface RunParams {
   referenceFactor?: number;
   /** The app's base URL (where `tfjs-wasm/` and `models/` are served). */
   appBaseUrl: string;
+  /** SRDA-Net: keep all of its detail instead of the share the scene's closed loop supports (default false). */
+  srdaFullDetail?: boolean;
   /** SRDA-Net inference workers on wasm (default: the cores, at most 2); the output is the same for any number. */
   inferenceWorkers?: number;
 }

@@ -1,7 +1,8 @@
 import { AppError, isAppError } from '../core/errors.ts';
 import type { Progress, RunOptions } from '../core/progress.ts';
 import { runDownscale, type DownscaleResult } from '../pipeline/downscale.ts';
-import { harmVerdict } from '../pipeline/do-no-harm.ts';
+import { fitDetailWeight, withDetailWeight, type DetailWeight } from '../pipeline/detail-weight.ts';
+import { detailWeightMessage, harmVerdict } from '../pipeline/do-no-harm.ts';
 import { evaluateClosedLoop } from '../pipeline/evaluate.ts';
 import type { FinetuneReport } from '../pipeline/methods/srda.ts';
 import type { MethodId } from '../pipeline/method.ts';
@@ -97,13 +98,24 @@ export async function runJob(
       );
   }
   lap('model');
+  // Do no harm: SRDA-Net keeps the share of its detail over bicubic that the scene's own closed loop supports.
+  let weight: DetailWeight | undefined;
+  if (model?.method && methods.includes('srda') && !params.srdaFullDetail) {
+    weight = await fitDetailWeight(scene, model.method, 'linear', {
+      signal: opts.signal,
+      onProgress: (p) => report({ ...p, stage: `SRDA-Net: ${p.stage}` }),
+    });
+    if (weight) notices.push(detailWeightMessage(lstName, weight));
+    lap('detail weight');
+  }
+  const srdaMethod = model?.method && weight ? withDetailWeight(model.method, weight.alpha) : model?.method;
 
   const results: DownscaleResult[] = [];
   for (const m of methods) {
     const r = await runDownscale(
       scene,
       {
-        method: m === 'srda' && model?.method ? model.method : m,
+        method: m === 'srda' && srdaMethod ? srdaMethod : m,
         residualCorrection: params.residualCorrection,
       },
       {
@@ -216,7 +228,7 @@ export async function runJob(
     try {
       const loop = await evaluateClosedLoop(
         scene,
-        results.map((r) => (r.method === 'srda' && model?.method ? model.method : r.method)),
+        results.map((r) => (r.method === 'srda' && srdaMethod ? srdaMethod : r.method)),
         { samplePairs: 4000 },
         {
           signal: opts.signal,
@@ -243,11 +255,13 @@ export async function runJob(
           ssim: s.ssim,
           r: s.r,
           energyMaxAbsK: m.energyMaxAbsK,
+          ...(m.method === 'srda' && weight ? { detailWeight: weight.alpha } : {}),
         };
       });
       const srdaLoop = loop.methods.find((m) => m.method === 'srda');
       const bicLoop = loop.methods.find((m) => m.method === 'bicubic');
-      if (srdaLoop && bicLoop) {
+      // With the detail weight its own verdict is already among the notices (this loop chose the weight).
+      if (srdaLoop && bicLoop && !weight) {
         const corr = (m: typeof srdaLoop) => (params.residualCorrection ? m.corrected : m.uncorrected).rmseK;
         const verdict = harmVerdict(lstName, corr(srdaLoop), corr(bicLoop), loop.coarsePixelM, loop.referencePixelM);
         if (verdict.srdaWorse) notices.push(verdict.message);

@@ -61,6 +61,16 @@ export function RunPanel() {
         />{' '}
         Fine-tune on this scene
       </label>
+      <label title="By default SRDA-Net keeps only the share of its detail over bicubic that this scene's own closed loop supports">
+        <input
+          type="checkbox"
+          data-testid="full-detail"
+          checked={settings.srdaFullDetail === true}
+          disabled={isRunning || !usesModel}
+          onChange={(e) => updateSettings({ srdaFullDetail: e.target.checked })}
+        />{' '}
+        Keep all of SRDA-Net&apos;s detail
+      </label>
       <label>
         Backend{' '}
         <select

@@ -27,6 +27,8 @@ export interface RunSettings {
   sceneId?: string;
   /** For inputs already on one grid: average the LST by this (2, 4, 8) and downscale it back. */
   referenceFactor: number;
+  /** SRDA-Net keeps all of its detail instead of the share the scene's closed loop supports. */
+  srdaFullDetail?: boolean;
 }
 
 export interface ProgressState {
