@@ -161,6 +161,7 @@ const LOOPS: { id: string; f: number; stages: number; south?: boolean; label: st
   { id: 'chiapas-1999', f: 4, stages: 1, label: 'Chiapas L7 1999-11-18 240 -> 120 m (new loop, not trained on)' },
   { id: 'chiapas-2002', f: 4, stages: 1, south: true, label: 'Chiapas L7 2002-04-16 south half 240 -> 120 m (Fmask cloud masked)' },
   { id: 'talca', f: 4, stages: 1, south: true, label: 'Talca L7 south half 240 -> 120 m' },
+  { id: 'pennsylvania', f: 4, stages: 1, south: true, label: 'Pennsylvania L7 2002-07-20 south half 240 -> 120 m (cumulus masked)' },
 ];
 
 async function loopRows(): Promise<void> {

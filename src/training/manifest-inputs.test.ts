@@ -115,3 +115,34 @@ describe.skipIf(!hasData('landsat_lst_ndvi_zhangye_tvdi') || !hasData('dhaka-mod
   });
 });
 
+describe.skipIf(!hasGdal() || !hasData('landsat7_pennsylvania_goslee'))('Pennsylvania ETM+ DN without an MTL (constants from its documentation)', () => {
+  it('calibrates july61 to brightness temperature and july3 to TOA reflectance, pixel by pixel as GDAL reads the DN; cumulus masked', async () => {
+    const lines: string[] = [];
+    const loaded = await loadManifestInputs(SHARED_DATA, manifestScene('pennsylvania'), (l) => lines.push(l));
+    const dn61 = gdalBand(dataPath('landsat7_pennsylvania_goslee/july61.tif'), 1);
+    const dn3 = gdalBand(dataPath('landsat7_pennsylvania_goslee/july3.tif'), 1);
+    const dn1 = gdalBand(dataPath('landsat7_pennsylvania_goslee/july1.tif'), 1);
+    const lst = loaded.inputs.lst.data;
+    const red = loaded.inputs.aux.red!.data;
+    expect(lst.length).toBe(dn61.length);
+    // README: L = 0.067087 DN - 0.067087; BT = 1282.71 / ln(666.09 / L + 1); red L = 0.61922 DN - 5.00,
+    // reflectance = pi L d^2 / (1533 sin 61.4 deg), d(DOY 201) ~ 1.016.
+    let [maxBt, maxRed, masked] = [0, 0, 0];
+    for (let i = 0; i < lst.length; i++) {
+      if (dn1[i] >= 150) {
+        expect(Number.isNaN(lst[i])).toBe(true);
+        masked++;
+        continue;
+      }
+      maxBt = Math.max(maxBt, Math.abs(lst[i] - 1282.71 / Math.log(666.09 / (0.067087 * dn61[i] - 0.067087) + 1)));
+      if (dn3[i] < 255) maxRed = Math.max(maxRed, Math.abs(red[i] - (Math.PI * (0.61922 * dn3[i] - 5) * 1.016 ** 2) / (1533 * Math.sin((61.4 * Math.PI) / 180))));
+    }
+    expect(maxBt).toBeLessThan(1e-3);
+    expect(maxRed).toBeLessThan(2e-3); // the reader's earth-sun distance is its own (first-order) formula
+    // README: ~2.6 % bright cloud-like pixels (B1 >= 150).
+    expect(masked / lst.length).toBeGreaterThan(0.01);
+    expect(masked / lst.length).toBeLessThan(0.05);
+    expect(lines.join('\n')).toMatch(/pennsylvania: .* masked as cloud \(july1\.tif >= 150/);
+  });
+});
+

@@ -2,6 +2,7 @@ import path from 'node:path';
 import { loadInputs, type LoadedInputs } from '../cli/inputs.ts';
 import { loadDataset } from '../cli/load.ts';
 import type { Raster } from '../core/raster/raster.ts';
+import { loadLandsatDn } from './landsat-dn.ts';
 import type { ManifestScene } from './manifest.ts';
 
 /** Splits `FILE:BAND` (band number) into the file and a 0-based band index (0 when none is named). */
@@ -33,7 +34,15 @@ function maskLst(loaded: LoadedInputs, mask: ArrayLike<number>, drop: (v: number
  * differs only by metadata rounding (< 0.2 %) are put on the LST's grid. `log` gets what was done.
  */
 export async function loadManifestInputs(dataDir: string, s: ManifestScene, log: (line: string) => void = () => {}): Promise<LoadedInputs> {
-  const loaded = await loadInputs(Object.fromEntries(Object.entries(s.files).map(([k, v]) => [k, path.join(dataDir, v)])));
+  const loaded = s.landsatDn
+    ? await loadLandsatDn(dataDir, s.files, s.landsatDn)
+    : await loadInputs(Object.fromEntries(Object.entries(s.files).map(([k, v]) => [k, path.join(dataDir, v)])));
+  if (s.dnMask) {
+    const { file, atLeast } = s.dnMask;
+    const dn = (await loadDataset(path.join(dataDir, file))).bands[0].raster.data;
+    const share = maskLst(loaded, dn, (v) => !(v < atLeast), file);
+    log(`  ${s.id}: ${(100 * share).toFixed(1)} % of LST pixels masked as cloud (${path.basename(file)} >= ${atLeast} or saturated)`);
+  }
   if (s.landsatBqa) {
     const bqa = (await loadDataset(path.join(dataDir, s.landsatBqa))).bands[0].raster.data;
     const share = maskLst(loaded, bqa, (q) => ((q >> 14) & 3) >= 2, s.landsatBqa);

@@ -22,7 +22,7 @@ describe('the scene manifest (src/training/scenes.json)', () => {
 
   it.skipIf(!existsSync(dataDir))('names only files that exist in ../shared/data', () => {
     for (const s of MANIFEST_SCENES) {
-      for (const f of [...Object.values(s.files), ...(s.landsatBqa ? [s.landsatBqa] : []), ...(s.fmask ? [s.fmask] : [])]) {
+      for (const f of [...Object.values(s.files), ...(s.landsatBqa ? [s.landsatBqa] : []), ...(s.fmask ? [s.fmask] : []), ...(s.dnMask ? [s.dnMask.file] : [])]) {
         expect(existsSync(path.join(dataDir, f.replace(/:[^:/]+$/, ''))), `${s.id}: ${f}`).toBe(true);
       }
     }

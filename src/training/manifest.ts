@@ -1,3 +1,4 @@
+import type { LandsatDnSpec } from './landsat-dn.ts';
 import manifest from './scenes.json';
 
 /** How a scene may be used: see the `about` line of scenes.json. */
@@ -22,6 +23,10 @@ export interface ManifestScene {
    * origin, pixel size off by rounding, < 0.2 %): they are put on the LST grid instead of resampled.
    */
   snapAuxToLst?: boolean;
+  /** Landsat L1 DN files without MTL or Landsat naming: the calibration constants their documentation gives. */
+  landsatDn?: LandsatDnSpec;
+  /** A DN file on the LST grid whose values at or above `atLeast` (or its nodata: saturated) mark cloud: masked out of the LST. */
+  dnMask?: { file: string; atLeast: number };
 }
 
 const SPLITS: readonly SceneSplit[] = ['north', 'all', 'eval', 'held-out'];
