@@ -3,7 +3,7 @@ import path from 'node:path';
 import { AppError } from '../core/errors.ts';
 import { validFraction } from '../core/raster/raster.ts';
 import type { Dataset } from '../io/dataset.ts';
-import { writeGeoTiff } from '../io/geotiff-write.ts';
+import { encodeGeoTiffChunks } from '../io/geotiff-write.ts';
 import { fitDetailWeight, withDetailWeight } from '../pipeline/detail-weight.ts';
 import { detailWeightMessage } from '../pipeline/do-no-harm.ts';
 import { runDownscale } from '../pipeline/downscale.ts';
@@ -133,7 +133,7 @@ async function runInto(item: BatchItem, s: BatchSettings, tmp: string): Promise<
   const files: string[] = [];
   for (const st of result.stages) {
     const name = `lst_stage${st.stage}.tif`;
-    const bytes = writeGeoTiff(
+    const bytes = await encodeGeoTiffChunks(
       [{ raster: st.lst, name: `LST stage ${st.stage} (${method.id})`, units: 'K' }],
       { nodata: -9999, cog: s.cog },
     );

@@ -1,7 +1,7 @@
 import os from 'node:os';
 import path from 'node:path';
 import { AppError } from '../core/errors.ts';
-import { writeGeoTiff } from '../io/geotiff-write.ts';
+import { encodeGeoTiffChunks } from '../io/geotiff-write.ts';
 import { fitDetailWeight, withDetailWeight } from '../pipeline/detail-weight.ts';
 import { checkSrdaAgainstBicubic, detailWeightMessage } from '../pipeline/do-no-harm.ts';
 import { runDownscale } from '../pipeline/downscale.ts';
@@ -94,7 +94,7 @@ export const downscaleCommand: Command = async (argv) => {
   let inputs: { loaded: LoadedInputs; scene: Scene };
   try {
     const loaded = await loadInputs(values);
-    inputs = { loaded, scene: await prepareSceneAsync(loaded.inputs, options, { onProgress: stderrProgress(values.quiet as boolean | undefined) }) };
+    inputs = { loaded, scene: await prepareSceneAsync(loaded.inputs, options) };
   } catch (e) {
     // Do not wait for workers still loading the model: end them now.
     if (jobs > 1) await (await import('./srda-pool.ts')).terminateSrdaWorkers();
@@ -142,10 +142,11 @@ async function downscaleWith(
   const cog = !values['no-cog'];
   const sigmaFiles: string[] = [];
   for (const st of result.stages) {
-    const bytes = writeGeoTiff([{ raster: st.lst, name: `LST stage ${st.stage} (${method.id})`, units: 'K' }], { nodata: -9999, cog });
+    // Written piece by piece (header, then tile by tile): the file is never whole in memory.
+    const bytes = await encodeGeoTiffChunks([{ raster: st.lst, name: `LST stage ${st.stage} (${method.id})`, units: 'K' }], { nodata: -9999, cog });
     outputs.push(await out.write(`lst_stage${st.stage}.tif`, bytes));
     if (st.sigma) {
-      const sb = writeGeoTiff([{ raster: st.sigma, name: `LST stage ${st.stage} uncertainty, 1 sigma (${method.id})`, units: 'K' }], { nodata: -9999, cog });
+      const sb = await encodeGeoTiffChunks([{ raster: st.sigma, name: `LST stage ${st.stage} uncertainty, 1 sigma (${method.id})`, units: 'K' }], { nodata: -9999, cog });
       sigmaFiles.push(await out.write(`lst_stage${st.stage}_sigma.tif`, sb));
     }
   }

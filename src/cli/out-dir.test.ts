@@ -58,6 +58,16 @@ describe('openOutDir', () => {
     expect([st.isSymbolicLink(), st.isFile(), st.size]).toEqual([false, true, 3]);
   });
 
+  it('writes a file that comes in pieces (small ones and one over a MiB) exactly in order', async () => {
+    const dir = path.join(root, 'pieces');
+    const out = await openOutDir(dir);
+    const big = new Uint8Array(1_500_000).map((_, i) => (i * 31) & 0xff);
+    const pieces = [new Uint8Array([1, 2, 3, 4]), ...Array.from({ length: 700 }, (_, i) => new Uint8Array(2000).fill(i & 0xff)), big, new Uint8Array([9])];
+    await out.write('pieces.bin', pieces);
+    await out.release();
+    expect(readFileSync(path.join(dir, 'pieces.bin')).equals(Buffer.concat(pieces))).toBe(true);
+  });
+
   it('holds a lock: a second run into the same folder fails at once, a stale lock is taken over', async () => {
     const dir = path.join(root, 'locked');
     const first = await openOutDir(dir);

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { access, constants, lstat, mkdir, open, readFile, rename, rm, stat, unlink } from 'node:fs/promises';
+import { access, constants, lstat, mkdir, open, readFile, rename, rm, stat, unlink, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import { AppError } from '../core/errors.ts';
 import { terminalSafe } from './terminal.ts';
@@ -9,9 +9,30 @@ const LOCK_NAME = '.srda-lst.lock';
 /** An output folder held by this run: files go in through `write`, `release` ends the hold. */
 export interface OutDir {
   dir: string;
-  /** Writes `name` inside the folder: temp file created exclusively, then renamed over the name. */
-  write: (name: string, bytes: Uint8Array | string) => Promise<string>;
+  /**
+   * Writes `name` inside the folder: temp file created exclusively, then renamed over the name.
+   * `bytes` may come in pieces (a GeoTIFF tile by tile), written in order as they come.
+   */
+  write: (name: string, bytes: Uint8Array | string | Iterable<Uint8Array>) => Promise<string>;
   release: () => Promise<void>;
+}
+
+/** Writes pieces in order, gathered into writes of about 1 MiB (a COG tile comes as 3 small pieces). */
+async function writePieces(fh: FileHandle, pieces: Iterable<Uint8Array>): Promise<void> {
+  const buf = new Uint8Array(1 << 20);
+  let n = 0;
+  for (const p of pieces) {
+    if (n + p.length > buf.length && n > 0) {
+      await fh.write(buf, 0, n);
+      n = 0;
+    }
+    if (p.length >= buf.length) await fh.write(p);
+    else {
+      buf.set(p, n);
+      n += p.length;
+    }
+  }
+  if (n > 0) await fh.write(buf, 0, n);
 }
 
 function isAlive(pid: number): boolean {
@@ -104,7 +125,8 @@ export async function openOutDir(dir: string): Promise<OutDir> {
         // 'wx' (O_CREAT | O_EXCL) never follows a planted link; rename replaces a link, not its target.
         const fh = await open(tmp, 'wx');
         try {
-          await fh.writeFile(bytes);
+          if (typeof bytes === 'string' || bytes instanceof Uint8Array) await fh.writeFile(bytes);
+          else await writePieces(fh, bytes);
         } finally {
           await fh.close();
         }

@@ -5,9 +5,10 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Affine } from '../core/geo/affine.ts';
 import { crsFromEpsg, MODIS_SINUSOIDAL } from '../core/geo/crs.ts';
+import type { Progress } from '../core/progress.ts';
 import type { Crs, Raster } from '../core/raster/raster.ts';
 import { readGeoTiff } from './geotiff-read.ts';
-import { writeGeoTiff } from './geotiff-write.ts';
+import { encodeGeoTiffChunks, writeGeoTiff, writeGeoTiffAsync } from './geotiff-write.ts';
 import { hasGdal } from '../test-support/gdal.ts';
 
 
@@ -251,4 +252,38 @@ describe('writeGeoTiff', () => {
     expect(writeMs).toBeLessThan(10000);
     expect(windowMs).toBeLessThan(readMs / 5);
   }, 120000);
+});
+
+describe('writeGeoTiffAsync and encodeGeoTiffChunks', () => {
+  const raster = field(700, 530, [500000, 250, 0, 4000000, 0, -250], crsFromEpsg(32636));
+
+  it('write the bytes writeGeoTiff writes, COG and plain, reporting every row of tiles of every level', async () => {
+    for (const cog of [true, false]) {
+      const want = writeGeoTiff([{ raster, name: 'LST', units: 'K' }], { cog, tileSizePx: 128 });
+      const seen: Progress[] = [];
+      const got = await writeGeoTiffAsync([{ raster, name: 'LST', units: 'K' }], { cog, tileSizePx: 128 }, { onProgress: (p) => seen.push(p) });
+      expect(Buffer.from(got).equals(Buffer.from(want))).toBe(true);
+      // 700x530 in 128 px tiles: 5 rows; COG overviews 350x265 (3 rows), 175x133 (2), 88x67 (1).
+      expect(seen.map((p) => p.done)).toEqual(Array.from({ length: cog ? 11 : 5 }, (_, i) => i + 1));
+      expect(seen.every((p) => p.total === (cog ? 11 : 5))).toBe(true);
+      const pieces = [...(await encodeGeoTiffChunks([{ raster, name: 'LST', units: 'K' }], { cog, tileSizePx: 128 }))];
+      expect(Buffer.concat(pieces.map((c) => Buffer.from(c))).equals(Buffer.from(want))).toBe(true);
+      // The header and IFDs come as one piece, the tiles after it (with leader and trailer in a COG).
+      expect(pieces.length).toBe(1 + (cog ? 3 * (6 * 5 + 3 * 3 + 2 * 2 + 1) : 6 * 5));
+    }
+  });
+
+  it('stops mid-run when cancelled, after the row of tiles it is on', async () => {
+    const ac = new AbortController();
+    const seen: number[] = [];
+    const run = writeGeoTiffAsync(raster, { tileSizePx: 128 }, {
+      signal: ac.signal,
+      onProgress: (p) => {
+        seen.push(p.done);
+        if (p.done === 3) ac.abort();
+      },
+    });
+    await expect(run).rejects.toMatchObject({ code: 'CANCELLED' });
+    expect(seen).toEqual([1, 2, 3]);
+  });
 });

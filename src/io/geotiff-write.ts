@@ -1,9 +1,10 @@
 import { zlibSync } from 'fflate';
 import { AppError } from '../core/errors.ts';
+import { throwIfAborted, yieldToEventLoop, type Progress, type RunOptions } from '../core/progress.ts';
 import type { Raster } from '../core/raster/raster.ts';
 import { encodeGeoKeys, geoKeysForCrs } from './geokeys-encode.ts';
 import { buildGdalMetadata, type GdalMetadataItem } from './tiff-sniff.ts';
-import { ASCII, assembleTiff, DOUBLE, LONG, SHORT, type Tag, type TiffImage } from './tiff-assemble.ts';
+import { ASCII, assembleTiff, DOUBLE, LONG, SHORT, tiffChunks, type Tag, type TiffImage } from './tiff-assemble.ts';
 
 /** One band to write, with optional description, unit and band metadata. */
 export interface GeoTiffBandInput {
@@ -77,6 +78,58 @@ export function writeGeoTiff(
   input: Raster | Array<Raster | GeoTiffBandInput>,
   opts: WriteGeoTiffOptions = {},
 ): Uint8Array {
+  const steps = encodeGeoTiff(input, opts);
+  for (;;) {
+    const r = steps.next();
+    if (r.done) return assembleTiff(r.value.images, r.value.cog);
+  }
+}
+
+/**
+ * The file `writeGeoTiff` writes, byte for byte, as pieces in file order (header and IFDs, then
+ * each tile with its COG leader and trailer): a caller that writes them out one by one never holds
+ * the whole file. Progress `{stage: 'writing GeoTIFF'}` per row of tiles of each level; `signal`
+ * is checked between rows. The pieces are made as they are asked for.
+ */
+export async function encodeGeoTiffChunks(
+  input: Raster | Array<Raster | GeoTiffBandInput>,
+  opts: WriteGeoTiffOptions = {},
+  run: RunOptions = {},
+): Promise<Iterable<Uint8Array>> {
+  const steps = encodeGeoTiff(input, opts);
+  for (;;) {
+    throwIfAborted(run.signal);
+    const r = steps.next();
+    if (r.done) return tiffChunks(r.value.images, r.value.cog);
+    run.onProgress?.(r.value);
+    await yieldToEventLoop();
+  }
+}
+
+/** `writeGeoTiff` with progress and cancel (see `encodeGeoTiffChunks`): the same bytes in one buffer. */
+export async function writeGeoTiffAsync(
+  input: Raster | Array<Raster | GeoTiffBandInput>,
+  opts: WriteGeoTiffOptions = {},
+  run: RunOptions = {},
+): Promise<Uint8Array> {
+  const chunks = [...(await encodeGeoTiffChunks(input, opts, run))];
+  const out = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
+  let at = 0;
+  for (const c of chunks) {
+    out.set(c, at);
+    at += c.length;
+  }
+  return out;
+}
+
+/**
+ * Encodes the bands tile by tile, one row of tiles per step (the overview levels are made one from
+ * the other, each dropped once encoded), and returns the TIFF images ready to assemble.
+ */
+function* encodeGeoTiff(
+  input: Raster | Array<Raster | GeoTiffBandInput>,
+  opts: WriteGeoTiffOptions,
+): Generator<Progress, { images: TiffImage[]; cog: boolean }, void> {
   const bands: GeoTiffBandInput[] = (Array.isArray(input) ? input : [input]).map((b) =>
     'raster' in b ? b : { raster: b },
   );
@@ -103,19 +156,28 @@ export function writeGeoTiff(
   const ts = tileSizeFor(width, height, opts.tileSizePx);
   const cog = opts.cog ?? true;
   // Overviews halve the grid until it fits one tile, as GDAL's COG driver does.
-  const levels: Array<{ w: number; h: number; data: Float32Array[] }> = [
-    { w: width, h: height, data: bands.map((b) => b.raster.data) },
-  ];
+  const levels: Array<{ w: number; h: number }> = [{ w: width, h: height }];
   while (cog && Math.max(levels[levels.length - 1].w, levels[levels.length - 1].h) > ts) {
     const prev = levels[levels.length - 1];
-    levels.push({
-      w: Math.ceil(prev.w / 2),
-      h: Math.ceil(prev.h / 2),
-      data: prev.data.map((d) => halveMean(d, prev.w, prev.h)),
-    });
+    levels.push({ w: Math.ceil(prev.w / 2), h: Math.ceil(prev.h / 2) });
   }
   const encode = { ts, nodata, predictor, deflate, level: opts.level ?? 2 };
-  const levelTiles = levels.map((l) => l.data.flatMap((d) => encodeTiles(d, l.w, l.h, encode)));
+  const total = levels.reduce((n, l) => n + bands.length * Math.ceil(l.h / ts), 0);
+  let done = 0;
+  const levelTiles: Uint8Array[][] = [];
+  let data = bands.map((b) => b.raster.data);
+  for (let k = 0; k < levels.length; k++) {
+    const { w, h } = levels[k];
+    if (k > 0) data = data.map((d) => halveMean(d, levels[k - 1].w, levels[k - 1].h));
+    const tiles: Uint8Array[] = [];
+    for (const d of data) {
+      for (let ty = 0; ty < Math.ceil(h / ts); ty++) {
+        encodeTileRow(d, w, h, ty, encode, tiles);
+        yield { stage: 'writing GeoTIFF', done: ++done, total, detail: k === 0 ? 'full resolution' : `overview ${k}` };
+      }
+    }
+    levelTiles.push(tiles);
+  }
   const spp = bands.length;
   const geo = encodeGeoKeys(geoKeysForCrs(first.crs));
   const isNorthUp = transform[2] === 0 && transform[4] === 0;
@@ -176,36 +238,34 @@ export function writeGeoTiff(
       tiles: levelTiles[k],
     });
   }
-  return assembleTiff(images, cog);
+  return { images, cog };
 }
 
-/** Cuts one band into `ts`x`ts` tiles (row-major, edge tiles padded with nodata) and encodes each. */
-function encodeTiles(
+/** Cuts row `ty` of `ts`x`ts` tiles out of one band (edge tiles padded with nodata), encodes each onto `tiles`. */
+function encodeTileRow(
   data: Float32Array,
   width: number,
   height: number,
+  ty: number,
   o: { ts: number; nodata: number; predictor: number; deflate: boolean; level: number },
-): Uint8Array[] {
+  tiles: Uint8Array[],
+): void {
   const { ts, nodata } = o;
-  const tiles: Uint8Array[] = [];
   const tile = new Float32Array(ts * ts);
-  for (let ty = 0; ty < Math.ceil(height / ts); ty++) {
-    for (let tx = 0; tx < Math.ceil(width / ts); tx++) {
-      tile.fill(nodata);
-      const rows = Math.min(ts, height - ty * ts);
-      const cols = Math.min(ts, width - tx * ts);
-      for (let r = 0; r < rows; r++) {
-        const src = (ty * ts + r) * width + tx * ts;
-        for (let c = 0; c < cols; c++) {
-          const v = data[src + c];
-          tile[r * ts + c] = Number.isNaN(v) ? nodata : v;
-        }
+  for (let tx = 0; tx < Math.ceil(width / ts); tx++) {
+    tile.fill(nodata);
+    const rows = Math.min(ts, height - ty * ts);
+    const cols = Math.min(ts, width - tx * ts);
+    for (let r = 0; r < rows; r++) {
+      const src = (ty * ts + r) * width + tx * ts;
+      for (let c = 0; c < cols; c++) {
+        const v = data[src + c];
+        tile[r * ts + c] = Number.isNaN(v) ? nodata : v;
       }
-      const bytes = o.predictor === 3 ? predictFloatTile(tile, ts, ts) : new Uint8Array(tile.slice().buffer);
-      tiles.push(o.deflate ? zlibSync(bytes, { level: o.level as 2 }) : bytes);
     }
+    const bytes = o.predictor === 3 ? predictFloatTile(tile, ts, ts) : new Uint8Array(tile.slice().buffer);
+    tiles.push(o.deflate ? zlibSync(bytes, { level: o.level as 2 }) : bytes);
   }
-  return tiles;
 }
 
 /**

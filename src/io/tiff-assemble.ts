@@ -36,6 +36,26 @@ const sizeOf = (t: Tag): number =>
  * with leader and trailer (see COG_GHOST_BODY). TOO_LARGE past 4 GiB. Returns a new buffer.
  */
 export function assembleTiff(images: TiffImage[], cog: boolean): Uint8Array {
+  const { size, chunks } = layoutTiff(images, cog);
+  const buf = new Uint8Array(size);
+  let at = 0;
+  for (const c of chunks()) {
+    buf.set(c, at);
+    at += c.length;
+  }
+  return buf;
+}
+
+/**
+ * The bytes of `assembleTiff` as pieces in file order: the header with every IFD and its tag data,
+ * then each tile (with its COG leader and trailer). The tiles themselves are passed through, not
+ * copied; other pieces are fresh. TOO_LARGE past 4 GiB, before any piece.
+ */
+export function tiffChunks(images: TiffImage[], cog: boolean): Iterable<Uint8Array> {
+  return layoutTiff(images, cog).chunks();
+}
+
+function layoutTiff(images: TiffImage[], cog: boolean): { size: number; chunks: () => Generator<Uint8Array, void, void> } {
   if (!cog && images.length !== 1)
     throw new AppError('INTERNAL', 'assembleTiff: a plain TIFF has one image.');
   let pos = 8 + (cog ? COG_GHOST.length : 0);
@@ -57,6 +77,7 @@ export function assembleTiff(images: TiffImage[], cog: boolean): Uint8Array {
     pos += pos % 2;
     return { ifd, extra, tileOffsets: [] as number[] };
   });
+  const headerSize = pos;
   const pad = cog ? 4 : 0;
   for (let i = images.length - 1; i >= 0; i--) {
     for (const tile of images[i].tiles) {
@@ -70,51 +91,67 @@ export function assembleTiff(images: TiffImage[], cog: boolean): Uint8Array {
       'TOO_LARGE',
       `GeoTIFF would be ${pos} bytes; classic TIFF is limited to 4 GiB. Write fewer bands or a smaller extent.`,
     );
-  const buf = new Uint8Array(pos);
-  const view = new DataView(buf.buffer);
-  buf.set([0x49, 0x49, 42, 0]);
-  view.setUint32(4, layouts[0].ifd, true);
-  if (cog) for (let i = 0; i < COG_GHOST.length; i++) buf[8 + i] = COG_GHOST.charCodeAt(i);
-  const writeValues = (t: Tag, at: number): void => {
-    if (t.type === ASCII) {
-      const s = t.values as string;
-      for (let i = 0; i < s.length; i++) buf[at + i] = s.charCodeAt(i) & 0xff;
-      buf[at + s.length] = 0;
-      return;
-    }
-    (t.values as number[]).forEach((v, i) => {
-      if (t.type === DOUBLE) view.setFloat64(at + i * 8, v, true);
-      else if (t.type === LONG) view.setUint32(at + i * 4, v, true);
-      else view.setUint16(at + i * 2, v, true);
+  const header = (): Uint8Array => {
+    const buf = new Uint8Array(headerSize);
+    const view = new DataView(buf.buffer);
+    buf.set([0x49, 0x49, 42, 0]);
+    view.setUint32(4, layouts[0].ifd, true);
+    if (cog) for (let i = 0; i < COG_GHOST.length; i++) buf[8 + i] = COG_GHOST.charCodeAt(i);
+    const writeValues = (t: Tag, at: number): void => {
+      if (t.type === ASCII) {
+        const s = t.values as string;
+        for (let i = 0; i < s.length; i++) buf[at + i] = s.charCodeAt(i) & 0xff;
+        buf[at + s.length] = 0;
+        return;
+      }
+      (t.values as number[]).forEach((v, i) => {
+        if (t.type === DOUBLE) view.setFloat64(at + i * 8, v, true);
+        else if (t.type === LONG) view.setUint32(at + i * 4, v, true);
+        else view.setUint16(at + i * 2, v, true);
+      });
+    };
+    images.forEach((img, n) => {
+      const { ifd, extra, tileOffsets } = layouts[n];
+      const offsetsTag = img.tags.find((t) => t.id === 324);
+      if (offsetsTag) offsetsTag.values = tileOffsets;
+      view.setUint16(ifd, img.tags.length, true);
+      img.tags.forEach((t, k) => {
+        const e = ifd + 2 + k * 12;
+        const count = t.type === ASCII ? (t.values as string).length + 1 : (t.values as number[]).length;
+        view.setUint16(e, t.id, true);
+        view.setUint16(e + 2, t.type, true);
+        view.setUint32(e + 4, count, true);
+        const off = extra.get(t.id);
+        if (off === undefined) writeValues(t, e + 8);
+        else {
+          view.setUint32(e + 8, off, true);
+          writeValues(t, off);
+        }
+      });
+      view.setUint32(ifd + 2 + img.tags.length * 12, n + 1 < images.length ? layouts[n + 1].ifd : 0, true);
     });
+    return buf;
   };
-  images.forEach((img, n) => {
-    const { ifd, extra, tileOffsets } = layouts[n];
-    const offsetsTag = img.tags.find((t) => t.id === 324);
-    if (offsetsTag) offsetsTag.values = tileOffsets;
-    view.setUint16(ifd, img.tags.length, true);
-    img.tags.forEach((t, k) => {
-      const e = ifd + 2 + k * 12;
-      const count = t.type === ASCII ? (t.values as string).length + 1 : (t.values as number[]).length;
-      view.setUint16(e, t.id, true);
-      view.setUint16(e + 2, t.type, true);
-      view.setUint32(e + 4, count, true);
-      const off = extra.get(t.id);
-      if (off === undefined) writeValues(t, e + 8);
-      else {
-        view.setUint32(e + 8, off, true);
-        writeValues(t, off);
+  return {
+    size: pos,
+    *chunks() {
+      yield header();
+      for (let i = images.length - 1; i >= 0; i--) {
+        for (const tile of images[i].tiles) {
+          if (!cog) {
+            yield tile;
+            continue;
+          }
+          // Leader: the byte count; trailer: the tile's last 4 bytes again.
+          const leader = new Uint8Array(4);
+          new DataView(leader.buffer).setUint32(0, tile.length, true);
+          const trailer = new Uint8Array(4);
+          trailer.set(tile.subarray(Math.max(0, tile.length - 4)));
+          yield leader;
+          yield tile;
+          yield trailer;
+        }
       }
-    });
-    view.setUint32(ifd + 2 + img.tags.length * 12, n + 1 < images.length ? layouts[n + 1].ifd : 0, true);
-    img.tiles.forEach((tile, i) => {
-      const at = tileOffsets[i];
-      buf.set(tile, at);
-      if (cog) {
-        view.setUint32(at - 4, tile.length, true);
-        buf.copyWithin(at + tile.length, at + Math.max(0, tile.length - 4), at + tile.length);
-      }
-    });
-  });
-  return buf;
+    },
+  };
 }

@@ -25,8 +25,8 @@ const handlers: { [N in RequestName]: Handler<N> } = {
   preview: async (params) => previewScene(params),
   inputLayer: async ({ id }, _opts, transfer) => ({ layer: inputLayer(id, transfer) }),
   run: (params, opts, transfer) => runJob(params, opts, transfer),
-  exportGeoTiff: async ({ layerId }, _opts, transfer) => {
-    const r = await exportLayerGeoTiff(layerId);
+  exportGeoTiff: async ({ layerId }, opts, transfer) => {
+    const r = await exportLayerGeoTiff(layerId, opts);
     transfer.push(r.bytes);
     return r;
   },

@@ -1,18 +1,21 @@
 import { zipSync, strToU8 } from 'fflate';
-import { AppError, toAppError } from '../core/errors.ts';
+import { AppError, isAppError, toAppError } from '../core/errors.ts';
 import { throwIfAborted, yieldToEventLoop, type RunOptions } from '../core/progress.ts';
-import { writeGeoTiff } from '../io/geotiff-write.ts';
+import { writeGeoTiffAsync } from '../io/geotiff-write.ts';
 import { getLayerRaster, layerIds } from './layers.ts';
 
-function encodeLayer(id: string): Uint8Array {
+async function encodeLayer(id: string, run: RunOptions): Promise<Uint8Array> {
   const hit = getLayerRaster(id);
   if (!hit) throw new AppError('BAD_ARGUMENT', `There is no layer ${id}; run the downscaling first.`);
   const units = hit.meta.kind === 'difference' ? 'K (difference)' : 'K';
   try {
-    return writeGeoTiff([{ raster: hit.raster, name: hit.meta.label, units }], {
-      metadata: { SRDA_LAYER: id, SRDA_APP: 'srda-lst web' },
-    });
+    return await writeGeoTiffAsync(
+      [{ raster: hit.raster, name: hit.meta.label, units }],
+      { metadata: { SRDA_LAYER: id, SRDA_APP: 'srda-lst web' } },
+      run,
+    );
   } catch (e) {
+    if (isAppError(e) && e.code === 'CANCELLED') throw e;
     throw toAppError(e, 'WRITE_FAILED', `Writing ${id}.tif failed`);
   }
 }
@@ -23,10 +26,17 @@ function ownBuffer(u8: Uint8Array): ArrayBuffer {
     : (u8.slice().buffer as ArrayBuffer);
 }
 
-/** One layer as a float32 GeoTIFF (nodata -9999, its own CRS and grid), the CLI's writer. */
-export async function exportLayerGeoTiff(layerId: string): Promise<{ fileName: string; bytes: ArrayBuffer }> {
+/**
+ * One layer as a float32 GeoTIFF (nodata -9999, its own CRS and grid), the CLI's writer. Progress
+ * `{stage: 'export'}` per row of tiles (a full-tile layer takes seconds); `signal` cancels between rows.
+ */
+export async function exportLayerGeoTiff(layerId: string, run: RunOptions = {}): Promise<{ fileName: string; bytes: ArrayBuffer }> {
   const stem = getLayerRaster(layerId)?.meta.fileStem ?? layerId;
-  return { fileName: `${stem}.tif`, bytes: ownBuffer(encodeLayer(layerId)) };
+  const bytes = await encodeLayer(layerId, {
+    signal: run.signal,
+    onProgress: run.onProgress && ((p) => run.onProgress!({ stage: 'export', done: p.done, total: p.total, detail: `${stem}.tif` })),
+  });
+  return { fileName: `${stem}.tif`, bytes: ownBuffer(bytes) };
 }
 
 /**
@@ -48,7 +58,7 @@ export async function exportZip(
   for (const id of ids) {
     throwIfAborted(run.signal);
     const name = `${getLayerRaster(id)!.meta.fileStem}.tif`;
-    files[name] = [encodeLayer(id), { level: 0 }];
+    files[name] = [await encodeLayer(id, { signal: run.signal }), { level: 0 }];
     run.onProgress?.({ stage: 'export', done: ++done, total: ids.length, detail: name });
     // Lets a cancel message in between layers (each GeoTIFF takes up to seconds on a full tile).
     await yieldToEventLoop();

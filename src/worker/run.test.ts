@@ -51,7 +51,10 @@ describe('worker run job on the demo scene', () => {
     expect(progress.some((s) => s.startsWith('TsHARP'))).toBe(true);
     expect(transfer.length).toBeGreaterThan(2 * result.layers.length - 1);
 
-    const { bytes, fileName } = await exportLayerGeoTiff('lst-250m');
+    const exportProgress: Array<{ stage: string; done: number; total: number; detail?: string }> = [];
+    const { bytes, fileName } = await exportLayerGeoTiff('lst-250m', { onProgress: (p) => exportProgress.push(p) });
+    // 256x256 px: one row of one tile, no overview.
+    expect(exportProgress).toEqual([{ stage: 'export', done: 1, total: 1, detail: fileName }]);
     // Named after scene, date, method and the real pixel size (231.7 m MODIS sinusoidal), never a fixed name.
     expect(fileName).toBe('MOD11A1_2025-06-21_tsharp_232m.tif');
     expect(fine.label).toBe('LST 232 m (TsHARP (linear NDVI regression))');
