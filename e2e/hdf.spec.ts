@@ -107,9 +107,12 @@ test.describe('raw LAADS HDF4 granule', () => {
     expect(download.suggestedFilename()).toBe('MOD11A1_2019-11-01_srda_232m.tif');
 
     const cliOut = join(out, 'cli');
+    // The CLI in the mode the app ran: with the closed-loop detail weight when the app says it kept
+    // a share of SRDA-Net's detail, otherwise SRDA-Net's full detail.
+    const appWeighted = /of SRDA-Net's detail|output is the bicubic result/.test(state.notices.join(' '));
     execFileSync(
       'npx',
-      ['srda-lst', 'downscale', '--lst', HDF, '--qc', HDF, '--method', 'srda', '--backend', 'wasm', '--out', cliOut, '--quiet'],
+      ['srda-lst', 'downscale', '--lst', HDF, '--qc', HDF, '--method', 'srda', '--backend', 'wasm', ...(appWeighted ? [] : ['--full-detail']), '--out', cliOut, '--quiet'],
       { cwd: repoRoot, stdio: 'pipe', timeout: 400_000 },
     );
     const cliFile = join(cliOut, 'lst_stage2.tif');
