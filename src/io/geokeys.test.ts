@@ -78,4 +78,33 @@ describe('GeoKeys <-> CRS', () => {
       geoKeysForCrs({ proj4: '+proj=robin +lon_0=0 +datum=WGS84', name: 'Robinson', isGeographic: false }),
     ).toThrow(/Robinson/);
   });
+
+  it('reads the datum of a geographic CRS the core table does not know (ED50, OSGB 36) instead of taking WGS 84', () => {
+    const geographic = (code: number) => new Map<number, number | number[] | string>([[1024, 2], [1025, 1], [2048, code]]);
+    const ed50 = crsFromGeoKeys(geographic(4230), 'ed50.tif');
+    expect(ed50.proj4).toMatch(/\+ellps=intl \+towgs84=-87,-98,-121/);
+    expect(ed50.isGeographic).toBe(true);
+    // ED50 -> WGS 84 in Madrid moves a point by ~100 m (EPSG:1133's three-parameter shift).
+    const [lon, lat] = transformPoint(ed50, WGS84, -3.7, 40.4);
+    const shiftM = Math.hypot((lon + 3.7) * 111320 * Math.cos((40.4 * Math.PI) / 180), (lat - 40.4) * 110574);
+    expect(shiftM).toBeGreaterThan(80);
+    expect(shiftM).toBeLessThan(200);
+    expect(crsFromGeoKeys(geographic(4277), 'osgb.tif').proj4).toMatch(/\+ellps=airy \+towgs84=446\.448/);
+  });
+
+  it('builds a user-defined geographic CRS from its axes, and refuses an unknown code with none', () => {
+    const everest = new Map<number, number | number[] | string>([[1024, 2], [2048, 32767], [2057, 6377276.345], [2059, 300.8017]]);
+    expect(crsFromGeoKeys(everest, 'everest.tif').proj4).toMatch(/\+a=6377276\.345 \+rf=300\.8017/);
+    const unknown = new Map<number, number | number[] | string>([[1024, 2], [2048, 4901]]);
+    expect(() => crsFromGeoKeys(unknown, 'paris.tif')).toThrow(/paris\.tif: geographic CRS EPSG:4901 is not known here .* gdalwarp -t_srs EPSG:4326/);
+    const projected = new Map<number, number | number[] | string>([[1024, 1], [2048, 4901], [3072, 32767], [3075, 24]]);
+    expect(() => crsFromGeoKeys(projected, 'paris-sinu.tif')).toThrow(/EPSG:4901/);
+  });
+
+  it('says so when the keys name no datum or ellipsoid at all (WGS 84 assumed)', () => {
+    const bare = new Map<number, number | number[] | string>([[1024, 1], [3072, 32767], [3075, 24]]);
+    const notes: string[] = [];
+    expect(crsFromGeoKeys(bare, 'bare.tif', notes).proj4).toMatch(/\+datum=WGS84/);
+    expect(notes).toEqual(['the GeoTIFF keys name no datum or ellipsoid: WGS 84 assumed']);
+  });
 });

@@ -162,6 +162,7 @@ function linearUnitPart(keys: GeoKeyMap, fileName: string): string {
   );
 }
 
+/** Geographic CRS codes -> proj4 datum or ellipsoid (+ the EPSG default shift to WGS 84, as PROJ's own definitions). */
 const GEOG_DATUMS: Record<number, string> = {
   4326: '+datum=WGS84',
   4269: '+datum=NAD83',
@@ -169,15 +170,39 @@ const GEOG_DATUMS: Record<number, string> = {
   4258: '+ellps=GRS80 +towgs84=0,0,0',
   4674: '+ellps=GRS80 +towgs84=0,0,0',
   4283: '+ellps=GRS80 +towgs84=0,0,0',
+  4167: '+ellps=GRS80 +towgs84=0,0,0',
+  4612: '+ellps=GRS80 +towgs84=0,0,0',
+  4148: '+ellps=WGS84 +towgs84=0,0,0',
+  4230: '+ellps=intl +towgs84=-87,-98,-121,0,0,0,0',
+  4277: '+ellps=airy +towgs84=446.448,-125.157,542.06,0.15,0.247,0.842,-20.489',
+  4322: '+ellps=WGS72 +towgs84=0,0,4.5,0,0,0.554,0.2263',
+  4008: '+ellps=clrk66',
+  4019: '+ellps=GRS80',
+  4030: '+ellps=WGS84',
+  4035: '+R=6371007',
+  4047: '+R=6371007',
 };
+/** Geodetic datum codes -> proj4 (the datum code GDAL writes for a user-defined geographic CRS). */
 const DATUMS: Record<number, string> = {
   6326: '+datum=WGS84',
   6269: '+datum=NAD83',
   6267: '+datum=NAD27',
   6258: '+ellps=GRS80 +towgs84=0,0,0',
+  6674: '+ellps=GRS80 +towgs84=0,0,0',
+  6283: '+ellps=GRS80 +towgs84=0,0,0',
+  6230: '+ellps=intl +towgs84=-87,-98,-121,0,0,0,0',
+  6277: '+ellps=airy +towgs84=446.448,-125.157,542.06,0.15,0.247,0.842,-20.489',
+  6322: '+ellps=WGS72 +towgs84=0,0,4.5,0,0,0.554,0.2263',
 };
 
-function ellipsoidPart(keys: GeoKeyMap): string {
+/**
+ * The datum / ellipsoid part of a proj4 definition, from (in order) the geographic CRS code, the
+ * datum code, the ellipsoid's axes (GeogSemiMajorAxis with GeogSemiMinorAxis or GeogInvFlattening),
+ * or the ellipsoid code. A code this reader does not know, with no axes to fall back on, is refused
+ * (UNSUPPORTED_CRS) rather than taken as WGS 84; keys that name no datum or ellipsoid at all get
+ * WGS 84 with a note in `notes`.
+ */
+function ellipsoidPart(keys: GeoKeyMap, fileName: string, notes?: string[]): string {
   const geog = num(keys, GK.GeographicType);
   if (geog !== undefined && GEOG_DATUMS[geog]) return GEOG_DATUMS[geog];
   const datum = num(keys, GK.GeogGeodeticDatum);
@@ -192,6 +217,18 @@ function ellipsoidPart(keys: GeoKeyMap): string {
   if (a !== undefined && rf !== undefined && rf > 0) return `+a=${a} +rf=${rf}${tow}`;
   const ell = num(keys, GK.GeogEllipsoid);
   if (ell !== undefined && ELLIPSOIDS[ell]) return ELLIPSOIDS[ell] + tow;
+  const unknown = [
+    geog !== undefined && geog !== USER_DEFINED ? `geographic CRS EPSG:${geog}` : '',
+    datum !== undefined && datum !== USER_DEFINED ? `datum EPSG:${datum}` : '',
+    ell !== undefined && ell !== USER_DEFINED ? `ellipsoid EPSG:${ell}` : '',
+  ].filter(Boolean);
+  if (unknown.length > 0)
+    throw new AppError(
+      'UNSUPPORTED_CRS',
+      `${fileName}: ${unknown.join(', ')} is not known here and the GeoTIFF keys give no ellipsoid axes. Reproject it first: gdalwarp -t_srs EPSG:4326 in.tif out.tif`,
+      { file: fileName },
+    );
+  notes?.push('the GeoTIFF keys name no datum or ellipsoid: WGS 84 assumed');
   return '+datum=WGS84';
 }
 
@@ -200,15 +237,22 @@ function ellipsoidPart(keys: GeoKeyMap): string {
  * user-defined keys (sinusoidal, Albers, Lambert conformal conic, transverse Mercator, LAEA,
  * Mercator, EPSG UTM projection codes on any ellipsoid). Throws UNSUPPORTED_CRS otherwise.
  */
-export function crsFromGeoKeys(keys: GeoKeyMap, fileName: string): Crs {
+export function crsFromGeoKeys(keys: GeoKeyMap, fileName: string, notes?: string[]): Crs {
   const model = num(keys, GK.GTModelType);
   const pcs = num(keys, GK.ProjectedCSType);
   const geog = num(keys, GK.GeographicType);
   const citation = String(keys.get(GK.GTCitation) ?? keys.get(GK.PCSCitation) ?? 'user-defined');
   if (pcs !== undefined && pcs > 0 && pcs !== USER_DEFINED) return crsForEpsg(pcs, fileName);
   if (model === 2 || (model === undefined && pcs === undefined && geog !== undefined)) {
-    if (geog !== undefined && geog !== USER_DEFINED) return crsForEpsg(geog, fileName);
-    return crsForProj4(`+proj=longlat ${ellipsoidPart(keys)} +no_defs`, 'user-defined geographic', fileName);
+    if (geog !== undefined && geog !== USER_DEFINED) {
+      // Codes the core CRS table knows keep their EPSG identity; others are built from their datum or axes.
+      try {
+        return crsFromEpsg(geog);
+      } catch {
+        return crsForProj4(`+proj=longlat ${ellipsoidPart(keys, fileName, notes)} +no_defs`, `EPSG:${geog}`, fileName);
+      }
+    }
+    return crsForProj4(`+proj=longlat ${ellipsoidPart(keys, fileName, notes)} +no_defs`, 'user-defined geographic', fileName);
   }
   if (model !== 1 && model !== undefined) {
     throw new AppError(
@@ -217,7 +261,7 @@ export function crsFromGeoKeys(keys: GeoKeyMap, fileName: string): Crs {
       { file: fileName },
     );
   }
-  const ell = ellipsoidPart(keys);
+  const ell = ellipsoidPart(keys, fileName, notes);
   const unitPart = linearUnitPart(keys, fileName);
   const projection = num(keys, GK.Projection);
   if (projection !== undefined && projection >= 16001 && projection <= 16160) {

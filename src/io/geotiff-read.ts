@@ -4,11 +4,11 @@ import type { PixelWindow } from '../core/geo/grid.ts';
 import { AppError, isAppError, toAppError } from '../core/errors.ts';
 import { throwIfAborted, type RunOptions } from '../core/progress.ts';
 import type { Crs } from '../core/raster/raster.ts';
-import { detectRole, parseProductName } from './band-roles.ts';
-import { decodeSamples, metaNumber, metaRange, resolveScaling } from './band-decode.ts';
-import type { BandRole, Dataset, DatasetBand } from './dataset.ts';
+import { parseProductName } from './band-roles.ts';
+import type { BandRole, Dataset } from './dataset.ts';
+import { decodeBands, itemsFor } from './geotiff-bands.ts';
 import { crsFromGeoKeys, parseGeoKeyDirectory } from './geokeys.ts';
-import { landsatCalibration, mtlDate, parseMtl, type Mtl } from './landsat-mtl.ts';
+import { mtlDate, parseMtl, type Mtl } from './landsat-mtl.ts';
 import { canDecodeFast, decodeWindow, type BlockLayout } from './tiff-fast-decode.ts';
 import { readBlockTable } from './tiff-ifd.ts';
 import { parsePamAux, type PamBand } from './pam-aux.ts';
@@ -17,12 +17,9 @@ import {
   checkNorthUpOrSouthUp,
   DEFAULT_MAX_DECODED_BYTES,
   flipSouthUp,
-  holdsDn,
-  rawLooksLikeKelvin,
 } from './read-checks.ts';
-import { parseGdalMetadata, requireTiff, type GdalMetadataItem } from './tiff-sniff.ts';
+import { parseGdalMetadata, requireTiff } from './tiff-sniff.ts';
 import { asNumbers, clipWindow, readLayout, readTransform } from './tiff-tags.ts';
-import { describeCandidates, suggestLstUnits } from './unit-sanity.ts';
 
 /** Options of `readGeoTiff`. */
 export interface ReadGeoTiffOptions extends RunOptions {
@@ -72,13 +69,6 @@ async function openTiff(
       fileName,
     );
   }
-}
-
-function itemsFor(items: GdalMetadataItem[], sample: number | undefined): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const it of items)
-    if (it.sample === sample && !it.domain) out[it.role ? `@${it.role}` : it.name] = it.value;
-  return out;
 }
 
 /**
@@ -143,7 +133,8 @@ async function decodeImage(
     (await fd.loadValue('GeoAsciiParams')) as string | undefined,
     fileName,
   );
-  const crs: Crs = crsFromGeoKeys(keys, fileName);
+  const crsNotes: string[] = [];
+  const crs: Crs = crsFromGeoKeys(keys, fileName, crsNotes);
   const fullTransform = readTransform(
     {
       transformation: asNumbers(await fd.loadValue('ModelTransformation')),
@@ -190,7 +181,7 @@ async function decodeImage(
     : metadata.MTL
       ? parseMtl(metadata.MTL)
       : undefined;
-  const warnings: string[] = [];
+  const warnings: string[] = [...crsNotes];
   throwIfAborted(opts.signal);
   opts.onProgress?.({ stage: 'read', done: 0, total: 1, detail: fileName });
   const blockLayout: BlockLayout = {
@@ -222,88 +213,21 @@ async function decodeImage(
   if (transform !== fileTransform)
     warnings.push('south-up raster (positive pixel height): rows turned north-up');
 
-  const bands: DatasetBand[] = [];
-  for (let b = 0; b < bandCount; b++) {
-    const bandMd = itemsFor(items, b);
-    const aux = pam.get(b) ?? {};
-    const description = aux.description ?? bandMd['@description'] ?? bandMd.DESCRIPTION;
-    const hintsMd: Record<string, string> = { ...metadata, ...bandMd };
-    delete hintsMd.MTL;
-    const guess = detectRole({ fileName, description, metadata: hintsMd, bandIndex: b, bandCount });
-    const role = opts.roleOverride ?? guess.role;
-    const scaling = resolveScaling({
-      role,
-      product: name.product ?? metadata.SHORTNAME,
-      landsatLevel: guess.landsat?.level,
-      ...(guess.scale && role === guess.role ? { nameScale: guess.scale } : {}),
-      isFloat: layout.sampleFormat === 3 && !(guess.scale && holdsDn(rasters[b], nodataTag)),
-      hints: {
-        bandScale: aux.scale ?? metaNumber(bandMd['@scale'] ?? bandMd.SCALE),
-        bandOffset: aux.offset ?? metaNumber(bandMd['@offset'] ?? bandMd.OFFSET),
-        scaleFactor: metaNumber(metadata.scale_factor),
-        addOffset: metaNumber(metadata.add_offset),
-        validRange: metaRange(metadata.valid_range),
-        fillValue: metaNumber(metadata._FillValue),
-        units: aux.unitType ?? bandMd['@unittype'] ?? metadata.units,
-      },
-    });
-    // MOD11 QC: the nodata tag (0 in AppEEARS files) is a valid "good quality" value.
-    const nodata = role === 'lst-qc' ? null : (aux.nodata ?? nodataTag);
-    const raw = rasters[b];
-    // Float Landsat bands are calibrated only when they still hold whole DN (R/ESPA float64 exports).
-    const cal =
-      guess.landsat && (layout.sampleFormat !== 3 || holdsDn(raw, nodata))
-        ? landsatCalibration(guess.landsat, role, mtl)
-        : undefined;
-    let data: Float32Array;
-    let scale = scaling.scale;
-    let offset = scaling.offset;
-    let units = scaling.units;
-    let scaleSource = scaling.source;
-    if (cal) {
-      data = decodeSamples(raw, { scale: 1, offset: 0, nodata });
-      cal.apply(data);
-      [scale, offset, units] = [1, 0, cal.units];
-      scaleSource = mtl ? 'landsat-mtl' : 'landsat-default';
-      for (const n of cal.notes) warnings.push(`band ${b + 1}: ${n}`);
-    } else {
-      if (role === 'lst' && scale !== 1 && rawLooksLikeKelvin(raw, nodata)) {
-        // An integer LST already in K (scaled before export): applying the product scale would ruin it.
-        warnings.push(`band ${b + 1}: values are already in K (150-400); the scale ${scale} was not applied`);
-        [scale, offset, scaleSource] = [1, 0, 'none'];
-        scaling.validRange = undefined;
-      }
-      data = decodeSamples(raw, {
-        scale,
-        offset,
-        nodata,
-        fill: scaling.fill,
-        validRange: scaling.validRange,
-      });
-      for (const n of scaling.notes) warnings.push(`band ${b + 1}: ${n}`);
-      if (guess.landsat && guess.landsat.level === 'L1' && !mtl && role !== 'qc' && role !== 'unknown')
-        warnings.push(`band ${b + 1}: Landsat DN left uncalibrated (no MTL found beside the file)`);
-    }
-    const unitCandidates = role === 'lst' ? suggestLstUnits(data) : [];
-    if (unitCandidates.length > 0)
-      warnings.push(
-        `band ${b + 1}: LST values are not kelvin; they look like ${describeCandidates(unitCandidates)}: choose the conversion`,
-      );
-    bands.push({
-      role,
-      ...(unitCandidates.length > 0 ? { unitCandidates } : {}),
-      name: description ?? name.layer ?? stemOf(fileName),
-      ...(guess.dayNight ? { dayNight: guess.dayNight } : {}),
-      ...(units ? { units } : {}),
-      scale,
-      offset,
-      scaleSource,
-      nodata: nodata ?? scaling.fill ?? null,
-      ...(guess.landsat ? { landsat: guess.landsat } : {}),
-      ...(cal ? { calibration: cal.kind } : {}),
-      raster: { width: win.width, height: win.height, transform, crs, data },
-    });
-  }
+  const bands = decodeBands({
+    rasters,
+    fileName,
+    items,
+    metadata,
+    pam,
+    nodataTag,
+    isFloat: layout.sampleFormat === 3,
+    product: name.product,
+    layer: name.layer,
+    mtl,
+    roleOverride: opts.roleOverride,
+    raster: { width: win.width, height: win.height, transform, crs },
+    warnings,
+  });
   opts.onProgress?.({ stage: 'read', done: 1, total: 1, detail: fileName });
   const date =
     name.date ??
@@ -335,8 +259,4 @@ function mtlProduct(mtl: Mtl): string | undefined {
 function isoDate(v: string | undefined): string | undefined {
   const m = v ? /^(\d{4})-(\d{2})-(\d{2})/.exec(v) : null;
   return m && m[1] !== '1970' ? `${m[1]}-${m[2]}-${m[3]}` : undefined;
-}
-
-function stemOf(fileName: string): string {
-  return (fileName.split(/[\\/]/).pop() ?? fileName).replace(/\.[^.]+$/, '');
 }
