@@ -19,7 +19,7 @@ import { evaluateClosedLoop } from '../src/pipeline/evaluate.ts';
 import type { StageMethod } from '../src/pipeline/method.ts';
 import { loadMethod } from '../src/pipeline/methods.ts';
 import { createSrdaMethod } from '../src/pipeline/methods/srda.ts';
-import { fitDetailWeight, withDetailWeight } from '../src/pipeline/detail-weight.ts';
+import { fitDetailMixOnLoop, fitDetailWeight, withDetailMix, withDetailWeight } from '../src/pipeline/detail-weight.ts';
 import { closedLoopScene } from '../src/pipeline/evaluate.ts';
 import { prepareScene } from '../src/pipeline/prepare.ts';
 import { cropRaster } from '../src/core/raster/tiling.ts';
@@ -45,7 +45,7 @@ const srda = await createSrdaMethod(weights, { backend: values.backend as Backen
 const baselines: StageMethod[] = [];
 for (const id of ['bicubic', 'tsharp', 'dms']) baselines.push(await loadMethod(id));
 const methods = [...baselines, srda];
-const COLS = ['bicubic + rc', 'TsHARP', 'DMS', 'SRDA-Net v2', 'SRDA-Net v2, weighted'];
+const COLS = ['bicubic + rc', 'TsHARP', 'DMS', 'SRDA-Net v2', 'SRDA-Net v2, weighted', 'SRDA-Net + DMS, weighted'];
 /** Closed-loop detail weight (alpha) fitted per scene / pair, for the notes. */
 const alphas: { name: string; alpha: number }[] = [];
 
@@ -54,6 +54,14 @@ async function weighted(scene: Scene, name: string): Promise<StageMethod> {
   const w = await fitDetailWeight(scene, srda);
   alphas.push({ name, alpha: w?.alpha ?? 1 });
   return w ? withDetailWeight(srda, w.alpha) : srda;
+}
+/** Closed-loop weights of SRDA-Net and DMS detail (an experiment: not what the CLI or app run). */
+const mixes: { name: string; w: number[] }[] = [];
+async function mixed(scene: Scene, name: string): Promise<StageMethod> {
+  const f = await fitDetailMixOnLoop(scene, [srda, baselines[2]]);
+  const w = f?.weights ?? [1, 0];
+  mixes.push({ name, w });
+  return withDetailMix([srda, baselines[2]], w, 'SRDA-Net + DMS, weighted');
 }
 const log = (s: string) => process.stderr.write(`${s}\n`);
 
@@ -93,7 +101,7 @@ async function asterRows(): Promise<void> {
     { key: 'asterK', label: "ASTER's own frame" },
     { key: 'asterRegK', label: 'ASTER registered to the NDVI' },
   ];
-  const sums = frames.map(() => [...methods.map(() => emptySums()), emptySums(), emptySums()]);
+  const sums = frames.map(() => [...methods.map(() => emptySums()), emptySums(), emptySums(), emptySums()]);
   const wins = frames.map(() => 0);
   const cover = { n: 0, in68: 0, in95: 0, sumSigma: 0 };
   for (const p of split.validation) {
@@ -112,6 +120,7 @@ async function asterRows(): Promise<void> {
     }
     outs.push(mixedControl(outs[0], outs[1], p.w, ca, cb));
     outs.push((await finalOf(s, await weighted(s, `ASTER ${p.id}`))).lst);
+    outs.push((await finalOf(s, await mixed(s, `ASTER ${p.id}`))).lst);
     frames.forEach((f, fi) => {
       const own = outs.map((o, mi) => scoreAgainstAster(o, p[f.key], p.w, sums[fi][mi]));
       if (asterScores(own[3]).textureRmseK < asterScores(own[0]).textureRmseK) wins[fi]++;
@@ -122,7 +131,7 @@ async function asterRows(): Promise<void> {
     const sc = sums[fi].map((x: AsterSums) => asterScores(x));
     const n = split.validation.length;
     const ctrl = sc[methods.length];
-    const cols = [...sc.slice(0, 4), sc[methods.length + 1]];
+    const cols = [...sc.slice(0, 4), sc[methods.length + 1], sc[methods.length + 2]];
     rows.push({ name: `ASTER validation (${n} pairs), ${f.label}: offset-free RMSE`, values: cols.map((x) => x.fullRmseK), control: ctrl.fullRmseK, unit: 'K' });
     rows.push({ name: `ASTER validation, ${f.label}: texture RMSE (SRDA-Net better on ${wins[fi]}/${n} pairs)`, values: cols.map((x) => x.textureRmseK), control: ctrl.textureRmseK, unit: 'K' });
     rows.push({ name: `ASTER validation, ${f.label}: texture correlation`, values: cols.map((x) => x.textureCorr), control: ctrl.textureCorr, higherBetter: true, unit: '' });
@@ -172,8 +181,9 @@ async function loopRows(): Promise<void> {
       let scene = prepareScene(loaded.inputs, { allowZeroStages: true });
       if (c.south) scene = southOf(scene, manifestScene(c.id).referenceFactors);
       // The weight is fitted on the loop's own input, one octave coarser, as a user's run would.
-      const w = await weighted(closedLoopScene(scene, c.stages, c.f).loop, c.id);
-      const res = await evaluateClosedLoop(scene, [...methods, w], { stages: c.stages, referenceFactor: c.f });
+      const loopInput = closedLoopScene(scene, c.stages, c.f).loop;
+      const w = await weighted(loopInput, c.id);
+      const res = await evaluateClosedLoop(scene, [...methods, w, await mixed(loopInput, c.id)], { stages: c.stages, referenceFactor: c.f });
       rows.push({ name: `${c.label}: RMSE`, values: res.methods.map((m) => m.corrected.rmseK), unit: 'K' });
       log(`  ${c.id} done`);
     } catch (e) {
@@ -189,8 +199,8 @@ const fmt = (v: number | undefined) => (v === undefined || !Number.isFinite(v) ?
 const lines = [
   `SRDA-Net weights: ${values.model} (${weights.modelJson.size}, step ${String(weights.modelJson.training?.step ?? '?')})`,
   '',
-  `| case | ${COLS.join(' | ')} | control | SRDA-Net vs bicubic + rc | weighted vs bicubic + rc |`,
-  `| --- | ${COLS.map(() => '---').join(' | ')} | --- | --- | --- |`,
+  `| case | ${COLS.join(' | ')} | control | SRDA-Net vs bicubic + rc | weighted vs bicubic + rc | + DMS vs bicubic + rc |`,
+  `| --- | ${COLS.map(() => '---').join(' | ')} | --- | --- | --- | --- |`,
   ...rows.map((r) => {
     const vs = (k: number) => {
       const rel = ((r.values[k] - r.values[0]) / Math.abs(r.values[0])) * 100;
@@ -198,11 +208,12 @@ const lines = [
       const same = Math.abs(r.values[k] - r.values[0]) < 5e-4;
       return `${rel >= 0 ? '+' : ''}${rel.toFixed(1)} % (${same ? 'same' : better ? 'better' : 'worse'})`;
     };
-    return `| ${r.name} | ${r.values.map(fmt).join(' | ')} | ${fmt(r.control)} | ${vs(3)} | ${vs(4)} |`;
+    return `| ${r.name} | ${r.values.map(fmt).join(' | ')} | ${fmt(r.control)} | ${vs(3)} | ${vs(4)} | ${vs(5)} |`;
   }),
   '',
   ...extra,
   ...(alphas.length ? [`Closed-loop detail weight (share of SRDA-Net's detail over bicubic kept, fitted on each scene's own loop one octave coarser): ${alphas.map((a) => `${a.name} ${a.alpha.toFixed(2)}`).join(', ')}.`] : []),
+  ...(mixes.length ? [`Experiment, column "SRDA-Net + DMS, weighted": bicubic + a (SRDA-Net - bicubic) + b (DMS - bicubic) each stage, a, b in [0, 1] by least squares on the same closed loop as alpha: ${mixes.map((m) => `${m.name} ${m.w.map((x) => x.toFixed(2)).join('/')}`).join(', ')}.`] : []),
 ];
 process.stdout.write(`${lines.join('\n')}\n`);
 if (values.md) await writeFile(values.md, `${lines.join('\n')}\n`);

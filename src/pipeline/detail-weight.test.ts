@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { maxAbsDifference } from '../core/raster/metrics.ts';
 import { dhakaScene, hasData, readShippedWeights } from '../test-support/data.ts';
 import { bicubicMethod } from './baselines/bicubic.ts';
-import { fitDetailAlpha, fitDetailWeight, withDetailWeight } from './detail-weight.ts';
+import { dmsMethod } from './baselines/dms.ts';
+import { fitDetailAlpha, fitDetailMix, fitDetailWeight, withDetailMix, withDetailWeight } from './detail-weight.ts';
 import { detailWeightMessage } from './do-no-harm.ts';
 import { runDownscale } from './downscale.ts';
 import { createSrdaMethod } from './methods/srda.ts';
@@ -64,3 +65,36 @@ describe.skipIf(!hasData('dhaka-mod11a2-mod13q1-2024-citypath'))('the closed-loo
     }
   }, 120_000);
 });
+
+describe('fitDetailMix', () => {
+  it('recovers two detail weights (hand-built reference) and keeps them in [0, 1]', () => {
+    const n = 200;
+    const b = new Float32Array(n).fill(300);
+    const s = Float32Array.from({ length: n }, (_, i) => 300 + Math.sin(i));
+    const d = Float32Array.from({ length: n }, (_, i) => 300 + Math.cos(0.37 * i));
+    const t = b.map((v, i) => v + 0.3 * (s[i] - v) + 0.5 * (d[i] - v));
+    const f = fitDetailMix(t, b, [s, d]);
+    expect(f.weights[0]).toBeCloseTo(0.3, 5);
+    expect(f.weights[1]).toBeCloseTo(0.5, 5);
+    expect(f.rmseK).toBeLessThan(1e-4);
+    const neg = fitDetailMix(b.map((v, i) => v - (s[i] - v) + 2 * (d[i] - v)), b, [s, d]);
+    expect(neg.weights[0]).toBe(0);
+    expect(neg.weights[1]).toBe(1);
+  });
+});
+
+describe.skipIf(!hasData('dhaka-mod11a2-mod13q1-2024-citypath'))('withDetailMix on Dhaka DOY 097', () => {
+  it('with weight 1 on DMS is the DMS run, with 0 the bicubic run, block means equal to the input', async () => {
+    const scene = await dhakaScene();
+    const run = (m: typeof bicubicMethod) => runDownscale(scene, { method: m, residualCorrection: true });
+    const [dms, bic] = [await run(dmsMethod), await run(bicubicMethod)];
+    const one = await run(withDetailMix([dmsMethod], [1], 'DMS via the mix'));
+    const none = await run(withDetailMix([dmsMethod], [0], 'bicubic via the mix'));
+    for (let k = 0; k < 2; k++) {
+      expect(maxAbsDifference(one.stages[k].lst.data, dms.stages[k].lst.data)).toBeLessThan(1e-3);
+      expect(maxAbsDifference(none.stages[k].lst.data, bic.stages[k].lst.data)).toBeLessThan(1e-3);
+      expect(one.stages[k].energy.maxAbsK).toBeLessThan(1e-3);
+    }
+  }, 120_000);
+});
+

@@ -145,3 +145,123 @@ export function withDetailWeight<M extends StageMethod>(srda: M, alpha: number):
   }
   return out;
 }
+
+/**
+ * Least-squares weights in [0, 1] of `bicubic + sum_k w_k (terms_k - bicubic)` against `reference`
+ * (box-constrained, by coordinate descent on the normal equations), over pixels finite in all
+ * fields, with the RMSE of the mix there.
+ */
+export function fitDetailMix(reference: Float32Array, bicubic: Float32Array, terms: readonly Float32Array[]): { weights: number[]; n: number; rmseK: number; bicubicRmseK: number } {
+  const k = terms.length;
+  const g = Array.from({ length: k }, () => new Array<number>(k).fill(0));
+  const c = new Array<number>(k).fill(0);
+  let sb = 0;
+  let n = 0;
+  const d = new Array<number>(k);
+  for (let i = 0; i < reference.length; i++) {
+    const t = reference[i];
+    const b = bicubic[i];
+    if (!Number.isFinite(t) || !Number.isFinite(b) || terms.some((m) => !Number.isFinite(m[i]))) continue;
+    for (let a = 0; a < k; a++) d[a] = terms[a][i] - b;
+    for (let a = 0; a < k; a++) {
+      c[a] += d[a] * (t - b);
+      for (let e = a; e < k; e++) g[a][e] += d[a] * d[e];
+    }
+    sb += (b - t) ** 2;
+    n++;
+  }
+  for (let a = 0; a < k; a++) for (let e = 0; e < a; e++) g[a][e] = g[e][a];
+  const w = new Array<number>(k).fill(0);
+  for (let it = 0; it < 500; it++) {
+    let moved = 0;
+    for (let a = 0; a < k; a++) {
+      if (!(g[a][a] > 0)) continue;
+      let r = c[a];
+      for (let e = 0; e < k; e++) if (e !== a) r -= g[a][e] * w[e];
+      const next = Math.min(1, Math.max(0, r / g[a][a]));
+      moved = Math.max(moved, Math.abs(next - w[a]));
+      w[a] = next;
+    }
+    if (moved < 1e-9) break;
+  }
+  // |b - t + sum w d|^2 = |b - t|^2 - 2 w.c + w' G w
+  let sse = sb;
+  for (let a = 0; a < k; a++) {
+    sse -= 2 * w[a] * c[a];
+    for (let e = 0; e < k; e++) sse += w[a] * g[a][e] * w[e];
+  }
+  const rmse = (x: number) => (n > 0 ? Math.sqrt(Math.max(0, x) / n) : Number.NaN);
+  return { weights: w, n, rmseK: rmse(sse), bicubicRmseK: rmse(sb) };
+}
+
+/**
+ * Fits `fitDetailMix` weights of `terms` (e.g. SRDA-Net and DMS) on the scene's own one-stage
+ * closed loop, like `fitDetailWeight`. Undefined when the scene is too small.
+ */
+export async function fitDetailMixOnLoop(scene: Scene, terms: readonly StageMethod[], residualMode: ResidualMode = 'linear', run: RunOptions = {}): Promise<{ weights: number[]; rmseK: number; bicubicRmseK: number } | undefined> {
+  let built: ReturnType<typeof closedLoopScene>;
+  try {
+    built = closedLoopScene(scene, 1);
+  } catch (e) {
+    if (isAppError(e) && e.code === 'TOO_LARGE') return undefined;
+    throw e;
+  }
+  const final = async (m: StageMethod) => {
+    const r = await runDownscale(built.loop, { method: m, residualCorrection: true, residualMode }, { signal: run.signal });
+    return r.stages[r.stages.length - 1].lst.data;
+  };
+  // A term that cannot run on the loop (DMS on too few pixels) gets weight 0.
+  const outs: Float32Array[] = [];
+  const ran: number[] = [];
+  for (let k = 0; k < terms.length; k++) {
+    try {
+      outs.push(await final(terms[k]));
+      ran.push(k);
+    } catch (e) {
+      if (isAppError(e) && e.code === 'CANCELLED') throw e;
+    }
+  }
+  const fit = fitDetailMix(built.reference.data, await final(bicubicMethod), outs);
+  if (fit.n < MIN_DETAIL_PIXELS) return undefined;
+  const weights = terms.map(() => 0);
+  ran.forEach((k, i) => (weights[k] = fit.weights[i]));
+  return { weights, rmseK: fit.rmseK, bicubicRmseK: fit.bicubicRmseK };
+}
+
+/**
+ * A global stage method predicting bicubic + sum_k weights_k (terms_k - bicubic) each stage
+ * (global methods such as DMS are fitted on the whole stage first), before residual correction.
+ * No sigma. Used by `npm run eval:accuracy` as an experiment; the CLI and the app do not run it.
+ */
+export function withDetailMix(terms: readonly StageMethod[], weights: readonly number[], label: string): StageMethod {
+  const bic = bicubicMethod;
+  const predictorOf = async (m: StageMethod, input: StageInput, run?: RunOptions): Promise<Pick<FittedStage, 'haloCoarsePx' | 'predictTile'>> =>
+    m.fit ? m.fit(input, run) : { haloCoarsePx: m.haloCoarsePx, predictTile: (i, o) => m.runStage(i, o) };
+  const fit = async (input: StageInput, run?: RunOptions): Promise<FittedStage> => {
+    const fitted: Pick<FittedStage, 'haloCoarsePx' | 'predictTile'>[] = [];
+    // Terms with weight 0 are not run (nor fitted).
+    for (let k = 0; k < terms.length; k++) fitted.push(weights[k] > 0 ? await predictorOf(terms[k], input, run) : { haloCoarsePx: 0, predictTile: () => Promise.resolve(new Float32Array(0)) });
+    return {
+      haloCoarsePx: Math.max(bic.haloCoarsePx, ...fitted.map((f) => f.haloCoarsePx)),
+      predictTile: async (i, o) => {
+        const b = await bic.runStage(i, o);
+        const out = Float32Array.from(b);
+        for (let k = 0; k < fitted.length; k++) {
+          if (weights[k] === 0) continue;
+          const p = await fitted[k].predictTile(i, o);
+          for (let j = 0; j < out.length; j++) out[j] += weights[k] * (p[j] - b[j]);
+        }
+        return out;
+      },
+      summary: { detailWeights: [...weights] },
+    };
+  };
+  return {
+    id: 'srda',
+    label,
+    usesAux: [...new Set(terms.flatMap((m) => m.usesAux))],
+    haloCoarsePx: Infinity,
+    fit,
+    runStage: async (input, run) => (await fit(input, run)).predictTile(input, run),
+  };
+}
