@@ -17,7 +17,7 @@ function softwareName(s: string): string {
 /** Looks for a WebGPU adapter; a software (fallback) adapter is reported but not usable for `auto`. */
 export async function probeWebGpu(): Promise<GpuProbe> {
   const gpu = (globalThis.navigator as Navigator | undefined)?.gpu;
-  if (!gpu) return { isUsable: false, reason: 'WebGPU is not available in this browser' };
+  if (!gpu) return { isUsable: false, reason: 'WebGPU is not available here (no navigator.gpu)' };
   try {
     const adapter = await gpu.requestAdapter();
     if (!adapter) return { isUsable: false, reason: 'no WebGPU adapter' };
@@ -45,7 +45,7 @@ export async function probeWebGpu(): Promise<GpuProbe> {
 /** Looks for WebGL2 on an OffscreenCanvas; a software renderer is reported but not usable for `auto`. */
 export function probeWebGl(): GpuProbe {
   if (typeof OffscreenCanvas === 'undefined')
-    return { isUsable: false, reason: 'no OffscreenCanvas in this worker' };
+    return { isUsable: false, reason: 'no OffscreenCanvas here (WebGL needs a browser)' };
   try {
     const gl = new OffscreenCanvas(1, 1).getContext('webgl2');
     if (!gl) return { isUsable: false, reason: 'WebGL2 is not available' };
