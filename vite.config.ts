@@ -51,8 +51,20 @@ function servedAssets(): Plugin {
   };
 }
 
+/**
+ * Cross-origin isolation (COOP + COEP), so the page may use SharedArrayBuffer (tfjs wasm threads).
+ * `credentialless` rather than `require-corp`: the optional online basemap's tiles come from another
+ * origin without a Cross-Origin-Resource-Policy header. Static hosts get the same headers from sw.js.
+ */
+export const ISOLATION_HEADERS = {
+  'Cross-Origin-Opener-Policy': 'same-origin',
+  'Cross-Origin-Embedder-Policy': 'credentialless',
+};
+
 export default defineConfig({
   plugins: [react(), contentSecurityPolicy(), servedAssets()],
+  server: { headers: ISOLATION_HEADERS },
+  preview: { headers: ISOLATION_HEADERS },
   base: './',
   worker: { format: 'es' },
   build: { target: 'es2022', sourcemap: true, chunkSizeWarningLimit: 4096 },

@@ -4,6 +4,20 @@
 const CACHE = 'srda-lst-v1';
 // Hashed build assets and versioned wasm never change; everything else is network-first.
 const IMMUTABLE = ['/assets/', '/tfjs-wasm/'];
+// Cross-origin isolation for static hosts that cannot set headers (GitHub Pages and the like): the
+// same COOP/COEP headers vite dev/preview send (vite.config.ts), added to every response served
+// here. They take effect from the first load this worker controls (the next visit or reload).
+const ISOLATION_HEADERS = {
+  'Cross-Origin-Opener-Policy': 'same-origin',
+  'Cross-Origin-Embedder-Policy': 'credentialless',
+};
+
+function withIsolation(res) {
+  if (!res || res.status === 0 || res.type === 'opaque' || res.type === 'opaqueredirect') return res;
+  const headers = new Headers(res.headers);
+  for (const [k, v] of Object.entries(ISOLATION_HEADERS)) headers.set(k, v);
+  return new Response(res.body, { status: res.status, statusText: res.statusText, headers });
+}
 
 async function precache() {
   const cache = await caches.open(CACHE);
@@ -38,20 +52,23 @@ self.addEventListener('fetch', (event) => {
   if (req.method !== 'GET' || url.origin !== self.location.origin) return;
   const isImmutable = IMMUTABLE.some((p) => url.pathname.includes(p));
   event.respondWith(
-    caches.open(CACHE).then(async (cache) => {
-      if (isImmutable) {
-        const hit = await cache.match(req, { ignoreVary: true });
-        if (hit) return hit;
-      }
-      try {
-        const res = await fetch(req);
-        if (res.ok) cache.put(req, res.clone());
-        return res;
-      } catch (e) {
-        const hit = await cache.match(req, { ignoreSearch: true, ignoreVary: true });
-        if (hit) return hit;
-        throw e;
-      }
-    }),
+    caches.open(CACHE).then(async (cache) => withIsolation(await respond(cache, req, isImmutable))),
   );
 });
+
+/** The response for a same-origin GET: cache first for immutable files, network first otherwise. */
+async function respond(cache, req, isImmutable) {
+  if (isImmutable) {
+    const hit = await cache.match(req, { ignoreVary: true });
+    if (hit) return hit;
+  }
+  try {
+    const res = await fetch(req);
+    if (res.ok) cache.put(req, res.clone());
+    return res;
+  } catch (e) {
+    const hit = await cache.match(req, { ignoreSearch: true, ignoreVary: true });
+    if (hit) return hit;
+    throw e;
+  }
+}
