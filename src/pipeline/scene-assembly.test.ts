@@ -42,6 +42,13 @@ describe('composite periods', () => {
     expect(periodGapDays(band('MOD11A2', '2024-04-06'), band('MOD13Q1', '2024-05-24'))).toBe(41);
     expect(periodGapDays(band('MOD11A1', '2024-04-06'), band('MOD11A1', undefined as unknown as string))).toBeUndefined();
   });
+
+  it('counts a yearly MCD12Q1 land cover as covering its whole year, so a July LST takes that year and not the next', () => {
+    const band = (product: string, date: string) => ({ dataset: { product, date } }) as unknown as LabelledBand;
+    expect(compositeDays('MCD12Q1')).toBe(365);
+    expect(periodGapDays(band('MOD11A2', '2005-07-20'), band('MCD12Q1', '2005-01-01'))).toBe(0);
+    expect(periodGapDays(band('MOD11A2', '2005-07-20'), band('MCD12Q1', '2006-01-01'))).toBe(158);
+  });
 });
 
 describe.skipIf(!existsSync(DHAKA))('scene assembly on the Dhaka AppEEARS folders', () => {

@@ -58,9 +58,10 @@ export function daysBetween(a: string | undefined, b: string | undefined): numbe
   return Math.round(Math.abs(ta - tb) / 86_400_000);
 }
 
-/** Days a product's date stands for: 16 for MOD13 vegetation composites, 8 for 8-day LST/reflectance composites, else 1. */
+/** Days a product's date stands for: 365 for the yearly MCD12Q1 land cover, 16 for MOD13 vegetation composites, 8 for 8-day LST/reflectance composites, else 1. */
 export function compositeDays(product: string | undefined): number {
   if (!product) return 1;
+  if (/^MCD12Q1/i.test(product)) return 365;
   if (/^M[OYC]D13/i.test(product)) return 16;
   if (/^(M[OY]D11A2|M[OY]D21A2|M[OY]D09A1|M[OY]D15A2)/i.test(product)) return 8;
   return 1;

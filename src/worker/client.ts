@@ -8,9 +8,10 @@ interface Pending {
   onProgress?: (p: Progress) => void;
 }
 
-/** Rebuilds an AppError that crossed the worker boundary. */
+/** Rebuilds an AppError that crossed the worker boundary (with its `hint`, what to do in the app, when it has one). */
 export function fromWireError(e: WireError): AppError {
-  return new AppError(e.code, e.message, { file: e.file });
+  const err = new AppError(e.code, e.message, { file: e.file });
+  return e.hint ? Object.assign(err, { hint: e.hint }) : err;
 }
 
 /**

@@ -25,13 +25,13 @@ const handlers: { [N in RequestName]: Handler<N> } = {
   preview: async (params) => previewScene(params),
   inputLayer: async ({ id }, _opts, transfer) => ({ layer: inputLayer(id, transfer) }),
   run: (params, opts, transfer) => runJob(params, opts, transfer),
-  exportGeoTiff: async ({ layerId }, opts, transfer) => {
-    const r = await exportLayerGeoTiff(layerId, opts);
+  exportGeoTiff: async ({ layerId, sceneId }, opts, transfer) => {
+    const r = await exportLayerGeoTiff(layerId, { ...opts, ...(sceneId !== undefined ? { sceneId } : {}) });
     transfer.push(r.bytes);
     return r;
   },
   exportZip: async (params, opts, transfer) => {
-    const r = await exportZip(params.report, params.extraFiles ?? [], params.fileStem, opts);
+    const r = await exportZip(params.report, params.extraFiles ?? [], params.fileStem, opts, params.sceneIds);
     transfer.push(r.bytes);
     return r;
   },

@@ -2,16 +2,16 @@ import { zipSync, strToU8 } from 'fflate';
 import { AppError, isAppError, toAppError } from '../core/errors.ts';
 import { throwIfAborted, yieldToEventLoop, type RunOptions } from '../core/progress.ts';
 import { writeGeoTiffAsync } from '../io/geotiff-write.ts';
-import { getLayerRaster, layerIds } from './layers.ts';
+import { allSceneLayers, getLayerRaster, layerIds } from './layers.ts';
 
-async function encodeLayer(id: string, run: RunOptions): Promise<Uint8Array> {
-  const hit = getLayerRaster(id);
+async function encodeLayer(id: string, run: RunOptions, sceneId?: string): Promise<Uint8Array> {
+  const hit = getLayerRaster(id, sceneId);
   if (!hit) throw new AppError('BAD_ARGUMENT', `There is no layer ${id}; run the downscaling first.`);
   const units = hit.meta.kind === 'difference' ? 'K (difference)' : 'K';
   try {
     return await writeGeoTiffAsync(
       [{ raster: hit.raster, name: hit.meta.label, units }],
-      { metadata: { SRDA_LAYER: id, SRDA_APP: 'srda-lst web' } },
+      { metadata: { SRDA_LAYER: id, SRDA_APP: 'srda-lst web', ...(sceneId ? { SRDA_SCENE: sceneId } : {}) } },
       run,
     );
   } catch (e) {
@@ -27,38 +27,57 @@ function ownBuffer(u8: Uint8Array): ArrayBuffer {
 }
 
 /**
- * One layer as a float32 GeoTIFF (nodata -9999, its own CRS and grid), the CLI's writer. Progress
- * `{stage: 'export'}` per row of tiles (a full-tile layer takes seconds); `signal` cancels between rows.
+ * One layer as a float32 GeoTIFF (nodata -9999, its own CRS and grid), the CLI's writer: of the
+ * scene `sceneId` (a date of a series), else of the scene run last. Progress `{stage: 'export'}`
+ * per row of tiles (a full-tile layer takes seconds); `signal` cancels between rows.
  */
-export async function exportLayerGeoTiff(layerId: string, run: RunOptions = {}): Promise<{ fileName: string; bytes: ArrayBuffer }> {
-  const stem = getLayerRaster(layerId)?.meta.fileStem ?? layerId;
-  const bytes = await encodeLayer(layerId, {
-    signal: run.signal,
-    onProgress: run.onProgress && ((p) => run.onProgress!({ stage: 'export', done: p.done, total: p.total, detail: `${stem}.tif` })),
-  });
+export async function exportLayerGeoTiff(
+  layerId: string,
+  run: RunOptions & { sceneId?: string } = {},
+): Promise<{ fileName: string; bytes: ArrayBuffer }> {
+  const stem = getLayerRaster(layerId, run.sceneId)?.meta.fileStem ?? layerId;
+  const bytes = await encodeLayer(
+    layerId,
+    {
+      signal: run.signal,
+      onProgress: run.onProgress && ((p) => run.onProgress!({ stage: 'export', done: p.done, total: p.total, detail: `${stem}.tif` })),
+    },
+    run.sceneId,
+  );
   return { fileName: `${stem}.tif`, bytes: ownBuffer(bytes) };
 }
 
+/** The layers a ZIP holds: of the scenes asked for (dates of a series, in that order), else of the scene run last. */
+function zipEntries(sceneIds: readonly string[] | undefined): { sceneId?: string; id: string }[] {
+  if (!sceneIds) return layerIds().map((id) => ({ id }));
+  const all = allSceneLayers();
+  return sceneIds.flatMap((s) => all.filter((l) => l.sceneId === s));
+}
+
 /**
- * Every layer as GeoTIFF plus report.json (and any extra files, e.g. the map PNG) in one ZIP.
- * Progress `{stage: 'export'}` per layer written; `signal` cancels between layers.
+ * Every layer as GeoTIFF plus report.json (and any extra files, e.g. the map PNG) in one ZIP: of
+ * the scenes `sceneIds` (one GeoTIFF per date and layer, names carrying the date), else of the
+ * scene run last. Progress `{stage: 'export'}` per layer written; `signal` cancels between layers.
  */
 export async function exportZip(
   report: unknown,
   extra: { name: string; bytes: ArrayBuffer }[],
   zipStem = 'srda-lst-results',
   run: RunOptions = {},
+  sceneIds?: readonly string[],
 ): Promise<{ fileName: string; bytes: ArrayBuffer }> {
-  const ids = layerIds();
+  const ids = zipEntries(sceneIds);
   if (ids.length === 0)
     throw new AppError('BAD_ARGUMENT', 'There is nothing to export yet; run the downscaling first.');
   const files: Record<string, Uint8Array | [Uint8Array, { level: 0 }]> = {};
   // GeoTIFFs are already deflated inside; storing them avoids compressing twice.
   let done = 0;
-  for (const id of ids) {
+  for (const { id, sceneId } of ids) {
     throwIfAborted(run.signal);
-    const name = `${getLayerRaster(id)!.meta.fileStem}.tif`;
-    files[name] = [await encodeLayer(id, { signal: run.signal }), { level: 0 }];
+    const stem = getLayerRaster(id, sceneId)!.meta.fileStem;
+    // Two tiles of one date share a file stem: the second goes into a folder named after its scene.
+    const name = files[`${stem}.tif`] && sceneId ? `${sceneId.replace(/[^A-Za-z0-9._-]+/g, '_')}/${stem}.tif` : `${stem}.tif`;
+    files[name] = [await encodeLayer(id, { signal: run.signal }, sceneId), { level: 0 }];
     run.onProgress?.({ stage: 'export', done: ++done, total: ids.length, detail: name });
     // Lets a cancel message in between layers (each GeoTIFF takes up to seconds on a full tile).
     await yieldToEventLoop();

@@ -10,14 +10,22 @@ export function nominalResolutionM(pixelM: number): number {
   return hit ?? Math.max(10, Math.round(pixelM / 10) * 10);
 }
 
-/** The stored native raster of a layer with what it is. */
-export function getLayerRaster(id: string): { raster: Raster; meta: LayerMeta } | undefined {
-  return stored.get(id);
+/**
+ * The stored native raster of a layer with what it is: of the scene `sceneId` (a date of a
+ * series), else of the scene stored last.
+ */
+export function getLayerRaster(id: string, sceneId?: string): { raster: Raster; meta: LayerMeta } | undefined {
+  return (sceneId !== undefined ? scenes.get(sceneId) : scenes.get(current))?.get(id);
 }
 
-/** Every stored layer id, in insertion order. */
+/** Every stored layer id of the scene stored last, in insertion order. */
 export function layerIds(): string[] {
-  return [...stored.keys()];
+  return [...(scenes.get(current)?.keys() ?? [])];
+}
+
+/** Every stored layer of every scene (the dates of a series, in run order), for the series export. */
+export function allSceneLayers(): { sceneId: string; id: string }[] {
+  return [...scenes.entries()].flatMap(([sceneId, m]) => [...m.keys()].map((id) => ({ sceneId, id })));
 }
 
 /** What a layer is, beyond its pixels: the UI and the exporter read these instead of id patterns. */
@@ -37,8 +45,10 @@ export interface LayerMeta {
   fileStem: string;
 }
 
-/** Native rasters of the layers, kept for export (the UI gets copies). */
-const stored = new Map<string, { raster: Raster; meta: LayerMeta }>();
+/** Native rasters of the layers per scene (date and tile), kept for export (the UI gets copies). */
+const scenes = new Map<string, Map<string, { raster: Raster; meta: LayerMeta }>>();
+/** The scene new layers go to. */
+let current = '';
 
 /** A pixel size for labels and file names: `849 m`, `62.5 m`, `30 m`. */
 export function formatPixelM(m: number): string {
@@ -50,7 +60,8 @@ export function formatPixelM(m: number): string {
  * grid and statistics. Push the returned buffers to `transfer`.
  */
 export function makeLayer(meta: LayerMeta, raster: Raster, transfer: Transferable[]): LayerData {
-  stored.set(meta.id, { raster, meta });
+  if (!scenes.has(current)) scenes.set(current, new Map());
+  scenes.get(current)!.set(meta.id, { raster, meta });
   const data = raster.data.slice();
   const display = toDisplay(raster);
   transfer.push(data.buffer, display.data.buffer);
@@ -68,7 +79,20 @@ export function makeLayer(meta: LayerMeta, raster: Raster, transfer: Transferabl
 
 /** Forgets every stored layer (new inputs or a new run replace them). */
 export function clearLayers(): void {
-  stored.clear();
+  scenes.clear();
+  current = '';
+}
+
+/**
+ * Starts the layers of a scene: later `makeLayer` calls store into it. A single-date run forgets
+ * every other scene; a date of a series (`keepOtherScenes`) keeps the dates run before it.
+ */
+export function beginSceneLayers(sceneId: string, keepOtherScenes = false): void {
+  if (!keepOtherScenes) scenes.clear();
+  // The LST shown before any run is no result of the series.
+  scenes.delete('');
+  scenes.set(sceneId, new Map());
+  current = sceneId;
 }
 
 /** `a - b` pixel by pixel (NaN where either is NaN), on a's grid. */

@@ -1,8 +1,8 @@
 import { AppError, isAppError } from '../core/errors.ts';
-import { assembleScene, type AssembledScene, type LabelledBand } from '../pipeline/scene-assembly.ts';
+import { assembleScene, DEFAULT_MAX_DATE_GAP_DAYS, periodGapDays, type AssembledScene, type LabelledBand, type SceneGroup } from '../pipeline/scene-assembly.ts';
 import { getInput, pixelSizeMetres } from './inputs.ts';
 import { formatPixelM, makeLayer } from './layers.ts';
-import type { LayerData, RunParams, ScenePreview } from './protocol.ts';
+import type { LayerData, RoleId, RunParams, ScenePreview } from './protocol.ts';
 
 /** LST-to-guide pixel ratio below which the inputs count as one grid (a 2x stage needs ~2). */
 const SAME_GRID_RATIO = 1.5;
@@ -15,8 +15,38 @@ export function labelledInputs(params: Pick<RunParams, 'inputs'>): LabelledBand[
   });
 }
 
-/** The app's scene: lenient assembly (doubts become notices) of the chosen date. */
-export function assembleForApp(params: Pick<RunParams, 'inputs' | 'sceneId' | 'maxDateGapDays'>): AssembledScene {
+/** The app's scene: lenient assembly (doubts become notices) of the chosen date; with `refuseDateGaps` (a date of a series) a guide beyond the gap stops it. */
+export function assembleForApp(params: Pick<RunParams, 'inputs' | 'sceneId' | 'maxDateGapDays' | 'refuseDateGaps'>): AssembledScene {
+  const a = assembleLenient(params);
+  if (params.refuseDateGaps && a.dateGaps.length > 0) throw dateGapError(a, params.maxDateGapDays ?? DEFAULT_MAX_DATE_GAP_DAYS);
+  return a;
+}
+
+const ARTICLED: Partial<Record<RoleId, string>> = { 'lst-qc': 'a QC', ndvi: 'an NDVI', red: 'a red', nir: 'a NIR', swir: 'a SWIR', albedo: 'an albedo' };
+
+/** DATE_MISMATCH for the first input of a series date that is further from the LST than the gap allowed, in the app's words. */
+function dateGapError(a: AssembledScene, maxGap: number): AppError {
+  const g = a.dateGaps[0];
+  const what = ARTICLED[g.role] ?? `a ${g.role}`;
+  const err = new AppError(
+    'DATE_MISMATCH',
+    `${g.name} (${g.role}, ${g.date}) is ${g.days} days from the LST ${a.lst.name} (${a.lst.dataset.date}), more than the max date gap of ${maxGap} days.`,
+    { file: g.name },
+  );
+  return Object.assign(err, {
+    hint: `Raise "Max date gap" in the scene panel to ${g.days} days to let it stand in, or drop ${what} file within ${maxGap} days of ${a.lst.dataset.date}.`,
+  });
+}
+
+/** Files used per role in an assembled scene (names and dates), for the report. */
+export function usedFiles(a: AssembledScene): Partial<Record<RoleId, { name: string; date?: string }>> {
+  const used: Partial<Record<RoleId, { name: string; date?: string }>> = { lst: { name: a.lst.name, date: a.lst.dataset.date } };
+  if (a.qc) used['lst-qc'] = { name: a.qc.name, date: a.qc.dataset.date };
+  for (const [role, b] of Object.entries(a.aux)) used[role as RoleId] = { name: b.name, date: b.dataset.date };
+  return used;
+}
+
+function assembleLenient(params: Pick<RunParams, 'inputs' | 'sceneId' | 'maxDateGapDays'>): AssembledScene {
   const bands = labelledInputs(params);
   if (!bands.some((b) => b.role === 'lst')) {
     const hint =
@@ -52,7 +82,7 @@ export function previewScene(params: Pick<RunParams, 'inputs' | 'sceneId' | 'max
     if (a.qc) used['lst-qc'] = a.qc.name;
     for (const [role, b] of Object.entries(a.aux)) used[role as keyof typeof used] = b.name;
     return {
-      scenes: a.groups,
+      scenes: a.groups.length > 1 ? a.groups.map((g) => seriesRow(params, g)) : a.groups,
       sceneId: a.group.id,
       lstName: a.lst.name,
       lstId: a.lst.key,
@@ -73,6 +103,22 @@ export function previewScene(params: Pick<RunParams, 'inputs' | 'sceneId' | 'max
       notices: [],
       blocker: { code: err.code, message: err.message, file: err.file, hint: (err as { hint?: string }).hint },
     };
+  }
+}
+
+/** Roles whose date is checked against the LST's (the guides that can stand in from a nearby date). */
+const DATED_GUIDES: readonly RoleId[] = ['ndvi', 'red', 'nir', 'swir', 'albedo'];
+
+/** One date of a series as the queue list shows it: the guides that stand in with their dates, the ones beyond the gap. */
+function seriesRow(params: Pick<RunParams, 'inputs' | 'maxDateGapDays'>, g: SceneGroup): ScenePreview['scenes'][number] {
+  try {
+    const a = assembleLenient({ ...params, sceneId: g.id });
+    const guides = Object.values(a.aux)
+      .filter((b) => DATED_GUIDES.includes(b.role))
+      .map((b) => ({ role: b.role, name: b.name, date: b.dataset.date, days: periodGapDays(b, a.lst) }));
+    return { ...g, guides, overGap: a.dateGaps.map((d) => d.name) };
+  } catch (e) {
+    return { ...g, problem: isAppError(e) ? e.message : String(e) };
   }
 }
 

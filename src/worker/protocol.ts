@@ -67,8 +67,21 @@ export interface WireError {
 
 /** What the inputs make before any run: scenes (dates), QC share, date gaps, grids, and what blocks a run. */
 export interface ScenePreview {
-  /** Every scene (date and tile) the LST files hold, earliest first; `id` goes back as `RunParams.sceneId`. */
-  scenes: { id: string; date?: string; tile?: string; lstNames: string[] }[];
+  /**
+   * Every scene (date and tile) the LST files hold, earliest first; `id` goes back as
+   * `RunParams.sceneId`. With several dates, each also says which dated guides stand in (their
+   * date and the days between their period and the LST's), which are beyond the max date gap,
+   * and why the date cannot be assembled at all.
+   */
+  scenes: {
+    id: string;
+    date?: string;
+    tile?: string;
+    lstNames: string[];
+    guides?: { role: RoleId; name: string; date?: string; days?: number }[];
+    overGap?: string[];
+    problem?: string;
+  }[];
   sceneId?: string;
   lstName?: string;
   /** Input id of the LST band used. */
@@ -173,6 +186,13 @@ export interface RunParams {
   sceneId?: string;
   /** Largest LST-to-input date gap in days before a warning (default 8). */
   maxDateGapDays?: number;
+  /**
+   * A date of a series: a guide further than `maxDateGapDays` from the LST stops this date
+   * (DATE_MISMATCH naming both files) instead of standing in with a notice.
+   */
+  refuseDateGaps?: boolean;
+  /** A date of a series after the first: the worker keeps the layers of the dates run before (for the series export). */
+  keepOtherDates?: boolean;
   /** For inputs already on one grid: block-average the LST by this (2, 4, 8) and downscale it back. */
   referenceFactor?: number;
   /** The app's base URL (where `tfjs-wasm/` and `models/` are served). */
@@ -204,7 +224,16 @@ export interface RunResult {
   /** SRDA-Net weights used (from model.json), when SRDA-Net ran. */
   weights?: { format: string; version: number; size: string };
   /** The scene the run used: LST file, product, date and tile. */
-  scene: { id: string; lstName: string; product?: string; date?: string; tile?: string; tag: string };
+  scene: {
+    id: string;
+    lstName: string;
+    product?: string;
+    date?: string;
+    tile?: string;
+    tag: string;
+    /** Files used per role (names), with their dates where known. */
+    used?: Partial<Record<RoleId, { name: string; date?: string }>>;
+  };
   /** Per-scene fine-tuning: held-out closed-loop RMSE before/after and whether the tuned weights were kept. */
   finetune?: { steps: number; seconds: number; rmseBeforeK: number; rmseAfterK: number; kept: boolean };
 }
@@ -219,9 +248,11 @@ export interface WorkerApi {
   /** Converts a stored LST band to kelvin with the conversion the user picked (a unit code). */
   convertUnits: [{ id: string; code: string }, { input: InputInfo }];
   run: [RunParams, RunResult];
-  exportGeoTiff: [{ layerId: string }, { fileName: string; bytes: ArrayBuffer }];
+  /** One layer of the scene `sceneId` (a date of a series; default the scene run last). */
+  exportGeoTiff: [{ layerId: string; sceneId?: string }, { fileName: string; bytes: ArrayBuffer }];
+  /** Every layer of the scenes `sceneIds` (the finished dates of a series; default the scene run last). */
   exportZip: [
-    { report: unknown; extraFiles?: { name: string; bytes: ArrayBuffer }[]; fileStem?: string },
+    { report: unknown; extraFiles?: { name: string; bytes: ArrayBuffer }[]; fileStem?: string; sceneIds?: string[] },
     { fileName: string; bytes: ArrayBuffer },
   ];
 }

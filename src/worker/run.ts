@@ -7,8 +7,8 @@ import { evaluateClosedLoop } from '../pipeline/evaluate.ts';
 import type { FinetuneReport } from '../pipeline/methods/srda.ts';
 import type { MethodId } from '../pipeline/method.ts';
 import { prepareSceneAsync } from '../pipeline/prepare.ts';
-import { assembleForApp, gridFacts } from './preview.ts';
-import { clearLayers, difference, formatPixelM, makeLayer, nominalResolutionM } from './layers.ts';
+import { assembleForApp, gridFacts, usedFiles } from './preview.ts';
+import { beginSceneLayers, difference, formatPixelM, makeLayer, nominalResolutionM } from './layers.ts';
 import type { LayerData, RunParams, RunResult, ScatterData } from './protocol.ts';
 
 /** Output pixels up to which a bicubic baseline is added automatically. */
@@ -145,7 +145,7 @@ export async function runJob(
   const stem = (what: string, stage: number) => `${tag}_${what}_${formatPixelM(px(stage)).replace(' ', '')}`;
   const layers: LayerData[] = [];
   const nominal0 = nominalResolutionM(px(0));
-  clearLayers();
+  beginSceneLayers(assembled.group.id, params.keepOtherDates);
   layers.push(
     makeLayer(
       { id: `lst-${nominal0}m`, label: `Input LST ${formatPixelM(px(0))}`, kind: 'input', stage: 0, isFinal: false, pixelSizeM: px(0), fileStem: stem('input', 0) },
@@ -292,7 +292,7 @@ export async function runJob(
     ...(closedLoop ? { closedLoop } : {}),
     notices,
     ...(model?.weights && methods.includes('srda') ? { weights: model.weights } : {}),
-    scene: { id: assembled.group.id, lstName: assembled.lst.name, product: assembled.lst.dataset.product, date: assembled.lst.dataset.date, tile: assembled.group.tile, tag },
+    scene: { id: assembled.group.id, lstName: assembled.lst.name, product: assembled.lst.dataset.product, date: assembled.lst.dataset.date, tile: assembled.group.tile, tag, used: usedFiles(assembled) },
     ...(tuning ? { finetune: tuning.report } : {}),
   };
 }

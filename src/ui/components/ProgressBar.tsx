@@ -6,11 +6,11 @@ function formatEta(s: number): string {
   return `${Math.round(s / 60)} min`;
 }
 
-/** Stage, tile and ETA of the running job. */
+/** One bar for the whole run (every date of a queue): stage, tile and the ETA of the whole run. */
 export function ProgressBar() {
   const p = useAppState((s) => s.progress);
   if (!p) return null;
-  const frac = p.total > 0 ? Math.min(1, p.done / p.total) : 0;
+  const frac = p.fraction ?? (p.total > 0 ? Math.min(1, p.done / p.total) : 0);
   return (
     <div
       className="progress"
@@ -24,7 +24,7 @@ export function ProgressBar() {
       <span className="label">
         {p.stage} · {p.done}/{p.total}
         {p.detail ? ` · ${p.detail}` : ''}
-        {p.etaS !== undefined && p.done < p.total ? ` · about ${formatEta(p.etaS)} left` : ''}
+        {p.etaS !== undefined ? ` · about ${formatEta(p.etaS)} left` : ''}
       </span>
     </div>
   );

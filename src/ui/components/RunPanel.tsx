@@ -1,4 +1,5 @@
 import { cancel, run, updateSettings } from '../state/actions.ts';
+import { datesToRun } from '../state/series.ts';
 import { useAppState } from '../state/store.ts';
 import type { BackendChoice, MethodChoice } from '../../worker/protocol.ts';
 import { ProgressBar } from './ProgressBar.tsx';
@@ -23,6 +24,7 @@ export function RunPanel() {
   const blocked = !hasInputs || !!preview?.blocker || needsGuide;
   const isRunning = status === 'running';
   const usesModel = settings.method === 'srda' || settings.method === 'all';
+  const dateCount = preview ? datesToRun({ preview, settings }).length : 1;
 
   return (
     <section className="panel run">
@@ -103,7 +105,7 @@ export function RunPanel() {
           disabled={isRunning || blocked}
           onClick={() => void run()}
         >
-          Run
+          {dateCount > 1 ? `Run ${dateCount} dates` : 'Run'}
         </button>
         <button type="button" data-testid="cancel" disabled={!isRunning} onClick={cancel}>
           Cancel

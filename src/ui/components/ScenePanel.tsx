@@ -1,6 +1,7 @@
 import { describeError } from '../messages.ts';
-import { pickScene, updateSettings } from '../state/actions.ts';
+import { pickScene, setMaxDateGap, updateSettings } from '../state/actions.ts';
 import { useAppState } from '../state/store.ts';
+import { SeriesList } from './SeriesList.tsx';
 
 const FACTORS = [2, 4, 8];
 const m = (v: number | undefined) => (v === undefined ? '?' : v >= 100 ? `${Math.round(v)} m` : `${v.toPrecision(3)} m`);
@@ -9,6 +10,8 @@ const m = (v: number | undefined) => (v === undefined ? '?' : v >= 100 ? `${Math
 export function ScenePanel() {
   const p = useAppState((s) => s.preview);
   const factor = useAppState((s) => s.settings.referenceFactor);
+  const maxGap = useAppState((s) => s.settings.maxDateGapDays);
+  const isRunning = useAppState((s) => s.status === 'running');
   const hasInputs = useAppState((s) => s.inputs.length > 0);
   if (!p || !hasInputs) return null;
   return (
@@ -28,7 +31,24 @@ export function ScenePanel() {
               </option>
             ))}
           </select>{' '}
-          <span className="muted small">{p.scenes.length} dates among the files; one runs at a time.</span>
+          <span className="muted small">{p.scenes.length} dates among the files.</span>
+        </label>
+      )}
+      {p.scenes.length > 1 && <SeriesList scenes={p.scenes} />}
+      {!p.isLstOnly && p.lstName && (
+        <label className="small max-gap" title="A guide (NDVI, reflectance, albedo) of another date stands in for the LST's date when the periods they cover are at most this many days apart">
+          Max date gap{' '}
+          <input
+            type="number"
+            data-testid="max-date-gap"
+            min={0}
+            max={366}
+            step={1}
+            value={maxGap}
+            disabled={isRunning}
+            onChange={(e) => setMaxDateGap(Number(e.target.value))}
+          />{' '}
+          days: a guide (NDVI, reflectance, albedo) of another date stands in for the LST&apos;s date within this gap
         </label>
       )}
       {p.lstName && (
@@ -45,8 +65,8 @@ export function ScenePanel() {
       )}
       {p.dateGaps.map((g) => (
         <p key={g.name} className="warn" data-testid="date-warning">
-          {g.name} ({g.role}) is dated {g.date}, {g.days} days from the LST: results may be off. Drop a file within 8 days
-          of the LST, or remove this one.
+          {g.name} ({g.role}) is dated {g.date}, {g.days} days from the LST, beyond the max date gap of {maxGap} days:
+          results may be off. Drop a file within {maxGap} days of the LST, remove this one, or raise the max date gap.
         </p>
       ))}
       {p.notices

@@ -1,5 +1,6 @@
 import { DROPPED } from '../state/actions.ts';
 import { useAppState } from '../state/store.ts';
+import { DateSlider } from '../components/DateSlider.tsx';
 import { LayerList } from '../components/LayerList.tsx';
 import { Legend } from '../components/Legend.tsx';
 import { MapControls } from '../components/MapControls.tsx';
@@ -21,6 +22,7 @@ export function MapPanel() {
   return (
     <section className="panel map-panel">
       <MapControls />
+      <DateSlider />
       <div className="map-row">
         <div className="map-box">
           {compare.mode === 'off' ? (

@@ -1,34 +1,22 @@
-import { isAppError } from '../../core/errors.ts';
-import type { Progress } from '../../core/progress.ts';
-import { WorkerClient } from '../../worker/client.ts';
-import type { InputInfo, LayerData, RoleId, RunResult, WireError } from '../../worker/protocol.ts';
+import type { InputInfo, RoleId } from '../../worker/protocol.ts';
+import { DROPPED, showDroppedLst } from './dropped.ts';
 import { buildReport } from './report.ts';
+import { onDateShown, run, showDate } from './series.ts';
 import { effectiveRole, store, type RunSettings } from './store.ts';
+import { toWire, worker } from './worker-handle.ts';
 
-let client: WorkerClient | undefined;
-let runAbort: AbortController | undefined;
-/** Id of the map layer showing the dropped LST before any run, and the input it shows. */
-export const DROPPED = 'lst-dropped';
-let droppedFor: string | undefined;
-
-function worker(): WorkerClient {
-  client ??= new WorkerClient();
-  return client;
-}
-
-function toWire(e: unknown): WireError {
-  if (isAppError(e)) return { code: e.code, message: e.message, file: e.file };
-  return { code: 'INTERNAL', message: e instanceof Error ? e.message : String(e) };
-}
+export { DROPPED } from './dropped.ts';
+export { cancel, run, showDate } from './series.ts';
 
 /** Asks the worker what the current inputs make (dates, QC share, grids) and shows it before any run. */
 export async function refreshPreview(): Promise<void> {
   const s = store.get();
   const inputs = s.inputs.filter((i) => !i.problem).map((i) => ({ id: i.id, role: effectiveRole(s, i) }));
   try {
-    const preview = await worker().call('preview', { inputs, sceneId: s.settings.sceneId });
+    const preview = await worker().call('preview', { inputs, sceneId: s.settings.sceneId, maxDateGapDays: s.settings.maxDateGapDays });
     // A later change may have asked again meanwhile: keep the newest answer only.
-    if (store.get().inputs !== s.inputs || store.get().roleOverrides !== s.roleOverrides) return;
+    const now = store.get();
+    if (now.inputs !== s.inputs || now.roleOverrides !== s.roleOverrides || now.settings.maxDateGapDays !== s.settings.maxDateGapDays) return;
     store.set({ preview });
     await showDroppedLst(preview.lstId);
   } catch (e) {
@@ -36,27 +24,15 @@ export async function refreshPreview(): Promise<void> {
   }
 }
 
-/** Puts the dropped LST on the map before any run (it gives way to the run's own input layer). */
-async function showDroppedLst(lstId: string | undefined): Promise<void> {
-  const s = store.get();
-  const hasResults = s.layers.some((l) => l.id !== DROPPED);
-  if (hasResults || lstId === droppedFor) return;
-  droppedFor = lstId;
-  if (!lstId) {
-    store.set((x) => ({ layers: x.layers.filter((l) => l.id !== DROPPED) }));
-    return;
-  }
-  const { layer } = await worker().call('inputLayer', { id: lstId });
-  if (store.get().layers.some((l) => l.id !== DROPPED)) return;
-  store.set({ layers: [layer], visible: { [DROPPED]: true } });
-}
+// The scene panel shows the date on the map: its files, QC share and date gaps.
+onDateShown(() => void refreshPreview());
 
 /** Marks the results on screen stale when the inputs they came from changed; clears them when no input is left. */
 function inputsChanged(why: string): void {
   store.set((s) => {
     if (!s.layers.some((l) => l.id !== DROPPED) && s.metrics.length === 0) return s.inputs.length === 0 ? { layers: [], visible: {} } : {};
     if (s.inputs.length === 0)
-      return { layers: [], visible: {}, metrics: [], scatter: [], energyError: [], timings: [], stale: undefined, resultScene: undefined, finetune: undefined, notices: ['Every input was removed, so the results were cleared.'] };
+      return { layers: [], visible: {}, metrics: [], scatter: [], energyError: [], timings: [], stale: undefined, resultScene: undefined, finetune: undefined, series: [], notices: ['Every input was removed, so the results were cleared.'] };
     const now = s.inputs.filter((i) => !i.problem).map((i) => `${i.id}:${effectiveRole(s, i)}`).sort().join();
     const then = s.resultInputs.map((i) => `${i.id}:${i.role}`).sort().join();
     return now === then && (s.settings.sceneId ?? s.resultScene?.id) === s.resultScene?.id ? {} : { stale: why };
@@ -127,10 +103,18 @@ export function setRole(input: InputInfo, role: RoleId): void {
   inputsChanged(`The role of ${input.fileName} changed after this run: press Run to update the results.`);
 }
 
-/** Picks the date (scene) to run when the files hold several. */
+/** Picks the date (scene) to run when the files hold several; a date the last queue finished is shown at once. */
 export function pickScene(sceneId: string): void {
+  if (showDate(sceneId)) return;
   updateSettings({ sceneId });
   inputsChanged(`Another date was picked: these results are of ${store.get().resultScene?.date ?? 'another date'}. Press Run to update them.`);
+}
+
+/** Sets the largest LST-to-guide date gap (days) within which a guide of another date may stand in; the scene preview follows. */
+export function setMaxDateGap(days: number): void {
+  if (!Number.isFinite(days) || days < 0) return;
+  updateSettings({ maxDateGapDays: Math.round(days) });
+  inputsChanged('The max date gap changed after this run: press Run to update the results.');
 }
 
 /** Converts an LST row to kelvin with the conversion the user picked in the file table. */
@@ -171,103 +155,6 @@ export function updateSettings(patch: Partial<RunSettings>): void {
   store.set((s) => ({ settings: { ...s.settings, ...patch } }));
 }
 
-/**
- * Progress with an ETA for the whole run: the work ahead is counted in stage units (each method's
- * stages, then the closed loop), weighted by the time the finished ones took.
- */
-function trackProgress(unitsTotal: number): (p: Progress) => void {
-  const t0 = performance.now();
-  let stage = '';
-  let unitsDone = 0;
-  return (p) => {
-    const now = performance.now();
-    if (p.stage !== stage) {
-      if (stage) unitsDone = Math.min(unitsTotal - 0.5, unitsDone + 1);
-      stage = p.stage;
-    }
-    const frac = Math.min(0.999, (unitsDone + (p.total > 0 ? p.done / p.total : 0)) / unitsTotal);
-    const elapsedS = (now - t0) / 1000;
-    const etaS = frac > 0.05 ? (elapsedS * (1 - frac)) / frac : undefined;
-    store.set({ progress: { stage: p.stage, done: p.done, total: p.total, detail: p.detail, etaS, elapsedS } });
-  };
-}
-
-function mergeLayers(old: LayerData[], fresh: LayerData[]): LayerData[] {
-  const ids = new Set(fresh.map((l) => l.id));
-  return [...old.filter((l) => !ids.has(l.id)), ...fresh];
-}
-
-function applyResult(r: RunResult): void {
-  droppedFor = undefined;
-  store.set((s) => {
-    const layers = mergeLayers(s.layers.filter((l) => l.id !== DROPPED), r.layers);
-    // A new run shows its final output (or the input when there is none); other layers stay as toggled.
-    const hasFinal = r.layers.some((l) => l.kind === 'output' && l.isFinal);
-    const visible: Record<string, boolean> = {};
-    for (const l of layers)
-      visible[l.id] = s.visible[l.id] && !r.layers.some((x) => x.id === l.id) ? true : l.kind === 'output' ? l.isFinal : l.kind === 'input' && !hasFinal;
-    return {
-      status: 'done',
-      progress: undefined,
-      layers,
-      visible,
-      metrics: r.metrics.length > 0 ? r.metrics : s.metrics,
-      timings: r.timings,
-      energyError: r.energyError,
-      scatter: r.scatter,
-      backend: r.backend ?? s.backend,
-      notices: r.notices,
-      stale: undefined,
-      resultScene: r.scene,
-      finetune: r.finetune,
-      weights: r.weights,
-      closedLoop: r.closedLoop ?? s.closedLoop,
-    };
-  });
-}
-
-/** Runs the downscaling in the worker with the current inputs and settings. */
-export async function run(): Promise<void> {
-  const s = store.get();
-  if (s.status === 'running') return;
-  runAbort = new AbortController();
-  store.set({
-    status: 'running',
-    error: undefined,
-    notices: [],
-    progress: { stage: 'starting', done: 0, total: 1 },
-  });
-  const inputs = s.inputs.filter((i) => !i.problem).map((i) => ({ id: i.id, role: effectiveRole(s, i) }));
-  const methods = s.settings.method === 'all' ? 4 : s.settings.method === 'bicubic' ? 1 : 2;
-  const stages = 2;
-  try {
-    const result = await worker().call(
-      'run',
-      { inputs, ...s.settings, appBaseUrl: new URL('./', document.baseURI).href },
-      { signal: runAbort.signal, onProgress: trackProgress(2 + methods * stages + (s.settings.evaluate ? methods : 0)) },
-    );
-    applyResult(result);
-    store.set({ resultInputs: inputs });
-  } catch (e) {
-    const err = toWire(e);
-    // Cancelling is not a failure: back to idle; results of earlier runs stay on the map.
-    if (err.code === 'CANCELLED')
-      store.set({
-        status: 'idle',
-        progress: undefined,
-        notices: ['Run cancelled; earlier results are kept.'],
-      });
-    else store.set({ status: 'error', progress: undefined, error: err });
-  } finally {
-    runAbort = undefined;
-  }
-}
-
-/** Cancels the current run; results computed before stay. */
-export function cancel(): void {
-  runAbort?.abort();
-}
-
 /** Saves bytes as a download. */
 export function download(bytes: BlobPart, fileName: string, type = 'application/octet-stream'): void {
   const url = URL.createObjectURL(new Blob([bytes], { type }));
@@ -283,20 +170,37 @@ export function download(bytes: BlobPart, fileName: string, type = 'application/
 /** Exports one layer as a GeoTIFF in its own CRS and grid. */
 export async function exportGeoTiff(layerId: string): Promise<void> {
   try {
-    const { fileName, bytes } = await worker().call('exportGeoTiff', { layerId });
+    // A date of a series: the layer of the date on the map.
+    const s = store.get();
+    const sceneId = s.series.length > 0 ? s.resultScene?.id : undefined;
+    const { fileName, bytes } = await worker().call('exportGeoTiff', { layerId, ...(sceneId !== undefined ? { sceneId } : {}) });
     download(bytes, fileName, 'image/tiff');
   } catch (e) {
     store.set({ error: toWire(e) });
   }
 }
 
-/** Exports every layer plus report.json (and the map PNG when given) as one ZIP named after the scene. */
+/**
+ * Exports every layer plus report.json (and the map PNG when given) as one ZIP named after the
+ * scene; after a queue, every finished date's layers (names carry the date) and one report of the series.
+ */
 export async function exportZip(mapPng?: ArrayBuffer): Promise<void> {
-  const report = buildReport(store.get());
+  const s = store.get();
+  const report = buildReport(s);
+  const done = s.series.filter((d) => d.state === 'done' && d.result);
   try {
-    const extraFiles = mapPng ? [{ name: 'map.png', bytes: mapPng }] : [];
-    const tag = store.get().resultScene?.tag;
-    const { fileName, bytes } = await worker().call('exportZip', { report, extraFiles, fileStem: tag ? `${tag}_srda-lst` : undefined });
+    const tag = s.resultScene?.tag;
+    const extraFiles = mapPng ? [{ name: done.length > 0 && tag ? `${tag}_map.png` : 'map.png', bytes: mapPng }] : [];
+    const first = done[0]?.result?.scene;
+    const last = done[done.length - 1]?.result?.scene;
+    const fileStem =
+      done.length > 0 && first && last
+        ? `${first.tag}${last.date && last.date !== first.date ? `_to_${last.date}` : ''}_srda-lst`
+        : tag
+          ? `${tag}_srda-lst`
+          : undefined;
+    const sceneIds = done.length > 0 ? done.map((d) => d.sceneId) : undefined;
+    const { fileName, bytes } = await worker().call('exportZip', { report, extraFiles, fileStem, ...(sceneIds ? { sceneIds } : {}) });
     download(bytes, fileName, 'application/zip');
   } catch (e) {
     store.set({ error: toWire(e) });

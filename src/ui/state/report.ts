@@ -1,15 +1,51 @@
 import pkg from '../../../package.json';
+import type { LayerData, RunResult } from '../../worker/protocol.ts';
 import { effectiveRole, type AppState } from './store.ts';
+
+function layerEntries(layers: LayerData[]): Record<string, unknown>[] {
+  return layers.map((l) => ({
+    id: l.id,
+    label: l.label,
+    file: `${l.fileStem}.tif`,
+    kind: l.kind,
+    method: l.method,
+    stage: l.stage,
+    units: l.units,
+    pixelSizeM: Number(l.pixelSizeM.toFixed(2)),
+    grid: l.grid,
+    stats: { ...l.stats, histogram: undefined },
+  }));
+}
+
+/** One date of a series in the report: its inputs (files used per role, with dates), notices, metrics, timings, layers; or why it failed. */
+function seriesEntry(d: AppState['series'][number]): Record<string, unknown> {
+  const r: RunResult | undefined = d.result;
+  const base = { sceneId: d.sceneId, date: d.date, tile: d.tile, state: d.state, ...(d.seconds !== undefined ? { seconds: Number(d.seconds.toFixed(2)) } : {}) };
+  if (!r) return { ...base, ...(d.error ? { error: d.error } : {}) };
+  return {
+    ...base,
+    scene: { lstName: r.scene.lstName, product: r.scene.product, tag: r.scene.tag },
+    inputs: r.scene.used,
+    notices: r.notices,
+    metrics: r.metrics,
+    closedLoop: r.closedLoop,
+    energyError: r.energyError,
+    finetune: r.finetune,
+    timings: r.timings,
+    layers: layerEntries(r.layers),
+  };
+}
 
 /**
  * The JSON report of the results on screen: app and weights versions, inputs (names, dates,
  * checksums, roles), settings, notices, metrics, energy conservation, timings, layer statistics.
+ * After a queue of dates, one report covering the series: the files, settings and backend once,
+ * then per date its inputs, notices, metrics, timings and layers (or why it failed).
  */
 export function buildReport(s: AppState): Record<string, unknown> {
-  return {
+  const common = {
     app: { name: 'srda-lst', version: pkg.version },
     createdAt: new Date().toISOString(),
-    scene: s.resultScene,
     ...(s.stale ? { stale: s.stale } : {}),
     weights: s.weights ?? 'SRDA-Net not used',
     inputs: s.inputs.map((i) => ({
@@ -29,22 +65,30 @@ export function buildReport(s: AppState): Record<string, unknown> {
     })),
     settings: s.settings,
     backend: s.backend,
+  };
+  if (s.series.length > 0) {
+    const done = s.series.filter((d) => d.state === 'done');
+    return {
+      ...common,
+      series: {
+        dates: s.series.length,
+        done: done.length,
+        failed: s.series.filter((d) => d.state === 'failed').length,
+        cancelled: s.series.filter((d) => d.state === 'cancelled' || d.state === 'pending').length,
+        shownOnMap: s.resultScene?.id,
+      },
+      weights: done.find((d) => d.result?.weights)?.result?.weights ?? 'SRDA-Net not used',
+      dates: s.series.map(seriesEntry),
+    };
+  }
+  return {
+    ...common,
+    scene: s.resultScene,
     notices: s.notices,
     finetune: s.finetune,
     metrics: s.metrics,
     energyError: s.energyError,
     timings: s.timings,
-    layers: s.layers.map((l) => ({
-      id: l.id,
-      label: l.label,
-      file: `${l.fileStem}.tif`,
-      kind: l.kind,
-      method: l.method,
-      stage: l.stage,
-      units: l.units,
-      pixelSizeM: Number(l.pixelSizeM.toFixed(2)),
-      grid: l.grid,
-      stats: { ...l.stats, histogram: undefined },
-    })),
+    layers: layerEntries(s.layers),
   };
 }

@@ -29,6 +29,26 @@ export interface RunSettings {
   referenceFactor: number;
   /** SRDA-Net keeps all of its detail instead of the share the scene's closed loop supports. */
   srdaFullDetail?: boolean;
+  /** Largest gap in days between the LST's period and a guide's before the guide may not stand in (the scene panel's max date gap). */
+  maxDateGapDays: number;
+  /** With several dates: run every date (from `seriesFrom` to `seriesTo`) as a queue; off: the picked date only. */
+  runAllDates: boolean;
+  /** First and last date (scene ids) of the queue; undefined = the first and last of the files. */
+  seriesFrom?: string;
+  seriesTo?: string;
+}
+
+/** One date of a queued series run, and how it went. */
+export interface SeriesDate {
+  sceneId: string;
+  date?: string;
+  tile?: string;
+  state: 'pending' | 'running' | 'done' | 'failed' | 'cancelled';
+  /** The date's results (layers, metrics, notices), once done. */
+  result?: RunResult;
+  /** Why the date failed, naming its files. */
+  error?: WireError;
+  seconds?: number;
 }
 
 export interface ProgressState {
@@ -40,6 +60,8 @@ export interface ProgressState {
   etaS?: number;
   /** Seconds since the run started. */
   elapsedS?: number;
+  /** Share of the whole run (every date of a queue) done, 0..1: what the bar shows. */
+  fraction?: number;
 }
 
 /** Everything the UI shows. Layers' pixel data live here (transferred from the worker). */
@@ -82,6 +104,8 @@ export interface AppState {
   closedLoop?: RunResult['closedLoop'];
   /** Why the online basemap was switched off, when it failed. */
   basemapNotice?: string;
+  /** The dates of the last queued run (several dates), in queue order; empty after a single-date run. */
+  series: SeriesDate[];
 }
 
 export const initialState: AppState = {
@@ -89,7 +113,7 @@ export const initialState: AppState = {
   roleOverrides: {},
   isIngesting: false,
   status: 'idle',
-  settings: { method: 'srda', residualCorrection: true, finetuneSteps: 0, backend: 'auto', evaluate: true, referenceFactor: 2 },
+  settings: { method: 'srda', residualCorrection: true, finetuneSteps: 0, backend: 'auto', evaluate: true, referenceFactor: 2, maxDateGapDays: 8, runAllDates: true },
   layers: [],
   visible: {},
   opacity: 0.85,
@@ -105,6 +129,7 @@ export const initialState: AppState = {
   fileKeys: [],
   syntheticIds: [],
   resultInputs: [],
+  series: [],
 };
 
 type Listener = () => void;

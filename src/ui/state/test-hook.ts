@@ -32,6 +32,10 @@ export interface SrdaHook {
   readonly stale: AppState['stale'];
   readonly finetune: AppState['finetune'];
   readonly resultScene: AppState['resultScene'];
+  /** The dates of the last queue and how each went (no pixel data). */
+  readonly series: { sceneId: string; date?: string; state: string; error?: AppState['error']; seconds?: number; layerIds: string[] }[];
+  /** Image URL a map draws a layer from (changes when the layer's pixels change, e.g. another date). */
+  mapImage(layerId: string, mapName?: string): string | undefined;
   /** Native value of a layer at (col, row) of its own grid. */
   valueAt(layerId: string, col: number, row: number): number | undefined;
   /** Value of a layer at a longitude/latitude (its native pixel there), as the inspector reads it. */
@@ -105,6 +109,20 @@ export function installTestHook(): void {
     },
     get resultScene() {
       return store.get().resultScene;
+    },
+    get series() {
+      return store.get().series.map((d) => ({
+        sceneId: d.sceneId,
+        date: d.date,
+        state: d.state,
+        error: d.error,
+        seconds: d.seconds,
+        layerIds: d.result?.layers.map((l) => l.id) ?? [],
+      }));
+    },
+    mapImage(layerId, name = 'main') {
+      const src = getMap(name)?.getSource(`src-${layerId}`) as { url?: string } | undefined;
+      return src?.url;
     },
     valueAt(id, col, row) {
       const l = layer(id);

@@ -1,0 +1,27 @@
+import { store } from './store.ts';
+import { worker } from './worker-handle.ts';
+
+/** Id of the map layer showing the dropped LST before any run. */
+export const DROPPED = 'lst-dropped';
+/** The input the dropped-LST layer shows (or was last asked for). */
+let droppedFor: string | undefined;
+
+/** Puts the dropped LST on the map before any run (it gives way to the run's own input layer). */
+export async function showDroppedLst(lstId: string | undefined): Promise<void> {
+  const s = store.get();
+  const hasResults = s.layers.some((l) => l.id !== DROPPED);
+  if (hasResults || lstId === droppedFor) return;
+  droppedFor = lstId;
+  if (!lstId) {
+    store.set((x) => ({ layers: x.layers.filter((l) => l.id !== DROPPED) }));
+    return;
+  }
+  const { layer } = await worker().call('inputLayer', { id: lstId });
+  if (store.get().layers.some((l) => l.id !== DROPPED)) return;
+  store.set({ layers: [layer], visible: { [DROPPED]: true } });
+}
+
+/** Results replaced the dropped LST: show it again if they go. */
+export function forgetDropped(): void {
+  droppedFor = undefined;
+}

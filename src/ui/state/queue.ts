@@ -1,0 +1,84 @@
+import { isAppError } from '../../core/errors.ts';
+import type { Progress } from '../../core/progress.ts';
+
+/** Progress of a whole queue: the item running, its own stage, and the share of the queue done with an ETA. */
+export interface QueueProgress {
+  /** 0-based index of the item running. */
+  index: number;
+  total: number;
+  /** The running item's own progress report. */
+  item: Progress;
+  /** Share of the whole queue done, 0..1 (finished items plus the running item's share). */
+  fraction: number;
+  /** Seconds since the queue started. */
+  elapsedS: number;
+  /** Estimated seconds left for the whole queue, once a rate is known. */
+  etaS?: number;
+}
+
+/** How one item of a queue ended. */
+export type QueueOutcome<T> =
+  | { id: string; state: 'done'; value: T; seconds: number }
+  | { id: string; state: 'failed'; error: unknown; seconds: number }
+  | { id: string; state: 'cancelled' };
+
+/**
+ * Share of one run done, from its progress reports: the run is counted in `unitsTotal` stage units
+ * (each new stage name finishes the one before), plus the running stage's done/total.
+ */
+export function stageFraction(unitsTotal: number): (p: Progress) => number {
+  let stage = '';
+  let unitsDone = 0;
+  return (p) => {
+    if (p.stage !== stage) {
+      if (stage) unitsDone = Math.min(unitsTotal - 0.5, unitsDone + 1);
+      stage = p.stage;
+    }
+    return Math.min(0.999, (unitsDone + (p.total > 0 ? p.done / p.total : 0)) / unitsTotal);
+  };
+}
+
+/**
+ * Runs `runOne` for each id in turn, with one progress for the whole queue (share done and ETA,
+ * from the time the finished items took). A failed item is reported through `onItem` and the queue
+ * goes on; an abort of `signal` stops it: the running item and those not started are reported
+ * `cancelled`, finished ones stay as they are. `runOne` reports its own share done (0..1) with its
+ * progress. Resolves with every item's outcome, in queue order.
+ */
+export async function runQueue<T>(
+  ids: readonly string[],
+  runOne: (id: string, index: number, opts: { signal: AbortSignal; onProgress: (p: Progress, fraction: number) => void }) => Promise<T>,
+  opts: { signal: AbortSignal; onProgress?: (q: QueueProgress) => void; onItem?: (o: QueueOutcome<T>, index: number) => void; now?: () => number },
+): Promise<QueueOutcome<T>[]> {
+  const now = opts.now ?? (() => performance.now());
+  const t0 = now();
+  const outcomes: QueueOutcome<T>[] = [];
+  const finish = (o: QueueOutcome<T>, i: number) => {
+    outcomes.push(o);
+    opts.onItem?.(o, i);
+  };
+  for (let i = 0; i < ids.length; i++) {
+    const id = ids[i];
+    if (opts.signal.aborted) {
+      finish({ id, state: 'cancelled' }, i);
+      continue;
+    }
+    const start = now();
+    const report = (p: Progress, itemFraction: number) => {
+      const fraction = Math.min(0.999, (i + Math.max(0, Math.min(1, itemFraction))) / ids.length);
+      const elapsedS = (now() - t0) / 1000;
+      const etaS = fraction > 0.02 ? (elapsedS * (1 - fraction)) / fraction : undefined;
+      opts.onProgress?.({ index: i, total: ids.length, item: p, fraction, elapsedS, ...(etaS !== undefined ? { etaS } : {}) });
+    };
+    report({ stage: 'starting', done: 0, total: 1 }, 0);
+    try {
+      const value = await runOne(id, i, { signal: opts.signal, onProgress: report });
+      finish({ id, state: 'done', value, seconds: (now() - start) / 1000 }, i);
+    } catch (error) {
+      const isCancel = opts.signal.aborted || (isAppError(error) && error.code === 'CANCELLED');
+      if (isCancel) finish({ id, state: 'cancelled' }, i);
+      else finish({ id, state: 'failed', error, seconds: (now() - start) / 1000 }, i);
+    }
+  }
+  return outcomes;
+}

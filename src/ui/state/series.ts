@@ -1,0 +1,193 @@
+import type { RunResult, ScenePreview, WireError } from '../../worker/protocol.ts';
+import { describeError } from '../messages.ts';
+import { DROPPED, forgetDropped } from './dropped.ts';
+import { runQueue, stageFraction, type QueueProgress } from './queue.ts';
+import { effectiveRole, store, type AppState, type SeriesDate } from './store.ts';
+import { toWire, worker } from './worker-handle.ts';
+
+let runAbort: AbortController | undefined;
+/** Called when the date on the map changes (the scene panel's preview follows it). */
+let dateShownListener: (() => void) | undefined;
+
+/** Registers what follows the date on the map (the scene preview). */
+export function onDateShown(listener: () => void): void {
+  dateShownListener = listener;
+}
+
+type SceneRow = ScenePreview['scenes'][number];
+
+/**
+ * The dates a press of Run covers: with several dates and "all dates" on, every date from
+ * `seriesFrom` to `seriesTo`; otherwise the picked date alone (undefined id: the worker's earliest).
+ */
+export function datesToRun(s: Pick<AppState, 'preview' | 'settings'>): { id?: string; date?: string; tile?: string }[] {
+  const scenes = s.preview?.scenes ?? [];
+  if (scenes.length > 1 && s.settings.runAllDates) {
+    const from = scenes.findIndex((g) => g.id === s.settings.seriesFrom);
+    const to = scenes.findIndex((g) => g.id === s.settings.seriesTo);
+    const i0 = Math.max(0, from);
+    const i1 = to < 0 ? scenes.length - 1 : to;
+    return scenes.slice(Math.min(i0, i1), Math.max(i0, i1) + 1).map((g: SceneRow) => ({ id: g.id, date: g.date, tile: g.tile }));
+  }
+  const id = s.settings.sceneId;
+  const g = scenes.find((x) => x.id === (id ?? s.preview?.sceneId));
+  return [{ id, date: g?.date, tile: g?.tile }];
+}
+
+/**
+ * The view of one result: its layers (the user's layer toggles kept where the ids match), metrics,
+ * notices, scene. `keepOld`: a single-date run keeps earlier metrics when it ran no closed loop.
+ */
+function viewOf(r: RunResult, s: AppState, keepOld: boolean): Partial<AppState> {
+  const layers = keepOld ? [...s.layers.filter((l) => l.id !== DROPPED && !r.layers.some((x) => x.id === l.id)), ...r.layers] : r.layers;
+  const hasFinal = r.layers.some((l) => l.kind === 'output' && l.isFinal);
+  const visible: Record<string, boolean> = {};
+  for (const l of layers) {
+    const isFresh = r.layers.some((x) => x.id === l.id);
+    const byDefault = l.kind === 'output' ? l.isFinal : l.kind === 'input' && !hasFinal;
+    // A new run resets the layers it made; switching dates keeps what the user toggled.
+    visible[l.id] = keepOld ? (s.visible[l.id] && !isFresh ? true : byDefault) : (s.visible[l.id] ?? byDefault);
+  }
+  return {
+    layers,
+    visible,
+    metrics: keepOld && r.metrics.length === 0 ? s.metrics : r.metrics,
+    timings: r.timings,
+    energyError: r.energyError,
+    scatter: r.scatter,
+    backend: r.backend ?? s.backend,
+    notices: r.notices,
+    stale: undefined,
+    resultScene: r.scene,
+    finetune: r.finetune,
+    weights: r.weights ?? (keepOld ? undefined : s.weights),
+    closedLoop: r.closedLoop ?? (keepOld ? s.closedLoop : undefined),
+  };
+}
+
+/** Shows the results of one finished date of the series (the date slider): layers, legend, inspector and trust panel follow. */
+export function showDate(sceneId: string): boolean {
+  const s = store.get();
+  const hit = s.series.find((d) => d.sceneId === sceneId && d.state === 'done');
+  if (!hit?.result) return false;
+  // Results made stale by changed inputs stay marked stale on every date.
+  store.set({ ...viewOf(hit.result, s, false), stale: s.stale, settings: { ...s.settings, sceneId } });
+  dateShownListener?.();
+  return true;
+}
+
+/** Why a date failed, in words naming its files: the worker's sentence and what to do in the app. */
+export function failureText(e: WireError): string {
+  return e.hint ? `${e.message} ${e.hint}` : describeError(e);
+}
+
+function progressLabel(q: QueueProgress, dates: { id?: string }[]): string {
+  if (dates.length === 1) return q.item.stage;
+  return `${dates[q.index].id} (${q.index + 1} of ${dates.length}): ${q.item.stage}`;
+}
+
+function setDate(sceneId: string | undefined, patch: Partial<SeriesDate>): void {
+  store.set((s) => ({ series: s.series.map((d) => (d.sceneId === sceneId ? { ...d, ...patch } : d)) }));
+}
+
+/**
+ * Runs the downscaling in the worker with the current inputs and settings: the picked date, or
+ * with several dates every date in turn (one progress bar with an ETA for the queue; a failed date
+ * is reported with its files and the queue goes on; cancel keeps the finished dates). Each date
+ * takes the same single-date run (`run` request) as a lone scene.
+ */
+export async function run(): Promise<void> {
+  const s = store.get();
+  if (s.status === 'running') return;
+  const dates = datesToRun(s);
+  const isSeries = dates.length > 1;
+  const ctrl = new AbortController();
+  runAbort = ctrl;
+  store.set({
+    status: 'running',
+    error: undefined,
+    notices: [],
+    progress: { stage: 'starting', done: 0, total: 1, fraction: 0 },
+    series: isSeries ? dates.map((d) => ({ sceneId: d.id!, date: d.date, tile: d.tile, state: 'pending' as const })) : [],
+  });
+  const inputs = s.inputs.filter((i) => !i.problem).map((i) => ({ id: i.id, role: effectiveRole(s, i) }));
+  const methods = s.settings.method === 'all' ? 4 : s.settings.method === 'bicubic' ? 1 : 2;
+  const units = 2 + methods * 2 + (s.settings.evaluate ? methods : 0);
+  const { runAllDates: _all, seriesFrom: _from, seriesTo: _to, ...settings } = s.settings;
+  let doneCount = 0;
+  let shown = false;
+  /** The date picked in the scene panel before the run, and the date the queue put on the map itself. */
+  const wanted = s.settings.sceneId;
+  let autoShown: string | undefined;
+  const outcomes = await runQueue(
+    dates.map((d) => d.id ?? ''),
+    (id, _i, { signal, onProgress }) => {
+      setDate(id, { state: 'running' });
+      const frac = stageFraction(units);
+      return worker().call(
+        'run',
+        {
+          inputs,
+          ...settings,
+          sceneId: isSeries ? id : s.settings.sceneId,
+          refuseDateGaps: isSeries,
+          keepOtherDates: isSeries && doneCount > 0,
+          appBaseUrl: new URL('./', document.baseURI).href,
+        },
+        { signal, onProgress: (p) => onProgress(p, frac(p)) },
+      );
+    },
+    {
+      signal: ctrl.signal,
+      onProgress: (q) =>
+        store.set({
+          progress: { stage: progressLabel(q, dates), done: q.item.done, total: q.item.total, detail: q.item.detail, etaS: q.etaS, elapsedS: q.elapsedS, fraction: q.fraction },
+        }),
+      onItem: (o) => {
+        if (o.state === 'done') {
+          doneCount++;
+          forgetDropped();
+          setDate(o.id, { state: 'done', result: o.value, seconds: o.seconds });
+          // The map shows the date picked before the run once it is done, the first finished date until then.
+          if (!isSeries) store.set((x) => ({ ...viewOf(o.value, x, true), resultInputs: inputs }));
+          else if (!shown || (o.id === wanted && store.get().resultScene?.id === autoShown)) {
+            store.set((x) => ({ ...viewOf(o.value, x, false), resultInputs: inputs, settings: { ...x.settings, sceneId: o.id } }));
+            autoShown = o.id;
+            dateShownListener?.();
+          }
+          shown = true;
+        } else if (o.state === 'failed') setDate(o.id, { state: 'failed', error: toWire(o.error), seconds: o.seconds });
+        else setDate(o.id, { state: 'cancelled' });
+      },
+    },
+  );
+  if (runAbort === ctrl) runAbort = undefined;
+  const failed = outcomes.filter((o) => o.state === 'failed');
+  const isCancelled = outcomes.some((o) => o.state === 'cancelled');
+  if (!isSeries) {
+    const o = outcomes[0];
+    // Cancelling is not a failure: back to idle; results of earlier runs stay on the map.
+    if (o.state === 'done') store.set({ status: 'done', progress: undefined });
+    else if (o.state === 'cancelled') store.set({ status: 'idle', progress: undefined, notices: ['Run cancelled; earlier results are kept.'] });
+    else store.set({ status: 'error', progress: undefined, error: toWire(o.error) });
+    return;
+  }
+  const summary: string[] = [];
+  if (isCancelled)
+    summary.push(`Queue cancelled after ${doneCount} of ${dates.length} dates; the finished dates are kept (date slider above the map). Press Run to run the queue again.`);
+  else if (doneCount > 0)
+    summary.push(`${doneCount} of ${dates.length} dates done${failed.length ? `, ${failed.length} failed (see the date list)` : ''}. Move the date slider above the map to see each date.`);
+  for (const o of failed) if (o.state === 'failed') summary.push(`${o.id}: ${failureText(toWire(o.error))}`);
+  const first = failed[0];
+  store.set((x) => ({
+    status: isCancelled ? 'idle' : doneCount > 0 ? 'done' : 'error',
+    progress: undefined,
+    notices: [...summary, ...(doneCount > 0 ? x.notices : [])],
+    ...(doneCount === 0 && !isCancelled && first?.state === 'failed' ? { error: toWire(first.error) } : {}),
+  }));
+}
+
+/** Cancels the current run or queue; results computed before (finished dates included) stay. */
+export function cancel(): void {
+  runAbort?.abort();
+}
