@@ -35,22 +35,6 @@ export function ScenePanel() {
         </label>
       )}
       {p.scenes.length > 1 && <SeriesList scenes={p.scenes} />}
-      {!p.isLstOnly && p.lstName && (
-        <label className="small max-gap" title="A guide (NDVI, reflectance, albedo) of another date stands in for the LST's date when the periods they cover are at most this many days apart">
-          Max date gap{' '}
-          <input
-            type="number"
-            data-testid="max-date-gap"
-            min={0}
-            max={366}
-            step={1}
-            value={maxGap}
-            disabled={isRunning}
-            onChange={(e) => setMaxDateGap(Number(e.target.value))}
-          />{' '}
-          days: a guide (NDVI, reflectance, albedo) of another date stands in for the LST&apos;s date within this gap
-        </label>
-      )}
       {p.lstName && (
         <p className="small" data-testid="scene-summary">
           Scene: <strong>{p.lstName}</strong>
@@ -60,6 +44,23 @@ export function ScenePanel() {
               {' '}
               · QC masks {Math.round(100 * p.qcMaskedShare)} % of the valid LST pixels
             </span>
+          )}
+          {!p.isLstOnly && (
+            <label title="A guide (NDVI, reflectance, albedo) of another date stands in for the LST's date when the periods they cover are at most this many days apart; in a queue of dates, a date whose guide is further away fails and names the files">
+              {' '}
+              · Max date gap{' '}
+              <input
+                type="number"
+                data-testid="max-date-gap"
+                min={0}
+                max={366}
+                step={1}
+                value={maxGap}
+                disabled={isRunning}
+                onChange={(e) => setMaxDateGap(Number(e.target.value))}
+              />{' '}
+              days
+            </label>
           )}
         </p>
       )}
