@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { expect, test } from '@playwright/test';
 import { repoRoot, waitForRunEnd } from './helpers.ts';
@@ -32,4 +32,27 @@ test('README screenshots: a real Dhaka run at 1440x900 and 390x844', async ({ pa
   await page.evaluate(() => window.scrollTo(0, 0));
   await page.waitForTimeout(800);
   await page.screenshot({ path: join(out, 'app-390x844.png') });
+});
+
+test('README screenshot: a folder of Dhaka dates run as a queue, the date slider on a later date', async ({ page }) => {
+  test.skip(!process.env.SCREENSHOTS || !existsSync(files[0]), 'set SCREENSHOTS=1 (needs the Dhaka data)');
+  test.setTimeout(600_000);
+  const all = ['MOD11A2.061', 'MOD13Q1.061'].flatMap((d) => readdirSync(join(DHAKA, d)).map((f) => join(DHAKA, d, f)));
+  await page.setViewportSize({ width: 1440, height: 900 });
+  await page.goto('/');
+  await page.getByTestId('file-input').setInputFiles(all);
+  await expect(page.getByTestId('series-date')).toHaveCount(10);
+  await page.getByTestId('run').click();
+  expect(await waitForRunEnd(page, 580_000)).toBe('done');
+  await page.getByTestId('date-range').focus();
+  for (let i = 0; i < 3; i++) await page.keyboard.press('ArrowRight');
+  await expect(page.getByTestId('date-shown')).toHaveText('2024-04-22');
+  await page.getByTestId('date-slider').scrollIntoViewIfNeeded();
+  await page.evaluate(() => window.scrollTo(0, document.querySelector('[data-testid=scene-panel]')!.getBoundingClientRect().top + window.scrollY - 8));
+  await expect.poll(() => page.evaluate(() => window.__srda.isMapSettled())).toBe(true);
+  await page.screenshot({ path: join(out, 'app-many-dates.png') });
+  await page.setViewportSize({ width: 390, height: 844 });
+  await page.getByTestId('date-slider').scrollIntoViewIfNeeded();
+  await page.waitForTimeout(500);
+  await page.screenshot({ path: join(repoRoot, 'test-results', 'screens', 'many-dates-390x844.png') });
 });
