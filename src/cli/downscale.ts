@@ -153,6 +153,9 @@ async function downscaleWith(
   // With --full-detail (or a scene too small to fit a weight): say whether SRDA-Net's detail is worth it here.
   const harm = method.id === 'srda' && !weight ? await checkSrdaAgainstBicubic(scene, method, lstName) : undefined;
   if (harm && !values.quiet) process.stderr.write(`${harm.srdaWorse ? 'warning' : 'check'}: ${harm.message}\n`);
+  // What SRDA-Net (in this thread or in a pool worker) did to go on: out of memory, a failed backend.
+  const runNotices = [...((method as { notices?: readonly string[] }).notices ?? [])];
+  if (!values.quiet) for (const n of runNotices) process.stderr.write(`notice: ${terminalSafe(n)}\n`);
   const weightMessage = weight ? detailWeightMessage(lstName, weight) : undefined;
   if (weightMessage && !values.quiet) process.stderr.write(`check: ${terminalSafe(weightMessage)}\n`);
   const report = {
@@ -162,6 +165,7 @@ async function downscaleWith(
     method: method.id,
     methodLabel: used.label,
     ...(notice ? { methodNotice: notice } : {}),
+    ...(runNotices.length ? { notices: runNotices } : {}),
     ...(typeof (method as { concurrency?: number }).concurrency === 'number' ? { inferenceWorkers: (method as { concurrency: number }).concurrency } : {}),
     backend: method.id === 'srda' ? backendReport(method, backend) : 'none (classical method, plain TypeScript)',
     residualCorrection: result.residualCorrection,

@@ -19,7 +19,6 @@ export interface SrdaPoolOptions {
 /** The CLI's SRDA-Net on a pool of worker threads, plus what the workers chose. */
 export interface SrdaPool extends PooledMethod {
   readonly backend: SrdaBackendInfo;
-  readonly notices: string[];
 }
 
 const live = new Set<Worker>();
@@ -86,6 +85,5 @@ export async function createSrdaPool(weights: SrdaWeightBytes, options: SrdaPool
   );
   return Object.assign(pool, {
     backend: { name: first.backend, skipped: [] } satisfies SrdaBackendInfo,
-    notices: [] as string[],
   });
 }

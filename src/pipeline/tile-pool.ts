@@ -11,6 +11,8 @@ export interface TileRunner {
   runTile(input: StageInput, options?: RunOptions): Promise<Float32Array>;
   /** The fine LST and its predicted standard deviation (methods with an uncertainty head). */
   runTileWithSigma?(input: StageInput, options?: RunOptions): Promise<StagePrediction>;
+  /** What the worker's method did to go on (out of memory, a failed backend), for the user; grows during a run. */
+  readonly notices?: readonly string[];
   /** Ends the worker; pending tiles reject. */
   close(): Promise<void> | void;
 }
@@ -21,6 +23,8 @@ export interface PooledMethod extends StageMethod {
   readonly concurrency: number;
   /** Tiles each worker has run so far (index = worker). */
   readonly tilesPerWorker: readonly number[];
+  /** The notices of every worker so far, each text once. */
+  readonly notices: readonly string[];
   /** Ends every worker. */
   close(): Promise<void>;
 }
@@ -73,6 +77,9 @@ export function poolMethod(
     haloCoarsePx: base.haloCoarsePx,
     concurrency: runners.length,
     tilesPerWorker,
+    get notices() {
+      return [...new Set(runners.flatMap((r) => r.notices ?? []))];
+    },
     runStage: (input, options) => onRunner(options, (r) => r.runTile(input, { signal: options?.signal })),
     ...(withSigma
       ? { runStageWithSigma: (input: StageInput, options?: RunOptions) => onRunner(options, (r) => r.runTileWithSigma!(input, { signal: options?.signal })) }

@@ -4,6 +4,7 @@ import type { AuxName } from '../core/raster/raster.ts';
 import type { BackendName } from '../model/backend.ts';
 import type { SrdaWeightsSource } from '../model/weights.ts';
 import type { StageInput, StageMethod } from './method.ts';
+import type { SrdaMethod, SrdaMethodOptions } from './methods/srda.ts';
 import type { TileRunner } from './tile-pool.ts';
 
 /** Messages to an SRDA-Net tile worker (a worker_thread in the CLI, a Web Worker in the app). */
@@ -14,8 +15,8 @@ export type TileWorkerRequest =
 /** Messages from an SRDA-Net tile worker. */
 export type TileWorkerReply =
   | { type: 'ready'; label: string; backend: BackendName; haloCoarsePx: number; usesAux: AuxName[]; hasSigma: boolean }
-  | { type: 'done'; id: number; data: Float32Array; sigma?: Float32Array }
-  | { type: 'error'; id?: number; code: AppErrorCode; message: string };
+  | { type: 'done'; id: number; data: Float32Array; sigma?: Float32Array; notices?: string[] }
+  | { type: 'error'; id?: number; code: AppErrorCode; message: string; notices?: string[] };
 
 /** The two ends of a worker's message channel, whatever the worker kind. */
 export interface TilePort {
@@ -35,19 +36,36 @@ function failure(e: unknown, id?: number): TileWorkerReply {
   };
 }
 
+/** The method a tile worker serves: a StageMethod with its backend and the notices its runner raises mid-run. */
+export type WorkerMethod = StageMethod & Pick<SrdaMethod, 'notices' | 'backend'>;
+
+/** Loads the worker's method on `init` (default: SRDA-Net through `createSrdaMethod`). */
+export type WorkerMethodLoader = (weights: SrdaWeightsSource, options: SrdaMethodOptions) => Promise<WorkerMethod>;
+
+const loadSrda: WorkerMethodLoader = async (weights, options) =>
+  (await import('./methods/srda.ts')).createSrdaMethod(weights, options);
+
 /**
  * The worker side: loads SRDA-Net on `init` (its own tfjs backend and weights) and runs one tile
- * per `tile` message, replying with the fine LST (transferred).
+ * per `tile` message, replying with the fine LST (transferred) and the notices its runner raised
+ * since the last reply (out of memory, a failed backend), so the main side can tell the user.
  */
-export function serveTileWorker(port: TilePort): void {
-  let method: StageMethod | undefined;
+export function serveTileWorker(port: TilePort, load: WorkerMethodLoader = loadSrda): void {
+  let method: WorkerMethod | undefined;
+  let told = 0;
+  const fresh = (): { notices?: string[] } => {
+    const all = method?.notices ?? [];
+    if (all.length <= told) return {};
+    const notices = all.slice(told);
+    told = all.length;
+    return { notices };
+  };
   port.onMessage((raw) => {
     const msg = raw as TileWorkerRequest;
     void (async () => {
       if (msg.type === 'init') {
         try {
-          const { createSrdaMethod } = await import('./methods/srda.ts');
-          const m = await createSrdaMethod(msg.weights, { backend: msg.backend, wasmPaths: msg.wasmPaths });
+          const m = await load(msg.weights, { backend: msg.backend, wasmPaths: msg.wasmPaths });
           method = m;
           port.postMessage({
             type: 'ready',
@@ -66,13 +84,13 @@ export function serveTileWorker(port: TilePort): void {
         if (!method) throw new AppError('INTERNAL', 'SRDA-Net worker got a tile before it was initialised.');
         if (method.runStageWithSigma) {
           const { lstK, sigmaK } = await method.runStageWithSigma(msg.input);
-          port.postMessage({ type: 'done', id: msg.id, data: lstK, sigma: sigmaK }, [lstK.buffer as ArrayBuffer, sigmaK.buffer as ArrayBuffer]);
+          port.postMessage({ type: 'done', id: msg.id, data: lstK, sigma: sigmaK, ...fresh() }, [lstK.buffer as ArrayBuffer, sigmaK.buffer as ArrayBuffer]);
         } else {
           const data = await method.runStage(msg.input);
-          port.postMessage({ type: 'done', id: msg.id, data }, [data.buffer as ArrayBuffer]);
+          port.postMessage({ type: 'done', id: msg.id, data, ...fresh() }, [data.buffer as ArrayBuffer]);
         }
       } catch (e) {
-        port.postMessage(failure(e, msg.id));
+        port.postMessage({ ...failure(e, msg.id), ...fresh() } as TileWorkerReply);
       }
     })();
   });
@@ -101,9 +119,11 @@ export async function connectTileWorker(
     pending.clear();
   };
   port.onFailure?.(failAll);
+  const notices: string[] = [];
   port.onMessage((raw) => {
     const m = raw as TileWorkerReply;
     if (m.type === 'ready' || m.id === undefined) return onReady?.(m);
+    for (const n of m.notices ?? []) if (!notices.includes(n)) notices.push(n);
     const p = pending.get(m.id);
     pending.delete(m.id);
     if (m.type === 'done') p?.resolve(m);
@@ -144,6 +164,7 @@ export async function connectTileWorker(
     });
   };
   const runner: TileRunner = {
+    notices,
     runTile: async (input, options) => (await send(input, options)).data,
     ...(ready.hasSigma
       ? {

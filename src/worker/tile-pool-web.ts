@@ -57,14 +57,15 @@ export async function poolSrdaInWebWorkers(
     return undefined;
   }
   const here: TileRunner = {
+    notices: method.notices,
     runTile: (input, options) => method.runStage(input, options),
     ...(method.runStageWithSigma ? { runTileWithSigma: method.runStageWithSigma.bind(method) } : {}),
     close: () => undefined,
   };
   const pool = poolMethod(method, [here, ...started]);
-  // Accessors, not copies: the in-thread method may move to another backend mid-run.
+  // Accessors, not copies: the in-thread method may move to another backend mid-run. The pool's
+  // notices are those of this thread's method and of every Web Worker's.
   return Object.defineProperties(pool, {
-    notices: { value: method.notices },
     backend: { get: () => method.backend },
     finetune: { get: () => method.finetune },
   }) as PooledSrda;

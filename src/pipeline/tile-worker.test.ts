@@ -1,0 +1,86 @@
+import { describe, expect, it } from 'vitest';
+import { runDownscale } from './downscale.ts';
+import type { StageMethod } from './method.ts';
+import { loadMethod } from './methods.ts';
+import { prepareScene } from './prepare.ts';
+import { synthScene, testGrid, testRaster } from './test-scenes.ts';
+import { poolMethod } from './tile-pool.ts';
+import { connectTileWorker, serveTileWorker, type TilePort, type WorkerMethod } from './tile-worker.ts';
+
+/** Two ends of an in-process channel with the asynchrony of postMessage (each message a later task). */
+function channel(): { main: TilePort; worker: TilePort } {
+  const handlers: { main?: (m: unknown) => void; worker?: (m: unknown) => void } = {};
+  const to = (side: 'main' | 'worker') => (msg: unknown) => void setTimeout(() => handlers[side]?.(msg), 0);
+  return {
+    main: { postMessage: to('worker'), onMessage: (h) => (handlers.main = h) },
+    worker: { postMessage: to('main'), onMessage: (h) => (handlers.worker = h) },
+  };
+}
+
+/** 32x32 LST at 1 km with NDVI at 250 m: two stages, 4 + 16 tiles of 8 coarse px. */
+function scene() {
+  const { ndvi } = synthScene(128, 128, 250);
+  const lst = testRaster(testGrid(32, 32, 1000), (c, r) => 300 + 0.3 * c - 0.2 * r + (c === 5 && r === 7 ? Number.NaN : 0));
+  return prepareScene({ lst, aux: { ndvi } });
+}
+
+/**
+ * A worker serving the bicubic baseline whose method raises `notice` at its `after`-th tile, as
+ * SRDA-Net's runner does when it halves its tiles after running out of memory.
+ */
+function worker(base: StageMethod, notice: string, after: number): TilePort {
+  const { main, worker: end } = channel();
+  serveTileWorker(end, async () => {
+    const notices: string[] = [];
+    let tiles = 0;
+    const m: WorkerMethod = {
+      ...base,
+      // The worker reports a backend; the baseline runs in plain TypeScript, like tfjs's cpu.
+      backend: { name: 'cpu', skipped: [] },
+      notices,
+      runStage: async (input, options) => {
+        if (++tiles === after) notices.push(notice);
+        if (input.coarseLst.data.every((v) => v !== v)) throw new Error('tile without LST');
+        return base.runStage(input, options);
+      },
+    };
+    return m;
+  });
+  return main;
+}
+
+describe('SRDA-Net tile workers', () => {
+  it('carry the notices their method raises back to the pool, each text once, without changing the output', async () => {
+    const bicubic = await loadMethod('bicubic');
+    const oom = 'SRDA-Net ran out of memory on wasm (Out of memory); continued with 128 px tiles.';
+    const lost = 'SRDA-Net: the webgl backend failed (device lost: context lost); continued on wasm.';
+    const init = { type: 'init' as const, weights: { url: 'unused' } };
+    const a = await connectTileWorker(worker(bicubic, oom, 2), init);
+    const b = await connectTileWorker(worker(bicubic, oom, 3), init);
+    const c = await connectTileWorker(worker(bicubic, lost, 1), init);
+    const pool = poolMethod(bicubic, [a.runner, b.runner, c.runner]);
+    expect(pool.notices).toEqual([]);
+    const sc = scene();
+    const pooled = await runDownscale(sc, { method: pool, tileCoarsePx: 8 });
+    const alone = await runDownscale(sc, { method: bicubic, tileCoarsePx: 8 });
+    expect(pool.tilesPerWorker.every((n) => n >= 3)).toBe(true);
+    expect([...pool.notices].sort()).toEqual([lost, oom].sort());
+    for (let k = 0; k < alone.stages.length; k++) {
+      const x = alone.stages[k].lst.data;
+      const y = pooled.stages[k].lst.data;
+      expect(y.length).toBe(x.length);
+      expect(x.every((v, i) => Object.is(v, y[i]))).toBe(true);
+    }
+    await pool.close();
+  });
+
+  it('carry notices back with a failed tile too', async () => {
+    const bicubic = await loadMethod('bicubic');
+    const note = 'SRDA-Net ran out of memory on wasm (Out of memory); continued with 64 px tiles.';
+    const { runner } = await connectTileWorker(worker(bicubic, note, 1), { type: 'init', weights: { url: 'unused' } });
+    const empty = testRaster(testGrid(4, 4, 1000), () => Number.NaN);
+    const input = { coarseLst: empty, fineGrid: testGrid(8, 8, 500), fineAux: {}, coarseAux: {} };
+    await expect(runner.runTile(input)).rejects.toThrow('tile without LST');
+    expect(runner.notices).toEqual([note]);
+  });
+});
