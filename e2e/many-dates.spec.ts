@@ -81,6 +81,17 @@ test.describe('many dates in the app', () => {
     }));
     expect(before.image).toBeTruthy();
     const legendBefore = await page.getByTestId('legend').textContent();
+    // The inspector reads a pixel at the centre of the scene; the trust panel reads the date's closed loop.
+    const centre = await page.evaluate(() => {
+      const b = window.__srda.layers.find((l) => l.id === 'lst-250m')!.grid;
+      const [x0, dx, , y0, , dy] = b.transform;
+      return window.__srda.project(x0 + (dx * b.width) / 2, y0 + (dy * b.height) / 2)!;
+    });
+    await page.getByTestId('map-main').click({ position: centre });
+    const inspected = page.locator('[data-testid=inspector-row][data-layer="lst-250m"]');
+    await expect(inspected).toHaveAttribute('data-value', /^\d/);
+    const inspectedBefore = await inspected.getAttribute('data-value');
+    const loopBefore = await page.getByTestId('metrics').textContent();
     await slider.focus();
     await page.keyboard.press('ArrowRight');
     await expect(page.getByTestId('date-shown')).toHaveText('2024-04-06');
@@ -96,6 +107,18 @@ test.describe('many dates in the app', () => {
     expect(after.value).not.toBe(before.value);
     await expect(page.getByTestId('scene-summary')).toContainText('doy2024097');
     await expect.poll(() => page.getByTestId('legend').textContent()).not.toBe(legendBefore);
+    await expect(inspected).not.toHaveAttribute('data-value', inspectedBefore!);
+    const inspectedAfter = Number(await inspected.getAttribute('data-value'));
+    const at = await page.evaluate(() => {
+      const r = document.querySelector('[data-testid=inspector-row][data-layer="lst-250m"]')!;
+      return window.__srda.valueAt('lst-250m', Number(r.getAttribute('data-col')), Number(r.getAttribute('data-row')));
+    });
+    expect(inspectedAfter).toBeCloseTo(at!, 3);
+    // The closed-loop table and the trust panel show the shown date's own check.
+    await expect.poll(() => page.getByTestId('metrics').textContent()).not.toBe(loopBefore);
+    const rmse = await page.evaluate(() => window.__srda.metrics.find((m) => m.method === 'bicubic')!.rmse);
+    await expect(page.getByTestId('metrics')).toContainText(rmse.toFixed(3));
+    await expect(page.getByTestId('trust')).toContainText('Recommended on this scene');
     await expect(page.getByTestId('stale')).toHaveCount(0);
     await page.keyboard.press('End');
     await expect(page.getByTestId('date-shown')).toHaveText('2024-06-17');
