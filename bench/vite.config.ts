@@ -57,4 +57,6 @@ export default defineConfig({
   plugins: [benchAssets()],
   logLevel: 'warn',
   build: { outDir: BENCH_PAGE_DIR, emptyOutDir: true, target: 'es2022', chunkSizeWarningLimit: 8192 },
+  // Cross-origin isolated like the app (vite.config.ts), so the wasm threads can be timed.
+  preview: { headers: { 'Cross-Origin-Opener-Policy': 'same-origin', 'Cross-Origin-Embedder-Policy': 'credentialless' } },
 });

@@ -2,6 +2,7 @@ import type { BackendName } from '../../src/model/backend.ts';
 import { benchPipeline, type PipelineTiming } from '../pipeline-run.ts';
 import { activeBackend, loadBenchSrda, tfMemory } from '../srda-stage.ts';
 import { benchTiles, type TileTiming } from '../tf-kernels.ts';
+import { timeThreads, type ThreadsTiming } from '../wasm-threads.ts';
 
 const base = new URL('./', location.href).href;
 const wasmPaths = `${base}tfjs-wasm/`;
@@ -45,6 +46,8 @@ export interface BenchApi {
     }
   >;
   probe(): Promise<{ webgpu: string; webgl: string }>;
+  /** SRDA-Net on one tile with `threads` wasm threads (bench/wasm-threads-run.ts; one call per page). */
+  threads(o: { threads: number; tilePx: number; reps: number }): Promise<ThreadsTiming>;
 }
 
 const api: BenchApi = {
@@ -95,6 +98,9 @@ const api: BenchApi = {
       srda.dispose();
       sink.length = 0;
     }
+  },
+  async threads(o) {
+    return timeThreads({ ...o, wasmPaths, weights: { url: weightsUrl } });
   },
   async probe() {
     let webgpu = 'navigator.gpu missing';

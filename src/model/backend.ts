@@ -18,6 +18,8 @@ export interface BackendOptions {
   only?: BackendName;
   /** Folder or URL prefix holding the tfjs-backend-wasm `.wasm` files (browser builds). */
   wasmPaths?: string;
+  /** XNNPACK threads of the wasm backend where the page is cross-origin isolated (default 1: no threads). */
+  wasmThreads?: number;
 }
 
 let wasmRegistered = false;
@@ -34,8 +36,10 @@ async function register(name: BackendName, opts: BackendOptions): Promise<string
   } else if (name === 'webgl') {
     if (!g.document && !g.OffscreenCanvas) return 'no canvas (WebGL needs a browser or OffscreenCanvas)';
   } else if (name === 'wasm') {
-    // Threaded wasm crashes in minified builds and gave no speed-up here (TOOLCHAIN.md).
-    tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
+    const threads = opts.wasmThreads ?? 1;
+    if (threads > 1 && (globalThis as { crossOriginIsolated?: boolean }).crossOriginIsolated === true)
+      (await import('./wasm-threads.ts')).prepareWasmThreads(threads);
+    else tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
     if (opts.wasmPaths) setWasmPaths(opts.wasmPaths);
     if (!wasmRegistered) {
       await import('@tensorflow/tfjs-backend-wasm');
