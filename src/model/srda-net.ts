@@ -155,21 +155,36 @@ export function forwardSrda(cfg: SrdaConfig, params: SrdaParams, input: tf.Tenso
     const y = tf.add<tf.Tensor4D>(conv2dSame(x, w, l.dil), b);
     return relu ? tf.relu(y) : y;
   };
+  // Inference frees each block's intermediates when the block ends (same operations, same
+  // result): a 312 px tile then peaks at a few feature maps in the wasm heap instead of all ~30.
+  // Training keeps them all for the gradients.
+  const block = <T extends tf.Tensor>(f: () => T): T => (training ? f() : tf.tidy(f));
   const head = conv('head', input);
   let f = head;
-  for (let i = 0; i < cfg.blocks; i++) f = tf.add(f, conv(`block${i}_b`, conv(`block${i}_a`, f, true)));
+  for (let i = 0; i < cfg.blocks; i++) {
+    const x = f;
+    f = block(() => tf.add(x, conv(`block${i}_b`, conv(`block${i}_a`, x, true))));
+  }
   // MSCA: three receptive fields, fused, re-weighted per channel from their local statistics.
-  const branches = [1, 2, 4].map((d) => conv(`msca_d${d}`, f, true));
-  const u = conv('msca_fuse', tf.concat(branches, 3));
-  const ca = tf.sigmoid(conv('msca_ca2', conv('msca_ca1', boxMean(u, cfg.caKernel), true)));
-  f = tf.add(f, tf.mul(u, ca));
+  const pre = f;
+  f = block(() => {
+    const branches = [1, 2, 4].map((d) => conv(`msca_d${d}`, pre, true));
+    const u = conv('msca_fuse', tf.concat(branches, 3));
+    const ca = tf.sigmoid(conv('msca_ca2', conv('msca_ca1', boxMean(u, cfg.caKernel), true)));
+    return tf.add(pre, tf.mul(u, ca));
+  });
   const mid = f;
   // GCA: a wide pooled context of the fused LST+aux features, transformed, gated and added back.
-  const ctx = boxMean(f, cfg.ctxKernel);
-  const t = conv('gca_t2', conv('gca_t1', ctx, true));
-  const gate = tf.sigmoid(conv('gca_gate', ctx));
-  f = tf.add(tf.mul(f, tf.mul(gate, 2)), t);
+  f = block(() => {
+    const ctx = boxMean(mid, cfg.ctxKernel);
+    const t = conv('gca_t2', conv('gca_t1', ctx, true));
+    const gate = tf.sigmoid(conv('gca_gate', ctx));
+    return tf.add(tf.mul(mid, tf.mul(gate, 2)), t);
+  });
   // MFRM: features from three depths, fused with a 1x1 convolution, refined.
-  const fused = conv('mfrm_fuse', tf.concat([head, mid, f], 3), true);
-  return conv('out', conv('mfrm_conv', fused, true));
+  const last = f;
+  return block(() => {
+    const fused = conv('mfrm_fuse', tf.concat([head, mid, last], 3), true);
+    return conv('out', conv('mfrm_conv', fused, true));
+  });
 }
