@@ -67,6 +67,15 @@ function aggregateAux(name: AuxName, r: Raster, factor: number): Raster {
   return name === 'landcover' ? aggregateMode(r, factor) : aggregateMean(r, factor);
 }
 
+/**
+ * `cropRaster`, but a window that is the whole raster shares its pixels (the scene never writes
+ * into its layers): a full MODIS tile's 250 m NDVI and DEM are not copied (92 MB each).
+ */
+function cropOrShare(r: Raster, w: PixelWindow): Raster {
+  const whole = w.col === 0 && w.row === 0 && w.width === r.width && w.height === r.height;
+  return whole ? { ...cropGrid(r, w), data: r.data } : cropRaster(r, w);
+}
+
 function countValid(d: Float32Array): number {
   let n = 0;
   for (let i = 0; i < d.length; i++) if (d[i] === d[i]) n++;
@@ -273,12 +282,12 @@ function* prepareSteps(inputs: SceneInputs, options: PrepareOptions): Generator<
   const fineAux: Partial<Record<AuxName, Raster>> = {};
   for (const n of present) {
     const r = inputs.aux[n]!;
-    if (r === ref) fineAux[n] = cropRaster(r, auxWindow);
+    if (r === ref) fineAux[n] = cropOrShare(r, auxWindow);
     else {
       const off = latticeOffset(fineGrid, r, 1);
       const fp = gridPixelSize(r);
       const exactSame = off && Math.abs(fp.x - gridPixelSize(fineGrid).x) < 1e-9 * fp.x;
-      fineAux[n] = exactSame ? cropRaster(r, { col: -off.col, row: -off.row, width: fineGrid.width, height: fineGrid.height }) : withoutStats(reprojectRaster(r, fineGrid, n === 'landcover' ? 'nearest' : 'bilinear'));
+      fineAux[n] = exactSame ? cropOrShare(r, { col: -off.col, row: -off.row, width: fineGrid.width, height: fineGrid.height }) : withoutStats(reprojectRaster(r, fineGrid, n === 'landcover' ? 'nearest' : 'bilinear'));
       if (!exactSame) notes.push(`${names[n] ?? n} resampled onto the ${refLabel} grid.`);
     }
     yield step(`${n} on the output grid`);
