@@ -1,6 +1,6 @@
 import type { Raster } from '../src/core/raster/raster.ts';
 import { readGeoTiff } from '../src/io/geotiff-read.ts';
-import { writeGeoTiff } from '../src/io/geotiff-write.ts';
+import { encodeGeoTiffChunks } from '../src/io/geotiff-write.ts';
 import { runDownscale } from '../src/pipeline/downscale.ts';
 import type { MethodId, StageMethod } from '../src/pipeline/method.ts';
 import { loadMethod } from '../src/pipeline/methods.ts';
@@ -16,7 +16,8 @@ export type StepName = (typeof STEPS)[number];
 /** Where the pipeline benchmark reads its inputs and writes its outputs (disk in Node, memory in a page). */
 export interface PipelineIo {
   readFile(name: string): Promise<ArrayBuffer>;
-  writeFile(name: string, bytes: Uint8Array): Promise<void>;
+  /** The file in pieces, in file order (the GeoTIFF writer's header, then tile by tile), as `downscale` writes them. */
+  writeFile(name: string, pieces: Iterable<Uint8Array>): Promise<void>;
 }
 
 /** Options of `benchPipeline`. */
@@ -113,7 +114,8 @@ function colourise(r: Raster): number {
  * Runs the whole pipeline on the benchmark scene (files named as in `BENCH_FILE_NAMES`) and times
  * each step: read (GeoTIFF decode), prepare (scene preparation), infer (inside the method),
  * correct (rest of the staged run), colourise (Web Mercator display grid + statistics + RGBA, for
- * the input and every stage, as the app does) and write (GeoTIFF per stage). Then the baselines.
+ * the input and every stage, as the app does) and write (a cloud-optimised GeoTIFF per stage and
+ * its uncertainty, written in pieces as `downscale` does). Then the baselines.
  */
 export async function benchPipeline(opts: PipelineBenchOptions): Promise<PipelineTiming> {
   let peak = 0;
@@ -170,11 +172,14 @@ export async function benchPipeline(opts: PipelineBenchOptions): Promise<Pipelin
   colourise(scene.lst);
   for (const s of result.stages) colourise(s.lst);
   lap('colourise');
+  // As `srda-lst downscale` writes: cloud-optimised, in pieces, the uncertainty beside the LST.
   for (const s of result.stages) {
-    await opts.io.writeFile(
-      `lst_stage${s.stage}.tif`,
-      writeGeoTiff([{ raster: s.lst, name: `LST stage ${s.stage}`, units: 'K' }], { nodata: -9999 }),
-    );
+    const lstPieces = await encodeGeoTiffChunks([{ raster: s.lst, name: `LST stage ${s.stage}`, units: 'K' }], { nodata: -9999, cog: true });
+    await opts.io.writeFile(`lst_stage${s.stage}.tif`, lstPieces);
+    if (s.sigma) {
+      const sigmaPieces = await encodeGeoTiffChunks([{ raster: s.sigma, name: `LST stage ${s.stage} uncertainty, 1 sigma`, units: 'K' }], { nodata: -9999, cog: true });
+      await opts.io.writeFile(`lst_stage${s.stage}_sigma.tif`, sigmaPieces);
+    }
   }
   lap('write');
   const totalS = (now() - t0) / 1000;

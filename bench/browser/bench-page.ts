@@ -72,8 +72,8 @@ const api: BenchApi = {
             if (!r.ok) throw new Error(`scene file ${name}: HTTP ${r.status}`);
             return r.arrayBuffer();
           },
-          writeFile: async (_name, bytes) => {
-            sink.push(new Blob([bytes as Uint8Array<ArrayBuffer>], { type: 'image/tiff' }));
+          writeFile: async (_name, pieces) => {
+            sink.push(new Blob([...pieces] as Uint8Array<ArrayBuffer>[], { type: 'image/tiff' }));
           },
         },
         method: srda.method,

@@ -16,6 +16,7 @@ import { benchHdf4Read } from './bench-io.ts';
 import { runPydms } from './bench-pydms.ts';
 import { defaultJobs } from './downscale.ts';
 import { intOption, parseCli } from './inputs.ts';
+import { openOutDir } from './out-dir.ts';
 import { createSrdaPool, type SrdaWeightBytes } from './srda-pool.ts';
 import type { Command } from './main.ts';
 
@@ -123,6 +124,7 @@ function lastJson<T>(out: string): T {
 /** Child: the full-tile pipeline alone in a fresh process, so max RSS is the pipeline's peak. */
 async function fullTileChild(sceneDir: string, baselines: boolean, jobs: number): Promise<FullTileRow> {
   const outDir = await mkdtemp(path.join(os.tmpdir(), 'srda-bench-out-'));
+  const out = await openOutDir(outDir);
   try {
     const weights = await readShippedWeights();
     const srda =
@@ -137,7 +139,8 @@ async function fullTileChild(sceneDir: string, baselines: boolean, jobs: number)
           const b = await readFile(path.join(sceneDir, name));
           return b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength) as ArrayBuffer;
         },
-        writeFile: (name, bytes) => writeFile(path.join(outDir, name), bytes),
+        // What `downscale` writes through: temp file, pieces as they come, rename.
+        writeFile: async (name, pieces) => void (await out.write(name, pieces)),
       },
       method: srda.method,
       sampleMemoryMB: () => {
@@ -165,6 +168,7 @@ async function fullTileChild(sceneDir: string, baselines: boolean, jobs: number)
       trainedWeights: srda.trainedWeights,
     };
   } finally {
+    await out.release();
     await rm(outDir, { recursive: true, force: true });
   }
 }
