@@ -140,7 +140,9 @@ export async function benchPipeline(opts: PipelineBenchOptions): Promise<Pipelin
     t = n;
     cpuLap(s);
     sample();
-    log(`${s}: ${steps[s].toFixed(2)} s`);
+    // Memory now and the peak so far, to see which step sets the peak.
+    const mem = opts.sampleMemoryMB ? ` (memory ${Math.round(opts.sampleMemoryMB())} MB, peak so far ${Math.round(peak)} MB)` : '';
+    log(`${s}: ${steps[s].toFixed(2)} s${mem}`);
   };
 
   const read = async (name: string) =>
@@ -168,7 +170,7 @@ export async function benchPipeline(opts: PipelineBenchOptions): Promise<Pipelin
   t = now();
   cpuLap('infer');
   sample();
-  log(`infer: ${steps.infer.toFixed(2)} s, correct: ${steps.correct.toFixed(2)} s`);
+  log(`infer: ${steps.infer.toFixed(2)} s, correct: ${steps.correct.toFixed(2)} s${opts.sampleMemoryMB ? ` (peak so far ${Math.round(peak)} MB)` : ''}`);
   colourise(scene.lst);
   for (const s of result.stages) colourise(s.lst);
   lap('colourise');
