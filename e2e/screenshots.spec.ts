@@ -28,6 +28,14 @@ test('README screenshots: a real Dhaka run at 1440x900 and 390x844', async ({ pa
   await page.getByTestId('trust').scrollIntoViewIfNeeded();
   await page.waitForTimeout(300);
   await page.screenshot({ path: join(out, 'app-trust.png') });
+  // Swipe between the input LST and the final SRDA-Net layer.
+  await page.getByTestId('view-swipe').click();
+  await expect(page.getByTestId('map-left')).toHaveAttribute('data-ready', 'true');
+  await expect(page.getByTestId('map-right')).toHaveAttribute('data-ready', 'true');
+  await page.getByTestId('compare').scrollIntoViewIfNeeded();
+  await page.waitForTimeout(800);
+  await page.screenshot({ path: join(out, 'app-swipe.png') });
+  await page.getByTestId('view-off').click();
   await page.setViewportSize({ width: 390, height: 844 });
   await page.evaluate(() => window.scrollTo(0, 0));
   await page.waitForTimeout(800);
