@@ -106,6 +106,10 @@ test.describe('demo scene flow', () => {
     await expect(page.getByTestId('map-left')).toHaveAttribute('data-ready', 'true');
     await expect(page.getByTestId('map-right')).toHaveAttribute('data-ready', 'true');
     await expect.poll(() => page.evaluate(() => window.__srda.shownOnMap('right'))).toEqual(['lst-250m']);
+    // The chips over each side name the layer as the layer list does, not by its internal id.
+    const rightLabel = await page.evaluate(() => window.__srda.layers.find((l) => l.id === 'lst-250m')!.label);
+    await expect(page.getByTestId('compare-label-right')).toHaveText(rightLabel);
+    await expect(page.getByTestId('compare-label-left')).toContainText('Input LST');
     const handle = page.getByTestId('swipe-handle');
     const hb = (await handle.boundingBox())!;
     const cb = (await page.getByTestId('compare').boundingBox())!;

@@ -33,6 +33,8 @@ test('README screenshots: a real Dhaka run at 1440x900 and 390x844', async ({ pa
   await expect(page.getByTestId('map-left')).toHaveAttribute('data-ready', 'true');
   await expect(page.getByTestId('map-right')).toHaveAttribute('data-ready', 'true');
   await page.getByTestId('compare').scrollIntoViewIfNeeded();
+  for (const side of ['left', 'right'])
+    await expect.poll(() => page.evaluate((n) => window.__srda.isMapSettled(n), side)).toBe(true);
   await page.waitForTimeout(800);
   await page.screenshot({ path: join(out, 'app-swipe.png') });
   await page.getByTestId('view-off').click();

@@ -4,6 +4,7 @@ import { selectBackend } from './backend.ts';
 import { finetuneSrda } from './finetune.ts';
 import { initParams, SRDA_SIZES } from './srda-net.ts';
 import { createSrdaModel } from './weights.ts';
+import { abortAfterProgress } from '../test-support/abort.ts';
 
 describe('per-scene fine-tuning', () => {
   beforeAll(async () => {
@@ -23,7 +24,11 @@ describe('per-scene fine-tuning', () => {
     lstK[5] = Number.NaN;
     const before = tf.memory().numTensors;
     const seen: number[] = [];
-    const res = await finetuneSrda(model, { width: w, height: h, lstK, aux: { ndvi } }, { steps: 6, lr: 1e-3, onProgress: (p) => seen.push(p.done) });
+    const res = await finetuneSrda(
+      model,
+      { width: w, height: h, lstK, aux: { ndvi } },
+      { steps: 6, lr: 1e-3, onProgress: (p) => seen.push(p.done) },
+    );
     expect(seen).toEqual([1, 2, 3, 4, 5, 6]);
     expect(res.report.steps).toBe(6);
     expect(Number.isFinite(res.report.rmseAfterK)).toBe(true);
@@ -36,20 +41,12 @@ describe('per-scene fine-tuning', () => {
 
   it('stops between steps when cancelled mid-run, releasing the trainer and its optimiser state', async () => {
     const model = createSrdaModel(SRDA_SIZES.tiny, 'tiny', initParams(SRDA_SIZES.tiny, 9));
-    const ac = new AbortController();
     const lstK = new Float32Array(32 * 32).map((_, i) => 300 + Math.sin(i / 7));
     const before = tf.memory().numTensors;
-    const seen: number[] = [];
-    const run = finetuneSrda(model, { width: 32, height: 32, lstK, aux: {} }, {
-      steps: 5,
-      signal: ac.signal,
-      onProgress: (p) => {
-        seen.push(p.done);
-        if (p.done === 2) ac.abort();
-      },
-    });
+    const cancel = abortAfterProgress(2);
+    const run = finetuneSrda(model, { width: 32, height: 32, lstK, aux: {} }, { steps: 5, ...cancel });
     await expect(run).rejects.toMatchObject({ code: 'CANCELLED' });
-    expect(seen).toEqual([1, 2]);
+    expect(cancel.seen).toEqual([1, 2]);
     expect(tf.memory().numTensors).toBe(before);
     model.dispose();
   });

@@ -5,6 +5,7 @@ import { runSrda, srdaHaloCoarsePx, type SrdaStageInput } from './infer.ts';
 import { initParams, receptiveRadius, SRDA_SIZES } from './srda-net.ts';
 import { createSrdaModel, type SrdaModel } from './weights.ts';
 import { maxAbsDifference } from '../core/raster/metrics.ts';
+import { abortAfterProgress } from '../test-support/abort.ts';
 
 function sceneInput(w: number, h: number): SrdaStageInput {
   const lst = new Float32Array(w * h);
@@ -72,19 +73,11 @@ describe('SRDA-Net inference', () => {
   });
 
   it('stops after the tile it is on when cancelled mid-run, leaking no tensor', async () => {
-    const ac = new AbortController();
-    const seen: number[] = [];
+    const cancel = abortAfterProgress(2);
     const before = tf.memory().numTensors;
-    const run = runSrda(model, sceneInput(30, 26), {
-      tileCoarsePx: 10,
-      signal: ac.signal,
-      onProgress: (p) => {
-        seen.push(p.done);
-        if (p.done === 2) ac.abort();
-      },
-    });
+    const run = runSrda(model, sceneInput(30, 26), { tileCoarsePx: 10, ...cancel });
     await expect(run).rejects.toMatchObject({ code: 'CANCELLED' });
-    expect(seen).toEqual([1, 2]);
+    expect(cancel.seen).toEqual([1, 2]);
     expect(tf.memory().numTensors).toBe(before);
   });
 

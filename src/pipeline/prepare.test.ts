@@ -3,6 +3,7 @@ import { WGS84 } from '../core/geo/crs.ts';
 import type { Progress } from '../core/progress.ts';
 import { prepareScene, prepareSceneAsync } from './prepare.ts';
 import { testGrid, testRaster } from './test-scenes.ts';
+import { abortAfterProgress } from '../test-support/abort.ts';
 
 const ndvi = testRaster(testGrid(64, 64, 250), (c, r) => 0.2 + 0.005 * c + 0.003 * r);
 const lstAt = (c: number, r: number): number => 300 + c + 5 * r;
@@ -132,16 +133,9 @@ describe('prepareSceneAsync', () => {
   });
 
   it('stops mid-run when cancelled, after the step it is on', async () => {
-    const ac = new AbortController();
-    const seen: number[] = [];
-    const run = prepareSceneAsync({ lst, aux: { ndvi, dem } }, {}, {
-      signal: ac.signal,
-      onProgress: (p) => {
-        seen.push(p.done);
-        if (p.done === 2) ac.abort();
-      },
-    });
+    const cancel = abortAfterProgress(2);
+    const run = prepareSceneAsync({ lst, aux: { ndvi, dem } }, {}, cancel);
     await expect(run).rejects.toMatchObject({ code: 'CANCELLED' });
-    expect(seen).toEqual([1, 2]);
+    expect(cancel.seen).toEqual([1, 2]);
   });
 });

@@ -18,7 +18,10 @@ export function CompareView({ mode, leftId, rightId }: Props) {
   const [maps, setMaps] = useState<{ left?: MapInstance; right?: MapInstance }>({});
   const [split, setSplit] = useState(0.5);
   const box = useRef<HTMLDivElement>(null);
-  const hasLayers = useAppState((s) => s.layers.length > 0);
+  const layers = useAppState((s) => s.layers);
+  const hasLayers = layers.length > 0;
+  // The chips name each side's layer as the layer list does, not by its id.
+  const labelOf = (id?: string) => layers.find((l) => l.id === id)?.label ?? id;
 
   const onLeft = useCallback((m: MapInstance) => setMaps((s) => ({ ...s, left: m })), []);
   const onRight = useCallback((m: MapInstance) => setMaps((s) => ({ ...s, right: m })), []);
@@ -90,8 +93,12 @@ export function CompareView({ mode, leftId, rightId }: Props) {
           <span>⇔</span>
         </div>
       )}
-      <span className="compare-label left">{leftId}</span>
-      <span className="compare-label right">{rightId}</span>
+      <span className="compare-label left" data-testid="compare-label-left">
+        {labelOf(leftId)}
+      </span>
+      <span className="compare-label right" data-testid="compare-label-right">
+        {labelOf(rightId)}
+      </span>
     </div>
   );
 }
