@@ -65,11 +65,11 @@ export function fitDetailAlpha(
 }
 
 /**
- * Fits the detail weight of `srda` on the scene's own one-stage closed loop. Undefined when the
- * scene is too small for a loop or it has fewer than MIN_DETAIL_PIXELS valid pixels (then nothing
- * can be said, and the caller keeps SRDA-Net as is). Cancellation propagates.
+ * The scene's one-stage closed loop (its LST block-averaged by 2 as input, the LST itself as
+ * reference) and a runner giving a method's final, residual-corrected field on it. Undefined when
+ * the scene is too small for a loop.
  */
-export async function fitDetailWeight(scene: Scene, srda: StageMethod, residualMode: ResidualMode = 'linear', run: RunOptions = {}): Promise<DetailWeight | undefined> {
+function loopRunner(scene: Scene, residualMode: ResidualMode) {
   let built: ReturnType<typeof closedLoopScene>;
   try {
     built = closedLoopScene(scene, 1);
@@ -78,14 +78,27 @@ export async function fitDetailWeight(scene: Scene, srda: StageMethod, residualM
     throw e;
   }
   const { loop, reference } = built;
+  const final = async (m: StageMethod, run: RunOptions): Promise<Float32Array> => {
+    const r = await runDownscale(loop, { method: m, residualCorrection: true, residualMode }, run);
+    return r.stages[r.stages.length - 1].lst.data;
+  };
+  return { loop, reference, final };
+}
+
+/**
+ * Fits the detail weight of `srda` on the scene's own one-stage closed loop. Undefined when the
+ * scene is too small for a loop or it has fewer than MIN_DETAIL_PIXELS valid pixels (then nothing
+ * can be said, and the caller keeps SRDA-Net as is). Cancellation propagates.
+ */
+export async function fitDetailWeight(scene: Scene, srda: StageMethod, residualMode: ResidualMode = 'linear', run: RunOptions = {}): Promise<DetailWeight | undefined> {
+  const onLoop = loopRunner(scene, residualMode);
+  if (!onLoop) return undefined;
+  const { loop, reference } = onLoop;
   const inner = (what: string): RunOptions => ({
     signal: run.signal,
     onProgress: run.onProgress && ((p) => run.onProgress!({ ...p, stage: `detail weight, ${what}: ${p.stage}` })),
   });
-  const final = async (m: StageMethod, what: string) => {
-    const r = await runDownscale(loop, { method: m, residualCorrection: true, residualMode }, inner(what));
-    return r.stages[r.stages.length - 1].lst.data;
-  };
+  const final = (m: StageMethod, what: string) => onLoop.final(m, inner(what));
   const s = await final(srda, 'SRDA-Net');
   const b = await final(bicubicMethod, 'bicubic');
   const fit = fitDetailAlpha(reference.data, s, b);
@@ -199,17 +212,9 @@ export function fitDetailMix(reference: Float32Array, bicubic: Float32Array, ter
  * closed loop, like `fitDetailWeight`. Undefined when the scene is too small.
  */
 export async function fitDetailMixOnLoop(scene: Scene, terms: readonly StageMethod[], residualMode: ResidualMode = 'linear', run: RunOptions = {}): Promise<{ weights: number[]; rmseK: number; bicubicRmseK: number } | undefined> {
-  let built: ReturnType<typeof closedLoopScene>;
-  try {
-    built = closedLoopScene(scene, 1);
-  } catch (e) {
-    if (isAppError(e) && e.code === 'TOO_LARGE') return undefined;
-    throw e;
-  }
-  const final = async (m: StageMethod) => {
-    const r = await runDownscale(built.loop, { method: m, residualCorrection: true, residualMode }, { signal: run.signal });
-    return r.stages[r.stages.length - 1].lst.data;
-  };
+  const onLoop = loopRunner(scene, residualMode);
+  if (!onLoop) return undefined;
+  const final = (m: StageMethod) => onLoop.final(m, { signal: run.signal });
   // A term that cannot run on the loop (DMS on too few pixels) gets weight 0.
   const outs: Float32Array[] = [];
   const ran: number[] = [];
@@ -221,7 +226,7 @@ export async function fitDetailMixOnLoop(scene: Scene, terms: readonly StageMeth
       if (isAppError(e) && e.code === 'CANCELLED') throw e;
     }
   }
-  const fit = fitDetailMix(built.reference.data, await final(bicubicMethod), outs);
+  const fit = fitDetailMix(onLoop.reference.data, await final(bicubicMethod), outs);
   if (fit.n < MIN_DETAIL_PIXELS) return undefined;
   const weights = terms.map(() => 0);
   ran.forEach((k, i) => (weights[k] = fit.weights[i]));
