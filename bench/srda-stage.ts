@@ -1,4 +1,4 @@
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import { isAppError } from '../src/core/errors.ts';
 import type { BackendName } from '../src/model/backend.ts';
 import { selectBackend } from '../src/model/backend.ts';

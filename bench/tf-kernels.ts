@@ -1,4 +1,4 @@
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import { selectBackend, type BackendName } from '../src/model/backend.ts';
 import { runSrda, warmUpSrda } from '../src/model/infer.ts';
 import {

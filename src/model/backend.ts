@@ -1,4 +1,8 @@
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
+// tfjs-core and the backends, not the @tensorflow/tfjs bundle: that one also loads tfjs-layers,
+// -converter and -data, which SRDA-Net does not use (~60 MB more per worker thread in Node).
+// cpu always (the last fallback); webgl on demand where a canvas exists.
+import '@tensorflow/tfjs-backend-cpu';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import { AppError } from '../core/errors.ts';
 
@@ -24,6 +28,7 @@ export interface BackendOptions {
 
 let wasmRegistered = false;
 let webgpuRegistered = false;
+let webglRegistered = false;
 
 async function register(name: BackendName, opts: BackendOptions): Promise<string | undefined> {
   const g = globalThis as { navigator?: { gpu?: unknown }; document?: unknown; OffscreenCanvas?: unknown };
@@ -35,6 +40,10 @@ async function register(name: BackendName, opts: BackendOptions): Promise<string
     }
   } else if (name === 'webgl') {
     if (!g.document && !g.OffscreenCanvas) return 'no canvas (WebGL needs a browser or OffscreenCanvas)';
+    if (!webglRegistered) {
+      await import('@tensorflow/tfjs-backend-webgl');
+      webglRegistered = true;
+    }
   } else if (name === 'wasm') {
     const threads = opts.wasmThreads ?? 1;
     if (threads > 1 && (globalThis as { crossOriginIsolated?: boolean }).crossOriginIsolated === true)

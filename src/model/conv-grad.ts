@@ -1,4 +1,4 @@
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 
 /**
  * 2-D convolution, stride 1, 'same' zero padding, NHWC, with a hand-written gradient that needs

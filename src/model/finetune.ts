@@ -1,4 +1,4 @@
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import { Rng } from '../core/random.ts';
 import { throwIfAborted, yieldToEventLoop, type RunOptions } from '../core/progress.ts';
 import { blockMean2, type FineAux } from './inputs.ts';

@@ -1,4 +1,4 @@
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import { throwIfAborted, yieldToEventLoop, type RunOptions } from '../core/progress.ts';
 import { planTiles, windowHasValid } from '../core/raster/tiling.ts';
 import { buildInputWindow, LST_SCALE_K, NORM_WINDOW_PX, buildNetworkInputs, type FineAux } from './inputs.ts';

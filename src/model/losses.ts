@@ -1,4 +1,4 @@
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 
 /** Charbonnier epsilon in normalised LST units (x 10 K): 1e-3 = 0.01 K. */
 export const CHARBONNIER_EPS = 1e-3;

@@ -1,4 +1,4 @@
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import { forwardSrda, initParams, INPUT_CHANNELS, OUTPUT_CHANNELS, SIGMA_FLOOR, type SrdaConfig } from './srda-net.ts';
 import { adaptiveFusion, charbonnierLoss, degradationLoss, gaussianNll, msssimLoss } from './losses.ts';
 import { LST_SCALE_K } from './inputs.ts';

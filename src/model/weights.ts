@@ -1,4 +1,4 @@
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import { AppError, toAppError } from '../core/errors.ts';
 import { LST_SCALE_K, NORM_WINDOW_PX } from './inputs.ts';
 import { layerSpecs, MODEL_AUX, type SrdaConfig, type SrdaParams } from './srda-net.ts';
