@@ -3,7 +3,7 @@ import { maxAbsDifference } from '../core/raster/metrics.ts';
 import { dhakaScene, hasData, readShippedWeights } from '../test-support/data.ts';
 import { bicubicMethod } from './baselines/bicubic.ts';
 import { dmsMethod } from './baselines/dms.ts';
-import { fitDetailAlpha, fitDetailMix, fitDetailWeight, withDetailMix, withDetailWeight } from './detail-weight.ts';
+import { fitDetailAlpha, fitDetailMix, fitDetailWeight, weightedSigma, withDetailMix, withDetailWeight } from './detail-weight.ts';
 import { detailWeightMessage } from './do-no-harm.ts';
 import { runDownscale } from './downscale.ts';
 import { createSrdaMethod } from './methods/srda.ts';
@@ -28,6 +28,37 @@ describe('fitDetailAlpha', () => {
     expect(fitDetailAlpha(Float32Array.from([299, 301, 300]), s, b).alpha).toBe(0);
     expect(fitDetailAlpha(Float32Array.from([303, 297, 300]), s, b).alpha).toBe(1);
     expect(fitDetailAlpha(Float32Array.from([303, 297, 300]), b, b).alpha).toBe(0);
+  });
+});
+
+describe('weightedSigma', () => {
+  it('adds the dropped share of the corrected detail in quadrature (hand-worked), per 2x2 block', () => {
+    // Two 2x2 blocks side by side (fine grid 4 wide, 2 high); row-major.
+    const sigma = Float32Array.from([1, 1, 0.5, 0.5, 1, 1, 0.5, 0.5]);
+    const bic = new Float32Array(8).fill(300);
+    // Block 1: detail +1, -1, 0, 0 (block mean 0). Block 2: a uniform +2 the correction removes.
+    const srda = Float32Array.from([301, 299, 302, 302, 300, 300, 302, 302]);
+    const out = weightedSigma(sigma, srda, bic, 0.5, 4);
+    expect(out[0]).toBeCloseTo(Math.sqrt(1 + 0.25), 6);
+    expect(out[1]).toBeCloseTo(Math.sqrt(1 + 0.25), 6);
+    expect(out[4]).toBeCloseTo(1, 6);
+    expect(out[5]).toBeCloseTo(1, 6);
+    for (const i of [2, 3, 6, 7]) expect(out[i]).toBeCloseTo(0.5, 6);
+    // alpha 1 keeps SRDA-Net's sigma; alpha 0 adds the whole corrected detail.
+    expect(Array.from(weightedSigma(sigma, srda, bic, 1, 4))).toEqual(Array.from(sigma));
+    expect(weightedSigma(sigma, srda, bic, 0, 4)[0]).toBeCloseTo(Math.sqrt(2), 6);
+  });
+
+  it('is NaN where SRDA-Net, bicubic or sigma is NaN, and the block mean skips those pixels', () => {
+    const sigma = Float32Array.from([1, 1, Number.NaN, 1]);
+    const srda = Float32Array.from([302, Number.NaN, 300, 300]);
+    const bic = Float32Array.from([300, 300, 300, 300]);
+    const out = weightedSigma(sigma, srda, bic, 0.5, 2);
+    expect(out[1]).toBeNaN();
+    expect(out[2]).toBeNaN();
+    // Block mean of d over the valid pixels: (2 + 0 + 0) / 3.
+    expect(out[0]).toBeCloseTo(Math.sqrt(1 + (0.5 * (2 - 2 / 3)) ** 2), 6);
+    expect(out[3]).toBeCloseTo(Math.sqrt(1 + (0.5 * (2 / 3)) ** 2), 6);
   });
 });
 
@@ -56,6 +87,12 @@ describe.skipIf(!hasData('dhaka-mod11a2-mod13q1-2024-citypath'))('the closed-loo
       // Stage 1 is exactly the mix of the corrected fields (the correction is linear).
       const want = b.stages[0].lst.data.map((v, i) => v + w.alpha * (s.stages[0].lst.data[i] - v));
       expect(maxAbsDifference(r.stages[0].lst.data, want)).toBeLessThan(2e-3);
+      // The sigma of a 40 % mix: SRDA-Net's plus the dropped 60 % of the corrected detail, in quadrature.
+      const r40 = await run(withDetailWeight(srda, 0.4));
+      const d = s.stages[0].lst.data.map((v, i) => 0.6 * (v - b.stages[0].lst.data[i]));
+      const wantSigma = s.stages[0].sigma!.data.map((v, i) => Math.sqrt(v * v + d[i] * d[i]));
+      expect(maxAbsDifference(r40.stages[0].sigma!.data, wantSigma)).toBeLessThan(2e-3);
+      expect(maxAbsDifference(r40.stages[0].sigma!.data, s.stages[0].sigma!.data)).toBeGreaterThan(0.05);
 
       const msg = detailWeightMessage('MOD11A2_097.tif', w);
       expect(msg).toMatch(/^On MOD11A2_097\.tif, SRDA-Net alone is/);
