@@ -1,6 +1,6 @@
 import type { Raster } from '../src/core/raster/raster.ts';
 import { readGeoTiff } from '../src/io/geotiff-read.ts';
-import { encodeGeoTiffChunks } from '../src/io/geotiff-write.ts';
+import { encodeGeoTiffChunks, type GeoTiffBandInput, type WriteGeoTiffOptions } from '../src/io/geotiff-write.ts';
 import { runDownscale } from '../src/pipeline/downscale.ts';
 import type { MethodId, StageMethod } from '../src/pipeline/method.ts';
 import { loadMethod } from '../src/pipeline/methods.ts';
@@ -16,8 +16,10 @@ export type StepName = (typeof STEPS)[number];
 /** Where the pipeline benchmark reads its inputs and writes its outputs (disk in Node, memory in a page). */
 export interface PipelineIo {
   readFile(name: string): Promise<ArrayBuffer>;
-  /** The file in pieces, in file order (the GeoTIFF writer's header, then tile by tile), as `downscale` writes them. */
+  /** The file in pieces, in file order (the GeoTIFF writer's header, then tile by tile). */
   writeFile(name: string, pieces: Iterable<Uint8Array>): Promise<void>;
+  /** Where given, GeoTIFFs are written through it instead (Node: streamed to disk with node:zlib, as `downscale` does). */
+  writeGeoTiff?(name: string, bands: GeoTiffBandInput[], opts: WriteGeoTiffOptions): Promise<void>;
 }
 
 /** Options of `benchPipeline`. */
@@ -174,14 +176,16 @@ export async function benchPipeline(opts: PipelineBenchOptions): Promise<Pipelin
   colourise(scene.lst);
   for (const s of result.stages) colourise(s.lst);
   lap('colourise');
-  // As `srda-lst downscale` writes: cloud-optimised, in pieces, the uncertainty beside the LST.
+  // As `srda-lst downscale` writes: cloud-optimised, the uncertainty beside the LST.
+  const io = opts.io;
+  const write = async (name: string, bands: GeoTiffBandInput[]): Promise<void> => {
+    const o: WriteGeoTiffOptions = { nodata: -9999, cog: true };
+    if (io.writeGeoTiff) await io.writeGeoTiff(name, bands, o);
+    else await io.writeFile(name, await encodeGeoTiffChunks(bands, o));
+  };
   for (const s of result.stages) {
-    const lstPieces = await encodeGeoTiffChunks([{ raster: s.lst, name: `LST stage ${s.stage}`, units: 'K' }], { nodata: -9999, cog: true });
-    await opts.io.writeFile(`lst_stage${s.stage}.tif`, lstPieces);
-    if (s.sigma) {
-      const sigmaPieces = await encodeGeoTiffChunks([{ raster: s.sigma, name: `LST stage ${s.stage} uncertainty, 1 sigma`, units: 'K' }], { nodata: -9999, cog: true });
-      await opts.io.writeFile(`lst_stage${s.stage}_sigma.tif`, sigmaPieces);
-    }
+    await write(`lst_stage${s.stage}.tif`, [{ raster: s.lst, name: `LST stage ${s.stage}`, units: 'K' }]);
+    if (s.sigma) await write(`lst_stage${s.stage}_sigma.tif`, [{ raster: s.sigma, name: `LST stage ${s.stage} uncertainty, 1 sigma`, units: 'K' }]);
   }
   lap('write');
   const totalS = (now() - t0) / 1000;

@@ -1,9 +1,8 @@
-import { mkdir, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, open, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { AppError } from '../core/errors.ts';
 import { validFraction } from '../core/raster/raster.ts';
 import type { Dataset } from '../io/dataset.ts';
-import { encodeGeoTiffChunks } from '../io/geotiff-write.ts';
 import { fitDetailWeight, withDetailWeight } from '../pipeline/detail-weight.ts';
 import { detailWeightMessage } from '../pipeline/do-no-harm.ts';
 import { runDownscale } from '../pipeline/downscale.ts';
@@ -15,6 +14,7 @@ import { prepareScene } from '../pipeline/prepare.ts';
 import { assembleScene, labelDataset, type LabelledBand } from '../pipeline/scene-assembly.ts';
 import type { BatchItem } from './batch-plan.ts';
 import { loadFileDatasets } from './load.ts';
+import { writeGeoTiffFile } from './native-deflate.ts';
 
 /** Methods that run on an LST-only scene (no auxiliary layer): others fall back to bicubic there. */
 const LST_ONLY_METHODS: ReadonlySet<string> = new Set(['bicubic', 'srda']);
@@ -133,11 +133,13 @@ async function runInto(item: BatchItem, s: BatchSettings, tmp: string): Promise<
   const files: string[] = [];
   for (const st of result.stages) {
     const name = `lst_stage${st.stage}.tif`;
-    const bytes = await encodeGeoTiffChunks(
-      [{ raster: st.lst, name: `LST stage ${st.stage} (${method.id})`, units: 'K' }],
-      { nodata: -9999, cog: s.cog },
-    );
-    await writeFile(path.join(tmp, name), bytes);
+    // Tiles go to disk as node:zlib compresses them; a failed item's temp folder is removed whole.
+    const fh = await open(path.join(tmp, name), 'wx');
+    try {
+      await writeGeoTiffFile(fh, [{ raster: st.lst, name: `LST stage ${st.stage} (${method.id})`, units: 'K' }], { nodata: -9999, cog: s.cog });
+    } finally {
+      await fh.close();
+    }
     files.push(name);
   }
   const energyMaxAbsK = Math.max(...result.stages.map((st) => st.energy.maxAbsK));

@@ -16,6 +16,7 @@ import { benchHdf4Read } from './bench-io.ts';
 import { runPydms } from './bench-pydms.ts';
 import { defaultJobs } from './downscale.ts';
 import { intOption, parseCli } from './inputs.ts';
+import { writeGeoTiffFile } from './native-deflate.ts';
 import { openOutDir } from './out-dir.ts';
 import { createSrdaPool, type SrdaWeightBytes } from './srda-pool.ts';
 import type { Command } from './main.ts';
@@ -139,8 +140,9 @@ async function fullTileChild(sceneDir: string, baselines: boolean, jobs: number)
           const b = await readFile(path.join(sceneDir, name));
           return b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength) as ArrayBuffer;
         },
-        // What `downscale` writes through: temp file, pieces as they come, rename.
         writeFile: async (name, pieces) => void (await out.write(name, pieces)),
+        // What `downscale` writes through: temp file, tiles streamed as node:zlib compresses them, rename.
+        writeGeoTiff: async (name, bands, o) => void (await out.write(name, (fh) => writeGeoTiffFile(fh, bands, o))),
       },
       method: srda.method,
       sampleMemoryMB: () => {

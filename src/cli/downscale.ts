@@ -1,7 +1,6 @@
 import os from 'node:os';
 import path from 'node:path';
 import { AppError } from '../core/errors.ts';
-import { encodeGeoTiffChunks } from '../io/geotiff-write.ts';
 import { fitDetailWeight, withDetailWeight } from '../pipeline/detail-weight.ts';
 import { checkSrdaAgainstBicubic, detailWeightMessage } from '../pipeline/do-no-harm.ts';
 import { runDownscale } from '../pipeline/downscale.ts';
@@ -23,6 +22,7 @@ import {
   sceneReport,
   stderrProgress,
 } from './inputs.ts';
+import { writeGeoTiffFile } from './native-deflate.ts';
 import { openOutDir, type OutDir } from './out-dir.ts';
 import { terminalSafe } from './terminal.ts';
 import type { Command } from './main.ts';
@@ -142,12 +142,12 @@ async function downscaleWith(
   const cog = !values['no-cog'];
   const sigmaFiles: string[] = [];
   for (const st of result.stages) {
-    // Written piece by piece (header, then tile by tile): the file is never whole in memory.
-    const bytes = await encodeGeoTiffChunks([{ raster: st.lst, name: `LST stage ${st.stage} (${method.id})`, units: 'K' }], { nodata: -9999, cog });
-    outputs.push(await out.write(`lst_stage${st.stage}.tif`, bytes));
+    // Tiles go to disk as node:zlib compresses them: the file is never whole in memory.
+    const lstBand = [{ raster: st.lst, name: `LST stage ${st.stage} (${method.id})`, units: 'K' }];
+    outputs.push(await out.write(`lst_stage${st.stage}.tif`, (fh) => writeGeoTiffFile(fh, lstBand, { nodata: -9999, cog })));
     if (st.sigma) {
-      const sb = await encodeGeoTiffChunks([{ raster: st.sigma, name: `LST stage ${st.stage} uncertainty, 1 sigma (${method.id})`, units: 'K' }], { nodata: -9999, cog });
-      sigmaFiles.push(await out.write(`lst_stage${st.stage}_sigma.tif`, sb));
+      const sigmaBand = [{ raster: st.sigma, name: `LST stage ${st.stage} uncertainty, 1 sigma (${method.id})`, units: 'K' }];
+      sigmaFiles.push(await out.write(`lst_stage${st.stage}_sigma.tif`, (fh) => writeGeoTiffFile(fh, sigmaBand, { nodata: -9999, cog })));
     }
   }
   // With --full-detail (or a scene too small to fit a weight): say whether SRDA-Net's detail is worth it here.

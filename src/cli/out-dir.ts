@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { access, constants, lstat, mkdir, open, readFile, rename, rm, stat, unlink, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
-import { AppError } from '../core/errors.ts';
+import { AppError, isAppError } from '../core/errors.ts';
 import { terminalSafe } from './terminal.ts';
 
 const LOCK_NAME = '.srda-lst.lock';
@@ -11,9 +11,14 @@ export interface OutDir {
   dir: string;
   /**
    * Writes `name` inside the folder: temp file created exclusively, then renamed over the name.
-   * `bytes` may come in pieces (a GeoTIFF tile by tile), written in order as they come.
+   * `bytes` may come in pieces (a GeoTIFF tile by tile), written in order as they come, or be
+   * written by a function into the open temp file. On any failure the temp file is removed;
+   * AppErrors (CANCELLED) pass through, other errors become WRITE_FAILED.
    */
-  write: (name: string, bytes: Uint8Array | string | Iterable<Uint8Array>) => Promise<string>;
+  write: (
+    name: string,
+    bytes: Uint8Array | string | Iterable<Uint8Array> | ((fh: FileHandle) => Promise<unknown>),
+  ) => Promise<string>;
   release: () => Promise<void>;
 }
 
@@ -126,6 +131,7 @@ export async function openOutDir(dir: string): Promise<OutDir> {
         const fh = await open(tmp, 'wx');
         try {
           if (typeof bytes === 'string' || bytes instanceof Uint8Array) await fh.writeFile(bytes);
+          else if (typeof bytes === 'function') await bytes(fh);
           else await writePieces(fh, bytes);
         } finally {
           await fh.close();
@@ -135,6 +141,7 @@ export async function openOutDir(dir: string): Promise<OutDir> {
         await rename(tmp, file);
       } catch (e) {
         await rm(tmp, { force: true }).catch(() => undefined);
+        if (isAppError(e)) throw e;
         throw new AppError('WRITE_FAILED', `${terminalSafe(file)}: ${(e as Error).message}`, {
           file,
           cause: e,

@@ -1,5 +1,6 @@
 import { Unzlib, unzlibSync } from 'fflate';
 import { ZSTDDecoder } from 'zstddec';
+import type { DeflateCodec } from './deflate-codec.ts';
 import { lzwDecode } from './lzw.ts';
 
 /** TIFF compression codes the built-in block decoder inflates. */
@@ -88,6 +89,35 @@ export function decompressBlock(raw: Uint8Array, compression: number, expected: 
     const padded = new Uint8Array(expected);
     padded.set(bytes);
     bytes = padded;
+  }
+  return bytes;
+}
+
+/**
+ * `decompressBlock` with Deflate blocks inflated by `codec` (native zlib in the CLI, off this
+ * thread) where the stream cannot be a bomb; a stream the codec refuses (damaged, too long) goes
+ * through `decompressBlock`, which decides what it is, so the result and errors are the same.
+ */
+export async function decompressBlockAsync(
+  raw: Uint8Array,
+  compression: number,
+  expected: number,
+  codec: DeflateCodec | undefined,
+): Promise<Uint8Array> {
+  const isDeflate = compression === 8 || compression === 32946;
+  if (!isDeflate || !codec?.inflate || raw.length * DEFLATE_MAX_RATIO > 4 * expected + 2 ** 20)
+    return decompressBlock(raw, compression, expected);
+  let bytes: Uint8Array;
+  try {
+    bytes = await codec.inflate(raw, expected);
+  } catch {
+    return decompressBlock(raw, compression, expected);
+  }
+  if (bytes.length > expected) return decompressBlock(raw, compression, expected);
+  if (bytes.length < expected) {
+    const padded = new Uint8Array(expected);
+    padded.set(bytes);
+    return padded;
   }
   return bytes;
 }

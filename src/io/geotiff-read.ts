@@ -6,6 +6,7 @@ import { throwIfAborted, type RunOptions } from '../core/progress.ts';
 import type { Crs } from '../core/raster/raster.ts';
 import { parseProductName } from './band-roles.ts';
 import type { BandRole, Dataset } from './dataset.ts';
+import { deflateCodec, type DeflateCodec } from './deflate-codec.ts';
 import { decodeBands, itemsFor } from './geotiff-bands.ts';
 import { crsFromGeoKeys, parseGeoKeyDirectory } from './geokeys.ts';
 import { mtlDate, parseMtl, type Mtl } from './landsat-mtl.ts';
@@ -37,6 +38,8 @@ export interface ReadGeoTiffOptions extends RunOptions {
   auxXmlText?: string;
   /** Decode through geotiff.js even where the built-in block decoder applies (checks, debugging). */
   useGeotiffJsDecoder?: boolean;
+  /** Inflates Deflate blocks (default `deflateCodec()`: node:zlib in the CLI, the platform's DecompressionStream elsewhere). */
+  codec?: DeflateCodec;
 }
 
 type ByteReader = (offset: number, length: number) => Promise<Uint8Array> | Uint8Array;
@@ -202,7 +205,7 @@ async function decodeImage(
   };
   const rasters: ArrayLike<number>[] =
     canDecodeFast(blockLayout) && !opts.useGeotiffJsDecoder
-      ? await decodeWindow(blockLayout, win, read, opts.signal, opts.onProgress)
+      ? await decodeWindow(blockLayout, win, read, opts.signal, opts.onProgress, opts.codec ?? deflateCodec())
       : ((await image.readRasters({
           window: [win.col, win.row, win.col + win.width, win.row + win.height],
           interleave: false,

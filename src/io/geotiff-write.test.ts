@@ -8,7 +8,8 @@ import { crsFromEpsg, MODIS_SINUSOIDAL } from '../core/geo/crs.ts';
 import type { Progress } from '../core/progress.ts';
 import type { Crs, Raster } from '../core/raster/raster.ts';
 import { readGeoTiff } from './geotiff-read.ts';
-import { encodeGeoTiffChunks, writeGeoTiff, writeGeoTiffAsync } from './geotiff-write.ts';
+import { fflateCodec, webStreamsCodec, type DeflateCodec } from './deflate-codec.ts';
+import { encodeGeoTiffChunks, writeGeoTiff, writeGeoTiffAsync, writeGeoTiffTo } from './geotiff-write.ts';
 import { hasGdal } from '../test-support/gdal.ts';
 
 
@@ -254,23 +255,61 @@ describe('writeGeoTiff', () => {
   }, 120000);
 });
 
-describe('writeGeoTiffAsync and encodeGeoTiffChunks', () => {
+describe('writeGeoTiffAsync and writeGeoTiffTo', () => {
   const raster = field(700, 530, [500000, 250, 0, 4000000, 0, -250], crsFromEpsg(32636));
 
-  it('write the bytes writeGeoTiff writes, COG and plain, reporting every row of tiles of every level', async () => {
+  it('write the bytes writeGeoTiff writes with the same compressor, COG and plain, reporting every row of tiles of every level', async () => {
     for (const cog of [true, false]) {
       const want = writeGeoTiff([{ raster, name: 'LST', units: 'K' }], { cog, tileSizePx: 128 });
       const seen: Progress[] = [];
-      const got = await writeGeoTiffAsync([{ raster, name: 'LST', units: 'K' }], { cog, tileSizePx: 128 }, { onProgress: (p) => seen.push(p) });
+      const got = await writeGeoTiffAsync([{ raster, name: 'LST', units: 'K' }], { cog, tileSizePx: 128, codec: fflateCodec }, { onProgress: (p) => seen.push(p) });
       expect(Buffer.from(got).equals(Buffer.from(want))).toBe(true);
       // 700x530 in 128 px tiles: 5 rows; COG overviews 350x265 (3 rows), 175x133 (2), 88x67 (1).
       expect(seen.map((p) => p.done)).toEqual(Array.from({ length: cog ? 11 : 5 }, (_, i) => i + 1));
       expect(seen.every((p) => p.total === (cog ? 11 : 5))).toBe(true);
-      const pieces = [...(await encodeGeoTiffChunks([{ raster, name: 'LST', units: 'K' }], { cog, tileSizePx: 128 }))];
+      const pieces = [...(await encodeGeoTiffChunks([{ raster, name: 'LST', units: 'K' }], { cog, tileSizePx: 128, codec: fflateCodec }))];
       expect(Buffer.concat(pieces.map((c) => Buffer.from(c))).equals(Buffer.from(want))).toBe(true);
-      // The header and IFDs come as one piece, the tiles after it (with leader and trailer in a COG).
-      expect(pieces.length).toBe(1 + (cog ? 3 * (6 * 5 + 3 * 3 + 2 * 2 + 1) : 6 * 5));
     }
+  });
+
+  it('streams tiles in increasing offsets, the header last at 0, and never compresses more than maxTilesInFlight at once', async () => {
+    let running = 0;
+    let most = 0;
+    const slow: DeflateCodec = {
+      name: 'slow fflate',
+      deflate: async (bytes, level) => {
+        most = Math.max(most, ++running);
+        await new Promise((r) => setTimeout(r, 1));
+        running--;
+        return fflateCodec.deflate(bytes, level);
+      },
+    };
+    const writes: Array<{ at: number; size: number }> = [];
+    const parts: Array<{ at: number; pieces: Uint8Array[] }> = [];
+    const size = await writeGeoTiffTo(raster, {
+      write: (pieces, at) => {
+        writes.push({ at, size: pieces.reduce((n, p) => n + p.length, 0) });
+        parts.push({ at, pieces });
+      },
+    }, { tileSizePx: 128, codec: slow, maxTilesInFlight: 3 });
+    expect(most).toBe(3);
+    const header = writes.pop()!;
+    expect(header.at).toBe(0);
+    expect(writes[0].at).toBe(header.size);
+    for (let i = 1; i < writes.length; i++) expect(writes[i].at).toBe(writes[i - 1].at + writes[i - 1].size);
+    expect(writes[writes.length - 1].at + writes[writes.length - 1].size).toBe(size);
+    const file = new Uint8Array(size);
+    for (const { at, pieces } of parts) for (let p = at, k = 0; k < pieces.length; p += pieces[k].length, k++) file.set(pieces[k], p);
+    const back = (await readGeoTiff(file.buffer, 'streamed.tif')).bands[0].raster;
+    expect(sameBits(back.data, raster.data)).toBe(true);
+  });
+
+  it('writes with the platform CompressionStream a file that reads back to the same pixels', async () => {
+    const bytes = await writeGeoTiffAsync(raster, { tileSizePx: 128, codec: webStreamsCodec });
+    const back = (await readGeoTiff(bytes.buffer as ArrayBuffer, 'web.tif', { codec: fflateCodec })).bands[0].raster;
+    expect(sameBits(back.data, raster.data)).toBe(true);
+    const again = (await readGeoTiff(bytes.buffer as ArrayBuffer, 'web.tif', { codec: webStreamsCodec })).bands[0].raster;
+    expect(sameBits(again.data, raster.data)).toBe(true);
   });
 
   it('stops mid-run when cancelled, after the row of tiles it is on', async () => {
@@ -287,3 +326,10 @@ describe('writeGeoTiffAsync and encodeGeoTiffChunks', () => {
     expect(seen).toEqual([1, 2, 3]);
   });
 });
+
+/** Same float32 bit patterns, NaN where NaN. */
+function sameBits(a: Float32Array, b: Float32Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (!(a[i] === b[i] || (a[i] !== a[i] && b[i] !== b[i]))) return false;
+  return true;
+}

@@ -1,303 +1,126 @@
 import { zlibSync } from 'fflate';
-import { AppError } from '../core/errors.ts';
-import { throwIfAborted, yieldToEventLoop, type Progress, type RunOptions } from '../core/progress.ts';
+import { throwIfAborted, yieldToEventLoop, type RunOptions } from '../core/progress.ts';
 import type { Raster } from '../core/raster/raster.ts';
-import { encodeGeoKeys, geoKeysForCrs } from './geokeys-encode.ts';
-import { buildGdalMetadata, type GdalMetadataItem } from './tiff-sniff.ts';
-import { ASCII, assembleTiff, DOUBLE, LONG, SHORT, tiffChunks, type Tag, type TiffImage } from './tiff-assemble.ts';
+import { deflateCodec } from './deflate-codec.ts';
+import { planGeoTiff, type GeoTiffBandInput, type WriteGeoTiffOptions } from './geotiff-plan.ts';
+import { assembleTiff, checkSize, cogLeaderTrailer, tiffHeader } from './tiff-assemble.ts';
 
-/** One band to write, with optional description, unit and band metadata. */
-export interface GeoTiffBandInput {
-  raster: Raster;
-  /** Band description (GDAL shows it as `Description`). */
-  name?: string;
-  /** Unit type, e.g. 'K'. */
-  units?: string;
-  metadata?: Record<string, string>;
-}
+export { halveMean, type GeoTiffBandInput, type WriteGeoTiffOptions } from './geotiff-plan.ts';
 
-/** Options of `writeGeoTiff`. */
-export interface WriteGeoTiffOptions {
-  /** Value written where data are NaN; default -9999. */
-  nodata?: number;
-  /** Tile edge in pixels (multiple of 16); default 256, smaller for small rasters. */
-  tileSizePx?: number;
-  /** 'deflate' (default) or 'none'. */
-  compression?: 'deflate' | 'none';
-  /** Floating-point predictor 3 (default) or none (1). */
-  predictor?: 1 | 3;
-  /** Deflate level 1..9 (default 2: on float32 LST about 2x faster than 6 for files under 2 % larger). */
-  level?: number;
-  /**
-   * Cloud-optimised layout (default true): internal overviews (2x2 means of valid pixels, down to
-   * one tile), IFDs before the data and GDAL's tile leaders/trailers, as GDAL's COG validator
-   * expects. false: one plain tiled image.
-   */
-  cog?: boolean;
-  /** Dataset-level GDAL metadata items. */
-  metadata?: Record<string, string>;
-}
-
-/** Float32 tile -> bytes with the TIFF floating-point predictor (byte planes MSB first, then byte differences per row). */
-function predictFloatTile(tile: Float32Array, tw: number, th: number): Uint8Array {
-  const words = new Uint32Array(tile.buffer, tile.byteOffset, tile.length);
-  const out = new Uint8Array(tile.length * 4);
-  const rowBytes = tw * 4;
-  for (let r = 0; r < th; r++) {
-    const base = r * rowBytes;
-    const w0 = r * tw;
-    for (let i = 0; i < tw; i++) {
-      const w = words[w0 + i];
-      out[base + i] = w >>> 24;
-      out[base + tw + i] = w >>> 16;
-      out[base + 2 * tw + i] = w >>> 8;
-      out[base + 3 * tw + i] = w;
-    }
-    // Uint8Array stores wrap modulo 256 by themselves.
-    for (let i = base + rowBytes - 1; i > base; i--) out[i] -= out[i - 1];
-  }
-  return out;
-}
-
-function tileSizeFor(width: number, height: number, requested?: number): number {
-  if (requested !== undefined) {
-    if (requested < 16 || requested % 16 !== 0)
-      throw new AppError('BAD_ARGUMENT', `Tile size ${requested} must be a positive multiple of 16.`);
-    return requested;
-  }
-  return Math.min(256, Math.max(16, Math.ceil(Math.max(width, height) / 16) * 16));
+/**
+ * Where `writeGeoTiffTo` puts the file: `write(pieces, offset)` stores the pieces one after the
+ * other from byte `offset`. The tiles come in increasing offsets as they are compressed; the
+ * header (byte 0, its size known from the start) comes last, once every tile size is known.
+ */
+export interface GeoTiffSink {
+  write(pieces: Uint8Array[], offset: number): Promise<void> | void;
 }
 
 /**
  * Writes rasters (same grid) as a tiled float32 GeoTIFF: NaN -> nodata (-9999 by default),
  * Deflate with the floating-point predictor, GeoKeys for the raster's CRS (EPSG codes, or
  * user-defined ones such as MODIS sinusoidal), band descriptions and GDAL metadata; by default a
- * cloud-optimised GeoTIFF (see `cog`). GDAL reads the full-resolution values as written. Returns a new Uint8Array owned by the caller (browser and Node).
+ * cloud-optimised GeoTIFF (see `cog`). GDAL reads the full-resolution values as written.
+ * Synchronous, fflate in this thread. Returns a new Uint8Array owned by the caller (browser and Node).
  */
 export function writeGeoTiff(
   input: Raster | Array<Raster | GeoTiffBandInput>,
   opts: WriteGeoTiffOptions = {},
 ): Uint8Array {
-  const steps = encodeGeoTiff(input, opts);
-  for (;;) {
-    const r = steps.next();
-    if (r.done) return assembleTiff(r.value.images, r.value.cog);
+  const plan = planGeoTiff(input, opts);
+  const tiles = plan.images.map(() => [] as Uint8Array[]);
+  for (const t of plan.tiles()) {
+    if ('bytes' in t) tiles[t.image].push(plan.deflate ? zlibSync(t.bytes, { level: plan.level as 2 }) : t.bytes);
   }
+  return assembleTiff(plan.images.map((img, i) => ({ tags: img.tags, tiles: tiles[i] })), plan.cog);
 }
 
 /**
- * The file `writeGeoTiff` writes, byte for byte, as pieces in file order (header and IFDs, then
- * each tile with its COG leader and trailer): a caller that writes them out one by one never holds
- * the whole file. Progress `{stage: 'writing GeoTIFF'}` per row of tiles of each level; `signal`
- * is checked between rows. The pieces are made as they are asked for.
+ * The file `writeGeoTiff` lays out, streamed into `sink` as its tiles are compressed by
+ * `opts.codec` (default `deflateCodec()`: on node:zlib's thread pool in the CLI), at most
+ * `opts.maxTilesInFlight` at once; nothing holds the whole file. With the same compressor the bytes
+ * are `writeGeoTiff`'s. Progress `{stage: 'writing GeoTIFF'}` per row of tiles of each level;
+ * `signal` is checked between rows (CANCELLED: the sink holds a partial file, the caller drops
+ * it). Resolves the file size in bytes.
+ */
+export async function writeGeoTiffTo(
+  input: Raster | Array<Raster | GeoTiffBandInput>,
+  sink: GeoTiffSink,
+  opts: WriteGeoTiffOptions = {},
+  run: RunOptions = {},
+): Promise<number> {
+  throwIfAborted(run.signal);
+  const plan = planGeoTiff(input, opts);
+  const codec = opts.codec ?? deflateCodec();
+  const maxInFlight = Math.max(1, opts.maxTilesInFlight ?? 8);
+  const { headerSize, header } = tiffHeader(plan.images, plan.cog);
+  const counts = plan.images.map(() => [] as number[]);
+  const pending: Array<{ image: number; tile: Promise<Uint8Array> }> = [];
+  let pos = headerSize;
+  const flushOne = async (): Promise<void> => {
+    const { image, tile: p } = pending.shift()!;
+    const tile = await p;
+    counts[image].push(tile.length);
+    const [leader, trailer] = cogLeaderTrailer(tile);
+    const pieces = plan.cog ? [leader, tile, trailer] : [tile];
+    const at = pos;
+    pos += tile.length + (plan.cog ? 8 : 0);
+    checkSize(pos);
+    await sink.write(pieces, at);
+  };
+  try {
+    for (const t of plan.tiles()) {
+      if ('bytes' in t) {
+        const tile = plan.deflate ? codec.deflate(t.bytes, plan.level) : Promise.resolve(t.bytes);
+        // Awaited in order by flushOne; a failure before then must not count as unhandled.
+        tile.catch(() => undefined);
+        pending.push({ image: t.image, tile });
+        while (pending.length >= maxInFlight) await flushOne();
+      } else {
+        throwIfAborted(run.signal);
+        run.onProgress?.(t);
+        await yieldToEventLoop();
+      }
+    }
+    while (pending.length) await flushOne();
+  } catch (e) {
+    // Lets the compressions already started end before the caller removes the file.
+    await Promise.allSettled(pending.map((p) => p.tile));
+    throw e;
+  }
+  throwIfAborted(run.signal);
+  const head = header(counts);
+  await sink.write([head.bytes], 0);
+  return head.size;
+}
+
+/** `writeGeoTiffTo` into memory (browser exports): the file in one new buffer owned by the caller. */
+export async function writeGeoTiffAsync(
+  input: Raster | Array<Raster | GeoTiffBandInput>,
+  opts: WriteGeoTiffOptions = {},
+  run: RunOptions = {},
+): Promise<Uint8Array> {
+  const parts: Array<{ at: number; pieces: Uint8Array[] }> = [];
+  const size = await writeGeoTiffTo(input, { write: (pieces, at) => void parts.push({ at, pieces }) }, opts, run);
+  const out = new Uint8Array(size);
+  for (const { at, pieces } of parts) {
+    let p = at;
+    for (const c of pieces) {
+      out.set(c, p);
+      p += c.length;
+    }
+  }
+  return out;
+}
+
+/**
+ * The file `writeGeoTiffAsync` writes, as pieces in file order (one here: the whole file). Kept for
+ * callers that take pieces; `writeGeoTiffTo` streams without holding the file.
  */
 export async function encodeGeoTiffChunks(
   input: Raster | Array<Raster | GeoTiffBandInput>,
   opts: WriteGeoTiffOptions = {},
   run: RunOptions = {},
 ): Promise<Iterable<Uint8Array>> {
-  const steps = encodeGeoTiff(input, opts);
-  for (;;) {
-    throwIfAborted(run.signal);
-    const r = steps.next();
-    if (r.done) return tiffChunks(r.value.images, r.value.cog);
-    run.onProgress?.(r.value);
-    await yieldToEventLoop();
-  }
-}
-
-/** `writeGeoTiff` with progress and cancel (see `encodeGeoTiffChunks`): the same bytes in one buffer. */
-export async function writeGeoTiffAsync(
-  input: Raster | Array<Raster | GeoTiffBandInput>,
-  opts: WriteGeoTiffOptions = {},
-  run: RunOptions = {},
-): Promise<Uint8Array> {
-  const chunks = [...(await encodeGeoTiffChunks(input, opts, run))];
-  const out = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
-  let at = 0;
-  for (const c of chunks) {
-    out.set(c, at);
-    at += c.length;
-  }
-  return out;
-}
-
-/**
- * Encodes the bands tile by tile, one row of tiles per step (the overview levels are made one from
- * the other, each dropped once encoded), and returns the TIFF images ready to assemble.
- */
-function* encodeGeoTiff(
-  input: Raster | Array<Raster | GeoTiffBandInput>,
-  opts: WriteGeoTiffOptions,
-): Generator<Progress, { images: TiffImage[]; cog: boolean }, void> {
-  const bands: GeoTiffBandInput[] = (Array.isArray(input) ? input : [input]).map((b) =>
-    'raster' in b ? b : { raster: b },
-  );
-  if (bands.length === 0) throw new AppError('BAD_ARGUMENT', 'writeGeoTiff needs at least one band.');
-  const first = bands[0].raster;
-  const { width, height, transform } = first;
-  for (const b of bands) {
-    const r = b.raster;
-    if (
-      r.width !== width ||
-      r.height !== height ||
-      r.transform.some((v, i) => v !== transform[i]) ||
-      r.data.length !== width * height
-    ) {
-      throw new AppError(
-        'GRID_MISMATCH',
-        `writeGeoTiff: band '${b.name ?? '?'}' (${r.width}x${r.height}) is not on the grid of the first band (${width}x${height}).`,
-      );
-    }
-  }
-  const nodata = opts.nodata ?? -9999;
-  const deflate = (opts.compression ?? 'deflate') === 'deflate';
-  const predictor = deflate ? (opts.predictor ?? 3) : 1;
-  const ts = tileSizeFor(width, height, opts.tileSizePx);
-  const cog = opts.cog ?? true;
-  // Overviews halve the grid until it fits one tile, as GDAL's COG driver does.
-  const levels: Array<{ w: number; h: number }> = [{ w: width, h: height }];
-  while (cog && Math.max(levels[levels.length - 1].w, levels[levels.length - 1].h) > ts) {
-    const prev = levels[levels.length - 1];
-    levels.push({ w: Math.ceil(prev.w / 2), h: Math.ceil(prev.h / 2) });
-  }
-  const encode = { ts, nodata, predictor, deflate, level: opts.level ?? 2 };
-  const total = levels.reduce((n, l) => n + bands.length * Math.ceil(l.h / ts), 0);
-  let done = 0;
-  const levelTiles: Uint8Array[][] = [];
-  let data = bands.map((b) => b.raster.data);
-  for (let k = 0; k < levels.length; k++) {
-    const { w, h } = levels[k];
-    if (k > 0) data = data.map((d) => halveMean(d, levels[k - 1].w, levels[k - 1].h));
-    const tiles: Uint8Array[] = [];
-    for (const d of data) {
-      for (let ty = 0; ty < Math.ceil(h / ts); ty++) {
-        encodeTileRow(d, w, h, ty, encode, tiles);
-        yield { stage: 'writing GeoTIFF', done: ++done, total, detail: k === 0 ? 'full resolution' : `overview ${k}` };
-      }
-    }
-    levelTiles.push(tiles);
-  }
-  const spp = bands.length;
-  const geo = encodeGeoKeys(geoKeysForCrs(first.crs));
-  const isNorthUp = transform[2] === 0 && transform[4] === 0;
-  const items: GdalMetadataItem[] = Object.entries(opts.metadata ?? {}).map(([name, value]) => ({
-    name,
-    value,
-  }));
-  bands.forEach((b, i) => {
-    if (b.name) items.push({ name: 'DESCRIPTION', sample: i, role: 'description', value: b.name });
-    if (b.units) items.push({ name: 'UNITTYPE', sample: i, role: 'unittype', value: b.units });
-    for (const [name, value] of Object.entries(b.metadata ?? {})) items.push({ name, sample: i, value });
-  });
-  const tags: Tag[] = [
-    { id: 256, type: LONG, values: [width] },
-    { id: 257, type: LONG, values: [height] },
-    { id: 258, type: SHORT, values: new Array(spp).fill(32) },
-    { id: 259, type: SHORT, values: [deflate ? 8 : 1] },
-    { id: 262, type: SHORT, values: [1] },
-    { id: 277, type: SHORT, values: [spp] },
-    { id: 284, type: SHORT, values: [spp > 1 ? 2 : 1] },
-    { id: 322, type: LONG, values: [ts] },
-    { id: 323, type: LONG, values: [ts] },
-    { id: 324, type: LONG, values: [] },
-    { id: 325, type: LONG, values: levelTiles[0].map((t) => t.length) },
-    { id: 339, type: SHORT, values: new Array(spp).fill(3) },
-    { id: 34735, type: SHORT, values: geo.directory },
-    { id: 42113, type: ASCII, values: String(nodata) },
-  ];
-  if (predictor !== 1) tags.push({ id: 317, type: SHORT, values: [predictor] });
-  if (spp > 1) tags.push({ id: 338, type: SHORT, values: new Array(spp - 1).fill(0) });
-  if (geo.doubles.length) tags.push({ id: 34736, type: DOUBLE, values: geo.doubles });
-  if (geo.ascii.length) tags.push({ id: 34737, type: ASCII, values: geo.ascii });
-  if (items.length) tags.push({ id: 42112, type: ASCII, values: buildGdalMetadata(items) });
-  if (isNorthUp) {
-    tags.push({ id: 33550, type: DOUBLE, values: [transform[1], -transform[5], 0] });
-    tags.push({ id: 33922, type: DOUBLE, values: [0, 0, 0, transform[0], transform[3], 0] });
-  } else {
-    const t = transform;
-    tags.push({
-      id: 34264,
-      type: DOUBLE,
-      values: [t[1], t[2], 0, t[0], t[4], t[5], 0, t[3], 0, 0, 0, 0, 0, 0, 0, 1],
-    });
-  }
-  const images: TiffImage[] = [{ tags, tiles: levelTiles[0] }];
-  for (let k = 1; k < levels.length; k++) {
-    // Overview IFDs carry the storage tags only; GDAL takes georeferencing from the main image.
-    const keep = new Set([258, 259, 262, 277, 284, 317, 322, 323, 338, 339, 42113]);
-    images.push({
-      tags: [
-        { id: 254, type: LONG, values: [1] },
-        { id: 256, type: LONG, values: [levels[k].w] },
-        { id: 257, type: LONG, values: [levels[k].h] },
-        { id: 324, type: LONG, values: [] },
-        { id: 325, type: LONG, values: levelTiles[k].map((t) => t.length) },
-        ...tags.filter((t) => keep.has(t.id)).map((t) => ({ ...t })),
-      ],
-      tiles: levelTiles[k],
-    });
-  }
-  return { images, cog };
-}
-
-/** Cuts row `ty` of `ts`x`ts` tiles out of one band (edge tiles padded with nodata), encodes each onto `tiles`. */
-function encodeTileRow(
-  data: Float32Array,
-  width: number,
-  height: number,
-  ty: number,
-  o: { ts: number; nodata: number; predictor: number; deflate: boolean; level: number },
-  tiles: Uint8Array[],
-): void {
-  const { ts, nodata } = o;
-  const tile = new Float32Array(ts * ts);
-  for (let tx = 0; tx < Math.ceil(width / ts); tx++) {
-    tile.fill(nodata);
-    const rows = Math.min(ts, height - ty * ts);
-    const cols = Math.min(ts, width - tx * ts);
-    for (let r = 0; r < rows; r++) {
-      const src = (ty * ts + r) * width + tx * ts;
-      for (let c = 0; c < cols; c++) {
-        const v = data[src + c];
-        tile[r * ts + c] = Number.isNaN(v) ? nodata : v;
-      }
-    }
-    const bytes = o.predictor === 3 ? predictFloatTile(tile, ts, ts) : new Uint8Array(tile.slice().buffer);
-    tiles.push(o.deflate ? zlibSync(bytes, { level: o.level as 2 }) : bytes);
-  }
-}
-
-/**
- * Overview level: the mean of the valid (non-NaN) pixels of each 2x2 block (partial blocks at an
- * odd edge), NaN where none is valid; `ceil(width/2)` x `ceil(height/2)`, a new array.
- */
-export function halveMean(data: Float32Array, width: number, height: number): Float32Array {
-  const w2 = Math.ceil(width / 2);
-  const h2 = Math.ceil(height / 2);
-  const out = new Float32Array(w2 * h2);
-  for (let r = 0; r < h2; r++) {
-    const r0 = 2 * r * width;
-    const r1 = 2 * r + 1 < height ? r0 + width : -1;
-    for (let c = 0; c < w2; c++) {
-      const c0 = 2 * c;
-      const hasC1 = c0 + 1 < width;
-      let s = 0;
-      let n = 0;
-      const add = (v: number): void => {
-        if (v === v) {
-          s += v;
-          n++;
-        }
-      };
-      add(data[r0 + c0]);
-      if (hasC1) add(data[r0 + c0 + 1]);
-      if (r1 >= 0) {
-        add(data[r1 + c0]);
-        if (hasC1) add(data[r1 + c0 + 1]);
-      }
-      out[r * w2 + c] = n ? s / n : Number.NaN;
-    }
-  }
-  return out;
+  return [await writeGeoTiffAsync(input, opts, run)];
 }

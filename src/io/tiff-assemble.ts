@@ -55,15 +55,30 @@ export function tiffChunks(images: TiffImage[], cog: boolean): Iterable<Uint8Arr
   return layoutTiff(images, cog).chunks();
 }
 
-function layoutTiff(images: TiffImage[], cog: boolean): { size: number; chunks: () => Generator<Uint8Array, void, void> } {
+/** One image of `tiffHeader`: its tags (TileOffsets 324 and TileByteCounts 325 are filled in) and how many tiles it has. */
+export interface TiffImageSpec {
+  tags: Tag[];
+  tileCount: number;
+}
+
+/**
+ * The layout of `assembleTiff` before the tiles are known: `headerSize` bytes of header and IFDs
+ * (they do not depend on tile sizes), then the tiles in file order (images from last to first,
+ * with COG leader and trailer: 4 bytes each). `header(byteCounts)` (per image, in tile order)
+ * writes the header with every offset; TOO_LARGE when the file would pass 4 GiB.
+ */
+export function tiffHeader(
+  images: TiffImageSpec[],
+  cog: boolean,
+): { headerSize: number; header: (byteCounts: number[][]) => { bytes: Uint8Array; size: number } } {
   if (!cog && images.length !== 1)
     throw new AppError('INTERNAL', 'assembleTiff: a plain TIFF has one image.');
   let pos = 8 + (cog ? COG_GHOST.length : 0);
   pos += pos % 2;
   const layouts = images.map((img) => {
     img.tags.sort((a, b) => a.id - b.id);
-    const offsetsTag = img.tags.find((t) => t.id === 324);
-    if (offsetsTag) offsetsTag.values = new Array<number>(img.tiles.length).fill(0);
+    for (const t of img.tags)
+      if (t.id === 324 || t.id === 325) t.values = new Array<number>(img.tileCount).fill(0);
     const ifd = pos;
     pos += 2 + img.tags.length * 12 + 4;
     const extra = new Map<number, number>();
@@ -75,23 +90,21 @@ function layoutTiff(images: TiffImage[], cog: boolean): { size: number; chunks: 
       }
     }
     pos += pos % 2;
-    return { ifd, extra, tileOffsets: [] as number[] };
+    return { ifd, extra };
   });
   const headerSize = pos;
   const pad = cog ? 4 : 0;
-  for (let i = images.length - 1; i >= 0; i--) {
-    for (const tile of images[i].tiles) {
-      pos += pad;
-      layouts[i].tileOffsets.push(pos);
-      pos += tile.length + pad;
+  const header = (byteCounts: number[][]): { bytes: Uint8Array; size: number } => {
+    let at = headerSize;
+    const tileOffsets = images.map(() => [] as number[]);
+    for (let i = images.length - 1; i >= 0; i--) {
+      for (const n of byteCounts[i]) {
+        at += pad;
+        tileOffsets[i].push(at);
+        at += n + pad;
+      }
     }
-  }
-  if (pos > 0xffffffff)
-    throw new AppError(
-      'TOO_LARGE',
-      `GeoTIFF would be ${pos} bytes; classic TIFF is limited to 4 GiB. Write fewer bands or a smaller extent.`,
-    );
-  const header = (): Uint8Array => {
+    checkSize(at);
     const buf = new Uint8Array(headerSize);
     const view = new DataView(buf.buffer);
     buf.set([0x49, 0x49, 42, 0]);
@@ -111,9 +124,11 @@ function layoutTiff(images: TiffImage[], cog: boolean): { size: number; chunks: 
       });
     };
     images.forEach((img, n) => {
-      const { ifd, extra, tileOffsets } = layouts[n];
-      const offsetsTag = img.tags.find((t) => t.id === 324);
-      if (offsetsTag) offsetsTag.values = tileOffsets;
+      const { ifd, extra } = layouts[n];
+      for (const t of img.tags) {
+        if (t.id === 324) t.values = tileOffsets[n];
+        if (t.id === 325) t.values = byteCounts[n];
+      }
       view.setUint16(ifd, img.tags.length, true);
       img.tags.forEach((t, k) => {
         const e = ifd + 2 + k * 12;
@@ -130,23 +145,47 @@ function layoutTiff(images: TiffImage[], cog: boolean): { size: number; chunks: 
       });
       view.setUint32(ifd + 2 + img.tags.length * 12, n + 1 < images.length ? layouts[n + 1].ifd : 0, true);
     });
-    return buf;
+    return { bytes: buf, size: at };
   };
+  return { headerSize, header };
+}
+
+/** TOO_LARGE past the 4 GiB of classic TIFF. */
+export function checkSize(bytes: number): void {
+  if (bytes > 0xffffffff)
+    throw new AppError(
+      'TOO_LARGE',
+      `GeoTIFF would be ${bytes} bytes; classic TIFF is limited to 4 GiB. Write fewer bands or a smaller extent.`,
+    );
+}
+
+/** A COG tile's leader (its byte count as uint32) and trailer (its last 4 bytes again). */
+export function cogLeaderTrailer(tile: Uint8Array): [Uint8Array, Uint8Array] {
+  const leader = new Uint8Array(4);
+  new DataView(leader.buffer).setUint32(0, tile.length, true);
+  const trailer = new Uint8Array(4);
+  trailer.set(tile.subarray(Math.max(0, tile.length - 4)));
+  return [leader, trailer];
+}
+
+function layoutTiff(images: TiffImage[], cog: boolean): { size: number; chunks: () => Generator<Uint8Array, void, void> } {
+  const { header } = tiffHeader(
+    images.map((img) => ({ tags: img.tags, tileCount: img.tiles.length })),
+    cog,
+  );
+  // Sizes are checked before any piece.
+  const { bytes: head, size } = header(images.map((img) => img.tiles.map((t) => t.length)));
   return {
-    size: pos,
+    size,
     *chunks() {
-      yield header();
+      yield head;
       for (let i = images.length - 1; i >= 0; i--) {
         for (const tile of images[i].tiles) {
           if (!cog) {
             yield tile;
             continue;
           }
-          // Leader: the byte count; trailer: the tile's last 4 bytes again.
-          const leader = new Uint8Array(4);
-          new DataView(leader.buffer).setUint32(0, tile.length, true);
-          const trailer = new Uint8Array(4);
-          trailer.set(tile.subarray(Math.max(0, tile.length - 4)));
+          const [leader, trailer] = cogLeaderTrailer(tile);
           yield leader;
           yield tile;
           yield trailer;

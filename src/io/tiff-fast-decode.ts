@@ -2,13 +2,14 @@ import type { PixelWindow } from '../core/geo/grid.ts';
 import { throwIfAborted, type Progress } from '../core/progress.ts';
 import {
   BLOCK_COMPRESSIONS,
-  decompressBlock,
+  decompressBlockAsync,
   halfToFloat,
   prepareCodec,
   swapBytes,
   undoFloatPredictor,
   undoHorizontal,
 } from './block-codecs.ts';
+import type { DeflateCodec } from './deflate-codec.ts';
 
 /** Typed arrays a TIFF band decodes to. */
 export type SampleArray =
@@ -74,7 +75,8 @@ function allocate(format: number, bits: number, length: number): SampleArray {
 /**
  * Decodes the pixels of `win` from a (Big)TIFF's blocks into one array per band, typed like the
  * samples. `read(offset, length)` returns the raw block bytes. Checks `signal` and reports
- * progress (stage 'decode', block rows done) between block rows.
+ * progress (stage 'decode', block rows done) between block rows. Deflate blocks are inflated by
+ * `codec` (a row of blocks at once; see `decompressBlockAsync`), else by fflate here.
  */
 export async function decodeWindow(
   l: BlockLayout,
@@ -82,6 +84,7 @@ export async function decodeWindow(
   read: (offset: number, length: number) => Promise<Uint8Array> | Uint8Array,
   signal?: AbortSignal,
   onProgress?: (p: Progress) => void,
+  codec?: DeflateCodec,
 ): Promise<SampleArray[]> {
   await prepareCodec(l.compression);
   const spp = l.samplesPerPixel;
@@ -103,14 +106,21 @@ export async function decodeWindow(
     for (let by = by0; by <= by1; by++) {
       throwIfAborted(signal);
       onProgress?.({ stage: 'decode', done: plane * (by1 - by0 + 1) + (by - by0), total: totalRows });
+      // Strips at the bottom hold fewer rows; tiles are always full size.
+      const rows = l.tiled ? l.blockHeight : Math.min(l.blockHeight, l.height - by * l.blockHeight);
+      const rowSamples = l.blockWidth * samplesInBlock;
+      const expected = rowSamples * rows * bytesPerSample;
+      // The row's blocks inflate together (on other threads with a native codec).
+      const inflated: Promise<Uint8Array>[] = [];
       for (let bx = bx0; bx <= bx1; bx++) {
         const index = plane * blocksPerPlane + by * across + bx;
         const raw = await read(l.offsets[index], l.byteCounts[index]);
-        // Strips at the bottom hold fewer rows; tiles are always full size.
-        const rows = l.tiled ? l.blockHeight : Math.min(l.blockHeight, l.height - by * l.blockHeight);
-        const rowSamples = l.blockWidth * samplesInBlock;
-        const expected = rowSamples * rows * bytesPerSample;
-        let bytes = decompressBlock(raw, l.compression, expected);
+        const p = decompressBlockAsync(raw, l.compression, expected, codec);
+        p.catch(() => undefined);
+        inflated.push(p);
+      }
+      for (let bx = bx0; bx <= bx1; bx++) {
+        let bytes = await inflated[bx - bx0];
         if (l.predictor === 3)
           bytes = undoFloatPredictor(bytes, rowSamples, rows, samplesInBlock, bytesPerSample);
         else if (!l.littleEndian) swapBytes(bytes, bytesPerSample);

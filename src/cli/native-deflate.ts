@@ -1,0 +1,53 @@
+import type { FileHandle } from 'node:fs/promises';
+import { promisify } from 'node:util';
+import { deflate, inflate } from 'node:zlib';
+import type { RunOptions } from '../core/progress.ts';
+import type { Raster } from '../core/raster/raster.ts';
+import type { DeflateCodec } from '../io/deflate-codec.ts';
+import { writeGeoTiffTo, type GeoTiffBandInput, type WriteGeoTiffOptions } from '../io/geotiff-write.ts';
+
+const deflateAsync = promisify(deflate);
+const inflateAsync = promisify(inflate);
+
+/**
+ * node:zlib: native Deflate on libuv's thread pool (UV_THREADPOOL_SIZE threads, 4 by default), so
+ * several tiles compress at once off the main thread. Inflate stops past `expected` bytes
+ * (maxOutputLength) and checks the Adler-32.
+ */
+export const nodeZlibCodec: DeflateCodec = {
+  name: 'node:zlib',
+  deflate: async (bytes, level) => {
+    const out = await deflateAsync(bytes, { level });
+    return new Uint8Array(out.buffer, out.byteOffset, out.byteLength);
+  },
+  inflate: async (raw, expected) => {
+    const out = await inflateAsync(raw, { maxOutputLength: Math.max(1, expected) });
+    return new Uint8Array(out.buffer, out.byteOffset, out.byteLength);
+  },
+};
+
+/** Writes `pieces` one after the other from byte `offset` of `fh`, the whole of them. */
+async function writeAt(fh: FileHandle, pieces: Uint8Array[], offset: number): Promise<void> {
+  let at = offset;
+  const rest = pieces.filter((p) => p.length > 0);
+  while (rest.length) {
+    const { bytesWritten } = await fh.writev(rest, at);
+    at += bytesWritten;
+    let n = bytesWritten;
+    while (rest.length && n >= rest[0].length) n -= rest.shift()!.length;
+    if (n > 0) rest[0] = rest[0].subarray(n);
+  }
+}
+
+/**
+ * `writeGeoTiffTo` into an open file with node:zlib (unless `opts.codec` says otherwise): tiles go
+ * to disk as they are compressed, the header last. Resolves the file size.
+ */
+export function writeGeoTiffFile(
+  fh: FileHandle,
+  input: Raster | Array<Raster | GeoTiffBandInput>,
+  opts: WriteGeoTiffOptions = {},
+  run: RunOptions = {},
+): Promise<number> {
+  return writeGeoTiffTo(input, { write: (pieces, at) => writeAt(fh, pieces, at) }, { codec: nodeZlibCodec, ...opts }, run);
+}

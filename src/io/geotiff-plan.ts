@@ -1,0 +1,272 @@
+import { AppError } from '../core/errors.ts';
+import type { Progress } from '../core/progress.ts';
+import type { Raster } from '../core/raster/raster.ts';
+import type { DeflateCodec } from './deflate-codec.ts';
+import { encodeGeoKeys, geoKeysForCrs } from './geokeys-encode.ts';
+import { buildGdalMetadata, type GdalMetadataItem } from './tiff-sniff.ts';
+import { ASCII, DOUBLE, LONG, SHORT, type Tag, type TiffImageSpec } from './tiff-assemble.ts';
+
+/** One band to write, with optional description, unit and band metadata. */
+export interface GeoTiffBandInput {
+  raster: Raster;
+  /** Band description (GDAL shows it as `Description`). */
+  name?: string;
+  /** Unit type, e.g. 'K'. */
+  units?: string;
+  metadata?: Record<string, string>;
+}
+
+/** Options of `writeGeoTiff`. */
+export interface WriteGeoTiffOptions {
+  /** Value written where data are NaN; default -9999. */
+  nodata?: number;
+  /** Tile edge in pixels (multiple of 16); default 256, smaller for small rasters. */
+  tileSizePx?: number;
+  /** 'deflate' (default) or 'none'. */
+  compression?: 'deflate' | 'none';
+  /** Floating-point predictor 3 (default) or none (1). */
+  predictor?: 1 | 3;
+  /** Deflate level 1..9 (default 2: on float32 LST about 2x faster than 6 for files under 2 % larger). */
+  level?: number;
+  /**
+   * Cloud-optimised layout (default true): internal overviews (2x2 means of valid pixels, down to
+   * one tile), IFDs before the data and GDAL's tile leaders/trailers, as GDAL's COG validator
+   * expects. false: one plain tiled image.
+   */
+  cog?: boolean;
+  /** Dataset-level GDAL metadata items. */
+  metadata?: Record<string, string>;
+  /**
+   * Deflate for the asynchronous writers (`writeGeoTiffTo`, `writeGeoTiffAsync`); default
+   * `deflateCodec()`. The synchronous `writeGeoTiff` always uses fflate.
+   */
+  codec?: DeflateCodec;
+  /** Asynchronous writers: tiles being compressed at once, at most (default 8); bounds memory. */
+  maxTilesInFlight?: number;
+}
+
+/** Float32 tile -> bytes with the TIFF floating-point predictor (byte planes MSB first, then byte differences per row). */
+function predictFloatTile(tile: Float32Array, tw: number, th: number): Uint8Array {
+  const words = new Uint32Array(tile.buffer, tile.byteOffset, tile.length);
+  const out = new Uint8Array(tile.length * 4);
+  const rowBytes = tw * 4;
+  for (let r = 0; r < th; r++) {
+    const base = r * rowBytes;
+    const w0 = r * tw;
+    for (let i = 0; i < tw; i++) {
+      const w = words[w0 + i];
+      out[base + i] = w >>> 24;
+      out[base + tw + i] = w >>> 16;
+      out[base + 2 * tw + i] = w >>> 8;
+      out[base + 3 * tw + i] = w;
+    }
+    // Uint8Array stores wrap modulo 256 by themselves.
+    for (let i = base + rowBytes - 1; i > base; i--) out[i] -= out[i - 1];
+  }
+  return out;
+}
+
+function tileSizeFor(width: number, height: number, requested?: number): number {
+  if (requested !== undefined) {
+    if (requested < 16 || requested % 16 !== 0)
+      throw new AppError('BAD_ARGUMENT', `Tile size ${requested} must be a positive multiple of 16.`);
+    return requested;
+  }
+  return Math.min(256, Math.max(16, Math.ceil(Math.max(width, height) / 16) * 16));
+}
+
+/** One tile ready to compress: the image it belongs to (0 = full resolution) and its bytes (predictor applied; a new array). */
+export interface RawTile {
+  image: number;
+  bytes: Uint8Array;
+}
+
+/** What `planGeoTiff` found: the images (tags without tile offsets and sizes), the storage, and the tiles to make. */
+export interface GeoTiffPlan {
+  images: TiffImageSpec[];
+  cog: boolean;
+  /** Deflate the tiles (compression 8) at `level`, or store them as they are. */
+  deflate: boolean;
+  level: number;
+  /**
+   * The tiles in file order (smallest overview first in a COG, band after band, row-major), made
+   * as they are asked for, with a Progress `{stage: 'writing GeoTIFF'}` after each row of tiles.
+   * The overview levels are made from the full resolution first (a third more memory) and each
+   * dropped once cut.
+   */
+  tiles(): Generator<RawTile | Progress, void, void>;
+}
+
+/** Checks the bands and lays out the GeoTIFF `writeGeoTiff` writes; nothing is encoded yet. */
+export function planGeoTiff(input: Raster | Array<Raster | GeoTiffBandInput>, opts: WriteGeoTiffOptions): GeoTiffPlan {
+  const bands: GeoTiffBandInput[] = (Array.isArray(input) ? input : [input]).map((b) =>
+    'raster' in b ? b : { raster: b },
+  );
+  if (bands.length === 0) throw new AppError('BAD_ARGUMENT', 'writeGeoTiff needs at least one band.');
+  const first = bands[0].raster;
+  const { width, height, transform } = first;
+  for (const b of bands) {
+    const r = b.raster;
+    if (
+      r.width !== width ||
+      r.height !== height ||
+      r.transform.some((v, i) => v !== transform[i]) ||
+      r.data.length !== width * height
+    ) {
+      throw new AppError(
+        'GRID_MISMATCH',
+        `writeGeoTiff: band '${b.name ?? '?'}' (${r.width}x${r.height}) is not on the grid of the first band (${width}x${height}).`,
+      );
+    }
+  }
+  const nodata = opts.nodata ?? -9999;
+  const deflate = (opts.compression ?? 'deflate') === 'deflate';
+  const predictor = deflate ? (opts.predictor ?? 3) : 1;
+  const ts = tileSizeFor(width, height, opts.tileSizePx);
+  const cog = opts.cog ?? true;
+  // Overviews halve the grid until it fits one tile, as GDAL's COG driver does.
+  const levels: Array<{ w: number; h: number }> = [{ w: width, h: height }];
+  while (cog && Math.max(levels[levels.length - 1].w, levels[levels.length - 1].h) > ts) {
+    const prev = levels[levels.length - 1];
+    levels.push({ w: Math.ceil(prev.w / 2), h: Math.ceil(prev.h / 2) });
+  }
+  const tileCount = (l: { w: number; h: number }): number => bands.length * Math.ceil(l.w / ts) * Math.ceil(l.h / ts);
+  function* tiles(): Generator<RawTile | Progress, void, void> {
+    const total = levels.reduce((n, l) => n + bands.length * Math.ceil(l.h / ts), 0);
+    let done = 0;
+    const data: Float32Array[][] = [bands.map((b) => b.raster.data)];
+    for (let k = 1; k < levels.length; k++)
+      data.push(data[k - 1].map((d) => halveMean(d, levels[k - 1].w, levels[k - 1].h)));
+    for (let k = levels.length - 1; k >= 0; k--) {
+      const { w, h } = levels[k];
+      for (const d of data[k]) {
+        for (let ty = 0; ty < Math.ceil(h / ts); ty++) {
+          for (const bytes of cutTileRow(d, w, h, ty, ts, nodata, predictor)) yield { image: k, bytes };
+          yield { stage: 'writing GeoTIFF', done: ++done, total, detail: k === 0 ? 'full resolution' : `overview ${k}` };
+        }
+      }
+      data.pop();
+    }
+  }
+  const spp = bands.length;
+  const geo = encodeGeoKeys(geoKeysForCrs(first.crs));
+  const isNorthUp = transform[2] === 0 && transform[4] === 0;
+  const items: GdalMetadataItem[] = Object.entries(opts.metadata ?? {}).map(([name, value]) => ({
+    name,
+    value,
+  }));
+  bands.forEach((b, i) => {
+    if (b.name) items.push({ name: 'DESCRIPTION', sample: i, role: 'description', value: b.name });
+    if (b.units) items.push({ name: 'UNITTYPE', sample: i, role: 'unittype', value: b.units });
+    for (const [name, value] of Object.entries(b.metadata ?? {})) items.push({ name, sample: i, value });
+  });
+  const tags: Tag[] = [
+    { id: 256, type: LONG, values: [width] },
+    { id: 257, type: LONG, values: [height] },
+    { id: 258, type: SHORT, values: new Array(spp).fill(32) },
+    { id: 259, type: SHORT, values: [deflate ? 8 : 1] },
+    { id: 262, type: SHORT, values: [1] },
+    { id: 277, type: SHORT, values: [spp] },
+    { id: 284, type: SHORT, values: [spp > 1 ? 2 : 1] },
+    { id: 322, type: LONG, values: [ts] },
+    { id: 323, type: LONG, values: [ts] },
+    { id: 324, type: LONG, values: [] },
+    { id: 325, type: LONG, values: [] },
+    { id: 339, type: SHORT, values: new Array(spp).fill(3) },
+    { id: 34735, type: SHORT, values: geo.directory },
+    { id: 42113, type: ASCII, values: String(nodata) },
+  ];
+  if (predictor !== 1) tags.push({ id: 317, type: SHORT, values: [predictor] });
+  if (spp > 1) tags.push({ id: 338, type: SHORT, values: new Array(spp - 1).fill(0) });
+  if (geo.doubles.length) tags.push({ id: 34736, type: DOUBLE, values: geo.doubles });
+  if (geo.ascii.length) tags.push({ id: 34737, type: ASCII, values: geo.ascii });
+  if (items.length) tags.push({ id: 42112, type: ASCII, values: buildGdalMetadata(items) });
+  if (isNorthUp) {
+    tags.push({ id: 33550, type: DOUBLE, values: [transform[1], -transform[5], 0] });
+    tags.push({ id: 33922, type: DOUBLE, values: [0, 0, 0, transform[0], transform[3], 0] });
+  } else {
+    const t = transform;
+    tags.push({
+      id: 34264,
+      type: DOUBLE,
+      values: [t[1], t[2], 0, t[0], t[4], t[5], 0, t[3], 0, 0, 0, 0, 0, 0, 0, 1],
+    });
+  }
+  const images: TiffImageSpec[] = [{ tags, tileCount: tileCount(levels[0]) }];
+  for (let k = 1; k < levels.length; k++) {
+    // Overview IFDs carry the storage tags only; GDAL takes georeferencing from the main image.
+    const keep = new Set([258, 259, 262, 277, 284, 317, 322, 323, 338, 339, 42113]);
+    images.push({
+      tags: [
+        { id: 254, type: LONG, values: [1] },
+        { id: 256, type: LONG, values: [levels[k].w] },
+        { id: 257, type: LONG, values: [levels[k].h] },
+        { id: 324, type: LONG, values: [] },
+        { id: 325, type: LONG, values: [] },
+        ...tags.filter((t) => keep.has(t.id)).map((t) => ({ ...t })),
+      ],
+      tileCount: tileCount(levels[k]),
+    });
+  }
+  return { images, cog, deflate, level: opts.level ?? 2, tiles };
+}
+
+/** Cuts row `ty` of `ts`x`ts` tiles out of one band (edge tiles padded with nodata, NaN -> nodata), each a new byte array with the predictor applied. */
+function* cutTileRow(
+  data: Float32Array,
+  width: number,
+  height: number,
+  ty: number,
+  ts: number,
+  nodata: number,
+  predictor: number,
+): Generator<Uint8Array, void, void> {
+  const tile = new Float32Array(ts * ts);
+  for (let tx = 0; tx < Math.ceil(width / ts); tx++) {
+    tile.fill(nodata);
+    const rows = Math.min(ts, height - ty * ts);
+    const cols = Math.min(ts, width - tx * ts);
+    for (let r = 0; r < rows; r++) {
+      const src = (ty * ts + r) * width + tx * ts;
+      for (let c = 0; c < cols; c++) {
+        const v = data[src + c];
+        tile[r * ts + c] = Number.isNaN(v) ? nodata : v;
+      }
+    }
+    yield predictor === 3 ? predictFloatTile(tile, ts, ts) : new Uint8Array(tile.slice().buffer);
+  }
+}
+
+/**
+ * Overview level: the mean of the valid (non-NaN) pixels of each 2x2 block (partial blocks at an
+ * odd edge), NaN where none is valid; `ceil(width/2)` x `ceil(height/2)`, a new array.
+ */
+export function halveMean(data: Float32Array, width: number, height: number): Float32Array {
+  const w2 = Math.ceil(width / 2);
+  const h2 = Math.ceil(height / 2);
+  const out = new Float32Array(w2 * h2);
+  for (let r = 0; r < h2; r++) {
+    const r0 = 2 * r * width;
+    const r1 = 2 * r + 1 < height ? r0 + width : -1;
+    for (let c = 0; c < w2; c++) {
+      const c0 = 2 * c;
+      const hasC1 = c0 + 1 < width;
+      let s = 0;
+      let n = 0;
+      const add = (v: number): void => {
+        if (v === v) {
+          s += v;
+          n++;
+        }
+      };
+      add(data[r0 + c0]);
+      if (hasC1) add(data[r0 + c0 + 1]);
+      if (r1 >= 0) {
+        add(data[r1 + c0]);
+        if (hasC1) add(data[r1 + c0 + 1]);
+      }
+      out[r * w2 + c] = n ? s / n : Number.NaN;
+    }
+  }
+  return out;
+}
