@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { throwIfAborted, yieldToEventLoop, type RunOptions } from '../core/progress.ts';
 import { planTiles, windowHasValid } from '../core/raster/tiling.ts';
 import { buildInputWindow, LST_SCALE_K, NORM_WINDOW_PX, buildNetworkInputs, type FineAux } from './inputs.ts';
-import { forwardSrda, INPUT_CHANNELS, outputChannels, receptiveRadius, SIGMA_FLOOR, type SrdaConfig } from './srda-net.ts';
+import { forwardSrda, inferSrda, INPUT_CHANNELS, outputChannels, receptiveRadius, SIGMA_FLOOR, type SrdaConfig } from './srda-net.ts';
 import type { SrdaModel } from './weights.ts';
 
 /** One stage's input as typed arrays: coarse LST `width*height`, fine aux `4*width*height` each. */
@@ -87,10 +87,8 @@ async function runTile(
   const ey1 = Math.min(s.h, core.y1 + halo);
   const ex1 = Math.min(s.w, core.x1 + halo);
   const win = buildInputWindow(s, ey0, ey1, ex0, ex1);
-  const res = tf.tidy(() => {
-    const x = tf.tensor4d(win.data, [1, win.wh, win.ww, INPUT_CHANNELS]);
-    return forwardSrda(model.config, model.params, x, false);
-  });
+  // The input tensor goes once the head convolution has read it (inferSrda's releaseInput).
+  const res = tf.tidy(() => inferSrda(model.config, model.params, tf.tensor4d(win.data, [1, win.wh, win.ww, INPUT_CHANNELS]), true));
   let r: Float32Array;
   try {
     r = (await res.data()) as Float32Array;

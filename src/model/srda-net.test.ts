@@ -1,6 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
-import { countParams, forwardSrda, initParams, INPUT_CHANNELS, layerSpecs, macsPerCoarsePixel, MODEL_AUX, outputChannels, SRDA_SIZES, type SrdaSize } from './srda-net.ts';
+import { selectBackend } from './backend.ts';
+import { boxMean, countParams, forwardSrda, inferSrda, initParams, INPUT_CHANNELS, layerSpecs, macsPerCoarsePixel, MODEL_AUX, outputChannels, SRDA_SIZES, type SrdaConfig, type SrdaSize } from './srda-net.ts';
 
 describe('SRDA-Net architecture', () => {
   beforeAll(async () => {
@@ -61,4 +62,48 @@ describe('SRDA-Net architecture', () => {
     expect((await d.data())[0]).toBeLessThan(1e-5);
     tf.dispose([d, ...Object.values(params)]);
   });
+
+  // The fused inference pass written plainly, every intermediate kept until the tidy ends.
+  const keptAll = (cfg: SrdaConfig, p: Record<string, tf.Tensor>, x: tf.Tensor4D): tf.Tensor4D => {
+    const spec = new Map(layerSpecs(cfg).map((l) => [l.name, l]));
+    const conv = (name: string, v: tf.Tensor4D, relu = false): tf.Tensor4D =>
+      tf.fused.conv2d({ x: v, filter: p[`${name}/w`] as tf.Tensor4D, strides: 1, pad: 'same', dilations: spec.get(name)!.dil, bias: p[`${name}/b`], activation: relu ? 'relu' : 'linear' });
+    const head = conv('head', x);
+    let f = head;
+    for (let i = 0; i < cfg.blocks; i++) f = tf.add(f, conv(`block${i}_b`, conv(`block${i}_a`, f, true)));
+    const u = conv('msca_fuse', tf.concat([1, 2, 4].map((d) => conv(`msca_d${d}`, f, true)), 3));
+    const mid = tf.add<tf.Tensor4D>(f, tf.mul(u, tf.sigmoid(conv('msca_ca2', conv('msca_ca1', boxMean(u, cfg.caKernel), true)))));
+    const ctx = boxMean(mid, cfg.ctxKernel);
+    const last = tf.add<tf.Tensor4D>(tf.mul(mid, tf.mul(tf.sigmoid(conv('gca_gate', ctx)), 2)), conv('gca_t2', conv('gca_t1', ctx, true)));
+    return conv('out', conv('mfrm_conv', conv('mfrm_fuse', tf.concat([head, mid, last], 3), true), true));
+  };
+
+  for (const backend of ['cpu', 'wasm'] as const) {
+    it(`infers bit-identically to the pass that keeps every feature map, holding under half their peak memory (${backend})`, async () => {
+      await selectBackend({ only: backend });
+      try {
+        for (const size of ['tiny', 'small'] as SrdaSize[]) {
+          const cfg = SRDA_SIZES[size];
+          const params = initParams(cfg, 8);
+          params['out/w'].assign(tf.randomNormal(params['out/w'].shape, 0, 0.2, 'float32', 9));
+          const x = tf.randomNormal([1, 40, 36, INPUT_CHANNELS], 0, 0.5, 'float32', 10) as tf.Tensor4D;
+          // tf.profile returns the same object each call: take its numbers before the next.
+          const ref = await tf.profile(() => tf.tidy(() => keptAll(cfg, params, x)));
+          const [refOut, refPeak] = [ref.result as tf.Tensor, ref.peakBytes - tf.memory().numBytes];
+          const own = x.clone();
+          const before = tf.memory().numTensors;
+          const run = await tf.profile(() => tf.tidy(() => inferSrda(cfg, params, own, true)));
+          const [out, peak] = [run.result as tf.Tensor, run.peakBytes - tf.memory().numBytes];
+          expect(own.isDisposed).toBe(true);
+          expect(tf.memory().numTensors).toBe(before); // the output in, its input out
+          expect(Array.from(await out.data())).toEqual(Array.from(await refOut.data()));
+          // The peak above what is left after each (the output): the intermediates held at once.
+          expect(peak).toBeLessThan(0.5 * refPeak);
+          tf.dispose([x, out, refOut, ...Object.values(params)]);
+        }
+      } finally {
+        await tf.setBackend('cpu');
+      }
+    });
+  }
 });

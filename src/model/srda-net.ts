@@ -142,23 +142,21 @@ export function boxMean(x: tf.Tensor4D, k: number): tf.Tensor4D {
  * [N, h, w, 4] in normalised LST units (x LST_SCALE_K), to be depth-to-spaced onto the fine grid
  * and added to the bicubic upsample; with `cfg.sigma` 4 more channels follow, the raw uncertainty
  * (standard deviation = softplus(raw) + SIGMA_FLOOR, normalised units). `training` routes convolutions through the custom-gradient
- * op (needed for backprop on wasm); inference uses fused conv + bias (+ ReLU) kernels, with the
- * same weights and results. Call inside `tf.tidy` (or dispose the result).
+ * op (needed for backprop on wasm). Inference (`training` false) is `inferSrda`: fused conv + bias
+ * (+ ReLU) kernels, with the same weights and results. Call inside `tf.tidy` (or dispose the result).
  */
 export function forwardSrda(cfg: SrdaConfig, params: SrdaParams, input: tf.Tensor4D, training = true): tf.Tensor4D {
+  if (!training) return inferSrda(cfg, params, input, false);
   const spec = new Map(layerSpecs(cfg).map((l) => [l.name, l]));
   const conv = (name: string, x: tf.Tensor4D, relu = false): tf.Tensor4D => {
     const l = spec.get(name)!;
     const w = params[`${name}/w`] as tf.Tensor4D;
     const b = params[`${name}/b`] as tf.Tensor1D;
-    if (!training) return tf.fused.conv2d({ x, filter: w, strides: 1, pad: 'same', dilations: l.dil, bias: b, activation: relu ? 'relu' : 'linear' });
     const y = tf.add<tf.Tensor4D>(conv2dSame(x, w, l.dil), b);
     return relu ? tf.relu(y) : y;
   };
-  // Inference frees each block's intermediates when the block ends (same operations, same
-  // result): a 312 px tile then peaks at a few feature maps in the wasm heap instead of all ~30.
-  // Training keeps them all for the gradients.
-  const block = <T extends tf.Tensor>(f: () => T): T => (training ? f() : tf.tidy(f));
+  // Training keeps every intermediate for the gradients.
+  const block = <T extends tf.Tensor>(f: () => T): T => f();
   const head = conv('head', input);
   let f = head;
   for (let i = 0; i < cfg.blocks; i++) {
@@ -187,4 +185,63 @@ export function forwardSrda(cfg: SrdaConfig, params: SrdaParams, input: tf.Tenso
     const fused = conv('mfrm_fuse', tf.concat([head, mid, last], 3), true);
     return conv('out', conv('mfrm_conv', fused, true));
   });
+}
+
+/**
+ * The inference forward pass: the operations of `forwardSrda` on the same values in fused conv +
+ * bias (+ ReLU) kernels, so the same result, but each feature map is disposed as soon as no later
+ * operation needs it, and with `releaseInput` the input after the head convolution. A 312 px tile
+ * (256 + halo) then holds a few 16-channel maps at a time in the wasm heap instead of ~15.
+ * Call inside `tf.tidy` (or dispose the result).
+ */
+export function inferSrda(cfg: SrdaConfig, params: SrdaParams, input: tf.Tensor4D, releaseInput: boolean): tf.Tensor4D {
+  const spec = new Map(layerSpecs(cfg).map((l) => [l.name, l]));
+  const conv = (name: string, x: tf.Tensor4D, relu = false): tf.Tensor4D => {
+    const w = params[`${name}/w`] as tf.Tensor4D;
+    const b = params[`${name}/b`] as tf.Tensor1D;
+    return tf.fused.conv2d({ x, filter: w, strides: 1, pad: 'same', dilations: spec.get(name)!.dil, bias: b, activation: relu ? 'relu' : 'linear' });
+  };
+  // y, after disposing the tensors it was computed from that nothing later needs.
+  const then = <T extends tf.Tensor>(y: T, ...used: tf.Tensor[]): T => {
+    for (const t of used) t.dispose();
+    return y;
+  };
+  const box = (x: tf.Tensor4D, k: number): tf.Tensor4D => {
+    const r = (k - 1) / 2;
+    const p = tf.pad(x, [[0, 0], [r, r], [r, r], [0, 0]]);
+    const a = then(tf.avgPool(p, [k, 1], 1, 'valid'), p);
+    return then(tf.avgPool(a, [1, k], 1, 'valid'), a);
+  };
+  const head = conv('head', input);
+  if (releaseInput) input.dispose();
+  let f = head;
+  for (let i = 0; i < cfg.blocks; i++) {
+    const a = conv(`block${i}_a`, f, true);
+    const b = then(conv(`block${i}_b`, a), a);
+    f = then(tf.add<tf.Tensor4D>(f, b), b, ...(f === head ? [] : [f]));
+  }
+  // MSCA (see forwardSrda).
+  const pre = f;
+  const branches = [1, 2, 4].map((d) => conv(`msca_d${d}`, pre, true));
+  const u = conv('msca_fuse', then(tf.concat(branches, 3), ...branches));
+  const pooled = box(u, cfg.caKernel);
+  const ca1 = then(conv('msca_ca1', pooled, true), pooled);
+  const ca2 = then(conv('msca_ca2', ca1), ca1);
+  const ca = then(tf.sigmoid(ca2), ca2);
+  const weighted = then(tf.mul<tf.Tensor4D>(u, ca), u, ca);
+  const mid = then(tf.add<tf.Tensor4D>(pre, weighted), weighted, ...(pre === head ? [] : [pre]));
+  // GCA.
+  const ctx = box(mid, cfg.ctxKernel);
+  const t1 = conv('gca_t1', ctx, true);
+  const t = then(conv('gca_t2', t1), t1);
+  const g = then(conv('gca_gate', ctx), ctx);
+  const gate = then(tf.sigmoid(g), g);
+  const gate2 = then(tf.mul(gate, 2), gate);
+  const gated = then(tf.mul<tf.Tensor4D>(mid, gate2), gate2);
+  const last = then(tf.add<tf.Tensor4D>(gated, t), gated, t);
+  // MFRM.
+  const cat = then(tf.concat([head, mid, last], 3), head, mid, last);
+  const fused = then(conv('mfrm_fuse', cat, true), cat);
+  const refined = then(conv('mfrm_conv', fused, true), fused);
+  return then(conv('out', refined), refined);
 }
