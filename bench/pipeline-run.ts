@@ -1,6 +1,7 @@
 import type { Raster } from '../src/core/raster/raster.ts';
 import { readGeoTiff } from '../src/io/geotiff-read.ts';
 import { encodeGeoTiffChunks, type GeoTiffBandInput, type WriteGeoTiffOptions } from '../src/io/geotiff-write.ts';
+import { fitDetailWeight, withDetailWeight } from '../src/pipeline/detail-weight.ts';
 import { runDownscale } from '../src/pipeline/downscale.ts';
 import type { MethodId, StageMethod } from '../src/pipeline/method.ts';
 import { loadMethod } from '../src/pipeline/methods.ts';
@@ -10,7 +11,7 @@ import { layerStats, toDisplay } from '../src/worker/display.ts';
 import { BENCH_FILE_NAMES } from './fixtures.ts';
 
 /** The pipeline steps the benchmark times, in order. */
-export const STEPS = ['read', 'prepare', 'infer', 'correct', 'colourise', 'write'] as const;
+export const STEPS = ['read', 'prepare', 'detail weight', 'infer', 'correct', 'colourise', 'write'] as const;
 export type StepName = (typeof STEPS)[number];
 
 /** Where the pipeline benchmark reads its inputs and writes its outputs (disk in Node, memory in a page). */
@@ -37,6 +38,11 @@ export interface PipelineBenchOptions {
   cpuTimeS?: () => number;
   /** Called when the main run is done, before the baselines (e.g. to read a peak-memory counter). */
   afterMain?: () => void;
+  /**
+   * SRDA-Net: fit the closed-loop detail weight first and run the weighted method, as `downscale`,
+   * `batch` and the app do by default (default true; false = `--full-detail`).
+   */
+  detailWeight?: boolean;
 }
 
 /** One baseline on the same scene. */
@@ -53,13 +59,15 @@ export interface PipelineTiming {
   lstSize: [number, number];
   outputSize: [number, number];
   stages: number;
-  /** Wall time per step, s. `infer` is the time inside the method (model input preparation included); `correct` is the rest of the staged run (tiling, residual correction, energy check). */
+  /** Wall time per step, s. `detail weight` fits SRDA-Net's closed-loop detail weight (SRDA-Net and bicubic on the scene's LST averaged by 2; 0 for other methods or without it); `infer` is the time inside the method (model input preparation included; with the weight, the bicubic it mixes with); `correct` is the rest of the staged run (tiling, residual correction, energy check). */
   stepsS: Record<StepName, number>;
   /** CPU seconds per step (all threads of the process), when `cpuTimeS` was given; `infer`+`correct` together under `infer`. */
   cpuS?: Partial<Record<StepName, number>>;
   totalS: number;
-  /** (total - infer) / total. */
+  /** (total - infer - detail weight) / total: the share of the run that is not SRDA-Net inference. */
   overheadShare: number;
+  /** The fitted detail weight (share of SRDA-Net's detail kept) and the loop's size, when one was fitted. */
+  detailWeight?: { alpha: number; loopPixels: number };
   /** Largest sampled memory, MB (what `sampleMemoryMB` measures). */
   sampledPeakMB?: number;
   energyMaxAbsK: number[];
@@ -159,11 +167,16 @@ export async function benchPipeline(opts: PipelineBenchOptions): Promise<Pipelin
     names: { lst: BENCH_FILE_NAMES.lst, ndvi: BENCH_FILE_NAMES.ndvi, dem: BENCH_FILE_NAMES.dem },
   });
   lap('prepare');
+  // As `downscale` runs SRDA-Net by default: the detail weight fitted on the scene's own closed loop.
+  const weight = opts.method.id === 'srda' && opts.detailWeight !== false ? await fitDetailWeight(scene, opts.method, 'linear', { onProgress: () => sample() }) : undefined;
+  if (weight) log(`detail weight: alpha ${weight.alpha.toFixed(3)} on ${weight.pixels} loop pixels`);
+  lap('detail weight');
+  const method = weight ? withDetailWeight(opts.method, weight.alpha) : opts.method;
   const acc = { ms: 0 };
   const tileCoarsePx = opts.tileCoarsePx ?? 256;
   const result = await runDownscale(
     scene,
-    { method: timedMethod(opts.method, acc, sample), tileCoarsePx },
+    { method: timedMethod(method, acc, sample), tileCoarsePx },
     { onProgress: () => sample() },
   );
   const runS = (now() - t) / 1000;
@@ -209,7 +222,8 @@ export async function benchPipeline(opts: PipelineBenchOptions): Promise<Pipelin
     stepsS: steps,
     ...(opts.cpuTimeS ? { cpuS: cpu } : {}),
     totalS,
-    overheadShare: (totalS - steps.infer) / totalS,
+    overheadShare: (totalS - steps.infer - steps['detail weight']) / totalS,
+    ...(weight ? { detailWeight: { alpha: weight.alpha, loopPixels: weight.pixels } } : {}),
     ...(opts.sampleMemoryMB ? { sampledPeakMB: peak } : {}),
     energyMaxAbsK: result.stages.map((s) => s.energy.maxAbsK),
     tiles: result.stages.map((s) => s.tiles),

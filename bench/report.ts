@@ -72,8 +72,14 @@ function fullTileTable(r: FullTileRow): string[] {
     lines.push(`| ${k} | ${f(v)} | ${f((100 * v) / r.totalS, 1)} % |${cpu}`);
   }
   lines.push(
-    `| **total** | **${f(r.totalS)}** | overhead (all but infer) ${f(100 * r.overheadShare, 1)} % |`,
+    `| **total** | **${f(r.totalS)}** | overhead (all but infer and detail weight) ${f(100 * r.overheadShare, 1)} % |`,
   );
+  const dw = r.stepsS['detail weight'];
+  if (r.detailWeight && dw !== undefined)
+    lines.push(
+      '',
+      `Detail weight: ${f(dw)} s (${f((100 * dw) / r.totalS, 1)} % of the run) to fit alpha ${f(r.detailWeight.alpha, 3)} on the scene's own closed loop (${r.detailWeight.loopPixels} px: SRDA-Net and bicubic on the LST averaged by 2); the main run then mixes bicubic into every stage.`,
+    );
   lines.push('');
   const mem = [`peak memory ${f(r.peakMemoryMB, 0)} MB`];
   if (r.jsHeapPeakMB !== undefined) mem.push(`JS heap peak ${f(r.jsHeapPeakMB, 0)} MB`);

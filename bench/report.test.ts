@@ -1,0 +1,48 @@
+import { describe, expect, it } from 'vitest';
+import { resultsMarkdown, type BenchResults, type FullTileRow } from './report.ts';
+
+const row = (over: Partial<FullTileRow>): FullTileRow => ({
+  env: 'node',
+  backend: 'wasm',
+  peakMemoryMB: 1000,
+  srdaSource: 'registry',
+  trainedWeights: true,
+  lstSize: [1200, 1200],
+  outputSize: [4800, 4800],
+  stages: 2,
+  stepsS: { read: 10, prepare: 2, 'detail weight': 8, infer: 60, correct: 2, colourise: 4, write: 14 },
+  totalS: 100,
+  overheadShare: 0.32,
+  energyMaxAbsK: [1e-5, 1e-5],
+  tiles: [25, 100],
+  baselines: [],
+  ...over,
+});
+const results = (fullTile: FullTileRow): BenchResults => ({
+  schema: 1,
+  mode: 'full',
+  createdAt: '2026-11-29',
+  machine: { cpus: 2, cpuModel: 'test cpu', memoryGB: 8, node: 'v22', loadAverageStart: [1], loadAverageEnd: [1], uptimeStart: '', uptimeEnd: '' },
+  tiles: [],
+  fullTile,
+  unavailable: [],
+  targets: { overheadShareMax: 0.15, totalSMax: 20, peakMemoryMBMax: 800 },
+  notes: [],
+});
+
+describe('resultsMarkdown: the detail weight step', () => {
+  it('is its own row and line, with the fitted weight and its share of the run', () => {
+    const md = resultsMarkdown(results(row({ detailWeight: { alpha: 0.632, loopPixels: 1_350_560 } })));
+    expect(md).toContain('| detail weight | 8.00 | 8.0 % |');
+    expect(md).toContain('Detail weight: 8.00 s (8.0 % of the run) to fit alpha 0.632');
+    expect(md).toContain('(1350560 px:');
+    expect(md).toContain('overhead (all but infer and detail weight) 32.0 %');
+  });
+
+  it('has no weight line when none was fitted (another method, or results from before the step)', () => {
+    const older = Object.fromEntries(Object.entries(row({}).stepsS).filter(([k]) => k !== 'detail weight')) as FullTileRow['stepsS'];
+    const md = resultsMarkdown(results(row({ stepsS: older })));
+    expect(md).not.toContain('detail weight |');
+    expect(md).not.toContain('Detail weight:');
+  });
+});
