@@ -36,6 +36,8 @@ export interface PipelineBenchOptions {
   onLog?: (line: string) => void;
   /** Process CPU time in s (Node: user + system), to report CPU seconds per step beside wall time. */
   cpuTimeS?: () => number;
+  /** Called when the staged run is done, before colourise and write: `downscale` ends its inference workers there. */
+  afterRun?: () => Promise<void> | void;
   /** Called when the main run is done, before the baselines (e.g. to read a peak-memory counter). */
   afterMain?: () => void;
   /**
@@ -186,6 +188,7 @@ export async function benchPipeline(opts: PipelineBenchOptions): Promise<Pipelin
   cpuLap('infer');
   sample();
   log(`infer: ${steps.infer.toFixed(2)} s, correct: ${steps.correct.toFixed(2)} s${opts.sampleMemoryMB ? ` (peak so far ${Math.round(peak)} MB)` : ''}`);
+  await opts.afterRun?.();
   colourise(scene.lst);
   for (const s of result.stages) colourise(s.lst);
   lap('colourise');

@@ -155,6 +155,8 @@ async function fullTileChild(sceneDir: string, baselines: boolean, jobs: number)
         return (u.user + u.system) / 1e6;
       },
       baselines: baselines ? BASELINES : [],
+      // As downscale: the inference workers end once the staged run is done (a no-op with --jobs 1).
+      afterRun: jobs > 1 ? () => srda.dispose() : undefined,
       afterMain: () => (peakMemoryMB = process.resourceUsage().maxRSS / 1024),
       onLog: log,
     });

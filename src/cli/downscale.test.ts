@@ -133,6 +133,20 @@ describe.skipIf(!existsSync(DHAKA))('srda-lst downscale on Dhaka DOY 097', () =>
     expect(check.bicubicRmseK).toBeCloseTo(weighted.bicubicRmseK, 3);
   });
 
+  // The workers end after the run and its closed-loop check, before the files are written.
+  it.each([[[]], [['--full-detail']]])('writes the same files with --jobs 2 as with --jobs 1 (extra %j)', async (extra) => {
+    const files = ['lst_stage1.tif', 'lst_stage1_sigma.tif', 'lst_stage2.tif', 'lst_stage2_sigma.tif'];
+    const runs: Float32Array[][] = [];
+    for (const jobs of ['1', '2']) {
+      const dir = path.join(tmp, `jobs${jobs}${extra.join('')}`);
+      expect(await main(['downscale', '--lst', LST, '--ndvi', NDVI, '--method', 'srda', '--backend', 'wasm', '--jobs', jobs, '--tile', '16', ...extra, '--out', dir, '-q'])).toBe(0);
+      const report = JSON.parse(readFileSync(path.join(dir, 'report.json'), 'utf8'));
+      expect(report.closedLoopCheck.srdaRmseK).toBeGreaterThan(0);
+      runs.push(await Promise.all(files.map(async (f) => (await loadDataset(path.join(dir, f))).bands[0].raster.data)));
+    }
+    for (let i = 0; i < files.length; i++) expect(Buffer.from(runs[1][i].buffer).equals(Buffer.from(runs[0][i].buffer))).toBe(true);
+  });
+
   it.each([
     ['no LST', ['downscale', '--ndvi', NDVI, '--out', tmp], /MISSING_BAND.*--lst/],
     ['no auxiliary layer for TsHARP', ['downscale', '--lst', LST, '--method', 'tsharp', '--out', tmp], /MISSING_BAND.*tsharp needs an auxiliary layer/],

@@ -137,6 +137,10 @@ async function downscaleWith(
     { method: used, residualCorrection: !values['no-residual-correction'], residualMode, tileCoarsePx: tile },
     { onProgress: progress },
   );
+  // With --full-detail (or a scene too small to fit a weight): say whether SRDA-Net's detail is worth it here.
+  const harm = method.id === 'srda' && !weight ? await checkSrdaAgainstBicubic(scene, method, lstName) : undefined;
+  // Nothing below runs SRDA-Net: end the inference workers (tfjs, wasm heaps) before the write.
+  await (method as { close?: () => Promise<void> }).close?.();
   const outDir = out.dir;
   const outputs: string[] = [];
   const cog = !values['no-cog'];
@@ -150,8 +154,6 @@ async function downscaleWith(
       sigmaFiles.push(await out.write(`lst_stage${st.stage}_sigma.tif`, (fh) => writeGeoTiffFile(fh, sigmaBand, { nodata: -9999, cog })));
     }
   }
-  // With --full-detail (or a scene too small to fit a weight): say whether SRDA-Net's detail is worth it here.
-  const harm = method.id === 'srda' && !weight ? await checkSrdaAgainstBicubic(scene, method, lstName) : undefined;
   if (harm && !values.quiet) process.stderr.write(`${harm.srdaWorse ? 'warning' : 'check'}: ${harm.message}\n`);
   // What SRDA-Net (in this thread or in a pool worker) did to go on: out of memory, a failed backend.
   const runNotices = [...((method as { notices?: readonly string[] }).notices ?? [])];
