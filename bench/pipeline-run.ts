@@ -2,7 +2,7 @@ import type { Raster } from '../src/core/raster/raster.ts';
 import { readGeoTiff } from '../src/io/geotiff-read.ts';
 import { encodeGeoTiffChunks, type GeoTiffBandInput, type WriteGeoTiffOptions } from '../src/io/geotiff-write.ts';
 import { fitDetailWeight, withDetailWeight } from '../src/pipeline/detail-weight.ts';
-import { runDownscale } from '../src/pipeline/downscale.ts';
+import { runDownscale, type StageResult } from '../src/pipeline/downscale.ts';
 import type { MethodId, StageMethod } from '../src/pipeline/method.ts';
 import { loadMethod } from '../src/pipeline/methods.ts';
 import { prepareScene } from '../src/pipeline/prepare.ts';
@@ -127,7 +127,8 @@ function colourise(r: Raster): number {
  * each step: read (GeoTIFF decode), prepare (scene preparation), infer (inside the method),
  * correct (rest of the staged run), colourise (Web Mercator display grid + statistics + RGBA, for
  * the input and every stage, as the app does) and write (a cloud-optimised GeoTIFF per stage and
- * its uncertainty, written in pieces as `downscale` does). Then the baselines.
+ * its uncertainty, started as each stage ends as `downscale` does: `write` is what remains of it
+ * after colourise, the rest overlaps the steps before). Then the baselines.
  */
 export async function benchPipeline(opts: PipelineBenchOptions): Promise<PipelineTiming> {
   let peak = 0;
@@ -176,9 +177,25 @@ export async function benchPipeline(opts: PipelineBenchOptions): Promise<Pipelin
   const method = weight ? withDetailWeight(opts.method, weight.alpha) : opts.method;
   const acc = { ms: 0 };
   const tileCoarsePx = opts.tileCoarsePx ?? 256;
+  // As `srda-lst downscale` writes: cloud-optimised, the uncertainty beside the LST, each stage's
+  // files as soon as it ends (stage 1's while stage 2 runs), one stage after the other.
+  const io = opts.io;
+  const write = async (name: string, bands: GeoTiffBandInput[]): Promise<void> => {
+    const o: WriteGeoTiffOptions = { nodata: -9999, cog: true };
+    if (io.writeGeoTiff) await io.writeGeoTiff(name, bands, o);
+    else await io.writeFile(name, await encodeGeoTiffChunks(bands, o));
+  };
+  let writes = Promise.resolve();
+  const writeStage = (s: StageResult): void => {
+    writes = writes.then(async () => {
+      await write(`lst_stage${s.stage}.tif`, [{ raster: s.lst, name: `LST stage ${s.stage}`, units: 'K' }]);
+      if (s.sigma) await write(`lst_stage${s.stage}_sigma.tif`, [{ raster: s.sigma, name: `LST stage ${s.stage} uncertainty, 1 sigma`, units: 'K' }]);
+    });
+    writes.catch(() => undefined);
+  };
   const result = await runDownscale(
     scene,
-    { method: timedMethod(method, acc, sample), tileCoarsePx },
+    { method: timedMethod(method, acc, sample), tileCoarsePx, onStageDone: writeStage },
     { onProgress: () => sample() },
   );
   const runS = (now() - t) / 1000;
@@ -192,17 +209,8 @@ export async function benchPipeline(opts: PipelineBenchOptions): Promise<Pipelin
   colourise(scene.lst);
   for (const s of result.stages) colourise(s.lst);
   lap('colourise');
-  // As `srda-lst downscale` writes: cloud-optimised, the uncertainty beside the LST.
-  const io = opts.io;
-  const write = async (name: string, bands: GeoTiffBandInput[]): Promise<void> => {
-    const o: WriteGeoTiffOptions = { nodata: -9999, cog: true };
-    if (io.writeGeoTiff) await io.writeGeoTiff(name, bands, o);
-    else await io.writeFile(name, await encodeGeoTiffChunks(bands, o));
-  };
-  for (const s of result.stages) {
-    await write(`lst_stage${s.stage}.tif`, [{ raster: s.lst, name: `LST stage ${s.stage}`, units: 'K' }]);
-    if (s.sigma) await write(`lst_stage${s.stage}_sigma.tif`, [{ raster: s.sigma, name: `LST stage ${s.stage} uncertainty, 1 sigma`, units: 'K' }]);
-  }
+  // What is left of the writes (started as each stage ended) after colourise.
+  await writes;
   lap('write');
   const totalS = (now() - t0) / 1000;
   const last = result.stages[result.stages.length - 1].lst;

@@ -1,4 +1,4 @@
-import { mkdir, open, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, open, readdir, rename, rm, stat, writeFile, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import { AppError } from '../core/errors.ts';
 import { validFraction } from '../core/raster/raster.ts';
@@ -14,7 +14,7 @@ import { prepareScene } from '../pipeline/prepare.ts';
 import { assembleScene, labelDataset, type LabelledBand } from '../pipeline/scene-assembly.ts';
 import type { BatchItem } from './batch-plan.ts';
 import { loadFileDatasets } from './load.ts';
-import { writeGeoTiffFile } from './native-deflate.ts';
+import { stageWriter } from './stage-files.ts';
 
 /** Methods that run on an LST-only scene (no auxiliary layer): others fall back to bicubic there. */
 const LST_ONLY_METHODS: ReadonlySet<string> = new Set(['bicubic', 'srda']);
@@ -104,6 +104,17 @@ export async function runBatchItem(item: BatchItem, s: BatchSettings): Promise<S
   }
 }
 
+/** Creates `file` (never an existing one) and lets `fill` write it; resolves its path. */
+async function writeInto(file: string, fill: (fh: FileHandle) => Promise<unknown>): Promise<string> {
+  const fh = await open(file, 'wx');
+  try {
+    await fill(fh);
+  } finally {
+    await fh.close();
+  }
+  return file;
+}
+
 async function runInto(item: BatchItem, s: BatchSettings, tmp: string): Promise<SummaryRow> {
   const t0 = performance.now();
   const bands = await loadItemBands(item);
@@ -114,11 +125,18 @@ async function runInto(item: BatchItem, s: BatchSettings, tmp: string): Promise<
     isLstOnlyScene(scene) && !LST_ONLY_METHODS.has(s.method.id) ? await loadMethod('bicubic') : s.method;
   // Do no harm: SRDA-Net keeps the share of its detail that this date's own closed loop supports.
   const weight = method.id === 'srda' && !s.fullDetail ? await fitDetailWeight(scene, method, s.residualMode) : undefined;
+  // Each stage's GeoTIFF is written as soon as it ends (stage 1's while stage 2 runs, stage 2's
+  // during the closed loop); a failed item's temp folder is removed whole.
+  const writer = stageWriter({ write: (name, fill) => writeInto(path.join(tmp, name), fill) }, method.id, { cog: s.cog, sigma: false });
   const result = await runDownscale(scene, {
     method: weight ? withDetailWeight(method, weight.alpha) : method,
     residualCorrection: s.residualCorrection,
     residualMode: s.residualMode,
     tileCoarsePx: s.tileCoarsePx,
+    onStageDone: writer.onStageDone,
+  }).catch(async (e: unknown) => {
+    await writer.settle();
+    throw e;
   });
   const loopIds = [...new Set(s.closedLoop)].filter((m) => !isLstOnlyScene(scene) || LST_ONLY_METHODS.has(m));
   const loopMethods = [];
@@ -127,21 +145,13 @@ async function runInto(item: BatchItem, s: BatchSettings, tmp: string): Promise<
     stages: 1,
     residualMode: s.residualMode,
     tileCoarsePx: s.tileCoarsePx,
+  }).catch(async (e: unknown) => {
+    await writer.settle();
+    throw e;
   });
   const rmse = Object.fromEntries(loop.methods.map((m) => [m.method, m.corrected.rmseK]));
 
-  const files: string[] = [];
-  for (const st of result.stages) {
-    const name = `lst_stage${st.stage}.tif`;
-    // Tiles go to disk as node:zlib compresses them; a failed item's temp folder is removed whole.
-    const fh = await open(path.join(tmp, name), 'wx');
-    try {
-      await writeGeoTiffFile(fh, [{ raster: st.lst, name: `LST stage ${st.stage} (${method.id})`, units: 'K' }], { nodata: -9999, cog: s.cog });
-    } finally {
-      await fh.close();
-    }
-    files.push(name);
-  }
+  const files = (await writer.done()).lst.map((f) => path.basename(f));
   const energyMaxAbsK = Math.max(...result.stages.map((st) => st.energy.maxAbsK));
   const row: SummaryRow = {
     index: item.index,

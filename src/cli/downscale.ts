@@ -22,8 +22,8 @@ import {
   sceneReport,
   stderrProgress,
 } from './inputs.ts';
-import { writeGeoTiffFile } from './native-deflate.ts';
 import { openOutDir, type OutDir } from './out-dir.ts';
+import { stageWriter } from './stage-files.ts';
 import { terminalSafe } from './terminal.ts';
 import type { Command } from './main.ts';
 import type { Scene } from '../pipeline/scene.ts';
@@ -132,28 +132,29 @@ async function downscaleWith(
   // Do no harm: the scene's own closed loop decides how much of SRDA-Net's detail to keep.
   const weight = method.id === 'srda' && !values['full-detail'] ? await fitDetailWeight(scene, method, residualMode, { onProgress: progress }) : undefined;
   const used = weight ? withDetailWeight(method, weight.alpha) : method;
+  const cog = !values['no-cog'];
+  // Each stage's GeoTIFFs are written as soon as it ends: stage 1's while stage 2 runs.
+  const writer = stageWriter(out, method.id, { cog });
   const result = await runDownscale(
     scene,
-    { method: used, residualCorrection: !values['no-residual-correction'], residualMode, tileCoarsePx: tile },
+    { method: used, residualCorrection: !values['no-residual-correction'], residualMode, tileCoarsePx: tile, onStageDone: writer.onStageDone },
     { onProgress: progress },
-  );
-  // With --full-detail (or a scene too small to fit a weight): say whether SRDA-Net's detail is worth it here.
-  const harm = method.id === 'srda' && !weight ? await checkSrdaAgainstBicubic(scene, method, lstName) : undefined;
-  // Nothing below runs SRDA-Net: end the inference workers (tfjs, wasm heaps) before the write.
-  await (method as { close?: () => Promise<void> }).close?.();
-  const outDir = out.dir;
-  const outputs: string[] = [];
-  const cog = !values['no-cog'];
-  const sigmaFiles: string[] = [];
-  for (const st of result.stages) {
-    // Tiles go to disk as node:zlib compresses them: the file is never whole in memory.
-    const lstBand = [{ raster: st.lst, name: `LST stage ${st.stage} (${method.id})`, units: 'K' }];
-    outputs.push(await out.write(`lst_stage${st.stage}.tif`, (fh) => writeGeoTiffFile(fh, lstBand, { nodata: -9999, cog })));
-    if (st.sigma) {
-      const sigmaBand = [{ raster: st.sigma, name: `LST stage ${st.stage} uncertainty, 1 sigma (${method.id})`, units: 'K' }];
-      sigmaFiles.push(await out.write(`lst_stage${st.stage}_sigma.tif`, (fh) => writeGeoTiffFile(fh, sigmaBand, { nodata: -9999, cog })));
-    }
+  ).catch(async (e: unknown) => {
+    await writer.settle();
+    throw e;
+  });
+  let harm: Awaited<ReturnType<typeof checkSrdaAgainstBicubic>> | undefined;
+  try {
+    // With --full-detail (or a scene too small to fit a weight): say whether SRDA-Net's detail is worth it here.
+    harm = method.id === 'srda' && !weight ? await checkSrdaAgainstBicubic(scene, method, lstName) : undefined;
+    // Nothing below runs SRDA-Net: end the inference workers (tfjs, wasm heaps) while the last stage is written.
+    await (method as { close?: () => Promise<void> }).close?.();
+  } catch (e) {
+    await writer.settle();
+    throw e;
   }
+  const outDir = out.dir;
+  const { lst: outputs, sigma: sigmaFiles } = await writer.done();
   if (harm && !values.quiet) process.stderr.write(`${harm.srdaWorse ? 'warning' : 'check'}: ${harm.message}\n`);
   // What SRDA-Net (in this thread or in a pool worker) did to go on: out of memory, a failed backend.
   const runNotices = [...((method as { notices?: readonly string[] }).notices ?? [])];

@@ -40,6 +40,11 @@ export interface DownscaleOptions {
   tileCoarsePx?: number;
   /** Run only the first N stages of the scene. Default: all. */
   stages?: number;
+  /**
+   * Called with each stage's result as soon as it is final (before the next stage starts), e.g. to
+   * write it while the next stage runs. Must not change the rasters: the next stage reads them.
+   */
+  onStageDone?: (stage: StageResult) => void;
 }
 
 /** The result of one stage. */
@@ -182,6 +187,7 @@ export async function runDownscale(scene: Scene, options: DownscaleOptions, run:
     const lst: Raster = { ...level.grid, data };
     if (sigma) for (let i = 0; i < sigma.length; i++) if (data[i] !== data[i]) sigma[i] = Number.NaN;
     results.push({ stage: k, lst, seconds: (now() - ts) / 1000, energy, energyBeforeCorrection: before, tiles, skippedTiles: skipped, fit, ...(sigma ? { sigma: { ...level.grid, data: sigma } } : {}) });
+    options.onStageDone?.(results[results.length - 1]);
     coarse = lst;
   }
   return {
