@@ -6,6 +6,10 @@ import { dmsMethod } from './baselines/dms.ts';
 import { fitDetailAlpha, fitDetailMix, fitDetailWeight, weightedSigma, withDetailMix, withDetailWeight } from './detail-weight.ts';
 import { detailWeightMessage } from './do-no-harm.ts';
 import { runDownscale } from './downscale.ts';
+import type { StageMethod } from './method.ts';
+import { aggregateMean } from '../core/raster/aggregate.ts';
+import { prepareScene } from './prepare.ts';
+import { synthScene } from './test-scenes.ts';
 import { createSrdaMethod } from './methods/srda.ts';
 
 describe('fitDetailAlpha', () => {
@@ -59,6 +63,40 @@ describe('weightedSigma', () => {
     // Block mean of d over the valid pixels: (2 + 0 + 0) / 3.
     expect(out[0]).toBeCloseTo(Math.sqrt(1 + (0.5 * (2 - 2 / 3)) ** 2), 6);
     expect(out[3]).toBeCloseTo(Math.sqrt(1 + (0.5 * (2 / 3)) ** 2), 6);
+  });
+});
+
+describe('the runner carries the variance a stage declares on to later stages', () => {
+  it("adds stage 1's carried variance to stage 2's sigma, each fine pixel taking its coarse pixel's, tiled as untiled", async () => {
+    const { ndvi, lst } = synthScene(128, 96, 250);
+    const scene = prepareScene({ lst: aggregateMean(lst, 4), aux: { ndvi } });
+    // Bicubic with sigma 1 everywhere; every even output column declares a carried variance of 0.25.
+    const carrying: StageMethod = {
+      id: 'bicubic',
+      label: 'bicubic, carrying',
+      usesAux: [],
+      haloCoarsePx: bicubicMethod.haloCoarsePx,
+      runStage: (i, o) => bicubicMethod.runStage(i, o),
+      runStageWithSigma: async (i, o) => {
+        const l = await bicubicMethod.runStage(i, o);
+        const col0 = Math.round((i.fineGrid.transform[0] - scene.levels[0].grid.transform[0]) / i.fineGrid.transform[1]);
+        return { lstK: l, sigmaK: new Float32Array(l.length).fill(1), carriedVarK2: l.map((_, j) => ((col0 + (j % i.fineGrid.width)) % 2 === 0 ? 0.25 : 0)) };
+      },
+    };
+    for (const tileCoarsePx of [1024, 8]) {
+      const r = await runDownscale(scene, { method: carrying, tileCoarsePx });
+      expect(r.stages[0].tiles).toBe(tileCoarsePx === 8 ? 12 : 1);
+      expect(Array.from(new Set(r.stages[0].sigma!.data))).toEqual([1]);
+      const s2 = r.stages[1].sigma!;
+      let checked = 0;
+      for (let row = 0; row < s2.height; row++)
+        for (let c = 0; c < s2.width; c++) {
+          const want = (c >> 1) % 2 === 0 ? Math.sqrt(1.25) : 1;
+          expect(s2.data[row * s2.width + c]).toBeCloseTo(want, 6);
+          checked++;
+        }
+      expect(checked).toBe(128 * 96);
+    }
   });
 });
 

@@ -126,14 +126,25 @@ function mix(bicubic: Float32Array, srda: Float32Array, alpha: number): Float32A
  * the conditional mean, so its error is uncorrelated with its detail d = SRDA-Net - bicubic, and the
  * weighted output's error, SRDA-Net's error + (1 - alpha) d, has variance
  * sigma^2 + ((1 - alpha) d)^2. d is taken after the correction (minus its 2x2 block mean, which
- * the linear correction removes). Layout: row-major on a fine grid `fineWidth` wide, an even number
- * of rows and columns (a stage's output); NaN where any input is NaN.
+ * the linear correction removes). This is one stage's; the runner adds what earlier stages dropped.
+ * Layout: row-major on a fine grid `fineWidth` wide, an even number of rows and columns (a stage's
+ * output); NaN where any input is NaN.
  */
 export function weightedSigma(sigma: Float32Array, srda: Float32Array, bicubic: Float32Array, alpha: number, fineWidth: number): Float32Array {
-  const out = new Float32Array(sigma.length);
+  const dropped = droppedDetailVariance(srda, bicubic, alpha, fineWidth);
+  return sigma.map((s, i) => Math.sqrt(s * s + dropped[i]));
+}
+
+/**
+ * ((1 - alpha) d)^2 per pixel, d = SRDA-Net - bicubic minus its 2x2 block mean (over the pixels
+ * where d is a number): the variance of the detail the mix drops, after residual correction. NaN
+ * where d is NaN. Layout as `weightedSigma`.
+ */
+export function droppedDetailVariance(srda: Float32Array, bicubic: Float32Array, alpha: number, fineWidth: number): Float32Array {
+  const out = new Float32Array(srda.length);
   const w = fineWidth;
   const k = 1 - Math.min(1, Math.max(0, alpha));
-  for (let r = 0; r < sigma.length / w; r += 2) {
+  for (let r = 0; r < srda.length / w; r += 2) {
     for (let c = 0; c < w; c += 2) {
       const idx = [r * w + c, r * w + c + 1, (r + 1) * w + c, (r + 1) * w + c + 1];
       let sum = 0;
@@ -148,7 +159,7 @@ export function weightedSigma(sigma: Float32Array, srda: Float32Array, bicubic: 
       const mean = n > 0 ? sum / n : 0;
       for (const i of idx) {
         const e = k * (srda[i] - bicubic[i] - mean);
-        out[i] = Math.sqrt(sigma[i] * sigma[i] + e * e);
+        out[i] = e * e;
       }
     }
   }
@@ -158,8 +169,9 @@ export function weightedSigma(sigma: Float32Array, srda: Float32Array, bicubic: 
 /**
  * SRDA-Net with `alpha` of its detail over bicubic: each stage predicts bicubic + alpha x (SRDA-Net
  * - bicubic) before the runner's residual correction (linear, so block means still equal the
- * input), with the uncertainty of that mix (`weightedSigma`). Everything else of `srda` (backend,
- * notices, fine-tuning report, pool concurrency) reads through to it.
+ * input), with the uncertainty of that mix (`weightedSigma`); the variance of the detail it drops
+ * goes to the runner as `carriedVarK2`, which adds it to later stages' sigma. Everything else of
+ * `srda` (backend, notices, fine-tuning report, pool concurrency) reads through to it.
  */
 export function withDetailWeight<M extends StageMethod>(srda: M, alpha: number): M {
   const bic = bicubicMethod;
@@ -170,7 +182,9 @@ export function withDetailWeight<M extends StageMethod>(srda: M, alpha: number):
   };
   const withSigma = async (input: StageInput, srdaPred: Promise<StagePrediction>, opts?: RunOptions): Promise<StagePrediction> => {
     const [p, b] = await Promise.all([srdaPred, bic.runStage(input, opts)]);
-    return { lstK: mix(b, p.lstK, a), sigmaK: weightedSigma(p.sigmaK, p.lstK, b, a, input.fineGrid.width) };
+    const dropped = droppedDetailVariance(p.lstK, b, a, input.fineGrid.width);
+    // The dropped detail also reaches the next stages inside their input: the runner carries it on.
+    return { lstK: mix(b, p.lstK, a), sigmaK: p.sigmaK.map((s, i) => Math.sqrt(s * s + dropped[i])), carriedVarK2: dropped.map((v) => (v === v ? v : 0)) };
   };
   // Reads through to the SRDA-Net method (its getters: backend, weights, finetune, notices).
   const out = Object.create(srda) as M & { -readonly [K in keyof StageMethod]: StageMethod[K] };

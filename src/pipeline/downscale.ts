@@ -97,7 +97,7 @@ async function runStage(
   stage: number,
   tileCoarsePx: number,
   run: RunOptions,
-): Promise<{ data: Float32Array; sigma?: Float32Array; tiles: number; skipped: number; fit?: Record<string, unknown> }> {
+): Promise<{ data: Float32Array; sigma?: Float32Array; carried?: Float32Array; tiles: number; skipped: number; fit?: Record<string, unknown> }> {
   const { width: cw, height: ch } = input.coarseLst;
   let predictor: Pick<FittedStage, 'haloCoarsePx' | 'predictTile' | 'predictTileWithSigma'>;
   let fit: Record<string, unknown> | undefined;
@@ -121,6 +121,7 @@ async function runStage(
   const tiles = planTiles(cw, ch, size, predictor.haloCoarsePx);
   const out = new Float32Array(4 * cw * ch).fill(Number.NaN);
   const sigma = predictor.predictTileWithSigma ? new Float32Array(4 * cw * ch).fill(Number.NaN) : undefined;
+  let carried: Float32Array | undefined;
   let done = 0;
   let skipped = 0;
   // Tiles write disjoint parts of `out`, so several may run at once (a worker pool) and the
@@ -138,12 +139,14 @@ async function runStage(
         const tin = whole ? input : tileInput(input, padded);
         let pred: Float32Array;
         let predSigma: Float32Array | undefined;
-        if (predictor.predictTileWithSigma) ({ lstK: pred, sigmaK: predSigma } = await predictor.predictTileWithSigma(tin, run));
+        let predCarried: Float32Array | undefined;
+        if (predictor.predictTileWithSigma) ({ lstK: pred, sigmaK: predSigma, carriedVarK2: predCarried } = await predictor.predictTileWithSigma(tin, run));
         else pred = await predictor.predictTile(tin, run);
         if (pred.length !== 4 * padded.width * padded.height) {
           throw new AppError('INTERNAL', `method ${method.id} returned ${pred.length} values for a ${2 * padded.width}x${2 * padded.height} tile`);
         }
         if (sigma && predSigma) pasteTile(sigma, 2 * cw, predSigma, tile, 2);
+        if (predCarried) pasteTile((carried ??= new Float32Array(4 * cw * ch)), 2 * cw, predCarried, tile, 2);
         pasteTile(out, 2 * cw, pred, tile, 2);
       }
       done++;
@@ -152,7 +155,25 @@ async function runStage(
     },
     run,
   );
-  return { data: out, sigma, tiles: tiles.length, skipped, fit };
+  return { data: out, sigma, carried, tiles: tiles.length, skipped, fit };
+}
+
+/**
+ * Adds the variance carried in from earlier stages (`prev`, on the stage's coarse grid `cw` wide)
+ * to the stage's sigma, each fine pixel taking its coarse pixel's, and returns what goes on: the
+ * stage's own carried variance plus `prev`, on the fine grid.
+ */
+function addCarried(sigma: Float32Array, own: Float32Array | undefined, prev: Float32Array, cw: number): Float32Array {
+  const fw = 2 * cw;
+  const next = own ?? new Float32Array(sigma.length);
+  for (let i = 0; i < sigma.length; i++) {
+    const r = Math.floor(i / fw);
+    const v = prev[(r >> 1) * cw + ((i - r * fw) >> 1)];
+    if (!(v > 0)) continue;
+    sigma[i] = Math.sqrt(sigma[i] * sigma[i] + v);
+    next[i] += v;
+  }
+  return next;
 }
 
 /**
@@ -174,12 +195,16 @@ export async function runDownscale(scene: Scene, options: DownscaleOptions, run:
   const t0 = now();
   const results: StageResult[] = [];
   let coarse: Raster = scene.lst;
+  // Variance the earlier stages' outputs carry that this stage's sigma does not know of.
+  let carried: Float32Array | undefined;
   for (let k = 1; k <= nStages; k++) {
     throwIfAborted(run.signal);
     const ts = now();
     const level = scene.levels[k];
     const input: StageInput = { coarseLst: coarse, fineGrid: level.grid, fineAux: level.aux, coarseAux: scene.levels[k - 1].aux };
-    const { data, sigma, tiles, skipped, fit } = await runStage(method, input, k, tileCoarsePx, run);
+    const { data, sigma, carried: own, tiles, skipped, fit } = await runStage(method, input, k, tileCoarsePx, run);
+    carried = sigma && carried ? addCarried(sigma, own, carried, coarse.width) : own;
+    if (k === nStages) carried = undefined;
     const before = energyError(data, coarse);
     if (correct) correctResidualsInPlace(data, coarse.data, coarse.width, coarse.height, 2, mode);
     else maskInvalid(data, coarse.data, coarse.width, coarse.height);

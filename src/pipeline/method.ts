@@ -70,4 +70,11 @@ export interface FittedStage {
 export interface StagePrediction {
   lstK: Float32Array;
   sigmaK: Float32Array;
+  /**
+   * Optional: variance (K^2) of an error in this output that the next stages' sigma cannot know of,
+   * as it reaches them inside their input (the detail a closed-loop weight dropped, see
+   * pipeline/detail-weight.ts). The runner adds it to every later stage's sigma, each fine pixel
+   * taking its coarse pixel's. Same layout.
+   */
+  carriedVarK2?: Float32Array;
 }
