@@ -104,22 +104,25 @@ async function asterRows(): Promise<void> {
   const sums = frames.map(() => [...methods.map(() => emptySums()), emptySums(), emptySums(), emptySums()]);
   const wins = frames.map(() => 0);
   const cover = { n: 0, in68: 0, in95: 0, sumSigma: 0 };
+  const coverWeighted = { n: 0, in68: 0, in95: 0, sumSigma: 0 };
+  const addCover = (into: typeof cover, c: typeof cover) => {
+    into.n += c.n;
+    into.in68 += c.in68;
+    into.in95 += c.in95;
+    into.sumSigma += c.sumSigma;
+  };
   for (const p of split.validation) {
     const s = asterScene(p);
     const outs: Float32Array[] = [];
     for (const m of methods) {
       const o = await finalOf(s, m);
       outs.push(o.lst);
-      if (m === srda && o.sigma) {
-        const c = sigmaCoverage(o.lst, o.sigma, p.targetK);
-        cover.n += c.n;
-        cover.in68 += c.in68;
-        cover.in95 += c.in95;
-        cover.sumSigma += c.sumSigma;
-      }
+      if (m === srda && o.sigma) addCover(cover, sigmaCoverage(o.lst, o.sigma, p.targetK));
     }
     outs.push(mixedControl(outs[0], outs[1], p.w, ca, cb));
-    outs.push((await finalOf(s, await weighted(s, `ASTER ${p.id}`))).lst);
+    const w = await finalOf(s, await weighted(s, `ASTER ${p.id}`));
+    if (w.sigma) addCover(coverWeighted, sigmaCoverage(w.lst, w.sigma, p.targetK));
+    outs.push(w.lst);
     outs.push((await finalOf(s, await mixed(s, `ASTER ${p.id}`))).lst);
     frames.forEach((f, fi) => {
       const own = outs.map((o, mi) => scoreAgainstAster(o, p[f.key], p.w, sums[fi][mi]));
@@ -145,6 +148,12 @@ async function asterRows(): Promise<void> {
   if (cover.n > 0) {
     extra.push(
       `SRDA-Net uncertainty on the ASTER validation pairs (registered target, ${cover.n} px): ${((100 * cover.in68) / cover.n).toFixed(1)} % inside the 68 % interval, ${((100 * cover.in95) / cover.n).toFixed(1)} % inside the 95 % interval; mean predicted sigma ${(cover.sumSigma / cover.n).toFixed(3)} K.`,
+    );
+  }
+  if (coverWeighted.n > 0) {
+    const c = coverWeighted;
+    extra.push(
+      `The same for the weighted output (column "SRDA-Net v2, weighted": SRDA-Net's sigma plus the detail the weight drops, pipeline/detail-weight.ts), ${c.n} px: ${((100 * c.in68) / c.n).toFixed(1)} % inside the 68 % interval, ${((100 * c.in95) / c.n).toFixed(1)} % inside the 95 % interval; mean predicted sigma ${(c.sumSigma / c.n).toFixed(3)} K.`,
     );
   }
 }
