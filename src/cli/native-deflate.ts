@@ -24,6 +24,8 @@ export const nodeZlibCodec: DeflateCodec = {
     const out = await inflateAsync(raw, { maxOutputLength: Math.max(1, expected) });
     return new Uint8Array(out.buffer, out.byteOffset, out.byteLength);
   },
+  // zlib stops with ERR_BUFFER_TOO_LARGE once the output passes maxOutputLength.
+  isBounded: true,
 };
 
 /** Writes `pieces` one after the other from byte `offset` of `fh`, the whole of them. */

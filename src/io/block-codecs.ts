@@ -95,7 +95,7 @@ export function decompressBlock(raw: Uint8Array, compression: number, expected: 
 
 /**
  * `decompressBlock` with Deflate blocks inflated by `codec` (native zlib in the CLI, off this
- * thread) where the stream cannot be a bomb; a stream the codec refuses (damaged, too long) goes
+ * thread) where the codec stops by itself past the block or the stream cannot be a bomb; a stream the codec refuses (damaged, too long) goes
  * through `decompressBlock`, which decides what it is, so the result and errors are the same.
  */
 export async function decompressBlockAsync(
@@ -105,7 +105,8 @@ export async function decompressBlockAsync(
   codec: DeflateCodec | undefined,
 ): Promise<Uint8Array> {
   const isDeflate = compression === 8 || compression === 32946;
-  if (!isDeflate || !codec?.inflate || raw.length * DEFLATE_MAX_RATIO > 4 * expected + 2 ** 20)
+  const mayBomb = raw.length * DEFLATE_MAX_RATIO > 4 * expected + 2 ** 20;
+  if (!isDeflate || !codec?.inflate || (mayBomb && !codec.isBounded))
     return decompressBlock(raw, compression, expected);
   let bytes: Uint8Array;
   try {

@@ -15,6 +15,11 @@ export interface DeflateCodec {
    * fflate path, which decides what the stream is. Absent: that path always.
    */
   inflate?(raw: Uint8Array, expected: number): Promise<Uint8Array>;
+  /**
+   * True when `inflate` stops by itself soon after `expected` bytes, so a Deflate bomb costs no
+   * more than the block; otherwise it is given only streams that cannot inflate far past the block.
+   */
+  readonly isBounded?: boolean;
 }
 
 /** fflate in this thread (JavaScript, synchronous under a Promise): works everywhere. */
@@ -25,7 +30,29 @@ export const fflateCodec: DeflateCodec = {
   inflate: async (raw, expected) => unzlibSync(raw, { out: new Uint8Array(expected) }),
 };
 
-async function pipeThrough(bytes: Uint8Array, stream: TransformStream<BufferSource, Uint8Array>): Promise<Uint8Array> {
+/** Inflates through DecompressionStream into one `expected`-byte array; rejects a longer stream. */
+async function inflateStream(raw: Uint8Array, expected: number): Promise<Uint8Array> {
+  const stream = new DecompressionStream('deflate');
+  const writer = stream.writable.getWriter();
+  // Errors surface on the readable side; the writer's own promises must not count as unhandled.
+  writer.write(raw as Uint8Array<ArrayBuffer>).catch(() => undefined);
+  writer.close().catch(() => undefined);
+  const reader = stream.readable.getReader();
+  const out = new Uint8Array(expected);
+  let filled = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) return filled === expected ? out : out.subarray(0, filled);
+    if (filled + value.length > expected) {
+      await reader.cancel().catch(() => undefined);
+      throw new Error(`Deflate block holds more than ${expected} bytes`);
+    }
+    out.set(value, filled);
+    filled += value.length;
+  }
+}
+
+async function compressStream(bytes: Uint8Array, stream: CompressionStream): Promise<Uint8Array> {
   const writer = stream.writable.getWriter();
   // Errors surface on the readable side; the writer's own promises must not count as unhandled.
   writer.write(bytes as Uint8Array<ArrayBuffer>).catch(() => undefined);
@@ -39,12 +66,9 @@ async function pipeThrough(bytes: Uint8Array, stream: TransformStream<BufferSour
  */
 export const webStreamsCodec: DeflateCodec = {
   name: 'CompressionStream',
-  deflate: (bytes) => pipeThrough(bytes, new CompressionStream('deflate')),
-  inflate: async (raw, expected) => {
-    const out = await pipeThrough(raw, new DecompressionStream('deflate'));
-    if (out.length > expected) throw new Error(`Deflate block holds ${out.length} bytes, more than ${expected}`);
-    return out;
-  },
+  deflate: (bytes) => compressStream(bytes, new CompressionStream('deflate')),
+  // Not bounded: a chunk written to DecompressionStream inflates whole before it can be cancelled.
+  inflate: inflateStream,
 };
 
 let chosen: DeflateCodec | undefined;
