@@ -24,6 +24,7 @@ import { closedLoopScene } from '../src/pipeline/evaluate.ts';
 import { prepareScene } from '../src/pipeline/prepare.ts';
 import { cropRaster } from '../src/core/raster/tiling.ts';
 import type { Scene } from '../src/pipeline/scene.ts';
+import type { GuideShift } from '../src/pipeline/guide-registration.ts';
 import { splitByPlace } from '../src/training/aster-pairs.ts';
 import { accumulateMix, asterScene, asterScores, emptySums, mixedControl, scoreAgainstAster, sigmaCoverage, solveMix, type AsterSums } from '../src/training/eval-aster.ts';
 import { manifestScene } from '../src/training/manifest.ts';
@@ -48,6 +49,8 @@ const methods = [...baselines, srda];
 const COLS = ['bicubic + rc', 'TsHARP', 'DMS', 'SRDA-Net v2', 'SRDA-Net v2, weighted', 'SRDA-Net + DMS, weighted'];
 /** Closed-loop detail weight (alpha) fitted per scene / pair, for the notes. */
 const alphas: { name: string; alpha: number }[] = [];
+/** Guide registration found per pair / loop (pipeline/guide-registration.ts), for the notes. */
+const registrations: { name: string; shift: GuideShift }[] = [];
 
 /** SRDA-Net with the detail weight fitted on the scene's own closed loop, as the CLI and app run it by default. */
 async function weighted(scene: Scene, name: string): Promise<StageMethod> {
@@ -113,6 +116,7 @@ async function asterRows(): Promise<void> {
   };
   for (const p of split.validation) {
     const s = asterScene(p);
+    if (s.guideShift) registrations.push({ name: `ASTER ${p.id}`, shift: s.guideShift });
     const outs: Float32Array[] = [];
     for (const m of methods) {
       const o = await finalOf(s, m);
@@ -168,11 +172,16 @@ function southOf(scene: Scene, factors: number[]): Scene {
   return { ...scene, lst, levels: [{ ...l0, grid: { width: lst.width, height: lst.height, transform: lst.transform, crs: lst.crs }, aux }], stages: 0 };
 }
 
-const LOOPS: { id: string; f: number; stages: number; south?: boolean; label: string }[] = [
+/**
+ * `products`: the LST and the guides are separate products (MOD11 + MOD13). The scene is then prepared
+ * without guide registration and the loop registers its guides against its own coarse LST, as a run on
+ * the loop's input would: registering at the scene's scale would fit the shift on the loop's truth.
+ */
+const LOOPS: { id: string; f: number; stages: number; south?: boolean; products?: boolean; label: string }[] = [
   { id: 'pensacola', f: 4, stages: 2, label: 'Pensacola chain 480 -> 240 -> 120 m (held out)' },
   { id: 'lisbon', f: 2, stages: 2, south: true, label: 'Lisbon south half 240 -> 120 -> 60 m' },
-  { id: 'dhaka-097', f: 1, stages: 1, label: 'Dhaka DOY 097, 2 km -> 1 km' },
-  { id: 'dhaka-113', f: 1, stages: 1, label: 'Dhaka DOY 113, 2 km -> 1 km' },
+  { id: 'dhaka-097', f: 1, stages: 1, products: true, label: 'Dhaka DOY 097, 2 km -> 1 km' },
+  { id: 'dhaka-113', f: 1, stages: 1, products: true, label: 'Dhaka DOY 113, 2 km -> 1 km' },
   { id: 'gezira', f: 4, stages: 1, label: 'Gezira L8 240 -> 120 m (new loop, not trained on)' },
   { id: 'zhangye', f: 4, stages: 1, label: 'Zhangye 240 -> 120 m (new loop, not trained on)' },
   { id: 'mendoza', f: 4, stages: 1, label: 'Mendoza L8 240 -> 120 m (new loop, not trained on)' },
@@ -187,12 +196,13 @@ async function loopRows(): Promise<void> {
     const s = manifestScene(c.id);
     try {
       const loaded = await loadManifestInputs(dataDir, s, log);
-      let scene = prepareScene(loaded.inputs, { allowZeroStages: true });
+      let scene = prepareScene(loaded.inputs, { allowZeroStages: true, registerGuides: false });
       if (c.south) scene = southOf(scene, manifestScene(c.id).referenceFactors);
       // The weight is fitted on the loop's own input, one octave coarser, as a user's run would.
-      const loopInput = closedLoopScene(scene, c.stages, c.f).loop;
+      const loopInput = closedLoopScene(scene, c.stages, c.f, c.products === true).loop;
+      if (loopInput.guideShift) registrations.push({ name: c.id, shift: loopInput.guideShift });
       const w = await weighted(loopInput, c.id);
-      const res = await evaluateClosedLoop(scene, [...methods, w, await mixed(loopInput, c.id)], { stages: c.stages, referenceFactor: c.f });
+      const res = await evaluateClosedLoop(scene, [...methods, w, await mixed(loopInput, c.id)], { stages: c.stages, referenceFactor: c.f, registerGuides: c.products === true });
       rows.push({ name: `${c.label}: RMSE`, values: res.methods.map((m) => m.corrected.rmseK), unit: 'K' });
       log(`  ${c.id} done`);
     } catch (e) {
@@ -221,6 +231,13 @@ const lines = [
   }),
   '',
   ...extra,
+  ...(registrations.length
+    ? [
+        `Guide registration (NDVI moved onto the LST's frame by the shift estimated from the run's own input; fine px east, south; "kept" = not moved): ${registrations
+          .map((r) => `${r.name} ${r.shift.applied ? `${r.shift.dxPx}, ${r.shift.dyPx}` : 'kept'}`)
+          .join('; ')}.`,
+      ]
+    : []),
   ...(alphas.length ? [`Closed-loop detail weight (share of SRDA-Net's detail over bicubic kept, fitted on each scene's own loop one octave coarser): ${alphas.map((a) => `${a.name} ${a.alpha.toFixed(2)}`).join(', ')}.`] : []),
   ...(mixes.length ? [`Experiment, column "SRDA-Net + DMS, weighted": bicubic + a (SRDA-Net - bicubic) + b (DMS - bicubic) each stage, a, b in [0, 1] by least squares on the same closed loop as alpha: ${mixes.map((m) => `${m.name} ${m.w.map((x) => x.toFixed(2)).join('/')}`).join(', ')}.`] : []),
 ];

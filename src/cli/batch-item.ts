@@ -34,6 +34,8 @@ export interface BatchSettings {
   cog: boolean;
   /** SRDA-Net keeps all of its detail (no closed-loop weight). */
   fullDetail?: boolean;
+  /** Move the reflectance guides onto the LST's frame (default true; pipeline/guide-registration.ts). */
+  registerGuides?: boolean;
 }
 
 /** One row of summary.csv. */
@@ -120,7 +122,7 @@ async function runInto(item: BatchItem, s: BatchSettings, tmp: string): Promise<
   const bands = await loadItemBands(item);
   const sceneId = [item.date ?? 'undated', item.tile].filter(Boolean).join(' ');
   const assembled = assembleScene(bands, { mode: 'strict', sceneId, maxDateGapDays: s.maxDateGapDays });
-  const scene = prepareScene(assembled.inputs, { stages: s.stages });
+  const scene = prepareScene(assembled.inputs, { stages: s.stages, registerGuides: s.registerGuides !== false });
   const method =
     isLstOnlyScene(scene) && !LST_ONLY_METHODS.has(s.method.id) ? await loadMethod('bicubic') : s.method;
   // Do no harm: SRDA-Net keeps the share of its detail that this date's own closed loop supports.
@@ -188,6 +190,7 @@ async function runInto(item: BatchItem, s: BatchSettings, tmp: string): Promise<
       maeK: m.corrected.maeK,
       biasK: m.corrected.biasK,
     })),
+    ...(scene.guideShift ? { guideRegistration: scene.guideShift } : {}),
     ...(weight ? { detailWeight: { ...weight, message: detailWeightMessage(assembled.lst.name, weight) } } : {}),
     summary: row,
   };

@@ -29,6 +29,8 @@ valid fraction, closed-loop RMSE per method, energy-conservation error, seconds)
   --residual-mode linear|radiance  --no-residual-correction  --no-cog  --quiet
   --full-detail         SRDA-Net keeps all of its detail (default: the share over bicubic that each
                         date's own closed loop supports; report.json detailWeight)
+  --no-guide-registration  keep NDVI/red/NIR/SWIR/albedo in place (default: each date's guides are
+                        moved onto its LST's frame by the sub-pixel shift the data support)
 Outputs are written to a hidden temporary folder and renamed into place when complete: a killed
 item leaves nothing half-written, and the next run redoes it.`;
 
@@ -50,6 +52,7 @@ const OPTIONS = {
   'no-residual-correction': { type: 'boolean' },
   'no-cog': { type: 'boolean' },
   'full-detail': { type: 'boolean' },
+  'no-guide-registration': { type: 'boolean' },
   quiet: { type: 'boolean', short: 'q' },
   help: { type: 'boolean', short: 'h' },
 } as const;
@@ -217,6 +220,7 @@ export const batchCommand: Command = async (argv) => {
       residualMode: parseResidualMode(v['residual-mode']),
       cog: !v['no-cog'],
       fullDetail: v['full-detail'] === true,
+      registerGuides: v['no-guide-registration'] !== true,
     };
     for (const it of pending) {
       try {

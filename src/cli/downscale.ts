@@ -31,7 +31,7 @@ import type { Scene } from '../pipeline/scene.ts';
 const HELP = `Usage: srda-lst downscale --lst LST.tif [--qc QC.tif] (--ndvi NDVI.tif | --red RED.tif --nir NIR.tif)
          [--swir SWIR.tif] [--albedo A.tif] [--dem DEM.tif] [--landcover LC.tif]
          [--method srda|bicubic|tsharp|dms] [--stages N] [--reference-factor F] [--no-residual-correction]
-         [--residual-mode linear|radiance] [--backend wasm|cpu|webgpu] [--jobs N] [--full-detail] [--no-cog] --out DIR
+         [--residual-mode linear|radiance] [--backend wasm|cpu|webgpu] [--jobs N] [--full-detail] [--no-guide-registration] [--no-cog] --out DIR
 
 Downscales the LST stage by stage (factor 2 each) onto the auxiliary grid and writes
 DIR/lst_stage1.tif ... DIR/lst_stageN.tif (float32 K, nodata -9999, cloud-optimised GeoTIFFs
@@ -55,6 +55,9 @@ ${INPUT_HELP}
                         cores; the output is identical for any N; 1 with --finetune)
   --full-detail         SRDA-Net: keep all of its detail (no closed-loop weight); the report then
                         says whether the closed loop finds SRDA-Net better than bicubic
+  --no-guide-registration  keep NDVI/red/NIR/SWIR/albedo where they are (default: move them onto
+                        the LST's frame by the sub-pixel shift the data support; report.json
+                        guideRegistration gives the shift found)
   --no-cog              plain tiled GeoTIFFs without overviews instead of cloud-optimised ones
   --out DIR             output folder (created)
   -q, --quiet           no progress on stderr`;
@@ -67,7 +70,7 @@ function backendReport(method: StageMethod, asked: BackendName | undefined): unk
 
 /** `srda-lst downscale`: see HELP. */
 export const downscaleCommand: Command = async (argv) => {
-  const values = parseCli(argv, { ...INPUT_OPTIONS, method: { type: 'string' }, out: { type: 'string' }, 'reference-factor': { type: 'string' }, 'no-cog': { type: 'boolean' }, 'full-detail': { type: 'boolean' }, jobs: { type: 'string' } });
+  const values = parseCli(argv, { ...INPUT_OPTIONS, method: { type: 'string' }, out: { type: 'string' }, 'reference-factor': { type: 'string' }, 'no-cog': { type: 'boolean' }, 'full-detail': { type: 'boolean' }, 'no-guide-registration': { type: 'boolean' }, jobs: { type: 'string' } });
   if (values.help) {
     process.stdout.write(HELP + '\n');
     return 0;
@@ -75,7 +78,7 @@ export const downscaleCommand: Command = async (argv) => {
   if (typeof values.out !== 'string') throw new AppError('BAD_ARGUMENT', 'No output folder: pass --out DIR.');
   const backend = parseBackend(values.backend);
   const residualMode = parseResidualMode(values['residual-mode']);
-  const options: PrepareOptions = { stages: intOption(values.stages, 'stages', 1), referenceFactor: intOption(values['reference-factor'], 'reference-factor', 1) };
+  const options: PrepareOptions = { stages: intOption(values.stages, 'stages', 1), referenceFactor: intOption(values['reference-factor'], 'reference-factor', 1), registerGuides: values['no-guide-registration'] !== true };
   const tile = intOption(values.tile, 'tile', 8);
   const finetuneSteps = intOption(values.finetune, 'finetune', 0);
   const modelPath = typeof values.weights === 'string' ? path.resolve(values.weights) : undefined;
@@ -127,7 +130,7 @@ async function downscaleWith(
   const { residualMode, tile, backend } = o;
   const progress = stderrProgress(values.quiet as boolean | undefined);
   if (notice && !values.quiet) process.stderr.write(`notice: ${terminalSafe(notice)}\n`);
-  for (const n of scene.notes) if (!values.quiet && n.startsWith('Reference factor')) process.stderr.write(`notice: ${terminalSafe(n)}\n`);
+  for (const n of scene.notes) if (!values.quiet && (n.startsWith('Reference factor') || n.startsWith('Guide registration: ') && scene.guideShift?.applied)) process.stderr.write(`notice: ${terminalSafe(n)}\n`);
   const lstName = loaded.inputs.names?.lst ?? 'the LST file';
   // Do no harm: the scene's own closed loop decides how much of SRDA-Net's detail to keep.
   const weight = method.id === 'srda' && !values['full-detail'] ? await fitDetailWeight(scene, method, residualMode, { onProgress: progress }) : undefined;

@@ -237,6 +237,7 @@ export function sceneReport(scene: Scene, loaded: LoadedInputs): Record<string, 
     lstAlignment: scene.alignment.lst,
     grids: scene.levels.map((l, i) => ({ level: i, pixelSizeM: Number(l.pixelSizeM.toFixed(2)), ...gridJson(l.grid), aux: Object.keys(l.aux) })),
     ...(loaded.assembled.qcMask ? { qcMaskedShare: Number(loaded.assembled.qcMask.share.toFixed(4)) } : {}),
+    ...(scene.guideShift ? { guideRegistration: scene.guideShift } : {}),
     notes: [...loaded.warnings, ...scene.notes],
   };
 }

@@ -1,3 +1,4 @@
+import { guideShiftNote, registerGuides } from './guide-registration.ts';
 import { AppError } from '../core/errors.ts';
 import { coarsenGrid, cropGrid, gridPixelSize, gridToString } from '../core/geo/grid.ts';
 import { throwIfAborted, type RunOptions } from '../core/progress.ts';
@@ -47,6 +48,12 @@ export interface ClosedLoopOptions {
   tileCoarsePx?: number;
   /** Keep about this many (reference, prediction) pixel pairs per method, for a scatter plot (default 0). */
   samplePairs?: number;
+  /**
+   * Register the loop's reflectance guides against the loop's own coarse LST (guide-registration.ts), for
+   * a scene prepared without registration whose LST and guides come from separate products. Default
+   * false: the loop inherits the scene's guides as they are.
+   */
+  registerGuides?: boolean;
 }
 
 /** Closed-loop scores of one method, with and without residual correction. */
@@ -96,7 +103,7 @@ function aggregateAux(n: AuxName, r: Raster, f: number): Raster {
  * Builds the loop scene: reference = scene LST (optionally block-averaged), coarse LST = reference
  * block-averaged by 2^stages, auxiliary layers at every loop level from `scene.levels[0]`.
  */
-export function closedLoopScene(scene: Scene, stages: number, referenceFactor = 1): { loop: Scene; reference: Raster } {
+export function closedLoopScene(scene: Scene, stages: number, referenceFactor = 1, registerGuidesToLoop = false): { loop: Scene; reference: Raster } {
   if (!Number.isInteger(stages) || stages < 1) throw new AppError('BAD_ARGUMENT', `closed-loop stages must be >= 1, got ${stages}.`);
   const big = 2 ** stages;
   let ref = aggregateMean(scene.lst, referenceFactor, { maxInvalidFraction: 0 });
@@ -106,11 +113,20 @@ export function closedLoopScene(scene: Scene, stages: number, referenceFactor = 
     throw new AppError('TOO_LARGE', `The LST (${gridToString(ref)}) is too small for a ${stages}-stage closed loop (needs ${big}x${big} pixels).`);
   }
   ref = cropRaster(ref, { col: 0, row: 0, width: w, height: h });
+  // A coarse pixel must be fully observed to stand in for a real coarse measurement.
+  const lst = aggregateMean(ref, big, { maxInvalidFraction: 0 });
   const levels: SceneLevel[] = new Array(stages + 1);
   let aux: Partial<Record<AuxName, Raster>> = {};
   for (const [n, r] of Object.entries(scene.levels[0].aux) as [AuxName, Raster][]) {
     const a = aggregateAux(n, r, referenceFactor);
     aux[n] = cropRaster(a, { col: 0, row: 0, width: w, height: h });
+  }
+  const notes = [`closed loop: reference ${w}x${h}, coarse ${lst.width}x${lst.height}`];
+  // A loop inherits the scene's guides as they are; asked to, it registers them against its own coarse LST instead.
+  const reg = registerGuidesToLoop ? registerGuides(lst, aux, big) : undefined;
+  if (reg?.shift.applied) {
+    aux = reg.aux;
+    notes.push(guideShiftNote(reg.shift, scene.levels[0].pixelSizeM * referenceFactor));
   }
   let grid: Grid = { width: w, height: h, transform: ref.transform, crs: ref.crs };
   const m0 = scene.levels[0].pixelSizeM / gridPixelSize(scene.levels[0].grid).x;
@@ -122,13 +138,12 @@ export function closedLoopScene(scene: Scene, stages: number, referenceFactor = 
     aux = next;
     grid = coarsenGrid(grid, 2, 'floor');
   }
-  // A coarse pixel must be fully observed to stand in for a real coarse measurement.
-  const lst = aggregateMean(ref, big, { maxInvalidFraction: 0 });
   const loop: Scene = {
     lst,
     levels,
     stages,
-    notes: [`closed loop: reference ${w}x${h}, coarse ${lst.width}x${lst.height}`],
+    notes,
+    ...(reg ? { guideShift: reg.shift } : {}),
     alignment: { ...scene.alignment, lst: 'aggregated' },
   };
   return { loop, reference: ref };
@@ -147,7 +162,7 @@ export async function evaluateClosedLoop(
   run: RunOptions = {},
 ): Promise<ClosedLoopResult> {
   const stages = options.stages ?? 1;
-  const { loop, reference } = closedLoopScene(scene, stages, options.referenceFactor ?? 1);
+  const { loop, reference } = closedLoopScene(scene, stages, options.referenceFactor ?? 1, options.registerGuides === true);
   const out: MethodScores[] = [];
   let done = 0;
   for (const m of methods) {

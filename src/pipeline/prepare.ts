@@ -19,6 +19,7 @@ import { cropRaster } from '../core/raster/tiling.ts';
 import type { Scene, SceneLevel } from './scene.ts';
 import { LST_ONLY_DEFAULT_STAGES, prepareLstOnlyScene } from './lst-only.ts';
 import { reprojectRaster } from '../core/raster/reproject.ts';
+import { guideShiftNote, registerGuides, type GuideShift } from './guide-registration.ts';
 
 /** Inputs of scene preparation: rasters already in physical units (NaN invalid). */
 export interface SceneInputs {
@@ -43,6 +44,11 @@ export interface PrepareOptions {
    * already on one grid (resampled products, Landsat cubes). Adds log2 of it to the stages.
    */
   referenceFactor?: number;
+  /**
+   * Estimate the reflectance guides' sub-pixel shift against the LST and move them onto its frame
+   * (default true; `pipeline/guide-registration.ts`).
+   */
+  registerGuides?: boolean;
 }
 
 /** The sentence CLI and app both show when a reference factor was used. */
@@ -301,6 +307,18 @@ function* prepareSteps(inputs: SceneInputs, options: PrepareOptions): Generator<
     notes.push('NDWI computed from NIR and SWIR.');
   }
   yield step('indices');
+  let guideShift: GuideShift | undefined;
+  // Only where the LST comes on its own, coarser grid (separate products, e.g. MOD11 and MOD13): a
+  // stack already on one grid keeps its provider's co-registration (a closed loop built from a scene
+  // inherits the scene's guides as they are).
+  if (stages >= 1 && k >= 1 && refFactor === 1 && options.registerGuides !== false) {
+    const reg = registerGuides(coarseLst, fineAux, outFactor * 2 ** stages);
+    if (reg) {
+      Object.assign(fineAux, reg.aux);
+      guideShift = reg.shift;
+      notes.push(guideShiftNote(reg.shift, pixelSizeM(fineGrid), names));
+    }
+  }
 
   // Grids come from the auxiliary lattice so outputs carry its exact georeference.
   const grids: Grid[] = new Array(stages + 1);
@@ -327,6 +345,7 @@ function* prepareSteps(inputs: SceneInputs, options: PrepareOptions): Generator<
     levels,
     stages,
     notes,
+    ...(guideShift ? { guideShift } : {}),
     alignment: { lst: mode, lstWindow, auxWindow, auxGrid: { width: ref.width, height: ref.height, transform: ref.transform, crs: ref.crs }, lstGrid: { width: lst.width, height: lst.height, transform: lst.transform, crs: lst.crs } },
   };
 }

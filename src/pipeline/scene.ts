@@ -1,5 +1,6 @@
 import type { PixelWindow } from '../core/geo/grid.ts';
 import type { AuxName, Grid, Raster } from '../core/raster/raster.ts';
+import type { GuideShift } from './guide-registration.ts';
 
 /** One resolution level of a prepared scene: its grid and the auxiliary layers on it. */
 export interface SceneLevel {
@@ -22,6 +23,8 @@ export interface Scene {
   stages: number;
   /** What preparation did that the user should know (crops, reprojection, computed indices). */
   notes: string[];
+  /** The reflectance guides' registration against the LST (`guide-registration.ts`), when estimated. */
+  guideShift?: GuideShift;
   /** How the inputs were mapped: LST alignment ('exact' = no resampling) and crop windows. */
   alignment: {
     lst: 'exact' | 'aggregated' | 'reprojected';

@@ -1,6 +1,7 @@
 import { refineGrid } from '../core/geo/grid.ts';
 import { aggregateMean } from '../core/raster/aggregate.ts';
 import type { Raster } from '../core/raster/raster.ts';
+import { registerGuides } from '../pipeline/guide-registration.ts';
 import type { Scene } from '../pipeline/scene.ts';
 import { ASTER_FACTOR, blockTexture, MIN_VALID_PER_BLOCK, type AsterPair } from './aster-pairs.ts';
 
@@ -12,7 +13,9 @@ export function asterScene(p: AsterPair): Scene {
   const g0 = p.coarseGrid;
   const g1 = refineGrid(g0, 2);
   const g2 = refineGrid(g0, 4);
-  const ndvi2: Raster = { ...g2, data: p.ndvi };
+  // Registered against the MODIS LST as prepareScene registers a user's guides.
+  const reg = registerGuides({ ...g0, data: p.modisK }, { ndvi: { ...g2, data: p.ndvi } }, 4);
+  const ndvi2: Raster = reg?.aux.ndvi ?? { ...g2, data: p.ndvi };
   const ndvi1 = { ...aggregateMean(ndvi2, 2), ...g1 };
   const ndvi0 = { ...aggregateMean(ndvi2, 4), ...g0 };
   const win = { col: 0, row: 0, width: g2.width, height: g2.height };
@@ -25,6 +28,7 @@ export function asterScene(p: AsterPair): Scene {
     ],
     stages: 2,
     notes: [`MODIS-ASTER pair ${p.id}`],
+    ...(reg ? { guideShift: reg.shift } : {}),
     alignment: { lst: 'exact', auxWindow: win, auxGrid: g2, lstGrid: g0 },
   };
 }

@@ -199,6 +199,8 @@ export interface RunParams {
   appBaseUrl: string;
   /** SRDA-Net: keep all of its detail instead of the share the scene's closed loop supports (default false). */
   srdaFullDetail?: boolean;
+  /** Keep NDVI/red/NIR/SWIR/albedo in place instead of moving them onto the LST's frame (default false). */
+  guidesInPlace?: boolean;
   /** SRDA-Net inference workers on wasm (default: the cores, at most 2); the output is the same for any number. */
   inferenceWorkers?: number;
 }

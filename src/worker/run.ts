@@ -64,7 +64,7 @@ export async function runJob(
   const lstName = assembled.inputs.names?.lst ?? 'the LST file';
   const scene = await prepareSceneAsync(
     assembled.inputs,
-    { referenceFactor: facts.isSameGrid ? (params.referenceFactor ?? 2) : undefined },
+    { referenceFactor: facts.isSameGrid ? (params.referenceFactor ?? 2) : undefined, registerGuides: params.guidesInPlace !== true },
     { signal: opts.signal, onProgress: report },
   );
   notices.push(...scene.notes);

@@ -73,6 +73,16 @@ export function RunPanel() {
         />{' '}
         Keep all of SRDA-Net&apos;s detail
       </label>
+      <label title="By default NDVI, red, NIR, SWIR and albedo are moved by the sub-pixel shift at which they fit the LST best (products from different sensors can sit a fraction of a pixel apart); the notices say the shift">
+        <input
+          type="checkbox"
+          data-testid="guides-in-place"
+          checked={settings.guidesInPlace === true}
+          disabled={isRunning}
+          onChange={(e) => updateSettings({ guidesInPlace: e.target.checked })}
+        />{' '}
+        Keep guides in place (no registration to the LST)
+      </label>
       <label>
         Backend{' '}
         <select

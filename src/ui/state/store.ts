@@ -29,6 +29,8 @@ export interface RunSettings {
   referenceFactor: number;
   /** SRDA-Net keeps all of its detail instead of the share the scene's closed loop supports. */
   srdaFullDetail?: boolean;
+  /** Keep the reflectance guides where they are instead of moving them onto the LST's frame (pipeline/guide-registration.ts). */
+  guidesInPlace?: boolean;
   /** Largest gap in days between the LST's period and a guide's before the guide may not stand in (the scene panel's max date gap). */
   maxDateGapDays: number;
   /** With several dates: run every date (from `seriesFrom` to `seriesTo`) as a queue; off: the picked date only. */

@@ -1,0 +1,88 @@
+import { describe, expect, it } from 'vitest';
+import { crsFromEpsg } from '../core/geo/crs.ts';
+import { aggregateMean } from '../core/raster/aggregate.ts';
+import type { Raster } from '../core/raster/raster.ts';
+import { shiftBilinear } from '../core/raster/shift.ts';
+import { estimateShift, guideShiftNote, registerGuides, shiftRaster } from './guide-registration.ts';
+import { prepareScene } from './prepare.ts';
+
+const F = 4;
+const CW = 48;
+const FW = CW * F;
+
+/** A vegetation-like field with detail at several scales, deterministic. */
+function field(): Float32Array {
+  const v = new Float32Array(FW * FW);
+  for (let y = 0; y < FW; y++) {
+    for (let x = 0; x < FW; x++) v[y * FW + x] = 0.5 + 0.2 * Math.sin(x * 0.31) * Math.cos(y * 0.23) + 0.15 * Math.sin((x + 2 * y) * 0.57) + 0.1 * Math.cos((3 * x - y) * 0.83);
+  }
+  return v;
+}
+
+const grid = (w: number, px: number) => ({ width: w, height: w, transform: [500_000, px, 0, 4_000_000, 0, -px] as [number, number, number, number, number, number], crs: crsFromEpsg(32631) });
+
+/** Coarse LST of a surface that cools with vegetation, the vegetation displaced by (dx, dy) fine px east/south. */
+function coarseLstOf(ndvi: Float32Array, dx: number, dy: number): Raster {
+  const moved = dx === 0 && dy === 0 ? ndvi : shiftBilinear(ndvi, FW, FW, -dx, -dy);
+  const fine: Raster = { ...grid(FW, 250), data: moved.map((v, i) => (v === v ? 310 - 12 * v : 310 - 12 * ndvi[i])) };
+  return { ...aggregateMean(fine, F), ...grid(CW, 1000) };
+}
+
+describe('guide registration', () => {
+  it('recovers a known sub-pixel displacement of the LST against its guide', () => {
+    const ndvi = field();
+    const e = estimateShift(coarseLstOf(ndvi, 0.75, -0.5).data, CW, CW, ndvi, F);
+    expect(Math.abs(e.dxPx - 0.75)).toBeLessThanOrEqual(0.25);
+    expect(Math.abs(e.dyPx + 0.5)).toBeLessThanOrEqual(0.25);
+    expect(e.corrBest).toBeLessThan(e.corr0); // closer to -1 than without the shift
+  });
+
+  it('moves the reflectance guides onto the LST frame and leaves the DEM in place', () => {
+    const ndvi = field();
+    const dem: Raster = { ...grid(FW, 250), data: ndvi.map((_, i) => 100 + (i % FW)) };
+    const r = registerGuides(coarseLstOf(ndvi, 1, 0), { ndvi: { ...grid(FW, 250), data: ndvi }, dem }, F)!;
+    expect(r.shift.applied).toBe(true);
+    expect(r.shift.moved).toEqual(['ndvi']);
+    expect(r.aux.dem).toBe(dem);
+    // Moved 1 px east: each pixel now holds its western neighbour's value (away from the edge).
+    expect(r.shift.dxPx).toBe(1);
+    expect(r.aux.ndvi!.data[10 * FW + 20]).toBeCloseTo(ndvi[10 * FW + 19], 5);
+    expect(guideShiftNote(r.shift, 250)).toMatch(/NDVI moved 250 m east and 0 m south/);
+  });
+
+  it('keeps guides that already line up, and says why', () => {
+    const ndvi = field();
+    const r = registerGuides(coarseLstOf(ndvi, 0, 0), { ndvi: { ...grid(FW, 250), data: ndvi } }, F)!;
+    expect(r.shift.applied).toBe(false);
+    expect(r.shift.dxPx).toBe(0);
+    expect(guideShiftNote(r.shift, 250)).toMatch(/kept in place: it already lines up/);
+  });
+
+  it('keeps a guide unrelated to the LST in place', () => {
+    const ndvi = field();
+    const noise = ndvi.map((_, i) => Math.sin(i * 12.9898) * 43758.5453 - Math.floor(Math.sin(i * 12.9898) * 43758.5453));
+    const r = registerGuides(coarseLstOf(ndvi, 1, 1), { ndvi: { ...grid(FW, 250), data: noise } }, F)!;
+    expect(r.shift.applied).toBe(false);
+    expect(r.shift.reason).toMatch(/too weak/);
+  });
+
+  it('fills the edge a shift uncovers with the original values', () => {
+    const r: Raster = { ...grid(8, 250), data: Float32Array.from({ length: 64 }, (_, i) => i % 8) };
+    const s = shiftRaster(r, 1, 0);
+    expect(s.data[3]).toBeCloseTo(2, 6); // value from the west neighbour
+    expect(s.data[0]).toBe(0); // nothing west of column 0: kept
+  });
+
+  it('runs inside prepareScene: the note is given and registerGuides: false turns it off', () => {
+    const ndvi = field();
+    const lst = coarseLstOf(ndvi, 1, 0);
+    const inputs = { lst, aux: { ndvi: { ...grid(FW, 250), data: ndvi } } };
+    const on = prepareScene(inputs);
+    expect(on.guideShift?.applied).toBe(true);
+    expect(on.notes.some((n) => n.startsWith('Guide registration: NDVI moved'))).toBe(true);
+    expect(on.levels[2].aux.ndvi!.data).not.toEqual(ndvi);
+    const off = prepareScene(inputs, { registerGuides: false });
+    expect(off.guideShift).toBeUndefined();
+    expect(Array.from(off.levels[2].aux.ndvi!.data.slice(0, 50))).toEqual(Array.from(ndvi.slice(0, 50)));
+  });
+});
