@@ -37,6 +37,8 @@ bench page built from the same code. Writes DIR/results.json and DIR/results.md 
   --backends LIST       tile-benchmark backends (default: node wasm,cpu; browser webgpu,webgl,wasm,cpu)
   --no-baselines        skip bicubic/TsHARP/DMS on the pipeline scene
   --jobs N              SRDA-Net inference workers in the Node pipeline (default: the number of cores)
+  --full-detail         Node pipeline: SRDA-Net without the closed-loop detail weight (default: fitted
+                        first and mixed in, as downscale does; compare the two runs for its cost)
   --no-browser / --no-node   skip one side
   --pydms DIR           also time pyDMS (a checkout of github.com/radosuav/pyDMS, not bundled) on the same
                         full-tile scene with /usr/bin/python3, and record its time and memory ratio
@@ -49,6 +51,7 @@ const OPTIONS = {
   reps: { type: 'string' },
   backends: { type: 'string' },
   'no-baselines': { type: 'boolean' },
+  'full-detail': { type: 'boolean' },
   'no-browser': { type: 'boolean' },
   'no-node': { type: 'boolean' },
   jobs: { type: 'string' },
@@ -123,7 +126,7 @@ function lastJson<T>(out: string): T {
 }
 
 /** Child: the full-tile pipeline alone in a fresh process, so max RSS is the pipeline's peak. */
-async function fullTileChild(sceneDir: string, baselines: boolean, jobs: number): Promise<FullTileRow> {
+async function fullTileChild(sceneDir: string, baselines: boolean, jobs: number, detailWeight: boolean): Promise<FullTileRow> {
   const outDir = await mkdtemp(path.join(os.tmpdir(), 'srda-bench-out-'));
   const out = await openOutDir(outDir);
   try {
@@ -145,6 +148,7 @@ async function fullTileChild(sceneDir: string, baselines: boolean, jobs: number)
         writeGeoTiff: async (name, bands, o) => void (await out.write(name, (fh) => writeGeoTiffFile(fh, bands, o))),
       },
       method: srda.method,
+      detailWeight,
       sampleMemoryMB: () => {
         // With worker threads tfjs lives in the workers: this thread has no backend to ask.
         if (jobs <= 1) tfPeak = Math.max(tfPeak, tfMemory().numBytes / 2 ** 20);
@@ -254,7 +258,7 @@ export const benchCommand: Command = async (argv) => {
   }
   if (typeof v['internal-full-tile'] === 'string') {
     process.stdout.write(
-      JSON.stringify(await fullTileChild(v['internal-full-tile'], !v['no-baselines'], jobs)) + '\n',
+      JSON.stringify(await fullTileChild(v['internal-full-tile'], !v['no-baselines'], jobs, !v['full-detail'])) + '\n',
     );
     return 0;
   }
@@ -310,6 +314,7 @@ export const benchCommand: Command = async (argv) => {
         '--jobs',
         String(jobs),
         ...(v['no-baselines'] ? ['--no-baselines'] : []),
+        ...(v['full-detail'] ? ['--full-detail'] : []),
       ]),
     );
   }
