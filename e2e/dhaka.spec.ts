@@ -19,6 +19,19 @@ const QC = join(dir, 'MOD11A2.061/MOD11A2.061_QC_Day_doy2024097000000_aid0001.ti
 const NDVI = join(dir, 'MOD13Q1.061/MOD13Q1.061__250m_16_days_NDVI_doy2024097000000_aid0001.tif');
 const hasCli = existsSync(join(repoRoot, 'src/cli/downscale.ts'));
 
+/** The first two bytes of the first tile of a little-endian classic TIFF: a zlib header for Deflate. */
+function firstTileHead(file: string): string {
+  const b = readFileSync(file);
+  const ifd = b.readUInt32LE(4);
+  for (let i = 0; i < b.readUInt16LE(ifd); i++) {
+    const e = ifd + 2 + 12 * i;
+    if (b.readUInt16LE(e) !== 324) continue;
+    const first = b.readUInt32LE(e + 4) === 1 ? b.readUInt32LE(e + 8) : b.readUInt32LE(b.readUInt32LE(e + 8));
+    return b.subarray(first, first + 2).toString('hex');
+  }
+  throw new Error(`${file}: no TileOffsets`);
+}
+
 test.describe('Dhaka real MODIS files', () => {
   test.skip(!existsSync(LST) || !existsSync(NDVI), 'shared Dhaka data absent');
 
@@ -53,6 +66,8 @@ test.describe('Dhaka real MODIS files', () => {
       page.locator('[data-testid=export-geotiff][data-layer="lst-250m"]').click(),
     ]);
     const web = await saveDownload(download, out);
+    // Its tiles went through the browser's native CompressionStream (zlib's default level: 78 9c), not fflate (level 2: 78 5e).
+    expect(firstTileHead(web)).toBe('789c');
     const info = gdalInfo(web);
     expect(info.coordinateSystem.wkt).toContain('ID["EPSG",4326]');
     expect(info.size).toEqual([layer.grid.width, layer.grid.height]);
@@ -81,6 +96,8 @@ test.describe('Dhaka real MODIS files', () => {
     if (method === 'srda')
       args.push('--backend', backend?.name === 'webgpu' || backend?.name === 'cpu' ? backend.name : 'wasm');
     execFileSync('npx', args, { cwd: repoRoot, stdio: 'pipe', timeout: 300_000 });
+    // node:zlib at the writer's level 2.
+    expect(firstTileHead(join(cliOut, 'lst_stage2.tif'))).toBe('785e');
     const cli = gdalReadFloat32(join(cliOut, 'lst_stage2.tif'));
     const mine = gdalReadFloat32(web);
     const cmp = maxAbsDiff(mine.data, cli.data);
