@@ -4,7 +4,11 @@ import { waitForRunEnd } from './helpers.ts';
 test.describe('SRDA-Net inference workers in the app', () => {
   test('runs SRDA-Net with a second Web Worker on wasm when the machine has two cores', async ({ page }) => {
     const workers: string[] = [];
-    page.on('worker', (w) => workers.push(w.url()));
+    let tileWorkersClosed = 0;
+    page.on('worker', (w) => {
+      workers.push(w.url());
+      if (/srda-tile/.test(w.url())) w.on('close', () => tileWorkersClosed++);
+    });
     await page.goto('/');
     await page.getByTestId('demo').click();
     await expect(page.getByTestId('file-row')).toHaveCount(3);
@@ -17,7 +21,11 @@ test.describe('SRDA-Net inference workers in the app', () => {
     if (backend?.name === 'wasm') expect(backend.inferenceWorkers).toBe(Math.min(2, cores));
     else expect(backend?.inferenceWorkers).toBe(1);
     // The downscale worker and, on wasm with two cores, the SRDA-Net tile worker it starts.
-    if ((backend?.inferenceWorkers ?? 1) > 1) expect(workers.some((u) => /srda-tile/.test(u))).toBe(true);
+    if ((backend?.inferenceWorkers ?? 1) > 1) {
+      expect(workers.some((u) => /srda-tile/.test(u))).toBe(true);
+      // The run ends its extra inference worker once it no longer needs it, not at the next run.
+      await expect.poll(() => tileWorkersClosed).toBe(workers.filter((u) => /srda-tile/.test(u)).length);
+    }
     expect(await page.evaluate(() => window.__srda.layers.some((l) => l.id === 'lst-250m'))).toBe(true);
   });
 });

@@ -278,6 +278,9 @@ export async function runJob(
     }
   }
 
+  // Nothing below runs SRDA-Net: end the extra inference workers (their wasm heaps) now rather than
+  // when the next run loads its own model.
+  await (model?.method as { close?: () => Promise<void> } | undefined)?.close?.();
   return {
     layers,
     metrics,
