@@ -81,7 +81,7 @@ export function RunPanel() {
           disabled={isRunning}
           onChange={(e) => updateSettings({ guidesInPlace: e.target.checked })}
         />{' '}
-        Keep guides in place (no registration to the LST)
+        Keep guides in place
       </label>
       <label>
         Backend{' '}
