@@ -2,7 +2,7 @@ import { isAppError } from '../core/errors.ts';
 import { throwIfAborted, type RunOptions } from '../core/progress.ts';
 import { probeWebGl, probeWebGpu } from './backend-probe.ts';
 import { BACKEND_ORDER, selectBackend, type BackendName } from './backend.ts';
-import { finetuneSrda, type FinetuneReport } from './finetune.ts';
+import type { FinetuneReport } from './finetune.ts';
 import type { FineAux } from './inputs.ts';
 import { runSrdaStage, srdaHaloCoarsePx, warmUpSrda, type SrdaStageInput, type SrdaStageOutput } from './infer.ts';
 import { loadSrdaWeights, type SrdaModel, type SrdaWeightsSource } from './weights.ts';
@@ -218,6 +218,8 @@ export async function createSrdaRunner(weights: SrdaWeightsSource, options: Srda
     },
     async finetune(scene, { steps, signal: stop, onProgress: progress }) {
       checkAlive();
+      // Loaded on first use: training code (and the tfjs parts it registers) stays out of inference workers.
+      const { finetuneSrda } = await import('./finetune.ts');
       const res = await finetuneSrda(model, scene, { steps, signal: stop, onProgress: progress });
       // finetuneSrda returns a fresh model either way: the tuned weights, or a copy of the pretrained.
       release(model);

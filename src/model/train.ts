@@ -1,9 +1,10 @@
 import * as tf from '@tensorflow/tfjs-core';
-// Training needs what the @tensorflow/tfjs bundle registers and tfjs-core alone does not: the op
-// gradients and the chained tensor methods (x.reshape(), x.mul()) that the loss and gradient code use.
-// Without them fine-tuning fails in the app's production build ("e.reshape is not a function").
-import '@tensorflow/tfjs-core/dist/public/chained_ops/register_all_chained_ops';
-import '@tensorflow/tfjs-core/dist/register_all_gradients';
+// Training needs what tfjs-core alone does not register: the op gradients and the chained tensor
+// methods (x.reshape(), x.mul()) that the loss and gradient code use ("x.reshape is not a function"
+// without them). The @tensorflow/tfjs package registers both on the same tfjs-core, in Node (its
+// bundle) and in the app (its ES modules). Only training loads this module (the runner imports
+// fine-tuning on first use), so inference workers stay on tfjs-core.
+import '@tensorflow/tfjs';
 import { forwardSrda, initParams, INPUT_CHANNELS, OUTPUT_CHANNELS, SIGMA_FLOOR, type SrdaConfig } from './srda-net.ts';
 import { adaptiveFusion, charbonnierLoss, degradationLoss, gaussianNll, msssimLoss } from './losses.ts';
 import { LST_SCALE_K } from './inputs.ts';
