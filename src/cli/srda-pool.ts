@@ -66,6 +66,11 @@ function workerModule(): Promise<URL | undefined> {
               // The threaded wasm build's source text (a bundler `?raw` import) starts pthreads in
               // cross-origin-isolated pages only; Node never does.
               b.onResolve({ filter: /\?raw$/ }, (a) => ({ path: a.path, namespace: 'raw-stub' }));
+              // Fine-tuning (imported on demand, with the whole @tensorflow/tfjs bundle for its
+              // gradients) never runs in a pool worker: leave it out of the bundle.
+              b.onResolve({ filter: /\/finetune\.ts$/ }, (a) =>
+                a.kind === 'dynamic-import' ? { path: pathToFileURL(path.join(a.resolveDir, a.path)).href, external: true } : undefined,
+              );
               b.onLoad({ filter: /.*/, namespace: 'raw-stub' }, () => ({ contents: 'export default "";', loader: 'js' }));
               b.onResolve({ filter: /^[^./]/ }, (a) =>
                 a.path.startsWith('node:') ? { external: true } : { path: pathToFileURL(require.resolve(a.path, { paths: [a.resolveDir] })).href, external: true },

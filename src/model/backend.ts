@@ -1,7 +1,9 @@
 import * as tf from '@tensorflow/tfjs-core';
 // tfjs-core and the backends, not the @tensorflow/tfjs bundle: that one also loads tfjs-layers,
-// -converter and -data, which SRDA-Net does not use (~60 MB more per worker thread in Node).
-// cpu always (the last fallback); webgl on demand where a canvas exists.
+// -converter and -data (~60 MB more per worker thread in Node), which wasm and cpu inference do
+// not need. The bundle is loaded where it is needed: for webgl and webgpu (their kernels call
+// chained tensor methods such as x.reshape, which it registers) and for training (model/train.ts:
+// gradients). cpu always (the last fallback).
 import '@tensorflow/tfjs-backend-cpu';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import { AppError } from '../core/errors.ts';
@@ -35,13 +37,14 @@ async function register(name: BackendName, opts: BackendOptions): Promise<string
   if (name === 'webgpu') {
     if (!g.navigator?.gpu) return 'navigator.gpu is not available (no WebGPU in this environment)';
     if (!webgpuRegistered) {
+      await import('@tensorflow/tfjs'); // the GPU kernels call chained tensor methods (see below)
       await import('@tensorflow/tfjs-backend-webgpu');
       webgpuRegistered = true;
     }
   } else if (name === 'webgl') {
     if (!g.document && !g.OffscreenCanvas) return 'no canvas (WebGL needs a browser or OffscreenCanvas)';
     if (!webglRegistered) {
-      await import('@tensorflow/tfjs-backend-webgl');
+      await import('@tensorflow/tfjs'); // registers webgl and the chained tensor methods its kernels call
       webglRegistered = true;
     }
   } else if (name === 'wasm') {
