@@ -53,15 +53,29 @@ function predictFloatTile(tile: Float32Array, tw: number, th: number): Uint8Arra
   for (let r = 0; r < th; r++) {
     const base = r * rowBytes;
     const w0 = r * tw;
+    // Byte planes and their differences in one pass: each plane's first byte follows the previous
+    // plane's last (the row's last word), the row's first byte follows nothing.
+    const last = words[w0 + tw - 1];
+    let p0 = 0;
+    let p1 = last >>> 24;
+    let p2 = (last >>> 16) & 0xff;
+    let p3 = (last >>> 8) & 0xff;
     for (let i = 0; i < tw; i++) {
       const w = words[w0 + i];
-      out[base + i] = w >>> 24;
-      out[base + tw + i] = w >>> 16;
-      out[base + 2 * tw + i] = w >>> 8;
-      out[base + 3 * tw + i] = w;
+      const b0 = w >>> 24;
+      const b1 = (w >>> 16) & 0xff;
+      const b2 = (w >>> 8) & 0xff;
+      const b3 = w & 0xff;
+      // Uint8Array stores wrap modulo 256 by themselves.
+      out[base + i] = b0 - p0;
+      out[base + tw + i] = b1 - p1;
+      out[base + 2 * tw + i] = b2 - p2;
+      out[base + 3 * tw + i] = b3 - p3;
+      p0 = b0;
+      p1 = b1;
+      p2 = b2;
+      p3 = b3;
     }
-    // Uint8Array stores wrap modulo 256 by themselves.
-    for (let i = base + rowBytes - 1; i > base; i--) out[i] -= out[i - 1];
   }
   return out;
 }
@@ -223,9 +237,9 @@ function* cutTileRow(
 ): Generator<Uint8Array, void, void> {
   const tile = new Float32Array(ts * ts);
   for (let tx = 0; tx < Math.ceil(width / ts); tx++) {
-    tile.fill(nodata);
     const rows = Math.min(ts, height - ty * ts);
     const cols = Math.min(ts, width - tx * ts);
+    if (rows < ts || cols < ts) tile.fill(nodata);
     for (let r = 0; r < rows; r++) {
       const src = (ty * ts + r) * width + tx * ts;
       for (let c = 0; c < cols; c++) {
