@@ -174,7 +174,7 @@ export async function benchTiles(opts: TileBenchOptions): Promise<TileTiming & {
     try {
       for (let r = 0; r <= reps; r++) {
         const t = now();
-        const y = tf.tidy(() => forwardSrda(model.config, model.params, x));
+        const y = tf.tidy(() => forwardSrda(model.config, model.params, x, false)); // the inference pass the product runs
         await y.data();
         y.dispose();
         if (r > 0) fwdTimes.push(now() - t);

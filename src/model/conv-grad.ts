@@ -38,13 +38,13 @@ function conv1x1(x: tf.Tensor4D, w: tf.Tensor4D): tf.Tensor4D {
   const [n, h, wd, cin] = x.shape;
   const cout = w.shape[3];
   return tf.tidy(() =>
-    tf.matMul(x.reshape([n * h * wd, cin]), w.reshape([cin, cout])).reshape([n, h, wd, cout]),
+    tf.reshape(tf.matMul(tf.reshape(x, [n * h * wd, cin]), tf.reshape(w, [cin, cout])), [n, h, wd, cout]),
   );
 }
 
 function inputGrad(dy: tf.Tensor4D, w: tf.Tensor4D, dilation: number): tf.Tensor4D {
   return tf.tidy(() => {
-    const wT = w.reverse([0, 1]).transpose([0, 1, 3, 2]) as tf.Tensor4D;
+    const wT = tf.transpose(tf.reverse(w, [0, 1]), [0, 1, 3, 2]) as tf.Tensor4D;
     return wT.shape[0] === 1 ? conv1x1(dy, wT) : tf.conv2d(dy, wT, 1, 'same', 'NHWC', dilation);
   });
 }
