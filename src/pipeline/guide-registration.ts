@@ -1,4 +1,5 @@
 import type { AuxName, Raster } from '../core/raster/raster.ts';
+import { maskedBoxMean } from '../core/raster/focal.ts';
 import { correlation, shiftBilinear } from '../core/raster/shift.ts';
 
 /**
@@ -47,38 +48,15 @@ export interface GuideShift {
   moved: AuxName[];
 }
 
-/** Each valid pixel at least r from the edge minus the mean of the valid pixels in its (2r+1)^2 neighbourhood (summed-area tables: linear time). */
+/** Each valid pixel at least r from the edge minus the mean of the valid pixels in its (2r+1)^2 neighbourhood. */
 function highpass(v: Float32Array, w: number, h: number, r = HIGHPASS_RADIUS): Float32Array {
-  const W = w + 1;
-  const sum = new Float64Array(W * (h + 1));
-  const cnt = new Float64Array(W * (h + 1));
-  for (let y = 0; y < h; y++) {
-    let rs = 0;
-    let rc = 0;
-    for (let x = 0; x < w; x++) {
-      const q = v[y * w + x];
-      if (q === q) {
-        rs += q;
-        rc++;
-      }
-      sum[(y + 1) * W + x + 1] = sum[y * W + x + 1] + rs;
-      cnt[(y + 1) * W + x + 1] = cnt[y * W + x + 1] + rc;
-    }
-  }
+  const mean = maskedBoxMean(v, w, h, 2 * r + 1);
   const out = new Float32Array(v.length).fill(Number.NaN);
-  for (let y = 0; y < h; y++) {
-    const y0 = Math.max(0, y - r);
-    const y1 = Math.min(h, y + r + 1);
-    for (let x = 0; x < w; x++) {
+  // Only pixels with their whole neighbourhood inside: a truncated one leaves a ramp at the edge.
+  for (let y = r; y < h - r; y++) {
+    for (let x = r; x < w - r; x++) {
       const c = v[y * w + x];
-      if (c !== c) continue;
-      const x0 = Math.max(0, x - r);
-      const x1 = Math.min(w, x + r + 1);
-      const s = sum[y1 * W + x1] - sum[y0 * W + x1] - sum[y1 * W + x0] + sum[y0 * W + x0];
-      const n = cnt[y1 * W + x1] - cnt[y0 * W + x1] - cnt[y1 * W + x0] + cnt[y0 * W + x0];
-      // Only pixels with their whole neighbourhood inside: a truncated one leaves a ramp at the edge.
-      if (x - r < 0 || y - r < 0 || x + r >= w || y + r >= h) continue;
-      out[y * w + x] = c - s / n;
+      if (c === c) out[y * w + x] = c - mean[y * w + x];
     }
   }
   return out;
@@ -120,7 +98,8 @@ function blockMeansAt(fine: Float32Array, fw: number, fh: number, f: number, x0:
  * Estimates the shift (fine px, east/south) that moves `fine` onto the frame of `coarse` (the LST,
  * `f` times coarser, same origin). Block means are linear in the field, so the block means of the
  * field shifted by a fraction of a pixel are the bilinear mix of those at the four integer shifts
- * around it: 25 passes over the fine window serve the 289 candidate shifts.
+ * around it: 25 passes over the fine window serve every shift tried (whole pixels, then the
+ * fraction found by the parabola).
  */
 export function estimateShift(coarse: Float32Array, cwAll: number, chAll: number, fine: Float32Array, f: number): { dxPx: number; dyPx: number; corr0: number; corrBest: number } {
   const cw = Math.min(cwAll, MAX_WINDOW);
@@ -156,7 +135,14 @@ export function estimateShift(coarse: Float32Array, cwAll: number, chAll: number
   // Correlation at whole-pixel shifts only: a fractional shift would smooth the guide, and a smoother
   // guide can fit a smooth LST better wherever it sits. The peak is refined to a fraction of a pixel
   // by a parabola through it and its two neighbours on each axis.
-  const c = (i: number, j: number) => corrAt(i, j);
+  // Whole-pixel correlations, each computed once: the search and the parabola share them.
+  const whole = new Map<number, number>();
+  const c = (i: number, j: number): number => {
+    const k = (j + m) * (2 * m + 1) + (i + m);
+    let v = whole.get(k);
+    if (v === undefined) whole.set(k, (v = corrAt(i, j)));
+    return v;
+  };
   const corr0 = c(0, 0);
   const sign = corr0 < 0 ? -1 : 1;
   let bi = 0;
@@ -178,7 +164,7 @@ export function estimateShift(coarse: Float32Array, cwAll: number, chAll: number
   const q = GUIDE_SHIFT_STEP_PX;
   const dxPx = Math.round((bi + fx) / q) * q;
   const dyPx = Math.round((bj + fy) / q) * q;
-  return { dxPx, dyPx, corrBest: dxPx === 0 && dyPx === 0 ? corr0 : corrAt(dxPx, dyPx), corr0 };
+  return { dxPx, dyPx, corrBest: Number.isInteger(dxPx) && Number.isInteger(dyPx) ? c(dxPx, dyPx) : corrAt(dxPx, dyPx), corr0 };
 }
 
 /** The raster's field shifted by (dx, dy) pixels east/south; where the shifted field has no value, the original is kept. */
