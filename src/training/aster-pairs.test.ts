@@ -2,7 +2,8 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadDataset } from '../cli/load.ts';
-import { blockTexture, buildAsterPair, estimateShift, shiftBilinear, splitByPlace } from './aster-pairs.ts';
+import { shiftBilinear } from '../core/raster/shift.ts';
+import { blockTexture, buildAsterPair, estimateShift, splitByPlace } from './aster-pairs.ts';
 import { asterStagePairs } from './aster-stages.ts';
 
 describe('texture and registration helpers', () => {

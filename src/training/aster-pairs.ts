@@ -3,8 +3,6 @@ import type { Grid, Raster } from '../core/raster/raster.ts';
 import { reprojectRaster } from '../core/raster/reproject.ts';
 import { correlation, shiftBilinear } from '../core/raster/shift.ts';
 
-export { correlation, shiftBilinear };
-
 /** Fine (250 m) pixels per MODIS 1 km pixel. */
 export const ASTER_FACTOR = 4;
 /** A 1 km block is scored / trained only when at least this many of its 16 ASTER pixels are valid. */
