@@ -59,11 +59,8 @@ export interface TileBenchOptions {
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const now = (): number => performance.now();
 
-/** Smooth deterministic fields: the timing does not depend on the values. */
-function syntheticStage(n: number): {
-  coarse: Float32Array;
-  fine: Record<'ndvi' | 'dem' | 'albedo' | 'ndwi', Float32Array>;
-} {
+/** A smooth deterministic stage input, n x n coarse px (the timing does not depend on the values). */
+export function syntheticStage(n: number): { width: number; height: number; coarseLstK: Float32Array; fineAux: Record<'ndvi' | 'dem' | 'albedo' | 'ndwi', Float32Array> } {
   const coarse = new Float32Array(n * n);
   for (let y = 0; y < n; y++)
     for (let x = 0; x < n; x++) coarse[y * n + x] = 300 + 5 * Math.sin(x / 9) * Math.cos(y / 13);
@@ -74,8 +71,10 @@ function syntheticStage(n: number): {
     return a;
   };
   return {
-    coarse,
-    fine: {
+    width: n,
+    height: n,
+    coarseLstK: coarse,
+    fineAux: {
       ndvi: mk((x, y) => 0.4 + 0.3 * Math.sin(x / 7 + y / 11)),
       ndwi: mk((x, y) => 0.1 * Math.cos(x / 5 - y / 17)),
       albedo: mk((x) => 0.18 + 0.05 * Math.sin(x / 23)),
@@ -162,8 +161,7 @@ export async function benchTiles(opts: TileBenchOptions): Promise<TileTiming & {
   let ceilTimes: number[];
   try {
     await warmUpSrda(model);
-    const s = syntheticStage(n);
-    const input = { width: n, height: n, coarseLstK: s.coarse, fineAux: s.fine };
+    const input = syntheticStage(n);
     await runSrda(model, input, { tileCoarsePx: n });
     for (let r = 0; r < reps; r++) {
       const t = now();
