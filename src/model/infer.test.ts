@@ -62,6 +62,27 @@ describe('SRDA-Net inference', () => {
     expect(srdaHaloCoarsePx(model.config)).toBeGreaterThan(receptiveRadius(model.config));
   });
 
+  it('with a core window runs only that (plus the receptive radius): same values there, NaN around it', async () => {
+    const input = sceneInput(44, 38);
+    const whole = await runSrda(model, input);
+    const core = { col: 9, row: 7, width: 20, height: 17 };
+    const part = await runSrda(model, { ...input, core });
+    let inside = 0;
+    for (let fy = 0; fy < 76; fy++) {
+      for (let fx = 0; fx < 88; fx++) {
+        const i = fy * 88 + fx;
+        const inCore = fx >= 2 * core.col && fx < 2 * (core.col + core.width) && fy >= 2 * core.row && fy < 2 * (core.row + core.height);
+        if (!inCore) expect(part[i]).toBeNaN();
+        else if (!Number.isNaN(whole[i])) {
+          expect(part[i]).toBe(whole[i]);
+          inside++;
+        }
+      }
+    }
+    expect(inside).toBeGreaterThan(4 * 20 * 17 - 4 * 24);
+    await expect(runSrda(model, { ...input, core: { col: 30, row: 0, width: 20, height: 5 } })).rejects.toMatchObject({ code: 'INTERNAL' });
+  });
+
   it('skips tiles without valid LST and reports progress per tile', async () => {
     const input = sceneInput(40, 20);
     for (let y = 0; y < 20; y++) for (let x = 20; x < 40; x++) input.coarseLstK[y * 40 + x] = Number.NaN;

@@ -1,4 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
+import type { PixelWindow } from '../core/geo/grid.ts';
+import { AppError } from '../core/errors.ts';
 import { throwIfAborted, yieldToEventLoop, type RunOptions } from '../core/progress.ts';
 import { planTiles, windowHasValid } from '../core/raster/tiling.ts';
 import { buildInputWindow, LST_SCALE_K, NORM_WINDOW_PX, buildNetworkInputs, type FineAux } from './inputs.ts';
@@ -14,6 +16,12 @@ export interface SrdaStageInput {
   coarseLstK: Float32Array;
   /** Fine auxiliary layers in physical units (NDVI, NDWI, albedo 0..1, DEM m), NaN invalid. */
   fineAux: FineAux;
+  /**
+   * The coarse window (in this grid) whose output the caller keeps, e.g. a pipeline tile's core
+   * inside its halo: the network then runs on it plus the receptive radius only (the whole input
+   * still feeds the local means), and the output outside it stays NaN. Absent: the whole grid.
+   */
+  core?: PixelWindow;
 }
 
 /** Options of SRDA-Net inference. */
@@ -59,11 +67,15 @@ export async function runSrdaStage(model: SrdaModel, input: SrdaStageInput, opti
   const halo = options.haloCoarsePx ?? receptiveRadius(model.config);
   const out = new Float32Array(4 * w * h).fill(Number.NaN);
   const sigma = model.config.sigma ? new Float32Array(4 * w * h).fill(Number.NaN) : undefined;
-  const tiles = planTiles(w, h, tile, halo);
+  const keep = input.core ?? { col: 0, row: 0, width: w, height: h };
+  if (!(keep.col >= 0 && keep.row >= 0 && keep.width >= 1 && keep.height >= 1 && keep.col + keep.width <= w && keep.row + keep.height <= h)) {
+    throw new AppError('INTERNAL', `SRDA-Net: core window ${JSON.stringify(keep)} is not inside the ${w}x${h} input.`);
+  }
+  const tiles = planTiles(keep.width, keep.height, tile, halo);
   let done = 0;
   for (const t of tiles) {
     throwIfAborted(options.signal);
-    const c = t.core;
+    const c = { ...t.core, col: t.core.col + keep.col, row: t.core.row + keep.row };
     if (windowHasValid(input.coarseLstK, w, c)) {
       await runTile(model, prepared, { y0: c.row, y1: c.row + c.height, x0: c.col, x1: c.col + c.width }, halo, out, sigma);
     }

@@ -6,6 +6,7 @@ import type { FinetuneReport } from './finetune.ts';
 import type { FineAux } from './inputs.ts';
 import { runSrdaStage, srdaHaloCoarsePx, warmUpSrda, type SrdaStageInput, type SrdaStageOutput } from './infer.ts';
 import { loadSrdaWeights, type SrdaModel, type SrdaWeightsSource } from './weights.ts';
+import { receptiveRadius } from './srda-net.ts';
 
 /** A backend by name, or `auto`: the fastest that works, GPUs on software rasterisers skipped. */
 export type BackendRequest = BackendName | 'auto';
@@ -208,9 +209,12 @@ export async function createSrdaRunner(weights: SrdaWeightsSource, options: Srda
       for (let attempt = 0; ; attempt++) {
         try {
           // A caller that tiles passes tiles that already carry the halo: one network call per tile
-          // (an inner 256 px tiling cut them into 4 calls with their own halos, ~1.4x the work).
-          const callTile = tile ?? Math.min(640, Math.max(input.width, input.height));
-          return await runSrdaStage(model, input, { ...run, tileCoarsePx: callTile, haloCoarsePx: halo });
+          // (an inner 256 px tiling cut them into 4 calls with their own halos, ~1.4x the work), on
+          // the tile's core plus the network's receptive radius (the rest of the halo only feeds the
+          // local means, which runSrdaStage computes on the whole input).
+          const keep = input.core ?? input;
+          const callTile = tile ?? Math.min(640, Math.max(keep.width, keep.height));
+          return await runSrdaStage(model, input, { ...run, tileCoarsePx: callTile, haloCoarsePx: receptiveRadius(model.config) });
         } catch (e) {
           if ((isAppError(e) && e.code === 'CANCELLED') || attempt >= 8 || !(await recover(e))) throw e;
         }

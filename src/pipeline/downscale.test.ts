@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { AppError } from '../core/errors.ts';
 import type { Progress } from '../core/progress.ts';
 import { aggregateMean } from '../core/raster/aggregate.ts';
-import { runDownscale } from './downscale.ts';
+import { equalTileSize, runDownscale } from './downscale.ts';
 import type { MethodId } from './method.ts';
 import { prepareScene } from './prepare.ts';
 import { synthScene } from './test-scenes.ts';
@@ -29,6 +29,19 @@ describe('runDownscale', () => {
         expect(maxAbsDifference(whole.stages[k].lst.data, tiled.stages[k].lst.data)).toBeLessThan(1e-4);
     },
   );
+
+  it('cuts stages into as few tiles as the tile size allows, of equal size', () => {
+    expect(equalTileSize(2400, 2400, 256)).toBe(240); // 10 tiles, not 9 x 256 + 96
+    expect(equalTileSize(1200, 1200, 256)).toBe(240); // 5, not 4 x 256 + 176
+    expect(equalTileSize(2400, 2400, 274)).toBe(267); // 9
+    expect(equalTileSize(200, 100, 256)).toBe(200); // one tile
+    expect(equalTileSize(1000, 300, 256)).toBe(250);
+    for (const [w, t] of [[2400, 256], [777, 64], [96, 20], [5, 8]]) {
+      const s = equalTileSize(w, w, t);
+      expect(s).toBeLessThanOrEqual(t);
+      expect(Math.ceil(w / s)).toBe(Math.ceil(w / t));
+    }
+  });
 
   it('conserves energy per stage after linear correction and keeps NaN under invalid coarse pixels', async () => {
     const { scene: s } = scene();

@@ -79,7 +79,7 @@ export interface DownscaleResult {
 
 const now = (): number => (typeof performance !== 'undefined' ? performance.now() : Date.now());
 
-function tileInput(input: StageInput, w: PixelWindow): StageInput {
+function tileInput(input: StageInput, w: PixelWindow, core: PixelWindow): StageInput {
   const fine = scaleWindow(w, 2);
   const pick = (aux: Partial<Record<AuxName, Raster>>, win: PixelWindow): Partial<Record<AuxName, Raster>> =>
     Object.fromEntries(Object.entries(aux).map(([k, r]) => [k, cropRaster(r as Raster, win)]));
@@ -88,7 +88,19 @@ function tileInput(input: StageInput, w: PixelWindow): StageInput {
     fineGrid: refineGrid(cropGrid(input.coarseLst, w), 2),
     fineAux: pick(input.fineAux, fine),
     coarseAux: pick(input.coarseAux, w),
+    core: { col: core.col - w.col, row: core.row - w.row, width: core.width, height: core.height },
   };
+}
+
+/**
+ * The tile size at most `maxPx` that cuts a `cw` x `ch` grid into as few tiles as `maxPx` does, of
+ * (nearly) equal size: 2400 px at 256 -> 10 x 240 instead of 9 x 256 + 96. Each tile computes its
+ * core plus the halo, so equal tiles do the same work as uneven ones, but the largest tile, which
+ * sets a worker's memory, is smaller, and the last tiles of a stage are no smaller than the rest.
+ */
+export function equalTileSize(cw: number, ch: number, maxPx: number): number {
+  const per = (n: number) => Math.ceil(n / Math.ceil(n / maxPx));
+  return Math.max(per(cw), per(ch));
 }
 
 async function runStage(
@@ -117,7 +129,7 @@ async function runStage(
   if (!predictor.predictTileWithSigma && method.runStageWithSigma && !method.fit) {
     predictor = { ...predictor, predictTileWithSigma: (i, o) => method.runStageWithSigma!(i, o) };
   }
-  const size = cw <= tileCoarsePx && ch <= tileCoarsePx ? Math.max(cw, ch) : tileCoarsePx;
+  const size = equalTileSize(cw, ch, tileCoarsePx);
   const tiles = planTiles(cw, ch, size, predictor.haloCoarsePx);
   const out = new Float32Array(4 * cw * ch).fill(Number.NaN);
   const sigma = predictor.predictTileWithSigma ? new Float32Array(4 * cw * ch).fill(Number.NaN) : undefined;
@@ -136,7 +148,7 @@ async function runStage(
       } else {
         const { padded } = tile;
         const whole = padded.width === cw && padded.height === ch;
-        const tin = whole ? input : tileInput(input, padded);
+        const tin = !whole ? tileInput(input, padded, tile.core) : tiles.length > 1 ? { ...input, core: tile.core } : input;
         let pred: Float32Array;
         let predSigma: Float32Array | undefined;
         let predCarried: Float32Array | undefined;

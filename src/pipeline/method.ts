@@ -1,3 +1,4 @@
+import type { PixelWindow } from '../core/geo/grid.ts';
 import type { AuxName, Grid, Raster } from '../core/raster/raster.ts';
 import type { RunOptions } from '../core/progress.ts';
 
@@ -18,6 +19,11 @@ export interface StageInput {
   fineAux: Partial<Record<AuxName, Raster>>;
   /** The same auxiliary layers aggregated (block mean) to the coarse grid. */
   coarseAux: Partial<Record<AuxName, Raster>>;
+  /**
+   * Set on a tile with halo: the part of `coarseLst` (coarse px, in its frame) whose output the
+   * runner keeps. A method may compute only what that needs and leave the rest NaN. Absent: all.
+   */
+  core?: PixelWindow;
 }
 
 /**
