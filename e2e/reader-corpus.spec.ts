@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, existsSync, readFileSync } from 'node:fs';
+import { copyFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { expect, test, type Page } from '@playwright/test';
 import { repoRoot, shoot, tempDir, waitForRunEnd } from './helpers.ts';
@@ -127,5 +127,23 @@ test.describe('GeoTIFF layouts built with GDAL, dropped into the app', () => {
     const input = await page.evaluate(() => window.__srda.layers.find((l) => l.id === 'lst-1000m')!.stats);
     // The run's input is the LST cropped to the NDVI lattice: compare loosely, as above.
     expect(input.mean).toBeCloseTo(want, 0);
+  });
+
+  test('a role picked in the table stays when the file is read again because its sidecar arrived', async ({ page }) => {
+    await page.goto('/');
+    const sub = tempDir('srda-e2e-sidecar-role-');
+    const guide = join(sub, 'guide.tif');
+    copyFileSync(NDVI, guide);
+    writeFileSync(`${guide}.aux.xml`, '<PAMDataset><PAMRasterBand band="1"><NoDataValue>-3000</NoDataValue></PAMRasterBand></PAMDataset>\n');
+    await page.getByTestId('file-input').setInputFiles([guide]);
+    const row = page.getByTestId('file-row');
+    await expect(row).toHaveCount(1);
+    await page.getByLabel('Role of guide.tif').selectOption('albedo');
+    await expect(row).toHaveAttribute('data-role', 'albedo');
+    await page.getByTestId('file-input').setInputFiles([`${guide}.aux.xml`]);
+    await expect(page.getByTestId('notices')).toContainText('guide.tif was read again');
+    await expect(row).toHaveCount(1);
+    await expect(row).toContainText('guide.tif.aux.xml');
+    await expect(row).toHaveAttribute('data-role', 'albedo');
   });
 });

@@ -2,6 +2,7 @@ import type { InputInfo, RoleId } from '../../worker/protocol.ts';
 import { DROPPED, showDroppedLst } from './dropped.ts';
 import { buildReport } from './report.ts';
 import { onDateShown, run, showDate } from './series.ts';
+import { carryRoleOverrides } from './role-overrides.ts';
 import { effectiveRole, store, type RunSettings } from './store.ts';
 import { toWire, worker } from './worker-handle.ts';
 
@@ -72,6 +73,8 @@ export async function ingestFiles(files: File[], options: { synthetic?: boolean 
         : bad[0]?.problem;
     store.set((s) => ({
       inputs: [...s.inputs.filter((i) => !replaced.includes(i.id)), ...inputs],
+      // A role the user picked stays with its file when the file is read again.
+      roleOverrides: carryRoleOverrides(s.roleOverrides, s.inputs, replaced, inputs),
       ...(notices.length ? { notices: [...s.notices, ...notices] } : {}),
       // A file read again (its sidecar arrived) sheds the problem it had before.
       error: error ?? (s.inputs.some((i) => replaced.includes(i.id) && i.fileName === s.error?.file) ? undefined : s.error),
