@@ -2,7 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
 import { selectBackend } from './backend.ts';
 import { runSrda, srdaHaloCoarsePx, type SrdaStageInput } from './infer.ts';
-import { initParams, receptiveRadius, SRDA_SIZES } from './srda-net.ts';
+import { buildInputWindow, buildNetworkInputs, LST_SCALE_K } from './inputs.ts';
+import { inferSrda, initParams, INPUT_CHANNELS, outputChannels, receptiveRadius, SRDA_SIZES } from './srda-net.ts';
 import { createSrdaModel, type SrdaModel } from './weights.ts';
 import { maxAbsDifference } from '../core/raster/metrics.ts';
 import { abortAfterProgress } from '../test-support/abort.ts';
@@ -81,6 +82,28 @@ describe('SRDA-Net inference', () => {
     }
     expect(inside).toBeGreaterThan(4 * 20 * 17 - 4 * 24);
     await expect(runSrda(model, { ...input, core: { col: 30, row: 0, width: 20, height: 5 } })).rejects.toMatchObject({ code: 'INTERNAL' });
+  });
+
+  it('leaves absent layers out of the head convolution with the same result as feeding their zero channels', async () => {
+    const input = sceneInput(22, 18);
+    const out = await runSrda(model, input);
+    // Reference: the full INPUT_CHANNELS window (absent layers as zero channels) through the network.
+    const s = buildNetworkInputs(input.coarseLstK, 22, 18, input.fineAux);
+    const win = buildInputWindow(s, 0, 18, 0, 22);
+    const r = tf.tidy(() => inferSrda(model.config, model.params, tf.tensor4d(win.data, [1, 18, 22, INPUT_CHANNELS]), false));
+    const rv = await r.data();
+    r.dispose();
+    const C = outputChannels(model.config);
+    let compared = 0;
+    for (let fy = 0; fy < 36; fy++) {
+      for (let fx = 0; fx < 44; fx++) {
+        if (!s.lstMask[(fy >> 1) * 22 + (fx >> 1)]) continue;
+        const want = win.bicubic[fy * 44 + fx] + LST_SCALE_K * rv[((fy >> 1) * 22 + (fx >> 1)) * C + (fy & 1) * 2 + (fx & 1)];
+        expect(Math.abs(out[fy * 44 + fx] - want)).toBeLessThan(1e-4);
+        compared++;
+      }
+    }
+    expect(compared).toBe(4 * (22 * 18 - 24));
   });
 
   it('skips tiles without valid LST and reports progress per tile', async () => {
