@@ -19,6 +19,8 @@ const { values: v } = parseArgs({
     quick: { type: 'boolean' },
     backends: { type: 'string' },
     'no-baselines': { type: 'boolean' },
+    /** SRDA-Net inference workers of the full tile (default: the app's, the cores up to 2). */
+    workers: { type: 'string' },
   },
 });
 
@@ -72,6 +74,22 @@ function rendererPeakMB(reset = false): number {
     }
   }
   return peak;
+}
+
+/** CPU seconds (user + system, every thread) of the renderer processes so far. */
+function rendererCpuS(): number {
+  let ticks = 0;
+  for (const pid of renderers()) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      // Fields 14 and 15 of stat (utime, stime), counted from the state field (3).
+      ticks += Number(f[11]) + Number(f[12]);
+    } catch {
+      // the process ended
+    }
+  }
+  return ticks / 100;
 }
 
 async function openPage(browser: Browser, url: string): Promise<Page> {
@@ -145,11 +163,14 @@ async function main(): Promise<void> {
       peak = rendererPeakMB();
     });
     rendererPeakMB(true);
-    const r = await page.evaluate((o) => (window as unknown as { __bench: BenchApi }).__bench.fullTile(o), {
-      baselines: !v['no-baselines'],
-    });
+    const cpu0 = rendererCpuS();
+    const { notices, ...r } = await page.evaluate(
+      (o) => (window as unknown as { __bench: BenchApi }).__bench.fullTile(o),
+      { baselines: !v['no-baselines'], ...(v.workers ? { workers: Number(v.workers) } : {}) },
+    );
     if (peak === 0) peak = rendererPeakMB();
-    fullTile = { ...r, env: 'browser', peakMemoryMB: peak };
+    fullTile = { ...r, env: 'browser', peakMemoryMB: peak, rendererCpuS: rendererCpuS() - cpu0 };
+    notes.push(...notices.map((n) => `Browser full tile: ${n}`));
     notes.push(
       'Browser full tile: baselines bicubic and TsHARP only (DMS is timed in Node; it is the same TypeScript).',
     );

@@ -17,8 +17,10 @@ export interface FullTileRow extends PipelineTiming {
   jsHeapPeakMB?: number;
   tfPeakMB?: number;
   srdaSource: string;
-  /** SRDA-Net inference workers running tiles in parallel (Node; absent = 1). */
+  /** SRDA-Net inference workers running tiles in parallel (absent = 1). */
   inferenceWorkers?: number;
+  /** Browser only: CPU seconds of the renderer process (every thread: the page and its Web Workers) over the whole call. */
+  rendererCpuS?: number;
   trainedWeights: boolean;
 }
 

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { createReadStream, existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import os from 'node:os';
 import { basename, join, resolve } from 'node:path';
@@ -5,8 +6,12 @@ import { defineConfig, type Plugin } from 'vite';
 
 const repoRoot = resolve(import.meta.dirname, '..');
 
-/** Output folder of the bench page build (outside the repository). */
-export const BENCH_PAGE_DIR = join(os.tmpdir(), 'srda-lst-bench', 'page');
+/** Output folder of the bench page build (outside the repository; one per checkout, so two checkouts can bench at once). */
+export const BENCH_PAGE_DIR = join(
+  os.tmpdir(),
+  'srda-lst-bench',
+  `page-${createHash('sha256').update(repoRoot).digest('hex').slice(0, 8)}`,
+);
 
 /** Emits the tfjs wasm binaries and the SRDA-Net weights beside the page; serves the scene folder in preview. */
 function benchAssets(): Plugin {

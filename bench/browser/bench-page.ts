@@ -3,6 +3,8 @@ import { benchPipeline, type PipelineTiming } from '../pipeline-run.ts';
 import { activeBackend, loadBenchSrda, tfMemory } from '../srda-stage.ts';
 import { benchTiles, type TileTiming } from '../tf-kernels.ts';
 import { timeThreads, type ThreadsTiming } from '../wasm-threads.ts';
+import type { SrdaMethod } from '../../src/pipeline/methods/srda.ts';
+import { appInferenceWorkers, poolSrdaInWebWorkers } from '../../src/worker/tile-pool-web.ts';
 
 const base = new URL('./', location.href).href;
 const wasmPaths = `${base}tfjs-wasm/`;
@@ -34,8 +36,10 @@ export interface BenchApi {
     tilePx: number;
     reps: number;
   }): Promise<TileTiming & { trainedWeights: boolean }>;
+  /** `workers`: SRDA-Net inference workers, as the app's pool (default: the app's, the cores up to 2). */
   fullTile(o: {
     baselines: boolean;
+    workers?: number;
   }): Promise<
     PipelineTiming & {
       jsHeapPeakMB: number;
@@ -43,6 +47,8 @@ export interface BenchApi {
       srdaSource: string;
       trainedWeights: boolean;
       backend: string;
+      inferenceWorkers: number;
+      notices: string[];
     }
   >;
   probe(): Promise<{ webgpu: string; webgl: string }>;
@@ -61,6 +67,14 @@ const api: BenchApi = {
       wasmPaths,
       weightsUrl: trained ? weightsUrl : undefined,
     });
+    // The app's pool (worker/tile-pool-web.ts): this thread plus Web Workers running the same
+    // weights on wasm, one tile each at a time. Only the project's own SRDA-Net method can be pooled.
+    const notices: string[] = [];
+    const workers = o.workers ?? appInferenceWorkers();
+    const pool =
+      srda.source === 'registry'
+        ? await poolSrdaInWebWorkers(srda.method as SrdaMethod, workers, { modelUrl: weightsUrl, wasmPaths }, notices)
+        : undefined;
     let heap = 0;
     let tfPeak = 0;
     const sink: Blob[] = [];
@@ -76,13 +90,15 @@ const api: BenchApi = {
             sink.push(new Blob([...pieces] as Uint8Array<ArrayBuffer>[], { type: 'image/tiff' }));
           },
         },
-        method: srda.method,
+        method: pool ?? srda.method,
         sampleMemoryMB: () => {
           heap = Math.max(heap, jsHeapMB());
           tfPeak = Math.max(tfPeak, tfMemory().numBytes / 2 ** 20);
           return heap;
         },
         baselines: o.baselines ? ['bicubic', 'tsharp'] : [],
+        // As the app: the extra inference workers end once the staged run is done.
+        afterRun: () => pool?.close(),
         afterMain: () =>
           void (window as unknown as { __benchMainDone?: () => Promise<void> }).__benchMainDone?.(),
       });
@@ -93,8 +109,15 @@ const api: BenchApi = {
         srdaSource: srda.source,
         trainedWeights: srda.trainedWeights,
         backend: activeBackend(),
+        inferenceWorkers: pool?.concurrency ?? 1,
+        notices: [
+          ...notices,
+          ...(pool?.notices ?? []),
+          ...(pool ? [`SRDA-Net tiles per inference worker: ${pool.tilesPerWorker.join(' / ')}.`] : []),
+        ],
       };
     } finally {
+      await pool?.close();
       srda.dispose();
       sink.length = 0;
     }
