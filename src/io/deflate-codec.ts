@@ -30,26 +30,56 @@ export const fflateCodec: DeflateCodec = {
   inflate: async (raw, expected) => unzlibSync(raw, { out: new Uint8Array(expected) }),
 };
 
-/** Inflates through DecompressionStream into one `expected`-byte array; rejects a longer stream. */
+/** Deflate expands at most ~1032:1. */
+const DEFLATE_MAX_RATIO = 1032;
+
+/**
+ * Inflates through DecompressionStream into one `expected`-byte array; rejects a longer stream.
+ * The stream is written in slices, the next only once the previous has been inflated, as the block
+ * decoder's fflate path does: slices start at what the block can hold at Deflate's largest ratio
+ * and grow (to 64 kB) only while the data inflate modestly, so a Deflate bomb stops a slice past
+ * the block instead of inflating whole.
+ */
 async function inflateStream(raw: Uint8Array, expected: number): Promise<Uint8Array> {
   const stream = new DecompressionStream('deflate');
   const writer = stream.writable.getWriter();
-  // Errors surface on the readable side; the writer's own promises must not count as unhandled.
-  writer.write(raw as Uint8Array<ArrayBuffer>).catch(() => undefined);
-  writer.close().catch(() => undefined);
   const reader = stream.readable.getReader();
   const out = new Uint8Array(expected);
   let filled = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) return filled === expected ? out : out.subarray(0, filled);
-    if (filled + value.length > expected) {
-      await reader.cancel().catch(() => undefined);
-      throw new Error(`Deflate block holds more than ${expected} bytes`);
+  let tooLong = false;
+  const reading = (async () => {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) return;
+      if (filled + value.length > expected) {
+        tooLong = true;
+        await reader.cancel().catch(() => undefined);
+        throw new Error(`Deflate block holds more than ${expected} bytes`);
+      }
+      out.set(value, filled);
+      filled += value.length;
     }
-    out.set(value, filled);
-    filled += value.length;
+  })();
+  // Awaited below; a failure seen first by the writer must not count as unhandled meanwhile.
+  reading.catch(() => undefined);
+  const needed = () => Math.max(2 ** 10, Math.ceil((expected - filled) / DEFLATE_MAX_RATIO));
+  let slice = Math.min(2 ** 16, needed());
+  try {
+    for (let p = 0; p < raw.length && !tooLong; ) {
+      const end = Math.min(raw.length, p + slice);
+      const before = filled;
+      await writer.write(raw.subarray(p, end) as Uint8Array<ArrayBuffer>);
+      slice = filled - before > 64 * (end - p) ? Math.min(2 ** 16, needed()) : Math.min(2 ** 16, slice * 2);
+      p = end;
+    }
+    if (!tooLong) await writer.close();
+  } catch (e) {
+    // The reader's error (a longer stream) says more than the writer's.
+    await reading;
+    throw e;
   }
+  await reading;
+  return filled === expected ? out : out.subarray(0, filled);
 }
 
 async function compressStream(bytes: Uint8Array, stream: CompressionStream): Promise<Uint8Array> {
@@ -67,8 +97,9 @@ async function compressStream(bytes: Uint8Array, stream: CompressionStream): Pro
 export const webStreamsCodec: DeflateCodec = {
   name: 'CompressionStream',
   deflate: (bytes) => compressStream(bytes, new CompressionStream('deflate')),
-  // Not bounded: a chunk written to DecompressionStream inflates whole before it can be cancelled.
   inflate: inflateStream,
+  // Written in slices that stop a slice past the block (see inflateStream).
+  isBounded: true,
 };
 
 let chosen: DeflateCodec | undefined;
