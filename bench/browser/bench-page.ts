@@ -1,4 +1,8 @@
 import type { BackendName } from '../../src/model/backend.ts';
+import { readGeoTiff } from '../../src/io/geotiff-read.ts';
+import { runDownscale, type DownscaleResult } from '../../src/pipeline/downscale.ts';
+import { prepareScene } from '../../src/pipeline/prepare.ts';
+import { BENCH_FILE_NAMES, makeBenchScene } from '../fixtures.ts';
 import { benchPipeline, type PipelineTiming } from '../pipeline-run.ts';
 import { activeBackend, loadBenchSrda, tfMemory } from '../srda-stage.ts';
 import { benchTiles, type TileTiming } from '../tf-kernels.ts';
@@ -52,6 +56,19 @@ export interface BenchApi {
     }
   >;
   probe(): Promise<{ webgpu: string; webgl: string }>;
+  /**
+   * SRDA-Net (shipped weights, wasm) on a synthetic scene of `lstPx` 1 km pixels, `tileCoarsePx`
+   * pipeline tiles, once in this thread alone and once on the app's pool of `workers`: the values
+   * of each stage's LST and uncertainty whose float32 bits differ between the two runs.
+   */
+  poolCheck(o: { lstPx: number; tileCoarsePx: number; workers: number }): Promise<{
+    tiles: number[];
+    tilesPerWorker: number[];
+    inferenceWorkers: number;
+    values: number;
+    differing: number;
+    notices: string[];
+  }>;
   /** SRDA-Net on one tile with `threads` wasm threads (bench/wasm-threads-run.ts; one call per page). */
   threads(o: { threads: number; tilePx: number; reps: number }): Promise<ThreadsTiming>;
 }
@@ -120,6 +137,58 @@ const api: BenchApi = {
       await pool?.close();
       srda.dispose();
       sink.length = 0;
+    }
+  },
+  async poolCheck(o) {
+    const bench = makeBenchScene(o.lstPx);
+    const read = async (name: string) => {
+      const bytes = bench.files[name];
+      return (await readGeoTiff(bytes.slice().buffer, name)).bands[0].raster;
+    };
+    const scene = prepareScene({
+      lst: await read(BENCH_FILE_NAMES.lst),
+      aux: { ndvi: await read(BENCH_FILE_NAMES.ndvi), dem: await read(BENCH_FILE_NAMES.dem) },
+      names: { lst: BENCH_FILE_NAMES.lst, ndvi: BENCH_FILE_NAMES.ndvi, dem: BENCH_FILE_NAMES.dem },
+    });
+    const srda = await loadBenchSrda({ backend: 'wasm', wasmPaths, weightsUrl });
+    if (srda.source !== 'registry') throw new Error('the shipped SRDA-Net weights did not load');
+    const notices: string[] = [];
+    try {
+      const alone = await runDownscale(scene, { method: srda.method, tileCoarsePx: o.tileCoarsePx });
+      const pool = await poolSrdaInWebWorkers(srda.method as SrdaMethod, o.workers, { modelUrl: weightsUrl, wasmPaths }, notices);
+      if (!pool) throw new Error(`no pool of ${o.workers} inference workers: ${notices.join(' ')}`);
+      let pooled: DownscaleResult;
+      try {
+        pooled = await runDownscale(scene, { method: pool, tileCoarsePx: o.tileCoarsePx });
+      } finally {
+        await pool.close();
+      }
+      let values = 0;
+      let differing = 0;
+      alone.stages.forEach((a, i) => {
+        const b = pooled.stages[i];
+        for (const [x, y] of [
+          [a.lst.data, b.lst.data],
+          [a.sigma?.data, b.sigma?.data],
+        ]) {
+          if (!x && !y) continue;
+          if (!x || !y || x.length !== y.length) throw new Error(`stage ${a.stage}: outputs of different shapes`);
+          const bx = new Uint32Array(x.buffer, x.byteOffset, x.length);
+          const by = new Uint32Array(y.buffer, y.byteOffset, y.length);
+          values += bx.length;
+          for (let k = 0; k < bx.length; k++) if (bx[k] !== by[k]) differing++;
+        }
+      });
+      return {
+        tiles: pooled.stages.map((st) => st.tiles),
+        tilesPerWorker: [...pool.tilesPerWorker],
+        inferenceWorkers: pool.concurrency,
+        values,
+        differing,
+        notices: [...notices, ...pool.notices],
+      };
+    } finally {
+      srda.dispose();
     }
   },
   async threads(o) {

@@ -1,0 +1,46 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { expect, test } from '@playwright/test';
+import { build, preview, type PreviewServer } from 'vite';
+import type { BenchApi } from '../bench/browser/bench-page.ts';
+import { repoRoot } from './helpers.ts';
+
+// The app's pool of SRDA-Net inference Web Workers (worker/tile-pool-web.ts), driven from the
+// bench page (bench/browser, built here into its own folder): many small tiles per stage, so both
+// workers run tiles, and the output must not change by a bit.
+test.describe('SRDA-Net on the pool of inference Web Workers', () => {
+  let server: PreviewServer | undefined;
+  let outDir = '';
+  test.beforeAll(async () => {
+    test.setTimeout(240_000);
+    outDir = mkdtempSync(join(tmpdir(), 'srda-bench-page-'));
+    const configFile = resolve(repoRoot, 'bench/vite.config.ts');
+    await build({ configFile, logLevel: 'error', build: { outDir, emptyOutDir: true } });
+    server = await preview({ configFile, logLevel: 'error', build: { outDir }, preview: { host: '127.0.0.1', port: 0 } });
+  });
+  test.afterAll(async () => {
+    if (server) await new Promise<void>((res) => server!.httpServer.close(() => res()));
+    rmSync(outDir, { recursive: true, force: true });
+  });
+
+  test('two workers give bit-identical stages to one, each worker running tiles', async ({ page }) => {
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    await page.goto(server!.resolvedUrls!.local[0]);
+    await expect(page.locator('#status')).toHaveText('ready', { timeout: 60_000 });
+    const r = await page.evaluate(
+      (o) => (window as unknown as { __bench: BenchApi }).__bench.poolCheck(o),
+      { lstPx: 96, tileCoarsePx: 32, workers: 2 },
+    );
+    expect(r.inferenceWorkers).toBe(2);
+    expect(r.tiles).toEqual([9, 36]);
+    expect(r.tilesPerWorker.reduce((a, b) => a + b, 0)).toBe(45);
+    expect(Math.min(...r.tilesPerWorker)).toBeGreaterThan(0);
+    expect(r.notices).toEqual([]);
+    // 96 px LST -> 192 -> 384: LST and uncertainty of both stages.
+    expect(r.values).toBe(2 * (192 * 192 + 384 * 384));
+    expect(r.differing).toBe(0);
+    expect(errors).toEqual([]);
+  });
+});
