@@ -4,9 +4,8 @@ import { probeWebGl, probeWebGpu } from './backend-probe.ts';
 import { BACKEND_ORDER, selectBackend, type BackendName } from './backend.ts';
 import type { FinetuneReport } from './finetune.ts';
 import type { FineAux } from './inputs.ts';
-import { runSrdaStage, srdaHaloCoarsePx, warmUpSrda, type SrdaStageInput, type SrdaStageOutput } from './infer.ts';
+import { runSrdaStage, srdaHaloCoarsePx, srdaNetworkHaloCoarsePx, warmUpSrda, type SrdaStageInput, type SrdaStageOutput } from './infer.ts';
 import { loadSrdaWeights, type SrdaModel, type SrdaWeightsSource } from './weights.ts';
-import { receptiveRadius } from './srda-net.ts';
 
 /** A backend by name, or `auto`: the fastest that works, GPUs on software rasterisers skipped. */
 export type BackendRequest = BackendName | 'auto';
@@ -210,11 +209,11 @@ export async function createSrdaRunner(weights: SrdaWeightsSource, options: Srda
         try {
           // A caller that tiles passes tiles that already carry the halo: one network call per tile
           // (an inner 256 px tiling cut them into 4 calls with their own halos, ~1.4x the work), on
-          // the tile's core plus the network's receptive radius (the rest of the halo only feeds the
-          // local means, which runSrdaStage computes on the whole input).
+          // the tile's core plus the network halo (the rest of the halo only feeds the local means,
+          // which runSrdaStage computes on the whole input).
           const keep = input.core ?? input;
           const callTile = tile ?? Math.min(640, Math.max(keep.width, keep.height));
-          return await runSrdaStage(model, input, { ...run, tileCoarsePx: callTile, haloCoarsePx: receptiveRadius(model.config) });
+          return await runSrdaStage(model, input, { ...run, tileCoarsePx: callTile, haloCoarsePx: srdaNetworkHaloCoarsePx(model.config) });
         } catch (e) {
           if ((isAppError(e) && e.code === 'CANCELLED') || attempt >= 8 || !(await recover(e))) throw e;
         }

@@ -9,7 +9,7 @@ import { createSrdaMethod } from './srda.ts';
 import { maxAbsDifference } from '../../core/raster/metrics.ts';
 
 describe('srda StageMethod', () => {
-  it('runs both stages through the pipeline runner, bit-identical when tiled, conserving energy', async () => {
+  it('runs both stages through the pipeline runner, seam-free when tiled, conserving energy', async () => {
     const method = await createSrdaMethod(await readShippedWeights(), { backend: 'wasm' });
     expect(method.backend.name).toBe('wasm');
     expect(method.id).toBe('srda');
@@ -23,9 +23,11 @@ describe('srda StageMethod', () => {
     expect(liveTensors()).toBe(before);
     expect(tiled.stages[0].tiles).toBeGreaterThan(4);
     for (let k = 0; k < 2; k++) {
-      // Each tile's network runs on its core plus the receptive radius only: the same values.
-      expect(maxAbsDifference(whole.stages[k].lst.data, tiled.stages[k].lst.data)).toBe(0);
-      expect(maxAbsDifference(whole.stages[k].sigma!.data, tiled.stages[k].sigma!.data)).toBe(0);
+      // Each tile's network runs on its core plus srdaNetworkHaloCoarsePx, 4 px short of the
+      // receptive radius: on real scenes LST within 3.7e-4 K and sigma within 4.2e-3 K of the
+      // untiled stage (see there).
+      expect(maxAbsDifference(whole.stages[k].lst.data, tiled.stages[k].lst.data)).toBeLessThan(1e-3);
+      expect(maxAbsDifference(whole.stages[k].sigma!.data, tiled.stages[k].sigma!.data)).toBeLessThan(1e-2);
       expect(whole.stages[k].energy.maxAbsK).toBeLessThan(1e-3);
     }
     const out = whole.stages[1].lst.data;
