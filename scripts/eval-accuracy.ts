@@ -23,6 +23,7 @@ import { fitDetailMixOnLoop, fitDetailWeight, withDetailMix, withDetailWeight } 
 import { closedLoopScene } from '../src/pipeline/evaluate.ts';
 import { prepareScene } from '../src/pipeline/prepare.ts';
 import { cropRaster } from '../src/core/raster/tiling.ts';
+import { unpackRaster } from '../src/core/raster/packed.ts';
 import type { Scene } from '../src/pipeline/scene.ts';
 import type { GuideShift } from '../src/pipeline/guide-registration.ts';
 import { splitByPlace } from '../src/training/aster-pairs.ts';
@@ -167,7 +168,7 @@ function southOf(scene: Scene, factors: number[]): Scene {
   const row0 = Math.max(...factors.map((f) => Math.floor(Math.floor(Math.ceil(scene.lst.height / f) / 2) / 2) * 2 * f));
   const h = scene.lst.height - row0;
   const l0 = scene.levels[0];
-  const aux = Object.fromEntries(Object.entries(l0.aux).map(([k, r]) => [k, cropRaster(r!, { col: 0, row: row0, width: r!.width, height: h })]));
+  const aux = Object.fromEntries(Object.entries(l0.aux).map(([k, r]) => [k, cropRaster(unpackRaster(r!), { col: 0, row: row0, width: r!.width, height: h })]));
   const lst = cropRaster(scene.lst, { col: 0, row: row0, width: scene.lst.width, height: h });
   return { ...scene, lst, levels: [{ ...l0, grid: { width: lst.width, height: lst.height, transform: lst.transform, crs: lst.crs }, aux }], stages: 0 };
 }

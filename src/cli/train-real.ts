@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { aggregateMean } from '../core/raster/aggregate.ts';
 import type { Raster } from '../core/raster/raster.ts';
+import { unpackRaster } from '../core/raster/packed.ts';
 import { decodeMod11Qc } from '../io/modis-qc.ts';
 import { closedLoopScene } from '../pipeline/evaluate.ts';
 import { prepareScene } from '../pipeline/prepare.ts';
@@ -90,7 +91,7 @@ async function scenePairs(dataDir: string, s: RealScene): Promise<ClosedLoopPair
     const { loop, reference } = closedLoopScene(scene, 1, f);
     const fine = loop.levels[1].aux;
     const aux: FineAux = {};
-    for (const k of MODEL_AUX) if (fine[k]) aux[k] = fine[k]!.data;
+    for (const k of MODEL_AUX) if (fine[k]) aux[k] = unpackRaster(fine[k]!).data;
     return pairFrom(`${s.id}@x${f}`, loop.lst, reference, aux, s.split);
   });
 }

@@ -6,6 +6,7 @@ import { loadMethod } from './methods.ts';
 import { requireAuxFor } from './lst-only.ts';
 import { cropGrid, refineGrid, type PixelWindow } from '../core/geo/grid.ts';
 import { conservationError, correctResidualsInPlace, type ResidualMode } from '../core/raster/correct.ts';
+import { unpackRaster, unpackWindow, type AuxLayer } from '../core/raster/packed.ts';
 import { cropRaster, pasteTile, planTiles, scaleWindow, windowHasValid } from '../core/raster/tiling.ts';
 import type { Scene } from './scene.ts';
 import { runLimited } from './tile-pool.ts';
@@ -79,10 +80,24 @@ export interface DownscaleResult {
 
 const now = (): number => (typeof performance !== 'undefined' ? performance.now() : Date.now());
 
-function tileInput(input: StageInput, w: PixelWindow, core: PixelWindow): StageInput {
+/** A stage's input as the scene holds it: the auxiliary layers may be int16-packed (decoded per tile). */
+type SceneStageInput = Omit<StageInput, 'fineAux' | 'coarseAux'> & {
+  fineAux: Partial<Record<AuxName, AuxLayer>>;
+  coarseAux: Partial<Record<AuxName, AuxLayer>>;
+};
+
+/** The whole stage input in float32 (packed layers decoded: new memory for those only). */
+function unpackInput(input: SceneStageInput): StageInput {
+  const all = (aux: Partial<Record<AuxName, AuxLayer>>): Partial<Record<AuxName, Raster>> =>
+    Object.fromEntries(Object.entries(aux).map(([k, r]) => [k, unpackRaster(r as AuxLayer)]));
+  return { ...input, fineAux: all(input.fineAux), coarseAux: all(input.coarseAux) };
+}
+
+function tileInput(input: SceneStageInput, w: PixelWindow, core: PixelWindow): StageInput {
   const fine = scaleWindow(w, 2);
-  const pick = (aux: Partial<Record<AuxName, Raster>>, win: PixelWindow): Partial<Record<AuxName, Raster>> =>
-    Object.fromEntries(Object.entries(aux).map(([k, r]) => [k, cropRaster(r as Raster, win)]));
+  // Only the tile's window is decoded to float32: the scene keeps its packed layers as they are.
+  const pick = (aux: Partial<Record<AuxName, AuxLayer>>, win: PixelWindow): Partial<Record<AuxName, Raster>> =>
+    Object.fromEntries(Object.entries(aux).map(([k, r]) => [k, { ...cropGrid(r as AuxLayer, win), data: unpackWindow(r as AuxLayer, win) }]));
   return {
     coarseLst: cropRaster(input.coarseLst, w),
     fineGrid: refineGrid(cropGrid(input.coarseLst, w), 2),
@@ -105,7 +120,7 @@ export function equalTileSize(cw: number, ch: number, maxPx: number): number {
 
 async function runStage(
   method: StageMethod,
-  input: StageInput,
+  input: SceneStageInput,
   stage: number,
   tileCoarsePx: number,
   run: RunOptions,
@@ -116,7 +131,7 @@ async function runStage(
   let inFlight = 1;
   if (!Number.isFinite(method.haloCoarsePx)) {
     if (method.fit) {
-      const fitted = await method.fit(input, run);
+      const fitted = await method.fit(unpackInput(input), run);
       predictor = fitted;
       fit = fitted.summary;
     } else {
@@ -136,6 +151,7 @@ async function runStage(
   let carried: Float32Array | undefined;
   let done = 0;
   let skipped = 0;
+  let whole: StageInput | undefined;
   // Tiles write disjoint parts of `out`, so several may run at once (a worker pool) and the
   // result is the same as one after another.
   await runLimited(
@@ -147,8 +163,8 @@ async function runStage(
         skipped++;
       } else {
         const { padded } = tile;
-        const whole = padded.width === cw && padded.height === ch;
-        const tin = !whole ? tileInput(input, padded, tile.core) : tiles.length > 1 ? { ...input, core: tile.core } : input;
+        const isWhole = padded.width === cw && padded.height === ch;
+        const tin = !isWhole ? tileInput(input, padded, tile.core) : tiles.length > 1 ? { ...(whole ??= unpackInput(input)), core: tile.core } : (whole ??= unpackInput(input));
         let pred: Float32Array;
         let predSigma: Float32Array | undefined;
         let predCarried: Float32Array | undefined;
@@ -213,7 +229,7 @@ export async function runDownscale(scene: Scene, options: DownscaleOptions, run:
     throwIfAborted(run.signal);
     const ts = now();
     const level = scene.levels[k];
-    const input: StageInput = { coarseLst: coarse, fineGrid: level.grid, fineAux: level.aux, coarseAux: scene.levels[k - 1].aux };
+    const input: SceneStageInput = { coarseLst: coarse, fineGrid: level.grid, fineAux: level.aux, coarseAux: scene.levels[k - 1].aux };
     const { data, sigma, carried: own, tiles, skipped, fit } = await runStage(method, input, k, tileCoarsePx, run);
     carried = sigma && carried ? addCarried(sigma, own, carried, coarse.width) : own;
     if (k === nStages) carried = undefined;

@@ -8,6 +8,7 @@ import { runDownscale, type DownscaleResult } from './downscale.ts';
 import type { MethodId, StageMethod } from './method.ts';
 import { loadMethod } from './methods.ts';
 import { cropRaster } from '../core/raster/tiling.ts';
+import { unpackRaster, type AuxLayer } from '../core/raster/packed.ts';
 import type { ResidualMode } from '../core/raster/correct.ts';
 import { scoreAgainst } from '../core/raster/metrics.ts';
 import { reprojectRaster } from '../core/raster/reproject.ts';
@@ -117,8 +118,8 @@ export function closedLoopScene(scene: Scene, stages: number, referenceFactor = 
   const lst = aggregateMean(ref, big, { maxInvalidFraction: 0 });
   const levels: SceneLevel[] = new Array(stages + 1);
   let aux: Partial<Record<AuxName, Raster>> = {};
-  for (const [n, r] of Object.entries(scene.levels[0].aux) as [AuxName, Raster][]) {
-    const a = aggregateAux(n, r, referenceFactor);
+  for (const [n, layer] of Object.entries(scene.levels[0].aux) as [AuxName, AuxLayer][]) {
+    const a = aggregateAux(n, unpackRaster(layer), referenceFactor);
     aux[n] = cropRaster(a, { col: 0, row: 0, width: w, height: h });
   }
   const notes = [`closed loop: reference ${w}x${h}, coarse ${lst.width}x${lst.height}`];

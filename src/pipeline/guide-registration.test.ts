@@ -5,6 +5,7 @@ import type { Raster } from '../core/raster/raster.ts';
 import { shiftBilinear } from '../core/raster/shift.ts';
 import { estimateShift, guideShiftNote, registerGuides, shiftRaster } from './guide-registration.ts';
 import { prepareScene } from './prepare.ts';
+import { unpackRaster } from '../core/raster/packed.ts';
 
 const F = 4;
 const CW = 48;
@@ -80,9 +81,9 @@ describe('guide registration', () => {
     const on = prepareScene(inputs);
     expect(on.guideShift?.applied).toBe(true);
     expect(on.notes.some((n) => n.startsWith('Guide registration: NDVI moved'))).toBe(true);
-    expect(on.levels[2].aux.ndvi!.data).not.toEqual(ndvi);
+    expect(unpackRaster(on.levels[2].aux.ndvi!).data).not.toEqual(ndvi);
     const off = prepareScene(inputs, { registerGuides: false });
     expect(off.guideShift).toBeUndefined();
-    expect(Array.from(off.levels[2].aux.ndvi!.data.slice(0, 50))).toEqual(Array.from(ndvi.slice(0, 50)));
+    expect(Array.from(unpackRaster(off.levels[2].aux.ndvi!).data.slice(0, 50))).toEqual(Array.from(ndvi.slice(0, 50)));
   });
 });

@@ -4,6 +4,7 @@ import type { Progress } from '../core/progress.ts';
 import { prepareScene, prepareSceneAsync } from './prepare.ts';
 import { testGrid, testRaster } from './test-scenes.ts';
 import { abortAfterProgress } from '../test-support/abort.ts';
+import { unpackRaster } from '../core/raster/packed.ts';
 
 const ndvi = testRaster(testGrid(64, 64, 250), (c, r) => 0.2 + 0.005 * c + 0.003 * r);
 const lstAt = (c: number, r: number): number => 300 + c + 5 * r;
@@ -21,7 +22,7 @@ describe('prepareScene', () => {
     expect(s.lst.data[15 * 16 - 1]).toBe(lstAt(15, 15));
     expect(s.levels[2].grid.transform).toEqual([500000, 250, 0, 4000000 - 250, 0, -250]);
     expect(s.levels[1].aux.ndvi!.width).toBe(32);
-    expect(s.levels[0].aux.ndvi!.data[0]).toBeCloseTo(0.2 + 0.005 * 1.5 + 0.003 * 2.5, 5);
+    expect(unpackRaster(s.levels[0].aux.ndvi!).data[0]).toBeCloseTo(0.2 + 0.005 * 1.5 + 0.003 * 2.5, 5);
     expect(s.notes.join(' ')).toMatch(/cropped/);
   });
 
@@ -61,8 +62,8 @@ describe('prepareScene', () => {
     const nir = testRaster(g, () => 0.3);
     const swir = testRaster(g, () => 0.2);
     const s = prepareScene({ lst: testRaster(testGrid(2, 2, 1000), lstAt), aux: { red, nir, swir } });
-    expect(s.levels[2].aux.ndvi!.data[5]).toBeCloseTo(0.5, 6);
-    expect(s.levels[2].aux.ndwi!.data[5]).toBeCloseTo(0.2, 6);
+    expect(unpackRaster(s.levels[2].aux.ndvi!).data[5]).toBeCloseTo(0.5, 6);
+    expect(unpackRaster(s.levels[2].aux.ndwi!).data[5]).toBeCloseTo(0.2, 6);
   });
 
   it('applies the QC keep-mask', () => {
@@ -126,10 +127,10 @@ describe('prepareSceneAsync', () => {
     const seen: Progress[] = [];
     const s = await prepareSceneAsync({ lst, aux: { ndvi, dem } }, {}, { onProgress: (p) => seen.push(p) });
     expect(s).toEqual(prepareScene({ lst, aux: { ndvi, dem } }));
-    // LST, 2 auxiliary layers, indices, 3 levels.
-    expect(seen.map((p) => `${p.done}/${p.total}`)).toEqual(['1/7', '2/7', '3/7', '4/7', '5/7', '6/7', '7/7']);
+    // LST, 2 auxiliary layers, indices, 3 levels, compact storage of the output grid.
+    expect(seen.map((p) => `${p.done}/${p.total}`)).toEqual(['1/8', '2/8', '3/8', '4/8', '5/8', '6/8', '7/8', '8/8']);
     expect(seen.every((p) => p.stage === 'preparing')).toBe(true);
-    expect(seen.map((p) => p.detail)).toEqual(['LST on the coarse grid', 'ndvi on the output grid', 'dem on the output grid', 'indices', 'level 2 of 2', 'level 1 of 2', 'level 0 of 2']);
+    expect(seen.map((p) => p.detail)).toEqual(['LST on the coarse grid', 'ndvi on the output grid', 'dem on the output grid', 'indices', 'level 2 of 2', 'level 1 of 2', 'level 0 of 2', 'compact storage']);
   });
 
   it('stops mid-run when cancelled, after the step it is on', async () => {

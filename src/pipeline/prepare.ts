@@ -16,6 +16,7 @@ import { aggregateMean, aggregateMode } from '../core/raster/aggregate.ts';
 import { computeNdvi, computeNdwi } from '../core/raster/indices.ts';
 import type { AuxName, Grid, Raster } from '../core/raster/raster.ts';
 import { cropRaster } from '../core/raster/tiling.ts';
+import { isPacked, packRaster, type AuxLayer } from '../core/raster/packed.ts';
 import type { Scene, SceneLevel } from './scene.ts';
 import { LST_ONLY_DEFAULT_STAGES, prepareLstOnlyScene } from './lst-only.ts';
 import { reprojectRaster } from '../core/raster/reproject.ts';
@@ -150,6 +151,20 @@ function maskedLst(inputs: SceneInputs, notes: string[]): Raster {
 
 
 /**
+ * Holds the output grid's layers as int16 codes where that is exact (integer products: MODIS NDVI
+ * DN x 1e-4, DEM metres, land cover), half the memory of float32: a full MODIS tile's 250 m NDVI
+ * and DEM take 46 MB each instead of 92 MB. Layers that are not (resampled, shifted, float data)
+ * stay float32. The coarser levels are block means, float32.
+ */
+function packFinest(level: SceneLevel): void {
+  for (const [n, layer] of Object.entries(level.aux) as [AuxName, AuxLayer][]) {
+    if (isPacked(layer)) continue;
+    const packed = packRaster(layer);
+    if (packed) level.aux[n] = packed;
+  }
+}
+
+/**
  * Prepares a scene: output grid = the finest auxiliary grid; the LST goes onto the aligned coarse
  * grid (pixel = output pixel x 2^stages) without resampling when the lattices match (cropping to
  * the common window of whole pixels), by block mean when more stages than the resolution ratio are
@@ -225,7 +240,7 @@ function* prepareSteps(inputs: SceneInputs, options: PrepareOptions): Generator<
     );
   }
 
-  total = 1 + present.length + 1 + (stages + 1);
+  total = 1 + present.length + 1 + (stages + 1) + 1;
   const factorK = 2 ** k;
   const offset = Math.abs(ratio - factorK) / factorK < 0.01 ? latticeOffset(ref, lst, factorK) : undefined;
   let coarseLst: Raster;
@@ -339,6 +354,8 @@ function* prepareSteps(inputs: SceneInputs, options: PrepareOptions): Generator<
     for (const [n, r] of Object.entries(aux) as [AuxName, Raster][]) next[n] = { ...aggregateAux(n, r, 2), ...grids[s - 1] };
     aux = next;
   }
+  if (stages >= 1) packFinest(levels[stages]);
+  yield step('compact storage');
   if (refFactor > 1) notes.push(referenceFactorNote(refFactor, levels[0].pixelSizeM, levels[stages].pixelSizeM));
   return {
     lst: coarseLst,

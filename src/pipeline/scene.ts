@@ -1,12 +1,17 @@
 import type { PixelWindow } from '../core/geo/grid.ts';
 import type { AuxName, Grid, Raster } from '../core/raster/raster.ts';
+import type { AuxLayer } from '../core/raster/packed.ts';
 import type { GuideShift } from './guide-registration.ts';
 
 /** One resolution level of a prepared scene: its grid and the auxiliary layers on it. */
 export interface SceneLevel {
   grid: Grid;
-  /** Auxiliary layers block-averaged onto `grid` (physical units, NaN invalid). */
-  aux: Partial<Record<AuxName, Raster>>;
+  /**
+   * Auxiliary layers block-averaged onto `grid` (physical units, NaN invalid). The finest level's
+   * layers are int16-packed where that is exact (`core/raster/packed.ts`: integer products such as
+   * MODIS NDVI and DEM metres); read them with `unpackWindow` / `unpackRaster`.
+   */
+  aux: Partial<Record<AuxName, AuxLayer>>;
   /** Approximate pixel size in metres (for reports; geographic grids at the scene's latitude). */
   pixelSizeM: number;
 }

@@ -5,6 +5,7 @@ import { loadInputs } from '../cli/inputs.ts';
 import { loadDataset } from '../cli/load.ts';
 import { readSrdaWeights } from '../cli/srda-weights.ts';
 import type { Raster } from '../core/raster/raster.ts';
+import { unpackRaster } from '../core/raster/packed.ts';
 import type { Dataset } from '../io/dataset.ts';
 import { prepareScene } from '../pipeline/prepare.ts';
 import type { Scene } from '../pipeline/scene.ts';
@@ -57,5 +58,5 @@ export async function dhakaScene(): Promise<Scene> {
  */
 export async function dhakaStageInput(): Promise<{ width: number; height: number; coarseLstK: Float32Array; fineAux: { ndvi: Float32Array } }> {
   const scene = await dhakaScene();
-  return { width: scene.lst.width, height: scene.lst.height, coarseLstK: scene.lst.data, fineAux: { ndvi: scene.levels[1].aux.ndvi!.data } };
+  return { width: scene.lst.width, height: scene.lst.height, coarseLstK: scene.lst.data, fineAux: { ndvi: unpackRaster(scene.levels[1].aux.ndvi!).data } };
 }

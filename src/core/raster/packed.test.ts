@@ -1,0 +1,84 @@
+import { describe, expect, it } from 'vitest';
+import { packRaster, PACKED_NAN, unpackRaster, unpackWindow } from './packed.ts';
+import type { Grid, Raster } from './raster.ts';
+import { cropRaster } from './tiling.ts';
+
+const grid = (width: number, height: number): Grid => ({
+  width,
+  height,
+  transform: [500000, 250, 0, 4000000, 0, -250],
+  crs: { epsg: 32633, name: 'WGS 84 / UTM zone 33N', isGeographic: false, proj4: '+proj=utm +zone=33 +datum=WGS84 +units=m +no_defs' },
+});
+
+/** A raster as the readers decode an int16 product: float32(DN * scale), NaN for fill. */
+function fromDn(dn: number[], scale: number, width = dn.length, height = 1): Raster {
+  const data = new Float32Array(dn.length);
+  for (let i = 0; i < dn.length; i++) data[i] = dn[i] === -3000 ? Number.NaN : dn[i] * scale;
+  return { ...grid(width, height), data };
+}
+
+const bits = (a: Float32Array) => Array.from(new Uint32Array(a.buffer, a.byteOffset, a.length));
+
+describe('packRaster', () => {
+  it('packs MODIS NDVI (DN x 1e-4) into int16 and decodes every pixel to the same float32 bits, fill kept as NaN', () => {
+    const dn: number[] = [];
+    for (let k = -2000; k <= 10000; k++) dn.push(k);
+    dn.push(-3000, 1, -3000);
+    const r = fromDn(dn, 1 / 10000);
+    const p = packRaster(r)!;
+    expect(p.scale).toBe(0.0001);
+    expect(p.codes.byteLength).toBe(r.data.byteLength / 2);
+    expect(p.codes[dn.length - 3]).toBe(PACKED_NAN);
+    const back = unpackRaster(p).data;
+    expect(bits(back)).toEqual(bits(r.data));
+  });
+
+  it('packs integer metres (DEM) at scale 1 over the full int16 range and beyond it with a base', () => {
+    const dem = fromDn([-500, 0, 8848, 32767, -32767, 12], 1);
+    const p = packRaster(dem)!;
+    expect([p.scale, p.base]).toEqual([1, 0]);
+    expect(bits(unpackRaster(p).data)).toEqual(bits(dem.data));
+    // uint16 DN (0..65534) still fits 65 535 codes, shifted by a base.
+    const wide = fromDn([0, 65534, 40000, 1], 1);
+    const q = packRaster(wide)!;
+    expect(q.base).not.toBe(0);
+    expect(bits(unpackRaster(q).data)).toEqual(bits(wide.data));
+  });
+
+  it('keeps float data float: a non-integer value, a span over 65 535 codes, or -0', () => {
+    expect(packRaster(fromDn([1, 2, 3.3e-5], 1))).toBeUndefined();
+    expect(packRaster(fromDn([0, 70000], 1))).toBeUndefined();
+    const negZero = fromDn([1, 2, 3], 1);
+    negZero.data[1] = -0;
+    expect(packRaster(negZero)).toBeUndefined();
+    const r = fromDn([1, 2, 3], 1);
+    r.data[2] = Math.fround(Math.PI);
+    expect(packRaster(r)).toBeUndefined();
+  });
+
+  it('packs an all-NaN raster as nothing to pack (undefined)', () => {
+    expect(packRaster(fromDn([-3000, -3000], 1))).toBeUndefined();
+  });
+});
+
+describe('unpackWindow', () => {
+  it('decodes a window, NaN outside the raster, exactly as cropRaster crops the float32 layer', () => {
+    const dn = Array.from({ length: 7 * 5 }, (_, i) => (i % 9 === 4 ? -3000 : i * 37 - 600));
+    const r = fromDn(dn, 0.0001, 7, 5);
+    const p = packRaster(r)!;
+    for (const w of [
+      { col: 0, row: 0, width: 7, height: 5 },
+      { col: 2, row: 1, width: 3, height: 3 },
+      { col: -2, row: -1, width: 6, height: 8 },
+      { col: 5, row: 3, width: 4, height: 4 },
+    ]) {
+      expect(bits(unpackWindow(p, w))).toEqual(bits(cropRaster(r, w).data));
+      expect(bits(unpackWindow(r, w))).toEqual(bits(cropRaster(r, w).data));
+    }
+  });
+
+  it('returns a float32 layer itself from unpackRaster (no copy)', () => {
+    const r = fromDn([1.5, 2], 1);
+    expect(unpackRaster(r)).toBe(r);
+  });
+});

@@ -1,0 +1,124 @@
+import type { PixelWindow } from '../geo/grid.ts';
+import type { Grid, Raster } from './raster.ts';
+import { gridOf } from './raster.ts';
+import { extractTile } from './tiling.ts';
+
+/** The int16 code of an invalid (NaN) pixel in a packed raster. */
+export const PACKED_NAN = -32768;
+
+/**
+ * A raster held as int16 codes (2 bytes a pixel instead of 4): pixel value =
+ * `Math.fround((code + base) * scale)`, NaN where the code is PACKED_NAN. Made only by `packRaster`,
+ * which keeps it exact: every pixel decodes to the very float32 it was packed from.
+ */
+export interface PackedRaster extends Grid {
+  codes: Int16Array;
+  /** Physical units per integer step (1e-4 for MODIS NDVI, 1 for DEM metres). */
+  scale: number;
+  /** Added to every code before scaling, so that ranges wider than int16's half fit (usually 0). */
+  base: number;
+}
+
+/** An auxiliary layer of a scene level: float32, or packed where that is exact. */
+export type AuxLayer = Raster | PackedRaster;
+
+/** True when the layer is held packed (int16 codes). */
+export function isPacked(layer: AuxLayer): layer is PackedRaster {
+  return 'codes' in layer;
+}
+
+/**
+ * Steps tried, coarse to fine: the scale factors of the products (DEM and land cover 1, MODIS LST
+ * 0.02, albedo 0.001, NDVI, EVI and surface reflectance 0.0001) and their usual neighbours.
+ */
+const SCALES: readonly number[] = [1, 0.5, 0.1, 0.05, 0.02, 0.01, 0.005, 0.002, 0.001, 0.0005, 0.0002, 0.0001, 0.00005, 0.00001];
+
+const decodes = (v: number, k: number, scale: number): boolean => {
+  const d = Math.fround(k * scale);
+  // -0 packs to code 0, which decodes to +0: keep such a layer float (bit-identical means the sign too).
+  return d === v && (v !== 0 || 1 / v > 0);
+};
+
+/** The first scale at which every valid value is an integer multiple (exactly, as float32) within `maxSpan` codes. */
+function findScale(data: Float32Array): { scale: number; kMin: number; kMax: number } | undefined {
+  // A sample of valid values rules out most scales cheaply; the survivor is then checked on every pixel.
+  const sample: number[] = [];
+  const stride = Math.max(1, Math.floor(data.length / 4096));
+  for (let i = 0; i < data.length && sample.length < 4096; i += stride) if (data[i] === data[i]) sample.push(data[i]);
+  next: for (const scale of SCALES) {
+    for (const v of sample) if (!decodes(v, Math.round(v / scale), scale)) continue next;
+    let kMin = Infinity;
+    let kMax = -Infinity;
+    for (let i = 0; i < data.length; i++) {
+      const v = data[i];
+      if (v !== v) continue;
+      const k = Math.round(v / scale);
+      if (!decodes(v, k, scale)) continue next;
+      if (k < kMin) kMin = k;
+      if (k > kMax) kMax = k;
+    }
+    return kMin <= kMax ? { scale, kMin, kMax } : undefined;
+  }
+  return undefined;
+}
+
+/**
+ * Packs a float32 raster into int16 codes when that is lossless: every valid value is an integer
+ * multiple of one of the product scale factors (as the readers decode MODIS int16 products: DN x
+ * scale) and the integers span at most 65 535 codes (one is kept for NaN). Returns undefined
+ * otherwise (a resampled or shifted layer, float data): the caller keeps the float32 raster.
+ * Linear in pixel count; the result owns new memory (`r` is not referenced).
+ */
+export function packRaster(r: Raster): PackedRaster | undefined {
+  const found = findScale(r.data);
+  if (!found) return undefined;
+  const { scale, kMin, kMax } = found;
+  if (kMax - kMin > 65534) return undefined;
+  const base = kMin >= -32767 && kMax <= 32767 ? 0 : kMin + 32767;
+  const codes = new Int16Array(r.data.length);
+  const d = r.data;
+  for (let i = 0; i < d.length; i++) {
+    const v = d[i];
+    codes[i] = v === v ? Math.round(v / scale) - base : PACKED_NAN;
+  }
+  return { ...gridOf(r), codes, scale, base };
+}
+
+/**
+ * Decodes `window` of a packed raster into a new float32 raster (pixels outside the raster are NaN,
+ * as `cropRaster`). A float32 layer is cropped by copy. Owned by the caller.
+ */
+export function unpackWindow(layer: AuxLayer, window: PixelWindow): Float32Array {
+  if (!isPacked(layer)) return extractTile(layer.data, layer.width, layer.height, window);
+  const { width, height, codes, base, scale } = layer;
+  const out = new Float32Array(window.width * window.height);
+  for (let r = 0; r < window.height; r++) {
+    const sr = window.row + r;
+    const o = r * window.width;
+    if (sr < 0 || sr >= height) {
+      out.fill(Number.NaN, o, o + window.width);
+      continue;
+    }
+    for (let c = 0; c < window.width; c++) {
+      const sc = window.col + c;
+      if (sc < 0 || sc >= width) {
+        out[o + c] = Number.NaN;
+        continue;
+      }
+      const k = codes[sr * width + sc];
+      out[o + c] = k === PACKED_NAN ? Number.NaN : (k + base) * scale;
+    }
+  }
+  return out;
+}
+
+/** The whole layer as a float32 raster: a packed layer is decoded (new memory), a float32 one returned as it is. */
+export function unpackRaster(layer: AuxLayer): Raster {
+  if (!isPacked(layer)) return layer;
+  return { ...gridOf(layer), data: unpackWindow(layer, { col: 0, row: 0, width: layer.width, height: layer.height }) };
+}
+
+/** Bytes the layer's pixels take. */
+export function layerBytes(layer: AuxLayer): number {
+  return isPacked(layer) ? layer.codes.byteLength : layer.data.byteLength;
+}
