@@ -5,7 +5,7 @@ import { fitDetailWeight, withDetailWeight } from '../src/pipeline/detail-weight
 import { runDownscale, type StageResult } from '../src/pipeline/downscale.ts';
 import type { MethodId, StageMethod } from '../src/pipeline/method.ts';
 import { loadMethod } from '../src/pipeline/methods.ts';
-import { prepareScene } from '../src/pipeline/prepare.ts';
+import { prepareScene, type SceneInputs } from '../src/pipeline/prepare.ts';
 import { colorize, LUTS } from '../src/ui/colormap.ts';
 import { layerStats, toDisplay } from '../src/worker/display.ts';
 import { BENCH_FILE_NAMES } from './fixtures.ts';
@@ -160,15 +160,16 @@ export async function benchPipeline(opts: PipelineBenchOptions): Promise<Pipelin
 
   const read = async (name: string) =>
     (await readGeoTiff(await opts.io.readFile(name), name)).bands[0].raster;
-  const lst = await read(BENCH_FILE_NAMES.lst);
-  const ndvi = await read(BENCH_FILE_NAMES.ndvi);
-  const dem = await read(BENCH_FILE_NAMES.dem);
-  lap('read');
-  const scene = prepareScene({
-    lst,
-    aux: { ndvi, dem },
+  let inputs: SceneInputs | undefined = {
+    lst: await read(BENCH_FILE_NAMES.lst),
+    aux: { ndvi: await read(BENCH_FILE_NAMES.ndvi), dem: await read(BENCH_FILE_NAMES.dem) },
     names: { lst: BENCH_FILE_NAMES.lst, ndvi: BENCH_FILE_NAMES.ndvi, dem: BENCH_FILE_NAMES.dem },
-  });
+  };
+  lap('read');
+  const scene = prepareScene(inputs);
+  const lstSize: [number, number] = [inputs.lst.width, inputs.lst.height];
+  // As `downscale`: the rasters as read go once the scene holds its own (the output grid's layers packed).
+  inputs = undefined;
   lap('prepare');
   // As `downscale` runs SRDA-Net by default: the detail weight fitted on the scene's own closed loop.
   const weight = opts.method.id === 'srda' && opts.detailWeight !== false ? await fitDetailWeight(scene, opts.method, 'linear', { onProgress: () => sample() }) : undefined;
@@ -227,7 +228,7 @@ export async function benchPipeline(opts: PipelineBenchOptions): Promise<Pipelin
     log(`${id}: ${s.toFixed(2)} s`);
   }
   return {
-    lstSize: [lst.width, lst.height],
+    lstSize,
     outputSize: [last.width, last.height],
     stages: result.stages.length,
     stepsS: steps,

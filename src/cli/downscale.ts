@@ -14,7 +14,8 @@ import {
   INPUT_OPTIONS,
   intOption,
   loadInputs,
-  type LoadedInputs,
+  type InputsSummary,
+  summariseInputs,
   parseBackend,
   parseCli,
   parseResidualMode,
@@ -94,10 +95,9 @@ export const downscaleCommand: Command = async (argv) => {
       async ({ method }) => (method as { close?: () => Promise<void> }).close?.(),
       () => undefined,
     );
-  let inputs: { loaded: LoadedInputs; scene: Scene };
+  let inputs: { loaded: InputsSummary; scene: Scene };
   try {
-    const loaded = await loadInputs(values);
-    inputs = { loaded, scene: await prepareSceneAsync(loaded.inputs, options) };
+    inputs = await readScene(values, options);
   } catch (e) {
     // Do not wait for workers still loading the model: end them now.
     if (jobs > 1) await (await import('./srda-pool.ts')).terminateSrdaWorkers();
@@ -114,6 +114,12 @@ export const downscaleCommand: Command = async (argv) => {
   }
 };
 
+/** Reads and prepares the scene, keeping of the inputs only what the report needs: the rasters as read go once the scene holds its own. */
+async function readScene(values: Parameters<typeof loadInputs>[0], options: PrepareOptions): Promise<{ loaded: InputsSummary; scene: Scene }> {
+  const loaded = await loadInputs(values);
+  return { loaded: summariseInputs(loaded), scene: await prepareSceneAsync(loaded.inputs, options) };
+}
+
 /** Inference workers by default: one per core the process may use. */
 export function defaultJobs(): number {
   return typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length;
@@ -124,14 +130,14 @@ async function downscaleWith(
   method: StageMethod,
   notice: string | undefined,
   values: CliValues,
-  { loaded, scene }: { loaded: LoadedInputs; scene: Scene },
+  { loaded, scene }: { loaded: InputsSummary; scene: Scene },
   o: { residualMode: 'linear' | 'radiance'; tile?: number; backend: BackendName | undefined },
 ): Promise<number> {
   const { residualMode, tile, backend } = o;
   const progress = stderrProgress(values.quiet as boolean | undefined);
   if (notice && !values.quiet) process.stderr.write(`notice: ${terminalSafe(notice)}\n`);
   for (const n of scene.notes) if (!values.quiet && (n.startsWith('Reference factor') || n.startsWith('Guide registration: ') && scene.guideShift?.applied)) process.stderr.write(`notice: ${terminalSafe(n)}\n`);
-  const lstName = loaded.inputs.names?.lst ?? 'the LST file';
+  const lstName = loaded.names.lst ?? 'the LST file';
   // Do no harm: the scene's own closed loop decides how much of SRDA-Net's detail to keep.
   const weight = method.id === 'srda' && !values['full-detail'] ? await fitDetailWeight(scene, method, residualMode, { onProgress: progress }) : undefined;
   const used = weight ? withDetailWeight(method, weight.alpha) : method;

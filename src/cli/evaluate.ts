@@ -12,6 +12,7 @@ import {
   INPUT_OPTIONS,
   intOption,
   loadInputs,
+  summariseInputs,
   parseBackend,
   parseCli,
   parseResidualMode,
@@ -127,7 +128,7 @@ export const evaluateCommand: Command = async (argv) => {
 
   const doc = {
     tool: 'srda-lst evaluate',
-    scene: sceneReport(scene, loaded),
+    scene: sceneReport(scene, summariseInputs(loaded)),
     closedLoop: {
       stages: loop.stages,
       referenceFactor,

@@ -229,14 +229,27 @@ function gridJson(g: Grid): Record<string, unknown> {
   return { width: g.width, height: g.height, pixelSize: [p.x, p.y], transform: g.transform, crs: g.crs.epsg ? `EPSG:${g.crs.epsg}` : g.crs.proj4 };
 }
 
+/** What the reports need of the loaded inputs, without their pixels (a prepared scene holds its own). */
+export interface InputsSummary {
+  files: LoadedInputs['files'];
+  warnings: string[];
+  names: NonNullable<SceneInputs['names']>;
+  qcMask?: AssembledScene['qcMask'];
+}
+
+/** `loaded` without its rasters: keep this instead once the scene is prepared, so the rasters as read can go. */
+export function summariseInputs(loaded: LoadedInputs): InputsSummary {
+  return { files: loaded.files, warnings: loaded.warnings, names: loaded.inputs.names ?? {}, ...(loaded.assembled.qcMask ? { qcMask: loaded.assembled.qcMask } : {}) };
+}
+
 /** The report part that describes a prepared scene. */
-export function sceneReport(scene: Scene, loaded: LoadedInputs): Record<string, unknown> {
+export function sceneReport(scene: Scene, loaded: InputsSummary): Record<string, unknown> {
   return {
     inputs: Object.fromEntries(Object.entries(loaded.files).map(([k, f]) => [k, { file: f.file, band: f.band, role: f.role, ...(f.date ? { date: f.date } : {}), grid: gridJson(f.grid) }])),
     stageCount: scene.stages,
     lstAlignment: scene.alignment.lst,
     grids: scene.levels.map((l, i) => ({ level: i, pixelSizeM: Number(l.pixelSizeM.toFixed(2)), ...gridJson(l.grid), aux: Object.keys(l.aux) })),
-    ...(loaded.assembled.qcMask ? { qcMaskedShare: Number(loaded.assembled.qcMask.share.toFixed(4)) } : {}),
+    ...(loaded.qcMask ? { qcMaskedShare: Number(loaded.qcMask.share.toFixed(4)) } : {}),
     ...(scene.guideShift ? { guideRegistration: scene.guideShift } : {}),
     notes: [...loaded.warnings, ...scene.notes],
   };

@@ -98,6 +98,34 @@ describe('the runner carries the variance a stage declares on to later stages', 
       expect(checked).toBe(128 * 96);
     }
   });
+
+  it('passes the sum on through a middle stage (3 stages): the last stage gets stage 1 and stage 2 variance', async () => {
+    const { ndvi, lst } = synthScene(128, 96, 250);
+    const scene = prepareScene({ lst: aggregateMean(lst, 8), aux: { ndvi } });
+    expect(scene.stages).toBe(3);
+    const carrying: StageMethod = {
+      id: 'bicubic',
+      label: 'bicubic, carrying',
+      usesAux: [],
+      haloCoarsePx: bicubicMethod.haloCoarsePx,
+      runStage: (i, o) => bicubicMethod.runStage(i, o),
+      runStageWithSigma: async (i, o) => {
+        const l = await bicubicMethod.runStage(i, o);
+        const col0 = Math.round((i.fineGrid.transform[0] - scene.levels[0].grid.transform[0]) / i.fineGrid.transform[1]);
+        return { lstK: l, sigmaK: new Float32Array(l.length).fill(1), carriedVarK2: l.map((_, j) => ((col0 + (j % i.fineGrid.width)) % 2 === 0 ? 0.25 : 0)) };
+      },
+    };
+    for (const tileCoarsePx of [1024, 8]) {
+      const r = await runDownscale(scene, { method: carrying, tileCoarsePx });
+      const s3 = r.stages[2].sigma!;
+      for (let row = 0; row < s3.height; row += 7)
+        for (let c = 0; c < s3.width; c++) {
+          // Stage 2's own (its even columns) plus stage 1's (its even columns), as each stage-3 pixel's ancestors.
+          const v = ((c >> 1) % 2 === 0 ? 0.25 : 0) + ((c >> 2) % 2 === 0 ? 0.25 : 0);
+          expect(s3.data[row * s3.width + c]).toBeCloseTo(Math.sqrt(1 + v), 6);
+        }
+    }
+  });
 });
 
 describe.skipIf(!hasData('dhaka-mod11a2-mod13q1-2024-citypath'))('the closed-loop detail weight on a real scene (Dhaka DOY 097, shipped SRDA-Net)', () => {
