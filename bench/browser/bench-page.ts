@@ -126,7 +126,7 @@ const api: BenchApi = {
         srdaSource: srda.source,
         trainedWeights: srda.trainedWeights,
         backend: activeBackend(),
-        inferenceWorkers: pool?.concurrency ?? 1,
+        inferenceWorkers: pool?.workers ?? 1,
         notices: [
           ...notices,
           ...(pool?.notices ?? []),
@@ -182,7 +182,7 @@ const api: BenchApi = {
       return {
         tiles: pooled.stages.map((st) => st.tiles),
         tilesPerWorker: [...pool.tilesPerWorker],
-        inferenceWorkers: pool.concurrency,
+        inferenceWorkers: pool.workers,
         values,
         differing,
         notices: [...notices, ...pool.notices],

@@ -13,14 +13,22 @@ export interface TileRunner {
   runTileWithSigma?(input: StageInput, options?: RunOptions): Promise<StagePrediction>;
   /** What the worker's method did to go on (out of memory, a failed backend), for the user; grows during a run. */
   readonly notices?: readonly string[];
+  /**
+   * How many tiles the pool may hand it at once (default 1). A Web Worker that queues them runs the
+   * next as soon as one is done, without waiting for the thread that hands out tiles, which may be
+   * busy running a tile of its own.
+   */
+  readonly queueDepth?: number;
   /** Ends the worker; pending tiles reject. */
   close(): Promise<void> | void;
 }
 
 /** A stage method whose tiles run on several workers at once (see `StageMethod.concurrency`). */
 export interface PooledMethod extends StageMethod {
-  /** How many tiles the runner may keep in flight: the number of workers. */
+  /** How many tiles the runner may keep in flight: the workers' queue depths together. */
   readonly concurrency: number;
+  /** The number of workers. */
+  readonly workers: number;
   /** Tiles each worker has run so far (index = worker). */
   readonly tilesPerWorker: readonly number[];
   /** The notices of every worker so far, each text once. */
@@ -46,7 +54,9 @@ export function poolMethod(
       `${base.id}: a global method (fitted on the whole scene) cannot be pooled per tile.`,
     );
   }
-  const free = [...runners];
+  // A runner is free as many times as its queue depth.
+  const free = runners.flatMap((r) => Array.from({ length: Math.max(1, Math.floor(r.queueDepth ?? 1)) }, () => r));
+  const concurrency = free.length;
   const tilesPerWorker = runners.map(() => 0);
   const waiting: Array<(r: TileRunner) => void> = [];
   let closed = false;
@@ -75,7 +85,8 @@ export function poolMethod(
     label: base.label,
     usesAux: base.usesAux,
     haloCoarsePx: base.haloCoarsePx,
-    concurrency: runners.length,
+    concurrency,
+    workers: runners.length,
     tilesPerWorker,
     get notices() {
       return [...new Set(runners.flatMap((r) => r.notices ?? []))];

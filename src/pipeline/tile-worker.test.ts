@@ -84,3 +84,51 @@ describe('SRDA-Net tile workers', () => {
     expect(runner.notices).toEqual([note]);
   });
 });
+
+describe('a tile worker with a queue depth of 2', () => {
+  it('is handed two tiles at once, runs them one after the other, and the output does not change', async () => {
+    const bicubic = await loadMethod('bicubic');
+    const { main, worker: end } = channel();
+    let running = 0;
+    let overlapped = 0;
+    serveTileWorker(end, async () => ({
+      ...bicubic,
+      backend: { name: 'cpu', skipped: [] },
+      notices: [],
+      runStage: async (input, options) => {
+        if (running++ > 0) overlapped++;
+        // A tile that awaits mid-way, as a tfjs forward pass may: the next must still wait for it.
+        await new Promise((r) => setTimeout(r, 2));
+        const out = await bicubic.runStage(input, options);
+        running--;
+        return out;
+      },
+    }));
+    const { runner } = await connectTileWorker(main, { type: 'init', weights: { url: 'unused' } });
+    const pool = poolMethod(bicubic, [{ ...runner, queueDepth: 2 }]);
+    expect(pool.concurrency).toBe(2);
+    expect(pool.workers).toBe(1);
+    let inFlight = 0;
+    let peak = 0;
+    const counted = {
+      ...pool,
+      runStage: async (...a: Parameters<typeof pool.runStage>) => {
+        peak = Math.max(peak, ++inFlight);
+        try {
+          return await pool.runStage(...a);
+        } finally {
+          inFlight--;
+        }
+      },
+    };
+    const s = scene();
+    const pooled = await runDownscale(s, { method: counted, tileCoarsePx: 8 });
+    const alone = await runDownscale(s, { method: bicubic, tileCoarsePx: 8 });
+    expect(peak).toBe(2);
+    expect(overlapped).toBe(0);
+    expect(pool.tilesPerWorker).toEqual([pooled.stages.reduce((n, st) => n + st.tiles, 0)]);
+    expect(pool.tilesPerWorker[0]).toBeGreaterThan(4);
+    pooled.stages.forEach((st, i) => expect(st.lst.data).toEqual(alone.stages[i].lst.data));
+    await pool.close();
+  });
+});

@@ -60,9 +60,12 @@ export function serveTileWorker(port: TilePort, load: WorkerMethodLoader = loadS
     told = all.length;
     return { notices };
   };
+  // One message at a time, in order: a tile sent while another runs (a runner's queueDepth) starts
+  // when that one is done, so two tiles' tensors are never alive at once.
+  let queue = Promise.resolve();
   port.onMessage((raw) => {
     const msg = raw as TileWorkerRequest;
-    void (async () => {
+    queue = queue.then(async () => {
       if (msg.type === 'init') {
         try {
           const m = await load(msg.weights, { backend: msg.backend, wasmPaths: msg.wasmPaths });
@@ -92,7 +95,7 @@ export function serveTileWorker(port: TilePort, load: WorkerMethodLoader = loadS
       } catch (e) {
         port.postMessage({ ...failure(e, msg.id), ...fresh() } as TileWorkerReply);
       }
-    })();
+    });
   });
 }
 

@@ -59,7 +59,7 @@ export async function prepareModel(
     return {
       isAvailable: true,
       method: pooled ?? method,
-      backend: { name: b.name, adapter: b.adapter, fallbackReason: b.fallbackReason, inferenceWorkers: pooled?.concurrency ?? 1 },
+      backend: { name: b.name, adapter: b.adapter, fallbackReason: b.fallbackReason, inferenceWorkers: pooled?.workers ?? 1 },
       weights: method.weights,
     };
   } catch (e) {

@@ -47,7 +47,8 @@ export async function poolSrdaInWebWorkers(
         backend: 'wasm',
         wasmPaths: load.wasmPaths,
       });
-      started.push(runner);
+      // Two tiles at a time: the worker starts its next tile while this thread still runs its own.
+      started.push({ ...runner, queueDepth: 2 });
     }
   } catch (e) {
     await Promise.all(started.map((r) => r.close()));
