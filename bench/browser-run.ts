@@ -164,12 +164,23 @@ async function main(): Promise<void> {
     });
     rendererPeakMB(true);
     const cpu0 = rendererCpuS();
+    // CPU seconds per step: the renderer's CPU time when the page logs the step's end (the page
+    // logs 'infer' once for infer and correct together, as the Node run counts them).
+    const cpuS: Record<string, number> = {};
+    let lastCpu = cpu0;
+    page.on('console', (m) => {
+      const step = /^bench-step (start|read|prepare|detail weight|infer|colourise|write)\b(?!: alpha)/.exec(m.text())?.[1];
+      if (!step) return;
+      const c = rendererCpuS();
+      if (step !== 'start') cpuS[step] = c - lastCpu;
+      lastCpu = c;
+    });
     const { notices, ...r } = await page.evaluate(
       (o) => (window as unknown as { __bench: BenchApi }).__bench.fullTile(o),
       { baselines: !v['no-baselines'], ...(v.workers ? { workers: Number(v.workers) } : {}) },
     );
     if (peak === 0) peak = rendererPeakMB();
-    fullTile = { ...r, env: 'browser', peakMemoryMB: peak, rendererCpuS: rendererCpuS() - cpu0 };
+    fullTile = { ...r, cpuS, env: 'browser', peakMemoryMB: peak, rendererCpuS: rendererCpuS() - cpu0 };
     notes.push(...notices.map((n) => `Browser full tile: ${n}`));
     notes.push(
       'Browser full tile: baselines bicubic and TsHARP only (DMS is timed in Node; it is the same TypeScript).',

@@ -96,6 +96,7 @@ const api: BenchApi = {
     let tfPeak = 0;
     const sink: Blob[] = [];
     try {
+      console.log('bench-step start');
       const t = await benchPipeline({
         io: {
           readFile: async (name) => {
@@ -114,6 +115,8 @@ const api: BenchApi = {
           return heap;
         },
         baselines: o.baselines ? ['bicubic', 'tsharp'] : [],
+        // The driver reads the renderer's CPU time at each step's line (bench/browser-run.ts).
+        onLog: (line) => console.log(`bench-step ${line}`),
         // As the app: the extra inference workers end once the staged run is done.
         afterRun: () => pool?.close(),
         afterMain: () =>
