@@ -155,6 +155,13 @@ export async function loadInputs(values: InputValues): Promise<LoadedInputs> {
     return b;
   };
   if (typeof values.lst !== 'string') throw new AppError('MISSING_BAND', 'No LST given: pass --lst LST.tif (e.g. a MOD11A1 LST_Day_1km GeoTIFF).');
+  // Every file starts reading now, so one's inflating (node:zlib, off the main thread) overlaps
+  // another's decoding; they are still labelled and checked one after the other below, and a failed
+  // read is reported when its option's turn comes (the first failing option in this order).
+  for (const opt of ['lst', ...AUX_OPTIONS, 'qc']) {
+    const spec = values[opt];
+    if (typeof spec === 'string') read(splitSpec(spec).file).catch(() => undefined);
+  }
   const lst = (await get('lst'))!;
   if (lst.role !== 'lst' && lst.units !== 'K') warnings.push(`--lst ${values.lst}: detected role '${lst.role}', used as LST in K.`);
   const given: AuxName[] = [];
