@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { isPacked, unpackRaster } from '../core/raster/packed.ts';
+import { aggregateMean } from '../core/raster/aggregate.ts';
+import { isDerived, isPacked, unpackRaster } from '../core/raster/packed.ts';
 import type { Raster } from '../core/raster/raster.ts';
 import { cropRaster } from '../core/raster/tiling.ts';
 import { runDownscale } from '../pipeline/downscale.ts';
@@ -25,11 +26,17 @@ async function dhaka(doy: string, ndviDoy: string): Promise<{ scene: Scene; ndvi
   return { scene: prepareScene(loaded.inputs, { registerGuides: false }), ndvi: loaded.inputs.aux.ndvi! };
 }
 
-/** The scene with its output grid's NDVI as the reader's float32 (cropped to the scene), not through the packed codes. */
+/**
+ * The scene with its NDVI levels held as float32 from the reader's raster (cropped to the scene,
+ * block-averaged level by level as prepare builds them), not through the packed codes.
+ */
 function withFloatNdvi(s: Scene, ndvi: Raster): Scene {
   const levels = [...s.levels];
-  const top = levels[s.stages];
-  levels[s.stages] = { ...top, aux: { ...top.aux, ndvi: cropRaster(ndvi, s.alignment.auxWindow) } };
+  let r = cropRaster(ndvi, s.alignment.auxWindow);
+  for (let k = s.stages; k >= 0; k--) {
+    levels[k] = { ...levels[k], aux: { ...levels[k].aux, ndvi: { ...r, ...levels[k].grid } } };
+    r = aggregateMean(r, 2);
+  }
   return { ...s, levels };
 }
 
@@ -47,6 +54,11 @@ describe.skipIf(!hasData(DHAKA))('compact (int16) storage of the output grid on 
         const float = plain.levels[plain.stages].aux.ndvi!;
         expect(isPacked(float)).toBe(false);
         expect(hash(unpackRaster(layer).data)).toBe(hash(unpackRaster(float).data));
+        // The 500 m and 1 km levels are not held: block means of the codes, read per window.
+        for (let k = 0; k < packed.stages; k++) {
+          expect(isDerived(packed.levels[k].aux.ndvi!)).toBe(true);
+          expect(hash(unpackRaster(packed.levels[k].aux.ndvi!).data)).toBe(hash(unpackRaster(plain.levels[k].aux.ndvi!).data));
+        }
         // 32 px tiles: windows cut through the packed layer, edges included.
         const a = await runDownscale(plain, { method: pool, tileCoarsePx: 32 });
         const b = await runDownscale(packed, { method: pool, tileCoarsePx: 32 });

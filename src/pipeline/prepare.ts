@@ -14,9 +14,9 @@ import { AppError } from '../core/errors.ts';
 import { throwIfAborted, yieldToEventLoop, type Progress, type RunOptions } from '../core/progress.ts';
 import { aggregateMean, aggregateMode } from '../core/raster/aggregate.ts';
 import { computeNdvi, computeNdwi } from '../core/raster/indices.ts';
-import type { AuxName, Grid, Raster } from '../core/raster/raster.ts';
+import { gridOf, type AuxName, type Grid, type Raster } from '../core/raster/raster.ts';
 import { cropRaster } from '../core/raster/tiling.ts';
-import { isPacked, packRaster, type AuxLayer } from '../core/raster/packed.ts';
+import { isDerived, isPacked, packRaster, type AuxLayer } from '../core/raster/packed.ts';
 import type { Scene, SceneLevel } from './scene.ts';
 import { LST_ONLY_DEFAULT_STAGES, prepareLstOnlyScene } from './lst-only.ts';
 import { reprojectRaster } from '../core/raster/reproject.ts';
@@ -153,14 +153,18 @@ function maskedLst(inputs: SceneInputs, notes: string[]): Raster {
 /**
  * Holds the output grid's layers as int16 codes where that is exact (integer products: MODIS NDVI
  * DN x 1e-4, DEM metres, land cover), half the memory of float32: a full MODIS tile's 250 m NDVI
- * and DEM take 46 MB each instead of 92 MB. Layers that are not (resampled, shifted, float data)
- * stay float32. The coarser levels are block means, float32.
+ * and DEM take 46 MB each instead of 92 MB. The coarser levels of a packed layer are then not held
+ * either (58 MB more on a full tile): each window is block-averaged from the codes when read, the
+ * same float32 values. Layers that do not pack (resampled, shifted, float data) stay float32.
  */
-function packFinest(level: SceneLevel): void {
-  for (const [n, layer] of Object.entries(level.aux) as [AuxName, AuxLayer][]) {
-    if (isPacked(layer)) continue;
+function packLevels(levels: SceneLevel[], stages: number): void {
+  const finest = levels[stages];
+  for (const [n, layer] of Object.entries(finest.aux) as [AuxName, AuxLayer][]) {
+    if (isPacked(layer) || isDerived(layer)) continue;
     const packed = packRaster(layer);
-    if (packed) level.aux[n] = packed;
+    if (!packed) continue;
+    finest.aux[n] = packed;
+    for (let s = 0; s < stages; s++) levels[s].aux[n] = { ...gridOf(levels[s].grid), from: packed, steps: stages - s, categorical: n === 'landcover' };
   }
 }
 
@@ -354,7 +358,7 @@ function* prepareSteps(inputs: SceneInputs, options: PrepareOptions): Generator<
     for (const [n, r] of Object.entries(aux) as [AuxName, Raster][]) next[n] = { ...aggregateAux(n, r, 2), ...grids[s - 1] };
     aux = next;
   }
-  if (stages >= 1) packFinest(levels[stages]);
+  if (stages >= 1) packLevels(levels, stages);
   yield step('compact storage');
   if (refFactor > 1) notes.push(referenceFactorNote(refFactor, levels[0].pixelSizeM, levels[stages].pixelSizeM));
   return {

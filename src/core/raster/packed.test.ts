@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { packRaster, PACKED_NAN, unpackRaster, unpackWindow } from './packed.ts';
-import type { Grid, Raster } from './raster.ts';
+import { aggregateMean, aggregateMode } from './aggregate.ts';
+import { packRaster, PACKED_NAN, unpackRaster, unpackWindow, type DerivedLayer } from './packed.ts';
+import { gridOf, type Grid, type Raster } from './raster.ts';
 import { cropRaster } from './tiling.ts';
 
 const grid = (width: number, height: number): Grid => ({
@@ -80,5 +81,38 @@ describe('unpackWindow', () => {
   it('returns a float32 layer itself from unpackRaster (no copy)', () => {
     const r = fromDn([1.5, 2], 1);
     expect(unpackRaster(r)).toBe(r);
+  });
+});
+
+describe('a derived (coarser) level of a packed layer', () => {
+  /** Integer DN x 1e-4 with fill, 20 x 136 px (more than one strip of level rows at 2 steps). */
+  const fine = fromDn(
+    Array.from({ length: 20 * 136 }, (_, i) => (i % 13 === 5 || (i > 600 && i < 700) ? -3000 : ((i * 7919) % 12001) - 2000)),
+    0.0001,
+    20,
+    136,
+  );
+  const p = packRaster(fine)!;
+
+  it('reads every window (edges and outside included) as the float32 level built block by block, one and two steps down', () => {
+    let level = fine;
+    for (let steps = 1; steps <= 2; steps++) {
+      level = aggregateMean(level, 2);
+      const derived: DerivedLayer = { ...gridOf(level), from: p, steps, categorical: false };
+      expect(bits(unpackRaster(derived).data)).toEqual(bits(level.data));
+      for (const w of [
+        { col: 1, row: 2, width: 3, height: 4 },
+        { col: -2, row: -3, width: 6, height: level.height + 5 },
+      ])
+        expect(bits(unpackWindow(derived, w))).toEqual(bits(cropRaster(level, w).data));
+    }
+  });
+
+  it('takes the block mode of a categorical layer (land cover)', () => {
+    const classes = fromDn(Array.from({ length: 8 * 8 }, (_, i) => [11, 21, 41, 82][(i * 5) % 4]), 1, 8, 8);
+    const q = packRaster(classes)!;
+    const mode = aggregateMode(classes, 2);
+    expect(bits(unpackRaster({ ...gridOf(mode), from: q, steps: 1, categorical: true }).data)).toEqual(bits(mode.data));
+    expect(bits(unpackRaster({ ...gridOf(mode), from: q, steps: 1, categorical: false }).data)).not.toEqual(bits(mode.data));
   });
 });

@@ -1,7 +1,8 @@
-import type { PixelWindow } from '../geo/grid.ts';
+import { cropGrid, type PixelWindow } from '../geo/grid.ts';
 import type { Grid, Raster } from './raster.ts';
 import { gridOf } from './raster.ts';
 import { extractTile } from './tiling.ts';
+import { aggregateMean, aggregateMode } from './aggregate.ts';
 
 /** The int16 code of an invalid (NaN) pixel in a packed raster. */
 export const PACKED_NAN = -32768;
@@ -19,12 +20,45 @@ export interface PackedRaster extends Grid {
   base: number;
 }
 
-/** An auxiliary layer of a scene level: float32, or packed where that is exact. */
-export type AuxLayer = Raster | PackedRaster;
+/**
+ * A coarser level of a packed layer that is not held: a window of it is decoded from `from` and
+ * block-averaged by 2, `steps` times (block mode for categorical layers), exactly as the level was
+ * built from the finer one, so it gives the same float32 values as the level held whole.
+ */
+export interface DerivedLayer extends Grid {
+  from: PackedRaster;
+  steps: number;
+  categorical: boolean;
+}
+
+/** An auxiliary layer of a scene level: float32, packed where that is exact, or derived from a packed one. */
+export type AuxLayer = Raster | PackedRaster | DerivedLayer;
 
 /** True when the layer is held packed (int16 codes). */
 export function isPacked(layer: AuxLayer): layer is PackedRaster {
   return 'codes' in layer;
+}
+
+/** True when the layer is a coarser level computed from a packed one on demand. */
+export function isDerived(layer: AuxLayer): layer is DerivedLayer {
+  return 'from' in layer;
+}
+
+/** Level rows decoded at a time for a derived layer: bounds the float32 of the finer grid in flight. */
+const DERIVED_STRIP_ROWS = 32;
+
+function derivedWindow(layer: DerivedLayer, window: PixelWindow): Float32Array {
+  const f = 2 ** layer.steps;
+  const out = new Float32Array(window.width * window.height);
+  for (let r0 = 0; r0 < window.height; r0 += DERIVED_STRIP_ROWS) {
+    const rows = Math.min(DERIVED_STRIP_ROWS, window.height - r0);
+    const fine = { col: window.col * f, row: (window.row + r0) * f, width: window.width * f, height: rows * f };
+    let r: Raster = { ...cropGrid(layer.from, fine), data: unpackWindow(layer.from, fine) };
+    // Each block depends on its own pixels only, so a strip gives the rows of the whole level.
+    for (let i = 0; i < layer.steps; i++) r = layer.categorical ? aggregateMode(r, 2) : aggregateMean(r, 2);
+    out.set(r.data, r0 * window.width);
+  }
+  return out;
 }
 
 /**
@@ -89,6 +123,7 @@ export function packRaster(r: Raster): PackedRaster | undefined {
  * as `cropRaster`). A float32 layer is cropped by copy. Owned by the caller.
  */
 export function unpackWindow(layer: AuxLayer, window: PixelWindow): Float32Array {
+  if (isDerived(layer)) return derivedWindow(layer, window);
   if (!isPacked(layer)) return extractTile(layer.data, layer.width, layer.height, window);
   const { width, height, codes, base, scale } = layer;
   const out = new Float32Array(window.width * window.height);
@@ -112,13 +147,13 @@ export function unpackWindow(layer: AuxLayer, window: PixelWindow): Float32Array
   return out;
 }
 
-/** The whole layer as a float32 raster: a packed layer is decoded (new memory), a float32 one returned as it is. */
+/** The whole layer as a float32 raster: a packed or derived layer is decoded (new memory), a float32 one returned as it is. */
 export function unpackRaster(layer: AuxLayer): Raster {
-  if (!isPacked(layer)) return layer;
+  if (!isPacked(layer) && !isDerived(layer)) return layer;
   return { ...gridOf(layer), data: unpackWindow(layer, { col: 0, row: 0, width: layer.width, height: layer.height }) };
 }
 
-/** Bytes the layer's pixels take. */
+/** Bytes the layer's own pixels take (0 for a derived layer). */
 export function layerBytes(layer: AuxLayer): number {
-  return isPacked(layer) ? layer.codes.byteLength : layer.data.byteLength;
+  return isDerived(layer) ? 0 : isPacked(layer) ? layer.codes.byteLength : layer.data.byteLength;
 }
