@@ -127,10 +127,10 @@ describe('prepareSceneAsync', () => {
     const seen: Progress[] = [];
     const s = await prepareSceneAsync({ lst, aux: { ndvi, dem } }, {}, { onProgress: (p) => seen.push(p) });
     expect(s).toEqual(prepareScene({ lst, aux: { ndvi, dem } }));
-    // LST, 2 auxiliary layers, indices, 3 levels, compact storage of the output grid.
+    // LST, 2 auxiliary layers, indices, compact storage of the output grid, 3 levels.
     expect(seen.map((p) => `${p.done}/${p.total}`)).toEqual(['1/8', '2/8', '3/8', '4/8', '5/8', '6/8', '7/8', '8/8']);
     expect(seen.every((p) => p.stage === 'preparing')).toBe(true);
-    expect(seen.map((p) => p.detail)).toEqual(['LST on the coarse grid', 'ndvi on the output grid', 'dem on the output grid', 'indices', 'level 2 of 2', 'level 1 of 2', 'level 0 of 2', 'compact storage']);
+    expect(seen.map((p) => p.detail)).toEqual(['LST on the coarse grid', 'ndvi on the output grid', 'dem on the output grid', 'indices', 'compact storage', 'level 2 of 2', 'level 1 of 2', 'level 0 of 2']);
   });
 
   it('stops mid-run when cancelled, after the step it is on', async () => {

@@ -16,7 +16,7 @@ import { aggregateMean, aggregateMode } from '../core/raster/aggregate.ts';
 import { computeNdvi, computeNdwi } from '../core/raster/indices.ts';
 import { gridOf, type AuxName, type Grid, type Raster } from '../core/raster/raster.ts';
 import { cropRaster } from '../core/raster/tiling.ts';
-import { isDerived, isPacked, packRaster, type AuxLayer } from '../core/raster/packed.ts';
+import { packRaster, type AuxLayer, type PackedRaster } from '../core/raster/packed.ts';
 import type { Scene, SceneLevel } from './scene.ts';
 import { LST_ONLY_DEFAULT_STAGES, prepareLstOnlyScene } from './lst-only.ts';
 import { reprojectRaster } from '../core/raster/reproject.ts';
@@ -151,21 +151,22 @@ function maskedLst(inputs: SceneInputs, notes: string[]): Raster {
 
 
 /**
- * Holds the output grid's layers as int16 codes where that is exact (integer products: MODIS NDVI
- * DN x 1e-4, DEM metres, land cover), half the memory of float32: a full MODIS tile's 250 m NDVI
- * and DEM take 46 MB each instead of 92 MB. The coarser levels of a packed layer are then not held
- * either (58 MB more on a full tile): each window is block-averaged from the codes when read, the
- * same float32 values. Layers that do not pack (resampled, shifted, float data) stay float32.
+ * Takes out of `aux` (the output grid's layers) those that int16 codes hold exactly (integer
+ * products: MODIS NDVI DN x 1e-4, DEM metres, land cover) and returns them packed: half the memory
+ * of float32, a full MODIS tile's 250 m NDVI and DEM 46 MB each instead of 92 MB. Their coarser
+ * levels are not built or held either (58 MB more): a window of them is block-averaged from the
+ * codes when read, the same float32 values. Layers that do not pack (resampled, shifted, float data)
+ * stay in `aux`, float32.
  */
-function packLevels(levels: SceneLevel[], stages: number): void {
-  const finest = levels[stages];
-  for (const [n, layer] of Object.entries(finest.aux) as [AuxName, AuxLayer][]) {
-    if (isPacked(layer) || isDerived(layer)) continue;
-    const packed = packRaster(layer);
-    if (!packed) continue;
-    finest.aux[n] = packed;
-    for (let s = 0; s < stages; s++) levels[s].aux[n] = { ...gridOf(levels[s].grid), from: packed, steps: stages - s, categorical: n === 'landcover' };
+function packLayers(aux: Partial<Record<AuxName, Raster>>): Partial<Record<AuxName, PackedRaster>> {
+  const packed: Partial<Record<AuxName, PackedRaster>> = {};
+  for (const [n, r] of Object.entries(aux) as [AuxName, Raster][]) {
+    const p = packRaster(r);
+    if (!p) continue;
+    packed[n] = p;
+    delete aux[n];
   }
+  return packed;
 }
 
 /**
@@ -350,16 +351,22 @@ function* prepareSteps(inputs: SceneInputs, options: PrepareOptions): Generator<
   const levels: SceneLevel[] = new Array(stages + 1);
   let aux: Partial<Record<AuxName, Raster>> = {};
   for (const [n, r] of Object.entries(fineAux) as [AuxName, Raster][]) aux[n] = { ...aggregateAux(n, r, outFactor), ...grids[stages] };
+  const order = Object.keys(aux) as AuxName[];
+  const packed = stages >= 1 ? packLayers(aux) : {};
+  yield step('compact storage');
   for (let s = stages; s >= 0; s--) {
-    levels[s] = { grid: grids[s], aux, pixelSizeM: pixelSizeM(grids[s]) };
+    const held: Partial<Record<AuxName, AuxLayer>> = {};
+    for (const n of order) {
+      const p = packed[n];
+      held[n] = !p ? aux[n] : s === stages ? p : { ...gridOf(grids[s]), from: p, steps: stages - s, categorical: n === 'landcover' };
+    }
+    levels[s] = { grid: grids[s], aux: held, pixelSizeM: pixelSizeM(grids[s]) };
     yield step(`level ${s} of ${stages}`);
     if (s === 0) break;
     const next: Partial<Record<AuxName, Raster>> = {};
     for (const [n, r] of Object.entries(aux) as [AuxName, Raster][]) next[n] = { ...aggregateAux(n, r, 2), ...grids[s - 1] };
     aux = next;
   }
-  if (stages >= 1) packLevels(levels, stages);
-  yield step('compact storage');
   if (refFactor > 1) notes.push(referenceFactorNote(refFactor, levels[0].pixelSizeM, levels[stages].pixelSizeM));
   return {
     lst: coarseLst,

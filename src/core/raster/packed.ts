@@ -67,33 +67,55 @@ function derivedWindow(layer: DerivedLayer, window: PixelWindow): Float32Array {
  */
 const SCALES: readonly number[] = [1, 0.5, 0.1, 0.05, 0.02, 0.01, 0.005, 0.002, 0.001, 0.0005, 0.0002, 0.0001, 0.00005, 0.00001];
 
-const decodes = (v: number, k: number, scale: number): boolean => {
-  const d = Math.fround(k * scale);
-  // -0 packs to code 0, which decodes to +0: keep such a layer float (bit-identical means the sign too).
-  return d === v && (v !== 0 || 1 / v > 0);
-};
-
-/** The first scale at which every valid value is an integer multiple (exactly, as float32) within `maxSpan` codes. */
-function findScale(data: Float32Array): { scale: number; kMin: number; kMax: number } | undefined {
-  // A sample of valid values rules out most scales cheaply; the survivor is then checked on every pixel.
+/** Scales at which every value of a sample of `data`'s valid pixels is an exact integer multiple. */
+function sampledScales(data: Float32Array): number[] {
   const sample: number[] = [];
   const stride = Math.max(1, Math.floor(data.length / 4096));
   for (let i = 0; i < data.length && sample.length < 4096; i += stride) if (data[i] === data[i]) sample.push(data[i]);
-  next: for (const scale of SCALES) {
-    for (const v of sample) if (!decodes(v, Math.round(v / scale), scale)) continue next;
-    let kMin = Infinity;
-    let kMax = -Infinity;
-    for (let i = 0; i < data.length; i++) {
-      const v = data[i];
-      if (v !== v) continue;
-      const k = Math.round(v / scale);
-      if (!decodes(v, k, scale)) continue next;
-      if (k < kMin) kMin = k;
-      if (k > kMax) kMax = k;
+  if (sample.length === 0) return [];
+  return SCALES.filter((scale) => sample.every((v) => Math.fround(Math.round(v / scale) * scale) === v));
+}
+
+/**
+ * One pass: codes at `scale` with base 0, or undefined when a value is not exactly `code x scale`
+ * as float32 (-0 included: it would come back +0), or 'wide' when the codes leave int16's range.
+ */
+function packAt(d: Float32Array, scale: number): Int16Array | 'wide' | undefined {
+  const inv = 1 / scale;
+  const codes = new Int16Array(d.length);
+  for (let i = 0; i < d.length; i++) {
+    const v = d[i];
+    if (v !== v) {
+      codes[i] = PACKED_NAN;
+      continue;
     }
-    return kMin <= kMax ? { scale, kMin, kMax } : undefined;
+    const x = v * inv;
+    if (!(x > -32767.5 && x < 32767.5)) return 'wide';
+    // Round half away from zero; a wrong rounding fails the exactness check below.
+    const k = (x >= 0 ? x + 0.5 : x - 0.5) | 0;
+    if (Math.fround(k * scale) !== v || (v === 0 && 1 / v < 0)) return undefined;
+    codes[i] = k;
   }
-  return undefined;
+  return codes;
+}
+
+/** `packAt` for integers that span more than int16's half: codes offset by a base (uint16 DN). */
+function packWide(d: Float32Array, scale: number): { codes: Int16Array; base: number } | undefined {
+  let kMin = Infinity;
+  let kMax = -Infinity;
+  for (let i = 0; i < d.length; i++) {
+    const v = d[i];
+    if (v !== v) continue;
+    const k = Math.round(v / scale);
+    if (Math.fround(k * scale) !== v || (v === 0 && 1 / v < 0)) return undefined;
+    if (k < kMin) kMin = k;
+    if (k > kMax) kMax = k;
+  }
+  if (kMax - kMin > 65534) return undefined;
+  const base = kMin + 32767;
+  const codes = new Int16Array(d.length);
+  for (let i = 0; i < d.length; i++) codes[i] = d[i] === d[i] ? Math.round(d[i] / scale) - base : PACKED_NAN;
+  return { codes, base };
 }
 
 /**
@@ -101,21 +123,16 @@ function findScale(data: Float32Array): { scale: number; kMin: number; kMax: num
  * multiple of one of the product scale factors (as the readers decode MODIS int16 products: DN x
  * scale) and the integers span at most 65 535 codes (one is kept for NaN). Returns undefined
  * otherwise (a resampled or shifted layer, float data): the caller keeps the float32 raster.
- * Linear in pixel count; the result owns new memory (`r` is not referenced).
+ * One pass over the pixels for a product that packs; the result owns new memory (`r` is not referenced).
  */
 export function packRaster(r: Raster): PackedRaster | undefined {
-  const found = findScale(r.data);
-  if (!found) return undefined;
-  const { scale, kMin, kMax } = found;
-  if (kMax - kMin > 65534) return undefined;
-  const base = kMin >= -32767 && kMax <= 32767 ? 0 : kMin + 32767;
-  const codes = new Int16Array(r.data.length);
-  const d = r.data;
-  for (let i = 0; i < d.length; i++) {
-    const v = d[i];
-    codes[i] = v === v ? Math.round(v / scale) - base : PACKED_NAN;
+  for (const scale of sampledScales(r.data)) {
+    const codes = packAt(r.data, scale);
+    if (codes instanceof Int16Array) return { ...gridOf(r), codes, scale, base: 0 };
+    const wide = codes === 'wide' ? packWide(r.data, scale) : undefined;
+    if (wide) return { ...gridOf(r), ...wide, scale };
   }
-  return { ...gridOf(r), codes, scale, base };
+  return undefined;
 }
 
 /**
