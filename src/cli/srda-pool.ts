@@ -144,7 +144,8 @@ export async function createSrdaPool(weights: SrdaWeightBytes, options: SrdaPool
   }
   const first = ok[0].ready;
   const pool = poolMethod(
-    { id: 'srda', label: first.label, usesAux: first.usesAux, haloCoarsePx: first.haloCoarsePx },
+    // SRDA-Net tiles read only the fine guides (pipeline/methods/srda.ts).
+    { id: 'srda', label: first.label, usesAux: first.usesAux, haloCoarsePx: first.haloCoarsePx, readsCoarseAux: false },
     ok.map((w) => w.runner),
   );
   return Object.assign(pool, {

@@ -3,7 +3,8 @@ import { AppError } from '../core/errors.ts';
 import type { Progress } from '../core/progress.ts';
 import { aggregateMean } from '../core/raster/aggregate.ts';
 import { equalTileSize, runDownscale } from './downscale.ts';
-import type { MethodId } from './method.ts';
+import type { MethodId, StageMethod } from './method.ts';
+import { bicubicMethod } from './baselines/bicubic.ts';
 import { prepareScene } from './prepare.ts';
 import { synthScene } from './test-scenes.ts';
 import { maxAbsDifference } from '../core/raster/metrics.ts';
@@ -96,6 +97,28 @@ describe('runDownscale', () => {
     };
     const [b, t] = [await rmse('bicubic'), await rmse('tsharp')];
     expect(t).toBeLessThan(0.5 * b);
+  });
+
+  it('hands tiles the coarse guides only when the method reads them', async () => {
+    const { scene: s } = scene();
+    const seen: { reads: boolean; coarse: string[]; fine: string[] }[] = [];
+    const probe = (reads: boolean): StageMethod => ({
+      id: 'bicubic',
+      label: 'probe',
+      usesAux: ['ndvi'],
+      haloCoarsePx: 2,
+      ...(reads ? {} : { readsCoarseAux: false }),
+      runStage: (input) => {
+        seen.push({ reads, coarse: Object.keys(input.coarseAux), fine: Object.keys(input.fineAux) });
+        return bicubicMethod.runStage(input);
+      },
+    });
+    const a = await runDownscale(s, { method: probe(true), tileCoarsePx: 8 });
+    const b = await runDownscale(s, { method: probe(false), tileCoarsePx: 8 });
+    expect(seen.filter((t) => t.reads).every((t) => t.coarse.includes('ndvi') && t.fine.includes('ndvi'))).toBe(true);
+    expect(seen.filter((t) => !t.reads).every((t) => t.coarse.length === 0 && t.fine.includes('ndvi'))).toBe(true);
+    expect(seen.filter((t) => !t.reads).length).toBeGreaterThan(4);
+    for (let k = 0; k < 2; k++) expect(maxAbsDifference(a.stages[k].lst.data, b.stages[k].lst.data)).toBe(0);
   });
 
   it('reports progress per tile and skips tiles without valid LST', async () => {

@@ -93,7 +93,7 @@ function unpackInput(input: SceneStageInput): StageInput {
   return { ...input, fineAux: all(input.fineAux), coarseAux: all(input.coarseAux) };
 }
 
-function tileInput(input: SceneStageInput, w: PixelWindow, core: PixelWindow): StageInput {
+function tileInput(input: SceneStageInput, w: PixelWindow, core: PixelWindow, withCoarseAux: boolean): StageInput {
   const fine = scaleWindow(w, 2);
   // Only the tile's window is decoded to float32: the scene keeps its packed layers as they are.
   const pick = (aux: Partial<Record<AuxName, AuxLayer>>, win: PixelWindow): Partial<Record<AuxName, Raster>> =>
@@ -102,7 +102,7 @@ function tileInput(input: SceneStageInput, w: PixelWindow, core: PixelWindow): S
     coarseLst: cropRaster(input.coarseLst, w),
     fineGrid: refineGrid(cropGrid(input.coarseLst, w), 2),
     fineAux: pick(input.fineAux, fine),
-    coarseAux: pick(input.coarseAux, w),
+    coarseAux: withCoarseAux ? pick(input.coarseAux, w) : {},
     core: { col: core.col - w.col, row: core.row - w.row, width: core.width, height: core.height },
   };
 }
@@ -165,7 +165,7 @@ async function runStage(
       } else {
         const { padded } = tile;
         const isWhole = padded.width === cw && padded.height === ch;
-        const tin = !isWhole ? tileInput(input, padded, tile.core) : tiles.length > 1 ? { ...(whole ??= unpackInput(input)), core: tile.core } : (whole ??= unpackInput(input));
+        const tin = !isWhole ? tileInput(input, padded, tile.core, method.readsCoarseAux !== false) : tiles.length > 1 ? { ...(whole ??= unpackInput(input)), core: tile.core } : (whole ??= unpackInput(input));
         let pred: Float32Array;
         let predSigma: Float32Array | undefined;
         let predCarried: Float32Array | undefined;

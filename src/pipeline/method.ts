@@ -41,6 +41,12 @@ export interface StageMethod {
    * and must see the whole scene: the runner then fits once and predicts per tile, or does not tile.
    */
   readonly haloCoarsePx: number;
+  /**
+   * False when `runStage` (and a fitted stage's `predictTile`) never reads `coarseAux`: the runner
+   * then hands its tiles none (decoding and block-averaging every guide for each tile is the main
+   * thread's largest cost on a full tile). Absent: true.
+   */
+  readonly readsCoarseAux?: boolean;
   runStage(input: StageInput, options?: RunOptions): Promise<Float32Array>;
   /**
    * How many tiles the runner may pass to `runStage` at once (a pool of workers, pipeline/tile-pool.ts);

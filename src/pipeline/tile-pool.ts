@@ -44,7 +44,7 @@ export interface PooledMethod extends StageMethod {
  * (pipeline/downscale.ts) keeps `concurrency` tiles in flight.
  */
 export function poolMethod(
-  base: Pick<StageMethod, 'id' | 'label' | 'usesAux' | 'haloCoarsePx'>,
+  base: Pick<StageMethod, 'id' | 'label' | 'usesAux' | 'haloCoarsePx' | 'readsCoarseAux'>,
   runners: TileRunner[],
 ): PooledMethod {
   if (runners.length === 0) throw new AppError('INTERNAL', 'poolMethod needs at least one worker.');
@@ -85,6 +85,7 @@ export function poolMethod(
     label: base.label,
     usesAux: base.usesAux,
     haloCoarsePx: base.haloCoarsePx,
+    ...(base.readsCoarseAux === false ? { readsCoarseAux: false } : {}),
     concurrency,
     workers: runners.length,
     tilesPerWorker,

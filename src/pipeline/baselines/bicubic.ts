@@ -7,6 +7,7 @@ export const bicubicMethod: StageMethod = {
   label: 'Bicubic interpolation',
   usesAux: [],
   haloCoarsePx: upsampleHaloPx('bicubic'),
+  readsCoarseAux: false,
   runStage(input: StageInput): Promise<Float32Array> {
     const { data, width, height } = input.coarseLst;
     return Promise.resolve(upsampleArray(data, width, height, 2, 'bicubic'));

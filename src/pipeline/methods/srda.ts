@@ -57,6 +57,8 @@ export function srdaMethodOf(runner: SrdaRunner, options: { finetuneSteps?: numb
     label: `SRDA-Net (${runner.size})`,
     usesAux: MODEL_AUX as readonly AuxName[],
     haloCoarsePx: steps > 0 ? Infinity : runner.haloCoarsePx,
+    // Fine-tuning (`fit`) reads the whole stage's coarse guides; tiles need only the fine ones.
+    readsCoarseAux: false,
     get backend() {
       return runner.backend;
     },
