@@ -1,14 +1,14 @@
 // Browser side of `srda-lst bench`: builds the bench page (bench/browser, same code as the app's
 // pipeline and model), serves it with the scene files, drives headless Chromium through
 // Playwright and prints one JSON line on stdout: tiles per backend and the full-tile pipeline.
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { chromium, type Browser, type Page } from '@playwright/test';
 import { build, preview } from 'vite';
 import type { BackendName } from '../src/model/backend.ts';
 import type { BenchApi } from './browser/bench-page.ts';
-import { chromiumArgs, chromiumPath } from '../e2e/chromium.ts';
+import { chromiumArgs, chromiumPath, rendererPids } from '../e2e/chromium.ts';
 import type { BenchResults, FullTileRow, TileRow } from './report.ts';
 
 const { values: v } = parseArgs({
@@ -27,44 +27,10 @@ const { values: v } = parseArgs({
 const configFile = resolve(import.meta.dirname, 'vite.config.ts');
 const log = (s: string) => process.stderr.write(`bench (browser): ${s}\n`);
 
-/** Processes (pid) below `root` in the process tree. */
-function descendants(root: number): number[] {
-  const parent = new Map<number, number>();
-  for (const d of readdirSync('/proc')) {
-    if (!/^\d+$/.test(d)) continue;
-    try {
-      const stat = readFileSync(`/proc/${d}/stat`, 'utf8');
-      parent.set(Number(d), Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]));
-    } catch {
-      // the process ended
-    }
-  }
-  const out: number[] = [];
-  for (const pid of parent.keys()) {
-    for (let p = parent.get(pid); p !== undefined && p > 1; p = parent.get(p)) {
-      if (p === root) {
-        out.push(pid);
-        break;
-      }
-    }
-  }
-  return out;
-}
-
-function renderers(): number[] {
-  return descendants(process.pid).filter((pid) => {
-    try {
-      return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('--type=renderer');
-    } catch {
-      return false;
-    }
-  });
-}
-
 /** Largest peak RSS (VmHWM) among the renderer processes, MB; `reset` restarts the peaks. */
 function rendererPeakMB(reset = false): number {
   let peak = 0;
-  for (const pid of renderers()) {
+  for (const pid of rendererPids()) {
     try {
       if (reset) writeFileSync(`/proc/${pid}/clear_refs`, '5');
       const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
@@ -79,7 +45,7 @@ function rendererPeakMB(reset = false): number {
 /** CPU seconds (user + system, every thread) of the renderer processes so far. */
 function rendererCpuS(): number {
   let ticks = 0;
-  for (const pid of renderers()) {
+  for (const pid of rendererPids()) {
     try {
       const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
       const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');

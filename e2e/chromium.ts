@@ -1,3 +1,5 @@
+import { readdirSync, readFileSync } from 'node:fs';
+
 /**
  * How the project launches Debian's headless Chromium (e2e tests and the browser benchmark):
  * the binary (override with CHROMIUM_PATH) and the flags measured to work on these machines
@@ -21,3 +23,27 @@ export const chromiumArgs: readonly string[] = [
   '--disable-sync',
   '--enable-unsafe-webgpu',
 ];
+
+/** Pids of the Chromium renderer processes below this process in the process tree (Linux /proc). */
+export function rendererPids(): number[] {
+  const parent = new Map<number, number>();
+  for (const d of readdirSync('/proc')) {
+    if (!/^\d+$/.test(d)) continue;
+    try {
+      const stat = readFileSync(`/proc/${d}/stat`, 'utf8');
+      parent.set(Number(d), Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]));
+    } catch {
+      // the process ended
+    }
+  }
+  return [...parent.keys()].filter((pid) => {
+    let p = parent.get(pid);
+    while (p !== undefined && p > 1 && p !== process.pid) p = parent.get(p);
+    if (p !== process.pid) return false;
+    try {
+      return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('--type=renderer');
+    } catch {
+      return false;
+    }
+  });
+}

@@ -1,38 +1,15 @@
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { deflateSync } from 'node:zlib';
 import { expect, test } from '@playwright/test';
 import { deflateBomb, oneStripTiff } from '../src/test-support/bomb-tiff.ts';
+import { rendererPids } from './chromium.ts';
 import { tempDir } from './helpers.ts';
-
-/** Renderer processes of the browser this test process launched (pids). */
-function renderers(): number[] {
-  const parent = new Map<number, number>();
-  for (const d of readdirSync('/proc')) {
-    if (!/^\d+$/.test(d)) continue;
-    try {
-      const stat = readFileSync(`/proc/${d}/stat`, 'utf8');
-      parent.set(Number(d), Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]));
-    } catch {
-      // the process ended
-    }
-  }
-  return [...parent.keys()].filter((pid) => {
-    let p = parent.get(pid);
-    while (p !== undefined && p > 1 && p !== process.pid) p = parent.get(p);
-    if (p !== process.pid) return false;
-    try {
-      return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('--type=renderer');
-    } catch {
-      return false;
-    }
-  });
-}
 
 /** The largest peak resident memory (VmHWM) of those renderers, MB. */
 function rendererPeakMB(): number {
   let peak = 0;
-  for (const pid of renderers()) {
+  for (const pid of rendererPids()) {
     const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
     if (m) peak = Math.max(peak, Number(m[1]) / 1024);
   }
@@ -52,7 +29,7 @@ test('a Deflate strip that decodes to 2 GiB costs the page little more than an h
   writeFileSync(bomb, oneStripTiff(W, H, 8, deflateBomb(2 ** 31)));
 
   await page.goto('/');
-  expect(renderers().length).toBeGreaterThan(0);
+  expect(rendererPids().length).toBeGreaterThan(0);
   await page.getByTestId('file-input').setInputFiles([honest]);
   await expect(page.getByTestId('file-row')).toHaveCount(1);
   await expect(page.getByTestId('file-row').first()).toContainText('honest_LST.tif');

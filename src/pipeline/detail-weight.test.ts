@@ -7,10 +7,27 @@ import { fitDetailAlpha, fitDetailMix, fitDetailWeight, weightedSigma, withDetai
 import { detailWeightMessage } from './do-no-harm.ts';
 import { runDownscale } from './downscale.ts';
 import type { StageMethod } from './method.ts';
+import type { Scene } from './scene.ts';
 import { aggregateMean } from '../core/raster/aggregate.ts';
 import { prepareScene } from './prepare.ts';
 import { synthScene } from './test-scenes.ts';
 import { createSrdaMethod } from './methods/srda.ts';
+
+/** Bicubic with sigma 1 everywhere; every even output column (in the scene's frame) declares a carried variance of 0.25. */
+function carryingBicubic(scene: Scene): StageMethod {
+  return {
+    id: 'bicubic',
+    label: 'bicubic, carrying',
+    usesAux: [],
+    haloCoarsePx: bicubicMethod.haloCoarsePx,
+    runStage: (i, o) => bicubicMethod.runStage(i, o),
+    runStageWithSigma: async (i, o) => {
+      const l = await bicubicMethod.runStage(i, o);
+      const col0 = Math.round((i.fineGrid.transform[0] - scene.levels[0].grid.transform[0]) / i.fineGrid.transform[1]);
+      return { lstK: l, sigmaK: new Float32Array(l.length).fill(1), carriedVarK2: l.map((_, j) => ((col0 + (j % i.fineGrid.width)) % 2 === 0 ? 0.25 : 0)) };
+    },
+  };
+}
 
 describe('fitDetailAlpha', () => {
   it('recovers the share of detail that fits the reference (hand-worked) and skips NaN pixels', () => {
@@ -70,19 +87,7 @@ describe('the runner carries the variance a stage declares on to later stages', 
   it("adds stage 1's carried variance to stage 2's sigma, each fine pixel taking its coarse pixel's, tiled as untiled", async () => {
     const { ndvi, lst } = synthScene(128, 96, 250);
     const scene = prepareScene({ lst: aggregateMean(lst, 4), aux: { ndvi } });
-    // Bicubic with sigma 1 everywhere; every even output column declares a carried variance of 0.25.
-    const carrying: StageMethod = {
-      id: 'bicubic',
-      label: 'bicubic, carrying',
-      usesAux: [],
-      haloCoarsePx: bicubicMethod.haloCoarsePx,
-      runStage: (i, o) => bicubicMethod.runStage(i, o),
-      runStageWithSigma: async (i, o) => {
-        const l = await bicubicMethod.runStage(i, o);
-        const col0 = Math.round((i.fineGrid.transform[0] - scene.levels[0].grid.transform[0]) / i.fineGrid.transform[1]);
-        return { lstK: l, sigmaK: new Float32Array(l.length).fill(1), carriedVarK2: l.map((_, j) => ((col0 + (j % i.fineGrid.width)) % 2 === 0 ? 0.25 : 0)) };
-      },
-    };
+    const carrying = carryingBicubic(scene);
     for (const tileCoarsePx of [1024, 8]) {
       const r = await runDownscale(scene, { method: carrying, tileCoarsePx });
       expect(r.stages[0].tiles).toBe(tileCoarsePx === 8 ? 12 : 1);
@@ -103,18 +108,7 @@ describe('the runner carries the variance a stage declares on to later stages', 
     const { ndvi, lst } = synthScene(128, 96, 250);
     const scene = prepareScene({ lst: aggregateMean(lst, 8), aux: { ndvi } });
     expect(scene.stages).toBe(3);
-    const carrying: StageMethod = {
-      id: 'bicubic',
-      label: 'bicubic, carrying',
-      usesAux: [],
-      haloCoarsePx: bicubicMethod.haloCoarsePx,
-      runStage: (i, o) => bicubicMethod.runStage(i, o),
-      runStageWithSigma: async (i, o) => {
-        const l = await bicubicMethod.runStage(i, o);
-        const col0 = Math.round((i.fineGrid.transform[0] - scene.levels[0].grid.transform[0]) / i.fineGrid.transform[1]);
-        return { lstK: l, sigmaK: new Float32Array(l.length).fill(1), carriedVarK2: l.map((_, j) => ((col0 + (j % i.fineGrid.width)) % 2 === 0 ? 0.25 : 0)) };
-      },
-    };
+    const carrying = carryingBicubic(scene);
     for (const tileCoarsePx of [1024, 8]) {
       const r = await runDownscale(scene, { method: carrying, tileCoarsePx });
       const s3 = r.stages[2].sigma!;
