@@ -3,7 +3,7 @@ import type { PixelWindow } from '../core/geo/grid.ts';
 import { AppError } from '../core/errors.ts';
 import { throwIfAborted, yieldToEventLoop, type RunOptions } from '../core/progress.ts';
 import { planTiles, windowHasValid } from '../core/raster/tiling.ts';
-import { buildInputWindow, LST_SCALE_K, NORM_WINDOW_PX, buildNetworkInputs, type FineAux, type PreparedScene } from './inputs.ts';
+import { auxChannel, auxMaskChannel, buildInputWindow, LST_SCALE_K, NORM_WINDOW_PX, buildNetworkInputs, type FineAux, type PreparedScene } from './inputs.ts';
 import { forwardSrda, inferSrda, INPUT_CHANNELS, MODEL_AUX, outputChannels, receptiveRadius, SIGMA_FLOOR, type SrdaConfig } from './srda-net.ts';
 import type { SrdaModel } from './weights.ts';
 
@@ -112,8 +112,9 @@ function presentChannels(s: PreparedScene): number[] | undefined {
   const masks: number[] = [];
   MODEL_AUX.forEach((name, a) => {
     if (!s.aux[name]) return;
-    keep.push(6 + 4 * a, 7 + 4 * a, 8 + 4 * a, 9 + 4 * a);
-    masks.push(6 + 4 * MODEL_AUX.length + a);
+    const ch = auxChannel(a);
+    keep.push(ch, ch + 1, ch + 2, ch + 3);
+    masks.push(auxMaskChannel(a));
   });
   keep.push(...masks);
   return keep.length < INPUT_CHANNELS ? keep : undefined;

@@ -151,6 +151,11 @@ export function bicubicUp2Window(v: Float32Array, w: number, h: number, y0: numb
   return out;
 }
 
+/** First of the 4 sub-pixel input channels of auxiliary layer `a` (index in MODEL_AUX). */
+export const auxChannel = (a: number): number => 6 + 4 * a;
+/** The availability-mask input channel of auxiliary layer `a` (index in MODEL_AUX). */
+export const auxMaskChannel = (a: number): number => 6 + 4 * MODEL_AUX.length + a;
+
 /** A network input window: `data` is [wh, ww, INPUT_CHANNELS]; `bicubic` the fine upsample (K). */
 export interface InputWindow {
   data: Float32Array;
@@ -189,8 +194,8 @@ export function buildInputWindow(s: PreparedScene, y0: number, y1: number, x0: n
     const name = MODEL_AUX[a];
     const src = dropAux?.has(name) ? undefined : s.aux[name];
     if (!src) continue;
-    const ch = 6 + a * 4;
-    const maskCh = 6 + 4 * MODEL_AUX.length + a;
+    const ch = auxChannel(a);
+    const maskCh = auxMaskChannel(a);
     for (let y = 0; y < wh; y++) {
       const row0 = 2 * (y0 + y) * fw;
       for (let x = 0; x < ww; x++) {
