@@ -115,4 +115,28 @@ describe('a derived (coarser) level of a packed layer', () => {
     expect(bits(unpackRaster({ ...gridOf(mode), from: q, steps: 1, categorical: true }).data)).toEqual(bits(mode.data));
     expect(bits(unpackRaster({ ...gridOf(mode), from: q, steps: 1, categorical: false }).data)).not.toEqual(bits(mode.data));
   });
+
+  it('takes the mode with fill, ties and two steps down as aggregateMode level by level, windows outside included', () => {
+    // Classes with ties (2 + 2 in a block: the smaller wins), blocks with 1 valid pixel (NaN) and 3.
+    const dn = Array.from({ length: 12 * 40 }, (_, i) => (i % 7 === 3 || i % 11 === 0 || (i >= 96 && i < 192) ? -3000 : [11, 21, 41, 82, 11, 21][(i * 13 + (i >> 4)) % 6]));
+    const classes = fromDn(dn, 1, 12, 40);
+    const q = packRaster(classes)!;
+    let level = classes;
+    for (let steps = 1; steps <= 2; steps++) {
+      level = aggregateMode(level, 2);
+      const derived: DerivedLayer = { ...gridOf(level), from: q, steps, categorical: true };
+      expect(bits(unpackRaster(derived).data)).toEqual(bits(level.data));
+      const w = { col: -1, row: 3, width: level.width + 2, height: 4 };
+      expect(bits(unpackWindow(derived, w))).toEqual(bits(cropRaster(level, w).data));
+    }
+    expect(Array.from(level.data).some((v) => Number.isNaN(v))).toBe(true);
+  });
+
+  it('derives from a layer packed with a base (uint16 DN) as from the float32 layer', () => {
+    const wide = fromDn(Array.from({ length: 8 * 72 }, (_, i) => (i % 5 === 1 ? -3000 : (i * 911) % 65000)), 1, 8, 72);
+    const q = packRaster(wide)!;
+    expect(q.base).not.toBe(0);
+    const level = aggregateMean(aggregateMean(wide, 2), 2);
+    expect(bits(unpackRaster({ ...gridOf(level), from: q, steps: 2, categorical: false }).data)).toEqual(bits(level.data));
+  });
 });

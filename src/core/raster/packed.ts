@@ -1,8 +1,7 @@
-import { cropGrid, type PixelWindow } from '../geo/grid.ts';
+import type { PixelWindow } from '../geo/grid.ts';
 import type { Grid, Raster } from './raster.ts';
 import { gridOf } from './raster.ts';
 import { extractTile } from './tiling.ts';
-import { aggregateMean, aggregateMode } from './aggregate.ts';
 
 /** The int16 code of an invalid (NaN) pixel in a packed raster. */
 export const PACKED_NAN = -32768;
@@ -47,16 +46,152 @@ export function isDerived(layer: AuxLayer): layer is DerivedLayer {
 /** Level rows decoded at a time for a derived layer: bounds the float32 of the finer grid in flight. */
 const DERIVED_STRIP_ROWS = 32;
 
+/**
+ * One level coarser: 2x2 blocks of a row-major `w` x `h` array (both even) into `dst`, as
+ * `aggregateMean(r, 2)` / `aggregateMode(r, 2)` compute them (the same valid values summed in the
+ * same order, NaN where fewer than 2 of the 4 are valid), without a call or an allocation per block.
+ */
+function halveInto(src: Float32Array, w: number, h: number, dst: Float32Array, categorical: boolean): void {
+  const ow = w >> 1;
+  const oh = h >> 1;
+  const v = new Float64Array(4);
+  for (let r = 0; r < oh; r++) {
+    let i0 = 2 * r * w;
+    let i1 = i0 + w;
+    const o = r * ow;
+    for (let c = 0; c < ow; c++, i0 += 2, i1 += 2) {
+      const a = src[i0];
+      const b = src[i0 + 1];
+      const d = src[i1];
+      const e = src[i1 + 1];
+      if (categorical) {
+        let n = 0;
+        if (a === a) v[n++] = a;
+        if (b === b) v[n++] = b;
+        if (d === d) v[n++] = d;
+        if (e === e) v[n++] = e;
+        dst[o + c] = n < 2 ? Number.NaN : modeOf(v, n);
+        continue;
+      }
+      let s = 0;
+      let n = 0;
+      if (a === a) {
+        s += a;
+        n++;
+      }
+      if (b === b) {
+        s += b;
+        n++;
+      }
+      if (d === d) {
+        s += d;
+        n++;
+      }
+      if (e === e) {
+        s += e;
+        n++;
+      }
+      dst[o + c] = n < 2 ? Number.NaN : s / n;
+    }
+  }
+}
+
+/**
+ * `decodeInto` then `halveInto` (mean) in one pass, for a window inside the raster: the codes are
+ * decoded to the same float32 values (`Math.fround`) and summed in the same order.
+ */
+function halveCodesInto(layer: PackedRaster, window: PixelWindow, dst: Float32Array): void {
+  const { width, codes, base, scale } = layer;
+  const ow = window.width >> 1;
+  const oh = window.height >> 1;
+  for (let r = 0; r < oh; r++) {
+    let i0 = (window.row + 2 * r) * width + window.col;
+    let i1 = i0 + width;
+    const o = r * ow;
+    for (let c = 0; c < ow; c++, i0 += 2, i1 += 2) {
+      const a = codes[i0];
+      const b = codes[i0 + 1];
+      const d = codes[i1];
+      const e = codes[i1 + 1];
+      let s = 0;
+      let n = 0;
+      if (a !== PACKED_NAN) {
+        s += Math.fround((a + base) * scale);
+        n++;
+      }
+      if (b !== PACKED_NAN) {
+        s += Math.fround((b + base) * scale);
+        n++;
+      }
+      if (d !== PACKED_NAN) {
+        s += Math.fround((d + base) * scale);
+        n++;
+      }
+      if (e !== PACKED_NAN) {
+        s += Math.fround((e + base) * scale);
+        n++;
+      }
+      dst[o + c] = n < 2 ? Number.NaN : s / n;
+    }
+  }
+}
+
+/** The most frequent of `v[0..n)`, the smallest among ties (as `blockMode`). Sorts `v`'s first `n`. */
+function modeOf(v: Float64Array, n: number): number {
+  for (let i = 1; i < n; i++) {
+    const x = v[i];
+    let j = i - 1;
+    for (; j >= 0 && v[j] > x; j--) v[j + 1] = v[j];
+    v[j + 1] = x;
+  }
+  let best = v[0];
+  let bestRun = 0;
+  let run = 0;
+  for (let i = 0; i < n; i++) {
+    run = i > 0 && v[i] === v[i - 1] ? run + 1 : 1;
+    if (run > bestRun) {
+      bestRun = run;
+      best = v[i];
+    }
+  }
+  return best;
+}
+
+/**
+ * A window of a derived level, strip by strip (each block depends on its own pixels only, so a
+ * strip gives the rows of the whole level): the packed layer's codes halved `steps` times through
+ * two scratch buffers, the first halving straight from the codes where the strip is inside the
+ * raster. Bit-identical to decoding the finer window and block-averaging it level by level.
+ */
 function derivedWindow(layer: DerivedLayer, window: PixelWindow): Float32Array {
   const f = 2 ** layer.steps;
   const out = new Float32Array(window.width * window.height);
+  const fineWidth = window.width * f;
+  const scratch = new Float32Array(fineWidth * Math.min(DERIVED_STRIP_ROWS, window.height) * f);
+  const half = new Float32Array(scratch.length >> 2);
   for (let r0 = 0; r0 < window.height; r0 += DERIVED_STRIP_ROWS) {
     const rows = Math.min(DERIVED_STRIP_ROWS, window.height - r0);
-    const fine = { col: window.col * f, row: (window.row + r0) * f, width: window.width * f, height: rows * f };
-    let r: Raster = { ...cropGrid(layer.from, fine), data: unpackWindow(layer.from, fine) };
-    // Each block depends on its own pixels only, so a strip gives the rows of the whole level.
-    for (let i = 0; i < layer.steps; i++) r = layer.categorical ? aggregateMode(r, 2) : aggregateMean(r, 2);
-    out.set(r.data, r0 * window.width);
+    let w = fineWidth;
+    let h = rows * f;
+    const fine = { col: window.col * f, row: (window.row + r0) * f, width: w, height: h };
+    let src = scratch;
+    let i = 0;
+    const inside = fine.col >= 0 && fine.row >= 0 && fine.col + w <= layer.from.width && fine.row + h <= layer.from.height;
+    if (inside && !layer.categorical) {
+      src = layer.steps === 1 ? out.subarray(r0 * window.width) : half;
+      halveCodesInto(layer.from, fine, src);
+      w >>= 1;
+      h >>= 1;
+      i = 1;
+    } else decodeInto(layer.from, fine, scratch);
+    for (; i < layer.steps; i++) {
+      // The last halving writes straight into the window's rows; the others ping-pong.
+      const dst = i === layer.steps - 1 ? out.subarray(r0 * window.width) : src === scratch ? half : scratch;
+      halveInto(src, w, h, dst, layer.categorical);
+      src = dst;
+      w >>= 1;
+      h >>= 1;
+    }
   }
   return out;
 }
@@ -142,8 +277,14 @@ export function packRaster(r: Raster): PackedRaster | undefined {
 export function unpackWindow(layer: AuxLayer, window: PixelWindow): Float32Array {
   if (isDerived(layer)) return derivedWindow(layer, window);
   if (!isPacked(layer)) return extractTile(layer.data, layer.width, layer.height, window);
-  const { width, height, codes, base, scale } = layer;
   const out = new Float32Array(window.width * window.height);
+  decodeInto(layer, window, out);
+  return out;
+}
+
+/** Decodes `window` of a packed raster into the first `window.width * window.height` values of `out` (NaN outside the raster). */
+function decodeInto(layer: PackedRaster, window: PixelWindow, out: Float32Array): void {
+  const { width, height, codes, base, scale } = layer;
   for (let r = 0; r < window.height; r++) {
     const sr = window.row + r;
     const o = r * window.width;
@@ -151,17 +292,17 @@ export function unpackWindow(layer: AuxLayer, window: PixelWindow): Float32Array
       out.fill(Number.NaN, o, o + window.width);
       continue;
     }
-    for (let c = 0; c < window.width; c++) {
-      const sc = window.col + c;
-      if (sc < 0 || sc >= width) {
-        out[o + c] = Number.NaN;
-        continue;
-      }
-      const k = codes[sr * width + sc];
+    // Columns inside the raster: [c0, c1) of the window.
+    const c0 = Math.min(window.width, Math.max(0, -window.col));
+    const c1 = Math.max(c0, Math.min(window.width, width - window.col));
+    out.fill(Number.NaN, o, o + c0);
+    out.fill(Number.NaN, o + c1, o + window.width);
+    const src = sr * width + window.col;
+    for (let c = c0; c < c1; c++) {
+      const k = codes[src + c];
       out[o + c] = k === PACKED_NAN ? Number.NaN : (k + base) * scale;
     }
   }
-  return out;
 }
 
 /** The whole layer as a float32 raster: a packed or derived layer is decoded (new memory), a float32 one returned as it is. */
