@@ -4,7 +4,7 @@ import { AppError } from '../core/errors.ts';
 import { throwIfAborted, yieldToEventLoop, type RunOptions } from '../core/progress.ts';
 import { planTiles, windowHasValid } from '../core/raster/tiling.ts';
 import { auxChannel, auxMaskChannel, buildInputWindow, LST_SCALE_K, NORM_WINDOW_PX, buildNetworkInputs, type FineAux, type PreparedScene } from './inputs.ts';
-import { forwardSrda, inferSrda, INPUT_CHANNELS, MODEL_AUX, outputChannels, receptiveRadius, SIGMA_FLOOR, type SrdaConfig } from './srda-net.ts';
+import { inferSrda, INPUT_CHANNELS, MODEL_AUX, outputChannels, receptiveRadius, SIGMA_FLOOR, type SrdaConfig } from './srda-net.ts';
 import type { SrdaModel } from './weights.ts';
 
 /** One stage's input as typed arrays: coarse LST `width*height`, fine aux `4*width*height` each. */
@@ -150,7 +150,7 @@ async function runTile(
   const data = channels ? pickChannels(win.data, channels) : win.data;
   // The input tensor goes once the head convolution has read it (inferSrda's releaseInput).
   const res = tf.tidy(() => {
-    const params = channels ? { ...model.params, 'head/w': tf.gather(model.params['head/w'], channels, 2) } : model.params;
+    const params = channels ? { ...model.inferParams, 'head/w': tf.gather(model.params['head/w'], channels, 2) } : model.inferParams;
     return inferSrda(model.config, params, tf.tensor4d(data, [1, win.wh, win.ww, channels?.length ?? INPUT_CHANNELS]), true);
   });
   let r: Float32Array;
@@ -184,7 +184,7 @@ async function runTile(
 
 /** Runs the network once on a small input so the backend compiles its kernels before timing. */
 export async function warmUpSrda(model: SrdaModel): Promise<void> {
-  const t = tf.tidy(() => forwardSrda(model.config, model.params, tf.zeros([1, 16, 16, INPUT_CHANNELS]), false));
+  const t = tf.tidy(() => inferSrda(model.config, model.inferParams, tf.zeros([1, 16, 16, INPUT_CHANNELS]), true));
   try {
     await t.data();
   } finally {

@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
 import { selectBackend } from './backend.ts';
-import { boxMean, countParams, forwardSrda, inferSrda, initParams, INPUT_CHANNELS, layerSpecs, macsPerCoarsePixel, MODEL_AUX, outputChannels, SRDA_SIZES, type SrdaConfig, type SrdaSize } from './srda-net.ts';
+import { boxMean, countParams, forwardSrda, inferSrda, initParams, INPUT_CHANNELS, layerSpecs, macsPerCoarsePixel, MODEL_AUX, outputChannels, splitFuseWeights, SRDA_SIZES, type SrdaConfig, type SrdaSize } from './srda-net.ts';
 
 describe('SRDA-Net architecture', () => {
   beforeAll(async () => {
@@ -51,32 +51,69 @@ describe('SRDA-Net architecture', () => {
     expect(INPUT_CHANNELS).toBe(6 + 5 * 7);
   });
 
-  it('gives the same output through the training (custom-gradient) and inference (fused) paths', async () => {
-    const cfg = SRDA_SIZES.small;
-    const params = initParams(cfg, 5);
-    params['out/w'].assign(tf.randomNormal(params['out/w'].shape, 0, 0.2, 'float32', 6));
-    const d = tf.tidy(() => {
-      const x = tf.randomNormal([1, 24, 20, INPUT_CHANNELS], 0, 0.5, 'float32', 7) as tf.Tensor4D;
-      return tf.max(tf.abs(tf.sub(forwardSrda(cfg, params, x, true), forwardSrda(cfg, params, x, false))));
+  for (const backend of ['cpu', 'wasm'] as const) {
+    it(`gives the same output through the training (custom-gradient) and inference (fused) paths (${backend})`, async () => {
+      await selectBackend({ only: backend });
+      try {
+        for (const size of ['tiny', 'small'] as SrdaSize[]) {
+          const cfg = SRDA_SIZES[size];
+          const params = initParams(cfg, 5);
+          params['out/w'].assign(tf.randomNormal(params['out/w'].shape, 0, 0.2, 'float32', 6));
+          const parts = splitFuseWeights(params);
+          const [d, scale] = tf.tidy(() => {
+            const x = tf.randomNormal([1, 24, 20, INPUT_CHANNELS], 0, 0.5, 'float32', 7) as tf.Tensor4D;
+            const ref = forwardSrda(cfg, params, x, true);
+            return [tf.max(tf.abs(tf.sub(ref, inferSrda(cfg, { ...params, ...parts }, x, false)))), tf.max(tf.abs(ref))];
+          });
+          expect((await scale.data())[0]).toBeGreaterThan(0.1); // a residual large enough to tell them apart
+          expect((await d.data())[0]).toBeLessThan(1e-5);
+          tf.dispose([d, scale, ...Object.values(parts), ...Object.values(params)]);
+        }
+      } finally {
+        await tf.setBackend('cpu');
+      }
     });
-    expect((await d.data())[0]).toBeLessThan(1e-5);
-    tf.dispose([d, ...Object.values(params)]);
-  });
+  }
 
-  // The fused inference pass written plainly, every intermediate kept until the tidy ends.
+  // The fused inference pass written plainly, every intermediate kept until the tidy ends; a fuse
+  // layer (1x1 over a concatenation) as the sum of its parts' 1x1 convolutions, in part order.
   const keptAll = (cfg: SrdaConfig, p: Record<string, tf.Tensor>, x: tf.Tensor4D): tf.Tensor4D => {
     const spec = new Map(layerSpecs(cfg).map((l) => [l.name, l]));
     const conv = (name: string, v: tf.Tensor4D, relu = false): tf.Tensor4D =>
       tf.fused.conv2d({ x: v, filter: p[`${name}/w`] as tf.Tensor4D, strides: 1, pad: 'same', dilations: spec.get(name)!.dil, bias: p[`${name}/b`], activation: relu ? 'relu' : 'linear' });
+    const fuseOf = (name: string, parts: tf.Tensor4D[], relu = false): tf.Tensor4D => {
+      const w = p[`${name}/w`];
+      const cin = w.shape[2]! / parts.length;
+      const terms = parts.map((v, i) =>
+        tf.fused.conv2d({ x: v, filter: tf.slice(w, [0, 0, i * cin, 0], [-1, -1, cin, -1]) as tf.Tensor4D, strides: 1, pad: 'valid', bias: i === 0 ? p[`${name}/b`] : undefined }),
+      );
+      const sum = terms.slice(1).reduce((s, t) => tf.add(s, t), terms[0]);
+      return relu ? tf.relu(sum) : sum;
+    };
     const head = conv('head', x);
     let f = head;
     for (let i = 0; i < cfg.blocks; i++) f = tf.add(f, conv(`block${i}_b`, conv(`block${i}_a`, f, true)));
-    const u = conv('msca_fuse', tf.concat([1, 2, 4].map((d) => conv(`msca_d${d}`, f, true)), 3));
+    const u = fuseOf('msca_fuse', [1, 2, 4].map((d) => conv(`msca_d${d}`, f, true)));
     const mid = tf.add<tf.Tensor4D>(f, tf.mul(u, tf.sigmoid(conv('msca_ca2', conv('msca_ca1', boxMean(u, cfg.caKernel), true)))));
     const ctx = boxMean(mid, cfg.ctxKernel);
     const last = tf.add<tf.Tensor4D>(tf.mul(mid, tf.mul(tf.sigmoid(conv('gca_gate', ctx)), 2)), conv('gca_t2', conv('gca_t1', ctx, true)));
-    return conv('out', conv('mfrm_conv', conv('mfrm_fuse', tf.concat([head, mid, last], 3), true), true));
+    return conv('out', conv('mfrm_conv', fuseOf('mfrm_fuse', [head, mid, last], true), true));
   };
+
+  it('infers the same with the fuse weights cut once (splitFuseWeights) as with them cut per call', async () => {
+    const cfg = SRDA_SIZES.tiny;
+    const params = initParams(cfg, 11);
+    params['out/w'].assign(tf.randomNormal(params['out/w'].shape, 0, 0.2, 'float32', 12));
+    const parts = splitFuseWeights(params);
+    expect(Object.keys(parts).sort()).toEqual(['mfrm_fuse/w0', 'mfrm_fuse/w1', 'mfrm_fuse/w2', 'msca_fuse/w0', 'msca_fuse/w1', 'msca_fuse/w2']);
+    expect(parts['mfrm_fuse/w1'].shape).toEqual([1, 1, cfg.width, cfg.width]);
+    const x = tf.randomNormal([1, 22, 18, INPUT_CHANNELS], 0, 0.5, 'float32', 13) as tf.Tensor4D;
+    const before = tf.memory().numTensors;
+    const [a, b] = [tf.tidy(() => inferSrda(cfg, params, x, false)), tf.tidy(() => inferSrda(cfg, { ...params, ...parts }, x, false))];
+    expect(tf.memory().numTensors).toBe(before + 2);
+    expect(Array.from(await b.data())).toEqual(Array.from(await a.data()));
+    tf.dispose([a, b, x, ...Object.values(parts), ...Object.values(params)]);
+  });
 
   for (const backend of ['cpu', 'wasm'] as const) {
     it(`infers bit-identically to the pass that keeps every feature map, holding under half their peak memory (${backend})`, async () => {

@@ -187,12 +187,42 @@ export function forwardSrda(cfg: SrdaConfig, params: SrdaParams, input: tf.Tenso
   });
 }
 
+/** The layers whose 1x1 convolution reads a channel concatenation, and how many parts it has. */
+const FUSE_PARTS = { msca_fuse: 3, mfrm_fuse: 3 } as const;
+
+/** The key of part `i` of a fuse layer's weights in `splitFuseWeights`' result. */
+const partKey = (name: string, i: number): string => `${name}/w${i}`;
+
 /**
- * The inference forward pass: the operations of `forwardSrda` on the same values in fused conv +
- * bias (+ ReLU) kernels, so the same result, but each feature map is disposed as soon as no later
- * operation needs it, and with `releaseInput` the input after the head convolution. A 312 px tile
- * (256 + halo) then holds a few 16-channel maps at a time in the wasm heap instead of ~15.
- * Call inside `tf.tidy` (or dispose the result).
+ * The weights of each fuse layer (MSCA, MFRM) cut along their input channels, one [1,1,cin/3,cout]
+ * slice per concatenated part, under `<layer>/w0`, `/w1`, `/w2`: `inferSrda` reads them from its
+ * params when present and otherwise slices the weights on every call. The caller owns the tensors.
+ */
+export function splitFuseWeights(params: SrdaParams): SrdaParams {
+  const out: SrdaParams = {};
+  for (const [name, n] of Object.entries(FUSE_PARTS)) {
+    const w = params[`${name}/w`];
+    const cin = w.shape[2]! / n;
+    for (let i = 0; i < n; i++) out[partKey(name, i)] = tf.slice(w, [0, 0, i * cin, 0], [-1, -1, cin, -1]);
+  }
+  return out;
+}
+
+function fusePart(params: SrdaParams, name: string, i: number, n: number): tf.Tensor4D {
+  const pre = params[partKey(name, i)];
+  if (pre) return pre as tf.Tensor4D;
+  const w = params[`${name}/w`];
+  const cin = w.shape[2]! / n;
+  return tf.slice(w, [0, 0, i * cin, 0], [-1, -1, cin, -1]) as tf.Tensor4D;
+}
+
+/**
+ * The inference forward pass: the function of `forwardSrda` in fused conv + bias (+ ReLU) kernels,
+ * the same result up to float rounding (the fuse layers sum over their parts in another order), but
+ * each feature map is disposed as soon as no later operation needs it, and with `releaseInput` the
+ * input after the head convolution. A 312 px tile (256 + halo) then holds a few 16-channel maps at
+ * a time in the wasm heap instead of ~15. Pass `splitFuseWeights`' tensors in `params` to slice the
+ * fuse weights once rather than per call. Call inside `tf.tidy` (or dispose the result).
  */
 export function inferSrda(cfg: SrdaConfig, params: SrdaParams, input: tf.Tensor4D, releaseInput: boolean): tf.Tensor4D {
   const spec = new Map(layerSpecs(cfg).map((l) => [l.name, l]));
@@ -212,6 +242,18 @@ export function inferSrda(cfg: SrdaConfig, params: SrdaParams, input: tf.Tensor4
     const a = then(tf.avgPool(p, [k, 1], 1, 'valid'), p);
     return then(tf.avgPool(a, [1, k], 1, 'valid'), a);
   };
+  // A 1x1 convolution over the channel concatenation of `parts` (disposed), as the sum of one 1x1
+  // convolution per part with its slice of the weights: the same sums in another order, without
+  // the concatenated map (tfjs-wasm concatenates channels in JavaScript, ~10 % of a tile's time).
+  const fuse = (name: string, parts: tf.Tensor4D[], relu: boolean): tf.Tensor4D => {
+    let sum = tf.fused.conv2d({ x: parts[0], filter: fusePart(params, name, 0, parts.length), strides: 1, pad: 'valid', bias: params[`${name}/b`] });
+    for (let i = 1; i < parts.length; i++) {
+      const y = tf.fused.conv2d({ x: parts[i], filter: fusePart(params, name, i, parts.length), strides: 1, pad: 'valid' });
+      sum = then(tf.add<tf.Tensor4D>(sum, y), sum, y);
+    }
+    for (const p of parts) p.dispose();
+    return relu ? then(tf.relu(sum), sum) : sum;
+  };
   const head = conv('head', input);
   if (releaseInput) input.dispose();
   let f = head;
@@ -220,10 +262,10 @@ export function inferSrda(cfg: SrdaConfig, params: SrdaParams, input: tf.Tensor4
     const b = then(conv(`block${i}_b`, a), a);
     f = then(tf.add<tf.Tensor4D>(f, b), b, ...(f === head ? [] : [f]));
   }
-  // MSCA (see forwardSrda).
+  // MSCA (see forwardSrda). The fuse reads the branches one by one (see fuseParts).
   const pre = f;
   const branches = [1, 2, 4].map((d) => conv(`msca_d${d}`, pre, true));
-  const u = conv('msca_fuse', then(tf.concat(branches, 3), ...branches));
+  const u = fuse('msca_fuse', branches, false);
   const pooled = box(u, cfg.caKernel);
   const ca1 = then(conv('msca_ca1', pooled, true), pooled);
   const ca2 = then(conv('msca_ca2', ca1), ca1);
@@ -240,8 +282,7 @@ export function inferSrda(cfg: SrdaConfig, params: SrdaParams, input: tf.Tensor4
   const gated = then(tf.mul<tf.Tensor4D>(mid, gate2), gate2);
   const last = then(tf.add<tf.Tensor4D>(gated, t), gated, t);
   // MFRM.
-  const cat = then(tf.concat([head, mid, last], 3), head, mid, last);
-  const fused = then(conv('mfrm_fuse', cat, true), cat);
+  const fused = fuse('mfrm_fuse', [head, mid, last], true);
   const refined = then(conv('mfrm_conv', fused, true), fused);
   return then(conv('out', refined), refined);
 }

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { AppError, toAppError } from '../core/errors.ts';
 import { LST_SCALE_K, NORM_WINDOW_PX } from './inputs.ts';
-import { layerSpecs, MODEL_AUX, type SrdaConfig, type SrdaParams } from './srda-net.ts';
+import { layerSpecs, MODEL_AUX, splitFuseWeights, type SrdaConfig, type SrdaParams } from './srda-net.ts';
 
 /** The `model.json` of SRDA-Net weights (tfjs weights-manifest format plus our own fields). */
 export interface SrdaModelJson {
@@ -37,19 +37,24 @@ export interface SrdaModel {
   readonly meta: SrdaModelJson;
   /** @internal tensors by layer name; only model/ reads them. */
   readonly params: SrdaParams;
+  /** @internal `params` plus the fuse layers' weights cut per part (`splitFuseWeights`), for inference. */
+  readonly inferParams: SrdaParams;
   dispose(): void;
 }
 
 /**
  * Wraps weight tensors (e.g. a trainer's variables, cloned) as an `SrdaModel`; takes ownership.
+ * The weights are fixed from here on (inference reads copies of the fuse layers' parts).
  */
 export function createSrdaModel(config: SrdaConfig, size: string, params: SrdaParams, meta?: SrdaModelJson): SrdaModel {
+  const parts = splitFuseWeights(params);
   return {
     size,
     config,
     meta: meta ?? { format: 'srda-net', version: 1, size, config, modelAux: [...MODEL_AUX], lstScaleK: LST_SCALE_K, normWindowPx: NORM_WINDOW_PX, weightsManifest: [] },
     params,
-    dispose: () => tf.dispose(Object.values(params)),
+    inferParams: { ...params, ...parts },
+    dispose: () => tf.dispose([...Object.values(params), ...Object.values(parts)]),
   };
 }
 
