@@ -195,13 +195,18 @@ async function runStage(
  */
 function addCarried(sigma: Float32Array, own: Float32Array | undefined, prev: Float32Array, cw: number, last: boolean): Float32Array | undefined {
   const fw = 2 * cw;
+  const fh = sigma.length / fw;
   const next = last ? undefined : (own ?? new Float32Array(sigma.length));
-  for (let i = 0; i < sigma.length; i++) {
-    const r = Math.floor(i / fw);
-    const v = prev[(r >> 1) * cw + ((i - r * fw) >> 1)];
-    if (!(v > 0)) continue;
-    sigma[i] = Math.sqrt(sigma[i] * sigma[i] + v);
-    if (next) next[i] += v;
+  for (let r = 0; r < fh; r++) {
+    const p = (r >> 1) * cw;
+    const o = r * fw;
+    for (let c = 0; c < fw; c++) {
+      const v = prev[p + (c >> 1)];
+      if (!(v > 0)) continue;
+      const i = o + c;
+      sigma[i] = Math.sqrt(sigma[i] * sigma[i] + v);
+      if (next) next[i] += v;
+    }
   }
   return next;
 }
@@ -238,9 +243,10 @@ export async function runDownscale(scene: Scene, options: DownscaleOptions, run:
     carried = sigma && carried ? addCarried(sigma, own, carried, coarse.width, last) : own;
     if (last) carried = undefined;
     const before = energyError(data, coarse);
-    if (correct) correctResidualsInPlace(data, coarse.data, coarse.width, coarse.height, 2, mode);
-    else maskInvalid(data, coarse.data, coarse.width, coarse.height);
-    const energy = correct ? energyError(data, coarse) : before;
+    // The correction reports the error it leaves; in linear mode that is the energy error itself.
+    const left = correct ? correctResidualsInPlace(data, coarse.data, coarse.width, coarse.height, 2, mode) : undefined;
+    if (!correct) maskInvalid(data, coarse.data, coarse.width, coarse.height);
+    const energy = !left ? before : mode === 'linear' ? { maxAbsK: left.maxAbs, meanAbsK: left.meanAbs, blocks: left.blocks } : energyError(data, coarse);
     const lst: Raster = { ...level.grid, data };
     if (sigma) for (let i = 0; i < sigma.length; i++) if (data[i] !== data[i]) sigma[i] = Number.NaN;
     results.push({ stage: k, lst, seconds: (now() - ts) / 1000, energy, energyBeforeCorrection: before, tiles, skippedTiles: skipped, fit, ...(sigma ? { sigma: { ...level.grid, data: sigma } } : {}) });
