@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
 import { selectBackend } from './backend.ts';
 import { runSrda, srdaHaloCoarsePx, type SrdaStageInput } from './infer.ts';
-import { buildInputWindow, buildNetworkInputs, LST_SCALE_K } from './inputs.ts';
+import { buildInputWindow, buildNetworkInputs, LST_SCALE_K, presentChannels } from './inputs.ts';
 import { inferSrda, initParams, INPUT_CHANNELS, outputChannels, receptiveRadius, SRDA_SIZES } from './srda-net.ts';
 import { createSrdaModel, type SrdaModel } from './weights.ts';
 import { maxAbsDifference } from '../core/raster/metrics.ts';
@@ -104,6 +104,24 @@ describe('SRDA-Net inference', () => {
       }
     }
     expect(compared).toBe(4 * (22 * 18 - 24));
+  });
+
+  it('builds in the compact layout exactly the present layers\' channels of the full layout, in presentChannels order', () => {
+    const input = sceneInput(22, 18);
+    const s = buildNetworkInputs(input.coarseLstK, 22, 18, input.fineAux);
+    const full = buildInputWindow(s, 3, 15, 2, 20);
+    const keep = presentChannels(['ndvi', 'dem']);
+    expect(keep).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 18, 19, 20, 21, 34, 37]);
+    const compact = buildInputWindow(s, 3, 15, 2, 20, undefined, true);
+    expect([full.channels, compact.channels]).toEqual([INPUT_CHANNELS, keep.length]);
+    expect(compact.bicubic).toEqual(full.bicubic);
+    const picked = new Float32Array(12 * 18 * keep.length);
+    for (let p = 0; p < 12 * 18; p++) keep.forEach((c, k) => (picked[p * keep.length + k] = full.data[p * INPUT_CHANNELS + c]));
+    expect(compact.data).toEqual(picked);
+    // Dropping a layer (training's channel dropout) leaves it out of the compact layout as well.
+    const dropped = buildInputWindow(s, 3, 15, 2, 20, new Set(['dem'] as const), true);
+    expect(dropped.channels).toBe(6 + 5);
+    expect(dropped.data[6 + 4]).toBeGreaterThan(0); // NDVI's mask, now the 11th channel
   });
 
   it('skips tiles without valid LST and reports progress per tile', async () => {

@@ -3,7 +3,7 @@ import type { PixelWindow } from '../core/geo/grid.ts';
 import { AppError } from '../core/errors.ts';
 import { throwIfAborted, yieldToEventLoop, type RunOptions } from '../core/progress.ts';
 import { planTiles, windowHasValid } from '../core/raster/tiling.ts';
-import { auxChannel, auxMaskChannel, buildInputWindow, LST_SCALE_K, NORM_WINDOW_PX, buildNetworkInputs, type FineAux, type PreparedScene } from './inputs.ts';
+import { buildInputWindow, presentChannels, LST_SCALE_K, NORM_WINDOW_PX, buildNetworkInputs, type FineAux, type PreparedScene } from './inputs.ts';
 import { inferSrda, INPUT_CHANNELS, MODEL_AUX, outputChannels, receptiveRadius, SIGMA_FLOOR, type SrdaConfig } from './srda-net.ts';
 import type { SrdaModel } from './weights.ts';
 
@@ -85,7 +85,7 @@ export async function runSrdaStage(model: SrdaModel, input: SrdaStageInput, opti
     throw new AppError('INTERNAL', `SRDA-Net: core window ${JSON.stringify(keep)} is not inside the ${w}x${h} input.`);
   }
   const tiles = planTiles(keep.width, keep.height, tile, halo);
-  const channels = presentChannels(prepared);
+  const channels = sceneChannels(prepared);
   let done = 0;
   for (const t of tiles) {
     throwIfAborted(options.signal);
@@ -101,36 +101,15 @@ export async function runSrdaStage(model: SrdaModel, input: SrdaStageInput, opti
 }
 
 /**
- * The input channels that can be non-zero for this scene (LST's 6, then the 4 sub-pixels and the
- * mask of each auxiliary layer present), or undefined when all are. An absent layer's channels are
- * zeros, which add nothing to the head convolution: leaving them out (with the head's weights for
- * them) gives the same sums in fewer multiply-adds (NDVI + DEM: 16 of 41 channels, the head 5904
- * -> 2304 of the tiny network's 19088 per coarse pixel). Only the summation order changes.
+ * The input channels that can be non-zero for this scene (`presentChannels`), or undefined when all
+ * are. An absent layer's channels are zeros, which add nothing to the head convolution: leaving them
+ * out (with the head's weights for them) gives the same sums in fewer multiply-adds (NDVI + DEM: 16
+ * of 41 channels, the head 5904 -> 2304 of the tiny network's 19088 per coarse pixel). Only the
+ * summation order changes.
  */
-function presentChannels(s: PreparedScene): number[] | undefined {
-  const keep = [0, 1, 2, 3, 4, 5];
-  const masks: number[] = [];
-  MODEL_AUX.forEach((name, a) => {
-    if (!s.aux[name]) return;
-    const ch = auxChannel(a);
-    keep.push(ch, ch + 1, ch + 2, ch + 3);
-    masks.push(auxMaskChannel(a));
-  });
-  keep.push(...masks);
+function sceneChannels(s: PreparedScene): number[] | undefined {
+  const keep = presentChannels(MODEL_AUX.filter((name) => s.aux[name]));
   return keep.length < INPUT_CHANNELS ? keep : undefined;
-}
-
-/** `data` ([pixels, INPUT_CHANNELS]) with only the channels `keep`, in that order. */
-function pickChannels(data: Float32Array, keep: number[]): Float32Array {
-  const n = data.length / INPUT_CHANNELS;
-  const k = keep.length;
-  const out = new Float32Array(n * k);
-  for (let p = 0; p < n; p++) {
-    const i = p * INPUT_CHANNELS;
-    const o = p * k;
-    for (let c = 0; c < k; c++) out[o + c] = data[i + keep[c]];
-  }
-  return out;
 }
 
 async function runTile(
@@ -146,12 +125,12 @@ async function runTile(
   const ex0 = Math.max(0, core.x0 - halo);
   const ey1 = Math.min(s.h, core.y1 + halo);
   const ex1 = Math.min(s.w, core.x1 + halo);
-  const win = buildInputWindow(s, ey0, ey1, ex0, ex1);
-  const data = channels ? pickChannels(win.data, channels) : win.data;
+  // Built in the compact layout: the channels `channels` lists, in that order.
+  const win = buildInputWindow(s, ey0, ey1, ex0, ex1, undefined, true);
   // The input tensor goes once the head convolution has read it (inferSrda's releaseInput).
   const res = tf.tidy(() => {
     const params = channels ? { ...model.inferParams, 'head/w': tf.gather(model.params['head/w'], channels, 2) } : model.inferParams;
-    return inferSrda(model.config, params, tf.tensor4d(data, [1, win.wh, win.ww, channels?.length ?? INPUT_CHANNELS]), true);
+    return inferSrda(model.config, params, tf.tensor4d(win.data, [1, win.wh, win.ww, win.channels]), true);
   });
   let r: Float32Array;
   try {

@@ -92,10 +92,11 @@ export function buildNetworkInputs(coarseLstK: Float32Array, w: number, h: numbe
     const n = new Float32Array(src.length);
     if (name === 'dem') {
       const local = maskedBoxMean(blockMean2(src, w, h), w, h, NORM_WINDOW_PX);
-      for (let i = 0; i < n.length; i++) {
-        const fy = Math.floor(i / (2 * w));
-        const fx = i % (2 * w);
-        n[i] = (src[i] - local[(fy >> 1) * w + (fx >> 1)]) / 100;
+      const fw = 2 * w;
+      for (let fy = 0; fy < 2 * h; fy++) {
+        const row = fy * fw;
+        const lrow = (fy >> 1) * w;
+        for (let fx = 0; fx < fw; fx++) n[row + fx] = (src[row + fx] - local[lrow + (fx >> 1)]) / 100;
       }
     } else if (name === 'albedo' || name === 'red' || name === 'nir' || name === 'swir') {
       for (let i = 0; i < n.length; i++) n[i] = (Math.min(1, Math.max(0, src[i])) - 0.2) * 5;
@@ -156,29 +157,45 @@ export const auxChannel = (a: number): number => 6 + 4 * a;
 /** The availability-mask input channel of auxiliary layer `a` (index in MODEL_AUX). */
 export const auxMaskChannel = (a: number): number => 6 + 4 * MODEL_AUX.length + a;
 
-/** A network input window: `data` is [wh, ww, INPUT_CHANNELS]; `bicubic` the fine upsample (K). */
+/** A network input window: `data` is [wh, ww, channels]; `bicubic` the fine upsample (K). */
 export interface InputWindow {
   data: Float32Array;
   bicubic: Float32Array;
   ww: number;
   wh: number;
+  /** Channels per pixel of `data`: INPUT_CHANNELS, or fewer in the compact layout. */
+  channels: number;
+}
+
+/**
+ * The input channels (of the INPUT_CHANNELS layout) that can be non-zero when the layers `present`
+ * are: LST's 6, then the 4 sub-pixels of each present layer, then their masks, in MODEL_AUX order.
+ * The compact layout of `buildInputWindow` holds these channels in this order.
+ */
+export function presentChannels(present: readonly ModelAuxName[]): number[] {
+  const layers = MODEL_AUX.map((name, a) => (present.includes(name) ? a : -1)).filter((a) => a >= 0);
+  return [0, 1, 2, 3, 4, 5, ...layers.flatMap((a) => [0, 1, 2, 3].map((q) => auxChannel(a) + q)), ...layers.map(auxMaskChannel)];
 }
 
 /**
  * Builds the network input for the coarse window rows [y0,y1) x cols [x0,x1) of a prepared scene.
- * `dropAux` removes layers as if absent (training-time channel dropout).
+ * `dropAux` removes layers as if absent (training-time channel dropout). `compact`: only the
+ * channels of the layers present (`presentChannels`), which are the only ones that can be non-zero
+ * (an absent layer's channels are zeros, its mask 0); otherwise all INPUT_CHANNELS.
  */
-export function buildInputWindow(s: PreparedScene, y0: number, y1: number, x0: number, x1: number, dropAux?: ReadonlySet<ModelAuxName>): InputWindow {
+export function buildInputWindow(s: PreparedScene, y0: number, y1: number, x0: number, x1: number, dropAux?: ReadonlySet<ModelAuxName>, compact = false): InputWindow {
   const ww = x1 - x0;
   const wh = y1 - y0;
   const bicubic = bicubicUp2Window(s.lstFilled, s.w, s.h, y0, y1, x0, x1);
-  const data = new Float32Array(ww * wh * INPUT_CHANNELS);
+  const used = MODEL_AUX.filter((name) => s.aux[name] && !dropAux?.has(name));
+  const C = compact ? 6 + 5 * used.length : INPUT_CHANNELS;
+  const data = new Float32Array(ww * wh * C);
   const fw = 2 * s.w;
   const bw = 2 * ww;
   for (let y = 0; y < wh; y++) {
     for (let x = 0; x < ww; x++) {
       const ci = (y0 + y) * s.w + x0 + x;
-      const o = (y * ww + x) * INPUT_CHANNELS;
+      const o = (y * ww + x) * C;
       const m = s.lstMean[ci];
       const b = 2 * y * bw + 2 * x;
       data[o] = (s.lstFilled[ci] - m) / LST_SCALE_K;
@@ -190,16 +207,15 @@ export function buildInputWindow(s: PreparedScene, y0: number, y1: number, x0: n
     }
   }
   // One pass per auxiliary layer (not a closure per pixel): this runs for every tile of every stage.
-  for (let a = 0; a < MODEL_AUX.length; a++) {
-    const name = MODEL_AUX[a];
-    const src = dropAux?.has(name) ? undefined : s.aux[name];
-    if (!src) continue;
-    const ch = auxChannel(a);
-    const maskCh = auxMaskChannel(a);
+  for (let k = 0; k < used.length; k++) {
+    const a = MODEL_AUX.indexOf(used[k]);
+    const src = s.aux[used[k]]!;
+    const ch = compact ? 6 + 4 * k : auxChannel(a);
+    const maskCh = compact ? 6 + 4 * used.length + k : auxMaskChannel(a);
     for (let y = 0; y < wh; y++) {
       const row0 = 2 * (y0 + y) * fw;
       for (let x = 0; x < ww; x++) {
-        const o = (y * ww + x) * INPUT_CHANNELS;
+        const o = (y * ww + x) * C;
         const f = row0 + 2 * (x0 + x);
         let valid = 0;
         const v0 = src[f];
@@ -226,5 +242,5 @@ export function buildInputWindow(s: PreparedScene, y0: number, y1: number, x0: n
       }
     }
   }
-  return { data, bicubic, ww, wh };
+  return { data, bicubic, ww, wh, channels: C };
 }
