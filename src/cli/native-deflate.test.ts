@@ -2,6 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { deflateSync } from 'node:zlib';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Raster } from '../core/raster/raster.ts';
 import { fflateCodec } from '../io/deflate-codec.ts';
@@ -93,5 +94,20 @@ describe('nodeZlibCodec', () => {
     const damaged = z.slice();
     damaged[damaged.length - 1] ^= 0xff;
     await expect(nodeZlibCodec.inflate!(damaged, 1000)).rejects.toThrow();
+  });
+
+  it('gives the bytes one-shot zlib gives and takes them back, for blocks far larger than zlib\'s 16 KiB output chunk', async () => {
+    // A predictor-like 1 MiB block: smooth high bytes, noisy low bytes (compresses to a few hundred KiB).
+    const block = new Uint8Array(1 << 20);
+    for (let i = 0, x = 12345; i < block.length; i++) {
+      x = (x * 1103515245 + 12345) >>> 0;
+      block[i] = i % 4 < 2 ? (i >> 14) & 0xff : x >>> 24;
+    }
+    for (const level of [2, 6]) {
+      const z = await nodeZlibCodec.deflate(block, level);
+      expect(z.length).toBeGreaterThan(64 * 1024);
+      expect(Buffer.from(z).equals(deflateSync(block, { level }))).toBe(true);
+      expect(Buffer.from(await nodeZlibCodec.inflate!(z, block.length)).equals(Buffer.from(block))).toBe(true);
+    }
   });
 });
