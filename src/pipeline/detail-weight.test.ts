@@ -3,7 +3,8 @@ import { maxAbsDifference } from '../core/raster/metrics.ts';
 import { dhakaScene, hasData, readShippedWeights } from '../test-support/data.ts';
 import { bicubicMethod } from './baselines/bicubic.ts';
 import { dmsMethod } from './baselines/dms.ts';
-import { fitDetailAlpha, fitDetailMix, fitDetailWeight, weightedSigma, withDetailMix, withDetailWeight } from './detail-weight.ts';
+import { fitDetailAlpha, fitDetailMix, fitDetailWeight, LOOP_MARGIN_PX, loopWindows, MAX_LOOP_PIXELS, weightedSigma, withDetailMix, withDetailWeight } from './detail-weight.ts';
+import { tsharpMethod } from './baselines/tsharp.ts';
 import { detailWeightMessage } from './do-no-harm.ts';
 import { runDownscale } from './downscale.ts';
 import type { StageMethod } from './method.ts';
@@ -50,6 +51,47 @@ describe('fitDetailAlpha', () => {
     expect(fitDetailAlpha(Float32Array.from([303, 297, 300]), s, b).alpha).toBe(1);
     expect(fitDetailAlpha(Float32Array.from([303, 297, 300]), b, b).alpha).toBe(0);
   });
+});
+
+describe('the closed loop of a large scene', () => {
+  it('runs on 3 x 3 even windows with margins inside the scene, spread over it, together at most MAX_LOOP_PIXELS; small scenes whole', () => {
+    const whole = { col: 0, row: 0, width: 400, height: 300 };
+    expect(loopWindows(400, 300)).toEqual([{ run: whole, score: whole }]);
+    const ws = loopWindows(1201, 1200);
+    expect(ws).toHaveLength(9);
+    expect(ws.reduce((n, w) => n + w.run.width * w.run.height, 0)).toBeLessThanOrEqual(MAX_LOOP_PIXELS);
+    for (const { run, score } of ws) {
+      for (const v of [run.col, run.row, run.width, run.height, score.col, score.row, score.width, score.height]) expect(v % 2).toBe(0);
+      expect(run.col + run.width).toBeLessThanOrEqual(1200);
+      expect(run.row + run.height).toBeLessThanOrEqual(1200);
+      // The scored part has the full margin of run pixels on every side.
+      expect(score.col - run.col).toBe(LOOP_MARGIN_PX);
+      expect(score.row - run.row).toBe(LOOP_MARGIN_PX);
+      expect(run.col + run.width - (score.col + score.width)).toBe(LOOP_MARGIN_PX);
+      expect(run.row + run.height - (score.row + score.height)).toBe(LOOP_MARGIN_PX);
+    }
+    // One window per third of each axis.
+    expect([...new Set(ws.map((w) => Math.floor((3 * (w.score.col + w.score.width / 2)) / 1200)))]).toEqual([0, 1, 2]);
+    expect([...new Set(ws.map((w) => Math.floor((3 * (w.score.row + w.score.height / 2)) / 1200)))]).toEqual([0, 1, 2]);
+    // A long, narrow scene: windows as wide as the scene (no room for side margins), spread along it.
+    const narrow = loopWindows(100, 6000);
+    expect(narrow).toHaveLength(3);
+    for (const w of narrow) expect(w.run).toMatchObject({ col: 0, width: 100 });
+    for (const w of narrow) expect(w.score).toMatchObject({ col: 0, width: 100 });
+    expect(narrow[2].run.row + narrow[2].run.height).toBeLessThanOrEqual(6000);
+  });
+
+  it('fits the weight on the scored pixels of those windows: fewer than the scene, the same weight where the detail is uniformly good', async () => {
+    // 800 x 800 coarse px (640 000 > MAX_LOOP_PIXELS); LST an exact linear function of NDVI, so TsHARP's detail fits fully.
+    const { ndvi, lst } = synthScene(1600, 1600, 250);
+    const scene = prepareScene({ lst: aggregateMean(lst, 2), aux: { ndvi } });
+    const w = await fitDetailWeight(scene, tsharpMethod);
+    expect(w).toBeDefined();
+    expect(w!.pixels).toBe(loopWindows(800, 800).reduce((n, x) => n + x.score.width * x.score.height, 0));
+    expect(w!.pixels).toBeLessThan(MAX_LOOP_PIXELS / 2);
+    expect(w!.alpha).toBeGreaterThan(0.95);
+    expect(w!.blendedRmseK).toBeLessThan(w!.bicubicRmseK / 2);
+  }, 120_000);
 });
 
 describe('weightedSigma', () => {

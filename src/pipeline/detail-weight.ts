@@ -1,6 +1,10 @@
 import { isAppError } from '../core/errors.ts';
 import type { RunOptions } from '../core/progress.ts';
 import type { ResidualMode } from '../core/raster/correct.ts';
+import { cropGrid, type PixelWindow } from '../core/geo/grid.ts';
+import { unpackWindow, type AuxLayer } from '../core/raster/packed.ts';
+import type { Raster } from '../core/raster/raster.ts';
+import { cropRaster, extractTile } from '../core/raster/tiling.ts';
 import { bicubicMethod } from './baselines/bicubic.ts';
 import { runDownscale } from './downscale.ts';
 import { closedLoopScene } from './evaluate.ts';
@@ -65,24 +69,99 @@ export function fitDetailAlpha(
 }
 
 /**
+ * Above this many LST pixels the closed loop runs on `LOOP_GRID` x `LOOP_GRID` windows spread
+ * evenly over the scene, each with a margin of `LOOP_MARGIN_PX` on every side that is run but not
+ * scored (so no scored pixel sits at a window's edge, where a tile without halo would differ),
+ * together at most this many pixels, instead of the whole scene: one least-squares weight needs
+ * far fewer samples than a full MODIS tile's 1.44 million, and the loop costs a network run over
+ * every pixel it covers. Smaller scenes run whole.
+ */
+export const MAX_LOOP_PIXELS = 1 << 19;
+const LOOP_GRID = 3;
+/** Reference pixels around each window, run and not scored: 32 loop-coarse pixels, more than SRDA-Net's tile halo. */
+export const LOOP_MARGIN_PX = 64;
+
+/** A window of the loop: `run` is cropped and run, `score` (inside it) is scored. */
+export interface LoopWindow {
+  run: PixelWindow;
+  score: PixelWindow;
+}
+
+/** The windows of a `width` x `height` LST the loop runs on: the whole scene, or LOOP_GRID^2 even-sized windows with margins spread over it. */
+export function loopWindows(width: number, height: number): LoopWindow[] {
+  if (width * height <= MAX_LOOP_PIXELS) {
+    const whole = { col: 0, row: 0, width, height };
+    return [{ run: whole, score: whole }];
+  }
+  // Even sizes and offsets, inside the scene's even part, so a window's 2x2 blocks are whole.
+  const ew = width - (width % 2);
+  const eh = height - (height % 2);
+  const m = LOOP_MARGIN_PX;
+  const inner = 2 * Math.floor((Math.sqrt(MAX_LOOP_PIXELS / (LOOP_GRID * LOOP_GRID)) - 2 * m) / 2);
+  // Per axis: up to LOOP_GRID scored spans of `s` pixels centred on equal parts of the axis, with margins where the scene has room.
+  const spans = (n: number): { run: [number, number]; score: [number, number] }[] => {
+    const s = Math.min(n, inner);
+    const k = Math.min(LOOP_GRID, Math.max(1, Math.floor(n / (s + 2 * m))));
+    return Array.from({ length: k }, (_, i) => {
+      const start = Math.min(n - s, Math.max(0, 2 * Math.round(((i + 0.5) * n) / k / 2 - s / 4)));
+      const r0 = Math.max(0, start - m);
+      const r1 = Math.min(n, start + s + m);
+      return { run: [r0, r1 - r0], score: [start, s] };
+    });
+  };
+  const out: LoopWindow[] = [];
+  for (const y of spans(eh))
+    for (const x of spans(ew))
+      out.push({ run: { col: x.run[0], row: y.run[0], width: x.run[1], height: y.run[1] }, score: { col: x.score[0], row: y.score[0], width: x.score[1], height: y.score[1] } });
+  return out;
+}
+
+/** The scene's LST and its coarsest guides cropped to `w` (all a one-stage closed loop reads of it). */
+function cropForLoop(scene: Scene, w: PixelWindow): Scene {
+  const l0 = scene.levels[0];
+  const aux = Object.fromEntries(Object.entries(l0.aux).map(([k, r]) => [k, { ...cropGrid(r as AuxLayer, w), data: unpackWindow(r as AuxLayer, w) }]));
+  return { ...scene, lst: cropRaster(scene.lst, w), levels: [{ grid: cropGrid(l0.grid, w), aux, pixelSizeM: l0.pixelSizeM }], stages: 1 };
+}
+
+/**
  * The scene's one-stage closed loop (its LST block-averaged by 2 as input, the LST itself as
- * reference) and a runner giving a method's final, residual-corrected field on it. Undefined when
- * the scene is too small for a loop.
+ * reference; on `loopWindows` of a large scene) and a runner giving a method's final,
+ * residual-corrected field on it: the scored pixels of each window one after another, as in
+ * `reference`. Undefined when the scene is too small for a loop.
  */
 function loopRunner(scene: Scene, residualMode: ResidualMode) {
-  let built: ReturnType<typeof closedLoopScene>;
+  const windows = loopWindows(scene.lst.width, scene.lst.height);
+  const whole = windows.length === 1 && windows[0].run.width === scene.lst.width && windows[0].run.height === scene.lst.height;
+  const loops: { loop: Scene; reference: Raster; score: PixelWindow }[] = [];
   try {
-    built = closedLoopScene(scene, 1);
+    for (const w of windows) {
+      const built = closedLoopScene(whole ? scene : cropForLoop(scene, w.run), 1);
+      loops.push({ ...built, score: { ...w.score, col: w.score.col - w.run.col, row: w.score.row - w.run.row } });
+    }
   } catch (e) {
     if (isAppError(e) && e.code === 'TOO_LARGE') return undefined;
     throw e;
   }
-  const { loop, reference } = built;
-  const final = async (m: StageMethod, run: RunOptions): Promise<Float32Array> => {
-    const r = await runDownscale(loop, { method: m, residualCorrection: true, residualMode }, run);
-    return r.stages[r.stages.length - 1].lst.data;
+  const scored = (parts: Float32Array[]): Float32Array => {
+    if (whole) return parts[0];
+    const out = new Float32Array(loops.reduce((n, l) => n + l.score.width * l.score.height, 0));
+    let at = 0;
+    parts.forEach((p, k) => {
+      const piece = extractTile(p, loops[k].reference.width, loops[k].reference.height, loops[k].score);
+      out.set(piece, at);
+      at += piece.length;
+    });
+    return out;
   };
-  return { loop, reference, final };
+  const final = async (m: StageMethod, run: RunOptions): Promise<Float32Array> => {
+    const parts: Float32Array[] = [];
+    for (const { loop } of loops) {
+      const r = await runDownscale(loop, { method: m, residualCorrection: true, residualMode }, run);
+      parts.push(r.stages[r.stages.length - 1].lst.data);
+    }
+    return scored(parts);
+  };
+  return { loop: loops[0].loop, reference: scored(loops.map((l) => l.reference.data)), final };
 }
 
 /**
@@ -101,7 +180,7 @@ export async function fitDetailWeight(scene: Scene, srda: StageMethod, residualM
   const final = (m: StageMethod, what: string) => onLoop.final(m, inner(what));
   const s = await final(srda, 'SRDA-Net');
   const b = await final(bicubicMethod, 'bicubic');
-  const fit = fitDetailAlpha(reference.data, s, b);
+  const fit = fitDetailAlpha(reference, s, b);
   if (fit.n < MIN_DETAIL_PIXELS) return undefined;
   return {
     alpha: fit.alpha,
@@ -275,7 +354,7 @@ export async function fitDetailMixOnLoop(scene: Scene, terms: readonly StageMeth
       if (isAppError(e) && e.code === 'CANCELLED') throw e;
     }
   }
-  const fit = fitDetailMix(onLoop.reference.data, await final(bicubicMethod), outs);
+  const fit = fitDetailMix(onLoop.reference, await final(bicubicMethod), outs);
   if (fit.n < MIN_DETAIL_PIXELS) return undefined;
   const weights = terms.map(() => 0);
   ran.forEach((k, i) => (weights[k] = fit.weights[i]));
