@@ -168,7 +168,7 @@ export interface BackendInfo {
   adapter?: string;
   /** Why a preferred backend was skipped, when one was. */
   fallbackReason?: string;
-  /** SRDA-Net inference workers running tiles in parallel (this worker included). */
+  /** SRDA-Net inference workers running tiles in parallel (1: this worker alone; more: tile Web Workers, this worker running none). */
   inferenceWorkers?: number;
 }
 
