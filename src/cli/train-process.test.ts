@@ -21,6 +21,12 @@ describe('srda-lst train in its own Node process', () => {
       const loss = (await readFile(path.join(out, 'loss.csv'), 'utf8')).trim().split('\n');
       expect(loss).toHaveLength(4); // header + 3 steps
       expect(loss.slice(1).every((l) => Number.isFinite(Number(l.split(',')[1])))).toBe(true);
+      // Resumed from the checkpoint alone (its loss.csv not copied along): a fresh log with its header.
+      await rm(path.join(out, 'loss.csv'));
+      await run(process.execPath, [BIN, 'train', '--out', out, '--size', 'tiny', '--steps', '5', '--data', 'synth', '--batch', '2', '--patch', '16', '--val-every', '100', '--checkpoint-every', '100', '--resume'], { timeout: 240_000 });
+      const resumed = (await readFile(path.join(out, 'loss.csv'), 'utf8')).trim().split('\n');
+      expect(resumed[0]).toBe(loss[0]);
+      expect(resumed.slice(1).map((l) => l.split(',')[0])).toEqual(['4', '5']); // steps are logged 1-based, after the update
     } finally {
       await rm(out, { recursive: true, force: true });
     }

@@ -167,6 +167,8 @@ export const trainCommand: Command = async (argv) => {
     const data = await readFile(path.join(args.out, 'checkpoint.bin'));
     start = await trainer.restoreCheckpoint(json, data.buffer.slice(data.byteOffset, data.byteOffset + data.byteLength) as ArrayBuffer);
     log(`resumed from step ${start}`);
+    // A checkpoint copied without its loss.csv (e.g. the committed one): start a fresh log with its header, so the learning curve can be drawn.
+    if (!(await stat(csv).catch(() => undefined))) await writeFile(csv, CSV_HEADER);
   } else {
     await writeFile(csv, CSV_HEADER);
   }
