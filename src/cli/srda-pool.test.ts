@@ -6,6 +6,10 @@ import { runDownscale } from '../pipeline/downscale.ts';
 import { createSrdaMethod } from '../pipeline/methods/srda.ts';
 import { prepareScene } from '../pipeline/prepare.ts';
 import { createSrdaPool } from './srda-pool.ts';
+import { isPacked } from '../core/raster/packed.ts';
+import path from 'node:path';
+import { dataPath, hasData } from '../test-support/data.ts';
+import { loadInputs } from './inputs.ts';
 import { readSrdaWeights } from './srda-weights.ts';
 
 /** A synthetic 24x24 1 km LST with 96x96 NDVI and DEM at 250 m (two stages), with a cloud gap. */
@@ -94,4 +98,40 @@ describe('SRDA-Net on a pool of worker threads', () => {
       await pool.close();
     }
   }, 180_000);
+
+  it.skipIf(!hasData('dhaka-mod11a2-mod13q1-2024-citypath'))(
+    'hands the workers real packed guides as int16 windows and writes LST and sigma bit-identical to one in-thread method (Dhaka 097)',
+    async () => {
+      const weights = await readSrdaWeights();
+      const dir = dataPath('dhaka-mod11a2-mod13q1-2024-citypath');
+      const loaded = await loadInputs({
+        lst: path.join(dir, 'MOD11A2.061/MOD11A2.061_LST_Day_1km_doy2024097000000_aid0001.tif'),
+        qc: path.join(dir, 'MOD11A2.061/MOD11A2.061_QC_Day_doy2024097000000_aid0001.tif'),
+        ndvi: path.join(dir, 'MOD13Q1.061/MOD13Q1.061__250m_16_days_NDVI_doy2024097000000_aid0001.tif'),
+      });
+      // Guides left in place: MOD13Q1 NDVI (DN x 1e-4) is then held as int16 codes at 250 m, and
+      // the tiles of stage 2 carry it packed.
+      const sc = prepareScene(loaded.inputs, { registerGuides: false });
+      expect(isPacked(sc.levels[2].aux.ndvi!)).toBe(true);
+      const single = await createSrdaMethod({ modelJson: weights.modelJson, weightData: weights.weightData.slice(0) }, { backend: 'wasm' });
+      const pool = await createSrdaPool(weights, { jobs: 2, backend: 'wasm' });
+      try {
+        expect(pool.takesPackedAux).toBe(true);
+        const a = await runDownscale(sc, { method: single, tileCoarsePx: 32 });
+        const b = await runDownscale(sc, { method: pool, tileCoarsePx: 32 });
+        expect(pool.tilesPerWorker.every((n) => n > 0)).toBe(true);
+        for (let k = 0; k < a.stages.length; k++) {
+          for (const [x, y] of [[a.stages[k].lst.data, b.stages[k].lst.data], [a.stages[k].sigma!.data, b.stages[k].sigma!.data]]) {
+            expect(y.length).toBe(x.length);
+            expect(x.some((v) => v === v)).toBe(true);
+            expect(Array.from(y).every((v, i) => Object.is(v, x[i]))).toBe(true);
+          }
+        }
+      } finally {
+        single.dispose();
+        await pool.close();
+      }
+    },
+    180_000,
+  );
 });

@@ -6,7 +6,7 @@ import { loadMethod } from './methods.ts';
 import { requireAuxFor } from './lst-only.ts';
 import { cropGrid, refineGrid, type PixelWindow } from '../core/geo/grid.ts';
 import { conservationError, correctResidualsInPlace, type ResidualMode } from '../core/raster/correct.ts';
-import { unpackRaster, unpackWindow, type AuxLayer } from '../core/raster/packed.ts';
+import { cropPacked, isPacked, unpackRaster, unpackWindow, type AuxLayer, type PackedRaster } from '../core/raster/packed.ts';
 import { cropRaster, pasteTile, planTiles, scaleWindow, windowHasValid } from '../core/raster/tiling.ts';
 import type { Scene } from './scene.ts';
 import { runLimited } from './tile-pool.ts';
@@ -93,17 +93,22 @@ function unpackInput(input: SceneStageInput): StageInput {
   return { ...input, fineAux: all(input.fineAux), coarseAux: all(input.coarseAux) };
 }
 
-function tileInput(input: SceneStageInput, w: PixelWindow, core: PixelWindow, withCoarseAux: boolean): StageInput {
+function tileInput(input: SceneStageInput, w: PixelWindow, core: PixelWindow, method: StageMethod): StageInput {
   const fine = scaleWindow(w, 2);
   // Only the tile's window is decoded to float32: the scene keeps its packed layers as they are.
   const pick = (aux: Partial<Record<AuxName, AuxLayer>>, win: PixelWindow): Partial<Record<AuxName, Raster>> =>
     Object.fromEntries(Object.entries(aux).map(([k, r]) => [k, { ...cropGrid(r as AuxLayer, win), data: unpackWindow(r as AuxLayer, win) }]));
+  // A method that decodes packed layers itself (an inference pool) gets their int16 window instead.
+  const keepPacked = method.takesPackedAux === true;
+  const packedFine = keepPacked ? Object.entries(input.fineAux).filter(([, r]) => isPacked(r as AuxLayer)) : [];
+  const fineAux = packedFine.length ? Object.fromEntries(Object.entries(input.fineAux).filter(([, r]) => !isPacked(r as AuxLayer))) : input.fineAux;
   return {
     coarseLst: cropRaster(input.coarseLst, w),
     fineGrid: refineGrid(cropGrid(input.coarseLst, w), 2),
-    fineAux: pick(input.fineAux, fine),
-    coarseAux: withCoarseAux ? pick(input.coarseAux, w) : {},
+    fineAux: pick(fineAux, fine),
+    coarseAux: method.readsCoarseAux !== false ? pick(input.coarseAux, w) : {},
     core: { col: core.col - w.col, row: core.row - w.row, width: core.width, height: core.height },
+    ...(packedFine.length ? { packedFineAux: Object.fromEntries(packedFine.map(([k, r]) => [k, cropPacked(r as PackedRaster, fine)])) } : {}),
   };
 }
 
@@ -165,7 +170,7 @@ async function runStage(
       } else {
         const { padded } = tile;
         const isWhole = padded.width === cw && padded.height === ch;
-        const tin = !isWhole ? tileInput(input, padded, tile.core, method.readsCoarseAux !== false) : tiles.length > 1 ? { ...(whole ??= unpackInput(input)), core: tile.core } : (whole ??= unpackInput(input));
+        const tin = !isWhole ? tileInput(input, padded, tile.core, method) : tiles.length > 1 ? { ...(whole ??= unpackInput(input)), core: tile.core } : (whole ??= unpackInput(input));
         let pred: Float32Array;
         let predSigma: Float32Array | undefined;
         let predCarried: Float32Array | undefined;

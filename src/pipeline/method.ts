@@ -1,6 +1,7 @@
 import type { PixelWindow } from '../core/geo/grid.ts';
 import type { AuxName, Grid, Raster } from '../core/raster/raster.ts';
 import type { RunOptions } from '../core/progress.ts';
+import type { PackedRaster } from '../core/raster/packed.ts';
 
 /** Downscaling methods. `srda` is SRDA-Net (model/); the others are the classical baselines. */
 export type MethodId = 'srda' | 'bicubic' | 'tsharp' | 'dms';
@@ -24,6 +25,12 @@ export interface StageInput {
    * runner keeps. A method may compute only what that needs and leave the rest NaN. Absent: all.
    */
   core?: PixelWindow;
+  /**
+   * Fine auxiliary layers still as int16 codes (a tile's window of a packed scene layer), handed
+   * only to methods with `takesPackedAux`; each is absent from `fineAux`. `withFineAuxDecoded`
+   * (pipeline/packed-input.ts) moves them into `fineAux`, bit-identical to decoding them first.
+   */
+  packedFineAux?: Partial<Record<AuxName, PackedRaster>>;
 }
 
 /**
@@ -47,6 +54,12 @@ export interface StageMethod {
    * thread's largest cost on a full tile). Absent: true.
    */
   readonly readsCoarseAux?: boolean;
+  /**
+   * True when `runStage` accepts fine layers still packed (`StageInput.packedFineAux`) and decodes
+   * them itself: the runner then sends a tile's int16 window, half the bytes, instead of decoding
+   * it (an inference pool, whose workers decode it beside the network). Absent: false.
+   */
+  readonly takesPackedAux?: boolean;
   runStage(input: StageInput, options?: RunOptions): Promise<Float32Array>;
   /**
    * How many tiles the runner may pass to `runStage` at once (a pool of workers, pipeline/tile-pool.ts);

@@ -1,6 +1,7 @@
 import { AppError } from '../core/errors.ts';
 import { throwIfAborted, type RunOptions } from '../core/progress.ts';
 import type { StageInput, StageMethod, StagePrediction } from './method.ts';
+import { withFineAuxDecoded } from './packed-input.ts';
 
 /**
  * One inference worker as the pool sees it: runs a stage method on one tile (with halo) and
@@ -19,6 +20,8 @@ export interface TileRunner {
    * busy running a tile of its own.
    */
   readonly queueDepth?: number;
+  /** True when it decodes packed fine layers itself (`StageInput.packedFineAux`); others get them decoded. */
+  readonly takesPackedAux?: boolean;
   /** Ends the worker; pending tiles reject. */
   close(): Promise<void> | void;
 }
@@ -67,12 +70,13 @@ export function poolMethod(
     if (next) next(r);
     else free.push(r);
   };
-  const onRunner = async <T>(options: RunOptions | undefined, work: (r: TileRunner) => Promise<T>): Promise<T> => {
+  // `input(i)`: the tile's input as the runner takes it (its packed layers decoded for one that does not decode them).
+  const onRunner = async <T>(options: RunOptions | undefined, work: (r: TileRunner, input: (i: StageInput) => StageInput) => Promise<T>): Promise<T> => {
     if (closed) throw new AppError('INTERNAL', `${base.label}: the worker pool was closed.`);
     const runner = await acquire();
     try {
       throwIfAborted(options?.signal);
-      const out = await work(runner);
+      const out = await work(runner, runner.takesPackedAux ? (i: StageInput) => i : withFineAuxDecoded);
       tilesPerWorker[runners.indexOf(runner)]++;
       return out;
     } finally {
@@ -92,9 +96,10 @@ export function poolMethod(
     get notices() {
       return [...new Set(runners.flatMap((r) => r.notices ?? []))];
     },
-    runStage: (input, options) => onRunner(options, (r) => r.runTile(input, { signal: options?.signal })),
+    ...(runners.some((r) => r.takesPackedAux) ? { takesPackedAux: true } : {}),
+    runStage: (input, options) => onRunner(options, (r, as) => r.runTile(as(input), { signal: options?.signal })),
     ...(withSigma
-      ? { runStageWithSigma: (input: StageInput, options?: RunOptions) => onRunner(options, (r) => r.runTileWithSigma!(input, { signal: options?.signal })) }
+      ? { runStageWithSigma: (input: StageInput, options?: RunOptions) => onRunner(options, (r, as) => r.runTileWithSigma!(as(input), { signal: options?.signal })) }
       : {}),
     async close() {
       closed = true;

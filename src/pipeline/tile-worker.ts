@@ -4,6 +4,7 @@ import type { AuxName } from '../core/raster/raster.ts';
 import type { BackendName } from '../model/backend.ts';
 import type { SrdaWeightsSource } from '../model/weights.ts';
 import type { StageInput, StageMethod } from './method.ts';
+import { packedBuffers, withFineAuxDecoded } from './packed-input.ts';
 import type { SrdaMethod, SrdaMethodOptions } from './methods/srda.ts';
 import type { TileRunner } from './tile-pool.ts';
 
@@ -85,11 +86,13 @@ export function serveTileWorker(port: TilePort, load: WorkerMethodLoader = loadS
       }
       try {
         if (!method) throw new AppError('INTERNAL', 'SRDA-Net worker got a tile before it was initialised.');
+        // The tile's packed fine layers are decoded here, in the worker, not on the thread that cut the tile.
+        const input = withFineAuxDecoded(msg.input);
         if (method.runStageWithSigma) {
-          const { lstK, sigmaK } = await method.runStageWithSigma(msg.input);
+          const { lstK, sigmaK } = await method.runStageWithSigma(input);
           port.postMessage({ type: 'done', id: msg.id, data: lstK, sigma: sigmaK, ...fresh() }, [lstK.buffer as ArrayBuffer, sigmaK.buffer as ArrayBuffer]);
         } else {
-          const data = await method.runStage(msg.input);
+          const data = await method.runStage(input);
           port.postMessage({ type: 'done', id: msg.id, data, ...fresh() }, [data.buffer as ArrayBuffer]);
         }
       } catch (e) {
@@ -163,11 +166,13 @@ export async function connectTileWorker(
         () => pending.delete(id) && reject(new AppError('CANCELLED', 'The operation was cancelled.')),
         { once: true },
       );
-      port.postMessage({ type: 'tile', id, input });
+      // The packed windows are the tile's own copies: moved, not cloned.
+      port.postMessage({ type: 'tile', id, input }, packedBuffers(input));
     });
   };
   const runner: TileRunner = {
     notices,
+    takesPackedAux: true,
     runTile: async (input, options) => (await send(input, options)).data,
     ...(ready.hasSigma
       ? {

@@ -1,4 +1,4 @@
-import type { PixelWindow } from '../geo/grid.ts';
+import { cropGrid, type PixelWindow } from '../geo/grid.ts';
 import type { Grid, Raster } from './raster.ts';
 import { gridOf } from './raster.ts';
 import { extractTile } from './tiling.ts';
@@ -314,4 +314,24 @@ export function unpackRaster(layer: AuxLayer): Raster {
 /** Bytes the layer's own pixels take (0 for a derived layer). */
 export function layerBytes(layer: AuxLayer): number {
   return isDerived(layer) ? 0 : isPacked(layer) ? layer.codes.byteLength : layer.data.byteLength;
+}
+
+/**
+ * `window` of a packed raster as a packed raster of its own (codes copied row by row, PACKED_NAN
+ * outside the raster): what `unpackWindow` would decode, at half the bytes, for a consumer that
+ * decodes it elsewhere (an inference worker). `unpackRaster` of the result equals
+ * `unpackWindow(layer, window)` bit for bit. Owned by the caller.
+ */
+export function cropPacked(layer: PackedRaster, window: PixelWindow): PackedRaster {
+  const { width, height, codes } = layer;
+  const out = new Int16Array(window.width * window.height).fill(PACKED_NAN);
+  const c0 = Math.min(window.width, Math.max(0, -window.col));
+  const c1 = Math.max(c0, Math.min(window.width, width - window.col));
+  for (let r = 0; r < window.height; r++) {
+    const sr = window.row + r;
+    if (sr < 0 || sr >= height || c1 === c0) continue;
+    const src = sr * width + window.col;
+    out.set(codes.subarray(src + c0, src + c1), r * window.width + c0);
+  }
+  return { ...cropGrid(layer, window), codes: out, scale: layer.scale, base: layer.base };
 }
