@@ -16,6 +16,7 @@ import { benchHdf4Read } from './bench-io.ts';
 import { runPydms } from './bench-pydms.ts';
 import { defaultJobs } from './downscale.ts';
 import { intOption, parseCli } from './inputs.ts';
+import { readFileArrayBuffer } from './load.ts';
 import { writeGeoTiffFile } from './native-deflate.ts';
 import { openOutDir } from './out-dir.ts';
 import { createSrdaPool, type SrdaWeightBytes } from './srda-pool.ts';
@@ -140,8 +141,8 @@ async function fullTileChild(sceneDir: string, baselines: boolean, jobs: number,
     const timing = await benchPipeline({
       io: {
         readFile: async (name) => {
-          const b = await readFile(path.join(sceneDir, name));
-          return b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength) as ArrayBuffer;
+          // As `downscale` reads (cli/load.ts): the buffer readFile filled, no copy.
+          return readFileArrayBuffer(path.join(sceneDir, name));
         },
         writeFile: async (name, pieces) => void (await out.write(name, pieces)),
         // What `downscale` writes through: temp file, tiles streamed as node:zlib compresses them, rename.

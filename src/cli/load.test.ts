@@ -1,7 +1,7 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { findMtlBeside, loadDataset, loadDatasets } from './load.ts';
+import { arrayBufferOf, findMtlBeside, loadDataset, loadDatasets, readFileArrayBuffer } from './load.ts';
 
 const repoRoot = path.resolve(import.meta.dirname, '../..');
 const dataDir = path.resolve(repoRoot, '../shared/data');
@@ -58,5 +58,20 @@ describe.skipIf(!existsSync(dataDir))('cli/load', () => {
     const results = await loadDatasets([missing, path.join(tm, 'LT52240631988227CUB02_B3.TIF')]);
     expect('error' in results[0] && results[0].error.code).toBe('BAD_ARGUMENT');
     expect('dataset' in results[1] && results[1].dataset.bands[0].role).toBe('red');
+  });
+});
+
+describe('readFileArrayBuffer', () => {
+  it('gives the file bytes in the buffer readFile filled, and a copy of exactly the bytes for a pooled Buffer', async () => {
+    const file = path.join(repoRoot, 'package.json');
+    const bytes = new Uint8Array(await readFileArrayBuffer(file));
+    expect(Buffer.from(bytes).equals(readFileSync(file))).toBe(true);
+    // A small Buffer.from lives in Node's shared pool: its ArrayBuffer holds other bytes too.
+    const pooled = Buffer.from('abc');
+    expect(pooled.buffer.byteLength).toBeGreaterThan(3);
+    const own = arrayBufferOf(pooled);
+    expect(Array.from(new Uint8Array(own))).toEqual([97, 98, 99]);
+    const whole = Buffer.allocUnsafeSlow(5).fill(7);
+    expect(arrayBufferOf(whole)).toBe(whole.buffer);
   });
 });

@@ -7,7 +7,10 @@ import type { ReadGeoTiffOptions } from '../io/geotiff-read.ts';
 import { readRasterFile, type ReadRasterOptions } from '../io/read-raster.ts';
 import { isMtlText } from '../io/landsat-mtl.ts';
 
-/** Reads a whole file into a fresh ArrayBuffer; missing files -> BAD_ARGUMENT naming the path. */
+/**
+ * Reads a whole file into a fresh ArrayBuffer (the one `readFile` filled, not a copy of it: a copy
+ * doubles the bytes of a 100 MB input in flight); missing files -> BAD_ARGUMENT naming the path.
+ */
 export async function readFileArrayBuffer(filePath: string): Promise<ArrayBuffer> {
   let buf: Buffer;
   try {
@@ -18,7 +21,13 @@ export async function readFileArrayBuffer(filePath: string): Promise<ArrayBuffer
       code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : (e as Error).message;
     throw new AppError('BAD_ARGUMENT', `${filePath}: ${why}.`, { file: filePath, cause: e });
   }
-  return buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength) as ArrayBuffer;
+  return arrayBufferOf(buf);
+}
+
+/** The bytes of `buf` as an ArrayBuffer of their own: its own buffer when it spans all of it (readFile's), else a copy. */
+export function arrayBufferOf(buf: Buffer): ArrayBuffer {
+  const whole = buf.byteOffset === 0 && buf.byteLength === buf.buffer.byteLength && buf.buffer instanceof ArrayBuffer;
+  return whole ? (buf.buffer as ArrayBuffer) : (buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength) as ArrayBuffer);
 }
 
 /**
