@@ -6,6 +6,7 @@ import { runDownscale } from '../pipeline/downscale.ts';
 import { createSrdaMethod } from '../pipeline/methods/srda.ts';
 import { prepareScene } from '../pipeline/prepare.ts';
 import { createSrdaPool } from './srda-pool.ts';
+import { withDetailWeight } from '../pipeline/detail-weight.ts';
 import { isPacked } from '../core/raster/packed.ts';
 import path from 'node:path';
 import { dataPath, hasData } from '../test-support/data.ts';
@@ -100,7 +101,7 @@ describe('SRDA-Net on a pool of worker threads', () => {
   }, 180_000);
 
   it.skipIf(!hasData('dhaka-mod11a2-mod13q1-2024-citypath'))(
-    'hands the workers real packed guides as int16 windows and writes LST and sigma bit-identical to one in-thread method (Dhaka 097)',
+    'hands the workers real packed guides as int16 windows and writes LST and sigma bit-identical to one in-thread method, detail-weighted or not (Dhaka 097)',
     async () => {
       const weights = await readSrdaWeights();
       const dir = dataPath('dhaka-mod11a2-mod13q1-2024-citypath');
@@ -117,16 +118,19 @@ describe('SRDA-Net on a pool of worker threads', () => {
       const pool = await createSrdaPool(weights, { jobs: 2, backend: 'wasm' });
       try {
         expect(pool.takesPackedAux).toBe(true);
-        const a = await runDownscale(sc, { method: single, tileCoarsePx: 32 });
-        const b = await runDownscale(sc, { method: pool, tileCoarsePx: 32 });
-        expect(pool.tilesPerWorker.every((n) => n > 0)).toBe(true);
-        for (let k = 0; k < a.stages.length; k++) {
-          for (const [x, y] of [[a.stages[k].lst.data, b.stages[k].lst.data], [a.stages[k].sigma!.data, b.stages[k].sigma!.data]]) {
-            expect(y.length).toBe(x.length);
-            expect(x.some((v) => v === v)).toBe(true);
-            expect(Array.from(y).every((v, i) => Object.is(v, x[i]))).toBe(true);
+        // As is, and with a closed-loop detail weight (mixed in the workers, on this thread for `single`).
+        for (const [one, two] of [[single, pool], [withDetailWeight(single, 0.6), withDetailWeight(pool, 0.6)]] as const) {
+          const a = await runDownscale(sc, { method: one, tileCoarsePx: 32 });
+          const b = await runDownscale(sc, { method: two, tileCoarsePx: 32 });
+          for (let k = 0; k < a.stages.length; k++) {
+            for (const [x, y] of [[a.stages[k].lst.data, b.stages[k].lst.data], [a.stages[k].sigma!.data, b.stages[k].sigma!.data]]) {
+              expect(y.length).toBe(x.length);
+              expect(x.some((v) => v === v)).toBe(true);
+              expect(Array.from(y).every((v, i) => Object.is(v, x[i]))).toBe(true);
+            }
           }
         }
+        expect(pool.tilesPerWorker.every((n) => n > 0)).toBe(true);
       } finally {
         single.dispose();
         await pool.close();

@@ -10,6 +10,9 @@ import { runDownscale } from './downscale.ts';
 import { closedLoopScene } from './evaluate.ts';
 import type { FittedStage, StageInput, StageMethod, StagePrediction } from './method.ts';
 import type { Scene } from './scene.ts';
+import { mixDetail, weightDetail } from './detail-mix.ts';
+
+export { droppedDetailVariance, weightedSigma } from './detail-mix.ts';
 
 /**
  * How much of SRDA-Net's detail over bicubic a scene supports, fitted on the scene's own closed
@@ -193,58 +196,6 @@ export async function fitDetailWeight(scene: Scene, srda: StageMethod, residualM
   };
 }
 
-function mix(bicubic: Float32Array, srda: Float32Array, alpha: number): Float32Array {
-  const out = new Float32Array(srda.length);
-  for (let i = 0; i < out.length; i++) out[i] = bicubic[i] + alpha * (srda[i] - bicubic[i]);
-  return out;
-}
-
-/**
- * The standard deviation (K) of bicubic + alpha x (SRDA-Net - bicubic) after residual correction,
- * from SRDA-Net's own `sigma` (calibrated for SRDA-Net's corrected output): SRDA-Net is trained as
- * the conditional mean, so its error is uncorrelated with its detail d = SRDA-Net - bicubic, and the
- * weighted output's error, SRDA-Net's error + (1 - alpha) d, has variance
- * sigma^2 + ((1 - alpha) d)^2. d is taken after the correction (minus its 2x2 block mean, which
- * the linear correction removes). This is one stage's; the runner adds what earlier stages dropped.
- * Layout: row-major on a fine grid `fineWidth` wide, an even number of rows and columns (a stage's
- * output); NaN where any input is NaN.
- */
-export function weightedSigma(sigma: Float32Array, srda: Float32Array, bicubic: Float32Array, alpha: number, fineWidth: number): Float32Array {
-  const dropped = droppedDetailVariance(srda, bicubic, alpha, fineWidth);
-  return sigma.map((s, i) => Math.sqrt(s * s + dropped[i]));
-}
-
-/**
- * ((1 - alpha) d)^2 per pixel, d = SRDA-Net - bicubic minus its 2x2 block mean (over the pixels
- * where d is a number): the variance of the detail the mix drops, after residual correction. NaN
- * where d is NaN. Layout as `weightedSigma`.
- */
-export function droppedDetailVariance(srda: Float32Array, bicubic: Float32Array, alpha: number, fineWidth: number): Float32Array {
-  const out = new Float32Array(srda.length);
-  const w = fineWidth;
-  const k = 1 - Math.min(1, Math.max(0, alpha));
-  for (let r = 0; r < srda.length / w; r += 2) {
-    for (let c = 0; c < w; c += 2) {
-      const idx = [r * w + c, r * w + c + 1, (r + 1) * w + c, (r + 1) * w + c + 1];
-      let sum = 0;
-      let n = 0;
-      for (const i of idx) {
-        const d = srda[i] - bicubic[i];
-        if (d === d) {
-          sum += d;
-          n++;
-        }
-      }
-      const mean = n > 0 ? sum / n : 0;
-      for (const i of idx) {
-        const e = k * (srda[i] - bicubic[i] - mean);
-        out[i] = e * e;
-      }
-    }
-  }
-  return out;
-}
-
 /**
  * SRDA-Net with `alpha` of its detail over bicubic: each stage predicts bicubic + alpha x (SRDA-Net
  * - bicubic) before the runner's residual correction (linear, so block means still equal the
@@ -257,13 +208,11 @@ export function withDetailWeight<M extends StageMethod>(srda: M, alpha: number):
   const a = Math.min(1, Math.max(0, alpha));
   const both = async (run: (m: StageMethod) => Promise<Float32Array>) => {
     const [s, b] = await Promise.all([run(srda), run(bic)]);
-    return mix(b, s, a);
+    return mixDetail(b, s, a);
   };
   const withSigma = async (input: StageInput, srdaPred: Promise<StagePrediction>, opts?: RunOptions): Promise<StagePrediction> => {
     const [p, b] = await Promise.all([srdaPred, bic.runStage(input, opts)]);
-    const dropped = droppedDetailVariance(p.lstK, b, a, input.fineGrid.width);
-    // The dropped detail also reaches the next stages inside their input: the runner carries it on.
-    return { lstK: mix(b, p.lstK, a), sigmaK: p.sigmaK.map((s, i) => Math.sqrt(s * s + dropped[i])), carriedVarK2: dropped.map((v) => (v === v ? v : 0)) };
+    return weightDetail(p, b, a, input.fineGrid.width);
   };
   // Reads through to the SRDA-Net method (its getters: backend, weights, finetune, notices).
   const out = Object.create(srda) as M & { -readonly [K in keyof StageMethod]: StageMethod[K] };
@@ -271,14 +220,20 @@ export function withDetailWeight<M extends StageMethod>(srda: M, alpha: number):
     label: `${srda.label}, ${Math.round(100 * a)} % of its detail (closed-loop weight)`,
     haloCoarsePx: Math.max(srda.haloCoarsePx, bic.haloCoarsePx),
     runStage: (input: StageInput, opts?: RunOptions) => both((m) => m.runStage(input, opts)),
+    // The weighted method's own output is not to be weighted again through the pool's.
+    runStageWeighted: undefined,
   });
-  if (srda.runStageWithSigma) out.runStageWithSigma = (input, opts) => withSigma(input, srda.runStageWithSigma!(input, opts), opts);
+  if (srda.runStageWeighted) {
+    // A pool mixes in its workers: the same functions on the same values, off this thread.
+    const weighted = srda.runStageWeighted.bind(srda);
+    out.runStageWithSigma = (input, opts) => weighted(input, a, opts);
+  } else if (srda.runStageWithSigma) out.runStageWithSigma = (input, opts) => withSigma(input, srda.runStageWithSigma!(input, opts), opts);
   if (srda.fit) {
     out.fit = async (input: StageInput, opts?: RunOptions): Promise<FittedStage> => {
       const f = await srda.fit!(input, opts);
       return {
         haloCoarsePx: Math.max(f.haloCoarsePx, bic.haloCoarsePx),
-        predictTile: async (i, o) => mix(await bic.runStage(i, o), await f.predictTile(i, o), a),
+        predictTile: async (i, o) => mixDetail(await bic.runStage(i, o), await f.predictTile(i, o), a),
         ...(f.predictTileWithSigma ? { predictTileWithSigma: (i: StageInput, o?: RunOptions) => withSigma(i, f.predictTileWithSigma!(i, o), o) } : {}),
         summary: { ...f.summary, detailWeight: a },
       };

@@ -72,6 +72,13 @@ export interface StageMethod {
    */
   runStageWithSigma?(input: StageInput, options?: RunOptions): Promise<StagePrediction>;
   /**
+   * Optional: `runStageWithSigma` weighted by a closed-loop detail weight `alpha` (in [0, 1]):
+   * bicubic + alpha x (this - bicubic), its sigma and carried variance, exactly as
+   * pipeline/detail-weight.ts `withDetailWeight` computes them, but where the method runs (an
+   * inference pool's workers) rather than on the caller's thread.
+   */
+  runStageWeighted?(input: StageInput, alpha: number, options?: RunOptions): Promise<StagePrediction>;
+  /**
    * Optional, for global methods (`haloCoarsePx = Infinity`): fits once on the whole stage (the
    * runner passes the untiled input) and returns a predictor the runner then applies tile by tile
    * with the predictor's own halo. Methods without it are run untiled.

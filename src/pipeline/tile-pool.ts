@@ -2,6 +2,8 @@ import { AppError } from '../core/errors.ts';
 import { throwIfAborted, type RunOptions } from '../core/progress.ts';
 import type { StageInput, StageMethod, StagePrediction } from './method.ts';
 import { withFineAuxDecoded } from './packed-input.ts';
+import { bicubicMethod } from './baselines/bicubic.ts';
+import { weightDetail } from './detail-mix.ts';
 
 /**
  * One inference worker as the pool sees it: runs a stage method on one tile (with halo) and
@@ -12,6 +14,8 @@ export interface TileRunner {
   runTile(input: StageInput, options?: RunOptions): Promise<Float32Array>;
   /** The fine LST and its predicted standard deviation (methods with an uncertainty head). */
   runTileWithSigma?(input: StageInput, options?: RunOptions): Promise<StagePrediction>;
+  /** `runTileWithSigma` weighted by a detail weight in the worker (`StageMethod.runStageWeighted`). */
+  runTileWeighted?(input: StageInput, alpha: number, options?: RunOptions): Promise<StagePrediction>;
   /** What the worker's method did to go on (out of memory, a failed backend), for the user; grows during a run. */
   readonly notices?: readonly string[];
   /**
@@ -99,7 +103,17 @@ export function poolMethod(
     ...(runners.some((r) => r.takesPackedAux) ? { takesPackedAux: true } : {}),
     runStage: (input, options) => onRunner(options, (r, as) => r.runTile(as(input), { signal: options?.signal })),
     ...(withSigma
-      ? { runStageWithSigma: (input: StageInput, options?: RunOptions) => onRunner(options, (r, as) => r.runTileWithSigma!(as(input), { signal: options?.signal })) }
+      ? {
+          runStageWithSigma: (input: StageInput, options?: RunOptions) => onRunner(options, (r, as) => r.runTileWithSigma!(as(input), { signal: options?.signal })),
+          // Weighted in the worker where it can; for a runner that cannot, here, as withDetailWeight would.
+          runStageWeighted: (input: StageInput, alpha: number, options?: RunOptions) =>
+            onRunner(options, async (r, as) => {
+              const run = { signal: options?.signal };
+              if (r.runTileWeighted) return r.runTileWeighted(as(input), alpha, run);
+              const [p, b] = await Promise.all([r.runTileWithSigma!(as(input), run), bicubicMethod.runStage(input)]);
+              return weightDetail(p, b, alpha, input.fineGrid.width);
+            }),
+        }
       : {}),
     async close() {
       closed = true;

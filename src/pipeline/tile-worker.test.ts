@@ -5,6 +5,7 @@ import { loadMethod } from './methods.ts';
 import { prepareScene } from './prepare.ts';
 import { synthScene, testGrid, testRaster } from './test-scenes.ts';
 import { poolMethod } from './tile-pool.ts';
+import { withDetailWeight } from './detail-weight.ts';
 import { connectTileWorker, serveTileWorker, type TilePort, type WorkerMethod } from './tile-worker.ts';
 
 /** Two ends of an in-process channel with the asynchrony of postMessage (each message a later task). */
@@ -129,6 +130,50 @@ describe('a tile worker with a queue depth of 2', () => {
     expect(pool.tilesPerWorker).toEqual([pooled.stages.reduce((n, st) => n + st.tiles, 0)]);
     expect(pool.tilesPerWorker[0]).toBeGreaterThan(4);
     pooled.stages.forEach((st, i) => expect(st.lst.data).toEqual(alone.stages[i].lst.data));
+    await pool.close();
+  });
+});
+
+describe('the closed-loop detail weight on a pool', () => {
+  it('is mixed in the worker, with sigma and carried variance bit-identical to withDetailWeight on this thread, also for a runner that cannot mix', async () => {
+    const bicubic = await loadMethod('bicubic');
+    // A stand-in for SRDA-Net with an uncertainty head: bicubic plus detail, sigma 0.3 K.
+    const detailed: StageMethod = {
+      ...bicubic,
+      runStage: async (i, o) => (await bicubic.runStage(i, o)).map((v, j) => v + 0.8 * Math.sin(j * 0.7) - 0.3 * ((j >> 3) % 3)),
+      runStageWithSigma: async (i, o) => {
+        const lstK = await detailed.runStage(i, o);
+        return { lstK, sigmaK: new Float32Array(lstK.length).fill(0.3) };
+      },
+    };
+    const { main, worker: end } = channel();
+    serveTileWorker(end, async () => ({ ...detailed, backend: { name: 'cpu', skipped: [] }, notices: [] }));
+    let weightedTiles = 0;
+    const counting: TilePort = {
+      ...main,
+      postMessage: (m, t) => {
+        if ((m as { detailWeight?: number }).detailWeight === 0.4) weightedTiles++;
+        main.postMessage(m, t);
+      },
+    };
+    const { runner } = await connectTileWorker(counting, { type: 'init', weights: { url: 'unused' } });
+    expect(runner.runTileWeighted).toBeDefined();
+    const plain = { runTile: detailed.runStage, runTileWithSigma: detailed.runStageWithSigma!, close: () => undefined };
+    const pool = poolMethod(detailed, [runner, plain]);
+    const s = scene();
+    const pooled = await runDownscale(s, { method: withDetailWeight(pool, 0.4), tileCoarsePx: 8 });
+    const here = await runDownscale(s, { method: withDetailWeight(detailed, 0.4), tileCoarsePx: 8 });
+    expect(pool.tilesPerWorker.every((n) => n > 0)).toBe(true);
+    expect(weightedTiles).toBe(pool.tilesPerWorker[0]);
+    for (let k = 0; k < here.stages.length; k++) {
+      for (const [x, y] of [[here.stages[k].lst.data, pooled.stages[k].lst.data], [here.stages[k].sigma!.data, pooled.stages[k].sigma!.data]]) {
+        expect(x.some((v) => v === v)).toBe(true);
+        expect(x.every((v, i) => Object.is(v, y[i]))).toBe(true);
+      }
+    }
+    // The weight did something: the mix is not SRDA-Net's output as it is.
+    const full = await runDownscale(s, { method: detailed, tileCoarsePx: 8 });
+    expect(full.stages[1].lst.data.some((v, i) => v === v && v !== pooled.stages[1].lst.data[i])).toBe(true);
     await pool.close();
   });
 });

@@ -5,18 +5,20 @@ import type { BackendName } from '../model/backend.ts';
 import type { SrdaWeightsSource } from '../model/weights.ts';
 import type { StageInput, StageMethod } from './method.ts';
 import { packedBuffers, withFineAuxDecoded } from './packed-input.ts';
+import { bicubicMethod } from './baselines/bicubic.ts';
+import { weightDetail } from './detail-mix.ts';
 import type { SrdaMethod, SrdaMethodOptions } from './methods/srda.ts';
 import type { TileRunner } from './tile-pool.ts';
 
 /** Messages to an SRDA-Net tile worker (a worker_thread in the CLI, a Web Worker in the app). */
 export type TileWorkerRequest =
   | { type: 'init'; weights: SrdaWeightsSource; backend?: BackendName; wasmPaths?: string }
-  | { type: 'tile'; id: number; input: StageInput };
+  | { type: 'tile'; id: number; input: StageInput; detailWeight?: number };
 
 /** Messages from an SRDA-Net tile worker. */
 export type TileWorkerReply =
   | { type: 'ready'; label: string; backend: BackendName; haloCoarsePx: number; usesAux: AuxName[]; hasSigma: boolean }
-  | { type: 'done'; id: number; data: Float32Array; sigma?: Float32Array; notices?: string[] }
+  | { type: 'done'; id: number; data: Float32Array; sigma?: Float32Array; carried?: Float32Array; notices?: string[] }
   | { type: 'error'; id?: number; code: AppErrorCode; message: string; notices?: string[] };
 
 /** The two ends of a worker's message channel, whatever the worker kind. */
@@ -88,7 +90,13 @@ export function serveTileWorker(port: TilePort, load: WorkerMethodLoader = loadS
         if (!method) throw new AppError('INTERNAL', 'SRDA-Net worker got a tile before it was initialised.');
         // The tile's packed fine layers are decoded here, in the worker, not on the thread that cut the tile.
         const input = withFineAuxDecoded(msg.input);
-        if (method.runStageWithSigma) {
+        if (msg.detailWeight !== undefined && method.runStageWithSigma) {
+          // The closed-loop detail weight's mix, here rather than on the thread that cuts the tiles.
+          const [p, b] = await Promise.all([method.runStageWithSigma(input), bicubicMethod.runStage(input)]);
+          const { lstK, sigmaK, carriedVarK2 } = weightDetail(p, b, msg.detailWeight, input.fineGrid.width);
+          const buffers = [lstK.buffer, sigmaK.buffer, ...(carriedVarK2 ? [carriedVarK2.buffer] : [])] as ArrayBuffer[];
+          port.postMessage({ type: 'done', id: msg.id, data: lstK, sigma: sigmaK, carried: carriedVarK2, ...fresh() }, buffers);
+        } else if (method.runStageWithSigma) {
           const { lstK, sigmaK } = await method.runStageWithSigma(input);
           port.postMessage({ type: 'done', id: msg.id, data: lstK, sigma: sigmaK, ...fresh() }, [lstK.buffer as ArrayBuffer, sigmaK.buffer as ArrayBuffer]);
         } else {
@@ -154,7 +162,7 @@ export async function connectTileWorker(
     throw e;
   }
   onReady = undefined;
-  const send = (input: StageInput, options?: RunOptions): Promise<Extract<TileWorkerReply, { type: 'done' }>> => {
+  const send = (input: StageInput, options?: RunOptions, detailWeight?: number): Promise<Extract<TileWorkerReply, { type: 'done' }>> => {
     throwIfAborted(options?.signal);
     if (dead) return Promise.reject(dead);
     const id = nextId++;
@@ -167,7 +175,7 @@ export async function connectTileWorker(
         { once: true },
       );
       // The packed windows are the tile's own copies: moved, not cloned.
-      port.postMessage({ type: 'tile', id, input }, packedBuffers(input));
+      port.postMessage({ type: 'tile', id, input, ...(detailWeight !== undefined ? { detailWeight } : {}) }, packedBuffers(input));
     });
   };
   const runner: TileRunner = {
@@ -179,6 +187,10 @@ export async function connectTileWorker(
           runTileWithSigma: async (input: StageInput, options?: RunOptions) => {
             const r = await send(input, options);
             return { lstK: r.data, sigmaK: r.sigma ?? new Float32Array(r.data.length).fill(Number.NaN) };
+          },
+          runTileWeighted: async (input: StageInput, alpha: number, options?: RunOptions) => {
+            const r = await send(input, options, alpha);
+            return { lstK: r.data, sigmaK: r.sigma!, ...(r.carried ? { carriedVarK2: r.carried } : {}) };
           },
         }
       : {}),
