@@ -21,6 +21,8 @@ const { values: v } = parseArgs({
     'no-baselines': { type: 'boolean' },
     /** SRDA-Net inference workers of the full tile (default: the app's, the cores up to 2). */
     workers: { type: 'string' },
+    /** Write the full tile's GeoTIFFs on the page's thread, one after the other (to compare with the write workers). */
+    'write-in-page': { type: 'boolean' },
   },
 });
 
@@ -143,7 +145,11 @@ async function main(): Promise<void> {
     });
     const { notices, ...r } = await page.evaluate(
       (o) => (window as unknown as { __bench: BenchApi }).__bench.fullTile(o),
-      { baselines: !v['no-baselines'], ...(v.workers ? { workers: Number(v.workers) } : {}) },
+      {
+        baselines: !v['no-baselines'],
+        ...(v.workers ? { workers: Number(v.workers) } : {}),
+        ...(v['write-in-page'] ? { writeInPage: true } : {}),
+      },
     );
     if (peak === 0) peak = rendererPeakMB();
     fullTile = { ...r, cpuS, env: 'browser', peakMemoryMB: peak, rendererCpuS: rendererCpuS() - cpu0 };

@@ -21,6 +21,8 @@ export interface PipelineIo {
   writeFile(name: string, pieces: Iterable<Uint8Array>): Promise<void>;
   /** Where given, GeoTIFFs are written through it instead (Node: streamed to disk with node:zlib, as `downscale` does). */
   writeGeoTiff?(name: string, bands: GeoTiffBandInput[], opts: WriteGeoTiffOptions): Promise<void>;
+  /** Write a stage's LST and uncertainty at once (where `writeGeoTiff` runs each on a worker of its own). */
+  writeConcurrently?: boolean;
 }
 
 /** Options of `benchPipeline`. */
@@ -190,9 +192,14 @@ export async function benchPipeline(opts: PipelineBenchOptions): Promise<Pipelin
   };
   let writes = Promise.resolve();
   const writeStage = (s: StageResult): void => {
+    const lst = () => write(`lst_stage${s.stage}.tif`, [{ raster: s.lst, name: `LST stage ${s.stage}`, units: 'K' }]);
+    const sigma = (sg: Raster) => write(`lst_stage${s.stage}_sigma.tif`, [{ raster: sg, name: `LST stage ${s.stage} uncertainty, 1 sigma`, units: 'K' }]);
     writes = writes.then(async () => {
-      await write(`lst_stage${s.stage}.tif`, [{ raster: s.lst, name: `LST stage ${s.stage}`, units: 'K' }]);
-      if (s.sigma) await write(`lst_stage${s.stage}_sigma.tif`, [{ raster: s.sigma, name: `LST stage ${s.stage} uncertainty, 1 sigma`, units: 'K' }]);
+      if (io.writeConcurrently && s.sigma) await Promise.all([lst(), sigma(s.sigma)]);
+      else {
+        await lst();
+        if (s.sigma) await sigma(s.sigma);
+      }
     });
     writes.catch(() => undefined);
   };

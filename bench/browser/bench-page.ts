@@ -9,6 +9,8 @@ import { benchTiles, type TileTiming } from '../tf-kernels.ts';
 import { timeThreads, type ThreadsTiming } from '../wasm-threads.ts';
 import type { SrdaMethod } from '../../src/pipeline/methods/srda.ts';
 import { appInferenceWorkers, poolSrdaInWebWorkers } from '../../src/worker/tile-pool-web.ts';
+import { writeGeoTiffOnWorker } from '../../src/worker/geotiff-writer.ts';
+import { spawnGeoTiffWriteWorker } from '../../src/worker/geotiff-write-web.ts';
 
 const base = new URL('./', location.href).href;
 const wasmPaths = `${base}tfjs-wasm/`;
@@ -44,6 +46,8 @@ export interface BenchApi {
   fullTile(o: {
     baselines: boolean;
     workers?: number;
+    /** Write the GeoTIFFs on this thread, one after the other (default: write workers, a stage's files at once). */
+    writeInPage?: boolean;
   }): Promise<
     PipelineTiming & {
       jsHeapPeakMB: number;
@@ -107,6 +111,16 @@ const api: BenchApi = {
           writeFile: async (_name, pieces) => {
             sink.push(new Blob([...pieces] as Uint8Array<ArrayBuffer>[], { type: 'image/tiff' }));
           },
+          // Each GeoTIFF on a write worker of its own, a stage's two files at once (o.writeInPage: here).
+          ...(o.writeInPage
+            ? {}
+            : {
+                writeGeoTiff: async (name, bands, opts) => {
+                  const bytes = await writeGeoTiffOnWorker(spawnGeoTiffWriteWorker, name, bands, opts);
+                  sink.push(new Blob([bytes as Uint8Array<ArrayBuffer>], { type: 'image/tiff' }));
+                },
+                writeConcurrently: true,
+              }),
         },
         method: pool ?? srda.method,
         sampleMemoryMB: () => {
