@@ -1,10 +1,11 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { expect, test } from '@playwright/test';
 import { build, preview, type PreviewServer } from 'vite';
 import type { BenchApi } from '../bench/browser/bench-page.ts';
-import { repoRoot } from './helpers.ts';
+import { gdalInfo, gdalReadFloat32, repoRoot } from './helpers.ts';
 
 // The app's pool of SRDA-Net inference Web Workers (worker/tile-pool-web.ts), driven from the
 // bench page (bench/browser, built here into its own folder): many small tiles per stage, so both
@@ -41,6 +42,28 @@ test.describe('SRDA-Net on the pool of inference Web Workers', () => {
     // 96 px LST -> 192 -> 384: LST and uncertainty of both stages.
     expect(r.values).toBe(2 * (192 * 192 + 384 * 384));
     expect(r.differing).toBe(0);
+    expect(errors).toEqual([]);
+  });
+
+  // The bench page's stage files (bench/pipeline-run.ts) are encoded on write Web Workers.
+  test('a GeoTIFF written on a write Web Worker is the page writer\'s file, a valid COG', async ({ page }) => {
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    await page.goto(server!.resolvedUrls!.local[0]);
+    await expect(page.locator('#status')).toHaveText('ready', { timeout: 60_000 });
+    const r = await page.evaluate((o) => (window as unknown as { __bench: BenchApi }).__bench.writeCheck(o), { lstPx: 300 });
+    expect(r.identical).toBe(true);
+    const file = join(outDir, 'write-check.tif');
+    writeFileSync(file, Uint8Array.from(r.bytes));
+    expect(gdalInfo(file).size).toEqual([r.width, r.height]);
+    // Valid pixels as GDAL reads them: the bicubic LST of the bench scene (K), nodata elsewhere.
+    const px = gdalReadFloat32(file);
+    const valid = px.data.filter((v) => v !== -9999);
+    expect(valid.length).toBeGreaterThan(0.5 * px.data.length);
+    expect(valid.reduce((a, b) => Math.min(a, b))).toBeGreaterThan(200);
+    expect(valid.reduce((a, b) => Math.max(a, b))).toBeLessThan(350);
+    const check = execFileSync('/usr/bin/python3', ['-m', 'osgeo_utils.samples.validate_cloud_optimized_geotiff', '--full-check=yes', file], { encoding: 'utf8' });
+    expect(check).toMatch(/is a valid cloud optimized GeoTIFF/);
     expect(errors).toEqual([]);
   });
 });

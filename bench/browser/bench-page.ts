@@ -1,5 +1,8 @@
 import type { BackendName } from '../../src/model/backend.ts';
 import { readGeoTiff } from '../../src/io/geotiff-read.ts';
+import { writeGeoTiffAsync } from '../../src/io/geotiff-write.ts';
+import { refineGrid } from '../../src/core/geo/grid.ts';
+import { bicubicMethod } from '../../src/pipeline/baselines/bicubic.ts';
 import { runDownscale, type DownscaleResult } from '../../src/pipeline/downscale.ts';
 import { prepareScene } from '../../src/pipeline/prepare.ts';
 import { BENCH_FILE_NAMES, makeBenchScene } from '../fixtures.ts';
@@ -73,6 +76,11 @@ export interface BenchApi {
     differing: number;
     notices: string[];
   }>;
+  /**
+   * The synthetic scene's LST (`lstPx` px) upsampled x4 by bicubic, written as a COG on a write
+   * Web Worker and on this thread: the worker's file (as bytes) and whether the two are identical.
+   */
+  writeCheck(o: { lstPx: number }): Promise<{ bytes: number[]; identical: boolean; width: number; height: number }>;
   /** SRDA-Net on one tile with `threads` wasm threads (bench/wasm-threads-run.ts; one call per page). */
   threads(o: { threads: number; tilePx: number; reps: number }): Promise<ThreadsTiming>;
 }
@@ -207,6 +215,19 @@ const api: BenchApi = {
     } finally {
       srda.dispose();
     }
+  },
+  async writeCheck(o) {
+    const bench = makeBenchScene(o.lstPx);
+    const lst = (await readGeoTiff(bench.files[BENCH_FILE_NAMES.lst].slice().buffer, BENCH_FILE_NAMES.lst)).bands[0].raster;
+    const fine = await bicubicMethod.runStage({ coarseLst: lst, fineGrid: refineGrid(lst, 2), fineAux: {}, coarseAux: {} });
+    const raster = { ...refineGrid(lst, 2), data: fine };
+    const bands = [{ raster, name: 'LST', units: 'K' }];
+    const opts = { nodata: -9999, cog: true };
+    const there = await writeGeoTiffOnWorker(spawnGeoTiffWriteWorker, 'check.tif', bands, opts);
+    const here = await writeGeoTiffAsync(bands, opts);
+    let identical = there.length === here.length;
+    for (let i = 0; identical && i < here.length; i++) identical = there[i] === here[i];
+    return { bytes: Array.from(there), identical, width: raster.width, height: raster.height };
   },
   async threads(o) {
     return timeThreads({ ...o, wasmPaths, weights: { url: weightsUrl } });
