@@ -50,8 +50,10 @@ const loadSrda: WorkerMethodLoader = async (weights, options) =>
 
 /**
  * The worker side: loads SRDA-Net on `init` (its own tfjs backend and weights) and runs one tile
- * per `tile` message, replying with the fine LST (transferred) and the notices its runner raised
- * since the last reply (out of memory, a failed backend), so the main side can tell the user.
+ * per `tile` message (its packed guides decoded here; with `detailWeight`, mixed with bicubic as
+ * `withDetailWeight` would, sigma and carried variance included), replying with the fine LST
+ * (transferred) and the notices its runner raised since the last reply (out of memory, a failed
+ * backend), so the main side can tell the user.
  */
 export function serveTileWorker(port: TilePort, load: WorkerMethodLoader = loadSrda): void {
   let method: WorkerMethod | undefined;
