@@ -40,6 +40,8 @@ export interface PipelineBenchOptions {
   cpuTimeS?: () => number;
   /** Called when the staged run is done, before colourise and write: `downscale` ends its inference workers there. */
   afterRun?: () => Promise<void> | void;
+  /** Called once the scene is prepared and the rasters as read are dropped (Node: `collectGarbage`, as `downscale` does). */
+  afterPrepare?: () => void;
   /** Called when the main run is done, before the baselines (e.g. to read a peak-memory counter). */
   afterMain?: () => void;
   /**
@@ -174,6 +176,7 @@ export async function benchPipeline(opts: PipelineBenchOptions): Promise<Pipelin
   const lstSize: [number, number] = [inputs.lst.width, inputs.lst.height];
   // As `downscale`: the rasters as read go once the scene holds its own (the output grid's layers packed).
   inputs = undefined;
+  opts.afterPrepare?.();
   lap('prepare');
   // As `downscale` runs SRDA-Net by default: the detail weight fitted on the scene's own closed loop.
   const weight = opts.method.id === 'srda' && opts.detailWeight !== false ? await fitDetailWeight(scene, opts.method, 'linear', { onProgress: () => sample() }) : undefined;

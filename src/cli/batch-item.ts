@@ -1,3 +1,4 @@
+import { collectGarbage } from './collect-garbage.ts';
 import { mkdir, open, readdir, rename, rm, stat, writeFile, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import { AppError } from '../core/errors.ts';
@@ -123,6 +124,8 @@ async function runInto(item: BatchItem, s: BatchSettings, tmp: string): Promise<
   const sceneId = [item.date ?? 'undated', item.tile].filter(Boolean).join(' ');
   const assembled = assembleScene(bands, { mode: 'strict', sceneId, maxDateGapDays: s.maxDateGapDays });
   const scene = prepareScene(assembled.inputs, { stages: s.stages, registerGuides: s.registerGuides !== false });
+  // The bands as read are garbage now: free them before the item's peak (see collectGarbage).
+  collectGarbage();
   const method =
     isLstOnlyScene(scene) && !LST_ONLY_METHODS.has(s.method.id) ? await loadMethod('bicubic') : s.method;
   // Do no harm: SRDA-Net keeps the share of its detail that this date's own closed loop supports.

@@ -1,3 +1,4 @@
+import { collectGarbage } from './collect-garbage.ts';
 import { execFileSync, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
@@ -162,6 +163,7 @@ async function fullTileChild(sceneDir: string, baselines: boolean, jobs: number,
       baselines: baselines ? BASELINES : [],
       // As downscale: the inference workers end once the staged run is done (a no-op with --jobs 1).
       afterRun: jobs > 1 ? () => srda.dispose() : undefined,
+      afterPrepare: collectGarbage,
       afterMain: () => (peakMemoryMB = process.resourceUsage().maxRSS / 1024),
       onLog: log,
     });

@@ -7,6 +7,7 @@ import { runDownscale } from '../pipeline/downscale.ts';
 import type { StageMethod } from '../pipeline/method.ts';
 import type { BackendName } from '../model/backend.ts';
 import type { SrdaBackendInfo } from '../model/runner.ts';
+import { collectGarbage } from './collect-garbage.ts';
 import { prepareSceneAsync, type PrepareOptions } from '../pipeline/prepare.ts';
 import {
   type CliValues,
@@ -117,7 +118,11 @@ export const downscaleCommand: Command = async (argv) => {
 /** Reads and prepares the scene, keeping of the inputs only what the report needs: the rasters as read go once the scene holds its own. */
 async function readScene(values: Parameters<typeof loadInputs>[0], options: PrepareOptions): Promise<{ loaded: InputsSummary; scene: Scene }> {
   const loaded = await loadInputs(values);
-  return { loaded: summariseInputs(loaded), scene: await prepareSceneAsync(loaded.inputs, options) };
+  const scene = await prepareSceneAsync(loaded.inputs, options);
+  const summary = summariseInputs(loaded);
+  // The files and rasters as read are garbage now: free them before the run's peak rather than after.
+  collectGarbage();
+  return { loaded: summary, scene };
 }
 
 /** Inference workers by default: one per core the process may use. */
