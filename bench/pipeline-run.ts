@@ -3,7 +3,8 @@ import { readGeoTiff } from '../src/io/geotiff-read.ts';
 import { encodeGeoTiffChunks, type GeoTiffBandInput, type WriteGeoTiffOptions } from '../src/io/geotiff-write.ts';
 import { fitDetailWeight, withDetailWeight } from '../src/pipeline/detail-weight.ts';
 import { runDownscale, type StageResult } from '../src/pipeline/downscale.ts';
-import type { MethodId, StageMethod } from '../src/pipeline/method.ts';
+import type { MethodId, StageInput, StageMethod } from '../src/pipeline/method.ts';
+import type { RunOptions } from '../src/core/progress.ts';
 import { loadMethod } from '../src/pipeline/methods.ts';
 import { prepareScene, type SceneInputs } from '../src/pipeline/prepare.ts';
 import { colorize, LUTS } from '../src/ui/colormap.ts';
@@ -87,7 +88,7 @@ const now = (): number => performance.now();
  * Wraps a method so `acc.ms` is the wall time during which at least one of its calls runs: with a
  * worker pool several tiles run at once, and summing their durations would count the cores.
  */
-function timedMethod(m: StageMethod, acc: { ms: number }, sample: () => void): StageMethod {
+export function timedMethod(m: StageMethod, acc: { ms: number }, sample: () => void): StageMethod {
   let running = 0;
   let since = 0;
   const wrap =
@@ -107,7 +108,13 @@ function timedMethod(m: StageMethod, acc: { ms: number }, sample: () => void): S
     usesAux: m.usesAux,
     haloCoarsePx: m.haloCoarsePx,
     ...(m.concurrency ? { concurrency: m.concurrency } : {}),
+    // What the runner asks of the method, as `downscale` hands it the method itself: tiles without
+    // coarse guides, fine guides still packed for the workers, and the uncertainty (the weighted
+    // SRDA-Net mixes in its workers through it).
+    ...(m.readsCoarseAux === false ? { readsCoarseAux: false } : {}),
+    ...(m.takesPackedAux ? { takesPackedAux: true } : {}),
     runStage: wrap((i, o) => m.runStage(i, o)),
+    ...(m.runStageWithSigma ? { runStageWithSigma: wrap((i: StageInput, o?: RunOptions) => m.runStageWithSigma!(i, o)) } : {}),
     ...(m.fit
       ? {
           fit: async (i, o) => {
