@@ -21,8 +21,8 @@ const { values: v } = parseArgs({
     'no-baselines': { type: 'boolean' },
     /** SRDA-Net inference workers of the full tile (default: the app's, the cores up to 2). */
     workers: { type: 'string' },
-    /** Write the full tile's GeoTIFFs on the page's thread, one after the other (to compare with the write workers). */
-    'write-in-page': { type: 'boolean' },
+    /** Write the full tile's GeoTIFFs on write Web Workers, a stage's two files at once (default: the page's thread). */
+    'write-workers': { type: 'boolean' },
   },
 });
 
@@ -148,7 +148,7 @@ async function main(): Promise<void> {
       {
         baselines: !v['no-baselines'],
         ...(v.workers ? { workers: Number(v.workers) } : {}),
-        ...(v['write-in-page'] ? { writeInPage: true } : {}),
+        ...(v['write-workers'] ? { writeWorkers: true } : {}),
       },
     );
     if (peak === 0) peak = rendererPeakMB();

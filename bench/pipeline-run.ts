@@ -201,10 +201,15 @@ export async function benchPipeline(opts: PipelineBenchOptions): Promise<Pipelin
     else await io.writeFile(name, await encodeGeoTiffChunks(bands, o));
   };
   let writes = Promise.resolve();
+  let endRun = (): void => undefined;
+  const runEnded = new Promise<void>((res) => (endRun = res));
   const writeStage = (s: StageResult): void => {
     const lst = () => write(`lst_stage${s.stage}.tif`, [{ raster: s.lst, name: `LST stage ${s.stage}`, units: 'K' }]);
     const sigma = (sg: Raster) => write(`lst_stage${s.stage}_sigma.tif`, [{ raster: sg, name: `LST stage ${s.stage} uncertainty, 1 sigma`, units: 'K' }]);
     writes = writes.then(async () => {
+      // Files copied to write workers: the last stage's once the inference workers have ended
+      // (`afterRun`), whose memory then goes, rather than on top of it.
+      if (io.writeConcurrently && s.stage === scene.stages) await runEnded;
       if (io.writeConcurrently && s.sigma) await Promise.all([lst(), sigma(s.sigma)]);
       else {
         await lst();
@@ -226,6 +231,7 @@ export async function benchPipeline(opts: PipelineBenchOptions): Promise<Pipelin
   sample();
   log(`infer: ${steps.infer.toFixed(2)} s, correct: ${steps.correct.toFixed(2)} s${opts.sampleMemoryMB ? ` (peak so far ${Math.round(peak)} MB)` : ''}`);
   await opts.afterRun?.();
+  endRun();
   colourise(scene.lst);
   for (const s of result.stages) colourise(s.lst);
   lap('colourise');

@@ -49,8 +49,8 @@ export interface BenchApi {
   fullTile(o: {
     baselines: boolean;
     workers?: number;
-    /** Write the GeoTIFFs on this thread, one after the other (default: write workers, a stage's files at once). */
-    writeInPage?: boolean;
+    /** Write the GeoTIFFs on write workers, a stage's files at once (default: on this thread, one after the other). */
+    writeWorkers?: boolean;
   }): Promise<
     PipelineTiming & {
       jsHeapPeakMB: number;
@@ -119,8 +119,9 @@ const api: BenchApi = {
           writeFile: async (_name, pieces) => {
             sink.push(new Blob([...pieces] as Uint8Array<ArrayBuffer>[], { type: 'image/tiff' }));
           },
-          // Each GeoTIFF on a write worker of its own, a stage's two files at once (o.writeInPage: here).
-          ...(o.writeInPage
+          // o.writeWorkers: each GeoTIFF on a write worker of its own, a stage's two files at once
+          // (default: on this thread, one after the other; bench/README "The full tile in Chromium").
+          ...(!o.writeWorkers
             ? {}
             : {
                 writeGeoTiff: async (name, bands, opts) => {
