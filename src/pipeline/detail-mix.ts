@@ -1,3 +1,4 @@
+import { meanOfValid4 } from '../core/raster/aggregate.ts';
 import type { StagePrediction } from './method.ts';
 
 /** bicubic + alpha x (srda - bicubic), per pixel (NaN where either is). A new array. */
@@ -24,26 +25,9 @@ export function droppedDetailVariance(srda: Float32Array, bicubic: Float32Array,
       const d1 = srda[i0 + 1] - bicubic[i0 + 1];
       const d2 = srda[i2] - bicubic[i2];
       const d3 = srda[i2 + 1] - bicubic[i2 + 1];
-      // The valid ones summed in block order (top-left, top-right, bottom-left, bottom-right).
-      let sum = 0;
-      let n = 0;
-      if (d0 === d0) {
-        sum += d0;
-        n++;
-      }
-      if (d1 === d1) {
-        sum += d1;
-        n++;
-      }
-      if (d2 === d2) {
-        sum += d2;
-        n++;
-      }
-      if (d3 === d3) {
-        sum += d3;
-        n++;
-      }
-      const mean = n > 0 ? sum / n : 0;
+      // The valid ones summed in block order (top-left, top-right, bottom-left, bottom-right); where
+      // none is, every d is NaN and so is what follows.
+      const mean = meanOfValid4(d0, d1, d2, d3, 1);
       const e0 = k * (d0 - mean);
       const e1 = k * (d1 - mean);
       const e2 = k * (d2 - mean);

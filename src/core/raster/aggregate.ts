@@ -127,20 +127,54 @@ export function blockMode(
   options: AggregateOptions = {},
 ): { data: Float32Array; width: number; height: number } {
   checkFactor(factor, 'blockMode');
-  return reduceBlocks(data, width, height, factor, options.maxInvalidFraction ?? 0.5, (v, n) => {
-    const s = v.subarray(0, n).sort();
-    let best = s[0];
-    let bestRun = 0;
-    let run = 0;
-    for (let i = 0; i < n; i++) {
-      run = i > 0 && s[i] === s[i - 1] ? run + 1 : 1;
-      if (run > bestRun) {
-        bestRun = run;
-        best = s[i];
-      }
+  return reduceBlocks(data, width, height, factor, options.maxInvalidFraction ?? 0.5, modeOf);
+}
+
+/** The most frequent of `v[0..n)`, the smallest among ties. Sorts `v`'s first `n` in place, allocating nothing. */
+export function modeOf(v: Float64Array, n: number): number {
+  for (let i = 1; i < n; i++) {
+    const x = v[i];
+    let j = i - 1;
+    for (; j >= 0 && v[j] > x; j--) v[j + 1] = v[j];
+    v[j + 1] = x;
+  }
+  let best = v[0];
+  let bestRun = 0;
+  let run = 0;
+  for (let i = 0; i < n; i++) {
+    run = i > 0 && v[i] === v[i - 1] ? run + 1 : 1;
+    if (run > bestRun) {
+      bestRun = run;
+      best = v[i];
     }
-    return best;
-  });
+  }
+  return best;
+}
+
+/**
+ * The mean of the valid (non-NaN) ones of four values, summed in argument order; NaN when fewer
+ * than `minValid` are valid. The 2x2 block mean of the hot loops (guide levels, dropped detail).
+ */
+export function meanOfValid4(a: number, b: number, c: number, d: number, minValid: number): number {
+  let s = 0;
+  let n = 0;
+  if (a === a) {
+    s += a;
+    n++;
+  }
+  if (b === b) {
+    s += b;
+    n++;
+  }
+  if (c === c) {
+    s += c;
+    n++;
+  }
+  if (d === d) {
+    s += d;
+    n++;
+  }
+  return n < minValid ? Number.NaN : s / n;
 }
 
 function onCoarseGrid(r: Raster, factor: number, res: { data: Float32Array }): Raster {

@@ -1,6 +1,7 @@
 import { cropGrid, type PixelWindow } from '../geo/grid.ts';
 import type { Grid, Raster } from './raster.ts';
 import { gridOf } from './raster.ts';
+import { meanOfValid4, modeOf } from './aggregate.ts';
 import { extractTile } from './tiling.ts';
 
 /** The int16 code of an invalid (NaN) pixel in a packed raster. */
@@ -73,25 +74,7 @@ function halveInto(src: Float32Array, w: number, h: number, dst: Float32Array, c
         dst[o + c] = n < 2 ? Number.NaN : modeOf(v, n);
         continue;
       }
-      let s = 0;
-      let n = 0;
-      if (a === a) {
-        s += a;
-        n++;
-      }
-      if (b === b) {
-        s += b;
-        n++;
-      }
-      if (d === d) {
-        s += d;
-        n++;
-      }
-      if (e === e) {
-        s += e;
-        n++;
-      }
-      dst[o + c] = n < 2 ? Number.NaN : s / n;
+      dst[o + c] = meanOfValid4(a, b, d, e, 2);
     }
   }
 }
@@ -134,27 +117,6 @@ function halveCodesInto(layer: PackedRaster, window: PixelWindow, dst: Float32Ar
       dst[o + c] = n < 2 ? Number.NaN : s / n;
     }
   }
-}
-
-/** The most frequent of `v[0..n)`, the smallest among ties (as `blockMode`). Sorts `v`'s first `n`. */
-function modeOf(v: Float64Array, n: number): number {
-  for (let i = 1; i < n; i++) {
-    const x = v[i];
-    let j = i - 1;
-    for (; j >= 0 && v[j] > x; j--) v[j + 1] = v[j];
-    v[j + 1] = x;
-  }
-  let best = v[0];
-  let bestRun = 0;
-  let run = 0;
-  for (let i = 0; i < n; i++) {
-    run = i > 0 && v[i] === v[i - 1] ? run + 1 : 1;
-    if (run > bestRun) {
-      bestRun = run;
-      best = v[i];
-    }
-  }
-  return best;
 }
 
 /**
