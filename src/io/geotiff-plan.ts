@@ -3,6 +3,7 @@ import type { Progress } from '../core/progress.ts';
 import type { Raster } from '../core/raster/raster.ts';
 import type { DeflateCodec } from './deflate-codec.ts';
 import { encodeGeoKeys, geoKeysForCrs } from './geokeys-encode.ts';
+import { cutTileRow } from './tiff-cut.ts';
 import { buildGdalMetadata, type GdalMetadataItem } from './tiff-sniff.ts';
 import { ASCII, DOUBLE, LONG, SHORT, type Tag, type TiffImageSpec } from './tiff-assemble.ts';
 
@@ -43,41 +44,6 @@ export interface WriteGeoTiffOptions {
   codec?: DeflateCodec;
   /** Asynchronous writers: tiles being compressed at once, at most (default 8); bounds memory. */
   maxTilesInFlight?: number;
-}
-
-/** Float32 tile -> bytes with the TIFF floating-point predictor (byte planes MSB first, then byte differences per row). */
-function predictFloatTile(tile: Float32Array, tw: number, th: number): Uint8Array {
-  const words = new Uint32Array(tile.buffer, tile.byteOffset, tile.length);
-  const out = new Uint8Array(tile.length * 4);
-  const rowBytes = tw * 4;
-  for (let r = 0; r < th; r++) {
-    const base = r * rowBytes;
-    const w0 = r * tw;
-    // Byte planes and their differences in one pass: each plane's first byte follows the previous
-    // plane's last (the row's last word), the row's first byte follows nothing.
-    const last = words[w0 + tw - 1];
-    let p0 = 0;
-    let p1 = last >>> 24;
-    let p2 = (last >>> 16) & 0xff;
-    let p3 = (last >>> 8) & 0xff;
-    for (let i = 0; i < tw; i++) {
-      const w = words[w0 + i];
-      const b0 = w >>> 24;
-      const b1 = (w >>> 16) & 0xff;
-      const b2 = (w >>> 8) & 0xff;
-      const b3 = w & 0xff;
-      // Uint8Array stores wrap modulo 256 by themselves.
-      out[base + i] = b0 - p0;
-      out[base + tw + i] = b1 - p1;
-      out[base + 2 * tw + i] = b2 - p2;
-      out[base + 3 * tw + i] = b3 - p3;
-      p0 = b0;
-      p1 = b1;
-      p2 = b2;
-      p3 = b3;
-    }
-  }
-  return out;
 }
 
 function tileSizeFor(width: number, height: number, requested?: number): number {
@@ -223,32 +189,6 @@ export function planGeoTiff(input: Raster | Array<Raster | GeoTiffBandInput>, op
     });
   }
   return { images, cog, deflate, level: opts.level ?? 2, tiles };
-}
-
-/** Cuts row `ty` of `ts`x`ts` tiles out of one band (edge tiles padded with nodata, NaN -> nodata), each a new byte array with the predictor applied. */
-function* cutTileRow(
-  data: Float32Array,
-  width: number,
-  height: number,
-  ty: number,
-  ts: number,
-  nodata: number,
-  predictor: number,
-): Generator<Uint8Array, void, void> {
-  const tile = new Float32Array(ts * ts);
-  for (let tx = 0; tx < Math.ceil(width / ts); tx++) {
-    const rows = Math.min(ts, height - ty * ts);
-    const cols = Math.min(ts, width - tx * ts);
-    if (rows < ts || cols < ts) tile.fill(nodata);
-    for (let r = 0; r < rows; r++) {
-      const src = (ty * ts + r) * width + tx * ts;
-      for (let c = 0; c < cols; c++) {
-        const v = data[src + c];
-        tile[r * ts + c] = Number.isNaN(v) ? nodata : v;
-      }
-    }
-    yield predictor === 3 ? predictFloatTile(tile, ts, ts) : new Uint8Array(tile.slice().buffer);
-  }
 }
 
 /**

@@ -1,0 +1,78 @@
+/** Float32 NaN (any payload): exponent all ones and a non-zero fraction. */
+const isNaNBits = (w: number): boolean => (w & 0x7fffffff) > 0x7f800000;
+
+/** Per-byte difference `a - b` (mod 256) of the four bytes of two 32-bit words, in one subtraction (SWAR). */
+const byteDiff = (a: number, b: number): number => ((a | 0x80808080) - (b & 0x7f7f7f7f)) ^ ((a ^ ~b) & 0x80808080);
+
+/**
+ * Cuts row `ty` of `ts`x`ts` tiles out of one band, each a new byte array: NaN -> nodata, edge
+ * tiles padded with nodata, and with `predictor` 3 the TIFF floating-point predictor (byte planes
+ * MSB first, then byte differences along the row, each plane's first byte following the previous
+ * plane's last). One pass over the source words per tile: four pixels make one little-endian word
+ * of each plane, differenced by a per-byte subtraction and stored as a word.
+ */
+export function* cutTileRow(
+  data: Float32Array,
+  width: number,
+  height: number,
+  ty: number,
+  ts: number,
+  nodata: number,
+  predictor: number,
+): Generator<Uint8Array, void, void> {
+  const words = new Uint32Array(data.buffer, data.byteOffset, data.length);
+  const fill = new Uint32Array(new Float32Array([nodata]).buffer)[0];
+  // One padded row of the tile, as words (NaN already replaced).
+  const row = new Uint32Array(ts);
+  const rows = Math.min(ts, height - ty * ts);
+  for (let tx = 0; tx < Math.ceil(width / ts); tx++) {
+    const cols = Math.min(ts, width - tx * ts);
+    const out = new Uint32Array(ts * ts);
+    if (cols < ts) row.fill(fill, cols);
+    for (let r = 0; r < ts; r++) {
+      if (r < rows) {
+        const src = (ty * ts + r) * width + tx * ts;
+        for (let c = 0; c < cols; c++) {
+          const w = words[src + c];
+          row[c] = isNaNBits(w) ? fill : w;
+        }
+      } else if (r === rows) row.fill(fill);
+      if (predictor === 3) predictRow(row, ts, out, r * ts);
+      else out.set(row, r * ts);
+    }
+    yield new Uint8Array(out.buffer);
+  }
+}
+
+/**
+ * One tile row of float words -> the predictor's bytes at word `at` of `out` (`n` a multiple of 4):
+ * plane k (byte 3 - k of each word, MSB first) at bytes `4 * at + k * n`, each byte minus the one
+ * before it in that order.
+ */
+function predictRow(row: Uint32Array, n: number, out: Uint32Array, at: number): void {
+  const q = n >> 2;
+  const last = row[n - 1];
+  // The byte before each plane: none (0) for the first, the row's last word's byte of the plane before.
+  let p0 = 0;
+  let p1 = last >>> 24;
+  let p2 = (last >>> 16) & 0xff;
+  let p3 = (last >>> 8) & 0xff;
+  for (let j = 0; j < q; j++) {
+    const w0 = row[4 * j];
+    const w1 = row[4 * j + 1];
+    const w2 = row[4 * j + 2];
+    const w3 = row[4 * j + 3];
+    const a0 = (w0 >>> 24) | ((w1 >>> 24) << 8) | ((w2 >>> 24) << 16) | ((w3 >>> 24) << 24);
+    const a1 = ((w0 >>> 16) & 0xff) | ((w1 >>> 8) & 0xff00) | (w2 & 0xff0000) | ((w3 << 8) & 0xff000000);
+    const a2 = ((w0 >>> 8) & 0xff) | (w1 & 0xff00) | ((w2 << 8) & 0xff0000) | ((w3 << 16) & 0xff000000);
+    const a3 = (w0 & 0xff) | ((w1 & 0xff) << 8) | ((w2 & 0xff) << 16) | (w3 << 24);
+    out[at + j] = byteDiff(a0, (a0 << 8) | p0);
+    out[at + q + j] = byteDiff(a1, (a1 << 8) | p1);
+    out[at + 2 * q + j] = byteDiff(a2, (a2 << 8) | p2);
+    out[at + 3 * q + j] = byteDiff(a3, (a3 << 8) | p3);
+    p0 = a0 >>> 24;
+    p1 = a1 >>> 24;
+    p2 = a2 >>> 24;
+    p3 = a3 >>> 24;
+  }
+}
