@@ -1,5 +1,6 @@
 import { meanOfValid4 } from '../core/raster/aggregate.ts';
-import type { StagePrediction } from './method.ts';
+import { upsampleArray, upsampleHaloPx } from '../core/raster/resample.ts';
+import type { StageInput, StagePrediction } from './method.ts';
 
 /** bicubic + alpha x (srda - bicubic), per pixel (NaN where either is). A new array. */
 export function mixDetail(bicubic: Float32Array, srda: Float32Array, alpha: number): Float32Array {
@@ -75,4 +76,75 @@ export function weightDetail(pred: StagePrediction, bicubic: Float32Array, alpha
     carriedVarK2[i] = v === v ? v : 0;
   }
   return { lstK: mixDetail(bicubic, pred.lstK, alpha), sigmaK, carriedVarK2 };
+}
+
+/**
+ * `weightDetail` of one tile over its core only (`input.core`, the whole input when absent), which
+ * is all the pipeline keeps of a tile: bicubic (the `bicubic` method's) is computed on the core plus
+ * the `upsampleHaloPx` its taps and gap filling read, clamped to the tile (the same values as
+ * bicubic of the whole tile there), and the mix, sigma and carried variance in one pass. Equal to
+ * `weightDetail(pred, bicubic of the tile, ...)` in the core; outside it LST and sigma are NaN and
+ * the carried variance 0. `pred` is on the tile's fine grid (`2 x` its coarse size).
+ */
+export function weightDetailCore(pred: StagePrediction, input: StageInput, alpha: number): StagePrediction {
+  const { width: cw, height: ch, data } = input.coarseLst;
+  const core = input.core ?? { col: 0, row: 0, width: cw, height: ch };
+  // The coarse window bicubic reads for the core, cut from the tile.
+  const m = upsampleHaloPx('bicubic');
+  const bx0 = Math.max(0, core.col - m);
+  const by0 = Math.max(0, core.row - m);
+  const bw = Math.min(cw, core.col + core.width + m) - bx0;
+  const bh = Math.min(ch, core.row + core.height + m) - by0;
+  const cut = new Float32Array(bw * bh);
+  for (let y = 0; y < bh; y++) cut.set(data.subarray((by0 + y) * cw + bx0, (by0 + y) * cw + bx0 + bw), y * bw);
+  const bic = upsampleArray(cut, bw, bh, 2, 'bicubic');
+  const fw = 2 * cw;
+  const bfw = 2 * bw;
+  const n = 4 * cw * ch;
+  const lstK = new Float32Array(n).fill(Number.NaN);
+  const sigmaK = new Float32Array(n).fill(Number.NaN);
+  const carriedVarK2 = new Float32Array(n);
+  const { lstK: s, sigmaK: sd } = pred;
+  const k = 1 - Math.min(1, Math.max(0, alpha));
+  // Two fine rows (one coarse row) at a time, a 2x2 block per step, as droppedDetailVariance; the
+  // dropped variance is rounded to float32 before it enters sigma, as there.
+  for (let r = 2 * core.row; r < 2 * (core.row + core.height); r += 2) {
+    for (let c = 2 * core.col; c < 2 * (core.col + core.width); c += 2) {
+      const i0 = r * fw + c;
+      const i2 = i0 + fw;
+      const j0 = (r - 2 * by0) * bfw + c - 2 * bx0;
+      const j2 = j0 + bfw;
+      const b0 = bic[j0];
+      const b1 = bic[j0 + 1];
+      const b2 = bic[j2];
+      const b3 = bic[j2 + 1];
+      const d0 = s[i0] - b0;
+      const d1 = s[i0 + 1] - b1;
+      const d2 = s[i2] - b2;
+      const d3 = s[i2 + 1] - b3;
+      const mean = meanOfValid4(d0, d1, d2, d3, 1);
+      const e0 = k * (d0 - mean);
+      const e1 = k * (d1 - mean);
+      const e2 = k * (d2 - mean);
+      const e3 = k * (d3 - mean);
+      const v0 = Math.fround(e0 * e0);
+      const v1 = Math.fround(e1 * e1);
+      const v2 = Math.fround(e2 * e2);
+      const v3 = Math.fround(e3 * e3);
+      lstK[i0] = b0 + alpha * d0;
+      lstK[i0 + 1] = b1 + alpha * d1;
+      lstK[i2] = b2 + alpha * d2;
+      lstK[i2 + 1] = b3 + alpha * d3;
+      sigmaK[i0] = Math.sqrt(sd[i0] * sd[i0] + v0);
+      sigmaK[i0 + 1] = Math.sqrt(sd[i0 + 1] * sd[i0 + 1] + v1);
+      sigmaK[i2] = Math.sqrt(sd[i2] * sd[i2] + v2);
+      sigmaK[i2 + 1] = Math.sqrt(sd[i2 + 1] * sd[i2 + 1] + v3);
+      // The dropped detail also reaches the next stages inside their input: the runner carries it on.
+      carriedVarK2[i0] = v0 === v0 ? v0 : 0;
+      carriedVarK2[i0 + 1] = v1 === v1 ? v1 : 0;
+      carriedVarK2[i2] = v2 === v2 ? v2 : 0;
+      carriedVarK2[i2 + 1] = v3 === v3 ? v3 : 0;
+    }
+  }
+  return { lstK, sigmaK, carriedVarK2 };
 }

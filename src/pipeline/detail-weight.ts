@@ -10,7 +10,7 @@ import { runDownscale } from './downscale.ts';
 import { closedLoopScene } from './evaluate.ts';
 import type { FittedStage, StageInput, StageMethod, StagePrediction } from './method.ts';
 import type { Scene } from './scene.ts';
-import { mixDetail, weightDetail } from './detail-mix.ts';
+import { mixDetail, weightDetailCore } from './detail-mix.ts';
 
 export { droppedDetailVariance, weightedSigma } from './detail-mix.ts';
 
@@ -210,10 +210,8 @@ export function withDetailWeight<M extends StageMethod>(srda: M, alpha: number):
     const [s, b] = await Promise.all([run(srda), run(bic)]);
     return mixDetail(b, s, a);
   };
-  const withSigma = async (input: StageInput, srdaPred: Promise<StagePrediction>, opts?: RunOptions): Promise<StagePrediction> => {
-    const [p, b] = await Promise.all([srdaPred, bic.runStage(input, opts)]);
-    return weightDetail(p, b, a, input.fineGrid.width);
-  };
+  // Over the tile's core only, bicubic included (what the pipeline keeps of a tile).
+  const withSigma = async (input: StageInput, srdaPred: Promise<StagePrediction>): Promise<StagePrediction> => weightDetailCore(await srdaPred, input, a);
   // Reads through to the SRDA-Net method (its getters: backend, weights, finetune, notices).
   const out = Object.create(srda) as M & { -readonly [K in keyof StageMethod]: StageMethod[K] };
   Object.assign(out, {
@@ -227,14 +225,14 @@ export function withDetailWeight<M extends StageMethod>(srda: M, alpha: number):
     // A pool mixes in its workers: the same functions on the same values, off this thread.
     const weighted = srda.runStageWeighted.bind(srda);
     out.runStageWithSigma = (input, opts) => weighted(input, a, opts);
-  } else if (srda.runStageWithSigma) out.runStageWithSigma = (input, opts) => withSigma(input, srda.runStageWithSigma!(input, opts), opts);
+  } else if (srda.runStageWithSigma) out.runStageWithSigma = (input, opts) => withSigma(input, srda.runStageWithSigma!(input, opts));
   if (srda.fit) {
     out.fit = async (input: StageInput, opts?: RunOptions): Promise<FittedStage> => {
       const f = await srda.fit!(input, opts);
       return {
         haloCoarsePx: Math.max(f.haloCoarsePx, bic.haloCoarsePx),
         predictTile: async (i, o) => mixDetail(await bic.runStage(i, o), await f.predictTile(i, o), a),
-        ...(f.predictTileWithSigma ? { predictTileWithSigma: (i: StageInput, o?: RunOptions) => withSigma(i, f.predictTileWithSigma!(i, o), o) } : {}),
+        ...(f.predictTileWithSigma ? { predictTileWithSigma: (i: StageInput, o?: RunOptions) => withSigma(i, f.predictTileWithSigma!(i, o)) } : {}),
         summary: { ...f.summary, detailWeight: a },
       };
     };

@@ -5,8 +5,7 @@ import type { BackendName } from '../model/backend.ts';
 import type { SrdaWeightsSource } from '../model/weights.ts';
 import type { StageInput, StageMethod } from './method.ts';
 import { packedBuffers, withFineAuxDecoded } from './packed-input.ts';
-import { bicubicMethod } from './baselines/bicubic.ts';
-import { weightDetail } from './detail-mix.ts';
+import { weightDetailCore } from './detail-mix.ts';
 import type { SrdaMethod, SrdaMethodOptions } from './methods/srda.ts';
 import type { TileRunner } from './tile-pool.ts';
 
@@ -93,9 +92,10 @@ export function serveTileWorker(port: TilePort, load: WorkerMethodLoader = loadS
         // The tile's packed fine layers are decoded here, in the worker, not on the thread that cut the tile.
         const input = withFineAuxDecoded(msg.input);
         if (msg.detailWeight !== undefined && method.runStageWithSigma) {
-          // The closed-loop detail weight's mix, here rather than on the thread that cuts the tiles.
-          const [p, b] = await Promise.all([method.runStageWithSigma(input), bicubicMethod.runStage(input)]);
-          const { lstK, sigmaK, carriedVarK2 } = weightDetail(p, b, msg.detailWeight, input.fineGrid.width);
+          // The closed-loop detail weight's mix, here rather than on the thread that cuts the tiles,
+          // and over the tile's core only (its bicubic too): the pipeline keeps nothing else of a tile.
+          const p = await method.runStageWithSigma(input);
+          const { lstK, sigmaK, carriedVarK2 } = weightDetailCore(p, input, msg.detailWeight);
           const buffers = [lstK.buffer, sigmaK.buffer, ...(carriedVarK2 ? [carriedVarK2.buffer] : [])] as ArrayBuffer[];
           port.postMessage({ type: 'done', id: msg.id, data: lstK, sigma: sigmaK, carried: carriedVarK2, ...fresh() }, buffers);
         } else if (method.runStageWithSigma) {
