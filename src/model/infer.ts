@@ -144,21 +144,34 @@ async function runTile(
   const sigmaScale = LST_SCALE_K * (model.meta.sigmaScale ?? 1);
   const fw = 2 * win.ww;
   const outW = 2 * s.w;
-  for (let fy = 2 * core.y0; fy < 2 * core.y1; fy++) {
-    const wy = fy - 2 * ey0;
-    const q0 = (wy & 1) * 2;
-    const rowR = (wy >> 1) * win.ww;
-    for (let fx = 2 * core.x0; fx < 2 * core.x1; fx++) {
-      if (!s.lstMask[(fy >> 1) * s.w + (fx >> 1)]) continue;
-      const wx = fx - 2 * ex0;
-      const k = (rowR + (wx >> 1)) * C + q0 + (wx & 1);
-      out[fy * outW + fx] = win.bicubic[wy * fw + wx] + LST_SCALE_K * r[k];
+  // One coarse pixel (its mask read once) and its 2x2 fine pixels per step, indices row-wise.
+  for (let cy = core.y0; cy < core.y1; cy++) {
+    const maskRow = cy * s.w;
+    const b0 = 2 * (cy - ey0) * fw - 2 * ex0;
+    const o0 = 2 * cy * outW;
+    const k0 = ((cy - ey0) * win.ww - ex0) * C;
+    for (let cx = core.x0; cx < core.x1; cx++) {
+      if (!s.lstMask[maskRow + cx]) continue;
+      const k = k0 + cx * C;
+      const b = b0 + 2 * cx;
+      const o = o0 + 2 * cx;
+      out[o] = win.bicubic[b] + LST_SCALE_K * r[k];
+      out[o + 1] = win.bicubic[b + 1] + LST_SCALE_K * r[k + 1];
+      out[o + outW] = win.bicubic[b + fw] + LST_SCALE_K * r[k + 2];
+      out[o + outW + 1] = win.bicubic[b + fw + 1] + LST_SCALE_K * r[k + 3];
       if (sigma) {
-        const raw = r[k + 4];
-        sigma[fy * outW + fx] = sigmaScale * ((raw > 20 ? raw : Math.log1p(Math.exp(raw))) + SIGMA_FLOOR);
+        sigma[o] = sigmaScale * (softplus(r[k + 4]) + SIGMA_FLOOR);
+        sigma[o + 1] = sigmaScale * (softplus(r[k + 5]) + SIGMA_FLOOR);
+        sigma[o + outW] = sigmaScale * (softplus(r[k + 6]) + SIGMA_FLOOR);
+        sigma[o + outW + 1] = sigmaScale * (softplus(r[k + 7]) + SIGMA_FLOOR);
       }
     }
   }
+}
+
+/** log(1 + e^x), in double; x itself past 20, where the two agree in float32. */
+function softplus(x: number): number {
+  return x > 20 ? x : Math.log1p(Math.exp(x));
 }
 
 /** Runs the network once on a small input so the backend compiles its kernels before timing. */
