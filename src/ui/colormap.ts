@@ -71,15 +71,16 @@ export function colorize(
   max: number,
 ): Uint8ClampedArray<ArrayBuffer> {
   const out = new Uint8ClampedArray(values.length * 4);
+  // One word per pixel: the table's RGBA entries as words in memory order (NaN stays 0: transparent).
+  const words = new Uint32Array(out.buffer);
+  const rgba = new Uint32Array(256);
+  new Uint8Array(rgba.buffer).forEach((_, b, bytes) => (bytes[b] = b % 4 === 3 ? 255 : lut[3 * (b >> 2) + (b % 4)]));
   const scale = max > min ? 255 / (max - min) : 0;
   for (let i = 0; i < values.length; i++) {
     const v = values[i];
-    if (Number.isNaN(v)) continue;
-    const k = Math.max(0, Math.min(255, Math.round((v - min) * scale)));
-    out[4 * i] = lut[3 * k];
-    out[4 * i + 1] = lut[3 * k + 1];
-    out[4 * i + 2] = lut[3 * k + 2];
-    out[4 * i + 3] = 255;
+    if (v !== v) continue;
+    const k = Math.round((v - min) * scale);
+    words[i] = rgba[k > 0 ? (k < 255 ? k : 255) : 0];
   }
   return out;
 }

@@ -56,4 +56,29 @@ describe('Web Mercator display grid', () => {
     expect(s.validFraction).toBeCloseTo(100 / 102, 9);
     expect(s.histogram.counts.reduce((a, b) => a + b, 0)).toBe(100);
   });
+
+  it('bins on the exact bin edges as the quotient does and takes the strided percentiles of a large layer', () => {
+    // 1.5 M values on a 0.1 K lattice (many exactly on bin edges: range 6.4 -> bins of 0.1) and NaN.
+    const data = new Float32Array(1_500_000).map((_, i) => (i % 7 === 0 ? Number.NaN : 280 + ((i * 37) % 65) / 10));
+    const s = layerStats(data);
+    const valid = data.filter((v) => v === v);
+    const w = (s.max - s.min) / 64;
+    const counts = new Array<number>(64).fill(0);
+    for (const v of valid) counts[Math.min(63, Math.floor((v - s.min) / w))]++;
+    expect(s.histogram.counts).toEqual(counts);
+    const stride = Math.ceil(valid.length / 2 ** 20);
+    const sorted = valid.filter((_, i) => i % stride === 0).sort();
+    const q = (p: number): number => sorted[Math.round(p * (sorted.length - 1))];
+    expect([s.p2, s.p98]).toEqual([q(0.02), q(0.98)]);
+  });
+
+  it('puts values where the product by 1/w and the quotient by w floor differently in the quotient\'s bin', () => {
+    // Found by search: with this range, (v - min) / w is 8, 16, 32 and 56 (bin edges) while
+    // (v - min) * (1 / w) falls just below.
+    const data = Float32Array.of(250.5465850830078, 253.3855743408203, 250.90145874023438, 251.25633239746094, 251.96607971191406, 253.03070068359375);
+    const { counts } = layerStats(data).histogram;
+    const w = (data[1] - data[0]) / 64;
+    for (const v of data.subarray(2)) expect(Math.floor((v - data[0]) * (1 / w))).not.toBe(Math.floor((v - data[0]) / w));
+    expect([7, 8, 15, 16, 31, 32, 55, 56].map((b) => counts[b])).toEqual([0, 1, 0, 1, 0, 1, 0, 1]);
+  });
 });

@@ -2,6 +2,7 @@ import { WEB_MERCATOR, WGS84, transformPoint } from '../core/geo/crs.ts';
 import { reprojectedGrid, reprojectRaster } from '../core/raster/reproject.ts';
 import { AppError } from '../core/errors.ts';
 import type { Raster } from '../core/raster/raster.ts';
+import { orderStatistics } from '../core/raster/stats.ts';
 import type { LayerData } from './protocol.ts';
 
 /** Longest side of a display grid, px: enough detail for a 4800 px MODIS tile at screen scale. */
@@ -61,8 +62,8 @@ const MAX_SORTED = 1 << 20;
 
 /**
  * Min, max, mean, std, 2nd/98th percentiles (nearest rank) and a 64-bin histogram of the valid
- * values. Linear in the pixel count: the percentiles sort at most MAX_SORTED evenly strided values
- * (exact below that), so a 4800x4800 layer takes well under a second and no copy of the band.
+ * values. Linear in the pixel count: the percentiles are order statistics (quickselect) of at most
+ * MAX_SORTED evenly strided values (exact below that), so a 4800x4800 layer takes well under a second and no copy of the band.
  */
 export function layerStats(data: Float32Array): LayerData['stats'] {
   let n = 0;
@@ -92,28 +93,40 @@ export function layerStats(data: Float32Array): LayerData['stats'] {
   const mean = sum / n;
   const stride = Math.ceil(n / MAX_SORTED);
   const sample = new Float32Array(Math.ceil(n / stride));
-  const counts = new Array<number>(BINS).fill(0);
+  const counts = new Float64Array(BINS);
   const w = max > min ? (max - min) / BINS : 1;
+  const inv = 1 / w;
   let ss = 0;
-  let seen = 0;
+  let skip = 0;
   let k = 0;
   for (let i = 0; i < data.length; i++) {
     const v = data[i];
     if (v !== v) continue;
-    ss += (v - mean) ** 2;
-    counts[Math.min(BINS - 1, Math.floor((v - min) / w))]++;
-    if (seen++ % stride === 0) sample[k++] = v;
+    const d = v - mean;
+    ss += d * d;
+    // The bin is floor((v - min) / w); the product by 1/w is within a few ulps of the quotient, so
+    // its floor is the same unless it lies that close to an integer, where the division decides.
+    const t = (v - min) * inv;
+    let bin = Math.floor(t);
+    const f = t - bin;
+    if (f < 1e-9 || f > 1 - 1e-9) bin = Math.floor((v - min) / w);
+    counts[bin < BINS - 1 ? bin : BINS - 1]++;
+    if (skip === 0) {
+      sample[k++] = v;
+      skip = stride;
+    }
+    skip--;
   }
-  const sorted = sample.subarray(0, k).sort();
-  const q = (p: number) => sorted[Math.min(k - 1, Math.max(0, Math.round(p * (k - 1))))];
+  const rank = (p: number): number => Math.min(k - 1, Math.max(0, Math.round(p * (k - 1))));
+  const [p2, p98] = orderStatistics(sample.subarray(0, k), [rank(0.02), rank(0.98)]);
   return {
     min,
     max,
     mean,
     std: Math.sqrt(ss / n),
-    p2: q(0.02),
-    p98: q(0.98),
+    p2,
+    p98,
     validFraction: n / data.length,
-    histogram: { min, max, counts },
+    histogram: { min, max, counts: Array.from(counts) },
   };
 }

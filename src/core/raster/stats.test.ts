@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { bandStats, histogram, percentiles } from './stats.ts';
+import { bandStats, histogram, orderStatistics, percentiles } from './stats.ts';
 
 const N = Number.NaN;
 
@@ -30,5 +30,29 @@ describe('band statistics', () => {
     const r = histogram(Float32Array.of(-1, 0, 5), 1, { min: 0, max: 1 });
     expect(Array.from(r.counts)).toEqual([1]);
     expect(r.outside).toBe(2);
+  });
+});
+
+describe('orderStatistics', () => {
+  it('gives the values a full sort holds at the ranks, in the order asked, on ties, runs and random data', () => {
+    let seed = 7;
+    const rand = (): number => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    const cases: Float32Array[] = [
+      Float32Array.of(5),
+      Float32Array.of(3, 1, 2),
+      new Float32Array(1000).map(() => Math.round(rand() * 5)),
+      new Float32Array(5000).map((_, i) => i),
+      new Float32Array(5000).map((_, i) => 5000 - i),
+      new Float32Array(20000).map(() => rand() * 100 - 50),
+      new Float32Array(3000).fill(2),
+      new Float32Array(4097).map((_, i) => (i % 2 ? -Infinity : i % 3 ? Infinity : i)),
+    ];
+    for (const values of cases) {
+      const sorted = values.slice().sort();
+      const n = values.length;
+      const ranks = [n - 1, 0, Math.floor(n * 0.98), Math.floor(n * 0.02), n >> 1, Math.floor(n * 0.98)];
+      expect(orderStatistics(values.slice(), ranks)).toEqual(ranks.map((r) => sorted[r]));
+    }
+    expect(() => orderStatistics(Float32Array.of(1, 2), [2])).toThrow(RangeError);
   });
 });

@@ -97,3 +97,62 @@ export function histogram(data: Float32Array, bins: number, range?: { min: numbe
   }
   return { edges, counts, outside };
 }
+
+/**
+ * The values at 0-based `ranks` of `values` in ascending order (as `values.slice().sort()` would
+ * hold them there), without sorting: quickselect, expected linear time, falling back to a sort of
+ * the part left should the partitions stay unbalanced. Reorders `values` in place; no NaN allowed.
+ */
+export function orderStatistics(values: Float32Array, ranks: readonly number[]): number[] {
+  const order = ranks.map((r, i) => ({ r, i })).sort((a, b) => a.r - b.r);
+  const out = new Array<number>(ranks.length);
+  let lo = 0;
+  for (const { r, i } of order) {
+    if (!(r >= 0 && r < values.length && Number.isInteger(r)))
+      throw new RangeError(`orderStatistics: rank ${r} is not in 0..${values.length - 1}.`);
+    selectRank(values, lo, values.length - 1, r);
+    out[i] = values[r];
+    // Everything after rank r is >= values[r]: the next (larger) rank lies in r..end.
+    lo = r;
+  }
+  return out;
+}
+
+/** Puts the value of rank `k` (within `lo..hi`, inclusive) at index `k`, smaller ones before it, larger after. */
+function selectRank(a: Float32Array, lo: number, hi: number, k: number): void {
+  for (let rounds = 0; hi - lo > 16; rounds++) {
+    if (rounds > 64) {
+      a.subarray(lo, hi + 1).sort();
+      return;
+    }
+    const mid = (lo + hi) >>> 1;
+    const x = a[lo];
+    const y = a[mid];
+    const z = a[hi];
+    const pivot = x < y ? (y < z ? y : x < z ? z : x) : x < z ? x : y < z ? z : y;
+    let i = lo;
+    let j = hi;
+    while (i <= j) {
+      while (a[i] < pivot) i++;
+      while (a[j] > pivot) j--;
+      if (i <= j) {
+        const t = a[i];
+        a[i++] = a[j];
+        a[j--] = t;
+      }
+    }
+    // lo..j <= pivot <= i..hi, and j < k < i holds values equal to the pivot.
+    if (k <= j) hi = j;
+    else if (k >= i) lo = i;
+    else return;
+  }
+  for (let i = lo + 1; i <= hi; i++) {
+    const v = a[i];
+    let j = i - 1;
+    while (j >= lo && a[j] > v) {
+      a[j + 1] = a[j];
+      j--;
+    }
+    a[j + 1] = v;
+  }
+}
