@@ -75,15 +75,18 @@ export interface SrdaStageOutput {
 /** `runSrda` plus the per-pixel standard deviation of models trained with the Gaussian likelihood. */
 export async function runSrdaStage(model: SrdaModel, input: SrdaStageInput, options: SrdaInferOptions = {}): Promise<SrdaStageOutput> {
   const { width: w, height: h } = input;
-  const prepared = buildNetworkInputs(input.coarseLstK, w, h, input.fineAux);
   const tile = options.tileCoarsePx ?? 192;
   const halo = options.haloCoarsePx ?? receptiveRadius(model.config);
-  const out = new Float32Array(4 * w * h).fill(Number.NaN);
-  const sigma = model.config.sigma ? new Float32Array(4 * w * h).fill(Number.NaN) : undefined;
   const keep = input.core ?? { col: 0, row: 0, width: w, height: h };
   if (!(keep.col >= 0 && keep.row >= 0 && keep.width >= 1 && keep.height >= 1 && keep.col + keep.width <= w && keep.row + keep.height <= h)) {
     throw new AppError('INTERNAL', `SRDA-Net: core window ${JSON.stringify(keep)} is not inside the ${w}x${h} input.`);
   }
+  // The network reads the core plus its halo (runTile's windows): the auxiliary layers are
+  // normalised there only; the local means still see the whole input.
+  const region = { y0: Math.max(0, keep.row - halo), y1: Math.min(h, keep.row + keep.height + halo), x0: Math.max(0, keep.col - halo), x1: Math.min(w, keep.col + keep.width + halo) };
+  const prepared = buildNetworkInputs(input.coarseLstK, w, h, input.fineAux, region);
+  const out = new Float32Array(4 * w * h).fill(Number.NaN);
+  const sigma = model.config.sigma ? new Float32Array(4 * w * h).fill(Number.NaN) : undefined;
   const tiles = planTiles(keep.width, keep.height, tile, halo);
   const channels = sceneChannels(prepared);
   let done = 0;

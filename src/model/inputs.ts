@@ -71,37 +71,53 @@ function sceneMean(v: Float32Array): number {
   return c > 0 ? s / c : 0;
 }
 
+/** A coarse window, rows [y0, y1) x cols [x0, x1). */
+export interface CoarseWindow {
+  y0: number;
+  y1: number;
+  x0: number;
+  x1: number;
+}
+
 /**
  * Builds the network's inputs for a whole stage: fills LST gaps, computes local means, normalises
  * auxiliary layers (NDVI, NDWI clipped to -1..1; albedo and red/NIR/SWIR reflectance clipped to
  * 0..1, then (a - 0.2) * 5; DEM anomaly from its local mean, per 100 m).
  * @param coarseLstK coarse LST in K, `w*h`, NaN invalid
  * @param fineAux fine layers, `4*w*h` each
+ * @param region the coarse window the caller reads input windows from (`buildInputWindow`): the
+ *   auxiliary layers are normalised there only (0 elsewhere). The coarse LST fields and the local
+ *   means are always whole, so every value inside is the same as without `region`.
  */
-export function buildNetworkInputs(coarseLstK: Float32Array, w: number, h: number, fineAux: FineAux): PreparedScene {
+export function buildNetworkInputs(coarseLstK: Float32Array, w: number, h: number, fineAux: FineAux, region?: CoarseWindow): PreparedScene {
   const lstMean0 = maskedBoxMean(coarseLstK, w, h, NORM_WINDOW_PX);
   const mean = sceneMean(coarseLstK);
   const lstMean = fillNaN(lstMean0, lstMean0, mean);
   const lstFilled = fillNaN(coarseLstK, lstMean, mean);
   const lstMask = new Uint8Array(w * h);
   for (let i = 0; i < lstMask.length; i++) lstMask[i] = Number.isNaN(coarseLstK[i]) ? 0 : 1;
+  const { y0, y1, x0, x1 } = region ?? { y0: 0, y1: h, x0: 0, x1: w };
+  const fw = 2 * w;
   const aux: FineAux = {};
   for (const name of MODEL_AUX) {
     const src = fineAux[name];
     if (!src) continue;
     const n = new Float32Array(src.length);
-    if (name === 'dem') {
-      const local = maskedBoxMean(blockMean2(src, w, h), w, h, NORM_WINDOW_PX);
-      const fw = 2 * w;
-      for (let fy = 0; fy < 2 * h; fy++) {
-        const row = fy * fw;
+    // The DEM's local mean over the whole input (the box means' sums run from its corner).
+    const local = name === 'dem' ? maskedBoxMean(blockMean2(src, w, h), w, h, NORM_WINDOW_PX) : undefined;
+    // The fine rows and columns of `region`.
+    for (let fy = 2 * y0; fy < 2 * y1; fy++) {
+      const row = fy * fw;
+      const a = row + 2 * x0;
+      const b = row + 2 * x1;
+      if (local) {
         const lrow = (fy >> 1) * w;
-        for (let fx = 0; fx < fw; fx++) n[row + fx] = (src[row + fx] - local[lrow + (fx >> 1)]) / 100;
+        for (let fx = 2 * x0; fx < 2 * x1; fx++) n[row + fx] = (src[row + fx] - local[lrow + (fx >> 1)]) / 100;
+      } else if (name === 'albedo' || name === 'red' || name === 'nir' || name === 'swir') {
+        for (let i = a; i < b; i++) n[i] = (Math.min(1, Math.max(0, src[i])) - 0.2) * 5;
+      } else {
+        for (let i = a; i < b; i++) n[i] = Math.min(1, Math.max(-1, src[i]));
       }
-    } else if (name === 'albedo' || name === 'red' || name === 'nir' || name === 'swir') {
-      for (let i = 0; i < n.length; i++) n[i] = (Math.min(1, Math.max(0, src[i])) - 0.2) * 5;
-    } else {
-      for (let i = 0; i < n.length; i++) n[i] = Math.min(1, Math.max(-1, src[i]));
     }
     aux[name] = n; // NaN stays NaN through min/max
   }
@@ -121,33 +137,41 @@ export function bicubicUp2Window(v: Float32Array, w: number, h: number, y0: numb
   const ww = x1 - x0;
   const wh = y1 - y0;
   const rows = wh + 4;
-  const tmp = new Float32Array(rows * 2 * ww);
-  const clampX = (x: number) => (x < 0 ? 0 : x >= w ? w - 1 : x);
-  const clampY = (y: number) => (y < 0 ? 0 : y >= h ? h - 1 : y);
+  const fw = 2 * ww;
+  const tmp = new Float32Array(rows * fw);
+  const [e0, e1, e2, e3] = W_EVEN;
+  const [o0, o1, o2, o3] = W_ODD;
+  // A coarse row's window plus 2 px either side, edges clamped: even fine index 2j reads pad[j..j+3],
+  // odd 2j+1 pad[j+1..j+4]. Each sum starts from 0 and adds the taps in order, as a loop would.
+  const pad = new Float32Array(ww + 4);
   for (let r = 0; r < rows; r++) {
-    const row = clampY(y0 - 2 + r) * w;
-    for (let i = 0; i < 2 * ww; i++) {
-      const j = x0 + (i >> 1);
-      const odd = i & 1;
-      const wts = odd ? W_ODD : W_EVEN;
-      const base = odd ? j - 1 : j - 2;
-      let s = 0;
-      for (let t = 0; t < 4; t++) s += wts[t] * v[row + clampX(base + t)];
-      tmp[r * 2 * ww + i] = s;
+    const y = y0 - 2 + r;
+    const row = (y < 0 ? 0 : y >= h ? h - 1 : y) * w;
+    for (let k = 0; k < ww + 4; k++) {
+      const x = x0 - 2 + k;
+      pad[k] = v[row + (x < 0 ? 0 : x >= w ? w - 1 : x)];
+    }
+    const t0 = r * fw;
+    for (let j = 0; j < ww; j++) {
+      const a = pad[j];
+      const b = pad[j + 1];
+      const c = pad[j + 2];
+      const d = pad[j + 3];
+      tmp[t0 + 2 * j] = 0 + e0 * a + e1 * b + e2 * c + e3 * d;
+      tmp[t0 + 2 * j + 1] = 0 + o0 * b + o1 * c + o2 * d + o3 * pad[j + 4];
     }
   }
   const out = new Float32Array(4 * ww * wh);
-  const fw = 2 * ww;
   for (let i = 0; i < 2 * wh; i++) {
     const j = i >> 1; // window-relative coarse row; tmp row index = j + 2
     const odd = i & 1;
-    const wts = odd ? W_ODD : W_EVEN;
-    const base = (odd ? j - 1 : j - 2) + 2;
-    for (let x = 0; x < fw; x++) {
-      let s = 0;
-      for (let t = 0; t < 4; t++) s += wts[t] * tmp[(base + t) * fw + x];
-      out[i * fw + x] = s;
-    }
+    const [w0, w1, w2, w3] = odd ? W_ODD : W_EVEN;
+    const r0 = ((odd ? j - 1 : j - 2) + 2) * fw;
+    const r1 = r0 + fw;
+    const r2 = r1 + fw;
+    const r3 = r2 + fw;
+    const o = i * fw;
+    for (let x = 0; x < fw; x++) out[o + x] = 0 + w0 * tmp[r0 + x] + w1 * tmp[r1 + x] + w2 * tmp[r2 + x] + w3 * tmp[r3 + x];
   }
   return out;
 }
