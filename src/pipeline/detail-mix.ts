@@ -1,5 +1,5 @@
 import { meanOfValid4 } from '../core/raster/aggregate.ts';
-import { upsampleArray, upsampleHaloPx } from '../core/raster/resample.ts';
+import { fillInvalid, kernelRadiusPx, keysTaps, upsampleHaloPx } from '../core/raster/resample.ts';
 import type { StageInput, StagePrediction } from './method.ts';
 
 /** bicubic + alpha x (srda - bicubic), per pixel (NaN where either is). A new array. */
@@ -78,13 +78,66 @@ export function weightDetail(pred: StagePrediction, bicubic: Float32Array, alpha
   return { lstK: mixDetail(bicubic, pred.lstK, alpha), sigmaK, carriedVarK2 };
 }
 
+/** Keys weights of the factor-2 upsample: even fine index 2j taps j-2..j+1, odd 2j+1 taps j-1..j+2. */
+const W_EVEN = keysTaps(0.75);
+const W_ODD = keysTaps(0.25);
+
+/**
+ * `upsampleArray(v, w, h, 2, 'bicubic')` (the `bicubic` method) over the fine window `out` of it
+ * only (fine px, even origin and size), bit for bit: the same gap filling (`fillInvalid`, 2 passes),
+ * the same weights summed from 0 in tap order in double, float32 at the end, NaN under a NaN coarse
+ * pixel; written out for factor 2 without per-tap index tables.
+ */
+function bicubicUp2(v: Float32Array, w: number, h: number, out: { col: number; row: number; width: number; height: number }): Float32Array {
+  const src = fillInvalid(v, w, h, kernelRadiusPx('bicubic'));
+  const ow = out.width;
+  const cx0 = out.col >> 1;
+  const tmp = new Float64Array(h * ow);
+  const [e0, e1, e2, e3] = W_EVEN;
+  const [o0, o1, o2, o3] = W_ODD;
+  const cl = (x: number): number => (x < 0 ? 0 : x >= w ? w - 1 : x);
+  for (let r = 0; r < h; r++) {
+    const row = r * w;
+    const t = r * ow;
+    for (let k = 0; k < ow >> 1; k++) {
+      const j = cx0 + k;
+      const a = src[row + cl(j - 2)];
+      const b = src[row + cl(j - 1)];
+      const c = src[row + j];
+      const d = src[row + cl(j + 1)];
+      tmp[t + 2 * k] = 0 + e0 * a + e1 * b + e2 * c + e3 * d;
+      tmp[t + 2 * k + 1] = 0 + o0 * b + o1 * c + o2 * d + o3 * src[row + cl(j + 2)];
+    }
+  }
+  const res = new Float32Array(ow * out.height);
+  const cy = (y: number): number => (y < 0 ? 0 : y >= h ? h - 1 : y) * ow;
+  for (let i = 0; i < out.height; i++) {
+    const fy = out.row + i;
+    const j = fy >> 1;
+    const odd = fy & 1;
+    const [w0, w1, w2, w3] = odd ? W_ODD : W_EVEN;
+    const base = odd ? j - 1 : j - 2;
+    const r0 = cy(base);
+    const r1 = cy(base + 1);
+    const r2 = cy(base + 2);
+    const r3 = cy(base + 3);
+    const parent = j * w;
+    const o = i * ow;
+    for (let x = 0; x < ow; x++) {
+      const p = v[parent + cx0 + (x >> 1)];
+      res[o + x] = p !== p ? Number.NaN : 0 + w0 * tmp[r0 + x] + w1 * tmp[r1 + x] + w2 * tmp[r2 + x] + w3 * tmp[r3 + x];
+    }
+  }
+  return res;
+}
+
 /**
  * `weightDetail` of one tile over its core only (`input.core`, the whole input when absent), which
- * is all the pipeline keeps of a tile: bicubic (the `bicubic` method's) is computed on the core plus
- * the `upsampleHaloPx` its taps and gap filling read, clamped to the tile (the same values as
- * bicubic of the whole tile there), and the mix, sigma and carried variance in one pass. Equal to
- * `weightDetail(pred, bicubic of the tile, ...)` in the core; outside it LST and sigma are NaN and
- * the carried variance 0. `pred` is on the tile's fine grid (`2 x` its coarse size).
+ * is all the pipeline keeps of a tile: bicubic (the `bicubic` method's) is computed on the core from
+ * the core plus the `upsampleHaloPx` its taps and gap filling read, cut from the tile (the same
+ * values as bicubic of the whole tile there), and the mix, sigma and carried variance in one pass.
+ * Equal to `weightDetail(pred, bicubic of the tile, ...)` in the core; outside it LST and sigma are
+ * NaN and the carried variance 0. `pred` is on the tile's fine grid (`2 x` its coarse size).
  */
 export function weightDetailCore(pred: StagePrediction, input: StageInput, alpha: number): StagePrediction {
   const { width: cw, height: ch, data } = input.coarseLst;
@@ -97,9 +150,9 @@ export function weightDetailCore(pred: StagePrediction, input: StageInput, alpha
   const bh = Math.min(ch, core.row + core.height + m) - by0;
   const cut = new Float32Array(bw * bh);
   for (let y = 0; y < bh; y++) cut.set(data.subarray((by0 + y) * cw + bx0, (by0 + y) * cw + bx0 + bw), y * bw);
-  const bic = upsampleArray(cut, bw, bh, 2, 'bicubic');
+  const bfw = 2 * core.width;
+  const bic = bicubicUp2(cut, bw, bh, { col: 2 * (core.col - bx0), row: 2 * (core.row - by0), width: bfw, height: 2 * core.height });
   const fw = 2 * cw;
-  const bfw = 2 * bw;
   const n = 4 * cw * ch;
   const lstK = new Float32Array(n).fill(Number.NaN);
   const sigmaK = new Float32Array(n).fill(Number.NaN);
@@ -112,7 +165,7 @@ export function weightDetailCore(pred: StagePrediction, input: StageInput, alpha
     for (let c = 2 * core.col; c < 2 * (core.col + core.width); c += 2) {
       const i0 = r * fw + c;
       const i2 = i0 + fw;
-      const j0 = (r - 2 * by0) * bfw + c - 2 * bx0;
+      const j0 = (r - 2 * core.row) * bfw + c - 2 * core.col;
       const j2 = j0 + bfw;
       const b0 = bic[j0];
       const b1 = bic[j0 + 1];
