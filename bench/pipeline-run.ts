@@ -195,8 +195,8 @@ export async function benchPipeline(opts: PipelineBenchOptions): Promise<Pipelin
   // As `srda-lst downscale` writes: cloud-optimised, the uncertainty beside the LST, each stage's
   // files as soon as it ends (stage 1's while stage 2 runs), one stage after the other.
   const io = opts.io;
-  const write = async (name: string, bands: GeoTiffBandInput[]): Promise<void> => {
-    const o: WriteGeoTiffOptions = { nodata: -9999, cog: true };
+  const write = async (name: string, bands: GeoTiffBandInput[], more: WriteGeoTiffOptions = {}): Promise<void> => {
+    const o: WriteGeoTiffOptions = { nodata: -9999, cog: true, ...more };
     if (io.writeGeoTiff) await io.writeGeoTiff(name, bands, o);
     else await io.writeFile(name, await encodeGeoTiffChunks(bands, o));
   };
@@ -205,7 +205,8 @@ export async function benchPipeline(opts: PipelineBenchOptions): Promise<Pipelin
   const runEnded = new Promise<void>((res) => (endRun = res));
   const writeStage = (s: StageResult): void => {
     const lst = () => write(`lst_stage${s.stage}.tif`, [{ raster: s.lst, name: `LST stage ${s.stage}`, units: 'K' }]);
-    const sigma = (sg: Raster) => write(`lst_stage${s.stage}_sigma.tif`, [{ raster: sg, name: `LST stage ${s.stage} uncertainty, 1 sigma`, units: 'K' }]);
+    // Run-length Deflate for the uncertainty, as stage-files.ts (node:zlib; CompressionStream ignores it).
+    const sigma = (sg: Raster) => write(`lst_stage${s.stage}_sigma.tif`, [{ raster: sg, name: `LST stage ${s.stage} uncertainty, 1 sigma`, units: 'K' }], { strategy: 'rle' });
     writes = writes.then(async () => {
       // Files copied to write workers: the last stage's once the inference workers have ended
       // (`afterRun`), whose memory then goes, rather than on top of it.

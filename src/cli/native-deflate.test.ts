@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { deflateSync } from 'node:zlib';
+import { constants, deflateSync } from 'node:zlib';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Raster } from '../core/raster/raster.ts';
 import { fflateCodec } from '../io/deflate-codec.ts';
@@ -68,6 +68,19 @@ describe.skipIf(!existsSync(LST))('node:zlib Deflate in the CLI on the h14v09 MO
     expect(sameBits(back.data, lst.data)).toBe(true);
   });
 
+  it.skipIf(!python)('writes the run-length strategy (the uncertainty files): other bytes, a valid COG, the same values through fflate', async () => {
+    const out = await openOutDir(path.join(tmp, 'rle'));
+    const rle = await out.write('rle.tif', (fh) => writeGeoTiffFile(fh, lst, { strategy: 'rle' }));
+    const dflt = await out.write('default.tif', (fh) => writeGeoTiffFile(fh, lst));
+    await out.release();
+    const [a, b] = [readFileSync(rle), readFileSync(dflt)];
+    expect(a.equals(b)).toBe(false);
+    const check = execFileSync(python!, ['-m', 'osgeo_utils.samples.validate_cloud_optimized_geotiff', '--full-check=yes', rle], { encoding: 'utf8' });
+    expect(check).toContain('is a valid cloud optimized GeoTIFF');
+    const back = (await readGeoTiff(ab(a), 'rle.tif', { codec: fflateCodec })).bands[0].raster;
+    expect(sameBits(back.data, lst.data)).toBe(true);
+  });
+
   it('leaves no file, partial or temporary, when the write is cancelled midway', async () => {
     const dir = path.join(tmp, 'cancelled');
     const out = await openOutDir(dir);
@@ -109,5 +122,16 @@ describe('nodeZlibCodec', () => {
       expect(Buffer.from(z).equals(deflateSync(block, { level }))).toBe(true);
       expect(Buffer.from(await nodeZlibCodec.inflate!(z, block.length)).equals(Buffer.from(block))).toBe(true);
     }
+  });
+
+  it('deflates with zlib\'s Z_RLE when asked for the run-length strategy', async () => {
+    const block = new Uint8Array(1 << 16);
+    for (let i = 0, x = 99; i < block.length; i++) {
+      x = (x * 1103515245 + 12345) >>> 0;
+      block[i] = i % 4 === 0 ? (i >> 10) & 0xff : (x >>> 28) + (i % 3);
+    }
+    const z = await nodeZlibCodec.deflate(block, 2, 'rle');
+    expect(Buffer.from(z).equals(deflateSync(block, { level: 2, strategy: constants.Z_RLE }))).toBe(true);
+    expect(Buffer.from(z).equals(deflateSync(block, { level: 2 }))).toBe(false);
   });
 });

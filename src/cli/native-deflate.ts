@@ -1,6 +1,6 @@
 import type { FileHandle } from 'node:fs/promises';
 import { promisify } from 'node:util';
-import { deflate, inflate } from 'node:zlib';
+import { constants, deflate, inflate } from 'node:zlib';
 import type { RunOptions } from '../core/progress.ts';
 import type { Raster } from '../core/raster/raster.ts';
 import type { DeflateCodec } from '../io/deflate-codec.ts';
@@ -23,8 +23,12 @@ function chunkFor(bytes: number): number {
  */
 export const nodeZlibCodec: DeflateCodec = {
   name: 'node:zlib',
-  deflate: async (bytes, level) => {
-    const out = await deflateAsync(bytes, { level, chunkSize: chunkFor(bytes.length) });
+  deflate: async (bytes, level, strategy) => {
+    const out = await deflateAsync(bytes, {
+      level,
+      chunkSize: chunkFor(bytes.length),
+      strategy: strategy === 'rle' ? constants.Z_RLE : constants.Z_DEFAULT_STRATEGY,
+    });
     return new Uint8Array(out.buffer, out.byteOffset, out.byteLength);
   },
   inflate: async (raw, expected) => {

@@ -28,7 +28,10 @@ export function stageWriter(
     files.lst.push(await out.write(`lst_stage${st.stage}.tif`, (fh) => writeGeoTiffFile(fh, lstBand, { nodata: -9999, cog })));
     if (sigma && st.sigma) {
       const sigmaBand = [{ raster: st.sigma, name: `LST stage ${st.stage} uncertainty, 1 sigma (${methodId})`, units: 'K' }];
-      files.sigma.push(await out.write(`lst_stage${st.stage}_sigma.tif`, (fh) => writeGeoTiffFile(fh, sigmaBand, { nodata: -9999, cog })));
+      // Run-length matches only: the uncertainty's low bytes are noise, where zlib's full match search
+      // spends twice the CPU to save 1 % (full tile: 4800x4800 sigma 69.6 vs 69.2 MB at level 2).
+      const opts = { nodata: -9999, cog, strategy: 'rle' as const };
+      files.sigma.push(await out.write(`lst_stage${st.stage}_sigma.tif`, (fh) => writeGeoTiffFile(fh, sigmaBand, opts)));
     }
   };
   return {

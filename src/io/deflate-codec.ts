@@ -5,10 +5,17 @@ import { unzlibSync, zlibSync } from 'fflate';
  * TIFF Deflate (compression 8). io/ cannot import `node:zlib`: the CLI injects it (native, on the
  * libuv thread pool), the browser gets `CompressionStream` where it exists, fflate otherwise.
  */
+/** Deflate's match search: 'default', or 'rle' (runs of one byte only: about half zlib's CPU on noise-like bands). */
+export type DeflateStrategy = 'default' | 'rle';
+
 export interface DeflateCodec {
   readonly name: string;
-  /** A zlib stream of `bytes` at `level` (1..9; codecs without levels ignore it). A new array owned by the caller; `bytes` must not change until it resolves. */
-  deflate(bytes: Uint8Array, level: number): Promise<Uint8Array>;
+  /**
+   * A zlib stream of `bytes` at `level` (1..9; codecs without levels ignore it). `strategy` 'rle':
+   * matches of the previous byte only (zlib's Z_RLE), where the codec has it (node:zlib), else
+   * ignored; any zlib inflates either. A new array owned by the caller; `bytes` must not change until it resolves.
+   */
+  deflate(bytes: Uint8Array, level: number, strategy?: DeflateStrategy): Promise<Uint8Array>;
   /**
    * Inflates a zlib stream that holds at most `expected` bytes, checking its Adler-32. Rejects on
    * anything else (damaged, longer than `expected`): the block decoder then takes its bounded

@@ -71,7 +71,7 @@ export async function writeGeoTiffTo(
   try {
     for (const t of plan.tiles()) {
       if ('bytes' in t) {
-        const tile = plan.deflate ? codec.deflate(t.bytes, plan.level) : Promise.resolve(t.bytes);
+        const tile = plan.deflate ? codec.deflate(t.bytes, plan.level, plan.strategy) : Promise.resolve(t.bytes);
         // Awaited in order by flushOne; a failure before then must not count as unhandled.
         tile.catch(() => undefined);
         pending.push({ image: t.image, tile });
