@@ -1,6 +1,7 @@
 import { keysTaps } from '../core/raster/resample.ts';
 import { MODEL_AUX, INPUT_CHANNELS, type ModelAuxName } from './srda-net.ts';
 import { maskedBoxMean } from '../core/raster/focal.ts';
+import { meanOfValid4 } from '../core/raster/aggregate.ts';
 
 /** LST normalisation scale: the network sees (LST - local mean) / LST_SCALE_K. */
 export const LST_SCALE_K = 10;
@@ -32,19 +33,11 @@ export function blockMean2(fine: Float32Array, w: number, h: number): Float32Arr
   const out = new Float32Array(w * h);
   const fw = 2 * w;
   for (let y = 0; y < h; y++) {
+    const top = 2 * y * fw;
+    const o = y * w;
     for (let x = 0; x < w; x++) {
-      let s = 0;
-      let c = 0;
-      for (let dy = 0; dy < 2; dy++) {
-        for (let dx = 0; dx < 2; dx++) {
-          const v = fine[(2 * y + dy) * fw + 2 * x + dx];
-          if (!Number.isNaN(v)) {
-            s += v;
-            c++;
-          }
-        }
-      }
-      out[y * w + x] = c > 0 ? s / c : Number.NaN;
+      const i = top + 2 * x;
+      out[o + x] = meanOfValid4(fine[i], fine[i + 1], fine[i + fw], fine[i + fw + 1], 1);
     }
   }
   return out;
