@@ -23,6 +23,10 @@ const { values: v } = parseArgs({
     workers: { type: 'string' },
     /** Write the full tile's GeoTIFFs on write Web Workers, a stage's two files at once (default: the page's thread). */
     'write-workers': { type: 'boolean' },
+    /** Deflate workers for reading and writing the GeoTIFFs (default: the app's, the cores up to 2; 0 = the page's thread). */
+    'deflate-workers': { type: 'string' },
+    /** Only time the GeoTIFF writer on a 4800x4800 raster with 0, 1 and 2 deflate workers (JSON of the rows on stdout). */
+    'write-timing': { type: 'boolean' },
   },
 });
 
@@ -90,6 +94,26 @@ async function main(): Promise<void> {
   const notes: string[] = [];
   let fullTile: FullTileRow | undefined;
   try {
+    if (v['write-timing']) {
+      const page = await openPage(browser, url);
+      const lstPx = quick ? 300 : 1200;
+      const once = (deflateWorkers: number) =>
+        page.evaluate((o) => (window as unknown as { __bench: BenchApi }).__bench.writeTiming(o), { lstPx, deflateWorkers });
+      // The first call makes the raster; not timed.
+      await once(0);
+      const rows = [0, 1, 2].map((deflateWorkers) => ({ deflateWorkers, wallS: [] as number[], cpuS: [] as number[], bytes: 0 }));
+      for (let rep = 0; rep < reps; rep++) {
+        for (const row of rows) {
+          const c0 = rendererCpuS();
+          const r = await once(row.deflateWorkers);
+          row.cpuS.push(rendererCpuS() - c0);
+          row.wallS.push(r.ms / 1000);
+          row.bytes = r.bytes;
+        }
+      }
+      process.stdout.write(JSON.stringify(rows) + '\n');
+      return;
+    }
     const probePage = await openPage(browser, url);
     const probe = await probePage.evaluate(() =>
       (window as unknown as { __bench: BenchApi }).__bench.probe(),
@@ -149,6 +173,7 @@ async function main(): Promise<void> {
         baselines: !v['no-baselines'],
         ...(v.workers ? { workers: Number(v.workers) } : {}),
         ...(v['write-workers'] ? { writeWorkers: true } : {}),
+        ...(v['deflate-workers'] !== undefined ? { deflateWorkers: Number(v['deflate-workers']) } : {}),
       },
     );
     if (peak === 0) peak = rendererPeakMB();

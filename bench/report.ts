@@ -19,6 +19,8 @@ export interface FullTileRow extends PipelineTiming {
   srdaSource: string;
   /** SRDA-Net inference workers running tiles in parallel (absent = 1). */
   inferenceWorkers?: number;
+  /** Browser only: Web Workers inflating the inputs' and deflating the outputs' GeoTIFF blocks (0: the page's thread). */
+  deflateWorkers?: number;
   /** Browser only: CPU seconds of the renderer process (every thread: the page and its Web Workers) over the whole call. */
   rendererCpuS?: number;
   trainedWeights: boolean;

@@ -1,7 +1,9 @@
 import type { BackendName } from '../../src/model/backend.ts';
+import type { Raster } from '../../src/core/raster/raster.ts';
 import { readGeoTiff } from '../../src/io/geotiff-read.ts';
 import { writeGeoTiffAsync } from '../../src/io/geotiff-write.ts';
 import { refineGrid } from '../../src/core/geo/grid.ts';
+import { upsample } from '../../src/core/raster/resample.ts';
 import { bicubicMethod } from '../../src/pipeline/baselines/bicubic.ts';
 import { runDownscale, type DownscaleResult } from '../../src/pipeline/downscale.ts';
 import { prepareScene } from '../../src/pipeline/prepare.ts';
@@ -14,6 +16,8 @@ import type { SrdaMethod } from '../../src/pipeline/methods/srda.ts';
 import { appInferenceWorkers, poolSrdaInWebWorkers } from '../../src/worker/tile-pool-web.ts';
 import { writeGeoTiffOnWorker } from '../../src/worker/geotiff-writer.ts';
 import { spawnGeoTiffWriteWorker } from '../../src/worker/geotiff-write-web.ts';
+import { setDeflateCodec } from '../../src/io/deflate-codec.ts';
+import { appDeflateWorkers, startDeflateWorkers } from '../../src/worker/deflate-pool-web.ts';
 
 const base = new URL('./', location.href).href;
 const wasmPaths = `${base}tfjs-wasm/`;
@@ -51,6 +55,8 @@ export interface BenchApi {
     workers?: number;
     /** Write the GeoTIFFs on write workers, a stage's files at once (default: on this thread, one after the other). */
     writeWorkers?: boolean;
+    /** Deflate workers inflating the inputs' blocks and compressing the outputs' tiles (default: the app's, the cores up to 2; 0: this thread). */
+    deflateWorkers?: number;
   }): Promise<
     PipelineTiming & {
       jsHeapPeakMB: number;
@@ -59,6 +65,7 @@ export interface BenchApi {
       trainedWeights: boolean;
       backend: string;
       inferenceWorkers: number;
+      deflateWorkers: number;
       notices: string[];
     }
   >;
@@ -78,12 +85,28 @@ export interface BenchApi {
   }>;
   /**
    * The synthetic scene's LST (`lstPx` px) upsampled x4 by bicubic, written as a COG on a write
-   * Web Worker and on this thread: the worker's file (as bytes) and whether the two are identical.
+   * Web Worker, on this thread, and on this thread with its tiles deflated on two deflate workers:
+   * the last file (as bytes) and whether each is identical to this thread's.
    */
-  writeCheck(o: { lstPx: number }): Promise<{ bytes: number[]; identical: boolean; width: number; height: number }>;
+  writeCheck(o: { lstPx: number }): Promise<{
+    bytes: number[];
+    identical: boolean;
+    pooledIdentical: boolean;
+    deflateWorkers: number;
+    width: number;
+    height: number;
+  }>;
+  /**
+   * The synthetic scene's LST (`lstPx` px) upsampled x4 (bicubic; made once per page), written as
+   * a COG in memory with `deflateWorkers` deflate workers (0: CompressionStream on this thread):
+   * wall ms of the write and the file's size.
+   */
+  writeTiming(o: { lstPx: number; deflateWorkers: number }): Promise<{ ms: number; bytes: number }>;
   /** SRDA-Net on one tile with `threads` wasm threads (bench/wasm-threads-run.ts; one call per page). */
   threads(o: { threads: number; tilePx: number; reps: number }): Promise<ThreadsTiming>;
 }
+
+let timingRaster: { lstPx: number; raster: Raster } | undefined;
 
 const api: BenchApi = {
   async tiles(o) {
@@ -107,6 +130,10 @@ const api: BenchApi = {
     let heap = 0;
     let tfPeak = 0;
     const sink: Blob[] = [];
+    // As the app reads and writes GeoTIFFs: Deflate on its deflate workers (worker/deflate-pool-web.ts).
+    const deflateWorkers = o.deflateWorkers ?? appDeflateWorkers();
+    const deflate = deflateWorkers > 0 ? startDeflateWorkers(deflateWorkers) : undefined;
+    if (deflate) setDeflateCodec(deflate);
     try {
       console.log('bench-step start');
       const t = await benchPipeline({
@@ -153,6 +180,7 @@ const api: BenchApi = {
         trainedWeights: srda.trainedWeights,
         backend: activeBackend(),
         inferenceWorkers: pool?.workers ?? 1,
+        deflateWorkers: deflate?.workers ?? 0,
         notices: [
           ...notices,
           ...(pool?.notices ?? []),
@@ -160,6 +188,8 @@ const api: BenchApi = {
         ],
       };
     } finally {
+      setDeflateCodec(undefined);
+      deflate?.close();
       await pool?.close();
       srda.dispose();
       sink.length = 0;
@@ -226,9 +256,27 @@ const api: BenchApi = {
     const opts = { nodata: -9999, cog: true };
     const there = await writeGeoTiffOnWorker(spawnGeoTiffWriteWorker, 'check.tif', bands, opts);
     const here = await writeGeoTiffAsync(bands, opts);
-    let identical = there.length === here.length;
-    for (let i = 0; identical && i < here.length; i++) identical = there[i] === here[i];
-    return { bytes: Array.from(there), identical, width: raster.width, height: raster.height };
+    const deflate = startDeflateWorkers(2);
+    const deflateWorkers = deflate.workers;
+    const pooled = await writeGeoTiffAsync(bands, { ...opts, codec: deflate }).finally(() => deflate.close());
+    const same = (a: Uint8Array, b: Uint8Array) => a.length === b.length && a.every((v, i) => v === b[i]);
+    return { bytes: Array.from(pooled), identical: same(there, here), pooledIdentical: same(pooled, here), deflateWorkers, width: raster.width, height: raster.height };
+  },
+  async writeTiming(o) {
+    if (timingRaster?.lstPx !== o.lstPx) {
+      const bench = makeBenchScene(o.lstPx);
+      const lst = (await readGeoTiff(bench.files[BENCH_FILE_NAMES.lst].slice().buffer, BENCH_FILE_NAMES.lst)).bands[0].raster;
+      timingRaster = { lstPx: o.lstPx, raster: upsample(lst, 4, 'bicubic') };
+    }
+    const bands = [{ raster: timingRaster.raster, name: 'LST', units: 'K' }];
+    const deflate = o.deflateWorkers > 0 ? startDeflateWorkers(o.deflateWorkers) : undefined;
+    try {
+      const t0 = performance.now();
+      const file = await writeGeoTiffAsync(bands, { nodata: -9999, cog: true, ...(deflate ? { codec: deflate } : {}) });
+      return { ms: performance.now() - t0, bytes: file.length };
+    } finally {
+      deflate?.close();
+    }
   },
   async threads(o) {
     return timeThreads({ ...o, wasmPaths, weights: { url: weightsUrl } });

@@ -1,17 +1,19 @@
 import { zipSync, strToU8 } from 'fflate';
 import { AppError, isAppError, toAppError } from '../core/errors.ts';
 import { throwIfAborted, yieldToEventLoop, type RunOptions } from '../core/progress.ts';
+import type { DeflateCodec } from '../io/deflate-codec.ts';
 import { writeGeoTiffAsync } from '../io/geotiff-write.ts';
+import { startDeflateWorkers } from './deflate-pool-web.ts';
 import { allSceneLayers, getLayerRaster, layerIds } from './layers.ts';
 
-async function encodeLayer(id: string, run: RunOptions, sceneId?: string): Promise<Uint8Array> {
+async function encodeLayer(id: string, codec: DeflateCodec, run: RunOptions, sceneId?: string): Promise<Uint8Array> {
   const hit = getLayerRaster(id, sceneId);
   if (!hit) throw new AppError('BAD_ARGUMENT', `There is no layer ${id}; run the downscaling first.`);
   const units = hit.meta.kind === 'difference' ? 'K (difference)' : 'K';
   try {
     return await writeGeoTiffAsync(
       [{ raster: hit.raster, name: hit.meta.label, units }],
-      { metadata: { SRDA_LAYER: id, SRDA_APP: 'srda-lst web', ...(sceneId ? { SRDA_SCENE: sceneId } : {}) } },
+      { metadata: { SRDA_LAYER: id, SRDA_APP: 'srda-lst web', ...(sceneId ? { SRDA_SCENE: sceneId } : {}) }, codec },
       run,
     );
   } catch (e) {
@@ -28,7 +30,8 @@ function ownBuffer(u8: Uint8Array): ArrayBuffer {
 
 /**
  * One layer as a float32 GeoTIFF (nodata -9999, its own CRS and grid), the CLI's writer: of the
- * scene `sceneId` (a date of a series), else of the scene run last. Progress `{stage: 'export'}`
+ * scene `sceneId` (a date of a series), else of the scene run last, its tiles compressed on deflate
+ * workers (worker/deflate-pool-web.ts) while this thread cuts the next. Progress `{stage: 'export'}`
  * per row of tiles (a full-tile layer takes seconds); `signal` cancels between rows.
  */
 export async function exportLayerGeoTiff(
@@ -36,15 +39,21 @@ export async function exportLayerGeoTiff(
   run: RunOptions & { sceneId?: string } = {},
 ): Promise<{ fileName: string; bytes: ArrayBuffer }> {
   const stem = getLayerRaster(layerId, run.sceneId)?.meta.fileStem ?? layerId;
-  const bytes = await encodeLayer(
-    layerId,
-    {
-      signal: run.signal,
-      onProgress: run.onProgress && ((p) => run.onProgress!({ stage: 'export', done: p.done, total: p.total, detail: `${stem}.tif` })),
-    },
-    run.sceneId,
-  );
-  return { fileName: `${stem}.tif`, bytes: ownBuffer(bytes) };
+  const codec = startDeflateWorkers();
+  try {
+    const bytes = await encodeLayer(
+      layerId,
+      codec,
+      {
+        signal: run.signal,
+        onProgress: run.onProgress && ((p) => run.onProgress!({ stage: 'export', done: p.done, total: p.total, detail: `${stem}.tif` })),
+      },
+      run.sceneId,
+    );
+    return { fileName: `${stem}.tif`, bytes: ownBuffer(bytes) };
+  } finally {
+    codec.close();
+  }
 }
 
 /** The layers a ZIP holds: of the scenes asked for (dates of a series, in that order), else of the scene run last. */
@@ -72,15 +81,20 @@ export async function exportZip(
   const files: Record<string, Uint8Array | [Uint8Array, { level: 0 }]> = {};
   // GeoTIFFs are already deflated inside; storing them avoids compressing twice.
   let done = 0;
-  for (const { id, sceneId } of ids) {
-    throwIfAborted(run.signal);
-    const stem = getLayerRaster(id, sceneId)!.meta.fileStem;
-    // Two tiles of one date share a file stem: the second goes into a folder named after its scene.
-    const name = files[`${stem}.tif`] && sceneId ? `${sceneId.replace(/[^A-Za-z0-9._-]+/g, '_')}/${stem}.tif` : `${stem}.tif`;
-    files[name] = [await encodeLayer(id, { signal: run.signal }, sceneId), { level: 0 }];
-    run.onProgress?.({ stage: 'export', done: ++done, total: ids.length, detail: name });
-    // Lets a cancel message in between layers (each GeoTIFF takes up to seconds on a full tile).
-    await yieldToEventLoop();
+  const codec = startDeflateWorkers();
+  try {
+    for (const { id, sceneId } of ids) {
+      throwIfAborted(run.signal);
+      const stem = getLayerRaster(id, sceneId)!.meta.fileStem;
+      // Two tiles of one date share a file stem: the second goes into a folder named after its scene.
+      const name = files[`${stem}.tif`] && sceneId ? `${sceneId.replace(/[^A-Za-z0-9._-]+/g, '_')}/${stem}.tif` : `${stem}.tif`;
+      files[name] = [await encodeLayer(id, codec, { signal: run.signal }, sceneId), { level: 0 }];
+      run.onProgress?.({ stage: 'export', done: ++done, total: ids.length, detail: name });
+      // Lets a cancel message in between layers (each GeoTIFF takes up to seconds on a full tile).
+      await yieldToEventLoop();
+    }
+  } finally {
+    codec.close();
   }
   throwIfAborted(run.signal);
   files['report.json'] = strToU8(JSON.stringify(report, null, 2));

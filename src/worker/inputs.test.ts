@@ -52,6 +52,25 @@ describe.skipIf(!canBuild)('a GDAL .aux.xml sidecar dropped in the app (worker i
     expect(Math.abs(meanOf(inputs[0].id) - gdalMean)).toBeLessThan(1e-3);
   });
 
+  it('reads several files at once, rows in the order dropped, a broken one with its problem between the others', async () => {
+    const broken = new File([readFileSync(path.join(dir, CASE)).subarray(0, 600)], 'broken.tif');
+    const { inputs } = await ingestFiles([
+      raster('lst_day_d.tif'),
+      sidecar('lst_day_d.tif.aux.xml'),
+      broken,
+      raster('lst_day_e.tif'),
+      sidecar('lst_day_e.tif.aux.xml'),
+    ]);
+    expect(inputs.map((r) => r.fileName)).toEqual(['lst_day_d.tif', 'broken.tif', 'lst_day_e.tif']);
+    expect(inputs[0].problem).toBeUndefined();
+    expect(inputs[1].problem?.file).toBe('broken.tif');
+    expect(inputs[2].problem).toBeUndefined();
+    // Ids in row order, the two good files' values the same.
+    expect(Number(inputs[2].id.slice(2))).toBeGreaterThan(Number(inputs[0].id.slice(2)));
+    expect(Math.abs(meanOf(inputs[0].id) - gdalMean)).toBeLessThan(1e-3);
+    expect(meanOf(inputs[2].id)).toBe(meanOf(inputs[0].id));
+  });
+
   it('reads a raster again when its sidecar is dropped later, replacing its row', async () => {
     const first = await ingestFiles([raster('lst_day_b.tif')]);
     // Without the sidecar the values are deci-Celsius: conversions are offered, none applied.

@@ -2,9 +2,11 @@ import { gridPixelSize } from '../core/geo/grid.ts';
 import { AppError, isAppError, toAppError } from '../core/errors.ts';
 import { validFraction, type Raster } from '../core/raster/raster.ts';
 import type { Dataset, DatasetBand } from '../io/dataset.ts';
+import type { DeflateCodec } from '../io/deflate-codec.ts';
 import { readRasterFile } from '../io/read-raster.ts';
 import type { IngestResult, InputInfo, WireError } from './protocol.ts';
 import { applyUnitConversion, describeCandidates, lstUnitConversion } from '../io/unit-sanity.ts';
+import { startDeflateWorkers } from './deflate-pool-web.ts';
 import { describeSidecar, isSidecarName, readSidecarText, sidecarTarget } from './sidecars.ts';
 
 /** One ingested band held by the worker. */
@@ -119,12 +121,25 @@ function badRow(file: File, e: unknown): InputInfo {
   return { id: `bad${nextId++}`, fileName: file.name, sizeBytes: file.size, band: 0, role: 'unknown', problem: wire(e, file.name) };
 }
 
-/** Reads one raster (with its sidecar, when one was dropped) and stores every band; one row per band. */
-async function ingestRaster(file: File, signal: AbortSignal | undefined): Promise<InputInfo[]> {
-  const rows: InputInfo[] = [];
+/** One raster read (with its sidecar, when one was dropped), not yet stored. */
+interface RasterRead {
+  file: File;
+  datasets: Dataset[];
+  sha256: string | undefined;
+  aux: { name: string; text: string } | undefined;
+}
+
+async function readRaster(file: File, signal: AbortSignal | undefined, codec: DeflateCodec): Promise<RasterRead> {
   const aux = sidecars.get(file.name);
   const sha256 = await checksum(file);
-  for (const ds of await readRasterFile(file, file.name, { signal, ...(aux ? { auxXmlText: aux.text } : {}) })) {
+  const datasets = await readRasterFile(file, file.name, { signal, codec, ...(aux ? { auxXmlText: aux.text } : {}) });
+  return { file, datasets, sha256, aux };
+}
+
+/** Stores every band of a raster read; one row per band. */
+function storeRaster({ file, datasets, sha256, aux }: RasterRead): InputInfo[] {
+  const rows: InputInfo[] = [];
+  for (const ds of datasets) {
     ds.bands.forEach((band, i) => {
       const id = `in${nextId++}`;
       const sidecar = aux ? describeSidecar(aux.text, aux.name, i) : undefined;
@@ -138,7 +153,9 @@ async function ingestRaster(file: File, signal: AbortSignal | undefined): Promis
 
 /**
  * Reads each file (one failing file does not stop the others: it gets a row with its problem)
- * and stores every band; one row per band. A GDAL `.aux.xml` sidecar (scale, offset, nodata) is
+ * and stores every band; one row per band, in the order of `files`. The files are read at once,
+ * their Deflate blocks inflated on deflate workers (worker/deflate-pool-web.ts) while this thread
+ * decodes. A GDAL `.aux.xml` sidecar (scale, offset, nodata) is
  * paired with its raster by name, whether dropped with it, before it or after it; a raster already
  * loaded is read again with it, and its former rows are listed in `replaced`.
  */
@@ -168,13 +185,15 @@ export async function ingestFiles(files: File[], signal?: AbortSignal): Promise<
     rasters.push(earlier[0][1].file);
     notices.push(`${target} was read again with the scale, offset and nodata of ${file.name}.`);
   }
-  for (const file of rasters) {
-    try {
-      rows.push(...(await ingestRaster(file, signal)));
-    } catch (e) {
-      if (isAppError(e) && e.code === 'CANCELLED') throw e;
-      rows.push(badRow(file, e));
-    }
+  const codec = startDeflateWorkers();
+  let reads: PromiseSettledResult<RasterRead>[];
+  try {
+    reads = await Promise.allSettled(rasters.map((file) => readRaster(file, signal, codec)));
+  } finally {
+    codec.close();
   }
+  const cancelled = reads.find((r): r is PromiseRejectedResult => r.status === 'rejected' && isAppError(r.reason) && r.reason.code === 'CANCELLED');
+  if (cancelled) throw cancelled.reason;
+  reads.forEach((r, i) => rows.push(...(r.status === 'fulfilled' ? storeRaster(r.value) : [badRow(rasters[i], r.reason)])));
   return { inputs: rows, replaced, notices };
 }

@@ -1,0 +1,52 @@
+// Deflate of the GeoTIFF writer's tiles, codec against codec: the float32 tiles of a real LST
+// (first band of FILE, upsampled bicubically by --factor, default 4: a 1200x1200 MODIS LST becomes
+// the 4800x4800 of a full tile's stage 2), cut and predicted as the writer does (planGeoTiff), then
+// compressed one after the other on this thread. Prints MB/s of input and the compressed size per
+// codec and level, and checks that every stream inflates back to its tile. Run with
+//   npx tsx bench/deflate-codecs.ts FILE.tif [--factor 4]
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { deflateSync, inflateSync } from 'node:zlib';
+import { zlibSync } from 'fflate';
+import { upsample } from '../src/core/raster/resample.ts';
+import { webStreamsCodec } from '../src/io/deflate-codec.ts';
+import { readGeoTiff } from '../src/io/geotiff-read.ts';
+import { planGeoTiff } from '../src/io/geotiff-plan.ts';
+
+const { values, positionals } = parseArgs({ allowPositionals: true, options: { factor: { type: 'string' } } });
+const file = positionals[0];
+if (!file) throw new Error('usage: deflate-codecs.ts FILE.tif [--factor N]');
+const bytes = await readFile(file);
+const ab = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
+let raster = (await readGeoTiff(ab, path.basename(file))).bands[0].raster;
+const factor = Number(values.factor ?? 4);
+if (factor > 1) raster = upsample(raster, factor, 'bicubic');
+const float = { ...raster, data: Float32Array.from(raster.data) };
+const plan = planGeoTiff(float, { cog: true });
+const tiles: Uint8Array[] = [];
+for (const t of plan.tiles()) if ('bytes' in t) tiles.push(t.bytes);
+const inMB = tiles.reduce((s, t) => s + t.length, 0) / 1e6;
+console.log(`${float.width}x${float.height}, ${tiles.length} tiles, ${inMB.toFixed(1)} MB predicted`);
+
+type Deflate = (t: Uint8Array) => Uint8Array | Promise<Uint8Array>;
+const codecs: Array<[string, Deflate]> = [
+  ['CompressionStream (zlib 6)', (t) => webStreamsCodec.deflate(t, 6)],
+  ...[1, 2, 3, 6].map((l): [string, Deflate] => [`node:zlib level ${l}`, (t) => deflateSync(t, { level: l })]),
+  ...[1, 2, 3, 6].map((l): [string, Deflate] => [`fflate level ${l}`, (t) => zlibSync(t, { level: l as 1 })]),
+];
+for (const [name, deflate] of codecs) {
+  let best = Infinity;
+  let size = 0;
+  for (let rep = 0; rep < 3; rep++) {
+    const t0 = performance.now();
+    const out: Uint8Array[] = [];
+    for (const t of tiles) out.push(await deflate(t));
+    best = Math.min(best, (performance.now() - t0) / 1000);
+    size = out.reduce((s, o) => s + o.length, 0);
+    if (rep === 0) out.forEach((o, i) => {
+      if (Buffer.compare(inflateSync(o), tiles[i]) !== 0) throw new Error(`${name}: tile ${i} does not inflate back`);
+    });
+  }
+  console.log(`${name.padEnd(28)} ${(inMB / best).toFixed(1).padStart(6)} MB/s  ${best.toFixed(2)} s  ${(size / 1e6).toFixed(2)} MB (${((100 * size) / 1e6 / inMB).toFixed(1)} %)`);
+}

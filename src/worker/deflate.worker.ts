@@ -1,0 +1,10 @@
+/// <reference lib="webworker" />
+import { serveDeflate } from './deflate-pool.ts';
+
+declare const self: DedicatedWorkerGlobalScope;
+
+// Compresses and inflates blocks for the thread that writes and reads GeoTIFFs (worker/deflate-pool.ts).
+serveDeflate({
+  postMessage: (msg, transfer) => self.postMessage(msg, transfer),
+  onMessage: (handler) => self.addEventListener('message', (e: MessageEvent) => handler(e.data)),
+});
