@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { webStreamsCodec } from '../io/deflate-codec.ts';
+import { fflateCodec, webStreamsCodec, type DeflateCodec } from '../io/deflate-codec.ts';
 import { readGeoTiff } from '../io/geotiff-read.ts';
 import { writeGeoTiffAsync, type GeoTiffBandInput } from '../io/geotiff-write.ts';
 import { dataPath, hasData, readBand } from '../test-support/data.ts';
@@ -14,7 +14,7 @@ interface Log {
 }
 
 /** Deflate "workers" on the two ends of MessageChannels (structured clone and transfer as between threads), serving CompressionStream. */
-function channelWorkers(log: Log): () => DeflatePort {
+function channelWorkers(log: Log, codec: DeflateCodec = webStreamsCodec): () => DeflatePort {
   return () => {
     const { port1, port2 } = new MessageChannel();
     const n = log.requests.push(0) - 1;
@@ -34,7 +34,7 @@ function channelWorkers(log: Log): () => DeflatePort {
         port2.close();
       },
     });
-    serveDeflate(wrap(port2, false));
+    serveDeflate(wrap(port2, false), codec);
     return wrap(port1, true);
   };
 }
@@ -100,5 +100,26 @@ describe.skipIf(!hasData(...DHAKA_LST))('deflate workers', () => {
     expect(log.terminated).toBe(2);
     expect(Buffer.from(await pool.deflate(block, 6)).equals(Buffer.from(expected))).toBe(true);
     expect(log.requests).toEqual([1, 1]);
+  });
+
+  it("passes the writer's level and match search on to the worker's codec", async () => {
+    const seen: unknown[] = [];
+    const recording: DeflateCodec = {
+      name: 'recording fflate',
+      deflate: (bytes, level, strategy) => {
+        seen.push([level, strategy]);
+        return fflateCodec.deflate(bytes, level, strategy);
+      },
+    };
+    const log: Log = { requests: [], terminated: 0, fail: [] };
+    const pool = poolDeflateCodec(channelWorkers(log, recording), 1, fflateCodec);
+    try {
+      const block = new Uint8Array(1000).fill(7);
+      expect(Array.from(await fflateCodec.inflate!(await pool.deflate(block, 1, 'rle'), 1000))).toEqual(Array.from(block));
+      await pool.deflate(block, 9);
+      expect(seen).toEqual([[1, 'rle'], [9, undefined]]);
+    } finally {
+      pool.close();
+    }
   });
 });
