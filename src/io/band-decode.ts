@@ -122,13 +122,30 @@ export function decodeSamples(
   const lo = s.validRange ? s.validRange[0] : Number.NEGATIVE_INFINITY;
   const hi = s.validRange ? s.validRange[1] : Number.POSITIVE_INFINITY;
   const { scale, offset } = s;
-  for (let i = 0; i < n; i++) {
-    const v = raw[i];
+  const decode = (v: number): number =>
     // v - v is NaN for NaN and +-Infinity.
-    if (v - v !== 0 || v === nodata || v === nodata32 || v === fill || v < lo || v > hi) out[i] = Number.NaN;
-    else out[i] = v * scale + offset;
-  }
+    v - v !== 0 || v === nodata || v === nodata32 || v === fill || v < lo || v > hi ? Number.NaN : v * scale + offset;
+  const lut = n > LUT_MIN_SAMPLES ? tableFor(raw) : undefined;
+  if (lut) {
+    // 8- and 16-bit products (MODIS int16 DN): each possible sample decoded once, then looked up.
+    for (let k = 0; k < lut.table.length; k++) lut.table[k] = decode(k + lut.min);
+    const { table, min } = lut;
+    const src = raw as Int16Array | Uint16Array | Int8Array | Uint8Array;
+    for (let i = 0; i < n; i++) out[i] = table[src[i] - min];
+  } else for (let i = 0; i < n; i++) out[i] = decode(raw[i]);
   return out;
+}
+
+/** Above this many samples a 16-bit band is decoded through a table of its 65 536 values. */
+const LUT_MIN_SAMPLES = 1 << 18;
+
+/** A table for every value of an 8- or 16-bit integer array (`table[v - min]`), or undefined for other arrays. */
+function tableFor(raw: ArrayLike<number>): { table: Float32Array; min: number } | undefined {
+  if (raw instanceof Int16Array) return { table: new Float32Array(65536), min: -32768 };
+  if (raw instanceof Uint16Array) return { table: new Float32Array(65536), min: 0 };
+  if (raw instanceof Int8Array) return { table: new Float32Array(256), min: -128 };
+  if (raw instanceof Uint8Array || raw instanceof Uint8ClampedArray) return { table: new Float32Array(256), min: 0 };
+  return undefined;
 }
 
 /** Parses a number from metadata text ("0.02", "-65"); undefined when absent or not numeric. */
