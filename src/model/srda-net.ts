@@ -236,11 +236,15 @@ export function inferSrda(cfg: SrdaConfig, params: SrdaParams, input: tf.Tensor4
     for (const t of used) t.dispose();
     return y;
   };
+  // The AvgPool kernel itself: tf.avgPool casts its float32 result to float32, which tfjs-wasm's
+  // Cast does as a copy of the whole map in JavaScript (~5 ms per 296 px tile).
+  const avgPool = (x: tf.Tensor4D, filterSize: [number, number]): tf.Tensor4D =>
+    tf.engine().runKernel(tf.AvgPool, { x }, { filterSize, strides: 1, pad: 'valid' }) as tf.Tensor4D;
   const box = (x: tf.Tensor4D, k: number): tf.Tensor4D => {
     const r = (k - 1) / 2;
     const p = tf.pad(x, [[0, 0], [r, r], [r, r], [0, 0]]);
-    const a = then(tf.avgPool(p, [k, 1], 1, 'valid'), p);
-    return then(tf.avgPool(a, [1, k], 1, 'valid'), a);
+    const a = then(avgPool(p, [k, 1]), p);
+    return then(avgPool(a, [1, k]), a);
   };
   // A 1x1 convolution over the channel concatenation of `parts` (disposed), as the sum of one 1x1
   // convolution per part with its slice of the weights: the same sums in another order, without
