@@ -152,8 +152,14 @@ async function runStage(
   }
   const size = equalTileSize(cw, ch, tileCoarsePx);
   const tiles = planTiles(cw, ch, size, predictor.haloCoarsePx);
-  const out = new Float32Array(4 * cw * ch).fill(Number.NaN);
-  const sigma = predictor.predictTileWithSigma ? new Float32Array(4 * cw * ch).fill(Number.NaN) : undefined;
+  // Every fine pixel is written once: pasted from its tile, or NaN where the tile is skipped. Not
+  // filled up front, so the pages of a 4800x4800 output (92 MB each for the LST and the sigma) are
+  // touched as the tiles come in rather than all at the stage's start (the full tile's peak).
+  const out = new Float32Array(4 * cw * ch);
+  const sigma = predictor.predictTileWithSigma ? new Float32Array(4 * cw * ch) : undefined;
+  const fillNaN = (dst: Float32Array, core: PixelWindow): void => {
+    for (let r = 2 * core.row; r < 2 * (core.row + core.height); r++) dst.fill(Number.NaN, r * 2 * cw + 2 * core.col, r * 2 * cw + 2 * (core.col + core.width));
+  };
   let carried: Float32Array | undefined;
   let done = 0;
   let skipped = 0;
@@ -167,6 +173,8 @@ async function runStage(
       const tile = tiles[i];
       if (!windowHasValid(input.coarseLst.data, cw, tile.core)) {
         skipped++;
+        fillNaN(out, tile.core);
+        if (sigma) fillNaN(sigma, tile.core);
       } else {
         const { padded } = tile;
         const isWhole = padded.width === cw && padded.height === ch;
@@ -180,6 +188,7 @@ async function runStage(
           throw new AppError('INTERNAL', `method ${method.id} returned ${pred.length} values for a ${2 * padded.width}x${2 * padded.height} tile`);
         }
         if (sigma && predSigma) pasteTile(sigma, 2 * cw, predSigma, tile, 2);
+        else if (sigma) fillNaN(sigma, tile.core);
         if (predCarried && keepCarried) pasteTile((carried ??= new Float32Array(4 * cw * ch)), 2 * cw, predCarried, tile, 2);
         pasteTile(out, 2 * cw, pred, tile, 2);
       }
