@@ -70,6 +70,20 @@ describe('weightDetailCore', () => {
     });
   }
 
+  it('with reuse writes the same core into the prediction\'s own arrays', async () => {
+    const core = { col: 8, row: 6, width: 14, height: 12 };
+    const input = tile(30, 26, core);
+    const { pred } = await prediction(input);
+    const want = weightDetailCore(pred, input, 0.37);
+    const own = { lstK: pred.lstK.slice(), sigmaK: pred.sigmaK.slice() };
+    const got = weightDetailCore(own, input, 0.37, true);
+    expect(got.lstK).toBe(own.lstK);
+    expect(got.sigmaK).toBe(own.sigmaK);
+    expect(got.lstK.every((v, i) => Object.is(v, want.lstK[i]))).toBe(true);
+    expect(got.sigmaK.every((v, i) => Object.is(v, want.sigmaK[i]))).toBe(true);
+    expect(got.carriedVarK2!.every((v, i) => Object.is(v, want.carriedVarK2![i]))).toBe(true);
+  });
+
   it('covers the whole tile when it has no core', async () => {
     const input = tile(16, 12, { col: 0, row: 0, width: 16, height: 12 });
     const { pred, bicubic } = await prediction(input);

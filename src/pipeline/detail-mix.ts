@@ -138,8 +138,10 @@ function bicubicUp2(v: Float32Array, w: number, h: number, out: { col: number; r
  * values as bicubic of the whole tile there), and the mix, sigma and carried variance in one pass.
  * Equal to `weightDetail(pred, bicubic of the tile, ...)` in the core; outside it LST and sigma are
  * NaN and the carried variance 0. `pred` is on the tile's fine grid (`2 x` its coarse size).
+ * `reuse`: LST and sigma are written into `pred`'s own arrays (a caller that owns them and needs
+ * them no more, such as a tile worker), which outside the core keep what they held.
  */
-export function weightDetailCore(pred: StagePrediction, input: StageInput, alpha: number): StagePrediction {
+export function weightDetailCore(pred: StagePrediction, input: StageInput, alpha: number, reuse = false): StagePrediction {
   const { width: cw, height: ch, data } = input.coarseLst;
   const core = input.core ?? { col: 0, row: 0, width: cw, height: ch };
   // The coarse window bicubic reads for the core, cut from the tile.
@@ -154,8 +156,9 @@ export function weightDetailCore(pred: StagePrediction, input: StageInput, alpha
   const bic = bicubicUp2(cut, bw, bh, { col: 2 * (core.col - bx0), row: 2 * (core.row - by0), width: bfw, height: 2 * core.height });
   const fw = 2 * cw;
   const n = 4 * cw * ch;
-  const lstK = new Float32Array(n).fill(Number.NaN);
-  const sigmaK = new Float32Array(n).fill(Number.NaN);
+  // Each 2x2 block is read before it is written, so the output may be `pred`'s arrays.
+  const lstK = reuse ? pred.lstK : new Float32Array(n).fill(Number.NaN);
+  const sigmaK = reuse ? pred.sigmaK : new Float32Array(n).fill(Number.NaN);
   const carriedVarK2 = new Float32Array(n);
   const { lstK: s, sigmaK: sd } = pred;
   const k = 1 - Math.min(1, Math.max(0, alpha));

@@ -95,7 +95,8 @@ export function serveTileWorker(port: TilePort, load: WorkerMethodLoader = loadS
           // The closed-loop detail weight's mix, here rather than on the thread that cuts the tiles,
           // and over the tile's core only (its bicubic too): the pipeline keeps nothing else of a tile.
           const p = await method.runStageWithSigma(input);
-          const { lstK, sigmaK, carriedVarK2 } = weightDetailCore(p, input, msg.detailWeight);
+          // The prediction's arrays are this worker's own: the mix is written into them.
+          const { lstK, sigmaK, carriedVarK2 } = weightDetailCore(p, input, msg.detailWeight, true);
           const buffers = [lstK.buffer, sigmaK.buffer, ...(carriedVarK2 ? [carriedVarK2.buffer] : [])] as ArrayBuffer[];
           port.postMessage({ type: 'done', id: msg.id, data: lstK, sigma: sigmaK, carried: carriedVarK2, ...fresh() }, buffers);
         } else if (method.runStageWithSigma) {
