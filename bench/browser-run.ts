@@ -48,6 +48,21 @@ function rendererPeakMB(reset = false): number {
   return peak;
 }
 
+/** Largest current RSS (VmRSS) among the renderer processes, MB; `seen` collects their ids. */
+function rendererRssMB(seen?: Set<number>): number {
+  let rss = 0;
+  for (const pid of rendererPids()) {
+    seen?.add(pid);
+    try {
+      const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+      if (m) rss = Math.max(rss, Number(m[1]) / 1024);
+    } catch {
+      // not readable: leave it out
+    }
+  }
+  return rss;
+}
+
 /** CPU seconds (user + system, every thread) of the renderer processes so far. */
 function rendererCpuS(): number {
   let ticks = 0;
@@ -160,7 +175,15 @@ async function main(): Promise<void> {
     // logs 'infer' once for infer and correct together, as the Node run counts them).
     const cpuS: Record<string, number> = {};
     let lastCpu = cpu0;
+    // Renderer RSS sampled every 250 ms, its largest value per phase (named by the line that began it),
+    // to see what the peak holds.
+    const rssByPhase = new Map<string, number>();
+    let phase = 'start';
+    const pidsSeen = new Set<number>();
+    const sampler = setInterval(() => rssByPhase.set(phase, Math.max(rssByPhase.get(phase) ?? 0, rendererRssMB(pidsSeen))), 250);
     page.on('console', (m) => {
+      const line = /^bench-step (.*)$/.exec(m.text())?.[1];
+      if (line) phase = `after ${line.replace(/:.*$/, '')}`;
       const step = /^bench-step (start|read|prepare|detail weight|infer|colourise|write)\b(?!: alpha)/.exec(m.text())?.[1];
       if (!step) return;
       const c = rendererCpuS();
@@ -175,6 +198,10 @@ async function main(): Promise<void> {
         ...(v['write-workers'] ? { writeWorkers: true } : {}),
         ...(v['deflate-workers'] !== undefined ? { deflateWorkers: Number(v['deflate-workers']) } : {}),
       },
+    );
+    clearInterval(sampler);
+    log(
+      `renderer RSS peak per phase, MB: ${[...rssByPhase].map(([k, mb]) => `${k} ${Math.round(mb)}`).join(', ')} (renderer processes ${[...pidsSeen].join(', ')})`,
     );
     if (peak === 0) peak = rendererPeakMB();
     fullTile = { ...r, cpuS, env: 'browser', peakMemoryMB: peak, rendererCpuS: rendererCpuS() - cpu0 };

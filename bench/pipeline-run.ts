@@ -204,6 +204,7 @@ export async function benchPipeline(opts: PipelineBenchOptions): Promise<Pipelin
   let endRun = (): void => undefined;
   const runEnded = new Promise<void>((res) => (endRun = res));
   const writeStage = (s: StageResult): void => {
+    log(`stage ${s.stage} done`);
     const lst = () => write(`lst_stage${s.stage}.tif`, [{ raster: s.lst, name: `LST stage ${s.stage}`, units: 'K' }]);
     // Run-length Deflate for the uncertainty, as stage-files.ts (node:zlib; CompressionStream ignores it).
     const sigma = (sg: Raster) => write(`lst_stage${s.stage}_sigma.tif`, [{ raster: sg, name: `LST stage ${s.stage} uncertainty, 1 sigma`, units: 'K' }], { strategy: 'rle' });

@@ -15,6 +15,7 @@ import { timeThreads, type ThreadsTiming } from '../wasm-threads.ts';
 import type { SrdaMethod } from '../../src/pipeline/methods/srda.ts';
 import { appInferenceWorkers, poolSrdaInWebWorkers } from '../../src/worker/tile-pool-web.ts';
 import { writeGeoTiffOnWorker } from '../../src/worker/geotiff-writer.ts';
+import { writeGeoTiffBlob } from '../../src/worker/geotiff-blob.ts';
 import { spawnGeoTiffWriteWorker } from '../../src/worker/geotiff-write-web.ts';
 import { setDeflateCodec } from '../../src/io/deflate-codec.ts';
 import { appDeflateWorkers, startDeflateWorkers } from '../../src/worker/deflate-pool-web.ts';
@@ -147,9 +148,12 @@ const api: BenchApi = {
             sink.push(new Blob([...pieces] as Uint8Array<ArrayBuffer>[], { type: 'image/tiff' }));
           },
           // o.writeWorkers: each GeoTIFF on a write worker of its own, a stage's two files at once
-          // (default: on this thread, one after the other; bench/README "The full tile in Chromium").
+          // (default: on this thread, one after the other, streamed into Blobs as Node streams them
+          // to disk; bench/README "The full tile in Chromium").
           ...(!o.writeWorkers
-            ? {}
+            ? {
+                writeGeoTiff: async (_name, bands, opts) => void sink.push(await writeGeoTiffBlob(bands, opts)),
+              }
             : {
                 writeGeoTiff: async (name, bands, opts) => {
                   const bytes = await writeGeoTiffOnWorker(spawnGeoTiffWriteWorker, name, bands, opts);
