@@ -212,6 +212,10 @@ export function undoFloatPredictor(
   const rowBytes = rowSamples * bps;
   const out = new Uint8Array(rowBytes * rows);
   const out32 = bps === 4 ? new Uint32Array(out.buffer) : undefined;
+  if (out32 && stride === 1 && rowSamples % 4 === 0 && bytes.byteOffset % 4 === 0) {
+    undoFloatPredictorWords(new Uint32Array(bytes.buffer, bytes.byteOffset, rowSamples * rows), rowSamples, rows, out32);
+    return out;
+  }
   for (let r = 0; r < rows; r++) {
     const base = r * rowBytes;
     // Byte-wise with a stride of samples per pixel, as libtiff does; Uint8Array stores wrap by themselves.
@@ -232,6 +236,43 @@ export function undoFloatPredictor(
     }
   }
   return out;
+}
+
+/** Per-byte sum (mod 256) of the four bytes of two 32-bit words (SWAR: no carry between bytes). */
+const addBytes = (a: number, b: number): number => ((a & 0x7f7f7f7f) + (b & 0x7f7f7f7f)) ^ ((a ^ b) & 0x80808080);
+
+/**
+ * `undoFloatPredictor` for one float32 sample per pixel, rows a multiple of 4 samples: the byte
+ * differences summed four at a time within little-endian words (a prefix sum by two shifted
+ * per-byte adds, plus the running byte), then the four byte planes merged into words. `words`
+ * (the block) is overwritten with its byte prefix sums.
+ */
+function undoFloatPredictorWords(words: Uint32Array, rowSamples: number, rows: number, out32: Uint32Array): void {
+  const q = rowSamples >> 2;
+  for (let r = 0; r < rows; r++) {
+    const w0 = r * rowSamples;
+    let carry = 0;
+    for (let j = w0, end = w0 + rowSamples; j < end; j++) {
+      const x = words[j];
+      let y = addBytes(x, x << 8);
+      y = addBytes(y, y << 16);
+      y = addBytes(y, carry * 0x01010101);
+      words[j] = y;
+      carry = y >>> 24;
+    }
+    // Planes: most significant byte first, each rowSamples bytes = q words.
+    for (let j = 0; j < q; j++) {
+      const a = words[w0 + j];
+      const b = words[w0 + q + j];
+      const c = words[w0 + 2 * q + j];
+      const d = words[w0 + 3 * q + j];
+      const o = w0 + 4 * j;
+      out32[o] = ((a & 0xff) << 24) | ((b & 0xff) << 16) | ((c & 0xff) << 8) | (d & 0xff);
+      out32[o + 1] = ((a & 0xff00) << 16) | ((b & 0xff00) << 8) | (c & 0xff00) | ((d >>> 8) & 0xff);
+      out32[o + 2] = ((a & 0xff0000) << 8) | (b & 0xff0000) | ((c >>> 8) & 0xff00) | ((d >>> 16) & 0xff);
+      out32[o + 3] = (a & 0xff000000) | ((b >>> 8) & 0xff0000) | ((c >>> 16) & 0xff00) | (d >>> 24);
+    }
+  }
 }
 
 /** IEEE 754 half-precision samples to float32. */
