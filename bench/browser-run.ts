@@ -33,7 +33,7 @@ const { values: v } = parseArgs({
 const configFile = resolve(import.meta.dirname, 'vite.config.ts');
 const log = (s: string) => process.stderr.write(`bench (browser): ${s}\n`);
 
-/** Largest peak RSS (VmHWM) among the renderer processes, MB; `reset` restarts the peaks. */
+/** Largest peak RSS (VmHWM) among the renderer processes, MB; `reset` restarts the peaks. A lower bound: see `sampledPeak`. */
 function rendererPeakMB(reset = false): number {
   let peak = 0;
   for (const pid of rendererPids()) {
@@ -165,9 +165,14 @@ async function main(): Promise<void> {
     log('full pipeline (wasm) ...');
     const page = await openPage(browser, url);
     let peak = 0;
+    // Largest RSS sampled until the main run is done: VmHWM alone missed the stage-2 peak by
+    // 50-290 MB (the kernel raises it lazily, and memory handed back with madvise escapes it).
+    let sampledPeak = 0;
+    let mainDone = false;
     // The page calls this when SRDA-Net's run is done, before the baselines.
     await page.exposeFunction('__benchMainDone', () => {
-      peak = rendererPeakMB();
+      mainDone = true;
+      peak = Math.max(rendererPeakMB(), sampledPeak);
     });
     rendererPeakMB(true);
     const cpu0 = rendererCpuS();
@@ -180,7 +185,11 @@ async function main(): Promise<void> {
     const rssByPhase = new Map<string, number>();
     let phase = 'start';
     const pidsSeen = new Set<number>();
-    const sampler = setInterval(() => rssByPhase.set(phase, Math.max(rssByPhase.get(phase) ?? 0, rendererRssMB(pidsSeen))), 250);
+    const sampler = setInterval(() => {
+      const rss = rendererRssMB(pidsSeen);
+      rssByPhase.set(phase, Math.max(rssByPhase.get(phase) ?? 0, rss));
+      if (!mainDone) sampledPeak = Math.max(sampledPeak, rss);
+    }, 250);
     page.on('console', (m) => {
       const line = /^bench-step (.*)$/.exec(m.text())?.[1];
       if (line) phase = `after ${line.replace(/:.*$/, '')}`;
@@ -203,7 +212,7 @@ async function main(): Promise<void> {
     log(
       `renderer RSS peak per phase, MB: ${[...rssByPhase].map(([k, mb]) => `${k} ${Math.round(mb)}`).join(', ')} (renderer processes ${[...pidsSeen].join(', ')})`,
     );
-    if (peak === 0) peak = rendererPeakMB();
+    if (peak === 0) peak = Math.max(rendererPeakMB(), sampledPeak);
     fullTile = { ...r, cpuS, env: 'browser', peakMemoryMB: peak, rendererCpuS: rendererCpuS() - cpu0 };
     notes.push(...notices.map((n) => `Browser full tile: ${n}`));
     notes.push(

@@ -11,7 +11,7 @@ export type TileRow = TileTiming & { env: BenchEnv; trainedWeights: boolean };
 export interface FullTileRow extends PipelineTiming {
   env: BenchEnv;
   backend: string;
-  /** Peak memory, MB: process max RSS in Node; the renderer's peak RSS in the browser. */
+  /** Peak memory, MB: process max RSS in Node; in the browser the renderer's VmHWM or its RSS sampled every 250 ms, whichever is larger. */
   peakMemoryMB: number;
   /** Browser only: peak JS heap and peak tfjs bytes sampled during the run, MB. */
   jsHeapPeakMB?: number;
