@@ -25,11 +25,8 @@ const handlers: { [N in RequestName]: Handler<N> } = {
   preview: async (params) => previewScene(params),
   inputLayer: async ({ id }, _opts, transfer) => ({ layer: inputLayer(id, transfer) }),
   run: (params, opts, transfer) => runJob(params, opts, transfer),
-  exportGeoTiff: async ({ layerId, sceneId }, opts, transfer) => {
-    const r = await exportLayerGeoTiff(layerId, { ...opts, ...(sceneId !== undefined ? { sceneId } : {}) });
-    transfer.push(r.bytes);
-    return r;
-  },
+  // A Blob: posted by reference, not copied.
+  exportGeoTiff: async ({ layerId, sceneId }, opts) => exportLayerGeoTiff(layerId, { ...opts, ...(sceneId !== undefined ? { sceneId } : {}) }),
   exportZip: async (params, opts, transfer) => {
     const r = await exportZip(params.report, params.extraFiles ?? [], params.fileStem, opts, params.sceneIds);
     transfer.push(r.bytes);

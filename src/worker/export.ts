@@ -2,16 +2,24 @@ import { zipSync, strToU8 } from 'fflate';
 import { AppError, isAppError, toAppError } from '../core/errors.ts';
 import { throwIfAborted, yieldToEventLoop, type RunOptions } from '../core/progress.ts';
 import type { DeflateCodec } from '../io/deflate-codec.ts';
-import { writeGeoTiffAsync } from '../io/geotiff-write.ts';
+import { writeGeoTiffAsync, type GeoTiffBandInput, type WriteGeoTiffOptions } from '../io/geotiff-write.ts';
 import { startDeflateWorkers } from './deflate-pool-web.ts';
+import { writeGeoTiffBlob } from './geotiff-blob.ts';
 import { allSceneLayers, getLayerRaster, layerIds } from './layers.ts';
 
-async function encodeLayer(id: string, codec: DeflateCodec, run: RunOptions, sceneId?: string): Promise<Uint8Array> {
+/** Writes a layer as a GeoTIFF through `write`: in one buffer (`writeGeoTiffAsync`) or as a Blob (`writeGeoTiffBlob`). */
+async function encodeLayer<T>(
+  write: (bands: GeoTiffBandInput[], opts: WriteGeoTiffOptions, run: RunOptions) => Promise<T>,
+  id: string,
+  codec: DeflateCodec,
+  run: RunOptions,
+  sceneId?: string,
+): Promise<T> {
   const hit = getLayerRaster(id, sceneId);
   if (!hit) throw new AppError('BAD_ARGUMENT', `There is no layer ${id}; run the downscaling first.`);
   const units = hit.meta.kind === 'difference' ? 'K (difference)' : 'K';
   try {
-    return await writeGeoTiffAsync(
+    return await write(
       [{ raster: hit.raster, name: hit.meta.label, units }],
       { metadata: { SRDA_LAYER: id, SRDA_APP: 'srda-lst web', ...(sceneId ? { SRDA_SCENE: sceneId } : {}) }, codec },
       run,
@@ -31,17 +39,19 @@ function ownBuffer(u8: Uint8Array): ArrayBuffer {
 /**
  * One layer as a float32 GeoTIFF (nodata -9999, its own CRS and grid), the CLI's writer: of the
  * scene `sceneId` (a date of a series), else of the scene run last, its tiles compressed on deflate
- * workers (worker/deflate-pool-web.ts) while this thread cuts the next. Progress `{stage: 'export'}`
- * per row of tiles (a full-tile layer takes seconds); `signal` cancels between rows.
+ * workers (worker/deflate-pool-web.ts) while this thread cuts the next, and the file a Blob built as
+ * they come (this thread never holds the whole file). Progress `{stage: 'export'}` per row of tiles
+ * (a full-tile layer takes seconds); `signal` cancels between rows.
  */
 export async function exportLayerGeoTiff(
   layerId: string,
   run: RunOptions & { sceneId?: string } = {},
-): Promise<{ fileName: string; bytes: ArrayBuffer }> {
+): Promise<{ fileName: string; file: Blob }> {
   const stem = getLayerRaster(layerId, run.sceneId)?.meta.fileStem ?? layerId;
   const codec = startDeflateWorkers();
   try {
-    const bytes = await encodeLayer(
+    const file = await encodeLayer(
+      writeGeoTiffBlob,
       layerId,
       codec,
       {
@@ -50,7 +60,7 @@ export async function exportLayerGeoTiff(
       },
       run.sceneId,
     );
-    return { fileName: `${stem}.tif`, bytes: ownBuffer(bytes) };
+    return { fileName: `${stem}.tif`, file };
   } finally {
     codec.close();
   }
@@ -88,7 +98,7 @@ export async function exportZip(
       const stem = getLayerRaster(id, sceneId)!.meta.fileStem;
       // Two tiles of one date share a file stem: the second goes into a folder named after its scene.
       const name = files[`${stem}.tif`] && sceneId ? `${sceneId.replace(/[^A-Za-z0-9._-]+/g, '_')}/${stem}.tif` : `${stem}.tif`;
-      files[name] = [await encodeLayer(id, codec, { signal: run.signal }, sceneId), { level: 0 }];
+      files[name] = [await encodeLayer(writeGeoTiffAsync, id, codec, { signal: run.signal }, sceneId), { level: 0 }];
       run.onProgress?.({ stage: 'export', done: ++done, total: ids.length, detail: name });
       // Lets a cancel message in between layers (each GeoTIFF takes up to seconds on a full tile).
       await yieldToEventLoop();

@@ -251,7 +251,7 @@ export interface WorkerApi {
   convertUnits: [{ id: string; code: string }, { input: InputInfo }];
   run: [RunParams, RunResult];
   /** One layer of the scene `sceneId` (a date of a series; default the scene run last). */
-  exportGeoTiff: [{ layerId: string; sceneId?: string }, { fileName: string; bytes: ArrayBuffer }];
+  exportGeoTiff: [{ layerId: string; sceneId?: string }, { fileName: string; file: Blob }];
   /** Every layer of the scenes `sceneIds` (the finished dates of a series; default the scene run last). */
   exportZip: [
     { report: unknown; extraFiles?: { name: string; bytes: ArrayBuffer }[]; fileStem?: string; sceneIds?: string[] },

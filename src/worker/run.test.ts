@@ -52,7 +52,9 @@ describe('worker run job on the demo scene', () => {
     expect(transfer.length).toBeGreaterThan(2 * result.layers.length - 1);
 
     const exportProgress: Array<{ stage: string; done: number; total: number; detail?: string }> = [];
-    const { bytes, fileName } = await exportLayerGeoTiff('lst-250m', { onProgress: (p) => exportProgress.push(p) });
+    const { file: tif, fileName } = await exportLayerGeoTiff('lst-250m', { onProgress: (p) => exportProgress.push(p) });
+    const bytes = await tif.arrayBuffer();
+    expect(tif.type).toBe('image/tiff');
     // 256x256 px: one row of one tile, no overview.
     expect(exportProgress).toEqual([{ stage: 'export', done: 1, total: 1, detail: fileName }]);
     // Named after scene, date, method and the real pixel size (231.7 m MODIS sinusoidal), never a fixed name.

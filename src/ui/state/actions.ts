@@ -176,8 +176,8 @@ export async function exportGeoTiff(layerId: string): Promise<void> {
     // A date of a series: the layer of the date on the map.
     const s = store.get();
     const sceneId = s.series.length > 0 ? s.resultScene?.id : undefined;
-    const { fileName, bytes } = await worker().call('exportGeoTiff', { layerId, ...(sceneId !== undefined ? { sceneId } : {}) });
-    download(bytes, fileName, 'image/tiff');
+    const { fileName, file } = await worker().call('exportGeoTiff', { layerId, ...(sceneId !== undefined ? { sceneId } : {}) });
+    download(file, fileName, 'image/tiff');
   } catch (e) {
     store.set({ error: toWire(e) });
   }
