@@ -1,21 +1,14 @@
 import { deflateCodec } from '../io/deflate-codec.ts';
 import { poolDeflateCodec, type DeflatePool, type DeflatePort } from './deflate-pool.ts';
+import { coresUpTo, webWorkerPort } from './web-worker-port.ts';
 
 function spawnDeflateWorker(): DeflatePort {
-  const worker = new Worker(new URL('./deflate.worker.ts', import.meta.url), { type: 'module', name: 'deflate' });
-  return {
-    postMessage: (msg, transfer) => worker.postMessage(msg, transfer),
-    onMessage: (handler) => worker.addEventListener('message', (e: MessageEvent) => handler(e.data)),
-    onFailure: (handler) =>
-      worker.addEventListener('error', (e: ErrorEvent) => handler(e.message || 'the worker script failed')),
-    terminate: () => worker.terminate(),
-  };
+  return webWorkerPort(new Worker(new URL('./deflate.worker.ts', import.meta.url), { type: 'module', name: 'deflate' }));
 }
 
 /** Deflate workers the app starts for a write: the cores, at most 2 (1 still takes the compression off the writing thread). */
 export function appDeflateWorkers(): number {
-  const cores = typeof navigator !== 'undefined' ? (navigator.hardwareConcurrency ?? 1) : 1;
-  return Math.max(1, Math.min(2, cores));
+  return coresUpTo(2);
 }
 
 /**

@@ -1,25 +1,15 @@
 import { poolMethod, type PooledMethod, type TileRunner } from '../pipeline/tile-pool.ts';
 import { connectTileWorker, type TilePort } from '../pipeline/tile-worker.ts';
 import type { SrdaMethod } from '../pipeline/methods/srda.ts';
+import { coresUpTo, webWorkerPort } from './web-worker-port.ts';
 
 /** How many inference workers the app uses: the cores, at most 2 (each holds its own wasm heap). */
 export function appInferenceWorkers(): number {
-  const cores = typeof navigator !== 'undefined' ? (navigator.hardwareConcurrency ?? 1) : 1;
-  return Math.max(1, Math.min(2, cores));
+  return coresUpTo(2);
 }
 
 function spawnWebWorker(): TilePort {
-  const worker = new Worker(new URL('./srda-tile.worker.ts', import.meta.url), {
-    type: 'module',
-    name: 'srda-tile',
-  });
-  return {
-    postMessage: (msg, transfer) => worker.postMessage(msg, transfer ?? []),
-    onMessage: (handler) => worker.addEventListener('message', (e: MessageEvent) => handler(e.data)),
-    onFailure: (handler) =>
-      worker.addEventListener('error', (e: ErrorEvent) => handler(e.message || 'the worker script failed')),
-    terminate: () => worker.terminate(),
-  };
+  return webWorkerPort(new Worker(new URL('./srda-tile.worker.ts', import.meta.url), { type: 'module', name: 'srda-tile' }));
 }
 
 /** SRDA-Net on a pool of Web Workers: the method the app runs, with what it needs from the in-thread one. */
