@@ -5,10 +5,11 @@ import type { FittedStage, MethodId, StageInput, StageMethod } from './method.ts
 import { loadMethod } from './methods.ts';
 import { requireAuxFor } from './lst-only.ts';
 import { cropGrid, refineGrid, type PixelWindow } from '../core/geo/grid.ts';
-import { conservationError, correctResidualsInPlace, type ResidualMode } from '../core/raster/correct.ts';
+import { conservationError, correctResidualsInPlace, type ConservationError, type ResidualMode } from '../core/raster/correct.ts';
 import { cropPacked, isPacked, unpackRaster, unpackWindow, type AuxLayer, type PackedRaster } from '../core/raster/packed.ts';
 import { cropRaster, pasteTile, planTiles, scaleWindow, windowHasValid } from '../core/raster/tiling.ts';
 import type { Scene } from './scene.ts';
+import { correctStageLinear } from './stage-correct.ts';
 import { runLimited } from './tile-pool.ts';
 
 export type { ResidualMode };
@@ -25,9 +26,10 @@ export interface EnergyError {
 
 /** |linear block mean(fine) - coarse| over valid coarse blocks with valid fine pixels (factor 2). */
 function energyError(fine: Float32Array, coarse: Raster): EnergyError {
-  const e = conservationError(fine, coarse.data, coarse.width, coarse.height, 2, 'linear');
-  return { maxAbsK: e.maxAbs, meanAbsK: e.meanAbs, blocks: e.blocks };
+  return asEnergy(conservationError(fine, coarse.data, coarse.width, coarse.height, 2, 'linear'));
 }
+
+const asEnergy = (e: ConservationError): EnergyError => ({ maxAbsK: e.maxAbs, meanAbsK: e.meanAbs, blocks: e.blocks });
 
 /** Options of a staged downscaling run. */
 export interface DownscaleOptions {
@@ -256,13 +258,15 @@ export async function runDownscale(scene: Scene, options: DownscaleOptions, run:
     const { data, sigma, carried: own, tiles, skipped, fit } = await runStage(method, input, k, tileCoarsePx, run, !last);
     carried = sigma && carried ? addCarried(sigma, own, carried, coarse.width, last) : own;
     if (last) carried = undefined;
-    const before = energyError(data, coarse);
-    // The correction reports the error it leaves; in linear mode that is the energy error itself.
-    const left = correct ? correctResidualsInPlace(data, coarse.data, coarse.width, coarse.height, 2, mode) : undefined;
+    // The default (linear correction) in one pass: the error before, the correction, the error it
+    // leaves (in linear mode the energy error itself) and sigma's mask; the same numbers as the passes below.
+    const one = correct && mode === 'linear' ? correctStageLinear(data, sigma, coarse.data, coarse.width, coarse.height) : undefined;
+    const before = one ? asEnergy(one.before) : energyError(data, coarse);
+    const left = one ? one.after : correct ? correctResidualsInPlace(data, coarse.data, coarse.width, coarse.height, 2, mode) : undefined;
     if (!correct) maskInvalid(data, coarse.data, coarse.width, coarse.height);
-    const energy = !left ? before : mode === 'linear' ? { maxAbsK: left.maxAbs, meanAbsK: left.meanAbs, blocks: left.blocks } : energyError(data, coarse);
+    const energy = !left ? before : mode === 'linear' ? asEnergy(left) : energyError(data, coarse);
     const lst: Raster = { ...level.grid, data };
-    if (sigma) for (let i = 0; i < sigma.length; i++) if (data[i] !== data[i]) sigma[i] = Number.NaN;
+    if (sigma && !one) for (let i = 0; i < sigma.length; i++) if (data[i] !== data[i]) sigma[i] = Number.NaN;
     results.push({ stage: k, lst, seconds: (now() - ts) / 1000, energy, energyBeforeCorrection: before, tiles, skippedTiles: skipped, fit, ...(sigma ? { sigma: { ...level.grid, data: sigma } } : {}) });
     options.onStageDone?.(results[results.length - 1]);
     coarse = lst;

@@ -1,0 +1,59 @@
+import { describe, expect, it } from 'vitest';
+import { conservationError, correctResidualsInPlace } from '../core/raster/correct.ts';
+import { seededRandom } from '../core/random.ts';
+import { correctStageLinear } from './stage-correct.ts';
+
+const N = Number.NaN;
+
+/** The four passes the one-pass correction replaces, one after the other. */
+function fourPasses(fine: Float32Array, sigma: Float32Array, coarse: Float32Array, cw: number, ch: number) {
+  const before = conservationError(fine, coarse, cw, ch, 2, 'linear');
+  const after = correctResidualsInPlace(fine, coarse, cw, ch, 2, 'linear');
+  for (let i = 0; i < sigma.length; i++) if (fine[i] !== fine[i]) sigma[i] = N;
+  return { before, after };
+}
+
+/** A field with gaps of every kind: NaN coarse pixels, blocks with 1-3 NaN fine pixels, all-NaN blocks. */
+function scene(seed: number, cw: number, ch: number) {
+  const rnd = seededRandom(seed);
+  const coarse = Float32Array.from({ length: cw * ch }, () => (rnd() < 0.08 ? N : 270 + 40 * rnd()));
+  const fine = Float32Array.from({ length: 4 * cw * ch }, () => (rnd() < 0.15 ? N : 265 + 50 * rnd()));
+  // Some whole blocks without a valid fine pixel.
+  for (let k = 0; k < 20; k++) {
+    const c = Math.floor(rnd() * cw);
+    const r = Math.floor(rnd() * ch);
+    const i = 2 * r * 2 * cw + 2 * c;
+    fine[i] = fine[i + 1] = fine[i + 2 * cw] = fine[i + 2 * cw + 1] = N;
+  }
+  const sigma = Float32Array.from({ length: 4 * cw * ch }, () => 0.1 + rnd());
+  return { coarse, fine, sigma };
+}
+
+describe('one-pass stage correction', () => {
+  it('corrects, measures and masks sigma bit for bit as the separate passes', () => {
+    for (const [seed, cw, ch] of [
+      [1, 37, 23],
+      [2, 64, 64],
+      [3, 1, 9],
+    ]) {
+      const a = scene(seed, cw, ch);
+      const b = { fine: a.fine.slice(), sigma: a.sigma.slice() };
+      const want = fourPasses(a.fine, a.sigma, a.coarse, cw, ch);
+      const got = correctStageLinear(b.fine, b.sigma, a.coarse, cw, ch);
+      expect(got).toEqual(want);
+      expect(Buffer.from(b.fine.buffer).equals(Buffer.from(a.fine.buffer))).toBe(true);
+      expect(Buffer.from(b.sigma.buffer).equals(Buffer.from(a.sigma.buffer))).toBe(true);
+      expect(want.before.blocks).toBeLessThan(want.after.blocks); // the all-NaN blocks were there
+      expect(want.before.maxAbs).toBeGreaterThan(1);
+    }
+  });
+
+  it('works without sigma and on a hand-worked block', () => {
+    const fine = Float32Array.of(300, 302, 1, 2, N, 304, 3, 4);
+    const r = correctStageLinear(fine, undefined, Float32Array.of(305, N), 2, 1);
+    // Rows of the 4x2 fine grid: [300, 302, 1, 2], [N, 304, 3, 4]. Valid mean 302 -> +3; second block NaN.
+    expect(Array.from(fine)).toEqual([303, 305, N, N, N, 307, N, N]);
+    expect(r.before).toEqual({ maxAbs: 3, meanAbs: 3, blocks: 1 });
+    expect(r.after).toEqual({ maxAbs: 0, meanAbs: 0, blocks: 1 });
+  });
+});
