@@ -10,6 +10,7 @@ import type { BackendName } from '../src/model/backend.ts';
 import type { BenchApi } from './browser/bench-page.ts';
 import { chromiumArgs, chromiumPath, rendererPids } from '../e2e/chromium.ts';
 import type { BenchResults, FullTileRow, TileRow } from './report.ts';
+import { startPageCpuProfile } from './browser-profile.ts';
 
 const { values: v } = parseArgs({
   options: {
@@ -27,6 +28,8 @@ const { values: v } = parseArgs({
     'deflate-workers': { type: 'string' },
     /** Only time the GeoTIFF writer on a 4800x4800 raster with 0, 1 and 2 deflate workers (JSON of the rows on stdout). */
     'write-timing': { type: 'boolean' },
+    /** Full tile: write a CPU profile of the page's thread into this folder (page.cpuprofile; the page is built unminified). */
+    'cpu-prof': { type: 'string' },
   },
 });
 
@@ -96,6 +99,8 @@ async function main(): Promise<void> {
   if (!v['scene-dir'] || !existsSync(v['scene-dir']))
     throw new Error('--scene-dir DIR with the bench scene is required');
   process.env.SRDA_BENCH_SCENE_DIR = v['scene-dir'];
+  // Readable function names in the profile.
+  if (v['cpu-prof']) process.env.SRDA_BENCH_NO_MINIFY = '1';
   log('building the bench page ...');
   await build({ configFile, logLevel: 'warn' });
   const server = await preview({ configFile, preview: { host: '127.0.0.1', port: 4183, strictPort: false } });
@@ -174,6 +179,7 @@ async function main(): Promise<void> {
       mainDone = true;
       peak = Math.max(rendererPeakMB(), sampledPeak);
     });
+    const profiles = v['cpu-prof'] ? await startPageCpuProfile(page, v['cpu-prof']) : undefined;
     rendererPeakMB(true);
     const cpu0 = rendererCpuS();
     // CPU seconds per step: the renderer's CPU time when the page logs the step's end (the page
@@ -209,6 +215,7 @@ async function main(): Promise<void> {
       },
     );
     clearInterval(sampler);
+    if (profiles) log(`CPU profile of the page's thread: ${await profiles.stop()}`);
     log(
       `renderer RSS peak per phase, MB: ${[...rssByPhase].map(([k, mb]) => `${k} ${Math.round(mb)}`).join(', ')} (renderer processes ${[...pidsSeen].join(', ')})`,
     );

@@ -1,18 +1,20 @@
 // Deflate of the GeoTIFF writer's tiles, codec against codec: the float32 tiles of a real LST
 // (first band of FILE, upsampled bicubically by --factor, default 4: a 1200x1200 MODIS LST becomes
 // the 4800x4800 of a full tile's stage 2), cut and predicted as the writer does (planGeoTiff), then
-// compressed one after the other on this thread. Prints MB/s of input and the compressed size per
+// compressed one after the other on this thread (`--factor 1` for a file as it is, e.g. an
+// uncertainty file of `downscale`). Prints MB/s of input and the compressed size per
 // codec and level, and checks that every stream inflates back to its tile. Run with
 //   npx tsx bench/deflate-codecs.ts FILE.tif [--factor 4]
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { deflateSync, inflateSync } from 'node:zlib';
+import { constants, deflateSync, inflateSync } from 'node:zlib';
 import { zlibSync } from 'fflate';
 import { upsample } from '../src/core/raster/resample.ts';
 import { webStreamsCodec } from '../src/io/deflate-codec.ts';
 import { readGeoTiff } from '../src/io/geotiff-read.ts';
 import { planGeoTiff } from '../src/io/geotiff-plan.ts';
+import { rleDeflate } from '../src/worker/rle-deflate.ts';
 
 const { values, positionals } = parseArgs({ allowPositionals: true, options: { factor: { type: 'string' } } });
 const file = positionals[0];
@@ -34,6 +36,9 @@ const codecs: Array<[string, Deflate]> = [
   ['CompressionStream (zlib 6)', (t) => webStreamsCodec.deflate(t, 6)],
   ...[1, 2, 3, 6].map((l): [string, Deflate] => [`node:zlib level ${l}`, (t) => deflateSync(t, { level: l })]),
   ...[1, 2, 3, 6].map((l): [string, Deflate] => [`fflate level ${l}`, (t) => zlibSync(t, { level: l as 1 })]),
+  // The uncertainty files' match search: runs of the previous byte only.
+  ['node:zlib level 2, Z_RLE', (t) => deflateSync(t, { level: 2, strategy: constants.Z_RLE })],
+  ['rleDeflate (JavaScript)', rleDeflate],
 ];
 for (const [name, deflate] of codecs) {
   let best = Infinity;

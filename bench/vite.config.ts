@@ -61,7 +61,14 @@ export default defineConfig({
   base: './',
   plugins: [benchAssets()],
   logLevel: 'warn',
-  build: { outDir: BENCH_PAGE_DIR, emptyOutDir: true, target: 'es2022', chunkSizeWarningLimit: 8192 },
+  build: {
+    outDir: BENCH_PAGE_DIR,
+    emptyOutDir: true,
+    target: 'es2022',
+    chunkSizeWarningLimit: 8192,
+    // bench/browser-run.ts --cpu-prof: function names as in the sources.
+    ...(process.env.SRDA_BENCH_NO_MINIFY ? { minify: false } : {}),
+  },
   // Cross-origin isolated like the app (vite.config.ts), so the wasm threads can be timed.
   preview: { headers: { 'Cross-Origin-Opener-Policy': 'same-origin', 'Cross-Origin-Embedder-Policy': 'credentialless' } },
 });

@@ -67,6 +67,16 @@ test.describe('SRDA-Net on the pool of inference Web Workers', () => {
     expect(valid.reduce((a, b) => Math.max(a, b))).toBeLessThan(350);
     const check = execFileSync('/usr/bin/python3', ['-m', 'osgeo_utils.samples.validate_cloud_optimized_geotiff', '--full-check=yes', file], { encoding: 'utf8' });
     expect(check).toMatch(/is a valid cloud optimized GeoTIFF/);
+    // The uncertainty files' run-length Deflate (worker/rle-deflate.ts) on the deflate workers:
+    // other bytes, the same pixels for GDAL, a valid COG.
+    expect(r.rleDiffers).toBe(true);
+    expect(r.rleIdentical).toBe(true);
+    const rleFile = join(outDir, 'write-check-rle.tif');
+    writeFileSync(rleFile, Uint8Array.from(r.rleBytes));
+    const rlePx = gdalReadFloat32(rleFile).data;
+    expect(Buffer.from(rlePx.buffer, rlePx.byteOffset, rlePx.byteLength).equals(Buffer.from(px.data.buffer, px.data.byteOffset, px.data.byteLength))).toBe(true);
+    const rleCheck = execFileSync('/usr/bin/python3', ['-m', 'osgeo_utils.samples.validate_cloud_optimized_geotiff', '--full-check=yes', rleFile], { encoding: 'utf8' });
+    expect(rleCheck).toMatch(/is a valid cloud optimized GeoTIFF/);
     expect(errors).toEqual([]);
   });
 });

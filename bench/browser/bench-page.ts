@@ -87,12 +87,19 @@ export interface BenchApi {
   /**
    * The synthetic scene's LST (`lstPx` px) upsampled x4 by bicubic, written as a COG on a write
    * Web Worker, on this thread, and on this thread with its tiles deflated on two deflate workers:
-   * the last file (as bytes) and whether each is identical to this thread's.
+   * the last file (as bytes) and whether each is identical to this thread's; and with the 'rle'
+   * strategy on the deflate workers and on this thread.
    */
   writeCheck(o: { lstPx: number }): Promise<{
     bytes: number[];
     identical: boolean;
     pooledIdentical: boolean;
+    /** The same file with the uncertainty's run-length Deflate (strategy 'rle') on the two deflate workers. */
+    rleBytes: number[];
+    /** Whether that file is the one this thread writes with the same codec. */
+    rleIdentical: boolean;
+    /** Whether its bytes differ from the default strategy's (the workers honoured 'rle'). */
+    rleDiffers: boolean;
     deflateWorkers: number;
     width: number;
     height: number;
@@ -133,8 +140,9 @@ const api: BenchApi = {
     const sink: Blob[] = [];
     // As the app reads and writes GeoTIFFs: Deflate on its deflate workers (worker/deflate-pool-web.ts).
     const deflateWorkers = o.deflateWorkers ?? appDeflateWorkers();
-    const deflate = deflateWorkers > 0 ? startDeflateWorkers(deflateWorkers) : undefined;
-    if (deflate) setDeflateCodec(deflate);
+    // 0: this thread's codec, the same as the workers' (CompressionStream, the uncertainty's run-length Deflate in JavaScript).
+    const deflate = startDeflateWorkers(deflateWorkers);
+    setDeflateCodec(deflate);
     try {
       console.log('bench-step start');
       const t = await benchPipeline({
@@ -184,7 +192,7 @@ const api: BenchApi = {
         trainedWeights: srda.trainedWeights,
         backend: activeBackend(),
         inferenceWorkers: pool?.workers ?? 1,
-        deflateWorkers: deflate?.workers ?? 0,
+        deflateWorkers: deflate.workers,
         notices: [
           ...notices,
           ...(pool?.notices ?? []),
@@ -193,7 +201,7 @@ const api: BenchApi = {
       };
     } finally {
       setDeflateCodec(undefined);
-      deflate?.close();
+      deflate.close();
       await pool?.close();
       srda.dispose();
       sink.length = 0;
@@ -262,9 +270,24 @@ const api: BenchApi = {
     const here = await writeGeoTiffAsync(bands, opts);
     const deflate = startDeflateWorkers(2);
     const deflateWorkers = deflate.workers;
-    const pooled = await writeGeoTiffAsync(bands, { ...opts, codec: deflate }).finally(() => deflate.close());
+    const rleOpts = { ...opts, strategy: 'rle' as const };
+    const [pooled, pooledRle] = await Promise.all([
+      writeGeoTiffAsync(bands, { ...opts, codec: deflate }),
+      writeGeoTiffAsync(bands, { ...rleOpts, codec: deflate }),
+    ]).finally(() => deflate.close());
+    const hereRle = await writeGeoTiffAsync(bands, { ...rleOpts, codec: startDeflateWorkers(0) });
     const same = (a: Uint8Array, b: Uint8Array) => a.length === b.length && a.every((v, i) => v === b[i]);
-    return { bytes: Array.from(pooled), identical: same(there, here), pooledIdentical: same(pooled, here), deflateWorkers, width: raster.width, height: raster.height };
+    return {
+      bytes: Array.from(pooled),
+      identical: same(there, here),
+      pooledIdentical: same(pooled, here),
+      rleBytes: Array.from(pooledRle),
+      rleIdentical: same(pooledRle, hereRle),
+      rleDiffers: !same(pooledRle, here),
+      deflateWorkers,
+      width: raster.width,
+      height: raster.height,
+    };
   },
   async writeTiming(o) {
     if (timingRaster?.lstPx !== o.lstPx) {

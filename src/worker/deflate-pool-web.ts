@@ -1,5 +1,6 @@
 import { deflateCodec } from '../io/deflate-codec.ts';
 import { poolDeflateCodec, type DeflatePool, type DeflatePort } from './deflate-pool.ts';
+import { withRleDeflate } from './web-deflate.ts';
 import { coresUpTo, webWorkerPort } from './web-worker-port.ts';
 
 function spawnDeflateWorker(): DeflatePort {
@@ -12,12 +13,15 @@ export function appDeflateWorkers(): number {
 }
 
 /**
- * A pool of `workers` deflate Web Workers (CompressionStream on each, no model loaded: a few MB
- * each), or this thread's codec where the platform has no Worker or no CompressionStream. The
- * caller ends it with `close()`.
+ * A pool of `workers` deflate Web Workers (CompressionStream on each, the 'rle' strategy through
+ * `rleDeflate`; no model loaded: a few MB each), or this thread's codec (the same) where the
+ * platform has no Worker or `workers` is 0, fflate where it has no CompressionStream. The caller
+ * ends it with `close()`.
  */
 export function startDeflateWorkers(workers = appDeflateWorkers()): DeflatePool {
-  const here = deflateCodec();
+  const platform = deflateCodec();
+  // The workers' codec (deflate.worker.ts), so a block gets the same bytes wherever it runs.
+  const here = platform.name === 'CompressionStream' ? withRleDeflate(platform) : platform;
   if (typeof Worker !== 'function' || here.name !== 'CompressionStream' || workers < 1)
     return { ...here, workers: 0, close: () => undefined };
   return poolDeflateCodec(spawnDeflateWorker, workers, here);

@@ -1,10 +1,15 @@
 /// <reference lib="webworker" />
+import { webStreamsCodec } from '../io/deflate-codec.ts';
 import { serveDeflate } from './deflate-pool.ts';
+import { withRleDeflate } from './web-deflate.ts';
 
 declare const self: DedicatedWorkerGlobalScope;
 
 // Compresses and inflates blocks for the thread that writes and reads GeoTIFFs (worker/deflate-pool.ts).
-serveDeflate({
-  postMessage: (msg, transfer) => self.postMessage(msg, transfer),
-  onMessage: (handler) => self.addEventListener('message', (e: MessageEvent) => handler(e.data)),
-});
+serveDeflate(
+  {
+    postMessage: (msg, transfer) => self.postMessage(msg, transfer),
+    onMessage: (handler) => self.addEventListener('message', (e: MessageEvent) => handler(e.data)),
+  },
+  withRleDeflate(webStreamsCodec),
+);

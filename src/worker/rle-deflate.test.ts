@@ -1,0 +1,121 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { constants, deflateSync, inflateSync } from 'node:zlib';
+import { unzlibSync } from 'fflate';
+import { afterAll, describe, expect, it } from 'vitest';
+import { upsample } from '../core/raster/resample.ts';
+import { webStreamsCodec, type DeflateCodec } from '../io/deflate-codec.ts';
+import { readGeoTiff } from '../io/geotiff-read.ts';
+import { writeGeoTiffAsync, type GeoTiffBandInput } from '../io/geotiff-write.ts';
+import { dataPath, hasData, readBand } from '../test-support/data.ts';
+import { hasGdal } from '../test-support/gdal.ts';
+import { adler32, codeLengths, rleDeflate } from './rle-deflate.ts';
+import { withRleDeflate } from './web-deflate.ts';
+
+const DHAKA_LST = ['dhaka-mod11a2-mod13q1-2024-citypath', 'MOD11A2.061', 'MOD11A2.061_LST_Day_1km_doy2024097000000_aid0001.tif'];
+
+function noise(n: number, seed: number, zeroShare = 0.3): Uint8Array {
+  const out = new Uint8Array(n);
+  let s = seed >>> 0;
+  for (let i = 0; i < n; i++) {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    out[i] = (s >>> 8) % 1000 < zeroShare * 1000 ? 0 : s >>> 24;
+  }
+  return out;
+}
+
+describe('rleDeflate', () => {
+  const cases: Array<[string, Uint8Array]> = [
+    ['nothing', new Uint8Array(0)],
+    ['one byte', new Uint8Array([200])],
+    ['a run longer than a match, across blocks', new Uint8Array(70_000).fill(7)],
+    ['runs of every length from 1 to 300', Uint8Array.from(Array.from({ length: 300 }, (_, r) => Array<number>(r + 1).fill(r % 256)).flat())],
+    ['noise with zeros, one byte past a block', noise(2 ** 16 + 1, 1)],
+    ['noise', noise(300_000, 2, 0)],
+  ];
+
+  it.each(cases)('gives a zlib stream that zlib, fflate and DecompressionStream inflate back: %s', async (_, bytes) => {
+    const z = rleDeflate(bytes);
+    expect(z[0]).toBe(0x78);
+    expect(((z[0] << 8) | z[1]) % 31).toBe(0);
+    expect(Buffer.from(inflateSync(z)).equals(Buffer.from(bytes))).toBe(true);
+    expect(Buffer.from(unzlibSync(z)).equals(Buffer.from(bytes))).toBe(true);
+    expect(Buffer.from(await webStreamsCodec.inflate!(z, bytes.length)).equals(Buffer.from(bytes))).toBe(true);
+  });
+
+  it("compresses as zlib's run-length strategy does, within 1 %", () => {
+    const bytes = noise(500_000, 3, 0.5);
+    const zlibRle = deflateSync(bytes, { level: 2, strategy: constants.Z_RLE }).length;
+    expect(rleDeflate(bytes).length).toBeLessThan(zlibRle * 1.01);
+    expect(rleDeflate(new Uint8Array(100_000)).length).toBeLessThan(200);
+  });
+
+  it("checksums as zlib's Adler-32", () => {
+    const bytes = noise(20_000, 4, 0);
+    const z = deflateSync(bytes);
+    expect(adler32(bytes)).toBe(z.readUInt32BE(z.length - 4));
+    expect(adler32(new Uint8Array(0))).toBe(1);
+  });
+
+  it('keeps Huffman codes within the bit limit and complete when frequencies are skewed', () => {
+    // Fibonacci frequencies give an unlimited code 29 bits deep.
+    const freq = new Uint32Array(30);
+    freq[0] = 1;
+    freq[1] = 1;
+    for (let i = 2; i < 30; i++) freq[i] = freq[i - 1] + freq[i - 2];
+    for (const [f, limit] of [
+      [freq, 15],
+      [freq.slice(0, 19), 7],
+      [new Uint32Array([0, 0, 5]), 15],
+    ] as const) {
+      const lens = codeLengths(f, limit);
+      expect(Math.max(...lens)).toBeLessThanOrEqual(limit);
+      expect(lens.reduce((s, l) => s + (l ? 2 ** -l : 0), 0)).toBe(1);
+      f.forEach((v, s) => v > 0 && expect(lens[s]).toBeGreaterThan(0));
+    }
+  });
+});
+
+function hasGdalPython(): boolean {
+  try {
+    execFileSync('/usr/bin/python3', ['-c', 'import osgeo_utils.samples.validate_cloud_optimized_geotiff'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+const dir = mkdtempSync(path.join(tmpdir(), 'srda-rle-deflate-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe.skipIf(!hasData(...DHAKA_LST))('uncertainty files through the run-length codec', () => {
+  const codec: DeflateCodec = withRleDeflate(webStreamsCodec);
+
+  it('are valid cloud-optimised GeoTIFFs that read back to the same values as with CompressionStream', async () => {
+    const lst = upsample(await readBand(dataPath(...DHAKA_LST)), 4, 'bicubic');
+    const bands: GeoTiffBandInput[] = [{ raster: lst, name: 'LST uncertainty, 1 sigma', units: 'K' }];
+    const opts = { nodata: -9999, cog: true, tileSizePx: 16 };
+    const rle = await writeGeoTiffAsync(bands, { ...opts, strategy: 'rle', codec });
+    const full = await writeGeoTiffAsync(bands, { ...opts, codec });
+    // Only the uncertainty's strategy takes the JavaScript path: the rest is CompressionStream's.
+    expect(Buffer.from(full).equals(Buffer.from(await writeGeoTiffAsync(bands, { ...opts, codec: webStreamsCodec })))).toBe(true);
+    expect(Buffer.from(rle).equals(Buffer.from(full))).toBe(false);
+    const back = (await readGeoTiff(rle.slice().buffer, 'sigma.tif')).bands[0].raster;
+    expect(back.data.every((v, i) => (Number.isNaN(v) ? Number.isNaN(lst.data[i]) : v === lst.data[i]))).toBe(true);
+    if (!hasGdal()) return;
+    const files = ['rle.tif', 'full.tif'].map((f) => path.join(dir, f));
+    writeFileSync(files[0], rle);
+    writeFileSync(files[1], full);
+    const checksums = files.map((f) => execFileSync('gdalinfo', ['-checksum', f], { encoding: 'utf8' }).match(/Checksum=\d+|Overviews checksum: .*/g));
+    // The full resolution and its overviews.
+    expect(checksums[0]).toHaveLength(2);
+    expect(checksums[0]).toEqual(checksums[1]);
+    if (!hasGdalPython()) return;
+    const validated = execFileSync('/usr/bin/python3', ['-m', 'osgeo_utils.samples.validate_cloud_optimized_geotiff', '--full-check=yes', files[0]], {
+      encoding: 'utf8',
+    });
+    expect(validated).toMatch(/is a valid cloud optimized GeoTIFF/);
+  });
+});

@@ -1,0 +1,347 @@
+/**
+ * A zlib stream (RFC 1950/1951) whose only matches are runs of the previous byte (distance 1, as
+ * zlib's Z_RLE), Huffman-coded per block of up to 64 KiB: the browser's `CompressionStream` has no
+ * strategy, and on noise-like bands (the uncertainty files' low bytes) its full match search spends
+ * its time finding nothing. Any inflater reads the result. A new array owned by the caller.
+ */
+export function rleDeflate(bytes: Uint8Array): Uint8Array {
+  const n = bytes.length;
+  const out = new BitWriter(n + (n >>> 3) + 1024);
+  // CMF 0x78 (deflate, 32 KiB window), FLG 0x01 (fastest; 0x7801 % 31 === 0).
+  out.byte(0x78);
+  out.byte(0x01);
+  const symbols = new Uint16Array(BLOCK_BYTES + 1);
+  const litFreq = new Uint32Array(286);
+  if (n === 0) writeBlock(out, symbols, 0, litFreq, true);
+  for (let start = 0; start < n; start += BLOCK_BYTES) {
+    const end = Math.min(n, start + BLOCK_BYTES);
+    litFreq.fill(0);
+    writeBlock(out, symbols, scanRuns(bytes, start, end, symbols, litFreq), litFreq, end === n);
+  }
+  out.align();
+  const a = adler32(bytes);
+  out.byte(a >>> 24);
+  out.byte((a >>> 16) & 255);
+  out.byte((a >>> 8) & 255);
+  out.byte(a & 255);
+  return out.bytes();
+}
+
+const BLOCK_BYTES = 2 ** 16;
+const MAX_RUN = 258;
+/** Symbols: 0-255 a literal byte, 256 + L a run of L (3..258) copies of the previous byte. */
+const RUN = 256;
+
+/** Length code (257..285), its extra bits and their value, for each match length 3..258. */
+const LEN_CODE = new Uint16Array(MAX_RUN + 1);
+const LEN_EXTRA_BITS = new Uint8Array(MAX_RUN + 1);
+const LEN_EXTRA = new Uint8Array(MAX_RUN + 1);
+{
+  const base = [3, 4, 5, 6, 7, 8, 9, 10, 11, 13, 15, 17, 19, 23, 27, 31, 35, 43, 51, 59, 67, 83, 99, 115, 131, 163, 195, 227, 258];
+  const extra = [0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2, 3, 3, 3, 3, 4, 4, 4, 4, 5, 5, 5, 5, 0];
+  for (let c = 0; c < base.length; c++) {
+    const last = c === base.length - 1 ? 258 : base[c + 1] - 1;
+    for (let len = base[c]; len <= last; len++) {
+      // 258 has a code of its own (285), not 284 with extra bits 31.
+      if (len === 258 && c !== base.length - 1) continue;
+      LEN_CODE[len] = 257 + c;
+      LEN_EXTRA_BITS[len] = extra[c];
+      LEN_EXTRA[len] = len - base[c];
+    }
+  }
+}
+
+/**
+ * The symbols of bytes[start, end) into `symbols` (a run where the previous byte, possibly before
+ * `start`, repeats 3+ times), counted in `litFreq` by literal/length code. Returns their count.
+ */
+function scanRuns(bytes: Uint8Array, start: number, end: number, symbols: Uint16Array, litFreq: Uint32Array): number {
+  let k = 0;
+  let i = start;
+  let prev = start > 0 ? bytes[start - 1] : -1;
+  while (i < end) {
+    const b = bytes[i];
+    if (b === prev) {
+      const stop = Math.min(end, i + MAX_RUN);
+      let j = i + 1;
+      while (j < stop && bytes[j] === b) j++;
+      const len = j - i;
+      if (len >= 3) {
+        symbols[k++] = RUN + len;
+        litFreq[LEN_CODE[len]]++;
+        i = j;
+        continue;
+      }
+    }
+    symbols[k++] = b;
+    litFreq[b]++;
+    prev = b;
+    i++;
+  }
+  return k;
+}
+
+/** Code-length alphabet order of the block header (RFC 1951 3.2.7). */
+const CLEN_ORDER = [16, 17, 18, 0, 8, 7, 9, 6, 10, 5, 11, 4, 12, 3, 13, 2, 14, 1, 15];
+
+/** One dynamic-Huffman block of `symbols[0, count)`, whose literal/length codes `litFreq` counts. */
+function writeBlock(out: BitWriter, symbols: Uint16Array, count: number, litFreq: Uint32Array, last: boolean): void {
+  litFreq[256] = 1;
+  const litLen = codeLengths(litFreq, 15);
+  // Only distance 1 (code 0); two codes of one bit keep the distance code complete.
+  const distLen = new Uint8Array([1, 1]);
+  let nLit = 286;
+  while (nLit > 257 && litLen[nLit - 1] === 0) nLit--;
+  const lengthSymbols = [...rleLengths(litLen.subarray(0, nLit)), ...rleLengths(distLen)];
+  const clFreq = new Uint32Array(19);
+  for (const [s] of lengthSymbols) clFreq[s]++;
+  const clLen = codeLengths(clFreq, 7);
+  let nCl = 19;
+  while (nCl > 4 && clLen[CLEN_ORDER[nCl - 1]] === 0) nCl--;
+  out.bits(last ? 1 : 0, 1);
+  out.bits(2, 2);
+  out.bits(nLit - 257, 5);
+  out.bits(distLen.length - 1, 5);
+  out.bits(nCl - 4, 4);
+  for (let i = 0; i < nCl; i++) out.bits(clLen[CLEN_ORDER[i]], 3);
+  const clCode = canonicalCodes(clLen);
+  for (const [s, extraBits, extra] of lengthSymbols) {
+    out.bits(clCode[s], clLen[s]);
+    if (extraBits) out.bits(extra, extraBits);
+  }
+  const litCode = canonicalCodes(litLen);
+  const distCode0 = canonicalCodes(distLen)[0];
+  // Each symbol's whole bit string (code, extra bits, the distance's one bit) and its length.
+  const symCode = new Uint32Array(RUN + MAX_RUN + 1);
+  const symBits = new Uint8Array(RUN + MAX_RUN + 1);
+  for (let b = 0; b < RUN; b++) {
+    symCode[b] = litCode[b];
+    symBits[b] = litLen[b];
+  }
+  for (let len = 3; len <= MAX_RUN; len++) {
+    const c = LEN_CODE[len];
+    if (!litLen[c]) continue;
+    const x = LEN_EXTRA_BITS[len];
+    symCode[RUN + len] = litCode[c] | (LEN_EXTRA[len] << litLen[c]) | (distCode0 << (litLen[c] + x));
+    symBits[RUN + len] = litLen[c] + x + 1;
+  }
+  out.symbols(symbols, count, symCode, symBits);
+  out.bits(litCode[256], litLen[256]);
+}
+
+/** Code lengths as the header's symbols: [symbol 0-18, extra bits, extra value]; repeats with 16, 17, 18. */
+function rleLengths(lens: Uint8Array): Array<[number, number, number]> {
+  const res: Array<[number, number, number]> = [];
+  for (let i = 0; i < lens.length; ) {
+    const l = lens[i];
+    let r = 1;
+    while (i + r < lens.length && lens[i + r] === l) r++;
+    i += r;
+    if (l === 0) {
+      while (r >= 11) {
+        const m = Math.min(r, 138);
+        res.push([18, 7, m - 11]);
+        r -= m;
+      }
+      if (r >= 3) {
+        res.push([17, 3, r - 3]);
+        r = 0;
+      }
+    } else {
+      res.push([l, 0, 0]);
+      r--;
+      while (r >= 3) {
+        const m = Math.min(r, 6);
+        res.push([16, 2, m - 3]);
+        r -= m;
+      }
+    }
+    for (; r > 0; r--) res.push([l, 0, 0]);
+  }
+  return res;
+}
+
+/**
+ * Huffman code lengths of `freq` no longer than `maxBits` (frequencies halved until they fit), at
+ * least two symbols coded so the code is complete.
+ */
+export function codeLengths(freq: Uint32Array, maxBits: number): Uint8Array {
+  const f = Float64Array.from(freq);
+  let used = 0;
+  for (const v of f) if (v > 0) used++;
+  for (let s = 0; used < 2; s++)
+    if (f[s] === 0) {
+      f[s] = 1;
+      used++;
+    }
+  for (;;) {
+    const lens = huffmanLengths(f);
+    let max = 0;
+    for (const l of lens) max = Math.max(max, l);
+    if (max <= maxBits) return lens;
+    for (let s = 0; s < f.length; s++) if (f[s] > 0) f[s] = Math.max(1, Math.floor(f[s] / 2));
+  }
+}
+
+/** Unlimited Huffman code lengths (two-queue merge over the symbols sorted by frequency). */
+function huffmanLengths(f: Float64Array): Uint8Array {
+  const leaves: number[] = [];
+  for (let s = 0; s < f.length; s++) if (f[s] > 0) leaves.push(s);
+  leaves.sort((a, b) => f[a] - f[b] || a - b);
+  const m = leaves.length;
+  // Nodes 0..m-1 are the leaves in order, m.. the merged ones (created in increasing weight).
+  const weight = new Float64Array(2 * m);
+  const parent = new Int32Array(2 * m).fill(-1);
+  for (let i = 0; i < m; i++) weight[i] = f[leaves[i]];
+  let leaf = 0;
+  let inner = m;
+  let made = m;
+  const take = (): number => (leaf < m && (inner >= made || weight[leaf] <= weight[inner]) ? leaf++ : inner++);
+  while (made < 2 * m - 1) {
+    const a = take();
+    const b = take();
+    weight[made] = weight[a] + weight[b];
+    parent[a] = made;
+    parent[b] = made;
+    made++;
+  }
+  const depth = new Uint8Array(2 * m);
+  for (let node = 2 * m - 3; node >= 0; node--) depth[node] = depth[parent[node]] + 1;
+  const lens = new Uint8Array(f.length);
+  for (let i = 0; i < m; i++) lens[leaves[i]] = depth[i];
+  return lens;
+}
+
+/** Canonical Huffman codes of `lens`, bit-reversed for Deflate's LSB-first stream. */
+function canonicalCodes(lens: Uint8Array): Uint16Array {
+  const count = new Uint16Array(16);
+  for (const l of lens) if (l) count[l]++;
+  const next = new Uint16Array(16);
+  let code = 0;
+  for (let bits = 1; bits < 16; bits++) {
+    code = (code + count[bits - 1]) << 1;
+    next[bits] = code;
+  }
+  const codes = new Uint16Array(lens.length);
+  for (let s = 0; s < lens.length; s++) {
+    const l = lens[s];
+    if (!l) continue;
+    let c = next[l]++;
+    let r = 0;
+    for (let b = 0; b < l; b++) {
+      r = (r << 1) | (c & 1);
+      c >>>= 1;
+    }
+    codes[s] = r;
+  }
+  return codes;
+}
+
+/** Adler-32 of `bytes` (zlib's trailer). */
+export function adler32(bytes: Uint8Array): number {
+  let a = 1;
+  let b = 0;
+  const n = bytes.length;
+  for (let i = 0; i < n; ) {
+    // 5552 bytes keep b under 2^32 before the modulo (zlib's NMAX); 8 at a time where they fit.
+    const stop = Math.min(n, i + 5552);
+    const stop8 = stop - ((stop - i) & 7);
+    for (; i < stop8; i += 8) {
+      a += bytes[i];
+      b += a;
+      a += bytes[i + 1];
+      b += a;
+      a += bytes[i + 2];
+      b += a;
+      a += bytes[i + 3];
+      b += a;
+      a += bytes[i + 4];
+      b += a;
+      a += bytes[i + 5];
+      b += a;
+      a += bytes[i + 6];
+      b += a;
+      a += bytes[i + 7];
+      b += a;
+    }
+    for (; i < stop; i++) {
+      a += bytes[i];
+      b += a;
+    }
+    a %= 65521;
+    b %= 65521;
+  }
+  return ((b << 16) | a) >>> 0;
+}
+
+/** Deflate's bit stream: values written LSB first into bytes. */
+class BitWriter {
+  private buf: Uint8Array;
+  private pos = 0;
+  private acc = 0;
+  private held = 0;
+  constructor(capacity: number) {
+    this.buf = new Uint8Array(capacity);
+  }
+  /** Appends the low `count` (<= 16) bits of `value`. */
+  bits(value: number, count: number): void {
+    this.acc |= value << this.held;
+    this.held += count;
+    while (this.held >= 8) {
+      this.push(this.acc & 255);
+      this.acc >>>= 8;
+      this.held -= 8;
+    }
+  }
+  /** Appends each symbol's bit string (`codes[s]`, `lengths[s]` <= 21 bits) of `symbols[0, count)`. */
+  symbols(symbols: Uint16Array, count: number, codes: Uint32Array, lengths: Uint8Array): void {
+    // Room for every symbol at its longest, so the loop needs no bounds check.
+    this.reserve(Math.ceil((count * 21) / 8) + 8);
+    const buf = this.buf;
+    let pos = this.pos;
+    let acc = this.acc;
+    let held = this.held;
+    for (let k = 0; k < count; k++) {
+      const s = symbols[k];
+      acc |= codes[s] << held;
+      held += lengths[s];
+      // At most 7 bits held after this, so the next 21 fit in the 32-bit accumulator.
+      if (held >= 16) {
+        buf[pos++] = acc & 255;
+        buf[pos++] = (acc >>> 8) & 255;
+        acc >>>= 16;
+        held -= 16;
+      }
+      if (held >= 8) {
+        buf[pos++] = acc & 255;
+        acc >>>= 8;
+        held -= 8;
+      }
+    }
+    this.pos = pos;
+    this.acc = acc;
+    this.held = held;
+  }
+  byte(v: number): void {
+    this.push(v);
+  }
+  /** Pads to a byte boundary with zero bits. */
+  align(): void {
+    if (this.held > 0) this.push(this.acc & 255);
+    this.acc = 0;
+    this.held = 0;
+  }
+  bytes(): Uint8Array {
+    return this.buf.slice(0, this.pos);
+  }
+  private push(v: number): void {
+    this.reserve(1);
+    this.buf[this.pos++] = v;
+  }
+  private reserve(more: number): void {
+    if (this.pos + more <= this.buf.length) return;
+    const grown = new Uint8Array(Math.max(this.buf.length * 2, this.pos + more));
+    grown.set(this.buf.subarray(0, this.pos));
+    this.buf = grown;
+  }
+}
