@@ -5,6 +5,7 @@ import { throwIfAborted, yieldToEventLoop, type RunOptions } from '../core/progr
 import { planTiles, windowHasValid } from '../core/raster/tiling.ts';
 import { buildInputWindow, presentChannels, LST_SCALE_K, NORM_WINDOW_PX, buildNetworkInputs, type FineAux, type PreparedScene } from './inputs.ts';
 import { inferSrda, INPUT_CHANNELS, MODEL_AUX, outputChannels, receptiveRadius, SIGMA_FLOOR, type SrdaConfig } from './srda-net.ts';
+import { sigmaFromRaw } from './sigma-head.ts';
 import type { SrdaModel } from './weights.ts';
 
 /** One stage's input as typed arrays: coarse LST `width*height`, fine aux `4*width*height` each. */
@@ -142,7 +143,7 @@ async function runTile(
     res.dispose();
   }
   // r is [wh, ww, C] with channel q = dy*2 + dx (depth-to-space order), done here in JS; with an
-  // uncertainty head channels 4 + q hold its raw value (sd = softplus + floor).
+  // uncertainty head channels 4 + q hold its raw value (sd = softplus + floor, `sigmaFromRaw`).
   const C = outputChannels(model.config);
   const sigmaScale = LST_SCALE_K * (model.meta.sigmaScale ?? 1);
   const fw = 2 * win.ww;
@@ -163,18 +164,13 @@ async function runTile(
       out[o + outW] = win.bicubic[b + fw] + LST_SCALE_K * r[k + 2];
       out[o + outW + 1] = win.bicubic[b + fw + 1] + LST_SCALE_K * r[k + 3];
       if (sigma) {
-        sigma[o] = sigmaScale * (softplus(r[k + 4]) + SIGMA_FLOOR);
-        sigma[o + 1] = sigmaScale * (softplus(r[k + 5]) + SIGMA_FLOOR);
-        sigma[o + outW] = sigmaScale * (softplus(r[k + 6]) + SIGMA_FLOOR);
-        sigma[o + outW + 1] = sigmaScale * (softplus(r[k + 7]) + SIGMA_FLOOR);
+        sigma[o] = sigmaFromRaw(r[k + 4], sigmaScale, SIGMA_FLOOR);
+        sigma[o + 1] = sigmaFromRaw(r[k + 5], sigmaScale, SIGMA_FLOOR);
+        sigma[o + outW] = sigmaFromRaw(r[k + 6], sigmaScale, SIGMA_FLOOR);
+        sigma[o + outW + 1] = sigmaFromRaw(r[k + 7], sigmaScale, SIGMA_FLOOR);
       }
     }
   }
-}
-
-/** log(1 + e^x), in double; x itself past 20, where the two agree in float32. */
-function softplus(x: number): number {
-  return x > 20 ? x : Math.log1p(Math.exp(x));
 }
 
 /** Runs the network once on a small input so the backend compiles its kernels before timing. */
