@@ -28,6 +28,11 @@ const { values: v } = parseArgs({
     'deflate-workers': { type: 'string' },
     /** Only time the GeoTIFF writer on a 4800x4800 raster with 0, 1 and 2 deflate workers (JSON of the rows on stdout). */
     'write-timing': { type: 'boolean' },
+    /**
+     * Full tile: the renderer's memory by context (page, each Web Worker) every N ms through
+     * performance.measureUserAgentSpecificMemory (eager: each call collects garbage), the largest on stderr.
+     */
+    'memory-every-ms': { type: 'string' },
     /** Full tile: write a CPU profile of the page's thread into this folder (page.cpuprofile; the page is built unminified). */
     'cpu-prof': { type: 'string' },
   },
@@ -107,7 +112,11 @@ async function main(): Promise<void> {
   const url = server.resolvedUrls?.local[0] ?? 'http://127.0.0.1:4183/';
   const browser = await chromium.launch({
     executablePath: chromiumPath,
-    args: [...chromiumArgs, '--enable-precise-memory-info'],
+    args: [
+      ...chromiumArgs,
+      '--enable-precise-memory-info',
+      ...(v['memory-every-ms'] ? ['--enable-blink-features=ForceEagerMeasureMemory'] : []),
+    ],
   });
   const tiles: TileRow[] = [];
   const unavailable: BenchResults['unavailable'] = [];
@@ -205,16 +214,21 @@ async function main(): Promise<void> {
       if (step !== 'start') cpuS[step] = c - lastCpu;
       lastCpu = c;
     });
-    const { notices, ...r } = await page.evaluate(
+    const { notices, memoryBreakdown, ...r } = await page.evaluate(
       (o) => (window as unknown as { __bench: BenchApi }).__bench.fullTile(o),
       {
         baselines: !v['no-baselines'],
         ...(v.workers ? { workers: Number(v.workers) } : {}),
         ...(v['write-workers'] ? { writeWorkers: true } : {}),
         ...(v['deflate-workers'] !== undefined ? { deflateWorkers: Number(v['deflate-workers']) } : {}),
+        ...(v['memory-every-ms'] ? { memoryEveryMs: Number(v['memory-every-ms']) } : {}),
       },
     );
     clearInterval(sampler);
+    if (memoryBreakdown)
+      log(
+        `largest memory measurement (measureUserAgentSpecificMemory), after '${memoryBreakdown.after}': ${Math.round(memoryBreakdown.totalMB)} MB; ${memoryBreakdown.byContext.map((c) => `${c.context} ${c.mb} MB (${c.types.join('+') || 'untyped'})`).join(', ')}`,
+      );
     if (profiles) log(`CPU profile of the page's thread: ${await profiles.stop()}`);
     log(
       `renderer RSS peak per phase, MB: ${[...rssByPhase].map(([k, mb]) => `${k} ${Math.round(mb)}`).join(', ')} (renderer processes ${[...pidsSeen].join(', ')})`,

@@ -58,6 +58,12 @@ export interface BenchApi {
     writeWorkers?: boolean;
     /** Deflate workers inflating the inputs' blocks and compressing the outputs' tiles (default: the app's, the cores up to 2; 0: this thread). */
     deflateWorkers?: number;
+    /**
+     * Every `memoryEveryMs`, the renderer's memory by context (page, each Web Worker) through
+     * `performance.measureUserAgentSpecificMemory` (cross-origin isolated pages); the largest total
+     * is returned as `memoryBreakdown`.
+     */
+    memoryEveryMs?: number;
   }): Promise<
     PipelineTiming & {
       jsHeapPeakMB: number;
@@ -68,6 +74,7 @@ export interface BenchApi {
       inferenceWorkers: number;
       deflateWorkers: number;
       notices: string[];
+      memoryBreakdown?: MemoryBreakdown;
     }
   >;
   probe(): Promise<{ webgpu: string; webgl: string }>;
@@ -114,6 +121,56 @@ export interface BenchApi {
   threads(o: { threads: number; tilePx: number; reps: number }): Promise<ThreadsTiming>;
 }
 
+/** One measurement of `performance.measureUserAgentSpecificMemory`, MB by context, with the pipeline's last log line before it. */
+export interface MemoryBreakdown {
+  totalMB: number;
+  after: string;
+  byContext: Array<{ context: string; mb: number; types: string[] }>;
+}
+
+interface UaMemory {
+  bytes: number;
+  breakdown: Array<{ bytes: number; types: string[]; attribution: Array<{ url: string; scope: string }> }>;
+}
+
+/** Measures the renderer's memory every `everyMs` until `stop()`, which resolves the largest measurement. */
+function sampleMemoryBreakdown(everyMs: number, lastLine: () => string): { stop(): Promise<MemoryBreakdown | undefined> } {
+  const measure = (performance as unknown as { measureUserAgentSpecificMemory?: () => Promise<UaMemory> }).measureUserAgentSpecificMemory;
+  let best: MemoryBreakdown | undefined;
+  let running = true;
+  const loop = (async () => {
+    if (!measure || !crossOriginIsolated) return;
+    while (running) {
+      const after = lastLine();
+      const m = await measure.call(performance);
+      if (!best || m.bytes / 2 ** 20 > best.totalMB) {
+        const byContext = new Map<string, { mb: number; types: Set<string> }>();
+        for (const b of m.breakdown) {
+          const a = b.attribution[0];
+          const context = a ? `${a.scope} ${a.url.split('/').pop()?.replace(/-[\w-]{8}\.js$/, '.js') ?? ''}` : 'shared';
+          const e = byContext.get(context) ?? { mb: 0, types: new Set<string>() };
+          e.mb += b.bytes / 2 ** 20;
+          b.types.forEach((t) => e.types.add(t));
+          byContext.set(context, e);
+        }
+        best = {
+          totalMB: m.bytes / 2 ** 20,
+          after,
+          byContext: [...byContext].map(([context, e]) => ({ context, mb: Math.round(e.mb * 10) / 10, types: [...e.types] })).sort((x, y) => y.mb - x.mb),
+        };
+      }
+      await new Promise((res) => setTimeout(res, everyMs));
+    }
+  })();
+  return {
+    async stop() {
+      running = false;
+      await loop;
+      return best;
+    },
+  };
+}
+
 let timingRaster: { lstPx: number; raster: Raster } | undefined;
 
 const api: BenchApi = {
@@ -143,6 +200,8 @@ const api: BenchApi = {
     // 0: this thread's codec, the same as the workers' (CompressionStream, the uncertainty's run-length Deflate in JavaScript).
     const deflate = startDeflateWorkers(deflateWorkers);
     setDeflateCodec(deflate);
+    let lastLine = 'start';
+    const memory = o.memoryEveryMs ? sampleMemoryBreakdown(o.memoryEveryMs, () => lastLine) : undefined;
     try {
       console.log('bench-step start');
       const t = await benchPipeline({
@@ -178,12 +237,16 @@ const api: BenchApi = {
         },
         baselines: o.baselines ? ['bicubic', 'tsharp'] : [],
         // The driver reads the renderer's CPU time at each step's line (bench/browser-run.ts).
-        onLog: (line) => console.log(`bench-step ${line}`),
+        onLog: (line) => {
+          lastLine = line;
+          console.log(`bench-step ${line}`);
+        },
         // As the app: the extra inference workers end once the staged run is done.
         afterRun: () => pool?.close(),
         afterMain: () =>
           void (window as unknown as { __benchMainDone?: () => Promise<void> }).__benchMainDone?.(),
       });
+      const memoryBreakdown = await memory?.stop();
       return {
         ...t,
         jsHeapPeakMB: heap,
@@ -198,6 +261,7 @@ const api: BenchApi = {
           ...(pool?.notices ?? []),
           ...(pool ? [`SRDA-Net tiles per inference worker: ${pool.tilesPerWorker.join(' / ')}.`] : []),
         ],
+        ...(memoryBreakdown ? { memoryBreakdown } : {}),
       };
     } finally {
       setDeflateCodec(undefined);
