@@ -7,6 +7,7 @@ import type { Raster } from '../core/raster/raster.ts';
 import { cropRaster, extractTile } from '../core/raster/tiling.ts';
 import { bicubicMethod } from './baselines/bicubic.ts';
 import { runDownscale } from './downscale.ts';
+import { runLimited } from './tile-pool.ts';
 import { closedLoopScene } from './evaluate.ts';
 import type { FittedStage, StageInput, StageMethod, StagePrediction } from './method.ts';
 import type { Scene } from './scene.ts';
@@ -158,10 +159,17 @@ function loopRunner(scene: Scene, residualMode: ResidualMode) {
   };
   const final = async (m: StageMethod, run: RunOptions): Promise<Float32Array> => {
     const parts: Float32Array[] = [];
-    for (const { loop } of loops) {
-      const r = await runDownscale(loop, { method: m, residualCorrection: true, residualMode }, run);
-      parts.push(r.stages[r.stages.length - 1].lst.data);
-    }
+    // The windows are independent: as many at once as the method runs tiles at once (a pool's
+    // workers), each result in its window's place, so the fields are those of one after another.
+    await runLimited(
+      loops.length,
+      m.concurrency ?? 1,
+      async (k) => {
+        const r = await runDownscale(loops[k].loop, { method: m, residualCorrection: true, residualMode }, run);
+        parts[k] = r.stages[r.stages.length - 1].lst.data;
+      },
+      run,
+    );
     return scored(parts);
   };
   return { loop: loops[0].loop, reference: scored(loops.map((l) => l.reference.data)), final };
@@ -181,8 +189,8 @@ export async function fitDetailWeight(scene: Scene, srda: StageMethod, residualM
     onProgress: run.onProgress && ((p) => run.onProgress!({ ...p, stage: `detail weight, ${what}: ${p.stage}` })),
   });
   const final = (m: StageMethod, what: string) => onLoop.final(m, inner(what));
-  const s = await final(srda, 'SRDA-Net');
-  const b = await final(bicubicMethod, 'bicubic');
+  // Bicubic on this thread while SRDA-Net's windows run (on a pool's workers, or interleaved here).
+  const [s, b] = await Promise.all([final(srda, 'SRDA-Net'), final(bicubicMethod, 'bicubic')]);
   const fit = fitDetailAlpha(reference, s, b);
   if (fit.n < MIN_DETAIL_PIXELS) return undefined;
   return {
