@@ -15,8 +15,9 @@ export function appDeflateWorkers(): number {
 /**
  * A pool of `workers` deflate Web Workers (CompressionStream on each, the 'rle' strategy through
  * `rleDeflate`; no model loaded: a few MB each), or this thread's codec (the same) where the
- * platform has no Worker or `workers` is 0, fflate where it has no CompressionStream. The caller
- * ends it with `close()`.
+ * platform has no Worker or `workers` is 0, fflate where it has no CompressionStream. Blocks to
+ * deflate that span their whole buffer are moved to the workers, not copied (for the GeoTIFF
+ * writer's tiles). The caller ends it with `close()`.
  */
 export function startDeflateWorkers(workers = appDeflateWorkers()): DeflatePool {
   const platform = deflateCodec();
@@ -24,5 +25,6 @@ export function startDeflateWorkers(workers = appDeflateWorkers()): DeflatePool 
   const here = platform.name === 'CompressionStream' ? withRleDeflate(platform) : platform;
   if (typeof Worker !== 'function' || here.name !== 'CompressionStream' || workers < 1)
     return { ...here, workers: 0, close: () => undefined };
-  return poolDeflateCodec(spawnDeflateWorker, workers, here);
+  // Its only deflating caller is the GeoTIFF writer, whose tiles are fresh arrays it drops once handed over.
+  return poolDeflateCodec(spawnDeflateWorker, workers, here, { moveWholeDeflateInput: true });
 }

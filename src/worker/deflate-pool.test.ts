@@ -123,3 +123,28 @@ describe.skipIf(!hasData(...DHAKA_LST))('deflate workers', () => {
     }
   });
 });
+
+describe('deflate workers moving blocks', () => {
+  it('move a block that spans its buffer when asked to, copy one that does not, and inflate from a copy', async () => {
+    const log: Log = { requests: [], terminated: 0, fail: [] };
+    const pool = poolDeflateCodec(channelWorkers(log), 1, webStreamsCodec, { moveWholeDeflateInput: true });
+    try {
+      const whole = new Uint8Array(4096).map((_, i) => (i * 7) % 13);
+      const expected = Array.from(whole);
+      const z = await pool.deflate(whole, 6);
+      // Detached: handed to the worker without a copy.
+      expect(whole.length).toBe(0);
+      expect(Array.from(await fflateCodec.inflate!(z, 4096))).toEqual(expected);
+      const file = new Uint8Array(8192).map((_, i) => (i * 5) % 11);
+      const part = file.subarray(1000, 5096);
+      const zPart = await pool.deflate(part, 6);
+      expect(part.length).toBe(4096);
+      expect(Array.from(await fflateCodec.inflate!(zPart, 4096))).toEqual(Array.from(part));
+      const stream = (await webStreamsCodec.deflate(part, 6)).slice();
+      await pool.inflate!(stream, 4096);
+      expect(stream.length).toBeGreaterThan(0);
+    } finally {
+      pool.close();
+    }
+  });
+});

@@ -45,6 +45,20 @@ export function serveDeflate(port: DeflatePort, codec: DeflateCodec = webStreams
   });
 }
 
+/** Options of `poolDeflateCodec`. */
+export interface PoolDeflateOptions {
+  /**
+   * deflate: an array that spans its whole ArrayBuffer is moved to the worker (the caller's array
+   * is detached: length 0) instead of copied. For callers that drop the block once it is handed
+   * over, as the GeoTIFF writer does with each fresh tile (a copy of 256 kB per tile saved).
+   */
+  moveWholeDeflateInput?: boolean;
+}
+
+function isWholeBuffer(u8: Uint8Array): boolean {
+  return u8.buffer instanceof ArrayBuffer && u8.byteOffset === 0 && u8.byteLength === u8.buffer.byteLength;
+}
+
 /** A `DeflateCodec` whose work runs on worker threads, and what ends them. */
 export interface DeflatePool extends DeflateCodec {
   /** Workers still running. */
@@ -64,10 +78,16 @@ interface PoolWorker {
  * worker with the fewest in flight: the GeoTIFF writer's tiles, cut and predicted on this thread,
  * are deflated on the other cores meanwhile. Same bytes as `fallback` in this thread when the
  * workers run the same codec (CompressionStream everywhere in a browser). The caller's arrays are
- * copied, never moved. A worker that fails rejects its pending blocks (the writer then fails,
- * naming the file) and gets no more; with none left, or after `close`, blocks run on this thread.
+ * copied, not moved, unless `opts.moveWholeDeflateInput`. A worker that fails rejects its pending
+ * blocks (the writer then fails, naming the file) and gets no more; with none left, or after
+ * `close`, blocks run on this thread.
  */
-export function poolDeflateCodec(spawn: () => DeflatePort, workers: number, fallback: DeflateCodec = webStreamsCodec): DeflatePool {
+export function poolDeflateCodec(
+  spawn: () => DeflatePort,
+  workers: number,
+  fallback: DeflateCodec = webStreamsCodec,
+  opts: PoolDeflateOptions = {},
+): DeflatePool {
   let nextId = 0;
   const pool: PoolWorker[] = [];
   for (let i = 0; i < Math.max(1, Math.floor(workers)); i++) {
@@ -96,7 +116,8 @@ export function poolDeflateCodec(spawn: () => DeflatePort, workers: number, fall
     if (!best) return undefined;
     const w = best;
     const id = nextId++;
-    const copy = bytes.slice().buffer as ArrayBuffer;
+    const move = op === 'deflate' && opts.moveWholeDeflateInput && isWholeBuffer(bytes);
+    const copy = move ? (bytes.buffer as ArrayBuffer) : (bytes.slice().buffer as ArrayBuffer);
     return new Promise<Uint8Array>((resolve, reject) => {
       w.pending.set(id, { resolve, reject });
       w.port.postMessage({ id, op, bytes: copy, arg, ...(strategy ? { strategy } : {}) }, [copy]);
