@@ -39,6 +39,15 @@ export interface PipelineBenchOptions {
   onLog?: (line: string) => void;
   /** Process CPU time in s (Node: user + system), to report CPU seconds per step beside wall time. */
   cpuTimeS?: () => number;
+  /**
+   * Release the scene's guides once the last stage's tiles are cut, as `downscale` does
+   * (`DownscaleOptions.releaseAux`); the baselines then run on the scene read and prepared again.
+   */
+  releaseAux?: boolean;
+  /** Called whenever the released guides let go of memory (`DownscaleOptions.onAuxReleased`): `downscale` collects garbage there. */
+  afterAuxReleased?: () => void;
+  /** Called once the last stage's tiles have all been asked of the method: `downscale` retires its worker pool there. */
+  afterLastTilesAsked?: () => void;
   /** Called when the staged run is done, before colourise and write: `downscale` ends its inference workers there. */
   afterRun?: () => Promise<void> | void;
   /** Called once the scene is prepared and the rasters as read are dropped (Node: `collectGarbage`, as `downscale` does). */
@@ -222,7 +231,7 @@ export async function benchPipeline(opts: PipelineBenchOptions): Promise<Pipelin
   };
   const result = await runDownscale(
     scene,
-    { method: timedMethod(method, acc, sample), tileCoarsePx, onStageDone: writeStage },
+    { method: timedMethod(method, acc, sample), tileCoarsePx, onStageDone: writeStage, releaseAux: opts.releaseAux, onAuxReleased: opts.afterAuxReleased, onLastTilesAsked: opts.afterLastTilesAsked },
     { onProgress: () => sample() },
   );
   const runS = (now() - t) / 1000;
@@ -246,10 +255,12 @@ export async function benchPipeline(opts: PipelineBenchOptions): Promise<Pipelin
 
   opts.afterMain?.();
   const baselines: BaselineTiming[] = [];
+  // The main run released the scene's guides: the baselines get them back from the files (not timed).
+  const baseScene = opts.releaseAux && opts.baselines?.length ? prepareScene(await readAll()) : scene;
   for (const id of opts.baselines ?? []) {
     const m = await loadMethod(id);
     const tb = now();
-    await runDownscale(scene, { method: m, tileCoarsePx }, {});
+    await runDownscale(baseScene, { method: m, tileCoarsePx }, {});
     const s = (now() - tb) / 1000;
     baselines.push({ method: id, downscaleS: s, ratioToSrda: s / srdaDownscaleS });
     log(`${id}: ${s.toFixed(2)} s`);

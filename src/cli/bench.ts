@@ -73,9 +73,10 @@ async function poolBenchSrda(
   source: 'registry';
   trainedWeights: boolean;
   dispose: () => Promise<void>;
+  retire?: () => void;
 }> {
   const pool = await createSrdaPool(weights, { jobs, backend: 'wasm' });
-  return { method: pool, source: 'registry', trainedWeights: true, dispose: () => pool.close() };
+  return { method: pool, source: 'registry', trainedWeights: true, dispose: () => pool.close(), retire: () => pool.retire() };
 }
 
 const log = (s: string) => process.stderr.write(`bench: ${s}\n`);
@@ -163,6 +164,15 @@ async function fullTileChild(sceneDir: string, baselines: boolean, jobs: number,
       baselines: baselines ? BASELINES : [],
       // As downscale: the inference workers end once the staged run is done (a no-op with --jobs 1).
       afterRun: jobs > 1 ? () => srda.dispose() : undefined,
+      // As downscale with the detail weight: once the last stage's tiles are cut, the guides go and
+      // each inference worker ends as it falls idle.
+      ...(detailWeight
+        ? {
+            releaseAux: true,
+            afterAuxReleased: collectGarbage,
+            afterLastTilesAsked: (srda as { retire?: () => void }).retire,
+          }
+        : {}),
       afterPrepare: collectGarbage,
       afterMain: () => (peakMemoryMB = process.resourceUsage().maxRSS / 1024),
       onLog: log,

@@ -149,9 +149,14 @@ async function downscaleWith(
   const cog = !values['no-cog'];
   // Each stage's GeoTIFFs are written as soon as it ends: stage 1's while stage 2 runs.
   const writer = stageWriter(out, method.id, { cog });
+  // Without the closed-loop check below, nothing after the last stage's tiles runs SRDA-Net or reads
+  // the guides: they go once the last tiles are cut, and a pool ends each inference worker as it
+  // falls idle, so neither is held through the correction and the last stage's writes.
+  const checksAfter = method.id === 'srda' && !weight;
+  const retire = (method as { retire?: () => void }).retire?.bind(method);
   const result = await runDownscale(
     scene,
-    { method: used, residualCorrection: !values['no-residual-correction'], residualMode, tileCoarsePx: tile, onStageDone: writer.onStageDone },
+    { method: used, residualCorrection: !values['no-residual-correction'], residualMode, tileCoarsePx: tile, onStageDone: writer.onStageDone, ...(checksAfter ? {} : { releaseAux: true, onAuxReleased: collectGarbage, onLastTilesAsked: retire }) },
     { onProgress: progress },
   ).catch(async (e: unknown) => {
     await writer.settle();
@@ -160,7 +165,7 @@ async function downscaleWith(
   let harm: Awaited<ReturnType<typeof checkSrdaAgainstBicubic>> | undefined;
   try {
     // With --full-detail (or a scene too small to fit a weight): say whether SRDA-Net's detail is worth it here.
-    harm = method.id === 'srda' && !weight ? await checkSrdaAgainstBicubic(scene, method, lstName) : undefined;
+    harm = checksAfter ? await checkSrdaAgainstBicubic(scene, method, lstName) : undefined;
     // Nothing below runs SRDA-Net: end the inference workers (tfjs, wasm heaps) while the last stage is written.
     await (method as { close?: () => Promise<void> }).close?.();
   } catch (e) {

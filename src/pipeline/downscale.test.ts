@@ -121,6 +121,45 @@ describe('runDownscale', () => {
     for (let k = 0; k < 2; k++) expect(maxAbsDifference(a.stages[k].lst.data, b.stages[k].lst.data)).toBe(0);
   });
 
+  it('releases the guides and calls back once the last stage has asked for every tile, with the same result', async () => {
+    const kept = await runDownscale(scene().scene, { method: 'tsharp', tileCoarsePx: 8 });
+    const { scene: s } = scene();
+    const asked: number[] = [];
+    let tilesAsked = 0;
+    const counting: StageMethod = {
+      ...bicubicMethod,
+      runStage: (i, o) => {
+        tilesAsked++;
+        return bicubicMethod.runStage(i, o);
+      },
+    };
+    const released: string[][] = [];
+    const r = await runDownscale(s, {
+      method: counting,
+      tileCoarsePx: 8,
+      releaseAux: true,
+      onAuxReleased: () => released.push(s.levels.flatMap((l) => Object.keys(l.aux))),
+      onLastTilesAsked: () => asked.push(tilesAsked),
+    });
+    const stage1Tiles = r.stages[0].tiles - r.stages[0].skippedTiles;
+    const stage2Tiles = r.stages[1].tiles - r.stages[1].skippedTiles;
+    // Once, after the last stage's last tile was asked, with every level's guides gone.
+    expect(asked).toEqual([stage1Tiles + stage2Tiles]);
+    expect(released).toEqual([[]]);
+    expect(s.levels.every((l) => Object.keys(l.aux).length === 0)).toBe(true);
+    // TsHARP reads the guides in every tile: released only after the last one is cut, it gives the same stages.
+    const t = scene().scene;
+    const tsharp = await runDownscale(t, { method: 'tsharp', tileCoarsePx: 8, releaseAux: true });
+    for (let k = 0; k < 2; k++) expect(maxAbsDifference(kept.stages[k].lst.data, tsharp.stages[k].lst.data)).toBe(0);
+    expect(Object.keys(t.levels[2].aux)).toEqual([]);
+  });
+
+  it('keeps the guides when not asked to release them', async () => {
+    const { scene: s } = scene();
+    await runDownscale(s, { method: 'bicubic', tileCoarsePx: 8, onLastTilesAsked: () => undefined });
+    expect(s.levels.every((l) => Object.keys(l.aux).includes('ndvi'))).toBe(true);
+  });
+
   it('reports progress per tile and skips tiles without valid LST', async () => {
     const { scene: s } = scene();
     for (let r = 0; r < 8; r++) for (let c = 0; c < 8; c++) s.lst.data[r * s.lst.width + c] = Number.NaN;

@@ -1,7 +1,7 @@
 import { AppError } from '../core/errors.ts';
 import { throwIfAborted, yieldToEventLoop, type RunOptions } from '../core/progress.ts';
 import type { AuxName, Raster } from '../core/raster/raster.ts';
-import type { FittedStage, MethodId, StageInput, StageMethod } from './method.ts';
+import type { FittedStage, MethodId, StageInput, StageMethod, StagePrediction } from './method.ts';
 import { loadMethod } from './methods.ts';
 import { requireAuxFor } from './lst-only.ts';
 import { cropGrid, refineGrid, type PixelWindow } from '../core/geo/grid.ts';
@@ -48,6 +48,20 @@ export interface DownscaleOptions {
    * write it while the next stage runs. Must not change the rasters: the next stage reads them.
    */
   onStageDone?: (stage: StageResult) => void;
+  /**
+   * Called once every tile of the last stage has been asked of the method (the last ones may still
+   * be running), e.g. to let a worker pool end each worker as it falls idle (`PooledMethod.retire`).
+   */
+  onLastTilesAsked?: () => void;
+  /**
+   * Once the last stage's tiles are all cut, remove the auxiliary layers from every level of the
+   * scene (`scene.levels[k].aux` emptied), so that their memory (two 44 MB int16 layers at 250 m on a
+   * full MODIS tile) does not stay through the correction and the writes. For a caller that reads
+   * the scene's guides no more after the run. Default false.
+   */
+  releaseAux?: boolean;
+  /** Called when `releaseAux` let go of the layers: a caller that can collect garbage (Node) frees their memory at once. */
+  onAuxReleased?: () => void;
 }
 
 /** The result of one stage. */
@@ -132,6 +146,7 @@ async function runStage(
   tileCoarsePx: number,
   run: RunOptions,
   keepCarried = true,
+  onAllAsked?: () => void,
 ): Promise<{ data: Float32Array; sigma?: Float32Array; carried?: Float32Array; tiles: number; skipped: number; fit?: Record<string, unknown> }> {
   const { width: cw, height: ch } = input.coarseLst;
   let predictor: Pick<FittedStage, 'haloCoarsePx' | 'predictTile' | 'predictTileWithSigma'>;
@@ -173,19 +188,20 @@ async function runStage(
     Math.max(1, inFlight),
     async (i) => {
       const tile = tiles[i];
+      const asked = i === tiles.length - 1 ? onAllAsked : undefined;
       if (!windowHasValid(input.coarseLst.data, cw, tile.core)) {
         skipped++;
+        asked?.();
         fillNaN(out, tile.core);
         if (sigma) fillNaN(sigma, tile.core);
       } else {
         const { padded } = tile;
         const isWhole = padded.width === cw && padded.height === ch;
         const tin = !isWhole ? tileInput(input, padded, tile.core, method) : tiles.length > 1 ? { ...(whole ??= unpackInput(input)), core: tile.core } : (whole ??= unpackInput(input));
-        let pred: Float32Array;
-        let predSigma: Float32Array | undefined;
-        let predCarried: Float32Array | undefined;
-        if (predictor.predictTileWithSigma) ({ lstK: pred, sigmaK: predSigma, carriedVarK2: predCarried } = await predictor.predictTileWithSigma(tin, run));
-        else pred = await predictor.predictTile(tin, run);
+        // The method is asked before `asked` runs: a pool retiring its workers still serves this tile.
+        const pending: Promise<Partial<StagePrediction> & { lstK: Float32Array }> = predictor.predictTileWithSigma ? predictor.predictTileWithSigma(tin, run) : predictor.predictTile(tin, run).then((lstK) => ({ lstK }));
+        asked?.();
+        const { lstK: pred, sigmaK: predSigma, carriedVarK2: predCarried } = await pending;
         if (pred.length !== 4 * padded.width * padded.height) {
           throw new AppError('INTERNAL', `method ${method.id} returned ${pred.length} values for a ${2 * padded.width}x${2 * padded.height} tile`);
         }
@@ -248,6 +264,20 @@ export async function runDownscale(scene: Scene, options: DownscaleOptions, run:
   let coarse: Raster = scene.lst;
   // Variance the earlier stages' outputs carry that this stage's sigma does not know of.
   let carried: Float32Array | undefined;
+  const releaseAux = options.releaseAux
+    ? () => {
+        // Emptied in place: the stage's input refers to the same objects.
+        for (const l of scene.levels) for (const name of Object.keys(l.aux) as AuxName[]) delete l.aux[name];
+        options.onAuxReleased?.();
+      }
+    : undefined;
+  const allAsked =
+    releaseAux || options.onLastTilesAsked
+      ? () => {
+          releaseAux?.();
+          options.onLastTilesAsked?.();
+        }
+      : undefined;
   for (let k = 1; k <= nStages; k++) {
     throwIfAborted(run.signal);
     const ts = now();
@@ -255,7 +285,7 @@ export async function runDownscale(scene: Scene, options: DownscaleOptions, run:
     const input: SceneStageInput = { coarseLst: coarse, fineGrid: level.grid, fineAux: level.aux, coarseAux: scene.levels[k - 1].aux };
     // The last stage passes no variance on: not collecting it saves a fine-grid array (92 MB at 250 m on a full tile).
     const last = k === nStages;
-    const { data, sigma, carried: own, tiles, skipped, fit } = await runStage(method, input, k, tileCoarsePx, run, !last);
+    const { data, sigma, carried: own, tiles, skipped, fit } = await runStage(method, input, k, tileCoarsePx, run, !last, last ? allAsked : undefined);
     carried = sigma && carried ? addCarried(sigma, own, carried, coarse.width, last) : own;
     if (last) carried = undefined;
     // The default (linear correction) in one pass: the error before, the correction, the error it

@@ -40,6 +40,12 @@ export interface PooledMethod extends StageMethod {
   readonly tilesPerWorker: readonly number[];
   /** The notices of every worker so far, each text once. */
   readonly notices: readonly string[];
+  /**
+   * No tile will be asked after those already asked: each worker ends as soon as its tiles in flight
+   * are done, so its memory (tfjs, its wasm heap) goes before the run's last tiles are in. A tile
+   * asked after every worker has ended rejects (INTERNAL). `close()` still ends all and waits.
+   */
+  retire(): void;
   /** Ends every worker. */
   close(): Promise<void>;
 }
@@ -67,12 +73,35 @@ export function poolMethod(
   const tilesPerWorker = runners.map(() => 0);
   const waiting: Array<(r: TileRunner) => void> = [];
   let closed = false;
-  const acquire = (): Promise<TileRunner> =>
-    free.length ? Promise.resolve(free.shift()!) : new Promise((resolve) => waiting.push(resolve));
+  // Tiles in flight per worker, and the workers ended by `retire`.
+  const busy = runners.map(() => 0);
+  let retiring = false;
+  const ended = new Set<TileRunner>();
+  const endIfIdle = (r: TileRunner): void => {
+    if (!retiring || waiting.length > 0 || busy[runners.indexOf(r)] > 0 || ended.has(r)) return;
+    ended.add(r);
+    for (let i = free.indexOf(r); i >= 0; i = free.indexOf(r)) free.splice(i, 1);
+    // Its failure, if any, comes again from close(), which the owner awaits.
+    void Promise.resolve(r.close()).catch(() => undefined);
+  };
+  // A worker counts as busy from the moment it is handed to a tile, so `retire` never ends one a tile is about to use.
+  const acquire = (): Promise<TileRunner> => {
+    if (free.length) {
+      const r = free.shift()!;
+      busy[runners.indexOf(r)]++;
+      return Promise.resolve(r);
+    }
+    if (ended.size === runners.length) {
+      return Promise.reject(new AppError('INTERNAL', `${base.label}: a tile was asked after the pool's workers were retired.`));
+    }
+    return new Promise((resolve) => waiting.push(resolve));
+  };
   const release = (r: TileRunner): void => {
     const next = waiting.shift();
-    if (next) next(r);
-    else free.push(r);
+    if (next) return next(r);
+    busy[runners.indexOf(r)]--;
+    free.push(r);
+    endIfIdle(r);
   };
   // `input(i)`: the tile's input as the runner takes it (its packed layers decoded for one that does not decode them).
   const onRunner = async <T>(options: RunOptions | undefined, work: (r: TileRunner, input: (i: StageInput) => StageInput) => Promise<T>): Promise<T> => {
@@ -115,6 +144,10 @@ export function poolMethod(
             }),
         }
       : {}),
+    retire() {
+      retiring = true;
+      for (const r of runners) endIfIdle(r);
+    },
     async close() {
       closed = true;
       await Promise.all(runners.map((r) => r.close()));
