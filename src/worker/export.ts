@@ -21,7 +21,12 @@ async function encodeLayer<T>(
   try {
     return await write(
       [{ raster: hit.raster, name: hit.meta.label, units }],
-      { metadata: { SRDA_LAYER: id, SRDA_APP: 'srda-lst web', ...(sceneId ? { SRDA_SCENE: sceneId } : {}) }, codec },
+      {
+        metadata: { SRDA_LAYER: id, SRDA_APP: 'srda-lst web', ...(sceneId ? { SRDA_SCENE: sceneId } : {}) },
+        codec,
+        // As the CLI writes its uncertainty files: run-length Deflate (noise-like low bytes).
+        ...(hit.meta.kind === 'uncertainty' ? { strategy: 'rle' as const } : {}),
+      },
       run,
     );
   } catch (e) {
