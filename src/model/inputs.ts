@@ -43,6 +43,15 @@ export function blockMean2(fine: Float32Array, w: number, h: number): Float32Arr
   return out;
 }
 
+function fillNaN(v: Float32Array, fallback: Float32Array, last: number): Float32Array {
+  const out = new Float32Array(v.length);
+  for (let i = 0; i < v.length; i++) {
+    const a = v[i];
+    out[i] = Number.isNaN(a) ? (Number.isNaN(fallback[i]) ? last : fallback[i]) : a;
+  }
+  return out;
+}
+
 function sceneMean(v: Float32Array): number {
   let s = 0;
   let c = 0;
@@ -74,20 +83,12 @@ export interface CoarseWindow {
  *   means are always whole, so every value inside is the same as without `region`.
  */
 export function buildNetworkInputs(coarseLstK: Float32Array, w: number, h: number, fineAux: FineAux, region?: CoarseWindow): PreparedScene {
-  const lstMean = maskedBoxMean(coarseLstK, w, h, NORM_WINDOW_PX);
+  const lstMean0 = maskedBoxMean(coarseLstK, w, h, NORM_WINDOW_PX);
   const mean = sceneMean(coarseLstK);
-  // One pass: the local mean's gaps take the scene mean (in place), LST's gaps the local mean.
-  const lstFilled = new Float32Array(w * h);
+  const lstMean = fillNaN(lstMean0, lstMean0, mean);
+  const lstFilled = fillNaN(coarseLstK, lstMean, mean);
   const lstMask = new Uint8Array(w * h);
-  for (let i = 0; i < lstMask.length; i++) {
-    let m = lstMean[i];
-    if (m !== m) m = lstMean[i] = mean;
-    const a = coarseLstK[i];
-    if (a === a) {
-      lstFilled[i] = a;
-      lstMask[i] = 1;
-    } else lstFilled[i] = m;
-  }
+  for (let i = 0; i < lstMask.length; i++) lstMask[i] = Number.isNaN(coarseLstK[i]) ? 0 : 1;
   const { y0, y1, x0, x1 } = region ?? { y0: 0, y1: h, x0: 0, x1: w };
   const fw = 2 * w;
   const aux: FineAux = {};

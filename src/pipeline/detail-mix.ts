@@ -91,28 +91,22 @@ const W_ODD = keysTaps(0.25);
 function bicubicUp2(v: Float32Array, w: number, h: number, out: { col: number; row: number; width: number; height: number }): Float32Array {
   const src = fillInvalid(v, w, h, kernelRadiusPx('bicubic'));
   const ow = out.width;
-  const half = ow >> 1;
   const cx0 = out.col >> 1;
   const tmp = new Float64Array(h * ow);
   const [e0, e1, e2, e3] = W_EVEN;
   const [o0, o1, o2, o3] = W_ODD;
-  // A coarse row's columns cx0-2 .. cx0+half+1, edges clamped: fine column 2k reads pad[k..k+3],
-  // 2k+1 pad[k+1..k+4] (coarse columns j-2..j+1 and j-1..j+2, j = cx0 + k).
-  const pad = new Float32Array(half + 4);
+  const cl = (x: number): number => (x < 0 ? 0 : x >= w ? w - 1 : x);
   for (let r = 0; r < h; r++) {
     const row = r * w;
-    for (let q = 0; q < half + 4; q++) {
-      const x = cx0 - 2 + q;
-      pad[q] = src[row + (x < 0 ? 0 : x >= w ? w - 1 : x)];
-    }
     const t = r * ow;
-    for (let k = 0; k < half; k++) {
-      const a = pad[k];
-      const b = pad[k + 1];
-      const c = pad[k + 2];
-      const d = pad[k + 3];
+    for (let k = 0; k < ow >> 1; k++) {
+      const j = cx0 + k;
+      const a = src[row + cl(j - 2)];
+      const b = src[row + cl(j - 1)];
+      const c = src[row + j];
+      const d = src[row + cl(j + 1)];
       tmp[t + 2 * k] = 0 + e0 * a + e1 * b + e2 * c + e3 * d;
-      tmp[t + 2 * k + 1] = 0 + o0 * b + o1 * c + o2 * d + o3 * pad[k + 4];
+      tmp[t + 2 * k + 1] = 0 + o0 * b + o1 * c + o2 * d + o3 * src[row + cl(j + 2)];
     }
   }
   const res = new Float32Array(ow * out.height);
@@ -127,17 +121,11 @@ function bicubicUp2(v: Float32Array, w: number, h: number, out: { col: number; r
     const r1 = cy(base + 1);
     const r2 = cy(base + 2);
     const r3 = cy(base + 3);
-    const parent = j * w + cx0;
+    const parent = j * w;
     const o = i * ow;
-    // NaN under a NaN coarse pixel: looked up per pixel only in rows that have one.
-    let gaps = false;
-    for (let k = 0; k < half; k++) if (v[parent + k] !== v[parent + k]) gaps = true;
-    if (!gaps) for (let x = 0; x < ow; x++) res[o + x] = 0 + w0 * tmp[r0 + x] + w1 * tmp[r1 + x] + w2 * tmp[r2 + x] + w3 * tmp[r3 + x];
-    else {
-      for (let x = 0; x < ow; x++) {
-        const p = v[parent + (x >> 1)];
-        res[o + x] = p !== p ? Number.NaN : 0 + w0 * tmp[r0 + x] + w1 * tmp[r1 + x] + w2 * tmp[r2 + x] + w3 * tmp[r3 + x];
-      }
+    for (let x = 0; x < ow; x++) {
+      const p = v[parent + cx0 + (x >> 1)];
+      res[o + x] = p !== p ? Number.NaN : 0 + w0 * tmp[r0 + x] + w1 * tmp[r1 + x] + w2 * tmp[r2 + x] + w3 * tmp[r3 + x];
     }
   }
   return res;
