@@ -23,7 +23,6 @@ const { values: v } = parseArgs({
     /** SRDA-Net inference workers of the full tile (default: the app's, the cores up to 2). */
     workers: { type: 'string' },
     /** Write the full tile's GeoTIFFs on write Web Workers, a stage's two files at once (default: the page's thread). */
-    'write-workers': { type: 'boolean' },
     /** Deflate workers for reading and writing the GeoTIFFs (default: the app's, the cores up to 2; 0 = the page's thread). */
     'deflate-workers': { type: 'string' },
     /** Only time the GeoTIFF writer on a 4800x4800 raster with 0, 1 and 2 deflate workers (JSON of the rows on stdout). */
@@ -219,7 +218,6 @@ async function main(): Promise<void> {
       {
         baselines: !v['no-baselines'],
         ...(v.workers ? { workers: Number(v.workers) } : {}),
-        ...(v['write-workers'] ? { writeWorkers: true } : {}),
         ...(v['deflate-workers'] !== undefined ? { deflateWorkers: Number(v['deflate-workers']) } : {}),
         ...(v['memory-every-ms'] ? { memoryEveryMs: Number(v['memory-every-ms']) } : {}),
       },

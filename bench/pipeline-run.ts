@@ -22,8 +22,6 @@ export interface PipelineIo {
   writeFile(name: string, pieces: Iterable<Uint8Array>): Promise<void>;
   /** Where given, GeoTIFFs are written through it instead (Node: streamed to disk with node:zlib, as `downscale` does). */
   writeGeoTiff?(name: string, bands: GeoTiffBandInput[], opts: WriteGeoTiffOptions): Promise<void>;
-  /** Write a stage's LST and uncertainty at once (where `writeGeoTiff` runs each on a worker of its own). */
-  writeConcurrently?: boolean;
 }
 
 /** Options of `benchPipeline`. */
@@ -210,22 +208,14 @@ export async function benchPipeline(opts: PipelineBenchOptions): Promise<Pipelin
     else await io.writeFile(name, await encodeGeoTiffChunks(bands, o));
   };
   let writes = Promise.resolve();
-  let endRun = (): void => undefined;
-  const runEnded = new Promise<void>((res) => (endRun = res));
   const writeStage = (s: StageResult): void => {
     log(`stage ${s.stage} done`);
     const lst = () => write(`lst_stage${s.stage}.tif`, [{ raster: s.lst, name: `LST stage ${s.stage}`, units: 'K' }]);
     // Run-length Deflate for the uncertainty, as stage-files.ts (node:zlib; CompressionStream ignores it).
     const sigma = (sg: Raster) => write(`lst_stage${s.stage}_sigma.tif`, [{ raster: sg, name: `LST stage ${s.stage} uncertainty, 1 sigma`, units: 'K' }], { strategy: 'rle' });
     writes = writes.then(async () => {
-      // Files copied to write workers: the last stage's once the inference workers have ended
-      // (`afterRun`), whose memory then goes, rather than on top of it.
-      if (io.writeConcurrently && s.stage === scene.stages) await runEnded;
-      if (io.writeConcurrently && s.sigma) await Promise.all([lst(), sigma(s.sigma)]);
-      else {
-        await lst();
-        if (s.sigma) await sigma(s.sigma);
-      }
+      await lst();
+      if (s.sigma) await sigma(s.sigma);
     });
     writes.catch(() => undefined);
   };
@@ -242,7 +232,6 @@ export async function benchPipeline(opts: PipelineBenchOptions): Promise<Pipelin
   sample();
   log(`infer: ${steps.infer.toFixed(2)} s, correct: ${steps.correct.toFixed(2)} s${opts.sampleMemoryMB ? ` (peak so far ${Math.round(peak)} MB)` : ''}`);
   await opts.afterRun?.();
-  endRun();
   colourise(scene.lst);
   for (const s of result.stages) colourise(s.lst);
   lap('colourise');

@@ -45,15 +45,13 @@ test.describe('SRDA-Net on the pool of inference Web Workers', () => {
     expect(errors).toEqual([]);
   });
 
-  // The bench page's stage files (bench/pipeline-run.ts) can be encoded on write Web Workers; the
-  // app's and the bench's files have their tiles deflated on deflate Web Workers.
-  test("a GeoTIFF written on a write Web Worker, or deflated on two deflate Web Workers, is the page writer's file, a valid COG", async ({ page }) => {
+  // The app's and the bench's files have their tiles deflated on deflate Web Workers.
+  test("a GeoTIFF deflated on two deflate Web Workers is the page writer's file, a valid COG", async ({ page }) => {
     const errors: string[] = [];
     page.on('pageerror', (e) => errors.push(e.message));
     await page.goto(server!.resolvedUrls!.local[0]);
     await expect(page.locator('#status')).toHaveText('ready', { timeout: 60_000 });
     const r = await page.evaluate((o) => (window as unknown as { __bench: BenchApi }).__bench.writeCheck(o), { lstPx: 300 });
-    expect(r.identical).toBe(true);
     expect(r.deflateWorkers).toBe(2);
     expect(r.pooledIdentical).toBe(true);
     const file = join(outDir, 'write-check.tif');

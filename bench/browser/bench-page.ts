@@ -14,9 +14,7 @@ import { benchTiles, type TileTiming } from '../tf-kernels.ts';
 import { timeThreads, type ThreadsTiming } from '../wasm-threads.ts';
 import type { SrdaMethod } from '../../src/pipeline/methods/srda.ts';
 import { appInferenceWorkers, poolSrdaInWebWorkers } from '../../src/worker/tile-pool-web.ts';
-import { writeGeoTiffOnWorker } from '../../src/worker/geotiff-writer.ts';
 import { writeGeoTiffBlob } from '../../src/worker/geotiff-blob.ts';
-import { spawnGeoTiffWriteWorker } from '../../src/worker/geotiff-write-web.ts';
 import { setDeflateCodec } from '../../src/io/deflate-codec.ts';
 import { appDeflateWorkers, startDeflateWorkers } from '../../src/worker/deflate-pool-web.ts';
 
@@ -55,7 +53,6 @@ export interface BenchApi {
     baselines: boolean;
     workers?: number;
     /** Write the GeoTIFFs on write workers, a stage's files at once (default: on this thread, one after the other). */
-    writeWorkers?: boolean;
     /** Deflate workers inflating the inputs' blocks and compressing the outputs' tiles (default: the app's, the cores up to 2; 0: this thread). */
     deflateWorkers?: number;
     /**
@@ -92,14 +89,13 @@ export interface BenchApi {
     notices: string[];
   }>;
   /**
-   * The synthetic scene's LST (`lstPx` px) upsampled x4 by bicubic, written as a COG on a write
-   * Web Worker, on this thread, and on this thread with its tiles deflated on two deflate workers:
-   * the last file (as bytes) and whether each is identical to this thread's; and with the 'rle'
+   * The synthetic scene's LST (`lstPx` px) upsampled x4 by bicubic, written as a COG on this
+   * thread, and on this thread with its tiles deflated on two deflate workers: the latter (as bytes)
+   * and whether it is identical to the former; and with the 'rle'
    * strategy on the deflate workers and on this thread.
    */
   writeCheck(o: { lstPx: number }): Promise<{
     bytes: number[];
-    identical: boolean;
     pooledIdentical: boolean;
     /** The same file with the uncertainty's run-length Deflate (strategy 'rle') on the two deflate workers. */
     rleBytes: number[];
@@ -214,20 +210,9 @@ const api: BenchApi = {
           writeFile: async (_name, pieces) => {
             sink.push(new Blob([...pieces] as Uint8Array<ArrayBuffer>[], { type: 'image/tiff' }));
           },
-          // o.writeWorkers: each GeoTIFF on a write worker of its own, a stage's two files at once
-          // (default: on this thread, one after the other, streamed into Blobs as Node streams them
-          // to disk; bench/README "The full tile in Chromium").
-          ...(!o.writeWorkers
-            ? {
-                writeGeoTiff: async (_name, bands, opts) => void sink.push(await writeGeoTiffBlob(bands, opts)),
-              }
-            : {
-                writeGeoTiff: async (name, bands, opts) => {
-                  const bytes = await writeGeoTiffOnWorker(spawnGeoTiffWriteWorker, name, bands, opts);
-                  sink.push(new Blob([bytes as Uint8Array<ArrayBuffer>], { type: 'image/tiff' }));
-                },
-                writeConcurrently: true,
-              }),
+          // Each GeoTIFF on this thread, one after the other, streamed into Blobs as Node streams
+          // them to disk, its tiles compressed on the deflate workers (bench/README "The full tile in Chromium").
+          writeGeoTiff: async (_name, bands, opts) => void sink.push(await writeGeoTiffBlob(bands, opts)),
         },
         method: pool ?? srda.method,
         sampleMemoryMB: () => {
@@ -330,7 +315,6 @@ const api: BenchApi = {
     const raster = { ...refineGrid(lst, 2), data: fine };
     const bands = [{ raster, name: 'LST', units: 'K' }];
     const opts = { nodata: -9999, cog: true };
-    const there = await writeGeoTiffOnWorker(spawnGeoTiffWriteWorker, 'check.tif', bands, opts);
     const here = await writeGeoTiffAsync(bands, opts);
     const deflate = startDeflateWorkers(2);
     const deflateWorkers = deflate.workers;
@@ -343,7 +327,6 @@ const api: BenchApi = {
     const same = (a: Uint8Array, b: Uint8Array) => a.length === b.length && a.every((v, i) => v === b[i]);
     return {
       bytes: Array.from(pooled),
-      identical: same(there, here),
       pooledIdentical: same(pooled, here),
       rleBytes: Array.from(pooledRle),
       rleIdentical: same(pooledRle, hereRle),
