@@ -12,7 +12,8 @@ import { writeGeoTiffAsync, type GeoTiffBandInput } from '../io/geotiff-write.ts
 import { dataPath, hasData, readBand } from '../test-support/data.ts';
 import { hasGdal } from '../test-support/gdal.ts';
 import { codeLengths } from './huffman-codes.ts';
-import { adler32, rleDeflate } from './rle-deflate.ts';
+import { adler32 } from '../io/adler32.ts';
+import { rleDeflate } from './rle-deflate.ts';
 import { withRleDeflate } from './web-deflate.ts';
 
 const DHAKA_LST = ['dhaka-mod11a2-mod13q1-2024-citypath', 'MOD11A2.061', 'MOD11A2.061_LST_Day_1km_doy2024097000000_aid0001.tif'];
