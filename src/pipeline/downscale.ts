@@ -5,11 +5,10 @@ import type { FittedStage, MethodId, StageInput, StageMethod, StagePrediction } 
 import { loadMethod } from './methods.ts';
 import { requireAuxFor } from './lst-only.ts';
 import { cropGrid, refineGrid, type PixelWindow } from '../core/geo/grid.ts';
-import { conservationError, correctResidualsInPlace, type ConservationError, type ResidualMode } from '../core/raster/correct.ts';
+import { conservationError, correctResidualsInPlace, correctStageLinear, type ConservationError, type ResidualMode } from '../core/raster/correct.ts';
 import { cropPacked, isPacked, unpackRaster, unpackWindow, type AuxLayer, type PackedRaster } from '../core/raster/packed.ts';
 import { cropRaster, pasteTile, planTiles, scaleWindow, windowHasValid } from '../core/raster/tiling.ts';
 import type { Scene } from './scene.ts';
-import { correctStageLinear } from './stage-correct.ts';
 import { runLimited } from './tile-pool.ts';
 
 export type { ResidualMode };

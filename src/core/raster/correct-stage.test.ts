@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { conservationError, correctResidualsInPlace } from '../core/raster/correct.ts';
-import { seededRandom } from '../core/random.ts';
-import { correctStageLinear } from './stage-correct.ts';
+import { seededRandom } from '../random.ts';
+import { conservationError, correctResidualsInPlace, correctStageLinear } from './correct.ts';
 
 const N = Number.NaN;
 
