@@ -22,7 +22,6 @@ const { values: v } = parseArgs({
     'no-baselines': { type: 'boolean' },
     /** SRDA-Net inference workers of the full tile (default: the app's, the cores up to 2). */
     workers: { type: 'string' },
-    /** Write the full tile's GeoTIFFs on write Web Workers, a stage's two files at once (default: the page's thread). */
     /** Deflate workers for reading and writing the GeoTIFFs (default: the app's, the cores up to 2; 0 = the page's thread). */
     'deflate-workers': { type: 'string' },
     /** Only time the GeoTIFF writer on a 4800x4800 raster with 0, 1 and 2 deflate workers (JSON of the rows on stdout). */
