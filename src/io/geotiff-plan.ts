@@ -1,6 +1,6 @@
 import { AppError } from '../core/errors.ts';
 import type { Progress } from '../core/progress.ts';
-import type { Raster } from '../core/raster/raster.ts';
+import type { Grid, Raster } from '../core/raster/raster.ts';
 import type { DeflateCodec, DeflateStrategy } from './deflate-codec.ts';
 import { encodeGeoKeys, geoKeysForCrs } from './geokeys-encode.ts';
 import { cutTileRow } from './tiff-cut.ts';
@@ -83,6 +83,20 @@ export interface GeoTiffPlan {
   tiles(): Generator<RawTile | Progress, void, void>;
 }
 
+/** A band's description, unit and metadata: `GeoTiffBandInput` without its raster. */
+export type GeoTiffBandSpec = Omit<GeoTiffBandInput, 'raster'>;
+
+/** The storage of a GeoTIFF before any pixel: its images, tile size, levels and encoding. */
+export interface GeoTiffLayout extends Omit<GeoTiffPlan, 'tiles'> {
+  /** Tile edge, px. */
+  ts: number;
+  /** Size of each image: full resolution first, then each overview (halved, rounded up). */
+  levels: Array<{ w: number; h: number }>;
+  nodata: number;
+  predictor: number;
+  bands: number;
+}
+
 /** Checks the bands and lays out the GeoTIFF `writeGeoTiff` writes; nothing is encoded yet. */
 export function planGeoTiff(input: Raster | Array<Raster | GeoTiffBandInput>, opts: WriteGeoTiffOptions): GeoTiffPlan {
   const bands: GeoTiffBandInput[] = (Array.isArray(input) ? input : [input]).map((b) =>
@@ -105,18 +119,8 @@ export function planGeoTiff(input: Raster | Array<Raster | GeoTiffBandInput>, op
       );
     }
   }
-  const nodata = opts.nodata ?? -9999;
-  const deflate = (opts.compression ?? 'deflate') === 'deflate';
-  const predictor = deflate ? (opts.predictor ?? 3) : 1;
-  const ts = tileSizeFor(width, height, opts.tileSizePx);
-  const cog = opts.cog ?? true;
-  // Overviews halve the grid until it fits one tile, as GDAL's COG driver does.
-  const levels: Array<{ w: number; h: number }> = [{ w: width, h: height }];
-  while (cog && Math.max(levels[levels.length - 1].w, levels[levels.length - 1].h) > ts) {
-    const prev = levels[levels.length - 1];
-    levels.push({ w: Math.ceil(prev.w / 2), h: Math.ceil(prev.h / 2) });
-  }
-  const tileCount = (l: { w: number; h: number }): number => bands.length * Math.ceil(l.w / ts) * Math.ceil(l.h / ts);
+  const layout = layoutGeoTiff(first, bands, opts);
+  const { levels, ts, nodata, predictor } = layout;
   function* tiles(): Generator<RawTile | Progress, void, void> {
     const total = levels.reduce((n, l) => n + bands.length * Math.ceil(l.h / ts), 0);
     let done = 0;
@@ -134,8 +138,31 @@ export function planGeoTiff(input: Raster | Array<Raster | GeoTiffBandInput>, op
       data.pop();
     }
   }
+  const { images, cog, deflate, level, strategy } = layout;
+  return { images, cog, deflate, level, strategy, tiles };
+}
+
+/**
+ * The layout `planGeoTiff` gives bands of `grid` (GeoKeys from its CRS, tags, overview levels),
+ * without their pixels: shared by the whole-raster writers and the row-streaming one.
+ */
+export function layoutGeoTiff(grid: Grid, bands: GeoTiffBandSpec[], opts: WriteGeoTiffOptions): GeoTiffLayout {
+  if (bands.length === 0) throw new AppError('BAD_ARGUMENT', 'writeGeoTiff needs at least one band.');
+  const { width, height, transform } = grid;
+  const nodata = opts.nodata ?? -9999;
+  const deflate = (opts.compression ?? 'deflate') === 'deflate';
+  const predictor = deflate ? (opts.predictor ?? 3) : 1;
+  const ts = tileSizeFor(width, height, opts.tileSizePx);
+  const cog = opts.cog ?? true;
+  // Overviews halve the grid until it fits one tile, as GDAL's COG driver does.
+  const levels: Array<{ w: number; h: number }> = [{ w: width, h: height }];
+  while (cog && Math.max(levels[levels.length - 1].w, levels[levels.length - 1].h) > ts) {
+    const prev = levels[levels.length - 1];
+    levels.push({ w: Math.ceil(prev.w / 2), h: Math.ceil(prev.h / 2) });
+  }
+  const tileCount = (l: { w: number; h: number }): number => bands.length * Math.ceil(l.w / ts) * Math.ceil(l.h / ts);
   const spp = bands.length;
-  const geo = encodeGeoKeys(geoKeysForCrs(first.crs));
+  const geo = encodeGeoKeys(geoKeysForCrs(grid.crs));
   const isNorthUp = transform[2] === 0 && transform[4] === 0;
   const items: GdalMetadataItem[] = Object.entries(opts.metadata ?? {}).map(([name, value]) => ({
     name,
@@ -194,7 +221,7 @@ export function planGeoTiff(input: Raster | Array<Raster | GeoTiffBandInput>, op
       tileCount: tileCount(levels[k]),
     });
   }
-  return { images, cog, deflate, level: opts.level ?? 2, strategy: opts.strategy ?? 'default', tiles };
+  return { images, cog, deflate, level: opts.level ?? 2, strategy: opts.strategy ?? 'default', ts, levels, nodata, predictor, bands: bands.length };
 }
 
 /**

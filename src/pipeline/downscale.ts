@@ -1,15 +1,18 @@
 import { AppError } from '../core/errors.ts';
 import { throwIfAborted, yieldToEventLoop, type RunOptions } from '../core/progress.ts';
-import type { AuxName, Raster } from '../core/raster/raster.ts';
+import type { AuxName, Grid, Raster } from '../core/raster/raster.ts';
 import type { FittedStage, MethodId, StageInput, StageMethod, StagePrediction } from './method.ts';
 import { loadMethod } from './methods.ts';
 import { requireAuxFor } from './lst-only.ts';
 import { cropGrid, refineGrid, type PixelWindow } from '../core/geo/grid.ts';
-import { conservationError, correctResidualsInPlace, correctStageLinear, type ConservationError, type ResidualMode } from '../core/raster/correct.ts';
+import { conservationError, correctResidualsInPlace, correctStageLinear, type ConservationError, type LinearCorrection, type ResidualMode } from '../core/raster/correct.ts';
 import { cropPacked, isPacked, unpackRaster, unpackWindow, type AuxLayer, type PackedRaster } from '../core/raster/packed.ts';
 import { cropRaster, pasteTile, planTiles, scaleWindow, windowHasValid } from '../core/raster/tiling.ts';
 import type { Scene } from './scene.ts';
 import { runLimited } from './tile-pool.ts';
+import { addCarried, bandedOutput, wholeOutput, type StageOutput, type StageSink } from './stage-bands.ts';
+
+export type { StageSink };
 
 export type { ResidualMode };
 
@@ -48,6 +51,13 @@ export interface DownscaleOptions {
    */
   onStageDone?: (stage: StageResult) => void;
   /**
+   * Streams the last stage's output into this sink band by band, in order, as its tiles complete,
+   * instead of holding it whole (two 92 MB rasters at 250 m on a full MODIS tile): the result then
+   * has a `StreamedStageResult` for it and `onStageDone` is not called for it. Only the default
+   * linear residual correction streams; radiance mode and no correction keep the whole rasters.
+   */
+  lastStageSink?: StageSink;
+  /**
    * Called once every tile of the last stage has been asked of the method (the last ones may still
    * be running), e.g. to let a worker pool end each worker as it falls idle (`PooledMethod.retire`).
    */
@@ -63,12 +73,10 @@ export interface DownscaleOptions {
   onAuxReleased?: () => void;
 }
 
-/** The result of one stage. */
-export interface StageResult {
+/** What every stage reports. */
+interface StageSummary {
   /** 1-based stage number. */
   stage: number;
-  /** LST in K on `scene.levels[stage].grid`, NaN where invalid; owned by the caller. */
-  lst: Raster;
   /** Wall time of the stage in seconds (fit + tiles + correction). */
   seconds: number;
   /** |block mean - input| after this stage's correction (or of the raw output when off). */
@@ -79,17 +87,31 @@ export interface StageResult {
   skippedTiles: number;
   /** What a global method fitted (coefficients, samples), when it reports it. */
   fit?: Record<string, unknown>;
+}
+
+/** The result of one stage, with its rasters. */
+export interface StageResult extends StageSummary {
+  streamed?: undefined;
+  /** LST in K on `scene.levels[stage].grid`, NaN where invalid; owned by the caller. */
+  lst: Raster;
   /** Predicted standard deviation (K) of each output pixel, for methods with an uncertainty head (SRDA-Net v2). */
   sigma?: Raster;
 }
 
+/** A stage whose output went band by band to `DownscaleOptions.lastStageSink`: no rasters are kept. */
+export interface StreamedStageResult extends StageSummary {
+  streamed: true;
+  /** The sink was given an uncertainty band. */
+  hasSigma: boolean;
+}
+
 /** The result of a staged run. */
-export interface DownscaleResult {
+export interface DownscaleResult<S extends StageResult | StreamedStageResult = StageResult> {
   method: MethodId;
   methodLabel: string;
   residualCorrection: boolean;
   residualMode: ResidualMode;
-  stages: StageResult[];
+  stages: S[];
   totalSeconds: number;
 }
 
@@ -146,7 +168,8 @@ async function runStage(
   run: RunOptions,
   keepCarried = true,
   onAllAsked?: () => void,
-): Promise<{ data: Float32Array; sigma?: Float32Array; carried?: Float32Array; tiles: number; skipped: number; fit?: Record<string, unknown> }> {
+  banded?: { carried: Float32Array | undefined; sink: StageSink; grid: Grid },
+): Promise<{ data?: Float32Array; sigma?: Float32Array; carried?: Float32Array; banded?: LinearCorrection; hasSigma: boolean; tiles: number; skipped: number; fit?: Record<string, unknown> }> {
   const { width: cw, height: ch } = input.coarseLst;
   let predictor: Pick<FittedStage, 'haloCoarsePx' | 'predictTile' | 'predictTileWithSigma'>;
   let fit: Record<string, unknown> | undefined;
@@ -168,21 +191,24 @@ async function runStage(
   }
   const size = equalTileSize(cw, ch, tileCoarsePx);
   const tiles = planTiles(cw, ch, size, predictor.haloCoarsePx);
-  // Every fine pixel is written once: pasted from its tile, or NaN where the tile is skipped. Not
-  // filled up front, so the pages of a 4800x4800 output (92 MB each for the LST and the sigma) are
-  // touched as the tiles come in rather than all at the stage's start (the full tile's peak).
-  const out = new Float32Array(4 * cw * ch);
-  const sigma = predictor.predictTileWithSigma ? new Float32Array(4 * cw * ch) : undefined;
-  const fillNaN = (dst: Float32Array, core: PixelWindow): void => {
-    for (let r = 2 * core.row; r < 2 * (core.row + core.height); r++) dst.fill(Number.NaN, r * 2 * cw + 2 * core.col, r * 2 * cw + 2 * (core.col + core.width));
-  };
+  const hasSigma = !!predictor.predictTileWithSigma;
+  let out: Float32Array | undefined;
+  let sigma: Float32Array | undefined;
+  let bands: ReturnType<typeof bandedOutput> | undefined;
+  let output: StageOutput;
+  if (banded) {
+    await banded.sink.open({ stage, grid: banded.grid, hasSigma });
+    output = bands = bandedOutput(tiles, input.coarseLst.data, cw, ch, hasSigma, banded.carried, banded.sink);
+  } else {
+    ({ output, out, sigma } = wholeOutput(cw, ch, hasSigma));
+  }
   let carried: Float32Array | undefined;
   let done = 0;
   let skipped = 0;
   let whole: StageInput | undefined;
   // Tiles write disjoint parts of `out`, so several may run at once (a worker pool) and the
   // result is the same as one after another.
-  await runLimited(
+  const running = runLimited(
     tiles.length,
     Math.max(1, inFlight),
     async (i) => {
@@ -191,8 +217,7 @@ async function runStage(
       if (!windowHasValid(input.coarseLst.data, cw, tile.core)) {
         skipped++;
         asked?.();
-        fillNaN(out, tile.core);
-        if (sigma) fillNaN(sigma, tile.core);
+        output.skip(tile);
       } else {
         const { padded } = tile;
         const isWhole = padded.width === cw && padded.height === ch;
@@ -204,10 +229,8 @@ async function runStage(
         if (pred.length !== 4 * padded.width * padded.height) {
           throw new AppError('INTERNAL', `method ${method.id} returned ${pred.length} values for a ${2 * padded.width}x${2 * padded.height} tile`);
         }
-        if (sigma && predSigma) pasteTile(sigma, 2 * cw, predSigma, tile, 2);
-        else if (sigma) fillNaN(sigma, tile.core);
         if (predCarried && keepCarried) pasteTile((carried ??= new Float32Array(4 * cw * ch)), 2 * cw, predCarried, tile, 2);
-        pasteTile(out, 2 * cw, pred, tile, 2);
+        output.paste(tile, pred, predSigma);
       }
       done++;
       run.onProgress?.({ stage: `stage ${stage}`, done, total: tiles.length, detail: `tile ${done}/${tiles.length}` });
@@ -215,31 +238,19 @@ async function runStage(
     },
     run,
   );
-  return { data: out, sigma, carried, tiles: tiles.length, skipped, fit };
-}
-
-/**
- * Adds the variance carried in from earlier stages (`prev`, on the stage's coarse grid `cw` wide)
- * to the stage's sigma, each fine pixel taking its coarse pixel's, and returns what goes on: the
- * stage's own carried variance plus `prev`, on the fine grid (undefined after the last stage, which
- * passes nothing on).
- */
-function addCarried(sigma: Float32Array, own: Float32Array | undefined, prev: Float32Array, cw: number, last: boolean): Float32Array | undefined {
-  const fw = 2 * cw;
-  const fh = sigma.length / fw;
-  const next = last ? undefined : (own ?? new Float32Array(sigma.length));
-  for (let r = 0; r < fh; r++) {
-    const p = (r >> 1) * cw;
-    const o = r * fw;
-    for (let c = 0; c < fw; c++) {
-      const v = prev[p + (c >> 1)];
-      if (!(v > 0)) continue;
-      const i = o + c;
-      sigma[i] = Math.sqrt(sigma[i] * sigma[i] + v);
-      if (next) next[i] += v;
+  let corrected: LinearCorrection | undefined;
+  try {
+    await running;
+    corrected = await bands?.done();
+  } catch (e) {
+    // No band is being handed over when the sink drops its output.
+    if (bands && banded) {
+      await bands.settle();
+      await banded.sink.abort();
     }
+    throw e;
   }
-  return next;
+  return { data: out, sigma, carried, banded: corrected, hasSigma, tiles: tiles.length, skipped, fit };
 }
 
 /**
@@ -248,7 +259,9 @@ function addCarried(sigma: Float32Array, own: Float32Array | undefined, prev: Fl
  * valid LST are skipped, and the residual correction is applied after each stage (default on).
  * Progress is `{stage: 'stage k', done, total}` per tile; `signal` cancels between tiles.
  */
-export async function runDownscale(scene: Scene, options: DownscaleOptions, run: RunOptions = {}): Promise<DownscaleResult> {
+export async function runDownscale(scene: Scene, options: DownscaleOptions & { lastStageSink: StageSink }, run?: RunOptions): Promise<DownscaleResult<StageResult | StreamedStageResult>>;
+export async function runDownscale(scene: Scene, options: DownscaleOptions & { lastStageSink?: undefined }, run?: RunOptions): Promise<DownscaleResult>;
+export async function runDownscale(scene: Scene, options: DownscaleOptions, run: RunOptions = {}): Promise<DownscaleResult<StageResult | StreamedStageResult>> {
   const method = typeof options.method === 'string' ? await loadMethod(options.method) : options.method;
   requireAuxFor(method.id, scene);
   const correct = options.residualCorrection ?? true;
@@ -259,7 +272,7 @@ export async function runDownscale(scene: Scene, options: DownscaleOptions, run:
   }
   const tileCoarsePx = Math.max(8, options.tileCoarsePx ?? 256);
   const t0 = now();
-  const results: StageResult[] = [];
+  const results: Array<StageResult | StreamedStageResult> = [];
   let coarse: Raster = scene.lst;
   // Variance the earlier stages' outputs carry that this stage's sigma does not know of.
   let carried: Float32Array | undefined;
@@ -284,8 +297,17 @@ export async function runDownscale(scene: Scene, options: DownscaleOptions, run:
     const input: SceneStageInput = { coarseLst: coarse, fineGrid: level.grid, fineAux: level.aux, coarseAux: scene.levels[k - 1].aux };
     // The last stage passes no variance on: not collecting it saves a fine-grid array (92 MB at 250 m on a full tile).
     const last = k === nStages;
-    const { data, sigma, carried: own, tiles, skipped, fit } = await runStage(method, input, k, tileCoarsePx, run, !last, last ? allAsked : undefined);
-    carried = sigma && carried ? addCarried(sigma, own, carried, coarse.width, last) : own;
+    const sink = last && correct && mode === 'linear' ? options.lastStageSink : undefined;
+    const st = await runStage(method, input, k, tileCoarsePx, run, !last, last ? allAsked : undefined, sink ? { carried, sink, grid: level.grid } : undefined);
+    const { tiles, skipped, fit } = st;
+    if (st.banded) {
+      const energy = asEnergy(st.banded.after);
+      results.push({ stage: k, streamed: true, hasSigma: st.hasSigma, seconds: (now() - ts) / 1000, energy, energyBeforeCorrection: asEnergy(st.banded.before), tiles, skippedTiles: skipped, fit });
+      break;
+    }
+    const data = st.data!;
+    const sigma = st.sigma;
+    carried = sigma && carried ? addCarried(sigma, st.carried, carried, coarse.width, last) : st.carried;
     if (last) carried = undefined;
     // The default (linear correction) in one pass: the error before, the correction, the error it
     // leaves (in linear mode the energy error itself) and sigma's mask; the same numbers as the passes below.
@@ -296,8 +318,9 @@ export async function runDownscale(scene: Scene, options: DownscaleOptions, run:
     const energy = !left ? before : mode === 'linear' ? asEnergy(left) : energyError(data, coarse);
     const lst: Raster = { ...level.grid, data };
     if (sigma && !one) for (let i = 0; i < sigma.length; i++) if (data[i] !== data[i]) sigma[i] = Number.NaN;
-    results.push({ stage: k, lst, seconds: (now() - ts) / 1000, energy, energyBeforeCorrection: before, tiles, skippedTiles: skipped, fit, ...(sigma ? { sigma: { ...level.grid, data: sigma } } : {}) });
-    options.onStageDone?.(results[results.length - 1]);
+    const result: StageResult = { stage: k, lst, seconds: (now() - ts) / 1000, energy, energyBeforeCorrection: before, tiles, skippedTiles: skipped, fit, ...(sigma ? { sigma: { ...level.grid, data: sigma } } : {}) };
+    results.push(result);
+    options.onStageDone?.(result);
     coarse = lst;
   }
   return {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { seededRandom } from '../random.ts';
-import { conservationError, correctResidualsInPlace, correctStageLinear } from './correct.ts';
+import { conservationError, correctLinearRows, correctResidualsInPlace, correctStageLinear, linearResult, linearSums } from './correct.ts';
 
 const N = Number.NaN;
 
@@ -54,5 +54,24 @@ describe('one-pass stage correction', () => {
     expect(Array.from(fine)).toEqual([303, 305, N, N, N, 307, N, N]);
     expect(r.before).toEqual({ maxAbs: 3, meanAbs: 3, blocks: 1 });
     expect(r.after).toEqual({ maxAbs: 0, meanAbs: 0, blocks: 1 });
+  });
+
+  it('gives the same values and sums band by band, the sums carried, as in one pass', () => {
+    const cw = 29;
+    const ch = 41;
+    const a = scene(7, cw, ch);
+    const whole = { fine: a.fine.slice(), sigma: a.sigma.slice() };
+    const want = correctStageLinear(whole.fine, whole.sigma, a.coarse, cw, ch);
+    const sums = linearSums();
+    const fw = 2 * cw;
+    for (const [r0, r1] of [[0, 5], [5, 6], [6, 6], [6, 32], [32, 41]]) {
+      const fine = a.fine.slice(2 * r0 * fw, 2 * r1 * fw);
+      const sigma = a.sigma.slice(2 * r0 * fw, 2 * r1 * fw);
+      correctLinearRows(fine, sigma, a.coarse, cw, r0, r1, sums);
+      expect(Buffer.from(fine.buffer).equals(Buffer.from(whole.fine.buffer, 4 * 2 * r0 * fw, 4 * fine.length))).toBe(true);
+      expect(Buffer.from(sigma.buffer).equals(Buffer.from(whole.sigma.buffer, 4 * 2 * r0 * fw, 4 * sigma.length))).toBe(true);
+    }
+    expect(linearResult(sums)).toEqual(want);
+    expect(() => correctLinearRows(new Float32Array(10), undefined, a.coarse, cw, 0, 1, linearSums())).toThrow(/do not match/);
   });
 });

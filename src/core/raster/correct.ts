@@ -150,16 +150,45 @@ export interface LinearCorrection {
  */
 export function correctStageLinear(fine: Float32Array, sigma: Float32Array | undefined, coarse: Float32Array, cw: number, ch: number): LinearCorrection {
   checkShapes(fine, coarse, cw, ch, 2);
+  const sums = linearSums();
+  correctLinearRows(fine, sigma, coarse, cw, 0, ch, sums);
+  return linearResult(sums);
+}
+
+/** The running sums of `correctLinearRows`: what a stage corrected band by band carries from one band to the next. */
+export interface LinearSums {
+  maxB: number;
+  sumB: number;
+  maxA: number;
+  sumA: number;
+  blocks: number;
+  filled: number;
+}
+
+/** Sums before the first row. */
+export const linearSums = (): LinearSums => ({ maxB: 0, sumB: 0, maxA: 0, sumA: 0, blocks: 0, filled: 0 });
+
+/** The energy error before and after, from the sums of every row of the stage. */
+export const linearResult = (s: LinearSums): LinearCorrection => ({
+  before: errorOf(s.maxB, s.sumB, s.blocks - s.filled),
+  after: errorOf(s.maxA, s.sumA, s.blocks),
+});
+
+/**
+ * `correctStageLinear` on coarse rows `cr0` .. `cr1` - 1 only, with its sums carried in `sums`:
+ * `fine` (and `sigma`) hold just those rows' fine rows (`2 * (cr1 - cr0)` rows of `2 * cw`), and
+ * `coarse` is the whole coarse grid. Bands taken in order, top to bottom, add up to the sums of one
+ * pass over the stage, bit for bit (the blocks are visited in the same row-major order).
+ */
+export function correctLinearRows(fine: Float32Array, sigma: Float32Array | undefined, coarse: Float32Array, cw: number, cr0: number, cr1: number, sums: LinearSums): void {
   const fw = 2 * cw;
-  let maxB = 0;
-  let sumB = 0;
-  let maxA = 0;
-  let sumA = 0;
-  let blocks = 0;
-  let filled = 0;
-  for (let cr = 0; cr < ch; cr++) {
+  if (!(cr0 >= 0 && cr1 >= cr0 && cr1 * cw <= coarse.length) || fine.length !== 2 * (cr1 - cr0) * fw || (sigma && sigma.length !== fine.length)) {
+    throw new AppError('GRID_MISMATCH', `residual correction: coarse rows ${cr0}..${cr1} of ${cw} px do not match a fine band of ${fine.length} values.`);
+  }
+  let { maxB, sumB, maxA, sumA, blocks, filled } = sums;
+  for (let cr = cr0; cr < cr1; cr++) {
     const c0 = cr * cw;
-    const top = 2 * cr * fw;
+    const top = 2 * (cr - cr0) * fw;
     for (let cc = 0; cc < cw; cc++) {
       const t = coarse[c0 + cc];
       const i0 = top + 2 * cc;
@@ -218,7 +247,7 @@ export function correctStageLinear(fine: Float32Array, sigma: Float32Array | und
       blocks++;
     }
   }
-  return { before: errorOf(maxB, sumB, blocks - filled), after: errorOf(maxA, sumA, blocks) };
+  Object.assign(sums, { maxB, sumB, maxA, sumA, blocks, filled });
 }
 
 function errorOf(maxAbs: number, sum: number, blocks: number): ConservationError {

@@ -1,0 +1,198 @@
+import { AppError } from '../core/errors.ts';
+import { throwIfAborted, type RunOptions } from '../core/progress.ts';
+import type { Grid } from '../core/raster/raster.ts';
+import { deflateCodec } from './deflate-codec.ts';
+import { halveMean, layoutGeoTiff, type GeoTiffBandSpec, type WriteGeoTiffOptions } from './geotiff-plan.ts';
+import type { GeoTiffSink } from './geotiff-write.ts';
+import { checkSize, cogLeaderTrailer, tiffHeader } from './tiff-assemble.ts';
+import { cutTileRow } from './tiff-cut.ts';
+
+/**
+ * Where `streamGeoTiff` keeps the full-resolution tiles until the end (a COG stores the overviews,
+ * known only after the last row, before them): `write` stores bytes at an offset, `read` gives
+ * them back. The CLI's is a temporary file beside the output; `memorySpill()` holds them in memory.
+ */
+export interface TileSpill {
+  write(pieces: Uint8Array[], offset: number): Promise<void> | void;
+  read(offset: number, length: number): Promise<Uint8Array> | Uint8Array;
+}
+
+/** A `TileSpill` in memory (tests, and callers with nowhere else to put the tiles). */
+export function memorySpill(): TileSpill {
+  const parts = new Map<number, Uint8Array>();
+  return {
+    write: (pieces, offset) => {
+      let at = offset;
+      for (const p of pieces) {
+        parts.set(at, p.slice());
+        at += p.length;
+      }
+    },
+    read: (offset, length) => {
+      const p = parts.get(offset);
+      if (!p || p.length !== length) throw new AppError('INTERNAL', `memorySpill: no ${length} bytes stored at ${offset}.`);
+      return p;
+    },
+  };
+}
+
+/** A GeoTIFF written row by row: see `streamGeoTiff`. */
+export interface GeoTiffRowStream {
+  /**
+   * The next full-width rows of every band, in band order: `bands[i]` holds `n * width` values
+   * (n >= 1 rows), NaN where invalid. The arrays are read before it resolves and not kept.
+   * Resolves once at most `maxTilesInFlight` tiles are still being compressed.
+   */
+  push(bands: Float32Array[], run?: RunOptions): Promise<void>;
+  /** After the last row: writes the whole file into the sink (header, overviews, full resolution). Resolves its size in bytes. */
+  finish(run?: RunOptions): Promise<number>;
+  /** Waits for the compressions under way (after a failure or a cancel: the caller then drops the sink and the spill). */
+  settle(): Promise<void>;
+}
+
+type Stored = { offset: number; length: number };
+
+/**
+ * The file `writeGeoTiffTo` writes for bands on `grid` (same options, same bytes), fed rows in
+ * order instead of whole rasters: each row of tiles is cut and compressed once its rows are in,
+ * the overviews are built from the rows as they come (`halveMean`'s values: each overview row is
+ * the mean of two rows of the level below) and kept compressed in memory, and the full-resolution
+ * tiles go to `spill` until `finish` copies them after the overviews. Holds one row of tiles per
+ * level and the overviews' compressed tiles. A plain (`cog: false`) one-band file needs no spill:
+ * its tiles go to the sink as they are compressed.
+ */
+export function streamGeoTiff(
+  grid: Grid,
+  bands: GeoTiffBandSpec[],
+  sink: GeoTiffSink,
+  spill: TileSpill | undefined,
+  opts: WriteGeoTiffOptions = {},
+): GeoTiffRowStream {
+  const layout = layoutGeoTiff(grid, bands, opts);
+  const { levels, ts, nodata, predictor, cog } = layout;
+  const nb = bands.length;
+  const codec = opts.codec ?? deflateCodec();
+  const maxInFlight = Math.max(1, opts.maxTilesInFlight ?? 8);
+  const { headerSize, header } = tiffHeader(layout.images, cog);
+  const direct = !cog && nb === 1;
+  if (!direct && !spill) throw new AppError('INTERNAL', 'streamGeoTiff: a cloud-optimised or multi-band file needs a spill for its full-resolution tiles.');
+  // One row of tiles per level and band, filled row by row.
+  const bufs = levels.map((l) => Array.from({ length: nb }, () => new Float32Array(ts * l.w)));
+  const filled = levels.map(() => 0);
+  const rowsIn = levels.map(() => 0);
+  // Compressed tiles per level and band, in tile order: overviews in memory, full resolution stored.
+  const overviews = levels.map(() => Array.from({ length: nb }, () => [] as Uint8Array[]));
+  const stored = Array.from({ length: nb }, () => [] as Stored[]);
+  let spillPos = 0;
+  let sinkPos = headerSize;
+  const pending: Array<{ k: number; band: number; tile: Promise<Uint8Array> }> = [];
+  let failed = false;
+
+  const flushOne = async (): Promise<void> => {
+    const { k, band, tile: p } = pending.shift()!;
+    const tile = await p;
+    if (k > 0) overviews[k][band].push(tile);
+    else if (direct) {
+      const at = sinkPos;
+      sinkPos += tile.length;
+      checkSize(sinkPos);
+      stored[band].push({ offset: at, length: tile.length });
+      await sink.write([tile], at);
+    } else {
+      const at = spillPos;
+      spillPos += tile.length;
+      stored[band].push({ offset: at, length: tile.length });
+      await spill!.write([tile], at);
+    }
+  };
+  const emitTileRow = async (k: number): Promise<void> => {
+    const { w } = levels[k];
+    for (let b = 0; b < nb; b++) {
+      for (const bytes of cutTileRow(bufs[k][b], w, filled[k], 0, ts, nodata, predictor)) {
+        while (pending.length >= maxInFlight) await flushOne();
+        const tile = layout.deflate ? codec.deflate(bytes, layout.level, layout.strategy) : Promise.resolve(bytes);
+        // Awaited in order by flushOne; a failure before then must not count as unhandled.
+        tile.catch(() => undefined);
+        pending.push({ k, band: b, tile });
+      }
+    }
+    filled[k] = 0;
+  };
+  // Adds one row per band (`rows[b]`, `levels[k].w` values each) to level k, and its pair's mean to k + 1.
+  const addRow = async (k: number, rows: Float32Array[]): Promise<void> => {
+    const { w, h } = levels[k];
+    if (rowsIn[k] >= h) throw new AppError('INTERNAL', `streamGeoTiff: more than ${h} rows given.`);
+    for (let b = 0; b < nb; b++) bufs[k][b].set(rows[b], filled[k] * w);
+    filled[k]++;
+    rowsIn[k]++;
+    // Tile rows are a multiple of 16 high: a pair of rows is always in the same buffer.
+    if (k + 1 < levels.length && filled[k] % 2 === 0) await addRow(k + 1, pairMeans(k, 2));
+    if (filled[k] === ts) await emitTileRow(k);
+  };
+  const pairMeans = (k: number, n: number): Float32Array[] => {
+    const { w } = levels[k];
+    return bufs[k].map((buf) => halveMean(buf.subarray((filled[k] - n) * w, filled[k] * w), w, n));
+  };
+  const guard = async <T>(f: () => Promise<T>): Promise<T> => {
+    if (failed) throw new AppError('INTERNAL', 'streamGeoTiff: used after a failure.');
+    try {
+      return await f();
+    } catch (e) {
+      failed = true;
+      throw e;
+    }
+  };
+  const settle = async (): Promise<void> => {
+    await Promise.allSettled(pending.map((p) => p.tile));
+  };
+
+  return {
+    push: (data, run = {}) =>
+      guard(async () => {
+        throwIfAborted(run.signal);
+        const w = levels[0].w;
+        if (data.length !== nb || data.some((d) => d.length === 0 || d.length % w !== 0 || d.length !== data[0].length)) {
+          throw new AppError('INTERNAL', `streamGeoTiff: push needs ${nb} band(s) of whole ${w}-pixel rows, got ${data.map((d) => d.length).join(', ')} values.`);
+        }
+        for (let r = 0; r < data[0].length / w; r++) await addRow(0, data.map((d) => d.subarray(r * w, (r + 1) * w)));
+      }),
+    finish: (run = {}) =>
+      guard(async () => {
+        throwIfAborted(run.signal);
+        if (rowsIn[0] !== levels[0].h) throw new AppError('INTERNAL', `streamGeoTiff: ${rowsIn[0]} of ${levels[0].h} rows given.`);
+        for (let k = 0; k < levels.length; k++) {
+          // An odd last row makes the level above's last row on its own (halveMean's partial blocks).
+          if (k + 1 < levels.length && filled[k] % 2 === 1) await addRow(k + 1, pairMeans(k, 1));
+          if (filled[k] > 0) await emitTileRow(k);
+        }
+        while (pending.length) await flushOne();
+        throwIfAborted(run.signal);
+        const counts = levels.map((_, k) => (k === 0 ? stored.flatMap((s) => s.map((t) => t.length)) : overviews[k].flatMap((t) => t.map((x) => x.length))));
+        const head = header(counts);
+        if (direct) {
+          await sink.write([head.bytes], 0);
+          return head.size;
+        }
+        let pos = headerSize;
+        const put = async (tile: Uint8Array): Promise<void> => {
+          const [leader, trailer] = cogLeaderTrailer(tile);
+          const at = pos;
+          pos += tile.length + (cog ? 8 : 0);
+          await sink.write(cog ? [leader, tile, trailer] : [tile], at);
+        };
+        for (let k = levels.length - 1; k > 0; k--) for (const t of overviews[k].flat()) await put(t);
+        for (const s of stored) {
+          for (const t of s) {
+            throwIfAborted(run.signal);
+            await put(await spill!.read(t.offset, t.length));
+          }
+        }
+        await sink.write([head.bytes], 0);
+        return head.size;
+      }).catch(async (e: unknown) => {
+        await settle();
+        throw e;
+      }),
+    settle,
+  };
+}

@@ -1,0 +1,143 @@
+import { describe, expect, it } from 'vitest';
+import { aggregateMean } from '../core/raster/aggregate.ts';
+import type { Grid } from '../core/raster/raster.ts';
+import { bicubicMethod } from './baselines/bicubic.ts';
+import { runDownscale, type StageResult, type StageSink, type StreamedStageResult } from './downscale.ts';
+import type { StageMethod } from './method.ts';
+import { prepareScene } from './prepare.ts';
+import { BAND_COARSE_ROWS } from './stage-bands.ts';
+import { synthScene } from './test-scenes.ts';
+
+/** A scene whose last stage is several bands high, with a cloud, a dead row and an empty corner (skipped tiles). */
+function scene() {
+  const { ndvi, lst } = synthScene(1200, 1096, 250);
+  const coarse = aggregateMean(lst, 4);
+  for (let r = 40; r < 61; r++) for (let c = 30; c < 77; c++) coarse.data[r * coarse.width + c] = Number.NaN;
+  for (let c = 0; c < coarse.width; c++) coarse.data[137 * coarse.width + c] = Number.NaN;
+  for (let r = 0; r < 30; r++) for (let c = 250; c < coarse.width; c++) coarse.data[r * coarse.width + c] = Number.NaN;
+  return prepareScene({ lst: coarse, aux: { ndvi } });
+}
+
+/**
+ * Bicubic with an uncertainty and a carried variance made from each fine pixel's coarse parent (as
+ * SRDA-Net's weighted mix reports them), run `concurrency` tiles at once, each after a random delay,
+ * so tiles finish out of order.
+ */
+function sigmaMethod(concurrency: number, seed = 1): StageMethod {
+  let s = seed;
+  const delay = () => new Promise((res) => setTimeout(res, ((s = (s * 16807) % 2147483647) % 5)));
+  return {
+    ...bicubicMethod,
+    concurrency,
+    runStageWithSigma: async (input, o) => {
+      if (concurrency > 1) await delay();
+      const lstK = await bicubicMethod.runStage(input, o);
+      const { width: cw, data } = input.coarseLst;
+      const sigmaK = new Float32Array(lstK.length);
+      const carriedVarK2 = new Float32Array(lstK.length);
+      for (let i = 0; i < lstK.length; i++) {
+        const r = Math.floor(i / (2 * cw));
+        const t = data[(r >> 1) * cw + ((i - r * 2 * cw) >> 1)];
+        sigmaK[i] = t === t ? 0.2 + Math.abs(t - 305) * 0.03 : Number.NaN;
+        carriedVarK2[i] = t === t ? 0.01 * (1 + (i % 7)) : 0;
+      }
+      return { lstK, sigmaK, carriedVarK2 };
+    },
+  };
+}
+
+/** A sink that keeps what it is given and what was called. */
+function recordingSink(fail?: { atBand: number }) {
+  const calls: string[] = [];
+  const bands: Array<{ row: number; lst: Float32Array; sigma?: Float32Array }> = [];
+  let grid: Grid | undefined;
+  const sink: StageSink = {
+    open: (info) => {
+      calls.push(`open ${info.stage} ${info.hasSigma}`);
+      grid = info.grid;
+    },
+    rows: async (b) => {
+      if (fail && bands.length === fail.atBand) throw new Error('disk full');
+      await new Promise((res) => setTimeout(res, 1));
+      bands.push(b);
+      calls.push(`rows ${b.row}`);
+    },
+    close: async () => void calls.push('close'),
+    abort: async () => void calls.push('abort'),
+  };
+  const joined = (key: 'lst' | 'sigma'): Float32Array => {
+    const out = new Float32Array(grid!.width * grid!.height);
+    for (const b of bands) out.set(b[key]!, b.row * grid!.width);
+    return out;
+  };
+  return { sink, calls, bands, joined };
+}
+
+const bitsEqual = (a: Float32Array, b: Float32Array): boolean => {
+  const x = new Uint32Array(a.buffer, a.byteOffset, a.length);
+  const y = new Uint32Array(b.buffer, b.byteOffset, b.length);
+  return x.length === y.length && x.every((v, i) => v === y[i]);
+};
+
+describe('runDownscale with a last-stage sink', () => {
+  it('streams the last stage in ordered bands bit for bit as the whole stage, energy errors included, tiles out of order through a pool', async () => {
+    const whole = await runDownscale(scene(), { method: sigmaMethod(1), tileCoarsePx: 40 });
+    const rec = recordingSink();
+    const streamed = await runDownscale(scene(), { method: sigmaMethod(3), tileCoarsePx: 40, lastStageSink: rec.sink });
+    const last = whole.stages[1];
+    const st = streamed.stages[1] as StreamedStageResult;
+    expect(st.streamed).toBe(true);
+    expect(st.hasSigma).toBe(true);
+    expect(st.skippedTiles).toBeGreaterThan(0);
+    expect(st.skippedTiles).toBe(last.skippedTiles);
+    // Stage 1 is whole (it feeds stage 2), and the same.
+    expect(bitsEqual((streamed.stages[0] as StageResult).lst.data, whole.stages[0].lst.data)).toBe(true);
+    const fh = last.lst.height;
+    const rows = Array.from({ length: Math.ceil(fh / (2 * BAND_COARSE_ROWS)) }, (_, b) => 2 * BAND_COARSE_ROWS * b);
+    expect(rows.length).toBeGreaterThan(3);
+    expect(rec.calls).toEqual(['open 2 true', ...rows.map((r) => `rows ${r}`), 'close']);
+    expect(bitsEqual(rec.joined('lst'), last.lst.data)).toBe(true);
+    expect(bitsEqual(rec.joined('sigma'), last.sigma!.data)).toBe(true);
+    expect(st.energy).toEqual(last.energy);
+    expect(st.energyBeforeCorrection).toEqual(last.energyBeforeCorrection);
+    expect(st.energy.blocks).toBeGreaterThan(1000);
+  });
+
+  it('gives no sigma band for a method without one, and keeps the whole rasters in radiance mode and without correction', async () => {
+    const rec = recordingSink();
+    const r = await runDownscale(scene(), { method: 'bicubic', tileCoarsePx: 64, lastStageSink: rec.sink });
+    expect(rec.calls[0]).toBe('open 2 false');
+    expect(rec.bands.every((b) => b.sigma === undefined)).toBe(true);
+    const whole = await runDownscale(scene(), { method: 'bicubic', tileCoarsePx: 64 });
+    expect(bitsEqual(rec.joined('lst'), whole.stages[1].lst.data)).toBe(true);
+    expect(r.stages[1].streamed).toBe(true);
+    for (const o of [{ residualMode: 'radiance' as const }, { residualCorrection: false }]) {
+      const unused = recordingSink();
+      const kept = await runDownscale(scene(), { method: 'bicubic', tileCoarsePx: 64, lastStageSink: unused.sink, ...o });
+      expect(unused.calls).toEqual([]);
+      expect(kept.stages[1].streamed).toBeUndefined();
+      expect((kept.stages[1] as StageResult).lst.data.length).toBe(whole.stages[1].lst.data.length);
+    }
+  });
+
+  it('aborts the sink, after the band it is writing, when the run is cancelled in the last stage', async () => {
+    const rec = recordingSink();
+    const ac = new AbortController();
+    const run = runDownscale(scene(), { method: sigmaMethod(2), tileCoarsePx: 40, lastStageSink: rec.sink }, {
+      signal: ac.signal,
+      onProgress: (p) => {
+        if (p.stage === 'stage 2' && p.done === Math.floor(p.total / 2)) ac.abort();
+      },
+    });
+    await expect(run).rejects.toMatchObject({ code: 'CANCELLED' });
+    expect(rec.calls[0]).toBe('open 2 true');
+    expect(rec.calls[rec.calls.length - 1]).toBe('abort');
+    expect(rec.calls).not.toContain('close');
+  });
+
+  it('stops the run with the sink failure and aborts the sink', async () => {
+    const rec = recordingSink({ atBand: 1 });
+    await expect(runDownscale(scene(), { method: sigmaMethod(2), tileCoarsePx: 40, lastStageSink: rec.sink })).rejects.toThrow('disk full');
+    expect(rec.calls).toEqual(['open 2 true', 'rows 0', 'abort']);
+  });
+});

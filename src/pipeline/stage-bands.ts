@@ -1,0 +1,184 @@
+import { AppError } from '../core/errors.ts';
+import type { PixelWindow } from '../core/geo/grid.ts';
+import { correctLinearRows, linearResult, linearSums, type LinearCorrection } from '../core/raster/correct.ts';
+import type { Grid } from '../core/raster/raster.ts';
+import { pasteTile, type TileSpec } from '../core/raster/tiling.ts';
+
+/**
+ * Takes the last stage's output band by band, top to bottom, instead of as whole rasters (the CLI
+ * streams it into its GeoTIFFs: `DownscaleOptions.lastStageSink`).
+ */
+export interface StageSink {
+  /** Before the first band: the stage, its fine grid and whether an uncertainty band comes. */
+  open(info: { stage: number; grid: Grid; hasSigma: boolean }): Promise<void> | void;
+  /**
+   * Fine rows `row` .. of the final LST (K, NaN invalid; residual-corrected) and, when the stage
+   * has one, its sigma (K): `lst.length / grid.width` whole rows, the next after the last band's.
+   * The arrays become the sink's. The next band waits for this promise.
+   */
+  rows(band: { row: number; lst: Float32Array; sigma?: Float32Array }): Promise<void>;
+  /** Every row was given: finish the output. */
+  close(): Promise<void>;
+  /** The stage failed or was cancelled: drop what was written (no partial output left). */
+  abort(): Promise<void>;
+}
+
+/** Coarse rows per band: 256 fine rows, a row of 256 px GeoTIFF tiles. */
+export const BAND_COARSE_ROWS = 128;
+
+/**
+ * Adds the variance carried in from earlier stages (`prev`, on the stage's coarse grid `cw` wide)
+ * to the stage's sigma, each fine pixel taking its coarse pixel's, and returns what goes on: the
+ * stage's own carried variance plus `prev`, on the fine grid (undefined after the last stage, which
+ * passes nothing on). `sigma` may be a band of the fine grid starting at fine row `fineRow0` (even).
+ */
+export function addCarried(sigma: Float32Array, own: Float32Array | undefined, prev: Float32Array, cw: number, last: boolean, fineRow0 = 0): Float32Array | undefined {
+  const fw = 2 * cw;
+  const fh = sigma.length / fw;
+  const next = last ? undefined : (own ?? new Float32Array(sigma.length));
+  for (let r = 0; r < fh; r++) {
+    const p = ((r + fineRow0) >> 1) * cw;
+    const o = r * fw;
+    for (let c = 0; c < fw; c++) {
+      const v = prev[p + (c >> 1)];
+      if (!(v > 0)) continue;
+      const i = o + c;
+      sigma[i] = Math.sqrt(sigma[i] * sigma[i] + v);
+      if (next) next[i] += v;
+    }
+  }
+  return next;
+}
+
+/** Where a stage's tiles go: pasted (their core) or skipped (NaN). */
+export interface StageOutput {
+  /** Pastes the core of a tile's fine LST (and sigma; NaN when the stage has one and the tile gave none). */
+  paste(tile: TileSpec, lst: Float32Array, sigma: Float32Array | undefined): void;
+  /** A tile without valid LST: NaN over its core. */
+  skip(tile: TileSpec): void;
+}
+
+/**
+ * A stage's whole output: every fine pixel is written once, pasted from its tile or NaN where the
+ * tile is skipped. Not filled up front, so the pages of a 4800x4800 output (92 MB each for the LST
+ * and the sigma) are touched as the tiles come in rather than all at the stage's start.
+ */
+export function wholeOutput(cw: number, ch: number, hasSigma: boolean): { output: StageOutput; out: Float32Array; sigma?: Float32Array } {
+  const out = new Float32Array(4 * cw * ch);
+  const sigma = hasSigma ? new Float32Array(4 * cw * ch) : undefined;
+  const fillNaN = (dst: Float32Array, core: PixelWindow): void => {
+    for (let r = 2 * core.row; r < 2 * (core.row + core.height); r++) dst.fill(Number.NaN, r * 2 * cw + 2 * core.col, r * 2 * cw + 2 * (core.col + core.width));
+  };
+  const output: StageOutput = {
+    paste: (tile, pred, predSigma) => {
+      if (sigma && predSigma) pasteTile(sigma, 2 * cw, predSigma, tile, 2);
+      else if (sigma) fillNaN(sigma, tile.core);
+      pasteTile(out, 2 * cw, pred, tile, 2);
+    },
+    skip: (tile) => {
+      fillNaN(out, tile.core);
+      if (sigma) fillNaN(sigma, tile.core);
+    },
+  };
+  return { output, out, sigma };
+}
+
+/**
+ * The last stage's output in bands of `BAND_COARSE_ROWS` coarse rows: a band is allocated when its
+ * first tile comes and finished once every tile over it is in, strictly in order (carried variance,
+ * linear residual correction with its sums carried, then `sink.rows`), then dropped. Tiles may come
+ * in any order (a worker pool). `done()` waits for the last band and closes the sink; resolves the
+ * correction's energy errors, bit for bit those of `correctStageLinear` on the whole stage.
+ */
+export function bandedOutput(
+  tiles: TileSpec[],
+  coarse: Float32Array,
+  cw: number,
+  ch: number,
+  hasSigma: boolean,
+  carried: Float32Array | undefined,
+  sink: StageSink,
+): StageOutput & { done: () => Promise<LinearCorrection>; settle: () => Promise<void> } {
+  const fw = 2 * cw;
+  const nBands = Math.ceil(ch / BAND_COARSE_ROWS);
+  const band0 = (b: number) => b * BAND_COARSE_ROWS;
+  const band1 = (b: number) => Math.min(ch, (b + 1) * BAND_COARSE_ROWS);
+  const waiting = new Array<number>(nBands).fill(0);
+  const bandsOf = (core: PixelWindow): number[] => {
+    const out: number[] = [];
+    for (let b = Math.floor(core.row / BAND_COARSE_ROWS); b < nBands && band0(b) < core.row + core.height; b++) out.push(b);
+    return out;
+  };
+  for (const t of tiles) for (const b of bandsOf(t.core)) waiting[b]++;
+  const lst: Array<Float32Array | undefined> = [];
+  const sigma: Array<Float32Array | undefined> = [];
+  const alloc = (arr: Array<Float32Array | undefined>, b: number) => (arr[b] ??= new Float32Array(2 * (band1(b) - band0(b)) * fw));
+  const sums = linearSums();
+  let next = 0;
+  let chain: Promise<void> = Promise.resolve();
+  let failure: unknown;
+  chain.catch(() => undefined);
+
+  const finish = async (b: number): Promise<void> => {
+    const l = lst[b]!;
+    const s = sigma[b];
+    lst[b] = sigma[b] = undefined;
+    if (s && carried) addCarried(s, undefined, carried, cw, true, 2 * band0(b));
+    correctLinearRows(l, s, coarse, cw, band0(b), band1(b), sums);
+    await sink.rows({ row: 2 * band0(b), lst: l, ...(s ? { sigma: s } : {}) });
+  };
+  const tileIn = (tile: TileSpec, write: (b: number, fr0: number, fr1: number) => void): void => {
+    if (failure) throw failure;
+    for (const b of bandsOf(tile.core)) {
+      // Fine rows of this tile's core inside band b.
+      const fr0 = 2 * Math.max(tile.core.row, band0(b));
+      const fr1 = 2 * Math.min(tile.core.row + tile.core.height, band1(b));
+      write(b, fr0, fr1);
+      if (--waiting[b] === 0) {
+        while (next < nBands && waiting[next] === 0) {
+          const k = next++;
+          chain = chain.then(() => finish(k));
+          chain.catch((e: unknown) => (failure ??= e));
+        }
+      }
+    }
+  };
+  const fillNaN = (dst: Float32Array, b: number, tile: TileSpec, fr0: number, fr1: number): void => {
+    for (let r = fr0; r < fr1; r++) {
+      const o = (r - 2 * band0(b)) * fw;
+      dst.fill(Number.NaN, o + 2 * tile.core.col, o + 2 * (tile.core.col + tile.core.width));
+    }
+  };
+  const copyRows = (dst: Float32Array, b: number, src: Float32Array, tile: TileSpec, fr0: number, fr1: number): void => {
+    const pw = 2 * tile.padded.width;
+    if (src.length !== pw * 2 * tile.padded.height) {
+      throw new AppError('INTERNAL', `tile ${tile.index} result has ${src.length} values, expected ${pw}x${2 * tile.padded.height}.`);
+    }
+    const w = 2 * tile.core.width;
+    for (let r = fr0; r < fr1; r++) {
+      const s = (r - 2 * tile.core.row + 2 * tile.coreInPadded.row) * pw + 2 * tile.coreInPadded.col;
+      dst.set(src.subarray(s, s + w), (r - 2 * band0(b)) * fw + 2 * tile.core.col);
+    }
+  };
+  return {
+    paste: (tile, l, s) =>
+      tileIn(tile, (b, fr0, fr1) => {
+        copyRows(alloc(lst, b), b, l, tile, fr0, fr1);
+        if (hasSigma && s) copyRows(alloc(sigma, b), b, s, tile, fr0, fr1);
+        else if (hasSigma) fillNaN(alloc(sigma, b), b, tile, fr0, fr1);
+      }),
+    skip: (tile) =>
+      tileIn(tile, (b, fr0, fr1) => {
+        fillNaN(alloc(lst, b), b, tile, fr0, fr1);
+        if (hasSigma) fillNaN(alloc(sigma, b), b, tile, fr0, fr1);
+      }),
+    done: async () => {
+      await chain;
+      if (failure) throw failure;
+      if (next !== nBands) throw new AppError('INTERNAL', `stage output: ${next} of ${nBands} bands finished.`);
+      await sink.close();
+      return linearResult(sums);
+    },
+    settle: () => chain.catch(() => undefined),
+  };
+}
