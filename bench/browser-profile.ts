@@ -1,9 +1,8 @@
-// A CPU profile of the bench page's thread through the Chrome DevTools Protocol, for
-// `bench/browser-run.ts --cpu-prof DIR`. (The page's Web Workers are not profiled: Playwright's
-// own session attaches them flattened, and a second session's auto-attach does not reach them.)
+// CPU profiles of the bench page's threads through the Chrome DevTools Protocol, for
+// `bench/browser-run.ts --cpu-prof DIR` (the page's thread) and `--worker-prof DIR` (every Web Worker).
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Page } from '@playwright/test';
+import type { CDPSession, Page } from '@playwright/test';
 
 /**
  * Starts V8's sampling profiler (every `intervalUs`) on `page`'s main thread; `stop` writes
@@ -22,6 +21,82 @@ export async function startPageCpuProfile(page: Page, dir: string, intervalUs = 
       const file = join(dir, 'page.cpuprofile');
       writeFileSync(file, JSON.stringify(profile));
       return file;
+    },
+  };
+}
+
+/** One Web Worker's profile as `stop` wrote it. */
+export interface WorkerProfile {
+  name: string;
+  file: string;
+}
+
+interface AttachedEvent {
+  sessionId: string;
+  targetInfo: { type: string; title: string; url: string };
+}
+
+/**
+ * Profiles every Web Worker `page` starts from now on (each its own V8 sampling profiler, every
+ * `intervalUs`), through a second CDP session auto-attached to the page's workers without the flat
+ * protocol (Playwright's own session holds the flat one). A profile exists only while its worker
+ * runs: `stop` must be called before the workers end (the bench page's full tile waits for it before
+ * it closes its inference workers). `stop` writes `DIR/<worker name>-<n>.cpuprofile` per worker
+ * still running.
+ */
+export async function startWorkerCpuProfiles(page: Page, dir: string, intervalUs = 1000): Promise<{ stop(): Promise<WorkerProfile[]> }> {
+  mkdirSync(dir, { recursive: true });
+  const cdp: CDPSession = await page.context().newCDPSession(page);
+  let nextId = 1;
+  const replies = new Map<number, { resolve: (r: unknown) => void; reject: (e: Error) => void }>();
+  const workers = new Map<string, { name: string }>();
+  const ended = new Set<string>();
+  const send = <T>(sessionId: string, method: string, params: object = {}): Promise<T> => {
+    const id = nextId++;
+    return new Promise<T>((resolve, reject) => {
+      replies.set(id, { resolve: resolve as (r: unknown) => void, reject });
+      cdp.send('Target.sendMessageToTarget', { sessionId, message: JSON.stringify({ id, method, params }) }).catch(reject);
+    });
+  };
+  cdp.on('Target.receivedMessageFromTarget', (e: { message: string }) => {
+    const m = JSON.parse(e.message) as { id?: number; result?: unknown; error?: { message: string } };
+    const r = m.id !== undefined ? replies.get(m.id) : undefined;
+    if (!r) return;
+    replies.delete(m.id!);
+    if (m.error) r.reject(new Error(m.error.message));
+    else r.resolve(m.result);
+  });
+  const counts = new Map<string, number>();
+  cdp.on('Target.attachedToTarget', (e: AttachedEvent) => {
+    if (e.targetInfo.type !== 'worker') return;
+    const base = (e.targetInfo.title || e.targetInfo.url.split('/').pop() || 'worker').replace(/[^\w.-]+/g, '_');
+    const n = (counts.get(base) ?? 0) + 1;
+    counts.set(base, n);
+    workers.set(e.sessionId, { name: `${base}-${n}` });
+    void (async () => {
+      await send(e.sessionId, 'Profiler.enable');
+      await send(e.sessionId, 'Profiler.setSamplingInterval', { interval: intervalUs });
+      await send(e.sessionId, 'Profiler.start');
+    })().catch(() => undefined);
+  });
+  cdp.on('Target.detachedFromTarget', (e: { sessionId: string }) => void ended.add(e.sessionId));
+  await cdp.send('Target.setAutoAttach', { autoAttach: true, waitForDebuggerOnStart: false, flatten: false });
+  return {
+    async stop() {
+      const out: WorkerProfile[] = [];
+      for (const [sessionId, w] of workers) {
+        if (ended.has(sessionId)) continue;
+        try {
+          const { profile } = await send<{ profile: unknown }>(sessionId, 'Profiler.stop');
+          const file = join(dir, `${w.name}.cpuprofile`);
+          writeFileSync(file, JSON.stringify(profile));
+          out.push({ name: w.name, file });
+        } catch {
+          // the worker ended meanwhile: its profile is gone
+        }
+      }
+      await cdp.detach();
+      return out;
     },
   };
 }

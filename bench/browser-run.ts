@@ -1,7 +1,7 @@
 // Browser side of `srda-lst bench`: builds the bench page (bench/browser, same code as the app's
 // pipeline and model), serves it with the scene files, drives headless Chromium through
 // Playwright and prints one JSON line on stdout: tiles per backend and the full-tile pipeline.
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { chromium, type Browser, type Page } from '@playwright/test';
@@ -10,7 +10,7 @@ import type { BackendName } from '../src/model/backend.ts';
 import type { BenchApi } from './browser/bench-page.ts';
 import { chromiumArgs, chromiumPath, rendererPids } from '../e2e/chromium.ts';
 import type { BenchResults, FullTileRow, TileRow } from './report.ts';
-import { startPageCpuProfile } from './browser-profile.ts';
+import { startPageCpuProfile, startWorkerCpuProfiles, type WorkerProfile } from './browser-profile.ts';
 
 const { values: v } = parseArgs({
   options: {
@@ -33,6 +33,11 @@ const { values: v } = parseArgs({
     'memory-every-ms': { type: 'string' },
     /** Full tile: write a CPU profile of the page's thread into this folder (page.cpuprofile; the page is built unminified). */
     'cpu-prof': { type: 'string' },
+    /**
+     * Full tile: write a CPU profile of every Web Worker (tile and deflate workers) into this folder,
+     * stopped when the staged run is done, and print each one's WebAssembly memory then.
+     */
+    'worker-prof': { type: 'string' },
   },
 });
 
@@ -69,6 +74,60 @@ function rendererRssMB(seen?: Set<number>): number {
   return rss;
 }
 
+/**
+ * Size and resident MB of each WebAssembly memory in the renderer processes (tfjs-wasm's heap: one
+ * per tile worker and one for the page): V8 reserves ~10 GiB per memory (its guard region) and makes
+ * the memory's current length readable and writable, a mapping of its own just below the rest of
+ * the reservation (over 4 GiB, inaccessible; V8's pointer cages are 4 GiB).
+ */
+function wasmMemoriesMB(): Array<{ sizeMB: number; rssMB: number }> {
+  const out: Array<{ sizeMB: number; rssMB: number }> = [];
+  for (const pid of rendererPids()) {
+    let smaps = '';
+    try {
+      smaps = readFileSync(`/proc/${pid}/smaps`, 'utf8');
+    } catch {
+      continue;
+    }
+    let prev: { end: string; perms: string; anon: boolean; sizeKb: number; rssKb: number } | undefined;
+    for (const block of smaps.split(/\n(?=[0-9a-f]+-[0-9a-f]+ )/)) {
+      const head = block.split('\n')[0].trim().split(/\s+/);
+      const [start, end] = head[0].split('-');
+      const sizeKb = Number(/\nSize:\s+(\d+) kB/.exec(block)?.[1] ?? 0);
+      const rssKb = Number(/\nRss:\s+(\d+) kB/.exec(block)?.[1] ?? 0);
+      const cur = { end, perms: head[1], anon: !head[5], sizeKb, rssKb };
+      if (cur.anon && cur.perms === '---p' && sizeKb > 4 * 2 ** 20 && prev?.end === start && prev.anon && prev.perms === 'rw-p')
+        out.push({ sizeMB: prev.sizeKb / 1024, rssMB: prev.rssKb / 1024 });
+      prev = cur;
+    }
+  }
+  return out;
+}
+
+/** CPU seconds (user + system) of each thread of the renderer processes so far, by `name#tid`. */
+function rendererThreadCpuS(): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const pid of rendererPids()) {
+    let tids: string[] = [];
+    try {
+      tids = readdirSync(`/proc/${pid}/task`);
+    } catch {
+      continue;
+    }
+    for (const tid of tids) {
+      try {
+        const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+        const name = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+        const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+        out.set(`${name}#${tid}`, (Number(f[11]) + Number(f[12])) / 100);
+      } catch {
+        // the thread ended
+      }
+    }
+  }
+  return out;
+}
+
 /** CPU seconds (user + system, every thread) of the renderer processes so far. */
 function rendererCpuS(): number {
   let ticks = 0;
@@ -103,7 +162,7 @@ async function main(): Promise<void> {
     throw new Error('--scene-dir DIR with the bench scene is required');
   process.env.SRDA_BENCH_SCENE_DIR = v['scene-dir'];
   // Readable function names in the profile.
-  if (v['cpu-prof']) process.env.SRDA_BENCH_NO_MINIFY = '1';
+  if (v['cpu-prof'] || v['worker-prof']) process.env.SRDA_BENCH_NO_MINIFY = '1';
   log('building the bench page ...');
   await build({ configFile, logLevel: 'warn' });
   const server = await preview({ configFile, preview: { host: '127.0.0.1', port: 4183, strictPort: false } });
@@ -187,30 +246,56 @@ async function main(): Promise<void> {
       peak = Math.max(rendererPeakMB(), sampledPeak);
     });
     const profiles = v['cpu-prof'] ? await startPageCpuProfile(page, v['cpu-prof']) : undefined;
+    const workerProfiles = v['worker-prof'] ? await startWorkerCpuProfiles(page, v['worker-prof']) : undefined;
+    let workersSeen: WorkerProfile[] = [];
+    // The page calls this when the staged run is done, before it ends its inference workers.
+    await page.exposeFunction('__benchBeforeWorkersEnd', async () => {
+      log(`WebAssembly memories at the end of the staged run (size / resident MB): ${wasmMemoriesMB().map((m) => `${m.sizeMB.toFixed(1)} / ${m.rssMB.toFixed(1)}`).join(', ')}`);
+      if (workerProfiles) workersSeen = await workerProfiles.stop();
+    });
     rendererPeakMB(true);
     const cpu0 = rendererCpuS();
     // CPU seconds per step: the renderer's CPU time when the page logs the step's end (the page
     // logs 'infer' once for infer and correct together, as the Node run counts them).
     const cpuS: Record<string, number> = {};
     let lastCpu = cpu0;
+    // Each renderer thread's CPU seconds per step (a thread that ended keeps its last reading).
+    const threadSteps: Array<{ step: string; cpu: Map<string, number> }> = [];
+    const threadSnap = (step: string): void => {
+      const prev = threadSteps[threadSteps.length - 1]?.cpu;
+      threadSteps.push({ step, cpu: new Map([...(prev ?? []), ...rendererThreadCpuS()]) });
+    };
+    threadSnap('start');
     // Renderer RSS sampled every 250 ms, its largest value per phase (named by the line that began it),
     // to see what the peak holds.
     const rssByPhase = new Map<string, number>();
     let phase = 'start';
+    // When the sampled peak came: its phase, s into it; and each phase's length, s.
+    let phaseStart = Date.now();
+    let peakAt = { phase, atS: 0 };
+    const phaseS = new Map<string, number>();
     const pidsSeen = new Set<number>();
     const sampler = setInterval(() => {
       const rss = rendererRssMB(pidsSeen);
       rssByPhase.set(phase, Math.max(rssByPhase.get(phase) ?? 0, rss));
-      if (!mainDone) sampledPeak = Math.max(sampledPeak, rss);
+      if (!mainDone && rss > sampledPeak) {
+        sampledPeak = rss;
+        peakAt = { phase, atS: (Date.now() - phaseStart) / 1000 };
+      }
     }, 250);
     page.on('console', (m) => {
       const line = /^bench-step (.*)$/.exec(m.text())?.[1];
-      if (line) phase = `after ${line.replace(/:.*$/, '')}`;
+      if (line) {
+        phaseS.set(phase, (Date.now() - phaseStart) / 1000);
+        phase = `after ${line.replace(/:.*$/, '')}`;
+        phaseStart = Date.now();
+      }
       const step = /^bench-step (start|read|prepare|detail weight|infer|colourise|write)\b(?!: alpha)/.exec(m.text())?.[1];
       if (!step) return;
       const c = rendererCpuS();
       if (step !== 'start') cpuS[step] = c - lastCpu;
       lastCpu = c;
+      if (step !== 'start') threadSnap(step);
     });
     const { notices, memoryBreakdown, ...r } = await page.evaluate(
       (o) => (window as unknown as { __bench: BenchApi }).__bench.fullTile(o),
@@ -227,9 +312,18 @@ async function main(): Promise<void> {
         `largest memory measurement (measureUserAgentSpecificMemory), after '${memoryBreakdown.after}': ${Math.round(memoryBreakdown.totalMB)} MB; ${memoryBreakdown.byContext.map((c) => `${c.context} ${c.mb} MB (${c.types.join('+') || 'untyped'})`).join(', ')}`,
       );
     if (profiles) log(`CPU profile of the page's thread: ${await profiles.stop()}`);
+    for (let i = 1; i < threadSteps.length; i++) {
+      const { step, cpu } = threadSteps[i];
+      const before = threadSteps[i - 1].cpu;
+      const rows = [...cpu].map(([t, c]) => [t, c - (before.get(t) ?? 0)] as const).filter(([, d]) => d >= 0.05).sort((a, b) => b[1] - a[1]);
+      log(`CPU s per thread, ${step}: ${rows.map(([t, d]) => `${t} ${d.toFixed(2)}`).join(', ')}`);
+    }
+    for (const w of workersSeen)
+      log(`Web Worker ${w.name}: CPU profile ${w.file}`);
     log(
       `renderer RSS peak per phase, MB: ${[...rssByPhase].map(([k, mb]) => `${k} ${Math.round(mb)}`).join(', ')} (renderer processes ${[...pidsSeen].join(', ')})`,
     );
+    log(`sampled RSS peak ${Math.round(sampledPeak)} MB, ${peakAt.atS.toFixed(1)} s into the phase '${peakAt.phase}' of ${(phaseS.get(peakAt.phase) ?? Number.NaN).toFixed(1)} s`);
     if (peak === 0) peak = Math.max(rendererPeakMB(), sampledPeak);
     fullTile = { ...r, cpuS, env: 'browser', peakMemoryMB: peak, rendererCpuS: rendererCpuS() - cpu0 };
     notes.push(...notices.map((n) => `Browser full tile: ${n}`));

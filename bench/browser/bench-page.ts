@@ -226,8 +226,12 @@ const api: BenchApi = {
           lastLine = line;
           console.log(`bench-step ${line}`);
         },
-        // As the app: the extra inference workers end once the staged run is done.
-        afterRun: () => pool?.close(),
+        // As the app: the extra inference workers end once the staged run is done (after the
+        // driver has read their profiles, with `--worker-prof`).
+        afterRun: async () => {
+          await (window as unknown as { __benchBeforeWorkersEnd?: () => Promise<void> }).__benchBeforeWorkersEnd?.();
+          await pool?.close();
+        },
         afterMain: () =>
           void (window as unknown as { __benchMainDone?: () => Promise<void> }).__benchMainDone?.(),
       });
