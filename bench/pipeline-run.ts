@@ -2,7 +2,7 @@ import type { Raster } from '../src/core/raster/raster.ts';
 import { readGeoTiff } from '../src/io/geotiff-read.ts';
 import { encodeGeoTiffChunks, type GeoTiffBandInput, type WriteGeoTiffOptions } from '../src/io/geotiff-write.ts';
 import { fitDetailWeight, withDetailWeight } from '../src/pipeline/detail-weight.ts';
-import { runDownscale, type StageResult } from '../src/pipeline/downscale.ts';
+import { runDownscale, type StageResult, type StageSink } from '../src/pipeline/downscale.ts';
 import type { MethodId, StageInput, StageMethod } from '../src/pipeline/method.ts';
 import type { RunOptions } from '../src/core/progress.ts';
 import { loadMethod } from '../src/pipeline/methods.ts';
@@ -22,6 +22,11 @@ export interface PipelineIo {
   writeFile(name: string, pieces: Iterable<Uint8Array>): Promise<void>;
   /** Where given, GeoTIFFs are written through it instead (Node: streamed to disk with node:zlib, as `downscale` does). */
   writeGeoTiff?(name: string, bands: GeoTiffBandInput[], opts: WriteGeoTiffOptions): Promise<void>;
+  /**
+   * Where given, the last stage goes to its files band by band as its tiles complete, as `downscale`
+   * writes it (`DownscaleOptions.lastStageSink`): its rasters are never whole, so it is not colourised.
+   */
+  lastStageSink?: StageSink;
 }
 
 /** Options of `benchPipeline`. */
@@ -144,9 +149,10 @@ function colourise(r: Raster): number {
  * Runs the whole pipeline on the benchmark scene (files named as in `BENCH_FILE_NAMES`) and times
  * each step: read (GeoTIFF decode), prepare (scene preparation), infer (inside the method),
  * correct (rest of the staged run), colourise (Web Mercator display grid + statistics + RGBA, for
- * the input and every stage, as the app does) and write (a cloud-optimised GeoTIFF per stage and
- * its uncertainty, started as each stage ends as `downscale` does: `write` is what remains of it
- * after colourise, the rest overlaps the steps before). Then the baselines.
+ * the input and every stage, as the app does; with `io.lastStageSink` not the last stage) and write
+ * (a cloud-optimised GeoTIFF per stage and its uncertainty, started as each stage ends as `downscale`
+ * does: `write` is what remains of it after colourise, the rest overlaps the steps before; with
+ * `io.lastStageSink` the last stage's files are written during the stage). Then the baselines.
  */
 export async function benchPipeline(opts: PipelineBenchOptions): Promise<PipelineTiming> {
   let peak = 0;
@@ -221,7 +227,7 @@ export async function benchPipeline(opts: PipelineBenchOptions): Promise<Pipelin
   };
   const result = await runDownscale(
     scene,
-    { method: timedMethod(method, acc, sample), tileCoarsePx, onStageDone: writeStage, releaseAux: opts.releaseAux, onAuxReleased: opts.afterAuxReleased, onLastTilesAsked: opts.afterLastTilesAsked },
+    { method: timedMethod(method, acc, sample), tileCoarsePx, onStageDone: writeStage, lastStageSink: io.lastStageSink, releaseAux: opts.releaseAux, onAuxReleased: opts.afterAuxReleased, onLastTilesAsked: opts.afterLastTilesAsked },
     { onProgress: () => sample() },
   );
   const runS = (now() - t) / 1000;
@@ -233,13 +239,14 @@ export async function benchPipeline(opts: PipelineBenchOptions): Promise<Pipelin
   log(`infer: ${steps.infer.toFixed(2)} s, correct: ${steps.correct.toFixed(2)} s${opts.sampleMemoryMB ? ` (peak so far ${Math.round(peak)} MB)` : ''}`);
   await opts.afterRun?.();
   colourise(scene.lst);
-  for (const s of result.stages) colourise(s.lst);
+  // A streamed last stage was never whole here (Node, as `downscale`): only the app colourises it.
+  for (const s of result.stages) if (!s.streamed) colourise(s.lst);
   lap('colourise');
   // What is left of the writes (started as each stage ended) after colourise.
   await writes;
   lap('write');
   const totalS = (now() - t0) / 1000;
-  const last = result.stages[result.stages.length - 1].lst;
+  const last = scene.levels[result.stages.length].grid;
   const srdaDownscaleS = steps.infer + steps.correct;
 
   opts.afterMain?.();

@@ -130,15 +130,16 @@ async function runInto(item: BatchItem, s: BatchSettings, tmp: string): Promise<
     isLstOnlyScene(scene) && !LST_ONLY_METHODS.has(s.method.id) ? await loadMethod('bicubic') : s.method;
   // Do no harm: SRDA-Net keeps the share of its detail that this date's own closed loop supports.
   const weight = method.id === 'srda' && !s.fullDetail ? await fitDetailWeight(scene, method, s.residualMode) : undefined;
-  // Each stage's GeoTIFF is written as soon as it ends (stage 1's while stage 2 runs, stage 2's
-  // during the closed loop); a failed item's temp folder is removed whole.
-  const writer = stageWriter({ write: (name, fill) => writeInto(path.join(tmp, name), fill) }, method.id, { cog: s.cog, sigma: false });
+  // Each stage's GeoTIFF is written as soon as it ends (stage 1's while stage 2 runs), the last
+  // stage's band by band as its tiles complete; a failed item's temp folder is removed whole.
+  const writer = stageWriter({ dir: tmp, write: (name, fill) => writeInto(path.join(tmp, name), fill) }, method.id, { cog: s.cog, sigma: false });
   const result = await runDownscale(scene, {
     method: weight ? withDetailWeight(method, weight.alpha) : method,
     residualCorrection: s.residualCorrection,
     residualMode: s.residualMode,
     tileCoarsePx: s.tileCoarsePx,
     onStageDone: writer.onStageDone,
+    lastStageSink: writer.lastStageSink,
   }).catch(async (e: unknown) => {
     await writer.settle();
     throw e;
@@ -183,8 +184,8 @@ async function runInto(item: BatchItem, s: BatchSettings, tmp: string): Promise<
     stages: result.stages.map((st, i) => ({
       stage: st.stage,
       file: files[i],
-      width: st.lst.width,
-      height: st.lst.height,
+      width: scene.levels[st.stage].grid.width,
+      height: scene.levels[st.stage].grid.height,
       energyMaxAbsK: st.energy.maxAbsK,
     })),
     closedLoop: loop.methods.map((m) => ({

@@ -20,6 +20,7 @@ import { intOption, parseCli } from './inputs.ts';
 import { readFileArrayBuffer } from './load.ts';
 import { writeGeoTiffFile } from './native-deflate.ts';
 import { openOutDir } from './out-dir.ts';
+import { stageWriter } from './stage-files.ts';
 import { createSrdaPool, type SrdaWeightBytes } from './srda-pool.ts';
 import type { Command } from './main.ts';
 
@@ -149,6 +150,8 @@ async function fullTileChild(sceneDir: string, baselines: boolean, jobs: number,
         writeFile: async (name, pieces) => void (await out.write(name, pieces)),
         // What `downscale` writes through: temp file, tiles streamed as node:zlib compresses them, rename.
         writeGeoTiff: async (name, bands, o) => void (await out.write(name, (fh) => writeGeoTiffFile(fh, bands, o))),
+        // As `downscale`: the last stage's LST and sigma go to their files band by band during the stage.
+        lastStageSink: stageWriter(out, 'srda', { cog: true }).lastStageSink,
       },
       method: srda.method,
       detailWeight,

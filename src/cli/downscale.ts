@@ -3,7 +3,7 @@ import path from 'node:path';
 import { AppError } from '../core/errors.ts';
 import { fitDetailWeight, withDetailWeight } from '../pipeline/detail-weight.ts';
 import { checkSrdaAgainstBicubic, detailWeightMessage } from '../pipeline/do-no-harm.ts';
-import { runDownscale } from '../pipeline/downscale.ts';
+import { runDownscale, type StageResult, type StreamedStageResult } from '../pipeline/downscale.ts';
 import type { StageMethod } from '../pipeline/method.ts';
 import type { BackendName } from '../model/backend.ts';
 import type { SrdaBackendInfo } from '../model/runner.ts';
@@ -125,6 +125,8 @@ async function readScene(values: Parameters<typeof loadInputs>[0], options: Prep
   return { loaded: summary, scene };
 }
 
+const hasSigma = (s: StageResult | StreamedStageResult): boolean => (s.streamed ? s.hasSigma : !!s.sigma);
+
 /** Inference workers by default: one per core the process may use. */
 export function defaultJobs(): number {
   return typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length;
@@ -147,7 +149,8 @@ async function downscaleWith(
   const weight = method.id === 'srda' && !values['full-detail'] ? await fitDetailWeight(scene, method, residualMode, { onProgress: progress }) : undefined;
   const used = weight ? withDetailWeight(method, weight.alpha) : method;
   const cog = !values['no-cog'];
-  // Each stage's GeoTIFFs are written as soon as it ends: stage 1's while stage 2 runs.
+  // Each stage's GeoTIFFs are written as soon as it ends (stage 1's while stage 2 runs), the last
+  // stage's band by band as its tiles complete (never whole in memory).
   const writer = stageWriter(out, method.id, { cog });
   // Without the closed-loop check below, nothing after the last stage's tiles runs SRDA-Net or reads
   // the guides: they go once the last tiles are cut, and a pool ends each inference worker as it
@@ -156,7 +159,7 @@ async function downscaleWith(
   const retire = (method as { retire?: () => void }).retire?.bind(method);
   const result = await runDownscale(
     scene,
-    { method: used, residualCorrection: !values['no-residual-correction'], residualMode, tileCoarsePx: tile, onStageDone: writer.onStageDone, ...(checksAfter ? {} : { releaseAux: true, onAuxReleased: collectGarbage, onLastTilesAsked: retire }) },
+    { method: used, residualCorrection: !values['no-residual-correction'], residualMode, tileCoarsePx: tile, onStageDone: writer.onStageDone, lastStageSink: writer.lastStageSink, ...(checksAfter ? {} : { releaseAux: true, onAuxReleased: collectGarbage, onLastTilesAsked: retire }) },
     { onProgress: progress },
   ).catch(async (e: unknown) => {
     await writer.settle();
@@ -214,14 +217,14 @@ async function downscaleWith(
     stages: result.stages.map((s) => ({
       stage: s.stage,
       file: path.basename(outputs[s.stage - 1]),
-      ...(s.sigma ? { sigmaFile: `lst_stage${s.stage}_sigma.tif` } : {}),
+      ...(hasSigma(s) ? { sigmaFile: `lst_stage${s.stage}_sigma.tif` } : {}),
       pixelSizeM: Number(scene.levels[s.stage].pixelSizeM.toFixed(2)),
-      width: s.lst.width,
-      height: s.lst.height,
+      width: scene.levels[s.stage].grid.width,
+      height: scene.levels[s.stage].grid.height,
       seconds: s.seconds,
       tiles: s.tiles,
       skippedTiles: s.skippedTiles,
-      ...(s.sigma ? { sigmaFile: `lst_stage${s.stage}_sigma.tif` } : {}),
+      ...(hasSigma(s) ? { sigmaFile: `lst_stage${s.stage}_sigma.tif` } : {}),
       energyConservation: { maxAbsK: s.energy.maxAbsK, meanAbsK: s.energy.meanAbsK, blocks: s.energy.blocks },
       energyBeforeCorrection: { maxAbsK: s.energyBeforeCorrection.maxAbsK, meanAbsK: s.energyBeforeCorrection.meanAbsK },
       ...(s.fit ? { fit: s.fit } : {}),

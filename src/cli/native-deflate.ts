@@ -40,7 +40,7 @@ export const nodeZlibCodec: DeflateCodec = {
 };
 
 /** Writes `pieces` one after the other from byte `offset` of `fh`, the whole of them. */
-async function writeAt(fh: FileHandle, pieces: Uint8Array[], offset: number): Promise<void> {
+export async function writeAt(fh: FileHandle, pieces: Uint8Array[], offset: number): Promise<void> {
   let at = offset;
   const rest = pieces.filter((p) => p.length > 0);
   while (rest.length) {

@@ -261,6 +261,7 @@ async function runStage(
  */
 export async function runDownscale(scene: Scene, options: DownscaleOptions & { lastStageSink: StageSink }, run?: RunOptions): Promise<DownscaleResult<StageResult | StreamedStageResult>>;
 export async function runDownscale(scene: Scene, options: DownscaleOptions & { lastStageSink?: undefined }, run?: RunOptions): Promise<DownscaleResult>;
+export async function runDownscale(scene: Scene, options: DownscaleOptions, run?: RunOptions): Promise<DownscaleResult<StageResult | StreamedStageResult>>;
 export async function runDownscale(scene: Scene, options: DownscaleOptions, run: RunOptions = {}): Promise<DownscaleResult<StageResult | StreamedStageResult>> {
   const method = typeof options.method === 'string' ? await loadMethod(options.method) : options.method;
   requireAuxFor(method.id, scene);
