@@ -126,6 +126,7 @@ export function timedMethod(m: StageMethod, acc: { ms: number }, sample: () => v
     ...(m.readsCoarseAux === false ? { readsCoarseAux: false } : {}),
     ...(m.takesPackedAux ? { takesPackedAux: true } : {}),
     runStage: wrap((i, o) => m.runStage(i, o)),
+    ...(m.recycle ? { recycle: (a: Float32Array[]) => m.recycle!(a) } : {}),
     ...(m.runStageWithSigma ? { runStageWithSigma: wrap((i: StageInput, o?: RunOptions) => m.runStageWithSigma!(i, o)) } : {}),
     ...(m.fit
       ? {

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
 import { selectBackend } from './backend.ts';
-import { runSrda, srdaHaloCoarsePx, type SrdaStageInput } from './infer.ts';
+import { runSrda, runSrdaStage, srdaHaloCoarsePx, type SrdaStageInput } from './infer.ts';
 import { buildInputWindow, buildNetworkInputs, LST_SCALE_K, presentChannels } from './inputs.ts';
 import { inferSrda, initParams, INPUT_CHANNELS, outputChannels, receptiveRadius, SRDA_SIZES } from './srda-net.ts';
 import { createSrdaModel, type SrdaModel } from './weights.ts';
@@ -82,6 +82,21 @@ describe('SRDA-Net inference', () => {
     }
     expect(inside).toBeGreaterThan(4 * 20 * 17 - 4 * 24);
     await expect(runSrda(model, { ...input, core: { col: 30, row: 0, width: 20, height: 5 } })).rejects.toMatchObject({ code: 'INTERNAL' });
+  });
+
+  it('writes into the caller\'s arrays given as `into`, the same values as in new ones, and ignores one of another size', async () => {
+    const input = { ...sceneInput(24, 20), core: { col: 4, row: 3, width: 12, height: 10 } };
+    const fresh = (await runSrdaStage(model, input)).lstK;
+    const into = new Float32Array(4 * 24 * 20).fill(123);
+    const before = tf.memory().numTensors;
+    const out = (await runSrdaStage(model, { ...input, into: { lstK: into } })).lstK;
+    expect(tf.memory().numTensors).toBe(before);
+    expect(out).toBe(into);
+    // NaN outside the core as in a new array, not what the buffer held.
+    expect(out.every((v, i) => Object.is(v, fresh[i]))).toBe(true);
+    expect(fresh.some((v) => v === v) && fresh.some((v) => v !== v)).toBe(true);
+    const wrong = new Float32Array(10);
+    expect((await runSrdaStage(model, { ...input, into: { lstK: wrong } })).lstK).not.toBe(wrong);
   });
 
   it('leaves absent layers out of the head convolution with the same result as feeding their zero channels', async () => {

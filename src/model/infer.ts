@@ -23,6 +23,11 @@ export interface SrdaStageInput {
    * still feeds the local means), and the output outside it stays NaN. Absent: the whole grid.
    */
   core?: PixelWindow;
+  /**
+   * Arrays of `4*width*height` values for the output (a caller's buffers of an earlier tile that it
+   * no longer needs): filled and returned instead of new ones; one of another length is not used.
+   */
+  into?: { lstK?: Float32Array; sigmaK?: Float32Array };
 }
 
 /** Options of SRDA-Net inference. */
@@ -86,8 +91,9 @@ export async function runSrdaStage(model: SrdaModel, input: SrdaStageInput, opti
   // normalised there only; the local means still see the whole input.
   const region = { y0: Math.max(0, keep.row - halo), y1: Math.min(h, keep.row + keep.height + halo), x0: Math.max(0, keep.col - halo), x1: Math.min(w, keep.col + keep.width + halo) };
   const prepared = buildNetworkInputs(input.coarseLstK, w, h, input.fineAux, region);
-  const out = new Float32Array(4 * w * h).fill(Number.NaN);
-  const sigma = model.config.sigma ? new Float32Array(4 * w * h).fill(Number.NaN) : undefined;
+  const n = 4 * w * h;
+  const out = (input.into?.lstK?.length === n ? input.into.lstK : new Float32Array(n)).fill(Number.NaN);
+  const sigma = model.config.sigma ? (input.into?.sigmaK?.length === n ? input.into.sigmaK : new Float32Array(n)).fill(Number.NaN) : undefined;
   const tiles = planTiles(keep.width, keep.height, tile, halo);
   const channels = sceneChannels(prepared);
   let done = 0;

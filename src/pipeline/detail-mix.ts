@@ -139,7 +139,8 @@ function bicubicUp2(v: Float32Array, w: number, h: number, out: { col: number; r
  * Equal to `weightDetail(pred, bicubic of the tile, ...)` in the core; outside it LST and sigma are
  * NaN and the carried variance 0. `pred` is on the tile's fine grid (`2 x` its coarse size).
  * `reuse`: LST and sigma are written into `pred`'s own arrays (a caller that owns them and needs
- * them no more, such as a tile worker), which outside the core keep what they held.
+ * them no more, such as a tile worker), which outside the core keep what they held, and the
+ * carried variance into `input.into.carriedVarK2` where given (zeroed first).
  */
 export function weightDetailCore(pred: StagePrediction, input: StageInput, alpha: number, reuse = false): StagePrediction {
   const { width: cw, height: ch, data } = input.coarseLst;
@@ -159,7 +160,7 @@ export function weightDetailCore(pred: StagePrediction, input: StageInput, alpha
   // Each 2x2 block is read before it is written, so the output may be `pred`'s arrays.
   const lstK = reuse ? pred.lstK : new Float32Array(n).fill(Number.NaN);
   const sigmaK = reuse ? pred.sigmaK : new Float32Array(n).fill(Number.NaN);
-  const carriedVarK2 = new Float32Array(n);
+  const carriedVarK2 = reuse && input.into?.carriedVarK2?.length === n ? input.into.carriedVarK2.fill(0) : new Float32Array(n);
   const { lstK: s, sigmaK: sd } = pred;
   const k = 1 - Math.min(1, Math.max(0, alpha));
   // Two fine rows (one coarse row) at a time, a 2x2 block per step, as droppedDetailVariance; the

@@ -231,6 +231,8 @@ async function runStage(
         }
         if (predCarried && keepCarried) pasteTile((carried ??= new Float32Array(4 * cw * ch)), 2 * cw, predCarried, tile, 2);
         output.paste(tile, pred, predSigma);
+        // Copied out: a worker pool writes later tiles into these arrays rather than new ones.
+        method.recycle?.([pred, ...(predSigma ? [predSigma] : []), ...(predCarried ? [predCarried] : [])]);
       }
       done++;
       run.onProgress?.({ stage: `stage ${stage}`, done, total: tiles.length, detail: `tile ${done}/${tiles.length}` });

@@ -31,6 +31,12 @@ export interface StageInput {
    * (pipeline/packed-input.ts) moves them into `fineAux`, bit-identical to decoding them first.
    */
   packedFineAux?: Partial<Record<AuxName, PackedRaster>>;
+  /**
+   * Arrays of the tile's fine size (`fineGrid` pixels) the method may write its prediction into
+   * instead of new ones: an inference worker's buffers of earlier tiles, handed back by the
+   * runner (`StageMethod.recycle`). Never sent to a worker.
+   */
+  into?: { lstK?: Float32Array; sigmaK?: Float32Array; carriedVarK2?: Float32Array };
 }
 
 /**
@@ -61,6 +67,13 @@ export interface StageMethod {
    */
   readonly takesPackedAux?: boolean;
   runStage(input: StageInput, options?: RunOptions): Promise<Float32Array>;
+  /**
+   * Optional (a pool of inference workers): takes back arrays of a tile's prediction that the runner
+   * has copied out and no longer reads, so the worker that made them writes a later tile into them
+   * instead of allocating (memory garbage, and in a browser the renderer's peak). Arrays it did not
+   * hand out are ignored. The caller must not touch them afterwards.
+   */
+  recycle?(arrays: Float32Array[]): void;
   /**
    * How many tiles the runner may pass to `runStage` at once (a pool of workers, pipeline/tile-pool.ts);
    * default 1. Only for tiled methods (finite `haloCoarsePx`).

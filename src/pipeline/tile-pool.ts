@@ -26,6 +26,8 @@ export interface TileRunner {
   readonly queueDepth?: number;
   /** True when it decodes packed fine layers itself (`StageInput.packedFineAux`); others get them decoded. */
   readonly takesPackedAux?: boolean;
+  /** Takes back arrays of this worker's results that the caller no longer reads, for its next tiles (`StageMethod.recycle`). */
+  recycle?(arrays: Float32Array[]): void;
   /** Ends the worker; pending tiles reject. */
   close(): Promise<void> | void;
 }
@@ -104,12 +106,18 @@ export function poolMethod(
     endIfIdle(r);
   };
   // `input(i)`: the tile's input as the runner takes it (its packed layers decoded for one that does not decode them).
-  const onRunner = async <T>(options: RunOptions | undefined, work: (r: TileRunner, input: (i: StageInput) => StageInput) => Promise<T>): Promise<T> => {
+  // Which worker made each result buffer, so `recycle` hands it back to that one.
+  const madeBy = new WeakMap<ArrayBufferLike, TileRunner>();
+  const onRunner = async <T extends Float32Array | StagePrediction>(options: RunOptions | undefined, work: (r: TileRunner, input: (i: StageInput) => StageInput) => Promise<T>): Promise<T> => {
     if (closed) throw new AppError('INTERNAL', `${base.label}: the worker pool was closed.`);
     const runner = await acquire();
     try {
       throwIfAborted(options?.signal);
       const out = await work(runner, runner.takesPackedAux ? (i: StageInput) => i : withFineAuxDecoded);
+      if (runner.recycle) {
+        const arrays = out instanceof Float32Array ? [out] : [out.lstK, out.sigmaK, out.carriedVarK2];
+        for (const a of arrays) if (a) madeBy.set(a.buffer, runner);
+      }
       tilesPerWorker[runners.indexOf(runner)]++;
       return out;
     } finally {
@@ -144,6 +152,13 @@ export function poolMethod(
             }),
         }
       : {}),
+    recycle(arrays: Float32Array[]) {
+      for (const a of arrays) {
+        const r = madeBy.get(a.buffer);
+        madeBy.delete(a.buffer);
+        if (r && !closed && !ended.has(r)) r.recycle?.([a]);
+      }
+    },
     retire() {
       retiring = true;
       for (const r of runners) endIfIdle(r);

@@ -177,3 +177,56 @@ describe('the closed-loop detail weight on a pool', () => {
     await pool.close();
   });
 });
+
+describe('result buffers handed back to a tile worker', () => {
+  it('are written with later tiles\' results, which do not change', async () => {
+    const bicubic = await loadMethod('bicubic');
+    // A stand-in for SRDA-Net: writes its prediction into `input.into` where given, as runSrdaStage does.
+    const detailed: StageMethod = {
+      ...bicubic,
+      runStageWithSigma: async (i, o) => {
+        const b = await bicubic.runStage(i, o);
+        const lstK = i.into?.lstK?.length === b.length ? i.into.lstK : new Float32Array(b.length);
+        const sigmaK = i.into?.sigmaK?.length === b.length ? i.into.sigmaK : new Float32Array(b.length);
+        b.forEach((v, j) => ((lstK[j] = v + 0.5 * Math.sin(j)), (sigmaK[j] = 0.2)));
+        return { lstK, sigmaK };
+      },
+    };
+    const { main, worker: end } = channel();
+    serveTileWorker(end, async () => ({ ...detailed, backend: { name: 'cpu', skipped: [] }, notices: [] }));
+    let handedBack = 0;
+    const counting: TilePort = {
+      ...main,
+      postMessage: (m, t) => {
+        handedBack += (m as { spare?: ArrayBuffer[] }).spare?.length ?? 0;
+        main.postMessage(m, t);
+      },
+    };
+    const { runner } = await connectTileWorker(counting, { type: 'init', weights: { url: 'unused' } });
+    const pool = poolMethod(detailed, [runner]);
+    // Every buffer the pool returned, to see later results written into earlier ones (the in-process channel moves nothing).
+    const seen = new Set<ArrayBufferLike>();
+    let reused = 0;
+    const weighted = withDetailWeight(pool, 0.6);
+    const watched = Object.assign(Object.create(weighted) as typeof weighted, {
+      runStageWithSigma: async (i: Parameters<typeof pool.runStage>[0]) => {
+        const p = await weighted.runStageWithSigma!(i);
+        for (const a of [p.lstK, p.sigmaK, p.carriedVarK2]) if (a && seen.has(a.buffer)) reused++;
+        for (const a of [p.lstK, p.sigmaK, p.carriedVarK2]) if (a) seen.add(a.buffer);
+        return p;
+      },
+    });
+    const s = scene();
+    const pooled = await runDownscale(s, { method: watched, tileCoarsePx: 8 });
+    const here = await runDownscale(s, { method: withDetailWeight(detailed, 0.6), tileCoarsePx: 8 });
+    expect(handedBack).toBeGreaterThan(0);
+    expect(reused).toBeGreaterThan(0);
+    for (let k = 0; k < here.stages.length; k++) {
+      for (const [x, y] of [[here.stages[k].lst.data, pooled.stages[k].lst.data], [here.stages[k].sigma!.data, pooled.stages[k].sigma!.data]]) {
+        expect(x.some((v) => v === v)).toBe(true);
+        expect(x.every((v, i) => Object.is(v, y[i]))).toBe(true);
+      }
+    }
+    await pool.close();
+  });
+});

@@ -12,7 +12,7 @@ import type { TileRunner } from './tile-pool.ts';
 /** Messages to an SRDA-Net tile worker (a worker_thread in the CLI, a Web Worker in the app). */
 export type TileWorkerRequest =
   | { type: 'init'; weights: SrdaWeightsSource; backend?: BackendName; wasmPaths?: string }
-  | { type: 'tile'; id: number; input: StageInput; detailWeight?: number };
+  | { type: 'tile'; id: number; input: StageInput; detailWeight?: number; spare?: ArrayBuffer[] };
 
 /** Messages from an SRDA-Net tile worker. */
 export type TileWorkerReply =
@@ -36,6 +36,26 @@ function failure(e: unknown, id?: number): TileWorkerReply {
     code: isAppError(e) ? e.code : 'INTERNAL',
     message: e instanceof Error ? e.message : String(e),
   };
+}
+
+/** Buffers a side keeps for later tiles (spares it got back), at most: a tile's three outputs, twice. */
+const MAX_SPARES = 6;
+
+/**
+ * The tile's output arrays taken from `spares` (buffers of earlier tiles handed back), by size:
+ * `4 x` the tile's coarse pixels, float32; absent where none fits.
+ */
+function takeSpares(spares: ArrayBuffer[], input: StageInput, withCarried: boolean): StageInput['into'] {
+  const bytes = 16 * input.coarseLst.width * input.coarseLst.height;
+  const take = (): Float32Array | undefined => {
+    const i = spares.findIndex((b) => b.byteLength === bytes);
+    return i < 0 ? undefined : new Float32Array(spares.splice(i, 1)[0]);
+  };
+  const lstK = take();
+  if (!lstK) return undefined;
+  const sigmaK = take();
+  const carriedVarK2 = withCarried ? take() : undefined;
+  return { lstK, ...(sigmaK ? { sigmaK } : {}), ...(carriedVarK2 ? { carriedVarK2 } : {}) };
 }
 
 /** The method a tile worker serves: a StageMethod with its backend and the notices its runner raises mid-run. */
@@ -67,8 +87,12 @@ export function serveTileWorker(port: TilePort, load: WorkerMethodLoader = loadS
   // One message at a time, in order: a tile sent while another runs (a runner's queueDepth) starts
   // when that one is done, so two tiles' tensors are never alive at once.
   let queue = Promise.resolve();
+  // Output buffers of earlier tiles the main side has copied out and handed back (`recycle`).
+  const spares: ArrayBuffer[] = [];
   port.onMessage((raw) => {
     const msg = raw as TileWorkerRequest;
+    if (msg.type === 'tile' && msg.spare) spares.push(...msg.spare.splice(0));
+    spares.splice(0, Math.max(0, spares.length - MAX_SPARES));
     queue = queue.then(async () => {
       if (msg.type === 'init') {
         try {
@@ -90,7 +114,9 @@ export function serveTileWorker(port: TilePort, load: WorkerMethodLoader = loadS
       try {
         if (!method) throw new AppError('INTERNAL', 'SRDA-Net worker got a tile before it was initialised.');
         // The tile's packed fine layers are decoded here, in the worker, not on the thread that cut the tile.
-        const input = withFineAuxDecoded(msg.input);
+        const decoded = withFineAuxDecoded(msg.input);
+        const into = takeSpares(spares, decoded, msg.detailWeight !== undefined);
+        const input = into ? { ...decoded, into } : decoded;
         if (msg.detailWeight !== undefined && method.runStageWithSigma) {
           // The closed-loop detail weight's mix, here rather than on the thread that cuts the tiles,
           // and over the tile's core only (its bicubic too): the pipeline keeps nothing else of a tile.
@@ -165,6 +191,8 @@ export async function connectTileWorker(
     throw e;
   }
   onReady = undefined;
+  // Buffers of this worker's earlier results, copied out by the caller, to go back with the next tile.
+  const spare: ArrayBuffer[] = [];
   const send = (input: StageInput, options?: RunOptions, detailWeight?: number): Promise<Extract<TileWorkerReply, { type: 'done' }>> => {
     throwIfAborted(options?.signal);
     if (dead) return Promise.reject(dead);
@@ -177,8 +205,9 @@ export async function connectTileWorker(
         () => pending.delete(id) && reject(new AppError('CANCELLED', 'The operation was cancelled.')),
         { once: true },
       );
-      // The packed windows are the tile's own copies: moved, not cloned.
-      port.postMessage({ type: 'tile', id, input, ...(detailWeight !== undefined ? { detailWeight } : {}) }, packedBuffers(input));
+      // The packed windows are the tile's own copies, and the spare buffers no longer the caller's: moved, not cloned.
+      const back = spare.splice(0);
+      port.postMessage({ type: 'tile', id, input, ...(detailWeight !== undefined ? { detailWeight } : {}), ...(back.length ? { spare: back } : {}) }, [...packedBuffers(input), ...back]);
     });
   };
   const runner: TileRunner = {
@@ -197,6 +226,13 @@ export async function connectTileWorker(
           },
         }
       : {}),
+    recycle(arrays) {
+      for (const a of arrays) {
+        const b = a.buffer;
+        // Whole buffers only (a view of part of one is someone else's memory too).
+        if (!dead && b instanceof ArrayBuffer && a.byteOffset === 0 && a.byteLength === b.byteLength && b.byteLength > 0 && spare.length < MAX_SPARES && !spare.includes(b)) spare.push(b);
+      }
+    },
     async close() {
       dead = new AppError('INTERNAL', 'The SRDA-Net worker was closed.');
       await port.terminate?.();
