@@ -19,19 +19,27 @@ export interface TileSpill {
 
 /** A `TileSpill` in memory (tests, and callers with nowhere else to put the tiles). */
 export function memorySpill(): TileSpill {
-  const parts = new Map<number, Uint8Array>();
+  const parts: Array<{ at: number; bytes: Uint8Array }> = [];
   return {
     write: (pieces, offset) => {
       let at = offset;
       for (const p of pieces) {
-        parts.set(at, p.slice());
+        parts.push({ at, bytes: p.slice() });
         at += p.length;
       }
     },
     read: (offset, length) => {
-      const p = parts.get(offset);
-      if (!p || p.length !== length) throw new AppError('INTERNAL', `memorySpill: no ${length} bytes stored at ${offset}.`);
-      return p;
+      const out = new Uint8Array(length);
+      let got = 0;
+      for (const { at, bytes } of parts) {
+        const from = Math.max(offset, at);
+        const to = Math.min(offset + length, at + bytes.length);
+        if (to <= from) continue;
+        out.set(bytes.subarray(from - at, to - at), from - offset);
+        got += to - from;
+      }
+      if (got !== length) throw new AppError('INTERNAL', `memorySpill: ${length} bytes at ${offset} asked, ${got} stored.`);
+      return out;
     },
   };
 }
@@ -51,6 +59,9 @@ export interface GeoTiffRowStream {
 }
 
 type Stored = { offset: number; length: number };
+
+/** Bytes of full-resolution tiles read back from the spill at once, at most (unless one tile is larger). */
+const SPILL_READ = 4 * 2 ** 20;
 
 /**
  * The file `writeGeoTiffTo` writes for bands on `grid` (same options, same bytes), fed rows in
@@ -174,17 +185,29 @@ export function streamGeoTiff(
           return head.size;
         }
         let pos = headerSize;
-        const put = async (tile: Uint8Array): Promise<void> => {
-          const [leader, trailer] = cogLeaderTrailer(tile);
+        // Tiles written together, with their leaders and trailers, in one call of the sink.
+        const put = async (tiles: Uint8Array[]): Promise<void> => {
           const at = pos;
-          pos += tile.length + (cog ? 8 : 0);
-          await sink.write(cog ? [leader, tile, trailer] : [tile], at);
+          const pieces: Uint8Array[] = [];
+          for (const t of tiles) {
+            if (cog) {
+              const [leader, trailer] = cogLeaderTrailer(t);
+              pieces.push(leader, t, trailer);
+            } else pieces.push(t);
+            pos += t.length + (cog ? 8 : 0);
+          }
+          await sink.write(pieces, at);
         };
-        for (let k = levels.length - 1; k > 0; k--) for (const t of overviews[k].flat()) await put(t);
+        for (let k = levels.length - 1; k > 0; k--) await put(overviews[k].flat());
         for (const s of stored) {
-          for (const t of s) {
+          // Runs of tiles next to each other in the spill, read at once (up to SPILL_READ bytes).
+          for (let i = 0; i < s.length; ) {
             throwIfAborted(run.signal);
-            await put(await spill!.read(t.offset, t.length));
+            let j = i + 1;
+            while (j < s.length && s[j].offset === s[j - 1].offset + s[j - 1].length && s[j].offset + s[j].length - s[i].offset <= SPILL_READ) j++;
+            const bytes = await spill!.read(s[i].offset, s[j - 1].offset + s[j - 1].length - s[i].offset);
+            await put(s.slice(i, j).map((t) => bytes.subarray(t.offset - s[i].offset, t.offset - s[i].offset + t.length)));
+            i = j;
           }
         }
         await sink.write([head.bytes], 0);
