@@ -226,6 +226,10 @@ const api: BenchApi = {
           lastLine = line;
           console.log(`bench-step ${line}`);
         },
+        // As the app without the closed-loop check: once the last stage has asked for its last
+        // tiles, the guides are let go and each inference worker ends when its tiles are in.
+        releaseAux: true,
+        afterLastTilesAsked: () => pool?.retire(),
         // As the app: the extra inference workers end once the staged run is done (after the
         // driver has read their profiles, with `--worker-prof`).
         afterRun: async () => {

@@ -11,6 +11,23 @@ const demo = resolve(import.meta.dirname, '../../public/demo');
 const file = (name: string) => new File([readFileSync(join(demo, name))], name);
 
 describe('worker run job on the demo scene', () => {
+  it('without the closed-loop check lets the guides go after the last run, with the same layers', async () => {
+    const manifest = JSON.parse(readFileSync(join(demo, 'manifest.json'), 'utf8')) as { files: string[] };
+    const run = async (evaluate: boolean) => {
+      const { inputs: rows } = await ingestFiles(manifest.files.map(file));
+      const params = { inputs: rows.map((r) => ({ id: r.id, role: r.role })), method: 'tsharp' as const, residualCorrection: true, finetuneSteps: 0, backend: 'auto' as const, evaluate, appBaseUrl: 'http://localhost/' };
+      return runJob(params, {}, []);
+    };
+    const checked = await run(true);
+    const fast = await run(false);
+    // TsHARP (which reads the NDVI) ran first and bicubic last: both as with the guides kept.
+    expect(fast.layers.map((l) => l.id)).toEqual(checked.layers.map((l) => l.id));
+    expect(fast.layers.map((l) => l.id)).toContain('bicubic-250m');
+    fast.layers.forEach((l, i) => expect(l.data.every((v, j) => Object.is(v, checked.layers[i].data[j]))).toBe(true));
+    expect(fast.metrics).toEqual([]);
+  });
+
+
   it('ingests, downscales 1 km -> 500 m -> 250 m, and exports a layer that reads back identically', async () => {
     const manifest = JSON.parse(readFileSync(join(demo, 'manifest.json'), 'utf8')) as { files: string[] };
     const { inputs: rows } = await ingestFiles([...manifest.files.map(file), new File(['not a tiff'], 'notes.txt')]);

@@ -111,12 +111,19 @@ export async function runJob(
   const srdaMethod = model?.method && weight ? withDetailWeight(model.method, weight.alpha) : model?.method;
 
   const results: DownscaleResult[] = [];
+  // Without the closed-loop check nothing after the runs reads the guides or runs SRDA-Net: as
+  // `downscale` does, the last run lets the guides go once its last tiles are asked (the 250 m
+  // NDVI and DEM of a full tile: ~90 MB), and SRDA-Net's inference workers end as their tiles come in.
+  const retire = !params.evaluate ? (model?.method as { retire?: () => void } | undefined)?.retire?.bind(model?.method) : undefined;
   for (const m of methods) {
+    const isLast = m === methods[methods.length - 1];
     const r = await runDownscale(
       scene,
       {
         method: m === 'srda' && srdaMethod ? srdaMethod : m,
         residualCorrection: params.residualCorrection,
+        ...(isLast && !params.evaluate ? { releaseAux: true } : {}),
+        ...(m === 'srda' && retire ? { onLastTilesAsked: retire } : {}),
       },
       {
         signal: opts.signal,
