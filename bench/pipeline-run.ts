@@ -89,6 +89,8 @@ export interface PipelineTiming {
   detailWeight?: { alpha: number; loopPixels: number };
   /** Largest sampled memory, MB (what `sampleMemoryMB` measures). */
   sampledPeakMB?: number;
+  /** The last stage went to its files band by band during the run (`io.lastStageSink`): not colourised, not in `write`. */
+  lastStageStreamed?: boolean;
   energyMaxAbsK: number[];
   tiles: number[];
   baselines: BaselineTiming[];
@@ -272,6 +274,7 @@ export async function benchPipeline(opts: PipelineBenchOptions): Promise<Pipelin
     overheadShare: (totalS - steps.infer - steps['detail weight']) / totalS,
     ...(weight ? { detailWeight: { alpha: weight.alpha, loopPixels: weight.pixels } } : {}),
     ...(opts.sampleMemoryMB ? { sampledPeakMB: peak } : {}),
+    ...(result.stages[result.stages.length - 1].streamed ? { lastStageStreamed: true } : {}),
     energyMaxAbsK: result.stages.map((s) => s.energy.maxAbsK),
     tiles: result.stages.map((s) => s.tiles),
     baselines,

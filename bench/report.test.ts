@@ -46,3 +46,10 @@ describe('resultsMarkdown: the detail weight step', () => {
     expect(md).not.toContain('Detail weight:');
   });
 });
+
+describe('resultsMarkdown: a streamed last stage', () => {
+  it('says when the last stage was streamed to its files, and only then', () => {
+    expect(resultsMarkdown(results(row({ lastStageStreamed: true })))).toContain('The last stage went to its files band by band');
+    expect(resultsMarkdown(results(row({})))).not.toContain('band by band');
+  });
+});

@@ -84,6 +84,11 @@ function fullTileTable(r: FullTileRow): string[] {
       '',
       `Detail weight: ${f(dw)} s (${f((100 * dw) / r.totalS, 1)} % of the run) to fit alpha ${f(r.detailWeight.alpha, 3)} on the scene's own closed loop (${r.detailWeight.loopPixels} px: SRDA-Net and bicubic on the LST averaged by 2); the main run then mixes bicubic into every stage.`,
     );
+  if (r.lastStageStreamed)
+    lines.push(
+      '',
+      'The last stage went to its files band by band as its tiles completed, as `downscale` writes it: its write is inside infer and correct, and colourise covers the input and the earlier stages only (the app colourises every stage).',
+    );
   lines.push('');
   const mem = [`peak memory ${f(r.peakMemoryMB, 0)} MB`];
   if (r.jsHeapPeakMB !== undefined) mem.push(`JS heap peak ${f(r.jsHeapPeakMB, 0)} MB`);
