@@ -3,6 +3,7 @@ import {
   existsSync,
   lstatSync,
   mkdtempSync,
+  readdirSync,
   readFileSync,
   rmSync,
   symlinkSync,
@@ -80,6 +81,18 @@ describe('openOutDir', () => {
     const again = await openOutDir(dir);
     await again.release();
     expect(existsSync(path.join(dir, '.srda-lst.lock'))).toBe(false);
+  });
+
+  it('removes the temp files a killed run left, and only those', async () => {
+    const dir = path.join(root, 'killed');
+    const first = await openOutDir(dir);
+    const left = ['.lst_stage2.tif.4242.0a1b2c3d.tmp', '.lst_stage2_sigma.tif.4242.deadbeef.tiles.tmp'];
+    const kept = ['lst_stage1.tif', '.lst_stage2.tif.notes', '.x.4242.tmp', 'a.4242.0a1b2c3d.tmp'];
+    for (const n of [...left, ...kept]) writeFileSync(path.join(dir, n), 'x');
+    await first.release();
+    const again = await openOutDir(dir);
+    await again.release();
+    expect(readdirSync(dir).sort()).toEqual([...kept].sort());
   });
 });
 

@@ -1,10 +1,12 @@
 import { randomBytes } from 'node:crypto';
-import { access, constants, lstat, mkdir, open, readFile, rename, rm, stat, unlink, type FileHandle } from 'node:fs/promises';
+import { access, constants, lstat, mkdir, open, readdir, readFile, rename, rm, stat, unlink, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import { AppError, isAppError } from '../core/errors.ts';
 import { terminalSafe } from './terminal.ts';
 
 const LOCK_NAME = '.srda-lst.lock';
+/** `write`'s temp files and a streamed GeoTIFF's spill (cli/stage-files.ts): `.NAME.PID.HEX8[.tiles].tmp`. */
+const TEMP_NAME = /^\..+\.(\d+)\.[0-9a-f]{8}(?:\.tiles)?\.tmp$/;
 
 /** An output folder held by this run: files go in through `write`, `release` ends the hold. */
 export interface OutDir {
@@ -119,6 +121,12 @@ export async function openOutDir(dir: string): Promise<OutDir> {
       // A lock whose process is gone (or unreadable) is stale.
       await unlink(lock).catch(() => undefined);
     }
+  }
+  // Holding the lock, no other run writes here: temp files of another process are left by a killed
+  // run (a streamed last stage keeps two, its spill included, for the whole stage).
+  for (const n of await readdir(dir).catch(() => [] as string[])) {
+    const m = TEMP_NAME.exec(n);
+    if (m && Number(m[1]) !== process.pid) await rm(path.join(dir, n), { force: true }).catch(() => undefined);
   }
   let held = true;
   return {
