@@ -4,12 +4,11 @@ import type { AuxName, Grid, Raster } from '../core/raster/raster.ts';
 import type { FittedStage, MethodId, StageInput, StageMethod, StagePrediction } from './method.ts';
 import { loadMethod } from './methods.ts';
 import { requireAuxFor } from './lst-only.ts';
-import { cropGrid, refineGrid, type PixelWindow } from '../core/geo/grid.ts';
 import { conservationError, correctResidualsInPlace, correctStageLinear, type ConservationError, type LinearCorrection, type ResidualMode } from '../core/raster/correct.ts';
-import { cropPacked, isPacked, unpackRaster, unpackWindow, type AuxLayer, type PackedRaster } from '../core/raster/packed.ts';
-import { cropRaster, pasteTile, planTiles, scaleWindow, windowHasValid } from '../core/raster/tiling.ts';
+import { pasteTile, planTiles, windowHasValid } from '../core/raster/tiling.ts';
 import type { Scene } from './scene.ts';
 import { runLimited } from './tile-pool.ts';
+import { tileInput, unpackInput, type SceneStageInput } from './stage-input.ts';
 import { addCarried, bandedOutput, wholeOutput, type StageOutput, type StageSink } from './stage-bands.ts';
 
 export type { StageSink };
@@ -116,38 +115,6 @@ export interface DownscaleResult<S extends StageResult | StreamedStageResult = S
 }
 
 const now = (): number => (typeof performance !== 'undefined' ? performance.now() : Date.now());
-
-/** A stage's input as the scene holds it: the auxiliary layers may be int16-packed (decoded per tile). */
-type SceneStageInput = Omit<StageInput, 'fineAux' | 'coarseAux'> & {
-  fineAux: Partial<Record<AuxName, AuxLayer>>;
-  coarseAux: Partial<Record<AuxName, AuxLayer>>;
-};
-
-/** The whole stage input in float32 (packed layers decoded: new memory for those only). */
-function unpackInput(input: SceneStageInput): StageInput {
-  const all = (aux: Partial<Record<AuxName, AuxLayer>>): Partial<Record<AuxName, Raster>> =>
-    Object.fromEntries(Object.entries(aux).map(([k, r]) => [k, unpackRaster(r as AuxLayer)]));
-  return { ...input, fineAux: all(input.fineAux), coarseAux: all(input.coarseAux) };
-}
-
-function tileInput(input: SceneStageInput, w: PixelWindow, core: PixelWindow, method: StageMethod): StageInput {
-  const fine = scaleWindow(w, 2);
-  // Only the tile's window is decoded to float32: the scene keeps its packed layers as they are.
-  const pick = (aux: Partial<Record<AuxName, AuxLayer>>, win: PixelWindow): Partial<Record<AuxName, Raster>> =>
-    Object.fromEntries(Object.entries(aux).map(([k, r]) => [k, { ...cropGrid(r as AuxLayer, win), data: unpackWindow(r as AuxLayer, win) }]));
-  // A method that decodes packed layers itself (an inference pool) gets their int16 window instead.
-  const keepPacked = method.takesPackedAux === true;
-  const packedFine = keepPacked ? Object.entries(input.fineAux).filter(([, r]) => isPacked(r as AuxLayer)) : [];
-  const fineAux = packedFine.length ? Object.fromEntries(Object.entries(input.fineAux).filter(([, r]) => !isPacked(r as AuxLayer))) : input.fineAux;
-  return {
-    coarseLst: cropRaster(input.coarseLst, w),
-    fineGrid: refineGrid(cropGrid(input.coarseLst, w), 2),
-    fineAux: pick(fineAux, fine),
-    coarseAux: method.readsCoarseAux !== false ? pick(input.coarseAux, w) : {},
-    core: { col: core.col - w.col, row: core.row - w.row, width: core.width, height: core.height },
-    ...(packedFine.length ? { packedFineAux: Object.fromEntries(packedFine.map(([k, r]) => [k, cropPacked(r as PackedRaster, fine)])) } : {}),
-  };
-}
 
 /**
  * The tile size at most `maxPx` that cuts a `cw` x `ch` grid into as few tiles as `maxPx` does, of

@@ -1,0 +1,38 @@
+import type { PixelWindow } from '../core/geo/grid.ts';
+import { cropGrid, refineGrid } from '../core/geo/grid.ts';
+import { cropPacked, isPacked, unpackRaster, unpackWindow, type AuxLayer, type PackedRaster } from '../core/raster/packed.ts';
+import type { AuxName, Raster } from '../core/raster/raster.ts';
+import { cropRaster, scaleWindow } from '../core/raster/tiling.ts';
+import type { StageInput, StageMethod } from './method.ts';
+
+/** A stage's input as the scene holds it: the auxiliary layers may be int16-packed (decoded per tile). */
+export type SceneStageInput = Omit<StageInput, 'fineAux' | 'coarseAux'> & {
+  fineAux: Partial<Record<AuxName, AuxLayer>>;
+  coarseAux: Partial<Record<AuxName, AuxLayer>>;
+};
+
+/** The whole stage input in float32 (packed layers decoded: new memory for those only). */
+export function unpackInput(input: SceneStageInput): StageInput {
+  const all = (aux: Partial<Record<AuxName, AuxLayer>>): Partial<Record<AuxName, Raster>> =>
+    Object.fromEntries(Object.entries(aux).map(([k, r]) => [k, unpackRaster(r as AuxLayer)]));
+  return { ...input, fineAux: all(input.fineAux), coarseAux: all(input.coarseAux) };
+}
+
+export function tileInput(input: SceneStageInput, w: PixelWindow, core: PixelWindow, method: StageMethod): StageInput {
+  const fine = scaleWindow(w, 2);
+  // Only the tile's window is decoded to float32: the scene keeps its packed layers as they are.
+  const pick = (aux: Partial<Record<AuxName, AuxLayer>>, win: PixelWindow): Partial<Record<AuxName, Raster>> =>
+    Object.fromEntries(Object.entries(aux).map(([k, r]) => [k, { ...cropGrid(r as AuxLayer, win), data: unpackWindow(r as AuxLayer, win) }]));
+  // A method that decodes packed layers itself (an inference pool) gets their int16 window instead.
+  const keepPacked = method.takesPackedAux === true;
+  const packedFine = keepPacked ? Object.entries(input.fineAux).filter(([, r]) => isPacked(r as AuxLayer)) : [];
+  const fineAux = packedFine.length ? Object.fromEntries(Object.entries(input.fineAux).filter(([, r]) => !isPacked(r as AuxLayer))) : input.fineAux;
+  return {
+    coarseLst: cropRaster(input.coarseLst, w),
+    fineGrid: refineGrid(cropGrid(input.coarseLst, w), 2),
+    fineAux: pick(fineAux, fine),
+    coarseAux: method.readsCoarseAux !== false ? pick(input.coarseAux, w) : {},
+    core: { col: core.col - w.col, row: core.row - w.row, width: core.width, height: core.height },
+    ...(packedFine.length ? { packedFineAux: Object.fromEntries(packedFine.map(([k, r]) => [k, cropPacked(r as PackedRaster, fine)])) } : {}),
+  };
+}
