@@ -224,7 +224,6 @@ async function downscaleWith(
       seconds: s.seconds,
       tiles: s.tiles,
       skippedTiles: s.skippedTiles,
-      ...(hasSigma(s) ? { sigmaFile: `lst_stage${s.stage}_sigma.tif` } : {}),
       energyConservation: { maxAbsK: s.energy.maxAbsK, meanAbsK: s.energy.meanAbsK, blocks: s.energy.blocks },
       energyBeforeCorrection: { maxAbsK: s.energyBeforeCorrection.maxAbsK, meanAbsK: s.energyBeforeCorrection.meanAbsK },
       ...(s.fit ? { fit: s.fit } : {}),
