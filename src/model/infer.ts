@@ -3,6 +3,7 @@ import type { PixelWindow } from '../core/geo/grid.ts';
 import { AppError } from '../core/errors.ts';
 import { throwIfAborted, yieldToEventLoop, type RunOptions } from '../core/progress.ts';
 import { planTiles, windowHasValid } from '../core/raster/tiling.ts';
+import type { Scratch } from '../core/scratch.ts';
 import { buildInputWindow, presentChannels, LST_SCALE_K, NORM_WINDOW_PX, buildNetworkInputs, type FineAux, type PreparedScene } from './inputs.ts';
 import { inferSrda, INPUT_CHANNELS, MODEL_AUX, outputChannels, receptiveRadius, SIGMA_FLOOR, type SrdaConfig } from './srda-net.ts';
 import { sigmaFromRaw } from './sigma-head.ts';
@@ -28,6 +29,11 @@ export interface SrdaStageInput {
    * no longer needs): filled and returned instead of new ones; one of another length is not used.
    */
   into?: { lstK?: Float32Array; sigmaK?: Float32Array };
+  /**
+   * Work arrays kept from call to call (a tile worker's pool): the prepared scene, the network's
+   * input window and its downloaded output are taken from it rather than allocated per call.
+   */
+  scratch?: Scratch;
 }
 
 /** Options of SRDA-Net inference. */
@@ -90,7 +96,7 @@ export async function runSrdaStage(model: SrdaModel, input: SrdaStageInput, opti
   // The network reads the core plus its halo (runTile's windows): the auxiliary layers are
   // normalised there only; the local means still see the whole input.
   const region = { y0: Math.max(0, keep.row - halo), y1: Math.min(h, keep.row + keep.height + halo), x0: Math.max(0, keep.col - halo), x1: Math.min(w, keep.col + keep.width + halo) };
-  const prepared = buildNetworkInputs(input.coarseLstK, w, h, input.fineAux, region);
+  const prepared = buildNetworkInputs(input.coarseLstK, w, h, input.fineAux, region, input.scratch);
   const n = 4 * w * h;
   const out = (input.into?.lstK?.length === n ? input.into.lstK : new Float32Array(n)).fill(Number.NaN);
   const sigma = model.config.sigma ? (input.into?.sigmaK?.length === n ? input.into.sigmaK : new Float32Array(n)).fill(Number.NaN) : undefined;
@@ -101,7 +107,7 @@ export async function runSrdaStage(model: SrdaModel, input: SrdaStageInput, opti
     throwIfAborted(options.signal);
     const c = { ...t.core, col: t.core.col + keep.col, row: t.core.row + keep.row };
     if (windowHasValid(input.coarseLstK, w, c)) {
-      await runTile(model, prepared, { y0: c.row, y1: c.row + c.height, x0: c.col, x1: c.col + c.width }, halo, channels, out, sigma);
+      await runTile(model, prepared, { y0: c.row, y1: c.row + c.height, x0: c.col, x1: c.col + c.width }, halo, channels, out, sigma, input.scratch);
     }
     done++;
     options.onProgress?.({ stage: 'srda', done, total: tiles.length, detail: `tile ${done}/${tiles.length}` });
@@ -130,13 +136,14 @@ async function runTile(
   channels: number[] | undefined,
   out: Float32Array,
   sigma?: Float32Array,
+  scratch?: Scratch,
 ): Promise<void> {
   const ey0 = Math.max(0, core.y0 - halo);
   const ex0 = Math.max(0, core.x0 - halo);
   const ey1 = Math.min(s.h, core.y1 + halo);
   const ex1 = Math.min(s.w, core.x1 + halo);
   // Built in the compact layout: the channels `channels` lists, in that order.
-  const win = buildInputWindow(s, ey0, ey1, ex0, ex1, undefined, true);
+  const win = buildInputWindow(s, ey0, ey1, ex0, ex1, undefined, true, scratch);
   // The input tensor goes once the head convolution has read it (inferSrda's releaseInput).
   const res = tf.tidy(() => {
     const params = channels ? { ...model.inferParams, 'head/w': tf.gather(model.params['head/w'], channels, 2) } : model.inferParams;
@@ -144,7 +151,7 @@ async function runTile(
   });
   let r: Float32Array;
   try {
-    r = (await res.data()) as Float32Array;
+    r = await download(res, scratch);
   } finally {
     res.dispose();
   }
@@ -177,6 +184,22 @@ async function runTile(
       }
     }
   }
+}
+
+/**
+ * The values of a float32 tensor. With a pool on the wasm backend, whose tensors are computed by
+ * the time they are returned, they are copied from its heap into the pool's array (valid until the
+ * next call with the pool) rather than into a new array per call, as `data()` does.
+ */
+async function download(t: tf.Tensor, scratch?: Scratch): Promise<Float32Array> {
+  const wasm = tf.getBackend() === 'wasm' ? (tf.backend() as unknown as { typedArrayFromHeap?(t: tf.TensorInfo): Float32Array }) : undefined;
+  if (scratch && t.dtype === 'float32' && typeof wasm?.typedArrayFromHeap === 'function') {
+    const heap = wasm.typedArrayFromHeap(t);
+    const out = scratch.f32('srda.output', heap.length);
+    out.set(heap);
+    return out;
+  }
+  return (await t.data()) as Float32Array;
 }
 
 /** Runs the network once on a small input so the backend compiles its kernels before timing. */

@@ -2,6 +2,7 @@ import { keysTaps } from '../core/raster/resample.ts';
 import { MODEL_AUX, INPUT_CHANNELS, type ModelAuxName } from './srda-net.ts';
 import { maskedBoxMean } from '../core/raster/focal.ts';
 import { meanOfValid4 } from '../core/raster/aggregate.ts';
+import { f32Of, u8Of, type Scratch } from '../core/scratch.ts';
 
 /** LST normalisation scale: the network sees (LST - local mean) / LST_SCALE_K. */
 export const LST_SCALE_K = 10;
@@ -28,9 +29,8 @@ export interface PreparedScene {
 /** Fine auxiliary layers in physical units (NDVI, NDWI unitless, albedo and reflectance 0..1, DEM metres), NaN invalid. */
 export type FineAux = Partial<Record<ModelAuxName, Float32Array>>;
 
-/** Block mean (factor 2) of a fine field over its valid pixels; NaN where a block has none. */
-export function blockMean2(fine: Float32Array, w: number, h: number): Float32Array {
-  const out = new Float32Array(w * h);
+/** Block mean (factor 2) of a fine field over its valid pixels; NaN where a block has none. Into `out` where given. */
+export function blockMean2(fine: Float32Array, w: number, h: number, out: Float32Array = new Float32Array(w * h)): Float32Array {
   const fw = 2 * w;
   for (let y = 0; y < h; y++) {
     const top = 2 * y * fw;
@@ -43,8 +43,7 @@ export function blockMean2(fine: Float32Array, w: number, h: number): Float32Arr
   return out;
 }
 
-function fillNaN(v: Float32Array, fallback: Float32Array, last: number): Float32Array {
-  const out = new Float32Array(v.length);
+function fillNaN(v: Float32Array, fallback: Float32Array, last: number, out: Float32Array): Float32Array {
   for (let i = 0; i < v.length; i++) {
     const a = v[i];
     out[i] = Number.isNaN(a) ? (Number.isNaN(fallback[i]) ? last : fallback[i]) : a;
@@ -81,13 +80,15 @@ export interface CoarseWindow {
  * @param region the coarse window the caller reads input windows from (`buildInputWindow`): the
  *   auxiliary layers are normalised there only (0 elsewhere). The coarse LST fields and the local
  *   means are always whole, so every value inside is the same as without `region`.
+ * @param scratch where the scene's arrays are taken from (a tile worker's, kept from tile to tile):
+ *   the result is then valid until the next call with the same pool.
  */
-export function buildNetworkInputs(coarseLstK: Float32Array, w: number, h: number, fineAux: FineAux, region?: CoarseWindow): PreparedScene {
-  const lstMean0 = maskedBoxMean(coarseLstK, w, h, NORM_WINDOW_PX);
+export function buildNetworkInputs(coarseLstK: Float32Array, w: number, h: number, fineAux: FineAux, region?: CoarseWindow, scratch?: Scratch): PreparedScene {
+  const lstMean0 = maskedBoxMean(coarseLstK, w, h, NORM_WINDOW_PX, scratch, 'inputs.lstMean0');
   const mean = sceneMean(coarseLstK);
-  const lstMean = fillNaN(lstMean0, lstMean0, mean);
-  const lstFilled = fillNaN(coarseLstK, lstMean, mean);
-  const lstMask = new Uint8Array(w * h);
+  const lstMean = fillNaN(lstMean0, lstMean0, mean, f32Of(scratch, 'inputs.lstMean', w * h));
+  const lstFilled = fillNaN(coarseLstK, lstMean, mean, f32Of(scratch, 'inputs.lstFilled', w * h));
+  const lstMask = u8Of(scratch, 'inputs.lstMask', w * h);
   for (let i = 0; i < lstMask.length; i++) lstMask[i] = Number.isNaN(coarseLstK[i]) ? 0 : 1;
   const { y0, y1, x0, x1 } = region ?? { y0: 0, y1: h, x0: 0, x1: w };
   const fw = 2 * w;
@@ -95,9 +96,9 @@ export function buildNetworkInputs(coarseLstK: Float32Array, w: number, h: numbe
   for (const name of MODEL_AUX) {
     const src = fineAux[name];
     if (!src) continue;
-    const n = new Float32Array(src.length);
+    const n = f32Of(scratch, `inputs.${name}`, src.length);
     // The DEM's local mean over the whole input (the box means' sums run from its corner).
-    const local = name === 'dem' ? maskedBoxMean(blockMean2(src, w, h), w, h, NORM_WINDOW_PX) : undefined;
+    const local = name === 'dem' ? maskedBoxMean(blockMean2(src, w, h, f32Of(scratch, 'inputs.demCoarse', w * h)), w, h, NORM_WINDOW_PX, scratch, 'inputs.demMean') : undefined;
     // The fine rows and columns of `region`.
     for (let fy = 2 * y0; fy < 2 * y1; fy++) {
       const row = fy * fw;
@@ -125,18 +126,19 @@ const W_ODD = keysTaps(0.25);
  * Bicubic factor-2 upsample (pixel-centre aligned, edges clamped) of a coarse field over the
  * coarse window rows [y0, y1) x cols [x0, x1); returns the fine window (2*(y1-y0) x 2*(x1-x0)).
  * Reads outside the window (up to 2 px) from the whole field, so windows agree with the whole.
+ * With `scratch`, its arrays (the result valid until the next call with the same pool).
  */
-export function bicubicUp2Window(v: Float32Array, w: number, h: number, y0: number, y1: number, x0: number, x1: number): Float32Array {
+export function bicubicUp2Window(v: Float32Array, w: number, h: number, y0: number, y1: number, x0: number, x1: number, scratch?: Scratch): Float32Array {
   const ww = x1 - x0;
   const wh = y1 - y0;
   const rows = wh + 4;
   const fw = 2 * ww;
-  const tmp = new Float32Array(rows * fw);
+  const tmp = f32Of(scratch, 'bicubicWindow.tmp', rows * fw);
   const [e0, e1, e2, e3] = W_EVEN;
   const [o0, o1, o2, o3] = W_ODD;
   // A coarse row's window plus 2 px either side, edges clamped: even fine index 2j reads pad[j..j+3],
   // odd 2j+1 pad[j+1..j+4]. Each sum starts from 0 and adds the taps in order, as a loop would.
-  const pad = new Float32Array(ww + 4);
+  const pad = f32Of(scratch, 'bicubicWindow.pad', ww + 4);
   for (let r = 0; r < rows; r++) {
     const y = y0 - 2 + r;
     const row = (y < 0 ? 0 : y >= h ? h - 1 : y) * w;
@@ -154,7 +156,7 @@ export function bicubicUp2Window(v: Float32Array, w: number, h: number, y0: numb
       tmp[t0 + 2 * j + 1] = 0 + o0 * b + o1 * c + o2 * d + o3 * pad[j + 4];
     }
   }
-  const out = new Float32Array(4 * ww * wh);
+  const out = f32Of(scratch, 'bicubicWindow', 4 * ww * wh);
   for (let i = 0; i < 2 * wh; i++) {
     const j = i >> 1; // window-relative coarse row; tmp row index = j + 2
     const odd = i & 1;
@@ -198,15 +200,16 @@ export function presentChannels(present: readonly ModelAuxName[]): number[] {
  * Builds the network input for the coarse window rows [y0,y1) x cols [x0,x1) of a prepared scene.
  * `dropAux` removes layers as if absent (training-time channel dropout). `compact`: only the
  * channels of the layers present (`presentChannels`), which are the only ones that can be non-zero
- * (an absent layer's channels are zeros, its mask 0); otherwise all INPUT_CHANNELS.
+ * (an absent layer's channels are zeros, its mask 0); otherwise all INPUT_CHANNELS. With
+ * `scratch`, the window's arrays are its own (valid until the next call with the same pool).
  */
-export function buildInputWindow(s: PreparedScene, y0: number, y1: number, x0: number, x1: number, dropAux?: ReadonlySet<ModelAuxName>, compact = false): InputWindow {
+export function buildInputWindow(s: PreparedScene, y0: number, y1: number, x0: number, x1: number, dropAux?: ReadonlySet<ModelAuxName>, compact = false, scratch?: Scratch): InputWindow {
   const ww = x1 - x0;
   const wh = y1 - y0;
-  const bicubic = bicubicUp2Window(s.lstFilled, s.w, s.h, y0, y1, x0, x1);
+  const bicubic = bicubicUp2Window(s.lstFilled, s.w, s.h, y0, y1, x0, x1, scratch);
   const used = MODEL_AUX.filter((name) => s.aux[name] && !dropAux?.has(name));
   const C = compact ? 6 + 5 * used.length : INPUT_CHANNELS;
-  const data = new Float32Array(ww * wh * C);
+  const data = f32Of(scratch, 'inputWindow', ww * wh * C);
   const fw = 2 * s.w;
   const bw = 2 * ww;
   for (let y = 0; y < wh; y++) {

@@ -1,5 +1,6 @@
 import { meanOfValid4 } from '../core/raster/aggregate.ts';
 import { fillInvalid, kernelRadiusPx, keysTaps, upsampleHaloPx } from '../core/raster/resample.ts';
+import { f32Of, f64Of, type Scratch } from '../core/scratch.ts';
 import type { StageInput, StagePrediction } from './method.ts';
 
 /** bicubic + alpha x (srda - bicubic), per pixel (NaN where either is). A new array. */
@@ -86,13 +87,13 @@ const W_ODD = keysTaps(0.25);
  * `upsampleArray(v, w, h, 2, 'bicubic')` (the `bicubic` method) over the fine window `out` of it
  * only (fine px, even origin and size), bit for bit: the same gap filling (`fillInvalid`, 2 passes),
  * the same weights summed from 0 in tap order in double, float32 at the end, NaN under a NaN coarse
- * pixel; written out for factor 2 without per-tap index tables.
+ * pixel; written out for factor 2 without per-tap index tables. With `scratch`, its arrays.
  */
-function bicubicUp2(v: Float32Array, w: number, h: number, out: { col: number; row: number; width: number; height: number }): Float32Array {
-  const src = fillInvalid(v, w, h, kernelRadiusPx('bicubic'));
+function bicubicUp2(v: Float32Array, w: number, h: number, out: { col: number; row: number; width: number; height: number }, scratch?: Scratch): Float32Array {
+  const src = fillInvalid(v, w, h, kernelRadiusPx('bicubic'), scratch);
   const ow = out.width;
   const cx0 = out.col >> 1;
-  const tmp = new Float64Array(h * ow);
+  const tmp = f64Of(scratch, 'detail.bicubicRows', h * ow);
   const [e0, e1, e2, e3] = W_EVEN;
   const [o0, o1, o2, o3] = W_ODD;
   const cl = (x: number): number => (x < 0 ? 0 : x >= w ? w - 1 : x);
@@ -109,7 +110,7 @@ function bicubicUp2(v: Float32Array, w: number, h: number, out: { col: number; r
       tmp[t + 2 * k + 1] = 0 + o0 * b + o1 * c + o2 * d + o3 * src[row + cl(j + 2)];
     }
   }
-  const res = new Float32Array(ow * out.height);
+  const res = f32Of(scratch, 'detail.bicubic', ow * out.height);
   const cy = (y: number): number => (y < 0 ? 0 : y >= h ? h - 1 : y) * ow;
   for (let i = 0; i < out.height; i++) {
     const fy = out.row + i;
@@ -140,7 +141,8 @@ function bicubicUp2(v: Float32Array, w: number, h: number, out: { col: number; r
  * NaN and the carried variance 0. `pred` is on the tile's fine grid (`2 x` its coarse size).
  * `reuse`: LST and sigma are written into `pred`'s own arrays (a caller that owns them and needs
  * them no more, such as a tile worker), which outside the core keep what they held, and the
- * carried variance into `input.into.carriedVarK2` where given (zeroed first).
+ * carried variance into `input.into.carriedVarK2` where given (zeroed first). The bicubic and
+ * its work arrays are `input.scratch`'s where given.
  */
 export function weightDetailCore(pred: StagePrediction, input: StageInput, alpha: number, reuse = false): StagePrediction {
   const { width: cw, height: ch, data } = input.coarseLst;
@@ -151,10 +153,10 @@ export function weightDetailCore(pred: StagePrediction, input: StageInput, alpha
   const by0 = Math.max(0, core.row - m);
   const bw = Math.min(cw, core.col + core.width + m) - bx0;
   const bh = Math.min(ch, core.row + core.height + m) - by0;
-  const cut = new Float32Array(bw * bh);
+  const cut = f32Of(input.scratch, 'detail.cut', bw * bh);
   for (let y = 0; y < bh; y++) cut.set(data.subarray((by0 + y) * cw + bx0, (by0 + y) * cw + bx0 + bw), y * bw);
   const bfw = 2 * core.width;
-  const bic = bicubicUp2(cut, bw, bh, { col: 2 * (core.col - bx0), row: 2 * (core.row - by0), width: bfw, height: 2 * core.height });
+  const bic = bicubicUp2(cut, bw, bh, { col: 2 * (core.col - bx0), row: 2 * (core.row - by0), width: bfw, height: 2 * core.height }, input.scratch);
   const fw = 2 * cw;
   const n = 4 * cw * ch;
   // Each 2x2 block is read before it is written, so the output may be `pred`'s arrays.

@@ -2,6 +2,7 @@ import type { PixelWindow } from '../core/geo/grid.ts';
 import type { AuxName, Grid, Raster } from '../core/raster/raster.ts';
 import type { RunOptions } from '../core/progress.ts';
 import type { PackedRaster } from '../core/raster/packed.ts';
+import type { Scratch } from '../core/scratch.ts';
 
 /** Downscaling methods. `srda` is SRDA-Net (model/); the others are the classical baselines. */
 export type MethodId = 'srda' | 'bicubic' | 'tsharp' | 'dms';
@@ -37,6 +38,11 @@ export interface StageInput {
    * runner (`StageMethod.recycle`). Never sent to a worker.
    */
   into?: { lstK?: Float32Array; sigmaK?: Float32Array; carriedVarK2?: Float32Array };
+  /**
+   * Work arrays the method may take instead of allocating them (an inference worker's pool, kept
+   * from tile to tile); nothing it returns may be one of them. Never sent to a worker.
+   */
+  scratch?: Scratch;
 }
 
 /**

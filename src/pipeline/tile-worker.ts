@@ -1,6 +1,7 @@
 import { AppError, isAppError, type AppErrorCode } from '../core/errors.ts';
 import { throwIfAborted, type RunOptions } from '../core/progress.ts';
 import type { AuxName } from '../core/raster/raster.ts';
+import { Scratch } from '../core/scratch.ts';
 import type { BackendName } from '../model/backend.ts';
 import type { SrdaWeightsSource } from '../model/weights.ts';
 import type { StageInput, StageMethod } from './method.ts';
@@ -89,6 +90,10 @@ export function serveTileWorker(port: TilePort, load: WorkerMethodLoader = loadS
   let queue = Promise.resolve();
   // Output buffers of earlier tiles the main side has copied out and handed back (`recycle`).
   const spares: ArrayBuffer[] = [];
+  // The per-tile work arrays (decoded guides, the network's input and output, local means, the
+  // detail mix's bicubic), kept from tile to tile: after the first tiles a tile allocates next to
+  // nothing. Tiles run one at a time, so no two use it at once.
+  const scratch = new Scratch();
   port.onMessage((raw) => {
     const msg = raw as TileWorkerRequest;
     if (msg.type === 'tile' && msg.spare) spares.push(...msg.spare.splice(0));
@@ -114,9 +119,9 @@ export function serveTileWorker(port: TilePort, load: WorkerMethodLoader = loadS
       try {
         if (!method) throw new AppError('INTERNAL', 'SRDA-Net worker got a tile before it was initialised.');
         // The tile's packed fine layers are decoded here, in the worker, not on the thread that cut the tile.
-        const decoded = withFineAuxDecoded(msg.input);
+        const decoded = withFineAuxDecoded(msg.input, scratch);
         const into = takeSpares(spares, decoded, msg.detailWeight !== undefined);
-        const input = into ? { ...decoded, into } : decoded;
+        const input = { ...decoded, ...(into ? { into } : {}), scratch };
         if (msg.detailWeight !== undefined && method.runStageWithSigma) {
           // The closed-loop detail weight's mix, here rather than on the thread that cuts the tiles,
           // and over the tile's core only (its bicubic too): the pipeline keeps nothing else of a tile.

@@ -1,11 +1,16 @@
 // Focal (moving-window) statistics of a field with NaN gaps.
 
-/** Masked box mean via an integral image; where the window has no valid pixel returns NaN. */
-export function maskedBoxMean(v: Float32Array, w: number, h: number, k: number): Float32Array {
+import { f32Of, f64Of, type Scratch } from '../scratch.ts';
+
+/**
+ * Masked box mean via an integral image; where the window has no valid pixel returns NaN. With
+ * `scratch`, the integral images and the result (role `role`) are its arrays.
+ */
+export function maskedBoxMean(v: Float32Array, w: number, h: number, k: number, scratch?: Scratch, role = 'boxMean'): Float32Array {
   const r = (k - 1) >> 1;
   const W = w + 1;
-  const sum = new Float64Array(W * (h + 1));
-  const cnt = new Float64Array(W * (h + 1));
+  const sum = f64Of(scratch, 'boxMean.sum', W * (h + 1));
+  const cnt = f64Of(scratch, 'boxMean.count', W * (h + 1));
   for (let y = 0; y < h; y++) {
     let rs = 0;
     let rc = 0;
@@ -19,7 +24,7 @@ export function maskedBoxMean(v: Float32Array, w: number, h: number, k: number):
       cnt[(y + 1) * W + x + 1] = cnt[y * W + x + 1] + rc;
     }
   }
-  const out = new Float32Array(w * h);
+  const out = f32Of(scratch, role, w * h);
   for (let y = 0; y < h; y++) {
     const y0 = Math.max(0, y - r);
     const y1 = Math.min(h, y + r + 1);

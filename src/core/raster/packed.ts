@@ -267,10 +267,18 @@ function decodeInto(layer: PackedRaster, window: PixelWindow, out: Float32Array)
   }
 }
 
-/** The whole layer as a float32 raster: a packed or derived layer is decoded (new memory), a float32 one returned as it is. */
-export function unpackRaster(layer: AuxLayer): Raster {
+/**
+ * The whole layer as a float32 raster: a packed or derived layer is decoded (new memory, or a
+ * packed one into `into`, of its pixel count, where given), a float32 one returned as it is.
+ */
+export function unpackRaster(layer: AuxLayer, into?: Float32Array): Raster {
   if (!isPacked(layer) && !isDerived(layer)) return layer;
-  return { ...gridOf(layer), data: unpackWindow(layer, { col: 0, row: 0, width: layer.width, height: layer.height }) };
+  const whole = { col: 0, row: 0, width: layer.width, height: layer.height };
+  if (into && isPacked(layer) && into.length === layer.width * layer.height) {
+    decodeInto(layer, whole, into);
+    return { ...gridOf(layer), data: into };
+  }
+  return { ...gridOf(layer), data: unpackWindow(layer, whole) };
 }
 
 /** Bytes the layer's own pixels take (0 for a derived layer). */

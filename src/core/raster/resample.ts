@@ -3,6 +3,7 @@ import { pixelToWorld, worldToPixel } from '../geo/affine.ts';
 import { gridToString, refineGrid } from '../geo/grid.ts';
 import { sameCrs } from '../geo/crs.ts';
 import type { Grid, Raster } from './raster.ts';
+import type { Scratch } from '../scratch.ts';
 
 /** Interpolation kernels. Bicubic is Keys' cubic convolution with a = -0.5. */
 export type ResampleMethod = 'nearest' | 'bilinear' | 'bicubic';
@@ -38,14 +39,22 @@ export function keysTaps(t: number): [number, number, number, number] {
 
 /**
  * Fills NaN pixels from their valid 8-neighbours (their mean), `passes` times, each pass growing
- * the filled region by one pixel. Returns a new array; pixels farther than `passes` from any valid
- * pixel stay NaN. Interpolation calls this with the kernel radius so invalid neighbours lend
- * plausible values to the kernel instead of spreading NaN.
+ * the filled region by one pixel. Returns a new array (with `scratch`, one of its arrays, valid
+ * until the next call with the pool); pixels farther than `passes` from any valid pixel stay NaN.
+ * Interpolation calls this with the kernel radius so invalid neighbours lend plausible values to
+ * the kernel instead of spreading NaN.
  */
-export function fillInvalid(data: Float32Array, width: number, height: number, passes: number): Float32Array {
-  let cur = data.slice();
+export function fillInvalid(data: Float32Array, width: number, height: number, passes: number, scratch?: Scratch): Float32Array {
+  // Two arrays in turn: a pass reads one and writes the other.
+  const copy = (from: Float32Array, k: number): Float32Array => {
+    if (!scratch) return from.slice();
+    const to = scratch.f32(`fillInvalid.${k}`, from.length);
+    to.set(from);
+    return to;
+  };
+  let cur = copy(data, 0);
   for (let p = 0; p < passes; p++) {
-    const next = cur.slice();
+    const next = copy(cur, (p + 1) % 2);
     let changed = false;
     for (let r = 0; r < height; r++) {
       for (let c = 0; c < width; c++) {

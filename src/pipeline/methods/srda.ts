@@ -44,7 +44,7 @@ function stageAux(aux: StageInput['fineAux']): FineAux {
  */
 export function srdaMethodOf(runner: SrdaRunner, options: { finetuneSteps?: number } = {}): SrdaMethod {
   const predict = (input: StageInput, run?: RunOptions): Promise<SrdaStageOutput> =>
-    runner.predict({ width: input.coarseLst.width, height: input.coarseLst.height, coarseLstK: input.coarseLst.data, fineAux: stageAux(input.fineAux), ...(input.core ? { core: input.core } : {}), ...(input.into ? { into: input.into } : {}) }, run);
+    runner.predict({ width: input.coarseLst.width, height: input.coarseLst.height, coarseLstK: input.coarseLst.data, fineAux: stageAux(input.fineAux), ...(input.core ? { core: input.core } : {}), ...(input.into ? { into: input.into } : {}), ...(input.scratch ? { scratch: input.scratch } : {}) }, run);
   const withSigma = async (input: StageInput, run?: RunOptions): Promise<StagePrediction> => {
     const o = await predict(input, run);
     return { lstK: o.lstK, sigmaK: o.sigmaK ?? new Float32Array(o.lstK.length).fill(Number.NaN) };
