@@ -248,9 +248,14 @@ async function main(): Promise<void> {
     const profiles = v['cpu-prof'] ? await startPageCpuProfile(page, v['cpu-prof']) : undefined;
     const workerProfiles = v['worker-prof'] ? await startWorkerCpuProfiles(page, v['worker-prof']) : undefined;
     let workersSeen: WorkerProfile[] = [];
-    // The page calls this when the staged run is done, before it ends its inference workers.
+    // The page calls this once the last stage has asked for its last tiles, before it retires its
+    // inference workers (each ends when its tiles are in): their WebAssembly memories are whole then.
+    await page.exposeFunction('__benchLastTilesAsked', () => {
+      log(`WebAssembly memories when the last tiles are asked (size / resident MB): ${wasmMemoriesMB().map((m) => `${m.sizeMB.toFixed(1)} / ${m.rssMB.toFixed(1)}`).join(', ')}`);
+    });
+    // The page calls this when the staged run is done, before it ends its inference workers (kept
+    // to the end with --worker-prof, so that their profiles cover every tile).
     await page.exposeFunction('__benchBeforeWorkersEnd', async () => {
-      log(`WebAssembly memories at the end of the staged run (size / resident MB): ${wasmMemoriesMB().map((m) => `${m.sizeMB.toFixed(1)} / ${m.rssMB.toFixed(1)}`).join(', ')}`);
       if (workerProfiles) workersSeen = await workerProfiles.stop();
     });
     rendererPeakMB(true);
@@ -304,6 +309,7 @@ async function main(): Promise<void> {
         ...(v.workers ? { workers: Number(v.workers) } : {}),
         ...(v['deflate-workers'] !== undefined ? { deflateWorkers: Number(v['deflate-workers']) } : {}),
         ...(v['memory-every-ms'] ? { memoryEveryMs: Number(v['memory-every-ms']) } : {}),
+        ...(v['worker-prof'] ? { keepWorkers: true } : {}),
       },
     );
     clearInterval(sampler);

@@ -52,7 +52,6 @@ export interface BenchApi {
   fullTile(o: {
     baselines: boolean;
     workers?: number;
-    /** Write the GeoTIFFs on write workers, a stage's files at once (default: on this thread, one after the other). */
     /** Deflate workers inflating the inputs' blocks and compressing the outputs' tiles (default: the app's, the cores up to 2; 0: this thread). */
     deflateWorkers?: number;
     /**
@@ -61,6 +60,11 @@ export interface BenchApi {
      * is returned as `memoryBreakdown`.
      */
     memoryEveryMs?: number;
+    /**
+     * Keep the inference workers until the staged run is done instead of retiring them once the last
+     * tiles are asked (the driver's `--worker-prof` profiles them until then).
+     */
+    keepWorkers?: boolean;
   }): Promise<
     PipelineTiming & {
       jsHeapPeakMB: number;
@@ -227,9 +231,13 @@ const api: BenchApi = {
           console.log(`bench-step ${line}`);
         },
         // As the app without the closed-loop check: once the last stage has asked for its last
-        // tiles, the guides are let go and each inference worker ends when its tiles are in.
+        // tiles, the guides are let go and each inference worker ends when its tiles are in. The
+        // driver reads the workers' WebAssembly memories first (they still run their last tiles).
         releaseAux: true,
-        afterLastTilesAsked: () => pool?.retire(),
+        afterLastTilesAsked: () => {
+          void (window as unknown as { __benchLastTilesAsked?: () => Promise<void> }).__benchLastTilesAsked?.();
+          if (!o.keepWorkers) pool?.retire();
+        },
         // As the app: the extra inference workers end once the staged run is done (after the
         // driver has read their profiles, with `--worker-prof`).
         afterRun: async () => {
