@@ -1,4 +1,5 @@
 import type { Crs, Grid, Raster } from '../core/raster/raster.ts';
+import type { TilePort } from './tile-worker.ts';
 
 /** A projected test CRS (UTM 33N) for synthetic scenes in tests. */
 export const TEST_CRS: Crs = { epsg: 32633, proj4: '+proj=utm +zone=33 +datum=WGS84 +units=m +no_defs', name: 'WGS 84 / UTM zone 33N', isGeographic: false };
@@ -26,4 +27,14 @@ export function synthScene(width: number, height: number, pixelM: number): { ndv
   const ndvi = testRaster(g, ndviAt);
   const lst = testRaster(g, (c, r) => 320 - 15 * ndviAt(c, r) + 0.02 * c - 0.01 * r);
   return { ndvi, lst };
+}
+
+/** Two ends of an in-process tile-worker channel with the asynchrony of postMessage (each message a later task). */
+export function tileChannel(): { main: TilePort; worker: TilePort } {
+  const handlers: { main?: (m: unknown) => void; worker?: (m: unknown) => void } = {};
+  const to = (side: 'main' | 'worker') => (msg: unknown) => void setTimeout(() => handlers[side]?.(msg), 0);
+  return {
+    main: { postMessage: to('worker'), onMessage: (h) => (handlers.main = h) },
+    worker: { postMessage: to('main'), onMessage: (h) => (handlers.worker = h) },
+  };
 }

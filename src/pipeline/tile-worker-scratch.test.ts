@@ -3,23 +3,13 @@ import type { PixelWindow } from '../core/geo/grid.ts';
 import { packRaster } from '../core/raster/packed.ts';
 import { readShippedWeights } from '../test-support/data.ts';
 import type { StageInput } from './method.ts';
-import { testGrid, testRaster } from './test-scenes.ts';
-import { connectTileWorker, serveTileWorker, type TilePort } from './tile-worker.ts';
+import { testGrid, testRaster, tileChannel } from './test-scenes.ts';
+import { connectTileWorker, serveTileWorker } from './tile-worker.ts';
 import type { TileRunner } from './tile-pool.ts';
-
-/** Two ends of an in-process channel with the asynchrony of postMessage (each message a later task). */
-function channel(): { main: TilePort; worker: TilePort } {
-  const handlers: { main?: (m: unknown) => void; worker?: (m: unknown) => void } = {};
-  const to = (side: 'main' | 'worker') => (msg: unknown) => void setTimeout(() => handlers[side]?.(msg), 0);
-  return {
-    main: { postMessage: to('worker'), onMessage: (h) => (handlers.main = h) },
-    worker: { postMessage: to('main'), onMessage: (h) => (handlers.worker = h) },
-  };
-}
 
 /** A real SRDA-Net tile worker (shipped weights, wasm) on an in-process channel. */
 async function srdaWorker(): Promise<TileRunner> {
-  const { main, worker } = channel();
+  const { main, worker } = tileChannel();
   serveTileWorker(worker);
   const { runner } = await connectTileWorker(main, { type: 'init', weights: (await readShippedWeights())!, backend: 'wasm' });
   return runner;

@@ -3,20 +3,10 @@ import { runDownscale } from './downscale.ts';
 import type { StageMethod } from './method.ts';
 import { loadMethod } from './methods.ts';
 import { prepareScene } from './prepare.ts';
-import { synthScene, testGrid, testRaster } from './test-scenes.ts';
+import { synthScene, testGrid, testRaster, tileChannel } from './test-scenes.ts';
 import { poolMethod } from './tile-pool.ts';
 import { withDetailWeight } from './detail-weight.ts';
 import { connectTileWorker, serveTileWorker, type TilePort, type WorkerMethod } from './tile-worker.ts';
-
-/** Two ends of an in-process channel with the asynchrony of postMessage (each message a later task). */
-function channel(): { main: TilePort; worker: TilePort } {
-  const handlers: { main?: (m: unknown) => void; worker?: (m: unknown) => void } = {};
-  const to = (side: 'main' | 'worker') => (msg: unknown) => void setTimeout(() => handlers[side]?.(msg), 0);
-  return {
-    main: { postMessage: to('worker'), onMessage: (h) => (handlers.main = h) },
-    worker: { postMessage: to('main'), onMessage: (h) => (handlers.worker = h) },
-  };
-}
 
 /** 32x32 LST at 1 km with NDVI at 250 m: two stages, 4 + 16 tiles of 8 coarse px. */
 function scene() {
@@ -30,7 +20,7 @@ function scene() {
  * SRDA-Net's runner does when it halves its tiles after running out of memory.
  */
 function worker(base: StageMethod, notice: string, after: number): TilePort {
-  const { main, worker: end } = channel();
+  const { main, worker: end } = tileChannel();
   serveTileWorker(end, async () => {
     const notices: string[] = [];
     let tiles = 0;
@@ -89,7 +79,7 @@ describe('SRDA-Net tile workers', () => {
 describe('a tile worker with a queue depth of 2', () => {
   it('is handed two tiles at once, runs them one after the other, and the output does not change', async () => {
     const bicubic = await loadMethod('bicubic');
-    const { main, worker: end } = channel();
+    const { main, worker: end } = tileChannel();
     let running = 0;
     let overlapped = 0;
     serveTileWorker(end, async () => ({
@@ -146,7 +136,7 @@ describe('the closed-loop detail weight on a pool', () => {
         return { lstK, sigmaK: new Float32Array(lstK.length).fill(0.3) };
       },
     };
-    const { main, worker: end } = channel();
+    const { main, worker: end } = tileChannel();
     serveTileWorker(end, async () => ({ ...detailed, backend: { name: 'cpu', skipped: [] }, notices: [] }));
     let weightedTiles = 0;
     const counting: TilePort = {
@@ -192,7 +182,7 @@ describe('result buffers handed back to a tile worker', () => {
         return { lstK, sigmaK };
       },
     };
-    const { main, worker: end } = channel();
+    const { main, worker: end } = tileChannel();
     serveTileWorker(end, async () => ({ ...detailed, backend: { name: 'cpu', skipped: [] }, notices: [] }));
     let handedBack = 0;
     const counting: TilePort = {
