@@ -1,4 +1,5 @@
 import { open, rm, type FileHandle } from 'node:fs/promises';
+import { AppError } from '../core/errors.ts';
 import type { Grid } from '../core/raster/raster.ts';
 import type { GeoTiffBandSpec, WriteGeoTiffOptions } from '../io/geotiff-plan.ts';
 import { streamGeoTiff, type GeoTiffRowStream } from '../io/geotiff-stream.ts';
@@ -48,7 +49,9 @@ export async function openGeoTiffFileStream(
           let n = 0;
           while (n < length) {
             const { bytesRead } = await spill.read(buf, n, length - n, at + n);
-            if (bytesRead === 0) throw new Error(`${spillPath}: ended at byte ${at + n}, ${length - n} bytes short`);
+            if (bytesRead === 0) {
+              throw new AppError('WRITE_FAILED', `${spillPath}: the temporary file of tiles ended at byte ${at + n}, ${length - n} bytes short (changed by another process?): run again.`, { file: spillPath });
+            }
             n += bytesRead;
           }
           return buf;
