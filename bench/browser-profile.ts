@@ -100,3 +100,79 @@ export async function startWorkerCpuProfiles(page: Page, dir: string, intervalUs
     },
   };
 }
+
+/** One isolate's heap as `Runtime.getHeapUsage` reports it, MB. */
+export interface IsolateHeap {
+  name: string;
+  /** Live and not yet collected JavaScript objects. */
+  usedMB: number;
+  /** The heap's pages (used or not). */
+  totalMB: number;
+  /** Backing stores of ArrayBuffers (and external strings) the isolate still references, dead or alive. */
+  backingMB: number;
+}
+
+/**
+ * Reads `Runtime.getHeapUsage` of the page and of every Web Worker it starts from now on every
+ * `everyMs` (no collection forced: what the isolates hold, garbage included), through a CDP session
+ * auto-attached to the workers as `startWorkerCpuProfiles` does. `latest()` is the last reading of
+ * each isolate still running; `stop()` ends the sampling.
+ */
+export async function startHeapSampling(page: Page, everyMs: number): Promise<{ latest(): IsolateHeap[]; stop(): Promise<void> }> {
+  const cdp: CDPSession = await page.context().newCDPSession(page);
+  let nextId = 1;
+  const replies = new Map<number, { resolve: (r: unknown) => void; reject: (e: Error) => void }>();
+  const send = <T>(sessionId: string, method: string, params: object = {}): Promise<T> => {
+    const id = nextId++;
+    return new Promise<T>((resolve, reject) => {
+      replies.set(id, { resolve: resolve as (r: unknown) => void, reject });
+      cdp.send('Target.sendMessageToTarget', { sessionId, message: JSON.stringify({ id, method, params }) }).catch(reject);
+    });
+  };
+  cdp.on('Target.receivedMessageFromTarget', (e: { message: string }) => {
+    const m = JSON.parse(e.message) as { id?: number; result?: unknown; error?: { message: string } };
+    const r = m.id !== undefined ? replies.get(m.id) : undefined;
+    if (!r) return;
+    replies.delete(m.id!);
+    if (m.error) r.reject(new Error(m.error.message));
+    else r.resolve(m.result);
+  });
+  const workers = new Map<string, string>();
+  const counts = new Map<string, number>();
+  cdp.on('Target.attachedToTarget', (e: AttachedEvent) => {
+    if (e.targetInfo.type !== 'worker') return;
+    const base = (e.targetInfo.title || e.targetInfo.url.split('/').pop() || 'worker').replace(/[^\w.-]+/g, '_');
+    const n = (counts.get(base) ?? 0) + 1;
+    counts.set(base, n);
+    workers.set(e.sessionId, `${base}-${n}`);
+  });
+  cdp.on('Target.detachedFromTarget', (e: { sessionId: string }) => {
+    workers.delete(e.sessionId);
+    last.delete(e.sessionId);
+  });
+  await cdp.send('Target.setAutoAttach', { autoAttach: true, waitForDebuggerOnStart: false, flatten: false });
+  type Usage = { usedSize: number; totalSize: number; backingStorageSize?: number };
+  const mb = (b: number | undefined) => Math.round(((b ?? 0) / 2 ** 20) * 10) / 10;
+  const heapOf = (name: string, u: Usage): IsolateHeap => ({ name, usedMB: mb(u.usedSize), totalMB: mb(u.totalSize), backingMB: mb(u.backingStorageSize) });
+  const last = new Map<string, IsolateHeap>();
+  let running = true;
+  const loop = (async () => {
+    while (running) {
+      const reads: Array<Promise<void>> = [
+        cdp.send('Runtime.getHeapUsage').then((u) => void last.set('page', heapOf('page', u)), () => undefined),
+      ];
+      for (const [sessionId, name] of workers)
+        reads.push(send<Usage>(sessionId, 'Runtime.getHeapUsage').then((u) => void (workers.has(sessionId) && last.set(sessionId, heapOf(name, u))), () => undefined));
+      await Promise.all(reads);
+      await new Promise((res) => setTimeout(res, everyMs));
+    }
+  })();
+  return {
+    latest: () => [...last.values()],
+    async stop() {
+      running = false;
+      await loop;
+      await cdp.detach().catch(() => undefined);
+    },
+  };
+}

@@ -10,7 +10,7 @@ import type { BackendName } from '../src/model/backend.ts';
 import type { BenchApi } from './browser/bench-page.ts';
 import { chromiumArgs, chromiumPath, rendererPids } from '../e2e/chromium.ts';
 import type { BenchResults, FullTileRow, TileRow } from './report.ts';
-import { startPageCpuProfile, startWorkerCpuProfiles, type WorkerProfile } from './browser-profile.ts';
+import { startHeapSampling, startPageCpuProfile, startWorkerCpuProfiles, type IsolateHeap, type WorkerProfile } from './browser-profile.ts';
 
 const { values: v } = parseArgs({
   options: {
@@ -38,6 +38,12 @@ const { values: v } = parseArgs({
      * stopped when the staged run is done, and print each one's WebAssembly memory then.
      */
     'worker-prof': { type: 'string' },
+    /**
+     * Full tile: every N ms each isolate's heap (the page's and every Web Worker's `Runtime.getHeapUsage`:
+     * JavaScript used and allocated, ArrayBuffer backing stores; no collection forced) beside the
+     * renderer's RSS, on stderr, and the isolates' readings at the sampled peak.
+     */
+    'heap-every-ms': { type: 'string' },
   },
 });
 
@@ -247,6 +253,10 @@ async function main(): Promise<void> {
     });
     const profiles = v['cpu-prof'] ? await startPageCpuProfile(page, v['cpu-prof']) : undefined;
     const workerProfiles = v['worker-prof'] ? await startWorkerCpuProfiles(page, v['worker-prof']) : undefined;
+    const heaps = v['heap-every-ms'] ? await startHeapSampling(page, Number(v['heap-every-ms'])) : undefined;
+    const heapLine = (hs: IsolateHeap[]): string =>
+      `${hs.map((h) => `${h.name} ${h.usedMB}/${h.totalMB}/${h.backingMB}`).join(', ')}; sum ${hs.reduce((a, h) => a + h.totalMB + h.backingMB, 0).toFixed(0)} MB`;
+    let heapsAtPeak: IsolateHeap[] = [];
     let workersSeen: WorkerProfile[] = [];
     // The page calls this once the last stage has asked for its last tiles, before it retires its
     // inference workers (each ends when its tiles are in): their WebAssembly memories are whole then.
@@ -286,8 +296,13 @@ async function main(): Promise<void> {
       if (!mainDone && rss > sampledPeak) {
         sampledPeak = rss;
         peakAt = { phase, atS: (Date.now() - phaseStart) / 1000 };
+        if (heaps) heapsAtPeak = heaps.latest();
       }
     }, 250);
+    // Isolates' heaps (used / allocated JavaScript / ArrayBuffer backing stores, MB) beside the RSS.
+    const heapLog = heaps
+      ? setInterval(() => log(`heap ${phase} +${((Date.now() - phaseStart) / 1000).toFixed(1)} s: RSS ${Math.round(rendererRssMB())} MB; ${heapLine(heaps.latest())}`), Number(v['heap-every-ms']))
+      : undefined;
     page.on('console', (m) => {
       const line = /^bench-step (.*)$/.exec(m.text())?.[1];
       if (line) {
@@ -313,6 +328,9 @@ async function main(): Promise<void> {
       },
     );
     clearInterval(sampler);
+    clearInterval(heapLog);
+    await heaps?.stop();
+    if (heaps) log(`isolates at the sampled peak (used / allocated JavaScript / ArrayBuffer backing stores, MB): ${heapLine(heapsAtPeak)}`);
     if (memoryBreakdown)
       log(
         `largest memory measurement (measureUserAgentSpecificMemory), after '${memoryBreakdown.after}': ${Math.round(memoryBreakdown.totalMB)} MB; ${memoryBreakdown.byContext.map((c) => `${c.context} ${c.mb} MB (${c.types.join('+') || 'untyped'})`).join(', ')}`,
