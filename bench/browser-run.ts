@@ -44,6 +44,10 @@ const { values: v } = parseArgs({
      * renderer's RSS, on stderr, and the isolates' readings at the sampled peak.
      */
     'heap-every-ms': { type: 'string' },
+    /** Full tile: colourise the layers on the page's thread, not on a Web Worker beside the write (the flow before 2026-11-29 evening). */
+    'colourise-here': { type: 'boolean' },
+    /** Full tile: print the SHA-256 of every file the run wrote on stderr (same bytes before and after a change). */
+    'hash-outputs': { type: 'boolean' },
   },
 });
 
@@ -317,7 +321,7 @@ async function main(): Promise<void> {
       lastCpu = c;
       if (step !== 'start') threadSnap(step);
     });
-    const { notices, memoryBreakdown, ...r } = await page.evaluate(
+    const { notices, memoryBreakdown, outputSha256, ...r } = await page.evaluate(
       (o) => (window as unknown as { __bench: BenchApi }).__bench.fullTile(o),
       {
         baselines: !v['no-baselines'],
@@ -325,6 +329,8 @@ async function main(): Promise<void> {
         ...(v['deflate-workers'] !== undefined ? { deflateWorkers: Number(v['deflate-workers']) } : {}),
         ...(v['memory-every-ms'] ? { memoryEveryMs: Number(v['memory-every-ms']) } : {}),
         ...(v['worker-prof'] ? { keepWorkers: true } : {}),
+        ...(v['hash-outputs'] ? { hashOutputs: true } : {}),
+        ...(v['colourise-here'] ? { colouriseHere: true } : {}),
       },
     );
     clearInterval(sampler);
@@ -335,6 +341,7 @@ async function main(): Promise<void> {
       log(
         `largest memory measurement (measureUserAgentSpecificMemory), after '${memoryBreakdown.after}': ${Math.round(memoryBreakdown.totalMB)} MB; ${memoryBreakdown.byContext.map((c) => `${c.context} ${c.mb} MB (${c.types.join('+') || 'untyped'})`).join(', ')}`,
       );
+    for (const [name, h] of Object.entries(outputSha256 ?? {})) log(`sha256 ${h} ${name}`);
     if (profiles) log(`CPU profile of the page's thread: ${await profiles.stop()}`);
     for (let i = 1; i < threadSteps.length; i++) {
       const { step, cpu } = threadSteps[i];

@@ -5,7 +5,61 @@ import { runDownscale } from '../src/pipeline/downscale.ts';
 import type { StageInput, StageMethod } from '../src/pipeline/method.ts';
 import { prepareScene } from '../src/pipeline/prepare.ts';
 import { BENCH_FILE_NAMES, makeBenchScene } from './fixtures.ts';
-import { timedMethod } from './pipeline-run.ts';
+import type { Raster } from '../src/core/raster/raster.ts';
+import { benchPipeline, timedMethod } from './pipeline-run.ts';
+
+/** Bicubic with a constant uncertainty, that never reads the coarse guides (as SRDA-Net). */
+function bicubicWithSigma(seen: StageInput[] = []): StageMethod {
+  return {
+    ...bicubicMethod,
+    readsCoarseAux: false,
+    runStageWithSigma: async (input, o) => {
+      seen.push(input);
+      const lstK = await bicubicMethod.runStage(input, o);
+      return { lstK, sigmaK: new Float32Array(lstK.length).fill(0.5) };
+    },
+  };
+}
+
+describe('the pipeline benchmark colourises through io.colourise beside the writes', () => {
+  it('colourises the input and each stage while the files are written', async () => {
+    const bench = makeBenchScene(48);
+    const written: string[] = [];
+    let allWritten!: () => void;
+    const filesDone = new Promise<void>((res) => (allWritten = res));
+    const coloured: Array<[number, number]> = [];
+    let begin!: () => void;
+    const colouriseBegun = new Promise<void>((res) => (begin = res));
+    const t = await benchPipeline({
+      io: {
+        readFile: async (name) => bench.files[name].slice().buffer,
+        writeFile: async (name, pieces) => {
+          expect([...pieces].reduce((n, p) => n + p.length, 0)).toBeGreaterThan(0);
+          // The last file ends only once colourise has begun: were the writes awaited before it, this would never resolve.
+          if (name === 'lst_stage2_sigma.tif') await colouriseBegun;
+          written.push(name);
+          if (written.length === 4) allWritten();
+        },
+        // The last layer's colourise ends only once every file is written: were the writes awaited
+        // after colourise (this thread's order before), this would never resolve.
+        colourise: async (r: Raster) => {
+          coloured.push([r.width, r.height]);
+          begin();
+          if (coloured.length === 3) await filesDone;
+        },
+      },
+      method: bicubicWithSigma(),
+      tileCoarsePx: 32,
+    });
+    expect(coloured).toEqual([
+      [48, 48],
+      [96, 96],
+      [192, 192],
+    ]);
+    expect(written.sort()).toEqual(['lst_stage1.tif', 'lst_stage1_sigma.tif', 'lst_stage2.tif', 'lst_stage2_sigma.tif']);
+    expect(t.stepsS.colourise).toBeGreaterThanOrEqual(0);
+  }, 30_000);
+});
 
 describe('the pipeline benchmark times the method as downscale runs it', () => {
   it('passes on what the runner asks of the method: no coarse guides, the uncertainty', async () => {
@@ -16,17 +70,8 @@ describe('the pipeline benchmark times the method as downscale runs it', () => {
       aux: { ndvi: await read(BENCH_FILE_NAMES.ndvi), dem: await read(BENCH_FILE_NAMES.dem) },
       names: { lst: BENCH_FILE_NAMES.lst, ndvi: BENCH_FILE_NAMES.ndvi, dem: BENCH_FILE_NAMES.dem },
     });
-    // Bicubic with a constant uncertainty, that never reads the coarse guides (as SRDA-Net).
     const seen: StageInput[] = [];
-    const method: StageMethod = {
-      ...bicubicMethod,
-      readsCoarseAux: false,
-      runStageWithSigma: async (input, o) => {
-        seen.push(input);
-        const lstK = await bicubicMethod.runStage(input, o);
-        return { lstK, sigmaK: new Float32Array(lstK.length).fill(0.5) };
-      },
-    };
+    const method = bicubicWithSigma(seen);
     const acc = { ms: 0 };
     const r = await runDownscale(scene, { method: timedMethod(method, acc, () => undefined), tileCoarsePx: 32 });
     expect(r.stages).toHaveLength(2);

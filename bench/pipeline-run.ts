@@ -7,8 +7,7 @@ import type { MethodId, StageInput, StageMethod } from '../src/pipeline/method.t
 import type { RunOptions } from '../src/core/progress.ts';
 import { loadMethod } from '../src/pipeline/methods.ts';
 import { prepareScene, type SceneInputs } from '../src/pipeline/prepare.ts';
-import { colorize, LUTS } from '../src/ui/colormap.ts';
-import { layerStats, toDisplay } from '../src/worker/display.ts';
+import { colouriseLayer } from './colourise.ts';
 import { BENCH_FILE_NAMES } from './fixtures.ts';
 
 /** The pipeline steps the benchmark times, in order. */
@@ -27,6 +26,12 @@ export interface PipelineIo {
    * writes it (`DownscaleOptions.lastStageSink`): its rasters are never whole, so it is not colourised.
    */
   lastStageSink?: StageSink;
+  /**
+   * Where given, a layer's colourise (`colouriseLayer`) runs through it (the bench page: on a Web
+   * Worker of its own, beside the write's deflate workers), the layers one after the other; the
+   * writes go on meanwhile. Otherwise on this thread.
+   */
+  colourise?(r: Raster): Promise<void>;
 }
 
 /** Options of `benchPipeline`. */
@@ -141,18 +146,12 @@ export function timedMethod(m: StageMethod, acc: { ms: number }, sample: () => v
   };
 }
 
-function colourise(r: Raster): number {
-  const display = toDisplay(r);
-  const stats = layerStats(r.data);
-  const rgba = colorize(display.data, LUTS.inferno, stats.p2, stats.p98);
-  return rgba.length;
-}
-
 /**
  * Runs the whole pipeline on the benchmark scene (files named as in `BENCH_FILE_NAMES`) and times
  * each step: read (GeoTIFF decode), prepare (scene preparation), infer (inside the method),
  * correct (rest of the staged run), colourise (Web Mercator display grid + statistics + RGBA, for
- * the input and every stage, as the app does; with `io.lastStageSink` not the last stage) and write
+ * the input and every stage, as the app does; with `io.lastStageSink` not the last stage; through
+ * `io.colourise` where given, the writes going on meanwhile) and write
  * (a cloud-optimised GeoTIFF per stage and its uncertainty, started as each stage ends as `downscale`
  * does: `write` is what remains of it after colourise, the rest overlaps the steps before; with
  * `io.lastStageSink` the last stage's files are written during the stage). Then the baselines.
@@ -241,9 +240,12 @@ export async function benchPipeline(opts: PipelineBenchOptions): Promise<Pipelin
   sample();
   log(`infer: ${steps.infer.toFixed(2)} s, correct: ${steps.correct.toFixed(2)} s${opts.sampleMemoryMB ? ` (peak so far ${Math.round(peak)} MB)` : ''}`);
   await opts.afterRun?.();
-  colourise(scene.lst);
   // A streamed last stage was never whole here (Node, as `downscale`): only the app colourises it.
-  for (const s of result.stages) if (!s.streamed) colourise(s.lst);
+  const layers = [scene.lst, ...result.stages.filter((s) => !s.streamed).map((s) => s.lst)];
+  for (const r of layers) {
+    if (io.colourise) await io.colourise(r);
+    else colouriseLayer(r);
+  }
   lap('colourise');
   // What is left of the writes (started as each stage ended) after colourise.
   await writes;

@@ -1,0 +1,14 @@
+import type { Raster } from '../src/core/raster/raster.ts';
+import { colorize, LUTS } from '../src/ui/colormap.ts';
+import { layerStats, toDisplay } from '../src/worker/display.ts';
+
+/**
+ * A layer as the app shows it: its Web Mercator display grid and statistics (the app's layer
+ * making) and its RGBA (the map's colours). Returns the RGBA's length.
+ */
+export function colouriseLayer(r: Raster): number {
+  const display = toDisplay(r);
+  const stats = layerStats(r.data);
+  const rgba = colorize(display.data, LUTS.inferno, stats.p2, stats.p98);
+  return rgba.length;
+}
