@@ -91,5 +91,27 @@ describe('decodeSamples', () => {
       expect(table.some((v) => v === v)).toBe(true);
     }
   });
+
+  it('decodes float32 samples in place to the bits a new array gets (-0 to +0, NaN payloads to NaN)', () => {
+    const bits = new Uint32Array([0x80000000, 0x7fc00001, 0xff800000, 0x7f7fffff, 0xff7fffff, 0x3f800000, 0xc61c3c00, 0x00000001]);
+    const raw = new Float32Array(bits.buffer);
+    const cases: Array<Parameters<typeof decodeSamples>[1]> = [
+      { scale: 1, offset: 0, nodata: -9999 },
+      { scale: 1, offset: 0, nodata: -3.40282346638529e38 },
+      { scale: 0.5, offset: 273.15, nodata: null, fill: 1, validRange: [-1e30, 1e30] },
+    ];
+    for (const s of cases) {
+      const fresh = decodeSamples(raw, s);
+      const own = raw.slice();
+      const back = decodeSamples(own, s, own);
+      expect(back).toBe(own);
+      expect(Array.from(new Uint32Array(back.buffer))).toEqual(Array.from(new Uint32Array(fresh.buffer)));
+    }
+    // The cases above do change samples: -0 becomes +0, -9999 and the float32 minimum NaN.
+    const own = raw.slice();
+    decodeSamples(own, cases[1], own);
+    expect(Object.is(own[0], 0)).toBe(true);
+    expect(Number.isNaN(own[4])).toBe(true);
+  });
 });
 

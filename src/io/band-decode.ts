@@ -106,14 +106,17 @@ export function resolveScaling(args: {
 
 /**
  * Converts raw samples to float32 physical values: nodata, fill and out-of-valid-range samples
- * become NaN, then `raw * scale + offset`. Non-finite raw values are NaN.
+ * become NaN, then `raw * scale + offset`. Non-finite raw values are NaN. The values go into
+ * `into` when given (`raw.length` long; it may be `raw` itself, a Float32Array the caller owns:
+ * each sample is read before it is overwritten), else into a new array.
  */
 export function decodeSamples(
   raw: ArrayLike<number>,
   s: { scale: number; offset: number; nodata: number | null; fill?: number; validRange?: [number, number] },
+  into?: Float32Array,
 ): Float32Array {
   const n = raw.length;
-  const out = new Float32Array(n);
+  const out = into ?? new Float32Array(n);
   // Unset markers are NaN so that every comparison below is false for them.
   const nodata = s.nodata === null ? Number.NaN : s.nodata;
   // Float32 nodata tags such as -3.4e38 are compared at float32 precision too.
@@ -122,18 +125,26 @@ export function decodeSamples(
   const lo = s.validRange ? s.validRange[0] : Number.NEGATIVE_INFINITY;
   const hi = s.validRange ? s.validRange[1] : Number.POSITIVE_INFINITY;
   const { scale, offset } = s;
-  const decode = (v: number): number =>
-    // v - v is NaN for NaN and +-Infinity.
-    v - v !== 0 || v === nodata || v === nodata32 || v === fill || v < lo || v > hi ? Number.NaN : v * scale + offset;
   const lut = n > LUT_MIN_SAMPLES ? tableFor(raw) : undefined;
   if (lut) {
     // 8- and 16-bit products (MODIS int16 DN): each possible sample decoded once, then looked up.
-    for (let k = 0; k < lut.table.length; k++) lut.table[k] = decode(k + lut.min);
+    for (let k = 0; k < lut.table.length; k++) lut.table[k] = decodeOne(k + lut.min, nodata, nodata32, fill, lo, hi, scale, offset);
     const { table, min } = lut;
     const src = raw as Int16Array | Uint16Array | Int8Array | Uint8Array;
     for (let i = 0; i < n; i++) out[i] = table[src[i] - min];
-  } else for (let i = 0; i < n; i++) out[i] = decode(raw[i]);
+  } else {
+    // Written out (no call per sample): float rasters of 23 M samples take this path.
+    for (let i = 0; i < n; i++) {
+      const v = raw[i];
+      // v - v is NaN for NaN and +-Infinity.
+      out[i] = v - v !== 0 || v === nodata || v === nodata32 || v === fill || v < lo || v > hi ? Number.NaN : v * scale + offset;
+    }
+  }
   return out;
+}
+
+function decodeOne(v: number, nodata: number, nodata32: number, fill: number, lo: number, hi: number, scale: number, offset: number): number {
+  return v - v !== 0 || v === nodata || v === nodata32 || v === fill || v < lo || v > hi ? Number.NaN : v * scale + offset;
 }
 
 /** Above this many samples a 16-bit band is decoded through a table of its 65 536 values. */

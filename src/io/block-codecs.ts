@@ -238,29 +238,66 @@ const addBytes = (a: number, b: number): number => ((a & 0x7f7f7f7f) + (b & 0x7f
  * (the block) is overwritten with its byte prefix sums.
  */
 function undoFloatPredictorWords(words: Uint32Array, rowSamples: number, rows: number, out32: Uint32Array): void {
+  for (let r = 0; r < rows; r++) undoFloatRow(words, r * rowSamples, rowSamples, out32, r * rowSamples);
+}
+
+/** One row of `undoFloatPredictorWords`: the row at word `w0` of `words` into `out32` from word `o`. */
+function undoFloatRow(words: Uint32Array, w0: number, rowSamples: number, out32: Uint32Array, o: number): void {
   const q = rowSamples >> 2;
-  for (let r = 0; r < rows; r++) {
-    const w0 = r * rowSamples;
-    let carry = 0;
-    for (let j = w0, end = w0 + rowSamples; j < end; j++) {
-      const x = words[j];
-      let y = addBytes(x, x << 8);
-      y = addBytes(y, y << 16);
-      y = addBytes(y, carry * 0x01010101);
-      words[j] = y;
-      carry = y >>> 24;
-    }
-    // Planes: most significant byte first, each rowSamples bytes = q words.
-    for (let j = 0; j < q; j++) {
-      const a = words[w0 + j];
-      const b = words[w0 + q + j];
-      const c = words[w0 + 2 * q + j];
-      const d = words[w0 + 3 * q + j];
-      const o = w0 + 4 * j;
-      out32[o] = ((a & 0xff) << 24) | ((b & 0xff) << 16) | ((c & 0xff) << 8) | (d & 0xff);
-      out32[o + 1] = ((a & 0xff00) << 16) | ((b & 0xff00) << 8) | (c & 0xff00) | ((d >>> 8) & 0xff);
-      out32[o + 2] = ((a & 0xff0000) << 8) | (b & 0xff0000) | ((c >>> 8) & 0xff00) | ((d >>> 16) & 0xff);
-      out32[o + 3] = (a & 0xff000000) | ((b >>> 8) & 0xff0000) | ((c >>> 16) & 0xff00) | (d >>> 24);
+  let carry = 0;
+  for (let j = w0, end = w0 + rowSamples; j < end; j++) {
+    const x = words[j];
+    let y = addBytes(x, x << 8);
+    y = addBytes(y, y << 16);
+    y = addBytes(y, carry * 0x01010101);
+    words[j] = y;
+    carry = y >>> 24;
+  }
+  // Planes: most significant byte first, each rowSamples bytes = q words.
+  for (let j = 0; j < q; j++) {
+    const a = words[w0 + j];
+    const b = words[w0 + q + j];
+    const c = words[w0 + 2 * q + j];
+    const d = words[w0 + 3 * q + j];
+    const k = o + 4 * j;
+    out32[k] = ((a & 0xff) << 24) | ((b & 0xff) << 16) | ((c & 0xff) << 8) | (d & 0xff);
+    out32[k + 1] = ((a & 0xff00) << 16) | ((b & 0xff00) << 8) | (c & 0xff00) | ((d >>> 8) & 0xff);
+    out32[k + 2] = ((a & 0xff0000) << 8) | (b & 0xff0000) | ((c >>> 8) & 0xff00) | ((d >>> 16) & 0xff);
+    out32[k + 3] = (a & 0xff000000) | ((b >>> 8) & 0xff0000) | ((c >>> 16) & 0xff00) | (d >>> 24);
+  }
+}
+
+/** True when `undoFloatPredictorInto` takes a block: float32, one sample per pixel, rows of whole words of planes, aligned. */
+export function canUndoFloatInto(bytes: Uint8Array, rowSamples: number, samplesInBlock: number, bps: number): boolean {
+  return bps === 4 && samplesInBlock === 1 && rowSamples % 4 === 0 && bytes.byteOffset % 4 === 0;
+}
+
+/**
+ * `undoFloatPredictor` of a block (see `canUndoFloatInto`) straight into the destination raster,
+ * without a block-sized array: rows `r0` to `r1 - 1` of the block, samples `c0` to `c1 - 1` of
+ * each, go to `dst` from word `at`, one row every `stride` words. Rows outside are not decoded;
+ * `bytes` is overwritten. A clipped row goes through `rowScratch` (at least `rowSamples` words).
+ */
+export function undoFloatPredictorInto(
+  bytes: Uint8Array,
+  rowSamples: number,
+  rows: [r0: number, r1: number],
+  cols: [c0: number, c1: number],
+  dst: Uint32Array,
+  at: number,
+  stride: number,
+  rowScratch: Uint32Array,
+): void {
+  const words = new Uint32Array(bytes.buffer, bytes.byteOffset, bytes.byteLength >> 2);
+  const [r0, r1] = rows;
+  const [c0, c1] = cols;
+  const whole = c0 === 0 && c1 === rowSamples;
+  for (let r = r0; r < r1; r++) {
+    const o = at + (r - r0) * stride;
+    if (whole) undoFloatRow(words, r * rowSamples, rowSamples, dst, o);
+    else {
+      undoFloatRow(words, r * rowSamples, rowSamples, rowScratch, 0);
+      dst.set(rowScratch.subarray(c0, c1), o);
     }
   }
 }

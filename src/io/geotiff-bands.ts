@@ -20,6 +20,8 @@ export function itemsFor(items: GdalMetadataItem[], sample: number | undefined):
 export interface BandSources {
   /** Raw samples per band, row-major over the read window. */
   rasters: ArrayLike<number>[];
+  /** The rasters are the caller's to overwrite (freshly decoded): float32 bands are then decoded in place. */
+  ownsRasters?: boolean;
   fileName: string;
   /** GDAL_METADATA items (dataset and per band) and the dataset-level ones by name. */
   items: GdalMetadataItem[];
@@ -100,13 +102,12 @@ export function decodeBands(c: BandSources): DatasetBand[] {
         [scale, offset, scaleSource] = [1, 0, 'none'];
         scaling.validRange = undefined;
       }
-      data = decodeSamples(raw, {
-        scale,
-        offset,
-        nodata,
-        fill: scaling.fill,
-        validRange: scaling.validRange,
-      });
+      // Float32 samples are the reader's own array: decoded where they are, not into a second one.
+      data = decodeSamples(
+        raw,
+        { scale, offset, nodata, fill: scaling.fill, validRange: scaling.validRange },
+        c.ownsRasters && raw instanceof Float32Array ? raw : undefined,
+      );
       for (const n of scaling.notes) warnings.push(`band ${b + 1}: ${n}`);
       if (guess.landsat && guess.landsat.level === 'L1' && !mtl && role !== 'qc' && role !== 'unknown')
         warnings.push(`band ${b + 1}: Landsat DN left uncalibrated (no MTL found beside the file)`);

@@ -218,6 +218,7 @@ async function decodeImage(
 
   const bands = decodeBands({
     rasters,
+    ownsRasters: true,
     fileName,
     items,
     metadata,

@@ -2,11 +2,13 @@ import type { PixelWindow } from '../core/geo/grid.ts';
 import { throwIfAborted, type Progress } from '../core/progress.ts';
 import {
   BLOCK_COMPRESSIONS,
+  canUndoFloatInto,
   decompressBlockAsync,
   halfToFloat,
   prepareCodec,
   swapBytes,
   undoFloatPredictor,
+  undoFloatPredictorInto,
   undoHorizontal,
 } from './block-codecs.ts';
 import type { DeflateCodec } from './deflate-codec.ts';
@@ -102,6 +104,7 @@ export async function decodeWindow(
   const by0 = Math.floor(win.row / l.blockHeight);
   const by1 = Math.floor((win.row + win.height - 1) / l.blockHeight);
   const totalRows = planes * (by1 - by0 + 1);
+  let rowScratch: Uint32Array | undefined;
   for (let plane = 0; plane < planes; plane++) {
     for (let by = by0; by <= by1; by++) {
       throwIfAborted(signal);
@@ -121,6 +124,26 @@ export async function decodeWindow(
       }
       for (let bx = bx0; bx <= bx1; bx++) {
         let bytes = await inflated[bx - bx0];
+        const c0 = Math.max(win.col, bx * l.blockWidth);
+        const c1 = Math.min(win.col + win.width, (bx + 1) * l.blockWidth, l.width);
+        const r0 = Math.max(win.row, by * l.blockHeight);
+        const r1 = Math.min(win.row + win.height, by * l.blockHeight + rows);
+        if (l.predictor === 3 && canUndoFloatInto(bytes, rowSamples, samplesInBlock, bytesPerSample)) {
+          // Float32 planes: undone row by row into the band itself (no block-sized array, no copy).
+          const dst = out[plane];
+          rowScratch ??= new Uint32Array(rowSamples);
+          undoFloatPredictorInto(
+            bytes,
+            rowSamples,
+            [r0 - by * l.blockHeight, r1 - by * l.blockHeight],
+            [c0 - bx * l.blockWidth, c1 - bx * l.blockWidth],
+            new Uint32Array(dst.buffer, dst.byteOffset, dst.length),
+            (r0 - win.row) * win.width + (c0 - win.col),
+            win.width,
+            rowScratch,
+          );
+          continue;
+        }
         if (l.predictor === 3)
           bytes = undoFloatPredictor(bytes, rowSamples, rows, samplesInBlock, bytesPerSample);
         else if (!l.littleEndian) swapBytes(bytes, bytesPerSample);
@@ -132,10 +155,6 @@ export async function decodeWindow(
           bytes.buffer as ArrayBuffer,
           rowSamples * rows,
         );
-        const c0 = Math.max(win.col, bx * l.blockWidth);
-        const c1 = Math.min(win.col + win.width, (bx + 1) * l.blockWidth, l.width);
-        const r0 = Math.max(win.row, by * l.blockHeight);
-        const r1 = Math.min(win.row + win.height, by * l.blockHeight + rows);
         for (let r = r0; r < r1; r++) {
           const srcRow = (r - by * l.blockHeight) * rowSamples;
           const dstRow = (r - win.row) * win.width - win.col;
