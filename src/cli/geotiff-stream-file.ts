@@ -44,8 +44,8 @@ export async function openGeoTiffFileStream(
       { write: (pieces, at) => writeAt(fh, pieces, at) },
       {
         write: (pieces, at) => writeAt(spill, pieces, at),
-        read: async (at, length) => {
-          const buf = new Uint8Array(length);
+        read: async (at, length, into) => {
+          const buf = into ? into.subarray(0, length) : new Uint8Array(length);
           let n = 0;
           while (n < length) {
             const { bytesRead } = await spill.read(buf, n, length - n, at + n);

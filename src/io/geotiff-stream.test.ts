@@ -82,6 +82,25 @@ describe('streamGeoTiff', () => {
     }
   });
 
+  it('copies a spill larger than its copy buffer (8 MiB) into the COG as writeGeoTiffAsync writes it', async () => {
+    // Noise barely compresses: ~13 MB of full-resolution tiles in the spill, copied in two pieces.
+    const r = field(1800, 1800);
+    let seed = 7;
+    for (let i = 0; i < r.data.length; i++) if (r.data[i] === r.data[i]) r.data[i] = (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 21;
+    const opts = { codec, level: 1 };
+    const spill = memorySpill();
+    let spilled = 0;
+    const counting: TileSpill = {
+      write: (pieces, at) => {
+        spilled = Math.max(spilled, at + pieces.reduce((n, p) => n + p.length, 0));
+        return spill.write(pieces, at);
+      },
+      read: (at, n, into) => spill.read(at, n, into),
+    };
+    expect(sameBytes(await streamed([r], opts, [100], counting), await whole([r], opts))).toBe(true);
+    expect(spilled).toBeGreaterThan(8 * 2 ** 20);
+  });
+
   it('writes uncompressed tiles as writeGeoTiffAsync does', async () => {
     const bands = [field(300, 290)];
     const opts = { compression: 'none' as const, codec };

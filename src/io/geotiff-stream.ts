@@ -14,7 +14,8 @@ import { cutTileRow } from './tiff-cut.ts';
  */
 export interface TileSpill {
   write(pieces: Uint8Array[], offset: number): Promise<void> | void;
-  read(offset: number, length: number): Promise<Uint8Array> | Uint8Array;
+  /** `length` bytes from `offset`: into `into` (its first `length` bytes, returned) where given, else a new array. */
+  read(offset: number, length: number, into?: Uint8Array): Promise<Uint8Array> | Uint8Array;
 }
 
 /** A `TileSpill` in memory (tests, and callers with nowhere else to put the tiles). */
@@ -28,8 +29,8 @@ export function memorySpill(): TileSpill {
         at += p.length;
       }
     },
-    read: (offset, length) => {
-      const out = new Uint8Array(length);
+    read: (offset, length, into) => {
+      const out = into ? into.subarray(0, length) : new Uint8Array(length);
       let got = 0;
       for (const { at, bytes } of parts) {
         const from = Math.max(offset, at);
@@ -63,13 +64,17 @@ type Stored = { offset: number; length: number };
 /** Bytes of full-resolution tiles read back from the spill at once, at most (unless one tile is larger). */
 const SPILL_READ = 4 * 2 ** 20;
 
+/** Bytes copied at once from a spill that holds the file's own bytes (a one-band COG), through one buffer. */
+const SPILL_COPY = 8 * 2 ** 20;
+
 /**
  * The file `writeGeoTiffTo` writes for bands on `grid` (same options, same bytes), fed rows in
  * order instead of whole rasters: each row of tiles is cut and compressed once its rows are in,
  * the overviews are built from the rows as they come (`halveMean`'s values: each overview row is
  * the mean of two rows of the level below) and kept compressed in memory, and the full-resolution
  * tiles go to `spill` until `finish` copies them after the overviews. Holds one row of tiles per
- * level and the overviews' compressed tiles. A plain (`cog: false`) one-band file needs no spill:
+ * level and the overviews' compressed tiles. A one-band COG's spill holds its tiles as the file
+ * will (each with its leader and trailer), so `finish` copies it whole in large pieces. A plain (`cog: false`) one-band file needs no spill:
  * its tiles go to the sink as they are compressed.
  */
 export function streamGeoTiff(
@@ -86,6 +91,8 @@ export function streamGeoTiff(
   const maxInFlight = Math.max(1, opts.maxTilesInFlight ?? 8);
   const { headerSize, header } = tiffHeader(layout.images, cog);
   const direct = !cog && nb === 1;
+  // One band: the full-resolution tiles reach the spill in file order, so it holds the file's bytes.
+  const laidOut = cog && nb === 1;
   if (!direct && !spill) throw new AppError('INTERNAL', 'streamGeoTiff: a cloud-optimised or multi-band file needs a spill for its full-resolution tiles.');
   // One row of tiles per level and band, filled row by row.
   const bufs = levels.map((l) => Array.from({ length: nb }, () => new Float32Array(ts * l.w)));
@@ -109,6 +116,12 @@ export function streamGeoTiff(
       checkSize(sinkPos);
       stored[band].push({ offset: at, length: tile.length });
       await sink.write([tile], at);
+    } else if (laidOut) {
+      const at = spillPos;
+      const [leader, trailer] = cogLeaderTrailer(tile);
+      spillPos += tile.length + 8;
+      stored[band].push({ offset: at, length: tile.length });
+      await spill!.write([leader, tile, trailer], at);
     } else {
       const at = spillPos;
       spillPos += tile.length;
@@ -199,7 +212,17 @@ export function streamGeoTiff(
           await sink.write(pieces, at);
         };
         for (let k = levels.length - 1; k > 0; k--) await put(overviews[k].flat());
-        for (const s of stored) {
+        if (laidOut) {
+          // The spill is the rest of the file: copied in order, one buffer for every piece.
+          const buf = new Uint8Array(Math.min(SPILL_COPY, spillPos));
+          for (let at = 0; at < spillPos; at += buf.length) {
+            throwIfAborted(run.signal);
+            const n = Math.min(buf.length, spillPos - at);
+            await sink.write([await spill!.read(at, n, buf)], pos + at);
+          }
+          pos += spillPos;
+        }
+        for (const s of laidOut ? [] : stored) {
           // Runs of tiles next to each other in the spill, read at once (up to SPILL_READ bytes).
           for (let i = 0; i < s.length; ) {
             throwIfAborted(run.signal);

@@ -11,6 +11,7 @@ export { halveMean, type GeoTiffBandInput, type WriteGeoTiffOptions } from './ge
  * Where `writeGeoTiffTo` puts the file: `write(pieces, offset)` stores the pieces one after the
  * other from byte `offset`. The tiles come in increasing offsets as they are compressed; the
  * header (byte 0, its size known from the start) comes last, once every tile size is known.
+ * The pieces are the writer's again once `write` resolves (it may reuse a buffer): copy what is kept.
  */
 export interface GeoTiffSink {
   write(pieces: Uint8Array[], offset: number): Promise<void> | void;

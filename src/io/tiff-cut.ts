@@ -30,6 +30,11 @@ export function* cutTileRow(
     const out = new Uint32Array(ts * ts);
     if (cols < ts) row.fill(fill, cols);
     for (let r = 0; r < ts; r++) {
+      if (r < rows && cols === ts && predictor === 3) {
+        // A whole row of the source: read where it lies, without the padded copy.
+        predictRow(words, (ty * ts + r) * width + tx * ts, ts, out, r * ts, fill);
+        continue;
+      }
       if (r < rows) {
         const src = (ty * ts + r) * width + tx * ts;
         for (let c = 0; c < cols; c++) {
@@ -37,7 +42,7 @@ export function* cutTileRow(
           row[c] = isNaNBits(w) ? fill : w;
         }
       } else if (r === rows) row.fill(fill);
-      if (predictor === 3) predictRow(row, ts, out, r * ts);
+      if (predictor === 3) predictRow(row, 0, ts, out, r * ts, fill);
       else out.set(row, r * ts);
     }
     yield new Uint8Array(out.buffer);
@@ -45,23 +50,29 @@ export function* cutTileRow(
 }
 
 /**
- * One tile row of float words -> the predictor's bytes at word `at` of `out` (`n` a multiple of 4):
- * plane k (byte 3 - k of each word, MSB first) at bytes `4 * at + k * n`, each byte minus the one
- * before it in that order.
+ * One tile row of float words (`n` words of `src` from `from`, NaN -> `fill`) -> the predictor's
+ * bytes at word `at` of `out` (`n` a multiple of 4): plane k (byte 3 - k of each word, MSB first)
+ * at bytes `4 * at + k * n`, each byte minus the one before it in that order.
  */
-function predictRow(row: Uint32Array, n: number, out: Uint32Array, at: number): void {
+function predictRow(src: Uint32Array, from: number, n: number, out: Uint32Array, at: number, fill: number): void {
   const q = n >> 2;
-  const last = row[n - 1];
+  const lastWord = src[from + n - 1];
+  const last = isNaNBits(lastWord) ? fill : lastWord;
   // The byte before each plane: none (0) for the first, the row's last word's byte of the plane before.
   let p0 = 0;
   let p1 = last >>> 24;
   let p2 = (last >>> 16) & 0xff;
   let p3 = (last >>> 8) & 0xff;
   for (let j = 0; j < q; j++) {
-    const w0 = row[4 * j];
-    const w1 = row[4 * j + 1];
-    const w2 = row[4 * j + 2];
-    const w3 = row[4 * j + 3];
+    const s = from + 4 * j;
+    let w0 = src[s];
+    let w1 = src[s + 1];
+    let w2 = src[s + 2];
+    let w3 = src[s + 3];
+    if (isNaNBits(w0)) w0 = fill;
+    if (isNaNBits(w1)) w1 = fill;
+    if (isNaNBits(w2)) w2 = fill;
+    if (isNaNBits(w3)) w3 = fill;
     const a0 = (w0 >>> 24) | ((w1 >>> 24) << 8) | ((w2 >>> 24) << 16) | ((w3 >>> 24) << 24);
     const a1 = ((w0 >>> 16) & 0xff) | ((w1 >>> 8) & 0xff00) | (w2 & 0xff0000) | ((w3 << 8) & 0xff000000);
     const a2 = ((w0 >>> 8) & 0xff) | (w1 & 0xff00) | ((w2 << 8) & 0xff0000) | ((w3 << 16) & 0xff000000);
