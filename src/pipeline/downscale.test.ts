@@ -8,6 +8,9 @@ import { bicubicMethod } from './baselines/bicubic.ts';
 import { prepareScene } from './prepare.ts';
 import { synthScene } from './test-scenes.ts';
 import { maxAbsDifference } from '../core/raster/metrics.ts';
+import { layerBytes, packRaster, unpackRaster } from '../core/raster/packed.ts';
+
+const bits = (a: Float32Array) => Array.from(new Uint32Array(a.buffer, a.byteOffset, a.length));
 
 function scene(width = 128, height = 96) {
   const { ndvi, lst } = synthScene(width, height, 250);
@@ -152,6 +155,54 @@ describe('runDownscale', () => {
     const tsharp = await runDownscale(t, { method: 'tsharp', tileCoarsePx: 8, releaseAux: true });
     for (let k = 0; k < 2; k++) expect(maxAbsDifference(kept.stages[k].lst.data, tsharp.stages[k].lst.data)).toBe(0);
     expect(Object.keys(t.levels[2].aux)).toEqual([]);
+  });
+
+  it('lets the packed guide rows of the last stage go as its tiles pass them, with the same stages bit for bit', async () => {
+    // The 250 m guides in bands of 3 rows (the default band is ~2 MiB: one band for this scene),
+    // packed as MODIS NDVI is (DN x 1e-4), the coarser levels derived from them.
+    const banded = () => {
+      const { scene: s } = scene();
+      const fine = s.levels[2].aux.ndvi!;
+      const dn = unpackRaster(fine);
+      const data = dn.data.map((v) => (v === v ? Math.fround(Math.round(v * 1e4) * 1e-4) : v));
+      const p = packRaster({ ...dn, data }, 3)!;
+      for (const l of s.levels) {
+        const a = l.aux.ndvi;
+        if (a && 'from' in a) l.aux.ndvi = { ...a, from: p };
+      }
+      s.levels[2].aux.ndvi = p;
+      return { s, p };
+    };
+    // A method that reads the fine and the coarse guides of every tile (the coarse ones derived from
+    // the packed layer), recording what it read and what the scene still holds when it is asked.
+    const probe = (p: { bands: unknown[] }, reads: number[][], held: number[]): StageMethod => ({
+      ...bicubicMethod,
+      usesAux: ['ndvi'],
+      runStage: (i, o) => {
+        // Stage 2's tiles: on the 250 m grid.
+        if (i.fineGrid.transform[1] < 300) held.push(layerBytes(p as Parameters<typeof layerBytes>[0]));
+        reads.push([i.fineAux.ndvi, i.coarseAux.ndvi].flatMap((l) => (l ? bits(l.data) : [-1])));
+        return bicubicMethod.runStage(i, o);
+      },
+    });
+    const keptRun = banded();
+    expect(keptRun.p.bands.length).toBeGreaterThan(10);
+    const keptReads: number[][] = [];
+    const kept = await runDownscale(keptRun.s, { method: probe(keptRun.p, keptReads, []), tileCoarsePx: 8 });
+    expect(keptRun.p.bands.every((b) => b !== undefined)).toBe(true);
+    const { s, p } = banded();
+    const whole = layerBytes(p);
+    const reads: number[][] = [];
+    const held: number[] = [];
+    const r = await runDownscale(s, { method: probe(p, reads, held), tileCoarsePx: 8, releaseAux: true });
+    expect(reads).toEqual(keptReads);
+    for (let k = 0; k < 2; k++) expect(bits(r.stages[k].lst.data)).toEqual(bits(kept.stages[k].lst.data));
+    // Stage 2 (6 rows of tiles on its 64 x 48 coarse grid): whole for the first row, less with each row passed, nothing left after the run.
+    expect(held.length).toBeGreaterThan(4);
+    expect(held[0]).toBe(whole);
+    expect(held.every((b, i) => i === 0 || b <= held[i - 1])).toBe(true);
+    expect(held[held.length - 1]).toBeLessThan(whole / 2);
+    expect(layerBytes(p)).toBe(0);
   });
 
   it('keeps the guides when not asked to release them', async () => {

@@ -4,6 +4,7 @@ import type { AuxName, Grid, Raster } from '../core/raster/raster.ts';
 import type { FittedStage, MethodId, StageInput, StageMethod, StagePrediction } from './method.ts';
 import { loadMethod } from './methods.ts';
 import { requireAuxFor } from './lst-only.ts';
+import { isPacked, releasePackedRows } from '../core/raster/packed.ts';
 import { conservationError, correctResidualsInPlace, correctStageLinear, type ConservationError, type LinearCorrection, type ResidualMode } from '../core/raster/correct.ts';
 import { pasteTile, planTiles, windowHasValid } from '../core/raster/tiling.ts';
 import type { Scene } from './scene.ts';
@@ -62,10 +63,13 @@ export interface DownscaleOptions {
    */
   onLastTilesAsked?: () => void;
   /**
-   * Once the last stage's tiles are all cut, remove the auxiliary layers from every level of the
-   * scene (`scene.levels[k].aux` emptied), so that their memory (two 44 MB int16 layers at 250 m on a
-   * full MODIS tile) does not stay through the correction and the writes. For a caller that reads
-   * the scene's guides no more after the run. Default false.
+   * Let the scene's auxiliary layers go during the last stage: the rows of its packed layers that
+   * no tile still to be cut reads are released as the tiles pass them (`releasePackedRows`, row
+   * band by row band), and once the last stage's tiles are all cut the layers are removed from every
+   * level (`scene.levels[k].aux` emptied), so that their memory (two 44 MB int16 layers at 250 m on
+   * a full MODIS tile) is mostly gone before the stage's last tiles and does not stay through the
+   * correction and the writes. For a caller that reads the scene's guides neither during the run
+   * (beside the method) nor after it. Default false.
    */
   releaseAux?: boolean;
   /** Called when `releaseAux` let go of the layers: a caller that can collect garbage (Node) frees their memory at once. */
@@ -136,6 +140,7 @@ async function runStage(
   keepCarried = true,
   onAllAsked?: () => void,
   banded?: { carried: Float32Array | undefined; sink: StageSink; grid: Grid },
+  onRowsPassed?: (coarseRow: number) => void,
 ): Promise<{ data?: Float32Array; sigma?: Float32Array; carried?: Float32Array; banded?: LinearCorrection; hasSigma: boolean; tiles: number; skipped: number; fit?: Record<string, unknown> }> {
   const { width: cw, height: ch } = input.coarseLst;
   let predictor: Pick<FittedStage, 'haloCoarsePx' | 'predictTile' | 'predictTileWithSigma'>;
@@ -159,6 +164,9 @@ async function runStage(
   const size = equalTileSize(cw, ch, tileCoarsePx);
   const tiles = planTiles(cw, ch, size, predictor.haloCoarsePx);
   const hasSigma = !!predictor.predictTileWithSigma;
+  // The first coarse row the tiles from i on read (their padded windows): rows above it are passed once tile i-1 is cut.
+  const rowsFrom = new Float64Array(tiles.length + 1).fill(Infinity);
+  if (onRowsPassed) for (let i = tiles.length - 1; i >= 0; i--) rowsFrom[i] = Math.min(rowsFrom[i + 1], tiles[i].padded.row);
   let out: Float32Array | undefined;
   let sigma: Float32Array | undefined;
   let bands: ReturnType<typeof bandedOutput> | undefined;
@@ -183,6 +191,7 @@ async function runStage(
       const asked = i === tiles.length - 1 ? onAllAsked : undefined;
       if (!windowHasValid(input.coarseLst.data, cw, tile.core)) {
         skipped++;
+        onRowsPassed?.(rowsFrom[i + 1]);
         asked?.();
         output.skip(tile);
       } else {
@@ -191,6 +200,8 @@ async function runStage(
         const tin = !isWhole ? tileInput(input, padded, tile.core, method) : tiles.length > 1 ? { ...(whole ??= unpackInput(input)), core: tile.core } : (whole ??= unpackInput(input));
         // The method is asked before `asked` runs: a pool retiring its workers still serves this tile.
         const pending: Promise<Partial<StagePrediction> & { lstK: Float32Array }> = predictor.predictTileWithSigma ? predictor.predictTileWithSigma(tin, run) : predictor.predictTile(tin, run).then((lstK) => ({ lstK }));
+        // The tile's input is cut (copied out of the scene's layers): the rows no later tile reads can go.
+        onRowsPassed?.(rowsFrom[i + 1]);
         asked?.();
         const { lstK: pred, sigmaK: predSigma, carriedVarK2: predCarried } = await pending;
         if (pred.length !== 4 * padded.width * padded.height) {
@@ -253,6 +264,14 @@ export async function runDownscale(scene: Scene, options: DownscaleOptions, run:
         options.onAuxReleased?.();
       }
     : undefined;
+  // The last stage's tiles have passed the rows above `coarseRow` of its coarse grid (level k - 1):
+  // the packed layers' rows above it, on each level's grid, go.
+  const releaseRows = options.releaseAux
+    ? (k: number) => (coarseRow: number) => {
+        const h = scene.levels[k - 1].grid.height;
+        for (const l of scene.levels) for (const layer of Object.values(l.aux)) if (layer && isPacked(layer)) releasePackedRows(layer, coarseRow === Infinity ? Infinity : Math.floor((coarseRow * l.grid.height) / h));
+      }
+    : undefined;
   const allAsked =
     releaseAux || options.onLastTilesAsked
       ? () => {
@@ -268,7 +287,7 @@ export async function runDownscale(scene: Scene, options: DownscaleOptions, run:
     // The last stage passes no variance on: not collecting it saves a fine-grid array (92 MB at 250 m on a full tile).
     const last = k === nStages;
     const sink = last && correct && mode === 'linear' ? options.lastStageSink : undefined;
-    const st = await runStage(method, input, k, tileCoarsePx, run, !last, last ? allAsked : undefined, sink ? { carried, sink, grid: level.grid } : undefined);
+    const st = await runStage(method, input, k, tileCoarsePx, run, !last, last ? allAsked : undefined, sink ? { carried, sink, grid: level.grid } : undefined, last ? releaseRows?.(k) : undefined);
     const { tiles, skipped, fit } = st;
     if (st.banded) {
       const energy = asEnergy(st.banded.after);

@@ -18,7 +18,7 @@ describe('packed tile windows', () => {
       { col: 12, row: 0, width: 3, height: 2 },
     ]) {
       const crop = cropPacked(packed, w);
-      expect([crop.width, crop.height, crop.codes.length]).toEqual([w.width, w.height, w.width * w.height]);
+      expect([crop.width, crop.height, crop.bands[0]!.length]).toEqual([w.width, w.height, w.width * w.height]);
       expect(crop.transform[0]).toBe(packed.transform[0] + w.col * 250);
       const want = unpackWindow(packed, w);
       const got = unpackRaster(crop).data;
@@ -32,7 +32,7 @@ describe('packed tile windows', () => {
     const dem = testRaster(testGrid(4, 4, 250), (c, r) => 100.25 + c + r);
     const lst = testRaster(testGrid(2, 2, 500), () => 300);
     const input: StageInput = { coarseLst: lst, fineGrid: testGrid(4, 4, 250), fineAux: { dem }, coarseAux: {}, packedFineAux: { ndvi: packed } };
-    expect(packedBuffers(input)).toEqual([packed.codes.buffer]);
+    expect(packedBuffers(input)).toEqual([packed.bands[0]!.buffer]);
     const out = withFineAuxDecoded(input);
     expect(out.packedFineAux).toBeUndefined();
     expect(out.fineAux.dem).toBe(dem);

@@ -20,5 +20,5 @@ export function withFineAuxDecoded(input: StageInput, scratch?: Scratch): StageI
 
 /** The buffers of `input`'s packed fine layers, to transfer rather than copy to a worker. */
 export function packedBuffers(input: StageInput): ArrayBuffer[] {
-  return Object.values(input.packedFineAux ?? {}).map((l) => l.codes.buffer as ArrayBuffer);
+  return Object.values(input.packedFineAux ?? {}).flatMap((l) => l.bands.flatMap((b) => (b ? [b.buffer as ArrayBuffer] : [])));
 }

@@ -47,7 +47,7 @@ describe('a tile worker keeping its work arrays from tile to tile', () => {
     const kept = await srdaWorker();
     const results = [];
     // Each input is sent twice (its packed codes are moved, not copied, by a real channel): one copy each.
-    const copy = (t: StageInput): StageInput => ({ ...t, packedFineAux: Object.fromEntries(Object.entries(t.packedFineAux!).map(([k, l]) => [k, { ...l, codes: l.codes.slice() }])) });
+    const copy = (t: StageInput): StageInput => ({ ...t, packedFineAux: Object.fromEntries(Object.entries(t.packedFineAux!).map(([k, l]) => [k, { ...l, bands: l.bands.map((b) => b?.slice()) }])) });
     for (const { t, alpha } of tiles) {
       const r = alpha === undefined ? await kept.runTileWithSigma!(copy(t)) : await kept.runTileWeighted!(copy(t), alpha);
       results.push({ lstK: r.lstK.slice(), sigmaK: r.sigmaK.slice() });

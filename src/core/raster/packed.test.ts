@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { aggregateMean, aggregateMode } from './aggregate.ts';
-import { packRaster, PACKED_NAN, unpackRaster, unpackWindow, type DerivedLayer } from './packed.ts';
+import { cropPacked, layerBytes, packRaster, PACKED_NAN, releasePackedRows, unpackRaster, unpackWindow, type DerivedLayer } from './packed.ts';
+import { AppError } from '../errors.ts';
 import { gridOf, type Grid, type Raster } from './raster.ts';
 import { cropRaster } from './tiling.ts';
 
@@ -28,8 +29,8 @@ describe('packRaster', () => {
     const r = fromDn(dn, 1 / 10000);
     const p = packRaster(r)!;
     expect(p.scale).toBe(0.0001);
-    expect(p.codes.byteLength).toBe(r.data.byteLength / 2);
-    expect(p.codes[dn.length - 3]).toBe(PACKED_NAN);
+    expect(layerBytes(p)).toBe(r.data.byteLength / 2);
+    expect(p.bands[0]![dn.length - 3]).toBe(PACKED_NAN);
     const back = unpackRaster(p).data;
     expect(bits(back)).toEqual(bits(r.data));
   });
@@ -138,5 +139,60 @@ describe('a derived (coarser) level of a packed layer', () => {
     expect(q.base).not.toBe(0);
     const level = aggregateMean(aggregateMean(wide, 2), 2);
     expect(bits(unpackRaster({ ...gridOf(level), from: q, steps: 2, categorical: false }).data)).toEqual(bits(level.data));
+  });
+});
+
+describe('a packed layer held in bands of rows', () => {
+  // 2 steps of derived levels need whole 4x4 blocks: 24 x 44 px, fill and a wide-ish range of DN.
+  const fine = fromDn(Array.from({ length: 24 * 44 }, (_, i) => (i % 17 === 2 ? -3000 : ((i * 4099) % 14001) - 3000)), 0.0001, 24, 44);
+  const whole = packRaster(fine)!;
+  const windows = [
+    { col: 0, row: 0, width: 24, height: 44 },
+    { col: -3, row: 5, width: 9, height: 11 },
+    { col: 20, row: 39, width: 7, height: 8 },
+  ];
+
+  it('decodes, crops and derives every window to the same float32 bits whatever the band height (odd included)', () => {
+    expect(whole.bands).toHaveLength(1);
+    for (const rows of [1, 3, 4, 7]) {
+      const p = packRaster(fine, rows)!;
+      expect(p.bands).toHaveLength(Math.ceil(44 / rows));
+      expect(layerBytes(p)).toBe(layerBytes(whole));
+      for (const w of windows) {
+        expect(bits(unpackWindow(p, w))).toEqual(bits(unpackWindow(whole, w)));
+        expect(Array.from(cropPacked(p, w).bands[0]!)).toEqual(Array.from(cropPacked(whole, w).bands[0]!));
+      }
+      for (let steps = 1; steps <= 2; steps++) {
+        const f = 2 ** steps;
+        const g = { ...grid(24 / f, 44 / f) };
+        const a: DerivedLayer = { ...g, from: p, steps, categorical: false };
+        const b: DerivedLayer = { ...g, from: whole, steps, categorical: false };
+        expect(bits(unpackRaster(a).data)).toEqual(bits(unpackRaster(b).data));
+      }
+    }
+  });
+
+  it('lets go of the bands above a row: rows below still decode, a released row throws INTERNAL', () => {
+    const p = packRaster(fine, 4)!;
+    const before = layerBytes(p);
+    const released = p.bands.slice(0, 2);
+    // Rows 0-7 (two bands) lie above row 10; the band of rows 8-11 stays.
+    expect(releasePackedRows(p, 10)).toBe(2 * 4 * 24 * 2);
+    expect(layerBytes(p)).toBe(before - 2 * 4 * 24 * 2);
+    expect(p.bands.slice(0, 3).map((b) => b === undefined)).toEqual([true, true, false]);
+    // Detached where the engine can: the memory went with them.
+    if (typeof (new ArrayBuffer(1) as { transfer?: unknown }).transfer === 'function') expect(released.map((b) => b!.buffer.byteLength)).toEqual([0, 0]);
+    const below = { col: -1, row: 8, width: 26, height: 36 };
+    expect(bits(unpackWindow(p, below))).toEqual(bits(unpackWindow(whole, below)));
+    expect(Array.from(cropPacked(p, below).bands[0]!)).toEqual(Array.from(cropPacked(whole, below).bands[0]!));
+    for (const w of [{ col: 0, row: 7, width: 4, height: 2 }, { col: 3, row: 0, width: 1, height: 1 }]) {
+      expect(() => unpackWindow(p, w)).toThrow(AppError);
+      expect(() => cropPacked(p, w)).toThrow(/read after releasePackedRows/);
+    }
+    expect(() => unpackRaster({ ...grid(12, 22), from: p, steps: 1, categorical: false })).toThrow(AppError);
+    // Again, or past the end: nothing more to let go, then every band.
+    expect(releasePackedRows(p, 10)).toBe(0);
+    expect(releasePackedRows(p, 1000)).toBe(before - 2 * 4 * 24 * 2);
+    expect(layerBytes(p)).toBe(0);
   });
 });

@@ -1,3 +1,4 @@
+import { AppError } from '../errors.ts';
 import { cropGrid, type PixelWindow } from '../geo/grid.ts';
 import type { Grid, Raster } from './raster.ts';
 import { gridOf } from './raster.ts';
@@ -10,10 +11,16 @@ export const PACKED_NAN = -32768;
 /**
  * A raster held as int16 codes (2 bytes a pixel instead of 4): pixel value =
  * `Math.fround((code + base) * scale)`, NaN where the code is PACKED_NAN. Made only by `packRaster`,
- * which keeps it exact: every pixel decodes to the very float32 it was packed from.
+ * which keeps it exact: every pixel decodes to the very float32 it was packed from, and by
+ * `cropPacked` (a window, one band).
  */
 export interface PackedRaster extends Grid {
-  codes: Int16Array;
+  /**
+   * The codes in bands of `bandRows` rows (row-major; the last band may have fewer rows), so that a
+   * caller done with the top rows can let them go (`releasePackedRows`): a released band is undefined.
+   */
+  bands: Array<Int16Array | undefined>;
+  bandRows: number;
   /** Physical units per integer step (1e-4 for MODIS NDVI, 1 for DEM metres). */
   scale: number;
   /** Added to every code before scaling, so that ranges wider than int16's half fit (usually 0). */
@@ -36,7 +43,46 @@ export type AuxLayer = Raster | PackedRaster | DerivedLayer;
 
 /** True when the layer is held packed (int16 codes). */
 export function isPacked(layer: AuxLayer): layer is PackedRaster {
-  return 'codes' in layer;
+  return 'bands' in layer;
+}
+
+/** Bytes of a band of a packed layer: large enough that the browser maps it on its own and unmaps it when freed. */
+const BAND_BYTES = 2 * 2 ** 20;
+
+/** The band holding `row` of a packed layer; throws INTERNAL when it was released. */
+function bandOf(layer: PackedRaster, row: number): Int16Array {
+  const band = layer.bands[Math.floor(row / layer.bandRows)];
+  if (!band) throw new AppError('INTERNAL', `Row ${row} of a packed ${layer.width}x${layer.height} layer was read after releasePackedRows let it go.`);
+  return band;
+}
+
+/** New zeroed bands for a `width` x `height` layer, `rows` rows each (default ~BAND_BYTES; one band for a small layer). */
+function newBands(width: number, height: number, rows?: number): { bands: Int16Array[]; bandRows: number } {
+  const bandRows = Math.max(1, Math.min(height, Math.floor(rows ?? Math.ceil(BAND_BYTES / (2 * Math.max(1, width))))));
+  const bands: Int16Array[] = [];
+  for (let r = 0; r < height; r += bandRows) bands.push(new Int16Array(width * Math.min(bandRows, height - r)));
+  return { bands, bandRows };
+}
+
+/**
+ * Lets go of every band of `layer` whose rows all lie above `row` (a caller that reads none of them
+ * again: the last stage's tiles below them), freeing their memory at once where the engine can
+ * (`ArrayBuffer.prototype.transfer`), else at its next collection. Reading a released row throws
+ * INTERNAL. Returns the bytes let go.
+ */
+export function releasePackedRows(layer: PackedRaster, row: number): number {
+  let bytes = 0;
+  const whole = Math.min(layer.bands.length, Math.floor(row / layer.bandRows));
+  for (let b = 0; b < whole; b++) {
+    const band = layer.bands[b];
+    if (!band) continue;
+    layer.bands[b] = undefined;
+    bytes += band.byteLength;
+    const buffer = band.buffer as ArrayBuffer & { transfer?: (n: number) => ArrayBuffer };
+    // Detached now: its memory goes without waiting for a collection (the layer held the only reference).
+    buffer.transfer?.(0);
+  }
+  return bytes;
 }
 
 /** True when the layer is a coarser level computed from a packed one on demand. */
@@ -84,18 +130,21 @@ function halveInto(src: Float32Array, w: number, h: number, dst: Float32Array, c
  * decoded to the same float32 values (`Math.fround`) and summed in the same order.
  */
 function halveCodesInto(layer: PackedRaster, window: PixelWindow, dst: Float32Array): void {
-  const { width, codes, base, scale } = layer;
+  const { width, bandRows, base, scale } = layer;
   const ow = window.width >> 1;
   const oh = window.height >> 1;
   for (let r = 0; r < oh; r++) {
-    let i0 = (window.row + 2 * r) * width + window.col;
-    let i1 = i0 + width;
+    const r0 = window.row + 2 * r;
+    const codes0 = bandOf(layer, r0);
+    const codes1 = bandOf(layer, r0 + 1);
+    let i0 = (r0 % bandRows) * width + window.col;
+    let i1 = ((r0 + 1) % bandRows) * width + window.col;
     const o = r * ow;
     for (let c = 0; c < ow; c++, i0 += 2, i1 += 2) {
-      const a = codes[i0];
-      const b = codes[i0 + 1];
-      const d = codes[i1];
-      const e = codes[i1 + 1];
+      const a = codes0[i0];
+      const b = codes0[i0 + 1];
+      const d = codes1[i1];
+      const e = codes1[i1 + 1];
       let s = 0;
       let n = 0;
       if (a !== PACKED_NAN) {
@@ -177,27 +226,30 @@ function sampledScales(data: Float32Array): number[] {
  * One pass: codes at `scale` with base 0, or undefined when a value is not exactly `code x scale`
  * as float32 (-0 included: it would come back +0), or 'wide' when the codes leave int16's range.
  */
-function packAt(d: Float32Array, scale: number): Int16Array | 'wide' | undefined {
+function packAt(d: Float32Array, width: number, height: number, scale: number, rows?: number): ReturnType<typeof newBands> | 'wide' | undefined {
   const inv = 1 / scale;
-  const codes = new Int16Array(d.length);
-  for (let i = 0; i < d.length; i++) {
-    const v = d[i];
-    if (v !== v) {
-      codes[i] = PACKED_NAN;
-      continue;
+  const out = newBands(width, height, rows);
+  let i = 0;
+  for (const codes of out.bands) {
+    for (let j = 0; j < codes.length; j++, i++) {
+      const v = d[i];
+      if (v !== v) {
+        codes[j] = PACKED_NAN;
+        continue;
+      }
+      const x = v * inv;
+      if (!(x > -32767.5 && x < 32767.5)) return 'wide';
+      // Round half away from zero; a wrong rounding fails the exactness check below.
+      const k = (x >= 0 ? x + 0.5 : x - 0.5) | 0;
+      if (Math.fround(k * scale) !== v || (v === 0 && 1 / v < 0)) return undefined;
+      codes[j] = k;
     }
-    const x = v * inv;
-    if (!(x > -32767.5 && x < 32767.5)) return 'wide';
-    // Round half away from zero; a wrong rounding fails the exactness check below.
-    const k = (x >= 0 ? x + 0.5 : x - 0.5) | 0;
-    if (Math.fround(k * scale) !== v || (v === 0 && 1 / v < 0)) return undefined;
-    codes[i] = k;
   }
-  return codes;
+  return out;
 }
 
 /** `packAt` for integers that span more than int16's half: codes offset by a base (uint16 DN). */
-function packWide(d: Float32Array, scale: number): { codes: Int16Array; base: number } | undefined {
+function packWide(d: Float32Array, width: number, height: number, scale: number, rows?: number): (ReturnType<typeof newBands> & { base: number }) | undefined {
   let kMin = Infinity;
   let kMax = -Infinity;
   for (let i = 0; i < d.length; i++) {
@@ -210,9 +262,10 @@ function packWide(d: Float32Array, scale: number): { codes: Int16Array; base: nu
   }
   if (kMax - kMin > 65534) return undefined;
   const base = kMin + 32767;
-  const codes = new Int16Array(d.length);
-  for (let i = 0; i < d.length; i++) codes[i] = d[i] === d[i] ? Math.round(d[i] / scale) - base : PACKED_NAN;
-  return { codes, base };
+  const out = newBands(width, height, rows);
+  let i = 0;
+  for (const codes of out.bands) for (let j = 0; j < codes.length; j++, i++) codes[j] = d[i] === d[i] ? Math.round(d[i] / scale) - base : PACKED_NAN;
+  return { ...out, base };
 }
 
 /**
@@ -220,13 +273,14 @@ function packWide(d: Float32Array, scale: number): { codes: Int16Array; base: nu
  * multiple of one of the product scale factors (as the readers decode MODIS int16 products: DN x
  * scale) and the integers span at most 65 535 codes (one is kept for NaN). Returns undefined
  * otherwise (a resampled or shifted layer, float data): the caller keeps the float32 raster.
- * One pass over the pixels for a product that packs; the result owns new memory (`r` is not referenced).
+ * One pass over the pixels for a product that packs; the result owns new memory (`r` is not referenced),
+ * in bands of `bandRows` rows (default: ~2 MiB a band).
  */
-export function packRaster(r: Raster): PackedRaster | undefined {
+export function packRaster(r: Raster, bandRows?: number): PackedRaster | undefined {
   for (const scale of sampledScales(r.data)) {
-    const codes = packAt(r.data, scale);
-    if (codes instanceof Int16Array) return { ...gridOf(r), codes, scale, base: 0 };
-    const wide = codes === 'wide' ? packWide(r.data, scale) : undefined;
+    const codes = packAt(r.data, r.width, r.height, scale, bandRows);
+    if (codes && codes !== 'wide') return { ...gridOf(r), ...codes, scale, base: 0 };
+    const wide = codes === 'wide' ? packWide(r.data, r.width, r.height, scale, bandRows) : undefined;
     if (wide) return { ...gridOf(r), ...wide, scale };
   }
   return undefined;
@@ -246,7 +300,7 @@ export function unpackWindow(layer: AuxLayer, window: PixelWindow): Float32Array
 
 /** Decodes `window` of a packed raster into the first `window.width * window.height` values of `out` (NaN outside the raster). */
 function decodeInto(layer: PackedRaster, window: PixelWindow, out: Float32Array): void {
-  const { width, height, codes, base, scale } = layer;
+  const { width, height, bandRows, base, scale } = layer;
   for (let r = 0; r < window.height; r++) {
     const sr = window.row + r;
     const o = r * window.width;
@@ -254,12 +308,13 @@ function decodeInto(layer: PackedRaster, window: PixelWindow, out: Float32Array)
       out.fill(Number.NaN, o, o + window.width);
       continue;
     }
+    const codes = bandOf(layer, sr);
     // Columns inside the raster: [c0, c1) of the window.
     const c0 = Math.min(window.width, Math.max(0, -window.col));
     const c1 = Math.max(c0, Math.min(window.width, width - window.col));
     out.fill(Number.NaN, o, o + c0);
     out.fill(Number.NaN, o + c1, o + window.width);
-    const src = sr * width + window.col;
+    const src = (sr % bandRows) * width + window.col;
     for (let c = c0; c < c1; c++) {
       const k = codes[src + c];
       out[o + c] = k === PACKED_NAN ? Number.NaN : (k + base) * scale;
@@ -283,25 +338,25 @@ export function unpackRaster(layer: AuxLayer, into?: Float32Array): Raster {
 
 /** Bytes the layer's own pixels take (0 for a derived layer). */
 export function layerBytes(layer: AuxLayer): number {
-  return isDerived(layer) ? 0 : isPacked(layer) ? layer.codes.byteLength : layer.data.byteLength;
+  return isDerived(layer) ? 0 : isPacked(layer) ? layer.bands.reduce((n, b) => n + (b?.byteLength ?? 0), 0) : layer.data.byteLength;
 }
 
 /**
  * `window` of a packed raster as a packed raster of its own (codes copied row by row, PACKED_NAN
  * outside the raster): what `unpackWindow` would decode, at half the bytes, for a consumer that
  * decodes it elsewhere (an inference worker). `unpackRaster` of the result equals
- * `unpackWindow(layer, window)` bit for bit. Owned by the caller.
+ * `unpackWindow(layer, window)` bit for bit. One band; owned by the caller.
  */
 export function cropPacked(layer: PackedRaster, window: PixelWindow): PackedRaster {
-  const { width, height, codes } = layer;
+  const { width, height, bandRows } = layer;
   const out = new Int16Array(window.width * window.height).fill(PACKED_NAN);
   const c0 = Math.min(window.width, Math.max(0, -window.col));
   const c1 = Math.max(c0, Math.min(window.width, width - window.col));
   for (let r = 0; r < window.height; r++) {
     const sr = window.row + r;
     if (sr < 0 || sr >= height || c1 === c0) continue;
-    const src = sr * width + window.col;
-    out.set(codes.subarray(src + c0, src + c1), r * window.width + c0);
+    const src = (sr % bandRows) * width + window.col;
+    out.set(bandOf(layer, sr).subarray(src + c0, src + c1), r * window.width + c0);
   }
-  return { ...cropGrid(layer, window), codes: out, scale: layer.scale, base: layer.base };
+  return { ...cropGrid(layer, window), bands: [out], bandRows: Math.max(1, window.height), scale: layer.scale, base: layer.base };
 }
