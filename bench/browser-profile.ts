@@ -127,6 +127,8 @@ export async function startHeapSampling(page: Page, everyMs: number): Promise<{ 
     return new Promise<T>((resolve, reject) => {
       replies.set(id, { resolve: resolve as (r: unknown) => void, reject });
       cdp.send('Target.sendMessageToTarget', { sessionId, message: JSON.stringify({ id, method, params }) }).catch(reject);
+      // A worker that ends meanwhile never answers: its reading is skipped.
+      setTimeout(() => replies.delete(id) && reject(new Error(`no answer from ${sessionId}`)), 2000);
     });
   };
   cdp.on('Target.receivedMessageFromTarget', (e: { message: string }) => {
