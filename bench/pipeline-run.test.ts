@@ -61,6 +61,23 @@ describe('the pipeline benchmark colourises through io.colourise beside the writ
   }, 30_000);
 });
 
+describe('the pipeline benchmark without io.colourise', () => {
+  it('colourises on this thread and still writes every stage file (the Node run)', async () => {
+    const bench = makeBenchScene(48);
+    const written: string[] = [];
+    const t = await benchPipeline({
+      io: {
+        readFile: async (name) => bench.files[name].slice().buffer,
+        writeFile: async (name) => void written.push(name),
+      },
+      method: bicubicWithSigma(),
+      tileCoarsePx: 32,
+    });
+    expect(written.sort()).toEqual(['lst_stage1.tif', 'lst_stage1_sigma.tif', 'lst_stage2.tif', 'lst_stage2_sigma.tif']);
+    expect(t.stages).toBe(2);
+  }, 30_000);
+});
+
 describe('the pipeline benchmark times the method as downscale runs it', () => {
   it('passes on what the runner asks of the method: no coarse guides, the uncertainty', async () => {
     const bench = makeBenchScene(48);
