@@ -6,6 +6,7 @@ import type { StageInput, StageMethod } from '../src/pipeline/method.ts';
 import { prepareScene } from '../src/pipeline/prepare.ts';
 import { BENCH_FILE_NAMES, makeBenchScene } from './fixtures.ts';
 import type { Raster } from '../src/core/raster/raster.ts';
+import { toDisplay } from '../src/worker/display.ts';
 import { benchPipeline, timedMethod } from './pipeline-run.ts';
 
 /** Bicubic with a constant uncertainty, that never reads the coarse guides (as SRDA-Net). */
@@ -99,5 +100,31 @@ describe('the pipeline benchmark times the method as downscale runs it', () => {
     expect(seen.length).toBe(r.stages.reduce((n, s) => n + s.tiles, 0));
     expect(seen.every((i) => Object.keys(i.coarseAux).length === 0)).toBe(true);
     expect(acc.ms).toBeGreaterThan(0);
+  });
+
+  it('with colouriseApart, leaves colourise out of the run (0 s) and colourises the input and every whole stage after it', async () => {
+    const bench = makeBenchScene(48);
+    const written: string[] = [];
+    const io = {
+      readFile: async (name: string) => bench.files[name].slice().buffer,
+      writeFile: async (name: string) => void written.push(name),
+    };
+    const t = await benchPipeline({ io, method: bicubicMethod, tileCoarsePx: 32, colouriseApart: true });
+    expect(t.stepsS.colourise).toBe(0);
+    // The display grids of the LST and of both stages (none streamed here), as colourise in the run makes them.
+    const scene = prepareScene({
+      lst: (await readGeoTiff(bench.files[BENCH_FILE_NAMES.lst].slice().buffer, BENCH_FILE_NAMES.lst)).bands[0].raster,
+      aux: {},
+    });
+    const px = scene.levels.slice(0, 3).reduce((n, l) => {
+      const d = toDisplay({ ...l.grid, data: new Float32Array(l.grid.width * l.grid.height) });
+      return n + d.width * d.height;
+    }, 0);
+    expect(t.colouriseApart?.pixels).toBe(px);
+    expect(t.colouriseApart!.overheadShareWithIt).toBeGreaterThan(t.overheadShare);
+    expect(written.sort()).toEqual(['lst_stage1.tif', 'lst_stage2.tif']);
+    const inRun = await benchPipeline({ io, method: bicubicMethod, tileCoarsePx: 32 });
+    expect(inRun.colouriseApart).toBeUndefined();
+    expect(inRun.stepsS.colourise).toBeGreaterThan(0);
   });
 });

@@ -63,6 +63,12 @@ export interface PipelineBenchOptions {
   /** Called when the main run is done, before the baselines (e.g. to read a peak-memory counter). */
   afterMain?: () => void;
   /**
+   * Colourise after the timed run instead of in it (Node: `downscale` never colourises; the app's
+   * flow, which does, is the Chromium full tile): the `colourise` step reads 0 and the same work,
+   * timed alone on this thread after the total, is `colouriseApart`.
+   */
+  colouriseApart?: boolean;
+  /**
    * SRDA-Net: fit the closed-loop detail weight first and run the weighted method, as `downscale`,
    * `batch` and the app do by default (default true; false = `--full-detail`).
    */
@@ -90,6 +96,11 @@ export interface PipelineTiming {
   totalS: number;
   /** (total - infer - detail weight) / total: the share of the run that is not SRDA-Net inference. */
   overheadShare: number;
+  /**
+   * With `colouriseApart`: the colourise step timed after the run (wall s, CPU s, RGBA pixels made),
+   * and the overhead share had it been in the run ((total + s - infer - detail weight) / (total + s)).
+   */
+  colouriseApart?: { s: number; cpuS?: number; pixels: number; overheadShareWithIt: number };
   /** The fitted detail weight (share of SRDA-Net's detail kept) and the loop's size, when one was fitted. */
   detailWeight?: { alpha: number; loopPixels: number };
   /** Largest sampled memory, MB (what `sampleMemoryMB` measures). */
@@ -151,7 +162,8 @@ export function timedMethod(m: StageMethod, acc: { ms: number }, sample: () => v
  * each step: read (GeoTIFF decode), prepare (scene preparation), infer (inside the method),
  * correct (rest of the staged run), colourise (Web Mercator display grid + statistics + RGBA, for
  * the input and every stage, as the app does; with `io.lastStageSink` not the last stage; through
- * `io.colourise` where given, the writes going on meanwhile) and write
+ * `io.colourise` where given, the writes going on meanwhile; with `colouriseApart` after the run,
+ * outside the total, the step 0 and ending the workers in `write`) and write
  * (a cloud-optimised GeoTIFF per stage and its uncertainty, started as each stage ends as `downscale`
  * does: `write` is what remains of it after colourise, the rest overlaps the steps before; with
  * `io.lastStageSink` the last stage's files are written during the stage). Then the baselines.
@@ -242,15 +254,26 @@ export async function benchPipeline(opts: PipelineBenchOptions): Promise<Pipelin
   await opts.afterRun?.();
   // A streamed last stage was never whole here (Node, as `downscale`): only the app colourises it.
   const layers = [scene.lst, ...result.stages.filter((s) => !s.streamed).map((s) => s.lst)];
-  for (const r of layers) {
-    if (io.colourise) await io.colourise(r);
-    else colouriseLayer(r);
+  if (!opts.colouriseApart) {
+    for (const r of layers) {
+      if (io.colourise) await io.colourise(r);
+      else colouriseLayer(r);
+    }
+    lap('colourise');
   }
-  lap('colourise');
   // What is left of the writes (started as each stage ended) after colourise.
   await writes;
   lap('write');
   const totalS = (now() - t0) / 1000;
+  let apart: PipelineTiming['colouriseApart'];
+  if (opts.colouriseApart) {
+    const [ta, ca] = [now(), opts.cpuTimeS?.()];
+    const pixels = layers.reduce((n, r) => n + colouriseLayer(r) / 4, 0);
+    const s = (now() - ta) / 1000;
+    const cpuS = opts.cpuTimeS && ca !== undefined ? opts.cpuTimeS() - ca : undefined;
+    apart = { s, ...(cpuS !== undefined ? { cpuS } : {}), pixels, overheadShareWithIt: (totalS + s - steps.infer - steps['detail weight']) / (totalS + s) };
+    log(`colourise, apart from the run (downscale does not colourise): ${s.toFixed(2)} s`);
+  }
   const last = scene.levels[result.stages.length].grid;
   const srdaDownscaleS = steps.infer + steps.correct;
 
@@ -274,6 +297,7 @@ export async function benchPipeline(opts: PipelineBenchOptions): Promise<Pipelin
     ...(opts.cpuTimeS ? { cpuS: cpu } : {}),
     totalS,
     overheadShare: (totalS - steps.infer - steps['detail weight']) / totalS,
+    ...(apart ? { colouriseApart: apart } : {}),
     ...(weight ? { detailWeight: { alpha: weight.alpha, loopPixels: weight.pixels } } : {}),
     ...(opts.sampleMemoryMB ? { sampledPeakMB: peak } : {}),
     ...(result.stages[result.stages.length - 1].streamed ? { lastStageStreamed: true } : {}),

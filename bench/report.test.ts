@@ -53,3 +53,14 @@ describe('resultsMarkdown: a streamed last stage', () => {
     expect(resultsMarkdown(results(row({})))).not.toContain('band by band');
   });
 });
+
+describe('resultsMarkdown: colourise measured apart', () => {
+  it('says the step reads 0 because downscale does not colourise, with its cost and the overhead had it been in the run', () => {
+    const apart = { s: 0.89, cpuS: 1.19, pixels: 1e6, overheadShareWithIt: 0.174 };
+    const md = resultsMarkdown(results(row({ stepsS: { ...row({}).stepsS, colourise: 0 }, colouriseApart: apart })));
+    expect(md).toContain('| colourise | 0.00 |');
+    expect(md).toContain('Colourise reads 0: `downscale` does not colourise');
+    expect(md).toContain('timed apart after the run: 0.89 s, 1.19 CPU s; in the run it would make the overhead 17.4 %.');
+    expect(resultsMarkdown(results(row({})))).not.toContain('timed apart');
+  });
+});

@@ -87,7 +87,12 @@ function fullTileTable(r: FullTileRow): string[] {
   if (r.lastStageStreamed)
     lines.push(
       '',
-      'The last stage went to its files band by band as its tiles completed, as `downscale` writes it: its write is inside infer and correct, and colourise covers the input and the earlier stages only (the app colourises every stage).',
+      `The last stage went to its files band by band as its tiles completed, as \`downscale\` writes it: its write is inside infer and correct, and colourise ${r.colouriseApart ? 'would cover' : 'covers'} the input and the earlier stages only (the app colourises every stage).`,
+    );
+  if (r.colouriseApart)
+    lines.push(
+      '',
+      `Colourise reads 0: \`downscale\` does not colourise, and this run measures it as it is. The same colourise (the input and stage 1: display grid, statistics, RGBA), timed apart after the run: ${f(r.colouriseApart.s)} s${r.colouriseApart.cpuS !== undefined ? `, ${f(r.colouriseApart.cpuS)} CPU s` : ''}; in the run it would make the overhead ${f(100 * r.colouriseApart.overheadShareWithIt, 1)} %.`,
     );
   lines.push('');
   const mem = [`peak memory ${f(r.peakMemoryMB, 0)} MB`];

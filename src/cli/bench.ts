@@ -165,6 +165,8 @@ async function fullTileChild(sceneDir: string, baselines: boolean, jobs: number,
         return (u.user + u.system) / 1e6;
       },
       baselines: baselines ? BASELINES : [],
+      // `downscale` never colourises: timed apart, after the run (the app's colourise is the Chromium full tile's).
+      colouriseApart: true,
       // As downscale: the inference workers end once the staged run is done (a no-op with --jobs 1).
       afterRun: jobs > 1 ? () => srda.dispose() : undefined,
       // As downscale with the detail weight: once the last stage's tiles are cut, the guides go and
