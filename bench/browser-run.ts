@@ -44,8 +44,6 @@ const { values: v } = parseArgs({
      * renderer's RSS, on stderr, and the isolates' readings at the sampled peak.
      */
     'heap-every-ms': { type: 'string' },
-    /** Full tile: colourise the layers on the page's thread, not on a Web Worker beside the write (the flow before 2026-11-29 evening). */
-    'colourise-here': { type: 'boolean' },
     /** Full tile: print the SHA-256 of every file the run wrote on stderr (same bytes before and after a change). */
     'hash-outputs': { type: 'boolean' },
   },
@@ -330,7 +328,6 @@ async function main(): Promise<void> {
         ...(v['memory-every-ms'] ? { memoryEveryMs: Number(v['memory-every-ms']) } : {}),
         ...(v['worker-prof'] ? { keepWorkers: true } : {}),
         ...(v['hash-outputs'] ? { hashOutputs: true } : {}),
-        ...(v['colourise-here'] ? { colouriseHere: true } : {}),
       },
     );
     clearInterval(sampler);

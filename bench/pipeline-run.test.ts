@@ -5,7 +5,6 @@ import { runDownscale } from '../src/pipeline/downscale.ts';
 import type { StageInput, StageMethod } from '../src/pipeline/method.ts';
 import { prepareScene } from '../src/pipeline/prepare.ts';
 import { BENCH_FILE_NAMES, makeBenchScene } from './fixtures.ts';
-import type { Raster } from '../src/core/raster/raster.ts';
 import { toDisplay } from '../src/worker/display.ts';
 import { benchPipeline, timedMethod } from './pipeline-run.ts';
 
@@ -22,48 +21,8 @@ function bicubicWithSigma(seen: StageInput[] = []): StageMethod {
   };
 }
 
-describe('the pipeline benchmark colourises through io.colourise beside the writes', () => {
-  it('colourises the input and each stage while the files are written', async () => {
-    const bench = makeBenchScene(48);
-    const written: string[] = [];
-    let allWritten!: () => void;
-    const filesDone = new Promise<void>((res) => (allWritten = res));
-    const coloured: Array<[number, number]> = [];
-    let begin!: () => void;
-    const colouriseBegun = new Promise<void>((res) => (begin = res));
-    const t = await benchPipeline({
-      io: {
-        readFile: async (name) => bench.files[name].slice().buffer,
-        writeFile: async (name, pieces) => {
-          expect([...pieces].reduce((n, p) => n + p.length, 0)).toBeGreaterThan(0);
-          // The last file ends only once colourise has begun: were the writes awaited before it, this would never resolve.
-          if (name === 'lst_stage2_sigma.tif') await colouriseBegun;
-          written.push(name);
-          if (written.length === 4) allWritten();
-        },
-        // The last layer's colourise ends only once every file is written: were the writes awaited
-        // after colourise (this thread's order before), this would never resolve.
-        colourise: async (r: Raster) => {
-          coloured.push([r.width, r.height]);
-          begin();
-          if (coloured.length === 3) await filesDone;
-        },
-      },
-      method: bicubicWithSigma(),
-      tileCoarsePx: 32,
-    });
-    expect(coloured).toEqual([
-      [48, 48],
-      [96, 96],
-      [192, 192],
-    ]);
-    expect(written.sort()).toEqual(['lst_stage1.tif', 'lst_stage1_sigma.tif', 'lst_stage2.tif', 'lst_stage2_sigma.tif']);
-    expect(t.stepsS.colourise).toBeGreaterThanOrEqual(0);
-  }, 30_000);
-});
-
-describe('the pipeline benchmark without io.colourise', () => {
-  it('colourises on this thread and still writes every stage file (the Node run)', async () => {
+describe('the pipeline benchmark colourises and writes', () => {
+  it('colourises on this thread and writes every stage file', async () => {
     const bench = makeBenchScene(48);
     const written: string[] = [];
     const t = await benchPipeline({

@@ -26,12 +26,6 @@ export interface PipelineIo {
    * writes it (`DownscaleOptions.lastStageSink`): its rasters are never whole, so it is not colourised.
    */
   lastStageSink?: StageSink;
-  /**
-   * Where given, a layer's colourise (`colouriseLayer`) runs through it (the bench page: on a Web
-   * Worker of its own, beside the write's deflate workers), the layers one after the other; the
-   * writes go on meanwhile. Otherwise on this thread.
-   */
-  colourise?(r: Raster): Promise<void>;
 }
 
 /** Options of `benchPipeline`. */
@@ -161,9 +155,8 @@ export function timedMethod(m: StageMethod, acc: { ms: number }, sample: () => v
  * Runs the whole pipeline on the benchmark scene (files named as in `BENCH_FILE_NAMES`) and times
  * each step: read (GeoTIFF decode), prepare (scene preparation), infer (inside the method),
  * correct (rest of the staged run), colourise (Web Mercator display grid + statistics + RGBA, for
- * the input and every stage, as the app does; with `io.lastStageSink` not the last stage; through
- * `io.colourise` where given, the writes going on meanwhile; with `colouriseApart` after the run,
- * outside the total, the step 0 and ending the workers in `write`) and write
+ * the input and every stage, as the app does, on this thread; with `io.lastStageSink` not the last
+ * stage; with `colouriseApart` after the run, outside the total, the step 0 and ending the workers in `write`) and write
  * (a cloud-optimised GeoTIFF per stage and its uncertainty, started as each stage ends as `downscale`
  * does: `write` is what remains of it after colourise, the rest overlaps the steps before; with
  * `io.lastStageSink` the last stage's files are written during the stage). Then the baselines.
@@ -255,10 +248,7 @@ export async function benchPipeline(opts: PipelineBenchOptions): Promise<Pipelin
   // A streamed last stage was never whole here (Node, as `downscale`): only the app colourises it.
   const layers = [scene.lst, ...result.stages.filter((s) => !s.streamed).map((s) => s.lst)];
   if (!opts.colouriseApart) {
-    for (const r of layers) {
-      if (io.colourise) await io.colourise(r);
-      else colouriseLayer(r);
-    }
+    for (const r of layers) colouriseLayer(r);
     lap('colourise');
   }
   // What is left of the writes (started as each stage ended) after colourise.

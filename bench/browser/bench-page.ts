@@ -17,7 +17,6 @@ import { appInferenceWorkers, poolSrdaInWebWorkers } from '../../src/worker/tile
 import { writeGeoTiffBlob } from '../../src/worker/geotiff-blob.ts';
 import { setDeflateCodec } from '../../src/io/deflate-codec.ts';
 import { appDeflateWorkers, startDeflateWorkers } from '../../src/worker/deflate-pool-web.ts';
-import type { ColouriseReply, ColouriseRequest } from './colourise.worker.ts';
 
 const base = new URL('./', location.href).href;
 const wasmPaths = `${base}tfjs-wasm/`;
@@ -66,8 +65,6 @@ export interface BenchApi {
      * tiles are asked (the driver's `--worker-prof` profiles them until then).
      */
     keepWorkers?: boolean;
-    /** Colourise each layer on this thread (as before 2026-11-29 evening) instead of on a Web Worker beside the write. */
-    colouriseHere?: boolean;
     /** SHA-256 of every file the run wrote, by name (hex), after the timed run: same bytes before and after a change. */
     hashOutputs?: boolean;
   }): Promise<
@@ -177,42 +174,6 @@ function sampleMemoryBreakdown(everyMs: number, lastLine: () => string): { stop(
   };
 }
 
-/**
- * A Web Worker that colourises layers (`colouriseLayer`), one at a time: each layer's data is
- * copied (the page's raster is still being written) and the copy transferred.
- */
-function startColourist(): { colourise(r: Raster): Promise<void>; close(): void } {
-  const worker = new Worker(new URL('./colourise.worker.ts', import.meta.url), { type: 'module', name: 'colourise' });
-  const pending = new Map<number, { resolve: () => void; reject: (e: Error) => void }>();
-  let nextId = 0;
-  const failAll = (why: string) => {
-    for (const p of pending.values()) p.reject(new Error(why));
-    pending.clear();
-  };
-  worker.addEventListener('message', (e: MessageEvent<ColouriseReply>) => {
-    const p = pending.get(e.data.id);
-    if (!p) return;
-    pending.delete(e.data.id);
-    if ('error' in e.data) p.reject(new Error(`colourise worker: ${e.data.error}`));
-    else p.resolve();
-  });
-  worker.addEventListener('error', (e: ErrorEvent) => failAll(`the colourise worker stopped (${e.message || 'script error'})`));
-  return {
-    colourise: (r) =>
-      new Promise<void>((resolve, reject) => {
-        const id = nextId++;
-        pending.set(id, { resolve, reject });
-        const { width, height, transform, crs } = r;
-        const msg: ColouriseRequest = { id, raster: { width, height, transform, crs, data: r.data.slice() } };
-        worker.postMessage(msg, [msg.raster.data.buffer]);
-      }),
-    close: () => {
-      failAll('the colourise worker was closed');
-      worker.terminate();
-    },
-  };
-}
-
 /** SHA-256 (hex) of each written file, by name; a name written twice is an error (the run writes each file once). */
 async function sha256ByName(files: Array<{ name: string; blob: Blob }>): Promise<Record<string, string>> {
   const out: Record<string, string> = {};
@@ -253,9 +214,6 @@ const api: BenchApi = {
     // 0: this thread's codec, the same as the workers' (CompressionStream, the uncertainty's run-length Deflate in JavaScript).
     const deflate = startDeflateWorkers(deflateWorkers);
     setDeflateCodec(deflate);
-    // The layers' colourise on a Web Worker of its own, so that it runs beside the write's deflate
-    // workers instead of holding this thread (which feeds them) while they idle.
-    const colourist = o.colouriseHere ? undefined : startColourist();
     let lastLine = 'start';
     const memory = o.memoryEveryMs ? sampleMemoryBreakdown(o.memoryEveryMs, () => lastLine) : undefined;
     try {
@@ -273,7 +231,6 @@ const api: BenchApi = {
           // Each GeoTIFF on this thread, one after the other, streamed into Blobs as Node streams
           // them to disk, its tiles compressed on the deflate workers (bench/README "The full tile in Chromium").
           writeGeoTiff: async (name, bands, opts) => void sink.push({ name, blob: await writeGeoTiffBlob(bands, opts) }),
-          ...(colourist ? { colourise: colourist.colourise } : {}),
         },
         method: pool ?? srda.method,
         sampleMemoryMB: () => {
@@ -326,7 +283,6 @@ const api: BenchApi = {
     } finally {
       setDeflateCodec(undefined);
       deflate.close();
-      colourist?.close();
       await pool?.close();
       srda.dispose();
       sink.length = 0;
