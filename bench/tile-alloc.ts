@@ -45,7 +45,7 @@ new PerformanceObserver((list) => {
 
 const { connectTileWorker, serveTileWorker } = await import('../src/pipeline/tile-worker.ts');
 const { readSrdaWeights } = await import('../src/cli/srda-weights.ts');
-const { packRaster } = await import('../src/core/raster/packed.ts');
+const { packRaster } = await import('../src/core/raster/pack-raster.ts');
 const { testGrid, testRaster } = await import('../src/pipeline/test-scenes.ts');
 
 const handlers: { main?: (m: unknown) => void; worker?: (m: unknown) => void } = {};

@@ -8,7 +8,8 @@ import { bicubicMethod } from './baselines/bicubic.ts';
 import { prepareScene } from './prepare.ts';
 import { synthScene } from './test-scenes.ts';
 import { maxAbsDifference } from '../core/raster/metrics.ts';
-import { layerBytes, packRaster, unpackRaster } from '../core/raster/packed.ts';
+import { layerBytes, unpackRaster } from '../core/raster/packed.ts';
+import { packRaster } from '../core/raster/pack-raster.ts';
 
 const bits = (a: Float32Array) => Array.from(new Uint32Array(a.buffer, a.byteOffset, a.length));
 

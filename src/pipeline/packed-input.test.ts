@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { cropPacked, packRaster, unpackRaster, unpackWindow } from '../core/raster/packed.ts';
+import { cropPacked, unpackRaster, unpackWindow } from '../core/raster/packed.ts';
+import { packRaster } from '../core/raster/pack-raster.ts';
 import { testGrid, testRaster } from './test-scenes.ts';
 import { packedBuffers, withFineAuxDecoded } from './packed-input.ts';
 import type { StageInput } from './method.ts';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { PixelWindow } from '../core/geo/grid.ts';
-import { packRaster } from '../core/raster/packed.ts';
+import { packRaster } from '../core/raster/pack-raster.ts';
 import { readShippedWeights } from '../test-support/data.ts';
 import type { StageInput } from './method.ts';
 import { testGrid, testRaster, tileChannel } from './test-scenes.ts';

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { aggregateMean, aggregateMode } from './aggregate.ts';
-import { cropPacked, layerBytes, packRaster, PACKED_NAN, releasePackedRows, unpackRaster, unpackWindow, type DerivedLayer } from './packed.ts';
+import { cropPacked, layerBytes, PACKED_NAN, releasePackedRows, unpackRaster, unpackWindow, type DerivedLayer } from './packed.ts';
+import { packRaster } from './pack-raster.ts';
 import { AppError } from '../errors.ts';
 import { gridOf, type Grid, type Raster } from './raster.ts';
 import { cropRaster } from './tiling.ts';
