@@ -5,33 +5,18 @@ import type { FittedStage, MethodId, StageInput, StageMethod, StagePrediction } 
 import { loadMethod } from './methods.ts';
 import { requireAuxFor } from './lst-only.ts';
 import { isPacked, releasePackedRows } from '../core/raster/packed.ts';
-import { conservationError, correctResidualsInPlace, correctStageLinear, type ConservationError, type LinearCorrection, type ResidualMode } from '../core/raster/correct.ts';
+import { correctResidualsInPlace, correctStageLinear, type LinearCorrection, type ResidualMode } from '../core/raster/correct.ts';
 import { pasteTile, planTiles, windowHasValid } from '../core/raster/tiling.ts';
 import type { Scene } from './scene.ts';
 import { runLimited } from './tile-pool.ts';
 import { tileInput, unpackInput, type SceneStageInput } from './stage-input.ts';
+import { asEnergy, energyError, type DownscaleResult, type StageResult, type StreamedStageResult } from './stage-result.ts';
 import { addCarried, bandedOutput, wholeOutput, type StageOutput, type StageSink } from './stage-bands.ts';
 
 export type { StageSink };
 
 export type { ResidualMode };
-
-/** Energy-conservation error of a fine field against its coarse input, in K. */
-export interface EnergyError {
-  /** max over valid coarse pixels of |block mean of fine - coarse| (K, linear block mean). */
-  maxAbsK: number;
-  /** mean over valid coarse pixels of the same (K). */
-  meanAbsK: number;
-  /** Number of coarse pixels that took part. */
-  blocks: number;
-}
-
-/** |linear block mean(fine) - coarse| over valid coarse blocks with valid fine pixels (factor 2). */
-function energyError(fine: Float32Array, coarse: Raster): EnergyError {
-  return asEnergy(conservationError(fine, coarse.data, coarse.width, coarse.height, 2, 'linear'));
-}
-
-const asEnergy = (e: ConservationError): EnergyError => ({ maxAbsK: e.maxAbs, meanAbsK: e.meanAbs, blocks: e.blocks });
+export type { DownscaleResult, EnergyError, StageResult, StreamedStageResult } from './stage-result.ts';
 
 /** Options of a staged downscaling run. */
 export interface DownscaleOptions {
@@ -74,48 +59,6 @@ export interface DownscaleOptions {
   releaseAux?: boolean;
   /** Called when `releaseAux` let go of the layers: a caller that can collect garbage (Node) frees their memory at once. */
   onAuxReleased?: () => void;
-}
-
-/** What every stage reports. */
-interface StageSummary {
-  /** 1-based stage number. */
-  stage: number;
-  /** Wall time of the stage in seconds (fit + tiles + correction). */
-  seconds: number;
-  /** |block mean - input| after this stage's correction (or of the raw output when off). */
-  energy: EnergyError;
-  /** The same before the residual correction. */
-  energyBeforeCorrection: EnergyError;
-  tiles: number;
-  skippedTiles: number;
-  /** What a global method fitted (coefficients, samples), when it reports it. */
-  fit?: Record<string, unknown>;
-}
-
-/** The result of one stage, with its rasters. */
-export interface StageResult extends StageSummary {
-  streamed?: undefined;
-  /** LST in K on `scene.levels[stage].grid`, NaN where invalid; owned by the caller. */
-  lst: Raster;
-  /** Predicted standard deviation (K) of each output pixel, for methods with an uncertainty head (SRDA-Net v2). */
-  sigma?: Raster;
-}
-
-/** A stage whose output went band by band to `DownscaleOptions.lastStageSink`: no rasters are kept. */
-export interface StreamedStageResult extends StageSummary {
-  streamed: true;
-  /** The sink was given an uncertainty band. */
-  hasSigma: boolean;
-}
-
-/** The result of a staged run. */
-export interface DownscaleResult<S extends StageResult | StreamedStageResult = StageResult> {
-  method: MethodId;
-  methodLabel: string;
-  residualCorrection: boolean;
-  residualMode: ResidualMode;
-  stages: S[];
-  totalSeconds: number;
 }
 
 const now = (): number => (typeof performance !== 'undefined' ? performance.now() : Date.now());
