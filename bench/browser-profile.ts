@@ -37,25 +37,26 @@ interface AttachedEvent {
 }
 
 /**
- * Profiles every Web Worker `page` starts from now on (each its own V8 sampling profiler, every
- * `intervalUs`), through a second CDP session auto-attached to the page's workers without the flat
- * protocol (Playwright's own session holds the flat one). A profile exists only while its worker
- * runs: `stop` must be called before the workers end (the bench page's full tile waits for it before
- * it closes its inference workers). `stop` writes `DIR/<worker name>-<n>.cpuprofile` per worker
- * still running.
+ * The page's Web Workers through `cdp`, a CDP session auto-attached to them without the flat protocol
+ * (the caller turns auto-attach on): each worker named `<title>-<n>` in `names` by its session id,
+ * `ended` once detached, and `send` a command to one, resolving with its result (rejecting after
+ * `replyTimeoutMs` where given: a worker that ends meanwhile never answers).
  */
-export async function startWorkerCpuProfiles(page: Page, dir: string, intervalUs = 1000): Promise<{ stop(): Promise<WorkerProfile[]> }> {
-  mkdirSync(dir, { recursive: true });
-  const cdp: CDPSession = await page.context().newCDPSession(page);
+function attachWorkers(
+  cdp: CDPSession,
+  o: { onAttach?: (sessionId: string, name: string) => void; onDetach?: (sessionId: string) => void; replyTimeoutMs?: number } = {},
+): { send<T>(sessionId: string, method: string, params?: object): Promise<T>; names: Map<string, string>; ended: Set<string> } {
   let nextId = 1;
   const replies = new Map<number, { resolve: (r: unknown) => void; reject: (e: Error) => void }>();
-  const workers = new Map<string, { name: string }>();
+  const names = new Map<string, string>();
   const ended = new Set<string>();
+  const counts = new Map<string, number>();
   const send = <T>(sessionId: string, method: string, params: object = {}): Promise<T> => {
     const id = nextId++;
     return new Promise<T>((resolve, reject) => {
       replies.set(id, { resolve: resolve as (r: unknown) => void, reject });
       cdp.send('Target.sendMessageToTarget', { sessionId, message: JSON.stringify({ id, method, params }) }).catch(reject);
+      if (o.replyTimeoutMs !== undefined) setTimeout(() => replies.delete(id) && reject(new Error(`no answer from ${sessionId}`)), o.replyTimeoutMs);
     });
   };
   cdp.on('Target.receivedMessageFromTarget', (e: { message: string }) => {
@@ -66,31 +67,54 @@ export async function startWorkerCpuProfiles(page: Page, dir: string, intervalUs
     if (m.error) r.reject(new Error(m.error.message));
     else r.resolve(m.result);
   });
-  const counts = new Map<string, number>();
   cdp.on('Target.attachedToTarget', (e: AttachedEvent) => {
     if (e.targetInfo.type !== 'worker') return;
     const base = (e.targetInfo.title || e.targetInfo.url.split('/').pop() || 'worker').replace(/[^\w.-]+/g, '_');
     const n = (counts.get(base) ?? 0) + 1;
     counts.set(base, n);
-    workers.set(e.sessionId, { name: `${base}-${n}` });
-    void (async () => {
-      await send(e.sessionId, 'Profiler.enable');
-      await send(e.sessionId, 'Profiler.setSamplingInterval', { interval: intervalUs });
-      await send(e.sessionId, 'Profiler.start');
-    })().catch(() => undefined);
+    names.set(e.sessionId, `${base}-${n}`);
+    o.onAttach?.(e.sessionId, `${base}-${n}`);
   });
-  cdp.on('Target.detachedFromTarget', (e: { sessionId: string }) => void ended.add(e.sessionId));
+  cdp.on('Target.detachedFromTarget', (e: { sessionId: string }) => {
+    ended.add(e.sessionId);
+    if (o.onDetach) {
+      names.delete(e.sessionId);
+      o.onDetach(e.sessionId);
+    }
+  });
+  return { send, names, ended };
+}
+
+/**
+ * Profiles every Web Worker `page` starts from now on (each its own V8 sampling profiler, every
+ * `intervalUs`), through a second CDP session auto-attached to the page's workers without the flat
+ * protocol (Playwright's own session holds the flat one). A profile exists only while its worker
+ * runs: `stop` must be called before the workers end (the bench page's full tile waits for it before
+ * it closes its inference workers). `stop` writes `DIR/<worker name>-<n>.cpuprofile` per worker
+ * still running.
+ */
+export async function startWorkerCpuProfiles(page: Page, dir: string, intervalUs = 1000): Promise<{ stop(): Promise<WorkerProfile[]> }> {
+  mkdirSync(dir, { recursive: true });
+  const cdp: CDPSession = await page.context().newCDPSession(page);
+  const { send, names, ended } = attachWorkers(cdp, {
+    onAttach: (sessionId) =>
+      void (async () => {
+        await send(sessionId, 'Profiler.enable');
+        await send(sessionId, 'Profiler.setSamplingInterval', { interval: intervalUs });
+        await send(sessionId, 'Profiler.start');
+      })().catch(() => undefined),
+  });
   await cdp.send('Target.setAutoAttach', { autoAttach: true, waitForDebuggerOnStart: false, flatten: false });
   return {
     async stop() {
       const out: WorkerProfile[] = [];
-      for (const [sessionId, w] of workers) {
+      for (const [sessionId, name] of names) {
         if (ended.has(sessionId)) continue;
         try {
           const { profile } = await send<{ profile: unknown }>(sessionId, 'Profiler.stop');
-          const file = join(dir, `${w.name}.cpuprofile`);
+          const file = join(dir, `${name}.cpuprofile`);
           writeFileSync(file, JSON.stringify(profile));
-          out.push({ name: w.name, file });
+          out.push({ name, file });
         } catch {
           // the worker ended meanwhile: its profile is gone
         }
@@ -120,43 +144,13 @@ export interface IsolateHeap {
  */
 export async function startHeapSampling(page: Page, everyMs: number): Promise<{ latest(): IsolateHeap[]; stop(): Promise<void> }> {
   const cdp: CDPSession = await page.context().newCDPSession(page);
-  let nextId = 1;
-  const replies = new Map<number, { resolve: (r: unknown) => void; reject: (e: Error) => void }>();
-  const send = <T>(sessionId: string, method: string, params: object = {}): Promise<T> => {
-    const id = nextId++;
-    return new Promise<T>((resolve, reject) => {
-      replies.set(id, { resolve: resolve as (r: unknown) => void, reject });
-      cdp.send('Target.sendMessageToTarget', { sessionId, message: JSON.stringify({ id, method, params }) }).catch(reject);
-      // A worker that ends meanwhile never answers: its reading is skipped.
-      setTimeout(() => replies.delete(id) && reject(new Error(`no answer from ${sessionId}`)), 2000);
-    });
-  };
-  cdp.on('Target.receivedMessageFromTarget', (e: { message: string }) => {
-    const m = JSON.parse(e.message) as { id?: number; result?: unknown; error?: { message: string } };
-    const r = m.id !== undefined ? replies.get(m.id) : undefined;
-    if (!r) return;
-    replies.delete(m.id!);
-    if (m.error) r.reject(new Error(m.error.message));
-    else r.resolve(m.result);
-  });
-  const workers = new Map<string, string>();
-  const counts = new Map<string, number>();
-  cdp.on('Target.attachedToTarget', (e: AttachedEvent) => {
-    if (e.targetInfo.type !== 'worker') return;
-    const base = (e.targetInfo.title || e.targetInfo.url.split('/').pop() || 'worker').replace(/[^\w.-]+/g, '_');
-    const n = (counts.get(base) ?? 0) + 1;
-    counts.set(base, n);
-    workers.set(e.sessionId, `${base}-${n}`);
-  });
-  cdp.on('Target.detachedFromTarget', (e: { sessionId: string }) => {
-    workers.delete(e.sessionId);
-    last.delete(e.sessionId);
-  });
+  const last = new Map<string, IsolateHeap>();
+  // A worker that ends meanwhile never answers: its reading is skipped after 2 s.
+  const { send, names: workers } = attachWorkers(cdp, { replyTimeoutMs: 2000, onDetach: (sessionId) => void last.delete(sessionId) });
   await cdp.send('Target.setAutoAttach', { autoAttach: true, waitForDebuggerOnStart: false, flatten: false });
   type Usage = { usedSize: number; totalSize: number; backingStorageSize?: number };
   const mb = (b: number | undefined) => Math.round(((b ?? 0) / 2 ** 20) * 10) / 10;
   const heapOf = (name: string, u: Usage): IsolateHeap => ({ name, usedMB: mb(u.usedSize), totalMB: mb(u.totalSize), backingMB: mb(u.backingStorageSize) });
-  const last = new Map<string, IsolateHeap>();
   let running = true;
   const loop = (async () => {
     while (running) {
