@@ -221,16 +221,17 @@ export function streamGeoTiff(
             await sink.write([await spill!.read(at, n, buf)], pos + at);
           }
           pos += spillPos;
-        }
-        for (const s of laidOut ? [] : stored) {
-          // Runs of tiles next to each other in the spill, read at once (up to SPILL_READ bytes).
-          for (let i = 0; i < s.length; ) {
-            throwIfAborted(run.signal);
-            let j = i + 1;
-            while (j < s.length && s[j].offset === s[j - 1].offset + s[j - 1].length && s[j].offset + s[j].length - s[i].offset <= SPILL_READ) j++;
-            const bytes = await spill!.read(s[i].offset, s[j - 1].offset + s[j - 1].length - s[i].offset);
-            await put(s.slice(i, j).map((t) => bytes.subarray(t.offset - s[i].offset, t.offset - s[i].offset + t.length)));
-            i = j;
+        } else {
+          for (const s of stored) {
+            // Runs of tiles next to each other in the spill, read at once (up to SPILL_READ bytes).
+            for (let i = 0; i < s.length; ) {
+              throwIfAborted(run.signal);
+              let j = i + 1;
+              while (j < s.length && s[j].offset === s[j - 1].offset + s[j - 1].length && s[j].offset + s[j].length - s[i].offset <= SPILL_READ) j++;
+              const bytes = await spill!.read(s[i].offset, s[j - 1].offset + s[j - 1].length - s[i].offset);
+              await put(s.slice(i, j).map((t) => bytes.subarray(t.offset - s[i].offset, t.offset - s[i].offset + t.length)));
+              i = j;
+            }
           }
         }
         await sink.write([head.bytes], 0);
