@@ -208,11 +208,11 @@ export async function runDownscale(scene: Scene, options: DownscaleOptions, run:
       }
     : undefined;
   // The last stage's tiles have passed the rows above `coarseRow` of its coarse grid (level k - 1):
-  // the packed layers' rows above it, on each level's grid, go.
+  // the packed layers' rows above it, on each level's grid, go (all of them for Infinity).
   const releaseRows = options.releaseAux
     ? (k: number) => (coarseRow: number) => {
         const h = scene.levels[k - 1].grid.height;
-        for (const l of scene.levels) for (const layer of Object.values(l.aux)) if (layer && isPacked(layer)) releasePackedRows(layer, coarseRow === Infinity ? Infinity : Math.floor((coarseRow * l.grid.height) / h));
+        for (const l of scene.levels) for (const layer of Object.values(l.aux)) if (layer && isPacked(layer)) releasePackedRows(layer, Math.floor((coarseRow * l.grid.height) / h));
       }
     : undefined;
   const allAsked =
