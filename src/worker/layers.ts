@@ -1,5 +1,6 @@
-import type { Raster } from '../core/raster/raster.ts';
-import { layerStats, toDisplay } from './display.ts';
+import type { Grid, Raster } from '../core/raster/raster.ts';
+import { layerViewHere, type LayerView } from './layer-pool.ts';
+import { startLayerWorkers } from './layer-pool-web.ts';
 import type { LayerData, LayerKind } from './protocol.ts';
 
 /** MODIS nominal resolutions (m) a pixel size snaps to when within 25%; otherwise rounded to 10 m. */
@@ -57,24 +58,62 @@ export function formatPixelM(m: number): string {
 
 /**
  * Stores a layer and builds what the UI needs: a copy of the native data, its Web Mercator display
- * grid and statistics. Push the returned buffers to `transfer`.
+ * grid and statistics, on this thread. Push the returned buffers to `transfer`.
  */
 export function makeLayer(meta: LayerMeta, raster: Raster, transfer: Transferable[]): LayerData {
+  storeLayer(meta, raster);
+  return layerData(meta, raster, layerViewHere({ ...raster, data: raster.data.slice() }), transfer);
+}
+
+/** Keeps a layer's native raster for export, in the scene new layers go to. */
+export function storeLayer(meta: LayerMeta, raster: Raster): void {
   if (!scenes.has(current)) scenes.set(current, new Map());
   scenes.get(current)!.set(meta.id, { raster, meta });
-  const data = raster.data.slice();
-  const display = toDisplay(raster);
-  transfer.push(data.buffer, display.data.buffer);
-  const { width, height, transform, crs } = raster;
+}
+
+/** The layer the UI gets from its metadata, grid and view (worker/layer-pool.ts); its buffers go to `transfer`. */
+export function layerData(meta: LayerMeta, grid: Grid, view: LayerView, transfer: Transferable[]): LayerData {
+  transfer.push(view.data.buffer, view.display.data.buffer);
+  const { width, height, transform, crs } = grid;
   return {
     ...meta,
     units: meta.kind === 'difference' ? 'K (difference)' : 'K',
     resolutionM: nominalResolutionM(meta.pixelSizeM),
     grid: { width, height, transform, crs },
-    data,
-    display,
-    stats: layerStats(raster.data),
+    data: view.data,
+    display: view.display,
+    stats: view.stats,
   };
+}
+
+/**
+ * The layers of a run, made on the layer workers (two at a time on two cores) while this thread
+ * goes on with `meanwhile` (the closed-loop check), in the order given. Only once every layer is
+ * made are they stored as the scene `scene.id` (see `beginSceneLayers`): when one cannot be made,
+ * the run fails with an error naming it and the layers of earlier runs stay, for the map and export.
+ */
+export async function makeRunLayers<T>(
+  jobs: { meta: LayerMeta; raster: Raster }[],
+  scene: { id: string; keepOtherScenes?: boolean },
+  transfer: Transferable[],
+  meanwhile: () => Promise<T>,
+): Promise<{ layers: LayerData[]; meanwhile: T }> {
+  const maker = startLayerWorkers();
+  try {
+    const views = Promise.all(jobs.map((j) => maker.make(j.raster, j.meta.label)));
+    // Rejected here or awaited below, never unhandled.
+    views.catch(() => undefined);
+    const other = await meanwhile();
+    const made = await views;
+    beginSceneLayers(scene.id, scene.keepOtherScenes);
+    const layers = jobs.map((j, i) => {
+      storeLayer(j.meta, j.raster);
+      return layerData(j.meta, j.raster, made[i], transfer);
+    });
+    return { layers, meanwhile: other };
+  } finally {
+    maker.close();
+  }
 }
 
 /** Forgets every stored layer (new inputs or a new run replace them). */

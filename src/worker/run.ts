@@ -1,4 +1,5 @@
 import { AppError, isAppError } from '../core/errors.ts';
+import type { Raster } from '../core/raster/raster.ts';
 import type { Progress, RunOptions } from '../core/progress.ts';
 import { runDownscale, type DownscaleResult } from '../pipeline/downscale.ts';
 import { fitDetailWeight, withDetailWeight, type DetailWeight } from '../pipeline/detail-weight.ts';
@@ -8,8 +9,8 @@ import type { FinetuneReport } from '../pipeline/methods/srda.ts';
 import type { MethodId } from '../pipeline/method.ts';
 import { prepareSceneAsync } from '../pipeline/prepare.ts';
 import { assembleForApp, gridFacts, usedFiles } from './preview.ts';
-import { beginSceneLayers, difference, formatPixelM, makeLayer, nominalResolutionM } from './layers.ts';
-import type { LayerData, RunParams, RunResult, ScatterData } from './protocol.ts';
+import { difference, formatPixelM, makeRunLayers, nominalResolutionM, type LayerMeta } from './layers.ts';
+import type { RunParams, RunResult, ScatterData } from './protocol.ts';
 
 /** Output pixels up to which a bicubic baseline is added automatically. */
 const MAX_AUTO_BASELINE_PX = 4_000_000;
@@ -150,15 +151,13 @@ export async function runJob(
   const tag = sceneTag(assembled.lst.dataset.product, assembled.lst.dataset.date, assembled.lst.name);
   const px = (stage: number) => scene.levels[stage].pixelSizeM;
   const stem = (what: string, stage: number) => `${tag}_${what}_${formatPixelM(px(stage)).replace(' ', '')}`;
-  const layers: LayerData[] = [];
+  // What the map shows, in this order: made on the layer workers below.
+  const jobs: { meta: LayerMeta; raster: Raster }[] = [];
+  const layer = (meta: LayerMeta, raster: Raster) => void jobs.push({ meta, raster });
   const nominal0 = nominalResolutionM(px(0));
-  beginSceneLayers(assembled.group.id, params.keepOtherDates);
-  layers.push(
-    makeLayer(
-      { id: `lst-${nominal0}m`, label: `Input LST ${formatPixelM(px(0))}`, kind: 'input', stage: 0, isFinal: false, pixelSizeM: px(0), fileStem: stem('input', 0) },
-      scene.lst,
-      transfer,
-    ),
+  layer(
+    { id: `lst-${nominal0}m`, label: `Input LST ${formatPixelM(px(0))}`, kind: 'input', stage: 0, isFinal: false, pixelSizeM: px(0), fileStem: stem('input', 0) },
+    scene.lst,
   );
   const primary = results[0];
   const bicubic = results.find((r) => r.method === 'bicubic');
@@ -167,21 +166,18 @@ export async function runJob(
     for (const s of r.stages) {
       const res = nominal0 / 2 ** s.stage;
       const size = formatPixelM(px(s.stage));
-      layers.push(
-        makeLayer(
-          {
-            id: isPrimary ? `lst-${res}m` : `${r.method}-${res}m`,
-            label: isPrimary ? `LST ${size} (${r.methodLabel})` : `${r.methodLabel} ${size}`,
-            kind: isPrimary ? 'output' : 'baseline',
-            method: r.method,
-            stage: s.stage,
-            isFinal: s.stage === r.stages.length,
-            pixelSizeM: px(s.stage),
-            fileStem: stem(r.method, s.stage),
-          },
-          s.lst,
-          transfer,
-        ),
+      layer(
+        {
+          id: isPrimary ? `lst-${res}m` : `${r.method}-${res}m`,
+          label: isPrimary ? `LST ${size} (${r.methodLabel})` : `${r.methodLabel} ${size}`,
+          kind: isPrimary ? 'output' : 'baseline',
+          method: r.method,
+          stage: s.stage,
+          isFinal: s.stage === r.stages.length,
+          pixelSizeM: px(s.stage),
+          fileStem: stem(r.method, s.stage),
+        },
+        s.lst,
       );
     }
   }
@@ -189,49 +185,45 @@ export async function runJob(
   for (const st of primary.stages) {
     if (!st.sigma) continue;
     const res = nominal0 / 2 ** st.stage;
-    layers.push(
-      makeLayer(
-        {
-          id: `sigma-${res}m`,
-          label: `Uncertainty (1 sigma) ${formatPixelM(px(st.stage))} (${primary.methodLabel})`,
-          kind: 'uncertainty',
-          method: primary.method,
-          stage: st.stage,
-          isFinal: false,
-          pixelSizeM: px(st.stage),
-          fileStem: stem(`${primary.method}-sigma`, st.stage),
-        },
-        st.sigma,
-        transfer,
-      ),
+    layer(
+      {
+        id: `sigma-${res}m`,
+        label: `Uncertainty (1 sigma) ${formatPixelM(px(st.stage))} (${primary.methodLabel})`,
+        kind: 'uncertainty',
+        method: primary.method,
+        stage: st.stage,
+        isFinal: false,
+        pixelSizeM: px(st.stage),
+        fileStem: stem(`${primary.method}-sigma`, st.stage),
+      },
+      st.sigma,
     );
   }
   if (bicubic && bicubic !== primary) {
     const k = primary.stages.length - 1;
     const res = nominal0 / 2 ** (k + 1);
     const diff = difference(primary.stages[k].lst, bicubic.stages[k].lst);
-    layers.push(
-      makeLayer(
-        {
-          id: `diff-bicubic-${res}m`,
-          label: `${primary.methodLabel} − bicubic ${formatPixelM(px(k + 1))}`,
-          kind: 'difference',
-          method: primary.method,
-          stage: k + 1,
-          isFinal: true,
-          pixelSizeM: px(k + 1),
-          fileStem: stem(`${primary.method}-minus-bicubic`, k + 1),
-        },
-        diff,
-        transfer,
-      ),
+    layer(
+      {
+        id: `diff-bicubic-${res}m`,
+        label: `${primary.methodLabel} − bicubic ${formatPixelM(px(k + 1))}`,
+        kind: 'difference',
+        method: primary.method,
+        stage: k + 1,
+        isFinal: true,
+        pixelSizeM: px(k + 1),
+        fileStem: stem(`${primary.method}-minus-bicubic`, k + 1),
+      },
+      diff,
     );
   }
   const scatter: ScatterData[] = [];
   let closedLoop: RunResult['closedLoop'];
 
   let metrics: RunResult['metrics'] = [];
-  if (params.evaluate) {
+  // On this thread while the layer workers make the layers.
+  const closedLoopCheck = async (): Promise<void> => {
+    if (!params.evaluate) return;
     try {
       const loop = await evaluateClosedLoop(
         scene,
@@ -283,7 +275,8 @@ export async function runJob(
       if (isAppError(e) && e.code === 'CANCELLED') throw e;
       notices.push(`Closed-loop check skipped: ${e instanceof Error ? e.message : String(e)}`);
     }
-  }
+  };
+  const { layers } = await makeRunLayers(jobs, { id: assembled.group.id, keepOtherScenes: params.keepOtherDates }, transfer, closedLoopCheck);
 
   // Nothing below runs SRDA-Net: end the extra inference workers (their wasm heaps) now rather than
   // when the next run loads its own model.

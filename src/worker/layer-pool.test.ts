@@ -1,0 +1,131 @@
+import { describe, expect, it } from 'vitest';
+import { isAppError } from '../core/errors.ts';
+import type { Raster } from '../core/raster/raster.ts';
+import { dataPath, hasData, readBand } from '../test-support/data.ts';
+import { poolLayerMaker, serveLayers, type LayerPort } from './layer-pool.ts';
+import { beginSceneLayers, clearLayers, getLayerRaster, layerIds, makeLayer, makeRunLayers, type LayerMeta } from './layers.ts';
+
+const DHAKA = 'dhaka-mod11a2-mod13q1-2024-citypath';
+const LST = [DHAKA, 'MOD11A2.061', 'MOD11A2.061_LST_Day_1km_doy2024097000000_aid0001.tif'];
+const NDVI = [DHAKA, 'MOD13Q1.061', 'MOD13Q1.061__250m_16_days_NDVI_doy2024097000000_aid0001.tif'];
+
+interface Log {
+  requests: number[];
+  fail: Array<(why: string) => void>;
+}
+
+/** Layer "workers" on the two ends of MessageChannels (structured clone and transfer as between threads). */
+function channelWorkers(log: Log): () => LayerPort {
+  return () => {
+    const { port1, port2 } = new MessageChannel();
+    const n = log.requests.push(0) - 1;
+    const wrap = (p: MessagePort, caller: boolean): LayerPort => ({
+      postMessage: (msg, transfer) => {
+        if (caller) log.requests[n]++;
+        p.postMessage(msg, transfer);
+      },
+      onMessage: (handler) => {
+        p.addEventListener('message', (e) => handler((e as MessageEvent).data));
+        p.start();
+      },
+      onFailure: (handler) => void log.fail.push(handler),
+      terminate: () => {
+        port1.close();
+        port2.close();
+      },
+    });
+    serveLayers(wrap(port2, false));
+    return wrap(port1, true);
+  };
+}
+
+const sameValues = (a: Float32Array, b: Float32Array): boolean =>
+  a.length === b.length && a.every((v, i) => Object.is(v, b[i]));
+
+const meta = (id: string): LayerMeta => ({ id, label: `Layer ${id}`, kind: 'output', stage: 1, isFinal: true, pixelSizeM: 250, fileStem: id });
+
+/** A raster the map cannot place: its pixels have no size, so toDisplay refuses it. */
+const unplaceable = (r: Raster): Raster => ({ ...r, transform: [r.transform[0], 0, 0, r.transform[3], 0, 0] });
+
+describe.skipIf(!hasData(...LST) || !hasData(...NDVI))('layer workers', () => {
+  it('make the same values, display grid, statistics and legend as makeLayer on this thread, two at a time', async () => {
+    const rasters = [await readBand(dataPath(...LST)), await readBand(dataPath(...NDVI))];
+    const log: Log = { requests: [], fail: [] };
+    const maker = poolLayerMaker(channelWorkers(log), 2);
+    try {
+      const views = await Promise.all(rasters.map((r, i) => maker.make(r, `Layer ${i}`)));
+      expect(log.requests).toEqual([1, 1]);
+      rasters.forEach((r, i) => {
+        const here = makeLayer(meta(`l${i}`), r, []);
+        const v = views[i];
+        // The raster stays whole here (its values were copied, not moved).
+        expect(r.data.length).toBe(r.width * r.height);
+        expect(sameValues(v.data, here.data)).toBe(true);
+        expect(v.data.buffer).not.toBe(r.data.buffer);
+        expect([v.display.width, v.display.height, v.display.bounds]).toEqual([here.display.width, here.display.height, here.display.bounds]);
+        expect(sameValues(v.display.data, here.display.data)).toBe(true);
+        expect(v.stats).toEqual(here.stats);
+        expect(v.stats.histogram.counts.length).toBe(64);
+      });
+    } finally {
+      maker.close();
+      clearLayers();
+    }
+  });
+
+  it("reject a layer the map cannot place with the worker's code and the layer's name, and go on with the next", async () => {
+    const lst = await readBand(dataPath(...LST));
+    const maker = poolLayerMaker(channelWorkers({ requests: [], fail: [] }), 1);
+    try {
+      const bad = await maker.make(unplaceable(lst), 'LST 250 m (SRDA-Net)').catch((e: unknown) => e);
+      expect(isAppError(bad) && bad.code).toBe('UNSUPPORTED_CRS');
+      expect((bad as Error).message).toMatch(/^The map layer "LST 250 m \(SRDA-Net\)" could not be made: .*Web Mercator/);
+      const good = await maker.make(lst, 'Input LST');
+      expect(good.stats.validFraction).toBeGreaterThan(0);
+    } finally {
+      maker.close();
+    }
+  });
+
+  it('reject the pending layers of a worker that stops, naming them, and make later ones on this thread', async () => {
+    const lst = await readBand(dataPath(...LST));
+    const log: Log = { requests: [], fail: [] };
+    const maker = poolLayerMaker(channelWorkers(log), 1);
+    const pending = maker.make(lst, 'Uncertainty (1 sigma) 250 m').catch((e: unknown) => e);
+    log.fail[0]('out of memory');
+    const e = await pending;
+    expect(isAppError(e) && e.code).toBe('INTERNAL');
+    expect((e as Error).message).toBe('The map layer "Uncertainty (1 sigma) 250 m" could not be made: the layer worker stopped (out of memory)');
+    expect(maker.workers).toBe(0);
+    const here = await maker.make(lst, 'Input LST');
+    expect(sameValues(here.data, lst.data)).toBe(true);
+    expect(here.data.buffer).not.toBe(lst.data.buffer);
+    maker.close();
+  });
+
+  it("keep the earlier run's layers for export when a layer of the next run cannot be made", async () => {
+    const lst = await readBand(dataPath(...LST));
+    const ndvi = await readBand(dataPath(...NDVI));
+    try {
+      beginSceneLayers('earlier');
+      const first = await makeRunLayers([{ meta: meta('lst-1000m'), raster: lst }], { id: 'a' }, [], async () => 1);
+      expect(first.meanwhile).toBe(1);
+      expect(first.layers.map((l) => l.id)).toEqual(['lst-1000m']);
+      const failed = await makeRunLayers(
+        [
+          { meta: meta('lst-250m'), raster: ndvi },
+          { meta: { ...meta('sigma-250m'), label: 'Uncertainty (1 sigma) 250 m' }, raster: unplaceable(lst) },
+        ],
+        { id: 'b' },
+        [],
+        async () => 2,
+      ).catch((e: unknown) => e);
+      expect((failed as Error).message).toMatch(/^The map layer "Uncertainty \(1 sigma\) 250 m" could not be made/);
+      expect(layerIds()).toEqual(['lst-1000m']);
+      expect(getLayerRaster('lst-1000m')?.raster).toBe(lst);
+      expect(getLayerRaster('lst-1000m', 'a')?.raster).toBe(lst);
+    } finally {
+      clearLayers();
+    }
+  });
+});

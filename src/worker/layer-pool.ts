@@ -1,0 +1,144 @@
+import { AppError, isAppError, type AppErrorCode } from '../core/errors.ts';
+import type { Raster } from '../core/raster/raster.ts';
+import { layerStats, toDisplay } from './display.ts';
+import type { LayerData, LayerStats } from './protocol.ts';
+
+/** What a map layer needs beyond its metadata: a copy of the native values, the display grid, the statistics. */
+export interface LayerView {
+  /** A copy of the raster's values (the caller keeps the raster itself for export). */
+  data: Float32Array;
+  display: LayerData['display'];
+  stats: LayerStats;
+}
+
+/** One raster to make a layer of, on a layer worker: its grid and a copy of its values (transferred). */
+export interface LayerRequest {
+  id: number;
+  raster: Omit<Raster, 'data'> & { data: ArrayBuffer };
+}
+
+/** The layer worker's answer: the values back and the display grid (transferred) with the statistics, or why not. */
+export type LayerReply =
+  | { id: number; data: ArrayBuffer; display: LayerData['display']; stats: LayerStats }
+  | { id: number; error: { code: AppErrorCode; message: string } };
+
+/** The two ends of a layer worker's channel (a Web Worker in the browser; any port in tests). */
+export interface LayerPort {
+  postMessage(msg: LayerRequest | LayerReply, transfer: Transferable[]): void;
+  onMessage(handler: (msg: unknown) => void): void;
+  /** Caller side: the worker script failed. */
+  onFailure?(handler: (why: string) => void): void;
+  terminate?(): void;
+}
+
+/** The display grid and statistics of a raster, on this thread; `data` is `r.data` itself, not a copy. */
+export function layerViewHere(r: Raster): LayerView {
+  return { data: r.data, display: toDisplay(r), stats: layerStats(r.data) };
+}
+
+/** The worker side: each request's Web Mercator display grid (worker/display.ts) and statistics. */
+export function serveLayers(port: LayerPort): void {
+  port.onMessage((raw) => {
+    const req = raw as LayerRequest;
+    try {
+      const v = layerViewHere({ ...req.raster, data: new Float32Array(req.raster.data) });
+      port.postMessage({ id: req.id, data: req.raster.data, display: v.display, stats: v.stats }, [
+        req.raster.data,
+        v.display.data.buffer,
+      ]);
+    } catch (e) {
+      const code: AppErrorCode = isAppError(e)
+        ? e.code
+        : e instanceof RangeError
+          ? 'OUT_OF_MEMORY'
+          : 'INTERNAL';
+      port.postMessage(
+        { id: req.id, error: { code, message: e instanceof Error ? e.message : String(e) } },
+        [],
+      );
+    }
+  });
+}
+
+/** Makes map layers on worker threads, and ends them. */
+export interface LayerMaker {
+  /**
+   * The layer view of `raster` (its values copied first: the raster stays usable here). `name`
+   * (the layer's label) names it in the error when it cannot be made.
+   */
+  make(raster: Raster, name: string): Promise<LayerView>;
+  /** Workers still running (0: layers are made on this thread). */
+  readonly workers: number;
+  /** Ends the workers; layers still pending reject. */
+  close(): void;
+}
+
+interface PoolWorker {
+  port: LayerPort;
+  pending: Map<number, { name: string; resolve: (v: LayerView) => void; reject: (e: Error) => void }>;
+  alive: boolean;
+}
+
+function layerError(name: string, code: AppErrorCode, why: string): AppError {
+  return new AppError(code, `The map layer "${name}" could not be made: ${why}`);
+}
+
+/**
+ * Makes layers on `workers` workers from `spawn` (0: on this thread), each raster handed to the
+ * worker with the fewest in flight, so the thread that ran the stages goes on meanwhile and
+ * layers are made side by side. Same display grid and statistics as `layerViewHere`. An error
+ * in a worker rejects that layer with an AppError naming it (the worker's code where it threw
+ * one); a worker that stops rejects its pending layers and gets no more, and with none left
+ * layers are made on this thread.
+ */
+export function poolLayerMaker(spawn: () => LayerPort, workers: number): LayerMaker {
+  let nextId = 0;
+  const pool: PoolWorker[] = [];
+  for (let i = 0; i < Math.floor(workers); i++) {
+    const w: PoolWorker = { port: spawn(), pending: new Map(), alive: true };
+    w.port.onMessage((raw) => {
+      const m = raw as LayerReply;
+      const p = w.pending.get(m.id);
+      if (!p) return;
+      w.pending.delete(m.id);
+      if ('error' in m) p.reject(layerError(p.name, m.error.code, m.error.message));
+      else p.resolve({ data: new Float32Array(m.data), display: m.display, stats: m.stats });
+    });
+    w.port.onFailure?.((why) => end(w, `the layer worker stopped (${why})`));
+    pool.push(w);
+  }
+  function end(w: PoolWorker, why: string): void {
+    if (!w.alive) return;
+    w.alive = false;
+    w.port.terminate?.();
+    for (const p of w.pending.values()) p.reject(layerError(p.name, 'INTERNAL', why));
+    w.pending.clear();
+  }
+  return {
+    make: (raster, name) => {
+      let best: PoolWorker | undefined;
+      for (const w of pool) if (w.alive && (!best || w.pending.size < best.pending.size)) best = w;
+      if (!best) {
+        try {
+          return Promise.resolve(layerViewHere({ ...raster, data: raster.data.slice() }));
+        } catch (e) {
+          return Promise.reject(isAppError(e) ? layerError(name, e.code, e.message) : e);
+        }
+      }
+      const w = best;
+      const id = nextId++;
+      const { data, ...grid } = raster;
+      const copy = data.slice().buffer;
+      return new Promise<LayerView>((resolve, reject) => {
+        w.pending.set(id, { name, resolve, reject });
+        w.port.postMessage({ id, raster: { ...grid, data: copy } }, [copy]);
+      });
+    },
+    get workers() {
+      return pool.filter((w) => w.alive).length;
+    },
+    close: () => {
+      for (const w of pool) end(w, 'the layer workers were closed');
+    },
+  };
+}
