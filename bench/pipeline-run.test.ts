@@ -6,6 +6,7 @@ import type { StageInput, StageMethod } from '../src/pipeline/method.ts';
 import { prepareScene } from '../src/pipeline/prepare.ts';
 import { BENCH_FILE_NAMES, makeBenchScene } from './fixtures.ts';
 import { toDisplay } from '../src/worker/display.ts';
+import { poolLayerMaker, serveLayers, type LayerPort } from '../src/worker/layer-pool.ts';
 import { benchPipeline, timedMethod } from './pipeline-run.ts';
 
 /** Bicubic with a constant uncertainty, that never reads the coarse guides (as SRDA-Net). */
@@ -35,6 +36,46 @@ describe('the pipeline benchmark colourises and writes', () => {
     });
     expect(written.sort()).toEqual(['lst_stage1.tif', 'lst_stage1_sigma.tif', 'lst_stage2.tif', 'lst_stage2_sigma.tif']);
     expect(t.stages).toBe(2);
+  }, 30_000);
+
+  it("with the app's layer maker, makes the input's and every stage's layer on it and ends it", async () => {
+    const bench = makeBenchScene(48);
+    const sizes: number[] = [];
+    let closed = 0;
+    const t = await benchPipeline({
+      io: { readFile: async (name) => bench.files[name].slice().buffer, writeFile: async () => undefined },
+      method: bicubicWithSigma(),
+      tileCoarsePx: 32,
+      startLayerMaker: () => {
+        const { port1, port2 } = new MessageChannel();
+        const port = (p: MessagePort): LayerPort => ({
+          postMessage: (msg, transfer) => p.postMessage(msg, transfer),
+          onMessage: (h) => {
+            p.addEventListener('message', (e) => h((e as MessageEvent).data));
+            p.start();
+          },
+          terminate: () => p.close(),
+        });
+        serveLayers(port(port2));
+        const maker = poolLayerMaker(() => port(port1), 1);
+        return {
+          make: (r, name) => {
+            sizes.push(r.width);
+            return maker.make(r, name);
+          },
+          get workers() {
+            return maker.workers;
+          },
+          close: () => {
+            closed++;
+            maker.close();
+          },
+        };
+      },
+    });
+    expect(sizes).toEqual([48, 96, 192]);
+    expect(closed).toBe(1);
+    expect(t.stepsS.colourise).toBeGreaterThan(0);
   }, 30_000);
 });
 

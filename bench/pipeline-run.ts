@@ -7,7 +7,8 @@ import type { MethodId, StageInput, StageMethod } from '../src/pipeline/method.t
 import type { RunOptions } from '../src/core/progress.ts';
 import { loadMethod } from '../src/pipeline/methods.ts';
 import { prepareScene, type SceneInputs } from '../src/pipeline/prepare.ts';
-import { colouriseLayer } from './colourise.ts';
+import type { LayerMaker } from '../src/worker/layer-pool.ts';
+import { colouriseLayer, colouriseView } from './colourise.ts';
 import { BENCH_FILE_NAMES } from './fixtures.ts';
 
 /** The pipeline steps the benchmark times, in order. */
@@ -62,6 +63,13 @@ export interface PipelineBenchOptions {
    * timed alone on this thread after the total, is `colouriseApart`.
    */
   colouriseApart?: boolean;
+  /**
+   * Where given (the bench page), the colourise step makes the layers as the app does, on its
+   * layer workers (worker/layer-pool-web.ts: a copy of each raster, its display grid and
+   * statistics there), the writes going on meanwhile, and colours each display grid on this thread
+   * as it comes (the app's page does). Ended after the step.
+   */
+  startLayerMaker?: () => LayerMaker;
   /**
    * SRDA-Net: fit the closed-loop detail weight first and run the weighted method, as `downscale`,
    * `batch` and the app do by default (default true; false = `--full-detail`).
@@ -248,7 +256,14 @@ export async function benchPipeline(opts: PipelineBenchOptions): Promise<Pipelin
   // A streamed last stage was never whole here (Node, as `downscale`): only the app colourises it.
   const layers = [scene.lst, ...result.stages.filter((s) => !s.streamed).map((s) => s.lst)];
   if (!opts.colouriseApart) {
-    for (const r of layers) colouriseLayer(r);
+    if (opts.startLayerMaker) {
+      const maker = opts.startLayerMaker();
+      try {
+        await Promise.all(layers.map(async (r, i) => colouriseView(await maker.make(r, `layer ${i}`))));
+      } finally {
+        maker.close();
+      }
+    } else for (const r of layers) colouriseLayer(r);
     lap('colourise');
   }
   // What is left of the writes (started as each stage ended) after colourise.

@@ -17,6 +17,7 @@ import { appInferenceWorkers, poolSrdaInWebWorkers } from '../../src/worker/tile
 import { writeGeoTiffBlob } from '../../src/worker/geotiff-blob.ts';
 import { setDeflateCodec } from '../../src/io/deflate-codec.ts';
 import { appDeflateWorkers, startDeflateWorkers } from '../../src/worker/deflate-pool-web.ts';
+import { startLayerWorkers } from '../../src/worker/layer-pool-web.ts';
 
 const base = new URL('./', location.href).href;
 const wasmPaths = `${base}tfjs-wasm/`;
@@ -233,6 +234,8 @@ const api: BenchApi = {
           writeGeoTiff: async (name, bands, opts) => void sink.push({ name, blob: await writeGeoTiffBlob(bands, opts) }),
         },
         method: pool ?? srda.method,
+        // As the app makes its layers after a run: on its layer workers (worker/layer.worker.ts).
+        startLayerMaker: () => startLayerWorkers(),
         sampleMemoryMB: () => {
           heap = Math.max(heap, jsHeapMB());
           tfPeak = Math.max(tfPeak, tfMemory().numBytes / 2 ** 20);
