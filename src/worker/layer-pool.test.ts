@@ -80,6 +80,8 @@ describe.skipIf(!hasData(...LST) || !hasData(...NDVI))('layer workers', () => {
       const bad = await maker.make(unplaceable(lst), 'LST 250 m (SRDA-Net)').catch((e: unknown) => e);
       expect(isAppError(bad) && bad.code).toBe('UNSUPPORTED_CRS');
       expect((bad as Error).message).toMatch(/^The map layer "LST 250 m \(SRDA-Net\)" could not be made: .*Web Mercator/);
+      // What the app shows (ui/messages.ts describeError puts the hint after the code's words).
+      expect((bad as { hint?: string }).hint).toMatch(/^The map layer “LST 250 m \(SRDA-Net\)” could not be made, so this run's layers are not shown; the results shown before are kept\. Reproject/);
       const good = await maker.make(lst, 'Input LST');
       expect(good.stats.validFraction).toBeGreaterThan(0);
     } finally {
@@ -124,6 +126,11 @@ describe.skipIf(!hasData(...LST) || !hasData(...NDVI))('layer workers', () => {
       expect(layerIds()).toEqual(['lst-1000m']);
       expect(getLayerRaster('lst-1000m')?.raster).toBe(lst);
       expect(getLayerRaster('lst-1000m', 'a')?.raster).toBe(lst);
+      // Cancelled while its layers were made: the same.
+      const ctrl = new AbortController();
+      const cancelled = await makeRunLayers([{ meta: meta('lst-250m'), raster: ndvi }], { id: 'c', signal: ctrl.signal }, [], async () => ctrl.abort()).catch((e: unknown) => e);
+      expect(isAppError(cancelled) && cancelled.code).toBe('CANCELLED');
+      expect(layerIds()).toEqual(['lst-1000m']);
     } finally {
       clearLayers();
     }

@@ -79,8 +79,21 @@ interface PoolWorker {
   alive: boolean;
 }
 
+/** What to do when a layer cannot be made, by the code of what stopped it. */
+const LAYER_ADVICE: Partial<Record<AppErrorCode, string>> = {
+  OUT_OF_MEMORY: 'Clip the scene to a smaller area or close other tabs, then run again.',
+  UNSUPPORTED_CRS: 'Reproject the LST to WGS 84, UTM or MODIS sinusoidal with gdalwarp, then run again.',
+};
+
+/**
+ * The error of a layer that could not be made: its code, a message naming it with why, and a hint
+ * (what the app shows) naming it and saying that the results shown before stay.
+ */
 function layerError(name: string, code: AppErrorCode, why: string): AppError {
-  return new AppError(code, `The map layer "${name}" could not be made: ${why}`);
+  const advice = LAYER_ADVICE[code] ?? 'Press Run to try again; if it fails again, reload the page (your files are not changed).';
+  return Object.assign(new AppError(code, `The map layer "${name}" could not be made: ${why}`), {
+    hint: `The map layer “${name}” could not be made, so this run's layers are not shown; the results shown before are kept. ${advice}`,
+  });
 }
 
 /**

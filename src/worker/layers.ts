@@ -1,3 +1,4 @@
+import { throwIfAborted } from '../core/progress.ts';
 import type { Grid, Raster } from '../core/raster/raster.ts';
 import { layerViewHere, type LayerView } from './layer-pool.ts';
 import { startLayerWorkers } from './layer-pool-web.ts';
@@ -90,11 +91,12 @@ export function layerData(meta: LayerMeta, grid: Grid, view: LayerView, transfer
  * The layers of a run, made on the layer workers (two at a time on two cores) while this thread
  * goes on with `meanwhile` (the closed-loop check), in the order given. Only once every layer is
  * made are they stored as the scene `scene.id` (see `beginSceneLayers`): when one cannot be made,
- * the run fails with an error naming it and the layers of earlier runs stay, for the map and export.
+ * the run fails with an error naming it and the layers of earlier runs stay, for the map and export
+ * (as they do when `scene.signal` is aborted by then).
  */
 export async function makeRunLayers<T>(
   jobs: { meta: LayerMeta; raster: Raster }[],
-  scene: { id: string; keepOtherScenes?: boolean },
+  scene: { id: string; keepOtherScenes?: boolean; signal?: AbortSignal },
   transfer: Transferable[],
   meanwhile: () => Promise<T>,
 ): Promise<{ layers: LayerData[]; meanwhile: T }> {
@@ -105,6 +107,8 @@ export async function makeRunLayers<T>(
     views.catch(() => undefined);
     const other = await meanwhile();
     const made = await views;
+    // A run cancelled by now shows nothing: the layers stored for export stay those shown.
+    throwIfAborted(scene.signal);
     beginSceneLayers(scene.id, scene.keepOtherScenes);
     const layers = jobs.map((j, i) => {
       storeLayer(j.meta, j.raster);

@@ -276,7 +276,7 @@ export async function runJob(
       notices.push(`Closed-loop check skipped: ${e instanceof Error ? e.message : String(e)}`);
     }
   };
-  const { layers } = await makeRunLayers(jobs, { id: assembled.group.id, keepOtherScenes: params.keepOtherDates }, transfer, closedLoopCheck);
+  const { layers } = await makeRunLayers(jobs, { id: assembled.group.id, keepOtherScenes: params.keepOtherDates, signal: opts.signal }, transfer, closedLoopCheck);
 
   // Nothing below runs SRDA-Net: end the extra inference workers (their wasm heaps) now rather than
   // when the next run loads its own model.
