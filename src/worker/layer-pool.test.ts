@@ -103,6 +103,11 @@ describe.skipIf(!hasData(...LST) || !hasData(...NDVI))('layer workers', () => {
     expect(sameValues(here.data, lst.data)).toBe(true);
     expect(here.data.buffer).not.toBe(lst.data.buffer);
     maker.close();
+    const none = poolLayerMaker(() => {
+      throw new Error('workers are not allowed here');
+    }, 2);
+    expect(none.workers).toBe(0);
+    expect((await none.make(lst, 'Input LST')).stats).toEqual(here.stats);
   });
 
   it("keep the earlier run's layers for export when a layer of the next run cannot be made", async () => {

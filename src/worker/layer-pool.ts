@@ -102,13 +102,20 @@ function layerError(name: string, code: AppErrorCode, why: string): AppError {
  * layers are made side by side. Same display grid and statistics as `layerViewHere`. An error
  * in a worker rejects that layer with an AppError naming it (the worker's code where it threw
  * one); a worker that stops rejects its pending layers and gets no more, and with none left
- * layers are made on this thread.
+ * layers are made on this thread (as when no worker can be started).
  */
 export function poolLayerMaker(spawn: () => LayerPort, workers: number): LayerMaker {
   let nextId = 0;
   const pool: PoolWorker[] = [];
   for (let i = 0; i < Math.floor(workers); i++) {
-    const w: PoolWorker = { port: spawn(), pending: new Map(), alive: true };
+    let port: LayerPort;
+    try {
+      port = spawn();
+    } catch {
+      // A page that may not start workers (its content security policy): the layers are made on this thread.
+      break;
+    }
+    const w: PoolWorker = { port, pending: new Map(), alive: true };
     w.port.onMessage((raw) => {
       const m = raw as LayerReply;
       const p = w.pending.get(m.id);
