@@ -92,8 +92,31 @@ describe('decodeSamples', () => {
     }
   });
 
+  it('decodes float32 samples on their own loop to the bits the shared loop gives the same values as float64', () => {
+    const n = 4096;
+    const f32 = new Float32Array(n).map((_, i) =>
+      i % 97 === 0 ? -9999 : i % 89 === 0 ? NaN : Math.sin(i) * 400 - 50,
+    );
+    f32[5] = Number.POSITIVE_INFINITY;
+    f32[6] = -0;
+    const f64 = Float64Array.from(f32);
+    const cases: Array<Parameters<typeof decodeSamples>[1]> = [
+      { scale: 1, offset: 0, nodata: -9999 },
+      { scale: 0.02, offset: 273.15, nodata: null, fill: f32[10], validRange: [-300, 300] },
+      { scale: 1 / 3, offset: -1e-3, nodata: f32[20] },
+    ];
+    for (const s of cases) {
+      const [a, b] = [decodeSamples(f32, s), decodeSamples(f64, s)];
+      const [x, y] = [new Uint32Array(a.buffer), new Uint32Array(b.buffer)];
+      expect(x.filter((v, i) => v !== y[i]).length).toBe(0);
+      expect(a.filter((v) => v !== v).length).toBeGreaterThan(n / 100);
+    }
+  });
+
   it('decodes float32 samples in place to the bits a new array gets (-0 to +0, NaN payloads to NaN)', () => {
-    const bits = new Uint32Array([0x80000000, 0x7fc00001, 0xff800000, 0x7f7fffff, 0xff7fffff, 0x3f800000, 0xc61c3c00, 0x00000001]);
+    const bits = new Uint32Array([
+      0x80000000, 0x7fc00001, 0xff800000, 0x7f7fffff, 0xff7fffff, 0x3f800000, 0xc61c3c00, 0x00000001,
+    ]);
     const raw = new Float32Array(bits.buffer);
     const cases: Array<Parameters<typeof decodeSamples>[1]> = [
       { scale: 1, offset: 0, nodata: -9999 },
@@ -114,4 +137,3 @@ describe('decodeSamples', () => {
     expect(Number.isNaN(own[4])).toBe(true);
   });
 });
-

@@ -128,23 +128,67 @@ export function decodeSamples(
   const lut = n > LUT_MIN_SAMPLES ? tableFor(raw) : undefined;
   if (lut) {
     // 8- and 16-bit products (MODIS int16 DN): each possible sample decoded once, then looked up.
-    for (let k = 0; k < lut.table.length; k++) lut.table[k] = decodeOne(k + lut.min, nodata, nodata32, fill, lo, hi, scale, offset);
+    for (let k = 0; k < lut.table.length; k++)
+      lut.table[k] = decodeOne(k + lut.min, nodata, nodata32, fill, lo, hi, scale, offset);
     const { table, min } = lut;
     const src = raw as Int16Array | Uint16Array | Int8Array | Uint8Array;
     for (let i = 0; i < n; i++) out[i] = table[src[i] - min];
+  } else if (raw instanceof Float32Array) {
+    decodeFloat32(raw, out, nodata, nodata32, fill, lo, hi, scale, offset);
   } else {
-    // Written out (no call per sample): float rasters of 23 M samples take this path.
+    // Written out (no call per sample): float64 and 32-bit integer rasters take this path.
     for (let i = 0; i < n; i++) {
       const v = raw[i];
       // v - v is NaN for NaN and +-Infinity.
-      out[i] = v - v !== 0 || v === nodata || v === nodata32 || v === fill || v < lo || v > hi ? Number.NaN : v * scale + offset;
+      out[i] =
+        v - v !== 0 || v === nodata || v === nodata32 || v === fill || v < lo || v > hi
+          ? Number.NaN
+          : v * scale + offset;
     }
   }
   return out;
 }
 
-function decodeOne(v: number, nodata: number, nodata32: number, fill: number, lo: number, hi: number, scale: number, offset: number): number {
-  return v - v !== 0 || v === nodata || v === nodata32 || v === fill || v < lo || v > hi ? Number.NaN : v * scale + offset;
+/**
+ * The float loop for Float32Array samples alone: a function that only ever sees Float32Array
+ * stays specialised to it (the shared loop above, once it has seen several array kinds, runs
+ * ~5x slower per sample). Same arithmetic as the shared loop, so the same values.
+ */
+function decodeFloat32(
+  raw: Float32Array,
+  out: Float32Array,
+  nodata: number,
+  nodata32: number,
+  fill: number,
+  lo: number,
+  hi: number,
+  scale: number,
+  offset: number,
+): void {
+  const n = raw.length;
+  for (let i = 0; i < n; i++) {
+    const v = raw[i];
+    // v - v is NaN for NaN and +-Infinity.
+    out[i] =
+      v - v !== 0 || v === nodata || v === nodata32 || v === fill || v < lo || v > hi
+        ? Number.NaN
+        : v * scale + offset;
+  }
+}
+
+function decodeOne(
+  v: number,
+  nodata: number,
+  nodata32: number,
+  fill: number,
+  lo: number,
+  hi: number,
+  scale: number,
+  offset: number,
+): number {
+  return v - v !== 0 || v === nodata || v === nodata32 || v === fill || v < lo || v > hi
+    ? Number.NaN
+    : v * scale + offset;
 }
 
 /** Above this many samples a 16-bit band is decoded through a table of its 65 536 values. */
@@ -155,7 +199,8 @@ function tableFor(raw: ArrayLike<number>): { table: Float32Array; min: number } 
   if (raw instanceof Int16Array) return { table: new Float32Array(65536), min: -32768 };
   if (raw instanceof Uint16Array) return { table: new Float32Array(65536), min: 0 };
   if (raw instanceof Int8Array) return { table: new Float32Array(256), min: -128 };
-  if (raw instanceof Uint8Array || raw instanceof Uint8ClampedArray) return { table: new Float32Array(256), min: 0 };
+  if (raw instanceof Uint8Array || raw instanceof Uint8ClampedArray)
+    return { table: new Float32Array(256), min: 0 };
   return undefined;
 }
 
