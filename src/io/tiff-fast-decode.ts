@@ -103,70 +103,79 @@ export async function decodeWindow(
   const bx1 = Math.floor((win.col + win.width - 1) / l.blockWidth);
   const by0 = Math.floor(win.row / l.blockHeight);
   const by1 = Math.floor((win.row + win.height - 1) / l.blockHeight);
-  const totalRows = planes * (by1 - by0 + 1);
+  const rowsPerPlane = by1 - by0 + 1;
+  const totalRows = planes * rowsPerPlane;
+  const rowSamples = l.blockWidth * samplesInBlock;
+  // Strips at the bottom hold fewer rows; tiles are always full size.
+  const rowsIn = (by: number) =>
+    l.tiled ? l.blockHeight : Math.min(l.blockHeight, l.height - by * l.blockHeight);
+  // A row's blocks inflate together (on other threads with a native codec).
+  const startRow = async (k: number): Promise<Promise<Uint8Array>[]> => {
+    const plane = Math.floor(k / rowsPerPlane);
+    const by = by0 + (k % rowsPerPlane);
+    const expected = rowSamples * rowsIn(by) * bytesPerSample;
+    const inflated: Promise<Uint8Array>[] = [];
+    for (let bx = bx0; bx <= bx1; bx++) {
+      const index = plane * blocksPerPlane + by * across + bx;
+      const raw = await read(l.offsets[index], l.byteCounts[index]);
+      const p = decompressBlockAsync(raw, l.compression, expected, codec);
+      p.catch(() => undefined);
+      inflated.push(p);
+    }
+    return inflated;
+  };
   let rowScratch: Uint32Array | undefined;
-  for (let plane = 0; plane < planes; plane++) {
-    for (let by = by0; by <= by1; by++) {
-      throwIfAborted(signal);
-      onProgress?.({ stage: 'decode', done: plane * (by1 - by0 + 1) + (by - by0), total: totalRows });
-      // Strips at the bottom hold fewer rows; tiles are always full size.
-      const rows = l.tiled ? l.blockHeight : Math.min(l.blockHeight, l.height - by * l.blockHeight);
-      const rowSamples = l.blockWidth * samplesInBlock;
-      const expected = rowSamples * rows * bytesPerSample;
-      // The row's blocks inflate together (on other threads with a native codec).
-      const inflated: Promise<Uint8Array>[] = [];
-      for (let bx = bx0; bx <= bx1; bx++) {
-        const index = plane * blocksPerPlane + by * across + bx;
-        const raw = await read(l.offsets[index], l.byteCounts[index]);
-        const p = decompressBlockAsync(raw, l.compression, expected, codec);
-        p.catch(() => undefined);
-        inflated.push(p);
-      }
-      for (let bx = bx0; bx <= bx1; bx++) {
-        let bytes = await inflated[bx - bx0];
-        const c0 = Math.max(win.col, bx * l.blockWidth);
-        const c1 = Math.min(win.col + win.width, (bx + 1) * l.blockWidth, l.width);
-        const r0 = Math.max(win.row, by * l.blockHeight);
-        const r1 = Math.min(win.row + win.height, by * l.blockHeight + rows);
-        if (l.predictor === 3 && canUndoFloatInto(bytes, rowSamples, samplesInBlock, bytesPerSample)) {
-          // Float32 planes: undone row by row into the band itself (no block-sized array, no copy).
-          const dst = out[plane];
-          rowScratch ??= new Uint32Array(rowSamples);
-          undoFloatPredictorInto(
-            bytes,
-            rowSamples,
-            [r0 - by * l.blockHeight, r1 - by * l.blockHeight],
-            [c0 - bx * l.blockWidth, c1 - bx * l.blockWidth],
-            new Uint32Array(dst.buffer, dst.byteOffset, dst.length),
-            (r0 - win.row) * win.width + (c0 - win.col),
-            win.width,
-            rowScratch,
-          );
-          continue;
-        }
-        if (l.predictor === 3)
-          bytes = undoFloatPredictor(bytes, rowSamples, rows, samplesInBlock, bytesPerSample);
-        else if (!l.littleEndian) swapBytes(bytes, bytesPerSample);
-        if (bytes.byteOffset !== 0 || bytes.byteLength !== bytes.buffer.byteLength) bytes = bytes.slice();
-        if (l.predictor === 2) undoHorizontal(bytes, bytesPerSample, rowSamples, rows, samplesInBlock);
-        const block = arrayFor(
-          l.sampleFormat,
-          l.bitsPerSample,
-          bytes.buffer as ArrayBuffer,
-          rowSamples * rows,
+  let next = startRow(0);
+  for (let k = 0; k < totalRows; k++) {
+    const plane = Math.floor(k / rowsPerPlane);
+    const by = by0 + (k % rowsPerPlane);
+    throwIfAborted(signal);
+    onProgress?.({ stage: 'decode', done: k, total: totalRows });
+    const rows = rowsIn(by);
+    const inflated = await next;
+    // The next row's blocks are read and sent to inflate before this row is decoded, so that the
+    // codec's threads inflate while this thread decodes (one row ahead at most).
+    next = k + 1 < totalRows ? startRow(k + 1) : Promise.resolve([]);
+    next.catch(() => undefined);
+    for (let bx = bx0; bx <= bx1; bx++) {
+      let bytes = await inflated[bx - bx0];
+      const c0 = Math.max(win.col, bx * l.blockWidth);
+      const c1 = Math.min(win.col + win.width, (bx + 1) * l.blockWidth, l.width);
+      const r0 = Math.max(win.row, by * l.blockHeight);
+      const r1 = Math.min(win.row + win.height, by * l.blockHeight + rows);
+      if (l.predictor === 3 && canUndoFloatInto(bytes, rowSamples, samplesInBlock, bytesPerSample)) {
+        // Float32 planes: undone row by row into the band itself (no block-sized array, no copy).
+        const dst = out[plane];
+        rowScratch ??= new Uint32Array(rowSamples);
+        undoFloatPredictorInto(
+          bytes,
+          rowSamples,
+          [r0 - by * l.blockHeight, r1 - by * l.blockHeight],
+          [c0 - bx * l.blockWidth, c1 - bx * l.blockWidth],
+          new Uint32Array(dst.buffer, dst.byteOffset, dst.length),
+          (r0 - win.row) * win.width + (c0 - win.col),
+          win.width,
+          rowScratch,
         );
-        for (let r = r0; r < r1; r++) {
-          const srcRow = (r - by * l.blockHeight) * rowSamples;
-          const dstRow = (r - win.row) * win.width - win.col;
-          if (samplesInBlock === 1) {
-            const dst = out[plane];
-            const srcStart = srcRow + (c0 - bx * l.blockWidth);
-            dst.set(block.subarray(srcStart, srcStart + (c1 - c0)), dstRow + c0);
-          } else {
-            for (let c = c0; c < c1; c++) {
-              const s = srcRow + (c - bx * l.blockWidth) * spp;
-              for (let k = 0; k < spp; k++) out[k][dstRow + c] = block[s + k];
-            }
+        continue;
+      }
+      if (l.predictor === 3)
+        bytes = undoFloatPredictor(bytes, rowSamples, rows, samplesInBlock, bytesPerSample);
+      else if (!l.littleEndian) swapBytes(bytes, bytesPerSample);
+      if (bytes.byteOffset !== 0 || bytes.byteLength !== bytes.buffer.byteLength) bytes = bytes.slice();
+      if (l.predictor === 2) undoHorizontal(bytes, bytesPerSample, rowSamples, rows, samplesInBlock);
+      const block = arrayFor(l.sampleFormat, l.bitsPerSample, bytes.buffer as ArrayBuffer, rowSamples * rows);
+      for (let r = r0; r < r1; r++) {
+        const srcRow = (r - by * l.blockHeight) * rowSamples;
+        const dstRow = (r - win.row) * win.width - win.col;
+        if (samplesInBlock === 1) {
+          const dst = out[plane];
+          const srcStart = srcRow + (c0 - bx * l.blockWidth);
+          dst.set(block.subarray(srcStart, srcStart + (c1 - c0)), dstRow + c0);
+        } else {
+          for (let c = c0; c < c1; c++) {
+            const s = srcRow + (c - bx * l.blockWidth) * spp;
+            for (let j = 0; j < spp; j++) out[j][dstRow + c] = block[s + j];
           }
         }
       }
