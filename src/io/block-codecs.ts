@@ -113,6 +113,49 @@ export async function decompressBlockAsync(
   return bytes;
 }
 
+/** How the blocks of one TIFF image are stored, as far as turning a block's bytes into samples goes. */
+export interface BlockForm {
+  compression: number;
+  /** 1 none, 2 horizontal, 3 floating point. */
+  predictor: number;
+  bytesPerSample: number;
+  /** Samples in one row of a block (its width times the samples each pixel holds there). */
+  rowSamples: number;
+  /** Samples per pixel within a block: the predictors' stride. */
+  samplesInBlock: number;
+  littleEndian: boolean;
+}
+
+/**
+ * Undoes the predictor and the byte order of one inflated block of `rows` rows: native-order
+ * samples in an array that spans its own buffer (`bytes` itself where it does, else a new one;
+ * `bytes` may be overwritten either way).
+ */
+export function finishBlock(bytes: Uint8Array, form: BlockForm, rows: number): Uint8Array {
+  const { predictor, bytesPerSample, rowSamples, samplesInBlock } = form;
+  if (predictor === 3) bytes = undoFloatPredictor(bytes, rowSamples, rows, samplesInBlock, bytesPerSample);
+  else if (!form.littleEndian) swapBytes(bytes, bytesPerSample);
+  if (bytes.byteOffset !== 0 || bytes.byteLength !== bytes.buffer.byteLength) bytes = bytes.slice();
+  if (predictor === 2) undoHorizontal(bytes, bytesPerSample, rowSamples, rows, samplesInBlock);
+  return bytes;
+}
+
+/**
+ * One block of `rows` rows from its stored bytes to native-order samples: `decompressBlockAsync`
+ * (Deflate through `codec`, bounded, else the checked fflate path), then `finishBlock`. What the
+ * deflate workers run for the browser's reader (worker/deflate-pool.ts); same bytes and errors as
+ * the reader's own path.
+ */
+export async function decodeBlock(
+  raw: Uint8Array,
+  form: BlockForm,
+  rows: number,
+  codec: DeflateCodec | undefined,
+): Promise<Uint8Array> {
+  const expected = form.rowSamples * rows * form.bytesPerSample;
+  return finishBlock(await decompressBlockAsync(raw, form.compression, expected, codec), form, rows);
+}
+
 /** Deflate expands at most ~1032:1. */
 const DEFLATE_MAX_RATIO = 1032;
 

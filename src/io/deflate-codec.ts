@@ -1,4 +1,5 @@
 import { unzlibSync, zlibSync } from 'fflate';
+import type { BlockForm } from './block-codecs.ts';
 
 /**
  * The zlib (RFC 1950) compressor and decompressor the GeoTIFF writer and the block decoder use for
@@ -27,6 +28,20 @@ export interface DeflateCodec {
    * more than the block; otherwise it is given only streams that cannot inflate far past the block.
    */
   readonly isBounded?: boolean;
+  /**
+   * Decodes stored Deflate blocks (the `spans` of `raw`) to native-order samples, each as
+   * `decodeBlock` does (the predictor and byte order undone too), elsewhere than this thread (the
+   * browser's deflate workers). Rejects with the first failing block's error. `raw` is left
+   * unchanged. Absent: the block decoder inflates through `inflate` and finishes blocks itself.
+   */
+  decodeBlocks?(raw: Uint8Array, spans: readonly BlockSpan[], form: BlockForm): Promise<Uint8Array[]>;
+}
+
+/** One stored block within the bytes handed to `DeflateCodec.decodeBlocks`: where, and its rows. */
+export interface BlockSpan {
+  start: number;
+  length: number;
+  rows: number;
 }
 
 /** fflate in this thread (JavaScript, synchronous under a Promise): works everywhere. */

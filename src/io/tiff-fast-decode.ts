@@ -4,14 +4,13 @@ import {
   BLOCK_COMPRESSIONS,
   canUndoFloatInto,
   decompressBlockAsync,
+  finishBlock,
   halfToFloat,
   prepareCodec,
-  swapBytes,
-  undoFloatPredictor,
   undoFloatPredictorInto,
-  undoHorizontal,
+  type BlockForm,
 } from './block-codecs.ts';
-import type { DeflateCodec } from './deflate-codec.ts';
+import type { BlockSpan, DeflateCodec } from './deflate-codec.ts';
 
 /** Typed arrays a TIFF band decodes to. */
 export type SampleArray =
@@ -74,11 +73,19 @@ function allocate(format: number, bits: number, length: number): SampleArray {
   return arrayFor(format, bits, new ArrayBuffer(length * (bits / 8)), length);
 }
 
+/** Decoded bytes the blocks of one `decodeBlocks` request hold at most (one block at least). */
+const GROUP_BYTES = 2 ** 21;
+/** `decodeBlocks` requests one `decodeWindow` keeps in flight: the workers stay busy, memory stays bounded. */
+const GROUPS_IN_FLIGHT = 4;
+
 /**
  * Decodes the pixels of `win` from a (Big)TIFF's blocks into one array per band, typed like the
  * samples. `read(offset, length)` returns the raw block bytes. Checks `signal` and reports
- * progress (stage 'decode', block rows done) between block rows. Deflate blocks are inflated by
- * `codec` (a row of blocks at once; see `decompressBlockAsync`), else by fflate here.
+ * progress (stage 'decode', block rows done) between block rows. Deflate blocks are decoded whole
+ * (inflated, predictor and byte order undone) by `codec.decodeBlocks` where the codec has it (the
+ * browser's deflate workers), a few groups of blocks in flight, and only placed into the bands
+ * here; else they are inflated by `codec` (a row of blocks at once; see `decompressBlockAsync`),
+ * or by fflate here, and finished here.
  */
 export async function decodeWindow(
   l: BlockLayout,
@@ -103,17 +110,120 @@ export async function decodeWindow(
   const bx1 = Math.floor((win.col + win.width - 1) / l.blockWidth);
   const by0 = Math.floor(win.row / l.blockHeight);
   const by1 = Math.floor((win.row + win.height - 1) / l.blockHeight);
-  const rowsPerPlane = by1 - by0 + 1;
-  const totalRows = planes * rowsPerPlane;
+  const totalRows = planes * (by1 - by0 + 1);
   const rowSamples = l.blockWidth * samplesInBlock;
+  const form: BlockForm = {
+    compression: l.compression,
+    predictor: l.predictor,
+    bytesPerSample,
+    rowSamples,
+    samplesInBlock,
+    littleEndian: l.littleEndian,
+  };
   // Strips at the bottom hold fewer rows; tiles are always full size.
-  const rowsIn = (by: number) =>
-    l.tiled ? l.blockHeight : Math.min(l.blockHeight, l.height - by * l.blockHeight);
+  const rowsOf = (by: number) => (l.tiled ? l.blockHeight : Math.min(l.blockHeight, l.height - by * l.blockHeight));
+  /** The window's part of block (plane, by, bx), native-order samples spanning their buffer, into the bands. */
+  const place = (bytes: Uint8Array, plane: number, by: number, bx: number): void => {
+    const rows = rowsOf(by);
+    const c0 = Math.max(win.col, bx * l.blockWidth);
+    const c1 = Math.min(win.col + win.width, (bx + 1) * l.blockWidth, l.width);
+    const r0 = Math.max(win.row, by * l.blockHeight);
+    const r1 = Math.min(win.row + win.height, by * l.blockHeight + rows);
+    const block = arrayFor(l.sampleFormat, l.bitsPerSample, bytes.buffer as ArrayBuffer, rowSamples * rows);
+    for (let r = r0; r < r1; r++) {
+      const srcRow = (r - by * l.blockHeight) * rowSamples;
+      const dstRow = (r - win.row) * win.width - win.col;
+      if (samplesInBlock === 1) {
+        const dst = out[plane];
+        const srcStart = srcRow + (c0 - bx * l.blockWidth);
+        dst.set(block.subarray(srcStart, srcStart + (c1 - c0)), dstRow + c0);
+      } else {
+        for (let c = c0; c < c1; c++) {
+          const s = srcRow + (c - bx * l.blockWidth) * spp;
+          for (let k = 0; k < spp; k++) out[k][dstRow + c] = block[s + k];
+        }
+      }
+    }
+  };
+
+  if (codec?.decodeBlocks && (l.compression === 8 || l.compression === 32946)) {
+    const decodeBlocks = codec.decodeBlocks.bind(codec);
+    interface Job {
+      index: number;
+      plane: number;
+      by: number;
+      bx: number;
+    }
+    // The window's blocks in file order, in groups of about GROUP_BYTES decoded.
+    const groups: Job[][] = [];
+    let group: Job[] = [];
+    let groupBytes = 0;
+    for (let plane = 0; plane < planes; plane++)
+      for (let by = by0; by <= by1; by++)
+        for (let bx = bx0; bx <= bx1; bx++) {
+          const bytes = rowSamples * rowsOf(by) * bytesPerSample;
+          if (group.length > 0 && groupBytes + bytes > GROUP_BYTES) {
+            groups.push(group);
+            group = [];
+            groupBytes = 0;
+          }
+          group.push({ index: plane * blocksPerPlane + by * across + bx, plane, by, bx });
+          groupBytes += bytes;
+        }
+    if (group.length > 0) groups.push(group);
+    const rowIndex = (j: Job) => j.plane * (by1 - by0 + 1) + (j.by - by0);
+    const send = async (jobs: Job[]): Promise<Uint8Array[]> => {
+      const starts = jobs.map((j) => l.offsets[j.index]);
+      const lengths = jobs.map((j) => l.byteCounts[j.index]);
+      const lo = Math.min(...starts);
+      const hi = Math.max(...starts.map((s, i) => s + lengths[i]));
+      const total = lengths.reduce((a, b) => a + b, 0);
+      let raw: Uint8Array;
+      let spans: BlockSpan[];
+      if (hi - lo <= total + (total >> 3) + 4096) {
+        // Stored (nearly) back to back, as writers store a row of blocks: one read, one message.
+        raw = await read(lo, hi - lo);
+        spans = jobs.map((j, i) => ({ start: starts[i] - lo, length: lengths[i], rows: rowsOf(j.by) }));
+      } else {
+        raw = new Uint8Array(total);
+        spans = [];
+        for (let i = 0, at = 0; i < jobs.length; at += lengths[i], i++) {
+          raw.set(await read(starts[i], lengths[i]), at);
+          spans.push({ start: at, length: lengths[i], rows: rowsOf(jobs[i].by) });
+        }
+      }
+      return decodeBlocks(raw, spans, form);
+    };
+    const inFlight: Promise<Uint8Array[]>[] = [];
+    let next = 0;
+    try {
+      for (let g = 0; g < groups.length; g++) {
+        while (next < groups.length && next < g + GROUPS_IN_FLIGHT) {
+          throwIfAborted(signal);
+          const p = send(groups[next++]);
+          p.catch(() => undefined);
+          inFlight.push(p);
+        }
+        onProgress?.({ stage: 'decode', done: rowIndex(groups[g][0]), total: totalRows });
+        const blocks = await inFlight[g];
+        throwIfAborted(signal);
+        if (blocks.length !== groups[g].length) throw new Error(`${groups[g].length} blocks sent to decode, ${blocks.length} back`);
+        groups[g].forEach((j, i) => place(blocks[i], j.plane, j.by, j.bx));
+        inFlight[g] = Promise.resolve([]);
+      }
+    } finally {
+      // What is still in flight after a failure is dropped (its errors are already caught).
+      inFlight.length = 0;
+    }
+    return out;
+  }
+
+  const rowsPerPlane = by1 - by0 + 1;
   // A row's blocks inflate together (on other threads with a native codec).
   const startRow = async (k: number): Promise<Promise<Uint8Array>[]> => {
     const plane = Math.floor(k / rowsPerPlane);
     const by = by0 + (k % rowsPerPlane);
-    const expected = rowSamples * rowsIn(by) * bytesPerSample;
+    const expected = rowSamples * rowsOf(by) * bytesPerSample;
     const inflated: Promise<Uint8Array>[] = [];
     for (let bx = bx0; bx <= bx1; bx++) {
       const index = plane * blocksPerPlane + by * across + bx;
@@ -131,20 +241,20 @@ export async function decodeWindow(
     const by = by0 + (k % rowsPerPlane);
     throwIfAborted(signal);
     onProgress?.({ stage: 'decode', done: k, total: totalRows });
-    const rows = rowsIn(by);
+    const rows = rowsOf(by);
     const inflated = await next;
     // The next row's blocks are read and sent to inflate before this row is decoded, so that the
     // codec's threads inflate while this thread decodes (one row ahead at most).
     next = k + 1 < totalRows ? startRow(k + 1) : Promise.resolve([]);
     next.catch(() => undefined);
     for (let bx = bx0; bx <= bx1; bx++) {
-      let bytes = await inflated[bx - bx0];
-      const c0 = Math.max(win.col, bx * l.blockWidth);
-      const c1 = Math.min(win.col + win.width, (bx + 1) * l.blockWidth, l.width);
-      const r0 = Math.max(win.row, by * l.blockHeight);
-      const r1 = Math.min(win.row + win.height, by * l.blockHeight + rows);
+      const bytes = await inflated[bx - bx0];
       if (l.predictor === 3 && canUndoFloatInto(bytes, rowSamples, samplesInBlock, bytesPerSample)) {
         // Float32 planes: undone row by row into the band itself (no block-sized array, no copy).
+        const c0 = Math.max(win.col, bx * l.blockWidth);
+        const c1 = Math.min(win.col + win.width, (bx + 1) * l.blockWidth, l.width);
+        const r0 = Math.max(win.row, by * l.blockHeight);
+        const r1 = Math.min(win.row + win.height, by * l.blockHeight + rows);
         const dst = out[plane];
         rowScratch ??= new Uint32Array(rowSamples);
         undoFloatPredictorInto(
@@ -159,26 +269,7 @@ export async function decodeWindow(
         );
         continue;
       }
-      if (l.predictor === 3)
-        bytes = undoFloatPredictor(bytes, rowSamples, rows, samplesInBlock, bytesPerSample);
-      else if (!l.littleEndian) swapBytes(bytes, bytesPerSample);
-      if (bytes.byteOffset !== 0 || bytes.byteLength !== bytes.buffer.byteLength) bytes = bytes.slice();
-      if (l.predictor === 2) undoHorizontal(bytes, bytesPerSample, rowSamples, rows, samplesInBlock);
-      const block = arrayFor(l.sampleFormat, l.bitsPerSample, bytes.buffer as ArrayBuffer, rowSamples * rows);
-      for (let r = r0; r < r1; r++) {
-        const srcRow = (r - by * l.blockHeight) * rowSamples;
-        const dstRow = (r - win.row) * win.width - win.col;
-        if (samplesInBlock === 1) {
-          const dst = out[plane];
-          const srcStart = srcRow + (c0 - bx * l.blockWidth);
-          dst.set(block.subarray(srcStart, srcStart + (c1 - c0)), dstRow + c0);
-        } else {
-          for (let c = c0; c < c1; c++) {
-            const s = srcRow + (c - bx * l.blockWidth) * spp;
-            for (let j = 0; j < spp; j++) out[j][dstRow + c] = block[s + j];
-          }
-        }
-      }
+      place(finishBlock(bytes, form, rows), plane, by, bx);
     }
   }
   return out;

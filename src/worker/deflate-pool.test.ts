@@ -1,8 +1,15 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { fflateCodec, webStreamsCodec, type DeflateCodec } from '../io/deflate-codec.ts';
+import { isAppError } from '../core/errors.ts';
+import type { BlockForm } from '../io/block-codecs.ts';
+import type { Dataset } from '../io/dataset.ts';
+import { fflateCodec, webStreamsCodec, type BlockSpan, type DeflateCodec } from '../io/deflate-codec.ts';
 import { readGeoTiff } from '../io/geotiff-read.ts';
 import { writeGeoTiffAsync, type GeoTiffBandInput } from '../io/geotiff-write.ts';
-import { dataPath, hasData, readBand } from '../test-support/data.ts';
+import { dataPath, hasData, readBand, SHARED_DATA } from '../test-support/data.ts';
 import { poolDeflateCodec, serveDeflate, type DeflatePort } from './deflate-pool.ts';
 
 const DHAKA_LST = ['dhaka-mod11a2-mod13q1-2024-citypath', 'MOD11A2.061', 'MOD11A2.061_LST_Day_1km_doy2024097000000_aid0001.tif'];
@@ -147,4 +154,154 @@ describe('deflate workers moving blocks', () => {
       pool.close();
     }
   });
+});
+
+/** Float32 bit patterns (NaN payloads included) of every band, for exact comparison. */
+const bits = (ds: Dataset): Uint32Array[] => ds.bands.map((b) => new Uint32Array(b.raster.data.buffer, b.raster.data.byteOffset, b.raster.data.length));
+const sameBits = (a: Dataset, b: Dataset): boolean =>
+  a.bands.length === b.bands.length &&
+  bits(a).every((x, k) => {
+    const y = bits(b)[k];
+    return x.length === y.length && x.every((v, i) => v === y[i]);
+  });
+
+/** `codec` with its `decodeBlocks` calls counted, and the most in flight at once. */
+function countingDecodes(codec: DeflateCodec): DeflateCodec & { calls: number; blocks: number; most: number } {
+  let now = 0;
+  const c = {
+    ...codec,
+    calls: 0,
+    blocks: 0,
+    most: 0,
+    decodeBlocks: async (raw: Uint8Array, spans: readonly BlockSpan[], form: BlockForm) => {
+      c.calls++;
+      c.blocks += spans.length;
+      c.most = Math.max(c.most, ++now);
+      try {
+        return await codec.decodeBlocks!(raw, spans, form);
+      } finally {
+        now--;
+      }
+    },
+  };
+  return c;
+}
+
+const ASTER = ['modis-aster-h18v04-sifcnnsr', '84'];
+
+describe.skipIf(!hasData(...ASTER))('GeoTIFF Deflate blocks decoded on the deflate workers', () => {
+  it('give the bands of the reader on this thread bit for bit: float predictor-3 strips and tiles, whole and windowed', async () => {
+    const log: Log = { requests: [], terminated: 0, fail: [] };
+    const pool = poolDeflateCodec(channelWorkers(log), 2, webStreamsCodec);
+    const counted = countingDecodes(pool);
+    try {
+      const files: Array<[string, ArrayBuffer]> = ['MOD09GQ_NDVI_250m.tif', 'ASTER_LST_250m.tif', 'MOD21A1D_LST_1km.tif'].map((f) => [
+        f,
+        new Uint8Array(readFileSync(dataPath(...ASTER, f))).buffer,
+      ]);
+      // Float32 predictor-3 COGs (the writer's layout, as the bench scene's): the 1 km LST in 16 px
+      // tiles, and the ASTER LST repeated 4 x 4 (1496 x 1344 px) in 256 px tiles, several requests of blocks.
+      const lst = (await readGeoTiff(files[2][1], files[2][0])).bands[0].raster;
+      const small = await writeGeoTiffAsync([{ raster: lst, name: 'LST', units: 'K' }], { nodata: -9999, cog: true, tileSizePx: 16 });
+      files.push(['small-cog.tif', small.slice().buffer]);
+      const aster = (await readGeoTiff(files[1][1], files[1][0])).bands[0].raster;
+      const [w, h] = [aster.width * 4, aster.height * 4];
+      const data = new Float32Array(w * h);
+      for (let r = 0; r < h; r++)
+        for (let c = 0; c < w; c++) data[r * w + c] = aster.data[(r % aster.height) * aster.width + (c % aster.width)] + Math.floor(r / aster.height);
+      const big = await writeGeoTiffAsync([{ raster: { ...aster, width: w, height: h, data }, name: 'LST', units: 'K' }], {
+        nodata: -9999,
+        cog: true,
+        tileSizePx: 256,
+      });
+      files.push(['big-cog.tif', big.slice().buffer]);
+      for (const [name, buffer] of files) {
+        for (const window of [undefined, { col: 3, row: 5, width: 41, height: 29 }]) {
+          const before = counted.calls;
+          const here = await readGeoTiff(buffer, name, { codec: webStreamsCodec, window });
+          const there = await readGeoTiff(buffer, name, { codec: counted, window });
+          expect(counted.calls, name).toBeGreaterThan(before);
+          expect(sameBits(here, there), `${name} ${JSON.stringify(window)}`).toBe(true);
+          // And as the fflate path reads it (no codec inflating).
+          expect(sameBits(here, await readGeoTiff(buffer, name, { codec: fflateCodec, window })), name).toBe(true);
+          // A Blob (the app's dropped files) reads the same.
+          expect(sameBits(here, await readGeoTiff(new Blob([buffer]), name, { codec: counted, window })), name).toBe(true);
+        }
+      }
+      // Both workers decoded; a few groups in flight at most, many blocks each.
+      expect(log.requests.every((r) => r > 0)).toBe(true);
+      expect(counted.most).toBeGreaterThan(1);
+      expect(counted.most).toBeLessThanOrEqual(4);
+      expect(counted.blocks).toBeGreaterThan(4 * counted.calls);
+    } finally {
+      pool.close();
+    }
+  });
+
+  it('fail a damaged or truncated file with the CORRUPT_TIFF message of the reader on this thread', async () => {
+    const log: Log = { requests: [], terminated: 0, fail: [] };
+    const pool = poolDeflateCodec(channelWorkers(log), 2, webStreamsCodec);
+    try {
+      const file = new Uint8Array(readFileSync(dataPath(...ASTER, 'MOD09GQ_NDVI_250m.tif')));
+      const damaged = file.slice();
+      // Bytes in the middle of the file's blocks: a stream that no longer inflates or fails its Adler-32.
+      for (let i = 0; i < 64; i++) damaged[Math.floor(file.length * 0.6) + i * 7] ^= 0x5a;
+      const truncated = file.slice(0, Math.floor(file.length * 0.8));
+      for (const [name, bytes] of [['damaged.tif', damaged], ['truncated.tif', truncated]] as const) {
+        const outcome = (codec: DeflateCodec) =>
+          readGeoTiff(bytes.slice().buffer, name, { codec }).then(
+            () => 'read',
+            (e: unknown) => (isAppError(e) ? `${e.code} ${e.file} ${e.message}` : String(e)),
+          );
+        const here = await outcome(webStreamsCodec);
+        expect(here).toMatch(new RegExp(`^CORRUPT_TIFF ${name} `));
+        expect(await outcome(pool)).toBe(here);
+      }
+      expect(log.requests.reduce((a, b) => a + b, 0)).toBeGreaterThan(0);
+    } finally {
+      pool.close();
+    }
+  });
+});
+
+const corpusPython = '/usr/bin/python3';
+const canBuildCorpus =
+  hasData('dhaka-mod11a2-mod13q1-2024-citypath') &&
+  spawnSync(corpusPython, ['-c', 'from osgeo import gdal'], { encoding: 'utf8' }).status === 0;
+
+describe.skipIf(!canBuildCorpus)('the GDAL reader corpus decoded on the deflate workers', () => {
+  it('reads every file (Deflate with predictors 1-3, both byte orders, strips, tiles, planes) or fails it as the reader on this thread does', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'srda-decode-corpus-'));
+    const log: Log = { requests: [], terminated: 0, fail: [] };
+    const pool = poolDeflateCodec(channelWorkers(log), 2, webStreamsCodec);
+    try {
+      const r = spawnSync(corpusPython, [path.resolve(import.meta.dirname, '../../e2e/fixtures/gdal-corpus.py'), SHARED_DATA, dir], { encoding: 'utf8' });
+      expect(r.status, r.stderr).toBe(0);
+      const cases = JSON.parse(readFileSync(path.join(dir, 'manifest.json'), 'utf8')) as Array<{ name: string; file: string }>;
+      const outcome = async (file: string, codec: DeflateCodec): Promise<Dataset | string> => {
+        try {
+          return await readGeoTiff(new Uint8Array(readFileSync(path.join(dir, file))).buffer, file, { codec });
+        } catch (e) {
+          return isAppError(e) ? `${e.code} ${e.message}` : `not an AppError: ${String(e)}`;
+        }
+      };
+      const differ: string[] = [];
+      let compared = 0;
+      for (const c of cases) {
+        if (!c.file?.endsWith('.tif')) continue;
+        const here = await outcome(c.file, webStreamsCodec);
+        const there = await outcome(c.file, pool);
+        compared++;
+        if (typeof here === 'string' || typeof there === 'string') {
+          if (here !== there) differ.push(`${c.name}: ${typeof here === 'string' ? here : 'read'} / ${typeof there === 'string' ? there : 'read'}`);
+        } else if (!sameBits(here, there)) differ.push(`${c.name}: values differ`);
+      }
+      expect(compared).toBeGreaterThan(30);
+      expect(differ).toEqual([]);
+      expect(log.requests.reduce((a, b) => a + b, 0)).toBeGreaterThan(10);
+    } finally {
+      pool.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 180_000);
 });

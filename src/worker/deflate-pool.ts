@@ -1,18 +1,30 @@
-import { webStreamsCodec, type DeflateCodec, type DeflateStrategy } from '../io/deflate-codec.ts';
+import { decodeBlock, type BlockForm } from '../io/block-codecs.ts';
+import { webStreamsCodec, type BlockSpan, type DeflateCodec, type DeflateStrategy } from '../io/deflate-codec.ts';
 
-/** One block to compress or inflate on a deflate worker: its bytes (a copy, transferred). */
-export interface DeflateRequest {
-  id: number;
-  op: 'deflate' | 'inflate';
-  bytes: ArrayBuffer;
-  /** deflate: the level (codecs without levels ignore it); inflate: the bytes the block holds at most. */
-  arg: number;
-  /** deflate: the match search (codecs without it ignore it). */
-  strategy?: DeflateStrategy;
-}
+/**
+ * One block to compress or inflate on a deflate worker (its bytes: a copy, transferred), or
+ * stored blocks of a GeoTIFF to decode there (`bytes`: a buffer of the pool's, transferred, that
+ * holds them at `spans` and comes back with the answer).
+ */
+export type DeflateRequest =
+  | {
+      id: number;
+      op: 'deflate' | 'inflate';
+      bytes: ArrayBuffer;
+      /** deflate: the level (codecs without levels ignore it); inflate: the bytes the block holds at most. */
+      arg: number;
+      /** deflate: the match search (codecs without it ignore it). */
+      strategy?: DeflateStrategy;
+    }
+  | { id: number; op: 'decode'; bytes: ArrayBuffer; spans: BlockSpan[]; form: BlockForm };
 
-/** The deflate worker's answer: the stream or the block (transferred), or why not. */
-export type DeflateReply = { id: number; bytes: ArrayBuffer } | { id: number; error: string };
+/**
+ * The deflate worker's answer: the stream or the block (transferred); for 'decode', the decoded
+ * blocks and the request's buffer back (all transferred); or why not.
+ */
+export type DeflateReply =
+  | { id: number; bytes: ArrayBuffer; blocks?: ArrayBuffer[] }
+  | { id: number; error: string };
 
 /** The two ends of a deflate worker's channel (a Web Worker in the browser; any port in tests). */
 export interface DeflatePort {
@@ -29,12 +41,33 @@ function ownBuffer(u8: Uint8Array): ArrayBuffer {
     : (u8.slice().buffer as ArrayBuffer);
 }
 
+/**
+ * Decodes the `spans` of `raw` one after the other through `decodeBlock` with `codec`: what a
+ * deflate worker runs for a 'decode' request, and the pool on its own thread once it has no workers.
+ */
+export async function decodeBlocksWith(
+  codec: DeflateCodec,
+  raw: Uint8Array,
+  spans: readonly BlockSpan[],
+  form: BlockForm,
+): Promise<Uint8Array[]> {
+  const out: Uint8Array[] = [];
+  for (const s of spans) out.push(await decodeBlock(raw.subarray(s.start, s.start + s.length), form, s.rows, codec));
+  return out;
+}
+
 /** The worker side: each request through `codec` (CompressionStream / DecompressionStream in a browser), several at once. */
 export function serveDeflate(port: DeflatePort, codec: DeflateCodec = webStreamsCodec): void {
   port.onMessage(async (raw) => {
     const req = raw as DeflateRequest;
     try {
       const input = new Uint8Array(req.bytes);
+      if (req.op === 'decode') {
+        // Each block spans its own fresh buffer (decodeBlock), so none is listed twice.
+        const blocks = (await decodeBlocksWith(codec, input, req.spans, req.form)).map((b) => b.buffer as ArrayBuffer);
+        port.postMessage({ id: req.id, bytes: req.bytes, blocks }, [req.bytes, ...blocks]);
+        return;
+      }
       if (req.op === 'inflate' && !codec.inflate) throw new Error(`${codec.name} does not inflate`);
       const out = req.op === 'deflate' ? await codec.deflate(input, req.arg, req.strategy) : await codec.inflate!(input, req.arg);
       const bytes = ownBuffer(out);
@@ -69,18 +102,26 @@ export interface DeflatePool extends DeflateCodec {
 
 interface PoolWorker {
   port: DeflatePort;
-  pending: Map<number, { resolve: (b: Uint8Array) => void; reject: (e: Error) => void }>;
+  pending: Map<number, { resolve: (m: { bytes: ArrayBuffer; blocks?: ArrayBuffer[] }) => void; reject: (e: Error) => void }>;
   alive: boolean;
 }
 
+/** Buffers for the stored blocks sent to decode are sized in these steps (so they can be reused for the next ones). */
+const RAW_STEP = 2 ** 16;
+
 /**
- * Compresses (and inflates) blocks on `workers` workers from `spawn`, each block handed to the
+ * Compresses (and inflates) blocks on `workers` workers from `spawn`, each request handed to the
  * worker with the fewest in flight: the GeoTIFF writer's tiles, cut and predicted on this thread,
  * are deflated on the other cores meanwhile. Same bytes as `fallback` in this thread when the
  * workers run the same codec (CompressionStream everywhere in a browser). The caller's arrays are
  * copied, not moved, unless `opts.moveWholeDeflateInput`. A worker that fails rejects its pending
  * blocks (the writer then fails, naming the file) and gets no more; with none left, or after
  * `close`, blocks run on this thread.
+ *
+ * `decodeBlocks` (the GeoTIFF reader's Deflate blocks, decoded whole on the workers) copies the
+ * stored bytes into a buffer the worker hands back with the decoded blocks; a few such buffers
+ * are kept for the next requests, so the copy goes to memory already touched (fresh memory costs
+ * more than the copy: bench/perf-log.md).
  */
 export function poolDeflateCodec(
   spawn: () => DeflatePort,
@@ -90,6 +131,8 @@ export function poolDeflateCodec(
 ): DeflatePool {
   let nextId = 0;
   const pool: PoolWorker[] = [];
+  const spares: ArrayBuffer[] = [];
+  const maxSpares = 2 * Math.max(1, Math.floor(workers)) + 2;
   for (let i = 0; i < Math.max(1, Math.floor(workers)); i++) {
     const w: PoolWorker = { port: spawn(), pending: new Map(), alive: true };
     w.port.onMessage((raw) => {
@@ -98,7 +141,7 @@ export function poolDeflateCodec(
       if (!p) return;
       w.pending.delete(m.id);
       if ('error' in m) p.reject(new Error(m.error));
-      else p.resolve(new Uint8Array(m.bytes));
+      else p.resolve(m);
     });
     w.port.onFailure?.((why) => end(w, `the deflate worker stopped (${why})`));
     pool.push(w);
@@ -110,18 +153,43 @@ export function poolDeflateCodec(
     for (const p of w.pending.values()) p.reject(new Error(why));
     w.pending.clear();
   }
-  function send(op: DeflateRequest['op'], bytes: Uint8Array, arg: number, strategy?: DeflateStrategy): Promise<Uint8Array> | undefined {
+  function idlest(): PoolWorker | undefined {
     let best: PoolWorker | undefined;
     for (const w of pool) if (w.alive && (!best || w.pending.size < best.pending.size)) best = w;
-    if (!best) return undefined;
-    const w = best;
-    const id = nextId++;
+    return best;
+  }
+  function post(w: PoolWorker, req: DeflateRequest): Promise<{ bytes: ArrayBuffer; blocks?: ArrayBuffer[] }> {
+    return new Promise((resolve, reject) => {
+      w.pending.set(req.id, { resolve, reject });
+      w.port.postMessage(req, [req.bytes]);
+    });
+  }
+  function send(op: 'deflate' | 'inflate', bytes: Uint8Array, arg: number, strategy?: DeflateStrategy): Promise<Uint8Array> | undefined {
+    const w = idlest();
+    if (!w) return undefined;
     const move = op === 'deflate' && opts.moveWholeDeflateInput && isWholeBuffer(bytes);
     const copy = move ? (bytes.buffer as ArrayBuffer) : (bytes.slice().buffer as ArrayBuffer);
-    return new Promise<Uint8Array>((resolve, reject) => {
-      w.pending.set(id, { resolve, reject });
-      w.port.postMessage({ id, op, bytes: copy, arg, ...(strategy ? { strategy } : {}) }, [copy]);
-    });
+    return post(w, { id: nextId++, op, bytes: copy, arg, ...(strategy ? { strategy } : {}) }).then((m) => new Uint8Array(m.bytes));
+  }
+  /** The smallest kept buffer that holds `n` bytes, else a new one. */
+  function rawBuffer(n: number): ArrayBuffer {
+    let best = -1;
+    for (let i = 0; i < spares.length; i++)
+      if (spares[i].byteLength >= n && (best < 0 || spares[i].byteLength < spares[best].byteLength)) best = i;
+    if (best >= 0) return spares.splice(best, 1)[0];
+    return new ArrayBuffer(Math.max(RAW_STEP, Math.ceil(n / RAW_STEP) * RAW_STEP));
+  }
+  function keep(buffer: ArrayBuffer): void {
+    if (spares.length < maxSpares && pool.some((w) => w.alive)) spares.push(buffer);
+  }
+  async function decodeBlocks(raw: Uint8Array, spans: readonly BlockSpan[], form: BlockForm): Promise<Uint8Array[]> {
+    const w = idlest();
+    if (!w) return decodeBlocksWith(fallback, raw, spans, form);
+    const buffer = rawBuffer(raw.length);
+    new Uint8Array(buffer).set(raw);
+    const m = await post(w, { id: nextId++, op: 'decode', bytes: buffer, spans: spans.map((s) => ({ ...s })), form: { ...form } });
+    keep(m.bytes);
+    return (m.blocks ?? []).map((b) => new Uint8Array(b));
   }
   return {
     name: `${fallback.name} on ${pool.length} worker${pool.length === 1 ? '' : 's'}`,
@@ -133,8 +201,10 @@ export function poolDeflateCodec(
       ? { inflate: (raw: Uint8Array, expected: number) => send('inflate', raw, expected) ?? fallback.inflate!(raw, expected) }
       : {}),
     ...(fallback.isBounded ? { isBounded: true } : {}),
+    decodeBlocks,
     close: () => {
       for (const w of pool) end(w, 'the deflate workers were closed');
+      spares.length = 0;
     },
   };
 }
