@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { expect, test } from '@playwright/test';
@@ -75,6 +75,33 @@ test.describe('SRDA-Net on the pool of inference Web Workers', () => {
     expect(Buffer.from(rlePx.buffer, rlePx.byteOffset, rlePx.byteLength).equals(Buffer.from(px.data.buffer, px.data.byteOffset, px.data.byteLength))).toBe(true);
     const rleCheck = execFileSync('/usr/bin/python3', ['-m', 'osgeo_utils.samples.validate_cloud_optimized_geotiff', '--full-check=yes', rleFile], { encoding: 'utf8' });
     expect(rleCheck).toMatch(/is a valid cloud optimized GeoTIFF/);
+    expect(errors).toEqual([]);
+  });
+
+  // The reader's Deflate blocks decoded whole (inflate, predictor, byte order) on the deflate Web
+  // Workers, as the app and the bench page read GeoTIFFs: the bits of the page's own decoding.
+  test('GeoTIFF Deflate blocks decoded on two deflate Web Workers give the bands, bit for bit, and the errors of the page reader', async ({ page }) => {
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    await page.goto(server!.resolvedUrls!.local[0]);
+    await expect(page.locator('#status')).toHaveText('ready', { timeout: 60_000 });
+    // Float32 predictor-3 strips (odd widths) and tiles from the shared data, where present.
+    const aster = resolve(repoRoot, '../shared/data/modis-aster-h18v04-sifcnnsr/84');
+    const names = ['MOD09GQ_NDVI_250m.tif', 'ASTER_LST_250m.tif', 'MOD21A1D_LST_1km.tif'];
+    const files = existsSync(aster) ? names.map((name) => ({ name, bytes: Array.from(readFileSync(join(aster, name))) })) : [];
+    const rows = await page.evaluate((o) => (window as unknown as { __bench: BenchApi }).__bench.readCheck(o), { lstPx: 300, files });
+    // The bench scene's LST, NDVI and DEM (float32 Deflate, predictor 3, 256 px tiles), the files, their damaged copies.
+    expect(rows.length).toBe(3 + 2 * files.length);
+    for (const r of rows) {
+      expect(r.there, r.name).toBe(r.here);
+      expect(r.workerBlocks, r.name).toBeGreaterThan(0);
+      if (r.name.startsWith('damaged-')) expect(r.here, r.name).toMatch(new RegExp(`^CORRUPT_TIFF ${r.name}: `));
+      else {
+        expect(r.here, r.name).toBe('read');
+        expect(r.values, r.name).toBeGreaterThan(0);
+        expect(r.differing, r.name).toBe(0);
+      }
+    }
     expect(errors).toEqual([]);
   });
 });

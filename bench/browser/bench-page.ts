@@ -15,7 +15,8 @@ import { timeThreads, type ThreadsTiming } from '../wasm-threads.ts';
 import type { SrdaMethod } from '../../src/pipeline/methods/srda.ts';
 import { appInferenceWorkers, poolSrdaInWebWorkers } from '../../src/worker/tile-pool-web.ts';
 import { writeGeoTiffBlob } from '../../src/worker/geotiff-blob.ts';
-import { setDeflateCodec } from '../../src/io/deflate-codec.ts';
+import { setDeflateCodec, type DeflateCodec } from '../../src/io/deflate-codec.ts';
+import { isAppError } from '../../src/core/errors.ts';
 import { appDeflateWorkers, startDeflateWorkers } from '../../src/worker/deflate-pool-web.ts';
 import { startLayerWorkers } from '../../src/worker/layer-pool-web.ts';
 
@@ -121,6 +122,16 @@ export interface BenchApi {
    * wall ms of the write and the file's size.
    */
   writeTiming(o: { lstPx: number; deflateWorkers: number }): Promise<{ ms: number; bytes: number }>;
+  /**
+   * Each GeoTIFF (the synthetic bench scene at `lstPx`, then `files`, then a damaged copy of each
+   * of `files`) read on this thread as the app reads it without deflate workers, and with two
+   * deflate Web Workers decoding its Deflate blocks: per file, the values, how many of them differ
+   * in their float32 bits, both outcomes (`read` or the error's code and message), and the blocks
+   * the workers decoded.
+   */
+  readCheck(o: { lstPx: number; files: Array<{ name: string; bytes: number[] }> }): Promise<
+    Array<{ name: string; values: number; differing: number; here: string; there: string; workerBlocks: number }>
+  >;
   /** SRDA-Net on one tile with `threads` wasm threads (bench/wasm-threads-run.ts; one call per page). */
   threads(o: { threads: number; tilePx: number; reps: number }): Promise<ThreadsTiming>;
 }
@@ -386,6 +397,55 @@ const api: BenchApi = {
     } finally {
       deflate?.close();
     }
+  },
+  async readCheck(o) {
+    const scene = makeBenchScene(o.lstPx);
+    const inputs: Array<{ name: string; bytes: Uint8Array }> = [
+      ...Object.values(BENCH_FILE_NAMES).map((name) => ({ name, bytes: scene.files[name] })),
+      ...o.files.map((f) => ({ name: f.name, bytes: Uint8Array.from(f.bytes) })),
+    ];
+    for (const f of o.files) {
+      // Bytes flipped in the middle of the file's blocks.
+      const bytes = Uint8Array.from(f.bytes);
+      for (let i = 0; i < 64; i++) bytes[Math.floor(bytes.length * 0.6) + i * 7] ^= 0x5a;
+      inputs.push({ name: `damaged-${f.name}`, bytes });
+    }
+    const pool = startDeflateWorkers(2);
+    let workerBlocks = 0;
+    const counted: DeflateCodec = {
+      ...pool,
+      decodeBlocks: (raw, spans, form) => {
+        workerBlocks += spans.length;
+        return pool.decodeBlocks!(raw, spans, form);
+      },
+    };
+    const read = (f: { name: string; bytes: Uint8Array }, codec: DeflateCodec) =>
+      readGeoTiff(f.bytes.slice().buffer, f.name, { codec }).then(
+        (ds) => ({ ds, outcome: 'read' }),
+        (e: unknown) => ({ ds: undefined, outcome: isAppError(e) ? `${e.code} ${e.message}` : `not an AppError: ${String(e)}` }),
+      );
+    const rows = [];
+    try {
+      for (const f of inputs) {
+        const before = workerBlocks;
+        const here = await read(f, startDeflateWorkers(0));
+        const there = await read(f, counted);
+        let values = 0;
+        let differing = 0;
+        if (here.ds && there.ds)
+          here.ds.bands.forEach((b, k) => {
+            const a = new Uint32Array(b.raster.data.buffer, b.raster.data.byteOffset, b.raster.data.length);
+            const t = there.ds!.bands[k]?.raster.data;
+            const c = t ? new Uint32Array(t.buffer, t.byteOffset, t.length) : new Uint32Array(0);
+            values += a.length;
+            for (let i = 0; i < a.length; i++) if (a[i] !== c[i]) differing++;
+          });
+        rows.push({ name: f.name, values, differing, here: here.outcome, there: there.outcome, workerBlocks: workerBlocks - before });
+      }
+    } finally {
+      pool.close();
+    }
+    return rows;
   },
   async threads(o) {
     return timeThreads({ ...o, wasmPaths, weights: { url: weightsUrl } });

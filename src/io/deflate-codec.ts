@@ -35,6 +35,12 @@ export interface DeflateCodec {
    * unchanged. Absent: the block decoder inflates through `inflate` and finishes blocks itself.
    */
   decodeBlocks?(raw: Uint8Array, spans: readonly BlockSpan[], form: BlockForm): Promise<Uint8Array[]>;
+  /**
+   * A new zeroed buffer of `byteLength` bytes whose memory was first written on another thread
+   * (with `decodeBlocks`): the block decoder's bands, so their first-touch page faults are not
+   * paid on the thread that places the blocks (bench/perf-log.md).
+   */
+  touchedBuffer?(byteLength: number): Promise<ArrayBuffer>;
 }
 
 /** One stored block within the bytes handed to `DeflateCodec.decodeBlocks`: where, and its rows. */

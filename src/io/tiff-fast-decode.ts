@@ -98,9 +98,21 @@ export async function decodeWindow(
   await prepareCodec(l.compression);
   const spp = l.samplesPerPixel;
   const bytesPerSample = l.bitsPerSample / 8;
-  const out = Array.from({ length: spp }, () =>
-    allocate(l.sampleFormat, l.bitsPerSample, win.width * win.height),
-  );
+  const onWorkers = !!codec?.decodeBlocks && (l.compression === 8 || l.compression === 32946);
+  const length = win.width * win.height;
+  // Bands touched first on a worker where the codec offers it (half floats widen to float32).
+  const sampleBytes = l.sampleFormat === 3 && l.bitsPerSample === 16 ? 4 : l.bitsPerSample / 8;
+  const touched = onWorkers && codec.touchedBuffer ? codec.touchedBuffer.bind(codec) : undefined;
+  const bands: Promise<SampleArray[]> | undefined = touched
+    ? Promise.all(Array.from({ length: spp }, () => touched(length * sampleBytes))).then((buffers) =>
+        buffers.map((b) =>
+          sampleBytes === 4 && l.bitsPerSample === 16 ? new Float32Array(b, 0, length) : arrayFor(l.sampleFormat, l.bitsPerSample, b, length),
+        ),
+      )
+    : undefined;
+  bands?.catch(() => undefined);
+  // Awaited before the first block is placed, while the first blocks decode.
+  let out: SampleArray[] = bands ? [] : Array.from({ length: spp }, () => allocate(l.sampleFormat, l.bitsPerSample, length));
   const across = Math.ceil(l.width / l.blockWidth);
   const down = Math.ceil(l.height / l.blockHeight);
   const blocksPerPlane = across * down;
@@ -146,8 +158,8 @@ export async function decodeWindow(
     }
   };
 
-  if (codec?.decodeBlocks && (l.compression === 8 || l.compression === 32946)) {
-    const decodeBlocks = codec.decodeBlocks.bind(codec);
+  if (onWorkers) {
+    const decodeBlocks = codec.decodeBlocks!.bind(codec);
     interface Job {
       index: number;
       plane: number;
@@ -206,6 +218,7 @@ export async function decodeWindow(
         }
         onProgress?.({ stage: 'decode', done: rowIndex(groups[g][0]), total: totalRows });
         const blocks = await inFlight[g];
+        if (bands && out.length === 0) out = await bands;
         throwIfAborted(signal);
         if (blocks.length !== groups[g].length) throw new Error(`${groups[g].length} blocks sent to decode, ${blocks.length} back`);
         groups[g].forEach((j, i) => place(blocks[i], j.plane, j.by, j.bx));
@@ -215,7 +228,7 @@ export async function decodeWindow(
       // What is still in flight after a failure is dropped (its errors are already caught).
       inFlight.length = 0;
     }
-    return out;
+    return bands && out.length === 0 ? await bands : out;
   }
 
   const rowsPerPlane = by1 - by0 + 1;

@@ -228,6 +228,12 @@ describe.skipIf(!hasData(...ASTER))('GeoTIFF Deflate blocks decoded on the defla
           expect(sameBits(here, await readGeoTiff(new Blob([buffer]), name, { codec: counted, window })), name).toBe(true);
         }
       }
+      // Bands allocated and first written on a worker: zeroed, of the size asked.
+      const sent = log.requests.reduce((a, b) => a + b, 0);
+      const band = new Uint8Array(await pool.touchedBuffer!(5 * 4096 + 3));
+      expect(band.length).toBe(5 * 4096 + 3);
+      expect(band.every((v) => v === 0)).toBe(true);
+      expect(log.requests.reduce((a, b) => a + b, 0)).toBe(sent + 1);
       // Both workers decoded; a few groups in flight at most, many blocks each.
       expect(log.requests.every((r) => r > 0)).toBe(true);
       expect(counted.most).toBeGreaterThan(1);

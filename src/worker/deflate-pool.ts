@@ -16,7 +16,9 @@ export type DeflateRequest =
       /** deflate: the match search (codecs without it ignore it). */
       strategy?: DeflateStrategy;
     }
-  | { id: number; op: 'decode'; bytes: ArrayBuffer; spans: BlockSpan[]; form: BlockForm };
+  | { id: number; op: 'decode'; bytes: ArrayBuffer; spans: BlockSpan[]; form: BlockForm }
+  /** A new buffer of `arg` bytes, each of its pages written there, sent back in `bytes` (`bytes`: empty). */
+  | { id: number; op: 'touch'; bytes: ArrayBuffer; arg: number };
 
 /**
  * The deflate worker's answer: the stream or the block (transferred); for 'decode', the decoded
@@ -66,6 +68,13 @@ export function serveDeflate(port: DeflatePort, codec: DeflateCodec = webStreams
         // Each block spans its own fresh buffer (decodeBlock), so none is listed twice.
         const blocks = (await decodeBlocksWith(codec, input, req.spans, req.form)).map((b) => b.buffer as ArrayBuffer);
         port.postMessage({ id: req.id, bytes: req.bytes, blocks }, [req.bytes, ...blocks]);
+        return;
+      }
+      if (req.op === 'touch') {
+        const bytes = new ArrayBuffer(req.arg);
+        const u8 = new Uint8Array(bytes);
+        for (let i = 0; i < u8.length; i += 4096) u8[i] = 0;
+        port.postMessage({ id: req.id, bytes }, [bytes]);
         return;
       }
       if (req.op === 'inflate' && !codec.inflate) throw new Error(`${codec.name} does not inflate`);
@@ -121,7 +130,8 @@ const RAW_STEP = 2 ** 16;
  * `decodeBlocks` (the GeoTIFF reader's Deflate blocks, decoded whole on the workers) copies the
  * stored bytes into a buffer the worker hands back with the decoded blocks; a few such buffers
  * are kept for the next requests, so the copy goes to memory already touched (fresh memory costs
- * more than the copy: bench/perf-log.md).
+ * more than the copy: bench/perf-log.md). `touchedBuffer` has a worker allocate and write a buffer
+ * (the reader's bands), so the first touch of its pages costs that worker, not this thread.
  */
 export function poolDeflateCodec(
   spawn: () => DeflatePort,
@@ -202,6 +212,11 @@ export function poolDeflateCodec(
       : {}),
     ...(fallback.isBounded ? { isBounded: true } : {}),
     decodeBlocks,
+    touchedBuffer: async (byteLength) => {
+      const w = idlest();
+      if (!w) return new ArrayBuffer(byteLength);
+      return (await post(w, { id: nextId++, op: 'touch', bytes: new ArrayBuffer(0), arg: byteLength })).bytes;
+    },
     close: () => {
       for (const w of pool) end(w, 'the deflate workers were closed');
       spares.length = 0;
