@@ -187,9 +187,15 @@ export async function decodeWindow(
     const send = async (jobs: Job[]): Promise<Uint8Array[]> => {
       const starts = jobs.map((j) => l.offsets[j.index]);
       const lengths = jobs.map((j) => l.byteCounts[j.index]);
-      const lo = Math.min(...starts);
-      const hi = Math.max(...starts.map((s, i) => s + lengths[i]));
-      const total = lengths.reduce((a, b) => a + b, 0);
+      // A loop, not Math.min(...starts): a group of tiny strips can hold more blocks than a call takes arguments.
+      let lo = Infinity;
+      let hi = 0;
+      let total = 0;
+      for (let i = 0; i < jobs.length; i++) {
+        lo = Math.min(lo, starts[i]);
+        hi = Math.max(hi, starts[i] + lengths[i]);
+        total += lengths[i];
+      }
       let raw: Uint8Array;
       let spans: BlockSpan[];
       if (hi - lo <= total + (total >> 3) + 4096) {
