@@ -9,42 +9,15 @@ import type { Dataset } from '../io/dataset.ts';
 import { fflateCodec, webStreamsCodec, type BlockSpan, type DeflateCodec } from '../io/deflate-codec.ts';
 import { readGeoTiff } from '../io/geotiff-read.ts';
 import { writeGeoTiffAsync, type GeoTiffBandInput } from '../io/geotiff-write.ts';
+import { channelLog, channelWorkers, type ChannelLog } from '../test-support/channel-workers.ts';
 import { dataPath, hasData, readBand, SHARED_DATA } from '../test-support/data.ts';
 import { poolDeflateCodec, serveDeflate, type DeflatePort } from './deflate-pool.ts';
 
 const DHAKA_LST = ['dhaka-mod11a2-mod13q1-2024-citypath', 'MOD11A2.061', 'MOD11A2.061_LST_Day_1km_doy2024097000000_aid0001.tif'];
 
-interface Log {
-  requests: number[];
-  terminated: number;
-  fail: Array<(why: string) => void>;
-}
-
-/** Deflate "workers" on the two ends of MessageChannels (structured clone and transfer as between threads), serving CompressionStream. */
-function channelWorkers(log: Log, codec: DeflateCodec = webStreamsCodec): () => DeflatePort {
-  return () => {
-    const { port1, port2 } = new MessageChannel();
-    const n = log.requests.push(0) - 1;
-    const wrap = (p: MessagePort, caller: boolean): DeflatePort => ({
-      postMessage: (msg, transfer) => {
-        if (caller) log.requests[n]++;
-        p.postMessage(msg, transfer);
-      },
-      onMessage: (handler) => {
-        p.addEventListener('message', (e) => handler((e as MessageEvent).data));
-        p.start();
-      },
-      onFailure: (handler) => void log.fail.push(handler),
-      terminate: () => {
-        log.terminated++;
-        port1.close();
-        port2.close();
-      },
-    });
-    serveDeflate(wrap(port2, false), codec);
-    return wrap(port1, true);
-  };
-}
+/** Deflate "workers" on the two ends of MessageChannels, serving CompressionStream (or `codec`). */
+const deflateWorkers = (log: ChannelLog, codec: DeflateCodec = webStreamsCodec): (() => DeflatePort) =>
+  channelWorkers(log, (port: DeflatePort) => serveDeflate(port, codec));
 
 const sameValues = (a: Float32Array, b: Float32Array): boolean =>
   a.length === b.length && a.every((v, i) => (Number.isNaN(v) ? Number.isNaN(b[i]) : v === b[i]));
@@ -54,8 +27,8 @@ describe.skipIf(!hasData(...DHAKA_LST))('deflate workers', () => {
     const lst = await readBand(dataPath(...DHAKA_LST));
     const bands: GeoTiffBandInput[] = [{ raster: lst, name: 'LST', units: 'K' }];
     const opts = { nodata: -9999, cog: true, tileSizePx: 16 };
-    const log: Log = { requests: [], terminated: 0, fail: [] };
-    const pool = poolDeflateCodec(channelWorkers(log), 2, webStreamsCodec);
+    const log = channelLog();
+    const pool = poolDeflateCodec(deflateWorkers(log), 2, webStreamsCodec);
     try {
       const there = await writeGeoTiffAsync(bands, { ...opts, codec: pool });
       const here = await writeGeoTiffAsync(bands, { ...opts, codec: webStreamsCodec });
@@ -73,8 +46,8 @@ describe.skipIf(!hasData(...DHAKA_LST))('deflate workers', () => {
   });
 
   it('leaves the caller its bytes, and rejects a damaged stream instead of inflating it', async () => {
-    const log: Log = { requests: [], terminated: 0, fail: [] };
-    const pool = poolDeflateCodec(channelWorkers(log), 1, webStreamsCodec);
+    const log = channelLog();
+    const pool = poolDeflateCodec(deflateWorkers(log), 1, webStreamsCodec);
     try {
       const block = new Uint8Array(4096).map((_, i) => (i * 7) % 13);
       const z = await pool.deflate(block, 6);
@@ -92,8 +65,8 @@ describe.skipIf(!hasData(...DHAKA_LST))('deflate workers', () => {
   });
 
   it("rejects a failed worker's blocks, sends later ones to the other, and runs on this thread once all are gone or closed", async () => {
-    const log: Log = { requests: [], terminated: 0, fail: [] };
-    const pool = poolDeflateCodec(channelWorkers(log), 2, webStreamsCodec);
+    const log = channelLog();
+    const pool = poolDeflateCodec(deflateWorkers(log), 2, webStreamsCodec);
     const block = new Uint8Array(65536).map((_, i) => i % 251);
     const expected = await webStreamsCodec.deflate(block, 6);
     const first = pool.deflate(block, 6);
@@ -118,8 +91,8 @@ describe.skipIf(!hasData(...DHAKA_LST))('deflate workers', () => {
         return fflateCodec.deflate(bytes, level, strategy);
       },
     };
-    const log: Log = { requests: [], terminated: 0, fail: [] };
-    const pool = poolDeflateCodec(channelWorkers(log, recording), 1, fflateCodec);
+    const log = channelLog();
+    const pool = poolDeflateCodec(deflateWorkers(log, recording), 1, fflateCodec);
     try {
       const block = new Uint8Array(1000).fill(7);
       expect(Array.from(await fflateCodec.inflate!(await pool.deflate(block, 1, 'rle'), 1000))).toEqual(Array.from(block));
@@ -133,8 +106,8 @@ describe.skipIf(!hasData(...DHAKA_LST))('deflate workers', () => {
 
 describe('deflate workers moving blocks', () => {
   it('move a block that spans its buffer when asked to, copy one that does not, and inflate from a copy', async () => {
-    const log: Log = { requests: [], terminated: 0, fail: [] };
-    const pool = poolDeflateCodec(channelWorkers(log), 1, webStreamsCodec, { moveWholeDeflateInput: true });
+    const log = channelLog();
+    const pool = poolDeflateCodec(deflateWorkers(log), 1, webStreamsCodec, { moveWholeDeflateInput: true });
     try {
       const whole = new Uint8Array(4096).map((_, i) => (i * 7) % 13);
       const expected = Array.from(whole);
@@ -191,8 +164,8 @@ const ASTER = ['modis-aster-h18v04-sifcnnsr', '84'];
 
 describe.skipIf(!hasData(...ASTER))('GeoTIFF Deflate blocks decoded on the deflate workers', () => {
   it('give the bands of the reader on this thread bit for bit: float predictor-3 strips and tiles, whole and windowed', async () => {
-    const log: Log = { requests: [], terminated: 0, fail: [] };
-    const pool = poolDeflateCodec(channelWorkers(log), 2, webStreamsCodec);
+    const log = channelLog();
+    const pool = poolDeflateCodec(deflateWorkers(log), 2, webStreamsCodec);
     const counted = countingDecodes(pool);
     try {
       const files: Array<[string, ArrayBuffer]> = ['MOD09GQ_NDVI_250m.tif', 'ASTER_LST_250m.tif', 'MOD21A1D_LST_1km.tif'].map((f) => [
@@ -245,8 +218,8 @@ describe.skipIf(!hasData(...ASTER))('GeoTIFF Deflate blocks decoded on the defla
   });
 
   it('fail a damaged or truncated file with the CORRUPT_TIFF message of the reader on this thread', async () => {
-    const log: Log = { requests: [], terminated: 0, fail: [] };
-    const pool = poolDeflateCodec(channelWorkers(log), 2, webStreamsCodec);
+    const log = channelLog();
+    const pool = poolDeflateCodec(deflateWorkers(log), 2, webStreamsCodec);
     try {
       const file = new Uint8Array(readFileSync(dataPath(...ASTER, 'MOD09GQ_NDVI_250m.tif')));
       const damaged = file.slice();
@@ -278,8 +251,8 @@ const canBuildCorpus =
 describe.skipIf(!canBuildCorpus)('the GDAL reader corpus decoded on the deflate workers', () => {
   it('reads every file (Deflate with predictors 1-3, both byte orders, strips, tiles, planes) or fails it as the reader on this thread does', async () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'srda-decode-corpus-'));
-    const log: Log = { requests: [], terminated: 0, fail: [] };
-    const pool = poolDeflateCodec(channelWorkers(log), 2, webStreamsCodec);
+    const log = channelLog();
+    const pool = poolDeflateCodec(deflateWorkers(log), 2, webStreamsCodec);
     try {
       const r = spawnSync(corpusPython, [path.resolve(import.meta.dirname, '../../e2e/fixtures/gdal-corpus.py'), SHARED_DATA, dir], { encoding: 'utf8' });
       expect(r.status, r.stderr).toBe(0);

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { isAppError } from '../core/errors.ts';
 import type { Raster } from '../core/raster/raster.ts';
+import { channelLog, channelWorkers, type ChannelLog } from '../test-support/channel-workers.ts';
 import { dataPath, hasData, readBand } from '../test-support/data.ts';
 import { poolLayerMaker, serveLayers, type LayerPort } from './layer-pool.ts';
 import { beginSceneLayers, clearLayers, getLayerRaster, layerIds, makeLayer, makeRunLayers, type LayerMeta } from './layers.ts';
@@ -9,35 +10,8 @@ const DHAKA = 'dhaka-mod11a2-mod13q1-2024-citypath';
 const LST = [DHAKA, 'MOD11A2.061', 'MOD11A2.061_LST_Day_1km_doy2024097000000_aid0001.tif'];
 const NDVI = [DHAKA, 'MOD13Q1.061', 'MOD13Q1.061__250m_16_days_NDVI_doy2024097000000_aid0001.tif'];
 
-interface Log {
-  requests: number[];
-  fail: Array<(why: string) => void>;
-}
-
-/** Layer "workers" on the two ends of MessageChannels (structured clone and transfer as between threads). */
-function channelWorkers(log: Log): () => LayerPort {
-  return () => {
-    const { port1, port2 } = new MessageChannel();
-    const n = log.requests.push(0) - 1;
-    const wrap = (p: MessagePort, caller: boolean): LayerPort => ({
-      postMessage: (msg, transfer) => {
-        if (caller) log.requests[n]++;
-        p.postMessage(msg, transfer);
-      },
-      onMessage: (handler) => {
-        p.addEventListener('message', (e) => handler((e as MessageEvent).data));
-        p.start();
-      },
-      onFailure: (handler) => void log.fail.push(handler),
-      terminate: () => {
-        port1.close();
-        port2.close();
-      },
-    });
-    serveLayers(wrap(port2, false));
-    return wrap(port1, true);
-  };
-}
+/** Layer "workers" on the two ends of MessageChannels. */
+const layerWorkers = (log: ChannelLog): (() => LayerPort) => channelWorkers(log, (port: LayerPort) => serveLayers(port));
 
 const sameValues = (a: Float32Array, b: Float32Array): boolean =>
   a.length === b.length && a.every((v, i) => Object.is(v, b[i]));
@@ -50,8 +24,8 @@ const unplaceable = (r: Raster): Raster => ({ ...r, transform: [r.transform[0], 
 describe.skipIf(!hasData(...LST) || !hasData(...NDVI))('layer workers', () => {
   it('make the same values, display grid, statistics and legend as makeLayer on this thread, two at a time', async () => {
     const rasters = [await readBand(dataPath(...LST)), await readBand(dataPath(...NDVI))];
-    const log: Log = { requests: [], fail: [] };
-    const maker = poolLayerMaker(channelWorkers(log), 2);
+    const log = channelLog();
+    const maker = poolLayerMaker(layerWorkers(log), 2);
     try {
       const views = await Promise.all(rasters.map((r, i) => maker.make(r, `Layer ${i}`)));
       expect(log.requests).toEqual([1, 1]);
@@ -75,7 +49,7 @@ describe.skipIf(!hasData(...LST) || !hasData(...NDVI))('layer workers', () => {
 
   it("reject a layer the map cannot place with the worker's code and the layer's name, and go on with the next", async () => {
     const lst = await readBand(dataPath(...LST));
-    const maker = poolLayerMaker(channelWorkers({ requests: [], fail: [] }), 1);
+    const maker = poolLayerMaker(layerWorkers(channelLog()), 1);
     try {
       const bad = await maker.make(unplaceable(lst), 'LST 250 m (SRDA-Net)').catch((e: unknown) => e);
       expect(isAppError(bad) && bad.code).toBe('UNSUPPORTED_CRS');
@@ -91,8 +65,8 @@ describe.skipIf(!hasData(...LST) || !hasData(...NDVI))('layer workers', () => {
 
   it('reject the pending layers of a worker that stops, naming them, and make later ones on this thread', async () => {
     const lst = await readBand(dataPath(...LST));
-    const log: Log = { requests: [], fail: [] };
-    const maker = poolLayerMaker(channelWorkers(log), 1);
+    const log = channelLog();
+    const maker = poolLayerMaker(layerWorkers(log), 1);
     const pending = maker.make(lst, 'Uncertainty (1 sigma) 250 m').catch((e: unknown) => e);
     log.fail[0]('out of memory');
     const e = await pending;
