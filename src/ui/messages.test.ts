@@ -17,6 +17,11 @@ describe('error messages', () => {
     expect(describeError({ code: 'MISSING_BAND', message: 'x' })).toMatch(/^A required input is missing\./);
   });
 
+  it('says "A file" at the start of a sentence and "a file" inside one when no file is named', () => {
+    expect(describeError({ code: 'UNSUPPORTED_CRS', message: 'x' })).toMatch(/^The coordinate system of a file is not supported\./);
+    expect(describeError({ code: 'TOO_LARGE', message: 'x' })).toMatch(/^A file is too large/);
+  });
+
   it('mentions further unreadable files from the same drop', () => {
     const s = describeError({
       code: 'CORRUPT_TIFF',

@@ -90,7 +90,8 @@ export const MESSAGES: Record<AppErrorCode, { what: string; todo: string }> = {
 /** The sentence shown to people for an error, naming the file when there is one. */
 export function describeError(e: WireError): string {
   const m = MESSAGES[e.code] ?? MESSAGES.INTERNAL;
-  const file = e.file ? `“${e.file}”` : 'A file';
+  // Without a file name: "A file ..." at the start of the sentence, "... of a file ..." inside it.
+  const file = e.file ? `“${e.file}”` : m.what.startsWith('{file}') ? 'A file' : 'a file';
   const what = m.what.includes('{file}')
     ? m.what.replace('{file}', file)
     : e.file
