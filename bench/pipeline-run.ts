@@ -1,5 +1,6 @@
 import type { Raster } from '../src/core/raster/raster.ts';
 import { readGeoTiff } from '../src/io/geotiff-read.ts';
+import type { Dataset } from '../src/io/dataset.ts';
 import { encodeGeoTiffChunks, type GeoTiffBandInput, type WriteGeoTiffOptions } from '../src/io/geotiff-write.ts';
 import { fitDetailWeight, withDetailWeight } from '../src/pipeline/detail-weight.ts';
 import { runDownscale, type StageResult, type StageSink } from '../src/pipeline/downscale.ts';
@@ -18,6 +19,8 @@ export type StepName = (typeof STEPS)[number];
 /** Where the pipeline benchmark reads its inputs and writes its outputs (disk in Node, memory in a page). */
 export interface PipelineIo {
   readFile(name: string): Promise<ArrayBuffer>;
+  /** Where given, the inputs are read through it instead (Node: piece by piece from disk, as `downscale` reads a GeoTIFF). */
+  readGeoTiff?(name: string): Promise<Dataset>;
   /** The file in pieces, in file order (the GeoTIFF writer's header, then tile by tile). */
   writeFile(name: string, pieces: Iterable<Uint8Array>): Promise<void>;
   /** Where given, GeoTIFFs are written through it instead (Node: streamed to disk with node:zlib, as `downscale` does). */
@@ -198,7 +201,7 @@ export async function benchPipeline(opts: PipelineBenchOptions): Promise<Pipelin
   };
 
   const read = async (name: string) =>
-    (await readGeoTiff(await opts.io.readFile(name), name)).bands[0].raster;
+    (opts.io.readGeoTiff ? await opts.io.readGeoTiff(name) : await readGeoTiff(await opts.io.readFile(name), name)).bands[0].raster;
   // As `downscale` reads its inputs: all files at once (one's inflating overlaps another's
   // decoding). Only `inputs` holds the rasters, so they can go after preparing (below).
   const readAll = async (): Promise<SceneInputs> => {

@@ -17,7 +17,7 @@ import { benchHdf4Read } from './bench-io.ts';
 import { runPydms } from './bench-pydms.ts';
 import { defaultJobs } from './downscale.ts';
 import { intOption, parseCli } from './inputs.ts';
-import { readFileArrayBuffer } from './load.ts';
+import { readFileArrayBuffer, readGeoTiffFile } from './load.ts';
 import { writeGeoTiffFile } from './native-deflate.ts';
 import { openOutDir } from './out-dir.ts';
 import { stageWriter } from './stage-files.ts';
@@ -143,10 +143,9 @@ async function fullTileChild(sceneDir: string, baselines: boolean, jobs: number,
     let peakMemoryMB = 0;
     const timing = await benchPipeline({
       io: {
-        readFile: async (name) => {
-          // As `downscale` reads (cli/load.ts): the buffer readFile filled, no copy.
-          return readFileArrayBuffer(path.join(sceneDir, name));
-        },
+        readFile: async (name) => readFileArrayBuffer(path.join(sceneDir, name)),
+        // As `downscale` reads a GeoTIFF (cli/load.ts): piece by piece through a file handle, never whole.
+        readGeoTiff: async (name) => readGeoTiffFile(path.join(sceneDir, name), name),
         writeFile: async (name, pieces) => void (await out.write(name, pieces)),
         // What `downscale` writes through: temp file, tiles streamed as node:zlib compresses them, rename.
         writeGeoTiff: async (name, bands, o) => void (await out.write(name, (fh) => writeGeoTiffFile(fh, bands, o))),

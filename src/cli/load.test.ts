@@ -1,7 +1,14 @@
 import { existsSync, readFileSync } from 'node:fs';
+import { mkdtemp, open, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { arrayBufferOf, findMtlBeside, loadDataset, loadDatasets, readFileArrayBuffer } from './load.ts';
+import { isAppError } from '../core/errors.ts';
+import { MODIS_SINUSOIDAL } from '../core/geo/crs.ts';
+import { readGeoTiff, type RandomAccessBytes } from '../io/geotiff-read.ts';
+import { writeGeoTiff } from '../io/geotiff-write.ts';
+import { arrayBufferOf, fileBytes, findMtlBeside, loadDataset, loadDatasets, readFileArrayBuffer, readGeoTiffFile } from './load.ts';
+import { nodeZlibCodec } from './native-deflate.ts';
 
 const repoRoot = path.resolve(import.meta.dirname, '../..');
 const dataDir = path.resolve(repoRoot, '../shared/data');
@@ -73,5 +80,71 @@ describe('readFileArrayBuffer', () => {
     expect(Array.from(new Uint8Array(own))).toEqual([97, 98, 99]);
     const whole = Buffer.allocUnsafeSlow(5).fill(7);
     expect(arrayBufferOf(whole)).toBe(whole.buffer);
+  });
+});
+
+describe('cli/load: a GeoTIFF read piece by piece', () => {
+  /** 700 x 530 float32 with NaN, in 64 px tiles (9 rows of 11 blocks) or strips; values differ in every block. */
+  const tiff = (cog: boolean): Uint8Array => {
+    const [width, height] = [700, 530];
+    const data = new Float32Array(width * height);
+    for (let i = 0; i < data.length; i++) data[i] = i % 97 === 0 ? Number.NaN : 280 + 9 * Math.sin(i / 37) + (i % 13) * 0.021 + Math.floor(i / width) * 0.5;
+    return writeGeoTiff({ width, height, transform: [-7783653.64, 231.656, 0, 1111950.52, 0, -231.656], crs: MODIS_SINUSOIDAL, data }, { cog, tileSizePx: 64 });
+  };
+  const bits = (a: ArrayLike<number>) => new Uint32Array(new Float32Array(a).buffer);
+
+  it('reads the same bits as the whole file does, through row buffers reused in turn', async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'srda-load-'));
+    try {
+      for (const cog of [false, true]) {
+        const bytes = tiff(cog);
+        const file = path.join(dir, `t${cog ? 'cog' : ''}.tif`);
+        await writeFile(file, bytes);
+        const whole = await readGeoTiff(bytes.slice().buffer, 't.tif');
+        for (const codec of [undefined, nodeZlibCodec]) {
+          const piecewise = await readGeoTiffFile(file, 't.tif', codec ? { codec } : {});
+          expect(bits(piecewise.bands[0].raster.data)).toEqual(bits(whole.bands[0].raster.data));
+          expect([piecewise.width, piecewise.height, piecewise.transform]).toEqual([whole.width, whole.height, whole.transform]);
+        }
+        // The blocks are read a row at a time into two buffers (never a buffer per block or the whole file).
+        const fh = await open(file, 'r');
+        try {
+          const inner = fileBytes(fh, bytes.length);
+          const into = new Set<Uint8Array>();
+          let bigReads = 0;
+          const counting: RandomAccessBytes = {
+            byteLength: inner.byteLength,
+            read: (offset, length, buf) => {
+              if (buf) into.add(buf);
+              else if (length > 4096) bigReads++;
+              return inner.read(offset, length, buf);
+            },
+          };
+          const got = await readGeoTiff(counting, 't.tif', { codec: nodeZlibCodec });
+          expect(bits(got.bands[0].raster.data)).toEqual(bits(whole.bands[0].raster.data));
+          expect([into.size, bigReads]).toEqual([2, 0]);
+        } finally {
+          await fh.close();
+        }
+      }
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('refuses a truncated file with CORRUPT_TIFF naming it', async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'srda-load-'));
+    try {
+      const bytes = tiff(true);
+      for (const keep of [0.7, 0.02]) {
+        const file = path.join(dir, `cut-${keep}.tif`);
+        await writeFile(file, bytes.subarray(0, Math.floor(bytes.length * keep)));
+        const e = await loadDataset(file).catch((err: unknown) => err);
+        expect(isAppError(e) && e.code).toBe('CORRUPT_TIFF');
+        expect((e as Error).message).toContain(file);
+      }
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });

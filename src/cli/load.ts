@@ -1,10 +1,11 @@
-import { readdir, readFile, stat } from 'node:fs/promises';
+import { open, readdir, readFile, stat, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import { AppError, isAppError, toAppError } from '../core/errors.ts';
 import { parseProductName } from '../io/band-roles.ts';
 import type { Dataset } from '../io/dataset.ts';
-import type { ReadGeoTiffOptions } from '../io/geotiff-read.ts';
+import { readGeoTiff, type RandomAccessBytes, type ReadGeoTiffOptions } from '../io/geotiff-read.ts';
 import { readRasterFile, type ReadRasterOptions } from '../io/read-raster.ts';
+import { sniffFileKind } from '../io/tiff-sniff.ts';
 import { isMtlText } from '../io/landsat-mtl.ts';
 
 /**
@@ -16,12 +17,54 @@ export async function readFileArrayBuffer(filePath: string): Promise<ArrayBuffer
   try {
     buf = await readFile(filePath);
   } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    const why =
-      code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : (e as Error).message;
-    throw new AppError('BAD_ARGUMENT', `${filePath}: ${why}.`, { file: filePath, cause: e });
+    throw notReadable(filePath, e);
   }
   return arrayBufferOf(buf);
+}
+
+/** `readFileArrayBuffer`'s BAD_ARGUMENT for a file that cannot be opened or read. */
+function notReadable(filePath: string, e: unknown): AppError {
+  const code = (e as NodeJS.ErrnoException).code;
+  const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : (e as Error).message;
+  return new AppError('BAD_ARGUMENT', `${filePath}: ${why}.`, { file: filePath, cause: e });
+}
+
+/** An open file as `RandomAccessBytes`: each piece read where it is asked (into the caller's buffer where given). */
+export function fileBytes(fh: FileHandle, byteLength: number): RandomAccessBytes {
+  return {
+    byteLength,
+    read: async (offset, length, into) => {
+      const out = into && into.length >= length ? into.subarray(0, length) : new Uint8Array(length);
+      let got = 0;
+      while (got < length) {
+        const { bytesRead } = await fh.read(out, got, length - got, offset + got);
+        if (bytesRead === 0) break;
+        got += bytesRead;
+      }
+      return got === length ? out : out.subarray(0, got);
+    },
+  };
+}
+
+/**
+ * Reads a GeoTIFF from disk piece by piece through a file handle (its IFDs, then each row of
+ * blocks into a buffer reused from row to row) instead of whole into memory first: a full MODIS
+ * tile's 100 MB NDVI file is never held whole (bench/perf-log.md, 2026-11-30). The same dataset,
+ * bits and errors as `readGeoTiff` of the file's bytes.
+ */
+export async function readGeoTiffFile(filePath: string, fileName: string, opts: ReadGeoTiffOptions = {}): Promise<Dataset> {
+  let fh: FileHandle;
+  try {
+    fh = await open(filePath, 'r');
+  } catch (e) {
+    throw notReadable(filePath, e);
+  }
+  try {
+    const size = (await fh.stat()).size;
+    return await readGeoTiff(fileBytes(fh, size), fileName, opts);
+  } finally {
+    await fh.close().catch(() => undefined);
+  }
 }
 
 /** The bytes of `buf` as an ArrayBuffer of their own: its own buffer when it spans all of it (readFile's), else a copy. */
@@ -54,6 +97,23 @@ export async function findMtlBeside(filePath: string): Promise<string | undefine
   if (!chosen) return undefined;
   const text = await readSidecar(path.join(dir, chosen));
   return text !== undefined && isMtlText(text) ? text : undefined;
+}
+
+/** The first 16 bytes of a file (fewer for a shorter one). */
+async function fileHead(filePath: string): Promise<Uint8Array> {
+  let fh: FileHandle;
+  try {
+    fh = await open(filePath, 'r');
+  } catch (e) {
+    throw notReadable(filePath, e);
+  }
+  try {
+    const head = new Uint8Array(16);
+    const { bytesRead } = await fh.read(head, 0, 16, 0);
+    return head.subarray(0, bytesRead);
+  } finally {
+    await fh.close().catch(() => undefined);
+  }
 }
 
 /** Largest sidecar (MTL, .aux.xml) read: real ones are a few kB. */
@@ -90,15 +150,16 @@ export async function loadFileDatasets(filePath: string, opts: ReadRasterOptions
           file: filePath,
         },
       );
-    const buffer = await readFileArrayBuffer(filePath);
     const isTiff = /\.tiff?$/i.test(filePath);
     const mtlText = opts.mtlText ?? (isTiff ? await findMtlBeside(filePath) : undefined);
     const auxXmlText = opts.auxXmlText ?? (isTiff ? await readSidecar(`${filePath}.aux.xml`) : undefined);
-    return await readRasterFile(buffer, filePath, {
-      ...opts,
-      ...(mtlText ? { mtlText } : {}),
-      ...(auxXmlText ? { auxXmlText } : {}),
-    });
+    const withSidecars = { ...opts, ...(mtlText ? { mtlText } : {}), ...(auxXmlText ? { auxXmlText } : {}) };
+    // A (Big)TIFF is read piece by piece; HDF, NetCDF and anything else whole, as readRasterFile decides.
+    if (s?.isFile()) {
+      const kind = await fileHead(filePath).then(sniffFileKind);
+      if (kind === 'tiff' || kind === 'bigtiff') return [await readGeoTiffFile(filePath, filePath, withSidecars)];
+    }
+    return await readRasterFile(await readFileArrayBuffer(filePath), filePath, withSidecars);
   } catch (e) {
     if (isAppError(e)) throw e;
     throw toAppError(e, 'INTERNAL', `${filePath}: unexpected failure while reading`, filePath);

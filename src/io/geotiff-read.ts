@@ -1,4 +1,4 @@
-import { fromArrayBuffer, fromBlob, type GeoTIFFImage } from 'geotiff';
+import { fromArrayBuffer, fromBlob, GeoTIFF, type GeoTIFFImage } from 'geotiff';
 import type { Affine } from '../core/geo/affine.ts';
 import type { PixelWindow } from '../core/geo/grid.ts';
 import { AppError, isAppError, toAppError } from '../core/errors.ts';
@@ -42,12 +42,70 @@ export interface ReadGeoTiffOptions extends RunOptions {
   codec?: DeflateCodec;
 }
 
-type ByteReader = (offset: number, length: number) => Promise<Uint8Array> | Uint8Array;
+/**
+ * A file read piece by piece instead of whole (the CLI's: an open file handle), so that its bytes
+ * never all sit in memory: the block decoder reads each row of blocks into one of two buffers it
+ * reuses (bench/perf-log.md, 2026-11-30: fresh memory is what the read costs).
+ */
+export interface RandomAccessBytes {
+  readonly byteLength: number;
+  /**
+   * `length` bytes from `offset` (fewer only past the end of the file): into `into` (a view of its
+   * first bytes) where given and long enough, else a new array.
+   */
+  read(offset: number, length: number, into?: Uint8Array): Promise<Uint8Array>;
+}
+
+type ByteReader = (offset: number, length: number, into?: Uint8Array) => Promise<Uint8Array> | Uint8Array;
+
+function isRandomAccess(source: ArrayBuffer | Blob | RandomAccessBytes): source is RandomAccessBytes {
+  return !(source instanceof ArrayBuffer) && !(typeof Blob !== 'undefined' && source instanceof Blob) && typeof (source as RandomAccessBytes).read === 'function';
+}
+
+/** `src`'s bytes as geotiff.js asks for them (the IFDs and tag values it parses; the blocks are read by `decodeWindow`). */
+function geotiffSource(src: RandomAccessBytes) {
+  return {
+    fileSize: src.byteLength,
+    fetch: async (slices: Array<{ offset: number; length: number }>): Promise<ArrayBuffer[]> =>
+      Promise.all(
+        slices.map(async ({ offset, length }) => {
+          // As geotiff.js's ArrayBuffer source: a slice past the end is cut short, not refused.
+          const from = Math.min(Math.max(0, offset), src.byteLength);
+          const bytes = await src.read(from, Math.max(0, Math.min(length, src.byteLength - from)));
+          return bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength ? (bytes.buffer as ArrayBuffer) : (bytes.slice().buffer as ArrayBuffer);
+        }),
+      ),
+    close: async () => undefined,
+  };
+}
+
+/** Reads `length` bytes at `offset` of `src`, all of them: a short read (a truncated file) is refused. */
+async function readExactly(src: RandomAccessBytes, offset: number, length: number, into?: Uint8Array): Promise<Uint8Array> {
+  if (offset < 0 || length < 0 || offset + length > src.byteLength) throw new RangeError(`bytes ${offset}..${offset + length} lie past the end of the file (${src.byteLength} bytes)`);
+  const bytes = await src.read(offset, length, into);
+  if (bytes.length !== length) throw new RangeError(`${length} bytes asked at ${offset}, ${bytes.length} read`);
+  return bytes;
+}
 
 async function openTiff(
-  source: ArrayBuffer | Blob,
+  source: ArrayBuffer | Blob | RandomAccessBytes,
   fileName: string,
 ): Promise<{ image: GeoTIFFImage; byteLength: number; read: ByteReader }> {
+  if (isRandomAccess(source)) {
+    requireTiff(await source.read(0, Math.min(16, source.byteLength)), fileName);
+    try {
+      const tiff = await GeoTIFF.fromSource(geotiffSource(source) as unknown as Parameters<typeof GeoTIFF.fromSource>[0]);
+      const image = await tiff.getImage(0);
+      return { image, byteLength: source.byteLength, read: (offset, length, into) => readExactly(source, offset, length, into) };
+    } catch (e) {
+      throw toAppError(
+        e,
+        'CORRUPT_TIFF',
+        `${fileName}: the TIFF structure cannot be read (truncated or damaged file; re-download or re-export it)`,
+        fileName,
+      );
+    }
+  }
   const head =
     source instanceof ArrayBuffer
       ? new Uint8Array(source, 0, Math.min(16, source.byteLength))
@@ -75,14 +133,14 @@ async function openTiff(
 }
 
 /**
- * Reads a GeoTIFF (File/Blob/ArrayBuffer) into the project's raster shape: every band as float32
+ * Reads a GeoTIFF (File/Blob/ArrayBuffer, or a file read piece by piece: `RandomAccessBytes`) into the project's raster shape: every band as float32
  * in physical units (scale/offset applied, nodata/fill/out-of-range -> NaN, Landsat L1 calibrated
  * when an MTL is known), with its grid, CRS (EPSG or proj4 from GeoKeys), role and metadata.
  * Bad input throws AppError NOT_GEOTIFF, CORRUPT_TIFF, NO_GEOREFERENCE, UNSUPPORTED_LAYOUT,
  * UNSUPPORTED_CRS or TOO_LARGE naming `fileName`. The returned arrays are owned by the caller.
  */
 export async function readGeoTiff(
-  source: ArrayBuffer | Blob,
+  source: ArrayBuffer | Blob | RandomAccessBytes,
   fileName: string,
   opts: ReadGeoTiffOptions = {},
 ): Promise<Dataset> {

@@ -80,7 +80,9 @@ const GROUPS_IN_FLIGHT = 4;
 
 /**
  * Decodes the pixels of `win` from a (Big)TIFF's blocks into one array per band, typed like the
- * samples. `read(offset, length)` returns the raw block bytes. Checks `signal` and reports
+ * samples. `read(offset, length, into?)` returns the raw block bytes (read into `into`, a view of
+ * it, where the reader can: then a row of blocks stored together is read at once into one of two
+ * buffers reused from row to row). Checks `signal` and reports
  * progress (stage 'decode', block rows done) between block rows. Deflate blocks are decoded whole
  * (inflated, predictor and byte order undone) by `codec.decodeBlocks` where the codec has it (the
  * browser's deflate workers), a few groups of blocks in flight, and only placed into the bands
@@ -90,7 +92,7 @@ const GROUPS_IN_FLIGHT = 4;
 export async function decodeWindow(
   l: BlockLayout,
   win: PixelWindow,
-  read: (offset: number, length: number) => Promise<Uint8Array> | Uint8Array,
+  read: (offset: number, length: number, into?: Uint8Array) => Promise<Uint8Array> | Uint8Array,
   signal?: AbortSignal,
   onProgress?: (p: Progress) => void,
   codec?: DeflateCodec,
@@ -238,20 +240,38 @@ export async function decodeWindow(
   }
 
   const rowsPerPlane = by1 - by0 + 1;
+  // Where the reader can read into a buffer (a file read piece by piece): a row of blocks stored
+  // back to back is read at once into one of two buffers used in turn. Row k's buffer is read into
+  // again only for row k + 2, once every block of row k has been inflated (see the loop below).
+  const rowBuffers: Array<Uint8Array | undefined> = [undefined, undefined];
+  const readRow = async (k: number, indices: number[]): Promise<Uint8Array[]> => {
+    let lo = Infinity;
+    let hi = 0;
+    let total = 0;
+    for (const i of indices) {
+      lo = Math.min(lo, l.offsets[i]);
+      hi = Math.max(hi, l.offsets[i] + l.byteCounts[i]);
+      total += l.byteCounts[i];
+    }
+    if (!(hi - lo <= total + (total >> 3) + 4096)) return Promise.all(indices.map((i) => read(l.offsets[i], l.byteCounts[i])));
+    let buf = rowBuffers[k % 2];
+    if (!buf || buf.length < hi - lo) buf = rowBuffers[k % 2] = new Uint8Array(Math.ceil((hi - lo) * 1.25));
+    const bytes = await read(lo, hi - lo, buf);
+    return indices.map((i) => bytes.subarray(l.offsets[i] - lo, l.offsets[i] - lo + l.byteCounts[i]));
+  };
   // A row's blocks inflate together (on other threads with a native codec).
   const startRow = async (k: number): Promise<Promise<Uint8Array>[]> => {
     const plane = Math.floor(k / rowsPerPlane);
     const by = by0 + (k % rowsPerPlane);
     const expected = rowSamples * rowsOf(by) * bytesPerSample;
-    const inflated: Promise<Uint8Array>[] = [];
-    for (let bx = bx0; bx <= bx1; bx++) {
-      const index = plane * blocksPerPlane + by * across + bx;
-      const raw = await read(l.offsets[index], l.byteCounts[index]);
+    const indices: number[] = [];
+    for (let bx = bx0; bx <= bx1; bx++) indices.push(plane * blocksPerPlane + by * across + bx);
+    const raws = await readRow(k, indices);
+    return raws.map((raw) => {
       const p = decompressBlockAsync(raw, l.compression, expected, codec);
       p.catch(() => undefined);
-      inflated.push(p);
-    }
-    return inflated;
+      return p;
+    });
   };
   let rowScratch: Uint32Array | undefined;
   let next = startRow(0);
