@@ -5,6 +5,9 @@ import type { GeoTiffBandSpec, WriteGeoTiffOptions } from '../io/geotiff-plan.ts
 import { streamGeoTiff, type GeoTiffRowStream } from '../io/geotiff-stream.ts';
 import { nodeZlibCodec, writeAt } from './native-deflate.ts';
 
+/** Zeros written ahead into the output (never changed). */
+const ZEROS = new Uint8Array(2 ** 20);
+
 /** A GeoTIFF streamed into an open file: `push` rows in order, then `finish`, or `abort`. */
 export interface GeoTiffFileStream {
   push: GeoTiffRowStream['push'];
@@ -29,6 +32,13 @@ export async function openGeoTiffFileStream(
 ): Promise<GeoTiffFileStream> {
   // 'wx' never follows a planted link.
   const spill = await open(spillPath, 'wx+');
+  // A one-band COG's spill holds the file's tiles as laid out, and the file ends up longer than
+  // the spill (header and overviews first): each spilled span is also written to the output, as
+  // zeros at the same offset, while the tiles come. The output's page-cache pages are then made
+  // while the stage runs, and `finish` copies the spill over pages that exist instead of making
+  // ~70 MB of them after the last tile (a first-touched page costs ~16 us on the bench VM:
+  // bench/perf-log.md). Every byte of those spans is written again by `finish`.
+  const layoutOnly = (opts.cog ?? true) && bands.length === 1;
   let closed = false;
   const drop = async (): Promise<void> => {
     if (closed) return;
@@ -43,7 +53,15 @@ export async function openGeoTiffFileStream(
       bands,
       { write: (pieces, at) => writeAt(fh, pieces, at) },
       {
-        write: (pieces, at) => writeAt(spill, pieces, at),
+        write: async (pieces, at) => {
+          await writeAt(spill, pieces, at);
+          if (!layoutOnly) return;
+          // The same span of the output, zeros for now: the file's pages exist before `finish`
+          // copies the spill over them (see below).
+          let n = 0;
+          for (const p of pieces) n += p.length;
+          for (let done = 0; done < n; done += ZEROS.length) await writeAt(fh, [ZEROS.subarray(0, Math.min(ZEROS.length, n - done))], at + done);
+        },
         read: async (at, length, into) => {
           const buf = into ? into.subarray(0, length) : new Uint8Array(length);
           let n = 0;
