@@ -2,9 +2,10 @@
 // (first band of FILE, upsampled bicubically by --factor, default 4: a 1200x1200 MODIS LST becomes
 // the 4800x4800 of a full tile's stage 2), cut and predicted as the writer does (planGeoTiff), then
 // compressed one after the other on this thread (`--factor 1` for a file as it is, e.g. an
-// uncertainty file of `downscale`). Prints MB/s of input and the compressed size per
-// codec and level, and checks that every stream inflates back to its tile. Run with
-//   npx tsx bench/deflate-codecs.ts FILE.tif [--factor 4]
+// uncertainty file of `downscale`). Prints MB/s of input (wall and this process's CPU) and the
+// compressed size per codec and level, and checks that every stream inflates back to its tile.
+// `--only REGEX` keeps the codecs whose name matches. Run with
+//   npx tsx bench/deflate-codecs.ts FILE.tif [--factor 4] [--only REGEX]
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -14,9 +15,11 @@ import { upsample } from '../src/core/raster/resample.ts';
 import { webStreamsCodec } from '../src/io/deflate-codec.ts';
 import { readGeoTiff } from '../src/io/geotiff-read.ts';
 import { planGeoTiff } from '../src/io/geotiff-plan.ts';
+import { floatDeflate } from '../src/worker/float-deflate.ts';
 import { rleDeflate } from '../src/worker/rle-deflate.ts';
+import { squareFloatRowBytes } from '../src/worker/web-deflate.ts';
 
-const { values, positionals } = parseArgs({ allowPositionals: true, options: { factor: { type: 'string' } } });
+const { values, positionals } = parseArgs({ allowPositionals: true, options: { factor: { type: 'string' }, only: { type: 'string' } } });
 const file = positionals[0];
 if (!file) throw new Error('usage: deflate-codecs.ts FILE.tif [--factor N]');
 const bytes = await readFile(file);
@@ -39,19 +42,27 @@ const codecs: Array<[string, Deflate]> = [
   // The uncertainty files' match search: runs of the previous byte only.
   ['node:zlib level 2, Z_RLE', (t) => deflateSync(t, { level: 2, strategy: constants.Z_RLE })],
   ['rleDeflate (JavaScript)', rleDeflate],
+  // The browser's LST tiles: runs, and in the first two byte planes a hashed match or the row above.
+  ['floatDeflate (JavaScript)', (t) => floatDeflate(t, squareFloatRowBytes(t.length))],
 ];
+const only = values.only ? new RegExp(values.only) : undefined;
 for (const [name, deflate] of codecs) {
+  if (only && !only.test(name)) continue;
   let best = Infinity;
+  let bestCpu = Infinity;
   let size = 0;
   for (let rep = 0; rep < 3; rep++) {
     const t0 = performance.now();
+    const cpu0 = process.cpuUsage();
     const out: Uint8Array[] = [];
     for (const t of tiles) out.push(await deflate(t));
     best = Math.min(best, (performance.now() - t0) / 1000);
+    const cpu = process.cpuUsage(cpu0);
+    bestCpu = Math.min(bestCpu, (cpu.user + cpu.system) / 1e6);
     size = out.reduce((s, o) => s + o.length, 0);
     if (rep === 0) out.forEach((o, i) => {
       if (Buffer.compare(inflateSync(o), tiles[i]) !== 0) throw new Error(`${name}: tile ${i} does not inflate back`);
     });
   }
-  console.log(`${name.padEnd(28)} ${(inMB / best).toFixed(1).padStart(6)} MB/s  ${best.toFixed(2)} s  ${(size / 1e6).toFixed(2)} MB (${((100 * size) / 1e6 / inMB).toFixed(1)} %)`);
+  console.log(`${name.padEnd(28)} ${(inMB / best).toFixed(1).padStart(6)} MB/s  ${best.toFixed(2)} s  CPU ${bestCpu.toFixed(2)} s (${((1000 * bestCpu) / inMB).toFixed(1)} ms/MB)  ${(size / 1e6).toFixed(2)} MB (${((100 * size) / 1e6 / inMB).toFixed(1)} %)`);
 }

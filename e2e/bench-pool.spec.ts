@@ -65,6 +65,12 @@ test.describe('SRDA-Net on the pool of inference Web Workers', () => {
     expect(valid.reduce((a, b) => Math.max(a, b))).toBeLessThan(350);
     const check = execFileSync('/usr/bin/python3', ['-m', 'osgeo_utils.samples.validate_cloud_optimized_geotiff', '--full-check=yes', file], { encoding: 'utf8' });
     expect(check).toMatch(/is a valid cloud optimized GeoTIFF/);
+    // The workers' floatDeflate: other bytes than CompressionStream's zlib level 6, the same pixels for GDAL.
+    expect(Buffer.from(r.bytes).equals(Buffer.from(r.nativeBytes))).toBe(false);
+    const nativeFile = join(outDir, 'write-check-native.tif');
+    writeFileSync(nativeFile, Uint8Array.from(r.nativeBytes));
+    const nativePx = gdalReadFloat32(nativeFile).data;
+    expect(Buffer.from(nativePx.buffer, nativePx.byteOffset, nativePx.byteLength).equals(Buffer.from(px.data.buffer, px.data.byteOffset, px.data.byteLength))).toBe(true);
     // The uncertainty files' run-length Deflate (worker/rle-deflate.ts) on the deflate workers:
     // other bytes, the same pixels for GDAL, a valid COG.
     expect(r.rleDiffers).toBe(true);

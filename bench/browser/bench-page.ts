@@ -15,7 +15,7 @@ import { timeThreads, type ThreadsTiming } from '../wasm-threads.ts';
 import type { SrdaMethod } from '../../src/pipeline/methods/srda.ts';
 import { appInferenceWorkers, poolSrdaInWebWorkers } from '../../src/worker/tile-pool-web.ts';
 import { writeGeoTiffBlob } from '../../src/worker/geotiff-blob.ts';
-import { setDeflateCodec, type DeflateCodec } from '../../src/io/deflate-codec.ts';
+import { setDeflateCodec, webStreamsCodec, type DeflateCodec } from '../../src/io/deflate-codec.ts';
 import { isAppError } from '../../src/core/errors.ts';
 import { appDeflateWorkers, startDeflateWorkers } from '../../src/worker/deflate-pool-web.ts';
 import { startLayerWorkers } from '../../src/worker/layer-pool-web.ts';
@@ -106,6 +106,8 @@ export interface BenchApi {
   writeCheck(o: { lstPx: number }): Promise<{
     bytes: number[];
     pooledIdentical: boolean;
+    /** The same file written with CompressionStream (zlib level 6) on this thread. */
+    nativeBytes: number[];
     /** The same file with the uncertainty's run-length Deflate (strategy 'rle') on the two deflate workers. */
     rleBytes: number[];
     /** Whether that file is the one this thread writes with the same codec. */
@@ -361,7 +363,9 @@ const api: BenchApi = {
     const raster = { ...refineGrid(lst, 2), data: fine };
     const bands = [{ raster, name: 'LST', units: 'K' }];
     const opts = { nodata: -9999, cog: true };
-    const here = await writeGeoTiffAsync(bands, opts);
+    // This thread with the workers' codec (floatDeflate), and CompressionStream's zlib level 6.
+    const here = await writeGeoTiffAsync(bands, { ...opts, codec: startDeflateWorkers(0) });
+    const native = await writeGeoTiffAsync(bands, { ...opts, codec: webStreamsCodec });
     const deflate = startDeflateWorkers(2);
     const deflateWorkers = deflate.workers;
     const rleOpts = { ...opts, strategy: 'rle' as const };
@@ -374,6 +378,7 @@ const api: BenchApi = {
     return {
       bytes: Array.from(pooled),
       pooledIdentical: same(pooled, here),
+      nativeBytes: Array.from(native),
       rleBytes: Array.from(pooledRle),
       rleIdentical: same(pooledRle, hereRle),
       rleDiffers: !same(pooledRle, here),

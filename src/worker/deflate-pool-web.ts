@@ -1,6 +1,6 @@
 import { deflateCodec } from '../io/deflate-codec.ts';
 import { poolDeflateCodec, type DeflatePool, type DeflatePort } from './deflate-pool.ts';
-import { withRleDeflate } from './web-deflate.ts';
+import { withJsDeflate } from './web-deflate.ts';
 import { coresUpTo, webWorkerPort } from './web-worker-port.ts';
 
 function spawnDeflateWorker(): DeflatePort {
@@ -13,8 +13,9 @@ export function appDeflateWorkers(): number {
 }
 
 /**
- * A pool of `workers` deflate Web Workers (CompressionStream on each, the 'rle' strategy through
- * `rleDeflate`; no model loaded: a few MB each), or this thread's codec (the same) where the
+ * A pool of `workers` deflate Web Workers (`withJsDeflate` on each: tiles deflated by
+ * `floatDeflate` or, with the 'rle' strategy, `rleDeflate`, inflated by DecompressionStream; no
+ * model loaded: a few MB each), or this thread's codec (the same) where the
  * platform has no Worker or `workers` is 0, fflate where it has no CompressionStream. Blocks to
  * deflate that span their whole buffer are moved to the workers, not copied (for the GeoTIFF
  * writer's tiles). The caller ends it with `close()`.
@@ -22,7 +23,7 @@ export function appDeflateWorkers(): number {
 export function startDeflateWorkers(workers = appDeflateWorkers()): DeflatePool {
   const platform = deflateCodec();
   // The workers' codec (deflate.worker.ts), so a block gets the same bytes wherever it runs.
-  const here = platform.name === 'CompressionStream' ? withRleDeflate(platform) : platform;
+  const here = platform.name === 'CompressionStream' ? withJsDeflate(platform) : platform;
   if (typeof Worker !== 'function' || here.name !== 'CompressionStream' || workers < 1)
     return { ...here, workers: 0, close: () => undefined };
   // Its only deflating caller is the GeoTIFF writer, whose tiles are fresh arrays it drops once handed over.

@@ -1,7 +1,7 @@
 /// <reference lib="webworker" />
 import { webStreamsCodec } from '../io/deflate-codec.ts';
 import { serveDeflate } from './deflate-pool.ts';
-import { withRleDeflate } from './web-deflate.ts';
+import { withJsDeflate } from './web-deflate.ts';
 
 declare const self: DedicatedWorkerGlobalScope;
 
@@ -11,5 +11,5 @@ serveDeflate(
     postMessage: (msg, transfer) => self.postMessage(msg, transfer),
     onMessage: (handler) => self.addEventListener('message', (e: MessageEvent) => handler(e.data)),
   },
-  withRleDeflate(webStreamsCodec),
+  withJsDeflate(webStreamsCodec),
 );

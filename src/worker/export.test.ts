@@ -5,12 +5,12 @@ import { writeGeoTiffAsync } from '../io/geotiff-write.ts';
 import { dataPath, hasData, readBand } from '../test-support/data.ts';
 import { exportLayerGeoTiff } from './export.ts';
 import { beginSceneLayers, clearLayers, makeLayer, type LayerMeta } from './layers.ts';
-import { withRleDeflate } from './web-deflate.ts';
+import { withJsDeflate } from './web-deflate.ts';
 
 const DHAKA_LST = ['dhaka-mod11a2-mod13q1-2024-citypath', 'MOD11A2.061', 'MOD11A2.061_LST_Day_1km_doy2024097000000_aid0001.tif'];
 
 describe.skipIf(!hasData(...DHAKA_LST))('GeoTIFF export of a layer', () => {
-  it("writes uncertainty layers with the run-length Deflate and others with CompressionStream's, the same values", async () => {
+  it("writes uncertainty layers with the run-length Deflate and others with floatDeflate, the same values", async () => {
     const lst = await readBand(dataPath(...DHAKA_LST));
     const meta = (id: string, kind: LayerMeta['kind']): LayerMeta => ({ id, label: id, kind, stage: 1, isFinal: true, pixelSizeM: 1000, fileStem: id });
     clearLayers();
@@ -18,7 +18,7 @@ describe.skipIf(!hasData(...DHAKA_LST))('GeoTIFF export of a layer', () => {
     makeLayer(meta('lst-1000m', 'output'), lst, []);
     makeLayer(meta('sigma-1000m', 'uncertainty'), lst, []);
     try {
-      const codec = withRleDeflate(webStreamsCodec);
+      const codec = withJsDeflate(webStreamsCodec);
       for (const [id, strategy] of [
         ['lst-1000m', undefined],
         ['sigma-1000m', 'rle'],

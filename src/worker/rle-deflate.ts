@@ -1,4 +1,5 @@
 import { adler32 } from '../io/adler32.ts';
+import { BitWriter } from './bit-writer.ts';
 import { canonicalCodes, codeLengths } from './huffman-codes.ts';
 
 /**
@@ -31,14 +32,14 @@ export function rleDeflate(bytes: Uint8Array): Uint8Array {
 }
 
 const BLOCK_BYTES = 2 ** 16;
-const MAX_RUN = 258;
+export const MAX_RUN = 258;
 /** Symbols: 0-255 a literal byte, 256 + L a run of L (3..258) copies of the previous byte. */
 const RUN = 256;
 
 /** Length code (257..285), its extra bits and their value, for each match length 3..258. */
-const LEN_CODE = new Uint16Array(MAX_RUN + 1);
-const LEN_EXTRA_BITS = new Uint8Array(MAX_RUN + 1);
-const LEN_EXTRA = new Uint8Array(MAX_RUN + 1);
+export const LEN_CODE = new Uint16Array(MAX_RUN + 1);
+export const LEN_EXTRA_BITS = new Uint8Array(MAX_RUN + 1);
+export const LEN_EXTRA = new Uint8Array(MAX_RUN + 1);
 {
   const base = [3, 4, 5, 6, 7, 8, 9, 10, 11, 13, 15, 17, 19, 23, 27, 31, 35, 43, 51, 59, 67, 83, 99, 115, 131, 163, 195, 227, 258];
   const extra = [0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2, 3, 3, 3, 3, 4, 4, 4, 4, 5, 5, 5, 5, 0];
@@ -85,7 +86,7 @@ function scanRuns(bytes: Uint8Array, start: number, end: number, symbols: Uint16
 }
 
 /** Code-length alphabet order of the block header (RFC 1951 3.2.7). */
-const CLEN_ORDER = [16, 17, 18, 0, 8, 7, 9, 6, 10, 5, 11, 4, 12, 3, 13, 2, 14, 1, 15];
+export const CLEN_ORDER = [16, 17, 18, 0, 8, 7, 9, 6, 10, 5, 11, 4, 12, 3, 13, 2, 14, 1, 15];
 
 /** One dynamic-Huffman block of `symbols[0, count)`, whose literal/length codes `litFreq` counts. */
 function writeBlock(out: BitWriter, symbols: Uint16Array, count: number, litFreq: Uint32Array, last: boolean): void {
@@ -133,7 +134,7 @@ function writeBlock(out: BitWriter, symbols: Uint16Array, count: number, litFreq
 }
 
 /** Code lengths as the header's symbols: [symbol 0-18, extra bits, extra value]; repeats with 16, 17, 18. */
-function rleLengths(lens: Uint8Array): Array<[number, number, number]> {
+export function rleLengths(lens: Uint8Array): Array<[number, number, number]> {
   const res: Array<[number, number, number]> = [];
   for (let i = 0; i < lens.length; ) {
     const l = lens[i];
@@ -162,77 +163,4 @@ function rleLengths(lens: Uint8Array): Array<[number, number, number]> {
     for (; r > 0; r--) res.push([l, 0, 0]);
   }
   return res;
-}
-
-
-/** Deflate's bit stream: values written LSB first into bytes. */
-class BitWriter {
-  private buf: Uint8Array;
-  private pos = 0;
-  private acc = 0;
-  private held = 0;
-  constructor(capacity: number) {
-    this.buf = new Uint8Array(capacity);
-  }
-  /** Appends the low `count` (<= 16) bits of `value`. */
-  bits(value: number, count: number): void {
-    this.acc |= value << this.held;
-    this.held += count;
-    while (this.held >= 8) {
-      this.push(this.acc & 255);
-      this.acc >>>= 8;
-      this.held -= 8;
-    }
-  }
-  /** Appends each symbol's bit string (`codes[s]`, `lengths[s]` <= 21 bits) of `symbols[0, count)`. */
-  symbols(symbols: Uint16Array, count: number, codes: Uint32Array, lengths: Uint8Array): void {
-    // Room for every symbol at its longest, so the loop needs no bounds check.
-    this.reserve(Math.ceil((count * 21) / 8) + 8);
-    const buf = this.buf;
-    let pos = this.pos;
-    let acc = this.acc;
-    let held = this.held;
-    for (let k = 0; k < count; k++) {
-      const s = symbols[k];
-      acc |= codes[s] << held;
-      held += lengths[s];
-      // At most 7 bits held after this, so the next 21 fit in the 32-bit accumulator.
-      if (held >= 16) {
-        buf[pos++] = acc & 255;
-        buf[pos++] = (acc >>> 8) & 255;
-        acc >>>= 16;
-        held -= 16;
-      }
-      if (held >= 8) {
-        buf[pos++] = acc & 255;
-        acc >>>= 8;
-        held -= 8;
-      }
-    }
-    this.pos = pos;
-    this.acc = acc;
-    this.held = held;
-  }
-  byte(v: number): void {
-    this.push(v);
-  }
-  /** Pads to a byte boundary with zero bits. */
-  align(): void {
-    if (this.held > 0) this.push(this.acc & 255);
-    this.acc = 0;
-    this.held = 0;
-  }
-  bytes(): Uint8Array {
-    return this.buf.slice(0, this.pos);
-  }
-  private push(v: number): void {
-    this.reserve(1);
-    this.buf[this.pos++] = v;
-  }
-  private reserve(more: number): void {
-    if (this.pos + more <= this.buf.length) return;
-    const grown = new Uint8Array(Math.max(this.buf.length * 2, this.pos + more));
-    grown.set(this.buf.subarray(0, this.pos));
-    this.buf = grown;
-  }
 }
