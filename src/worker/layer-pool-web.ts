@@ -19,3 +19,26 @@ export function appLayerWorkers(): number {
 export function startLayerWorkers(workers = appLayerWorkers()): LayerMaker {
   return poolLayerMaker(spawnLayerWorker, typeof Worker === 'function' ? workers : 0);
 }
+
+let kept: { maker: LayerMaker; startedWith: number } | undefined;
+
+/**
+ * The app's layer workers for the page's life (of the thread that calls it): started on first use
+ * and kept, so a run's layers no longer pay for starting two workers and loading their code; started
+ * again once every one of them has stopped. Its `close()` does nothing (a caller that gets it does
+ * not own it).
+ */
+export function keptLayerWorkers(): LayerMaker {
+  if (!kept || (kept.startedWith > 0 && kept.maker.workers === 0)) {
+    const maker = startLayerWorkers();
+    kept = { maker, startedWith: maker.workers };
+  }
+  const { maker } = kept;
+  return {
+    make: (raster, name) => maker.make(raster, name),
+    get workers() {
+      return maker.workers;
+    },
+    close: () => undefined,
+  };
+}

@@ -1,7 +1,7 @@
 import { throwIfAborted } from '../core/progress.ts';
 import type { Grid, Raster } from '../core/raster/raster.ts';
 import { layerViewHere, type LayerView } from './layer-pool.ts';
-import { startLayerWorkers } from './layer-pool-web.ts';
+import { keptLayerWorkers } from './layer-pool-web.ts';
 import type { LayerData, LayerKind } from './protocol.ts';
 
 /** MODIS nominal resolutions (m) a pixel size snaps to when within 25%; otherwise rounded to 10 m. */
@@ -88,11 +88,12 @@ export function layerData(meta: LayerMeta, grid: Grid, view: LayerView, transfer
 }
 
 /**
- * The layers of a run, made on the layer workers (two at a time on two cores) while this thread
- * goes on with `meanwhile` (the closed-loop check), in the order given. Only once every layer is
- * made are they stored as the scene `scene.id` (see `beginSceneLayers`): when one cannot be made,
- * the run fails with an error naming it and the layers of earlier runs stay, for the map and export
- * (as they do when `scene.signal` is aborted by then).
+ * The layers of a run, made on the layer workers (two at a time on two cores; kept from run to run,
+ * `keptLayerWorkers`) while this thread goes on with `meanwhile` (the closed-loop check), in the
+ * order given. Only once every layer is made are they stored as the scene `scene.id` (see
+ * `beginSceneLayers`): when one cannot be made, the run fails with an error naming it and the
+ * layers of earlier runs stay, for the map and export (as they do when `scene.signal` is aborted
+ * by then).
  */
 export async function makeRunLayers<T>(
   jobs: { meta: LayerMeta; raster: Raster }[],
@@ -100,24 +101,20 @@ export async function makeRunLayers<T>(
   transfer: Transferable[],
   meanwhile: () => Promise<T>,
 ): Promise<{ layers: LayerData[]; meanwhile: T }> {
-  const maker = startLayerWorkers();
-  try {
-    const views = Promise.all(jobs.map((j) => maker.make(j.raster, j.meta.label)));
-    // Rejected here or awaited below, never unhandled.
-    views.catch(() => undefined);
-    const other = await meanwhile();
-    const made = await views;
-    // A run cancelled by now shows nothing: the layers stored for export stay those shown.
-    throwIfAborted(scene.signal);
-    beginSceneLayers(scene.id, scene.keepOtherScenes);
-    const layers = jobs.map((j, i) => {
-      storeLayer(j.meta, j.raster);
-      return layerData(j.meta, j.raster, made[i], transfer);
-    });
-    return { layers, meanwhile: other };
-  } finally {
-    maker.close();
-  }
+  const maker = keptLayerWorkers();
+  const views = Promise.all(jobs.map((j) => maker.make(j.raster, j.meta.label)));
+  // Rejected here or awaited below, never unhandled.
+  views.catch(() => undefined);
+  const other = await meanwhile();
+  const made = await views;
+  // A run cancelled by now shows nothing: the layers stored for export stay those shown.
+  throwIfAborted(scene.signal);
+  beginSceneLayers(scene.id, scene.keepOtherScenes);
+  const layers = jobs.map((j, i) => {
+    storeLayer(j.meta, j.raster);
+    return layerData(j.meta, j.raster, made[i], transfer);
+  });
+  return { layers, meanwhile: other };
 }
 
 /** Forgets every stored layer (new inputs or a new run replace them). */
