@@ -144,14 +144,19 @@ export function reprojectRaster(
   const out = new Float32Array(target.width * target.height);
   const W = target.width;
   const nc = lat.cols.length;
-  // One band of target rows per lattice row interval keeps the coordinate buffers small.
+  // One band of target rows per lattice row interval keeps the coordinate buffers small; the same
+  // two serve every band (the last band is one row taller).
+  let tallest = 1;
+  for (let j = 0; j + 1 < lat.rows.length; j++) tallest = Math.max(tallest, lat.rows[j + 1] - lat.rows[j] + 1);
+  const pxBuf = new Float64Array(tallest * W);
+  const pyBuf = new Float64Array(tallest * W);
   for (let j = 0; j + 1 < lat.rows.length; j++) {
     const r0 = lat.rows[j];
     const r1 = lat.rows[j + 1];
     const rEnd = j + 2 >= lat.rows.length ? r1 : r1 - 1;
     const bandH = rEnd - r0 + 1;
-    const px = new Float64Array(bandH * W);
-    const py = new Float64Array(bandH * W);
+    const px = pxBuf.subarray(0, bandH * W);
+    const py = pyBuf.subarray(0, bandH * W);
     const exactIdx: number[] = [];
     for (let r = r0; r <= rEnd; r++) {
       const tv = r1 === r0 ? 0 : (r - r0) / (r1 - r0);
@@ -189,7 +194,7 @@ export function reprojectRaster(
         py[exactIdx[m]] = ey[m];
       }
     }
-    out.set(samplePixels(src, px, py, method, filled), r0 * W);
+    samplePixels(src, px, py, method, filled, out.subarray(r0 * W, r0 * W + bandH * W));
   }
   return { ...target, data: out, stats: { stepPx: step, maxErrorPx: err } };
 }

@@ -204,7 +204,8 @@ export function upsample(r: Raster, factor: number, method: ResampleMethod): Ras
 /**
  * Samples `src` at arbitrary pixel-space points (`px[i], py[i]`, pixel `(c, r)` covers
  * `[c, c+1) x [r, r+1)`), same NaN rule as `upsampleArray`: NaN outside the source or where the
- * source pixel containing the point is NaN. `filled` may pass a pre-filled copy of `src.data`.
+ * source pixel containing the point is NaN. `filled` may pass a pre-filled copy of `src.data`;
+ * `into` (at least `px.length` long) receives the samples instead of a new array, and is returned.
  */
 export function samplePixels(
   src: { data: Float32Array; width: number; height: number },
@@ -212,11 +213,12 @@ export function samplePixels(
   py: Float64Array,
   method: ResampleMethod,
   filled?: Float32Array,
+  into?: Float32Array,
 ): Float32Array {
   const { data, width, height } = src;
   const f =
     method === 'nearest' ? data : (filled ?? fillInvalid(data, width, height, kernelRadiusPx(method)));
-  const out = new Float32Array(px.length);
+  const out = into ?? new Float32Array(px.length);
   const cl = (i: number, n: number): number => (i < 0 ? 0 : i >= n ? n - 1 : i);
   for (let i = 0; i < px.length; i++) {
     const x = px[i];
