@@ -1,7 +1,6 @@
-import { adler32 } from '../io/adler32.ts';
-import { BitWriter } from './bit-writer.ts';
+import type { BitWriter } from './bit-writer.ts';
 import { canonicalCodes, codeLengths } from './huffman-codes.ts';
-import { CLEN_ORDER, LEN_CODE, LEN_EXTRA, LEN_EXTRA_BITS, MAX_RUN, rleLengths } from './rle-deflate.ts';
+import { LEN_CODE, LEN_EXTRA_BITS, MATCH, MAX_RUN, startDynamicBlock, symbolCodes, zlibStream } from './deflate-blocks.ts';
 
 /**
  * A zlib stream (RFC 1950/1951) of a tile the GeoTIFF writer cut with the floating-point predictor
@@ -16,10 +15,6 @@ import { CLEN_ORDER, LEN_CODE, LEN_EXTRA, LEN_EXTRA_BITS, MAX_RUN, rleLengths } 
  */
 export function floatDeflate(bytes: Uint8Array, rowBytes: number): Uint8Array {
   const n = bytes.length;
-  const out = new BitWriter(n + (n >>> 3) + 1024);
-  // CMF 0x78 (deflate, 32 KiB window), FLG 0x01 (fastest; 0x7801 % 31 === 0).
-  out.byte(0x78);
-  out.byte(0x01);
   const s: Scan = {
     bytes,
     symbols: new Uint16Array(BLOCK_BYTES + 1),
@@ -30,28 +25,21 @@ export function floatDeflate(bytes: Uint8Array, rowBytes: number): Uint8Array {
     // Bytes whose offset in the row is below `searched` are searched (all of them without a row layout).
     rowBytes: rowBytes >= 8 && rowBytes <= WINDOW && n % rowBytes === 0 && rowBytes % 4 === 0 ? rowBytes : 0,
   };
-  if (n === 0) writeBlock(out, s, 0, true);
-  for (let start = 0; start < n; ) {
-    s.litFreq.fill(0);
-    s.distFreq.fill(0);
-    const [count, end] = scan(s, start, Math.min(n, start + BLOCK_BYTES));
-    writeBlock(out, s, count, end === n);
-    start = end;
-  }
-  out.align();
-  const a = adler32(bytes);
-  out.byte(a >>> 24);
-  out.byte((a >>> 16) & 255);
-  out.byte((a >>> 8) & 255);
-  out.byte(a & 255);
-  return out.bytes();
+  return zlibStream(bytes, (out) => {
+    if (n === 0) writeBlock(out, s, 0, true);
+    for (let start = 0; start < n; ) {
+      s.litFreq.fill(0);
+      s.distFreq.fill(0);
+      const [count, end] = scan(s, start, Math.min(n, start + BLOCK_BYTES));
+      writeBlock(out, s, count, end === n);
+      start = end;
+    }
+  });
 }
 
 const BLOCK_BYTES = 2 ** 16;
 const WINDOW = 2 ** 15;
 const HASH_BITS = 15;
-/** Symbols: 0-255 a literal byte, 256 + L a match of length L (3..258). */
-const MATCH = 256;
 /** A match at least this long is taken without looking for a longer one. */
 const GOOD_ENOUGH = 8;
 
@@ -152,45 +140,12 @@ function scan(s: Scan, start: number, stop: number): [number, number] {
 /** One dynamic-Huffman block of the scan's first `count` symbols. */
 function writeBlock(out: BitWriter, s: Scan, count: number, last: boolean): void {
   const { symbols, dists, litFreq, distFreq } = s;
-  litFreq[256] = 1;
-  const litLen = codeLengths(litFreq, 15);
   // codeLengths codes two symbols at least, so the distance code is complete even with no match.
   const distLen = codeLengths(distFreq, 15);
-  let nLit = 286;
-  while (nLit > 257 && litLen[nLit - 1] === 0) nLit--;
   let nDist = 30;
   while (nDist > 1 && distLen[nDist - 1] === 0) nDist--;
-  const lengthSymbols = [...rleLengths(litLen.subarray(0, nLit)), ...rleLengths(distLen.subarray(0, nDist))];
-  const clFreq = new Uint32Array(19);
-  for (const [sym] of lengthSymbols) clFreq[sym]++;
-  const clLen = codeLengths(clFreq, 7);
-  let nCl = 19;
-  while (nCl > 4 && clLen[CLEN_ORDER[nCl - 1]] === 0) nCl--;
-  out.bits(last ? 1 : 0, 1);
-  out.bits(2, 2);
-  out.bits(nLit - 257, 5);
-  out.bits(nDist - 1, 5);
-  out.bits(nCl - 4, 4);
-  for (let i = 0; i < nCl; i++) out.bits(clLen[CLEN_ORDER[i]], 3);
-  const clCode = canonicalCodes(clLen);
-  for (const [sym, extraBits, extra] of lengthSymbols) {
-    out.bits(clCode[sym], clLen[sym]);
-    if (extraBits) out.bits(extra, extraBits);
-  }
-  const litCode = canonicalCodes(litLen);
-  // Each literal's or length's whole bit string (code and extra bits) and its length.
-  const symCode = new Uint32Array(MATCH + MAX_RUN + 1);
-  const symBits = new Uint8Array(MATCH + MAX_RUN + 1);
-  for (let b = 0; b < MATCH; b++) {
-    symCode[b] = litCode[b];
-    symBits[b] = litLen[b];
-  }
-  for (let len = 3; len <= MAX_RUN; len++) {
-    const c = LEN_CODE[len];
-    if (!litLen[c]) continue;
-    symCode[MATCH + len] = litCode[c] | (LEN_EXTRA[len] << litLen[c]);
-    symBits[MATCH + len] = litLen[c] + LEN_EXTRA_BITS[len];
-  }
+  const { litLen, litCode, nLit } = startDynamicBlock(out, litFreq, distLen, nDist, last);
+  const { symCode, symBits } = symbolCodes(litLen, litCode);
   let totalBits = 0;
   for (let c = 0; c < nLit; c++) totalBits += litFreq[c] * (litLen[c] + LEN_CODE_EXTRA_BITS[c]);
   for (let c = 0; c < nDist; c++) totalBits += distFreq[c] * (distLen[c] + DIST_EXTRA_BITS[c]);
