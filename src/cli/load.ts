@@ -52,7 +52,12 @@ export function fileBytes(fh: FileHandle, byteLength: number): RandomAccessBytes
  * tile's 100 MB NDVI file is never held whole (bench/perf-log.md, 2026-11-30). The same dataset,
  * bits and errors as `readGeoTiff` of the file's bytes.
  */
-export async function readGeoTiffFile(filePath: string, fileName: string, opts: ReadGeoTiffOptions = {}): Promise<Dataset> {
+export function readGeoTiffFile(filePath: string, fileName: string, opts: ReadGeoTiffOptions = {}): Promise<Dataset> {
+  return withOpenFile(filePath, async (fh) => readGeoTiff(fileBytes(fh, (await fh.stat()).size), fileName, opts));
+}
+
+/** `work` on `filePath` opened for reading (BAD_ARGUMENT, as `readFileArrayBuffer`, when it cannot be), closed after. */
+async function withOpenFile<T>(filePath: string, work: (fh: FileHandle) => Promise<T>): Promise<T> {
   let fh: FileHandle;
   try {
     fh = await open(filePath, 'r');
@@ -60,8 +65,7 @@ export async function readGeoTiffFile(filePath: string, fileName: string, opts: 
     throw notReadable(filePath, e);
   }
   try {
-    const size = (await fh.stat()).size;
-    return await readGeoTiff(fileBytes(fh, size), fileName, opts);
+    return await work(fh);
   } finally {
     await fh.close().catch(() => undefined);
   }
@@ -100,20 +104,12 @@ export async function findMtlBeside(filePath: string): Promise<string | undefine
 }
 
 /** The first 16 bytes of a file (fewer for a shorter one). */
-async function fileHead(filePath: string): Promise<Uint8Array> {
-  let fh: FileHandle;
-  try {
-    fh = await open(filePath, 'r');
-  } catch (e) {
-    throw notReadable(filePath, e);
-  }
-  try {
+function fileHead(filePath: string): Promise<Uint8Array> {
+  return withOpenFile(filePath, async (fh) => {
     const head = new Uint8Array(16);
     const { bytesRead } = await fh.read(head, 0, 16, 0);
     return head.subarray(0, bytesRead);
-  } finally {
-    await fh.close().catch(() => undefined);
-  }
+  });
 }
 
 /** Largest sidecar (MTL, .aux.xml) read: real ones are a few kB. */
