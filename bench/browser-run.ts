@@ -2,14 +2,15 @@
 // pipeline and model), serves it with the scene files, drives headless Chromium through
 // Playwright and prints one JSON line on stdout: tiles per backend and the full-tile pipeline.
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { chromium, type Browser, type Page } from '@playwright/test';
 import { build, preview } from 'vite';
 import type { BackendName } from '../src/model/backend.ts';
 import type { BenchApi } from './browser/bench-page.ts';
-import { chromiumArgs, chromiumPath, rendererPids } from '../e2e/chromium.ts';
+import { chromiumArgs, chromiumPath, otherChromiumPids, rendererPids } from '../e2e/chromium.ts';
 import type { BenchResults, FullTileRow, TileRow } from './report.ts';
+import { BENCH_FILE_NAMES } from './fixtures.ts';
 import { startHeapSampling, startPageCpuProfile, startWorkerCpuProfiles, type IsolateHeap, type WorkerProfile } from './browser-profile.ts';
 
 const { values: v } = parseArgs({
@@ -46,6 +47,11 @@ const { values: v } = parseArgs({
     'heap-every-ms': { type: 'string' },
     /** Full tile: print the SHA-256 of every file the run wrote on stderr (same bytes before and after a change). */
     'hash-outputs': { type: 'boolean' },
+    /**
+     * Full tile: the page fetches the scene's files into ArrayBuffers (as before 2026-11-30) instead
+     * of reading the Files given to its file input, as the app reads dropped files.
+     */
+    'scene-fetch': { type: 'boolean' },
   },
 });
 
@@ -137,9 +143,9 @@ function rendererThreadCpuS(): Map<string, number> {
 }
 
 /** CPU seconds (user + system, every thread) of the renderer processes so far. */
-function rendererCpuS(): number {
+function rendererCpuS(pids = rendererPids()): number {
   let ticks = 0;
-  for (const pid of rendererPids()) {
+  for (const pid of pids) {
     try {
       const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
       const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
@@ -243,6 +249,9 @@ async function main(): Promise<void> {
     }
     log('full pipeline (wasm) ...');
     const page = await openPage(browser, url);
+    // The scene's files as a person gives them to the app: Files on disk, read by slices (not timed).
+    if (!v['scene-fetch'])
+      await page.setInputFiles('#scene-files', Object.values(BENCH_FILE_NAMES).map((name) => join(v['scene-dir']!, name)));
     let peak = 0;
     // Largest RSS sampled until the main run is done: VmHWM alone missed the stage-2 peak by
     // 50-290 MB (the kernel raises it lazily, and memory handed back with madvise escapes it).
@@ -276,6 +285,9 @@ async function main(): Promise<void> {
     // logs 'infer' once for infer and correct together, as the Node run counts them).
     const cpuS: Record<string, number> = {};
     let lastCpu = cpu0;
+    // The same for Chromium's other processes (the browser process reads the Files given to the page).
+    const otherCpuS: Record<string, number> = {};
+    let lastOther = rendererCpuS(otherChromiumPids());
     // Each renderer thread's CPU seconds per step (a thread that ended keeps its last reading).
     const threadSteps: Array<{ step: string; cpu: Map<string, number> }> = [];
     const threadSnap = (step: string): void => {
@@ -317,6 +329,9 @@ async function main(): Promise<void> {
       const c = rendererCpuS();
       if (step !== 'start') cpuS[step] = c - lastCpu;
       lastCpu = c;
+      const o = rendererCpuS(otherChromiumPids());
+      if (step !== 'start') otherCpuS[step] = o - lastOther;
+      lastOther = o;
       if (step !== 'start') threadSnap(step);
     });
     const { notices, memoryBreakdown, outputSha256, ...r } = await page.evaluate(
@@ -328,6 +343,7 @@ async function main(): Promise<void> {
         ...(v['memory-every-ms'] ? { memoryEveryMs: Number(v['memory-every-ms']) } : {}),
         ...(v['worker-prof'] ? { keepWorkers: true } : {}),
         ...(v['hash-outputs'] ? { hashOutputs: true } : {}),
+        ...(v['scene-fetch'] ? { sceneFetch: true } : {}),
       },
     );
     clearInterval(sampler);
@@ -346,6 +362,7 @@ async function main(): Promise<void> {
       const rows = [...cpu].map(([t, c]) => [t, c - (before.get(t) ?? 0)] as const).filter(([, d]) => d >= 0.05).sort((a, b) => b[1] - a[1]);
       log(`CPU s per thread, ${step}: ${rows.map(([t, d]) => `${t} ${d.toFixed(2)}`).join(', ')}`);
     }
+    log(`CPU s of Chromium's other processes (browser, GPU, utilities) per step: ${Object.entries(otherCpuS).map(([k, c]) => `${k} ${c.toFixed(2)}`).join(', ')}`);
     for (const w of workersSeen)
       log(`Web Worker ${w.name}: CPU profile ${w.file}`);
     log(

@@ -18,7 +18,7 @@ export type StepName = (typeof STEPS)[number];
 
 /** Where the pipeline benchmark reads its inputs and writes its outputs (disk in Node, memory in a page). */
 export interface PipelineIo {
-  readFile(name: string): Promise<ArrayBuffer>;
+  readFile(name: string): Promise<ArrayBuffer | Blob>;
   /** Where given, the inputs are read through it instead (Node: piece by piece from disk, as `downscale` reads a GeoTIFF). */
   readGeoTiff?(name: string): Promise<Dataset>;
   /** The file in pieces, in file order (the GeoTIFF writer's header, then tile by tile). */

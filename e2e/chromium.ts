@@ -26,6 +26,26 @@ export const chromiumArgs: readonly string[] = [
 
 /** Pids of the Chromium renderer processes below this process in the process tree (Linux /proc). */
 export function rendererPids(): number[] {
+  return chromiumPids().filter((pid) => isRenderer(pid));
+}
+
+/** Pids of the other Chromium processes below this process (browser, GPU, network and storage utilities). */
+export function otherChromiumPids(): number[] {
+  return chromiumPids().filter((pid) => !isRenderer(pid) && /chrom/i.test(commandOf(pid)));
+}
+
+function commandOf(pid: number): string {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+  } catch {
+    return '';
+  }
+}
+
+const isRenderer = (pid: number): boolean => commandOf(pid).includes('--type=renderer');
+
+/** Pids of every process below this one in the process tree. */
+function chromiumPids(): number[] {
   const parent = new Map<number, number>();
   for (const d of readdirSync('/proc')) {
     if (!/^\d+$/.test(d)) continue;
@@ -39,11 +59,6 @@ export function rendererPids(): number[] {
   return [...parent.keys()].filter((pid) => {
     let p = parent.get(pid);
     while (p !== undefined && p > 1 && p !== process.pid) p = parent.get(p);
-    if (p !== process.pid) return false;
-    try {
-      return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('--type=renderer');
-    } catch {
-      return false;
-    }
+    return p === process.pid;
   });
 }

@@ -70,6 +70,11 @@ export interface BenchApi {
     keepWorkers?: boolean;
     /** SHA-256 of every file the run wrote, by name (hex), after the timed run: same bytes before and after a change. */
     hashOutputs?: boolean;
+    /**
+     * Read the scene's files fetched from the server into ArrayBuffers (the bench page before
+     * 2026-11-30) instead of as the Files the driver gave the page's file input (the app's way).
+     */
+    sceneFetch?: boolean;
   }): Promise<
     PipelineTiming & {
       jsHeapPeakMB: number;
@@ -241,6 +246,10 @@ const api: BenchApi = {
       const t = await benchPipeline({
         io: {
           readFile: async (name) => {
+            // As the app reads a dropped file: a File, read by slices where its blocks are decoded.
+            const given = (document.getElementById('scene-files') as HTMLInputElement | null)?.files ?? [];
+            const file = o.sceneFetch ? undefined : Array.from(given).find((f) => f.name === name);
+            if (file) return file;
             const r = await fetch(`${base}scene/${encodeURIComponent(name)}`);
             if (!r.ok) throw new Error(`scene file ${name}: HTTP ${r.status}`);
             return r.arrayBuffer();

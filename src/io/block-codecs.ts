@@ -93,24 +93,34 @@ export async function decompressBlockAsync(
   compression: number,
   expected: number,
   codec: DeflateCodec | undefined,
+  into?: Uint8Array,
 ): Promise<Uint8Array> {
   const isDeflate = compression === 8 || compression === 32946;
   const mayBomb = raw.length * DEFLATE_MAX_RATIO > 4 * expected + 2 ** 20;
   if (!isDeflate || !codec?.inflate || (mayBomb && !codec.isBounded))
-    return decompressBlock(raw, compression, expected);
+    return land(decompressBlock(raw, compression, expected), expected, into);
   let bytes: Uint8Array;
   try {
-    bytes = await codec.inflate(raw, expected);
+    bytes = await codec.inflate(raw, expected, into);
   } catch {
-    return decompressBlock(raw, compression, expected);
+    return land(decompressBlock(raw, compression, expected), expected, into);
   }
-  if (bytes.length > expected) return decompressBlock(raw, compression, expected);
-  if (bytes.length < expected) {
+  if (bytes.length > expected) return land(decompressBlock(raw, compression, expected), expected, into);
+  return land(bytes, expected, into);
+}
+
+/** `bytes` (at most `expected`) zero-padded to `expected` bytes: in `into` where given (and returned), else in a new array unless already full. */
+function land(bytes: Uint8Array, expected: number, into: Uint8Array | undefined): Uint8Array {
+  if (!into) {
+    if (bytes.length >= expected) return bytes;
     const padded = new Uint8Array(expected);
     padded.set(bytes);
     return padded;
   }
-  return bytes;
+  const dst = into.subarray(0, expected);
+  if (bytes.buffer !== dst.buffer || bytes.byteOffset !== dst.byteOffset) dst.set(bytes);
+  if (bytes.length < expected) dst.fill(0, bytes.length);
+  return dst;
 }
 
 /** How the blocks of one TIFF image are stored, as far as turning a block's bytes into samples goes. */
@@ -154,6 +164,38 @@ export async function decodeBlock(
 ): Promise<Uint8Array> {
   const expected = form.rowSamples * rows * form.bytesPerSample;
   return finishBlock(await decompressBlockAsync(raw, form.compression, expected, codec), form, rows);
+}
+
+/**
+ * `decodeBlock` into `dst`, which holds exactly the block's decoded bytes (`rowSamples * rows *
+ * bytesPerSample`, at an offset of its buffer aligned to the sample size, as a view of a larger
+ * buffer may be): inflated there, the predictor and byte order undone in place, so a thread that
+ * decodes many blocks reuses its memory instead of allocating two arrays per block. Same bytes and
+ * errors as `decodeBlock`; `rowScratch` (at least `rowSamples` words) serves the float predictor.
+ */
+export async function decodeBlockInto(
+  raw: Uint8Array,
+  form: BlockForm,
+  rows: number,
+  codec: DeflateCodec | undefined,
+  dst: Uint8Array,
+  rowScratch: Uint32Array,
+): Promise<void> {
+  await decompressBlockAsync(raw, form.compression, dst.length, codec, dst);
+  const { predictor, bytesPerSample, rowSamples, samplesInBlock } = form;
+  if (predictor === 3) {
+    if (canUndoFloatInto(dst, rowSamples, samplesInBlock, bytesPerSample)) {
+      const words = new Uint32Array(dst.buffer, dst.byteOffset, rowSamples * rows);
+      for (let r = 0; r < rows; r++) {
+        // Each row's planes merged through the scratch row: in place they would overwrite the planes still to be read.
+        undoFloatRow(words, r * rowSamples, rowSamples, rowScratch, 0);
+        words.set(rowScratch.subarray(0, rowSamples), r * rowSamples);
+      }
+    } else dst.set(undoFloatPredictor(dst, rowSamples, rows, samplesInBlock, bytesPerSample));
+    return;
+  }
+  if (!form.littleEndian) swapBytes(dst, bytesPerSample);
+  if (predictor === 2) undoHorizontal(dst, bytesPerSample, rowSamples, rows, samplesInBlock);
 }
 
 /** Deflate expands at most ~1032:1. */

@@ -20,9 +20,11 @@ export interface DeflateCodec {
   /**
    * Inflates a zlib stream that holds at most `expected` bytes, checking its Adler-32. Rejects on
    * anything else (damaged, longer than `expected`): the block decoder then takes its bounded
-   * fflate path, which decides what the stream is. Absent: that path always.
+   * fflate path, which decides what the stream is. Absent: that path always. `into` (at least
+   * `expected` bytes): where to inflate, the result then a view of it from its start; codecs
+   * without it return a new array all the same, and a rejected call may have written there.
    */
-  inflate?(raw: Uint8Array, expected: number): Promise<Uint8Array>;
+  inflate?(raw: Uint8Array, expected: number, into?: Uint8Array): Promise<Uint8Array>;
   /**
    * True when `inflate` stops by itself soon after `expected` bytes, so a Deflate bomb costs no
    * more than the block; otherwise it is given only streams that cannot inflate far past the block.
@@ -31,10 +33,17 @@ export interface DeflateCodec {
   /**
    * Decodes stored Deflate blocks (the `spans` of `raw`) to native-order samples, each as
    * `decodeBlock` does (the predictor and byte order undone too), elsewhere than this thread (the
-   * browser's deflate workers). Rejects with the first failing block's error. `raw` is left
-   * unchanged. Absent: the block decoder inflates through `inflate` and finishes blocks itself.
+   * browser's deflate workers). `raw`: the stored bytes (left unchanged), or a Blob of them (a slice
+   * of the file), read where they are decoded, so this thread neither reads nor copies them.
+   * Resolves to one array per span, views of one buffer (see `reuseDecoded`); rejects with the
+   * first failing block's error. Absent: the block decoder inflates through `inflate` and finishes blocks itself.
    */
-  decodeBlocks?(raw: Uint8Array, spans: readonly BlockSpan[], form: BlockForm): Promise<Uint8Array[]>;
+  decodeBlocks?(raw: Uint8Array | Blob, spans: readonly BlockSpan[], form: BlockForm): Promise<Uint8Array[]>;
+  /**
+   * Hands back what one `decodeBlocks` call resolved to once the caller is done with it, so its
+   * buffer serves the next calls instead of new memory. Optional for the caller.
+   */
+  reuseDecoded?(blocks: readonly Uint8Array[]): void;
   /**
    * A new zeroed buffer of `byteLength` bytes whose memory was first written on another thread
    * (with `decodeBlocks`): the block decoder's bands, so their first-touch page faults are not
@@ -68,11 +77,11 @@ const DEFLATE_MAX_RATIO = 1032;
  * and grow (to 64 kB) only while the data inflate modestly, so a Deflate bomb stops a slice past
  * the block instead of inflating whole.
  */
-async function inflateStream(raw: Uint8Array, expected: number): Promise<Uint8Array> {
+async function inflateStream(raw: Uint8Array, expected: number, into?: Uint8Array): Promise<Uint8Array> {
   const stream = new DecompressionStream('deflate');
   const writer = stream.writable.getWriter();
   const reader = stream.readable.getReader();
-  const out = new Uint8Array(expected);
+  const out = into ? into.subarray(0, expected) : new Uint8Array(expected);
   let filled = 0;
   let tooLong = false;
   const reading = (async () => {

@@ -90,7 +90,7 @@ async function readExactly(src: RandomAccessBytes, offset: number, length: numbe
 async function openTiff(
   source: ArrayBuffer | Blob | RandomAccessBytes,
   fileName: string,
-): Promise<{ image: GeoTIFFImage; byteLength: number; read: ByteReader }> {
+): Promise<{ image: GeoTIFFImage; byteLength: number; read: ByteReader; blob?: Blob }> {
   if (isRandomAccess(source)) {
     requireTiff(await source.read(0, Math.min(16, source.byteLength)), fileName);
     try {
@@ -121,7 +121,8 @@ async function openTiff(
       src instanceof ArrayBuffer
         ? (offset, length) => new Uint8Array(src, offset, length)
         : async (offset, length) => new Uint8Array(await src.slice(offset, offset + length).arrayBuffer());
-    return { image, byteLength: src instanceof ArrayBuffer ? src.byteLength : src.size, read };
+    // A Blob goes on to the block decoder even where it was read whole here: deflate workers read their slices of it.
+    return { image, byteLength: src instanceof ArrayBuffer ? src.byteLength : src.size, read, ...(source instanceof ArrayBuffer ? {} : { blob: source }) };
   } catch (e) {
     throw toAppError(
       e,
@@ -145,9 +146,9 @@ export async function readGeoTiff(
   opts: ReadGeoTiffOptions = {},
 ): Promise<Dataset> {
   throwIfAborted(opts.signal);
-  const { image, byteLength, read } = await openTiff(source, fileName);
+  const { image, byteLength, read, blob } = await openTiff(source, fileName);
   try {
-    return await decodeImage(image, byteLength, read, fileName, opts);
+    return await decodeImage(image, byteLength, read, fileName, opts, blob);
   } catch (e) {
     if (isAppError(e)) throw e;
     throw toAppError(
@@ -165,6 +166,7 @@ async function decodeImage(
   read: ByteReader,
   fileName: string,
   opts: ReadGeoTiffOptions,
+  blob: Blob | undefined,
 ): Promise<Dataset> {
   const fd = image.getFileDirectory();
   const table = await readBlockTable(read, byteLength, image.isTiled, fileName);
@@ -263,7 +265,7 @@ async function decodeImage(
   };
   const rasters: ArrayLike<number>[] =
     canDecodeFast(blockLayout) && !opts.useGeotiffJsDecoder
-      ? await decodeWindow(blockLayout, win, read, opts.signal, opts.onProgress, opts.codec ?? deflateCodec())
+      ? await decodeWindow(blockLayout, win, read, opts.signal, opts.onProgress, opts.codec ?? deflateCodec(), blob)
       : ((await image.readRasters({
           window: [win.col, win.row, win.col + win.width, win.row + win.height],
           interleave: false,

@@ -50,21 +50,21 @@ export function canDecodeFast(l: BlockLayout): boolean {
   );
 }
 
-function arrayFor(format: number, bits: number, buffer: ArrayBuffer, length: number): SampleArray {
-  if (format === 3 && bits === 16) return halfToFloat(new Uint16Array(buffer, 0, length));
+function arrayFor(format: number, bits: number, buffer: ArrayBuffer, length: number, at = 0): SampleArray {
+  if (format === 3 && bits === 16) return halfToFloat(new Uint16Array(buffer, at, length));
   if (format === 3)
-    return bits === 64 ? new Float64Array(buffer, 0, length) : new Float32Array(buffer, 0, length);
+    return bits === 64 ? new Float64Array(buffer, at, length) : new Float32Array(buffer, at, length);
   if (format === 2)
     return bits === 8
-      ? new Int8Array(buffer, 0, length)
+      ? new Int8Array(buffer, at, length)
       : bits === 16
-        ? new Int16Array(buffer, 0, length)
-        : new Int32Array(buffer, 0, length);
+        ? new Int16Array(buffer, at, length)
+        : new Int32Array(buffer, at, length);
   return bits === 8
-    ? new Uint8Array(buffer, 0, length)
+    ? new Uint8Array(buffer, at, length)
     : bits === 16
-      ? new Uint16Array(buffer, 0, length)
-      : new Uint32Array(buffer, 0, length);
+      ? new Uint16Array(buffer, at, length)
+      : new Uint32Array(buffer, at, length);
 }
 
 function allocate(format: number, bits: number, length: number): SampleArray {
@@ -86,8 +86,9 @@ const GROUPS_IN_FLIGHT = 4;
  * progress (stage 'decode', block rows done) between block rows. Deflate blocks are decoded whole
  * (inflated, predictor and byte order undone) by `codec.decodeBlocks` where the codec has it (the
  * browser's deflate workers), a few groups of blocks in flight, and only placed into the bands
- * here; else they are inflated by `codec` (a row of blocks at once; see `decompressBlockAsync`),
- * or by fflate here, and finished here.
+ * here; with `source` (the file as a Blob, which `read` reads) the workers read the groups' stored
+ * bytes from it themselves. Else they are inflated by `codec` (a row of blocks at once; see
+ * `decompressBlockAsync`), or by fflate here, and finished here.
  */
 export async function decodeWindow(
   l: BlockLayout,
@@ -96,6 +97,7 @@ export async function decodeWindow(
   signal?: AbortSignal,
   onProgress?: (p: Progress) => void,
   codec?: DeflateCodec,
+  source?: Blob,
 ): Promise<SampleArray[]> {
   await prepareCodec(l.compression);
   const spp = l.samplesPerPixel;
@@ -136,14 +138,14 @@ export async function decodeWindow(
   };
   // Strips at the bottom hold fewer rows; tiles are always full size.
   const rowsOf = (by: number) => (l.tiled ? l.blockHeight : Math.min(l.blockHeight, l.height - by * l.blockHeight));
-  /** The window's part of block (plane, by, bx), native-order samples spanning their buffer, into the bands. */
+  /** The window's part of block (plane, by, bx), native-order samples (aligned to their size), into the bands. */
   const place = (bytes: Uint8Array, plane: number, by: number, bx: number): void => {
     const rows = rowsOf(by);
     const c0 = Math.max(win.col, bx * l.blockWidth);
     const c1 = Math.min(win.col + win.width, (bx + 1) * l.blockWidth, l.width);
     const r0 = Math.max(win.row, by * l.blockHeight);
     const r1 = Math.min(win.row + win.height, by * l.blockHeight + rows);
-    const block = arrayFor(l.sampleFormat, l.bitsPerSample, bytes.buffer as ArrayBuffer, rowSamples * rows);
+    const block = arrayFor(l.sampleFormat, l.bitsPerSample, bytes.buffer as ArrayBuffer, rowSamples * rows, bytes.byteOffset);
     for (let r = r0; r < r1; r++) {
       const srcRow = (r - by * l.blockHeight) * rowSamples;
       const dstRow = (r - win.row) * win.width - win.col;
@@ -186,6 +188,7 @@ export async function decodeWindow(
         }
     if (group.length > 0) groups.push(group);
     const rowIndex = (j: Job) => j.plane * (by1 - by0 + 1) + (j.by - by0);
+    const sourceSize = source?.size ?? 0;
     const send = async (jobs: Job[]): Promise<Uint8Array[]> => {
       const starts = jobs.map((j) => l.offsets[j.index]);
       const lengths = jobs.map((j) => l.byteCounts[j.index]);
@@ -198,9 +201,20 @@ export async function decodeWindow(
         hi = Math.max(hi, starts[i] + lengths[i]);
         total += lengths[i];
       }
-      let raw: Uint8Array;
+      const together = hi - lo <= total + (total >> 3) + 4096;
+      let raw: Uint8Array | Blob;
       let spans: BlockSpan[];
-      if (hi - lo <= total + (total >> 3) + 4096) {
+      if (source && hi <= sourceSize) {
+        // The workers read the stored bytes themselves: a slice of the file, or the blocks' slices joined (no bytes read here).
+        if (together) {
+          raw = source.slice(lo, hi);
+          spans = jobs.map((j, i) => ({ start: starts[i] - lo, length: lengths[i], rows: rowsOf(j.by) }));
+        } else {
+          raw = new Blob(jobs.map((_, i) => source.slice(starts[i], starts[i] + lengths[i])));
+          spans = [];
+          for (let i = 0, at = 0; i < jobs.length; at += lengths[i], i++) spans.push({ start: at, length: lengths[i], rows: rowsOf(jobs[i].by) });
+        }
+      } else if (together) {
         // Stored (nearly) back to back, as writers store a row of blocks: one read, one message.
         raw = await read(lo, hi - lo);
         spans = jobs.map((j, i) => ({ start: starts[i] - lo, length: lengths[i], rows: rowsOf(j.by) }));
@@ -230,6 +244,7 @@ export async function decodeWindow(
         throwIfAborted(signal);
         if (blocks.length !== groups[g].length) throw new Error(`${groups[g].length} blocks sent to decode, ${blocks.length} back`);
         groups[g].forEach((j, i) => place(blocks[i], j.plane, j.by, j.bx));
+        codec.reuseDecoded?.(blocks);
         inFlight[g] = Promise.resolve([]);
       }
     } finally {

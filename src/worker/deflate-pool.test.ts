@@ -138,16 +138,18 @@ const sameBits = (a: Dataset, b: Dataset): boolean =>
     return x.length === y.length && x.every((v, i) => v === y[i]);
   });
 
-/** `codec` with its `decodeBlocks` calls counted, and the most in flight at once. */
-function countingDecodes(codec: DeflateCodec): DeflateCodec & { calls: number; blocks: number; most: number } {
+/** `codec` with its `decodeBlocks` calls counted (those given a Blob apart), and the most in flight at once. */
+function countingDecodes(codec: DeflateCodec): DeflateCodec & { calls: number; blobCalls: number; blocks: number; most: number } {
   let now = 0;
   const c = {
     ...codec,
     calls: 0,
+    blobCalls: 0,
     blocks: 0,
     most: 0,
-    decodeBlocks: async (raw: Uint8Array, spans: readonly BlockSpan[], form: BlockForm) => {
+    decodeBlocks: async (raw: Uint8Array | Blob, spans: readonly BlockSpan[], form: BlockForm) => {
       c.calls++;
+      if (raw instanceof Blob) c.blobCalls++;
       c.blocks += spans.length;
       c.most = Math.max(c.most, ++now);
       try {
@@ -197,8 +199,10 @@ describe.skipIf(!hasData(...ASTER))('GeoTIFF Deflate blocks decoded on the defla
           expect(sameBits(here, there), `${name} ${JSON.stringify(window)}`).toBe(true);
           // And as the fflate path reads it (no codec inflating).
           expect(sameBits(here, await readGeoTiff(buffer, name, { codec: fflateCodec, window })), name).toBe(true);
-          // A Blob (the app's dropped files) reads the same.
+          // A Blob (the app's dropped files) reads the same, the workers reading its slices themselves.
+          const blobCalls = counted.blobCalls;
           expect(sameBits(here, await readGeoTiff(new Blob([buffer]), name, { codec: counted, window })), name).toBe(true);
+          expect(counted.blobCalls, name).toBeGreaterThan(blobCalls);
         }
       }
       // Bands allocated and first written on a worker: zeroed, of the size asked.
@@ -227,14 +231,16 @@ describe.skipIf(!hasData(...ASTER))('GeoTIFF Deflate blocks decoded on the defla
       for (let i = 0; i < 64; i++) damaged[Math.floor(file.length * 0.6) + i * 7] ^= 0x5a;
       const truncated = file.slice(0, Math.floor(file.length * 0.8));
       for (const [name, bytes] of [['damaged.tif', damaged], ['truncated.tif', truncated]] as const) {
-        const outcome = (codec: DeflateCodec) =>
-          readGeoTiff(bytes.slice().buffer, name, { codec }).then(
+        const outcome = (codec: DeflateCodec, blob = false) =>
+          readGeoTiff(blob ? new Blob([bytes]) : bytes.slice().buffer, name, { codec }).then(
             () => 'read',
             (e: unknown) => (isAppError(e) ? `${e.code} ${e.file} ${e.message}` : String(e)),
           );
         const here = await outcome(webStreamsCodec);
         expect(here).toMatch(new RegExp(`^CORRUPT_TIFF ${name} `));
         expect(await outcome(pool)).toBe(here);
+        // The workers reading the file's slices themselves (a dropped file).
+        expect(await outcome(pool, true)).toBe(here);
       }
       expect(log.requests.reduce((a, b) => a + b, 0)).toBeGreaterThan(0);
     } finally {
@@ -257,9 +263,10 @@ describe.skipIf(!canBuildCorpus)('the GDAL reader corpus decoded on the deflate 
       const r = spawnSync(corpusPython, [path.resolve(import.meta.dirname, '../../e2e/fixtures/gdal-corpus.py'), SHARED_DATA, dir], { encoding: 'utf8' });
       expect(r.status, r.stderr).toBe(0);
       const cases = JSON.parse(readFileSync(path.join(dir, 'manifest.json'), 'utf8')) as Array<{ name: string; file: string }>;
-      const outcome = async (file: string, codec: DeflateCodec): Promise<Dataset | string> => {
+      const outcome = async (file: string, codec: DeflateCodec, blob = false): Promise<Dataset | string> => {
         try {
-          return await readGeoTiff(new Uint8Array(readFileSync(path.join(dir, file))).buffer, file, { codec });
+          const bytes = new Uint8Array(readFileSync(path.join(dir, file)));
+          return await readGeoTiff(blob ? new Blob([bytes]) : bytes.buffer, file, { codec });
         } catch (e) {
           return isAppError(e) ? `${e.code} ${e.message}` : `not an AppError: ${String(e)}`;
         }
@@ -269,11 +276,13 @@ describe.skipIf(!canBuildCorpus)('the GDAL reader corpus decoded on the deflate 
       for (const c of cases) {
         if (!c.file?.endsWith('.tif')) continue;
         const here = await outcome(c.file, webStreamsCodec);
-        const there = await outcome(c.file, pool);
+        // As an ArrayBuffer, and as a dropped file (a Blob the workers read their slices of).
+        for (const there of [await outcome(c.file, pool), await outcome(c.file, pool, true)]) {
+          if (typeof here === 'string' || typeof there === 'string') {
+            if (here !== there) differ.push(`${c.name}: ${typeof here === 'string' ? here : 'read'} / ${typeof there === 'string' ? there : 'read'}`);
+          } else if (!sameBits(here, there)) differ.push(`${c.name}: values differ`);
+        }
         compared++;
-        if (typeof here === 'string' || typeof there === 'string') {
-          if (here !== there) differ.push(`${c.name}: ${typeof here === 'string' ? here : 'read'} / ${typeof there === 'string' ? there : 'read'}`);
-        } else if (!sameBits(here, there)) differ.push(`${c.name}: values differ`);
       }
       expect(compared).toBeGreaterThan(30);
       expect(differ).toEqual([]);

@@ -1,10 +1,12 @@
-import { decodeBlock, type BlockForm } from '../io/block-codecs.ts';
+import { decodeBlockInto, type BlockForm } from '../io/block-codecs.ts';
 import { webStreamsCodec, type BlockSpan, type DeflateCodec, type DeflateStrategy } from '../io/deflate-codec.ts';
 
 /**
  * One block to compress or inflate on a deflate worker (its bytes: a copy, transferred), or
- * stored blocks of a GeoTIFF to decode there (`bytes`: a buffer of the pool's, transferred, that
- * holds them at `spans` and comes back with the answer).
+ * stored blocks of a GeoTIFF to decode there: `bytes` (a buffer of the pool's, transferred) holds
+ * them at `spans`, or, with `source` (a slice of the file: a Blob, read there), `bytes` is empty
+ * and the spans are within `source`; they are decoded back to back into `out` (a buffer of the
+ * pool's, transferred; a new one where it is too small), and both buffers come back with the answer.
  */
 export type DeflateRequest =
   | {
@@ -16,17 +18,15 @@ export type DeflateRequest =
       /** deflate: the match search (codecs without it ignore it). */
       strategy?: DeflateStrategy;
     }
-  | { id: number; op: 'decode'; bytes: ArrayBuffer; spans: BlockSpan[]; form: BlockForm }
+  | { id: number; op: 'decode'; bytes: ArrayBuffer; source?: Blob; spans: BlockSpan[]; form: BlockForm; out: ArrayBuffer }
   /** A new buffer of `arg` bytes, each of its pages written there, sent back in `bytes` (`bytes`: empty). */
   | { id: number; op: 'touch'; bytes: ArrayBuffer; arg: number };
 
 /**
- * The deflate worker's answer: the stream or the block (transferred); for 'decode', the decoded
- * blocks and the request's buffer back (all transferred); or why not.
+ * The deflate worker's answer: the stream or the block (transferred); for 'decode', the request's
+ * buffers back, `out` holding the decoded blocks (all transferred); or why not.
  */
-export type DeflateReply =
-  | { id: number; bytes: ArrayBuffer; blocks?: ArrayBuffer[] }
-  | { id: number; error: string };
+export type DeflateReply = { id: number; bytes: ArrayBuffer; out?: ArrayBuffer } | { id: number; error: string };
 
 /** The two ends of a deflate worker's channel (a Web Worker in the browser; any port in tests). */
 export interface DeflatePort {
@@ -43,19 +43,37 @@ function ownBuffer(u8: Uint8Array): ArrayBuffer {
     : (u8.slice().buffer as ArrayBuffer);
 }
 
+/** Bytes the `spans` decode to, back to back. */
+function decodedBytes(spans: readonly BlockSpan[], form: BlockForm): number {
+  let n = 0;
+  for (const s of spans) n += form.rowSamples * s.rows * form.bytesPerSample;
+  return n;
+}
+
 /**
- * Decodes the `spans` of `raw` one after the other through `decodeBlock` with `codec`: what a
- * deflate worker runs for a 'decode' request, and the pool on its own thread once it has no workers.
+ * Decodes the `spans` of `raw` one after the other through `decodeBlockInto` with `codec`, back to
+ * back into `out` (a new buffer where it is absent or too small): views of it, one per span. What
+ * a deflate worker runs for a 'decode' request, and the pool on its own thread once it has no workers.
  */
 export async function decodeBlocksWith(
   codec: DeflateCodec,
   raw: Uint8Array,
   spans: readonly BlockSpan[],
   form: BlockForm,
+  out?: ArrayBuffer,
 ): Promise<Uint8Array[]> {
-  const out: Uint8Array[] = [];
-  for (const s of spans) out.push(await decodeBlock(raw.subarray(s.start, s.start + s.length), form, s.rows, codec));
-  return out;
+  const total = decodedBytes(spans, form);
+  const buffer = out && out.byteLength >= total ? out : new ArrayBuffer(total);
+  const rowScratch = new Uint32Array(Math.ceil(form.rowSamples));
+  const blocks: Uint8Array[] = [];
+  let at = 0;
+  for (const s of spans) {
+    const dst = new Uint8Array(buffer, at, form.rowSamples * s.rows * form.bytesPerSample);
+    await decodeBlockInto(raw.subarray(s.start, s.start + s.length), form, s.rows, codec, dst, rowScratch);
+    blocks.push(dst);
+    at += dst.length;
+  }
+  return blocks;
 }
 
 /** The worker side: each request through `codec` (CompressionStream / DecompressionStream in a browser), several at once. */
@@ -65,9 +83,10 @@ export function serveDeflate(port: DeflatePort, codec: DeflateCodec = webStreams
     try {
       const input = new Uint8Array(req.bytes);
       if (req.op === 'decode') {
-        // Each block spans its own fresh buffer (decodeBlock), so none is listed twice.
-        const blocks = (await decodeBlocksWith(codec, input, req.spans, req.form)).map((b) => b.buffer as ArrayBuffer);
-        port.postMessage({ id: req.id, bytes: req.bytes, blocks }, [req.bytes, ...blocks]);
+        const raw = req.source ? new Uint8Array(await req.source.arrayBuffer()) : input;
+        const blocks = await decodeBlocksWith(codec, raw, req.spans, req.form, req.out);
+        const out = blocks.length > 0 ? (blocks[0].buffer as ArrayBuffer) : req.out;
+        port.postMessage({ id: req.id, bytes: req.bytes, out }, out === req.out ? [req.bytes, out] : [req.bytes, out, req.out]);
         return;
       }
       if (req.op === 'touch') {
@@ -111,7 +130,7 @@ export interface DeflatePool extends DeflateCodec {
 
 interface PoolWorker {
   port: DeflatePort;
-  pending: Map<number, { resolve: (m: { bytes: ArrayBuffer; blocks?: ArrayBuffer[] }) => void; reject: (e: Error) => void }>;
+  pending: Map<number, { resolve: (m: { bytes: ArrayBuffer; out?: ArrayBuffer }) => void; reject: (e: Error) => void }>;
   alive: boolean;
 }
 
@@ -142,7 +161,8 @@ export function poolDeflateCodec(
   let nextId = 0;
   const pool: PoolWorker[] = [];
   const spares: ArrayBuffer[] = [];
-  const maxSpares = 2 * Math.max(1, Math.floor(workers)) + 2;
+  // Stored and decoded bytes of the groups several reads keep in flight (4 each: io/tiff-fast-decode.ts).
+  const maxSpares = 16;
   for (let i = 0; i < Math.max(1, Math.floor(workers)); i++) {
     const w: PoolWorker = { port: spawn(), pending: new Map(), alive: true };
     w.port.onMessage((raw) => {
@@ -168,10 +188,10 @@ export function poolDeflateCodec(
     for (const w of pool) if (w.alive && (!best || w.pending.size < best.pending.size)) best = w;
     return best;
   }
-  function post(w: PoolWorker, req: DeflateRequest): Promise<{ bytes: ArrayBuffer; blocks?: ArrayBuffer[] }> {
+  function post(w: PoolWorker, req: DeflateRequest): Promise<{ bytes: ArrayBuffer; out?: ArrayBuffer }> {
     return new Promise((resolve, reject) => {
       w.pending.set(req.id, { resolve, reject });
-      w.port.postMessage(req, [req.bytes]);
+      w.port.postMessage(req, req.op === 'decode' ? [req.bytes, req.out] : [req.bytes]);
     });
   }
   function send(op: 'deflate' | 'inflate', bytes: Uint8Array, arg: number, strategy?: DeflateStrategy): Promise<Uint8Array> | undefined {
@@ -190,19 +210,39 @@ export function poolDeflateCodec(
     return new ArrayBuffer(Math.max(RAW_STEP, Math.ceil(n / RAW_STEP) * RAW_STEP));
   }
   function keep(buffer: ArrayBuffer): void {
-    if (spares.length < maxSpares && pool.some((w) => w.alive)) spares.push(buffer);
+    if (buffer.byteLength > 0 && decoding > 0 && spares.length < maxSpares && pool.some((w) => w.alive)) spares.push(buffer);
   }
   let decoding = 0;
-  async function decodeBlocks(raw: Uint8Array, spans: readonly BlockSpan[], form: BlockForm): Promise<Uint8Array[]> {
+  async function decodeBlocks(raw: Uint8Array | Blob, spans: readonly BlockSpan[], form: BlockForm): Promise<Uint8Array[]> {
     const w = idlest();
-    if (!w) return decodeBlocksWith(fallback, raw, spans, form);
-    const buffer = rawBuffer(raw.length);
-    new Uint8Array(buffer).set(raw);
+    if (!w) {
+      const bytes = raw instanceof Uint8Array ? raw : new Uint8Array(await raw.arrayBuffer());
+      return decodeBlocksWith(fallback, bytes, spans, form);
+    }
     decoding++;
     try {
-      const m = await post(w, { id: nextId++, op: 'decode', bytes: buffer, spans: spans.map((s) => ({ ...s })), form: { ...form } });
+      let buffer: ArrayBuffer;
+      if (raw instanceof Uint8Array) {
+        buffer = rawBuffer(raw.length);
+        new Uint8Array(buffer).set(raw);
+      } else buffer = new ArrayBuffer(0);
+      const m = await post(w, {
+        id: nextId++,
+        op: 'decode',
+        bytes: buffer,
+        ...(raw instanceof Uint8Array ? {} : { source: raw }),
+        spans: spans.map((s) => ({ ...s })),
+        form: { ...form },
+        out: rawBuffer(decodedBytes(spans, form)),
+      });
       keep(m.bytes);
-      return (m.blocks ?? []).map((b) => new Uint8Array(b));
+      const out = m.out ?? new ArrayBuffer(0);
+      let at = 0;
+      return spans.map((s) => {
+        const n = form.rowSamples * s.rows * form.bytesPerSample;
+        at += n;
+        return new Uint8Array(out, at - n, n);
+      });
     } finally {
       // Reads done: the kept buffers go (the bench page keeps its pool through the whole run).
       if (--decoding === 0) spares.length = 0;
@@ -219,6 +259,10 @@ export function poolDeflateCodec(
       : {}),
     ...(fallback.isBounded ? { isBounded: true } : {}),
     decodeBlocks,
+    // Kept for the next requests while reads are under way (`decoding`); dropped otherwise.
+    reuseDecoded: (blocks) => {
+      if (blocks.length > 0) keep(blocks[0].buffer as ArrayBuffer);
+    },
     touchedBuffer: async (byteLength) => {
       const w = idlest();
       if (!w) return new ArrayBuffer(byteLength);
