@@ -1,5 +1,6 @@
 import { decodeBlockInto, type BlockForm } from '../io/block-codecs.ts';
 import { webStreamsCodec, type BlockSpan, type DeflateCodec, type DeflateStrategy } from '../io/deflate-codec.ts';
+import { startRequestPool, type PoolSlot, type WorkerPort } from './request-pool.ts';
 
 /**
  * One block to compress or inflate on a deflate worker (its bytes: a copy, transferred), or
@@ -29,13 +30,7 @@ export type DeflateRequest =
 export type DeflateReply = { id: number; bytes: ArrayBuffer; out?: ArrayBuffer } | { id: number; error: string };
 
 /** The two ends of a deflate worker's channel (a Web Worker in the browser; any port in tests). */
-export interface DeflatePort {
-  postMessage(msg: DeflateRequest | DeflateReply, transfer: Transferable[]): void;
-  onMessage(handler: (msg: unknown) => void): void;
-  /** Caller side: the worker script failed. */
-  onFailure?(handler: (why: string) => void): void;
-  terminate?(): void;
-}
+export type DeflatePort = WorkerPort<DeflateRequest | DeflateReply>;
 
 function ownBuffer(u8: Uint8Array): ArrayBuffer {
   return u8.byteOffset === 0 && u8.byteLength === u8.buffer.byteLength && u8.buffer instanceof ArrayBuffer
@@ -128,11 +123,8 @@ export interface DeflatePool extends DeflateCodec {
   close(): void;
 }
 
-interface PoolWorker {
-  port: DeflatePort;
-  pending: Map<number, { resolve: (m: { bytes: ArrayBuffer; out?: ArrayBuffer }) => void; reject: (e: Error) => void }>;
-  alive: boolean;
-}
+/** A request before the pool gives it its id. */
+type Unsent<T> = T extends unknown ? Omit<T, 'id'> : never;
 
 /** Buffers for the stored blocks sent to decode are sized in these steps (so they can be reused for the next ones). */
 const RAW_STEP = 2 ** 16;
@@ -158,48 +150,23 @@ export function poolDeflateCodec(
   fallback: DeflateCodec = webStreamsCodec,
   opts: PoolDeflateOptions = {},
 ): DeflatePool {
-  let nextId = 0;
-  const pool: PoolWorker[] = [];
+  const pool = startRequestPool<DeflateRequest | DeflateReply, Exclude<DeflateReply, { error: string }>, string, undefined>(
+    spawn,
+    Math.max(1, Math.floor(workers)),
+    { reply: (_, error) => new Error(error), stopped: (_, why) => new Error(why), failed: 'the deflate worker stopped' },
+  );
   const spares: ArrayBuffer[] = [];
   // Stored and decoded bytes of the groups several reads keep in flight (4 each: io/tiff-fast-decode.ts).
   const maxSpares = 16;
-  for (let i = 0; i < Math.max(1, Math.floor(workers)); i++) {
-    const w: PoolWorker = { port: spawn(), pending: new Map(), alive: true };
-    w.port.onMessage((raw) => {
-      const m = raw as DeflateReply;
-      const p = w.pending.get(m.id);
-      if (!p) return;
-      w.pending.delete(m.id);
-      if ('error' in m) p.reject(new Error(m.error));
-      else p.resolve(m);
-    });
-    w.port.onFailure?.((why) => end(w, `the deflate worker stopped (${why})`));
-    pool.push(w);
-  }
-  function end(w: PoolWorker, why: string): void {
-    if (!w.alive) return;
-    w.alive = false;
-    w.port.terminate?.();
-    for (const p of w.pending.values()) p.reject(new Error(why));
-    w.pending.clear();
-  }
-  function idlest(): PoolWorker | undefined {
-    let best: PoolWorker | undefined;
-    for (const w of pool) if (w.alive && (!best || w.pending.size < best.pending.size)) best = w;
-    return best;
-  }
-  function post(w: PoolWorker, req: DeflateRequest): Promise<{ bytes: ArrayBuffer; out?: ArrayBuffer }> {
-    return new Promise((resolve, reject) => {
-      w.pending.set(req.id, { resolve, reject });
-      w.port.postMessage(req, req.op === 'decode' ? [req.bytes, req.out] : [req.bytes]);
-    });
-  }
+  const idlest = () => pool.idlest();
+  const post = (w: PoolSlot, req: Unsent<DeflateRequest>) =>
+    pool.post(w, (id) => ({ ...req, id }) as DeflateRequest, req.op === 'decode' ? [req.bytes, req.out] : [req.bytes], undefined);
   function send(op: 'deflate' | 'inflate', bytes: Uint8Array, arg: number, strategy?: DeflateStrategy): Promise<Uint8Array> | undefined {
     const w = idlest();
     if (!w) return undefined;
     const move = op === 'deflate' && opts.moveWholeDeflateInput && isWholeBuffer(bytes);
     const copy = move ? (bytes.buffer as ArrayBuffer) : (bytes.slice().buffer as ArrayBuffer);
-    return post(w, { id: nextId++, op, bytes: copy, arg, ...(strategy ? { strategy } : {}) }).then((m) => new Uint8Array(m.bytes));
+    return post(w, { op, bytes: copy, arg, ...(strategy ? { strategy } : {}) }).then((m) => new Uint8Array(m.bytes));
   }
   /** The smallest kept buffer that holds `n` bytes, else a new one. */
   function rawBuffer(n: number): ArrayBuffer {
@@ -210,7 +177,7 @@ export function poolDeflateCodec(
     return new ArrayBuffer(Math.max(RAW_STEP, Math.ceil(n / RAW_STEP) * RAW_STEP));
   }
   function keep(buffer: ArrayBuffer): void {
-    if (buffer.byteLength > 0 && decoding > 0 && spares.length < maxSpares && pool.some((w) => w.alive)) spares.push(buffer);
+    if (buffer.byteLength > 0 && decoding > 0 && spares.length < maxSpares && pool.alive > 0) spares.push(buffer);
   }
   let decoding = 0;
   async function decodeBlocks(raw: Uint8Array | Blob, spans: readonly BlockSpan[], form: BlockForm): Promise<Uint8Array[]> {
@@ -227,7 +194,6 @@ export function poolDeflateCodec(
         new Uint8Array(buffer).set(raw);
       } else buffer = new ArrayBuffer(0);
       const m = await post(w, {
-        id: nextId++,
         op: 'decode',
         bytes: buffer,
         ...(raw instanceof Uint8Array ? {} : { source: raw }),
@@ -249,9 +215,9 @@ export function poolDeflateCodec(
     }
   }
   return {
-    name: `${fallback.name} on ${pool.length} worker${pool.length === 1 ? '' : 's'}`,
+    name: `${fallback.name} on ${pool.started} worker${pool.started === 1 ? '' : 's'}`,
     get workers() {
-      return pool.filter((w) => w.alive).length;
+      return pool.alive;
     },
     deflate: (bytes, level, strategy) => send('deflate', bytes, level, strategy) ?? fallback.deflate(bytes, level, strategy),
     ...(fallback.inflate
@@ -266,10 +232,10 @@ export function poolDeflateCodec(
     touchedBuffer: async (byteLength) => {
       const w = idlest();
       if (!w) return new ArrayBuffer(byteLength);
-      return (await post(w, { id: nextId++, op: 'touch', bytes: new ArrayBuffer(0), arg: byteLength })).bytes;
+      return (await post(w, { op: 'touch', bytes: new ArrayBuffer(0), arg: byteLength })).bytes;
     },
     close: () => {
-      for (const w of pool) end(w, 'the deflate workers were closed');
+      pool.close('the deflate workers were closed');
       spares.length = 0;
     },
   };

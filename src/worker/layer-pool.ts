@@ -2,6 +2,7 @@ import { AppError, isAppError, type AppErrorCode } from '../core/errors.ts';
 import type { Raster } from '../core/raster/raster.ts';
 import { layerStats, toDisplay } from './display.ts';
 import type { LayerData, LayerStats } from './protocol.ts';
+import { startRequestPool, type WorkerPort } from './request-pool.ts';
 
 /** What a map layer needs beyond its metadata: a copy of the native values, the display grid, the statistics. */
 export interface LayerView {
@@ -23,13 +24,7 @@ export type LayerReply =
   | { id: number; error: { code: AppErrorCode; message: string } };
 
 /** The two ends of a layer worker's channel (a Web Worker in the browser; any port in tests). */
-export interface LayerPort {
-  postMessage(msg: LayerRequest | LayerReply, transfer: Transferable[]): void;
-  onMessage(handler: (msg: unknown) => void): void;
-  /** Caller side: the worker script failed. */
-  onFailure?(handler: (why: string) => void): void;
-  terminate?(): void;
-}
+export type LayerPort = WorkerPort<LayerRequest | LayerReply>;
 
 /** The display grid and statistics of a raster, on this thread; `data` is `r.data` itself, not a copy. */
 export function layerViewHere(r: Raster): LayerView {
@@ -73,12 +68,6 @@ export interface LayerMaker {
   close(): void;
 }
 
-interface PoolWorker {
-  port: LayerPort;
-  pending: Map<number, { name: string; resolve: (v: LayerView) => void; reject: (e: Error) => void }>;
-  alive: boolean;
-}
-
 /** What to do when a layer cannot be made, by the code of what stopped it. */
 const LAYER_ADVICE: Partial<Record<AppErrorCode, string>> = {
   OUT_OF_MEMORY: 'Clip the scene to a smaller area or close other tabs, then run again.',
@@ -105,60 +94,30 @@ function layerError(name: string, code: AppErrorCode, why: string): AppError {
  * layers are made on this thread (as when no worker can be started).
  */
 export function poolLayerMaker(spawn: () => LayerPort, workers: number): LayerMaker {
-  let nextId = 0;
-  const pool: PoolWorker[] = [];
-  for (let i = 0; i < Math.floor(workers); i++) {
-    let port: LayerPort;
-    try {
-      port = spawn();
-    } catch {
-      // A page that may not start workers (its content security policy): the layers are made on this thread.
-      break;
-    }
-    const w: PoolWorker = { port, pending: new Map(), alive: true };
-    w.port.onMessage((raw) => {
-      const m = raw as LayerReply;
-      const p = w.pending.get(m.id);
-      if (!p) return;
-      w.pending.delete(m.id);
-      if ('error' in m) p.reject(layerError(p.name, m.error.code, m.error.message));
-      else p.resolve({ data: new Float32Array(m.data), display: m.display, stats: m.stats });
-    });
-    w.port.onFailure?.((why) => end(w, `the layer worker stopped (${why})`));
-    pool.push(w);
-  }
-  function end(w: PoolWorker, why: string): void {
-    if (!w.alive) return;
-    w.alive = false;
-    w.port.terminate?.();
-    for (const p of w.pending.values()) p.reject(layerError(p.name, 'INTERNAL', why));
-    w.pending.clear();
-  }
+  // A page that may not start workers (its content security policy): the layers are made on this thread.
+  const pool = startRequestPool<LayerRequest | LayerReply, Extract<LayerReply, { data: ArrayBuffer }>, { code: AppErrorCode; message: string }, string>(
+    spawn,
+    Math.floor(workers),
+    { reply: (name, e) => layerError(name, e.code, e.message), stopped: (name, why) => layerError(name, 'INTERNAL', why), failed: 'the layer worker stopped' },
+    true,
+  );
   return {
     make: (raster, name) => {
-      let best: PoolWorker | undefined;
-      for (const w of pool) if (w.alive && (!best || w.pending.size < best.pending.size)) best = w;
-      if (!best) {
+      const w = pool.idlest();
+      if (!w) {
         try {
           return Promise.resolve(layerViewHere({ ...raster, data: raster.data.slice() }));
         } catch (e) {
           return Promise.reject(isAppError(e) ? layerError(name, e.code, e.message) : e);
         }
       }
-      const w = best;
-      const id = nextId++;
       const { data, ...grid } = raster;
       const copy = data.slice().buffer;
-      return new Promise<LayerView>((resolve, reject) => {
-        w.pending.set(id, { name, resolve, reject });
-        w.port.postMessage({ id, raster: { ...grid, data: copy } }, [copy]);
-      });
+      return pool.post(w, (id) => ({ id, raster: { ...grid, data: copy } }), [copy], name).then((m) => ({ data: new Float32Array(m.data), display: m.display, stats: m.stats }));
     },
     get workers() {
-      return pool.filter((w) => w.alive).length;
+      return pool.alive;
     },
-    close: () => {
-      for (const w of pool) end(w, 'the layer workers were closed');
-    },
+    close: () => pool.close('the layer workers were closed'),
   };
 }
