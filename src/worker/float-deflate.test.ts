@@ -1,25 +1,14 @@
-import { inflateSync } from 'node:zlib';
-import { unzlibSync } from 'fflate';
 import { describe, expect, it } from 'vitest';
 import { upsample } from '../core/raster/resample.ts';
 import { webStreamsCodec } from '../io/deflate-codec.ts';
 import { planGeoTiff } from '../io/geotiff-plan.ts';
 import { dataPath, hasData, readBand } from '../test-support/data.ts';
+import { expectInflatesBack, noise } from '../test-support/deflate-bytes.ts';
 import { floatDeflate } from './float-deflate.ts';
 import { rleDeflate } from './rle-deflate.ts';
 import { squareFloatRowBytes } from './web-deflate.ts';
 
 const DHAKA_LST = ['dhaka-mod11a2-mod13q1-2024-citypath', 'MOD11A2.061', 'MOD11A2.061_LST_Day_1km_doy2024097000000_aid0001.tif'];
-
-function noise(n: number, seed: number, zeroShare = 0.3): Uint8Array {
-  const out = new Uint8Array(n);
-  let s = seed >>> 0;
-  for (let i = 0; i < n; i++) {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    out[i] = (s >>> 8) % 1000 < zeroShare * 1000 ? 0 : s >>> 24;
-  }
-  return out;
-}
 
 /** Rows of `rowBytes` whose first half repeats the row above except every 7th byte, the second half noise. */
 function rowsLikeATile(rows: number, rowBytes: number, seed: number): Uint8Array {
@@ -28,14 +17,6 @@ function rowsLikeATile(rows: number, rowBytes: number, seed: number): Uint8Array
   for (let r = 1; r < rows; r++)
     for (let c = 0; c < half; c++) if (c % 7) out[r * rowBytes + c] = out[(r - 1) * rowBytes + c];
   return out;
-}
-
-async function expectInflatesBack(z: Uint8Array, bytes: Uint8Array): Promise<void> {
-  expect(z[0]).toBe(0x78);
-  expect(((z[0] << 8) | z[1]) % 31).toBe(0);
-  expect(Buffer.from(inflateSync(z)).equals(Buffer.from(bytes))).toBe(true);
-  expect(Buffer.from(unzlibSync(z)).equals(Buffer.from(bytes))).toBe(true);
-  expect(Buffer.from(await webStreamsCodec.inflate!(z, bytes.length)).equals(Buffer.from(bytes))).toBe(true);
 }
 
 describe('floatDeflate', () => {
