@@ -115,8 +115,11 @@ async function runStage(
   let bands: ReturnType<typeof bandedOutput> | undefined;
   let output: StageOutput;
   if (banded) {
-    await banded.sink.open({ stage, grid: banded.grid, hasSigma });
-    output = bands = bandedOutput(tiles, input.coarseLst.data, cw, ch, hasSigma, banded.carried, banded.sink);
+    // Opened while the first tiles run, not before them: the first band waits for it. (The CLI's
+    // files open through libuv's thread pool, where the last stage's files queue behind the
+    // compression of the stage before's.) A failed open fails the stage at its next tile.
+    const opened = Promise.resolve(banded.sink.open({ stage, grid: banded.grid, hasSigma }));
+    output = bands = bandedOutput(tiles, input.coarseLst.data, cw, ch, hasSigma, banded.carried, banded.sink, opened);
   } else {
     ({ output, out, sigma } = wholeOutput(cw, ch, hasSigma));
   }

@@ -46,15 +46,21 @@ function sigmaMethod(concurrency: number, seed = 1): StageMethod {
   };
 }
 
-/** A sink that keeps what it is given and what was called. */
-function recordingSink(fail?: { atBand: number }) {
-  const calls: string[] = [];
+/**
+ * A sink that keeps what it is given and what was called (into `calls`, shared with the caller's
+ * log where given). `opening`: its open takes `ms` to resolve, or rejects after it.
+ */
+function recordingSink(fail?: { atBand: number }, opening?: { ms: number; fails?: boolean }, calls: string[] = []) {
   const bands: Array<{ row: number; lst: Float32Array; sigma?: Float32Array }> = [];
   let grid: Grid | undefined;
   const sink: StageSink = {
-    open: (info) => {
+    open: async (info) => {
       calls.push(`open ${info.stage} ${info.hasSigma}`);
       grid = info.grid;
+      if (!opening) return;
+      await new Promise((res) => setTimeout(res, opening.ms));
+      if (opening.fails) throw new Error('cannot create the output');
+      calls.push('opened');
     },
     rows: async (b) => {
       if (fail && bands.length === fail.atBand) throw new Error('disk full');
@@ -139,5 +145,34 @@ describe('runDownscale with a last-stage sink', () => {
     const rec = recordingSink({ atBand: 1 });
     await expect(runDownscale(scene(), { method: sigmaMethod(2), tileCoarsePx: 40, lastStageSink: rec.sink })).rejects.toThrow('disk full');
     expect(rec.calls).toEqual(['open 2 true', 'rows 0', 'abort']);
+  });
+
+  it('runs the first tiles while the sink opens; the first band waits for the open', async () => {
+    const log: string[] = [];
+    const base = sigmaMethod(2);
+    const method: StageMethod = { ...base, runStageWithSigma: (i, o) => (log.push('tile'), base.runStageWithSigma!(i, o)) };
+    const rec = recordingSink(undefined, { ms: 40 }, log);
+    const streamed = await runDownscale(scene(), { method, tileCoarsePx: 40, lastStageSink: rec.sink });
+    const whole = await runDownscale(scene(), { method: sigmaMethod(1), tileCoarsePx: 40 });
+    const open = log.indexOf('open 2 true');
+    const opened = log.indexOf('opened');
+    expect(log.slice(open, opened)).toContain('tile');
+    expect(log.findIndex((c) => c.startsWith('rows'))).toBeGreaterThan(opened);
+    expect(log[log.length - 1]).toBe('close');
+    expect(bitsEqual(rec.joined('lst'), whole.stages[1].lst.data)).toBe(true);
+    expect(bitsEqual(rec.joined('sigma'), whole.stages[1].sigma!.data)).toBe(true);
+    expect(streamed.stages[1].energy).toEqual(whole.stages[1].energy);
+  });
+
+  it('stops the run with a failed open at its next tile and aborts the sink', async () => {
+    const log: string[] = [];
+    const base = sigmaMethod(2);
+    const method: StageMethod = { ...base, runStageWithSigma: (i, o) => (log.push('tile'), base.runStageWithSigma!(i, o)) };
+    const rec = recordingSink(undefined, { ms: 20, fails: true }, log);
+    await expect(runDownscale(scene(), { method, tileCoarsePx: 40, lastStageSink: rec.sink })).rejects.toThrow('cannot create the output');
+    const stage2 = log.slice(log.indexOf('open 2 true'));
+    expect(stage2.filter((c) => c === 'tile').length).toBeLessThan(60);
+    expect(stage2.some((c) => c.startsWith('rows'))).toBe(false);
+    expect(log[log.length - 1]).toBe('abort');
   });
 });

@@ -89,6 +89,7 @@ export function wholeOutput(cw: number, ch: number, hasSigma: boolean): { output
  * linear residual correction with its sums carried, then `sink.rows`), then dropped. Tiles may come
  * in any order (a worker pool). `done()` waits for the last band and closes the sink; resolves the
  * correction's energy errors, bit for bit those of `correctStageLinear` on the whole stage.
+ * `opened`: the sink's `open`, which the first band waits for (its failure is the stage's).
  */
 export function bandedOutput(
   tiles: TileSpec[],
@@ -98,6 +99,7 @@ export function bandedOutput(
   hasSigma: boolean,
   carried: Float32Array | undefined,
   sink: StageSink,
+  opened: Promise<void> = Promise.resolve(),
 ): StageOutput & { done: () => Promise<LinearCorrection>; settle: () => Promise<void> } {
   const fw = 2 * cw;
   const nBands = Math.ceil(ch / BAND_COARSE_ROWS);
@@ -115,9 +117,9 @@ export function bandedOutput(
   const alloc = (arr: Array<Float32Array | undefined>, b: number) => (arr[b] ??= new Float32Array(2 * (band1(b) - band0(b)) * fw));
   const sums = linearSums();
   let next = 0;
-  let chain: Promise<void> = Promise.resolve();
+  let chain: Promise<void> = opened;
   let failure: unknown;
-  chain.catch(() => undefined);
+  chain.catch((e: unknown) => (failure ??= e));
 
   const finish = async (b: number): Promise<void> => {
     const l = lst[b]!;
