@@ -18,17 +18,47 @@ export function unpackInput(input: SceneStageInput): StageInput {
   return { ...input, fineAux: all(input.fineAux), coarseAux: all(input.coarseAux) };
 }
 
+// The float32 windows `tileInput` cut for a tile (new arrays no one else holds), until `takeTileCrops` hands them on.
+const tileCrops = new WeakSet<ArrayBufferLike>();
+
+function ownCrop(data: Float32Array): Float32Array {
+  if (data.byteOffset === 0 && data.byteLength === data.buffer.byteLength) tileCrops.add(data.buffer);
+  return data;
+}
+
+function ownCropRaster(r: Raster): Raster {
+  ownCrop(r.data);
+  return r;
+}
+
+/**
+ * The buffers of `input`'s float32 windows that `tileInput` cut for it (its coarse LST and decoded
+ * layers, not the scene's own arrays), each handed on once: a worker runner moves them with the
+ * tile instead of copying them, so the thread that cuts the tiles keeps no garbage of them.
+ */
+export function takeTileCrops(input: StageInput): ArrayBuffer[] {
+  const out: ArrayBuffer[] = [];
+  const take = (r: Raster | undefined): void => {
+    const b = r?.data.buffer;
+    if (b && tileCrops.delete(b)) out.push(b as ArrayBuffer);
+  };
+  take(input.coarseLst);
+  for (const r of Object.values(input.fineAux)) take(r);
+  for (const r of Object.values(input.coarseAux)) take(r);
+  return out;
+}
+
 export function tileInput(input: SceneStageInput, w: PixelWindow, core: PixelWindow, method: StageMethod): StageInput {
   const fine = scaleWindow(w, 2);
   // Only the tile's window is decoded to float32: the scene keeps its packed layers as they are.
   const pick = (aux: Partial<Record<AuxName, AuxLayer>>, win: PixelWindow): Partial<Record<AuxName, Raster>> =>
-    Object.fromEntries(Object.entries(aux).map(([k, r]) => [k, { ...cropGrid(r as AuxLayer, win), data: unpackWindow(r as AuxLayer, win) }]));
+    Object.fromEntries(Object.entries(aux).map(([k, r]) => [k, { ...cropGrid(r as AuxLayer, win), data: ownCrop(unpackWindow(r as AuxLayer, win)) }]));
   // A method that decodes packed layers itself (an inference pool) gets their int16 window instead.
   const keepPacked = method.takesPackedAux === true;
   const packedFine = keepPacked ? Object.entries(input.fineAux).filter(([, r]) => isPacked(r as AuxLayer)) : [];
   const fineAux = packedFine.length ? Object.fromEntries(Object.entries(input.fineAux).filter(([, r]) => !isPacked(r as AuxLayer))) : input.fineAux;
   return {
-    coarseLst: cropRaster(input.coarseLst, w),
+    coarseLst: ownCropRaster(cropRaster(input.coarseLst, w)),
     fineGrid: refineGrid(cropGrid(input.coarseLst, w), 2),
     fineAux: pick(fineAux, fine),
     coarseAux: method.readsCoarseAux !== false ? pick(input.coarseAux, w) : {},
