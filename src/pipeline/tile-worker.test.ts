@@ -220,3 +220,50 @@ describe('result buffers handed back to a tile worker', () => {
     await pool.close();
   });
 });
+
+describe('tiles handed to a tile worker', () => {
+  it('move the windows tileInput cut for them (coarse LST), never the scene arrays or a caller’s own input, and the output does not change', async () => {
+    const bicubic = await loadMethod('bicubic');
+    const { main, worker: end } = tileChannel();
+    // As a real channel: what is in the transfer list is detached here, the rest cloned.
+    const moved: ArrayBuffer[] = [];
+    let tiles = 0;
+    let lstMoved = 0;
+    const port: TilePort = {
+      postMessage: (msg, transfer) => {
+        moved.push(...(transfer ?? []));
+        if (msg.type === 'tile') {
+          tiles++;
+          if (transfer?.includes(msg.input.coarseLst.data.buffer as ArrayBuffer)) lstMoved++;
+        }
+        main.postMessage(structuredClone(msg, { transfer: transfer ?? [] }));
+      },
+      onMessage: (h) => main.onMessage(h),
+    };
+    serveTileWorker(end, async () => ({ ...bicubic, backend: { name: 'cpu', skipped: [] }, notices: [] }) as WorkerMethod);
+    const { runner } = await connectTileWorker(port, { type: 'init', weights: { url: 'unused' } });
+    const pool = poolMethod(bicubic, [runner]);
+    const sc = scene();
+    const scLst = sc.lst.data.slice();
+    const pooled = await runDownscale(sc, { method: pool, tileCoarsePx: 8 });
+    const alone = await runDownscale(scene(), { method: bicubic, tileCoarsePx: 8 });
+    // 16 + 64 tiles, each with its coarse LST window moved.
+    expect(tiles).toBe(80);
+    expect(lstMoved).toBe(80);
+    expect(sc.lst.data.length).toBe(scLst.length);
+    expect(sc.lst.data.every((v, i) => Object.is(v, scLst[i]))).toBe(true);
+    for (let k = 0; k < alone.stages.length; k++) {
+      const x = alone.stages[k].lst.data;
+      const y = pooled.stages[k].lst.data;
+      expect(y.length).toBe(x.length);
+      expect(x.every((v, i) => Object.is(v, y[i]))).toBe(true);
+    }
+    // An input the caller made itself is cloned: its arrays stay whole.
+    moved.length = 0;
+    const own = { coarseLst: testRaster(testGrid(8, 8, 1000), (c, r) => 290 + c + r), fineGrid: testGrid(16, 16, 500), fineAux: {}, coarseAux: {} };
+    await runner.runTile(own);
+    expect(own.coarseLst.data.length).toBe(64);
+    expect(moved.includes(own.coarseLst.data.buffer as ArrayBuffer)).toBe(false);
+    await pool.close();
+  });
+});
