@@ -79,6 +79,23 @@ const GROUP_BYTES = 2 ** 21;
 const GROUPS_IN_FLIGHT = 4;
 
 /**
+ * The byte range the stored blocks `(starts[i], lengths[i])` span, their total, and whether they lie
+ * (nearly) back to back, as writers store a row of blocks, so that one read of the range serves them.
+ * A loop, not Math.min(...starts): a group of tiny strips can hold more blocks than a call takes arguments.
+ */
+function storedRange(starts: ArrayLike<number>, lengths: ArrayLike<number>): { lo: number; hi: number; together: boolean } {
+  let lo = Infinity;
+  let hi = 0;
+  let total = 0;
+  for (let i = 0; i < starts.length; i++) {
+    lo = Math.min(lo, starts[i]);
+    hi = Math.max(hi, starts[i] + lengths[i]);
+    total += lengths[i];
+  }
+  return { lo, hi, together: hi - lo <= total + (total >> 3) + 4096 };
+}
+
+/**
  * Decodes the pixels of `win` from a (Big)TIFF's blocks into one array per band, typed like the
  * samples. `read(offset, length, into?)` returns the raw block bytes (read into `into`, a view of
  * it, where the reader can: then a row of blocks stored together is read at once into one of two
@@ -192,39 +209,22 @@ export async function decodeWindow(
     const send = async (jobs: Job[]): Promise<Uint8Array[]> => {
       const starts = jobs.map((j) => l.offsets[j.index]);
       const lengths = jobs.map((j) => l.byteCounts[j.index]);
-      // A loop, not Math.min(...starts): a group of tiny strips can hold more blocks than a call takes arguments.
-      let lo = Infinity;
-      let hi = 0;
-      let total = 0;
-      for (let i = 0; i < jobs.length; i++) {
-        lo = Math.min(lo, starts[i]);
-        hi = Math.max(hi, starts[i] + lengths[i]);
-        total += lengths[i];
-      }
-      const together = hi - lo <= total + (total >> 3) + 4096;
+      const { lo, hi, together } = storedRange(starts, lengths);
+      // Where each block lies in what the workers get: the range read whole, or the blocks joined.
+      const spans: BlockSpan[] = [];
+      for (let i = 0, at = 0; i < jobs.length; at += lengths[i], i++)
+        spans.push({ start: together ? starts[i] - lo : at, length: lengths[i], rows: rowsOf(jobs[i].by) });
       let raw: Uint8Array | Blob;
-      let spans: BlockSpan[];
       if (source && hi <= sourceSize) {
         // The workers read the stored bytes themselves: a slice of the file, or the blocks' slices joined (no bytes read here).
-        if (together) {
-          raw = source.slice(lo, hi);
-          spans = jobs.map((j, i) => ({ start: starts[i] - lo, length: lengths[i], rows: rowsOf(j.by) }));
-        } else {
-          raw = new Blob(jobs.map((_, i) => source.slice(starts[i], starts[i] + lengths[i])));
-          spans = [];
-          for (let i = 0, at = 0; i < jobs.length; at += lengths[i], i++) spans.push({ start: at, length: lengths[i], rows: rowsOf(jobs[i].by) });
-        }
+        raw = together ? source.slice(lo, hi) : new Blob(jobs.map((_, i) => source.slice(starts[i], starts[i] + lengths[i])));
       } else if (together) {
-        // Stored (nearly) back to back, as writers store a row of blocks: one read, one message.
+        // One read, one message.
         raw = await read(lo, hi - lo);
-        spans = jobs.map((j, i) => ({ start: starts[i] - lo, length: lengths[i], rows: rowsOf(j.by) }));
       } else {
-        raw = new Uint8Array(total);
-        spans = [];
-        for (let i = 0, at = 0; i < jobs.length; at += lengths[i], i++) {
-          raw.set(await read(starts[i], lengths[i]), at);
-          spans.push({ start: at, length: lengths[i], rows: rowsOf(jobs[i].by) });
-        }
+        const joined = new Uint8Array(spans.reduce((n, sp) => n + sp.length, 0));
+        for (let i = 0; i < jobs.length; i++) joined.set(await read(starts[i], lengths[i]), spans[i].start);
+        raw = joined;
       }
       return decodeBlocks(raw, spans, form);
     };
@@ -260,15 +260,11 @@ export async function decodeWindow(
   // again only for row k + 2, once every block of row k has been inflated (see the loop below).
   const rowBuffers: Array<Uint8Array | undefined> = [undefined, undefined];
   const readRow = async (k: number, indices: number[]): Promise<Uint8Array[]> => {
-    let lo = Infinity;
-    let hi = 0;
-    let total = 0;
-    for (const i of indices) {
-      lo = Math.min(lo, l.offsets[i]);
-      hi = Math.max(hi, l.offsets[i] + l.byteCounts[i]);
-      total += l.byteCounts[i];
-    }
-    if (!(hi - lo <= total + (total >> 3) + 4096)) return Promise.all(indices.map((i) => read(l.offsets[i], l.byteCounts[i])));
+    const { lo, hi, together } = storedRange(
+      indices.map((i) => l.offsets[i]),
+      indices.map((i) => l.byteCounts[i]),
+    );
+    if (!together) return Promise.all(indices.map((i) => read(l.offsets[i], l.byteCounts[i])));
     let buf = rowBuffers[k % 2];
     if (!buf || buf.length < hi - lo) buf = rowBuffers[k % 2] = new Uint8Array(Math.ceil((hi - lo) * 1.25));
     const bytes = await read(lo, hi - lo, buf);
