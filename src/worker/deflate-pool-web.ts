@@ -1,5 +1,5 @@
 import { deflateCodec } from '../io/deflate-codec.ts';
-import { poolDeflateCodec, type DeflatePool, type DeflatePort } from './deflate-pool.ts';
+import { poolDeflateCodec, type DeflatePool, type DeflatePort } from '../pipeline/deflate-pool.ts';
 import { withJsDeflate } from './web-deflate.ts';
 import { coresUpTo, webWorkerPort } from './web-worker-port.ts';
 

@@ -2,7 +2,7 @@ import { AppError, isAppError, type AppErrorCode } from '../core/errors.ts';
 import type { Raster } from '../core/raster/raster.ts';
 import { layerStats, toDisplay } from './display.ts';
 import type { LayerData, LayerStats } from './protocol.ts';
-import { startRequestPool, type WorkerPort } from './request-pool.ts';
+import { startRequestPool, type WorkerPort } from '../pipeline/request-pool.ts';
 
 /** What a map layer needs beyond its metadata: a copy of the native values, the display grid, the statistics. */
 export interface LayerView {
