@@ -118,9 +118,9 @@ function wasmMemoriesMB(): Array<{ sizeMB: number; rssMB: number }> {
   return out;
 }
 
-/** CPU seconds (user + system) of each thread of the renderer processes so far, by `name#tid`. */
-function rendererThreadCpuS(): Map<string, number> {
-  const out = new Map<string, number>();
+/** CPU seconds (user + system) and minor page faults of each thread of the renderer processes so far, by `name#tid`. */
+function rendererThreadCpuS(): Map<string, { cpu: number; faults: number }> {
+  const out = new Map<string, { cpu: number; faults: number }>();
   for (const pid of rendererPids()) {
     let tids: string[] = [];
     try {
@@ -133,7 +133,8 @@ function rendererThreadCpuS(): Map<string, number> {
         const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
         const name = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
         const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-        out.set(`${name}#${tid}`, (Number(f[11]) + Number(f[12])) / 100);
+        // Fields 10 (minflt), 14 and 15 (utime, stime) of stat, counted from the state field (3).
+        out.set(`${name}#${tid}`, { cpu: (Number(f[11]) + Number(f[12])) / 100, faults: Number(f[7]) });
       } catch {
         // the thread ended
       }
@@ -289,7 +290,7 @@ async function main(): Promise<void> {
     const otherCpuS: Record<string, number> = {};
     let lastOther = rendererCpuS(otherChromiumPids());
     // Each renderer thread's CPU seconds per step (a thread that ended keeps its last reading).
-    const threadSteps: Array<{ step: string; cpu: Map<string, number> }> = [];
+    const threadSteps: Array<{ step: string; cpu: Map<string, { cpu: number; faults: number }> }> = [];
     const threadSnap = (step: string): void => {
       const prev = threadSteps[threadSteps.length - 1]?.cpu;
       threadSteps.push({ step, cpu: new Map([...(prev ?? []), ...rendererThreadCpuS()]) });
@@ -359,8 +360,14 @@ async function main(): Promise<void> {
     for (let i = 1; i < threadSteps.length; i++) {
       const { step, cpu } = threadSteps[i];
       const before = threadSteps[i - 1].cpu;
-      const rows = [...cpu].map(([t, c]) => [t, c - (before.get(t) ?? 0)] as const).filter(([, d]) => d >= 0.05).sort((a, b) => b[1] - a[1]);
-      log(`CPU s per thread, ${step}: ${rows.map(([t, d]) => `${t} ${d.toFixed(2)}`).join(', ')}`);
+      const rows = [...cpu]
+        .map(([t, c]) => [t, c.cpu - (before.get(t)?.cpu ?? 0), c.faults - (before.get(t)?.faults ?? 0)] as const)
+        .filter(([, d]) => d >= 0.05)
+        .sort((a, b) => b[1] - a[1]);
+      const faults = [...cpu].reduce((n, [t, c]) => n + c.faults - (before.get(t)?.faults ?? 0), 0);
+      log(
+        `CPU s (minor page faults, k) per thread, ${step}: ${rows.map(([t, d, f]) => `${t} ${d.toFixed(2)} (${(f / 1000).toFixed(1)}k)`).join(', ')}; all threads ${(faults / 1000).toFixed(1)}k faults`,
+      );
     }
     log(`CPU s of Chromium's other processes (browser, GPU, utilities) per step: ${Object.entries(otherCpuS).map(([k, c]) => `${k} ${c.toFixed(2)}`).join(', ')}`);
     for (const w of workersSeen)
