@@ -17,7 +17,6 @@ import { readGeoTiff } from '../src/io/geotiff-read.ts';
 import { planGeoTiff } from '../src/io/geotiff-plan.ts';
 import { floatDeflate } from '../src/worker/float-deflate.ts';
 import { rleDeflate } from '../src/worker/rle-deflate.ts';
-import { squareFloatRowBytes } from '../src/worker/web-deflate.ts';
 
 const { values, positionals } = parseArgs({ allowPositionals: true, options: { factor: { type: 'string' }, only: { type: 'string' } } });
 const file = positionals[0];
@@ -43,7 +42,7 @@ const codecs: Array<[string, Deflate]> = [
   ['node:zlib level 2, Z_RLE', (t) => deflateSync(t, { level: 2, strategy: constants.Z_RLE })],
   ['rleDeflate (JavaScript)', rleDeflate],
   // The browser's LST tiles: runs, and in the first two byte planes a hashed match or the row above.
-  ['floatDeflate (JavaScript)', (t) => floatDeflate(t, squareFloatRowBytes(t.length))],
+  ['floatDeflate (JavaScript)', (t) => floatDeflate(t, plan.rowBytes)],
 ];
 const only = values.only ? new RegExp(values.only) : undefined;
 for (const [name, deflate] of codecs) {

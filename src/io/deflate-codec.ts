@@ -14,9 +14,20 @@ export interface DeflateCodec {
   /**
    * A zlib stream of `bytes` at `level` (1..9; codecs without levels ignore it). `strategy` 'rle':
    * matches of the previous byte only (zlib's Z_RLE), where the codec has it (node:zlib), else
-   * ignored; any zlib inflates either. A new array owned by the caller; `bytes` must not change until it resolves.
+   * ignored; any zlib inflates either. `rowBytes`: the block's row, in bytes, where it is an image's
+   * rows (the GeoTIFF writer's tiles: 4 x the tile's width), for codecs that search by rows
+   * (worker/float-deflate.ts); 0 or absent: not known. A new array owned by the caller; `bytes` must
+   * not change until it resolves.
    */
-  deflate(bytes: Uint8Array, level: number, strategy?: DeflateStrategy): Promise<Uint8Array>;
+  deflate(bytes: Uint8Array, level: number, strategy?: DeflateStrategy, rowBytes?: number): Promise<Uint8Array>;
+  /**
+   * A buffer of exactly `byteLength` bytes for the next block to `deflate`, whose contents are not
+   * defined (the caller writes all of it): one that an earlier block to deflate was moved away in
+   * and that came back with its stream (the browser's deflate workers), so that the block is cut
+   * into memory already touched instead of new pages (bench/perf-log.md); else a new one. Absent:
+   * the caller allocates its blocks itself.
+   */
+  blockBuffer?(byteLength: number): ArrayBuffer;
   /**
    * Inflates a zlib stream that holds at most `expected` bytes, checking its Adler-32. Rejects on
    * anything else (damaged, longer than `expected`): the block decoder then takes its bounded

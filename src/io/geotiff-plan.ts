@@ -60,7 +60,7 @@ function tileSizeFor(width: number, height: number, requested?: number): number 
   return Math.min(256, Math.max(16, Math.ceil(Math.max(width, height) / 16) * 16));
 }
 
-/** One tile ready to compress: the image it belongs to (0 = full resolution) and its bytes (predictor applied; a new array). */
+/** One tile ready to compress: the image it belongs to (0 = full resolution) and its bytes (predictor applied; an array of its own). */
 export interface RawTile {
   image: number;
   bytes: Uint8Array;
@@ -74,13 +74,15 @@ export interface GeoTiffPlan {
   deflate: boolean;
   level: number;
   strategy: DeflateStrategy;
+  /** Bytes of one row of a tile (4 x the tile's edge): the `rowBytes` the Deflate codec is given with each tile. */
+  rowBytes: number;
   /**
    * The tiles in file order (smallest overview first in a COG, band after band, row-major), made
    * as they are asked for, with a Progress `{stage: 'writing GeoTIFF'}` after each row of tiles.
    * The overview levels are made from the full resolution first (a third more memory) and each
-   * dropped once cut.
+   * dropped once cut. Each tile is cut into `buffer(its byte length)` (default: a new buffer).
    */
-  tiles(): Generator<RawTile | Progress, void, void>;
+  tiles(buffer?: (byteLength: number) => ArrayBuffer): Generator<RawTile | Progress, void, void>;
 }
 
 /** A band's description, unit and metadata: `GeoTiffBandInput` without its raster. */
@@ -121,7 +123,7 @@ export function planGeoTiff(input: Raster | Array<Raster | GeoTiffBandInput>, op
   }
   const layout = layoutGeoTiff(first, bands, opts);
   const { levels, ts, nodata, predictor } = layout;
-  function* tiles(): Generator<RawTile | Progress, void, void> {
+  function* tiles(buffer?: (byteLength: number) => ArrayBuffer): Generator<RawTile | Progress, void, void> {
     const total = levels.reduce((n, l) => n + bands.length * Math.ceil(l.h / ts), 0);
     let done = 0;
     const data: Float32Array[][] = [bands.map((b) => b.raster.data)];
@@ -131,15 +133,15 @@ export function planGeoTiff(input: Raster | Array<Raster | GeoTiffBandInput>, op
       const { w, h } = levels[k];
       for (const d of data[k]) {
         for (let ty = 0; ty < Math.ceil(h / ts); ty++) {
-          for (const bytes of cutTileRow(d, w, h, ty, ts, nodata, predictor)) yield { image: k, bytes };
+          for (const bytes of cutTileRow(d, w, h, ty, ts, nodata, predictor, buffer)) yield { image: k, bytes };
           yield { stage: 'writing GeoTIFF', done: ++done, total, detail: k === 0 ? 'full resolution' : `overview ${k}` };
         }
       }
       data.pop();
     }
   }
-  const { images, cog, deflate, level, strategy } = layout;
-  return { images, cog, deflate, level, strategy, tiles };
+  const { images, cog, deflate, level, strategy, rowBytes } = layout;
+  return { images, cog, deflate, level, strategy, rowBytes, tiles };
 }
 
 /**
@@ -221,7 +223,7 @@ export function layoutGeoTiff(grid: Grid, bands: GeoTiffBandSpec[], opts: WriteG
       tileCount: tileCount(levels[k]),
     });
   }
-  return { images, cog, deflate, level: opts.level ?? 2, strategy: opts.strategy ?? 'default', ts, levels, nodata, predictor, bands: bands.length };
+  return { images, cog, deflate, level: opts.level ?? 2, strategy: opts.strategy ?? 'default', rowBytes: 4 * ts, ts, levels, nodata, predictor, bands: bands.length };
 }
 
 /**

@@ -129,12 +129,14 @@ export function streamGeoTiff(
       await spill!.write([tile], at);
     }
   };
+  // Tiles to deflate are cut into buffers the codec lends (handed back with earlier tiles' streams).
+  const buffer = layout.deflate && codec.blockBuffer ? (n: number) => codec.blockBuffer!(n) : undefined;
   const emitTileRow = async (k: number): Promise<void> => {
     const { w } = levels[k];
     for (let b = 0; b < nb; b++) {
-      for (const bytes of cutTileRow(bufs[k][b], w, filled[k], 0, ts, nodata, predictor)) {
+      for (const bytes of cutTileRow(bufs[k][b], w, filled[k], 0, ts, nodata, predictor, buffer)) {
         while (pending.length >= maxInFlight) await flushOne();
-        const tile = layout.deflate ? codec.deflate(bytes, layout.level, layout.strategy) : Promise.resolve(bytes);
+        const tile = layout.deflate ? codec.deflate(bytes, layout.level, layout.strategy, layout.rowBytes) : Promise.resolve(bytes);
         // Awaited in order by flushOne; a failure before then must not count as unhandled.
         tile.catch(() => undefined);
         pending.push({ k, band: b, tile });

@@ -70,9 +70,11 @@ export async function writeGeoTiffTo(
     await sink.write(pieces, at);
   };
   try {
-    for (const t of plan.tiles()) {
+    // Tiles to deflate are cut into buffers the codec lends (handed back with earlier tiles' streams).
+    const buffer = plan.deflate && codec.blockBuffer ? (n: number) => codec.blockBuffer!(n) : undefined;
+    for (const t of plan.tiles(buffer)) {
       if ('bytes' in t) {
-        const tile = plan.deflate ? codec.deflate(t.bytes, plan.level, plan.strategy) : Promise.resolve(t.bytes);
+        const tile = plan.deflate ? codec.deflate(t.bytes, plan.level, plan.strategy, plan.rowBytes) : Promise.resolve(t.bytes);
         // Awaited in order by flushOne; a failure before then must not count as unhandled.
         tile.catch(() => undefined);
         pending.push({ image: t.image, tile });

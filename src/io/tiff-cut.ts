@@ -5,7 +5,8 @@ const isNaNBits = (w: number): boolean => (w & 0x7fffffff) > 0x7f800000;
 const byteDiff = (a: number, b: number): number => ((a | 0x80808080) - (b & 0x7f7f7f7f)) ^ ((a ^ ~b) & 0x80808080);
 
 /**
- * Cuts row `ty` of `ts`x`ts` tiles out of one band, each a new byte array: NaN -> nodata, edge
+ * Cuts row `ty` of `ts`x`ts` tiles out of one band, each a byte array of its own (a new buffer, or
+ * `buffer(4 ts^2)`'s, every byte of which it writes): NaN -> nodata, edge
  * tiles padded with nodata, and with `predictor` 3 the TIFF floating-point predictor (byte planes
  * MSB first, then byte differences along the row, each plane's first byte following the previous
  * plane's last). One pass over the source words per tile: four pixels make one little-endian word
@@ -19,6 +20,7 @@ export function* cutTileRow(
   ts: number,
   nodata: number,
   predictor: number,
+  buffer: (byteLength: number) => ArrayBuffer = (n) => new ArrayBuffer(n),
 ): Generator<Uint8Array, void, void> {
   const words = new Uint32Array(data.buffer, data.byteOffset, data.length);
   const fill = new Uint32Array(new Float32Array([nodata]).buffer)[0];
@@ -27,7 +29,7 @@ export function* cutTileRow(
   const rows = Math.min(ts, height - ty * ts);
   for (let tx = 0; tx < Math.ceil(width / ts); tx++) {
     const cols = Math.min(ts, width - tx * ts);
-    const out = new Uint32Array(ts * ts);
+    const out = new Uint32Array(buffer(4 * ts * ts), 0, ts * ts);
     if (cols < ts) row.fill(fill, cols);
     for (let r = 0; r < ts; r++) {
       if (r < rows && cols === ts && predictor === 3) {
@@ -45,7 +47,7 @@ export function* cutTileRow(
       if (predictor === 3) predictRow(row, 0, ts, out, r * ts, fill);
       else out.set(row, r * ts);
     }
-    yield new Uint8Array(out.buffer);
+    yield new Uint8Array(out.buffer, 0, 4 * ts * ts);
   }
 }
 

@@ -4,6 +4,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { isAppError } from '../core/errors.ts';
+import { crsFromEpsg } from '../core/geo/crs.ts';
+import type { Raster } from '../core/raster/raster.ts';
 import type { BlockForm } from '../io/block-codecs.ts';
 import type { Dataset } from '../io/dataset.ts';
 import { fflateCodec, webStreamsCodec, type BlockSpan, type DeflateCodec } from '../io/deflate-codec.ts';
@@ -123,6 +125,44 @@ describe('deflate workers moving blocks', () => {
       const stream = (await webStreamsCodec.deflate(part, 6)).slice();
       await pool.inflate!(stream, 4096);
       expect(stream.length).toBeGreaterThan(0);
+    } finally {
+      pool.close();
+    }
+  });
+});
+
+describe('deflate workers handing blocks back', () => {
+  it("lend a moved block's buffer, back with its stream, for the next block; the writer cuts its tiles into them and gives each tile's row", async () => {
+    const log = channelLog();
+    const rows: Array<number | undefined> = [];
+    // The worker's codec notes each block's row (the browser's floatDeflate searches by it).
+    const js = webStreamsCodec;
+    const codec: DeflateCodec = { ...js, deflate: (bytes, level, strategy, rowBytes) => (rows.push(rowBytes), js.deflate(bytes, level, strategy, rowBytes)) };
+    const pool = poolDeflateCodec(deflateWorkers(log, codec), 1, webStreamsCodec, { moveWholeDeflateInput: true });
+    try {
+      const first = new Uint8Array(pool.blockBuffer!(4096)).map((_, i) => (i * 7) % 13);
+      const expected = Array.from(first);
+      const z = await pool.deflate(first, 2, undefined, 64);
+      expect(first.length).toBe(0);
+      expect(Array.from(await fflateCodec.inflate!(z, 4096))).toEqual(expected);
+      // The same bytes, so the block's own buffer (a new one would be zeros); another size: a new one.
+      expect(Array.from(new Uint8Array(pool.blockBuffer!(4096)))).toEqual(expected);
+      expect(new Uint8Array(pool.blockBuffer!(4096)).every((v) => v === 0)).toBe(true);
+      expect(rows).toEqual([64]);
+
+      // A file's tiles: cut into lent buffers, the same file as the same encoder on this thread.
+      const data = Float32Array.from({ length: 7000 }, (_, i) => 280 + ((i * 37) % 101) / 7);
+      const raster: Raster = { width: 100, height: 70, transform: [90, 0.01, 0, 24, 0, -0.01], crs: crsFromEpsg(4326), data };
+      const bands: GeoTiffBandInput[] = [{ raster, name: 'LST', units: 'K' }];
+      const opts = { nodata: -9999, cog: true, tileSizePx: 32, maxTilesInFlight: 3 };
+      let lent = 0;
+      const counted = { ...pool, blockBuffer: (n: number) => (lent++, pool.blockBuffer!(n)) };
+      const there = await writeGeoTiffAsync(bands, { ...opts, codec: counted });
+      const here = await writeGeoTiffAsync(bands, { ...opts, codec: js });
+      expect(Buffer.from(there).equals(Buffer.from(here))).toBe(true);
+      // 4 x 3 tiles and the overviews' 2 x 2 and 1, each cut into a lent buffer, each with its row of 32 float32.
+      expect(lent).toBe(17);
+      expect(rows.slice(1)).toEqual(Array(17).fill(128));
     } finally {
       pool.close();
     }

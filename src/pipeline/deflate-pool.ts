@@ -3,7 +3,8 @@ import { webStreamsCodec, type BlockSpan, type DeflateCodec, type DeflateStrateg
 import { startRequestPool, type PoolSlot, type WorkerPort } from './request-pool.ts';
 
 /**
- * One block to compress or inflate on a deflate worker (its bytes: a copy, transferred), or
+ * One block to compress or inflate on a deflate worker (its bytes: a copy or the caller's buffer,
+ * transferred; a block to deflate comes back with its stream), or
  * stored blocks of a GeoTIFF to decode there: `bytes` (a buffer of the pool's, transferred) holds
  * them at `spans`, or, with `source` (a slice of the file: a Blob, read there), `bytes` is empty
  * and the spans are within `source`; they are decoded back to back into `out` (a buffer of the
@@ -18,13 +19,16 @@ export type DeflateRequest =
       arg: number;
       /** deflate: the match search (codecs without it ignore it). */
       strategy?: DeflateStrategy;
+      /** deflate: the block's row in bytes, where it is an image's rows (`DeflateCodec.deflate`). */
+      rowBytes?: number;
     }
   | { id: number; op: 'decode'; bytes: ArrayBuffer; source?: Blob; spans: BlockSpan[]; form: BlockForm; out: ArrayBuffer }
   /** A new buffer of `arg` bytes, each of its pages written there, sent back in `bytes` (`bytes`: empty). */
   | { id: number; op: 'touch'; bytes: ArrayBuffer; arg: number };
 
 /**
- * The deflate worker's answer: the stream or the block (transferred); for 'decode', the request's
+ * The deflate worker's answer: the stream or the block (transferred), for 'deflate' with the
+ * request's bytes back in `out` (transferred, for the next block); for 'decode', the request's
  * buffers back, `out` holding the decoded blocks (all transferred); or why not.
  */
 export type DeflateReply = { id: number; bytes: ArrayBuffer; out?: ArrayBuffer } | { id: number; error: string };
@@ -92,8 +96,14 @@ export function serveDeflate(port: DeflatePort, codec: DeflateCodec = webStreams
         return;
       }
       if (req.op === 'inflate' && !codec.inflate) throw new Error(`${codec.name} does not inflate`);
-      const out = req.op === 'deflate' ? await codec.deflate(input, req.arg, req.strategy) : await codec.inflate!(input, req.arg);
-      const bytes = ownBuffer(out);
+      if (req.op === 'deflate') {
+        const bytes = ownBuffer(await codec.deflate(input, req.arg, req.strategy, req.rowBytes));
+        // The block's buffer goes back too (unless the stream is in it): the caller cuts its next block into it.
+        if (bytes === req.bytes) port.postMessage({ id: req.id, bytes }, [bytes]);
+        else port.postMessage({ id: req.id, bytes, out: req.bytes }, [bytes, req.bytes]);
+        return;
+      }
+      const bytes = ownBuffer(await codec.inflate!(input, req.arg));
       port.postMessage({ id: req.id, bytes }, [bytes]);
     } catch (e) {
       port.postMessage({ id: req.id, error: e instanceof Error ? e.message : String(e) }, []);
@@ -106,7 +116,8 @@ export interface PoolDeflateOptions {
   /**
    * deflate: an array that spans its whole ArrayBuffer is moved to the worker (the caller's array
    * is detached: length 0) instead of copied. For callers that drop the block once it is handed
-   * over, as the GeoTIFF writer does with each fresh tile (a copy of 256 kB per tile saved).
+   * over, as the GeoTIFF writer does with each tile (a copy of 256 kB per tile saved). The buffer
+   * comes back with the stream and `blockBuffer` lends it for a next block.
    */
   moveWholeDeflateInput?: boolean;
 }
@@ -161,12 +172,23 @@ export function poolDeflateCodec(
   const idlest = () => pool.idlest();
   const post = (w: PoolSlot, req: Unsent<DeflateRequest>) =>
     pool.post(w, (id) => ({ ...req, id }) as DeflateRequest, req.op === 'decode' ? [req.bytes, req.out] : [req.bytes], undefined);
-  function send(op: 'deflate' | 'inflate', bytes: Uint8Array, arg: number, strategy?: DeflateStrategy): Promise<Uint8Array> | undefined {
+  // Blocks' buffers the workers handed back with their streams, lent by `blockBuffer` for the next blocks.
+  const blockSpares: ArrayBuffer[] = [];
+  const maxBlockSpares = 16;
+  function send(op: 'deflate' | 'inflate', bytes: Uint8Array, arg: number, strategy?: DeflateStrategy, rowBytes?: number): Promise<Uint8Array> | undefined {
     const w = idlest();
     if (!w) return undefined;
     const move = op === 'deflate' && opts.moveWholeDeflateInput && isWholeBuffer(bytes);
     const copy = move ? (bytes.buffer as ArrayBuffer) : (bytes.slice().buffer as ArrayBuffer);
-    return post(w, { op, bytes: copy, arg, ...(strategy ? { strategy } : {}) }).then((m) => new Uint8Array(m.bytes));
+    return post(w, { op, bytes: copy, arg, ...(strategy ? { strategy } : {}), ...(rowBytes ? { rowBytes } : {}) }).then((m) => {
+      if (m.out && opts.moveWholeDeflateInput && blockSpares.length < maxBlockSpares && pool.alive > 0) blockSpares.push(m.out);
+      return new Uint8Array(m.bytes);
+    });
+  }
+  /** A kept block buffer of exactly `n` bytes, else a new one. */
+  function blockBuffer(n: number): ArrayBuffer {
+    for (let i = blockSpares.length - 1; i >= 0; i--) if (blockSpares[i].byteLength === n) return blockSpares.splice(i, 1)[0];
+    return new ArrayBuffer(n);
   }
   /** The smallest kept buffer that holds `n` bytes, else a new one. */
   function rawBuffer(n: number): ArrayBuffer {
@@ -219,7 +241,9 @@ export function poolDeflateCodec(
     get workers() {
       return pool.alive;
     },
-    deflate: (bytes, level, strategy) => send('deflate', bytes, level, strategy) ?? fallback.deflate(bytes, level, strategy),
+    deflate: (bytes, level, strategy, rowBytes) =>
+      send('deflate', bytes, level, strategy, rowBytes) ?? fallback.deflate(bytes, level, strategy, rowBytes),
+    ...(opts.moveWholeDeflateInput ? { blockBuffer } : {}),
     ...(fallback.inflate
       ? { inflate: (raw: Uint8Array, expected: number) => send('inflate', raw, expected) ?? fallback.inflate!(raw, expected) }
       : {}),
@@ -237,6 +261,7 @@ export function poolDeflateCodec(
     close: () => {
       pool.close('the deflate workers were closed');
       spares.length = 0;
+      blockSpares.length = 0;
     },
   };
 }
