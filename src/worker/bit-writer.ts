@@ -4,8 +4,13 @@ export class BitWriter {
   private pos = 0;
   private acc = 0;
   private held = 0;
-  constructor(capacity: number) {
-    this.buf = new Uint8Array(capacity);
+  /** `reuse`: an earlier writer's `buffer`, written over instead of a new one where it holds `capacity` bytes. */
+  constructor(capacity: number, reuse?: Uint8Array) {
+    this.buf = reuse && reuse.length >= capacity ? reuse : new Uint8Array(capacity);
+  }
+  /** The array written into (past `bytes()`' end: any bytes); a later writer may take it as `reuse`. */
+  get buffer(): Uint8Array {
+    return this.buf;
   }
   /** Appends the low `count` (<= 16) bits of `value`. */
   bits(value: number, count: number): void {

@@ -14,7 +14,8 @@ import { canonicalCodes, codeLengths } from './huffman-codes.ts';
  */
 export function zlibStream(bytes: Uint8Array, blocks: (out: BitWriter) => void): Uint8Array {
   const n = bytes.length;
-  const out = new BitWriter(n + (n >>> 3) + 1024);
+  const out = new BitWriter(n + (n >>> 3) + 1024, spareStream);
+  spareStream = undefined;
   // CMF 0x78 (deflate, 32 KiB window), FLG 0x01 (fastest; 0x7801 % 31 === 0).
   out.byte(0x78);
   out.byte(0x01);
@@ -25,8 +26,19 @@ export function zlibStream(bytes: Uint8Array, blocks: (out: BitWriter) => void):
   out.byte((a >>> 16) & 255);
   out.byte((a >>> 8) & 255);
   out.byte(a & 255);
-  return out.bytes();
+  const stream = out.bytes();
+  if (out.buffer.length <= MAX_SPARE_STREAM) spareStream = out.buffer;
+  return stream;
 }
+
+/**
+ * The last stream's buffer, written over by the next (each stream is then copied out at its
+ * length): a tile's ~300 kB of new memory less per stream on the deflate workers, where a first
+ * touch of a page costs more than the copy (bench/perf-log.md).
+ */
+let spareStream: Uint8Array | undefined;
+/** Larger buffers (blocks of over ~1.8 MB) are not kept. */
+const MAX_SPARE_STREAM = 2 ** 21;
 
 /** Symbols of the encoders' blocks: 0-255 a literal byte, 256 + L a match of length L (3..258). */
 export const MATCH = 256;

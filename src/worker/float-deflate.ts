@@ -15,18 +15,28 @@ import { LEN_CODE, LEN_EXTRA_BITS, MATCH, MAX_RUN, startDynamicBlock, symbolCode
  */
 export function floatDeflate(bytes: Uint8Array, rowBytes: number): Uint8Array {
   const n = bytes.length;
-  const s: Scan = {
-    bytes,
+  // The last call's work arrays (every entry read is written first; `head` filled here), else new ones.
+  const w = spareWork ?? {
     symbols: new Uint16Array(BLOCK_BYTES + 1),
     dists: new Uint16Array(BLOCK_BYTES + 1),
     litFreq: new Uint32Array(286),
     distFreq: new Uint32Array(30),
-    head: new Int32Array(1 << HASH_BITS).fill(-WINDOW - 1),
+    head: new Int32Array(1 << HASH_BITS),
+  };
+  spareWork = undefined;
+  const s: Scan = {
+    bytes,
+    ...w,
+    head: w.head.fill(-WINDOW - 1),
     // Bytes whose offset in the row is below `searched` are searched (all of them without a row layout).
     rowBytes: rowBytes >= 8 && rowBytes <= WINDOW && n % rowBytes === 0 && rowBytes % 4 === 0 ? rowBytes : 0,
   };
-  return zlibStream(bytes, (out) => {
-    if (n === 0) writeBlock(out, s, 0, true);
+  const stream = zlibStream(bytes, (out) => {
+    if (n === 0) {
+      s.litFreq.fill(0);
+      s.distFreq.fill(0);
+      writeBlock(out, s, 0, true);
+    }
     for (let start = 0; start < n; ) {
       s.litFreq.fill(0);
       s.distFreq.fill(0);
@@ -35,7 +45,15 @@ export function floatDeflate(bytes: Uint8Array, rowBytes: number): Uint8Array {
       start = end;
     }
   });
+  spareWork = w;
+  return stream;
 }
+
+/**
+ * The work arrays (~400 kB) of the last call, for the next: the deflate workers compress tile
+ * after tile, and new arrays each time cost their first touch (bench/perf-log.md).
+ */
+let spareWork: Omit<Scan, 'bytes' | 'rowBytes'> | undefined;
 
 const BLOCK_BYTES = 2 ** 16;
 const WINDOW = 2 ** 15;

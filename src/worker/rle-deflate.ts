@@ -10,9 +10,11 @@ import { LEN_CODE, MATCH, MAX_RUN, startDynamicBlock, symbolCodes, zlibStream } 
  */
 export function rleDeflate(bytes: Uint8Array): Uint8Array {
   const n = bytes.length;
-  return zlibStream(bytes, (out) => {
-    const symbols = new Uint16Array(BLOCK_BYTES + 1);
-    const litFreq = new Uint32Array(286);
+  // The last call's work arrays (every entry read is written first), else new ones.
+  const symbols = spareSymbols ?? new Uint16Array(BLOCK_BYTES + 1);
+  spareSymbols = undefined;
+  const litFreq = new Uint32Array(286);
+  const stream = zlibStream(bytes, (out) => {
     if (n === 0) writeBlock(out, symbols, 0, litFreq, true);
     for (let start = 0; start < n; start += BLOCK_BYTES) {
       const end = Math.min(n, start + BLOCK_BYTES);
@@ -20,7 +22,12 @@ export function rleDeflate(bytes: Uint8Array): Uint8Array {
       writeBlock(out, symbols, scanRuns(bytes, start, end, symbols, litFreq), litFreq, end === n);
     }
   });
+  spareSymbols = symbols;
+  return stream;
 }
+
+/** The symbols (128 kB) of the last call, for the next: new ones each tile cost their first touch (bench/perf-log.md). */
+let spareSymbols: Uint16Array | undefined;
 
 const BLOCK_BYTES = 2 ** 16;
 
