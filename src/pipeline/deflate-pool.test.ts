@@ -138,17 +138,28 @@ describe('deflate workers handing blocks back', () => {
     // The worker's codec notes each block's row (the browser's floatDeflate searches by it).
     const js = webStreamsCodec;
     const codec: DeflateCodec = { ...js, deflate: (bytes, level, strategy, rowBytes) => (rows.push(rowBytes), js.deflate(bytes, level, strategy, rowBytes)) };
-    const pool = poolDeflateCodec(deflateWorkers(log, codec), 1, webStreamsCodec, { moveWholeDeflateInput: true });
+    const pool = poolDeflateCodec(deflateWorkers(log, codec), 1, webStreamsCodec, { moveWholeDeflateInput: true, blockBuffersIdleMs: 30 });
     try {
       const first = new Uint8Array(pool.blockBuffer!(4096)).map((_, i) => (i * 7) % 13);
       const expected = Array.from(first);
-      const z = await pool.deflate(first, 2, undefined, 64);
+      const z = pool.deflate(first, 2, undefined, 64);
+      const next = pool.deflate(new Uint8Array(8192).fill(3), 2, undefined, 64);
       expect(first.length).toBe(0);
-      expect(Array.from(await fflateCodec.inflate!(z, 4096))).toEqual(expected);
-      // The same bytes, so the block's own buffer (a new one would be zeros); another size: a new one.
+      expect(Array.from(await fflateCodec.inflate!(await z, 4096))).toEqual(expected);
+      // While the next block is deflated: the first block's bytes, so its own buffer (a new one would
+      // be zeros); once lent, or of another size, a new one.
       expect(Array.from(new Uint8Array(pool.blockBuffer!(4096)))).toEqual(expected);
       expect(new Uint8Array(pool.blockBuffer!(4096)).every((v) => v === 0)).toBe(true);
-      expect(rows).toEqual([64]);
+      // None deflated any more: kept for a while (`blockBuffersIdleMs`), then let go.
+      await next;
+      const kept = new Uint8Array(pool.blockBuffer!(8192)).fill(9);
+      await pool.deflate(kept, 2);
+      expect(new Uint8Array(pool.blockBuffer!(8192)).every((v) => v === 9)).toBe(true);
+      const again = new Uint8Array(8192).fill(5);
+      await pool.deflate(again, 2);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      expect(new Uint8Array(pool.blockBuffer!(8192)).every((v) => v === 0)).toBe(true);
+      expect(rows).toEqual([64, 64, undefined, undefined]);
 
       // A file's tiles: cut into lent buffers, the same file as the same encoder on this thread.
       const data = Float32Array.from({ length: 7000 }, (_, i) => 280 + ((i * 37) % 101) / 7);
@@ -156,13 +167,26 @@ describe('deflate workers handing blocks back', () => {
       const bands: GeoTiffBandInput[] = [{ raster, name: 'LST', units: 'K' }];
       const opts = { nodata: -9999, cog: true, tileSizePx: 32, maxTilesInFlight: 3 };
       let lent = 0;
-      const counted = { ...pool, blockBuffer: (n: number) => (lent++, pool.blockBuffer!(n)) };
+      let reused = 0;
+      const counted: DeflateCodec = {
+        ...pool,
+        blockBuffer: (n: number) => {
+          const b = pool.blockBuffer!(n);
+          lent++;
+          // A tile's buffer back from the worker holds that tile's bytes; a new one is zeros.
+          if (new Uint8Array(b).some((v) => v !== 0)) reused++;
+          return b;
+        },
+      };
       const there = await writeGeoTiffAsync(bands, { ...opts, codec: counted });
       const here = await writeGeoTiffAsync(bands, { ...opts, codec: js });
       expect(Buffer.from(there).equals(Buffer.from(here))).toBe(true);
       // 4 x 3 tiles and the overviews' 2 x 2 and 1, each cut into a lent buffer, each with its row of 32 float32.
       expect(lent).toBe(17);
-      expect(rows.slice(1)).toEqual(Array(17).fill(128));
+      // From the fourth tile on, tiles are cut while others are deflated, into those back by then
+      // (how many depends on the replies' timing: 8-14 of 17 seen; none once the pool stops lending).
+      expect(reused).toBeGreaterThan(0);
+      expect(rows.slice(4)).toEqual(Array(17).fill(128));
     } finally {
       pool.close();
     }

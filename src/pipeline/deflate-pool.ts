@@ -120,6 +120,11 @@ export interface PoolDeflateOptions {
    * comes back with the stream and `blockBuffer` lends it for a next block.
    */
   moveWholeDeflateInput?: boolean;
+  /**
+   * Milliseconds the blocks' buffers handed back are kept once no block is being deflated (default
+   * 1000): through a writer's pauses between its tiles, not from one write to a later one.
+   */
+  blockBuffersIdleMs?: number;
 }
 
 function isWholeBuffer(u8: Uint8Array): boolean {
@@ -172,20 +177,41 @@ export function poolDeflateCodec(
   const idlest = () => pool.idlest();
   const post = (w: PoolSlot, req: Unsent<DeflateRequest>) =>
     pool.post(w, (id) => ({ ...req, id }) as DeflateRequest, req.op === 'decode' ? [req.bytes, req.out] : [req.bytes], undefined);
-  // Blocks' buffers the workers handed back with their streams, lent by `blockBuffer` for the next blocks.
+  // Blocks' buffers the workers handed back with their streams, lent by `blockBuffer` for the next
+  // blocks while blocks are being deflated (a writer's tiles); dropped once none has been for
+  // `blockBuffersIdleMs` (the page's memory between writes stays as before).
   const blockSpares: ArrayBuffer[] = [];
   const maxBlockSpares = 16;
+  let deflating = 0;
+  let idleTimer: ReturnType<typeof setTimeout> | undefined;
+  const deflated = (): void => {
+    if (--deflating > 0) return;
+    clearTimeout(idleTimer);
+    idleTimer = setTimeout(() => {
+      if (deflating === 0) blockSpares.length = 0;
+    }, opts.blockBuffersIdleMs ?? 1000);
+  };
   function send(op: 'deflate' | 'inflate', bytes: Uint8Array, arg: number, strategy?: DeflateStrategy, rowBytes?: number): Promise<Uint8Array> | undefined {
     const w = idlest();
     if (!w) return undefined;
     const move = op === 'deflate' && opts.moveWholeDeflateInput && isWholeBuffer(bytes);
     const copy = move ? (bytes.buffer as ArrayBuffer) : (bytes.slice().buffer as ArrayBuffer);
-    return post(w, { op, bytes: copy, arg, ...(strategy ? { strategy } : {}), ...(rowBytes ? { rowBytes } : {}) }).then((m) => {
-      if (m.out && opts.moveWholeDeflateInput && blockSpares.length < maxBlockSpares && pool.alive > 0) blockSpares.push(m.out);
-      return new Uint8Array(m.bytes);
-    });
+    if (op === 'deflate') deflating++;
+    const reply = post(w, { op, bytes: copy, arg, ...(strategy ? { strategy } : {}), ...(rowBytes ? { rowBytes } : {}) });
+    if (op !== 'deflate') return reply.then((m) => new Uint8Array(m.bytes));
+    return reply.then(
+      (m) => {
+        if (m.out && opts.moveWholeDeflateInput && blockSpares.length < maxBlockSpares && pool.alive > 0) blockSpares.push(m.out);
+        deflated();
+        return new Uint8Array(m.bytes);
+      },
+      (e: unknown) => {
+        deflated();
+        throw e;
+      },
+    );
   }
-  /** A kept block buffer of exactly `n` bytes, else a new one. */
+  /** A kept block buffer of exactly `n` bytes, else a new one (contents: whatever the last block left). */
   function blockBuffer(n: number): ArrayBuffer {
     for (let i = blockSpares.length - 1; i >= 0; i--) if (blockSpares[i].byteLength === n) return blockSpares.splice(i, 1)[0];
     return new ArrayBuffer(n);
@@ -262,6 +288,7 @@ export function poolDeflateCodec(
       pool.close('the deflate workers were closed');
       spares.length = 0;
       blockSpares.length = 0;
+      clearTimeout(idleTimer);
     },
   };
 }
