@@ -15,6 +15,7 @@ import { prepareScene } from '../pipeline/prepare.ts';
 import { assembleScene, labelDataset, type LabelledBand } from '../pipeline/scene-assembly.ts';
 import type { BatchItem } from './batch-plan.ts';
 import { loadFileDatasets } from './load.ts';
+import { prestartReadWorkers } from './read-workers.ts';
 import { stageWriter } from './stage-files.ts';
 
 /** Methods that run on an LST-only scene (no auxiliary layer): others fall back to bicubic there. */
@@ -94,6 +95,7 @@ async function loadItemBands(item: BatchItem): Promise<LabelledBand[]> {
  * `<out>/<id>` at the end, so a killed run leaves no half-written result behind. Returns the summary row.
  */
 export async function runBatchItem(item: BatchItem, s: BatchSettings): Promise<SummaryRow> {
+  prestartReadWorkers();
   await mkdir(s.outDir, { recursive: true });
   await clearPartial(s.outDir, item);
   // The partial folder exists for the whole item: a killed run is recognisable and cleaned next time.

@@ -18,6 +18,7 @@ import { runPydms } from './bench-pydms.ts';
 import { defaultJobs } from './downscale.ts';
 import { intOption, parseCli } from './inputs.ts';
 import { readFileArrayBuffer, readGeoTiffFile } from './load.ts';
+import { prestartReadWorkers } from './read-workers.ts';
 import { writeGeoTiffFile } from './native-deflate.ts';
 import { openOutDir } from './out-dir.ts';
 import { stageWriter } from './stage-files.ts';
@@ -131,6 +132,8 @@ function lastJson<T>(out: string): T {
 
 /** Child: the full-tile pipeline alone in a fresh process, so max RSS is the pipeline's peak. */
 async function fullTileChild(sceneDir: string, baselines: boolean, jobs: number, detailWeight: boolean): Promise<FullTileRow> {
+  // As `downscale`: the read workers start with the command, beside the inference workers (untimed here, as theirs).
+  prestartReadWorkers();
   const outDir = await mkdtemp(path.join(os.tmpdir(), 'srda-bench-out-'));
   const out = await openOutDir(outDir);
   try {

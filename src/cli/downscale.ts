@@ -26,6 +26,7 @@ import {
 } from './inputs.ts';
 import { openOutDir, type OutDir } from './out-dir.ts';
 import { stageWriter } from './stage-files.ts';
+import { prestartReadWorkers } from './read-workers.ts';
 import { terminalSafe } from './terminal.ts';
 import type { Command } from './main.ts';
 import type { Scene } from '../pipeline/scene.ts';
@@ -85,6 +86,8 @@ export const downscaleCommand: Command = async (argv) => {
   const finetuneSteps = intOption(values.finetune, 'finetune', 0);
   const modelPath = typeof values.weights === 'string' ? path.resolve(values.weights) : undefined;
   const jobs = intOption(values.jobs, 'jobs', 1) ?? defaultJobs();
+  // The read workers start (their module) while the folder is opened and the inference workers start.
+  prestartReadWorkers();
   // The folder is checked and locked before the run, so a bad --out fails in a second, not after it.
   const out = await openOutDir(values.out);
   // The inference workers start (tfjs, weights) while the inputs are read and prepared.

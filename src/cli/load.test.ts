@@ -9,6 +9,7 @@ import { readGeoTiff, type RandomAccessBytes } from '../io/geotiff-read.ts';
 import { writeGeoTiff } from '../io/geotiff-write.ts';
 import { arrayBufferOf, fileBytes, findMtlBeside, loadDataset, loadDatasets, readFileArrayBuffer, readGeoTiffFile } from './load.ts';
 import { nodeZlibCodec } from './native-deflate.ts';
+import { nodeReadCodec } from './read-workers.ts';
 
 const repoRoot = path.resolve(import.meta.dirname, '../..');
 const dataDir = path.resolve(repoRoot, '../shared/data');
@@ -108,7 +109,8 @@ describe('cli/load: a GeoTIFF read piece by piece', () => {
         const file = path.join(dir, `t${cog ? 'cog' : ''}.tif`);
         await writeFile(file, bytes);
         const whole = await readGeoTiff(bytes.slice().buffer, 't.tif');
-        for (const codec of [undefined, nodeZlibCodec]) {
+        // nodeReadCodec: the blocks read from the open file and decoded on the CLI's read workers.
+        for (const codec of [undefined, nodeZlibCodec, nodeReadCodec]) {
           const piecewise = await readGeoTiffFile(file, 't.tif', codec ? { codec } : {});
           expect(firstDiff(piecewise.bands[0].raster.data, whole.bands[0].raster.data)).toBe(-1);
           expect([piecewise.width, piecewise.height, piecewise.transform]).toEqual([whole.width, whole.height, whole.transform]);
@@ -150,10 +152,12 @@ describe('cli/load: a GeoTIFF read piece by piece', () => {
         for (let f = 0; f < 6; f++) bad[k % 2 === 0 ? rand(Math.min(bad.length, 4096)) : rand(bad.length)] ^= 1 << rand(8);
         const file = path.join(dir, `bad-${k}.tif`);
         await writeFile(file, bad);
-        const got = await readGeoTiffFile(file, `bad-${k}.tif`, { codec: nodeZlibCodec }).catch((e: unknown) => e);
-        if (got instanceof Error) {
-          expect(isAppError(got), `${got.message}`).toBe(true);
-          expect(got.message).toContain(`bad-${k}.tif`);
+        for (const codec of [nodeZlibCodec, nodeReadCodec]) {
+          const got = await readGeoTiffFile(file, `bad-${k}.tif`, { codec }).catch((e: unknown) => e);
+          if (got instanceof Error) {
+            expect(isAppError(got), `${got.message}`).toBe(true);
+            expect(got.message).toContain(`bad-${k}.tif`);
+          }
         }
       }
     } finally {

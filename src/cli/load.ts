@@ -29,10 +29,11 @@ function notReadable(filePath: string, e: unknown): AppError {
   return new AppError('BAD_ARGUMENT', `${filePath}: ${why}.`, { file: filePath, cause: e });
 }
 
-/** An open file as `RandomAccessBytes`: each piece read where it is asked (into the caller's buffer where given). */
+/** An open file as `RandomAccessBytes`: each piece read where it is asked (into the caller's buffer where given), its descriptor for the read workers. */
 export function fileBytes(fh: FileHandle, byteLength: number): RandomAccessBytes {
   return {
     byteLength,
+    fd: fh.fd,
     read: async (offset, length, into) => {
       const out = into && into.length >= length ? into.subarray(0, length) : new Uint8Array(length);
       let got = 0;

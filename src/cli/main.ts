@@ -1,6 +1,6 @@
 import { isAppError } from '../core/errors.ts';
 import { setDeflateCodec } from '../io/deflate-codec.ts';
-import { nodeZlibCodec } from './native-deflate.ts';
+import { nodeReadCodec } from './read-workers.ts';
 import { terminalSafe } from './terminal.ts';
 
 /** A CLI command: takes its own argv (after the command name), returns the exit code. */
@@ -53,8 +53,9 @@ export async function main(argv: string[]): Promise<number> {
     process.stderr.write(`srda-lst: unknown command '${terminalSafe(name)}'. Run 'srda-lst --help' for the list.\n`);
     return 2;
   }
-  // Deflate inputs and outputs through native zlib on the thread pool, not JavaScript on this thread.
-  setDeflateCodec(nodeZlibCodec);
+  // Deflate inputs and outputs through native zlib on the thread pool, not JavaScript on this thread,
+  // and GeoTIFF blocks read and decoded on read workers.
+  setDeflateCodec(nodeReadCodec);
   try {
     return await (
       await command.load()

@@ -1,16 +1,10 @@
-import { createHash } from 'node:crypto';
-import { existsSync } from 'node:fs';
-import { rename, writeFile } from 'node:fs/promises';
-import { createRequire } from 'node:module';
-import os from 'node:os';
-import path from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import type { BackendName } from '../model/backend.ts';
 import type { SrdaBackendInfo } from '../model/runner.ts';
 import type { SrdaModelJson } from '../model/weights.ts';
 import { poolMethod, type PooledMethod } from '../pipeline/tile-pool.ts';
 import { connectTileWorker, type TilePort } from '../pipeline/tile-worker.ts';
+import { startWorkerThread, workerModule } from './worker-bundle.ts';
 
 /** SRDA-Net weights as read from disk (cli/srda-weights.ts `readSrdaWeights`). */
 export type SrdaWeightBytes = { modelJson: SrdaModelJson | string; weightData: ArrayBuffer };
@@ -39,67 +33,11 @@ export async function terminateSrdaWorkers(): Promise<void> {
   live.clear();
 }
 
-let bundled: Promise<URL | undefined> | undefined;
+const entry = new URL('./srda-tile-worker.ts', import.meta.url);
 
-/**
- * The worker entry and everything it imports from src/ as one ES module in the temp folder, built
- * once per process by esbuild (the compiler tsx runs on): a worker that loads it needs no tsx of
- * its own (~20 MB less per worker thread). Packages stay outside, imported by absolute path.
- * Undefined when it cannot be built: the workers then load the sources through tsx.
- */
-function workerModule(): Promise<URL | undefined> {
-  bundled ??= (async () => {
-    try {
-      const { build } = await import('esbuild');
-      const require = createRequire(import.meta.url);
-      const r = await build({
-        entryPoints: [fileURLToPath(new URL('./srda-tile-worker.ts', import.meta.url))],
-        bundle: true,
-        platform: 'node',
-        format: 'esm',
-        write: false,
-        logLevel: 'silent',
-        plugins: [
-          {
-            name: 'packages-by-path',
-            setup(b) {
-              // The threaded wasm build's source text (a bundler `?raw` import) starts pthreads in
-              // cross-origin-isolated pages only; Node never does.
-              b.onResolve({ filter: /\?raw$/ }, (a) => ({ path: a.path, namespace: 'raw-stub' }));
-              // Fine-tuning (imported on demand, with the whole @tensorflow/tfjs bundle for its
-              // gradients) never runs in a pool worker: leave it out of the bundle.
-              b.onResolve({ filter: /\/finetune\.ts$/ }, (a) =>
-                a.kind === 'dynamic-import' ? { path: pathToFileURL(path.join(a.resolveDir, a.path)).href, external: true } : undefined,
-              );
-              b.onLoad({ filter: /.*/, namespace: 'raw-stub' }, () => ({ contents: 'export default "";', loader: 'js' }));
-              b.onResolve({ filter: /^[^./]/ }, (a) =>
-                a.path.startsWith('node:') ? { external: true } : { path: pathToFileURL(require.resolve(a.path, { paths: [a.resolveDir] })).href, external: true },
-              );
-            },
-          },
-        ],
-      });
-      const code = r.outputFiles[0].text;
-      const file = path.join(os.tmpdir(), `srda-lst-tile-worker-${createHash('sha256').update(code).digest('hex').slice(0, 16)}.mjs`);
-      if (!existsSync(file)) {
-        const tmp = `${file}.${process.pid}.tmp`;
-        await writeFile(tmp, code);
-        await rename(tmp, file);
-      }
-      return pathToFileURL(file);
-    } catch {
-      return undefined;
-    }
-  })();
-  return bundled;
-}
-
-// A worker on the bundled entry, or (when it could not be built) on the sources through tsx, as
-// bin/srda-lst.js runs the main thread.
+// A worker on the bundled entry, or (when it could not be built) on the sources through tsx.
 function spawn(bundle: URL | undefined): TilePort {
-  const entry = new URL('./srda-tile-worker.ts', import.meta.url).href;
-  const code = `import('tsx/esm/api').then((m) => { m.register(); return import(${JSON.stringify(entry)}); });`;
-  const worker = bundle ? new Worker(bundle) : new Worker(code, { eval: true });
+  const worker = startWorkerThread(entry, bundle);
   live.add(worker);
   worker.once('exit', () => live.delete(worker));
   return {
@@ -124,7 +62,7 @@ function spawn(bundle: URL | undefined): TilePort {
  */
 export async function createSrdaPool(weights: SrdaWeightBytes, options: SrdaPoolOptions): Promise<SrdaPool> {
   const jobs = Math.max(1, Math.floor(options.jobs));
-  const bundle = await workerModule();
+  const bundle = await workerModule(entry);
   // Each worker gets its own copy of the weights (transferred, so the main thread keeps none).
   const started = await Promise.allSettled(
     Array.from({ length: jobs }, () => {

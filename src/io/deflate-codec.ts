@@ -48,8 +48,9 @@ export interface DeflateCodec {
    * of the file), read where they are decoded, so this thread neither reads nor copies them.
    * Resolves to one array per span, views of one buffer (see `reuseDecoded`); rejects with the
    * first failing block's error. Absent: the block decoder inflates through `inflate` and finishes blocks itself.
+   * A `FileRange`: the bytes lie there in an open file, read by the codec's threads themselves (the CLI's).
    */
-  decodeBlocks?(raw: Uint8Array | Blob, spans: readonly BlockSpan[], form: BlockForm): Promise<Uint8Array[]>;
+  decodeBlocks?(raw: Uint8Array | Blob | FileRange, spans: readonly BlockSpan[], form: BlockForm): Promise<Uint8Array[]>;
   /**
    * Hands back what one `decodeBlocks` call resolved to once the caller is done with it, so its
    * buffer serves the next calls instead of new memory. Optional for the caller.
@@ -61,6 +62,16 @@ export interface DeflateCodec {
    * paid on the thread that places the blocks (bench/perf-log.md).
    */
   touchedBuffer?(byteLength: number): Promise<ArrayBuffer>;
+}
+
+/**
+ * `length` bytes at `offset` of a file open in this process as descriptor `fd`: what Node's worker
+ * threads, which share the process's descriptors, read for themselves (`DeflateCodec.decodeBlocks`).
+ */
+export interface FileRange {
+  fd: number;
+  offset: number;
+  length: number;
 }
 
 /** One stored block within the bytes handed to `DeflateCodec.decodeBlocks`: where, and its rows. */

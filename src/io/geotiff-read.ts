@@ -10,7 +10,7 @@ import { deflateCodec, type DeflateCodec } from './deflate-codec.ts';
 import { decodeBands, itemsFor } from './geotiff-bands.ts';
 import { crsFromGeoKeys, parseGeoKeyDirectory } from './geokeys.ts';
 import { mtlDate, parseMtl, type Mtl } from './landsat-mtl.ts';
-import { canDecodeFast, decodeWindow, type BlockLayout } from './tiff-fast-decode.ts';
+import { canDecodeFast, decodeWindow, type BlockLayout, type OpenFile } from './tiff-fast-decode.ts';
 import { readBlockTable } from './tiff-ifd.ts';
 import { parsePamAux, type PamBand } from './pam-aux.ts';
 import {
@@ -54,6 +54,12 @@ export interface RandomAccessBytes {
    * first bytes) where given and long enough, else a new array.
    */
   read(offset: number, length: number, into?: Uint8Array): Promise<Uint8Array>;
+  /**
+   * The file's descriptor, where the codec's threads can read it themselves (Node's worker
+   * threads share the process's descriptors): the Deflate blocks' bytes are then read there
+   * (`DeflateCodec.decodeBlocks` with a `FileRange`), not on this thread.
+   */
+  readonly fd?: number;
 }
 
 type ByteReader = (offset: number, length: number, into?: Uint8Array) => Promise<Uint8Array> | Uint8Array;
@@ -90,13 +96,14 @@ async function readExactly(src: RandomAccessBytes, offset: number, length: numbe
 async function openTiff(
   source: ArrayBuffer | Blob | RandomAccessBytes,
   fileName: string,
-): Promise<{ image: GeoTIFFImage; byteLength: number; read: ByteReader; blob?: Blob }> {
+): Promise<{ image: GeoTIFFImage; byteLength: number; read: ByteReader; blob?: Blob | OpenFile }> {
   if (isRandomAccess(source)) {
     requireTiff(await source.read(0, Math.min(16, source.byteLength)), fileName);
     try {
       const tiff = await GeoTIFF.fromSource(geotiffSource(source) as unknown as Parameters<typeof GeoTIFF.fromSource>[0]);
       const image = await tiff.getImage(0);
-      return { image, byteLength: source.byteLength, read: (offset, length, into) => readExactly(source, offset, length, into) };
+      const read: ByteReader = (offset, length, into) => readExactly(source, offset, length, into);
+      return { image, byteLength: source.byteLength, read, ...(source.fd !== undefined ? { blob: { fd: source.fd, size: source.byteLength } } : {}) };
     } catch (e) {
       throw toAppError(
         e,
@@ -150,6 +157,8 @@ export async function readGeoTiff(
   try {
     return await decodeImage(image, byteLength, read, fileName, opts, blob);
   } catch (e) {
+    // A decoding thread that stopped (INTERNAL, from its pool) is named with the file it was reading.
+    if (isAppError(e) && e.code === 'INTERNAL' && !e.file) throw new AppError('INTERNAL', `${fileName}: ${e.message}`, { file: fileName, cause: e });
     if (isAppError(e)) throw e;
     throw toAppError(
       e,
@@ -166,7 +175,7 @@ async function decodeImage(
   read: ByteReader,
   fileName: string,
   opts: ReadGeoTiffOptions,
-  blob: Blob | undefined,
+  blob: Blob | OpenFile | undefined,
 ): Promise<Dataset> {
   const fd = image.getFileDirectory();
   const table = await readBlockTable(read, byteLength, image.isTiled, fileName);

@@ -10,7 +10,13 @@ import {
   undoFloatPredictorInto,
   type BlockForm,
 } from './block-codecs.ts';
-import type { BlockSpan, DeflateCodec } from './deflate-codec.ts';
+import type { BlockSpan, DeflateCodec, FileRange } from './deflate-codec.ts';
+
+/** A file open in this process (descriptor `fd`, `size` bytes) whose blocks the codec's threads read themselves. */
+export interface OpenFile {
+  fd: number;
+  size: number;
+}
 
 /** Typed arrays a TIFF band decodes to. */
 export type SampleArray =
@@ -102,9 +108,10 @@ function storedRange(starts: ArrayLike<number>, lengths: ArrayLike<number>): { l
  * buffers reused from row to row). Checks `signal` and reports
  * progress (stage 'decode', block rows done) between block rows. Deflate blocks are decoded whole
  * (inflated, predictor and byte order undone) by `codec.decodeBlocks` where the codec has it (the
- * browser's deflate workers), a few groups of blocks in flight, and only placed into the bands
+ * browser's deflate workers, the CLI's read workers), a few groups of blocks in flight, and only placed into the bands
  * here; with `source` (the file as a Blob, which `read` reads) the workers read the groups' stored
- * bytes from it themselves. Else they are inflated by `codec` (a row of blocks at once; see
+ * bytes from it themselves, as they do from `source` an `OpenFile` (Node's worker threads) for
+ * groups stored back to back. Else they are inflated by `codec` (a row of blocks at once; see
  * `decompressBlockAsync`), or by fflate here, and finished here.
  */
 export async function decodeWindow(
@@ -114,7 +121,7 @@ export async function decodeWindow(
   signal?: AbortSignal,
   onProgress?: (p: Progress) => void,
   codec?: DeflateCodec,
-  source?: Blob,
+  source?: Blob | OpenFile,
 ): Promise<SampleArray[]> {
   await prepareCodec(l.compression);
   const spp = l.samplesPerPixel;
@@ -206,6 +213,8 @@ export async function decodeWindow(
     if (group.length > 0) groups.push(group);
     const rowIndex = (j: Job) => j.plane * (by1 - by0 + 1) + (j.by - by0);
     const sourceSize = source?.size ?? 0;
+    const file = source && 'fd' in source ? source : undefined;
+    const blob = source && !('fd' in source) ? source : undefined;
     const send = async (jobs: Job[]): Promise<Uint8Array[]> => {
       const starts = jobs.map((j) => l.offsets[j.index]);
       const lengths = jobs.map((j) => l.byteCounts[j.index]);
@@ -214,10 +223,12 @@ export async function decodeWindow(
       const spans: BlockSpan[] = [];
       for (let i = 0, at = 0; i < jobs.length; at += lengths[i], i++)
         spans.push({ start: together ? starts[i] - lo : at, length: lengths[i], rows: rowsOf(jobs[i].by) });
-      let raw: Uint8Array | Blob;
-      if (source && hi <= sourceSize) {
+      let raw: Uint8Array | Blob | FileRange;
+      if (blob && hi <= sourceSize) {
         // The workers read the stored bytes themselves: a slice of the file, or the blocks' slices joined (no bytes read here).
-        raw = together ? source.slice(lo, hi) : new Blob(jobs.map((_, i) => source.slice(starts[i], starts[i] + lengths[i])));
+        raw = together ? blob.slice(lo, hi) : new Blob(jobs.map((_, i) => blob.slice(starts[i], starts[i] + lengths[i])));
+      } else if (file && together && hi <= sourceSize) {
+        raw = { fd: file.fd, offset: lo, length: hi - lo };
       } else if (together) {
         // One read, one message.
         raw = await read(lo, hi - lo);

@@ -1,14 +1,15 @@
 import { decodeBlockInto, type BlockForm } from '../io/block-codecs.ts';
-import { webStreamsCodec, type BlockSpan, type DeflateCodec, type DeflateStrategy } from '../io/deflate-codec.ts';
+import { webStreamsCodec, type BlockSpan, type DeflateCodec, type DeflateStrategy, type FileRange } from '../io/deflate-codec.ts';
 import { startRequestPool, type PoolSlot, type WorkerPort } from './request-pool.ts';
 
 /**
  * One block to compress or inflate on a deflate worker (its bytes: a copy or the caller's buffer,
  * transferred; a block to deflate comes back with its stream), or
  * stored blocks of a GeoTIFF to decode there: `bytes` (a buffer of the pool's, transferred) holds
- * them at `spans`, or, with `source` (a slice of the file: a Blob, read there), `bytes` is empty
- * and the spans are within `source`; they are decoded back to back into `out` (a buffer of the
- * pool's, transferred; a new one where it is too small), and both buffers come back with the answer.
+ * them at `spans`, or, with `source` (a slice of the file: a Blob, or a `FileRange` of a file open
+ * in this process, read there into `bytes`), the spans are within `source`; they are decoded back
+ * to back into `out` (a buffer of the pool's, transferred; a new one where it is too small), and
+ * both buffers come back with the answer.
  */
 export type DeflateRequest =
   | {
@@ -22,7 +23,7 @@ export type DeflateRequest =
       /** deflate: the block's row in bytes, where it is an image's rows (`DeflateCodec.deflate`). */
       rowBytes?: number;
     }
-  | { id: number; op: 'decode'; bytes: ArrayBuffer; source?: Blob; spans: BlockSpan[]; form: BlockForm; out: ArrayBuffer }
+  | { id: number; op: 'decode'; bytes: ArrayBuffer; source?: Blob | FileRange; spans: BlockSpan[]; form: BlockForm; out: ArrayBuffer }
   /** A new buffer of `arg` bytes, each of its pages written there, sent back in `bytes` (`bytes`: empty). */
   | { id: number; op: 'touch'; bytes: ArrayBuffer; arg: number };
 
@@ -75,14 +76,25 @@ export async function decodeBlocksWith(
   return blocks;
 }
 
-/** The worker side: each request through `codec` (CompressionStream / DecompressionStream in a browser), several at once. */
-export function serveDeflate(port: DeflatePort, codec: DeflateCodec = webStreamsCodec): void {
+/** Reads a `FileRange` whole into `into` where it is long enough (else a new array): a view of what was read; throws on a short read. */
+export type FileRangeReader = (range: FileRange, into: Uint8Array) => Uint8Array | Promise<Uint8Array>;
+
+/**
+ * The worker side: each request through `codec` (CompressionStream / DecompressionStream in a
+ * browser), several at once; `readRange` reads the files a 'decode' request names by a
+ * `FileRange` (where the worker can: Node's worker threads).
+ */
+export function serveDeflate(port: DeflatePort, codec: DeflateCodec = webStreamsCodec, readRange?: FileRangeReader): void {
   port.onMessage(async (raw) => {
     const req = raw as DeflateRequest;
     try {
       const input = new Uint8Array(req.bytes);
       if (req.op === 'decode') {
-        const raw = req.source ? new Uint8Array(await req.source.arrayBuffer()) : input;
+        const raw = !req.source
+          ? input
+          : 'fd' in req.source
+            ? await readFileRange(req.source, input, readRange)
+            : new Uint8Array(await req.source.arrayBuffer());
         const blocks = await decodeBlocksWith(codec, raw, req.spans, req.form, req.out);
         const out = blocks.length > 0 ? (blocks[0].buffer as ArrayBuffer) : req.out;
         port.postMessage({ id: req.id, bytes: req.bytes, out }, out === req.out ? [req.bytes, out] : [req.bytes, out, req.out]);
@@ -125,6 +137,19 @@ export interface PoolDeflateOptions {
    * 1000): through a writer's pauses between its tiles, not from one write to a later one.
    */
   blockBuffersIdleMs?: number;
+  /** Reads a `FileRange` on this thread, for `decodeBlocks` once no worker is left (the workers read it with their own). */
+  readRange?: FileRangeReader;
+  /**
+   * The error of a request whose worker stopped (`why`: e.g. "the deflate worker stopped (thread
+   * exited (code 1))"); default a plain Error, which the reader reports as CORRUPT_TIFF and the
+   * writer as WRITE_FAILED, with `why` in the message.
+   */
+  stoppedError?: (why: string) => Error;
+}
+
+async function readFileRange(range: FileRange, into: Uint8Array, read: FileRangeReader | undefined): Promise<Uint8Array> {
+  if (!read) throw new Error(`this thread cannot read file descriptor ${range.fd}`);
+  return read(range, into);
 }
 
 function isWholeBuffer(u8: Uint8Array): boolean {
@@ -169,11 +194,12 @@ export function poolDeflateCodec(
   const pool = startRequestPool<DeflateRequest | DeflateReply, Exclude<DeflateReply, { error: string }>, string, undefined>(
     spawn,
     Math.max(1, Math.floor(workers)),
-    { reply: (_, error) => new Error(error), stopped: (_, why) => new Error(why), failed: 'the deflate worker stopped' },
+    { reply: (_, error) => new Error(error), stopped: (_, why) => (opts.stoppedError ?? ((w: string) => new Error(w)))(why), failed: 'the deflate worker stopped' },
   );
   const spares: ArrayBuffer[] = [];
-  // Stored and decoded bytes of the groups several reads keep in flight (4 each: io/tiff-fast-decode.ts).
-  const maxSpares = 16;
+  // Stored and decoded bytes of the groups several reads keep in flight (4 each: io/tiff-fast-decode.ts;
+  // the CLI's full tile reads three files at once, the stored bytes of each group in a buffer too).
+  const maxSpares = 24;
   const idlest = () => pool.idlest();
   const post = (w: PoolSlot, req: Unsent<DeflateRequest>) =>
     pool.post(w, (id) => ({ ...req, id }) as DeflateRequest, req.op === 'decode' ? [req.bytes, req.out] : [req.bytes], undefined);
@@ -228,10 +254,15 @@ export function poolDeflateCodec(
     if (buffer.byteLength > 0 && decoding > 0 && spares.length < maxSpares && pool.alive > 0) spares.push(buffer);
   }
   let decoding = 0;
-  async function decodeBlocks(raw: Uint8Array | Blob, spans: readonly BlockSpan[], form: BlockForm): Promise<Uint8Array[]> {
+  async function decodeBlocks(raw: Uint8Array | Blob | FileRange, spans: readonly BlockSpan[], form: BlockForm): Promise<Uint8Array[]> {
     const w = idlest();
     if (!w) {
-      const bytes = raw instanceof Uint8Array ? raw : new Uint8Array(await raw.arrayBuffer());
+      const bytes =
+        raw instanceof Uint8Array
+          ? raw
+          : 'fd' in raw
+            ? await readFileRange(raw, new Uint8Array(raw.length), opts.readRange)
+            : new Uint8Array(await raw.arrayBuffer());
       return decodeBlocksWith(fallback, bytes, spans, form);
     }
     decoding++;
@@ -240,11 +271,12 @@ export function poolDeflateCodec(
       if (raw instanceof Uint8Array) {
         buffer = rawBuffer(raw.length);
         new Uint8Array(buffer).set(raw);
-      } else buffer = new ArrayBuffer(0);
+      } else if ('fd' in raw) buffer = rawBuffer(raw.length);
+      else buffer = new ArrayBuffer(0);
       const m = await post(w, {
         op: 'decode',
         bytes: buffer,
-        ...(raw instanceof Uint8Array ? {} : { source: raw }),
+        ...(raw instanceof Uint8Array ? {} : { source: 'fd' in raw ? { ...raw } : raw }),
         spans: spans.map((s) => ({ ...s })),
         form: { ...form },
         out: rawBuffer(decodedBytes(spans, form)),

@@ -4,12 +4,12 @@
  * usage: node --import tsx src/test-support/read-peak-rss.ts FILE
  */
 import { loadDataset } from '../cli/load.ts';
-import { nodeZlibCodec } from '../cli/native-deflate.ts';
+import { nodeReadCodec } from '../cli/read-workers.ts';
 import { isAppError } from '../core/errors.ts';
 import { setDeflateCodec } from '../io/deflate-codec.ts';
 
-// As `srda-lst` does: Deflate blocks go through native zlib (bounded by maxOutputLength).
-setDeflateCodec(nodeZlibCodec);
+// As `srda-lst` does: Deflate blocks decoded on the read workers with native zlib (bounded by maxOutputLength).
+setDeflateCodec(nodeReadCodec);
 
 const file = process.argv[2];
 let line: Record<string, unknown>;

@@ -1,0 +1,110 @@
+import os from 'node:os';
+import { AppError } from '../core/errors.ts';
+import { deflateCodec, type DeflateCodec } from '../io/deflate-codec.ts';
+import { poolDeflateCodec, type DeflatePool, type DeflatePort } from '../pipeline/deflate-pool.ts';
+import { readFileRangeSync } from './file-range.ts';
+import { nodeZlibCodec } from './native-deflate.ts';
+import { startWorkerThread, workerModule } from './worker-bundle.ts';
+
+const entry = new URL('./read-thread.ts', import.meta.url);
+
+/** Read workers end once no read has asked them for this long (their memory goes with them). */
+const IDLE_MS = 500;
+/** How long workers started ahead of the reads (`prestartReadWorkers`) wait for the first. */
+const PRESTART_MS = 30_000;
+
+/**
+ * A read worker. It holds the process open only while it has requests in flight, so an idle one
+ * never keeps the CLI from exiting, and a pending one never lets it exit under a read.
+ */
+function spawn(script: URL, bundle: URL | undefined): DeflatePort {
+  const worker = startWorkerThread(script, bundle, false);
+  worker.unref();
+  let inFlight = 0;
+  return {
+    postMessage: (msg, transfer) => {
+      if (inFlight++ === 0) worker.ref();
+      worker.postMessage(msg, transfer as never);
+    },
+    onMessage: (handler) =>
+      worker.on('message', (msg) => {
+        if (--inFlight === 0) worker.unref();
+        handler(msg);
+      }),
+    onFailure: (handler) => {
+      worker.on('error', (e) => handler(e.message));
+      worker.on('exit', (code) => handler(`thread exited (code ${code})`));
+    },
+    terminate: () => {
+      worker.removeAllListeners('exit');
+      void worker.terminate();
+    },
+  };
+}
+
+/**
+ * `count` read workers on `script` (cli/read-thread.ts; tests give others) as a `DeflatePool`
+ * whose blocks, once no worker is left, decode on this thread with node:zlib. The caller closes it.
+ */
+export async function startReadWorkers(count: number, script: URL = entry): Promise<DeflatePool> {
+  const bundle = await workerModule(script);
+  return poolDeflateCodec(() => spawn(script, bundle), count, nodeZlibCodec, {
+    readRange: readFileRangeSync,
+    // A worker that stopped is no fault of the file: INTERNAL, which the reader passes on naming the file, not CORRUPT_TIFF.
+    stoppedError: (why) => new AppError('INTERNAL', why),
+  });
+}
+
+let pool: Promise<DeflatePool> | undefined;
+let started: DeflatePool | undefined;
+let busy = 0;
+let idle: NodeJS.Timeout | undefined;
+
+/** `work` on the read workers, started on first use (2 on two cores or more) and ended `IDLE_MS` after the last call. */
+async function onReadWorkers<T>(work: (p: DeflatePool) => Promise<T>): Promise<T> {
+  busy++;
+  clearTimeout(idle);
+  try {
+    pool ??= startReadWorkers(Math.min(2, os.availableParallelism())).then((p) => (started = p));
+    return await work(await pool);
+  } finally {
+    if (--busy === 0) idle = setTimeout(closeReadWorkers, IDLE_MS).unref();
+  }
+}
+
+/**
+ * Starts the read workers ahead of a command's reads where they decode this thread's reads (the
+ * codec set is `nodeReadCodec`, as `srda-lst` sets it), so that their start (~0.3-0.5 s of the
+ * two threads, loading their module) overlaps the command's other start-up work instead of
+ * delaying the first read. They wait up to `PRESTART_MS` for it.
+ */
+export function prestartReadWorkers(): void {
+  if (pool || deflateCodec() !== nodeReadCodec) return;
+  pool = startReadWorkers(Math.min(2, os.availableParallelism())).then((p) => (started = p));
+  pool.catch(() => undefined);
+  if (busy === 0) idle = setTimeout(closeReadWorkers, PRESTART_MS).unref();
+}
+
+/** Ends the read workers now (the next read starts them again). */
+export function closeReadWorkers(): void {
+  clearTimeout(idle);
+  const p = pool;
+  pool = started = undefined;
+  void p?.then((q) => q.close());
+}
+
+/**
+ * The CLI's codec: node:zlib (cli/native-deflate.ts) for the writer's tiles, and a GeoTIFF's
+ * Deflate blocks read from the open file and decoded whole (inflated, predictor and byte order
+ * undone) on read worker threads (cli/read-thread.ts, pipeline/deflate-pool.ts), the bands' pages
+ * first touched there too, so the main thread only places the decoded blocks (bench/perf-log.md,
+ * 2026-11-30). A worker that stops fails the read in flight (INTERNAL, saying so); with none left
+ * the blocks decode on this thread.
+ */
+export const nodeReadCodec: DeflateCodec = {
+  ...nodeZlibCodec,
+  name: 'node:zlib, reads decoded on worker threads',
+  decodeBlocks: (raw, spans, form) => onReadWorkers((p) => p.decodeBlocks!(raw, spans, form)),
+  reuseDecoded: (blocks) => started?.reuseDecoded?.(blocks),
+  touchedBuffer: (byteLength) => onReadWorkers((p) => p.touchedBuffer!(byteLength)),
+};
