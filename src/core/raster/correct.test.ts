@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { crsFromEpsg } from '../geo/crs.ts';
 import { refineGrid } from '../geo/grid.ts';
 import { blockMean } from './aggregate.ts';
-import { conservationError, correctResiduals, correctResidualsInPlace } from './correct.ts';
+import { addLinearSums, conservationError, correctLinearBlock, correctLinearRows, correctResiduals, correctResidualsInPlace, linearSums } from './correct.ts';
 import type { Raster } from './raster.ts';
 
 const N = Number.NaN;
@@ -71,5 +71,46 @@ describe('residual correction', () => {
     expect(() => correctResiduals(coarse, { ...fine, transform: [500, 500, 0, 0, 0, -500] }, 2)).toThrow(
       /refined by 2/,
     );
+  });
+
+  it('corrects column blocks in any order, and their recorded errors add up to the row pass, bit for bit', () => {
+    const cw = 37;
+    const ch = 21;
+    const fw = 2 * cw;
+    let seed = 7;
+    const rnd = () => (seed = (seed * 16807) % 2147483647) / 2147483647;
+    const coarse = Float32Array.from({ length: cw * ch }, () => (rnd() < 0.08 ? N : 280 + 30 * rnd()));
+    coarse[5] = Number.POSITIVE_INFINITY;
+    const fine = Float32Array.from({ length: 4 * cw * ch }, () => (rnd() < 0.2 ? N : 280 + 30 * rnd()));
+    // An empty block under a valid coarse pixel, and an infinite fine value under an infinite coarse one.
+    coarse[5 * cw + 3] = 290;
+    for (const i of [10 * fw + 6, 10 * fw + 7, 11 * fw + 6, 11 * fw + 7]) fine[i] = N;
+    fine[10] = Number.POSITIVE_INFINITY;
+    const sigma = Float32Array.from({ length: fine.length }, () => rnd());
+    // Rows 4 .. 17 as one band: the row pass on it, and the same band by blocks of 8 columns, last first.
+    const [cr0, cr1] = [4, 17];
+    const band = (a: Float32Array) => a.slice(2 * cr0 * fw, 2 * cr1 * fw);
+    const [lA, sA, lB, sB] = [band(fine), band(sigma), band(fine), band(sigma)];
+    const want = linearSums();
+    want.sumB = 1.5;
+    want.blocks = 3;
+    const got = { ...want };
+    correctLinearRows(lA, sA, coarse, cw, cr0, cr1, want);
+    const errs = new Float64Array(2 * (cr1 - cr0) * cw + 10);
+    for (const c0 of [32, 0, 16, 24, 8]) correctLinearBlock(lB, sB, coarse, cw, cr0, cr1, c0, Math.min(cw, c0 + 8), errs);
+    addLinearSums(errs, cr1 - cr0, cw, got);
+    expect(new Uint32Array(lB.buffer)).toEqual(new Uint32Array(lA.buffer));
+    expect(new Uint32Array(sB.buffer)).toEqual(new Uint32Array(sA.buffer));
+    expect(got).toEqual(want);
+    expect(want.filled).toBeGreaterThan(0);
+    // The whole rows with the infinite block: its errors are NaN in both.
+    const [l0, l1] = [fine.slice(0, 2 * 3 * fw), fine.slice(0, 2 * 3 * fw)];
+    const [w0, g0] = [linearSums(), linearSums()];
+    correctLinearRows(l0, undefined, coarse, cw, 0, 3, w0);
+    correctLinearBlock(l1, undefined, coarse, cw, 0, 3, 0, cw, errs);
+    addLinearSums(errs, 3, cw, g0);
+    expect(g0).toEqual(w0);
+    expect(w0.sumB).toBeNaN();
+    expect(() => correctLinearBlock(lB, sB, coarse, cw, cr0, cr1, 30, 40, errs)).toThrow(/columns 30..40/);
   });
 });

@@ -250,6 +250,121 @@ export function correctLinearRows(fine: Float32Array, sigma: Float32Array | unde
   Object.assign(sums, { maxB, sumB, maxA, sumA, blocks, filled });
 }
 
+/**
+ * `correctLinearRows`'s values on coarse columns `cc0` .. `cc1` - 1 of coarse rows `cr0` .. `cr1` - 1
+ * only (its blocks are independent: the same bits whatever part is done first), its sums left for
+ * later: each block's errors go to `errs` (two per coarse block of the rows, row-major over the
+ * whole width: before, after; -2 for a block whose coarse value is NaN, -1 for one filled with the
+ * coarse value), which `addLinearSums` adds up once every column is done. `fine` and `sigma` hold
+ * the rows' whole fine width, as for `correctLinearRows`.
+ */
+export function correctLinearBlock(
+  fine: Float32Array,
+  sigma: Float32Array | undefined,
+  coarse: Float32Array,
+  cw: number,
+  cr0: number,
+  cr1: number,
+  cc0: number,
+  cc1: number,
+  errs: Float64Array,
+): void {
+  const fw = 2 * cw;
+  if (
+    !(cr0 >= 0 && cr1 >= cr0 && cr1 * cw <= coarse.length && cc0 >= 0 && cc1 >= cc0 && cc1 <= cw) ||
+    fine.length !== 2 * (cr1 - cr0) * fw ||
+    (sigma && sigma.length !== fine.length) ||
+    errs.length < 2 * (cr1 - cr0) * cw
+  ) {
+    throw new AppError('GRID_MISMATCH', `residual correction: coarse rows ${cr0}..${cr1}, columns ${cc0}..${cc1} of ${cw} px do not match a fine band of ${fine.length} values.`);
+  }
+  for (let cr = cr0; cr < cr1; cr++) {
+    const c0 = cr * cw;
+    const top = 2 * (cr - cr0) * fw;
+    const e0 = 2 * (cr - cr0) * cw;
+    for (let cc = cc0; cc < cc1; cc++) {
+      const t = coarse[c0 + cc];
+      const i0 = top + 2 * cc;
+      const i2 = i0 + fw;
+      const e = e0 + 2 * cc;
+      if (t !== t) {
+        fine[i0] = fine[i0 + 1] = fine[i2] = fine[i2 + 1] = Number.NaN;
+        if (sigma) sigma[i0] = sigma[i0 + 1] = sigma[i2] = sigma[i2 + 1] = Number.NaN;
+        errs[e] = -2;
+        continue;
+      }
+      const v0 = fine[i0];
+      const v1 = fine[i0 + 1];
+      const v2 = fine[i2];
+      const v3 = fine[i2 + 1];
+      // As correctLinearRows: summed in block order from 0.
+      let s = 0;
+      let n = 0;
+      if (v0 === v0) {
+        s += v0;
+        n++;
+      }
+      if (v1 === v1) {
+        s += v1;
+        n++;
+      }
+      if (v2 === v2) {
+        s += v2;
+        n++;
+      }
+      if (v3 === v3) {
+        s += v3;
+        n++;
+      }
+      if (n === 0) {
+        fine[i0] = fine[i0 + 1] = fine[i2] = fine[i2 + 1] = t;
+        errs[e] = -1;
+        continue;
+      }
+      errs[e] = Math.abs(s / n - t);
+      const delta = t - s / n;
+      let a = 0;
+      if (v0 === v0) a += fine[i0] = Math.fround(v0 + delta);
+      else if (sigma) sigma[i0] = Number.NaN;
+      if (v1 === v1) a += fine[i0 + 1] = Math.fround(v1 + delta);
+      else if (sigma) sigma[i0 + 1] = Number.NaN;
+      if (v2 === v2) a += fine[i2] = Math.fround(v2 + delta);
+      else if (sigma) sigma[i2] = Number.NaN;
+      if (v3 === v3) a += fine[i2 + 1] = Math.fround(v3 + delta);
+      else if (sigma) sigma[i2 + 1] = Number.NaN;
+      errs[e + 1] = Math.abs(a / n - t);
+    }
+  }
+}
+
+/**
+ * Adds the errors `correctLinearBlock` recorded for `rows` coarse rows of `cw` blocks to `sums`, in
+ * row-major order: the sums `correctLinearRows` carries over the same rows, bit for bit.
+ */
+export function addLinearSums(errs: Float64Array, rows: number, cw: number, sums: LinearSums): void {
+  let { maxB, sumB, maxA, sumA, blocks, filled } = sums;
+  const n = 2 * rows * cw;
+  if (errs.length < n) throw new AppError('INTERNAL', `residual correction: ${errs.length / 2} block errors for ${rows}x${cw} blocks.`);
+  for (let e = 0; e < n; e += 2) {
+    const eb = errs[e];
+    if (eb < 0) {
+      // -1: filled with the coarse value; -2: a NaN coarse value, not counted.
+      if (eb === -1) {
+        blocks++;
+        filled++;
+      }
+      continue;
+    }
+    if (eb > maxB) maxB = eb;
+    sumB += eb;
+    const ea = errs[e + 1];
+    if (ea > maxA) maxA = ea;
+    sumA += ea;
+    blocks++;
+  }
+  Object.assign(sums, { maxB, sumB, maxA, sumA, blocks, filled });
+}
+
 function errorOf(maxAbs: number, sum: number, blocks: number): ConservationError {
   return { maxAbs, meanAbs: blocks ? sum / blocks : 0, blocks };
 }
