@@ -11,6 +11,7 @@ const ZEROS = new Uint8Array(2 ** 20);
 /** A GeoTIFF streamed into an open file: `push` rows in order, then `finish`, or `abort`. */
 export interface GeoTiffFileStream {
   push: GeoTiffRowStream['push'];
+  ahead: GeoTiffRowStream['ahead'];
   /** Writes the header, overviews and full-resolution tiles into the file and removes the spill; resolves the file size. */
   finish(): Promise<number>;
   /** Waits for the compressions under way and removes the spill; the caller removes the file. */
@@ -83,6 +84,7 @@ export async function openGeoTiffFileStream(
   }
   return {
     push: (rows, run) => stream.push(rows, run),
+    ahead: (row, bands, x0, x1) => stream.ahead(row, bands, x0, x1),
     finish: async () => {
       try {
         return await stream.finish();

@@ -156,4 +156,75 @@ describe('streamGeoTiff', () => {
     expect(maxRunning).toBeLessThanOrEqual(4);
     await expect(s.finish()).rejects.toThrow(/after a failure/);
   });
+
+  it('takes tiles cut ahead, tile rows and columns in any order, and writes the same bytes, each tile compressed once', async () => {
+    for (const cog of [true, false]) {
+      const bands = [field(1030, 600), field(1030, 600, 300)];
+      const want = await whole(bands, { cog, codec });
+      const { width, height } = bands[0];
+      let calls = 0;
+      const counting: DeflateCodec = { name: 'counting', deflate: (b, l, st) => (calls++, fflateCodec.deflate(b, l, st)) };
+      const sink = memorySink();
+      const s = streamGeoTiff(bands[0], bands.map((_, i) => ({ name: `b${i}`, units: 'K' })), sink, memorySpill(), { cog, codec: counting });
+      const rowsOf = (r0: number) => bands.map((b) => b.data.slice(r0 * width, Math.min(height, r0 + 256) * width));
+      // Tile rows 2 (the short last one, 88 rows), then 1, then part of 0; column spans that end inside a tile take only the whole tiles before.
+      s.ahead(512, rowsOf(512), 700, 1030);
+      s.ahead(256, rowsOf(256), 0, 600);
+      s.ahead(512, rowsOf(512), 0, 700);
+      s.ahead(256, rowsOf(256), 512, 1030);
+      s.ahead(0, rowsOf(0), 256, 768);
+      // 2 bands x (4 + 5 + 2 tiles), none twice; rows off a tile row are left to push.
+      expect(calls).toBe(22);
+      s.ahead(100, bands.map((b) => b.data.slice(100 * width, 356 * width)), 0, 1030);
+      expect(calls).toBe(22);
+      expect(() => s.ahead(0, [bands[0].data.slice(0, 10 * width), bands[1].data.slice(0, 10 * width)], 0, 1030)).toThrow(/256 whole 1030-pixel rows/);
+      for (let r = 0; r < height; r += 100) await s.push(bands.map((b) => b.data.slice(r * width, Math.min(height, r + 100) * width)));
+      // A tile row already cut is not cut again.
+      s.ahead(0, rowsOf(0), 0, 1030);
+      const size = await s.finish();
+      expect(sameBytes(sink.bytes(), want)).toBe(true);
+      expect(sink.bytes().length).toBe(size);
+      // Every tile compressed exactly once: as many compressions as a stream without ahead.
+      const plain = calls;
+      calls = 0;
+      const s2 = streamGeoTiff(bands[0], bands.map((_, i) => ({ name: `b${i}`, units: 'K' })), memorySink(), memorySpill(), { cog, codec: counting });
+      await s2.push(bands.map((b) => b.data));
+      await s2.finish();
+      expect(plain).toBe(calls);
+    }
+  });
+
+  it('fails push or finish with the error of a tile compressed ahead, and settle waits for the others', async () => {
+    const r = field(600, 300);
+    let running = 0;
+    let n = 0;
+    // The second compression (a tile cut ahead) fails.
+    const failing: DeflateCodec = {
+      name: 'failing',
+      deflate: async (b, l) => {
+        const k = ++n;
+        running++;
+        await new Promise((res) => setTimeout(res, 3));
+        running--;
+        if (k === 2) throw new Error('deflate broke');
+        return fflateCodec.deflate(b, l);
+      },
+    };
+    const s = streamGeoTiff(r, [{}], memorySink(), memorySpill(), { codec: failing });
+    s.ahead(0, [r.data.slice(0, 256 * 600)], 0, 600);
+    expect(n).toBe(3);
+    await expect(
+      (async () => {
+        await s.push([r.data.slice()]);
+        await s.finish();
+      })(),
+    ).rejects.toThrow('deflate broke');
+    await s.settle();
+    expect(running).toBe(0);
+    // After a failure, nothing more is started.
+    const before = n;
+    s.ahead(256, [r.data.slice(256 * 600)], 0, 600);
+    expect(running).toBe(0);
+    expect(n).toBe(before);
+  });
 });

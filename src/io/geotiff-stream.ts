@@ -5,7 +5,7 @@ import { deflateCodec } from './deflate-codec.ts';
 import { halveMean, layoutGeoTiff, type GeoTiffBandSpec, type WriteGeoTiffOptions } from './geotiff-plan.ts';
 import type { GeoTiffSink } from './geotiff-write.ts';
 import { checkSize, cogLeaderTrailer, tiffHeader } from './tiff-assemble.ts';
-import { cutTileRow } from './tiff-cut.ts';
+import { cutTile } from './tiff-cut.ts';
 
 /**
  * Where `streamGeoTiff` keeps the full-resolution tiles until the end (a COG stores the overviews,
@@ -53,6 +53,16 @@ export interface GeoTiffRowStream {
    * Resolves once at most `maxTilesInFlight` tiles are still being compressed.
    */
   push(bands: Float32Array[], run?: RunOptions): Promise<void>;
+  /**
+   * Optional, ahead of `push`: the full-resolution tile row starting at row `row` (a multiple of the
+   * tile size) holds in `bands[i]` (its `min(tileSize, height - row)` whole rows) values final in
+   * columns `x0` .. `x1` - 1, which `push` will give later, unchanged. The tiles lying within those
+   * columns are cut and their compression started now; `push` then takes them in place of cutting
+   * them again (the file the same, its tiles in the same order). Anything else (rows not a tile
+   * row's, a tile row already cut, no whole tile within) is left to `push`. The arrays are read
+   * before it returns.
+   */
+  ahead(row: number, bands: Float32Array[], x0: number, x1: number): void;
   /** After the last row: writes the whole file into the sink (header, overviews, full resolution). Resolves its size in bytes. */
   finish(run?: RunOptions): Promise<number>;
   /** Waits for the compressions under way (after a failure or a cancel: the caller then drops the sink and the spill). */
@@ -105,6 +115,24 @@ export function streamGeoTiff(
   let sinkPos = headerSize;
   const pending: Array<{ k: number; band: number; tile: Promise<Uint8Array> }> = [];
   let failed = false;
+  // Full-resolution tile rows cut so far, and tiles cut ahead of them (`ahead`), by band and tile: band * tilesAcross * tileRows + ty * tilesAcross + tx.
+  let tileRows0 = 0;
+  const across = Math.ceil(levels[0].w / ts);
+  const tileRowsAll = Math.ceil(levels[0].h / ts);
+  const early = new Map<number, Promise<Uint8Array>>();
+  // Tiles to deflate are cut into buffers the codec lends (handed back with earlier tiles' streams).
+  const buffer = layout.deflate && codec.blockBuffer ? (n: number) => codec.blockBuffer!(n) : undefined;
+  const compress = (bytes: Uint8Array): Promise<Uint8Array> => {
+    let tile: Promise<Uint8Array>;
+    try {
+      tile = layout.deflate ? codec.deflate(bytes, layout.level, layout.strategy, layout.rowBytes) : Promise.resolve(bytes);
+    } catch (e) {
+      tile = Promise.reject(e);
+    }
+    // Awaited in order by flushOne; a failure before then must not count as unhandled.
+    tile.catch(() => undefined);
+    return tile;
+  };
 
   const flushOne = async (): Promise<void> => {
     const { k, band, tile: p } = pending.shift()!;
@@ -129,17 +157,17 @@ export function streamGeoTiff(
       await spill!.write([tile], at);
     }
   };
-  // Tiles to deflate are cut into buffers the codec lends (handed back with earlier tiles' streams).
-  const buffer = layout.deflate && codec.blockBuffer ? (n: number) => codec.blockBuffer!(n) : undefined;
   const emitTileRow = async (k: number): Promise<void> => {
     const { w } = levels[k];
+    const ty = k === 0 ? tileRows0++ : -1;
+    const row = new Uint32Array(ts);
     for (let b = 0; b < nb; b++) {
-      for (const bytes of cutTileRow(bufs[k][b], w, filled[k], 0, ts, nodata, predictor, buffer)) {
+      for (let tx = 0; tx < Math.ceil(w / ts); tx++) {
         while (pending.length >= maxInFlight) await flushOne();
-        const tile = layout.deflate ? codec.deflate(bytes, layout.level, layout.strategy, layout.rowBytes) : Promise.resolve(bytes);
-        // Awaited in order by flushOne; a failure before then must not count as unhandled.
-        tile.catch(() => undefined);
-        pending.push({ k, band: b, tile });
+        const key = (b * tileRowsAll + ty) * across + tx;
+        const cut = k === 0 ? early.get(key) : undefined;
+        if (cut) early.delete(key);
+        pending.push({ k, band: b, tile: cut ?? compress(cutTile(bufs[k][b], w, filled[k], 0, tx, ts, nodata, predictor, row, buffer)) });
       }
     }
     filled[k] = 0;
@@ -169,7 +197,7 @@ export function streamGeoTiff(
     }
   };
   const settle = async (): Promise<void> => {
-    await Promise.allSettled(pending.map((p) => p.tile));
+    await Promise.allSettled([...pending.map((p) => p.tile), ...early.values()]);
   };
 
   return {
@@ -182,6 +210,23 @@ export function streamGeoTiff(
         }
         for (let r = 0; r < data[0].length / w; r++) await addRow(0, data.map((d) => d.subarray(r * w, (r + 1) * w)));
       }),
+    ahead: (row, data, x0, x1) => {
+      if (failed) return;
+      const { w, h } = levels[0];
+      const ty = row / ts;
+      const rows = Math.min(ts, h - row);
+      if (!Number.isInteger(ty) || ty < tileRows0 || ty >= tileRowsAll) return;
+      if (data.length !== nb || data.some((d) => d.length !== rows * w)) {
+        throw new AppError('INTERNAL', `streamGeoTiff: ahead needs ${nb} band(s) of ${rows} whole ${w}-pixel rows, got ${data.map((d) => d.length).join(', ')} values.`);
+      }
+      const row1 = new Uint32Array(ts);
+      for (let tx = Math.ceil(Math.max(0, x0) / ts); tx < across && Math.min(w, (tx + 1) * ts) <= x1; tx++) {
+        for (let b = 0; b < nb; b++) {
+          const key = (b * tileRowsAll + ty) * across + tx;
+          if (!early.has(key)) early.set(key, compress(cutTile(data[b], w, rows, 0, tx, ts, nodata, predictor, row1, buffer)));
+        }
+      }
+    },
     finish: (run = {}) =>
       guard(async () => {
         throwIfAborted(run.signal);

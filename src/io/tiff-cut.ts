@@ -22,33 +22,47 @@ export function* cutTileRow(
   predictor: number,
   buffer: (byteLength: number) => ArrayBuffer = (n) => new ArrayBuffer(n),
 ): Generator<Uint8Array, void, void> {
+  // One padded row of the tile, as words (NaN already replaced), shared by the row's tiles.
+  const row = new Uint32Array(ts);
+  for (let tx = 0; tx < Math.ceil(width / ts); tx++) yield cutTile(data, width, height, ty, tx, ts, nodata, predictor, row, buffer);
+}
+
+/** Tile `tx` of `cutTileRow`'s row `ty`, the same bytes. `row`: `ts` words of scratch, where the caller has them. */
+export function cutTile(
+  data: Float32Array,
+  width: number,
+  height: number,
+  ty: number,
+  tx: number,
+  ts: number,
+  nodata: number,
+  predictor: number,
+  row = new Uint32Array(ts),
+  buffer: (byteLength: number) => ArrayBuffer = (n) => new ArrayBuffer(n),
+): Uint8Array {
   const words = new Uint32Array(data.buffer, data.byteOffset, data.length);
   const fill = new Uint32Array(new Float32Array([nodata]).buffer)[0];
-  // One padded row of the tile, as words (NaN already replaced).
-  const row = new Uint32Array(ts);
   const rows = Math.min(ts, height - ty * ts);
-  for (let tx = 0; tx < Math.ceil(width / ts); tx++) {
-    const cols = Math.min(ts, width - tx * ts);
-    const out = new Uint32Array(buffer(4 * ts * ts), 0, ts * ts);
-    if (cols < ts) row.fill(fill, cols);
-    for (let r = 0; r < ts; r++) {
-      if (r < rows && cols === ts && predictor === 3) {
-        // A whole row of the source: read where it lies, without the padded copy.
-        predictRow(words, (ty * ts + r) * width + tx * ts, ts, out, r * ts, fill);
-        continue;
-      }
-      if (r < rows) {
-        const src = (ty * ts + r) * width + tx * ts;
-        for (let c = 0; c < cols; c++) {
-          const w = words[src + c];
-          row[c] = isNaNBits(w) ? fill : w;
-        }
-      } else if (r === rows) row.fill(fill);
-      if (predictor === 3) predictRow(row, 0, ts, out, r * ts, fill);
-      else out.set(row, r * ts);
+  const cols = Math.min(ts, width - tx * ts);
+  const out = new Uint32Array(buffer(4 * ts * ts), 0, ts * ts);
+  if (cols < ts) row.fill(fill, cols);
+  for (let r = 0; r < ts; r++) {
+    if (r < rows && cols === ts && predictor === 3) {
+      // A whole row of the source: read where it lies, without the padded copy.
+      predictRow(words, (ty * ts + r) * width + tx * ts, ts, out, r * ts, fill);
+      continue;
     }
-    yield new Uint8Array(out.buffer, 0, 4 * ts * ts);
+    if (r < rows) {
+      const src = (ty * ts + r) * width + tx * ts;
+      for (let c = 0; c < cols; c++) {
+        const w = words[src + c];
+        row[c] = isNaNBits(w) ? fill : w;
+      }
+    } else if (r === rows) row.fill(fill);
+    if (predictor === 3) predictRow(row, 0, ts, out, r * ts, fill);
+    else out.set(row, r * ts);
   }
+  return new Uint8Array(out.buffer, 0, 4 * ts * ts);
 }
 
 /**
