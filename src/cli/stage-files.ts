@@ -68,6 +68,14 @@ export function stageWriter(
       const [l, s] = await Promise.all(streams.map((f) => f.ready));
       await Promise.all([l.push([lst]), s && sg ? s.push([sg]) : undefined]);
     },
+    // Column blocks of a band as they complete: their full-resolution tiles are cut and compressed
+    // now, while later tiles run, and `rows` then finds them done. Before the files are open there
+    // is nowhere to start them: `rows` cuts them as usual.
+    columns: ({ row, col, width, lst, sigma: sg }) => {
+      const [l, s] = streams.map((f) => f.current());
+      l?.ahead(row, [lst], col, col + width);
+      if (s && sg) s.ahead(row, [sg], col, col + width);
+    },
     close: async () => {
       const [l, s] = await Promise.all(streams.map((f) => f.end()));
       files.lst[streamedStage - 1] = l;
@@ -101,11 +109,14 @@ function streamedFile(out: StageOut, name: string, grid: Grid, band: { name: str
   const decided = new Promise<boolean>((res) => (finish = res));
   let setReady!: (s: GeoTiffFileStream) => void;
   let failReady!: (e: unknown) => void;
+  let opened: GeoTiffFileStream | undefined;
   const ready = new Promise<GeoTiffFileStream>((res, rej) => ((setReady = res), (failReady = rej)));
   ready.catch(() => undefined);
   const spillPath = path.join(out.dir, `.${name}.${process.pid}.${randomBytes(4).toString('hex')}.tiles.tmp`);
+  let settled = false;
   const written = out.write(name, async (fh) => {
     const s = await openGeoTiffFileStream(fh, spillPath, grid, [band], opts);
+    opened = s;
     setReady(s);
     if (!(await decided)) {
       await s.abort();
@@ -116,11 +127,15 @@ function streamedFile(out: StageOut, name: string, grid: Grid, band: { name: str
   written.catch((e: unknown) => failReady(e));
   return {
     ready,
+    /** The stream once open (undefined before, and once ended or dropped). */
+    current: (): GeoTiffFileStream | undefined => (settled ? undefined : opened),
     end: async (): Promise<string> => {
+      settled = true;
       finish(true);
       return written;
     },
     cancel: async (): Promise<void> => {
+      settled = true;
       finish(false);
       // Once a failed stream has let go of its spill: the stream's own failure is the run's.
       const s = await ready.catch(() => undefined);

@@ -5,7 +5,7 @@ import { bicubicMethod } from './baselines/bicubic.ts';
 import { runDownscale, type StageResult, type StageSink, type StreamedStageResult } from './downscale.ts';
 import type { StageMethod } from './method.ts';
 import { prepareScene } from './prepare.ts';
-import { BAND_COARSE_ROWS } from './stage-bands.ts';
+import { BAND_COARSE_COLS, BAND_COARSE_ROWS } from './stage-bands.ts';
 import { synthScene } from './test-scenes.ts';
 
 /** A scene whose last stage is several bands high, with a cloud, a dead row and an empty corner (skipped tiles). */
@@ -71,12 +71,40 @@ function recordingSink(fail?: { atBand: number }, opening?: { ms: number; fails?
     close: async () => void calls.push('close'),
     abort: async () => void calls.push('abort'),
   };
-  const joined = (key: 'lst' | 'sigma'): Float32Array => {
-    const out = new Float32Array(grid!.width * grid!.height);
-    for (const b of bands) out.set(b[key]!, b.row * grid!.width);
+  return { sink, calls, bands, joined: (key: 'lst' | 'sigma') => joinBands(grid!, bands, key) };
+}
+
+/** The bands' rows, in place on the fine grid. */
+function joinBands(grid: Grid, bands: Array<{ row: number; lst: Float32Array; sigma?: Float32Array }>, key: 'lst' | 'sigma'): Float32Array {
+  const out = new Float32Array(grid.width * grid.height);
+  for (const b of bands) out.set(b[key]!, b.row * grid.width);
+  return out;
+}
+
+/**
+ * `recordingSink` that also takes column blocks: each block's values as offered (copied then) go
+ * into `blocks`, its call into `calls`; the `failAt`th block (from 0) throws.
+ */
+function columnSink(failAt?: number) {
+  const rec = recordingSink();
+  const blocks: Array<{ row: number; col: number; width: number; lst: Float32Array; sigma?: Float32Array; callIndex: number }> = [];
+  const cut = (a: Float32Array, col: number, width: number, fw: number) => {
+    const out = new Float32Array((a.length / fw) * width);
+    for (let r = 0; r < a.length / fw; r++) out.set(a.subarray(r * fw + col, r * fw + col + width), r * width);
     return out;
   };
-  return { sink, calls, bands, joined };
+  let fw = 0;
+  const open = rec.sink.open.bind(rec.sink);
+  rec.sink.open = (info) => {
+    fw = info.grid.width;
+    return open(info);
+  };
+  rec.sink.columns = ({ row, col, width, lst, sigma }) => {
+    if (blocks.length === failAt) throw new Error('block broke');
+    blocks.push({ row, col, width, lst: cut(lst, col, width, fw), ...(sigma ? { sigma: cut(sigma, col, width, fw) } : {}), callIndex: rec.calls.length });
+    rec.calls.push(`cols ${row} ${col}`);
+  };
+  return { ...rec, blocks };
 }
 
 const bitsEqual = (a: Float32Array, b: Float32Array): boolean => {
@@ -107,6 +135,53 @@ describe('runDownscale with a last-stage sink', () => {
     expect(st.energy).toEqual(last.energy);
     expect(st.energyBeforeCorrection).toEqual(last.energyBeforeCorrection);
     expect(st.energy.blocks).toBeGreaterThan(1000);
+  });
+
+  it('offers each column block once, corrected as it will be handed over, before its band, bit for bit as the whole stage', async () => {
+    for (const tileCoarsePx of [40, 200]) {
+      // The method's carried variance depends on the tiles: each tiling against its own whole run.
+      const whole = await runDownscale(scene(), { method: sigmaMethod(1), tileCoarsePx });
+      const last = whole.stages[1];
+      const fw = last.lst.width;
+      const rec = columnSink();
+      const streamed = await runDownscale(scene(), { method: sigmaMethod(3, tileCoarsePx), tileCoarsePx, lastStageSink: rec.sink });
+      const cw = fw / 2;
+      const nCols = Math.ceil(cw / BAND_COARSE_COLS);
+      const nBands = Math.ceil(last.lst.height / (2 * BAND_COARSE_ROWS));
+      expect(nCols).toBeGreaterThan(3);
+      expect(rec.blocks.length).toBe(nBands * nCols);
+      expect(new Set(rec.blocks.map((b) => `${b.row} ${b.col}`)).size).toBe(nBands * nCols);
+      for (const b of rec.blocks) {
+        expect(b.col % (2 * BAND_COARSE_COLS)).toBe(0);
+        expect(b.width).toBe(Math.min(2 * BAND_COARSE_COLS, fw - b.col));
+        // Offered before its band is handed over, with the band's final values (LST and sigma).
+        expect(b.callIndex).toBeLessThan(rec.calls.indexOf(`rows ${b.row}`));
+        const rows = b.lst.length / b.width;
+        const want = new Float32Array(rows * b.width);
+        const wantSigma = new Float32Array(rows * b.width);
+        for (let r = 0; r < rows; r++) {
+          want.set(last.lst.data.subarray((b.row + r) * fw + b.col, (b.row + r) * fw + b.col + b.width), r * b.width);
+          wantSigma.set(last.sigma!.data.subarray((b.row + r) * fw + b.col, (b.row + r) * fw + b.col + b.width), r * b.width);
+        }
+        expect(bitsEqual(b.lst, want)).toBe(true);
+        expect(bitsEqual(b.sigma!, wantSigma)).toBe(true);
+      }
+      expect(bitsEqual(rec.joined('lst'), last.lst.data)).toBe(true);
+      expect(bitsEqual(rec.joined('sigma'), last.sigma!.data)).toBe(true);
+      expect(streamed.stages[1].energy).toEqual(last.energy);
+      expect(streamed.stages[1].energyBeforeCorrection).toEqual(last.energyBeforeCorrection);
+      expect(rec.calls[rec.calls.length - 1]).toBe('close');
+    }
+  });
+
+  it('stops the run with a failed column block and aborts the sink, no band handed over after it', async () => {
+    const rec = columnSink(7);
+    await expect(runDownscale(scene(), { method: sigmaMethod(2), tileCoarsePx: 40, lastStageSink: rec.sink })).rejects.toThrow('block broke');
+    expect(rec.blocks.length).toBe(7);
+    expect(rec.calls[rec.calls.length - 1]).toBe('abort');
+    expect(rec.calls).not.toContain('close');
+    const failedAt = rec.calls.length - 1;
+    expect(rec.calls.slice(rec.blocks[6].callIndex + 1, failedAt).filter((c) => c.startsWith('cols'))).toEqual([]);
   });
 
   it('gives no sigma band for a method without one, and keeps the whole rasters in radiance mode and without correction', async () => {

@@ -1,6 +1,6 @@
 import { AppError } from '../core/errors.ts';
 import type { PixelWindow } from '../core/geo/grid.ts';
-import { correctLinearRows, linearResult, linearSums, type LinearCorrection } from '../core/raster/correct.ts';
+import { addLinearSums, correctLinearBlock, linearResult, linearSums, type LinearCorrection } from '../core/raster/correct.ts';
 import type { Grid } from '../core/raster/raster.ts';
 import { pasteTile, type TileSpec } from '../core/raster/tiling.ts';
 
@@ -17,6 +17,14 @@ export interface StageSink {
    * The arrays become the sink's. The next band waits for this promise.
    */
   rows(band: { row: number; lst: Float32Array; sigma?: Float32Array }): Promise<void>;
+  /**
+   * Optional, before `rows`: fine columns `col` .. `col + width` - 1 of the band at fine row `row`
+   * are final (residual-corrected) in `lst` and `sigma`, the arrays `rows` hands over later with the
+   * same values (the sink must not change them). Column blocks come as their tiles complete, in
+   * any order, bands not in order; a sink may start on them (the CLI compresses the GeoTIFF tiles
+   * there while later tiles run). A throw fails the stage (at its next tile, or at its end).
+   */
+  columns?(part: { row: number; col: number; width: number; lst: Float32Array; sigma?: Float32Array }): void;
   /** Every row was given: finish the output. */
   close(): Promise<void>;
   /** The stage failed or was cancelled: drop what was written (no partial output left). */
@@ -26,20 +34,24 @@ export interface StageSink {
 /** Coarse rows per band: 256 fine rows, a row of 256 px GeoTIFF tiles. */
 export const BAND_COARSE_ROWS = 128;
 
+/** Coarse columns per column block of a band (`StageSink.columns`): 256 fine columns, a column of 256 px GeoTIFF tiles. */
+export const BAND_COARSE_COLS = 128;
+
 /**
  * Adds the variance carried in from earlier stages (`prev`, on the stage's coarse grid `cw` wide)
  * to the stage's sigma, each fine pixel taking its coarse pixel's, and returns what goes on: the
  * stage's own carried variance plus `prev`, on the fine grid (undefined after the last stage, which
- * passes nothing on). `sigma` may be a band of the fine grid starting at fine row `fineRow0` (even).
+ * passes nothing on). `sigma` may be a band of the fine grid starting at fine row `fineRow0` (even);
+ * only its fine columns `fineCol0` .. `fineCol1` - 1 (even) are done.
  */
-export function addCarried(sigma: Float32Array, own: Float32Array | undefined, prev: Float32Array, cw: number, last: boolean, fineRow0 = 0): Float32Array | undefined {
+export function addCarried(sigma: Float32Array, own: Float32Array | undefined, prev: Float32Array, cw: number, last: boolean, fineRow0 = 0, fineCol0 = 0, fineCol1 = 2 * cw): Float32Array | undefined {
   const fw = 2 * cw;
   const fh = sigma.length / fw;
   const next = last ? undefined : (own ?? new Float32Array(sigma.length));
   for (let r = 0; r < fh; r++) {
     const p = ((r + fineRow0) >> 1) * cw;
     const o = r * fw;
-    for (let c = 0; c < fw; c++) {
+    for (let c = fineCol0; c < fineCol1; c++) {
       const v = prev[p + (c >> 1)];
       if (!(v > 0)) continue;
       const i = o + c;
@@ -85,8 +97,10 @@ export function wholeOutput(cw: number, ch: number, hasSigma: boolean): { output
 
 /**
  * The last stage's output in bands of `BAND_COARSE_ROWS` coarse rows: a band is allocated when its
- * first tile comes and finished once every tile over it is in, strictly in order (carried variance,
- * linear residual correction with its sums carried, then `sink.rows`), then dropped. Tiles may come
+ * first tile comes. Each column block of a band (`BAND_COARSE_COLS` coarse columns) is finished
+ * once every tile over it is in, in any order (carried variance, the linear residual correction's
+ * values), and offered to `sink.columns`; a band is handed to `sink.rows` once all its blocks are,
+ * strictly in band order (the correction's sums carried in row order), then dropped. Tiles may come
  * in any order (a worker pool). `done()` waits for the last band and closes the sink; resolves the
  * correction's energy errors, bit for bit those of `correctStageLinear` on the whole stage.
  * `opened`: the sink's `open`, which the first band waits for (its failure is the stage's).
@@ -103,39 +117,74 @@ export function bandedOutput(
 ): StageOutput & { done: () => Promise<LinearCorrection>; settle: () => Promise<void> } {
   const fw = 2 * cw;
   const nBands = Math.ceil(ch / BAND_COARSE_ROWS);
+  const nCols = Math.ceil(cw / BAND_COARSE_COLS);
   const band0 = (b: number) => b * BAND_COARSE_ROWS;
   const band1 = (b: number) => Math.min(ch, (b + 1) * BAND_COARSE_ROWS);
+  const col0 = (j: number) => j * BAND_COARSE_COLS;
+  const col1 = (j: number) => Math.min(cw, (j + 1) * BAND_COARSE_COLS);
+  // Tiles still due per band, and per column block (band b, column j at b * nCols + j).
   const waiting = new Array<number>(nBands).fill(0);
+  const blockWaiting = new Int32Array(nBands * nCols);
   const bandsOf = (core: PixelWindow): number[] => {
     const out: number[] = [];
     for (let b = Math.floor(core.row / BAND_COARSE_ROWS); b < nBands && band0(b) < core.row + core.height; b++) out.push(b);
     return out;
   };
-  for (const t of tiles) for (const b of bandsOf(t.core)) waiting[b]++;
+  const colsOf = (core: PixelWindow): [number, number] => [Math.floor(core.col / BAND_COARSE_COLS), Math.min(nCols, Math.ceil((core.col + core.width) / BAND_COARSE_COLS))];
+  for (const t of tiles) {
+    const [j0, j1] = colsOf(t.core);
+    for (const b of bandsOf(t.core)) {
+      waiting[b]++;
+      for (let j = j0; j < j1; j++) blockWaiting[b * nCols + j]++;
+    }
+  }
   const lst: Array<Float32Array | undefined> = [];
   const sigma: Array<Float32Array | undefined> = [];
   const alloc = (arr: Array<Float32Array | undefined>, b: number) => (arr[b] ??= new Float32Array(2 * (band1(b) - band0(b)) * fw));
+  // Each band's block errors until its sums are added (two per coarse block), reused from band to band.
+  const errs: Array<Float64Array | undefined> = [];
+  const freeErrs: Float64Array[] = [];
   const sums = linearSums();
   let next = 0;
   let chain: Promise<void> = opened;
   let failure: unknown;
   chain.catch((e: unknown) => (failure ??= e));
 
-  const finish = async (b: number): Promise<void> => {
+  const finishBlock = (b: number, j: number): void => {
     const l = lst[b]!;
     const s = sigma[b];
-    lst[b] = sigma[b] = undefined;
-    if (s && carried) addCarried(s, undefined, carried, cw, true, 2 * band0(b));
-    correctLinearRows(l, s, coarse, cw, band0(b), band1(b), sums);
+    if (s && carried) addCarried(s, undefined, carried, cw, true, 2 * band0(b), 2 * col0(j), 2 * col1(j));
+    const e = (errs[b] ??= freeErrs.pop() ?? new Float64Array(2 * BAND_COARSE_ROWS * cw));
+    correctLinearBlock(l, s, coarse, cw, band0(b), band1(b), col0(j), col1(j), e);
+    sink.columns?.({ row: 2 * band0(b), col: 2 * col0(j), width: 2 * (col1(j) - col0(j)), lst: l, ...(s ? { sigma: s } : {}) });
+  };
+  const finish = async (b: number): Promise<void> => {
+    if (failure) throw failure;
+    const l = lst[b]!;
+    const s = sigma[b];
+    const e = errs[b]!;
+    lst[b] = sigma[b] = errs[b] = undefined;
+    addLinearSums(e, band1(b) - band0(b), cw, sums);
+    freeErrs.push(e);
     await sink.rows({ row: 2 * band0(b), lst: l, ...(s ? { sigma: s } : {}) });
   };
   const tileIn = (tile: TileSpec, write: (b: number, fr0: number, fr1: number) => void): void => {
     if (failure) throw failure;
+    const [j0, j1] = colsOf(tile.core);
     for (const b of bandsOf(tile.core)) {
       // Fine rows of this tile's core inside band b.
       const fr0 = 2 * Math.max(tile.core.row, band0(b));
       const fr1 = 2 * Math.min(tile.core.row + tile.core.height, band1(b));
       write(b, fr0, fr1);
+      for (let j = j0; j < j1; j++) {
+        if (--blockWaiting[b * nCols + j] > 0) continue;
+        try {
+          finishBlock(b, j);
+        } catch (e) {
+          failure ??= e;
+          throw e;
+        }
+      }
       if (--waiting[b] === 0) {
         while (next < nBands && waiting[next] === 0) {
           const k = next++;
