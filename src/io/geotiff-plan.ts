@@ -1,6 +1,7 @@
 import { AppError } from '../core/errors.ts';
 import type { Progress } from '../core/progress.ts';
 import type { Grid, Raster } from '../core/raster/raster.ts';
+import { releaseArray } from '../core/release-buffer.ts';
 import type { DeflateCodec, DeflateStrategy } from './deflate-codec.ts';
 import { encodeGeoKeys, geoKeysForCrs } from './geokeys-encode.ts';
 import { cutTileRow } from './tiff-cut.ts';
@@ -80,7 +81,7 @@ export interface GeoTiffPlan {
    * The tiles in file order (smallest overview first in a COG, band after band, row-major), made
    * as they are asked for, with a Progress `{stage: 'writing GeoTIFF'}` after each row of tiles.
    * The overview levels are made from the full resolution first (a third more memory) and each
-   * dropped once cut. Each tile is cut into `buffer(its byte length)` (default: a new buffer).
+   * freed once cut (`releaseArray`). Each tile is cut into `buffer(its byte length)` (default: a new buffer).
    */
   tiles(buffer?: (byteLength: number) => ArrayBuffer): Generator<RawTile | Progress, void, void>;
 }
@@ -137,7 +138,9 @@ export function planGeoTiff(input: Raster | Array<Raster | GeoTiffBandInput>, op
           yield { stage: 'writing GeoTIFF', done: ++done, total, detail: k === 0 ? 'full resolution' : `overview ${k}` };
         }
       }
-      data.pop();
+      // An overview's arrays are this plan's own (the full resolution is the caller's): freed once cut.
+      const level = data.pop()!;
+      if (k > 0) level.forEach(releaseArray);
     }
   }
   const { images, cog, deflate, level, strategy, rowBytes } = layout;

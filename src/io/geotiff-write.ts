@@ -11,7 +11,8 @@ export { halveMean, type GeoTiffBandInput, type WriteGeoTiffOptions } from './ge
  * Where `writeGeoTiffTo` puts the file: `write(pieces, offset)` stores the pieces one after the
  * other from byte `offset`. The tiles come in increasing offsets as they are compressed; the
  * header (byte 0, its size known from the start) comes last, once every tile size is known.
- * The pieces are the writer's again once `write` resolves (it may reuse a buffer): copy what is kept.
+ * The pieces are the writer's again once `write` resolves (it may write a later tile into the same
+ * buffer): a sink copies what it keeps past that.
  */
 export interface GeoTiffSink {
   write(pieces: Uint8Array[], offset: number): Promise<void> | void;
@@ -104,7 +105,8 @@ export async function writeGeoTiffAsync(
   run: RunOptions = {},
 ): Promise<Uint8Array> {
   const parts: Array<{ at: number; pieces: Uint8Array[] }> = [];
-  const size = await writeGeoTiffTo(input, { write: (pieces, at) => void parts.push({ at, pieces }) }, opts, run);
+  // Copies: the pieces are the writer's again once `write` returns (GeoTiffSink).
+  const size = await writeGeoTiffTo(input, { write: (pieces, at) => void parts.push({ at, pieces: pieces.map((p) => p.slice()) }) }, opts, run);
   const out = new Uint8Array(size);
   for (const { at, pieces } of parts) {
     let p = at;

@@ -1,4 +1,5 @@
 import { AppError } from '../errors.ts';
+import { releaseBuffer } from '../release-buffer.ts';
 import { cropGrid, type PixelWindow } from '../geo/grid.ts';
 import type { Grid, Raster } from './raster.ts';
 import { gridOf } from './raster.ts';
@@ -78,9 +79,8 @@ export function releasePackedRows(layer: PackedRaster, row: number): number {
     if (!band) continue;
     layer.bands[b] = undefined;
     bytes += band.byteLength;
-    const buffer = band.buffer as ArrayBuffer & { transfer?: (n: number) => ArrayBuffer };
     // Detached now: its memory goes without waiting for a collection (the layer held the only reference).
-    buffer.transfer?.(0);
+    releaseBuffer(band.buffer);
   }
   return bytes;
 }
