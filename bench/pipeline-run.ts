@@ -150,6 +150,7 @@ export function timedMethod(m: StageMethod, acc: { ms: number }, sample: () => v
     ...(m.takesPackedAux ? { takesPackedAux: true } : {}),
     runStage: wrap((i, o) => m.runStage(i, o)),
     ...(m.recycle ? { recycle: (a: Float32Array[]) => m.recycle!(a) } : {}),
+    ...(m.windowBuffer ? { windowBuffer: (bytes: number) => m.windowBuffer!(bytes) } : {}),
     ...(m.runStageWithSigma ? { runStageWithSigma: wrap((i: StageInput, o?: RunOptions) => m.runStageWithSigma!(i, o)) } : {}),
     ...(m.fit
       ? {

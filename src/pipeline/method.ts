@@ -81,6 +81,13 @@ export interface StageMethod {
    */
   recycle?(arrays: Float32Array[]): void;
   /**
+   * Optional (a pool of inference workers): a buffer of at least `bytes` bytes for a window the
+   * runner cuts for a tile (its coarse LST, its packed fine layers), one a worker handed back after
+   * an earlier tile's, or undefined (then a new array). Its contents are stale: the window is
+   * written whole. It goes to a worker with the tile, and comes back when that tile is done.
+   */
+  windowBuffer?(bytes: number): ArrayBuffer | undefined;
+  /**
    * How many tiles the runner may pass to `runStage` at once (a pool of workers, pipeline/tile-pool.ts);
    * default 1. Only for tiled methods (finite `haloCoarsePx`).
    */

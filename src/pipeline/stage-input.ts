@@ -2,7 +2,7 @@ import type { PixelWindow } from '../core/geo/grid.ts';
 import { cropGrid, refineGrid } from '../core/geo/grid.ts';
 import { cropPacked, isPacked, unpackRaster, unpackWindow, type AuxLayer, type PackedRaster } from '../core/raster/packed.ts';
 import type { AuxName, Raster } from '../core/raster/raster.ts';
-import { cropRaster, scaleWindow } from '../core/raster/tiling.ts';
+import { extractTile, scaleWindow } from '../core/raster/tiling.ts';
 import type { StageInput, StageMethod } from './method.ts';
 
 /** A stage's input as the scene holds it: the auxiliary layers may be int16-packed (decoded per tile). */
@@ -21,14 +21,10 @@ export function unpackInput(input: SceneStageInput): StageInput {
 // The float32 windows `tileInput` cut for a tile (new arrays no one else holds), until `takeTileCrops` hands them on.
 const tileCrops = new WeakSet<ArrayBufferLike>();
 
-function ownCrop(data: Float32Array): Float32Array {
-  if (data.byteOffset === 0 && data.byteLength === data.buffer.byteLength) tileCrops.add(data.buffer);
+/** `lent`: written into a buffer `StageMethod.windowBuffer` lent, the tile's alone though larger than the window. */
+function ownCrop(data: Float32Array, lent = false): Float32Array {
+  if (data.byteOffset === 0 && (lent || data.byteLength === data.buffer.byteLength)) tileCrops.add(data.buffer);
   return data;
-}
-
-function ownCropRaster(r: Raster): Raster {
-  ownCrop(r.data);
-  return r;
 }
 
 /**
@@ -48,6 +44,14 @@ export function takeTileCrops(input: StageInput): ArrayBuffer[] {
   return out;
 }
 
+/** The tile's window of the coarse LST, in a buffer the method lends where it has one (an inference pool's, handed back by its workers). */
+function cropLst(lst: Raster, w: PixelWindow, method: StageMethod): Raster {
+  const n = w.width * w.height;
+  const lent = method.windowBuffer?.(4 * n);
+  const data = extractTile(lst.data, lst.width, lst.height, w, 'nan', lent ? new Float32Array(lent, 0, n) : undefined);
+  return { ...cropGrid(lst, w), data: ownCrop(data, lent !== undefined) };
+}
+
 export function tileInput(input: SceneStageInput, w: PixelWindow, core: PixelWindow, method: StageMethod): StageInput {
   const fine = scaleWindow(w, 2);
   // Only the tile's window is decoded to float32: the scene keeps its packed layers as they are.
@@ -58,11 +62,13 @@ export function tileInput(input: SceneStageInput, w: PixelWindow, core: PixelWin
   const packedFine = keepPacked ? Object.entries(input.fineAux).filter(([, r]) => isPacked(r as AuxLayer)) : [];
   const fineAux = packedFine.length ? Object.fromEntries(Object.entries(input.fineAux).filter(([, r]) => !isPacked(r as AuxLayer))) : input.fineAux;
   return {
-    coarseLst: ownCropRaster(cropRaster(input.coarseLst, w)),
+    coarseLst: cropLst(input.coarseLst, w, method),
     fineGrid: refineGrid(cropGrid(input.coarseLst, w), 2),
     fineAux: pick(fineAux, fine),
     coarseAux: method.readsCoarseAux !== false ? pick(input.coarseAux, w) : {},
     core: { col: core.col - w.col, row: core.row - w.row, width: core.width, height: core.height },
-    ...(packedFine.length ? { packedFineAux: Object.fromEntries(packedFine.map(([k, r]) => [k, cropPacked(r as PackedRaster, fine)])) } : {}),
+    ...(packedFine.length
+      ? { packedFineAux: Object.fromEntries(packedFine.map(([k, r]) => [k, cropPacked(r as PackedRaster, fine, method.windowBuffer?.(2 * fine.width * fine.height))])) }
+      : {}),
   };
 }

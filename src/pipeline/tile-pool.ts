@@ -28,6 +28,8 @@ export interface TileRunner {
   readonly takesPackedAux?: boolean;
   /** Takes back arrays of this worker's results that the caller no longer reads, for its next tiles (`StageMethod.recycle`). */
   recycle?(arrays: Float32Array[]): void;
+  /** The buffers of its tiles' windows the worker has handed back since the last call, for later tiles' windows (`StageMethod.windowBuffer`). */
+  takeWindowBuffers?(): ArrayBuffer[];
   /** Ends the worker; pending tiles reject. */
   close(): Promise<void> | void;
 }
@@ -51,6 +53,9 @@ export interface PooledMethod extends StageMethod {
   /** Ends every worker. */
   close(): Promise<void>;
 }
+
+/** Window buffers a pool keeps for later tiles, at most: three windows for each of a few tiles in flight. */
+const MAX_WINDOWS = 12;
 
 /**
  * Wraps `runners` (each holding its own copy of the same method and weights) as one StageMethod:
@@ -108,6 +113,8 @@ export function poolMethod(
   // `input(i)`: the tile's input as the runner takes it (its packed layers decoded for one that does not decode them).
   // Which worker made each result buffer, so `recycle` hands it back to that one.
   const madeBy = new WeakMap<ArrayBufferLike, TileRunner>();
+  // Window buffers the workers handed back, for the next tiles' windows (any worker's).
+  const windows: ArrayBuffer[] = [];
   const onRunner = async <T extends Float32Array | StagePrediction>(options: RunOptions | undefined, work: (r: TileRunner, input: (i: StageInput) => StageInput) => Promise<T>): Promise<T> => {
     if (closed) throw new AppError('INTERNAL', `${base.label}: the worker pool was closed.`);
     const runner = await acquire();
@@ -119,6 +126,9 @@ export function poolMethod(
         for (const a of arrays) if (a) madeBy.set(a.buffer, runner);
       }
       tilesPerWorker[runners.indexOf(runner)]++;
+      if (!closed) windows.push(...(runner.takeWindowBuffers?.() ?? []));
+      // The oldest go first: a size no tile asks for any more (the last stage's edge tiles) does not stay.
+      windows.splice(0, Math.max(0, windows.length - MAX_WINDOWS));
       return out;
     } finally {
       release(runner);
@@ -152,6 +162,15 @@ export function poolMethod(
             }),
         }
       : {}),
+    windowBuffer(bytes: number) {
+      // The smallest that holds the window, if not much larger: a stage's tiles' windows come in a few sizes.
+      let best = -1;
+      for (let i = 0; i < windows.length; i++) {
+        const n = windows[i].byteLength;
+        if (n >= bytes && n <= 1.5 * bytes && (best < 0 || n < windows[best].byteLength)) best = i;
+      }
+      return best < 0 ? undefined : windows.splice(best, 1)[0];
+    },
     recycle(arrays: Float32Array[]) {
       for (const a of arrays) {
         const r = madeBy.get(a.buffer);
@@ -165,6 +184,7 @@ export function poolMethod(
     },
     async close() {
       closed = true;
+      windows.length = 0;
       await Promise.all(runners.map((r) => r.close()));
     },
   };

@@ -266,4 +266,51 @@ describe('tiles handed to a tile worker', () => {
     expect(moved.includes(own.coarseLst.data.buffer as ArrayBuffer)).toBe(false);
     await pool.close();
   });
+
+  it('hand the windows back with each answer, and later tiles are cut into them: the output does not change', async () => {
+    const bicubic = await loadMethod('bicubic');
+    const { main, worker: end } = tileChannel();
+    // As a real channel: the transfer list detached here, the rest cloned (both ways).
+    const clone = (port: TilePort): TilePort => ({
+      postMessage: (msg, transfer) => port.postMessage(structuredClone(msg, { transfer: transfer ?? [] })),
+      onMessage: (h) => port.onMessage(h),
+    });
+    serveTileWorker(clone(end), async () => ({ ...bicubic, backend: { name: 'cpu', skipped: [] }, notices: [] }) as WorkerMethod);
+    const { runner } = await connectTileWorker(clone(main), { type: 'init', weights: { url: 'unused' } });
+    const pool = poolMethod(bicubic, [runner]);
+    const lend = pool.windowBuffer!.bind(pool);
+    let asked = 0;
+    let lent = 0;
+    // NDVI on MODIS's steps of 1e-4, so the scene holds it packed and the tiles carry its int16 windows.
+    const scene = () => {
+      const { ndvi } = synthScene(128, 128, 250);
+      const lst = testRaster(testGrid(32, 32, 1000), (c, r) => 300 + 0.3 * c - 0.2 * r + (c === 5 && r === 7 ? Number.NaN : 0));
+      return prepareScene({ lst, aux: { ndvi: { ...ndvi, data: ndvi.data.map((v) => Math.fround(Math.round(v * 1e4) * 1e-4)) } } });
+    };
+    pool.windowBuffer = (bytes) => {
+      asked++;
+      const b = lend(bytes);
+      if (b) lent++;
+      return b;
+    };
+    const sc = scene();
+    const scLst = sc.lst.data.slice();
+    const pooled = await runDownscale(sc, { method: pool, tileCoarsePx: 8 });
+    const alone = await runDownscale(scene(), { method: bicubic, tileCoarsePx: 8 });
+    // Two windows a tile (coarse LST, packed NDVI), 80 tiles; edge tiles' windows are smaller,
+    // so a reused buffer is larger than the window it holds and has an earlier tile's values in it.
+    // Per tile its coarse LST window, and on stage 2 its packed NDVI window (stage 1's 500 m NDVI is
+    // derived from the packed 250 m one, its windows decoded here): 16 + 2 x 64.
+    expect(asked).toBe(144);
+    // Only the first tile's and the first stage-2 tile's packed window are new (one tile in flight).
+    expect(lent).toBe(140);
+    expect(sc.lst.data.every((v, i) => Object.is(v, scLst[i]))).toBe(true);
+    for (let k = 0; k < alone.stages.length; k++) {
+      const x = alone.stages[k].lst.data;
+      const y = pooled.stages[k].lst.data;
+      expect(y.length).toBe(x.length);
+      expect(x.every((v, i) => Object.is(v, y[i]))).toBe(true);
+    }
+    await pool.close();
+  });
 });

@@ -14,12 +14,29 @@ import type { TileRunner } from './tile-pool.ts';
 /** Messages to an SRDA-Net tile worker (a worker_thread in the CLI, a Web Worker in the app). */
 export type TileWorkerRequest =
   | { type: 'init'; weights: SrdaWeightsSource; backend?: BackendName; wasmPaths?: string }
-  | { type: 'tile'; id: number; input: StageInput; detailWeight?: number; spare?: ArrayBuffer[] };
+  | {
+      type: 'tile';
+      id: number;
+      input: StageInput;
+      detailWeight?: number;
+      spare?: ArrayBuffer[];
+      /** The buffers of `input` moved with the tile (the windows cut for it): handed back with its answer. */
+      moved?: ArrayBuffer[];
+    };
 
 /** Messages from an SRDA-Net tile worker. */
 export type TileWorkerReply =
   | { type: 'ready'; label: string; backend: BackendName; haloCoarsePx: number; usesAux: AuxName[]; hasSigma: boolean }
-  | { type: 'done'; id: number; data: Float32Array; sigma?: Float32Array; carried?: Float32Array; notices?: string[] }
+  | {
+      type: 'done';
+      id: number;
+      data: Float32Array;
+      sigma?: Float32Array;
+      carried?: Float32Array;
+      /** The tile's `moved` window buffers, done with, for the main side's next windows (`StageMethod.windowBuffer`). */
+      windows?: ArrayBuffer[];
+      notices?: string[];
+    }
   | { type: 'error'; id?: number; code: AppErrorCode; message: string; notices?: string[] };
 
 /** The two ends of a worker's message channel, whatever the worker kind. */
@@ -42,6 +59,9 @@ function failure(e: unknown, id?: number): TileWorkerReply {
 
 /** Buffers a side keeps for later tiles (spares it got back), at most: a tile's three outputs, twice. */
 const MAX_SPARES = 6;
+
+/** Window buffers the main side keeps from a worker's answers, at most: a tile's three windows, four times. */
+const MAX_WINDOWS = 12;
 
 /**
  * The tile's output arrays taken from `spares` (buffers of earlier tiles handed back), by size:
@@ -117,6 +137,11 @@ export function serveTileWorker(port: TilePort, load: WorkerMethodLoader = loadS
         }
         return;
       }
+      // Moved back with the answer rather than left here as garbage for this worker's next
+      // collection (10-25 MB of each worker's memory at the Chromium full tile's peak; freeing them
+      // here with transfer(0) did not give the memory back: bench/perf-log.md, 2026-11-30).
+      const windows = msg.moved ?? [];
+      const back = windows.length ? { windows } : {};
       try {
         if (!method) throw new AppError('INTERNAL', 'SRDA-Net worker got a tile before it was initialised.');
         // The tile's packed fine layers are decoded here, in the worker, not on the thread that cut the tile.
@@ -130,13 +155,13 @@ export function serveTileWorker(port: TilePort, load: WorkerMethodLoader = loadS
           // The prediction's arrays are this worker's own: the mix is written into them.
           const { lstK, sigmaK, carriedVarK2 } = weightDetailCore(p, input, msg.detailWeight, true);
           const buffers = [lstK.buffer, sigmaK.buffer, ...(carriedVarK2 ? [carriedVarK2.buffer] : [])] as ArrayBuffer[];
-          port.postMessage({ type: 'done', id: msg.id, data: lstK, sigma: sigmaK, carried: carriedVarK2, ...fresh() }, buffers);
+          port.postMessage({ type: 'done', id: msg.id, data: lstK, sigma: sigmaK, carried: carriedVarK2, ...back, ...fresh() }, [...buffers, ...windows]);
         } else if (method.runStageWithSigma) {
           const { lstK, sigmaK } = await method.runStageWithSigma(input);
-          port.postMessage({ type: 'done', id: msg.id, data: lstK, sigma: sigmaK, ...fresh() }, [lstK.buffer as ArrayBuffer, sigmaK.buffer as ArrayBuffer]);
+          port.postMessage({ type: 'done', id: msg.id, data: lstK, sigma: sigmaK, ...back, ...fresh() }, [lstK.buffer as ArrayBuffer, sigmaK.buffer as ArrayBuffer, ...windows]);
         } else {
           const data = await method.runStage(input);
-          port.postMessage({ type: 'done', id: msg.id, data, ...fresh() }, [data.buffer as ArrayBuffer]);
+          port.postMessage({ type: 'done', id: msg.id, data, ...back, ...fresh() }, [data.buffer as ArrayBuffer, ...windows]);
         }
       } catch (e) {
         port.postMessage({ ...failure(e, msg.id), ...fresh() } as TileWorkerReply);
@@ -169,10 +194,16 @@ export async function connectTileWorker(
   };
   port.onFailure?.(failAll);
   const notices: string[] = [];
+  // Window buffers the worker handed back with its answers, until the pool takes them (`takeWindowBuffers`).
+  const windowBuffers: ArrayBuffer[] = [];
   port.onMessage((raw) => {
     const m = raw as TileWorkerReply;
     if (m.type === 'ready' || m.id === undefined) return onReady?.(m);
     for (const n of m.notices ?? []) if (!notices.includes(n)) notices.push(n);
+    if (m.type === 'done' && !dead && m.windows) {
+      windowBuffers.push(...m.windows);
+      windowBuffers.splice(0, Math.max(0, windowBuffers.length - MAX_WINDOWS));
+    }
     const p = pending.get(m.id);
     pending.delete(m.id);
     if (m.type === 'done') p?.resolve(m);
@@ -215,7 +246,8 @@ export async function connectTileWorker(
       // copies, and the spare buffers no longer the caller's: moved, not cloned (a clone would leave
       // this thread ~0.3 MB of garbage per tile).
       const back = spare.splice(0);
-      port.postMessage({ type: 'tile', id, input, ...(detailWeight !== undefined ? { detailWeight } : {}), ...(back.length ? { spare: back } : {}) }, [...packedBuffers(input), ...takeTileCrops(input), ...back]);
+      const moved = [...packedBuffers(input), ...takeTileCrops(input)];
+      port.postMessage({ type: 'tile', id, input, ...(detailWeight !== undefined ? { detailWeight } : {}), ...(back.length ? { spare: back } : {}), moved }, [...moved, ...back]);
     });
   };
   const runner: TileRunner = {
@@ -234,6 +266,7 @@ export async function connectTileWorker(
           },
         }
       : {}),
+    takeWindowBuffers: () => windowBuffers.splice(0),
     recycle(arrays) {
       for (const a of arrays) {
         const b = a.buffer;

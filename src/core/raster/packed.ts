@@ -266,11 +266,13 @@ export function layerBytes(layer: AuxLayer): number {
  * `window` of a packed raster as a packed raster of its own (codes copied row by row, PACKED_NAN
  * outside the raster): what `unpackWindow` would decode, at half the bytes, for a consumer that
  * decodes it elsewhere (an inference worker). `unpackRaster` of the result equals
- * `unpackWindow(layer, window)` bit for bit. One band; owned by the caller.
+ * `unpackWindow(layer, window)` bit for bit. One band; owned by the caller. `buffer`: where to
+ * write it (from its start) instead of a new array, when it holds the window.
  */
-export function cropPacked(layer: PackedRaster, window: PixelWindow): PackedRaster {
+export function cropPacked(layer: PackedRaster, window: PixelWindow, buffer?: ArrayBuffer): PackedRaster {
   const { width, height, bandRows } = layer;
-  const out = new Int16Array(window.width * window.height).fill(PACKED_NAN);
+  const n = window.width * window.height;
+  const out = (buffer && buffer.byteLength >= 2 * n ? new Int16Array(buffer, 0, n) : new Int16Array(n)).fill(PACKED_NAN);
   const c0 = Math.min(window.width, Math.max(0, -window.col));
   const c1 = Math.max(c0, Math.min(window.width, width - window.col));
   for (let r = 0; r < window.height; r++) {

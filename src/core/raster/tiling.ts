@@ -55,7 +55,7 @@ export function scaleWindow(w: PixelWindow, factor: number): PixelWindow {
 
 /**
  * Copies `window` out of a row-major `width`x`height` array into a new `window.width`x
- * `window.height` array. Parts of the window outside the array are filled according to `outside`:
+ * `window.height` array (or `into`, of that many values, every one written). Parts of the window outside the array are filled according to `outside`:
  * `'nan'` (default; invalid, the NaN convention) or `'clamp'` (nearest edge pixel, for methods
  * that need a full neighbourhood, such as a fixed-size network input).
  */
@@ -65,8 +65,11 @@ export function extractTile(
   height: number,
   window: PixelWindow,
   outside: 'nan' | 'clamp' = 'nan',
+  into?: Float32Array,
 ): Float32Array {
-  const out = new Float32Array(window.width * window.height);
+  const n = window.width * window.height;
+  if (into && into.length !== n) throw new AppError('INTERNAL', `extractTile: ${into.length} values to write a ${window.width}x${window.height} window into.`);
+  const out = into ?? new Float32Array(n);
   for (let r = 0; r < window.height; r++) {
     let sr = window.row + r;
     const rowOut = sr < 0 || sr >= height;
