@@ -185,70 +185,21 @@ export function correctLinearRows(fine: Float32Array, sigma: Float32Array | unde
   if (!(cr0 >= 0 && cr1 >= cr0 && cr1 * cw <= coarse.length) || fine.length !== 2 * (cr1 - cr0) * fw || (sigma && sigma.length !== fine.length)) {
     throw new AppError('GRID_MISMATCH', `residual correction: coarse rows ${cr0}..${cr1} of ${cw} px do not match a fine band of ${fine.length} values.`);
   }
-  let { maxB, sumB, maxA, sumA, blocks, filled } = sums;
-  for (let cr = cr0; cr < cr1; cr++) {
-    const c0 = cr * cw;
-    const top = 2 * (cr - cr0) * fw;
-    for (let cc = 0; cc < cw; cc++) {
-      const t = coarse[c0 + cc];
-      const i0 = top + 2 * cc;
-      const i2 = i0 + fw;
-      if (t !== t) {
-        fine[i0] = fine[i0 + 1] = fine[i2] = fine[i2 + 1] = Number.NaN;
-        if (sigma) sigma[i0] = sigma[i0 + 1] = sigma[i2] = sigma[i2 + 1] = Number.NaN;
-        continue;
-      }
-      const v0 = fine[i0];
-      const v1 = fine[i0 + 1];
-      const v2 = fine[i2];
-      const v3 = fine[i2 + 1];
-      // Summed in block order (top-left, top-right, bottom-left, bottom-right) from 0, as the loops do.
-      let s = 0;
-      let n = 0;
-      if (v0 === v0) {
-        s += v0;
-        n++;
-      }
-      if (v1 === v1) {
-        s += v1;
-        n++;
-      }
-      if (v2 === v2) {
-        s += v2;
-        n++;
-      }
-      if (v3 === v3) {
-        s += v3;
-        n++;
-      }
-      if (n === 0) {
-        // No valid fine pixel: the block takes the coarse value (its mean is then t exactly).
-        fine[i0] = fine[i0 + 1] = fine[i2] = fine[i2 + 1] = t;
-        blocks++;
-        filled++;
-        continue;
-      }
-      const eb = Math.abs(s / n - t);
-      if (eb > maxB) maxB = eb;
-      sumB += eb;
-      const delta = t - s / n;
-      let a = 0;
-      if (v0 === v0) a += fine[i0] = Math.fround(v0 + delta);
-      else if (sigma) sigma[i0] = Number.NaN;
-      if (v1 === v1) a += fine[i0 + 1] = Math.fround(v1 + delta);
-      else if (sigma) sigma[i0 + 1] = Number.NaN;
-      if (v2 === v2) a += fine[i2] = Math.fround(v2 + delta);
-      else if (sigma) sigma[i2] = Number.NaN;
-      if (v3 === v3) a += fine[i2 + 1] = Math.fround(v3 + delta);
-      else if (sigma) sigma[i2 + 1] = Number.NaN;
-      const ea = Math.abs(a / n - t);
-      if (ea > maxA) maxA = ea;
-      sumA += ea;
-      blocks++;
-    }
+  // The block kernel over every column, a chunk of rows at a time, the sums added in row-major
+  // order as the rows go: one kernel for banded and whole-stage corrections.
+  const step = Math.max(1, Math.floor(ROWS_CHUNK_BLOCKS / Math.max(1, cw)));
+  const errs = new Float64Array(2 * Math.min(step, cr1 - cr0) * cw);
+  for (let r0 = cr0; r0 < cr1; r0 += step) {
+    const r1 = Math.min(cr1, r0 + step);
+    const f0 = 2 * (r0 - cr0) * fw;
+    const f1 = 2 * (r1 - cr0) * fw;
+    correctLinearBlock(fine.subarray(f0, f1), sigma?.subarray(f0, f1), coarse, cw, r0, r1, 0, cw, errs);
+    addLinearSums(errs, r1 - r0, cw, sums);
   }
-  Object.assign(sums, { maxB, sumB, maxA, sumA, blocks, filled });
 }
+
+/** Coarse blocks per chunk of rows in `correctLinearRows` (the chunk's errors: 16 bytes a block). */
+const ROWS_CHUNK_BLOCKS = 1 << 16;
 
 /**
  * `correctLinearRows`'s values on coarse columns `cc0` .. `cc1` - 1 of coarse rows `cr0` .. `cr1` - 1
