@@ -11,7 +11,7 @@ import type { Scene } from './scene.ts';
 import { runLimited } from './tile-pool.ts';
 import { tileInput, unpackInput, type SceneStageInput } from './stage-input.ts';
 import { asEnergy, energyError, type DownscaleResult, type StageResult, type StreamedStageResult } from './stage-result.ts';
-import { addCarried, bandedOutput, wholeOutput, type StageOutput, type StageSink } from './stage-bands.ts';
+import { addCarried, addCarriedToBands, bandedOutput, carriedBands, pasteCarried, wholeOutput, type CarriedBands, type StageOutput, type StageSink } from './stage-bands.ts';
 
 export type { StageSink };
 
@@ -80,11 +80,11 @@ async function runStage(
   stage: number,
   tileCoarsePx: number,
   run: RunOptions,
-  keepCarried = true,
+  keepCarried: boolean | 'bands' = true,
   onAllAsked?: () => void,
-  banded?: { carried: Float32Array | undefined; sink: StageSink; grid: Grid },
+  banded?: { carried: Float32Array | CarriedBands | undefined; sink: StageSink; grid: Grid },
   onRowsPassed?: (coarseRow: number) => void,
-): Promise<{ data?: Float32Array; sigma?: Float32Array; carried?: Float32Array; banded?: LinearCorrection; hasSigma: boolean; tiles: number; skipped: number; fit?: Record<string, unknown> }> {
+): Promise<{ data?: Float32Array; sigma?: Float32Array; carried?: Float32Array | CarriedBands; banded?: LinearCorrection; hasSigma: boolean; tiles: number; skipped: number; fit?: Record<string, unknown> }> {
   const { width: cw, height: ch } = input.coarseLst;
   let predictor: Pick<FittedStage, 'haloCoarsePx' | 'predictTile' | 'predictTileWithSigma'>;
   let fit: Record<string, unknown> | undefined;
@@ -123,7 +123,7 @@ async function runStage(
   } else {
     ({ output, out, sigma } = wholeOutput(cw, ch, hasSigma));
   }
-  let carried: Float32Array | undefined;
+  let carried: Float32Array | CarriedBands | undefined;
   let done = 0;
   let skipped = 0;
   let whole: StageInput | undefined;
@@ -153,7 +153,8 @@ async function runStage(
         if (pred.length !== 4 * padded.width * padded.height) {
           throw new AppError('INTERNAL', `method ${method.id} returned ${pred.length} values for a ${2 * padded.width}x${2 * padded.height} tile`);
         }
-        if (predCarried && keepCarried) pasteTile((carried ??= new Float32Array(4 * cw * ch)), 2 * cw, predCarried, tile, 2);
+        if (predCarried && keepCarried === 'bands') pasteCarried((carried ??= carriedBands(2 * cw, 2 * ch)) as CarriedBands, predCarried, tile);
+        else if (predCarried && keepCarried) pasteTile((carried ??= new Float32Array(4 * cw * ch)) as Float32Array, 2 * cw, predCarried, tile, 2);
         output.paste(tile, pred, predSigma);
         // Copied out: a worker pool writes later tiles into these arrays rather than new ones.
         method.recycle?.([pred, ...(predSigma ? [predSigma] : []), ...(predCarried ? [predCarried] : [])]);
@@ -202,7 +203,7 @@ export async function runDownscale(scene: Scene, options: DownscaleOptions, run:
   const results: Array<StageResult | StreamedStageResult> = [];
   let coarse: Raster = scene.lst;
   // Variance the earlier stages' outputs carry that this stage's sigma does not know of.
-  let carried: Float32Array | undefined;
+  let carried: Float32Array | CarriedBands | undefined;
   const releaseAux = options.releaseAux
     ? () => {
         // Emptied in place: the stage's input refers to the same objects.
@@ -233,7 +234,9 @@ export async function runDownscale(scene: Scene, options: DownscaleOptions, run:
     // The last stage passes no variance on: not collecting it saves a fine-grid array (92 MB at 250 m on a full tile).
     const last = k === nStages;
     const sink = last && correct && mode === 'linear' ? options.lastStageSink : undefined;
-    const st = await runStage(method, input, k, tileCoarsePx, run, !last, last ? allAsked : undefined, sink ? { carried, sink, grid: level.grid } : undefined, last ? releaseRows?.(k) : undefined);
+    // Before a streamed last stage, the variance this stage passes on is kept in that stage's bands, each freed once its band is done.
+    const nextStreamed = k + 1 === nStages && correct && mode === 'linear' && !!options.lastStageSink;
+    const st = await runStage(method, input, k, tileCoarsePx, run, last ? false : nextStreamed ? 'bands' : true, last ? allAsked : undefined, sink ? { carried, sink, grid: level.grid } : undefined, last ? releaseRows?.(k) : undefined);
     const { tiles, skipped, fit } = st;
     if (st.banded) {
       const energy = asEnergy(st.banded.after);
@@ -242,7 +245,12 @@ export async function runDownscale(scene: Scene, options: DownscaleOptions, run:
     }
     const data = st.data!;
     const sigma = st.sigma;
-    carried = sigma && carried ? addCarried(sigma, st.carried, carried, coarse.width, last) : st.carried;
+    // Only a stage that passes variance on has it in bands; what came from earlier stages is whole.
+    const prev = carried;
+    if (prev && !(prev instanceof Float32Array)) throw new AppError('INTERNAL', `stage ${k}: the carried variance is in bands but the stage is not streamed.`);
+    if (!sigma || !prev) carried = st.carried;
+    else if (st.carried && !(st.carried instanceof Float32Array)) carried = addCarriedToBands(sigma, st.carried, prev, coarse.width);
+    else carried = addCarried(sigma, st.carried, prev, coarse.width, last);
     if (last) carried = undefined;
     // The default (linear correction) in one pass: the error before, the correction, the error it
     // leaves (in linear mode the energy error itself) and sigma's mask; the same numbers as the passes below.

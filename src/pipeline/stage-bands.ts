@@ -3,6 +3,7 @@ import type { PixelWindow } from '../core/geo/grid.ts';
 import { addLinearSums, correctLinearBlock, linearResult, linearSums, type LinearCorrection } from '../core/raster/correct.ts';
 import type { Grid } from '../core/raster/raster.ts';
 import { pasteTile, type TileSpec } from '../core/raster/tiling.ts';
+import { releaseArray } from '../core/release-buffer.ts';
 
 /**
  * Takes the last stage's output band by band, top to bottom, instead of as whole rasters (the CLI
@@ -62,6 +63,57 @@ export function addCarried(sigma: Float32Array, own: Float32Array | undefined, p
   return next;
 }
 
+/**
+ * A stage's carried variance on its fine grid (`width` wide, `height` tall) kept in bands of
+ * `BAND_COARSE_ROWS` rows: the bands of the next stage's coarse grid. When that stage is the last
+ * and streamed (`bandedOutput`), each band is freed once its rows are done instead of the whole
+ * array living to the stage's end (23 MB at 500 m on a full tile). A band no tile wrote is absent
+ * (all 0: nothing to add).
+ */
+export interface CarriedBands {
+  width: number;
+  height: number;
+  bands: Array<Float32Array | undefined>;
+}
+
+/** Empty carried-variance bands for a fine grid `width` x `height`. */
+export function carriedBands(width: number, height: number): CarriedBands {
+  return { width, height, bands: new Array<Float32Array | undefined>(Math.ceil(height / BAND_COARSE_ROWS)).fill(undefined) };
+}
+
+/** `pasteTile` (factor 2) of a tile's carried variance into `dst`'s bands, each allocated (zeros) when first written. */
+export function pasteCarried(dst: CarriedBands, tileFine: Float32Array, tile: TileSpec): void {
+  const pw = 2 * tile.padded.width;
+  if (tileFine.length !== pw * 2 * tile.padded.height) {
+    throw new AppError('INTERNAL', `tile ${tile.index} carried variance has ${tileFine.length} values, expected ${pw}x${2 * tile.padded.height}.`);
+  }
+  const w = 2 * tile.core.width;
+  const c0 = 2 * tile.coreInPadded.col;
+  for (let r = 2 * tile.core.row; r < 2 * (tile.core.row + tile.core.height); r++) {
+    const b = Math.floor(r / BAND_COARSE_ROWS);
+    const rows = Math.min(dst.height, (b + 1) * BAND_COARSE_ROWS) - b * BAND_COARSE_ROWS;
+    const band = (dst.bands[b] ??= new Float32Array(rows * dst.width));
+    const src = (r - 2 * tile.core.row + 2 * tile.coreInPadded.row) * pw + c0;
+    band.set(tileFine.subarray(src, src + w), (r - b * BAND_COARSE_ROWS) * dst.width + 2 * tile.core.col);
+  }
+}
+
+/**
+ * `addCarried` of `prev` (the earlier stages' variance, whole, on the coarse grid `cw` wide) into
+ * a stage's whole `sigma` with the stage's own carried variance in bands (`own`, written in place):
+ * the same values as with `own` whole. Returns `own`.
+ */
+export function addCarriedToBands(sigma: Float32Array, own: CarriedBands, prev: Float32Array, cw: number): CarriedBands {
+  const fw = 2 * cw;
+  for (let b = 0; b < own.bands.length; b++) {
+    const r0 = b * BAND_COARSE_ROWS;
+    const r1 = Math.min(own.height, r0 + BAND_COARSE_ROWS);
+    const band = (own.bands[b] ??= new Float32Array((r1 - r0) * fw));
+    addCarried(sigma.subarray(r0 * fw, r1 * fw), band, prev, cw, false, r0);
+  }
+  return own;
+}
+
 /** Where a stage's tiles go: pasted (their core) or skipped (NaN). */
 export interface StageOutput {
   /** Pastes the core of a tile's fine LST (and sigma; NaN when the stage has one and the tile gave none). */
@@ -111,7 +163,7 @@ export function bandedOutput(
   cw: number,
   ch: number,
   hasSigma: boolean,
-  carried: Float32Array | undefined,
+  carried: Float32Array | CarriedBands | undefined,
   sink: StageSink,
   opened: Promise<void> = Promise.resolve(),
 ): StageOutput & { done: () => Promise<LinearCorrection>; settle: () => Promise<void> } {
@@ -124,6 +176,8 @@ export function bandedOutput(
   const col1 = (j: number) => Math.min(cw, (j + 1) * BAND_COARSE_COLS);
   // Tiles still due per band, and per column block (band b, column j at b * nCols + j).
   const waiting = new Array<number>(nBands).fill(0);
+  const whole = carried instanceof Float32Array ? carried : undefined;
+  const inBands = carried instanceof Float32Array ? undefined : carried;
   const blockWaiting = new Int32Array(nBands * nCols);
   const bandsOf = (core: PixelWindow): number[] => {
     const out: number[] = [];
@@ -153,7 +207,10 @@ export function bandedOutput(
   const finishBlock = (b: number, j: number): void => {
     const l = lst[b]!;
     const s = sigma[b];
-    if (s && carried) addCarried(s, undefined, carried, cw, true, 2 * band0(b), 2 * col0(j), 2 * col1(j));
+    const cb = inBands?.bands[b];
+    if (s && whole) addCarried(s, undefined, whole, cw, true, 2 * band0(b), 2 * col0(j), 2 * col1(j));
+    // Band b of the coarse grid is the carried bands' band b: its fine rows counted from the band's.
+    else if (s && cb) addCarried(s, undefined, cb, cw, true, 0, 2 * col0(j), 2 * col1(j));
     const e = (errs[b] ??= freeErrs.pop() ?? new Float64Array(2 * BAND_COARSE_ROWS * cw));
     correctLinearBlock(l, s, coarse, cw, band0(b), band1(b), col0(j), col1(j), e);
     sink.columns?.({ row: 2 * band0(b), col: 2 * col0(j), width: 2 * (col1(j) - col0(j)), lst: l, ...(s ? { sigma: s } : {}) });
@@ -186,6 +243,12 @@ export function bandedOutput(
         }
       }
       if (--waiting[b] === 0) {
+        // Every column block of band b is done: its carried variance is read no more.
+        const cb = inBands?.bands[b];
+        if (cb) {
+          releaseArray(cb);
+          inBands!.bands[b] = undefined;
+        }
         while (next < nBands && waiting[next] === 0) {
           const k = next++;
           chain = chain.then(() => finish(k));
