@@ -5,7 +5,8 @@ import { bicubicMethod } from './baselines/bicubic.ts';
 import { runDownscale, type StageResult, type StageSink, type StreamedStageResult } from './downscale.ts';
 import type { StageMethod } from './method.ts';
 import { prepareScene } from './prepare.ts';
-import { BAND_COARSE_COLS, BAND_COARSE_ROWS } from './stage-bands.ts';
+import { pasteTile, planTiles } from '../core/raster/tiling.ts';
+import { addCarried, addCarriedToBands, BAND_COARSE_COLS, BAND_COARSE_ROWS, bandedOutput, carriedBands, pasteCarried, type StageSink as BandSink } from './stage-bands.ts';
 import { synthScene } from './test-scenes.ts';
 
 /** A scene whose last stage is several bands high, with a cloud, a dead row and an empty corner (skipped tiles). */
@@ -249,5 +250,93 @@ describe('runDownscale with a last-stage sink', () => {
     expect(stage2.filter((c) => c === 'tile').length).toBeLessThan(60);
     expect(stage2.some((c) => c.startsWith('rows'))).toBe(false);
     expect(log[log.length - 1]).toBe('abort');
+  });
+});
+
+describe('carried variance in bands', () => {
+  // A coarse grid 300 x 290 (a stage's fine grid 600 x 580: 5 bands of 128 rows), tiles of 70 + halo 3.
+  const cw = 300;
+  const ch = 290;
+  const tiles = planTiles(cw, ch, 70, 3);
+  const tileValues = (t: (typeof tiles)[number]): Float32Array => {
+    const a = new Float32Array(4 * t.padded.width * t.padded.height);
+    for (let i = 0; i < a.length; i++) a[i] = ((i * 7 + t.index * 13) % 11) * 0.01;
+    return a;
+  };
+
+  it('pastes tiles into bands holding exactly what the whole array holds, a band no tile wrote left absent', () => {
+    const whole = new Float32Array(4 * cw * ch);
+    const bands = carriedBands(2 * cw, 2 * ch);
+    expect(bands.bands.length).toBe(Math.ceil((2 * ch) / BAND_COARSE_ROWS));
+    // Skip the tiles of the last band's rows only: that band stays absent.
+    const lastBand0 = (bands.bands.length - 1) * BAND_COARSE_ROWS;
+    for (const t of tiles) {
+      if (2 * (t.core.row + t.core.height) > lastBand0) continue;
+      const v = tileValues(t);
+      pasteTile(whole, 2 * cw, v, t, 2);
+      pasteCarried(bands, v, t);
+    }
+    expect(bands.bands[bands.bands.length - 1]).toBeUndefined();
+    for (let b = 0; b < bands.bands.length - 1; b++) {
+      const band = bands.bands[b]!;
+      expect(bitsEqual(band, whole.subarray(b * BAND_COARSE_ROWS * 2 * cw, b * BAND_COARSE_ROWS * 2 * cw + band.length))).toBe(true);
+    }
+    expect(() => pasteCarried(bands, new Float32Array(5), tiles[0])).toThrow(/carried variance has 5 values/);
+  });
+
+  it('adds earlier variance into a stage sigma and its carried bands as addCarried does on whole arrays', () => {
+    const prev = new Float32Array(cw * ch).map((_, i) => (i % 5 === 0 ? 0 : (i % 9) * 0.02));
+    const sigmaA = new Float32Array(4 * cw * ch).map((_, i) => 0.3 + (i % 13) * 0.01);
+    const sigmaB = sigmaA.slice();
+    const own = new Float32Array(4 * cw * ch);
+    const bands = carriedBands(2 * cw, 2 * ch);
+    for (const t of tiles.slice(0, -3)) {
+      const v = tileValues(t);
+      pasteTile(own, 2 * cw, v, t, 2);
+      pasteCarried(bands, v, t);
+    }
+    const next = addCarried(sigmaA, own, prev, cw, false)!;
+    expect(addCarriedToBands(sigmaB, bands, prev, cw)).toBe(bands);
+    expect(bitsEqual(sigmaB, sigmaA)).toBe(true);
+    const joined = new Float32Array(next.length);
+    bands.bands.forEach((b, i) => joined.set(b!, i * BAND_COARSE_ROWS * 2 * cw));
+    expect(bitsEqual(joined, next)).toBe(true);
+  });
+
+  it('lets each carried band go once the streamed stage has finished its rows, the last kept until its tiles are in', async () => {
+    // The streamed stage's coarse grid is the carried bands' fine grid.
+    const scw = 2 * cw;
+    const sch = 2 * ch;
+    const stTiles = planTiles(scw, sch, 100, 3);
+    const carried = carriedBands(scw, sch);
+    for (let b = 0; b < carried.bands.length; b++) carried.bands[b] = new Float32Array(Math.min(BAND_COARSE_ROWS, sch - b * BAND_COARSE_ROWS) * scw).fill(0.04);
+    const coarse = new Float32Array(scw * sch).fill(300);
+    const sink: BandSink = { open: () => undefined, rows: async () => undefined, close: async () => undefined, abort: async () => undefined };
+    const out = bandedOutput(stTiles, coarse, scw, sch, true, carried, sink);
+    const n = carried.bands.length;
+    for (const [i, t] of stTiles.entries()) {
+      const fine = new Float32Array(4 * t.padded.width * t.padded.height).fill(300);
+      out.paste(t, fine, new Float32Array(fine.length).fill(0.3));
+      if (i === stTiles.length - 2) {
+        expect(carried.bands[0]).toBeUndefined();
+        expect(carried.bands[n - 1]).toBeDefined();
+      }
+    }
+    await out.done();
+    expect(carried.bands.every((b) => b === undefined)).toBe(true);
+  });
+
+  it('streams a three-stage run bit for bit as the whole run (the middle stage carries its variance in bands)', async () => {
+    const { ndvi, lst } = synthScene(1200, 1096, 250);
+    const sc = () => prepareScene({ lst: aggregateMean(lst, 8), aux: { ndvi } });
+    expect(sc().stages).toBe(3);
+    const whole = await runDownscale(sc(), { method: sigmaMethod(1), tileCoarsePx: 40 });
+    const rec = recordingSink();
+    const streamed = await runDownscale(sc(), { method: sigmaMethod(3), tileCoarsePx: 40, lastStageSink: rec.sink });
+    const last = whole.stages[2];
+    expect((streamed.stages[2] as StreamedStageResult).streamed).toBe(true);
+    expect(bitsEqual((streamed.stages[1] as StageResult).sigma!.data, whole.stages[1].sigma!.data)).toBe(true);
+    expect(bitsEqual(rec.joined('lst'), last.lst.data)).toBe(true);
+    expect(bitsEqual(rec.joined('sigma'), last.sigma!.data)).toBe(true);
   });
 });
