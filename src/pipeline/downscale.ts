@@ -11,7 +11,7 @@ import type { Scene } from './scene.ts';
 import { runLimited } from './tile-pool.ts';
 import { tileInput, unpackInput, type SceneStageInput } from './stage-input.ts';
 import { asEnergy, energyError, type DownscaleResult, type StageResult, type StreamedStageResult } from './stage-result.ts';
-import { addCarried, addCarriedToBands, bandedOutput, carriedBands, pasteCarried, wholeOutput, type CarriedBands, type StageOutput, type StageSink } from './stage-bands.ts';
+import { addCarried, addCarriedToBands, bandedOutput, carriedBands, carriedFolder, pasteCarried, wholeOutput, type CarriedBands, type StageOutput, type StageSink } from './stage-bands.ts';
 
 export type { StageSink };
 
@@ -84,6 +84,7 @@ async function runStage(
   onAllAsked?: () => void,
   banded?: { carried: Float32Array | CarriedBands | undefined; sink: StageSink; grid: Grid },
   onRowsPassed?: (coarseRow: number) => void,
+  fold?: CarriedBands,
 ): Promise<{ data?: Float32Array; sigma?: Float32Array; carried?: Float32Array | CarriedBands; banded?: LinearCorrection; hasSigma: boolean; tiles: number; skipped: number; fit?: Record<string, unknown> }> {
   const { width: cw, height: ch } = input.coarseLst;
   let predictor: Pick<FittedStage, 'haloCoarsePx' | 'predictTile' | 'predictTileWithSigma'>;
@@ -123,6 +124,8 @@ async function runStage(
   } else {
     ({ output, out, sigma } = wholeOutput(cw, ch, hasSigma));
   }
+  // The earlier stages' variance, in bands, added to this (last, whole) stage's sigma tile by tile, each band freed once its tiles are in.
+  const folder = fold ? carriedFolder(tiles, fold, cw) : undefined;
   let carried: Float32Array | CarriedBands | undefined;
   let done = 0;
   let skipped = 0;
@@ -140,6 +143,7 @@ async function runStage(
         onRowsPassed?.(rowsFrom[i + 1]);
         asked?.();
         output.skip(tile);
+        folder?.(tile, undefined);
       } else {
         const { padded } = tile;
         const isWhole = padded.width === cw && padded.height === ch;
@@ -156,6 +160,7 @@ async function runStage(
         if (predCarried && keepCarried === 'bands') pasteCarried((carried ??= carriedBands(2 * cw, 2 * ch)) as CarriedBands, predCarried, tile);
         else if (predCarried && keepCarried) pasteTile((carried ??= new Float32Array(4 * cw * ch)) as Float32Array, 2 * cw, predCarried, tile, 2);
         output.paste(tile, pred, predSigma);
+        folder?.(tile, sigma);
         // Copied out: a worker pool writes later tiles into these arrays rather than new ones.
         method.recycle?.([pred, ...(predSigma ? [predSigma] : []), ...(predCarried ? [predCarried] : [])]);
       }
@@ -234,9 +239,8 @@ export async function runDownscale(scene: Scene, options: DownscaleOptions, run:
     // The last stage passes no variance on: not collecting it saves a fine-grid array (92 MB at 250 m on a full tile).
     const last = k === nStages;
     const sink = last && correct && mode === 'linear' ? options.lastStageSink : undefined;
-    // Before a streamed last stage, the variance this stage passes on is kept in that stage's bands, each freed once its band is done.
-    const nextStreamed = k + 1 === nStages && correct && mode === 'linear' && !!options.lastStageSink;
-    const st = await runStage(method, input, k, tileCoarsePx, run, last ? false : nextStreamed ? 'bands' : true, last ? allAsked : undefined, sink ? { carried, sink, grid: level.grid } : undefined, last ? releaseRows?.(k) : undefined);
+    // Before the last stage, the variance this stage passes on is kept in that stage's bands, each freed once its tiles are in.
+    const st = await runStage(method, input, k, tileCoarsePx, run, last ? false : k + 1 === nStages ? 'bands' : true, last ? allAsked : undefined, sink ? { carried, sink, grid: level.grid } : undefined, last ? releaseRows?.(k) : undefined, !sink && carried && !(carried instanceof Float32Array) ? carried : undefined);
     const { tiles, skipped, fit } = st;
     if (st.banded) {
       const energy = asEnergy(st.banded.after);
@@ -247,8 +251,11 @@ export async function runDownscale(scene: Scene, options: DownscaleOptions, run:
     const sigma = st.sigma;
     // Only a stage that passes variance on has it in bands; what came from earlier stages is whole.
     const prev = carried;
-    if (prev && !(prev instanceof Float32Array)) throw new AppError('INTERNAL', `stage ${k}: the carried variance is in bands but the stage is not streamed.`);
-    if (!sigma || !prev) carried = st.carried;
+    if (prev && !(prev instanceof Float32Array)) {
+      // In bands only before the last stage, which folded them into its sigma tile by tile.
+      if (!last) throw new AppError('INTERNAL', `stage ${k}: the carried variance is in bands before a stage that is not the last.`);
+      carried = undefined;
+    } else if (!sigma || !prev) carried = st.carried;
     else if (st.carried && !(st.carried instanceof Float32Array)) carried = addCarriedToBands(sigma, st.carried, prev, coarse.width);
     else carried = addCarried(sigma, st.carried, prev, coarse.width, last);
     if (last) carried = undefined;

@@ -6,7 +6,7 @@ import { runDownscale, type StageResult, type StageSink, type StreamedStageResul
 import type { StageMethod } from './method.ts';
 import { prepareScene } from './prepare.ts';
 import { pasteTile, planTiles } from '../core/raster/tiling.ts';
-import { addCarried, addCarriedToBands, BAND_COARSE_COLS, BAND_COARSE_ROWS, bandedOutput, carriedBands, pasteCarried, type StageSink as BandSink } from './stage-bands.ts';
+import { addCarried, addCarriedToBands, BAND_COARSE_COLS, BAND_COARSE_ROWS, bandedOutput, carriedBands, carriedFolder, pasteCarried, type StageSink as BandSink } from './stage-bands.ts';
 import { synthScene } from './test-scenes.ts';
 
 /** A scene whose last stage is several bands high, with a cloud, a dead row and an empty corner (skipped tiles). */
@@ -301,6 +301,30 @@ describe('carried variance in bands', () => {
     const joined = new Float32Array(next.length);
     bands.bands.forEach((b, i) => joined.set(b!, i * BAND_COARSE_ROWS * 2 * cw));
     expect(bitsEqual(joined, next)).toBe(true);
+  });
+
+  it('folds carried bands into a whole last stage sigma tile by tile as addCarried does at its end, each band let go once its tiles are in', () => {
+    // The last stage's coarse grid is the carried bands' fine grid: 600 x 580.
+    const scw = 2 * cw;
+    const sch = 2 * ch;
+    const stTiles = planTiles(scw, sch, 100, 3);
+    const whole = new Float32Array(scw * sch).map((_, i) => (i % 5 === 0 ? 0 : (i % 9) * 0.02));
+    const carried = carriedBands(scw, sch);
+    for (let b = 0; b < carried.bands.length; b++) carried.bands[b] = whole.slice(b * BAND_COARSE_ROWS * scw, Math.min(sch, (b + 1) * BAND_COARSE_ROWS) * scw);
+    const sigmaA = new Float32Array(4 * scw * sch).map((_, i) => (i % 101 === 0 ? Number.NaN : 0.3 + (i % 13) * 0.01));
+    const sigmaB = sigmaA.slice();
+    addCarried(sigmaA, undefined, whole, scw, true);
+    const fold = carriedFolder(stTiles, carried, scw);
+    const n = carried.bands.length;
+    for (const [i, t] of stTiles.entries()) {
+      fold(t, sigmaB);
+      if (i === stTiles.length - 2) {
+        expect(carried.bands[0]).toBeUndefined();
+        expect(carried.bands[n - 1]).toBeDefined();
+      }
+    }
+    expect(carried.bands.every((b) => b === undefined)).toBe(true);
+    expect(bitsEqual(sigmaB, sigmaA)).toBe(true);
   });
 
   it('lets each carried band go once the streamed stage has finished its rows, the last kept until its tiles are in', async () => {

@@ -114,6 +114,40 @@ export function addCarriedToBands(sigma: Float32Array, own: CarriedBands, prev: 
   return own;
 }
 
+/**
+ * For the last stage kept whole (not streamed): folds the carried variance `prev` (bands on the
+ * stage's coarse grid, `cw` wide) into the stage's whole `sigma` over each tile's core as the tile
+ * is pasted, `addCarried` pixel by pixel, so the same values as over the whole sigma at the stage's
+ * end; each band of `prev` is freed once every tile over it is in. Call once per tile, pasted
+ * (with the sigma it was pasted into) or skipped (no sigma: NaN there stays NaN).
+ */
+export function carriedFolder(tiles: TileSpec[], prev: CarriedBands, cw: number): (tile: TileSpec, sigma: Float32Array | undefined) => void {
+  const fw = 2 * cw;
+  const R = BAND_COARSE_ROWS;
+  const waiting = new Int32Array(prev.bands.length);
+  const bandRange = (core: PixelWindow): [number, number] => [Math.floor(core.row / R), Math.min(prev.bands.length, Math.ceil((core.row + core.height) / R))];
+  for (const t of tiles) {
+    const [b0, b1] = bandRange(t.core);
+    for (let b = b0; b < b1; b++) waiting[b]++;
+  }
+  return (tile, sigma) => {
+    const { core } = tile;
+    const [b0, b1] = bandRange(core);
+    for (let b = b0; b < b1; b++) {
+      const band = prev.bands[b];
+      if (sigma && band) {
+        const r0 = Math.max(core.row, b * R);
+        const r1 = Math.min(core.row + core.height, (b + 1) * R);
+        addCarried(sigma.subarray(2 * r0 * fw, 2 * r1 * fw), undefined, band, cw, true, 2 * (r0 - b * R), 2 * core.col, 2 * (core.col + core.width));
+      }
+      if (--waiting[b] === 0 && band) {
+        releaseArray(band);
+        prev.bands[b] = undefined;
+      }
+    }
+  };
+}
+
 /** Where a stage's tiles go: pasted (their core) or skipped (NaN). */
 export interface StageOutput {
   /** Pastes the core of a tile's fine LST (and sigma; NaN when the stage has one and the tile gave none). */
