@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { runDownscale } from './downscale.ts';
+import { runDownscale, type DownscaleResult } from './downscale.ts';
 import type { StageMethod } from './method.ts';
 import { loadMethod } from './methods.ts';
 import { prepareScene } from './prepare.ts';
@@ -13,6 +13,17 @@ function scene() {
   const { ndvi } = synthScene(128, 128, 250);
   const lst = testRaster(testGrid(32, 32, 1000), (c, r) => 300 + 0.3 * c - 0.2 * r + (c === 5 && r === 7 ? Number.NaN : 0));
   return prepareScene({ lst, aux: { ndvi } });
+}
+
+/** Every stage's LST of `pooled` equals `alone`'s bit for bit (NaN where it has NaN). */
+function expectSameLst(alone: DownscaleResult, pooled: DownscaleResult): void {
+  expect(pooled.stages.length).toBe(alone.stages.length);
+  for (let k = 0; k < alone.stages.length; k++) {
+    const x = alone.stages[k].lst.data;
+    const y = pooled.stages[k].lst.data;
+    expect(y.length).toBe(x.length);
+    expect(x.every((v, i) => Object.is(v, y[i]))).toBe(true);
+  }
 }
 
 /**
@@ -56,12 +67,7 @@ describe('SRDA-Net tile workers', () => {
     const alone = await runDownscale(sc, { method: bicubic, tileCoarsePx: 8 });
     expect(pool.tilesPerWorker.every((n) => n >= 3)).toBe(true);
     expect([...pool.notices].sort()).toEqual([lost, oom].sort());
-    for (let k = 0; k < alone.stages.length; k++) {
-      const x = alone.stages[k].lst.data;
-      const y = pooled.stages[k].lst.data;
-      expect(y.length).toBe(x.length);
-      expect(x.every((v, i) => Object.is(v, y[i]))).toBe(true);
-    }
+    expectSameLst(alone, pooled);
     await pool.close();
   });
 
@@ -252,12 +258,7 @@ describe('tiles handed to a tile worker', () => {
     expect(lstMoved).toBe(80);
     expect(sc.lst.data.length).toBe(scLst.length);
     expect(sc.lst.data.every((v, i) => Object.is(v, scLst[i]))).toBe(true);
-    for (let k = 0; k < alone.stages.length; k++) {
-      const x = alone.stages[k].lst.data;
-      const y = pooled.stages[k].lst.data;
-      expect(y.length).toBe(x.length);
-      expect(x.every((v, i) => Object.is(v, y[i]))).toBe(true);
-    }
+    expectSameLst(alone, pooled);
     // An input the caller made itself is cloned: its arrays stay whole.
     moved.length = 0;
     const own = { coarseLst: testRaster(testGrid(8, 8, 1000), (c, r) => 290 + c + r), fineGrid: testGrid(16, 16, 500), fineAux: {}, coarseAux: {} };
@@ -305,12 +306,7 @@ describe('tiles handed to a tile worker', () => {
     // Only the first tile's and the first stage-2 tile's packed window are new (one tile in flight).
     expect(lent).toBe(140);
     expect(sc.lst.data.every((v, i) => Object.is(v, scLst[i]))).toBe(true);
-    for (let k = 0; k < alone.stages.length; k++) {
-      const x = alone.stages[k].lst.data;
-      const y = pooled.stages[k].lst.data;
-      expect(y.length).toBe(x.length);
-      expect(x.every((v, i) => Object.is(v, y[i]))).toBe(true);
-    }
+    expectSameLst(alone, pooled);
     await pool.close();
   });
 });
