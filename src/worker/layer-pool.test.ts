@@ -3,7 +3,8 @@ import { isAppError } from '../core/errors.ts';
 import type { Raster } from '../core/raster/raster.ts';
 import { channelLog, channelWorkers, type ChannelLog } from '../test-support/channel-workers.ts';
 import { dataPath, hasData, readBand } from '../test-support/data.ts';
-import { poolLayerMaker, serveLayers, type LayerPort } from './layer-pool.ts';
+import { layerViewHere, poolLayerMaker, serveLayers, type LayerPort } from './layer-pool.ts';
+import { WGS84 } from '../core/geo/crs.ts';
 import { beginSceneLayers, clearLayers, getLayerRaster, layerIds, makeLayer, makeRunLayers, type LayerMeta } from './layers.ts';
 
 const DHAKA = 'dhaka-mod11a2-mod13q1-2024-citypath';
@@ -28,7 +29,8 @@ describe.skipIf(!hasData(...LST) || !hasData(...NDVI))('layer workers', () => {
     const maker = poolLayerMaker(layerWorkers(log), 2);
     try {
       const views = await Promise.all(rasters.map((r, i) => maker.make(r, `Layer ${i}`)));
-      expect(log.requests).toEqual([1, 1]);
+      // Each layer: a buffer the worker allocated and wrote for the copy, then the copy in it.
+      expect(log.requests).toEqual([2, 2]);
       rasters.forEach((r, i) => {
         const here = makeLayer(meta(`l${i}`), r, []);
         const v = views[i];
@@ -112,6 +114,43 @@ describe.skipIf(!hasData(...LST) || !hasData(...NDVI))('layer workers', () => {
       expect(layerIds()).toEqual(['lst-1000m']);
     } finally {
       clearLayers();
+    }
+  });
+});
+
+describe('layer workers: the copy of the values', () => {
+  it('goes into a buffer a worker allocated and wrote, of the raster’s size, and comes back with the layer holding the raster’s values', async () => {
+    const raster: Raster = {
+      width: 64,
+      height: 48,
+      transform: [90, 0.01, 0, 23, 0, -0.01],
+      crs: WGS84,
+      data: Float32Array.from({ length: 64 * 48 }, (_, i) => (i % 97 === 0 ? NaN : 280 + (i % 31))),
+    };
+    const requests: Array<{ touch?: number; bytes?: number }> = [];
+    const maker = poolLayerMaker(
+      channelWorkers(channelLog(), (port: LayerPort) => {
+        serveLayers({
+          ...port,
+          onMessage: (handler) =>
+            port.onMessage((m) => {
+              const req = m as { touch?: number; raster?: { data: ArrayBuffer } };
+              requests.push('touch' in req ? { touch: req.touch } : { bytes: req.raster!.data.byteLength });
+              handler(m);
+            }),
+        });
+      }),
+      1,
+    );
+    try {
+      const v = await maker.make(raster, 'Input LST');
+      expect(requests).toEqual([{ touch: raster.data.byteLength }, { bytes: raster.data.byteLength }]);
+      expect(sameValues(v.data, raster.data)).toBe(true);
+      expect(v.data.buffer).not.toBe(raster.data.buffer);
+      expect(raster.data.length).toBe(64 * 48);
+      expect(v.stats).toEqual(layerViewHere(raster).stats);
+    } finally {
+      maker.close();
     }
   });
 });

@@ -12,15 +12,20 @@ export interface LayerView {
   stats: LayerStats;
 }
 
-/** One raster to make a layer of, on a layer worker: its grid and a copy of its values (transferred). */
-export interface LayerRequest {
-  id: number;
-  raster: Omit<Raster, 'data'> & { data: ArrayBuffer };
-}
+/**
+ * One raster to make a layer of, on a layer worker: its grid and a copy of its values
+ * (transferred); or `touch`: a new buffer of that many bytes, each of its pages written there, for
+ * the copy (`LayerMaker.make`).
+ */
+export type LayerRequest = { id: number; raster: Omit<Raster, 'data'> & { data: ArrayBuffer } } | { id: number; touch: number };
 
-/** The layer worker's answer: the values back and the display grid (transferred) with the statistics, or why not. */
+/**
+ * The layer worker's answer: the values back and the display grid (transferred) with the
+ * statistics; to `touch`, the buffer alone (transferred); or why not.
+ */
 export type LayerReply =
   | { id: number; data: ArrayBuffer; display: LayerData['display']; stats: LayerStats }
+  | { id: number; data: ArrayBuffer; touched: true }
   | { id: number; error: { code: AppErrorCode; message: string } };
 
 /** The two ends of a layer worker's channel (a Web Worker in the browser; any port in tests). */
@@ -36,6 +41,13 @@ export function serveLayers(port: LayerPort): void {
   port.onMessage((raw) => {
     const req = raw as LayerRequest;
     try {
+      if ('touch' in req) {
+        const data = new ArrayBuffer(req.touch);
+        const u8 = new Uint8Array(data);
+        for (let i = 0; i < u8.length; i += 4096) u8[i] = 0;
+        port.postMessage({ id: req.id, data, touched: true }, [data]);
+        return;
+      }
       const v = layerViewHere({ ...req.raster, data: new Float32Array(req.raster.data) });
       port.postMessage({ id: req.id, data: req.raster.data, display: v.display, stats: v.stats }, [
         req.raster.data,
@@ -58,8 +70,8 @@ export function serveLayers(port: LayerPort): void {
 /** Makes map layers on worker threads, and ends them. */
 export interface LayerMaker {
   /**
-   * The layer view of `raster` (its values copied first: the raster stays usable here). `name`
-   * (the layer's label) names it in the error when it cannot be made.
+   * The layer view of `raster` (its values copied: the raster stays usable here, unchanged until
+   * this resolves). `name` (the layer's label) names it in the error when it cannot be made.
    */
   make(raster: Raster, name: string): Promise<LayerView>;
   /** Workers still running (0: layers are made on this thread). */
@@ -88,32 +100,46 @@ function layerError(name: string, code: AppErrorCode, why: string): AppError {
 /**
  * Makes layers on `workers` workers from `spawn` (0: on this thread), each raster handed to the
  * worker with the fewest in flight, so the thread that ran the stages goes on meanwhile and
- * layers are made side by side. Same display grid and statistics as `layerViewHere`. An error
+ * layers are made side by side. Same display grid and statistics as `layerViewHere`. The copy of
+ * a raster's values goes into a buffer the worker has allocated and written first (a first touch
+ * of a fresh page costs ~16 us on the bench VM, ~0.45 s for the full tile's three layers:
+ * bench/perf-log.md), so this thread only copies: the write of the last stage's files, which this
+ * thread drives beside the layers, is not held up by it. An error
  * in a worker rejects that layer with an AppError naming it (the worker's code where it threw
  * one); a worker that stops rejects its pending layers and gets no more, and with none left
  * layers are made on this thread (as when no worker can be started).
  */
 export function poolLayerMaker(spawn: () => LayerPort, workers: number): LayerMaker {
   // A page that may not start workers (its content security policy): the layers are made on this thread.
-  const pool = startRequestPool<LayerRequest | LayerReply, Extract<LayerReply, { data: ArrayBuffer }>, { code: AppErrorCode; message: string }, string>(
+  const pool = startRequestPool<LayerRequest | LayerReply, Exclude<LayerReply, { error: unknown }>, { code: AppErrorCode; message: string }, string>(
     spawn,
     Math.floor(workers),
     { reply: (name, e) => layerError(name, e.code, e.message), stopped: (name, why) => layerError(name, 'INTERNAL', why), failed: 'the layer worker stopped' },
     true,
   );
+  // On this thread: with no worker running (none started, or all stopped).
+  const here = (raster: Raster, data: Float32Array, name: string): Promise<LayerView> => {
+    try {
+      return Promise.resolve(layerViewHere({ ...raster, data }));
+    } catch (e) {
+      return Promise.reject(isAppError(e) ? layerError(name, e.code, e.message) : e);
+    }
+  };
   return {
     make: (raster, name) => {
       const w = pool.idlest();
-      if (!w) {
-        try {
-          return Promise.resolve(layerViewHere({ ...raster, data: raster.data.slice() }));
-        } catch (e) {
-          return Promise.reject(isAppError(e) ? layerError(name, e.code, e.message) : e);
-        }
-      }
+      if (!w) return here(raster, raster.data.slice(), name);
       const { data, ...grid } = raster;
-      const copy = data.slice().buffer;
-      return pool.post(w, (id) => ({ id, raster: { ...grid, data: copy } }), [copy], name).then((m) => ({ data: new Float32Array(m.data), display: m.display, stats: m.stats }));
+      return pool.post(w, (id) => ({ id, touch: data.byteLength }), [], name).then((t) => {
+        const copy = new Float32Array(t.data);
+        copy.set(data);
+        const v = pool.idlest();
+        if (!v) return here(raster, copy, name);
+        return pool.post(v, (id) => ({ id, raster: { ...grid, data: copy.buffer } }), [copy.buffer], name).then((m) => {
+          if ('touched' in m) throw new Error('the layer worker answered a layer with a buffer');
+          return { data: new Float32Array(m.data), display: m.display, stats: m.stats };
+        });
+      });
     },
     get workers() {
       return pool.alive;
