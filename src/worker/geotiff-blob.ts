@@ -52,13 +52,17 @@ export function geoTiffBlobSink(chunkBytes: number): GeoTiffSink & { finish(size
  * `writeGeoTiffAsync`'s file as a Blob, streamed: every ~`chunkBytes` of compressed tiles become a
  * Blob of their own (`geoTiffBlobSink`), so this thread holds neither the whole file nor a second
  * copy of it, as `writeGeoTiffAsync` does while it joins the pieces, nor the compressed tiles once
- * copied into the chunk. Same bytes; same progress and cancelling as `writeGeoTiffTo`.
+ * copied into the chunk. Same bytes; same progress and cancelling as `writeGeoTiffTo`. The chunks
+ * are 512 KiB (2 MiB until 2026-11-30): Chromium copies a Blob's bytes into memory of its own, and
+ * a copy of 2 MiB landed on fresh pages every time (~512 first touches at ~16 us each on the bench
+ * VM), one of 512 KiB mostly on memory an earlier one freed: the full tile's write took 44-50 k
+ * faults on the writing thread before, 13-18 k after (bench/perf-log.md).
  */
 export async function writeGeoTiffBlob(
   input: Array<GeoTiffBandInput>,
   opts: WriteGeoTiffOptions = {},
   run: RunOptions = {},
-  chunkBytes = 2 * 2 ** 20,
+  chunkBytes = 2 ** 19,
 ): Promise<Blob> {
   const sink = geoTiffBlobSink(chunkBytes);
   return sink.finish(await writeGeoTiffTo(input, sink, opts, run));
