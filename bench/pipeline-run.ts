@@ -238,9 +238,16 @@ export async function benchPipeline(opts: PipelineBenchOptions): Promise<Pipelin
     const lst = () => write(`lst_stage${s.stage}.tif`, [{ raster: s.lst, name: `LST stage ${s.stage}`, units: 'K' }]);
     // Run-length Deflate for the uncertainty, as stage-files.ts (node:zlib; CompressionStream ignores it).
     const sigma = (sg: Raster) => write(`lst_stage${s.stage}_sigma.tif`, [{ raster: sg, name: `LST stage ${s.stage} uncertainty, 1 sigma`, units: 'K' }], { strategy: 'rle' });
+    // The last stage's two files at once, as `downscale` streams them (cli/stage-files.ts), so the
+    // page cuts one file's tiles while the other's wait for their streams; earlier stages one file
+    // after the other, as `downscale` writes them, beside the next stage's inference.
+    const lastStage = s.stage === scene.levels.length - 1;
     writes = writes.then(async () => {
-      await lst();
-      if (s.sigma) await sigma(s.sigma);
+      if (lastStage && s.sigma) await Promise.all([lst(), sigma(s.sigma)]);
+      else {
+        await lst();
+        if (s.sigma) await sigma(s.sigma);
+      }
     });
     writes.catch(() => undefined);
   };
