@@ -11,6 +11,7 @@ import type { BenchApi } from './browser/bench-page.ts';
 import { chromiumArgs, chromiumPath, otherChromiumPids, rendererPids } from '../e2e/chromium.ts';
 import type { BenchResults, FullTileRow, TileRow } from './report.ts';
 import { BENCH_FILE_NAMES } from './fixtures.ts';
+import { smapsLine, summariseSmaps } from './smaps.ts';
 import { startHeapSampling, startPageCpuProfile, startWorkerCpuProfiles, type IsolateHeap, type WorkerProfile } from './browser-profile.ts';
 
 const { values: v } = parseArgs({
@@ -48,6 +49,11 @@ const { values: v } = parseArgs({
     /** Full tile: print the SHA-256 of every file the run wrote on stderr (same bytes before and after a change). */
     'hash-outputs': { type: 'boolean' },
     /**
+     * Full tile: read the largest renderer's `/proc/PID/smaps` whenever the sampled RSS reaches a new
+     * peak and print, on stderr, its resident memory by mapping at the peak (bench/smaps.ts).
+     */
+    'smaps-at-peak': { type: 'boolean' },
+    /**
      * Full tile: the page fetches the scene's files into ArrayBuffers (as before 2026-11-30) instead
      * of reading the Files given to its file input, as the app reads dropped files.
      */
@@ -73,14 +79,17 @@ function rendererPeakMB(reset = false): number {
   return peak;
 }
 
-/** Largest current RSS (VmRSS) among the renderer processes, MB; `seen` collects their ids. */
-function rendererRssMB(seen?: Set<number>): number {
+/** Largest current RSS (VmRSS) among the renderer processes, MB; `seen` collects their ids, `largest` gets the pid of the largest. */
+function rendererRssMB(seen?: Set<number>, largest?: { pid: number }): number {
   let rss = 0;
   for (const pid of rendererPids()) {
     seen?.add(pid);
     try {
       const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-      if (m) rss = Math.max(rss, Number(m[1]) / 1024);
+      if (m && Number(m[1]) / 1024 > rss) {
+        rss = Number(m[1]) / 1024;
+        if (largest) largest.pid = pid;
+      }
     } catch {
       // not readable: leave it out
     }
@@ -305,13 +314,23 @@ async function main(): Promise<void> {
     let peakAt = { phase, atS: 0 };
     const phaseS = new Map<string, number>();
     const pidsSeen = new Set<number>();
+    // With --smaps-at-peak: the largest renderer's mappings read at each new sampled peak (the last kept).
+    let smapsAtPeak = '';
+    const largest = { pid: 0 };
     const sampler = setInterval(() => {
-      const rss = rendererRssMB(pidsSeen);
+      const rss = rendererRssMB(pidsSeen, largest);
       rssByPhase.set(phase, Math.max(rssByPhase.get(phase) ?? 0, rss));
       if (!mainDone && rss > sampledPeak) {
         sampledPeak = rss;
         peakAt = { phase, atS: (Date.now() - phaseStart) / 1000 };
         if (heaps) heapsAtPeak = heaps.latest();
+        if (v['smaps-at-peak']) {
+          try {
+            smapsAtPeak = readFileSync(`/proc/${largest.pid}/smaps`, 'utf8');
+          } catch {
+            // gone or not readable: keep the last one
+          }
+        }
       }
     }, 250);
     // Isolates' heaps (used / allocated JavaScript / ArrayBuffer backing stores, MB) beside the RSS.
@@ -376,6 +395,7 @@ async function main(): Promise<void> {
       `renderer RSS peak per phase, MB: ${[...rssByPhase].map(([k, mb]) => `${k} ${Math.round(mb)}`).join(', ')} (renderer processes ${[...pidsSeen].join(', ')})`,
     );
     log(`sampled RSS peak ${Math.round(sampledPeak)} MB, ${peakAt.atS.toFixed(1)} s into the phase '${peakAt.phase}' of ${(phaseS.get(peakAt.phase) ?? Number.NaN).toFixed(1)} s`);
+    if (smapsAtPeak) log(`renderer mappings at the sampled peak (/proc/PID/smaps), ${smapsLine(summariseSmaps(smapsAtPeak))}`);
     if (peak === 0) peak = Math.max(rendererPeakMB(), sampledPeak);
     fullTile = { ...r, cpuS, env: 'browser', peakMemoryMB: peak, rendererCpuS: rendererCpuS() - cpu0 };
     notes.push(...notices.map((n) => `Browser full tile: ${n}`));
