@@ -7,6 +7,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { crsFromEpsg, MODIS_SINUSOIDAL } from '../core/geo/crs.ts';
 import type { Raster } from '../core/raster/raster.ts';
 import { readGeoTiff } from './geotiff-read.ts';
+import { halveMeanInto } from './geotiff-plan.ts';
 import { halveMean, writeGeoTiff } from './geotiff-write.ts';
 
 /** Debian's python3-gdal lives beside the system python; a pyenv `python3` first on PATH lacks it. */
@@ -56,6 +57,20 @@ function validate(file: string): string {
 }
 
 describe('halveMean', () => {
+  it('gives halveMeanInto the whole raster\'s values over windows on even rows and columns, odd edges and NaN blocks included', () => {
+    const w = 37;
+    const h = 23;
+    const data = new Float32Array(w * h);
+    for (let i = 0; i < data.length; i++) data[i] = i % 7 === 0 || (i > 100 && i < 140) ? Number.NaN : Math.fround(280 + Math.sin(i) * 9.7);
+    const want = halveMean(data, w, h);
+    const w2 = Math.ceil(w / 2);
+    const got = new Float32Array(want.length).fill(-1);
+    // Windows of 8 x 6 (the last ones short, at the raster's odd edges), into a buffer of the half size.
+    for (let r = 0; r < h; r += 8) for (let c = 0; c < w; c += 6) halveMeanInto(data, w, r, c, Math.min(8, h - r), Math.min(6, w - c), got, w2, r / 2, c / 2);
+    expect(Array.from(got).map((v) => (Number.isNaN(v) ? 'NaN' : v))).toEqual(Array.from(want).map((v) => (Number.isNaN(v) ? 'NaN' : v)));
+    expect(got.some((v) => Number.isNaN(v))).toBe(true);
+  });
+
   it('averages the valid pixels of each 2x2 block, keeps partial edge blocks and all-NaN blocks as NaN', () => {
     const n = Number.NaN;
     // 3x3 -> 2x2: [1 2 | 3] / [5 NaN | 7] // [NaN NaN | 9]

@@ -277,3 +277,65 @@ export function halveMean(data: Float32Array, width: number, height: number): Fl
   }
   return out;
 }
+
+/**
+ * `halveMean` of a `rows` x `cols` window of `src` (`srcW` wide, from row `srcR0`, column `srcC0`;
+ * the window's own edges count as the raster's: its odd last row or column makes partial blocks)
+ * written into `dst` (`dstW` wide) from row `dstR0`, column `dstC0`: the same values, pixel for
+ * pixel, as `halveMean` of the whole raster gives there when the window starts on even rows and
+ * columns and ends on even ones or on the raster's edge.
+ */
+export function halveMeanInto(
+  src: Float32Array,
+  srcW: number,
+  srcR0: number,
+  srcC0: number,
+  rows: number,
+  cols: number,
+  dst: Float32Array,
+  dstW: number,
+  dstR0: number,
+  dstC0: number,
+): void {
+  const w2 = Math.ceil(cols / 2);
+  const h2 = Math.ceil(rows / 2);
+  for (let r = 0; r < h2; r++) {
+    const r0 = (srcR0 + 2 * r) * srcW + srcC0;
+    const r1 = 2 * r + 1 < rows ? r0 + srcW : -1;
+    const o = (dstR0 + r) * dstW + dstC0;
+    for (let c = 0; c < w2; c++) {
+      const c0 = 2 * c;
+      const hasC1 = c0 + 1 < cols;
+      // halveMean's sums, in its order.
+      let s = 0;
+      let n = 0;
+      const v00 = src[r0 + c0];
+      if (v00 === v00) {
+        s += v00;
+        n++;
+      }
+      if (hasC1) {
+        const v01 = src[r0 + c0 + 1];
+        if (v01 === v01) {
+          s += v01;
+          n++;
+        }
+      }
+      if (r1 >= 0) {
+        const v10 = src[r1 + c0];
+        if (v10 === v10) {
+          s += v10;
+          n++;
+        }
+        if (hasC1) {
+          const v11 = src[r1 + c0 + 1];
+          if (v11 === v11) {
+            s += v11;
+            n++;
+          }
+        }
+      }
+      dst[o + c] = n ? s / n : Number.NaN;
+    }
+  }
+}

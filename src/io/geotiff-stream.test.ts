@@ -101,6 +101,39 @@ describe('streamGeoTiff', () => {
     expect(spilled).toBeGreaterThan(8 * 2 ** 20);
   });
 
+  it('fails finish with the error of an overview write or a spill read in the copy, with no read left in flight', async () => {
+    const r = field(1800, 1800);
+    let seed = 11;
+    for (let i = 0; i < r.data.length; i++) if (r.data[i] === r.data[i]) r.data[i] = (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 21;
+    for (const fail of ['read', 'overviews'] as const) {
+      const spill = memorySpill();
+      let reads = 0;
+      let inFlight = 0;
+      const failing: TileSpill = {
+        write: (pieces, at) => spill.write(pieces, at),
+        read: async (at, n, into) => {
+          reads++;
+          inFlight++;
+          await new Promise((res) => setTimeout(res, 5));
+          inFlight--;
+          if (fail === 'read' && reads === 2) throw new Error('spill read broke');
+          return spill.read(at, n, into);
+        },
+      };
+      const sink = memorySink();
+      let headerSize = 0;
+      const s = streamGeoTiff(r, [{}], { write: (pieces, at) => {
+        // The first write of finish is the smallest overview's, right after the header.
+        if (!headerSize) headerSize = at;
+        if (fail === 'overviews' && at === headerSize) return new Promise<void>((_, rej) => setTimeout(() => rej(new Error('overview write broke')), 8));
+        return sink.write(pieces, at);
+      } }, failing, { codec, level: 1 });
+      await s.push([r.data]);
+      await expect(s.finish()).rejects.toThrow(fail === 'read' ? 'spill read broke' : 'overview write broke');
+      expect(inFlight).toBe(0);
+    }
+  });
+
   it('writes uncompressed tiles as writeGeoTiffAsync does', async () => {
     const bands = [field(300, 290)];
     const opts = { compression: 'none' as const, codec };
@@ -173,10 +206,13 @@ describe('streamGeoTiff', () => {
       s.ahead(512, rowsOf(512), 0, 700);
       s.ahead(256, rowsOf(256), 512, 1030);
       s.ahead(0, rowsOf(0), 256, 768);
-      // 2 bands x (4 + 5 + 2 tiles), none twice; rows off a tile row are left to push.
-      expect(calls).toBe(22);
+      // 2 bands x (4 + 5 + 2 tiles), none twice, and in the COG the overview tiles whose
+      // full-resolution tiles are all in: 2 bands x level 1's tiles (1, 0) and (1, 2) (515x300, over
+      // tile row 2's tiles 0-1 and 4); rows off a tile row are left to push.
+      const cutAhead = cog ? 26 : 22;
+      expect(calls).toBe(cutAhead);
       s.ahead(100, bands.map((b) => b.data.slice(100 * width, 356 * width)), 0, 1030);
-      expect(calls).toBe(22);
+      expect(calls).toBe(cutAhead);
       expect(() => s.ahead(0, [bands[0].data.slice(0, 10 * width), bands[1].data.slice(0, 10 * width)], 0, 1030)).toThrow(/256 whole 1030-pixel rows/);
       for (let r = 0; r < height; r += 100) await s.push(bands.map((b) => b.data.slice(r * width, Math.min(height, r + 100) * width)));
       // A tile row already cut is not cut again.
@@ -192,6 +228,102 @@ describe('streamGeoTiff', () => {
       await s2.finish();
       expect(plain).toBe(calls);
     }
+  });
+
+  it('makes each overview tile once its full-resolution tiles are all in ahead, before any push, and pushes then compress nothing', async () => {
+    // 1030x600, 256 px tiles: 5 x 3 tiles; overviews 515x300 (3 x 2 tiles), 258x150 (2 x 1), 129x75 (1).
+    const bands = [field(1030, 600), field(1030, 600, 300)];
+    const want = await whole(bands, { codec });
+    const { width, height } = bands[0];
+    let calls = 0;
+    const counting: DeflateCodec = { name: 'counting', deflate: (b, l, st) => (calls++, fflateCodec.deflate(b, l, st)) };
+    const sink = memorySink();
+    const s = streamGeoTiff(bands[0], bands.map((_, i) => ({ name: `b${i}`, units: 'K' })), sink, memorySpill(), { codec: counting });
+    const rowsOf = (r0: number) => bands.map((b) => b.data.slice(r0 * width, Math.min(height, r0 + 256) * width));
+    // Column by column, the last tile row first; the top-left level-1 tile waits for tile (1, 1).
+    for (const r0 of [512, 0, 256]) for (let c = 0; c < width; c += 256) if (!(r0 === 256 && c === 256)) s.ahead(r0, rowsOf(r0), c, Math.min(width, c + 256));
+    // Per band: the full resolution less tile (1, 1); level 1 less its tile (0, 0); level 2's tile
+    // (0, 1) (over columns 4-7), not its tile (0, 0); level 3 not yet.
+    expect(calls).toBe(2 * (14 + 5 + 1));
+    s.ahead(256, rowsOf(256), 256, 512);
+    expect(calls).toBe(2 * (15 + 6 + 2 + 1));
+    const before = calls;
+    for (let r = 0; r < height; r += 77) await s.push(bands.map((b) => b.data.slice(r * width, Math.min(height, r + 77) * width)));
+    const size = await s.finish();
+    expect(calls).toBe(before);
+    expect(sameBytes(sink.bytes(), want)).toBe(true);
+    expect(sink.bytes().length).toBe(size);
+  });
+
+  it('copies a one-band COG\'s spill once every overview tile is made, before the last rows, and sends the later tiles straight to the file: the same bytes', async () => {
+    for (const [w, h, failRead] of [[1030, 600, false], [700, 512, false], [1030, 600, true]] as const) {
+      const r = field(w, h);
+      const want = await whole([r], { codec });
+      const inner = memorySpill();
+      let spilled = 0;
+      let reads = 0;
+      const spill: TileSpill = {
+        write: (pieces, at) => {
+          spilled = Math.max(spilled, at + pieces.reduce((n, p) => n + p.length, 0));
+          return inner.write(pieces, at);
+        },
+        read: (at, n, into) => {
+          reads++;
+          if (failRead) throw new Error('spill read broke');
+          return inner.read(at, n, into);
+        },
+      };
+      const sink = memorySink();
+      let early = 0;
+      let finishing = false;
+      const counting: GeoTiffSink = { write: (pieces, at) => ((early += finishing ? 0 : 1), sink.write(pieces, at)) };
+      const s = streamGeoTiff(r, [{ name: 'b0', units: 'K' }], counting, spill, { codec, maxTilesInFlight: 2 });
+      const rowsOf = (r0: number) => [r.data.slice(r0 * w, Math.min(h, r0 + 256) * w)];
+      if (h === 600) {
+        // Tile row 0 pushed (into the spill), then tile rows 1 and 2 ahead: the overviews are whole.
+        await s.push(rowsOf(0));
+        s.ahead(256, rowsOf(256), 0, w);
+        s.ahead(512, rowsOf(512), 0, w);
+        await new Promise((res) => setTimeout(res, 20));
+        expect(reads).toBeGreaterThan(0);
+        await s.push([r.data.slice(256 * w)]);
+      } else {
+        // Rows only: the last tile row (a whole one) completes the overviews before finish.
+        await s.push([r.data]);
+        await new Promise((res) => setTimeout(res, 20));
+      }
+      // The file is written before finish: the spill's copy, and in the first case tiles as they come.
+      expect(reads).toBeGreaterThan(0);
+      if (!failRead) expect(early).toBeGreaterThan(h === 600 ? reads : 0);
+      finishing = true;
+      if (failRead) {
+        await expect(s.finish()).rejects.toThrow('spill read broke');
+        await s.settle();
+        continue;
+      }
+      const size = await s.finish();
+      expect(sameBytes(sink.bytes(), want)).toBe(true);
+      expect(sink.bytes().length).toBe(size);
+      // The spill holds only the tiles flushed before the overviews were known: less than the file's full resolution.
+      expect(spilled).toBeGreaterThan(0);
+      if (h === 600) expect(spilled).toBeLessThan(want.length / 2);
+    }
+  });
+
+  it('makes the overviews from rows where a tile size of few powers of two meets many levels (16 px tiles, 6 levels), ahead or not, the same bytes', async () => {
+    const bands = [field(513, 771)];
+    const opts = { codec, tileSizePx: 16, level: 1 };
+    const want = await whole(bands, opts);
+    expect(sameBytes(await streamed(bands, opts, [50]), want)).toBe(true);
+    const sink = memorySink();
+    const s = streamGeoTiff(bands[0], [{ name: 'b0', units: 'K' }], sink, memorySpill(), opts);
+    const { width, height } = bands[0];
+    for (let r0 = 0; r0 < height; r0 += 16) {
+      s.ahead(r0, [bands[0].data.slice(r0 * width, Math.min(height, r0 + 16) * width)], 0, width);
+      await s.push([bands[0].data.slice(r0 * width, Math.min(height, r0 + 16) * width)]);
+    }
+    await s.finish();
+    expect(sameBytes(sink.bytes(), want)).toBe(true);
   });
 
   it('fails push or finish with the error of a tile compressed ahead, and settle waits for the others', async () => {
