@@ -206,9 +206,11 @@ describe('streamGeoTiff', () => {
       s.ahead(512, rowsOf(512), 0, 700);
       s.ahead(256, rowsOf(256), 512, 1030);
       s.ahead(0, rowsOf(0), 256, 768);
-      // 2 bands x (4 + 5 + 2 tiles), none twice, and in the COG the overview tiles whose
-      // full-resolution tiles are all in: 2 bands x level 1's tiles (1, 0) and (1, 2) (515x300, over
-      // tile row 2's tiles 0-1 and 4); rows off a tile row are left to push.
+      // 2 bands x (4 + 5 + 2 tiles), none twice; then, once the caller's turn is over, in the COG the
+      // overview tiles whose full-resolution tiles are all in: 2 bands x level 1's tiles (1, 0) and
+      // (1, 2) (515x300, over tile row 2's tiles 0-1 and 4); rows off a tile row are left to push.
+      expect(calls).toBe(22);
+      await new Promise((res) => setTimeout(res, 5));
       const cutAhead = cog ? 26 : 22;
       expect(calls).toBe(cutAhead);
       s.ahead(100, bands.map((b) => b.data.slice(100 * width, 356 * width)), 0, 1030);
@@ -242,10 +244,14 @@ describe('streamGeoTiff', () => {
     const rowsOf = (r0: number) => bands.map((b) => b.data.slice(r0 * width, Math.min(height, r0 + 256) * width));
     // Column by column, the last tile row first; the top-left level-1 tile waits for tile (1, 1).
     for (const r0 of [512, 0, 256]) for (let c = 0; c < width; c += 256) if (!(r0 === 256 && c === 256)) s.ahead(r0, rowsOf(r0), c, Math.min(width, c + 256));
+    // The overviews' share is made once the caller's turn is over.
+    expect(calls).toBe(2 * 14);
+    await new Promise((res) => setTimeout(res, 5));
     // Per band: the full resolution less tile (1, 1); level 1 less its tile (0, 0); level 2's tile
     // (0, 1) (over columns 4-7), not its tile (0, 0); level 3 not yet.
     expect(calls).toBe(2 * (14 + 5 + 1));
     s.ahead(256, rowsOf(256), 256, 512);
+    await new Promise((res) => setTimeout(res, 5));
     expect(calls).toBe(2 * (15 + 6 + 2 + 1));
     const before = calls;
     for (let r = 0; r < height; r += 77) await s.push(bands.map((b) => b.data.slice(r * width, Math.min(height, r + 77) * width)));

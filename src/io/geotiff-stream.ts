@@ -253,6 +253,21 @@ export function streamGeoTiff(
     copier.catch(() => undefined);
   };
 
+  // Tiles given ahead wait for their share of the overviews until the caller's turn of the event
+  // loop ends (a timer), or the next push: `ahead` runs where the caller hands a tile in (the CLI:
+  // as an SRDA tile comes back), and its next tile should go out first.
+  const deferred: Array<[number, number, Float32Array[]]> = [];
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const drain = (): void => {
+    if (timer !== undefined) clearTimeout(timer);
+    timer = undefined;
+    while (deferred.length && !failed) {
+      const [ty, tx, data] = deferred.shift()!;
+      footprint(ty, tx, data);
+    }
+    deferred.length = 0;
+  };
+
   const flushOne = async (): Promise<void> => {
     const { k, band, tile: p } = pending.shift()!;
     const tile = await p;
@@ -318,6 +333,7 @@ export function streamGeoTiff(
   const guard = async <T>(f: () => Promise<T>): Promise<T> => {
     if (failed) throw new AppError('INTERNAL', 'streamGeoTiff: used after a failure.');
     try {
+      drain();
       return await f();
     } catch (e) {
       failed = true;
@@ -325,6 +341,10 @@ export function streamGeoTiff(
     }
   };
   const settle = async (): Promise<void> => {
+    // Nothing more is started.
+    if (timer !== undefined) clearTimeout(timer);
+    timer = undefined;
+    deferred.length = 0;
     await Promise.allSettled([...pending.map((p) => p.tile), ...early.values(), ...ovTiles.flat(), copier]);
   };
 
@@ -352,7 +372,10 @@ export function streamGeoTiff(
         if (early.has(ty * across + tx)) continue;
         for (let b = 0; b < nb; b++) early.set((b * tileRowsAll + ty) * across + tx, compress(cutTile(data[b], w, rows, 0, tx, ts, nodata, predictor, row1, buffer)));
         aheadInRow[ty]++;
-        if (byTiles) footprint(ty, tx, data);
+        if (byTiles) {
+          deferred.push([ty, tx, data]);
+          timer ??= setTimeout(drain, 0);
+        }
       }
     },
     finish: (run = {}) =>
