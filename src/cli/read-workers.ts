@@ -4,7 +4,7 @@ import { deflateCodec, type DeflateCodec } from '../io/deflate-codec.ts';
 import { poolDeflateCodec, type DeflatePool, type DeflatePort } from '../pipeline/deflate-pool.ts';
 import { readFileRangeSync } from './file-range.ts';
 import { nodeZlibCodec } from './native-deflate.ts';
-import { startWorkerThread, workerModule } from './worker-bundle.ts';
+import { startWorkerThread, threadPort, workerModule } from './worker-bundle.ts';
 
 const entry = new URL('./read-thread.ts', import.meta.url);
 
@@ -31,14 +31,7 @@ function spawn(script: URL, bundle: URL | undefined): DeflatePort {
         if (--inFlight === 0) worker.unref();
         handler(msg);
       }),
-    onFailure: (handler) => {
-      worker.on('error', (e) => handler(e.message));
-      worker.on('exit', (code) => handler(`thread exited (code ${code})`));
-    },
-    terminate: () => {
-      worker.removeAllListeners('exit');
-      void worker.terminate();
-    },
+    ...threadPort(worker),
   };
 }
 

@@ -4,7 +4,7 @@ import type { SrdaBackendInfo } from '../model/runner.ts';
 import type { SrdaModelJson } from '../model/weights.ts';
 import { poolMethod, type PooledMethod } from '../pipeline/tile-pool.ts';
 import { connectTileWorker, type TilePort } from '../pipeline/tile-worker.ts';
-import { startWorkerThread, workerModule } from './worker-bundle.ts';
+import { startWorkerThread, threadPort, workerModule } from './worker-bundle.ts';
 
 /** SRDA-Net weights as read from disk (cli/srda-weights.ts `readSrdaWeights`). */
 export type SrdaWeightBytes = { modelJson: SrdaModelJson | string; weightData: ArrayBuffer };
@@ -43,14 +43,7 @@ function spawn(bundle: URL | undefined): TilePort {
   return {
     postMessage: (msg, transfer) => worker.postMessage(msg, transfer ?? []),
     onMessage: (handler) => worker.on('message', handler),
-    onFailure: (handler) => {
-      worker.on('error', (e) => handler(e.message));
-      worker.on('exit', (code) => handler(`thread exited (code ${code})`));
-    },
-    terminate: () => {
-      worker.removeAllListeners('exit');
-      return worker.terminate();
-    },
+    ...threadPort(worker),
   };
 }
 

@@ -78,3 +78,21 @@ export function startWorkerThread(entry: URL, bundle: URL | undefined, ownFlags 
   const code = `import('tsx/esm/api').then((m) => { m.register(); return import(${JSON.stringify(entry.href)}); });`;
   return bundle ? new Worker(bundle, ownFlags ? {} : { execArgv: [] }) : new Worker(code, { eval: true });
 }
+
+/**
+ * A worker thread's failure and end as a request pool's port has them (pipeline/request-pool.ts,
+ * the tile pool): `onFailure` hears an uncaught error or an exit, and `terminate` ends the thread
+ * without that exit being heard as a failure.
+ */
+export function threadPort(worker: Worker): { onFailure(handler: (why: string) => void): void; terminate(): Promise<number> } {
+  return {
+    onFailure: (handler) => {
+      worker.on('error', (e) => handler(e.message));
+      worker.on('exit', (code) => handler(`thread exited (code ${code})`));
+    },
+    terminate: () => {
+      worker.removeAllListeners('exit');
+      return worker.terminate();
+    },
+  };
+}
