@@ -8,6 +8,7 @@ import type { MethodId, StageInput, StageMethod } from '../src/pipeline/method.t
 import type { RunOptions } from '../src/core/progress.ts';
 import { loadMethod } from '../src/pipeline/methods.ts';
 import { prepareScene, type SceneInputs } from '../src/pipeline/prepare.ts';
+import type { Scene } from '../src/pipeline/scene.ts';
 import type { LayerMaker } from '../src/worker/layer-pool.ts';
 import { colouriseLayer, colouriseView } from './colourise.ts';
 import { BENCH_FILE_NAMES } from './fixtures.ts';
@@ -58,6 +59,12 @@ export interface PipelineBenchOptions {
   afterRun?: () => Promise<void> | void;
   /** Called once the scene is prepared and the rasters as read are dropped (Node: `collectGarbage`, as `downscale` does). */
   afterPrepare?: () => void;
+  /**
+   * Prepares the scene from the rasters as read (default `prepareScene`, the bench page's); Node:
+   * `prepareSceneAsync` with the read workers packing layers, as `downscale` prepares. It may take
+   * the rasters' memory (moved to a worker thread): they are not read afterwards.
+   */
+  prepare?: (inputs: SceneInputs) => Promise<Scene>;
   /** Called when the main run is done, before the baselines (e.g. to read a peak-memory counter). */
   afterMain?: () => void;
   /**
@@ -211,8 +218,8 @@ export async function benchPipeline(opts: PipelineBenchOptions): Promise<Pipelin
   };
   let inputs: SceneInputs | undefined = await readAll();
   lap('read');
-  const scene = prepareScene(inputs);
   const lstSize: [number, number] = [inputs.lst.width, inputs.lst.height];
+  const scene = opts.prepare ? await opts.prepare(inputs) : prepareScene(inputs);
   // As `downscale`: the rasters as read go once the scene holds its own (the output grid's layers packed).
   inputs = undefined;
   opts.afterPrepare?.();

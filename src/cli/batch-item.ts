@@ -9,13 +9,14 @@ import { detailWeightMessage } from '../pipeline/do-no-harm.ts';
 import { runDownscale } from '../pipeline/downscale.ts';
 import { evaluateClosedLoop } from '../pipeline/evaluate.ts';
 import { isLstOnlyScene } from '../pipeline/lst-only.ts';
+import type { Scene } from '../pipeline/scene.ts';
 import type { StageMethod } from '../pipeline/method.ts';
 import { loadMethod } from '../pipeline/methods.ts';
-import { prepareScene } from '../pipeline/prepare.ts';
+import { prepareSceneAsync } from '../pipeline/prepare.ts';
 import { assembleScene, labelDataset, type LabelledBand } from '../pipeline/scene-assembly.ts';
 import type { BatchItem } from './batch-plan.ts';
 import { loadFileDatasets } from './load.ts';
-import { prestartReadWorkers } from './read-workers.ts';
+import { holdReadWorkers, packOnReadWorkers, prestartReadWorkers } from './read-workers.ts';
 import { stageWriter } from './stage-files.ts';
 
 /** Methods that run on an LST-only scene (no auxiliary layer): others fall back to bicubic there. */
@@ -122,10 +123,19 @@ async function writeInto(file: string, fill: (fh: FileHandle) => Promise<unknown
 
 async function runInto(item: BatchItem, s: BatchSettings, tmp: string): Promise<SummaryRow> {
   const t0 = performance.now();
-  const bands = await loadItemBands(item);
-  const sceneId = [item.date ?? 'undated', item.tile].filter(Boolean).join(' ');
-  const assembled = assembleScene(bands, { mode: 'strict', sceneId, maxDateGapDays: s.maxDateGapDays });
-  const scene = prepareScene(assembled.inputs, { stages: s.stages, registerGuides: s.registerGuides !== false });
+  // As `downscale`: the read workers stay from the reads through the preparation, and the layers the
+  // guide registration leaves in place are packed on one meanwhile.
+  const release = holdReadWorkers();
+  let assembled: ReturnType<typeof assembleScene>;
+  let scene: Scene;
+  try {
+    const bands = await loadItemBands(item);
+    const sceneId = [item.date ?? 'undated', item.tile].filter(Boolean).join(' ');
+    assembled = assembleScene(bands, { mode: 'strict', sceneId, maxDateGapDays: s.maxDateGapDays });
+    scene = await prepareSceneAsync(assembled.inputs, { stages: s.stages, registerGuides: s.registerGuides !== false, packer: packOnReadWorkers });
+  } finally {
+    release();
+  }
   // The bands as read are garbage now: free them before the item's peak (see collectGarbage).
   collectGarbage();
   const method =

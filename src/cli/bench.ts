@@ -18,7 +18,8 @@ import { runPydms } from './bench-pydms.ts';
 import { defaultJobs } from './downscale.ts';
 import { intOption, parseCli } from './inputs.ts';
 import { readFileArrayBuffer, readGeoTiffFile } from './load.ts';
-import { prestartReadWorkers } from './read-workers.ts';
+import { prepareSceneAsync } from '../pipeline/prepare.ts';
+import { holdReadWorkers, packOnReadWorkers, prestartReadWorkers } from './read-workers.ts';
 import { writeGeoTiffFile } from './native-deflate.ts';
 import { openOutDir } from './out-dir.ts';
 import { stageWriter } from './stage-files.ts';
@@ -134,6 +135,8 @@ function lastJson<T>(out: string): T {
 async function fullTileChild(sceneDir: string, baselines: boolean, jobs: number, detailWeight: boolean): Promise<FullTileRow> {
   // As `downscale`: the read workers start with the command, beside the inference workers (untimed here, as theirs).
   prestartReadWorkers();
+  // As `downscale`: held from the reads through the preparation, which packs a layer on one.
+  const releaseReadWorkers = holdReadWorkers();
   const outDir = await mkdtemp(path.join(os.tmpdir(), 'srda-bench-out-'));
   const out = await openOutDir(outDir);
   try {
@@ -180,7 +183,12 @@ async function fullTileChild(sceneDir: string, baselines: boolean, jobs: number,
             afterLastTilesAsked: (srda as { retire?: () => void }).retire,
           }
         : {}),
-      afterPrepare: collectGarbage,
+      afterPrepare: () => {
+        releaseReadWorkers();
+        collectGarbage();
+      },
+      // As `downscale` prepares: the layers the registration leaves in place packed on a read worker meanwhile.
+      prepare: (inputs) => prepareSceneAsync(inputs, { packer: packOnReadWorkers }),
       afterMain: () => (peakMemoryMB = process.resourceUsage().maxRSS / 1024),
       onLog: log,
     });
@@ -196,6 +204,7 @@ async function fullTileChild(sceneDir: string, baselines: boolean, jobs: number,
       trainedWeights: srda.trainedWeights,
     };
   } finally {
+    releaseReadWorkers();
     await out.release();
     await rm(outDir, { recursive: true, force: true });
   }

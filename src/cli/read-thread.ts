@@ -2,12 +2,14 @@ import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { parentPort } from 'node:worker_threads';
 import { constants, deflateSync, inflateSync } from 'node:zlib';
+import { packCodes } from '../core/raster/pack-raster.ts';
 import type { DeflateCodec } from '../io/deflate-codec.ts';
 import { serveDeflate } from '../pipeline/deflate-pool.ts';
 import { readFileRangeSync } from './file-range.ts';
 
 // One read worker of the CLI (cli/read-workers.ts): reads groups of a GeoTIFF's Deflate blocks from
-// the open file and decodes them (inflated, predictor undone) while the main thread places them.
+// the open file and decodes them (inflated, predictor undone) while the main thread places them,
+// and packs a scene's layers into int16 codes while the main thread prepares the rest.
 const port = parentPort!;
 
 // zlib hands each block back in a new buffer that only a collection frees, and this thread makes
@@ -46,4 +48,5 @@ serveDeflate(
   },
   codec,
   readFileRangeSync,
+  packCodes,
 );

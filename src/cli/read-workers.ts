@@ -1,5 +1,8 @@
 import os from 'node:os';
 import { AppError } from '../core/errors.ts';
+import { packRaster } from '../core/raster/pack-raster.ts';
+import type { PackedRaster } from '../core/raster/packed.ts';
+import { gridOf, type Raster } from '../core/raster/raster.ts';
 import { deflateCodec, type DeflateCodec } from '../io/deflate-codec.ts';
 import { poolDeflateCodec, type DeflatePool, type DeflatePort } from '../pipeline/deflate-pool.ts';
 import { readFileRangeSync } from './file-range.ts';
@@ -78,6 +81,23 @@ export function prestartReadWorkers(): void {
   if (busy === 0) idle = setTimeout(closeReadWorkers, PRESTART_MS).unref();
 }
 
+/**
+ * Keeps the read workers (running or starting) from ending until the returned function is called:
+ * a command that reads its inputs and then prepares them holds them through both, so the workers
+ * that decoded the reads are still there to pack the layers (`packOnReadWorkers`) however long the
+ * step between takes on a loaded machine. Starts none.
+ */
+export function holdReadWorkers(): () => void {
+  busy++;
+  clearTimeout(idle);
+  let held = true;
+  return () => {
+    if (!held) return;
+    held = false;
+    if (--busy === 0) idle = setTimeout(closeReadWorkers, IDLE_MS).unref();
+  };
+}
+
 /** Ends the read workers now (the next read starts them again). */
 export function closeReadWorkers(): void {
   clearTimeout(idle);
@@ -101,3 +121,28 @@ export const nodeReadCodec: DeflateCodec = {
   reuseDecoded: (blocks) => started?.reuseDecoded?.(blocks),
   touchedBuffer: (byteLength) => onReadWorkers((p) => p.touchedBuffer!(byteLength)),
 };
+
+/**
+ * `packRaster` of a scene's layer on a read worker (`PrepareOptions.packer`, pipeline/prepare.ts)
+ * while this thread prepares the rest: `r.data` is moved there (it reads as empty here
+ * afterwards), the int16 bands are made there (their pages first touched there) and come back; the
+ * field comes back where it does not pack. The same codes as `packRaster` here. Where the read
+ * workers are not running (ended, or another codec reads), or the field shares its buffer, it packs
+ * on this thread; a worker that cannot pack (throws) hands the field back and it packs here; a
+ * worker that stops meanwhile takes the field with it: INTERNAL naming `name` (the layer's file).
+ */
+export async function packOnReadWorkers(r: Raster, name: string): Promise<PackedRaster | Raster> {
+  const here = (field: Raster) => packRaster(field) ?? field;
+  if (!pool) return here(r);
+  return onReadWorkers(async (p) => {
+    const sent = p.packField?.(r.data, r.width, r.height);
+    if (!sent) return here(r);
+    const m = await sent.catch((e: unknown) => {
+      throw new AppError('INTERNAL', `${name}: packing the layer on a read worker failed: ${e instanceof Error ? e.message : String(e)}`, { file: name, cause: e });
+    });
+    if (m.codes) return { ...gridOf(r), ...m.codes };
+    if (!m.data) throw new AppError('INTERNAL', `${name}: a read worker neither packed the layer nor handed it back.`, { file: name });
+    const field = { ...r, data: m.data };
+    return m.failed !== undefined ? here(field) : field;
+  });
+}

@@ -1,5 +1,7 @@
 import { decodeBlockInto, type BlockForm } from '../io/block-codecs.ts';
 import { webStreamsCodec, type BlockSpan, type DeflateCodec, type DeflateStrategy, type FileRange } from '../io/deflate-codec.ts';
+import type { PackedCodes } from '../core/raster/pack-raster.ts';
+import { releaseBuffer } from '../core/release-buffer.ts';
 import { startRequestPool, type PoolSlot, type WorkerPort } from './request-pool.ts';
 
 /**
@@ -25,14 +27,42 @@ export type DeflateRequest =
     }
   | { id: number; op: 'decode'; bytes: ArrayBuffer; source?: Blob | FileRange; spans: BlockSpan[]; form: BlockForm; out: ArrayBuffer }
   /** A new buffer of `arg` bytes, each of its pages written there, sent back in `bytes` (`bytes`: empty). */
-  | { id: number; op: 'touch'; bytes: ArrayBuffer; arg: number };
+  | { id: number; op: 'touch'; bytes: ArrayBuffer; arg: number }
+  /**
+   * A `width` x `height` float32 field (`bytes`, moved here) packed into int16 codes as
+   * `packCodes` packs it; the field comes back in the reply's `bytes` where it does not pack,
+   * where the worker could not pack it, or with `keep`; otherwise it is freed there.
+   */
+  | { id: number; op: 'pack'; bytes: ArrayBuffer; width: number; height: number; keep?: boolean };
 
 /**
  * The deflate worker's answer: the stream or the block (transferred), for 'deflate' with the
  * request's bytes back in `out` (transferred, for the next block); for 'decode', the request's
  * buffers back, `out` holding the decoded blocks (all transferred); or why not.
  */
-export type DeflateReply = { id: number; bytes: ArrayBuffer; out?: ArrayBuffer } | { id: number; error: string };
+export type DeflateReply =
+  | {
+      id: number;
+      bytes: ArrayBuffer;
+      out?: ArrayBuffer;
+      /** 'pack': the codes (their bands' buffers transferred), absent where the field does not pack. */
+      packed?: Omit<PackedCodes, 'bands'> & { bands: ArrayBuffer[] };
+      /** 'pack': why the worker could not pack (the field is back in `bytes`, to pack on the caller's thread). */
+      failed?: string;
+    }
+  | { id: number; error: string };
+
+/** A float32 field packed on a worker (`DeflatePool.packField`): its codes, or the field back where it does not pack or was kept. */
+export interface PackedField {
+  codes?: PackedCodes;
+  /** The field, back from the worker (where it did not pack, with `keep`, or where the worker failed). */
+  data?: Float32Array;
+  /** Why the worker could not pack it (`data` is back: the caller packs it on its own thread). */
+  failed?: string;
+}
+
+/** What packs a float32 field on a worker thread (core/raster/pack-raster.ts `packCodes`); the browser's deflate workers have none. */
+export type FieldPacker = (data: Float32Array, width: number, height: number) => PackedCodes | undefined;
 
 /** The two ends of a deflate worker's channel (a Web Worker in the browser; any port in tests). */
 export type DeflatePort = WorkerPort<DeflateRequest | DeflateReply>;
@@ -84,9 +114,13 @@ export type FileRangeReader = (range: FileRange, into: Uint8Array) => Uint8Array
  * browser), several at once; `readRange` reads the files a 'decode' request names by a
  * `FileRange` (where the worker can: Node's worker threads).
  */
-export function serveDeflate(port: DeflatePort, codec: DeflateCodec = webStreamsCodec, readRange?: FileRangeReader): void {
+export function serveDeflate(port: DeflatePort, codec: DeflateCodec = webStreamsCodec, readRange?: FileRangeReader, pack?: FieldPacker): void {
   port.onMessage(async (raw) => {
     const req = raw as DeflateRequest;
+    if (req.op === 'pack') {
+      servePack(port, req, pack);
+      return;
+    }
     try {
       const input = new Uint8Array(req.bytes);
       if (req.op === 'decode') {
@@ -123,6 +157,28 @@ export function serveDeflate(port: DeflatePort, codec: DeflateCodec = webStreams
   });
 }
 
+/**
+ * A 'pack' request: the codes back (transferred), the field freed here at once unless it is sent
+ * back; a packer that throws (or none) sends the field back with why, not an error, so the caller
+ * still holds its data and packs it on its own thread.
+ */
+function servePack(port: DeflatePort, req: Extract<DeflateRequest, { op: 'pack' }>, pack: FieldPacker | undefined): void {
+  let codes: PackedCodes | undefined;
+  let failed: string | undefined;
+  try {
+    if (!pack) throw new Error('this worker does not pack fields');
+    codes = pack(new Float32Array(req.bytes), req.width, req.height);
+  } catch (e) {
+    failed = e instanceof Error ? e.message : String(e);
+  }
+  const back = !codes || req.keep;
+  if (!back) releaseBuffer(req.bytes);
+  const bands = codes ? codes.bands.map((b) => b.buffer as ArrayBuffer) : [];
+  const bytes = back ? req.bytes : new ArrayBuffer(0);
+  const packed = codes && { bands, bandRows: codes.bandRows, scale: codes.scale, base: codes.base };
+  port.postMessage({ id: req.id, bytes, ...(packed ? { packed } : {}), ...(failed !== undefined ? { failed } : {}) }, [bytes, ...bands]);
+}
+
 /** Options of `poolDeflateCodec`. */
 export interface PoolDeflateOptions {
   /**
@@ -152,7 +208,7 @@ async function readFileRange(range: FileRange, into: Uint8Array, read: FileRange
   return read(range, into);
 }
 
-function isWholeBuffer(u8: Uint8Array): boolean {
+function isWholeBuffer(u8: ArrayBufferView): boolean {
   return u8.buffer instanceof ArrayBuffer && u8.byteOffset === 0 && u8.byteLength === u8.buffer.byteLength;
 }
 
@@ -162,6 +218,15 @@ export interface DeflatePool extends DeflateCodec {
   readonly workers: number;
   /** Ends the workers; calls still pending reject, later ones run on this thread (`fallback`). */
   close(): void;
+  /**
+   * Packs a float32 field into int16 codes on a worker (workers that serve with a `FieldPacker`):
+   * `data`'s buffer is moved there (`data` reads as empty here afterwards) and comes back only
+   * where the field does not pack, with `keep`, or where the worker could not pack it (`failed`).
+   * Undefined, `data` untouched, where no worker runs or `data` does not span its whole buffer:
+   * pack it on this thread. Rejects (the pool's stopped error) when the worker stops meanwhile:
+   * the field is lost with it.
+   */
+  packField?(data: Float32Array, width: number, height: number, keep?: boolean): Promise<PackedField> | undefined;
 }
 
 /** A request before the pool gives it its id. */
@@ -315,6 +380,15 @@ export function poolDeflateCodec(
       const w = idlest();
       if (!w) return new ArrayBuffer(byteLength);
       return (await post(w, { op: 'touch', bytes: new ArrayBuffer(0), arg: byteLength })).bytes;
+    },
+    packField: (data, width, height, keep) => {
+      const w = idlest();
+      if (!w || !isWholeBuffer(data) || data.length !== width * height) return undefined;
+      return post(w, { op: 'pack', bytes: data.buffer as ArrayBuffer, width, height, ...(keep ? { keep } : {}) }).then((m) => ({
+        ...(m.packed ? { codes: { ...m.packed, bands: m.packed.bands.map((b) => new Int16Array(b)) } } : {}),
+        ...(m.bytes.byteLength > 0 ? { data: new Float32Array(m.bytes) } : {}),
+        ...(m.failed !== undefined ? { failed: m.failed } : {}),
+      }));
     },
     close: () => {
       pool.close('the deflate workers were closed');

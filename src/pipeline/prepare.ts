@@ -16,12 +16,12 @@ import { aggregateMean, aggregateMode } from '../core/raster/aggregate.ts';
 import { computeNdvi, computeNdwi } from '../core/raster/indices.ts';
 import { gridOf, type AuxName, type Grid, type Raster } from '../core/raster/raster.ts';
 import { cropRaster } from '../core/raster/tiling.ts';
-import { type AuxLayer, type PackedRaster } from '../core/raster/packed.ts';
+import { isPacked, type AuxLayer, type PackedRaster } from '../core/raster/packed.ts';
 import { packRaster } from '../core/raster/pack-raster.ts';
 import type { Scene, SceneLevel } from './scene.ts';
 import { LST_ONLY_DEFAULT_STAGES, prepareLstOnlyScene } from './lst-only.ts';
 import { reprojectRaster } from '../core/raster/reproject.ts';
-import { guideShiftNote, registerGuides, type GuideShift } from './guide-registration.ts';
+import { guideShiftNote, REGISTERED_GUIDES, registerGuides, type GuideShift } from './guide-registration.ts';
 
 /** Inputs of scene preparation: rasters already in physical units (NaN invalid). */
 export interface SceneInputs {
@@ -51,7 +51,22 @@ export interface PrepareOptions {
    * (default true; `pipeline/guide-registration.ts`).
    */
   registerGuides?: boolean;
+  /**
+   * `prepareSceneAsync` only: packs a layer of the output grid as `packRaster` does, elsewhere
+   * (the CLI: on a read worker thread, cli/read-workers.ts `packOnReadWorkers`), resolving the
+   * packed layer, or the raster where it does not pack. The layers the guide registration leaves
+   * in place (all of them without it) are handed to it before the registration, so they are packed
+   * while this thread registers and packs the reflectance guides. It may move `r.data` to another
+   * thread: the caller must not read the rasters it gave the preparation afterwards.
+   */
+  packer?: AuxPacker;
 }
+
+/** See `PrepareOptions.packer`. */
+export type AuxPacker = (r: Raster, name: string) => Promise<PackedRaster | Raster>;
+
+/** What the preparation's steps yield: progress, or a pack to wait for (`prepareSceneAsync` awaits it and hands back its result). */
+type PrepareStep = Progress | { wait: Promise<PackedRaster | Raster> };
 
 /** The sentence CLI and app both show when a reference factor was used. */
 export function referenceFactorNote(factor: number, coarseM: number, fineM: number): string {
@@ -179,7 +194,8 @@ function packLayers(aux: Partial<Record<AuxName, Raster>>): Partial<Record<AuxNa
  * Throws MISSING_BAND, ALL_NODATA, GRID_MISMATCH, NO_OVERLAP, UNSUPPORTED_LAYOUT (AppError).
  */
 export function prepareScene(inputs: SceneInputs, options: PrepareOptions = {}): Scene {
-  const steps = prepareSteps(inputs, options);
+  // Without a packer the steps never wait.
+  const steps = prepareSteps(inputs, options, undefined);
   for (;;) {
     const r = steps.next();
     if (r.done) return r.value;
@@ -188,21 +204,29 @@ export function prepareScene(inputs: SceneInputs, options: PrepareOptions = {}):
 
 /**
  * `prepareScene` for the app and the CLI (a full MODIS tile takes over a second): the same scene,
- * with progress `{stage: 'preparing'}` after each layer and level, and `signal` checked between them.
+ * with progress `{stage: 'preparing'}` after each layer and level, and `signal` checked between
+ * them; with `options.packer`, layers packed elsewhere meanwhile (the same codes).
  */
 export async function prepareSceneAsync(inputs: SceneInputs, options: PrepareOptions = {}, run: RunOptions = {}): Promise<Scene> {
-  const steps = prepareSteps(inputs, options);
+  const steps = prepareSteps(inputs, options, options.packer);
+  let got: PackedRaster | Raster | undefined;
   for (;;) {
     throwIfAborted(run.signal);
-    const r = steps.next();
+    const r = steps.next(got);
+    got = undefined;
     if (r.done) return r.value;
+    if ('wait' in r.value) {
+      got = await r.value.wait;
+      continue;
+    }
     run.onProgress?.(r.value);
+    // Also lets a packer's request out (a worker's reply, its start) before the next step's work.
     await yieldToEventLoop();
   }
 }
 
 /** The work of `prepareScene`, one step (the LST, each auxiliary layer, each level) at a time. */
-function* prepareSteps(inputs: SceneInputs, options: PrepareOptions): Generator<Progress, Scene, void> {
+function* prepareSteps(inputs: SceneInputs, options: PrepareOptions, packer: AuxPacker | undefined): Generator<PrepareStep, Scene, PackedRaster | Raster | undefined> {
   const names = inputs.names ?? {};
   const lstName = names.lst ?? 'LST';
   const notes: string[] = [];
@@ -327,12 +351,30 @@ function* prepareSteps(inputs: SceneInputs, options: PrepareOptions): Generator<
     fineAux.ndwi = { ...fineGrid, data: computeNdwi(fineAux.nir, fineAux.swir).data };
     notes.push('NDWI computed from NIR and SWIR.');
   }
-  yield step('indices');
-  let guideShift: GuideShift | undefined;
   // Only where the LST comes on its own, coarser grid (separate products, e.g. MOD11 and MOD13): a
   // stack already on one grid keeps its provider's co-registration (a closed loop built from a scene
   // inherits the scene's guides as they are).
-  if (stages >= 1 && k >= 1 && refFactor === 1 && options.registerGuides !== false) {
+  const registering = stages >= 1 && k >= 1 && refFactor === 1 && options.registerGuides !== false;
+
+  // Grids come from the auxiliary lattice so outputs carry its exact georeference.
+  const grids: Grid[] = new Array(stages + 1);
+  grids[stages] = coarsenGrid(fineGrid, outFactor, 'floor');
+  for (let s = stages; s > 0; s--) grids[s - 1] = coarsenGrid(grids[s], 2, 'floor');
+  // The layers the registration leaves in place go to the packer now (their output-grid layer does
+  // not depend on it), to be packed elsewhere while this thread registers and packs the others.
+  const early = new Map<AuxName, Promise<PackedRaster | Raster>>();
+  if (packer && stages >= 1) {
+    for (const [n, r] of Object.entries(fineAux) as [AuxName, Raster][]) {
+      if (registering && REGISTERED_GUIDES.includes(n)) continue;
+      const p = packer({ ...aggregateAux(n, r, outFactor), ...grids[stages] }, names[n] ?? n);
+      // Awaited below; a failure before then (another step's) must not count as unhandled.
+      p.catch(() => undefined);
+      early.set(n, p);
+    }
+  }
+  yield step('indices');
+  let guideShift: GuideShift | undefined;
+  if (registering) {
     const reg = registerGuides(coarseLst, fineAux, outFactor * 2 ** stages);
     if (reg) {
       Object.assign(fineAux, reg.aux);
@@ -341,19 +383,20 @@ function* prepareSteps(inputs: SceneInputs, options: PrepareOptions): Generator<
     }
   }
 
-  // Grids come from the auxiliary lattice so outputs carry its exact georeference.
-  const grids: Grid[] = new Array(stages + 1);
-  grids[stages] = coarsenGrid(fineGrid, outFactor, 'floor');
-  for (let s = stages; s > 0; s--) grids[s - 1] = coarsenGrid(grids[s], 2, 'floor');
   if (grids[0].width !== coarseLst.width || grids[0].height !== coarseLst.height) {
     throw new AppError('INTERNAL', `coarse LST is ${coarseLst.width}x${coarseLst.height}, expected ${grids[0].width}x${grids[0].height}`);
   }
   coarseLst = { ...grids[0], data: coarseLst.data };
   const levels: SceneLevel[] = new Array(stages + 1);
   let aux: Partial<Record<AuxName, Raster>> = {};
-  for (const [n, r] of Object.entries(fineAux) as [AuxName, Raster][]) aux[n] = { ...aggregateAux(n, r, outFactor), ...grids[stages] };
-  const order = Object.keys(aux) as AuxName[];
+  for (const [n, r] of Object.entries(fineAux) as [AuxName, Raster][]) if (!early.has(n)) aux[n] = { ...aggregateAux(n, r, outFactor), ...grids[stages] };
+  const order = Object.keys(fineAux) as AuxName[];
   const packed = stages >= 1 ? packLayers(aux) : {};
+  for (const [n, p] of early) {
+    const layer = (yield { wait: p })!;
+    if (isPacked(layer)) packed[n] = layer;
+    else aux[n] = layer;
+  }
   yield step('compact storage');
   for (let s = stages; s >= 0; s--) {
     const held: Partial<Record<AuxName, AuxLayer>> = {};

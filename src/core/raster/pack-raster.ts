@@ -63,6 +63,29 @@ function packWide(d: Float32Array, width: number, height: number, scale: number,
   return { ...out, base };
 }
 
+/** The codes of a packed layer without its grid: what `packCodes` makes (and a worker thread hands back). */
+export interface PackedCodes {
+  bands: Int16Array[];
+  bandRows: number;
+  scale: number;
+  base: number;
+}
+
+/**
+ * `packRaster` of a row-major `width` x `height` float32 field, without a grid: its codes, or
+ * undefined where it does not pack. What a worker thread runs to pack a band it was handed
+ * (cli/read-workers.ts), the same codes as `packRaster`.
+ */
+export function packCodes(data: Float32Array, width: number, height: number, bandRows?: number): PackedCodes | undefined {
+  for (const scale of sampledScales(data)) {
+    const codes = packAt(data, width, height, scale, bandRows);
+    if (codes && codes !== 'wide') return { ...codes, scale, base: 0 };
+    const wide = codes === 'wide' ? packWide(data, width, height, scale, bandRows) : undefined;
+    if (wide) return { ...wide, scale };
+  }
+  return undefined;
+}
+
 /**
  * Packs a float32 raster into int16 codes when that is lossless: every valid value is an integer
  * multiple of one of the product scale factors (as the readers decode MODIS int16 products: DN x
@@ -72,11 +95,6 @@ function packWide(d: Float32Array, width: number, height: number, scale: number,
  * in bands of `bandRows` rows (default: ~2 MiB a band).
  */
 export function packRaster(r: Raster, bandRows?: number): PackedRaster | undefined {
-  for (const scale of sampledScales(r.data)) {
-    const codes = packAt(r.data, r.width, r.height, scale, bandRows);
-    if (codes && codes !== 'wide') return { ...gridOf(r), ...codes, scale, base: 0 };
-    const wide = codes === 'wide' ? packWide(r.data, r.width, r.height, scale, bandRows) : undefined;
-    if (wide) return { ...gridOf(r), ...wide, scale };
-  }
-  return undefined;
+  const codes = packCodes(r.data, r.width, r.height, bandRows);
+  return codes && { ...gridOf(r), ...codes };
 }
