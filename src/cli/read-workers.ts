@@ -1,10 +1,10 @@
 import os from 'node:os';
 import { AppError } from '../core/errors.ts';
 import { packRaster } from '../core/raster/pack-raster.ts';
-import type { PackedRaster } from '../core/raster/packed.ts';
 import { gridOf, type Raster } from '../core/raster/raster.ts';
 import { deflateCodec, type DeflateCodec } from '../io/deflate-codec.ts';
 import { poolDeflateCodec, type DeflatePool, type DeflatePort } from '../pipeline/deflate-pool.ts';
+import type { AuxPacked, AuxPacker } from '../pipeline/prepare.ts';
 import { readFileRangeSync } from './file-range.ts';
 import { nodeZlibCodec } from './native-deflate.ts';
 import { startWorkerThread, threadPort, workerModule } from './worker-bundle.ts';
@@ -122,27 +122,39 @@ export const nodeReadCodec: DeflateCodec = {
   touchedBuffer: (byteLength) => onReadWorkers((p) => p.touchedBuffer!(byteLength)),
 };
 
-/**
- * `packRaster` of a scene's layer on a read worker (`PrepareOptions.packer`, pipeline/prepare.ts)
- * while this thread prepares the rest: `r.data` is moved there (it reads as empty here
- * afterwards), the int16 bands are made there (their pages first touched there) and come back; the
- * field comes back where it does not pack. The same codes as `packRaster` here. Where the read
- * workers are not running (ended, or another codec reads), or the field shares its buffer, it packs
- * on this thread; a worker that cannot pack (throws) hands the field back and it packs here; a
- * worker that stops meanwhile takes the field with it: INTERNAL naming `name` (the layer's file).
- */
-export async function packOnReadWorkers(r: Raster, name: string): Promise<PackedRaster | Raster> {
-  const here = (field: Raster) => packRaster(field) ?? field;
-  if (!pool) return here(r);
-  return onReadWorkers(async (p) => {
-    const sent = p.packField?.(r.data, r.width, r.height);
-    if (!sent) return here(r);
-    const m = await sent.catch((e: unknown) => {
-      throw new AppError('INTERNAL', `${name}: packing the layer on a read worker failed: ${e instanceof Error ? e.message : String(e)}`, { file: name, cause: e });
-    });
-    if (m.codes) return { ...gridOf(r), ...m.codes };
-    if (!m.data) throw new AppError('INTERNAL', `${name}: a read worker neither packed the layer nor handed it back.`, { file: name });
-    const field = { ...r, data: m.data };
-    return m.failed !== undefined ? here(field) : field;
-  });
+/** `AuxPacker`'s answer for `packRaster` of `field` on this thread. */
+function packHere(field: Raster, keep: boolean): AuxPacked {
+  const packed = packRaster(field);
+  return packed ? { packed, ...(keep ? { raster: field } : {}) } : { raster: field };
 }
+
+/**
+ * `packRaster` of `r` on a worker of `p` (read workers: cli/read-thread.ts): `r.data` is moved
+ * there (it reads as empty here afterwards), the int16 bands are made there (their pages first
+ * touched there) and come back, the field with them where it does not pack or with `keep`; the
+ * same codes as `packRaster` here. Where `p` has no worker running or the field shares its
+ * buffer, it packs on this thread; a worker that cannot pack (throws) hands the field back and it
+ * packs here; a worker that stops meanwhile takes the field with it: INTERNAL naming `name` (the
+ * layer's file).
+ */
+export async function packOnPool(p: DeflatePool, r: Raster, name: string, keep: boolean): Promise<AuxPacked> {
+  const here = (field: Raster) => packHere(field, keep);
+  const sent = p.packField?.(r.data, r.width, r.height, keep);
+  if (!sent) return here(r);
+  const m = await sent.catch((e: unknown) => {
+    throw new AppError('INTERNAL', `${name}: packing the layer on a read worker failed: ${e instanceof Error ? e.message : String(e)}`, { file: name, cause: e });
+  });
+  if (m.failed !== undefined && m.data) return here({ ...r, data: m.data });
+  if (!m.codes && !m.data) throw new AppError('INTERNAL', `${name}: a read worker neither packed the layer nor handed it back.`, { file: name });
+  return { ...(m.codes ? { packed: { ...gridOf(r), ...m.codes } } : {}), ...(m.data ? { raster: { ...r, data: m.data } } : {}) };
+}
+
+/**
+ * `PrepareOptions.packer` (pipeline/prepare.ts) of the CLI: `packOnPool` on the read workers while
+ * this thread prepares the rest, where they are running (`holdReadWorkers` keeps them from the
+ * reads through the preparation); on this thread where they are not.
+ */
+export const packOnReadWorkers: AuxPacker = async (r, name, keep) => {
+  if (!pool) return packHere(r, keep);
+  return onReadWorkers((p) => packOnPool(p, r, name, keep));
+};

@@ -1,3 +1,5 @@
+import { AppError } from '../core/errors.ts';
+import type { PixelWindow } from '../core/geo/grid.ts';
 import type { AuxName, Raster } from '../core/raster/raster.ts';
 import { maskedBoxMean } from '../core/raster/focal.ts';
 import { correlation, shiftBilinear } from '../core/raster/shift.ts';
@@ -63,11 +65,24 @@ function highpass(v: Float32Array, w: number, h: number, r = HIGHPASS_RADIUS): F
 }
 
 /**
+ * Where the fine field's pixels lie in `fine`: the whole `fw` x `fh` field (`at` absent), or only the
+ * window `at` of it, row-major (a copy of what the estimate reads: `guideSample`).
+ */
+interface FineField {
+  data: Float32Array;
+  at?: PixelWindow;
+}
+
+/**
  * Block means (factor `f`) over the coarse window of the fine field sampled at integer offset
  * (i, j): cell (X, Y) averages fine (x0 + X f + a + i, y0 + Y f + b + j). NaN where under 3/4 of
- * the samples are valid or fall inside the raster.
+ * the samples are valid or fall inside the raster. `field.at` must hold every pixel read.
  */
-function blockMeansAt(fine: Float32Array, fw: number, fh: number, f: number, x0: number, y0: number, cw: number, ch: number, i: number, j: number): Float32Array {
+function blockMeansAt(field: FineField, fw: number, fh: number, f: number, x0: number, y0: number, cw: number, ch: number, i: number, j: number): Float32Array {
+  const fine = field.data;
+  const ox = field.at?.col ?? 0;
+  const oy = field.at?.row ?? 0;
+  const stride = field.at?.width ?? fw;
   const out = new Float32Array(cw * ch);
   const need = Math.ceil(0.75 * f * f);
   for (let Y = 0; Y < ch; Y++) {
@@ -77,7 +92,7 @@ function blockMeansAt(fine: Float32Array, fw: number, fh: number, f: number, x0:
       for (let b = 0; b < f; b++) {
         const y = y0 + Y * f + b + j;
         if (y < 0 || y >= fh) continue;
-        const row = y * fw;
+        const row = (y - oy) * stride - ox;
         for (let a = 0; a < f; a++) {
           const x = x0 + X * f + a + i;
           if (x < 0 || x >= fw) continue;
@@ -94,6 +109,13 @@ function blockMeansAt(fine: Float32Array, fw: number, fh: number, f: number, x0:
   return out;
 }
 
+/** The coarse window (centred, at most MAX_WINDOW a side) the estimate correlates over. */
+function coarseWindow(cwAll: number, chAll: number): { cw: number; ch: number; cx0: number; cy0: number } {
+  const cw = Math.min(cwAll, MAX_WINDOW);
+  const ch = Math.min(chAll, MAX_WINDOW);
+  return { cw, ch, cx0: Math.floor((cwAll - cw) / 2), cy0: Math.floor((chAll - ch) / 2) };
+}
+
 /**
  * Estimates the shift (fine px, east/south) that moves `fine` onto the frame of `coarse` (the LST,
  * `f` times coarser, same origin). Block means are linear in the field, so the block means of the
@@ -101,11 +123,9 @@ function blockMeansAt(fine: Float32Array, fw: number, fh: number, f: number, x0:
  * around it: 25 passes over the fine window serve every shift tried (whole pixels, then the
  * fraction found by the parabola).
  */
-export function estimateShift(coarse: Float32Array, cwAll: number, chAll: number, fine: Float32Array, f: number): { dxPx: number; dyPx: number; corr0: number; corrBest: number } {
-  const cw = Math.min(cwAll, MAX_WINDOW);
-  const ch = Math.min(chAll, MAX_WINDOW);
-  const cx0 = Math.floor((cwAll - cw) / 2);
-  const cy0 = Math.floor((chAll - ch) / 2);
+export function estimateShift(coarse: Float32Array, cwAll: number, chAll: number, fine: Float32Array | FineField, f: number): { dxPx: number; dyPx: number; corr0: number; corrBest: number } {
+  const field = fine instanceof Float32Array ? { data: fine } : fine;
+  const { cw, ch, cx0, cy0 } = coarseWindow(cwAll, chAll);
   const lstWin = new Float32Array(cw * ch);
   for (let y = 0; y < ch; y++) lstWin.set(coarse.subarray((cy0 + y) * cwAll + cx0, (cy0 + y) * cwAll + cx0 + cw), y * cw);
   const lstHp = highpass(lstWin, cw, ch);
@@ -114,7 +134,7 @@ export function estimateShift(coarse: Float32Array, cwAll: number, chAll: number
   const fh = chAll * f;
   // means[(j + m) * (2m + 1) + (i + m)]: sampled at integer offset (i, j) = field shifted by (-i, -j).
   const means: Float32Array[] = [];
-  for (let j = -m; j <= m; j++) for (let i = -m; i <= m; i++) means.push(blockMeansAt(fine, fw, fh, f, cx0 * f, cy0 * f, cw, ch, i, j));
+  for (let j = -m; j <= m; j++) for (let i = -m; i <= m; i++) means.push(blockMeansAt(field, fw, fh, f, cx0 * f, cy0 * f, cw, ch, i, j));
   const at = (i: number, j: number) => means[(j + m) * (2 * m + 1) + (i + m)];
   const mix = new Float32Array(cw * ch);
   const corrAt = (dx: number, dy: number): number => {
@@ -174,17 +194,51 @@ export function shiftRaster(r: Raster, dxPx: number, dyPx: number): Raster {
   return { ...r, data: s };
 }
 
-/**
- * Estimates the guides' shift against the coarse LST (`factor` = fine/coarse pixel ratio, grids
- * aligned at the origin) and, where the data support it, returns the fine guides moved onto the
- * LST's frame. Undefined when there is no reflectance guide.
- */
-export function registerGuides(coarseLst: Raster, fineAux: Partial<Record<AuxName, Raster>>, factor: number): { aux: Partial<Record<AuxName, Raster>>; shift: GuideShift } | undefined {
+/** The part of the guide the estimate reads (`guideSample`), copied: the estimate needs no more of it. */
+export interface GuideSample {
+  guide: AuxName;
+  data: Float32Array;
+  at: PixelWindow;
+}
+
+/** The guide the shift is estimated from (the first of ESTIMATE_FROM given), where the registration can run on these layers. */
+function estimateGuide(coarseLst: Raster, fineAux: Partial<Record<AuxName, Raster>>, factor: number): AuxName | undefined {
   const guide = ESTIMATE_FROM.find((n) => fineAux[n]);
   if (!guide || factor < 2) return undefined;
   const g = fineAux[guide]!;
-  if (g.width !== coarseLst.width * factor || g.height !== coarseLst.height * factor) return undefined;
-  const e = estimateShift(coarseLst.data, coarseLst.width, coarseLst.height, g.data, factor);
+  return g.width === coarseLst.width * factor && g.height === coarseLst.height * factor ? guide : undefined;
+}
+
+/**
+ * A copy of the fine pixels of the estimate guide that `estimateGuideShift` reads (the centred
+ * window and the search margin: ~1 M pixels of a full tile), so the guide itself can go elsewhere
+ * (packed on another thread) while the shift is estimated. Undefined where there is nothing to estimate.
+ */
+export function guideSample(coarseLst: Raster, fineAux: Partial<Record<AuxName, Raster>>, factor: number): GuideSample | undefined {
+  const guide = estimateGuide(coarseLst, fineAux, factor);
+  if (!guide) return undefined;
+  const g = fineAux[guide]!;
+  const { cw, ch, cx0, cy0 } = coarseWindow(coarseLst.width, coarseLst.height);
+  const m = GUIDE_SHIFT_MAX_PX;
+  const col = Math.max(0, cx0 * factor - m);
+  const row = Math.max(0, cy0 * factor - m);
+  const at = { col, row, width: Math.min(g.width, (cx0 + cw) * factor + m) - col, height: Math.min(g.height, (cy0 + ch) * factor + m) - row };
+  const data = new Float32Array(at.width * at.height);
+  for (let y = 0; y < at.height; y++) data.set(g.data.subarray((row + y) * g.width + col, (row + y) * g.width + col + at.width), y * at.width);
+  return { guide, data, at };
+}
+
+/**
+ * Estimates the guides' shift against the coarse LST (`factor` = fine/coarse pixel ratio, grids
+ * aligned at the origin) and whether the data support applying it (`applied`, `moved`: the guides
+ * it moves); from `sample` (`guideSample` of these layers) where given, else from the guide itself.
+ * Undefined when there is no reflectance guide.
+ */
+export function estimateGuideShift(coarseLst: Raster, fineAux: Partial<Record<AuxName, Raster>>, factor: number, sample?: GuideSample): GuideShift | undefined {
+  const guide = estimateGuide(coarseLst, fineAux, factor);
+  if (!guide) return undefined;
+  if (sample && sample.guide !== guide) throw new AppError('INTERNAL', `A guide sample of ${sample.guide} was given; the estimate reads ${guide}.`);
+  const e = estimateShift(coarseLst.data, coarseLst.width, coarseLst.height, sample ?? fineAux[guide]!.data, factor);
   const base = { guide, dxPx: 0, dyPx: 0, bestDxPx: e.dxPx, bestDyPx: e.dyPx, corr0: e.corr0, corrBest: e.corrBest, applied: false, moved: [] as AuxName[] };
   let reason: string | undefined;
   if (e.corr0 !== e.corr0) reason = 'the LST and the guide have too little local contrast to compare';
@@ -192,16 +246,26 @@ export function registerGuides(coarseLst: Raster, fineAux: Partial<Record<AuxNam
   else if (e.dxPx === 0 && e.dyPx === 0) reason = 'it already lines up with the LST';
   else if (Math.abs(e.dxPx) >= GUIDE_SHIFT_MAX_PX || Math.abs(e.dyPx) >= GUIDE_SHIFT_MAX_PX) reason = `the best shift lies at the edge of the search (${GUIDE_SHIFT_MAX_PX} px)`;
   else if (Math.abs(e.corrBest) - Math.abs(e.corr0) < MIN_CORRELATION_GAIN) reason = 'a shift does not fit the LST clearly better';
-  if (reason) return { aux: fineAux, shift: { ...base, reason } };
+  if (reason) return { ...base, reason };
+  return { ...base, dxPx: e.dxPx, dyPx: e.dyPx, applied: true, moved: REGISTERED_GUIDES.filter((n) => fineAux[n]) };
+}
+
+/** The layers with the guides `shift` moves (`estimateGuideShift`, applied) moved onto the LST's frame; the others as they are. */
+export function applyGuideShift(fineAux: Partial<Record<AuxName, Raster>>, shift: GuideShift): Partial<Record<AuxName, Raster>> {
   const aux: Partial<Record<AuxName, Raster>> = { ...fineAux };
-  const moved: AuxName[] = [];
-  for (const n of REGISTERED_GUIDES) {
-    const r = fineAux[n];
-    if (!r) continue;
-    aux[n] = shiftRaster(r, e.dxPx, e.dyPx);
-    moved.push(n);
-  }
-  return { aux, shift: { ...base, dxPx: e.dxPx, dyPx: e.dyPx, applied: true, moved } };
+  for (const n of shift.applied ? shift.moved : []) aux[n] = shiftRaster(fineAux[n]!, shift.dxPx, shift.dyPx);
+  return aux;
+}
+
+/**
+ * Estimates the guides' shift against the coarse LST (`factor` = fine/coarse pixel ratio, grids
+ * aligned at the origin) and, where the data support it, returns the fine guides moved onto the
+ * LST's frame. Undefined when there is no reflectance guide.
+ */
+export function registerGuides(coarseLst: Raster, fineAux: Partial<Record<AuxName, Raster>>, factor: number): { aux: Partial<Record<AuxName, Raster>>; shift: GuideShift } | undefined {
+  const shift = estimateGuideShift(coarseLst, fineAux, factor);
+  if (!shift) return undefined;
+  return { aux: shift.applied ? applyGuideShift(fineAux, shift) : fineAux, shift };
 }
 
 const LABEL: Partial<Record<AuxName, string>> = { ndvi: 'NDVI', ndwi: 'NDWI', nir: 'NIR', swir: 'SWIR' };

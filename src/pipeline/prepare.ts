@@ -16,12 +16,13 @@ import { aggregateMean, aggregateMode } from '../core/raster/aggregate.ts';
 import { computeNdvi, computeNdwi } from '../core/raster/indices.ts';
 import { gridOf, type AuxName, type Grid, type Raster } from '../core/raster/raster.ts';
 import { cropRaster } from '../core/raster/tiling.ts';
-import { isPacked, type AuxLayer, type PackedRaster } from '../core/raster/packed.ts';
+import { type AuxLayer, type PackedRaster } from '../core/raster/packed.ts';
 import { packRaster } from '../core/raster/pack-raster.ts';
 import type { Scene, SceneLevel } from './scene.ts';
 import { LST_ONLY_DEFAULT_STAGES, prepareLstOnlyScene } from './lst-only.ts';
 import { reprojectRaster } from '../core/raster/reproject.ts';
-import { guideShiftNote, REGISTERED_GUIDES, registerGuides, type GuideShift } from './guide-registration.ts';
+import { applyGuideShift, estimateGuideShift, guideSample, guideShiftNote, REGISTERED_GUIDES, type GuideShift } from './guide-registration.ts';
+import { releaseArray } from '../core/release-buffer.ts';
 
 /** Inputs of scene preparation: rasters already in physical units (NaN invalid). */
 export interface SceneInputs {
@@ -53,20 +54,26 @@ export interface PrepareOptions {
   registerGuides?: boolean;
   /**
    * `prepareSceneAsync` only: packs a layer of the output grid as `packRaster` does, elsewhere
-   * (the CLI: on a read worker thread, cli/read-workers.ts `packOnReadWorkers`), resolving the
-   * packed layer, or the raster where it does not pack. The layers the guide registration leaves
-   * in place (all of them without it) are handed to it before the registration, so they are packed
-   * while this thread registers and packs the reflectance guides. It may move `r.data` to another
-   * thread: the caller must not read the rasters it gave the preparation afterwards.
+   * (the CLI: on a read worker thread, cli/read-workers.ts `packOnReadWorkers`). Every layer is
+   * handed to it before the guide registration, so the layers are packed while this thread
+   * registers; those the registration may move (the reflectance guides) with `keep`, to have
+   * their field back should it move them (their codes are then dropped). It may move `r.data` to
+   * another thread: the caller must not read the rasters it gave the preparation afterwards.
    */
   packer?: AuxPacker;
 }
 
+/** A layer packed by an `AuxPacker`: the packed layer where it packs; the raster where it does not, or where it was asked to keep it. */
+export interface AuxPacked {
+  packed?: PackedRaster;
+  raster?: Raster;
+}
+
 /** See `PrepareOptions.packer`. */
-export type AuxPacker = (r: Raster, name: string) => Promise<PackedRaster | Raster>;
+export type AuxPacker = (r: Raster, name: string, keep: boolean) => Promise<AuxPacked>;
 
 /** What the preparation's steps yield: progress, or a pack to wait for (`prepareSceneAsync` awaits it and hands back its result). */
-type PrepareStep = Progress | { wait: Promise<PackedRaster | Raster> };
+type PrepareStep = Progress | { wait: Promise<AuxPacked> };
 
 /** The sentence CLI and app both show when a reference factor was used. */
 export function referenceFactorNote(factor: number, coarseM: number, fineM: number): string {
@@ -185,6 +192,16 @@ function packLayers(aux: Partial<Record<AuxName, Raster>>): Partial<Record<AuxNa
   return packed;
 }
 
+/** The field an `AuxPacker` handed back (`keep`, or a layer that does not pack). */
+function keptRaster(done: AuxPacked, name: string): Raster {
+  if (!done.raster) throw new AppError('INTERNAL', `${name}: the packer handed back neither the packed layer nor its field.`, { file: name });
+  return done.raster;
+}
+
+function keptField(done: AuxPacked, name: string): Float32Array {
+  return keptRaster(done, name).data;
+}
+
 /**
  * Prepares a scene: output grid = the finest auxiliary grid; the LST goes onto the aligned coarse
  * grid (pixel = output pixel x 2^stages) without resampling when the lattices match (cropping to
@@ -209,7 +226,7 @@ export function prepareScene(inputs: SceneInputs, options: PrepareOptions = {}):
  */
 export async function prepareSceneAsync(inputs: SceneInputs, options: PrepareOptions = {}, run: RunOptions = {}): Promise<Scene> {
   const steps = prepareSteps(inputs, options, options.packer);
-  let got: PackedRaster | Raster | undefined;
+  let got: AuxPacked | undefined;
   for (;;) {
     throwIfAborted(run.signal);
     const r = steps.next(got);
@@ -226,7 +243,7 @@ export async function prepareSceneAsync(inputs: SceneInputs, options: PrepareOpt
 }
 
 /** The work of `prepareScene`, one step (the LST, each auxiliary layer, each level) at a time. */
-function* prepareSteps(inputs: SceneInputs, options: PrepareOptions, packer: AuxPacker | undefined): Generator<PrepareStep, Scene, PackedRaster | Raster | undefined> {
+function* prepareSteps(inputs: SceneInputs, options: PrepareOptions, packer: AuxPacker | undefined): Generator<PrepareStep, Scene, AuxPacked | undefined> {
   const names = inputs.names ?? {};
   const lstName = names.lst ?? 'LST';
   const notes: string[] = [];
@@ -360,26 +377,41 @@ function* prepareSteps(inputs: SceneInputs, options: PrepareOptions, packer: Aux
   const grids: Grid[] = new Array(stages + 1);
   grids[stages] = coarsenGrid(fineGrid, outFactor, 'floor');
   for (let s = stages; s > 0; s--) grids[s - 1] = coarsenGrid(grids[s], 2, 'floor');
-  // The layers the registration leaves in place go to the packer now (their output-grid layer does
-  // not depend on it), to be packed elsewhere while this thread registers and packs the others.
-  const early = new Map<AuxName, Promise<PackedRaster | Raster>>();
+  const regFactor = outFactor * 2 ** stages;
+  // With a packer every layer goes to it now, to be packed elsewhere while this thread registers:
+  // the output grid's layers do not depend on the registration unless it moves the reflectance
+  // guides, which is rare. Those go with `keep` where the layer is the fine field itself, so that a
+  // moved guide is made from its field (its codes dropped); the estimate reads its own copy of the
+  // part of the guide it needs (`guideSample`, taken before the field goes).
+  const sample = packer && registering && stages >= 1 ? guideSample(coarseLst, fineAux, regFactor) : undefined;
+  const early = new Map<AuxName, { pack: Promise<AuxPacked>; kept: boolean }>();
   if (packer && stages >= 1) {
     for (const [n, r] of Object.entries(fineAux) as [AuxName, Raster][]) {
-      if (registering && REGISTERED_GUIDES.includes(n)) continue;
-      const p = packer({ ...aggregateAux(n, r, outFactor), ...grids[stages] }, names[n] ?? n);
+      const layer = { ...aggregateAux(n, r, outFactor), ...grids[stages] };
+      const kept = registering && REGISTERED_GUIDES.includes(n) && layer.data === r.data;
+      const pack = packer(layer, names[n] ?? n, kept);
       // Awaited below; a failure before then (another step's) must not count as unhandled.
-      p.catch(() => undefined);
-      early.set(n, p);
+      pack.catch(() => undefined);
+      early.set(n, { pack, kept });
     }
   }
   yield step('indices');
   let guideShift: GuideShift | undefined;
   if (registering) {
-    const reg = registerGuides(coarseLst, fineAux, outFactor * 2 ** stages);
-    if (reg) {
-      Object.assign(fineAux, reg.aux);
-      guideShift = reg.shift;
-      notes.push(guideShiftNote(reg.shift, pixelSizeM(fineGrid), names));
+    const shift = estimateGuideShift(coarseLst, fineAux, regFactor, sample);
+    if (shift) {
+      if (shift.applied) {
+        // The moved guides are made from their fields: packs of them as they were are dropped.
+        for (const n of shift.moved) {
+          const e = early.get(n);
+          if (!e) continue;
+          early.delete(n);
+          if (e.kept) fineAux[n] = { ...fineAux[n]!, data: keptField((yield { wait: e.pack })!, names[n] ?? n) };
+        }
+        Object.assign(fineAux, applyGuideShift(fineAux, shift));
+      }
+      guideShift = shift;
+      notes.push(guideShiftNote(shift, pixelSizeM(fineGrid), names));
     }
   }
 
@@ -392,10 +424,13 @@ function* prepareSteps(inputs: SceneInputs, options: PrepareOptions, packer: Aux
   for (const [n, r] of Object.entries(fineAux) as [AuxName, Raster][]) if (!early.has(n)) aux[n] = { ...aggregateAux(n, r, outFactor), ...grids[stages] };
   const order = Object.keys(fineAux) as AuxName[];
   const packed = stages >= 1 ? packLayers(aux) : {};
-  for (const [n, p] of early) {
-    const layer = (yield { wait: p })!;
-    if (isPacked(layer)) packed[n] = layer;
-    else aux[n] = layer;
+  for (const [n, e] of early) {
+    const done = (yield { wait: e.pack })!;
+    if (done.packed) {
+      packed[n] = done.packed;
+      // A field kept for a registration that left it in place: its memory goes at once.
+      if (done.raster) releaseArray(done.raster.data);
+    } else aux[n] = { ...keptRaster(done, names[n] ?? n), ...grids[stages] };
   }
   yield step('compact storage');
   for (let s = stages; s >= 0; s--) {
