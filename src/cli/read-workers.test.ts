@@ -9,7 +9,12 @@ import { fflateCodec, type DeflateCodec } from '../io/deflate-codec.ts';
 import { writeGeoTiff } from '../io/geotiff-write.ts';
 import { readFileRangeSync } from './file-range.ts';
 import { readGeoTiffFile } from './load.ts';
-import { closeReadWorkers, nodeReadCodec, startReadWorkers } from './read-workers.ts';
+import { packRaster } from '../core/raster/pack-raster.ts';
+import type { PackedRaster } from '../core/raster/packed.ts';
+import type { Raster } from '../core/raster/raster.ts';
+import { poolDeflateCodec, serveDeflate, type DeflatePort } from '../pipeline/deflate-pool.ts';
+import { channelLog, channelWorkers } from '../test-support/channel-workers.ts';
+import { closeReadWorkers, nodeReadCodec, packOnPool, startReadWorkers } from './read-workers.ts';
 
 const tmp = mkdtempSync(path.join(tmpdir(), 'srda-read-workers-'));
 afterAll(() => {
@@ -109,6 +114,117 @@ describe('the CLI read workers', () => {
       const again = (await readGeoTiffFile(filePath, 'tiles.tif', { codec: pool })).bands[0].raster.data;
       const here = (await readGeoTiffFile(filePath, 'tiles.tif', { codec: fflateCodec })).bands[0].raster.data;
       expect(bits(again)).toEqual(bits(here));
+    } finally {
+      pool.close();
+    }
+  });
+});
+
+// Layers as a scene holds them on its output grid: MODIS NDVI (DN x 1e-4, fill NaN), DEM metres, a
+// uint16 product whose codes need a base, -0 (does not pack: it would come back +0), float data.
+// Several bands of ~2 MiB each.
+const LW = 2000;
+const LH = 1200;
+const layerGrid = { width: LW, height: LH, transform: [0, 250, 0, 0, 0, -250] as [number, number, number, number, number, number], crs: MODIS_SINUSOIDAL };
+const layer = (f: (i: number) => number): Raster => ({ ...layerGrid, data: Float32Array.from({ length: LW * LH }, (_, i) => f(i)) });
+const LAYERS: Array<[string, Raster]> = [
+  ['ndvi', layer((i) => (i % 977 === 0 ? Number.NaN : (((i * 7919) % 12001) - 2000) * 1e-4))],
+  ['dem', layer((i) => ((i * 31) % 5000) - 80)],
+  ['wide', layer((i) => (i * 4099) % 65000)],
+  ['minus-zero', layer((i) => (i === 1234 ? -0 : i % 300))],
+  ['float', layer((i) => 280 + ((i * 13) % 997) / 7)],
+];
+
+const sameBytes = (a: ArrayBufferView, b: ArrayBufferView): boolean =>
+  Buffer.from(a.buffer, a.byteOffset, a.byteLength).equals(Buffer.from(b.buffer, b.byteOffset, b.byteLength));
+
+function expectSamePacked(a: PackedRaster | undefined, b: PackedRaster | undefined): void {
+  expect(a === undefined).toBe(b === undefined);
+  if (!a || !b) return;
+  expect([a.width, a.height, a.bandRows, a.scale, a.base, a.bands.length]).toEqual([b.width, b.height, b.bandRows, b.scale, b.base, b.bands.length]);
+  expect(a.bands.length).toBeGreaterThan(1);
+  a.bands.forEach((band, k) => expect(sameBytes(band!, b.bands[k]!)).toBe(true));
+}
+
+describe('layers packed on the read workers', () => {
+  it.each([false, true])('give packRaster\'s codes bit for bit, the field moved there and back where it does not pack (keep %s)', async (keep) => {
+    const pool = await startReadWorkers(2);
+    try {
+      for (const [name, r] of LAYERS) {
+        const here = packRaster(r);
+        const sent = { ...r, data: r.data.slice() };
+        const got = await packOnPool(pool, sent, `${name}.tif`, keep);
+        // Moved to the worker, not copied.
+        expect(sent.data.length, name).toBe(0);
+        expectSamePacked(got.packed, here);
+        expect(got.raster !== undefined, name).toBe(!here || keep);
+        if (got.raster) expect(sameBytes(got.raster.data, r.data), name).toBe(true);
+      }
+      expect(packRaster(LAYERS[2][1])!.base).not.toBe(0);
+      expect(packRaster(LAYERS[3][1])).toBeUndefined();
+    } finally {
+      pool.close();
+    }
+  });
+
+  it('pack on this thread where no worker runs, or the field shares its buffer', async () => {
+    const pool = await startReadWorkers(1);
+    const [, dem] = LAYERS[1];
+    try {
+      const whole = new Float32Array(dem.data.length + 8);
+      whole.set(dem.data, 8);
+      const shared = { ...dem, data: whole.subarray(8) };
+      expectSamePacked((await packOnPool(pool, shared, 'dem.tif', false)).packed, packRaster(dem));
+      expect(shared.data.length).toBe(dem.data.length);
+      pool.close();
+      const alone = { ...dem, data: dem.data.slice() };
+      expectSamePacked((await packOnPool(pool, alone, 'dem.tif', false)).packed, packRaster(dem));
+      expect(alone.data.length).toBe(dem.data.length);
+    } finally {
+      pool.close();
+    }
+  });
+
+  it('pack here what a worker cannot pack: it hands the field back', async () => {
+    const broken = poolDeflateCodec(
+      channelWorkers(channelLog(), (port: DeflatePort) =>
+        serveDeflate(port, fflateCodec, undefined, () => {
+          throw new Error('packer broke');
+        }),
+      ),
+      1,
+      fflateCodec,
+    );
+    const bare = poolDeflateCodec(channelWorkers(channelLog(), (port: DeflatePort) => serveDeflate(port, fflateCodec)), 1, fflateCodec);
+    try {
+      for (const pool of [broken, bare]) {
+        for (const [name, r] of LAYERS) {
+          const got = await packOnPool(pool, { ...r, data: r.data.slice() }, `${name}.tif`, false);
+          expectSamePacked(got.packed, packRaster(r));
+          if (got.raster) expect(sameBytes(got.raster.data, r.data)).toBe(true);
+        }
+      }
+    } finally {
+      broken.close();
+      bare.close();
+    }
+  });
+
+  it.each([
+    ['exits', 'process.exit(3);', /deflate worker stopped \(thread exited \(code 3\)\)/],
+    ['throws', "throw new Error('worker broke');", /deflate worker stopped \(worker broke\)/],
+  ])('fail with INTERNAL naming the layer\'s file, not hang, when the worker %s', async (_, onMessage, why) => {
+    const script = path.join(tmp, `pack-dies-${_}.mjs`);
+    writeFileSync(script, `import { parentPort } from 'node:worker_threads';\nparentPort.on('message', () => { ${onMessage} });\n`);
+    const pool = await startReadWorkers(1, pathToFileURL(script));
+    try {
+      const [, dem] = LAYERS[1];
+      const e = await expectCode(packOnPool(pool, { ...dem, data: dem.data.slice() }, 'dem.tif', false), 'INTERNAL', 'dem.tif');
+      expect(e.message).toMatch(why);
+      expect((e as { file?: string }).file).toBe('dem.tif');
+      // No worker left: the next layer packs on this thread.
+      expect(pool.workers).toBe(0);
+      expectSamePacked((await packOnPool(pool, { ...dem, data: dem.data.slice() }, 'dem.tif', false)).packed, packRaster(dem));
     } finally {
       pool.close();
     }

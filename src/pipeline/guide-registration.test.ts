@@ -3,8 +3,9 @@ import { crsFromEpsg } from '../core/geo/crs.ts';
 import { aggregateMean } from '../core/raster/aggregate.ts';
 import type { Raster } from '../core/raster/raster.ts';
 import { shiftBilinear } from '../core/raster/shift.ts';
-import { estimateShift, guideShiftNote, registerGuides, shiftRaster } from './guide-registration.ts';
-import { prepareScene } from './prepare.ts';
+import { packRaster } from '../core/raster/pack-raster.ts';
+import { estimateGuideShift, estimateShift, guideSample, guideShiftNote, registerGuides, shiftRaster } from './guide-registration.ts';
+import { prepareScene, prepareSceneAsync, type AuxPacker } from './prepare.ts';
 import { unpackRaster } from '../core/raster/packed.ts';
 
 const F = 4;
@@ -85,5 +86,66 @@ describe('guide registration', () => {
     const off = prepareScene(inputs, { registerGuides: false });
     expect(off.guideShift).toBeUndefined();
     expect(Array.from(unpackRaster(off.levels[2].aux.ndvi!).data.slice(0, 50))).toEqual(Array.from(ndvi.slice(0, 50)));
+  });
+
+  it('estimates from a copy of the part of the guide it reads (guideSample) the very shift it estimates from the whole guide', () => {
+    // Wider than the estimate's window (256 coarse px a side): the sample is a window inside the field.
+    const cw = 300;
+    const fw = cw * F;
+    const v = new Float32Array(fw * fw);
+    for (let y = 0; y < fw; y++) for (let x = 0; x < fw; x++) v[y * fw + x] = 0.5 + 0.2 * Math.sin(x * 0.31) * Math.cos(y * 0.23) + 0.15 * Math.sin((x + 2 * y) * 0.57);
+    const moved = shiftBilinear(v, fw, fw, -0.75, 0.5);
+    const lst = { ...aggregateMean({ ...grid(fw, 250), data: moved.map((m, i) => 310 - 12 * (m === m ? m : v[i])) }, F), ...grid(cw, 1000) };
+    const aux = { ndvi: { ...grid(fw, 250), data: v } };
+    const whole = estimateGuideShift(lst, aux, F)!;
+    expect(whole.applied).toBe(true);
+    const sample = guideSample(lst, aux, F)!;
+    expect(sample.at.col).toBeGreaterThan(0);
+    expect(sample.at.width).toBeLessThan(fw);
+    // Nothing outside the sample is read: the field blanked there gives the same estimate from it.
+    const blank = new Float32Array(fw * fw).fill(Number.NaN);
+    for (let y = 0; y < sample.at.height; y++) blank.set(sample.data.subarray(y * sample.at.width, (y + 1) * sample.at.width), (sample.at.row + y) * fw + sample.at.col);
+    const blanked = { ndvi: { ...aux.ndvi, data: blank } };
+    expect(estimateGuideShift(lst, blanked, F)).toEqual(whole);
+    expect(estimateGuideShift(lst, { ndvi: { ...aux.ndvi, data: new Float32Array(0) } }, F, sample)).toEqual(whole);
+    expect(registerGuides(lst, aux, F)!.shift).toEqual(whole);
+  });
+
+  it('gives prepareScene\'s scene in prepareSceneAsync with a packer elsewhere, a moved guide made from its field handed back', async () => {
+    // NDVI as MODIS stores it (DN x 1e-4), so that it packs, and a DEM: both go to the packer before the registration.
+    const ndvi = field().map((x) => Math.round(x * 1e4) * 1e-4);
+    const dem = ndvi.map((_, i) => 100 + (i % FW) - Math.floor(i / FW));
+    for (const dx of [0.5, 0]) {
+      const inputs = () => ({ lst: coarseLstOf(ndvi, dx, 0), aux: { ndvi: { ...grid(FW, 250), data: ndvi.slice() }, dem: { ...grid(FW, 250), data: dem.slice() } } });
+      const sent: string[] = [];
+      // Elsewhere as a worker is: the field moved away (this side's array detached), answered later.
+      const packer: AuxPacker = async (r, name, keep) => {
+        const data = structuredClone(r.data, { transfer: [r.data.buffer] });
+        sent.push(`${name}${keep ? ' kept' : ''}`);
+        await new Promise((resolve) => setTimeout(resolve, 5));
+        const packed = packRaster({ ...r, data });
+        return packed ? { packed, ...(keep ? { raster: { ...r, data } } : {}) } : { raster: { ...r, data } };
+      };
+      const given = inputs();
+      const s = await prepareSceneAsync(given, { packer });
+      expect(sent).toEqual(['ndvi kept', 'dem']);
+      expect(given.aux.ndvi.data.length).toBe(0);
+      const here = prepareScene(inputs());
+      expect(s.guideShift?.applied).toBe(dx !== 0);
+      expect(s).toEqual(here);
+      // In place NDVI packs; moved by half a pixel it does not (its codes from the packer were dropped).
+      expect('bands' in s.levels[2].aux.ndvi!).toBe(dx === 0);
+      expect('bands' in s.levels[2].aux.dem!).toBe(true);
+    }
+  });
+
+  it('fails prepareSceneAsync with the packer\'s error', async () => {
+    const ndvi = field().map((x) => Math.round(x * 1e4) * 1e-4);
+    const packer: AuxPacker = async (_r, name) => {
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      throw new Error(`${name}: the packer stopped`);
+    };
+    const inputs = { lst: coarseLstOf(ndvi, 1, 0), aux: { ndvi: { ...grid(FW, 250), data: ndvi }, dem: { ...grid(FW, 250), data: ndvi.map(() => 7) } }, names: { dem: 'dem.tif' } };
+    await expect(prepareSceneAsync(inputs, { packer })).rejects.toThrow(/ndvi: the packer stopped/);
   });
 });
