@@ -1,6 +1,7 @@
 import os from 'node:os';
 import { AppError } from '../core/errors.ts';
 import { packRaster } from '../core/raster/pack-raster.ts';
+import { newBands } from '../core/raster/packed.ts';
 import { gridOf, type Raster } from '../core/raster/raster.ts';
 import { deflateCodec, type DeflateCodec } from '../io/deflate-codec.ts';
 import { poolDeflateCodec, type DeflatePool, type DeflatePort } from '../pipeline/deflate-pool.ts';
@@ -139,7 +140,11 @@ function packHere(field: Raster, keep: boolean): AuxPacked {
  */
 export async function packOnPool(p: DeflatePool, r: Raster, name: string, keep: boolean): Promise<AuxPacked> {
   const here = (field: Raster) => packHere(field, keep);
-  const sent = p.packField?.(r.data, r.width, r.height, keep);
+  // The bands are made here, so their memory is this thread's: freed here later (the last stage
+  // lets them go by rows), it serves this thread's next arrays, which memory made on a worker
+  // thread would not (glibc keeps chunks freed in the arena of the thread that made them).
+  const into = newBands(r.width, r.height);
+  const sent = p.packField?.(r.data, r.width, r.height, into, keep);
   if (!sent) return here(r);
   const m = await sent.catch((e: unknown) => {
     throw new AppError('INTERNAL', `${name}: packing the layer on a read worker failed: ${e instanceof Error ? e.message : String(e)}`, { file: name, cause: e });

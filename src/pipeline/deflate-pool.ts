@@ -1,6 +1,6 @@
 import { decodeBlockInto, type BlockForm } from '../io/block-codecs.ts';
 import { webStreamsCodec, type BlockSpan, type DeflateCodec, type DeflateStrategy, type FileRange } from '../io/deflate-codec.ts';
-import type { PackedCodes } from '../core/raster/pack-raster.ts';
+import type { Bands, PackedCodes } from '../core/raster/pack-raster.ts';
 import { releaseBuffer } from '../core/release-buffer.ts';
 import { startRequestPool, type PoolSlot, type WorkerPort } from './request-pool.ts';
 
@@ -30,10 +30,11 @@ export type DeflateRequest =
   | { id: number; op: 'touch'; bytes: ArrayBuffer; arg: number }
   /**
    * A `width` x `height` float32 field (`bytes`, moved here) packed into int16 codes as
-   * `packCodes` packs it; the field comes back in the reply's `bytes` where it does not pack,
-   * where the worker could not pack it, or with `keep`; otherwise it is freed there.
+   * `packCodes` packs it, into `bands` of `bandRows` rows (`newBands`, made and moved by the
+   * caller); the field comes back in the reply's `bytes` where it does not pack, where the worker
+   * could not pack it, or with `keep`; otherwise it is freed there.
    */
-  | { id: number; op: 'pack'; bytes: ArrayBuffer; width: number; height: number; keep?: boolean };
+  | { id: number; op: 'pack'; bytes: ArrayBuffer; width: number; height: number; bands: ArrayBuffer[]; bandRows: number; keep?: boolean };
 
 /**
  * The deflate worker's answer: the stream or the block (transferred), for 'deflate' with the
@@ -62,7 +63,7 @@ export interface PackedField {
 }
 
 /** What packs a float32 field on a worker thread (core/raster/pack-raster.ts `packCodes`); the browser's deflate workers have none. */
-export type FieldPacker = (data: Float32Array, width: number, height: number) => PackedCodes | undefined;
+export type FieldPacker = (data: Float32Array, width: number, height: number, bandRows: undefined, into: Bands) => PackedCodes | undefined;
 
 /** The two ends of a deflate worker's channel (a Web Worker in the browser; any port in tests). */
 export type DeflatePort = WorkerPort<DeflateRequest | DeflateReply>;
@@ -167,7 +168,7 @@ function servePack(port: DeflatePort, req: Extract<DeflateRequest, { op: 'pack' 
   let failed: string | undefined;
   try {
     if (!pack) throw new Error('this worker does not pack fields');
-    codes = pack(new Float32Array(req.bytes), req.width, req.height);
+    codes = pack(new Float32Array(req.bytes), req.width, req.height, undefined, { bands: req.bands.map((b) => new Int16Array(b)), bandRows: req.bandRows });
   } catch (e) {
     failed = e instanceof Error ? e.message : String(e);
   }
@@ -219,14 +220,15 @@ export interface DeflatePool extends DeflateCodec {
   /** Ends the workers; calls still pending reject, later ones run on this thread (`fallback`). */
   close(): void;
   /**
-   * Packs a float32 field into int16 codes on a worker (workers that serve with a `FieldPacker`):
+   * Packs a float32 field into int16 codes on a worker (workers that serve with a `FieldPacker`),
+   * into `into` (`newBands` of the field, moved there and back: the codes' bands where it packs):
    * `data`'s buffer is moved there (`data` reads as empty here afterwards) and comes back only
    * where the field does not pack, with `keep`, or where the worker could not pack it (`failed`).
    * Undefined, `data` untouched, where no worker runs or `data` does not span its whole buffer:
    * pack it on this thread. Rejects (the pool's stopped error) when the worker stops meanwhile:
    * the field is lost with it.
    */
-  packField?(data: Float32Array, width: number, height: number, keep?: boolean): Promise<PackedField> | undefined;
+  packField?(data: Float32Array, width: number, height: number, into: Bands, keep?: boolean): Promise<PackedField> | undefined;
 }
 
 /** A request before the pool gives it its id. */
@@ -381,10 +383,12 @@ export function poolDeflateCodec(
       if (!w) return new ArrayBuffer(byteLength);
       return (await post(w, { op: 'touch', bytes: new ArrayBuffer(0), arg: byteLength })).bytes;
     },
-    packField: (data, width, height, keep) => {
+    packField: (data, width, height, into, keep) => {
       const w = idlest();
       if (!w || !isWholeBuffer(data) || data.length !== width * height) return undefined;
-      return post(w, { op: 'pack', bytes: data.buffer as ArrayBuffer, width, height, ...(keep ? { keep } : {}) }).then((m) => ({
+      const bands = into.bands.map((b) => b.buffer as ArrayBuffer);
+      const req = { op: 'pack' as const, bytes: data.buffer as ArrayBuffer, width, height, bands, bandRows: into.bandRows, ...(keep ? { keep } : {}) };
+      return pool.post(w, (id) => ({ ...req, id }), [req.bytes, ...bands], undefined).then((m) => ({
         ...(m.packed ? { codes: { ...m.packed, bands: m.packed.bands.map((b) => new Int16Array(b)) } } : {}),
         ...(m.bytes.byteLength > 0 ? { data: new Float32Array(m.bytes) } : {}),
         ...(m.failed !== undefined ? { failed: m.failed } : {}),

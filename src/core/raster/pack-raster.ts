@@ -17,13 +17,19 @@ function sampledScales(data: Float32Array): number[] {
   return SCALES.filter((scale) => sample.every((v) => Math.fround(Math.round(v / scale) * scale) === v));
 }
 
+/** Bands of int16 codes for a layer (`newBands`). */
+export interface Bands {
+  bands: Int16Array[];
+  bandRows: number;
+}
+
 /**
  * One pass: codes at `scale` with base 0, or undefined when a value is not exactly `code x scale`
  * as float32 (-0 included: it would come back +0), or 'wide' when the codes leave int16's range.
  */
-function packAt(d: Float32Array, width: number, height: number, scale: number, rows?: number): ReturnType<typeof newBands> | 'wide' | undefined {
+function packAt(d: Float32Array, scale: number, bands: () => Bands): Bands | 'wide' | undefined {
   const inv = 1 / scale;
-  const out = newBands(width, height, rows);
+  const out = bands();
   let i = 0;
   for (const codes of out.bands) {
     for (let j = 0; j < codes.length; j++, i++) {
@@ -44,7 +50,7 @@ function packAt(d: Float32Array, width: number, height: number, scale: number, r
 }
 
 /** `packAt` for integers that span more than int16's half: codes offset by a base (uint16 DN). */
-function packWide(d: Float32Array, width: number, height: number, scale: number, rows?: number): (ReturnType<typeof newBands> & { base: number }) | undefined {
+function packWide(d: Float32Array, scale: number, bands: () => Bands): (Bands & { base: number }) | undefined {
   let kMin = Infinity;
   let kMax = -Infinity;
   for (let i = 0; i < d.length; i++) {
@@ -57,7 +63,7 @@ function packWide(d: Float32Array, width: number, height: number, scale: number,
   }
   if (kMax - kMin > 65534) return undefined;
   const base = kMin + 32767;
-  const out = newBands(width, height, rows);
+  const out = bands();
   let i = 0;
   for (const codes of out.bands) for (let j = 0; j < codes.length; j++, i++) codes[j] = d[i] === d[i] ? Math.round(d[i] / scale) - base : PACKED_NAN;
   return { ...out, base };
@@ -73,14 +79,16 @@ export interface PackedCodes {
 
 /**
  * `packRaster` of a row-major `width` x `height` float32 field, without a grid: its codes, or
- * undefined where it does not pack. What a worker thread runs to pack a band it was handed
- * (cli/read-workers.ts), the same codes as `packRaster`.
+ * undefined where it does not pack. What a worker thread runs to pack a field it was handed
+ * (cli/read-workers.ts), the same codes as `packRaster`; into `into` (`newBands(width, height)`
+ * made by the caller, every code written) where given, else into new bands of `bandRows` rows.
  */
-export function packCodes(data: Float32Array, width: number, height: number, bandRows?: number): PackedCodes | undefined {
+export function packCodes(data: Float32Array, width: number, height: number, bandRows?: number, into?: Bands): PackedCodes | undefined {
+  const bands = () => into ?? newBands(width, height, bandRows);
   for (const scale of sampledScales(data)) {
-    const codes = packAt(data, width, height, scale, bandRows);
+    const codes = packAt(data, scale, bands);
     if (codes && codes !== 'wide') return { ...codes, scale, base: 0 };
-    const wide = codes === 'wide' ? packWide(data, width, height, scale, bandRows) : undefined;
+    const wide = codes === 'wide' ? packWide(data, scale, bands) : undefined;
     if (wide) return { ...wide, scale };
   }
   return undefined;
