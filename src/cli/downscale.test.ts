@@ -142,6 +142,8 @@ describe.skipIf(!existsSync(DHAKA))('srda-lst downscale on Dhaka DOY 097', () =>
       expect(await main(['downscale', '--lst', LST, '--ndvi', NDVI, '--method', 'srda', '--backend', 'wasm', '--jobs', jobs, '--tile', '16', ...extra, '--out', dir, '-q'])).toBe(0);
       const report = JSON.parse(readFileSync(path.join(dir, 'report.json'), 'utf8'));
       expect(report.closedLoopCheck.srdaRmseK).toBeGreaterThan(0);
+      // The workers, not the tiles in flight (two per worker).
+      if (jobs === '2') expect(report.inferenceWorkers).toBe(2);
       runs.push(await Promise.all(files.map(async (f) => (await loadDataset(path.join(dir, f))).bands[0].raster.data)));
     }
     for (let i = 0; i < files.length; i++) expect(Buffer.from(runs[1][i].buffer).equals(Buffer.from(runs[0][i].buffer))).toBe(true);

@@ -195,6 +195,7 @@ async function downscaleWith(
   if (!values.quiet) for (const n of runNotices) process.stderr.write(`notice: ${terminalSafe(n)}\n`);
   const weightMessage = weight ? detailWeightMessage(lstName, weight) : undefined;
   if (weightMessage && !values.quiet) process.stderr.write(`check: ${terminalSafe(weightMessage)}\n`);
+  const poolWorkers = (method as { workers?: number }).workers;
   const report = {
     tool: 'srda-lst downscale',
     createdAt: new Date().toISOString(),
@@ -203,7 +204,7 @@ async function downscaleWith(
     methodLabel: used.label,
     ...(notice ? { methodNotice: notice } : {}),
     ...(runNotices.length ? { notices: runNotices } : {}),
-    ...(typeof (method as { concurrency?: number }).concurrency === 'number' ? { inferenceWorkers: (method as { concurrency: number }).concurrency } : {}),
+    ...(typeof poolWorkers === 'number' ? { inferenceWorkers: poolWorkers } : {}),
     backend: method.id === 'srda' ? backendReport(method, backend) : 'none (classical method, plain TypeScript)',
     residualCorrection: result.residualCorrection,
     residualMode: result.residualMode,

@@ -55,7 +55,9 @@ describe('SRDA-Net on a pool of worker threads', () => {
     );
     const pool = await createSrdaPool(weights, { jobs: 2, backend: 'wasm' });
     try {
-      expect(pool.concurrency).toBe(2);
+      expect(pool.workers).toBe(2);
+      // Each worker holds its tile and the next.
+      expect(pool.concurrency).toBe(4);
       expect(pool.label).toBe(single.label);
       // 8 coarse px tiles: 9 tiles at stage 1, 36 at stage 2, so both workers get work.
       const a = await runDownscale(sc, { method: single, tileCoarsePx: 8 });

@@ -48,9 +48,18 @@ function spawn(bundle: URL | undefined): TilePort {
 }
 
 /**
+ * Tiles each worker holds at once: one running and the next queued in its port (a worker runs its
+ * messages one at a time, in order). With one, both workers idled whenever this thread was busy as
+ * their tiles ended (Node full tile: ~15-23 moments, 0.4-0.8 s in all, with no tile in flight).
+ */
+const TILES_PER_WORKER = 2;
+
+/**
  * Starts `jobs` worker threads, each loading SRDA-Net from `weights` on its own tfjs backend, and
- * returns them as one tiled StageMethod (`concurrency = jobs`): the pipeline then runs that many
- * tiles at once, with output bit-identical to one worker. `close()` ends the threads.
+ * returns them as one tiled StageMethod (`workers = jobs`, `concurrency = 2 x jobs`): each worker
+ * holds the tile it runs and the next one, so it starts that one as soon as the first is done
+ * instead of waiting for this thread (busy pasting, correcting and writing the last stage's bands),
+ * with output bit-identical to one worker. `close()` ends the threads.
  * MODEL_LOAD_FAILED / NO_BACKEND as `createSrdaMethod` in a worker.
  */
 export async function createSrdaPool(weights: SrdaWeightBytes, options: SrdaPoolOptions): Promise<SrdaPool> {
@@ -77,7 +86,8 @@ export async function createSrdaPool(weights: SrdaWeightBytes, options: SrdaPool
   const pool = poolMethod(
     // SRDA-Net tiles read only the fine guides (pipeline/methods/srda.ts).
     { id: 'srda', label: first.label, usesAux: first.usesAux, haloCoarsePx: first.haloCoarsePx, readsCoarseAux: false },
-    ok.map((w) => w.runner),
+    // Two tiles per worker, as the app's pool (worker/tile-pool-web.ts).
+    ok.map((w) => ({ ...w.runner, queueDepth: TILES_PER_WORKER })),
   );
   return Object.assign(pool, {
     backend: { name: first.backend, skipped: [] } satisfies SrdaBackendInfo,
