@@ -235,46 +235,8 @@ export function layoutGeoTiff(grid: Grid, bands: GeoTiffBandSpec[], opts: WriteG
  */
 export function halveMean(data: Float32Array, width: number, height: number): Float32Array {
   const w2 = Math.ceil(width / 2);
-  const h2 = Math.ceil(height / 2);
-  const out = new Float32Array(w2 * h2);
-  for (let r = 0; r < h2; r++) {
-    const r0 = 2 * r * width;
-    const r1 = 2 * r + 1 < height ? r0 + width : -1;
-    for (let c = 0; c < w2; c++) {
-      const c0 = 2 * c;
-      const hasC1 = c0 + 1 < width;
-      // Written out (no closure per pixel: ~30x faster on 4800x4800); sums in the same order as always.
-      let s = 0;
-      let n = 0;
-      const v00 = data[r0 + c0];
-      if (v00 === v00) {
-        s += v00;
-        n++;
-      }
-      if (hasC1) {
-        const v01 = data[r0 + c0 + 1];
-        if (v01 === v01) {
-          s += v01;
-          n++;
-        }
-      }
-      if (r1 >= 0) {
-        const v10 = data[r1 + c0];
-        if (v10 === v10) {
-          s += v10;
-          n++;
-        }
-        if (hasC1) {
-          const v11 = data[r1 + c0 + 1];
-          if (v11 === v11) {
-            s += v11;
-            n++;
-          }
-        }
-      }
-      out[r * w2 + c] = n ? s / n : Number.NaN;
-    }
-  }
+  const out = new Float32Array(w2 * Math.ceil(height / 2));
+  halveMeanInto(data, width, 0, 0, height, width, out, w2, 0, 0);
   return out;
 }
 
@@ -306,7 +268,7 @@ export function halveMeanInto(
     for (let c = 0; c < w2; c++) {
       const c0 = 2 * c;
       const hasC1 = c0 + 1 < cols;
-      // halveMean's sums, in its order.
+      // Written out (no closure per pixel: ~30x faster on 4800x4800); the sums in the same order as always.
       let s = 0;
       let n = 0;
       const v00 = src[r0 + c0];
