@@ -198,10 +198,6 @@ function keptRaster(done: AuxPacked, name: string): Raster {
   return done.raster;
 }
 
-function keptField(done: AuxPacked, name: string): Float32Array {
-  return keptRaster(done, name).data;
-}
-
 /**
  * Prepares a scene: output grid = the finest auxiliary grid; the LST goes onto the aligned coarse
  * grid (pixel = output pixel x 2^stages) without resampling when the lattices match (cropping to
@@ -383,7 +379,7 @@ function* prepareSteps(inputs: SceneInputs, options: PrepareOptions, packer: Aux
   // guides, which is rare. Those go with `keep` where the layer is the fine field itself, so that a
   // moved guide is made from its field (its codes dropped); the estimate reads its own copy of the
   // part of the guide it needs (`guideSample`, taken before the field goes).
-  const sample = packer && registering && stages >= 1 ? guideSample(coarseLst, fineAux, regFactor) : undefined;
+  const sample = packer && registering ? guideSample(coarseLst, fineAux, regFactor) : undefined;
   const early = new Map<AuxName, { pack: Promise<AuxPacked>; kept: boolean }>();
   if (packer && stages >= 1) {
     for (const [n, r] of Object.entries(fineAux) as [AuxName, Raster][]) {
@@ -406,7 +402,7 @@ function* prepareSteps(inputs: SceneInputs, options: PrepareOptions, packer: Aux
           const e = early.get(n);
           if (!e) continue;
           early.delete(n);
-          if (e.kept) fineAux[n] = { ...fineAux[n]!, data: keptField((yield { wait: e.pack })!, names[n] ?? n) };
+          if (e.kept) fineAux[n] = { ...fineAux[n]!, data: keptRaster((yield { wait: e.pack })!, names[n] ?? n).data };
         }
         Object.assign(fineAux, applyGuideShift(fineAux, shift));
       }
