@@ -1,4 +1,5 @@
 import type { Grid } from '../core/raster/raster.ts';
+import { AppError } from '../core/errors.ts';
 import { detectRole } from './band-roles.ts';
 import { decodeSamples, metaNumber, metaRange, resolveScaling } from './band-decode.ts';
 import type { BandRole, DatasetBand } from './dataset.ts';
@@ -22,6 +23,8 @@ export interface BandSources {
   rasters: ArrayLike<number>[];
   /** The rasters are the caller's to overwrite (freshly decoded): float32 bands are then decoded in place. */
   ownsRasters?: boolean;
+  /** The float32 rasters already hold values, decoded in place with `settingsAhead`'s settings while they were read. */
+  decodedAhead?: boolean;
   fileName: string;
   /** GDAL_METADATA items (dataset and per band) and the dataset-level ones by name. */
   items: GdalMetadataItem[];
@@ -43,41 +46,72 @@ export interface BandSources {
   warnings: string[];
 }
 
+/** What `decodeBands` reads of a GeoTIFF before its samples: everything but the rasters. */
+export type BandMetadata = Omit<BandSources, 'rasters' | 'ownsRasters' | 'decodedAhead' | 'raster' | 'warnings'>;
+
+/** Band `b`'s description, role and the metadata that scale it: what `decodeBands` settles before it looks at any sample. */
+function bandBasics(c: BandMetadata, b: number, bandCount: number) {
+  const bandMd = itemsFor(c.items, b);
+  const aux = c.pam.get(b) ?? {};
+  const description = aux.description ?? bandMd['@description'] ?? bandMd.DESCRIPTION;
+  const hintsMd: Record<string, string> = { ...c.metadata, ...bandMd };
+  delete hintsMd.MTL;
+  const guess = detectRole({ fileName: c.fileName, description, metadata: hintsMd, bandIndex: b, bandCount });
+  const role = c.roleOverride ?? guess.role;
+  const scalingOf = (isFloat: boolean) =>
+    resolveScaling({
+      role,
+      product: c.product ?? c.metadata.SHORTNAME,
+      landsatLevel: guess.landsat?.level,
+      ...(guess.scale && role === guess.role ? { nameScale: guess.scale } : {}),
+      isFloat,
+      hints: {
+        bandScale: aux.scale ?? metaNumber(bandMd['@scale'] ?? bandMd.SCALE),
+        bandOffset: aux.offset ?? metaNumber(bandMd['@offset'] ?? bandMd.OFFSET),
+        scaleFactor: metaNumber(c.metadata.scale_factor),
+        addOffset: metaNumber(c.metadata.add_offset),
+        validRange: metaRange(c.metadata.valid_range),
+        fillValue: metaNumber(c.metadata._FillValue),
+        units: aux.unitType ?? bandMd['@unittype'] ?? c.metadata.units,
+      },
+    });
+  // MOD11 QC: the nodata tag (0 in AppEEARS files) is a valid "good quality" value.
+  const nodata = role === 'lst-qc' ? null : (aux.nodata ?? c.nodataTag);
+  return { description, guess, role, scalingOf, nodata };
+}
+
+/**
+ * How `decodeBands` would turn each of `bandCount` float32 bands into values (`decodeSamples`'
+ * settings), where that does not depend on the samples themselves: no Landsat calibration, no
+ * scale given by the band's name, no LST scale (each of those looks at the raw samples first).
+ * Undefined where one band does. With these a reader can decode its bands in place while it
+ * still reads other blocks (`BandSources.decodedAhead`), the same values as `decodeBands` gives.
+ */
+export function settingsAhead(c: BandMetadata, bandCount: number): SampleSettings[] | undefined {
+  if (!c.isFloat) return undefined;
+  const out: SampleSettings[] = [];
+  for (let b = 0; b < bandCount; b++) {
+    const { guess, role, scalingOf, nodata } = bandBasics(c, b, bandCount);
+    if (guess.landsat || guess.scale) return undefined;
+    const scaling = scalingOf(true);
+    if (role === 'lst' && scaling.scale !== 1) return undefined;
+    out.push({ scale: scaling.scale, offset: scaling.offset, nodata, fill: scaling.fill, validRange: scaling.validRange });
+  }
+  return out;
+}
+
 /**
  * Turns raw samples into bands in physical units: role detection, scale/offset from band tags,
  * GDAL metadata and the sidecar (sidecar first), nodata and fill to NaN, Landsat L1 calibration
  * with the MTL, and the LST unit check (conversions offered, none applied).
  */
 export function decodeBands(c: BandSources): DatasetBand[] {
-  const { rasters, fileName, items, metadata, pam, nodataTag, mtl, warnings } = c;
+  const { rasters, fileName, nodataTag, mtl, warnings } = c;
   const bandCount = rasters.length;
   const bands: DatasetBand[] = [];
   for (let b = 0; b < bandCount; b++) {
-    const bandMd = itemsFor(items, b);
-    const aux = pam.get(b) ?? {};
-    const description = aux.description ?? bandMd['@description'] ?? bandMd.DESCRIPTION;
-    const hintsMd: Record<string, string> = { ...metadata, ...bandMd };
-    delete hintsMd.MTL;
-    const guess = detectRole({ fileName, description, metadata: hintsMd, bandIndex: b, bandCount });
-    const role = c.roleOverride ?? guess.role;
-    const scaling = resolveScaling({
-      role,
-      product: c.product ?? metadata.SHORTNAME,
-      landsatLevel: guess.landsat?.level,
-      ...(guess.scale && role === guess.role ? { nameScale: guess.scale } : {}),
-      isFloat: c.isFloat && !(guess.scale && holdsDn(rasters[b], nodataTag)),
-      hints: {
-        bandScale: aux.scale ?? metaNumber(bandMd['@scale'] ?? bandMd.SCALE),
-        bandOffset: aux.offset ?? metaNumber(bandMd['@offset'] ?? bandMd.OFFSET),
-        scaleFactor: metaNumber(metadata.scale_factor),
-        addOffset: metaNumber(metadata.add_offset),
-        validRange: metaRange(metadata.valid_range),
-        fillValue: metaNumber(metadata._FillValue),
-        units: aux.unitType ?? bandMd['@unittype'] ?? metadata.units,
-      },
-    });
-    // MOD11 QC: the nodata tag (0 in AppEEARS files) is a valid "good quality" value.
-    const nodata = role === 'lst-qc' ? null : (aux.nodata ?? nodataTag);
+    const { description, guess, role, scalingOf, nodata } = bandBasics(c, b, bandCount);
+    const scaling = scalingOf(c.isFloat && !(guess.scale && holdsDn(rasters[b], nodataTag)));
     const raw = rasters[b];
     // Float Landsat bands are calibrated only when they still hold whole DN (R/ESPA float64 exports).
     const cal =
@@ -102,12 +136,16 @@ export function decodeBands(c: BandSources): DatasetBand[] {
         [scale, offset, scaleSource] = [1, 0, 'none'];
         scaling.validRange = undefined;
       }
+      const settings = { scale, offset, nodata, fill: scaling.fill, validRange: scaling.validRange };
+      if (c.decodedAhead) {
+        // Decoded by the reader with `settingsAhead`'s settings, which are these (checked).
+        const ahead = settingsAhead(c, bandCount)?.[b];
+        if (!(raw instanceof Float32Array) || !ahead || !sameSettings(ahead, settings))
+          throw new AppError('INTERNAL', `${fileName}: band ${b + 1} was decoded ahead with other settings than its own`, { file: fileName });
+        data = raw;
+      }
       // Float32 samples are the reader's own array: decoded where they are, not into a second one.
-      data = decodeSamples(
-        raw,
-        { scale, offset, nodata, fill: scaling.fill, validRange: scaling.validRange },
-        c.ownsRasters && raw instanceof Float32Array ? raw : undefined,
-      );
+      else data = decodeSamples(raw, settings, c.ownsRasters && raw instanceof Float32Array ? raw : undefined);
       for (const n of scaling.notes) warnings.push(`band ${b + 1}: ${n}`);
       if (guess.landsat && guess.landsat.level === 'L1' && !mtl && role !== 'qc' && role !== 'unknown')
         warnings.push(`band ${b + 1}: Landsat DN left uncalibrated (no MTL found beside the file)`);
@@ -137,4 +175,19 @@ export function decodeBands(c: BandSources): DatasetBand[] {
 
 function stemOf(fileName: string): string {
   return (fileName.split(/[\\/]/).pop() ?? fileName).replace(/\.[^.]+$/, '');
+}
+
+/** `decodeSamples`' settings of a band. */
+export type SampleSettings = Parameters<typeof decodeSamples>[1];
+
+function sameSettings(a: SampleSettings, b: SampleSettings): boolean {
+  const same = (x: number | null | undefined, y: number | null | undefined) => Object.is(x, y);
+  return (
+    same(a.scale, b.scale) &&
+    same(a.offset, b.offset) &&
+    same(a.nodata, b.nodata) &&
+    same(a.fill, b.fill) &&
+    same(a.validRange?.[0], b.validRange?.[0]) &&
+    same(a.validRange?.[1], b.validRange?.[1])
+  );
 }

@@ -7,7 +7,8 @@ import type { Crs } from '../core/raster/raster.ts';
 import { parseProductName } from './band-roles.ts';
 import type { BandRole, Dataset } from './dataset.ts';
 import { deflateCodec, type DeflateCodec } from './deflate-codec.ts';
-import { decodeBands, itemsFor } from './geotiff-bands.ts';
+import { decodeSamples } from './band-decode.ts';
+import { decodeBands, itemsFor, settingsAhead, type BandMetadata } from './geotiff-bands.ts';
 import { crsFromGeoKeys, parseGeoKeyDirectory } from './geokeys.ts';
 import { mtlDate, parseMtl, type Mtl } from './landsat-mtl.ts';
 import { canDecodeFast, decodeWindow, type BlockLayout, type OpenFile } from './tiff-fast-decode.ts';
@@ -272,22 +273,7 @@ async function decodeImage(
     byteCounts: table.byteCounts,
     littleEndian: image.littleEndian,
   };
-  const rasters: ArrayLike<number>[] =
-    canDecodeFast(blockLayout) && !opts.useGeotiffJsDecoder
-      ? await decodeWindow(blockLayout, win, read, opts.signal, opts.onProgress, opts.codec ?? deflateCodec(), blob)
-      : ((await image.readRasters({
-          window: [win.col, win.row, win.col + win.width, win.row + win.height],
-          interleave: false,
-          signal: opts.signal,
-        })) as unknown as ArrayLike<number>[]);
-  throwIfAborted(opts.signal);
-  const transform = flipSouthUp(fileTransform, win.height, rasters);
-  if (transform !== fileTransform)
-    warnings.push('south-up raster (positive pixel height): rows turned north-up');
-
-  const bands = decodeBands({
-    rasters,
-    ownsRasters: true,
+  const bandMetadata: BandMetadata = {
     fileName,
     items,
     metadata,
@@ -298,6 +284,42 @@ async function decodeImage(
     layer: name.layer,
     mtl,
     roleOverride: opts.roleOverride,
+  };
+  // Float32 bands whose values do not depend on their samples are decoded in place row by row as
+  // their blocks come back from the decoding threads, while this thread would otherwise wait,
+  // instead of whole once the last block is in (bench/perf-log.md).
+  const ahead = layout.bitsPerSample === 32 ? settingsAhead(bandMetadata, bandCount) : undefined;
+  const decodedSamples = new Float64Array(bandCount);
+  const onRowsPlaced = ahead
+    ? (bands: readonly ArrayLike<number>[], band: number, from: number, to: number) => {
+        const data = (bands[band] as Float32Array).subarray(from, to);
+        decodeSamples(data, ahead[band], data);
+        decodedSamples[band] += to - from;
+      }
+    : undefined;
+  const rasters: ArrayLike<number>[] =
+    canDecodeFast(blockLayout) && !opts.useGeotiffJsDecoder
+      ? await decodeWindow(blockLayout, win, read, opts.signal, opts.onProgress, opts.codec ?? deflateCodec(), blob, onRowsPlaced)
+      : ((await image.readRasters({
+          window: [win.col, win.row, win.col + win.width, win.row + win.height],
+          interleave: false,
+          signal: opts.signal,
+        })) as unknown as ArrayLike<number>[]);
+  throwIfAborted(opts.signal);
+  const transform = flipSouthUp(fileTransform, win.height, rasters);
+  if (transform !== fileTransform)
+    warnings.push('south-up raster (positive pixel height): rows turned north-up');
+
+  // Either every sample was decoded ahead or none was (the reader's own path, or no decoding threads).
+  const length = win.width * win.height;
+  const decodedAhead = decodedSamples.some((n) => n > 0);
+  if (decodedAhead && !decodedSamples.every((n) => n === length))
+    throw new AppError('INTERNAL', `${fileName}: ${Array.from(decodedSamples).join(', ')} of ${length} samples per band decoded ahead`, { file: fileName });
+  const bands = decodeBands({
+    ...bandMetadata,
+    rasters,
+    ownsRasters: true,
+    decodedAhead,
     raster: { width: win.width, height: win.height, transform, crs },
     warnings,
   });

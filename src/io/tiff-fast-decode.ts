@@ -112,7 +112,9 @@ function storedRange(starts: ArrayLike<number>, lengths: ArrayLike<number>): { l
  * here; with `source` (the file as a Blob, which `read` reads) the workers read the groups' stored
  * bytes from it themselves, as they do from `source` an `OpenFile` (Node's worker threads) for
  * groups stored back to back. Else they are inflated by `codec` (a row of blocks at once; see
- * `decompressBlockAsync`), or by fflate here, and finished here.
+ * `decompressBlockAsync`), or by fflate here, and finished here. On the workers' path
+ * `onRowsPlaced(bands, band, from, to)` is told each time samples `from`..`to` of `bands[band]`
+ * (whole rows of the window) are all placed, while later blocks are still being decoded.
  */
 export async function decodeWindow(
   l: BlockLayout,
@@ -122,6 +124,7 @@ export async function decodeWindow(
   onProgress?: (p: Progress) => void,
   codec?: DeflateCodec,
   source?: Blob | OpenFile,
+  onRowsPlaced?: (bands: readonly SampleArray[], band: number, from: number, to: number) => void,
 ): Promise<SampleArray[]> {
   await prepareCodec(l.compression);
   const spp = l.samplesPerPixel;
@@ -239,6 +242,14 @@ export async function decodeWindow(
       }
       return decodeBlocks(raw, spans, form);
     };
+    // Blocks placed per row of blocks: once a row's are all in, its rows of the bands are done.
+    const placedInRow = new Int32Array(totalRows);
+    const rowDone = (j: Job): void => {
+      if (++placedInRow[rowIndex(j)] < bx1 - bx0 + 1 || !onRowsPlaced) return;
+      const r0 = Math.max(win.row, j.by * l.blockHeight) - win.row;
+      const r1 = Math.min(win.row + win.height, j.by * l.blockHeight + rowsOf(j.by)) - win.row;
+      for (let b = l.planar === 2 ? j.plane : 0; b < (l.planar === 2 ? j.plane + 1 : spp); b++) onRowsPlaced(out, b, r0 * win.width, r1 * win.width);
+    };
     const inFlight: Promise<Uint8Array[]>[] = [];
     let next = 0;
     try {
@@ -256,6 +267,7 @@ export async function decodeWindow(
         if (blocks.length !== groups[g].length) throw new Error(`${groups[g].length} blocks sent to decode, ${blocks.length} back`);
         groups[g].forEach((j, i) => place(blocks[i], j.plane, j.by, j.bx));
         codec.reuseDecoded?.(blocks);
+        for (const j of groups[g]) rowDone(j);
         inFlight[g] = Promise.resolve([]);
       }
     } finally {
