@@ -7,7 +7,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { crsFromEpsg, MODIS_SINUSOIDAL } from '../core/geo/crs.ts';
 import type { Raster } from '../core/raster/raster.ts';
 import { readGeoTiff } from './geotiff-read.ts';
-import { halveMeanInto } from './geotiff-plan.ts';
+import { halveMeanInto, planGeoTiff } from './geotiff-plan.ts';
+import { cutTileRow } from './tiff-cut.ts';
 import { halveMean, writeGeoTiff } from './geotiff-write.ts';
 
 /** Debian's python3-gdal lives beside the system python; a pyenv `python3` first on PATH lacks it. */
@@ -77,6 +78,31 @@ describe('halveMean', () => {
     const out = halveMean(new Float32Array([1, 2, 3, 5, n, 7, n, n, 9]), 3, 3);
     expect(Array.from(out.subarray(0, 3))).toEqual([Math.fround(8 / 3), 5, n]);
     expect(out[3]).toBe(9);
+  });
+});
+
+describe('planGeoTiff overview tiles', () => {
+  it('are the tiles of whole halveMean levels, the first overview made by tile rows (odd sizes, two bands, NaN)', () => {
+    // 16 px tiles: six levels (147x83 down to 5x3), each odd somewhere.
+    const a = field(293, 165);
+    const b = { ...a, data: a.data.map((v) => v * 0.5 + 1) };
+    const bands = [{ raster: a }, { raster: b }];
+    const plan = planGeoTiff(bands, { cog: true, tileSizePx: 16 });
+    const got: string[] = [];
+    for (const t of plan.tiles()) if ('bytes' in t) got.push(`${t.image}:${Buffer.from(t.bytes).toString('hex')}`);
+    const levels = [{ w: 293, h: 165, data: [a.data, b.data] }];
+    while (Math.max(levels[levels.length - 1].w, levels[levels.length - 1].h) > 16) {
+      const l = levels[levels.length - 1];
+      levels.push({ w: Math.ceil(l.w / 2), h: Math.ceil(l.h / 2), data: l.data.map((d) => halveMean(d, l.w, l.h)) });
+    }
+    expect(levels.length).toBe(6);
+    const want: string[] = [];
+    for (let k = levels.length - 1; k >= 0; k--)
+      for (const d of levels[k].data)
+        for (let ty = 0; ty < Math.ceil(levels[k].h / 16); ty++)
+          for (const t of cutTileRow(d, levels[k].w, levels[k].h, ty, 16, -9999, 3)) want.push(`${k}:${Buffer.from(t).toString('hex')}`);
+    expect(got.length).toBe(want.length);
+    expect(got).toEqual(want);
   });
 });
 

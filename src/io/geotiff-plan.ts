@@ -127,20 +127,50 @@ export function planGeoTiff(input: Raster | Array<Raster | GeoTiffBandInput>, op
   function* tiles(buffer?: (byteLength: number) => ArrayBuffer): Generator<RawTile | Progress, void, void> {
     const total = levels.reduce((n, l) => n + bands.length * Math.ceil(l.h / ts), 0);
     let done = 0;
-    const data: Float32Array[][] = [bands.map((b) => b.raster.data)];
-    for (let k = 1; k < levels.length; k++)
+    const full = bands.map((b) => b.raster.data);
+    // The first overview is never whole: its rows are made `rows1` at a time into `band1` (one
+    // buffer, reused), once to make the second overview (then the rest whole, each from the one
+    // below) and again, a tile row at a time, to cut its own tiles just before the full
+    // resolution's. Its whole array was a quarter of the raster in new memory per file (a first
+    // touch of each page costs ~16 us on the bench VM: bench/perf-log.md), for one more pass of
+    // `halveMeanInto`; the values are `halveMean`'s (whole-raster windows on even rows).
+    const rows1 = 2 * Math.ceil(ts / 2);
+    const band1 = levels.length > 1 ? new Float32Array(levels[1].w * Math.min(rows1, levels[1].h)) : undefined;
+    const overview1Rows = (d: Float32Array, r1: number, rows: number): void =>
+      halveMeanInto(d, levels[0].w, 2 * r1, 0, Math.min(2 * rows, levels[0].h - 2 * r1), levels[0].w, band1!, levels[1].w, 0, 0);
+    const data: Float32Array[][] = [full, []];
+    if (levels.length > 2) {
+      const [l1, l2] = [levels[1], levels[2]];
+      data.push(
+        full.map((d) => {
+          const out = new Float32Array(l2.w * l2.h);
+          for (let r1 = 0; r1 < l1.h; r1 += rows1) {
+            const rows = Math.min(rows1, l1.h - r1);
+            overview1Rows(d, r1, rows);
+            halveMeanInto(band1!, l1.w, 0, 0, rows, l1.w, out, l2.w, r1 / 2, 0);
+          }
+          return out;
+        }),
+      );
+    }
+    for (let k = 3; k < levels.length; k++)
       data.push(data[k - 1].map((d) => halveMean(d, levels[k - 1].w, levels[k - 1].h)));
     for (let k = levels.length - 1; k >= 0; k--) {
       const { w, h } = levels[k];
-      for (const d of data[k]) {
+      for (let b = 0; b < bands.length; b++) {
         for (let ty = 0; ty < Math.ceil(h / ts); ty++) {
-          for (const bytes of cutTileRow(d, w, h, ty, ts, nodata, predictor, buffer)) yield { image: k, bytes };
+          if (k === 1) {
+            // The tile row's rows of the first overview, made now: cut as rows 0.. of `band1`.
+            const rows = Math.min(ts, h - ty * ts);
+            overview1Rows(full[b], ty * ts, rows);
+            for (const bytes of cutTileRow(band1!, w, rows, 0, ts, nodata, predictor, buffer)) yield { image: k, bytes };
+          } else for (const bytes of cutTileRow(data[k][b], w, h, ty, ts, nodata, predictor, buffer)) yield { image: k, bytes };
           yield { stage: 'writing GeoTIFF', done: ++done, total, detail: k === 0 ? 'full resolution' : `overview ${k}` };
         }
       }
       // An overview's arrays are this plan's own (the full resolution is the caller's): freed once cut.
       const level = data.pop()!;
-      if (k > 0) level.forEach(releaseArray);
+      if (k > 1) level.forEach(releaseArray);
     }
   }
   const { images, cog, deflate, level, strategy, rowBytes } = layout;
