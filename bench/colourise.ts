@@ -1,5 +1,5 @@
 import type { Raster } from '../src/core/raster/raster.ts';
-import { colorize, LUTS } from '../src/ui/colormap.ts';
+import { colorize, colorizeReusing, LUTS } from '../src/ui/colormap.ts';
 import { layerStats, toDisplay } from '../src/worker/display.ts';
 import type { LayerView } from '../src/worker/layer-pool.ts';
 
@@ -14,7 +14,10 @@ export function colouriseLayer(r: Raster): number {
   return rgba.length;
 }
 
-/** The RGBA of a layer made by the app's layer workers (its display grid in its legend's range), as the map colours it. Returns its length. */
+/**
+ * The RGBA of a layer made by the app's layer workers (its display grid in its legend's range), as
+ * the map colours it (`colorizeReusing`, the map's layer images). Returns its length.
+ */
 export function colouriseView(v: LayerView): number {
-  return colorize(v.display.data, LUTS.inferno, v.stats.p2, v.stats.p98).length;
+  return colorizeReusing(v.display.data, LUTS.inferno, v.stats.p2, v.stats.p98).length;
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { colorize, LUTS, lutLuma } from './colormap.ts';
+import { colorize, colorizeReusing, LUTS, lutLuma } from './colormap.ts';
 
 describe('colour tables', () => {
   it('makes inferno run from near black to pale yellow with rising lightness', () => {
@@ -25,5 +25,31 @@ describe('colour tables', () => {
     expect(Array.from(rgba.slice(12, 16))).toEqual([252, 255, 164, 255]);
     const k = Math.round(0.5 * 255);
     expect(rgba[8]).toBe(LUTS.inferno[3 * k]);
+  });
+
+  it('writes over `into` of the right length (NaN cleared to transparent), else makes a new array', () => {
+    const values = new Float32Array([Number.NaN, 280, 300, 400]);
+    const want = colorize(values, LUTS.inferno, 280, 320);
+    const into = new Uint8ClampedArray(16).fill(77);
+    const got = colorize(values, LUTS.inferno, 280, 320, into);
+    expect(got).toBe(into);
+    expect(Array.from(got)).toEqual(Array.from(want));
+    const short = new Uint8ClampedArray(12);
+    const fresh = colorize(values, LUTS.inferno, 280, 320, short);
+    expect(fresh).not.toBe(short);
+    expect(Array.from(fresh)).toEqual(Array.from(want));
+  });
+
+  it('colorizeReusing writes the next grid of the same size over the array it returned last', () => {
+    const a = new Float32Array([Number.NaN, 280, 300, 400]);
+    const b = new Float32Array([300, Number.NaN, 281, 250]);
+    const first = colorizeReusing(a, LUTS.inferno, 280, 320);
+    expect(Array.from(first)).toEqual(Array.from(colorize(a, LUTS.inferno, 280, 320)));
+    const second = colorizeReusing(b, LUTS.inferno, 280, 320);
+    expect(second).toBe(first);
+    expect(Array.from(second)).toEqual(Array.from(colorize(b, LUTS.inferno, 280, 320)));
+    const other = colorizeReusing(new Float32Array([290, 291]), LUTS.inferno, 280, 320);
+    expect(other).not.toBe(first);
+    expect(other.length).toBe(8);
   });
 });

@@ -62,28 +62,49 @@ export type LutName = keyof typeof LUTS;
 
 /**
  * Colours `values` into RGBA (NaN -> transparent) with `lut` over `[min, max]` (values outside clamp).
- * Returns a new array of `4 * values.length` bytes.
+ * Returns a new array of `4 * values.length` bytes, or `into` written over where it is that long:
+ * a display grid's RGBA is ~13 MB, whose new pages cost ~3 k first touches (~16 us each on the
+ * bench VM: bench/perf-log.md), and a caller that colours grid after grid only reads each once.
  */
 export function colorize(
   values: Float32Array,
   lut: Lut,
   min: number,
   max: number,
+  into?: Uint8ClampedArray<ArrayBuffer>,
 ): Uint8ClampedArray<ArrayBuffer> {
-  const out = new Uint8ClampedArray(values.length * 4);
-  // One word per pixel: the table's RGBA entries as words in memory order (NaN stays 0: transparent).
-  const words = new Uint32Array(out.buffer);
+  const reused = into !== undefined && into.length === values.length * 4 && into.byteOffset === 0;
+  const out = reused ? into : new Uint8ClampedArray(values.length * 4);
+  // One word per pixel: the table's RGBA entries as words in memory order (NaN 0: transparent).
+  const words = new Uint32Array(out.buffer, 0, values.length);
   const rgba = new Uint32Array(256);
   new Uint8Array(rgba.buffer).forEach((_, b, bytes) => (bytes[b] = b % 4 === 3 ? 255 : lut[3 * (b >> 2) + (b % 4)]));
   const scale = max > min ? 255 / (max - min) : 0;
   for (let i = 0; i < values.length; i++) {
     const v = values[i];
-    if (v !== v) continue;
+    if (v !== v) {
+      words[i] = 0;
+      continue;
+    }
     const k = Math.round((v - min) * scale);
     words[i] = rgba[k > 0 ? (k < 255 ? k : 255) : 0];
   }
   return out;
 }
+
+/**
+ * `colorize` into the array the last call of this returned, where it is still alive and the
+ * right length: for a caller that hands each RGBA on before it colours the next (the map's layer
+ * images: `putImageData` copies it), so a run's display grids, all of one size, share one array
+ * instead of one new array each. Held weakly: no memory is kept between bursts of layers.
+ */
+export function colorizeReusing(values: Float32Array, lut: Lut, min: number, max: number): Uint8ClampedArray<ArrayBuffer> {
+  const out = colorize(values, lut, min, max, lastRgba?.deref());
+  lastRgba = new WeakRef(out);
+  return out;
+}
+
+let lastRgba: WeakRef<Uint8ClampedArray<ArrayBuffer>> | undefined;
 
 /** CSS `rgb()` of the table at fraction `t` in 0..1 (for legends). */
 export function lutCss(lut: Lut, t: number): string {

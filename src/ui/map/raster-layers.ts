@@ -1,5 +1,5 @@
 import type { ImageSource, Map as MapInstance } from 'maplibre-gl';
-import { colorize, LUTS, type LutName } from '../colormap.ts';
+import { colorizeReusing, LUTS, type LutName } from '../colormap.ts';
 import type { LayerData } from '../../worker/protocol.ts';
 
 /** How layers are drawn: colour table for LST layers, shared ranges (K), opacity 0..1. */
@@ -43,7 +43,8 @@ export function renderLayerImage(layer: LayerData, style: DrawStyle): Promise<st
   canvas.height = height;
   const ctx = canvas.getContext('2d', { willReadFrequently: true });
   if (!ctx) return Promise.reject(new Error('2D canvas unavailable'));
-  ctx.putImageData(new ImageData(colorize(data, lut, lo, hi), width, height), 0, 0);
+  // putImageData copies the pixels: the RGBA array is the next layer's to write over.
+  ctx.putImageData(new ImageData(colorizeReusing(data, lut, lo, hi), width, height), 0, 0);
   const url = new Promise<string>((resolve, reject) =>
     canvas.toBlob(
       (b) => (b ? resolve(URL.createObjectURL(b)) : reject(new Error('PNG encoding failed'))),
