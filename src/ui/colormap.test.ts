@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { colorize, colorizeReusing, LUTS, lutLuma } from './colormap.ts';
 
 describe('colour tables', () => {
@@ -51,5 +51,20 @@ describe('colour tables', () => {
     const other = colorizeReusing(new Float32Array([290, 291]), LUTS.inferno, 280, 320);
     expect(other).not.toBe(first);
     expect(other.length).toBe(8);
+  });
+
+  it('colorizeReusing lets its array go five seconds after its last call', () => {
+    vi.useFakeTimers();
+    try {
+      const v = new Float32Array([290, 300]);
+      const first = colorizeReusing(v, LUTS.inferno, 280, 320);
+      vi.advanceTimersByTime(4000);
+      const second = colorizeReusing(v, LUTS.inferno, 280, 320);
+      expect(second).toBe(first);
+      vi.advanceTimersByTime(5001);
+      expect(colorizeReusing(v, LUTS.inferno, 280, 320)).not.toBe(first);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });

@@ -93,18 +93,26 @@ export function colorize(
 }
 
 /**
- * `colorize` into the array the last call of this returned, where it is still alive and the
- * right length: for a caller that hands each RGBA on before it colours the next (the map's layer
- * images: `putImageData` copies it), so a run's display grids, all of one size, share one array
- * instead of one new array each. Held weakly: no memory is kept between bursts of layers.
+ * `colorize` into the array the last call of this returned, where it is the right length and that
+ * call was less than `REUSE_MS` ago: for a caller that hands each RGBA on before it colours the
+ * next (the map's layer images: `putImageData` copies it), so a run's display grids, all of one
+ * size, share one array instead of ~13 MB of new memory each. Let go `REUSE_MS` after the last
+ * call (held weakly it was collected between layers: the page collects often while a run's files
+ * are written).
  */
 export function colorizeReusing(values: Float32Array, lut: Lut, min: number, max: number): Uint8ClampedArray<ArrayBuffer> {
-  const out = colorize(values, lut, min, max, lastRgba?.deref());
-  lastRgba = new WeakRef(out);
+  const out = colorize(values, lut, min, max, lastRgba);
+  lastRgba = out;
+  clearTimeout(letGo);
+  letGo = setTimeout(() => (lastRgba = undefined), REUSE_MS);
+  // Node (tests): the timer does not keep the process alive.
+  (letGo as { unref?: () => void }).unref?.();
   return out;
 }
 
-let lastRgba: WeakRef<Uint8ClampedArray<ArrayBuffer>> | undefined;
+const REUSE_MS = 5000;
+let lastRgba: Uint8ClampedArray<ArrayBuffer> | undefined;
+let letGo: ReturnType<typeof setTimeout> | undefined;
 
 /** CSS `rgb()` of the table at fraction `t` in 0..1 (for legends). */
 export function lutCss(lut: Lut, t: number): string {
