@@ -168,9 +168,11 @@ export function planGeoTiff(input: Raster | Array<Raster | GeoTiffBandInput>, op
           yield { stage: 'writing GeoTIFF', done: ++done, total, detail: k === 0 ? 'full resolution' : `overview ${k}` };
         }
       }
-      // An overview's arrays are this plan's own (the full resolution is the caller's): freed once cut.
+      // An overview's arrays (the first one's rows buffer) are this plan's own (the full resolution
+      // is the caller's): freed once cut.
       const level = data.pop()!;
       if (k > 1) level.forEach(releaseArray);
+      else if (k === 1) releaseArray(band1!);
     }
   }
   const { images, cog, deflate, level, strategy, rowBytes } = layout;

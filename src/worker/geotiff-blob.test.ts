@@ -58,7 +58,7 @@ describe('GeoTIFF Blob sink', () => {
 
 describe('GeoTIFF writer, overviews', () => {
   it('frees each overview it made once cut, never the caller\'s raster, and writes the same bytes', async () => {
-    // 300x300 with NaN holes, 64 px tiles: three overviews (150, 75, 38 px).
+    // 300x300 with NaN holes, 64 px tiles: three overviews (150, 75, 38 px; the first made by tile rows into one buffer, freed once its tiles are cut).
     const raster = testRaster(testGrid(300, 300, 1000), (c, r) => ((c * 7 + r * 13) % 17 === 0 ? Number.NaN : 280 + Math.sin(c / 9) * 5 + ((c * r) % 23) / 7));
     const bands = [{ raster, name: 'LST', units: 'K' }];
     const opts = { nodata: -9999, cog: true, tileSizePx: 64, codec: fflateCodec };
