@@ -3,9 +3,11 @@ import * as tf from '@tensorflow/tfjs';
 import { selectBackend } from './backend.ts';
 import { runSrda, runSrdaStage, srdaHaloCoarsePx, type SrdaStageInput } from './infer.ts';
 import { buildInputWindow, buildNetworkInputs, LST_SCALE_K, presentChannels } from './inputs.ts';
-import { inferSrda, initParams, INPUT_CHANNELS, outputChannels, receptiveRadius, SRDA_SIZES } from './srda-net.ts';
+import { inferSrda, initParams, INPUT_CHANNELS, outputChannels, receptiveRadius, SIGMA_FLOOR, SRDA_SIZES } from './srda-net.ts';
 import { createSrdaModel, type SrdaModel } from './weights.ts';
 import { maxAbsDifference } from '../core/raster/metrics.ts';
+import { Scratch } from '../core/scratch.ts';
+import { sigmaFromRaw } from './sigma-head.ts';
 import { abortAfterProgress } from '../test-support/abort.ts';
 
 function sceneInput(w: number, h: number): SrdaStageInput {
@@ -168,5 +170,45 @@ describe('SRDA-Net inference', () => {
     expect(tf.memory().numTensors).toBe(before);
     await tf.setBackend('cpu');
     expect(maxAbsDifference(cpu, wasm)).toBeLessThan(1e-3);
+  });
+
+  it('on wasm builds the network input in its tensor and reads the output in the heap: the same values as through arrays, neither copy kept', async () => {
+    const input = sceneInput(26, 22);
+    await selectBackend({ only: 'wasm' });
+    try {
+      const scratch = new Scratch();
+      const before = tf.memory().numTensors;
+      const { lstK, sigmaK } = await runSrdaStage(model, { ...input, scratch });
+      expect(tf.memory().numTensors).toBe(before);
+      // Reference: the window built into an array, copied into a tensor, the output downloaded.
+      const ref = new Scratch();
+      const s = buildNetworkInputs(input.coarseLstK, 26, 22, input.fineAux, { y0: 0, y1: 22, x0: 0, x1: 26 }, ref);
+      const win = buildInputWindow(s, 0, 22, 0, 26, undefined, true, ref);
+      const keep = presentChannels(['ndvi', 'dem']);
+      const r = tf.tidy(() => inferSrda(model.config, { ...model.inferParams, 'head/w': tf.gather(model.params['head/w'], keep, 2) }, tf.tensor4d(win.data, [1, 22, 26, win.channels]), true));
+      const rv = await r.data();
+      r.dispose();
+      const C = outputChannels(model.config);
+      const scale = LST_SCALE_K * (model.meta.sigmaScale ?? 1);
+      let compared = 0;
+      for (let fy = 0; fy < 44; fy++) {
+        for (let fx = 0; fx < 52; fx++) {
+          const i = fy * 52 + fx;
+          if (!s.lstMask[(fy >> 1) * 26 + (fx >> 1)]) {
+            expect(lstK[i]).toBeNaN();
+            continue;
+          }
+          const k = ((fy >> 1) * 26 + (fx >> 1)) * C + (fy & 1) * 2 + (fx & 1);
+          expect(lstK[i]).toBe(Math.fround(win.bicubic[i] + LST_SCALE_K * rv[k]));
+          expect(sigmaK![i]).toBe(Math.fround(sigmaFromRaw(rv[k + 4], scale, SIGMA_FLOOR)));
+          compared++;
+        }
+      }
+      expect(compared).toBe(4 * (26 * 22 - 24));
+      // The pool keeps the same work arrays but for the input window (nor a copy of the output).
+      expect(scratch.bytes).toBe(ref.bytes - win.data.byteLength);
+    } finally {
+      await tf.setBackend('cpu');
+    }
   });
 });

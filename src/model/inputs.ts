@@ -202,14 +202,16 @@ export function presentChannels(present: readonly ModelAuxName[]): number[] {
  * channels of the layers present (`presentChannels`), which are the only ones that can be non-zero
  * (an absent layer's channels are zeros, its mask 0); otherwise all INPUT_CHANNELS. With
  * `scratch`, the window's arrays are its own (valid until the next call with the same pool).
+ * `dataOf`: where the network input is written (`wh x ww x channels` zeros, e.g. a tensor's memory in
+ * the wasm heap) instead of an array of its own.
  */
-export function buildInputWindow(s: PreparedScene, y0: number, y1: number, x0: number, x1: number, dropAux?: ReadonlySet<ModelAuxName>, compact = false, scratch?: Scratch): InputWindow {
+export function buildInputWindow(s: PreparedScene, y0: number, y1: number, x0: number, x1: number, dropAux?: ReadonlySet<ModelAuxName>, compact = false, scratch?: Scratch, dataOf?: (wh: number, ww: number, channels: number) => Float32Array): InputWindow {
   const ww = x1 - x0;
   const wh = y1 - y0;
   const bicubic = bicubicUp2Window(s.lstFilled, s.w, s.h, y0, y1, x0, x1, scratch);
   const used = MODEL_AUX.filter((name) => s.aux[name] && !dropAux?.has(name));
   const C = compact ? 6 + 5 * used.length : INPUT_CHANNELS;
-  const data = f32Of(scratch, 'inputWindow', ww * wh * C);
+  const data = dataOf ? dataOf(wh, ww, C) : f32Of(scratch, 'inputWindow', ww * wh * C);
   const fw = 2 * s.w;
   const bw = 2 * ww;
   for (let y = 0; y < wh; y++) {

@@ -12,14 +12,27 @@ function stage(w: number, h: number) {
   return { width: w, height: h, coarseLstK, fineAux: { ndvi } };
 }
 
-/** Makes the active backend's next read-back fail with `error` (a lost GPU device reads as in tfjs-webgpu). */
+/**
+ * Makes the active backend's next read-back fail with `error` (a lost GPU device reads as in
+ * tfjs-webgpu): `read`, and on wasm its heap views (`typedArrayFromHeap`, through which the runner
+ * writes a tile's input and reads its output).
+ */
 function failNextRead(error = new Error('GPUBuffer.mapAsync failed: the device was lost (test)')): void {
-  const backend = tf.backend() as unknown as { read: (...a: unknown[]) => Promise<unknown> };
-  const read = backend.read;
-  backend.read = () => {
+  const backend = tf.backend() as unknown as { read: (...a: unknown[]) => Promise<unknown>; typedArrayFromHeap?: (...a: unknown[]) => unknown };
+  const { read, typedArrayFromHeap: fromHeap } = backend;
+  const restore = (): void => {
     backend.read = read;
+    if (fromHeap) backend.typedArrayFromHeap = fromHeap;
+  };
+  backend.read = () => {
+    restore();
     return Promise.reject(error);
   };
+  if (fromHeap)
+    backend.typedArrayFromHeap = () => {
+      restore();
+      throw error;
+    };
 }
 
 describe('createSrdaRunner', () => {
