@@ -64,14 +64,20 @@ const MAX_SPARES = 6;
 const MAX_WINDOWS = 12;
 
 /**
- * The tile's output arrays taken from `spares` (buffers of earlier tiles handed back), by size:
- * `4 x` the tile's coarse pixels, float32; absent where none fits.
+ * The tile's output arrays taken from `spares` (buffers of earlier tiles handed back): `4 x` the
+ * tile's coarse pixels, float32, each a view of the smallest spare that holds it and is at most 1.5x
+ * its size (an interior tile's buffer serves an edge tile's smaller output: an exact size would miss
+ * at every row's edge tiles and make new arrays while spares of the other size wait); absent where
+ * none fits.
  */
 function takeSpares(spares: ArrayBuffer[], input: StageInput, withCarried: boolean): StageInput['into'] {
   const bytes = 16 * input.coarseLst.width * input.coarseLst.height;
   const take = (): Float32Array | undefined => {
-    const i = spares.findIndex((b) => b.byteLength === bytes);
-    return i < 0 ? undefined : new Float32Array(spares.splice(i, 1)[0]);
+    let best = -1;
+    spares.forEach((b, i) => {
+      if (b.byteLength >= bytes && b.byteLength <= 1.5 * bytes && (best < 0 || b.byteLength < spares[best].byteLength)) best = i;
+    });
+    return best < 0 ? undefined : new Float32Array(spares.splice(best, 1)[0], 0, bytes / 4);
   };
   const lstK = take();
   if (!lstK) return undefined;
@@ -196,10 +202,13 @@ export async function connectTileWorker(
   const notices: string[] = [];
   // Window buffers the worker handed back with its answers, until the pool takes them (`takeWindowBuffers`).
   const windowBuffers: ArrayBuffer[] = [];
+  // The buffers of this worker's results (its outputs may be views of the start of a larger one).
+  const results = new WeakSet<ArrayBuffer>();
   port.onMessage((raw) => {
     const m = raw as TileWorkerReply;
     if (m.type === 'ready' || m.id === undefined) return onReady?.(m);
     for (const n of m.notices ?? []) if (!notices.includes(n)) notices.push(n);
+    if (m.type === 'done') for (const a of [m.data, m.sigma, m.carried]) if (a) results.add(a.buffer as ArrayBuffer);
     if (m.type === 'done' && !dead && m.windows) {
       windowBuffers.push(...m.windows);
       windowBuffers.splice(0, Math.max(0, windowBuffers.length - MAX_WINDOWS));
@@ -270,8 +279,8 @@ export async function connectTileWorker(
     recycle(arrays) {
       for (const a of arrays) {
         const b = a.buffer;
-        // Whole buffers only (a view of part of one is someone else's memory too).
-        if (!dead && b instanceof ArrayBuffer && a.byteOffset === 0 && a.byteLength === b.byteLength && b.byteLength > 0 && spare.length < MAX_SPARES && !spare.includes(b)) spare.push(b);
+        // Whole buffers, or the start of one of this worker's results (a view of part of any other buffer is someone else's memory too).
+        if (!dead && b instanceof ArrayBuffer && a.byteOffset === 0 && (a.byteLength === b.byteLength || results.has(b)) && b.byteLength > 0 && spare.length < MAX_SPARES && !spare.includes(b)) spare.push(b);
       }
     },
     async close() {
