@@ -155,19 +155,22 @@ async function runTile(
         return heap.typedArrayFromHeap(info).fill(0);
       }
     : undefined;
+  // The head's weights for these channels first, then the input: the order of the heap's allocations as
+  // when both were made in one tidy (a worker's wasm heap is laid out as before).
+  let head: tf.Tensor | undefined = channels ? tf.gather(model.params['head/w'], channels, 2) : undefined;
   let res: tf.Tensor | undefined;
   try {
     // Built in the compact layout: the channels `channels` lists, in that order.
     const win = buildInputWindow(s, ey0, ey1, ex0, ex1, undefined, true, scratch, inHeap);
     // The input tensor goes once the head convolution has read it (inferSrda's releaseInput).
-    res = tf.tidy(() => {
-      const params = channels ? { ...model.inferParams, 'head/w': tf.gather(model.params['head/w'], channels, 2) } : model.inferParams;
-      return inferSrda(model.config, params, input ?? tf.tensor4d(win.data, [1, win.wh, win.ww, win.channels]), true);
-    });
+    res = tf.tidy(() => inferSrda(model.config, head ? { ...model.inferParams, 'head/w': head } : model.inferParams, input ?? tf.tensor4d(win.data, [1, win.wh, win.ww, win.channels]), true));
+    head?.dispose();
+    head = undefined;
     // A view of the heap, read before `res` is disposed and before anything else is allocated there.
     const r = heap ? heap.typedArrayFromHeap(res) : ((await res.data()) as Float32Array);
     pasteTile(model, s, core, ey0, ex0, win, r, out, sigma);
   } finally {
+    head?.dispose();
     res?.dispose();
     if (input && !input.isDisposed) input.dispose();
   }
