@@ -1,6 +1,7 @@
 import { decodeBlockInto, type BlockForm } from '../io/block-codecs.ts';
 import { webStreamsCodec, type BlockSpan, type DeflateCodec, type DeflateStrategy, type FileRange } from '../io/deflate-codec.ts';
-import type { Bands, PackedCodes } from '../core/raster/pack-raster.ts';
+import type { PackedCodes } from '../core/raster/pack-raster.ts';
+import type { Bands } from '../core/raster/packed.ts';
 import { releaseBuffer } from '../core/release-buffer.ts';
 import { startRequestPool, type PoolSlot, type WorkerPort } from './request-pool.ts';
 

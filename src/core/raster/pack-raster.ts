@@ -1,6 +1,6 @@
 import type { Raster } from './raster.ts';
 import { gridOf } from './raster.ts';
-import { newBands, PACKED_NAN, type PackedRaster } from './packed.ts';
+import { newBands, PACKED_NAN, type Bands, type PackedRaster } from './packed.ts';
 
 /**
  * Steps tried, coarse to fine: the scale factors of the products (DEM and land cover 1, MODIS LST
@@ -15,12 +15,6 @@ function sampledScales(data: Float32Array): number[] {
   for (let i = 0; i < data.length && sample.length < 4096; i += stride) if (data[i] === data[i]) sample.push(data[i]);
   if (sample.length === 0) return [];
   return SCALES.filter((scale) => sample.every((v) => Math.fround(Math.round(v / scale) * scale) === v));
-}
-
-/** Bands of int16 codes for a layer (`newBands`). */
-export interface Bands {
-  bands: Int16Array[];
-  bandRows: number;
 }
 
 /**
@@ -70,9 +64,7 @@ function packWide(d: Float32Array, scale: number, bands: () => Bands): (Bands & 
 }
 
 /** The codes of a packed layer without its grid: what `packCodes` makes (and a worker thread hands back). */
-export interface PackedCodes {
-  bands: Int16Array[];
-  bandRows: number;
+export interface PackedCodes extends Bands {
   scale: number;
   base: number;
 }

@@ -57,8 +57,14 @@ function bandOf(layer: PackedRaster, row: number): Int16Array {
   return band;
 }
 
+/** A layer's int16 codes in bands of `bandRows` rows, every band held (`newBands`). */
+export interface Bands {
+  bands: Int16Array[];
+  bandRows: number;
+}
+
 /** New zeroed bands for a `width` x `height` layer, `rows` rows each (default ~BAND_BYTES; one band for a small layer). */
-export function newBands(width: number, height: number, rows?: number): { bands: Int16Array[]; bandRows: number } {
+export function newBands(width: number, height: number, rows?: number): Bands {
   const bandRows = Math.max(1, Math.min(height, Math.floor(rows ?? Math.ceil(BAND_BYTES / (2 * Math.max(1, width))))));
   const bands: Int16Array[] = [];
   for (let r = 0; r < height; r += bandRows) bands.push(new Int16Array(width * Math.min(bandRows, height - r)));
