@@ -9,14 +9,13 @@ import { detailWeightMessage } from '../pipeline/do-no-harm.ts';
 import { runDownscale } from '../pipeline/downscale.ts';
 import { evaluateClosedLoop } from '../pipeline/evaluate.ts';
 import { isLstOnlyScene } from '../pipeline/lst-only.ts';
-import type { Scene } from '../pipeline/scene.ts';
 import type { StageMethod } from '../pipeline/method.ts';
 import { loadMethod } from '../pipeline/methods.ts';
 import { prepareSceneAsync } from '../pipeline/prepare.ts';
 import { assembleScene, labelDataset, type LabelledBand } from '../pipeline/scene-assembly.ts';
 import type { BatchItem } from './batch-plan.ts';
 import { loadFileDatasets } from './load.ts';
-import { holdReadWorkers, packOnReadWorkers, prestartReadWorkers } from './read-workers.ts';
+import { packOnReadWorkers, prestartReadWorkers, withReadWorkersHeld } from './read-workers.ts';
 import { stageWriter } from './stage-files.ts';
 
 /** Methods that run on an LST-only scene (no auxiliary layer): others fall back to bicubic there. */
@@ -125,17 +124,12 @@ async function runInto(item: BatchItem, s: BatchSettings, tmp: string): Promise<
   const t0 = performance.now();
   // As `downscale`: the read workers stay from the reads through the preparation, and the layers the
   // guide registration leaves in place are packed on one meanwhile.
-  const release = holdReadWorkers();
-  let assembled: ReturnType<typeof assembleScene>;
-  let scene: Scene;
-  try {
+  const { assembled, scene } = await withReadWorkersHeld(async () => {
     const bands = await loadItemBands(item);
     const sceneId = [item.date ?? 'undated', item.tile].filter(Boolean).join(' ');
-    assembled = assembleScene(bands, { mode: 'strict', sceneId, maxDateGapDays: s.maxDateGapDays });
-    scene = await prepareSceneAsync(assembled.inputs, { stages: s.stages, registerGuides: s.registerGuides !== false, packer: packOnReadWorkers });
-  } finally {
-    release();
-  }
+    const assembled = assembleScene(bands, { mode: 'strict', sceneId, maxDateGapDays: s.maxDateGapDays });
+    return { assembled, scene: await prepareSceneAsync(assembled.inputs, { stages: s.stages, registerGuides: s.registerGuides !== false, packer: packOnReadWorkers }) };
+  });
   // The bands as read are garbage now: free them before the item's peak (see collectGarbage).
   collectGarbage();
   const method =

@@ -26,7 +26,7 @@ import {
 } from './inputs.ts';
 import { openOutDir, type OutDir } from './out-dir.ts';
 import { stageWriter } from './stage-files.ts';
-import { holdReadWorkers, packOnReadWorkers, prestartReadWorkers } from './read-workers.ts';
+import { packOnReadWorkers, prestartReadWorkers, withReadWorkersHeld } from './read-workers.ts';
 import { terminalSafe } from './terminal.ts';
 import type { Command } from './main.ts';
 import type { Scene } from '../pipeline/scene.ts';
@@ -122,15 +122,10 @@ export const downscaleCommand: Command = async (argv) => {
 async function readScene(values: Parameters<typeof loadInputs>[0], options: PrepareOptions): Promise<{ loaded: InputsSummary; scene: Scene }> {
   // The read workers stay from the reads through the preparation: the layers the guide registration
   // leaves in place are packed on one meanwhile (the rasters as read are not read again).
-  const release = holdReadWorkers();
-  let loaded: Awaited<ReturnType<typeof loadInputs>>;
-  let scene: Scene;
-  try {
-    loaded = await loadInputs(values);
-    scene = await prepareSceneAsync(loaded.inputs, { ...options, packer: packOnReadWorkers });
-  } finally {
-    release();
-  }
+  const { loaded, scene } = await withReadWorkersHeld(async () => {
+    const loaded = await loadInputs(values);
+    return { loaded, scene: await prepareSceneAsync(loaded.inputs, { ...options, packer: packOnReadWorkers }) };
+  });
   const summary = summariseInputs(loaded);
   // The files and rasters as read are garbage now: free them before the run's peak rather than after.
   collectGarbage();

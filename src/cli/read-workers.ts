@@ -99,6 +99,16 @@ export function holdReadWorkers(): () => void {
   };
 }
 
+/** `f` with the read workers held (`holdReadWorkers`) until it settles: a command's reads and preparation. */
+export async function withReadWorkersHeld<T>(f: () => Promise<T>): Promise<T> {
+  const release = holdReadWorkers();
+  try {
+    return await f();
+  } finally {
+    release();
+  }
+}
+
 /** Ends the read workers now (the next read starts them again). */
 export function closeReadWorkers(): void {
   clearTimeout(idle);
