@@ -3,6 +3,7 @@ import type { PixelWindow } from '../core/geo/grid.ts';
 import type { AuxName, Raster } from '../core/raster/raster.ts';
 import { maskedBoxMean } from '../core/raster/focal.ts';
 import { correlation, shiftBilinear } from '../core/raster/shift.ts';
+import { extractTile } from '../core/raster/tiling.ts';
 
 /**
  * Guide co-registration. Products from different sensors or processing chains can sit a fraction of
@@ -126,8 +127,7 @@ function coarseWindow(cwAll: number, chAll: number): { cw: number; ch: number; c
 export function estimateShift(coarse: Float32Array, cwAll: number, chAll: number, fine: Float32Array | FineField, f: number): { dxPx: number; dyPx: number; corr0: number; corrBest: number } {
   const field = fine instanceof Float32Array ? { data: fine } : fine;
   const { cw, ch, cx0, cy0 } = coarseWindow(cwAll, chAll);
-  const lstWin = new Float32Array(cw * ch);
-  for (let y = 0; y < ch; y++) lstWin.set(coarse.subarray((cy0 + y) * cwAll + cx0, (cy0 + y) * cwAll + cx0 + cw), y * cw);
+  const lstWin = extractTile(coarse, cwAll, chAll, { col: cx0, row: cy0, width: cw, height: ch });
   const lstHp = highpass(lstWin, cw, ch);
   const m = GUIDE_SHIFT_MAX_PX;
   const fw = cwAll * f;
@@ -223,9 +223,7 @@ export function guideSample(coarseLst: Raster, fineAux: Partial<Record<AuxName, 
   const col = Math.max(0, cx0 * factor - m);
   const row = Math.max(0, cy0 * factor - m);
   const at = { col, row, width: Math.min(g.width, (cx0 + cw) * factor + m) - col, height: Math.min(g.height, (cy0 + ch) * factor + m) - row };
-  const data = new Float32Array(at.width * at.height);
-  for (let y = 0; y < at.height; y++) data.set(g.data.subarray((row + y) * g.width + col, (row + y) * g.width + col + at.width), y * at.width);
-  return { guide, data, at };
+  return { guide, data: extractTile(g.data, g.width, g.height, at), at };
 }
 
 /**
