@@ -25,6 +25,9 @@ export interface TrainArgs {
   lr: number;
   seed: number;
   resume: boolean;
+  augment: boolean;
+  /** beta of the beta-NLL objective (0 = plain Gaussian likelihood). */
+  betaNll: number;
   data: string[];
   holdout: string[];
   checkpointEvery: number;
@@ -37,7 +40,7 @@ export interface TrainArgs {
 }
 
 const USAGE = `Usage: srda-lst train --out DIR [--steps 4000] [--size tiny|small|base] [--batch 8] [--patch 32]
-       [--lr 1e-3] [--seed 1] [--resume] [--data synth,real,aster] [--aster-weight 3] [--holdout SCENE,...] [--real-share 0.5]
+       [--lr 1e-3] [--seed 1] [--resume] [--augment] [--beta-nll 0] [--data synth,real,aster] [--aster-weight 3] [--holdout SCENE,...] [--real-share 0.5]
        [--checkpoint-every 100] [--val-every 100] [--backend wasm|cpu] [--data-dir ../shared/data]`;
 
 function parseArgs(argv: string[]): TrainArgs {
@@ -50,6 +53,8 @@ function parseArgs(argv: string[]): TrainArgs {
     lr: 1e-3,
     seed: 1,
     resume: false,
+    augment: false,
+    betaNll: 0,
     data: ['synth'],
     holdout: [],
     checkpointEvery: 100,
@@ -83,6 +88,8 @@ function parseArgs(argv: string[]): TrainArgs {
     else if (k === '--lr') a.lr = num();
     else if (k === '--seed') a.seed = num();
     else if (k === '--resume') a.resume = true;
+    else if (k === '--augment') a.augment = true;
+    else if (k === '--beta-nll') a.betaNll = num();
     else if (k === '--data') a.data = v().split(',');
     else if (k === '--holdout') a.holdout = v().split(',').filter(Boolean);
     else if (k === '--real-share') a.realShare = num();
@@ -158,7 +165,7 @@ export const trainCommand: Command = async (argv) => {
   const log = (s: string) => process.stdout.write(`[${new Date().toISOString()}] ${s}\n`);
   log(`backend ${choice.backend}; size ${args.size} (${countParams(cfg)} params, ${macsPerCoarsePixel(cfg)} MACs per coarse px)`);
 
-  const trainer = new SrdaTrainer(cfg, { seed: args.seed });
+  const trainer = new SrdaTrainer(cfg, { seed: args.seed, betaNll: args.betaNll });
   const ckptJson = path.join(args.out, 'checkpoint.json');
   const csv = path.join(args.out, 'loss.csv');
   let start = 0;
@@ -188,13 +195,15 @@ export const trainCommand: Command = async (argv) => {
   }
   log(`real pairs: ${real.length} (${[...new Set(real.map((p) => p.name.split('@')[0]))].join(', ') || 'none'}); scenes known: ${REAL_SCENES.map((s) => s.id).join(', ')}`);
   const synth = args.data.includes('synth');
-  const sampler = new BatchSampler({ seed: args.seed, batch: args.batch, patchPx: args.patch, realShare: synth ? args.realShare : 1, poolSize: synth ? 48 : 0, refresh: synth ? 1 : 0 }, real, start);
+  const sampler = new BatchSampler({ seed: args.seed, batch: args.batch, patchPx: args.patch, realShare: synth ? args.realShare : 1, poolSize: synth ? 48 : 0, refresh: synth ? 1 : 0, augment: args.augment }, real, start);
   const valBatch = asterVal.length > 0 ? fixedBatch(asterVal, 32, args.patch) : await loadOrMakeValBatch(path.join(args.out, 'val-batch.json'), args.patch);
 
   const training = {
     command: `srda-lst train ${argv.join(' ')}`,
     data: args.data,
     holdout: args.holdout,
+    ...(args.augment ? { augment: 'dihedral' } : {}),
+    ...(args.betaNll > 0 ? { betaNll: args.betaNll } : {}),
     realPairs: real.map((p) => p.name),
   };
   const t0 = performance.now();

@@ -87,4 +87,30 @@ describe('losses', () => {
     expect(await at([1, 2, 3, 4], 0.5)).toBeLessThan(await at(off, 0.5));
     tf.dispose([t, mask]);
   });
+
+  it('beta-NLL at beta = 1 gives the mean the squared-error gradient and sigma the plain gradient scaled by sigma^2', async () => {
+    const t = tf.tensor1d([1, 2, 3, 4]);
+    const mask = tf.ones([4]);
+    const mu = tf.variable(tf.tensor1d([1.5, 1.5, 3.5, 3]));
+    const sig = tf.variable(tf.tensor1d([0.5, 1, 2, 4]));
+    const grads = async (beta: number) => {
+      const g = tf.variableGrads(() => gaussianNll(mu, t, sig, mask, beta), [mu, sig]);
+      const out = { value: (await g.value.data())[0], mu: Array.from(await g.grads[mu.name].data()), sigma: Array.from(await g.grads[sig.name].data()) };
+      tf.dispose([g.value, g.grads[mu.name], g.grads[sig.name]]);
+      return out;
+    };
+    const plain = await grads(0);
+    const b1 = await grads(1);
+    const e = [0.5, -0.5, 0.5, -1];
+    const s = [0.5, 1, 2, 4];
+    // mean of (mu - t) over 4 pixels: the squared error's gradient, whatever sigma is
+    b1.mu.forEach((g, i) => expect(g).toBeCloseTo(e[i] / 4, 5));
+    // the plain likelihood divides it by sigma^2
+    plain.mu.forEach((g, i) => expect(g).toBeCloseTo(e[i] / (s[i] * s[i]) / 4, 5));
+    b1.sigma.forEach((g, i) => expect(g).toBeCloseTo(plain.sigma[i] * s[i] * s[i], 5));
+    // the value is each pixel's term times sigma^2
+    const terms = e.map((x, i) => (0.5 * (x / s[i]) ** 2 + Math.log(s[i])) * s[i] * s[i]);
+    expect(b1.value).toBeCloseTo(terms.reduce((a, b) => a + b, 0) / 4, 5);
+    tf.dispose([t, mask, mu, sig]);
+  });
 });

@@ -111,8 +111,21 @@ export function adaptiveFusion(losses: tf.Scalar[], logVars: tf.Tensor1D): tf.Sc
  * Gaussian negative log-likelihood per valid pixel, mean of 0.5 ((t - mu) / sigma)^2 + log sigma
  * (constant dropped). Its minimiser is the conditional mean with the conditional standard
  * deviation as sigma, so the mean does not invent texture the inputs cannot explain.
+ * With `beta` > 0 each pixel's term is weighted by sigma^(2 beta), held constant (beta-NLL,
+ * Seitzer et al. 2022): the plain likelihood lets the mean give up where sigma is large, which is
+ * where the squared error is; at beta = 1 the mean's gradient is that of the squared error, while
+ * sigma's minimiser is still the conditional standard deviation.
  * @param mu, target, sigma same shape (sigma > 0, normalised units); `mask` 1 valid / 0 invalid
  */
-export function gaussianNll(mu: tf.Tensor, target: tf.Tensor, sigma: tf.Tensor, mask: tf.Tensor): tf.Scalar {
-  return tf.tidy(() => maskedMean(tf.add(tf.mul(0.5, tf.square(tf.div(tf.sub(target, mu), sigma))), tf.log(sigma)), mask));
+export function gaussianNll(mu: tf.Tensor, target: tf.Tensor, sigma: tf.Tensor, mask: tf.Tensor, beta = 0): tf.Scalar {
+  return tf.tidy(() => {
+    const nll = tf.add(tf.mul(0.5, tf.square(tf.div(tf.sub(target, mu), sigma))), tf.log(sigma));
+    return maskedMean(beta > 0 ? tf.mul(nll, constantOf(tf.pow(sigma, 2 * beta))) : nll, mask);
+  });
 }
+
+/** `x` as a constant of the gradient: the same values, no gradient flows through it. */
+export const constantOf = tf.customGrad(((x: tf.Tensor, save: tf.GradSaveFunc) => {
+  save([]);
+  return { value: tf.clone(x), gradFunc: (dy: tf.Tensor) => tf.zerosLike(dy) };
+}) as unknown as (...args: (tf.Tensor | tf.GradSaveFunc)[]) => { value: tf.Tensor; gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => tf.Tensor | tf.Tensor[] }) as (x: tf.Tensor) => tf.Tensor;

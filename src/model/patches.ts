@@ -1,3 +1,4 @@
+import { orientArray, orientedSize } from '../core/raster/orient.ts';
 import { buildInputWindow, LST_SCALE_K, buildNetworkInputs, type FineAux, type PreparedScene } from './inputs.ts';
 import { INPUT_CHANNELS, type ModelAuxName } from './srda-net.ts';
 import type { TrainBatch } from './train.ts';
@@ -18,6 +19,24 @@ export interface ClosedLoopPair {
 /** Builds a training pair from coarse LST, fine truth and fine auxiliary layers (physical units). */
 export function makePair(name: string, coarseLstK: Float32Array, w: number, h: number, truthK: Float32Array, fineAux: FineAux): ClosedLoopPair {
   return { name, w, h, prepared: buildNetworkInputs(coarseLstK, w, h, fineAux), truthK };
+}
+
+/**
+ * `pair` in orientation `k` (core/raster/orient.ts; 0 = the pair itself): every coarse and fine
+ * field mirrored / transposed alike. The network's input preparation (box means, bicubic, block
+ * structure) commutes with the orientations, so this is the pair the oriented scene would give,
+ * up to float rounding, at no cost of preparing it again.
+ */
+export function orientPair(pair: ClosedLoopPair, k: number): ClosedLoopPair {
+  if (k === 0) return pair;
+  const { w, h } = pair;
+  const s = pair.prepared;
+  const c = <A extends Float32Array | Uint8Array>(a: A) => orientArray(a, w, h, k);
+  const f = (a: Float32Array) => orientArray(a, 2 * w, 2 * h, k);
+  const aux: PreparedScene['aux'] = {};
+  for (const [name, a] of Object.entries(s.aux) as [ModelAuxName, Float32Array | undefined][]) if (a) aux[name] = f(a);
+  const o = orientedSize(w, h, k);
+  return { name: `${pair.name}~${k}`, w: o.w, h: o.h, prepared: { w: o.w, h: o.h, lstFilled: c(s.lstFilled), lstMask: c(s.lstMask), lstMean: c(s.lstMean), aux }, truthK: f(pair.truthK) };
 }
 
 /** Allocates an empty batch of `n` patches of `p` x `p` coarse pixels. */

@@ -81,6 +81,8 @@ export function correctedOutput(input: tf.Tensor4D, out: tf.Tensor4D): { mean: t
  * Owns its variables; call `dispose()` when done.
  */
 export class SrdaTrainer {
+  /** beta of the beta-NLL objective (losses.ts `gaussianNll`); 0 = the plain likelihood. */
+  private readonly betaNll: number;
   readonly config: SrdaConfig;
   readonly params: Record<string, tf.Variable>;
   readonly logVars: tf.Variable;
@@ -88,7 +90,8 @@ export class SrdaTrainer {
   private readonly optLogVars: tf.AdamOptimizer;
   step = 0;
 
-  constructor(config: SrdaConfig, options: { seed?: number; initial?: Record<string, tf.Tensor> } = {}) {
+  constructor(config: SrdaConfig, options: { seed?: number; initial?: Record<string, tf.Tensor>; betaNll?: number } = {}) {
+    this.betaNll = options.betaNll ?? 0;
     this.config = config;
     this.params = initParams(config, options.seed ?? 1);
     if (options.initial) {
@@ -121,7 +124,7 @@ export class SrdaTrainer {
           const pred = tf.add<tf.Tensor4D>(bic, depthToSpace2(out));
           const meanF = depthToSpace2(mean);
           const sigmaF = depthToSpace2(sigma!);
-          const nll = gaussianNll(meanF, truth, sigmaF, fmask);
+          const nll = gaussianNll(meanF, truth, sigmaF, fmask, this.betaNll);
           const extra = [degradationLoss(pred, coarse, cmask), charbonnierLoss(meanF, truth, fmask), tf.scalar(0), nll, maskedMeanScalar(sigmaF, fmask)];
           extra.forEach((l) => terms.push(tf.keep(l)));
           // logVars take part with zero gradient so both optimisers keep their slots.

@@ -1,7 +1,8 @@
 import { Rng } from '../core/random.ts';
 import { degradeArray } from '../core/raster/aggregate.ts';
 import { generateScene, randomSceneOptions } from './synth/scene.ts';
-import { allocBatch, makePair, writePatch, type ClosedLoopPair } from '../model/patches.ts';
+import { ORIENTATIONS } from '../core/raster/orient.ts';
+import { allocBatch, makePair, orientPair, writePatch, type ClosedLoopPair } from '../model/patches.ts';
 import { MODEL_AUX, type ModelAuxName } from '../model/srda-net.ts';
 import type { TrainBatch } from '../model/train.ts';
 
@@ -39,6 +40,11 @@ export interface SamplerOptions {
   /** Synthetic scenes kept in memory; `refresh` of them are replaced every batch. */
   poolSize: number;
   refresh: number;
+  /**
+   * Each patch in one of the eight orientations (mirrors, rotations, transposes), drawn at random:
+   * the network sees every layout of the same physics. Off: patches as they lie.
+   */
+  augment?: boolean;
 }
 
 /**
@@ -50,6 +56,8 @@ export class BatchSampler {
   private readonly opts: SamplerOptions;
   private readonly real: ClosedLoopPair[];
   private readonly pool: ClosedLoopPair[] = [];
+  /** Oriented copies of the real pairs, made on first use (`augment`). */
+  private readonly oriented = new Map<ClosedLoopPair, ClosedLoopPair[]>();
   private rng: Rng;
 
   /** `startStep` > 0 rebuilds the pool as it was at that step (resume gives the same batches). */
@@ -80,7 +88,8 @@ export class BatchSampler {
     for (let b = 0; b < this.opts.batch; b++) {
       for (let attempt = 0; attempt < 8; attempt++) {
         const useReal = this.real.length > 0 && this.rng.chance(this.opts.realShare);
-        const pair = useReal ? this.pickReal() : this.pool[this.rng.int(0, this.pool.length - 1)];
+        const drawn = useReal ? this.pickReal() : this.pool[this.rng.int(0, this.pool.length - 1)];
+        const pair = this.opts.augment ? this.orient(drawn, this.rng.int(0, ORIENTATIONS - 1), useReal) : drawn;
         // Pairs smaller than a patch sit at a random offset inside it (zero padding around).
         const y0 = pair.h >= p ? this.rng.int(0, pair.h - p) : -this.rng.int(0, p - pair.h);
         const x0 = pair.w >= p ? this.rng.int(0, pair.w - p) : -this.rng.int(0, p - pair.w);
@@ -89,6 +98,17 @@ export class BatchSampler {
       }
     }
     return batch;
+  }
+
+  /** `pair` in orientation `k`; a real pair's orientations are kept (they are drawn again), a synthetic one's are not. */
+  private orient(pair: ClosedLoopPair, k: number, keep: boolean): ClosedLoopPair {
+    if (!keep) return orientPair(pair, k);
+    let all = this.oriented.get(pair);
+    if (!all) {
+      all = [];
+      this.oriented.set(pair, all);
+    }
+    return (all[k] ??= orientPair(pair, k));
   }
 
   /** Pairs with auxiliary layers are drawn 3x as often as LST-only ones. */

@@ -1,0 +1,43 @@
+import { describe, expect, it } from 'vitest';
+import { inverseOrientation, orientArray, orientedSize, ORIENTATIONS } from './orient.ts';
+import { degradeArray } from './aggregate.ts';
+
+const grid = (w: number, h: number) => Float32Array.from({ length: w * h }, (_, i) => i);
+
+describe('orientArray', () => {
+  it('gives eight distinct orientations of a 3 x 2 grid, each undone by its inverse', () => {
+    const a = grid(3, 2);
+    const seen = new Set<string>();
+    for (let k = 0; k < ORIENTATIONS; k++) {
+      const o = orientArray(a, 3, 2, k);
+      const s = orientedSize(3, 2, k);
+      seen.add(`${s.w}x${s.h}:${Array.from(o).join(',')}`);
+      expect(Array.from(orientArray(o, s.w, s.h, inverseOrientation(k)))).toEqual(Array.from(a));
+    }
+    expect(seen.size).toBe(8);
+  });
+
+  it('mirrors columns, mirrors rows and transposes as documented', () => {
+    // 0 1 2
+    // 3 4 5
+    const a = grid(3, 2);
+    expect(Array.from(orientArray(a, 3, 2, 1))).toEqual([2, 1, 0, 5, 4, 3]);
+    expect(Array.from(orientArray(a, 3, 2, 2))).toEqual([3, 4, 5, 0, 1, 2]);
+    expect(Array.from(orientArray(a, 3, 2, 4))).toEqual([0, 3, 1, 4, 2, 5]);
+    expect(orientArray(Uint8Array.from([1, 2]), 2, 1, 4)).toBeInstanceOf(Uint8Array);
+  });
+
+  it('commutes with the factor-2 block mean, so an oriented fine field still sits on its oriented coarse grid', () => {
+    const fine = Float32Array.from({ length: 8 * 6 }, (_, i) => Math.sin(i * 1.7) * 10);
+    for (let k = 0; k < ORIENTATIONS; k++) {
+      const s = orientedSize(4, 3, k);
+      const a = degradeArray(orientArray(fine, 8, 6, k), 2 * s.w, 2 * s.h, 2).data;
+      const b = orientArray(degradeArray(fine, 8, 6, 2).data, 4, 3, k);
+      for (let i = 0; i < a.length; i++) expect(a[i]).toBeCloseTo(b[i], 5);
+    }
+  });
+
+  it('refuses data that does not fit the grid', () => {
+    expect(() => orientArray(new Float32Array(5), 3, 2, 1)).toThrow(RangeError);
+  });
+});
