@@ -4,7 +4,7 @@ import { probeWebGl, probeWebGpu } from './backend-probe.ts';
 import { BACKEND_ORDER, selectBackend, type BackendName } from './backend.ts';
 import type { FinetuneReport } from './finetune.ts';
 import type { FineAux } from './inputs.ts';
-import { runSrdaStage, srdaHaloCoarsePx, srdaNetworkHaloCoarsePx, warmUpSrda, type SrdaStageInput, type SrdaStageOutput } from './infer.ts';
+import { checkOrientations, runSrdaStage, srdaHaloCoarsePx, srdaNetworkHaloCoarsePx, warmUpSrda, type SrdaStageInput, type SrdaStageOutput } from './infer.ts';
 import { loadSrdaWeights, type SrdaModel, type SrdaWeightsSource } from './weights.ts';
 
 /** A backend by name, or `auto`: the fastest that works, GPUs on software rasterisers skipped. */
@@ -20,6 +20,11 @@ export interface SrdaRunnerOptions extends RunOptions {
   fallbackBackends?: BackendName[];
   /** Tile size (coarse px) of one network call; default: the whole input up to 640 px. */
   tileCoarsePx?: number;
+  /**
+   * 1 (default) or 8: each prediction the mean over the input's eight orientations (mirrors,
+   * rotations, transposes; `runSrdaStage`), about 8x the network's time. Else BAD_ARGUMENT.
+   */
+  orientations?: number;
 }
 
 /** The backend the runner is on, the GPU adapter when known, and why faster ones were not used. */
@@ -53,6 +58,8 @@ export interface SrdaRunner {
   readonly haloCoarsePx: number;
   /** True when the weights have an uncertainty head: `predict` then returns `sigmaK`. */
   readonly hasSigma: boolean;
+  /** Orientations each prediction averages over (1 or 8). */
+  readonly orientations: 1 | 8;
   readonly backend: SrdaBackendInfo;
   /** What the runner did to survive a failing backend (device lost, out of memory), for the user. */
   readonly notices: readonly string[];
@@ -138,10 +145,12 @@ function release(model: SrdaModel): void {
 /**
  * Creates an SRDA-Net runner (tfjs-models style): starts the backend (`options.backend`, default
  * `auto`), loads and warms up the weights; progress `{stage: 'starting SRDA-Net'}` per step.
- * Throws MODEL_LOAD_FAILED / NO_BACKEND (AppError), CANCELLED when `signal` fires (nothing kept).
+ * Throws MODEL_LOAD_FAILED / NO_BACKEND (AppError), CANCELLED when `signal` fires (nothing kept),
+ * BAD_ARGUMENT for `orientations` other than 1 or 8 (before starting anything).
  */
 export async function createSrdaRunner(weights: SrdaWeightsSource, options: SrdaRunnerOptions = {}): Promise<SrdaRunner> {
   const { signal, onProgress } = options;
+  const orientations = checkOrientations(options.orientations);
   onProgress?.({ stage: 'starting SRDA-Net', done: 0, total: 2, detail: 'backend' });
   let backend = await startBackend(options.backend ?? 'auto', options.wasmPaths);
   throwIfAborted(signal);
@@ -196,6 +205,7 @@ export async function createSrdaRunner(weights: SrdaWeightsSource, options: Srda
     meta: { format: model.meta.format, version: model.meta.version, size: model.meta.size },
     haloCoarsePx: halo,
     hasSigma: Boolean(model.config.sigma),
+    orientations,
     get backend() {
       return backend;
     },
@@ -213,7 +223,7 @@ export async function createSrdaRunner(weights: SrdaWeightsSource, options: Srda
           // which runSrdaStage computes on the whole input).
           const keep = input.core ?? input;
           const callTile = tile ?? Math.min(640, Math.max(keep.width, keep.height));
-          return await runSrdaStage(model, input, { ...run, tileCoarsePx: callTile, haloCoarsePx: srdaNetworkHaloCoarsePx(model.config) });
+          return await runSrdaStage(model, input, { ...run, tileCoarsePx: callTile, haloCoarsePx: srdaNetworkHaloCoarsePx(model.config), orientations });
         } catch (e) {
           if ((isAppError(e) && e.code === 'CANCELLED') || attempt >= 8 || !(await recover(e))) throw e;
         }

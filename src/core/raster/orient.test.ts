@@ -37,7 +37,19 @@ describe('orientArray', () => {
     }
   });
 
-  it('refuses data that does not fit the grid', () => {
+  it('writes into `into` when given: the same values, that array returned', () => {
+    const a = grid(3, 2);
+    for (let k = 0; k < ORIENTATIONS; k++) {
+      const into = new Float32Array(6).fill(-1);
+      expect(orientArray(a, 3, 2, k, into)).toBe(into);
+      expect(into).toEqual(orientArray(a, 3, 2, k));
+    }
+  });
+
+  it('refuses data that does not fit the grid, and an `into` of another length or the data itself', () => {
     expect(() => orientArray(new Float32Array(5), 3, 2, 1)).toThrow(RangeError);
+    const a = grid(3, 2);
+    expect(() => orientArray(a, 3, 2, 1, new Float32Array(5))).toThrow(RangeError);
+    expect(() => orientArray(a, 3, 2, 1, a)).toThrow(RangeError);
   });
 });

@@ -14,11 +14,13 @@ export function orientedSize(w: number, h: number, k: number): { w: number; h: n
 
 /**
  * `data` (row-major `w` x `h`, any typed array) in orientation `k`: a new array of the same type
- * and length whose grid is `orientedSize(w, h, k)`.
+ * and length whose grid is `orientedSize(w, h, k)`, or `into` (as long as `data`, not `data`
+ * itself) filled and returned.
  */
-export function orientArray<A extends Float32Array | Uint8Array>(data: A, w: number, h: number, k: number): A {
+export function orientArray<A extends Float32Array | Uint8Array>(data: A, w: number, h: number, k: number, into?: A): A {
   if (data.length !== w * h) throw new RangeError(`orientArray: ${data.length} values for a ${w} x ${h} grid`);
-  const out = new (data.constructor as { new (n: number): A })(data.length);
+  if (into && (into.length !== data.length || into === data)) throw new RangeError('orientArray: `into` must be another array of the same length');
+  const out = into ?? new (data.constructor as { new (n: number): A })(data.length);
   const mx = (k & 1) !== 0;
   const my = (k & 2) !== 0;
   const tr = (k & 4) !== 0;

@@ -22,6 +22,8 @@ export interface SrdaMethod extends StageMethod {
   readonly backend: SrdaBackendInfo;
   /** model.json facts (format, version, size) for reports. */
   readonly weights: SrdaRunner['meta'];
+  /** Orientations each prediction averages over (1, or 8 with the `orientations` option). */
+  readonly orientations: 1 | 8;
   /** Set after fine-tuning ran (first stage), kept or not. */
   readonly finetune?: FinetuneReport;
   /** What the runner did to survive a failing backend (device lost, out of memory), for the user. */
@@ -63,6 +65,7 @@ export function srdaMethodOf(runner: SrdaRunner, options: { finetuneSteps?: numb
       return runner.backend;
     },
     weights: runner.meta,
+    orientations: runner.orientations,
     get finetune() {
       return runner.finetuneReport;
     },

@@ -1,0 +1,171 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import * as tf from '@tensorflow/tfjs';
+import { checkOrientations, runSrdaStage, type SrdaStageInput } from './infer.ts';
+import type { FineAux } from './inputs.ts';
+import { initParams, SRDA_SIZES } from './srda-net.ts';
+import { createSrdaModel, type SrdaModel } from './weights.ts';
+import { inverseOrientation, orientArray, orientedSize } from '../core/raster/orient.ts';
+import { maxAbsDifference } from '../core/raster/metrics.ts';
+import { Scratch } from '../core/scratch.ts';
+import { abortAfterProgress } from '../test-support/abort.ts';
+
+// A scene with no symmetry (so that each orientation gives the network another input), a cloud
+// and a missing NDVI pixel; not square, so the transposes change the grid's shape.
+function sceneInput(w: number, h: number): SrdaStageInput {
+  const lst = new Float32Array(w * h);
+  for (let y = 0; y < h; y++)
+    for (let x = 0; x < w; x++) lst[y * w + x] = 300 + 3 * Math.sin(x / 3 + 0.4) + 2 * Math.cos(y / 4) + ((x * 7 + y * 13) % 5) * 0.3 + 0.05 * x;
+  for (let y = 5; y < 9; y++) for (let x = 10; x < 16; x++) lst[y * w + x] = Number.NaN;
+  const ndvi = new Float32Array(4 * w * h);
+  const dem = new Float32Array(4 * w * h);
+  for (let i = 0; i < ndvi.length; i++) {
+    ndvi[i] = 0.4 * Math.sin(i * 0.37) + 0.2;
+    dem[i] = 100 + 50 * Math.cos(i * 0.011);
+  }
+  ndvi[17] = Number.NaN;
+  return { width: w, height: h, coarseLstK: lst, fineAux: { ndvi, dem } };
+}
+
+/** `input` in orientation `k`: coarse LST and fine guides oriented alike. */
+function oriented(input: SrdaStageInput, k: number): SrdaStageInput {
+  const { width: w, height: h } = input;
+  const fineAux: FineAux = {};
+  for (const [name, a] of Object.entries(input.fineAux) as [keyof FineAux, Float32Array][]) fineAux[name] = orientArray(a, 2 * w, 2 * h, k);
+  const o = orientedSize(w, h, k);
+  return { width: o.w, height: o.h, coarseLstK: orientArray(input.coarseLstK, w, h, k), fineAux };
+}
+
+function testModel(): SrdaModel {
+  const cfg = SRDA_SIZES.tiny;
+  const params = initParams(cfg, 11);
+  params['out/w'].assign(tf.randomNormal(params['out/w'].shape, 0, 0.2, 'float32', 12));
+  return createSrdaModel(cfg, 'tiny', params);
+}
+
+describe('SRDA-Net over eight orientations', () => {
+  let model: SrdaModel;
+  beforeAll(async () => {
+    await tf.setBackend('cpu');
+    model = testModel();
+  });
+  afterAll(() => model.dispose());
+
+  it('equals the mean of eight single passes on the oriented input, oriented back (sigma: root of the mean of sigma^2)', async () => {
+    const input = sceneInput(30, 26);
+    const n = 4 * 30 * 26;
+    const before = tf.memory().numTensors;
+    const ens = await runSrdaStage(model, input, { orientations: 8 });
+    expect(tf.memory().numTensors).toBe(before);
+    // By hand: each orientation's single pass, oriented back with the inverse orientation, summed in float32 in order.
+    const sum = new Float32Array(n);
+    const sumSq = new Float32Array(n);
+    for (let k = 0; k < 8; k++) {
+      const o = oriented(input, k);
+      const one = await runSrdaStage(model, o);
+      const lst = orientArray(one.lstK, 2 * o.width, 2 * o.height, inverseOrientation(k));
+      const sigma = orientArray(one.sigmaK!, 2 * o.width, 2 * o.height, inverseOrientation(k));
+      for (let i = 0; i < n; i++) {
+        sum[i] += lst[i];
+        sumSq[i] += sigma[i] * sigma[i];
+      }
+    }
+    let valid = 0;
+    for (let i = 0; i < n; i++) {
+      if (Number.isNaN(sum[i])) {
+        expect(ens.lstK[i]).toBeNaN();
+        expect(ens.sigmaK![i]).toBeNaN();
+        continue;
+      }
+      expect(ens.lstK[i]).toBe(Math.fround(sum[i] / 8));
+      expect(ens.sigmaK![i]).toBe(Math.fround(Math.sqrt(sumSq[i] / 8)));
+      valid++;
+    }
+    expect(valid).toBe(4 * (30 * 26 - 24));
+    // And it is not one pass: the orientations disagree by more than rounding.
+    const single = await runSrdaStage(model, input);
+    expect(maxAbsDifference(single.lstK, ens.lstK)).toBeGreaterThan(1e-3);
+  });
+
+  it('is equivariant: the ensemble of an oriented input is the oriented ensemble', async () => {
+    const input = sceneInput(24, 20);
+    const ens = await runSrdaStage(model, input, { orientations: 8 });
+    for (const k of [3, 6]) {
+      const o = oriented(input, k);
+      const ensO = await runSrdaStage(model, o, { orientations: 8 });
+      const expected = orientArray(ens.lstK, 48, 40, k);
+      expect(maxAbsDifference(ensO.lstK, expected)).toBeLessThan(1e-4);
+      expect(maxAbsDifference(ensO.sigmaK!, orientArray(ens.sigmaK!, 48, 40, k))).toBeLessThan(1e-4);
+    }
+  });
+
+  it('gives the same output tiled (each orientation\'s tiles with their halo) as untiled, with and without a core window', async () => {
+    const input = sceneInput(44, 38);
+    const whole = await runSrdaStage(model, input, { tileCoarsePx: 1000, orientations: 8 });
+    const tiled = await runSrdaStage(model, input, { tileCoarsePx: 12, orientations: 8 });
+    expect(maxAbsDifference(whole.lstK, tiled.lstK)).toBeLessThan(1e-4);
+    expect(maxAbsDifference(whole.sigmaK!, tiled.sigmaK!)).toBeLessThan(1e-4);
+    // Without a halo the seams show: the test can fail.
+    const seams = await runSrdaStage(model, input, { tileCoarsePx: 12, haloCoarsePx: 0, orientations: 8 });
+    expect(maxAbsDifference(whole.lstK, seams.lstK)).toBeGreaterThan(1e-3);
+    // A core window off-centre (each orientation moves it elsewhere in its grid): the same values there, NaN around it.
+    const core = { col: 5, row: 9, width: 23, height: 14 };
+    const part = await runSrdaStage(model, { ...input, core }, { tileCoarsePx: 10, orientations: 8 });
+    let inside = 0;
+    for (let fy = 0; fy < 76; fy++) {
+      for (let fx = 0; fx < 88; fx++) {
+        const i = fy * 88 + fx;
+        const inCore = fx >= 2 * core.col && fx < 2 * (core.col + core.width) && fy >= 2 * core.row && fy < 2 * (core.row + core.height);
+        if (!inCore) expect(part.lstK[i]).toBeNaN();
+        else if (!Number.isNaN(whole.lstK[i])) {
+          expect(Math.abs(part.lstK[i] - whole.lstK[i])).toBeLessThan(1e-4);
+          inside++;
+        }
+      }
+    }
+    expect(inside).toBeGreaterThan(4 * 23 * 14 - 4 * 24);
+  });
+
+  it('with orientations 1 is the single pass, bit for bit', async () => {
+    const input = sceneInput(30, 26);
+    const a = await runSrdaStage(model, input);
+    const b = await runSrdaStage(model, input, { orientations: 1 });
+    expect(b.lstK).toEqual(a.lstK);
+    expect(b.sigmaK).toEqual(a.sigmaK);
+  });
+
+  it('writes into the caller\'s arrays and a scratch pool with the same values as without', async () => {
+    const input = sceneInput(30, 26);
+    const plain = await runSrdaStage(model, input, { orientations: 8 });
+    const into = { lstK: new Float32Array(4 * 30 * 26), sigmaK: new Float32Array(4 * 30 * 26) };
+    const scratch = new Scratch();
+    for (let r = 0; r < 2; r++) {
+      const out = await runSrdaStage(model, { ...input, into, scratch }, { orientations: 8 });
+      expect(out.lstK).toBe(into.lstK);
+      expect(out.sigmaK).toBe(into.sigmaK);
+      expect(out.lstK).toEqual(plain.lstK);
+      expect(out.sigmaK).toEqual(plain.sigmaK);
+    }
+  });
+
+  it('reports progress over all eight passes and stops when cancelled mid-run, leaking no tensor', async () => {
+    const seen: { done: number; total: number }[] = [];
+    await runSrdaStage(model, sceneInput(30, 26), { tileCoarsePx: 15, orientations: 8, onProgress: (p) => seen.push({ done: p.done, total: p.total }) });
+    // 2 x 2 tiles per orientation, whichever way the grid is turned.
+    expect(seen.map((p) => p.done)).toEqual(Array.from({ length: 32 }, (_, i) => i + 1));
+    expect(seen.every((p) => p.total === 32)).toBe(true);
+    const cancel = abortAfterProgress(6);
+    const before = tf.memory().numTensors;
+    await expect(runSrdaStage(model, sceneInput(30, 26), { tileCoarsePx: 15, orientations: 8, ...cancel })).rejects.toMatchObject({ code: 'CANCELLED' });
+    expect(cancel.seen).toEqual([1, 2, 3, 4, 5, 6]);
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
+  it('refuses any other number of orientations with BAD_ARGUMENT', async () => {
+    for (const n of [0, 2, 4, 1.5, Number.NaN, -8, 16]) {
+      expect(() => checkOrientations(n)).toThrow(expect.objectContaining({ code: 'BAD_ARGUMENT' }));
+      await expect(runSrdaStage(model, sceneInput(20, 20), { orientations: n })).rejects.toMatchObject({ code: 'BAD_ARGUMENT' });
+    }
+    expect(checkOrientations(undefined)).toBe(1);
+    expect(checkOrientations(8)).toBe(8);
+  });
+});
