@@ -11,6 +11,7 @@ import { evaluateClosedLoop } from '../pipeline/evaluate.ts';
 import { isLstOnlyScene } from '../pipeline/lst-only.ts';
 import type { StageMethod } from '../pipeline/method.ts';
 import { loadMethod } from '../pipeline/methods.ts';
+import { orientationsMessage } from '../pipeline/orientations.ts';
 import { prepareSceneAsync } from '../pipeline/prepare.ts';
 import { assembleScene, labelDataset, type LabelledBand } from '../pipeline/scene-assembly.ts';
 import type { BatchItem } from './batch-plan.ts';
@@ -36,6 +37,8 @@ export interface BatchSettings {
   cog: boolean;
   /** SRDA-Net keeps all of its detail (no closed-loop weight). */
   fullDetail?: boolean;
+  /** Orientations SRDA-Net averages over (1 default, or 8); the method was built with it, the report records it. */
+  orientations?: number;
   /** Move the reflectance guides onto the LST's frame (default true; pipeline/guide-registration.ts). */
   registerGuides?: boolean;
 }
@@ -183,8 +186,9 @@ async function runInto(item: BatchItem, s: BatchSettings, tmp: string): Promise<
     lst: assembled.lst.name,
     qc: assembled.qc?.name ?? null,
     aux: Object.fromEntries(Object.entries(assembled.aux).map(([k, b]) => [k, b.name])),
-    notices: [...assembled.notices, ...scene.notes, ...(s.methodNotice ? [s.methodNotice] : [])],
+    notices: [...assembled.notices, ...scene.notes, ...(s.methodNotice ? [s.methodNotice] : []), ...(method.id === 'srda' && (s.orientations ?? 1) > 1 ? [orientationsMessage(s.orientations!)] : [])],
     method: method.id,
+    ...(method.id === 'srda' ? { orientations: s.orientations ?? 1 } : {}),
     residualCorrection: result.residualCorrection,
     residualMode: result.residualMode,
     stages: result.stages.map((st, i) => ({

@@ -6,7 +6,7 @@ import { parseArgs } from 'node:util';
 import { AppError, isAppError } from '../core/errors.ts';
 import { isItemDone, itemDir, runBatchItem, type BatchSettings, type SummaryRow } from './batch-item.ts';
 import { planBatchSource, type BatchItem } from './batch-plan.ts';
-import { intOption, parseBackend, parseResidualMode, resolveMethod } from './inputs.ts';
+import { intOption, parseBackend, parseOrientations, parseResidualMode, resolveMethod } from './inputs.ts';
 import type { Command } from './main.ts';
 
 const HELP = `Usage: srda-lst batch DIR|MANIFEST --out DIR [--jobs N] [--list] [--index N] [--force] [options]
@@ -29,6 +29,9 @@ valid fraction, closed-loop RMSE per method, energy-conservation error, seconds)
   --residual-mode linear|radiance  --no-residual-correction  --no-cog  --quiet
   --full-detail         SRDA-Net keeps all of its detail (default: the share over bicubic that each
                         date's own closed loop supports; report.json detailWeight)
+  --orientations N      SRDA-Net: 1 (default) or 8: the mean of its predictions on the input in each of
+                        its 8 orientations (mirrors, rotations, transposes), turned back; lower error,
+                        about 8x the network's time
   --no-guide-registration  keep NDVI/red/NIR/SWIR/albedo in place (default: each date's guides are
                         moved onto its LST's frame by the sub-pixel shift the data support)
 Outputs are written to a hidden temporary folder and renamed into place when complete: a killed
@@ -52,6 +55,7 @@ const OPTIONS = {
   'no-residual-correction': { type: 'boolean' },
   'no-cog': { type: 'boolean' },
   'full-detail': { type: 'boolean' },
+  orientations: { type: 'string' },
   'no-guide-registration': { type: 'boolean' },
   quiet: { type: 'boolean', short: 'q' },
   help: { type: 'boolean', short: 'h' },
@@ -166,6 +170,8 @@ export const batchCommand: Command = async (argv) => {
       'BAD_ARGUMENT',
       `item index ${index} is out of range: ${source} has ${items.length} items (0..${items.length - 1}); see --list.`,
     );
+  // Checked before any item runs (each worker process parses it again).
+  const orientations = parseOrientations(v.orientations);
   const todo = (index === undefined ? items : [items[index]]).filter((it) => it);
   const pending: BatchItem[] = [];
   for (const it of todo) if (v.force || !(await isItemDone(outDir, it))) pending.push(it);
@@ -201,6 +207,7 @@ export const batchCommand: Command = async (argv) => {
       backend: parseBackend(v.backend),
       finetuneSteps: intOption(v.finetune, 'finetune', 0),
       modelPath: typeof v.weights === 'string' ? path.resolve(v.weights) : undefined,
+      orientations,
     });
     const settings: BatchSettings = {
       outDir,
@@ -220,6 +227,7 @@ export const batchCommand: Command = async (argv) => {
       residualMode: parseResidualMode(v['residual-mode']),
       cog: !v['no-cog'],
       fullDetail: v['full-detail'] === true,
+      orientations,
       registerGuides: v['no-guide-registration'] !== true,
     };
     for (const it of pending) {

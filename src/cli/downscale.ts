@@ -4,6 +4,7 @@ import { AppError } from '../core/errors.ts';
 import { fitDetailWeight, withDetailWeight } from '../pipeline/detail-weight.ts';
 import { checkSrdaAgainstBicubic, detailWeightMessage } from '../pipeline/do-no-harm.ts';
 import { runDownscale, type StageResult, type StreamedStageResult } from '../pipeline/downscale.ts';
+import { orientationsMessage } from '../pipeline/orientations.ts';
 import type { StageMethod } from '../pipeline/method.ts';
 import type { BackendName } from '../model/backend.ts';
 import type { SrdaBackendInfo } from '../model/runner.ts';
@@ -18,6 +19,7 @@ import {
   type InputsSummary,
   summariseInputs,
   parseBackend,
+  parseOrientations,
   parseCli,
   parseResidualMode,
   resolveMethod,
@@ -34,7 +36,7 @@ import type { Scene } from '../pipeline/scene.ts';
 const HELP = `Usage: srda-lst downscale --lst LST.tif [--qc QC.tif] (--ndvi NDVI.tif | --red RED.tif --nir NIR.tif)
          [--swir SWIR.tif] [--albedo A.tif] [--dem DEM.tif] [--landcover LC.tif]
          [--method srda|bicubic|tsharp|dms] [--stages N] [--reference-factor F] [--no-residual-correction]
-         [--residual-mode linear|radiance] [--backend wasm|cpu|webgpu] [--jobs N] [--full-detail] [--no-guide-registration] [--no-cog] --out DIR
+         [--residual-mode linear|radiance] [--backend wasm|cpu|webgpu] [--jobs N] [--full-detail] [--orientations 8] [--no-guide-registration] [--no-cog] --out DIR
 
 Downscales the LST stage by stage (factor 2 each) onto the auxiliary grid and writes
 DIR/lst_stage1.tif ... DIR/lst_stageN.tif (float32 K, nodata -9999, cloud-optimised GeoTIFFs
@@ -58,6 +60,10 @@ ${INPUT_HELP}
                         cores; the output is identical for any N; 1 with --finetune)
   --full-detail         SRDA-Net: keep all of its detail (no closed-loop weight); the report then
                         says whether the closed loop finds SRDA-Net better than bicubic
+  --orientations N      SRDA-Net: 1 (default) or 8: run the network on the input in each of its 8
+                        orientations (mirrors, rotations, transposes) and average the predictions
+                        turned back (sigma: root of the mean of sigma^2), closed-loop weight
+                        included; lower error, about 8x the network's time
   --no-guide-registration  keep NDVI/red/NIR/SWIR/albedo where they are (default: move them onto
                         the LST's frame by the sub-pixel shift the data support; report.json
                         guideRegistration gives the shift found)
@@ -73,7 +79,7 @@ function backendReport(method: StageMethod, asked: BackendName | undefined): unk
 
 /** `srda-lst downscale`: see HELP. */
 export const downscaleCommand: Command = async (argv) => {
-  const values = parseCli(argv, { ...INPUT_OPTIONS, method: { type: 'string' }, out: { type: 'string' }, 'reference-factor': { type: 'string' }, 'no-cog': { type: 'boolean' }, 'full-detail': { type: 'boolean' }, 'no-guide-registration': { type: 'boolean' }, jobs: { type: 'string' } });
+  const values = parseCli(argv, { ...INPUT_OPTIONS, method: { type: 'string' }, out: { type: 'string' }, 'reference-factor': { type: 'string' }, 'no-cog': { type: 'boolean' }, 'full-detail': { type: 'boolean' }, orientations: { type: 'string' }, 'no-guide-registration': { type: 'boolean' }, jobs: { type: 'string' } });
   if (values.help) {
     process.stdout.write(HELP + '\n');
     return 0;
@@ -86,12 +92,13 @@ export const downscaleCommand: Command = async (argv) => {
   const finetuneSteps = intOption(values.finetune, 'finetune', 0);
   const modelPath = typeof values.weights === 'string' ? path.resolve(values.weights) : undefined;
   const jobs = intOption(values.jobs, 'jobs', 1) ?? defaultJobs();
+  const orientations = parseOrientations(values.orientations);
   // The read workers start (their module) while the folder is opened and the inference workers start.
   prestartReadWorkers();
   // The folder is checked and locked before the run, so a bad --out fails in a second, not after it.
   const out = await openOutDir(values.out);
   // The inference workers start (tfjs, weights) while the inputs are read and prepared.
-  const methodP = resolveMethod(values.method as string | undefined, { backend, finetuneSteps, modelPath, jobs });
+  const methodP = resolveMethod(values.method as string | undefined, { backend, finetuneSteps, modelPath, jobs, orientations });
   // Its failure is reported after the inputs' (awaited below); until then it must not count as unhandled.
   methodP.catch(() => undefined);
   const close = (): Promise<void> =>
@@ -111,7 +118,7 @@ export const downscaleCommand: Command = async (argv) => {
   }
   try {
     const { method, notice } = await methodP;
-    return await downscaleWith(out, method, notice, values, inputs, { residualMode, tile, backend });
+    return await downscaleWith(out, method, notice, values, inputs, { residualMode, tile, backend, orientations });
   } finally {
     await out.release();
     await close();
@@ -145,9 +152,9 @@ async function downscaleWith(
   notice: string | undefined,
   values: CliValues,
   { loaded, scene }: { loaded: InputsSummary; scene: Scene },
-  o: { residualMode: 'linear' | 'radiance'; tile?: number; backend: BackendName | undefined },
+  o: { residualMode: 'linear' | 'radiance'; tile?: number; backend: BackendName | undefined; orientations: 1 | 8 },
 ): Promise<number> {
-  const { residualMode, tile, backend } = o;
+  const { residualMode, tile, backend, orientations } = o;
   const progress = stderrProgress(values.quiet as boolean | undefined);
   if (notice && !values.quiet) process.stderr.write(`notice: ${terminalSafe(notice)}\n`);
   for (const n of scene.notes) if (!values.quiet && (n.startsWith('Reference factor') || n.startsWith('Guide registration: ') && scene.guideShift?.applied)) process.stderr.write(`notice: ${terminalSafe(n)}\n`);
@@ -187,6 +194,7 @@ async function downscaleWith(
   if (harm && !values.quiet) process.stderr.write(`${harm.srdaWorse ? 'warning' : 'check'}: ${harm.message}\n`);
   // What SRDA-Net (in this thread or in a pool worker) did to go on: out of memory, a failed backend.
   const runNotices = [...((method as { notices?: readonly string[] }).notices ?? [])];
+  if (method.id === 'srda' && orientations > 1) runNotices.unshift(orientationsMessage(orientations));
   if (!values.quiet) for (const n of runNotices) process.stderr.write(`notice: ${terminalSafe(n)}\n`);
   const weightMessage = weight ? detailWeightMessage(lstName, weight) : undefined;
   if (weightMessage && !values.quiet) process.stderr.write(`check: ${terminalSafe(weightMessage)}\n`);
@@ -197,6 +205,7 @@ async function downscaleWith(
     ...sceneReport(scene, loaded),
     method: method.id,
     methodLabel: used.label,
+    ...(method.id === 'srda' ? { orientations } : {}),
     ...(notice ? { methodNotice: notice } : {}),
     ...(runNotices.length ? { notices: runNotices } : {}),
     ...(typeof poolWorkers === 'number' ? { inferenceWorkers: poolWorkers } : {}),

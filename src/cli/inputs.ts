@@ -208,6 +208,13 @@ export function intOption(v: unknown, name: string, min = 0): number | undefined
   return n;
 }
 
+/** `--orientations`: 1 (default) or 8; BAD_ARGUMENT otherwise. */
+export function parseOrientations(v: unknown): 1 | 8 {
+  if (v === undefined || v === '1') return 1;
+  if (v === '8') return 8;
+  throw new AppError('BAD_ARGUMENT', `--orientations must be 1 or 8, got '${String(v)}'.`);
+}
+
 /** Prints throttled progress lines on stderr. */
 export function stderrProgress(quiet: boolean | undefined): ((p: Progress) => void) | undefined {
   if (quiet) return undefined;

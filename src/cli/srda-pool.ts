@@ -15,6 +15,8 @@ export interface SrdaPoolOptions {
   jobs: number;
   /** tfjs backend in each worker (default: the fastest that works there, wasm in Node). */
   backend?: BackendName;
+  /** Orientations each worker's SRDA-Net averages over (1 default, or 8). */
+  orientations?: number;
 }
 
 /** The CLI's SRDA-Net on a pool of worker threads, plus what the workers chose. */
@@ -71,7 +73,7 @@ export async function createSrdaPool(weights: SrdaWeightBytes, options: SrdaPool
       const weightData = weights.weightData.slice(0);
       return connectTileWorker(
         spawn(bundle),
-        { type: 'init', weights: { modelJson: weights.modelJson, weightData }, backend: options.backend },
+        { type: 'init', weights: { modelJson: weights.modelJson, weightData }, backend: options.backend, ...(options.orientations !== undefined ? { orientations: options.orientations } : {}) },
         [weightData],
       );
     }),

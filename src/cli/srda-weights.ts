@@ -42,6 +42,8 @@ export interface CliMethodOptions {
   finetuneSteps?: number;
   /** Folder or model.json path of SRDA-Net weights; default `SRDA_MODEL`, then models/srda-net/. */
   modelPath?: string;
+  /** SRDA-Net: 1 (default) or 8, its prediction averaged over the input's eight orientations. */
+  orientations?: number;
   /** SRDA-Net inference worker threads (tiles in parallel); 1 or unset = in this thread. Not with fine-tuning. */
   jobs?: number;
 }
@@ -57,11 +59,12 @@ export function createCliMethodFactory(options: CliMethodOptions = {}): MethodFa
     readWeights: () => readSrdaWeights(options.modelPath ?? process.env.SRDA_MODEL ?? DEFAULT_SRDA_MODEL_DIR),
     backend: options.backend,
     finetuneSteps: options.finetuneSteps,
+    orientations: options.orientations,
     startPool:
       jobs > 1
         ? async (weights) => {
             const { createSrdaPool } = await import('./srda-pool.ts');
-            return createSrdaPool(weights as SrdaWeightBytes, { jobs, backend: options.backend });
+            return createSrdaPool(weights as SrdaWeightBytes, { jobs, backend: options.backend, orientations: options.orientations });
           }
         : undefined,
   });

@@ -31,6 +31,8 @@ export interface MethodFactoryOptions extends RunOptions {
   fallbackBackends?: BackendName[];
   /** SRDA-Net per-scene fine-tuning steps before the first stage (0 = off). */
   finetuneSteps?: number;
+  /** SRDA-Net: 1 (default) or 8, its prediction averaged over the input's eight orientations (about 8x the network's time). */
+  orientations?: number;
   /**
    * Builds SRDA-Net on a pool of inference workers instead of in this thread (the CLI's `--jobs`).
    * Not used with fine-tuning, which fits one model on the whole scene first.

@@ -13,7 +13,7 @@ import type { TileRunner } from './tile-pool.ts';
 
 /** Messages to an SRDA-Net tile worker (a worker_thread in the CLI, a Web Worker in the app). */
 export type TileWorkerRequest =
-  | { type: 'init'; weights: SrdaWeightsSource; backend?: BackendName; wasmPaths?: string }
+  | { type: 'init'; weights: SrdaWeightsSource; backend?: BackendName; wasmPaths?: string; orientations?: number }
   | {
       type: 'tile';
       id: number;
@@ -128,7 +128,7 @@ export function serveTileWorker(port: TilePort, load: WorkerMethodLoader = loadS
     queue = queue.then(async () => {
       if (msg.type === 'init') {
         try {
-          const m = await load(msg.weights, { backend: msg.backend, wasmPaths: msg.wasmPaths });
+          const m = await load(msg.weights, { backend: msg.backend, wasmPaths: msg.wasmPaths, ...(msg.orientations !== undefined ? { orientations: msg.orientations } : {}) });
           method = m;
           port.postMessage({
             type: 'ready',

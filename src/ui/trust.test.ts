@@ -25,4 +25,11 @@ describe('trust in words', () => {
     const none = trustSentences([{ ...m('srda', 0.542), detailWeight: 0 }, m('bicubic', 0.542)], 1698, 849);
     expect(none.perMethod[0].text).toMatch(/Its detail is not supported here, so the output is the bicubic result\.$/);
   });
+
+  it('says when SRDA-Net averaged over orientations, and not otherwise', () => {
+    const eight = trustSentences([{ ...m('srda', 0.5), detailWeight: 0.6, orientations: 8 }, m('bicubic', 0.542)], 1698, 849);
+    expect(eight.perMethod[0].text).toMatch(/the loop chose that share, so this score is optimistic\. Its prediction is the mean over 8 orientations of its input \(mirrored, rotated, transposed\)\.$/);
+    const one = trustSentences([{ ...m('srda', 0.5), detailWeight: 0.6 }, m('bicubic', 0.542)], 1698, 849);
+    expect(one.perMethod[0].text).not.toMatch(/orientations/);
+  });
 });

@@ -40,7 +40,8 @@ export function trustSentences(metrics: MethodMetrics[], coarseM: number, refere
         : m.detailWeight <= 0
           ? " Its detail is not supported here, so the output is the bicubic result."
           : ` The output keeps ${Math.round(100 * m.detailWeight)} % of SRDA-Net's detail over bicubic, the share this loop supports; the loop chose that share, so this score is optimistic.`;
-    perMethod.push({ method: m.method, text: text + weighted });
+    const oriented = m.orientations ? ` Its prediction is the mean over ${m.orientations} orientations of its input (mirrored, rotated, transposed).` : '';
+    perMethod.push({ method: m.method, text: text + weighted + oriented });
   }
   const best = [...metrics].sort((a, b) => a.rmse - b.rmse)[0];
   let recommendation = '';

@@ -38,6 +38,7 @@ export async function prepareModel(
       backend: params.backend,
       wasmPaths,
       finetuneSteps: params.finetuneSteps || undefined,
+      orientations: params.srdaOrientations,
       // After a GPU failure (lost device, memory) the other GPU backend shares the GPU: go to wasm.
       fallbackBackends: ['wasm', 'cpu'],
       signal: opts.signal,
@@ -48,7 +49,7 @@ export async function prepareModel(
     const pooled =
       params.finetuneSteps > 0
         ? undefined
-        : await poolSrdaInWebWorkers(method, params.inferenceWorkers ?? appInferenceWorkers(), { modelUrl, wasmPaths }, notices);
+        : await poolSrdaInWebWorkers(method, params.inferenceWorkers ?? appInferenceWorkers(), { modelUrl, wasmPaths, orientations: params.srdaOrientations }, notices);
     previousModel = {
       dispose: () => {
         void pooled?.close();

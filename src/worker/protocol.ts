@@ -160,6 +160,8 @@ export interface MethodMetrics {
   energyMaxAbsK?: number;
   /** SRDA-Net: share of its detail over bicubic kept, fitted on this same closed loop (so its scores here are optimistic). */
   detailWeight?: number;
+  /** SRDA-Net: its prediction averaged over this many orientations of its input (absent: one pass). */
+  orientations?: number;
 }
 
 /** The tfjs backend in use and why. */
@@ -199,6 +201,8 @@ export interface RunParams {
   appBaseUrl: string;
   /** SRDA-Net: keep all of its detail instead of the share the scene's closed loop supports (default false). */
   srdaFullDetail?: boolean;
+  /** SRDA-Net: 1 (default) or 8, its prediction averaged over the input's eight orientations (about 8x the network's time). */
+  srdaOrientations?: number;
   /** Keep NDVI/red/NIR/SWIR/albedo in place instead of moving them onto the LST's frame (default false). */
   guidesInPlace?: boolean;
   /** SRDA-Net inference workers on wasm (default: the cores, at most 2); the output is the same for any number. */

@@ -5,6 +5,7 @@ import { runDownscale, type DownscaleResult } from '../pipeline/downscale.ts';
 import { fitDetailWeight, withDetailWeight, type DetailWeight } from '../pipeline/detail-weight.ts';
 import { detailWeightMessage, harmVerdict } from '../pipeline/do-no-harm.ts';
 import { evaluateClosedLoop } from '../pipeline/evaluate.ts';
+import { orientationsMessage } from '../pipeline/orientations.ts';
 import type { FinetuneReport } from '../pipeline/methods/srda.ts';
 import type { MethodId } from '../pipeline/method.ts';
 import { prepareSceneAsync } from '../pipeline/prepare.ts';
@@ -99,6 +100,9 @@ export async function runJob(
       );
   }
   lap('model');
+  // The orientation ensemble (8 network passes per tile) is the user's choice: say it ran.
+  const orientations = model?.method && methods.includes('srda') ? (params.srdaOrientations ?? 1) : 1;
+  if (orientations > 1) notices.push(orientationsMessage(orientations));
   // Do no harm: SRDA-Net keeps the share of its detail over bicubic that the scene's own closed loop supports.
   let weight: DetailWeight | undefined;
   if (model?.method && methods.includes('srda') && !params.srdaFullDetail) {
@@ -255,6 +259,7 @@ export async function runJob(
           r: s.r,
           energyMaxAbsK: m.energyMaxAbsK,
           ...(m.method === 'srda' && weight ? { detailWeight: weight.alpha } : {}),
+          ...(m.method === 'srda' && orientations > 1 ? { orientations } : {}),
         };
       });
       const srdaLoop = loop.methods.find((m) => m.method === 'srda');

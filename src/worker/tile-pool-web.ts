@@ -25,11 +25,11 @@ export type PooledSrda = PooledMethod & Pick<SrdaMethod, 'notices' | 'backend' |
 export async function poolSrdaInWebWorkers(
   method: SrdaMethod,
   workers: number,
-  load: { modelUrl: string; wasmPaths: string },
+  load: { modelUrl: string; wasmPaths: string; orientations?: number },
   notices: string[],
 ): Promise<PooledSrda | undefined> {
   if (workers < 2 || method.backend.name !== 'wasm') return undefined;
-  const init = { type: 'init', weights: { url: load.modelUrl }, backend: 'wasm', wasmPaths: load.wasmPaths } as const;
+  const init = { type: 'init', weights: { url: load.modelUrl }, backend: 'wasm', wasmPaths: load.wasmPaths, ...(load.orientations !== undefined ? { orientations: load.orientations } : {}) } as const;
   // Started together; the ones that did start are ended when another fails.
   const settled = await Promise.allSettled(
     Array.from({ length: workers }, () => connectTileWorker(spawnWebWorker(), init)),

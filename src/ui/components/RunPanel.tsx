@@ -73,6 +73,16 @@ export function RunPanel() {
         />{' '}
         Keep all of SRDA-Net&apos;s detail
       </label>
+      <label title="SRDA-Net runs on the input in each of its 8 orientations (mirrored, rotated, transposed) and averages the 8 predictions turned back: lower error, about 8x the network's time">
+        <input
+          type="checkbox"
+          data-testid="orientations"
+          checked={settings.srdaOrientations === 8}
+          disabled={isRunning || !usesModel}
+          onChange={(e) => updateSettings({ srdaOrientations: e.target.checked ? 8 : 1 })}
+        />{' '}
+        Average 8 orientations (more accurate, about 8x slower)
+      </label>
       <label title="By default NDVI, red, NIR, SWIR and albedo are moved by the sub-pixel shift at which they fit the LST best (products from different sensors can sit a fraction of a pixel apart); the notices say the shift">
         <input
           type="checkbox"

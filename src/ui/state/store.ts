@@ -29,6 +29,8 @@ export interface RunSettings {
   referenceFactor: number;
   /** SRDA-Net keeps all of its detail instead of the share the scene's closed loop supports. */
   srdaFullDetail?: boolean;
+  /** SRDA-Net averages its prediction over the input's 8 orientations (1 or absent: one pass). */
+  srdaOrientations?: number;
   /** Keep the reflectance guides where they are instead of moving them onto the LST's frame (pipeline/guide-registration.ts). */
   guidesInPlace?: boolean;
   /** Largest gap in days between the LST's period and a guide's before the guide may not stand in (the scene panel's max date gap). */
