@@ -134,8 +134,8 @@ describe.skipIf(!existsSync(DHAKA))('srda-lst downscale on Dhaka DOY 097', () =>
   });
 
   // The workers end after the run and its closed-loop check, before the files are written.
-  it.each([[[]], [['--full-detail']]])('writes the same files with --jobs 2 as with --jobs 1 (extra %j)', async (extra) => {
-    const files = ['lst_stage1.tif', 'lst_stage1_sigma.tif', 'lst_stage2.tif', 'lst_stage2_sigma.tif'];
+  it.each([[[]], [['--full-detail']], [['--orientations', '8', '--stages', '1']]])('writes the same files with --jobs 2 as with --jobs 1 (extra %j)', async (extra) => {
+    const files = ['lst_stage1.tif', 'lst_stage1_sigma.tif', ...(extra.includes('--stages') ? [] : ['lst_stage2.tif', 'lst_stage2_sigma.tif'])];
     const runs: Float32Array[][] = [];
     for (const jobs of ['1', '2']) {
       const dir = path.join(tmp, `jobs${jobs}${extra.join('')}`);
@@ -149,6 +149,23 @@ describe.skipIf(!existsSync(DHAKA))('srda-lst downscale on Dhaka DOY 097', () =>
     for (let i = 0; i < files.length; i++) expect(Buffer.from(runs[1][i].buffer).equals(Buffer.from(runs[0][i].buffer))).toBe(true);
   });
 
+  it('with --orientations 8 averages SRDA-Net over the eight orientations: report.json and a notice say so, another output than one pass', async () => {
+    const dir = path.join(tmp, 'srda-orient');
+    expect(await main(['downscale', '--lst', LST, '--ndvi', NDVI, '--method', 'srda', '--backend', 'wasm', '--jobs', '1', '--tile', '16', '--orientations', '8', '--stages', '1', '--out', dir])).toBe(0);
+    const report = JSON.parse(readFileSync(path.join(dir, 'report.json'), 'utf8'));
+    expect(report.orientations).toBe(8);
+    expect(report.notices.join(' ')).toMatch(/mean over 8 orientations/);
+    expect(err).toMatch(/notice: SRDA-Net's prediction is the mean over 8 orientations/);
+    // One pass (the --jobs 1 run above, same tiles and weight fitting): its report says 1, its output differs.
+    const single = path.join(tmp, 'jobs1');
+    expect(JSON.parse(readFileSync(path.join(single, 'report.json'), 'utf8')).orientations).toBe(1);
+    const a = (await loadDataset(path.join(dir, 'lst_stage1.tif'))).bands[0].raster.data;
+    const b = (await loadDataset(path.join(single, 'lst_stage1.tif'))).bands[0].raster.data;
+    expect(a.length).toBe(b.length);
+    expect(a.some((v, i) => Math.abs(v - b[i]) > 1e-3)).toBe(true);
+    expect(report.closedLoopCheck.srdaRmseK).toBeGreaterThan(0);
+  });
+
   it.each([
     ['no LST', ['downscale', '--ndvi', NDVI, '--out', tmp], /MISSING_BAND.*--lst/],
     ['no auxiliary layer for TsHARP', ['downscale', '--lst', LST, '--method', 'tsharp', '--out', tmp], /MISSING_BAND.*tsharp needs an auxiliary layer/],
@@ -157,6 +174,7 @@ describe.skipIf(!existsSync(DHAKA))('srda-lst downscale on Dhaka DOY 097', () =>
     ['a QC of another date', ['downscale', '--lst', LST, '--qc', QC_OTHER_DATE, '--ndvi', NDVI, '--out', tmp], /DATE_MISMATCH.*QC_Day_doy2024161.*2024-06-09.*2024-04-06/],
     ['an NDVI 41 days from the LST', ['downscale', '--lst', LST, '--ndvi', NDVI_LATE, '--out', tmp], /DATE_MISMATCH.*NDVI_doy2024145.*41 days.*--max-date-gap 41/],
     ['an unknown method', ['downscale', '--lst', LST, '--ndvi', NDVI, '--method', 'magic', '--out', tmp], /BAD_ARGUMENT.*magic/],
+    ['--orientations 4', ['downscale', '--lst', LST, '--ndvi', NDVI, '--orientations', '4', '--out', tmp], /BAD_ARGUMENT.*--orientations must be 1 or 8, got '4'/],
     ['an unknown option', ['downscale', '--lst', LST, '--ndvi', NDVI, '--frobnicate', '--out', tmp], /BAD_ARGUMENT/],
   ])('exits non-zero with one line for %s', async (_name, argv, pattern) => {
     expect(await main(argv)).not.toBe(0);

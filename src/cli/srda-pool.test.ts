@@ -85,6 +85,35 @@ describe('SRDA-Net on a pool of worker threads', () => {
     }
   }, 180_000);
 
+  it('averages over eight orientations in the workers when asked: bit-identical to one in-thread method with orientations 8, detail-weighted or not', async () => {
+    const weights = await readSrdaWeights();
+    const sc = scene();
+    const single = await createSrdaMethod({ modelJson: weights.modelJson, weightData: weights.weightData.slice(0) }, { backend: 'wasm', orientations: 8 });
+    const plain = await createSrdaMethod({ modelJson: weights.modelJson, weightData: weights.weightData.slice(0) }, { backend: 'wasm' });
+    const pool = await createSrdaPool(weights, { jobs: 2, backend: 'wasm', orientations: 8 });
+    try {
+      expect(single.orientations).toBe(8);
+      for (const [one, two] of [[single, pool], [withDetailWeight(single, 0.6), withDetailWeight(pool, 0.6)]] as const) {
+        const a = await runDownscale(sc, { method: one, tileCoarsePx: 8 });
+        const b = await runDownscale(sc, { method: two, tileCoarsePx: 8 });
+        for (let k = 0; k < a.stages.length; k++) {
+          for (const [x, y] of [[a.stages[k].lst.data, b.stages[k].lst.data], [a.stages[k].sigma!.data, b.stages[k].sigma!.data]]) {
+            expect(x.some((v) => v === v)).toBe(true);
+            expect(Array.from(y).every((v, i) => Object.is(v, x[i]))).toBe(true);
+          }
+        }
+      }
+      // And the workers did not run one pass: that is another output.
+      const one = await runDownscale(sc, { method: plain, tileCoarsePx: 8, stages: 1 });
+      const eight = await runDownscale(sc, { method: pool, tileCoarsePx: 8, stages: 1 });
+      expect(Array.from(eight.stages[0].lst.data).some((v, i) => Math.abs(v - one.stages[0].lst.data[i]) > 1e-3)).toBe(true);
+    } finally {
+      single.dispose();
+      plain.dispose();
+      await pool.close();
+    }
+  }, 180_000);
+
   it('reports a cancelled run as CANCELLED and the workers stay usable', async () => {
     const pool = await createSrdaPool(await readSrdaWeights(), { jobs: 2, backend: 'wasm' });
     try {

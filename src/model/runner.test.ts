@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
 import { maxAbsDifference } from '../core/raster/metrics.ts';
+import { inverseOrientation, orientArray, orientedSize } from '../core/raster/orient.ts';
 import { createSrdaRunner, type SrdaRunner } from './runner.ts';
 import { initParams, SRDA_SIZES } from './srda-net.ts';
 import { encodeSrdaWeights, type SrdaWeightsSource } from './weights.ts';
@@ -143,6 +144,45 @@ describe('createSrdaRunner', () => {
     await expect(runner.predict(stage(10, 10))).rejects.toThrow(TypeError);
     expect(runner.notices).toEqual([]);
     expect(runner.backend.name).toBe('wasm');
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
+  it('with orientations 8 predicts the mean of its own single passes on the eight oriented inputs, turned back', async () => {
+    // Both on wasm (an earlier test may have moved `runner` to another backend).
+    const eight = await createSrdaRunner(weights, { backend: 'wasm', tileCoarsePx: 12, orientations: 8 });
+    const single = await createSrdaRunner(weights, { backend: 'wasm', tileCoarsePx: 12, orientations: 1 });
+    try {
+      expect(eight.orientations).toBe(8);
+      expect(single.orientations).toBe(1);
+      const input = stage(30, 20);
+      const n = 4 * 30 * 20;
+      const before = tf.memory().numTensors;
+      const ens = await eight.predict(input);
+      expect(tf.memory().numTensors).toBe(before);
+      const sum = new Float32Array(n);
+      const sumSq = new Float32Array(n);
+      for (let k = 0; k < 8; k++) {
+        const o = orientedSize(30, 20, k);
+        const one = await single.predict({ width: o.w, height: o.h, coarseLstK: orientArray(input.coarseLstK, 30, 20, k), fineAux: { ndvi: orientArray(input.fineAux.ndvi, 60, 40, k) } });
+        const lst = orientArray(one.lstK, 2 * o.w, 2 * o.h, inverseOrientation(k));
+        const sigma = orientArray(one.sigmaK!, 2 * o.w, 2 * o.h, inverseOrientation(k));
+        for (let i = 0; i < n; i++) {
+          sum[i] += lst[i];
+          sumSq[i] += sigma[i] * sigma[i];
+        }
+      }
+      expect(ens.lstK).toEqual(sum.map((v) => v / 8));
+      expect(ens.sigmaK).toEqual(sumSq.map((v) => Math.sqrt(v / 8)));
+      expect(maxAbsDifference(ens.lstK, (await single.predict(input)).lstK)).toBeGreaterThan(1e-3);
+    } finally {
+      eight.dispose();
+      single.dispose();
+    }
+  });
+
+  it('refuses orientations other than 1 or 8 before starting anything', async () => {
+    const before = tf.memory().numTensors;
+    for (const orientations of [2, 0, 7.5]) await expect(createSrdaRunner(weights, { backend: 'wasm', orientations })).rejects.toMatchObject({ code: 'BAD_ARGUMENT' });
     expect(tf.memory().numTensors).toBe(before);
   });
 
