@@ -71,6 +71,23 @@ describe('SRDA-Net tile workers', () => {
     await pool.close();
   });
 
+  it('load their method with the init message\'s backend and orientations (absent: not passed, the runner\'s default)', async () => {
+    const bicubic = await loadMethod('bicubic');
+    const seen: unknown[] = [];
+    for (const init of [
+      { type: 'init' as const, weights: { url: 'unused' }, backend: 'wasm' as const, orientations: 8 },
+      { type: 'init' as const, weights: { url: 'unused' } },
+    ]) {
+      const { main, worker: end } = tileChannel();
+      serveTileWorker(end, async (_weights, options) => {
+        seen.push(options);
+        return { ...bicubic, backend: { name: 'cpu', skipped: [] }, notices: [] };
+      });
+      await (await connectTileWorker(main, init)).runner.close();
+    }
+    expect(seen).toEqual([{ backend: 'wasm', wasmPaths: undefined, orientations: 8 }, { backend: undefined, wasmPaths: undefined }]);
+  });
+
   it('carry notices back with a failed tile too', async () => {
     const bicubic = await loadMethod('bicubic');
     const note = 'SRDA-Net ran out of memory on wasm (Out of memory); continued with 64 px tiles.';
