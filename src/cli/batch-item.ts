@@ -15,6 +15,7 @@ import { orientationsMessage } from '../pipeline/orientations.ts';
 import { prepareSceneAsync } from '../pipeline/prepare.ts';
 import { assembleScene, labelDataset, type LabelledBand } from '../pipeline/scene-assembly.ts';
 import type { BatchItem } from './batch-plan.ts';
+import { orientationsIgnored } from './inputs.ts';
 import { loadFileDatasets } from './load.ts';
 import { packOnReadWorkers, prestartReadWorkers, withReadWorkersHeld } from './read-workers.ts';
 import { stageWriter } from './stage-files.ts';
@@ -186,7 +187,7 @@ async function runInto(item: BatchItem, s: BatchSettings, tmp: string): Promise<
     lst: assembled.lst.name,
     qc: assembled.qc?.name ?? null,
     aux: Object.fromEntries(Object.entries(assembled.aux).map(([k, b]) => [k, b.name])),
-    notices: [...assembled.notices, ...scene.notes, ...(s.methodNotice ? [s.methodNotice] : []), ...(method.id === 'srda' && (s.orientations ?? 1) > 1 ? [orientationsMessage(s.orientations!)] : [])],
+    notices: [...assembled.notices, ...scene.notes, ...(s.methodNotice ? [s.methodNotice] : []), ...((s.orientations ?? 1) > 1 ? [method.id === 'srda' ? orientationsMessage(s.orientations!) : orientationsIgnored(s.orientations!, method.id)] : [])],
     method: method.id,
     ...(method.id === 'srda' ? { orientations: s.orientations ?? 1 } : {}),
     residualCorrection: result.residualCorrection,

@@ -64,6 +64,31 @@ describe('itemIndexFrom', () => {
   });
 });
 
+describe('srda-lst batch options', () => {
+  let err = '';
+  let out = '';
+  beforeEach(() => {
+    err = '';
+    out = '';
+    vi.spyOn(process.stderr, 'write').mockImplementation((s) => ((err += String(s)), true));
+    vi.spyOn(process.stdout, 'write').mockImplementation((s) => ((out += String(s)), true));
+  });
+  afterEach(() => vi.restoreAllMocks());
+
+  // Checked before the source is read: --list with a bad value fails instead of listing.
+  it.each([
+    ['--orientations', '4', /BAD_ARGUMENT.*--orientations must be 1 or 8, got '4'/],
+    ['--residual-mode', 'cubic', /BAD_ARGUMENT.*residual-mode/],
+    ['--jobs', '0', /BAD_ARGUMENT.*jobs/],
+  ])('rejects %s %s in one line, with --list too, before listing', async (flag, value, pattern) => {
+    const source = existsSync(DHAKA) ? DHAKA : tmp;
+    expect(await main(['batch', source, '--list', flag, value])).not.toBe(0);
+    expect(out).toBe('');
+    expect(err.trim().split('\n')).toHaveLength(1);
+    expect(err).toMatch(pattern);
+  });
+});
+
 describe.skipIf(!existsSync(DHAKA) || !hasGdal())('srda-lst batch on the Dhaka folder', () => {
   let err = '';
   let out = '';
@@ -209,5 +234,14 @@ describe.skipIf(!existsSync(DHAKA) || !hasGdal())('srda-lst batch on the Dhaka f
     expect(w.alpha).toBeLessThanOrEqual(1);
     expect(w.blendedRmseK).toBeLessThanOrEqual(Math.min(w.srdaRmseK, w.bicubicRmseK) + 1e-6);
     expect(w.message).toMatch(/^On MOD11A2\.061_LST_Day_1km_doy2024097.*SRDA-Net alone is/);
+  }, 300_000);
+
+  it('says in report.json that --orientations 8 has no effect with a method other than SRDA-Net', async () => {
+    const dir = path.join(tmp, 'bicubic-orient');
+    expect(await main(['batch', DHAKA, '--out', dir, '--method', 'bicubic', '--orientations', '8', '--jobs', '1', '--index', '1', '--quiet'])).toBe(0);
+    const report = JSON.parse(readFileSync(path.join(dir, '2024-04-06', 'report.json'), 'utf8'));
+    expect(report.method).toBe('bicubic');
+    expect(report.orientations).toBeUndefined();
+    expect(report.notices).toContain('--orientations 8 has no effect with bicubic: only SRDA-Net averages its prediction over orientations.');
   }, 300_000);
 });

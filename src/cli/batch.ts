@@ -152,6 +152,15 @@ export const batchCommand: Command = async (argv) => {
   if (parsed.positionals.length !== 1)
     throw new AppError('BAD_ARGUMENT', 'Give one folder or manifest: srda-lst batch DIR|MANIFEST --out DIR.');
   const source = parsed.positionals[0];
+  // Every option's value is checked before the source is read or listed (worker processes parse them again).
+  const orientations = parseOrientations(v.orientations);
+  const backend = parseBackend(v.backend);
+  const residualMode = parseResidualMode(v['residual-mode']);
+  const finetuneSteps = intOption(v.finetune, 'finetune', 0);
+  const stages = intOption(v.stages, 'stages', 1);
+  const tileCoarsePx = intOption(v.tile, 'tile', 8);
+  const maxDateGapDays = intOption(v['max-date-gap'], 'max-date-gap', 0);
+  const jobs = intOption(v.jobs, 'jobs', 1) ?? Math.max(1, os.availableParallelism?.() ?? os.cpus().length);
   const { items, skipped } = await planBatchSource(source);
   if (v.list) {
     for (const it of items)
@@ -170,15 +179,12 @@ export const batchCommand: Command = async (argv) => {
       'BAD_ARGUMENT',
       `item index ${index} is out of range: ${source} has ${items.length} items (0..${items.length - 1}); see --list.`,
     );
-  // Checked before any item runs (each worker process parses it again).
-  const orientations = parseOrientations(v.orientations);
   const todo = (index === undefined ? items : [items[index]]).filter((it) => it);
   const pending: BatchItem[] = [];
   for (const it of todo) if (v.force || !(await isItemDone(outDir, it))) pending.push(it);
   if (!quiet && pending.length < todo.length)
     process.stderr.write(`${todo.length - pending.length} finished item(s) skipped (--force redoes them).\n`);
 
-  const jobs = intOption(v.jobs, 'jobs', 1) ?? Math.max(1, os.availableParallelism?.() ?? os.cpus().length);
   const failures: string[] = [];
   const t0 = Date.now();
   let done = 0;
@@ -204,8 +210,8 @@ export const batchCommand: Command = async (argv) => {
     );
   } else {
     const { method, notice } = await resolveMethod(v.method, {
-      backend: parseBackend(v.backend),
-      finetuneSteps: intOption(v.finetune, 'finetune', 0),
+      backend,
+      finetuneSteps,
       modelPath: typeof v.weights === 'string' ? path.resolve(v.weights) : undefined,
       orientations,
     });
@@ -220,11 +226,11 @@ export const batchCommand: Command = async (argv) => {
               .map((s) => s.trim())
               .filter(Boolean)
           : [method.id, 'bicubic'],
-      stages: intOption(v.stages, 'stages', 1),
-      tileCoarsePx: intOption(v.tile, 'tile', 8),
-      maxDateGapDays: intOption(v['max-date-gap'], 'max-date-gap', 0),
+      stages,
+      tileCoarsePx,
+      maxDateGapDays,
       residualCorrection: !v['no-residual-correction'],
-      residualMode: parseResidualMode(v['residual-mode']),
+      residualMode,
       cog: !v['no-cog'],
       fullDetail: v['full-detail'] === true,
       orientations,

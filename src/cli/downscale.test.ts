@@ -151,19 +151,52 @@ describe.skipIf(!existsSync(DHAKA))('srda-lst downscale on Dhaka DOY 097', () =>
 
   it('with --orientations 8 averages SRDA-Net over the eight orientations: report.json and a notice say so, another output than one pass', async () => {
     const dir = path.join(tmp, 'srda-orient');
-    expect(await main(['downscale', '--lst', LST, '--ndvi', NDVI, '--method', 'srda', '--backend', 'wasm', '--jobs', '1', '--tile', '16', '--orientations', '8', '--stages', '1', '--out', dir])).toBe(0);
+    const argv = ['downscale', '--lst', LST, '--ndvi', NDVI, '--method', 'srda', '--backend', 'wasm', '--jobs', '1', '--tile', '16', '--stages', '1'];
+    expect(await main([...argv, '--orientations', '8', '--out', dir])).toBe(0);
     const report = JSON.parse(readFileSync(path.join(dir, 'report.json'), 'utf8'));
     expect(report.orientations).toBe(8);
     expect(report.notices.join(' ')).toMatch(/mean over 8 orientations/);
     expect(err).toMatch(/notice: SRDA-Net's prediction is the mean over 8 orientations/);
-    // One pass (the --jobs 1 run above, same tiles and weight fitting): its report says 1, its output differs.
-    const single = path.join(tmp, 'jobs1');
+    // One pass, otherwise the same run: its report says 1, its output differs.
+    const single = path.join(tmp, 'srda-one-orientation');
+    expect(await main([...argv, '--out', single, '-q'])).toBe(0);
     expect(JSON.parse(readFileSync(path.join(single, 'report.json'), 'utf8')).orientations).toBe(1);
     const a = (await loadDataset(path.join(dir, 'lst_stage1.tif'))).bands[0].raster.data;
     const b = (await loadDataset(path.join(single, 'lst_stage1.tif'))).bands[0].raster.data;
     expect(a.length).toBe(b.length);
     expect(a.some((v, i) => Math.abs(v - b[i]) > 1e-3)).toBe(true);
     expect(report.closedLoopCheck.srdaRmseK).toBeGreaterThan(0);
+  });
+
+  it('evaluate --orientations 8 scores SRDA-Net averaged over the eight orientations: JSON orientations, a notice, another SRDA-Net score, the same bicubic score', async () => {
+    const argv = ['evaluate', '--lst', LST, '--ndvi', NDVI, '--methods', 'srda,bicubic', '--backend', 'wasm', '--json', '-q'];
+    const score = (doc: { closedLoop: { methods: { method: string; corrected: { rmseK: number } }[] } }, id: string): number =>
+      doc.closedLoop.methods.find((m) => m.method === id)!.corrected.rmseK;
+    expect(await main(argv)).toBe(0);
+    const one = JSON.parse(out);
+    out = '';
+    expect(await main([...argv, '--orientations', '8'])).toBe(0);
+    const eight = JSON.parse(out);
+    expect(one.orientations).toBe(1);
+    expect(eight.orientations).toBe(8);
+    expect(one.notices.join(' ')).not.toMatch(/orientations/);
+    expect(eight.notices.join(' ')).toMatch(/SRDA-Net's prediction is the mean over 8 orientations/);
+    expect(score(eight, 'bicubic')).toBe(score(one, 'bicubic'));
+    expect(score(eight, 'srda')).not.toBe(score(one, 'srda'));
+    expect(score(eight, 'srda')).toBeGreaterThan(0);
+  });
+
+  it('says, and does not fail, when --orientations 8 meets a method other than SRDA-Net (downscale, evaluate)', async () => {
+    const dir = path.join(tmp, 'bicubic-orient');
+    expect(await main(['downscale', '--lst', LST, '--ndvi', NDVI, '--method', 'bicubic', '--orientations', '8', '--stages', '1', '--out', dir])).toBe(0);
+    const report = JSON.parse(readFileSync(path.join(dir, 'report.json'), 'utf8'));
+    const ignored = '--orientations 8 has no effect with bicubic: only SRDA-Net averages its prediction over orientations.';
+    expect(report.orientations).toBeUndefined();
+    expect(report.notices).toContain(ignored);
+    expect(err).toContain(`notice: ${ignored}`);
+    out = '';
+    expect(await main(['evaluate', '--lst', LST, '--ndvi', NDVI, '--methods', 'bicubic,tsharp', '--orientations', '8'])).toBe(0);
+    expect(out).toContain('notice: --orientations 8 has no effect with bicubic, tsharp: only SRDA-Net averages its prediction over orientations.');
   });
 
   it.each([
@@ -175,6 +208,7 @@ describe.skipIf(!existsSync(DHAKA))('srda-lst downscale on Dhaka DOY 097', () =>
     ['an NDVI 41 days from the LST', ['downscale', '--lst', LST, '--ndvi', NDVI_LATE, '--out', tmp], /DATE_MISMATCH.*NDVI_doy2024145.*41 days.*--max-date-gap 41/],
     ['an unknown method', ['downscale', '--lst', LST, '--ndvi', NDVI, '--method', 'magic', '--out', tmp], /BAD_ARGUMENT.*magic/],
     ['--orientations 4', ['downscale', '--lst', LST, '--ndvi', NDVI, '--orientations', '4', '--out', tmp], /BAD_ARGUMENT.*--orientations must be 1 or 8, got '4'/],
+    ['evaluate --orientations 2', ['evaluate', '--lst', LST, '--ndvi', NDVI, '--orientations', '2'], /BAD_ARGUMENT.*--orientations must be 1 or 8, got '2'/],
     ['an unknown option', ['downscale', '--lst', LST, '--ndvi', NDVI, '--frobnicate', '--out', tmp], /BAD_ARGUMENT/],
   ])('exits non-zero with one line for %s', async (_name, argv, pattern) => {
     expect(await main(argv)).not.toBe(0);

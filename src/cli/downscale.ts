@@ -19,6 +19,7 @@ import {
   type InputsSummary,
   summariseInputs,
   parseBackend,
+  orientationsIgnored,
   parseOrientations,
   parseCli,
   parseResidualMode,
@@ -194,7 +195,7 @@ async function downscaleWith(
   if (harm && !values.quiet) process.stderr.write(`${harm.srdaWorse ? 'warning' : 'check'}: ${harm.message}\n`);
   // What SRDA-Net (in this thread or in a pool worker) did to go on: out of memory, a failed backend.
   const runNotices = [...((method as { notices?: readonly string[] }).notices ?? [])];
-  if (method.id === 'srda' && orientations > 1) runNotices.unshift(orientationsMessage(orientations));
+  if (orientations > 1) runNotices.unshift(method.id === 'srda' ? orientationsMessage(orientations) : orientationsIgnored(orientations, method.id));
   if (!values.quiet) for (const n of runNotices) process.stderr.write(`notice: ${terminalSafe(n)}\n`);
   const weightMessage = weight ? detailWeightMessage(lstName, weight) : undefined;
   if (weightMessage && !values.quiet) process.stderr.write(`check: ${terminalSafe(weightMessage)}\n`);

@@ -215,6 +215,14 @@ export function parseOrientations(v: unknown): 1 | 8 {
   throw new AppError('BAD_ARGUMENT', `--orientations must be 1 or 8, got '${String(v)}'.`);
 }
 
+/**
+ * The notice when `--orientations N` (N > 1) meets a run without SRDA-Net (`methods`, e.g. `bicubic`
+ * or `bicubic, tsharp`): only SRDA-Net averages its prediction over orientations, so the flag did nothing.
+ */
+export function orientationsIgnored(n: number, methods: string): string {
+  return `--orientations ${n} has no effect with ${methods}: only SRDA-Net averages its prediction over orientations.`;
+}
+
 /** Prints throttled progress lines on stderr. */
 export function stderrProgress(quiet: boolean | undefined): ((p: Progress) => void) | undefined {
   if (quiet) return undefined;
