@@ -38,6 +38,16 @@ test.describe('"Average 8 orientations"', () => {
     await expect(trust).not.toContainText('orientations');
     expect((await page.evaluate(() => window.__srda.notices)).join(' ')).not.toMatch(/orientations/);
     const single = await exportFinal(page, join(out, 'single'));
+    type Metric = { method: string; rmse: number };
+    const rmseOf = (ms: Metric[], id: string): number => ms.find((m) => m.method === id)!.rmse;
+    const singleMetrics = (await page.evaluate(() => window.__srda.metrics)) as Metric[];
+
+    // Only SRDA-Net averages over orientations: with another method the box is off limits, as "Keep all of SRDA-Net's detail" is.
+    await page.getByTestId('method').selectOption('bicubic');
+    await expect(box).toBeDisabled();
+    await expect(page.getByTestId('full-detail')).toBeDisabled();
+    await page.getByTestId('method').selectOption('srda');
+    await expect(box).toBeEnabled();
 
     // Ticked: the same scene again, averaged over the eight orientations.
     await box.check();
@@ -55,6 +65,10 @@ test.describe('"Average 8 orientations"', () => {
     expect(report.settings.srdaOrientations).toBe(8);
     expect(report.notices.join(' ')).toContain(notice);
     const eight = await exportFinal(page, join(out, 'eight'));
+    // The closed-loop check ran the averaged SRDA-Net too: its score moved, bicubic's did not.
+    const eightMetrics = (await page.evaluate(() => window.__srda.metrics)) as Metric[];
+    expect(rmseOf(eightMetrics, 'bicubic')).toBe(rmseOf(singleMetrics, 'bicubic'));
+    expect(rmseOf(eightMetrics, 'srda')).not.toBe(rmseOf(singleMetrics, 'srda'));
 
     const a = gdalReadFloat32(single);
     const b = gdalReadFloat32(eight);
