@@ -2,29 +2,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
 import { checkOrientations, runSrdaStage, type SrdaStageInput } from './infer.ts';
 import type { FineAux } from './inputs.ts';
-import { initParams, SRDA_SIZES } from './srda-net.ts';
-import { createSrdaModel, type SrdaModel } from './weights.ts';
+import type { SrdaModel } from './weights.ts';
 import { inverseOrientation, orientArray, orientedSize } from '../core/raster/orient.ts';
 import { maxAbsDifference } from '../core/raster/metrics.ts';
 import { Scratch } from '../core/scratch.ts';
 import { abortAfterProgress } from '../test-support/abort.ts';
-
-// A scene with no symmetry (so that each orientation gives the network another input), a cloud
-// and a missing NDVI pixel; not square, so the transposes change the grid's shape.
-function sceneInput(w: number, h: number): SrdaStageInput {
-  const lst = new Float32Array(w * h);
-  for (let y = 0; y < h; y++)
-    for (let x = 0; x < w; x++) lst[y * w + x] = 300 + 3 * Math.sin(x / 3 + 0.4) + 2 * Math.cos(y / 4) + ((x * 7 + y * 13) % 5) * 0.3 + 0.05 * x;
-  for (let y = 5; y < 9; y++) for (let x = 10; x < 16; x++) lst[y * w + x] = Number.NaN;
-  const ndvi = new Float32Array(4 * w * h);
-  const dem = new Float32Array(4 * w * h);
-  for (let i = 0; i < ndvi.length; i++) {
-    ndvi[i] = 0.4 * Math.sin(i * 0.37) + 0.2;
-    dem[i] = 100 + 50 * Math.cos(i * 0.011);
-  }
-  ndvi[17] = Number.NaN;
-  return { width: w, height: h, coarseLstK: lst, fineAux: { ndvi, dem } };
-}
+import { sceneInput, testModel } from './test-inputs.ts';
 
 /** `input` in orientation `k`: coarse LST and fine guides oriented alike. */
 function oriented(input: SrdaStageInput, k: number): SrdaStageInput {
@@ -33,13 +16,6 @@ function oriented(input: SrdaStageInput, k: number): SrdaStageInput {
   for (const [name, a] of Object.entries(input.fineAux) as [keyof FineAux, Float32Array][]) fineAux[name] = orientArray(a, 2 * w, 2 * h, k);
   const o = orientedSize(w, h, k);
   return { width: o.w, height: o.h, coarseLstK: orientArray(input.coarseLstK, w, h, k), fineAux };
-}
-
-function testModel(): SrdaModel {
-  const cfg = SRDA_SIZES.tiny;
-  const params = initParams(cfg, 11);
-  params['out/w'].assign(tf.randomNormal(params['out/w'].shape, 0, 0.2, 'float32', 12));
-  return createSrdaModel(cfg, 'tiny', params);
 }
 
 describe('SRDA-Net over eight orientations', () => {
@@ -51,7 +27,7 @@ describe('SRDA-Net over eight orientations', () => {
   afterAll(() => model.dispose());
 
   it('equals the mean of eight single passes on the oriented input, oriented back (sigma: root of the mean of sigma^2)', async () => {
-    const input = sceneInput(30, 26);
+    const input = sceneInput(30, 26, { asymmetric: true });
     const n = 4 * 30 * 26;
     const before = tf.memory().numTensors;
     const ens = await runSrdaStage(model, input, { orientations: 8 });
@@ -87,7 +63,7 @@ describe('SRDA-Net over eight orientations', () => {
   });
 
   it('is equivariant: the ensemble of an oriented input is the oriented ensemble', async () => {
-    const input = sceneInput(24, 20);
+    const input = sceneInput(24, 20, { asymmetric: true });
     const ens = await runSrdaStage(model, input, { orientations: 8 });
     for (const k of [3, 6]) {
       const o = oriented(input, k);
@@ -99,7 +75,7 @@ describe('SRDA-Net over eight orientations', () => {
   });
 
   it('gives the same output tiled (each orientation\'s tiles with their halo) as untiled, with and without a core window', async () => {
-    const input = sceneInput(44, 38);
+    const input = sceneInput(44, 38, { asymmetric: true });
     const whole = await runSrdaStage(model, input, { tileCoarsePx: 1000, orientations: 8 });
     const tiled = await runSrdaStage(model, input, { tileCoarsePx: 12, orientations: 8 });
     expect(maxAbsDifference(whole.lstK, tiled.lstK)).toBeLessThan(1e-4);
@@ -126,7 +102,7 @@ describe('SRDA-Net over eight orientations', () => {
   });
 
   it('with orientations 1 is the single pass, bit for bit', async () => {
-    const input = sceneInput(30, 26);
+    const input = sceneInput(30, 26, { asymmetric: true });
     const a = await runSrdaStage(model, input);
     const b = await runSrdaStage(model, input, { orientations: 1 });
     expect(b.lstK).toEqual(a.lstK);
@@ -134,7 +110,7 @@ describe('SRDA-Net over eight orientations', () => {
   });
 
   it('writes into the caller\'s arrays and a scratch pool with the same values as without', async () => {
-    const input = sceneInput(30, 26);
+    const input = sceneInput(30, 26, { asymmetric: true });
     const plain = await runSrdaStage(model, input, { orientations: 8 });
     const into = { lstK: new Float32Array(4 * 30 * 26), sigmaK: new Float32Array(4 * 30 * 26) };
     const scratch = new Scratch();
@@ -149,13 +125,13 @@ describe('SRDA-Net over eight orientations', () => {
 
   it('reports progress over all eight passes and stops when cancelled mid-run, leaking no tensor', async () => {
     const seen: { done: number; total: number }[] = [];
-    await runSrdaStage(model, sceneInput(30, 26), { tileCoarsePx: 15, orientations: 8, onProgress: (p) => seen.push({ done: p.done, total: p.total }) });
+    await runSrdaStage(model, sceneInput(30, 26, { asymmetric: true }), { tileCoarsePx: 15, orientations: 8, onProgress: (p) => seen.push({ done: p.done, total: p.total }) });
     // 2 x 2 tiles per orientation, whichever way the grid is turned.
     expect(seen.map((p) => p.done)).toEqual(Array.from({ length: 32 }, (_, i) => i + 1));
     expect(seen.every((p) => p.total === 32)).toBe(true);
     const cancel = abortAfterProgress(6);
     const before = tf.memory().numTensors;
-    await expect(runSrdaStage(model, sceneInput(30, 26), { tileCoarsePx: 15, orientations: 8, ...cancel })).rejects.toMatchObject({ code: 'CANCELLED' });
+    await expect(runSrdaStage(model, sceneInput(30, 26, { asymmetric: true }), { tileCoarsePx: 15, orientations: 8, ...cancel })).rejects.toMatchObject({ code: 'CANCELLED' });
     expect(cancel.seen).toEqual([1, 2, 3, 4, 5, 6]);
     expect(tf.memory().numTensors).toBe(before);
   });
@@ -163,7 +139,7 @@ describe('SRDA-Net over eight orientations', () => {
   it('refuses any other number of orientations with BAD_ARGUMENT', async () => {
     for (const n of [0, 2, 4, 1.5, Number.NaN, -8, 16]) {
       expect(() => checkOrientations(n)).toThrow(expect.objectContaining({ code: 'BAD_ARGUMENT' }));
-      await expect(runSrdaStage(model, sceneInput(20, 20), { orientations: n })).rejects.toMatchObject({ code: 'BAD_ARGUMENT' });
+      await expect(runSrdaStage(model, sceneInput(20, 20, { asymmetric: true }), { orientations: n })).rejects.toMatchObject({ code: 'BAD_ARGUMENT' });
     }
     expect(checkOrientations(undefined)).toBe(1);
     expect(checkOrientations(8)).toBe(8);

@@ -1,38 +1,16 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
 import { selectBackend } from './backend.ts';
-import { runSrda, runSrdaStage, srdaHaloCoarsePx, type SrdaStageInput } from './infer.ts';
+import { runSrda, runSrdaStage, srdaHaloCoarsePx } from './infer.ts';
 import { buildInputWindow, buildNetworkInputs, LST_SCALE_K, presentChannels } from './inputs.ts';
-import { inferSrda, initParams, INPUT_CHANNELS, outputChannels, receptiveRadius, SIGMA_FLOOR, SRDA_SIZES } from './srda-net.ts';
-import { createSrdaModel, type SrdaModel } from './weights.ts';
+import { inferSrda, INPUT_CHANNELS, outputChannels, receptiveRadius, SIGMA_FLOOR } from './srda-net.ts';
+import type { SrdaModel } from './weights.ts';
 import { maxAbsDifference } from '../core/raster/metrics.ts';
 import { Scratch } from '../core/scratch.ts';
 import { sigmaFromRaw } from './sigma-head.ts';
 import { abortAfterProgress } from '../test-support/abort.ts';
+import { sceneInput, testModel } from './test-inputs.ts';
 
-function sceneInput(w: number, h: number): SrdaStageInput {
-  const lst = new Float32Array(w * h);
-  for (let y = 0; y < h; y++)
-    for (let x = 0; x < w; x++)
-      lst[y * w + x] = 300 + 3 * Math.sin(x / 3) + 2 * Math.cos(y / 4) + ((x * 7 + y * 13) % 5) * 0.3;
-  for (let y = 5; y < 9; y++) for (let x = 10; x < 16; x++) lst[y * w + x] = Number.NaN; // a cloud
-  const ndvi = new Float32Array(4 * w * h);
-  const dem = new Float32Array(4 * w * h);
-  for (let i = 0; i < ndvi.length; i++) {
-    ndvi[i] = 0.4 * Math.sin(i * 0.37) + 0.2;
-    dem[i] = 100 + 50 * Math.cos(i * 0.011);
-  }
-  ndvi[17] = Number.NaN;
-  return { width: w, height: h, coarseLstK: lst, fineAux: { ndvi, dem } };
-}
-
-/** A tiny model with a non-trivial output layer, so tiling errors would show. */
-function testModel(): SrdaModel {
-  const cfg = SRDA_SIZES.tiny;
-  const params = initParams(cfg, 11);
-  params['out/w'].assign(tf.randomNormal(params['out/w'].shape, 0, 0.2, 'float32', 12));
-  return createSrdaModel(cfg, 'tiny', params);
-}
 
 describe('SRDA-Net inference', () => {
   let model: SrdaModel;

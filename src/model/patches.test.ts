@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { orientArray, orientedSize, ORIENTATIONS } from '../core/raster/orient.ts';
 import { allocBatch, makePair, orientPair, writePatch } from './patches.ts';
-import { rawScene } from './test-pairs.ts';
+import { rawScene } from './test-inputs.ts';
 
 describe('orientPair', () => {
   it('equals the pair prepared from the oriented scene, in every orientation, and writes the same patch', () => {

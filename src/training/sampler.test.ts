@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { makePair } from '../model/patches.ts';
-import { rawScene } from '../model/test-pairs.ts';
+import { rawScene } from '../model/test-inputs.ts';
 import { BatchSampler } from './sampler.ts';
 
 describe('BatchSampler', () => {
