@@ -73,7 +73,7 @@ export function RunPanel() {
         />{' '}
         Keep all of SRDA-Net&apos;s detail
       </label>
-      <label title="SRDA-Net runs on the input in each of its 8 orientations (mirrored, rotated, transposed) and averages the 8 predictions turned back: lower error, about 8x the network's time">
+      <label title="SRDA-Net runs on the input in each of its 8 orientations (mirrored, rotated, transposed) and averages the 8 predictions turned back: lower error, about 8x the network&apos;s time">
         <input
           type="checkbox"
           data-testid="orientations"
@@ -81,7 +81,7 @@ export function RunPanel() {
           disabled={isRunning || !usesModel}
           onChange={(e) => updateSettings({ srdaOrientations: e.target.checked ? 8 : 1 })}
         />{' '}
-        Average 8 orientations (more accurate, about 8x slower)
+        Average 8 orientations (8x slower)
       </label>
       <label title="By default NDVI, red, NIR, SWIR and albedo are moved by the sub-pixel shift at which they fit the LST best (products from different sensors can sit a fraction of a pixel apart); the notices say the shift">
         <input
@@ -141,7 +141,10 @@ export function RunPanel() {
           <strong>{backend ? backend.name : 'not started'}</strong>
           {backend?.adapter ? ` on ${backend.adapter}` : ''}
           {backend?.fallbackReason ? (
-            <span className="muted small"> (skipped {backend.fallbackReason})</span>
+            <span className="muted small" data-testid="backend-skipped" title={`Skipped ${backend.fallbackReason}`}>
+              {' '}
+              (skipped {skippedBackends(backend.fallbackReason)})
+            </span>
           ) : (
             ''
           )}
@@ -157,4 +160,14 @@ export function RunPanel() {
       <ProgressBar />
     </section>
   );
+}
+
+/**
+ * The backends a fallback reason names ("webgpu: ..., slower than wasm; webgl: ...") as a short
+ * list for the status line ("webgpu, webgl"); the whole reason is the element's tooltip. A reason
+ * in another form is shown whole.
+ */
+export function skippedBackends(reason: string): string {
+  const names = reason.split(';').map((part) => /^\s*([a-z0-9-]+):/i.exec(part)?.[1]);
+  return names.every((n) => n !== undefined) ? names.join(', ') : reason;
 }
