@@ -11,11 +11,10 @@ import { evaluateClosedLoop } from '../pipeline/evaluate.ts';
 import { isLstOnlyScene } from '../pipeline/lst-only.ts';
 import type { StageMethod } from '../pipeline/method.ts';
 import { loadMethod } from '../pipeline/methods.ts';
-import { orientationsMessage } from '../pipeline/orientations.ts';
 import { prepareSceneAsync } from '../pipeline/prepare.ts';
 import { assembleScene, labelDataset, type LabelledBand } from '../pipeline/scene-assembly.ts';
 import type { BatchItem } from './batch-plan.ts';
-import { orientationsIgnored } from './inputs.ts';
+import { orientationsNotice } from './inputs.ts';
 import { loadFileDatasets } from './load.ts';
 import { packOnReadWorkers, prestartReadWorkers, withReadWorkersHeld } from './read-workers.ts';
 import { stageWriter } from './stage-files.ts';
@@ -187,7 +186,7 @@ async function runInto(item: BatchItem, s: BatchSettings, tmp: string): Promise<
     lst: assembled.lst.name,
     qc: assembled.qc?.name ?? null,
     aux: Object.fromEntries(Object.entries(assembled.aux).map(([k, b]) => [k, b.name])),
-    notices: [...assembled.notices, ...scene.notes, ...(s.methodNotice ? [s.methodNotice] : []), ...((s.orientations ?? 1) > 1 ? [method.id === 'srda' ? orientationsMessage(s.orientations!) : orientationsIgnored(s.orientations!, method.id)] : [])],
+    notices: [...assembled.notices, ...scene.notes, ...(s.methodNotice ? [s.methodNotice] : []), ...[orientationsNotice(s.orientations ?? 1, [method.id])].filter((n) => n !== undefined)],
     method: method.id,
     ...(method.id === 'srda' ? { orientations: s.orientations ?? 1 } : {}),
     residualCorrection: result.residualCorrection,

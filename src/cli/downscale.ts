@@ -4,7 +4,6 @@ import { AppError } from '../core/errors.ts';
 import { fitDetailWeight, withDetailWeight } from '../pipeline/detail-weight.ts';
 import { checkSrdaAgainstBicubic, detailWeightMessage } from '../pipeline/do-no-harm.ts';
 import { runDownscale, type StageResult, type StreamedStageResult } from '../pipeline/downscale.ts';
-import { orientationsMessage } from '../pipeline/orientations.ts';
 import type { StageMethod } from '../pipeline/method.ts';
 import type { BackendName } from '../model/backend.ts';
 import type { SrdaBackendInfo } from '../model/runner.ts';
@@ -19,7 +18,7 @@ import {
   type InputsSummary,
   summariseInputs,
   parseBackend,
-  orientationsIgnored,
+  orientationsNotice,
   parseOrientations,
   parseCli,
   parseResidualMode,
@@ -195,7 +194,8 @@ async function downscaleWith(
   if (harm && !values.quiet) process.stderr.write(`${harm.srdaWorse ? 'warning' : 'check'}: ${harm.message}\n`);
   // What SRDA-Net (in this thread or in a pool worker) did to go on: out of memory, a failed backend.
   const runNotices = [...((method as { notices?: readonly string[] }).notices ?? [])];
-  if (orientations > 1) runNotices.unshift(method.id === 'srda' ? orientationsMessage(orientations) : orientationsIgnored(orientations, method.id));
+  const orientedNotice = orientationsNotice(orientations, [method.id]);
+  if (orientedNotice) runNotices.unshift(orientedNotice);
   if (!values.quiet) for (const n of runNotices) process.stderr.write(`notice: ${terminalSafe(n)}\n`);
   const weightMessage = weight ? detailWeightMessage(lstName, weight) : undefined;
   if (weightMessage && !values.quiet) process.stderr.write(`check: ${terminalSafe(weightMessage)}\n`);

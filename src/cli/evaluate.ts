@@ -3,7 +3,6 @@ import { AppError } from '../core/errors.ts';
 import { runDownscale } from '../pipeline/downscale.ts';
 import { evaluateClosedLoop, scoreAgainstTruth, type ClosedLoopResult } from '../pipeline/evaluate.ts';
 import type { StageMethod } from '../pipeline/method.ts';
-import { orientationsMessage } from '../pipeline/orientations.ts';
 import { loadMethod, METHOD_IDS } from '../pipeline/methods.ts';
 import type { CliMethodOptions } from './srda-weights.ts';
 import { prepareScene } from '../pipeline/prepare.ts';
@@ -13,7 +12,7 @@ import {
   INPUT_OPTIONS,
   intOption,
   loadInputs,
-  orientationsIgnored,
+  orientationsNotice,
   summariseInputs,
   parseBackend,
   parseCli,
@@ -120,7 +119,8 @@ export const evaluateCommand: Command = async (argv) => {
     if (methods.length < before) notices.push('tsharp skipped: it needs NDVI (give --ndvi or --red and --nir).');
   }
   const hasSrda = methods.some((m) => m.id === 'srda');
-  if (orientations > 1) notices.push(hasSrda ? orientationsMessage(orientations) : orientationsIgnored(orientations, methods.map((m) => m.id).join(', ')));
+  const orientedNotice = orientationsNotice(orientations, methods.map((m) => m.id));
+  if (orientedNotice) notices.push(orientedNotice);
   const progress = stderrProgress(values.quiet as boolean | undefined);
   const loop = await evaluateClosedLoop(scene, methods, { stages, referenceFactor, residualMode, tileCoarsePx: tile }, { onProgress: progress });
 

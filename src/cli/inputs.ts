@@ -10,6 +10,7 @@ import type { BackendName } from '../model/backend.ts';
 import type { SceneInputs } from '../pipeline/prepare.ts';
 import { assembleScene, daysBetween, DEFAULT_MAX_DATE_GAP_DAYS, type AssembledScene, type LabelledBand } from '../pipeline/scene-assembly.ts';
 import type { Scene } from '../pipeline/scene.ts';
+import { orientationsMessage } from '../pipeline/orientations.ts';
 import { loadFileDatasets } from './load.ts';
 import { applyUnitConversion, describeCandidates, LST_UNIT_CONVERSIONS, lstUnitConversion } from '../io/unit-sanity.ts';
 import { terminalSafe } from './terminal.ts';
@@ -216,11 +217,14 @@ export function parseOrientations(v: unknown): 1 | 8 {
 }
 
 /**
- * The notice when `--orientations N` (N > 1) meets a run without SRDA-Net (`methods`, e.g. `bicubic`
- * or `bicubic, tsharp`): only SRDA-Net averages its prediction over orientations, so the flag did nothing.
+ * The notice of `--orientations n` for a run of `methods` (ids, e.g. `['srda']` or `['bicubic',
+ * 'tsharp']`): undefined for one orientation; that SRDA-Net averaged over them when it ran; else that
+ * the flag had no effect, since only SRDA-Net averages its prediction over orientations.
  */
-export function orientationsIgnored(n: number, methods: string): string {
-  return `--orientations ${n} has no effect with ${methods}: only SRDA-Net averages its prediction over orientations.`;
+export function orientationsNotice(n: number, methods: readonly string[]): string | undefined {
+  if (n <= 1) return undefined;
+  if (methods.includes('srda')) return orientationsMessage(n);
+  return `--orientations ${n} has no effect with ${methods.join(', ')}: only SRDA-Net averages its prediction over orientations.`;
 }
 
 /** Prints throttled progress lines on stderr. */
