@@ -144,6 +144,8 @@ test.describe('truthful flow on real inputs', () => {
     test.skip(!existsSync(DHAKA), 'Dhaka data absent');
     await open(page);
     await page.getByTestId('file-input').setInputFiles([lst('097'), qc('097'), ndvi('097')]);
+    // SRDA-Net's own boxes ticked before switching to bicubic: the run ignores them, so the report must not claim them.
+    for (const id of ['finetune', 'full-detail', 'orientations']) await page.getByTestId(id).check();
     expect(await runWith(page, 'bicubic')).toBe('done');
     const labels = await page.evaluate(() => window.__srda.layers.map((l) => l.label));
     expect(labels).toEqual(expect.arrayContaining(['Input LST 849 m', 'LST 424 m (Bicubic interpolation)', 'LST 212 m (Bicubic interpolation)']));
@@ -159,6 +161,8 @@ test.describe('truthful flow on real inputs', () => {
     expect(report.notices.join(' ')).toMatch(/QC mask removed/);
     expect(report.timings.length).toBeGreaterThan(0);
     expect(report.scene).toMatchObject({ product: 'MOD11A2', date: '2024-04-06' });
+    expect(report.settings.method).toBe('bicubic');
+    for (const key of ['finetuneSteps', 'srdaFullDetail', 'srdaOrientations']) expect(report.settings).not.toHaveProperty(key);
     // The PNG carries a caption band (title, colour bar with units, scale bar, attribution) below the map.
     const [pngDl] = await Promise.all([page.waitForEvent('download'), page.getByTestId('export-png').click()]);
     expect(pngDl.suggestedFilename()).toBe('MOD11A2_2024-04-06_map.png');

@@ -1,6 +1,18 @@
 import pkg from '../../../package.json';
 import type { LayerData, RunResult } from '../../worker/protocol.ts';
-import { effectiveRole, type AppState } from './store.ts';
+import { effectiveRole, type AppState, type RunSettings } from './store.ts';
+
+/**
+ * The run settings as the report records them. Fine-tuning, "Keep all of SRDA-Net's detail" and
+ * "Average 8 orientations" are SRDA-Net's alone: recorded only when the results came from
+ * SRDA-Net (`isSrdaUsed`: its weights are known) and the panel's method runs it, as the CLI's
+ * report.json records orientations only for SRDA-Net; otherwise left out, not claimed.
+ */
+function settingsEntry(settings: RunSettings, isSrdaUsed: boolean): Partial<RunSettings> {
+  if (isSrdaUsed && (settings.method === 'srda' || settings.method === 'all')) return settings;
+  const { finetuneSteps: _steps, srdaFullDetail: _full, srdaOrientations: _orientations, ...shared } = settings;
+  return shared;
+}
 
 function layerEntries(layers: LayerData[]): Record<string, unknown>[] {
   return layers.map((l) => ({
@@ -63,13 +75,15 @@ export function buildReport(s: AppState): Record<string, unknown> {
       ...(s.syntheticIds.includes(i.id) ? { synthetic: true } : {}),
       ...(i.problem ? { problem: i.problem } : {}),
     })),
-    settings: s.settings,
+    settings: settingsEntry(s.settings, s.weights !== undefined),
     backend: s.backend,
   };
   if (s.series.length > 0) {
     const done = s.series.filter((d) => d.state === 'done');
+    const weights = done.find((d) => d.result?.weights)?.result?.weights;
     return {
       ...common,
+      settings: settingsEntry(s.settings, weights !== undefined),
       series: {
         dates: s.series.length,
         done: done.length,
@@ -77,7 +91,7 @@ export function buildReport(s: AppState): Record<string, unknown> {
         cancelled: s.series.filter((d) => d.state === 'cancelled' || d.state === 'pending').length,
         shownOnMap: s.resultScene?.id,
       },
-      weights: done.find((d) => d.result?.weights)?.result?.weights ?? 'SRDA-Net not used',
+      weights: weights ?? 'SRDA-Net not used',
       dates: s.series.map(seriesEntry),
     };
   }
