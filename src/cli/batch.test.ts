@@ -1,4 +1,4 @@
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -87,6 +87,24 @@ describe('srda-lst batch options', () => {
     expect(err.trim().split('\n')).toHaveLength(1);
     expect(err).toMatch(pattern);
   });
+
+  // With --jobs N the items run in child processes: a bad method must fail once, in the parent, as with --jobs 1.
+  it.skipIf(!existsSync(DHAKA)).each([
+    ['--method', 'foo'],
+    ['--closed-loop', 'bicubic,foo'],
+  ])('rejects %s %s in one line before any item runs, the same line and exit status with --jobs 2 as with --jobs 1', (flag, value) => {
+    const runWith = (jobs: string) => {
+      const dir = path.join(tmp, `bad-method-jobs${jobs}`);
+      const r = spawnSync(process.execPath, [BIN, 'batch', DHAKA, '--out', dir, '--jobs', jobs, flag, value], { env, encoding: 'utf8', timeout: 60_000 });
+      return { status: r.status, stdout: r.stdout, stderr: r.stderr, wroteOut: existsSync(dir) };
+    };
+    const one = runWith('1');
+    expect(one.stderr).toBe("srda-lst batch: BAD_ARGUMENT: Unknown method 'foo'. Use one of: srda, bicubic, tsharp, dms.\n");
+    expect(one.status).toBe(1);
+    const two = runWith('2');
+    expect(two).toEqual({ ...one, wroteOut: false });
+    expect(two.stdout).toBe('');
+  }, 120_000);
 });
 
 describe.skipIf(!existsSync(DHAKA) || !hasGdal())('srda-lst batch on the Dhaka folder', () => {

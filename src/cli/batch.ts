@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { AppError, isAppError } from '../core/errors.ts';
+import { checkMethodId } from '../pipeline/methods.ts';
 import { isItemDone, itemDir, runBatchItem, type BatchSettings, type SummaryRow } from './batch-item.ts';
 import { planBatchSource, type BatchItem } from './batch-plan.ts';
 import { intOption, parseBackend, parseOrientations, parseResidualMode, resolveMethod } from './inputs.ts';
@@ -161,6 +162,16 @@ export const batchCommand: Command = async (argv) => {
   const tileCoarsePx = intOption(v.tile, 'tile', 8);
   const maxDateGapDays = intOption(v['max-date-gap'], 'max-date-gap', 0);
   const jobs = intOption(v.jobs, 'jobs', 1) ?? Math.max(1, os.availableParallelism?.() ?? os.cpus().length);
+  // The methods too: with --jobs N a bad one would otherwise fail in every child, once per item.
+  if (typeof v.method === 'string') checkMethodId(v.method);
+  const closedLoop =
+    typeof v['closed-loop'] === 'string'
+      ? v['closed-loop']
+          .split(',')
+          .map((s) => s.trim())
+          .filter(Boolean)
+          .map(checkMethodId)
+      : undefined;
   const { items, skipped } = await planBatchSource(source);
   if (v.list) {
     for (const it of items)
@@ -219,13 +230,7 @@ export const batchCommand: Command = async (argv) => {
       outDir,
       method,
       ...(notice ? { methodNotice: notice } : {}),
-      closedLoop:
-        typeof v['closed-loop'] === 'string'
-          ? v['closed-loop']
-              .split(',')
-              .map((s) => s.trim())
-              .filter(Boolean)
-          : [method.id, 'bicubic'],
+      closedLoop: closedLoop ?? [method.id, 'bicubic'],
       stages,
       tileCoarsePx,
       maxDateGapDays,

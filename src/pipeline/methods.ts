@@ -53,6 +53,12 @@ export function isMethodId(s: string): s is MethodId {
   return (METHOD_IDS as readonly string[]).includes(s);
 }
 
+/** `id` as a method id, or BAD_ARGUMENT naming the known ids: lets a command check its methods before any work. */
+export function checkMethodId(id: string): MethodId {
+  if (!isMethodId(id)) throw new AppError('BAD_ARGUMENT', `Unknown method '${id}'. Use one of: ${METHOD_IDS.join(', ')}.`);
+  return id;
+}
+
 /**
  * A method factory over a weights reader (tfjs-models' create-detector pattern): the CLI hands it
  * a reader of `models/srda-net/`, the web worker one that points at the weights served beside the
@@ -60,8 +66,8 @@ export function isMethodId(s: string): s is MethodId {
  */
 export function createMethodFactory(options: MethodFactoryOptions = {}): MethodFactory {
   const load = async (id: string): Promise<StageMethod> => {
-    if (!isMethodId(id)) throw new AppError('BAD_ARGUMENT', `Unknown method '${id}'. Use one of: ${METHOD_IDS.join(', ')}.`);
-    if (id !== 'srda') return BASELINES[id];
+    const known = checkMethodId(id);
+    if (known !== 'srda') return BASELINES[known];
     if (!options.readWeights) throw new AppError('MODEL_LOAD_FAILED', 'SRDA-Net weights were not found (no model.json given).');
     const weights = await options.readWeights();
     if (options.startPool && !options.finetuneSteps) return options.startPool(weights);
