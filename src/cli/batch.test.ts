@@ -2,9 +2,10 @@ import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_pr
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { itemIndexFrom } from './batch.ts';
 import { main } from './main.ts';
+import { capturePrinted } from './test-output.ts';
 import { hasGdal } from '../test-support/gdal.ts';
 
 const repo = path.resolve(import.meta.dirname, '../..');
@@ -65,15 +66,7 @@ describe('itemIndexFrom', () => {
 });
 
 describe('srda-lst batch options', () => {
-  let err = '';
-  let out = '';
-  beforeEach(() => {
-    err = '';
-    out = '';
-    vi.spyOn(process.stderr, 'write').mockImplementation((s) => ((err += String(s)), true));
-    vi.spyOn(process.stdout, 'write').mockImplementation((s) => ((out += String(s)), true));
-  });
-  afterEach(() => vi.restoreAllMocks());
+  const printed = capturePrinted();
 
   // Checked before the source is read: --list with a bad value fails instead of listing.
   it.each([
@@ -83,9 +76,9 @@ describe('srda-lst batch options', () => {
   ])('rejects %s %s in one line, with --list too, before listing', async (flag, value, pattern) => {
     const source = existsSync(DHAKA) ? DHAKA : tmp;
     expect(await main(['batch', source, '--list', flag, value])).not.toBe(0);
-    expect(out).toBe('');
-    expect(err.trim().split('\n')).toHaveLength(1);
-    expect(err).toMatch(pattern);
+    expect(printed.out).toBe('');
+    expect(printed.err.trim().split('\n')).toHaveLength(1);
+    expect(printed.err).toMatch(pattern);
   });
 
   // With --jobs N the items run in child processes: a bad method must fail once, in the parent, as with --jobs 1.
@@ -108,15 +101,7 @@ describe('srda-lst batch options', () => {
 });
 
 describe.skipIf(!existsSync(DHAKA) || !hasGdal())('srda-lst batch on the Dhaka folder', () => {
-  let err = '';
-  let out = '';
-  beforeEach(() => {
-    err = '';
-    out = '';
-    vi.spyOn(process.stderr, 'write').mockImplementation((s) => ((err += String(s)), true));
-    vi.spyOn(process.stdout, 'write').mockImplementation((s) => ((out += String(s)), true));
-  });
-  afterEach(() => vi.restoreAllMocks());
+  const printed = capturePrinted();
 
   it('downscales every LST date, each output valid for GDAL, with a summary row per date, and a rerun skips them all', async () => {
     const dir = path.join(tmp, 'all');
@@ -150,9 +135,9 @@ describe.skipIf(!existsSync(DHAKA) || !hasGdal())('srda-lst batch on the Dhaka f
     }
     const mtime = statSync(path.join(dir, '2024-04-06', 'lst_stage2.tif')).mtimeMs;
     expect(await main(['batch', DHAKA, '--out', dir, '--method', 'bicubic', '--jobs', '1'])).toBe(0);
-    expect(err).toMatch(/10 finished item\(s\) skipped/);
+    expect(printed.err).toMatch(/10 finished item\(s\) skipped/);
     expect(statSync(path.join(dir, '2024-04-06', 'lst_stage2.tif')).mtimeMs).toBe(mtime);
-    expect(JSON.parse(out.trim().split('\n').pop()!)).toMatchObject({
+    expect(JSON.parse(printed.out.trim().split('\n').pop()!)).toMatchObject({
       items: 10,
       processed: 0,
       finished: 10,

@@ -2,12 +2,13 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { crsFromEpsg } from '../core/geo/crs.ts';
 import { aggregateMean } from '../core/raster/aggregate.ts';
 import { writeGeoTiff } from '../io/geotiff-write.ts';
 import { loadDataset } from './load.ts';
 import { main } from './main.ts';
+import { capturePrinted } from './test-output.ts';
 
 const DATA = path.resolve(__dirname, '../../../shared/data');
 const DHAKA = path.join(DATA, 'dhaka-mod11a2-mod13q1-2024-citypath');
@@ -27,15 +28,7 @@ const hasGdal = (() => {
   }
 })();
 
-let out = '';
-let err = '';
-beforeEach(() => {
-  out = '';
-  err = '';
-  vi.spyOn(process.stdout, 'write').mockImplementation((s) => ((out += String(s)), true));
-  vi.spyOn(process.stderr, 'write').mockImplementation((s) => ((err += String(s)), true));
-});
-afterEach(() => vi.restoreAllMocks());
+const printed = capturePrinted();
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
 interface GdalInfo {
@@ -77,12 +70,12 @@ describe.skipIf(!existsSync(DHAKA))('srda-lst downscale on Dhaka DOY 097', () =>
     }
     expect(report.inputs.lst.file).toBe(LST);
     expect(report.notes.join(' ')).toMatch(/cropped/);
-    expect(err).toMatch(/stage 2: 192x192/);
+    expect(printed.err).toMatch(/stage 2: 192x192/);
   });
 
   it('prints closed-loop metrics for every baseline as JSON', async () => {
     expect(await main(['evaluate', '--lst', LST, '--ndvi', NDVI, '--json', '-q'])).toBe(0);
-    const doc = JSON.parse(out);
+    const doc = JSON.parse(printed.out);
     expect(doc.closedLoop.methods.map((m: { method: string }) => m.method)).toEqual(expect.arrayContaining(['bicubic', 'tsharp', 'dms']));
     const bicubic = doc.closedLoop.methods.find((m: { method: string }) => m.method === 'bicubic');
     expect(bicubic.corrected.rmseK).toBeCloseTo(0.542, 2);
@@ -118,7 +111,7 @@ describe.skipIf(!existsSync(DHAKA))('srda-lst downscale on Dhaka DOY 097', () =>
     expect(check.recommendedMethod).toBe(check.detailWeight > 0 ? 'srda' : 'bicubic');
     expect(report.methodLabel).toContain(`${Math.round(100 * check.detailWeight)} % of its detail`);
     expect(check.message).toContain(path.basename(LST));
-    expect(err).toContain(check.message);
+    expect(printed.err).toContain(check.message);
   });
 
   it('with --full-detail keeps all of SRDA-Net\'s detail and gives the plain closed-loop verdict', async () => {
@@ -156,7 +149,7 @@ describe.skipIf(!existsSync(DHAKA))('srda-lst downscale on Dhaka DOY 097', () =>
     const report = JSON.parse(readFileSync(path.join(dir, 'report.json'), 'utf8'));
     expect(report.orientations).toBe(8);
     expect(report.notices.join(' ')).toMatch(/mean over 8 orientations/);
-    expect(err).toMatch(/notice: SRDA-Net's prediction is the mean over 8 orientations/);
+    expect(printed.err).toMatch(/notice: SRDA-Net's prediction is the mean over 8 orientations/);
     // One pass, otherwise the same run: its report says 1, its output differs.
     const single = path.join(tmp, 'srda-one-orientation');
     expect(await main([...argv, '--out', single, '-q'])).toBe(0);
@@ -173,10 +166,10 @@ describe.skipIf(!existsSync(DHAKA))('srda-lst downscale on Dhaka DOY 097', () =>
     const score = (doc: { closedLoop: { methods: { method: string; corrected: { rmseK: number } }[] } }, id: string): number =>
       doc.closedLoop.methods.find((m) => m.method === id)!.corrected.rmseK;
     expect(await main(argv)).toBe(0);
-    const one = JSON.parse(out);
-    out = '';
+    const one = JSON.parse(printed.out);
+    printed.out = '';
     expect(await main([...argv, '--orientations', '8'])).toBe(0);
-    const eight = JSON.parse(out);
+    const eight = JSON.parse(printed.out);
     expect(one.orientations).toBe(1);
     expect(eight.orientations).toBe(8);
     expect(one.notices.join(' ')).not.toMatch(/orientations/);
@@ -193,10 +186,10 @@ describe.skipIf(!existsSync(DHAKA))('srda-lst downscale on Dhaka DOY 097', () =>
     const ignored = '--orientations 8 has no effect with bicubic: only SRDA-Net averages its prediction over orientations.';
     expect(report.orientations).toBeUndefined();
     expect(report.notices).toContain(ignored);
-    expect(err).toContain(`notice: ${ignored}`);
-    out = '';
+    expect(printed.err).toContain(`notice: ${ignored}`);
+    printed.out = '';
     expect(await main(['evaluate', '--lst', LST, '--ndvi', NDVI, '--methods', 'bicubic,tsharp', '--orientations', '8'])).toBe(0);
-    expect(out).toContain('notice: --orientations 8 has no effect with bicubic, tsharp: only SRDA-Net averages its prediction over orientations.');
+    expect(printed.out).toContain('notice: --orientations 8 has no effect with bicubic, tsharp: only SRDA-Net averages its prediction over orientations.');
   });
 
   it.each([
@@ -212,8 +205,8 @@ describe.skipIf(!existsSync(DHAKA))('srda-lst downscale on Dhaka DOY 097', () =>
     ['an unknown option', ['downscale', '--lst', LST, '--ndvi', NDVI, '--frobnicate', '--out', tmp], /BAD_ARGUMENT/],
   ])('exits non-zero with one line for %s', async (_name, argv, pattern) => {
     expect(await main(argv)).not.toBe(0);
-    expect(err.trim().split('\n')).toHaveLength(1);
-    expect(err).toMatch(pattern);
+    expect(printed.err.trim().split('\n')).toHaveLength(1);
+    expect(printed.err).toMatch(pattern);
   });
 
   it('accepts a guide further away in time when --max-date-gap allows it', async () => {
@@ -225,7 +218,7 @@ describe.skipIf(!existsSync(DHAKA))('srda-lst downscale on Dhaka DOY 097', () =>
 
   it.skipIf(!existsSync(LISBON))('rejects grids that do not overlap, naming both', async () => {
     expect(await main(['downscale', '--lst', LST, '--red', `${LISBON}:B4`, '--nir', `${LISBON}:B5`, '--max-date-gap', '9999', '--out', tmp])).not.toBe(0);
-    expect(err).toMatch(/NO_OVERLAP.*MOD11A2.*LC08_cube/);
+    expect(printed.err).toMatch(/NO_OVERLAP.*MOD11A2.*LC08_cube/);
   });
 });
 
@@ -234,12 +227,12 @@ describe.skipIf(!existsSync(FAYOUM))('inputs already on one grid (Fayoum: LST, N
   const argv = ['downscale', '--lst', `${FAYOUM}/LST_20190704.tif`, '--ndvi', `${FAYOUM}/NDVI_20190704.tif`, '--dem', `${FAYOUM}/DEM.tif`, '--method', 'bicubic'];
   it('says the LST is not coarser than the guides and points to a reference factor', async () => {
     expect(await main([...argv, '--out', path.join(tmp, 'fay0')])).not.toBe(0);
-    expect(err).toMatch(/NOT_COARSER.*LST_20190704\.tif.*not coarser than.*reference factor/);
+    expect(printed.err).toMatch(/NOT_COARSER.*LST_20190704\.tif.*not coarser than.*reference factor/);
   });
   it('with --reference-factor 4 downscales the LST averaged by 4 back onto the guide grid, in the words the app uses', async () => {
     const dir = path.join(tmp, 'fay4');
     expect(await main([...argv, '--reference-factor', '4', '--out', dir])).toBe(0);
-    expect(err).toMatch(/notice: Reference factor 4: the LST was block-averaged by 4 \(to \d+ m\) and downscaled back to \d+ m/);
+    expect(printed.err).toMatch(/notice: Reference factor 4: the LST was block-averaged by 4 \(to \d+ m\) and downscaled back to \d+ m/);
     const report = JSON.parse(readFileSync(path.join(dir, 'report.json'), 'utf8'));
     expect(report.stageCount).toBe(2);
     expect(report.notes.join(' ')).toMatch(/Reference factor 4/);
@@ -250,7 +243,7 @@ describe.skipIf(!existsSync(LISBON))('band picking from a multi-band stack', () 
   it('evaluates the Lisbon cube with FILE:BAND inputs (Landsat band names and 1-based indices)', async () => {
     const argv = ['evaluate', '--lst', `${LISBON}:B10`, '--red', `${LISBON}:B4`, '--nir', `${LISBON}:4`, '--methods', 'bicubic', '--stages', '2', '--reference-factor', '2', '--json', '-q'];
     expect(await main(argv)).toBe(0);
-    const doc = JSON.parse(out);
+    const doc = JSON.parse(printed.out);
     expect(doc.scene.inputs.lst.band).toMatch(/Band10/);
     expect(doc.scene.inputs.nir.band).toMatch(/Band5/);
     expect(doc.closedLoop.methods[0].corrected.rmseK).toBeCloseTo(0.768, 2);
@@ -265,7 +258,7 @@ describe.skipIf(!existsSync(`${PARA}_B6.TIF`))('evaluate --truth', () => {
     writeFileSync(coarse, writeGeoTiff([{ raster: aggregateMean(bt, 4, { maxInvalidFraction: 0 }), units: 'K' }]));
     const argv = ['evaluate', '--lst', coarse, '--red', `${PARA}_B3.TIF`, '--nir', `${PARA}_B4.TIF`, '--truth', `${PARA}_B6.TIF`, '--methods', 'bicubic,tsharp', '--json', '-q'];
     expect(await main(argv)).toBe(0);
-    const doc = JSON.parse(out);
+    const doc = JSON.parse(printed.out);
     expect(doc.scene.stageCount).toBe(2);
     expect(doc.truth.methods.map((m: { method: string }) => m.method)).toEqual(['bicubic', 'tsharp']);
     for (const m of doc.truth.methods) {
