@@ -98,6 +98,22 @@ describe('srda-lst batch options', () => {
     expect(two).toEqual({ ...one, wroteOut: false });
     expect(two.stdout).toBe('');
   }, 120_000);
+
+  it.skipIf(!existsSync(DHAKA))('ends with one line per failed item and exit 1, not a stack trace, when every child fails before writing anything (--jobs 2)', () => {
+    const manifest = path.join(tmp, 'two-dates.txt');
+    const lsts = readdirSync(path.join(DHAKA, 'MOD11A2.061')).filter((n) => /LST_Day.*doy2024(097|105)/.test(n));
+    writeFileSync(manifest, [...lsts.map((n) => path.join(DHAKA, 'MOD11A2.061', n)), path.join(DHAKA, 'MOD13Q1.061')].join('\n') + '\n');
+    const dir = path.join(tmp, 'no-weights-out');
+    // Weights that are not there: each child stops at SRDA-Net's model.json, before its item's folder exists.
+    const r = spawnSync(process.execPath, [BIN, 'batch', manifest, '--out', dir, '--jobs', '2', '--method', 'srda', '--weights', path.join(tmp, 'no-weights')], { env, encoding: 'utf8', timeout: 60_000 });
+    expect(r.stderr).not.toMatch(/internal error|\n\s+at /);
+    const failures = r.stderr.split('\n').filter((l) => l.startsWith('srda-lst batch: '));
+    expect(failures).toHaveLength(2);
+    for (const l of failures) expect(l).toMatch(/^srda-lst batch: 2024-04-(06|14): MODEL_LOAD_FAILED: \S*no-weights\/model\.json: Cannot read SRDA-Net weights/);
+    expect(JSON.parse(r.stdout)).toMatchObject({ items: 2, processed: 0, failed: 2, finished: 0 });
+    expect(r.status).toBe(1);
+    expect(readFileSync(path.join(dir, 'summary.csv'), 'utf8')).toBe('index,id,date,tile,method,valid_fraction,energy_max_abs_k,seconds\n');
+  }, 120_000);
 });
 
 describe.skipIf(!existsSync(DHAKA) || !hasGdal())('srda-lst batch on the Dhaka folder', () => {

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { readFile, rename, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -102,6 +102,8 @@ export async function writeSummary(outDir: string, items: BatchItem[]): Promise<
   }
   const file = path.join(outDir, 'summary.csv');
   const tmp = `${file}.partial-${process.pid}`;
+  // Items that all failed before their first file (in child processes) leave no folder behind.
+  await mkdir(outDir, { recursive: true });
   await writeFile(tmp, lines.join('\n') + '\n');
   await rename(tmp, file);
   return rows.length;
@@ -213,8 +215,9 @@ export const batchCommand: Command = async (argv) => {
         for (let it = queue.shift(); it; it = queue.shift()) {
           const r = await runChild(argv, it.index);
           done++;
+          // The child's last line, without the command name it starts with: the same line as with --jobs 1.
           if (r.code !== 0)
-            failures.push(`${it.id}: ${r.stderr.trim().split('\n').pop() ?? `exit ${r.code}`}`);
+            failures.push(`${it.id}: ${r.stderr.trim().split('\n').pop()?.replace(/^srda-lst batch: /, '') || `exit ${r.code}`}`);
           show(`${it.id}: ${r.code === 0 ? 'done' : 'FAILED'}`);
         }
       }),
