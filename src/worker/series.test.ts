@@ -69,5 +69,12 @@ describe.skipIf(!existsSync(DHAKA))('a series of dates in the worker (Dhaka)', (
     await runJob(params('2024-05-16'), {}, []);
     const after = await exportZip({}, [], 'after', {}, ['2024-05-08', '2024-05-16']);
     expect(Object.keys(unzipSync(new Uint8Array(after.bytes))).filter((n) => n.includes('2024-05-08'))).toEqual([]);
+    // A lone run with another method: the ZIP holds its layers only, none the UI keeps on screen from the run before.
+    const before = await runJob(params('2024-05-16', { method: 'dms' }), {}, []);
+    const tsharp = await runJob(params('2024-05-16', { method: 'tsharp' }), {}, []);
+    const zipped = Object.keys(unzipSync(new Uint8Array((await exportZip({}, [], 'lone')).bytes))).filter((n) => n.endsWith('.tif'));
+    expect(zipped.sort()).toEqual(tsharp.layers.map((l) => `${l.fileStem}.tif`).sort());
+    expect(before.layers.some((l) => l.method === 'dms')).toBe(true);
+    expect(zipped.filter((n) => n.includes('dms'))).toEqual([]);
   });
 });

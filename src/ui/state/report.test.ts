@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import type { RunResult } from '../../worker/protocol.ts';
+import type { LayerData, RunResult } from '../../worker/protocol.ts';
 import { buildReport } from './report.ts';
+import { resultView } from './series.ts';
 import { initialState, type AppState, type RunSettings } from './store.ts';
 
 const WEIGHTS = { format: 'srda-net', version: 2, size: 'base' };
@@ -8,7 +9,8 @@ const WEIGHTS = { format: 'srda-net', version: 2, size: 'base' };
 const srdaBoxes: Partial<RunSettings> = { finetuneSteps: 200, srdaFullDetail: true, srdaOrientations: 8 };
 
 function stateAfterRun(method: RunSettings['method'], weights?: RunResult['weights']): AppState {
-  return { ...initialState, settings: { ...initialState.settings, ...srdaBoxes, method }, weights };
+  const settings = { ...initialState.settings, ...srdaBoxes, method };
+  return { ...initialState, settings, resultSettings: settings, weights };
 }
 
 function seriesResult(weights?: RunResult['weights']): RunResult {
@@ -49,5 +51,87 @@ describe('buildReport settings', () => {
     ];
     expect(settingsOf({ ...stateAfterRun('srda'), series: dates(WEIGHTS) })).toMatchObject(srdaBoxes);
     expect(settingsOf({ ...stateAfterRun('bicubic'), series: dates() })).not.toHaveProperty('srdaOrientations');
+  });
+});
+
+/** A result layer as the worker sends it (no pixels: the report reads its metadata and statistics). */
+function layer(id: string, method: string, isFinal = false): LayerData {
+  return {
+    id,
+    label: id,
+    kind: 'output',
+    method,
+    stage: 1,
+    isFinal,
+    units: 'K',
+    pixelSizeM: 250,
+    resolutionM: 250,
+    fileStem: `scene_${id}`,
+    grid: { width: 2, height: 2, transform: [0, 250, 0, 0, 0, -250], crs: { epsg: 32646, proj4: '+proj=utm +zone=46 +datum=WGS84', name: 'WGS 84 / UTM zone 46N', isGeographic: false } },
+    data: new Float32Array(4),
+    display: { width: 2, height: 2, bounds: [0, 0, 1, 1], data: new Float32Array(4) },
+    stats: { min: 300, max: 310, mean: 305, std: 1, p2: 300, p98: 310, validFraction: 1, histogram: { min: 300, max: 310, counts: [4] } },
+  };
+}
+
+const metric = (method: string) => ({ method, rmse: 1, mae: 1, bias: 0, r2: 0.9 });
+
+describe('buildReport describes the run that made the results', () => {
+  it('records the settings the run used, not the panel as changed after it', () => {
+    const ran = { ...initialState.settings, method: 'bicubic' as const, residualCorrection: true };
+    const s: AppState = {
+      ...initialState,
+      resultSettings: ran,
+      // After the run: SRDA-Net picked with its boxes ticked, residual correction off.
+      settings: { ...ran, ...srdaBoxes, method: 'srda', residualCorrection: false },
+    };
+    expect(settingsOf(s)).toMatchObject({ method: 'bicubic', residualCorrection: true });
+    expect(settingsOf(s)).not.toHaveProperty('srdaOrientations');
+    expect(buildReport(s).weights).toBe('SRDA-Net not used');
+  });
+
+  it('after a queue, records the settings the queue ran with, not the panel changed after it', () => {
+    const ran = { ...initialState.settings, ...srdaBoxes, method: 'srda' as const };
+    const done = { sceneId: 'b', state: 'done' as const, result: seriesResult(WEIGHTS) };
+    const s: AppState = { ...initialState, resultSettings: ran, series: [done], settings: { ...ran, method: 'tsharp', finetuneSteps: 0 } };
+    expect(settingsOf(s)).toMatchObject({ method: 'srda', ...srdaBoxes });
+  });
+
+  it('records no settings before any run', () => {
+    expect(buildReport(initialState)).not.toHaveProperty('settings');
+  });
+
+  it("lists only the last run's layers (those in the ZIP) and names what an earlier run left on screen", () => {
+    const srdaRun = { ...initialState.settings, method: 'srda' as const };
+    const first = { ...seriesResult(WEIGHTS), layers: [layer('lst-1000m', 'input'), layer('srda-250m', 'srda', true)], metrics: [metric('srda')] };
+    const afterFirst: AppState = { ...initialState, ...resultView(first, initialState, true, srdaRun) };
+    const bicubicRun = { ...srdaRun, method: 'bicubic' as const, evaluate: false };
+    const second = { ...seriesResult(), layers: [layer('lst-1000m', 'input'), layer('bicubic-250m', 'bicubic', true)] };
+    const s: AppState = { ...afterFirst, ...resultView(second, afterFirst, true, bicubicRun) };
+    // The SRDA-Net layer and metrics stay on the map...
+    expect(s.layers.map((l) => l.id)).toEqual(['srda-250m', 'lst-1000m', 'bicubic-250m']);
+    expect(s.metrics.map((m) => m.method)).toEqual(['srda']);
+    // ...but the report neither claims them for the bicubic run nor lists them among the exported files.
+    const report = buildReport(s);
+    expect(report.weights).toBe('SRDA-Net not used');
+    expect((report.settings as Record<string, unknown>).method).toBe('bicubic');
+    expect((report.layers as { id: string }[]).map((l) => l.id)).toEqual(['lst-1000m', 'bicubic-250m']);
+    expect(report.metrics).toEqual([]);
+    expect(report.earlierRun).toMatchObject({ note: expect.stringContaining('not in this export'), layers: [{ id: 'srda-250m', method: 'srda' }], metrics: [metric('srda')] });
+    // A run that makes every layer again leaves nothing earlier.
+    const third = { ...first, layers: [...first.layers, layer('bicubic-250m', 'bicubic')] };
+    expect(buildReport({ ...s, ...resultView(third, s, true, srdaRun) })).not.toHaveProperty('earlierRun');
+  });
+});
+
+describe('buildReport after a queue', () => {
+  it('gives each date the weights its own run used', () => {
+    const ran = { ...initialState.settings, method: 'srda' as const };
+    const series: AppState['series'] = [
+      { sceneId: 'a', state: 'done', result: seriesResult(WEIGHTS) },
+      { sceneId: 'b', state: 'done', result: seriesResult() },
+    ];
+    const dates = buildReport({ ...initialState, resultSettings: ran, series }).dates as Record<string, unknown>[];
+    expect(dates.map((d) => d.weights)).toEqual([WEIGHTS, 'SRDA-Net not used']);
   });
 });

@@ -29,7 +29,21 @@ function layerEntries(layers: LayerData[]): Record<string, unknown>[] {
   }));
 }
 
-/** One date of a series in the report: its inputs (files used per role, with dates), notices, metrics, timings, layers; or why it failed. */
+/**
+ * What on screen an earlier single-date run made, named as such: the worker keeps only the last
+ * run's layers, so the ZIP holds none of these and the report's settings do not describe them.
+ */
+function earlierRunEntry(s: AppState): Record<string, unknown> | undefined {
+  const layers = s.layers.filter((l) => s.earlierLayerIds.includes(l.id));
+  if (layers.length === 0 && !s.isMetricsEarlier) return undefined;
+  return {
+    note: 'Shown on the map from an earlier run with other settings; not in this export, and not described by its settings.',
+    ...(layers.length > 0 ? { layers: layers.map((l) => ({ id: l.id, label: l.label, method: l.method })) } : {}),
+    ...(s.isMetricsEarlier ? { metrics: s.metrics } : {}),
+  };
+}
+
+/** One date of a series in the report: its inputs (files used per role, with dates), SRDA-Net weights, notices, metrics, timings, layers; or why it failed. */
 function seriesEntry(d: AppState['series'][number]): Record<string, unknown> {
   const r: RunResult | undefined = d.result;
   const base = { sceneId: d.sceneId, date: d.date, tile: d.tile, state: d.state, ...(d.seconds !== undefined ? { seconds: Number(d.seconds.toFixed(2)) } : {}) };
@@ -38,6 +52,7 @@ function seriesEntry(d: AppState['series'][number]): Record<string, unknown> {
     ...base,
     scene: { lstName: r.scene.lstName, product: r.scene.product, tag: r.scene.tag },
     inputs: r.scene.used,
+    weights: r.weights ?? 'SRDA-Net not used',
     notices: r.notices,
     metrics: r.metrics,
     closedLoop: r.closedLoop,
@@ -50,7 +65,9 @@ function seriesEntry(d: AppState['series'][number]): Record<string, unknown> {
 
 /**
  * The JSON report of the results on screen: app and weights versions, inputs (names, dates,
- * checksums, roles), settings, notices, metrics, energy conservation, timings, layer statistics.
+ * checksums, roles), the settings the run used (recorded at Run, not read from the panel at export),
+ * notices, metrics, energy conservation, timings, layer statistics of the layers that run made
+ * (those in the ZIP); what an earlier run left on screen is named apart (`earlierRun`).
  * After a queue of dates, one report covering the series: the files, settings and backend once,
  * then per date its inputs, notices, metrics, timings and layers (or why it failed).
  */
@@ -75,7 +92,8 @@ export function buildReport(s: AppState): Record<string, unknown> {
       ...(s.syntheticIds.includes(i.id) ? { synthetic: true } : {}),
       ...(i.problem ? { problem: i.problem } : {}),
     })),
-    settings: settingsEntry(s.settings, s.weights !== undefined),
+    // The settings the results were run with, not the panel's now (it may have changed since).
+    ...(s.resultSettings ? { settings: settingsEntry(s.resultSettings, s.weights !== undefined) } : {}),
     backend: s.backend,
   };
   if (s.series.length > 0) {
@@ -83,7 +101,7 @@ export function buildReport(s: AppState): Record<string, unknown> {
     const weights = done.find((d) => d.result?.weights)?.result?.weights;
     return {
       ...common,
-      settings: settingsEntry(s.settings, weights !== undefined),
+      ...(s.resultSettings ? { settings: settingsEntry(s.resultSettings, weights !== undefined) } : {}),
       series: {
         dates: s.series.length,
         done: done.length,
@@ -95,14 +113,16 @@ export function buildReport(s: AppState): Record<string, unknown> {
       dates: s.series.map(seriesEntry),
     };
   }
+  const earlier = earlierRunEntry(s);
   return {
     ...common,
     scene: s.resultScene,
     notices: s.notices,
     finetune: s.finetune,
-    metrics: s.metrics,
+    metrics: s.isMetricsEarlier ? [] : s.metrics,
     energyError: s.energyError,
     timings: s.timings,
-    layers: layerEntries(s.layers),
+    layers: layerEntries(s.layers.filter((l) => !s.earlierLayerIds.includes(l.id))),
+    ...(earlier ? { earlierRun: earlier } : {}),
   };
 }

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import type { ScenePreview } from '../../worker/protocol.ts';
-import { datesToRun, failureText } from './series.ts';
-import { initialState } from './store.ts';
+import type { RunResult, ScenePreview } from '../../worker/protocol.ts';
+import { datesToRun, failureText, showDate } from './series.ts';
+import { initialState, store } from './store.ts';
 
 const scenes = ['2024-03-29', '2024-04-06', '2024-04-14', '2024-04-22'].map((id) => ({ id, date: id, lstNames: [`${id}.tif`] }));
 const preview = { scenes, sceneId: '2024-03-29', used: {}, dateGaps: [], isSameGrid: false, isLstOnly: false, notices: [] } as ScenePreview;
@@ -24,5 +24,37 @@ describe('failureText', () => {
       'a.tif (ndvi, 2024-05-24) is 9 days from the LST b.tif. Raise "Max date gap" in the scene panel to 9 days.',
     );
     expect(failureText({ code: 'ALL_NODATA', message: 'x', file: 'c.tif' })).toMatch(/^“c\.tif” contains no valid pixels\./);
+  });
+});
+
+describe('showDate', () => {
+  it("holds the shown date's own weights and fine-tuning: a date that ran without SRDA-Net shows none, not an earlier date's", () => {
+    const weights = { format: 'srda-net', version: 2, size: 'base' };
+    const finetune = { steps: 200, seconds: 3, rmseBeforeK: 1.2, rmseAfterK: 1.1, kept: true };
+    const result = (id: string, extra: Partial<RunResult> = {}): RunResult => ({
+      layers: [],
+      metrics: [],
+      timings: [],
+      energyError: [],
+      scatter: [],
+      notices: [],
+      scene: { id, lstName: `${id}.tif`, tag: id },
+      ...extra,
+    });
+    store.set({
+      ...initialState,
+      series: [
+        { sceneId: 'a', state: 'done', result: result('a', { weights, finetune }) },
+        { sceneId: 'b', state: 'done', result: result('b') },
+      ],
+    });
+    expect(showDate('a')).toBe(true);
+    expect(store.get()).toMatchObject({ weights, finetune });
+    expect(showDate('b')).toBe(true);
+    expect(store.get().resultScene?.id).toBe('b');
+    expect(store.get().weights).toBeUndefined();
+    expect(store.get().finetune).toBeUndefined();
+    expect(showDate('a')).toBe(true);
+    expect(store.get().weights).toEqual(weights);
   });
 });

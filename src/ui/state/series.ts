@@ -2,7 +2,7 @@ import type { RunResult, ScenePreview, WireError } from '../../worker/protocol.t
 import { describeError } from '../messages.ts';
 import { DROPPED, forgetDropped } from './dropped.ts';
 import { runQueue, stageFraction, type QueueProgress } from './queue.ts';
-import { effectiveRole, store, type AppState, type SeriesDate } from './store.ts';
+import { effectiveRole, store, type AppState, type RunSettings, type SeriesDate } from './store.ts';
 import { toWire, worker } from './worker-handle.ts';
 
 let runAbort: AbortController | undefined;
@@ -35,11 +35,15 @@ export function datesToRun(s: Pick<AppState, 'preview' | 'settings'>): { id?: st
 }
 
 /**
- * The view of one result: its layers (the user's layer toggles kept where the ids match), metrics,
- * notices, scene. `keepOld`: a single-date run keeps earlier metrics when it ran no closed loop.
+ * The view of one result made with `ran` (the run panel's settings at Run): its layers (the user's
+ * layer toggles kept where the ids match), metrics, notices, scene, weights. `keepOld`: a
+ * single-date run keeps the layers of earlier runs it did not make again, and earlier metrics when
+ * it ran no closed loop, each marked as earlier (`earlierLayerIds`, `isMetricsEarlier`); the
+ * weights, fine-tuning and settings are always the result's own, never an earlier run's or date's.
  */
-function viewOf(r: RunResult, s: AppState, keepOld: boolean): Partial<AppState> {
-  const layers = keepOld ? [...s.layers.filter((l) => l.id !== DROPPED && !r.layers.some((x) => x.id === l.id)), ...r.layers] : r.layers;
+export function resultView(r: RunResult, s: AppState, keepOld: boolean, ran: RunSettings | undefined): Partial<AppState> {
+  const kept = keepOld ? s.layers.filter((l) => l.id !== DROPPED && !r.layers.some((x) => x.id === l.id)) : [];
+  const layers = [...kept, ...r.layers];
   const hasFinal = r.layers.some((l) => l.kind === 'output' && l.isFinal);
   const visible: Record<string, boolean> = {};
   for (const l of layers) {
@@ -48,10 +52,13 @@ function viewOf(r: RunResult, s: AppState, keepOld: boolean): Partial<AppState> 
     // A new run resets the layers it made; switching dates keeps what the user toggled.
     visible[l.id] = keepOld ? (s.visible[l.id] && !isFresh ? true : byDefault) : (s.visible[l.id] ?? byDefault);
   }
+  const isMetricsEarlier = keepOld && r.metrics.length === 0 && s.metrics.length > 0;
   return {
     layers,
     visible,
-    metrics: keepOld && r.metrics.length === 0 ? s.metrics : r.metrics,
+    earlierLayerIds: kept.map((l) => l.id),
+    metrics: isMetricsEarlier ? s.metrics : r.metrics,
+    isMetricsEarlier,
     timings: r.timings,
     energyError: r.energyError,
     scatter: r.scatter,
@@ -59,9 +66,10 @@ function viewOf(r: RunResult, s: AppState, keepOld: boolean): Partial<AppState> 
     notices: r.notices,
     stale: undefined,
     resultScene: r.scene,
+    resultSettings: ran,
     finetune: r.finetune,
-    weights: r.weights ?? (keepOld ? undefined : s.weights),
-    closedLoop: r.closedLoop ?? (keepOld ? s.closedLoop : undefined),
+    weights: r.weights,
+    closedLoop: r.closedLoop ?? (isMetricsEarlier ? s.closedLoop : undefined),
   };
 }
 
@@ -71,7 +79,7 @@ export function showDate(sceneId: string): boolean {
   const hit = s.series.find((d) => d.sceneId === sceneId && d.state === 'done');
   if (!hit?.result) return false;
   // Results made stale by changed inputs stay marked stale on every date.
-  store.set({ ...viewOf(hit.result, s, false), stale: s.stale, settings: { ...s.settings, sceneId } });
+  store.set({ ...resultView(hit.result, s, false, s.resultSettings), stale: s.stale, settings: { ...s.settings, sceneId } });
   dateShownListener?.();
   return true;
 }
@@ -149,9 +157,9 @@ export async function run(): Promise<void> {
           forgetDropped();
           setDate(o.id, { state: 'done', result: o.value, seconds: o.seconds });
           // The map shows the date picked before the run once it is done, the first finished date until then.
-          if (!isSeries) store.set((x) => ({ ...viewOf(o.value, x, true), resultInputs: inputs }));
+          if (!isSeries) store.set((x) => ({ ...resultView(o.value, x, true, s.settings), resultInputs: inputs }));
           else if (!shown || (o.id === wanted && store.get().resultScene?.id === autoShown)) {
-            store.set((x) => ({ ...viewOf(o.value, x, false), resultInputs: inputs, settings: { ...x.settings, sceneId: o.id } }));
+            store.set((x) => ({ ...resultView(o.value, x, false, s.settings), resultInputs: inputs, settings: { ...x.settings, sceneId: o.id } }));
             autoShown = o.id;
             dateShownListener?.();
           }

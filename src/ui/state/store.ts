@@ -104,7 +104,20 @@ export interface AppState {
   /** The scene of the results on screen. */
   resultScene?: RunResult['scene'];
   finetune?: RunResult['finetune'];
+  /** SRDA-Net weights of the run on screen (of the date shown, after a queue); undefined when that run did not use SRDA-Net. */
   weights?: RunResult['weights'];
+  /**
+   * The run panel's settings when Run was pressed for the results on screen (the last single-date
+   * run, or the queue): what the report records, whatever the panel says by export time.
+   */
+  resultSettings?: RunSettings;
+  /**
+   * Layers on screen that an earlier single-date run made and the last run did not make again
+   * (the worker kept only the last run's layers: they are not in an export).
+   */
+  earlierLayerIds: string[];
+  /** The metrics on screen are an earlier run's (the last run had no closed-loop check). */
+  isMetricsEarlier?: boolean;
   closedLoop?: RunResult['closedLoop'];
   /** Why the online basemap was switched off, when it failed. */
   basemapNotice?: string;
@@ -133,6 +146,7 @@ export const initialState: AppState = {
   fileKeys: [],
   syntheticIds: [],
   resultInputs: [],
+  earlierLayerIds: [],
   series: [],
 };
 
