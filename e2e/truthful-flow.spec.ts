@@ -149,6 +149,11 @@ test.describe('truthful flow on real inputs', () => {
     expect(await runWith(page, 'bicubic')).toBe('done');
     const labels = await page.evaluate(() => window.__srda.layers.map((l) => l.label));
     expect(labels).toEqual(expect.arrayContaining(['Input LST 849 m', 'LST 424 m (Bicubic interpolation)', 'LST 212 m (Bicubic interpolation)']));
+    // The panel changed after the run: the results say so, and the export keeps the settings that made them.
+    await expect(page.getByTestId('stale-settings')).toHaveCount(0);
+    await page.getByTestId('method').selectOption('srda');
+    await page.getByTestId('residual').uncheck();
+    await expect(page.getByTestId('stale-settings')).toContainText('Results made with other settings: press Run to update them (method, residual correction)');
     const out = tempDir('srda-flow-');
     const [zipDl] = await Promise.all([page.waitForEvent('download'), page.getByTestId('export-zip').click()]);
     expect(zipDl.suggestedFilename()).toBe('MOD11A2_2024-04-06_srda-lst.zip');
@@ -161,7 +166,8 @@ test.describe('truthful flow on real inputs', () => {
     expect(report.notices.join(' ')).toMatch(/QC mask removed/);
     expect(report.timings.length).toBeGreaterThan(0);
     expect(report.scene).toMatchObject({ product: 'MOD11A2', date: '2024-04-06' });
-    expect(report.settings.method).toBe('bicubic');
+    expect(report.settings).toMatchObject({ method: 'bicubic', residualCorrection: true });
+    expect(report.weights).toBe('SRDA-Net not used');
     for (const key of ['finetuneSteps', 'srdaFullDetail', 'srdaOrientations']) expect(report.settings).not.toHaveProperty(key);
     // The PNG carries a caption band (title, colour bar with units, scale bar, attribution) below the map.
     const [pngDl] = await Promise.all([page.waitForEvent('download'), page.getByTestId('export-png').click()]);

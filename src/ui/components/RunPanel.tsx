@@ -1,5 +1,6 @@
 import { cancel, run, updateSettings } from '../state/actions.ts';
 import { datesToRun } from '../state/series.ts';
+import { changedSettings, settingsChangedText } from '../state/settings-change.ts';
 import { useAppState } from '../state/store.ts';
 import type { BackendChoice, MethodChoice } from '../../worker/protocol.ts';
 import { ProgressBar } from './ProgressBar.tsx';
@@ -25,6 +26,11 @@ export function RunPanel() {
   const isRunning = status === 'running';
   const usesModel = settings.method === 'srda' || settings.method === 'all';
   const dateCount = preview ? datesToRun({ preview, settings }).length : 1;
+  const ran = useAppState((s) => s.resultSettings);
+  const changedNote =
+    ran && !isRunning
+      ? settingsChangedText(changedSettings(ran, settings, { isSameGrid: preview?.isSameGrid === true, hasGuides: preview?.isLstOnly === false }))
+      : undefined;
 
   return (
     <section className="panel run">
@@ -150,6 +156,15 @@ export function RunPanel() {
           )}
         </span>
       </span>
+      {changedNote && (
+        <span
+          className="warn-text small changed-settings"
+          data-testid="stale-settings"
+          title={`${changedNote} Until then the map, the report and the export are of the settings that made the results.`}
+        >
+          {changedNote}
+        </span>
+      )}
       {needsGuide && (
         <p className="warn small" data-testid="method-needs-guide">
           {settings.method === 'tsharp' ? 'TsHARP' : 'DMS'} sharpens with guide layers and only an LST was given: choose
