@@ -140,10 +140,13 @@ test.describe('truthful flow on real inputs', () => {
     await expect(page.getByTestId('stale')).toHaveCount(0);
   });
 
-  test('exports are named after scene, date, method and resolution; report.json carries versions, checksums, notices', async ({ page }) => {
+  test('exports are named after scene, date, method and resolution; report.json carries versions, checksums, notices and the run that made the layers', async ({ page }) => {
     test.skip(!existsSync(DHAKA), 'Dhaka data absent');
     await open(page);
     await page.getByTestId('file-input').setInputFiles([lst('097'), qc('097'), ndvi('097')]);
+    // An earlier run of every method: the bicubic run below keeps its other layers and scores on screen.
+    expect(await runWith(page, 'all')).toBe('done');
+    await page.getByLabel('Closed-loop check').uncheck();
     // SRDA-Net's own boxes ticked before switching to bicubic: the run ignores them, so the report must not claim them.
     for (const id of ['finetune', 'full-detail', 'orientations']) await page.getByTestId(id).check();
     expect(await runWith(page, 'bicubic')).toBe('done');
@@ -160,6 +163,15 @@ test.describe('truthful flow on real inputs', () => {
     const zip = unzipSync(new Uint8Array(readFileSync(await saveDownload(zipDl, out))));
     expect(Object.keys(zip)).toEqual(expect.arrayContaining(['MOD11A2_2024-04-06_bicubic_212m.tif', 'MOD11A2_2024-04-06_input_849m.tif', 'report.json']));
     const report = JSON.parse(strFromU8(zip['report.json']));
+    // What the earlier run left on screen is marked, not in the ZIP, and named apart in the report.
+    await expect(page.locator('[data-testid=earlier-layer][data-layer="tsharp-250m"]')).toContainText('earlier run, not exported');
+    await expect(page.locator('[data-testid=export-geotiff][data-layer="tsharp-250m"]')).toHaveCount(0);
+    await expect(page.getByTestId('trust-earlier')).toContainText('earlier run with other settings');
+    expect(Object.keys(zip).filter((n) => /tsharp|dms/.test(n))).toEqual([]);
+    expect(report.layers.map((l: { id: string }) => l.id)).not.toContain('tsharp-250m');
+    expect(report.earlierRun.layers.map((l: { id: string }) => l.id)).toEqual(expect.arrayContaining(['tsharp-250m', 'dms-250m']));
+    expect(report.metrics).toEqual([]);
+    expect(report.earlierRun.metrics.map((m: { method: string }) => m.method)).toContain('tsharp');
     expect(report.app).toEqual({ name: 'srda-lst', version: expect.stringMatching(/^\d+\.\d+\.\d+/) });
     const lstIn = report.inputs.find((i: { role: string }) => i.role === 'lst');
     expect(lstIn).toMatchObject({ date: '2024-04-06', sha256: expect.stringMatching(/^[0-9a-f]{64}$/) });

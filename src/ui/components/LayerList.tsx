@@ -2,9 +2,13 @@ import { exportGeoTiff } from '../state/actions.ts';
 import { store, useAppState } from '../state/store.ts';
 import { formatTemp } from '../layer-math.ts';
 
-/** One row per result layer: visibility toggle, value range, GeoTIFF export. */
+/**
+ * One row per result layer: visibility toggle, value range, GeoTIFF export. A layer an earlier run
+ * made says so instead of offering an export: the worker keeps only the last run's layers.
+ */
 export function LayerList() {
   const layers = useAppState((s) => s.layers);
+  const earlier = useAppState((s) => s.earlierLayerIds);
   const visible = useAppState((s) => s.visible);
   const unit = useAppState((s) => s.unit);
   if (layers.length === 0) return <p className="muted">No layers yet: load files or the demo, then Run.</p>;
@@ -26,16 +30,22 @@ export function LayerList() {
             {l.grid.width}×{l.grid.height} · {formatTemp(l.stats.min, unit, (l.kind === 'difference' || l.kind === 'uncertainty'), 1)} to{' '}
             {formatTemp(l.stats.max, unit, (l.kind === 'difference' || l.kind === 'uncertainty'), 1)}
           </span>
-          <button
-            type="button"
-            className="link"
-            data-testid="export-geotiff"
-            data-layer={l.id}
-            onClick={() => void exportGeoTiff(l.id)}
-            title="Download as GeoTIFF (float32 K, own CRS and grid)"
-          >
-            GeoTIFF
-          </button>
+          {earlier.includes(l.id) ? (
+            <span className="muted small" data-testid="earlier-layer" data-layer={l.id} title="Made by an earlier run with other settings: run its method again to export it">
+              earlier run, not exported
+            </span>
+          ) : (
+            <button
+              type="button"
+              className="link"
+              data-testid="export-geotiff"
+              data-layer={l.id}
+              onClick={() => void exportGeoTiff(l.id)}
+              title="Download as GeoTIFF (float32 K, own CRS and grid)"
+            >
+              GeoTIFF
+            </button>
+          )}
         </li>
       ))}
     </ul>

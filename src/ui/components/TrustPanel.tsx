@@ -6,12 +6,18 @@ export function TrustPanel() {
   const metrics = useAppState((s) => s.metrics);
   const loop = useAppState((s) => s.closedLoop);
   const energy = useAppState((s) => s.energyError);
+  const isEarlier = useAppState((s) => s.isMetricsEarlier === true);
   if (metrics.length === 0 || !loop) return null;
   const { perMethod, recommendation } = trustSentences(metrics, loop.coarsePixelM, loop.referencePixelM);
   const maxEnergy = energy.length > 0 ? Math.max(...energy.map((e) => e.maxAbsK)) : undefined;
   return (
     <div className="trust" data-testid="trust">
       <h3>How far to trust the result</h3>
+      {isEarlier && (
+        <p className="warn small" data-testid="trust-earlier">
+          These scores are of an earlier run with other settings: the last run had no closed-loop check.
+        </p>
+      )}
       <ul>
         {perMethod.map((p) => (
           <li key={p.method} data-testid="trust-method" data-method={p.method}>
