@@ -1,7 +1,15 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
+import { AppError } from '../../core/errors.ts';
 import type { RunResult, ScenePreview } from '../../worker/protocol.ts';
-import { datesToRun, failureText, showDate } from './series.ts';
-import { initialState, store } from './store.ts';
+import { datesToRun, failureText, run, showDate } from './series.ts';
+import { initialState, store, type AppState } from './store.ts';
+
+/** The worker's answer to the next `run` request (the tests below set it). */
+const workerRun = vi.hoisted(() => ({ answer: (): Promise<unknown> => Promise.reject(new Error('no answer set')) }));
+vi.mock(import('./worker-handle.ts'), async (original) => ({
+  ...(await original()),
+  worker: () => ({ call: () => workerRun.answer() }) as unknown as ReturnType<(typeof import('./worker-handle.ts'))['worker']>,
+}));
 
 const scenes = ['2024-03-29', '2024-04-06', '2024-04-14', '2024-04-22'].map((id) => ({ id, date: id, lstNames: [`${id}.tif`] }));
 const preview = { scenes, sceneId: '2024-03-29', used: {}, dateGaps: [], isSameGrid: false, isLstOnly: false, notices: [] } as ScenePreview;
@@ -27,20 +35,21 @@ describe('failureText', () => {
   });
 });
 
+const result = (id: string, extra: Partial<RunResult> = {}): RunResult => ({
+  layers: [],
+  metrics: [],
+  timings: [],
+  energyError: [],
+  scatter: [],
+  notices: [],
+  scene: { id, lstName: `${id}.tif`, tag: id },
+  ...extra,
+});
+
 describe('showDate', () => {
   it("holds the shown date's own weights and fine-tuning: a date that ran without SRDA-Net shows none, not an earlier date's", () => {
     const weights = { format: 'srda-net', version: 2, size: 'base' };
     const finetune = { steps: 200, seconds: 3, rmseBeforeK: 1.2, rmseAfterK: 1.1, kept: true };
-    const result = (id: string, extra: Partial<RunResult> = {}): RunResult => ({
-      layers: [],
-      metrics: [],
-      timings: [],
-      energyError: [],
-      scatter: [],
-      notices: [],
-      scene: { id, lstName: `${id}.tif`, tag: id },
-      ...extra,
-    });
     store.set({
       ...initialState,
       series: [
@@ -56,5 +65,42 @@ describe('showDate', () => {
     expect(store.get().finetune).toBeUndefined();
     expect(showDate('a')).toBe(true);
     expect(store.get().weights).toEqual(weights);
+  });
+});
+
+describe('run of a single date after a queue', () => {
+  vi.stubGlobal('document', { baseURI: 'http://localhost/' });
+  const queueRan = { ...initialState.settings, method: 'srda' as const };
+  /** The state after a queue of two dates, the first on the map, then "all dates" unticked and the second picked. */
+  const afterQueue = (): AppState => ({
+    ...initialState,
+    preview: { ...preview, scenes: scenes.slice(0, 2) },
+    series: [
+      { sceneId: scenes[0].id, state: 'done', result: result(scenes[0].id) },
+      { sceneId: scenes[1].id, state: 'done', result: result(scenes[1].id) },
+    ],
+    resultScene: result(scenes[0].id).scene,
+    resultSettings: queueRan,
+    settings: { ...queueRan, method: 'bicubic', runAllDates: false, sceneId: scenes[1].id },
+  });
+
+  it("keeps the queue's dates when it fails or is cancelled (the worker still holds their layers for the export)", async () => {
+    for (const answer of [() => Promise.reject(new AppError('ALL_NODATA', 'x')), () => Promise.reject(new AppError('CANCELLED', 'stop'))]) {
+      store.set(afterQueue());
+      workerRun.answer = answer;
+      await run();
+      expect(store.get().series.map((d) => [d.sceneId, d.state])).toEqual([
+        [scenes[0].id, 'done'],
+        [scenes[1].id, 'done'],
+      ]);
+      expect(store.get()).toMatchObject({ resultScene: { id: scenes[0].id }, resultSettings: queueRan });
+    }
+  });
+
+  it('forgets the queue once it has its own results, recorded with the settings it ran with', async () => {
+    store.set(afterQueue());
+    workerRun.answer = () => Promise.resolve(result(scenes[1].id));
+    await run();
+    expect(store.get()).toMatchObject({ status: 'done', series: [], resultScene: { id: scenes[1].id }, resultSettings: { method: 'bicubic', sceneId: scenes[1].id } });
   });
 });

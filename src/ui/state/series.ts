@@ -116,7 +116,9 @@ export async function run(): Promise<void> {
     error: undefined,
     notices: [],
     progress: { stage: 'starting', done: 0, total: 1, fraction: 0 },
-    series: isSeries ? dates.map((d) => ({ sceneId: d.id!, date: d.date, tile: d.tile, state: 'pending' as const })) : [],
+    // A single date forgets an earlier queue only once it has results: the worker keeps the queue's
+    // layers until then, so a failed or cancelled run leaves the dates on screen and in the export.
+    ...(isSeries ? { series: dates.map((d) => ({ sceneId: d.id!, date: d.date, tile: d.tile, state: 'pending' as const })) } : {}),
   });
   const inputs = s.inputs.filter((i) => !i.problem).map((i) => ({ id: i.id, role: effectiveRole(s, i) }));
   const methods = s.settings.method === 'all' ? 4 : s.settings.method === 'bicubic' ? 1 : 2;
@@ -127,10 +129,14 @@ export async function run(): Promise<void> {
   /** The date picked in the scene panel before the run, and the date the queue put on the map itself. */
   const wanted = s.settings.sceneId;
   let autoShown: string | undefined;
+  // A single date has no row in the date list (a list left by an earlier queue is not its own).
+  const markDate = (id: string, patch: Partial<SeriesDate>): void => {
+    if (isSeries) setDate(id, patch);
+  };
   const outcomes = await runQueue(
     dates.map((d) => d.id ?? ''),
     (id, _i, { signal, onProgress }) => {
-      setDate(id, { state: 'running' });
+      markDate(id, { state: 'running' });
       const frac = stageFraction(units);
       return worker().call(
         'run',
@@ -155,17 +161,17 @@ export async function run(): Promise<void> {
         if (o.state === 'done') {
           doneCount++;
           forgetDropped();
-          setDate(o.id, { state: 'done', result: o.value, seconds: o.seconds });
+          markDate(o.id, { state: 'done', result: o.value, seconds: o.seconds });
           // The map shows the date picked before the run once it is done, the first finished date until then.
-          if (!isSeries) store.set((x) => ({ ...resultView(o.value, x, true, s.settings), resultInputs: inputs }));
+          if (!isSeries) store.set((x) => ({ ...resultView(o.value, x, true, s.settings), resultInputs: inputs, series: [] }));
           else if (!shown || (o.id === wanted && store.get().resultScene?.id === autoShown)) {
             store.set((x) => ({ ...resultView(o.value, x, false, s.settings), resultInputs: inputs, settings: { ...x.settings, sceneId: o.id } }));
             autoShown = o.id;
             dateShownListener?.();
           }
           shown = true;
-        } else if (o.state === 'failed') setDate(o.id, { state: 'failed', error: toWire(o.error), seconds: o.seconds });
-        else setDate(o.id, { state: 'cancelled' });
+        } else if (o.state === 'failed') markDate(o.id, { state: 'failed', error: toWire(o.error), seconds: o.seconds });
+        else markDate(o.id, { state: 'cancelled' });
       },
     },
   );
