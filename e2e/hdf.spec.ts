@@ -40,12 +40,12 @@ test.describe('raw LAADS HDF4 granule', () => {
     expect(await waitForRunEnd(page, 500_000)).toBe('done');
     await shoot(page, 'hdf-1-done');
 
-    const layer = await page.evaluate(() => window.__srda.layers.find((l) => l.id === 'lst-250m')!);
+    const layer = await page.evaluate(() => window.__srda.layers.find((l) => l.id === 'bicubic-250m')!);
     expect([layer.grid.width, layer.grid.height]).toEqual([4800, 4800]);
     const out = tempDir('srda-hdf-');
     const [download] = await Promise.all([
       page.waitForEvent('download', { timeout: 300_000 }),
-      page.locator('[data-testid=export-geotiff][data-layer="lst-250m"]').click(),
+      page.locator('[data-testid=export-geotiff][data-layer="bicubic-250m"]').click(),
     ]);
     const web = await saveDownload(download, out);
     const info = gdalInfo(web);

@@ -73,22 +73,22 @@ test.describe('many dates in the app', () => {
     await expect(page.getByTestId('date-shown')).toHaveText('2024-03-29');
     const slider = page.getByTestId('date-range');
     await expect(slider).toHaveAttribute('aria-valuetext', '2024-03-29');
-    await expect.poll(() => page.evaluate(() => window.__srda.shownOnMap())).toContain('lst-250m');
+    await expect.poll(() => page.evaluate(() => window.__srda.shownOnMap())).toContain('bicubic-250m');
     const before = await page.evaluate(() => ({
-      value: window.__srda.valueAt('lst-250m', 100, 100),
-      image: window.__srda.mapImage('lst-250m'),
-      mean: window.__srda.layers.find((l) => l.id === 'lst-250m')!.stats.mean,
+      value: window.__srda.valueAt('bicubic-250m', 100, 100),
+      image: window.__srda.mapImage('bicubic-250m'),
+      mean: window.__srda.layers.find((l) => l.id === 'bicubic-250m')!.stats.mean,
     }));
     expect(before.image).toBeTruthy();
     const legendBefore = await page.getByTestId('legend').textContent();
     // The inspector reads a pixel at the centre of the scene; the trust panel reads the date's closed loop.
     const centre = await page.evaluate(() => {
-      const b = window.__srda.layers.find((l) => l.id === 'lst-250m')!.grid;
+      const b = window.__srda.layers.find((l) => l.id === 'bicubic-250m')!.grid;
       const [x0, dx, , y0, , dy] = b.transform;
       return window.__srda.project(x0 + (dx * b.width) / 2, y0 + (dy * b.height) / 2)!;
     });
     await page.getByTestId('map-main').click({ position: centre });
-    const inspected = page.locator('[data-testid=inspector-row][data-layer="lst-250m"]');
+    const inspected = page.locator('[data-testid=inspector-row][data-layer="bicubic-250m"]');
     await expect(inspected).toHaveAttribute('data-value', /^\d/);
     const inspectedBefore = await inspected.getAttribute('data-value');
     const loopBefore = await page.getByTestId('metrics').textContent();
@@ -98,10 +98,10 @@ test.describe('many dates in the app', () => {
     await expect(slider).toHaveAttribute('aria-valuetext', '2024-04-06');
     expect(await page.evaluate(() => window.__srda.resultScene?.date)).toBe('2024-04-06');
     // The map draws the other date's pixels, the scene panel and legend follow.
-    await expect.poll(() => page.evaluate(() => window.__srda.mapImage('lst-250m'))).not.toBe(before.image);
+    await expect.poll(() => page.evaluate(() => window.__srda.mapImage('bicubic-250m'))).not.toBe(before.image);
     const after = await page.evaluate(() => ({
-      value: window.__srda.valueAt('lst-250m', 100, 100),
-      mean: window.__srda.layers.find((l) => l.id === 'lst-250m')!.stats.mean,
+      value: window.__srda.valueAt('bicubic-250m', 100, 100),
+      mean: window.__srda.layers.find((l) => l.id === 'bicubic-250m')!.stats.mean,
     }));
     expect(after.mean).not.toBe(before.mean);
     expect(after.value).not.toBe(before.value);
@@ -110,8 +110,8 @@ test.describe('many dates in the app', () => {
     await expect(inspected).not.toHaveAttribute('data-value', inspectedBefore!);
     const inspectedAfter = Number(await inspected.getAttribute('data-value'));
     const at = await page.evaluate(() => {
-      const r = document.querySelector('[data-testid=inspector-row][data-layer="lst-250m"]')!;
-      return window.__srda.valueAt('lst-250m', Number(r.getAttribute('data-col')), Number(r.getAttribute('data-row')));
+      const r = document.querySelector('[data-testid=inspector-row][data-layer="bicubic-250m"]')!;
+      return window.__srda.valueAt('bicubic-250m', Number(r.getAttribute('data-col')), Number(r.getAttribute('data-row')));
     });
     expect(inspectedAfter).toBeCloseTo(at!, 3);
     // The closed-loop table and the trust panel show the shown date's own check.
@@ -130,7 +130,7 @@ test.describe('many dates in the app', () => {
 
     // Export: the GeoTIFF of the date on the map; the ZIP holds every date's layers and one series report.
     const out = tempDir('srda-series-');
-    const [tifDl] = await Promise.all([page.waitForEvent('download'), page.locator('[data-testid=export-geotiff][data-layer="lst-250m"]').click()]);
+    const [tifDl] = await Promise.all([page.waitForEvent('download'), page.locator('[data-testid=export-geotiff][data-layer="bicubic-250m"]').click()]);
     expect(tifDl.suggestedFilename()).toBe('MOD11A2_2024-04-06_bicubic_212m.tif');
     const tif = await saveDownload(tifDl, out);
     const [zipDl] = await Promise.all([page.waitForEvent('download'), page.getByTestId('export-zip').click()]);
@@ -170,7 +170,7 @@ test.describe('many dates in the app', () => {
     await shoot(page, 'many-dates-3-phone');
   });
 
-  test('a guide beyond the max date gap fails its date with the file names, the queue goes on; raising the gap lets it stand in', async ({ page }) => {
+  test('a guide beyond the max date gap fails its date with the file names, the queue goes on; raising the gap lets it stand in; a later run of another date dates the layers it keeps', async ({ page }) => {
     test.setTimeout(300_000);
     await open(page);
     // LST of 2024-05-08, -16 and -24 with one NDVI composite of 2024-05-24: 9 days from the first LST's 8-day period.
@@ -179,7 +179,8 @@ test.describe('many dates in the app', () => {
     await expect(page.getByTestId('max-date-gap')).toHaveValue('8');
     await expect(page.locator('[data-testid=series-date][data-date="2024-05-08"] [data-testid=series-over-gap]')).toContainText('NDVI_doy2024145');
     await expect(page.locator('[data-testid=series-date][data-date="2024-05-16"] [data-testid=series-over-gap]')).toHaveCount(0);
-    await page.getByTestId('method').selectOption('bicubic');
+    // TsHARP (with its bicubic baseline), so that a bicubic run of one date below keeps TsHARP's layers.
+    await page.getByTestId('method').selectOption('tsharp');
     await page.getByTestId('run').click();
     expect(await waitForRunEnd(page)).toBe('done');
     expect(await dateStates(page)).toEqual(['2024-05-08:failed', '2024-05-16:done', '2024-05-24:done']);
@@ -189,10 +190,33 @@ test.describe('many dates in the app', () => {
     await expect(failed).toContainText('Raise "Max date gap" in the scene panel to 9 days');
     await expect(failed).not.toContainText('--');
     expect(await page.evaluate(() => window.__srda.notices.join('\n'))).toMatch(/2 of 3 dates done, 1 failed/);
+    await expect(page.getByTestId('date-shown')).toHaveText('2024-05-16');
     await shoot(page, 'many-dates-gap');
 
     await page.getByTestId('max-date-gap').fill('9');
     await expect(page.locator('[data-testid=series-date][data-date="2024-05-08"] [data-testid=series-over-gap]')).toHaveCount(0);
+    // The failed date alone, with bicubic: the queue's TsHARP layers of 2024-05-16 stay on the map, labelled with their date.
+    await page.getByTestId('run-all-dates').uncheck();
+    await page.getByTestId('scene-date').selectOption('2024-05-08');
+    await page.getByTestId('method').selectOption('bicubic');
+    await page.getByTestId('run').click();
+    expect(await waitForRunEnd(page)).toBe('done');
+    expect(await page.evaluate(() => window.__srda.resultScene?.date)).toBe('2024-05-08');
+    const labels = Object.fromEntries(await page.evaluate(() => window.__srda.layers.map((l) => [l.id, l.label])));
+    expect(labels['tsharp-250m']).toMatch(/^TsHARP .* 212 m · 2024-05-16$/);
+    expect(labels['diff-tsharp-bicubic-250m']).toMatch(/ · 2024-05-16$/);
+    expect(labels['bicubic-250m']).toBe('Bicubic interpolation 212 m');
+    expect(labels['lst-1000m']).toBe('Input LST 849 m');
+    await expect(page.locator('[data-testid=layer-toggle][data-layer="tsharp-250m"]').locator('xpath=../..')).toContainText('2024-05-16');
+    // Short enough for a phone: the list reflows without sideways scrolling.
+    await page.setViewportSize({ width: 390, height: 844 });
+    await expect.poll(() => page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+    await page.getByTestId('layer-toggle').first().scrollIntoViewIfNeeded();
+    await shoot(page, 'many-dates-kept-layers-390');
+    await page.setViewportSize({ width: 1440, height: 900 });
+
+    // The queue again with the raised gap: the date that failed lets the NDVI stand in.
+    await page.getByTestId('run-all-dates').check();
     await page.getByTestId('run').click();
     expect(await waitForRunEnd(page)).toBe('done');
     expect(await dateStates(page)).toEqual(['2024-05-08:done', '2024-05-16:done', '2024-05-24:done']);

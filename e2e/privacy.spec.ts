@@ -62,7 +62,7 @@ test('a whole session (demo, real files, export) sends no request off the machin
     expect(await waitForRunEnd(page, 300_000)).toBe('done');
     await expect
       .poll(() =>
-        page.evaluate(() => window.__srda.layers.some((l) => l.id === 'lst-250m' && l.grid.width === 192)),
+        page.evaluate(() => window.__srda.layers.some((l) => l.id === 'bicubic-250m' && l.grid.width === 192)),
       )
       .toBe(true);
   }

@@ -52,7 +52,7 @@ test.describe('GeoTIFF layouts built with GDAL, dropped into the app', () => {
   test('a south-up LST lands where its data are (north-up grid, same place as GDAL)', async ({ page }) => {
     await page.goto('/');
     expect(await dropAndRun(page, [asLst('u16-south-up.tif'), NDVI])).toBe('done');
-    const grid = await page.evaluate(() => window.__srda.layers.find((l) => l.id === 'lst-250m')!.grid);
+    const grid = await page.evaluate(() => window.__srda.layers.find((l) => l.id === 'bicubic-250m')!.grid);
     const g = gdalOf('u16-south-up.tif').transform;
     expect(grid.transform[5]).toBeLessThan(0);
     expect(Math.abs(grid.transform[3] - g[3])).toBeLessThan(0.01);

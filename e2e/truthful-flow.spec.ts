@@ -44,9 +44,9 @@ test.describe('truthful flow on real inputs', () => {
     // The same sentence as `srda-lst downscale --reference-factor 4` prints.
     expect(text).toMatch(/Reference factor 4: the LST was block-averaged by 4 \(to \d+ m\) and downscaled back to \d+ m\. With inputs already on one grid/);
     const layers = await page.evaluate(() => window.__srda.layers.map((l) => ({ id: l.id, label: l.label, px: l.pixelSizeM, w: l.grid.width })));
-    const fine = layers.find((l) => l.id.startsWith('lst-') && l.label.includes('Bicubic') && l.w > 400)!;
+    const fine = layers.find((l) => l.id.startsWith('bicubic-') && l.w > 400)!;
     expect(fine.w).toBeGreaterThan(400);
-    expect(fine.label).toBe(`LST ${Math.round(fine.px)} m (Bicubic interpolation)`);
+    expect(fine.label).toBe(`Bicubic interpolation ${Math.round(fine.px)} m`);
   });
 
   test('dates are checked: a QC of another date is not applied and a far NDVI is flagged before the run', async ({ page }) => {
@@ -80,7 +80,7 @@ test.describe('truthful flow on real inputs', () => {
     expect(await page.evaluate(() => window.__srda.resultScene?.date)).toBe('2024-04-22');
     const [download] = await Promise.all([
       page.waitForEvent('download'),
-      page.locator('[data-testid=export-geotiff][data-layer="lst-250m"]').click(),
+      page.locator('[data-testid=export-geotiff][data-layer="bicubic-250m"]').click(),
     ]);
     expect(download.suggestedFilename()).toBe('MOD11A2_2024-04-22_bicubic_212m.tif');
   });
@@ -150,8 +150,17 @@ test.describe('truthful flow on real inputs', () => {
     // SRDA-Net's own boxes ticked before switching to bicubic: the run ignores them, so the report must not claim them.
     for (const id of ['finetune', 'full-detail', 'orientations']) await page.getByTestId(id).check();
     expect(await runWith(page, 'bicubic')).toBe('done');
-    const labels = await page.evaluate(() => window.__srda.layers.map((l) => l.label));
-    expect(labels).toEqual(expect.arrayContaining(['Input LST 849 m', 'LST 424 m (Bicubic interpolation)', 'LST 212 m (Bicubic interpolation)']));
+    const layers = await page.evaluate(() => window.__srda.layers.map((l) => ({ id: l.id, label: l.label, method: l.method })));
+    const labels = layers.map((l) => l.label);
+    expect(labels).toEqual(expect.arrayContaining(['Input LST 849 m', 'Bicubic interpolation 424 m', 'Bicubic interpolation 212 m']));
+    // Layers are named by method in every run: one bicubic layer per grid (the "all" run's is made again, not
+    // listed beside it), and SRDA-Net's keeps its own id and label, marked as the earlier run's.
+    expect(new Set(layers.map((l) => l.id)).size).toBe(layers.length);
+    expect(labels.filter((l) => l.startsWith('Bicubic interpolation 212 m'))).toHaveLength(1);
+    expect(layers.find((l) => l.id === 'lst-250m')).toMatchObject({ method: 'srda', label: expect.stringMatching(/^SRDA-Net .* 212 m$/) });
+    await expect(page.locator('[data-testid=earlier-layer][data-layer="lst-250m"]')).toContainText('earlier run, not exported');
+    await expect(page.locator('[data-testid=layer-toggle][data-layer="lst-250m"]')).not.toBeChecked();
+    await expect(page.locator('[data-testid=layer-toggle][data-layer="bicubic-250m"]')).toBeChecked();
     // The panel changed after the run: the results say so, and the export keeps the settings that made them.
     await expect(page.getByTestId('stale-settings')).toHaveCount(0);
     await page.getByTestId('method').selectOption('srda');
@@ -167,9 +176,10 @@ test.describe('truthful flow on real inputs', () => {
     await expect(page.locator('[data-testid=earlier-layer][data-layer="tsharp-250m"]')).toContainText('earlier run, not exported');
     await expect(page.locator('[data-testid=export-geotiff][data-layer="tsharp-250m"]')).toHaveCount(0);
     await expect(page.getByTestId('trust-earlier')).toContainText('earlier run with other settings');
-    expect(Object.keys(zip).filter((n) => /tsharp|dms/.test(n))).toEqual([]);
+    expect(Object.keys(zip).filter((n) => /_(tsharp|dms|srda)[_-]/.test(n))).toEqual([]);
     expect(report.layers.map((l: { id: string }) => l.id)).not.toContain('tsharp-250m');
-    expect(report.earlierRun.layers.map((l: { id: string }) => l.id)).toEqual(expect.arrayContaining(['tsharp-250m', 'dms-250m']));
+    expect(report.earlierRun.layers.map((l: { id: string }) => l.id)).toEqual(expect.arrayContaining(['lst-250m', 'tsharp-250m', 'dms-250m']));
+    expect(report.layers.map((l: { id: string }) => l.id)).toEqual(expect.arrayContaining(['lst-1000m', 'bicubic-500m', 'bicubic-250m']));
     expect(report.metrics).toEqual([]);
     expect(report.earlierRun.metrics.map((m: { method: string }) => m.method)).toContain('tsharp');
     expect(report.app).toEqual({ name: 'srda-lst', version: expect.stringMatching(/^\d+\.\d+\.\d+/) });

@@ -30,9 +30,25 @@ export function allSceneLayers(): { sceneId: string; id: string }[] {
   return [...scenes.entries()].flatMap(([sceneId, m]) => [...m.keys()].map((id) => ({ sceneId, id })));
 }
 
+/**
+ * The id of a method's layer in every run, whichever method the run put first: the input LST and
+ * SRDA-Net's stages are `lst-1000m`, `lst-500m`, `lst-250m` (the ids DESIGN.md's test hooks name),
+ * every other method's `bicubic-250m`, `tsharp-250m`, `dms-250m`; SRDA-Net's uncertainty
+ * `sigma-250m` and its difference from bicubic `diff-bicubic-250m`, another method's
+ * `tsharp-sigma-250m`, `diff-tsharp-bicubic-250m`. Two layers of different methods never share an
+ * id, so a layer an earlier run left on the map is never taken for another method's.
+ */
+export function layerId(what: 'stage' | 'sigma' | 'diff-bicubic', method: string, resolutionM: number): string {
+  const res = `${resolutionM}m`;
+  const isSrda = method === 'srda' || method === 'input';
+  if (what === 'stage') return isSrda ? `lst-${res}` : `${method}-${res}`;
+  if (what === 'sigma') return isSrda ? `sigma-${res}` : `${method}-sigma-${res}`;
+  return isSrda ? `diff-bicubic-${res}` : `diff-${method}-bicubic-${res}`;
+}
+
 /** What a layer is, beyond its pixels: the UI and the exporter read these instead of id patterns. */
 export interface LayerMeta {
-  /** Stable id, e.g. `lst-1000m`, `lst-250m`, `bicubic-250m`, `diff-bicubic-250m`. */
+  /** Stable id (`layerId`), e.g. `lst-1000m`, `lst-250m` (SRDA-Net), `bicubic-250m`, `diff-bicubic-250m`. */
   id: string;
   label: string;
   kind: LayerKind;

@@ -122,7 +122,7 @@ export type LayerKind = 'input' | 'output' | 'baseline' | 'difference' | 'uncert
 
 /** A result layer: native raster (for export and the inspector) plus its Web Mercator rendering grid. */
 export interface LayerData {
-  /** Stable id, e.g. `lst-1000m`, `lst-250m`, `bicubic-250m`, `diff-bicubic-250m`. */
+  /** Stable id by method and resolution (worker/layers.ts `layerId`): `lst-1000m` (input), `lst-250m` (SRDA-Net), `bicubic-250m`, `diff-bicubic-250m`. */
   id: string;
   label: string;
   kind: LayerKind;

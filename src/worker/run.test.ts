@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { readGeoTiff } from '../io/geotiff-read.ts';
 import { exportLayerGeoTiff } from './export.ts';
 import { ingestFiles } from './inputs.ts';
-import { nominalResolutionM } from './layers.ts';
+import { layerId, nominalResolutionM } from './layers.ts';
 import { fineTuneOutcome, runJob } from './run.ts';
 
 const demo = resolve(import.meta.dirname, '../../public/demo');
@@ -48,15 +48,16 @@ describe('worker run job on the demo scene', () => {
       { onProgress: (p) => progress.push(p.stage) },
       transfer,
     );
+    // Named by method in every run: TsHARP's layers are never `lst-250m` (SRDA-Net's id), whichever method ran first.
     expect(result.layers.map((l) => l.id)).toEqual([
       'lst-1000m',
-      'lst-500m',
-      'lst-250m',
+      'tsharp-500m',
+      'tsharp-250m',
       'bicubic-500m',
       'bicubic-250m',
-      'diff-bicubic-250m',
+      'diff-tsharp-bicubic-250m',
     ]);
-    const fine = result.layers.find((l) => l.id === 'lst-250m')!;
+    const fine = result.layers.find((l) => l.id === 'tsharp-250m')!;
     expect([fine.grid.width, fine.grid.height]).toEqual([256, 256]);
     expect(fine.method).toBe('tsharp');
     for (const e of result.energyError) expect(e.maxAbsK).toBeLessThan(0.01);
@@ -69,16 +70,18 @@ describe('worker run job on the demo scene', () => {
     expect(transfer.length).toBeGreaterThan(2 * result.layers.length - 1);
 
     const exportProgress: Array<{ stage: string; done: number; total: number; detail?: string }> = [];
-    const { file: tif, fileName } = await exportLayerGeoTiff('lst-250m', { onProgress: (p) => exportProgress.push(p) });
+    const { file: tif, fileName } = await exportLayerGeoTiff('tsharp-250m', { onProgress: (p) => exportProgress.push(p) });
     const bytes = await tif.arrayBuffer();
     expect(tif.type).toBe('image/tiff');
     // 256x256 px: one row of one tile, no overview.
     expect(exportProgress).toEqual([{ stage: 'export', done: 1, total: 1, detail: fileName }]);
     // Named after scene, date, method and the real pixel size (231.7 m MODIS sinusoidal), never a fixed name.
     expect(fileName).toBe('MOD11A1_2025-06-21_tsharp_232m.tif');
-    expect(fine.label).toBe('LST 232 m (TsHARP (linear NDVI regression))');
+    // Its label says method and grid as the bicubic baseline's does.
+    expect(fine.label).toBe('TsHARP (linear NDVI regression) 232 m');
+    expect(result.layers.find((l) => l.id === 'bicubic-250m')!.label).toBe('Bicubic interpolation 232 m');
     expect([fine.stage, fine.isFinal, fine.units]).toEqual([2, true, 'K']);
-    expect(result.layers.filter((l) => l.isFinal).map((l) => l.id)).toEqual(['lst-250m', 'bicubic-250m', 'diff-bicubic-250m']);
+    expect(result.layers.filter((l) => l.isFinal).map((l) => l.id)).toEqual(['tsharp-250m', 'bicubic-250m', 'diff-tsharp-bicubic-250m']);
     expect(result.scene).toMatchObject({ product: 'MOD11A1', date: '2025-06-21', tag: 'MOD11A1_2025-06-21' });
     // Cloud-optimised like the CLI's outputs (GDAL's structural metadata right after the header).
     expect(new TextDecoder().decode(new Uint8Array(bytes, 8, 30))).toBe('GDAL_STRUCTURAL_METADATA_SIZE=');
@@ -89,6 +92,15 @@ describe('worker run job on the demo scene', () => {
     let maxAbs = 0;
     for (let i = 0; i < data.length; i++) maxAbs = Math.max(maxAbs, Math.abs(data[i] - fine.data[i]));
     expect(maxAbs).toBe(0);
+  });
+
+  it('gives each method its own layer ids, whichever method a run puts first', () => {
+    const ids = ['srda', 'bicubic', 'tsharp', 'dms'].map((m) => layerId('stage', m, 250));
+    expect(new Set(ids).size).toBe(ids.length);
+    // The ids DESIGN.md's test hooks name stay the input's and SRDA-Net's.
+    expect([layerId('stage', 'input', 1000), layerId('stage', 'srda', 500), layerId('stage', 'srda', 250)]).toEqual(['lst-1000m', 'lst-500m', 'lst-250m']);
+    expect(['srda', 'tsharp', 'dms'].map((m) => layerId('diff-bicubic', m, 250))).toEqual(['diff-bicubic-250m', 'diff-tsharp-bicubic-250m', 'diff-dms-bicubic-250m']);
+    expect(['srda', 'dms'].map((m) => layerId('sigma', m, 250))).toEqual(['sigma-250m', 'dms-sigma-250m']);
   });
 
   it('snaps pixel sizes to MODIS nominal resolutions', () => {

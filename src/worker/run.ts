@@ -10,7 +10,7 @@ import type { FinetuneReport } from '../pipeline/methods/srda.ts';
 import type { MethodId } from '../pipeline/method.ts';
 import { prepareSceneAsync } from '../pipeline/prepare.ts';
 import { assembleForApp, gridFacts, usedFiles } from './preview.ts';
-import { difference, formatPixelM, makeRunLayers, nominalResolutionM, type LayerMeta } from './layers.ts';
+import { difference, formatPixelM, layerId, makeRunLayers, nominalResolutionM, type LayerMeta } from './layers.ts';
 import type { RunParams, RunResult, ScatterData } from './protocol.ts';
 
 /** Output pixels up to which a bicubic baseline is added automatically. */
@@ -160,7 +160,7 @@ export async function runJob(
   const layer = (meta: LayerMeta, raster: Raster) => void jobs.push({ meta, raster });
   const nominal0 = nominalResolutionM(px(0));
   layer(
-    { id: `lst-${nominal0}m`, label: `Input LST ${formatPixelM(px(0))}`, kind: 'input', stage: 0, isFinal: false, pixelSizeM: px(0), fileStem: stem('input', 0) },
+    { id: layerId('stage', 'input', nominal0), label: `Input LST ${formatPixelM(px(0))}`, kind: 'input', stage: 0, isFinal: false, pixelSizeM: px(0), fileStem: stem('input', 0) },
     scene.lst,
   );
   const primary = results[0];
@@ -172,8 +172,9 @@ export async function runJob(
       const size = formatPixelM(px(s.stage));
       layer(
         {
-          id: isPrimary ? `lst-${res}m` : `${r.method}-${res}m`,
-          label: isPrimary ? `LST ${size} (${r.methodLabel})` : `${r.methodLabel} ${size}`,
+          // By method, in every run: which method came first changes only the kind (output or baseline).
+          id: layerId('stage', r.method, res),
+          label: `${r.methodLabel} ${size}`,
           kind: isPrimary ? 'output' : 'baseline',
           method: r.method,
           stage: s.stage,
@@ -191,7 +192,7 @@ export async function runJob(
     const res = nominal0 / 2 ** st.stage;
     layer(
       {
-        id: `sigma-${res}m`,
+        id: layerId('sigma', primary.method, res),
         label: `Uncertainty (1 sigma) ${formatPixelM(px(st.stage))} (${primary.methodLabel})`,
         kind: 'uncertainty',
         method: primary.method,
@@ -209,7 +210,7 @@ export async function runJob(
     const diff = difference(primary.stages[k].lst, bicubic.stages[k].lst);
     layer(
       {
-        id: `diff-bicubic-${res}m`,
+        id: layerId('diff-bicubic', primary.method, res),
         label: `${primary.methodLabel} − bicubic ${formatPixelM(px(k + 1))}`,
         kind: 'difference',
         method: primary.method,

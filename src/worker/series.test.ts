@@ -55,8 +55,8 @@ describe.skipIf(!existsSync(DHAKA))('a series of dates in the worker (Dhaka)', (
     expect(first.scene.used).toMatchObject({ lst: { name: basename(lst('129')), date: '2024-05-08' }, 'lst-qc': { name: basename(qc('129')) }, ndvi: { date: '2024-05-24' } });
     expect(second.scene.used?.lst?.name).toBe(basename(lst('137')));
     // Both dates stay exportable, each under its own date.
-    expect((await exportLayerGeoTiff('lst-250m', { sceneId: '2024-05-08' })).fileName).toBe('MOD11A2_2024-05-08_bicubic_212m.tif');
-    expect((await exportLayerGeoTiff('lst-250m')).fileName).toBe('MOD11A2_2024-05-16_bicubic_212m.tif');
+    expect((await exportLayerGeoTiff('bicubic-250m', { sceneId: '2024-05-08' })).fileName).toBe('MOD11A2_2024-05-08_bicubic_212m.tif');
+    expect((await exportLayerGeoTiff('bicubic-250m')).fileName).toBe('MOD11A2_2024-05-16_bicubic_212m.tif');
     const zip = await exportZip({ series: true }, [], 'series', {}, ['2024-05-08', '2024-05-16']);
     const entries = unzipSync(new Uint8Array(zip.bytes));
     expect(Object.keys(entries).filter((n) => n.endsWith('.tif')).sort()).toEqual(

@@ -1,7 +1,7 @@
 import { describe, expect, it, vi } from 'vitest';
 import { AppError } from '../../core/errors.ts';
-import type { RunResult, ScenePreview } from '../../worker/protocol.ts';
-import { datesToRun, failureText, run, showDate } from './series.ts';
+import type { LayerData, RunResult, ScenePreview } from '../../worker/protocol.ts';
+import { datesToRun, failureText, resultView, run, showDate } from './series.ts';
 import { initialState, store, type AppState } from './store.ts';
 
 /** The worker's answer to the next `run` request (the tests below set it). */
@@ -102,5 +102,72 @@ describe('run of a single date after a queue', () => {
     workerRun.answer = () => Promise.resolve(result(scenes[1].id));
     await run();
     expect(store.get()).toMatchObject({ status: 'done', series: [], resultScene: { id: scenes[1].id }, resultSettings: { method: 'bicubic', sceneId: scenes[1].id } });
+  });
+});
+
+/** A result layer as the worker sends it (tiny, no real pixels: the view reads ids, labels and kinds). */
+function layerOf(id: string, label: string, method: string, kind: LayerData['kind'] = 'output', isFinal = true): LayerData {
+  return {
+    id,
+    label,
+    kind,
+    method,
+    stage: 2,
+    isFinal,
+    units: 'K',
+    pixelSizeM: 212,
+    resolutionM: 250,
+    fileStem: `scene_${method}_212m`,
+    grid: { width: 1, height: 1, transform: [0, 212, 0, 0, 0, -212], crs: { epsg: 32646, proj4: '+proj=utm +zone=46 +datum=WGS84', name: 'WGS 84 / UTM zone 46N', isGeographic: false } },
+    data: new Float32Array(1),
+    display: { width: 1, height: 1, bounds: [0, 0, 1, 1], data: new Float32Array(1) },
+    stats: { min: 300, max: 300, mean: 300, std: 0, p2: 300, p98: 300, validFraction: 1, histogram: { min: 300, max: 300, counts: [1] } },
+  };
+}
+
+/** The final layers of a run with `methods` (the first is the run's own output, the rest baselines), as the worker names them. */
+function runOf(date: string, methods: string[]): RunResult {
+  const input = layerOf('lst-1000m', 'Input LST 849 m', 'input', 'input', false);
+  const label: Record<string, string> = { srda: 'SRDA-Net (base)', bicubic: 'Bicubic interpolation', tsharp: 'TsHARP (linear NDVI regression)' };
+  // worker/layers.ts layerId: SRDA-Net's stages are `lst-*`, every other method's `<method>-*` (run.test checks the worker names them so).
+  const outputs = methods.map((m, i) => layerOf(m === 'srda' ? 'lst-250m' : `${m}-250m`, `${label[m]} 212 m`, m, i === 0 ? 'output' : 'baseline'));
+  return result(date, { layers: [input, ...outputs], scene: { id: date, date, lstName: `${date}.tif`, tag: date } });
+}
+
+describe('layers named by method', () => {
+  it('after an "all" run then a bicubic run, keeps one bicubic layer and the earlier SRDA-Net layer under its own id, hidden', () => {
+    const ran = { ...initialState.settings };
+    const all: AppState = { ...initialState, ...resultView(runOf('2024-04-06', ['srda', 'bicubic', 'tsharp']), initialState, true, ran) };
+    const s: AppState = { ...all, ...resultView(runOf('2024-04-06', ['bicubic']), all, true, { ...ran, method: 'bicubic' }) };
+    const bicubic = s.layers.filter((l) => l.method === 'bicubic');
+    expect(bicubic.map((l) => [l.id, l.label])).toEqual([['bicubic-250m', 'Bicubic interpolation 212 m']]);
+    expect(s.earlierLayerIds).toEqual(['lst-250m', 'tsharp-250m']);
+    expect(s.layers.find((l) => l.id === 'lst-250m')).toMatchObject({ method: 'srda', label: 'SRDA-Net (base) 212 m' });
+    // The new run's own result is what the map shows: the earlier SRDA-Net output gives way to it.
+    expect(Object.entries(s.visible).filter(([, v]) => v).map(([id]) => id)).toEqual(['bicubic-250m']);
+    // No two layers on the map share an id, and each says its method and grid alike.
+    expect(new Set(s.layers.map((l) => l.id)).size).toBe(s.layers.length);
+    for (const l of s.layers) expect(l.label).toMatch(/ 2?\d{3} m$/);
+  });
+});
+
+describe('layers kept from another date', () => {
+  it('say their date after a queue then a single run of another date, and lose it when their date is shown again', () => {
+    const ran = { ...initialState.settings };
+    // A queue of every method showed 2024-04-06; a bicubic run of 2024-04-14 keeps its other layers.
+    const queued: AppState = { ...initialState, ...resultView(runOf('2024-04-06', ['srda', 'bicubic', 'tsharp']), initialState, false, ran) };
+    const s: AppState = { ...queued, ...resultView(runOf('2024-04-14', ['bicubic']), queued, true, { ...ran, method: 'bicubic' }) };
+    const labels = Object.fromEntries(s.layers.map((l) => [l.id, l.label]));
+    expect(labels).toEqual({
+      'lst-250m': 'SRDA-Net (base) 212 m · 2024-04-06',
+      'tsharp-250m': 'TsHARP (linear NDVI regression) 212 m · 2024-04-06',
+      'lst-1000m': 'Input LST 849 m',
+      'bicubic-250m': 'Bicubic interpolation 212 m',
+    });
+    // A later run of 2024-04-06 (bicubic again) shows that date: its kept layers need no date, and a date is never added twice.
+    const back: AppState = { ...s, ...resultView(runOf('2024-04-06', ['bicubic']), s, true, { ...ran, method: 'bicubic' }) };
+    expect(back.layers.find((l) => l.id === 'tsharp-250m')!.label).toBe('TsHARP (linear NDVI regression) 212 m');
+    const again: AppState = { ...s, ...resultView(runOf('2024-04-14', ['bicubic']), s, true, { ...ran, method: 'bicubic' }) };
+    expect(again.layers.find((l) => l.id === 'tsharp-250m')!.label).toBe('TsHARP (linear NDVI regression) 212 m · 2024-04-06');
   });
 });

@@ -2,7 +2,7 @@ import type { RunResult, ScenePreview, WireError } from '../../worker/protocol.t
 import { describeError } from '../messages.ts';
 import { DROPPED, forgetDropped } from './dropped.ts';
 import { runQueue, stageFraction, type QueueProgress } from './queue.ts';
-import { effectiveRole, store, type AppState, type RunSettings, type SeriesDate } from './store.ts';
+import { effectiveRole, store, type AppState, type RunSettings, type SeriesDate, type ShownLayer } from './store.ts';
 import { toWire, worker } from './worker-handle.ts';
 
 let runAbort: AbortController | undefined;
@@ -42,15 +42,19 @@ export function datesToRun(s: Pick<AppState, 'preview' | 'settings'>): { id?: st
  * weights, fine-tuning and settings are always the result's own, never an earlier run's or date's.
  */
 export function resultView(r: RunResult, s: AppState, keepOld: boolean, ran: RunSettings | undefined): Partial<AppState> {
-  const kept = keepOld ? s.layers.filter((l) => l.id !== DROPPED && !r.layers.some((x) => x.id === l.id)) : [];
-  const layers = [...kept, ...r.layers];
+  const date = r.scene.date;
+  const kept = keepOld ? s.layers.filter((l) => l.id !== DROPPED && !r.layers.some((x) => x.id === l.id)).map((l) => dated(l, date)) : [];
+  const fresh: ShownLayer[] = r.layers.map((l) => ({ ...l, runDate: date }));
+  const layers = [...kept, ...fresh];
   const hasFinal = r.layers.some((l) => l.kind === 'output' && l.isFinal);
   const visible: Record<string, boolean> = {};
   for (const l of layers) {
     const isFresh = r.layers.some((x) => x.id === l.id);
     const byDefault = l.kind === 'output' ? l.isFinal : l.kind === 'input' && !hasFinal;
-    // A new run resets the layers it made; switching dates keeps what the user toggled.
-    visible[l.id] = keepOld ? (s.visible[l.id] && !isFresh ? true : byDefault) : (s.visible[l.id] ?? byDefault);
+    // A new run resets the layers it made and shows its own result, not an earlier run's (another
+    // method's ids since layers are named by method): a kept layer stays on only when the user had
+    // turned it on (a baseline, a difference); switching dates keeps what the user toggled.
+    visible[l.id] = keepOld ? (isFresh ? byDefault : s.visible[l.id] === true && l.kind !== 'output') : (s.visible[l.id] ?? byDefault);
   }
   const isMetricsEarlier = keepOld && r.metrics.length === 0 && s.metrics.length > 0;
   return {
@@ -71,6 +75,18 @@ export function resultView(r: RunResult, s: AppState, keepOld: boolean, ran: Run
     weights: r.weights,
     closedLoop: r.closedLoop ?? (isMetricsEarlier ? s.closedLoop : undefined),
   };
+}
+
+/**
+ * A layer kept on the map from an earlier run, labelled with its own date when that is not the date
+ * `shown` (after a queue, a single run of another date keeps the queue date's other layers); its
+ * label without a date again when a later run shows its date.
+ */
+export function dated(l: ShownLayer, shown: string | undefined): ShownLayer {
+  const suffix = l.runDate ? ` · ${l.runDate}` : '';
+  const bare = suffix && l.label.endsWith(suffix) ? l.label.slice(0, -suffix.length) : l.label;
+  const label = l.runDate && l.runDate !== shown ? `${bare}${suffix}` : bare;
+  return label === l.label ? l : { ...l, label };
 }
 
 /** Shows the results of one finished date of the series (the date slider): layers, legend, inspector and trust panel follow. */

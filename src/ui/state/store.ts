@@ -68,6 +68,12 @@ export interface ProgressState {
   fraction?: number;
 }
 
+/** A result layer on the map: the worker's layer and the date of the run that made it. */
+export type ShownLayer = LayerData & {
+  /** The LST date of the run that made it (undefined when the file has none). */
+  runDate?: string;
+};
+
 /** Everything the UI shows. Layers' pixel data live here (transferred from the worker). */
 export interface AppState {
   inputs: InputInfo[];
@@ -76,7 +82,7 @@ export interface AppState {
   status: RunStatus;
   progress?: ProgressState;
   settings: RunSettings;
-  layers: LayerData[];
+  layers: ShownLayer[];
   visible: Record<string, boolean>;
   opacity: number;
   colormap: ColormapName;
