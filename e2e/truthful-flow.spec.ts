@@ -47,6 +47,11 @@ test.describe('truthful flow on real inputs', () => {
     const fine = layers.find((l) => l.id.startsWith('bicubic-') && l.w > 400)!;
     expect(fine.w).toBeGreaterThan(400);
     expect(fine.label).toBe(`Bicubic interpolation ${Math.round(fine.px)} m`);
+    // The report records the factor the run applied (as the CLI's report.json names it in its notes).
+    const [zipDl] = await Promise.all([page.waitForEvent('download'), page.getByTestId('export-zip').click()]);
+    const report = JSON.parse(strFromU8(unzipSync(new Uint8Array(readFileSync(await saveDownload(zipDl, tempDir('srda-fayoum-')))))['report.json']));
+    expect(report.settings.referenceFactor).toBe(4);
+    expect(report.notices.join(' ')).toMatch(/Reference factor 4: the LST was block-averaged by 4/);
   });
 
   test('dates are checked: a QC of another date is not applied and a far NDVI is flagged before the run', async ({ page }) => {
@@ -189,6 +194,8 @@ test.describe('truthful flow on real inputs', () => {
     expect(report.timings.length).toBeGreaterThan(0);
     expect(report.scene).toMatchObject({ product: 'MOD11A2', date: '2024-04-06' });
     expect(report.settings).toMatchObject({ method: 'bicubic', residualCorrection: true });
+    // 1 km LST on 250 m NDVI: the reference factor did nothing, so the report does not claim it.
+    expect(report.settings).not.toHaveProperty('referenceFactor');
     expect(report.weights).toBe('SRDA-Net not used');
     for (const key of ['finetuneSteps', 'srdaFullDetail', 'srdaOrientations']) expect(report.settings).not.toHaveProperty(key);
     // The PNG carries a caption band (title, colour bar with units, scale bar, attribution) below the map.

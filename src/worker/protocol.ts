@@ -239,6 +239,8 @@ export interface RunResult {
     tag: string;
     /** Files used per role (names), with their dates where known. */
     used?: Partial<Record<RoleId, { name: string; date?: string }>>;
+    /** The LST was block-averaged by this factor first (inputs already on one grid); absent when the run applied none. */
+    referenceFactor?: number;
   };
   /** Per-scene fine-tuning: held-out closed-loop RMSE before/after and whether the tuned weights were kept. */
   finetune?: { steps: number; seconds: number; rmseBeforeK: number; rmseAfterK: number; kept: boolean };

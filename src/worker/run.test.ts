@@ -80,6 +80,8 @@ describe('worker run job on the demo scene', () => {
     // Its label says method and grid as the bicubic baseline's does.
     expect(fine.label).toBe('TsHARP (linear NDVI regression) 232 m');
     expect(result.layers.find((l) => l.id === 'bicubic-250m')!.label).toBe('Bicubic interpolation 232 m');
+    // 1 km LST on 250 m guides: no reference factor applied, so the result names none (the report then records none).
+    expect(result.scene).not.toHaveProperty('referenceFactor');
     expect([fine.stage, fine.isFinal, fine.units]).toEqual([2, true, 'K']);
     expect(result.layers.filter((l) => l.isFinal).map((l) => l.id)).toEqual(['tsharp-250m', 'bicubic-250m', 'diff-tsharp-bicubic-250m']);
     expect(result.scene).toMatchObject({ product: 'MOD11A1', date: '2025-06-21', tag: 'MOD11A1_2025-06-21' });

@@ -64,9 +64,11 @@ export async function runJob(
   notices.push(...assembled.notices);
   const facts = gridFacts(assembled);
   const lstName = assembled.inputs.names?.lst ?? 'the LST file';
+  // The reference factor applies to inputs already on one grid only (there is nothing to downscale otherwise).
+  const referenceFactor = facts.isSameGrid ? (params.referenceFactor ?? 2) : undefined;
   const scene = await prepareSceneAsync(
     assembled.inputs,
-    { referenceFactor: facts.isSameGrid ? (params.referenceFactor ?? 2) : undefined, registerGuides: params.guidesInPlace !== true },
+    { referenceFactor, registerGuides: params.guidesInPlace !== true },
     { signal: opts.signal, onProgress: report },
   );
   notices.push(...scene.notes);
@@ -301,7 +303,7 @@ export async function runJob(
     ...(closedLoop ? { closedLoop } : {}),
     notices,
     ...(model?.weights && methods.includes('srda') ? { weights: model.weights } : {}),
-    scene: { id: assembled.group.id, lstName: assembled.lst.name, product: assembled.lst.dataset.product, date: assembled.lst.dataset.date, tile: assembled.group.tile, tag, used: usedFiles(assembled) },
+    scene: { id: assembled.group.id, lstName: assembled.lst.name, product: assembled.lst.dataset.product, date: assembled.lst.dataset.date, tile: assembled.group.tile, tag, used: usedFiles(assembled), ...(referenceFactor ? { referenceFactor } : {}) },
     ...(tuning ? { finetune: tuning.report } : {}),
   };
 }

@@ -28,8 +28,20 @@ describe('buildReport settings', () => {
       expect(settings).not.toHaveProperty('srdaFullDetail');
       expect(settings).not.toHaveProperty('finetuneSteps');
       // The settings every method reads stay.
-      expect(settings).toMatchObject({ residualCorrection: true, referenceFactor: 2, maxDateGapDays: 8 });
+      expect(settings).toMatchObject({ residualCorrection: true, maxDateGapDays: 8 });
     }
+  });
+
+  it('records the reference factor only when the run applied it (inputs on one grid), as the CLI names it only when it block-averaged the LST', () => {
+    const ran = { ...initialState.settings, method: 'bicubic' as const, referenceFactor: 4 };
+    const scene = { id: 'd', lstName: 'lst.tif', tag: 't' };
+    // 1 km LST with 250 m guides: the factor does nothing, so the report does not claim it.
+    expect(settingsOf({ ...initialState, resultSettings: ran, resultScene: scene })).not.toHaveProperty('referenceFactor');
+    expect(settingsOf({ ...initialState, resultSettings: ran, resultScene: { ...scene, referenceFactor: 4 } })).toMatchObject({ referenceFactor: 4 });
+    // After a queue: when a finished date applied it.
+    const dates = (factor?: number): AppState['series'] => [{ sceneId: 'b', state: 'done', result: { ...seriesResult(), scene: { ...scene, ...(factor ? { referenceFactor: factor } : {}) } } }];
+    expect(settingsOf({ ...initialState, resultSettings: ran, series: dates() })).not.toHaveProperty('referenceFactor');
+    expect(settingsOf({ ...initialState, resultSettings: ran, series: dates(4) })).toMatchObject({ referenceFactor: 4 });
   });
 
   it('records them when SRDA-Net ran, alone or among all methods', () => {

@@ -6,11 +6,16 @@ import { effectiveRole, type AppState, type RunSettings } from './store.ts';
  * The run settings as the report records them. Fine-tuning, "Keep all of SRDA-Net's detail" and
  * "Average 8 orientations" are SRDA-Net's alone: recorded only when the results came from
  * SRDA-Net (`isSrdaUsed`: its weights are known) and the panel's method runs it, as the CLI's
- * report.json records orientations only for SRDA-Net; otherwise left out, not claimed.
+ * report.json records orientations only for SRDA-Net; otherwise left out, not claimed. The
+ * reference factor only when the run applied it (`referenceFactor`, the worker's word: inputs
+ * already on one grid), as the CLI's report.json names it (its "Reference factor" note) only
+ * when it block-averaged the LST; on other inputs it does nothing.
  */
-function settingsEntry(settings: RunSettings, isSrdaUsed: boolean): Partial<RunSettings> {
-  if (isSrdaUsed && (settings.method === 'srda' || settings.method === 'all')) return settings;
-  const { finetuneSteps: _steps, srdaFullDetail: _full, srdaOrientations: _orientations, ...shared } = settings;
+function settingsEntry(settings: RunSettings, isSrdaUsed: boolean, referenceFactor: number | undefined): Partial<RunSettings> {
+  const { referenceFactor: _factor, ...rest } = settings;
+  const applied = referenceFactor !== undefined ? { ...rest, referenceFactor } : rest;
+  if (isSrdaUsed && (settings.method === 'srda' || settings.method === 'all')) return applied;
+  const { finetuneSteps: _steps, srdaFullDetail: _full, srdaOrientations: _orientations, ...shared } = applied;
   return shared;
 }
 
@@ -93,7 +98,7 @@ export function buildReport(s: AppState): Record<string, unknown> {
       ...(i.problem ? { problem: i.problem } : {}),
     })),
     // The settings the results were run with, not the panel's now (it may have changed since).
-    ...(s.resultSettings ? { settings: settingsEntry(s.resultSettings, s.weights !== undefined) } : {}),
+    ...(s.resultSettings ? { settings: settingsEntry(s.resultSettings, s.weights !== undefined, s.resultScene?.referenceFactor) } : {}),
     backend: s.backend,
   };
   if (s.series.length > 0) {
@@ -101,7 +106,7 @@ export function buildReport(s: AppState): Record<string, unknown> {
     const weights = done.find((d) => d.result?.weights)?.result?.weights;
     return {
       ...common,
-      ...(s.resultSettings ? { settings: settingsEntry(s.resultSettings, weights !== undefined) } : {}),
+      ...(s.resultSettings ? { settings: settingsEntry(s.resultSettings, weights !== undefined, done.find((d) => d.result?.scene.referenceFactor)?.result?.scene.referenceFactor) } : {}),
       series: {
         dates: s.series.length,
         done: done.length,
