@@ -166,6 +166,9 @@ test.describe('truthful flow on real inputs', () => {
     await expect(page.locator('[data-testid=earlier-layer][data-layer="lst-250m"]')).toContainText('earlier run, not exported');
     await expect(page.locator('[data-testid=layer-toggle][data-layer="lst-250m"]')).not.toBeChecked();
     await expect(page.locator('[data-testid=layer-toggle][data-layer="bicubic-250m"]')).toBeChecked();
+    // The list starts with this run's layers; those of the earlier run follow.
+    const order = await page.getByTestId('layer-toggle').evaluateAll((els) => els.map((e) => e.getAttribute('data-layer')));
+    expect(order.slice(0, 3)).toEqual(['lst-1000m', 'bicubic-500m', 'bicubic-250m']);
     // The panel changed after the run: the results say so, and the export keeps the settings that made them.
     await expect(page.getByTestId('stale-settings')).toHaveCount(0);
     await page.getByTestId('method').selectOption('srda');

@@ -4,7 +4,8 @@ import { formatTemp } from '../layer-math.ts';
 
 /**
  * One row per result layer: visibility toggle, value range, GeoTIFF export. A layer an earlier run
- * made says so instead of offering an export: the worker keeps only the last run's layers.
+ * made says so instead of offering an export (the worker keeps only the last run's layers) and is
+ * listed after the last run's own, which come first (the map still draws the last run's on top).
  */
 export function LayerList() {
   const layers = useAppState((s) => s.layers);
@@ -14,7 +15,7 @@ export function LayerList() {
   if (layers.length === 0) return <p className="muted">No layers yet: load files or the demo, then Run.</p>;
   return (
     <ul className="layers">
-      {layers.map((l) => (
+      {[...layers.filter((l) => !earlier.includes(l.id)), ...layers.filter((l) => earlier.includes(l.id))].map((l) => (
         <li key={l.id}>
           <label>
             <input
