@@ -169,6 +169,10 @@ test.describe('truthful flow on real inputs', () => {
     // The list starts with this run's layers; those of the earlier run follow.
     const order = await page.getByTestId('layer-toggle').evaluateAll((els) => els.map((e) => e.getAttribute('data-layer')));
     expect(order.slice(0, 3)).toEqual(['lst-1000m', 'bicubic-500m', 'bicubic-250m']);
+    // Swipe compares the input with this run's result, not the earlier run's SRDA-Net layer.
+    await page.getByTestId('view-swipe').click();
+    await expect(page.getByTestId('compare-label-right')).toHaveText('Bicubic interpolation 212 m');
+    await page.getByTestId('view-off').click();
     // The panel changed after the run: the results say so, and the export keeps the settings that made them.
     await expect(page.getByTestId('stale-settings')).toHaveCount(0);
     await page.getByTestId('method').selectOption('srda');

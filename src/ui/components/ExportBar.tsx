@@ -7,7 +7,8 @@ import { store, useAppState } from '../state/store.ts';
 function caption(): PngCaption {
   const s = store.get();
   const shown = s.layers.filter((l) => s.visible[l.id]);
-  const top = shown.find((l) => l.kind === 'output') ?? shown[0];
+  // The last run's result names the map (the map draws it above a layer an earlier run left).
+  const top = shown.find((l) => l.kind === 'output' && !s.earlierLayerIds.includes(l.id)) ?? shown.find((l) => l.kind === 'output') ?? shown[0];
   const scene = s.resultScene ? `${s.resultScene.product ?? s.resultScene.lstName} ${s.resultScene.date ?? ''}`.trim() : '';
   const synthetic = s.syntheticIds.length > 0 && s.resultInputs.some((i) => s.syntheticIds.includes(i.id));
   return {

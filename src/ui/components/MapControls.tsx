@@ -33,7 +33,8 @@ export function MapControls() {
                   left: s.compare.left ?? s.layers.find((l) => l.kind === 'input')?.id ?? s.layers[0]?.id,
                   right:
                     s.compare.right ??
-                    s.layers.find((l) => l.kind === 'output' && l.isFinal)?.id ??
+                    // The last run's result, not one an earlier run left (another method's, kept on the map).
+                    s.layers.find((l) => l.kind === 'output' && l.isFinal && !s.earlierLayerIds.includes(l.id))?.id ??
                     s.layers[s.layers.length - 1]?.id,
                 },
               }))
