@@ -102,10 +102,11 @@ export function plotLogY(series: Series[], width = 720, height = 360): Uint8Arra
   const pts = series.flatMap((s) => s.y.filter((v) => v > 0 && Number.isFinite(v)));
   const xs = series.flatMap((s) => s.x);
   if (pts.length === 0 || xs.length === 0) return img;
-  const ly0 = Math.floor(Math.log10(Math.min(...pts)));
-  const ly1 = Math.ceil(Math.log10(Math.max(...pts)));
-  const x0 = Math.min(...xs);
-  const x1 = Math.max(...xs, x0 + 1);
+  // Folded, not spread: a long run's log (tens of thousands of steps per series) overflows the call stack as arguments.
+  const ly0 = Math.floor(Math.log10(pts.reduce((a, v) => Math.min(a, v), Infinity)));
+  const ly1 = Math.ceil(Math.log10(pts.reduce((a, v) => Math.max(a, v), -Infinity)));
+  const x0 = xs.reduce((a, v) => Math.min(a, v), Infinity);
+  const x1 = Math.max(xs.reduce((a, v) => Math.max(a, v), -Infinity), x0 + 1);
   const m = 20;
   const left = 56;
   const px = (x: number) => Math.round(left + ((x - x0) / (x1 - x0)) * (width - left - m));
