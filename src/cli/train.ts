@@ -37,10 +37,12 @@ export interface TrainArgs {
   dataDir: string;
   /** Copies of the ASTER stage pairs relative to the other real pairs (with --data aster). */
   asterWeight: number;
+  /** Step at which the cosine schedule starts again from `lr` (a warm restart of a resumed run); 0: no restart. */
+  restartAt: number;
 }
 
 const USAGE = `Usage: srda-lst train --out DIR [--steps 4000] [--size tiny|small|base] [--batch 8] [--patch 32]
-       [--lr 1e-3] [--seed 1] [--resume] [--augment] [--beta-nll 0] [--data synth,real,aster] [--aster-weight 3] [--holdout SCENE,...] [--real-share 0.5]
+       [--lr 1e-3] [--restart-at STEP] [--seed 1] [--resume] [--augment] [--beta-nll 0] [--data synth,real,aster] [--aster-weight 3] [--holdout SCENE,...] [--real-share 0.5]
        [--checkpoint-every 100] [--val-every 100] [--backend wasm|cpu] [--data-dir ../shared/data]`;
 
 function parseArgs(argv: string[]): TrainArgs {
@@ -63,6 +65,7 @@ function parseArgs(argv: string[]): TrainArgs {
     backend: 'wasm',
     dataDir: path.resolve(process.cwd(), '../shared/data'),
     asterWeight: 3,
+    restartAt: 0,
   };
   for (let i = 0; i < argv.length; i++) {
     const k = argv[i];
@@ -98,17 +101,25 @@ function parseArgs(argv: string[]): TrainArgs {
     else if (k === '--backend') a.backend = v() as BackendName;
     else if (k === '--data-dir') a.dataDir = path.resolve(v());
     else if (k === '--aster-weight') a.asterWeight = num();
+    else if (k === '--restart-at') a.restartAt = num();
     else throw new AppError('BAD_ARGUMENT', `Unknown option '${k}'.\n${USAGE}`);
   }
   if (!a.out) throw new AppError('BAD_ARGUMENT', `--out DIR is required.\n${USAGE}`);
+  if (!Number.isInteger(a.restartAt) || a.restartAt < 0 || (a.restartAt > 0 && a.restartAt >= a.steps))
+    throw new AppError('BAD_ARGUMENT', `--restart-at must be a whole step before --steps (${a.steps}), got ${a.restartAt}.`);
   if (a.patch % 4 !== 0 || a.patch < 16) throw new AppError('BAD_ARGUMENT', `--patch must be a multiple of 4 and >= 16 (coarse pixels), got ${a.patch}.`);
   return a;
 }
 
-/** Learning rate at `step`: 100-step linear warm-up, then cosine decay to 5% at `total`. */
-export function learningRate(base: number, step: number, total: number): number {
-  if (step < 100) return (base * (step + 1)) / 100;
-  const t = Math.min(1, (step - 100) / Math.max(1, total - 100));
+/**
+ * Learning rate at `step`: 100-step linear warm-up, then cosine decay to 5% at `total`. With
+ * `restartAt` > 0 (a warm restart of a resumed run, whose optimiser state needs no warm-up) the
+ * cosine starts at `base` at that step instead and decays to 5% at `total`.
+ */
+export function learningRate(base: number, step: number, total: number, restartAt = 0): number {
+  if (restartAt === 0 && step < 100) return (base * (step + 1)) / 100;
+  const from = restartAt > 0 ? restartAt : 100;
+  const t = Math.min(1, Math.max(0, (step - from) / Math.max(1, total - from)));
   return base * (0.05 + 0.95 * 0.5 * (1 + Math.cos(Math.PI * t)));
 }
 
@@ -204,12 +215,13 @@ export const trainCommand: Command = async (argv) => {
     holdout: args.holdout,
     ...(args.augment ? { augment: 'dihedral' } : {}),
     ...(args.betaNll > 0 ? { betaNll: args.betaNll } : {}),
+    ...(args.restartAt > 0 ? { restartAt: args.restartAt } : {}),
     realPairs: real.map((p) => p.name),
   };
   const t0 = performance.now();
   for (let step = start; step < args.steps; step++) {
     const batch = sampler.batchFor(step);
-    const lr = learningRate(args.lr, step, args.steps);
+    const lr = learningRate(args.lr, step, args.steps, args.restartAt);
     const l = await trainer.trainStep(batch, lr);
     let val = '';
     if ((step + 1) % args.valEvery === 0) {
