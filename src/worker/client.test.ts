@@ -48,24 +48,58 @@ describe('worker client', () => {
     expect(isAppError(e) && e.file).toBe('a.txt');
   });
 
-  it('forwards an abort as a cancel message and rejects as CANCELLED', async () => {
+  it('forwards an abort as a cancel message and rejects as CANCELLED once the worker says the cancel stopped it', async () => {
+    const { fake, client } = setup();
+    const ctrl = new AbortController();
+    const seen: number[] = [];
+    const p = client.call('removeInput', { id: 'in1' }, { signal: ctrl.signal, onProgress: (pr) => seen.push(pr.done) });
+    let settled = false;
+    void p.then(
+      () => (settled = true),
+      () => (settled = true),
+    );
+    ctrl.abort();
+    const id = (fake.posted[0].msg as { id: number }).id;
+    expect(fake.posted[1].msg).toEqual({ type: 'cancel', id });
+    // Until the worker answers, the request may still have finished: nothing is settled yet, and
+    // progress of a request being cancelled is no longer shown.
+    fake.reply({ type: 'progress', id, progress: { stage: 's', done: 1, total: 2 } });
+    await Promise.resolve();
+    expect(settled).toBe(false);
+    expect(seen).toEqual([]);
+    fake.reply({ type: 'error', id, error: { code: 'CANCELLED', message: 'The operation was cancelled.' } });
+    const e = await p.catch((x: unknown) => x);
+    expect(isAppError(e) && e.code).toBe('CANCELLED');
+    // A second answer for the same request settles nothing, not even the next request.
+    const next = client.call('removeInput', { id: 'in2' });
+    let isNextSettled = false;
+    void next.then(() => (isNextSettled = true));
+    fake.reply({ type: 'result', id, result: { ok: true } });
+    await Promise.resolve();
+    expect(isNextSettled).toBe(false);
+    fake.reply({ type: 'result', id: fake.posted[2].msg.id, result: { ok: false } });
+    await expect(next).resolves.toEqual({ ok: false });
+  });
+
+  it('resolves with the result when the worker had finished before the cancel reached it (the cancel lost)', async () => {
     const { fake, client } = setup();
     const ctrl = new AbortController();
     const p = client.call('removeInput', { id: 'in1' }, { signal: ctrl.signal });
-    ctrl.abort();
-    const e = await p.catch((x: unknown) => x);
-    expect(isAppError(e) && e.code).toBe('CANCELLED');
     const id = (fake.posted[0].msg as { id: number }).id;
+    ctrl.abort();
     expect(fake.posted[1].msg).toEqual({ type: 'cancel', id });
-    // A late result for the cancelled request settles nothing, not even the next request.
-    const next = client.call('removeInput', { id: 'in2' });
-    let settled = false;
-    void next.then(() => (settled = true));
+    // The worker had already posted its result (its layers replaced the earlier ones): the call ends with it.
     fake.reply({ type: 'result', id, result: { ok: true } });
-    await Promise.resolve();
-    expect(settled).toBe(false);
-    fake.reply({ type: 'result', id: fake.posted[2].msg.id, result: { ok: true } });
-    await expect(next).resolves.toEqual({ ok: true });
+    await expect(p).resolves.toEqual({ ok: true });
+  });
+
+  it('rejects at once, posting nothing, when the signal is aborted before the call', async () => {
+    const { fake, client } = setup();
+    const ctrl = new AbortController();
+    ctrl.abort();
+    const e = await client.call('removeInput', { id: 'in1' }, { signal: ctrl.signal }).catch((x: unknown) => x);
+    expect(isAppError(e) && e.code).toBe('CANCELLED');
+    expect(fake.posted).toEqual([]);
   });
 
   it('types each request message by its name (params of another request do not compile)', () => {

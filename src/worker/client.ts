@@ -16,8 +16,11 @@ export function fromWireError(e: WireError): AppError {
 
 /**
  * Promise API over the downscale worker. Each call sends one request; an abort of `signal`
- * sends a cancel message and rejects with a CANCELLED AppError. ArrayBuffers listed in
- * `transfer` are moved, not copied.
+ * sends a cancel message, and the call then settles as the worker says the request ended (it
+ * answers every request, worker/serve.ts): rejected with a CANCELLED AppError when the cancel
+ * stopped it, or resolved with its result when the work had already finished (a run whose layers
+ * had replaced the earlier ones by then, so the results and the worker agree). ArrayBuffers
+ * listed in `transfer` are moved, not copied.
  */
 export class WorkerClient {
   private readonly worker: Worker;
@@ -50,8 +53,9 @@ export class WorkerClient {
     return new Promise<ResultOf<N>>((resolve, reject) => {
       const onAbort = () => {
         this.post({ type: 'cancel', id });
-        this.pending.delete(id);
-        reject(new AppError('CANCELLED', 'The operation was cancelled.'));
+        // No more progress: the request is ending one way or the other.
+        const p = this.pending.get(id);
+        if (p) p.onProgress = undefined;
       };
       signal?.addEventListener('abort', onAbort, { once: true });
       this.pending.set(id, {

@@ -1,11 +1,12 @@
 /// <reference lib="webworker" />
-import { AppError, isAppError } from '../core/errors.ts';
+import { AppError } from '../core/errors.ts';
 import type { RunOptions } from '../core/progress.ts';
 import { exportLayerGeoTiff, exportZip } from './export.ts';
 import { convertInputUnits, ingestFiles, removeInput } from './inputs.ts';
-import type { FromWorker, ParamsOf, RequestMessage, RequestName, ResultOf, ToWorker, WireError } from './protocol.ts';
+import type { FromWorker, ParamsOf, RequestMessage, RequestName, ResultOf, ToWorker } from './protocol.ts';
 import { inputLayer, previewScene } from './preview.ts';
 import { runJob } from './run.ts';
+import { serveRequests } from './serve.ts';
 
 declare const self: DedicatedWorkerGlobalScope;
 
@@ -34,23 +35,6 @@ const handlers: { [N in RequestName]: Handler<N> } = {
   },
 };
 
-const running = new Map<number, AbortController>();
-
-function post(msg: FromWorker, transfer: Transferable[] = []): void {
-  self.postMessage(msg, transfer);
-}
-
-function toWire(e: unknown): WireError {
-  if (isAppError(e)) {
-    const hint = (e as { hint?: string }).hint;
-    return { code: e.code, message: e.message, file: e.file, ...(hint ? { hint } : {}) };
-  }
-  if (e instanceof RangeError || (e instanceof Error && /memory|allocation/i.test(e.message))) {
-    return { code: 'OUT_OF_MEMORY', message: e.message };
-  }
-  return { code: 'INTERNAL', message: e instanceof Error ? `${e.message}\n${e.stack ?? ''}` : String(e) };
-}
-
 /** Calls the handler of the message's request with its params, both typed by the same name. */
 function dispatch<N extends RequestName>(msg: RequestMessage<N>, opts: RunOptions, transfer: Transferable[]): Promise<ResultOf<N>> {
   const handler: Handler<N> | undefined = handlers[msg.name];
@@ -58,35 +42,9 @@ function dispatch<N extends RequestName>(msg: RequestMessage<N>, opts: RunOption
   return handler(msg.params, opts, transfer);
 }
 
-async function handle(msg: RequestMessage): Promise<void> {
-  const { id } = msg;
-  const ctrl = new AbortController();
-  running.set(id, ctrl);
-  const transfer: Transferable[] = [];
-  let lastProgress = 0;
-  const opts: RunOptions = {
-    signal: ctrl.signal,
-    onProgress: (progress) => {
-      // Throttle to ~20 messages/s so the main thread is not flooded.
-      const now = performance.now();
-      if (now - lastProgress < 50 && progress.done < progress.total) return;
-      lastProgress = now;
-      post({ type: 'progress', id, progress });
-    },
-  };
-  try {
-    const result = await dispatch(msg, opts, transfer);
-    if (ctrl.signal.aborted) return;
-    post({ type: 'result', id, result }, transfer);
-  } catch (e) {
-    if (!ctrl.signal.aborted) post({ type: 'error', id, error: toWire(e) });
-  } finally {
-    running.delete(id);
-  }
-}
+const serve = serveRequests(
+  (msg, opts, transfer) => dispatch(msg, opts, transfer),
+  (msg: FromWorker, transfer: Transferable[] = []) => self.postMessage(msg, transfer),
+);
 
-self.onmessage = (ev: MessageEvent<ToWorker>) => {
-  const msg = ev.data;
-  if (msg.type === 'cancel') running.get(msg.id)?.abort();
-  else void handle(msg);
-};
+self.onmessage = (ev: MessageEvent<ToWorker>) => serve(ev.data);

@@ -1,7 +1,7 @@
 import { describe, expect, it, vi } from 'vitest';
 import { AppError } from '../../core/errors.ts';
 import type { LayerData, RunResult, ScenePreview } from '../../worker/protocol.ts';
-import { datesToRun, failureText, resultView, run, showDate } from './series.ts';
+import { cancel, datesToRun, failureText, resultView, run, showDate } from './series.ts';
 import { initialState, store, type AppState } from './store.ts';
 
 /** The worker's answer to the next `run` request (the tests below set it). */
@@ -102,6 +102,50 @@ describe('run of a single date after a queue', () => {
     workerRun.answer = () => Promise.resolve(result(scenes[1].id));
     await run();
     expect(store.get()).toMatchObject({ status: 'done', series: [], resultScene: { id: scenes[1].id }, resultSettings: { method: 'bicubic', sceneId: scenes[1].id } });
+  });
+});
+
+describe('a cancel racing the end of a run', () => {
+  vi.stubGlobal('document', { baseURI: 'http://localhost/' });
+  const ran = { ...initialState.settings, method: 'srda' as const, runAllDates: false };
+  /** The state after a TsHARP run of 2024-04-06, with a bicubic run of the same date set up. */
+  const before = (): AppState => ({
+    ...initialState,
+    ...resultView(runOf('2024-04-06', ['tsharp']), initialState, true, { ...ran, method: 'tsharp' }),
+    status: 'done',
+    settings: { ...ran, method: 'bicubic' },
+  });
+  /** Starts the run, presses Cancel while it runs, then lets the worker answer as `answer` says. */
+  async function race(answer: 'finished first' | 'cancel first'): Promise<AppState> {
+    store.set(before());
+    let settle: { resolve: (v: unknown) => void; reject: (e: unknown) => void } | undefined;
+    workerRun.answer = () => new Promise((resolve, reject) => (settle = { resolve, reject }));
+    const ended = run();
+    expect(store.get().status).toBe('running');
+    cancel();
+    expect(store.get().progress?.stage).toBe('cancelling');
+    // The client settles the call as the worker answered the cancelled request (worker/client.ts).
+    if (answer === 'finished first') settle!.resolve(runOf('2024-04-06', ['bicubic']));
+    else settle!.reject(new AppError('CANCELLED', 'The operation was cancelled.'));
+    await ended;
+    return store.get();
+  }
+
+  it('that lost (the worker had swapped in the new layers) ends done with the new results, not cancelled', async () => {
+    const s = await race('finished first');
+    expect(s.status).toBe('done');
+    expect(s.notices.join(' ')).not.toMatch(/cancelled/);
+    expect(s.layers.filter((l) => !s.earlierLayerIds.includes(l.id)).map((l) => l.id)).toEqual(['lst-1000m', 'bicubic-250m']);
+    expect(s.resultSettings?.method).toBe('bicubic');
+  });
+
+  it('that won leaves the earlier results as they were, and says the run was cancelled', async () => {
+    const s = await race('cancel first');
+    expect(s.status).toBe('idle');
+    expect(s.notices).toEqual(['Run cancelled; earlier results are kept.']);
+    expect(s.layers.map((l) => l.id)).toEqual(['lst-1000m', 'tsharp-250m']);
+    expect(s.earlierLayerIds).toEqual([]);
+    expect(s.resultSettings?.method).toBe('tsharp');
   });
 });
 

@@ -217,7 +217,13 @@ export async function run(): Promise<void> {
   }));
 }
 
-/** Cancels the current run or queue; results computed before (finished dates included) stay. */
+/**
+ * Cancels the current run or queue; results computed before (finished dates included) stay. The
+ * run ends as the worker says: a run that had already finished when the cancel reached it keeps
+ * its results and ends done (worker/client.ts), one the cancel stopped leaves the earlier results.
+ */
 export function cancel(): void {
-  runAbort?.abort();
+  if (!runAbort || runAbort.signal.aborted) return;
+  runAbort.abort();
+  store.set((s) => (s.progress ? { progress: { ...s.progress, stage: 'cancelling', detail: undefined, etaS: undefined } } : {}));
 }
