@@ -188,6 +188,13 @@ test.describe('truthful flow on real inputs', () => {
     await expect(page.locator('[data-testid=earlier-layer][data-layer="tsharp-250m"]')).toContainText('earlier run, not exported');
     await expect(page.locator('[data-testid=export-geotiff][data-layer="tsharp-250m"]')).toHaveCount(0);
     await expect(page.getByTestId('trust-earlier')).toContainText('earlier run with other settings');
+    // Each energy line names its run: SRDA-Net's output beside the earlier run's scores, bicubic's (this run's, unscored) apart.
+    const lastMaxK = await page.evaluate(() => Math.max(...window.__srda.energyError.map((e) => e.maxAbsK)));
+    await expect(page.locator('[data-testid=trust-energy][data-run=scores]')).toContainText('Energy conservation of that earlier run (SRDA-Net output, 2024-04-06)');
+    await expect(page.locator('[data-testid=trust-energy][data-run=last]')).toHaveText(
+      new RegExp(`^Energy conservation of the last run \\(bicubic output, 2024-04-06\\), which has no scores here: .* within ${lastMaxK.toExponential(1).replace('+', '\\+')} K`),
+    );
+    expect(report.earlierRun.energyError.length).toBeGreaterThan(0);
     expect(Object.keys(zip).filter((n) => /_(tsharp|dms|srda)[_-]/.test(n))).toEqual([]);
     expect(report.layers.map((l: { id: string }) => l.id)).not.toContain('tsharp-250m');
     expect(report.earlierRun.layers.map((l: { id: string }) => l.id)).toEqual(expect.arrayContaining(['lst-250m', 'tsharp-250m', 'dms-250m']));

@@ -1,4 +1,7 @@
-import type { MethodMetrics } from '../worker/protocol.ts';
+import type { MethodMetrics, RunResult } from '../worker/protocol.ts';
+import type { AppState, RunFacts } from './state/store.ts';
+
+type EnergyError = RunResult['energyError'];
 
 const NAMES: Record<string, string> = {
   srda: 'SRDA-Net',
@@ -50,4 +53,52 @@ export function trustSentences(metrics: MethodMetrics[], coarseM: number, refere
   else if (bicubic)
     recommendation = 'Recommended on this scene: bicubic. No sharpening method beat it by 1 % or more in the closed loop, so the extra detail of the others is not supported here.';
   return { perMethod, recommendation };
+}
+
+/** One energy-conservation line of the trust panel and the run it is of: the run the scores describe, or the last run when those scores are an earlier run's. */
+export interface EnergyLine {
+  run: 'scores' | 'last';
+  text: string;
+}
+
+function energyWords(energy: EnergyError): string | undefined {
+  if (energy.length === 0) return undefined;
+  const maxK = Math.max(...energy.map((e) => e.maxAbsK));
+  return `every output block averages back to the input LST within ${maxK.toExponential(1)} K${maxK < 0.01 ? ' (residual correction on).' : ' (residual correction off: block means drift from the input).'}`;
+}
+
+/** ` (SRDA-Net output, 2024-04-06)`: the output method and date of a run, where known. */
+function outputWords(run: RunFacts | undefined): string {
+  const parts = [run?.method ? `${methodName(run.method)} output` : undefined, run?.date].filter(Boolean);
+  return parts.length > 0 ? ` (${parts.join(', ')})` : '';
+}
+
+const dateWords = (run: RunFacts | undefined): string => (run?.date ? ` (${run.date})` : '');
+
+/**
+ * The trust panel's lines that name a run, each of the run it describes. When the scores are the
+ * last run's (it had the closed-loop check), one energy line as before. When they are an earlier
+ * run's (`isMetricsEarlier`: the last run had no check), a note naming both runs, the earlier run's
+ * energy conservation beside its scores and the last run's apart, each with its date and method.
+ */
+export function trustRunLines(s: Pick<AppState, 'isMetricsEarlier' | 'metricsRun' | 'energyError' | 'resultScene' | 'layers' | 'earlierLayerIds'>): {
+  earlierNote?: string;
+  energy: EnergyLine[];
+} {
+  const lastWords = energyWords(s.energyError);
+  if (!s.isMetricsEarlier) return { energy: lastWords ? [{ run: 'last', text: `Energy conservation: ${lastWords}` }] : [] };
+  const last: RunFacts = {
+    date: s.resultScene?.date,
+    method: s.layers.find((l) => l.kind === 'output' && !s.earlierLayerIds.includes(l.id))?.method,
+    energyError: s.energyError,
+  };
+  const earlier = s.metricsRun;
+  const earlierWords = earlier ? energyWords(earlier.energyError) : undefined;
+  const energy: EnergyLine[] = [];
+  if (earlierWords) energy.push({ run: 'scores', text: `Energy conservation of that earlier run${outputWords(earlier)}: ${earlierWords}` });
+  if (lastWords) energy.push({ run: 'last', text: `Energy conservation of the last run${outputWords(last)}, which has no scores here: ${lastWords}` });
+  return {
+    earlierNote: `These scores are of an earlier run with other settings${dateWords(earlier)}: the last run${dateWords(last)} had no closed-loop check.`,
+    energy,
+  };
 }

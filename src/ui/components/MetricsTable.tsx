@@ -7,6 +7,8 @@ export function MetricsTable() {
   const metrics = useAppState((s) => s.metrics);
   const energy = useAppState((s) => s.energyError);
   const timings = useAppState((s) => s.timings);
+  const isEarlier = useAppState((s) => s.isMetricsEarlier === true);
+  const earlierDate = useAppState((s) => s.metricsRun?.date);
   if (metrics.length === 0 && energy.length === 0 && timings.length === 0) return null;
   const best = metrics.length > 0 ? Math.min(...metrics.map((m) => m.rmse)) : NaN;
   return (
@@ -15,6 +17,7 @@ export function MetricsTable() {
         <table data-testid="metrics">
           <caption>
             Closed-loop check on this scene (input aggregated ×2, downscaled back, scored against itself)
+            {isEarlier ? `, of an earlier run${earlierDate ? ` (${earlierDate})` : ''}` : ''}
           </caption>
           <thead>
             <tr>
@@ -47,7 +50,7 @@ export function MetricsTable() {
       )}
       {energy.length > 0 && (
         <p className="small" data-testid="energy">
-          Energy conservation (max |block mean − input|):{' '}
+          Energy conservation{isEarlier ? ' of the last run' : ''} (max |block mean − input|):{' '}
           {energy.map((e) => `stage ${e.stage}: ${e.maxAbsK.toExponential(2)} K`).join(' · ')}
         </p>
       )}

@@ -1,4 +1,4 @@
-import { formatDistance, trustSentences } from '../trust.ts';
+import { formatDistance, trustRunLines, trustSentences } from '../trust.ts';
 import { useAppState } from '../state/store.ts';
 
 /** How far to trust each method on this scene, in words: closed loop against bicubic, energy conservation, a recommendation. */
@@ -6,16 +6,20 @@ export function TrustPanel() {
   const metrics = useAppState((s) => s.metrics);
   const loop = useAppState((s) => s.closedLoop);
   const energy = useAppState((s) => s.energyError);
-  const isEarlier = useAppState((s) => s.isMetricsEarlier === true);
+  const isEarlier = useAppState((s) => s.isMetricsEarlier);
+  const metricsRun = useAppState((s) => s.metricsRun);
+  const scene = useAppState((s) => s.resultScene);
+  const layers = useAppState((s) => s.layers);
+  const earlierIds = useAppState((s) => s.earlierLayerIds);
   if (metrics.length === 0 || !loop) return null;
   const { perMethod, recommendation } = trustSentences(metrics, loop.coarsePixelM, loop.referencePixelM);
-  const maxEnergy = energy.length > 0 ? Math.max(...energy.map((e) => e.maxAbsK)) : undefined;
+  const runs = trustRunLines({ isMetricsEarlier: isEarlier, metricsRun, energyError: energy, resultScene: scene, layers, earlierLayerIds: earlierIds });
   return (
     <div className="trust" data-testid="trust">
       <h3>How far to trust the result</h3>
-      {isEarlier && (
+      {runs.earlierNote && (
         <p className="warn small" data-testid="trust-earlier">
-          These scores are of an earlier run with other settings: the last run had no closed-loop check.
+          {runs.earlierNote}
         </p>
       )}
       <ul>
@@ -30,12 +34,11 @@ export function TrustPanel() {
         downscaled back to {formatDistance(loop.referencePixelM)} and compared with itself. The{' '}
         {formatDistance(loop.outputPixelM)} output cannot be checked directly without an independent fine LST.
       </p>
-      {maxEnergy !== undefined && (
-        <p className="small" data-testid="trust-energy">
-          Energy conservation: every output block averages back to the input LST within {maxEnergy.toExponential(1)} K
-          {maxEnergy < 0.01 ? ' (residual correction on).' : ' (residual correction off: block means drift from the input).'}
+      {runs.energy.map((e) => (
+        <p key={e.run} className="small" data-testid="trust-energy" data-run={e.run}>
+          {e.text}
         </p>
-      )}
+      ))}
       {recommendation && <p data-testid="trust-recommendation"><strong>{recommendation}</strong></p>}
     </div>
   );

@@ -33,7 +33,7 @@ function inputsChanged(why: string): void {
   store.set((s) => {
     if (!s.layers.some((l) => l.id !== DROPPED) && s.metrics.length === 0) return s.inputs.length === 0 ? { layers: [], visible: {} } : {};
     if (s.inputs.length === 0)
-      return { layers: [], visible: {}, metrics: [], scatter: [], energyError: [], timings: [], stale: undefined, resultScene: undefined, resultSettings: undefined, earlierLayerIds: [], isMetricsEarlier: undefined, finetune: undefined, weights: undefined, series: [], notices: ['Every input was removed, so the results were cleared.'] };
+      return { layers: [], visible: {}, metrics: [], scatter: [], energyError: [], timings: [], stale: undefined, resultScene: undefined, resultSettings: undefined, earlierLayerIds: [], isMetricsEarlier: undefined, metricsRun: undefined, finetune: undefined, weights: undefined, series: [], notices: ['Every input was removed, so the results were cleared.'] };
     const now = s.inputs.filter((i) => !i.problem).map((i) => `${i.id}:${effectiveRole(s, i)}`).sort().join();
     const then = s.resultInputs.map((i) => `${i.id}:${i.role}`).sort().join();
     return now === then && (s.settings.sceneId ?? s.resultScene?.id) === s.resultScene?.id ? {} : { stale: why };

@@ -115,10 +115,10 @@ describe('buildReport describes the run that made the results', () => {
 
   it("lists only the last run's layers (those in the ZIP) and names what an earlier run left on screen", () => {
     const srdaRun = { ...initialState.settings, method: 'srda' as const };
-    const first = { ...seriesResult(WEIGHTS), layers: [layer('lst-1000m', 'input'), layer('srda-250m', 'srda', true)], metrics: [metric('srda')] };
+    const first = { ...seriesResult(WEIGHTS), layers: [layer('lst-1000m', 'input'), layer('srda-250m', 'srda', true)], metrics: [metric('srda')], energyError: [{ stage: 2, maxAbsK: 1e-6, meanAbsK: 1e-7 }] };
     const afterFirst: AppState = { ...initialState, ...resultView(first, initialState, true, srdaRun) };
     const bicubicRun = { ...srdaRun, method: 'bicubic' as const, evaluate: false };
-    const second = { ...seriesResult(), layers: [layer('lst-1000m', 'input'), layer('bicubic-250m', 'bicubic', true)] };
+    const second = { ...seriesResult(), layers: [layer('lst-1000m', 'input'), layer('bicubic-250m', 'bicubic', true)], energyError: [{ stage: 2, maxAbsK: 2e-6, meanAbsK: 2e-7 }] };
     const s: AppState = { ...afterFirst, ...resultView(second, afterFirst, true, bicubicRun) };
     // The SRDA-Net layer and metrics stay on the map...
     expect(s.layers.map((l) => l.id)).toEqual(['srda-250m', 'lst-1000m', 'bicubic-250m']);
@@ -129,7 +129,9 @@ describe('buildReport describes the run that made the results', () => {
     expect((report.settings as Record<string, unknown>).method).toBe('bicubic');
     expect((report.layers as { id: string }[]).map((l) => l.id)).toEqual(['lst-1000m', 'bicubic-250m']);
     expect(report.metrics).toEqual([]);
-    expect(report.earlierRun).toMatchObject({ note: expect.stringContaining('not in this export'), layers: [{ id: 'srda-250m', method: 'srda' }], metrics: [metric('srda')] });
+    expect(report.earlierRun).toMatchObject({ note: expect.stringContaining('not in this export'), layers: [{ id: 'srda-250m', method: 'srda' }], metrics: [metric('srda')], energyError: first.energyError });
+    // Each energy error beside its own run: the report's is the bicubic run's.
+    expect(report.energyError).toEqual(second.energyError);
     // A run that makes every layer again leaves nothing earlier.
     const third = { ...first, layers: [...first.layers, layer('bicubic-250m', 'bicubic')] };
     expect(buildReport({ ...s, ...resultView(third, s, true, srdaRun) })).not.toHaveProperty('earlierRun');

@@ -44,7 +44,8 @@ function earlierRunEntry(s: AppState): Record<string, unknown> | undefined {
   return {
     note: 'Shown on the map from an earlier run with other settings; not in this export, and not described by its settings.',
     ...(layers.length > 0 ? { layers: layers.map((l) => ({ id: l.id, label: l.label, method: l.method })) } : {}),
-    ...(s.isMetricsEarlier ? { metrics: s.metrics } : {}),
+    // The earlier run's energy conservation beside its metrics; the report's own energyError is the last run's.
+    ...(s.isMetricsEarlier ? { metrics: s.metrics, ...(s.metricsRun ? { energyError: s.metricsRun.energyError } : {}) } : {}),
   };
 }
 

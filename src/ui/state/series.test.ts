@@ -2,6 +2,7 @@ import { describe, expect, it, vi } from 'vitest';
 import { AppError } from '../../core/errors.ts';
 import type { LayerData, RunResult, ScenePreview } from '../../worker/protocol.ts';
 import { cancel, datesToRun, failureText, resultView, run, showDate } from './series.ts';
+import { trustRunLines } from '../trust.ts';
 import { initialState, store, type AppState } from './store.ts';
 
 /** The worker's answer to the next `run` request (the tests below set it). */
@@ -213,5 +214,36 @@ describe('layers kept from another date', () => {
     expect(back.layers.find((l) => l.id === 'tsharp-250m')!.label).toBe('TsHARP (linear NDVI regression) 212 m');
     const again: AppState = { ...s, ...resultView(runOf('2024-04-14', ['bicubic']), s, true, { ...ran, method: 'bicubic' }) };
     expect(again.layers.find((l) => l.id === 'tsharp-250m')!.label).toBe('TsHARP (linear NDVI regression) 212 m · 2024-04-06');
+  });
+});
+
+describe('trust panel lines after a queue, then a date without the closed-loop check', () => {
+  it('names each energy line by its run: the earlier scores beside their own run, the last run apart', () => {
+    const ran = { ...initialState.settings };
+    const scores = [{ method: 'srda', rmse: 0.5, mae: 0.4, bias: 0, r2: 0.9 }, { method: 'bicubic', rmse: 0.54, mae: 0.42, bias: 0, r2: 0.88 }];
+    // A queue of every method showed 2024-04-06 with its closed loop; SRDA-Net's output conserved energy to 2e-6 K.
+    const queued: AppState = {
+      ...initialState,
+      ...resultView({ ...runOf('2024-04-06', ['srda', 'bicubic']), metrics: scores, energyError: [{ stage: 2, maxAbsK: 2e-6, meanAbsK: 1e-7 }] }, initialState, false, ran),
+    };
+    expect(trustRunLines(queued)).toEqual({ energy: [{ run: 'last', text: 'Energy conservation: every output block averages back to the input LST within 2.0e-6 K (residual correction on).' }] });
+    // Then bicubic on 2024-04-14 without the check and without residual correction: no scores of its own.
+    const s: AppState = {
+      ...queued,
+      ...resultView({ ...runOf('2024-04-14', ['bicubic']), energyError: [{ stage: 2, maxAbsK: 0.31, meanAbsK: 0.1 }] }, queued, true, { ...ran, method: 'bicubic', evaluate: false }),
+    };
+    expect(s.metrics).toEqual(scores);
+    expect(trustRunLines(s)).toEqual({
+      earlierNote: 'These scores are of an earlier run with other settings (2024-04-06): the last run (2024-04-14) had no closed-loop check.',
+      energy: [
+        { run: 'scores', text: 'Energy conservation of that earlier run (SRDA-Net output, 2024-04-06): every output block averages back to the input LST within 2.0e-6 K (residual correction on).' },
+        { run: 'last', text: 'Energy conservation of the last run (bicubic output, 2024-04-14), which has no scores here: every output block averages back to the input LST within 3.1e-1 K (residual correction off: block means drift from the input).' },
+      ],
+    });
+    // A second run without the check keeps the same earlier run beside the scores.
+    const again: AppState = { ...s, ...resultView(runOf('2024-04-22', ['tsharp']), s, true, { ...ran, method: 'tsharp', evaluate: false }) };
+    const lines = trustRunLines(again);
+    expect(lines.earlierNote).toBe('These scores are of an earlier run with other settings (2024-04-06): the last run (2024-04-22) had no closed-loop check.');
+    expect(lines.energy).toEqual([trustRunLines(s).energy[0]]);
   });
 });

@@ -2,7 +2,7 @@ import type { RunResult, ScenePreview, WireError } from '../../worker/protocol.t
 import { describeError } from '../messages.ts';
 import { DROPPED, forgetDropped } from './dropped.ts';
 import { runQueue, stageFraction, type QueueProgress } from './queue.ts';
-import { effectiveRole, store, type AppState, type RunSettings, type SeriesDate, type ShownLayer } from './store.ts';
+import { effectiveRole, store, type AppState, type RunFacts, type RunSettings, type SeriesDate, type ShownLayer } from './store.ts';
 import { toWire, worker } from './worker-handle.ts';
 
 let runAbort: AbortController | undefined;
@@ -63,6 +63,7 @@ export function resultView(r: RunResult, s: AppState, keepOld: boolean, ran: Run
     earlierLayerIds: kept.map((l) => l.id),
     metrics: isMetricsEarlier ? s.metrics : r.metrics,
     isMetricsEarlier,
+    metricsRun: isMetricsEarlier ? s.metricsRun : runFacts(r),
     timings: r.timings,
     energyError: r.energyError,
     scatter: r.scatter,
@@ -75,6 +76,11 @@ export function resultView(r: RunResult, s: AppState, keepOld: boolean, ran: Run
     weights: r.weights,
     closedLoop: r.closedLoop ?? (isMetricsEarlier ? s.closedLoop : undefined),
   };
+}
+
+/** The date, output method and energy conservation of a run, as the trust panel names it. */
+export function runFacts(r: RunResult): RunFacts {
+  return { date: r.scene.date, method: r.layers.find((l) => l.kind === 'output')?.method, energyError: r.energyError };
 }
 
 /**

@@ -68,6 +68,14 @@ export interface ProgressState {
   fraction?: number;
 }
 
+/** What names one run beside its scores: the LST date, the method of its output, its energy conservation. */
+export interface RunFacts {
+  date?: string;
+  /** The method whose output the energy error is of (the run's first method). */
+  method?: string;
+  energyError: RunResult['energyError'];
+}
+
 /** A result layer on the map: the worker's layer and the date of the run that made it. */
 export type ShownLayer = LayerData & {
   /** The LST date of the run that made it (undefined when the file has none). */
@@ -124,6 +132,8 @@ export interface AppState {
   earlierLayerIds: string[];
   /** The metrics on screen are an earlier run's (the last run had no closed-loop check). */
   isMetricsEarlier?: boolean;
+  /** The run the metrics on screen describe (the last run, or the earlier one when `isMetricsEarlier`): what the trust panel names beside its scores. */
+  metricsRun?: RunFacts;
   closedLoop?: RunResult['closedLoop'];
   /** Why the online basemap was switched off, when it failed. */
   basemapNotice?: string;
