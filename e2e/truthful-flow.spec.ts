@@ -46,7 +46,7 @@ test.describe('truthful flow on real inputs', () => {
     const layers = await page.evaluate(() => window.__srda.layers.map((l) => ({ id: l.id, label: l.label, px: l.pixelSizeM, w: l.grid.width })));
     const fine = layers.find((l) => l.id.startsWith('bicubic-') && l.w > 400)!;
     expect(fine.w).toBeGreaterThan(400);
-    expect(fine.label).toBe(`Bicubic interpolation ${Math.round(fine.px)} m`);
+    expect(fine.label).toBe(`Bicubic ${Math.round(fine.px)} m`);
     // The report records the factor the run applied (as the CLI's report.json names it in its notes).
     const [zipDl] = await Promise.all([page.waitForEvent('download'), page.getByTestId('export-zip').click()]);
     const report = JSON.parse(strFromU8(unzipSync(new Uint8Array(readFileSync(await saveDownload(zipDl, tempDir('srda-fayoum-')))))['report.json']));
@@ -157,12 +157,15 @@ test.describe('truthful flow on real inputs', () => {
     expect(await runWith(page, 'bicubic')).toBe('done');
     const layers = await page.evaluate(() => window.__srda.layers.map((l) => ({ id: l.id, label: l.label, method: l.method })));
     const labels = layers.map((l) => l.label);
-    expect(labels).toEqual(expect.arrayContaining(['Input LST 849 m', 'Bicubic interpolation 424 m', 'Bicubic interpolation 212 m']));
+    expect(labels).toEqual(expect.arrayContaining(['Input LST 849 m', 'Bicubic 424 m', 'Bicubic 212 m']));
     // Layers are named by method in every run: one bicubic layer per grid (the "all" run's is made again, not
     // listed beside it), and SRDA-Net's keeps its own id and label, marked as the earlier run's.
     expect(new Set(layers.map((l) => l.id)).size).toBe(layers.length);
-    expect(labels.filter((l) => l.startsWith('Bicubic interpolation 212 m'))).toHaveLength(1);
-    expect(layers.find((l) => l.id === 'lst-250m')).toMatchObject({ method: 'srda', label: expect.stringMatching(/^SRDA-Net .* 212 m$/) });
+    expect(labels.filter((l) => l.startsWith('Bicubic 212 m'))).toHaveLength(1);
+    expect(layers.find((l) => l.id === 'lst-250m')).toMatchObject({ method: 'srda', label: 'SRDA-Net 212 m' });
+    // Short labels lead with method and grid; what they leave out (model size, detail weight, what the method is) is the muted line under them.
+    await expect(page.locator('[data-testid=layer-detail][data-layer="lst-250m"]')).toHaveText(/^\w+ model, \d+ % of its detail \(closed-loop weight\)$/);
+    await expect(page.locator('[data-testid=layer-detail][data-layer="bicubic-250m"]')).toHaveText('bicubic interpolation');
     await expect(page.locator('[data-testid=earlier-layer][data-layer="lst-250m"]')).toContainText('earlier run, not exported');
     await expect(page.locator('[data-testid=layer-toggle][data-layer="lst-250m"]')).not.toBeChecked();
     await expect(page.locator('[data-testid=layer-toggle][data-layer="bicubic-250m"]')).toBeChecked();
@@ -171,7 +174,8 @@ test.describe('truthful flow on real inputs', () => {
     expect(order.slice(0, 3)).toEqual(['lst-1000m', 'bicubic-500m', 'bicubic-250m']);
     // Swipe compares the input with this run's result, not the earlier run's SRDA-Net layer.
     await page.getByTestId('view-swipe').click();
-    await expect(page.getByTestId('compare-label-right')).toHaveText('Bicubic interpolation 212 m');
+    await expect(page.getByTestId('compare-label-right')).toHaveText('Bicubic 212 m');
+    await expect(page.getByTestId('compare-right').locator('option:checked')).toHaveText('right: Bicubic 212 m');
     await page.getByTestId('view-off').click();
     // The panel changed after the run: the results say so, and the export keeps the settings that made them.
     await expect(page.getByTestId('stale-settings')).toHaveCount(0);
@@ -199,6 +203,8 @@ test.describe('truthful flow on real inputs', () => {
     expect(report.layers.map((l: { id: string }) => l.id)).not.toContain('tsharp-250m');
     expect(report.earlierRun.layers.map((l: { id: string }) => l.id)).toEqual(expect.arrayContaining(['lst-250m', 'tsharp-250m', 'dms-250m']));
     expect(report.layers.map((l: { id: string }) => l.id)).toEqual(expect.arrayContaining(['lst-1000m', 'bicubic-500m', 'bicubic-250m']));
+    // The label as on screen, and the full words the GeoTIFF's band description keeps.
+    expect(report.layers.find((l: { id: string }) => l.id === 'bicubic-250m')).toMatchObject({ label: 'Bicubic 212 m', description: 'Bicubic interpolation 212 m' });
     expect(report.metrics).toEqual([]);
     expect(report.earlierRun.metrics.map((m: { method: string }) => m.method)).toContain('tsharp');
     expect(report.app).toEqual({ name: 'srda-lst', version: expect.stringMatching(/^\d+\.\d+\.\d+/) });

@@ -20,7 +20,7 @@ async function encodeLayer<T>(
   const units = hit.meta.kind === 'difference' ? 'K (difference)' : 'K';
   try {
     return await write(
-      [{ raster: hit.raster, name: hit.meta.label, units }],
+      [{ raster: hit.raster, name: hit.meta.description ?? hit.meta.label, units }],
       {
         metadata: { SRDA_LAYER: id, SRDA_APP: 'srda-lst web', ...(sceneId ? { SRDA_SCENE: sceneId } : {}) },
         codec,

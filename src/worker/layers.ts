@@ -46,11 +46,35 @@ export function layerId(what: 'stage' | 'sigma' | 'diff-bicubic', method: string
   return isSrda ? `diff-bicubic-${res}` : `diff-${method}-bicubic-${res}`;
 }
 
+/**
+ * A method's short name, what its layers' labels lead with (`SRDA-Net`, `Bicubic`, `TsHARP`, `DMS`),
+ * and what its full label (`label`, the pipeline's) says beyond that name, for the line under it:
+ * SRDA-Net's model size and detail weight (`tiny model, 58 % of its detail (closed-loop weight)`),
+ * what a baseline is (`linear NDVI regression`, `bicubic interpolation`).
+ */
+export function methodNaming(id: string, label: string): { name: string; detail: string } {
+  const lowerFirst = (t: string) => t.charAt(0).toLowerCase() + t.slice(1);
+  if (id === 'srda') {
+    const m = /^SRDA-Net \(([^)]*)\)(.*)$/.exec(label);
+    return { name: 'SRDA-Net', detail: m ? `${m[1]} model${m[2]}` : label };
+  }
+  if (id === 'bicubic') return { name: 'Bicubic', detail: lowerFirst(label) };
+  if (id === 'dms') return { name: 'DMS', detail: lowerFirst(label) };
+  // `TsHARP (linear NDVI regression)`, `DisTrad (quadratic NDVI regression)`: the name, then what it is.
+  const m = /^(.*?) \((.*)\)$/.exec(label);
+  return m ? { name: m[1], detail: m[2] } : { name: label, detail: '' };
+}
+
 /** What a layer is, beyond its pixels: the UI and the exporter read these instead of id patterns. */
 export interface LayerMeta {
   /** Stable id (`layerId`), e.g. `lst-1000m`, `lst-250m` (SRDA-Net), `bicubic-250m`, `diff-bicubic-250m`. */
   id: string;
+  /** Short name, the method (or input) and the grid: `SRDA-Net 212 m`, `Bicubic 212 m`, `Input LST 849 m`. */
   label: string;
+  /** What the label leaves out, for the line under it: model size, detail weight, what the method is (`tiny model, 58 % of its detail (closed-loop weight)`). */
+  detail?: string;
+  /** The layer in full words, the method as the pipeline names it (`SRDA-Net (tiny), 58 % of its detail (closed-loop weight) 212 m`): the GeoTIFF band description; the label when absent. */
+  description?: string;
   kind: LayerKind;
   method?: string;
   /** 0 for the input LST, k for the output of stage k. */

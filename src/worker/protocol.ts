@@ -124,7 +124,12 @@ export type LayerKind = 'input' | 'output' | 'baseline' | 'difference' | 'uncert
 export interface LayerData {
   /** Stable id by method and resolution (worker/layers.ts `layerId`): `lst-1000m` (input), `lst-250m` (SRDA-Net), `bicubic-250m`, `diff-bicubic-250m`. */
   id: string;
+  /** Short name, the method (or input) and the grid: `SRDA-Net 212 m`, `Bicubic 212 m`, `Input LST 849 m`. */
   label: string;
+  /** What the label leaves out, shown under it: model size, detail weight, what the method is. */
+  detail?: string;
+  /** The layer in full words (`SRDA-Net (tiny), 58 % of its detail (closed-loop weight) 212 m`): the GeoTIFF band description; the label when absent. */
+  description?: string;
   kind: LayerKind;
   method?: string;
   /** 0 for the input LST, k for the output of stage k. */

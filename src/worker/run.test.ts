@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { readGeoTiff } from '../io/geotiff-read.ts';
 import { exportLayerGeoTiff } from './export.ts';
 import { ingestFiles } from './inputs.ts';
-import { layerId, nominalResolutionM } from './layers.ts';
+import { layerId, methodNaming, nominalResolutionM } from './layers.ts';
 import { fineTuneOutcome, runJob } from './run.ts';
 
 const demo = resolve(import.meta.dirname, '../../public/demo');
@@ -77,9 +77,13 @@ describe('worker run job on the demo scene', () => {
     expect(exportProgress).toEqual([{ stage: 'export', done: 1, total: 1, detail: fileName }]);
     // Named after scene, date, method and the real pixel size (231.7 m MODIS sinusoidal), never a fixed name.
     expect(fileName).toBe('MOD11A1_2025-06-21_tsharp_232m.tif');
-    // Its label says method and grid as the bicubic baseline's does.
-    expect(fine.label).toBe('TsHARP (linear NDVI regression) 232 m');
-    expect(result.layers.find((l) => l.id === 'bicubic-250m')!.label).toBe('Bicubic interpolation 232 m');
+    // Its short label leads with method and grid as the bicubic baseline's does; what the method is goes under it.
+    expect([fine.label, fine.detail, fine.description]).toEqual(['TsHARP 232 m', 'linear NDVI regression', 'TsHARP (linear NDVI regression) 232 m']);
+    expect(result.layers.find((l) => l.id === 'bicubic-250m')).toMatchObject({ label: 'Bicubic 232 m', detail: 'bicubic interpolation' });
+    expect(result.layers.find((l) => l.id === 'diff-tsharp-bicubic-250m')).toMatchObject({ label: 'TsHARP − Bicubic 232 m', description: 'TsHARP (linear NDVI regression) − bicubic 232 m' });
+    expect(result.layers.find((l) => l.id === 'lst-1000m')).toMatchObject({ label: 'Input LST 927 m' });
+    // The GeoTIFF's band description keeps the full words, as before the labels were shortened.
+    expect(new TextDecoder('latin1').decode(bytes)).toContain('TsHARP (linear NDVI regression) 232 m');
     // 1 km LST on 250 m guides: no reference factor applied, so the result names none (the report then records none).
     expect(result.scene).not.toHaveProperty('referenceFactor');
     expect([fine.stage, fine.isFinal, fine.units]).toEqual([2, true, 'K']);
@@ -103,6 +107,14 @@ describe('worker run job on the demo scene', () => {
     expect([layerId('stage', 'input', 1000), layerId('stage', 'srda', 500), layerId('stage', 'srda', 250)]).toEqual(['lst-1000m', 'lst-500m', 'lst-250m']);
     expect(['srda', 'tsharp', 'dms'].map((m) => layerId('diff-bicubic', m, 250))).toEqual(['diff-bicubic-250m', 'diff-tsharp-bicubic-250m', 'diff-dms-bicubic-250m']);
     expect(['srda', 'dms'].map((m) => layerId('sigma', m, 250))).toEqual(['sigma-250m', 'dms-sigma-250m']);
+  });
+
+  it("names each method short, leading its layers' labels, and keeps the rest of its label for the line under them", () => {
+    expect(methodNaming('srda', 'SRDA-Net (tiny), 58 % of its detail (closed-loop weight)')).toEqual({ name: 'SRDA-Net', detail: 'tiny model, 58 % of its detail (closed-loop weight)' });
+    expect(methodNaming('srda', 'SRDA-Net (base)')).toEqual({ name: 'SRDA-Net', detail: 'base model' });
+    expect(methodNaming('bicubic', 'Bicubic interpolation')).toEqual({ name: 'Bicubic', detail: 'bicubic interpolation' });
+    expect(methodNaming('tsharp', 'DisTrad (quadratic NDVI regression)')).toEqual({ name: 'DisTrad', detail: 'quadratic NDVI regression' });
+    expect(methodNaming('dms', 'Regression-tree sharpener (DMS-style, bagged trees)')).toEqual({ name: 'DMS', detail: 'regression-tree sharpener (DMS-style, bagged trees)' });
   });
 
   it('snaps pixel sizes to MODIS nominal resolutions', () => {

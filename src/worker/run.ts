@@ -10,7 +10,7 @@ import type { FinetuneReport } from '../pipeline/methods/srda.ts';
 import type { MethodId } from '../pipeline/method.ts';
 import { prepareSceneAsync } from '../pipeline/prepare.ts';
 import { assembleForApp, gridFacts, usedFiles } from './preview.ts';
-import { difference, formatPixelM, layerId, makeRunLayers, nominalResolutionM, type LayerMeta } from './layers.ts';
+import { difference, formatPixelM, layerId, makeRunLayers, methodNaming, nominalResolutionM, type LayerMeta } from './layers.ts';
 import type { RunParams, RunResult, ScatterData } from './protocol.ts';
 
 /** Output pixels up to which a bicubic baseline is added automatically. */
@@ -167,6 +167,8 @@ export async function runJob(
   );
   const primary = results[0];
   const bicubic = results.find((r) => r.method === 'bicubic');
+  // Short labels lead with the method and grid; the rest of the method's own label goes under them.
+  const naming = (r: DownscaleResult) => methodNaming(r.method, r.methodLabel);
   for (const r of results) {
     const isPrimary = r === primary;
     for (const s of r.stages) {
@@ -176,7 +178,9 @@ export async function runJob(
         {
           // By method, in every run: which method came first changes only the kind (output or baseline).
           id: layerId('stage', r.method, res),
-          label: `${r.methodLabel} ${size}`,
+          label: `${naming(r).name} ${size}`,
+          detail: naming(r).detail,
+          description: `${r.methodLabel} ${size}`,
           kind: isPrimary ? 'output' : 'baseline',
           method: r.method,
           stage: s.stage,
@@ -195,7 +199,9 @@ export async function runJob(
     layer(
       {
         id: layerId('sigma', primary.method, res),
-        label: `Uncertainty (1 sigma) ${formatPixelM(px(st.stage))} (${primary.methodLabel})`,
+        label: `${naming(primary).name} uncertainty ${formatPixelM(px(st.stage))}`,
+        detail: ['predicted 1 sigma, K', naming(primary).detail].filter(Boolean).join(' · '),
+        description: `Uncertainty (1 sigma) ${formatPixelM(px(st.stage))} (${primary.methodLabel})`,
         kind: 'uncertainty',
         method: primary.method,
         stage: st.stage,
@@ -213,7 +219,9 @@ export async function runJob(
     layer(
       {
         id: layerId('diff-bicubic', primary.method, res),
-        label: `${primary.methodLabel} − bicubic ${formatPixelM(px(k + 1))}`,
+        label: `${naming(primary).name} − Bicubic ${formatPixelM(px(k + 1))}`,
+        detail: naming(primary).detail,
+        description: `${primary.methodLabel} − bicubic ${formatPixelM(px(k + 1))}`,
         kind: 'difference',
         method: primary.method,
         stage: k + 1,

@@ -31,7 +31,7 @@ export function Inspector() {
                     data-col={hit?.col}
                     data-row={hit?.row}
                   >
-                    <td>{l.id}</td>
+                    <td title={l.id}>{l.label}</td>
                     <td className="muted small">{hit ? `${hit.col},${hit.row}` : ''}</td>
                     <td className="num">{formatTemp(v, unit, l.kind === 'difference' || l.kind === 'uncertainty')}</td>
                   </tr>

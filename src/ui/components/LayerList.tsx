@@ -3,9 +3,11 @@ import { store, useAppState } from '../state/store.ts';
 import { formatTemp } from '../layer-math.ts';
 
 /**
- * One row per result layer: visibility toggle, value range, GeoTIFF export. A layer an earlier run
- * made says so instead of offering an export (the worker keeps only the last run's layers) and is
- * listed after the last run's own, which come first (the map still draws the last run's on top).
+ * One row per result layer: visibility toggle with the layer's short name (method and grid), a
+ * muted line with what the name leaves out (model size, detail weight, what the method is), size
+ * and value range, and GeoTIFF export. A layer an earlier run made says so instead of offering an
+ * export (the worker keeps only the last run's layers) and is listed after the last run's own,
+ * which come first (the map still draws the last run's on top).
  */
 export function LayerList() {
   const layers = useAppState((s) => s.layers);
@@ -25,9 +27,19 @@ export function LayerList() {
               checked={!!visible[l.id]}
               onChange={(e) => store.set((s) => ({ visible: { ...s.visible, [l.id]: e.target.checked } }))}
             />{' '}
-            <span className="layer-name">{l.label}</span>
+            <span className="layer-name" title={l.description}>
+              {l.label}
+            </span>
           </label>
-          <span className="muted small">
+          <span className="muted small layer-stats">
+            {l.detail && (
+              <>
+                <span data-testid="layer-detail" data-layer={l.id}>
+                  {l.detail}
+                </span>
+                {' · '}
+              </>
+            )}
             {l.grid.width}×{l.grid.height} · {formatTemp(l.stats.min, unit, (l.kind === 'difference' || l.kind === 'uncertainty'), 1)} to{' '}
             {formatTemp(l.stats.max, unit, (l.kind === 'difference' || l.kind === 'uncertainty'), 1)}
           </span>

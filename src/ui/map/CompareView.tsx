@@ -22,6 +22,7 @@ export function CompareView({ mode, leftId, rightId }: Props) {
   const hasLayers = layers.length > 0;
   // The chips name each side's layer as the layer list does, not by its id.
   const labelOf = (id?: string) => layers.find((l) => l.id === id)?.label ?? id;
+  const descriptionOf = (id?: string) => layers.find((l) => l.id === id)?.description;
 
   const onLeft = useCallback((m: MapInstance) => setMaps((s) => ({ ...s, left: m })), []);
   const onRight = useCallback((m: MapInstance) => setMaps((s) => ({ ...s, right: m })), []);
@@ -93,10 +94,10 @@ export function CompareView({ mode, leftId, rightId }: Props) {
           <span>⇔</span>
         </div>
       )}
-      <span className="compare-label left" data-testid="compare-label-left">
+      <span className="compare-label left" data-testid="compare-label-left" title={descriptionOf(leftId)}>
         {labelOf(leftId)}
       </span>
-      <span className="compare-label right" data-testid="compare-label-right">
+      <span className="compare-label right" data-testid="compare-label-right" title={descriptionOf(rightId)}>
         {labelOf(rightId)}
       </span>
     </div>

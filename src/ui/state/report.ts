@@ -23,6 +23,8 @@ function layerEntries(layers: LayerData[]): Record<string, unknown>[] {
   return layers.map((l) => ({
     id: l.id,
     label: l.label,
+    // The label in full words (model size, detail weight, what the method is): the GeoTIFF's band description.
+    description: l.description ?? l.label,
     file: `${l.fileStem}.tif`,
     kind: l.kind,
     method: l.method,
@@ -43,7 +45,7 @@ function earlierRunEntry(s: AppState): Record<string, unknown> | undefined {
   if (layers.length === 0 && !s.isMetricsEarlier) return undefined;
   return {
     note: 'Shown on the map from an earlier run with other settings; not in this export, and not described by its settings.',
-    ...(layers.length > 0 ? { layers: layers.map((l) => ({ id: l.id, label: l.label, method: l.method })) } : {}),
+    ...(layers.length > 0 ? { layers: layers.map((l) => ({ id: l.id, label: l.label, description: l.description ?? l.label, method: l.method })) } : {}),
     // The earlier run's energy conservation beside its metrics; the report's own energyError is the last run's.
     ...(s.isMetricsEarlier ? { metrics: s.metrics, ...(s.metricsRun ? { energyError: s.metricsRun.energyError } : {}) } : {}),
   };

@@ -173,7 +173,7 @@ function layerOf(id: string, label: string, method: string, kind: LayerData['kin
 /** The final layers of a run with `methods` (the first is the run's own output, the rest baselines), as the worker names them. */
 function runOf(date: string, methods: string[]): RunResult {
   const input = layerOf('lst-1000m', 'Input LST 849 m', 'input', 'input', false);
-  const label: Record<string, string> = { srda: 'SRDA-Net (base)', bicubic: 'Bicubic interpolation', tsharp: 'TsHARP (linear NDVI regression)' };
+  const label: Record<string, string> = { srda: 'SRDA-Net', bicubic: 'Bicubic', tsharp: 'TsHARP' };
   // worker/layers.ts layerId: SRDA-Net's stages are `lst-*`, every other method's `<method>-*` (run.test checks the worker names them so).
   const outputs = methods.map((m, i) => layerOf(m === 'srda' ? 'lst-250m' : `${m}-250m`, `${label[m]} 212 m`, m, i === 0 ? 'output' : 'baseline'));
   return result(date, { layers: [input, ...outputs], scene: { id: date, date, lstName: `${date}.tif`, tag: date } });
@@ -185,9 +185,9 @@ describe('layers named by method', () => {
     const all: AppState = { ...initialState, ...resultView(runOf('2024-04-06', ['srda', 'bicubic', 'tsharp']), initialState, true, ran) };
     const s: AppState = { ...all, ...resultView(runOf('2024-04-06', ['bicubic']), all, true, { ...ran, method: 'bicubic' }) };
     const bicubic = s.layers.filter((l) => l.method === 'bicubic');
-    expect(bicubic.map((l) => [l.id, l.label])).toEqual([['bicubic-250m', 'Bicubic interpolation 212 m']]);
+    expect(bicubic.map((l) => [l.id, l.label])).toEqual([['bicubic-250m', 'Bicubic 212 m']]);
     expect(s.earlierLayerIds).toEqual(['lst-250m', 'tsharp-250m']);
-    expect(s.layers.find((l) => l.id === 'lst-250m')).toMatchObject({ method: 'srda', label: 'SRDA-Net (base) 212 m' });
+    expect(s.layers.find((l) => l.id === 'lst-250m')).toMatchObject({ method: 'srda', label: 'SRDA-Net 212 m' });
     // The new run's own result is what the map shows: the earlier SRDA-Net output gives way to it.
     expect(Object.entries(s.visible).filter(([, v]) => v).map(([id]) => id)).toEqual(['bicubic-250m']);
     // No two layers on the map share an id, and each says its method and grid alike.
@@ -204,16 +204,16 @@ describe('layers kept from another date', () => {
     const s: AppState = { ...queued, ...resultView(runOf('2024-04-14', ['bicubic']), queued, true, { ...ran, method: 'bicubic' }) };
     const labels = Object.fromEntries(s.layers.map((l) => [l.id, l.label]));
     expect(labels).toEqual({
-      'lst-250m': 'SRDA-Net (base) 212 m · 2024-04-06',
-      'tsharp-250m': 'TsHARP (linear NDVI regression) 212 m · 2024-04-06',
+      'lst-250m': 'SRDA-Net 212 m · 2024-04-06',
+      'tsharp-250m': 'TsHARP 212 m · 2024-04-06',
       'lst-1000m': 'Input LST 849 m',
-      'bicubic-250m': 'Bicubic interpolation 212 m',
+      'bicubic-250m': 'Bicubic 212 m',
     });
     // A later run of 2024-04-06 (bicubic again) shows that date: its kept layers need no date, and a date is never added twice.
     const back: AppState = { ...s, ...resultView(runOf('2024-04-06', ['bicubic']), s, true, { ...ran, method: 'bicubic' }) };
-    expect(back.layers.find((l) => l.id === 'tsharp-250m')!.label).toBe('TsHARP (linear NDVI regression) 212 m');
+    expect(back.layers.find((l) => l.id === 'tsharp-250m')!.label).toBe('TsHARP 212 m');
     const again: AppState = { ...s, ...resultView(runOf('2024-04-14', ['bicubic']), s, true, { ...ran, method: 'bicubic' }) };
-    expect(again.layers.find((l) => l.id === 'tsharp-250m')!.label).toBe('TsHARP (linear NDVI regression) 212 m · 2024-04-06');
+    expect(again.layers.find((l) => l.id === 'tsharp-250m')!.label).toBe('TsHARP 212 m · 2024-04-06');
   });
 });
 
