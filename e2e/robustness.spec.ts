@@ -111,6 +111,11 @@ test('every bad input gets its own plain message in the app; earlier results sta
       await expect(lstRow.locator('td.reason'), c.name).toContainText(
         MESSAGES[c.code].what.replace('{file}', `“${lst}”`),
       );
+    } else if (c.code === 'NO_OVERLAP') {
+      // The command line refuses; the app names the guide of another place before the run and leaves it out of the scene.
+      await useOnly(page, lst, ndvi);
+      await expect(page.getByTestId('scene-notice'), c.name).toContainText(`${ndvi} (ndvi) covers another place than the LST ${lst}`);
+      await expect(page.getByTestId('lst-only'), c.name).toBeVisible();
     } else if (c.code === 'NOT_COARSER') {
       // The command line refuses; the app offers a reference factor instead of a dead end.
       await useOnly(page, lst, ndvi);

@@ -10,6 +10,7 @@ import { assembleScene, compositeDays, daysBetween, groupScenes, labelDataset, p
 const DHAKA = path.resolve(__dirname, '../../../shared/data/dhaka-mod11a2-mod13q1-2024-citypath');
 const lstFile = (doy: string) => `MOD11A2.061/MOD11A2.061_LST_Day_1km_doy2024${doy}000000_aid0001.tif`;
 const qcFile = (doy: string) => `MOD11A2.061/MOD11A2.061_QC_Day_doy2024${doy}000000_aid0001.tif`;
+const H14V09_LST = path.resolve(DHAKA, '../mod11a1-h14v09-2019305-lsttools/MOD11A1.A2019305.h14v09.006.2019306084028.LST_Day_1km.tif');
 const ndviFile = (doy: string) => `MOD13Q1.061/MOD13Q1.061__250m_16_days_NDVI_doy2024${doy}000000_aid0001.tif`;
 
 function thrown(f: () => unknown): AppError {
@@ -137,6 +138,22 @@ describe.skipIf(!existsSync(DHAKA))('scene assembly on the Dhaka AppEEARS folder
     const e = thrown(() => assembleScene(bands, { mode: 'lenient' }));
     expect(e.code).toBe('MISSING_BAND');
     expect(e.message).toMatch(/No LST among the inputs: .*doy2024097.* \(unknown\)/);
+  });
+
+  it.skipIf(!existsSync(H14V09_LST))('leaves out a guide of another place with a notice naming it (no date-gap advice), and strict refuses it as NO_OVERLAP', async () => {
+    const far = labelDataset(await readDataset(H14V09_LST));
+    const bands = [...bandsOf(lstFile('097'), ndviFile('097')), ...far];
+    const s = assembleScene(bands, { mode: 'lenient', sceneId: '2019-11-01 h14v09' });
+    expect(s.lst.name).toBe(path.basename(H14V09_LST));
+    expect(s.aux.ndvi).toBeUndefined();
+    expect(s.inputs.aux.ndvi).toBeUndefined();
+    expect(s.dateGaps).toEqual([]);
+    expect(s.notices.join('\n')).toMatch(/NDVI_doy2024097.* \(ndvi\) covers another place than the LST MOD11A1\.A2019305\.h14v09.*: it was left out of this scene\. Drop an NDVI file of the same area/);
+    // The Dhaka date keeps its own NDVI.
+    expect(assembleScene(bands, { mode: 'lenient', sceneId: '2024-04-06' }).aux.ndvi?.name).toBe(path.basename(ndviFile('097')));
+    const e = thrown(() => assembleScene([...far, ...bandsOf(ndviFile('097'))], { mode: 'strict', maxDateGapDays: 5000 }));
+    expect(e.code).toBe('NO_OVERLAP');
+    expect(e.message).toMatch(/The LST MOD11A1\.A2019305.* and .*NDVI_doy2024097.* \(ndvi\) do not overlap: they cover different places\. Give an NDVI file of the same area/);
   });
 
   it('in strict mode refuses files of several dates instead of picking one', () => {

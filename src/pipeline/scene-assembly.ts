@@ -1,5 +1,5 @@
 import { AppError, isAppError } from '../core/errors.ts';
-import { gridPixelSize } from '../core/geo/grid.ts';
+import { gridOverlap, gridPixelSize } from '../core/geo/grid.ts';
 import type { AuxName, Raster } from '../core/raster/raster.ts';
 import { parseProductName } from '../io/band-roles.ts';
 import type { BandRole, Dataset, DatasetBand } from '../io/dataset.ts';
@@ -27,6 +27,17 @@ export interface LabelledBand {
 export const AUX_ROLES: readonly AuxName[] = ['ndvi', 'red', 'nir', 'swir', 'albedo', 'dem', 'landcover'];
 /** Roles whose date matters (static layers such as a DEM or land cover are not date-checked). */
 const DATED_ROLES: ReadonlySet<BandRole> = new Set(['lst-qc', 'ndvi', 'red', 'nir', 'swir', 'albedo']);
+/** A guide role with its article, for advice ('an NDVI file'). */
+const ROLE_ARTICLED: Record<AuxName, string> = {
+  ndvi: 'an NDVI',
+  ndwi: 'an NDWI',
+  red: 'a red',
+  nir: 'a NIR',
+  swir: 'a SWIR',
+  albedo: 'an albedo',
+  dem: 'a DEM',
+  landcover: 'a land cover',
+};
 /** Default largest LST-to-guide date gap, days: the MODIS 8-day composite period. */
 export const DEFAULT_MAX_DATE_GAP_DAYS = 8;
 /** QC masked share above which the app warns before the run. */
@@ -281,7 +292,16 @@ export function assembleScene(bands: LabelledBand[], options: AssemblyOptions): 
   for (const role of AUX_ROLES) {
     const candidates = bands.filter((b) => b.role === role);
     if (candidates.length === 0) continue;
-    const chosen = pickNearest(candidates, lst);
+    // A guide of another place would pass or fail the date check for nothing and then stop the run.
+    const here = candidates.filter((b) => gridOverlap(lst.band.raster, b.band.raster) !== undefined);
+    if (here.length === 0) {
+      const away = pickNearest(candidates, lst);
+      if (strict)
+        throw new AppError('NO_OVERLAP', `The LST ${lst.name} and ${away.name} (${role}) do not overlap: they cover different places. Give ${ROLE_ARTICLED[role]} file of the same area.`, { file: away.dataset.fileName });
+      notices.push(`${away.name} (${role}) covers another place than the LST ${lst.name}: it was left out of this scene. Drop ${ROLE_ARTICLED[role]} file of the same area, or remove this one.`);
+      continue;
+    }
+    const chosen = pickNearest(here, lst);
     checkDate(chosen);
     aux[role] = chosen;
     auxRasters[role] = chosen.band.raster;
