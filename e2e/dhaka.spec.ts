@@ -119,3 +119,43 @@ test.describe('Dhaka real MODIS files', () => {
     }
   });
 });
+
+const FAR_LST = resolve(repoRoot, '../shared/data/mod11a1-h14v09-2019305-lsttools/MOD11A1.A2019305.h14v09.006.2019306084028.LST_Day_1km.tif');
+const CLOUDY = (name: string) => join(dir, name.startsWith('MOD13') ? 'MOD13Q1.061' : 'MOD11A2.061', name);
+
+test.describe('Dhaka files with a stranger and a cloudy date', () => {
+  test.skip(!existsSync(LST) || !existsSync(NDVI) || !existsSync(FAR_LST), 'shared Dhaka or h14v09 data absent');
+
+  test('an NDVI of another place is left out before the run, named, with no date-gap advice; the run goes on with the LST alone', async ({ page }) => {
+    await page.goto('/');
+    await page.getByTestId('file-input').setInputFiles([FAR_LST, NDVI]);
+    await expect(page.getByTestId('file-row')).toHaveCount(2);
+    const notice = page.getByTestId('scene-notice');
+    await expect(notice).toContainText('NDVI_doy2024097000000_aid0001.tif (ndvi) covers another place than the LST MOD11A1.A2019305');
+    await expect(notice).toContainText('Drop an NDVI file of the same area, or remove this one.');
+    await expect(page.getByTestId('date-warning')).toHaveCount(0);
+    await expect(page.getByTestId('lst-only')).toBeVisible();
+    await shoot(page, 'dhaka-ndvi-of-another-place');
+    await page.getByTestId('method').selectOption('bicubic');
+    await page.getByTestId('run').click();
+    // Before: the 1618-day date gap was the only warning, and the run failed with NO_OVERLAP naming no file.
+    expect(await waitForRunEnd(page)).toBe('done');
+    await expect(page.getByTestId('notices')).toContainText('covers another place than the LST');
+  });
+
+  test('a date with too few clear pixels to weigh SRDA-Net says its detail is kept whole, and why', async ({ page }) => {
+    test.setTimeout(300_000);
+    await page.goto('/');
+    await page
+      .getByTestId('file-input')
+      .setInputFiles(
+        ['MOD11A2.061_LST_Day_1km_doy2024169000000_aid0001.tif', 'MOD11A2.061_QC_Day_doy2024169000000_aid0001.tif', 'MOD13Q1.061__250m_16_days_NDVI_doy2024161000000_aid0001.tif'].map(CLOUDY),
+      );
+    await expect(page.getByTestId('file-row')).toHaveCount(3);
+    await page.getByTestId('run').click();
+    expect(await waitForRunEnd(page, 280_000)).toBe('done');
+    const notices = page.getByTestId('notices');
+    await expect(notices).toContainText('doy2024169000000_aid0001.tif, SRDA-Net keeps all of its detail: the scene\'s own closed loop has fewer than 64 valid pixels');
+    await expect(notices).not.toContainText('Infinity');
+  });
+});

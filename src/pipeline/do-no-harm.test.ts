@@ -12,6 +12,14 @@ describe('do-no-harm verdict', () => {
     expect(v.message).toContain('3.5 % worse');
   });
 
+  it('gives no percentage when bicubic fits the loop exactly (a few valid pixels), instead of "Infinity % worse"', () => {
+    const v = harmVerdict('MOD11A2.006_aid0001.nc [band 1: LST_Day_1km]', 0.115, 0, 1853, 927);
+    expect(v.srdaWorse).toBe(true);
+    expect(v.message).toContain('(1853 m -> 927 m: RMSE 0.115 K vs 0.000 K)');
+    expect(v.message).not.toMatch(/Infinity|NaN/);
+    expect(harmVerdict('lst.tif', 0, 0, 500, 250).message).not.toMatch(/Infinity|NaN/);
+  });
+
   it('confirms SRDA-Net when it beats bicubic, without a recommendation to switch', () => {
     const v = harmVerdict('lst.tif', 0.5, 0.6, 500, 250);
     expect(v.srdaWorse).toBe(false);

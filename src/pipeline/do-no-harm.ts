@@ -25,10 +25,12 @@ export interface HarmCheck {
 export function harmVerdict(lstName: string, srdaRmseK: number, bicubicRmseK: number, coarsePixelM: number, referencePixelM: number): HarmCheck {
   const srdaWorse = srdaRmseK > bicubicRmseK;
   const scale = `${Math.round(coarsePixelM)} m -> ${Math.round(referencePixelM)} m`;
-  const pct = (Math.abs(srdaRmseK - bicubicRmseK) / bicubicRmseK) * 100;
+  const rmse = `RMSE ${srdaRmseK.toFixed(3)} K vs ${bicubicRmseK.toFixed(3)} K`;
+  // A share of bicubic's error means nothing when bicubic fits the loop exactly (a handful of valid pixels).
+  const share = (word: string) => (bicubicRmseK > 0 ? `, ${((Math.abs(srdaRmseK - bicubicRmseK) / bicubicRmseK) * 100).toFixed(1)} % ${word}` : '');
   const message = srdaWorse
-    ? `On ${lstName}, SRDA-Net is worse than bicubic with residual correction in this scene's own closed loop (${scale}: RMSE ${srdaRmseK.toFixed(3)} K vs ${bicubicRmseK.toFixed(3)} K, ${pct.toFixed(1)} % worse). Its extra detail here is not supported by the data: use the bicubic method for this scene.`
-    : `On ${lstName}, SRDA-Net beats bicubic with residual correction in this scene's own closed loop (${scale}: RMSE ${srdaRmseK.toFixed(3)} K vs ${bicubicRmseK.toFixed(3)} K, ${pct.toFixed(1)} % better).`;
+    ? `On ${lstName}, SRDA-Net is worse than bicubic with residual correction in this scene's own closed loop (${scale}: ${rmse}${share('worse')}). Its extra detail here is not supported by the data: use the bicubic method for this scene.`
+    : `On ${lstName}, SRDA-Net beats bicubic with residual correction in this scene's own closed loop (${scale}: ${rmse}${share('better')}).`;
   return { srdaRmseK, bicubicRmseK, coarsePixelM, referencePixelM, srdaWorse, message };
 }
 
@@ -48,6 +50,14 @@ export async function checkSrdaAgainstBicubic(scene: Scene, srda: StageMethod, l
     if (isAppError(e) && e.code === 'CANCELLED') throw e;
     return undefined;
   }
+}
+
+/**
+ * Why SRDA-Net kept all of its detail although the user asked for the closed-loop weight: the
+ * scene's own loop had too few valid pixels to fit it (`minPixels`, MIN_DETAIL_PIXELS).
+ */
+export function detailKeptWholeMessage(lstName: string, minPixels: number): string {
+  return `On ${lstName}, SRDA-Net keeps all of its detail: the scene's own closed loop has fewer than ${minPixels} valid pixels, too few to fit the share of its detail the data support. Scores on so few pixels say little about this scene.`;
 }
 
 /**

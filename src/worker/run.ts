@@ -2,8 +2,8 @@ import { AppError, isAppError } from '../core/errors.ts';
 import type { Raster } from '../core/raster/raster.ts';
 import type { Progress, RunOptions } from '../core/progress.ts';
 import { runDownscale, type DownscaleResult } from '../pipeline/downscale.ts';
-import { fitDetailWeight, withDetailWeight, type DetailWeight } from '../pipeline/detail-weight.ts';
-import { detailWeightMessage, harmVerdict } from '../pipeline/do-no-harm.ts';
+import { fitDetailWeight, MIN_DETAIL_PIXELS, withDetailWeight, type DetailWeight } from '../pipeline/detail-weight.ts';
+import { detailKeptWholeMessage, detailWeightMessage, harmVerdict } from '../pipeline/do-no-harm.ts';
 import { evaluateClosedLoop } from '../pipeline/evaluate.ts';
 import { orientationsMessage } from '../pipeline/orientations.ts';
 import type { FinetuneReport } from '../pipeline/methods/srda.ts';
@@ -112,7 +112,7 @@ export async function runJob(
       signal: opts.signal,
       onProgress: (p) => report({ ...p, stage: `SRDA-Net: ${p.stage}` }),
     });
-    if (weight) notices.push(detailWeightMessage(lstName, weight));
+    notices.push(weight ? detailWeightMessage(lstName, weight) : detailKeptWholeMessage(lstName, MIN_DETAIL_PIXELS));
     lap('detail weight');
   }
   const srdaMethod = model?.method && weight ? withDetailWeight(model.method, weight.alpha) : model?.method;
