@@ -11,7 +11,11 @@ describe('error messages', () => {
 
   it('names the file when there is one, in the sentence or after it', () => {
     expect(describeError({ code: 'NOT_GEOTIFF', message: 'x', file: 'a.txt' })).toMatch(
-      /^“a\.txt” is not a GeoTIFF\. Drop/,
+      /^“a\.txt” is not a GeoTIFF, LAADS \.hdf or AppEEARS \.nc file\. Drop/,
+    );
+    // The app reads HDF4 and NetCDF as they are delivered: the advice names them, not GeoTIFF alone.
+    expect(describeError({ code: 'NOT_GEOTIFF', message: 'x', file: 'README.md' })).toContain(
+      'Drop GeoTIFF (.tif), LAADS HDF4 (.hdf) or AppEEARS NetCDF (.nc) files',
     );
     expect(describeError({ code: 'GRID_MISMATCH', message: 'x', file: 'b.tif' })).toContain('(b.tif)');
     expect(describeError({ code: 'MISSING_BAND', message: 'x' })).toMatch(/^A required input is missing\./);

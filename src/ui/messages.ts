@@ -4,8 +4,8 @@ import type { WireError } from '../worker/protocol.ts';
 /** Plain words per error code: what happened and what to do. `{file}` is replaced by the file name. */
 export const MESSAGES: Record<AppErrorCode, { what: string; todo: string }> = {
   NOT_GEOTIFF: {
-    what: '{file} is not a GeoTIFF.',
-    todo: 'Drop GeoTIFF (.tif) files, e.g. from AppEEARS or Earth Engine, or convert the file with gdal_translate first.',
+    what: '{file} is not a GeoTIFF, LAADS .hdf or AppEEARS .nc file.',
+    todo: 'Drop GeoTIFF (.tif), LAADS HDF4 (.hdf) or AppEEARS NetCDF (.nc) files, or convert this one to GeoTIFF with gdal_translate first.',
   },
   CORRUPT_TIFF: {
     what: '{file} is damaged or incomplete.',
