@@ -147,3 +147,31 @@ test.describe('GeoTIFF layouts built with GDAL, dropped into the app', () => {
     await expect(row).toHaveAttribute('data-role', 'albedo');
   });
 });
+
+const GEZIRA = join(data, 'landsat8_gezira_sudan_pysebal');
+const gezira = (suffix: string) => join(GEZIRA, `LC08_L1TP_173049_20140310_20170425_01_T1_${suffix}`);
+
+test.describe('a Landsat 8 L1 folder dropped whole (Gezira)', () => {
+  test.skip(!existsSync(GEZIRA), 'shared Gezira data absent');
+
+  test('its MTL calibrates the bands as the CLI does: no row of its own, no "kelvin x 100" offered for B11, reflectance guides', async ({ page }) => {
+    await page.goto('/');
+    const suffixes = ['B4.TIF', 'B5.TIF', 'B10.TIF', 'B11.TIF', 'MTL.txt'];
+    await page.getByTestId('file-input').setInputFiles(suffixes.map(gezira));
+    // Before: the MTL was a "not a GeoTIFF" row, B11 a BAD_VALUES row offering DN / 100 as kelvin, red and NIR left in DN.
+    await expect(page.getByTestId('file-row')).toHaveCount(4);
+    await expect(page.getByTestId('error')).toHaveCount(0);
+    const rows = await page.evaluate(() => window.__srda.inputs.map((i) => ({ name: i.fileName, role: i.role, problem: i.problem?.code, sidecar: i.sidecar })));
+    for (const r of rows) {
+      expect(r.problem, r.name).toBeUndefined();
+      expect(r.sidecar, r.name).toBe('calibrated with LC08_L1TP_173049_20140310_20170425_01_T1_MTL.txt');
+    }
+    await page.getByTestId('method').selectOption('tsharp');
+    await page.getByTestId('run').click();
+    expect(await waitForRunEnd(page)).toBe('done');
+    const out = await page.evaluate(() => window.__srda.layers.find((l) => l.kind === 'output' && l.isFinal)!.stats);
+    expect(out.min).toBeGreaterThan(280);
+    expect(out.max).toBeLessThan(330);
+    await shoot(page, 'landsat-gezira-mtl');
+  });
+});

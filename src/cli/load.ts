@@ -6,7 +6,7 @@ import type { Dataset } from '../io/dataset.ts';
 import { readGeoTiff, type RandomAccessBytes, type ReadGeoTiffOptions } from '../io/geotiff-read.ts';
 import { readRasterFile, type ReadRasterOptions } from '../io/read-raster.ts';
 import { sniffFileKind } from '../io/tiff-sniff.ts';
-import { isMtlText } from '../io/landsat-mtl.ts';
+import { isMtlText, pickMtlName } from '../io/landsat-mtl.ts';
 
 /**
  * Reads a whole file into a fresh ArrayBuffer (the one `readFile` filled, not a copy of it: a copy
@@ -92,13 +92,7 @@ export async function findMtlBeside(filePath: string): Promise<string | undefine
   } catch {
     return undefined;
   }
-  const mtls = names.filter((n) => /mtl.*\.txt$/i.test(n));
-  const prefix = base
-    .replace(/\.(tif|tiff)$/i, '')
-    .replace(/_(B\d+|BQA|B6_VCID_\d|SR_B\d+|ST_B\d+|QA_\w+|ST_\w+|SR_\w+|band\d+|sr_band\d+)$/i, '');
-  const chosen =
-    mtls.find((n) => n.toLowerCase() === `${prefix}_mtl.txt`.toLowerCase()) ??
-    (mtls.length === 1 ? mtls[0] : undefined);
+  const chosen = pickMtlName(base, names);
   if (!chosen) return undefined;
   const text = await readSidecar(path.join(dir, chosen));
   return text !== undefined && isMtlText(text) ? text : undefined;

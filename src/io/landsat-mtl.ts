@@ -1,3 +1,4 @@
+import { parseProductName } from './band-roles.ts';
 import type { BandRole, LandsatBand } from './dataset.ts';
 
 /** A parsed Landsat MTL: `GROUP.KEY` -> value (quotes removed), plus the bare key for lookups. */
@@ -30,6 +31,24 @@ export function parseMtl(text: string): Mtl {
 /** True when the text looks like an MTL. */
 export function isMtlText(text: string): boolean {
   return /GROUP\s*=\s*(L1_METADATA_FILE|LANDSAT_METADATA_FILE)/.test(text.slice(0, 2000).replace(/\0/g, ''));
+}
+
+/** True for a name an MTL may have (`<scene>_MTL.txt`, `L7.MTL.txt`). */
+export function isMtlName(name: string): boolean {
+  return /mtl.*\.txt$/i.test(name);
+}
+
+/**
+ * The MTL among `mtlNames` that belongs to the Landsat band file `bandName`: `<scene>_MTL.txt` for
+ * `<scene>_B10.TIF`, else the only one. Undefined for a name that does not look like Landsat.
+ */
+export function pickMtlName(bandName: string, mtlNames: readonly string[]): string | undefined {
+  if (parseProductName(bandName).landsatMission === undefined) return undefined;
+  const mtls = mtlNames.filter(isMtlName);
+  const prefix = bandName
+    .replace(/\.(tif|tiff)$/i, '')
+    .replace(/_(B\d+|BQA|B6_VCID_\d|SR_B\d+|ST_B\d+|QA_\w+|ST_\w+|SR_\w+|band\d+|sr_band\d+)$/i, '');
+  return mtls.find((n) => n.toLowerCase() === `${prefix}_mtl.txt`.toLowerCase()) ?? (mtls.length === 1 ? mtls[0] : undefined);
 }
 
 /** Value of `key`, preferring groups whose name matches `groupHint` (e.g. /LEVEL2/). */

@@ -3,6 +3,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readDataset } from '../test-support/data.ts';
 import { getInput, ingestFiles } from './inputs.ts';
 
 const repoRoot = path.resolve(import.meta.dirname, '../..');
@@ -99,5 +100,46 @@ describe.skipIf(!canBuild)('a GDAL .aux.xml sidecar dropped in the app (worker i
     expect(inputs).toHaveLength(1);
     expect(inputs[0].problem).toMatchObject({ code: 'BAD_ARGUMENT', file: 'lst_day_d.tif.aux.xml' });
     expect(inputs[0].problem?.message).toMatch(/lst_day_d\.tif\.aux\.xml is not a GDAL \.aux\.xml sidecar/);
+  });
+});
+
+const GEZIRA = path.join(dataDir, 'landsat8_gezira_sudan_pysebal');
+const geziraFile = (suffix: string) => {
+  const name = `LC08_L1TP_173049_20140310_20170425_01_T1_${suffix}`;
+  return new File([readFileSync(path.join(GEZIRA, name))], name);
+};
+
+describe.skipIf(!existsSync(GEZIRA))('a Landsat MTL dropped in the app with its band files (Gezira)', () => {
+  it('reads the band files again when their MTL is dropped after them, replacing their rows', async () => {
+    // Before any MTL is dropped (the next test drops another scene's).
+    const renamed = (suffix: string) => new File([geziraFile(suffix)], `LC08_L1TP_173049_20140310_20170425_01_T2_${suffix}`);
+    const first = await ingestFiles([renamed('B4.TIF'), renamed('B11.TIF')]);
+    expect(first.inputs[1].problem?.code).toBe('BAD_VALUES');
+    expect(meanOf(first.inputs[0].id)).toBeGreaterThan(1000);
+    const second = await ingestFiles([renamed('MTL.txt')]);
+    expect(second.replaced).toEqual(first.inputs.map((r) => r.id));
+    expect(second.notices).toEqual([
+      'LC08_L1TP_173049_20140310_20170425_01_T2_B4.TIF, LC08_L1TP_173049_20140310_20170425_01_T2_B11.TIF were read again with the calibration of LC08_L1TP_173049_20140310_20170425_01_T2_MTL.txt.',
+    ]);
+    expect(second.inputs.map((r) => r.problem)).toEqual([undefined, undefined]);
+    expect(meanOf(second.inputs[0].id)).toBeLessThan(1);
+  });
+
+  it('calibrates the bands with it as the CLI does (both thermal bands in K, red in reflectance), bit for bit, and takes no row of its own', async () => {
+    const { inputs, notices } = await ingestFiles(['B4.TIF', 'B10.TIF', 'B11.TIF', 'MTL.txt'].map(geziraFile));
+    // No row for the MTL, no "kelvin x 100" offered for B11's DN.
+    expect(inputs.map((r) => [r.fileName.replace(/^.*_T1_/, ''), r.role, r.problem?.code, r.unitCandidates])).toEqual([
+      ['B4.TIF', 'red', undefined, undefined],
+      ['B10.TIF', 'lst', undefined, undefined],
+      ['B11.TIF', 'lst', undefined, undefined],
+    ]);
+    expect(notices).toEqual([]);
+    expect(inputs[2].sidecar).toBe('calibrated with LC08_L1TP_173049_20140310_20170425_01_T1_MTL.txt');
+    for (const [row, suffix] of [[0, 'B4.TIF'], [2, 'B11.TIF']] as const) {
+      const cli = (await readDataset(path.join(GEZIRA, `LC08_L1TP_173049_20140310_20170425_01_T1_${suffix}`))).bands[0].raster.data;
+      const app = getInput(inputs[row].id).band.raster.data;
+      expect(app.every((v, i) => Object.is(v, cli[i]))).toBe(true);
+    }
+    expect(meanOf(inputs[0].id)).toBeLessThan(1);
   });
 });

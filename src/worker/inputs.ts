@@ -7,20 +7,23 @@ import { readRasterFile } from '../io/read-raster.ts';
 import type { IngestResult, InputInfo, WireError } from './protocol.ts';
 import { applyUnitConversion, describeCandidates, lstUnitConversion } from '../io/unit-sanity.ts';
 import { startDeflateWorkers } from './deflate-pool-web.ts';
-import { describeSidecar, isSidecarName, readSidecarText, sidecarTarget } from './sidecars.ts';
+import { isMtlName, isMtlText, pickMtlName } from '../io/landsat-mtl.ts';
+import { describeSidecar, isSidecarName, MAX_SIDECAR_BYTES, readSidecarText, sidecarTarget } from './sidecars.ts';
 
 /** One ingested band held by the worker. */
 export interface StoredInput {
   info: InputInfo;
   dataset: Dataset;
   band: DatasetBand;
-  /** The dropped file, kept to read it again when its `.aux.xml` sidecar arrives later. */
+  /** The dropped file, kept to read it again when its `.aux.xml` sidecar or Landsat MTL arrives later. */
   file: File;
 }
 
 const inputs = new Map<string, StoredInput>();
 /** Dropped `.aux.xml` sidecars by the name of the raster they describe. */
 const sidecars = new Map<string, { name: string; text: string }>();
+/** Dropped Landsat MTL texts by file name: the calibration of the band files of their scene. */
+const mtls = new Map<string, string>();
 let nextId = 1;
 
 /** The stored band, or a BAD_ARGUMENT error (drop the file again) when the UI refers to one that is gone. */
@@ -127,22 +130,30 @@ interface RasterRead {
   datasets: Dataset[];
   sha256: string | undefined;
   aux: { name: string; text: string } | undefined;
+  /** The MTL the Landsat bands were calibrated with. */
+  mtlName: string | undefined;
 }
 
 async function readRaster(file: File, signal: AbortSignal | undefined, codec: DeflateCodec): Promise<RasterRead> {
   const aux = sidecars.get(file.name);
+  const mtlName = pickMtlName(file.name, [...mtls.keys()]);
+  const mtlText = mtlName === undefined ? undefined : mtls.get(mtlName);
   const sha256 = await checksum(file);
-  const datasets = await readRasterFile(file, file.name, { signal, codec, ...(aux ? { auxXmlText: aux.text } : {}) });
-  return { file, datasets, sha256, aux };
+  const datasets = await readRasterFile(file, file.name, { signal, codec, ...(aux ? { auxXmlText: aux.text } : {}), ...(mtlText ? { mtlText } : {}) });
+  return { file, datasets, sha256, aux, mtlName };
 }
 
 /** Stores every band of a raster read; one row per band. */
-function storeRaster({ file, datasets, sha256, aux }: RasterRead): InputInfo[] {
+function storeRaster({ file, datasets, sha256, aux, mtlName }: RasterRead): InputInfo[] {
   const rows: InputInfo[] = [];
   for (const ds of datasets) {
     ds.bands.forEach((band, i) => {
       const id = `in${nextId++}`;
-      const sidecar = aux ? describeSidecar(aux.text, aux.name, i) : undefined;
+      const sidecar = aux
+        ? describeSidecar(aux.text, aux.name, i)
+        : band.scaleSource === 'landsat-mtl'
+          ? `calibrated with ${mtlName}`
+          : undefined;
       const info = { ...describe(id, file, ds, band, i), ...(sha256 ? { sha256 } : {}), ...(sidecar ? { sidecar } : {}) };
       inputs.set(id, { info, dataset: ds, band, file });
       rows.push(info);
@@ -164,6 +175,27 @@ export async function ingestFiles(files: File[], signal?: AbortSignal): Promise<
   const replaced: string[] = [];
   const notices: string[] = [];
   const rasters = files.filter((f) => !isSidecarName(f.name));
+  // Landsat MTLs calibrate the band files of their scene (DN -> brightness temperature, reflectance), as the CLI reads the one beside.
+  const rereads = new Set<File>();
+  for (const file of files.filter((f) => isMtlName(f.name) && f.size <= MAX_SIDECAR_BYTES)) {
+    const text = await file.text();
+    if (!isMtlText(text)) continue;
+    mtls.set(file.name, text);
+    rasters.splice(rasters.indexOf(file), 1);
+    const names = [...mtls.keys()];
+    const again = new Set<File>();
+    for (const [id, s] of inputs) {
+      if (rasters.includes(s.file) || pickMtlName(s.file.name, names) !== file.name) continue;
+      inputs.delete(id);
+      replaced.push(id);
+      again.add(s.file);
+    }
+    again.forEach((f) => rereads.add(f));
+    if (again.size > 0) notices.push(`${[...again].map((f) => f.name).join(', ')} ${again.size > 1 ? 'were' : 'was'} read again with the calibration of ${file.name}.`);
+    else if (!rasters.some((f) => pickMtlName(f.name, names) === file.name))
+      notices.push(`${file.name} is kept: it calibrates the Landsat band files of its scene when you drop them.`);
+  }
+  rasters.push(...rereads);
   for (const file of files.filter((f) => isSidecarName(f.name))) {
     const target = sidecarTarget(file.name);
     try {
