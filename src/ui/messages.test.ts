@@ -26,6 +26,15 @@ describe('error messages', () => {
     expect(describeError({ code: 'TOO_LARGE', message: 'x' })).toMatch(/^A file is too large/);
   });
 
+  it('says an LST with no clear pixel under the guides has none there, not none at all, and what to do', () => {
+    const lst = 'MOD11A1.A2021227.h11v05.061.2021228105320.hdf [band 1: LST_Day_1km]';
+    const s = describeError({ code: 'ALL_NODATA', message: `${lst} has no valid pixel inside the area covered by Annual_NLCD_LndCov_2021_CU_C1V0.tif.`, file: lst });
+    expect(s).toBe(
+      `“${lst}” has no valid pixels inside the area Annual_NLCD_LndCov_2021_CU_C1V0.tif covers. Drop a guide that covers a clear part of the LST, remove that one to refine the LST alone, or choose a date with less cloud there.`,
+    );
+    expect(describeError({ code: 'ALL_NODATA', message: `${lst} has no valid LST pixel (all fill, cloud or QC-rejected).`, file: lst })).toMatch(/contains no valid pixels\. Choose a date/);
+  });
+
   it('mentions further unreadable files from the same drop', () => {
     const s = describeError({
       code: 'CORRUPT_TIFF',

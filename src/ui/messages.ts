@@ -97,6 +97,10 @@ export function describeError(e: WireError): string {
     : e.file
       ? `${m.what} (${e.file})`
       : m.what;
+  // An LST with clear pixels, none of them where the guides are: not "contains no valid pixels".
+  const outside = e.code === 'ALL_NODATA' ? / has no valid pixel inside the area covered by (.+)\.$/.exec(e.message)?.[1] : undefined;
+  if (outside)
+    return `${file} has no valid pixels inside the area ${outside} covers. Drop a guide that covers a clear part of the LST, remove that one to refine the LST alone, or choose a date with less cloud there.`;
   const more = /\(and (\d+) more unreadable file/.exec(e.message);
   // Files in a format that needs converting: the exact command is the advice, not folded away.
   const convert = e.code === 'NOT_GEOTIFF' ? /Convert the layer you need first.*$/s.exec(e.message)?.[0] : undefined;
