@@ -1,32 +1,21 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { makeBadInputCorpus, type BadCase } from '../../e2e/fixtures/bad-inputs.ts';
 import { main } from './main.ts';
+import { capturePrinted } from './test-output.ts';
 import { readGeoTiff } from '../io/geotiff-read.ts';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'srda-corpus-'));
 const cases = makeBadInputCorpus(dir);
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
-afterEach(() => vi.restoreAllMocks());
+const printed = capturePrinted();
 
-/** Runs the CLI in-process and captures what it prints. */
+/** Runs the CLI in-process; what it printed is all the test printed, as each test runs it once. */
 async function cli(argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  vi.spyOn(process.stdout, 'write').mockImplementation(
-    (s: string | Uint8Array) => ((stdout += String(s)), true),
-  );
-  vi.spyOn(process.stderr, 'write').mockImplementation(
-    (s: string | Uint8Array) => ((stderr += String(s)), true),
-  );
-  try {
-    const code = await main(argv);
-    return { code, stdout, stderr };
-  } finally {
-    vi.restoreAllMocks();
-  }
+  const code = await main(argv);
+  return { code, stdout: printed.out, stderr: printed.err };
 }
 
 function argvOf(c: BadCase, out: string): string[] {

@@ -2,8 +2,9 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { main } from './main.ts';
+import { capturePrinted } from './test-output.ts';
 import { hasGdal } from '../test-support/gdal.ts';
 
 const B = path.resolve(
@@ -16,13 +17,7 @@ const tmp = mkdtempSync(path.join(tmpdir(), 'srda-nc-cli-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
 describe.skipIf(!existsSync(LST) || !hasGdal())('AppEEARS NetCDF on the command line (Buffalo)', () => {
-  let err = '';
-  beforeEach(() => {
-    err = '';
-    vi.spyOn(process.stderr, 'write').mockImplementation((s) => ((err += String(s)), true));
-    vi.spyOn(process.stdout, 'write').mockImplementation(() => true);
-  });
-  afterEach(() => vi.restoreAllMocks());
+  const printed = capturePrinted();
 
   it('downscales one date of the MOD11A2 series 1 km -> 500 m with the MCD12Q1 land cover of the nearest year', async () => {
     const out = path.join(tmp, 'lc');
@@ -41,7 +36,7 @@ describe.skipIf(!existsSync(LST) || !hasGdal())('AppEEARS NetCDF on the command 
       '--out',
       out,
     ];
-    expect(await main(argv), err).toBe(0);
+    expect(await main(argv), printed.err).toBe(0);
     const report = JSON.parse(readFileSync(path.join(out, 'report.json'), 'utf8')) as {
       stages: { width: number; height: number }[];
     };
@@ -67,6 +62,6 @@ describe.skipIf(!existsSync(LST) || !hasGdal())('AppEEARS NetCDF on the command 
     expect(await main(['downscale', '--lst', LST, '--landcover', LC, '--out', path.join(tmp, 'x')])).not.toBe(
       0,
     );
-    expect(err).toMatch(/BAD_ARGUMENT.*811 dates.*--date YYYY-MM-DD.*batch/);
+    expect(printed.err).toMatch(/BAD_ARGUMENT.*811 dates.*--date YYYY-MM-DD.*batch/);
   }, 120_000);
 });
