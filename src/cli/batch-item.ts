@@ -27,8 +27,8 @@ export interface BatchSettings {
   outDir: string;
   method: StageMethod;
   methodNotice?: string;
-  /** Methods scored in the closed loop (the run's method and bicubic by default). */
-  closedLoop: string[];
+  /** Methods scored in the closed loop (the run's method and bicubic by default), each once. */
+  closedLoop: StageMethod[];
   stages?: number;
   tileCoarsePx?: number;
   maxDateGapDays?: number;
@@ -153,9 +153,7 @@ async function runInto(item: BatchItem, s: BatchSettings, tmp: string): Promise<
     await writer.settle();
     throw e;
   });
-  const loopIds = [...new Set(s.closedLoop)].filter((m) => !isLstOnlyScene(scene) || LST_ONLY_METHODS.has(m));
-  const loopMethods = [];
-  for (const id of loopIds) loopMethods.push(id === s.method.id ? s.method : await loadMethod(id));
+  const loopMethods = s.closedLoop.filter((m) => !isLstOnlyScene(scene) || LST_ONLY_METHODS.has(m.id));
   const loop = await evaluateClosedLoop(scene, loopMethods, {
     stages: 1,
     residualMode: s.residualMode,

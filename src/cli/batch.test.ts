@@ -1,5 +1,5 @@
 import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -99,20 +99,69 @@ describe('srda-lst batch options', () => {
     expect(two.stdout).toBe('');
   }, 120_000);
 
-  it.skipIf(!existsSync(DHAKA))('ends with one line per failed item and exit 1, not a stack trace, when every child fails before writing anything (--jobs 2)', () => {
-    const manifest = path.join(tmp, 'two-dates.txt');
+  /** A manifest of two Dhaka dates (2024-04-06, 2024-04-14), their LSTs from `lstDir` (default: the real ones). */
+  const twoDates = (name: string, lstDir = path.join(DHAKA, 'MOD11A2.061')): string => {
+    const manifest = path.join(tmp, `${name}.txt`);
     const lsts = readdirSync(path.join(DHAKA, 'MOD11A2.061')).filter((n) => /LST_Day.*doy2024(097|105)/.test(n));
-    writeFileSync(manifest, [...lsts.map((n) => path.join(DHAKA, 'MOD11A2.061', n)), path.join(DHAKA, 'MOD13Q1.061')].join('\n') + '\n');
-    const dir = path.join(tmp, 'no-weights-out');
-    // Weights that are not there: each child stops at SRDA-Net's model.json, before its item's folder exists.
-    const r = spawnSync(process.execPath, [BIN, 'batch', manifest, '--out', dir, '--jobs', '2', '--method', 'srda', '--weights', path.join(tmp, 'no-weights')], { env, encoding: 'utf8', timeout: 60_000 });
-    expect(r.stderr).not.toMatch(/internal error|\n\s+at /);
-    const failures = r.stderr.split('\n').filter((l) => l.startsWith('srda-lst batch: '));
-    expect(failures).toHaveLength(2);
-    for (const l of failures) expect(l).toMatch(/^srda-lst batch: 2024-04-(06|14): MODEL_LOAD_FAILED: \S*no-weights\/model\.json: Cannot read SRDA-Net weights/);
-    expect(JSON.parse(r.stdout)).toMatchObject({ items: 2, processed: 0, failed: 2, finished: 0 });
-    expect(r.status).toBe(1);
-    expect(readFileSync(path.join(dir, 'summary.csv'), 'utf8')).toBe('index,id,date,tile,method,valid_fraction,energy_max_abs_k,seconds\n');
+    writeFileSync(manifest, [...lsts.map((n) => path.join(lstDir, n)), path.join(DHAKA, 'MOD13Q1.061')].join('\n') + '\n');
+    return manifest;
+  };
+  const batchWith = (jobs: string, manifest: string, out: string, args: string[]) => {
+    const dir = path.join(tmp, `${out}-jobs${jobs}`);
+    const r = spawnSync(process.execPath, [BIN, 'batch', manifest, '--out', dir, '--jobs', jobs, ...args], { env, encoding: 'utf8', timeout: 60_000 });
+    return { status: r.status, stdout: r.stdout, stderr: r.stderr, dir };
+  };
+
+  // With --jobs N each child loaded SRDA-Net's weights itself: bad weights failed once per item, after the children started.
+  it.skipIf(!existsSync(DHAKA)).each([
+    ['missing', 'a folder that does not exist', /MODEL_LOAD_FAILED: \S*missing\/model\.json: Cannot read SRDA-Net weights: no such file\./],
+    ['corrupt-json', 'a model.json that is not JSON', /MODEL_LOAD_FAILED: \S*corrupt-json\/model\.json: Cannot read SRDA-Net weights: not JSON/],
+    ['short-bin', 'a weights.bin shorter than model.json says', /MODEL_LOAD_FAILED: \S*short-bin\/model\.json: .*weight data does not match model\.json \(100 bytes\)/],
+  ])('refuses SRDA-Net weights in %s (%s) in one line before any item runs, the same line and exit status with --jobs 2 as with --jobs 1', (name, _what, pattern) => {
+    const weights = path.join(tmp, 'weights', name);
+    if (name !== 'missing') mkdirSync(weights, { recursive: true });
+    if (name === 'corrupt-json') writeFileSync(path.join(weights, 'model.json'), '{not json');
+    if (name === 'short-bin') {
+      copyFileSync(path.join(repo, 'models/srda-net/model.json'), path.join(weights, 'model.json'));
+      writeFileSync(path.join(weights, 'weights.bin'), Buffer.alloc(100));
+    }
+    const manifest = twoDates('weights-dates');
+    for (const args of [
+      ['--method', 'srda'],
+      ['--method', 'bicubic', '--closed-loop', 'bicubic,srda'],
+    ]) {
+      const one = batchWith('1', manifest, `weights-${name}`, [...args, '--weights', weights]);
+      expect(one.stderr.split('\n')).toHaveLength(2);
+      expect(one.stderr).toMatch(new RegExp(`^srda-lst batch: ${pattern.source}`));
+      expect(one.stderr).toMatch(/ Give a folder holding SRDA-Net's model\.json and weights\.bin .*, or restore models\/srda-net\/\.\n$/);
+      expect(one.stderr).not.toMatch(/internal error|\n\s+at /);
+      expect(one.status).toBe(1);
+      const two = batchWith('2', manifest, `weights-${name}`, [...args, '--weights', weights]);
+      expect({ ...two, dir: '' }).toEqual({ ...one, dir: '' });
+      expect(two.stdout).toBe('');
+      expect(existsSync(two.dir)).toBe(false);
+    }
+  }, 120_000);
+
+  it.skipIf(!existsSync(DHAKA))('leaves --weights alone when no method needs SRDA-Net: with --jobs 2 as with --jobs 1, each item runs and its own failure is its line, exit 1', () => {
+    // The LSTs are cut short, so each item fails on its own file (in a child with --jobs 2), whatever --weights says.
+    const cut = path.join(tmp, 'cut-lst');
+    mkdirSync(cut, { recursive: true });
+    for (const n of readdirSync(path.join(DHAKA, 'MOD11A2.061')).filter((n) => /LST_Day.*doy2024(097|105)/.test(n)))
+      writeFileSync(path.join(cut, n), readFileSync(path.join(DHAKA, 'MOD11A2.061', n)).subarray(0, 3000));
+    const manifest = twoDates('cut-dates', cut);
+    const failures = (stderr: string) => stderr.split('\n').filter((l) => l.startsWith('srda-lst batch: ')).sort();
+    const one = batchWith('1', manifest, 'cut', ['--method', 'bicubic', '--weights', path.join(tmp, 'no-weights'), '--quiet']);
+    const two = batchWith('2', manifest, 'cut', ['--method', 'bicubic', '--weights', path.join(tmp, 'no-weights'), '--quiet']);
+    for (const r of [one, two]) {
+      expect(r.stderr).not.toMatch(/internal error|\n\s+at |weights/);
+      expect(failures(r.stderr)).toHaveLength(2);
+      for (const l of failures(r.stderr)) expect(l).toMatch(/^srda-lst batch: 2024-04-(06|14): CORRUPT_TIFF: \S*cut-lst\/MOD11A2\.061_LST_Day_1km_doy2024(097|105)\S*\.tif is truncated/);
+      expect(JSON.parse(r.stdout)).toMatchObject({ items: 2, processed: 0, failed: 2, finished: 0 });
+      expect(r.status).toBe(1);
+      expect(readFileSync(path.join(r.dir, 'summary.csv'), 'utf8')).toBe('index,id,date,tile,method,valid_fraction,energy_max_abs_k,seconds\n');
+    }
+    expect(failures(two.stderr)).toEqual(failures(one.stderr));
   }, 120_000);
 });
 
@@ -253,6 +302,16 @@ describe.skipIf(!existsSync(DHAKA) || !hasGdal())('srda-lst batch on the Dhaka f
     expect(w.alpha).toBeLessThanOrEqual(1);
     expect(w.blendedRmseK).toBeLessThanOrEqual(Math.min(w.srdaRmseK, w.bicubicRmseK) + 1e-6);
     expect(w.message).toMatch(/^On MOD11A2\.061_LST_Day_1km_doy2024097.*SRDA-Net alone is/);
+  }, 300_000);
+
+  it('scores SRDA-Net in the closed loop of a bicubic run (--closed-loop bicubic,srda) with the shipped weights', async () => {
+    const dir = path.join(tmp, 'bicubic-loop-srda');
+    expect(await main(['batch', DHAKA, '--out', dir, '--method', 'bicubic', '--closed-loop', 'bicubic,srda', '--jobs', '1', '--index', '1', '--quiet']), printed.err).toBe(0);
+    const report = JSON.parse(readFileSync(path.join(dir, '2024-04-06', 'report.json'), 'utf8'));
+    expect(report.method).toBe('bicubic');
+    expect(report.closedLoop.map((m: { method: string }) => m.method)).toEqual(['bicubic', 'srda']);
+    for (const m of report.closedLoop) expect(m.rmseK).toBeGreaterThan(0.05);
+    expect(report.closedLoop[1].rmseK).not.toBe(report.closedLoop[0].rmseK);
   }, 300_000);
 
   it('says in report.json that --orientations 8 has no effect with a method other than SRDA-Net', async () => {

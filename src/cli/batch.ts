@@ -4,11 +4,13 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { AppError, isAppError } from '../core/errors.ts';
+import type { StageMethod } from '../pipeline/method.ts';
 import { checkMethodId } from '../pipeline/methods.ts';
 import { isItemDone, itemDir, runBatchItem, type BatchSettings, type SummaryRow } from './batch-item.ts';
 import { planBatchSource, type BatchItem } from './batch-plan.ts';
-import { intOption, parseBackend, parseOrientations, parseResidualMode, resolveMethod } from './inputs.ts';
+import { intOption, parseBackend, parseOrientations, parseResidualMode } from './inputs.ts';
 import type { Command } from './main.ts';
+import { createCliMethodFactory, type CliMethodOptions } from './srda-weights.ts';
 
 const HELP = `Usage: srda-lst batch DIR|MANIFEST --out DIR [--jobs N] [--list] [--index N] [--force] [options]
 
@@ -120,6 +122,32 @@ function bar(done: number, total: number, t0: number): string {
   return `[${'#'.repeat(filled)}${'-'.repeat(width - filled)}] ${done}/${total} items, ${elapsed.toFixed(0)} s, ${etaText}`;
 }
 
+/** The methods a batch runs: its own (with the notice of a fallback) and those its closed loop scores. */
+interface BatchMethods {
+  method: StageMethod;
+  notice?: string;
+  closedLoop: StageMethod[];
+}
+
+/**
+ * Builds the run's method (`id`, or the default: SRDA-Net, else bicubic with a notice) and each
+ * closed-loop method (default: the method and bicubic), SRDA-Net once, from the CLI's weights.
+ * MODEL_LOAD_FAILED when SRDA-Net is asked for and its weights cannot be read or loaded.
+ */
+async function buildBatchMethods(id: string | undefined, loopIds: string[] | undefined, options: CliMethodOptions): Promise<BatchMethods> {
+  const factory = createCliMethodFactory(options);
+  const { method, notice } = id === undefined ? await factory.loadDefault() : { method: await factory.load(id) };
+  const closedLoop: StageMethod[] = [];
+  for (const loopId of new Set(loopIds ?? [method.id, 'bicubic']))
+    closedLoop.push(loopId === method.id ? method : await factory.load(loopId));
+  return { method, ...(notice ? { notice } : {}), closedLoop };
+}
+
+/** Releases what `buildBatchMethods` started (SRDA-Net's weights and backend). */
+function disposeBatchMethods(m: BatchMethods): void {
+  for (const x of new Set([m.method, ...m.closedLoop])) (x as { dispose?: () => void }).dispose?.();
+}
+
 /** Runs item `index` in a child `srda-lst batch ... --index N` process; resolves to its exit code and stderr. */
 function runChild(argv: string[], index: number): Promise<{ code: number; stderr: string }> {
   const bin = path.resolve(import.meta.dirname, '../../bin/srda-lst.js');
@@ -174,6 +202,18 @@ export const batchCommand: Command = async (argv) => {
           .filter(Boolean)
           .map(checkMethodId)
       : undefined;
+  const methodOptions: CliMethodOptions = {
+    backend,
+    finetuneSteps,
+    modelPath: typeof v.weights === 'string' ? path.resolve(v.weights) : undefined,
+    orientations,
+  };
+  if (!v.list && typeof v.out !== 'string') throw new AppError('BAD_ARGUMENT', 'No output folder: pass --out DIR.');
+  // SRDA-Net, when the run asks for it, is loaded before the source is listed: weights that are
+  // missing or unreadable are then one line with --jobs N as with --jobs 1, not a failure in every
+  // child. Not for --list, which runs nothing (and may run where the weights are not, before an array job).
+  const usesSrda = v.method === 'srda' || (closedLoop?.includes('srda') ?? false);
+  let methods = usesSrda && !v.list ? await buildBatchMethods(v.method, closedLoop, methodOptions) : undefined;
   const { items, skipped } = await planBatchSource(source);
   if (v.list) {
     for (const it of items)
@@ -182,8 +222,7 @@ export const batchCommand: Command = async (argv) => {
       );
     return 0;
   }
-  if (typeof v.out !== 'string') throw new AppError('BAD_ARGUMENT', 'No output folder: pass --out DIR.');
-  const outDir = v.out;
+  const outDir = v.out!;
   const quiet = v.quiet ?? false;
   if (!quiet) for (const s of skipped) process.stderr.write(`skipped: ${s}\n`);
   const index = itemIndexFrom(v.index, process.env);
@@ -209,31 +248,30 @@ export const batchCommand: Command = async (argv) => {
   };
   if (pending.length > 0) show();
   if (jobs > 1 && pending.length > 1) {
+    // The children load their own.
+    if (methods) disposeBatchMethods(methods);
     const queue = [...pending];
     await Promise.all(
       Array.from({ length: Math.min(jobs, pending.length) }, async () => {
         for (let it = queue.shift(); it; it = queue.shift()) {
           const r = await runChild(argv, it.index);
           done++;
-          // The child's last line, without the command name it starts with: the same line as with --jobs 1.
-          if (r.code !== 0)
-            failures.push(`${it.id}: ${r.stderr.trim().split('\n').pop()?.replace(/^srda-lst batch: /, '') || `exit ${r.code}`}`);
+          // The child's last line, without the command name and item id it starts with: the same line as with --jobs 1.
+          if (r.code !== 0) {
+            const last = r.stderr.trim().split('\n').pop()?.replace(/^srda-lst batch: /, '');
+            failures.push(`${it.id}: ${(last?.startsWith(`${it.id}: `) ? last.slice(it.id.length + 2) : last) || `exit ${r.code}`}`);
+          }
           show(`${it.id}: ${r.code === 0 ? 'done' : 'FAILED'}`);
         }
       }),
     );
   } else {
-    const { method, notice } = await resolveMethod(v.method, {
-      backend,
-      finetuneSteps,
-      modelPath: typeof v.weights === 'string' ? path.resolve(v.weights) : undefined,
-      orientations,
-    });
+    methods ??= await buildBatchMethods(v.method, closedLoop, methodOptions);
     const settings: BatchSettings = {
       outDir,
-      method,
-      ...(notice ? { methodNotice: notice } : {}),
-      closedLoop: closedLoop ?? [method.id, 'bicubic'],
+      method: methods.method,
+      ...(methods.notice ? { methodNotice: methods.notice } : {}),
+      closedLoop: methods.closedLoop,
       stages,
       tileCoarsePx,
       maxDateGapDays,

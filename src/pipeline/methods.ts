@@ -1,4 +1,4 @@
-import { AppError } from '../core/errors.ts';
+import { AppError, isAppError } from '../core/errors.ts';
 import type { RunOptions } from '../core/progress.ts';
 import type { BackendName } from '../model/backend.ts';
 import type { BackendRequest } from '../model/runner.ts';
@@ -76,17 +76,21 @@ export function createMethodFactory(options: MethodFactoryOptions = {}): MethodF
     const { readWeights: _r, startPool: _p, ...rest } = options;
     return createSrdaMethod(weights, rest);
   };
-  return {
-    load,
-    async loadDefault() {
-      try {
-        return { method: await load('srda') };
-      } catch (e) {
-        const why = e instanceof Error ? e.message : String(e);
-        return { method: await load(FALLBACK_METHOD), notice: `SRDA-Net unavailable (${why}); using ${FALLBACK_METHOD}.` };
-      }
-    },
-  };
+  return { load, loadDefault: () => loadDefaultWith(load) };
+}
+
+/**
+ * SRDA-Net from `load` when it starts, otherwise the fallback baseline with a notice saying why
+ * (naming the error's file, when it has one).
+ */
+export async function loadDefaultWith(load: MethodFactory['load']): Promise<{ method: StageMethod; notice?: string }> {
+  try {
+    return { method: await load('srda') };
+  } catch (e) {
+    const why = e instanceof Error ? e.message : String(e);
+    const file = isAppError(e) && e.file ? `${e.file}: ` : '';
+    return { method: await load(FALLBACK_METHOD), notice: `SRDA-Net unavailable (${file}${why}); using ${FALLBACK_METHOD}.` };
+  }
 }
 
 /** A baseline method by id (SRDA-Net needs a factory with a weights reader): BAD_ARGUMENT for an unknown id. */
