@@ -165,6 +165,7 @@ async function runInto(item: BatchItem, s: BatchSettings, tmp: string): Promise<
   const rmse = Object.fromEntries(loop.methods.map((m) => [m.method, m.corrected.rmseK]));
 
   const files = (await writer.done()).lst.map((f) => path.basename(f));
+  const orientedNotice = orientationsNotice(s.orientations ?? 1, [method.id]);
   const energyMaxAbsK = Math.max(...result.stages.map((st) => st.energy.maxAbsK));
   const row: SummaryRow = {
     index: item.index,
@@ -184,7 +185,7 @@ async function runInto(item: BatchItem, s: BatchSettings, tmp: string): Promise<
     lst: assembled.lst.name,
     qc: assembled.qc?.name ?? null,
     aux: Object.fromEntries(Object.entries(assembled.aux).map(([k, b]) => [k, b.name])),
-    notices: [...assembled.notices, ...scene.notes, ...(s.methodNotice ? [s.methodNotice] : []), ...[orientationsNotice(s.orientations ?? 1, [method.id])].filter((n) => n !== undefined)],
+    notices: [...assembled.notices, ...scene.notes, ...(s.methodNotice ? [s.methodNotice] : []), ...(orientedNotice ? [orientedNotice] : [])],
     method: method.id,
     ...(method.id === 'srda' ? { orientations: s.orientations ?? 1 } : {}),
     residualCorrection: result.residualCorrection,
