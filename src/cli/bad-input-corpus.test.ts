@@ -70,6 +70,18 @@ describe('bad-input corpus through the CLI', () => {
     },
   );
 
+  it.each([
+    ['truncated', 'CORRUPT_TIFF'],
+    ['missing', 'BAD_ARGUMENT'],
+  ])('downscale with a %s LST: one line naming its path once, not before a message that names it already', async (kind, code) => {
+    const ndvi = cases.find((x) => x.name === 'zero overlap')!.ndvi!;
+    const lst = kind === 'missing' ? path.join(dir, 'no-such-lst.tif') : cases.find((x) => x.name === 'truncated TIFF (half)')!.file!;
+    const r = await cli(['downscale', '--lst', lst, '--ndvi', ndvi, '--method', 'bicubic', '--out', path.join(dir, `out-${kind}`), '--quiet']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(new RegExp(`^srda-lst downscale: ${code}: [^\\n]*\\n$`));
+    expect(r.stderr.split(lst)).toHaveLength(2);
+  });
+
   it('treats NaN and +-Inf LST pixels as invalid: the run completes and their blocks stay nodata', async () => {
     const c = cases.find((x) => x.name.startsWith('NaN'))!;
     const out = path.join(dir, 'out-naninf');

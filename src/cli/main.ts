@@ -62,7 +62,8 @@ export async function main(argv: string[]): Promise<number> {
     )(rest);
   } catch (e) {
     if (isAppError(e)) {
-      const where = e.file ? `${e.file}: ` : '';
+      // The file once: most messages name it themselves (batch prints them without `file`).
+      const where = e.file && !e.message.includes(e.file) ? `${e.file}: ` : '';
       process.stderr.write(`srda-lst ${name}: ${e.code}: ${terminalSafe(`${where}${e.message}`)}\n`);
       return 1;
     }
