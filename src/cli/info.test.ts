@@ -369,3 +369,14 @@ describe.skipIf(!existsSync(dataDir))('srda-lst info on bad input', () => {
     expect(lines[1]).toContain(missing);
   });
 });
+
+describe('srda-lst info options', () => {
+  it('refuses an option it does not know in one line, before reading any file, instead of reading its value as a file', () => {
+    const r = runInfo(['--scale', '2', path.join(repoRoot, 'no-such-file.tif')]);
+    expect(r.status).toBe(1);
+    expect(r.infos).toEqual([]);
+    expect(r.stderr).toBe(
+      "srda-lst info: BAD_ARGUMENT: Unknown option '--scale': srda-lst info takes files only (srda-lst info FILE...; a file named like an option as ./--scale).\n",
+    );
+  });
+});

@@ -1,4 +1,5 @@
 import { pixelSize } from '../core/geo/affine.ts';
+import { AppError } from '../core/errors.ts';
 import type { Dataset, DatasetBand } from '../io/dataset.ts';
 import type { Command } from './main.ts';
 import { loadDatasets } from './load.ts';
@@ -86,12 +87,17 @@ export function datasetInfo(d: Dataset): Record<string, unknown> {
 
 /** `srda-lst info FILE...`: one JSON line per readable file; one stderr line per bad file; exit 1 if any failed. */
 export const infoCommand: Command = async (argv) => {
-  const files = argv.filter((a) => !a.startsWith('--'));
-  if (files.length === 0 || argv.includes('--help')) {
+  const help = argv.includes('--help') || argv.includes('-h');
+  // An option it does not know would otherwise be dropped and its value read as a file ('2: no such file').
+  const unknown = argv.find((a) => a.startsWith('-') && a !== '--help' && a !== '-h');
+  if (unknown !== undefined && !help)
+    throw new AppError('BAD_ARGUMENT', `Unknown option '${unknown}': srda-lst info takes files only (srda-lst info FILE...; a file named like an option as ./${unknown}).`);
+  const files = argv.filter((a) => !a.startsWith('-'));
+  if (files.length === 0 || help) {
     process.stdout.write(
       'Usage: srda-lst info FILE...\nPrints one JSON object per file: role, product, date, size, pixel size, CRS, nodata, scale, valid fraction, value range, bands.\n',
     );
-    return files.length === 0 && !argv.includes('--help') ? 2 : 0;
+    return help ? 0 : 2;
   }
   let failed = 0;
   for (const r of await loadDatasets(files)) {
