@@ -71,7 +71,7 @@ function parseArgs(argv: string[]): TrainArgs {
     const k = argv[i];
     const v = (): string => {
       const x = argv[++i];
-      if (x === undefined) throw new AppError('BAD_ARGUMENT', `${k} needs a value.\n${USAGE}`);
+      if (x === undefined) throw new AppError('BAD_ARGUMENT', `${k} needs a value. Run with --help for the options.`);
       return x;
     };
     const num = (): number => {
@@ -102,9 +102,9 @@ function parseArgs(argv: string[]): TrainArgs {
     else if (k === '--data-dir') a.dataDir = path.resolve(v());
     else if (k === '--aster-weight') a.asterWeight = num();
     else if (k === '--restart-at') a.restartAt = num();
-    else throw new AppError('BAD_ARGUMENT', `Unknown option '${k}'.\n${USAGE}`);
+    else throw new AppError('BAD_ARGUMENT', `Unknown option '${k}'. Run with --help for the options.`);
   }
-  if (!a.out) throw new AppError('BAD_ARGUMENT', `--out DIR is required.\n${USAGE}`);
+  if (!a.out) throw new AppError('BAD_ARGUMENT', 'No output folder: pass --out DIR. Run with --help for the options.');
   if (!Number.isInteger(a.restartAt) || a.restartAt < 0 || (a.restartAt > 0 && a.restartAt >= a.steps))
     throw new AppError('BAD_ARGUMENT', `--restart-at must be a whole step before --steps (${a.steps}), got ${a.restartAt}.`);
   if (a.patch % 4 !== 0 || a.patch < 16) throw new AppError('BAD_ARGUMENT', `--patch must be a multiple of 4 and >= 16 (coarse pixels), got ${a.patch}.`);
@@ -169,7 +169,14 @@ function fixedBatch(pairs: ClosedLoopPair[], n: number, p: number): TrainBatch {
 
 /** `srda-lst train`: trains SRDA-Net on the wasm backend (custom conv gradient), see models/srda-net/card.md. */
 export const trainCommand: Command = async (argv) => {
+  if (argv.includes('--help') || argv.includes('-h')) {
+    process.stdout.write(USAGE + '\n');
+    return 0;
+  }
   const args = parseArgs(argv);
+  // Real or ASTER pairs come from --data-dir: a folder that is not there is one line here, not an empty pool later.
+  if ((args.data.includes('real') || args.data.includes('aster')) && !(await stat(args.dataDir).catch(() => undefined))?.isDirectory())
+    throw new AppError('BAD_ARGUMENT', `no such folder: --data ${args.data.join(',')} reads its scenes from --data-dir (default ../shared/data); pass the folder that holds them.`, { file: args.dataDir });
   await mkdir(args.out, { recursive: true });
   const choice = await selectBackend({ only: args.backend });
   const cfg = SRDA_SIZES[args.size];
@@ -206,6 +213,8 @@ export const trainCommand: Command = async (argv) => {
   }
   log(`real pairs: ${real.length} (${[...new Set(real.map((p) => p.name.split('@')[0]))].join(', ') || 'none'}); scenes known: ${REAL_SCENES.map((s) => s.id).join(', ')}`);
   const synth = args.data.includes('synth');
+  if (!synth && real.length === 0)
+    throw new AppError('BAD_ARGUMENT', `no training pairs: every scene of --data ${args.data.join(',')} was skipped (see the log above). Pass --data-dir the folder that holds the scenes, or add synth to --data.`, { file: args.dataDir });
   const sampler = new BatchSampler({ seed: args.seed, batch: args.batch, patchPx: args.patch, realShare: synth ? args.realShare : 1, poolSize: synth ? 48 : 0, refresh: synth ? 1 : 0, augment: args.augment }, real, start);
   const valBatch = asterVal.length > 0 ? fixedBatch(asterVal, 32, args.patch) : await loadOrMakeValBatch(path.join(args.out, 'val-batch.json'), args.patch);
 
