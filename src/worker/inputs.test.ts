@@ -122,6 +122,11 @@ describe.skipIf(!existsSync(GEZIRA))('a Landsat MTL dropped in the app with its 
       'LC08_L1TP_173049_20140310_20170425_01_T2_B4.TIF, LC08_L1TP_173049_20140310_20170425_01_T2_B11.TIF were read again with the calibration of LC08_L1TP_173049_20140310_20170425_01_T2_MTL.txt.',
     ]);
     expect(second.inputs.map((r) => r.problem)).toEqual([undefined, undefined]);
+    // An MTL with no band file of its scene (a stack named otherwise) says it calibrates nothing.
+    const lone = await ingestFiles([new File([geziraFile('MTL.txt')], 'L7.MTL.txt'), new File([geziraFile('B4.TIF')], 'stack.tif')]);
+    expect(lone.notices).toEqual([
+      'L7.MTL.txt calibrates nothing yet: no file dropped has a Landsat band name of its scene (<scene>_B4.TIF); band files so named are calibrated with it when you drop them.',
+    ]);
     expect(meanOf(second.inputs[0].id)).toBeLessThan(1);
   });
 

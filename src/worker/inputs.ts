@@ -193,7 +193,7 @@ export async function ingestFiles(files: File[], signal?: AbortSignal): Promise<
     again.forEach((f) => rereads.add(f));
     if (again.size > 0) notices.push(`${[...again].map((f) => f.name).join(', ')} ${again.size > 1 ? 'were' : 'was'} read again with the calibration of ${file.name}.`);
     else if (!rasters.some((f) => pickMtlName(f.name, names) === file.name))
-      notices.push(`${file.name} is kept: it calibrates the Landsat band files of its scene when you drop them.`);
+      notices.push(`${file.name} calibrates nothing yet: no file dropped has a Landsat band name of its scene (<scene>_B4.TIF); band files so named are calibrated with it when you drop them.`);
   }
   rasters.push(...rereads);
   for (const file of files.filter((f) => isSidecarName(f.name))) {
