@@ -75,6 +75,15 @@ describe('prepareScene', () => {
     expect(s.lst.data[1]).toBe(lstAt(1, 0));
   });
 
+  it('counts what the QC removed out of the valid LST pixels, not out of every pixel with the fill', () => {
+    // 16x16 LST, its first 200 pixels fill; the QC rejects 3 valid ones and 2 fill ones.
+    const lst = testRaster(testGrid(16, 16, 1000), (c, r) => (r * 16 + c < 200 ? Number.NaN : lstAt(c, r)));
+    const keep = new Uint8Array(256).fill(1);
+    for (const i of [0, 1, 200, 201, 255]) keep[i] = 0;
+    const s = prepareScene({ lst, lstKeep: keep, aux: { ndvi } });
+    expect(s.notes).toContain('QC mask removed 3 of the 56 valid LST pixels.');
+  });
+
   it('reprojects an LST in another CRS onto the aligned coarse grid', () => {
     const g = testGrid(64, 64, 250);
     // The same area in WGS 84 at 0.01 deg (~900 m) (UTM 33N x=500000 is lon 15).

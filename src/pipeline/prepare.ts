@@ -164,11 +164,16 @@ function maskedLst(inputs: SceneInputs, notes: string[]): Raster {
   if (!inputs.lstKeep) return inputs.lst;
   const data = inputs.lst.data.slice();
   let masked = 0;
-  for (let i = 0; i < data.length; i++) if (!inputs.lstKeep[i] && data[i] === data[i]) {
+  let valid = 0;
+  for (let i = 0; i < data.length; i++) {
+    if (data[i] !== data[i]) continue;
+    valid++;
+    if (inputs.lstKeep[i]) continue;
     data[i] = Number.NaN;
     masked++;
   }
-  notes.push(`QC mask removed ${masked} of ${data.length} LST pixels.`);
+  // Out of the valid pixels, as the scene panel's share: fill and cloud the product already left out are not "kept".
+  notes.push(`QC mask removed ${masked} of the ${valid} valid LST pixels.`);
   return { ...inputs.lst, data };
 }
 
