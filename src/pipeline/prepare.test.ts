@@ -34,6 +34,8 @@ describe('prepareScene', () => {
     expect(s.lst.data[0]).toBeCloseTo((lstAt(0, 0) + lstAt(3, 3)) / 2, 4);
     expect(s.levels[2].grid.width).toBe(64);
     expect(s.notes.join(' ')).toMatch(/Reference factor 4: the LST was block-averaged by 4 \(to 1000 m\) and downscaled back to 250 m/);
+    // Said once: no second 'LST block-averaged by 4 to allow 2 stages.' beside it.
+    expect(s.notes.filter((n) => /block-averaged/.test(n))).toHaveLength(1);
     expect(() => prepareScene({ lst, aux: { ndvi } }, { referenceFactor: 3 })).toThrow(/power of two/);
   });
 

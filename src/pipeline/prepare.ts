@@ -317,7 +317,8 @@ function* prepareSteps(inputs: SceneInputs, options: PrepareOptions, packer: Aux
     if (group > 1) {
       coarseLst = aggregateMean(coarseLst, group);
       mode = 'aggregated';
-      notes.push(`LST block-averaged by ${group} to allow ${stages} stages.`);
+      // With a reference factor its own note says so (and why); a second sentence only repeated it.
+      if (refFactor <= 1) notes.push(`LST block-averaged by ${group} to allow ${stages} stage${stages === 1 ? '' : 's'}.`);
     }
     outFactor = 2 ** Math.max(0, k - stages);
     if (cn !== lst.width || rn !== lst.height) {
