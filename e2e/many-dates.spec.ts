@@ -65,6 +65,9 @@ test.describe('many dates in the app', () => {
     expect(labels.some((l) => l.includes('2024-03-29 (1 of 10)'))).toBe(true);
     expect(labels.some((l) => l.includes('2024-06-17 (10 of 10)'))).toBe(true);
     expect(labels.some((l) => /about \d+ (s|min) left/.test(l))).toBe(true);
+    // No time before a whole date has taken one (a share of a date says nothing of its later parts); the step of the date's plan instead.
+    expect(labels.filter((l) => l.includes('(1 of 10)')).some((l) => / left/.test(l))).toBe(false);
+    expect(labels.some((l) => l.includes('2024-03-29 (1 of 10), step 1 of 2: Bicubic, stage 1 of 2'))).toBe(true);
     const shares = bars.map((b) => b.now);
     expect(shares).toEqual([...shares].sort((a, b) => a - b));
     expect(Math.max(...shares)).toBeGreaterThanOrEqual(85);

@@ -163,7 +163,7 @@ test('two runs give identical results; a cancelled run leaks no tensors and the 
   await page.getByTestId('finetune').check();
   await page.getByTestId('run').click();
   // Not the model loading ("starting SRDA-Net"): the fine-tuning steps themselves.
-  await expect(page.getByTestId('progress')).toContainText(/SRDA-Net: fine-tune · [1-9]/, { timeout: 120_000 });
+  await expect(page.getByTestId('progress')).toContainText(/SRDA-Net, fine-tune · [1-9]/, { timeout: 120_000 });
   await page.getByTestId('cancel').click();
   await expect(page.getByTestId('status')).toHaveAttribute('data-state', 'idle');
   // At most the one loaded model stays (no growth from the interrupted work).
@@ -185,7 +185,7 @@ test('a WebGPU device lost mid-run: SRDA-Net continues on wasm, completes and te
   await expect(page.getByTestId('file-row')).toHaveCount(3);
   await page.getByTestId('backend-choice').selectOption('webgpu');
   await page.getByTestId('run').click();
-  await expect(page.getByTestId('progress')).toContainText(/SRDA-Net: stage/, { timeout: 300_000 });
+  await expect(page.getByTestId('progress')).toContainText(/SRDA-Net, stage/, { timeout: 300_000 });
   // Destroy the GPUDevice tfjs runs on, as a driver reset or a GPU crash would.
   let destroyed = false;
   for (const w of page.workers()) {

@@ -7,6 +7,9 @@ export interface Progress {
   total: number;
   /** Optional free text (tile index, current loss). */
   detail?: string;
+  /** Which of the run's `steps` parts this report is of (1-based), where the run knows its plan. */
+  step?: number;
+  steps?: number;
 }
 
 /** Options every async operation over ~100 ms takes. */

@@ -186,7 +186,7 @@ export async function fitDetailWeight(scene: Scene, srda: StageMethod, residualM
   const { loop, reference } = onLoop;
   const inner = (what: string): RunOptions => ({
     signal: run.signal,
-    onProgress: run.onProgress && ((p) => run.onProgress!({ ...p, stage: `detail weight, ${what}: ${p.stage}` })),
+    onProgress: run.onProgress && ((p) => run.onProgress!({ ...p, stage: `detail weight: ${what}, ${p.stage}` })),
   });
   const final = (m: StageMethod, what: string) => onLoop.final(m, inner(what));
   // Bicubic on this thread while SRDA-Net's windows run (on a pool's workers, or interleaved here).

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import type { Progress } from '../core/progress.ts';
 import { readGeoTiff } from '../io/geotiff-read.ts';
 import { exportLayerGeoTiff } from './export.ts';
 import { ingestFiles } from './inputs.ts';
@@ -34,7 +35,7 @@ describe('worker run job on the demo scene', () => {
     expect(rows.map((r) => r.role)).toEqual(['lst', 'ndvi', 'dem', 'unknown']);
     expect(rows[3].problem?.code).toBe('NOT_GEOTIFF');
     const transfer: Transferable[] = [];
-    const progress: string[] = [];
+    const progress: Progress[] = [];
     const result = await runJob(
       {
         inputs: rows.filter((r) => !r.problem).map((r) => ({ id: r.id, role: r.role })),
@@ -45,7 +46,7 @@ describe('worker run job on the demo scene', () => {
         evaluate: true,
         appBaseUrl: 'http://localhost/',
       },
-      { onProgress: (p) => progress.push(p.stage) },
+      { onProgress: (p) => progress.push(p) },
       transfer,
     );
     // Named by method in every run: TsHARP's layers are never `lst-250m` (SRDA-Net's id), whichever method ran first.
@@ -66,7 +67,15 @@ describe('worker run job on the demo scene', () => {
     expect(result.scatter.map((d) => d.method).sort()).toEqual(['bicubic', 'tsharp']);
     expect(result.scatter[0].x.length).toBeGreaterThan(3000);
     expect(result.closedLoop!.referencePixelM).toBeCloseTo(result.closedLoop!.coarsePixelM / 2, 6);
-    expect(progress.some((s) => s.startsWith('TsHARP'))).toBe(true);
+    // One plain phrase per report with its step of the run's plan (TsHARP, its bicubic baseline, the check), never nested labels.
+    const planned = progress.filter((p) => p.step !== undefined);
+    expect(new Set(planned.map((p) => p.steps))).toEqual(new Set([3]));
+    expect(planned.find((p) => p.step === 1)!.stage).toBe('TsHARP, stage 1 of 2');
+    expect(planned.some((p) => p.step === 2 && p.stage === 'Bicubic, stage 2 of 2')).toBe(true);
+    expect(planned.some((p) => p.step === 3 && p.stage === 'closed-loop check: tsharp corrected, stage 1')).toBe(true);
+    expect(planned.filter((p) => p.step === 3).at(-1)!.stage).toBe('closed-loop check');
+    expect(planned.map((p) => p.step)).toEqual([...planned.map((p) => p.step)].sort((a, b) => a! - b!));
+    for (const p of progress) expect(p.stage.split(':').length).toBeLessThanOrEqual(2);
     expect(transfer.length).toBeGreaterThan(2 * result.layers.length - 1);
 
     const exportProgress: Array<{ stage: string; done: number; total: number; detail?: string }> = [];

@@ -10,6 +10,7 @@ import type { FinetuneReport } from '../pipeline/methods/srda.ts';
 import type { MethodId } from '../pipeline/method.ts';
 import { prepareSceneAsync } from '../pipeline/prepare.ts';
 import { assembleForApp, gridFacts, usedFiles } from './preview.ts';
+import { partProgress } from './run-progress.ts';
 import { difference, formatPixelM, layerId, makeRunLayers, methodNaming, nominalResolutionM, type LayerMeta } from './layers.ts';
 import type { RunParams, RunResult, ScatterData } from './protocol.ts';
 
@@ -107,10 +108,17 @@ export async function runJob(
   if (orientations > 1) notices.push(orientationsMessage(orientations));
   // Do no harm: SRDA-Net keeps the share of its detail over bicubic that the scene's own closed loop supports.
   let weight: DetailWeight | undefined;
-  if (model?.method && methods.includes('srda') && !params.srdaFullDetail) {
+  const fitsWeight = !!model?.method && methods.includes('srda') && !params.srdaFullDetail;
+  // The parts left once the scene and the model are ready, each reported as its step of the run.
+  const steps = (fitsWeight ? 1 : 0) + methods.length + (params.evaluate ? 1 : 0);
+  const part = (k: number, phrase: (stage: string) => string, stages?: number) => {
+    const label = partProgress(k, steps, stages, phrase);
+    return (p: Progress) => report(label(p));
+  };
+  if (model?.method && fitsWeight) {
     weight = await fitDetailWeight(scene, model.method, 'linear', {
       signal: opts.signal,
-      onProgress: (p) => report({ ...p, stage: `SRDA-Net: ${p.stage}` }),
+      onProgress: part(0, (stage) => `SRDA-Net ${stage}`),
     });
     notices.push(weight ? detailWeightMessage(lstName, weight) : detailKeptWholeMessage(lstName, MIN_DETAIL_PIXELS));
     lap('detail weight');
@@ -122,7 +130,7 @@ export async function runJob(
   // `downscale` does, the last run lets the guides go once its last tiles are asked (the 250 m
   // NDVI and DEM of a full tile: ~90 MB), and SRDA-Net's inference workers end as their tiles come in.
   const retire = !params.evaluate ? (model?.method as { retire?: () => void } | undefined)?.retire?.bind(model?.method) : undefined;
-  for (const m of methods) {
+  for (const [k, m] of methods.entries()) {
     const isLast = m === methods[methods.length - 1];
     const r = await runDownscale(
       scene,
@@ -134,7 +142,7 @@ export async function runJob(
       },
       {
         signal: opts.signal,
-        onProgress: (p) => report({ ...p, stage: `${LABELS[m]}: ${p.stage}` }),
+        onProgress: part((fitsWeight ? 1 : 0) + k, (stage) => `${LABELS[m]}, ${stage}`, scene.stages),
       },
     );
     results.push(r);
@@ -246,7 +254,7 @@ export async function runJob(
         { samplePairs: 4000 },
         {
           signal: opts.signal,
-          onProgress: (p) => report({ ...p, stage: `closed loop: ${p.stage}` }),
+          onProgress: part(steps - 1, (stage) => (stage === 'closed loop' ? 'closed-loop check' : `closed-loop check: ${stage}`)),
         },
       );
       closedLoop = { coarsePixelM: loop.coarsePixelM, referencePixelM: loop.referencePixelM, outputPixelM: scene.levels[scene.stages].pixelSizeM };

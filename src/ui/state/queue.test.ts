@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { AppError } from '../../core/errors.ts';
-import { runQueue, stageFraction, type QueueOutcome, type QueueProgress } from './queue.ts';
+import { itemsLeftS, runFraction, runQueue, type QueueOutcome, type QueueProgress } from './queue.ts';
 
 /** A clock the test moves by hand (ms). */
 function clock() {
@@ -70,14 +70,56 @@ describe('runQueue', () => {
   });
 });
 
-describe('stageFraction', () => {
-  it('counts finished stages as units and the running stage by its done/total', () => {
-    const f = stageFraction(4);
-    expect(f({ stage: 'prepare', done: 1, total: 1 })).toBeCloseTo(0.25, 9);
-    expect(f({ stage: 'stage 1', done: 1, total: 4 })).toBeCloseTo((1 + 0.25) / 4, 9);
-    expect(f({ stage: 'stage 2', done: 2, total: 2 })).toBeCloseTo(3 / 4, 9);
+describe('the ETA of a queue', () => {
+  it('says no time while the first item runs, whatever share of it the item reports done', async () => {
+    const c = clock();
+    const seen: QueueProgress[] = [];
+    // An 'All (compare)' date: SRDA-Net's detail weight, four methods of two stages, the check; the
+    // last reports of a part come 1 s apart, later parts take 10 s each.
+    const steps = 6;
+    await runQueue(
+      ['a', 'b', 'c'],
+      async (_id, _i, { onProgress }) => {
+        const frac = runFraction();
+        for (let step = 1; step <= steps; step++)
+          for (let done = 1; done <= 25; done++) {
+            c.advance(step === 1 ? 40 : 400);
+            const p = { stage: 'stage 1', done, total: 25, step, steps };
+            onProgress(p, frac(p));
+          }
+        return 0;
+      },
+      { signal: new AbortController().signal, onProgress: (q) => seen.push(q), now: c.now },
+    );
+    expect(seen.filter((q) => q.index === 0).every((q) => q.etaS === undefined)).toBe(true);
+    // Each date took 1 + 5 * 10 = 51 s: at the first report of the second date the queue has
+    // one more date and almost all of this one left (51 s each), whatever the first part's pace.
+    const second = seen.find((q) => q.index === 1 && q.item.done === 1 && q.item.step === 1)!;
+    expect(second.etaS).toBeCloseTo(51 + (51 - 0.04), 6);
+    const lastOfSecond = seen.filter((q) => q.index === 1).at(-1)!;
+    expect(lastOfSecond.etaS).toBeCloseTo(51, 6);
+    const lastOfThird = seen.at(-1)!;
+    expect(lastOfThird.etaS).toBe(0);
+  });
+
+  it('counts the items not started at the mean of the finished ones, and nothing for a running one past that mean', () => {
+    expect(itemsLeftS([10, 30], 3, 5)).toBe(20 * 3 + 15);
+    expect(itemsLeftS([10, 30], 1, 45)).toBe(20);
+  });
+});
+
+describe('runFraction', () => {
+  it('counts the finished steps of the plan and the running step by its done/total, never going back', () => {
+    const f = runFraction();
+    expect(f({ stage: 'preparing', done: 1, total: 1 })).toBe(0);
+    expect(f({ stage: 'SRDA-Net detail weight: SRDA-Net, stage 1', done: 1, total: 4, step: 1, steps: 4 })).toBeCloseTo(0.25 / 4, 9);
+    // The detail weight's bicubic windows finish first: the step is done as far as its tiles say.
+    expect(f({ stage: 'SRDA-Net detail weight: bicubic, stage 1', done: 4, total: 4, step: 1, steps: 4 })).toBeCloseTo(1 / 4, 9);
+    expect(f({ stage: 'SRDA-Net detail weight: SRDA-Net, stage 1', done: 2, total: 4, step: 1, steps: 4 })).toBeCloseTo(1 / 4, 9);
+    expect(f({ stage: 'Bicubic, stage 2 of 2', done: 1, total: 2, step: 3, steps: 4 })).toBeCloseTo(2.5 / 4, 9);
+    // A stage 2 restarting its tiles does not move the bar back.
+    expect(f({ stage: 'Bicubic, stage 1 of 2', done: 0, total: 2, step: 3, steps: 4 })).toBeCloseTo(2.5 / 4, 9);
     // Never claims the run finished before it returns.
-    expect(f({ stage: 'a', done: 1, total: 1 })).toBeLessThan(1);
-    expect(f({ stage: 'b', done: 1, total: 1 })).toBeLessThan(1);
+    expect(f({ stage: 'closed-loop check', done: 4, total: 4, step: 4, steps: 4 })).toBeLessThan(1);
   });
 });

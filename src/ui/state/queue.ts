@@ -12,7 +12,7 @@ export interface QueueProgress {
   fraction: number;
   /** Seconds since the queue started. */
   elapsedS: number;
-  /** Estimated seconds left for the whole queue, once a rate is known. */
+  /** Estimated seconds left for the whole queue, once an item has finished (the mean time of the finished ones). */
   etaS?: number;
 }
 
@@ -23,24 +23,34 @@ export type QueueOutcome<T> =
   | { id: string; state: 'cancelled' };
 
 /**
- * Share of one run done, from its progress reports: the run is counted in `unitsTotal` stage units
- * (each new stage name finishes the one before), plus the running stage's done/total.
+ * Share of one run done, from its progress reports: a run that reports its plan (`step` of
+ * `steps`, worker/run-progress.ts) counts the finished steps plus the running step's done/total;
+ * reports before the plan (preparing, loading the model) count nothing. Never goes back (a step's
+ * second stage restarts its tiles) and never reaches 1 before the run returns.
  */
-export function stageFraction(unitsTotal: number): (p: Progress) => number {
-  let stage = '';
-  let unitsDone = 0;
+export function runFraction(): (p: Progress) => number {
+  let best = 0;
   return (p) => {
-    if (p.stage !== stage) {
-      if (stage) unitsDone = Math.min(unitsTotal - 0.5, unitsDone + 1);
-      stage = p.stage;
+    if (p.step !== undefined && p.steps !== undefined && p.steps > 0) {
+      const within = p.total > 0 ? Math.min(1, p.done / p.total) : 0;
+      best = Math.max(best, Math.min(0.999, (p.step - 1 + within) / p.steps));
     }
-    return Math.min(0.999, (unitsDone + (p.total > 0 ? p.done / p.total : 0)) / unitsTotal);
+    return best;
   };
 }
 
 /**
- * Runs `runOne` for each id in turn, with one progress for the whole queue (share done and ETA,
- * from the time the finished items took). A failed item is reported through `onItem` and the queue
+ * Seconds left of a queue at the mean time of its finished items: `notStarted` items, plus what
+ * the running one (`runningS` in) has left of that mean (none once it took longer).
+ */
+export function itemsLeftS(finishedS: readonly number[], notStarted: number, runningS: number): number {
+  const mean = finishedS.reduce((a, b) => a + b, 0) / finishedS.length;
+  return mean * notStarted + Math.max(0, mean - runningS);
+}
+
+/**
+ * Runs `runOne` for each id in turn, with one progress for the whole queue (share done, and an
+ * ETA once an item has finished, from the time the finished items took; none before). A failed item is reported through `onItem` and the queue
  * goes on; an abort of `signal` stops it: the running item and those not started are reported
  * `cancelled`, finished ones stay as they are. `runOne` reports its own share done (0..1) with its
  * progress. Resolves with every item's outcome, in queue order.
@@ -53,8 +63,11 @@ export async function runQueue<T>(
   const now = opts.now ?? (() => performance.now());
   const t0 = now();
   const outcomes: QueueOutcome<T>[] = [];
+  /** Seconds each finished item took (done or failed). */
+  const finishedS: number[] = [];
   const finish = (o: QueueOutcome<T>, i: number) => {
     outcomes.push(o);
+    if (o.state !== 'cancelled') finishedS.push(o.seconds);
     opts.onItem?.(o, i);
   };
   for (let i = 0; i < ids.length; i++) {
@@ -67,7 +80,9 @@ export async function runQueue<T>(
     const report = (p: Progress, itemFraction: number) => {
       const fraction = Math.min(0.999, (i + Math.max(0, Math.min(1, itemFraction))) / ids.length);
       const elapsedS = (now() - t0) / 1000;
-      const etaS = fraction > 0.02 ? (elapsedS * (1 - fraction)) / fraction : undefined;
+      // Only whole items measure what an item costs (every method, stage, check and weight of a
+      // date): the share of one item done says nothing of the time its later parts take.
+      const etaS = finishedS.length > 0 ? itemsLeftS(finishedS, ids.length - i - 1, (now() - start) / 1000) : undefined;
       opts.onProgress?.({ index: i, total: ids.length, item: p, fraction, elapsedS, ...(etaS !== undefined ? { etaS } : {}) });
     };
     report({ stage: 'starting', done: 0, total: 1 }, 0);

@@ -1,7 +1,7 @@
 import type { RunResult, ScenePreview, WireError } from '../../worker/protocol.ts';
 import { describeError } from '../messages.ts';
 import { DROPPED, forgetDropped } from './dropped.ts';
-import { runQueue, stageFraction, type QueueProgress } from './queue.ts';
+import { runQueue, runFraction, type QueueProgress } from './queue.ts';
 import { effectiveRole, store, type AppState, type RunFacts, type RunSettings, type SeriesDate, type ShownLayer } from './store.ts';
 import { toWire, worker } from './worker-handle.ts';
 
@@ -111,9 +111,14 @@ export function failureText(e: WireError): string {
   return e.hint ? `${e.message} ${e.hint}` : describeError(e);
 }
 
-function progressLabel(q: QueueProgress, dates: { id?: string }[]): string {
-  if (dates.length === 1) return q.item.stage;
-  return `${dates[q.index].id} (${q.index + 1} of ${dates.length}): ${q.item.stage}`;
+/**
+ * The progress line's words: the date of a queue, the step of the run where the worker reports its
+ * plan, and the running part's own phrase ('2024-04-14 (2 of 3), step 2 of 5: Bicubic, stage 1 of 2').
+ */
+export function progressLabel(q: QueueProgress, dates: { id?: string }[]): string {
+  const { stage, step, steps } = q.item;
+  const where = [dates.length > 1 ? `${dates[q.index].id} (${q.index + 1} of ${dates.length})` : '', step !== undefined && steps ? `step ${step} of ${steps}` : ''].filter(Boolean).join(', ');
+  return where ? `${where}: ${stage}` : stage;
 }
 
 function setDate(sceneId: string | undefined, patch: Partial<SeriesDate>): void {
@@ -143,8 +148,6 @@ export async function run(): Promise<void> {
     ...(isSeries ? { series: dates.map((d) => ({ sceneId: d.id!, date: d.date, tile: d.tile, state: 'pending' as const })) } : {}),
   });
   const inputs = s.inputs.filter((i) => !i.problem).map((i) => ({ id: i.id, role: effectiveRole(s, i) }));
-  const methods = s.settings.method === 'all' ? 4 : s.settings.method === 'bicubic' ? 1 : 2;
-  const units = 2 + methods * 2 + (s.settings.evaluate ? methods : 0);
   const { runAllDates: _all, seriesFrom: _from, seriesTo: _to, ...settings } = s.settings;
   let doneCount = 0;
   let shown = false;
@@ -159,7 +162,7 @@ export async function run(): Promise<void> {
     dates.map((d) => d.id ?? ''),
     (id, _i, { signal, onProgress }) => {
       markDate(id, { state: 'running' });
-      const frac = stageFraction(units);
+      const frac = runFraction();
       return worker().call(
         'run',
         {
