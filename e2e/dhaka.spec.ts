@@ -157,5 +157,7 @@ test.describe('Dhaka files with a stranger and a cloudy date', () => {
     const notices = page.getByTestId('notices');
     await expect(notices).toContainText('doy2024169000000_aid0001.tif, SRDA-Net keeps all of its detail: the scene\'s own closed loop has fewer than 64 valid pixels');
     await expect(notices).not.toContainText('Infinity');
+    // The trust panel recommends no method on the same few pixels (it recommended bicubic before).
+    await expect(page.getByTestId('trust-recommendation')).toHaveText(/^No method is recommended on this scene: its closed loop has \d+ valid pixels?, fewer than 64, too few to tell the methods apart\.$/);
   });
 });

@@ -126,6 +126,19 @@ describe.skipIf(!existsSync(DHAKA))('srda-lst downscale on Dhaka DOY 097', () =>
     expect(check.bicubicRmseK).toBeCloseTo(weighted.bicubicRmseK, 3);
   });
 
+  it('on a date whose closed loop has under 64 valid pixels (Dhaka 2024-06-17, 4 % valid) recommends no method, with the count', async () => {
+    const dir = path.join(tmp, 'srda-cloudy');
+    const cloudy = (f: string) => path.join(DHAKA, f);
+    const argv = ['downscale', '--lst', cloudy('MOD11A2.061/MOD11A2.061_LST_Day_1km_doy2024169000000_aid0001.tif'), '--qc', cloudy('MOD11A2.061/MOD11A2.061_QC_Day_doy2024169000000_aid0001.tif')];
+    expect(await main([...argv, '--ndvi', cloudy('MOD13Q1.061/MOD13Q1.061__250m_16_days_NDVI_doy2024161000000_aid0001.tif'), '--method', 'srda', '--backend', 'wasm', '--out', dir])).toBe(0);
+    const check = JSON.parse(readFileSync(path.join(dir, 'report.json'), 'utf8')).closedLoopCheck;
+    // It said 'recommendedMethod: bicubic' and 'use the bicubic method for this scene' on 56 pixels before.
+    expect(check.pixels).toBeLessThan(64);
+    expect(check.recommendedMethod).toBeUndefined();
+    expect(check.message).toContain(`no method is recommended: this scene's own closed loop (1698 m -> 849 m) has ${check.pixels} valid pixels, fewer than 64`);
+    expect(printed.err).toContain(`notice: ${check.message}`);
+  });
+
   // The workers end after the run and its closed-loop check, before the files are written.
   it.each([[[]], [['--full-detail']], [['--orientations', '8', '--stages', '1']]])('writes the same files with --jobs 2 as with --jobs 1 (extra %j)', async (extra) => {
     const files = ['lst_stage1.tif', 'lst_stage1_sigma.tif', ...(extra.includes('--stages') ? [] : ['lst_stage2.tif', 'lst_stage2_sigma.tif'])];

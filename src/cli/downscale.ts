@@ -191,7 +191,7 @@ async function downscaleWith(
   }
   const outDir = out.dir;
   const { lst: outputs, sigma: sigmaFiles } = await writer.done();
-  if (harm && !values.quiet) process.stderr.write(`${harm.srdaWorse ? 'warning' : 'check'}: ${harm.message}\n`);
+  if (harm && !values.quiet) process.stderr.write(`${!harm.recommendedMethod ? 'notice' : harm.srdaWorse ? 'warning' : 'check'}: ${harm.message}\n`);
   // What SRDA-Net (in this thread or in a pool worker) did to go on: out of memory, a failed backend.
   const runNotices = [...((method as { notices?: readonly string[] }).notices ?? [])];
   const orientedNotice = orientationsNotice(orientations, [method.id]);
@@ -231,7 +231,7 @@ async function downscaleWith(
           },
         }
       : {}),
-    ...(harm ? { closedLoopCheck: { srdaRmseK: harm.srdaRmseK, bicubicRmseK: harm.bicubicRmseK, coarsePixelM: harm.coarsePixelM, referencePixelM: harm.referencePixelM, srdaWorse: harm.srdaWorse, recommendedMethod: harm.srdaWorse ? 'bicubic' : 'srda', message: harm.message } } : {}),
+    ...(harm ? { closedLoopCheck: { srdaRmseK: harm.srdaRmseK, bicubicRmseK: harm.bicubicRmseK, coarsePixelM: harm.coarsePixelM, referencePixelM: harm.referencePixelM, srdaWorse: harm.srdaWorse, pixels: harm.pixels, ...(harm.recommendedMethod ? { recommendedMethod: harm.recommendedMethod } : {}), message: harm.message } } : {}),
     stages: result.stages.map((s) => ({
       stage: s.stage,
       file: path.basename(outputs[s.stage - 1]),

@@ -9,6 +9,7 @@ import { bicubicMethod } from './baselines/bicubic.ts';
 import { runDownscale } from './downscale.ts';
 import { runLimited } from './tile-pool.ts';
 import { closedLoopScene } from './evaluate.ts';
+import { MIN_LOOP_PIXELS } from '../core/loop-pixels.ts';
 import type { FittedStage, StageInput, StageMethod, StagePrediction } from './method.ts';
 import type { Scene } from './scene.ts';
 import { mixDetail, weightDetailCore } from './detail-mix.ts';
@@ -34,8 +35,6 @@ export interface DetailWeight {
   pixels: number;
 }
 
-/** Fewest closed-loop pixels a weight is fitted on; smaller scenes keep SRDA-Net as is. */
-export const MIN_DETAIL_PIXELS = 64;
 
 /**
  * Least-squares alpha in [0, 1] of `bicubic + alpha (srda - bicubic)` against `reference`, over
@@ -177,7 +176,7 @@ function loopRunner(scene: Scene, residualMode: ResidualMode) {
 
 /**
  * Fits the detail weight of `srda` on the scene's own one-stage closed loop. Undefined when the
- * scene is too small for a loop or it has fewer than MIN_DETAIL_PIXELS valid pixels (then nothing
+ * scene is too small for a loop or it has fewer than MIN_LOOP_PIXELS valid pixels (then nothing
  * can be said, and the caller keeps SRDA-Net as is). Cancellation propagates.
  */
 export async function fitDetailWeight(scene: Scene, srda: StageMethod, residualMode: ResidualMode = 'linear', run: RunOptions = {}): Promise<DetailWeight | undefined> {
@@ -192,7 +191,7 @@ export async function fitDetailWeight(scene: Scene, srda: StageMethod, residualM
   // Bicubic on this thread while SRDA-Net's windows run (on a pool's workers, or interleaved here).
   const [s, b] = await Promise.all([final(srda, 'SRDA-Net'), final(bicubicMethod, 'bicubic')]);
   const fit = fitDetailAlpha(reference, s, b);
-  if (fit.n < MIN_DETAIL_PIXELS) return undefined;
+  if (fit.n < MIN_LOOP_PIXELS) return undefined;
   return {
     alpha: fit.alpha,
     srdaRmseK: fit.srdaRmseK,
@@ -316,7 +315,7 @@ export async function fitDetailMixOnLoop(scene: Scene, terms: readonly StageMeth
     }
   }
   const fit = fitDetailMix(onLoop.reference, await final(bicubicMethod), outs);
-  if (fit.n < MIN_DETAIL_PIXELS) return undefined;
+  if (fit.n < MIN_LOOP_PIXELS) return undefined;
   const weights = terms.map(() => 0);
   ran.forEach((k, i) => (weights[k] = fit.weights[i]));
   return { weights, rmseK: fit.rmseK, bicubicRmseK: fit.bicubicRmseK };

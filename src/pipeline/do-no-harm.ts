@@ -4,6 +4,7 @@ import { evaluateClosedLoop } from './evaluate.ts';
 import type { StageMethod } from './method.ts';
 import type { Scene } from './scene.ts';
 import type { DetailWeight } from './detail-weight.ts';
+import { MIN_LOOP_PIXELS } from '../core/loop-pixels.ts';
 
 /** SRDA-Net against bicubic + residual correction in the scene's own closed loop. */
 export interface HarmCheck {
@@ -14,24 +15,39 @@ export interface HarmCheck {
   referencePixelM: number;
   /** True when SRDA-Net's closed-loop RMSE is higher than bicubic's. */
   srdaWorse: boolean;
+  /** Valid pixels both scores rest on. */
+  pixels: number;
+  /** The method to use here; absent when the loop has fewer than MIN_LOOP_PIXELS valid pixels (nothing can be said). */
+  recommendedMethod?: 'srda' | 'bicubic';
   /** Plain-words verdict for the user (names the LST file). */
   message: string;
 }
 
 /**
- * The verdict of a closed loop that scored SRDA-Net and bicubic (both residual-corrected): a
- * recommendation when SRDA-Net is worse, a confirmation otherwise. `lstName` is the LST file.
+ * The verdict of a closed loop that scored SRDA-Net and bicubic (both residual-corrected) on
+ * `pixels` valid pixels: a recommendation when SRDA-Net is worse, a confirmation otherwise, and
+ * neither below MIN_LOOP_PIXELS (it says why instead). `lstName` is the LST file.
  */
-export function harmVerdict(lstName: string, srdaRmseK: number, bicubicRmseK: number, coarsePixelM: number, referencePixelM: number): HarmCheck {
+export function harmVerdict(lstName: string, srdaRmseK: number, bicubicRmseK: number, coarsePixelM: number, referencePixelM: number, pixels: number): HarmCheck {
   const srdaWorse = srdaRmseK > bicubicRmseK;
   const scale = `${Math.round(coarsePixelM)} m -> ${Math.round(referencePixelM)} m`;
   const rmse = `RMSE ${srdaRmseK.toFixed(3)} K vs ${bicubicRmseK.toFixed(3)} K`;
+  if (pixels < MIN_LOOP_PIXELS)
+    return {
+      srdaRmseK,
+      bicubicRmseK,
+      coarsePixelM,
+      referencePixelM,
+      srdaWorse,
+      pixels,
+      message: `On ${lstName}, no method is recommended: this scene's own closed loop (${scale}) has ${pixels} valid ${pixels === 1 ? 'pixel' : 'pixels'}, fewer than ${MIN_LOOP_PIXELS}, too few to tell SRDA-Net from bicubic (${rmse} there).`,
+    };
   // A share of bicubic's error means nothing when bicubic fits the loop exactly (a handful of valid pixels).
   const share = (word: string) => (bicubicRmseK > 0 ? `, ${((Math.abs(srdaRmseK - bicubicRmseK) / bicubicRmseK) * 100).toFixed(1)} % ${word}` : '');
   const message = srdaWorse
     ? `On ${lstName}, SRDA-Net is worse than bicubic with residual correction in this scene's own closed loop (${scale}: ${rmse}${share('worse')}). Its extra detail here is not supported by the data: use the bicubic method for this scene.`
     : `On ${lstName}, SRDA-Net beats bicubic with residual correction in this scene's own closed loop (${scale}: ${rmse}${share('better')}).`;
-  return { srdaRmseK, bicubicRmseK, coarsePixelM, referencePixelM, srdaWorse, message };
+  return { srdaRmseK, bicubicRmseK, coarsePixelM, referencePixelM, srdaWorse, pixels, recommendedMethod: srdaWorse ? 'bicubic' : 'srda', message };
 }
 
 /**
@@ -45,7 +61,7 @@ export async function checkSrdaAgainstBicubic(scene: Scene, srda: StageMethod, l
     const s = loop.methods.find((m) => m.method === 'srda');
     const b = loop.methods.find((m) => m.method === 'bicubic');
     if (!s || !b || !Number.isFinite(s.corrected.rmseK) || !Number.isFinite(b.corrected.rmseK)) return undefined;
-    return harmVerdict(lstName, s.corrected.rmseK, b.corrected.rmseK, loop.coarsePixelM, loop.referencePixelM);
+    return harmVerdict(lstName, s.corrected.rmseK, b.corrected.rmseK, loop.coarsePixelM, loop.referencePixelM, Math.min(s.corrected.n, b.corrected.n));
   } catch (e) {
     if (isAppError(e) && e.code === 'CANCELLED') throw e;
     return undefined;
@@ -54,7 +70,7 @@ export async function checkSrdaAgainstBicubic(scene: Scene, srda: StageMethod, l
 
 /**
  * Why SRDA-Net kept all of its detail although the user asked for the closed-loop weight: the
- * scene's own loop had too few valid pixels to fit it (`minPixels`, MIN_DETAIL_PIXELS).
+ * scene's own loop had too few valid pixels to fit it (`minPixels`, MIN_LOOP_PIXELS).
  */
 export function detailKeptWholeMessage(lstName: string, minPixels: number): string {
   return `On ${lstName}, SRDA-Net keeps all of its detail: the scene's own closed loop has fewer than ${minPixels} valid pixels, too few to fit the share of its detail the data support. Scores on so few pixels say little about this scene.`;

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { MIN_LOOP_PIXELS } from '../core/loop-pixels.ts';
 import { trustSentences } from './trust.ts';
 
 const m = (method: string, rmse: number) => ({ method, rmse, mae: 0, bias: 0, r2: 0 });
@@ -17,6 +18,18 @@ describe('trust in words', () => {
     const t = trustSentences([m('srda', 0.259), m('bicubic', 0.258)], 240, 120);
     expect(t.perMethod[0].text).toMatch(/^SRDA-Net is as good as bicubic \(within 1 %\)/);
     expect(t.recommendation).toMatch(/^Recommended on this scene: bicubic\. No sharpening method beat it by 1 %/);
+  });
+
+  it('says how many valid loop pixels a recommendation rests on, and recommends nothing on fewer than MIN_LOOP_PIXELS', () => {
+    const on = (n: number) => (x: ReturnType<typeof m>) => ({ ...x, pixels: n });
+    const many = trustSentences([m('srda', 0.524), m('bicubic', 0.542)].map(on(12_345)), 1698, 849);
+    expect(many.recommendation).toBe("Recommended on this scene: SRDA-Net, the lowest closed-loop error (the loop's 12,345 valid pixels).");
+    const tie = trustSentences([m('srda', 0.259), m('bicubic', 0.258)].map(on(MIN_LOOP_PIXELS)), 240, 120);
+    expect(tie.recommendation).toMatch(/^Recommended on this scene: bicubic\. No sharpening method beat it by 1 % or more in the closed loop \(the loop's 64 valid pixels\)/);
+    // Dhaka 2024-06-17 (4 % valid): bicubic fits its few loop pixels best, which says nothing of the scene.
+    const few = trustSentences([m('srda', 0.115), m('bicubic', 0)].map(on(MIN_LOOP_PIXELS - 1)), 1853, 927);
+    expect(few.recommendation).toBe('No method is recommended on this scene: its closed loop has 63 valid pixels, fewer than 64, too few to tell the methods apart.');
+    expect(trustSentences([m('srda', 0.1), { ...m('bicubic', 0.2), pixels: 1 }], 1853, 927).recommendation).toMatch(/has 1 valid pixel, fewer/);
   });
 
   it("says how much of SRDA-Net's detail the output keeps, and that a loop-chosen share scores optimistically", () => {

@@ -1,3 +1,4 @@
+import { MIN_LOOP_PIXELS } from '../core/loop-pixels.ts';
 import type { MethodMetrics, RunResult } from '../worker/protocol.ts';
 import type { AppState, RunFacts } from './state/store.ts';
 
@@ -47,11 +48,17 @@ export function trustSentences(metrics: MethodMetrics[], coarseM: number, refere
     perMethod.push({ method: m.method, text: text + weighted + oriented });
   }
   const best = [...metrics].sort((a, b) => a.rmse - b.rmse)[0];
+  // What the scores rest on: the fewest valid loop pixels any method was scored on.
+  const counts = metrics.map((m) => m.pixels).filter((n): n is number => n !== undefined);
+  const pixels = counts.length > 0 ? Math.min(...counts) : undefined;
+  const restsOn = pixels !== undefined ? ` (the loop's ${pixels.toLocaleString('en-US')} valid pixels)` : '';
   let recommendation = '';
-  if (best && bicubic && best.method !== 'bicubic' && (bicubic.rmse - best.rmse) / bicubic.rmse >= 0.01)
-    recommendation = `Recommended on this scene: ${methodName(best.method)}, the lowest closed-loop error.`;
+  if (bicubic && pixels !== undefined && pixels < MIN_LOOP_PIXELS)
+    recommendation = `No method is recommended on this scene: its closed loop has ${pixels} valid ${pixels === 1 ? 'pixel' : 'pixels'}, fewer than ${MIN_LOOP_PIXELS}, too few to tell the methods apart.`;
+  else if (best && bicubic && best.method !== 'bicubic' && (bicubic.rmse - best.rmse) / bicubic.rmse >= 0.01)
+    recommendation = `Recommended on this scene: ${methodName(best.method)}, the lowest closed-loop error${restsOn}.`;
   else if (bicubic)
-    recommendation = 'Recommended on this scene: bicubic. No sharpening method beat it by 1 % or more in the closed loop, so the extra detail of the others is not supported here.';
+    recommendation = `Recommended on this scene: bicubic. No sharpening method beat it by 1 % or more in the closed loop${restsOn}, so the extra detail of the others is not supported here.`;
   return { perMethod, recommendation };
 }
 

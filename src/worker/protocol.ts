@@ -163,6 +163,8 @@ export interface MethodMetrics {
   r?: number;
   /** Max |block mean - input| of the corrected closed-loop run, K. */
   energyMaxAbsK?: number;
+  /** Valid closed-loop pixels the scores rest on (reference and prediction both valid). */
+  pixels?: number;
   /** SRDA-Net: share of its detail over bicubic kept, fitted on this same closed loop (so its scores here are optimistic). */
   detailWeight?: number;
   /** SRDA-Net: its prediction averaged over this many orientations of its input (absent: one pass). */

@@ -2,7 +2,8 @@ import { AppError, isAppError } from '../core/errors.ts';
 import type { Raster } from '../core/raster/raster.ts';
 import type { Progress, RunOptions } from '../core/progress.ts';
 import { runDownscale, type DownscaleResult } from '../pipeline/downscale.ts';
-import { fitDetailWeight, MIN_DETAIL_PIXELS, withDetailWeight, type DetailWeight } from '../pipeline/detail-weight.ts';
+import { fitDetailWeight, withDetailWeight, type DetailWeight } from '../pipeline/detail-weight.ts';
+import { MIN_LOOP_PIXELS } from '../core/loop-pixels.ts';
 import { detailKeptWholeMessage, detailWeightMessage, harmVerdict } from '../pipeline/do-no-harm.ts';
 import { evaluateClosedLoop } from '../pipeline/evaluate.ts';
 import { orientationsMessage } from '../pipeline/orientations.ts';
@@ -120,7 +121,7 @@ export async function runJob(
       signal: opts.signal,
       onProgress: part(0, (stage) => `SRDA-Net ${stage}`),
     });
-    notices.push(weight ? detailWeightMessage(lstName, weight) : detailKeptWholeMessage(lstName, MIN_DETAIL_PIXELS));
+    notices.push(weight ? detailWeightMessage(lstName, weight) : detailKeptWholeMessage(lstName, MIN_LOOP_PIXELS));
     lap('detail weight');
   }
   const srdaMethod = model?.method && weight ? withDetailWeight(model.method, weight.alpha) : model?.method;
@@ -277,6 +278,7 @@ export async function runJob(
           ssim: s.ssim,
           r: s.r,
           energyMaxAbsK: m.energyMaxAbsK,
+          pixels: s.n,
           ...(m.method === 'srda' && weight ? { detailWeight: weight.alpha } : {}),
           ...(m.method === 'srda' && orientations > 1 ? { orientations } : {}),
         };
@@ -286,8 +288,10 @@ export async function runJob(
       // With the detail weight its own verdict is already among the notices (this loop chose the weight).
       if (srdaLoop && bicLoop && !weight) {
         const corr = (m: typeof srdaLoop) => (params.residualCorrection ? m.corrected : m.uncorrected).rmseK;
-        const verdict = harmVerdict(lstName, corr(srdaLoop), corr(bicLoop), loop.coarsePixelM, loop.referencePixelM);
-        if (verdict.srdaWorse) notices.push(verdict.message);
+        const n = (m: typeof srdaLoop) => (params.residualCorrection ? m.corrected : m.uncorrected).n;
+        const verdict = harmVerdict(lstName, corr(srdaLoop), corr(bicLoop), loop.coarsePixelM, loop.referencePixelM, Math.min(n(srdaLoop), n(bicLoop)));
+        // On too few pixels the trust panel says why it recommends nothing.
+        if (verdict.recommendedMethod === 'bicubic') notices.push(verdict.message);
       }
       if (tuning?.report.kept && methods.includes('srda')) {
         notices.push(
