@@ -1,5 +1,6 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 
@@ -376,7 +377,31 @@ describe('srda-lst info options', () => {
     expect(r.status).toBe(1);
     expect(r.infos).toEqual([]);
     expect(r.stderr).toBe(
-      "srda-lst info: BAD_ARGUMENT: Unknown option '--scale': srda-lst info takes files only (srda-lst info FILE...; a file named like an option as ./--scale).\n",
+      "srda-lst info: BAD_ARGUMENT: Unknown option '--scale': srda-lst info takes files and --read-budget-mb N only (srda-lst info [--read-budget-mb N] FILE...; a file named like an option as ./--scale).\n",
     );
+  });
+
+  it('refuses a --read-budget-mb that is not a whole number of at least 16 MiB, before reading any file', () => {
+    const r = runInfo(['--read-budget-mb', 'x', path.join(repoRoot, 'no-such-file.tif')]);
+    expect(r.status).toBe(1);
+    expect(r.infos).toEqual([]);
+    expect(r.stderr).toBe("srda-lst info: BAD_ARGUMENT: --read-budget-mb must be an integer >= 16, got 'x'.\n");
+  });
+
+  // The TOO_LARGE message tells the user to raise the budget with --read-budget-mb; info must take it.
+  // The data's files all decode under the 16 MiB floor, so GDAL enlarges the h14v09 tile to 2400x2400.
+  const source = path.join(dataDir, 'mod11a1-h14v09-2019305-lsttools/MOD11A1.A2019305.h14v09.006.2019306084028.LST_Day_1km.tif');
+  const hasGdal = spawnSync('gdal_translate', ['--version']).status === 0;
+  it.skipIf(!existsSync(source) || !hasGdal)('reads a file over a lowered budget only once the budget is raised', () => {
+    const tile = path.join(mkdtempSync(path.join(tmpdir(), 'info-budget-')), 'MOD11A1.A2019305.h14v09.LST_Day_1km.tif');
+    expect(spawnSync('gdal_translate', ['-q', '-outsize', '2400', '2400', '-r', 'nearest', source, tile]).status).toBe(0);
+    const tooSmall = runInfo(['--read-budget-mb', '16', tile, '--read-budget-mb=16']);
+    expect(tooSmall.status).toBe(1);
+    expect(tooSmall.infos).toEqual([]);
+    expect(tooSmall.stderr).toContain('TOO_LARGE');
+    expect(tooSmall.stderr).toContain('--read-budget-mb');
+    const raised = runInfo([`--read-budget-mb=64`, tile]);
+    expect(raised.status).toBe(0);
+    expect(raised.infos.map((i) => [i.role, i.width, i.height])).toEqual([['lst', 2400, 2400]]);
   });
 });

@@ -2,6 +2,7 @@ import { pixelSize } from '../core/geo/affine.ts';
 import { AppError } from '../core/errors.ts';
 import type { Dataset, DatasetBand } from '../io/dataset.ts';
 import type { Command } from './main.ts';
+import { intOption } from './inputs.ts';
 import { loadDatasets } from './load.ts';
 import { terminalSafe } from './terminal.ts';
 
@@ -88,19 +89,29 @@ export function datasetInfo(d: Dataset): Record<string, unknown> {
 /** `srda-lst info FILE...`: one JSON line per readable file; one stderr line per bad file; exit 1 if any failed. */
 export const infoCommand: Command = async (argv) => {
   const help = argv.includes('--help') || argv.includes('-h');
+  // `--read-budget-mb N` (or `=N`), the one option it takes: the TOO_LARGE message names it.
+  let budgetArg: string | undefined;
+  const rest: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (a === '--read-budget-mb') budgetArg = argv[++i] ?? '';
+    else if (a.startsWith('--read-budget-mb=')) budgetArg = a.slice('--read-budget-mb='.length);
+    else rest.push(a);
+  }
   // An option it does not know would otherwise be dropped and its value read as a file ('2: no such file').
-  const unknown = argv.find((a) => a.startsWith('-') && a !== '--help' && a !== '-h');
+  const unknown = rest.find((a) => a.startsWith('-') && a !== '--help' && a !== '-h');
   if (unknown !== undefined && !help)
-    throw new AppError('BAD_ARGUMENT', `Unknown option '${unknown}': srda-lst info takes files only (srda-lst info FILE...; a file named like an option as ./${unknown}).`);
-  const files = argv.filter((a) => !a.startsWith('-'));
+    throw new AppError('BAD_ARGUMENT', `Unknown option '${unknown}': srda-lst info takes files and --read-budget-mb N only (srda-lst info [--read-budget-mb N] FILE...; a file named like an option as ./${unknown}).`);
+  const budget = help ? undefined : intOption(budgetArg, 'read-budget-mb', 16);
+  const files = rest.filter((a) => !a.startsWith('-'));
   if (files.length === 0 || help) {
     process.stdout.write(
-      'Usage: srda-lst info FILE...\nPrints one JSON object per file: role, product, date, size, pixel size, CRS, nodata, scale, valid fraction, value range, bands.\n',
+      'Usage: srda-lst info [--read-budget-mb N] FILE...\nPrints one JSON object per file: role, product, date, size, pixel size, CRS, nodata, scale, valid fraction, value range, bands.\n  --read-budget-mb N    most memory one input file may decode to (default 1024)\n',
     );
     return help ? 0 : 2;
   }
   let failed = 0;
-  for (const r of await loadDatasets(files)) {
+  for (const r of await loadDatasets(files, budget === undefined ? {} : { maxDecodedBytes: budget * 2 ** 20 })) {
     if ('dataset' in r) {
       process.stdout.write(JSON.stringify(datasetInfo(r.dataset)) + '\n');
     } else {
