@@ -47,6 +47,8 @@ test.describe('demo scene flow', () => {
     expect(energy).toHaveLength(2);
     for (const e of energy) expect(e.maxAbsK).toBeLessThan(0.01);
     await expect(page.getByTestId('metrics-row').first()).toBeVisible();
+    // The score table names methods as the trust panel does, not by their ids.
+    await expect(page.locator('[data-testid=metrics-row][data-method="srda"] td').first()).toHaveText('SRDA-Net');
     await expect(page.getByTestId('map-main')).toHaveAttribute('data-ready', 'true');
     await shoot(page, 'demo-2-done');
 

@@ -1,4 +1,5 @@
 import { useAppState } from '../state/store.ts';
+import { methodName } from '../trust.ts';
 
 const f = (v: number | undefined, d = 3) => (v === undefined || !Number.isFinite(v) ? '—' : v.toFixed(d));
 
@@ -37,7 +38,7 @@ export function MetricsTable() {
                 data-method={m.method}
                 className={m.rmse === best ? 'best' : undefined}
               >
-                <td>{m.method}</td>
+                <td>{methodName(m.method)}</td>
                 <td className="num">{f(m.rmse)}</td>
                 <td className="num">{f(m.mae)}</td>
                 <td className="num">{f(m.bias)}</td>
