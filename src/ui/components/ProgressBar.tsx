@@ -1,10 +1,5 @@
+import { progressText } from '../progress-text.ts';
 import { useAppState } from '../state/store.ts';
-
-function formatEta(s: number): string {
-  if (s < 1) return '<1 s';
-  if (s < 90) return `${Math.round(s)} s`;
-  return `${Math.round(s / 60)} min`;
-}
 
 /** One bar for the whole run (every date of a queue): stage, tile and the ETA of the whole run. */
 export function ProgressBar() {
@@ -21,11 +16,7 @@ export function ProgressBar() {
       aria-valuemax={100}
     >
       <div className="bar" style={{ width: `${(frac * 100).toFixed(1)}%` }} />
-      <span className="label">
-        {p.stage} · {p.done}/{p.total}
-        {p.detail ? ` · ${p.detail}` : ''}
-        {p.etaS !== undefined ? ` · about ${formatEta(p.etaS)} left` : ''}
-      </span>
+      <span className="label">{progressText(p)}</span>
     </div>
   );
 }

@@ -1,0 +1,20 @@
+import type { ProgressState } from './state/store.ts';
+
+function formatEta(s: number): string {
+  if (s < 1) return '<1 s';
+  if (s < 90) return `${Math.round(s)} s`;
+  return `${Math.round(s / 60)} min`;
+}
+
+/**
+ * The progress line: stage, count, detail and time left. The count is left out when the detail
+ * already says it ('stage 1 · tile 9/25', not 'stage 1 · 9/25 · tile 9/25').
+ */
+export function progressText(p: ProgressState): string {
+  const count = `${p.done}/${p.total}`;
+  const parts = [p.stage];
+  if (!p.detail || !p.detail.includes(count)) parts.push(count);
+  if (p.detail) parts.push(p.detail);
+  if (p.etaS !== undefined) parts.push(`about ${formatEta(p.etaS)} left`);
+  return parts.join(' · ');
+}
