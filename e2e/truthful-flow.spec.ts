@@ -199,6 +199,8 @@ test.describe('truthful flow on real inputs', () => {
       new RegExp(`^Energy conservation of the last run \\(bicubic output, 2024-04-06\\), which has no scores here: .* within ${lastMaxK.toExponential(1).replace('+', '\\+')} K`),
     );
     expect(report.earlierRun.energyError.length).toBeGreaterThan(0);
+    // The timings beside the earlier run's scores are the last run's, and say so.
+    await expect(page.getByTestId('timings')).toContainText(/^Timings of the last run: /);
     expect(Object.keys(zip).filter((n) => /_(tsharp|dms|srda)[_-]/.test(n))).toEqual([]);
     expect(report.layers.map((l: { id: string }) => l.id)).not.toContain('tsharp-250m');
     expect(report.earlierRun.layers.map((l: { id: string }) => l.id)).toEqual(expect.arrayContaining(['lst-250m', 'tsharp-250m', 'dms-250m']));

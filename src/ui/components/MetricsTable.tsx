@@ -57,7 +57,7 @@ export function MetricsTable() {
       )}
       {timings.length > 0 && (
         <p className="small muted" data-testid="timings">
-          Timings: {timings.map((t) => `${t.stage} ${(t.ms / 1000).toFixed(2)} s`).join(' · ')}
+          Timings{isEarlier ? ' of the last run' : ''}: {timings.map((t) => `${t.stage} ${(t.ms / 1000).toFixed(2)} s`).join(' · ')}
         </p>
       )}
     </div>
