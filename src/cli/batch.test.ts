@@ -143,6 +143,19 @@ describe('srda-lst batch options', () => {
     }
   }, 120_000);
 
+  it.skipIf(!existsSync(DHAKA))('says once on stderr, with --jobs 2 as with --jobs 1, that the default method fell back to bicubic, and runs every item', () => {
+    const manifest = twoDates('fallback-dates');
+    const weights = path.join(tmp, 'weights', 'absent-for-fallback');
+    for (const jobs of ['1', '2']) {
+      const r = batchWith(jobs, manifest, 'fallback', ['--weights', weights]);
+      const notices = r.stderr.split('\n').filter((l) => l.startsWith('notice: '));
+      expect(notices).toHaveLength(1);
+      expect(notices[0]).toMatch(/^notice: SRDA-Net unavailable \(\S*absent-for-fallback\/model\.json.*\); using bicubic\.$/);
+      expect(JSON.parse(r.stdout)).toMatchObject({ items: 2, processed: 2, failed: 0 });
+      expect(r.status).toBe(0);
+    }
+  }, 120_000);
+
   it.skipIf(!existsSync(DHAKA))('leaves --weights alone when no method needs SRDA-Net: with --jobs 2 as with --jobs 1, each item runs and its own failure is its line, exit 1', () => {
     // The LSTs are cut short, so each item fails on its own file (in a child with --jobs 2), whatever --weights says.
     const cut = path.join(tmp, 'cut-lst');

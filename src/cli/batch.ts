@@ -9,6 +9,7 @@ import { checkMethodId } from '../pipeline/methods.ts';
 import { isItemDone, itemDir, runBatchItem, type BatchSettings, type SummaryRow } from './batch-item.ts';
 import { planBatchSource, type BatchItem } from './batch-plan.ts';
 import { intOption, parseBackend, parseOrientations, parseResidualMode } from './inputs.ts';
+import { terminalSafe } from './terminal.ts';
 import type { Command } from './main.ts';
 import { createCliMethodFactory, type CliMethodOptions } from './srda-weights.ts';
 
@@ -212,8 +213,10 @@ export const batchCommand: Command = async (argv) => {
   // SRDA-Net, when the run asks for it, is loaded before the source is listed: weights that are
   // missing or unreadable are then one line with --jobs N as with --jobs 1, not a failure in every
   // child. Not for --list, which runs nothing (and may run where the weights are not, before an array job).
-  const usesSrda = v.method === 'srda' || (closedLoop?.includes('srda') ?? false);
+  // The default method (SRDA-Net, else bicubic) is loaded here too, so that its fallback notice is said once, here, with --jobs N as with --jobs 1.
+  const usesSrda = v.method === undefined || v.method === 'srda' || (closedLoop?.includes('srda') ?? false);
   let methods = usesSrda && !v.list ? await buildBatchMethods(v.method, closedLoop, methodOptions) : undefined;
+  if (methods?.notice && !v.quiet) process.stderr.write(`notice: ${terminalSafe(methods.notice)}\n`);
   const { items, skipped } = await planBatchSource(source);
   if (v.list) {
     for (const it of items)
