@@ -10,7 +10,7 @@ import { runDownscale } from './downscale.ts';
 import { runLimited } from './tile-pool.ts';
 import { closedLoopScene } from './evaluate.ts';
 import { MIN_LOOP_PIXELS } from '../core/loop-pixels.ts';
-import type { FittedStage, StageInput, StageMethod, StagePrediction } from './method.ts';
+import { METHOD_NAMES, type FittedStage, type StageInput, type StageMethod, type StagePrediction } from './method.ts';
 import type { Scene } from './scene.ts';
 import { mixDetail, weightDetailCore } from './detail-mix.ts';
 
@@ -189,7 +189,7 @@ export async function fitDetailWeight(scene: Scene, srda: StageMethod, residualM
   });
   const final = (m: StageMethod, what: string) => onLoop.final(m, inner(what));
   // Bicubic on this thread while SRDA-Net's windows run (on a pool's workers, or interleaved here).
-  const [s, b] = await Promise.all([final(srda, 'SRDA-Net'), final(bicubicMethod, 'bicubic')]);
+  const [s, b] = await Promise.all([final(srda, METHOD_NAMES.srda), final(bicubicMethod, METHOD_NAMES.bicubic)]);
   const fit = fitDetailAlpha(reference, s, b);
   if (fit.n < MIN_LOOP_PIXELS) return undefined;
   return {

@@ -13,8 +13,9 @@ describe('evaluateClosedLoop', () => {
     const seen: string[] = [];
     const res = await evaluateClosedLoop(scene(), ['bicubic', 'tsharp'], { tileCoarsePx: 16 }, { onProgress: (p) => seen.push(`${p.stage} ${p.done}/${p.total}`) });
     expect(res.methods.map((m) => m.method)).toEqual(['bicubic', 'tsharp']);
-    expect(seen).toContain('bicubic corrected, stage 1 1/12');
-    expect(seen).toContain('tsharp uncorrected, stage 1 12/12');
+    // By the methods' names, as the app's layers and the CLI's other lines say them.
+    expect(seen).toContain('Bicubic corrected, stage 1 1/12');
+    expect(seen).toContain('TsHARP uncorrected, stage 1 12/12');
     expect(seen.filter((s) => s.startsWith('closed loop'))).toEqual(['closed loop 1/2', 'closed loop 2/2']);
   });
 
@@ -29,6 +30,6 @@ describe('evaluateClosedLoop', () => {
       },
     });
     await expect(run).rejects.toMatchObject({ code: 'CANCELLED' });
-    expect(seen).toEqual(['bicubic corrected, stage 1', 'bicubic corrected, stage 1']);
+    expect(seen).toEqual(['Bicubic corrected, stage 1', 'Bicubic corrected, stage 1']);
   });
 });

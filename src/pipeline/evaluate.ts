@@ -5,7 +5,7 @@ import { throwIfAborted, type RunOptions } from '../core/progress.ts';
 import { aggregateMean, aggregateMode } from '../core/raster/aggregate.ts';
 import type { AuxName, Grid, Raster } from '../core/raster/raster.ts';
 import { runDownscale, type DownscaleResult } from './downscale.ts';
-import type { MethodId, StageMethod } from './method.ts';
+import { METHOD_NAMES, type MethodId, type StageMethod } from './method.ts';
 import { loadMethod } from './methods.ts';
 import { cropRaster } from '../core/raster/tiling.ts';
 import { unpackRaster, type AuxLayer } from '../core/raster/packed.ts';
@@ -154,7 +154,7 @@ export function closedLoopScene(scene: Scene, stages: number, referenceFactor = 
  * The paper's simulation experiment on the user's scene: aggregate the LST by 2^stages, downscale
  * it back with each method (auxiliary layers at the matching resolutions), and score against the
  * real LST, with and without residual correction. Progress per method and per tile of its inner
- * runs (`stage: '<method> corrected|uncorrected, stage k'`); `signal` cancels between tiles.
+ * runs, the method by its name (`stage: 'TsHARP corrected, stage 1'`, METHOD_NAMES); `signal` cancels between tiles.
  */
 export async function evaluateClosedLoop(
   scene: Scene,
@@ -174,7 +174,7 @@ export async function evaluateClosedLoop(
     // The inner runs report their tiles too: a DMS or SRDA-Net loop on a large scene takes minutes.
     const inner = (pass: string): RunOptions => ({
       signal: run.signal,
-      onProgress: run.onProgress && ((p) => run.onProgress!({ ...p, stage: `${method.id} ${pass}, ${p.stage}` })),
+      onProgress: run.onProgress && ((p) => run.onProgress!({ ...p, stage: `${METHOD_NAMES[method.id]} ${pass}, ${p.stage}` })),
     });
     const corrected = await runDownscale(loop, { ...base, residualCorrection: true }, inner('corrected'));
     const raw = await runDownscale(loop, { ...base, residualCorrection: false }, inner('uncorrected'));
@@ -188,7 +188,7 @@ export async function evaluateClosedLoop(
       seconds: (Date.now() - t0) / 1000,
       ...(options.samplePairs ? { pairs: samplePairs(reference.data, final(corrected), final(raw), options.samplePairs) } : {}),
     });
-    run.onProgress?.({ stage: 'closed loop', done: ++done, total: methods.length, detail: method.id });
+    run.onProgress?.({ stage: 'closed loop', done: ++done, total: methods.length, detail: METHOD_NAMES[method.id] });
   }
   return {
     referenceGrid: { width: reference.width, height: reference.height, transform: reference.transform, crs: reference.crs },

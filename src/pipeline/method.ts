@@ -7,6 +7,9 @@ import type { Scratch } from '../core/scratch.ts';
 /** Downscaling methods. `srda` is SRDA-Net (model/); the others are the classical baselines. */
 export type MethodId = 'srda' | 'bicubic' | 'tsharp' | 'dms';
 
+/** A method's name as the app's layers and the progress lines say it (`SRDA-Net`, `Bicubic`, `TsHARP`, `DMS`). */
+export const METHOD_NAMES: Readonly<Record<MethodId, string>> = { srda: 'SRDA-Net', bicubic: 'Bicubic', tsharp: 'TsHARP', dms: 'DMS' };
+
 /**
  * One factor-2 stage: coarse LST plus auxiliary layers -> LST on the fine grid.
  * The fine grid is exactly the coarse grid refined by 2 (same origin and CRS, half the pixel size,

@@ -8,7 +8,7 @@ import { synthScene } from '../pipeline/test-scenes.ts';
 import { partProgress } from './run-progress.ts';
 
 describe('partProgress', () => {
-  it("reads the detail weight's reports as one phrase: 'SRDA-Net detail weight: bicubic, stage 1', with its step", async () => {
+  it("reads the detail weight's reports as one phrase: 'SRDA-Net detail weight: Bicubic, stage 1', with its step", async () => {
     const { ndvi, lst } = synthScene(128, 128, 250);
     const scene = prepareScene({ lst: aggregateMean(lst, 2), aux: { ndvi } });
     const seen: Progress[] = [];
@@ -16,7 +16,7 @@ describe('partProgress', () => {
     const label = partProgress(0, 5, undefined, (stage) => `SRDA-Net ${stage}`);
     expect(await fitDetailWeight(scene, tsharpMethod, 'linear', { onProgress: (p) => seen.push(label(p)) })).toBeDefined();
     const phrases = new Set(seen.map((p) => p.stage));
-    expect(phrases).toEqual(new Set(['SRDA-Net detail weight: SRDA-Net, stage 1', 'SRDA-Net detail weight: bicubic, stage 1']));
+    expect(phrases).toEqual(new Set(['SRDA-Net detail weight: SRDA-Net, stage 1', 'SRDA-Net detail weight: Bicubic, stage 1']));
     expect(seen.every((p) => p.step === 1 && p.steps === 5)).toBe(true);
   });
 

@@ -8,7 +8,7 @@ import { detailKeptWholeMessage, detailWeightMessage, harmVerdict } from '../pip
 import { evaluateClosedLoop } from '../pipeline/evaluate.ts';
 import { orientationsMessage } from '../pipeline/orientations.ts';
 import type { FinetuneReport } from '../pipeline/methods/srda.ts';
-import type { MethodId } from '../pipeline/method.ts';
+import { METHOD_NAMES, type MethodId } from '../pipeline/method.ts';
 import { prepareSceneAsync } from '../pipeline/prepare.ts';
 import { assembleForApp, gridFacts, usedFiles } from './preview.ts';
 import { partProgress } from './run-progress.ts';
@@ -17,12 +17,6 @@ import type { RunParams, RunResult, ScatterData } from './protocol.ts';
 
 /** Output pixels up to which a bicubic baseline is added automatically. */
 const MAX_AUTO_BASELINE_PX = 4_000_000;
-const LABELS: Record<MethodId, string> = {
-  srda: 'SRDA-Net',
-  bicubic: 'Bicubic',
-  tsharp: 'TsHARP',
-  dms: 'DMS',
-};
 
 /** File-name tag of a scene: `MOD11A2_2024-04-06`, else the LST file stem (safe characters only). */
 export function sceneTag(product: string | undefined, date: string | undefined, lstName: string): string {
@@ -80,11 +74,11 @@ export async function runJob(
   if (facts.isLstOnly) {
     const needGuide = wanted.filter((m) => m === 'tsharp' || m === 'dms');
     if (needGuide.length === wanted.length) {
-      throw Object.assign(new AppError('MISSING_BAND', `${LABELS[needGuide[0]]} needs a guide layer and only an LST was given.`), {
-        hint: `${LABELS[needGuide[0]]} sharpens with guide layers (NDVI, red and NIR). Choose Bicubic or SRDA-Net to run on the LST alone, or drop an NDVI file.`,
+      throw Object.assign(new AppError('MISSING_BAND', `${METHOD_NAMES[needGuide[0]]} needs a guide layer and only an LST was given.`), {
+        hint: `${METHOD_NAMES[needGuide[0]]} sharpens with guide layers (NDVI, red and NIR). Choose Bicubic or SRDA-Net to run on the LST alone, or drop an NDVI file.`,
       });
     }
-    if (needGuide.length > 0) notices.push(`${needGuide.map((m) => LABELS[m]).join(' and ')} skipped: they need a guide layer (NDVI, red and NIR); only the LST was given.`);
+    if (needGuide.length > 0) notices.push(`${needGuide.map((m) => METHOD_NAMES[m]).join(' and ')} skipped: they need a guide layer (NDVI, red and NIR); only the LST was given.`);
     wanted = wanted.filter((m) => m !== 'tsharp' && m !== 'dms');
   }
   // tfjs loads only when SRDA-Net is asked for.
@@ -143,7 +137,7 @@ export async function runJob(
       },
       {
         signal: opts.signal,
-        onProgress: part((fitsWeight ? 1 : 0) + k, (stage) => `${LABELS[m]}, ${stage}`, scene.stages),
+        onProgress: part((fitsWeight ? 1 : 0) + k, (stage) => `${METHOD_NAMES[m]}, ${stage}`, scene.stages),
       },
     );
     results.push(r);

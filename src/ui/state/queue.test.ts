@@ -114,7 +114,7 @@ describe('runFraction', () => {
     expect(f({ stage: 'preparing', done: 1, total: 1 })).toBe(0);
     expect(f({ stage: 'SRDA-Net detail weight: SRDA-Net, stage 1', done: 1, total: 4, step: 1, steps: 4 })).toBeCloseTo(0.25 / 4, 9);
     // The detail weight's bicubic windows finish first: the step is done as far as its tiles say.
-    expect(f({ stage: 'SRDA-Net detail weight: bicubic, stage 1', done: 4, total: 4, step: 1, steps: 4 })).toBeCloseTo(1 / 4, 9);
+    expect(f({ stage: 'SRDA-Net detail weight: Bicubic, stage 1', done: 4, total: 4, step: 1, steps: 4 })).toBeCloseTo(1 / 4, 9);
     expect(f({ stage: 'SRDA-Net detail weight: SRDA-Net, stage 1', done: 2, total: 4, step: 1, steps: 4 })).toBeCloseTo(1 / 4, 9);
     expect(f({ stage: 'Bicubic, stage 2 of 2', done: 1, total: 2, step: 3, steps: 4 })).toBeCloseTo(2.5 / 4, 9);
     // A stage 2 restarting its tiles does not move the bar back.
