@@ -176,6 +176,16 @@ test.describe('demo scene flow', () => {
     for (const l of report.layers as { file: string }[]) expect(Object.keys(zip)).toContain(l.file);
     expect(report.layers.map((l: { file: string }) => l.file)).toContain('MOD11A1_2025-06-21_input_927m.tif');
     expect(report.inputs).toHaveLength(3);
+    // The closed-loop verdict in the CLI's report.json field: the method the trust panel recommends, in its words.
+    const recommendation = await page.getByTestId('trust-recommendation').textContent();
+    expect(recommendation).toMatch(/^Recommended on this scene: (SRDA-Net|bicubic)\b/);
+    expect(report.closedLoopCheck).toEqual({
+      coarsePixelM: expect.any(Number),
+      referencePixelM: expect.any(Number),
+      pixels: Math.min(...report.metrics.map((m: { pixels: number }) => m.pixels)),
+      recommendedMethod: recommendation!.startsWith('Recommended on this scene: SRDA-Net') ? 'srda' : 'bicubic',
+      message: recommendation,
+    });
 
     expect(external, 'the demo makes no request to other hosts').toEqual([]);
   });

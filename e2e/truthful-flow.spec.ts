@@ -209,6 +209,9 @@ test.describe('truthful flow on real inputs', () => {
     expect(report.layers.find((l: { id: string }) => l.id === 'bicubic-250m')).toMatchObject({ label: 'Bicubic 212 m', description: 'Bicubic interpolation 212 m' });
     expect(report.metrics).toEqual([]);
     expect(report.earlierRun.metrics.map((m: { method: string }) => m.method)).toContain('tsharp');
+    // The recommendation is of the run that was scored: beside its scores, not claimed for the unscored bicubic run.
+    expect(report).not.toHaveProperty('closedLoopCheck');
+    expect(report.earlierRun.closedLoopCheck).toMatchObject({ recommendedMethod: expect.stringMatching(/^(srda|bicubic|tsharp|dms)$/), message: expect.stringMatching(/^Recommended on this scene: /) });
     expect(report.app).toEqual({ name: 'srda-lst', version: expect.stringMatching(/^\d+\.\d+\.\d+/) });
     const lstIn = report.inputs.find((i: { role: string }) => i.role === 'lst');
     expect(lstIn).toMatchObject({ date: '2024-04-06', sha256: expect.stringMatching(/^[0-9a-f]{64}$/) });

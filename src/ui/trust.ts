@@ -23,6 +23,30 @@ export function formatDistance(m: number): string {
 }
 
 /**
+ * Which method to use on this scene by its own closed loop, as report.json's `closedLoopCheck`
+ * records it (the CLI's field, with the same meaning): `recommendedMethod` the method id (SRDA-Net
+ * fine-tuned or not is `srda`), absent when the loop has fewer than MIN_LOOP_PIXELS valid pixels
+ * (nothing can be told apart); `message` the trust panel's sentence. The lowest closed-loop RMSE wins
+ * when it beats bicubic (with residual correction) by 1 % or more, else bicubic. Undefined when
+ * bicubic was not scored (no bar to judge against).
+ */
+export function loopRecommendation(metrics: readonly Pick<MethodMetrics, 'method' | 'rmse' | 'pixels'>[]): { recommendedMethod?: string; pixels?: number; message: string } | undefined {
+  const bicubic = metrics.find((m) => m.method === 'bicubic');
+  if (!bicubic) return undefined;
+  const best = [...metrics].sort((a, b) => a.rmse - b.rmse)[0];
+  // What the scores rest on: the fewest valid loop pixels any method was scored on.
+  const counts = metrics.map((m) => m.pixels).filter((n): n is number => n !== undefined);
+  const pixels = counts.length > 0 ? Math.min(...counts) : undefined;
+  const restsOn = pixels !== undefined ? ` (the loop's ${pixels.toLocaleString('en-US')} valid pixels)` : '';
+  const on = pixels !== undefined ? { pixels } : {};
+  if (pixels !== undefined && pixels < MIN_LOOP_PIXELS)
+    return { ...on, message: `No method is recommended on this scene: its closed loop has ${pixels} valid ${pixels === 1 ? 'pixel' : 'pixels'}, fewer than ${MIN_LOOP_PIXELS}, too few to tell the methods apart.` };
+  if (best.method !== 'bicubic' && (bicubic.rmse - best.rmse) / bicubic.rmse >= 0.01)
+    return { recommendedMethod: best.method.replace(/ \(fine-tuned\)$/, ''), ...on, message: `Recommended on this scene: ${methodName(best.method)}, the lowest closed-loop error${restsOn}.` };
+  return { recommendedMethod: 'bicubic', ...on, message: `Recommended on this scene: bicubic. No sharpening method beat it by 1 % or more in the closed loop${restsOn}, so the extra detail of the others is not supported here.` };
+}
+
+/**
  * The closed-loop reading in words: each method against bicubic (the bar with residual correction),
  * and which method to use. `coarseM -> referenceM` is the loop's scale (one octave above the output).
  */
@@ -47,19 +71,7 @@ export function trustSentences(metrics: MethodMetrics[], coarseM: number, refere
     const oriented = m.orientations ? ` Its prediction is the mean over ${m.orientations} orientations of its input (mirrored, rotated, transposed).` : '';
     perMethod.push({ method: m.method, text: text + weighted + oriented });
   }
-  const best = [...metrics].sort((a, b) => a.rmse - b.rmse)[0];
-  // What the scores rest on: the fewest valid loop pixels any method was scored on.
-  const counts = metrics.map((m) => m.pixels).filter((n): n is number => n !== undefined);
-  const pixels = counts.length > 0 ? Math.min(...counts) : undefined;
-  const restsOn = pixels !== undefined ? ` (the loop's ${pixels.toLocaleString('en-US')} valid pixels)` : '';
-  let recommendation = '';
-  if (bicubic && pixels !== undefined && pixels < MIN_LOOP_PIXELS)
-    recommendation = `No method is recommended on this scene: its closed loop has ${pixels} valid ${pixels === 1 ? 'pixel' : 'pixels'}, fewer than ${MIN_LOOP_PIXELS}, too few to tell the methods apart.`;
-  else if (best && bicubic && best.method !== 'bicubic' && (bicubic.rmse - best.rmse) / bicubic.rmse >= 0.01)
-    recommendation = `Recommended on this scene: ${methodName(best.method)}, the lowest closed-loop error${restsOn}.`;
-  else if (bicubic)
-    recommendation = `Recommended on this scene: bicubic. No sharpening method beat it by 1 % or more in the closed loop${restsOn}, so the extra detail of the others is not supported here.`;
-  return { perMethod, recommendation };
+  return { perMethod, recommendation: loopRecommendation(metrics)?.message ?? '' };
 }
 
 /** One energy-conservation line of the trust panel and the run it is of: the run the scores describe, or the last run when those scores are an earlier run's. */

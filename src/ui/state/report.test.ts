@@ -149,3 +149,50 @@ describe('buildReport after a queue', () => {
     expect(dates.map((d) => d.weights)).toEqual([WEIGHTS, 'SRDA-Net not used']);
   });
 });
+
+describe("buildReport's closedLoopCheck: the trust panel's verdict in the CLI's report.json field", () => {
+  const loop = { coarsePixelM: 1698, referencePixelM: 849, outputPixelM: 212 };
+  const scored = (rmse: Record<string, number>, pixels: number) => Object.entries(rmse).map(([method, r]) => ({ ...metric(method), rmse: r, pixels }));
+  const ran = { ...initialState.settings, method: 'all' as const };
+  const after = (metrics: ReturnType<typeof scored>): AppState => {
+    const result = { ...seriesResult(WEIGHTS), metrics, closedLoop: loop };
+    return { ...initialState, ...resultView(result, initialState, true, ran) };
+  };
+
+  it('names the method to use, the pixels it rests on and the sentence the panel shows', () => {
+    const s = after(scored({ srda: 0.524, bicubic: 0.542, tsharp: 0.643, dms: 0.6 }, 12_345));
+    expect(buildReport(s).closedLoopCheck).toEqual({
+      coarsePixelM: 1698,
+      referencePixelM: 849,
+      pixels: 12_345,
+      recommendedMethod: 'srda',
+      message: "Recommended on this scene: SRDA-Net, the lowest closed-loop error (the loop's 12,345 valid pixels).",
+    });
+    // Fine-tuned SRDA-Net is still the method `srda`, as the CLI names it.
+    expect(buildReport(after(scored({ 'srda (fine-tuned)': 0.5, bicubic: 0.542 }, 500))).closedLoopCheck).toMatchObject({ recommendedMethod: 'srda' });
+    expect(buildReport(after(scored({ srda: 0.539, bicubic: 0.542, tsharp: 0.7 }, 500))).closedLoopCheck).toMatchObject({ recommendedMethod: 'bicubic', message: expect.stringMatching(/^Recommended on this scene: bicubic\. No sharpening method beat it by 1 %/) });
+  });
+
+  it('recommends nothing on fewer than MIN_LOOP_PIXELS loop pixels, as the CLI does, and is absent without a check', () => {
+    const few = buildReport(after(scored({ srda: 0.115, bicubic: 0 }, 56))).closedLoopCheck as Record<string, unknown>;
+    expect(few).not.toHaveProperty('recommendedMethod');
+    expect(few).toMatchObject({ pixels: 56, message: expect.stringMatching(/^No method is recommended on this scene: its closed loop has 56 valid pixels/) });
+    expect(buildReport({ ...initialState, ...resultView(seriesResult(WEIGHTS), initialState, true, ran) })).not.toHaveProperty('closedLoopCheck');
+  });
+
+  it('after a queue, per date; beside an earlier run\'s scores, in earlierRun', () => {
+    const metrics = scored({ tsharp: 0.5, bicubic: 0.6 }, 900);
+    const series: AppState['series'] = [
+      { sceneId: 'a', state: 'done', result: { ...seriesResult(), metrics, closedLoop: loop } },
+      { sceneId: 'b', state: 'failed' },
+    ];
+    const dates = buildReport({ ...initialState, resultSettings: ran, series }).dates as Record<string, unknown>[];
+    expect(dates.map((d) => (d.closedLoopCheck as { recommendedMethod?: string } | undefined)?.recommendedMethod)).toEqual(['tsharp', undefined]);
+    // A bicubic run without the check after a scored run: the scores on screen, and their verdict, are the earlier run's.
+    const first = after(metrics);
+    const second = { ...seriesResult(), layers: [layer('bicubic-250m', 'bicubic', true)] };
+    const report = buildReport({ ...first, ...resultView(second, first, true, { ...ran, method: 'bicubic', evaluate: false }) });
+    expect(report).not.toHaveProperty('closedLoopCheck');
+    expect(report.earlierRun).toMatchObject({ closedLoopCheck: { recommendedMethod: 'tsharp', pixels: 900 } });
+  });
+});

@@ -1,5 +1,6 @@
 import pkg from '../../../package.json';
-import type { LayerData, RunResult } from '../../worker/protocol.ts';
+import type { LayerData, MethodMetrics, RunResult } from '../../worker/protocol.ts';
+import { loopRecommendation } from '../trust.ts';
 import { effectiveRole, type AppState, type RunSettings } from './store.ts';
 
 /**
@@ -19,6 +20,8 @@ function settingsEntry(settings: RunSettings, isSrdaUsed: boolean, referenceFact
   return shared;
 }
 
+const optional = (key: string, value: unknown): Record<string, unknown> => (value === undefined ? {} : { [key]: value });
+
 function layerEntries(layers: LayerData[]): Record<string, unknown>[] {
   return layers.map((l) => ({
     id: l.id,
@@ -37,6 +40,25 @@ function layerEntries(layers: LayerData[]): Record<string, unknown>[] {
 }
 
 /**
+ * The closed-loop check's verdict as the CLI's report.json names it (`closedLoopCheck`): the loop's
+ * scales, the valid pixels it rests on, the method to use here (`recommendedMethod`, absent when
+ * the loop has too few pixels to tell) and the trust panel's sentence; the per-method scores are
+ * `metrics`. Absent without a check or without bicubic among its methods.
+ */
+function closedLoopCheckEntry(metrics: MethodMetrics[], loop: RunResult['closedLoop']): Record<string, unknown> | undefined {
+  const verdict = loopRecommendation(metrics);
+  if (!verdict || !loop) return undefined;
+  const { recommendedMethod, pixels, message } = verdict;
+  return {
+    coarsePixelM: loop.coarsePixelM,
+    referencePixelM: loop.referencePixelM,
+    ...(pixels !== undefined ? { pixels } : {}),
+    ...(recommendedMethod ? { recommendedMethod } : {}),
+    message,
+  };
+}
+
+/**
  * What on screen an earlier single-date run made, named as such: the worker keeps only the last
  * run's layers, so the ZIP holds none of these and the report's settings do not describe them.
  */
@@ -47,7 +69,7 @@ function earlierRunEntry(s: AppState): Record<string, unknown> | undefined {
     note: 'Shown on the map from an earlier run with other settings; not in this export, and not described by its settings.',
     ...(layers.length > 0 ? { layers: layers.map((l) => ({ id: l.id, label: l.label, description: l.description ?? l.label, method: l.method })) } : {}),
     // The earlier run's energy conservation beside its metrics; the report's own energyError is the last run's.
-    ...(s.isMetricsEarlier ? { metrics: s.metrics, ...(s.metricsRun ? { energyError: s.metricsRun.energyError } : {}) } : {}),
+    ...(s.isMetricsEarlier ? { metrics: s.metrics, ...(s.metricsRun ? { energyError: s.metricsRun.energyError } : {}), ...optional('closedLoopCheck', closedLoopCheckEntry(s.metrics, s.closedLoop)) } : {}),
   };
 }
 
@@ -64,6 +86,7 @@ function seriesEntry(d: AppState['series'][number]): Record<string, unknown> {
     notices: r.notices,
     metrics: r.metrics,
     closedLoop: r.closedLoop,
+    ...optional('closedLoopCheck', closedLoopCheckEntry(r.metrics, r.closedLoop)),
     energyError: r.energyError,
     finetune: r.finetune,
     timings: r.timings,
@@ -128,6 +151,7 @@ export function buildReport(s: AppState): Record<string, unknown> {
     notices: s.notices,
     finetune: s.finetune,
     metrics: s.isMetricsEarlier ? [] : s.metrics,
+    ...(s.isMetricsEarlier ? {} : optional('closedLoopCheck', closedLoopCheckEntry(s.metrics, s.closedLoop))),
     energyError: s.energyError,
     timings: s.timings,
     layers: layerEntries(s.layers.filter((l) => !s.earlierLayerIds.includes(l.id))),
