@@ -141,6 +141,16 @@ test.describe('Dhaka files with a stranger and a cloudy date', () => {
     // Before: the 1618-day date gap was the only warning, and the run failed with NO_OVERLAP naming no file.
     expect(await waitForRunEnd(page)).toBe('done');
     await expect(page.getByTestId('notices')).toContainText('covers another place than the LST');
+    // With the NDVI's own LST beside it, a queue of two dates: the far date's row says why it has no guide
+    // (before: nothing in the row; the notice only once the date was picked), the Dhaka date's row keeps its NDVI.
+    await page.getByTestId('file-input').setInputFiles([LST]);
+    await expect(page.getByTestId('series-date')).toHaveCount(2);
+    const far = page.locator('[data-testid=series-date][data-date="2019-11-01 h14v09"]');
+    await expect(far.getByTestId('series-away')).toHaveText(/^\s*· no guide: NDVI of another place$/);
+    await expect(page.locator('[data-testid=series-date][data-date="2024-04-06"]').getByTestId('series-away')).toHaveCount(0);
+    await expect(page.locator('[data-testid=series-date][data-date="2024-04-06"]')).toContainText('NDVI 2024-04-06');
+    // The picked date's notice names the file in full, as before.
+    await expect(notice).toContainText('NDVI_doy2024097000000_aid0001.tif (ndvi) covers another place than the LST MOD11A1.A2019305');
   });
 
   test('a date with too few clear pixels to weigh SRDA-Net says its detail is kept whole, and why', async ({ page }) => {

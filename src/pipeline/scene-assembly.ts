@@ -152,6 +152,8 @@ export interface AssembledScene {
   dateGaps: DateGap[];
   /** QC effect on the LST before any run: valid LST pixels, and how many the QC masks. */
   qcMask?: { valid: number; masked: number; share: number };
+  /** Guides of another place than the LST, left out of this scene (lenient mode only; strict throws NO_OVERLAP): per role, the file the notice names. */
+  awayGuides: { role: AuxName; name: string }[];
   /** Plain sentences for the user, naming files. */
   notices: string[];
 }
@@ -289,6 +291,7 @@ export function assembleScene(bands: LabelledBand[], options: AssemblyOptions): 
   const aux: AssembledScene['aux'] = {};
   const auxRasters: SceneInputs['aux'] = {};
   const names: NonNullable<SceneInputs['names']> = { lst: lst.name };
+  const awayGuides: AssembledScene['awayGuides'] = [];
   for (const role of AUX_ROLES) {
     const candidates = bands.filter((b) => b.role === role);
     if (candidates.length === 0) continue;
@@ -299,6 +302,7 @@ export function assembleScene(bands: LabelledBand[], options: AssemblyOptions): 
       if (strict)
         throw new AppError('NO_OVERLAP', `The LST ${lst.name} and ${away.name} (${role}) do not overlap: they cover different places. Give ${ROLE_ARTICLED[role]} file of the same area.`, { file: away.dataset.fileName });
       notices.push(`${away.name} (${role}) covers another place than the LST ${lst.name}: it was left out of this scene. Drop ${ROLE_ARTICLED[role]} file of the same area, or remove this one.`);
+      awayGuides.push({ role, name: away.name });
       continue;
     }
     const chosen = pickNearest(here, lst);
@@ -316,6 +320,7 @@ export function assembleScene(bands: LabelledBand[], options: AssemblyOptions): 
     aux,
     dateGaps,
     qcMask,
+    awayGuides,
     notices,
   };
 }

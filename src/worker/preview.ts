@@ -116,7 +116,7 @@ function seriesRow(params: Pick<RunParams, 'inputs' | 'maxDateGapDays'>, g: Scen
     const guides = Object.values(a.aux)
       .filter((b) => DATED_GUIDES.includes(b.role))
       .map((b) => ({ role: b.role, name: b.name, date: b.dataset.date, days: periodGapDays(b, a.lst) }));
-    return { ...g, guides, overGap: a.dateGaps.map((d) => d.name) };
+    return { ...g, guides, overGap: a.dateGaps.map((d) => d.name), ...(a.awayGuides.length > 0 ? { awayGuides: a.awayGuides, hasGuide: Object.keys(a.aux).length > 0 } : {}) };
   } catch (e) {
     return { ...g, problem: isAppError(e) ? e.message : String(e) };
   }

@@ -80,6 +80,10 @@ export interface ScenePreview {
     lstNames: string[];
     guides?: { role: RoleId; name: string; date?: string; days?: number }[];
     overGap?: string[];
+    /** Guides of another place than this date's LST, left out of its scene (the notice when the date is picked names them in full). */
+    awayGuides?: { role: string; name: string }[];
+    /** The date's scene has a guide layer (none: the LST alone). */
+    hasGuide?: boolean;
     problem?: string;
   }[];
   sceneId?: string;

@@ -14,6 +14,21 @@ const lst = (doy: string) => join(DHAKA, `MOD11A2.061/MOD11A2.061_LST_Day_1km_do
 const qc = (doy: string) => join(DHAKA, `MOD11A2.061/MOD11A2.061_QC_Day_doy2024${doy}000000_aid0001.tif`);
 const ndvi = (doy: string) => join(DHAKA, `MOD13Q1.061/MOD13Q1.061__250m_16_days_NDVI_doy2024${doy}000000_aid0001.tif`);
 const file = (path: string) => new File([readFileSync(path)], basename(path));
+const H14V09_LST = resolve(DHAKA, '../mod11a1-h14v09-2019305-lsttools/MOD11A1.A2019305.h14v09.006.2019306084028.LST_Day_1km.tif');
+
+describe.skipIf(!existsSync(DHAKA) || !existsSync(H14V09_LST))('a queue row whose guide covers another place', () => {
+  it("says which guide was left out, and whether the date has a guide left, in the row (before: only in the picked date's notice)", async () => {
+    const { inputs: rows } = await ingestFiles([H14V09_LST, lst('097'), ndvi('097')].map(file));
+    const preview = previewScene({ inputs: rows.map((r) => ({ id: r.id, role: r.role })), maxDateGapDays: 8 });
+    expect(preview.scenes.map((g) => g.id)).toEqual(['2019-11-01 h14v09', '2024-04-06']);
+    expect(preview.scenes[0]).toMatchObject({ awayGuides: [{ role: 'ndvi', name: basename(ndvi('097')) }], hasGuide: false, guides: [] });
+    // The Dhaka date keeps its own NDVI: nothing left out.
+    expect(preview.scenes[1]).not.toHaveProperty('awayGuides');
+    expect(preview.scenes[1].guides?.map((g) => g.role)).toEqual(['ndvi']);
+    // The picked date's notice still names the file in full.
+    expect(preview.notices.join(' ')).toContain(`${basename(ndvi('097'))} (ndvi) covers another place than the LST ${basename(H14V09_LST)}`);
+  });
+});
 
 describe.skipIf(!existsSync(DHAKA))('a series of dates in the worker (Dhaka)', () => {
   it('lists each date with the guide standing in, refuses a guide beyond the gap, keeps every date for the series export', async () => {

@@ -1,6 +1,6 @@
 import { useEffect, useRef } from 'react';
 import { pickScene, updateSettings } from '../state/actions.ts';
-import { failureText } from '../state/series.ts';
+import { awayGuideText, failureText } from '../state/series.ts';
 import { useAppState, type SeriesDate } from '../state/store.ts';
 import type { ScenePreview } from '../../worker/protocol.ts';
 
@@ -88,6 +88,12 @@ export function SeriesList({ scenes }: { scenes: Row[] }) {
                 <span className="warn-text small" data-testid="series-over-gap">
                   {' '}
                   · {g.overGap.join(', ')} beyond the max date gap
+                </span>
+              )}
+              {awayGuideText(g) && (
+                <span className="warn-text small" data-testid="series-away" title={g.awayGuides!.map((a) => `${a.name} (${a.role}) covers another place than this date's LST`).join('; ')}>
+                  {' '}
+                  · {awayGuideText(g)}
                 </span>
               )}
               {g.problem && <span className="warn-text small"> · {g.problem}</span>}

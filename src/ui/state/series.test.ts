@@ -1,7 +1,7 @@
 import { describe, expect, it, vi } from 'vitest';
 import { AppError } from '../../core/errors.ts';
 import type { LayerData, RunResult, ScenePreview } from '../../worker/protocol.ts';
-import { cancel, datesToRun, failureText, resultView, run, showDate } from './series.ts';
+import { awayGuideText, cancel, datesToRun, failureText, resultView, run, showDate } from './series.ts';
 import { trustRunLines } from '../trust.ts';
 import { initialState, store, type AppState } from './store.ts';
 
@@ -24,6 +24,15 @@ describe('datesToRun', () => {
     expect(datesToRun({ preview, settings: { ...settings, runAllDates: false, sceneId: '2024-04-14' } })).toEqual([{ id: '2024-04-14', date: '2024-04-14', tile: undefined }]);
     // One date among the files: a single run of the worker's choice, as before.
     expect(datesToRun({ preview: { ...preview, scenes: scenes.slice(0, 1) }, settings })).toEqual([{ id: undefined, date: '2024-03-29', tile: undefined }]);
+  });
+});
+
+describe('awayGuideText', () => {
+  it("says briefly in a queue row which guide of another place was left out, and 'no guide' only when none is left", () => {
+    const ndvi = { role: 'ndvi', name: 'NDVI_doy2024097000000_aid0001.tif' };
+    expect(awayGuideText({ awayGuides: [ndvi], hasGuide: false })).toBe('no guide: NDVI of another place');
+    expect(awayGuideText({ awayGuides: [ndvi, { role: 'red', name: 'B4.tif' }], hasGuide: true })).toBe('NDVI and RED of another place left out');
+    expect(awayGuideText({})).toBeUndefined();
   });
 });
 

@@ -17,6 +17,17 @@ export function onDateShown(listener: () => void): void {
 type SceneRow = ScenePreview['scenes'][number];
 
 /**
+ * A queue row's word on guides of another place, left out of its date's scene ('no guide: NDVI
+ * of another place' when the LST runs alone); the notice shown when the date is picked names the
+ * files. Undefined when none was left out.
+ */
+export function awayGuideText(row: Pick<SceneRow, 'awayGuides' | 'hasGuide'>): string | undefined {
+  if (!row.awayGuides?.length) return undefined;
+  const roles = [...new Set(row.awayGuides.map((g) => g.role.toUpperCase()))].join(' and ');
+  return row.hasGuide ? `${roles} of another place left out` : `no guide: ${roles} of another place`;
+}
+
+/**
  * The dates a press of Run covers: with several dates and "all dates" on, every date from
  * `seriesFrom` to `seriesTo`; otherwise the picked date alone (undefined id: the worker's earliest).
  */
