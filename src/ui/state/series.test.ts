@@ -6,10 +6,10 @@ import { trustRunLines } from '../trust.ts';
 import { initialState, store, type AppState } from './store.ts';
 
 /** The worker's answer to the next `run` request (the tests below set it). */
-const workerRun = vi.hoisted(() => ({ answer: (): Promise<unknown> => Promise.reject(new Error('no answer set')) }));
+const workerRun = vi.hoisted(() => ({ answer: (_opts?: { onProgress?: (p: import('../../core/progress.ts').Progress) => void }): Promise<unknown> => Promise.reject(new Error('no answer set')) }));
 vi.mock(import('./worker-handle.ts'), async (original) => ({
   ...(await original()),
-  worker: () => ({ call: () => workerRun.answer() }) as unknown as ReturnType<(typeof import('./worker-handle.ts'))['worker']>,
+  worker: () => ({ call: (_name: string, _params: unknown, opts?: Parameters<typeof workerRun.answer>[0]) => workerRun.answer(opts) }) as unknown as ReturnType<(typeof import('./worker-handle.ts'))['worker']>,
 }));
 
 const scenes = ['2024-03-29', '2024-04-06', '2024-04-14', '2024-04-22'].map((id) => ({ id, date: id, lstNames: [`${id}.tif`] }));
@@ -133,13 +133,34 @@ describe('a cancel racing the end of a run', () => {
     const ended = run();
     expect(store.get().status).toBe('running');
     cancel();
-    expect(store.get().progress?.stage).toBe('cancelling');
+    expect(store.get().progress?.stage).toBe('Cancelling: waiting for the worker to stop');
     // The client settles the call as the worker answered the cancelled request (worker/client.ts).
     if (answer === 'finished first') settle!.resolve(runOf('2024-04-06', ['bicubic']));
     else settle!.reject(new AppError('CANCELLED', 'The operation was cancelled.'));
     await ended;
     return store.get();
   }
+
+  it('says while it waits that it waits for the worker, and where the worker is, however long it goes on reporting', async () => {
+    store.set(before());
+    let settle: ((e: unknown) => void) | undefined;
+    let report: ((p: { stage: string; done: number; total: number; detail?: string; step?: number; steps?: number }) => void) | undefined;
+    workerRun.answer = (opts) => new Promise((_resolve, reject) => ((settle = reject), (report = opts?.onProgress)));
+    const ended = run();
+    report!({ stage: 'Bicubic, stage 1 of 2', done: 3, total: 25, detail: 'tile 3/25', step: 1, steps: 2 });
+    expect(store.get().progress?.stage).toBe('step 1 of 2: Bicubic, stage 1 of 2');
+    cancel();
+    expect(store.get().progress?.stage).toBe('Cancelling: waiting for the worker to stop; it is at step 1 of 2: Bicubic, stage 1 of 2');
+    // A step that does not check the cancel yet: the worker still reports, the line still says the app waits for it
+    // (before: the next report put back 'step 1 of 2: Bicubic, stage 1 of 2' as if nothing had been asked).
+    report!({ stage: 'Bicubic, stage 1 of 2', done: 4, total: 25, detail: 'tile 4/25', step: 1, steps: 2 });
+    expect(store.get().progress).toMatchObject({ stage: 'Cancelling: waiting for the worker to stop; it is at step 1 of 2: Bicubic, stage 1 of 2', detail: 'tile 4/25' });
+    expect(store.get().progress).not.toHaveProperty('etaS');
+    expect(store.get().status).toBe('running');
+    settle!(new AppError('CANCELLED', 'The operation was cancelled.'));
+    await ended;
+    expect(store.get()).toMatchObject({ status: 'idle', progress: undefined });
+  });
 
   it('that lost (the worker had swapped in the new layers) ends done with the new results, not cancelled', async () => {
     const s = await race('finished first');

@@ -132,6 +132,16 @@ export function progressLabel(q: QueueProgress, dates: { id?: string }[]): strin
   return where ? `${where}: ${stage}` : stage;
 }
 
+/**
+ * The progress line from Cancel until the worker answers: what the app waits for, and the step the
+ * worker last said it was at (it stops at its next check of the cancel: between tiles, rows of a
+ * file, methods), updated while it still reports.
+ */
+export function cancellingStage(step: string | undefined): string {
+  const at = step && step !== 'starting' && !step.startsWith('Cancelling') ? `; it is at ${step}` : '';
+  return `Cancelling: waiting for the worker to stop${at}`;
+}
+
 function setDate(sceneId: string | undefined, patch: Partial<SeriesDate>): void {
   store.set((s) => ({ series: s.series.map((d) => (d.sceneId === sceneId ? { ...d, ...patch } : d)) }));
 }
@@ -191,7 +201,10 @@ export async function run(): Promise<void> {
       signal: ctrl.signal,
       onProgress: (q) =>
         store.set({
-          progress: { stage: progressLabel(q, dates), done: q.item.done, total: q.item.total, detail: q.item.detail, etaS: q.etaS, elapsedS: q.elapsedS, fraction: q.fraction },
+          // After Cancel the worker may go on until its next check: the line says the app waits for it, and where it is.
+          progress: ctrl.signal.aborted
+            ? { stage: cancellingStage(progressLabel(q, dates)), done: q.item.done, total: q.item.total, detail: q.item.detail, elapsedS: q.elapsedS, fraction: q.fraction }
+            : { stage: progressLabel(q, dates), done: q.item.done, total: q.item.total, detail: q.item.detail, etaS: q.etaS, elapsedS: q.elapsedS, fraction: q.fraction },
         }),
       onItem: (o) => {
         if (o.state === 'done') {
@@ -245,5 +258,5 @@ export async function run(): Promise<void> {
 export function cancel(): void {
   if (!runAbort || runAbort.signal.aborted) return;
   runAbort.abort();
-  store.set((s) => (s.progress ? { progress: { ...s.progress, stage: 'cancelling', detail: undefined, etaS: undefined } } : {}));
+  store.set((s) => (s.progress ? { progress: { ...s.progress, stage: cancellingStage(s.progress.stage), etaS: undefined } } : {}));
 }
