@@ -23,6 +23,30 @@ export function throwIfAborted(signal?: AbortSignal): void {
   if (signal?.aborted) throw new AppError('CANCELLED', 'The operation was cancelled.');
 }
 
+/**
+ * `p`, or a CANCELLED AppError as soon as `signal` fires, whichever comes first: for a wait on work
+ * elsewhere (another thread) that cannot be stopped mid-way; that work goes on and its outcome is
+ * dropped.
+ */
+export function untilAborted<T>(p: Promise<T>, signal?: AbortSignal): Promise<T> {
+  if (!signal) return p;
+  if (signal.aborted) return Promise.reject(new AppError('CANCELLED', 'The operation was cancelled.'));
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(new AppError('CANCELLED', 'The operation was cancelled.'));
+    signal.addEventListener('abort', onAbort, { once: true });
+    p.then(
+      (v) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(v);
+      },
+      (e: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(e);
+      },
+    );
+  });
+}
+
 /** Yields to the event loop so cancel messages and UI updates get through. */
 export function yieldToEventLoop(): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, 0));

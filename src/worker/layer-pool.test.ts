@@ -112,6 +112,15 @@ describe.skipIf(!hasData(...LST) || !hasData(...NDVI))('layer workers', () => {
       const cancelled = await makeRunLayers([{ meta: meta('lst-250m'), raster: ndvi }], { id: 'c', signal: ctrl.signal }, [], async () => ctrl.abort()).catch((e: unknown) => e);
       expect(isAppError(cancelled) && cancelled.code).toBe('CANCELLED');
       expect(layerIds()).toEqual(['lst-1000m']);
+      // Cancelled while the layer workers are still at it: the run ends on the cancel, not when they finish
+      // (before, it waited for every layer view; here one that never comes: the test timed out).
+      const busy = new AbortController();
+      const stuck = { make: () => new Promise<never>(() => undefined), workers: 2, close: () => undefined };
+      const waiting = makeRunLayers([{ meta: meta('lst-250m'), raster: ndvi }], { id: 'd', signal: busy.signal }, [], async () => 3, stuck);
+      setTimeout(() => busy.abort(), 10);
+      const ended = await waiting.catch((e: unknown) => e);
+      expect(isAppError(ended) && ended.code).toBe('CANCELLED');
+      expect(layerIds()).toEqual(['lst-1000m']);
     } finally {
       clearLayers();
     }

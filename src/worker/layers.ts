@@ -1,6 +1,6 @@
-import { throwIfAborted } from '../core/progress.ts';
+import { throwIfAborted, untilAborted } from '../core/progress.ts';
 import type { Grid, Raster } from '../core/raster/raster.ts';
-import { layerViewHere, type LayerView } from './layer-pool.ts';
+import { layerViewHere, type LayerMaker, type LayerView } from './layer-pool.ts';
 import { keptLayerWorkers } from './layer-pool-web.ts';
 import type { LayerData, LayerKind } from './protocol.ts';
 
@@ -140,14 +140,14 @@ export async function makeRunLayers<T>(
   scene: { id: string; keepOtherScenes?: boolean; signal?: AbortSignal },
   transfer: Transferable[],
   meanwhile: () => Promise<T>,
+  maker: LayerMaker = keptLayerWorkers(),
 ): Promise<{ layers: LayerData[]; meanwhile: T }> {
-  const maker = keptLayerWorkers();
   const views = Promise.all(jobs.map((j) => maker.make(j.raster, j.meta.label)));
   // Rejected here or awaited below, never unhandled.
   views.catch(() => undefined);
   const other = await meanwhile();
-  const made = await views;
-  // A run cancelled by now shows nothing: the layers stored for export stay those shown.
+  // A cancel ends the wait for the layer workers at once; what they still make is dropped. A run cancelled by now shows nothing: the layers stored for export stay those shown.
+  const made = await untilAborted(views, scene.signal);
   throwIfAborted(scene.signal);
   beginSceneLayers(scene.id, scene.keepOtherScenes);
   const layers = jobs.map((j, i) => {
