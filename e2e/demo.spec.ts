@@ -50,6 +50,11 @@ test.describe('demo scene flow', () => {
     // The score table names methods as the trust panel does, not by their ids.
     await expect(page.locator('[data-testid=metrics-row][data-method="srda"] td').first()).toHaveText('SRDA-Net');
     await expect(page.getByTestId('map-main')).toHaveAttribute('data-ready', 'true');
+    // The map says when it has drawn the new layers (their images loaded, a frame rendered), not just that it exists.
+    await expect(page.getByTestId('map-main')).toHaveAttribute('data-drawn', 'true');
+    const shown = await page.evaluate(() => window.__srda.shownOnMap());
+    expect(shown.length).toBeGreaterThan(0);
+    expect(await page.evaluate(() => window.__srda.loadedOnMap())).toEqual(shown);
     await shoot(page, 'demo-2-done');
 
     // Toggle the three LST layers on and off; the map follows the checkboxes.

@@ -23,7 +23,8 @@ test('README screenshots: a real Dhaka run at 1440x900 and 390x844', async ({ pa
   await page.getByTestId('run').click();
   expect(await waitForRunEnd(page, 380_000)).toBe('done');
   await page.evaluate(() => window.scrollTo(0, 0));
-  await page.waitForTimeout(800);
+  // "done" comes before the map has drawn the new layers (their images encoded, loaded, a frame rendered).
+  await expect(page.getByTestId('map-main')).toHaveAttribute('data-drawn', 'true');
   await page.screenshot({ path: join(out, 'app-1440x900.png') });
   await page.getByTestId('trust').scrollIntoViewIfNeeded();
   await page.waitForTimeout(300);
@@ -33,9 +34,10 @@ test('README screenshots: a real Dhaka run at 1440x900 and 390x844', async ({ pa
   await expect(page.getByTestId('map-left')).toHaveAttribute('data-ready', 'true');
   await expect(page.getByTestId('map-right')).toHaveAttribute('data-ready', 'true');
   await page.getByTestId('compare').scrollIntoViewIfNeeded();
-  for (const side of ['left', 'right'])
+  for (const side of ['left', 'right']) {
+    await expect(page.getByTestId(`map-${side}`)).toHaveAttribute('data-drawn', 'true');
     await expect.poll(() => page.evaluate((n) => window.__srda.isMapSettled(n), side)).toBe(true);
-  await page.waitForTimeout(800);
+  }
   await page.screenshot({ path: join(out, 'app-swipe.png') });
   await page.getByTestId('view-off').click();
   await page.setViewportSize({ width: 390, height: 844 });
@@ -59,6 +61,7 @@ test('README screenshot: a folder of Dhaka dates run as a queue, the date slider
   await expect(page.getByTestId('date-shown')).toHaveText('2024-04-22');
   await page.getByTestId('date-slider').scrollIntoViewIfNeeded();
   await page.evaluate(() => window.scrollTo(0, document.querySelector('[data-testid=scene-panel]')!.getBoundingClientRect().top + window.scrollY - 8));
+  await expect(page.getByTestId('map-main')).toHaveAttribute('data-drawn', 'true');
   await expect.poll(() => page.evaluate(() => window.__srda.isMapSettled())).toBe(true);
   await page.screenshot({ path: join(out, 'app-many-dates.png') });
   await page.setViewportSize({ width: 390, height: 844 });

@@ -53,16 +53,32 @@ export function MapView({ shownIds, name, className, onReady }: Props) {
 
   const ranges = useMemo(() => sharedRanges(layers), [layers]);
   const shownKey = shownIds.join(',');
+  // What the map is asked to draw, a new token whenever that changes; `drawnFor` is the one it has
+  // drawn: every shown layer's image placed and loaded, and a frame rendered with it (MapLibre's
+  // `idle` after that). The container says so as `data-drawn` (screenshots, tests).
+  const drawing = useMemo(() => ({ map, layers, shownKey, colormap, ranges, opacity }), [map, layers, shownKey, colormap, ranges, opacity]);
+  const [drawnFor, setDrawnFor] = useState<typeof drawing>();
   useEffect(() => {
     if (!map) return;
-    syncRasterLayers(map, layers, new Set(shownKey ? shownKey.split(',') : []), {
+    let isCurrent = true;
+    void syncRasterLayers(map, layers, new Set(shownKey ? shownKey.split(',') : []), {
       colormap,
       lstRange: ranges.lst,
       diffRange: ranges.diff,
       sigmaRange: ranges.sigma,
       opacity,
+    }).then((isPlaced) => {
+      if (!isPlaced || !isCurrent) return;
+      map.once('idle', () => {
+        if (isCurrent) setDrawnFor(drawing);
+      });
+      // A frame now, so that `idle` comes even when nothing new had to load.
+      map.triggerRepaint();
     });
-  }, [map, layers, shownKey, colormap, ranges, opacity]);
+    return () => {
+      isCurrent = false;
+    };
+  }, [map, layers, shownKey, colormap, ranges, opacity, drawing]);
 
   useEffect(() => {
     if (map) setOnlineBasemap(map, isOnline);
@@ -109,6 +125,7 @@ export function MapView({ shownIds, name, className, onReady }: Props) {
       className={className ?? 'map'}
       data-testid={`map-${name}`}
       data-ready={map ? 'true' : 'false'}
+      data-drawn={map && drawnFor === drawing ? 'true' : 'false'}
     />
   );
 }

@@ -121,14 +121,16 @@ function showImage(map: MapInstance, layer: LayerData, url: string): void {
 /**
  * Makes the map's raster layers match `layers` and `shownIds`: image sources placed by their
  * Web Mercator bounds (added once the image is encoded), updated when the style changes,
- * visibility and opacity toggled, layers that are gone removed.
+ * visibility and opacity toggled, layers that are gone removed. Resolves true once every shown
+ * layer's image is on the map as a source (MapLibre then loads and draws it: its next `idle`
+ * comes after that), false when one could not be encoded.
  */
-export function syncRasterLayers(
+export async function syncRasterLayers(
   map: MapInstance,
   layers: LayerData[],
   shownIds: Set<string>,
   style: DrawStyle,
-): void {
+): Promise<boolean> {
   const args = { layers, shownIds, style };
   latest.set(map, args);
   const wanted = new Set(layers.map((l) => l.id));
@@ -138,10 +140,10 @@ export function syncRasterLayers(
       map.removeSource(srcId(l.id.slice(4)));
     }
   }
-  for (const layer of layers) {
-    if (shownIds.has(layer.id)) void renderLayerImage(layer, style).then((url) => showImage(map, layer, url));
-  }
+  const placed = layers.filter((l) => shownIds.has(l.id)).map((layer) => renderLayerImage(layer, style).then((url) => showImage(map, layer, url)));
   applyLayerState(map, args);
+  const outcomes = await Promise.allSettled(placed);
+  return outcomes.every((o) => o.status === 'fulfilled');
 }
 
 /** The longitude/latitude box covering every layer, for fitting the view. */

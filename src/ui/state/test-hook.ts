@@ -46,6 +46,8 @@ export interface SrdaHook {
   project(lng: number, lat: number, mapName?: string): { x: number; y: number } | undefined;
   /** True once a map has its style and every tile it asked for, and is not moving. */
   isMapSettled(mapName?: string): boolean;
+  /** Of the layers shown on a map, those whose image has loaded into it (drawn at its next frame). */
+  loadedOnMap(mapName?: string): string[];
 }
 
 /** Installs `window.__srda`. */
@@ -139,6 +141,10 @@ export function installTestHook(): void {
         .getStyle()
         .layers.filter((l) => l.id.startsWith('lyr-') && map.getLayoutProperty(l.id, 'visibility') !== 'none')
         .map((l) => l.id.slice(4));
+    },
+    loadedOnMap(name = 'main') {
+      const map = getMap(name);
+      return hook.shownOnMap(name).filter((id) => map?.getSource(`src-${id}`)?.loaded() === true);
     },
     isMapSettled(name = 'main') {
       const map = getMap(name);
