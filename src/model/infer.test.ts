@@ -123,8 +123,11 @@ describe('SRDA-Net inference', () => {
     const input = sceneInput(40, 20);
     for (let y = 0; y < 20; y++) for (let x = 20; x < 40; x++) input.coarseLstK[y * 40 + x] = Number.NaN;
     const seen: number[] = [];
-    const out = await runSrda(model, input, { tileCoarsePx: 20, onProgress: (p) => seen.push(p.done) });
+    const phrases = new Set<string>();
+    const out = await runSrda(model, input, { tileCoarsePx: 20, onProgress: (p) => (seen.push(p.done), phrases.add(`${p.stage} ${p.detail}`)) });
     expect(seen).toEqual([1, 2]);
+    // Its own word for its tiles, which the closed-loop check and the CLI print after the method's name (it said 'srda').
+    expect([...phrases]).toEqual(['network tile 1/2', 'network tile 2/2']);
     for (let y = 0; y < 40; y++)
       for (let x = 40; x < 80; x++) expect(Number.isNaN(out[y * 80 + x])).toBe(true);
   });

@@ -127,7 +127,8 @@ async function runSrdaOnce(model: SrdaModel, input: SrdaStageInput, options: Srd
       await runTile(model, prepared, { y0: c.row, y1: c.row + c.height, x0: c.col, x1: c.col + c.width }, halo, channels, out, sigma, input.scratch);
     }
     done++;
-    options.onProgress?.({ stage: 'srda', done, total: tiles.length, detail: `tile ${done}/${tiles.length}` });
+    // The network's own tiles, under the phrase of whoever runs it ('SRDA-Net corrected, network'), not the method's id.
+    options.onProgress?.({ stage: 'network', done, total: tiles.length, detail: `tile ${done}/${tiles.length}` });
     if (tiles.length > 1) await yieldToEventLoop();
   }
   return sigma ? { lstK: out, sigmaK: sigma } : { lstK: out };
