@@ -15,8 +15,16 @@ export const repoRoot = resolve(import.meta.dirname, '..');
 export const screensDir = join(repoRoot, 'test-results', 'screens');
 mkdirSync(screensDir, { recursive: true });
 
-/** Saves a full-page screenshot under test-results/screens/. */
+/**
+ * Saves a full-page screenshot under test-results/screens/, once every map on the page has drawn
+ * what it shows (`data-drawn`: right after a run's "done" its layers are still being encoded and
+ * loaded, and the map would be blank). A map still drawing after 10 s is shot as it is: these
+ * pictures are for reading, the specs' own checks say whether a map drew.
+ */
 export async function shoot(page: Page, name: string): Promise<void> {
+  await page
+    .waitForFunction(() => [...document.querySelectorAll('[data-ready=true][data-drawn]')].every((m) => m.getAttribute('data-drawn') === 'true'), null, { timeout: 10_000 })
+    .catch(() => undefined);
   await page.screenshot({ path: join(screensDir, `${name}.png`), fullPage: true });
 }
 
