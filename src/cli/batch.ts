@@ -8,7 +8,7 @@ import type { StageMethod } from '../pipeline/method.ts';
 import { checkMethodId } from '../pipeline/methods.ts';
 import { isItemDone, itemDir, runBatchItem, type BatchSettings, type SummaryRow } from './batch-item.ts';
 import { planBatchSource, type BatchItem } from './batch-plan.ts';
-import { intOption, parseBackend, parseOrientations, parseResidualMode } from './inputs.ts';
+import { intOption, methodOrDefault, parseBackend, parseOrientations, parseResidualMode } from './inputs.ts';
 import { terminalSafe } from './terminal.ts';
 import type { Command } from './main.ts';
 import { createCliMethodFactory, type CliMethodOptions } from './srda-weights.ts';
@@ -137,7 +137,7 @@ interface BatchMethods {
  */
 async function buildBatchMethods(id: string | undefined, loopIds: string[] | undefined, options: CliMethodOptions): Promise<BatchMethods> {
   const factory = createCliMethodFactory(options);
-  const { method, notice } = id === undefined ? await factory.loadDefault() : { method: await factory.load(id) };
+  const { method, notice } = await methodOrDefault(factory, id);
   const closedLoop: StageMethod[] = [];
   for (const loopId of new Set(loopIds ?? [method.id, 'bicubic']))
     closedLoop.push(loopId === method.id ? method : await factory.load(loopId));

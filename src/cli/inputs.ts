@@ -6,6 +6,7 @@ import type { Progress } from '../core/progress.ts';
 import type { AuxName, Grid } from '../core/raster/raster.ts';
 import type { BandRole, Dataset, DatasetBand } from '../io/dataset.ts';
 import type { StageMethod } from '../pipeline/method.ts';
+import type { MethodFactory } from '../pipeline/methods.ts';
 import type { BackendName } from '../model/backend.ts';
 import type { SceneInputs } from '../pipeline/prepare.ts';
 import { assembleScene, daysBetween, DEFAULT_MAX_DATE_GAP_DAYS, type AssembledScene, type LabelledBand } from '../pipeline/scene-assembly.ts';
@@ -244,8 +245,12 @@ export function stderrProgress(quiet: boolean | undefined): ((p: Progress) => vo
  * else a baseline with a notice), from the CLI's method factory (cli/srda-weights.ts), which reads
  * SRDA-Net's weights from `options.modelPath` or the shipped models/srda-net/.
  */
-export async function resolveMethod(id: string | undefined, options: CliMethodOptions): Promise<{ method: StageMethod; notice?: string }> {
-  const factory = createCliMethodFactory(options);
+export function resolveMethod(id: string | undefined, options: CliMethodOptions): Promise<{ method: StageMethod; notice?: string }> {
+  return methodOrDefault(createCliMethodFactory(options), id);
+}
+
+/** The method `id` from `factory`, or without an id its default (with the notice of a fallback): one rule for `downscale`, `evaluate` and `batch`. */
+export async function methodOrDefault(factory: MethodFactory, id: string | undefined): Promise<{ method: StageMethod; notice?: string }> {
   if (id === undefined) return factory.loadDefault();
   return { method: await factory.load(id) };
 }
