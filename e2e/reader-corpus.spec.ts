@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { expect, test, type Page } from '@playwright/test';
 import { repoRoot, shoot, tempDir, waitForRunEnd } from './helpers.ts';
@@ -173,5 +173,38 @@ test.describe('a Landsat 8 L1 folder dropped whole (Gezira)', () => {
     expect(out.min).toBeGreaterThan(280);
     expect(out.max).toBeLessThan(330);
     await shoot(page, 'landsat-gezira-mtl');
+  });
+});
+
+const MENDOZA = join(data, 'landsat8_mendoza_water');
+
+test.describe('an ESPA folder dropped whole (Mendoza: .xml, MTL, L1 bands and surface reflectance)', () => {
+  test.skip(!existsSync(MENDOZA), 'shared Mendoza data absent');
+
+  test('the .xml is a metadata row, red/NIR/SWIR come from the surface reflectance and the L1 bands are listed unused', async ({ page }) => {
+    await page.goto('/');
+    const files = readdirSync(MENDOZA).filter((n) => /\.(tif|xml|txt)$/.test(n)).map((n) => join(MENDOZA, n));
+    await page.getByTestId('file-input').setInputFiles(files);
+    // Before: the .xml was a "not a GeoTIFF" row and band4/sr_band4 (and 5, 6, 7) were both offered for one role.
+    await expect(page.getByTestId('file-row')).toHaveCount(15);
+    await expect(page.getByTestId('error')).toHaveCount(0);
+    const xml = page.getByTestId('file-row').filter({ hasText: 'LC82320832016040LGN00.xml' });
+    await expect(xml).toHaveAttribute('data-role', 'metadata');
+    await expect(xml).toContainText('metadata: ESPA metadata of LC82320832016040LGN00 (2016-02-09)');
+    const band4 = page.getByTestId('file-row').filter({ hasText: 'LC82320832016040LGN00_band4.tif' });
+    await expect(band4).toHaveAttribute('data-role', 'unknown');
+    await expect(band4).toContainText('unused: LC82320832016040LGN00_sr_band4.tif is the red band (surface reflectance');
+    const rows = await page.evaluate(() => window.__srda.inputs.map((i) => ({ name: i.fileName, role: i.role, problem: i.problem?.code })));
+    expect(rows.filter((r) => r.problem)).toEqual([]);
+    expect(rows.filter((r) => r.role === 'red').map((r) => r.name)).toEqual(['LC82320832016040LGN00_sr_band4.tif']);
+    await expect.poll(() => page.evaluate(() => window.__srda.preview?.used)).toMatchObject({
+      red: 'LC82320832016040LGN00_sr_band4.tif',
+      nir: 'LC82320832016040LGN00_sr_band5.tif',
+      swir: 'LC82320832016040LGN00_sr_band6.tif',
+    });
+    await page.getByTestId('method').selectOption('tsharp');
+    await page.getByTestId('run').click();
+    expect(await waitForRunEnd(page)).toBe('done');
+    await shoot(page, 'landsat-mendoza-espa');
   });
 });

@@ -132,9 +132,10 @@ export async function describeBatchFile(file: string): Promise<BatchFile> {
       tile: name.tile,
     };
   }
-  const role = detectRole({ fileName: path.basename(file) }).role;
-  if (role !== 'unknown' && name.date)
-    return { path: file, roles: [role], dates: [name.date], tile: name.tile };
+  // A band file unused beside a better one of its folder (ESPA surface reflectance) is known by name too.
+  const guess = detectRole({ fileName: path.basename(file), siblingNames: await readdir(path.dirname(file)).catch(() => []) });
+  if ((guess.role !== 'unknown' || guess.unused) && name.date)
+    return { path: file, roles: [guess.role], dates: [name.date], tile: name.tile };
   // Names say too little: read the file (GeoTIFF metadata carries roles and dates).
   const ds = await loadFileDatasets(file);
   return {

@@ -36,6 +36,7 @@ type Info = {
     max: number | null;
     dayNight?: string;
     calibration?: string;
+    unused?: string;
   }>;
 };
 
@@ -77,8 +78,15 @@ describe.skipIf(!existsSync(dataDir))('srda-lst info on every GeoTIFF of ../shar
     // Landsat 8 coastal (B1), panchromatic (B8) and cirrus (B9) bands, and the Pennsylvania ETM+
     // band-number exports (july3.tif, nov61.tif: nothing in the name or file says Landsat).
     const unknown = [...byName.values()]
-      .filter((i) => i.bands.some((b) => b.role === 'unknown'))
+      .filter((i) => i.bands.some((b) => b.role === 'unknown' && !b.unused))
       .map((i) => path.relative(dataDir, i.file));
+    // Unused, not unknown: Mendoza's L1 reflective bands beside their ESPA surface reflectance (sr_band2-7).
+    const unused = [...byName.values()]
+      .filter((i) => i.bands.some((b) => b.role === 'unknown' && b.unused))
+      .map((i) => path.relative(dataDir, i.file));
+    expect(unused.sort()).toEqual(
+      ['2', '3', '4', '5', '6', '7'].map((b) => `landsat8_mendoza_water/LC82320832016040LGN00_band${b}.tif`),
+    );
     const gezira = 'landsat8_gezira_sudan_pysebal/LC08_L1TP_173049_20140310_20170425_01_T1_';
     const penn = ['1', '2', '3', '4', '5', '61', '62', '7'].flatMap((b) =>
       ['july', 'nov'].map((m) => `landsat7_pennsylvania_goslee/${m}${b}.tif`),
@@ -272,7 +280,24 @@ describe.skipIf(!existsSync(dataDir))(
       expect([red.role, red.scale, nir.role]).toEqual(['red', 0.0001, 'nir']);
       expect(red.min).toBeCloseTo(0.0155, 4);
       expect(red.max).toBeCloseTo(0.6691, 4);
-      expect([toa.role, toa.bands[0].calibration]).toEqual(['red', 'toa-reflectance']);
+      // The L1 band 4 beside sr_band4 is listed unused (still calibrated, for a user who picks it), not as a second red.
+      expect([toa.role, toa.bands[0].calibration]).toEqual(['unknown', 'toa-reflectance']);
+      expect(toa.bands[0].unused).toBe(
+        'unused: LC82320832016040LGN00_sr_band4.tif is the red band (surface reflectance, picked over L1 digital numbers so that red, NIR and SWIR come from one atmosphere-corrected set)',
+      );
+      expect(toa.min).toBeCloseTo(0.0355, 4);
+    });
+
+    it('lists the Mendoza ESPA .xml as the folder\'s metadata, with the date and scales it gives, not as a file it cannot read', () => {
+      const xml = path.join(dataDir, 'landsat8_mendoza_water', 'LC82320832016040LGN00.xml');
+      const r = spawnSync(process.execPath, [path.join(repoRoot, 'bin/srda-lst.js'), 'info', xml], { cwd: repoRoot, encoding: 'utf8' });
+      expect([r.status, r.stderr]).toEqual([0, '']);
+      const m = JSON.parse(r.stdout) as { role: string; kind: string; date: string; note: string; bands: { file: string; product: string; scale?: number }[] };
+      expect([m.role, m.kind, m.date]).toEqual(['metadata', 'ESPA metadata', '2016-02-09']);
+      expect(m.note).toBe('ESPA metadata of LC82320832016040LGN00 (2016-02-09); 14 of its 35 band files are here; 6 surface reflectance (scale 0.0001), used for red, NIR and SWIR');
+      expect(m.bands.filter((b) => b.product === 'sr_refl').map((b) => [b.file.slice(22), b.scale])).toEqual(
+        ['2', '3', '4', '5', '6', '7'].map((n) => [`sr_band${n}.tif`, 0.0001]),
+      );
     });
 
     it('calibrates Gezira B10 (C1 L1TP) and reads its EPSG:4326 DEM', () => {

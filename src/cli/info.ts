@@ -1,9 +1,12 @@
+import { readdir } from 'node:fs/promises';
+import path from 'node:path';
 import { pixelSize } from '../core/geo/affine.ts';
+import { describeEspa, type EspaMetadata } from '../io/espa.ts';
 import { AppError } from '../core/errors.ts';
 import type { Dataset, DatasetBand } from '../io/dataset.ts';
 import type { Command } from './main.ts';
 import { intOption } from './inputs.ts';
-import { loadDatasets } from './load.ts';
+import { loadDatasets, loadEspaMetadata } from './load.ts';
 import { terminalSafe } from './terminal.ts';
 
 /** Valid fraction and value range of one band (NaN = invalid). */
@@ -46,6 +49,7 @@ function bandJson(b: DatasetBand, index: number): Record<string, unknown> {
     offset: b.offset,
     scaleSource: b.scaleSource,
     ...(b.calibration ? { calibration: b.calibration } : {}),
+    ...(b.unused ? { unused: b.unused } : {}),
     ...(b.unitCandidates ? { looksLike: b.unitCandidates.map((c) => ({ units: c.label, lstUnits: c.code })) } : {}),
     nodata: b.nodata === null || Number.isNaN(b.nodata) ? (b.nodata === null ? null : 'nan') : b.nodata,
     validFraction: round(s.validFraction, 4),
@@ -86,6 +90,23 @@ export function datasetInfo(d: Dataset): Record<string, unknown> {
   };
 }
 
+/** The JSON object `srda-lst info` prints for an ESPA metadata file (`names`: the files of its folder). */
+export function espaInfo(file: string, espa: EspaMetadata, names: readonly string[]): Record<string, unknown> {
+  const present = new Set(names.map((n) => n.toLowerCase()));
+  return {
+    file,
+    role: 'metadata',
+    kind: 'ESPA metadata',
+    ...(espa.sceneId ? { sceneId: espa.sceneId } : {}),
+    ...(espa.satellite ? { product: espa.satellite } : {}),
+    ...(espa.date ? { date: espa.date } : {}),
+    note: describeEspa(espa, file, names),
+    bands: espa.bands
+      .filter((b) => present.has(b.fileName.toLowerCase()))
+      .map((b) => ({ file: b.fileName, name: b.name, product: b.product, ...(b.scale !== undefined ? { scale: b.scale } : {}), ...(b.fill !== undefined ? { fill: b.fill } : {}) })),
+  };
+}
+
 /** `srda-lst info FILE...`: one JSON line per readable file; one stderr line per bad file; exit 1 if any failed. */
 export const infoCommand: Command = async (argv) => {
   const help = argv.includes('--help') || argv.includes('-h');
@@ -111,14 +132,22 @@ export const infoCommand: Command = async (argv) => {
     return help ? 0 : 2;
   }
   let failed = 0;
-  for (const r of await loadDatasets(files, budget === undefined ? {} : { maxDecodedBytes: budget * 2 ** 20 })) {
-    if ('dataset' in r) {
-      process.stdout.write(JSON.stringify(datasetInfo(r.dataset)) + '\n');
-    } else {
-      failed++;
-      process.stderr.write(
-        `srda-lst info: ${r.error.code}: ${terminalSafe(r.error.message.startsWith(r.path) ? r.error.message : `${r.path}: ${r.error.message}`)}\n`,
-      );
+  for (const f of files) {
+    // An ESPA metadata file is listed as what it is, with what the band files beside it take from it.
+    const espa = await loadEspaMetadata(f);
+    if (espa) {
+      process.stdout.write(JSON.stringify(espaInfo(f, espa, await readdir(path.dirname(f)).catch(() => []))) + '\n');
+      continue;
+    }
+    for (const r of await loadDatasets([f], budget === undefined ? {} : { maxDecodedBytes: budget * 2 ** 20 })) {
+      if ('dataset' in r) {
+        process.stdout.write(JSON.stringify(datasetInfo(r.dataset)) + '\n');
+      } else {
+        failed++;
+        process.stderr.write(
+          `srda-lst info: ${r.error.code}: ${terminalSafe(r.error.message.startsWith(r.path) ? r.error.message : `${r.path}: ${r.error.message}`)}\n`,
+        );
+      }
     }
   }
   return failed > 0 ? 1 : 0;

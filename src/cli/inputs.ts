@@ -138,7 +138,8 @@ export async function loadInputs(values: InputValues): Promise<LoadedInputs> {
   const readBudget = budget === undefined ? {} : { maxDecodedBytes: budget * 2 ** 20 };
   const read = (file: string): Promise<Dataset[]> => {
     const key = path.resolve(file);
-    if (!cache.has(key)) cache.set(key, loadFileDatasets(file, readBudget));
+    // The option names the file's role: no band file goes unused beside another of the folder (siblings not looked at).
+    if (!cache.has(key)) cache.set(key, loadFileDatasets(file, { ...readBudget, siblingNames: [] }));
     return cache.get(key)!;
   };
   const files: LoadedInputs['files'] = {};

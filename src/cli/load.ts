@@ -7,6 +7,7 @@ import { readGeoTiff, type RandomAccessBytes, type ReadGeoTiffOptions } from '..
 import { readRasterFile, type ReadRasterOptions } from '../io/read-raster.ts';
 import { sniffFileKind } from '../io/tiff-sniff.ts';
 import { isMtlText, pickMtlName } from '../io/landsat-mtl.ts';
+import { isEspaXmlName, parseEspaXml, pickEspaXmlName, type EspaMetadata } from '../io/espa.ts';
 
 /**
  * Reads a whole file into a fresh ArrayBuffer (the one `readFile` filled, not a copy of it: a copy
@@ -98,6 +99,25 @@ export async function findMtlBeside(filePath: string): Promise<string | undefine
   return text !== undefined && isMtlText(text) ? text : undefined;
 }
 
+/**
+ * The names of the files beside `filePath` (a band file may go unused beside a better one of its
+ * role) and the text of the folder's ESPA metadata file for it (`<scene>.xml`), when there is one.
+ */
+async function folderBeside(filePath: string): Promise<{ names: string[]; espaXmlText?: string }> {
+  const dir = path.dirname(filePath);
+  const names = await readdir(dir).catch(() => [] as string[]);
+  const xml = pickEspaXmlName(path.basename(filePath), names);
+  const text = xml === undefined ? undefined : await readSidecar(path.join(dir, xml));
+  return { names, ...(text !== undefined && parseEspaXml(text) ? { espaXmlText: text } : {}) };
+}
+
+/** ESPA metadata of an `.xml` file, or undefined when it is not one (or cannot be read). */
+export async function loadEspaMetadata(filePath: string): Promise<EspaMetadata | undefined> {
+  if (!isEspaXmlName(filePath)) return undefined;
+  const text = await readSidecar(filePath);
+  return text === undefined ? undefined : parseEspaXml(text);
+}
+
 /** The first 16 bytes of a file (fewer for a shorter one). */
 function fileHead(filePath: string): Promise<Uint8Array> {
   return withOpenFile(filePath, async (fh) => {
@@ -144,7 +164,16 @@ export async function loadFileDatasets(filePath: string, opts: ReadRasterOptions
     const isTiff = /\.tiff?$/i.test(filePath);
     const mtlText = opts.mtlText ?? (isTiff ? await findMtlBeside(filePath) : undefined);
     const auxXmlText = opts.auxXmlText ?? (isTiff ? await readSidecar(`${filePath}.aux.xml`) : undefined);
-    const withSidecars = { ...opts, ...(mtlText ? { mtlText } : {}), ...(auxXmlText ? { auxXmlText } : {}) };
+    const folder = isTiff && !(opts.siblingNames && opts.espaXmlText) ? await folderBeside(filePath) : undefined;
+    const espaXmlText = opts.espaXmlText ?? folder?.espaXmlText;
+    const siblingNames = opts.siblingNames ?? folder?.names;
+    const withSidecars = {
+      ...opts,
+      ...(mtlText ? { mtlText } : {}),
+      ...(auxXmlText ? { auxXmlText } : {}),
+      ...(espaXmlText ? { espaXmlText } : {}),
+      ...(siblingNames ? { siblingNames } : {}),
+    };
     // A (Big)TIFF is read piece by piece; HDF, NetCDF and anything else whole, as readRasterFile decides.
     if (s?.isFile()) {
       const kind = await fileHead(filePath).then(sniffFileKind);

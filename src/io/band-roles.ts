@@ -1,4 +1,5 @@
 import type { BandRole, LandsatBand } from './dataset.ts';
+import { unusedBesideSurfaceReflectance, type EspaBand } from './espa.ts';
 
 /** What a file name says: product, date, layer (MODIS LAADS/LP DAAC, AppEEARS, Landsat, GEE). */
 export interface ProductName {
@@ -109,6 +110,10 @@ export interface RoleHints {
   metadata?: Record<string, string>;
   bandIndex?: number;
   bandCount?: number;
+  /** What the ESPA metadata file of the folder says of this band file. */
+  espaBand?: EspaBand;
+  /** Names of the other files of the folder (or drop): a band file may go unused beside a better one. */
+  siblingNames?: readonly string[];
 }
 
 /** Result of role detection. */
@@ -120,6 +125,11 @@ export interface RoleGuess {
   scale?: ProductScale;
   /** Why (for logs and the info command). */
   reason: string;
+  /**
+   * Set when the band is left out (`role` is then `unknown`) because the folder holds a better
+   * file for its role: the role it would have (for its calibration) and why it is not used.
+   */
+  unused?: { role: BandRole; because: string };
 }
 
 const LANDSAT_ROLES: Record<string, Record<number, BandRole>> = {
@@ -209,6 +219,13 @@ function landsatBandNumber(text: string): number | undefined {
  * GRASS-style Landsat names. Returns `unknown` rather than guessing wildly.
  */
 export function detectRole(hints: RoleHints): RoleGuess {
+  const guess = detectOwnRole(hints);
+  const because = hints.siblingNames && guess.role !== 'unknown' ? unusedBesideSurfaceReflectance(hints.fileName, hints.siblingNames) : undefined;
+  return because ? { ...guess, role: 'unknown', reason: because, unused: { role: guess.role, because } } : guess;
+}
+
+/** `detectRole` from the band's own name and metadata (its folder aside). */
+function detectOwnRole(hints: RoleHints): RoleGuess {
   const name = parseProductName(hints.fileName);
   const desc = normalise(hints.description ?? '');
   const layer = normalise(name.layer ?? '');
@@ -220,6 +237,8 @@ export function detectRole(hints: RoleHints): RoleGuess {
   // ESPA/LEDAPS products of pre-collection scenes: `<scene>_sr_band4` surface reflectance x 0.0001,
   // `band 6 temperature` brightness temperature in degrees C x 100. Not L1 DN: no MTL calibration.
   if (mission !== undefined) {
+    const fromXml = hints.espaBand ? espaMetadataGuess(hints.espaBand, mission) : undefined;
+    if (fromXml) return fromXml;
     const espa = espaGuess(`${desc}|${layer}`, mission);
     if (espa) return espa;
   }
@@ -288,6 +307,23 @@ export function detectRole(hints: RoleHints): RoleGuess {
   if (/^ECO/i.test(name.product ?? '') && /(^|_)qc(_|$)/.test(layer))
     return { role: 'qc', reason: 'ECOSTRESS QC' };
   return { role: 'unknown', reason: 'no naming rule matched' };
+}
+
+/** The role and scale an ESPA metadata file gives a band file: surface or top-of-atmosphere reflectance, brightness temperature. */
+function espaMetadataGuess(b: EspaBand, mission: number): RoleGuess | undefined {
+  const n = /(?:^|_)band(\d{1,2})$/.exec(b.name);
+  if (!n || b.category !== 'image') return undefined;
+  const band = Number(n[1]);
+  const fill = b.fill !== undefined ? { fill: b.fill } : {};
+  const what = { sr_refl: 'surface reflectance', toa_refl: 'top-of-atmosphere reflectance', toa_bt: 'brightness temperature' }[b.product];
+  if (!what) return undefined;
+  const role = landsatRole(mission, band);
+  if ((b.product === 'toa_bt') !== (role === 'lst') || role === 'unknown') return { role: 'unknown', reason: `ESPA metadata: ${what} band ${band}` };
+  const scale: ProductScale =
+    b.product === 'toa_bt'
+      ? { scale: b.scale ?? 1, offset: 0, units: 'K', ...fill }
+      : { scale: b.scale ?? 1, offset: 0, units: 'reflectance', ...fill };
+  return { role, scale, reason: `ESPA metadata: ${what} band ${band}, scale ${scale.scale}` };
 }
 
 function espaGuess(text: string, mission: number): RoleGuess | undefined {

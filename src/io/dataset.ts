@@ -92,6 +92,8 @@ export interface BandInfo {
    * them so (degrees Celsius, scaled kelvin...). Never applied by the reader: the user chooses.
    */
   unitCandidates?: UnitConversion[];
+  /** Why the band is left out (role `unknown`) although it has a role: the folder holds a better file for it. */
+  unused?: string;
   /** Calibration applied beyond scale/offset (Landsat L1). */
   calibration?: 'brightness-temperature' | 'toa-reflectance' | 'surface-temperature' | 'surface-reflectance';
 }

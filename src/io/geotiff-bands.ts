@@ -3,6 +3,7 @@ import { AppError } from '../core/errors.ts';
 import { detectRole } from './band-roles.ts';
 import { decodeSamples, metaNumber, metaRange, resolveScaling } from './band-decode.ts';
 import type { BandRole, DatasetBand } from './dataset.ts';
+import type { EspaBand } from './espa.ts';
 import { landsatCalibration, type Mtl } from './landsat-mtl.ts';
 import type { PamBand } from './pam-aux.ts';
 import { holdsDn, rawLooksLikeKelvin } from './read-checks.ts';
@@ -39,6 +40,10 @@ export interface BandSources {
   product?: string;
   layer?: string;
   mtl?: Mtl;
+  /** What the folder's ESPA metadata file says of this file. */
+  espaBand?: EspaBand;
+  /** Names of the other files of the folder (or drop). */
+  siblingNames?: readonly string[];
   roleOverride?: BandRole;
   /** Grid of every band (the read window, north-up). */
   raster: Grid;
@@ -56,14 +61,16 @@ function bandBasics(c: BandMetadata, b: number, bandCount: number) {
   const description = aux.description ?? bandMd['@description'] ?? bandMd.DESCRIPTION;
   const hintsMd: Record<string, string> = { ...c.metadata, ...bandMd };
   delete hintsMd.MTL;
-  const guess = detectRole({ fileName: c.fileName, description, metadata: hintsMd, bandIndex: b, bandCount });
+  const guess = detectRole({ fileName: c.fileName, description, metadata: hintsMd, bandIndex: b, bandCount, espaBand: c.espaBand, siblingNames: c.siblingNames });
   const role = c.roleOverride ?? guess.role;
+  // A band left unused beside a better file keeps the values of the role it would have.
+  const valueRole = c.roleOverride ?? guess.unused?.role ?? guess.role;
   const scalingOf = (isFloat: boolean) =>
     resolveScaling({
-      role,
+      role: valueRole,
       product: c.product ?? c.metadata.SHORTNAME,
       landsatLevel: guess.landsat?.level,
-      ...(guess.scale && role === guess.role ? { nameScale: guess.scale } : {}),
+      ...(guess.scale && valueRole === (guess.unused?.role ?? guess.role) ? { nameScale: guess.scale } : {}),
       isFloat,
       hints: {
         bandScale: aux.scale ?? metaNumber(bandMd['@scale'] ?? bandMd.SCALE),
@@ -76,8 +83,8 @@ function bandBasics(c: BandMetadata, b: number, bandCount: number) {
       },
     });
   // MOD11 QC: the nodata tag (0 in AppEEARS files) is a valid "good quality" value.
-  const nodata = role === 'lst-qc' ? null : (aux.nodata ?? c.nodataTag);
-  return { description, guess, role, scalingOf, nodata };
+  const nodata = valueRole === 'lst-qc' ? null : (aux.nodata ?? c.nodataTag);
+  return { description, guess, role, valueRole, scalingOf, nodata };
 }
 
 /**
@@ -91,10 +98,10 @@ export function settingsAhead(c: BandMetadata, bandCount: number): SampleSetting
   if (!c.isFloat) return undefined;
   const out: SampleSettings[] = [];
   for (let b = 0; b < bandCount; b++) {
-    const { guess, role, scalingOf, nodata } = bandBasics(c, b, bandCount);
+    const { guess, valueRole, scalingOf, nodata } = bandBasics(c, b, bandCount);
     if (guess.landsat || guess.scale) return undefined;
     const scaling = scalingOf(true);
-    if (role === 'lst' && scaling.scale !== 1) return undefined;
+    if (valueRole === 'lst' && scaling.scale !== 1) return undefined;
     out.push({ scale: scaling.scale, offset: scaling.offset, nodata, fill: scaling.fill, validRange: scaling.validRange });
   }
   return out;
@@ -110,13 +117,13 @@ export function decodeBands(c: BandSources): DatasetBand[] {
   const bandCount = rasters.length;
   const bands: DatasetBand[] = [];
   for (let b = 0; b < bandCount; b++) {
-    const { description, guess, role, scalingOf, nodata } = bandBasics(c, b, bandCount);
+    const { description, guess, role, valueRole, scalingOf, nodata } = bandBasics(c, b, bandCount);
     const scaling = scalingOf(c.isFloat && !(guess.scale && holdsDn(rasters[b], nodataTag)));
     const raw = rasters[b];
     // Float Landsat bands are calibrated only when they still hold whole DN (R/ESPA float64 exports).
     const cal =
       guess.landsat && (!c.isFloat || holdsDn(raw, nodata))
-        ? landsatCalibration(guess.landsat, role, mtl)
+        ? landsatCalibration(guess.landsat, valueRole, mtl)
         : undefined;
     let data: Float32Array;
     let scale = scaling.scale;
@@ -130,7 +137,7 @@ export function decodeBands(c: BandSources): DatasetBand[] {
       scaleSource = mtl ? 'landsat-mtl' : 'landsat-default';
       for (const n of cal.notes) warnings.push(`band ${b + 1}: ${n}`);
     } else {
-      if (role === 'lst' && scale !== 1 && rawLooksLikeKelvin(raw, nodata)) {
+      if (valueRole === 'lst' && scale !== 1 && rawLooksLikeKelvin(raw, nodata)) {
         // An integer LST already in K (scaled before export): applying the product scale would ruin it.
         warnings.push(`band ${b + 1}: values are already in K (150-400); the scale ${scale} was not applied`);
         [scale, offset, scaleSource] = [1, 0, 'none'];
@@ -147,7 +154,7 @@ export function decodeBands(c: BandSources): DatasetBand[] {
       // Float32 samples are the reader's own array: decoded where they are, not into a second one.
       else data = decodeSamples(raw, settings, c.ownsRasters && raw instanceof Float32Array ? raw : undefined);
       for (const n of scaling.notes) warnings.push(`band ${b + 1}: ${n}`);
-      if (guess.landsat && guess.landsat.level === 'L1' && !mtl && role !== 'qc' && role !== 'unknown')
+      if (guess.landsat && guess.landsat.level === 'L1' && !mtl && valueRole !== 'qc' && valueRole !== 'unknown')
         warnings.push(`band ${b + 1}: Landsat DN left uncalibrated (no MTL found beside the file)`);
     }
     const unitCandidates = role === 'lst' ? suggestLstUnits(data) : [];
@@ -167,6 +174,7 @@ export function decodeBands(c: BandSources): DatasetBand[] {
       nodata: nodata ?? scaling.fill ?? null,
       ...(guess.landsat ? { landsat: guess.landsat } : {}),
       ...(cal ? { calibration: cal.kind } : {}),
+      ...(guess.unused && !c.roleOverride ? { unused: guess.unused.because } : {}),
       raster: { ...c.raster, data },
     });
   }

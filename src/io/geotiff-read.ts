@@ -11,6 +11,7 @@ import { decodeSamples } from './band-decode.ts';
 import { decodeBands, itemsFor, settingsAhead, type BandMetadata } from './geotiff-bands.ts';
 import { crsFromGeoKeys, parseGeoKeyDirectory } from './geokeys.ts';
 import { mtlDate, parseMtl, type Mtl } from './landsat-mtl.ts';
+import { espaBandOf, parseEspaXml } from './espa.ts';
 import { canDecodeFast, decodeWindow, type BlockLayout, type OpenFile } from './tiff-fast-decode.ts';
 import { readBlockTable } from './tiff-ifd.ts';
 import { parsePamAux, type PamBand } from './pam-aux.ts';
@@ -29,6 +30,10 @@ export interface ReadGeoTiffOptions extends RunOptions {
   window?: PixelWindow;
   /** Landsat MTL text found beside the file (the embedded `MTL` metadata item is used otherwise). */
   mtlText?: string;
+  /** Text of the ESPA metadata file (`<scene>.xml`) of the file's folder. */
+  espaXmlText?: string;
+  /** Names of the other files of the folder (or drop), for the choice between band files of one role. */
+  siblingNames?: readonly string[];
   /** Override the detected role of every band (e.g. a role the user picked). */
   roleOverride?: BandRole;
   /** Largest number of pixels (width x height x bands) to decode; default 2^28. */
@@ -254,6 +259,8 @@ async function decodeImage(
     : metadata.MTL
       ? parseMtl(metadata.MTL)
       : undefined;
+  const espa = opts.espaXmlText ? parseEspaXml(opts.espaXmlText) : undefined;
+  const espaBand = espa ? espaBandOf(espa, fileName) : undefined;
   const warnings: string[] = [...crsNotes];
   throwIfAborted(opts.signal);
   opts.onProgress?.({ stage: 'read', done: 0, total: 1, detail: fileName });
@@ -283,6 +290,8 @@ async function decodeImage(
     product: name.product,
     layer: name.layer,
     mtl,
+    ...(espaBand ? { espaBand } : {}),
+    ...(opts.siblingNames ? { siblingNames: opts.siblingNames } : {}),
     roleOverride: opts.roleOverride,
   };
   // Float32 bands whose values do not depend on their samples are decoded in place row by row as
@@ -328,6 +337,7 @@ async function decodeImage(
     name.date ??
     isoDate(metadata.RANGEBEGINNINGDATE) ??
     (mtl ? mtlDate(mtl) : undefined) ??
+    (espaBand ? espa?.date : undefined) ??
     isoDate(metadata.ACQUISITIONDATETIME);
   const product = name.product ?? metadata.SHORTNAME ?? (mtl ? mtlProduct(mtl) : undefined);
   return {

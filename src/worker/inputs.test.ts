@@ -148,3 +148,30 @@ describe.skipIf(!existsSync(GEZIRA))('a Landsat MTL dropped in the app with its 
     expect(meanOf(inputs[0].id)).toBeLessThan(1);
   });
 });
+
+const MENDOZA = path.join(dataDir, 'landsat8_mendoza_water');
+const mendozaFile = (suffix: string): File => {
+  const name = `LC82320832016040LGN00${suffix}`;
+  return new File([readFileSync(path.join(MENDOZA, name))], name);
+};
+
+describe.skipIf(!existsSync(MENDOZA))('an ESPA folder dropped in the app (Mendoza: .xml, L1 band files and surface reflectance)', () => {
+  it('lists the .xml as metadata, uses surface reflectance for red and NIR, and lists the L1 bands as unused, also one dropped before', async () => {
+    const early = await ingestFiles([mendozaFile('_band4.tif'), mendozaFile('_MTL.txt')]);
+    expect(early.inputs.map((r) => r.role)).toEqual(['red']);
+    const { inputs, replaced } = await ingestFiles(['.xml', '_band10.tif', '_band5.tif', '_sr_band4.tif', '_sr_band5.tif'].map(mendozaFile));
+    expect(replaced).toEqual([early.inputs[0].id]);
+    const rows = inputs.map((r) => [r.fileName.slice(21), r.role, r.problem?.code, r.unused?.replace(/ \(.*$/, ''), r.metadata]);
+    expect(rows).toEqual([
+      ['.xml', 'unknown', undefined, undefined, 'ESPA metadata of LC82320832016040LGN00 (2016-02-09); 5 of its 35 band files are here; 2 surface reflectance (scale 0.0001), used for red, NIR and SWIR'],
+      ['_band10.tif', 'lst', undefined, undefined, undefined],
+      ['_band5.tif', 'unknown', undefined, 'unused: LC82320832016040LGN00_sr_band5.tif is the NIR band', undefined],
+      ['_sr_band4.tif', 'red', undefined, undefined, undefined],
+      ['_sr_band5.tif', 'nir', undefined, undefined, undefined],
+      ['_band4.tif', 'unknown', undefined, 'unused: LC82320832016040LGN00_sr_band4.tif is the red band', undefined],
+    ]);
+    // Surface reflectance x 0.0001 as the CLI reads it (README: red 0.016-0.669).
+    const cli = (await readDataset(path.join(MENDOZA, 'LC82320832016040LGN00_sr_band4.tif'))).bands[0].raster.data;
+    expect(getInput(inputs[3].id).band.raster.data.every((v, i) => Object.is(v, cli[i]))).toBe(true);
+  });
+});

@@ -9,6 +9,7 @@ import { applyUnitConversion, describeCandidates, lstUnitConversion } from '../i
 import { startDeflateWorkers } from './deflate-pool-web.ts';
 import { isMtlName, isMtlText, pickMtlName } from '../io/landsat-mtl.ts';
 import { describeSidecar, isSidecarName, MAX_SIDECAR_BYTES, readSidecarText, sidecarTarget } from './sidecars.ts';
+import { describeEspa, isEspaXmlName, parseEspaXml, pickEspaXmlName, unusedBesideSurfaceReflectance } from '../io/espa.ts';
 
 /** One ingested band held by the worker. */
 export interface StoredInput {
@@ -24,6 +25,10 @@ const inputs = new Map<string, StoredInput>();
 const sidecars = new Map<string, { name: string; text: string }>();
 /** Dropped Landsat MTL texts by file name: the calibration of the band files of their scene. */
 const mtls = new Map<string, string>();
+/** Dropped ESPA metadata texts by file name: the roles and scales of the band files of their scene. */
+const espaXmls = new Map<string, string>();
+/** The drop list's row of each ESPA metadata file, by row id. */
+const espaRows = new Map<string, string>();
 let nextId = 1;
 
 /** The stored band, or a BAD_ARGUMENT error (drop the file again) when the UI refers to one that is gone. */
@@ -35,6 +40,11 @@ export function getInput(id: string): StoredInput {
 
 export function removeInput(id: string): void {
   inputs.delete(id);
+  const xml = espaRows.get(id);
+  if (xml !== undefined) {
+    espaXmls.delete(xml);
+    espaRows.delete(id);
+  }
 }
 
 /** Approximate pixel size in metres at the grid centre (geographic grids scaled by cos(latitude)). */
@@ -69,6 +79,7 @@ function describe(id: string, file: File, ds: Dataset, band: DatasetBand, index:
     crsName: r.crs.epsg !== undefined ? `EPSG:${r.crs.epsg}` : r.crs.name,
     epsg: r.crs.epsg,
     validFraction: vf,
+    ...(band.unused ? { unused: band.unused } : {}),
   };
   if (band.unitCandidates?.length) {
     info.unitCandidates = band.unitCandidates.map((c) => ({ code: c.code, label: c.label }));
@@ -134,12 +145,21 @@ interface RasterRead {
   mtlName: string | undefined;
 }
 
-async function readRaster(file: File, signal: AbortSignal | undefined, codec: DeflateCodec): Promise<RasterRead> {
+async function readRaster(file: File, signal: AbortSignal | undefined, codec: DeflateCodec, siblingNames: readonly string[]): Promise<RasterRead> {
   const aux = sidecars.get(file.name);
   const mtlName = pickMtlName(file.name, [...mtls.keys()]);
   const mtlText = mtlName === undefined ? undefined : mtls.get(mtlName);
+  const espaName = pickEspaXmlName(file.name, [...espaXmls.keys()]);
+  const espaXmlText = espaName === undefined ? undefined : espaXmls.get(espaName);
   const sha256 = await checksum(file);
-  const datasets = await readRasterFile(file, file.name, { signal, codec, ...(aux ? { auxXmlText: aux.text } : {}), ...(mtlText ? { mtlText } : {}) });
+  const datasets = await readRasterFile(file, file.name, {
+    signal,
+    codec,
+    siblingNames,
+    ...(aux ? { auxXmlText: aux.text } : {}),
+    ...(mtlText ? { mtlText } : {}),
+    ...(espaXmlText ? { espaXmlText } : {}),
+  });
   return { file, datasets, sha256, aux, mtlName };
 }
 
@@ -175,6 +195,8 @@ export async function ingestFiles(files: File[], signal?: AbortSignal): Promise<
   const replaced: string[] = [];
   const notices: string[] = [];
   const rasters = files.filter((f) => !isSidecarName(f.name));
+  // Every file of the drop and every one already in: a band file may go unused beside a better one.
+  const dropNames = [...new Set([...files.map((f) => f.name), ...[...inputs.values()].map((s) => s.file.name)])];
   // Landsat MTLs calibrate the band files of their scene (DN -> brightness temperature, reflectance), as the CLI reads the one beside.
   const rereads = new Set<File>();
   for (const file of files.filter((f) => isMtlName(f.name) && f.size <= MAX_SIDECAR_BYTES)) {
@@ -194,6 +216,25 @@ export async function ingestFiles(files: File[], signal?: AbortSignal): Promise<
     if (again.size > 0) notices.push(`${[...again].map((f) => f.name).join(', ')} ${again.size > 1 ? 'were' : 'was'} read again with the calibration of ${file.name}.`);
     else if (!rasters.some((f) => pickMtlName(f.name, names) === file.name))
       notices.push(`${file.name} calibrates nothing yet: no file dropped has a Landsat band name of its scene (<scene>_B4.TIF); band files so named are calibrated with it when you drop them.`);
+  }
+  // ESPA metadata: a row of its own saying what it is; the band files of its scene take their roles and scales from it.
+  for (const file of files.filter((f) => isEspaXmlName(f.name) && f.size <= MAX_SIDECAR_BYTES)) {
+    const text = await file.text();
+    const meta = parseEspaXml(text);
+    if (!meta) continue;
+    espaXmls.set(file.name, text);
+    rasters.splice(rasters.indexOf(file), 1);
+    const id = `meta${nextId++}`;
+    espaRows.set(id, file.name);
+    rows.push({ id, fileName: file.name, sizeBytes: file.size, band: 0, role: 'unknown', metadata: describeEspa(meta, file.name, dropNames) });
+  }
+  // A band file read before its surface reflectance twin arrived is read again, to go unused beside it.
+  for (const [id, s] of inputs) {
+    if (rasters.includes(s.file) || rereads.has(s.file) || s.band.unused || s.info.role === 'unknown') continue;
+    if (unusedBesideSurfaceReflectance(s.file.name, dropNames) === undefined) continue;
+    inputs.delete(id);
+    replaced.push(id);
+    rereads.add(s.file);
   }
   rasters.push(...rereads);
   for (const file of files.filter((f) => isSidecarName(f.name))) {
@@ -220,7 +261,7 @@ export async function ingestFiles(files: File[], signal?: AbortSignal): Promise<
   const codec = startDeflateWorkers();
   let reads: PromiseSettledResult<RasterRead>[];
   try {
-    reads = await Promise.allSettled(rasters.map((file) => readRaster(file, signal, codec)));
+    reads = await Promise.allSettled(rasters.map((file) => readRaster(file, signal, codec, dropNames)));
   } finally {
     codec.close();
   }

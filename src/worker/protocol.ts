@@ -47,6 +47,10 @@ export interface InputInfo {
   convertedFrom?: string;
   /** What a GDAL `.aux.xml` sidecar set for this band, in words (`scale 0.1, offset 273.15 from a.tif.aux.xml`). */
   sidecar?: string;
+  /** Why a band with a role is left out (its role is `unknown`): the files hold a better one for that role. */
+  unused?: string;
+  /** Set for a metadata file (ESPA `.xml`): what it is and what it gave the band files, in words. It has no band to run. */
+  metadata?: string;
 }
 
 /** Rows of newly read bands; `replaced`: ids of rows read again (a sidecar arrived for them); notices for the user. */

@@ -20,7 +20,7 @@ function Row({ input }: { input: InputInfo }) {
   const role = useAppState((s) => effectiveRole(s, input));
   const isSynthetic = useAppState((s) => s.syntheticIds.includes(input.id));
   return (
-    <tr data-testid="file-row" data-role={role} data-synthetic={isSynthetic || undefined} className={input.problem ? 'bad' : undefined}>
+    <tr data-testid="file-row" data-role={input.metadata ? 'metadata' : role} data-synthetic={isSynthetic || undefined} className={input.problem ? 'bad' : undefined}>
       <td title={input.fileName}>
         {isSynthetic && (
           <span className="badge" data-testid="synthetic-badge">
@@ -33,7 +33,7 @@ function Row({ input }: { input: InputInfo }) {
         <select
           aria-label={`Role of ${input.fileName}`}
           value={role}
-          disabled={!!input.problem}
+          disabled={!!input.problem || !!input.metadata}
           onChange={(e) => setRole(input, e.target.value as RoleId)}
         >
           {ROLES.map((r) => (
@@ -55,6 +55,10 @@ function Row({ input }: { input: InputInfo }) {
           <UnitChoice input={input} />
         ) : input.problem ? (
           describeError(input.problem)
+        ) : input.metadata ? (
+          `metadata: ${input.metadata}`
+        ) : role === 'unknown' && input.unused ? (
+          input.unused
         ) : input.convertedFrom ? (
           `converted from ${input.convertedFrom} to K`
         ) : input.sidecar ? (

@@ -1,7 +1,7 @@
 import { cancel, run, updateSettings } from '../state/actions.ts';
 import { datesToRun } from '../state/series.ts';
 import { changedSettings, settingsChangedText } from '../state/settings-change.ts';
-import { useAppState } from '../state/store.ts';
+import { isRunnable, useAppState } from '../state/store.ts';
 import type { BackendChoice, MethodChoice } from '../../worker/protocol.ts';
 import { ProgressBar } from './ProgressBar.tsx';
 
@@ -19,7 +19,7 @@ export function RunPanel() {
   const settings = useAppState((s) => s.settings);
   const status = useAppState((s) => s.status);
   const backend = useAppState((s) => s.backend);
-  const hasInputs = useAppState((s) => s.inputs.some((i) => !i.problem));
+  const hasInputs = useAppState((s) => s.inputs.some(isRunnable));
   const preview = useAppState((s) => s.preview);
   const needsGuide = !!preview?.isLstOnly && (settings.method === 'tsharp' || settings.method === 'dms');
   const blocked = !hasInputs || !!preview?.blocker || needsGuide;

@@ -3,7 +3,7 @@ import { DROPPED, showDroppedLst } from './dropped.ts';
 import { buildReport } from './report.ts';
 import { onDateShown, run, showDate } from './series.ts';
 import { carryRoleOverrides } from './role-overrides.ts';
-import { effectiveRole, store, type RunSettings } from './store.ts';
+import { effectiveRole, isRunnable, store, type RunSettings } from './store.ts';
 import { toWire, worker } from './worker-handle.ts';
 
 export { DROPPED } from './dropped.ts';
@@ -12,7 +12,7 @@ export { cancel, run, showDate } from './series.ts';
 /** Asks the worker what the current inputs make (dates, QC share, grids) and shows it before any run. */
 export async function refreshPreview(): Promise<void> {
   const s = store.get();
-  const inputs = s.inputs.filter((i) => !i.problem).map((i) => ({ id: i.id, role: effectiveRole(s, i) }));
+  const inputs = s.inputs.filter(isRunnable).map((i) => ({ id: i.id, role: effectiveRole(s, i) }));
   try {
     const preview = await worker().call('preview', { inputs, sceneId: s.settings.sceneId, maxDateGapDays: s.settings.maxDateGapDays });
     // A later change may have asked again meanwhile: keep the newest answer only.
@@ -34,7 +34,7 @@ function inputsChanged(why: string): void {
     if (!s.layers.some((l) => l.id !== DROPPED) && s.metrics.length === 0) return s.inputs.length === 0 ? { layers: [], visible: {} } : {};
     if (s.inputs.length === 0)
       return { layers: [], visible: {}, metrics: [], scatter: [], energyError: [], timings: [], stale: undefined, resultScene: undefined, resultSettings: undefined, earlierLayerIds: [], isMetricsEarlier: undefined, metricsRun: undefined, finetune: undefined, weights: undefined, series: [], notices: ['Every input was removed, so the results were cleared.'] };
-    const now = s.inputs.filter((i) => !i.problem).map((i) => `${i.id}:${effectiveRole(s, i)}`).sort().join();
+    const now = s.inputs.filter(isRunnable).map((i) => `${i.id}:${effectiveRole(s, i)}`).sort().join();
     const then = s.resultInputs.map((i) => `${i.id}:${i.role}`).sort().join();
     return now === then && (s.settings.sceneId ?? s.resultScene?.id) === s.resultScene?.id ? {} : { stale: why };
   });

@@ -2,7 +2,7 @@ import type { RunResult, ScenePreview, WireError } from '../../worker/protocol.t
 import { describeError } from '../messages.ts';
 import { DROPPED, forgetDropped } from './dropped.ts';
 import { runQueue, runFraction, type QueueProgress } from './queue.ts';
-import { effectiveRole, store, type AppState, type RunFacts, type RunSettings, type SeriesDate, type ShownLayer } from './store.ts';
+import { effectiveRole, isRunnable, store, type AppState, type RunFacts, type RunSettings, type SeriesDate, type ShownLayer } from './store.ts';
 import { toWire, worker } from './worker-handle.ts';
 
 let runAbort: AbortController | undefined;
@@ -168,7 +168,7 @@ export async function run(): Promise<void> {
     // layers until then, so a failed or cancelled run leaves the dates on screen and in the export.
     ...(isSeries ? { series: dates.map((d) => ({ sceneId: d.id!, date: d.date, tile: d.tile, state: 'pending' as const })) } : {}),
   });
-  const inputs = s.inputs.filter((i) => !i.problem).map((i) => ({ id: i.id, role: effectiveRole(s, i) }));
+  const inputs = s.inputs.filter(isRunnable).map((i) => ({ id: i.id, role: effectiveRole(s, i) }));
   const { runAllDates: _all, seriesFrom: _from, seriesTo: _to, ...settings } = s.settings;
   let doneCount = 0;
   let shown = false;

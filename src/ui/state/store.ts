@@ -199,6 +199,11 @@ export function useAppState<T>(select: (s: AppState) => T): T {
   return useSyncExternalStore(store.subscribe, () => select(store.get()));
 }
 
+/** Whether a drop-list row is a band the worker can run (not an unreadable file, not a metadata file). */
+export function isRunnable(input: InputInfo): boolean {
+  return !input.problem && !input.metadata;
+}
+
 /** The role of an input after the user's edits. */
 export function effectiveRole(s: AppState, input: InputInfo): RoleId {
   return s.roleOverrides[input.id] ?? input.role;
