@@ -48,13 +48,7 @@ export function usedFiles(a: AssembledScene): Partial<Record<RoleId, { name: str
 
 function assembleLenient(params: Pick<RunParams, 'inputs' | 'sceneId' | 'maxDateGapDays'>): AssembledScene {
   const bands = labelledInputs(params);
-  if (!bands.some((b) => b.role === 'lst')) {
-    const hint =
-      bands.length === 0
-        ? 'Drop an LST file (MOD11A1/MOD11A2 LST, or a Landsat thermal band), or load the demo scene.'
-        : 'None of the files has the role "lst": set the role of your LST file in the table, or drop one (MOD11A1/MOD11A2 LST, a Landsat thermal band).';
-    throw Object.assign(new AppError('MISSING_BAND', 'No input has the role lst.'), { hint });
-  }
+  if (!bands.some((b) => b.role === 'lst')) throw Object.assign(new AppError('MISSING_BAND', 'No input has the role lst.'), { hint: missingLstHint(bands) });
   const known = params.sceneId !== undefined && bands.some((b) => b.role === 'lst');
   try {
     return assembleScene(bands, { mode: 'lenient', sceneId: known ? params.sceneId : undefined, maxDateGapDays: params.maxDateGapDays });
@@ -63,6 +57,37 @@ function assembleLenient(params: Pick<RunParams, 'inputs' | 'sceneId' | 'maxDate
     if (isAppError(e) && e.code === 'BAD_ARGUMENT') return assembleScene(bands, { mode: 'lenient', maxDateGapDays: params.maxDateGapDays });
     throw e;
   }
+}
+
+const THERMAL_BANDS = new Set([6, 61, 62, 10, 11]);
+
+function someNames(names: string[]): string {
+  const list = [...new Set(names)];
+  return list.length > 3 ? `${list.slice(0, 3).join(', ')} and ${list.length - 3} more` : list.join(', ');
+}
+
+/**
+ * What to do in the app when no input has the role lst, for what the files are: Landsat reflective
+ * bands with no thermal band among them (Olinda's six-band stack), or files whose names and
+ * metadata say nothing (band-number exports such as Pennsylvania's july61.tif: not guessed from their values).
+ */
+export function missingLstHint(bands: LabelledBand[]): string {
+  if (bands.length === 0) return 'Drop an LST file (MOD11A1/MOD11A2 LST, or a Landsat thermal band), or load the demo scene.';
+  const hint = ['None of the files has the role "lst": set the role of your LST file in the table, or drop one (MOD11A1/MOD11A2 LST, a Landsat thermal band).'];
+  const landsat = bands.filter((b) => b.band.landsat);
+  if (landsat.length > 0 && !landsat.some((b) => THERMAL_BANDS.has(b.band.landsat!.band))) {
+    const files = [...new Set(landsat.map((b) => b.dataset.fileName.split(/[\\/]/).pop()!))];
+    const bandList = [...new Set(landsat.map((b) => b.band.landsat!.band))].sort((x, y) => x - y).join(', ');
+    hint.push(
+      `${someNames(files)} ${files.length > 1 ? 'hold' : 'holds'} Landsat reflective bands only (bands ${bandList}), no thermal band: add an LST of the same place and date (the scene's thermal band with its MTL, or a MODIS LST), as these files cannot give one.`,
+    );
+  }
+  const nameless = bands.filter((b) => b.band.role === 'unknown' && !b.band.unused && !b.band.landsat);
+  if (nameless.length > 0)
+    hint.push(
+      `${nameless.length === 1 ? '1 file has' : `${nameless.length} files have`} no role the app can tell from ${nameless.length === 1 ? 'its name or metadata' : 'their names or metadata'} (${someNames(nameless.map((b) => b.name))}). If one holds LST in kelvin, pick "lst" in its Role column. A thermal band in digital numbers is not kelvin: drop it under its Landsat name (<scene>_B6_VCID_1.TIF, <scene>_B10.TIF) with its scene's <scene>_MTL.txt, and it is read as brightness temperature.`,
+    );
+  return hint.join(' ');
 }
 
 /** Grid facts of an assembled scene: LST and finest guide pixel sizes, same grid, LST only. */
