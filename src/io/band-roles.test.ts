@@ -113,6 +113,8 @@ describe('detectRole', () => {
       landsat: { mission: 8, band: 10, level: 'L1' },
     });
     const stack = 'LE70220491999322EDC01_stack.gtif';
+    // The .gtif extension is not part of the layer name (it read 'stack.gtif', the name of Chiapas 1999's unnamed band 8).
+    expect(parseProductName(stack)).toMatchObject({ product: 'LANDSAT_7', date: '1999-11-18', layer: 'stack' });
     expect(detectRole({ fileName: stack, description: 'band 7 reflectance' })).toMatchObject({
       role: 'swir2',
       scale: { scale: 0.0001 },

@@ -26,7 +26,7 @@ function isoFromYmd(y: number, m: number, d: number): string | undefined {
 
 function stem(fileName: string): string {
   const base = fileName.split(/[\\/]/).pop() ?? fileName;
-  return base.replace(/\.(tif|tiff|TIF|TIFF)$/, '');
+  return base.replace(/\.g?tiff?$/i, '');
 }
 
 /** Parses product, date and layer from a file name. Unknown parts stay undefined. */
