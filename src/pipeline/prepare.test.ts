@@ -5,6 +5,7 @@ import { prepareScene, prepareSceneAsync } from './prepare.ts';
 import { testGrid, testRaster } from './test-scenes.ts';
 import { abortAfterProgress } from '../test-support/abort.ts';
 import { unpackRaster } from '../core/raster/packed.ts';
+import { dataPath, hasData, readDataset } from '../test-support/data.ts';
 
 const ndvi = testRaster(testGrid(64, 64, 250), (c, r) => 0.2 + 0.005 * c + 0.003 * r);
 const lstAt = (c: number, r: number): number => 300 + c + 5 * r;
@@ -108,6 +109,24 @@ describe('prepareScene', () => {
     ['LST not coarser than the auxiliary grid', () => prepareScene({ lst: testRaster(testGrid(64, 64, 250), () => 300), aux: { ndvi } }), 'NOT_COARSER'],
   ])('rejects %s with a clear AppError', (_name, run, code) => {
     expect(run).toThrowError(expect.objectContaining({ code, message: expect.stringMatching(/.{20,}/) }));
+  });
+
+  it('rejects 8-bit digital numbers given the role LST (whole numbers up to 255, which passed as kelvin above 150), and keeps whole kelvins above 255', () => {
+    const dn = testRaster(testGrid(16, 16, 1000), (c, r) => 108 + ((3 * c + 5 * r) % 55));
+    expect(() => prepareScene({ lst: dn, aux: { ndvi } })).toThrowError(
+      expect.objectContaining({ code: 'BAD_VALUES', message: expect.stringMatching(/^LST: every LST value is a whole number from 108 to 162, as in 8-bit digital numbers, not kelvin\./) }),
+    );
+    expect(prepareScene({ lst: testRaster(testGrid(16, 16, 1000), (c) => 290 + c), aux: { ndvi } }).stages).toBe(2);
+  });
+
+  it.skipIf(!hasData('landsat7_pennsylvania_goslee'))('refuses Pennsylvania\'s thermal DN bands (july61/july62.tif) picked as the LST, in one line naming the file', async () => {
+    for (const f of ['july61.tif', 'july62.tif']) {
+      const lst = (await readDataset(dataPath('landsat7_pennsylvania_goslee', f))).bands[0].raster;
+      const dem = (await readDataset(dataPath('landsat7_pennsylvania_goslee', 'dem.tif'))).bands[0].raster;
+      expect(() => prepareScene({ lst, aux: { dem }, names: { lst: f } }, { referenceFactor: 2 })).toThrowError(
+        expect.objectContaining({ code: 'BAD_VALUES', message: expect.stringMatching(new RegExp(`^${f}: every LST value is a whole number from 108 to`)) }),
+      );
+    }
   });
 
   it('prepares an LST-only scene on the LST grid refined by 2 per stage when no auxiliary layer is given', () => {

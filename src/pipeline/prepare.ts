@@ -117,18 +117,21 @@ export const LST_ABSURD_ABOVE_K = 5000;
 
 /**
  * Rejects an LST that is not in kelvin (missing or absurd scale factor, Celsius, another layer):
- * BAD_VALUES when more than 1% of the valid pixels are <= 0 K or > LST_ABSURD_ABOVE_K, or when every
- * value is below 150 K; rarer absurd outliers become NaN (noted).
+ * BAD_VALUES when more than 1% of the valid pixels are <= 0 K or > LST_ABSURD_ABOVE_K, when every
+ * value is a whole number up to 255 (8-bit digital numbers), or when every value is below 150 K;
+ * rarer absurd outliers become NaN (noted).
  */
 function checkLstValues(lst: Raster, name: string, file: string | undefined, notes: string[]): Raster {
   let n = 0;
   let bad = 0;
   let min = Infinity;
   let max = -Infinity;
+  let whole = true;
   for (const v of lst.data) {
     if (v !== v) continue;
     n++;
     if (v <= 0 || v > LST_ABSURD_ABOVE_K) bad++;
+    if (whole && v !== Math.floor(v)) whole = false;
     if (v < min) min = v;
     if (v > max) max = v;
   }
@@ -138,6 +141,9 @@ function checkLstValues(lst: Raster, name: string, file: string | undefined, not
     throw new AppError('BAD_VALUES', `${name}: ${bad} of ${n} valid LST pixels are not temperatures in kelvin (${range}). ${fix}`, { file });
   }
   if (max < 150) throw new AppError('BAD_VALUES', `${name}: every LST value is below 150 K (${range}): degrees Celsius? ${fix}`, { file });
+  // 8-bit digital numbers (a thermal band without its calibration, a role picked by hand) up to 255 pass the bounds above.
+  if (whole && max <= 255)
+    throw new AppError('BAD_VALUES', `${name}: every LST value is a whole number from ${min} to ${max}, as in 8-bit digital numbers, not kelvin. A thermal band in digital numbers needs its calibration: a Landsat band named <scene>_B6_VCID_1.TIF or <scene>_B10.TIF beside its <scene>_MTL.txt is read as brightness temperature.`, { file });
   if (bad === 0) return lst;
   notes.push(`${bad} LST pixels with impossible values (<= 0 K or > ${LST_ABSURD_ABOVE_K} K) were treated as invalid.`);
   return { ...lst, data: lst.data.map((v) => (v <= 0 || v > LST_ABSURD_ABOVE_K ? Number.NaN : v)) };
