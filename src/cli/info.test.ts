@@ -294,7 +294,7 @@ describe.skipIf(!existsSync(dataDir))(
       expect([r.status, r.stderr]).toEqual([0, '']);
       const m = JSON.parse(r.stdout) as { role: string; kind: string; date: string; note: string; bands: { file: string; product: string; scale?: number }[] };
       expect([m.role, m.kind, m.date]).toEqual(['metadata', 'ESPA metadata', '2016-02-09']);
-      expect(m.note).toBe('ESPA metadata of LC82320832016040LGN00 (2016-02-09); 14 of its 35 band files are here; 6 surface reflectance (scale 0.0001), used for red, NIR and SWIR');
+      expect(m.note).toBe('ESPA metadata of LC82320832016040LGN00 (2016-02-09); 14 of its 35 band files are here; 6 surface reflectance (scale 0.0001) used as blue, green, red, NIR, SWIR, SWIR 2');
       expect(m.bands.filter((b) => b.product === 'sr_refl').map((b) => [b.file.slice(22), b.scale])).toEqual(
         ['2', '3', '4', '5', '6', '7'].map((n) => [`sr_band${n}.tif`, 0.0001]),
       );

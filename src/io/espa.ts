@@ -116,6 +116,16 @@ export function unusedBesideSurfaceReflectance(fileName: string, names: readonly
   return `unused: ${baseName(sr)} is the ${what} band (surface reflectance, picked over ${toa ? 'top-of-atmosphere reflectance' : 'L1 digital numbers'} so that red, NIR and SWIR come from one atmosphere-corrected set)`;
 }
 
+/** The bands that surface reflectance files stand for, in words (`blue, red, NIR`), in band order. */
+function srWords(meta: EspaMetadata, sr: EspaBand[]): string {
+  const mission = /LANDSAT_?[89]/i.test(meta.satellite ?? '') ? 8 : 7;
+  return sr
+    .map((b) => Number(/band(\d{1,2})$/.exec(b.name)?.[1]))
+    .sort((a, b) => a - b)
+    .map((n) => ROLE_WORD[mission][n] ?? `band ${n}`)
+    .join(', ');
+}
+
 /** One line on an ESPA metadata file, for the drop list and `srda-lst info`. */
 export function describeEspa(meta: EspaMetadata, xmlName: string, names: readonly string[]): string {
   const present = new Set(names.map((n) => baseName(n).toLowerCase()));
@@ -124,7 +134,7 @@ export function describeEspa(meta: EspaMetadata, xmlName: string, names: readonl
   const parts = [
     `ESPA metadata of ${meta.sceneId ?? stemOf(xmlName)}${meta.date ? ` (${meta.date})` : ''}`,
     `${here.length} of its ${meta.bands.length} band files are here`,
-    ...(sr.length ? [`${sr.length} surface reflectance (scale ${sr[0].scale ?? 1}), used for red, NIR and SWIR`] : []),
+    ...(sr.length ? [`${sr.length} surface reflectance (scale ${sr[0].scale ?? 1}) used as ${srWords(meta, sr)}`] : []),
   ];
   return parts.join('; ');
 }

@@ -163,7 +163,7 @@ describe.skipIf(!existsSync(MENDOZA))('an ESPA folder dropped in the app (Mendoz
     expect(replaced).toEqual([early.inputs[0].id]);
     const rows = inputs.map((r) => [r.fileName.slice(21), r.role, r.problem?.code, r.unused?.replace(/ \(.*$/, ''), r.metadata]);
     expect(rows).toEqual([
-      ['.xml', 'unknown', undefined, undefined, 'ESPA metadata of LC82320832016040LGN00 (2016-02-09); 5 of its 35 band files are here; 2 surface reflectance (scale 0.0001), used for red, NIR and SWIR'],
+      ['.xml', 'unknown', undefined, undefined, 'ESPA metadata of LC82320832016040LGN00 (2016-02-09); 5 of its 35 band files are here; 2 surface reflectance (scale 0.0001) used as red, NIR'],
       ['_band10.tif', 'lst', undefined, undefined, undefined],
       ['_band5.tif', 'unknown', undefined, 'unused: LC82320832016040LGN00_sr_band5.tif is the NIR band', undefined],
       ['_sr_band4.tif', 'red', undefined, undefined, undefined],
