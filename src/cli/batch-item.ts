@@ -5,7 +5,7 @@ import { AppError } from '../core/errors.ts';
 import { validFraction } from '../core/raster/raster.ts';
 import type { Dataset } from '../io/dataset.ts';
 import { fitDetailWeight, withDetailWeight } from '../pipeline/detail-weight.ts';
-import { detailWeightMessage } from '../pipeline/do-no-harm.ts';
+import { closedLoopVerdict, detailWeightMessage } from '../pipeline/do-no-harm.ts';
 import { runDownscale } from '../pipeline/downscale.ts';
 import { evaluateClosedLoop } from '../pipeline/evaluate.ts';
 import { isLstOnlyScene } from '../pipeline/lst-only.ts';
@@ -163,6 +163,8 @@ async function runInto(item: BatchItem, s: BatchSettings, tmp: string): Promise<
     throw e;
   });
   const rmse = Object.fromEntries(loop.methods.map((m) => [m.method, m.corrected.rmseK]));
+  // Which method to use on this date, by the rule the app and downscale read (core/recommend.ts).
+  const check = closedLoopVerdict(assembled.lst.name, loop);
 
   const files = (await writer.done()).lst.map((f) => path.basename(f));
   const orientedNotice = orientationsNotice(s.orientations ?? 1, [method.id]);
@@ -204,6 +206,7 @@ async function runInto(item: BatchItem, s: BatchSettings, tmp: string): Promise<
       biasK: m.corrected.biasK,
     })),
     ...(scene.guideShift ? { guideRegistration: scene.guideShift } : {}),
+    ...(check ? { closedLoopCheck: check } : {}),
     ...(weight ? { detailWeight: { ...weight, message: detailWeightMessage(assembled.lst.name, weight) } } : {}),
     summary: row,
   };

@@ -315,6 +315,9 @@ describe.skipIf(!existsSync(DHAKA) || !hasGdal())('srda-lst batch on the Dhaka f
     expect(w.alpha).toBeLessThanOrEqual(1);
     expect(w.blendedRmseK).toBeLessThanOrEqual(Math.min(w.srdaRmseK, w.bicubicRmseK) + 1e-6);
     expect(w.message).toMatch(/^On MOD11A2\.061_LST_Day_1km_doy2024097.*SRDA-Net alone is/);
+    // The method to use on this date by the app's rule (core/recommend.ts), from the date's closed loop.
+    expect(report.closedLoopCheck).toMatchObject({ pixels: 2304, recommendedMethod: 'srda' });
+    expect(report.closedLoopCheck.message).toMatch(/^On MOD11A2\.061_LST_Day_1km_doy2024097.*, recommended: SRDA-Net, the lowest error/);
   }, 300_000);
 
   it('scores SRDA-Net in the closed loop of a bicubic run (--closed-loop bicubic,srda) with the shipped weights', async () => {
@@ -325,6 +328,8 @@ describe.skipIf(!existsSync(DHAKA) || !hasGdal())('srda-lst batch on the Dhaka f
     expect(report.closedLoop.map((m: { method: string }) => m.method)).toEqual(['bicubic', 'srda']);
     for (const m of report.closedLoop) expect(m.rmseK).toBeGreaterThan(0.05);
     expect(report.closedLoop[1].rmseK).not.toBe(report.closedLoop[0].rmseK);
+    // Recommended by the closed loop it scored, whatever method ran: SRDA-Net 2.5 % below bicubic.
+    expect(report.closedLoopCheck.recommendedMethod).toBe('srda');
   }, 300_000);
 
   it('says in report.json that --orientations 8 has no effect with a method other than SRDA-Net', async () => {

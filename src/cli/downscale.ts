@@ -2,7 +2,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { AppError } from '../core/errors.ts';
 import { fitDetailWeight, withDetailWeight } from '../pipeline/detail-weight.ts';
-import { checkSrdaAgainstBicubic, detailWeightMessage } from '../pipeline/do-no-harm.ts';
+import { checkSrdaAgainstBicubic, detailWeightMessage, detailWeightRecommendation } from '../pipeline/do-no-harm.ts';
 import { runDownscale, type StageResult, type StreamedStageResult } from '../pipeline/downscale.ts';
 import type { StageMethod } from '../pipeline/method.ts';
 import type { BackendName } from '../model/backend.ts';
@@ -44,7 +44,9 @@ with internal overviews, for tile servers and windowed reads) and DIR/report.jso
 SRDA-Net also DIR/lst_stageN_sigma.tif (its predicted uncertainty, 1 standard deviation in K).
 SRDA-Net keeps only the share of its detail over bicubic that the scene's own closed loop (the LST
 block-averaged by 2 and downscaled back) supports: output = bicubic + alpha x (SRDA-Net - bicubic),
-alpha in [0, 1] fitted there, then residual-corrected; the report gives alpha and the loop's RMSEs.
+alpha in [0, 1] fitted there, then residual-corrected; the report gives alpha and the loop's RMSEs,
+and closedLoopCheck.recommendedMethod by the app's rule: SRDA-Net when its loop RMSE is 1 % or more
+below bicubic's, else bicubic; none on fewer than 64 loop pixels.
 
 ${INPUT_HELP}
   --method M            srda (default; falls back to bicubic with a notice when unavailable),
@@ -59,7 +61,7 @@ ${INPUT_HELP}
   --jobs N              SRDA-Net inference workers running tiles in parallel (default: the number of
                         cores; the output is identical for any N; 1 with --finetune)
   --full-detail         SRDA-Net: keep all of its detail (no closed-loop weight); the report then
-                        says whether the closed loop finds SRDA-Net better than bicubic
+                        says whether the closed loop finds SRDA-Net 1 % or more better than bicubic
   --orientations N      SRDA-Net: 1 (default) or 8: run the network on the input in each of its 8
                         orientations (mirrors, rotations, transposes) and average the predictions
                         turned back (sigma: root of the mean of sigma^2), closed-loop weight
@@ -191,13 +193,16 @@ async function downscaleWith(
   }
   const outDir = out.dir;
   const { lst: outputs, sigma: sigmaFiles } = await writer.done();
-  if (harm && !values.quiet) process.stderr.write(`${!harm.recommendedMethod ? 'notice' : harm.srdaWorse ? 'warning' : 'check'}: ${harm.message}\n`);
+  if (harm && !values.quiet) process.stderr.write(`${!harm.recommendedMethod ? 'notice' : harm.recommendedMethod === 'bicubic' ? 'warning' : 'check'}: ${harm.message}\n`);
   // What SRDA-Net (in this thread or in a pool worker) did to go on: out of memory, a failed backend.
   const runNotices = [...((method as { notices?: readonly string[] }).notices ?? [])];
   const orientedNotice = orientationsNotice(orientations, [method.id]);
   if (orientedNotice) runNotices.unshift(orientedNotice);
   if (!values.quiet) for (const n of runNotices) process.stderr.write(`notice: ${terminalSafe(n)}\n`);
   const weightMessage = weight ? detailWeightMessage(lstName, weight) : undefined;
+  // The method to recommend by the app's rule (core/recommend.ts) on what this run outputs: SRDA-Net
+  // with the share of its detail kept against bicubic (fitDetailWeight has MIN_LOOP_PIXELS or more).
+  const weightRecommendation = weight ? detailWeightRecommendation(weight) : undefined;
   if (weightMessage && !values.quiet) process.stderr.write(`check: ${terminalSafe(weightMessage)}\n`);
   const poolWorkers = (method as { workers?: number }).workers;
   const report = {
@@ -226,7 +231,7 @@ async function downscaleWith(
             referencePixelM: weight.referencePixelM,
             pixels: weight.pixels,
             srdaWorse: weight.srdaRmseK > weight.bicubicRmseK,
-            recommendedMethod: weight.alpha > 0 ? 'srda' : 'bicubic',
+            recommendedMethod: weightRecommendation,
             message: weightMessage,
           },
         }

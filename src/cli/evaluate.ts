@@ -6,6 +6,7 @@ import type { StageMethod } from '../pipeline/method.ts';
 import { loadMethod, METHOD_IDS } from '../pipeline/methods.ts';
 import type { CliMethodOptions } from './srda-weights.ts';
 import { prepareScene } from '../pipeline/prepare.ts';
+import { closedLoopVerdict } from '../pipeline/do-no-harm.ts';
 import type { Scores } from '../pipeline/evaluate.ts';
 import {
   INPUT_HELP,
@@ -34,6 +35,8 @@ first) is the reference; it is block-averaged by 2^N, downscaled back with each 
 auxiliary layers at the matching resolutions, and scored against the reference (RMSE, MAE, bias,
 R2, Pearson r, SSIM), with and without residual correction. With --truth, each method's real
 downscaled output is also scored against TRUTH.tif (block-averaged or resampled onto the output).
+The method to use (JSON closedLoopCheck.recommendedMethod; the line under the table) is the app's:
+the lowest corrected RMSE if 1 % or more below bicubic's, else bicubic; none under 64 loop pixels.
 
 ${INPUT_HELP.replace(/--stages N .*\n/, '')}
   --stages N            closed-loop stages: 1 (reference/2 -> reference, default) or more
@@ -138,6 +141,8 @@ export const evaluateCommand: Command = async (argv) => {
     truth = { file: values.truth, band: band.name, methods: per };
   }
 
+  // Which method to use here, by the rule the app's trust panel and downscale read (core/recommend.ts).
+  const check = closedLoopVerdict(loaded.inputs.names?.lst ?? 'the LST file', loop);
   const doc = {
     tool: 'srda-lst evaluate',
     scene: sceneReport(scene, summariseInputs(loaded)),
@@ -158,12 +163,14 @@ export const evaluateCommand: Command = async (argv) => {
         seconds: Number(m.seconds.toFixed(3)),
       })),
     },
+    ...(check ? { closedLoopCheck: check } : {}),
     ...(truth ? { truth } : {}),
     notices,
   };
   if (values.json) process.stdout.write(JSON.stringify(doc, null, 2) + '\n');
   else {
     process.stdout.write(closedLoopTable(loop) + '\n');
+    if (check) process.stdout.write(`${terminalSafe(check.message)}\n`);
     if (truth) process.stdout.write(`against ${terminalSafe(String(values.truth))}:\n${(truth.methods as { method: string; scores: Record<string, number> }[]).map((m) => `${m.method.padEnd(8)} RMSE ${m.scores.rmseK} K, SSIM ${m.scores.ssim}`).join('\n')}\n`);
     for (const n of notices) process.stdout.write(`notice: ${terminalSafe(n)}\n`);
   }

@@ -30,6 +30,17 @@ describe('do-no-harm verdict', () => {
     expect(v.recommendedMethod).toBe('srda');
   });
 
+  it('recommends bicubic, saying why, when SRDA-Net beats it by less than 1 % (the rule the app reads), and SRDA-Net from 1 % on', () => {
+    // 0.5 % better: the CLI said 'srda' here before, the app's trust panel 'bicubic'.
+    const v = harmVerdict('lst.tif', 0.597, 0.6, 500, 250, 5000);
+    expect(v.srdaWorse).toBe(false);
+    expect(v.recommendedMethod).toBe('bicubic');
+    expect(v.message).toBe(
+      "On lst.tif, SRDA-Net is within 1 % of bicubic with residual correction in this scene's own closed loop (500 m -> 250 m: RMSE 0.597 K vs 0.600 K, 0.5 % better), less than the 1 % a method must gain to be recommended: use the bicubic method for this scene.",
+    );
+    expect(harmVerdict('lst.tif', 0.594, 0.6, 500, 250, 5000).recommendedMethod).toBe('srda');
+  });
+
   it('recommends nothing on a loop of fewer than MIN_LOOP_PIXELS valid pixels, and says so with the count', () => {
     // Buffalo 2000-02-18 (2 % valid): bicubic fits its handful of loop pixels exactly.
     const v = harmVerdict('MOD11A1.A2000049.hdf', 0.115, 0, 1853, 927, MIN_LOOP_PIXELS - 1);

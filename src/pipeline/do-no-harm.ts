@@ -1,10 +1,12 @@
 import { isAppError } from '../core/errors.ts';
 import type { RunOptions } from '../core/progress.ts';
-import { evaluateClosedLoop } from './evaluate.ts';
+import { evaluateClosedLoop, type ClosedLoopResult } from './evaluate.ts';
 import type { StageMethod } from './method.ts';
 import type { Scene } from './scene.ts';
 import type { DetailWeight } from './detail-weight.ts';
 import { MIN_LOOP_PIXELS } from '../core/loop-pixels.ts';
+import { RECOMMEND_MARGIN, recommendMethod } from '../core/recommend.ts';
+import { METHOD_NAMES, type MethodId } from './method.ts';
 
 /** SRDA-Net against bicubic + residual correction in the scene's own closed loop. */
 export interface HarmCheck {
@@ -17,7 +19,7 @@ export interface HarmCheck {
   srdaWorse: boolean;
   /** Valid pixels both scores rest on. */
   pixels: number;
-  /** The method to use here; absent when the loop has fewer than MIN_LOOP_PIXELS valid pixels (nothing can be said). */
+  /** The method to use here by the one rule (core/recommend.ts: SRDA-Net only when 1 % or more below bicubic); absent when the loop has fewer than MIN_LOOP_PIXELS valid pixels (nothing can be said). */
   recommendedMethod?: 'srda' | 'bicubic';
   /** Plain-words verdict for the user (names the LST file). */
   message: string;
@@ -25,14 +27,20 @@ export interface HarmCheck {
 
 /**
  * The verdict of a closed loop that scored SRDA-Net and bicubic (both residual-corrected) on
- * `pixels` valid pixels: a recommendation when SRDA-Net is worse, a confirmation otherwise, and
- * neither below MIN_LOOP_PIXELS (it says why instead). `lstName` is the LST file.
+ * `pixels` valid pixels, by the rule the app's trust panel reads (core/recommend.ts): SRDA-Net is
+ * recommended when it is 1 % or more below bicubic, else bicubic (also when SRDA-Net is better by
+ * less, which the message says), neither below MIN_LOOP_PIXELS (it says why instead). `lstName` is
+ * the LST file.
  */
 export function harmVerdict(lstName: string, srdaRmseK: number, bicubicRmseK: number, coarsePixelM: number, referencePixelM: number, pixels: number): HarmCheck {
   const srdaWorse = srdaRmseK > bicubicRmseK;
+  const { recommendedMethod } = recommendMethod([
+    { method: 'srda', rmseK: srdaRmseK, pixels },
+    { method: 'bicubic', rmseK: bicubicRmseK, pixels },
+  ]) ?? {};
   const scale = `${Math.round(coarsePixelM)} m -> ${Math.round(referencePixelM)} m`;
   const rmse = `RMSE ${srdaRmseK.toFixed(3)} K vs ${bicubicRmseK.toFixed(3)} K`;
-  if (pixels < MIN_LOOP_PIXELS)
+  if (!recommendedMethod)
     return {
       srdaRmseK,
       bicubicRmseK,
@@ -44,10 +52,13 @@ export function harmVerdict(lstName: string, srdaRmseK: number, bicubicRmseK: nu
     };
   // A share of bicubic's error means nothing when bicubic fits the loop exactly (a handful of valid pixels).
   const share = (word: string) => (bicubicRmseK > 0 ? `, ${((Math.abs(srdaRmseK - bicubicRmseK) / bicubicRmseK) * 100).toFixed(1)} % ${word}` : '');
+  const margin = `${Math.round(100 * RECOMMEND_MARGIN)} %`;
   const message = srdaWorse
     ? `On ${lstName}, SRDA-Net is worse than bicubic with residual correction in this scene's own closed loop (${scale}: ${rmse}${share('worse')}). Its extra detail here is not supported by the data: use the bicubic method for this scene.`
-    : `On ${lstName}, SRDA-Net beats bicubic with residual correction in this scene's own closed loop (${scale}: ${rmse}${share('better')}).`;
-  return { srdaRmseK, bicubicRmseK, coarsePixelM, referencePixelM, srdaWorse, pixels, recommendedMethod: srdaWorse ? 'bicubic' : 'srda', message };
+    : recommendedMethod === 'bicubic'
+      ? `On ${lstName}, SRDA-Net is within ${margin} of bicubic with residual correction in this scene's own closed loop (${scale}: ${rmse}${share('better')}), less than the ${margin} a method must gain to be recommended: use the bicubic method for this scene.`
+      : `On ${lstName}, SRDA-Net beats bicubic with residual correction in this scene's own closed loop (${scale}: ${rmse}${share('better')}).`;
+  return { srdaRmseK, bicubicRmseK, coarsePixelM, referencePixelM, srdaWorse, pixels, recommendedMethod: recommendedMethod === 'srda' ? 'srda' : 'bicubic', message };
 }
 
 /**
@@ -89,5 +100,59 @@ export function detailWeightMessage(lstName: string, w: DetailWeight): string {
   if (w.alpha <= 0)
     return `${head} Its extra detail is not supported by the data here, so the output is the bicubic result with residual correction.`;
   const kept = Math.round(100 * w.alpha);
-  return `${head} The output keeps ${kept} % of SRDA-Net's detail over bicubic, the share that fits this loop best (RMSE ${w.blendedRmseK.toFixed(3)} K there; this loop chose the share, so that figure is optimistic).`;
+  const within = detailWeightRecommendation(w) === 'bicubic' ? ` That is within ${Math.round(100 * RECOMMEND_MARGIN)} % of bicubic, too little to recommend SRDA-Net: bicubic is recommended for this scene.` : '';
+  return `${head} The output keeps ${kept} % of SRDA-Net's detail over bicubic, the share that fits this loop best (RMSE ${w.blendedRmseK.toFixed(3)} K there; this loop chose the share, so that figure is optimistic).${within}`;
+}
+
+/**
+ * The method to recommend on a scene whose SRDA-Net output keeps the fitted share of its detail,
+ * by the one rule (core/recommend.ts) as the app applies it to the same weighted output: SRDA-Net
+ * when its weighted closed-loop RMSE is 1 % or more below bicubic's, else bicubic (also for a
+ * small share kept); none below MIN_LOOP_PIXELS (the weight is not fitted there).
+ */
+export function detailWeightRecommendation(w: DetailWeight): 'srda' | 'bicubic' | undefined {
+  const rec = recommendMethod([
+    { method: 'srda', rmseK: w.blendedRmseK, pixels: w.pixels },
+    { method: 'bicubic', rmseK: w.bicubicRmseK, pixels: w.pixels },
+  ])?.recommendedMethod;
+  return rec === 'srda' || rec === 'bicubic' ? rec : undefined;
+}
+
+/** A closed loop's verdict as report.json's `closedLoopCheck` names it, in the app and the CLI. */
+export interface LoopVerdict {
+  coarsePixelM: number;
+  referencePixelM: number;
+  /** Fewest valid loop pixels any scored method rests on. */
+  pixels?: number;
+  /** By core/recommend.ts; absent below MIN_LOOP_PIXELS. */
+  recommendedMethod?: string;
+  message: string;
+}
+
+const nameOf = (id: string): string => (id === 'bicubic' ? 'bicubic' : (METHOD_NAMES[id as MethodId] ?? id));
+
+/**
+ * The verdict of a closed loop over every method it scored (residual-corrected scores), by the one
+ * rule of core/recommend.ts: the CLI's evaluate and batch reports. Undefined when bicubic was not
+ * scored (no bar to judge by). `lstName` is the LST file.
+ */
+export function closedLoopVerdict(lstName: string, loop: Pick<ClosedLoopResult, 'methods' | 'coarsePixelM' | 'referencePixelM'>): LoopVerdict | undefined {
+  const rec = recommendMethod(loop.methods.map((m) => ({ method: m.method, rmseK: m.corrected.rmseK, pixels: m.corrected.n })));
+  if (!rec) return undefined;
+  const { coarsePixelM, referencePixelM } = loop;
+  const scale = `${Math.round(coarsePixelM)} m -> ${Math.round(referencePixelM)} m`;
+  const on = rec.pixels !== undefined ? { pixels: rec.pixels } : {};
+  const n = rec.pixels ?? 0;
+  if (!rec.recommendedMethod)
+    return { coarsePixelM, referencePixelM, ...on, message: `On ${lstName}, no method is recommended: this scene's own closed loop (${scale}) has ${n} valid ${n === 1 ? 'pixel' : 'pixels'}, fewer than ${MIN_LOOP_PIXELS}, too few to tell the methods apart.` };
+  const pct = `${(100 * rec.gain).toFixed(1)} %`;
+  const restsOn = `${scale}, ${n.toLocaleString('en-US')} valid pixels`;
+  const margin = `${Math.round(100 * RECOMMEND_MARGIN)} %`;
+  const message =
+    rec.recommendedMethod !== 'bicubic'
+      ? `On ${lstName}, recommended: ${nameOf(rec.recommendedMethod)}, the lowest error in this scene's own closed loop (${restsOn}), ${pct} below bicubic with residual correction.`
+      : rec.best === 'bicubic'
+        ? `On ${lstName}, recommended: bicubic. No method beat it in this scene's own closed loop (${restsOn}).`
+        : `On ${lstName}, recommended: bicubic. No method beat it by ${margin} or more in this scene's own closed loop (${restsOn}; ${nameOf(rec.best)} ${pct} below it).`;
+  return { coarsePixelM, referencePixelM, ...on, recommendedMethod: rec.recommendedMethod, message };
 }

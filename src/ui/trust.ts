@@ -1,4 +1,5 @@
 import { MIN_LOOP_PIXELS } from '../core/loop-pixels.ts';
+import { recommendMethod } from '../core/recommend.ts';
 import type { MethodMetrics, RunResult } from '../worker/protocol.ts';
 import type { AppState, RunFacts } from './state/store.ts';
 
@@ -24,25 +25,22 @@ export function formatDistance(m: number): string {
 
 /**
  * Which method to use on this scene by its own closed loop, as report.json's `closedLoopCheck`
- * records it (the CLI's field, with the same meaning): `recommendedMethod` the method id (SRDA-Net
- * fine-tuned or not is `srda`), absent when the loop has fewer than MIN_LOOP_PIXELS valid pixels
- * (nothing can be told apart); `message` the trust panel's sentence. The lowest closed-loop RMSE wins
- * when it beats bicubic (with residual correction) by 1 % or more, else bicubic. Undefined when
- * bicubic was not scored (no bar to judge against).
+ * records it (the CLI's field, with the same meaning): `recommendedMethod` by the one rule of
+ * core/recommend.ts that the CLI's reports read too (the lowest closed-loop RMSE among every
+ * scored method when it beats bicubic by 1 % or more, else bicubic; absent below MIN_LOOP_PIXELS
+ * valid loop pixels), `message` the trust panel's sentence. Undefined when bicubic was not scored
+ * (no bar to judge against).
  */
 export function loopRecommendation(metrics: readonly Pick<MethodMetrics, 'method' | 'rmse' | 'pixels'>[]): { recommendedMethod?: string; pixels?: number; message: string } | undefined {
-  const bicubic = metrics.find((m) => m.method === 'bicubic');
-  if (!bicubic) return undefined;
-  const best = [...metrics].sort((a, b) => a.rmse - b.rmse)[0];
-  // What the scores rest on: the fewest valid loop pixels any method was scored on.
-  const counts = metrics.map((m) => m.pixels).filter((n): n is number => n !== undefined);
-  const pixels = counts.length > 0 ? Math.min(...counts) : undefined;
+  const rec = recommendMethod(metrics.map((m) => ({ method: m.method, rmseK: m.rmse, ...(m.pixels !== undefined ? { pixels: m.pixels } : {}) })));
+  if (!rec) return undefined;
+  const { recommendedMethod, pixels } = rec;
   const restsOn = pixels !== undefined ? ` (the loop's ${pixels.toLocaleString('en-US')} valid pixels)` : '';
   const on = pixels !== undefined ? { pixels } : {};
-  if (pixels !== undefined && pixels < MIN_LOOP_PIXELS)
+  if (pixels !== undefined && !recommendedMethod)
     return { ...on, message: `No method is recommended on this scene: its closed loop has ${pixels} valid ${pixels === 1 ? 'pixel' : 'pixels'}, fewer than ${MIN_LOOP_PIXELS}, too few to tell the methods apart.` };
-  if (best.method !== 'bicubic' && (bicubic.rmse - best.rmse) / bicubic.rmse >= 0.01)
-    return { recommendedMethod: best.method.replace(/ \(fine-tuned\)$/, ''), ...on, message: `Recommended on this scene: ${methodName(best.method)}, the lowest closed-loop error${restsOn}.` };
+  if (recommendedMethod !== 'bicubic')
+    return { recommendedMethod, ...on, message: `Recommended on this scene: ${methodName(rec.best)}, the lowest closed-loop error${restsOn}.` };
   return { recommendedMethod: 'bicubic', ...on, message: `Recommended on this scene: bicubic. No sharpening method beat it by 1 % or more in the closed loop${restsOn}, so the extra detail of the others is not supported here.` };
 }
 

@@ -5,6 +5,7 @@ import { runDownscale, type DownscaleResult } from '../pipeline/downscale.ts';
 import { fitDetailWeight, withDetailWeight, type DetailWeight } from '../pipeline/detail-weight.ts';
 import { MIN_LOOP_PIXELS } from '../core/loop-pixels.ts';
 import { detailKeptWholeMessage, detailWeightMessage, harmVerdict } from '../pipeline/do-no-harm.ts';
+import { recommendMethod } from '../core/recommend.ts';
 import { evaluateClosedLoop } from '../pipeline/evaluate.ts';
 import { orientationsMessage } from '../pipeline/orientations.ts';
 import type { FinetuneReport } from '../pipeline/methods/srda.ts';
@@ -284,8 +285,10 @@ export async function runJob(
         const corr = (m: typeof srdaLoop) => (params.residualCorrection ? m.corrected : m.uncorrected).rmseK;
         const n = (m: typeof srdaLoop) => (params.residualCorrection ? m.corrected : m.uncorrected).n;
         const verdict = harmVerdict(lstName, corr(srdaLoop), corr(bicLoop), loop.coarsePixelM, loop.referencePixelM, Math.min(n(srdaLoop), n(bicLoop)));
-        // On too few pixels the trust panel says why it recommends nothing.
-        if (verdict.recommendedMethod === 'bicubic') notices.push(verdict.message);
+        // On too few pixels the trust panel says why it recommends nothing; when another method is
+        // recommended over bicubic (core/recommend.ts, the panel's rule), 'use bicubic' would contradict it.
+        const overall = recommendMethod(metrics.map((x) => ({ method: x.method, rmseK: x.rmse, pixels: x.pixels })))?.recommendedMethod;
+        if (verdict.recommendedMethod === 'bicubic' && overall === 'bicubic') notices.push(verdict.message);
       }
       if (tuning?.report.kept && methods.includes('srda')) {
         notices.push(

@@ -173,6 +173,12 @@ describe("buildReport's closedLoopCheck: the trust panel's verdict in the CLI's 
     expect(buildReport(after(scored({ srda: 0.539, bicubic: 0.542, tsharp: 0.7 }, 500))).closedLoopCheck).toMatchObject({ recommendedMethod: 'bicubic', message: expect.stringMatching(/^Recommended on this scene: bicubic\. No sharpening method beat it by 1 %/) });
   });
 
+  it("recommends bicubic where SRDA-Net is under 1 % better, as the CLI's downscale now does (Dhaka 2024-05-24 with full detail: 'srda' there before)", () => {
+    // The closed-loop scores `downscale --full-detail` measured on that date (0.7 % apart).
+    const near = buildReport(after(scored({ srda: 0.37472626169208595, bicubic: 0.3773043843176256 }, 2240))).closedLoopCheck;
+    expect(near).toMatchObject({ pixels: 2240, recommendedMethod: 'bicubic' });
+  });
+
   it('recommends nothing on fewer than MIN_LOOP_PIXELS loop pixels, as the CLI does, and is absent without a check', () => {
     const few = buildReport(after(scored({ srda: 0.115, bicubic: 0 }, 56))).closedLoopCheck as Record<string, unknown>;
     expect(few).not.toHaveProperty('recommendedMethod');
