@@ -202,6 +202,20 @@ test.describe('an ESPA folder dropped whole (Mendoza: .xml, MTL, L1 bands and su
       nir: 'LC82320832016040LGN00_sr_band5.tif',
       swir: 'LC82320832016040LGN00_sr_band6.tif',
     });
+    // The L1 band 4 set back to red by hand wins: sr_band4 goes unused, saying why (before, both were red and sr_band4 was used).
+    const roleOf = (name: string) => page.getByLabel(`Role of ${name}`, { exact: true });
+    const rowOf = (name: string) => page.getByTestId('file-row').filter({ has: roleOf(name) });
+    const l1Band4 = rowOf('LC82320832016040LGN00_band4.tif');
+    const srBand4 = rowOf('LC82320832016040LGN00_sr_band4.tif');
+    await roleOf('LC82320832016040LGN00_band4.tif').selectOption('red');
+    await expect(l1Band4).toHaveAttribute('data-role', 'red');
+    await expect(srBand4).toHaveAttribute('data-role', 'unknown');
+    await expect(srBand4).toContainText('unused: LC82320832016040LGN00_band4.tif was set to red by hand and is used for it instead');
+    await expect.poll(() => page.evaluate(() => window.__srda.preview?.used?.red)).toBe('LC82320832016040LGN00_band4.tif');
+    // Set back to unused: sr_band4 is red again.
+    await roleOf('LC82320832016040LGN00_band4.tif').selectOption('unknown');
+    await expect(srBand4).toHaveAttribute('data-role', 'red');
+    await expect.poll(() => page.evaluate(() => window.__srda.preview?.used?.red)).toBe('LC82320832016040LGN00_sr_band4.tif');
     await page.getByTestId('method').selectOption('tsharp');
     await page.getByTestId('run').click();
     expect(await waitForRunEnd(page)).toBe('done');

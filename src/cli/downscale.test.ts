@@ -306,6 +306,24 @@ describe.skipIf(!existsSync(`${PARA}_B6.TIF`))('evaluate --truth', () => {
   });
 });
 
+const MENDOZA = path.join(DATA, 'landsat8_mendoza_water/LC82320832016040LGN00');
+describe.skipIf(!existsSync(`${MENDOZA}.xml`))('a band named on the command line is used as named (Mendoza ESPA folder)', () => {
+  it('takes the L1 band 4 given as --red although the folder lists it unused beside sr_band4', async () => {
+    const run = async (red: string) => {
+      expect(await main(['evaluate', '--lst', `${MENDOZA}_band10.tif`, '--red', `${MENDOZA}${red}`, '--nir', `${MENDOZA}_sr_band5.tif`, '--reference-factor', '2', '--methods', 'bicubic,tsharp', '--json', '-q'])).toBe(0);
+      const doc = JSON.parse(printed.out);
+      printed.out = '';
+      return doc;
+    };
+    const l1 = await run('_band4.tif');
+    expect(l1.scene.inputs.red).toMatchObject({ file: `${MENDOZA}_band4.tif`, role: 'red' });
+    const sr = await run('_sr_band4.tif');
+    expect(sr.scene.inputs.red).toMatchObject({ file: `${MENDOZA}_sr_band4.tif`, role: 'red' });
+    // Another red, another NDVI for TsHARP: the named band was read, not its surface reflectance twin.
+    expect(l1.closedLoop.methods[1].corrected.rmseK).not.toBe(sr.closedLoop.methods[1].corrected.rmseK);
+  });
+});
+
 describe('downscale output layout', () => {
   /** A 100x100 LST at 1 km and a 400x400 NDVI at 250 m (UTM 29N), smooth and deterministic. */
   function writeScene(): { lst: string; ndvi: string } {

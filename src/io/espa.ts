@@ -108,12 +108,23 @@ export function unusedBesideSurfaceReflectance(fileName: string, names: readonly
   const m = /^(.+?)_(toa_)?band(\d{1,2})$/i.exec(stemOf(fileName));
   if (!m || /_sr$/i.test(m[1])) return undefined;
   const [, scene, toa, band] = m;
-  const want = `${scene}_sr_band${band}`.toLowerCase();
+  const want = surfaceReflectanceTwin(fileName);
   const sr = names.find((n) => /\.tiff?$/i.test(n) && stemOf(n).toLowerCase() === want);
   if (!sr) return undefined;
   const mission = /^L[CO]0?8|^L[CO]0?9/i.test(scene) ? 8 : 7;
   const what = ROLE_WORD[mission][Number(band)] ?? `band ${band}`;
   return `unused: ${baseName(sr)} is the ${what} band (surface reflectance, picked over ${toa ? 'top-of-atmosphere reflectance' : 'L1 digital numbers'} so that red, NIR and SWIR come from one atmosphere-corrected set)`;
+}
+
+/**
+ * The name, without extension and in lower case, of the surface reflectance file
+ * (`<scene>_sr_band4`) that L1 or top-of-atmosphere band file `fileName` (`<scene>_band4.tif`,
+ * `<scene>_toa_band4.tif`) goes unused beside; undefined for any other name.
+ */
+export function surfaceReflectanceTwin(fileName: string): string | undefined {
+  const m = /^(.+?)_(toa_)?band(\d{1,2})$/i.exec(stemOf(fileName));
+  if (!m || /_sr$/i.test(m[1])) return undefined;
+  return `${m[1]}_sr_band${m[3]}`.toLowerCase();
 }
 
 /** The bands that surface reflectance files stand for, in words (`blue, red, NIR`), in band order. */

@@ -5,6 +5,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readDataset } from '../test-support/data.ts';
 import { getInput, ingestFiles } from './inputs.ts';
+import { previewScene } from './preview.ts';
 
 const repoRoot = path.resolve(import.meta.dirname, '../..');
 const dataDir = path.resolve(repoRoot, '../shared/data');
@@ -170,8 +171,14 @@ describe.skipIf(!existsSync(MENDOZA))('an ESPA folder dropped in the app (Mendoz
       ['_sr_band5.tif', 'nir', undefined, undefined, undefined],
       ['_band4.tif', 'unknown', undefined, 'unused: LC82320832016040LGN00_sr_band4.tif is the red band', undefined],
     ]);
+    // Each unused L1 band names the surface reflectance file picked over it: the drop list gives the user's choice to it.
+    expect(inputs.map((r) => r.unusedBeside)).toEqual([undefined, undefined, 'lc82320832016040lgn00_sr_band5', undefined, undefined, 'lc82320832016040lgn00_sr_band4']);
     // Surface reflectance x 0.0001 as the CLI reads it (README: red 0.016-0.669).
     const cli = (await readDataset(path.join(MENDOZA, 'LC82320832016040LGN00_sr_band4.tif'))).bands[0].raster.data;
     expect(getInput(inputs[3].id).band.raster.data.every((v, i) => Object.is(v, cli[i]))).toBe(true);
+    // The L1 band 4 set back to red by hand (the drop list then sends sr_band4 as unknown): the scene takes band 4 for red.
+    const roles = (red: string) => inputs.filter((r) => !r.metadata).map((r) => ({ id: r.id, role: r.fileName.endsWith(red) ? ('red' as const) : r.fileName.endsWith('_band4.tif') ? ('unknown' as const) : r.role }));
+    expect(previewScene({ inputs: roles('_sr_band4.tif') }).used?.red).toBe('LC82320832016040LGN00_sr_band4.tif');
+    expect(previewScene({ inputs: roles('0_band4.tif') }).used?.red).toBe('LC82320832016040LGN00_band4.tif');
   });
 });

@@ -9,7 +9,12 @@ import { applyUnitConversion, describeCandidates, lstUnitConversion } from '../i
 import { startDeflateWorkers } from './deflate-pool-web.ts';
 import { isMtlName, isMtlText, pickMtlName } from '../io/landsat-mtl.ts';
 import { describeSidecar, isSidecarName, MAX_SIDECAR_BYTES, readSidecarText, sidecarTarget } from './sidecars.ts';
-import { describeEspa, isEspaXmlName, parseEspaXml, pickEspaXmlName, unusedBesideSurfaceReflectance } from '../io/espa.ts';
+import { describeEspa, isEspaXmlName, parseEspaXml, pickEspaXmlName, surfaceReflectanceTwin, unusedBesideSurfaceReflectance } from '../io/espa.ts';
+
+const optionalTwin = (name: string): { unusedBeside?: string } => {
+  const twin = surfaceReflectanceTwin(name);
+  return twin ? { unusedBeside: twin } : {};
+};
 
 /** One ingested band held by the worker. */
 export interface StoredInput {
@@ -79,7 +84,7 @@ function describe(id: string, file: File, ds: Dataset, band: DatasetBand, index:
     crsName: r.crs.epsg !== undefined ? `EPSG:${r.crs.epsg}` : r.crs.name,
     epsg: r.crs.epsg,
     validFraction: vf,
-    ...(band.unused ? { unused: band.unused } : {}),
+    ...(band.unused ? { unused: band.unused, ...optionalTwin(file.name) } : {}),
   };
   if (band.unitCandidates?.length) {
     info.unitCandidates = band.unitCandidates.map((c) => ({ code: c.code, label: c.label }));

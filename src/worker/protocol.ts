@@ -49,6 +49,12 @@ export interface InputInfo {
   sidecar?: string;
   /** Why a band with a role is left out (its role is `unknown`): the files hold a better one for that role. */
   unused?: string;
+  /**
+   * With `unused`: the name (no extension, lower case) of the file picked over this band
+   * (`<scene>_sr_band4` for `<scene>_band4.tif`). Set this band's role by hand and it is used
+   * instead: that file's row goes unused (ui/state/store.ts effectiveRole).
+   */
+  unusedBeside?: string;
   /** Set for a metadata file (ESPA `.xml`): what it is and what it gave the band files, in words. It has no band to run. */
   metadata?: string;
 }

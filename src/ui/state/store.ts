@@ -204,7 +204,24 @@ export function isRunnable(input: InputInfo): boolean {
   return !input.problem && !input.metadata;
 }
 
-/** The role of an input after the user's edits. */
-export function effectiveRole(s: AppState, input: InputInfo): RoleId {
-  return s.roleOverrides[input.id] ?? input.role;
+/**
+ * The row the user gave this band's role by hand in its place: an L1 or top-of-atmosphere band
+ * listed unused beside this surface reflectance band (`unusedBeside`) and set back to this band's
+ * role. The user's choice wins; this band then goes unused. Not when this band's role was set by hand too.
+ */
+function takenBy(s: Pick<AppState, 'inputs' | 'roleOverrides'>, input: InputInfo): InputInfo | undefined {
+  if (s.roleOverrides[input.id] !== undefined || input.role === 'unknown') return undefined;
+  const stem = input.fileName.replace(/\.[^.]*$/, '').toLowerCase();
+  return s.inputs.find((j) => j.id !== input.id && j.unusedBeside === stem && s.roleOverrides[j.id] === input.role);
+}
+
+/** The role of an input after the user's edits (a band whose role the user gave another row by hand is `unknown`). */
+export function effectiveRole(s: Pick<AppState, 'inputs' | 'roleOverrides'>, input: InputInfo): RoleId {
+  return s.roleOverrides[input.id] ?? (takenBy(s, input) ? 'unknown' : input.role);
+}
+
+/** Why a band with a role goes unused, in the drop list's words: another row was given its role by hand, or the files hold a better one. */
+export function unusedReason(s: Pick<AppState, 'inputs' | 'roleOverrides'>, input: InputInfo): string | undefined {
+  const by = takenBy(s, input);
+  return by ? `unused: ${by.fileName} was set to ${input.role} by hand and is used for it instead` : input.unused;
 }

@@ -1,0 +1,37 @@
+import { describe, expect, it } from 'vitest';
+import type { InputInfo } from '../../worker/protocol.ts';
+import { effectiveRole, unusedReason } from './store.ts';
+
+// The rows the worker gives for Mendoza's ESPA folder (worker/inputs.test.ts reads them from the real files).
+const SCENE = 'LC82320832016040LGN00';
+const srRed = { id: '1', fileName: `${SCENE}_sr_band4.tif`, role: 'red' } as InputInfo;
+const l1Red = {
+  id: '2',
+  fileName: `${SCENE}_band4.tif`,
+  role: 'unknown',
+  unused: `unused: ${SCENE}_sr_band4.tif is the red band (surface reflectance, picked over L1 digital numbers so that red, NIR and SWIR come from one atmosphere-corrected set)`,
+  unusedBeside: `${SCENE.toLowerCase()}_sr_band4`,
+} as InputInfo;
+const srNir = { id: '3', fileName: `${SCENE}_sr_band5.tif`, role: 'nir' } as InputInfo;
+const inputs = [srRed, l1Red, srNir];
+
+describe('a band set back to a role by hand wins over the surface reflectance band picked for it', () => {
+  it('leaves the surface reflectance band in use while the L1 band is unused, as read', () => {
+    const s = { inputs, roleOverrides: {} };
+    expect(inputs.map((i) => effectiveRole(s, i))).toEqual(['red', 'unknown', 'nir']);
+    expect(unusedReason(s, l1Red)).toBe(l1Red.unused);
+    expect(unusedReason(s, srRed)).toBeUndefined();
+  });
+
+  it('makes the L1 band red and its surface reflectance twin unused, saying why; before, both were red and the tie rule kept sr_band4', () => {
+    const s = { inputs, roleOverrides: { '2': 'red' as const } };
+    expect(inputs.map((i) => effectiveRole(s, i))).toEqual(['unknown', 'red', 'nir']);
+    expect(unusedReason(s, srRed)).toBe(`unused: ${SCENE}_band4.tif was set to red by hand and is used for it instead`);
+  });
+
+  it('takes nothing from another role, nor from a twin whose own role was set by hand too', () => {
+    // The L1 band 4 given NIR: sr_band4 stays red, sr_band5 stays NIR (not its twin).
+    expect(inputs.map((i) => effectiveRole({ inputs, roleOverrides: { '2': 'nir' } }, i))).toEqual(['red', 'nir', 'nir']);
+    expect(inputs.map((i) => effectiveRole({ inputs, roleOverrides: { '1': 'red', '2': 'red' } }, i))).toEqual(['red', 'red', 'nir']);
+  });
+});
