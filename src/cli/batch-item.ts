@@ -5,7 +5,7 @@ import { AppError } from '../core/errors.ts';
 import { validFraction } from '../core/raster/raster.ts';
 import type { Dataset } from '../io/dataset.ts';
 import { fitDetailWeight, withDetailWeight } from '../pipeline/detail-weight.ts';
-import { closedLoopVerdict, detailWeightMessage } from '../pipeline/do-no-harm.ts';
+import { closedLoopVerdict, detailWeightMessage, srdaOutputCheck } from '../pipeline/do-no-harm.ts';
 import { runDownscale } from '../pipeline/downscale.ts';
 import { evaluateClosedLoop } from '../pipeline/evaluate.ts';
 import { isLstOnlyScene } from '../pipeline/lst-only.ts';
@@ -163,8 +163,16 @@ async function runInto(item: BatchItem, s: BatchSettings, tmp: string): Promise<
     throw e;
   });
   const rmse = Object.fromEntries(loop.methods.map((m) => [m.method, m.corrected.rmseK]));
-  // Which method to use on this date, by the rule the app and downscale read (core/recommend.ts).
-  const check = closedLoopVerdict(assembled.lst.name, loop);
+  // Which method to use on this date, by the rule the app and downscale read (core/recommend.ts),
+  // judged on what this item writes: SRDA-Net's output as `downscale` judges it (weighted, or alone
+  // with --full-detail); another method by the loop above (it and bicubic by default).
+  const check =
+    method.id === 'srda'
+      ? await srdaOutputCheck(scene, method, assembled.lst.name, weight, s.residualMode).catch(async (e: unknown) => {
+          await writer.settle();
+          throw e;
+        })
+      : closedLoopVerdict(assembled.lst.name, loop);
 
   const files = (await writer.done()).lst.map((f) => path.basename(f));
   const orientedNotice = orientationsNotice(s.orientations ?? 1, [method.id]);

@@ -315,9 +315,30 @@ describe.skipIf(!existsSync(DHAKA) || !hasGdal())('srda-lst batch on the Dhaka f
     expect(w.alpha).toBeLessThanOrEqual(1);
     expect(w.blendedRmseK).toBeLessThanOrEqual(Math.min(w.srdaRmseK, w.bicubicRmseK) + 1e-6);
     expect(w.message).toMatch(/^On MOD11A2\.061_LST_Day_1km_doy2024097.*SRDA-Net alone is/);
-    // The method to use on this date by the app's rule (core/recommend.ts), from the date's closed loop.
-    expect(report.closedLoopCheck).toMatchObject({ pixels: 2304, recommendedMethod: 'srda' });
-    expect(report.closedLoopCheck.message).toMatch(/^On MOD11A2\.061_LST_Day_1km_doy2024097.*, recommended: SRDA-Net, the lowest error/);
+    // The method to use on this date by the app's rule (core/recommend.ts), judged on the weighted output it writes.
+    expect(report.closedLoopCheck).toMatchObject({ pixels: 2304, recommendedMethod: 'srda', detailWeight: w.alpha, weightedRmseK: w.blendedRmseK });
+    expect(report.closedLoopCheck.message).toBe(w.message);
+  }, 300_000);
+
+  // Before, batch scored SRDA-Net alone while it wrote the weighted output: bicubic on both dates, downscale SRDA-Net.
+  it.skipIf(!existsSync(DHAKA))("gives each date downscale's closed-loop verdict on the weighted output it writes (Dhaka 2024-03-29, 2024-06-01)", async () => {
+    const dir = path.join(tmp, 'verdict-as-downscale');
+    const manifest = path.join(tmp, 'verdict-dates.txt');
+    const modis = (doy: string) => ['LST_Day_1km', 'QC_Day'].map((p) => path.join(DHAKA, 'MOD11A2.061', `MOD11A2.061_${p}_doy2024${doy}000000_aid0001.tif`));
+    writeFileSync(manifest, [...modis('089'), ...modis('153'), path.join(DHAKA, 'MOD13Q1.061')].join('\n') + '\n');
+    expect(await main(['batch', manifest, '--out', dir, '--backend', 'wasm', '--jobs', '1', '--quiet']), printed.err).toBe(0);
+    for (const date of ['2024-03-29', '2024-06-01']) {
+      const report = JSON.parse(readFileSync(path.join(dir, date, 'report.json'), 'utf8'));
+      const file = (name: string) => report.inputs.map((i: { file: string }) => i.file).find((f: string) => f.includes(name));
+      const at = (f: string) => path.join(DHAKA, f.startsWith('MOD13Q1') ? 'MOD13Q1.061' : 'MOD11A2.061', f);
+      const out = path.join(tmp, `verdict-downscale-${date}`);
+      expect(await main(['downscale', '--lst', at(file('LST_Day')), '--qc', at(file('QC_Day')), '--ndvi', at(file('NDVI')), '--backend', 'wasm', '--out', out, '--quiet']), printed.err).toBe(0);
+      const single = JSON.parse(readFileSync(path.join(out, 'report.json'), 'utf8')).closedLoopCheck;
+      // The weighted output is 1.1 % / 2.1 % below bicubic there; SRDA-Net alone is above it.
+      expect(single).toMatchObject({ recommendedMethod: 'srda', srdaWorse: true });
+      expect(single.detailWeight).toBe(report.detailWeight.alpha);
+      expect(report.closedLoopCheck).toEqual(single);
+    }
   }, 300_000);
 
   it('scores SRDA-Net in the closed loop of a bicubic run (--closed-loop bicubic,srda) with the shipped weights', async () => {

@@ -2,7 +2,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { AppError } from '../core/errors.ts';
 import { fitDetailWeight, withDetailWeight } from '../pipeline/detail-weight.ts';
-import { checkSrdaAgainstBicubic, detailWeightMessage, detailWeightRecommendation } from '../pipeline/do-no-harm.ts';
+import { detailWeightMessage, srdaOutputCheck } from '../pipeline/do-no-harm.ts';
 import { runDownscale, type StageResult, type StreamedStageResult } from '../pipeline/downscale.ts';
 import type { StageMethod } from '../pipeline/method.ts';
 import type { BackendName } from '../model/backend.ts';
@@ -181,10 +181,11 @@ async function downscaleWith(
     await writer.settle();
     throw e;
   });
-  let harm: Awaited<ReturnType<typeof checkSrdaAgainstBicubic>> | undefined;
+  let check: Awaited<ReturnType<typeof srdaOutputCheck>> | undefined;
   try {
-    // With --full-detail (or a scene too small to fit a weight): say whether SRDA-Net's detail is worth it here.
-    harm = checksAfter ? await checkSrdaAgainstBicubic(scene, method, lstName) : undefined;
+    // The verdict on what this run writes (the output as weighted; with --full-detail, or a scene too
+    // small to fit a weight, SRDA-Net alone against bicubic in the scene's own loop): batch's too.
+    check = method.id === 'srda' ? await srdaOutputCheck(scene, method, lstName, weight, residualMode) : undefined;
     // Nothing below runs SRDA-Net: end the inference workers (tfjs, wasm heaps) while the last stage is written.
     await (method as { close?: () => Promise<void> }).close?.();
   } catch (e) {
@@ -193,16 +194,13 @@ async function downscaleWith(
   }
   const outDir = out.dir;
   const { lst: outputs, sigma: sigmaFiles } = await writer.done();
-  if (harm && !values.quiet) process.stderr.write(`${!harm.recommendedMethod ? 'notice' : harm.recommendedMethod === 'bicubic' ? 'warning' : 'check'}: ${harm.message}\n`);
+  if (check && !weight && !values.quiet) process.stderr.write(`${!check.recommendedMethod ? 'notice' : check.recommendedMethod === 'bicubic' ? 'warning' : 'check'}: ${check.message}\n`);
   // What SRDA-Net (in this thread or in a pool worker) did to go on: out of memory, a failed backend.
   const runNotices = [...((method as { notices?: readonly string[] }).notices ?? [])];
   const orientedNotice = orientationsNotice(orientations, [method.id]);
   if (orientedNotice) runNotices.unshift(orientedNotice);
   if (!values.quiet) for (const n of runNotices) process.stderr.write(`notice: ${terminalSafe(n)}\n`);
   const weightMessage = weight ? detailWeightMessage(lstName, weight) : undefined;
-  // The method to recommend by the app's rule (core/recommend.ts) on what this run outputs: SRDA-Net
-  // with the share of its detail kept against bicubic (fitDetailWeight has MIN_LOOP_PIXELS or more).
-  const weightRecommendation = weight ? detailWeightRecommendation(weight) : undefined;
   if (weightMessage && !values.quiet) process.stderr.write(`check: ${terminalSafe(weightMessage)}\n`);
   const poolWorkers = (method as { workers?: number }).workers;
   const report = {
@@ -220,23 +218,7 @@ async function downscaleWith(
     residualMode: result.residualMode,
     layout: cog ? 'cloud-optimised GeoTIFF' : 'tiled GeoTIFF',
     totalSeconds: result.totalSeconds,
-    ...(weight && weightMessage
-      ? {
-          closedLoopCheck: {
-            srdaRmseK: weight.srdaRmseK,
-            bicubicRmseK: weight.bicubicRmseK,
-            weightedRmseK: weight.blendedRmseK,
-            detailWeight: weight.alpha,
-            coarsePixelM: weight.coarsePixelM,
-            referencePixelM: weight.referencePixelM,
-            pixels: weight.pixels,
-            srdaWorse: weight.srdaRmseK > weight.bicubicRmseK,
-            recommendedMethod: weightRecommendation,
-            message: weightMessage,
-          },
-        }
-      : {}),
-    ...(harm ? { closedLoopCheck: { srdaRmseK: harm.srdaRmseK, bicubicRmseK: harm.bicubicRmseK, coarsePixelM: harm.coarsePixelM, referencePixelM: harm.referencePixelM, srdaWorse: harm.srdaWorse, pixels: harm.pixels, ...(harm.recommendedMethod ? { recommendedMethod: harm.recommendedMethod } : {}), message: harm.message } } : {}),
+    ...(check ? { closedLoopCheck: check } : {}),
     stages: result.stages.map((s) => ({
       stage: s.stage,
       file: path.basename(outputs[s.stage - 1]),

@@ -1,5 +1,6 @@
 import { isAppError } from '../core/errors.ts';
 import type { RunOptions } from '../core/progress.ts';
+import type { ResidualMode } from '../core/raster/correct.ts';
 import { evaluateClosedLoop, type ClosedLoopResult } from './evaluate.ts';
 import type { StageMethod } from './method.ts';
 import type { Scene } from './scene.ts';
@@ -66,9 +67,9 @@ export function harmVerdict(lstName: string, srdaRmseK: number, bicubicRmseK: nu
  * with SRDA-Net and bicubic, both residual-corrected, and returns the verdict. Undefined when the
  * scene is too small for a loop (the reason is not an error for the user's run).
  */
-export async function checkSrdaAgainstBicubic(scene: Scene, srda: StageMethod, lstName: string, run: RunOptions = {}): Promise<HarmCheck | undefined> {
+export async function checkSrdaAgainstBicubic(scene: Scene, srda: StageMethod, lstName: string, residualMode?: ResidualMode, run: RunOptions = {}): Promise<HarmCheck | undefined> {
   try {
-    const loop = await evaluateClosedLoop(scene, [srda, 'bicubic'], { stages: 1 }, run);
+    const loop = await evaluateClosedLoop(scene, [srda, 'bicubic'], { stages: 1, ...(residualMode ? { residualMode } : {}) }, run);
     const s = loop.methods.find((m) => m.method === 'srda');
     const b = loop.methods.find((m) => m.method === 'bicubic');
     if (!s || !b || !Number.isFinite(s.corrected.rmseK) || !Number.isFinite(b.corrected.rmseK)) return undefined;
@@ -116,6 +117,57 @@ export function detailWeightRecommendation(w: DetailWeight): 'srda' | 'bicubic' 
     { method: 'bicubic', rmseK: w.bicubicRmseK, pixels: w.pixels },
   ])?.recommendedMethod;
   return rec === 'srda' || rec === 'bicubic' ? rec : undefined;
+}
+
+/** report.json's `closedLoopCheck` of an SRDA-Net output, in `downscale` and each `batch` date. */
+export interface SrdaOutputCheck {
+  srdaRmseK: number;
+  bicubicRmseK: number;
+  /** With the detail weight: the loop RMSE of the output as weighted, and the share kept. */
+  weightedRmseK?: number;
+  detailWeight?: number;
+  coarsePixelM: number;
+  referencePixelM: number;
+  pixels: number;
+  srdaWorse: boolean;
+  recommendedMethod?: 'srda' | 'bicubic';
+  message: string;
+}
+
+/**
+ * The closed-loop verdict on what an SRDA-Net run writes, the one `downscale` and `batch` put in
+ * report.json: with the detail weight (`weight`, fitted before the run) the output as weighted
+ * against bicubic (detailWeightRecommendation); without it (--full-detail, or a loop too small to
+ * fit one) SRDA-Net alone against bicubic in the scene's own loop (checkSrdaAgainstBicubic, run
+ * here with the run's residual mode). Undefined when the scene is too small for a loop.
+ */
+export async function srdaOutputCheck(
+  scene: Scene,
+  srda: StageMethod,
+  lstName: string,
+  weight: DetailWeight | undefined,
+  residualMode?: ResidualMode,
+  run: RunOptions = {},
+): Promise<SrdaOutputCheck | undefined> {
+  if (weight) {
+    const recommendedMethod = detailWeightRecommendation(weight);
+    return {
+      srdaRmseK: weight.srdaRmseK,
+      bicubicRmseK: weight.bicubicRmseK,
+      weightedRmseK: weight.blendedRmseK,
+      detailWeight: weight.alpha,
+      coarsePixelM: weight.coarsePixelM,
+      referencePixelM: weight.referencePixelM,
+      pixels: weight.pixels,
+      srdaWorse: weight.srdaRmseK > weight.bicubicRmseK,
+      ...(recommendedMethod ? { recommendedMethod } : {}),
+      message: detailWeightMessage(lstName, weight),
+    };
+  }
+  const harm = await checkSrdaAgainstBicubic(scene, srda, lstName, residualMode, run);
+  if (!harm) return undefined;
+  const { srdaRmseK, bicubicRmseK, coarsePixelM, referencePixelM, srdaWorse, pixels, recommendedMethod, message } = harm;
+  return { srdaRmseK, bicubicRmseK, coarsePixelM, referencePixelM, srdaWorse, pixels, ...(recommendedMethod ? { recommendedMethod } : {}), message };
 }
 
 /** A closed loop's verdict as report.json's `closedLoopCheck` names it, in the app and the CLI. */
