@@ -188,8 +188,23 @@ export function planBatch(files: BatchFile[]): BatchItem[] {
   });
 }
 
-/** Plans a batch from a folder or manifest; unreadable files are reported, not fatal. */
-export async function planBatchSource(source: string): Promise<{ items: BatchItem[]; skipped: string[] }> {
+/**
+ * The QC files (of an LST) that no item reads, each with why: no LST of its date (and tile) is
+ * among the files, so there is nothing of that date to downscale.
+ */
+export function unmatchedQc(files: BatchFile[], items: BatchItem[]): { file: string; why: string }[] {
+  const out: { file: string; why: string }[] = [];
+  for (const f of files) {
+    if (!f.roles.includes('lst-qc') || f.roles.includes('lst')) continue;
+    for (const d of f.dates)
+      if (!items.some((it) => it.date === d && (!f.tile || !it.tile || it.tile === f.tile)))
+        out.push({ file: f.path, why: `QC of ${d ?? 'no date'}${f.tile ? ` (tile ${f.tile})` : ''} with no LST of that date${f.tile ? ' and tile' : ''} among the files: not an item, nothing of that date to downscale (add its LST to run it)` });
+  }
+  return out;
+}
+
+/** Plans a batch from a folder or manifest; unreadable files are reported, not fatal, and QC files with no LST of their date are named. */
+export async function planBatchSource(source: string): Promise<{ items: BatchItem[]; skipped: string[]; unmatched: { file: string; why: string }[] }> {
   const skipped: string[] = [];
   const described: BatchFile[] = [];
   for (const f of await batchSourceFiles(source)) {
@@ -207,5 +222,5 @@ export async function planBatchSource(source: string): Promise<{ items: BatchIte
       `${source} holds no LST file (MOD11/MYD11 LST GeoTIFF, .hdf or .nc): nothing to downscale.`,
       { file: source },
     );
-  return { items, skipped };
+  return { items, skipped, unmatched: unmatchedQc(described, items) };
 }

@@ -81,6 +81,19 @@ describe('srda-lst batch options', () => {
     expect(printed.err).toMatch(pattern);
   });
 
+  // Before, the QC files of 2024-06-09 and 2024-06-25 (no LST of those dates in the folder) were left out without a word.
+  it.skipIf(!existsSync(DHAKA))('names on stderr each QC file with no LST of its date, and why it is not an item, keeping --list stdout one line per item', async () => {
+    expect(await main(['batch', DHAKA, '--list'])).toBe(0);
+    const lines = printed.out.trim().split('\n');
+    expect(lines).toHaveLength(10);
+    expect(lines.some((l) => /QC_Day_doy2024(161|177)/.test(l))).toBe(false);
+    const notRun = printed.err.trim().split('\n');
+    expect(notRun).toEqual([
+      expect.stringMatching(/^not run: \S*MOD11A2\.061_QC_Day_doy2024161000000_aid0001\.tif: QC of 2024-06-09 with no LST of that date among the files: not an item/),
+      expect.stringMatching(/^not run: \S*MOD11A2\.061_QC_Day_doy2024177000000_aid0001\.tif: QC of 2024-06-25 with no LST of that date among the files: not an item/),
+    ]);
+  });
+
   // With --jobs N the items run in child processes: a bad method must fail once, in the parent, as with --jobs 1.
   it.skipIf(!existsSync(DHAKA)).each([
     ['--method', 'foo'],

@@ -22,7 +22,8 @@ cover. Outputs: OUT/<date>[_<tile>]/lst_stageN.tif + report.json, and OUT/summar
 valid fraction, closed-loop RMSE per method, energy-conservation error, seconds).
 
   --out DIR             output folder (required)
-  --list                print the items (index, id, files), one per line in a stable order, and stop
+  --list                print the items (index, id, files), one per line in a stable order, and stop;
+                        a QC file with no LST of its date is named on stderr ('not run: ...'), as in a run
   --index N             process item N only (0-based). JOB_COMPLETION_INDEX (Kubernetes Indexed
                         Job) or AWS_BATCH_JOB_ARRAY_INDEX (AWS Batch array job) set it too
   --jobs N              worker processes (default: the number of cores)
@@ -223,7 +224,9 @@ export const batchCommand: Command = async (argv) => {
   const usesSrda = v.method === undefined || v.method === 'srda' || (closedLoop?.includes('srda') ?? false);
   let methods = usesSrda && !v.list ? await buildBatchMethods(v.method, closedLoop, methodOptions) : undefined;
   if (methods?.notice && !v.quiet) process.stderr.write(`notice: ${terminalSafe(methods.notice)}\n`);
-  const { items, skipped } = await planBatchSource(source);
+  const { items, skipped, unmatched } = await planBatchSource(source);
+  // Stdout keeps one line per item (scripts and array jobs read it); what is left out is said on stderr.
+  if (!v.quiet) for (const u of unmatched) process.stderr.write(`not run: ${terminalSafe(`${path.relative(process.cwd(), u.file)}: ${u.why}`)}\n`);
   if (v.list) {
     for (const it of items)
       process.stdout.write(
