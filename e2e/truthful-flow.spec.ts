@@ -196,7 +196,7 @@ test.describe('truthful flow on real inputs', () => {
     const lastMaxK = await page.evaluate(() => Math.max(...window.__srda.energyError.map((e) => e.maxAbsK)));
     await expect(page.locator('[data-testid=trust-energy][data-run=scores]')).toContainText('Energy conservation of that earlier run (SRDA-Net output, 2024-04-06)');
     await expect(page.locator('[data-testid=trust-energy][data-run=last]')).toHaveText(
-      new RegExp(`^Energy conservation of the last run \\(bicubic output, 2024-04-06\\), which has no scores here: .* within ${lastMaxK.toExponential(1).replace('+', '\\+')} K`),
+      new RegExp(`^Energy conservation of the last run \\(Bicubic output, 2024-04-06\\), which has no scores here: .* within ${lastMaxK.toExponential(1).replace('+', '\\+')} K`),
     );
     expect(report.earlierRun.energyError.length).toBeGreaterThan(0);
     // The timings beside the earlier run's scores are the last run's, and say so.

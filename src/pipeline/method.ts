@@ -3,12 +3,13 @@ import type { AuxName, Grid, Raster } from '../core/raster/raster.ts';
 import type { RunOptions } from '../core/progress.ts';
 import type { PackedRaster } from '../core/raster/packed.ts';
 import type { Scratch } from '../core/scratch.ts';
+import { METHOD_NAMES as NAMES } from '../core/method-names.ts';
 
 /** Downscaling methods. `srda` is SRDA-Net (model/); the others are the classical baselines. */
 export type MethodId = 'srda' | 'bicubic' | 'tsharp' | 'dms';
 
 /** A method's name as the app's layers and the progress lines say it (`SRDA-Net`, `Bicubic`, `TsHARP`, `DMS`). */
-export const METHOD_NAMES: Readonly<Record<MethodId, string>> = { srda: 'SRDA-Net', bicubic: 'Bicubic', tsharp: 'TsHARP', dms: 'DMS' };
+export const METHOD_NAMES: Readonly<Record<MethodId, string>> = NAMES;
 
 /**
  * One factor-2 stage: coarse LST plus auxiliary layers -> LST on the fine grid.

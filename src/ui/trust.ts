@@ -1,22 +1,12 @@
 import { MIN_LOOP_PIXELS } from '../core/loop-pixels.ts';
 import { recommendMethod } from '../core/recommend.ts';
+import { methodName } from '../core/method-names.ts';
 import type { MethodMetrics, RunResult } from '../worker/protocol.ts';
 import type { AppState, RunFacts } from './state/store.ts';
 
 type EnergyError = RunResult['energyError'];
 
-const NAMES: Record<string, string> = {
-  srda: 'SRDA-Net',
-  'srda (fine-tuned)': 'SRDA-Net (fine-tuned)',
-  bicubic: 'bicubic',
-  tsharp: 'TsHARP',
-  dms: 'DMS',
-};
-
-/** A method id as people read it. */
-export function methodName(id: string): string {
-  return NAMES[id] ?? id;
-}
+export { methodName };
 
 /** A distance in metres as `1.7 km` or `850 m`. */
 export function formatDistance(m: number): string {

@@ -142,7 +142,7 @@ export async function runJob(
       },
     );
     results.push(r);
-    lap(`${m} (${r.stages.length} stages)`);
+    lap(`${METHOD_NAMES[m]} (${r.stages.length} stages)`);
   }
   // SRDA-Net may have survived a lost GPU device or exhausted memory on another backend: say so.
   const srda = model?.method;

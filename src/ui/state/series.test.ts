@@ -267,7 +267,7 @@ describe('trust panel lines after a queue, then a date without the closed-loop c
       earlierNote: 'These scores are of an earlier run with other settings (2024-04-06): the last run (2024-04-14) had no closed-loop check.',
       energy: [
         { run: 'scores', text: 'Energy conservation of that earlier run (SRDA-Net output, 2024-04-06): every output block averages back to the input LST within 2.0e-6 K (residual correction on).' },
-        { run: 'last', text: 'Energy conservation of the last run (bicubic output, 2024-04-14), which has no scores here: every output block averages back to the input LST within 3.1e-1 K (residual correction off: block means drift from the input).' },
+        { run: 'last', text: 'Energy conservation of the last run (Bicubic output, 2024-04-14), which has no scores here: every output block averages back to the input LST within 3.1e-1 K (residual correction off: block means drift from the input).' },
       ],
     });
     // A second run without the check keeps the same earlier run beside the scores.
