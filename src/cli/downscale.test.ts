@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -145,6 +145,17 @@ describe.skipIf(!existsSync(DHAKA))('srda-lst downscale on Dhaka DOY 097', () =>
     expect(check.recommendedMethod).toBe('bicubic');
     expect(check.message).toContain('less than the 1 % a method must gain to be recommended: use the bicubic method for this scene');
     expect(printed.err).toContain(`warning: ${check.message}`);
+  });
+
+  it('prints the --full-detail verdict with the file name made safe for a terminal line', async () => {
+    const dir = path.join(tmp, 'srda-odd-name');
+    const odd = path.join(tmp, 'MOD11A2.061_LST_Day_1km_doy2024097000000_aid0001\x1b[31m\nwarning: forged.tif');
+    copyFileSync(LST, odd);
+    expect(await main(['downscale', '--lst', odd, '--ndvi', NDVI, '--method', 'srda', '--backend', 'wasm', '--full-detail', '--stages', '1', '--out', dir])).toBe(0);
+    // No escape sequence and no second line forged by the name: the verdict is one 'check:' line naming it escaped.
+    expect(printed.err).not.toContain('\x1b');
+    expect(printed.err.split('\n').filter((l) => l.startsWith('warning: forged'))).toEqual([]);
+    expect(printed.err).toMatch(/^check: .*aid0001\\x1b\[31m\\nwarning: forged\.tif/m);
   });
 
   it('on a date whose closed loop has under 64 valid pixels (Dhaka 2024-06-17, 4 % valid) recommends no method, with the count', async () => {

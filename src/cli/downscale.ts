@@ -194,7 +194,7 @@ async function downscaleWith(
   }
   const outDir = out.dir;
   const { lst: outputs, sigma: sigmaFiles } = await writer.done();
-  if (check && !weight && !values.quiet) process.stderr.write(`${!check.recommendedMethod ? 'notice' : check.recommendedMethod === 'bicubic' ? 'warning' : 'check'}: ${check.message}\n`);
+  if (check && !weight && !values.quiet) process.stderr.write(`${!check.recommendedMethod ? 'notice' : check.recommendedMethod === 'bicubic' ? 'warning' : 'check'}: ${terminalSafe(check.message)}\n`);
   // What SRDA-Net (in this thread or in a pool worker) did to go on: out of memory, a failed backend.
   const runNotices = [...((method as { notices?: readonly string[] }).notices ?? [])];
   const orientedNotice = orientationsNotice(orientations, [method.id]);
