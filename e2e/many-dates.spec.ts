@@ -38,6 +38,11 @@ test.describe('many dates in the app', () => {
     await page.getByTestId('file-input').setInputFiles(dhakaFiles());
     await expect(page.getByTestId('file-row')).toHaveCount(36);
     await expect(page.getByTestId('series-date')).toHaveCount(10);
+    // The folder's QC files of 2024-06-09 and 2024-06-25 have no LST of their date: their rows say so; a QC beside its LST says nothing.
+    const reason = (name: string) => page.getByTestId('file-row').filter({ hasText: name }).locator('td.reason');
+    await expect(reason('QC_Day_doy2024161')).toHaveText('not used: QC of 2024-06-09 with no LST of that date among the files (add its LST to use it)');
+    await expect(reason('QC_Day_doy2024177')).toContainText('QC of 2024-06-25 with no LST');
+    await expect(reason('QC_Day_doy2024097')).toHaveText('');
     expect((await dateStates(page)).map((s) => s.split(':')[0])).toEqual(DHAKA_DATES);
     // The 16-day NDVI composite stands in for each 8-day LST: the list names it with its date.
     await expect(page.locator('[data-testid=series-date][data-date="2024-04-14"]')).toContainText('NDVI 2024-04-06');

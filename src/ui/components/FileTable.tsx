@@ -1,5 +1,5 @@
 import { convertUnits, removeInput, setRole } from '../state/actions.ts';
-import { effectiveRole, unusedReason, useAppState } from '../state/store.ts';
+import { effectiveRole, qcWithoutLst, unusedReason, useAppState } from '../state/store.ts';
 import { describeError } from '../messages.ts';
 import { ROLES, type InputInfo, type RoleId } from '../../worker/protocol.ts';
 
@@ -19,6 +19,7 @@ function formatPixel(i: InputInfo): string {
 function Row({ input }: { input: InputInfo }) {
   const role = useAppState((s) => effectiveRole(s, input));
   const unused = useAppState((s) => unusedReason(s, input));
+  const lonelyQc = useAppState((s) => qcWithoutLst(s, input));
   const isSynthetic = useAppState((s) => s.syntheticIds.includes(input.id));
   return (
     <tr data-testid="file-row" data-role={input.metadata ? 'metadata' : role} data-synthetic={isSynthetic || undefined} className={input.problem ? 'bad' : undefined}>
@@ -60,6 +61,8 @@ function Row({ input }: { input: InputInfo }) {
           `metadata: ${input.metadata}`
         ) : role === 'unknown' && unused ? (
           unused
+        ) : lonelyQc ? (
+          lonelyQc
         ) : input.convertedFrom ? (
           `converted from ${input.convertedFrom} to K`
         ) : input.sidecar ? (

@@ -220,6 +220,17 @@ export function effectiveRole(s: Pick<AppState, 'inputs' | 'roleOverrides'>, inp
   return s.roleOverrides[input.id] ?? (takenBy(s, input) ? 'unknown' : input.role);
 }
 
+/**
+ * Why an LST QC row is not used, in the drop list's words: no row with the role lst has its date,
+ * so no run applies it (the scene applies only the QC of the LST's own date). Undefined for other
+ * rows, undated QC files, and a QC whose LST is among the files.
+ */
+export function qcWithoutLst(s: Pick<AppState, 'inputs' | 'roleOverrides'>, input: InputInfo): string | undefined {
+  if (!input.date || !isRunnable(input) || effectiveRole(s, input) !== 'lst-qc') return undefined;
+  if (s.inputs.some((j) => j.date === input.date && isRunnable(j) && effectiveRole(s, j) === 'lst')) return undefined;
+  return `not used: QC of ${input.date} with no LST of that date among the files (add its LST to use it)`;
+}
+
 /** Why a band with a role goes unused, in the drop list's words: another row was given its role by hand, or the files hold a better one. */
 export function unusedReason(s: Pick<AppState, 'inputs' | 'roleOverrides'>, input: InputInfo): string | undefined {
   const by = takenBy(s, input);
