@@ -241,11 +241,13 @@ test.describe('many dates in the app', () => {
     await expect(page.locator('[data-testid=series-date][data-state=done]')).toHaveCount(2, { timeout: 400_000 });
     await page.getByTestId('cancel').click();
     // Until the worker answers, the line says what the app waits for (it said 'cancelling', and the worker's next report put the running phrase back).
-    const cancelling = await page.evaluate(() => document.querySelector('[data-testid=progress] .label')?.textContent);
+    // The status word, read at the same moment, says 'cancelling' while the state stays running.
+    const [cancelling, word] = await page.evaluate(() => [document.querySelector('[data-testid=progress] .label')?.textContent, document.querySelector('[data-testid=status]')?.textContent]);
     // Unless the worker answered already (the line is gone with the run).
     if (cancelling) {
       expect(cancelling).toMatch(/^Cancelling: waiting for the worker to stop(; it is at 2024-\d\d-\d\d \(\d+ of 10\)[,:] |$| · )/);
       expect(cancelling).not.toMatch(/ left$/);
+      expect(word).toBe('cancelling');
     }
     await expect(page.getByTestId('status')).toHaveAttribute('data-state', 'idle');
     const states = await page.evaluate(() => window.__srda.series.map((d) => d.state));

@@ -1,5 +1,5 @@
 import { cancel, run, updateSettings } from '../state/actions.ts';
-import { datesToRun } from '../state/series.ts';
+import { datesToRun, statusWord } from '../state/series.ts';
 import { changedSettings, settingsChangedText } from '../state/settings-change.ts';
 import { isRunnable, useAppState } from '../state/store.ts';
 import type { BackendChoice, MethodChoice } from '../../worker/protocol.ts';
@@ -18,6 +18,7 @@ const BACKENDS: BackendChoice[] = ['auto', 'webgpu', 'webgl', 'wasm', 'cpu'];
 export function RunPanel() {
   const settings = useAppState((s) => s.settings);
   const status = useAppState((s) => s.status);
+  const statusText = useAppState(statusWord);
   const backend = useAppState((s) => s.backend);
   const hasInputs = useAppState((s) => s.inputs.some(isRunnable));
   const preview = useAppState((s) => s.preview);
@@ -140,7 +141,7 @@ export function RunPanel() {
       <span className="status-line">
         Status:{' '}
         <strong data-testid="status" data-state={status} className={`state-${status}`}>
-          {status}
+          {statusText}
         </strong>
         {' · '}Backend:{' '}
         <span data-testid="backend" data-backend={backend?.name ?? ''}>

@@ -1,7 +1,7 @@
 import { describe, expect, it, vi } from 'vitest';
 import { AppError } from '../../core/errors.ts';
 import type { LayerData, RunResult, ScenePreview } from '../../worker/protocol.ts';
-import { awayGuideText, cancel, datesToRun, failureText, resultView, run, showDate } from './series.ts';
+import { awayGuideText, cancel, datesToRun, failureText, resultView, run, showDate, statusWord } from './series.ts';
 import { trustRunLines } from '../trust.ts';
 import { initialState, store, type AppState } from './store.ts';
 
@@ -149,7 +149,10 @@ describe('a cancel racing the end of a run', () => {
     const ended = run();
     report!({ stage: 'Bicubic, stage 1 of 2', done: 3, total: 25, detail: 'tile 3/25', step: 1, steps: 2 });
     expect(store.get().progress?.stage).toBe('step 1 of 2: Bicubic, stage 1 of 2');
+    expect(statusWord(store.get())).toBe('running');
     cancel();
+    // The status line says 'cancelling' (before: 'running' until the worker answered); the state stays running.
+    expect(statusWord(store.get())).toBe('cancelling');
     expect(store.get().progress?.stage).toBe('Cancelling: waiting for the worker to stop; it is at step 1 of 2: Bicubic, stage 1 of 2');
     // A step that does not check the cancel yet: the worker still reports, the line still says the app waits for it
     // (before: the next report put back 'step 1 of 2: Bicubic, stage 1 of 2' as if nothing had been asked).
@@ -157,9 +160,11 @@ describe('a cancel racing the end of a run', () => {
     expect(store.get().progress).toMatchObject({ stage: 'Cancelling: waiting for the worker to stop; it is at step 1 of 2: Bicubic, stage 1 of 2', detail: 'tile 4/25' });
     expect(store.get().progress).not.toHaveProperty('etaS');
     expect(store.get().status).toBe('running');
+    expect(statusWord(store.get())).toBe('cancelling');
     settle!(new AppError('CANCELLED', 'The operation was cancelled.'));
     await ended;
     expect(store.get()).toMatchObject({ status: 'idle', progress: undefined });
+    expect(statusWord(store.get())).toBe('idle');
   });
 
   it('that lost (the worker had swapped in the new layers) ends done with the new results, not cancelled', async () => {

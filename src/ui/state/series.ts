@@ -142,6 +142,14 @@ export function cancellingStage(step: string | undefined): string {
   return `Cancelling: waiting for the worker to stop${at}`;
 }
 
+/**
+ * The run status as the status line words it: `cancelling` from Cancel until the worker answers
+ * (the state stays `running`, as the worker is still at work), else the state itself.
+ */
+export function statusWord(s: Pick<AppState, 'status' | 'progress'>): string {
+  return s.status === 'running' && s.progress?.stage.startsWith('Cancelling:') ? 'cancelling' : s.status;
+}
+
 function setDate(sceneId: string | undefined, patch: Partial<SeriesDate>): void {
   store.set((s) => ({ series: s.series.map((d) => (d.sceneId === sceneId ? { ...d, ...patch } : d)) }));
 }
