@@ -7,7 +7,7 @@ import type { Scene } from './scene.ts';
 import type { DetailWeight } from './detail-weight.ts';
 import { MIN_LOOP_PIXELS } from '../core/loop-pixels.ts';
 import { RECOMMEND_MARGIN, recommendMethod } from '../core/recommend.ts';
-import { METHOD_NAMES, type MethodId } from './method.ts';
+import { methodName } from '../core/method-names.ts';
 
 /** SRDA-Net against bicubic + residual correction in the scene's own closed loop. */
 export interface HarmCheck {
@@ -164,10 +164,8 @@ export async function srdaOutputCheck(
       message: detailWeightMessage(lstName, weight),
     };
   }
-  const harm = await checkSrdaAgainstBicubic(scene, srda, lstName, residualMode, run);
-  if (!harm) return undefined;
-  const { srdaRmseK, bicubicRmseK, coarsePixelM, referencePixelM, srdaWorse, pixels, recommendedMethod, message } = harm;
-  return { srdaRmseK, bicubicRmseK, coarsePixelM, referencePixelM, srdaWorse, pixels, ...(recommendedMethod ? { recommendedMethod } : {}), message };
+  // HarmCheck is this shape without the weight's fields (recommendedMethod absent, not undefined, under MIN_LOOP_PIXELS).
+  return checkSrdaAgainstBicubic(scene, srda, lstName, residualMode, run);
 }
 
 /** A closed loop's verdict as report.json's `closedLoopCheck` names it, in the app and the CLI. */
@@ -180,8 +178,6 @@ export interface LoopVerdict {
   recommendedMethod?: string;
   message: string;
 }
-
-const nameOf = (id: string): string => (id === 'bicubic' ? 'bicubic' : (METHOD_NAMES[id as MethodId] ?? id));
 
 /**
  * The verdict of a closed loop over every method it scored (residual-corrected scores), by the one
@@ -202,9 +198,9 @@ export function closedLoopVerdict(lstName: string, loop: Pick<ClosedLoopResult, 
   const margin = `${Math.round(100 * RECOMMEND_MARGIN)} %`;
   const message =
     rec.recommendedMethod !== 'bicubic'
-      ? `On ${lstName}, recommended: ${nameOf(rec.recommendedMethod)}, the lowest error in this scene's own closed loop (${restsOn}), ${pct} below bicubic with residual correction.`
+      ? `On ${lstName}, recommended: ${methodName(rec.recommendedMethod)}, the lowest error in this scene's own closed loop (${restsOn}), ${pct} below bicubic with residual correction.`
       : rec.best === 'bicubic'
         ? `On ${lstName}, recommended: bicubic. No method beat it in this scene's own closed loop (${restsOn}).`
-        : `On ${lstName}, recommended: bicubic. No method beat it by ${margin} or more in this scene's own closed loop (${restsOn}; ${nameOf(rec.best)} ${pct} below it).`;
+        : `On ${lstName}, recommended: bicubic. No method beat it by ${margin} or more in this scene's own closed loop (${restsOn}; ${methodName(rec.best)} ${pct} below it).`;
   return { coarsePixelM, referencePixelM, ...on, recommendedMethod: rec.recommendedMethod, message };
 }
