@@ -37,6 +37,8 @@ type Info = {
     dayNight?: string;
     calibration?: string;
     unused?: string;
+    scaleSource?: string;
+    scaleFile?: string;
   }>;
 };
 
@@ -278,6 +280,9 @@ describe.skipIf(!existsSync(dataDir))(
       expect(bt.max).toBeCloseTo(305.6, 1);
       expect(bt.mean).toBeCloseTo(300.2, 1);
       expect([red.role, red.scale, nir.role]).toEqual(['red', 0.0001, 'nir']);
+      // The scale is the xml's scale_factor (it said 'product' before, as if from a naming convention).
+      expect([red.bands[0].scaleSource, red.bands[0].scaleFile]).toEqual(['espa-xml', 'LC82320832016040LGN00.xml']);
+      expect([bt.bands[0].scaleSource, bt.bands[0].scaleFile]).toEqual(['landsat-mtl', undefined]);
       expect(red.min).toBeCloseTo(0.0155, 4);
       expect(red.max).toBeCloseTo(0.6691, 4);
       // The L1 band 4 beside sr_band4 is listed unused (still calibrated, for a user who picks it), not as a second red.

@@ -48,6 +48,7 @@ function bandJson(b: DatasetBand, index: number): Record<string, unknown> {
     scale: b.scale,
     offset: b.offset,
     scaleSource: b.scaleSource,
+    ...(b.scaleFile ? { scaleFile: b.scaleFile } : {}),
     ...(b.calibration ? { calibration: b.calibration } : {}),
     ...(b.unused ? { unused: b.unused } : {}),
     ...(b.unitCandidates ? { looksLike: b.unitCandidates.map((c) => ({ units: c.label, lstUnits: c.code })) } : {}),

@@ -103,12 +103,12 @@ export async function findMtlBeside(filePath: string): Promise<string | undefine
  * The names of the files beside `filePath` (a band file may go unused beside a better one of its
  * role) and the text of the folder's ESPA metadata file for it (`<scene>.xml`), when there is one.
  */
-async function folderBeside(filePath: string): Promise<{ names: string[]; espaXmlText?: string }> {
+async function folderBeside(filePath: string): Promise<{ names: string[]; espaXmlText?: string; espaXmlName?: string }> {
   const dir = path.dirname(filePath);
   const names = await readdir(dir).catch(() => [] as string[]);
   const xml = pickEspaXmlName(path.basename(filePath), names);
   const text = xml === undefined ? undefined : await readSidecar(path.join(dir, xml));
-  return { names, ...(text !== undefined && parseEspaXml(text) ? { espaXmlText: text } : {}) };
+  return { names, ...(xml !== undefined && text !== undefined && parseEspaXml(text) ? { espaXmlText: text, espaXmlName: xml } : {}) };
 }
 
 /** ESPA metadata of an `.xml` file, or undefined when it is not one (or cannot be read). */
@@ -166,12 +166,14 @@ export async function loadFileDatasets(filePath: string, opts: ReadRasterOptions
     const auxXmlText = opts.auxXmlText ?? (isTiff ? await readSidecar(`${filePath}.aux.xml`) : undefined);
     const folder = isTiff && !(opts.siblingNames && opts.espaXmlText) ? await folderBeside(filePath) : undefined;
     const espaXmlText = opts.espaXmlText ?? folder?.espaXmlText;
+    const espaXmlName = opts.espaXmlText ? opts.espaXmlName : folder?.espaXmlName;
     const siblingNames = opts.siblingNames ?? folder?.names;
     const withSidecars = {
       ...opts,
       ...(mtlText ? { mtlText } : {}),
       ...(auxXmlText ? { auxXmlText } : {}),
       ...(espaXmlText ? { espaXmlText } : {}),
+      ...(espaXmlName ? { espaXmlName } : {}),
       ...(siblingNames ? { siblingNames } : {}),
     };
     // A (Big)TIFF is read piece by piece; HDF, NetCDF and anything else whole, as readRasterFile decides.

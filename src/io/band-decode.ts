@@ -86,7 +86,7 @@ export function resolveScaling(args: {
     return {
       scale,
       offset,
-      source: 'product',
+      source: prod.source ?? 'product',
       units,
       validRange: hints.validRange ?? prod.validRange,
       fill: hints.fillValue ?? prod.fill,

@@ -1,4 +1,4 @@
-import type { BandRole, LandsatBand } from './dataset.ts';
+import type { BandRole, LandsatBand, ScaleSource } from './dataset.ts';
 import { unusedBesideSurfaceReflectance, type EspaBand } from './espa.ts';
 
 /** What a file name says: product, date, layer (MODIS LAADS/LP DAAC, AppEEARS, Landsat, GEE). */
@@ -315,14 +315,15 @@ function espaMetadataGuess(b: EspaBand, mission: number): RoleGuess | undefined 
   if (!n || b.category !== 'image') return undefined;
   const band = Number(n[1]);
   const fill = b.fill !== undefined ? { fill: b.fill } : {};
+  const xml = b.scale !== undefined ? { source: 'espa-xml' as const } : {};
   const what = { sr_refl: 'surface reflectance', toa_refl: 'top-of-atmosphere reflectance', toa_bt: 'brightness temperature' }[b.product];
   if (!what) return undefined;
   const role = landsatRole(mission, band);
   if ((b.product === 'toa_bt') !== (role === 'lst') || role === 'unknown') return { role: 'unknown', reason: `ESPA metadata: ${what} band ${band}` };
   const scale: ProductScale =
     b.product === 'toa_bt'
-      ? { scale: b.scale ?? 1, offset: 0, units: 'K', ...fill }
-      : { scale: b.scale ?? 1, offset: 0, units: 'reflectance', ...fill };
+      ? { scale: b.scale ?? 1, offset: 0, units: 'K', ...fill, ...xml }
+      : { scale: b.scale ?? 1, offset: 0, units: 'reflectance', ...fill, ...xml };
   return { role, scale, reason: `ESPA metadata: ${what} band ${band}, scale ${scale.scale}` };
 }
 
@@ -364,6 +365,8 @@ export interface ProductScale {
   /** Raw values outside this range are fill. */
   validRange?: [number, number];
   fill?: number;
+  /** Where this scale was read, when not from the product's naming convention (`espa-xml`: the folder's ESPA metadata file). */
+  source?: ScaleSource;
 }
 
 /**

@@ -57,8 +57,8 @@ export function isCategoricalRole(role: BandRole): boolean {
   );
 }
 
-/** Where the applied scale/offset came from. */
-export type ScaleSource = 'metadata' | 'product' | 'landsat-mtl' | 'landsat-default' | 'none';
+/** Where the applied scale/offset came from (`espa-xml`: the `scale_factor` of the folder's ESPA metadata file, named by `scaleFile`). */
+export type ScaleSource = 'metadata' | 'product' | 'espa-xml' | 'landsat-mtl' | 'landsat-default' | 'none';
 
 /** Landsat band identity, when the band is one. */
 export interface LandsatBand {
@@ -83,6 +83,8 @@ export interface BandInfo {
   scale: number;
   offset: number;
   scaleSource: ScaleSource;
+  /** The file the scale was read from, when it is not the band's own (the ESPA `<scene>.xml` for `espa-xml`). */
+  scaleFile?: string;
   /** Nodata value of the raw band (file tag or product fill), or null. Ignored for MOD11 QC. */
   nodata: number | null;
   /** Landsat band identity, when detected. */

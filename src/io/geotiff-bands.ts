@@ -42,6 +42,8 @@ export interface BandSources {
   mtl?: Mtl;
   /** What the folder's ESPA metadata file says of this file. */
   espaBand?: EspaBand;
+  /** Name of the ESPA metadata file `espaBand` comes from. */
+  espaXmlName?: string;
   /** Names of the other files of the folder (or drop). */
   siblingNames?: readonly string[];
   roleOverride?: BandRole;
@@ -171,6 +173,7 @@ export function decodeBands(c: BandSources): DatasetBand[] {
       scale,
       offset,
       scaleSource,
+      ...(scaleSource === 'espa-xml' && c.espaXmlName ? { scaleFile: c.espaXmlName } : {}),
       nodata: nodata ?? scaling.fill ?? null,
       ...(guess.landsat ? { landsat: guess.landsat } : {}),
       ...(cal ? { calibration: cal.kind } : {}),

@@ -32,6 +32,8 @@ export interface ReadGeoTiffOptions extends RunOptions {
   mtlText?: string;
   /** Text of the ESPA metadata file (`<scene>.xml`) of the file's folder. */
   espaXmlText?: string;
+  /** Name of that ESPA metadata file (what a band scaled by it names as its scale's source). */
+  espaXmlName?: string;
   /** Names of the other files of the folder (or drop), for the choice between band files of one role. */
   siblingNames?: readonly string[];
   /** Override the detected role of every band (e.g. a role the user picked). */
@@ -290,7 +292,7 @@ async function decodeImage(
     product: name.product,
     layer: name.layer,
     mtl,
-    ...(espaBand ? { espaBand } : {}),
+    ...(espaBand ? { espaBand, ...(opts.espaXmlName ? { espaXmlName: opts.espaXmlName } : {}) } : {}),
     ...(opts.siblingNames ? { siblingNames: opts.siblingNames } : {}),
     roleOverride: opts.roleOverride,
   };

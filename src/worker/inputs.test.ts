@@ -162,14 +162,15 @@ describe.skipIf(!existsSync(MENDOZA))('an ESPA folder dropped in the app (Mendoz
     expect(early.inputs.map((r) => r.role)).toEqual(['red']);
     const { inputs, replaced } = await ingestFiles(['.xml', '_band10.tif', '_band5.tif', '_sr_band4.tif', '_sr_band5.tif'].map(mendozaFile));
     expect(replaced).toEqual([early.inputs[0].id]);
-    const rows = inputs.map((r) => [r.fileName.slice(21), r.role, r.problem?.code, r.unused?.replace(/ \(.*$/, ''), r.metadata]);
+    const rows = inputs.map((r) => [r.fileName.slice(21), r.role, r.problem?.code, r.unused?.replace(/ \(.*$/, ''), r.metadata, r.sidecar]);
+    // The surface reflectance rows name the xml their scale is read from (they said nothing of it before).
     expect(rows).toEqual([
-      ['.xml', 'unknown', undefined, undefined, 'ESPA metadata of LC82320832016040LGN00 (2016-02-09); 5 of its 35 band files are here; 2 surface reflectance (scale 0.0001) used as red, NIR'],
-      ['_band10.tif', 'lst', undefined, undefined, undefined],
-      ['_band5.tif', 'unknown', undefined, 'unused: LC82320832016040LGN00_sr_band5.tif is the NIR band', undefined],
-      ['_sr_band4.tif', 'red', undefined, undefined, undefined],
-      ['_sr_band5.tif', 'nir', undefined, undefined, undefined],
-      ['_band4.tif', 'unknown', undefined, 'unused: LC82320832016040LGN00_sr_band4.tif is the red band', undefined],
+      ['.xml', 'unknown', undefined, undefined, 'ESPA metadata of LC82320832016040LGN00 (2016-02-09); 5 of its 35 band files are here; 2 surface reflectance (scale 0.0001) used as red, NIR', undefined],
+      ['_band10.tif', 'lst', undefined, undefined, undefined, 'calibrated with LC82320832016040LGN00_MTL.txt'],
+      ['_band5.tif', 'unknown', undefined, 'unused: LC82320832016040LGN00_sr_band5.tif is the NIR band', undefined, 'calibrated with LC82320832016040LGN00_MTL.txt'],
+      ['_sr_band4.tif', 'red', undefined, undefined, undefined, 'scale 0.0001 from LC82320832016040LGN00.xml'],
+      ['_sr_band5.tif', 'nir', undefined, undefined, undefined, 'scale 0.0001 from LC82320832016040LGN00.xml'],
+      ['_band4.tif', 'unknown', undefined, 'unused: LC82320832016040LGN00_sr_band4.tif is the red band', undefined, 'calibrated with LC82320832016040LGN00_MTL.txt'],
     ]);
     // Each unused L1 band names the surface reflectance file picked over it: the drop list gives the user's choice to it.
     expect(inputs.map((r) => r.unusedBeside)).toEqual([undefined, undefined, 'lc82320832016040lgn00_sr_band5', undefined, undefined, 'lc82320832016040lgn00_sr_band4']);

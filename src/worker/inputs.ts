@@ -163,7 +163,7 @@ async function readRaster(file: File, signal: AbortSignal | undefined, codec: De
     siblingNames,
     ...(aux ? { auxXmlText: aux.text } : {}),
     ...(mtlText ? { mtlText } : {}),
-    ...(espaXmlText ? { espaXmlText } : {}),
+    ...(espaXmlText ? { espaXmlText, espaXmlName: espaName } : {}),
   });
   return { file, datasets, sha256, aux, mtlName };
 }
@@ -178,7 +178,9 @@ function storeRaster({ file, datasets, sha256, aux, mtlName }: RasterRead): Inpu
         ? describeSidecar(aux.text, aux.name, i)
         : band.scaleSource === 'landsat-mtl'
           ? `calibrated with ${mtlName}`
-          : undefined;
+          : band.scaleFile
+            ? `scale ${band.scale} from ${band.scaleFile}`
+            : undefined;
       const info = { ...describe(id, file, ds, band, i), ...(sha256 ? { sha256 } : {}), ...(sidecar ? { sidecar } : {}) };
       inputs.set(id, { info, dataset: ds, band, file });
       rows.push(info);
