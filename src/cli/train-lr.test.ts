@@ -28,4 +28,9 @@ describe('learningRate', () => {
     await expect(trainCommand(['--out', '/nonexistent/x', '--steps', '100', '--restart-at', '100'])).rejects.toMatchObject({ code: 'BAD_ARGUMENT' });
     await expect(trainCommand(['--out', '/nonexistent/x', '--steps', '100', '--restart-at', '2.5'])).rejects.toMatchObject({ code: 'BAD_ARGUMENT' });
   });
+
+  it('refuses a negative or non-numeric consistency weight, before reading any data', async () => {
+    await expect(trainCommand(['--out', '/nonexistent/x', '--consistency', '-1'])).rejects.toMatchObject({ code: 'BAD_ARGUMENT' });
+    await expect(trainCommand(['--out', '/nonexistent/x', '--consistency', 'lots'])).rejects.toMatchObject({ code: 'BAD_ARGUMENT' });
+  });
 });

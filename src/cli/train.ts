@@ -28,6 +28,8 @@ export interface TrainArgs {
   augment: boolean;
   /** beta of the beta-NLL objective (0 = plain Gaussian likelihood). */
   betaNll: number;
+  /** Weight of the orientation-consistency term (0 = off; each batch then also carries its turned twin). */
+  consistency: number;
   data: string[];
   holdout: string[];
   checkpointEvery: number;
@@ -42,7 +44,7 @@ export interface TrainArgs {
 }
 
 const USAGE = `Usage: srda-lst train --out DIR [--steps 4000] [--size tiny|small|base] [--batch 8] [--patch 32]
-       [--lr 1e-3] [--restart-at STEP] [--seed 1] [--resume] [--augment] [--beta-nll 0] [--data synth,real,aster] [--aster-weight 3] [--holdout SCENE,...] [--real-share 0.5]
+       [--lr 1e-3] [--restart-at STEP] [--seed 1] [--resume] [--augment] [--beta-nll 0] [--consistency 0] [--data synth,real,aster] [--aster-weight 3] [--holdout SCENE,...] [--real-share 0.5]
        [--checkpoint-every 100] [--val-every 100] [--backend wasm|cpu] [--data-dir ../shared/data]`;
 
 function parseArgs(argv: string[]): TrainArgs {
@@ -57,6 +59,7 @@ function parseArgs(argv: string[]): TrainArgs {
     resume: false,
     augment: false,
     betaNll: 0,
+    consistency: 0,
     data: ['synth'],
     holdout: [],
     checkpointEvery: 100,
@@ -93,6 +96,7 @@ function parseArgs(argv: string[]): TrainArgs {
     else if (k === '--resume') a.resume = true;
     else if (k === '--augment') a.augment = true;
     else if (k === '--beta-nll') a.betaNll = num();
+    else if (k === '--consistency') a.consistency = num();
     else if (k === '--data') a.data = v().split(',');
     else if (k === '--holdout') a.holdout = v().split(',').filter(Boolean);
     else if (k === '--real-share') a.realShare = num();
@@ -107,6 +111,7 @@ function parseArgs(argv: string[]): TrainArgs {
   if (!a.out) throw new AppError('BAD_ARGUMENT', 'No output folder: pass --out DIR. Run with --help for the options.');
   if (!Number.isInteger(a.restartAt) || a.restartAt < 0 || (a.restartAt > 0 && a.restartAt >= a.steps))
     throw new AppError('BAD_ARGUMENT', `--restart-at must be a whole step before --steps (${a.steps}), got ${a.restartAt}.`);
+  if (!(a.consistency >= 0)) throw new AppError('BAD_ARGUMENT', `--consistency must be a weight >= 0, got ${a.consistency}.`);
   if (a.patch % 4 !== 0 || a.patch < 16) throw new AppError('BAD_ARGUMENT', `--patch must be a multiple of 4 and >= 16 (coarse pixels), got ${a.patch}.`);
   return a;
 }
@@ -183,7 +188,7 @@ export const trainCommand: Command = async (argv) => {
   const log = (s: string) => process.stdout.write(`[${new Date().toISOString()}] ${s}\n`);
   log(`backend ${choice.backend}; size ${args.size} (${countParams(cfg)} params, ${macsPerCoarsePixel(cfg)} MACs per coarse px)`);
 
-  const trainer = new SrdaTrainer(cfg, { seed: args.seed, betaNll: args.betaNll });
+  const trainer = new SrdaTrainer(cfg, { seed: args.seed, betaNll: args.betaNll, consistency: args.consistency });
   const ckptJson = path.join(args.out, 'checkpoint.json');
   const csv = path.join(args.out, 'loss.csv');
   let start = 0;
@@ -215,7 +220,7 @@ export const trainCommand: Command = async (argv) => {
   const synth = args.data.includes('synth');
   if (!synth && real.length === 0)
     throw new AppError('BAD_ARGUMENT', `no training pairs: every scene of --data ${args.data.join(',')} was skipped (see the log above). Pass --data-dir the folder that holds the scenes, or add synth to --data.`, { file: args.dataDir });
-  const sampler = new BatchSampler({ seed: args.seed, batch: args.batch, patchPx: args.patch, realShare: synth ? args.realShare : 1, poolSize: synth ? 48 : 0, refresh: synth ? 1 : 0, augment: args.augment }, real, start);
+  const sampler = new BatchSampler({ seed: args.seed, batch: args.batch, patchPx: args.patch, realShare: synth ? args.realShare : 1, poolSize: synth ? 48 : 0, refresh: synth ? 1 : 0, augment: args.augment, twins: args.consistency > 0 }, real, start);
   const valBatch = asterVal.length > 0 ? fixedBatch(asterVal, 32, args.patch) : await loadOrMakeValBatch(path.join(args.out, 'val-batch.json'), args.patch);
 
   const training = {
@@ -224,6 +229,7 @@ export const trainCommand: Command = async (argv) => {
     holdout: args.holdout,
     ...(args.augment ? { augment: 'dihedral' } : {}),
     ...(args.betaNll > 0 ? { betaNll: args.betaNll } : {}),
+    ...(args.consistency > 0 ? { consistency: args.consistency } : {}),
     ...(args.restartAt > 0 ? { restartAt: args.restartAt } : {}),
     realPairs: real.map((p) => p.name),
   };
@@ -236,7 +242,7 @@ export const trainCommand: Command = async (argv) => {
     if ((step + 1) % args.valEvery === 0) {
       const v = await trainer.evaluateBatch(valBatch);
       val = `${v.rmseK.toFixed(4)},${v.bicubicRmseK.toFixed(4)}`;
-      log(`step ${step + 1}: total ${l.total.toFixed(4)} deg ${l.degradation.toFixed(4)} char ${l.charbonnier.toFixed(4)} msssim ${l.msssim.toFixed(4)} nll ${l.nll.toFixed(3)} sigma ${l.sigmaK.toFixed(3)} K w [${l.weights.map((x) => x.toFixed(1))}] val ${v.rmseK.toFixed(3)} K (bicubic ${v.bicubicRmseK.toFixed(3)} K)`);
+      log(`step ${step + 1}: total ${l.total.toFixed(4)} deg ${l.degradation.toFixed(4)} char ${l.charbonnier.toFixed(4)} msssim ${l.msssim.toFixed(4)} nll ${l.nll.toFixed(3)} sigma ${l.sigmaK.toFixed(3)} K${args.consistency > 0 ? ` cons ${l.consistency.toFixed(3)}` : ''} w [${l.weights.map((x) => x.toFixed(1))}] val ${v.rmseK.toFixed(3)} K (bicubic ${v.bicubicRmseK.toFixed(3)} K)`);
     }
     const secs = (performance.now() - t0) / 1000;
     const row = [step + 1, l.total, l.degradation, l.charbonnier, l.msssim, ...l.weights, ...l.logVars].map((x) => +x.toPrecision(6));

@@ -2,10 +2,9 @@
  * SRDA-Net's orientation ensemble (`runSrdaStage` with `orientations: 8`): the network run on the
  * input in each of its eight orientations, the predictions turned back and averaged.
  */
-import type { PixelWindow } from '../core/geo/grid.ts';
 import { AppError } from '../core/errors.ts';
 import { throwIfAborted, type RunOptions } from '../core/progress.ts';
-import { inverseOrientation, orientArray, orientedSize, ORIENTATIONS } from '../core/raster/orient.ts';
+import { inverseOrientation, orientArray, orientedSize, orientWindow, ORIENTATIONS } from '../core/raster/orient.ts';
 import { f32Of } from '../core/scratch.ts';
 import type { SrdaInferOptions, SrdaStageInput, SrdaStageOutput } from './infer.ts';
 import type { FineAux } from './inputs.ts';
@@ -19,13 +18,6 @@ export function checkOrientations(n: number | undefined): 1 | 8 {
   if (n === undefined || n === 1) return 1;
   if (n === ORIENTATIONS) return ORIENTATIONS;
   throw new AppError('BAD_ARGUMENT', `SRDA-Net orientations must be 1 or ${ORIENTATIONS}, not ${String(n)}.`);
-}
-
-/** `window` of a `w` x `h` grid in orientation `k`: the same pixels, in the oriented grid. */
-function orientWindow(window: PixelWindow, w: number, h: number, k: number): PixelWindow {
-  const col = k & 1 ? w - window.col - window.width : window.col;
-  const row = k & 2 ? h - window.row - window.height : window.row;
-  return k & 4 ? { col: row, row: col, width: window.height, height: window.width } : { col, row, width: window.width, height: window.height };
 }
 
 /**

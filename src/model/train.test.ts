@@ -3,7 +3,8 @@ import * as tf from '@tensorflow/tfjs';
 import { selectBackend } from './backend.ts';
 import { allocBatch, makePair, writePatch } from './patches.ts';
 import { SRDA_SIZES } from './srda-net.ts';
-import { SrdaTrainer, type TrainBatch } from './train.ts';
+import { orientTensor, SrdaTrainer, type TrainBatch } from './train.ts';
+import { orientArray, ORIENTATIONS } from '../core/raster/orient.ts';
 import { blockMean2 } from './inputs.ts';
 
 /** A fixed closed-loop batch: a fine field with NDVI-driven texture, block-averaged to coarse. */
@@ -63,6 +64,49 @@ describe('SRDA-Net training', () => {
     const ev = await trainer.evaluateBatch(batch);
     expect(ev.rmseK).toBeLessThan(ev.bicubicRmseK);
     expect(tf.memory().numTensors).toBe(tensors);
+    trainer.dispose();
+  });
+
+  it('turns a tensor as orientArray turns a grid, in all eight orientations', () => {
+    const data = Float32Array.from({ length: 2 * 3 * 5 }, (_, i) => i);
+    const x = tf.tensor4d(data, [2, 3, 5, 1]);
+    for (let k = 0; k < ORIENTATIONS; k++) {
+      const got = orientTensor(x, k);
+      const want = [0, 1].flatMap((b) => Array.from(orientArray(data.slice(b * 15, (b + 1) * 15), 5, 3, k)));
+      expect(Array.from(got.dataSync()), `orientation ${k}`).toEqual(want);
+      if (got !== x) got.dispose(); // orientation 0 gives x itself
+    }
+    x.dispose();
+  });
+
+  it('adds the orientation-consistency term on batches with a twin: finite, it falls with training, no leaks; weight 0 ignores the twin', async () => {
+    const batch = fixedBatch(2, 16);
+    // The twin: each patch turned by one orientation (fine fields turned as grids; the input by the sampler in training).
+    const k = 5;
+    const twin = fixedBatch(2, 16);
+    const fp = 32;
+    for (let b = 0; b < 2; b++) {
+      for (const key of ['truthN', 'bicubicN', 'fineMask'] as const) twin[key].set(orientArray(batch[key].slice(b * fp * fp, (b + 1) * fp * fp), fp, fp, k), b * fp * fp);
+    }
+    const plain = new SrdaTrainer(SRDA_SIZES.tiny, { seed: 5 });
+    const ignored = new SrdaTrainer(SRDA_SIZES.tiny, { seed: 5 });
+    const a = await plain.trainStep(batch, 3e-3);
+    const b = await ignored.trainStep({ ...batch, twin: { batch: twin, orientation: k } }, 3e-3);
+    expect(b.total).toBe(a.total);
+    expect(b.consistency).toBe(0);
+    plain.dispose();
+    ignored.dispose();
+
+    const trainer = new SrdaTrainer(SRDA_SIZES.tiny, { seed: 5, consistency: 1 });
+    const withTwin = { ...batch, twin: { batch: twin, orientation: k } };
+    const first = await trainer.trainStep(withTwin, 3e-3);
+    const tensors = tf.memory().numTensors;
+    let last = first;
+    for (let i = 0; i < 14; i++) last = await trainer.trainStep(withTwin, 3e-3);
+    expect(tf.memory().numTensors).toBe(tensors);
+    expect(Number.isFinite(first.consistency)).toBe(true);
+    expect(first.consistency).toBeGreaterThan(0);
+    expect(last.consistency).toBeLessThan(first.consistency);
     trainer.dispose();
   });
 

@@ -6,7 +6,8 @@ import * as tf from '@tensorflow/tfjs-core';
 // fine-tuning on first use), so inference workers stay on tfjs-core.
 import '@tensorflow/tfjs';
 import { forwardSrda, initParams, INPUT_CHANNELS, OUTPUT_CHANNELS, SIGMA_FLOOR, type SrdaConfig } from './srda-net.ts';
-import { adaptiveFusion, charbonnierLoss, degradationLoss, gaussianNll, msssimLoss } from './losses.ts';
+import { adaptiveFusion, charbonnierLoss, constantOf, degradationLoss, gaussianNll, msssimLoss } from './losses.ts';
+import { inverseOrientation } from '../core/raster/orient.ts';
 import { LST_SCALE_K } from './inputs.ts';
 import { decodeSrdaTensors, encodeSrdaWeights, type SrdaModel, type SrdaModelJson } from './weights.ts';
 
@@ -26,6 +27,11 @@ export interface TrainBatch {
   truthN: Float32Array;
   /** 1 where the fine truth is valid, [n, 2h, 2w]. */
   fineMask: Float32Array;
+  /**
+   * The same patches turned by one orientation (`orientation`, core/raster/orient.ts), for the
+   * consistency term: patch b of `batch` is patch b of this batch in that orientation.
+   */
+  twin?: { batch: TrainBatch; orientation: number };
 }
 
 /** Loss terms of one step (normalised units) and the adaptive weights exp(-s_i). */
@@ -38,6 +44,8 @@ export interface StepLosses {
   nll: number;
   /** Mean predicted standard deviation, K (models with `sigma`; else 0). */
   sigmaK: number;
+  /** Orientation-consistency term (batches with a `twin` and a consistency weight; else 0). */
+  consistency: number;
   weights: [number, number, number];
   logVars: [number, number, number];
 }
@@ -57,6 +65,18 @@ export function depthToSpace2(r: tf.Tensor4D): tf.Tensor4D {
   const [n, h, w, c] = r.shape;
   const r4 = c > OUTPUT_CHANNELS ? tf.slice(r, [0, 0, 0, 0], [n, h, w, OUTPUT_CHANNELS]) : r;
   return tf.reshape(tf.transpose(tf.reshape(r4, [n, h, w, 2, 2]), [0, 1, 3, 2, 4]), [n, 2 * h, 2 * w, 1]);
+}
+
+/**
+ * A [N, H, W, C] tensor in orientation `k` (core/raster/orient.ts's convention: bit 0 mirrors
+ * columns, bit 1 mirrors rows, bit 2 transposes after the mirrors), as orientArray does to a grid.
+ */
+export function orientTensor(x: tf.Tensor4D, k: number): tf.Tensor4D {
+  let y = x;
+  if (k & 1) y = tf.reverse(y, 2);
+  if (k & 2) y = tf.reverse(y, 1);
+  if (k & 4) y = tf.transpose(y, [0, 2, 1, 3]);
+  return y;
 }
 
 /**
@@ -83,6 +103,8 @@ export function correctedOutput(input: tf.Tensor4D, out: tf.Tensor4D): { mean: t
 export class SrdaTrainer {
   /** beta of the beta-NLL objective (losses.ts `gaussianNll`); 0 = the plain likelihood. */
   private readonly betaNll: number;
+  /** Weight of the orientation-consistency term (batches with a `twin`); 0 = off. */
+  private readonly consistency: number;
   readonly config: SrdaConfig;
   readonly params: Record<string, tf.Variable>;
   readonly logVars: tf.Variable;
@@ -90,8 +112,9 @@ export class SrdaTrainer {
   private readonly optLogVars: tf.AdamOptimizer;
   step = 0;
 
-  constructor(config: SrdaConfig, options: { seed?: number; initial?: Record<string, tf.Tensor>; betaNll?: number } = {}) {
+  constructor(config: SrdaConfig, options: { seed?: number; initial?: Record<string, tf.Tensor>; betaNll?: number; consistency?: number } = {}) {
     this.betaNll = options.betaNll ?? 0;
+    this.consistency = options.consistency ?? 0;
     this.config = config;
     this.params = initParams(config, options.seed ?? 1);
     if (options.initial) {
@@ -118,17 +141,38 @@ export class SrdaTrainer {
       const cmask = tf.slice(input, [0, 0, 0, 1], [n, h, w, 1]) as tf.Tensor4D;
       if (this.config.sigma) {
         // Gaussian likelihood of the residual-corrected output: conditional mean + variance.
+        const twin = this.consistency > 0 ? batch.twin : undefined;
         return tf.variableGrads(() => {
           const out = forwardSrda(this.config, this.params, input);
           const { mean, sigma } = correctedOutput(input, out);
           const pred = tf.add<tf.Tensor4D>(bic, depthToSpace2(out));
           const meanF = depthToSpace2(mean);
           const sigmaF = depthToSpace2(sigma!);
-          const nll = gaussianNll(meanF, truth, sigmaF, fmask, this.betaNll);
-          const extra = [degradationLoss(pred, coarse, cmask), charbonnierLoss(meanF, truth, fmask), tf.scalar(0), nll, maskedMeanScalar(sigmaF, fmask)];
+          let nll = gaussianNll(meanF, truth, sigmaF, fmask, this.betaNll);
+          let loss: tf.Scalar = nll;
+          let cons: tf.Scalar = tf.scalar(0);
+          if (twin) {
+            // The twin patches, turned back, should give the same prediction: the likelihood is
+            // averaged over both, and their squared difference in units of the predicted
+            // variance (held constant) is added with weight `consistency`.
+            const t = twin.batch;
+            const input2 = tf.tensor4d(t.input, [n, h, w, INPUT_CHANNELS]);
+            const truth2 = tf.tensor4d(t.truthN, [n, 2 * h, 2 * w, 1]);
+            const fmask2 = tf.tensor4d(t.fineMask, [n, 2 * h, 2 * w, 1]);
+            const c2 = correctedOutput(input2, forwardSrda(this.config, this.params, input2));
+            const mean2F = depthToSpace2(c2.mean);
+            const sigma2F = depthToSpace2(c2.sigma!);
+            nll = tf.mul(0.5, tf.add(nll, gaussianNll(mean2F, truth2, sigma2F, fmask2, this.betaNll)));
+            const undo = inverseOrientation(twin.orientation);
+            const back = orientTensor(mean2F, undo);
+            const var2 = tf.add(tf.square(sigmaF), tf.square(orientTensor(sigma2F, undo)));
+            cons = maskedMeanScalar(tf.div(tf.square(tf.sub(meanF, back)), constantOf(var2)), fmask);
+            loss = tf.add(nll, tf.mul(this.consistency, cons));
+          }
+          const extra = [degradationLoss(pred, coarse, cmask), charbonnierLoss(meanF, truth, fmask), tf.scalar(0), nll, maskedMeanScalar(sigmaF, fmask), cons];
           extra.forEach((l) => terms.push(tf.keep(l)));
           // logVars take part with zero gradient so both optimisers keep their slots.
-          return tf.add(nll, tf.mul(0, tf.sum(this.logVars))) as tf.Scalar;
+          return tf.add(loss, tf.mul(0, tf.sum(this.logVars))) as tf.Scalar;
         }, [...netVars, this.logVars]);
       }
       return tf.variableGrads(() => {
@@ -154,6 +198,7 @@ export class SrdaTrainer {
       msssim: vals[2],
       nll: vals[3] ?? 0,
       sigmaK: (vals[4] ?? 0) * LST_SCALE_K,
+      consistency: vals[5] ?? 0,
       logVars: lv,
       weights: lv.map((s) => Math.exp(-s)) as [number, number, number],
     };

@@ -1,7 +1,7 @@
 import { Rng } from '../core/random.ts';
 import { degradeArray } from '../core/raster/aggregate.ts';
 import { generateScene, randomSceneOptions } from './synth/scene.ts';
-import { ORIENTATIONS } from '../core/raster/orient.ts';
+import { composeOrientations, orientWindow, ORIENTATIONS } from '../core/raster/orient.ts';
 import { allocBatch, makePair, orientPair, writePatch, type ClosedLoopPair } from '../model/patches.ts';
 import { MODEL_AUX, type ModelAuxName } from '../model/srda-net.ts';
 import type { TrainBatch } from '../model/train.ts';
@@ -45,6 +45,12 @@ export interface SamplerOptions {
    * the network sees every layout of the same physics. Off: patches as they lie.
    */
   augment?: boolean;
+  /**
+   * Each batch also carries its twin (`TrainBatch.twin`): every patch again, the same pixels in
+   * the orientation drawn for the batch, for the consistency term. Off: no twin, and the batches
+   * are exactly those of a run without it (the twin's draws use their own generator).
+   */
+  twins?: boolean;
 }
 
 /**
@@ -85,18 +91,30 @@ export class BatchSampler {
     }
     const p = this.opts.patchPx;
     const batch = allocBatch(this.opts.batch, p);
+    // The twin's orientation relative to each patch: one per batch, never the identity.
+    const twinK = this.opts.twins ? new Rng(this.opts.seed * 104_729 + step).int(1, ORIENTATIONS - 1) : 0;
+    const twin = this.opts.twins ? allocBatch(this.opts.batch, p) : undefined;
     for (let b = 0; b < this.opts.batch; b++) {
       for (let attempt = 0; attempt < 8; attempt++) {
         const useReal = this.real.length > 0 && this.rng.chance(this.opts.realShare);
         const drawn = useReal ? this.pickReal() : this.pool[this.rng.int(0, this.pool.length - 1)];
-        const pair = this.opts.augment ? this.orient(drawn, this.rng.int(0, ORIENTATIONS - 1), useReal) : drawn;
+        const k = this.opts.augment ? this.rng.int(0, ORIENTATIONS - 1) : 0;
+        const pair = this.opts.augment ? this.orient(drawn, k, useReal) : drawn;
         // Pairs smaller than a patch sit at a random offset inside it (zero padding around).
         const y0 = pair.h >= p ? this.rng.int(0, pair.h - p) : -this.rng.int(0, p - pair.h);
         const x0 = pair.w >= p ? this.rng.int(0, pair.w - p) : -this.rng.int(0, p - pair.w);
         const need = Math.min(0.5, (0.6 * Math.min(p, pair.h) * Math.min(p, pair.w)) / (p * p));
-        if (writePatch(batch, b, pair, y0, x0, this.dropSet()) >= need) break;
+        const drop = this.dropSet();
+        const ok = writePatch(batch, b, pair, y0, x0, drop) >= need;
+        if (twin && (ok || attempt === 7)) {
+          // The same pixels of the same pair, turned by twinK: patch b of the twin is patch b in orientation twinK.
+          const win = orientWindow({ col: x0, row: y0, width: p, height: p }, pair.w, pair.h, twinK);
+          writePatch(twin, b, this.orient(drawn, composeOrientations(k, twinK), useReal), win.row, win.col, drop);
+        }
+        if (ok) break;
       }
     }
+    if (twin) batch.twin = { batch: twin, orientation: twinK };
     return batch;
   }
 

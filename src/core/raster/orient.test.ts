@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { inverseOrientation, orientArray, orientedSize, ORIENTATIONS } from './orient.ts';
+import { composeOrientations, inverseOrientation, orientArray, orientedSize, orientWindow, ORIENTATIONS } from './orient.ts';
 import { degradeArray } from './aggregate.ts';
 
 const grid = (w: number, h: number) => Float32Array.from({ length: w * h }, (_, i) => i);
@@ -51,5 +51,40 @@ describe('orientArray', () => {
     const a = grid(3, 2);
     expect(() => orientArray(a, 3, 2, 1, new Float32Array(5))).toThrow(RangeError);
     expect(() => orientArray(a, 3, 2, 1, a)).toThrow(RangeError);
+  });
+});
+
+describe('composeOrientations and orientWindow', () => {
+  it('composes two orientations into the one that does both, on a 5 x 3 grid', () => {
+    const a = grid(5, 3);
+    for (let first = 0; first < ORIENTATIONS; first++) {
+      for (let then = 0; then < ORIENTATIONS; then++) {
+        const s = orientedSize(5, 3, first);
+        const both = orientArray(orientArray(a, 5, 3, first), s.w, s.h, then);
+        expect(Array.from(orientArray(a, 5, 3, composeOrientations(first, then))), `${first} then ${then}`).toEqual(Array.from(both));
+      }
+    }
+    // A mirror undone by itself, a rotation by its inverse.
+    for (let k = 0; k < ORIENTATIONS; k++) expect(composeOrientations(k, inverseOrientation(k))).toBe(0);
+  });
+
+  it('maps a window to the same pixels in the oriented grid, also a window that sticks out of it', () => {
+    const w = 7;
+    const h = 4;
+    const a = grid(w, h);
+    const pick = (data: Float32Array, gw: number, gh: number, win: { col: number; row: number; width: number; height: number }) => {
+      const out: number[] = [];
+      for (let y = win.row; y < win.row + win.height; y++)
+        for (let x = win.col; x < win.col + win.width; x++) out.push(x >= 0 && y >= 0 && x < gw && y < gh ? data[y * gw + x] : -1);
+      return out.sort((p, q) => p - q);
+    };
+    for (const win of [{ col: 2, row: 1, width: 3, height: 2 }, { col: -2, row: -1, width: 4, height: 6 }]) {
+      for (let k = 0; k < ORIENTATIONS; k++) {
+        const s = orientedSize(w, h, k);
+        const ow = orientWindow(win, w, h, k);
+        expect([ow.width * ow.height]).toEqual([win.width * win.height]);
+        expect(pick(orientArray(a, w, h, k), s.w, s.h, ow), `orientation ${k}`).toEqual(pick(a, w, h, win));
+      }
+    }
   });
 });

@@ -39,3 +39,39 @@ export function orientArray<A extends Float32Array | Uint8Array>(data: A, w: num
 export function inverseOrientation(k: number): number {
   return k & 4 ? 4 | ((k & 1) << 1) | ((k & 2) >> 1) : k;
 }
+
+/** A window of coarse pixels (column, row, width, height); it may stick out of its grid. */
+export interface OrientWindow {
+  col: number;
+  row: number;
+  width: number;
+  height: number;
+}
+
+/** `window` of a `w` x `h` grid in orientation `k`: the same pixels, in the oriented grid (also for windows that stick out). */
+export function orientWindow<W extends OrientWindow>(window: W, w: number, h: number, k: number): OrientWindow {
+  const col = k & 1 ? w - window.col - window.width : window.col;
+  const row = k & 2 ? h - window.row - window.height : window.row;
+  return k & 4 ? { col: row, row: col, width: window.height, height: window.width } : { col, row, width: window.width, height: window.height };
+}
+
+let composeTable: number[][] | undefined;
+
+/** The orientation that is `first` followed by `then` (orientArray(orientArray(x, first), then) = orientArray(x, result)). */
+export function composeOrientations(first: number, then: number): number {
+  if (!composeTable) {
+    // An asymmetric 3 x 2 grid tells the eight orientations apart.
+    const probe = Float32Array.from([0, 1, 2, 3, 4, 5]);
+    const image = (k: number, a = probe, w = 3, h = 2) => orientArray(a, w, h, k);
+    const key = (a: Float32Array) => a.join(',');
+    const byKey = new Map<string, number>();
+    for (let k = 0; k < ORIENTATIONS; k++) byKey.set(key(image(k)), k);
+    composeTable = [];
+    for (let a = 0; a < ORIENTATIONS; a++) {
+      composeTable.push([]);
+      const sa = orientedSize(3, 2, a);
+      for (let b = 0; b < ORIENTATIONS; b++) composeTable[a].push(byKey.get(key(image(b, image(a), sa.w, sa.h)))!);
+    }
+  }
+  return composeTable[first][then];
+}
