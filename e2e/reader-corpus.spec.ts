@@ -188,7 +188,8 @@ test.describe('an ESPA folder dropped whole (Mendoza: .xml, MTL, L1 bands and su
     // Before: the .xml was a "not a GeoTIFF" row and band4/sr_band4 (and 5, 6, 7) were both offered for one role.
     await expect(page.getByTestId('file-row')).toHaveCount(15);
     await expect(page.getByTestId('error')).toHaveCount(0);
-    const xml = page.getByTestId('file-row').filter({ hasText: 'LC82320832016040LGN00.xml' });
+    // By its own name: the surface reflectance rows name the .xml too ('scale 0.0001 from LC82320832016040LGN00.xml').
+    const xml = page.getByTestId('file-row').filter({ has: page.getByLabel('Role of LC82320832016040LGN00.xml', { exact: true }) });
     await expect(xml).toHaveAttribute('data-role', 'metadata');
     await expect(xml).toContainText('metadata: ESPA metadata of LC82320832016040LGN00 (2016-02-09)');
     const band4 = page.getByTestId('file-row').filter({ hasText: 'LC82320832016040LGN00_band4.tif' });
@@ -210,7 +211,7 @@ test.describe('an ESPA folder dropped whole (Mendoza: .xml, MTL, L1 bands and su
     await roleOf('LC82320832016040LGN00_band4.tif').selectOption('red');
     await expect(l1Band4).toHaveAttribute('data-role', 'red');
     await expect(srBand4).toHaveAttribute('data-role', 'unknown');
-    await expect(srBand4).toContainText('unused: LC82320832016040LGN00_band4.tif was set to red by hand and is used for it instead');
+    await expect(srBand4).toContainText("not used: LC82320832016040LGN00_band4.tif was set to red by hand and takes that role instead of this row (set this row's role to red to use it)");
     await expect.poll(() => page.evaluate(() => window.__srda.preview?.used?.red)).toBe('LC82320832016040LGN00_band4.tif');
     // Set back to unused: sr_band4 is red again.
     await roleOf('LC82320832016040LGN00_band4.tif').selectOption('unknown');
