@@ -171,3 +171,39 @@ test.describe('Dhaka files with a stranger and a cloudy date', () => {
     await expect(page.getByTestId('trust-recommendation')).toHaveText(/^No method is recommended on this scene: its closed loop has \d+ valid pixels?, fewer than 64, too few to tell the methods apart\.$/);
   });
 });
+
+test.describe('Dhaka: the role a user sets by hand wins', () => {
+  test.skip(!existsSync(LST) || !existsSync(QC), 'shared Dhaka data absent');
+
+  test('of two LST files of one date, the one set to lst by hand is used, the later hand choice wins, and the other row says which file took its role', async ({ page }) => {
+    await page.goto('/');
+    // A second LST file of the same date: the LST bytes under another AppEEARS request's name.
+    const second = 'MOD11A2.061_LST_Day_1km_doy2024097000000_aid0002.tif';
+    const asBuffer = (file: string, name = file.split('/').pop()!) => ({ name, mimeType: 'image/tiff', buffer: readFileSync(file) });
+    await page.getByTestId('file-input').setInputFiles([asBuffer(LST), asBuffer(LST, second), asBuffer(QC)]);
+    await expect(page.getByTestId('file-row')).toHaveCount(3);
+    const first = 'MOD11A2.061_LST_Day_1km_doy2024097000000_aid0001.tif';
+    const roleOf = (name: string) => page.getByLabel(`Role of ${name}`, { exact: true });
+    const rowOf = (name: string) => page.getByTestId('file-row').filter({ has: roleOf(name) });
+    const used = () => page.evaluate(() => window.__srda.preview?.used?.lst);
+    // As read, both are lst and the scene picks the first.
+    await expect(rowOf(first)).toHaveAttribute('data-role', 'lst');
+    await expect(rowOf(second)).toHaveAttribute('data-role', 'lst');
+    await expect.poll(used).toBe(first);
+    // The second set to lst by hand (away and back): it takes the date's LST; before, the tie rule kept the first.
+    await roleOf(second).selectOption('unknown');
+    await roleOf(second).selectOption('lst');
+    await expect(rowOf(second)).toHaveAttribute('data-role', 'lst');
+    await expect(rowOf(first)).toHaveAttribute('data-role', 'unknown');
+    await expect(rowOf(first)).toContainText(`not used: ${second} was set to lst by hand and takes that role instead of this row (set this row's role to lst to use it)`);
+    await expect.poll(used).toBe(second);
+    // Then the first set to lst by hand: the later choice wins, and the second says so.
+    await roleOf(first).selectOption('lst');
+    await expect(rowOf(first)).toHaveAttribute('data-role', 'lst');
+    await expect(rowOf(second)).toHaveAttribute('data-role', 'unknown');
+    await expect(rowOf(second)).toContainText(`not used: ${first} was set to lst by hand after this row and takes that role instead (set this row's role to lst again to use it)`);
+    await expect.poll(used).toBe(first);
+    // The QC of that date stays the QC.
+    await expect(rowOf('MOD11A2.061_QC_Day_doy2024097000000_aid0001.tif')).toHaveAttribute('data-role', 'lst-qc');
+  });
+});

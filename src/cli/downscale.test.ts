@@ -335,6 +335,33 @@ describe.skipIf(!existsSync(`${MENDOZA}.xml`))('a band named on the command line
   });
 });
 
+describe.skipIf(!existsSync(LST))('--lst is used as given beside another LST of the same date (Dhaka, DOY 097)', () => {
+  it('reads the file --lst names, not the other LST of that date in its folder (the app decides by the hand choice; the CLI by the option)', async () => {
+    const dir = mkdtempSync(path.join(tmp, 'two-lst-'));
+    const first = path.join(dir, 'MOD11A2.061_LST_Day_1km_doy2024097000000_aid0001.tif');
+    const second = path.join(dir, 'MOD11A2.061_LST_Day_1km_doy2024097000000_aid0002.tif');
+    copyFileSync(LST, first);
+    // The second: the same LST with its contrast doubled about its mean (float K), so a closed loop on it scores otherwise.
+    const lst = (await loadDataset(LST)).bands[0].raster;
+    let [sum, n] = [0, 0];
+    for (const v of lst.data) if (v === v) [sum, n] = [sum + v, n + 1];
+    const mean = sum / n;
+    writeFileSync(second, writeGeoTiff([{ raster: { ...lst, data: lst.data.map((v) => 2 * v - mean) }, units: 'K' }]));
+    const run = async (file: string) => {
+      expect(await main(['evaluate', '--lst', file, '--ndvi', NDVI, '--methods', 'bicubic', '--json', '-q'])).toBe(0);
+      const doc = JSON.parse(printed.out);
+      printed.out = '';
+      return doc;
+    };
+    const a = await run(first);
+    const b = await run(second);
+    expect([a.scene.inputs.lst.file, a.scene.inputs.lst.role, a.scene.inputs.lst.date]).toEqual([first, 'lst', '2024-04-06']);
+    expect([b.scene.inputs.lst.file, b.scene.inputs.lst.role, b.scene.inputs.lst.date]).toEqual([second, 'lst', '2024-04-06']);
+    // Twice the contrast, twice the closed-loop error: the named file's values were read.
+    expect(b.closedLoop.methods[0].corrected.rmseK / a.closedLoop.methods[0].corrected.rmseK).toBeCloseTo(2, 1);
+  });
+});
+
 describe('downscale output layout', () => {
   /** A 100x100 LST at 1 km and a 400x400 NDVI at 250 m (UTM 29N), smooth and deterministic. */
   function writeScene(): { lst: string; ndvi: string } {

@@ -102,7 +102,8 @@ export async function removeInput(input: InputInfo): Promise<void> {
 
 /** Sets the role of an input (the table's role picker). */
 export function setRole(input: InputInfo, role: RoleId): void {
-  store.set((s) => ({ roleOverrides: { ...s.roleOverrides, [input.id]: role } }));
+  // Set again, the key moves last: the key order is the order of the choices (the later one wins a role).
+  store.set((s) => ({ roleOverrides: { ...Object.fromEntries(Object.entries(s.roleOverrides).filter(([id]) => id !== input.id)), [input.id]: role } }));
   inputsChanged(`The role of ${input.fileName} changed after this run: press Run to update the results.`);
 }
 

@@ -12,13 +12,15 @@ export function carryRoleOverrides(
   after: readonly InputInfo[],
 ): Readonly<Record<string, RoleId>> {
   if (replaced.length === 0) return overrides;
+  // In the order of the choices (the later of two choices of one role wins it: ui/state/store.ts).
   const out: Record<string, RoleId> = {};
-  for (const [id, role] of Object.entries(overrides)) if (!replaced.includes(id)) out[id] = role;
-  for (const id of replaced) {
-    const role = overrides[id];
+  for (const [id, role] of Object.entries(overrides)) {
+    if (!replaced.includes(id)) {
+      out[id] = role;
+      continue;
+    }
     const old = before.find((i) => i.id === id);
-    if (role === undefined || !old) continue;
-    const again = after.find((i) => i.fileName === old.fileName);
+    const again = old && after.find((i) => i.fileName === old.fileName);
     if (again) out[again.id] = role;
   }
   return out;

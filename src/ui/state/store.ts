@@ -204,20 +204,49 @@ export function isRunnable(input: InputInfo): boolean {
   return !input.problem && !input.metadata;
 }
 
+/** Roles a scene takes one band of (per date): a row set to one of them by hand takes it from the rows it competes with. */
+const SCENE_ROLES: ReadonlySet<RoleId> = new Set<RoleId>(['lst', 'lst-qc', 'ndvi', 'red', 'nir', 'swir', 'albedo', 'dem', 'landcover']);
+
+type RoleEdits = Pick<AppState, 'inputs' | 'roleOverrides'>;
+
+const stemOf = (i: InputInfo): string => i.fileName.replace(/\.[^.]*$/, '').toLowerCase();
+const tileOf = (i: InputInfo): string | undefined => /(?:^|[._])(h\d{2}v\d{2})(?:[._]|$)/i.exec(i.fileName)?.[1].toLowerCase();
+
 /**
- * The row the user gave this band's role by hand in its place: an L1 or top-of-atmosphere band
- * listed unused beside this surface reflectance band (`unusedBeside`) and set back to this band's
- * role. The user's choice wins; this band then goes unused. Not when this band's role was set by hand too.
+ * Whether rows `a` and `b` stand for one band of one scene for `role`: an L1 band and the surface
+ * reflectance band picked over it (`unusedBeside`); two LST of one date and tile (one scene);
+ * two guides or QC of one date and tile, or either undated (a DEM stands for every date).
  */
-function takenBy(s: Pick<AppState, 'inputs' | 'roleOverrides'>, input: InputInfo): InputInfo | undefined {
-  if (s.roleOverrides[input.id] !== undefined || input.role === 'unknown') return undefined;
-  const stem = input.fileName.replace(/\.[^.]*$/, '').toLowerCase();
-  return s.inputs.find((j) => j.id !== input.id && j.unusedBeside === stem && s.roleOverrides[j.id] === input.role);
+function competes(a: InputInfo, b: InputInfo, role: RoleId): boolean {
+  if ((a.unusedBeside !== undefined && a.unusedBeside === stemOf(b)) || (b.unusedBeside !== undefined && b.unusedBeside === stemOf(a))) return true;
+  const [ta, tb] = [tileOf(a), tileOf(b)];
+  if (ta && tb && ta !== tb) return false;
+  if (role === 'lst') return a.date === b.date && ta === tb;
+  return !a.date || !b.date || a.date === b.date;
 }
 
-/** The role of an input after the user's edits (a band whose role the user gave another row by hand is `unknown`). */
-export function effectiveRole(s: Pick<AppState, 'inputs' | 'roleOverrides'>, input: InputInfo): RoleId {
-  return s.roleOverrides[input.id] ?? (takenBy(s, input) ? 'unknown' : input.role);
+/**
+ * The row that took this row's role by hand, when one did: the user's choice wins over the
+ * detector's, and of two rows set by hand to one role the later choice wins (`roleOverrides`
+ * keeps its keys in the order of the choices: `setRole` re-adds a key it sets again; ids such as
+ * `in12` are never integer-like, so the order is insertion order). Undefined when this row keeps its role.
+ */
+function takenBy(s: RoleEdits, input: InputInfo): InputInfo | undefined {
+  const role = s.roleOverrides[input.id] ?? input.role;
+  if (!SCENE_ROLES.has(role) || !isRunnable(input)) return undefined;
+  const order = Object.keys(s.roleOverrides);
+  let by: InputInfo | undefined;
+  for (const id of order.slice(order.indexOf(input.id) + 1)) {
+    if (s.roleOverrides[id] !== role) continue;
+    const j = s.inputs.find((r) => r.id === id);
+    if (j && isRunnable(j) && competes(input, j, role)) by = j;
+  }
+  return by;
+}
+
+/** The role of an input after the user's edits (a row whose role another row took by hand is `unknown`). */
+export function effectiveRole(s: RoleEdits, input: InputInfo): RoleId {
+  return takenBy(s, input) ? 'unknown' : (s.roleOverrides[input.id] ?? input.role);
 }
 
 /**
@@ -225,14 +254,18 @@ export function effectiveRole(s: Pick<AppState, 'inputs' | 'roleOverrides'>, inp
  * so no run applies it (the scene applies only the QC of the LST's own date). Undefined for other
  * rows, undated QC files, and a QC whose LST is among the files.
  */
-export function qcWithoutLst(s: Pick<AppState, 'inputs' | 'roleOverrides'>, input: InputInfo): string | undefined {
+export function qcWithoutLst(s: RoleEdits, input: InputInfo): string | undefined {
   if (!input.date || !isRunnable(input) || effectiveRole(s, input) !== 'lst-qc') return undefined;
   if (s.inputs.some((j) => j.date === input.date && isRunnable(j) && effectiveRole(s, j) === 'lst')) return undefined;
   return `not used: QC of ${input.date} with no LST of that date among the files (add its LST to use it)`;
 }
 
 /** Why a band with a role goes unused, in the drop list's words: another row was given its role by hand, or the files hold a better one. */
-export function unusedReason(s: Pick<AppState, 'inputs' | 'roleOverrides'>, input: InputInfo): string | undefined {
+export function unusedReason(s: RoleEdits, input: InputInfo): string | undefined {
   const by = takenBy(s, input);
-  return by ? `unused: ${by.fileName} was set to ${input.role} by hand and is used for it instead` : input.unused;
+  if (!by) return input.unused;
+  const role = s.roleOverrides[input.id] ?? input.role;
+  return s.roleOverrides[input.id] !== undefined
+    ? `not used: ${by.fileName} was set to ${role} by hand after this row and takes that role instead (set this row's role to ${role} again to use it)`
+    : `not used: ${by.fileName} was set to ${role} by hand and takes that role instead of this row (set this row's role to ${role} to use it)`;
 }

@@ -26,12 +26,15 @@ describe('a band set back to a role by hand wins over the surface reflectance ba
   it('makes the L1 band red and its surface reflectance twin unused, saying why; before, both were red and the tie rule kept sr_band4', () => {
     const s = { inputs, roleOverrides: { '2': 'red' as const } };
     expect(inputs.map((i) => effectiveRole(s, i))).toEqual(['unknown', 'red', 'nir']);
-    expect(unusedReason(s, srRed)).toBe(`unused: ${SCENE}_band4.tif was set to red by hand and is used for it instead`);
+    expect(unusedReason(s, srRed)).toBe(`not used: ${SCENE}_band4.tif was set to red by hand and takes that role instead of this row (set this row's role to red to use it)`);
   });
 
-  it('takes nothing from another role, nor from a twin whose own role was set by hand too', () => {
-    // The L1 band 4 given NIR: sr_band4 stays red, sr_band5 stays NIR (not its twin).
-    expect(inputs.map((i) => effectiveRole({ inputs, roleOverrides: { '2': 'nir' } }, i))).toEqual(['red', 'nir', 'nir']);
-    expect(inputs.map((i) => effectiveRole({ inputs, roleOverrides: { '1': 'red', '2': 'red' } }, i))).toEqual(['red', 'red', 'nir']);
+  it('gives a role set by hand to the row it was set on; of the twins both set to red by hand, the later choice wins', () => {
+    // The L1 band 4 given NIR by hand: sr_band4 stays red, sr_band5 (of the same scene) goes unused.
+    expect(inputs.map((i) => effectiveRole({ inputs, roleOverrides: { '2': 'nir' } }, i))).toEqual(['red', 'nir', 'unknown']);
+    // Before, both were red and the assembly's tie rule kept sr_band4 whatever the order of the choices (ids as the worker makes them: `in1`).
+    const rows = inputs.map((i) => ({ ...i, id: `in${i.id}` }));
+    expect(rows.map((i) => effectiveRole({ inputs: rows, roleOverrides: { in1: 'red', in2: 'red' } }, i))).toEqual(['unknown', 'red', 'nir']);
+    expect(rows.map((i) => effectiveRole({ inputs: rows, roleOverrides: { in2: 'red', in1: 'red' } }, i))).toEqual(['red', 'unknown', 'nir']);
   });
 });
