@@ -5,9 +5,8 @@ import { AppError } from '../core/errors.ts';
 import { validFraction } from '../core/raster/raster.ts';
 import type { Dataset } from '../io/dataset.ts';
 import { fitDetailWeight, withDetailWeight } from '../pipeline/detail-weight.ts';
-import { closedLoopVerdict, detailWeightMessage, srdaOutputCheck } from '../pipeline/do-no-harm.ts';
+import { detailWeightMessage, srdaOutputCheck, writtenOutputCheck } from '../pipeline/do-no-harm.ts';
 import { runDownscale } from '../pipeline/downscale.ts';
-import { evaluateClosedLoop } from '../pipeline/evaluate.ts';
 import { isLstOnlyScene } from '../pipeline/lst-only.ts';
 import type { StageMethod } from '../pipeline/method.ts';
 import { loadMethod } from '../pipeline/methods.ts';
@@ -154,25 +153,23 @@ async function runInto(item: BatchItem, s: BatchSettings, tmp: string): Promise<
     throw e;
   });
   const loopMethods = s.closedLoop.filter((m) => !isLstOnlyScene(scene) || LST_ONLY_METHODS.has(m.id));
-  const loop = await evaluateClosedLoop(scene, loopMethods, {
-    stages: 1,
-    residualMode: s.residualMode,
-    tileCoarsePx: s.tileCoarsePx,
-  }).catch(async (e: unknown) => {
+  // Which method to use on this date, by the rule the app and downscale read (core/recommend.ts),
+  // judged on what this item writes: another method among those the loop scored (downscale's check);
+  // SRDA-Net's output as `downscale` judges it (weighted, or alone with --full-detail), against
+  // bicubic and every other method the loop scored.
+  const { loop, check: loopCheck } = await writtenOutputCheck(scene, loopMethods, assembled.lst.name, method.id, { residualMode: s.residualMode, tileCoarsePx: s.tileCoarsePx }).catch(async (e: unknown) => {
     await writer.settle();
     throw e;
   });
   const rmse = Object.fromEntries(loop.methods.map((m) => [m.method, m.corrected.rmseK]));
-  // Which method to use on this date, by the rule the app and downscale read (core/recommend.ts),
-  // judged on what this item writes: SRDA-Net's output as `downscale` judges it (weighted, or alone
-  // with --full-detail); another method by the loop above (it and bicubic by default).
+  const others = loop.methods.map((m) => ({ method: m.method, rmseK: m.corrected.rmseK, pixels: m.corrected.n }));
   const check =
     method.id === 'srda'
-      ? await srdaOutputCheck(scene, method, assembled.lst.name, weight, s.residualMode).catch(async (e: unknown) => {
+      ? await srdaOutputCheck(scene, method, assembled.lst.name, weight, s.residualMode, {}, others).catch(async (e: unknown) => {
           await writer.settle();
           throw e;
         })
-      : closedLoopVerdict(assembled.lst.name, loop);
+      : loopCheck;
 
   const files = (await writer.done()).lst.map((f) => path.basename(f));
   const orientedNotice = orientationsNotice(s.orientations ?? 1, [method.id]);

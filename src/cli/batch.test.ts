@@ -3,6 +3,7 @@ import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFile
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { recommendMethod } from '../core/recommend.ts';
 import { itemIndexFrom } from './batch.ts';
 import { main } from './main.ts';
 import { capturePrinted } from './test-output.ts';
@@ -364,6 +365,21 @@ describe.skipIf(!existsSync(DHAKA) || !hasGdal())('srda-lst batch on the Dhaka f
     expect(report.closedLoop[1].rmseK).not.toBe(report.closedLoop[0].rmseK);
     // Recommended by the closed loop it scored, whatever method ran: SRDA-Net 2.5 % below bicubic.
     expect(report.closedLoopCheck.recommendedMethod).toBe('srda');
+  }, 300_000);
+
+  // Before, an SRDA-Net date's verdict judged its output against bicubic only, whatever else the loop scored.
+  it('judges an SRDA-Net date among every method --closed-loop scored, by the one rule', async () => {
+    const dir = path.join(tmp, 'srda-loop-all');
+    expect(await main(['batch', DHAKA, '--out', dir, '--method', 'srda', '--closed-loop', 'srda,bicubic,tsharp,dms', '--backend', 'wasm', '--jobs', '1', '--index', '1', '--quiet']), printed.err).toBe(0);
+    const report = JSON.parse(readFileSync(path.join(dir, '2024-04-06', 'report.json'), 'utf8'));
+    expect(report.closedLoop.map((m: { method: string }) => m.method)).toEqual(['srda', 'bicubic', 'tsharp', 'dms']);
+    const check = report.closedLoopCheck;
+    const scores = [
+      { method: 'srda', rmseK: check.weightedRmseK, pixels: check.pixels },
+      ...report.closedLoop.filter((m: { method: string }) => m.method !== 'srda').map((m: { method: string; rmseK: number }) => ({ method: m.method, rmseK: m.rmseK, pixels: check.pixels })),
+    ];
+    expect(check.recommendedMethod).toBe(recommendMethod(scores)!.recommendedMethod);
+    expect(check.bicubicRmseK).toBeCloseTo(report.closedLoop[1].rmseK, 6);
   }, 300_000);
 
   it('says in report.json that --orientations 8 has no effect with a method other than SRDA-Net', async () => {

@@ -33,9 +33,9 @@ valid fraction, closed-loop RMSE per method, energy-conservation error, seconds)
                         report.json closedLoop, summary.csv)
                         report.json closedLoopCheck.recommendedMethod judges what the date writes:
                         with SRDA-Net its output as downscale judges it (as weighted, or alone with
-                        --full-detail, against bicubic); with another method, the lowest loop RMSE
-                        of those scored. The pick is the lowest if 1 % or more below bicubic's, else
-                        bicubic; none on fewer than 64 loop pixels
+                        --full-detail), with another method that method; either among bicubic and
+                        every other method scored. The pick is the lowest loop RMSE if 1 % or more
+                        below bicubic's, else bicubic; none on fewer than 64 loop pixels
   --stages N  --tile N  --max-date-gap DAYS  --backend B  --weights DIR  --finetune STEPS
   --residual-mode linear|radiance  --no-residual-correction  --no-cog  --quiet
   --full-detail         SRDA-Net keeps all of its detail (default: the share over bicubic that each

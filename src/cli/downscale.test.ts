@@ -73,6 +73,24 @@ describe.skipIf(!existsSync(DHAKA))('srda-lst downscale on Dhaka DOY 097', () =>
     expect(printed.err).toMatch(/stage 2: 192x192/);
   });
 
+  // Before, only an SRDA-Net run wrote closedLoopCheck: TsHARP, DMS and bicubic runs had none.
+  it.each([
+    ['tsharp', 'warning', 'The method written here, TsHARP, is worse than bicubic there'],
+    ['bicubic', 'check', 'No method beat it'],
+  ])('with --method %s writes the closed-loop verdict batch writes for the date, and says it (%s)', async (method, prefix, words) => {
+    const dir = path.join(tmp, `check-${method}`);
+    expect(await main(['downscale', '--lst', LST, '--ndvi', NDVI, '--method', method, '--stages', '1', '--out', dir])).toBe(0);
+    const check = JSON.parse(readFileSync(path.join(dir, 'report.json'), 'utf8')).closedLoopCheck;
+    expect(check).toMatchObject({ recommendedMethod: 'bicubic', writtenMethod: method, writtenWorse: method !== 'bicubic', pixels: 2304 });
+    expect(check.message).toContain(path.basename(LST));
+    expect(check.message).toContain(words);
+    expect(printed.err).toContain(`${prefix}: ${check.message}`);
+    // The same function as batch's, on the same date (2024-04-06 is DOY 097, with the NDVI of that date).
+    const batchDir = path.join(tmp, `check-${method}-batch`);
+    expect(await main(['batch', DHAKA, '--out', batchDir, '--method', method, '--jobs', '1', '--index', '1', '--quiet'])).toBe(0);
+    expect(JSON.parse(readFileSync(path.join(batchDir, '2024-04-06', 'report.json'), 'utf8')).closedLoopCheck).toEqual(check);
+  }, 120_000);
+
   it('prints closed-loop metrics for every baseline as JSON', async () => {
     expect(await main(['evaluate', '--lst', LST, '--ndvi', NDVI, '--json', '-q'])).toBe(0);
     const doc = JSON.parse(printed.out);

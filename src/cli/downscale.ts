@@ -1,8 +1,8 @@
 import os from 'node:os';
 import path from 'node:path';
-import { AppError } from '../core/errors.ts';
+import { AppError, isAppError } from '../core/errors.ts';
 import { fitDetailWeight, withDetailWeight } from '../pipeline/detail-weight.ts';
-import { detailWeightMessage, srdaOutputCheck } from '../pipeline/do-no-harm.ts';
+import { detailWeightMessage, srdaOutputCheck, writtenOutputCheck, type LoopVerdict, type SrdaOutputCheck } from '../pipeline/do-no-harm.ts';
 import { runDownscale, type StageResult, type StreamedStageResult } from '../pipeline/downscale.ts';
 import type { StageMethod } from '../pipeline/method.ts';
 import type { BackendName } from '../model/backend.ts';
@@ -46,7 +46,9 @@ SRDA-Net keeps only the share of its detail over bicubic that the scene's own cl
 block-averaged by 2 and downscaled back) supports: output = bicubic + alpha x (SRDA-Net - bicubic),
 alpha in [0, 1] fitted there, then residual-corrected; the report gives alpha and the loop's RMSEs,
 and closedLoopCheck.recommendedMethod by the app's rule: SRDA-Net when its loop RMSE is 1 % or more
-below bicubic's, else bicubic; none on fewer than 64 loop pixels.
+below bicubic's, else bicubic; none on fewer than 64 loop pixels. With another method the same loop
+scores it against bicubic (as batch does), and closedLoopCheck says whether it is worse than the
+method recommended.
 
 ${INPUT_HELP}
   --method M            srda (default; falls back to bicubic with a notice when unavailable),
@@ -141,6 +143,21 @@ async function readScene(values: Parameters<typeof loadInputs>[0], options: Prep
   return { loaded: summary, scene };
 }
 
+/**
+ * The closed-loop check of a run with a method other than SRDA-Net, built as batch builds it
+ * (writtenOutputCheck: the method and bicubic in the scene's own loop). Undefined when the loop
+ * cannot be run (a scene too small for it): the run goes on without a check, as SRDA-Net's does.
+ */
+async function otherMethodCheck(scene: Scene, method: StageMethod, lstName: string, options: { residualMode: 'linear' | 'radiance'; tileCoarsePx?: number }, onProgress: ReturnType<typeof stderrProgress>): Promise<LoopVerdict | undefined> {
+  const methods = method.id === 'bicubic' ? [method] : [method, 'bicubic' as const];
+  try {
+    return (await writtenOutputCheck(scene, methods, lstName, method.id, options, { onProgress })).check;
+  } catch (e) {
+    if (isAppError(e) && e.code === 'CANCELLED') throw e;
+    return undefined;
+  }
+}
+
 const hasSigma = (s: StageResult | StreamedStageResult): boolean => (s.streamed ? s.hasSigma : !!s.sigma);
 
 /** Inference workers by default: one per core the process may use. */
@@ -163,6 +180,9 @@ async function downscaleWith(
   const lstName = loaded.names.lst ?? 'the LST file';
   // Do no harm: the scene's own closed loop decides how much of SRDA-Net's detail to keep.
   const weight = method.id === 'srda' && !values['full-detail'] ? await fitDetailWeight(scene, method, residualMode, { onProgress: progress }) : undefined;
+  // Another method is judged before the run, as batch judges it (its loop against bicubic): the
+  // guides can then go during the run as without a check.
+  const otherCheck = method.id === 'srda' ? undefined : await otherMethodCheck(scene, method, lstName, { residualMode, tileCoarsePx: tile }, progress);
   const used = weight ? withDetailWeight(method, weight.alpha) : method;
   const cog = !values['no-cog'];
   // Each stage's GeoTIFFs are written as soon as it ends (stage 1's while stage 2 runs), the last
@@ -181,11 +201,11 @@ async function downscaleWith(
     await writer.settle();
     throw e;
   });
-  let check: Awaited<ReturnType<typeof srdaOutputCheck>> | undefined;
+  let check: SrdaOutputCheck | LoopVerdict | undefined = otherCheck;
   try {
     // The verdict on what this run writes (the output as weighted; with --full-detail, or a scene too
     // small to fit a weight, SRDA-Net alone against bicubic in the scene's own loop): batch's too.
-    check = method.id === 'srda' ? await srdaOutputCheck(scene, method, lstName, weight, residualMode) : undefined;
+    if (method.id === 'srda') check = await srdaOutputCheck(scene, method, lstName, weight, residualMode);
     // Nothing below runs SRDA-Net: end the inference workers (tfjs, wasm heaps) while the last stage is written.
     await (method as { close?: () => Promise<void> }).close?.();
   } catch (e) {
@@ -194,7 +214,7 @@ async function downscaleWith(
   }
   const outDir = out.dir;
   const { lst: outputs, sigma: sigmaFiles } = await writer.done();
-  if (check && !weight && !values.quiet) process.stderr.write(`${!check.recommendedMethod ? 'notice' : check.recommendedMethod === 'bicubic' ? 'warning' : 'check'}: ${terminalSafe(check.message)}\n`);
+  if (check && !weight && !values.quiet) process.stderr.write(`${!check.recommendedMethod ? 'notice' : check.recommendedMethod !== method.id ? 'warning' : 'check'}: ${terminalSafe(check.message)}\n`);
   // What SRDA-Net (in this thread or in a pool worker) did to go on: out of memory, a failed backend.
   const runNotices = [...((method as { notices?: readonly string[] }).notices ?? [])];
   const orientedNotice = orientationsNotice(orientations, [method.id]);

@@ -1,5 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { harmVerdict } from './do-no-harm.ts';
+import { harmVerdict, loopScoresVerdict, srdaOutputCheck } from './do-no-harm.ts';
+import type { DetailWeight } from './detail-weight.ts';
+import type { StageMethod } from './method.ts';
+import type { Scene } from './scene.ts';
 import { MIN_LOOP_PIXELS } from '../core/loop-pixels.ts';
 
 describe('do-no-harm verdict', () => {
@@ -51,5 +54,47 @@ describe('do-no-harm verdict', () => {
     );
     expect(v.message).not.toContain('use the bicubic');
     expect(harmVerdict('lst.tif', 0.5, 0.6, 500, 250, MIN_LOOP_PIXELS).recommendedMethod).toBe('srda');
+  });
+});
+
+describe('closed-loop verdict on the method a run wrote', () => {
+  const n = 5000;
+  it('says the method written is worse than the one recommended, with both RMSEs', () => {
+    const v = loopScoresVerdict('lst.tif', [{ method: 'tsharp', rmseK: 0.622, pixels: n }, { method: 'bicubic', rmseK: 0.542, pixels: n }], 1698, 849, 'tsharp');
+    expect(v).toMatchObject({ recommendedMethod: 'bicubic', writtenMethod: 'tsharp', writtenWorse: true });
+    expect(v!.message).toContain('The method written here, TsHARP, is worse than bicubic there (RMSE 0.622 K vs 0.542 K, 14.8 % worse): use bicubic for this scene.');
+  });
+
+  it('says the method written is within 1 % of bicubic when it is better by less', () => {
+    const v = loopScoresVerdict('lst.tif', [{ method: 'dms', rmseK: 0.597, pixels: n }, { method: 'bicubic', rmseK: 0.6, pixels: n }], 500, 250, 'dms');
+    expect(v).toMatchObject({ recommendedMethod: 'bicubic', writtenWorse: false });
+    expect(v!.message).toContain('The method written here, DMS, is within 1 % of bicubic there (RMSE 0.597 K vs 0.600 K, 0.5 % better)');
+  });
+
+  it('adds nothing when the method written is the one recommended', () => {
+    const v = loopScoresVerdict('lst.tif', [{ method: 'tsharp', rmseK: 0.5, pixels: n }, { method: 'bicubic', rmseK: 0.6, pixels: n }], 500, 250, 'tsharp');
+    expect(v).toMatchObject({ recommendedMethod: 'tsharp', writtenWorse: false });
+    expect(v!.message).not.toContain('written here');
+  });
+});
+
+describe("SRDA-Net output's verdict among every method the loop scored", () => {
+  const weight: DetailWeight = { alpha: 0.6, srdaRmseK: 0.53, bicubicRmseK: 0.542, blendedRmseK: 0.524, coarsePixelM: 1698, referencePixelM: 849, pixels: 2304 };
+  const noScene = undefined as unknown as Scene;
+  const noMethod = undefined as unknown as StageMethod;
+
+  // Before, a batch --closed-loop srda,bicubic,tsharp judged SRDA-Net against bicubic only.
+  it('recommends another scored method when it beats SRDA-Net as written and bicubic by the rule', async () => {
+    const check = await srdaOutputCheck(noScene, noMethod, 'lst.tif', weight, 'linear', {}, [{ method: 'srda', rmseK: 0.53, pixels: 2304 }, { method: 'bicubic', rmseK: 0.542, pixels: 2304 }, { method: 'tsharp', rmseK: 0.5, pixels: 2304 }]);
+    expect(check).toMatchObject({ recommendedMethod: 'tsharp', weightedRmseK: 0.524, detailWeight: 0.6 });
+    expect(check!.message).toContain('recommended: TsHARP');
+    expect(check!.message).toContain('The method written here, SRDA-Net, is worse than TsHARP there (RMSE 0.524 K vs 0.500 K');
+  });
+
+  it('keeps the SRDA-Net verdict when the other methods do worse than it', async () => {
+    const alone = await srdaOutputCheck(noScene, noMethod, 'lst.tif', weight, 'linear');
+    const withDms = await srdaOutputCheck(noScene, noMethod, 'lst.tif', weight, 'linear', {}, [{ method: 'dms', rmseK: 0.674, pixels: 2304 }]);
+    expect(withDms).toEqual(alone);
+    expect(alone!.recommendedMethod).toBe('srda');
   });
 });

@@ -2,11 +2,11 @@ import { isAppError } from '../core/errors.ts';
 import type { RunOptions } from '../core/progress.ts';
 import type { ResidualMode } from '../core/raster/correct.ts';
 import { evaluateClosedLoop, type ClosedLoopResult } from './evaluate.ts';
-import type { StageMethod } from './method.ts';
+import type { MethodId, StageMethod } from './method.ts';
 import type { Scene } from './scene.ts';
 import type { DetailWeight } from './detail-weight.ts';
 import { MIN_LOOP_PIXELS } from '../core/loop-pixels.ts';
-import { RECOMMEND_MARGIN, recommendMethod } from '../core/recommend.ts';
+import { RECOMMEND_MARGIN, recommendMethod, type LoopScore } from '../core/recommend.ts';
 import { methodName } from '../core/method-names.ts';
 
 /** SRDA-Net against bicubic + residual correction in the scene's own closed loop. */
@@ -130,7 +130,8 @@ export interface SrdaOutputCheck {
   referencePixelM: number;
   pixels: number;
   srdaWorse: boolean;
-  recommendedMethod?: 'srda' | 'bicubic';
+  /** By core/recommend.ts over SRDA-Net as written, bicubic and any other method the run scored; absent below MIN_LOOP_PIXELS. */
+  recommendedMethod?: string;
   message: string;
 }
 
@@ -139,7 +140,10 @@ export interface SrdaOutputCheck {
  * report.json: with the detail weight (`weight`, fitted before the run) the output as weighted
  * against bicubic (detailWeightRecommendation); without it (--full-detail, or a loop too small to
  * fit one) SRDA-Net alone against bicubic in the scene's own loop (checkSrdaAgainstBicubic, run
- * here with the run's residual mode). Undefined when the scene is too small for a loop.
+ * here with the run's residual mode). `others`: the loop scores of any other method the run scored
+ * (batch --closed-loop: TsHARP, DMS); the recommendation is then over all of them by the same rule
+ * (loopScoresVerdict, SRDA-Net scored as written), and when one of them is recommended the message
+ * is that verdict. Undefined when the scene is too small for a loop.
  */
 export async function srdaOutputCheck(
   scene: Scene,
@@ -148,24 +152,42 @@ export async function srdaOutputCheck(
   weight: DetailWeight | undefined,
   residualMode?: ResidualMode,
   run: RunOptions = {},
+  others: readonly LoopScore[] = [],
 ): Promise<SrdaOutputCheck | undefined> {
-  if (weight) {
-    const recommendedMethod = detailWeightRecommendation(weight);
-    return {
-      srdaRmseK: weight.srdaRmseK,
-      bicubicRmseK: weight.bicubicRmseK,
-      weightedRmseK: weight.blendedRmseK,
-      detailWeight: weight.alpha,
-      coarsePixelM: weight.coarsePixelM,
-      referencePixelM: weight.referencePixelM,
-      pixels: weight.pixels,
-      srdaWorse: weight.srdaRmseK > weight.bicubicRmseK,
-      ...(recommendedMethod ? { recommendedMethod } : {}),
-      message: detailWeightMessage(lstName, weight),
-    };
-  }
   // HarmCheck is this shape without the weight's fields (recommendedMethod absent, not undefined, under MIN_LOOP_PIXELS).
-  return checkSrdaAgainstBicubic(scene, srda, lstName, residualMode, run);
+  const check: SrdaOutputCheck | undefined = weight ? weightedOutputCheck(lstName, weight) : await checkSrdaAgainstBicubic(scene, srda, lstName, residualMode, run);
+  return check && againstOtherMethods(check, lstName, others);
+}
+
+function weightedOutputCheck(lstName: string, weight: DetailWeight): SrdaOutputCheck {
+  const recommendedMethod = detailWeightRecommendation(weight);
+  return {
+    srdaRmseK: weight.srdaRmseK,
+    bicubicRmseK: weight.bicubicRmseK,
+    weightedRmseK: weight.blendedRmseK,
+    detailWeight: weight.alpha,
+    coarsePixelM: weight.coarsePixelM,
+    referencePixelM: weight.referencePixelM,
+    pixels: weight.pixels,
+    srdaWorse: weight.srdaRmseK > weight.bicubicRmseK,
+    ...(recommendedMethod ? { recommendedMethod } : {}),
+    message: detailWeightMessage(lstName, weight),
+  };
+}
+
+/** `check` with the recommendation over SRDA-Net as written, bicubic and `others` (loopScoresVerdict) where one of `others` wins. */
+function againstOtherMethods(check: SrdaOutputCheck, lstName: string, others: readonly LoopScore[]): SrdaOutputCheck {
+  const scored = others.filter((o) => o.method !== 'srda' && o.method !== 'bicubic' && Number.isFinite(o.rmseK));
+  if (scored.length === 0) return check;
+  const scores: LoopScore[] = [
+    { method: 'srda', rmseK: check.weightedRmseK ?? check.srdaRmseK, pixels: check.pixels },
+    { method: 'bicubic', rmseK: check.bicubicRmseK, pixels: check.pixels },
+    ...scored,
+  ];
+  const verdict = loopScoresVerdict(lstName, scores, check.coarsePixelM, check.referencePixelM, 'srda');
+  const rec = verdict?.recommendedMethod;
+  if (!verdict || rec === undefined || rec === 'srda' || rec === 'bicubic') return check;
+  return { ...check, recommendedMethod: rec, message: verdict.message };
 }
 
 /** A closed loop's verdict as report.json's `closedLoopCheck` names it, in the app and the CLI. */
@@ -176,23 +198,28 @@ export interface LoopVerdict {
   pixels?: number;
   /** By core/recommend.ts; absent below MIN_LOOP_PIXELS. */
   recommendedMethod?: string;
+  /** The method the run wrote, when the verdict judges a run's output (downscale, batch). */
+  writtenMethod?: string;
+  /** True when the written method's loop RMSE is above the recommended method's. */
+  writtenWorse?: boolean;
   message: string;
 }
 
 /**
- * The verdict of a closed loop over every method it scored (residual-corrected scores), by the one
- * rule of core/recommend.ts: the CLI's evaluate and batch reports. Undefined when bicubic was not
- * scored (no bar to judge by). `lstName` is the LST file.
+ * The verdict of a closed loop over every method it scored (`scores`: residual-corrected loop
+ * RMSEs), by the one rule of core/recommend.ts. With `written` (the method a run wrote, scored
+ * among them) the message also says, when another method is recommended, whether the written one
+ * is worse than it or within the margin of bicubic. Undefined when bicubic was not scored (no bar
+ * to judge by). `lstName` is the LST file.
  */
-export function closedLoopVerdict(lstName: string, loop: Pick<ClosedLoopResult, 'methods' | 'coarsePixelM' | 'referencePixelM'>): LoopVerdict | undefined {
-  const rec = recommendMethod(loop.methods.map((m) => ({ method: m.method, rmseK: m.corrected.rmseK, pixels: m.corrected.n })));
+export function loopScoresVerdict(lstName: string, scores: readonly LoopScore[], coarsePixelM: number, referencePixelM: number, written?: string): LoopVerdict | undefined {
+  const rec = recommendMethod(scores);
   if (!rec) return undefined;
-  const { coarsePixelM, referencePixelM } = loop;
   const scale = `${Math.round(coarsePixelM)} m -> ${Math.round(referencePixelM)} m`;
   const on = rec.pixels !== undefined ? { pixels: rec.pixels } : {};
   const n = rec.pixels ?? 0;
   if (!rec.recommendedMethod)
-    return { coarsePixelM, referencePixelM, ...on, message: `On ${lstName}, no method is recommended: this scene's own closed loop (${scale}) has ${n} valid ${n === 1 ? 'pixel' : 'pixels'}, fewer than ${MIN_LOOP_PIXELS}, too few to tell the methods apart.` };
+    return { coarsePixelM, referencePixelM, ...on, ...(written ? { writtenMethod: written } : {}), message: `On ${lstName}, no method is recommended: this scene's own closed loop (${scale}) has ${n} valid ${n === 1 ? 'pixel' : 'pixels'}, fewer than ${MIN_LOOP_PIXELS}, too few to tell the methods apart.` };
   const pct = `${(100 * rec.gain).toFixed(1)} %`;
   const restsOn = `${scale}, ${n.toLocaleString('en-US')} valid pixels`;
   const margin = `${Math.round(100 * RECOMMEND_MARGIN)} %`;
@@ -202,5 +229,47 @@ export function closedLoopVerdict(lstName: string, loop: Pick<ClosedLoopResult, 
       : rec.best === 'bicubic'
         ? `On ${lstName}, recommended: bicubic. No method beat it in this scene's own closed loop (${restsOn}).`
         : `On ${lstName}, recommended: bicubic. No method beat it by ${margin} or more in this scene's own closed loop (${restsOn}; ${methodName(rec.best)} ${pct} below it).`;
-  return { coarsePixelM, referencePixelM, ...on, recommendedMethod: rec.recommendedMethod, message };
+  const verdict = { coarsePixelM, referencePixelM, ...on, recommendedMethod: rec.recommendedMethod };
+  const own = written !== undefined ? scores.find((s) => s.method === written && Number.isFinite(s.rmseK)) : undefined;
+  if (!own) return { ...verdict, message };
+  const best = scores.find((s) => s.method === rec.recommendedMethod || s.method === `${rec.recommendedMethod} (fine-tuned)`)!;
+  const writtenWorse = own.rmseK > best.rmseK;
+  const usesRecommended = own.method.replace(/ \(fine-tuned\)$/, '') === rec.recommendedMethod;
+  const rmse = `RMSE ${own.rmseK.toFixed(3)} K vs ${best.rmseK.toFixed(3)} K`;
+  const share = best.rmseK > 0 ? `, ${((Math.abs(own.rmseK - best.rmseK) / best.rmseK) * 100).toFixed(1)} % ${writtenWorse ? 'worse' : 'better'}` : '';
+  const recName = rec.recommendedMethod === 'bicubic' ? 'bicubic' : methodName(rec.recommendedMethod);
+  const about = usesRecommended || (!writtenWorse && rec.recommendedMethod !== 'bicubic')
+    ? ''
+    : writtenWorse
+      ? ` The method written here, ${methodName(own.method)}, is worse than ${recName} there (${rmse}${share}): use ${recName} for this scene.`
+      : ` The method written here, ${methodName(own.method)}, is within ${margin} of bicubic there (${rmse}${share}), less than a method must gain to be recommended: use ${recName} for this scene.`;
+  return { ...verdict, writtenMethod: written!, writtenWorse, message: message + about };
+}
+
+/**
+ * The verdict of a closed loop over every method it scored (residual-corrected scores), by the one
+ * rule of core/recommend.ts: the CLI's evaluate, downscale and batch reports; with `written`, on
+ * the method a run wrote (loopScoresVerdict). Undefined when bicubic was not scored.
+ */
+export function closedLoopVerdict(lstName: string, loop: Pick<ClosedLoopResult, 'methods' | 'coarsePixelM' | 'referencePixelM'>, written?: string): LoopVerdict | undefined {
+  return loopScoresVerdict(lstName, loop.methods.map((m) => ({ method: m.method, rmseK: m.corrected.rmseK, pixels: m.corrected.n })), loop.coarsePixelM, loop.referencePixelM, written);
+}
+
+/**
+ * The closed-loop check of a run that writes `written` with a method other than SRDA-Net, the one
+ * `downscale` and `batch` put in report.json: the scene's own one-stage loop scores `methods`
+ * (residual-corrected, in the run's mode) and closedLoopVerdict judges `written` among them. The
+ * loop is returned too (batch lists its scores). Errors of the loop propagate.
+ */
+export async function writtenOutputCheck(
+  scene: Scene,
+  methods: readonly (MethodId | StageMethod)[],
+  lstName: string,
+  written: string,
+  options: { residualMode?: ResidualMode; tileCoarsePx?: number } = {},
+  run: RunOptions = {},
+): Promise<{ loop: ClosedLoopResult; check?: LoopVerdict }> {
+  const loop = await evaluateClosedLoop(scene, methods, { stages: 1, ...options }, run);
+  const check = closedLoopVerdict(lstName, loop, written);
+  return { loop, ...(check ? { check } : {}) };
 }
