@@ -149,6 +149,31 @@ describe.skipIf(!existsSync(DHAKA))('srda-lst downscale on Dhaka DOY 097', () =>
     expect(check.bicubicRmseK).toBeCloseTo(weighted.bicubicRmseK, 3);
   });
 
+  it('with --full-detail --residual-mode radiance scores its closed loop in radiance mode, as evaluate does', async () => {
+    const check = async (mode: string) => {
+      const dir = path.join(tmp, `srda-full-${mode}`);
+      expect(await main(['downscale', '--lst', LST, '--ndvi', NDVI, '--method', 'srda', '--backend', 'wasm', '--full-detail', '--residual-mode', mode, '--stages', '1', '--out', dir, '-q'])).toBe(0);
+      const report = JSON.parse(readFileSync(path.join(dir, 'report.json'), 'utf8'));
+      expect(report.residualMode).toBe(mode);
+      return report.closedLoopCheck;
+    };
+    const scored = async (mode: string) => {
+      expect(await main(['evaluate', '--lst', LST, '--ndvi', NDVI, '--methods', 'srda,bicubic', '--backend', 'wasm', '--residual-mode', mode, '--json', '-q'])).toBe(0);
+      const methods: { method: string; corrected: { rmseK: number } }[] = JSON.parse(printed.out).closedLoop.methods;
+      return Object.fromEntries(methods.map((m) => [m.method, m.corrected.rmseK]));
+    };
+    // First: printed.out holds this test's output, and evaluate's JSON is all of it.
+    const loop = await scored('radiance');
+    const [radiance, linear] = [await check('radiance'), await check('linear')];
+    // evaluate --json rounds to 0.1 mK.
+    expect(radiance.srdaRmseK).toBeCloseTo(loop.srda, 4);
+    expect(radiance.bicubicRmseK).toBeCloseTo(loop.bicubic, 4);
+    // Another correction, other scores (0.52973 / 0.54243 K against 0.52971 / 0.54237 K in linear mode).
+    expect(radiance.bicubicRmseK).not.toBe(linear.bicubicRmseK);
+    expect(radiance.srdaRmseK).not.toBe(linear.srdaRmseK);
+    expect(radiance.recommendedMethod).toBe(linear.recommendedMethod);
+  }, 120_000);
+
   it('with --full-detail on a date where SRDA-Net is under 1 % better than bicubic (Dhaka 2024-05-24) recommends bicubic, as the app does', async () => {
     const dir = path.join(tmp, 'srda-near');
     const at = (f: string) => path.join(DHAKA, f);
