@@ -405,6 +405,26 @@ describe.skipIf(!existsSync(LST))('--lst is used as given beside another LST of 
   });
 });
 
+const CHIAPAS_2002 = path.join(DATA, 'landsat7_chiapas_opengeotutorial/LE70220492002106EDC00_stack.gtif');
+describe.skipIf(!existsSync(CHIAPAS_2002))('--cloud-mask masks the LST where the mask is not 0 (Chiapas 2002, band 8 = Fmask per its README)', () => {
+  it('leaves the cloudy and shadowed pixels (27 %) out of the closed loop; before, the option did not exist and the cold clouds were scored', async () => {
+    const run = async (...more: string[]) => {
+      expect(await main(['evaluate', '--lst', `${CHIAPAS_2002}:7`, '--red', `${CHIAPAS_2002}:3`, '--nir', `${CHIAPAS_2002}:4`, ...more, '--reference-factor', '4', '--methods', 'bicubic,tsharp', '--json', '-q'])).toBe(0);
+      const doc = JSON.parse(printed.out);
+      printed.out = '';
+      return doc;
+    };
+    const plain = await run();
+    const masked = await run('--cloud-mask', `${CHIAPAS_2002}:8`);
+    expect(masked.scene.inputs['cloud-mask']).toMatchObject({ file: `${CHIAPAS_2002}`, band: 'Band 8', date: '2002-04-16' });
+    const [n0, n1] = [plain.closedLoop.methods[1].corrected.n, masked.closedLoop.methods[1].corrected.n];
+    // 240 m closed loop on a 250 x 250 30 m stack: fewer scored pixels once clouds and shadows are out, and a smaller error without the cold cloud edges.
+    expect(n1 / n0).toBeGreaterThan(0.6);
+    expect(n1 / n0).toBeLessThan(0.8);
+    expect(masked.closedLoop.methods[1].corrected.rmseK).toBeLessThan(plain.closedLoop.methods[1].corrected.rmseK);
+  });
+});
+
 describe('downscale output layout', () => {
   /** A 100x100 LST at 1 km and a 400x400 NDVI at 250 m (UTM 29N), smooth and deterministic. */
   function writeScene(): { lst: string; ndvi: string } {

@@ -10,7 +10,7 @@ const dataDir = path.resolve(repoRoot, '../shared/data');
 function listTiffs(dir: string): string[] {
   return readdirSync(dir).flatMap((n) => {
     const p = path.join(dir, n);
-    return statSync(p).isDirectory() ? listTiffs(p) : /\.tiff?$/i.test(n) ? [p] : [];
+    return statSync(p).isDirectory() ? listTiffs(p) : /\.(tiff?|gtif)$/i.test(n) ? [p] : [];
   });
 }
 
@@ -39,6 +39,7 @@ type Info = {
     unused?: string;
     scaleSource?: string;
     scaleFile?: string;
+    unknown?: string;
   }>;
 };
 
@@ -78,7 +79,8 @@ describe.skipIf(!existsSync(dataDir))('srda-lst info on every GeoTIFF of ../shar
     expect(byName.size).toBe(count);
     // Expected unknowns: the two Fayoum layers whose meaning the README leaves undocumented, the
     // Landsat 8 coastal (B1), panchromatic (B8) and cirrus (B9) bands, and the Pennsylvania ETM+
-    // band-number exports (july3.tif, nov61.tif: nothing in the name or file says Landsat).
+    // band-number exports (july3.tif, nov61.tif: nothing in the name or file says Landsat), and
+    // band 8 of the Chiapas stacks (.gtif, listed since the test reads .gtif too): only GDAL's default name 'Band 8'.
     const unknown = [...byName.values()]
       .filter((i) => i.bands.some((b) => b.role === 'unknown' && !b.unused))
       .map((i) => path.relative(dataDir, i.file));
@@ -100,9 +102,22 @@ describe.skipIf(!existsSync(dataDir))('srda-lst info on every GeoTIFF of ../shar
         `${gezira}B1.TIF`,
         `${gezira}B8.TIF`,
         `${gezira}B9.TIF`,
+        'landsat7_chiapas_opengeotutorial/LE70220491999322EDC01_stack.gtif',
+        'landsat7_chiapas_opengeotutorial/LE70220492002106EDC00_stack.gtif',
         ...penn,
       ].sort(),
     );
+  });
+
+  it('says why band 8 of the Chiapas stacks is unknown (README: Fmask) and how to use it as a cloud mask; the other 7 bands are read as the README lists them', () => {
+    const s = get('landsat7_chiapas_opengeotutorial/LE70220492002106EDC00_stack.gtif');
+    expect(s.bands.map((b) => b.role)).toEqual(['blue', 'green', 'red', 'nir', 'swir', 'swir2', 'lst', 'unknown']);
+    // Before, it was a bare 'unknown' with no reason, and no option applied a cloud mask.
+    expect(s.bands[7].unknown).toBe(
+      "band 8 of 8 has only GDAL's default name 'Band 8' and no metadata saying what it holds; if it is a cloud mask (Fmask: 0 clear, 1 water, 2 shadow, 3 snow, 4 cloud), pass it as --cloud-mask FILE:8 and the LST is masked wherever it is not 0",
+    );
+    expect([s.bands[7].min, s.bands[7].max]).toEqual([0, 4]);
+    expect(s.bands.slice(0, 7).every((b) => b.unknown === undefined)).toBe(true);
   });
 
   it('gives Dhaka LST 49x49 @ 0.00833 deg EPSG:4326 and its NDVI 193x193, with README ranges', () => {

@@ -51,6 +51,7 @@ function bandJson(b: DatasetBand, index: number): Record<string, unknown> {
     ...(b.scaleFile ? { scaleFile: b.scaleFile } : {}),
     ...(b.calibration ? { calibration: b.calibration } : {}),
     ...(b.unused ? { unused: b.unused } : {}),
+    ...(b.nameless ? { unknown: `${b.nameless}; if it is a cloud mask (Fmask: 0 clear, 1 water, 2 shadow, 3 snow, 4 cloud), pass it as --cloud-mask FILE:${index + 1} and the LST is masked wherever it is not 0` } : {}),
     ...(b.unitCandidates ? { looksLike: b.unitCandidates.map((c) => ({ units: c.label, lstUnits: c.code })) } : {}),
     nodata: b.nodata === null || Number.isNaN(b.nodata) ? (b.nodata === null ? null : 'nan') : b.nodata,
     validFraction: round(s.validFraction, 4),

@@ -21,6 +21,7 @@ import { createCliMethodFactory, type CliMethodOptions } from './srda-weights.ts
 export const INPUT_OPTIONS = {
   lst: { type: 'string' },
   qc: { type: 'string' },
+  'cloud-mask': { type: 'string' },
   'lst-units': { type: 'string' },
   'read-budget-mb': { type: 'string' },
   ndvi: { type: 'string' },
@@ -47,6 +48,8 @@ export const INPUT_OPTIONS = {
 export const INPUT_HELP = `Inputs (GeoTIFF, LAADS HDF4/HDF-EOS2 .hdf, AppEEARS NetCDF-4 .nc; MODIS/Landsat scale factors and calibration are applied on read):
   --lst FILE            land surface temperature (MOD11A1/MOD11A2 LST, Landsat thermal band)
   --qc FILE             MOD11 QC of the LST (keeps "good" and "other quality" with LST error <= 2 K)
+  --cloud-mask FILE     cloud mask of the LST's scene (Fmask, ECOSTRESS cloud_mask): the LST is masked
+                        wherever it is not 0 (e.g. --cloud-mask stack.gtif:8)
   --lst-units CODE      the LST is not in kelvin: C (degrees Celsius), dC / cC (Celsius x 10 / x 100),
                         dK / cK (kelvin x 10 / x 100), modis (DN x 0.02); converted to K on read
   --read-budget-mb N    most memory one input file may decode to (default 1024)
@@ -161,7 +164,7 @@ export async function loadInputs(values: InputValues): Promise<LoadedInputs> {
   // Every file starts reading now, so one's inflating (node:zlib, off the main thread) overlaps
   // another's decoding; they are still labelled and checked one after the other below, and a failed
   // read is reported when its option's turn comes (the first failing option in this order).
-  for (const opt of ['lst', ...AUX_OPTIONS, 'qc']) {
+  for (const opt of ['lst', ...AUX_OPTIONS, 'qc', 'cloud-mask']) {
     const spec = values[opt];
     if (typeof spec === 'string') read(splitSpec(spec).file).catch(() => undefined);
   }
@@ -173,6 +176,7 @@ export async function loadInputs(values: InputValues): Promise<LoadedInputs> {
     throw new AppError('MISSING_BAND', `NDVI needs both --red and --nir (only --${given.includes('red') ? 'red' : 'nir'} was given), or pass --ndvi.`);
   }
   await get('qc');
+  await get('cloud-mask');
   const maxDateGapDays = intOption(values['max-date-gap'], 'max-date-gap', 0);
   const assembled = assembleScene(bands, { mode: 'strict', maxDateGapDays });
   warnings.push(...assembled.notices);

@@ -96,6 +96,8 @@ export interface BandInfo {
   unitCandidates?: UnitConversion[];
   /** Why the band is left out (role `unknown`) although it has a role: the folder holds a better file for it. */
   unused?: string;
+  /** Why the role of a band of a stack is `unknown`: it has only GDAL's default name (`Band 8`) and nothing in the file says what it holds. */
+  nameless?: string;
   /** Calibration applied beyond scale/offset (Landsat L1). */
   calibration?: 'brightness-temperature' | 'toa-reflectance' | 'surface-temperature' | 'surface-reflectance';
 }

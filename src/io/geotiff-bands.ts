@@ -178,6 +178,9 @@ export function decodeBands(c: BandSources): DatasetBand[] {
       ...(guess.landsat ? { landsat: guess.landsat } : {}),
       ...(cal ? { calibration: cal.kind } : {}),
       ...(guess.unused && !c.roleOverride ? { unused: guess.unused.because } : {}),
+      ...(role === 'unknown' && !guess.unused && bandCount > 1 && /^band \d+$/i.test(description ?? `band ${b + 1}`)
+        ? { nameless: `band ${b + 1} of ${bandCount} has only GDAL's default name '${description ?? `Band ${b + 1}`}' and no metadata saying what it holds` }
+        : {}),
       raster: { ...c.raster, data },
     });
   }

@@ -162,3 +162,30 @@ describe.skipIf(!existsSync(DHAKA))('scene assembly on the Dhaka AppEEARS folder
     expect(e.message).toMatch(/2 dates \(2024-04-06, 2024-04-22\)/);
   });
 });
+
+const CHIAPAS = path.resolve(__dirname, '../../../shared/data/landsat7_chiapas_opengeotutorial');
+describe.skipIf(!existsSync(CHIAPAS))('a cloud mask applied to the LST (Chiapas 2002 stack, band 8 = Fmask per its README)', () => {
+  it('masks the LST wherever the band set as cloud mask is not 0 (README: 20 % cloud + 7 % shadow), and says so; before, a cloud-mask band was never applied', async () => {
+    const ds = await readDataset(path.join(CHIAPAS, 'LE70220492002106EDC00_stack.gtif'));
+    const bands = labelDataset(ds);
+    expect(bands.map((b) => b.role)).toEqual(['blue', 'green', 'red', 'nir', 'swir', 'swir2', 'lst', 'unknown']);
+    const plain = assembleScene(bands, { mode: 'strict' });
+    expect([plain.inputs.lstKeep, plain.cloud]).toEqual([undefined, undefined]);
+    const withMask = bands.map((b, i) => (i === 7 ? { ...b, role: 'cloud-mask' as const } : b));
+    const s = assembleScene(withMask, { mode: 'strict' });
+    const fmask = ds.bands[7].raster.data;
+    const keep = s.inputs.lstKeep!;
+    expect(keep.every((k, i) => k === (fmask[i] === 0 ? 1 : 0))).toBe(true);
+    expect(s.cloud?.name).toBe('LE70220492002106EDC00_stack.gtif [band 8: Band 8]');
+    expect(s.cloudMask!.share).toBeCloseTo(0.27, 2);
+    expect(s.notices).toContain('The cloud mask LE70220492002106EDC00_stack.gtif [band 8: Band 8] masks 27 % of the valid LST pixels (every pixel where it is not 0: cloud, shadow, and for Fmask also water and snow).');
+    // The 1999 mask (all clear) beside the 2002 LST: refused in strict mode, left out with a notice in the app.
+    const old = (await readDataset(path.join(CHIAPAS, 'LE70220491999322EDC01_stack.gtif')));
+    const oldMask = labelDataset(old).filter((_, i) => i === 7).map((b) => ({ ...b, role: 'cloud-mask' as const }));
+    const lstOnly = [...bands.slice(0, 7), ...oldMask];
+    expect(thrown(() => assembleScene(lstOnly, { mode: 'strict', maxDateGapDays: 9999 })).code).toBe('DATE_MISMATCH');
+    const lenient = assembleScene(lstOnly, { mode: 'lenient', maxDateGapDays: 9999 });
+    expect(lenient.inputs.lstKeep).toBeUndefined();
+    expect(lenient.notices.join('\n')).toContain('is the cloud mask of 1999-11-18, the LST LE70220492002106EDC00_stack.gtif [band 7: band 6 temperature] is of 2002-04-16: the cloud mask was not applied. Drop the cloud mask of 2002-04-16.');
+  });
+});

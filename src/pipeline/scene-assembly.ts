@@ -152,6 +152,10 @@ export interface AssembledScene {
   dateGaps: DateGap[];
   /** QC effect on the LST before any run: valid LST pixels, and how many the QC masks. */
   qcMask?: { valid: number; masked: number; share: number };
+  /** The cloud mask applied to the LST (every pixel where it is not 0 is masked), when one was. */
+  cloud?: LabelledBand;
+  /** Its effect: valid LST pixels (after the QC), and how many the cloud mask masks besides. */
+  cloudMask?: { valid: number; masked: number; share: number };
   /** Guides of another place than the LST, left out of this scene (lenient mode only; strict throws NO_OVERLAP): per role, the file the notice names. */
   awayGuides: { role: AuxName; name: string }[];
   /** Plain sentences for the user, naming files. */
@@ -288,6 +292,10 @@ export function assembleScene(bands: LabelledBand[], options: AssemblyOptions): 
     notices.push(`None of the ${qcBands.length} QC files matches ${lst.name} (same product, date and day/night); no QC was applied.`);
   }
 
+  const clouds = applyCloudMask(bands, lst, lstKeep, strict);
+  notices.push(...clouds.notices);
+  lstKeep = clouds.lstKeep;
+
   const aux: AssembledScene['aux'] = {};
   const auxRasters: SceneInputs['aux'] = {};
   const names: NonNullable<SceneInputs['names']> = { lst: lst.name };
@@ -320,7 +328,61 @@ export function assembleScene(bands: LabelledBand[], options: AssemblyOptions): 
     aux,
     dateGaps,
     qcMask,
+    ...(clouds.cloud ? { cloud: clouds.cloud, cloudMask: clouds.cloudMask } : {}),
     awayGuides,
     notices,
+  };
+}
+
+/**
+ * Masks the LST wherever the cloud mask of its date (role `cloud-mask`: Fmask, ECOSTRESS
+ * cloud_mask) is not 0; pixels where the mask is nodata stay. Fmask classes other than clear (0)
+ * are masked too (water 1, shadow 2, snow 3, cloud 4), as Fmask users mask `Fmask != 0`. The one
+ * mask (or the one of the LST's date among several) of another date or place is refused (strict) or
+ * left out with a notice (lenient); several none of which has the LST's date, a notice. `lstKeep`
+ * (1 = keep, from the QC) is not changed; the result is a new array when a mask was applied.
+ */
+function applyCloudMask(
+  bands: LabelledBand[],
+  lst: LabelledBand,
+  lstKeep: Uint8Array | undefined,
+  strict: boolean,
+): { lstKeep: Uint8Array | undefined; cloud?: LabelledBand; cloudMask?: AssembledScene['cloudMask']; notices: string[] } {
+  const masks = bands.filter((b) => b.role === 'cloud-mask');
+  if (masks.length === 0) return { lstKeep, notices: [] };
+  const lstDate = lst.dataset.date;
+  const mask = masks.find((b) => (daysBetween(b.dataset.date, lstDate) ?? 0) === 0);
+  if (!mask && masks.length > 1) return { lstKeep, notices: [`None of the ${masks.length} cloud masks is of the date of ${lst.name} (${lstDate}); no cloud mask was applied.`] };
+  if (!mask) {
+    const m = masks[0];
+    const msg = `${m.name} is the cloud mask of ${m.dataset.date}, the LST ${lst.name} is of ${lstDate}`;
+    if (strict) throw new AppError('DATE_MISMATCH', `${msg}: give the cloud mask of the same scene.`, { file: m.dataset.fileName });
+    return { lstKeep, notices: [`${msg}: the cloud mask was not applied. Drop the cloud mask of ${lstDate}.`] };
+  }
+  const onGrid = qcOnLstGrid(lst.band.raster, mask.band.raster, mask.name);
+  if ('reason' in onGrid) {
+    const msg = `${mask.name} (cloud mask) is not on the grid of ${lst.name}: ${onGrid.reason}`;
+    if (strict) throw new AppError('GRID_MISMATCH', `${msg}. Give the cloud mask of the same scene.`, { file: mask.dataset.fileName });
+    return { lstKeep, notices: [`${msg}; the cloud mask was not applied. Drop the cloud mask of the same scene.`] };
+  }
+  const d = lst.band.raster.data;
+  const m = onGrid.raster.data;
+  const keep = lstKeep ? lstKeep.slice() : new Uint8Array(d.length).fill(1);
+  let valid = 0;
+  let masked = 0;
+  for (let i = 0; i < d.length; i++) {
+    if (d[i] !== d[i] || !keep[i]) continue;
+    valid++;
+    if (m[i] === m[i] && m[i] !== 0) {
+      keep[i] = 0;
+      masked++;
+    }
+  }
+  const share = valid ? masked / valid : 0;
+  return {
+    lstKeep: keep,
+    cloud: mask,
+    cloudMask: { valid, masked, share },
+    notices: [`The cloud mask ${mask.name} masks ${pct(share)} of the valid LST pixels (every pixel where it is not 0: cloud, shadow, and for Fmask also water and snow).`],
   };
 }

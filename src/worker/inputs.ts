@@ -85,6 +85,7 @@ function describe(id: string, file: File, ds: Dataset, band: DatasetBand, index:
     epsg: r.crs.epsg,
     validFraction: vf,
     ...(band.unused ? { unused: band.unused, ...optionalTwin(file.name) } : {}),
+    ...(band.nameless ? { nameless: band.nameless } : {}),
   };
   if (band.unitCandidates?.length) {
     info.unitCandidates = band.unitCandidates.map((c) => ({ code: c.code, label: c.label }));

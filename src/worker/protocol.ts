@@ -55,6 +55,8 @@ export interface InputInfo {
    * instead: that file's row goes unused (ui/state/store.ts effectiveRole).
    */
   unusedBeside?: string;
+  /** Why the role of a band of a stack is `unknown`: it has only GDAL's default name and no metadata saying what it holds. */
+  nameless?: string;
   /** Set for a metadata file (ESPA `.xml`): what it is and what it gave the band files, in words. It has no band to run. */
   metadata?: string;
 }

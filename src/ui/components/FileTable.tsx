@@ -67,6 +67,8 @@ function Row({ input }: { input: InputInfo }) {
           `converted from ${input.convertedFrom} to K`
         ) : input.sidecar ? (
           input.sidecar
+        ) : role === 'unknown' && input.nameless ? (
+          `unknown: ${input.nameless}. If it is a cloud mask (Fmask: 0 clear, 1 water, 2 shadow, 3 snow, 4 cloud), pick "cloud-mask" in its Role column: the LST is then masked wherever it is not 0.`
         ) : role === 'unknown' ? (
           'ignored: role unknown (pick one to use this file)'
         ) : (

@@ -1,0 +1,31 @@
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { expect, test } from '@playwright/test';
+import { repoRoot } from './helpers.ts';
+
+const STACK = join(resolve(repoRoot, '../shared/data/landsat7_chiapas_opengeotutorial'), 'LE70220492002106EDC00_stack.gtif');
+
+test.describe('a cloud mask band set by hand (Chiapas 2002 stack, band 8 = Fmask per its README)', () => {
+  test.skip(!existsSync(STACK), 'shared Chiapas data absent');
+
+  test('the unnamed band says why its role is unknown and how to use it as a cloud mask; picked as cloud-mask, it masks the LST', async ({ page }) => {
+    await page.goto('/');
+    await page.getByTestId('file-input').setInputFiles([STACK]);
+    await expect(page.getByTestId('file-row')).toHaveCount(8);
+    const name = 'LE70220492002106EDC00_stack.gtif [band 8: Band 8]';
+    const role = page.getByLabel(`Role of ${name}`, { exact: true });
+    const row = page.getByTestId('file-row').filter({ has: role });
+    await expect(row).toHaveAttribute('data-role', 'unknown');
+    // Before, it said only 'ignored: role unknown (pick one to use this file)', and a cloud-mask role was never applied.
+    await expect(row).toContainText(
+      `unknown: band 8 of 8 has only GDAL's default name 'Band 8' and no metadata saying what it holds. If it is a cloud mask (Fmask: 0 clear, 1 water, 2 shadow, 3 snow, 4 cloud), pick "cloud-mask" in its Role column: the LST is then masked wherever it is not 0.`,
+    );
+    await expect.poll(() => page.evaluate(() => window.__srda.preview?.used?.lst)).toBe('LE70220492002106EDC00_stack.gtif [band 7: band 6 temperature]');
+    await role.selectOption('cloud-mask');
+    await expect(row).toHaveAttribute('data-role', 'cloud-mask');
+    await expect.poll(() => page.evaluate(() => window.__srda.preview?.used?.['cloud-mask'])).toBe(name);
+    await expect
+      .poll(() => page.evaluate(() => window.__srda.preview?.notices ?? []))
+      .toContain(`The cloud mask ${name} masks 27 % of the valid LST pixels (every pixel where it is not 0: cloud, shadow, and for Fmask also water and snow).`);
+  });
+});
