@@ -6,6 +6,10 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { crsFromEpsg } from '../core/geo/crs.ts';
 import { aggregateMean } from '../core/raster/aggregate.ts';
 import { writeGeoTiff } from '../io/geotiff-write.ts';
+import { fitDetailWeight, withDetailWeight } from '../pipeline/detail-weight.ts';
+import { evaluateSampledLoop } from '../pipeline/loop-sample.ts';
+import { prepareSceneAsync } from '../pipeline/prepare.ts';
+import { loadInputs, resolveMethod } from './inputs.ts';
 import { loadDataset } from './load.ts';
 import { main } from './main.ts';
 import { capturePrinted } from './test-output.ts';
@@ -311,6 +315,34 @@ describe.skipIf(!existsSync(DHAKA))('srda-lst downscale on Dhaka DOY 097', () =>
 });
 
 const FAYOUM = path.join(DATA, 'fayoum-egypt-20190704-lst-ndvi-albedo-dem-pywapor');
+const H14 = path.join(DATA, 'mod11a1-h14v09-2019305-lsttools/MOD11A1.A2019305.h14v09.006.2019306084028');
+
+describe.skipIf(!existsSync(`${H14}.LST_Day_1km.tif`))('a full MODIS tile (h14v09, 1200 x 1200 px: its closed loop runs on a sample of windows)', () => {
+  // Before, the app scored its loop on the whole tile (weighted SRDA-Net 0.5987 K on 308,312 px) and
+  // downscale on the windows the weight is fitted on (0.5546 K on 25,192 px).
+  it("gives SRDA-Net's weighted closed-loop score the app's core path shows (worker/run.ts) the same as downscale's report", async () => {
+    const [lst, qc] = [`${H14}.LST_Day_1km.tif`, `${H14}.QC_Day.tif`];
+    const dir = path.join(tmp, 'h14v09');
+    expect(await main(['downscale', '--lst', lst, '--qc', qc, '--method', 'srda', '--backend', 'wasm', '--stages', '1', '--out', dir, '-q'])).toBe(0);
+    const check = JSON.parse(readFileSync(path.join(dir, 'report.json'), 'utf8')).closedLoopCheck;
+    // The app's steps: the detail weight, then the closed-loop check over the weighted SRDA-Net and bicubic.
+    const scene = await prepareSceneAsync((await loadInputs({ lst, qc })).inputs, { stages: 1 });
+    const { method } = await resolveMethod('srda', { backend: 'wasm', jobs: 1, orientations: 1 });
+    try {
+      const weight = await fitDetailWeight(scene, method, 'linear');
+      expect(weight!.alpha).toBe(check.detailWeight);
+      const loop = await evaluateSampledLoop(scene, [withDetailWeight(method, weight!.alpha), 'bicubic'], { samplePairs: 4000 });
+      const [srda, bicubic] = loop.methods.map((m) => m.corrected);
+      expect(srda.rmseK).toBeCloseTo(check.weightedRmseK, 5);
+      expect(bicubic.rmseK).toBeCloseTo(check.bicubicRmseK, 6);
+      expect(srda.n).toBe(check.pixels);
+      expect(loop.sampledPixels).toBeLessThan(1200 * 1200);
+    } finally {
+      await (method as { close?: () => Promise<void> }).close?.();
+    }
+  }, 300_000);
+});
+
 describe.skipIf(!existsSync(FAYOUM))('inputs already on one grid (Fayoum: LST, NDVI, albedo, DEM on one 0.002 deg grid)', () => {
   const argv = ['downscale', '--lst', `${FAYOUM}/LST_20190704.tif`, '--ndvi', `${FAYOUM}/NDVI_20190704.tif`, '--dem', `${FAYOUM}/DEM.tif`, '--method', 'bicubic'];
   it('says the LST is not coarser than the guides and points to a reference factor', async () => {

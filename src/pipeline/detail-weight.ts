@@ -1,20 +1,15 @@
 import { isAppError } from '../core/errors.ts';
 import type { RunOptions } from '../core/progress.ts';
 import type { ResidualMode } from '../core/raster/correct.ts';
-import { cropGrid, type PixelWindow } from '../core/geo/grid.ts';
-import { unpackWindow, type AuxLayer } from '../core/raster/packed.ts';
-import type { Raster } from '../core/raster/raster.ts';
-import { cropRaster, extractTile } from '../core/raster/tiling.ts';
 import { bicubicMethod } from './baselines/bicubic.ts';
-import { runDownscale } from './downscale.ts';
-import { runLimited } from './tile-pool.ts';
-import { closedLoopScene } from './evaluate.ts';
 import { MIN_LOOP_PIXELS } from '../core/loop-pixels.ts';
 import { METHOD_NAMES, type FittedStage, type StageInput, type StageMethod, type StagePrediction } from './method.ts';
 import type { Scene } from './scene.ts';
 import { mixDetail, weightDetailCore } from './detail-mix.ts';
+import { sampledLoop } from './loop-sample.ts';
 
 export { droppedDetailVariance, weightedSigma } from './detail-mix.ts';
+export { LOOP_MARGIN_PX, loopWindows, MAX_LOOP_PIXELS } from './loop-sample.ts';
 
 /**
  * How much of SRDA-Net's detail over bicubic a scene supports, fitted on the scene's own closed
@@ -72,115 +67,12 @@ export function fitDetailAlpha(
 }
 
 /**
- * Above this many LST pixels the closed loop runs on `LOOP_GRID` x `LOOP_GRID` windows spread
- * evenly over the scene, each with a margin of `LOOP_MARGIN_PX` on every side that is run but not
- * scored (so no scored pixel sits at a window's edge, where a tile without halo would differ),
- * together at most this many pixels, instead of the whole scene: one least-squares weight needs
- * far fewer samples than a full MODIS tile's 1.44 million, and the loop costs a network run over
- * every pixel it covers. Smaller scenes run whole.
- */
-export const MAX_LOOP_PIXELS = 1 << 19;
-const LOOP_GRID = 3;
-/** Reference pixels around each window, run and not scored: 32 loop-coarse pixels, more than SRDA-Net's tile halo. */
-export const LOOP_MARGIN_PX = 64;
-
-/** A window of the loop: `run` is cropped and run, `score` (inside it) is scored. */
-export interface LoopWindow {
-  run: PixelWindow;
-  score: PixelWindow;
-}
-
-/** The windows of a `width` x `height` LST the loop runs on: the whole scene, or LOOP_GRID^2 even-sized windows with margins spread over it. */
-export function loopWindows(width: number, height: number): LoopWindow[] {
-  if (width * height <= MAX_LOOP_PIXELS) {
-    const whole = { col: 0, row: 0, width, height };
-    return [{ run: whole, score: whole }];
-  }
-  // Even sizes and offsets, inside the scene's even part, so a window's 2x2 blocks are whole.
-  const ew = width - (width % 2);
-  const eh = height - (height % 2);
-  const m = LOOP_MARGIN_PX;
-  const inner = 2 * Math.floor((Math.sqrt(MAX_LOOP_PIXELS / (LOOP_GRID * LOOP_GRID)) - 2 * m) / 2);
-  // Per axis: up to LOOP_GRID scored spans of `s` pixels centred on equal parts of the axis, with margins where the scene has room.
-  const spans = (n: number): { run: [number, number]; score: [number, number] }[] => {
-    const s = Math.min(n, inner);
-    const k = Math.min(LOOP_GRID, Math.max(1, Math.floor(n / (s + 2 * m))));
-    return Array.from({ length: k }, (_, i) => {
-      const start = Math.min(n - s, Math.max(0, 2 * Math.round(((i + 0.5) * n) / k / 2 - s / 4)));
-      const r0 = Math.max(0, start - m);
-      const r1 = Math.min(n, start + s + m);
-      return { run: [r0, r1 - r0], score: [start, s] };
-    });
-  };
-  const out: LoopWindow[] = [];
-  for (const y of spans(eh))
-    for (const x of spans(ew))
-      out.push({ run: { col: x.run[0], row: y.run[0], width: x.run[1], height: y.run[1] }, score: { col: x.score[0], row: y.score[0], width: x.score[1], height: y.score[1] } });
-  return out;
-}
-
-/** The scene's LST and its coarsest guides cropped to `w` (all a one-stage closed loop reads of it). */
-function cropForLoop(scene: Scene, w: PixelWindow): Scene {
-  const l0 = scene.levels[0];
-  const aux = Object.fromEntries(Object.entries(l0.aux).map(([k, r]) => [k, { ...cropGrid(r as AuxLayer, w), data: unpackWindow(r as AuxLayer, w) }]));
-  return { ...scene, lst: cropRaster(scene.lst, w), levels: [{ grid: cropGrid(l0.grid, w), aux, pixelSizeM: l0.pixelSizeM }], stages: 1 };
-}
-
-/**
- * The scene's one-stage closed loop (its LST block-averaged by 2 as input, the LST itself as
- * reference; on `loopWindows` of a large scene) and a runner giving a method's final,
- * residual-corrected field on it: the scored pixels of each window one after another, as in
- * `reference`. Undefined when the scene is too small for a loop.
- */
-function loopRunner(scene: Scene, residualMode: ResidualMode) {
-  const windows = loopWindows(scene.lst.width, scene.lst.height);
-  const whole = windows.length === 1 && windows[0].run.width === scene.lst.width && windows[0].run.height === scene.lst.height;
-  const loops: { loop: Scene; reference: Raster; score: PixelWindow }[] = [];
-  try {
-    for (const w of windows) {
-      const built = closedLoopScene(whole ? scene : cropForLoop(scene, w.run), 1);
-      loops.push({ ...built, score: { ...w.score, col: w.score.col - w.run.col, row: w.score.row - w.run.row } });
-    }
-  } catch (e) {
-    if (isAppError(e) && e.code === 'TOO_LARGE') return undefined;
-    throw e;
-  }
-  const scored = (parts: Float32Array[]): Float32Array => {
-    if (whole) return parts[0];
-    const out = new Float32Array(loops.reduce((n, l) => n + l.score.width * l.score.height, 0));
-    let at = 0;
-    parts.forEach((p, k) => {
-      const piece = extractTile(p, loops[k].reference.width, loops[k].reference.height, loops[k].score);
-      out.set(piece, at);
-      at += piece.length;
-    });
-    return out;
-  };
-  const final = async (m: StageMethod, run: RunOptions): Promise<Float32Array> => {
-    const parts: Float32Array[] = [];
-    // The windows are independent: as many at once as the method runs tiles at once (a pool's
-    // workers), each result in its window's place, so the fields are those of one after another.
-    await runLimited(
-      loops.length,
-      m.concurrency ?? 1,
-      async (k) => {
-        const r = await runDownscale(loops[k].loop, { method: m, residualCorrection: true, residualMode }, run);
-        parts[k] = r.stages[r.stages.length - 1].lst.data;
-      },
-      run,
-    );
-    return scored(parts);
-  };
-  return { loop: loops[0].loop, reference: scored(loops.map((l) => l.reference.data)), final };
-}
-
-/**
  * Fits the detail weight of `srda` on the scene's own one-stage closed loop. Undefined when the
  * scene is too small for a loop or it has fewer than MIN_LOOP_PIXELS valid pixels (then nothing
  * can be said, and the caller keeps SRDA-Net as is). Cancellation propagates.
  */
 export async function fitDetailWeight(scene: Scene, srda: StageMethod, residualMode: ResidualMode = 'linear', run: RunOptions = {}): Promise<DetailWeight | undefined> {
-  const onLoop = loopRunner(scene, residualMode);
+  const onLoop = sampledLoop(scene, residualMode);
   if (!onLoop) return undefined;
   const { loop, reference } = onLoop;
   const inner = (what: string): RunOptions => ({
@@ -300,7 +192,7 @@ export function fitDetailMix(reference: Float32Array, bicubic: Float32Array, ter
  * closed loop, like `fitDetailWeight`. Undefined when the scene is too small.
  */
 export async function fitDetailMixOnLoop(scene: Scene, terms: readonly StageMethod[], residualMode: ResidualMode = 'linear', run: RunOptions = {}): Promise<{ weights: number[]; rmseK: number; bicubicRmseK: number } | undefined> {
-  const onLoop = loopRunner(scene, residualMode);
+  const onLoop = sampledLoop(scene, residualMode);
   if (!onLoop) return undefined;
   const final = (m: StageMethod) => onLoop.final(m, { signal: run.signal });
   // A term that cannot run on the loop (DMS on too few pixels) gets weight 0.

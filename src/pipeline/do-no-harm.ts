@@ -1,7 +1,8 @@
 import { isAppError } from '../core/errors.ts';
 import type { RunOptions } from '../core/progress.ts';
 import type { ResidualMode } from '../core/raster/correct.ts';
-import { evaluateClosedLoop, type ClosedLoopResult } from './evaluate.ts';
+import type { ClosedLoopResult } from './evaluate.ts';
+import { evaluateSampledLoop } from './loop-sample.ts';
 import type { MethodId, StageMethod } from './method.ts';
 import type { Scene } from './scene.ts';
 import type { DetailWeight } from './detail-weight.ts';
@@ -63,13 +64,14 @@ export function harmVerdict(lstName: string, srdaRmseK: number, bicubicRmseK: nu
 }
 
 /**
- * Runs the scene's own closed loop (one stage: the LST block-averaged by 2 and downscaled back)
+ * Runs the scene's own closed loop (one stage: the LST block-averaged by 2 and downscaled back, on
+ * the sample the detail weight is fitted on: loop-sample.ts)
  * with SRDA-Net and bicubic, both residual-corrected, and returns the verdict. Undefined when the
  * scene is too small for a loop (the reason is not an error for the user's run).
  */
 export async function checkSrdaAgainstBicubic(scene: Scene, srda: StageMethod, lstName: string, residualMode?: ResidualMode, run: RunOptions = {}): Promise<HarmCheck | undefined> {
   try {
-    const loop = await evaluateClosedLoop(scene, [srda, 'bicubic'], { stages: 1, ...(residualMode ? { residualMode } : {}) }, run);
+    const loop = await evaluateSampledLoop(scene, [srda, 'bicubic'], residualMode ? { residualMode } : {}, run);
     const s = loop.methods.find((m) => m.method === 'srda');
     const b = loop.methods.find((m) => m.method === 'bicubic');
     if (!s || !b || !Number.isFinite(s.corrected.rmseK) || !Number.isFinite(b.corrected.rmseK)) return undefined;
@@ -257,8 +259,8 @@ export function closedLoopVerdict(lstName: string, loop: Pick<ClosedLoopResult, 
 
 /**
  * The closed-loop check of a run that writes `written` with a method other than SRDA-Net, the one
- * `downscale` and `batch` put in report.json: the scene's own one-stage loop scores `methods`
- * (residual-corrected, in the run's mode) and closedLoopVerdict judges `written` among them. The
+ * `downscale` and `batch` put in report.json: the scene's own one-stage loop (on the sample the
+ * app and the detail weight score, loop-sample.ts) scores `methods` (residual-corrected, in the run's mode) and closedLoopVerdict judges `written` among them. The
  * loop is returned too (batch lists its scores). Errors of the loop propagate.
  */
 export async function writtenOutputCheck(
@@ -269,7 +271,7 @@ export async function writtenOutputCheck(
   options: { residualMode?: ResidualMode; tileCoarsePx?: number } = {},
   run: RunOptions = {},
 ): Promise<{ loop: ClosedLoopResult; check?: LoopVerdict }> {
-  const loop = await evaluateClosedLoop(scene, methods, { stages: 1, ...options }, run);
+  const loop = await evaluateSampledLoop(scene, methods, options, run);
   const check = closedLoopVerdict(lstName, loop, written);
   return { loop, ...(check ? { check } : {}) };
 }

@@ -70,7 +70,8 @@ export interface MethodScores {
   pairs?: { reference: Float32Array; corrected: Float32Array; raw: Float32Array };
 }
 
-function samplePairs(reference: Float32Array, corrected: Float32Array, raw: Float32Array, n: number): MethodScores['pairs'] {
+/** Every `n`-th pixel pair (about `n` pairs) where all three fields are valid, for a scatter plot. */
+export function samplePairs(reference: Float32Array, corrected: Float32Array, raw: Float32Array, n: number): MethodScores['pairs'] {
   const step = Math.max(1, Math.floor(reference.length / n));
   const r: number[] = [];
   const c: number[] = [];
@@ -93,6 +94,8 @@ export interface ClosedLoopResult {
   coarsePixelM: number;
   stages: number;
   methods: MethodScores[];
+  /** Reference pixels scored when the loop ran on a sample of a large scene (loop-sample.ts), not on all of it. */
+  sampledPixels?: number;
 }
 
 function aggregateAux(n: AuxName, r: Raster, f: number): Raster {

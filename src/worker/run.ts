@@ -6,7 +6,7 @@ import { fitDetailWeight, withDetailWeight, type DetailWeight } from '../pipelin
 import { MIN_LOOP_PIXELS } from '../core/loop-pixels.ts';
 import { detailKeptWholeMessage, detailWeightMessage, harmVerdict } from '../pipeline/do-no-harm.ts';
 import { recommendMethod } from '../core/recommend.ts';
-import { evaluateClosedLoop } from '../pipeline/evaluate.ts';
+import { evaluateSampledLoop } from '../pipeline/loop-sample.ts';
 import { orientationsMessage } from '../pipeline/orientations.ts';
 import type { FinetuneReport } from '../pipeline/methods/srda.ts';
 import { METHOD_NAMES, type MethodId } from '../pipeline/method.ts';
@@ -244,7 +244,8 @@ export async function runJob(
   const closedLoopCheck = async (): Promise<void> => {
     if (!params.evaluate) return;
     try {
-      const loop = await evaluateClosedLoop(
+      // On the sample of the scene's loop the detail weight was fitted on (and downscale scores).
+      const loop = await evaluateSampledLoop(
         scene,
         results.map((r) => (r.method === 'srda' && srdaMethod ? srdaMethod : r.method)),
         { samplePairs: 4000 },

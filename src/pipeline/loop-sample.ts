@@ -1,0 +1,214 @@
+import { AppError, isAppError } from '../core/errors.ts';
+import { coarsenGrid, cropGrid, type PixelWindow } from '../core/geo/grid.ts';
+import { throwIfAborted, type RunOptions } from '../core/progress.ts';
+import type { ResidualMode } from '../core/raster/correct.ts';
+import { unpackWindow, type AuxLayer } from '../core/raster/packed.ts';
+import type { Raster } from '../core/raster/raster.ts';
+import { scoreAgainst } from '../core/raster/metrics.ts';
+import { cropRaster, extractTile } from '../core/raster/tiling.ts';
+import { runDownscale } from './downscale.ts';
+import { closedLoopScene, evaluateClosedLoop, samplePairs, scoreFields, type ClosedLoopOptions, type ClosedLoopResult, type MethodScores, type Scores } from './evaluate.ts';
+import { METHOD_NAMES, type MethodId, type StageMethod } from './method.ts';
+import { loadMethod } from './methods.ts';
+import type { Scene } from './scene.ts';
+import { runLimited } from './tile-pool.ts';
+
+/**
+ * Above this many LST pixels the closed loop runs on `LOOP_GRID` x `LOOP_GRID` windows spread
+ * evenly over the scene, each with a margin of `LOOP_MARGIN_PX` on every side that is run but not
+ * scored (so no scored pixel sits at a window's edge, where a tile without halo would differ),
+ * together at most this many pixels, instead of the whole scene: one least-squares weight needs
+ * far fewer samples than a full MODIS tile's 1.44 million, and the loop costs a network run over
+ * every pixel it covers. Smaller scenes run whole.
+ */
+export const MAX_LOOP_PIXELS = 1 << 19;
+const LOOP_GRID = 3;
+/** Reference pixels around each window, run and not scored: 32 loop-coarse pixels, more than SRDA-Net's tile halo. */
+export const LOOP_MARGIN_PX = 64;
+
+/** A window of the loop: `run` is cropped and run, `score` (inside it) is scored. */
+export interface LoopWindow {
+  run: PixelWindow;
+  score: PixelWindow;
+}
+
+/** The windows of a `width` x `height` LST the loop runs on: the whole scene, or LOOP_GRID^2 even-sized windows with margins spread over it. */
+export function loopWindows(width: number, height: number): LoopWindow[] {
+  if (width * height <= MAX_LOOP_PIXELS) {
+    const whole = { col: 0, row: 0, width, height };
+    return [{ run: whole, score: whole }];
+  }
+  // Even sizes and offsets, inside the scene's even part, so a window's 2x2 blocks are whole.
+  const ew = width - (width % 2);
+  const eh = height - (height % 2);
+  const m = LOOP_MARGIN_PX;
+  const inner = 2 * Math.floor((Math.sqrt(MAX_LOOP_PIXELS / (LOOP_GRID * LOOP_GRID)) - 2 * m) / 2);
+  // Per axis: up to LOOP_GRID scored spans of `s` pixels centred on equal parts of the axis, with margins where the scene has room.
+  const spans = (n: number): { run: [number, number]; score: [number, number] }[] => {
+    const s = Math.min(n, inner);
+    const k = Math.min(LOOP_GRID, Math.max(1, Math.floor(n / (s + 2 * m))));
+    return Array.from({ length: k }, (_, i) => {
+      const start = Math.min(n - s, Math.max(0, 2 * Math.round(((i + 0.5) * n) / k / 2 - s / 4)));
+      const r0 = Math.max(0, start - m);
+      const r1 = Math.min(n, start + s + m);
+      return { run: [r0, r1 - r0], score: [start, s] };
+    });
+  };
+  const out: LoopWindow[] = [];
+  for (const y of spans(eh))
+    for (const x of spans(ew))
+      out.push({ run: { col: x.run[0], row: y.run[0], width: x.run[1], height: y.run[1] }, score: { col: x.score[0], row: y.score[0], width: x.score[1], height: y.score[1] } });
+  return out;
+}
+
+/** The scene's LST and its coarsest guides cropped to `w` (all a one-stage closed loop reads of it). */
+function cropForLoop(scene: Scene, w: PixelWindow): Scene {
+  const l0 = scene.levels[0];
+  const aux = Object.fromEntries(Object.entries(l0.aux).map(([k, r]) => [k, { ...cropGrid(r as AuxLayer, w), data: unpackWindow(r as AuxLayer, w) }]));
+  return { ...scene, lst: cropRaster(scene.lst, w), levels: [{ grid: cropGrid(l0.grid, w), aux, pixelSizeM: l0.pixelSizeM }], stages: 1 };
+}
+
+/** The scene's one-stage closed loop on `loopWindows`: what `sampledLoop` gives. */
+export interface SampledLoop {
+  /** The first window's loop scene (its levels' pixel sizes are the loop's scale). */
+  loop: Scene;
+  /** The reference LST (K) of the scored pixels, window after window. */
+  reference: Float32Array;
+  /** Each window's scored size, in `reference`'s order (the whole loop when it runs whole). */
+  scored: { width: number; height: number }[];
+  /** A method's final field on the scored pixels, residual-corrected (the run's mode). */
+  final: (m: StageMethod, run: RunOptions) => Promise<Float32Array>;
+  /** As `final`, with or without the residual correction, and the largest |block mean - input| (K) of its corrected runs. */
+  runOn: (m: StageMethod, run: RunOptions, o: { residualCorrection: boolean; tileCoarsePx?: number }) => Promise<{ field: Float32Array; energyMaxAbsK: number }>;
+}
+
+/**
+ * The scene's one-stage closed loop (its LST block-averaged by 2 as input, the LST itself as
+ * reference; on `loopWindows` of a large scene) and a runner giving a method's final field on it:
+ * the scored pixels of each window one after another, as in `reference`. The one sample of the
+ * loop the detail weight is fitted on and the app's, `downscale`'s and `batch`'s checks score.
+ * Undefined when the scene is too small for a loop.
+ */
+export function sampledLoop(scene: Scene, residualMode: ResidualMode = 'linear'): SampledLoop | undefined {
+  const windows = loopWindows(scene.lst.width, scene.lst.height);
+  const whole = windows.length === 1 && windows[0].run.width === scene.lst.width && windows[0].run.height === scene.lst.height;
+  const loops: { loop: Scene; reference: Raster; score: PixelWindow }[] = [];
+  try {
+    for (const w of windows) {
+      const built = closedLoopScene(whole ? scene : cropForLoop(scene, w.run), 1);
+      loops.push({ ...built, score: { ...w.score, col: w.score.col - w.run.col, row: w.score.row - w.run.row } });
+    }
+  } catch (e) {
+    if (isAppError(e) && e.code === 'TOO_LARGE') return undefined;
+    throw e;
+  }
+  const scored = (parts: Float32Array[]): Float32Array => {
+    if (whole) return parts[0];
+    const out = new Float32Array(loops.reduce((n, l) => n + l.score.width * l.score.height, 0));
+    let at = 0;
+    parts.forEach((p, k) => {
+      const piece = extractTile(p, loops[k].reference.width, loops[k].reference.height, loops[k].score);
+      out.set(piece, at);
+      at += piece.length;
+    });
+    return out;
+  };
+  const runOn: SampledLoop['runOn'] = async (m, run, o) => {
+    const parts: Float32Array[] = [];
+    let energyMaxAbsK = 0;
+    // The windows are independent: as many at once as the method runs tiles at once (a pool's
+    // workers), each result in its window's place, so the fields are those of one after another.
+    await runLimited(
+      loops.length,
+      m.concurrency ?? 1,
+      async (k) => {
+        const r = await runDownscale(loops[k].loop, { method: m, residualCorrection: o.residualCorrection, residualMode, ...(o.tileCoarsePx !== undefined ? { tileCoarsePx: o.tileCoarsePx } : {}) }, run);
+        parts[k] = r.stages[r.stages.length - 1].lst.data;
+        energyMaxAbsK = Math.max(energyMaxAbsK, ...r.stages.map((s) => s.energy.maxAbsK));
+      },
+      run,
+    );
+    return { field: scored(parts), energyMaxAbsK };
+  };
+  return {
+    loop: loops[0].loop,
+    reference: scored(loops.map((l) => l.reference.data)),
+    scored: whole ? [{ width: loops[0].reference.width, height: loops[0].reference.height }] : loops.map((l) => ({ width: l.score.width, height: l.score.height })),
+    final: async (m, run) => (await runOn(m, run, { residualCorrection: true })).field,
+    runOn,
+  };
+}
+
+/** Scores of `pred` against `ref` over the windows `sizes` laid one after another: SSIM within each window (weighted by its valid pixels), the rest over all. */
+function scoreWindows(pred: Float32Array, ref: Float32Array, sizes: readonly { width: number; height: number }[]): Scores {
+  if (sizes.length === 1) return scoreFields(pred, ref, sizes[0].width, sizes[0].height);
+  const p = scoreAgainst(pred, ref);
+  const all = { rmseK: p.rmse, maeK: p.mae, biasK: p.bias, r2: p.r2, r: p.r, n: p.n };
+  let at = 0;
+  let sum = 0;
+  let n = 0;
+  for (const { width, height } of sizes) {
+    const len = width * height;
+    const s = scoreFields(pred.subarray(at, at + len), ref.subarray(at, at + len), width, height);
+    if (s.n > 0 && Number.isFinite(s.ssim)) {
+      sum += s.ssim * s.n;
+      n += s.n;
+    }
+    at += len;
+  }
+  return { ...all, ssim: n > 0 ? sum / n : Number.NaN };
+}
+
+/**
+ * The scene's own one-stage closed loop scored for each method as `evaluateClosedLoop` scores it,
+ * on the sample of `sampledLoop` (the whole scene up to MAX_LOOP_PIXELS, else its windows): the
+ * pixels the detail weight is fitted on, so SRDA-Net's weighted score here is the weight's own
+ * (what `downscale` reports). The app's closed-loop check and the CLI's `downscale` and `batch`
+ * checks; `evaluate` scores the whole scene. TOO_LARGE when the scene is too small for a loop.
+ */
+export async function evaluateSampledLoop(
+  scene: Scene,
+  methods: readonly (MethodId | StageMethod)[],
+  options: Pick<ClosedLoopOptions, 'residualMode' | 'tileCoarsePx' | 'samplePairs'> = {},
+  run: RunOptions = {},
+): Promise<ClosedLoopResult> {
+  const windows = loopWindows(scene.lst.width, scene.lst.height);
+  if (windows.length === 1) return evaluateClosedLoop(scene, methods, { ...options, stages: 1 }, run);
+  const onLoop = sampledLoop(scene, options.residualMode);
+  if (!onLoop) throw new AppError('TOO_LARGE', `The LST (${scene.lst.width}x${scene.lst.height}) is too small for a 1-stage closed loop.`);
+  const { loop, reference, scored } = onLoop;
+  const out: MethodScores[] = [];
+  let done = 0;
+  for (const m of methods) {
+    throwIfAborted(run.signal);
+    const method = typeof m === 'string' ? await loadMethod(m) : m;
+    const t0 = Date.now();
+    const inner = (pass: string): RunOptions => ({
+      signal: run.signal,
+      onProgress: run.onProgress && ((p) => run.onProgress!({ ...p, stage: `${METHOD_NAMES[method.id]} ${pass}, ${p.stage}` })),
+    });
+    const tile = options.tileCoarsePx !== undefined ? { tileCoarsePx: options.tileCoarsePx } : {};
+    const corrected = await onLoop.runOn(method, inner('corrected'), { residualCorrection: true, ...tile });
+    const raw = await onLoop.runOn(method, inner('uncorrected'), { residualCorrection: false, ...tile });
+    out.push({
+      method: method.id,
+      label: method.label,
+      corrected: scoreWindows(corrected.field, reference, scored),
+      uncorrected: scoreWindows(raw.field, reference, scored),
+      energyMaxAbsK: corrected.energyMaxAbsK,
+      seconds: (Date.now() - t0) / 1000,
+      ...(options.samplePairs ? { pairs: samplePairs(reference, corrected.field, raw.field, options.samplePairs) } : {}),
+    });
+    run.onProgress?.({ stage: 'closed loop', done: ++done, total: methods.length, detail: METHOD_NAMES[method.id] });
+  }
+  const referenceGrid = cropGrid(scene.lst, { col: 0, row: 0, width: scene.lst.width - (scene.lst.width % 2), height: scene.lst.height - (scene.lst.height % 2) });
+  return {
+    referenceGrid,
+    coarseGrid: coarsenGrid(referenceGrid, 2, 'floor'),
+    referencePixelM: loop.levels[1].pixelSizeM,
+    coarsePixelM: loop.levels[0].pixelSizeM,
+    stages: 1,
+    methods: out,
+    sampledPixels: reference.length,
+  };
+}
