@@ -13,7 +13,7 @@ import { loadMethod } from '../pipeline/methods.ts';
 import { prepareSceneAsync } from '../pipeline/prepare.ts';
 import { assembleScene, labelDataset, type LabelledBand } from '../pipeline/scene-assembly.ts';
 import type { BatchItem } from './batch-plan.ts';
-import { orientationsNotice } from './inputs.ts';
+import { KEEP_GUIDES_ON_CLI, orientationsNotice } from './inputs.ts';
 import { loadFileDatasets } from './load.ts';
 import { packOnReadWorkers, prestartReadWorkers, withReadWorkersHeld } from './read-workers.ts';
 import { stageWriter } from './stage-files.ts';
@@ -130,7 +130,7 @@ async function runInto(item: BatchItem, s: BatchSettings, tmp: string): Promise<
     const bands = await loadItemBands(item);
     const sceneId = [item.date ?? 'undated', item.tile].filter(Boolean).join(' ');
     const assembled = assembleScene(bands, { mode: 'strict', sceneId, maxDateGapDays: s.maxDateGapDays });
-    return { assembled, scene: await prepareSceneAsync(assembled.inputs, { stages: s.stages, registerGuides: s.registerGuides !== false, packer: packOnReadWorkers }) };
+    return { assembled, scene: await prepareSceneAsync(assembled.inputs, { stages: s.stages, registerGuides: s.registerGuides !== false, keepGuidesHint: KEEP_GUIDES_ON_CLI, packer: packOnReadWorkers }) };
   });
   // The bands as read are garbage now: free them before the item's peak (see collectGarbage).
   collectGarbage();

@@ -75,6 +75,10 @@ describe.skipIf(!existsSync(DHAKA))('srda-lst downscale on Dhaka DOY 097', () =>
     expect(report.inputs.lst.file).toBe(LST);
     expect(report.notes.join(' ')).toMatch(/cropped/);
     expect(printed.err).toMatch(/stage 2: 192x192/);
+    // The guide-registration notice tells a command-line user the option, not the app's run panel (it did).
+    expect(printed.err).toMatch(/notice: Guide registration: NDVI moved .* To keep them where they are, run again with --no-guide-registration\./);
+    expect(printed.err).not.toContain('run panel');
+    expect(report.notes.join(' ')).not.toContain('run panel');
   });
 
   // Before, only an SRDA-Net run wrote closedLoopCheck: TsHARP, DMS and bicubic runs had none.

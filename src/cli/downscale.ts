@@ -18,6 +18,7 @@ import {
   type InputsSummary,
   summariseInputs,
   parseBackend,
+  KEEP_GUIDES_ON_CLI,
   orientationsNotice,
   parseOrientations,
   parseCli,
@@ -91,7 +92,7 @@ export const downscaleCommand: Command = async (argv) => {
   if (typeof values.out !== 'string') throw new AppError('BAD_ARGUMENT', 'No output folder: pass --out DIR.');
   const backend = parseBackend(values.backend);
   const residualMode = parseResidualMode(values['residual-mode']);
-  const options: PrepareOptions = { stages: intOption(values.stages, 'stages', 1), referenceFactor: intOption(values['reference-factor'], 'reference-factor', 1), registerGuides: values['no-guide-registration'] !== true };
+  const options: PrepareOptions = { stages: intOption(values.stages, 'stages', 1), referenceFactor: intOption(values['reference-factor'], 'reference-factor', 1), registerGuides: values['no-guide-registration'] !== true, keepGuidesHint: KEEP_GUIDES_ON_CLI };
   const tile = intOption(values.tile, 'tile', 8);
   const finetuneSteps = intOption(values.finetune, 'finetune', 0);
   const modelPath = typeof values.weights === 'string' ? path.resolve(values.weights) : undefined;

@@ -207,6 +207,9 @@ function withLstUnits(lst: DatasetBand, values: InputValues, warnings: string[])
   );
 }
 
+/** How a command-line user keeps the guides in place (ends the guide-registration note in `downscale` and `batch`). */
+export const KEEP_GUIDES_ON_CLI = 'To keep them where they are, run again with --no-guide-registration.';
+
 /** Parses `--stages`, `--tile` style positive integers; BAD_ARGUMENT otherwise. */
 export function intOption(v: unknown, name: string, min = 0): number | undefined {
   if (v === undefined) return undefined;

@@ -50,6 +50,9 @@ describe('guide registration', () => {
     expect(r.shift.dxPx).toBe(1);
     expect(r.aux.ndvi!.data[10 * FW + 20]).toBeCloseTo(ndvi[10 * FW + 19], 5);
     expect(guideShiftNote(r.shift, 250)).toMatch(/NDVI moved 250 m east and 0 m south/);
+    // The app's way to keep the guides by default; a caller's own sentence where it has another.
+    expect(guideShiftNote(r.shift, 250)).toMatch(/tick "Keep guides in place" in the run panel\.$/);
+    expect(guideShiftNote(r.shift, 250, {}, 'Keep them with option X.')).toMatch(/\) onto the LST's frame, .* Keep them with option X\.$/);
   });
 
   it('keeps guides that already line up, and says why', () => {

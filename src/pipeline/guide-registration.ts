@@ -269,14 +269,20 @@ export function registerGuides(coarseLst: Raster, fineAux: Partial<Record<AuxNam
 const LABEL: Partial<Record<AuxName, string>> = { ndvi: 'NDVI', ndwi: 'NDWI', nir: 'NIR', swir: 'SWIR' };
 const label = (n: AuxName) => LABEL[n] ?? n;
 
-/** One sentence for notes, the CLI and the app. `fineM`: the guides' pixel size in metres. */
-export function guideShiftNote(s: GuideShift, fineM: number, names: Partial<Record<AuxName | 'lst', string>> = {}): string {
+/** How to keep the guides where they are, in the app (the default of `guideShiftNote`). */
+export const KEEP_GUIDES_IN_APP = 'To keep them where they are, tick "Keep guides in place" in the run panel.';
+
+/**
+ * One sentence for notes, the CLI and the app. `fineM`: the guides' pixel size in metres;
+ * `keepHint`: how to keep the guides in place where the note is shown (the CLI gives its option).
+ */
+export function guideShiftNote(s: GuideShift, fineM: number, names: Partial<Record<AuxName | 'lst', string>> = {}, keepHint = KEEP_GUIDES_IN_APP): string {
   const from = names[s.guide] ?? label(s.guide);
   if (!s.applied) return `Guide registration: ${from} kept in place: ${s.reason}.`;
   const dir = (v: number, pos: string, neg: string) => `${Math.round(Math.abs(v) * fineM)} m ${v >= 0 ? pos : neg}`;
   return (
     `Guide registration: ${s.moved.map(label).join(', ')} moved ${dir(s.dxPx, 'east', 'west')} and ${dir(s.dyPx, 'south', 'north')} ` +
     `(${s.dxPx}, ${s.dyPx} px) onto the LST's frame, the shift at which ${from} fits the LST best (correlation ${s.corr0.toFixed(3)} -> ${s.corrBest.toFixed(3)}). ` +
-    'To keep them where they are, tick "Keep guides in place" in the run panel.'
+    keepHint
   );
 }

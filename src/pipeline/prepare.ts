@@ -52,6 +52,8 @@ export interface PrepareOptions {
    * (default true; `pipeline/guide-registration.ts`).
    */
   registerGuides?: boolean;
+  /** The sentence that tells how to keep the guides in place, ending the registration note (default: the app's run panel). */
+  keepGuidesHint?: string;
   /**
    * `prepareSceneAsync` only: packs a layer of the output grid as `packRaster` does, elsewhere
    * (the CLI: on a read worker thread, cli/read-workers.ts `packOnReadWorkers`). Every layer is
@@ -419,7 +421,7 @@ function* prepareSteps(inputs: SceneInputs, options: PrepareOptions, packer: Aux
         Object.assign(fineAux, applyGuideShift(fineAux, shift));
       }
       guideShift = shift;
-      notes.push(guideShiftNote(shift, pixelSizeM(fineGrid), names));
+      notes.push(guideShiftNote(shift, pixelSizeM(fineGrid), names, options.keepGuidesHint));
     }
   }
 
