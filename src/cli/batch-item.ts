@@ -137,7 +137,9 @@ async function runInto(item: BatchItem, s: BatchSettings, tmp: string): Promise<
   const method =
     isLstOnlyScene(scene) && !LST_ONLY_METHODS.has(s.method.id) ? await loadMethod('bicubic') : s.method;
   // Do no harm: SRDA-Net keeps the share of its detail that this date's own closed loop supports.
-  const weight = method.id === 'srda' && !s.fullDetail ? await fitDetailWeight(scene, method, s.residualMode) : undefined;
+  const fitted = method.id === 'srda' && !s.fullDetail ? await fitDetailWeight(scene, method, s.residualMode) : undefined;
+  // Its sentence, made once: report.json's detailWeight.message and the verdict on the weighted output.
+  const weight = fitted && { ...fitted, message: detailWeightMessage(assembled.lst.name, fitted) };
   // Each stage's GeoTIFF is written as soon as it ends (stage 1's while stage 2 runs), the last
   // stage's band by band as its tiles complete; a failed item's temp folder is removed whole.
   const writer = stageWriter({ dir: tmp, write: (name, fill) => writeInto(path.join(tmp, name), fill) }, method.id, { cog: s.cog, sigma: false });
@@ -212,7 +214,7 @@ async function runInto(item: BatchItem, s: BatchSettings, tmp: string): Promise<
     })),
     ...(scene.guideShift ? { guideRegistration: scene.guideShift } : {}),
     ...(check ? { closedLoopCheck: check } : {}),
-    ...(weight ? { detailWeight: { ...weight, message: detailWeightMessage(assembled.lst.name, weight) } } : {}),
+    ...(weight ? { detailWeight: weight } : {}),
     summary: row,
   };
   await writeFile(path.join(tmp, 'report.json'), JSON.stringify(report, null, 2) + '\n');

@@ -2,7 +2,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { AppError, isAppError } from '../core/errors.ts';
 import { fitDetailWeight, withDetailWeight } from '../pipeline/detail-weight.ts';
-import { detailWeightMessage, srdaOutputCheck, writtenOutputCheck, type LoopVerdict, type SrdaOutputCheck } from '../pipeline/do-no-harm.ts';
+import { srdaOutputCheck, writtenOutputCheck, type LoopVerdict, type SrdaOutputCheck } from '../pipeline/do-no-harm.ts';
 import { runDownscale, type StageResult, type StreamedStageResult } from '../pipeline/downscale.ts';
 import type { StageMethod } from '../pipeline/method.ts';
 import type { BackendName } from '../model/backend.ts';
@@ -221,8 +221,8 @@ async function downscaleWith(
   const orientedNotice = orientationsNotice(orientations, [method.id]);
   if (orientedNotice) runNotices.unshift(orientedNotice);
   if (!values.quiet) for (const n of runNotices) process.stderr.write(`notice: ${terminalSafe(n)}\n`);
-  const weightMessage = weight ? detailWeightMessage(lstName, weight) : undefined;
-  if (weightMessage && !values.quiet) process.stderr.write(`check: ${terminalSafe(weightMessage)}\n`);
+  // With the weight, the verdict's message is the weight's own (srdaOutputCheck made it): printed, not made again.
+  if (check && weight && !values.quiet) process.stderr.write(`check: ${terminalSafe(check.message)}\n`);
   const poolWorkers = (method as { workers?: number }).workers;
   const report = {
     tool: 'srda-lst downscale',

@@ -142,7 +142,8 @@ export interface SrdaOutputCheck {
  * report.json: with the detail weight (`weight`, fitted before the run) the output as weighted
  * against bicubic (detailWeightRecommendation); without it (--full-detail, or a loop too small to
  * fit one) SRDA-Net alone against bicubic in the scene's own loop (checkSrdaAgainstBicubic, run
- * here with the run's residual mode). `others`: the loop scores of any other method the run scored
+ * here with the run's residual mode). A `weight` with its `message` (detailWeightMessage, made by
+ * the caller for its own report) has it used as is. `others`: the loop scores of any other method the run scored
  * (batch --closed-loop: TsHARP, DMS); the recommendation is then over all of them by the same rule
  * (loopScoresVerdict, SRDA-Net scored as written), and when one of them is recommended the message
  * is that verdict. Undefined when the scene is too small for a loop.
@@ -151,7 +152,7 @@ export async function srdaOutputCheck(
   scene: Scene,
   srda: StageMethod,
   lstName: string,
-  weight: DetailWeight | undefined,
+  weight: (DetailWeight & { message?: string }) | undefined,
   residualMode?: ResidualMode,
   run: RunOptions = {},
   others: readonly LoopScore[] = [],
@@ -161,7 +162,7 @@ export async function srdaOutputCheck(
   return check && againstOtherMethods(check, lstName, others);
 }
 
-function weightedOutputCheck(lstName: string, weight: DetailWeight): SrdaOutputCheck {
+function weightedOutputCheck(lstName: string, weight: DetailWeight & { message?: string }): SrdaOutputCheck {
   const recommendedMethod = detailWeightRecommendation(weight);
   return {
     srdaRmseK: weight.srdaRmseK,
@@ -173,7 +174,7 @@ function weightedOutputCheck(lstName: string, weight: DetailWeight): SrdaOutputC
     pixels: weight.pixels,
     srdaWorse: weight.srdaRmseK > weight.bicubicRmseK,
     ...(recommendedMethod ? { recommendedMethod } : {}),
-    message: detailWeightMessage(lstName, weight),
+    message: weight.message ?? detailWeightMessage(lstName, weight),
   };
 }
 
