@@ -124,7 +124,23 @@ function coarseWindow(cwAll: number, chAll: number): { cw: number; ch: number; c
  * around it: 25 passes over the fine window serve every shift tried (whole pixels, then the
  * fraction found by the parabola).
  */
-export function estimateShift(coarse: Float32Array, cwAll: number, chAll: number, fine: Float32Array | FineField, f: number): { dxPx: number; dyPx: number; corr0: number; corrBest: number } {
+export function estimateShift(coarse: Float32Array, cwAll: number, chAll: number, fine: Float32Array | FineField, f: number): ShiftEstimate {
+  return finish(estimateShiftInSteps(coarse, cwAll, chAll, fine, f));
+}
+
+/** What `estimateShift` finds. */
+type ShiftEstimate = { dxPx: number; dyPx: number; corr0: number; corrBest: number };
+
+/** Runs steps to their end. */
+function finish<T>(steps: Generator<void, T>): T {
+  for (;;) {
+    const r = steps.next();
+    if (r.done) return r.value;
+  }
+}
+
+/** `estimateShift` in steps: it yields after each pass over the fine window and each row of the search, so a caller can pause there. */
+function* estimateShiftInSteps(coarse: Float32Array, cwAll: number, chAll: number, fine: Float32Array | FineField, f: number): Generator<void, ShiftEstimate> {
   const field = fine instanceof Float32Array ? { data: fine } : fine;
   const { cw, ch, cx0, cy0 } = coarseWindow(cwAll, chAll);
   const lstWin = extractTile(coarse, cwAll, chAll, { col: cx0, row: cy0, width: cw, height: ch });
@@ -134,7 +150,12 @@ export function estimateShift(coarse: Float32Array, cwAll: number, chAll: number
   const fh = chAll * f;
   // means[(j + m) * (2m + 1) + (i + m)]: sampled at integer offset (i, j) = field shifted by (-i, -j).
   const means: Float32Array[] = [];
-  for (let j = -m; j <= m; j++) for (let i = -m; i <= m; i++) means.push(blockMeansAt(field, fw, fh, f, cx0 * f, cy0 * f, cw, ch, i, j));
+  for (let j = -m; j <= m; j++) {
+    for (let i = -m; i <= m; i++) {
+      means.push(blockMeansAt(field, fw, fh, f, cx0 * f, cy0 * f, cw, ch, i, j));
+      yield;
+    }
+  }
   const at = (i: number, j: number) => means[(j + m) * (2 * m + 1) + (i + m)];
   const mix = new Float32Array(cw * ch);
   const corrAt = (dx: number, dy: number): number => {
@@ -173,6 +194,7 @@ export function estimateShift(coarse: Float32Array, cwAll: number, chAll: number
       const v = c(i, j);
       if (v === v && sign * v > sign * bc) [bi, bj, bc] = [i, j, v];
     }
+    yield;
   }
   const peak = (lo: number, mid: number, hi: number): number => {
     const den = lo - 2 * mid + hi;
@@ -233,10 +255,15 @@ export function guideSample(coarseLst: Raster, fineAux: Partial<Record<AuxName, 
  * Undefined when there is no reflectance guide.
  */
 export function estimateGuideShift(coarseLst: Raster, fineAux: Partial<Record<AuxName, Raster>>, factor: number, sample?: GuideSample): GuideShift | undefined {
+  return finish(estimateGuideShiftInSteps(coarseLst, fineAux, factor, sample));
+}
+
+/** `estimateGuideShift` in steps (a few hundred ms on a full MODIS tile): it yields between passes, so a caller can pause there; the same result. */
+export function* estimateGuideShiftInSteps(coarseLst: Raster, fineAux: Partial<Record<AuxName, Raster>>, factor: number, sample?: GuideSample): Generator<void, GuideShift | undefined> {
   const guide = estimateGuide(coarseLst, fineAux, factor);
   if (!guide) return undefined;
   if (sample && sample.guide !== guide) throw new AppError('INTERNAL', `A guide sample of ${sample.guide} was given; the estimate reads ${guide}.`);
-  const e = estimateShift(coarseLst.data, coarseLst.width, coarseLst.height, sample ?? fineAux[guide]!.data, factor);
+  const e = yield* estimateShiftInSteps(coarseLst.data, coarseLst.width, coarseLst.height, sample ?? fineAux[guide]!.data, factor);
   const base = { guide, dxPx: 0, dyPx: 0, bestDxPx: e.dxPx, bestDyPx: e.dyPx, corr0: e.corr0, corrBest: e.corrBest, applied: false, moved: [] as AuxName[] };
   let reason: string | undefined;
   if (e.corr0 !== e.corr0) reason = 'the LST and the guide have too little local contrast to compare';

@@ -169,4 +169,24 @@ describe('prepareSceneAsync', () => {
     await expect(run).rejects.toMatchObject({ code: 'CANCELLED' });
     expect(cancel.seen).toEqual([1, 2]);
   });
+
+  it('lets a cancel in while it packs the layers of the output grid, before it finishes that step', async () => {
+    // A cancel reaches a worker as a message, run only when the thread is free: here a timer, set
+    // once 'indices' is reported, that aborts at the second turn of the event loop after it (the
+    // first one is the pause after the report). Packing every layer in one go ran past it to 'compact storage'.
+    const ac = new AbortController();
+    const seen: string[] = [];
+    const abortOnSecondTurn = () => setTimeout(() => setTimeout(() => ac.abort(), 0), 0);
+    const landcover = testRaster(testGrid(64, 64, 250), (c, r) => 1 + ((c + r) % 5));
+    const run = prepareSceneAsync({ lst, aux: { ndvi, dem, landcover } }, {}, {
+      signal: ac.signal,
+      onProgress: (p) => {
+        seen.push(p.detail ?? '');
+        if (p.detail === 'indices') abortOnSecondTurn();
+      },
+    });
+    await expect(run).rejects.toMatchObject({ code: 'CANCELLED' });
+    expect(seen).toContain('indices');
+    expect(seen).not.toContain('compact storage');
+  });
 });

@@ -17,11 +17,11 @@ import { computeNdvi, computeNdwi } from '../core/raster/indices.ts';
 import { gridOf, type AuxName, type Grid, type Raster } from '../core/raster/raster.ts';
 import { cropRaster } from '../core/raster/tiling.ts';
 import { type AuxLayer, type PackedRaster } from '../core/raster/packed.ts';
-import { packRaster } from '../core/raster/pack-raster.ts';
+import { packRasterInSteps } from '../core/raster/pack-raster.ts';
 import type { Scene, SceneLevel } from './scene.ts';
 import { LST_ONLY_DEFAULT_STAGES, prepareLstOnlyScene } from './lst-only.ts';
 import { reprojectRaster } from '../core/raster/reproject.ts';
-import { applyGuideShift, estimateGuideShift, guideSample, guideShiftNote, REGISTERED_GUIDES, type GuideShift } from './guide-registration.ts';
+import { applyGuideShift, estimateGuideShiftInSteps, guideSample, guideShiftNote, REGISTERED_GUIDES, type GuideShift } from './guide-registration.ts';
 import { releaseArray } from '../core/release-buffer.ts';
 
 /** Inputs of scene preparation: rasters already in physical units (NaN invalid). */
@@ -74,8 +74,15 @@ export interface AuxPacked {
 /** See `PrepareOptions.packer`. */
 export type AuxPacker = (r: Raster, name: string, keep: boolean) => Promise<AuxPacked>;
 
-/** What the preparation's steps yield: progress, or a pack to wait for (`prepareSceneAsync` awaits it and hands back its result). */
-type PrepareStep = Progress | { wait: Promise<AuxPacked> };
+/**
+ * What the preparation's steps yield: progress, a pack to wait for (`prepareSceneAsync` awaits it
+ * and hands back its result), or a pause between the parts of a step (a layer packed, the guide
+ * registration): `prepareSceneAsync` checks its signal there and lets a cancel message in.
+ */
+type PrepareStep = Progress | { wait: Promise<AuxPacked> } | typeof PAUSE;
+
+/** See `PrepareStep`. */
+const PAUSE = { pause: true } as const;
 
 /** The sentence CLI and app both show when a reference factor was used. */
 export function referenceFactorNote(factor: number, coarseM: number, fineM: number): string {
@@ -187,22 +194,22 @@ function maskedLst(inputs: SceneInputs, notes: string[]): Raster {
 
 
 /**
- * Takes out of `aux` (the output grid's layers) those that int16 codes hold exactly (integer
- * products: MODIS NDVI DN x 1e-4, DEM metres, land cover) and returns them packed: half the memory
- * of float32, a full MODIS tile's 250 m NDVI and DEM 46 MB each instead of 92 MB. Their coarser
- * levels are not built or held either (58 MB more): a window of them is block-averaged from the
- * codes when read, the same float32 values. Layers that do not pack (resampled, shifted, float data)
- * stay in `aux`, float32.
+ * Bands of int16 codes (~1 M pixels each) packed between two pauses. The output grid's layers that
+ * int16 codes hold exactly (integer products: MODIS NDVI DN x 1e-4, DEM metres, land cover) are
+ * packed: half the memory of float32, a full MODIS tile's 250 m NDVI and DEM 46 MB each instead of
+ * 92 MB. Their coarser levels are not built or held either (58 MB more): a window of them is
+ * block-averaged from the codes when read, the same float32 values. A layer that does not pack
+ * (resampled, shifted, float data) stays float32.
  */
-function packLayers(aux: Partial<Record<AuxName, Raster>>): Partial<Record<AuxName, PackedRaster>> {
-  const packed: Partial<Record<AuxName, PackedRaster>> = {};
-  for (const [n, r] of Object.entries(aux) as [AuxName, Raster][]) {
-    const p = packRaster(r);
-    if (!p) continue;
-    packed[n] = p;
-    delete aux[n];
+const PACK_BANDS_PER_PAUSE = 2;
+
+/** Runs `steps` to their end, pausing after every `every` of them. */
+function* paused<T>(steps: Generator<void, T>, every: number): Generator<typeof PAUSE, T> {
+  for (let k = 1; ; k++) {
+    const r = steps.next();
+    if (r.done) return r.value;
+    if (k % every === 0) yield PAUSE;
   }
-  return packed;
 }
 
 /** The field an `AuxPacker` handed back (`keep`, or a layer that does not pack). */
@@ -245,6 +252,10 @@ export async function prepareSceneAsync(inputs: SceneInputs, options: PrepareOpt
       got = await r.value.wait;
       continue;
     }
+    if ('pause' in r.value) {
+      await yieldToEventLoop();
+      continue;
+    }
     run.onProgress?.(r.value);
     // Also lets a packer's request out (a worker's reply, its start) before the next step's work.
     await yieldToEventLoop();
@@ -262,9 +273,11 @@ function* prepareSteps(inputs: SceneInputs, options: PrepareOptions, packer: Aux
     if (!isNorthUp(g)) throw new AppError('UNSUPPORTED_LAYOUT', `Rotated grids are not supported (${gridToString(g)}).`);
   }
   let lst = maskedLst(inputs, notes);
+  yield PAUSE;
   if (countValid(lst.data) === 0) throw new AppError('ALL_NODATA', `${lstName} has no valid LST pixel (all fill, cloud or QC-rejected).`, { file: names.lst });
   lst = checkLstValues(lst, lstName, names.lst, notes);
   if (present.length === 0) return prepareLstOnlyScene(lst, options.stages ?? LST_ONLY_DEFAULT_STAGES, notes);
+  yield PAUSE;
   let done = 0;
   // Resolved below once the stages are known: LST, each auxiliary layer, indices, each level.
   let total = 0;
@@ -408,7 +421,7 @@ function* prepareSteps(inputs: SceneInputs, options: PrepareOptions, packer: Aux
   yield step('indices');
   let guideShift: GuideShift | undefined;
   if (registering) {
-    const shift = estimateGuideShift(coarseLst, fineAux, regFactor, sample);
+    const shift = yield* paused(estimateGuideShiftInSteps(coarseLst, fineAux, regFactor, sample), 5);
     if (shift) {
       if (shift.applied) {
         // The moved guides are made from their fields: packs of them as they were are dropped.
@@ -433,7 +446,17 @@ function* prepareSteps(inputs: SceneInputs, options: PrepareOptions, packer: Aux
   let aux: Partial<Record<AuxName, Raster>> = {};
   for (const [n, r] of Object.entries(fineAux) as [AuxName, Raster][]) if (!early.has(n)) aux[n] = { ...aggregateAux(n, r, outFactor), ...grids[stages] };
   const order = Object.keys(fineAux) as AuxName[];
-  const packed = stages >= 1 ? packLayers(aux) : {};
+  const packed: Partial<Record<AuxName, PackedRaster>> = {};
+  // A layer, and a few bands of its codes, at a time (a full tile's 250 m layer takes a few hundred ms), pausing between them.
+  if (stages >= 1) {
+    for (const n of Object.keys(aux) as AuxName[]) {
+      const p = yield* paused(packRasterInSteps(aux[n]!), PACK_BANDS_PER_PAUSE);
+      yield PAUSE;
+      if (!p) continue;
+      packed[n] = p;
+      delete aux[n];
+    }
+  }
   for (const [n, e] of early) {
     const done = (yield { wait: e.pack })!;
     if (done.packed) {
@@ -453,7 +476,10 @@ function* prepareSteps(inputs: SceneInputs, options: PrepareOptions, packer: Aux
     yield step(`level ${s} of ${stages}`);
     if (s === 0) break;
     const next: Partial<Record<AuxName, Raster>> = {};
-    for (const [n, r] of Object.entries(aux) as [AuxName, Raster][]) next[n] = { ...aggregateAux(n, r, 2), ...grids[s - 1] };
+    for (const [n, r] of Object.entries(aux) as [AuxName, Raster][]) {
+      next[n] = { ...aggregateAux(n, r, 2), ...grids[s - 1] };
+      yield PAUSE;
+    }
     aux = next;
   }
   if (refFactor > 1) notes.push(referenceFactorNote(refFactor, levels[0].pixelSizeM, levels[stages].pixelSizeM));

@@ -1,6 +1,6 @@
 import { AppError, isAppError } from '../core/errors.ts';
 import type { Raster } from '../core/raster/raster.ts';
-import type { Progress, RunOptions } from '../core/progress.ts';
+import { throwIfAborted, yieldToEventLoop, type Progress, type RunOptions } from '../core/progress.ts';
 import { runDownscale, type DownscaleResult } from '../pipeline/downscale.ts';
 import { fitDetailWeight, withDetailWeight, type DetailWeight } from '../pipeline/detail-weight.ts';
 import { MIN_LOOP_PIXELS } from '../core/loop-pixels.ts';
@@ -58,6 +58,9 @@ export async function runJob(
   };
   report({ stage: 'preparing', done: 0, total: 1 });
   const assembled = assembleForApp(params);
+  // A cancel sent while the files were put together gets in here, before the scene is prepared.
+  await yieldToEventLoop();
+  throwIfAborted(opts.signal);
   notices.push(...assembled.notices);
   const facts = gridFacts(assembled);
   const lstName = assembled.inputs.names?.lst ?? 'the LST file';

@@ -8,6 +8,9 @@ import { newBands, PACKED_NAN, type Bands, type PackedRaster } from './packed.ts
  */
 const SCALES: readonly number[] = [1, 0.5, 0.1, 0.05, 0.02, 0.01, 0.005, 0.002, 0.001, 0.0005, 0.0002, 0.0001, 0.00005, 0.00001];
 
+/** Pixels of `packWide`'s first pass between two yields (about a band's worth). */
+const WIDE_PAUSE_PX = 1 << 20;
+
 /** Scales at which every value of a sample of `data`'s valid pixels is an exact integer multiple. */
 function sampledScales(data: Float32Array): number[] {
   const sample: number[] = [];
@@ -21,11 +24,12 @@ function sampledScales(data: Float32Array): number[] {
  * One pass: codes at `scale` with base 0, or undefined when a value is not exactly `code x scale`
  * as float32 (-0 included: it would come back +0), or 'wide' when the codes leave int16's range.
  */
-function packAt(d: Float32Array, scale: number, bands: () => Bands): Bands | 'wide' | undefined {
+function* packAt(d: Float32Array, scale: number, bands: () => Bands): Generator<void, Bands | 'wide' | undefined> {
   const inv = 1 / scale;
   const out = bands();
   let i = 0;
   for (const codes of out.bands) {
+    if (i > 0) yield;
     for (let j = 0; j < codes.length; j++, i++) {
       const v = d[i];
       if (v !== v) {
@@ -44,10 +48,11 @@ function packAt(d: Float32Array, scale: number, bands: () => Bands): Bands | 'wi
 }
 
 /** `packAt` for integers that span more than int16's half: codes offset by a base (uint16 DN). */
-function packWide(d: Float32Array, scale: number, bands: () => Bands): (Bands & { base: number }) | undefined {
+function* packWide(d: Float32Array, scale: number, bands: () => Bands): Generator<void, (Bands & { base: number }) | undefined> {
   let kMin = Infinity;
   let kMax = -Infinity;
   for (let i = 0; i < d.length; i++) {
+    if (i > 0 && i % WIDE_PAUSE_PX === 0) yield;
     const v = d[i];
     if (v !== v) continue;
     const k = Math.round(v / scale);
@@ -59,7 +64,10 @@ function packWide(d: Float32Array, scale: number, bands: () => Bands): (Bands & 
   const base = kMin + 32767;
   const out = bands();
   let i = 0;
-  for (const codes of out.bands) for (let j = 0; j < codes.length; j++, i++) codes[j] = d[i] === d[i] ? Math.round(d[i] / scale) - base : PACKED_NAN;
+  for (const codes of out.bands) {
+    if (i > 0) yield;
+    for (let j = 0; j < codes.length; j++, i++) codes[j] = d[i] === d[i] ? Math.round(d[i] / scale) - base : PACKED_NAN;
+  }
   return { ...out, base };
 }
 
@@ -76,14 +84,28 @@ export interface PackedCodes extends Bands {
  * made by the caller, every code written) where given, else into new bands of `bandRows` rows.
  */
 export function packCodes(data: Float32Array, width: number, height: number, bandRows?: number, into?: Bands): PackedCodes | undefined {
+  return finish(packCodesInSteps(data, width, height, bandRows, into));
+}
+
+/** `packCodes` a band of codes at a time: it yields between bands (and passes), so a caller can pause there. */
+function* packCodesInSteps(data: Float32Array, width: number, height: number, bandRows?: number, into?: Bands): Generator<void, PackedCodes | undefined> {
   const bands = () => into ?? newBands(width, height, bandRows);
   for (const scale of sampledScales(data)) {
-    const codes = packAt(data, scale, bands);
+    const codes = yield* packAt(data, scale, bands);
     if (codes && codes !== 'wide') return { ...codes, scale, base: 0 };
-    const wide = codes === 'wide' ? packWide(data, scale, bands) : undefined;
+    const wide = codes === 'wide' ? yield* packWide(data, scale, bands) : undefined;
     if (wide) return { ...wide, scale };
+    yield;
   }
   return undefined;
+}
+
+/** Runs steps to their end. */
+function finish<T>(steps: Generator<void, T>): T {
+  for (;;) {
+    const r = steps.next();
+    if (r.done) return r.value;
+  }
 }
 
 /**
@@ -95,6 +117,14 @@ export function packCodes(data: Float32Array, width: number, height: number, ban
  * in bands of `bandRows` rows (default: ~2 MiB a band).
  */
 export function packRaster(r: Raster, bandRows?: number): PackedRaster | undefined {
-  const codes = packCodes(r.data, r.width, r.height, bandRows);
+  return finish(packRasterInSteps(r, bandRows));
+}
+
+/**
+ * `packRaster` in steps: it yields after each band of codes it fills (~1 M pixels with the default
+ * bands), so that a caller with other work to let in (a cancel) can pause there; the same result.
+ */
+export function* packRasterInSteps(r: Raster, bandRows?: number): Generator<void, PackedRaster | undefined> {
+  const codes = yield* packCodesInSteps(r.data, r.width, r.height, bandRows);
   return codes && { ...gridOf(r), ...codes };
 }
