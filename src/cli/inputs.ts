@@ -13,7 +13,7 @@ import { assembleScene, daysBetween, DEFAULT_MAX_DATE_GAP_DAYS, type AssembledSc
 import type { Scene } from '../pipeline/scene.ts';
 import { orientationsMessage } from '../pipeline/orientations.ts';
 import { loadFileDatasets } from './load.ts';
-import { applyUnitConversion, describeCandidates, LST_UNIT_CONVERSIONS, lstUnitConversion } from '../io/unit-sanity.ts';
+import { applyUnitConversion, celsiusConversion, describeNotKelvin, LST_UNIT_CONVERSIONS, lstUnitConversion } from '../io/unit-sanity.ts';
 import { terminalSafe } from './terminal.ts';
 import { createCliMethodFactory, type CliMethodOptions } from './srda-weights.ts';
 
@@ -198,11 +198,13 @@ function withLstUnits(lst: DatasetBand, values: InputValues, warnings: string[])
     warnings.push(`--lst ${values.lst}: converted from ${c.label} to K (x ${c.scale} + ${c.offset}) as --lst-units ${code} asks.`);
     return { ...lst, units: 'K', raster: { ...lst.raster, data } };
   }
-  const cs = lst.unitCandidates ?? [];
+  // A file whose name or metadata did not say LST (its role given by --lst) was not checked when read: degrees Celsius is said here too.
+  const celsius = lst.unitCandidates ? undefined : celsiusConversion(lst.raster.data);
+  const cs = lst.unitCandidates ?? (celsius ? [celsius] : []);
   if (cs.length === 0) return lst;
   throw new AppError(
     'BAD_VALUES',
-    `--lst ${values.lst}: the LST values are not in kelvin; they look like ${describeCandidates(cs)}. Rerun with --lst-units ${cs[0].code}${cs.length > 1 ? ` (or ${cs.slice(1).map((c) => c.code).join(', ')})` : ''} to convert them to K.`,
+    `--lst ${values.lst}: ${describeNotKelvin(lst.raster.data, cs, true)}. Rerun with --lst-units ${cs[0].code}${cs.length > 1 ? ` (or ${cs.slice(1).map((c) => c.code).join(', ')})` : ''} to convert them to K.`,
     { file: typeof values.lst === 'string' ? splitSpec(values.lst).file : undefined },
   );
 }

@@ -52,7 +52,7 @@ out = None`,
     expect(refused.status).toBe(1);
     expect(refused.stderr.trim().split('\n')).toHaveLength(1);
     expect(refused.stderr).toMatch(
-      /BAD_VALUES: .*lst_celsius\.tif.*look like degrees Celsius \(C\)\. Rerun with --lst-units C/,
+      /BAD_VALUES: .*lst_celsius\.tif: the values run from -?\d+\.?\d* to \d+\.?\d*: they look like degrees Celsius \(C\), not kelvin\. Rerun with --lst-units C/,
     );
     const converted = cli([...base, '--lst-units', 'C', '--out', path.join(dir, 'c')]);
     expect(converted.status, converted.stderr).toBe(0);
@@ -68,5 +68,36 @@ out = None`,
       if (!Number.isNaN(b[i])) worst = Math.max(worst, Math.abs(a[i] - b[i]));
     expect(a.length).toBe(b.length);
     expect(worst).toBeLessThan(1e-3);
+  }, 120_000);
+
+  it('says so for whole degrees Celsius in a file whose name does not say LST (given by --lst), with the range, and converts with --lst-units C', () => {
+    // Before, the run stopped later with 'every LST value is below 150 K: degrees Celsius? Check the scale factor'.
+    const whole = path.join(dir, 'july_c.tif');
+    const make = spawnSync(
+      python,
+      [
+        '-c',
+        `import numpy as np
+from osgeo import gdal
+gdal.UseExceptions()
+src = gdal.Open(${JSON.stringify(lst)})
+dn = src.GetRasterBand(1).ReadAsArray().astype(np.float64)
+out = gdal.GetDriverByName('GTiff').CreateCopy(${JSON.stringify(whole)}, gdal.GetDriverByName('MEM').Create('', dn.shape[1], dn.shape[0], 1, gdal.GDT_Int16))
+out.SetGeoTransform(src.GetGeoTransform())
+out.SetProjection(src.GetProjection())
+out.GetRasterBand(1).SetNoDataValue(-999)
+out.GetRasterBand(1).WriteArray(np.where(dn > 0, np.round(dn * 0.02 - 273.15), -999).astype(np.int16))
+out = None`,
+      ],
+      { encoding: 'utf8' },
+    );
+    expect(make.status, make.stderr).toBe(0);
+    const base = ['downscale', '--lst', whole, '--ndvi', ndvi, '--method', 'bicubic', '--quiet'];
+    const refused = cli([...base, '--out', path.join(dir, 'w')]);
+    expect(refused.status).toBe(1);
+    expect(refused.stderr.trim()).toMatch(
+      /^srda-lst downscale: BAD_VALUES: --lst \S*july_c\.tif: every value is a whole number from \d+ to \d+: they look like degrees Celsius \(C\), not kelvin\. Rerun with --lst-units C to convert them to K\.$/,
+    );
+    expect(cli([...base, '--lst-units', 'C', '--out', path.join(dir, 'wc')]).status).toBe(0);
   }, 120_000);
 });

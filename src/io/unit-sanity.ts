@@ -74,3 +74,41 @@ export function applyUnitConversion(data: Float32Array, c: UnitConversion): void
 export function describeCandidates(cs: readonly UnitConversion[]): string {
   return cs.map((c) => `${c.label} (${c.code})`).join(' or ');
 }
+
+/** The valid values' range, and whether every one is a whole number; undefined without a valid value. */
+export function valueRange(data: Float32Array): { min: number; max: number; isWhole: boolean } | undefined {
+  let min = Infinity;
+  let max = -Infinity;
+  let isWhole = true;
+  for (let i = 0; i < data.length; i++) {
+    const v = data[i];
+    if (v !== v) continue;
+    if (v < min) min = v;
+    if (v > max) max = v;
+    if (isWhole && v !== Math.floor(v)) isWhole = false;
+  }
+  return min <= max ? { min, max, isWhole } : undefined;
+}
+
+/**
+ * The plain degrees-Celsius conversion when an LST's values look like degrees Celsius (the first
+ * suggestion of `suggestLstUnits` is `C`: 1st-99th percentile -93..87, median -53..62), else undefined.
+ */
+export function celsiusConversion(data: Float32Array): UnitConversion | undefined {
+  const first = suggestLstUnits(data)[0];
+  return first?.code === 'C' ? first : undefined;
+}
+
+/**
+ * What an LST's values look like when they are not kelvin, for messages in the app and the CLI:
+ * 'every value is a whole number from -12 to 41: they look like degrees Celsius, not kelvin'.
+ * `cs`: the conversions that fit (`suggestLstUnits`); `withCodes` names each with its code ('degrees Celsius (C)').
+ */
+export function describeNotKelvin(data: Float32Array, cs: readonly UnitConversion[], withCodes = false): string {
+  const r = valueRange(data);
+  const what = cs.length > 0 ? `they look like ${withCodes ? describeCandidates(cs) : cs.map((c) => c.label).join(' or ')}, not kelvin` : 'they are not kelvin';
+  if (!r) return what;
+  const num = (v: number) => (r.isWhole ? String(v) : v.toPrecision(4));
+  const range = r.isWhole ? `every value is a whole number from ${num(r.min)} to ${num(r.max)}` : `the values run from ${num(r.min)} to ${num(r.max)}`;
+  return `${range}: ${what}`;
+}

@@ -119,6 +119,17 @@ describe('prepareScene', () => {
     expect(prepareScene({ lst: testRaster(testGrid(16, 16, 1000), (c) => 290 + c), aux: { ndvi } }).stages).toBe(2);
   });
 
+  it('says an LST in whole degrees Celsius is degrees Celsius, with the range found (it said "below 150 K: degrees Celsius?", or "not temperatures in kelvin" with frost)', () => {
+    const warm = testRaster(testGrid(16, 16, 1000), (c, r) => 27 + ((c + r) % 16));
+    expect(() => prepareScene({ lst: warm, aux: { ndvi }, names: { lst: 'july_c.tif' } })).toThrowError(
+      expect.objectContaining({ code: 'BAD_VALUES', file: 'july_c.tif', message: 'july_c.tif: every value is a whole number from 27 to 42: they look like degrees Celsius, not kelvin. Give the LST in kelvin (degrees Celsius + 273.15).' }),
+    );
+    const frost = testRaster(testGrid(16, 16, 1000), (c, r) => -12 + ((3 * c + r) % 54));
+    expect(() => prepareScene({ lst: frost, aux: { ndvi } })).toThrowError(
+      expect.objectContaining({ code: 'BAD_VALUES', message: expect.stringMatching(/^LST: every value is a whole number from -12 to 41: they look like degrees Celsius, not kelvin\./) }),
+    );
+  });
+
   it.skipIf(!hasData('landsat7_pennsylvania_goslee'))('refuses Pennsylvania\'s thermal DN bands (july61/july62.tif) picked as the LST, in one line naming the file', async () => {
     for (const f of ['july61.tif', 'july62.tif']) {
       const lst = (await readDataset(dataPath('landsat7_pennsylvania_goslee', f))).bands[0].raster;

@@ -23,6 +23,7 @@ import { LST_ONLY_DEFAULT_STAGES, prepareLstOnlyScene } from './lst-only.ts';
 import { reprojectRaster } from '../core/raster/reproject.ts';
 import { applyGuideShift, estimateGuideShiftInSteps, guideSample, guideShiftNote, REGISTERED_GUIDES, type GuideShift } from './guide-registration.ts';
 import { releaseArray } from '../core/release-buffer.ts';
+import { celsiusConversion, describeNotKelvin } from '../io/unit-sanity.ts';
 
 /** Inputs of scene preparation: rasters already in physical units (NaN invalid). */
 export interface SceneInputs {
@@ -126,7 +127,7 @@ export const LST_ABSURD_ABOVE_K = 5000;
 
 /**
  * Rejects an LST that is not in kelvin (missing or absurd scale factor, Celsius, another layer):
- * BAD_VALUES when more than 1% of the valid pixels are <= 0 K or > LST_ABSURD_ABOVE_K, when every
+ * BAD_VALUES when its values look like degrees Celsius (io/unit-sanity), when more than 1% of the valid pixels are <= 0 K or > LST_ABSURD_ABOVE_K, when every
  * value is a whole number up to 255 (8-bit digital numbers), or when every value is below 150 K;
  * rarer absurd outliers become NaN (noted).
  */
@@ -145,6 +146,9 @@ function checkLstValues(lst: Raster, name: string, file: string | undefined, not
     if (v > max) max = v;
   }
   const range = `values ${min.toPrecision(4)} to ${max.toPrecision(4)}`;
+  // Degrees Celsius (whole or not) is said as such, before the bounds below read it as 'not kelvin' or 'below 150 K'.
+  const celsius = celsiusConversion(lst.data);
+  if (celsius) throw new AppError('BAD_VALUES', `${name}: ${describeNotKelvin(lst.data, [celsius])}. Give the LST in kelvin (degrees Celsius + 273.15).`, { file });
   const fix = 'Check the scale factor (MODIS LST is DN x 0.02 K) and that this file is an LST layer in kelvin.';
   if (bad > 0.01 * n) {
     throw new AppError('BAD_VALUES', `${name}: ${bad} of ${n} valid LST pixels are not temperatures in kelvin (${range}). ${fix}`, { file });

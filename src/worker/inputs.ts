@@ -5,7 +5,7 @@ import type { Dataset, DatasetBand } from '../io/dataset.ts';
 import type { DeflateCodec } from '../io/deflate-codec.ts';
 import { readRasterFile } from '../io/read-raster.ts';
 import type { IngestResult, InputInfo, WireError } from './protocol.ts';
-import { applyUnitConversion, describeCandidates, lstUnitConversion } from '../io/unit-sanity.ts';
+import { applyUnitConversion, celsiusConversion, describeCandidates, lstUnitConversion } from '../io/unit-sanity.ts';
 import { startDeflateWorkers } from './deflate-pool-web.ts';
 import { isMtlName, isMtlText, pickMtlName } from '../io/landsat-mtl.ts';
 import { describeSidecar, isSidecarName, MAX_SIDECAR_BYTES, readSidecarText, sidecarTarget } from './sidecars.ts';
@@ -87,6 +87,9 @@ function describe(id: string, file: File, ds: Dataset, band: DatasetBand, index:
     ...(band.unused ? { unused: band.unused, ...optionalTwin(file.name) } : {}),
     ...(band.nameless ? { nameless: band.nameless } : {}),
   };
+  // Its role may be set to lst by hand: whole (or fractional) degrees Celsius is offered then, never converted unasked.
+  const celsius = band.role === 'unknown' ? celsiusConversion(r.data) : undefined;
+  if (celsius) info.lstUnitCandidates = [{ code: celsius.code, label: celsius.label }];
   if (band.unitCandidates?.length) {
     info.unitCandidates = band.unitCandidates.map((c) => ({ code: c.code, label: c.label }));
     info.problem = {
@@ -119,7 +122,8 @@ async function checksum(file: File): Promise<string | undefined> {
 export function convertInputUnits(id: string, code: string): InputInfo {
   const s = getInput(id);
   const c = lstUnitConversion(code);
-  if (!c || !s.band.unitCandidates?.some((u) => u.code === code))
+  const offered = s.band.unitCandidates ?? s.info.lstUnitCandidates;
+  if (!c || !offered?.some((u) => u.code === code))
     throw new AppError(
       'BAD_ARGUMENT',
       `${s.info.fileName}: no conversion '${code}' is offered for this file.`,
@@ -131,6 +135,7 @@ export function convertInputUnits(id: string, code: string): InputInfo {
     ...s.info,
     problem: undefined,
     unitCandidates: undefined,
+    lstUnitCandidates: undefined,
     convertedFrom: c.label,
   };
   inputs.set(id, { ...s, band, info });

@@ -1,7 +1,10 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ingestFiles } from './inputs.ts';
+import type { Raster } from '../core/raster/raster.ts';
+import { writeGeoTiff } from '../io/geotiff-write.ts';
+import { testGrid, testRaster } from '../pipeline/test-scenes.ts';
+import { convertInputUnits, getInput, ingestFiles } from './inputs.ts';
 import { previewScene } from './preview.ts';
 
 const dataDir = path.resolve(import.meta.dirname, '../../../shared/data');
@@ -36,5 +39,42 @@ describe.skipIf(!existsSync(PENN) || !existsSync(OLINDA))('folders with no LST r
       'None of the files has the role "lst": set the role of your LST file in the table, or drop one (MOD11A1/MOD11A2 LST, a Landsat thermal band). ' +
         "L7_ETMs.tif holds Landsat reflective bands only (bands 1, 2, 3, 4, 5, 7), no thermal band: add an LST of the same place and date (the scene's thermal band with its MTL, or a MODIS LST), as these files cannot give one.",
     );
+  });
+});
+
+describe('an LST in whole degrees Celsius whose role is set by hand', () => {
+  // A name that says nothing: read as 'unknown', so no unit check ran when it was read.
+  const lst = testRaster(testGrid(16, 16, 1000), (c, r) => 27 + ((c + r) % 16));
+  const ndvi = testRaster(testGrid(64, 64, 250), (c, r) => 0.2 + 0.005 * c + 0.003 * r);
+  const tif = (r: Raster, name: string) => new File([writeGeoTiff(r).slice()], name);
+
+  it('is said to be degrees Celsius before the run, with the range and the conversion to press; converted only when pressed', async () => {
+    const { inputs } = await ingestFiles([tif(lst, 'july_c.tif'), tif(ndvi, 'ndvi.tif')]);
+    const [row, guide] = inputs;
+    expect([row.role, guide.role]).toEqual(['unknown', 'ndvi']);
+    expect(row.problem).toBeUndefined();
+    expect(row.lstUnitCandidates).toEqual([{ code: 'C', label: 'degrees Celsius' }]);
+    const asLst = [{ id: row.id, role: 'lst' as const }, { id: guide.id, role: 'ndvi' as const }];
+    // Before, the preview let it run and the run stopped on 'every LST value is below 150 K: degrees Celsius?'.
+    const { blocker } = previewScene({ inputs: asLst });
+    expect(blocker).toEqual({
+      code: 'BAD_VALUES',
+      file: 'july_c.tif',
+      message: 'july_c.tif: every value is a whole number from 27 to 42: they look like degrees Celsius, not kelvin.',
+      hint: 'Every value is a whole number from 27 to 42: they look like degrees Celsius, not kelvin. To use it as the LST, press “degrees Celsius: convert to K” in its Notes column of the file table (adds 273.15; nothing is converted until you press it).',
+    });
+    expect(getInput(row.id).band.raster.data[0]).toBe(27);
+    const converted = convertInputUnits(row.id, 'C');
+    expect(converted).toMatchObject({ convertedFrom: 'degrees Celsius' });
+    expect(converted.lstUnitCandidates).toBeUndefined();
+    expect(getInput(row.id).band.raster.data[0]).toBeCloseTo(300.15, 4);
+    expect(previewScene({ inputs: asLst }).blocker).toBeUndefined();
+  });
+
+  it('offers nothing for a file of another kind, and the detected LST keeps its own offer', async () => {
+    const { inputs } = await ingestFiles([tif(ndvi, 'ndvi_b.tif'), tif(lst, 'lst_day_c.tif')]);
+    expect(inputs[0].lstUnitCandidates).toBeUndefined();
+    expect(inputs[1]).toMatchObject({ role: 'lst', unitCandidates: [{ code: 'C', label: 'degrees Celsius' }] });
+    expect(inputs[1].lstUnitCandidates).toBeUndefined();
   });
 });

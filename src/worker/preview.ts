@@ -1,5 +1,6 @@
 import { AppError, isAppError } from '../core/errors.ts';
 import { assembleScene, DEFAULT_MAX_DATE_GAP_DAYS, periodGapDays, type AssembledScene, type LabelledBand, type SceneGroup } from '../pipeline/scene-assembly.ts';
+import { describeNotKelvin, lstUnitConversion } from '../io/unit-sanity.ts';
 import { getInput, pixelSizeMetres } from './inputs.ts';
 import { formatPixelM, makeLayer } from './layers.ts';
 import type { LayerData, RoleId, RunParams, ScenePreview } from './protocol.ts';
@@ -18,6 +19,8 @@ export function labelledInputs(params: Pick<RunParams, 'inputs'>): LabelledBand[
 /** The app's scene: lenient assembly (doubts become notices) of the chosen date; with `refuseDateGaps` (a date of a series) a guide beyond the gap stops it. */
 export function assembleForApp(params: Pick<RunParams, 'inputs' | 'sceneId' | 'maxDateGapDays' | 'refuseDateGaps'>): AssembledScene {
   const a = assembleLenient(params);
+  const celsius = getInput(a.lst.key).info.lstUnitCandidates?.[0];
+  if (celsius) throw celsiusLstError(a, celsius.code);
   if (params.refuseDateGaps && a.dateGaps.length > 0) throw dateGapError(a, params.maxDateGapDays ?? DEFAULT_MAX_DATE_GAP_DAYS);
   return a;
 }
@@ -35,6 +38,19 @@ function dateGapError(a: AssembledScene, maxGap: number): AppError {
   );
   return Object.assign(err, {
     hint: `Raise "Max date gap" in the scene panel to ${g.days} days to let it stand in, or drop ${what} file within ${maxGap} days of ${a.lst.dataset.date}.`,
+  });
+}
+
+/**
+ * BAD_VALUES for an LST whose role was set by hand and whose values look like degrees Celsius
+ * (`InputInfo.lstUnitCandidates`): the range found, and the conversion to press in the file table.
+ */
+function celsiusLstError(a: AssembledScene, code: string): AppError {
+  const c = lstUnitConversion(code)!;
+  const seen = describeNotKelvin(a.lst.band.raster.data, [c]);
+  const err = new AppError('BAD_VALUES', `${a.lst.name}: ${seen}.`, { file: a.lst.name });
+  return Object.assign(err, {
+    hint: `${seen[0].toUpperCase()}${seen.slice(1)}. To use it as the LST, press “${c.label}: convert to K” in its Notes column of the file table (adds ${c.offset}; nothing is converted until you press it).`,
   });
 }
 

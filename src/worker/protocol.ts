@@ -43,6 +43,11 @@ export interface InputInfo {
    * io/unit-sanity). The table offers them; none is applied until the user picks one.
    */
   unitCandidates?: { code: string; label: string }[];
+  /**
+   * For a band not read as an LST (its name and metadata do not say so) whose values look like
+   * degrees Celsius: the conversion the table offers once the user sets its role to lst by hand.
+   */
+  lstUnitCandidates?: { code: string; label: string }[];
   /** The conversion the user applied (its label), once one was. */
   convertedFrom?: string;
   /** What a GDAL `.aux.xml` sidecar set for this band, in words (`scale 0.1, offset 273.15 from a.tif.aux.xml`). */

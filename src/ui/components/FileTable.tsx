@@ -54,7 +54,9 @@ function Row({ input }: { input: InputInfo }) {
       <td>{input.validFraction !== undefined ? `${(100 * input.validFraction).toFixed(1)}%` : '—'}</td>
       <td className="reason">
         {input.unitCandidates?.length ? (
-          <UnitChoice input={input} />
+          <UnitChoice input={input} candidates={input.unitCandidates} />
+        ) : role === 'lst' && input.lstUnitCandidates?.length ? (
+          <UnitChoice input={input} candidates={input.lstUnitCandidates} />
         ) : input.problem ? (
           describeError(input.problem)
         ) : input.metadata ? (
@@ -90,11 +92,11 @@ function Row({ input }: { input: InputInfo }) {
 }
 
 /** "Not kelvin" notice with one button per plausible conversion; nothing is converted until one is pressed. */
-function UnitChoice({ input }: { input: InputInfo }) {
+function UnitChoice({ input, candidates }: { input: InputInfo; candidates: { code: string; label: string }[] }) {
   return (
     <span data-testid="unit-choice">
       Values are not kelvin; they look like{' '}
-      {input.unitCandidates!.map((c, k) => (
+      {candidates.map((c, k) => (
         <span key={c.code}>
           {k > 0 ? ' or ' : ''}
           <button type="button" className="link" onClick={() => void convertUnits(input, c.code)}>
