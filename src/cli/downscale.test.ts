@@ -453,6 +453,10 @@ describe.skipIf(!existsSync(CHIAPAS_2002))('--cloud-mask masks the LST where the
     const plain = await run();
     const masked = await run('--cloud-mask', `${CHIAPAS_2002}:8`);
     expect(masked.scene.inputs['cloud-mask']).toMatchObject({ file: `${CHIAPAS_2002}`, band: 'Band 8', date: '2002-04-16' });
+    // README: 20 % cloud + 7 % shadow.
+    expect(plain.scene.cloudMaskedShare).toBeUndefined();
+    expect(masked.scene.cloudMaskedShare).toBeCloseTo(0.27, 2);
+    expect(masked.scene.notes).toContain('The cloud mask LE70220492002106EDC00_stack.gtif masks 27 % of the valid LST pixels (every pixel where it is not 0: cloud, shadow, and for Fmask also water and snow).');
     const [n0, n1] = [plain.closedLoop.methods[1].corrected.n, masked.closedLoop.methods[1].corrected.n];
     // 240 m closed loop on a 250 x 250 30 m stack: fewer scored pixels once clouds and shadows are out, and a smaller error without the cold cloud edges.
     expect(n1 / n0).toBeGreaterThan(0.6);

@@ -276,11 +276,12 @@ export interface InputsSummary {
   warnings: string[];
   names: NonNullable<SceneInputs['names']>;
   qcMask?: AssembledScene['qcMask'];
+  cloudMask?: AssembledScene['cloudMask'];
 }
 
 /** `loaded` without its rasters: keep this instead once the scene is prepared, so the rasters as read can go. */
 export function summariseInputs(loaded: LoadedInputs): InputsSummary {
-  return { files: loaded.files, warnings: loaded.warnings, names: loaded.inputs.names ?? {}, ...(loaded.assembled.qcMask ? { qcMask: loaded.assembled.qcMask } : {}) };
+  return { files: loaded.files, warnings: loaded.warnings, names: loaded.inputs.names ?? {}, ...(loaded.assembled.qcMask ? { qcMask: loaded.assembled.qcMask } : {}), ...(loaded.assembled.cloudMask ? { cloudMask: loaded.assembled.cloudMask } : {}) };
 }
 
 /** The report part that describes a prepared scene. */
@@ -291,6 +292,7 @@ export function sceneReport(scene: Scene, loaded: InputsSummary): Record<string,
     lstAlignment: scene.alignment.lst,
     grids: scene.levels.map((l, i) => ({ level: i, pixelSizeM: Number(l.pixelSizeM.toFixed(2)), ...gridJson(l.grid), aux: Object.keys(l.aux) })),
     ...(loaded.qcMask ? { qcMaskedShare: Number(loaded.qcMask.share.toFixed(4)) } : {}),
+    ...(loaded.cloudMask ? { cloudMaskedShare: Number(loaded.cloudMask.share.toFixed(4)) } : {}),
     ...(scene.guideShift ? { guideRegistration: scene.guideShift } : {}),
     notes: [...loaded.warnings, ...scene.notes],
   };
