@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { MIN_LOOP_PIXELS } from '../core/loop-pixels.ts';
-import { trustSentences } from './trust.ts';
+import { loopSampleNote, trustSentences } from './trust.ts';
 
 const m = (method: string, rmse: number) => ({ method, rmse, mae: 0, bias: 0, r2: 0 });
 
@@ -44,5 +44,12 @@ describe('trust in words', () => {
     expect(eight.perMethod[0].text).toMatch(/the loop chose that share, so this score is optimistic\. Its prediction is the mean over 8 orientations of its input \(mirrored, rotated, transposed\)\.$/);
     const one = trustSentences([{ ...m('srda', 0.5), detailWeight: 0.6 }, m('bicubic', 0.542)], 1698, 849);
     expect(one.perMethod[0].text).not.toMatch(/orientations/);
+  });
+
+  it('says when the check ran on a sample of a large scene, with its pixel count, and nothing when it ran on all of it', () => {
+    expect(loopSampleNote({ sampledPixels: 25192 })).toBe(
+      'On this large scene the check runs on windows spread across it (25,192 reference pixels), the same sample the detail weight is fitted on, not on every pixel.',
+    );
+    expect(loopSampleNote({})).toBeUndefined();
   });
 });

@@ -35,6 +35,14 @@ export function loopRecommendation(metrics: readonly Pick<MethodMetrics, 'method
 }
 
 /**
+ * The trust panel's note on a check that ran on a sample of a large scene (`closedLoop.sampledPixels`),
+ * so that its scores are not read as the whole scene's; undefined when it ran on all of it.
+ */
+export function loopSampleNote(loop: { sampledPixels?: number }): string | undefined {
+  if (loop.sampledPixels === undefined) return undefined;
+  return `On this large scene the check runs on windows spread across it (${loop.sampledPixels.toLocaleString('en-US')} reference pixels), the same sample the detail weight is fitted on, not on every pixel.`;
+}
+/**
  * The closed-loop reading in words: each method against bicubic (the bar with residual correction),
  * and which method to use. `coarseM -> referenceM` is the loop's scale (one octave above the output).
  */

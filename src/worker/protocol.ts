@@ -253,8 +253,12 @@ export interface RunResult {
   energyError: { stage: number; maxAbsK: number; meanAbsK: number }[];
   scatter: ScatterData[];
   notices: string[];
-  /** Scales of the closed-loop check (it runs one octave above the output) and of the output, metres. */
-  closedLoop?: { coarsePixelM: number; referencePixelM: number; outputPixelM: number };
+  /**
+   * Scales of the closed-loop check (it runs one octave above the output) and of the output, metres;
+   * `sampledPixels`: on a large scene the check runs on windows spread across it (the sample the
+   * detail weight is fitted on, pipeline/loop-sample.ts), this many reference pixels; absent: all of it.
+   */
+  closedLoop?: { coarsePixelM: number; referencePixelM: number; outputPixelM: number; sampledPixels?: number };
   /** SRDA-Net weights used (from model.json), when SRDA-Net ran. */
   weights?: { format: string; version: number; size: string };
   /** The scene the run used: LST file, product, date and tile. */

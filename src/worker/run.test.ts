@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Progress } from '../core/progress.ts';
@@ -163,4 +163,24 @@ describe('fine-tuning outcome', () => {
     expect(fineTuneOutcome({ finetune: kept }, 200)!.notice).toMatch(/kept: held-out closed-loop RMSE 0.526 -> 0.500 K \(5 % better\)/);
     expect(fineTuneOutcome({}, 200)).toBeUndefined();
   });
+});
+
+const H14 = resolve(import.meta.dirname, '../../../shared/data/mod11a1-h14v09-2019305-lsttools/MOD11A1.A2019305.h14v09.006.2019306084028.LST_Day_1km.tif');
+
+describe.skipIf(!existsSync(H14))('worker run job on a full MODIS tile (h14v09, 1200 x 1200 LST)', () => {
+  it('runs its closed-loop check on a sample of windows and says how many pixels (the small demo scene: all of it)', async () => {
+    const [row] = (await ingestFiles([new File([readFileSync(H14)], 'MOD11A1.A2019305.h14v09.006.2019306084028.LST_Day_1km.tif')])).inputs;
+    const params = { inputs: [{ id: row.id, role: row.role }], method: 'bicubic' as const, residualCorrection: true, finetuneSteps: 0, backend: 'auto' as const, evaluate: true, appBaseUrl: 'http://localhost/' };
+    const result = await runJob(params, {}, []);
+    const sampled = result.closedLoop!.sampledPixels!;
+    expect(sampled).toBeGreaterThan(10_000);
+    expect(sampled).toBeLessThan(1200 * 1200);
+    expect(result.metrics[0].pixels).toBeLessThanOrEqual(sampled);
+
+    const manifest = JSON.parse(readFileSync(join(demo, 'manifest.json'), 'utf8')) as { files: string[] };
+    const [small] = (await ingestFiles([file(manifest.files[0])])).inputs;
+    const whole = await runJob({ ...params, inputs: [{ id: small.id, role: small.role }] }, {}, []);
+    expect(whole.closedLoop).toBeDefined();
+    expect(whole.closedLoop!.sampledPixels).toBeUndefined();
+  }, 120_000);
 });

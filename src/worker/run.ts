@@ -257,7 +257,12 @@ export async function runJob(
           onProgress: part(steps - 1, (stage) => (stage === 'closed loop' ? 'closed-loop check' : `closed-loop check: ${stage}`)),
         },
       );
-      closedLoop = { coarsePixelM: loop.coarsePixelM, referencePixelM: loop.referencePixelM, outputPixelM: scene.levels[scene.stages].pixelSizeM };
+      closedLoop = {
+        coarsePixelM: loop.coarsePixelM,
+        referencePixelM: loop.referencePixelM,
+        outputPixelM: scene.levels[scene.stages].pixelSizeM,
+        ...(loop.sampledPixels !== undefined ? { sampledPixels: loop.sampledPixels } : {}),
+      };
       for (const m of loop.methods) {
         if (!m.pairs) continue;
         // The closed-loop prediction against its reference: not the residual-corrected output against its own input (1:1 by construction).

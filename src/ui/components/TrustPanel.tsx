@@ -1,4 +1,4 @@
-import { formatDistance, trustRunLines, trustSentences } from '../trust.ts';
+import { formatDistance, loopSampleNote, trustRunLines, trustSentences } from '../trust.ts';
 import { useAppState } from '../state/store.ts';
 
 /** How far to trust each method on this scene, in words: closed loop against bicubic, energy conservation, a recommendation. */
@@ -13,6 +13,7 @@ export function TrustPanel() {
   const earlierIds = useAppState((s) => s.earlierLayerIds);
   if (metrics.length === 0 || !loop) return null;
   const { perMethod, recommendation } = trustSentences(metrics, loop.coarsePixelM, loop.referencePixelM);
+  const sampleNote = loopSampleNote(loop);
   const runs = trustRunLines({ isMetricsEarlier: isEarlier, metricsRun, energyError: energy, resultScene: scene, layers, earlierLayerIds: earlierIds });
   return (
     <div className="trust" data-testid="trust">
@@ -33,6 +34,7 @@ export function TrustPanel() {
         The check runs one octave above the output: the input LST is averaged to {formatDistance(loop.coarsePixelM)},
         downscaled back to {formatDistance(loop.referencePixelM)} and compared with itself. The{' '}
         {formatDistance(loop.outputPixelM)} output cannot be checked directly without an independent fine LST.
+        {sampleNote && <span data-testid="trust-sample"> {sampleNote}</span>}
       </p>
       {runs.energy.map((e) => (
         <p key={e.run} className="small" data-testid="trust-energy" data-run={e.run}>
