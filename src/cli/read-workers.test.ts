@@ -14,7 +14,8 @@ import type { PackedRaster } from '../core/raster/packed.ts';
 import type { Raster } from '../core/raster/raster.ts';
 import { poolDeflateCodec, serveDeflate, type DeflatePort } from '../pipeline/deflate-pool.ts';
 import { channelLog, channelWorkers } from '../test-support/channel-workers.ts';
-import { closeReadWorkers, nodeReadCodec, packOnPool, startReadWorkers } from './read-workers.ts';
+import { closeReadWorkers, holdReadWorkers, nodeReadCodec, packOnPool, packOnReadWorkers, prestartReadWorkers, startReadWorkers } from './read-workers.ts';
+import { setDeflateCodec } from '../io/deflate-codec.ts';
 
 const tmp = mkdtempSync(path.join(tmpdir(), 'srda-read-workers-'));
 afterAll(() => {
@@ -227,6 +228,34 @@ describe('layers packed on the read workers', () => {
       expectSamePacked((await packOnPool(pool, { ...dem, data: dem.data.slice() }, 'dem.tif', false)).packed, packRaster(dem));
     } finally {
       pool.close();
+    }
+  });
+});
+
+describe('the CLI read workers between commands', () => {
+  it('stay up while held after a command that held them without starting them and a prestart (an old idle timer closed them under a pack)', async () => {
+    closeReadWorkers();
+    setDeflateCodec(nodeReadCodec);
+    try {
+      // A command that held the workers but read nothing through them: its release arms the idle timer.
+      holdReadWorkers()();
+      // The next command starts them ahead of its reads, and holds them through its reads and preparation.
+      prestartReadWorkers();
+      const release = holdReadWorkers();
+      try {
+        await new Promise((r) => setTimeout(r, 900)); // past the 500 ms idle timer of the first release
+        const [, dem] = LAYERS[1];
+        const field = { ...dem, data: dem.data.slice() };
+        const got = await packOnReadWorkers(field, 'dem.tif', false);
+        expectSamePacked(got.packed, packRaster(dem));
+        // Packed on a read worker (the field was moved there), not on this thread because they had been closed.
+        expect(field.data.length).toBe(0);
+      } finally {
+        release();
+      }
+    } finally {
+      setDeflateCodec(undefined);
+      closeReadWorkers();
     }
   });
 });

@@ -57,6 +57,18 @@ let started: DeflatePool | undefined;
 let busy = 0;
 let idle: NodeJS.Timeout | undefined;
 
+/**
+ * Ends the read workers `ms` from now unless they are used or held before: the one timer, re-armed
+ * (an armed one cleared first, so no earlier timer can fire under a later command's reads), and
+ * closing only workers nothing holds.
+ */
+function endWhenIdle(ms: number): void {
+  clearTimeout(idle);
+  idle = setTimeout(() => {
+    if (busy === 0) closeReadWorkers();
+  }, ms).unref();
+}
+
 /** `work` on the read workers, started on first use (2 on two cores or more) and ended `IDLE_MS` after the last call. */
 async function onReadWorkers<T>(work: (p: DeflatePool) => Promise<T>): Promise<T> {
   busy++;
@@ -65,7 +77,7 @@ async function onReadWorkers<T>(work: (p: DeflatePool) => Promise<T>): Promise<T
     pool ??= startReadWorkers(Math.min(2, os.availableParallelism())).then((p) => (started = p));
     return await work(await pool);
   } finally {
-    if (--busy === 0) idle = setTimeout(closeReadWorkers, IDLE_MS).unref();
+    if (--busy === 0) endWhenIdle(IDLE_MS);
   }
 }
 
@@ -79,7 +91,7 @@ export function prestartReadWorkers(): void {
   if (pool || deflateCodec() !== nodeReadCodec) return;
   pool = startReadWorkers(Math.min(2, os.availableParallelism())).then((p) => (started = p));
   pool.catch(() => undefined);
-  if (busy === 0) idle = setTimeout(closeReadWorkers, PRESTART_MS).unref();
+  if (busy === 0) endWhenIdle(PRESTART_MS);
 }
 
 /**
@@ -95,7 +107,7 @@ export function holdReadWorkers(): () => void {
   return () => {
     if (!held) return;
     held = false;
-    if (--busy === 0) idle = setTimeout(closeReadWorkers, IDLE_MS).unref();
+    if (--busy === 0) endWhenIdle(IDLE_MS);
   };
 }
 
