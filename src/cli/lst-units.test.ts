@@ -13,6 +13,33 @@ const python = '/usr/bin/python3';
 const canRun =
   existsSync(lst) && spawnSync(python, ['-c', 'from osgeo import gdal'], { encoding: 'utf8' }).status === 0;
 
+/**
+ * Writes `file` (GDAL, Dhaka 097's LST grid and CRS, nodata -999): `expr`, a numpy expression of
+ * the LST's stored values `dn` (kelvin = dn * 0.02), where the LST is valid, as GDAL type
+ * `gdalType` (numpy type `npType`).
+ */
+function writeFromLst(file: string, gdalType: string, expr: string, npType: string): void {
+  const make = spawnSync(
+    python,
+    [
+      '-c',
+      `import numpy as np
+from osgeo import gdal
+gdal.UseExceptions()
+src = gdal.Open(${JSON.stringify(lst)})
+dn = src.GetRasterBand(1).ReadAsArray().astype(np.float64)
+out = gdal.GetDriverByName('GTiff').CreateCopy(${JSON.stringify(file)}, gdal.GetDriverByName('MEM').Create('', dn.shape[1], dn.shape[0], 1, gdal.${gdalType}))
+out.SetGeoTransform(src.GetGeoTransform())
+out.SetProjection(src.GetProjection())
+out.GetRasterBand(1).SetNoDataValue(-999)
+out.GetRasterBand(1).WriteArray(np.where(dn > 0, ${expr}, -999).astype(np.${npType}))
+out = None`,
+    ],
+    { encoding: 'utf8' },
+  );
+  expect(make.status, make.stderr).toBe(0);
+}
+
 describe.skipIf(!canRun)('an LST in degrees Celsius: said so, converted only when asked', () => {
   const dir = mkdtempSync(path.join(tmpdir(), 'srda-units-'));
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -24,25 +51,7 @@ describe.skipIf(!canRun)('an LST in degrees Celsius: said so, converted only whe
     });
 
   it('refuses with the candidates and the option, then runs with --lst-units C to the same kelvin', async () => {
-    const make = spawnSync(
-      python,
-      [
-        '-c',
-        `import numpy as np
-from osgeo import gdal
-gdal.UseExceptions()
-src = gdal.Open(${JSON.stringify(lst)})
-dn = src.GetRasterBand(1).ReadAsArray().astype(np.float64)
-out = gdal.GetDriverByName('GTiff').CreateCopy(${JSON.stringify(celsius)}, gdal.GetDriverByName('MEM').Create('', dn.shape[1], dn.shape[0], 1, gdal.GDT_Float32))
-out.SetGeoTransform(src.GetGeoTransform())
-out.SetProjection(src.GetProjection())
-out.GetRasterBand(1).SetNoDataValue(-999)
-out.GetRasterBand(1).WriteArray(np.where(dn > 0, dn * 0.02 - 273.15, -999).astype(np.float32))
-out = None`,
-      ],
-      { encoding: 'utf8' },
-    );
-    expect(make.status, make.stderr).toBe(0);
+    writeFromLst(celsius, 'GDT_Float32', 'dn * 0.02 - 273.15', 'float32');
     const info = JSON.parse(cli(['info', celsius]).stdout) as {
       bands: { looksLike?: { lstUnits: string }[] }[];
     };
@@ -73,25 +82,7 @@ out = None`,
   it('says so for whole degrees Celsius in a file whose name does not say LST (given by --lst), with the range, and converts with --lst-units C', () => {
     // Before, the run stopped later with 'every LST value is below 150 K: degrees Celsius? Check the scale factor'.
     const whole = path.join(dir, 'july_c.tif');
-    const make = spawnSync(
-      python,
-      [
-        '-c',
-        `import numpy as np
-from osgeo import gdal
-gdal.UseExceptions()
-src = gdal.Open(${JSON.stringify(lst)})
-dn = src.GetRasterBand(1).ReadAsArray().astype(np.float64)
-out = gdal.GetDriverByName('GTiff').CreateCopy(${JSON.stringify(whole)}, gdal.GetDriverByName('MEM').Create('', dn.shape[1], dn.shape[0], 1, gdal.GDT_Int16))
-out.SetGeoTransform(src.GetGeoTransform())
-out.SetProjection(src.GetProjection())
-out.GetRasterBand(1).SetNoDataValue(-999)
-out.GetRasterBand(1).WriteArray(np.where(dn > 0, np.round(dn * 0.02 - 273.15), -999).astype(np.int16))
-out = None`,
-      ],
-      { encoding: 'utf8' },
-    );
-    expect(make.status, make.stderr).toBe(0);
+    writeFromLst(whole, 'GDT_Int16', 'np.round(dn * 0.02 - 273.15)', 'int16');
     const base = ['downscale', '--lst', whole, '--ndvi', ndvi, '--method', 'bicubic', '--quiet'];
     const refused = cli([...base, '--out', path.join(dir, 'w')]);
     expect(refused.status).toBe(1);

@@ -153,6 +153,51 @@ export function closedLoopScene(scene: Scene, stages: number, referenceFactor = 
   return { loop, reference: ref };
 }
 
+/** One pass of a method over a closed loop: the final output field and its largest block-mean error, K. */
+export type LoopPass = (method: StageMethod, residualCorrection: boolean, run: RunOptions) => Promise<{ field: Float32Array; energyMaxAbsK: number }>;
+
+/**
+ * Each method run over a closed loop by `pass`, residual-corrected and not, scored by `score`
+ * against `reference` (sampled pairs for the scatter when `samplePairsN` is given), with the
+ * progress of both passes' tiles under the method's name and one step per method; `signal`
+ * cancels between methods (and between tiles in the passes). `evaluateClosedLoop`'s loop over the
+ * whole scene and `evaluateSampledLoop`'s over windows of a large one.
+ */
+export async function scoreEachMethod(
+  methods: readonly (MethodId | StageMethod)[],
+  pass: LoopPass,
+  score: (field: Float32Array) => Scores,
+  reference: Float32Array,
+  samplePairsN: number | undefined,
+  run: RunOptions,
+): Promise<MethodScores[]> {
+  const out: MethodScores[] = [];
+  let done = 0;
+  for (const m of methods) {
+    throwIfAborted(run.signal);
+    const method = typeof m === 'string' ? await loadMethod(m) : m;
+    const t0 = Date.now();
+    // The inner runs report their tiles too: a DMS or SRDA-Net loop on a large scene takes minutes.
+    const inner = (which: string): RunOptions => ({
+      signal: run.signal,
+      onProgress: run.onProgress && ((p) => run.onProgress!({ ...p, stage: `${METHOD_NAMES[method.id]} ${which}, ${p.stage}` })),
+    });
+    const corrected = await pass(method, true, inner('corrected'));
+    const raw = await pass(method, false, inner('uncorrected'));
+    out.push({
+      method: method.id,
+      label: method.label,
+      corrected: score(corrected.field),
+      uncorrected: score(raw.field),
+      energyMaxAbsK: corrected.energyMaxAbsK,
+      seconds: (Date.now() - t0) / 1000,
+      ...(samplePairsN ? { pairs: samplePairs(reference, corrected.field, raw.field, samplePairsN) } : {}),
+    });
+    run.onProgress?.({ stage: 'closed loop', done: ++done, total: methods.length, detail: METHOD_NAMES[method.id] });
+  }
+  return out;
+}
+
 /**
  * The paper's simulation experiment on the user's scene: aggregate the LST by 2^stages, downscale
  * it back with each method (auxiliary layers at the matching resolutions), and score against the
@@ -167,32 +212,18 @@ export async function evaluateClosedLoop(
 ): Promise<ClosedLoopResult> {
   const stages = options.stages ?? 1;
   const { loop, reference } = closedLoopScene(scene, stages, options.referenceFactor ?? 1, options.registerGuides === true);
-  const out: MethodScores[] = [];
-  let done = 0;
-  for (const m of methods) {
-    throwIfAborted(run.signal);
-    const method = typeof m === 'string' ? await loadMethod(m) : m;
-    const t0 = Date.now();
-    const base = { method, residualMode: options.residualMode, tileCoarsePx: options.tileCoarsePx };
-    // The inner runs report their tiles too: a DMS or SRDA-Net loop on a large scene takes minutes.
-    const inner = (pass: string): RunOptions => ({
-      signal: run.signal,
-      onProgress: run.onProgress && ((p) => run.onProgress!({ ...p, stage: `${METHOD_NAMES[method.id]} ${pass}, ${p.stage}` })),
-    });
-    const corrected = await runDownscale(loop, { ...base, residualCorrection: true }, inner('corrected'));
-    const raw = await runDownscale(loop, { ...base, residualCorrection: false }, inner('uncorrected'));
-    const final = (r: DownscaleResult): Float32Array => r.stages[r.stages.length - 1].lst.data;
-    out.push({
-      method: method.id,
-      label: method.label,
-      corrected: scoreFields(final(corrected), reference.data, reference.width, reference.height),
-      uncorrected: scoreFields(final(raw), reference.data, reference.width, reference.height),
-      energyMaxAbsK: Math.max(...corrected.stages.map((s) => s.energy.maxAbsK)),
-      seconds: (Date.now() - t0) / 1000,
-      ...(options.samplePairs ? { pairs: samplePairs(reference.data, final(corrected), final(raw), options.samplePairs) } : {}),
-    });
-    run.onProgress?.({ stage: 'closed loop', done: ++done, total: methods.length, detail: METHOD_NAMES[method.id] });
-  }
+  const final = (r: DownscaleResult): Float32Array => r.stages[r.stages.length - 1].lst.data;
+  const out = await scoreEachMethod(
+    methods,
+    async (method, residualCorrection, inner) => {
+      const r = await runDownscale(loop, { method, residualMode: options.residualMode, tileCoarsePx: options.tileCoarsePx, residualCorrection }, inner);
+      return { field: final(r), energyMaxAbsK: Math.max(...r.stages.map((s) => s.energy.maxAbsK)) };
+    },
+    (field) => scoreFields(field, reference.data, reference.width, reference.height),
+    reference.data,
+    options.samplePairs,
+    run,
+  );
   return {
     referenceGrid: { width: reference.width, height: reference.height, transform: reference.transform, crs: reference.crs },
     coarseGrid: loop.levels[0].grid,

@@ -1,15 +1,14 @@
 import { AppError, isAppError } from '../core/errors.ts';
 import { coarsenGrid, cropGrid, type PixelWindow } from '../core/geo/grid.ts';
-import { throwIfAborted, type RunOptions } from '../core/progress.ts';
+import type { RunOptions } from '../core/progress.ts';
 import type { ResidualMode } from '../core/raster/correct.ts';
 import { unpackWindow, type AuxLayer } from '../core/raster/packed.ts';
 import type { Raster } from '../core/raster/raster.ts';
 import { scoreAgainst } from '../core/raster/metrics.ts';
 import { cropRaster, extractTile } from '../core/raster/tiling.ts';
 import { runDownscale } from './downscale.ts';
-import { closedLoopScene, evaluateClosedLoop, samplePairs, scoreFields, type ClosedLoopOptions, type ClosedLoopResult, type MethodScores, type Scores } from './evaluate.ts';
-import { METHOD_NAMES, type MethodId, type StageMethod } from './method.ts';
-import { loadMethod } from './methods.ts';
+import { closedLoopScene, evaluateClosedLoop, scoreEachMethod, scoreFields, type ClosedLoopOptions, type ClosedLoopResult, type Scores } from './evaluate.ts';
+import type { MethodId, StageMethod } from './method.ts';
 import type { Scene } from './scene.ts';
 import { runLimited } from './tile-pool.ts';
 
@@ -177,30 +176,15 @@ export async function evaluateSampledLoop(
   const onLoop = sampledLoop(scene, options.residualMode);
   if (!onLoop) throw new AppError('TOO_LARGE', `The LST (${scene.lst.width}x${scene.lst.height}) is too small for a 1-stage closed loop.`);
   const { loop, reference, scored } = onLoop;
-  const out: MethodScores[] = [];
-  let done = 0;
-  for (const m of methods) {
-    throwIfAborted(run.signal);
-    const method = typeof m === 'string' ? await loadMethod(m) : m;
-    const t0 = Date.now();
-    const inner = (pass: string): RunOptions => ({
-      signal: run.signal,
-      onProgress: run.onProgress && ((p) => run.onProgress!({ ...p, stage: `${METHOD_NAMES[method.id]} ${pass}, ${p.stage}` })),
-    });
-    const tile = options.tileCoarsePx !== undefined ? { tileCoarsePx: options.tileCoarsePx } : {};
-    const corrected = await onLoop.runOn(method, inner('corrected'), { residualCorrection: true, ...tile });
-    const raw = await onLoop.runOn(method, inner('uncorrected'), { residualCorrection: false, ...tile });
-    out.push({
-      method: method.id,
-      label: method.label,
-      corrected: scoreWindows(corrected.field, reference, scored),
-      uncorrected: scoreWindows(raw.field, reference, scored),
-      energyMaxAbsK: corrected.energyMaxAbsK,
-      seconds: (Date.now() - t0) / 1000,
-      ...(options.samplePairs ? { pairs: samplePairs(reference, corrected.field, raw.field, options.samplePairs) } : {}),
-    });
-    run.onProgress?.({ stage: 'closed loop', done: ++done, total: methods.length, detail: METHOD_NAMES[method.id] });
-  }
+  const tile = options.tileCoarsePx !== undefined ? { tileCoarsePx: options.tileCoarsePx } : {};
+  const out = await scoreEachMethod(
+    methods,
+    (method, residualCorrection, inner) => onLoop.runOn(method, inner, { residualCorrection, ...tile }),
+    (field) => scoreWindows(field, reference, scored),
+    reference,
+    options.samplePairs,
+    run,
+  );
   const referenceGrid = cropGrid(scene.lst, { col: 0, row: 0, width: scene.lst.width - (scene.lst.width % 2), height: scene.lst.height - (scene.lst.height % 2) });
   return {
     referenceGrid,
