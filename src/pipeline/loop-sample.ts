@@ -22,6 +22,8 @@ import { runLimited } from './tile-pool.ts';
  */
 export const MAX_LOOP_PIXELS = 1 << 19;
 const LOOP_GRID = 3;
+/** Errors of a method that could not fit one window's input (too few valid pixels, no guide with variation there). */
+const UNFITTED_WINDOW: ReadonlySet<string> = new Set(['ALL_NODATA', 'MISSING_BAND']);
 /** Reference pixels around each window, run and not scored: 32 loop-coarse pixels, more than SRDA-Net's tile halo. */
 export const LOOP_MARGIN_PX = 64;
 
@@ -77,7 +79,11 @@ export interface SampledLoop {
   scored: { width: number; height: number }[];
   /** A method's final field on the scored pixels, residual-corrected (the run's mode). */
   final: (m: StageMethod, run: RunOptions) => Promise<Float32Array>;
-  /** As `final`, with or without the residual correction, and the largest |block mean - input| (K) of its corrected runs. */
+  /**
+   * As `final`, with or without the residual correction, and the largest |block mean - input| (K) of
+   * its corrected runs. A window the method cannot fit (ALL_NODATA, MISSING_BAND) is NaN; the error
+   * is thrown only when no window could be fitted.
+   */
   runOn: (m: StageMethod, run: RunOptions, o: { residualCorrection: boolean; tileCoarsePx?: number }) => Promise<{ field: Float32Array; energyMaxAbsK: number }>;
 }
 
@@ -115,18 +121,28 @@ export function sampledLoop(scene: Scene, residualMode: ResidualMode = 'linear')
   const runOn: SampledLoop['runOn'] = async (m, run, o) => {
     const parts: Float32Array[] = [];
     let energyMaxAbsK = 0;
+    const unfitted: unknown[] = [];
     // The windows are independent: as many at once as the method runs tiles at once (a pool's
     // workers), each result in its window's place, so the fields are those of one after another.
     await runLimited(
       loops.length,
       m.concurrency ?? 1,
       async (k) => {
-        const r = await runDownscale(loops[k].loop, { method: m, residualCorrection: o.residualCorrection, residualMode, ...(o.tileCoarsePx !== undefined ? { tileCoarsePx: o.tileCoarsePx } : {}) }, run);
-        parts[k] = r.stages[r.stages.length - 1].lst.data;
-        energyMaxAbsK = Math.max(energyMaxAbsK, ...r.stages.map((s) => s.energy.maxAbsK));
+        try {
+          const r = await runDownscale(loops[k].loop, { method: m, residualCorrection: o.residualCorrection, residualMode, ...(o.tileCoarsePx !== undefined ? { tileCoarsePx: o.tileCoarsePx } : {}) }, run);
+          parts[k] = r.stages[r.stages.length - 1].lst.data;
+          energyMaxAbsK = Math.max(energyMaxAbsK, ...r.stages.map((s) => s.energy.maxAbsK));
+        } catch (e) {
+          // A method fitted on its input (TsHARP, DMS) cannot fit a window of ocean or cloud that the
+          // whole scene would have fitted around: it scores nothing there (NaN), and the other windows count.
+          if (whole || !isAppError(e) || !UNFITTED_WINDOW.has(e.code)) throw e;
+          unfitted.push(e);
+          parts[k] = new Float32Array(loops[k].reference.data.length).fill(Number.NaN);
+        }
       },
       run,
     );
+    if (unfitted.length === loops.length) throw unfitted[0];
     return { field: scored(parts), energyMaxAbsK };
   };
   return {
