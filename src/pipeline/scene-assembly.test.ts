@@ -4,6 +4,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { AppError } from '../core/errors.ts';
 import type { Dataset } from '../io/dataset.ts';
 import { prepareScene } from './prepare.ts';
+import { cropRaster } from '../core/raster/tiling.ts';
 import { readDataset } from '../test-support/data.ts';
 import { assembleScene, compositeDays, daysBetween, groupScenes, labelDataset, periodGapDays, type LabelledBand } from './scene-assembly.ts';
 
@@ -187,5 +188,21 @@ describe.skipIf(!existsSync(CHIAPAS))('a cloud mask applied to the LST (Chiapas 
     const lenient = assembleScene(lstOnly, { mode: 'lenient', maxDateGapDays: 9999 });
     expect(lenient.inputs.lstKeep).toBeUndefined();
     expect(lenient.notices.join('\n')).toContain('is the cloud mask of 1999-11-18, the LST LE70220492002106EDC00_stack.gtif [band 7: band 6 temperature] is of 2002-04-16: the cloud mask was not applied. Drop the cloud mask of 2002-04-16.');
+  });
+
+  it('says when a mask on another grid covers only part of the LST (left half of the Fmask, reprojected): the rest is not masked; before, only the share was said', async () => {
+    const ds = await readDataset(path.join(CHIAPAS, 'LE70220492002106EDC00_stack.gtif'));
+    const bands = labelDataset(ds);
+    const fmask = bands[7].band.raster;
+    const half = cropRaster(fmask, { col: 0, row: 0, width: fmask.width / 2, height: fmask.height });
+    const withHalf = bands.map((b, i) => (i === 7 ? { ...b, role: 'cloud-mask' as const, band: { ...b.band, raster: half } } : b));
+    const s = assembleScene(withHalf, { mode: 'strict' });
+    // GDAL: 7540 of the left half's 31250 pixels are not 0 (12 % of the 62500 valid LST pixels).
+    expect(s.cloudMask!.masked).toBe(7540);
+    const keep = s.inputs.lstKeep!;
+    expect(keep.every((k, i) => (i % fmask.width < fmask.width / 2 ? k === (fmask.data[i] === 0 ? 1 : 0) : k === 1))).toBe(true);
+    expect(s.notices).toContain(
+      'The cloud mask LE70220492002106EDC00_stack.gtif [band 8: Band 8] masks 12 % of the valid LST pixels (every pixel where it is not 0: cloud, shadow, and for Fmask also water and snow). It is on another grid than the LST and was reprojected onto it by georeference (nearest mask pixel); it covers only 50 % of the LST, and the LST outside it is not masked: use a cloud mask that covers the whole scene.',
+    );
   });
 });

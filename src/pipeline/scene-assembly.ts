@@ -379,10 +379,15 @@ function applyCloudMask(
     }
   }
   const share = valid ? masked / valid : 0;
+  // A mask on another grid is reprojected: one that covers part of the LST leaves the rest unmasked, which must be said.
+  const partial = onGrid.how === 'reprojected' && onGrid.coverage < 0.995;
+  const where = onGrid.how === 'reprojected'
+    ? ` It is on another grid than the LST and was reprojected onto it by georeference (nearest mask pixel)${partial ? `; it covers only ${pct(onGrid.coverage)} of the LST, and the LST outside it is not masked: use a cloud mask that covers the whole scene` : ''}.`
+    : '';
   return {
     lstKeep: keep,
     cloud: mask,
     cloudMask: { valid, masked, share },
-    notices: [`The cloud mask ${mask.name} masks ${pct(share)} of the valid LST pixels (every pixel where it is not 0: cloud, shadow, and for Fmask also water and snow).`],
+    notices: [`The cloud mask ${mask.name} masks ${pct(share)} of the valid LST pixels (every pixel where it is not 0: cloud, shadow, and for Fmask also water and snow).${where}`],
   };
 }
