@@ -85,6 +85,9 @@ describe('prepareScene', () => {
     for (const i of [0, 1, 200, 201, 255]) keep[i] = 0;
     const s = prepareScene({ lst, lstKeep: keep, aux: { ndvi } });
     expect(s.notes).toContain('QC mask removed 3 of the 56 valid LST pixels.');
+    // The same mask made by the QC and a cloud mask together says so (before: 'QC mask removed' whatever made it).
+    const both = prepareScene({ lst, lstKeep: keep, lstKeepBy: { qc: true, cloudMask: true }, aux: { ndvi } });
+    expect(both.notes).toContain('The QC and the cloud mask removed 3 of the 56 valid LST pixels.');
   });
 
   it('reprojects an LST in another CRS onto the aligned coarse grid', () => {

@@ -31,6 +31,8 @@ export interface SceneInputs {
   lst: Raster;
   /** Optional keep-mask on the LST grid (1 = good quality, 0 = masked), e.g. from MOD11 QC. */
   lstKeep?: Uint8Array;
+  /** What made `lstKeep`, for the scene's note: the QC, a cloud mask, or both (default: the QC). */
+  lstKeepBy?: { qc: boolean; cloudMask: boolean };
   /** Auxiliary layers, each on its own grid; the finest one defines the output grid. */
   aux: Partial<Record<AuxName, Raster>>;
   /** Names (file names) for messages. */
@@ -192,7 +194,9 @@ function maskedLst(inputs: SceneInputs, notes: string[]): Raster {
     masked++;
   }
   // Out of the valid pixels, as the scene panel's share: fill and cloud the product already left out are not "kept".
-  notes.push(`QC mask removed ${masked} of the ${valid} valid LST pixels.`);
+  const by = inputs.lstKeepBy ?? { qc: true, cloudMask: false };
+  const what = by.qc && by.cloudMask ? 'The QC and the cloud mask' : by.cloudMask ? 'The cloud mask' : 'QC mask';
+  notes.push(`${what} removed ${masked} of the ${valid} valid LST pixels.`);
   return { ...inputs.lst, data };
 }
 

@@ -179,6 +179,10 @@ describe.skipIf(!existsSync(CHIAPAS))('a cloud mask applied to the LST (Chiapas 
     expect(keep.every((k, i) => k === (fmask[i] === 0 ? 1 : 0))).toBe(true);
     expect(s.cloud?.name).toBe('LE70220492002106EDC00_stack.gtif [band 8: Band 8]');
     expect(s.cloudMask!.share).toBeCloseTo(0.27, 2);
+    // The scene's note names the cloud mask, not a QC (none was given); GDAL counts 16804 of 62500 (Fmask != 0).
+    const notes = prepareScene(s.inputs, { referenceFactor: 4 }).notes;
+    expect(notes).toContain('The cloud mask removed 16804 of the 62500 valid LST pixels.');
+    expect(notes.join('\n')).not.toContain('QC mask');
     expect(s.notices).toContain('The cloud mask LE70220492002106EDC00_stack.gtif [band 8: Band 8] masks 27 % of the valid LST pixels (every pixel where it is not 0: cloud, shadow, and for Fmask also water and snow).');
     // The 1999 mask (all clear) beside the 2002 LST: refused in strict mode, left out with a notice in the app.
     const old = (await readDataset(path.join(CHIAPAS, 'LE70220491999322EDC01_stack.gtif')));

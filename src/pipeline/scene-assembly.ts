@@ -322,7 +322,7 @@ export function assembleScene(bands: LabelledBand[], options: AssemblyOptions): 
   return {
     group,
     groups,
-    inputs: { lst: lst.band.raster, lstKeep, aux: auxRasters, names },
+    inputs: { lst: lst.band.raster, lstKeep, ...(lstKeep ? { lstKeepBy: { qc: !!qc, cloudMask: !!clouds.cloud } } : {}), aux: auxRasters, names },
     lst,
     qc,
     aux,
