@@ -64,3 +64,27 @@ test.describe('an LST in whole degrees Celsius, its role set by hand', () => {
     expect(input.mean).toBeCloseTo(band.mean! + 273.15, 0);
   });
 });
+
+const fayoum = resolve(repoRoot, '../shared/data/fayoum-egypt-20190704-lst-ndvi-albedo-dem-pywapor');
+
+test.describe('a file of another kind set to lst by hand', () => {
+  test.skip(!existsSync(fayoum), 'shared Fayoum data absent');
+
+  test('is said to be what it looks like, with its range and the roles to pick, and no Celsius conversion is offered', async ({ page }) => {
+    await page.goto('/');
+    await page.getByTestId('file-input').setInputFiles([join(fayoum, 'Time_20190704.tif'), join(fayoum, 'NDVI_20190704.tif')]);
+    await expect(page.getByTestId('file-row')).toHaveCount(2);
+    const row = page.getByTestId('file-row').filter({ hasText: 'Time_20190704.tif' });
+    await expect(row).toHaveAttribute('data-role', 'unknown');
+    // Before: 'they look like degrees Celsius, not kelvin' and a "degrees Celsius: convert to K" button (values 10.6-13.8 hours).
+    await row.locator('select').selectOption('lst');
+    const blocker = page.getByTestId('run-blocker');
+    await expect(blocker).toHaveAttribute('data-code', 'BAD_VALUES');
+    await expect(blocker).toContainText('“Time_20190704.tif”');
+    await expect(blocker).toContainText('The values run from 10.60 to 13.80: they look like a time of day, not a temperature, as its name (Time_20190704) says.');
+    await expect(blocker).toContainText('pick "lst" in the Role column of your LST file');
+    await expect(blocker).not.toContainText('Celsius');
+    await expect(row.getByTestId('unit-choice')).toHaveCount(0);
+    await expect(page.getByTestId('run')).toBeDisabled();
+  });
+});

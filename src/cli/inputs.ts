@@ -14,6 +14,7 @@ import type { Scene } from '../pipeline/scene.ts';
 import { orientationsMessage } from '../pipeline/orientations.ts';
 import { loadFileDatasets } from './load.ts';
 import { applyUnitConversion, celsiusConversion, describeNotKelvin, LST_UNIT_CONVERSIONS, lstUnitConversion } from '../io/unit-sanity.ts';
+import { describeNotTemperature, notTemperature } from '../io/not-temperature.ts';
 import { terminalSafe } from './terminal.ts';
 import { createCliMethodFactory, type CliMethodOptions } from './srda-weights.ts';
 
@@ -198,7 +199,17 @@ function withLstUnits(lst: DatasetBand, values: InputValues, warnings: string[])
     warnings.push(`--lst ${values.lst}: converted from ${c.label} to K (x ${c.scale} + ${c.offset}) as --lst-units ${code} asks.`);
     return { ...lst, units: 'K', raster: { ...lst.raster, data } };
   }
-  // A file whose name or metadata did not say LST (its role given by --lst) was not checked when read: degrees Celsius is said here too.
+  // A file whose name or metadata did not say LST (its role given by --lst) was not checked when read: degrees Celsius is said
+  // here too, unless the file says it holds something else (reflectance, an NDVI, classes): that is said instead.
+  const other = lst.unitCandidates ? undefined : notTemperature(lst, lst.raster.data);
+  if (other) {
+    const flag = other.guideRole && GUIDE_FLAGS[other.guideRole] ? ` (this file goes with ${GUIDE_FLAGS[other.guideRole]})` : '';
+    throw new AppError(
+      'BAD_VALUES',
+      `--lst ${values.lst}: ${describeNotTemperature(lst.raster.data, other)}. Give your LST file (in kelvin) with --lst${flag}.`,
+      { file: typeof values.lst === 'string' ? splitSpec(values.lst).file : undefined },
+    );
+  }
   const celsius = lst.unitCandidates ? undefined : celsiusConversion(lst.raster.data);
   const cs = lst.unitCandidates ?? (celsius ? [celsius] : []);
   if (cs.length === 0) return lst;
@@ -208,6 +219,19 @@ function withLstUnits(lst: DatasetBand, values: InputValues, warnings: string[])
     { file: typeof values.lst === 'string' ? splitSpec(values.lst).file : undefined },
   );
 }
+
+/** The option that takes a band of each guide role. */
+const GUIDE_FLAGS: Partial<Record<DatasetBand['role'], string>> = {
+  red: '--red',
+  nir: '--nir',
+  swir: '--swir',
+  ndvi: '--ndvi',
+  albedo: '--albedo',
+  dem: '--dem',
+  landcover: '--landcover',
+  'lst-qc': '--qc',
+  'cloud-mask': '--cloud-mask',
+};
 
 /** How a command-line user keeps the guides in place (ends the guide-registration note in `downscale` and `batch`). */
 export const KEEP_GUIDES_ON_CLI = 'To keep them where they are, run again with --no-guide-registration.';

@@ -92,3 +92,29 @@ describe.skipIf(!canRun)('an LST in degrees Celsius: said so, converted only whe
     expect(cli([...base, '--lst-units', 'C', '--out', path.join(dir, 'wc')]).status).toBe(0);
   }, 120_000);
 });
+
+const dataDir = path.resolve(repoRoot, '../shared/data');
+const FAYOUM = path.join(dataDir, 'fayoum-egypt-20190704-lst-ndvi-albedo-dem-pywapor');
+const MENDOZA_RED = path.join(dataDir, 'landsat8_mendoza_water/LC82320832016040LGN00_sr_band4.tif');
+const MOD09A1 = path.join(dataDir, 'modis-misc-testfiles-modistsp/MOD09A1.A2017193.h18v04.006.2017202035302.hdf');
+
+describe.skipIf(!existsSync(FAYOUM) || !existsSync(MENDOZA_RED) || !existsSync(MOD09A1))('a reflectance band or an NDVI given as --lst: said for what it is, not degrees Celsius', () => {
+  const cli = (args: string[]) => spawnSync(process.execPath, [path.join(repoRoot, 'bin/srda-lst.js'), ...args], { cwd: repoRoot, encoding: 'utf8' });
+  const refuse = (lst: string) => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'srda-notlst-'));
+    const r = cli(['downscale', '--lst', lst, '--ndvi', path.join(FAYOUM, 'NDVI_20190704.tif'), '--method', 'bicubic', '--quiet', '--out', dir]);
+    rmSync(dir, { recursive: true, force: true });
+    expect(r.status).toBe(1);
+    expect(r.stderr).not.toContain('Celsius');
+    return r.stderr.trim();
+  };
+
+  it('names the file, what it looks like and why, with the range, and the option it goes with', () => {
+    // Before: 'the values run from -0.3000 to 0.7952: they look like degrees Celsius (C), not kelvin. Rerun with --lst-units C'.
+    expect(refuse(path.join(FAYOUM, 'NDVI_20190704.tif'))).toMatch(
+      /^srda-lst downscale: BAD_VALUES: --lst \S*NDVI_20190704\.tif: the values run from -0\.3000 to 0\.7952: they look like an NDVI, not a temperature, as its name or metadata \(NDVI_20190704\) says\. Give your LST file \(in kelvin\) with --lst \(this file goes with --ndvi\)\.$/,
+    );
+    expect(refuse(MENDOZA_RED)).toMatch(/sr_band4\.tif: the values run from 0\.01550 to 0\.6691: they look like a red reflectance band, not a temperature, .*\(this file goes with --red\)\.$/);
+    expect(refuse(`${MOD09A1}:sur_refl_b01`)).toMatch(/: the values run from 0\.005700 to 0\.5012: they look like a red reflectance band, not a temperature, as its name or metadata \(sur_refl_b01\) says/);
+  }, 120_000);
+});

@@ -34,6 +34,20 @@ function percentiles(data: Float32Array): [number, number, number] | undefined {
 const plausibleK = (p1: number, p50: number, p99: number) =>
   p1 >= 180 && p99 <= 360 && p50 >= 220 && p50 <= 335;
 
+/** True when the valid values are plausible land temperatures in kelvin (all within 180-360 K, or the 1st-99th percentile within it and the median 220-335 K). */
+export function looksLikeKelvin(data: Float32Array): boolean {
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (let i = 0; i < data.length; i++) {
+    const v = data[i];
+    if (v < lo) lo = v;
+    if (v > hi) hi = v;
+  }
+  if (lo >= 180 && hi <= 360) return true;
+  const p = percentiles(data);
+  return !!p && plausibleK(...p);
+}
+
 /**
  * For an LST band whose values are not plausible kelvin (1st-99th percentile outside 180-360 K),
  * the conversions that would make them plausible land temperatures, so that the user can be told

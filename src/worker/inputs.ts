@@ -5,7 +5,8 @@ import type { Dataset, DatasetBand } from '../io/dataset.ts';
 import type { DeflateCodec } from '../io/deflate-codec.ts';
 import { readRasterFile } from '../io/read-raster.ts';
 import type { IngestResult, InputInfo, WireError } from './protocol.ts';
-import { applyUnitConversion, celsiusConversion, describeCandidates, lstUnitConversion } from '../io/unit-sanity.ts';
+import { applyUnitConversion, describeCandidates, lstUnitConversion } from '../io/unit-sanity.ts';
+import { celsiusOffer, describeNotTemperature, notTemperature } from '../io/not-temperature.ts';
 import { startDeflateWorkers } from './deflate-pool-web.ts';
 import { isMtlName, isMtlText, pickMtlName } from '../io/landsat-mtl.ts';
 import { describeSidecar, isSidecarName, MAX_SIDECAR_BYTES, readSidecarText, sidecarTarget } from './sidecars.ts';
@@ -87,9 +88,12 @@ function describe(id: string, file: File, ds: Dataset, band: DatasetBand, index:
     ...(band.unused ? { unused: band.unused, ...optionalTwin(file.name) } : {}),
     ...(band.nameless ? { nameless: band.nameless } : {}),
   };
-  // Its role may be set to lst by hand: whole (or fractional) degrees Celsius is offered then, never converted unasked.
-  const celsius = band.role === 'unknown' ? celsiusConversion(r.data) : undefined;
+  // Its role may be set to lst by hand: whole (or fractional) degrees Celsius is offered then, never converted
+  // unasked, unless the file says it holds something else (reflectance, an NDVI, classes), which is said instead.
+  const celsius = band.role === 'unknown' ? celsiusOffer(band, r.data) : undefined;
   if (celsius) info.lstUnitCandidates = [{ code: celsius.code, label: celsius.label }];
+  const other = notTemperature(band, r.data);
+  if (other) info.notTemperature = { seen: describeNotTemperature(r.data, other), ...(other.guideRole ? { guideRole: other.guideRole } : {}) };
   if (band.unitCandidates?.length) {
     info.unitCandidates = band.unitCandidates.map((c) => ({ code: c.code, label: c.label }));
     info.problem = {

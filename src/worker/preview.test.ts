@@ -78,3 +78,41 @@ describe('an LST in whole degrees Celsius whose role is set by hand', () => {
     expect(inputs[1].lstUnitCandidates).toBeUndefined();
   });
 });
+
+const FAYOUM = path.join(dataDir, 'fayoum-egypt-20190704-lst-ndvi-albedo-dem-pywapor');
+
+describe.skipIf(!existsSync(FAYOUM))('a file of another kind set to lst by hand (Fayoum): said for what it is, not degrees Celsius', () => {
+  const file = (n: string) => new File([readFileSync(path.join(FAYOUM, n))], n);
+
+  it('a time-of-day, a land mask and an NDVI get no Celsius offer; set as the LST, each is named with its range and the roles to pick', async () => {
+    const { inputs } = await ingestFiles([file('Time_20190704.tif'), file('LandMask_2019.tif'), file('NDVI_20190704.tif')]);
+    const [time, mask, ndvi] = inputs;
+    expect([time.role, mask.role, ndvi.role]).toEqual(['unknown', 'unknown', 'ndvi']);
+    // Before, the two unknown files were offered "degrees Celsius: convert to K" (values 10.6-13.8 and 1-3).
+    expect(time.lstUnitCandidates).toBeUndefined();
+    expect(mask.lstUnitCandidates).toBeUndefined();
+    const asLst = (id: string) => previewScene({ inputs: [{ id, role: 'lst' }, ...(id === ndvi.id ? [] : [{ id: ndvi.id, role: 'ndvi' as const }])] }).blocker;
+    expect(asLst(time.id)).toEqual({
+      code: 'BAD_VALUES',
+      file: 'Time_20190704.tif',
+      message: 'Time_20190704.tif: the values run from 10.60 to 13.80: they look like a time of day, not a temperature, as its name (Time_20190704) says.',
+      hint: 'The values run from 10.60 to 13.80: they look like a time of day, not a temperature, as its name (Time_20190704) says. To run, set its Role back to "unknown", and pick "lst" in the Role column of your LST file (or drop one: MOD11A1/MOD11A2 LST, a Landsat thermal band).',
+    });
+    expect(asLst(mask.id)?.message).toBe('LandMask_2019.tif: every value is a whole number from 1 to 3: they look like a mask, not a temperature, as its name (LandMask_2019) says.');
+    // Before, the preview let the NDVI run and the run stopped on 'they look like degrees Celsius'.
+    const b = asLst(ndvi.id);
+    expect(b?.message).toBe('NDVI_20190704.tif: the values run from -0.3000 to 0.7952: they look like an NDVI, not a temperature, as its name or metadata (NDVI_20190704) says.');
+    expect(b?.hint).toContain('pick "ndvi" back in its Role column, and pick "lst" in the Role column of your LST file');
+  });
+
+  it('still offers degrees Celsius for the real LST written in degrees Celsius under a name that does not say LST', async () => {
+    const { inputs } = await ingestFiles([file('LST_20190704.tif')]);
+    const k = getInput(inputs[0].id).band.raster;
+    const c = { ...k, data: k.data.map((v) => v - 273.15) };
+    const { inputs: rows } = await ingestFiles([new File([writeGeoTiff(c, { nodata: -9999 }).slice()], 'fayoum_c.tif'), file('NDVI_20190704.tif')]);
+    expect(rows[0]).toMatchObject({ role: 'unknown', lstUnitCandidates: [{ code: 'C', label: 'degrees Celsius' }] });
+    expect(rows[0].notTemperature).toBeUndefined();
+    const blocker = previewScene({ inputs: [{ id: rows[0].id, role: 'lst' }, { id: rows[1].id, role: 'ndvi' }] }).blocker;
+    expect(blocker?.message).toMatch(/^fayoum_c\.tif: the values run from 28\.\d+ to 52\.\d+: they look like degrees Celsius, not kelvin\.$/);
+  });
+});

@@ -3,7 +3,7 @@ import { assembleScene, DEFAULT_MAX_DATE_GAP_DAYS, periodGapDays, type Assembled
 import { describeNotKelvin, lstUnitConversion } from '../io/unit-sanity.ts';
 import { getInput, pixelSizeMetres } from './inputs.ts';
 import { formatPixelM, makeLayer } from './layers.ts';
-import type { LayerData, RoleId, RunParams, ScenePreview } from './protocol.ts';
+import type { InputInfo, LayerData, RoleId, RunParams, ScenePreview } from './protocol.ts';
 
 /** LST-to-guide pixel ratio below which the inputs count as one grid (a 2x stage needs ~2). */
 const SAME_GRID_RATIO = 1.5;
@@ -19,8 +19,10 @@ export function labelledInputs(params: Pick<RunParams, 'inputs'>): LabelledBand[
 /** The app's scene: lenient assembly (doubts become notices) of the chosen date; with `refuseDateGaps` (a date of a series) a guide beyond the gap stops it. */
 export function assembleForApp(params: Pick<RunParams, 'inputs' | 'sceneId' | 'maxDateGapDays' | 'refuseDateGaps'>): AssembledScene {
   const a = assembleLenient(params);
-  const celsius = getInput(a.lst.key).info.lstUnitCandidates?.[0];
+  const info = getInput(a.lst.key).info;
+  const celsius = info.lstUnitCandidates?.[0];
   if (celsius) throw celsiusLstError(a, celsius.code);
+  if (info.notTemperature) throw notTemperatureError(a, info.notTemperature);
   if (params.refuseDateGaps && a.dateGaps.length > 0) throw dateGapError(a, params.maxDateGapDays ?? DEFAULT_MAX_DATE_GAP_DAYS);
   return a;
 }
@@ -51,6 +53,18 @@ function celsiusLstError(a: AssembledScene, code: string): AppError {
   const err = new AppError('BAD_VALUES', `${a.lst.name}: ${seen}.`, { file: a.lst.name });
   return Object.assign(err, {
     hint: `${seen[0].toUpperCase()}${seen.slice(1)}. To use it as the LST, press “${c.label}: convert to K” in its Notes column of the file table (adds ${c.offset}; nothing is converted until you press it).`,
+  });
+}
+
+/**
+ * BAD_VALUES for a file set to lst by hand whose name, metadata or values say it is not a temperature
+ * (`InputInfo.notTemperature`): what it looks like and why, and which roles to pick in the file table.
+ */
+function notTemperatureError(a: AssembledScene, n: NonNullable<InputInfo['notTemperature']>): AppError {
+  const err = new AppError('BAD_VALUES', `${a.lst.name}: ${n.seen}.`, { file: a.lst.name });
+  const back = n.guideRole ? `pick "${n.guideRole}" back in its Role column, and ` : 'set its Role back to "unknown", and ';
+  return Object.assign(err, {
+    hint: `${n.seen[0].toUpperCase()}${n.seen.slice(1)}. To run, ${back}pick "lst" in the Role column of your LST file (or drop one: MOD11A1/MOD11A2 LST, a Landsat thermal band).`,
   });
 }
 

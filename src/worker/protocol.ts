@@ -48,6 +48,12 @@ export interface InputInfo {
    * degrees Celsius: the conversion the table offers once the user sets its role to lst by hand.
    */
   lstUnitCandidates?: { code: string; label: string }[];
+  /**
+   * For a band not read as an LST whose values are not kelvin and whose name, metadata or values say
+   * it holds something else (io/not-temperature): what it looks like and why (`seen`), said once its
+   * role is set to lst; `guideRole`, the role it was read with.
+   */
+  notTemperature?: { seen: string; guideRole?: RoleId };
   /** The conversion the user applied (its label), once one was. */
   convertedFrom?: string;
   /** What a GDAL `.aux.xml` sidecar set for this band, in words (`scale 0.1, offset 273.15 from a.tif.aux.xml`). */
