@@ -8,6 +8,7 @@ import { fitDetailWeight, withDetailWeight } from '../pipeline/detail-weight.ts'
 import { detailWeightMessage, srdaOutputCheck, writtenOutputCheck } from '../pipeline/do-no-harm.ts';
 import { runDownscale } from '../pipeline/downscale.ts';
 import { isLstOnlyScene } from '../pipeline/lst-only.ts';
+import { closedLoopScored } from '../pipeline/loop-sample.ts';
 import type { StageMethod } from '../pipeline/method.ts';
 import { loadMethod } from '../pipeline/methods.ts';
 import { prepareSceneAsync } from '../pipeline/prepare.ts';
@@ -213,6 +214,7 @@ async function runInto(item: BatchItem, s: BatchSettings, tmp: string): Promise<
       biasK: m.corrected.biasK,
     })),
     ...(scene.guideShift ? { guideRegistration: scene.guideShift } : {}),
+    closedLoopScored: closedLoopScored(loop),
     ...(check ? { closedLoopCheck: check } : {}),
     ...(weight ? { detailWeight: weight } : {}),
     summary: row,

@@ -88,15 +88,20 @@ describe.skipIf(!existsSync(DHAKA))('srda-lst downscale on Dhaka DOY 097', () =>
   ])('with --method %s writes the closed-loop verdict batch writes for the date, and says it (%s)', async (method, prefix, words) => {
     const dir = path.join(tmp, `check-${method}`);
     expect(await main(['downscale', '--lst', LST, '--ndvi', NDVI, '--method', method, '--stages', '1', '--out', dir])).toBe(0);
-    const check = JSON.parse(readFileSync(path.join(dir, 'report.json'), 'utf8')).closedLoopCheck;
+    const report = JSON.parse(readFileSync(path.join(dir, 'report.json'), 'utf8'));
+    const check = report.closedLoopCheck;
     expect(check).toMatchObject({ recommendedMethod: 'bicubic', writtenMethod: method, writtenWorse: method !== 'bicubic', pixels: 2304 });
+    // What the check scored: this small scene whole (a large one: the windows, as the app's and evaluate's).
+    expect(report.closedLoopScored).toEqual({ scope: 'whole scene', windows: 1, pixels: 2304, validPixels: 2304, text: 'the whole scene: 48x48 px (2,304 valid)' });
     expect(check.message).toContain(path.basename(LST));
     expect(check.message).toContain(words);
     expect(printed.err).toContain(`${prefix}: ${check.message}`);
     // The same function as batch's, on the same date (2024-04-06 is DOY 097, with the NDVI of that date).
     const batchDir = path.join(tmp, `check-${method}-batch`);
     expect(await main(['batch', DHAKA, '--out', batchDir, '--method', method, '--jobs', '1', '--index', '1', '--quiet'])).toBe(0);
-    expect(JSON.parse(readFileSync(path.join(batchDir, '2024-04-06', 'report.json'), 'utf8')).closedLoopCheck).toEqual(check);
+    const batchReport = JSON.parse(readFileSync(path.join(batchDir, '2024-04-06', 'report.json'), 'utf8'));
+    expect(batchReport.closedLoopCheck).toEqual(check);
+    expect(batchReport.closedLoopScored).toEqual(report.closedLoopScored);
   }, 120_000);
 
   it('prints closed-loop metrics for every baseline as JSON', async () => {

@@ -5,6 +5,7 @@ import { fitDetailWeight, withDetailWeight } from '../pipeline/detail-weight.ts'
 import { srdaOutputCheck, writtenOutputCheck, type LoopVerdict, type SrdaOutputCheck } from '../pipeline/do-no-harm.ts';
 import { runDownscale, type StageResult, type StreamedStageResult } from '../pipeline/downscale.ts';
 import type { StageMethod } from '../pipeline/method.ts';
+import { sampledLoopScored } from '../pipeline/loop-sample.ts';
 import type { BackendName } from '../model/backend.ts';
 import type { SrdaBackendInfo } from '../model/runner.ts';
 import { collectGarbage } from './collect-garbage.ts';
@@ -240,6 +241,7 @@ async function downscaleWith(
     layout: cog ? 'cloud-optimised GeoTIFF' : 'tiled GeoTIFF',
     totalSeconds: result.totalSeconds,
     ...(check ? { closedLoopCheck: check } : {}),
+    ...(check?.pixels !== undefined ? { closedLoopScored: sampledLoopScored(scene.lst.width, scene.lst.height, check.pixels) } : {}),
     stages: result.stages.map((s) => ({
       stage: s.stage,
       file: path.basename(outputs[s.stage - 1]),

@@ -2,6 +2,7 @@ import path from 'node:path';
 import { AppError } from '../core/errors.ts';
 import { runDownscale } from '../pipeline/downscale.ts';
 import { evaluateClosedLoop, scoreAgainstTruth, type ClosedLoopResult } from '../pipeline/evaluate.ts';
+import { closedLoopScored, evaluateSampledLoop, loopWindows } from '../pipeline/loop-sample.ts';
 import type { StageMethod } from '../pipeline/method.ts';
 import { loadMethod, METHOD_IDS } from '../pipeline/methods.ts';
 import type { CliMethodOptions } from './srda-weights.ts';
@@ -28,7 +29,8 @@ import type { Command } from './main.ts';
 import { terminalSafe } from './terminal.ts';
 
 const HELP = `Usage: srda-lst evaluate (inputs as for downscale) [--truth TRUTH.tif] [--methods a,b,c]
-         [--stages N] [--reference-factor F] [--residual-mode linear|radiance] [--orientations 8] [--json]
+         [--stages N] [--reference-factor F] [--residual-mode linear|radiance] [--orientations 8]
+         [--whole-scene] [--json]
 
 Closed loop (the paper's simulation experiment): the input LST (optionally block-averaged by F
 first) is the reference; it is block-averaged by 2^N, downscaled back with each method using the
@@ -37,6 +39,10 @@ R2, Pearson r, SSIM), with and without residual correction. With --truth, each m
 downscaled output is also scored against TRUTH.tif (block-averaged or resampled onto the output).
 The method to use (JSON closedLoopCheck.recommendedMethod; the line under the table) is the app's:
 the lowest corrected RMSE if 1 % or more below bicubic's, else bicubic; none under 64 loop pixels.
+On an LST of more than 524,288 px the one-stage loop is scored, as the app, downscale and batch
+score it, on up to 9 windows spread over the scene (the sample the detail weight is fitted on), so the
+numbers are theirs; --whole-scene scores every pixel instead (slower), as do --stages 2 or more and
+--reference-factor 2 or more. What was scored is named above the table and in JSON closedLoop.scored.
 
 ${INPUT_HELP.replace(/--stages N .*\n/, '')}
   --stages N            closed-loop stages: 1 (reference/2 -> reference, default) or more
@@ -48,6 +54,7 @@ ${INPUT_HELP.replace(/--stages N .*\n/, '')}
                         orientations (mirrors, rotations, transposes) and average the predictions
                         turned back (sigma: root of the mean of sigma^2), as downscale does; lower
                         error, about 8x the network's time
+  --whole-scene         score the loop on every pixel of a large scene, not on the app's windows
   --json                print one JSON document on stdout (default: a table)
   -q, --quiet           no progress on stderr`;
 
@@ -60,9 +67,9 @@ function round(s: Scores): Record<string, number> {
   return { rmseK: r(s.rmseK, 4), maeK: r(s.maeK, 4), biasK: r(s.biasK, 4), r2: r(s.r2, 4), r: r(s.r, 4), ssim: r(s.ssim, 4), n: s.n };
 }
 
-/** One line per method: the closed-loop table printed without --json. */
+/** One line per method, under what was scored: the closed-loop table printed without --json. */
 export function closedLoopTable(res: ClosedLoopResult): string {
-  const head = `closed loop ${res.coarsePixelM.toFixed(0)} m -> ${res.referencePixelM.toFixed(0)} m (${res.stages} stage(s)), RMSE/MAE/bias/R2/r/SSIM in K`;
+  const head = `closed loop ${res.coarsePixelM.toFixed(0)} m -> ${res.referencePixelM.toFixed(0)} m (${res.stages} stage(s)) scored on ${closedLoopScored(res).text}, RMSE/MAE/bias/R2/r/SSIM in K`;
   const rows = res.methods.map(
     (m) =>
       `${m.method.padEnd(8)} corrected: ${fmt(m.corrected.rmseK)} ${fmt(m.corrected.maeK)} ${fmt(m.corrected.biasK)} ${fmt(m.corrected.r2)} ${fmt(m.corrected.r)} ${fmt(m.corrected.ssim)}` +
@@ -96,6 +103,7 @@ export const evaluateCommand: Command = async (argv) => {
     json: { type: 'boolean' },
     'reference-factor': { type: 'string' },
     orientations: { type: 'string' },
+    'whole-scene': { type: 'boolean' },
   });
   if (values.help) {
     process.stdout.write(HELP + '\n');
@@ -125,7 +133,15 @@ export const evaluateCommand: Command = async (argv) => {
   const orientedNotice = orientationsNotice(orientations, methods.map((m) => m.id));
   if (orientedNotice) notices.push(orientedNotice);
   const progress = stderrProgress(values.quiet as boolean | undefined);
-  const loop = await evaluateClosedLoop(scene, methods, { stages, referenceFactor, residualMode, tileCoarsePx: tile }, { onProgress: progress });
+  // The app's, downscale's and batch's one-stage loop (on windows of a large scene) unless asked otherwise.
+  const asApp = !values['whole-scene'] && stages === 1 && referenceFactor === 1;
+  const loop = asApp
+    ? await evaluateSampledLoop(scene, methods, { residualMode, tileCoarsePx: tile }, { onProgress: progress })
+    : await evaluateClosedLoop(scene, methods, { stages, referenceFactor, residualMode, tileCoarsePx: tile }, { onProgress: progress });
+  const scored = closedLoopScored(loop);
+  const appWindows = loopWindows(scene.lst.width, scene.lst.height).length;
+  if (!asApp && appWindows > 1)
+    notices.push(`Scored on ${scored.text}; the app, downscale and batch score this scene's one-stage loop on ${appWindows} windows of it, so their numbers differ (evaluate without --whole-scene, --stages and --reference-factor gives theirs).`);
 
   let truth: Record<string, unknown> | undefined;
   if (typeof values.truth === 'string') {
@@ -153,6 +169,7 @@ export const evaluateCommand: Command = async (argv) => {
       coarsePixelM: Number(loop.coarsePixelM.toFixed(2)),
       referencePixelM: Number(loop.referencePixelM.toFixed(2)),
       referenceSize: [loop.referenceGrid.width, loop.referenceGrid.height],
+      scored,
       residualMode,
       methods: loop.methods.map((m) => ({
         method: m.method,

@@ -96,6 +96,8 @@ export interface ClosedLoopResult {
   methods: MethodScores[];
   /** Reference pixels scored when the loop ran on a sample of a large scene (loop-sample.ts), not on all of it. */
   sampledPixels?: number;
+  /** How many windows that sample has (with `sampledPixels`). */
+  sampleWindows?: number;
 }
 
 function aggregateAux(n: AuxName, r: Raster, f: number): Raster {

@@ -210,5 +210,50 @@ export async function evaluateSampledLoop(
     stages: 1,
     methods: out,
     sampledPixels: reference.length,
+    sampleWindows: scored.length,
   };
+}
+
+/** What a closed loop scored, for a report: `closedLoopScored`. */
+export interface LoopScored {
+  /** 'whole scene': every reference pixel; 'windows': the sample of `loopWindows` on a large scene. */
+  scope: 'whole scene' | 'windows';
+  /** Windows scored (1 for the whole scene). */
+  windows: number;
+  /** Reference pixels scored, valid or not, and the most of them any method scored valid. */
+  pixels: number;
+  validPixels: number;
+  /** The same in words, e.g. `9 windows spread over the 1200x1200 px scene: 518,400 px (25,192 valid)`. */
+  text: string;
+}
+
+function scoredOn(scope: LoopScored['scope'], windows: number, width: number, height: number, pixels: number, validPixels: number): LoopScored {
+  const count = (n: number): string => n.toLocaleString('en-US');
+  const text =
+    scope === 'windows'
+      ? `${windows} ${windows === 1 ? 'window' : 'windows'} spread over the ${width}x${height} px scene: ${count(pixels)} px (${count(validPixels)} valid)`
+      : `the whole scene: ${width}x${height} px (${count(validPixels)} valid)`;
+  return { scope, windows, pixels, validPixels, text };
+}
+
+/**
+ * What `loop` (evaluateClosedLoop's or evaluateSampledLoop's) scored: the whole scene or windows
+ * of it, and how many pixels, so every report of a closed loop says which of the two its numbers are.
+ */
+export function closedLoopScored(loop: Pick<ClosedLoopResult, 'referenceGrid' | 'methods' | 'sampledPixels' | 'sampleWindows'>): LoopScored {
+  const { width, height } = loop.referenceGrid;
+  const valid = loop.methods.reduce((n, m) => Math.max(n, m.corrected.n), 0);
+  if (loop.sampledPixels !== undefined) return scoredOn('windows', loop.sampleWindows ?? 1, width, height, loop.sampledPixels, valid);
+  return scoredOn('whole scene', 1, width, height, width * height, valid);
+}
+
+/**
+ * What the one-stage loop of `sampledLoop` scores on a `width` x `height` px LST (the check of
+ * downscale and batch, and their detail weight's), `validPixels` of it valid: as `closedLoopScored`.
+ */
+export function sampledLoopScored(width: number, height: number, validPixels: number): LoopScored {
+  const windows = loopWindows(width, height);
+  const [ew, eh] = [width - (width % 2), height - (height % 2)];
+  if (windows.length === 1) return scoredOn('whole scene', 1, ew, eh, ew * eh, validPixels);
+  return scoredOn('windows', windows.length, ew, eh, windows.reduce((n, w) => n + w.score.width * w.score.height, 0), validPixels);
 }

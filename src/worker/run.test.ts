@@ -1,8 +1,10 @@
+import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { basename, join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Progress } from '../core/progress.ts';
 import { readGeoTiff } from '../io/geotiff-read.ts';
+import { sampledLoopScored } from '../pipeline/loop-sample.ts';
 import { exportLayerGeoTiff } from './export.ts';
 import { ingestFiles } from './inputs.ts';
 import { layerId, methodNaming, nominalResolutionM } from './layers.ts';
@@ -183,4 +185,24 @@ describe.skipIf(!existsSync(H14))('worker run job on a full MODIS tile (h14v09, 
     expect(whole.closedLoop).toBeDefined();
     expect(whole.closedLoop!.sampledPixels).toBeUndefined();
   }, 120_000);
+
+  // Before, `evaluate` scored the whole tile (bicubic 0.6003 K on 308,312 px) while the app showed 0.5554 K on 25,192.
+  it("gives the app's closed-loop score from `srda-lst evaluate` too, naming the windows it scored (and the whole scene with --whole-scene)", async () => {
+    const [row] = (await ingestFiles([new File([readFileSync(H14)], basename(H14))])).inputs;
+    const app = await runJob({ inputs: [{ id: row.id, role: row.role }], method: 'bicubic', residualCorrection: true, finetuneSteps: 0, backend: 'auto', evaluate: true, appBaseUrl: 'http://localhost/' }, {}, []);
+    const evaluate = (...extra: string[]): string =>
+      execFileSync(process.execPath, [resolve(import.meta.dirname, '../../bin/srda-lst.js'), 'evaluate', '--lst', H14, '--methods', 'bicubic', '-q', ...extra], { encoding: 'utf8' });
+    const doc = JSON.parse(evaluate('--json')).closedLoop;
+    expect(doc.methods[0].corrected.rmseK).toBeCloseTo(app.metrics[0].rmse, 4);
+    expect(doc.methods[0].corrected.n).toBe(app.metrics[0].pixels);
+    expect(doc.scored).toMatchObject({ scope: 'windows', windows: 9, pixels: app.closedLoop!.sampledPixels, validPixels: app.metrics[0].pixels });
+    expect(sampledLoopScored(1200, 1200, doc.scored.validPixels)).toEqual(doc.scored);
+    expect(doc.scored.text).toBe(`9 windows spread over the 1200x1200 px scene: ${app.closedLoop!.sampledPixels!.toLocaleString('en-US')} px (${app.metrics[0].pixels!.toLocaleString('en-US')} valid)`);
+
+    const table = evaluate('--whole-scene');
+    expect(table).toMatch(/^closed loop 1853 m -> 927 m \(1 stage\(s\)\) scored on the whole scene: 1200x1200 px \([\d,]+ valid\)/);
+    expect(table).toMatch(/notice: Scored on the whole scene: .* the app, downscale and batch score this scene's one-stage loop on 9 windows of it/);
+    const wholeRmse = Number(/bicubic +corrected: ([\d.]+)/.exec(table)![1]);
+    expect(Math.abs(wholeRmse - app.metrics[0].rmse)).toBeGreaterThan(0.01);
+  }, 180_000);
 });
