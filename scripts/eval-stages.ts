@@ -1,0 +1,102 @@
+/**
+ * Where a two-stage closed loop loses its accuracy: the chain as `eval:accuracy` scores it, its
+ * first stage alone (truth at the first stage's output), and the chain with bicubic + rc in every
+ * stage whose output pixel is finer than the LST's native resolution (`--native-m`), where the
+ * truth holds resampled, not measured, texture. SRDA-Net is run as the default (closed-loop detail
+ * weight) in one pass and with 8 orientations. An analysis tool for the model card; not what the
+ * CLI or the app run.
+ *
+ *   npm run eval:stages -- [--model models/srda-net] [--scene lisbon] [--native-m 100]
+ *                          [--data-dir ../shared/data]
+ *
+ * The scene is a manifest entry (src/training/scenes.json) scored on its southern half, its
+ * chain from 8 x native to 2 x native pixels (Lisbon: 240 -> 120 -> 60 m).
+ */
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { gridPixelSize } from '../src/core/geo/grid.ts';
+import { unpackRaster } from '../src/core/raster/packed.ts';
+import { cropRaster } from '../src/core/raster/tiling.ts';
+import { readSrdaWeights, DEFAULT_SRDA_MODEL_DIR } from '../src/cli/srda-weights.ts';
+import type { BackendName } from '../src/model/backend.ts';
+import { fitDetailWeight, withDetailWeight } from '../src/pipeline/detail-weight.ts';
+import { closedLoopScene, evaluateClosedLoop } from '../src/pipeline/evaluate.ts';
+import type { StageInput, StageMethod } from '../src/pipeline/method.ts';
+import { loadMethod } from '../src/pipeline/methods.ts';
+import { createSrdaMethod } from '../src/pipeline/methods/srda.ts';
+import { prepareScene } from '../src/pipeline/prepare.ts';
+import type { Scene } from '../src/pipeline/scene.ts';
+import { manifestScene } from '../src/training/manifest.ts';
+import { loadManifestInputs } from '../src/training/manifest-inputs.ts';
+
+const { values } = parseArgs({
+  options: {
+    model: { type: 'string', default: DEFAULT_SRDA_MODEL_DIR },
+    scene: { type: 'string', default: 'lisbon' },
+    'native-m': { type: 'string', default: '100' },
+    'data-dir': { type: 'string', default: path.resolve(process.cwd(), '../shared/data') },
+    backend: { type: 'string', default: 'wasm' },
+  },
+});
+const nativeM = Number(values['native-m']);
+const log = (s: string) => process.stderr.write(`${s}\n`);
+const weights = await readSrdaWeights(values.model!);
+const backend = values.backend as BackendName;
+const srda = await createSrdaMethod(weights, { backend });
+const srda8 = await createSrdaMethod(weights, { backend, orientations: 8 });
+const bicubic = await loadMethod('bicubic');
+
+/** The rows south of the training split (as `eval:accuracy` scores the loop). */
+function southOf(scene: Scene, factors: number[]): Scene {
+  const row0 = Math.max(...factors.map((f) => Math.floor(Math.floor(Math.ceil(scene.lst.height / f) / 2) / 2) * 2 * f));
+  const h = scene.lst.height - row0;
+  const l0 = scene.levels[0];
+  const aux = Object.fromEntries(Object.entries(l0.aux).map(([k, r]) => [k, cropRaster(unpackRaster(r!), { col: 0, row: row0, width: r!.width, height: h })]));
+  const lst = cropRaster(scene.lst, { col: 0, row: row0, width: scene.lst.width, height: h });
+  return { ...scene, lst, levels: [{ ...l0, grid: { width: lst.width, height: lst.height, transform: lst.transform, crs: lst.crs }, aux }], stages: 0 };
+}
+
+/** `m` in stages whose output pixel is at least `nativeM`, bicubic (then residual-corrected by the runner) below it. */
+function aboveNativeOnly(m: StageMethod, label: string): StageMethod {
+  const fine = (input: StageInput) => gridPixelSize(input.fineGrid).x < nativeM - 1e-6;
+  return {
+    id: m.id,
+    label,
+    usesAux: m.usesAux,
+    haloCoarsePx: Math.max(m.haloCoarsePx, bicubic.haloCoarsePx),
+    runStage: (input, opts) => (fine(input) ? bicubic.runStage(input, opts) : m.runStage(input, opts)),
+  };
+}
+
+const entry = manifestScene(values.scene!);
+const loaded = await loadManifestInputs(values['data-dir']!, entry, log);
+const scene = southOf(prepareScene(loaded.inputs, { allowZeroStages: true, registerGuides: false }), entry.referenceFactors);
+const nativePx = gridPixelSize(scene.lst).x;
+
+async function weighted(loopInput: Scene, m: StageMethod): Promise<{ method: StageMethod; alpha: number }> {
+  const w = await fitDetailWeight(loopInput, m);
+  return { method: w ? withDetailWeight(m, w.alpha) : m, alpha: w?.alpha ?? 1 };
+}
+
+const lines: string[] = [`SRDA-Net weights: ${values.model} (step ${String(weights.modelJson.training?.step ?? '?')}); scene ${entry.id}, southern half, LST grid ${nativePx} m, native ${nativeM} m`, ''];
+lines.push('| loop | bicubic + rc (K) | weighted | weighted, 8 orientations | weighted, bicubic + rc below native | the same, 8 orientations |', '| --- | --- | --- | --- | --- | --- |');
+const pct = (v: number, b: number) => `${v.toFixed(3)} (${v <= b ? '' : '+'}${((100 * (v - b)) / b).toFixed(1)} %)`;
+
+// The chain (2 stages to 2 x native), and its first stage alone (1 stage to 4 x native); the same input.
+for (const [stages, f] of [
+  [2, 2],
+  [1, 4],
+] as const) {
+  const loopInput = closedLoopScene(scene, stages, f).loop;
+  const w1 = await weighted(loopInput, srda);
+  const w8 = await weighted(loopInput, srda8);
+  const methods: StageMethod[] = [bicubic, w1.method, w8.method];
+  if (stages === 2) methods.push(aboveNativeOnly(w1.method, 'weighted, bicubic below native'), aboveNativeOnly(w8.method, 'weighted 8, bicubic below native'));
+  const res = await evaluateClosedLoop(scene, methods, { stages, referenceFactor: f });
+  const r = res.methods.map((m) => m.corrected.rmseK);
+  const inM = nativePx * f * 2 ** stages;
+  const outM = nativePx * f;
+  lines.push(`| ${stages === 2 ? 'chain' : 'first stage alone'} ${inM} -> ${outM} m (alpha ${w1.alpha.toFixed(2)} / ${w8.alpha.toFixed(2)}) | ${r[0].toFixed(3)} | ${pct(r[1], r[0])} | ${pct(r[2], r[0])} | ${r[3] !== undefined ? pct(r[3], r[0]) : '-'} | ${r[4] !== undefined ? pct(r[4], r[0]) : '-'} |`);
+  log(`  ${stages}-stage loop done`);
+}
+process.stdout.write(`${lines.join('\n')}\n`);
