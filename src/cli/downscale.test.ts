@@ -470,6 +470,23 @@ describe.skipIf(!existsSync(CHIAPAS_2002))('--cloud-mask masks the LST where the
   });
 });
 
+describe.skipIf(!existsSync(CHIAPAS_2002))('plain downscale prints what assembling and preparing the scene did (Chiapas 2002 with its Fmask band)', () => {
+  it('prints each scene note once on stderr: the cloud-masked share, the NDVI from red and NIR, the cropping, the reference factor', async () => {
+    // Before, only the reference-factor and guide-registration notes were printed; the rest went to report.json alone.
+    const dir = path.join(tmp, 'chiapas-notices');
+    printed.err = '';
+    expect(await main(['downscale', '--lst', `${CHIAPAS_2002}:7`, '--red', `${CHIAPAS_2002}:3`, '--nir', `${CHIAPAS_2002}:4`, '--cloud-mask', `${CHIAPAS_2002}:8`, '--reference-factor', '4', '--method', 'bicubic', '--out', dir])).toBe(0);
+    const notices = printed.err.split('\n').filter((l) => l.startsWith('notice: ')).map((l) => l.slice('notice: '.length));
+    const report = JSON.parse(readFileSync(path.join(dir, 'report.json'), 'utf8')) as { notes: string[] };
+    for (const n of report.notes) expect(notices.filter((p) => p === n)).toHaveLength(1);
+    expect(notices).toContain('The cloud mask LE70220492002106EDC00_stack.gtif masks 27 % of the valid LST pixels (every pixel where it is not 0: cloud, shadow, and for Fmask also water and snow).');
+    expect(notices).toContain('The cloud mask removed 16804 of the 62500 valid LST pixels.');
+    expect(notices).toContain('NDVI computed from red and NIR.');
+    expect(notices.some((n) => n.startsWith('LST cropped from 250x250'))).toBe(true);
+    expect(notices.filter((n) => n.startsWith('Reference factor 4'))).toHaveLength(1);
+  });
+});
+
 describe('downscale output layout', () => {
   /** A 100x100 LST at 1 km and a 400x400 NDVI at 250 m (UTM 29N), smooth and deterministic. */
   function writeScene(): { lst: string; ndvi: string } {

@@ -31,6 +31,8 @@ import {
 import { openOutDir, type OutDir } from './out-dir.ts';
 import { stageWriter } from './stage-files.ts';
 import { packOnReadWorkers, prestartReadWorkers, withReadWorkersHeld } from './read-workers.ts';
+import { requireAuxFor } from '../pipeline/lst-only.ts';
+import { sceneNotices } from './scene-notices.ts';
 import { terminalSafe } from './terminal.ts';
 import type { Command } from './main.ts';
 import type { Scene } from '../pipeline/scene.ts';
@@ -178,7 +180,10 @@ async function downscaleWith(
   const { residualMode, tile, backend, orientations } = o;
   const progress = stderrProgress(values.quiet as boolean | undefined);
   if (notice && !values.quiet) process.stderr.write(`notice: ${terminalSafe(notice)}\n`);
-  for (const n of scene.notes) if (!values.quiet && (n.startsWith('Reference factor') || n.startsWith('Guide registration: ') && scene.guideShift?.applied)) process.stderr.write(`notice: ${terminalSafe(n)}\n`);
+  // A method that cannot run on this scene fails on its one line, before the scene's notes.
+  requireAuxFor(method.id, scene);
+  // What reading, assembling and preparing the scene did (masked shares, reprojection, resampling, guide registration): the app shows each too.
+  if (!values.quiet) for (const n of sceneNotices([...loaded.warnings, ...scene.notes])) process.stderr.write(`notice: ${terminalSafe(n)}\n`);
   const lstName = loaded.names.lst ?? 'the LST file';
   // Do no harm: the scene's own closed loop decides how much of SRDA-Net's detail to keep.
   const weight = method.id === 'srda' && !values['full-detail'] ? await fitDetailWeight(scene, method, residualMode, { onProgress: progress }) : undefined;

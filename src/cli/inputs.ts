@@ -157,7 +157,8 @@ export async function loadInputs(values: InputValues): Promise<LoadedInputs> {
     const picked = pickBand(ds, opt, band, spec);
     const b = opt === 'lst' ? withLstUnits(picked, values, warnings) : picked;
     files[opt] = { file, band: b.name, role: b.role, grid: { width: ds.width, height: ds.height, transform: ds.transform, crs: ds.crs }, ...(ds.date ? { date: ds.date } : {}) };
-    for (const w of ds.warnings) if (!warnings.includes(w)) warnings.push(w);
+    // The file's own notes ('band 1: ...') say which file.
+    for (const w of ds.warnings) if (!warnings.includes(`${path.basename(file)}: ${w}`)) warnings.push(`${path.basename(file)}: ${w}`);
     bands.push({ key: opt, name: path.basename(file), role: ROLE_OF_OPTION[opt] ?? (opt as BandRole), dataset: ds, band: b });
     return b;
   };
