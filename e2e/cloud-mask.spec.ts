@@ -29,3 +29,22 @@ test.describe('a cloud mask band set by hand (Chiapas 2002 stack, band 8 = Fmask
       .toContain(`The cloud mask ${name} masks 27 % of the valid LST pixels (every pixel where it is not 0: cloud, shadow, and for Fmask also water and snow).`);
   });
 });
+
+const ECOSTRESS = resolve(repoRoot, '../shared/data/ecostress-l2lste-losangeles-2023-workshop');
+
+test.describe('the ECOSTRESS cloud mask dropped with its LST (Los Angeles 2023-08-05)', () => {
+  test.skip(!existsSync(ECOSTRESS), 'shared ECOSTRESS data absent');
+
+  test('the scene panel names the mask file and says how few pixels it masks, not "0 %"', async ({ page }) => {
+    const lst = 'ECO_L2_LSTE.002_LST_doy2023217182715_aid0001.tif';
+    const mask = 'ECO_L2_LSTE.002_cloud_mask_doy2023217182715_aid0001.tif';
+    await page.goto('/');
+    await page.getByTestId('file-input').setInputFiles([join(ECOSTRESS, lst), join(ECOSTRESS, mask)]);
+    await expect(page.getByTestId('file-row').filter({ hasText: mask })).toHaveAttribute('data-role', 'cloud-mask');
+    // Before: 'masks 0 % of the valid LST pixels' while 4 of them are cloud (GDAL; worker/preview.test.ts counts them).
+    const notice = page.getByTestId('scene-notice').filter({ hasText: mask });
+    await expect(notice).toHaveText(
+      `The cloud mask ${mask} masks 4 of the 1970396 valid LST pixels, under 1 % (every pixel where it is not 0: cloud, shadow, and for Fmask also water and snow).`,
+    );
+  });
+});

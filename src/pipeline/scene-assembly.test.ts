@@ -6,7 +6,7 @@ import type { Dataset } from '../io/dataset.ts';
 import { prepareScene } from './prepare.ts';
 import { cropRaster } from '../core/raster/tiling.ts';
 import { readDataset } from '../test-support/data.ts';
-import { assembleScene, compositeDays, daysBetween, groupScenes, labelDataset, periodGapDays, type LabelledBand } from './scene-assembly.ts';
+import { assembleScene, compositeDays, daysBetween, groupScenes, labelDataset, maskedShareWords, periodGapDays, type LabelledBand } from './scene-assembly.ts';
 
 const DHAKA = path.resolve(__dirname, '../../../shared/data/dhaka-mod11a2-mod13q1-2024-citypath');
 const lstFile = (doy: string) => `MOD11A2.061/MOD11A2.061_LST_Day_1km_doy2024${doy}000000_aid0001.tif`;
@@ -165,7 +165,25 @@ describe.skipIf(!existsSync(DHAKA))('scene assembly on the Dhaka AppEEARS folder
 });
 
 const CHIAPAS = path.resolve(__dirname, '../../../shared/data/landsat7_chiapas_opengeotutorial');
+describe('the masked share in words', () => {
+  it('says none, a count under 1 % or over 99 %, and a rounded share otherwise: never "0 %" or "100 %" that is not so', () => {
+    expect(maskedShareWords(0, 1970396)).toBe('none of the 1970396 valid LST pixels');
+    expect(maskedShareWords(4, 1970396)).toBe('4 of the 1970396 valid LST pixels, under 1 %');
+    expect(maskedShareWords(16804, 62500)).toBe('27 % of the valid LST pixels');
+    expect(maskedShareWords(995, 1000)).toBe('995 of the 1000 valid LST pixels, over 99 %');
+    expect(maskedShareWords(1000, 1000)).toBe('100 % of the valid LST pixels');
+  });
+});
+
 describe.skipIf(!existsSync(CHIAPAS))('a cloud mask applied to the LST (Chiapas 2002 stack, band 8 = Fmask per its README)', () => {
+  it('says a mask that is clear wherever the LST is valid masks none of its pixels (before: "0 %")', async () => {
+    const ds = await readDataset(path.join(CHIAPAS, 'LE70220492002106EDC00_stack.gtif'));
+    const bands = labelDataset(ds).map((b, i) => (i === 7 ? { ...b, role: 'cloud-mask' as const, band: { ...b.band, raster: { ...b.band.raster, data: b.band.raster.data.map(() => 0) } } } : b));
+    const s = assembleScene(bands, { mode: 'strict' });
+    expect(s.cloudMask).toMatchObject({ masked: 0, valid: 62500 });
+    expect(s.notices).toContain('The cloud mask LE70220492002106EDC00_stack.gtif [band 8: Band 8] masks none of the 62500 valid LST pixels: it is 0 (clear) or nodata wherever the LST is valid.');
+  });
+
   it('masks the LST wherever the band set as cloud mask is not 0 (README: 20 % cloud + 7 % shadow), and says so; before, a cloud-mask band was never applied', async () => {
     const ds = await readDataset(path.join(CHIAPAS, 'LE70220492002106EDC00_stack.gtif'));
     const bands = labelDataset(ds);

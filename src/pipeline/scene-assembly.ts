@@ -167,6 +167,19 @@ function pct(x: number): string {
 }
 
 /**
+ * How many of the `valid` LST pixels a mask takes, in words that stay true where a rounded share
+ * would not: 'none of the 1970396 valid LST pixels', '4 of the 1970396 valid LST pixels, under 1 %',
+ * '27 % of the valid LST pixels'.
+ */
+export function maskedShareWords(masked: number, valid: number): string {
+  if (masked === 0) return `none of the ${valid} valid LST pixels`;
+  const share = masked / valid;
+  if (share < 0.01) return `${masked} of the ${valid} valid LST pixels, under 1 %`;
+  if (share > 0.99 && masked < valid) return `${masked} of the ${valid} valid LST pixels, over 99 %`;
+  return `${pct(share)} of the valid LST pixels`;
+}
+
+/**
  * The QC band on the LST grid by georeference (never by pixel index), or why not: kept as it is on
  * the same grid, reprojected nearest-neighbour onto the LST grid otherwise (`alignToGrid`).
  */
@@ -388,6 +401,10 @@ function applyCloudMask(
     lstKeep: keep,
     cloud: mask,
     cloudMask: { valid, masked, share },
-    notices: [`The cloud mask ${mask.name} masks ${pct(share)} of the valid LST pixels (every pixel where it is not 0: cloud, shadow, and for Fmask also water and snow).${where}`],
+    notices: [
+      masked === 0
+        ? `The cloud mask ${mask.name} masks ${maskedShareWords(masked, valid)}: it is 0 (clear) or nodata wherever the LST is valid.${where}`
+        : `The cloud mask ${mask.name} masks ${maskedShareWords(masked, valid)} (every pixel where it is not 0: cloud, shadow, and for Fmask also water and snow).${where}`,
+    ],
   };
 }

@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -114,5 +115,47 @@ describe.skipIf(!existsSync(FAYOUM))('a file of another kind set to lst by hand 
     expect(rows[0].notTemperature).toBeUndefined();
     const blocker = previewScene({ inputs: [{ id: rows[0].id, role: 'lst' }, { id: rows[1].id, role: 'ndvi' }] }).blocker;
     expect(blocker?.message).toMatch(/^fayoum_c\.tif: the values run from 28\.\d+ to 52\.\d+: they look like degrees Celsius, not kelvin\.$/);
+  });
+});
+
+const ECOSTRESS = path.join(dataDir, 'ecostress-l2lste-losangeles-2023-workshop');
+const python = '/usr/bin/python3';
+const hasGdalPython = existsSync(python) && spawnSync(python, ['-c', 'from osgeo import gdal'], { encoding: 'utf8' }).status === 0;
+
+/** GDAL's count of the LST's valid pixels (not 0, its nodata) and of those where the cloud mask is set (neither 0 nor its nodata 255). */
+function gdalCloudCount(lst: string, mask: string): { valid: number; masked: number } {
+  const r = spawnSync(
+    python,
+    [
+      '-c',
+      `from osgeo import gdal
+# Each dataset is held while its band is read (a band outliving its dataset crashes GDAL's Python bindings).
+ld = gdal.Open(${JSON.stringify(lst)})
+md = gdal.Open(${JSON.stringify(mask)})
+l = ld.GetRasterBand(1).ReadAsArray()
+m = md.GetRasterBand(1).ReadAsArray()
+v = l != 0
+print(int(v.sum()), int((v & (m != 0) & (m != 255)).sum()))`,
+    ],
+    { encoding: 'utf8' },
+  );
+  expect(r.status, r.stderr).toBe(0);
+  const [valid, masked] = r.stdout.trim().split(' ').map(Number);
+  return { valid, masked };
+}
+
+describe.skipIf(!existsSync(ECOSTRESS) || !hasGdalPython)('the ECOSTRESS cloud mask dropped with its LST (Los Angeles 2023-08-05)', () => {
+  it('says the masked pixels as GDAL counts them, named after the mask file; not "0 %" when some are masked', async () => {
+    const names = ['ECO_L2_LSTE.002_LST_doy2023217182715_aid0001.tif', 'ECO_L2_LSTE.002_cloud_mask_doy2023217182715_aid0001.tif'];
+    const gdal = gdalCloudCount(path.join(ECOSTRESS, names[0]), path.join(ECOSTRESS, names[1]));
+    const { inputs } = await ingestFiles(names.map((n) => new File([readFileSync(path.join(ECOSTRESS, n))], n)));
+    expect(inputs.map((i) => i.role)).toEqual(['lst', 'cloud-mask']);
+    const p = previewScene({ inputs: inputs.map((i) => ({ id: i.id, role: i.role })) });
+    expect(p.used['cloud-mask']).toBe(names[1]);
+    // Before: 'masks 0 % of the valid LST pixels' while GDAL counts 4 cloudy pixels among 1970396.
+    expect(gdal.masked).toBeGreaterThan(0);
+    expect(p.notices).toContain(
+      `The cloud mask ${names[1]} masks ${gdal.masked} of the ${gdal.valid} valid LST pixels, under 1 % (every pixel where it is not 0: cloud, shadow, and for Fmask also water and snow).`,
+    );
   });
 });

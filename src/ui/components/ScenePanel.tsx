@@ -71,7 +71,7 @@ export function ScenePanel() {
         </p>
       ))}
       {p.notices
-        .filter((n) => /QC was not applied|masks \d+ %|Several LST|covers another place/.test(n))
+        .filter((n) => /QC was not applied|masks (\d+ %|\d+ of the|none of the)|Several LST|covers another place/.test(n))
         .map((n) => (
           <p key={n} className="warn" data-testid="scene-notice">
             {n}
