@@ -89,247 +89,251 @@ export async function runJob(
   const model = wanted.includes('srda')
     ? await (await import('./model.ts')).prepareModel(params, opts, notices)
     : undefined;
-  const methods = wanted.filter((m) => m !== 'srda' || model?.isAvailable);
-  if (methods.length === 0) methods.push('bicubic');
-  // A bicubic baseline (and the difference map) comes for free on scenes of moderate size; on big
-  // ones (a full MODIS tile is 23 Mpx at 250 m) it would double the memory, so only on request.
-  const finest = scene.levels[scene.levels.length - 1].grid;
-  if (!methods.includes('bicubic')) {
-    if (finest.width * finest.height <= MAX_AUTO_BASELINE_PX) methods.push('bicubic');
-    else
-      notices.push(
-        'Large scene: the bicubic baseline and difference map were skipped to save memory (choose "All" to compare).',
-      );
-  }
-  lap('model');
-  // The orientation ensemble (8 network passes per tile) is the user's choice: say it ran.
-  const orientations = model?.method && methods.includes('srda') ? (params.srdaOrientations ?? 1) : 1;
-  if (orientations > 1) notices.push(orientationsMessage(orientations));
-  // Do no harm: SRDA-Net keeps the share of its detail over bicubic that the scene's own closed loop supports.
-  let weight: DetailWeight | undefined;
-  const fitsWeight = !!model?.method && methods.includes('srda') && !params.srdaFullDetail;
-  // The parts left once the scene and the model are ready, each reported as its step of the run.
-  const steps = (fitsWeight ? 1 : 0) + methods.length + (params.evaluate ? 1 : 0);
-  const part = (k: number, phrase: (stage: string) => string, stages?: number) => {
-    const label = partProgress(k, steps, stages, phrase);
-    return (p: Progress) => report(label(p));
-  };
-  if (model?.method && fitsWeight) {
-    weight = await fitDetailWeight(scene, model.method, 'linear', {
-      signal: opts.signal,
-      onProgress: part(0, (stage) => `SRDA-Net ${stage}`),
-    });
-    notices.push(weight ? detailWeightMessage(lstName, weight) : detailKeptWholeMessage(lstName, MIN_LOOP_PIXELS));
-    lap('detail weight');
-  }
-  const srdaMethod = model?.method && weight ? withDetailWeight(model.method, weight.alpha) : model?.method;
-
-  const results: DownscaleResult[] = [];
-  // Without the closed-loop check nothing after the runs reads the guides or runs SRDA-Net: as
-  // `downscale` does, the last run lets the guides go once its last tiles are asked (the 250 m
-  // NDVI and DEM of a full tile: ~90 MB), and SRDA-Net's inference workers end as their tiles come in.
-  const retire = !params.evaluate ? (model?.method as { retire?: () => void } | undefined)?.retire?.bind(model?.method) : undefined;
-  for (const [k, m] of methods.entries()) {
-    const isLast = m === methods[methods.length - 1];
-    const r = await runDownscale(
-      scene,
-      {
-        method: m === 'srda' && srdaMethod ? srdaMethod : m,
-        residualCorrection: params.residualCorrection,
-        ...(isLast && !params.evaluate ? { releaseAux: true } : {}),
-        ...(m === 'srda' && retire ? { onLastTilesAsked: retire } : {}),
-      },
-      {
-        signal: opts.signal,
-        onProgress: part((fitsWeight ? 1 : 0) + k, (stage) => `${METHOD_NAMES[m]}, ${stage}`, scene.stages),
-      },
-    );
-    results.push(r);
-    lap(`${METHOD_NAMES[m]} (${r.stages.length} stages)`);
-  }
-  // SRDA-Net may have survived a lost GPU device or exhausted memory on another backend: say so.
-  const srda = model?.method;
-  if (model?.backend && srda?.notices.length) {
-    notices.push(...srda.notices);
-    model.backend = {
-      name: srda.backend.name,
-      fallbackReason: srda.notices.join(' '),
-      inferenceWorkers: model.backend.inferenceWorkers,
-    };
-  }
-
-  const tuning = fineTuneOutcome(model?.method, params.finetuneSteps);
-  if (tuning) notices.push(tuning.notice);
-
-  const tag = sceneTag(assembled.lst.dataset.product, assembled.lst.dataset.date, assembled.lst.name);
-  const px = (stage: number) => scene.levels[stage].pixelSizeM;
-  const stem = (what: string, stage: number) => `${tag}_${what}_${formatPixelM(px(stage)).replace(' ', '')}`;
-  // What the map shows, in this order: made on the layer workers below.
-  const jobs: { meta: LayerMeta; raster: Raster }[] = [];
-  const layer = (meta: LayerMeta, raster: Raster) => void jobs.push({ meta, raster });
-  const nominal0 = nominalResolutionM(px(0));
-  layer(
-    { id: layerId('stage', 'input', nominal0), label: `Input LST ${formatPixelM(px(0))}`, kind: 'input', stage: 0, isFinal: false, pixelSizeM: px(0), fileStem: stem('input', 0) },
-    scene.lst,
-  );
-  const primary = results[0];
-  const bicubic = results.find((r) => r.method === 'bicubic');
-  // Short labels lead with the method and grid; the rest of the method's own label goes under them.
-  const naming = (r: DownscaleResult) => methodNaming(r.method, r.methodLabel);
-  for (const r of results) {
-    const isPrimary = r === primary;
-    for (const s of r.stages) {
-      const res = nominal0 / 2 ** s.stage;
-      const size = formatPixelM(px(s.stage));
-      layer(
-        {
-          // By method, in every run: which method came first changes only the kind (output or baseline).
-          id: layerId('stage', r.method, res),
-          label: `${naming(r).name} ${size}`,
-          detail: naming(r).detail,
-          description: `${r.methodLabel} ${size}`,
-          kind: isPrimary ? 'output' : 'baseline',
-          method: r.method,
-          stage: s.stage,
-          isFinal: s.stage === r.stages.length,
-          pixelSizeM: px(s.stage),
-          fileStem: stem(r.method, s.stage),
-        },
-        s.lst,
-      );
+  // The inference workers (up to 2, each with its own wasm heap) end with the run however it ends
+  // (done, cancelled, failed), not when the next run loads its own model. Only after the closed-loop
+  // check: a cancel that comes while it runs is answered as a cancel, never as a check that failed.
+  try {
+    const methods = wanted.filter((m) => m !== 'srda' || model?.isAvailable);
+    if (methods.length === 0) methods.push('bicubic');
+    // A bicubic baseline (and the difference map) comes for free on scenes of moderate size; on big
+    // ones (a full MODIS tile is 23 Mpx at 250 m) it would double the memory, so only on request.
+    const finest = scene.levels[scene.levels.length - 1].grid;
+    if (!methods.includes('bicubic')) {
+      if (finest.width * finest.height <= MAX_AUTO_BASELINE_PX) methods.push('bicubic');
+      else
+        notices.push(
+          'Large scene: the bicubic baseline and difference map were skipped to save memory (choose "All" to compare).',
+        );
     }
-  }
-  // SRDA-Net v2's predicted uncertainty of each output pixel (1 standard deviation, K).
-  for (const st of primary.stages) {
-    if (!st.sigma) continue;
-    const res = nominal0 / 2 ** st.stage;
-    layer(
-      {
-        id: layerId('sigma', primary.method, res),
-        label: `${naming(primary).name} uncertainty ${formatPixelM(px(st.stage))}`,
-        detail: ['predicted 1 sigma, K', naming(primary).detail].filter(Boolean).join(' · '),
-        description: `Uncertainty (1 sigma) ${formatPixelM(px(st.stage))} (${primary.methodLabel})`,
-        kind: 'uncertainty',
-        method: primary.method,
-        stage: st.stage,
-        isFinal: false,
-        pixelSizeM: px(st.stage),
-        fileStem: stem(`${primary.method}-sigma`, st.stage),
-      },
-      st.sigma,
-    );
-  }
-  if (bicubic && bicubic !== primary) {
-    const k = primary.stages.length - 1;
-    const res = nominal0 / 2 ** (k + 1);
-    const diff = difference(primary.stages[k].lst, bicubic.stages[k].lst);
-    layer(
-      {
-        id: layerId('diff-bicubic', primary.method, res),
-        label: `${naming(primary).name} − Bicubic ${formatPixelM(px(k + 1))}`,
-        detail: naming(primary).detail,
-        description: `${primary.methodLabel} − bicubic ${formatPixelM(px(k + 1))}`,
-        kind: 'difference',
-        method: primary.method,
-        stage: k + 1,
-        isFinal: true,
-        pixelSizeM: px(k + 1),
-        fileStem: stem(`${primary.method}-minus-bicubic`, k + 1),
-      },
-      diff,
-    );
-  }
-  const scatter: ScatterData[] = [];
-  let closedLoop: RunResult['closedLoop'];
+    lap('model');
+    // The orientation ensemble (8 network passes per tile) is the user's choice: say it ran.
+    const orientations = model?.method && methods.includes('srda') ? (params.srdaOrientations ?? 1) : 1;
+    if (orientations > 1) notices.push(orientationsMessage(orientations));
+    // Do no harm: SRDA-Net keeps the share of its detail over bicubic that the scene's own closed loop supports.
+    let weight: DetailWeight | undefined;
+    const fitsWeight = !!model?.method && methods.includes('srda') && !params.srdaFullDetail;
+    // The parts left once the scene and the model are ready, each reported as its step of the run.
+    const steps = (fitsWeight ? 1 : 0) + methods.length + (params.evaluate ? 1 : 0);
+    const part = (k: number, phrase: (stage: string) => string, stages?: number) => {
+      const label = partProgress(k, steps, stages, phrase);
+      return (p: Progress) => report(label(p));
+    };
+    if (model?.method && fitsWeight) {
+      weight = await fitDetailWeight(scene, model.method, 'linear', {
+        signal: opts.signal,
+        onProgress: part(0, (stage) => `SRDA-Net ${stage}`),
+      });
+      notices.push(weight ? detailWeightMessage(lstName, weight) : detailKeptWholeMessage(lstName, MIN_LOOP_PIXELS));
+      lap('detail weight');
+    }
+    const srdaMethod = model?.method && weight ? withDetailWeight(model.method, weight.alpha) : model?.method;
 
-  let metrics: RunResult['metrics'] = [];
-  // On this thread while the layer workers make the layers.
-  const closedLoopCheck = async (): Promise<void> => {
-    if (!params.evaluate) return;
-    try {
-      // On the sample of the scene's loop the detail weight was fitted on (and downscale scores).
-      const loop = await evaluateSampledLoop(
+    const results: DownscaleResult[] = [];
+    // Without the closed-loop check nothing after the runs reads the guides or runs SRDA-Net: as
+    // `downscale` does, the last run lets the guides go once its last tiles are asked (the 250 m
+    // NDVI and DEM of a full tile: ~90 MB), and SRDA-Net's inference workers end as their tiles come in.
+    const retire = !params.evaluate ? (model?.method as { retire?: () => void } | undefined)?.retire?.bind(model?.method) : undefined;
+    for (const [k, m] of methods.entries()) {
+      const isLast = m === methods[methods.length - 1];
+      const r = await runDownscale(
         scene,
-        results.map((r) => (r.method === 'srda' && srdaMethod ? srdaMethod : r.method)),
-        { samplePairs: 4000 },
+        {
+          method: m === 'srda' && srdaMethod ? srdaMethod : m,
+          residualCorrection: params.residualCorrection,
+          ...(isLast && !params.evaluate ? { releaseAux: true } : {}),
+          ...(m === 'srda' && retire ? { onLastTilesAsked: retire } : {}),
+        },
         {
           signal: opts.signal,
-          onProgress: part(steps - 1, (stage) => (stage === 'closed loop' ? 'closed-loop check' : `closed-loop check: ${stage}`)),
+          onProgress: part((fitsWeight ? 1 : 0) + k, (stage) => `${METHOD_NAMES[m]}, ${stage}`, scene.stages),
         },
       );
-      closedLoop = {
-        coarsePixelM: loop.coarsePixelM,
-        referencePixelM: loop.referencePixelM,
-        outputPixelM: scene.levels[scene.stages].pixelSizeM,
-        ...(loop.sampledPixels !== undefined ? { sampledPixels: loop.sampledPixels } : {}),
+      results.push(r);
+      lap(`${METHOD_NAMES[m]} (${r.stages.length} stages)`);
+    }
+    // SRDA-Net may have survived a lost GPU device or exhausted memory on another backend: say so.
+    const srda = model?.method;
+    if (model?.backend && srda?.notices.length) {
+      notices.push(...srda.notices);
+      model.backend = {
+        name: srda.backend.name,
+        fallbackReason: srda.notices.join(' '),
+        inferenceWorkers: model.backend.inferenceWorkers,
       };
-      for (const m of loop.methods) {
-        if (!m.pairs) continue;
-        // The closed-loop prediction against its reference: not the residual-corrected output against its own input (1:1 by construction).
-        const y = params.residualCorrection ? m.pairs.corrected : m.pairs.raw;
-        scatter.push({ method: m.method, x: m.pairs.reference, y });
-        transfer.push(m.pairs.reference.buffer, y.buffer);
-      }
-      metrics = loop.methods.map((m) => {
-        const s = params.residualCorrection ? m.corrected : m.uncorrected;
-        const isTuned = m.method === 'srda' && tuning?.report.kept === true;
-        return {
-          method: isTuned ? 'srda (fine-tuned)' : m.method,
-          rmse: s.rmseK,
-          mae: s.maeK,
-          bias: s.biasK,
-          r2: s.r2,
-          ssim: s.ssim,
-          r: s.r,
-          energyMaxAbsK: m.energyMaxAbsK,
-          pixels: s.n,
-          ...(m.method === 'srda' && weight ? { detailWeight: weight.alpha } : {}),
-          ...(m.method === 'srda' && orientations > 1 ? { orientations } : {}),
-        };
-      });
-      const srdaLoop = loop.methods.find((m) => m.method === 'srda');
-      const bicLoop = loop.methods.find((m) => m.method === 'bicubic');
-      // With the detail weight its own verdict is already among the notices (this loop chose the weight).
-      if (srdaLoop && bicLoop && !weight) {
-        const corr = (m: typeof srdaLoop) => (params.residualCorrection ? m.corrected : m.uncorrected).rmseK;
-        const n = (m: typeof srdaLoop) => (params.residualCorrection ? m.corrected : m.uncorrected).n;
-        const verdict = harmVerdict(lstName, corr(srdaLoop), corr(bicLoop), loop.coarsePixelM, loop.referencePixelM, Math.min(n(srdaLoop), n(bicLoop)));
-        // On too few pixels the trust panel says why it recommends nothing; when another method is
-        // recommended over bicubic (core/recommend.ts, the panel's rule), 'use bicubic' would contradict it.
-        const overall = recommendMethod(metrics.map((x) => ({ method: x.method, rmseK: x.rmse, pixels: x.pixels })))?.recommendedMethod;
-        if (verdict.recommendedMethod === 'bicubic' && overall === 'bicubic') notices.push(verdict.message);
-      }
-      if (tuning?.report.kept && methods.includes('srda')) {
-        notices.push(
-          'The closed-loop score of the fine-tuned SRDA-Net is optimistic: it was tuned on this same scene at the coarse scale.',
+    }
+
+    const tuning = fineTuneOutcome(model?.method, params.finetuneSteps);
+    if (tuning) notices.push(tuning.notice);
+
+    const tag = sceneTag(assembled.lst.dataset.product, assembled.lst.dataset.date, assembled.lst.name);
+    const px = (stage: number) => scene.levels[stage].pixelSizeM;
+    const stem = (what: string, stage: number) => `${tag}_${what}_${formatPixelM(px(stage)).replace(' ', '')}`;
+    // What the map shows, in this order: made on the layer workers below.
+    const jobs: { meta: LayerMeta; raster: Raster }[] = [];
+    const layer = (meta: LayerMeta, raster: Raster) => void jobs.push({ meta, raster });
+    const nominal0 = nominalResolutionM(px(0));
+    layer(
+      { id: layerId('stage', 'input', nominal0), label: `Input LST ${formatPixelM(px(0))}`, kind: 'input', stage: 0, isFinal: false, pixelSizeM: px(0), fileStem: stem('input', 0) },
+      scene.lst,
+    );
+    const primary = results[0];
+    const bicubic = results.find((r) => r.method === 'bicubic');
+    // Short labels lead with the method and grid; the rest of the method's own label goes under them.
+    const naming = (r: DownscaleResult) => methodNaming(r.method, r.methodLabel);
+    for (const r of results) {
+      const isPrimary = r === primary;
+      for (const s of r.stages) {
+        const res = nominal0 / 2 ** s.stage;
+        const size = formatPixelM(px(s.stage));
+        layer(
+          {
+            // By method, in every run: which method came first changes only the kind (output or baseline).
+            id: layerId('stage', r.method, res),
+            label: `${naming(r).name} ${size}`,
+            detail: naming(r).detail,
+            description: `${r.methodLabel} ${size}`,
+            kind: isPrimary ? 'output' : 'baseline',
+            method: r.method,
+            stage: s.stage,
+            isFinal: s.stage === r.stages.length,
+            pixelSizeM: px(s.stage),
+            fileStem: stem(r.method, s.stage),
+          },
+          s.lst,
         );
       }
-      lap('closed loop');
-    } catch (e) {
-      if (isAppError(e) && e.code === 'CANCELLED') throw e;
-      notices.push(`Closed-loop check skipped: ${e instanceof Error ? e.message : String(e)}`);
     }
-  };
-  const { layers } = await makeRunLayers(jobs, { id: assembled.group.id, keepOtherScenes: params.keepOtherDates, signal: opts.signal }, transfer, closedLoopCheck);
+    // SRDA-Net v2's predicted uncertainty of each output pixel (1 standard deviation, K).
+    for (const st of primary.stages) {
+      if (!st.sigma) continue;
+      const res = nominal0 / 2 ** st.stage;
+      layer(
+        {
+          id: layerId('sigma', primary.method, res),
+          label: `${naming(primary).name} uncertainty ${formatPixelM(px(st.stage))}`,
+          detail: ['predicted 1 sigma, K', naming(primary).detail].filter(Boolean).join(' · '),
+          description: `Uncertainty (1 sigma) ${formatPixelM(px(st.stage))} (${primary.methodLabel})`,
+          kind: 'uncertainty',
+          method: primary.method,
+          stage: st.stage,
+          isFinal: false,
+          pixelSizeM: px(st.stage),
+          fileStem: stem(`${primary.method}-sigma`, st.stage),
+        },
+        st.sigma,
+      );
+    }
+    if (bicubic && bicubic !== primary) {
+      const k = primary.stages.length - 1;
+      const res = nominal0 / 2 ** (k + 1);
+      const diff = difference(primary.stages[k].lst, bicubic.stages[k].lst);
+      layer(
+        {
+          id: layerId('diff-bicubic', primary.method, res),
+          label: `${naming(primary).name} − Bicubic ${formatPixelM(px(k + 1))}`,
+          detail: naming(primary).detail,
+          description: `${primary.methodLabel} − bicubic ${formatPixelM(px(k + 1))}`,
+          kind: 'difference',
+          method: primary.method,
+          stage: k + 1,
+          isFinal: true,
+          pixelSizeM: px(k + 1),
+          fileStem: stem(`${primary.method}-minus-bicubic`, k + 1),
+        },
+        diff,
+      );
+    }
+    const scatter: ScatterData[] = [];
+    let closedLoop: RunResult['closedLoop'];
 
-  // Nothing below runs SRDA-Net: end the extra inference workers (their wasm heaps) now rather than
-  // when the next run loads its own model.
-  await (model?.method as { close?: () => Promise<void> } | undefined)?.close?.();
-  return {
-    layers,
-    metrics,
-    timings,
-    backend: model?.backend,
-    energyError: primary.stages.map((s) => ({
-      stage: s.stage,
-      maxAbsK: s.energy.maxAbsK,
-      meanAbsK: s.energy.meanAbsK,
-    })),
-    scatter,
-    ...(closedLoop ? { closedLoop } : {}),
-    notices,
-    ...(model?.weights && methods.includes('srda') ? { weights: model.weights } : {}),
-    scene: { id: assembled.group.id, lstName: assembled.lst.name, product: assembled.lst.dataset.product, date: assembled.lst.dataset.date, tile: assembled.group.tile, tag, used: usedFiles(assembled), ...(referenceFactor ? { referenceFactor } : {}) },
-    ...(tuning ? { finetune: tuning.report } : {}),
-  };
+    let metrics: RunResult['metrics'] = [];
+    // On this thread while the layer workers make the layers.
+    const closedLoopCheck = async (): Promise<void> => {
+      if (!params.evaluate) return;
+      try {
+        // On the sample of the scene's loop the detail weight was fitted on (and downscale scores).
+        const loop = await evaluateSampledLoop(
+          scene,
+          results.map((r) => (r.method === 'srda' && srdaMethod ? srdaMethod : r.method)),
+          { samplePairs: 4000 },
+          {
+            signal: opts.signal,
+            onProgress: part(steps - 1, (stage) => (stage === 'closed loop' ? 'closed-loop check' : `closed-loop check: ${stage}`)),
+          },
+        );
+        closedLoop = {
+          coarsePixelM: loop.coarsePixelM,
+          referencePixelM: loop.referencePixelM,
+          outputPixelM: scene.levels[scene.stages].pixelSizeM,
+          ...(loop.sampledPixels !== undefined ? { sampledPixels: loop.sampledPixels } : {}),
+        };
+        for (const m of loop.methods) {
+          if (!m.pairs) continue;
+          // The closed-loop prediction against its reference: not the residual-corrected output against its own input (1:1 by construction).
+          const y = params.residualCorrection ? m.pairs.corrected : m.pairs.raw;
+          scatter.push({ method: m.method, x: m.pairs.reference, y });
+          transfer.push(m.pairs.reference.buffer, y.buffer);
+        }
+        metrics = loop.methods.map((m) => {
+          const s = params.residualCorrection ? m.corrected : m.uncorrected;
+          const isTuned = m.method === 'srda' && tuning?.report.kept === true;
+          return {
+            method: isTuned ? 'srda (fine-tuned)' : m.method,
+            rmse: s.rmseK,
+            mae: s.maeK,
+            bias: s.biasK,
+            r2: s.r2,
+            ssim: s.ssim,
+            r: s.r,
+            energyMaxAbsK: m.energyMaxAbsK,
+            pixels: s.n,
+            ...(m.method === 'srda' && weight ? { detailWeight: weight.alpha } : {}),
+            ...(m.method === 'srda' && orientations > 1 ? { orientations } : {}),
+          };
+        });
+        const srdaLoop = loop.methods.find((m) => m.method === 'srda');
+        const bicLoop = loop.methods.find((m) => m.method === 'bicubic');
+        // With the detail weight its own verdict is already among the notices (this loop chose the weight).
+        if (srdaLoop && bicLoop && !weight) {
+          const corr = (m: typeof srdaLoop) => (params.residualCorrection ? m.corrected : m.uncorrected).rmseK;
+          const n = (m: typeof srdaLoop) => (params.residualCorrection ? m.corrected : m.uncorrected).n;
+          const verdict = harmVerdict(lstName, corr(srdaLoop), corr(bicLoop), loop.coarsePixelM, loop.referencePixelM, Math.min(n(srdaLoop), n(bicLoop)));
+          // On too few pixels the trust panel says why it recommends nothing; when another method is
+          // recommended over bicubic (core/recommend.ts, the panel's rule), 'use bicubic' would contradict it.
+          const overall = recommendMethod(metrics.map((x) => ({ method: x.method, rmseK: x.rmse, pixels: x.pixels })))?.recommendedMethod;
+          if (verdict.recommendedMethod === 'bicubic' && overall === 'bicubic') notices.push(verdict.message);
+        }
+        if (tuning?.report.kept && methods.includes('srda')) {
+          notices.push(
+            'The closed-loop score of the fine-tuned SRDA-Net is optimistic: it was tuned on this same scene at the coarse scale.',
+          );
+        }
+        lap('closed loop');
+      } catch (e) {
+        if (isAppError(e) && e.code === 'CANCELLED') throw e;
+        notices.push(`Closed-loop check skipped: ${e instanceof Error ? e.message : String(e)}`);
+      }
+    };
+    const { layers } = await makeRunLayers(jobs, { id: assembled.group.id, keepOtherScenes: params.keepOtherDates, signal: opts.signal }, transfer, closedLoopCheck);
+
+    return {
+      layers,
+      metrics,
+      timings,
+      backend: model?.backend,
+      energyError: primary.stages.map((s) => ({
+        stage: s.stage,
+        maxAbsK: s.energy.maxAbsK,
+        meanAbsK: s.energy.meanAbsK,
+      })),
+      scatter,
+      ...(closedLoop ? { closedLoop } : {}),
+      notices,
+      ...(model?.weights && methods.includes('srda') ? { weights: model.weights } : {}),
+      scene: { id: assembled.group.id, lstName: assembled.lst.name, product: assembled.lst.dataset.product, date: assembled.lst.dataset.date, tile: assembled.group.tile, tag, used: usedFiles(assembled), ...(referenceFactor ? { referenceFactor } : {}) },
+      ...(tuning ? { finetune: tuning.report } : {}),
+    };
+  } finally {
+    await (model?.method as { close?: () => Promise<void> } | undefined)?.close?.();
+  }
 }
