@@ -92,7 +92,7 @@ describe.skipIf(!existsSync(DHAKA))('srda-lst downscale on Dhaka DOY 097', () =>
     const check = report.closedLoopCheck;
     expect(check).toMatchObject({ recommendedMethod: 'bicubic', writtenMethod: method, writtenWorse: method !== 'bicubic', pixels: 2304 });
     // What the check scored: this small scene whole (a large one: the windows, as the app's and evaluate's).
-    expect(report.closedLoopScored).toEqual({ scope: 'whole scene', windows: 1, pixels: 2304, validPixels: 2304, text: 'the whole scene: 48x48 px (2,304 valid)' });
+    expect(report.closedLoopScored).toEqual({ scope: 'whole scene', windows: 1, pixels: 2304, coveredPixels: 2304, text: 'the whole scene: 48x48 px, 2,304 valid px scored' });
     expect(check.message).toContain(path.basename(LST));
     expect(check.message).toContain(words);
     expect(printed.err).toContain(`${prefix}: ${check.message}`);

@@ -220,20 +220,21 @@ export interface LoopScored {
   scope: 'whole scene' | 'windows';
   /** Windows scored (1 for the whole scene). */
   windows: number;
-  /** Reference pixels scored, valid or not, and the most of them any method scored valid. */
+  /** Pixels scored: valid in the reference and the predictions (the most any method scored). */
   pixels: number;
-  validPixels: number;
-  /** The same in words, e.g. `9 windows spread over the 1200x1200 px scene: 518,400 px (25,192 valid)`. */
+  /** Reference pixels the windows (or the whole scene) cover, valid or not. */
+  coveredPixels: number;
+  /** The same in words, e.g. `9 windows spread over the 1200x1200 px scene: 25,552 valid px scored of the 112,896 they cover`. */
   text: string;
 }
 
-function scoredOn(scope: LoopScored['scope'], windows: number, width: number, height: number, pixels: number, validPixels: number): LoopScored {
+function scoredOn(scope: LoopScored['scope'], windows: number, width: number, height: number, coveredPixels: number, pixels: number): LoopScored {
   const count = (n: number): string => n.toLocaleString('en-US');
   const text =
     scope === 'windows'
-      ? `${windows} ${windows === 1 ? 'window' : 'windows'} spread over the ${width}x${height} px scene: ${count(pixels)} px (${count(validPixels)} valid)`
-      : `the whole scene: ${width}x${height} px (${count(validPixels)} valid)`;
-  return { scope, windows, pixels, validPixels, text };
+      ? `${windows} ${windows === 1 ? 'window' : 'windows'} spread over the ${width}x${height} px scene: ${count(pixels)} valid px scored of the ${count(coveredPixels)} they cover`
+      : `the whole scene: ${width}x${height} px, ${count(pixels)} valid px scored`;
+  return { scope, windows, pixels, coveredPixels, text };
 }
 
 /**
@@ -249,7 +250,7 @@ export function closedLoopScored(loop: Pick<ClosedLoopResult, 'referenceGrid' | 
 
 /**
  * What the one-stage loop of `sampledLoop` scores on a `width` x `height` px LST (the check of
- * downscale and batch, and their detail weight's), `validPixels` of it valid: as `closedLoopScored`.
+ * downscale and batch, and their detail weight's), `validPixels` of it scored: as `closedLoopScored`.
  */
 export function sampledLoopScored(width: number, height: number, validPixels: number): LoopScored {
   const windows = loopWindows(width, height);

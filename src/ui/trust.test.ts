@@ -47,9 +47,11 @@ describe('trust in words', () => {
   });
 
   it('says when the check ran on a sample of a large scene, with its pixel count, and nothing when it ran on all of it', () => {
-    expect(loopSampleNote({ sampledPixels: 25192 })).toBe(
-      'On this large scene the check runs on windows spread across it (25,192 reference pixels), the same sample the detail weight is fitted on, not on every pixel.',
+    // h14v09 (71 % ocean): its 9 windows hold 112,896 pixels, 25,552 of them scored.
+    expect(loopSampleNote({ scoredPixels: 25552, windows: 9 })).toBe(
+      'On this large scene the check runs on 9 windows spread across it (25,552 valid pixels scored), the same sample the detail weight is fitted on, not on every pixel.',
     );
+    expect(loopSampleNote({ scoredPixels: 25552 })).toBeUndefined();
     expect(loopSampleNote({})).toBeUndefined();
   });
 });

@@ -35,12 +35,14 @@ export function loopRecommendation(metrics: readonly Pick<MethodMetrics, 'method
 }
 
 /**
- * The trust panel's note on a check that ran on a sample of a large scene (`closedLoop.sampledPixels`),
- * so that its scores are not read as the whole scene's; undefined when it ran on all of it.
+ * The trust panel's note on a check that ran on a sample of a large scene (`closedLoop.windows`),
+ * with the pixels its scores rest on, so that they are not read as the whole scene's; undefined
+ * when it ran on all of it.
  */
-export function loopSampleNote(loop: { sampledPixels?: number }): string | undefined {
-  if (loop.sampledPixels === undefined) return undefined;
-  return `On this large scene the check runs on windows spread across it (${loop.sampledPixels.toLocaleString('en-US')} reference pixels), the same sample the detail weight is fitted on, not on every pixel.`;
+export function loopSampleNote(loop: { scoredPixels?: number; windows?: number }): string | undefined {
+  if (loop.windows === undefined) return undefined;
+  const scored = loop.scoredPixels !== undefined ? ` (${loop.scoredPixels.toLocaleString('en-US')} valid pixels scored)` : '';
+  return `On this large scene the check runs on ${loop.windows} windows spread across it${scored}, the same sample the detail weight is fitted on, not on every pixel.`;
 }
 /**
  * The closed-loop reading in words: each method against bicubic (the bar with residual correction),

@@ -261,10 +261,11 @@ export interface RunResult {
   notices: string[];
   /**
    * Scales of the closed-loop check (it runs one octave above the output) and of the output, metres;
-   * `sampledPixels`: on a large scene the check runs on windows spread across it (the sample the
-   * detail weight is fitted on, pipeline/loop-sample.ts), this many reference pixels; absent: all of it.
+   * `scoredPixels`: the pixels its scores rest on (valid in the reference and the predictions, the
+   * most any method had); `windows`: on a large scene the check runs on this many windows spread
+   * across it (the sample the detail weight is fitted on, pipeline/loop-sample.ts); absent: all of it.
    */
-  closedLoop?: { coarsePixelM: number; referencePixelM: number; outputPixelM: number; sampledPixels?: number };
+  closedLoop?: { coarsePixelM: number; referencePixelM: number; outputPixelM: number; scoredPixels?: number; windows?: number };
   /** SRDA-Net weights used (from model.json), when SRDA-Net ran. */
   weights?: { format: string; version: number; size: string };
   /** The scene the run used: LST file, product, date and tile. */

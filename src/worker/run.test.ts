@@ -4,7 +4,7 @@ import { basename, join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Progress } from '../core/progress.ts';
 import { readGeoTiff } from '../io/geotiff-read.ts';
-import { sampledLoopScored } from '../pipeline/loop-sample.ts';
+import { loopWindows, sampledLoopScored } from '../pipeline/loop-sample.ts';
 import { exportLayerGeoTiff } from './export.ts';
 import { ingestFiles } from './inputs.ts';
 import { layerId, methodNaming, nominalResolutionM } from './layers.ts';
@@ -174,16 +174,33 @@ describe.skipIf(!existsSync(H14))('worker run job on a full MODIS tile (h14v09, 
     const [row] = (await ingestFiles([new File([readFileSync(H14)], 'MOD11A1.A2019305.h14v09.006.2019306084028.LST_Day_1km.tif')])).inputs;
     const params = { inputs: [{ id: row.id, role: row.role }], method: 'bicubic' as const, residualCorrection: true, finetuneSteps: 0, backend: 'auto' as const, evaluate: true, appBaseUrl: 'http://localhost/' };
     const result = await runJob(params, {}, []);
-    const sampled = result.closedLoop!.sampledPixels!;
-    expect(sampled).toBeGreaterThan(10_000);
-    expect(sampled).toBeLessThan(1200 * 1200);
-    expect(result.metrics[0].pixels).toBeLessThanOrEqual(sampled);
+    expect(result.closedLoop!.windows).toBe(9);
+    // The pixels scored, counted here from the file: in the scored part of each window, those valid
+    // in the reference whose 2x2 block (one pixel of the loop's input) is valid whole. Before, the
+    // check said 112,896: every pixel of the windows, ocean (71 % of the tile) included.
+    const dn = (await readGeoTiff(new Uint8Array(readFileSync(H14)).buffer, basename(H14))).bands[0].raster.data;
+    const isValid = (row: number, col: number) => Number.isFinite(dn[row * 1200 + col]) && dn[row * 1200 + col] !== 0;
+    let finite = 0;
+    let scorable = 0;
+    for (const { score } of loopWindows(1200, 1200)) {
+      for (let row = score.row; row < score.row + score.height; row++)
+        for (let col = score.col; col < score.col + score.width; col++) {
+          if (!isValid(row, col)) continue;
+          finite++;
+          const [r0, c0] = [row - (row % 2), col - (col % 2)];
+          if (isValid(r0, c0) && isValid(r0, c0 + 1) && isValid(r0 + 1, c0) && isValid(r0 + 1, c0 + 1)) scorable++;
+        }
+    }
+    expect([finite, scorable]).toEqual([28_308, 25_552]);
+    expect(result.closedLoop!.scoredPixels).toBe(scorable);
+    expect(result.metrics[0].pixels).toBe(scorable);
 
     const manifest = JSON.parse(readFileSync(join(demo, 'manifest.json'), 'utf8')) as { files: string[] };
     const [small] = (await ingestFiles([file(manifest.files[0])])).inputs;
     const whole = await runJob({ ...params, inputs: [{ id: small.id, role: small.role }] }, {}, []);
     expect(whole.closedLoop).toBeDefined();
-    expect(whole.closedLoop!.sampledPixels).toBeUndefined();
+    expect(whole.closedLoop!.windows).toBeUndefined();
+    expect(whole.closedLoop!.scoredPixels).toBe(whole.metrics[0].pixels);
   }, 120_000);
 
   // Before, `evaluate` scored the whole tile (bicubic 0.6003 K on 308,312 px) while the app showed 0.5554 K on 25,192.
@@ -195,12 +212,13 @@ describe.skipIf(!existsSync(H14))('worker run job on a full MODIS tile (h14v09, 
     const doc = JSON.parse(evaluate('--json')).closedLoop;
     expect(doc.methods[0].corrected.rmseK).toBeCloseTo(app.metrics[0].rmse, 4);
     expect(doc.methods[0].corrected.n).toBe(app.metrics[0].pixels);
-    expect(doc.scored).toMatchObject({ scope: 'windows', windows: 9, pixels: app.closedLoop!.sampledPixels, validPixels: app.metrics[0].pixels });
-    expect(sampledLoopScored(1200, 1200, doc.scored.validPixels)).toEqual(doc.scored);
-    expect(doc.scored.text).toBe(`9 windows spread over the 1200x1200 px scene: ${app.closedLoop!.sampledPixels!.toLocaleString('en-US')} px (${app.metrics[0].pixels!.toLocaleString('en-US')} valid)`);
+    expect(doc.scored).toMatchObject({ scope: 'windows', windows: 9, pixels: app.closedLoop!.scoredPixels, coveredPixels: 9 * 112 * 112 });
+    expect(sampledLoopScored(1200, 1200, doc.scored.pixels)).toEqual(doc.scored);
+    // The number read first is the one scored, as in the app's trust panel.
+    expect(doc.scored.text).toBe(`9 windows spread over the 1200x1200 px scene: ${app.closedLoop!.scoredPixels!.toLocaleString('en-US')} valid px scored of the 112,896 they cover`);
 
     const table = evaluate('--whole-scene');
-    expect(table).toMatch(/^closed loop 1853 m -> 927 m \(1 stage\(s\)\) scored on the whole scene: 1200x1200 px \([\d,]+ valid\)/);
+    expect(table).toMatch(/^closed loop 1853 m -> 927 m \(1 stage\(s\)\) scored on the whole scene: 1200x1200 px, [\d,]+ valid px scored,/);
     expect(table).toMatch(/notice: Scored on the whole scene: .* the app, downscale and batch score this scene's one-stage loop on 9 windows of it/);
     const wholeRmse = Number(/bicubic +corrected: ([\d.]+)/.exec(table)![1]);
     expect(Math.abs(wholeRmse - app.metrics[0].rmse)).toBeGreaterThan(0.01);

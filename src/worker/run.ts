@@ -261,12 +261,6 @@ export async function runJob(
             onProgress: part(steps - 1, (stage) => (stage === 'closed loop' ? 'closed-loop check' : `closed-loop check: ${stage}`)),
           },
         );
-        closedLoop = {
-          coarsePixelM: loop.coarsePixelM,
-          referencePixelM: loop.referencePixelM,
-          outputPixelM: scene.levels[scene.stages].pixelSizeM,
-          ...(loop.sampledPixels !== undefined ? { sampledPixels: loop.sampledPixels } : {}),
-        };
         for (const m of loop.methods) {
           if (!m.pairs) continue;
           // The closed-loop prediction against its reference: not the residual-corrected output against its own input (1:1 by construction).
@@ -291,6 +285,14 @@ export async function runJob(
             ...(m.method === 'srda' && orientations > 1 ? { orientations } : {}),
           };
         });
+        // The pixels scored, not those the windows cover (on a MODIS tile most of them ocean).
+        closedLoop = {
+          coarsePixelM: loop.coarsePixelM,
+          referencePixelM: loop.referencePixelM,
+          outputPixelM: scene.levels[scene.stages].pixelSizeM,
+          scoredPixels: metrics.reduce((n, m) => Math.max(n, m.pixels ?? 0), 0),
+          ...(loop.sampledPixels !== undefined ? { windows: loop.sampleWindows ?? 1 } : {}),
+        };
         const srdaLoop = loop.methods.find((m) => m.method === 'srda');
         const bicLoop = loop.methods.find((m) => m.method === 'bicubic');
         // With the detail weight its own verdict is already among the notices (this loop chose the weight).
