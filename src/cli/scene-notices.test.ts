@@ -17,4 +17,11 @@ describe('the scene notes a plain downscale prints', () => {
     expect(sceneNotices([qc, 'QC mask removed 700 of the 1000 valid LST pixels.'])).toEqual([qc, 'QC mask removed 700 of the 1000 valid LST pixels.']);
     expect(sceneNotices(['QC mask removed 32 of the 1680 valid LST pixels.'])).toEqual(['QC mask removed 32 of the 1680 valid LST pixels.']);
   });
+
+  it('reads a share said as a count: a cloud mask over 99 % gets the advice, one under 1 % does not', () => {
+    const most = 'The cloud mask m.tif masks 995 of the 1000 valid LST pixels, over 99 % (every pixel where it is not 0: cloud, shadow, and for Fmask also water and snow).';
+    expect(sceneNotices([most])).toEqual([`${most} Most of the LST is masked: give the files of a clearer date if there is one.`]);
+    const few = 'The cloud mask m.tif masks 2 of the 1971448 valid LST pixels, under 1 % (every pixel where it is not 0: cloud, shadow, and for Fmask also water and snow).';
+    expect(sceneNotices([few])).toEqual([few]);
+  });
 });

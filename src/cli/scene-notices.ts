@@ -5,6 +5,9 @@ const MOSTLY_MASKED = 0.5;
 function maskedShare(note: string): number | undefined {
   const removed = /removed (\d+) of the (\d+) valid LST pixels/.exec(note);
   if (removed) return Number(removed[2]) > 0 ? Number(removed[1]) / Number(removed[2]) : 0;
+  // 'masks 27 % of the …', or a count where a rounded share would not be true ('masks 995 of the 1000 …, over 99 %').
+  const counted = /masks (\d+) of the (\d+) valid LST pixels/.exec(note);
+  if (counted) return Number(counted[2]) > 0 ? Number(counted[1]) / Number(counted[2]) : 0;
   const masks = /masks (\d+) % of the valid LST pixels/.exec(note);
   return masks ? Number(masks[1]) / 100 : undefined;
 }

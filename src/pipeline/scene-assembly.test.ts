@@ -6,7 +6,7 @@ import type { Dataset } from '../io/dataset.ts';
 import { prepareScene } from './prepare.ts';
 import { cropRaster } from '../core/raster/tiling.ts';
 import { readDataset } from '../test-support/data.ts';
-import { assembleScene, compositeDays, daysBetween, groupScenes, labelDataset, maskedShareWords, periodGapDays, type LabelledBand } from './scene-assembly.ts';
+import { assembleScene, compositeDays, daysBetween, groupScenes, labelDataset, maskedShareWords, percentWords, periodGapDays, type LabelledBand } from './scene-assembly.ts';
 
 const DHAKA = path.resolve(__dirname, '../../../shared/data/dhaka-mod11a2-mod13q1-2024-citypath');
 const lstFile = (doy: string) => `MOD11A2.061/MOD11A2.061_LST_Day_1km_doy2024${doy}000000_aid0001.tif`;
@@ -172,6 +172,13 @@ describe('the masked share in words', () => {
     expect(maskedShareWords(16804, 62500)).toBe('27 % of the valid LST pixels');
     expect(maskedShareWords(995, 1000)).toBe('995 of the 1000 valid LST pixels, over 99 %');
     expect(maskedShareWords(1000, 1000)).toBe('100 % of the valid LST pixels');
+  });
+
+  it('gives a share as a percentage that is never "0 %" or "100 %" when it is not so (a grid coverage, a QC share)', () => {
+    // ECOSTRESS 2023-07-28: 2 of 1,971,448 pixels said "0 %" before.
+    expect(percentWords(2 / 1971448)).toBe('under 1 %');
+    expect(percentWords(0.996)).toBe('over 99 %');
+    expect([percentWords(0), percentWords(0.27), percentWords(1)]).toEqual(['0 %', '27 %', '100 %']);
   });
 });
 

@@ -162,8 +162,12 @@ export interface AssembledScene {
   notices: string[];
 }
 
-function pct(x: number): string {
-  return `${Math.round(100 * x)} %`;
+/** A share (0..1) as a whole percentage that is never '0 %' or '100 %' when it is not so: 'under 1 %', '27 %', 'over 99 %'. */
+export function percentWords(x: number): string {
+  const p = Math.round(100 * x);
+  if (p === 0 && x > 0) return 'under 1 %';
+  if (p === 100 && x < 1) return 'over 99 %';
+  return `${p} %`;
 }
 
 /**
@@ -176,7 +180,7 @@ export function maskedShareWords(masked: number, valid: number): string {
   const share = masked / valid;
   if (share < 0.01) return `${masked} of the ${valid} valid LST pixels, under 1 %`;
   if (share > 0.99 && masked < valid) return `${masked} of the ${valid} valid LST pixels, over 99 %`;
-  return `${pct(share)} of the valid LST pixels`;
+  return `${percentWords(share)} of the valid LST pixels`;
 }
 
 /**
@@ -286,7 +290,7 @@ export function assembleScene(bands: LabelledBand[], options: AssemblyOptions): 
     } else {
       qc = qcCandidate;
       if (onGrid.how === 'reprojected')
-        notices.push(`${qc.name} is on another grid than the LST ${lst.name}: it was reprojected onto the LST grid by georeference (nearest QC pixel; ${pct(onGrid.coverage)} of the LST covered).`);
+        notices.push(`${qc.name} is on another grid than the LST ${lst.name}: it was reprojected onto the LST grid by georeference (nearest QC pixel; ${percentWords(onGrid.coverage)} of the LST covered).`);
       lstKeep = decodeMod11Qc(onGrid.raster.data, options.qcPolicy ?? DEFAULT_MOD11_QC_POLICY);
       const d = lst.band.raster.data;
       let valid = 0;
@@ -298,7 +302,7 @@ export function assembleScene(bands: LabelledBand[], options: AssemblyOptions): 
       }
       qcMask = { valid, masked, share: valid ? masked / valid : 0 };
       if (qcMask.share > HIGH_QC_SHARE) {
-        notices.push(`The QC ${qc.name} masks ${pct(qcMask.share)} of the valid LST pixels (cloud or poor quality). Pick a clearer date if you can.`);
+        notices.push(`The QC ${qc.name} masks ${maskedShareWords(masked, valid)} (cloud or poor quality). Pick a clearer date if you can.`);
       }
     }
   } else if (qcBands.length > 1) {
@@ -395,7 +399,7 @@ function applyCloudMask(
   // A mask on another grid is reprojected: one that covers part of the LST leaves the rest unmasked, which must be said.
   const partial = onGrid.how === 'reprojected' && onGrid.coverage < 0.995;
   const where = onGrid.how === 'reprojected'
-    ? ` It is on another grid than the LST and was reprojected onto it by georeference (nearest mask pixel)${partial ? `; it covers only ${pct(onGrid.coverage)} of the LST, and the LST outside it is not masked: use a cloud mask that covers the whole scene` : ''}.`
+    ? ` It is on another grid than the LST and was reprojected onto it by georeference (nearest mask pixel)${partial ? `; it covers only ${percentWords(onGrid.coverage)} of the LST, and the LST outside it is not masked: use a cloud mask that covers the whole scene` : ''}.`
     : '';
   return {
     lstKeep: keep,

@@ -1,5 +1,5 @@
 import { AppError, isAppError } from '../core/errors.ts';
-import { assembleScene, DEFAULT_MAX_DATE_GAP_DAYS, periodGapDays, type AssembledScene, type LabelledBand, type SceneGroup } from '../pipeline/scene-assembly.ts';
+import { assembleScene, maskedShareWords, DEFAULT_MAX_DATE_GAP_DAYS, periodGapDays, type AssembledScene, type LabelledBand, type SceneGroup } from '../pipeline/scene-assembly.ts';
 import { describeNotKelvin, lstUnitConversion } from '../io/unit-sanity.ts';
 import { getInput, pixelSizeMetres } from './inputs.ts';
 import { formatPixelM, makeLayer } from './layers.ts';
@@ -145,6 +145,7 @@ export function previewScene(params: Pick<RunParams, 'inputs' | 'sceneId' | 'max
       lstId: a.lst.key,
       used,
       qcMaskedShare: a.qcMask?.share,
+      ...(a.qcMask ? { qcMaskedWords: maskedShareWords(a.qcMask.masked, a.qcMask.valid) } : {}),
       dateGaps: a.dateGaps,
       ...gridFacts(a),
       notices: a.notices,

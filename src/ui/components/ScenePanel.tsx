@@ -42,7 +42,7 @@ export function ScenePanel() {
           {p.qcMaskedShare !== undefined && (
             <span data-testid="qc-share" data-share={p.qcMaskedShare.toFixed(4)}>
               {' '}
-              · QC masks {Math.round(100 * p.qcMaskedShare)} % of the valid LST pixels
+              · QC masks {p.qcMaskedWords}
             </span>
           )}
           {!p.isLstOnly && (
