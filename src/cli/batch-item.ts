@@ -14,7 +14,7 @@ import { loadMethod } from '../pipeline/methods.ts';
 import { prepareSceneAsync } from '../pipeline/prepare.ts';
 import { assembleScene, labelDataset, type LabelledBand } from '../pipeline/scene-assembly.ts';
 import type { BatchItem } from './batch-plan.ts';
-import { KEEP_GUIDES_ON_CLI, orientationsNotice } from './inputs.ts';
+import { KEEP_GUIDES_ON_CLI, orientationsNotice, reportShare } from './inputs.ts';
 import { loadFileDatasets } from './load.ts';
 import { packOnReadWorkers, prestartReadWorkers, withReadWorkersHeld } from './read-workers.ts';
 import { stageWriter } from './stage-files.ts';
@@ -194,6 +194,10 @@ async function runInto(item: BatchItem, s: BatchSettings, tmp: string): Promise<
     inputs: item.files.map((f) => ({ file: path.basename(f.path), ...(f.date ? { date: f.date } : {}) })),
     lst: assembled.lst.name,
     qc: assembled.qc?.name ?? null,
+    cloudMask: assembled.cloud?.name ?? null,
+    // As downscale's report names them.
+    ...(assembled.qcMask ? { qcMaskedShare: reportShare(assembled.qcMask.share) } : {}),
+    ...(assembled.cloudMask ? { cloudMaskedShare: reportShare(assembled.cloudMask.share) } : {}),
     aux: Object.fromEntries(Object.entries(assembled.aux).map(([k, b]) => [k, b.name])),
     notices: [...assembled.notices, ...scene.notes, ...(s.methodNotice ? [s.methodNotice] : []), ...(orientedNotice ? [orientedNotice] : [])],
     method: method.id,

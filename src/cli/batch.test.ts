@@ -391,3 +391,30 @@ describe.skipIf(!existsSync(DHAKA) || !hasGdal())('srda-lst batch on the Dhaka f
     expect(report.notices).toContain('--orientations 8 has no effect with bicubic: only SRDA-Net averages its prediction over orientations.');
   }, 300_000);
 });
+
+const ECOSTRESS = path.resolve(repo, '../shared/data/ecostress-l2lste-losangeles-2023-workshop');
+describe.skipIf(!existsSync(ECOSTRESS) || !hasGdal())('srda-lst batch on the ECOSTRESS folder (LST and cloud mask of each date)', () => {
+  it('applies each date\'s cloud mask, as the app does when it is dropped, and names it beside the QC in report.json with its masked share', async () => {
+    const dir = path.join(tmp, 'ecostress');
+    const date = 'doy2023209214058';
+    const mask = `ECO_L2_LSTE.002_cloud_mask_${date}_aid0001.tif`;
+    expect(await main(['batch', ECOSTRESS, '--out', dir, '--method', 'bicubic', '--stages', '1', '--index', '0', '--jobs', '1', '--quiet'])).toBe(0);
+    const report = JSON.parse(readFileSync(path.join(dir, '2023-07-28', 'report.json'), 'utf8'));
+    // GDAL's count: LST valid where not 0 (its nodata); masked where the mask is neither 0 nor its nodata 255.
+    const [valid, masked] = execFileSync(
+      '/usr/bin/python3',
+      ['-c', `from osgeo import gdal\nl = gdal.Open(${JSON.stringify(path.join(ECOSTRESS, `ECO_L2_LSTE.002_LST_${date}_aid0001.tif`))})\nm = gdal.Open(${JSON.stringify(path.join(ECOSTRESS, mask))})\na = l.ReadAsArray() != 0\nb = m.ReadAsArray()\nprint(int(a.sum()), int((a & (b != 0) & (b != 255)).sum()))`],
+      { env },
+    )
+      .toString()
+      .trim()
+      .split(' ')
+      .map(Number);
+    expect(masked).toBeGreaterThan(0);
+    // Before: the mask was not among the item's files, and the report named no cloud mask.
+    expect(report).toMatchObject({ qc: null, cloudMask: mask });
+    expect(report.cloudMaskedShare).toBeGreaterThan(0);
+    expect(report.cloudMaskedShare).toBeCloseTo(masked / valid, 9);
+    expect(report.notices).toContain(`The cloud mask removed ${masked} of the ${valid} valid LST pixels.`);
+  }, 120_000);
+});

@@ -309,6 +309,11 @@ export function summariseInputs(loaded: LoadedInputs): InputsSummary {
   return { files: loaded.files, warnings: loaded.warnings, names: loaded.inputs.names ?? {}, ...(loaded.assembled.qcMask ? { qcMask: loaded.assembled.qcMask } : {}), ...(loaded.assembled.cloudMask ? { cloudMask: loaded.assembled.cloudMask } : {}) };
 }
 
+/** A masked share (0..1) for report.json: 4 significant digits, so a few pixels are never written as 0 (2 of 1971448: 0.000001014). */
+export function reportShare(share: number): number {
+  return Number(share.toPrecision(4));
+}
+
 /** The report part that describes a prepared scene. */
 export function sceneReport(scene: Scene, loaded: InputsSummary): Record<string, unknown> {
   return {
@@ -316,8 +321,8 @@ export function sceneReport(scene: Scene, loaded: InputsSummary): Record<string,
     stageCount: scene.stages,
     lstAlignment: scene.alignment.lst,
     grids: scene.levels.map((l, i) => ({ level: i, pixelSizeM: Number(l.pixelSizeM.toFixed(2)), ...gridJson(l.grid), aux: Object.keys(l.aux) })),
-    ...(loaded.qcMask ? { qcMaskedShare: Number(loaded.qcMask.share.toFixed(4)) } : {}),
-    ...(loaded.cloudMask ? { cloudMaskedShare: Number(loaded.cloudMask.share.toFixed(4)) } : {}),
+    ...(loaded.qcMask ? { qcMaskedShare: reportShare(loaded.qcMask.share) } : {}),
+    ...(loaded.cloudMask ? { cloudMaskedShare: reportShare(loaded.cloudMask.share) } : {}),
     ...(scene.guideShift ? { guideRegistration: scene.guideShift } : {}),
     notes: [...loaded.warnings, ...scene.notes],
   };
