@@ -41,8 +41,44 @@ describe('the role a user sets by hand wins', () => {
 
   it('gives an undated guide set by hand its role over the dated one (the assembly preferred the dated one), and frees it again when set back to unknown', () => {
     expect(roles({ in6: 'ndvi' })).toEqual(['lst', 'lst', 'lst-qc', 'lst', 'unknown', 'ndvi']);
-    expect(roles({ in6: 'ndvi', in5: 'ndvi' })).toEqual(['lst', 'lst', 'lst-qc', 'lst', 'ndvi', 'unknown']);
+    // The dated one set by hand after it takes its own date only: the undated one stays for 2024-04-14.
+    expect(roles({ in6: 'ndvi', in5: 'ndvi' })).toEqual(['lst', 'lst', 'lst-qc', 'lst', 'ndvi', 'ndvi']);
     expect(roles({ in6: 'unknown' })).toEqual(['lst', 'lst', 'lst-qc', 'lst', 'ndvi', 'unknown']);
+  });
+
+  it('keeps an undated guide in use beside a dated one set by hand: the hand-set row wins its own date, the undated one the dates no other row covers', () => {
+    const undated = row('in10', 'ndvi_mean.tif', 'ndvi');
+    const rows = [lst, lstLater, ndvi, undated];
+    const s = { inputs: rows, roleOverrides: { in5: 'ndvi' as const } };
+    // Before: the undated NDVI went unused for every date ('… takes that role instead of this row'), and 2024-04-14 ran without an NDVI.
+    expect(rows.map((i) => effectiveRole(s, i))).toEqual(['lst', 'lst', 'ndvi', 'ndvi']);
+    expect(unusedReason(s, undated)).toBeUndefined();
+  });
+
+  it('names in each message the row that is in use, whatever the order of three choices made by hand', () => {
+    const d1 = row('in11', 'ndvi_doy2024097.tif', 'unknown', '2024-04-06');
+    const u = row('in12', 'ndvi_undated_a.tif', 'unknown');
+    const d2 = row('in13', 'ndvi_doy2024105.tif', 'unknown', '2024-04-14');
+    const u2 = row('in14', 'ndvi_undated_b.tif', 'unknown');
+    const rows = [lst, lstLater, d1, u, d2, u2];
+    const orders = [
+      ['in11', 'in12', 'in13'],
+      ['in13', 'in12', 'in11'],
+      ['in12', 'in11', 'in14'],
+      ['in11', 'in14', 'in12'],
+      ['in12', 'in13', 'in11', 'in14'],
+    ];
+    for (const order of orders) {
+      const s = { inputs: rows, roleOverrides: Object.fromEntries(order.map((id) => [id, 'ndvi' as const])) };
+      for (const r of rows) {
+        const named = rows.find((j) => j !== r && unusedReason(s, r)?.includes(j.fileName));
+        if (named) expect(effectiveRole(s, named), `${order.join(' ')}: ${r.fileName} names ${named.fileName}`).toBe('ndvi');
+      }
+    }
+    // A dated row, then an undated one, then another dated one: before, the first named the undated row, itself unused.
+    const s = { inputs: rows, roleOverrides: { in11: 'ndvi' as const, in12: 'ndvi' as const, in13: 'ndvi' as const } };
+    expect(rows.map((i) => effectiveRole(s, i))).toEqual(['lst', 'lst', 'unknown', 'ndvi', 'ndvi', 'unknown']);
+    expect(unusedReason(s, d1)).toBe(`not used: ${u.fileName} was set to ndvi by hand after this row and takes that role instead (set this row's role to ndvi again to use it)`);
   });
 
   it('takes nothing from rows of another MODIS tile', () => {

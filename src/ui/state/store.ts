@@ -213,23 +213,27 @@ const stemOf = (i: InputInfo): string => i.fileName.replace(/\.[^.]*$/, '').toLo
 const tileOf = (i: InputInfo): string | undefined => /(?:^|[._])(h\d{2}v\d{2})(?:[._]|$)/i.exec(i.fileName)?.[1].toLowerCase();
 
 /**
- * Whether rows `a` and `b` stand for one band of one scene for `role`: an L1 band and the surface
- * reflectance band picked over it (`unusedBeside`); two LST of one date and tile (one scene);
- * two guides or QC of one date and tile, or either undated (a DEM stands for every date).
+ * Whether row `by`, given `role` by hand, stands for `row` in every scene `row` would be used in,
+ * so that `row` has nothing left to do: an L1 band and the surface reflectance band picked over it
+ * (`unusedBeside`); two LST of one date and tile (one scene); for a guide or a QC, `by` undated (it
+ * stands for every date, as a DEM does) or of `row`'s date and tile. A dated row does not cover an
+ * undated one: that one stays in use for the dates no row of its role has (the scene prefers the
+ * row of its own date).
  */
-function competes(a: InputInfo, b: InputInfo, role: RoleId): boolean {
-  if ((a.unusedBeside !== undefined && a.unusedBeside === stemOf(b)) || (b.unusedBeside !== undefined && b.unusedBeside === stemOf(a))) return true;
-  const [ta, tb] = [tileOf(a), tileOf(b)];
-  if (ta && tb && ta !== tb) return false;
-  if (role === 'lst') return a.date === b.date && ta === tb;
-  return !a.date || !b.date || a.date === b.date;
+function covers(by: InputInfo, row: InputInfo, role: RoleId): boolean {
+  if ((row.unusedBeside !== undefined && row.unusedBeside === stemOf(by)) || (by.unusedBeside !== undefined && by.unusedBeside === stemOf(row))) return true;
+  const [tr, tb] = [tileOf(row), tileOf(by)];
+  if (tr && tb && tr !== tb) return false;
+  if (role === 'lst') return row.date === by.date && tr === tb;
+  return !by.date || by.date === row.date;
 }
 
 /**
  * The row that took this row's role by hand, when one did: the user's choice wins over the
  * detector's, and of two rows set by hand to one role the later choice wins (`roleOverrides`
  * keeps its keys in the order of the choices: `setRole` re-adds a key it sets again; ids such as
- * `in12` are never integer-like, so the order is insertion order). Undefined when this row keeps its role.
+ * `in12` are never integer-like, so the order is insertion order). The row named is itself in use:
+ * a later choice that took its role took this row's too. Undefined when this row keeps its role.
  */
 function takenBy(s: RoleEdits, input: InputInfo): InputInfo | undefined {
   const role = s.roleOverrides[input.id] ?? input.role;
@@ -239,7 +243,8 @@ function takenBy(s: RoleEdits, input: InputInfo): InputInfo | undefined {
   for (const id of order.slice(order.indexOf(input.id) + 1)) {
     if (s.roleOverrides[id] !== role) continue;
     const j = s.inputs.find((r) => r.id === id);
-    if (j && isRunnable(j) && competes(input, j, role)) by = j;
+    // A row whose own role a still later choice took stands for nothing (that later row is the one named, if it covers this row).
+    if (j && isRunnable(j) && covers(j, input, role) && !takenBy(s, j)) by = j;
   }
   return by;
 }
