@@ -51,3 +51,33 @@ export function untilAborted<T>(p: Promise<T>, signal?: AbortSignal): Promise<T>
 export function yieldToEventLoop(): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, 0));
 }
+
+/**
+ * Work done in steps: a generator that yields between the parts of one long synchronous job (a
+ * block of rows), where a caller may pause, and returns the job's result.
+ */
+export type Steps<T> = Generator<void, T>;
+
+/** Output pixels a stepped raster job (`Steps`) computes between two yields: a block of rows, ~50-100 ms on one core. */
+export const STEP_PX = 1 << 20;
+
+/** Runs `steps` to their end without pausing: the synchronous form of a stepped job. */
+export function finishSteps<T>(steps: Steps<T>): T {
+  for (;;) {
+    const r = steps.next();
+    if (r.done) return r.value;
+  }
+}
+
+/**
+ * Runs `steps` to their end, checking `signal` before each part and yielding to the event loop
+ * after it (so a cancel message gets in): a CANCELLED AppError as soon as it fires.
+ */
+export async function finishStepsAsync<T>(steps: Steps<T>, signal?: AbortSignal): Promise<T> {
+  for (;;) {
+    throwIfAborted(signal);
+    const r = steps.next();
+    if (r.done) return r.value;
+    await yieldToEventLoop();
+  }
+}

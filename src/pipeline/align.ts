@@ -1,7 +1,8 @@
 import { gridOverlap, gridToString, sameGrid } from '../core/geo/grid.ts';
 import { AppError } from '../core/errors.ts';
 import type { Grid, Raster } from '../core/raster/raster.ts';
-import { reprojectRaster } from '../core/raster/reproject.ts';
+import { finishSteps, type Steps } from '../core/progress.ts';
+import { reprojectRasterInSteps } from '../core/raster/reproject.ts';
 
 /** A raster brought onto another grid by georeference. */
 export interface AlignedRaster {
@@ -24,6 +25,15 @@ export function alignToGrid(
   target: Grid,
   opts: { categorical: boolean; name: string; file?: string; targetName?: string },
 ): AlignedRaster {
+  return finishSteps(alignToGridInSteps(src, target, opts));
+}
+
+/** `alignToGrid` in steps: a reprojection yields after each block of rows (`reprojectRasterInSteps`), so a caller can check for a cancel there. */
+export function* alignToGridInSteps(
+  src: Raster,
+  target: Grid,
+  opts: { categorical: boolean; name: string; file?: string; targetName?: string },
+): Steps<AlignedRaster> {
   if (sameGrid(src, target, 1e-3)) return { raster: src, how: 'same-grid', coverage: 1 };
   if (!gridOverlap(target, src)) {
     throw new AppError(
@@ -32,13 +42,13 @@ export function alignToGrid(
       opts.file === undefined ? {} : { file: opts.file },
     );
   }
-  const warp = (r: Raster, categorical: boolean): Raster => {
-    const { stats: _stats, ...out } = reprojectRaster(r, target, categorical ? 'nearest' : 'bilinear');
+  function* warp(r: Raster, categorical: boolean): Steps<Raster> {
+    const { stats: _stats, ...out } = yield* reprojectRasterInSteps(r, target, categorical ? 'nearest' : 'bilinear');
     return out;
-  };
+  }
   const inside: Raster = { ...src, data: new Float32Array(src.data.length).fill(1) };
-  const mask = warp(inside, true).data;
+  const mask = (yield* warp(inside, true)).data;
   let n = 0;
   for (let i = 0; i < mask.length; i++) if (mask[i] === 1) n++;
-  return { raster: warp(src, opts.categorical), how: 'reprojected', coverage: n / mask.length };
+  return { raster: yield* warp(src, opts.categorical), how: 'reprojected', coverage: n / mask.length };
 }

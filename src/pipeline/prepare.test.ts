@@ -203,4 +203,25 @@ describe('prepareSceneAsync', () => {
     expect(seen).toContain('indices');
     expect(seen).not.toContain('compact storage');
   });
+
+  it('lets a cancel in while it resamples a guide onto the output grid, before that guide is done', async () => {
+    // A 2048 x 2048 output grid (NDVI at 250 m) and a DEM off its lattice (500 m, shifted by 100 m):
+    // the DEM is resampled onto it a block of rows at a time. The cancel arrives at the second turn of
+    // the event loop after 'ndvi on the output grid' (the first is the pause after the report);
+    // resampled in one go, the DEM ran past it to 'dem on the output grid'.
+    const ac = new AbortController();
+    const seen: string[] = [];
+    const bigNdvi = testRaster(testGrid(2048, 2048, 250), (c, r) => 0.2 + 1e-4 * (c + r));
+    const offDem = testRaster(testGrid(1024, 1024, 500, 500100, 4000000 - 100), (c, r) => 100 + c - r);
+    const bigLst = testRaster(testGrid(512, 512, 1000), lstAt);
+    const run = prepareSceneAsync({ lst: bigLst, aux: { ndvi: bigNdvi, dem: offDem } }, {}, {
+      signal: ac.signal,
+      onProgress: (p) => {
+        seen.push(p.detail ?? '');
+        if (p.detail === 'ndvi on the output grid') setTimeout(() => setTimeout(() => ac.abort(), 0), 0);
+      },
+    });
+    await expect(run).rejects.toMatchObject({ code: 'CANCELLED' });
+    expect(seen).toEqual(['LST on the coarse grid', 'ndvi on the output grid']);
+  });
 });

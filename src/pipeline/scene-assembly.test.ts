@@ -6,7 +6,7 @@ import type { Dataset } from '../io/dataset.ts';
 import { prepareScene } from './prepare.ts';
 import { cropRaster } from '../core/raster/tiling.ts';
 import { readDataset } from '../test-support/data.ts';
-import { assembleScene, compositeDays, daysBetween, groupScenes, labelDataset, maskedShareWords, percentWords, periodGapDays, type LabelledBand } from './scene-assembly.ts';
+import { assembleScene, assembleSceneAsync, compositeDays, daysBetween, groupScenes, labelDataset, maskedShareWords, percentWords, periodGapDays, type LabelledBand } from './scene-assembly.ts';
 
 const DHAKA = path.resolve(__dirname, '../../../shared/data/dhaka-mod11a2-mod13q1-2024-citypath');
 const lstFile = (doy: string) => `MOD11A2.061/MOD11A2.061_LST_Day_1km_doy2024${doy}000000_aid0001.tif`;
@@ -233,5 +233,48 @@ describe.skipIf(!existsSync(CHIAPAS))('a cloud mask applied to the LST (Chiapas 
     expect(s.notices).toContain(
       'The cloud mask LE70220492002106EDC00_stack.gtif [band 8: Band 8] masks 12 % of the valid LST pixels (every pixel where it is not 0: cloud, shadow, and for Fmask also water and snow). It is on another grid than the LST and was reprojected onto it by georeference (nearest mask pixel); it covers only 50 % of the LST, and the LST outside it is not masked: use a cloud mask that covers the whole scene.',
     );
+  });
+});
+
+const H14V09_QC = H14V09_LST.replace('LST_Day_1km', 'QC_Day');
+
+describe.skipIf(!existsSync(H14V09_QC))('assembleSceneAsync (the app run: h14v09, 1200 x 1200 LST, its QC on another grid)', () => {
+  // The QC on a 2x finer grid (each QC pixel 2 x 2 times): reprojected onto the LST grid by georeference, 1.44 M pixels twice.
+  let bands: LabelledBand[];
+  beforeAll(async () => {
+    const [lst, qc] = [labelDataset(await readDataset(H14V09_LST))[0], labelDataset(await readDataset(H14V09_QC))[0]];
+    const q = qc.band.raster;
+    const data = new Float32Array(4 * q.data.length);
+    for (let r = 0; r < 2 * q.height; r++) for (let c = 0; c < 2 * q.width; c++) data[r * 2 * q.width + c] = q.data[(r >> 1) * q.width + (c >> 1)];
+    const t = q.transform;
+    const fine = { ...q, width: 2 * q.width, height: 2 * q.height, transform: [t[0], t[1] / 2, 0, t[3], 0, t[5] / 2] as typeof t, data };
+    bands = [lst, { ...qc, role: 'lst-qc', band: { ...qc.band, raster: fine } }];
+  });
+
+  it('gives the scene assembleScene gives, letting the event loop run while the QC is reprojected', async () => {
+    let turns = 0;
+    let counting = true;
+    const tick = (): void => {
+      if (!counting) return;
+      turns++;
+      setTimeout(tick, 0);
+    };
+    setTimeout(tick, 0);
+    const s = await assembleSceneAsync(bands, { mode: 'lenient' });
+    counting = false;
+    expect(s.notices.join(' ')).toMatch(/QC_Day.* is on another grid than the LST .*reprojected onto the LST grid by georeference \(nearest QC pixel; 100 % of the LST covered\)/);
+    expect(s.qcMask!.masked).toBe(1214);
+    const sync = assembleScene(bands, { mode: 'lenient' });
+    expect(s.inputs.lstKeep).toEqual(sync.inputs.lstKeep);
+    expect(s.notices).toEqual(sync.notices);
+    // Run in one go, no turn of the event loop (no cancel message) came in before it ended.
+    expect(turns).toBeGreaterThan(1);
+  });
+
+  it('stops with the cancel error on a signal aborted before it starts or while the QC is reprojected', async () => {
+    await expect(assembleSceneAsync(bands, { mode: 'lenient' }, AbortSignal.abort())).rejects.toMatchObject({ code: 'CANCELLED' });
+    const ac = new AbortController();
+    setTimeout(() => ac.abort(), 0);
+    await expect(assembleSceneAsync(bands, { mode: 'lenient' }, ac.signal)).rejects.toMatchObject({ code: 'CANCELLED' });
   });
 });

@@ -1,12 +1,13 @@
 import { AppError, isAppError } from '../core/errors.ts';
 import { gridOverlap, gridPixelSize } from '../core/geo/grid.ts';
+import { finishSteps, finishStepsAsync, type Steps } from '../core/progress.ts';
 import type { AuxName, Raster } from '../core/raster/raster.ts';
 import { parseProductName } from '../io/band-roles.ts';
 import type { BandRole, Dataset, DatasetBand } from '../io/dataset.ts';
 import { findLstBand, findQcFor } from '../io/lst-select.ts';
 import { decodeMod11Qc, DEFAULT_MOD11_QC_POLICY, type Mod11QcPolicy } from '../io/modis-qc.ts';
 import type { SceneInputs } from './prepare.ts';
-import { alignToGrid } from './align.ts';
+import { alignToGridInSteps } from './align.ts';
 
 /**
  * One band with the role the user (app table) or the command line (option name) gave it. The
@@ -192,8 +193,17 @@ export function qcOnLstGrid(
   qc: Raster,
   qcName = 'The QC file',
 ): { raster: Raster; how: 'same-grid' | 'reprojected'; coverage: number } | { reason: string } {
+  return finishSteps(qcOnLstGridInSteps(lst, qc, qcName));
+}
+
+/** `qcOnLstGrid` in steps: a reprojection yields after each block of rows (`alignToGridInSteps`). */
+function* qcOnLstGridInSteps(
+  lst: Raster,
+  qc: Raster,
+  qcName: string,
+): Steps<{ raster: Raster; how: 'same-grid' | 'reprojected'; coverage: number } | { reason: string }> {
   try {
-    return alignToGrid(qc, lst, { categorical: true, name: qcName });
+    return yield* alignToGridInSteps(qc, lst, { categorical: true, name: qcName });
   } catch (e) {
     if (isAppError(e) && e.code === 'NO_OVERLAP') return { reason: 'it does not cover the same place as the LST' };
     throw e;
@@ -218,6 +228,20 @@ function pickNearest(candidates: LabelledBand[], lst: LabelledBand): LabelledBan
  * another date) and GRID_MISMATCH (QC not on the LST grid). Rasters are shared, not copied.
  */
 export function assembleScene(bands: LabelledBand[], options: AssemblyOptions): AssembledScene {
+  return finishSteps(assembleSceneInSteps(bands, options));
+}
+
+/**
+ * `assembleScene` for the app's run: the same scene, with `signal` checked after each block of
+ * rows of a QC or cloud mask reprojected onto the LST grid (the longest part), yielding to the
+ * event loop there so a cancel message gets in. CANCELLED when it fires.
+ */
+export function assembleSceneAsync(bands: LabelledBand[], options: AssemblyOptions, signal?: AbortSignal): Promise<AssembledScene> {
+  return finishStepsAsync(assembleSceneInSteps(bands, options), signal);
+}
+
+/** The work of `assembleScene`, yielding after each block of rows a mask is reprojected by. */
+export function* assembleSceneInSteps(bands: LabelledBand[], options: AssemblyOptions): Steps<AssembledScene> {
   const strict = options.mode === 'strict';
   const maxGap = options.maxDateGapDays ?? DEFAULT_MAX_DATE_GAP_DAYS;
   const notices: string[] = [];
@@ -272,7 +296,7 @@ export function assembleScene(bands: LabelledBand[], options: AssemblyOptions): 
   const qcCandidate = matchRef ? views.get(matchRef.dataset) : qcBands.length === 1 ? qcBands[0] : undefined;
   if (qcCandidate) {
     const days = daysBetween(qcCandidate.dataset.date, lstDate);
-    const onGrid = qcOnLstGrid(lst.band.raster, qcCandidate.band.raster, qcCandidate.name);
+    const onGrid = yield* qcOnLstGridInSteps(lst.band.raster, qcCandidate.band.raster, qcCandidate.name);
     const qcDn = qcCandidate.band.dayNight;
     const lstDn = lst.band.dayNight;
     if (qcDn && lstDn && qcDn !== lstDn) {
@@ -309,7 +333,7 @@ export function assembleScene(bands: LabelledBand[], options: AssemblyOptions): 
     notices.push(`None of the ${qcBands.length} QC files matches ${lst.name} (same product, date and day/night); no QC was applied.`);
   }
 
-  const clouds = applyCloudMask(bands, lst, lstKeep, strict);
+  const clouds = yield* applyCloudMask(bands, lst, lstKeep, strict);
   notices.push(...clouds.notices);
   lstKeep = clouds.lstKeep;
 
@@ -359,12 +383,12 @@ export function assembleScene(bands: LabelledBand[], options: AssemblyOptions): 
  * left out with a notice (lenient); several none of which has the LST's date, a notice. `lstKeep`
  * (1 = keep, from the QC) is not changed; the result is a new array when a mask was applied.
  */
-function applyCloudMask(
+function* applyCloudMask(
   bands: LabelledBand[],
   lst: LabelledBand,
   lstKeep: Uint8Array | undefined,
   strict: boolean,
-): { lstKeep: Uint8Array | undefined; cloud?: LabelledBand; cloudMask?: AssembledScene['cloudMask']; notices: string[] } {
+): Steps<{ lstKeep: Uint8Array | undefined; cloud?: LabelledBand; cloudMask?: AssembledScene['cloudMask']; notices: string[] }> {
   const masks = bands.filter((b) => b.role === 'cloud-mask');
   if (masks.length === 0) return { lstKeep, notices: [] };
   const lstDate = lst.dataset.date;
@@ -376,7 +400,7 @@ function applyCloudMask(
     if (strict) throw new AppError('DATE_MISMATCH', `${msg}: give the cloud mask of the same scene.`, { file: m.dataset.fileName });
     return { lstKeep, notices: [`${msg}: the cloud mask was not applied. Drop the cloud mask of ${lstDate}.`] };
   }
-  const onGrid = qcOnLstGrid(lst.band.raster, mask.band.raster, mask.name);
+  const onGrid = yield* qcOnLstGridInSteps(lst.band.raster, mask.band.raster, mask.name);
   if ('reason' in onGrid) {
     const msg = `${mask.name} (cloud mask) is not on the grid of ${lst.name}: ${onGrid.reason}`;
     if (strict) throw new AppError('GRID_MISMATCH', `${msg}. Give the cloud mask of the same scene.`, { file: mask.dataset.fileName });

@@ -1,5 +1,6 @@
 import { AppError, isAppError } from '../core/errors.ts';
-import { assembleScene, maskedShareWords, DEFAULT_MAX_DATE_GAP_DAYS, periodGapDays, type AssembledScene, type LabelledBand, type SceneGroup } from '../pipeline/scene-assembly.ts';
+import { finishSteps, finishStepsAsync, type Steps } from '../core/progress.ts';
+import { assembleSceneInSteps, maskedShareWords, DEFAULT_MAX_DATE_GAP_DAYS, periodGapDays, type AssembledScene, type LabelledBand, type SceneGroup } from '../pipeline/scene-assembly.ts';
 import { describeNotKelvin, lstUnitConversion } from '../io/unit-sanity.ts';
 import { getInput, pixelSizeMetres } from './inputs.ts';
 import { formatPixelM, makeLayer } from './layers.ts';
@@ -18,7 +19,16 @@ export function labelledInputs(params: Pick<RunParams, 'inputs'>): LabelledBand[
 
 /** The app's scene: lenient assembly (doubts become notices) of the chosen date; with `refuseDateGaps` (a date of a series) a guide beyond the gap stops it. */
 export function assembleForApp(params: Pick<RunParams, 'inputs' | 'sceneId' | 'maxDateGapDays' | 'refuseDateGaps'>): AssembledScene {
-  const a = assembleLenient(params);
+  return finishSteps(assembleForAppInSteps(params));
+}
+
+/** `assembleForApp` for a run: `signal` checked after each block of rows of a QC or cloud mask reprojected onto the LST grid (CANCELLED when it fires). */
+export function assembleForAppAsync(params: Pick<RunParams, 'inputs' | 'sceneId' | 'maxDateGapDays' | 'refuseDateGaps'>, signal?: AbortSignal): Promise<AssembledScene> {
+  return finishStepsAsync(assembleForAppInSteps(params), signal);
+}
+
+function* assembleForAppInSteps(params: Pick<RunParams, 'inputs' | 'sceneId' | 'maxDateGapDays' | 'refuseDateGaps'>): Steps<AssembledScene> {
+  const a = yield* assembleLenientInSteps(params);
   const info = getInput(a.lst.key).info;
   const celsius = info.lstUnitCandidates?.[0];
   if (celsius) throw celsiusLstError(a, celsius.code);
@@ -78,14 +88,18 @@ export function usedFiles(a: AssembledScene): Partial<Record<RoleId, { name: str
 }
 
 function assembleLenient(params: Pick<RunParams, 'inputs' | 'sceneId' | 'maxDateGapDays'>): AssembledScene {
+  return finishSteps(assembleLenientInSteps(params));
+}
+
+function* assembleLenientInSteps(params: Pick<RunParams, 'inputs' | 'sceneId' | 'maxDateGapDays'>): Steps<AssembledScene> {
   const bands = labelledInputs(params);
   if (!bands.some((b) => b.role === 'lst')) throw Object.assign(new AppError('MISSING_BAND', 'No input has the role lst.'), { hint: missingLstHint(bands) });
   const known = params.sceneId !== undefined && bands.some((b) => b.role === 'lst');
   try {
-    return assembleScene(bands, { mode: 'lenient', sceneId: known ? params.sceneId : undefined, maxDateGapDays: params.maxDateGapDays });
+    return yield* assembleSceneInSteps(bands, { mode: 'lenient', sceneId: known ? params.sceneId : undefined, maxDateGapDays: params.maxDateGapDays });
   } catch (e) {
     // A date picked before its files were removed: fall back to the earliest.
-    if (isAppError(e) && e.code === 'BAD_ARGUMENT') return assembleScene(bands, { mode: 'lenient', maxDateGapDays: params.maxDateGapDays });
+    if (isAppError(e) && e.code === 'BAD_ARGUMENT') return yield* assembleSceneInSteps(bands, { mode: 'lenient', maxDateGapDays: params.maxDateGapDays });
     throw e;
   }
 }

@@ -11,7 +11,7 @@ import { orientationsMessage } from '../pipeline/orientations.ts';
 import type { FinetuneReport } from '../pipeline/methods/srda.ts';
 import { METHOD_NAMES, type MethodId } from '../pipeline/method.ts';
 import { prepareSceneAsync } from '../pipeline/prepare.ts';
-import { assembleForApp, gridFacts, usedFiles } from './preview.ts';
+import { assembleForAppAsync, gridFacts, usedFiles } from './preview.ts';
 import { partProgress } from './run-progress.ts';
 import { difference, formatPixelM, layerId, makeRunLayers, methodNaming, nominalResolutionM, type LayerMeta } from './layers.ts';
 import type { RunParams, RunResult, ScatterData } from './protocol.ts';
@@ -57,8 +57,9 @@ export async function runJob(
     t = now;
   };
   report({ stage: 'preparing', done: 0, total: 1 });
-  const assembled = assembleForApp(params);
-  // A cancel sent while the files were put together gets in here, before the scene is prepared.
+  // Checks the signal while a QC or cloud mask is reprojected onto the LST grid; a cancel sent
+  // while the files were put together gets in here too, before the scene is prepared.
+  const assembled = await assembleForAppAsync(params, opts.signal);
   await yieldToEventLoop();
   throwIfAborted(opts.signal);
   notices.push(...assembled.notices);

@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { MODIS_SINUSOIDAL, WEB_MERCATOR, WGS84, crsFromEpsg, transformPoint } from '../geo/crs.ts';
 import { pixelToWorld } from '../geo/affine.ts';
 import type { Grid, Raster } from './raster.ts';
-import { reprojectRaster, reprojectedGrid } from './reproject.ts';
+import { finishStepsAsync, STEP_PX } from '../progress.ts';
+import { reprojectRaster, reprojectRasterInSteps, reprojectedGrid } from './reproject.ts';
 
 // MODIS tile h12v10 (Amazon/Bolivia): 1200 x 1200 px of 926.625 m.
 const PX = 926.625433055833;
@@ -114,5 +115,43 @@ describe('reprojectRaster', () => {
       'bilinear',
     );
     expect(out.data[0]).toBe(2);
+  });
+});
+
+describe('reprojectRasterInSteps', () => {
+  // A 500 m geographic layer (and a same-CRS one off the lattice) onto 2048 x 1536 sinusoidal pixels of 250 m: ~3 blocks of STEP_PX.
+  const fine: Grid = { ...tile, width: 2048, height: 1536, transform: [-6671703.118, PX / 4, 0, -1111950.519667, 0, -PX / 4] };
+  const ramp = (g: Grid): Raster => ({ ...g, data: Float32Array.from({ length: g.width * g.height }, (_, i) => 300 + 0.01 * (i % g.width) + 0.02 * Math.floor(i / g.width)) });
+  const geo = ramp(reprojectedGrid(fine, WGS84, { pixelSize: 0.0045 }));
+  const shifted = ramp({ ...fine, width: 1024, height: 768, transform: [-6671703.118 + 100, PX / 2, 0, -1111950.519667 - 100, 0, -PX / 2] });
+
+  it.each([
+    ['another CRS', geo],
+    ['the same CRS off the lattice', shifted],
+  ])('from %s gives the result of reprojectRaster, yielding between blocks of rows', (_name, from) => {
+    const steps = reprojectRasterInSteps(from, fine, 'bilinear');
+    let yields = 0;
+    let r = steps.next();
+    for (; !r.done; r = steps.next()) yields++;
+    expect(yields).toBeGreaterThanOrEqual(Math.floor((fine.width * fine.height) / STEP_PX) - 1);
+    const whole = reprojectRaster(from, fine, 'bilinear');
+    expect(r.value.data.every((v, i) => Object.is(v, whole.data[i]))).toBe(true);
+  });
+
+  it('stops with the cancel error on a signal aborted before it starts or between two blocks of rows', async () => {
+    await expect(finishStepsAsync(reprojectRasterInSteps(geo, fine, 'bilinear'), AbortSignal.abort())).rejects.toMatchObject({ code: 'CANCELLED' });
+    // Aborted by a timer while the first block is computed: the check after that block stops the rest.
+    const ac = new AbortController();
+    const steps = reprojectRasterInSteps(geo, fine, 'bilinear');
+    let blocks = 0;
+    const counted = (function* () {
+      for (let r = steps.next(); ; r = steps.next()) {
+        if (r.done) return r.value;
+        if (++blocks === 1) setTimeout(() => ac.abort(), 0);
+        yield;
+      }
+    })();
+    await expect(finishStepsAsync(counted, ac.signal)).rejects.toMatchObject({ code: 'CANCELLED' });
+    expect(blocks).toBeLessThanOrEqual(2);
   });
 });

@@ -2,12 +2,13 @@ import { AppError } from '../errors.ts';
 import { pixelToWorld, worldToPixel } from '../geo/affine.ts';
 import { sameCrs, transformPoints } from '../geo/crs.ts';
 import { gridBoundsIn, gridToString } from '../geo/grid.ts';
+import { finishSteps, STEP_PX, type Steps } from '../progress.ts';
 import type { Crs, Grid, Raster } from './raster.ts';
 import {
   type ResampleMethod,
   fillInvalid,
   kernelRadiusPx,
-  resampleToGrid,
+  resampleToGridInSteps,
   samplePixels,
 } from './resample.ts';
 
@@ -115,6 +116,71 @@ function latticeError(src: Grid, target: Grid, lat: Lattice): number {
 }
 
 /**
+ * Target rows of lattice row interval `j` into `out`: source coordinates interpolated between the
+ * lattice nodes (exact where a node is outside the projection domain), then sampled. Returns the
+ * pixels written. A plain function, so the hot loops stay out of the generator.
+ */
+function reprojectBand(
+  src: Raster,
+  target: Grid,
+  method: ResampleMethod,
+  lat: Lattice,
+  j: number,
+  filled: Float32Array | undefined,
+  pxBuf: Float64Array,
+  pyBuf: Float64Array,
+  out: Float32Array,
+): number {
+  const W = target.width;
+  const nc = lat.cols.length;
+  const r0 = lat.rows[j];
+  const r1 = lat.rows[j + 1];
+  const rEnd = j + 2 >= lat.rows.length ? r1 : r1 - 1;
+  const bandH = rEnd - r0 + 1;
+  const px = pxBuf.subarray(0, bandH * W);
+  const py = pyBuf.subarray(0, bandH * W);
+  const exactIdx: number[] = [];
+  for (let r = r0; r <= rEnd; r++) {
+    const tv = r1 === r0 ? 0 : (r - r0) / (r1 - r0);
+    for (let i = 0; i + 1 < nc; i++) {
+      const c0 = lat.cols[i];
+      const c1 = lat.cols[i + 1];
+      const cEnd = i + 2 >= nc ? c1 : c1 - 1;
+      const k = j * nc + i;
+      const k01 = k + 1;
+      const k10 = k + nc;
+      const k11 = k + nc + 1;
+      const bad = Number.isNaN(lat.px[k] + lat.px[k01] + lat.px[k10] + lat.px[k11]);
+      for (let c = c0; c <= cEnd; c++) {
+        const o = (r - r0) * W + c;
+        if (bad) {
+          exactIdx.push(o);
+          continue;
+        }
+        const tu = c1 === c0 ? 0 : (c - c0) / (c1 - c0);
+        px[o] =
+          (1 - tv) * ((1 - tu) * lat.px[k] + tu * lat.px[k01]) +
+          tv * ((1 - tu) * lat.px[k10] + tu * lat.px[k11]);
+        py[o] =
+          (1 - tv) * ((1 - tu) * lat.py[k] + tu * lat.py[k01]) +
+          tv * ((1 - tu) * lat.py[k10] + tu * lat.py[k11]);
+      }
+    }
+  }
+  if (exactIdx.length > 0) {
+    const cols = Float64Array.from(exactIdx, (o) => o % W);
+    const rows = Float64Array.from(exactIdx, (o) => r0 + Math.floor(o / W));
+    const [ex, ey] = exactSourcePixels(src, target, cols, rows);
+    for (let m = 0; m < exactIdx.length; m++) {
+      px[exactIdx[m]] = ex[m];
+      py[exactIdx[m]] = ey[m];
+    }
+  }
+  samplePixels(src, px, py, method, filled, out.subarray(r0 * W, r0 * W + bandH * W));
+  return bandH * W;
+}
+
+/**
  * Reprojects `src` onto `target` (any CRS) by inverse mapping: each target pixel centre is taken
  * to the source CRS with proj4 and the source is sampled there (`samplePixels`: NaN outside the
  * source, where the containing source pixel is NaN, or outside either projection's domain).
@@ -128,8 +194,21 @@ export function reprojectRaster(
   method: ResampleMethod,
   options: ReprojectOptions = {},
 ): Raster & { stats: ReprojectStats } {
+  return finishSteps(reprojectRasterInSteps(src, target, method, options));
+}
+
+/**
+ * `reprojectRaster` in steps: it yields after each block of about STEP_PX target pixels (whole
+ * lattice bands of rows), so a caller can check for a cancel there. The same result.
+ */
+export function* reprojectRasterInSteps(
+  src: Raster,
+  target: Grid,
+  method: ResampleMethod,
+  options: ReprojectOptions = {},
+): Steps<Raster & { stats: ReprojectStats }> {
   if (sameCrs(src.crs, target.crs))
-    return { ...resampleToGrid(src, target, method), stats: { stepPx: 0, maxErrorPx: 0 } };
+    return { ...(yield* resampleToGridInSteps(src, target, method)), stats: { stepPx: 0, maxErrorPx: 0 } };
   const tol = options.maxErrorPx ?? 0.1;
   let step = tol > 0 ? Math.max(1, Math.floor(options.initialStepPx ?? 32)) : 1;
   let lat = buildLattice(src, target, step);
@@ -143,58 +222,19 @@ export function reprojectRaster(
     method === 'nearest' ? undefined : fillInvalid(src.data, src.width, src.height, kernelRadiusPx(method));
   const out = new Float32Array(target.width * target.height);
   const W = target.width;
-  const nc = lat.cols.length;
   // One band of target rows per lattice row interval keeps the coordinate buffers small; the same
   // two serve every band (the last band is one row taller).
   let tallest = 1;
   for (let j = 0; j + 1 < lat.rows.length; j++) tallest = Math.max(tallest, lat.rows[j + 1] - lat.rows[j] + 1);
   const pxBuf = new Float64Array(tallest * W);
   const pyBuf = new Float64Array(tallest * W);
+  let sinceYield = 0;
   for (let j = 0; j + 1 < lat.rows.length; j++) {
-    const r0 = lat.rows[j];
-    const r1 = lat.rows[j + 1];
-    const rEnd = j + 2 >= lat.rows.length ? r1 : r1 - 1;
-    const bandH = rEnd - r0 + 1;
-    const px = pxBuf.subarray(0, bandH * W);
-    const py = pyBuf.subarray(0, bandH * W);
-    const exactIdx: number[] = [];
-    for (let r = r0; r <= rEnd; r++) {
-      const tv = r1 === r0 ? 0 : (r - r0) / (r1 - r0);
-      for (let i = 0; i + 1 < nc; i++) {
-        const c0 = lat.cols[i];
-        const c1 = lat.cols[i + 1];
-        const cEnd = i + 2 >= nc ? c1 : c1 - 1;
-        const k = j * nc + i;
-        const k01 = k + 1;
-        const k10 = k + nc;
-        const k11 = k + nc + 1;
-        const bad = Number.isNaN(lat.px[k] + lat.px[k01] + lat.px[k10] + lat.px[k11]);
-        for (let c = c0; c <= cEnd; c++) {
-          const o = (r - r0) * W + c;
-          if (bad) {
-            exactIdx.push(o);
-            continue;
-          }
-          const tu = c1 === c0 ? 0 : (c - c0) / (c1 - c0);
-          px[o] =
-            (1 - tv) * ((1 - tu) * lat.px[k] + tu * lat.px[k01]) +
-            tv * ((1 - tu) * lat.px[k10] + tu * lat.px[k11]);
-          py[o] =
-            (1 - tv) * ((1 - tu) * lat.py[k] + tu * lat.py[k01]) +
-            tv * ((1 - tu) * lat.py[k10] + tu * lat.py[k11]);
-        }
-      }
+    if (sinceYield >= STEP_PX) {
+      sinceYield = 0;
+      yield;
     }
-    if (exactIdx.length > 0) {
-      const cols = Float64Array.from(exactIdx, (o) => o % W);
-      const rows = Float64Array.from(exactIdx, (o) => r0 + Math.floor(o / W));
-      const [ex, ey] = exactSourcePixels(src, target, cols, rows);
-      for (let m = 0; m < exactIdx.length; m++) {
-        px[exactIdx[m]] = ex[m];
-        py[exactIdx[m]] = ey[m];
-      }
-    }
-    samplePixels(src, px, py, method, filled, out.subarray(r0 * W, r0 * W + bandH * W));
+    sinceYield += reprojectBand(src, target, method, lat, j, filled, pxBuf, pyBuf, out);
   }
   return { ...target, data: out, stats: { stepPx: step, maxErrorPx: err } };
 }

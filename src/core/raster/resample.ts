@@ -2,6 +2,7 @@ import { AppError } from '../errors.ts';
 import { pixelToWorld, worldToPixel } from '../geo/affine.ts';
 import { gridToString, refineGrid } from '../geo/grid.ts';
 import { sameCrs } from '../geo/crs.ts';
+import { finishSteps, STEP_PX, type Steps } from '../progress.ts';
 import type { Grid, Raster } from './raster.ts';
 import type { Scratch } from '../scratch.ts';
 
@@ -87,13 +88,20 @@ export function fillInvalid(data: Float32Array, width: number, height: number, p
   return cur;
 }
 
+/** `axisTaps`' result. */
+interface AxisTaps {
+  idx: Int32Array;
+  w: Float64Array;
+  taps: number;
+}
+
 /** Per output index along one axis: source indices (clamped) and weights of the kernel. */
 function axisTaps(
   outLen: number,
   srcLen: number,
   coordOf: (o: number) => number,
   method: ResampleMethod,
-): { idx: Int32Array; w: Float64Array; taps: number } {
+): AxisTaps {
   const taps = method === 'bicubic' ? 4 : method === 'bilinear' ? 2 : 1;
   const idx = new Int32Array(outLen * taps);
   const w = new Float64Array(outLen * taps);
@@ -139,11 +147,12 @@ function resampleSeparable(
   rowCoord: (or: number) => number,
   method: ResampleMethod,
 ): Float32Array {
-  const src = method === 'nearest' ? data : fillInvalid(data, width, height, kernelRadiusPx(method));
-  const cx = axisTaps(outW, width, colCoord, method);
-  const cy = axisTaps(outH, height, rowCoord, method);
-  const tmp = new Float64Array(height * outW);
-  for (let r = 0; r < height; r++) {
+  return finishSteps(resampleSeparableInSteps(data, width, height, outW, outH, colCoord, rowCoord, method));
+}
+
+/** Rows `r0` to `r1` (exclusive) of the horizontal pass of `resampleSeparable` into `tmp`. */
+function horizontalRows(src: Float32Array, width: number, cx: AxisTaps, tmp: Float64Array, outW: number, r0: number, r1: number): void {
+  for (let r = r0; r < r1; r++) {
     const row = r * width;
     for (let oc = 0; oc < outW; oc++) {
       let s = 0;
@@ -151,13 +160,23 @@ function resampleSeparable(
       tmp[r * outW + oc] = s;
     }
   }
-  const parentCol = new Int32Array(outW);
-  for (let oc = 0; oc < outW; oc++) {
-    const p = Math.floor(colCoord(oc));
-    parentCol[oc] = p >= 0 && p < width ? p : -1;
-  }
-  const out = new Float32Array(outW * outH);
-  for (let or = 0; or < outH; or++) {
+}
+
+/** Output rows `or0` to `or1` (exclusive) of the vertical pass of `resampleSeparable`: NaN where the parent source pixel is NaN or outside. */
+function verticalRows(
+  data: Float32Array,
+  width: number,
+  height: number,
+  tmp: Float64Array,
+  cy: AxisTaps,
+  parentCol: Int32Array,
+  rowCoord: (or: number) => number,
+  out: Float32Array,
+  outW: number,
+  or0: number,
+  or1: number,
+): void {
+  for (let or = or0; or < or1; or++) {
     const pr = Math.floor(rowCoord(or));
     const rowInside = pr >= 0 && pr < height;
     for (let oc = 0; oc < outW; oc++) {
@@ -167,10 +186,43 @@ function resampleSeparable(
         continue;
       }
       let s = 0;
-      for (let k = 0; k < cy.taps; k++)
-        s += cy.w[or * cy.taps + k] * tmp[cy.idx[or * cy.taps + k] * outW + oc];
+      for (let k = 0; k < cy.taps; k++) s += cy.w[or * cy.taps + k] * tmp[cy.idx[or * cy.taps + k] * outW + oc];
       out[or * outW + oc] = s;
     }
+  }
+}
+
+/** `resampleSeparable` in steps: it yields after each block of about STEP_PX pixels of either pass. */
+function* resampleSeparableInSteps(
+  data: Float32Array,
+  width: number,
+  height: number,
+  outW: number,
+  outH: number,
+  colCoord: (oc: number) => number,
+  rowCoord: (or: number) => number,
+  method: ResampleMethod,
+): Steps<Float32Array> {
+  const blockRows = (w: number): number => Math.max(1, Math.floor(STEP_PX / Math.max(1, w)));
+  const src = method === 'nearest' ? data : fillInvalid(data, width, height, kernelRadiusPx(method));
+  const cx = axisTaps(outW, width, colCoord, method);
+  const cy = axisTaps(outH, height, rowCoord, method);
+  const tmp = new Float64Array(height * outW);
+  const tmpBlock = blockRows(outW);
+  for (let r = 0; r < height; r += tmpBlock) {
+    if (r > 0) yield;
+    horizontalRows(src, width, cx, tmp, outW, r, Math.min(height, r + tmpBlock));
+  }
+  const parentCol = new Int32Array(outW);
+  for (let oc = 0; oc < outW; oc++) {
+    const p = Math.floor(colCoord(oc));
+    parentCol[oc] = p >= 0 && p < width ? p : -1;
+  }
+  const out = new Float32Array(outW * outH);
+  const outBlock = blockRows(outW);
+  for (let or = 0; or < outH; or += outBlock) {
+    yield;
+    verticalRows(data, width, height, tmp, cy, parentCol, rowCoord, out, outW, or, Math.min(outH, or + outBlock));
   }
   return out;
 }
@@ -266,6 +318,11 @@ export function samplePixels(
  * at each target pixel centre. North-up pairs use the fast separable path. NaN outside the source.
  */
 export function resampleToGrid(src: Raster, target: Grid, method: ResampleMethod): Raster {
+  return finishSteps(resampleToGridInSteps(src, target, method));
+}
+
+/** `resampleToGrid` in steps: on the separable path it yields after each block of about STEP_PX output pixels (`resampleSeparableInSteps`). */
+export function* resampleToGridInSteps(src: Raster, target: Grid, method: ResampleMethod): Steps<Raster> {
   if (!sameCrs(src.crs, target.crs)) {
     throw new AppError(
       'GRID_MISMATCH',
@@ -277,7 +334,7 @@ export function resampleToGrid(src: Raster, target: Grid, method: ResampleMethod
   if (s[2] === 0 && s[4] === 0 && t[2] === 0 && t[4] === 0) {
     const colCoord = (oc: number): number => (t[0] + (oc + 0.5) * t[1] - s[0]) / s[1];
     const rowCoord = (or: number): number => (t[3] + (or + 0.5) * t[5] - s[3]) / s[5];
-    const data = resampleSeparable(
+    const data = yield* resampleSeparableInSteps(
       src.data,
       src.width,
       src.height,
