@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { crsFromEpsg } from '../core/geo/crs.ts';
+import { detailShareWords } from '../core/detail-share.ts';
 import { aggregateMean } from '../core/raster/aggregate.ts';
 import { writeGeoTiff } from '../io/geotiff-write.ts';
 import { fitDetailWeight, withDetailWeight } from '../pipeline/detail-weight.ts';
@@ -171,7 +172,7 @@ describe.skipIf(!existsSync(DHAKA))('srda-lst downscale on Dhaka DOY 097', () =>
       return report.closedLoopCheck;
     };
     const scored = async (mode: string) => {
-      expect(await main(['evaluate', '--lst', LST, '--ndvi', NDVI, '--methods', 'srda,bicubic', '--backend', 'wasm', '--residual-mode', mode, '--json', '-q'])).toBe(0);
+      expect(await main(['evaluate', '--lst', LST, '--ndvi', NDVI, '--methods', 'srda,bicubic', '--backend', 'wasm', '--full-detail', '--residual-mode', mode, '--json', '-q'])).toBe(0);
       const methods: { method: string; corrected: { rmseK: number } }[] = JSON.parse(printed.out).closedLoop.methods;
       return Object.fromEntries(methods.map((m) => [m.method, m.corrected.rmseK]));
     };
@@ -349,6 +350,33 @@ describe.skipIf(!existsSync(`${H14}.LST_Day_1km.tif`))('a full MODIS tile (h14v0
     } finally {
       await (method as { close?: () => Promise<void> }).close?.();
     }
+  }, 300_000);
+
+  // Before, evaluate scored SRDA-Net alone (0.5798 K) where the app and downscale showed it weighted (0.5546 K).
+  it("evaluate scores SRDA-Net weighted as downscale's report does, in the app's words; --full-detail scores it alone", async () => {
+    const [lst, qc] = [`${H14}.LST_Day_1km.tif`, `${H14}.QC_Day.tif`];
+    const check = JSON.parse(readFileSync(path.join(tmp, 'h14v09', 'report.json'), 'utf8')).closedLoopCheck;
+    const scored = async (...more: string[]) => {
+      expect(await main(['evaluate', '--lst', lst, '--qc', qc, '--methods', 'srda,bicubic', '--backend', 'wasm', ...more, '--json', '-q'])).toBe(0);
+      const doc = JSON.parse(printed.out);
+      printed.out = '';
+      return doc as { closedLoop: { methods: { method: string; detailWeight?: number; detailWeightNote?: string; corrected: { rmseK: number; n: number } }[] }; closedLoopCheck: { recommendedMethod: string } };
+    };
+    printed.out = '';
+    const weighted = await scored();
+    const [srda, bicubic] = weighted.closedLoop.methods;
+    // evaluate --json rounds to 0.1 mK.
+    expect(srda.corrected.rmseK).toBeCloseTo(check.weightedRmseK, 4);
+    expect(bicubic.corrected.rmseK).toBeCloseTo(check.bicubicRmseK, 4);
+    expect(srda.corrected.n).toBe(check.pixels);
+    expect(srda.detailWeight).toBe(check.detailWeight);
+    expect(srda.detailWeightNote).toBe(detailShareWords(check.detailWeight));
+    expect(srda.detailWeightNote).toMatch(/optimistic/);
+    expect(weighted.closedLoopCheck.recommendedMethod).toBe(check.recommendedMethod);
+    const alone = (await scored('--full-detail')).closedLoop.methods[0];
+    expect(alone.detailWeight).toBeUndefined();
+    expect(alone.corrected.rmseK).toBeCloseTo(check.srdaRmseK, 4);
+    expect(alone.corrected.rmseK).not.toBeCloseTo(srda.corrected.rmseK, 3);
   }, 300_000);
 });
 

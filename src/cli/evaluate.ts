@@ -27,10 +27,12 @@ import {
 import { loadDataset } from './load.ts';
 import type { Command } from './main.ts';
 import { terminalSafe } from './terminal.ts';
+import { detailShareWords } from '../core/detail-share.ts';
+import { fitDetailWeight, withDetailWeight, type DetailWeight } from '../pipeline/detail-weight.ts';
 
 const HELP = `Usage: srda-lst evaluate (inputs as for downscale) [--truth TRUTH.tif] [--methods a,b,c]
          [--stages N] [--reference-factor F] [--residual-mode linear|radiance] [--orientations 8]
-         [--whole-scene] [--json]
+         [--full-detail] [--whole-scene] [--json]
 
 Closed loop (the paper's simulation experiment): the input LST (optionally block-averaged by F
 first) is the reference; it is block-averaged by 2^N, downscaled back with each method using the
@@ -43,6 +45,9 @@ On an LST of more than 524,288 px the one-stage loop is scored, as the app, down
 score it, on up to 9 windows spread over the scene (the sample the detail weight is fitted on), so the
 numbers are theirs; --whole-scene scores every pixel instead (slower), as do --stages 2 or more and
 --reference-factor 2 or more. What was scored is named above the table and in JSON closedLoop.scored.
+SRDA-Net is scored as the app shows it and downscale writes it: keeping the share of its detail over
+bicubic fitted on the scene's own one-stage loop (the app's windows; JSON detailWeight), so on that
+loop its score is optimistic; --full-detail scores SRDA-Net alone, as downscale --full-detail writes it.
 
 ${INPUT_HELP.replace(/--stages N .*\n/, '')}
   --stages N            closed-loop stages: 1 (reference/2 -> reference, default) or more
@@ -54,6 +59,7 @@ ${INPUT_HELP.replace(/--stages N .*\n/, '')}
                         orientations (mirrors, rotations, transposes) and average the predictions
                         turned back (sigma: root of the mean of sigma^2), as downscale does; lower
                         error, about 8x the network's time
+  --full-detail         SRDA-Net: score it alone, keeping all of its detail (no closed-loop weight)
   --whole-scene         score the loop on every pixel of a large scene, not on the app's windows
   --json                print one JSON document on stdout (default: a table)
   -q, --quiet           no progress on stderr`;
@@ -67,15 +73,19 @@ function round(s: Scores): Record<string, number> {
   return { rmseK: r(s.rmseK, 4), maeK: r(s.maeK, 4), biasK: r(s.biasK, 4), r2: r(s.r2, 4), r: r(s.r, 4), ssim: r(s.ssim, 4), n: s.n };
 }
 
-/** One line per method, under what was scored: the closed-loop table printed without --json. */
-export function closedLoopTable(res: ClosedLoopResult): string {
+/**
+ * One line per method, under what was scored: the closed-loop table printed without --json; then,
+ * per method with one, `notes`' line on what its score is (SRDA-Net's detail weight).
+ */
+export function closedLoopTable(res: ClosedLoopResult, notes: Readonly<Record<string, string>> = {}): string {
   const head = `closed loop ${res.coarsePixelM.toFixed(0)} m -> ${res.referencePixelM.toFixed(0)} m (${res.stages} stage(s)) scored on ${closedLoopScored(res).text}, RMSE/MAE/bias/R2/r/SSIM in K`;
   const rows = res.methods.map(
     (m) =>
       `${m.method.padEnd(8)} corrected: ${fmt(m.corrected.rmseK)} ${fmt(m.corrected.maeK)} ${fmt(m.corrected.biasK)} ${fmt(m.corrected.r2)} ${fmt(m.corrected.r)} ${fmt(m.corrected.ssim)}` +
       `   raw: ${fmt(m.uncorrected.rmseK)} ${fmt(m.uncorrected.ssim)}   ${m.seconds.toFixed(2)} s`,
   );
-  return [head, ...rows].join('\n');
+  const under = res.methods.filter((m) => notes[m.method]).map((m) => `${m.method.padEnd(8)} ${notes[m.method]}`);
+  return [head, ...rows, ...under].join('\n');
 }
 
 async function resolveMethods(list: string | undefined, notices: string[], load: CliMethodOptions): Promise<StageMethod[]> {
@@ -104,6 +114,7 @@ export const evaluateCommand: Command = async (argv) => {
     'reference-factor': { type: 'string' },
     orientations: { type: 'string' },
     'whole-scene': { type: 'boolean' },
+    'full-detail': { type: 'boolean' },
   });
   if (values.help) {
     process.stdout.write(HELP + '\n');
@@ -135,6 +146,12 @@ export const evaluateCommand: Command = async (argv) => {
   const progress = stderrProgress(values.quiet as boolean | undefined);
   // The app's, downscale's and batch's one-stage loop (on windows of a large scene) unless asked otherwise.
   const asApp = !values['whole-scene'] && stages === 1 && referenceFactor === 1;
+  // SRDA-Net as the app shows it and downscale writes it: with the share of its detail its own loop supports.
+  const srda = methods.find((m) => m.id === 'srda');
+  const weight: DetailWeight | undefined = srda && !values['full-detail'] ? await fitDetailWeight(scene, srda, residualMode, { onProgress: progress }) : undefined;
+  if (srda && weight) methods = methods.map((m) => (m === srda ? withDetailWeight(srda, weight.alpha) : m));
+  // The weight was fitted on the app's loop: on another loop its score is not that fit's.
+  const weightNote = weight && (asApp ? detailShareWords(weight.alpha) : `${detailShareWords(weight.alpha).replace(/, the share this loop supports;.*$/, '')}, the share the scene's one-stage loop on the app's sample supports (not this loop).`);
   const loop = asApp
     ? await evaluateSampledLoop(scene, methods, { residualMode, tileCoarsePx: tile }, { onProgress: progress })
     : await evaluateClosedLoop(scene, methods, { stages, referenceFactor, residualMode, tileCoarsePx: tile }, { onProgress: progress });
@@ -174,6 +191,7 @@ export const evaluateCommand: Command = async (argv) => {
       methods: loop.methods.map((m) => ({
         method: m.method,
         label: m.label,
+        ...(m.method === 'srda' && weight && weightNote ? { detailWeight: weight.alpha, detailWeightNote: weightNote } : {}),
         corrected: round(m.corrected),
         uncorrected: round(m.uncorrected),
         energyMaxAbsK: m.energyMaxAbsK,
@@ -186,7 +204,7 @@ export const evaluateCommand: Command = async (argv) => {
   };
   if (values.json) process.stdout.write(JSON.stringify(doc, null, 2) + '\n');
   else {
-    process.stdout.write(closedLoopTable(loop) + '\n');
+    process.stdout.write(closedLoopTable(loop, weightNote ? { srda: weightNote } : {}) + '\n');
     if (check) process.stdout.write(`${terminalSafe(check.message)}\n`);
     if (truth) process.stdout.write(`against ${terminalSafe(String(values.truth))}:\n${(truth.methods as { method: string; scores: Record<string, number> }[]).map((m) => `${m.method.padEnd(8)} RMSE ${m.scores.rmseK} K, SSIM ${m.scores.ssim}`).join('\n')}\n`);
     for (const n of notices) process.stdout.write(`notice: ${terminalSafe(n)}\n`);

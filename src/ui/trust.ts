@@ -1,3 +1,4 @@
+import { detailShareWords } from '../core/detail-share.ts';
 import { MIN_LOOP_PIXELS } from '../core/loop-pixels.ts';
 import { recommendMethod } from '../core/recommend.ts';
 import { methodName } from '../core/method-names.ts';
@@ -60,12 +61,7 @@ export function trustSentences(metrics: MethodMetrics[], coarseM: number, refere
       Math.abs(change) < 1
         ? `${methodName(m.method)} is as good as bicubic (within 1 %) on this scene's closed loop at ${scale} (${rmse}).`
         : `${methodName(m.method)} is ${Math.round(Math.abs(change))} % ${change > 0 ? 'better' : 'worse'} than bicubic on this scene's closed loop at ${scale} (${rmse}).`;
-    const weighted =
-      m.detailWeight === undefined
-        ? ''
-        : m.detailWeight <= 0
-          ? " Its detail is not supported here, so the output is the bicubic result."
-          : ` The output keeps ${Math.round(100 * m.detailWeight)} % of SRDA-Net's detail over bicubic, the share this loop supports; the loop chose that share, so this score is optimistic.`;
+    const weighted = m.detailWeight === undefined ? '' : ` ${detailShareWords(m.detailWeight)}`;
     const oriented = m.orientations ? ` Its prediction is the mean over ${m.orientations} orientations of its input (mirrored, rotated, transposed).` : '';
     perMethod.push({ method: m.method, text: text + weighted + oriented });
   }
