@@ -22,8 +22,7 @@ import { createSrdaMethod } from '../src/pipeline/methods/srda.ts';
 import { fitDetailMixOnLoop, fitDetailWeight, withDetailMix, withDetailWeight } from '../src/pipeline/detail-weight.ts';
 import { closedLoopScene } from '../src/pipeline/evaluate.ts';
 import { prepareScene } from '../src/pipeline/prepare.ts';
-import { cropRaster } from '../src/core/raster/tiling.ts';
-import { unpackRaster } from '../src/core/raster/packed.ts';
+import { southOfTraining } from '../src/training/south-half.ts';
 import type { Scene } from '../src/pipeline/scene.ts';
 import type { GuideShift } from '../src/pipeline/guide-registration.ts';
 import { splitByPlace } from '../src/training/aster-pairs.ts';
@@ -176,16 +175,6 @@ async function asterRows(): Promise<void> {
   }
 }
 
-/** The rows of a scene south of every training split (cli/train-real.ts trains on the northern half of each loop). */
-function southOf(scene: Scene, factors: number[]): Scene {
-  const row0 = Math.max(...factors.map((f) => Math.floor(Math.floor(Math.ceil(scene.lst.height / f) / 2) / 2) * 2 * f));
-  const h = scene.lst.height - row0;
-  const l0 = scene.levels[0];
-  const aux = Object.fromEntries(Object.entries(l0.aux).map(([k, r]) => [k, cropRaster(unpackRaster(r!), { col: 0, row: row0, width: r!.width, height: h })]));
-  const lst = cropRaster(scene.lst, { col: 0, row: row0, width: scene.lst.width, height: h });
-  return { ...scene, lst, levels: [{ ...l0, grid: { width: lst.width, height: lst.height, transform: lst.transform, crs: lst.crs }, aux }], stages: 0 };
-}
-
 /**
  * `products`: the LST and the guides are separate products (MOD11 + MOD13). The scene is then prepared
  * without guide registration and the loop registers its guides against its own coarse LST, as a run on
@@ -211,7 +200,7 @@ async function loopRows(): Promise<void> {
     try {
       const loaded = await loadManifestInputs(dataDir, s, log);
       let scene = prepareScene(loaded.inputs, { allowZeroStages: true, registerGuides: false });
-      if (c.south) scene = southOf(scene, manifestScene(c.id).referenceFactors);
+      if (c.south) scene = southOfTraining(scene, manifestScene(c.id).referenceFactors);
       // The weight is fitted on the loop's own input, one octave coarser, as a user's run would.
       const loopInput = closedLoopScene(scene, c.stages, c.f, c.products === true).loop;
       if (loopInput.guideShift) registrations.push({ name: c.id, shift: loopInput.guideShift });

@@ -15,8 +15,6 @@
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { gridPixelSize } from '../src/core/geo/grid.ts';
-import { unpackRaster } from '../src/core/raster/packed.ts';
-import { cropRaster } from '../src/core/raster/tiling.ts';
 import { readSrdaWeights, DEFAULT_SRDA_MODEL_DIR } from '../src/cli/srda-weights.ts';
 import type { BackendName } from '../src/model/backend.ts';
 import { fitDetailWeight, withDetailWeight } from '../src/pipeline/detail-weight.ts';
@@ -25,6 +23,7 @@ import type { StageInput, StageMethod } from '../src/pipeline/method.ts';
 import { loadMethod } from '../src/pipeline/methods.ts';
 import { createSrdaMethod } from '../src/pipeline/methods/srda.ts';
 import { prepareScene } from '../src/pipeline/prepare.ts';
+import { southOfTraining } from '../src/training/south-half.ts';
 import type { Scene } from '../src/pipeline/scene.ts';
 import { manifestScene } from '../src/training/manifest.ts';
 import { loadManifestInputs } from '../src/training/manifest-inputs.ts';
@@ -46,16 +45,6 @@ const srda = await createSrdaMethod(weights, { backend });
 const srda8 = await createSrdaMethod(weights, { backend, orientations: 8 });
 const bicubic = await loadMethod('bicubic');
 
-/** The rows south of the training split (as `eval:accuracy` scores the loop). */
-function southOf(scene: Scene, factors: number[]): Scene {
-  const row0 = Math.max(...factors.map((f) => Math.floor(Math.floor(Math.ceil(scene.lst.height / f) / 2) / 2) * 2 * f));
-  const h = scene.lst.height - row0;
-  const l0 = scene.levels[0];
-  const aux = Object.fromEntries(Object.entries(l0.aux).map(([k, r]) => [k, cropRaster(unpackRaster(r!), { col: 0, row: row0, width: r!.width, height: h })]));
-  const lst = cropRaster(scene.lst, { col: 0, row: row0, width: scene.lst.width, height: h });
-  return { ...scene, lst, levels: [{ ...l0, grid: { width: lst.width, height: lst.height, transform: lst.transform, crs: lst.crs }, aux }], stages: 0 };
-}
-
 /** `m` in stages whose output pixel is at least `nativeM`, bicubic (then residual-corrected by the runner) below it. */
 function aboveNativeOnly(m: StageMethod, label: string): StageMethod {
   const fine = (input: StageInput) => gridPixelSize(input.fineGrid).x < nativeM - 1e-6;
@@ -70,7 +59,7 @@ function aboveNativeOnly(m: StageMethod, label: string): StageMethod {
 
 const entry = manifestScene(values.scene!);
 const loaded = await loadManifestInputs(values['data-dir']!, entry, log);
-const scene = southOf(prepareScene(loaded.inputs, { allowZeroStages: true, registerGuides: false }), entry.referenceFactors);
+const scene = southOfTraining(prepareScene(loaded.inputs, { allowZeroStages: true, registerGuides: false }), entry.referenceFactors);
 const nativePx = gridPixelSize(scene.lst).x;
 
 async function weighted(loopInput: Scene, m: StageMethod): Promise<{ method: StageMethod; alpha: number }> {

@@ -11,6 +11,7 @@
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import { southOfTraining } from '../src/training/south-half.ts';
 import { loadInputs, type InputValues } from '../src/cli/inputs.ts';
 import { readSrdaWeights, DEFAULT_SRDA_MODEL_DIR } from '../src/cli/srda-weights.ts';
 import { REAL_SCENES } from '../src/cli/train-real.ts';
@@ -19,9 +20,6 @@ import type { StageMethod } from '../src/pipeline/method.ts';
 import { loadMethod } from '../src/pipeline/methods.ts';
 import { createSrdaMethod } from '../src/pipeline/methods/srda.ts';
 import { prepareScene } from '../src/pipeline/prepare.ts';
-import { cropRaster } from '../src/core/raster/tiling.ts';
-import { unpackRaster } from '../src/core/raster/packed.ts';
-import type { Scene } from '../src/pipeline/scene.ts';
 import type { BackendName } from '../src/model/backend.ts';
 
 const DHK = 'dhaka-mod11a2-mod13q1-2024-citypath';
@@ -42,20 +40,6 @@ const CASES: { id: string; inputs: InputValues; f: number; area: 'south' | 'whol
   { id: 'dhaka-097', inputs: dhaka('097'), f: 1, area: 'whole', note: 'MOD11A2 + MOD13Q1 NDVI, 2 km -> 1 km (date not trained on)' },
   { id: 'dhaka-113', inputs: dhaka('113'), f: 1, area: 'whole', note: 'MOD11A2 + MOD13Q1 NDVI, 2 km -> 1 km (date not trained on)' },
 ];
-
-/**
- * The rows south of every training split of the scene (cli/train-real.ts trains on the northern
- * half of the coarse loop grid at each of its reference factors), so no evaluated truth was seen.
- */
-function southOf(scene: Scene, id: string): Scene {
-  const factors = REAL_SCENES.find((r) => r.id === id)?.referenceFactors ?? [1];
-  const row0 = Math.max(...factors.map((f) => Math.floor(Math.floor(Math.ceil(scene.lst.height / f) / 2) / 2) * 2 * f));
-  const h = scene.lst.height - row0;
-  const l0 = scene.levels[0];
-  const aux = Object.fromEntries(Object.entries(l0.aux).map(([k, r]) => [k, cropRaster(unpackRaster(r!), { col: 0, row: row0, width: r!.width, height: h })]));
-  const lst = cropRaster(scene.lst, { col: 0, row: row0, width: scene.lst.width, height: h });
-  return { ...scene, lst, levels: [{ ...l0, grid: { width: lst.width, height: lst.height, transform: lst.transform, crs: lst.crs }, aux }], stages: 0 };
-}
 
 const { values } = parseArgs({
   options: {
@@ -83,7 +67,7 @@ for (const c of CASES) {
   const scene = prepareScene(loaded.inputs, { allowZeroStages: true });
   const areas: ('held-out' | 'whole')[] = c.area === 'south' && !values['whole-only'] ? ['held-out', 'whole'] : ['whole'];
   for (const area of areas) {
-    const s = area === 'held-out' ? southOf(scene, c.id) : scene;
+    const s = area === 'held-out' ? southOfTraining(scene, REAL_SCENES.find((r) => r.id === c.id)?.referenceFactors ?? [1]) : scene;
     const methods: StageMethod[] = [await createSrdaMethod(weights, { backend: values.backend as BackendName })];
     if (finetuneSteps > 0) {
       const tuned = await createSrdaMethod(weights, { backend: values.backend as BackendName, finetuneSteps });
