@@ -54,17 +54,9 @@ export function looksLikeKelvin(data: Float32Array): boolean {
  * and choose one. Empty when the values already look like kelvin or nothing fits.
  */
 export function suggestLstUnits(data: Float32Array): UnitConversion[] {
-  // Fast path (no sort) for the usual case: every valid value already a plausible kelvin.
-  let lo = Infinity;
-  let hi = -Infinity;
-  for (let i = 0; i < data.length; i++) {
-    const v = data[i];
-    if (v < lo) lo = v;
-    if (v > hi) hi = v;
-  }
-  if (lo >= 180 && hi <= 360) return [];
+  if (looksLikeKelvin(data)) return [];
   const p = percentiles(data);
-  if (!p || plausibleK(...p)) return [];
+  if (!p) return [];
   const fits = (c: UnitConversion) =>
     plausibleK(...(p.map((v) => v * c.scale + c.offset) as [number, number, number]));
   // Within a family the least scaling that fits wins: Celsius 31-40 is not also "Celsius x 10" (3.1-4.0 C).
