@@ -1,5 +1,5 @@
 import { collectGarbage } from './collect-garbage.ts';
-import { mkdir, open, readdir, rename, rm, stat, writeFile, type FileHandle } from 'node:fs/promises';
+import { mkdir, open, readdir, readFile, rename, rm, stat, writeFile, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import { AppError } from '../core/errors.ts';
 import { validFraction } from '../core/raster/raster.ts';
@@ -17,6 +17,7 @@ import type { BatchItem } from './batch-plan.ts';
 import { KEEP_GUIDES_ON_CLI, orientationsNotice, reportShare } from './inputs.ts';
 import { loadFileDatasets } from './load.ts';
 import { packOnReadWorkers, prestartReadWorkers, withReadWorkersHeld } from './read-workers.ts';
+import { sceneNotices } from './scene-notices.ts';
 import { stageWriter } from './stage-files.ts';
 
 /** Methods that run on an LST-only scene (no auxiliary layer): others fall back to bicubic there. */
@@ -41,6 +42,14 @@ export interface BatchSettings {
   orientations?: number;
   /** Move the reflectance guides onto the LST's frame (default true; pipeline/guide-registration.ts). */
   registerGuides?: boolean;
+  /** Gets the item's scene notes (`itemSceneNotices`) once its scene is prepared: `batch` prints them. */
+  onSceneNotices?: (item: BatchItem, notices: readonly string[]) => void;
+}
+
+/** The scene notes `runBatchItem` wrote into the finished `item`'s report.json (none for a report without them). */
+export async function itemSceneNotices(outDir: string, item: BatchItem): Promise<string[]> {
+  const report = JSON.parse(await readFile(path.join(itemDir(outDir, item), 'report.json'), 'utf8')) as { sceneNotices?: string[] };
+  return report.sceneNotices ?? [];
 }
 
 /** One row of summary.csv. */
@@ -135,6 +144,9 @@ async function runInto(item: BatchItem, s: BatchSettings, tmp: string): Promise<
   });
   // The bands as read are garbage now: free them before the item's peak (see collectGarbage).
   collectGarbage();
+  // What reading, assembling and preparing this date did, each once, as downscale prints them.
+  const notices = sceneNotices([...assembled.notices, ...scene.notes]);
+  s.onSceneNotices?.(item, notices);
   const method =
     isLstOnlyScene(scene) && !LST_ONLY_METHODS.has(s.method.id) ? await loadMethod('bicubic') : s.method;
   // Do no harm: SRDA-Net keeps the share of its detail that this date's own closed loop supports.
@@ -200,6 +212,8 @@ async function runInto(item: BatchItem, s: BatchSettings, tmp: string): Promise<
     ...(assembled.cloudMask ? { cloudMaskedShare: reportShare(assembled.cloudMask.share) } : {}),
     aux: Object.fromEntries(Object.entries(assembled.aux).map(([k, b]) => [k, b.name])),
     notices: [...assembled.notices, ...scene.notes, ...(s.methodNotice ? [s.methodNotice] : []), ...(orientedNotice ? [orientedNotice] : [])],
+    // The scene's notes as batch prints them for this date (each once; with --jobs N read from here).
+    sceneNotices: notices,
     method: method.id,
     ...(method.id === 'srda' ? { orientations: s.orientations ?? 1 } : {}),
     residualCorrection: result.residualCorrection,

@@ -162,7 +162,8 @@ describe('srda-lst batch options', () => {
     const weights = path.join(tmp, 'weights', 'absent-for-fallback');
     for (const jobs of ['1', '2']) {
       const r = batchWith(jobs, manifest, 'fallback', ['--weights', weights]);
-      const notices = r.stderr.split('\n').filter((l) => l.startsWith('notice: '));
+      // The run's notices: each date's scene notes come prefixed with its date.
+      const notices = r.stderr.split('\n').filter((l) => l.startsWith('notice: ') && !/^notice: \d{4}-\d{2}-\d{2}: /.test(l));
       expect(notices).toHaveLength(1);
       expect(notices[0]).toMatch(/^notice: SRDA-Net unavailable \(\S*absent-for-fallback\/model\.json.*\); using bicubic\.$/);
       expect(JSON.parse(r.stdout)).toMatchObject({ items: 2, processed: 2, failed: 0 });
@@ -394,6 +395,7 @@ describe.skipIf(!existsSync(DHAKA) || !hasGdal())('srda-lst batch on the Dhaka f
 
 const ECOSTRESS = path.resolve(repo, '../shared/data/ecostress-l2lste-losangeles-2023-workshop');
 describe.skipIf(!existsSync(ECOSTRESS) || !hasGdal())('srda-lst batch on the ECOSTRESS folder (LST and cloud mask of each date)', () => {
+  const printed = capturePrinted();
   it('applies each date\'s cloud mask, as the app does when it is dropped, and names it beside the QC in report.json with its masked share', async () => {
     const dir = path.join(tmp, 'ecostress');
     const date = 'doy2023209214058';
@@ -417,4 +419,22 @@ describe.skipIf(!existsSync(ECOSTRESS) || !hasGdal())('srda-lst batch on the ECO
     expect(report.cloudMaskedShare).toBeCloseTo(masked / valid, 9);
     expect(report.notices).toContain(`The cloud mask removed ${masked} of the ${valid} valid LST pixels.`);
   }, 120_000);
+
+  it("prints each date's scene notes once on stderr, prefixed with the date, with --jobs 1 and with --jobs 2", async () => {
+    // Before, batch printed none of them (they were in each report.json alone).
+    for (const jobs of ['1', '2']) {
+      const dir = path.join(tmp, `ecostress-notices-${jobs}`);
+      printed.err = '';
+      expect(await main(['batch', ECOSTRESS, '--out', dir, '--method', 'bicubic', '--stages', '1', '--jobs', jobs])).toBe(0);
+      const notices = printed.err.split('\n').filter((l) => l.startsWith('notice: '));
+      let count = 0;
+      for (const date of ['2023-07-28', '2023-08-05']) {
+        const report = JSON.parse(readFileSync(path.join(dir, date, 'report.json'), 'utf8')) as { notices: string[] };
+        expect(report.notices.some((n) => n.startsWith('The cloud mask removed '))).toBe(true);
+        for (const n of report.notices) expect(notices.filter((l) => l === `notice: ${date}: ${n}`), `${jobs} ${date} ${n}`).toHaveLength(1);
+        count += report.notices.length;
+      }
+      expect(notices).toHaveLength(count);
+    }
+  }, 240_000);
 });

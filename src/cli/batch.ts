@@ -6,7 +6,7 @@ import { parseArgs } from 'node:util';
 import { AppError, isAppError } from '../core/errors.ts';
 import type { StageMethod } from '../pipeline/method.ts';
 import { checkMethodId } from '../pipeline/methods.ts';
-import { isItemDone, itemDir, runBatchItem, type BatchSettings, type SummaryRow } from './batch-item.ts';
+import { isItemDone, itemDir, itemSceneNotices, runBatchItem, type BatchSettings, type SummaryRow } from './batch-item.ts';
 import { planBatchSource, type BatchItem } from './batch-plan.ts';
 import { intOption, methodOrDefault, parseBackend, parseOrientations, parseResidualMode } from './inputs.ts';
 import { terminalSafe } from './terminal.ts';
@@ -258,6 +258,12 @@ export const batchCommand: Command = async (argv) => {
     if (tty) process.stderr.write(`\r\x1b[K${line ? `${line}\n` : ''}${bar(done, pending.length, t0)}`);
     else if (line) process.stderr.write(`${line} (${done}/${pending.length})\n`);
   };
+  // A date's scene notes, each once on its line, prefixed with the item (its date, and tile where dates share one).
+  const sayNotices = (it: BatchItem, notices: readonly string[]): void => {
+    if (quiet || notices.length === 0) return;
+    const lines = notices.map((n) => `notice: ${terminalSafe(`${it.id}: ${n}`)}\n`).join('');
+    process.stderr.write(tty ? `\r\x1b[K${lines}${bar(done, pending.length, t0)}` : lines);
+  };
   if (pending.length > 0) show();
   if (jobs > 1 && pending.length > 1) {
     // The children load their own.
@@ -268,6 +274,7 @@ export const batchCommand: Command = async (argv) => {
         for (let it = queue.shift(); it; it = queue.shift()) {
           const r = await runChild(argv, it.index);
           done++;
+          if (r.code === 0) sayNotices(it, await itemSceneNotices(outDir, it).catch(() => []));
           // The child's last line, without the command name and item id it starts with: the same line as with --jobs 1.
           if (r.code !== 0) {
             const last = r.stderr.trim().split('\n').pop()?.replace(/^srda-lst batch: /, '');
@@ -293,6 +300,7 @@ export const batchCommand: Command = async (argv) => {
       fullDetail: v['full-detail'] === true,
       orientations,
       registerGuides: v['no-guide-registration'] !== true,
+      onSceneNotices: sayNotices,
     };
     for (const it of pending) {
       try {

@@ -513,6 +513,25 @@ describe.skipIf(!existsSync(CHIAPAS_2002))('plain downscale prints what assembli
     expect(notices.some((n) => n.startsWith('LST cropped from 250x250'))).toBe(true);
     expect(notices.filter((n) => n.startsWith('Reference factor 4'))).toHaveLength(1);
   });
+
+  it('plain evaluate prints the same scene notes, each once on stderr', async () => {
+    // Before, evaluate printed none of them (they were in --json's scene.notes alone).
+    printed.err = '';
+    printed.out = '';
+    const argv = ['--lst', `${CHIAPAS_2002}:7`, '--red', `${CHIAPAS_2002}:3`, '--nir', `${CHIAPAS_2002}:4`, '--cloud-mask', `${CHIAPAS_2002}:8`, '--reference-factor', '4'];
+    expect(await main(['evaluate', ...argv, '--methods', 'bicubic,tsharp', '--json'])).toBe(0);
+    const notices = printed.err.split('\n').filter((l) => l.startsWith('notice: ')).map((l) => l.slice('notice: '.length));
+    const notes = (JSON.parse(printed.out) as { scene: { notes: string[] } }).scene.notes;
+    expect(notes.length).toBeGreaterThanOrEqual(3);
+    for (const n of notes) expect(notices.filter((p) => p === n)).toHaveLength(1);
+    expect(notices).toContain('The cloud mask removed 16804 of the 62500 valid LST pixels.');
+    expect(notices).toContain('NDVI computed from red and NIR.');
+    printed.err = '';
+    printed.out = '';
+    // -q: none.
+    expect(await main(['evaluate', ...argv, '--methods', 'bicubic', '-q'])).toBe(0);
+    expect(printed.err).toBe('');
+  });
 });
 
 describe('downscale output layout', () => {

@@ -27,6 +27,7 @@ import {
 import { loadDataset } from './load.ts';
 import type { Command } from './main.ts';
 import { terminalSafe } from './terminal.ts';
+import { sceneNotices } from './scene-notices.ts';
 import { detailShareWords } from '../core/detail-share.ts';
 import { fitDetailWeight, withDetailWeight, type DetailWeight } from '../pipeline/detail-weight.ts';
 
@@ -143,6 +144,8 @@ export const evaluateCommand: Command = async (argv) => {
   const hasSrda = methods.some((m) => m.id === 'srda');
   const orientedNotice = orientationsNotice(orientations, methods.map((m) => m.id));
   if (orientedNotice) notices.push(orientedNotice);
+  // What reading, assembling and preparing the scene did, as downscale prints it (the app shows each too).
+  if (!values.quiet) for (const n of sceneNotices([...loaded.warnings, ...scene.notes])) process.stderr.write(`notice: ${terminalSafe(n)}\n`);
   const progress = stderrProgress(values.quiet as boolean | undefined);
   // The app's, downscale's and batch's one-stage loop (on windows of a large scene) unless asked otherwise.
   const asApp = !values['whole-scene'] && stages === 1 && referenceFactor === 1;
