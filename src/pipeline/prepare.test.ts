@@ -184,6 +184,26 @@ describe('prepareSceneAsync', () => {
     expect(cancel.seen).toEqual([1, 2]);
   });
 
+  it('lets a cancel in while it block-averages a guide to the next level, before that level is done', async () => {
+    // A float DEM (not packed: its coarser levels are block-averaged when the scene is prepared) on a
+    // 4096 x 4096 output grid: its 2048 x 2048 level is 4 blocks of STEP_PX output pixels. The cancel
+    // arrives at the third turn of the event loop after 'level 2 of 2' (the first is the pause after
+    // the report); averaged in one go, the level ran past it to 'level 1 of 2'.
+    const ac = new AbortController();
+    const seen: string[] = [];
+    const floatDem = testRaster(testGrid(4096, 4096, 250), (c, r) => 100.37 + 0.013 * c - 0.029 * r);
+    const bigLst = testRaster(testGrid(1024, 1024, 1000), (c, r) => 290 + (c % 17) + 0.5 * (r % 13));
+    const run = prepareSceneAsync({ lst: bigLst, aux: { dem: floatDem } }, {}, {
+      signal: ac.signal,
+      onProgress: (p) => {
+        seen.push(p.detail ?? '');
+        if (p.detail === 'level 2 of 2') setTimeout(() => setTimeout(() => setTimeout(() => ac.abort(), 0), 0), 0);
+      },
+    });
+    await expect(run).rejects.toMatchObject({ code: 'CANCELLED' });
+    expect(seen.at(-1)).toBe('level 2 of 2');
+  });
+
   it('lets a cancel in while it packs the layers of the output grid, before it finishes that step', async () => {
     // A cancel reaches a worker as a message, run only when the thread is free: here a timer, set
     // once 'indices' is reported, that aborts at the second turn of the event loop after it (the

@@ -12,7 +12,7 @@ import {
 } from '../core/geo/grid.ts';
 import { AppError } from '../core/errors.ts';
 import { throwIfAborted, yieldToEventLoop, type Progress, type RunOptions } from '../core/progress.ts';
-import { aggregateMean, aggregateMode } from '../core/raster/aggregate.ts';
+import { aggregateMean, aggregateMeanInSteps, aggregateModeInSteps } from '../core/raster/aggregate.ts';
 import { computeNdvi, computeNdwi } from '../core/raster/indices.ts';
 import { gridOf, type AuxName, type Grid, type Raster } from '../core/raster/raster.ts';
 import { cropRaster } from '../core/raster/tiling.ts';
@@ -104,9 +104,10 @@ function pixelSizeM(g: Grid): number {
   return p.x * 111320 * Math.cos((lat * Math.PI) / 180);
 }
 
-function aggregateAux(name: AuxName, r: Raster, factor: number): Raster {
+/** A guide block-averaged by `factor` (land cover: block mode), in steps (`aggregateMeanInSteps`); the raster itself when `factor` is 1. */
+function* aggregateAux(name: AuxName, r: Raster, factor: number): Generator<void, Raster> {
   if (factor === 1) return r;
-  return name === 'landcover' ? aggregateMode(r, factor) : aggregateMean(r, factor);
+  return yield* (name === 'landcover' ? aggregateModeInSteps(r, factor) : aggregateMeanInSteps(r, factor));
 }
 
 /**
@@ -216,6 +217,12 @@ const PACK_BANDS_PER_PAUSE = 2;
  * 500 m guide reprojected onto a full tile's 4800x4800 output grid took 1-2.6 s in one go.
  */
 const RESAMPLE_BLOCKS_PER_PAUSE = 2;
+
+/**
+ * Blocks of coarse rows (STEP_PX output pixels each) of a guide block-averaged between two pauses: a
+ * float 4800x4800 guide averaged to a level took a few hundred ms in one go.
+ */
+const AGGREGATE_BLOCKS_PER_PAUSE = 1;
 
 /** Runs `steps` to their end, pausing after every `every` of them. */
 function* paused<T>(steps: Generator<void, T>, every: number): Generator<typeof PAUSE, T> {
@@ -427,7 +434,7 @@ function* prepareSteps(inputs: SceneInputs, options: PrepareOptions, packer: Aux
   const early = new Map<AuxName, { pack: Promise<AuxPacked>; kept: boolean }>();
   if (packer && stages >= 1) {
     for (const [n, r] of Object.entries(fineAux) as [AuxName, Raster][]) {
-      const layer = { ...aggregateAux(n, r, outFactor), ...grids[stages] };
+      const layer = { ...(yield* paused(aggregateAux(n, r, outFactor), AGGREGATE_BLOCKS_PER_PAUSE)), ...grids[stages] };
       const kept = registering && REGISTERED_GUIDES.includes(n) && layer.data === r.data;
       const pack = packer(layer, names[n] ?? n, kept);
       // Awaited below; a failure before then (another step's) must not count as unhandled.
@@ -461,7 +468,7 @@ function* prepareSteps(inputs: SceneInputs, options: PrepareOptions, packer: Aux
   coarseLst = { ...grids[0], data: coarseLst.data };
   const levels: SceneLevel[] = new Array(stages + 1);
   let aux: Partial<Record<AuxName, Raster>> = {};
-  for (const [n, r] of Object.entries(fineAux) as [AuxName, Raster][]) if (!early.has(n)) aux[n] = { ...aggregateAux(n, r, outFactor), ...grids[stages] };
+  for (const [n, r] of Object.entries(fineAux) as [AuxName, Raster][]) if (!early.has(n)) aux[n] = { ...(yield* paused(aggregateAux(n, r, outFactor), AGGREGATE_BLOCKS_PER_PAUSE)), ...grids[stages] };
   const order = Object.keys(fineAux) as AuxName[];
   const packed: Partial<Record<AuxName, PackedRaster>> = {};
   // A layer, and a few bands of its codes, at a time (a full tile's 250 m layer takes a few hundred ms), pausing between them.
@@ -494,7 +501,7 @@ function* prepareSteps(inputs: SceneInputs, options: PrepareOptions, packer: Aux
     if (s === 0) break;
     const next: Partial<Record<AuxName, Raster>> = {};
     for (const [n, r] of Object.entries(aux) as [AuxName, Raster][]) {
-      next[n] = { ...aggregateAux(n, r, 2), ...grids[s - 1] };
+      next[n] = { ...(yield* paused(aggregateAux(n, r, 2), AGGREGATE_BLOCKS_PER_PAUSE)), ...grids[s - 1] };
       yield PAUSE;
     }
     aux = next;

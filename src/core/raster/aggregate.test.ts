@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { crsFromEpsg } from '../geo/crs.ts';
-import { aggregateMean, aggregateMode, aggregateStd, blockMean, blockMode, blockStd, degrade, degradeArray, gaussianBlur } from './aggregate.ts';
+import { finishSteps, finishStepsAsync, STEP_PX } from '../progress.ts';
+import { aggregateMean, aggregateMeanInSteps, aggregateMode, aggregateModeInSteps, aggregateStd, blockMean, blockMode, blockStd, degrade, degradeArray, gaussianBlur } from './aggregate.ts';
 import type { Raster } from './raster.ts';
 
 const N = Number.NaN;
@@ -143,5 +144,63 @@ describe('degradeArray', () => {
   it('leaves blocks that are mostly NaN as NaN', () => {
     const fine = new Float32Array([Number.NaN, Number.NaN, Number.NaN, 300]);
     expect(Number.isNaN(degradeArray(fine, 2, 2, 2).data[0])).toBe(true);
+  });
+});
+
+describe('aggregateMeanInSteps / aggregateModeInSteps', () => {
+  // 2051 x 2101 px: by 2, 1026 x 1051 output pixels, 1022 rows (STEP_PX / 1026) a block: 2 blocks, the last partial, and partial edge blocks (by 3: one block).
+  const grid = { width: 2051, height: 2101, transform: [500000, 30, 0, 4000000, 0, -30] as [number, number, number, number, number, number], crs: crsFromEpsg(32610) };
+  const data = new Float32Array(grid.width * grid.height);
+  for (let i = 0; i < data.length; i++) data[i] = i % 97 === 0 ? N : 280 + ((i * 7919) % 1000) / 37 + (i % 5) * 0.1;
+  const r: Raster = { ...grid, data };
+  const classes: Raster = { ...grid, data: data.map((v, i) => (v === v ? (i * 31) % 7 : N)) };
+  const yields = (steps: Generator<void, Raster>): { out: Raster; n: number } => {
+    let n = 0;
+    for (;;) {
+      const x = steps.next();
+      if (x.done) return { out: x.value, n };
+      n++;
+    }
+  };
+
+  it('gives the same values, bit for bit, as the one-go forms, yielding between blocks of STEP_PX output pixels', () => {
+    for (const f of [2, 3]) {
+      const blocks = Math.ceil(Math.ceil(grid.height / f) / Math.floor(STEP_PX / Math.ceil(grid.width / f)));
+      expect(blocks).toBe(f === 2 ? 2 : 1);
+      for (const [steps, whole] of [
+        [aggregateMeanInSteps(r, f), aggregateMean(r, f)],
+        [aggregateMeanInSteps(r, f, { mode: 'radiance', maxInvalidFraction: 0 }), aggregateMean(r, f, { mode: 'radiance', maxInvalidFraction: 0 })],
+        [aggregateModeInSteps(classes, f), aggregateMode(classes, f)],
+      ] as const) {
+        const { out, n } = yields(steps);
+        expect(n).toBe(blocks - 1);
+        expect([out.width, out.height, out.transform]).toEqual([whole.width, whole.height, whole.transform]);
+        expect(Buffer.from(out.data.buffer).equals(Buffer.from(whole.data.buffer))).toBe(true);
+      }
+    }
+    expect(finishSteps(aggregateMeanInSteps(r, 2)).data).toEqual(aggregateMean(r, 2).data);
+  });
+
+  it('stops with CANCELLED on an aborted signal, and on one aborted between two blocks', async () => {
+    await expect(finishStepsAsync(aggregateMeanInSteps(r, 2), AbortSignal.abort())).rejects.toMatchObject({ code: 'CANCELLED' });
+    const ac = new AbortController();
+    let blocks = 0;
+    function* counted(): Generator<void, Raster> {
+      const steps = aggregateMeanInSteps(r, 2);
+      for (;;) {
+        const x = steps.next();
+        blocks++;
+        if (x.done) return x.value;
+        // The abort arrives while the event loop turns after the first block.
+        if (blocks === 1) setTimeout(() => ac.abort(), 0);
+        yield;
+      }
+    }
+    await expect(finishStepsAsync(counted(), ac.signal)).rejects.toMatchObject({ code: 'CANCELLED' });
+    expect(blocks).toBeLessThan(3);
+  });
+
+  it('rejects a factor that is not a positive integer', () => {
+    expect(() => finishSteps(aggregateMeanInSteps(r, 1.5))).toThrow(/factor must be a positive integer/);
   });
 });

@@ -1,5 +1,6 @@
 import { AppError } from '../errors.ts';
 import { coarsenGrid } from '../geo/grid.ts';
+import { STEP_PX, type Steps } from '../progress.ts';
 import type { Raster } from './raster.ts';
 
 /**
@@ -46,8 +47,48 @@ function reduceBlocks(
   const cw = Math.ceil(width / factor);
   const ch = Math.ceil(height / factor);
   const out = new Float32Array(cw * ch);
+  reduceRows(data, width, height, factor, maxInvalidFraction, reduce, out, 0, ch);
+  return { data: out, width: cw, height: ch };
+}
+
+/**
+ * `reduceBlocks` in steps: it yields after each block of about STEP_PX output pixels (whole coarse
+ * rows), the same values (the same loop over the same rows).
+ */
+function* reduceBlocksInSteps(
+  data: Float32Array,
+  width: number,
+  height: number,
+  factor: number,
+  maxInvalidFraction: number,
+  reduce: (values: Float64Array, count: number) => number,
+): Steps<{ data: Float32Array; width: number; height: number }> {
+  const cw = Math.ceil(width / factor);
+  const ch = Math.ceil(height / factor);
+  const out = new Float32Array(cw * ch);
+  const rows = Math.max(1, Math.floor(STEP_PX / Math.max(1, cw)));
+  for (let r0 = 0; r0 < ch; r0 += rows) {
+    reduceRows(data, width, height, factor, maxInvalidFraction, reduce, out, r0, Math.min(ch, r0 + rows));
+    if (r0 + rows < ch) yield;
+  }
+  return { data: out, width: cw, height: ch };
+}
+
+/** Coarse rows `[cr0, cr1)` of `reduceBlocks` into `out` (the hot loop, in a plain function). */
+function reduceRows(
+  data: Float32Array,
+  width: number,
+  height: number,
+  factor: number,
+  maxInvalidFraction: number,
+  reduce: (values: Float64Array, count: number) => number,
+  out: Float32Array,
+  cr0: number,
+  cr1: number,
+): void {
+  const cw = Math.ceil(width / factor);
   const values = new Float64Array(factor * factor);
-  for (let cr = 0; cr < ch; cr++) {
+  for (let cr = cr0; cr < cr1; cr++) {
     const r0 = cr * factor;
     const r1 = Math.min(r0 + factor, height);
     for (let cc = 0; cc < cw; cc++) {
@@ -66,7 +107,6 @@ function reduceBlocks(
       out[cr * cw + cc] = n === 0 || invalid > maxInvalidFraction ? Number.NaN : reduce(values, n);
     }
   }
-  return { data: out, width: cw, height: ch };
 }
 
 /**
@@ -81,19 +121,19 @@ export function blockMean(
   options: MeanOptions = {},
 ): { data: Float32Array; width: number; height: number } {
   checkFactor(factor, 'blockMean');
-  const maxInvalid = options.maxInvalidFraction ?? 0.5;
-  if (options.mode === 'radiance') {
-    return reduceBlocks(data, width, height, factor, maxInvalid, (v, n) => {
-      let s = 0;
-      for (let i = 0; i < n; i++) s += v[i] * v[i] * v[i] * v[i];
-      return Math.pow(s / n, 0.25);
-    });
-  }
-  return reduceBlocks(data, width, height, factor, maxInvalid, (v, n) => {
-    let s = 0;
-    for (let i = 0; i < n; i++) s += v[i];
-    return s / n;
-  });
+  return reduceBlocks(data, width, height, factor, options.maxInvalidFraction ?? 0.5, options.mode === 'radiance' ? radianceMeanOf : meanOf);
+}
+
+function meanOf(v: Float64Array, n: number): number {
+  let s = 0;
+  for (let i = 0; i < n; i++) s += v[i];
+  return s / n;
+}
+
+function radianceMeanOf(v: Float64Array, n: number): number {
+  let s = 0;
+  for (let i = 0; i < n; i++) s += v[i] * v[i] * v[i] * v[i];
+  return Math.pow(s / n, 0.25);
 }
 
 /** Block population standard deviation (divides by n) over the valid fine pixels of each block. */
@@ -184,6 +224,23 @@ function onCoarseGrid(r: Raster, factor: number, res: { data: Float32Array }): R
 /** Block mean of a raster onto `coarsenGrid(r, factor, 'ceil')`. */
 export function aggregateMean(r: Raster, factor: number, options: MeanOptions = {}): Raster {
   return onCoarseGrid(r, factor, blockMean(r.data, r.width, r.height, factor, options));
+}
+
+/**
+ * `aggregateMean` in steps: a yield after each block of about STEP_PX output pixels (a caller may
+ * pause there: a cancel check), the same values.
+ */
+export function* aggregateMeanInSteps(r: Raster, factor: number, options: MeanOptions = {}): Steps<Raster> {
+  checkFactor(factor, 'blockMean');
+  const res = yield* reduceBlocksInSteps(r.data, r.width, r.height, factor, options.maxInvalidFraction ?? 0.5, options.mode === 'radiance' ? radianceMeanOf : meanOf);
+  return onCoarseGrid(r, factor, res);
+}
+
+/** `aggregateMode` in steps, as `aggregateMeanInSteps`: the same values. */
+export function* aggregateModeInSteps(r: Raster, factor: number, options: AggregateOptions = {}): Steps<Raster> {
+  checkFactor(factor, 'blockMode');
+  const res = yield* reduceBlocksInSteps(r.data, r.width, r.height, factor, options.maxInvalidFraction ?? 0.5, modeOf);
+  return onCoarseGrid(r, factor, res);
 }
 
 /** Block standard deviation (sub-pixel heterogeneity) onto `coarsenGrid(r, factor, 'ceil')`. */
