@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { harmVerdict, loopScoresVerdict, srdaOutputCheck } from './do-no-harm.ts';
+import { detailWeightMessage, harmVerdict, loopScoresVerdict, srdaOutputCheck } from './do-no-harm.ts';
 import type { DetailWeight } from './detail-weight.ts';
 import type { StageMethod } from './method.ts';
 import type { Scene } from './scene.ts';
@@ -96,5 +96,26 @@ describe("SRDA-Net output's verdict among every method the loop scored", () => {
     const withDms = await srdaOutputCheck(noScene, noMethod, 'lst.tif', weight, 'linear', {}, [{ method: 'dms', rmseK: 0.674, pixels: 2304 }]);
     expect(withDms).toEqual(alone);
     expect(alone!.recommendedMethod).toBe('srda');
+  });
+});
+
+describe('detailWeightMessage beside the trust panel', () => {
+  // The weighted output within 1 % of bicubic: too little to recommend SRDA-Net.
+  const w: DetailWeight = { alpha: 0.3, srdaRmseK: 0.62, bicubicRmseK: 0.6, blendedRmseK: 0.598, coarsePixelM: 500, referencePixelM: 250, pixels: 5000 };
+
+  it('recommends bicubic when nothing else was scored, or bicubic won the check', () => {
+    for (const rec of [undefined, 'bicubic', 'srda (fine-tuned)']) expect(detailWeightMessage('lst.tif', w, rec)).toMatch(/too little to recommend SRDA-Net: bicubic is recommended for this scene\.$/);
+  });
+
+  it('names the method the closed-loop check recommends instead of saying bicubic (before: "bicubic is recommended" beside a panel recommending DMS)', () => {
+    const m = detailWeightMessage('lst.tif', w, 'dms');
+    expect(m).toMatch(/too little to recommend SRDA-Net: of the methods the closed-loop check scored, DMS is recommended for this scene\.$/);
+    expect(m).not.toContain('bicubic is recommended');
+    expect(m).toMatch(/^On lst\.tif, SRDA-Net alone is 3\.3 % worse/);
+  });
+
+  it('says nothing of a recommendation when the weight keeps enough to recommend SRDA-Net', () => {
+    const good = { ...w, blendedRmseK: 0.55 };
+    expect(detailWeightMessage('lst.tif', good, 'dms')).not.toMatch(/recommended/);
   });
 });

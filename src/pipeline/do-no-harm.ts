@@ -93,9 +93,12 @@ export function detailKeptWholeMessage(lstName: string, minPixels: number): stri
 /**
  * The plain-words verdict of a closed-loop detail weight (pipeline/detail-weight.ts) for the user:
  * how SRDA-Net alone compared with bicubic + residual correction in the scene's own closed loop,
- * and how much of its detail the output keeps. `lstName` is the LST file.
+ * and how much of its detail the output keeps. `lstName` is the LST file. `recommended`: the
+ * method a closed-loop check over more methods recommends (the app's trust panel, core/recommend.ts);
+ * when it is neither bicubic nor SRDA-Net, a weight too small to recommend SRDA-Net names it
+ * instead of bicubic, so the two never contradict each other.
  */
-export function detailWeightMessage(lstName: string, w: DetailWeight): string {
+export function detailWeightMessage(lstName: string, w: DetailWeight, recommended?: string): string {
   const scale = `${Math.round(w.coarsePixelM)} m -> ${Math.round(w.referencePixelM)} m`;
   const pct = (Math.abs(w.srdaRmseK - w.bicubicRmseK) / w.bicubicRmseK) * 100;
   const worse = w.srdaRmseK > w.bicubicRmseK;
@@ -103,7 +106,9 @@ export function detailWeightMessage(lstName: string, w: DetailWeight): string {
   if (w.alpha <= 0)
     return `${head} Its extra detail is not supported by the data here, so the output is the bicubic result with residual correction.`;
   const kept = Math.round(100 * w.alpha);
-  const within = detailWeightRecommendation(w) === 'bicubic' ? ` That is within ${Math.round(100 * RECOMMEND_MARGIN)} % of bicubic, too little to recommend SRDA-Net: bicubic is recommended for this scene.` : '';
+  const other = recommended !== undefined && recommended !== 'bicubic' && !recommended.startsWith('srda') ? methodName(recommended) : undefined;
+  const instead = other ? `of the methods the closed-loop check scored, ${other} is recommended for this scene` : 'bicubic is recommended for this scene';
+  const within = detailWeightRecommendation(w) === 'bicubic' ? ` That is within ${Math.round(100 * RECOMMEND_MARGIN)} % of bicubic, too little to recommend SRDA-Net: ${instead}.` : '';
   return `${head} The output keeps ${kept} % of SRDA-Net's detail over bicubic, the share that fits this loop best (RMSE ${w.blendedRmseK.toFixed(3)} K there; this loop chose the share, so that figure is optimistic).${within}`;
 }
 

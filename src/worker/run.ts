@@ -112,6 +112,8 @@ export async function runJob(
     if (orientations > 1) notices.push(orientationsMessage(orientations));
     // Do no harm: SRDA-Net keeps the share of its detail over bicubic that the scene's own closed loop supports.
     let weight: DetailWeight | undefined;
+    /** Where the weight's notice is: the closed-loop check may name another recommended method in it. */
+    let weightNoticeAt: number | undefined;
     const fitsWeight = !!model?.method && methods.includes('srda') && !params.srdaFullDetail;
     // The parts left once the scene and the model are ready, each reported as its step of the run.
     const steps = (fitsWeight ? 1 : 0) + methods.length + (params.evaluate ? 1 : 0);
@@ -124,6 +126,7 @@ export async function runJob(
         signal: opts.signal,
         onProgress: part(0, (stage) => `SRDA-Net ${stage}`),
       });
+      weightNoticeAt = notices.length;
       notices.push(weight ? detailWeightMessage(lstName, weight) : detailKeptWholeMessage(lstName, MIN_LOOP_PIXELS));
       lap('detail weight');
     }
@@ -296,14 +299,17 @@ export async function runJob(
         };
         const srdaLoop = loop.methods.find((m) => m.method === 'srda');
         const bicLoop = loop.methods.find((m) => m.method === 'bicubic');
-        // With the detail weight its own verdict is already among the notices (this loop chose the weight).
+        // The trust panel's recommendation (core/recommend.ts): no notice may say another.
+        const overall = recommendMethod(metrics.map((x) => ({ method: x.method, rmseK: x.rmse, pixels: x.pixels })))?.recommendedMethod;
+        // With the detail weight its own verdict is already among the notices (this loop chose the
+        // weight); where it would say "bicubic is recommended" while TsHARP or DMS is, it names that one.
+        if (weight && weightNoticeAt !== undefined) notices[weightNoticeAt] = detailWeightMessage(lstName, weight, overall);
         if (srdaLoop && bicLoop && !weight) {
           const corr = (m: typeof srdaLoop) => (params.residualCorrection ? m.corrected : m.uncorrected).rmseK;
           const n = (m: typeof srdaLoop) => (params.residualCorrection ? m.corrected : m.uncorrected).n;
           const verdict = harmVerdict(lstName, corr(srdaLoop), corr(bicLoop), loop.coarsePixelM, loop.referencePixelM, Math.min(n(srdaLoop), n(bicLoop)));
           // On too few pixels the trust panel says why it recommends nothing; when another method is
-          // recommended over bicubic (core/recommend.ts, the panel's rule), 'use bicubic' would contradict it.
-          const overall = recommendMethod(metrics.map((x) => ({ method: x.method, rmseK: x.rmse, pixels: x.pixels })))?.recommendedMethod;
+          // recommended over bicubic, 'use bicubic' would contradict it.
           if (verdict.recommendedMethod === 'bicubic' && overall === 'bicubic') notices.push(verdict.message);
         }
         if (tuning?.report.kept && methods.includes('srda')) {
