@@ -172,6 +172,11 @@ describe('the masked share in words', () => {
     expect(maskedShareWords(16804, 62500)).toBe('27 % of the valid LST pixels');
     expect(maskedShareWords(995, 1000)).toBe('995 of the 1000 valid LST pixels, over 99 %');
     expect(maskedShareWords(1000, 1000)).toBe('100 % of the valid LST pixels');
+    // The app's scene line, beside the file names and the date-gap box: short enough to keep one line at 1440 px.
+    expect(maskedShareWords(0, 2304, true)).toBe('none of 2304 px');
+    expect(maskedShareWords(4, 1970396, true)).toBe('4 of 1970396 px, under 1 %');
+    expect(maskedShareWords(16804, 62500, true)).toBe('27 %');
+    expect(maskedShareWords(995, 1000, true)).toBe('995 of 1000 px, over 99 %');
   });
 
   it('gives a share as a percentage that is never "0 %" or "100 %" when it is not so (a grid coverage, a QC share)', () => {

@@ -174,14 +174,16 @@ export function percentWords(x: number): string {
 /**
  * How many of the `valid` LST pixels a mask takes, in words that stay true where a rounded share
  * would not: 'none of the 1970396 valid LST pixels', '4 of the 1970396 valid LST pixels, under 1 %',
- * '27 % of the valid LST pixels'.
+ * '27 % of the valid LST pixels'. `short`, for a one-line summary beside other facts (the app's
+ * scene line): 'none of 1970396 px', '4 of 1970396 px, under 1 %', '27 %'.
  */
-export function maskedShareWords(masked: number, valid: number): string {
-  if (masked === 0) return `none of the ${valid} valid LST pixels`;
+export function maskedShareWords(masked: number, valid: number, short = false): string {
+  const of = (n: number) => (short ? `${n} of ${valid} px` : `${n} of the ${valid} valid LST pixels`);
+  if (masked === 0) return short ? `none of ${valid} px` : `none of the ${valid} valid LST pixels`;
   const share = masked / valid;
-  if (share < 0.01) return `${masked} of the ${valid} valid LST pixels, under 1 %`;
-  if (share > 0.99 && masked < valid) return `${masked} of the ${valid} valid LST pixels, over 99 %`;
-  return `${percentWords(share)} of the valid LST pixels`;
+  if (share < 0.01) return `${of(masked)}, under 1 %`;
+  if (share > 0.99 && masked < valid) return `${of(masked)}, over 99 %`;
+  return short ? percentWords(share) : `${percentWords(share)} of the valid LST pixels`;
 }
 
 /**

@@ -159,7 +159,7 @@ export function previewScene(params: Pick<RunParams, 'inputs' | 'sceneId' | 'max
       lstId: a.lst.key,
       used,
       qcMaskedShare: a.qcMask?.share,
-      ...(a.qcMask ? { qcMaskedWords: maskedShareWords(a.qcMask.masked, a.qcMask.valid) } : {}),
+      ...(a.qcMask ? { qcMaskedWords: maskedShareWords(a.qcMask.masked, a.qcMask.valid, true) } : {}),
       dateGaps: a.dateGaps,
       ...gridFacts(a),
       notices: a.notices,

@@ -117,7 +117,7 @@ export interface ScenePreview {
   used: Partial<Record<RoleId, string>>;
   /** Share of the valid LST pixels the QC masks (0..1), when a QC applies. */
   qcMaskedShare?: number;
-  /** The same in words that stay true for a few pixels ('4 of the 1970396 valid LST pixels, under 1 %', '27 % of the valid LST pixels'). */
+  /** The same in short words that stay true for a few pixels, for the scene line ('none of 2304 px', '4 of 1970396 px, under 1 %', '27 %'). */
   qcMaskedWords?: string;
   dateGaps: { name: string; role: RoleId; date: string; days: number }[];
   /** LST and finest guide pixel sizes, metres. */
