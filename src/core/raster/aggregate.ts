@@ -1,6 +1,6 @@
 import { AppError } from '../errors.ts';
 import { coarsenGrid } from '../geo/grid.ts';
-import { STEP_PX, type Steps } from '../progress.ts';
+import { finishSteps, STEP_PX, type Steps } from '../progress.ts';
 import type { Raster } from './raster.ts';
 
 /**
@@ -44,11 +44,7 @@ function reduceBlocks(
   maxInvalidFraction: number,
   reduce: (values: Float64Array, count: number) => number,
 ): { data: Float32Array; width: number; height: number } {
-  const cw = Math.ceil(width / factor);
-  const ch = Math.ceil(height / factor);
-  const out = new Float32Array(cw * ch);
-  reduceRows(data, width, height, factor, maxInvalidFraction, reduce, out, 0, ch);
-  return { data: out, width: cw, height: ch };
+  return finishSteps(reduceBlocksInSteps(data, width, height, factor, maxInvalidFraction, reduce));
 }
 
 /**
