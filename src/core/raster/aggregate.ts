@@ -116,8 +116,13 @@ export function blockMean(
   factor: number,
   options: MeanOptions = {},
 ): { data: Float32Array; width: number; height: number } {
+  return finishSteps(blockMeanInSteps(data, width, height, factor, options));
+}
+
+/** `blockMean` in steps: a yield after each block of about STEP_PX output pixels, the same values. */
+function* blockMeanInSteps(data: Float32Array, width: number, height: number, factor: number, options: MeanOptions): Steps<{ data: Float32Array; width: number; height: number }> {
   checkFactor(factor, 'blockMean');
-  return reduceBlocks(data, width, height, factor, options.maxInvalidFraction ?? 0.5, options.mode === 'radiance' ? radianceMeanOf : meanOf);
+  return yield* reduceBlocksInSteps(data, width, height, factor, options.maxInvalidFraction ?? 0.5, options.mode === 'radiance' ? radianceMeanOf : meanOf);
 }
 
 function meanOf(v: Float64Array, n: number): number {
@@ -162,8 +167,13 @@ export function blockMode(
   factor: number,
   options: AggregateOptions = {},
 ): { data: Float32Array; width: number; height: number } {
+  return finishSteps(blockModeInSteps(data, width, height, factor, options));
+}
+
+/** `blockMode` in steps, as `blockMeanInSteps`. */
+function* blockModeInSteps(data: Float32Array, width: number, height: number, factor: number, options: AggregateOptions): Steps<{ data: Float32Array; width: number; height: number }> {
   checkFactor(factor, 'blockMode');
-  return reduceBlocks(data, width, height, factor, options.maxInvalidFraction ?? 0.5, modeOf);
+  return yield* reduceBlocksInSteps(data, width, height, factor, options.maxInvalidFraction ?? 0.5, modeOf);
 }
 
 /** The most frequent of `v[0..n)`, the smallest among ties. Sorts `v`'s first `n` in place, allocating nothing. */
@@ -227,16 +237,12 @@ export function aggregateMean(r: Raster, factor: number, options: MeanOptions = 
  * pause there: a cancel check), the same values.
  */
 export function* aggregateMeanInSteps(r: Raster, factor: number, options: MeanOptions = {}): Steps<Raster> {
-  checkFactor(factor, 'blockMean');
-  const res = yield* reduceBlocksInSteps(r.data, r.width, r.height, factor, options.maxInvalidFraction ?? 0.5, options.mode === 'radiance' ? radianceMeanOf : meanOf);
-  return onCoarseGrid(r, factor, res);
+  return onCoarseGrid(r, factor, yield* blockMeanInSteps(r.data, r.width, r.height, factor, options));
 }
 
 /** `aggregateMode` in steps, as `aggregateMeanInSteps`: the same values. */
 export function* aggregateModeInSteps(r: Raster, factor: number, options: AggregateOptions = {}): Steps<Raster> {
-  checkFactor(factor, 'blockMode');
-  const res = yield* reduceBlocksInSteps(r.data, r.width, r.height, factor, options.maxInvalidFraction ?? 0.5, modeOf);
-  return onCoarseGrid(r, factor, res);
+  return onCoarseGrid(r, factor, yield* blockModeInSteps(r.data, r.width, r.height, factor, options));
 }
 
 /** Block standard deviation (sub-pixel heterogeneity) onto `coarsenGrid(r, factor, 'ceil')`. */
