@@ -154,7 +154,7 @@ export const evaluateCommand: Command = async (argv) => {
   const weight: DetailWeight | undefined = srda && !values['full-detail'] ? await fitDetailWeight(scene, srda, residualMode, { onProgress: progress }) : undefined;
   if (srda && weight) methods = methods.map((m) => (m === srda ? withDetailWeight(srda, weight.alpha) : m));
   // The weight was fitted on the app's loop: on another loop its score is not that fit's.
-  const weightNote = weight && (asApp ? detailShareWords(weight.alpha) : `${detailShareWords(weight.alpha).replace(/, the share this loop supports;.*$/, '')}, the share the scene's one-stage loop on the app's sample supports (not this loop).`);
+  const weightNote = weight && detailShareWords(weight.alpha, asApp);
   const loop = asApp
     ? await evaluateSampledLoop(scene, methods, { residualMode, tileCoarsePx: tile }, { onProgress: progress })
     : await evaluateClosedLoop(scene, methods, { stages, referenceFactor, residualMode, tileCoarsePx: tile }, { onProgress: progress });
