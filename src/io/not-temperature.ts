@@ -110,11 +110,12 @@ export function notTemperature(band: BandSelf, data: Float32Array): NotTemperatu
 
 /**
  * The plain degrees-Celsius conversion for a band not read as an LST whose values look like degrees
- * Celsius and that says nothing to the contrary (`notTemperature`); else undefined.
+ * Celsius and that says nothing to the contrary (`notTemperature`, or `other`: its verdict when the
+ * caller has it already); else undefined.
  */
-export function celsiusOffer(band: BandSelf, data: Float32Array): UnitConversion | undefined {
-  const c = celsiusConversion(data);
-  return c && !notTemperature(band, data) ? c : undefined;
+export function celsiusOffer(band: BandSelf, data: Float32Array, other: NotTemperature | undefined = notTemperature(band, data)): UnitConversion | undefined {
+  if (other) return undefined;
+  return celsiusConversion(data);
 }
 
 /** 'the values run from -0.3000 to 0.7952: they look like an NDVI, not a temperature, as every value lies between -1 and 1'. */

@@ -90,9 +90,9 @@ function describe(id: string, file: File, ds: Dataset, band: DatasetBand, index:
   };
   // Its role may be set to lst by hand: whole (or fractional) degrees Celsius is offered then, never converted
   // unasked, unless the file says it holds something else (reflectance, an NDVI, classes), which is said instead.
-  const celsius = band.role === 'unknown' ? celsiusOffer(band, r.data) : undefined;
-  if (celsius) info.lstUnitCandidates = [{ code: celsius.code, label: celsius.label }];
   const other = notTemperature(band, r.data);
+  const celsius = band.role === 'unknown' ? celsiusOffer(band, r.data, other) : undefined;
+  if (celsius) info.lstUnitCandidates = [{ code: celsius.code, label: celsius.label }];
   if (other) info.notTemperature = { seen: describeNotTemperature(r.data, other), ...(other.guideRole ? { guideRole: other.guideRole } : {}) };
   if (band.unitCandidates?.length) {
     info.unitCandidates = band.unitCandidates.map((c) => ({ code: c.code, label: c.label }));
