@@ -32,24 +32,10 @@ function checkFactor(factor: number, fn: string): void {
 }
 
 /**
- * Visits every coarse block of a `width`x`height` row-major array: `reduce(values, count, total)`
- * gets the block's valid values (first `count` entries of a scratch buffer) and the number of
- * fine pixels present, and returns the coarse value. Blocks over the invalid limit get NaN.
- */
-function reduceBlocks(
-  data: Float32Array,
-  width: number,
-  height: number,
-  factor: number,
-  maxInvalidFraction: number,
-  reduce: (values: Float64Array, count: number) => number,
-): { data: Float32Array; width: number; height: number } {
-  return finishSteps(reduceBlocksInSteps(data, width, height, factor, maxInvalidFraction, reduce));
-}
-
-/**
- * `reduceBlocks` in steps: it yields after each block of about STEP_PX output pixels (whole coarse
- * rows), the same values (the same loop over the same rows).
+ * Visits every coarse block of a `width`x`height` row-major array: `reduce(values, count)` gets the
+ * block's valid values (first `count` entries of a scratch buffer) and returns the coarse value.
+ * Blocks over the invalid limit get NaN. In steps: it yields after each block of about STEP_PX
+ * output pixels (whole coarse rows); `finishSteps` runs it in one go, with the same values.
  */
 function* reduceBlocksInSteps(
   data: Float32Array,
@@ -70,7 +56,7 @@ function* reduceBlocksInSteps(
   return { data: out, width: cw, height: ch };
 }
 
-/** Coarse rows `[cr0, cr1)` of `reduceBlocks` into `out` (the hot loop, in a plain function). */
+/** Coarse rows `[cr0, cr1)` of `reduceBlocksInSteps` into `out` (the hot loop, in a plain function). */
 function reduceRows(
   data: Float32Array,
   width: number,
@@ -146,14 +132,14 @@ export function blockStd(
   options: AggregateOptions = {},
 ): { data: Float32Array; width: number; height: number } {
   checkFactor(factor, 'blockStd');
-  return reduceBlocks(data, width, height, factor, options.maxInvalidFraction ?? 0.5, (v, n) => {
+  return finishSteps(reduceBlocksInSteps(data, width, height, factor, options.maxInvalidFraction ?? 0.5, (v, n) => {
     let s = 0;
     for (let i = 0; i < n; i++) s += v[i];
     const m = s / n;
     let ss = 0;
     for (let i = 0; i < n; i++) ss += (v[i] - m) * (v[i] - m);
     return Math.sqrt(ss / n);
-  });
+  }));
 }
 
 /**

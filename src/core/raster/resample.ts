@@ -131,26 +131,7 @@ function axisTaps(
   return { idx, w, taps };
 }
 
-/**
- * Separable resampling of a `width`x`height` array to `outW`x`outH`, where output column `oc` samples
- * source pixel-space x = `colCoord(oc)` and row `or` samples y = `rowCoord(or)`. NaN-aware: the
- * source is filled (`fillInvalid`, kernel radius) for kernel support, and an output pixel is NaN
- * when the source pixel containing its sample point is NaN or the point lies outside the source.
- */
-function resampleSeparable(
-  data: Float32Array,
-  width: number,
-  height: number,
-  outW: number,
-  outH: number,
-  colCoord: (oc: number) => number,
-  rowCoord: (or: number) => number,
-  method: ResampleMethod,
-): Float32Array {
-  return finishSteps(resampleSeparableInSteps(data, width, height, outW, outH, colCoord, rowCoord, method));
-}
-
-/** Rows `r0` to `r1` (exclusive) of the horizontal pass of `resampleSeparable` into `tmp`. */
+/** Rows `r0` to `r1` (exclusive) of the horizontal pass of `resampleSeparableInSteps` into `tmp`. */
 function horizontalRows(src: Float32Array, width: number, cx: AxisTaps, tmp: Float64Array, outW: number, r0: number, r1: number): void {
   for (let r = r0; r < r1; r++) {
     const row = r * width;
@@ -162,7 +143,7 @@ function horizontalRows(src: Float32Array, width: number, cx: AxisTaps, tmp: Flo
   }
 }
 
-/** Output rows `or0` to `or1` (exclusive) of the vertical pass of `resampleSeparable`: NaN where the parent source pixel is NaN or outside. */
+/** Output rows `or0` to `or1` (exclusive) of the vertical pass of `resampleSeparableInSteps`: NaN where the parent source pixel is NaN or outside. */
 function verticalRows(
   data: Float32Array,
   width: number,
@@ -192,7 +173,14 @@ function verticalRows(
   }
 }
 
-/** `resampleSeparable` in steps: it yields after each block of about STEP_PX pixels of either pass. */
+/**
+ * Separable resampling of a `width`x`height` array to `outW`x`outH`, where output column `oc` samples
+ * source pixel-space x = `colCoord(oc)` and row `or` samples y = `rowCoord(or)`. NaN-aware: the
+ * source is filled (`fillInvalid`, kernel radius) for kernel support, and an output pixel is NaN
+ * when the source pixel containing its sample point is NaN or the point lies outside the source.
+ * In steps: it yields after each block of about STEP_PX pixels of either pass; `finishSteps` runs it
+ * in one go, with the same values.
+ */
 function* resampleSeparableInSteps(
   data: Float32Array,
   width: number,
@@ -245,7 +233,7 @@ export function upsampleArray(
     throw new AppError('BAD_ARGUMENT', `upsample: factor must be a positive integer, got ${factor}.`);
   }
   const coord = (o: number): number => (o + 0.5) / factor;
-  return resampleSeparable(data, width, height, width * factor, height * factor, coord, coord, method);
+  return finishSteps(resampleSeparableInSteps(data, width, height, width * factor, height * factor, coord, coord, method));
 }
 
 /** Upsamples a raster by `factor` onto `refineGrid(r, factor)` (see `upsampleArray`). */
