@@ -154,4 +154,45 @@ describe('reprojectRasterInSteps', () => {
     await expect(finishStepsAsync(counted, ac.signal)).rejects.toMatchObject({ code: 'CANCELLED' });
     expect(blocks).toBeLessThanOrEqual(2);
   });
+  // Every pixel centre transformed exactly (maxErrorPx 0): 640 x 480 centres of 250 m, 2.3 blocks of STEP_PX / 8 points, where the sampling itself is under one block.
+  const exactTarget: Grid = { ...fine, width: 640, height: 480 };
+
+  it('transforms every pixel centre exactly in blocks, yielding between them, with the result of reprojectRaster; before, in one go', () => {
+    const steps = reprojectRasterInSteps(geo, exactTarget, 'nearest', { maxErrorPx: 0 });
+    let yields = 0;
+    let r = steps.next();
+    for (; !r.done; r = steps.next()) yields++;
+    expect(r.value.stats.stepPx).toBe(1);
+    expect(yields).toBeGreaterThanOrEqual(Math.ceil((exactTarget.width * exactTarget.height) / (STEP_PX / 8)) - 1);
+    const whole = reprojectRaster(geo, exactTarget, 'nearest', { maxErrorPx: 0 });
+    expect(r.value.data.every((v, i) => Object.is(v, whole.data[i]))).toBe(true);
+    // Against the centres transformed one by one.
+    for (const [c, row] of [[0, 0], [639, 0], [320, 240], [639, 479]]) {
+      const [x, y] = pixelToWorld(exactTarget.transform, c + 0.5, row + 0.5);
+      const [lon, lat] = transformPoint(exactTarget.crs, WGS84, x, y);
+      const sc = Math.floor((lon - geo.transform[0]) / geo.transform[1]);
+      const sr = Math.floor((lat - geo.transform[3]) / geo.transform[5]);
+      expect(whole.data[row * exactTarget.width + c]).toBe(geo.data[sr * geo.width + sc]);
+    }
+  });
+
+  it('stops with the cancel error while the exact transform runs, leaving no partial raster; a later run gives the whole result', async () => {
+    const ac = new AbortController();
+    const steps = reprojectRasterInSteps(geo, exactTarget, 'nearest', { maxErrorPx: 0 });
+    let blocks = 0;
+    const counted = (function* () {
+      for (let r = steps.next(); ; r = steps.next()) {
+        if (r.done) return r.value;
+        if (++blocks === 1) setTimeout(() => ac.abort(), 0);
+        yield;
+      }
+    })();
+    const before = geo.data.slice();
+    await expect(finishStepsAsync(counted, ac.signal)).rejects.toMatchObject({ code: 'CANCELLED' });
+    expect(blocks).toBe(1);
+    expect(geo.data.every((v, i) => Object.is(v, before[i]))).toBe(true);
+    const again = await finishStepsAsync(reprojectRasterInSteps(geo, exactTarget, 'nearest', { maxErrorPx: 0 }), new AbortController().signal);
+    const whole = reprojectRaster(geo, exactTarget, 'nearest', { maxErrorPx: 0 }).data;
+    expect(again.data.every((v, i) => Object.is(v, whole[i]))).toBe(true);
+  });
 });

@@ -1,8 +1,10 @@
 import { describe, expect, it } from 'vitest';
+import { pixelToWorld, worldToPixel } from '../geo/affine.ts';
 import { crsFromEpsg } from '../geo/crs.ts';
 import { refineGrid } from '../geo/grid.ts';
-import type { Raster } from './raster.ts';
-import { fillInvalid, keysTaps, resampleToGrid, samplePixels, upsample, upsampleArray } from './resample.ts';
+import { finishStepsAsync, STEP_PX } from '../progress.ts';
+import type { Grid, Raster } from './raster.ts';
+import { fillInvalid, keysTaps, resampleToGrid, resampleToGridInSteps, samplePixels, upsample, upsampleArray } from './resample.ts';
 
 const N = Number.NaN;
 const crs = crsFromEpsg(32616);
@@ -116,6 +118,50 @@ describe('resampleToGrid', () => {
     const s = samplePixels(coarse, px, py, 'bicubic');
     expect(s[0]).toBeCloseTo(0, 4);
     expect(s[1]).toBeCloseTo(21, 4);
+  });
+});
+
+describe('resampleToGridInSteps on a rotated target', () => {
+  // 2048 x 1536 target pixels of 10 m rotated by 30 degrees over a 400 x 400 source of 60 m: 3 blocks of STEP_PX.
+  const src: Raster = { width: 400, height: 400, transform: [0, 60, 0, 24000, 0, -60], crs, data: ramp(400, 400, (c, r) => 300 + 0.05 * c - 0.03 * r) };
+  const [cos, sin] = [Math.cos(Math.PI / 6), Math.sin(Math.PI / 6)];
+  const rotated: Grid = { width: 2048, height: 1536, transform: [2000, 10 * cos, 10 * sin, 20000, 10 * sin, -10 * cos], crs };
+
+  it('gives every target pixel centre sampled through both transforms, yielding between blocks of rows; before, one block', () => {
+    const steps = resampleToGridInSteps(src, rotated, 'bilinear');
+    let yields = 0;
+    let r = steps.next();
+    for (; !r.done; r = steps.next()) yields++;
+    expect(yields).toBe(Math.ceil((rotated.width * rotated.height) / STEP_PX) - 1);
+    const px = new Float64Array(rotated.width * rotated.height);
+    const py = new Float64Array(px.length);
+    for (let i = 0; i < px.length; i++) {
+      const [x, y] = pixelToWorld(rotated.transform, (i % rotated.width) + 0.5, Math.floor(i / rotated.width) + 0.5);
+      [px[i], py[i]] = worldToPixel(src.transform, x, y);
+    }
+    const expected = samplePixels(src, px, py, 'bilinear');
+    expect(r.value.data.every((v, i) => Object.is(v, expected[i]))).toBe(true);
+    expect(r.value.data.some((v) => Number.isNaN(v)) && r.value.data.some((v) => v > 300)).toBe(true);
+  });
+
+  it('stops with the cancel error between two blocks of rows and leaves no partial raster; a later run gives the whole result', async () => {
+    const ac = new AbortController();
+    const steps = resampleToGridInSteps(src, rotated, 'bilinear');
+    let blocks = 0;
+    const counted = (function* () {
+      for (let r = steps.next(); ; r = steps.next()) {
+        if (r.done) return r.value;
+        if (++blocks === 1) setTimeout(() => ac.abort(), 0);
+        yield;
+      }
+    })();
+    const before = src.data.slice();
+    await expect(finishStepsAsync(counted, ac.signal)).rejects.toMatchObject({ code: 'CANCELLED' });
+    expect(blocks).toBe(1);
+    expect(src.data.every((v, i) => Object.is(v, before[i]))).toBe(true);
+    const again = await finishStepsAsync(resampleToGridInSteps(src, rotated, 'bilinear'), new AbortController().signal);
+    const whole = resampleToGrid(src, rotated, 'bilinear').data;
+    expect(again.data.every((v, i) => Object.is(v, whole[i]))).toBe(true);
   });
 });
 

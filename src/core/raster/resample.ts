@@ -1,5 +1,5 @@
 import { AppError } from '../errors.ts';
-import { pixelToWorld, worldToPixel } from '../geo/affine.ts';
+import { type Affine, pixelToWorld, worldToPixel } from '../geo/affine.ts';
 import { gridToString, refineGrid } from '../geo/grid.ts';
 import { sameCrs } from '../geo/crs.ts';
 import { finishSteps, STEP_PX, type Steps } from '../progress.ts';
@@ -309,7 +309,7 @@ export function resampleToGrid(src: Raster, target: Grid, method: ResampleMethod
   return finishSteps(resampleToGridInSteps(src, target, method));
 }
 
-/** `resampleToGrid` in steps: on the separable path it yields after each block of about STEP_PX output pixels (`resampleSeparableInSteps`). */
+/** `resampleToGrid` in steps: it yields after each block of about STEP_PX output pixels, on the separable path (`resampleSeparableInSteps`) and on the rotated-grid one. */
 export function* resampleToGridInSteps(src: Raster, target: Grid, method: ResampleMethod): Steps<Raster> {
   if (!sameCrs(src.crs, target.crs)) {
     throw new AppError(
@@ -334,16 +334,31 @@ export function* resampleToGridInSteps(src: Raster, target: Grid, method: Resamp
     );
     return { ...target, data };
   }
-  const n = target.width * target.height;
-  const px = new Float64Array(n);
-  const py = new Float64Array(n);
-  for (let r = 0; r < target.height; r++) {
-    for (let c = 0; c < target.width; c++) {
+  // A rotated or sheared pair: each target pixel centre mapped through both transforms, a block of rows at a time.
+  const W = target.width;
+  const blockRows = Math.max(1, Math.floor(STEP_PX / Math.max(1, W)));
+  const out = new Float32Array(W * target.height);
+  const px = new Float64Array(Math.min(target.height, blockRows) * W);
+  const py = new Float64Array(px.length);
+  const filled = method === 'nearest' ? undefined : fillInvalid(src.data, src.width, src.height, kernelRadiusPx(method));
+  for (let r0 = 0; r0 < target.height; r0 += blockRows) {
+    if (r0 > 0) yield;
+    const r1 = Math.min(target.height, r0 + blockRows);
+    mapRowsToSource(s, t, W, r0, r1, px, py);
+    const n = (r1 - r0) * W;
+    samplePixels(src, px.subarray(0, n), py.subarray(0, n), method, filled, out.subarray(r0 * W, r1 * W));
+  }
+  return { ...target, data: out };
+}
+
+/** Source pixel coordinates of the centres of target rows `r0..r1-1` (transform `t`, `width` columns) into `px`, `py`. */
+function mapRowsToSource(s: Affine, t: Affine, width: number, r0: number, r1: number, px: Float64Array, py: Float64Array): void {
+  for (let r = r0; r < r1; r++) {
+    for (let c = 0; c < width; c++) {
       const [x, y] = pixelToWorld(t, c + 0.5, r + 0.5);
       const [sc, sr] = worldToPixel(s, x, y);
-      px[r * target.width + c] = sc;
-      py[r * target.width + c] = sr;
+      px[(r - r0) * width + c] = sc;
+      py[(r - r0) * width + c] = sr;
     }
   }
-  return { ...target, data: samplePixels(src, px, py, method) };
 }
