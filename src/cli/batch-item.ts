@@ -1,5 +1,5 @@
 import { collectGarbage } from './collect-garbage.ts';
-import { mkdir, open, readdir, readFile, rename, rm, stat, writeFile, type FileHandle } from 'node:fs/promises';
+import { mkdir, open, readdir, rename, rm, stat, writeFile, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import { AppError } from '../core/errors.ts';
 import { validFraction } from '../core/raster/raster.ts';
@@ -42,14 +42,8 @@ export interface BatchSettings {
   orientations?: number;
   /** Move the reflectance guides onto the LST's frame (default true; pipeline/guide-registration.ts). */
   registerGuides?: boolean;
-  /** Gets the item's scene notes (`itemSceneNotices`) once its scene is prepared: `batch` prints them. */
+  /** Gets the item's scene notes (report.json `sceneNotices`) once its scene is prepared: `batch` prints them (a `--jobs N` child sends them to its parent). */
   onSceneNotices?: (item: BatchItem, notices: readonly string[]) => void;
-}
-
-/** The scene notes `runBatchItem` wrote into the finished `item`'s report.json (none for a report without them). */
-export async function itemSceneNotices(outDir: string, item: BatchItem): Promise<string[]> {
-  const report = JSON.parse(await readFile(path.join(itemDir(outDir, item), 'report.json'), 'utf8')) as { sceneNotices?: string[] };
-  return report.sceneNotices ?? [];
 }
 
 /** One row of summary.csv. */

@@ -2,7 +2,7 @@ import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_pr
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import { recommendMethod } from '../core/recommend.ts';
 import { itemIndexFrom } from './batch.ts';
 import { main } from './main.ts';
@@ -420,12 +420,24 @@ describe.skipIf(!existsSync(ECOSTRESS) || !hasGdal())('srda-lst batch on the ECO
     expect(report.notices).toContain(`The cloud mask removed ${masked} of the ${valid} valid LST pixels.`);
   }, 120_000);
 
-  it("prints each date's scene notes once on stderr, prefixed with the date, with --jobs 1 and with --jobs 2", async () => {
-    // Before, batch printed none of them (they were in each report.json alone).
+  it("prints each date's scene notes once on stderr, prefixed with the date, as soon as its scene is prepared, with --jobs 1 and with --jobs 2", async () => {
+    // Before, batch printed none of them (they were in each report.json alone); then, with --jobs 2,
+    // only once the date had finished (read back from its report.json).
     for (const jobs of ['1', '2']) {
       const dir = path.join(tmp, `ecostress-notices-${jobs}`);
       printed.err = '';
+      // A date's notice printed once its report.json is in place came at the end of its run, not when its scene was prepared.
+      const late: string[] = [];
+      vi.spyOn(process.stderr, 'write').mockImplementation((s) => {
+        for (const line of String(s).split('\n')) {
+          const date = /^notice: (\d{4}-\d{2}-\d{2}): /.exec(line)?.[1];
+          if (date && existsSync(path.join(dir, date, 'report.json'))) late.push(line);
+        }
+        printed.err += String(s);
+        return true;
+      });
       expect(await main(['batch', ECOSTRESS, '--out', dir, '--method', 'bicubic', '--stages', '1', '--jobs', jobs])).toBe(0);
+      expect(late, `--jobs ${jobs}`).toEqual([]);
       const notices = printed.err.split('\n').filter((l) => l.startsWith('notice: '));
       let count = 0;
       for (const date of ['2023-07-28', '2023-08-05']) {

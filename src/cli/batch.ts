@@ -6,7 +6,7 @@ import { parseArgs } from 'node:util';
 import { AppError, isAppError } from '../core/errors.ts';
 import type { StageMethod } from '../pipeline/method.ts';
 import { checkMethodId } from '../pipeline/methods.ts';
-import { isItemDone, itemDir, itemSceneNotices, runBatchItem, type BatchSettings, type SummaryRow } from './batch-item.ts';
+import { isItemDone, itemDir, runBatchItem, type BatchSettings, type SummaryRow } from './batch-item.ts';
 import { planBatchSource, type BatchItem } from './batch-plan.ts';
 import { intOption, methodOrDefault, parseBackend, parseOrientations, parseResidualMode } from './inputs.ts';
 import { terminalSafe } from './terminal.ts';
@@ -156,21 +156,50 @@ function disposeBatchMethods(m: BatchMethods): void {
   for (const x of new Set([m.method, ...m.closedLoop])) (x as { dispose?: () => void }).dispose?.();
 }
 
-/** Runs item `index` in a child `srda-lst batch ... --index N` process; resolves to its exit code and stderr. */
-function runChild(argv: string[], index: number): Promise<{ code: number; stderr: string }> {
+/** Set in the environment of a `--jobs N` child: it sends its scene notes to the parent over the IPC channel. */
+const CHILD_ENV = 'SRDA_LST_BATCH_CHILD';
+
+/** What a `--jobs N` child sends its parent: the item's scene notes, once its scene is prepared. */
+interface ChildMessage {
+  sceneNotices: string[];
+}
+
+function isChildMessage(m: unknown): m is ChildMessage {
+  const notices = (m as Partial<ChildMessage> | null)?.sceneNotices;
+  return Array.isArray(notices) && notices.every((n) => typeof n === 'string');
+}
+
+/**
+ * Runs item `index` in a child `srda-lst batch ... --index N` process; resolves to its exit code and
+ * stderr. `onNotices` gets the item's scene notes as soon as the child has prepared its scene.
+ */
+function runChild(argv: string[], index: number, onNotices: (notices: string[]) => void): Promise<{ code: number; stderr: string }> {
   const bin = path.resolve(import.meta.dirname, '../../bin/srda-lst.js');
   const args = argv.filter(
     (a, i) => !(a === '--jobs' || argv[i - 1] === '--jobs' || a.startsWith('--jobs=')),
   );
   return new Promise((resolve) => {
     const child = spawn(process.execPath, [bin, 'batch', ...args, '--index', String(index), '--quiet'], {
-      stdio: ['ignore', 'ignore', 'pipe'],
-      env: { ...process.env, JOB_COMPLETION_INDEX: '', AWS_BATCH_JOB_ARRAY_INDEX: '' },
+      stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
+      env: { ...process.env, JOB_COMPLETION_INDEX: '', AWS_BATCH_JOB_ARRAY_INDEX: '', [CHILD_ENV]: '1' },
     });
     let stderr = '';
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.on('message', (m) => {
+      if (isChildMessage(m)) onNotices(m.sceneNotices);
+    });
     child.on('close', (code) => resolve({ code: code ?? 1, stderr }));
   });
+}
+
+/** In a `--jobs N` child: sends the item's scene notes to the parent, which prints them. Undefined in any other run. */
+function noticesToParent(): ((item: BatchItem, notices: readonly string[]) => void) | undefined {
+  if (process.env[CHILD_ENV] !== '1' || !process.send) return undefined;
+  const send = process.send.bind(process);
+  return (_item, notices) => {
+    const m: ChildMessage = { sceneNotices: [...notices] };
+    send(m);
+  };
 }
 
 /** `srda-lst batch`: see HELP. */
@@ -272,9 +301,9 @@ export const batchCommand: Command = async (argv) => {
     await Promise.all(
       Array.from({ length: Math.min(jobs, pending.length) }, async () => {
         for (let it = queue.shift(); it; it = queue.shift()) {
-          const r = await runChild(argv, it.index);
+          // The date's notes as soon as the child has prepared its scene, not when it ends (a long run says a bad mask early).
+          const r = await runChild(argv, it.index, (notices) => sayNotices(it, notices));
           done++;
-          if (r.code === 0) sayNotices(it, await itemSceneNotices(outDir, it).catch(() => []));
           // The child's last line, without the command name and item id it starts with: the same line as with --jobs 1.
           if (r.code !== 0) {
             const last = r.stderr.trim().split('\n').pop()?.replace(/^srda-lst batch: /, '');
@@ -300,7 +329,7 @@ export const batchCommand: Command = async (argv) => {
       fullDetail: v['full-detail'] === true,
       orientations,
       registerGuides: v['no-guide-registration'] !== true,
-      onSceneNotices: sayNotices,
+      onSceneNotices: noticesToParent() ?? sayNotices,
     };
     for (const it of pending) {
       try {
