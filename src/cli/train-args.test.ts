@@ -34,4 +34,11 @@ describe('srda-lst train refusals', () => {
     expect(printed.err).toBe(`srda-lst train: BAD_ARGUMENT: ${tmp}: no training pairs: every scene of --data real was skipped (see the log above). Pass --data-dir the folder that holds the scenes, or add synth to --data.\n`);
     expect(printed.out).toMatch(/real pairs: 0 \(none\)/);
   }, 60_000);
+
+  it('refuses a --chain-teacher folder without weights in one line naming its model.json', async () => {
+    const dir = path.join(tmp, 'no-teacher');
+    expect(await main(['train', '--out', path.join(tmp, 'out'), '--size', 'tiny', '--steps', '1', '--data', 'synth', '--chain-teacher', dir])).toBe(1);
+    expect(printed.err).toMatch(new RegExp(`^srda-lst train: MODEL_LOAD_FAILED: ${path.join(dir, 'model.json').replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: Cannot read SRDA-Net weights: no such file\\. `));
+    expect(printed.err.split('\n').length).toBe(2);
+  }, 60_000);
 });

@@ -8,6 +8,8 @@ import { prepareScene } from '../pipeline/prepare.ts';
 import { makePair, type ClosedLoopPair } from '../model/patches.ts';
 import type { FineAux } from '../model/inputs.ts';
 import { MODEL_AUX } from '../model/srda-net.ts';
+import type { SrdaModel } from '../model/weights.ts';
+import { loopChainPair, type LoopArrays } from '../training/chain-pairs.ts';
 import { manifestScene, trainingScenes } from '../training/manifest.ts';
 import { loadManifestInputs } from '../training/manifest-inputs.ts';
 import type { InputValues } from './inputs.ts';
@@ -45,7 +47,8 @@ function topRows(a: Float32Array, w: number, rows: number): Float32Array {
   return a.slice(0, w * rows);
 }
 
-function pairFrom(name: string, coarse: Raster, truth: Raster, aux: FineAux, split: 'north' | 'all'): ClosedLoopPair {
+/** A closed loop cut to the rows a scene trains on (`north`: the northern half). */
+function splitLoop(coarse: Raster, truth: Raster, aux: FineAux, split: 'north' | 'all'): LoopArrays {
   const w = coarse.width;
   let h = coarse.height;
   let truthData = truth.data;
@@ -57,7 +60,15 @@ function pairFrom(name: string, coarse: Raster, truth: Raster, aux: FineAux, spl
     truthData = topRows(truthData, 2 * w, 2 * h);
     for (const k of Object.keys(fineAux) as (keyof FineAux)[]) fineAux[k] = topRows(fineAux[k]!, 2 * w, 2 * h);
   }
-  return makePair(name, coarseData, w, h, truthData, fineAux);
+  return { coarseK: coarseData, w, h, truthK: truthData, aux: fineAux };
+}
+
+function pairOf(name: string, l: LoopArrays): ClosedLoopPair {
+  return makePair(name, l.coarseK, l.w, l.h, l.truthK, l.aux);
+}
+
+function pairFrom(name: string, coarse: Raster, truth: Raster, aux: FineAux, split: 'north' | 'all'): ClosedLoopPair {
+  return pairOf(name, splitLoop(coarse, truth, aux, split));
 }
 
 async function lstOnlyPairs(dataDir: string, s: RealScene): Promise<ClosedLoopPair[]> {
@@ -82,30 +93,43 @@ async function lstOnlyPairs(dataDir: string, s: RealScene): Promise<ClosedLoopPa
   });
 }
 
-async function scenePairs(dataDir: string, s: RealScene): Promise<ClosedLoopPair[]> {
+async function scenePairs(dataDir: string, s: RealScene, teacher?: SrdaModel): Promise<ClosedLoopPair[]> {
   if (s.lstOnly) return lstOnlyPairs(dataDir, s);
   // Cloud masks (BQA, Fmask) of the manifest entry applied to the LST.
   const loaded = await loadManifestInputs(dataDir, manifestScene(s.id));
   const scene = prepareScene(loaded.inputs, { allowZeroStages: true });
-  return s.referenceFactors.map((f) => {
+  const loops = new Map<number, LoopArrays>();
+  for (const f of s.referenceFactors) {
     const { loop, reference } = closedLoopScene(scene, 1, f);
     const fine = loop.levels[1].aux;
     const aux: FineAux = {};
     for (const k of MODEL_AUX) if (fine[k]) aux[k] = unpackRaster(fine[k]!).data;
-    return pairFrom(`${s.id}@x${f}`, loop.lst, reference, aux, s.split);
-  });
+    loops.set(f, splitLoop(loop.lst, reference, aux, s.split));
+  }
+  const pairs = [...loops].map(([f, l]) => pairOf(`${s.id}@x${f}`, l));
+  if (teacher) {
+    // Each loop one octave finer than another also trains as the chain meets it: the coarser loop's output as input.
+    for (const [f, inner] of loops) {
+      const outer = loops.get(2 * f);
+      const chained = outer && (await loopChainPair(teacher, `${s.id}@x${f}~chain`, outer, inner));
+      if (chained) pairs.push(chained);
+    }
+  }
+  return pairs;
 }
 
 /**
  * Loads the real closed-loop training pairs of every scene in REAL_SCENES not named in `holdout`.
- * Scenes whose files are missing are skipped with a log line.
+ * Scenes whose files are missing are skipped with a log line. With `teacher`, every loop one
+ * octave finer than another of its scene is added once more as the chain meets it
+ * (training/chain-pairs.ts `loopChainPair`).
  */
-export async function loadRealPairs(dataDir: string, holdout: string[], log: (s: string) => void): Promise<ClosedLoopPair[]> {
+export async function loadRealPairs(dataDir: string, holdout: string[], log: (s: string) => void, teacher?: SrdaModel): Promise<ClosedLoopPair[]> {
   const out: ClosedLoopPair[] = [];
   for (const s of REAL_SCENES) {
     if (holdout.includes(s.id)) continue;
     try {
-      const pairs = await scenePairs(dataDir, s);
+      const pairs = await scenePairs(dataDir, s, teacher);
       out.push(...pairs);
       log(`real ${s.id}: ${pairs.map((p) => `${p.name} ${p.w}x${p.h} coarse`).join(', ')}`);
     } catch (e) {

@@ -12,6 +12,9 @@ import { writeLearningCurve } from './train-plot.ts';
 import { loadAsterPairs } from './train-aster.ts';
 import { splitByPlace } from '../training/aster-pairs.ts';
 import { asterStagePairs } from '../training/aster-stages.ts';
+import { asterChainPair } from '../training/chain-pairs.ts';
+import { loadSrdaWeights } from '../model/weights.ts';
+import { readSrdaWeights } from './srda-weights.ts';
 import { allocBatch, writePatch, type ClosedLoopPair } from '../model/patches.ts';
 import { Rng } from '../core/random.ts';
 
@@ -41,10 +44,16 @@ export interface TrainArgs {
   asterWeight: number;
   /** Step at which the cosine schedule starts again from `lr` (a warm restart of a resumed run); 0: no restart. */
   restartAt: number;
+  /**
+   * Folder of frozen SRDA-Net weights: with it, the second stage of every ASTER pair, and every
+   * real loop one octave finer than another of its scene, trains once more with the teacher's
+   * residual-corrected first-stage output as its input (as the chain meets it). Empty: off.
+   */
+  chainTeacher: string;
 }
 
 const USAGE = `Usage: srda-lst train --out DIR [--steps 4000] [--size tiny|small|base] [--batch 8] [--patch 32]
-       [--lr 1e-3] [--restart-at STEP] [--seed 1] [--resume] [--augment] [--beta-nll 0] [--consistency 0] [--data synth,real,aster] [--aster-weight 3] [--holdout SCENE,...] [--real-share 0.5]
+       [--lr 1e-3] [--restart-at STEP] [--seed 1] [--resume] [--augment] [--beta-nll 0] [--consistency 0] [--data synth,real,aster] [--aster-weight 3] [--holdout SCENE,...] [--real-share 0.5] [--chain-teacher MODEL_DIR]
        [--checkpoint-every 100] [--val-every 100] [--backend wasm|cpu] [--data-dir ../shared/data]`;
 
 function parseArgs(argv: string[]): TrainArgs {
@@ -69,6 +78,7 @@ function parseArgs(argv: string[]): TrainArgs {
     dataDir: path.resolve(process.cwd(), '../shared/data'),
     asterWeight: 3,
     restartAt: 0,
+    chainTeacher: '',
   };
   for (let i = 0; i < argv.length; i++) {
     const k = argv[i];
@@ -106,6 +116,7 @@ function parseArgs(argv: string[]): TrainArgs {
     else if (k === '--data-dir') a.dataDir = path.resolve(v());
     else if (k === '--aster-weight') a.asterWeight = num();
     else if (k === '--restart-at') a.restartAt = num();
+    else if (k === '--chain-teacher') a.chainTeacher = path.resolve(v());
     else throw new AppError('BAD_ARGUMENT', `Unknown option '${k}'. Run with --help for the options.`);
   }
   if (!a.out) throw new AppError('BAD_ARGUMENT', 'No output folder: pass --out DIR. Run with --help for the options.');
@@ -203,7 +214,9 @@ export const trainCommand: Command = async (argv) => {
     await writeFile(csv, CSV_HEADER);
   }
 
-  const real = args.data.includes('real') ? await loadRealPairs(args.dataDir, args.holdout, log) : [];
+  const teacher = args.chainTeacher ? await loadSrdaWeights(await readSrdaWeights(args.chainTeacher)) : undefined;
+  if (teacher) log(`chain teacher: ${args.chainTeacher} (${teacher.size})`);
+  const real = args.data.includes('real') ? await loadRealPairs(args.dataDir, args.holdout, log, teacher) : [];
   let asterVal: ClosedLoopPair[] = [];
   if (args.data.includes('aster')) {
     const pairs = await loadAsterPairs(args.dataDir, log);
@@ -211,6 +224,7 @@ export const trainCommand: Command = async (argv) => {
     log(`aster pairs: ${pairs.length} in ${split.blocks} blocks; validation ${split.validation.map((p) => p.id).join(',')}`);
     log(`aster shifts (dx,dy fine px): ${pairs.map((p) => `${p.id}:${p.shift.dxPx},${p.shift.dyPx}`).join(' ')}`);
     const stages = split.train.flatMap(asterStagePairs);
+    if (teacher) for (const p of split.train) stages.push(await asterChainPair(teacher, p));
     // The ASTER pairs are the product's job at its real scale: they make up `asterShare` of the real draws.
     const copies = Math.max(1, Math.round((args.asterWeight * Math.max(1, real.length)) / stages.length));
     for (let c = 0; c < copies; c++) real.push(...stages);
@@ -231,6 +245,7 @@ export const trainCommand: Command = async (argv) => {
     ...(args.betaNll > 0 ? { betaNll: args.betaNll } : {}),
     ...(args.consistency > 0 ? { consistency: args.consistency } : {}),
     ...(args.restartAt > 0 ? { restartAt: args.restartAt } : {}),
+    ...(args.chainTeacher ? { chainTeacher: path.basename(args.chainTeacher) } : {}),
     realPairs: real.map((p) => p.name),
   };
   const t0 = performance.now();
