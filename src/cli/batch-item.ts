@@ -14,7 +14,7 @@ import { loadMethod } from '../pipeline/methods.ts';
 import { prepareSceneAsync } from '../pipeline/prepare.ts';
 import { assembleScene, labelDataset, type LabelledBand } from '../pipeline/scene-assembly.ts';
 import type { BatchItem } from './batch-plan.ts';
-import { KEEP_GUIDES_ON_CLI, orientationsNotice, reportShare } from './inputs.ts';
+import { KEEP_GUIDES_ON_CLI, maskedShares, orientationsNotice } from './inputs.ts';
 import { loadFileDatasets } from './load.ts';
 import { packOnReadWorkers, prestartReadWorkers, withReadWorkersHeld } from './read-workers.ts';
 import { sceneNotices } from './scene-notices.ts';
@@ -202,8 +202,7 @@ async function runInto(item: BatchItem, s: BatchSettings, tmp: string): Promise<
     qc: assembled.qc?.name ?? null,
     cloudMask: assembled.cloud?.name ?? null,
     // As downscale's report names them.
-    ...(assembled.qcMask ? { qcMaskedShare: reportShare(assembled.qcMask.share) } : {}),
-    ...(assembled.cloudMask ? { cloudMaskedShare: reportShare(assembled.cloudMask.share) } : {}),
+    ...maskedShares(assembled.masks),
     aux: Object.fromEntries(Object.entries(assembled.aux).map(([k, b]) => [k, b.name])),
     notices: [...assembled.notices, ...scene.notes, ...(s.methodNotice ? [s.methodNotice] : []), ...(orientedNotice ? [orientedNotice] : [])],
     // The scene's notes as batch prints them for this date (each once; with --jobs N read from here).

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { recommendMethod } from '../core/recommend.ts';
+import { maskedShareWords } from '../pipeline/mask-report.ts';
 import { itemIndexFrom } from './batch.ts';
 import { main } from './main.ts';
 import { capturePrinted } from './test-output.ts';
@@ -417,7 +418,11 @@ describe.skipIf(!existsSync(ECOSTRESS) || !hasGdal())('srda-lst batch on the ECO
     expect(report).toMatchObject({ qc: null, cloudMask: mask });
     expect(report.cloudMaskedShare).toBeGreaterThan(0);
     expect(report.cloudMaskedShare).toBeCloseTo(masked / valid, 9);
-    expect(report.notices).toContain(`The cloud mask removed ${masked} of the ${valid} valid LST pixels.`);
+    // One note for the fact, naming the mask (before, a second one: 'The cloud mask removed … of the … valid LST pixels.').
+    const said = `The cloud mask ${mask} masks ${maskedShareWords(masked, valid)}`;
+    const counts = report.notices.filter((n: string) => n.includes('valid LST pixels'));
+    expect(counts).toHaveLength(1);
+    expect(counts[0].startsWith(`${said} (`)).toBe(true);
   }, 120_000);
 
   it("prints each date's scene notes once on stderr, prefixed with the date, as soon as its scene is prepared, with --jobs 1 and with --jobs 2", async () => {
@@ -442,7 +447,7 @@ describe.skipIf(!existsSync(ECOSTRESS) || !hasGdal())('srda-lst batch on the ECO
       let count = 0;
       for (const date of ['2023-07-28', '2023-08-05']) {
         const report = JSON.parse(readFileSync(path.join(dir, date, 'report.json'), 'utf8')) as { notices: string[] };
-        expect(report.notices.some((n) => n.startsWith('The cloud mask removed '))).toBe(true);
+        expect(report.notices.filter((n) => n.startsWith('The cloud mask ') && n.includes(' valid LST pixels'))).toHaveLength(1);
         for (const n of report.notices) expect(notices.filter((l) => l === `notice: ${date}: ${n}`), `${jobs} ${date} ${n}`).toHaveLength(1);
         count += report.notices.length;
       }

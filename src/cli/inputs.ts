@@ -300,18 +300,26 @@ export interface InputsSummary {
   files: LoadedInputs['files'];
   warnings: string[];
   names: NonNullable<SceneInputs['names']>;
-  qcMask?: AssembledScene['qcMask'];
-  cloudMask?: AssembledScene['cloudMask'];
+  /** What the QC and the cloud mask took from the LST (report.json's shares), when either applied. */
+  masks?: AssembledScene['masks'];
 }
 
 /** `loaded` without its rasters: keep this instead once the scene is prepared, so the rasters as read can go. */
 export function summariseInputs(loaded: LoadedInputs): InputsSummary {
-  return { files: loaded.files, warnings: loaded.warnings, names: loaded.inputs.names ?? {}, ...(loaded.assembled.qcMask ? { qcMask: loaded.assembled.qcMask } : {}), ...(loaded.assembled.cloudMask ? { cloudMask: loaded.assembled.cloudMask } : {}) };
+  return { files: loaded.files, warnings: loaded.warnings, names: loaded.inputs.names ?? {}, ...(loaded.assembled.masks ? { masks: loaded.assembled.masks } : {}) };
 }
 
 /** A masked share (0..1) for report.json: 4 significant digits, so a few pixels are never written as 0 (2 of 1971448: 0.000001014). */
 export function reportShare(share: number): number {
   return Number(share.toPrecision(4));
+}
+
+/** report.json's masked shares (`qcMaskedShare`, `cloudMaskedShare`), each present when its mask applied. */
+export function maskedShares(masks: AssembledScene['masks']): { qcMaskedShare?: number; cloudMaskedShare?: number } {
+  return {
+    ...(masks?.qc ? { qcMaskedShare: reportShare(masks.qc.share) } : {}),
+    ...(masks?.cloudMask ? { cloudMaskedShare: reportShare(masks.cloudMask.share) } : {}),
+  };
 }
 
 /** The report part that describes a prepared scene. */
@@ -321,8 +329,7 @@ export function sceneReport(scene: Scene, loaded: InputsSummary): Record<string,
     stageCount: scene.stages,
     lstAlignment: scene.alignment.lst,
     grids: scene.levels.map((l, i) => ({ level: i, pixelSizeM: Number(l.pixelSizeM.toFixed(2)), ...gridJson(l.grid), aux: Object.keys(l.aux) })),
-    ...(loaded.qcMask ? { qcMaskedShare: reportShare(loaded.qcMask.share) } : {}),
-    ...(loaded.cloudMask ? { cloudMaskedShare: reportShare(loaded.cloudMask.share) } : {}),
+    ...maskedShares(loaded.masks),
     ...(scene.guideShift ? { guideRegistration: scene.guideShift } : {}),
     notes: [...loaded.warnings, ...scene.notes],
   };

@@ -85,9 +85,11 @@ describe('prepareScene', () => {
     for (const i of [0, 1, 200, 201, 255]) keep[i] = 0;
     const s = prepareScene({ lst, lstKeep: keep, aux: { ndvi } });
     expect(s.notes).toContain('QC mask removed 3 of the 56 valid LST pixels.');
-    // The same mask made by the QC and a cloud mask together says so (before: 'QC mask removed' whatever made it).
-    const both = prepareScene({ lst, lstKeep: keep, lstKeepBy: { qc: true, cloudMask: true }, aux: { ndvi } });
-    expect(both.notes).toContain('The QC and the cloud mask removed 3 of the 56 valid LST pixels.');
+    // A mask the scene assembly reported (its notes say what each mask takes) gets no second note here.
+    const masks = { valid: 56, masked: 3, share: 3 / 56, qc: { valid: 56, masked: 1, share: 1 / 56, name: 'q.tif' }, cloudMask: { valid: 55, masked: 2, share: 2 / 55, name: 'm.tif' } };
+    const reported = prepareScene({ lst, lstKeep: keep, lstMasks: masks, aux: { ndvi } });
+    expect(reported.notes.filter((n) => n.includes('valid LST pixels'))).toEqual([]);
+    expect(reported.lst.data).toEqual(s.lst.data);
   });
 
   it('reprojects an LST in another CRS onto the aligned coarse grid', () => {

@@ -24,6 +24,7 @@ import { reprojectRasterInSteps, type ReprojectStats } from '../core/raster/repr
 import { applyGuideShift, estimateGuideShiftInSteps, guideSample, guideShiftNote, REGISTERED_GUIDES, type GuideShift } from './guide-registration.ts';
 import { releaseArray } from '../core/release-buffer.ts';
 import { celsiusConversion, describeNotKelvin } from '../io/unit-sanity.ts';
+import type { SceneMaskReport } from './mask-report.ts';
 
 /** Inputs of scene preparation: rasters already in physical units (NaN invalid). */
 export interface SceneInputs {
@@ -31,8 +32,11 @@ export interface SceneInputs {
   lst: Raster;
   /** Optional keep-mask on the LST grid (1 = good quality, 0 = masked), e.g. from MOD11 QC. */
   lstKeep?: Uint8Array;
-  /** What made `lstKeep`, for the scene's note: the QC, a cloud mask, or both (default: the QC). */
-  lstKeepBy?: { qc: boolean; cloudMask: boolean };
+  /**
+   * What made `lstKeep` and what it takes (the scene assembly's report), whose notes already say
+   * so: preparation then adds no note of its own. Without it, a note counts what `lstKeep` removed.
+   */
+  lstMasks?: SceneMaskReport;
   /** Auxiliary layers, each on its own grid; the finest one defines the output grid. */
   aux: Partial<Record<AuxName, Raster>>;
   /** Names (file names) for messages. */
@@ -195,9 +199,8 @@ function maskedLst(inputs: SceneInputs, notes: string[]): Raster {
     masked++;
   }
   // Out of the valid pixels, as the scene panel's share: fill and cloud the product already left out are not "kept".
-  const by = inputs.lstKeepBy ?? { qc: true, cloudMask: false };
-  const what = by.qc && by.cloudMask ? 'The QC and the cloud mask' : by.cloudMask ? 'The cloud mask' : 'QC mask';
-  notes.push(`${what} removed ${masked} of the ${valid} valid LST pixels.`);
+  // The assembly's notes already said what its masks take: a second sentence here told the same fact twice.
+  if (!inputs.lstMasks) notes.push(`QC mask removed ${masked} of the ${valid} valid LST pixels.`);
   return { ...inputs.lst, data };
 }
 

@@ -8,6 +8,7 @@ import { findLstBand, findQcFor } from '../io/lst-select.ts';
 import { decodeMod11Qc, DEFAULT_MOD11_QC_POLICY, type Mod11QcPolicy } from '../io/modis-qc.ts';
 import type { SceneInputs } from './prepare.ts';
 import { alignToGridInSteps } from './align.ts';
+import { maskCount, maskNotices, percentWords, type MaskCount, type SceneMaskReport } from './mask-report.ts';
 
 /**
  * One band with the role the user (app table) or the command line (option name) gave it. The
@@ -41,8 +42,8 @@ const ROLE_ARTICLED: Record<AuxName, string> = {
 };
 /** Default largest LST-to-guide date gap, days: the MODIS 8-day composite period. */
 export const DEFAULT_MAX_DATE_GAP_DAYS = 8;
-/** QC masked share above which the app warns before the run. */
-const HIGH_QC_SHARE = 0.5;
+/** What the mask notes advise when most of the LST is masked: the app has a date picker, the command line takes other files. */
+const MOSTLY_MASKED_ADVICE = { lenient: 'Pick a clearer date if you can.', strict: 'Give the files of a clearer date if there is one.' } as const;
 
 /** Labels every band of a file with its detected role (keys `${keyPrefix}:${index}`). */
 export function labelDataset(dataset: Dataset, keyPrefix = dataset.fileName): LabelledBand[] {
@@ -151,39 +152,20 @@ export interface AssembledScene {
   aux: Partial<Record<AuxName, LabelledBand>>;
   /** Inputs dated more than the allowed gap from the LST (lenient mode only; strict throws). */
   dateGaps: DateGap[];
-  /** QC effect on the LST before any run: valid LST pixels, and how many the QC masks. */
-  qcMask?: { valid: number; masked: number; share: number };
   /** The cloud mask applied to the LST (every pixel where it is not 0 is masked), when one was. */
   cloud?: LabelledBand;
-  /** Its effect: valid LST pixels (after the QC), and how many the cloud mask masks besides. */
-  cloudMask?: { valid: number; masked: number; share: number };
+  /** What the QC and the cloud mask take from the LST before any run, when either applies: the counts the mask notes are written from. */
+  masks?: SceneMaskReport;
   /** Guides of another place than the LST, left out of this scene (lenient mode only; strict throws NO_OVERLAP): per role, the file the notice names. */
   awayGuides: { role: AuxName; name: string }[];
   /** Plain sentences for the user, naming files. */
   notices: string[];
-}
-
-/** A share (0..1) as a whole percentage that is never '0 %' or '100 %' when it is not so: 'under 1 %', '27 %', 'over 99 %'. */
-export function percentWords(x: number): string {
-  const p = Math.round(100 * x);
-  if (p === 0 && x > 0) return 'under 1 %';
-  if (p === 100 && x < 1) return 'over 99 %';
-  return `${p} %`;
-}
-
-/**
- * How many of the `valid` LST pixels a mask takes, in words that stay true where a rounded share
- * would not: 'none of the 1970396 valid LST pixels', '4 of the 1970396 valid LST pixels, under 1 %',
- * '27 % of the valid LST pixels'. `short`, for a one-line summary beside other facts (the app's
- * scene line): 'none of 1970396 px', '4 of 1970396 px, under 1 %', '27 %'.
- */
-export function maskedShareWords(masked: number, valid: number, short = false): string {
-  const of = (n: number) => (short ? `${n} of ${valid} px` : `${n} of the ${valid} valid LST pixels`);
-  if (masked === 0) return short ? `none of ${valid} px` : `none of the ${valid} valid LST pixels`;
-  const share = masked / valid;
-  if (share < 0.01) return `${of(masked)}, under 1 %`;
-  if (share > 0.99 && masked < valid) return `${of(masked)}, over 99 %`;
-  return short ? percentWords(share) : `${percentWords(share)} of the valid LST pixels`;
+  /**
+   * Those of `notices` that ask for something before a run, which the app shows above the Run
+   * button: a QC or cloud mask left out, what a cloud mask takes, most of the LST masked, several
+   * LST of one date, a guide of another place.
+   */
+  warnings: string[];
 }
 
 /**
@@ -247,6 +229,11 @@ export function* assembleSceneInSteps(bands: LabelledBand[], options: AssemblyOp
   const strict = options.mode === 'strict';
   const maxGap = options.maxDateGapDays ?? DEFAULT_MAX_DATE_GAP_DAYS;
   const notices: string[] = [];
+  const warnings: string[] = [];
+  const warn = (text: string): void => {
+    notices.push(text);
+    warnings.push(text);
+  };
   const groups = groupScenes(bands);
   if (groups.length === 0) {
     const names = bands.map((b) => `${b.name} (${b.role})`).join('; ');
@@ -274,7 +261,7 @@ export function* assembleSceneInSteps(bands: LabelledBand[], options: AssemblyOp
   const lst = views.get(lstRef.dataset)!;
   if (inGroup.length > 1) {
     const others = inGroup.filter((b) => b !== lst).map((b) => b.name);
-    notices.push(`Several LST layers for ${group.id}: using ${lst.name}. To use ${others.join(' or ')} instead, set the role of ${lst.name} to "unknown".`);
+    warn(`Several LST layers for ${group.id}: using ${lst.name}. To use ${others.join(' or ')} instead, set the role of ${lst.name} to "unknown".`);
   }
   const lstDate = lst.dataset.date;
   const dateGaps: DateGap[] = [];
@@ -292,7 +279,7 @@ export function* assembleSceneInSteps(bands: LabelledBand[], options: AssemblyOp
   // QC: the one matching the LST; a QC of another date or grid is never applied silently.
   let qc: LabelledBand | undefined;
   let lstKeep: Uint8Array | undefined;
-  let qcMask: AssembledScene['qcMask'];
+  let qcMask: (MaskCount & { name: string }) | undefined;
   const qcBands = bands.filter((b) => b.role === 'lst-qc');
   const matchRef = qcBands.length ? findQcFor(qcBands.map(view), lstRef) : undefined;
   const qcCandidate = matchRef ? views.get(matchRef.dataset) : qcBands.length === 1 ? qcBands[0] : undefined;
@@ -304,15 +291,15 @@ export function* assembleSceneInSteps(bands: LabelledBand[], options: AssemblyOp
     if (qcDn && lstDn && qcDn !== lstDn) {
       const msg = `${qcCandidate.name} is the ${qcDn} QC and the LST ${lst.name} is the ${lstDn} LST`;
       if (strict) throw new AppError('DATE_MISMATCH', `${msg}: give the QC of the same overpass.`, { file: qcCandidate.dataset.fileName });
-      notices.push(`${msg}: the QC was not applied. Drop the ${lstDn} QC file.`);
+      warn(`${msg}: the QC was not applied. Drop the ${lstDn} QC file.`);
     } else if (days !== undefined && days > 0) {
       const msg = `${qcCandidate.name} is the QC of ${qcCandidate.dataset.date}, the LST ${lst.name} is of ${lstDate}`;
       if (strict) throw new AppError('DATE_MISMATCH', `${msg}: give the QC of the same granule.`, { file: qcCandidate.dataset.fileName });
-      notices.push(`${msg}: the QC was not applied. Drop the QC file of ${lstDate}.`);
+      warn(`${msg}: the QC was not applied. Drop the QC file of ${lstDate}.`);
     } else if ('reason' in onGrid) {
       const msg = `${qcCandidate.name} is not on the grid of ${lst.name}: ${onGrid.reason}`;
       if (strict) throw new AppError('GRID_MISMATCH', `${msg}. Give the QC of the same granule.`, { file: qcCandidate.dataset.fileName });
-      notices.push(`${msg}; the QC was not applied. Drop the QC file of the same granule.`);
+      warn(`${msg}; the QC was not applied. Drop the QC file of the same granule.`);
     } else {
       qc = qcCandidate;
       if (onGrid.how === 'reprojected')
@@ -326,18 +313,20 @@ export function* assembleSceneInSteps(bands: LabelledBand[], options: AssemblyOp
         valid++;
         if (!lstKeep[i]) masked++;
       }
-      qcMask = { valid, masked, share: valid ? masked / valid : 0 };
-      if (qcMask.share > HIGH_QC_SHARE) {
-        notices.push(`The QC ${qc.name} masks ${maskedShareWords(masked, valid)} (cloud or poor quality). Pick a clearer date if you can.`);
-      }
+      qcMask = { ...maskCount(valid, masked), name: qc.name };
     }
   } else if (qcBands.length > 1) {
     notices.push(`None of the ${qcBands.length} QC files matches ${lst.name} (same product, date and day/night); no QC was applied.`);
   }
 
   const clouds = yield* applyCloudMask(bands, lst, lstKeep, strict);
-  notices.push(...clouds.notices);
+  for (const n of clouds.notices) warn(n);
   lstKeep = clouds.lstKeep;
+  const masks = maskReport(qcMask, clouds.cloudMask);
+  for (const n of masks ? maskNotices(masks, MOSTLY_MASKED_ADVICE[options.mode]) : []) {
+    if (n.isWarning) warn(n.text);
+    else notices.push(n.text);
+  }
 
   const aux: AssembledScene['aux'] = {};
   const auxRasters: SceneInputs['aux'] = {};
@@ -352,7 +341,7 @@ export function* assembleSceneInSteps(bands: LabelledBand[], options: AssemblyOp
       const away = pickNearest(candidates, lst);
       if (strict)
         throw new AppError('NO_OVERLAP', `The LST ${lst.name} and ${away.name} (${role}) do not overlap: they cover different places. Give ${ROLE_ARTICLED[role]} file of the same area.`, { file: away.dataset.fileName });
-      notices.push(`${away.name} (${role}) covers another place than the LST ${lst.name}: it was left out of this scene. Drop ${ROLE_ARTICLED[role]} file of the same area, or remove this one.`);
+      warn(`${away.name} (${role}) covers another place than the LST ${lst.name}: it was left out of this scene. Drop ${ROLE_ARTICLED[role]} file of the same area, or remove this one.`);
       awayGuides.push({ role, name: away.name });
       continue;
     }
@@ -365,15 +354,16 @@ export function* assembleSceneInSteps(bands: LabelledBand[], options: AssemblyOp
   return {
     group,
     groups,
-    inputs: { lst: lst.band.raster, lstKeep, ...(lstKeep ? { lstKeepBy: { qc: !!qc, cloudMask: !!clouds.cloud } } : {}), aux: auxRasters, names },
+    inputs: { lst: lst.band.raster, lstKeep, ...(masks ? { lstMasks: masks } : {}), aux: auxRasters, names },
     lst,
     qc,
     aux,
     dateGaps,
-    qcMask,
-    ...(clouds.cloud ? { cloud: clouds.cloud, cloudMask: clouds.cloudMask } : {}),
+    ...(clouds.cloud ? { cloud: clouds.cloud } : {}),
+    ...(masks ? { masks } : {}),
     awayGuides,
     notices,
+    warnings,
   };
 }
 
@@ -390,7 +380,7 @@ function* applyCloudMask(
   lst: LabelledBand,
   lstKeep: Uint8Array | undefined,
   strict: boolean,
-): Steps<{ lstKeep: Uint8Array | undefined; cloud?: LabelledBand; cloudMask?: AssembledScene['cloudMask']; notices: string[] }> {
+): Steps<{ lstKeep: Uint8Array | undefined; cloud?: LabelledBand; cloudMask?: SceneMaskReport['cloudMask']; notices: string[] }> {
   const masks = bands.filter((b) => b.role === 'cloud-mask');
   if (masks.length === 0) return { lstKeep, notices: [] };
   const lstDate = lst.dataset.date;
@@ -421,20 +411,18 @@ function* applyCloudMask(
       masked++;
     }
   }
-  const share = valid ? masked / valid : 0;
-  // A mask on another grid is reprojected: one that covers part of the LST leaves the rest unmasked, which must be said.
-  const partial = onGrid.how === 'reprojected' && onGrid.coverage < 0.995;
-  const where = onGrid.how === 'reprojected'
-    ? ` It is on another grid than the LST and was reprojected onto it by georeference (nearest mask pixel)${partial ? `; it covers only ${percentWords(onGrid.coverage)} of the LST, and the LST outside it is not masked: use a cloud mask that covers the whole scene` : ''}.`
-    : '';
   return {
     lstKeep: keep,
     cloud: mask,
-    cloudMask: { valid, masked, share },
-    notices: [
-      masked === 0
-        ? `The cloud mask ${mask.name} masks ${maskedShareWords(masked, valid)}: it is 0 (clear) or nodata wherever the LST is valid.${where}`
-        : `The cloud mask ${mask.name} masks ${maskedShareWords(masked, valid)} (every pixel where it is not 0: cloud, shadow, and for Fmask also water and snow).${where}`,
-    ],
+    cloudMask: { ...maskCount(valid, masked), name: mask.name, ...(onGrid.how === 'reprojected' ? { coverage: onGrid.coverage } : {}) },
+    notices: [],
   };
+}
+
+/** The masks' counts together: the cloud mask counts among the pixels the QC kept, so the two add up. */
+function maskReport(qc: SceneMaskReport['qc'], cloudMask: SceneMaskReport['cloudMask']): SceneMaskReport | undefined {
+  const first = qc ?? cloudMask;
+  if (!first) return undefined;
+  const masked = (qc?.masked ?? 0) + (cloudMask?.masked ?? 0);
+  return { ...maskCount(first.valid, masked), ...(qc ? { qc } : {}), ...(cloudMask ? { cloudMask } : {}) };
 }

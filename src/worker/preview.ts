@@ -1,6 +1,7 @@
 import { AppError, isAppError } from '../core/errors.ts';
 import { finishSteps, finishStepsAsync, type Steps } from '../core/progress.ts';
-import { assembleSceneInSteps, maskedShareWords, DEFAULT_MAX_DATE_GAP_DAYS, periodGapDays, type AssembledScene, type LabelledBand, type SceneGroup } from '../pipeline/scene-assembly.ts';
+import { maskedShareWords } from '../pipeline/mask-report.ts';
+import { assembleSceneInSteps, DEFAULT_MAX_DATE_GAP_DAYS, periodGapDays, type AssembledScene, type LabelledBand, type SceneGroup } from '../pipeline/scene-assembly.ts';
 import { describeNotKelvin, lstUnitConversion } from '../io/unit-sanity.ts';
 import { getInput, pixelSizeMetres } from './inputs.ts';
 import { formatPixelM, makeLayer } from './layers.ts';
@@ -158,11 +159,11 @@ export function previewScene(params: Pick<RunParams, 'inputs' | 'sceneId' | 'max
       lstName: a.lst.name,
       lstId: a.lst.key,
       used,
-      qcMaskedShare: a.qcMask?.share,
-      ...(a.qcMask ? { qcMaskedWords: maskedShareWords(a.qcMask.masked, a.qcMask.valid, true) } : {}),
+      ...(a.masks?.qc ? { qcMaskedShare: a.masks.qc.share, qcMaskedWords: maskedShareWords(a.masks.qc.masked, a.masks.qc.valid, true) } : {}),
       dateGaps: a.dateGaps,
       ...gridFacts(a),
       notices: a.notices,
+      warnings: a.warnings,
     };
   } catch (e) {
     const err = isAppError(e) ? e : new AppError('INTERNAL', String(e));
@@ -173,6 +174,7 @@ export function previewScene(params: Pick<RunParams, 'inputs' | 'sceneId' | 'max
       isSameGrid: false,
       isLstOnly: false,
       notices: [],
+      warnings: [],
       blocker: { code: err.code, message: err.message, file: err.file, hint: (err as { hint?: string }).hint },
     };
   }

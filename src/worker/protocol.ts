@@ -128,6 +128,8 @@ export interface ScenePreview {
   /** No guide layer: bicubic and SRDA-Net's LST-only mode only. */
   isLstOnly: boolean;
   notices: string[];
+  /** Those of `notices` the scene panel shows before a run (they ask for something: a mask left out, what a cloud mask takes, most of the LST masked, several LST, a guide of another place). */
+  warnings: string[];
   /** Why a run cannot start now, and what to do. */
   blocker?: WireError;
 }

@@ -70,13 +70,11 @@ export function ScenePanel() {
           results may be off. Drop a file within {maxGap} days of the LST, remove this one, or raise the max date gap.
         </p>
       ))}
-      {p.notices
-        .filter((n) => /QC was not applied|masks (\d+ %|\d+ of the|none of the)|Several LST|covers another place/.test(n))
-        .map((n) => (
-          <p key={n} className="warn" data-testid="scene-notice">
-            {n}
-          </p>
-        ))}
+      {p.warnings.map((n) => (
+        <p key={n} className="warn" data-testid="scene-notice">
+          {n}
+        </p>
+      ))}
       {p.isSameGrid && (
         <div data-testid="same-grid">
           <p className="small">

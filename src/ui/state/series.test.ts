@@ -13,7 +13,7 @@ vi.mock(import('./worker-handle.ts'), async (original) => ({
 }));
 
 const scenes = ['2024-03-29', '2024-04-06', '2024-04-14', '2024-04-22'].map((id) => ({ id, date: id, lstNames: [`${id}.tif`] }));
-const preview = { scenes, sceneId: '2024-03-29', used: {}, dateGaps: [], isSameGrid: false, isLstOnly: false, notices: [] } as ScenePreview;
+const preview = { scenes, sceneId: '2024-03-29', used: {}, dateGaps: [], isSameGrid: false, isLstOnly: false, notices: [], warnings: [] } as ScenePreview;
 
 describe('datesToRun', () => {
   it('runs every date as a queue by default, a from/to range in either order, or the picked date alone', () => {

@@ -1,0 +1,98 @@
+/** How many LST pixels one mask takes, out of the LST pixels still valid where it applies. */
+export interface MaskCount {
+  /** LST pixels valid where the mask applies: not fill (and, for the cloud mask, kept by the QC). */
+  valid: number;
+  /** Of them, how many the mask takes. */
+  masked: number;
+  /** `masked / valid`, 0 when none is valid. */
+  share: number;
+}
+
+/**
+ * What the masks of a scene take from its LST before any run, per cause and together: the counts
+ * the scene's notes (`maskNotices`), the app's scene line and the command line's report.json
+ * shares are made from. The QC applies first; the cloud mask counts among the pixels the QC kept.
+ */
+export interface SceneMaskReport {
+  /** LST pixels that are not fill, before any mask. */
+  valid: number;
+  /** Of them, how many the masks take together. */
+  masked: number;
+  /** `masked / valid`, 0 when none is valid. */
+  share: number;
+  /** The MOD11 QC applied, with its name for messages. */
+  qc?: MaskCount & { name: string };
+  /**
+   * The cloud mask applied (Fmask, ECOSTRESS cloud_mask: every pixel where it is not 0, so Fmask
+   * water, shadow and snow too), with its name; `coverage` (0..1 of the LST) when it was on
+   * another grid and was reprojected onto the LST's.
+   */
+  cloudMask?: MaskCount & { name: string; coverage?: number };
+}
+
+/** Masked share above which the notes advise another date. */
+export const MOSTLY_MASKED = 0.5;
+/** Coverage of a reprojected cloud mask under which the LST outside it is said to stay unmasked. */
+const WHOLE_COVERAGE = 0.995;
+
+/** A share (0..1) as a whole percentage that is never '0 %' or '100 %' when it is not so: 'under 1 %', '27 %', 'over 99 %'. */
+export function percentWords(x: number): string {
+  const p = Math.round(100 * x);
+  if (p === 0 && x > 0) return 'under 1 %';
+  if (p === 100 && x < 1) return 'over 99 %';
+  return `${p} %`;
+}
+
+/**
+ * How many of the `valid` LST pixels a mask takes, in words that stay true where a rounded share
+ * would not: 'none of the 1970396 valid LST pixels', '4 of the 1970396 valid LST pixels, under 1 %',
+ * '27 % of the valid LST pixels'. `short`, for a one-line summary beside other facts (the app's
+ * scene line): 'none of 1970396 px', '4 of 1970396 px, under 1 %', '27 %'.
+ */
+export function maskedShareWords(masked: number, valid: number, short = false): string {
+  const of = (n: number) => (short ? `${n} of ${valid} px` : `${n} of the ${valid} valid LST pixels`);
+  if (masked === 0) return short ? `none of ${valid} px` : `none of the ${valid} valid LST pixels`;
+  const share = masked / valid;
+  if (share < 0.01) return `${of(masked)}, under 1 %`;
+  if (share > 0.99 && masked < valid) return `${of(masked)}, over 99 %`;
+  return short ? percentWords(share) : `${percentWords(share)} of the valid LST pixels`;
+}
+
+/** Counts `masked` of `valid` as a `MaskCount`. */
+export function maskCount(valid: number, masked: number): MaskCount {
+  return { valid, masked, share: valid ? masked / valid : 0 };
+}
+
+/** A scene's mask notice, and whether the app shows it before the run (above the Run button). */
+export interface MaskNotice {
+  text: string;
+  isWarning: boolean;
+}
+
+/**
+ * The scene's notes on its masks, one per mask applied, from `report` alone: what each takes of
+ * the valid LST pixels (naming its file), and once, on the last of them, `advice` (what to do,
+ * in the words of the app or of the command line) when the masks together take most of the LST.
+ * The QC's note is a warning only then; the cloud mask's always is (it names what it masks).
+ */
+export function maskNotices(report: SceneMaskReport, advice: string): MaskNotice[] {
+  const notes: MaskNotice[] = [];
+  const isMostly = report.share > MOSTLY_MASKED;
+  const { qc, cloudMask: cloud } = report;
+  if (qc) notes.push({ text: `The QC ${qc.name} masks ${maskedShareWords(qc.masked, qc.valid)} (cloud or poor quality).`, isWarning: isMostly });
+  if (cloud) {
+    const partial = cloud.coverage !== undefined && cloud.coverage < WHOLE_COVERAGE;
+    const where =
+      cloud.coverage === undefined
+        ? ''
+        : ` It is on another grid than the LST and was reprojected onto it by georeference (nearest mask pixel)${partial ? `; it covers only ${percentWords(cloud.coverage)} of the LST, and the LST outside it is not masked: use a cloud mask that covers the whole scene` : ''}.`;
+    const what = cloud.masked === 0 ? ': it is 0 (clear) or nodata wherever the LST is valid.' : ' (every pixel where it is not 0: cloud, shadow, and for Fmask also water and snow).';
+    notes.push({ text: `The cloud mask ${cloud.name} masks ${maskedShareWords(cloud.masked, cloud.valid)}${what}${where}`, isWarning: true });
+  }
+  if (isMostly && notes.length > 0) {
+    const last = notes[notes.length - 1];
+    const together = notes.length > 1 ? ` Together they mask ${maskedShareWords(report.masked, report.valid)}.` : '';
+    notes[notes.length - 1] = { text: `${last.text}${together} ${advice}`, isWarning: true };
+  }
+  return notes;
+}
