@@ -1,4 +1,4 @@
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { strFromU8, unzipSync } from 'fflate';
 import { expect, test, type Page } from '@playwright/test';
@@ -176,6 +176,20 @@ test.describe('many dates in the app', () => {
     await expect.poll(() => page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
     await page.getByTestId('date-slider').scrollIntoViewIfNeeded();
     await shoot(page, 'many-dates-3-phone');
+  });
+
+  test('an undated NDVI beside a dated one says which date it goes with, and which file takes its place on the other', async ({ page }) => {
+    // The 16-day NDVI of 2024-04-06 covers that LST's period, not 2024-04-22's: the undated one stands in there.
+    const undated = join(tempDir('srda-undated-'), 'ndvi_mean.tif');
+    copyFileSync(ndvi('113'), undated);
+    await open(page);
+    await page.getByTestId('file-input').setInputFiles([lst('097'), lst('113'), ndvi('097'), undated]);
+    await expect(page.getByTestId('file-row')).toHaveCount(4);
+    await expect(page.getByTestId('series-date')).toHaveCount(2);
+    const reason = (name: string) => page.getByTestId('file-row').filter({ has: page.locator(`td[title="${name}"]`) }).locator('td.reason');
+    // Before, its row said nothing.
+    await expect(reason('ndvi_mean.tif')).toHaveText('undated: used with the LST of 2024-04-22 (2024-04-06 takes MOD13Q1.061__250m_16_days_NDVI_doy2024097000000_aid0001.tif)');
+    await expect(reason('MOD13Q1.061__250m_16_days_NDVI_doy2024097000000_aid0001.tif')).toHaveText('');
   });
 
   test('a guide beyond the max date gap fails its date with the file names, the queue goes on; raising the gap lets it stand in; a later run of another date dates the layers it keeps', async ({ page }) => {

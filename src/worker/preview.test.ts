@@ -159,3 +159,27 @@ describe.skipIf(!existsSync(ECOSTRESS) || !hasGdalPython)('the ECOSTRESS cloud m
     );
   });
 });
+
+const DHAKA = path.join(dataDir, 'dhaka-mod11a2-mod13q1-2024-citypath');
+describe.skipIf(!existsSync(DHAKA))('which date an undated guide goes with (Dhaka, two dates, a dated and an undated NDVI)', () => {
+  it("names per date the input the date's scene takes, so the drop list can say which date the undated file is paired with", async () => {
+    const read = (dir: string, name: string, as = name) => new File([readFileSync(path.join(DHAKA, dir, name))], as);
+    const { inputs } = await ingestFiles([
+      read('MOD11A2.061', 'MOD11A2.061_LST_Day_1km_doy2024097000000_aid0001.tif'),
+      read('MOD11A2.061', 'MOD11A2.061_LST_Day_1km_doy2024113000000_aid0001.tif'),
+      read('MOD13Q1.061', 'MOD13Q1.061__250m_16_days_NDVI_doy2024097000000_aid0001.tif'),
+      read('MOD13Q1.061', 'MOD13Q1.061__250m_16_days_NDVI_doy2024113000000_aid0001.tif', 'ndvi_mean.tif'),
+    ]);
+    const [lst1, lst2, dated, undated] = inputs;
+    expect([lst1.date, lst2.date, dated.date, undated.date]).toEqual(['2024-04-06', '2024-04-22', '2024-04-06', undefined]);
+    expect(undated.role).toBe('ndvi');
+    const p = previewScene({ inputs: inputs.map((i) => ({ id: i.id, role: i.role })) });
+    // The 16-day NDVI of 2024-04-06 covers the first LST's period, not the second's (a day after it ends): the undated one stands in there.
+    expect(p.scenes.map((g) => [g.id, g.inputIds])).toEqual([
+      ['2024-04-06', { lst: lst1.id, ndvi: dated.id }],
+      ['2024-04-22', { lst: lst2.id, ndvi: undated.id }],
+    ]);
+    const one = previewScene({ inputs: [lst1, dated, undated].map((i) => ({ id: i.id, role: i.role })) });
+    expect(one.scenes.map((g) => [g.id, g.inputIds])).toEqual([['2024-04-06', { lst: lst1.id, ndvi: dated.id }]]);
+  });
+});

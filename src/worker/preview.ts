@@ -154,7 +154,7 @@ export function previewScene(params: Pick<RunParams, 'inputs' | 'sceneId' | 'max
     if (a.cloud) used['cloud-mask'] = a.cloud.name;
     for (const [role, b] of Object.entries(a.aux)) used[role as keyof typeof used] = b.name;
     return {
-      scenes: a.groups.length > 1 ? a.groups.map((g) => seriesRow(params, g)) : a.groups,
+      scenes: a.groups.length > 1 ? a.groups.map((g) => seriesRow(params, g)) : a.groups.map((g) => ({ ...g, inputIds: inputIdsOf(a) })),
       sceneId: a.group.id,
       lstName: a.lst.name,
       lstId: a.lst.key,
@@ -180,6 +180,15 @@ export function previewScene(params: Pick<RunParams, 'inputs' | 'sceneId' | 'max
   }
 }
 
+/** The input id the scene takes per role (LST, QC, cloud mask, each guide). */
+function inputIdsOf(a: AssembledScene): Partial<Record<RoleId, string>> {
+  const ids: Partial<Record<RoleId, string>> = { lst: a.lst.key };
+  if (a.qc) ids['lst-qc'] = a.qc.key;
+  if (a.cloud) ids['cloud-mask'] = a.cloud.key;
+  for (const [role, b] of Object.entries(a.aux)) ids[role as RoleId] = b.key;
+  return ids;
+}
+
 /** Roles whose date is checked against the LST's (the guides that can stand in from a nearby date). */
 const DATED_GUIDES: readonly RoleId[] = ['ndvi', 'red', 'nir', 'swir', 'albedo'];
 
@@ -190,7 +199,7 @@ function seriesRow(params: Pick<RunParams, 'inputs' | 'maxDateGapDays'>, g: Scen
     const guides = Object.values(a.aux)
       .filter((b) => DATED_GUIDES.includes(b.role))
       .map((b) => ({ role: b.role, name: b.name, date: b.dataset.date, days: periodGapDays(b, a.lst) }));
-    return { ...g, guides, overGap: a.dateGaps.map((d) => d.name), ...(a.awayGuides.length > 0 ? { awayGuides: a.awayGuides, hasGuide: Object.keys(a.aux).length > 0 } : {}) };
+    return { ...g, guides, inputIds: inputIdsOf(a), overGap: a.dateGaps.map((d) => d.name), ...(a.awayGuides.length > 0 ? { awayGuides: a.awayGuides, hasGuide: Object.keys(a.aux).length > 0 } : {}) };
   } catch (e) {
     return { ...g, problem: isAppError(e) ? e.message : String(e) };
   }

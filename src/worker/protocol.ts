@@ -105,6 +105,8 @@ export interface ScenePreview {
     overGap?: string[];
     /** Guides of another place than this date's LST, left out of its scene (the notice when the date is picked names them in full). */
     awayGuides?: { role: string; name: string }[];
+    /** The input id the date's scene takes per role (LST, QC, cloud mask, each guide): which date an undated file goes with. */
+    inputIds?: Partial<Record<RoleId, string>>;
     /** The date's scene has a guide layer (none: the LST alone). */
     hasGuide?: boolean;
     problem?: string;

@@ -1,5 +1,6 @@
 import { convertUnits, removeInput, setRole } from '../state/actions.ts';
 import { effectiveRole, qcWithoutLst, unusedReason, useAppState } from '../state/store.ts';
+import { undatedPairing } from '../state/undated-pairing.ts';
 import { describeError } from '../messages.ts';
 import { ROLES, type InputInfo, type RoleId } from '../../worker/protocol.ts';
 
@@ -20,6 +21,7 @@ function Row({ input }: { input: InputInfo }) {
   const role = useAppState((s) => effectiveRole(s, input));
   const unused = useAppState((s) => unusedReason(s, input));
   const lonelyQc = useAppState((s) => qcWithoutLst(s, input));
+  const pairing = useAppState((s) => undatedPairing(s, input));
   const isSynthetic = useAppState((s) => s.syntheticIds.includes(input.id));
   return (
     <tr data-testid="file-row" data-role={input.metadata ? 'metadata' : role} data-synthetic={isSynthetic || undefined} className={input.problem ? 'bad' : undefined}>
@@ -65,6 +67,8 @@ function Row({ input }: { input: InputInfo }) {
           unused
         ) : lonelyQc ? (
           lonelyQc
+        ) : pairing ? (
+          pairing
         ) : input.convertedFrom ? (
           `converted from ${input.convertedFrom} to K`
         ) : input.sidecar ? (

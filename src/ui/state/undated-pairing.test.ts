@@ -1,0 +1,48 @@
+import { describe, expect, it } from 'vitest';
+import type { InputInfo, RoleId, ScenePreview } from '../../worker/protocol.ts';
+import { undatedPairing } from './undated-pairing.ts';
+
+// Rows as the worker gives them for Dhaka's MOD11A2 and MOD13Q1 files; the scenes as its preview assembles them (worker/preview.test.ts).
+const row = (id: string, fileName: string, role: RoleId, date?: string): InputInfo => ({ id, fileName, role, sizeBytes: 1, band: 0, ...(date ? { date } : {}) });
+const lst1 = row('in1', 'MOD11A2.061_LST_Day_1km_doy2024097000000_aid0001.tif', 'lst', '2024-04-06');
+const lst2 = row('in2', 'MOD11A2.061_LST_Day_1km_doy2024113000000_aid0001.tif', 'lst', '2024-04-22');
+const ndvi1 = row('in3', 'MOD13Q1.061__250m_16_days_NDVI_doy2024097000000_aid0001.tif', 'ndvi', '2024-04-06');
+const ndvi2 = row('in4', 'MOD13Q1.061__250m_16_days_NDVI_doy2024113000000_aid0001.tif', 'ndvi', '2024-04-22');
+const undated = row('in5', 'ndvi_mean.tif', 'ndvi');
+const dem = row('in6', 'srtm.tif', 'dem');
+const preview = (ndviOf: [string, string][]): ScenePreview => ({
+  scenes: ndviOf.map(([date, ndvi], k) => ({ id: date, date, lstNames: [[lst1, lst2][k].fileName], inputIds: { lst: [lst1, lst2][k].id, ndvi, dem: dem.id } })),
+  used: {},
+  dateGaps: [],
+  isSameGrid: false,
+  isLstOnly: false,
+  notices: [],
+  warnings: [],
+});
+
+describe('the drop list says which date an undated file goes with', () => {
+  it('beside a dated file of its role, names the dates it is used with and the file each other date takes (before: nothing was said)', () => {
+    const s = { inputs: [lst1, lst2, ndvi1, undated, dem], roleOverrides: {}, preview: preview([['2024-04-06', ndvi1.id], ['2024-04-22', undated.id]]) };
+    expect(undatedPairing(s, undated)).toBe(`undated: used with the LST of 2024-04-22 (2024-04-06 takes ${ndvi1.fileName})`);
+    // Dated rows, and roles every date takes whole (a DEM), say nothing of it.
+    expect([undatedPairing(s, ndvi1), undatedPairing(s, dem), undatedPairing(s, lst1)]).toEqual([undefined, undefined, undefined]);
+  });
+
+  it('set aside by every date, names the file each date takes instead and what to do in the app to use it', () => {
+    const s = { inputs: [lst1, lst2, ndvi1, ndvi2, undated], roleOverrides: {}, preview: preview([['2024-04-06', ndvi1.id], ['2024-04-22', ndvi2.id]]) };
+    expect(undatedPairing(s, undated)).toBe(
+      `not used: undated, and every date takes another ndvi file (2024-04-06 takes ${ndvi1.fileName}; 2024-04-22 takes ${ndvi2.fileName}); set the roles of ${ndvi1.fileName} and ${ndvi2.fileName} to unknown to use this row`,
+    );
+    const one = { ...s, inputs: [lst1, ndvi1, undated], preview: preview([['2024-04-06', ndvi1.id]]) };
+    expect(undatedPairing(one, undated)).toBe(`not used: undated, and every date takes another ndvi file (2024-04-06 takes ${ndvi1.fileName}); set the role of ${ndvi1.fileName} to unknown to use this row`);
+  });
+
+  it('says nothing of an undated file with no dated one of its role beside it, nor before the preview has dated scenes', () => {
+    const alone = { inputs: [lst1, lst2, undated], roleOverrides: {}, preview: preview([['2024-04-06', undated.id], ['2024-04-22', undated.id]]) };
+    expect(undatedPairing(alone, undated)).toBeUndefined();
+    expect(undatedPairing({ ...alone, preview: undefined }, undated)).toBeUndefined();
+    // Its role set back to unknown by hand: no longer a guide of any date.
+    const unset = { inputs: [lst1, lst2, ndvi1, undated], roleOverrides: { in5: 'unknown' as const }, preview: preview([['2024-04-06', ndvi1.id], ['2024-04-22', ndvi1.id]]) };
+    expect(undatedPairing(unset, undated)).toBeUndefined();
+  });
+});
