@@ -48,3 +48,18 @@ test.describe('the ECOSTRESS cloud mask dropped with its LST (Los Angeles 2023-0
     );
   });
 });
+
+test.describe('the ECOSTRESS QC and water mask dropped with their LST (Los Angeles 2023-08-05)', () => {
+  test.skip(!existsSync(ECOSTRESS), 'shared ECOSTRESS data absent');
+
+  test('the QC is the LST QC with its share on the scene line, and the water mask masks the ocean, said in the scene notices', async ({ page }) => {
+    const [lst, qc, water] = ['LST', 'QC', 'water_mask'].map((l) => `ECO_L2_LSTE.002_${l}_doy2023217182715_aid0001.tif`);
+    await page.goto('/');
+    await page.getByTestId('file-input').setInputFiles([lst, qc, water].map((n) => join(ECOSTRESS, n)));
+    // Before: the QC's role was 'qc' (applied nowhere), and the water mask was not used.
+    await expect(page.getByTestId('file-row').filter({ hasText: qc })).toHaveAttribute('data-role', 'lst-qc');
+    await expect(page.getByTestId('file-row').filter({ hasText: water })).toHaveAttribute('data-role', 'water-mask');
+    await expect(page.getByTestId('qc-share')).toContainText('QC masks none of 1970396 px');
+    await expect(page.getByTestId('scene-notice').filter({ hasText: water })).toContainText(`The water mask ${water} masks 17 % of the valid LST pixels`);
+  });
+});

@@ -201,6 +201,7 @@ async function runInto(item: BatchItem, s: BatchSettings, tmp: string): Promise<
     lst: assembled.lst.name,
     qc: assembled.qc?.name ?? null,
     cloudMask: assembled.cloud?.name ?? null,
+    waterMask: assembled.water?.name ?? null,
     // As downscale's report names them.
     ...maskedShares(assembled.masks),
     aux: Object.fromEntries(Object.entries(assembled.aux).map(([k, b]) => [k, b.name])),

@@ -33,7 +33,9 @@ export interface BatchItem {
 
 const INPUT_EXT = /\.(tiff?|hdf|nc|nc4|h5)$/i;
 const GUIDE_ROLES: readonly BandRole[] = ['ndvi', 'red', 'nir', 'swir', 'albedo', 'dem', 'landcover'];
-const USED_ROLES: ReadonlySet<BandRole> = new Set<BandRole>(['lst', 'lst-qc', 'cloud-mask', ...GUIDE_ROLES]);
+/** Roles taken of the LST's own date: its QC and masks. */
+const SCENE_MASK_ROLES: readonly BandRole[] = ['lst-qc', 'cloud-mask', 'water-mask'];
+const USED_ROLES: ReadonlySet<BandRole> = new Set<BandRole>(['lst', ...SCENE_MASK_ROLES, ...GUIDE_ROLES]);
 
 async function walk(dir: string): Promise<string[]> {
   const out: string[] = [];
@@ -152,8 +154,8 @@ function itemId(date: string | undefined, tile: string | undefined): string {
 
 /**
  * Plans the items of a batch: one per LST date and tile, in a stable order (date, then tile). Each
- * item carries its LST files, the QC files and cloud masks of the same date and tile (the app applies
- * both when dropped with the LST), and per auxiliary role the
+ * item carries its LST files, the QC files, cloud masks and water masks of the same date and tile (the
+ * app applies each when dropped with the LST), and per auxiliary role the
  * files of the nearest date (same tile, or untiled), so each item can run on its own.
  */
 export function planBatch(files: BatchFile[]): BatchItem[] {
@@ -172,7 +174,7 @@ export function planBatch(files: BatchFile[]): BatchItem[] {
         take.push({ path: f.path, ...(d && f.dates.length > 1 ? { date: d } : {}) });
     };
     for (const f of used)
-      if (sameTile(f) && (f.roles.includes('lst') || f.roles.includes('lst-qc') || f.roles.includes('cloud-mask')) && f.dates.includes(date))
+      if (sameTile(f) && (f.roles.includes('lst') || SCENE_MASK_ROLES.some((r) => f.roles.includes(r))) && f.dates.includes(date))
         add(f, date);
     for (const role of GUIDE_ROLES) {
       let best: { f: BatchFile; d: string | undefined; gap: number } | undefined;

@@ -395,18 +395,19 @@ describe.skipIf(!existsSync(DHAKA) || !hasGdal())('srda-lst batch on the Dhaka f
 });
 
 const ECOSTRESS = path.resolve(repo, '../shared/data/ecostress-l2lste-losangeles-2023-workshop');
-describe.skipIf(!existsSync(ECOSTRESS) || !hasGdal())('srda-lst batch on the ECOSTRESS folder (LST and cloud mask of each date)', () => {
+describe.skipIf(!existsSync(ECOSTRESS) || !hasGdal())('srda-lst batch on the ECOSTRESS folder (LST, QC, cloud and water mask of each date)', () => {
   const printed = capturePrinted();
-  it('applies each date\'s cloud mask, as the app does when it is dropped, and names it beside the QC in report.json with its masked share', async () => {
+  it("applies each date's QC, cloud mask and water mask, as the app does when they are dropped, and names them in report.json with their masked shares", async () => {
     const dir = path.join(tmp, 'ecostress');
     const date = 'doy2023209214058';
-    const mask = `ECO_L2_LSTE.002_cloud_mask_${date}_aid0001.tif`;
+    const [qc, mask, water] = ['QC', 'cloud_mask', 'water_mask'].map((l) => `ECO_L2_LSTE.002_${l}_${date}_aid0001.tif`);
     expect(await main(['batch', ECOSTRESS, '--out', dir, '--method', 'bicubic', '--stages', '1', '--index', '0', '--jobs', '1', '--quiet'])).toBe(0);
     const report = JSON.parse(readFileSync(path.join(dir, '2023-07-28', 'report.json'), 'utf8'));
-    // GDAL's count: LST valid where not 0 (its nodata); masked where the mask is neither 0 nor its nodata 255.
-    const [valid, masked] = execFileSync(
+    // GDAL's count: LST valid where not 0 (its nodata); masked where a mask is neither 0 nor its nodata 255 (the
+    // water mask where the cloud mask left the LST); the QC marks none of this date bad (io/ecostress-qc.ts).
+    const [valid, masked, wet] = execFileSync(
       '/usr/bin/python3',
-      ['-c', `from osgeo import gdal\nl = gdal.Open(${JSON.stringify(path.join(ECOSTRESS, `ECO_L2_LSTE.002_LST_${date}_aid0001.tif`))})\nm = gdal.Open(${JSON.stringify(path.join(ECOSTRESS, mask))})\na = l.ReadAsArray() != 0\nb = m.ReadAsArray()\nprint(int(a.sum()), int((a & (b != 0) & (b != 255)).sum()))`],
+      ['-c', `from osgeo import gdal\nl = gdal.Open(${JSON.stringify(path.join(ECOSTRESS, `ECO_L2_LSTE.002_LST_${date}_aid0001.tif`))})\nm = gdal.Open(${JSON.stringify(path.join(ECOSTRESS, mask))})\nw = gdal.Open(${JSON.stringify(path.join(ECOSTRESS, water))})\na = l.ReadAsArray() != 0\nb = m.ReadAsArray()\nc = w.ReadAsArray()\nclouds = a & (b != 0) & (b != 255)\nprint(int(a.sum()), int(clouds.sum()), int((a & ~clouds & (c != 0) & (c != 255)).sum()))`],
       { env },
     )
       .toString()
@@ -414,15 +415,18 @@ describe.skipIf(!existsSync(ECOSTRESS) || !hasGdal())('srda-lst batch on the ECO
       .split(' ')
       .map(Number);
     expect(masked).toBeGreaterThan(0);
-    // Before: the mask was not among the item's files, and the report named no cloud mask.
-    expect(report).toMatchObject({ qc: null, cloudMask: mask });
+    // Before: the QC and the water mask were not among the item's files (qc: null, no water mask).
+    expect(report).toMatchObject({ qc, cloudMask: mask, waterMask: water, qcMaskedShare: 0 });
     expect(report.cloudMaskedShare).toBeGreaterThan(0);
     expect(report.cloudMaskedShare).toBeCloseTo(masked / valid, 9);
-    // One note for the fact, naming the mask (before, a second one: 'The cloud mask removed … of the … valid LST pixels.').
-    const said = `The cloud mask ${mask} masks ${maskedShareWords(masked, valid)}`;
+    expect(report.waterMaskedShare).toBeCloseTo(wet / (valid - masked), 4);
+    // One note per mask, naming its file.
     const counts = report.notices.filter((n: string) => n.includes('valid LST pixels'));
-    expect(counts).toHaveLength(1);
-    expect(counts[0].startsWith(`${said} (`)).toBe(true);
+    expect(counts).toEqual([
+      `The QC ${qc} masks none of the ${valid} valid LST pixels (cloud or poor quality).`,
+      expect.stringMatching(new RegExp(`^The cloud mask ${mask} masks ${maskedShareWords(masked, valid)} \\(`)),
+      `The water mask ${water} masks ${maskedShareWords(wet, valid - masked)} (every pixel where it is not 0: water, as Fmask water is masked).`,
+    ]);
   }, 120_000);
 
   it("prints each date's scene notes once on stderr, prefixed with the date, as soon as its scene is prepared, with --jobs 1 and with --jobs 2", async () => {

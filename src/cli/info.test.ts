@@ -190,7 +190,8 @@ describe.skipIf(!existsSync(dataDir))('srda-lst info on every GeoTIFF of ../shar
       1,
     ]);
     expect(lst.pixelSize.x).toBeCloseTo(0.000631255, 8);
-    expect(get(`${s}QC_doy2023209214058_aid0001.tif`).role).toBe('qc');
+    // The LST's own QC (io/ecostress-qc.ts decodes it), as a MOD11 QC is; before: 'qc', applied nowhere.
+    expect(get(`${s}QC_doy2023209214058_aid0001.tif`).role).toBe('lst-qc');
     expect(get(`${s}cloud_mask_doy2023209214058_aid0001.tif`).role).toBe('cloud-mask');
     expect(get(`${s}water_mask_doy2023209214058_aid0001.tif`).role).toBe('water-mask');
   });

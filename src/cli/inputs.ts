@@ -23,6 +23,7 @@ export const INPUT_OPTIONS = {
   lst: { type: 'string' },
   qc: { type: 'string' },
   'cloud-mask': { type: 'string' },
+  'water-mask': { type: 'string' },
   'lst-units': { type: 'string' },
   'read-budget-mb': { type: 'string' },
   ndvi: { type: 'string' },
@@ -48,9 +49,12 @@ export const INPUT_OPTIONS = {
 /** `--help` text of the input options (shared with `evaluate`). */
 export const INPUT_HELP = `Inputs (GeoTIFF, LAADS HDF4/HDF-EOS2 .hdf, AppEEARS NetCDF-4 .nc; MODIS/Landsat scale factors and calibration are applied on read):
   --lst FILE            land surface temperature (MOD11A1/MOD11A2 LST, Landsat thermal band)
-  --qc FILE             MOD11 QC of the LST (keeps "good" and "other quality" with LST error <= 2 K)
+  --qc FILE             QC of the LST: MOD11 (keeps "good" and "other quality" with LST error <= 2 K) or
+                        ECOSTRESS L2 LSTE (masks cloud, not produced, bad L1B data, LST accuracy > 2 K)
   --cloud-mask FILE     cloud mask of the LST's scene (Fmask, ECOSTRESS cloud_mask): the LST is masked
                         wherever it is not 0 (e.g. --cloud-mask stack.gtif:8)
+  --water-mask FILE     water mask of the LST's scene (ECOSTRESS water_mask): the LST is masked wherever
+                        it is not 0 (water), as Fmask water is
   --lst-units CODE      the LST is not in kelvin: C (degrees Celsius), dC / cC (Celsius x 10 / x 100),
                         dK / cK (kelvin x 10 / x 100), modis (DN x 0.02); converted to K on read
   --read-budget-mb N    most memory one input file may decode to (default 1024)
@@ -166,7 +170,7 @@ export async function loadInputs(values: InputValues): Promise<LoadedInputs> {
   // Every file starts reading now, so one's inflating (node:zlib, off the main thread) overlaps
   // another's decoding; they are still labelled and checked one after the other below, and a failed
   // read is reported when its option's turn comes (the first failing option in this order).
-  for (const opt of ['lst', ...AUX_OPTIONS, 'qc', 'cloud-mask']) {
+  for (const opt of ['lst', ...AUX_OPTIONS, 'qc', 'cloud-mask', 'water-mask']) {
     const spec = values[opt];
     if (typeof spec === 'string') read(splitSpec(spec).file).catch(() => undefined);
   }
@@ -179,6 +183,7 @@ export async function loadInputs(values: InputValues): Promise<LoadedInputs> {
   }
   await get('qc');
   await get('cloud-mask');
+  await get('water-mask');
   const maxDateGapDays = intOption(values['max-date-gap'], 'max-date-gap', 0);
   const assembled = assembleScene(bands, { mode: 'strict', maxDateGapDays });
   warnings.push(...assembled.notices);
@@ -232,6 +237,7 @@ const GUIDE_FLAGS: Partial<Record<DatasetBand['role'], string>> = {
   landcover: '--landcover',
   'lst-qc': '--qc',
   'cloud-mask': '--cloud-mask',
+  'water-mask': '--water-mask',
 };
 
 /** How a command-line user keeps the guides in place (ends the guide-registration note in `downscale` and `batch`). */
@@ -314,11 +320,12 @@ export function reportShare(share: number): number {
   return Number(share.toPrecision(4));
 }
 
-/** report.json's masked shares (`qcMaskedShare`, `cloudMaskedShare`), each present when its mask applied. */
-export function maskedShares(masks: AssembledScene['masks']): { qcMaskedShare?: number; cloudMaskedShare?: number } {
+/** report.json's masked shares (`qcMaskedShare`, `cloudMaskedShare`, `waterMaskedShare`), each present when its mask applied. */
+export function maskedShares(masks: AssembledScene['masks']): { qcMaskedShare?: number; cloudMaskedShare?: number; waterMaskedShare?: number } {
   return {
     ...(masks?.qc ? { qcMaskedShare: reportShare(masks.qc.share) } : {}),
     ...(masks?.cloudMask ? { cloudMaskedShare: reportShare(masks.cloudMask.share) } : {}),
+    ...(masks?.waterMask ? { waterMaskedShare: reportShare(masks.waterMask.share) } : {}),
   };
 }
 

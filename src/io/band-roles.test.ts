@@ -66,10 +66,13 @@ describe('detectRole', () => {
     expect(role('MOD11A1.061_Day_view_time_doy2020123_aid0001.tif')).toBe('unknown');
     expect(role('MOD11A1.061_Day_view_angl_doy2020123_aid0001.tif')).toBe('view-angle');
   });
-  it('recognises ECOSTRESS layers, keeping QC, cloud and water masks apart from LST', () => {
+  it('recognises ECOSTRESS layers, keeping QC, cloud and water masks apart from LST; the QC is the LST QC, as MOD11 QC is', () => {
     expect(role('ECO_L2_LSTE.002_LST_doy2023217182715_aid0001.tif')).toBe('lst');
     expect(role('ECO_L2_LSTE.002_LST_err_doy2023217182715_aid0001.tif')).toBe('unknown');
-    expect(role('ECO_L2_LSTE.002_QC_doy2023217182715_aid0001.tif')).toBe('qc');
+    // Before: 'qc', a generic quality band nothing applied.
+    expect(role('ECO_L2_LSTE.002_QC_doy2023217182715_aid0001.tif')).toBe('lst-qc');
+    expect(role('ECO2LSTE.001_SDS_QC_doy2021168211214_aid0001.tif')).toBe('lst-qc');
+    expect(role('ECO_L2_LSTE.002_QC_err_doy2023217182715_aid0001.tif')).toBe('unknown');
     expect(role('ECO_L2_LSTE.002_cloud_mask_doy2023217182715_aid0001.tif')).toBe('cloud-mask');
     expect(role('ECO_L2_LSTE.002_water_mask_doy2023217182715_aid0001.tif')).toBe('water-mask');
   });

@@ -290,6 +290,9 @@ function detectOwnRole(hints: RoleHints): RoleGuess {
     }
   }
 
+  // The QC layer of an ECOSTRESS LST product is the LST's own QC (its bit layout: io/ecostress-qc.ts).
+  if (/^ECO/i.test(name.product ?? '') && /(^|_)qc$/.test(layer))
+    return { role: 'lst-qc', reason: `ECOSTRESS ${name.product} QC of the LST` };
   for (const text of [desc, layer, longName, file]) {
     if (!text) continue;
     for (const [re, role] of NAME_RULES) {
@@ -299,13 +302,9 @@ function detectOwnRole(hints: RoleHints): RoleGuess {
         const dn = dayNightOf(text) ?? dayNightOf(longName);
         if (dn) guess.dayNight = dn;
       }
-      // ECOSTRESS QC is not a MOD11 QC layout: a generic quality band.
-      if (role === 'lst-qc' && /^eco/i.test(name.product ?? '')) guess.role = 'qc';
       return guess;
     }
   }
-  if (/^ECO/i.test(name.product ?? '') && /(^|_)qc(_|$)/.test(layer))
-    return { role: 'qc', reason: 'ECOSTRESS QC' };
   return { role: 'unknown', reason: 'no naming rule matched' };
 }
 

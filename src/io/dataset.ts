@@ -3,8 +3,9 @@ import type { UnitConversion } from './unit-sanity.ts';
 
 /**
  * What a band is for. `lst` covers MODIS/ECOSTRESS LST and Landsat thermal brightness temperature
- * (K); `lst-qc` is a MOD11/MYD11 QC bit field; `qc` any other quality band (ECOSTRESS QC,
- * MOD13 VI_Quality, Landsat BQA/QA_PIXEL); `swir` is the 1.6 µm band, `swir2` the 2.1 µm band.
+ * (K); `lst-qc` is the LST's QC bit field (MOD11/MYD11, or ECOSTRESS L2 LSTE by the file's product);
+ * `qc` any other quality band (MOD13 VI_Quality, Landsat BQA/QA_PIXEL); `water-mask` 1 (any non-zero) =
+ * water; `swir` is the 1.6 µm band, `swir2` the 2.1 µm band.
  */
 export type BandRole =
   | 'lst'

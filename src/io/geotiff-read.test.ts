@@ -161,7 +161,7 @@ describe.skipIf(!existsSync(dataDir))(
         'lst',
         'water-mask',
         'cloud-mask',
-        'qc',
+        'lst-qc',
       ]);
       expect([lst.width, lst.height, lst.crs.epsg, lst.date]).toEqual([1873, 1052, 4326, '2023-08-05']);
       [-118.709574, 0.000631296, 0, 34.32294, 0, -0.000631296].forEach((v, i) =>

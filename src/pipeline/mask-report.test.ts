@@ -66,3 +66,13 @@ describe('the mask notes, written from the counts alone', () => {
     expect(maskNotices(report(undefined, [62500, 7540], 1), ADVICE)[0].text).toMatch(/reprojected onto it by georeference \(nearest mask pixel\)\.$/);
   });
 });
+
+describe('the water mask note', () => {
+  it('says what the water mask takes among the pixels the QC and cloud mask kept, and what its 0 is when it takes none', () => {
+    const water = { ...maskCount(800, 200), name: 'w.tif' };
+    const notes = maskNotices({ ...maskCount(1000, 200), waterMask: water }, 'advice');
+    expect(notes).toEqual([{ text: 'The water mask w.tif masks 25 % of the valid LST pixels (every pixel where it is not 0: water, as Fmask water is masked).', isWarning: true }]);
+    const dry = maskNotices({ ...maskCount(1000, 0), waterMask: { ...maskCount(1000, 0), name: 'w.tif' } }, 'advice');
+    expect(dry[0].text).toBe('The water mask w.tif masks none of the 1000 valid LST pixels: it is 0 (land) or nodata wherever the LST is valid.');
+  });
+});

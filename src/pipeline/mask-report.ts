@@ -28,6 +28,8 @@ export interface SceneMaskReport {
    * another grid and was reprojected onto the LST's.
    */
   cloudMask?: MaskCount & { name: string; coverage?: number };
+  /** The water mask applied (ECOSTRESS water_mask: every pixel where it is not 0), counted among the pixels the QC and the cloud mask kept; as `cloudMask`. */
+  waterMask?: MaskCount & { name: string; coverage?: number };
 }
 
 /** Masked share above which the notes advise another date. */
@@ -63,6 +65,17 @@ export function maskCount(valid: number, masked: number): MaskCount {
   return { valid, masked, share: valid ? masked / valid : 0 };
 }
 
+/** The note of a mask applied where it is not 0: what it takes, what its 0 (`zero`) and its other values (`what`) are, and where it was reprojected. */
+function flagMaskNote(mask: NonNullable<SceneMaskReport['cloudMask']>, label: string, zero: string, what: string): string {
+  const partial = mask.coverage !== undefined && mask.coverage < WHOLE_COVERAGE;
+  const where =
+    mask.coverage === undefined
+      ? ''
+      : ` It is on another grid than the LST and was reprojected onto it by georeference (nearest mask pixel)${partial ? `; it covers only ${percentWords(mask.coverage)} of the LST, and the LST outside it is not masked: use a ${label} that covers the whole scene` : ''}.`;
+  const which = mask.masked === 0 ? `: it is 0 (${zero}) or nodata wherever the LST is valid.` : ` (every pixel where it is not 0: ${what}).`;
+  return `The ${label} ${mask.name} masks ${maskedShareWords(mask.masked, mask.valid)}${which}${where}`;
+}
+
 /** A scene's mask notice, and whether the app shows it before the run (above the Run button). */
 export interface MaskNotice {
   text: string;
@@ -78,17 +91,10 @@ export interface MaskNotice {
 export function maskNotices(report: SceneMaskReport, advice: string): MaskNotice[] {
   const notes: MaskNotice[] = [];
   const isMostly = report.share > MOSTLY_MASKED;
-  const { qc, cloudMask: cloud } = report;
+  const { qc, cloudMask: cloud, waterMask: water } = report;
   if (qc) notes.push({ text: `The QC ${qc.name} masks ${maskedShareWords(qc.masked, qc.valid)} (cloud or poor quality).`, isWarning: isMostly });
-  if (cloud) {
-    const partial = cloud.coverage !== undefined && cloud.coverage < WHOLE_COVERAGE;
-    const where =
-      cloud.coverage === undefined
-        ? ''
-        : ` It is on another grid than the LST and was reprojected onto it by georeference (nearest mask pixel)${partial ? `; it covers only ${percentWords(cloud.coverage)} of the LST, and the LST outside it is not masked: use a cloud mask that covers the whole scene` : ''}.`;
-    const what = cloud.masked === 0 ? ': it is 0 (clear) or nodata wherever the LST is valid.' : ' (every pixel where it is not 0: cloud, shadow, and for Fmask also water and snow).';
-    notes.push({ text: `The cloud mask ${cloud.name} masks ${maskedShareWords(cloud.masked, cloud.valid)}${what}${where}`, isWarning: true });
-  }
+  if (cloud) notes.push({ text: flagMaskNote(cloud, 'cloud mask', 'clear', 'cloud, shadow, and for Fmask also water and snow'), isWarning: true });
+  if (water) notes.push({ text: flagMaskNote(water, 'water mask', 'land', 'water, as Fmask water is masked'), isWarning: true });
   if (isMostly && notes.length > 0) {
     const last = notes[notes.length - 1];
     const together = notes.length > 1 ? ` Together they mask ${maskedShareWords(report.masked, report.valid)}.` : '';

@@ -5,6 +5,7 @@ import type { AuxName, Raster } from '../core/raster/raster.ts';
 import { parseProductName } from '../io/band-roles.ts';
 import type { BandRole, Dataset, DatasetBand } from '../io/dataset.ts';
 import { findLstBand, findQcFor } from '../io/lst-select.ts';
+import { decodeEcostressQc, isEcostressProduct } from '../io/ecostress-qc.ts';
 import { decodeMod11Qc, DEFAULT_MOD11_QC_POLICY, type Mod11QcPolicy } from '../io/modis-qc.ts';
 import type { SceneInputs } from './prepare.ts';
 import { alignToGridInSteps } from './align.ts';
@@ -154,7 +155,9 @@ export interface AssembledScene {
   dateGaps: DateGap[];
   /** The cloud mask applied to the LST (every pixel where it is not 0 is masked), when one was. */
   cloud?: LabelledBand;
-  /** What the QC and the cloud mask take from the LST before any run, when either applies: the counts the mask notes are written from. */
+  /** The water mask applied to the LST (every pixel where it is not 0 is masked, as Fmask water is), when one was. */
+  water?: LabelledBand;
+  /** What the QC, the cloud mask and the water mask take from the LST before any run, when any applies: the counts the mask notes are written from. */
   masks?: SceneMaskReport;
   /** Guides of another place than the LST, left out of this scene (lenient mode only; strict throws NO_OVERLAP): per role, the file the notice names. */
   awayGuides: { role: AuxName; name: string }[];
@@ -304,7 +307,7 @@ export function* assembleSceneInSteps(bands: LabelledBand[], options: AssemblyOp
       qc = qcCandidate;
       if (onGrid.how === 'reprojected')
         notices.push(`${qc.name} is on another grid than the LST ${lst.name}: it was reprojected onto the LST grid by georeference (nearest QC pixel; ${percentWords(onGrid.coverage)} of the LST covered).`);
-      lstKeep = decodeMod11Qc(onGrid.raster.data, options.qcPolicy ?? DEFAULT_MOD11_QC_POLICY);
+      lstKeep = lstQcKeep(qc, lst, onGrid.raster.data, options.qcPolicy ?? DEFAULT_MOD11_QC_POLICY);
       const d = lst.band.raster.data;
       let valid = 0;
       let masked = 0;
@@ -319,10 +322,12 @@ export function* assembleSceneInSteps(bands: LabelledBand[], options: AssemblyOp
     notices.push(`None of the ${qcBands.length} QC files matches ${lst.name} (same product, date and day/night); no QC was applied.`);
   }
 
-  const clouds = yield* applyCloudMask(bands, lst, lstKeep, strict);
+  const clouds = yield* applyMaskOfDate(bands, lst, lstKeep, strict, CLOUD_MASK);
   for (const n of clouds.notices) warn(n);
-  lstKeep = clouds.lstKeep;
-  const masks = maskReport(qcMask, clouds.cloudMask);
+  const water = yield* applyMaskOfDate(bands, lst, clouds.lstKeep, strict, WATER_MASK);
+  for (const n of water.notices) warn(n);
+  lstKeep = water.lstKeep;
+  const masks = maskReport(qcMask, clouds.count, water.count);
   for (const n of masks ? maskNotices(masks, MOSTLY_MASKED_ADVICE[options.mode]) : []) {
     if (n.isWarning) warn(n.text);
     else notices.push(n.text);
@@ -359,7 +364,8 @@ export function* assembleSceneInSteps(bands: LabelledBand[], options: AssemblyOp
     qc,
     aux,
     dateGaps,
-    ...(clouds.cloud ? { cloud: clouds.cloud } : {}),
+    ...(clouds.mask ? { cloud: clouds.mask } : {}),
+    ...(water.mask ? { water: water.mask } : {}),
     ...(masks ? { masks } : {}),
     awayGuides,
     notices,
@@ -367,36 +373,54 @@ export function* assembleSceneInSteps(bands: LabelledBand[], options: AssemblyOp
   };
 }
 
+/** A mask of the LST's scene applied where it is not 0: its role, and what it is called in messages. */
+interface SceneMask {
+  role: 'cloud-mask' | 'water-mask';
+  /** 'cloud mask', 'water mask'. */
+  label: string;
+}
+
+const CLOUD_MASK: SceneMask = { role: 'cloud-mask', label: 'cloud mask' };
+const WATER_MASK: SceneMask = { role: 'water-mask', label: 'water mask' };
+
+/** The keep-mask (1 keep) of an LST QC on the LST grid, by its product's bit layout: ECOSTRESS L2 LSTE, else MOD11 under `policy`. */
+function lstQcKeep(qc: LabelledBand, lst: LabelledBand, data: Float32Array, policy: Mod11QcPolicy): Uint8Array {
+  return isEcostressProduct(qc.dataset.product ?? lst.dataset.product) ? decodeEcostressQc(data) : decodeMod11Qc(data, policy);
+}
+
 /**
- * Masks the LST wherever the cloud mask of its date (role `cloud-mask`: Fmask, ECOSTRESS
- * cloud_mask) is not 0; pixels where the mask is nodata stay. Fmask classes other than clear (0)
- * are masked too (water 1, shadow 2, snow 3, cloud 4), as Fmask users mask `Fmask != 0`. The one
- * mask (or the one of the LST's date among several) of another date or place is refused (strict) or
- * left out with a notice (lenient); several none of which has the LST's date, a notice. `lstKeep`
- * (1 = keep, from the QC) is not changed; the result is a new array when a mask was applied.
+ * Masks the LST wherever the `kind` mask of its date (role `cloud-mask`: Fmask, ECOSTRESS
+ * cloud_mask; role `water-mask`: ECOSTRESS water_mask) is not 0; pixels where the mask is nodata
+ * stay. Fmask classes other than clear (0) are masked too (water 1, shadow 2, snow 3, cloud 4), as
+ * Fmask users mask `Fmask != 0`. The one mask (or the one of the LST's date among several) of
+ * another date or place is refused (strict) or left out with a notice (lenient); several none of
+ * which has the LST's date, a notice. `lstKeep` (1 = keep, from the QC or a mask before) is not
+ * changed; the result is a new array when a mask was applied, with its counts among the pixels
+ * `lstKeep` kept.
  */
-function* applyCloudMask(
+function* applyMaskOfDate(
   bands: LabelledBand[],
   lst: LabelledBand,
   lstKeep: Uint8Array | undefined,
   strict: boolean,
-): Steps<{ lstKeep: Uint8Array | undefined; cloud?: LabelledBand; cloudMask?: SceneMaskReport['cloudMask']; notices: string[] }> {
-  const masks = bands.filter((b) => b.role === 'cloud-mask');
+  kind: SceneMask,
+): Steps<{ lstKeep: Uint8Array | undefined; mask?: LabelledBand; count?: SceneMaskReport['cloudMask']; notices: string[] }> {
+  const masks = bands.filter((b) => b.role === kind.role);
   if (masks.length === 0) return { lstKeep, notices: [] };
   const lstDate = lst.dataset.date;
   const mask = masks.find((b) => (daysBetween(b.dataset.date, lstDate) ?? 0) === 0);
-  if (!mask && masks.length > 1) return { lstKeep, notices: [`None of the ${masks.length} cloud masks is of the date of ${lst.name} (${lstDate}); no cloud mask was applied.`] };
+  if (!mask && masks.length > 1) return { lstKeep, notices: [`None of the ${masks.length} ${kind.label}s is of the date of ${lst.name} (${lstDate}); no ${kind.label} was applied.`] };
   if (!mask) {
     const m = masks[0];
-    const msg = `${m.name} is the cloud mask of ${m.dataset.date}, the LST ${lst.name} is of ${lstDate}`;
-    if (strict) throw new AppError('DATE_MISMATCH', `${msg}: give the cloud mask of the same scene.`, { file: m.dataset.fileName });
-    return { lstKeep, notices: [`${msg}: the cloud mask was not applied. Drop the cloud mask of ${lstDate}.`] };
+    const msg = `${m.name} is the ${kind.label} of ${m.dataset.date}, the LST ${lst.name} is of ${lstDate}`;
+    if (strict) throw new AppError('DATE_MISMATCH', `${msg}: give the ${kind.label} of the same scene.`, { file: m.dataset.fileName });
+    return { lstKeep, notices: [`${msg}: the ${kind.label} was not applied. Drop the ${kind.label} of ${lstDate}.`] };
   }
   const onGrid = yield* qcOnLstGridInSteps(lst.band.raster, mask.band.raster, mask.name);
   if ('reason' in onGrid) {
-    const msg = `${mask.name} (cloud mask) is not on the grid of ${lst.name}: ${onGrid.reason}`;
-    if (strict) throw new AppError('GRID_MISMATCH', `${msg}. Give the cloud mask of the same scene.`, { file: mask.dataset.fileName });
-    return { lstKeep, notices: [`${msg}; the cloud mask was not applied. Drop the cloud mask of the same scene.`] };
+    const msg = `${mask.name} (${kind.label}) is not on the grid of ${lst.name}: ${onGrid.reason}`;
+    if (strict) throw new AppError('GRID_MISMATCH', `${msg}. Give the ${kind.label} of the same scene.`, { file: mask.dataset.fileName });
+    return { lstKeep, notices: [`${msg}; the ${kind.label} was not applied. Drop the ${kind.label} of the same scene.`] };
   }
   const d = lst.band.raster.data;
   const m = onGrid.raster.data;
@@ -413,16 +437,16 @@ function* applyCloudMask(
   }
   return {
     lstKeep: keep,
-    cloud: mask,
-    cloudMask: { ...maskCount(valid, masked), name: mask.name, ...(onGrid.how === 'reprojected' ? { coverage: onGrid.coverage } : {}) },
+    mask,
+    count: { ...maskCount(valid, masked), name: mask.name, ...(onGrid.how === 'reprojected' ? { coverage: onGrid.coverage } : {}) },
     notices: [],
   };
 }
 
-/** The masks' counts together: the cloud mask counts among the pixels the QC kept, so the two add up. */
-function maskReport(qc: SceneMaskReport['qc'], cloudMask: SceneMaskReport['cloudMask']): SceneMaskReport | undefined {
-  const first = qc ?? cloudMask;
+/** The masks' counts together: each mask counts among the pixels the ones before it kept (QC, cloud mask, water mask), so they add up. */
+function maskReport(qc: SceneMaskReport['qc'], cloudMask: SceneMaskReport['cloudMask'], waterMask: SceneMaskReport['waterMask']): SceneMaskReport | undefined {
+  const first = qc ?? cloudMask ?? waterMask;
   if (!first) return undefined;
-  const masked = (qc?.masked ?? 0) + (cloudMask?.masked ?? 0);
-  return { ...maskCount(first.valid, masked), ...(qc ? { qc } : {}), ...(cloudMask ? { cloudMask } : {}) };
+  const masked = (qc?.masked ?? 0) + (cloudMask?.masked ?? 0) + (waterMask?.masked ?? 0);
+  return { ...maskCount(first.valid, masked), ...(qc ? { qc } : {}), ...(cloudMask ? { cloudMask } : {}), ...(waterMask ? { waterMask } : {}) };
 }

@@ -144,6 +144,19 @@ print(int(v.sum()), int((v & (m != 0) & (m != 255)).sum()))`,
   return { valid, masked };
 }
 
+describe.skipIf(!existsSync(ECOSTRESS))('the ECOSTRESS QC and water mask dropped with their LST (Los Angeles 2023-08-05)', () => {
+  it('uses the QC as the LST QC, with its share on the scene line, and masks the water mask\'s water (before: the QC was a generic quality band and neither was used)', async () => {
+    const names = ['LST', 'QC', 'water_mask'].map((l) => `ECO_L2_LSTE.002_${l}_doy2023217182715_aid0001.tif`);
+    const { inputs } = await ingestFiles(names.map((n) => new File([readFileSync(path.join(ECOSTRESS, n))], n)));
+    expect(inputs.map((i) => i.role)).toEqual(['lst', 'lst-qc', 'water-mask']);
+    const p = previewScene({ inputs: inputs.map((i) => ({ id: i.id, role: i.role })) });
+    expect(p.used).toEqual({ lst: names[0], 'lst-qc': names[1], 'water-mask': names[2] });
+    // The product marks none of this scene bad.
+    expect([p.qcMaskedShare, p.qcMaskedWords]).toEqual([0, 'none of 1970396 px']);
+    expect(p.notices.find((n) => n.startsWith(`The water mask ${names[2]} masks 17 % of the valid LST pixels`))).toBeDefined();
+  });
+});
+
 describe.skipIf(!existsSync(ECOSTRESS) || !hasGdalPython)('the ECOSTRESS cloud mask dropped with its LST (Los Angeles 2023-08-05)', () => {
   it('says the masked pixels as GDAL counts them, named after the mask file; not "0 %" when some are masked', async () => {
     const names = ['ECO_L2_LSTE.002_LST_doy2023217182715_aid0001.tif', 'ECO_L2_LSTE.002_cloud_mask_doy2023217182715_aid0001.tif'];

@@ -205,7 +205,7 @@ export function isRunnable(input: InputInfo): boolean {
 }
 
 /** Roles a scene takes one band of (per date): a row set to one of them by hand takes it from the rows it competes with. */
-const SCENE_ROLES: ReadonlySet<RoleId> = new Set<RoleId>(['lst', 'lst-qc', 'cloud-mask', 'ndvi', 'red', 'nir', 'swir', 'albedo', 'dem', 'landcover']);
+const SCENE_ROLES: ReadonlySet<RoleId> = new Set<RoleId>(['lst', 'lst-qc', 'cloud-mask', 'water-mask', 'ndvi', 'red', 'nir', 'swir', 'albedo', 'dem', 'landcover']);
 
 type RoleEdits = Pick<AppState, 'inputs' | 'roleOverrides'>;
 
