@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { AppError } from '../core/errors.ts';
 import { runDownscale } from '../pipeline/downscale.ts';
-import { evaluateClosedLoop, scoreAgainstTruth, type ClosedLoopResult } from '../pipeline/evaluate.ts';
+import { closedLoopScene, evaluateClosedLoop, scoreAgainstTruth, type ClosedLoopResult } from '../pipeline/evaluate.ts';
 import { closedLoopScored, evaluateSampledLoop, loopWindows } from '../pipeline/loop-sample.ts';
 import type { StageMethod } from '../pipeline/method.ts';
 import { loadMethod, METHOD_IDS } from '../pipeline/methods.ts';
@@ -28,7 +28,7 @@ import { loadDataset } from './load.ts';
 import type { Command } from './main.ts';
 import { terminalSafe } from './terminal.ts';
 import { sceneNotices } from './scene-notices.ts';
-import { detailShareWords } from '../core/detail-share.ts';
+import { detailShareWords, type DetailShareFit } from '../core/detail-share.ts';
 import { fitDetailWeight, withDetailWeight, type DetailWeight } from '../pipeline/detail-weight.ts';
 
 const HELP = `Usage: srda-lst evaluate (inputs as for downscale) [--truth TRUTH.tif] [--methods a,b,c]
@@ -48,7 +48,9 @@ numbers are theirs; --whole-scene scores every pixel instead (slower), as do --s
 --reference-factor 2 or more. What was scored is named above the table and in JSON closedLoop.scored.
 SRDA-Net is scored as the app shows it and downscale writes it: keeping the share of its detail over
 bicubic fitted on the scene's own one-stage loop (the app's windows; JSON detailWeight), so on that
-loop its score is optimistic; --full-detail scores SRDA-Net alone, as downscale --full-detail writes it.
+loop its score is optimistic; with --stages 2+ or --reference-factor 2+ the share is fitted as the app
+and downscale fit it for a run from the loop's coarse input: on that input's own one-stage loop;
+--full-detail scores SRDA-Net alone, as downscale --full-detail writes it.
 
 ${INPUT_HELP.replace(/--stages N .*\n/, '')}
   --stages N            closed-loop stages: 1 (reference/2 -> reference, default) or more
@@ -150,11 +152,16 @@ export const evaluateCommand: Command = async (argv) => {
   // The app's, downscale's and batch's one-stage loop (on windows of a large scene) unless asked otherwise.
   const asApp = !values['whole-scene'] && stages === 1 && referenceFactor === 1;
   // SRDA-Net as the app shows it and downscale writes it: with the share of its detail its own loop supports.
+  // A loop of 2+ stages or a block-averaged reference stands for a run from the loop's coarse input:
+  // the app and downscale fit that run's weight on the input's own one-stage loop, so evaluate does too
+  // (before, it fitted the scene's, one octave finer than the run it scored could know).
+  const fittedOn: DetailShareFit = asApp ? 'this' : stages > 1 || referenceFactor > 1 ? 'loop-input' : 'scene';
+  const weightScene = fittedOn === 'loop-input' ? closedLoopScene(scene, stages, referenceFactor).loop : scene;
   const srda = methods.find((m) => m.id === 'srda');
-  const weight: DetailWeight | undefined = srda && !values['full-detail'] ? await fitDetailWeight(scene, srda, residualMode, { onProgress: progress }) : undefined;
+  const weight: DetailWeight | undefined = srda && !values['full-detail'] ? await fitDetailWeight(weightScene, srda, residualMode, { onProgress: progress }) : undefined;
   if (srda && weight) methods = methods.map((m) => (m === srda ? withDetailWeight(srda, weight.alpha) : m));
-  // The weight was fitted on the app's loop: on another loop its score is not that fit's.
-  const weightNote = weight && detailShareWords(weight.alpha, asApp);
+  // Fitted on the app's loop or on the loop input's: on another loop than its fit its score is not optimistic in the same way.
+  const weightNote = weight && detailShareWords(weight.alpha, fittedOn);
   const loop = asApp
     ? await evaluateSampledLoop(scene, methods, { residualMode, tileCoarsePx: tile }, { onProgress: progress })
     : await evaluateClosedLoop(scene, methods, { stages, referenceFactor, residualMode, tileCoarsePx: tile }, { onProgress: progress });
