@@ -511,7 +511,8 @@ describe.skipIf(!existsSync(CHIAPAS_2002))('plain downscale prints what assembli
     expect(notices.filter((n) => n.includes('valid LST pixels'))).toEqual(['The cloud mask LE70220492002106EDC00_stack.gtif masks 27 % of the valid LST pixels (every pixel where it is not 0: cloud, shadow, and for Fmask also water and snow).']);
     expect(report.notes.filter((n) => n.includes('valid LST pixels'))).toHaveLength(1);
     expect(notices).toContain('NDVI computed from red and NIR.');
-    expect(notices.some((n) => n.startsWith('LST cropped from 250x250'))).toBe(true);
+    // One note for the one crop of the one grid: before, 'LST cropped … that the auxiliary grid covers whole.' (it covers all 250) and 'Auxiliary grid cropped from 250x250 to 248x248 …'.
+    expect(notices.filter((n) => n.includes('cropped'))).toEqual(['LST and guides (one grid) cropped from 250x250 to 248x248 (from col 0, row 0): the coarsest level takes whole blocks of 4x4 pixels.']);
     expect(notices.filter((n) => n.startsWith('Reference factor 4'))).toHaveLength(1);
   });
 

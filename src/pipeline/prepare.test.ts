@@ -40,6 +40,23 @@ describe('prepareScene', () => {
     expect(() => prepareScene({ lst, aux: { ndvi } }, { referenceFactor: 3 })).toThrow(/power of two/);
   });
 
+  it('says once, in one note, that an LST and guides on one grid were cropped to whole blocks of the coarsest level', () => {
+    // 66 x 66 pixels on one grid, reference factor 4: 16 whole blocks of 4 x 4, so both are cropped to 64 x 64.
+    const g = testGrid(66, 66, 250);
+    const s = prepareScene({ lst: testRaster(g, lstAt), aux: { ndvi: testRaster(g, (c, r) => 0.2 + 0.005 * c + 0.003 * r) } }, { referenceFactor: 4 });
+    expect([s.lst.width, s.levels[2].grid.width]).toEqual([16, 64]);
+    // Before: 'LST cropped … to the 64x64 pixels … that the auxiliary grid covers whole.' (it covers all 66) and 'Auxiliary grid cropped from 66x66 to 64x64 …'.
+    expect(s.notes.filter((n) => /cropped/.test(n))).toEqual(['LST and guides (one grid) cropped from 66x66 to 64x64 (from col 0, row 0): the coarsest level takes whole blocks of 4x4 pixels.']);
+    // On two grids the LST note says when the blocks, not the guides' extent, cut it: a 17 km NDVI covers all 17 LST pixels of 1 km, and 3 stages take blocks of 2 x 2.
+    const lst = testRaster(testGrid(17, 17, 1000), lstAt);
+    const wide = testRaster(testGrid(68, 68, 250), (c, r) => 0.2 + 0.005 * c + 0.003 * r);
+    expect(prepareScene({ lst, aux: { ndvi: wide } }, { stages: 3 }).notes.filter((n) => /cropped/.test(n))).toEqual([
+      'LST cropped from 17x17 to the 16x16 pixels (from col 0, row 0) that the auxiliary grid covers whole, in whole blocks of 2x2 (one pixel of the coarsest level).',
+      'Auxiliary grid cropped from 68x68 to 64x64 (from col 0, row 0) to the common aligned window.',
+    ]);
+    expect(prepareScene({ lst, aux: { ndvi } }).notes.filter((n) => /^LST cropped/.test(n))).toEqual(['LST cropped from 17x17 to the 16x16 pixels (from col 0, row 0) that the auxiliary grid covers whole.']);
+  });
+
   it('runs on the LST alone when no guide is given: each stage refines the LST grid by 2', () => {
     const lst = testRaster(testGrid(8, 6, 1000), lstAt);
     const s = prepareScene({ lst, aux: {} });

@@ -341,17 +341,19 @@ function* prepareSteps(inputs: SceneInputs, options: PrepareOptions, packer: Aux
   let lstWindow: PixelWindow | undefined;
   let outFactor: number; // aux pixels per output pixel
   let mode: Scene['alignment']['lst'];
+  let isOneGrid = false;
   if (offset) {
     const big = 2 ** Math.max(stages, k); // coarse cell in aux pixels
     const group = big / factorK; // LST cells per coarse cell
-    const window1d = (off: number, nL: number, nF: number): [number, number] => {
+    // First LST cell, whole cells in groups, and whole cells the auxiliary grid covers.
+    const window1d = (off: number, nL: number, nF: number): [number, number, number] => {
       const i0 = Math.max(0, Math.ceil(-off / factorK));
       const f0 = off + factorK * i0;
       const n = Math.min(nL - i0, Math.floor((nF - f0) / factorK));
-      return [i0, Math.max(0, Math.floor(n / group) * group)];
+      return [i0, Math.max(0, Math.floor(n / group) * group), n];
     };
-    const [ci0, cn] = window1d(offset.col, lst.width, ref.width);
-    const [ri0, rn] = window1d(offset.row, lst.height, ref.height);
+    const [ci0, cn, cCovered] = window1d(offset.col, lst.width, ref.width);
+    const [ri0, rn, rCovered] = window1d(offset.row, lst.height, ref.height);
     if (cn <= 0 || rn <= 0) {
       throw new AppError('NO_OVERLAP', `${lstName} (${gridToString(lst)}) and ${refLabel} (${gridToString(ref)}) share no whole LST pixel.`);
     }
@@ -366,8 +368,13 @@ function* prepareSteps(inputs: SceneInputs, options: PrepareOptions, packer: Aux
       if (refFactor <= 1) notes.push(`LST block-averaged by ${group} to allow ${stages} stage${stages === 1 ? '' : 's'}.`);
     }
     outFactor = 2 ** Math.max(0, k - stages);
-    if (cn !== lst.width || rn !== lst.height) {
-      notes.push(`LST cropped from ${lst.width}x${lst.height} to the ${cn}x${rn} pixels (from col ${ci0}, row ${ri0}) that the auxiliary grid covers whole.`);
+    // On one grid the LST and the guides are cropped to one window: one fact, one note.
+    isOneGrid = factorK === 1 && offset.col === 0 && offset.row === 0 && lst.width === ref.width && lst.height === ref.height;
+    if (isOneGrid && (cn !== lst.width || rn !== lst.height)) {
+      notes.push(`LST and guides (one grid) cropped from ${lst.width}x${lst.height} to ${cn}x${rn} (from col ${ci0}, row ${ri0}): the coarsest level takes whole blocks of ${group}x${group} pixels.`);
+    } else if (cn !== lst.width || rn !== lst.height) {
+      const blocks = cn !== cCovered || rn !== rCovered ? `, in whole blocks of ${group}x${group} (one pixel of the coarsest level)` : '';
+      notes.push(`LST cropped from ${lst.width}x${lst.height} to the ${cn}x${rn} pixels (from col ${ci0}, row ${ri0}) that the auxiliary grid covers whole${blocks}.`);
     }
   } else {
     if (stages < 1) throw new AppError('GRID_MISMATCH', `${lstName} (${gridToString(lst)}) is not on the lattice of ${refLabel} (${gridToString(ref)}).`);
@@ -386,7 +393,7 @@ function* prepareSteps(inputs: SceneInputs, options: PrepareOptions, packer: Aux
       `LST resampled (bilinear${sameCrs(lst.crs, ref.crs) ? '' : ', reprojected with proj4'}) from ${gridToString(lst)} onto ${gridToString(coarseGrid)}: its grid is not aligned with ${refLabel}.`,
     );
   }
-  if (auxWindow.width !== ref.width || auxWindow.height !== ref.height) {
+  if (!isOneGrid && (auxWindow.width !== ref.width || auxWindow.height !== ref.height)) {
     notes.push(`Auxiliary grid cropped from ${ref.width}x${ref.height} to ${auxWindow.width}x${auxWindow.height} (from col ${auxWindow.col}, row ${auxWindow.row}) to the common aligned window.`);
   }
   if (countValid(coarseLst.data) === 0) throw new AppError('ALL_NODATA', `${lstName} has no valid pixel inside the area covered by ${refLabel}.`, { file: names.lst });
