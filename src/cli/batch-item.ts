@@ -202,6 +202,8 @@ async function runInto(item: BatchItem, s: BatchSettings, tmp: string): Promise<
     qc: assembled.qc?.name ?? null,
     cloudMask: assembled.cloud?.name ?? null,
     waterMask: assembled.water?.name ?? null,
+    // Several cloud masks of the date: each applied (a pixel masked where any says cloud), all named.
+    ...((assembled.clouds?.length ?? 0) > 1 ? { cloudMasks: assembled.clouds!.map((b) => b.name) } : {}),
     // As downscale's report names them.
     ...maskedShares(assembled.masks),
     aux: Object.fromEntries(Object.entries(assembled.aux).map(([k, b]) => [k, b.name])),

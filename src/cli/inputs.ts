@@ -52,7 +52,9 @@ export const INPUT_HELP = `Inputs (GeoTIFF, LAADS HDF4/HDF-EOS2 .hdf, AppEEARS N
   --qc FILE             QC of the LST: MOD11 (keeps "good" and "other quality" with LST error <= 2 K) or
                         ECOSTRESS L2 LSTE (masks cloud, not produced, bad L1B data, LST accuracy > 2 K)
   --cloud-mask FILE     cloud mask of the LST's scene (Fmask, ECOSTRESS cloud_mask): the LST is masked
-                        wherever it is not 0 (e.g. --cloud-mask stack.gtif:8)
+                        wherever it is not 0 (e.g. --cloud-mask stack.gtif:8); a Landsat BQA or QA_PIXEL
+                        band where its bits say cloud or shadow; a mask with finer pixels than the LST
+                        masks an LST pixel when more than 5 % of the mask pixels under it are not clear
   --water-mask FILE     water mask of the LST's scene (ECOSTRESS water_mask): the LST is masked wherever
                         it is not 0 (water), as Fmask water is
   --lst-units CODE      the LST is not in kelvin: C (degrees Celsius), dC / cC (Celsius x 10 / x 100),

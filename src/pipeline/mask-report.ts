@@ -1,3 +1,5 @@
+import { CLOUD_SHARE_LIMIT, NOT_ZERO_WORDS } from './cloud-mask.ts';
+
 /** How many LST pixels one mask takes, out of the LST pixels still valid where it applies. */
 export interface MaskCount {
   /** LST pixels valid where the mask applies: not fill (and, for the cloud mask, kept by the QC). */
@@ -23,13 +25,35 @@ export interface SceneMaskReport {
   /** The MOD11 QC applied, with its name for messages. */
   qc?: MaskCount & { name: string };
   /**
-   * The cloud mask applied (Fmask, ECOSTRESS cloud_mask: every pixel where it is not 0, so Fmask
-   * water, shadow and snow too), with its name; `coverage` (0..1 of the LST) when it was on
-   * another grid and was reprojected onto the LST's.
+   * The cloud masks applied (Fmask, ECOSTRESS cloud_mask: every pixel where it is not 0, so Fmask
+   * water, shadow and snow too; a Landsat BQA or QA_PIXEL by its bits), an LST pixel masked where
+   * any says not clear, with the name (names joined by ' + ' for several); `coverage` (0..1 of the
+   * LST) when the one mask was on another grid and was reprojected onto the LST's; `parts`, each
+   * mask as its note says it (without them: one mask read as not 0, named `name`).
    */
-  cloudMask?: MaskCount & { name: string; coverage?: number };
+  cloudMask?: MaskCount & { name: string; coverage?: number; parts?: CloudMaskPart[] };
   /** The water mask applied (ECOSTRESS water_mask: every pixel where it is not 0), counted among the pixels the QC and the cloud mask kept; as `cloudMask`. */
   waterMask?: MaskCount & { name: string; coverage?: number };
+}
+
+/** One cloud mask among those of a scene, as the note says it. */
+export interface CloudMaskPart {
+  name: string;
+  /** What its values call not clear (`CloudReading.words`; default NOT_ZERO_WORDS). */
+  reading?: string;
+  /** Of the cloud masks' valid LST pixels, how many this mask alone calls not clear. */
+  masked: number;
+  /**
+   * How it was put on the LST grid when not on it already: 'reprojected' (nearest mask pixel) or
+   * 'finer' (its pixels are finer than the LST's: masked by the share under each LST pixel).
+   */
+  how?: 'reprojected' | 'finer';
+  /** 0..1: of the LST grid ('reprojected'), of the valid LST pixels ('finer'). */
+  coverage?: number;
+  /** 'finer': the pixel sizes in words, when comparable ('30 m mask pixels under 300 m LST pixels'). */
+  sizes?: string;
+  /** 'finer': valid LST pixels with some not-clear share under them, at most CLOUD_SHARE_LIMIT, kept. */
+  keptUnderLimit?: number;
 }
 
 /** Masked share above which the notes advise another date. */
@@ -93,7 +117,7 @@ export function maskNotices(report: SceneMaskReport, advice: string): MaskNotice
   const isMostly = report.share > MOSTLY_MASKED;
   const { qc, cloudMask: cloud, waterMask: water } = report;
   if (qc) notes.push({ text: `The QC ${qc.name} masks ${maskedShareWords(qc.masked, qc.valid)} (cloud or poor quality).`, isWarning: isMostly });
-  if (cloud) notes.push({ text: flagMaskNote(cloud, 'cloud mask', 'clear', 'cloud, shadow, and for Fmask also water and snow'), isWarning: true });
+  if (cloud) notes.push({ text: cloudNote(cloud), isWarning: true });
   if (water) notes.push({ text: flagMaskNote(water, 'water mask', 'land', 'water, as Fmask water is masked'), isWarning: true });
   if (isMostly && notes.length > 0) {
     const last = notes[notes.length - 1];
@@ -101,4 +125,34 @@ export function maskNotices(report: SceneMaskReport, advice: string): MaskNotice
     notes[notes.length - 1] = { text: `${last.text}${together} ${advice}`, isWarning: true };
   }
   return notes;
+}
+
+/** Names joined for a sentence: 'a', 'a and b', 'a, b and c'. */
+export function andList(names: string[]): string {
+  return names.length < 2 ? (names[0] ?? '') : `${names.slice(0, -1).join(', ')} and ${names[names.length - 1]}`;
+}
+
+/** How a cloud mask was put on the LST grid, in a sentence ('' on the same grid); `it` names it. */
+function placementWords(p: CloudMaskPart, it: string): string {
+  // A mask on another grid that covers part of the LST leaves the rest unmasked, which must be said.
+  const partial = p.coverage !== undefined && p.coverage < WHOLE_COVERAGE;
+  const rest = partial ? `; it covers only ${percentWords(p.coverage!)} of the LST, and the LST outside it is not masked: use a cloud mask that covers the whole scene` : '';
+  if (p.how === 'reprojected') return ` ${it} is on another grid than the LST and was reprojected onto it by georeference (nearest mask pixel)${rest}.`;
+  if (p.how !== 'finer') return '';
+  const kept = p.keptUnderLimit ? ` ${p.keptUnderLimit} LST pixels with a smaller not-clear share under them are kept.` : '';
+  return ` ${it} has finer pixels than the LST${p.sizes ? ` (${p.sizes})` : ''}: an LST pixel is masked when more than ${Math.round(100 * CLOUD_SHARE_LIMIT)} % of the mask pixels under it are not clear, as a thin cloud edge already makes a coarse pixel read too cold${rest}.${kept}`;
+}
+
+/** The note on the cloud masks: what they take, what each calls not clear, and how each was put on the LST grid. */
+function cloudNote(cloud: NonNullable<SceneMaskReport['cloudMask']>): string {
+  const parts = cloud.parts ?? [{ name: cloud.name, masked: cloud.masked, ...(cloud.coverage !== undefined ? { how: 'reprojected' as const, coverage: cloud.coverage } : {}) }];
+  const taken = maskedShareWords(cloud.masked, cloud.valid);
+  if (parts.length === 1) {
+    const [p] = parts;
+    const reading = p.reading ?? NOT_ZERO_WORDS;
+    const what = cloud.masked > 0 ? ` (${reading}).` : `: it is ${reading === NOT_ZERO_WORDS ? '0 (clear)' : 'clear'} or nodata wherever the LST is valid.`;
+    return `The cloud mask ${p.name} masks ${taken}${what}${placementWords(p, 'It')}`;
+  }
+  const each = parts.map((p) => `${p.name} alone ${maskedShareWords(p.masked, cloud.valid)} (${p.reading ?? NOT_ZERO_WORDS})`);
+  return `The cloud masks ${andList(parts.map((p) => p.name))} mask ${taken} together: an LST pixel is masked where any of them says it is not clear. ${each.join('; ')}.${parts.map((p) => placementWords(p, p.name)).join('')}`;
 }

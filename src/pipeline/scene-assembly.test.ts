@@ -4,6 +4,7 @@ import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { AppError } from '../core/errors.ts';
 import type { Dataset } from '../io/dataset.ts';
+import { NOT_ZERO_WORDS } from './cloud-mask.ts';
 import { prepareScene } from './prepare.ts';
 import { cropRaster } from '../core/raster/tiling.ts';
 import { readDataset } from '../test-support/data.ts';
@@ -218,7 +219,8 @@ describe.skipIf(!existsSync(CHIAPAS))('a cloud mask applied to the LST (Chiapas 
     const bands = labelDataset(await readDataset(file)).map((b, i) => (i === 7 ? { ...b, role: 'cloud-mask' as const } : b));
     const s = assembleScene(bands, { mode: 'strict' });
     expect(masked).toBeGreaterThan(0);
-    expect(s.masks).toEqual({ valid, masked, share: masked / valid, cloudMask: { valid, masked, share: masked / valid, name: 'LE70220492002106EDC00_stack.gtif [band 8: Band 8]' } });
+    const name = 'LE70220492002106EDC00_stack.gtif [band 8: Band 8]';
+    expect(s.masks).toEqual({ valid, masked, share: masked / valid, cloudMask: { valid, masked, share: masked / valid, name, parts: [{ name, reading: NOT_ZERO_WORDS, masked }] } });
   });
 
   it('says when a mask on another grid covers only part of the LST (left half of the Fmask, reprojected): the rest is not masked; before, only the share was said', async () => {

@@ -1,4 +1,6 @@
 import { AppError, isAppError } from '../core/errors.ts';
+import { pixelSize } from '../core/geo/affine.ts';
+import { sameCrs } from '../core/geo/crs.ts';
 import { gridOverlap, gridPixelSize } from '../core/geo/grid.ts';
 import { finishSteps, finishStepsAsync, type Steps } from '../core/progress.ts';
 import type { AuxName, Raster } from '../core/raster/raster.ts';
@@ -9,7 +11,8 @@ import { decodeEcostressQc, isEcostressProduct } from '../io/ecostress-qc.ts';
 import { decodeMod11Qc, DEFAULT_MOD11_QC_POLICY, type Mod11QcPolicy } from '../io/modis-qc.ts';
 import type { SceneInputs } from './prepare.ts';
 import { alignToGridInSteps } from './align.ts';
-import { maskCount, maskNotices, percentWords, type MaskCount, type SceneMaskReport } from './mask-report.ts';
+import { CLOUD_SHARE_LIMIT, cloudReading, cloudShareInSteps, notClearRaster, samplesPerLstPixel, type CloudReading } from './cloud-mask.ts';
+import { andList, maskCount, maskNotices, percentWords, type CloudMaskPart, type MaskCount, type SceneMaskReport } from './mask-report.ts';
 
 /**
  * One band with the role the user (app table) or the command line (option name) gave it. The
@@ -153,8 +156,10 @@ export interface AssembledScene {
   aux: Partial<Record<AuxName, LabelledBand>>;
   /** Inputs dated more than the allowed gap from the LST (lenient mode only; strict throws). */
   dateGaps: DateGap[];
-  /** The cloud mask applied to the LST (every pixel where it is not 0 is masked), when one was. */
+  /** The cloud mask applied to the LST (the first of `clouds`), when one was. */
   cloud?: LabelledBand;
+  /** Every cloud mask applied to the LST (an LST pixel is masked where any says not clear), when one was. */
+  clouds?: LabelledBand[];
   /** The water mask applied to the LST (every pixel where it is not 0 is masked, as Fmask water is), when one was. */
   water?: LabelledBand;
   /** What the QC, the cloud mask and the water mask take from the LST before any run, when any applies: the counts the mask notes are written from. */
@@ -322,7 +327,7 @@ export function* assembleSceneInSteps(bands: LabelledBand[], options: AssemblyOp
     notices.push(`None of the ${qcBands.length} QC files matches ${lst.name} (same product, date and day/night); no QC was applied.`);
   }
 
-  const clouds = yield* applyMaskOfDate(bands, lst, lstKeep, strict, CLOUD_MASK);
+  const clouds = yield* applyCloudMasks(bands, lst, lstKeep, strict);
   for (const n of clouds.notices) warn(n);
   const water = yield* applyMaskOfDate(bands, lst, clouds.lstKeep, strict, WATER_MASK);
   for (const n of water.notices) warn(n);
@@ -364,13 +369,146 @@ export function* assembleSceneInSteps(bands: LabelledBand[], options: AssemblyOp
     qc,
     aux,
     dateGaps,
-    ...(clouds.mask ? { cloud: clouds.mask } : {}),
+    ...(clouds.mask ? { cloud: clouds.mask, clouds: clouds.masks } : {}),
     ...(water.mask ? { water: water.mask } : {}),
     ...(masks ? { masks } : {}),
     awayGuides,
     notices,
     warnings,
   };
+}
+
+/** One cloud mask brought onto the LST grid: 1 per LST pixel it calls not clear, and how. */
+interface CloudOnLst {
+  mask: LabelledBand;
+  notClear: Uint8Array;
+  reading: CloudReading;
+  /** 'finer': by the share of its pixels under each LST pixel (`cloudShareInSteps`); else as `alignToGrid`. */
+  how: 'same-grid' | 'reprojected' | 'finer';
+  /** Share of the LST the mask covers: of the LST grid ('reprojected', as `alignToGrid`), of the valid LST pixels ('finer'). */
+  coverage: number;
+  /** Finer masks: valid LST pixels with some not-clear share, at most CLOUD_SHARE_LIMIT, kept. */
+  keptUnderLimit: number;
+}
+
+/**
+ * One cloud mask on the LST grid, or why not. A mask with finer pixels than the LST masks an LST
+ * pixel when more than CLOUD_SHARE_LIMIT of the mask pixels under its footprint are not clear; a
+ * mask coarser than the LST or of its size is taken at the nearest mask pixel.
+ */
+function* cloudOnLstGridInSteps(lst: Raster, mask: LabelledBand): Steps<CloudOnLst | { reason: string }> {
+  const reading = cloudReading(`${mask.name} ${mask.band.name}`, mask.band.raster.data);
+  const binary = notClearRaster(mask.band.raster, reading);
+  const k = samplesPerLstPixel(binary, lst);
+  const notClear = new Uint8Array(lst.data.length);
+  if (k > 1) {
+    if (!gridOverlap(lst, binary)) return { reason: 'it does not cover the same place as the LST' };
+    const share = yield* cloudShareInSteps(binary, lst, k);
+    let keptUnderLimit = 0;
+    let valid = 0;
+    let covered = 0;
+    for (let i = 0; i < notClear.length; i++) {
+      if (share[i] > CLOUD_SHARE_LIMIT) notClear[i] = 1;
+      if (lst.data[i] !== lst.data[i]) continue;
+      valid++;
+      if (share[i] === share[i]) covered++;
+      if (share[i] > 0 && share[i] <= CLOUD_SHARE_LIMIT) keptUnderLimit++;
+    }
+    // Coverage of the valid LST: where the LST is fill, a mask that says nothing leaves nothing unmasked.
+    return { mask, notClear, reading, how: 'finer', coverage: valid ? covered / valid : 1, keptUnderLimit };
+  }
+  const onGrid = yield* qcOnLstGridInSteps(lst, binary, mask.name);
+  if ('reason' in onGrid) return onGrid;
+  const m = onGrid.raster.data;
+  for (let i = 0; i < notClear.length; i++) if (m[i] === 1) notClear[i] = 1;
+  return { mask, notClear, reading, how: onGrid.how, coverage: onGrid.coverage, keptUnderLimit: 0 };
+}
+
+/**
+ * Masks the LST wherever the cloud masks of its date (role `cloud-mask`: Fmask, ECOSTRESS
+ * cloud_mask, Landsat BQA or QA_PIXEL read by their bits, `cloudReading`) say not clear; an LST
+ * pixel is masked when any of them does. Where a mask is nodata it says nothing. Fmask classes
+ * other than clear (0) are masked too (water 1, shadow 2, snow 3, cloud 4), as Fmask users mask
+ * `Fmask != 0`. A mask finer than the LST masks by the share of its pixels under each LST pixel
+ * (`cloudOnLstGridInSteps`). Masks of another date beside one of the LST's date are left out with
+ * a notice naming them; the one mask, of another date, or one of another place is refused
+ * (strict) or left out with a notice (lenient); several none of which has the LST's date, a
+ * notice. `lstKeep` (1 = keep, from the QC) is not changed; the result is a new array when a mask
+ * was applied.
+ */
+function* applyCloudMasks(
+  bands: LabelledBand[],
+  lst: LabelledBand,
+  lstKeep: Uint8Array | undefined,
+  strict: boolean,
+): Steps<{ lstKeep: Uint8Array | undefined; mask?: LabelledBand; masks?: LabelledBand[]; count?: SceneMaskReport['cloudMask']; notices: string[] }> {
+  const masks = bands.filter((b) => b.role === 'cloud-mask');
+  if (masks.length === 0) return { lstKeep, notices: [] };
+  const lstDate = lst.dataset.date;
+  const ofDate = masks.filter((b) => (daysBetween(b.dataset.date, lstDate) ?? 0) === 0);
+  if (ofDate.length === 0 && masks.length > 1) return { lstKeep, notices: [`None of the ${masks.length} cloud masks is of the date of ${lst.name} (${lstDate}); no cloud mask was applied.`] };
+  if (ofDate.length === 0) {
+    const m = masks[0];
+    const msg = `${m.name} is the cloud mask of ${m.dataset.date}, the LST ${lst.name} is of ${lstDate}`;
+    if (strict) throw new AppError('DATE_MISMATCH', `${msg}: give the cloud mask of the same scene.`, { file: m.dataset.fileName });
+    return { lstKeep, notices: [`${msg}: the cloud mask was not applied. Drop the cloud mask of ${lstDate}.`] };
+  }
+  const notices: string[] = [];
+  const otherDate = masks.filter((b) => !ofDate.includes(b));
+  if (otherDate.length > 0) {
+    const those = otherDate.map((b) => `${b.name} (${b.dataset.date})`);
+    notices.push(`${andList(those)} ${otherDate.length > 1 ? 'are cloud masks' : 'is a cloud mask'} of another date than the LST ${lst.name} (${lstDate}) and ${otherDate.length > 1 ? 'were' : 'was'} not applied; the cloud mask${ofDate.length > 1 ? 's' : ''} of ${lstDate}, ${andList(ofDate.map((b) => b.name))}, ${ofDate.length > 1 ? 'were' : 'was'} used.`);
+  }
+  const placed: CloudOnLst[] = [];
+  for (const mask of ofDate) {
+    const onGrid = yield* cloudOnLstGridInSteps(lst.band.raster, mask);
+    if ('reason' in onGrid) {
+      const msg = `${mask.name} (cloud mask) is not on the grid of ${lst.name}: ${onGrid.reason}`;
+      if (strict) throw new AppError('GRID_MISMATCH', `${msg}. Give the cloud mask of the same scene.`, { file: mask.dataset.fileName });
+      notices.push(`${msg}; the cloud mask was not applied. Drop the cloud mask of the same scene.`);
+      continue;
+    }
+    placed.push(onGrid);
+  }
+  if (placed.length === 0) return { lstKeep, notices };
+  const d = lst.band.raster.data;
+  const keep = lstKeep ? lstKeep.slice() : new Uint8Array(d.length).fill(1);
+  const alone = placed.map(() => 0);
+  let valid = 0;
+  let masked = 0;
+  for (let i = 0; i < d.length; i++) {
+    if (d[i] !== d[i] || !keep[i]) continue;
+    valid++;
+    let any = false;
+    for (let j = 0; j < placed.length; j++) {
+      if (!placed[j].notClear[i]) continue;
+      any = true;
+      alone[j]++;
+    }
+    if (any) {
+      keep[i] = 0;
+      masked++;
+    }
+  }
+  const raster = lst.band.raster;
+  const parts: CloudMaskPart[] = placed.map((c, j) => ({
+    name: c.mask.name,
+    reading: c.reading.words,
+    masked: alone[j],
+    ...(c.how === 'same-grid' ? {} : { how: c.how, coverage: c.coverage }),
+    ...(c.how === 'finer' ? { keptUnderLimit: c.keptUnderLimit, ...pixelSizesWords(c.mask.band.raster, raster) } : {}),
+  }));
+  const used = placed.map((c) => c.mask);
+  const single = placed.length === 1 && placed[0].how === 'reprojected' ? { coverage: placed[0].coverage } : {};
+  const cloudMask = { ...maskCount(valid, masked), name: used.map((b) => b.name).join(' + '), ...single, parts };
+  return { lstKeep: keep, mask: used[0], masks: used, count: cloudMask, notices };
+}
+
+/** A finer mask's and the LST's pixel sizes in words, when both are in one CRS: 'sizes: 30 m mask pixels under 300 m LST pixels'. */
+function pixelSizesWords(mask: Raster, lst: Raster): { sizes?: string } {
+  if (!sameCrs(mask.crs, lst.crs)) return {};
+  const size = (x: number): string => (lst.crs.isGeographic ? `${x.toPrecision(3)}°` : `${Math.round(x)} m`);
+  return { sizes: `${size(pixelSize(mask.transform).x)} mask pixels under ${size(pixelSize(lst.transform).x)} LST pixels` };
 }
 
 /** A mask of the LST's scene applied where it is not 0: its role, and what it is called in messages. */
@@ -380,7 +518,6 @@ interface SceneMask {
   label: string;
 }
 
-const CLOUD_MASK: SceneMask = { role: 'cloud-mask', label: 'cloud mask' };
 const WATER_MASK: SceneMask = { role: 'water-mask', label: 'water mask' };
 
 /** The keep-mask (1 keep) of an LST QC on the LST grid, by its product's bit layout: ECOSTRESS L2 LSTE, else MOD11 under `policy`. */

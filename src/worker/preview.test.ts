@@ -171,6 +171,20 @@ describe.skipIf(!existsSync(ECOSTRESS) || !hasGdalPython)('the ECOSTRESS cloud m
       `The cloud mask ${names[1]} masks ${gdal.masked} of the ${gdal.valid} valid LST pixels, under 1 % (every pixel where it is not 0: cloud, shadow, and for Fmask also water and snow).`,
     );
   });
+
+  it('applies two masks of the date, the cloud mask and the water mask set as one, and names both; before, the first alone was applied', async () => {
+    const names = ['ECO_L2_LSTE.002_LST_doy2023217182715_aid0001.tif', 'ECO_L2_LSTE.002_cloud_mask_doy2023217182715_aid0001.tif', 'ECO_L2_LSTE.002_water_mask_doy2023217182715_aid0001.tif'];
+    const clouds = gdalCloudCount(path.join(ECOSTRESS, names[0]), path.join(ECOSTRESS, names[1]));
+    const water = gdalCloudCount(path.join(ECOSTRESS, names[0]), path.join(ECOSTRESS, names[2]));
+    const { inputs } = await ingestFiles(names.map((n) => new File([readFileSync(path.join(ECOSTRESS, n))], n)));
+    const p = previewScene({ inputs: inputs.map((i, k) => ({ id: i.id, role: k === 0 ? 'lst' : 'cloud-mask' })) });
+    expect(p.used['cloud-mask']).toBe(`${names[1]} + ${names[2]}`);
+    // The cloud mask's 4 pixels are inland (GDAL: none of them water), so together they mask the sum.
+    const both = clouds.masked + water.masked;
+    expect(water.masked).toBeGreaterThan(0.1 * water.valid);
+    const notice = p.notices.find((n) => n.startsWith('The cloud masks'));
+    expect(notice).toContain(`The cloud masks ${names[1]} and ${names[2]} mask ${Math.round((100 * both) / water.valid)} % of the valid LST pixels together: an LST pixel is masked where any of them says it is not clear. ${names[1]} alone ${clouds.masked} of the ${clouds.valid} valid LST pixels, under 1 %`);
+  });
 });
 
 const DHAKA = path.join(dataDir, 'dhaka-mod11a2-mod13q1-2024-citypath');

@@ -83,7 +83,7 @@ function notTemperatureError(a: AssembledScene, n: NonNullable<InputInfo['notTem
 export function usedFiles(a: AssembledScene): Partial<Record<RoleId, { name: string; date?: string }>> {
   const used: Partial<Record<RoleId, { name: string; date?: string }>> = { lst: { name: a.lst.name, date: a.lst.dataset.date } };
   if (a.qc) used['lst-qc'] = { name: a.qc.name, date: a.qc.dataset.date };
-  if (a.cloud) used['cloud-mask'] = { name: a.cloud.name, date: a.cloud.dataset.date };
+  if (a.cloud) used['cloud-mask'] = { name: (a.clouds ?? [a.cloud]).map((b) => b.name).join(' + '), date: a.cloud.dataset.date };
   if (a.water) used['water-mask'] = { name: a.water.name, date: a.water.dataset.date };
   for (const [role, b] of Object.entries(a.aux)) used[role as RoleId] = { name: b.name, date: b.dataset.date };
   return used;
@@ -152,7 +152,7 @@ export function previewScene(params: Pick<RunParams, 'inputs' | 'sceneId' | 'max
     const a = assembleForApp(params);
     const used: ScenePreview['used'] = { lst: a.lst.name };
     if (a.qc) used['lst-qc'] = a.qc.name;
-    if (a.cloud) used['cloud-mask'] = a.cloud.name;
+    if (a.cloud) used['cloud-mask'] = (a.clouds ?? [a.cloud]).map((b) => b.name).join(' + ');
     if (a.water) used['water-mask'] = a.water.name;
     for (const [role, b] of Object.entries(a.aux)) used[role as keyof typeof used] = b.name;
     return {

@@ -1,0 +1,163 @@
+import { pixelToWorld, pixelSize, worldToPixel } from '../core/geo/affine.ts';
+import { sameCrs } from '../core/geo/crs.ts';
+import { gridBoundsIn, isNorthUp } from '../core/geo/grid.ts';
+import { STEP_PX, type Steps } from '../core/progress.ts';
+import type { Grid, Raster } from '../core/raster/raster.ts';
+import { reprojectedGrid, reprojectRasterInSteps } from '../core/raster/reproject.ts';
+
+/**
+ * Largest share of an LST pixel's footprint that a finer cloud mask may call not clear before the
+ * LST pixel is masked (the share is compared with `>`). A cloud top is some 20-60 K colder than
+ * the ground, so a footprint a share s cloudy reads roughly s x 30 K too cold: 5 % is about
+ * 1.5 K, below the 2 K LST error the default MOD11 QC lets through; a thin cloud edge over a 1 km
+ * pixel already passes it. Fmask itself dilates cloud by 3 pixels (90 m), so its edges are in.
+ */
+export const CLOUD_SHARE_LIMIT = 0.05;
+
+/** Most mask samples per LST pixel side (64 x 64 = 4096 per pixel: a 10 m mask under 1 km is sampled every 16 m). */
+const MAX_SAMPLES_PER_SIDE = 64;
+
+/** Mask pixels this much finer than the LST (side ratio) or less count as the same size: projection distortion aside, nearest sampling is then as good. */
+const SAME_SIZE_RATIO = 1.05;
+
+/** What a mask read as not 0 calls not clear, in words. */
+export const NOT_ZERO_WORDS = 'every pixel where it is not 0: cloud, shadow, and for Fmask also water and snow';
+
+/** How a cloud-mask band's values say "not clear". */
+export interface CloudReading {
+  kind: 'nonzero' | 'landsat-bqa-pre-collection' | 'landsat-bqa-collection-1' | 'landsat-qa-pixel';
+  /** What "not clear" means for it, for the user: 'every pixel where it is not 0: …'. */
+  words: string;
+}
+
+/**
+ * How to read a cloud mask's values. Landsat quality bands are bit fields whose clear pixels are
+ * not 0: a band named QA_PIXEL (Collection 2) is cloudy where it flags dilated cloud, cloud or
+ * cloud shadow (bits 1, 3, 4), fill (bit 0) is no value; a band named BQA is a Collection 1 BQA
+ * when every value is below 2^13 (its bits 13-15 are unused: cloud bit 4, cloud shadow confidence
+ * bits 7-8), else a pre-Collection Landsat 8 BQA (cloud confidence bits 14-15, as the training
+ * manifest reads it), fill bit 0 no value either way. Anything else (Fmask, ECOSTRESS cloud_mask)
+ * is not clear wherever it is not 0.
+ */
+export function cloudReading(name: string, data: Float32Array): CloudReading {
+  const n = name.toLowerCase().replace(/[^a-z0-9]+/g, '_');
+  if (/(^|_)qa_pixel(_|$)/.test(n)) return { kind: 'landsat-qa-pixel', words: 'where it flags cloud, dilated cloud or cloud shadow, read as a Landsat Collection 2 QA_PIXEL band' };
+  if (/(^|_)bqa(_|$)/.test(n)) {
+    let max = 0;
+    for (let i = 0; i < data.length; i++) if (data[i] > max) max = data[i];
+    return max >= 1 << 13
+      ? { kind: 'landsat-bqa-pre-collection', words: 'where its cloud confidence is medium or high, read as a pre-Collection Landsat 8 BQA' }
+      : { kind: 'landsat-bqa-collection-1', words: 'where it flags cloud or its cloud shadow confidence is medium or high, read as a Landsat Collection 1 BQA' };
+  }
+  return { kind: 'nonzero', words: NOT_ZERO_WORDS };
+}
+
+/** 1 where `v` (a cloud mask value read as `kind`) is not clear, 0 where clear, NaN where it says nothing. */
+function notClear(v: number, kind: CloudReading['kind']): number {
+  if (v !== v) return Number.NaN;
+  if (kind === 'nonzero') return v !== 0 ? 1 : 0;
+  if (v & 1) return Number.NaN;
+  if (kind === 'landsat-qa-pixel') return v & 0b11010 ? 1 : 0;
+  if (kind === 'landsat-bqa-pre-collection') return ((v >> 14) & 3) >= 2 ? 1 : 0;
+  return v & 0b10000 || ((v >> 7) & 3) >= 2 ? 1 : 0;
+}
+
+/** The mask as 1 (not clear), 0 (clear) and NaN (no value), on its own grid; a new raster. */
+export function notClearRaster(mask: Raster, reading: CloudReading): Raster {
+  const data = new Float32Array(mask.data.length);
+  for (let i = 0; i < data.length; i++) data[i] = notClear(mask.data[i], reading.kind);
+  return { ...mask, data };
+}
+
+/**
+ * Mask samples per LST pixel side when `mask` has finer pixels than `lst` (the ratio of their
+ * sides, rounded up, at most 64), or 1 when it is not finer (coarser, the same size, or within 5 %
+ * of it). Pixel sides are compared in the LST's CRS: a mask in another CRS is measured by the
+ * north-up grid that covers it there with as many pixels.
+ */
+export function samplesPerLstPixel(mask: Grid, lst: Grid): number {
+  const l = pixelSize(lst.transform);
+  const lstSide = Math.sqrt(l.x * l.y);
+  let maskSide: number;
+  if (sameCrs(mask.crs, lst.crs)) {
+    const m = pixelSize(mask.transform);
+    maskSide = Math.sqrt(m.x * m.y);
+  } else {
+    try {
+      maskSide = Math.abs(reprojectedGrid(mask, lst.crs, { maxSidePx: 1 << 20 }).transform[1]);
+    } catch {
+      return 1;
+    }
+  }
+  const ratio = lstSide / maskSide;
+  if (!(ratio > SAME_SIZE_RATIO)) return 1;
+  return Math.min(MAX_SAMPLES_PER_SIDE, Math.ceil(ratio - 1e-9));
+}
+
+
+/**
+ * The share of not-clear mask pixels under each LST pixel's footprint: each LST pixel is split
+ * into `k` x `k` sub-pixels (about one per mask pixel), the mask (`notClearRaster`) is sampled at
+ * their centres by georeference (nearest, reprojected with proj4 across CRSs), and the not-clear
+ * ones are counted over those with a value. Works on blocks of LST rows inside the mask's extent,
+ * yielding after each (and within, per block of STEP_PX samples). The result holds per LST
+ * pixel the share (0..1) of its samples that are not clear, NaN where no sample has a value.
+ */
+export function* cloudShareInSteps(notClearMask: Raster, lst: Grid, k: number): Steps<Float64Array> {
+  const W = lst.width;
+  const share = new Float64Array(W * lst.height).fill(Number.NaN);
+  const win = lstWindow(notClearMask, lst);
+  if (!win) return share;
+  const winW = win.c1 - win.c0;
+  const rowsPerBlock = Math.max(1, Math.floor(STEP_PX / (winW * k * k)));
+  const cloudy = new Uint32Array(winW);
+  const total = new Uint32Array(winW);
+  const t = lst.transform;
+  for (let r0 = win.r0; r0 < win.r1; r0 += rowsPerBlock) {
+    if (r0 > win.r0) yield;
+    const r1 = Math.min(win.r1, r0 + rowsPerBlock);
+    const [x, y] = pixelToWorld(t, win.c0, r0);
+    const sub: Grid = { width: winW * k, height: (r1 - r0) * k, transform: [x, t[1] / k, t[2] / k, y, t[4] / k, t[5] / k], crs: lst.crs };
+    const samples = (yield* reprojectRasterInSteps(notClearMask, sub, 'nearest')).data;
+    countShares(samples, winW, k, r1 - r0, cloudy, total, share, W, r0 * W + win.c0);
+  }
+  return share;
+}
+
+/** LST pixel rows and columns the mask's extent touches (north-up LST), or the whole grid; undefined when it touches none. */
+function lstWindow(mask: Grid, lst: Grid): { c0: number; c1: number; r0: number; r1: number } | undefined {
+  const whole = { c0: 0, c1: lst.width, r0: 0, r1: lst.height };
+  if (!isNorthUp(lst)) return whole;
+  const b = gridBoundsIn(mask, lst.crs);
+  if (!b) return undefined;
+  const [ca, ra] = worldToPixel(lst.transform, b.minX, b.maxY);
+  const [cb, rb] = worldToPixel(lst.transform, b.maxX, b.minY);
+  const c0 = Math.max(0, Math.floor(Math.min(ca, cb)));
+  const c1 = Math.min(lst.width, Math.ceil(Math.max(ca, cb)));
+  const r0 = Math.max(0, Math.floor(Math.min(ra, rb)));
+  const r1 = Math.min(lst.height, Math.ceil(Math.max(ra, rb)));
+  return c1 > c0 && r1 > r0 ? { c0, c1, r0, r1 } : undefined;
+}
+
+/**
+ * Counts the samples of `rows` LST rows (`k` x `k` each, `winW` LST pixels wide) into `share`
+ * from index `at` (row stride `W`). A plain function for speed.
+ */
+function countShares(samples: Float32Array, winW: number, k: number, rows: number, cloudy: Uint32Array, total: Uint32Array, share: Float64Array, W: number, at: number): void {
+  const subW = winW * k;
+  for (let r = 0; r < rows; r++) {
+    cloudy.fill(0);
+    total.fill(0);
+    for (let sr = r * k; sr < (r + 1) * k; sr++) {
+      const o = sr * subW;
+      for (let sc = 0; sc < subW; sc++) {
+        const v = samples[o + sc];
+        if (v !== v) continue;
+        const c = (sc / k) | 0;
+        total[c]++;
+        if (v === 1) cloudy[c]++;
+      }
+    }
+    for (let c = 0; c < winW; c++) if (total[c] > 0) share[at + r * W + c] = cloudy[c] / total[c];
+  }
+}
