@@ -32,6 +32,13 @@ describe('samplesPerLstPixel', () => {
     expect(samplesPerLstPixel(grid(2000), grid(1000))).toBe(1);
     expect(samplesPerLstPixel(grid(1), grid(1000))).toBe(64);
   });
+
+  it('measures a mask in another CRS by the area of its pixels there, not by its sheared bounding box (30 m UTM 16N under 926.6 m sinusoidal at 30° N: 31)', () => {
+    const utm = { ...crs, epsg: 32616, proj4: '+proj=utm +zone=16 +datum=WGS84 +units=m +no_defs', name: 'UTM 16N' };
+    const mask = { width: 3000, height: 3000, transform: [452475, 30, 0, 3408645, 0, -30] as const, crs: utm };
+    const PX = 926.625433055833;
+    expect(samplesPerLstPixel(mask, { width: 1200, height: 1200, transform: [-8395604.157, PX, 0, 3435851.559, 0, -PX], crs: MODIS_SINUSOIDAL })).toBe(31);
+  });
 });
 
 /** The Chiapas 2002 stack with its LST averaged to `factor` x 30 m and band 8 (Fmask, 30 m) set as the cloud mask. */
@@ -125,10 +132,11 @@ describe.skipIf(!existsSync(PENSACOLA) || !hasOsgeo)('a Landsat BQA under a MODI
       const masked = gdal[i] > CLOUD_SHARE_LIMIT;
       if (masked) gdalMasked++;
       if (keep[i] === (masked ? 0 : 1)) agree++;
+      else expect(Math.abs(gdal[i] - CLOUD_SHARE_LIMIT)).toBeLessThan(0.02);
     }
-    // GDAL masks 184 of the 404 valid pixels; sampled at 31 x 31 points per pixel, 6 pixels within about 1 % of the 5 % limit fall the other way.
+    // GDAL masks 184 of the 404 valid pixels; sampled at 31 x 31 points per pixel, 10 pixels whose share GDAL puts within 2 % of the 5 % limit fall the other way.
     expect([valid, gdalMasked]).toEqual([404, 184]);
-    expect(agree / valid).toBeGreaterThan(0.98);
+    expect(agree / valid).toBeGreaterThan(0.97);
     expect(s.masks!.cloudMask!.masked).toBeGreaterThan(0.95 * gdalMasked);
     expect(s.masks!.cloudMask!.masked).toBeLessThan(1.05 * gdalMasked);
     expect(s.notices[0]).toMatch(/^The cloud mask l8_BQA\.tif masks 4\d % of the valid LST pixels \(where its cloud confidence is medium or high, read as a pre-Collection Landsat 8 BQA\)\. It has finer pixels than the LST: an LST pixel is masked when more than 5 % of the mask pixels under it are not clear/);

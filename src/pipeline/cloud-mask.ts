@@ -1,9 +1,9 @@
 import { pixelToWorld, pixelSize, worldToPixel } from '../core/geo/affine.ts';
-import { sameCrs } from '../core/geo/crs.ts';
+import { sameCrs, transformPoints } from '../core/geo/crs.ts';
 import { gridBoundsIn, isNorthUp } from '../core/geo/grid.ts';
 import { STEP_PX, type Steps } from '../core/progress.ts';
 import type { Grid, Raster } from '../core/raster/raster.ts';
-import { reprojectedGrid, reprojectRasterInSteps } from '../core/raster/reproject.ts';
+import { reprojectRasterInSteps } from '../core/raster/reproject.ts';
 
 /**
  * Largest share of an LST pixel's footprint that a finer cloud mask may call not clear before the
@@ -73,7 +73,7 @@ export function notClearRaster(mask: Raster, reading: CloudReading): Raster {
  * Mask samples per LST pixel side when `mask` has finer pixels than `lst` (the ratio of their
  * sides, rounded up, at most 64), or 1 when it is not finer (coarser, the same size, or within 5 %
  * of it). Pixel sides are compared in the LST's CRS: a mask in another CRS is measured by the
- * north-up grid that covers it there with as many pixels.
+ * area of a block of its pixels at its centre taken there.
  */
 export function samplesPerLstPixel(mask: Grid, lst: Grid): number {
   const l = pixelSize(lst.transform);
@@ -83,11 +83,16 @@ export function samplesPerLstPixel(mask: Grid, lst: Grid): number {
     const m = pixelSize(mask.transform);
     maskSide = Math.sqrt(m.x * m.y);
   } else {
-    try {
-      maskSide = Math.abs(reprojectedGrid(mask, lst.crs, { maxSidePx: 1 << 20 }).transform[1]);
-    } catch {
-      return 1;
-    }
+    // The area of a 10 x 10 block of mask pixels at its centre, taken to the LST's CRS (a parallelogram there).
+    const c = Math.floor(mask.width / 2);
+    const r = Math.floor(mask.height / 2);
+    const pts = [pixelToWorld(mask.transform, c, r), pixelToWorld(mask.transform, c + 10, r), pixelToWorld(mask.transform, c, r + 10)];
+    const xs = Float64Array.from(pts, (p) => p[0]);
+    const ys = Float64Array.from(pts, (p) => p[1]);
+    transformPoints(mask.crs, lst.crs, xs, ys);
+    const area = Math.abs((xs[1] - xs[0]) * (ys[2] - ys[0]) - (xs[2] - xs[0]) * (ys[1] - ys[0]));
+    if (!(area > 0)) return 1;
+    maskSide = Math.sqrt(area) / 10;
   }
   const ratio = lstSide / maskSide;
   if (!(ratio > SAME_SIZE_RATIO)) return 1;
@@ -100,7 +105,7 @@ export function samplesPerLstPixel(mask: Grid, lst: Grid): number {
  * into `k` x `k` sub-pixels (about one per mask pixel), the mask (`notClearRaster`) is sampled at
  * their centres by georeference (nearest, reprojected with proj4 across CRSs), and the not-clear
  * ones are counted over those with a value. Works on blocks of LST rows inside the mask's extent,
- * yielding after each (and within, per block of STEP_PX samples). The result holds per LST
+ * yielding after each block of about STEP_PX / 4 samples. The result holds per LST
  * pixel the share (0..1) of its samples that are not clear, NaN where no sample has a value.
  */
 export function* cloudShareInSteps(notClearMask: Raster, lst: Grid, k: number): Steps<Float64Array> {
@@ -109,7 +114,8 @@ export function* cloudShareInSteps(notClearMask: Raster, lst: Grid, k: number): 
   const win = lstWindow(notClearMask, lst);
   if (!win) return share;
   const winW = win.c1 - win.c0;
-  const rowsPerBlock = Math.max(1, Math.floor(STEP_PX / (winW * k * k)));
+  // A quarter of STEP_PX samples a block: sampled by georeference and counted, each costs about four plain resampled pixels.
+  const rowsPerBlock = Math.max(1, Math.floor(STEP_PX / 4 / (winW * k * k)));
   const cloudy = new Uint32Array(winW);
   const total = new Uint32Array(winW);
   const t = lst.transform;
