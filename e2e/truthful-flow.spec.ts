@@ -83,6 +83,19 @@ test.describe('truthful flow on real inputs', () => {
     // Said as counted: before, 'QC masks 0 %' (of 2304 valid LST pixels, none masked); short, as the
     // scene line must stay one line at 1440 px (the layout test below).
     await expect(page.getByTestId('qc-share')).toContainText('QC masks none of 2304 px');
+    // One line at 1440 x 900: the tops of its words' boxes (a longer share wording wrapped it, pushing the map below the fold).
+    const lineTops = await page.getByTestId('scene-summary').evaluate((el) => {
+      const tops = new Set<number>();
+      const walk = document.createTreeWalker(el, NodeFilter.SHOW_TEXT);
+      for (let n = walk.nextNode(); n; n = walk.nextNode()) {
+        if (!n.textContent?.trim()) continue;
+        const range = document.createRange();
+        range.selectNodeContents(n);
+        for (const r of range.getClientRects()) tops.add(Math.round(r.top));
+      }
+      return [...tops];
+    });
+    expect(lineTops).toHaveLength(1);
     expect(await runWith(page, 'bicubic')).toBe('done');
     expect(await page.evaluate(() => window.__srda.resultScene?.date)).toBe('2024-04-22');
     const [download] = await Promise.all([
