@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { isAppError } from '../core/errors.ts';
+import type { Progress } from '../core/progress.ts';
 import { aggregateMean } from '../core/raster/aggregate.ts';
 import { evaluateSampledLoop, loopWindows } from './loop-sample.ts';
 import { prepareScene } from './prepare.ts';
@@ -13,8 +14,17 @@ describe('evaluateSampledLoop', () => {
     const first = loopWindows(800, 800)[0].run;
     for (let r = 0; r < first.row + first.height; r++) for (let c = 0; c < first.col + first.width; c++) coarse.data[r * 800 + c] = Number.NaN;
     const scene = prepareScene({ lst: coarse, aux: { ndvi } });
-    const loop = await evaluateSampledLoop(scene, ['bicubic', 'tsharp']);
+    const reports: Progress[] = [];
+    const loop = await evaluateSampledLoop(scene, ['bicubic', 'tsharp'], {}, { onProgress: (p) => reports.push(p) });
     const [bic, ts] = loop.methods;
+    // One report per finished window of each run (two methods, each with and without residual
+    // correction), counting the windows, not each window's own 'tile 1/1'.
+    const windowReports = reports.filter((p) => p.detail?.startsWith('window '));
+    expect(reports.filter((p) => p.detail?.startsWith('tile '))).toEqual([]);
+    const runs = ['Bicubic corrected', 'Bicubic uncorrected', 'TsHARP corrected', 'TsHARP uncorrected'];
+    expect(windowReports.map((p) => `${p.stage} ${p.done}/${p.total} ${p.detail}`)).toEqual(
+      runs.flatMap((r) => Array.from({ length: 9 }, (_, i) => `${r}, stage 1 ${i + 1}/9 window ${i + 1}/9`)),
+    );
     expect(ts.method).toBe('tsharp');
     // Eight of the nine windows scored, the same pixels as bicubic's (nothing to score in the first).
     expect(bic.corrected.n).toBeGreaterThan(0);

@@ -122,6 +122,15 @@ export function sampledLoop(scene: Scene, residualMode: ResidualMode = 'linear')
     const parts: Float32Array[] = [];
     let energyMaxAbsK = 0;
     const unfitted: unknown[] = [];
+    // Several windows report as one run: one line per finished window ('stage 1: 3/9 (window 3/9)'),
+    // not each window's own 'tile 1/1' again and again.
+    let finished = 0;
+    let innerStage = 'stage 1';
+    const onWindow: RunOptions | undefined = whole ? run : { ...run, onProgress: run?.onProgress && ((p) => { innerStage = p.stage; }) };
+    const windowDone = () => {
+      finished++;
+      if (!whole) run?.onProgress?.({ stage: innerStage, done: finished, total: loops.length, detail: `window ${finished}/${loops.length}` });
+    };
     // The windows are independent: as many at once as the method runs tiles at once (a pool's
     // workers), each result in its window's place, so the fields are those of one after another.
     await runLimited(
@@ -129,7 +138,7 @@ export function sampledLoop(scene: Scene, residualMode: ResidualMode = 'linear')
       m.concurrency ?? 1,
       async (k) => {
         try {
-          const r = await runDownscale(loops[k].loop, { method: m, residualCorrection: o.residualCorrection, residualMode, ...(o.tileCoarsePx !== undefined ? { tileCoarsePx: o.tileCoarsePx } : {}) }, run);
+          const r = await runDownscale(loops[k].loop, { method: m, residualCorrection: o.residualCorrection, residualMode, ...(o.tileCoarsePx !== undefined ? { tileCoarsePx: o.tileCoarsePx } : {}) }, onWindow);
           parts[k] = r.stages[r.stages.length - 1].lst.data;
           energyMaxAbsK = Math.max(energyMaxAbsK, ...r.stages.map((s) => s.energy.maxAbsK));
         } catch (e) {
@@ -139,6 +148,7 @@ export function sampledLoop(scene: Scene, residualMode: ResidualMode = 'linear')
           unfitted.push(e);
           parts[k] = new Float32Array(loops[k].reference.data.length).fill(Number.NaN);
         }
+        windowDone();
       },
       run,
     );
