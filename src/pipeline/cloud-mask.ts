@@ -1,9 +1,13 @@
+import { isAppError } from '../core/errors.ts';
 import { pixelToWorld, pixelSize, worldToPixel } from '../core/geo/affine.ts';
 import { sameCrs, transformPoints } from '../core/geo/crs.ts';
-import { gridBoundsIn, isNorthUp } from '../core/geo/grid.ts';
+import { gridBoundsIn, gridOverlap, isNorthUp } from '../core/geo/grid.ts';
 import { STEP_PX, type Steps } from '../core/progress.ts';
 import type { Grid, Raster } from '../core/raster/raster.ts';
 import { reprojectRasterInSteps } from '../core/raster/reproject.ts';
+import { alignToGridInSteps, type AlignedRaster } from './align.ts';
+import type { CloudMaskPart, SceneMaskReport } from './mask-report.ts';
+import type { LabelledBand } from './scene-assembly.ts';
 
 /**
  * Largest share of an LST pixel's footprint that a finer cloud mask may call not clear before the
@@ -166,4 +170,105 @@ function countShares(samples: Float32Array, winW: number, k: number, rows: numbe
     }
     for (let c = 0; c < winW; c++) if (total[c] > 0) share[at + r * W + c] = cloudy[c] / total[c];
   }
+}
+
+/** One cloud mask brought onto the LST grid: 1 per LST pixel it calls not clear, and how. */
+export interface CloudOnLst {
+  mask: LabelledBand;
+  notClear: Uint8Array;
+  reading: CloudReading;
+  /** 'finer': by the share of its pixels under each LST pixel (`cloudShareInSteps`); else as `alignToGrid`. */
+  how: 'same-grid' | 'reprojected' | 'finer';
+  /** Share of the LST the mask covers: of the LST grid ('reprojected', as `alignToGrid`), of the valid LST pixels ('finer'). */
+  coverage: number;
+  /** Finer masks: valid LST pixels with some not-clear share, at most CLOUD_SHARE_LIMIT, kept. */
+  keptUnderLimit: number;
+}
+
+/**
+ * One cloud mask on the LST grid, or why not. A mask with finer pixels than the LST masks an LST
+ * pixel when more than CLOUD_SHARE_LIMIT of the mask pixels under its footprint are not clear; a
+ * mask coarser than the LST or of its size is taken at the nearest mask pixel.
+ */
+export function* cloudOnLstGridInSteps(lst: Raster, mask: LabelledBand): Steps<CloudOnLst | { reason: string }> {
+  const reading = cloudReading(`${mask.name} ${mask.band.name}`, mask.band.raster.data);
+  const binary = notClearRaster(mask.band.raster, reading);
+  const k = samplesPerLstPixel(binary, lst);
+  const notClear = new Uint8Array(lst.data.length);
+  if (k > 1) {
+    if (!gridOverlap(lst, binary)) return { reason: 'it does not cover the same place as the LST' };
+    const share = yield* cloudShareInSteps(binary, lst, k);
+    let keptUnderLimit = 0;
+    let valid = 0;
+    let covered = 0;
+    for (let i = 0; i < notClear.length; i++) {
+      if (share[i] > CLOUD_SHARE_LIMIT) notClear[i] = 1;
+      if (lst.data[i] !== lst.data[i]) continue;
+      valid++;
+      if (share[i] === share[i]) covered++;
+      if (share[i] > 0 && share[i] <= CLOUD_SHARE_LIMIT) keptUnderLimit++;
+    }
+    // Coverage of the valid LST: where the LST is fill, a mask that says nothing leaves nothing unmasked.
+    return { mask, notClear, reading, how: 'finer', coverage: valid ? covered / valid : 1, keptUnderLimit };
+  }
+  const onGrid = yield* maskOnLstGridInSteps(lst, binary, mask.name);
+  if ('reason' in onGrid) return onGrid;
+  const m = onGrid.raster.data;
+  for (let i = 0; i < notClear.length; i++) if (m[i] === 1) notClear[i] = 1;
+  return { mask, notClear, reading, how: onGrid.how, coverage: onGrid.coverage, keptUnderLimit: 0 };
+}
+
+/** A mask of the LST's size or coarser on the LST grid by georeference (nearest pixel, `alignToGrid`), or why not. */
+function* maskOnLstGridInSteps(lst: Raster, mask: Raster, name: string): Steps<AlignedRaster | { reason: string }> {
+  try {
+    return yield* alignToGridInSteps(mask, lst, { categorical: true, name });
+  } catch (e) {
+    if (isAppError(e) && e.code === 'NO_OVERLAP') return { reason: 'it does not cover the same place as the LST' };
+    throw e;
+  }
+}
+
+/**
+ * The cloud masks `placed` on the LST together: `keep` is `lstKeep` (1 = keep, from the QC; all
+ * when absent; not changed) with 0 wherever the LST is valid and any mask says not clear, and
+ * `count` what they take of the LST pixels `lstKeep` kept, together and each alone, for the note.
+ */
+export function combineCloudMasks(lst: Raster, placed: CloudOnLst[], lstKeep: Uint8Array | undefined): { keep: Uint8Array; count: NonNullable<SceneMaskReport['cloudMask']> } {
+  const d = lst.data;
+  const keep = lstKeep ? lstKeep.slice() : new Uint8Array(d.length).fill(1);
+  const alone = placed.map(() => 0);
+  let valid = 0;
+  let masked = 0;
+  for (let i = 0; i < d.length; i++) {
+    if (d[i] !== d[i] || !keep[i]) continue;
+    valid++;
+    let any = false;
+    for (let j = 0; j < placed.length; j++) {
+      if (!placed[j].notClear[i]) continue;
+      any = true;
+      alone[j]++;
+    }
+    if (any) {
+      keep[i] = 0;
+      masked++;
+    }
+  }
+  const parts: CloudMaskPart[] = placed.map((c, j) => ({
+    name: c.mask.name,
+    reading: c.reading.words,
+    masked: alone[j],
+    ...(c.how === 'same-grid' ? {} : { how: c.how, coverage: c.coverage }),
+    ...(c.how === 'finer' ? { keptUnderLimit: c.keptUnderLimit, ...pixelSizesWords(c.mask.band.raster, lst) } : {}),
+  }));
+  const used = placed.map((c) => c.mask);
+  const single = placed.length === 1 && placed[0].how === 'reprojected' ? { coverage: placed[0].coverage } : {};
+  const count = { valid, masked, share: valid ? masked / valid : 0, name: used.map((b) => b.name).join(' + '), ...single, parts };
+  return { keep, count };
+}
+
+/** A finer mask's and the LST's pixel sizes in words, when both are in one CRS: 'sizes: 30 m mask pixels under 300 m LST pixels'. */
+function pixelSizesWords(mask: Raster, lst: Raster): { sizes?: string } {
+  if (!sameCrs(mask.crs, lst.crs)) return {};
+  const size = (x: number): string => (lst.crs.isGeographic ? `${x.toPrecision(3)}°` : `${Math.round(x)} m`);
+  return { sizes: `${size(pixelSize(mask.transform).x)} mask pixels under ${size(pixelSize(lst.transform).x)} LST pixels` };
 }

@@ -1,6 +1,4 @@
 import { AppError, isAppError } from '../core/errors.ts';
-import { pixelSize } from '../core/geo/affine.ts';
-import { sameCrs } from '../core/geo/crs.ts';
 import { gridOverlap, gridPixelSize } from '../core/geo/grid.ts';
 import { finishSteps, finishStepsAsync, type Steps } from '../core/progress.ts';
 import type { AuxName, Raster } from '../core/raster/raster.ts';
@@ -11,8 +9,8 @@ import { decodeEcostressQc, isEcostressProduct } from '../io/ecostress-qc.ts';
 import { decodeMod11Qc, DEFAULT_MOD11_QC_POLICY, type Mod11QcPolicy } from '../io/modis-qc.ts';
 import type { SceneInputs } from './prepare.ts';
 import { alignToGridInSteps } from './align.ts';
-import { CLOUD_SHARE_LIMIT, cloudReading, cloudShareInSteps, notClearRaster, samplesPerLstPixel, type CloudReading } from './cloud-mask.ts';
-import { andList, maskCount, maskNotices, percentWords, type CloudMaskPart, type MaskCount, type SceneMaskReport } from './mask-report.ts';
+import { cloudOnLstGridInSteps, combineCloudMasks, type CloudOnLst } from './cloud-mask.ts';
+import { andList, maskCount, maskNotices, percentWords, type MaskCount, type SceneMaskReport } from './mask-report.ts';
 
 /**
  * One band with the role the user (app table) or the command line (option name) gave it. The
@@ -378,52 +376,6 @@ export function* assembleSceneInSteps(bands: LabelledBand[], options: AssemblyOp
   };
 }
 
-/** One cloud mask brought onto the LST grid: 1 per LST pixel it calls not clear, and how. */
-interface CloudOnLst {
-  mask: LabelledBand;
-  notClear: Uint8Array;
-  reading: CloudReading;
-  /** 'finer': by the share of its pixels under each LST pixel (`cloudShareInSteps`); else as `alignToGrid`. */
-  how: 'same-grid' | 'reprojected' | 'finer';
-  /** Share of the LST the mask covers: of the LST grid ('reprojected', as `alignToGrid`), of the valid LST pixels ('finer'). */
-  coverage: number;
-  /** Finer masks: valid LST pixels with some not-clear share, at most CLOUD_SHARE_LIMIT, kept. */
-  keptUnderLimit: number;
-}
-
-/**
- * One cloud mask on the LST grid, or why not. A mask with finer pixels than the LST masks an LST
- * pixel when more than CLOUD_SHARE_LIMIT of the mask pixels under its footprint are not clear; a
- * mask coarser than the LST or of its size is taken at the nearest mask pixel.
- */
-function* cloudOnLstGridInSteps(lst: Raster, mask: LabelledBand): Steps<CloudOnLst | { reason: string }> {
-  const reading = cloudReading(`${mask.name} ${mask.band.name}`, mask.band.raster.data);
-  const binary = notClearRaster(mask.band.raster, reading);
-  const k = samplesPerLstPixel(binary, lst);
-  const notClear = new Uint8Array(lst.data.length);
-  if (k > 1) {
-    if (!gridOverlap(lst, binary)) return { reason: 'it does not cover the same place as the LST' };
-    const share = yield* cloudShareInSteps(binary, lst, k);
-    let keptUnderLimit = 0;
-    let valid = 0;
-    let covered = 0;
-    for (let i = 0; i < notClear.length; i++) {
-      if (share[i] > CLOUD_SHARE_LIMIT) notClear[i] = 1;
-      if (lst.data[i] !== lst.data[i]) continue;
-      valid++;
-      if (share[i] === share[i]) covered++;
-      if (share[i] > 0 && share[i] <= CLOUD_SHARE_LIMIT) keptUnderLimit++;
-    }
-    // Coverage of the valid LST: where the LST is fill, a mask that says nothing leaves nothing unmasked.
-    return { mask, notClear, reading, how: 'finer', coverage: valid ? covered / valid : 1, keptUnderLimit };
-  }
-  const onGrid = yield* qcOnLstGridInSteps(lst, binary, mask.name);
-  if ('reason' in onGrid) return onGrid;
-  const m = onGrid.raster.data;
-  for (let i = 0; i < notClear.length; i++) if (m[i] === 1) notClear[i] = 1;
-  return { mask, notClear, reading, how: onGrid.how, coverage: onGrid.coverage, keptUnderLimit: 0 };
-}
-
 /**
  * Masks the LST wherever the cloud masks of its date (role `cloud-mask`: Fmask, ECOSTRESS
  * cloud_mask, Landsat BQA or QA_PIXEL read by their bits, `cloudReading`) say not clear; an LST
@@ -471,44 +423,8 @@ function* applyCloudMasks(
     placed.push(onGrid);
   }
   if (placed.length === 0) return { lstKeep, notices };
-  const d = lst.band.raster.data;
-  const keep = lstKeep ? lstKeep.slice() : new Uint8Array(d.length).fill(1);
-  const alone = placed.map(() => 0);
-  let valid = 0;
-  let masked = 0;
-  for (let i = 0; i < d.length; i++) {
-    if (d[i] !== d[i] || !keep[i]) continue;
-    valid++;
-    let any = false;
-    for (let j = 0; j < placed.length; j++) {
-      if (!placed[j].notClear[i]) continue;
-      any = true;
-      alone[j]++;
-    }
-    if (any) {
-      keep[i] = 0;
-      masked++;
-    }
-  }
-  const raster = lst.band.raster;
-  const parts: CloudMaskPart[] = placed.map((c, j) => ({
-    name: c.mask.name,
-    reading: c.reading.words,
-    masked: alone[j],
-    ...(c.how === 'same-grid' ? {} : { how: c.how, coverage: c.coverage }),
-    ...(c.how === 'finer' ? { keptUnderLimit: c.keptUnderLimit, ...pixelSizesWords(c.mask.band.raster, raster) } : {}),
-  }));
-  const used = placed.map((c) => c.mask);
-  const single = placed.length === 1 && placed[0].how === 'reprojected' ? { coverage: placed[0].coverage } : {};
-  const cloudMask = { ...maskCount(valid, masked), name: used.map((b) => b.name).join(' + '), ...single, parts };
-  return { lstKeep: keep, mask: used[0], masks: used, count: cloudMask, notices };
-}
-
-/** A finer mask's and the LST's pixel sizes in words, when both are in one CRS: 'sizes: 30 m mask pixels under 300 m LST pixels'. */
-function pixelSizesWords(mask: Raster, lst: Raster): { sizes?: string } {
-  if (!sameCrs(mask.crs, lst.crs)) return {};
-  const size = (x: number): string => (lst.crs.isGeographic ? `${x.toPrecision(3)}°` : `${Math.round(x)} m`);
-  return { sizes: `${size(pixelSize(mask.transform).x)} mask pixels under ${size(pixelSize(lst.transform).x)} LST pixels` };
+  const { keep, count } = combineCloudMasks(lst.band.raster, placed, lstKeep);
+  return { lstKeep: keep, mask: placed[0].mask, masks: placed.map((c) => c.mask), count, notices };
 }
 
 /** A mask of the LST's scene applied where it is not 0: its role, and what it is called in messages. */
