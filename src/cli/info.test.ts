@@ -107,6 +107,8 @@ describe.skipIf(!existsSync(dataDir))('srda-lst info on every GeoTIFF of ../shar
         ...penn,
       ].sort(),
     );
+    // Landsat quality bands are cloud masks (read by their cloud bits), not an unused 'qc'.
+    expect(get(`${gezira}BQA.TIF`).role).toBe('cloud-mask');
   });
 
   it('says why band 8 of the Chiapas stacks is unknown (README: Fmask) and how to use it as a cloud mask; the other 7 bands are read as the README lists them', () => {
@@ -231,7 +233,7 @@ describe.skipIf(!existsSync(dataDir))('srda-lst info on every GeoTIFF of ../shar
       ['l8_B3', 'l8_B4', 'l8_B5', 'l8_B6', 'l8_B11', 'l8_BQA'].map(
         (b) => get(`landsat8-l1-pensacola-20150804-sattestdata/${b}.tif`).role,
       ),
-    ).toEqual(['green', 'red', 'nir', 'swir', 'lst', 'qc']);
+    ).toEqual(['green', 'red', 'nir', 'swir', 'lst', 'cloud-mask']);
     const cube = get('landsat8-l1-lisbon-20210525-remotesjl/LC08_cube.tiff');
     expect(cube.bands.map((b) => b.role)).toEqual(['blue', 'green', 'red', 'nir', 'swir', 'swir2', 'lst']);
     expect(cube.bands[6].min).toBeCloseTo(289.5, 1);

@@ -95,7 +95,11 @@ describe('detectRole', () => {
       role: 'lst',
       landsat: { level: 'L2' },
     });
-    expect(role('LC08_L2SP_204033_20210525_20210529_02_T1_QA_PIXEL.TIF')).toBe('qc');
+    // Landsat's quality bands are read by their cloud bits: cloud masks, applied to the LST of their date.
+    expect(role('LC08_L2SP_204033_20210525_20210529_02_T1_QA_PIXEL.TIF')).toBe('cloud-mask');
+    expect(role('LC08_L1TP_173049_20140310_20170425_01_T1_BQA.TIF')).toBe('cloud-mask');
+    expect(role('l8_BQA.tif')).toBe('cloud-mask');
+    expect(role('LC08_L2SP_204033_20210525_20210529_02_T1_QA_RADSAT.TIF')).toBe('qc');
     expect(role('LT52240631988227CUB02_B3.TIF')).toBe('red');
     expect(role('LT52240631988227CUB02_B6.TIF')).toBe('lst');
     expect(role('LE07_L1TP_016035_20000523_20200918_02_T1_B6_VCID_1.TIF')).toBe('lst');

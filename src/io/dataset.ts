@@ -4,7 +4,8 @@ import type { UnitConversion } from './unit-sanity.ts';
 /**
  * What a band is for. `lst` covers MODIS/ECOSTRESS LST and Landsat thermal brightness temperature
  * (K); `lst-qc` is the LST's QC bit field (MOD11/MYD11, or ECOSTRESS L2 LSTE by the file's product);
- * `qc` any other quality band (MOD13 VI_Quality, Landsat BQA/QA_PIXEL); `water-mask` 1 (any non-zero) =
+ * `qc` any other quality band (MOD13 VI_Quality, MOD09 state); `cloud-mask` 1 (any non-zero) =
+ * cloudy, or a Landsat BQA/QA_PIXEL band read by its cloud bits; `water-mask` 1 (any non-zero) =
  * water; `swir` is the 1.6 µm band, `swir2` the 2.1 µm band.
  */
 export type BandRole =

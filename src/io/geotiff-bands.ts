@@ -2,7 +2,7 @@ import type { Grid } from '../core/raster/raster.ts';
 import { AppError } from '../core/errors.ts';
 import { detectRole } from './band-roles.ts';
 import { decodeSamples, metaNumber, metaRange, resolveScaling } from './band-decode.ts';
-import type { BandRole, DatasetBand } from './dataset.ts';
+import { isCategoricalRole, type BandRole, type DatasetBand } from './dataset.ts';
 import type { EspaBand } from './espa.ts';
 import { landsatCalibration, type Mtl } from './landsat-mtl.ts';
 import type { PamBand } from './pam-aux.ts';
@@ -156,7 +156,7 @@ export function decodeBands(c: BandSources): DatasetBand[] {
       // Float32 samples are the reader's own array: decoded where they are, not into a second one.
       else data = decodeSamples(raw, settings, c.ownsRasters && raw instanceof Float32Array ? raw : undefined);
       for (const n of scaling.notes) warnings.push(`band ${b + 1}: ${n}`);
-      if (guess.landsat && guess.landsat.level === 'L1' && !mtl && valueRole !== 'qc' && valueRole !== 'unknown')
+      if (guess.landsat && guess.landsat.level === 'L1' && !mtl && !isCategoricalRole(valueRole) && valueRole !== 'unknown')
         warnings.push(`band ${b + 1}: Landsat DN left uncalibrated (no MTL found beside the file)`);
     }
     const unitCandidates = role === 'lst' ? suggestLstUnits(data) : [];

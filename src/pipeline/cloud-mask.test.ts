@@ -120,7 +120,9 @@ describe.skipIf(!existsSync(PENSACOLA) || !hasOsgeo)('a Landsat BQA under a MODI
     const bqa = labelDataset(await readDataset(path.join(PENSACOLA, 'l8_BQA.tif')))[0];
     const grid = reprojectedGrid(b10.band.raster, MODIS_SINUSOIDAL, { pixelSize: 926.625433055833 });
     const lst = reprojectRaster(b10.band.raster, grid, 'bilinear');
-    const s = assembleScene([{ ...b10, band: { ...b10.band, raster: lst } }, { ...bqa, role: 'cloud-mask' }], { mode: 'strict' });
+    // Detected as a cloud mask by its name, as when the folder is dropped in the app (before: 'qc', applied nowhere).
+    expect(bqa.role).toBe('cloud-mask');
+    const s = assembleScene([{ ...b10, band: { ...b10.band, raster: lst } }, bqa], { mode: 'strict' });
     const gdal = gdalBqaShares(lst);
     const keep = s.inputs.lstKeep!;
     let valid = 0;
