@@ -31,6 +31,8 @@ export interface BatchSettings {
   /** Methods scored in the closed loop (the run's method and bicubic by default), each once. */
   closedLoop: StageMethod[];
   stages?: number;
+  /** LST and guides on one grid: the LST is block-averaged by this factor first (downscale's --reference-factor). */
+  referenceFactor?: number;
   tileCoarsePx?: number;
   maxDateGapDays?: number;
   residualCorrection: boolean;
@@ -134,7 +136,7 @@ async function runInto(item: BatchItem, s: BatchSettings, tmp: string): Promise<
     const bands = await loadItemBands(item);
     const sceneId = [item.date ?? 'undated', item.tile].filter(Boolean).join(' ');
     const assembled = assembleScene(bands, { mode: 'strict', sceneId, maxDateGapDays: s.maxDateGapDays });
-    return { assembled, scene: await prepareSceneAsync(assembled.inputs, { stages: s.stages, registerGuides: s.registerGuides !== false, keepGuidesHint: KEEP_GUIDES_ON_CLI, packer: packOnReadWorkers }) };
+    return { assembled, scene: await prepareSceneAsync(assembled.inputs, { stages: s.stages, referenceFactor: s.referenceFactor, registerGuides: s.registerGuides !== false, keepGuidesHint: KEEP_GUIDES_ON_CLI, packer: packOnReadWorkers }) };
   });
   // The bands as read are garbage now: free them before the item's peak (see collectGarbage).
   collectGarbage();

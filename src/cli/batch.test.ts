@@ -394,6 +394,31 @@ describe.skipIf(!existsSync(DHAKA) || !hasGdal())('srda-lst batch on the Dhaka f
   }, 300_000);
 });
 
+const GEZIRA = path.resolve(repo, '../shared/data/landsat8_gezira_sudan_pysebal');
+describe.skipIf(!existsSync(GEZIRA) || !hasGdal())('srda-lst batch on a Landsat folder (Gezira 2014-03-10: LST, reflectance and BQA on one 30 m grid)', () => {
+  const printed = capturePrinted();
+  it('with --reference-factor 4 downscales the LST averaged to 120 m back onto the 30 m guides, masking by the BQA; before, the option was refused and the folder could not run', async () => {
+    const dir = path.join(tmp, 'gezira');
+    await expect(main(['batch', GEZIRA, '--out', dir, '--method', 'bicubic', '--jobs', '1', '--quiet'])).resolves.toBe(1);
+    expect(printed.err).toMatch(/2014-03-10: NOT_COARSER: .*_B10\.TIF .* is not coarser than/);
+    expect(await main(['batch', GEZIRA, '--out', dir, '--method', 'bicubic', '--jobs', '1', '--quiet', '--reference-factor', '4', '--force'])).toBe(0);
+    const report = JSON.parse(readFileSync(path.join(dir, '2014-03-10', 'report.json'), 'utf8'));
+    expect(report.cloudMask).toMatch(/_BQA\.TIF$/);
+    expect(report.cloudMaskedShare).toBeGreaterThan(0);
+    expect(report.notices).toContain(
+      'Reference factor 4: the LST was block-averaged by 4 (to 120 m) and downscaled back to 30 m. With inputs already on one grid this shows how well each method recovers the LST; it adds no detail finer than the input LST.',
+    );
+    // The 30 m output on the guides' UTM grid, cut to whole 4 x 4 blocks (198 -> 196 columns), read by GDAL.
+    const g = gdalinfo(path.join(dir, '2014-03-10', 'lst_stage2.tif'));
+    expect(g.size).toEqual([196, 188]);
+    expect(g.geoTransform.slice(0, 4)).toEqual([494790, 30, 0, 1693080]);
+    expect(g.coordinateSystem.wkt).toMatch(/UTM zone 36N/);
+    const st = g.bands[0].metadata[''];
+    expect(Number(st.STATISTICS_MINIMUM)).toBeGreaterThan(290);
+    expect(Number(st.STATISTICS_MAXIMUM)).toBeLessThan(315);
+  }, 120_000);
+});
+
 const ECOSTRESS = path.resolve(repo, '../shared/data/ecostress-l2lste-losangeles-2023-workshop');
 describe.skipIf(!existsSync(ECOSTRESS) || !hasGdal())('srda-lst batch on the ECOSTRESS folder (LST, QC, cloud and water mask of each date)', () => {
   const printed = capturePrinted();

@@ -36,6 +36,9 @@ valid fraction, closed-loop RMSE per method, energy-conservation error, seconds)
                         --full-detail), with another method that method; either among bicubic and
                         every other method scored. The pick is the lowest loop RMSE if 1 % or more
                         below bicubic's, else bicubic; none on fewer than 64 loop pixels
+  --reference-factor F  for LST and guides already on one grid (Landsat, ECOSTRESS stacks): each
+                        date's LST is block-averaged by F (2, 4, 8) and downscaled back onto the guides
+                        (a check of the methods against the date's own LST, not new detail)
   --stages N  --tile N  --max-date-gap DAYS  --backend B  --weights DIR  --finetune STEPS
   --residual-mode linear|radiance  --no-residual-correction  --no-cog  --quiet
   --full-detail         SRDA-Net keeps all of its detail (default: the share over bicubic that each
@@ -57,6 +60,7 @@ const OPTIONS = {
   method: { type: 'string' },
   'closed-loop': { type: 'string' },
   stages: { type: 'string' },
+  'reference-factor': { type: 'string' },
   tile: { type: 'string' },
   'max-date-gap': { type: 'string' },
   backend: { type: 'string' },
@@ -226,6 +230,7 @@ export const batchCommand: Command = async (argv) => {
   const residualMode = parseResidualMode(v['residual-mode']);
   const finetuneSteps = intOption(v.finetune, 'finetune', 0);
   const stages = intOption(v.stages, 'stages', 1);
+  const referenceFactor = intOption(v['reference-factor'], 'reference-factor', 1);
   const tileCoarsePx = intOption(v.tile, 'tile', 8);
   const maxDateGapDays = intOption(v['max-date-gap'], 'max-date-gap', 0);
   const jobs = intOption(v.jobs, 'jobs', 1) ?? Math.max(1, os.availableParallelism?.() ?? os.cpus().length);
@@ -321,6 +326,7 @@ export const batchCommand: Command = async (argv) => {
       ...(methods.notice ? { methodNotice: methods.notice } : {}),
       closedLoop: methods.closedLoop,
       stages,
+      referenceFactor,
       tileCoarsePx,
       maxDateGapDays,
       residualCorrection: !v['no-residual-correction'],
