@@ -152,37 +152,57 @@ function itemId(date: string | undefined, tile: string | undefined): string {
   return [date ?? 'undated', tile].filter(Boolean).join('_');
 }
 
+/** The common folder of `dirs` (absolute or relative to the same place). */
+function commonFolder(dirs: string[]): string {
+  const parts = dirs.map((d) => path.resolve(d).split(path.sep));
+  let n = 0;
+  while (parts.every((p) => n < p.length && p[n] === parts[0][n])) n++;
+  return parts[0].slice(0, n).join(path.sep) || path.sep;
+}
+
 /**
  * Plans the items of a batch: one per LST date and tile, in a stable order (date, then tile). Each
  * item carries its LST files, the QC files, cloud masks and water masks of the same date and tile (the
  * app applies each when dropped with the LST), and per auxiliary role the
  * files of the nearest date (same tile, or untiled), so each item can run on its own.
+ * Undated LSTs in several folders (one folder per scene, as a pair database is laid out) are one
+ * item per folder, named by the folder, with that folder's undated QC and masks, and its guides
+ * before those of other folders.
  */
 export function planBatch(files: BatchFile[]): BatchItem[] {
   const used = files.filter((f) => f.roles.some((r) => USED_ROLES.has(r)));
-  const scenes = new Map<string, { date?: string; tile?: string }>();
+  const undatedLstDirs = [...new Set(used.filter((f) => f.roles.includes('lst') && f.dates.includes(undefined)).map((f) => path.dirname(f.path)))];
+  const byFolder = undatedLstDirs.length > 1;
+  const root = byFolder ? commonFolder(undatedLstDirs) : '';
+  const folderId = (dir: string): string => path.relative(root, path.resolve(dir)).replace(/[^A-Za-z0-9._-]+/g, '_');
+  const scenes = new Map<string, { date?: string; tile?: string; folder?: string }>();
   for (const f of used)
     if (f.roles.includes('lst'))
-      for (const d of f.dates) scenes.set(itemId(d, f.tile), { date: d, tile: f.tile });
+      for (const d of f.dates) {
+        const folder = d === undefined && byFolder ? path.dirname(f.path) : undefined;
+        scenes.set(folder === undefined ? itemId(d, f.tile) : itemId(folderId(folder), f.tile), { date: d, tile: f.tile, folder });
+      }
   const keys = [...scenes.keys()].sort((a, b) => a.localeCompare(b));
   return keys.map((id, index) => {
-    const { date, tile } = scenes.get(id)!;
+    const { date, tile, folder } = scenes.get(id)!;
     const sameTile = (f: BatchFile): boolean => !f.tile || !tile || f.tile === tile;
+    const inFolder = (f: BatchFile): boolean => folder === undefined || path.dirname(f.path) === folder;
     const take: { path: string; date?: string }[] = [];
     const add = (f: BatchFile, d: string | undefined): void => {
       if (!take.some((t) => t.path === f.path && t.date === d))
         take.push({ path: f.path, ...(d && f.dates.length > 1 ? { date: d } : {}) });
     };
     for (const f of used)
-      if (sameTile(f) && (f.roles.includes('lst') || SCENE_MASK_ROLES.some((r) => f.roles.includes(r))) && f.dates.includes(date))
+      if (sameTile(f) && inFolder(f) && (f.roles.includes('lst') || SCENE_MASK_ROLES.some((r) => f.roles.includes(r))) && f.dates.includes(date))
         add(f, date);
     for (const role of GUIDE_ROLES) {
-      let best: { f: BatchFile; d: string | undefined; gap: number } | undefined;
+      let best: { f: BatchFile; d: string | undefined; rank: [number, number] } | undefined;
       for (const f of used) {
         if (!f.roles.includes(role) || !sameTile(f)) continue;
         for (const d of f.dates) {
           const gap = daysBetween(d, date) ?? (d === undefined ? 0 : Number.POSITIVE_INFINITY);
-          if (!best || gap < best.gap) best = { f, d, gap };
+          const rank: [number, number] = [inFolder(f) ? 0 : 1, gap];
+          if (!best || rank[0] < best.rank[0] || (rank[0] === best.rank[0] && rank[1] < best.rank[1])) best = { f, d, rank };
         }
       }
       if (best) add(best.f, best.d);

@@ -419,6 +419,26 @@ describe.skipIf(!existsSync(GEZIRA) || !hasGdal())('srda-lst batch on a Landsat 
   }, 120_000);
 });
 
+const PAIRS = path.resolve(repo, '../shared/data/modis-aster-h18v04-sifcnnsr');
+describe.skipIf(!existsSync(PAIRS) || !hasGdal())('srda-lst batch on the MODIS-ASTER pairs (a folder per pair: MODIS 1 km LST, ASTER 232 m LST, 250 m NDVI, all undated)', () => {
+  const printed = capturePrinted();
+  it('runs a pair as its own item, downscaling the MODIS LST (the coarsest) and not the ASTER LST; before, every pair was one item that took an ASTER LST and failed NOT_COARSER', async () => {
+    const dir = path.join(tmp, 'pairs');
+    expect(await main(['batch', PAIRS, '--out', dir, '--method', 'bicubic', '--jobs', '1', '--index', '0'])).toBe(0);
+    const report = JSON.parse(readFileSync(path.join(dir, '0', 'report.json'), 'utf8'));
+    expect(report.lst).toBe('MOD21A1D_LST_1km.tif');
+    expect(report.aux).toEqual({ ndvi: 'MOD09GQ_NDVI_250m.tif' });
+    expect(report.notices).toContain(
+      'Several LST layers for undated: using MOD21A1D_LST_1km.tif, the coarsest (about 927 m; ASTER_LST_250m.tif: 232 m). To use ASTER_LST_250m.tif instead, set the role of MOD21A1D_LST_1km.tif to "unknown".',
+    );
+    // The 250 m output on the NDVI's sinusoidal lattice, read by GDAL.
+    const g = gdalinfo(path.join(dir, '0', 'lst_stage2.tif'));
+    expect(g.geoTransform[1]).toBeCloseTo(231.656, 2);
+    expect(g.coordinateSystem.wkt).toMatch(/Sinusoidal/i);
+    expect(printed.err).not.toMatch(/FAILED/);
+  }, 120_000);
+});
+
 const ECOSTRESS = path.resolve(repo, '../shared/data/ecostress-l2lste-losangeles-2023-workshop');
 describe.skipIf(!existsSync(ECOSTRESS) || !hasGdal())('srda-lst batch on the ECOSTRESS folder (LST, QC, cloud and water mask of each date)', () => {
   const printed = capturePrinted();

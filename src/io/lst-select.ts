@@ -1,4 +1,5 @@
 import { AppError } from '../core/errors.ts';
+import { pixelSizeMetres } from '../core/geo/grid.ts';
 import type { Raster } from '../core/raster/raster.ts';
 import type { Dataset, DatasetBand } from './dataset.ts';
 import { applyMod11Qc, DEFAULT_MOD11_QC_POLICY, type Mod11QcPolicy } from './modis-qc.ts';
@@ -19,17 +20,25 @@ function sameGridShape(a: Dataset, b: Dataset): boolean {
 
 /**
  * The LST band to downscale among `datasets`: role `lst`, matching `dayNight` when given (day
- * preferred otherwise); among Landsat thermal bands B10 beats B11. Undefined when none.
+ * preferred otherwise); then the coarsest (an LST as fine as another is the finer truth of the
+ * same place, e.g. ASTER beside MODIS, not the one to downscale: pixel sizes within 1 % count as
+ * one); among Landsat thermal bands B10 beats B11. Undefined when none.
  */
 export function findLstBand(datasets: Dataset[], dayNight?: 'day' | 'night'): BandRef | undefined {
   const all: BandRef[] = datasets.flatMap((dataset) =>
     dataset.bands.filter((b) => b.role === 'lst').map((band) => ({ dataset, band })),
   );
-  const score = (r: BandRef): number =>
-    (dayNight && r.band.dayNight === dayNight ? 4 : 0) +
-    (!dayNight && r.band.dayNight !== 'night' ? 2 : 0) +
-    (r.band.landsat?.band === 11 ? 0 : 1);
-  return all.sort((a, b) => score(b) - score(a))[0];
+  const dayScore = (r: BandRef): number =>
+    (dayNight && r.band.dayNight === dayNight ? 2 : 0) + (!dayNight && r.band.dayNight !== 'night' ? 1 : 0);
+  const sizeM = new Map(all.map((r) => [r, pixelSizeMetres(r.band.raster)]));
+  const order = (a: BandRef, b: BandRef): number => {
+    const d = dayScore(b) - dayScore(a);
+    if (d !== 0) return d;
+    const [pa, pb] = [sizeM.get(a)!, sizeM.get(b)!];
+    if (Math.abs(pa - pb) > 0.01 * Math.max(pa, pb)) return pb - pa;
+    return (a.band.landsat?.band === 11 ? 1 : 0) - (b.band.landsat?.band === 11 ? 1 : 0);
+  };
+  return all.sort(order)[0];
 }
 
 /** The MOD11 QC band that belongs to `lst`: role `lst-qc`, same grid, and same product, date and day/night when known. */

@@ -7,6 +7,7 @@ import {
   gridPixelSize,
   gridToString,
   isNorthUp,
+  pixelSizeMetres,
   windowOfBounds,
   type PixelWindow,
 } from '../core/geo/grid.ts';
@@ -100,13 +101,6 @@ export function referenceFactorNote(factor: number, coarseM: number, fineM: numb
 }
 
 const AUX_ORDER: readonly AuxName[] = ['ndvi', 'red', 'nir', 'swir', 'ndwi', 'albedo', 'dem', 'landcover'];
-
-function pixelSizeM(g: Grid): number {
-  const p = gridPixelSize(g);
-  if (!g.crs.isGeographic) return p.x;
-  const lat = g.transform[3] + (g.height / 2) * g.transform[5];
-  return p.x * 111320 * Math.cos((lat * Math.PI) / 180);
-}
 
 /** A guide block-averaged by `factor` (land cover: block mode), in steps (`aggregateMeanInSteps`); the raster itself when `factor` is 1. */
 function* aggregateAux(name: AuxName, r: Raster, factor: number): Generator<void, Raster> {
@@ -309,12 +303,12 @@ function* prepareSteps(inputs: SceneInputs, options: PrepareOptions, packer: Aux
 
   // Output lattice: the finest auxiliary grid (ties keep AUX_ORDER, NDVI first).
   let refName = present[0];
-  for (const n of present) if (pixelSizeM(inputs.aux[n]!) < pixelSizeM(inputs.aux[refName]!) * 0.999) refName = n;
+  for (const n of present) if (pixelSizeMetres(inputs.aux[n]!) < pixelSizeMetres(inputs.aux[refName]!) * 0.999) refName = n;
   const ref = inputs.aux[refName]!;
   const refLabel = names[refName] ?? refName;
 
-  const pf = pixelSizeM(ref);
-  const pl = sameCrs(ref.crs, lst.crs) ? gridPixelSize(lst).x * (pf / gridPixelSize(ref).x) : pixelSizeM(lst);
+  const pf = pixelSizeMetres(ref);
+  const pl = sameCrs(ref.crs, lst.crs) ? gridPixelSize(lst).x * (pf / gridPixelSize(ref).x) : pixelSizeMetres(lst);
   const ratio = pl / pf;
   const k = Math.max(0, Math.round(Math.log2(ratio)));
   const refFactor = options.referenceFactor ?? 1;
@@ -468,7 +462,7 @@ function* prepareSteps(inputs: SceneInputs, options: PrepareOptions, packer: Aux
         Object.assign(fineAux, applyGuideShift(fineAux, shift));
       }
       guideShift = shift;
-      notes.push(guideShiftNote(shift, pixelSizeM(fineGrid), names, options.keepGuidesHint));
+      notes.push(guideShiftNote(shift, pixelSizeMetres(fineGrid), names, options.keepGuidesHint));
     }
   }
 
@@ -506,7 +500,7 @@ function* prepareSteps(inputs: SceneInputs, options: PrepareOptions, packer: Aux
       const p = packed[n];
       held[n] = !p ? aux[n] : s === stages ? p : { ...gridOf(grids[s]), from: p, steps: stages - s, categorical: n === 'landcover' };
     }
-    levels[s] = { grid: grids[s], aux: held, pixelSizeM: pixelSizeM(grids[s]) };
+    levels[s] = { grid: grids[s], aux: held, pixelSizeM: pixelSizeMetres(grids[s]) };
     yield step(`level ${s} of ${stages}`);
     if (s === 0) break;
     const next: Partial<Record<AuxName, Raster>> = {};

@@ -1,5 +1,5 @@
 import { AppError, isAppError } from '../core/errors.ts';
-import { gridOverlap, gridPixelSize } from '../core/geo/grid.ts';
+import { gridOverlap, gridPixelSize, pixelSizeMetres } from '../core/geo/grid.ts';
 import { finishSteps, finishStepsAsync, type Steps } from '../core/progress.ts';
 import type { AuxName, Raster } from '../core/raster/raster.ts';
 import { parseProductName } from '../io/band-roles.ts';
@@ -266,8 +266,11 @@ export function* assembleSceneInSteps(bands: LabelledBand[], options: AssemblyOp
   const lstRef = findLstBand(inGroup.map(view), options.dayNight)!;
   const lst = views.get(lstRef.dataset)!;
   if (inGroup.length > 1) {
-    const others = inGroup.filter((b) => b !== lst).map((b) => b.name);
-    warn(`Several LST layers for ${group.id}: using ${lst.name}. To use ${others.join(' or ')} instead, set the role of ${lst.name} to "unknown".`);
+    const others = inGroup.filter((b) => b !== lst);
+    const m = (b: LabelledBand): number => pixelSizeMetres(b.band.raster);
+    const finer = others.filter((b) => m(b) < 0.99 * m(lst));
+    const why = finer.length > 0 ? `, the coarsest (about ${Math.round(m(lst))} m; ${finer.map((b) => `${b.name}: ${Math.round(m(b))} m`).join(', ')})` : '';
+    warn(`Several LST layers for ${group.id}: using ${lst.name}${why}. To use ${others.map((b) => b.name).join(' or ')} instead, set the role of ${lst.name} to "unknown".`);
   }
   const lstDate = lst.dataset.date;
   const dateGaps: DateGap[] = [];

@@ -1,6 +1,6 @@
-import { gridPixelSize } from '../core/geo/grid.ts';
+import { gridPixelSize, pixelSizeMetres } from '../core/geo/grid.ts';
 import { AppError, isAppError, toAppError } from '../core/errors.ts';
-import { validFraction, type Raster } from '../core/raster/raster.ts';
+import { validFraction } from '../core/raster/raster.ts';
 import type { Dataset, DatasetBand } from '../io/dataset.ts';
 import type { DeflateCodec } from '../io/deflate-codec.ts';
 import { readRasterFile } from '../io/read-raster.ts';
@@ -53,13 +53,7 @@ export function removeInput(id: string): void {
   }
 }
 
-/** Approximate pixel size in metres at the grid centre (geographic grids scaled by cos(latitude)). */
-export function pixelSizeMetres(r: Raster): number {
-  const p = gridPixelSize(r);
-  if (!r.crs.isGeographic) return p.x;
-  const lat = r.transform[3] + (r.height / 2) * r.transform[5];
-  return p.x * 111320 * Math.cos((lat * Math.PI) / 180);
-}
+export { pixelSizeMetres };
 
 function wire(e: unknown, fileName: string): WireError {
   const err = isAppError(e) ? e : toAppError(e, 'CORRUPT_TIFF', `${fileName} could not be read`, fileName);

@@ -24,6 +24,14 @@ export function gridPixelSize(grid: Grid): { x: number; y: number } {
   return pixelSize(grid.transform);
 }
 
+/** Approximate pixel size in metres at the grid centre (geographic grids: degrees scaled by cos(latitude)). */
+export function pixelSizeMetres(grid: Grid): number {
+  const p = gridPixelSize(grid);
+  if (!grid.crs.isGeographic) return p.x;
+  const lat = grid.transform[3] + (grid.height / 2) * grid.transform[5];
+  return p.x * 111320 * Math.cos((lat * Math.PI) / 180);
+}
+
 /** True when the grid has no rotation terms (rx = ry = 0), as almost every GeoTIFF. */
 export function isNorthUp(grid: Grid): boolean {
   return grid.transform[2] === 0 && grid.transform[4] === 0;
