@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { describeBatchFile, planBatch, planBatchSource } from './batch-plan.ts';
 
 const PAIRS = path.resolve(import.meta.dirname, '../../../shared/data/modis-aster-h18v04-sifcnnsr');
+const CHIAPAS = path.resolve(import.meta.dirname, '../../../shared/data/landsat7_chiapas_opengeotutorial');
 const GEZIRA = path.resolve(import.meta.dirname, '../../../shared/data/landsat8_gezira_sudan_pysebal');
 const SCENE = 'LC08_L1TP_173049_20140310_20170425_01_T1';
 
@@ -51,5 +52,15 @@ describe.skipIf(!existsSync(PAIRS))('the MODIS-ASTER pair database as a batch so
         ['ASTER_LST_250m.tif', 'MOD09GQ_NDVI_250m.tif', 'MOD21A1D_LST_1km.tif'].map((n) => path.join(it.id, n)),
       );
     }
+  });
+});
+
+describe.skipIf(!existsSync(CHIAPAS))('Landsat stacks as a batch source (Chiapas: one .gtif per date, LST and reflectance bands in one file)', () => {
+  it('plans one item per date that reads its stack once; before, .gtif files were not looked at (no LST found), and a stack was listed once per role it serves', async () => {
+    const { items } = await planBatchSource(CHIAPAS);
+    expect(items.map((i) => [i.id, i.files.map((x) => path.basename(x.path))])).toEqual([
+      ['1999-11-18', ['LE70220491999322EDC01_stack.gtif']],
+      ['2002-04-16', ['LE70220492002106EDC00_stack.gtif']],
+    ]);
   });
 });

@@ -31,7 +31,7 @@ export interface BatchItem {
   files: { path: string; date?: string }[];
 }
 
-const INPUT_EXT = /\.(tiff?|hdf|nc|nc4|h5)$/i;
+const INPUT_EXT = /\.(tiff?|gtiff?|hdf|nc|nc4|h5)$/i;
 const GUIDE_ROLES: readonly BandRole[] = ['ndvi', 'red', 'nir', 'swir', 'albedo', 'dem', 'landcover'];
 /** Roles taken of the LST's own date: its QC and masks. */
 const SCENE_MASK_ROLES: readonly BandRole[] = ['lst-qc', 'cloud-mask', 'water-mask'];
@@ -188,9 +188,10 @@ export function planBatch(files: BatchFile[]): BatchItem[] {
     const sameTile = (f: BatchFile): boolean => !f.tile || !tile || f.tile === tile;
     const inFolder = (f: BatchFile): boolean => folder === undefined || path.dirname(f.path) === folder;
     const take: { path: string; date?: string }[] = [];
+    // A file read once per item, whatever roles it serves (a stack's LST, red and NIR).
     const add = (f: BatchFile, d: string | undefined): void => {
-      if (!take.some((t) => t.path === f.path && t.date === d))
-        take.push({ path: f.path, ...(d && f.dates.length > 1 ? { date: d } : {}) });
+      const entry = { path: f.path, ...(d && f.dates.length > 1 ? { date: d } : {}) };
+      if (!take.some((t) => t.path === entry.path && t.date === entry.date)) take.push(entry);
     };
     for (const f of used)
       if (sameTile(f) && inFolder(f) && (f.roles.includes('lst') || SCENE_MASK_ROLES.some((r) => f.roles.includes(r))) && f.dates.includes(date))
