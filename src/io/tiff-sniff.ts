@@ -32,24 +32,31 @@ export function sniffFileKind(head: Uint8Array): FileKind {
   return 'unknown';
 }
 
-/** Throws NOT_GEOTIFF with a conversion hint unless `head` starts a (Big)TIFF. */
+/**
+ * Throws NOT_GEOTIFF unless `head` starts a (Big)TIFF: its message says what the file is and what
+ * to do; its `hint` (what to do alone) is set where that advice fits this kind of file.
+ */
 export function requireTiff(head: Uint8Array, fileName: string): void {
   const kind = sniffFileKind(head);
   if (kind === 'tiff' || kind === 'bigtiff') return;
   const base = fileName.split(/[\\/]/).pop() ?? fileName;
-  const hints: Partial<Record<FileKind, string>> = {
-    hdf4: `it is an HDF4 file. Convert the layer you need first, e.g. gdal_translate 'HDF4_EOS:EOS_GRID:"${base}":MODIS_Grid_Daily_1km_LST:LST_Day_1km' out.tif (list layers with gdalinfo ${base})`,
-    hdf5: `it is an HDF5/netCDF-4 file. Convert the layer you need first, e.g. gdal_translate 'NETCDF:"${base}":LST_Day_1km' -b 1 out.tif (list layers with gdalinfo ${base})`,
-    netcdf: `it is a netCDF file. Convert the layer you need first, e.g. gdal_translate 'NETCDF:"${base}":LST_Day_1km' -b 1 out.tif (list layers with gdalinfo ${base})`,
-    'arc-ascii': `it is an Arc/Info ASCII grid. Convert it first: gdal_translate ${base} out.tif`,
-    png: 'it is a PNG image without georeference. Export the layer as GeoTIFF instead',
-    jpeg: 'it is a JPEG image without georeference. Export the layer as GeoTIFF instead',
-    zip: 'it is a ZIP archive. Unzip it and drop the .tif files inside',
-    text: 'it is a text file (an MTL or metadata file is read automatically beside its bands; drop the .tif bands)',
+  const layer = (spec: string, band: string) =>
+    `Convert the layer you need first, e.g. gdal_translate '${spec}'${band} out.tif (list layers with gdalinfo ${base})`;
+  const kinds: Partial<Record<FileKind, { what: string; todo?: string }>> = {
+    hdf4: { what: 'it is an HDF4 file', todo: layer(`HDF4_EOS:EOS_GRID:"${base}":MODIS_Grid_Daily_1km_LST:LST_Day_1km`, '') },
+    hdf5: { what: 'it is an HDF5/netCDF-4 file', todo: layer(`NETCDF:"${base}":LST_Day_1km`, ' -b 1') },
+    netcdf: { what: 'it is a netCDF file', todo: layer(`NETCDF:"${base}":LST_Day_1km`, ' -b 1') },
+    'arc-ascii': { what: 'it is an Arc/Info ASCII grid', todo: `Convert it first: gdal_translate ${base} out.tif` },
+    png: { what: 'it is a PNG image without georeference', todo: 'Export the layer as GeoTIFF instead' },
+    jpeg: { what: 'it is a JPEG image without georeference', todo: 'Export the layer as GeoTIFF instead' },
+    zip: { what: 'it is a ZIP archive', todo: 'Unzip it and drop the .tif files inside' },
+    // A README beside the bands: the general advice (which files to drop) fits, so no hint.
+    text: { what: 'it is a text file (an MTL or metadata file is read automatically beside its bands; drop the .tif bands)' },
   };
-  const why =
-    hints[kind] ?? 'it does not start with a TIFF header. Convert it with gdal_translate to GeoTIFF first';
-  throw new AppError('NOT_GEOTIFF', `${fileName} is not a GeoTIFF: ${why}.`, { file: fileName });
+  const k = kinds[kind];
+  const why = k ? `${k.what}${k.todo ? `. ${k.todo}` : ''}` : 'it does not start with a TIFF header. Convert it with gdal_translate to GeoTIFF first';
+  const err = new AppError('NOT_GEOTIFF', `${fileName} is not a GeoTIFF: ${why}.`, { file: fileName });
+  throw k?.todo ? Object.assign(err, { hint: `${k.todo}.` }) : err;
 }
 
 /** One GDAL_METADATA item. `sample` is the 0-based band for band items. */

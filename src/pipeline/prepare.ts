@@ -390,7 +390,10 @@ function* prepareSteps(inputs: SceneInputs, options: PrepareOptions, packer: Aux
   if (!isOneGrid && (auxWindow.width !== ref.width || auxWindow.height !== ref.height)) {
     notes.push(`Auxiliary grid cropped from ${ref.width}x${ref.height} to ${auxWindow.width}x${auxWindow.height} (from col ${auxWindow.col}, row ${auxWindow.row}) to the common aligned window.`);
   }
-  if (countValid(coarseLst.data) === 0) throw new AppError('ALL_NODATA', `${lstName} has no valid pixel inside the area covered by ${refLabel}.`, { file: names.lst });
+  if (countValid(coarseLst.data) === 0) {
+    const err = new AppError('ALL_NODATA', `${lstName} has no valid pixel inside the area covered by ${refLabel}.`, { file: names.lst });
+    throw Object.assign(err, { outsideOf: refLabel });
+  }
   yield step('LST on the coarse grid');
 
   // Auxiliary layers on the cropped finest grid, then on the output grid.

@@ -87,22 +87,24 @@ export const MESSAGES: Record<AppErrorCode, { what: string; todo: string }> = {
   },
 };
 
+/** An error as the app shows it: its wire form, and how many more files of the same drop could not be read either. */
+export interface ShownError extends WireError {
+  moreUnreadable?: number;
+}
+
 /** The sentence shown to people for an error, naming the file when there is one. */
-export function describeError(e: WireError): string {
+export function describeError(e: ShownError): string {
   const m = MESSAGES[e.code] ?? MESSAGES.INTERNAL;
   // Without a file name: "A file ..." at the start of the sentence, "... of a file ..." inside it.
   const file = e.file ? `“${e.file}”` : m.what.startsWith('{file}') ? 'A file' : 'a file';
+  const more = e.moreUnreadable ? ` ${e.moreUnreadable} more file(s) could not be read either: see the table.` : '';
+  // An LST with clear pixels, none of them where the guides are: not "contains no valid pixels".
+  if (e.code === 'ALL_NODATA' && e.outsideOf)
+    return `${file} has no valid pixels inside the area ${e.outsideOf} covers. Drop a guide that covers a clear part of the LST, remove that one to refine the LST alone, or choose a date with less cloud there.${more}`;
   const what = m.what.includes('{file}')
     ? m.what.replace('{file}', file)
     : e.file
       ? `${m.what} (${e.file})`
       : m.what;
-  // An LST with clear pixels, none of them where the guides are: not "contains no valid pixels".
-  const outside = e.code === 'ALL_NODATA' ? / has no valid pixel inside the area covered by (.+)\.$/.exec(e.message)?.[1] : undefined;
-  if (outside)
-    return `${file} has no valid pixels inside the area ${outside} covers. Drop a guide that covers a clear part of the LST, remove that one to refine the LST alone, or choose a date with less cloud there.`;
-  const more = /\(and (\d+) more unreadable file/.exec(e.message);
-  // Files in a format that needs converting: the exact command is the advice, not folded away.
-  const convert = e.code === 'NOT_GEOTIFF' ? /Convert the layer you need first.*$/s.exec(e.message)?.[0] : undefined;
-  return `${what} ${e.hint ?? convert ?? m.todo}${more ? ` ${more[1]} more file(s) could not be read either: see the table.` : ''}`;
+  return `${what} ${e.hint ?? m.todo}${more}`;
 }

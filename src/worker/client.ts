@@ -1,6 +1,6 @@
 import { AppError } from '../core/errors.ts';
 import type { Progress, RunOptions } from '../core/progress.ts';
-import type { FromWorker, ParamsOf, RequestMessage, RequestName, ResultOf, ToWorker, WireError } from './protocol.ts';
+import { errorDetail, type FromWorker, type ParamsOf, type RequestMessage, type RequestName, type ResultOf, type ToWorker, type WireError } from './protocol.ts';
 
 interface Pending {
   resolve: (value: unknown) => void;
@@ -8,10 +8,9 @@ interface Pending {
   onProgress?: (p: Progress) => void;
 }
 
-/** Rebuilds an AppError that crossed the worker boundary (with its `hint`, what to do in the app, when it has one). */
+/** Rebuilds an AppError that crossed the worker boundary, with the detail it carries (its `hint`, what to do in the app, and the like). */
 export function fromWireError(e: WireError): AppError {
-  const err = new AppError(e.code, e.message, { file: e.file });
-  return e.hint ? Object.assign(err, { hint: e.hint }) : err;
+  return Object.assign(new AppError(e.code, e.message, { file: e.file }), errorDetail(e));
 }
 
 /**

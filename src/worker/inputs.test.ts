@@ -183,3 +183,19 @@ describe.skipIf(!existsSync(MENDOZA))('an ESPA folder dropped in the app (Mendoz
     expect(previewScene({ inputs: roles('0_band4.tif') }).used?.red).toBe('LC82320832016040LGN00_band4.tif');
   });
 });
+
+describe('a dropped file that is not a GeoTIFF (worker input store)', () => {
+  it('comes with what to do for its kind as the hint, and none for a text file (the general advice fits)', async () => {
+    const file = (name: string, head: string) => new File([head.padEnd(64, ' ')], name);
+    const { inputs } = await ingestFiles([file('lst.nc', 'CDF\x01'), file('scene.zip', 'PK\x03\x04'), file('README.md', '# Landsat scene')]);
+    const problem = Object.fromEntries(inputs.map((i) => [i.fileName, i.problem]));
+    expect(problem['lst.nc']).toMatchObject({
+      code: 'NOT_GEOTIFF',
+      hint: `Convert the layer you need first, e.g. gdal_translate 'NETCDF:"lst.nc":LST_Day_1km' -b 1 out.tif (list layers with gdalinfo lst.nc).`,
+    });
+    expect(problem['lst.nc']!.message).toBe(`lst.nc is not a GeoTIFF: it is a netCDF file. ${problem['lst.nc']!.hint}`);
+    expect(problem['scene.zip']).toMatchObject({ code: 'NOT_GEOTIFF', hint: 'Unzip it and drop the .tif files inside.' });
+    expect(problem['README.md']).toMatchObject({ code: 'NOT_GEOTIFF' });
+    expect(problem['README.md']!.hint).toBeUndefined();
+  });
+});

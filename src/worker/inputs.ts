@@ -4,7 +4,7 @@ import { validFraction } from '../core/raster/raster.ts';
 import type { Dataset, DatasetBand } from '../io/dataset.ts';
 import type { DeflateCodec } from '../io/deflate-codec.ts';
 import { readRasterFile } from '../io/read-raster.ts';
-import type { IngestResult, InputInfo, WireError } from './protocol.ts';
+import { errorDetail, type IngestResult, type InputInfo, type WireError } from './protocol.ts';
 import { applyUnitConversion, describeCandidates, lstUnitConversion } from '../io/unit-sanity.ts';
 import { celsiusOffer, describeNotTemperature, notTemperature } from '../io/not-temperature.ts';
 import { startDeflateWorkers } from './deflate-pool-web.ts';
@@ -57,7 +57,7 @@ export { pixelSizeMetres };
 
 function wire(e: unknown, fileName: string): WireError {
   const err = isAppError(e) ? e : toAppError(e, 'CORRUPT_TIFF', `${fileName} could not be read`, fileName);
-  return { code: err.code, message: err.message, file: err.file ?? fileName };
+  return { code: err.code, message: err.message, file: err.file ?? fileName, ...errorDetail(err) };
 }
 
 function describe(id: string, file: File, ds: Dataset, band: DatasetBand, index: number): InputInfo {

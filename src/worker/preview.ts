@@ -6,6 +6,7 @@ import { describeNotKelvin, lstUnitConversion } from '../io/unit-sanity.ts';
 import { getInput, pixelSizeMetres } from './inputs.ts';
 import { formatPixelM, makeLayer } from './layers.ts';
 import type { InputInfo, LayerData, RoleId, RunParams, ScenePreview } from './protocol.ts';
+import { toWireError } from './serve.ts';
 
 /** LST-to-guide pixel ratio below which the inputs count as one grid (a 2x stage needs ~2). */
 const SAME_GRID_RATIO = 1.5;
@@ -177,7 +178,7 @@ export function previewScene(params: Pick<RunParams, 'inputs' | 'sceneId' | 'max
       isLstOnly: false,
       notices: [],
       warnings: [],
-      blocker: { code: err.code, message: err.message, file: err.file, hint: (err as { hint?: string }).hint },
+      blocker: toWireError(err),
     };
   }
 }

@@ -79,13 +79,28 @@ export interface IngestResult {
   notices: string[];
 }
 
+/**
+ * What an AppError may carry beyond its code, message and file, set on it with `Object.assign`
+ * where it is thrown, for the app's words (ui/messages.ts) to rest on facts, not on the message.
+ */
+export interface ErrorDetail {
+  /** What to do in the app, when more specific than the code's general advice. */
+  hint?: string;
+  /** ALL_NODATA: the guide file whose area holds none of the LST's valid pixels (the LST has some elsewhere). */
+  outsideOf?: string;
+}
+
 /** An AppError as it crosses the worker boundary. */
-export interface WireError {
+export interface WireError extends ErrorDetail {
   code: AppErrorCode;
   message: string;
   file?: string;
-  /** What to do in the app, when more specific than the code's general advice. */
-  hint?: string;
+}
+
+/** The `ErrorDetail` fields an error carries (an AppError, a WireError), without the undefined ones. */
+export function errorDetail(e: object): ErrorDetail {
+  const d: ErrorDetail = e;
+  return { ...(d.hint ? { hint: d.hint } : {}), ...(d.outsideOf ? { outsideOf: d.outsideOf } : {}) };
 }
 
 /** What the inputs make before any run: scenes (dates), QC share, date gaps, grids, and what blocks a run. */

@@ -1,8 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { AppError } from '../core/errors.ts';
 import { throwIfAborted, type RunOptions } from '../core/progress.ts';
+import { prepareScene } from '../pipeline/prepare.ts';
+import { testGrid, testRaster } from '../pipeline/test-scenes.ts';
+import { fromWireError } from './client.ts';
 import type { FromWorker, RequestMessage } from './protocol.ts';
-import { serveRequests } from './serve.ts';
+import { serveRequests, toWireError } from './serve.ts';
 
 /** A request whose work the test finishes: `finish()` ends it, checking the signal first (as a run does before its layers replace the earlier ones). */
 function controlled() {
@@ -67,5 +70,22 @@ describe('serveRequests (the worker side of a cancel)', () => {
     cancelled({ type: 'cancel', id: 7 });
     await settle();
     expect(late.map((m) => m.type === 'error' && m.error.code)).toEqual(['CANCELLED']);
+  });
+});
+
+describe('an error crossing the worker boundary', () => {
+  it('carries the guide an LST has no clear pixel under, as the scene preparation names it', () => {
+    // Clear only in its 17th column, which the 16 km NDVI does not reach.
+    const lst = testRaster(testGrid(17, 17, 1000), (c) => (c === 16 ? 300 : NaN));
+    const ndvi = testRaster(testGrid(64, 64, 250), () => 0.4);
+    let thrown: unknown;
+    try {
+      prepareScene({ lst, aux: { ndvi }, names: { lst: 'lst.tif', ndvi: 'ndvi.tif' } });
+    } catch (e) {
+      thrown = e;
+    }
+    const wire = toWireError(thrown);
+    expect(wire).toMatchObject({ code: 'ALL_NODATA', file: 'lst.tif', outsideOf: 'ndvi.tif' });
+    expect(toWireError(fromWireError(wire))).toEqual(wire);
   });
 });

@@ -1,13 +1,10 @@
 import { AppError, isAppError } from '../core/errors.ts';
 import type { RunOptions } from '../core/progress.ts';
-import type { FromWorker, RequestMessage, ToWorker, WireError } from './protocol.ts';
+import { errorDetail, type FromWorker, type RequestMessage, type ToWorker, type WireError } from './protocol.ts';
 
-/** An error as it crosses to the main thread: AppErrors keep their code, file and hint; a RangeError or allocation failure reads OUT_OF_MEMORY. */
+/** An error as it crosses to the main thread: AppErrors keep their code, file and detail (hint, outsideOf); a RangeError or allocation failure reads OUT_OF_MEMORY. */
 export function toWireError(e: unknown): WireError {
-  if (isAppError(e)) {
-    const hint = (e as { hint?: string }).hint;
-    return { code: e.code, message: e.message, file: e.file, ...(hint ? { hint } : {}) };
-  }
+  if (isAppError(e)) return { code: e.code, message: e.message, file: e.file, ...errorDetail(e) };
   if (e instanceof RangeError || (e instanceof Error && /memory|allocation/i.test(e.message))) {
     return { code: 'OUT_OF_MEMORY', message: e.message };
   }

@@ -1,4 +1,5 @@
 import type { InputInfo, RoleId } from '../../worker/protocol.ts';
+import type { ShownError } from '../messages.ts';
 import { DROPPED, showDroppedLst } from './dropped.ts';
 import { buildReport } from './report.ts';
 import { onDateShown, run, showDate } from './series.ts';
@@ -64,13 +65,7 @@ export async function ingestFiles(files: File[], options: { synthetic?: boolean 
   try {
     const { inputs, replaced, notices } = await worker().call('ingest', { files: fresh });
     const bad = inputs.filter((i) => i.problem);
-    const error =
-      bad.length > 1
-        ? {
-            ...bad[0].problem!,
-            message: `${bad[0].problem!.message} (and ${bad.length - 1} more unreadable file(s): see the table)`,
-          }
-        : bad[0]?.problem;
+    const error: ShownError | undefined = bad[0] && { ...bad[0].problem!, ...(bad.length > 1 ? { moreUnreadable: bad.length - 1 } : {}) };
     store.set((s) => ({
       inputs: [...s.inputs.filter((i) => !replaced.includes(i.id)), ...inputs],
       // A role the user picked stays with its file when the file is read again.

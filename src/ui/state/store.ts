@@ -1,4 +1,5 @@
 import { useSyncExternalStore } from 'react';
+import type { ShownError } from '../messages.ts';
 import type {
   BackendChoice,
   BackendInfo,
@@ -101,7 +102,7 @@ export interface AppState {
   scatter: ScatterData[];
   backend?: BackendInfo;
   notices: string[];
-  error?: WireError;
+  error?: ShownError;
   compare: { mode: CompareMode; left?: string; right?: string };
   onlineBasemap: boolean;
   inspect?: { lng: number; lat: number };

@@ -1,6 +1,6 @@
 import { isAppError } from '../../core/errors.ts';
 import { WorkerClient } from '../../worker/client.ts';
-import type { WireError } from '../../worker/protocol.ts';
+import { errorDetail, type WireError } from '../../worker/protocol.ts';
 
 let client: WorkerClient | undefined;
 
@@ -10,11 +10,8 @@ export function worker(): WorkerClient {
   return client;
 }
 
-/** An error as the error box shows it (AppErrors keep their code, file and hint). */
+/** An error as the error box shows it (AppErrors keep their code, file and detail). */
 export function toWire(e: unknown): WireError {
-  if (isAppError(e)) {
-    const hint = (e as { hint?: string }).hint;
-    return { code: e.code, message: e.message, file: e.file, ...(hint ? { hint } : {}) };
-  }
+  if (isAppError(e)) return { code: e.code, message: e.message, file: e.file, ...errorDetail(e) };
   return { code: 'INTERNAL', message: e instanceof Error ? e.message : String(e) };
 }
