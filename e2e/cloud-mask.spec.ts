@@ -63,3 +63,26 @@ test.describe('the ECOSTRESS QC and water mask dropped with their LST (Los Angel
     await expect(page.getByTestId('scene-notice').filter({ hasText: water })).toContainText(`The water mask ${water} masks 17 % of the valid LST pixels`);
   });
 });
+
+const DHAKA_LST_QC = resolve(repoRoot, '../shared/data/dhaka-mod11a2-mod13q1-2024-citypath/MOD11A2.061');
+
+test.describe('QC files none of which is of the LST\'s date (Dhaka MOD11A2 2024-03-29)', () => {
+  test.skip(!existsSync(DHAKA_LST_QC), 'shared Dhaka data absent');
+
+  test('the scene panel says no QC was applied and what to drop; dropping the QC of the LST\'s date applies it', async ({ page }) => {
+    const file = (layer: string, doy: string) => join(DHAKA_LST_QC, `MOD11A2.061_${layer}_doy2024${doy}000000_aid0001.tif`);
+    await page.goto('/');
+    await page.getByTestId('file-input').setInputFiles([file('LST_Day_1km', '089'), file('QC_Day', '097'), file('QC_Day', '105')]);
+    await expect(page.getByTestId('file-row')).toHaveCount(3);
+    // Before, this reached the CLI's notices but not the panel: the app said nothing about the QC it left out.
+    const note = page.getByTestId('scene-notice').filter({ hasText: 'no QC was applied' });
+    await expect(note).toHaveText(
+      'None of the 2 QC files matches MOD11A2.061_LST_Day_1km_doy2024089000000_aid0001.tif (same product, date and day/night); no QC was applied. ' +
+        'Drop the day QC file of 2024-03-29, or pick "lst-qc" in the Role column of that file if it is in the table with another role.',
+    );
+    await expect(page.getByTestId('qc-share')).toHaveCount(0);
+    await page.getByTestId('file-input').setInputFiles([file('QC_Day', '089')]);
+    await expect(page.getByTestId('qc-share')).toBeVisible();
+    await expect(note).toHaveCount(0);
+  });
+});

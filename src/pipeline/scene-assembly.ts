@@ -325,7 +325,10 @@ export function* assembleSceneInSteps(bands: LabelledBand[], options: AssemblyOp
       qcMask = { ...maskCount(valid, masked), name: qc.name };
     }
   } else if (qcBands.length > 1) {
-    notices.push(`None of the ${qcBands.length} QC files matches ${lst.name} (same product, date and day/night); no QC was applied.`);
+    const none = `None of the ${qcBands.length} QC files matches ${lst.name} (same product, date and day/night); no QC was applied.`;
+    // The app shows its warnings in the scene panel, where a QC left out must be seen before the run.
+    if (strict) notices.push(none);
+    else warn(`${none} Drop the ${lst.band.dayNight ? `${lst.band.dayNight} ` : ''}QC file of ${lstDate ?? 'the same granule'}, or pick "lst-qc" in the Role column of that file if it is in the table with another role.`);
   }
 
   const clouds = yield* applyCloudMasks(bands, lst, lstKeep, strict);

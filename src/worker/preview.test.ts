@@ -210,3 +210,20 @@ describe.skipIf(!existsSync(DHAKA))('which date an undated guide goes with (Dhak
     expect(one.scenes.map((g) => [g.id, g.inputIds])).toEqual([['2024-04-06', { lst: lst1.id, ndvi: dated.id }]]);
   });
 });
+
+describe.skipIf(!existsSync(DHAKA))('QC files none of which is of the LST\'s date (Dhaka MOD11A2)', () => {
+  it('warns in the scene panel that no QC was applied, and what to drop or set in the app; before, it was a notice the panel did not show', async () => {
+    const read = (name: string) => new File([readFileSync(path.join(DHAKA, 'MOD11A2.061', name))], name);
+    const { inputs } = await ingestFiles(
+      ['LST_Day_1km_doy2024089', 'QC_Day_doy2024097', 'QC_Day_doy2024105'].map((l) => read(`MOD11A2.061_${l}000000_aid0001.tif`)),
+    );
+    expect(inputs.map((i) => [i.role, i.date])).toEqual([['lst', '2024-03-29'], ['lst-qc', '2024-04-06'], ['lst-qc', '2024-04-14']]);
+    const p = previewScene({ inputs: inputs.map((i) => ({ id: i.id, role: i.role })) });
+    expect(p.used['lst-qc']).toBeUndefined();
+    expect(p.qcMaskedShare).toBeUndefined();
+    expect(p.warnings).toContain(
+      'None of the 2 QC files matches MOD11A2.061_LST_Day_1km_doy2024089000000_aid0001.tif (same product, date and day/night); no QC was applied. ' +
+        'Drop the day QC file of 2024-03-29, or pick "lst-qc" in the Role column of that file if it is in the table with another role.',
+    );
+  });
+});
