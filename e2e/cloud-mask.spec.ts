@@ -1,7 +1,8 @@
-import { existsSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { existsSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { expect, test } from '@playwright/test';
-import { repoRoot } from './helpers.ts';
+import { repoRoot, tempDir } from './helpers.ts';
 
 const STACK = join(resolve(repoRoot, '../shared/data/landsat7_chiapas_opengeotutorial'), 'LE70220492002106EDC00_stack.gtif');
 
@@ -27,6 +28,59 @@ test.describe('a cloud mask band set by hand (Chiapas 2002 stack, band 8 = Fmask
     await expect
       .poll(() => page.evaluate(() => window.__srda.preview?.notices ?? []))
       .toContain(`The cloud mask ${name} masks 27 % of the valid LST pixels (every pixel where it is not 0: cloud, shadow, and for Fmask also water and snow).`);
+  });
+});
+
+/**
+ * Band 8 (Fmask) of the Chiapas stack cut by GDAL into two overlapping single-band tiles,
+ * `<scene>_west_cloud_mask.tif` (columns 0-149) and `<scene>_east_cloud_mask.tif` (100-249), in `dir`;
+ * with numpy's counts of the stack's valid LST pixels (band 7) and of those where each tile, and
+ * either, says not clear (Fmask != 0).
+ */
+function splitFmask(dir: string): { west: string; east: string; valid: number; westMasked: number; eastMasked: number; eitherMasked: number } {
+  const script = [
+    'from osgeo import gdal; import numpy as np, json, sys',
+    'gdal.UseExceptions()',
+    'stack, out = sys.argv[1], sys.argv[2]',
+    'ds = gdal.Open(stack); f = ds.GetRasterBand(8).ReadAsArray(); b7 = ds.GetRasterBand(7)',
+    'lst = b7.ReadAsArray(); nd = b7.GetNoDataValue()',
+    'valid = np.ones(lst.shape, bool) if nd is None else lst != nd',
+    "west = out + '/LE70220492002106EDC00_west_cloud_mask.tif'; east = out + '/LE70220492002106EDC00_east_cloud_mask.tif'",
+    'gdal.Translate(west, ds, bandList=[8], srcWin=[0, 0, 150, 250]); gdal.Translate(east, ds, bandList=[8], srcWin=[100, 0, 150, 250])',
+    'cloudy = (f != 0) & valid; cols = np.arange(f.shape[1])[None, :]',
+    'print(json.dumps(dict(west=west, east=east, valid=int(valid.sum()), westMasked=int((cloudy & (cols < 150)).sum()), eastMasked=int((cloudy & (cols >= 100)).sum()), eitherMasked=int(cloudy.sum()))))',
+  ].join('\n');
+  return JSON.parse(execFileSync('/usr/bin/python3', ['-c', script, STACK, dir], { encoding: 'utf8', env: { ...process.env, GDAL_PAM_ENABLED: 'NO' } }));
+}
+
+test.describe('two cloud masks of one date (Chiapas 2002 Fmask cut by GDAL into two overlapping tiles)', () => {
+  test.skip(!existsSync(STACK), 'shared Chiapas data absent');
+  let dir = '';
+  test.afterAll(() => {
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  test('the scene uses both, names both, and masks a pixel where either says not clear: the union, not the sum or the first', async ({ page }) => {
+    dir = tempDir('srda-two-masks-');
+    const m = splitFmask(dir);
+    const pct = (n: number) => `${Math.round((100 * n) / m.valid)} %`;
+    // The tiles overlap where Fmask has cloud: the union differs from the sum and from either alone.
+    expect(new Set([pct(m.eitherMasked), pct(m.westMasked + m.eastMasked), pct(m.westMasked), pct(m.eastMasked)]).size).toBe(4);
+    const [west, east] = [m.west, m.east].map((f) => f.slice(dir.length + 1));
+    await page.goto('/');
+    await page.getByTestId('file-input').setInputFiles([STACK, m.west, m.east]);
+    await expect(page.getByTestId('file-row')).toHaveCount(10);
+    // Named after their scene, they are dated as the LST; their role is set by hand as for the stack's own band 8.
+    for (const f of [west, east]) {
+      await page.getByLabel(`Role of ${f}`, { exact: true }).selectOption('cloud-mask');
+      await expect(page.getByTestId('file-row').filter({ hasText: f })).toHaveAttribute('data-role', 'cloud-mask');
+    }
+    await expect.poll(() => page.evaluate(() => window.__srda.preview?.used?.['cloud-mask'])).toBe(`${west} + ${east}`);
+    const notice = page.getByTestId('scene-notice').filter({ hasText: 'The cloud masks' });
+    await expect(notice).toContainText(
+      `The cloud masks ${west} and ${east} mask ${pct(m.eitherMasked)} of the valid LST pixels together: an LST pixel is masked where any of them says it is not clear. ${west} alone ${pct(m.westMasked)} of the valid LST pixels`,
+    );
+    await expect(notice).toContainText(`; ${east} alone ${pct(m.eastMasked)} of the valid LST pixels`);
   });
 });
 

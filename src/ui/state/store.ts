@@ -205,8 +205,11 @@ export function isRunnable(input: InputInfo): boolean {
   return !input.problem && !input.metadata;
 }
 
-/** Roles a scene takes one band of (per date): a row set to one of them by hand takes it from the rows it competes with. */
-const SCENE_ROLES: ReadonlySet<RoleId> = new Set<RoleId>(['lst', 'lst-qc', 'cloud-mask', 'water-mask', 'ndvi', 'red', 'nir', 'swir', 'albedo', 'dem', 'landcover']);
+/**
+ * Roles a scene takes one band of (per date): a row set to one of them by hand takes it from the
+ * rows it competes with. Not `cloud-mask`: the scene applies every cloud mask of its date.
+ */
+const SCENE_ROLES: ReadonlySet<RoleId> = new Set<RoleId>(['lst', 'lst-qc', 'water-mask', 'ndvi', 'red', 'nir', 'swir', 'albedo', 'dem', 'landcover']);
 
 type RoleEdits = Pick<AppState, 'inputs' | 'roleOverrides'>;
 

@@ -38,3 +38,13 @@ describe('a band set back to a role by hand wins over the surface reflectance ba
     expect(rows.map((i) => effectiveRole({ inputs: rows, roleOverrides: { in2: 'red', in1: 'red' } }, i))).toEqual(['red', 'unknown', 'nir']);
   });
 });
+
+describe('two cloud masks of one date set by hand', () => {
+  it('are both in use, as the scene applies every cloud mask of its date; before, the later choice left the first unused', () => {
+    const stack = { id: 'in1', fileName: 'LE70220492002106EDC00_stack.gtif [band 8: Band 8]', role: 'unknown', date: '2002-04-16' } as InputInfo;
+    const west = { id: 'in2', fileName: 'LE70220492002106EDC00_west_cloud_mask.tif', role: 'unknown', date: '2002-04-16' } as InputInfo;
+    const s = { inputs: [stack, west], roleOverrides: { in1: 'cloud-mask' as const, in2: 'cloud-mask' as const } };
+    expect(s.inputs.map((i) => effectiveRole(s, i))).toEqual(['cloud-mask', 'cloud-mask']);
+    expect(unusedReason(s, stack)).toBeUndefined();
+  });
+});
