@@ -187,6 +187,20 @@ describe.skipIf(!existsSync(ECOSTRESS) || !hasGdalPython)('the ECOSTRESS cloud m
   });
 });
 
+describe.skipIf(!existsSync(ECOSTRESS))('an undated cloud mask beside one of the LST\'s date (Los Angeles 2023-08-05)', () => {
+  it('is applied with it, as every cloud mask that does not say another date is', async () => {
+    const dir = (n: string) => readFileSync(path.join(ECOSTRESS, n));
+    const lst = 'ECO_L2_LSTE.002_LST_doy2023217182715_aid0001.tif';
+    const dated = 'ECO_L2_LSTE.002_cloud_mask_doy2023217182715_aid0001.tif';
+    const { inputs } = await ingestFiles([new File([dir(lst)], lst), new File([dir(dated)], dated), new File([dir('ECO_L2_LSTE.002_water_mask_doy2023217182715_aid0001.tif')], 'coast_cloud_mask.tif')]);
+    expect(inputs.map((i) => [i.role, i.date])).toEqual([['lst', '2023-08-05'], ['cloud-mask', '2023-08-05'], ['cloud-mask', undefined]]);
+    const p = previewScene({ inputs: inputs.map((i) => ({ id: i.id, role: i.role })) });
+    expect(p.used['cloud-mask']).toBe(`${dated} + coast_cloud_mask.tif`);
+    // The date's input ids name the first mask only: the drop list cannot tell from them which masks a date takes.
+    expect(p.scenes.map((g) => g.inputIds?.['cloud-mask'])).toEqual([inputs[1].id]);
+  });
+});
+
 const DHAKA = path.join(dataDir, 'dhaka-mod11a2-mod13q1-2024-citypath');
 describe.skipIf(!existsSync(DHAKA))('which date an undated guide goes with (Dhaka, two dates, a dated and an undated NDVI)', () => {
   it("names per date the input the date's scene takes, so the drop list can say which date the undated file is paired with", async () => {

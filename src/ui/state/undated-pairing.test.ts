@@ -46,3 +46,21 @@ describe('the drop list says which date an undated file goes with', () => {
     expect(undatedPairing(unset, undated)).toBeUndefined();
   });
 });
+
+describe('an undated cloud mask beside one of the date (Los Angeles ECOSTRESS, worker/preview.test.ts)', () => {
+  it('is not said to be unused: the date applies both; before, "not used: undated, and every date takes another cloud-mask file"', () => {
+    const lst = row('in1', 'ECO_L2_LSTE.002_LST_doy2023217182715_aid0001.tif', 'lst', '2023-08-05');
+    const dated = row('in2', 'ECO_L2_LSTE.002_cloud_mask_doy2023217182715_aid0001.tif', 'cloud-mask', '2023-08-05');
+    const coast = row('in3', 'coast_cloud_mask.tif', 'cloud-mask');
+    const p: ScenePreview = {
+      scenes: [{ id: '2023-08-05', date: '2023-08-05', lstNames: [lst.fileName], inputIds: { lst: lst.id, 'cloud-mask': dated.id } }],
+      used: { lst: lst.fileName, 'cloud-mask': `${dated.fileName} + ${coast.fileName}` },
+      dateGaps: [],
+      isSameGrid: false,
+      isLstOnly: false,
+      notices: [],
+      warnings: [],
+    };
+    expect(undatedPairing({ inputs: [lst, dated, coast], roleOverrides: {}, preview: p }, coast)).toBeUndefined();
+  });
+});

@@ -2,8 +2,11 @@ import type { AppState } from './store.ts';
 import { effectiveRole, isRunnable } from './store.ts';
 import type { InputInfo, RoleId } from '../../worker/protocol.ts';
 
-/** Roles a dated scene takes one file of per date, so that an undated file of them is paired with some dates and not others. */
-const PAIRED_ROLES: ReadonlySet<RoleId> = new Set<RoleId>(['lst-qc', 'cloud-mask', 'ndvi', 'red', 'nir', 'swir', 'albedo']);
+/**
+ * Roles a dated scene takes one file of per date, so that an undated file of them is paired with
+ * some dates and not others. Not `cloud-mask`: every date applies an undated cloud mask beside its own.
+ */
+const PAIRED_ROLES: ReadonlySet<RoleId> = new Set<RoleId>(['lst-qc', 'ndvi', 'red', 'nir', 'swir', 'albedo']);
 
 function listWords(items: string[]): string {
   return items.length <= 1 ? (items[0] ?? '') : `${items.slice(0, -1).join(', ')} and ${items[items.length - 1]}`;
