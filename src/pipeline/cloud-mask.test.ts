@@ -7,7 +7,8 @@ import { aggregateMean } from '../core/raster/aggregate.ts';
 import { reprojectedGrid, reprojectRaster } from '../core/raster/reproject.ts';
 import type { Raster } from '../core/raster/raster.ts';
 import { readDataset } from '../test-support/data.ts';
-import { CLOUD_SHARE_LIMIT, cloudReading, samplesPerLstPixel } from './cloud-mask.ts';
+import { arrayBytesAtFirstStep } from '../test-support/steps.ts';
+import { CLOUD_SHARE_LIMIT, cloudOnLstGridInSteps, cloudReading, samplesPerLstPixel } from './cloud-mask.ts';
 import { assembleScene, labelDataset, type LabelledBand } from './scene-assembly.ts';
 
 const CHIAPAS = path.resolve(__dirname, '../../../shared/data/landsat7_chiapas_opengeotutorial/LE70220492002106EDC00_stack.gtif');
@@ -38,6 +39,17 @@ describe('samplesPerLstPixel', () => {
     const mask = { width: 3000, height: 3000, transform: [452475, 30, 0, 3408645, 0, -30] as const, crs: utm };
     const PX = 926.625433055833;
     expect(samplesPerLstPixel(mask, { width: 1200, height: 1200, transform: [-8395604.157, PX, 0, 3435851.559, 0, -PX], crs: MODIS_SINUSOIDAL })).toBe(31);
+  });
+});
+
+describe('cloudOnLstGridInSteps memory', () => {
+  const crs = { epsg: 32615, proj4: '+proj=utm +zone=15 +datum=WGS84 +units=m +no_defs', name: 'UTM 15N', isGeographic: false };
+  const mask: Raster = { width: 3000, height: 3000, transform: [400000, 30, 0, 2000000, 0, -30], crs, data: new Float32Array(3000 * 3000).fill(2720) };
+  const band = { key: 'bqa', name: 'LC08_BQA.TIF', role: 'cloud-mask', band: { name: 'BQA', raster: mask } } as unknown as LabelledBand;
+
+  it('reads a finer mask where it samples it, without a copy: under 1 byte per mask pixel of arrays at its first step; before, a float32 copy of the mask (4 bytes per pixel) and a horizontal pass of all its rows', () => {
+    const lst: Raster = { width: 90, height: 90, transform: [400000, 1000, 0, 2000000, 0, -1000], crs, data: new Float32Array(90 * 90).fill(300) };
+    expect(arrayBytesAtFirstStep(cloudOnLstGridInSteps(lst, band))).toBeLessThan(mask.data.length);
   });
 });
 

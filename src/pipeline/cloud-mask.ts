@@ -66,13 +66,6 @@ function notClear(v: number, kind: CloudReading['kind']): number {
   return v & 0b10000 || ((v >> 7) & 3) >= 2 ? 1 : 0;
 }
 
-/** The mask as 1 (not clear), 0 (clear) and NaN (no value), on its own grid; a new raster. */
-export function notClearRaster(mask: Raster, reading: CloudReading): Raster {
-  const data = new Float32Array(mask.data.length);
-  for (let i = 0; i < data.length; i++) data[i] = notClear(mask.data[i], reading.kind);
-  return { ...mask, data };
-}
-
 /**
  * Mask samples per LST pixel side when `mask` has finer pixels than `lst` (the ratio of their
  * sides, rounded up, at most 64), or 1 when it is not finer (coarser, the same size, or within 5 %
@@ -106,16 +99,17 @@ export function samplesPerLstPixel(mask: Grid, lst: Grid): number {
 
 /**
  * The share of not-clear mask pixels under each LST pixel's footprint: each LST pixel is split
- * into `k` x `k` sub-pixels (about one per mask pixel), the mask (`notClearRaster`) is sampled at
- * their centres by georeference (nearest, reprojected with proj4 across CRSs), and the not-clear
- * ones are counted over those with a value. Works on blocks of LST rows inside the mask's extent,
- * yielding after each block of about STEP_PX / 4 samples. The result holds per LST
- * pixel the share (0..1) of its samples that are not clear, NaN where no sample has a value.
+ * into `k` x `k` sub-pixels (about one per mask pixel), the mask's values are sampled at their
+ * centres by georeference (nearest, reprojected with proj4 across CRSs) and read as `reading`
+ * there, so the mask is never copied whole, and the not-clear ones are counted over those with a
+ * value. Works on blocks of LST rows inside the mask's extent, yielding after each block of about
+ * STEP_PX / 4 samples. The result holds per LST pixel the share (0..1) of its samples that are
+ * not clear, NaN where no sample has a value.
  */
-export function* cloudShareInSteps(notClearMask: Raster, lst: Grid, k: number): Steps<Float64Array> {
+export function* cloudShareInSteps(mask: Raster, reading: CloudReading, lst: Grid, k: number): Steps<Float64Array> {
   const W = lst.width;
   const share = new Float64Array(W * lst.height).fill(Number.NaN);
-  const win = lstWindow(notClearMask, lst);
+  const win = lstWindow(mask, lst);
   if (!win) return share;
   const winW = win.c1 - win.c0;
   // A quarter of STEP_PX samples a block: sampled by georeference and counted, each costs about four plain resampled pixels.
@@ -128,8 +122,8 @@ export function* cloudShareInSteps(notClearMask: Raster, lst: Grid, k: number): 
     const r1 = Math.min(win.r1, r0 + rowsPerBlock);
     const [x, y] = pixelToWorld(t, win.c0, r0);
     const sub: Grid = { width: winW * k, height: (r1 - r0) * k, transform: [x, t[1] / k, t[2] / k, y, t[4] / k, t[5] / k], crs: lst.crs };
-    const samples = (yield* reprojectRasterInSteps(notClearMask, sub, 'nearest')).data;
-    countShares(samples, winW, k, r1 - r0, cloudy, total, share, W, r0 * W + win.c0);
+    const samples = (yield* reprojectRasterInSteps(mask, sub, 'nearest')).data;
+    countShares(samples, reading.kind, winW, k, r1 - r0, cloudy, total, share, W, r0 * W + win.c0);
   }
   return share;
 }
@@ -150,10 +144,10 @@ function lstWindow(mask: Grid, lst: Grid): { c0: number; c1: number; r0: number;
 }
 
 /**
- * Counts the samples of `rows` LST rows (`k` x `k` each, `winW` LST pixels wide) into `share`
- * from index `at` (row stride `W`). A plain function for speed.
+ * Counts the mask values sampled under `rows` LST rows (`k` x `k` each, `winW` LST pixels wide),
+ * read as `kind`, into `share` from index `at` (row stride `W`). A plain function for speed.
  */
-function countShares(samples: Float32Array, winW: number, k: number, rows: number, cloudy: Uint32Array, total: Uint32Array, share: Float64Array, W: number, at: number): void {
+function countShares(samples: Float32Array, kind: CloudReading['kind'], winW: number, k: number, rows: number, cloudy: Uint32Array, total: Uint32Array, share: Float64Array, W: number, at: number): void {
   const subW = winW * k;
   for (let r = 0; r < rows; r++) {
     cloudy.fill(0);
@@ -161,7 +155,7 @@ function countShares(samples: Float32Array, winW: number, k: number, rows: numbe
     for (let sr = r * k; sr < (r + 1) * k; sr++) {
       const o = sr * subW;
       for (let sc = 0; sc < subW; sc++) {
-        const v = samples[o + sc];
+        const v = notClear(samples[o + sc], kind);
         if (v !== v) continue;
         const c = (sc / k) | 0;
         total[c]++;
@@ -192,30 +186,31 @@ export interface CloudOnLst {
  */
 export function* cloudOnLstGridInSteps(lst: Raster, mask: LabelledBand): Steps<CloudOnLst | { reason: string }> {
   const reading = cloudReading(`${mask.name} ${mask.band.name}`, mask.band.raster.data);
-  const binary = notClearRaster(mask.band.raster, reading);
-  const k = samplesPerLstPixel(binary, lst);
-  const notClear = new Uint8Array(lst.data.length);
+  const values = mask.band.raster;
+  const k = samplesPerLstPixel(values, lst);
+  const onLst = new Uint8Array(lst.data.length);
   if (k > 1) {
-    if (!gridOverlap(lst, binary)) return { reason: 'it does not cover the same place as the LST' };
-    const share = yield* cloudShareInSteps(binary, lst, k);
+    if (!gridOverlap(lst, values)) return { reason: 'it does not cover the same place as the LST' };
+    const share = yield* cloudShareInSteps(values, reading, lst, k);
     let keptUnderLimit = 0;
     let valid = 0;
     let covered = 0;
-    for (let i = 0; i < notClear.length; i++) {
-      if (share[i] > CLOUD_SHARE_LIMIT) notClear[i] = 1;
+    for (let i = 0; i < onLst.length; i++) {
+      if (share[i] > CLOUD_SHARE_LIMIT) onLst[i] = 1;
       if (lst.data[i] !== lst.data[i]) continue;
       valid++;
       if (share[i] === share[i]) covered++;
       if (share[i] > 0 && share[i] <= CLOUD_SHARE_LIMIT) keptUnderLimit++;
     }
     // Coverage of the valid LST: where the LST is fill, a mask that says nothing leaves nothing unmasked.
-    return { mask, notClear, reading, how: 'finer', coverage: valid ? covered / valid : 1, keptUnderLimit };
+    return { mask, notClear: onLst, reading, how: 'finer', coverage: valid ? covered / valid : 1, keptUnderLimit };
   }
-  const onGrid = yield* maskOnLstGridInSteps(lst, binary, mask.name);
+  // The mask's own values go on the LST grid (nearest) and are read there: the same as reading them first.
+  const onGrid = yield* maskOnLstGridInSteps(lst, values, mask.name);
   if ('reason' in onGrid) return onGrid;
   const m = onGrid.raster.data;
-  for (let i = 0; i < notClear.length; i++) if (m[i] === 1) notClear[i] = 1;
-  return { mask, notClear, reading, how: onGrid.how, coverage: onGrid.coverage, keptUnderLimit: 0 };
+  for (let i = 0; i < onLst.length; i++) if (notClear(m[i], reading.kind) === 1) onLst[i] = 1;
+  return { mask, notClear: onLst, reading, how: onGrid.how, coverage: onGrid.coverage, keptUnderLimit: 0 };
 }
 
 /** A mask of the LST's size or coarser on the LST grid by georeference (nearest pixel, `alignToGrid`), or why not. */

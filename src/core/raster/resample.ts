@@ -131,14 +131,14 @@ function axisTaps(
   return { idx, w, taps };
 }
 
-/** Rows `r0` to `r1` (exclusive) of the horizontal pass of `resampleSeparableInSteps` into `tmp`. */
+/** Rows `r0` to `r1` (exclusive) of the horizontal pass of `resampleSeparableInSteps` into `tmp` (row `r0` first). */
 function horizontalRows(src: Float32Array, width: number, cx: AxisTaps, tmp: Float64Array, outW: number, r0: number, r1: number): void {
   for (let r = r0; r < r1; r++) {
     const row = r * width;
     for (let oc = 0; oc < outW; oc++) {
       let s = 0;
       for (let k = 0; k < cx.taps; k++) s += cx.w[oc * cx.taps + k] * src[row + cx.idx[oc * cx.taps + k]];
-      tmp[r * outW + oc] = s;
+      tmp[(r - r0) * outW + oc] = s;
     }
   }
 }
@@ -195,11 +195,19 @@ function* resampleSeparableInSteps(
   const src = method === 'nearest' ? data : fillInvalid(data, width, height, kernelRadiusPx(method));
   const cx = axisTaps(outW, width, colCoord, method);
   const cy = axisTaps(outH, height, rowCoord, method);
-  const tmp = new Float64Array(height * outW);
+  // The horizontal pass covers only the source rows the vertical one reads (a few rows under a block of a finer grid).
+  let lo = height;
+  let hi = 0;
+  for (let i = 0; i < cy.idx.length; i++) {
+    lo = Math.min(lo, cy.idx[i]);
+    hi = Math.max(hi, cy.idx[i] + 1);
+  }
+  for (let i = 0; i < cy.idx.length; i++) cy.idx[i] -= lo;
+  const tmp = new Float64Array(Math.max(0, hi - lo) * outW);
   const tmpBlock = blockRows(outW);
-  for (let r = 0; r < height; r += tmpBlock) {
-    if (r > 0) yield;
-    horizontalRows(src, width, cx, tmp, outW, r, Math.min(height, r + tmpBlock));
+  for (let r = lo; r < hi; r += tmpBlock) {
+    if (r > lo) yield;
+    horizontalRows(src, width, cx, tmp.subarray((r - lo) * outW), outW, r, Math.min(hi, r + tmpBlock));
   }
   const parentCol = new Int32Array(outW);
   for (let oc = 0; oc < outW; oc++) {
