@@ -57,6 +57,25 @@ test.describe('bad input', () => {
     expect(await waitForRunEnd(page)).toBe('done');
   });
 
+  test('files that are not GeoTIFFs get the advice for their kind, and the error box counts the others once', async ({ page }) => {
+    const dir = tempDir('srda-kinds-');
+    const file = (name: string, head: string) => {
+      writeFileSync(join(dir, name), head.padEnd(64, ' '));
+      return join(dir, name);
+    };
+    await page.goto('/');
+    await page.getByTestId('file-input').setInputFiles([file('lst.nc', 'CDF\x01'), file('scene.zip', 'PK\x03\x04'), file('README.md', '# Landsat scene')]);
+    await expect(page.locator('[data-testid=file-row].bad')).toHaveCount(3);
+    const convert = `Convert the layer you need first, e.g. gdal_translate 'NETCDF:"lst.nc":LST_Day_1km' -b 1 out.tif (list layers with gdalinfo lst.nc).`;
+    // Before: the convert line ran on with '(and 2 more unreadable file(s): see the table)' before the count.
+    await expect(page.getByTestId('error').locator('p')).toHaveText(
+      `“lst.nc” is not a GeoTIFF, LAADS .hdf or AppEEARS .nc file. ${convert} 2 more file(s) could not be read either: see the table.`,
+    );
+    // Before: the general advice to convert it with gdal_translate.
+    await expect(page.getByTestId('file-row').filter({ hasText: 'scene.zip' })).toContainText('“scene.zip” is not a GeoTIFF, LAADS .hdf or AppEEARS .nc file. Unzip it and drop the .tif files inside.');
+    await expect(page.getByTestId('file-row').filter({ hasText: 'README.md' })).toContainText('Drop GeoTIFF (.tif), LAADS HDF4 (.hdf) or AppEEARS NetCDF (.nc) files');
+  });
+
   test('cancel stops a run and the app returns to a usable state', async ({ page }) => {
     await page.goto('/');
     await page.getByTestId('demo').click();
