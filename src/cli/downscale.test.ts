@@ -537,6 +537,35 @@ describe.skipIf(!existsSync(CHIAPAS_2002))('plain downscale prints what assembli
   });
 });
 
+describe.skipIf(!existsSync(CHIAPAS_2002))('--cloud-mask repeated: several masks of the LST date (Chiapas 2002 Fmask split into a cloud file and a shadow file)', () => {
+  it('applies both, as the app and batch do, and names both in the notes and report.json; before, only the last one given was applied (7 %)', async () => {
+    const dir = mkdtempSync(path.join(tmp, 'two-masks-'));
+    const fmask = (await loadDataset(`${CHIAPAS_2002}`)).bands[7].raster;
+    const part = (cls: number, name: string): string => {
+      const file = path.join(dir, name);
+      writeFileSync(file, writeGeoTiff([{ raster: { ...fmask, data: fmask.data.map((v) => (v === cls ? 1 : 0)) } }]));
+      return file;
+    };
+    const [cloud, shadow] = [part(4, 'LE70220492002106EDC00_cloud.tif'), part(2, 'LE70220492002106EDC00_shadow.tif')];
+    const out = path.join(dir, 'out');
+    const argv = ['--lst', `${CHIAPAS_2002}:7`, '--red', `${CHIAPAS_2002}:3`, '--nir', `${CHIAPAS_2002}:4`, '--cloud-mask', cloud, '--cloud-mask', shadow, '--reference-factor', '4'];
+    expect(await main(['downscale', ...argv, '--method', 'bicubic', '--out', out, '-q'])).toBe(0);
+    const report = JSON.parse(readFileSync(path.join(out, 'report.json'), 'utf8'));
+    // GDAL: 12663 cloud (4) and 4141 shadow (2) of 62500; together 16804, as the stack's band 8 alone.
+    expect(report.cloudMaskedShare).toBeCloseTo(16804 / 62500, 3);
+    expect([report.inputs['cloud-mask'].file, report.inputs['cloud-mask-2'].file]).toEqual([cloud, shadow]);
+    expect(report.notes).toContain(
+      'The cloud masks LE70220492002106EDC00_cloud.tif and LE70220492002106EDC00_shadow.tif mask 27 % of the valid LST pixels together: an LST pixel is masked where any of them says it is not clear. LE70220492002106EDC00_cloud.tif alone 20 % of the valid LST pixels (every pixel where it is not 0: cloud, shadow, and for Fmask also water and snow); LE70220492002106EDC00_shadow.tif alone 7 % of the valid LST pixels (every pixel where it is not 0: cloud, shadow, and for Fmask also water and snow).',
+    );
+    printed.out = '';
+    expect(await main(['evaluate', ...argv, '--methods', 'bicubic', '--json', '-q'])).toBe(0);
+    const doc = JSON.parse(printed.out);
+    printed.out = '';
+    expect(doc.scene.cloudMaskedShare).toBe(report.cloudMaskedShare);
+    expect(doc.scene.notes).toEqual(expect.arrayContaining(report.notes.filter((n: string) => n.startsWith('The cloud masks'))));
+  });
+});
+
 describe('downscale output layout', () => {
   /** A 100x100 LST at 1 km and a 400x400 NDVI at 250 m (UTM 29N), smooth and deterministic. */
   function writeScene(): { lst: string; ndvi: string } {

@@ -37,7 +37,7 @@ import { terminalSafe } from './terminal.ts';
 import type { Command } from './main.ts';
 import type { Scene } from '../pipeline/scene.ts';
 
-const HELP = `Usage: srda-lst downscale --lst LST.tif [--qc QC.tif] [--cloud-mask MASK.tif] [--water-mask MASK.tif] (--ndvi NDVI.tif | --red RED.tif --nir NIR.tif)
+const HELP = `Usage: srda-lst downscale --lst LST.tif [--qc QC.tif] [--cloud-mask MASK.tif ...] [--water-mask MASK.tif] (--ndvi NDVI.tif | --red RED.tif --nir NIR.tif)
          [--swir SWIR.tif] [--albedo A.tif] [--dem DEM.tif] [--landcover LC.tif]
          [--method srda|bicubic|tsharp|dms] [--stages N] [--reference-factor F] [--no-residual-correction]
          [--residual-mode linear|radiance] [--backend wasm|cpu|webgpu] [--jobs N] [--full-detail] [--orientations 8] [--no-guide-registration] [--no-cog] --out DIR

@@ -22,7 +22,7 @@ import { createCliMethodFactory, type CliMethodOptions } from './srda-weights.ts
 export const INPUT_OPTIONS = {
   lst: { type: 'string' },
   qc: { type: 'string' },
-  'cloud-mask': { type: 'string' },
+  'cloud-mask': { type: 'string', multiple: true },
   'water-mask': { type: 'string' },
   'lst-units': { type: 'string' },
   'read-budget-mb': { type: 'string' },
@@ -54,7 +54,9 @@ export const INPUT_HELP = `Inputs (GeoTIFF, LAADS HDF4/HDF-EOS2 .hdf, AppEEARS N
   --cloud-mask FILE     cloud mask of the LST's scene (Fmask, ECOSTRESS cloud_mask): the LST is masked
                         wherever it is not 0 (e.g. --cloud-mask stack.gtif:8); a Landsat BQA or QA_PIXEL
                         band where its bits say cloud or shadow; a mask with finer pixels than the LST
-                        masks an LST pixel when more than 5 % of the mask pixels under it are not clear
+                        masks an LST pixel when more than 5 % of the mask pixels under it are not clear;
+                        repeat it for several masks of the date (--cloud-mask A.tif --cloud-mask B.tif):
+                        an LST pixel is masked where any of them says it is not clear
   --water-mask FILE     water mask of the LST's scene (ECOSTRESS water_mask): the LST is masked wherever
                         it is not 0 (water), as Fmask water is
   --lst-units CODE      the LST is not in kelvin: C (degrees Celsius), dC / cC (Celsius x 10 / x 100),
@@ -77,8 +79,15 @@ export const INPUT_HELP = `Inputs (GeoTIFF, LAADS HDF4/HDF-EOS2 .hdf, AppEEARS N
 
 const AUX_OPTIONS: readonly AuxName[] = ['ndvi', 'red', 'nir', 'swir', 'albedo', 'dem', 'landcover'];
 
-/** Parsed input options (a subset of `parseArgs` values). */
-export type InputValues = Record<string, string | boolean | undefined>;
+/** Parsed input options (a subset of `parseArgs` values; a repeatable option gives a list). */
+export type InputValues = Record<string, string | string[] | boolean | undefined>;
+
+/** The values given for `opt` (none, one, or each of a repeated option), with the key each one's band gets: `opt`, then `opt-2`, `opt-3`... */
+function givenSpecs(values: InputValues, opt: string): Array<{ key: string; spec: string }> {
+  const v = values[opt];
+  const specs = typeof v === 'string' ? [v] : Array.isArray(v) ? v : [];
+  return specs.map((spec, i) => ({ key: i === 0 ? opt : `${opt}-${i + 1}`, spec }));
+}
 
 function splitSpec(spec: string): { file: string; band?: string } {
   const m = /^(.*\.(?:tiff?|gtiff?|hdf|nc|nc4|h5)):([^:/\\]+)$/i.exec(spec);
@@ -127,7 +136,7 @@ function pickDataset(list: Dataset[], want: string, band: string | undefined, sp
 /** Everything the input options produce: scene inputs plus what to put in reports. */
 export interface LoadedInputs {
   inputs: SceneInputs;
-  /** Per option: file, band name and role as read. */
+  /** Per option: file, band name and role as read (a repeated option's second value under `OPTION-2`, and so on). */
   files: Record<string, { file: string; band: string; role: string; grid: Grid; date?: string }>;
   warnings: string[];
   /** The scene as the assembler put it together (QC share, date gaps). */
@@ -156,16 +165,19 @@ export async function loadInputs(values: InputValues): Promise<LoadedInputs> {
   const warnings: string[] = [];
   const bands: LabelledBand[] = [];
   const get = async (opt: string): Promise<DatasetBand | undefined> => {
-    const spec = values[opt];
-    if (typeof spec !== 'string') return undefined;
+    let last: DatasetBand | undefined;
+    for (const { key, spec } of givenSpecs(values, opt)) last = await getOne(opt, key, spec);
+    return last;
+  };
+  const getOne = async (opt: string, key: string, spec: string): Promise<DatasetBand> => {
     const { file, band } = splitSpec(spec);
     const ds = pickDataset(await read(file), opt, band, spec, date);
     const picked = pickBand(ds, opt, band, spec);
     const b = opt === 'lst' ? withLstUnits(picked, values, warnings) : picked;
-    files[opt] = { file, band: b.name, role: b.role, grid: { width: ds.width, height: ds.height, transform: ds.transform, crs: ds.crs }, ...(ds.date ? { date: ds.date } : {}) };
+    files[key] = { file, band: b.name, role: b.role, grid: { width: ds.width, height: ds.height, transform: ds.transform, crs: ds.crs }, ...(ds.date ? { date: ds.date } : {}) };
     // The file's own notes ('band 1: ...') say which file.
     for (const w of ds.warnings) if (!warnings.includes(`${path.basename(file)}: ${w}`)) warnings.push(`${path.basename(file)}: ${w}`);
-    bands.push({ key: opt, name: path.basename(file), role: ROLE_OF_OPTION[opt] ?? (opt as BandRole), dataset: ds, band: b });
+    bands.push({ key, name: path.basename(file), role: ROLE_OF_OPTION[opt] ?? (opt as BandRole), dataset: ds, band: b });
     return b;
   };
   if (typeof values.lst !== 'string') throw new AppError('MISSING_BAND', 'No LST given: pass --lst LST.tif (e.g. a MOD11A1 LST_Day_1km GeoTIFF).');
@@ -173,8 +185,7 @@ export async function loadInputs(values: InputValues): Promise<LoadedInputs> {
   // another's decoding; they are still labelled and checked one after the other below, and a failed
   // read is reported when its option's turn comes (the first failing option in this order).
   for (const opt of ['lst', ...AUX_OPTIONS, 'qc', 'cloud-mask', 'water-mask']) {
-    const spec = values[opt];
-    if (typeof spec === 'string') read(splitSpec(spec).file).catch(() => undefined);
+    for (const { spec } of givenSpecs(values, opt)) read(splitSpec(spec).file).catch(() => undefined);
   }
   const lst = (await get('lst'))!;
   if (lst.role !== 'lst' && lst.units !== 'K') warnings.push(`--lst ${values.lst}: detected role '${lst.role}', used as LST in K.`);
@@ -357,8 +368,8 @@ export function parseResidualMode(v: unknown): 'linear' | 'radiance' {
   throw new AppError('BAD_ARGUMENT', `--residual-mode must be linear or radiance, got '${String(v)}'.`);
 }
 
-/** Parsed option values: strings and booleans by option name. */
-export type CliValues = Record<string, string | boolean | undefined>;
+/** Parsed option values: strings, booleans and (repeatable options) lists of strings by option name. */
+export type CliValues = Record<string, string | string[] | boolean | undefined>;
 
 /** Parses argv with `options` (node:util parseArgs, strict), turning failures into BAD_ARGUMENT. */
 export function parseCli(argv: string[], options: NonNullable<ParseArgsConfig['options']>): CliValues {
