@@ -3,7 +3,9 @@ import { worldToPixel } from '../core/geo/affine.ts';
 import { MODIS_SINUSOIDAL, WGS84, transformPoint } from '../core/geo/crs.ts';
 import type { Raster } from '../core/raster/raster.ts';
 import { sampleLngLatGrid } from '../core/geo/mercator.ts';
-import { layerStats, toDisplay } from './display.ts';
+import { cancelDuringFirstBlock, runCountingYields } from '../test-support/steps.ts';
+import { layerStats, toDisplay, toDisplayInSteps } from './display.ts';
+import { poolLayerMaker } from './layer-pool.ts';
 
 function sinusoidalRaster(): Raster {
   // 40 x 30 pixels of 926.6 m in tile h25v06 (Bangladesh), values = pixel index.
@@ -18,6 +20,33 @@ function sinusoidalRaster(): Raster {
     transform: [9000000, 926.625433, 0, 2650000, 0, -926.625433],
   };
 }
+
+describe('the display reprojection of a large layer (1200 x 1200 sinusoidal pixels, a 2048 px display grid)', () => {
+  const r: Raster = { ...sinusoidalRaster(), width: 1200, height: 1200, data: new Float32Array(1200 * 1200).map((_, i) => i % 9973) };
+
+  it("yields between blocks of rows and gives toDisplay's grid", () => {
+    const { yields, value } = runCountingYields(toDisplayInSteps(r));
+    expect(yields).toBeGreaterThanOrEqual(2);
+    const whole = toDisplay(r);
+    expect([value.width, value.height, value.bounds]).toEqual([whole.width, whole.height, whole.bounds]);
+    expect(value.data.every((v, i) => Object.is(v, whole.data[i]))).toBe(true);
+  });
+
+  it('stops with the cancel error after the block of rows during which the cancel came', async () => {
+    const { error, blocks } = await cancelDuringFirstBlock(toDisplayInSteps(r));
+    expect(error).toMatchObject({ code: 'CANCELLED' });
+    expect(blocks).toBe(1);
+  });
+
+  it('a layer made on this thread stops with the cancel error (not a failure of the layer) when the run is cancelled during it; before, it was reprojected whole', async () => {
+    const ac = new AbortController();
+    const made = poolLayerMaker(() => {
+      throw new Error('no workers here');
+    }, 0).make(r, 'Output 250 m', ac.signal);
+    setTimeout(() => ac.abort(), 0);
+    await expect(made).rejects.toMatchObject({ code: 'CANCELLED', message: expect.not.stringContaining('could not be made') });
+  });
+});
 
 describe('Web Mercator display grid', () => {
   it('puts every sinusoidal pixel at its true longitude/latitude (not a corner stretch)', () => {

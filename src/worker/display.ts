@@ -1,6 +1,7 @@
 import { WEB_MERCATOR, WGS84, transformPoint } from '../core/geo/crs.ts';
-import { reprojectedGrid, reprojectRaster } from '../core/raster/reproject.ts';
+import { reprojectedGrid, reprojectRasterInSteps } from '../core/raster/reproject.ts';
 import { AppError } from '../core/errors.ts';
+import { finishSteps, type Steps } from '../core/progress.ts';
 import type { Raster } from '../core/raster/raster.ts';
 import { orderStatistics } from '../core/raster/stats.ts';
 import type { LayerData } from './protocol.ts';
@@ -16,11 +17,16 @@ const MAX_DISPLAY_PX = 2048;
  * Returns bounds in longitude/latitude degrees.
  */
 export function toDisplay(r: Raster): LayerData['display'] {
+  return finishSteps(toDisplayInSteps(r));
+}
+
+/** `toDisplay` in steps: it yields after each block of rows of the reprojection (`reprojectRasterInSteps`), where a caller may check for a cancel. The same grid. */
+export function* toDisplayInSteps(r: Raster): Steps<LayerData['display']> {
   const grid = reprojectedGrid(r, WEB_MERCATOR, {
     pixelSize: nativeCellMercator(r) / 2,
     maxSidePx: MAX_DISPLAY_PX,
   });
-  const { data } = reprojectRaster(r, grid, 'nearest', { maxErrorPx: 0.05 });
+  const { data } = yield* reprojectRasterInSteps(r, grid, 'nearest', { maxErrorPx: 0.05 });
   const t = grid.transform;
   const [west, north] = transformPoint(WEB_MERCATOR, WGS84, t[0], t[3]);
   const [east, south] = transformPoint(

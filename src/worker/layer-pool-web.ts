@@ -35,7 +35,7 @@ export function keptLayerWorkers(): LayerMaker {
   }
   const { maker } = kept;
   return {
-    make: (raster, name) => maker.make(raster, name),
+    make: (raster, name, signal) => maker.make(raster, name, signal),
     get workers() {
       return maker.workers;
     },

@@ -1,6 +1,7 @@
 import { AppError, isAppError, type AppErrorCode } from '../core/errors.ts';
 import type { Raster } from '../core/raster/raster.ts';
-import { layerStats, toDisplay } from './display.ts';
+import { finishStepsAsync } from '../core/progress.ts';
+import { layerStats, toDisplay, toDisplayInSteps } from './display.ts';
 import type { LayerData, LayerStats } from './protocol.ts';
 import { startRequestPool, type WorkerPort } from '../pipeline/request-pool.ts';
 
@@ -34,6 +35,15 @@ export type LayerPort = WorkerPort<LayerRequest | LayerReply>;
 /** The display grid and statistics of a raster, on this thread; `data` is `r.data` itself, not a copy. */
 export function layerViewHere(r: Raster): LayerView {
   return { data: r.data, display: toDisplay(r), stats: layerStats(r.data) };
+}
+
+/**
+ * `layerViewHere` with `signal` checked after each block of rows of the display reprojection, yielding
+ * to the event loop between them (so a cancel message gets in): CANCELLED as soon as it fires.
+ */
+export async function layerViewHereAsync(r: Raster, signal?: AbortSignal): Promise<LayerView> {
+  const display = await finishStepsAsync(toDisplayInSteps(r), signal);
+  return { data: r.data, display, stats: layerStats(r.data) };
 }
 
 /** The worker side: each request's Web Mercator display grid (worker/display.ts) and statistics. */
@@ -72,8 +82,9 @@ export interface LayerMaker {
   /**
    * The layer view of `raster` (its values copied: the raster stays usable here, unchanged until
    * this resolves). `name` (the layer's label) names it in the error when it cannot be made.
+   * Made on this thread, it stops with CANCELLED when `signal` fires (checked between blocks of rows).
    */
-  make(raster: Raster, name: string): Promise<LayerView>;
+  make(raster: Raster, name: string, signal?: AbortSignal): Promise<LayerView>;
   /** Workers still running (0: layers are made on this thread). */
   readonly workers: number;
   /** Ends the workers; layers still pending reject. */
@@ -118,23 +129,25 @@ export function poolLayerMaker(spawn: () => LayerPort, workers: number): LayerMa
     true,
   );
   // On this thread: with no worker running (none started, or all stopped).
-  const here = (raster: Raster, data: Float32Array, name: string): Promise<LayerView> => {
+  const here = async (raster: Raster, data: Float32Array, name: string, signal: AbortSignal | undefined): Promise<LayerView> => {
     try {
-      return Promise.resolve(layerViewHere({ ...raster, data }));
+      return await layerViewHereAsync({ ...raster, data }, signal);
     } catch (e) {
-      return Promise.reject(isAppError(e) ? layerError(name, e.code, e.message) : e);
+      // A cancel is not a failure of the layer.
+      if (!isAppError(e) || e.code === 'CANCELLED') throw e;
+      throw layerError(name, e.code, e.message);
     }
   };
   return {
-    make: (raster, name) => {
+    make: (raster, name, signal) => {
       const w = pool.idlest();
-      if (!w) return here(raster, raster.data.slice(), name);
+      if (!w) return here(raster, raster.data.slice(), name, signal);
       const { data, ...grid } = raster;
       return pool.post(w, (id) => ({ id, touch: data.byteLength }), [], name).then((t) => {
         const copy = new Float32Array(t.data);
         copy.set(data);
         const v = pool.idlest();
-        if (!v) return here(raster, copy, name);
+        if (!v) return here(raster, copy, name, signal);
         return pool.post(v, (id) => ({ id, raster: { ...grid, data: copy.buffer } }), [copy.buffer], name).then((m) => {
           if ('touched' in m) throw new Error('the layer worker answered a layer with a buffer');
           return { data: new Float32Array(m.data), display: m.display, stats: m.stats };

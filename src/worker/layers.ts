@@ -142,7 +142,7 @@ export async function makeRunLayers<T>(
   meanwhile: () => Promise<T>,
   maker: LayerMaker = keptLayerWorkers(),
 ): Promise<{ layers: LayerData[]; meanwhile: T }> {
-  const views = Promise.all(jobs.map((j) => maker.make(j.raster, j.meta.label)));
+  const views = Promise.all(jobs.map((j) => maker.make(j.raster, j.meta.label, scene.signal)));
   // Rejected here or awaited below, never unhandled.
   views.catch(() => undefined);
   const other = await meanwhile();
