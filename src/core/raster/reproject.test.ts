@@ -1,3 +1,4 @@
+import { cancelDuringFirstBlock } from '../../test-support/steps.ts';
 import { describe, expect, it } from 'vitest';
 import { MODIS_SINUSOIDAL, WEB_MERCATOR, WGS84, crsFromEpsg, transformPoint } from '../geo/crs.ts';
 import { pixelToWorld } from '../geo/affine.ts';
@@ -141,17 +142,8 @@ describe('reprojectRasterInSteps', () => {
   it('stops with the cancel error on a signal aborted before it starts or between two blocks of rows', async () => {
     await expect(finishStepsAsync(reprojectRasterInSteps(geo, fine, 'bilinear'), AbortSignal.abort())).rejects.toMatchObject({ code: 'CANCELLED' });
     // Aborted by a timer while the first block is computed: the check after that block stops the rest.
-    const ac = new AbortController();
-    const steps = reprojectRasterInSteps(geo, fine, 'bilinear');
-    let blocks = 0;
-    const counted = (function* () {
-      for (let r = steps.next(); ; r = steps.next()) {
-        if (r.done) return r.value;
-        if (++blocks === 1) setTimeout(() => ac.abort(), 0);
-        yield;
-      }
-    })();
-    await expect(finishStepsAsync(counted, ac.signal)).rejects.toMatchObject({ code: 'CANCELLED' });
+    const { error, blocks } = await cancelDuringFirstBlock(reprojectRasterInSteps(geo, fine, 'bilinear'));
+    expect(error).toMatchObject({ code: 'CANCELLED' });
     expect(blocks).toBeLessThanOrEqual(2);
   });
   // Every pixel centre transformed exactly (maxErrorPx 0): 640 x 480 centres of 250 m, 2.3 blocks of STEP_PX / 8 points, where the sampling itself is under one block.
@@ -177,18 +169,9 @@ describe('reprojectRasterInSteps', () => {
   });
 
   it('stops with the cancel error while the exact transform runs, leaving no partial raster; a later run gives the whole result', async () => {
-    const ac = new AbortController();
-    const steps = reprojectRasterInSteps(geo, exactTarget, 'nearest', { maxErrorPx: 0 });
-    let blocks = 0;
-    const counted = (function* () {
-      for (let r = steps.next(); ; r = steps.next()) {
-        if (r.done) return r.value;
-        if (++blocks === 1) setTimeout(() => ac.abort(), 0);
-        yield;
-      }
-    })();
     const before = geo.data.slice();
-    await expect(finishStepsAsync(counted, ac.signal)).rejects.toMatchObject({ code: 'CANCELLED' });
+    const { error, blocks } = await cancelDuringFirstBlock(reprojectRasterInSteps(geo, exactTarget, 'nearest', { maxErrorPx: 0 }));
+    expect(error).toMatchObject({ code: 'CANCELLED' });
     expect(blocks).toBe(1);
     expect(geo.data.every((v, i) => Object.is(v, before[i]))).toBe(true);
     const again = await finishStepsAsync(reprojectRasterInSteps(geo, exactTarget, 'nearest', { maxErrorPx: 0 }), new AbortController().signal);

@@ -4,7 +4,7 @@ import { crsFromEpsg } from '../geo/crs.ts';
 import { refineGrid } from '../geo/grid.ts';
 import { finishStepsAsync, STEP_PX } from '../progress.ts';
 import type { Grid, Raster } from './raster.ts';
-import { arrayBytesAtFirstStep } from '../../test-support/steps.ts';
+import { arrayBytesAtFirstStep, cancelDuringFirstBlock } from '../../test-support/steps.ts';
 import { fillInvalid, keysTaps, resampleToGrid, resampleToGridInSteps, samplePixels, upsample, upsampleArray } from './resample.ts';
 
 const N = Number.NaN;
@@ -164,18 +164,9 @@ describe('resampleToGridInSteps on a rotated target', () => {
   });
 
   it('stops with the cancel error between two blocks of rows and leaves no partial raster; a later run gives the whole result', async () => {
-    const ac = new AbortController();
-    const steps = resampleToGridInSteps(src, rotated, 'bilinear');
-    let blocks = 0;
-    const counted = (function* () {
-      for (let r = steps.next(); ; r = steps.next()) {
-        if (r.done) return r.value;
-        if (++blocks === 1) setTimeout(() => ac.abort(), 0);
-        yield;
-      }
-    })();
     const before = src.data.slice();
-    await expect(finishStepsAsync(counted, ac.signal)).rejects.toMatchObject({ code: 'CANCELLED' });
+    const { error, blocks } = await cancelDuringFirstBlock(resampleToGridInSteps(src, rotated, 'bilinear'));
+    expect(error).toMatchObject({ code: 'CANCELLED' });
     expect(blocks).toBe(1);
     expect(src.data.every((v, i) => Object.is(v, before[i]))).toBe(true);
     const again = await finishStepsAsync(resampleToGridInSteps(src, rotated, 'bilinear'), new AbortController().signal);
