@@ -1,6 +1,6 @@
 import { AppError } from '../core/errors.ts';
 import { pixelSizeMetres } from '../core/geo/grid.ts';
-import type { Raster } from '../core/raster/raster.ts';
+import type { Grid, Raster } from '../core/raster/raster.ts';
 import type { Dataset, DatasetBand } from './dataset.ts';
 import { applyMod11Qc, DEFAULT_MOD11_QC_POLICY, type Mod11QcPolicy } from './modis-qc.ts';
 
@@ -18,11 +18,16 @@ function sameGridShape(a: Dataset, b: Dataset): boolean {
   );
 }
 
+/** True when `a` has pixels more than 1 % smaller than `b`'s (in metres): sizes within 1 % count as one. */
+export function hasFinerPixels(a: Grid, b: Grid): boolean {
+  return pixelSizeMetres(a) < 0.99 * pixelSizeMetres(b);
+}
+
 /**
  * The LST band to downscale among `datasets`: role `lst`, matching `dayNight` when given (day
- * preferred otherwise); then the coarsest (an LST as fine as another is the finer truth of the
- * same place, e.g. ASTER beside MODIS, not the one to downscale: pixel sizes within 1 % count as
- * one); among Landsat thermal bands B10 beats B11. Undefined when none.
+ * preferred otherwise); then the coarsest (an LST finer than another, `hasFinerPixels`, is the
+ * finer truth of the same place, e.g. ASTER beside MODIS, not the one to downscale); among Landsat
+ * thermal bands B10 beats B11. Undefined when none.
  */
 export function findLstBand(datasets: Dataset[], dayNight?: 'day' | 'night'): BandRef | undefined {
   const all: BandRef[] = datasets.flatMap((dataset) =>
@@ -30,12 +35,11 @@ export function findLstBand(datasets: Dataset[], dayNight?: 'day' | 'night'): Ba
   );
   const dayScore = (r: BandRef): number =>
     (dayNight && r.band.dayNight === dayNight ? 2 : 0) + (!dayNight && r.band.dayNight !== 'night' ? 1 : 0);
-  const sizeM = new Map(all.map((r) => [r, pixelSizeMetres(r.band.raster)]));
   const order = (a: BandRef, b: BandRef): number => {
     const d = dayScore(b) - dayScore(a);
     if (d !== 0) return d;
-    const [pa, pb] = [sizeM.get(a)!, sizeM.get(b)!];
-    if (Math.abs(pa - pb) > 0.01 * Math.max(pa, pb)) return pb - pa;
+    if (hasFinerPixels(a.band.raster, b.band.raster)) return 1;
+    if (hasFinerPixels(b.band.raster, a.band.raster)) return -1;
     return (a.band.landsat?.band === 11 ? 1 : 0) - (b.band.landsat?.band === 11 ? 1 : 0);
   };
   return all.sort(order)[0];

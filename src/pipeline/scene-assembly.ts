@@ -4,7 +4,7 @@ import { finishSteps, finishStepsAsync, type Steps } from '../core/progress.ts';
 import type { AuxName, Raster } from '../core/raster/raster.ts';
 import { parseProductName } from '../io/band-roles.ts';
 import type { BandRole, Dataset, DatasetBand } from '../io/dataset.ts';
-import { findLstBand, findQcFor } from '../io/lst-select.ts';
+import { findLstBand, findQcFor, hasFinerPixels } from '../io/lst-select.ts';
 import { decodeEcostressQc, isEcostressProduct } from '../io/ecostress-qc.ts';
 import { decodeMod11Qc, DEFAULT_MOD11_QC_POLICY, type Mod11QcPolicy } from '../io/modis-qc.ts';
 import type { SceneInputs } from './prepare.ts';
@@ -268,7 +268,7 @@ export function* assembleSceneInSteps(bands: LabelledBand[], options: AssemblyOp
   if (inGroup.length > 1) {
     const others = inGroup.filter((b) => b !== lst);
     const m = (b: LabelledBand): number => pixelSizeMetres(b.band.raster);
-    const finer = others.filter((b) => m(b) < 0.99 * m(lst));
+    const finer = others.filter((b) => hasFinerPixels(b.band.raster, lst.band.raster));
     const why = finer.length > 0 ? `, the coarsest (about ${Math.round(m(lst))} m; ${finer.map((b) => `${b.name}: ${Math.round(m(b))} m`).join(', ')})` : '';
     warn(`Several LST layers for ${group.id}: using ${lst.name}${why}. To use ${others.map((b) => b.name).join(' or ')} instead, set the role of ${lst.name} to "unknown".`);
   }

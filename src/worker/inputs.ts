@@ -53,8 +53,6 @@ export function removeInput(id: string): void {
   }
 }
 
-export { pixelSizeMetres };
-
 function wire(e: unknown, fileName: string): WireError {
   const err = isAppError(e) ? e : toAppError(e, 'CORRUPT_TIFF', `${fileName} could not be read`, fileName);
   return { code: err.code, message: err.message, file: err.file ?? fileName, ...errorDetail(err) };
