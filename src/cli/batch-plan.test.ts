@@ -37,6 +37,11 @@ describe('undated scenes in folders of their own', () => {
       ['a', ['/d/a/lst.tif', '/d/a/clouds.tif', '/d/a/ndvi.tif', '/d/dem.tif']],
       ['b', ['/d/b/lst.tif', '/d/b/ndvi.tif', '/d/dem.tif']],
     ]);
+    // LST files in the common folder too: its scene is 'undated' (before: an item with an empty id, written into OUT itself).
+    expect(planBatch([f('/d/lst.tif', 'lst'), f('/d/ndvi.tif', 'ndvi'), f('/d/a/lst.tif', 'lst'), f('/d/a/ndvi.tif', 'ndvi')]).map((i) => [i.id, i.files.map((x) => x.path)])).toEqual([
+      ['a', ['/d/a/lst.tif', '/d/a/ndvi.tif']],
+      ['undated', ['/d/lst.tif', '/d/ndvi.tif']],
+    ]);
     // Before: one item 'undated' with both LSTs, the first folder's NDVI and its mask for both scenes.
     expect(planBatch([f('/d/a/lst.tif', 'lst'), f('/d/a/ndvi.tif', 'ndvi')]).map((i) => i.id)).toEqual(['undated']);
     expect(planBatch([f('/d/a/lst.tif', 'lst', '2024-01-01'), f('/d/b/lst.tif', 'lst', '2024-01-02'), f('/d/a/ndvi.tif', 'ndvi')]).map((i) => i.id)).toEqual(['2024-01-01', '2024-01-02']);

@@ -174,7 +174,8 @@ export function planBatch(files: BatchFile[]): BatchItem[] {
   const undatedLstDirs = [...new Set(used.filter((f) => f.roles.includes('lst') && f.dates.includes(undefined)).map((f) => path.dirname(f.path)))];
   const byFolder = undatedLstDirs.length > 1;
   const root = byFolder ? commonFolder(undatedLstDirs) : '';
-  const folderId = (dir: string): string => path.relative(root, path.resolve(dir)).replace(/[^A-Za-z0-9._-]+/g, '_');
+  // The common folder's own scene (LST files beside the scene folders) is 'undated', as a lone undated scene is.
+  const folderId = (dir: string): string => path.relative(root, path.resolve(dir)).replace(/[^A-Za-z0-9._-]+/g, '_') || 'undated';
   const scenes = new Map<string, { date?: string; tile?: string; folder?: string }>();
   for (const f of used)
     if (f.roles.includes('lst'))
