@@ -3,8 +3,11 @@
  * first stage alone (truth at the first stage's output), and the chain with bicubic + rc in every
  * stage whose output pixel is finer than the LST's native resolution (`--native-m`), where the
  * truth holds resampled, not measured, texture. SRDA-Net is run as the default (closed-loop detail
- * weight) in one pass and with 8 orientations. An analysis tool for the model card; not what the
- * CLI or the app run.
+ * weight) in one pass and with 8 orientations. A second table scans the weight of the chain's
+ * second stage alone (its first stage keeps the fitted weight), on the scored southern half and on
+ * the northern half that training may have seen, for the chain to 2 x native and to 4 x native
+ * pixels: where the second stage's best weight differs from the first's. An analysis tool for the
+ * model card; not what the CLI or the app run.
  *
  *   npm run eval:stages -- [--model models/srda-net] [--scene lisbon] [--native-m 100]
  *                          [--data-dir ../shared/data]
@@ -23,7 +26,7 @@ import type { StageInput, StageMethod } from '../src/pipeline/method.ts';
 import { loadMethod } from '../src/pipeline/methods.ts';
 import { createSrdaMethod } from '../src/pipeline/methods/srda.ts';
 import { prepareScene } from '../src/pipeline/prepare.ts';
-import { southOfTraining } from '../src/training/south-half.ts';
+import { northOfEvaluation, southOfTraining } from '../src/training/south-half.ts';
 import type { Scene } from '../src/pipeline/scene.ts';
 import { manifestScene } from '../src/training/manifest.ts';
 import { loadManifestInputs } from '../src/training/manifest-inputs.ts';
@@ -59,7 +62,8 @@ function aboveNativeOnly(m: StageMethod, label: string): StageMethod {
 
 const entry = manifestScene(values.scene!);
 const loaded = await loadManifestInputs(values['data-dir']!, entry, log);
-const scene = southOfTraining(prepareScene(loaded.inputs, { allowZeroStages: true, registerGuides: false }), entry.referenceFactors);
+const whole = prepareScene(loaded.inputs, { allowZeroStages: true, registerGuides: false });
+const scene = southOfTraining(whole, entry.referenceFactors);
 const nativePx = gridPixelSize(scene.lst).x;
 
 async function weighted(loopInput: Scene, m: StageMethod): Promise<{ method: StageMethod; alpha: number }> {
@@ -87,5 +91,40 @@ for (const [stages, f] of [
   const outM = nativePx * f;
   lines.push(`| ${stages === 2 ? 'chain' : 'first stage alone'} ${inM} -> ${outM} m (alpha ${w1.alpha.toFixed(2)} / ${w8.alpha.toFixed(2)}) | ${r[0].toFixed(3)} | ${pct(r[1], r[0])} | ${pct(r[2], r[0])} | ${r[3] !== undefined ? pct(r[3], r[0]) : '-'} | ${r[4] !== undefined ? pct(r[4], r[0]) : '-'} |`);
   log(`  ${stages}-stage loop done`);
+}
+
+/** `first` in the chain's first stage, `second` in its second (told apart by the output pixel). */
+function perStage(first: StageMethod, second: StageMethod, secondPixelM: number): StageMethod {
+  return {
+    id: first.id,
+    label: 'per stage',
+    usesAux: first.usesAux,
+    haloCoarsePx: Math.max(first.haloCoarsePx, second.haloCoarsePx),
+    runStage: (input, opts) => (gridPixelSize(input.fineGrid).x < 1.5 * secondPixelM ? second.runStage(input, opts) : first.runStage(input, opts)),
+  };
+}
+
+const SECOND_WEIGHTS = [0, 0.2, 0.4, 0.6, 0.8, 1];
+lines.push(
+  '',
+  'Second-stage weight scan (one pass; first stage at its fitted weight; RMSE against bicubic + rc):',
+  '',
+  `| rows, chain | bicubic + rc (K) | fitted weight | ${SECOND_WEIGHTS.map((a) => `second stage ${a}`).join(' | ')} |`,
+  `| --- | --- | --- | ${SECOND_WEIGHTS.map(() => '---').join(' | ')} |`,
+);
+for (const [half, rows] of [
+  ['south (scored)', scene],
+  ['north (training)', northOfEvaluation(whole, entry.referenceFactors)],
+] as const) {
+  for (const f of [2, 4]) {
+    const loopInput = closedLoopScene(rows, 2, f).loop;
+    const w1 = await weighted(loopInput, srda);
+    const outM = nativePx * f;
+    const methods = [bicubic, ...SECOND_WEIGHTS.map((a) => perStage(w1.method, withDetailWeight(srda, a), outM))];
+    const r = (await evaluateClosedLoop(rows, methods, { stages: 2, referenceFactor: f })).methods.map((m) => m.corrected.rmseK);
+    const below = outM < nativeM - 1e-6 ? ', below native' : '';
+    lines.push(`| ${half}, ${outM * 4} -> ${outM} m${below} | ${r[0].toFixed(3)} | ${w1.alpha.toFixed(2)} | ${r.slice(1).map((v) => pct(v, r[0])).join(' | ')} |`);
+    log(`  scan ${half} f=${f} done`);
+  }
 }
 process.stdout.write(`${lines.join('\n')}\n`);

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { unpackRaster } from '../core/raster/packed.ts';
 import { prepareScene } from '../pipeline/prepare.ts';
 import { testGrid, testRaster } from '../pipeline/test-scenes.ts';
-import { southOfTraining } from './south-half.ts';
+import { northOfEvaluation, southOfTraining } from './south-half.ts';
 
 describe('southOfTraining', () => {
   // Values = row index, so the first kept row says where the cut is.
@@ -27,5 +27,16 @@ describe('southOfTraining', () => {
     // f = 2: 35 truth rows, 17 coarse, 8 trained -> 32 native rows; f = 1: 70, 35, 17 -> 34 rows.
     expect(southOfTraining(scene, [2]).lst.data[0]).toBe(280 + 32);
     expect(southOfTraining(scene, [1, 2]).lst.data[0]).toBe(280 + 34);
+  });
+
+  it('leaves the rows north of the cut to northOfEvaluation, LST and guides alike, and nothing both get', () => {
+    const n = northOfEvaluation(scene, [4, 8]);
+    const s = southOfTraining(scene, [4, 8]);
+    expect(n.lst.height + s.lst.height).toBe(70);
+    expect(n.lst.data[0]).toBe(280);
+    expect(n.lst.data[n.lst.data.length - 1]).toBe(280 + 31);
+    expect(n.lst.transform[3]).toBe(g.transform[3]);
+    expect(unpackRaster(n.levels[0].aux.ndvi!).height).toBe(32);
+    expect(n.levels[0].grid.height).toBe(32);
   });
 });
