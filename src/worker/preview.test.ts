@@ -179,6 +179,8 @@ describe.skipIf(!existsSync(ECOSTRESS) || !hasGdalPython)('the ECOSTRESS cloud m
     const { inputs } = await ingestFiles(names.map((n) => new File([readFileSync(path.join(ECOSTRESS, n))], n)));
     const p = previewScene({ inputs: inputs.map((i, k) => ({ id: i.id, role: k === 0 ? 'lst' : 'cloud-mask' })) });
     expect(p.used['cloud-mask']).toBe(`${names[1]} + ${names[2]}`);
+    // Both count as taken by the date (its input ids); before, the first mask alone did.
+    expect(p.scenes.map((g) => g.inputIds?.['cloud-mask'])).toEqual([[inputs[1].id, inputs[2].id]]);
     // The cloud mask's 4 pixels are inland (GDAL: none of them water), so together they mask the sum.
     const both = clouds.masked + water.masked;
     expect(water.masked).toBeGreaterThan(0.1 * water.valid);
@@ -196,8 +198,8 @@ describe.skipIf(!existsSync(ECOSTRESS))('an undated cloud mask beside one of the
     expect(inputs.map((i) => [i.role, i.date])).toEqual([['lst', '2023-08-05'], ['cloud-mask', '2023-08-05'], ['cloud-mask', undefined]]);
     const p = previewScene({ inputs: inputs.map((i) => ({ id: i.id, role: i.role })) });
     expect(p.used['cloud-mask']).toBe(`${dated} + coast_cloud_mask.tif`);
-    // The date's input ids name the first mask only: the drop list cannot tell from them which masks a date takes.
-    expect(p.scenes.map((g) => g.inputIds?.['cloud-mask'])).toEqual([inputs[1].id]);
+    // The date's input ids name both masks it applies; before, the first mask only.
+    expect(p.scenes.map((g) => g.inputIds?.['cloud-mask'])).toEqual([[inputs[1].id, inputs[2].id]]);
   });
 });
 
@@ -217,11 +219,11 @@ describe.skipIf(!existsSync(DHAKA))('which date an undated guide goes with (Dhak
     const p = previewScene({ inputs: inputs.map((i) => ({ id: i.id, role: i.role })) });
     // The 16-day NDVI of 2024-04-06 covers the first LST's period, not the second's (a day after it ends): the undated one stands in there.
     expect(p.scenes.map((g) => [g.id, g.inputIds])).toEqual([
-      ['2024-04-06', { lst: lst1.id, ndvi: dated.id }],
-      ['2024-04-22', { lst: lst2.id, ndvi: undated.id }],
+      ['2024-04-06', { lst: [lst1.id], ndvi: [dated.id] }],
+      ['2024-04-22', { lst: [lst2.id], ndvi: [undated.id] }],
     ]);
     const one = previewScene({ inputs: [lst1, dated, undated].map((i) => ({ id: i.id, role: i.role })) });
-    expect(one.scenes.map((g) => [g.id, g.inputIds])).toEqual([['2024-04-06', { lst: lst1.id, ndvi: dated.id }]]);
+    expect(one.scenes.map((g) => [g.id, g.inputIds])).toEqual([['2024-04-06', { lst: [lst1.id], ndvi: [dated.id] }]]);
   });
 });
 

@@ -184,12 +184,13 @@ export function previewScene(params: Pick<RunParams, 'inputs' | 'sceneId' | 'max
   }
 }
 
-/** The input id the scene takes per role (LST, QC, cloud mask, each guide). */
-function inputIdsOf(a: AssembledScene): Partial<Record<RoleId, string>> {
-  const ids: Partial<Record<RoleId, string>> = { lst: a.lst.key };
-  if (a.qc) ids['lst-qc'] = a.qc.key;
-  if (a.cloud) ids['cloud-mask'] = a.cloud.key;
-  for (const [role, b] of Object.entries(a.aux)) ids[role as RoleId] = b.key;
+/** The input ids the scene takes per role (LST, QC, every cloud mask applied, the water mask, each guide). */
+function inputIdsOf(a: AssembledScene): Partial<Record<RoleId, string[]>> {
+  const ids: Partial<Record<RoleId, string[]>> = { lst: [a.lst.key] };
+  if (a.qc) ids['lst-qc'] = [a.qc.key];
+  if (a.cloud) ids['cloud-mask'] = (a.clouds ?? [a.cloud]).map((b) => b.key);
+  if (a.water) ids['water-mask'] = [a.water.key];
+  for (const [role, b] of Object.entries(a.aux)) ids[role as RoleId] = [b.key];
   return ids;
 }
 

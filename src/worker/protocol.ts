@@ -120,8 +120,11 @@ export interface ScenePreview {
     overGap?: string[];
     /** Guides of another place than this date's LST, left out of its scene (the notice when the date is picked names them in full). */
     awayGuides?: { role: string; name: string }[];
-    /** The input id the date's scene takes per role (LST, QC, cloud mask, each guide): which date an undated file goes with. */
-    inputIds?: Partial<Record<RoleId, string>>;
+    /**
+     * The input ids the date's scene takes per role (LST, QC, each guide: one; cloud masks: every one
+     * applied, as the scene combines them; the water mask): which date an undated file goes with.
+     */
+    inputIds?: Partial<Record<RoleId, string[]>>;
     /** The date's scene has a guide layer (none: the LST alone). */
     hasGuide?: boolean;
     problem?: string;

@@ -11,7 +11,7 @@ const ndvi2 = row('in4', 'MOD13Q1.061__250m_16_days_NDVI_doy2024113000000_aid000
 const undated = row('in5', 'ndvi_mean.tif', 'ndvi');
 const dem = row('in6', 'srtm.tif', 'dem');
 const preview = (ndviOf: [string, string][]): ScenePreview => ({
-  scenes: ndviOf.map(([date, ndvi], k) => ({ id: date, date, lstNames: [[lst1, lst2][k].fileName], inputIds: { lst: [lst1, lst2][k].id, ndvi, dem: dem.id } })),
+  scenes: ndviOf.map(([date, ndvi], k) => ({ id: date, date, lstNames: [[lst1, lst2][k].fileName], inputIds: { lst: [[lst1, lst2][k].id], ndvi: [ndvi], dem: [dem.id] } })),
   used: {},
   dateGaps: [],
   isSameGrid: false,
@@ -53,7 +53,7 @@ describe('an undated cloud mask beside one of the date (Los Angeles ECOSTRESS, w
     const dated = row('in2', 'ECO_L2_LSTE.002_cloud_mask_doy2023217182715_aid0001.tif', 'cloud-mask', '2023-08-05');
     const coast = row('in3', 'coast_cloud_mask.tif', 'cloud-mask');
     const p: ScenePreview = {
-      scenes: [{ id: '2023-08-05', date: '2023-08-05', lstNames: [lst.fileName], inputIds: { lst: lst.id, 'cloud-mask': dated.id } }],
+      scenes: [{ id: '2023-08-05', date: '2023-08-05', lstNames: [lst.fileName], inputIds: { lst: [lst.id], 'cloud-mask': [dated.id, coast.id] } }],
       used: { lst: lst.fileName, 'cloud-mask': `${dated.fileName} + ${coast.fileName}` },
       dateGaps: [],
       isSameGrid: false,

@@ -26,12 +26,13 @@ export function undatedPairing(s: Pick<AppState, 'inputs' | 'roleOverrides' | 'p
   if (!PAIRED_ROLES.has(role)) return undefined;
   const scenes = (s.preview?.scenes ?? []).filter((g) => g.date && g.inputIds?.[role] !== undefined);
   if (scenes.length === 0) return undefined;
-  const mine = scenes.filter((g) => g.inputIds![role] === input.id).map((g) => g.id);
-  const others = scenes.filter((g) => g.inputIds![role] !== input.id);
+  const idsOf = (g: (typeof scenes)[number]): string[] => g.inputIds![role]!;
+  const mine = scenes.filter((g) => idsOf(g).includes(input.id)).map((g) => g.id);
+  const others = scenes.filter((g) => !idsOf(g).includes(input.id));
   const nameOf = (id: string): string => s.inputs.find((i) => i.id === id)?.fileName ?? id;
-  const taken = others.map((g) => `${g.id} takes ${nameOf(g.inputIds![role]!)}`);
+  const taken = others.map((g) => `${g.id} takes ${idsOf(g).map(nameOf).join(' + ')}`);
   if (mine.length === 0) {
-    const files = [...new Set(others.map((g) => g.inputIds![role]!))].map(nameOf);
+    const files = [...new Set(others.flatMap(idsOf))].map(nameOf);
     const what = files.length === 1 ? `set the role of ${files[0]} to unknown` : `set the roles of ${listWords(files)} to unknown`;
     return `not used: undated, and every date takes another ${role} file (${taken.join('; ')}); ${what} to use this row`;
   }
