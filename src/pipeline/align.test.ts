@@ -4,8 +4,12 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { readDataset as loadDataset } from '../test-support/data.ts';
+import { arrayBytesAtFirstStep } from '../test-support/steps.ts';
 import { isAppError } from '../core/errors.ts';
-import { alignToGrid } from './align.ts';
+import { WGS84 } from '../core/geo/crs.ts';
+import type { Grid, Raster } from '../core/raster/raster.ts';
+import { reprojectRaster } from '../core/raster/reproject.ts';
+import { alignToGrid, alignToGridInSteps } from './align.ts';
 
 const dataDir = path.resolve(import.meta.dirname, '../../../shared/data');
 const dhaka = path.join(dataDir, 'dhaka-mod11a2-mod13q1-2024-citypath/MOD11A2.061');
@@ -89,5 +93,49 @@ gdal.Warp(${JSON.stringify(merc)}, src, dstSRS='EPSG:3857', resampleAlg='near')
     }
     expect(isAppError(err) && err.code).toBe('NO_OVERLAP');
     expect((err as Error).message).toContain('qc-far.tif');
+  });
+});
+
+describe('alignToGrid coverage on a source that covers part of the target', () => {
+  const utm = { epsg: 32615, proj4: '+proj=utm +zone=15 +datum=WGS84 +units=m +no_defs', name: 'UTM 15N', isGeographic: false };
+  const N = Number.NaN;
+
+  it('counts the target pixels inside the source, NaN source pixels included: a 4 x 3 source under columns 2-5 and rows 1-3 of a 6 x 6 target covers 12 of 36', () => {
+    const src: Raster = { width: 4, height: 3, transform: [20, 10, 0, 100, 0, -10], crs: utm, data: Float32Array.from([1, N, 3, 4, N, N, N, N, 9, 10, 11, N]) };
+    const target: Grid = { width: 6, height: 6, transform: [0, 10, 0, 110, 0, -10], crs: utm };
+    for (const categorical of [true, false]) {
+      const a = alignToGrid(src, target, { categorical, name: 'part.tif' });
+      expect(a.how).toBe('reprojected');
+      expect(a.coverage).toBe(12 / 36);
+    }
+  });
+
+  it('counts them on a rotated target as well: a 30° turned 40 x 40 target of 10 m over a 20 x 20 source of 10 m', () => {
+    const src: Raster = { width: 20, height: 20, transform: [0, 10, 0, 200, 0, -10], crs: utm, data: new Float32Array(400).fill(N) };
+    const [cos, sin] = [Math.cos(Math.PI / 6), Math.sin(Math.PI / 6)];
+    const target: Grid = { width: 40, height: 40, transform: [-100, 10 * cos, 10 * sin, 300, 10 * sin, -10 * cos], crs: utm };
+    const ones = reprojectRaster({ ...src, data: new Float32Array(400).fill(1) }, target, 'nearest').data;
+    const inside = ones.filter((v) => v === 1).length;
+    expect(inside).toBeGreaterThan(0);
+    expect(inside).toBeLessThan(ones.length);
+    expect(alignToGrid(src, target, { categorical: true, name: 'nan.tif' }).coverage).toBe(inside / ones.length);
+  });
+
+  it('counts them through a reprojection: a 200 x 200 UTM source with NaN holes under a geographic grid over part of it covers what a source of ones fills there', () => {
+    const src: Raster = { width: 200, height: 200, transform: [500000, 30, 0, 2000000, 0, -30], crs: utm, data: new Float32Array(200 * 200).map((_, i) => (i % 7 === 0 ? N : 2)) };
+    const target: Grid = { width: 120, height: 120, transform: [-93.01, 0.0005, 0, 18.1, 0, -0.0005], crs: WGS84 };
+    const ones = reprojectRaster({ ...src, data: new Float32Array(200 * 200).fill(1) }, target, 'nearest').data;
+    const inside = ones.filter((v) => v === 1).length;
+    expect(inside / ones.length).toBeGreaterThan(0.05);
+    expect(inside / ones.length).toBeLessThan(0.95);
+    for (const categorical of [true, false]) {
+      expect(alignToGrid(src, target, { categorical, name: 'utm.tif' }).coverage).toBe(inside / ones.length);
+    }
+  });
+
+  it('measures coverage without a source-size array: a 3000 x 3000 mask under 100 x 100 target pixels holds under 1 byte per mask pixel at the first step; before, an array of ones the size of the mask (4 bytes per pixel)', () => {
+    const src: Raster = { width: 3000, height: 3000, transform: [400000, 30, 0, 2000000, 0, -30], crs: utm, data: new Float32Array(3000 * 3000).fill(2) };
+    const target: Grid = { width: 100, height: 100, transform: [400015, 30, 0, 1999985, 0, -30], crs: utm };
+    expect(arrayBytesAtFirstStep(alignToGridInSteps(src, target, { categorical: true, name: 'mask.tif' }))).toBeLessThan(src.data.length);
   });
 });

@@ -9,7 +9,7 @@ export interface AlignedRaster {
   raster: Raster;
   /** 'same-grid': already the target's pixels; 'reprojected': resampled by georeference. */
   how: 'same-grid' | 'reprojected';
-  /** Fraction of target pixels that fall inside the source raster (0..1). */
+  /** Fraction of target pixels that fall inside the source raster (0..1), NaN source pixels included. */
   coverage: number;
 }
 
@@ -42,13 +42,7 @@ export function* alignToGridInSteps(
       opts.file === undefined ? {} : { file: opts.file },
     );
   }
-  function* warp(r: Raster, categorical: boolean): Steps<Raster> {
-    const { stats: _stats, ...out } = yield* reprojectRasterInSteps(r, target, categorical ? 'nearest' : 'bilinear');
-    return out;
-  }
-  const inside: Raster = { ...src, data: new Float32Array(src.data.length).fill(1) };
-  const mask = (yield* warp(inside, true)).data;
-  let n = 0;
-  for (let i = 0; i < mask.length; i++) if (mask[i] === 1) n++;
-  return { raster: yield* warp(src, opts.categorical), how: 'reprojected', coverage: n / mask.length };
+  // The reprojection counts the target pixels inside the source as it places them.
+  const { stats, ...raster } = yield* reprojectRasterInSteps(src, target, opts.categorical ? 'nearest' : 'bilinear');
+  return { raster, how: 'reprojected', coverage: stats.insidePx / (target.width * target.height) };
 }

@@ -6,9 +6,10 @@ import { finishSteps, STEP_PX, type Steps } from '../progress.ts';
 import type { Crs, Grid, Raster } from './raster.ts';
 import {
   type ResampleMethod,
+  countInsidePx,
   fillInvalid,
   kernelRadiusPx,
-  resampleToGridInSteps,
+  resampleToGridCountingInSteps,
   samplePixels,
 } from './resample.ts';
 
@@ -29,6 +30,8 @@ export interface ReprojectStats {
   stepPx: number;
   /** Largest interpolation error seen at cell centres, source pixels. */
   maxErrorPx: number;
+  /** Target pixels whose centre lies inside the source, whatever its value there (`countInsidePx`). */
+  insidePx: number;
 }
 
 /** Source pixel-space coordinates of target pixel centres `(col + 0.5, row + 0.5)`, exact. */
@@ -148,7 +151,8 @@ function* latticeErrorInSteps(src: Grid, target: Grid, lat: Lattice): Steps<numb
  * Target rows of lattice row interval `j` into `out`: source coordinates interpolated between the
  * lattice nodes (exact where a node is outside the projection domain), then sampled. Returns the
  * work done in sampled-pixel units (an exactly transformed pixel counts as STEP_PX /
- * EXACT_STEP_POINTS). A plain function, so the hot loops stay out of the generator.
+ * EXACT_STEP_POINTS) and how many of the band's pixels lie inside the source (`countInsidePx`). A
+ * plain function, so the hot loops stay out of the generator.
  */
 function reprojectBand(
   src: Raster,
@@ -160,7 +164,7 @@ function reprojectBand(
   pxBuf: Float64Array,
   pyBuf: Float64Array,
   out: Float32Array,
-): number {
+): { work: number; insidePx: number } {
   const W = target.width;
   const nc = lat.cols.length;
   const r0 = lat.rows[j];
@@ -207,7 +211,10 @@ function reprojectBand(
     }
   }
   samplePixels(src, px, py, method, filled, out.subarray(r0 * W, r0 * W + bandH * W));
-  return bandH * W + exactIdx.length * (STEP_PX / EXACT_STEP_POINTS - 1);
+  return {
+    work: bandH * W + exactIdx.length * (STEP_PX / EXACT_STEP_POINTS - 1),
+    insidePx: countInsidePx(px, py, src.width, src.height),
+  };
 }
 
 /**
@@ -239,8 +246,10 @@ export function* reprojectRasterInSteps(
   method: ResampleMethod,
   options: ReprojectOptions = {},
 ): Steps<Raster & { stats: ReprojectStats }> {
-  if (sameCrs(src.crs, target.crs))
-    return { ...(yield* resampleToGridInSteps(src, target, method)), stats: { stepPx: 0, maxErrorPx: 0 } };
+  if (sameCrs(src.crs, target.crs)) {
+    const { raster, insidePx } = yield* resampleToGridCountingInSteps(src, target, method);
+    return { ...raster, stats: { stepPx: 0, maxErrorPx: 0, insidePx } };
+  }
   const tol = options.maxErrorPx ?? 0.1;
   let step = tol > 0 ? Math.max(1, Math.floor(options.initialStepPx ?? 32)) : 1;
   let lat = yield* buildLatticeInSteps(src, target, step);
@@ -262,14 +271,17 @@ export function* reprojectRasterInSteps(
   const pxBuf = new Float64Array(tallest * W);
   const pyBuf = new Float64Array(tallest * W);
   let sinceYield = 0;
+  let insidePx = 0;
   for (let j = 0; j + 1 < lat.rows.length; j++) {
     if (sinceYield >= STEP_PX) {
       sinceYield = 0;
       yield;
     }
-    sinceYield += reprojectBand(src, target, method, lat, j, filled, pxBuf, pyBuf, out);
+    const band = reprojectBand(src, target, method, lat, j, filled, pxBuf, pyBuf, out);
+    sinceYield += band.work;
+    insidePx += band.insidePx;
   }
-  return { ...target, data: out, stats: { stepPx: step, maxErrorPx: err } };
+  return { ...target, data: out, stats: { stepPx: step, maxErrorPx: err, insidePx } };
 }
 
 /**

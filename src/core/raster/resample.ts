@@ -310,6 +310,20 @@ export function samplePixels(
 }
 
 /**
+ * How many of the points (`px[i], py[i]`, source pixel space as in `samplePixels`) lie inside a
+ * `width`x`height` source, whatever its values there: the samples a source without NaN would fill.
+ */
+export function countInsidePx(px: Float64Array, py: Float64Array, width: number, height: number): number {
+  let n = 0;
+  for (let i = 0; i < px.length; i++) {
+    const c = Math.floor(px[i]);
+    const r = Math.floor(py[i]);
+    if (c >= 0 && c < width && r >= 0 && r < height) n++;
+  }
+  return n;
+}
+
+/**
  * Resamples `src` onto `target` (same CRS; use `reprojectRaster` otherwise) by sampling the source
  * at each target pixel centre. North-up pairs use the fast separable path. NaN outside the source.
  */
@@ -319,6 +333,18 @@ export function resampleToGrid(src: Raster, target: Grid, method: ResampleMethod
 
 /** `resampleToGrid` in steps: it yields after each block of about STEP_PX output pixels, on the separable path (`resampleSeparableInSteps`) and on the rotated-grid one. */
 export function* resampleToGridInSteps(src: Raster, target: Grid, method: ResampleMethod): Steps<Raster> {
+  return (yield* resampleToGridCountingInSteps(src, target, method)).raster;
+}
+
+/**
+ * `resampleToGridInSteps` that also counts the target pixels whose centre lies inside the source
+ * (`insidePx`, as `countInsidePx`: NaN source pixels included), without an array for it.
+ */
+export function* resampleToGridCountingInSteps(
+  src: Raster,
+  target: Grid,
+  method: ResampleMethod,
+): Steps<{ raster: Raster; insidePx: number }> {
   if (!sameCrs(src.crs, target.crs)) {
     throw new AppError(
       'GRID_MISMATCH',
@@ -340,7 +366,18 @@ export function* resampleToGridInSteps(src: Raster, target: Grid, method: Resamp
       rowCoord,
       method,
     );
-    return { ...target, data };
+    // Separable: a target pixel is inside when both its column and its row are.
+    let cols = 0;
+    let rows = 0;
+    for (let oc = 0; oc < target.width; oc++) {
+      const p = Math.floor(colCoord(oc));
+      if (p >= 0 && p < src.width) cols++;
+    }
+    for (let or = 0; or < target.height; or++) {
+      const p = Math.floor(rowCoord(or));
+      if (p >= 0 && p < src.height) rows++;
+    }
+    return { raster: { ...target, data }, insidePx: cols * rows };
   }
   // A rotated or sheared pair: each target pixel centre mapped through both transforms, a block of rows at a time.
   const W = target.width;
@@ -349,14 +386,16 @@ export function* resampleToGridInSteps(src: Raster, target: Grid, method: Resamp
   const px = new Float64Array(Math.min(target.height, blockRows) * W);
   const py = new Float64Array(px.length);
   const filled = method === 'nearest' ? undefined : fillInvalid(src.data, src.width, src.height, kernelRadiusPx(method));
+  let insidePx = 0;
   for (let r0 = 0; r0 < target.height; r0 += blockRows) {
     if (r0 > 0) yield;
     const r1 = Math.min(target.height, r0 + blockRows);
     mapRowsToSource(s, t, W, r0, r1, px, py);
     const n = (r1 - r0) * W;
+    insidePx += countInsidePx(px.subarray(0, n), py.subarray(0, n), src.width, src.height);
     samplePixels(src, px.subarray(0, n), py.subarray(0, n), method, filled, out.subarray(r0 * W, r1 * W));
   }
-  return { ...target, data: out };
+  return { raster: { ...target, data: out }, insidePx };
 }
 
 /** Source pixel coordinates of the centres of target rows `r0..r1-1` (transform `t`, `width` columns) into `px`, `py`. */
