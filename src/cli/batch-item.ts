@@ -20,6 +20,30 @@ import { packOnReadWorkers, prestartReadWorkers, withReadWorkersHeld } from './r
 import { sceneNotices } from './scene-notices.ts';
 import { stageWriter } from './stage-files.ts';
 
+/**
+ * The command line's way to another of several LST layers of an item (the 'Several LST layers'
+ * note): an LST in another file than the chosen one is taken once the chosen file is out of the
+ * batch (moved out of its folder, or left out of the manifest; --force redoes a finished item); one
+ * in the chosen one's own file (a stack, a day and night HDF) only by `srda-lst downscale --lst FILE:BAND`.
+ */
+export function batchOtherLstHint(lst: LabelledBand, others: LabelledBand[]): string {
+  const file = lst.dataset.fileName;
+  const apart = others.filter((b) => b.dataset.fileName !== file);
+  const inside = others.filter((b) => b.dataset.fileName === file);
+  const out: string[] = [];
+  if (apart.length > 0) {
+    out.push(`To use ${apart.map((b) => b.name).join(' or ')} instead, move ${path.basename(file)} out of ${path.dirname(file)} (or, with a manifest, leave it out) and run this item again with --force.`);
+  }
+  for (const b of inside) {
+    // By name where the name picks it (an HDF grid's layer), else by number (GeoTIFF band names such as 'band 6' or 'B6' read as numbers).
+    const byName = /^[\w.-]+$/.test(b.band.name) && !/^(\d+|b(and)?\d+)$/i.test(b.band.name);
+    const spec = `${file}:${byName ? b.band.name : b.dataset.bands.indexOf(b.band) + 1}`;
+    const arg = /^[\w./:@+-]+$/.test(spec) ? spec : `'${spec}'`;
+    out.push(`To use ${b.name}, downscale it on its own: srda-lst downscale --lst ${arg}${b.dataset.date ? ` --date ${b.dataset.date}` : ''} with this item's guides (--ndvi FILE ...).`);
+  }
+  return out.join(' ');
+}
+
 /** Methods that run on an LST-only scene (no auxiliary layer): others fall back to bicubic there. */
 const LST_ONLY_METHODS: ReadonlySet<string> = new Set(['bicubic', 'srda']);
 
@@ -135,7 +159,7 @@ async function runInto(item: BatchItem, s: BatchSettings, tmp: string): Promise<
   const { assembled, scene } = await withReadWorkersHeld(async () => {
     const bands = await loadItemBands(item);
     const sceneId = [item.date ?? 'undated', item.tile].filter(Boolean).join(' ');
-    const assembled = assembleScene(bands, { mode: 'strict', sceneId, maxDateGapDays: s.maxDateGapDays });
+    const assembled = assembleScene(bands, { mode: 'strict', sceneId, maxDateGapDays: s.maxDateGapDays, otherLstHint: batchOtherLstHint });
     return { assembled, scene: await prepareSceneAsync(assembled.inputs, { stages: s.stages, referenceFactor: s.referenceFactor, registerGuides: s.registerGuides !== false, keepGuidesHint: KEEP_GUIDES_ON_CLI, packer: packOnReadWorkers }) };
   });
   // The bands as read are garbage now: free them before the item's peak (see collectGarbage).

@@ -5,7 +5,10 @@ import path from 'node:path';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { recommendMethod } from '../core/recommend.ts';
 import { maskedShareWords } from '../pipeline/mask-report.ts';
+import type { Dataset } from '../io/dataset.ts';
+import type { LabelledBand } from '../pipeline/scene-assembly.ts';
 import { itemIndexFrom } from './batch.ts';
+import { batchOtherLstHint } from './batch-item.ts';
 import { main } from './main.ts';
 import { capturePrinted } from './test-output.ts';
 import { hasGdal } from '../test-support/gdal.ts';
@@ -56,6 +59,34 @@ function sameOutputs(a: string, b: string): void {
     }
   }
 }
+
+describe('batchOtherLstHint: the command-line way to another of several LST layers of an item', () => {
+  const band = (fileName: string, bands: { name: string; role: string }[], i: number, date?: string): LabelledBand => {
+    const dataset = { fileName, bands, ...(date ? { date } : {}) } as unknown as Dataset;
+    const file = path.basename(fileName);
+    return { key: `${fileName}:${i + 1}`, name: bands.length > 1 ? `${file} [band ${i + 1}: ${bands[i].name}]` : file, role: 'lst', dataset, band: bands[i] } as LabelledBand;
+  };
+
+  it('says to take the chosen LST file out of the batch when the other LST is in another file', () => {
+    const modis = band('/data/pairs/7/MOD21A1D_LST_1km.tif', [{ name: 'LST', role: 'lst' }], 0);
+    const aster = band('/data/pairs/7/ASTER_LST_250m.tif', [{ name: 'LST', role: 'lst' }], 0);
+    expect(batchOtherLstHint(modis, [aster])).toBe(
+      'To use ASTER_LST_250m.tif instead, move MOD21A1D_LST_1km.tif out of /data/pairs/7 (or, with a manifest, leave it out) and run this item again with --force.',
+    );
+  });
+
+  it('gives the downscale command with the band for an LST in the chosen one\'s own file (an HDF with day and night), by name, or by number where the name reads as one', () => {
+    const hdf = [{ name: 'LST_Day_1km', role: 'lst' }, { name: 'LST_Night_1km', role: 'lst' }];
+    const day = band('/data/MOD11A1.A2024097.h26v06.061.hdf', hdf, 0, '2024-04-06');
+    const night = band('/data/MOD11A1.A2024097.h26v06.061.hdf', hdf, 1, '2024-04-06');
+    expect(batchOtherLstHint(day, [night])).toBe(
+      "To use MOD11A1.A2024097.h26v06.061.hdf [band 2: LST_Night_1km], downscale it on its own: srda-lst downscale --lst /data/MOD11A1.A2024097.h26v06.061.hdf:LST_Night_1km --date 2024-04-06 with this item's guides (--ndvi FILE ...).",
+    );
+    const stack = [{ name: 'B6', role: 'lst' }, { name: 'band 10', role: 'lst' }];
+    const b6 = band('/data/my stack.tif', stack, 0);
+    expect(batchOtherLstHint(b6, [band('/data/my stack.tif', stack, 1)])).toContain("srda-lst downscale --lst '/data/my stack.tif:2' with");
+  });
+});
 
 describe('itemIndexFrom', () => {
   it('takes --index first, then the Kubernetes and AWS Batch array variables', () => {
@@ -428,8 +459,9 @@ describe.skipIf(!existsSync(PAIRS) || !hasGdal())('srda-lst batch on the MODIS-A
     const report = JSON.parse(readFileSync(path.join(dir, '0', 'report.json'), 'utf8'));
     expect(report.lst).toBe('MOD21A1D_LST_1km.tif');
     expect(report.aux).toEqual({ ndvi: 'MOD09GQ_NDVI_250m.tif' });
+    // The command line's remedy, not the app's ('set the role of MOD21A1D_LST_1km.tif to "unknown"', as before).
     expect(report.notices).toContain(
-      'Several LST layers for undated: using MOD21A1D_LST_1km.tif, the coarsest (about 927 m; ASTER_LST_250m.tif: 232 m). To use ASTER_LST_250m.tif instead, set the role of MOD21A1D_LST_1km.tif to "unknown".',
+      `Several LST layers for undated: using MOD21A1D_LST_1km.tif, the coarsest (about 927 m; ASTER_LST_250m.tif: 232 m). To use ASTER_LST_250m.tif instead, move MOD21A1D_LST_1km.tif out of ${path.join(PAIRS, '0')} (or, with a manifest, leave it out) and run this item again with --force.`,
     );
     // The 250 m output on the NDVI's sinusoidal lattice, read by GDAL.
     const g = gdalinfo(path.join(dir, '0', 'lst_stage2.tif'));

@@ -133,6 +133,16 @@ export interface AssemblyOptions {
   qcPolicy?: Mod11QcPolicy;
   /** Day or night LST when both are present (default: day). */
   dayNight?: 'day' | 'night';
+  /**
+   * The sentence of the 'Several LST layers' note that says how to use one of `others` instead of
+   * `lst` (default: the app's, `setRoleToUseOtherLst`); the command line passes its own.
+   */
+  otherLstHint?: (lst: LabelledBand, others: LabelledBand[]) => string;
+}
+
+/** The app's way to another of several LST layers: the chosen one's role set to "unknown" in the file table. */
+export function setRoleToUseOtherLst(lst: LabelledBand, others: LabelledBand[]): string {
+  return `To use ${others.map((b) => b.name).join(' or ')} instead, set the role of ${lst.name} to "unknown".`;
 }
 
 /** A date gap between the LST and another input. */
@@ -270,7 +280,7 @@ export function* assembleSceneInSteps(bands: LabelledBand[], options: AssemblyOp
     const m = (b: LabelledBand): number => pixelSizeMetres(b.band.raster);
     const finer = others.filter((b) => hasFinerPixels(b.band.raster, lst.band.raster));
     const why = finer.length > 0 ? `, the coarsest (about ${Math.round(m(lst))} m; ${finer.map((b) => `${b.name}: ${Math.round(m(b))} m`).join(', ')})` : '';
-    warn(`Several LST layers for ${group.id}: using ${lst.name}${why}. To use ${others.map((b) => b.name).join(' or ')} instead, set the role of ${lst.name} to "unknown".`);
+    warn(`Several LST layers for ${group.id}: using ${lst.name}${why}. ${(options.otherLstHint ?? setRoleToUseOtherLst)(lst, others)}`);
   }
   const lstDate = lst.dataset.date;
   const dateGaps: DateGap[] = [];
