@@ -114,9 +114,9 @@ describe.skipIf(!existsSync(dataDir))('srda-lst info on every GeoTIFF of ../shar
   it('says why band 8 of the Chiapas stacks is unknown (README: Fmask) and how to use it as a cloud mask; the other 7 bands are read as the README lists them', () => {
     const s = get('landsat7_chiapas_opengeotutorial/LE70220492002106EDC00_stack.gtif');
     expect(s.bands.map((b) => b.role)).toEqual(['blue', 'green', 'red', 'nir', 'swir', 'swir2', 'lst', 'unknown']);
-    // Before, it was a bare 'unknown' with no reason, and no option applied a cloud mask.
+    // Before, it was a bare 'unknown' with no reason, and no option applied a cloud mask; then it said 'masked wherever it is not 0', true only where the mask is not finer than the LST.
     expect(s.bands[7].unknown).toBe(
-      "band 8 of 8 has only GDAL's default name 'Band 8' and no metadata saying what it holds; if it is a cloud mask (Fmask: 0 clear, 1 water, 2 shadow, 3 snow, 4 cloud), pass it as --cloud-mask FILE:8 and the LST is masked wherever it is not 0",
+      "band 8 of 8 has only GDAL's default name 'Band 8' and no metadata saying what it holds; if it is a cloud mask (Fmask: 0 clear, 1 water, 2 shadow, 3 snow, 4 cloud), pass it as --cloud-mask FILE:8: an LST with pixels no larger than the mask's is masked wherever the mask is not 0; an LST with larger pixels, in each pixel where more than 5 % of the mask pixels under it are not 0",
     );
     expect([s.bands[7].min, s.bands[7].max]).toEqual([0, 4]);
     expect(s.bands.slice(0, 7).every((b) => b.unknown === undefined)).toBe(true);

@@ -2,6 +2,7 @@ import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { pixelSize } from '../core/geo/affine.ts';
 import { describeEspa, type EspaMetadata } from '../io/espa.ts';
+import { CLOUD_SHARE_LIMIT } from '../pipeline/cloud-mask.ts';
 import { AppError } from '../core/errors.ts';
 import type { Dataset, DatasetBand } from '../io/dataset.ts';
 import type { Command } from './main.ts';
@@ -51,7 +52,7 @@ function bandJson(b: DatasetBand, index: number): Record<string, unknown> {
     ...(b.scaleFile ? { scaleFile: b.scaleFile } : {}),
     ...(b.calibration ? { calibration: b.calibration } : {}),
     ...(b.unused ? { unused: b.unused } : {}),
-    ...(b.nameless ? { unknown: `${b.nameless}; if it is a cloud mask (Fmask: 0 clear, 1 water, 2 shadow, 3 snow, 4 cloud), pass it as --cloud-mask FILE:${index + 1} and the LST is masked wherever it is not 0` } : {}),
+    ...(b.nameless ? { unknown: `${b.nameless}; if it is a cloud mask (Fmask: 0 clear, 1 water, 2 shadow, 3 snow, 4 cloud), pass it as --cloud-mask FILE:${index + 1}: an LST with pixels no larger than the mask's is masked wherever the mask is not 0; an LST with larger pixels, in each pixel where more than ${CLOUD_SHARE_LIMIT * 100} % of the mask pixels under it are not 0` } : {}),
     ...(b.unitCandidates ? { looksLike: b.unitCandidates.map((c) => ({ units: c.label, lstUnits: c.code })) } : {}),
     nodata: b.nodata === null || Number.isNaN(b.nodata) ? (b.nodata === null ? null : 'nan') : b.nodata,
     validFraction: round(s.validFraction, 4),

@@ -458,14 +458,16 @@ function lstQcKeep(qc: LabelledBand, lst: LabelledBand, data: Float32Array, poli
 }
 
 /**
- * Masks the LST wherever the `kind` mask of its date (role `cloud-mask`: Fmask, ECOSTRESS
- * cloud_mask; role `water-mask`: ECOSTRESS water_mask) is not 0; pixels where the mask is nodata
- * stay. Fmask classes other than clear (0) are masked too (water 1, shadow 2, snow 3, cloud 4), as
- * Fmask users mask `Fmask != 0`. The one mask (or the one of the LST's date among several) of
- * another date or place is refused (strict) or left out with a notice (lenient); several none of
- * which has the LST's date, a notice. `lstKeep` (1 = keep, from the QC or a mask before) is not
- * changed; the result is a new array when a mask was applied, with its counts among the pixels
- * `lstKeep` kept.
+ * Masks the LST wherever one mask of its date, of `kind` (the scene passes WATER_MASK: role
+ * `water-mask`, ECOSTRESS water_mask), is not 0; pixels where the mask is nodata stay. The mask is
+ * taken at the nearest mask pixel to each LST pixel (`qcOnLstGridInSteps`: as it is on the LST
+ * grid, reprojected by georeference otherwise), whatever its pixel size; only the first mask of
+ * the LST's date is used. Cloud masks do not come here: `applyCloudMasks` applies every cloud mask
+ * of the date together, read by their kind and, when finer than the LST, by their share under
+ * each LST pixel. The one mask of another date, or one of another place, is refused (strict) or
+ * left out with a notice (lenient); several none of which has the LST's date, a notice. `lstKeep`
+ * (1 = keep, from the QC and the cloud masks) is not changed; the result is a new array when the
+ * mask was applied, with its counts among the pixels `lstKeep` kept.
  */
 function* applyMaskOfDate(
   bands: LabelledBand[],
