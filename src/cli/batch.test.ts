@@ -36,6 +36,16 @@ function gdalinfo(file: string): GdalJson {
   return JSON.parse(execFileSync('gdalinfo', ['-json', '-stats', file], { env }).toString()) as GdalJson;
 }
 
+/**
+ * Runs `srda-lst batch SOURCE --out TMP/NAME ...args` in this process, which must exit 0 (`printed.err`,
+ * when given, says why not), and reads the report.json of its item `id`.
+ */
+async function batchReport(source: string, name: string, args: string[], id: string, printed?: { err: string }) {
+  const dir = path.join(tmp, name);
+  expect(await main(['batch', source, '--out', dir, ...args]), printed?.err).toBe(0);
+  return { dir, report: JSON.parse(readFileSync(path.join(dir, id, 'report.json'), 'utf8')) };
+}
+
 /** Every finished item folder compared byte for byte (GeoTIFFs) and by content without timings (reports). */
 function sameOutputs(a: string, b: string): void {
   const dirs = readdirSync(a).filter((n) => !n.startsWith('.') && n !== 'summary.csv');
@@ -354,9 +364,7 @@ describe.skipIf(!existsSync(DHAKA) || !hasGdal())('srda-lst batch on the Dhaka f
   }, 600_000);
 
   it("with SRDA-Net keeps the share of its detail each date's closed loop supports, and says so in report.json", async () => {
-    const dir = path.join(tmp, 'srda');
-    expect(await main(['batch', DHAKA, '--out', dir, '--method', 'srda', '--backend', 'wasm', '--jobs', '1', '--index', '1'])).toBe(0);
-    const report = JSON.parse(readFileSync(path.join(dir, '2024-04-06', 'report.json'), 'utf8'));
+    const { report } = await batchReport(DHAKA, 'srda', ['--method', 'srda', '--backend', 'wasm', '--jobs', '1', '--index', '1'], '2024-04-06', printed);
     const w = report.detailWeight;
     expect(w.alpha).toBeGreaterThanOrEqual(0);
     expect(w.alpha).toBeLessThanOrEqual(1);
@@ -389,9 +397,7 @@ describe.skipIf(!existsSync(DHAKA) || !hasGdal())('srda-lst batch on the Dhaka f
   }, 300_000);
 
   it('scores SRDA-Net in the closed loop of a bicubic run (--closed-loop bicubic,srda) with the shipped weights', async () => {
-    const dir = path.join(tmp, 'bicubic-loop-srda');
-    expect(await main(['batch', DHAKA, '--out', dir, '--method', 'bicubic', '--closed-loop', 'bicubic,srda', '--jobs', '1', '--index', '1', '--quiet']), printed.err).toBe(0);
-    const report = JSON.parse(readFileSync(path.join(dir, '2024-04-06', 'report.json'), 'utf8'));
+    const { report } = await batchReport(DHAKA, 'bicubic-loop-srda', ['--method', 'bicubic', '--closed-loop', 'bicubic,srda', '--jobs', '1', '--index', '1', '--quiet'], '2024-04-06', printed);
     expect(report.method).toBe('bicubic');
     expect(report.closedLoop.map((m: { method: string }) => m.method)).toEqual(['bicubic', 'srda']);
     for (const m of report.closedLoop) expect(m.rmseK).toBeGreaterThan(0.05);
@@ -402,9 +408,7 @@ describe.skipIf(!existsSync(DHAKA) || !hasGdal())('srda-lst batch on the Dhaka f
 
   // Before, an SRDA-Net date's verdict judged its output against bicubic only, whatever else the loop scored.
   it('judges an SRDA-Net date among every method --closed-loop scored, by the one rule', async () => {
-    const dir = path.join(tmp, 'srda-loop-all');
-    expect(await main(['batch', DHAKA, '--out', dir, '--method', 'srda', '--closed-loop', 'srda,bicubic,tsharp,dms', '--backend', 'wasm', '--jobs', '1', '--index', '1', '--quiet']), printed.err).toBe(0);
-    const report = JSON.parse(readFileSync(path.join(dir, '2024-04-06', 'report.json'), 'utf8'));
+    const { report } = await batchReport(DHAKA, 'srda-loop-all', ['--method', 'srda', '--closed-loop', 'srda,bicubic,tsharp,dms', '--backend', 'wasm', '--jobs', '1', '--index', '1', '--quiet'], '2024-04-06', printed);
     expect(report.closedLoop.map((m: { method: string }) => m.method)).toEqual(['srda', 'bicubic', 'tsharp', 'dms']);
     const check = report.closedLoopCheck;
     const scores = [
@@ -416,9 +420,7 @@ describe.skipIf(!existsSync(DHAKA) || !hasGdal())('srda-lst batch on the Dhaka f
   }, 300_000);
 
   it('says in report.json that --orientations 8 has no effect with a method other than SRDA-Net', async () => {
-    const dir = path.join(tmp, 'bicubic-orient');
-    expect(await main(['batch', DHAKA, '--out', dir, '--method', 'bicubic', '--orientations', '8', '--jobs', '1', '--index', '1', '--quiet'])).toBe(0);
-    const report = JSON.parse(readFileSync(path.join(dir, '2024-04-06', 'report.json'), 'utf8'));
+    const { report } = await batchReport(DHAKA, 'bicubic-orient', ['--method', 'bicubic', '--orientations', '8', '--jobs', '1', '--index', '1', '--quiet'], '2024-04-06', printed);
     expect(report.method).toBe('bicubic');
     expect(report.orientations).toBeUndefined();
     expect(report.notices).toContain('--orientations 8 has no effect with bicubic: only SRDA-Net averages its prediction over orientations.');
@@ -429,11 +431,9 @@ const GEZIRA = path.resolve(repo, '../shared/data/landsat8_gezira_sudan_pysebal'
 describe.skipIf(!existsSync(GEZIRA) || !hasGdal())('srda-lst batch on a Landsat folder (Gezira 2014-03-10: LST, reflectance and BQA on one 30 m grid)', () => {
   const printed = capturePrinted();
   it('with --reference-factor 4 downscales the LST averaged to 120 m back onto the 30 m guides, masking by the BQA; before, the option was refused and the folder could not run', async () => {
-    const dir = path.join(tmp, 'gezira');
-    await expect(main(['batch', GEZIRA, '--out', dir, '--method', 'bicubic', '--jobs', '1', '--quiet'])).resolves.toBe(1);
+    await expect(main(['batch', GEZIRA, '--out', path.join(tmp, 'gezira'), '--method', 'bicubic', '--jobs', '1', '--quiet'])).resolves.toBe(1);
     expect(printed.err).toMatch(/2014-03-10: NOT_COARSER: .*_B10\.TIF .* is not coarser than/);
-    expect(await main(['batch', GEZIRA, '--out', dir, '--method', 'bicubic', '--jobs', '1', '--quiet', '--reference-factor', '4', '--force'])).toBe(0);
-    const report = JSON.parse(readFileSync(path.join(dir, '2014-03-10', 'report.json'), 'utf8'));
+    const { dir, report } = await batchReport(GEZIRA, 'gezira', ['--method', 'bicubic', '--jobs', '1', '--quiet', '--reference-factor', '4', '--force'], '2014-03-10', printed);
     expect(report.cloudMask).toMatch(/_BQA\.TIF$/);
     expect(report.cloudMaskedShare).toBeGreaterThan(0);
     expect(report.notices).toContain(
@@ -454,9 +454,7 @@ const PAIRS = path.resolve(repo, '../shared/data/modis-aster-h18v04-sifcnnsr');
 describe.skipIf(!existsSync(PAIRS) || !hasGdal())('srda-lst batch on the MODIS-ASTER pairs (a folder per pair: MODIS 1 km LST, ASTER 232 m LST, 250 m NDVI, all undated)', () => {
   const printed = capturePrinted();
   it('runs a pair as its own item, downscaling the MODIS LST (the coarsest) and not the ASTER LST; before, every pair was one item that took an ASTER LST and failed NOT_COARSER', async () => {
-    const dir = path.join(tmp, 'pairs');
-    expect(await main(['batch', PAIRS, '--out', dir, '--method', 'bicubic', '--jobs', '1', '--index', '0'])).toBe(0);
-    const report = JSON.parse(readFileSync(path.join(dir, '0', 'report.json'), 'utf8'));
+    const { dir, report } = await batchReport(PAIRS, 'pairs', ['--method', 'bicubic', '--jobs', '1', '--index', '0'], '0', printed);
     expect(report.lst).toBe('MOD21A1D_LST_1km.tif');
     expect(report.aux).toEqual({ ndvi: 'MOD09GQ_NDVI_250m.tif' });
     // The command line's remedy, not the app's ('set the role of MOD21A1D_LST_1km.tif to "unknown"', as before).
@@ -475,11 +473,9 @@ const ECOSTRESS = path.resolve(repo, '../shared/data/ecostress-l2lste-losangeles
 describe.skipIf(!existsSync(ECOSTRESS) || !hasGdal())('srda-lst batch on the ECOSTRESS folder (LST, QC, cloud and water mask of each date)', () => {
   const printed = capturePrinted();
   it("applies each date's QC, cloud mask and water mask, as the app does when they are dropped, and names them in report.json with their masked shares", async () => {
-    const dir = path.join(tmp, 'ecostress');
     const date = 'doy2023209214058';
     const [qc, mask, water] = ['QC', 'cloud_mask', 'water_mask'].map((l) => `ECO_L2_LSTE.002_${l}_${date}_aid0001.tif`);
-    expect(await main(['batch', ECOSTRESS, '--out', dir, '--method', 'bicubic', '--stages', '1', '--index', '0', '--jobs', '1', '--quiet'])).toBe(0);
-    const report = JSON.parse(readFileSync(path.join(dir, '2023-07-28', 'report.json'), 'utf8'));
+    const { report } = await batchReport(ECOSTRESS, 'ecostress', ['--method', 'bicubic', '--stages', '1', '--index', '0', '--jobs', '1', '--quiet'], '2023-07-28', printed);
     // GDAL's count: LST valid where not 0 (its nodata); masked where a mask is neither 0 nor its nodata 255 (the
     // water mask where the cloud mask left the LST); the QC marks none of this date bad (io/ecostress-qc.ts).
     const [valid, masked, wet] = execFileSync(
