@@ -131,6 +131,13 @@ describe('detectRole', () => {
       scale: { scale: 0.01, offset: 273.15, units: 'K' },
     });
   });
+  it("takes a Landsat-named cloud mask by its name over GDAL's default band name; before, 'Band 8' made it the panchromatic band, role unknown", () => {
+    expect(role('LE70220492002106EDC00_west_cloud_mask.tif', 'Band 8')).toBe('cloud-mask');
+    expect(role('LC08_L1TP_173049_20140310_20170425_01_T1_west_cloud_mask.tif', 'Band 1')).toBe('cloud-mask');
+    // A band name that says more than GDAL's default still comes first, and the default still numbers the band of a stack.
+    expect(role('LC08_L1TP_173049_20140310_20170425_01_T1_cloud_mask.tif', 'Band10 - Thermal IR1')).toBe('lst');
+    expect(detectRole({ fileName: 'LE70220492002106EDC00_stack.gtif', description: 'Band 8', bandIndex: 7, bandCount: 8 })).toMatchObject({ role: 'unknown', landsat: { band: 8 } });
+  });
   it('takes band 6 of an unnamed ETM+ stack as the low-gain thermal B6_VCID_1', () => {
     expect(detectRole({ fileName: 'L7_Talca.tif', bandIndex: 5, bandCount: 7 })).toMatchObject({
       role: 'lst',

@@ -242,9 +242,12 @@ function detectOwnRole(hints: RoleHints): RoleGuess {
     const espa = espaGuess(`${desc}|${layer}`, mission);
     if (espa) return espa;
   }
-  // Landsat bands: by explicit band keyword in the description, else by band number.
+  // Landsat bands: by explicit band keyword in the description, else by band number. GDAL's default
+  // band name (`Band 8`, which gdal_translate keeps from the band it copied) comes after the file's
+  // own name: `<scene>_west_cloud_mask.tif` cut from band 8 of a stack is a cloud mask.
   if (mission !== undefined) {
-    for (const text of [desc, layer, file]) {
+    const texts = /^band_\d+$/.test(desc) ? [layer, file, desc] : [desc, layer, file];
+    for (const text of texts) {
       if (!text) continue;
       for (const [re, role] of NAME_RULES) {
         if (role === 'unknown' || role === 'lst-qc') continue;

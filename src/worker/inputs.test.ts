@@ -150,6 +150,31 @@ describe.skipIf(!existsSync(GEZIRA))('a Landsat MTL dropped in the app with its 
   });
 });
 
+const CHIAPAS_STACK = path.join(dataDir, 'landsat7_chiapas_opengeotutorial/LE70220492002106EDC00_stack.gtif');
+const hasGdal = spawnSync(python, ['-c', 'from osgeo import gdal'], { encoding: 'utf8' }).status === 0;
+
+describe.skipIf(!existsSync(CHIAPAS_STACK) || !hasGdal)('a Landsat-named cloud mask written by GDAL (Chiapas Fmask, band 8 of the stack)', () => {
+  let dir = '';
+  const names = ['LE70220492002106EDC00_west_cloud_mask.tif', 'LC08_L1TP_022049_20020416_20170425_01_T1_west_cloud_mask.tif'];
+  beforeAll(() => {
+    dir = mkdtempSync(path.join(tmpdir(), 'srda-gdal-mask-'));
+    // gdal_translate keeps the band's default name: each file's band says DESCRIPTION 'Band 8'.
+    const script = ['from osgeo import gdal; import sys', 'gdal.UseExceptions()', 'ds = gdal.Open(sys.argv[1])', 'for out in sys.argv[2:]: d = gdal.Translate(out, ds, bandList=[8], srcWin=[0, 0, 150, 250]); d = None', 'o = gdal.Open(sys.argv[2]); print(o.GetRasterBand(1).GetDescription())'].join('\n');
+    const r = spawnSync(python, ['-c', script, CHIAPAS_STACK, ...names.map((n) => path.join(dir, n))], { encoding: 'utf8', env: { ...process.env, GDAL_PAM_ENABLED: 'NO' } });
+    if (r.status !== 0) throw new Error(r.stderr);
+    expect(r.stdout.trim()).toBe('Band 8');
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it("is listed as cloud-mask, as its name says; before, its band name 'Band 8' made it Landsat's panchromatic band, role unknown", async () => {
+    const { inputs } = await ingestFiles(names.map((n) => new File([readFileSync(path.join(dir, n))], n)));
+    expect(inputs.map((i) => [i.fileName, i.role, i.date, i.problem])).toEqual([
+      [names[0], 'cloud-mask', '2002-04-16', undefined],
+      [names[1], 'cloud-mask', '2002-04-16', undefined],
+    ]);
+  });
+});
+
 const MENDOZA = path.join(dataDir, 'landsat8_mendoza_water');
 const mendozaFile = (suffix: string): File => {
   const name = `LC82320832016040LGN00${suffix}`;
