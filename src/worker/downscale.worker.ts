@@ -24,7 +24,7 @@ const handlers: { [N in RequestName]: Handler<N> } = {
     return { ok: true };
   },
   preview: async (params) => previewScene(params),
-  inputLayer: async ({ id }, _opts, transfer) => ({ layer: inputLayer(id, transfer) }),
+  inputLayer: async ({ id }, opts, transfer) => ({ layer: await inputLayer(id, transfer, opts.signal) }),
   run: (params, opts, transfer) => runJob(params, opts, transfer),
   // A Blob: posted by reference, not copied.
   exportGeoTiff: async ({ layerId, sceneId }, opts) => exportLayerGeoTiff(layerId, { ...opts, ...(sceneId !== undefined ? { sceneId } : {}) }),

@@ -1,6 +1,6 @@
 import { AppError, isAppError, type AppErrorCode } from '../core/errors.ts';
 import type { Raster } from '../core/raster/raster.ts';
-import { finishStepsAsync } from '../core/progress.ts';
+import { finishStepsAsync, type Steps } from '../core/progress.ts';
 import { layerStats, toDisplay, toDisplayInSteps } from './display.ts';
 import type { LayerData, LayerStats } from './protocol.ts';
 import { startRequestPool, type WorkerPort } from '../pipeline/request-pool.ts';
@@ -41,8 +41,13 @@ export function layerViewHere(r: Raster): LayerView {
  * `layerViewHere` with `signal` checked after each block of rows of the display reprojection, yielding
  * to the event loop between them (so a cancel message gets in): CANCELLED as soon as it fires.
  */
-export async function layerViewHereAsync(r: Raster, signal?: AbortSignal): Promise<LayerView> {
-  const display = await finishStepsAsync(toDisplayInSteps(r), signal);
+export function layerViewHereAsync(r: Raster, signal?: AbortSignal): Promise<LayerView> {
+  return finishStepsAsync(layerViewInSteps(r), signal);
+}
+
+/** `layerViewHere` in steps: yields after each block of rows of the display reprojection. */
+export function* layerViewInSteps(r: Raster): Steps<LayerView> {
+  const display = yield* toDisplayInSteps(r);
   return { data: r.data, display, stats: layerStats(r.data) };
 }
 

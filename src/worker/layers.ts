@@ -1,6 +1,6 @@
-import { throwIfAborted, untilAborted } from '../core/progress.ts';
+import { throwIfAborted, untilAborted, type Steps } from '../core/progress.ts';
 import type { Grid, Raster } from '../core/raster/raster.ts';
-import { layerViewHere, type LayerMaker, type LayerView } from './layer-pool.ts';
+import { layerViewHere, layerViewInSteps, type LayerMaker, type LayerView } from './layer-pool.ts';
 import { keptLayerWorkers } from './layer-pool-web.ts';
 import type { LayerData, LayerKind } from './protocol.ts';
 
@@ -104,6 +104,16 @@ export function formatPixelM(m: number): string {
 export function makeLayer(meta: LayerMeta, raster: Raster, transfer: Transferable[]): LayerData {
   storeLayer(meta, raster);
   return layerData(meta, raster, layerViewHere({ ...raster, data: raster.data.slice() }), transfer);
+}
+
+/**
+ * `makeLayer` in steps: yields after each block of rows of the display reprojection, and stores the
+ * layer only once it is made (a job stopped between steps leaves the stored layers as they were).
+ */
+export function* makeLayerInSteps(meta: LayerMeta, raster: Raster, transfer: Transferable[]): Steps<LayerData> {
+  const view = yield* layerViewInSteps({ ...raster, data: raster.data.slice() });
+  storeLayer(meta, raster);
+  return layerData(meta, raster, view, transfer);
 }
 
 /** Keeps a layer's native raster for export, in the scene new layers go to. */

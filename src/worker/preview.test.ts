@@ -5,8 +5,11 @@ import { describe, expect, it } from 'vitest';
 import type { Raster } from '../core/raster/raster.ts';
 import { writeGeoTiff } from '../io/geotiff-write.ts';
 import { testGrid, testRaster } from '../pipeline/test-scenes.ts';
+import { cancelDuringFirstBlock, runCountingYields } from '../test-support/steps.ts';
+import { toDisplay } from './display.ts';
 import { convertInputUnits, getInput, ingestFiles } from './inputs.ts';
-import { previewScene } from './preview.ts';
+import { clearLayers, getLayerRaster } from './layers.ts';
+import { inputLayer, inputLayerInSteps, previewScene } from './preview.ts';
 
 const dataDir = path.resolve(import.meta.dirname, '../../../shared/data');
 const PENN = path.join(dataDir, 'landsat7_pennsylvania_goslee');
@@ -77,6 +80,37 @@ describe('an LST in whole degrees Celsius whose role is set by hand', () => {
     expect(inputs[0].lstUnitCandidates).toBeUndefined();
     expect(inputs[1]).toMatchObject({ role: 'lst', unitCandidates: [{ code: 'C', label: 'degrees Celsius' }] });
     expect(inputs[1].lstUnitCandidates).toBeUndefined();
+  });
+});
+
+describe("the dropped LST's map layer of a large LST (1200 x 1200 pixels)", () => {
+  const lst = testRaster(testGrid(1200, 1200, 1000), (c, r) => 290 + ((c * 7 + r * 3) % 30));
+  const dropBig = async () => (await ingestFiles([new File([writeGeoTiff(lst).slice()], 'lst_day_big.tif')])).inputs[0];
+
+  it("is reprojected for the map in blocks of rows and gives toDisplay's grid, stored for export once made", async () => {
+    const row = await dropBig();
+    expect(row.role).toBe('lst');
+    expect(runCountingYields(inputLayerInSteps(row.id, [])).yields).toBeGreaterThanOrEqual(2);
+    clearLayers();
+    const layer = await inputLayer(row.id, []);
+    const whole = toDisplay(getInput(row.id).band.raster);
+    expect([layer.id, layer.display.width, layer.display.height]).toEqual(['lst-dropped', whole.width, whole.height]);
+    expect(layer.display.data.every((v, i) => Object.is(v, whole.data[i]))).toBe(true);
+    expect(getLayerRaster('lst-dropped')?.raster).toBe(getInput(row.id).band.raster);
+  });
+
+  it('stops with the cancel error after the block of rows during which the cancel came (another LST asked for, a cancel), storing nothing; before, it was reprojected whole', async () => {
+    const row = await dropBig();
+    clearLayers();
+    const { error, blocks } = await cancelDuringFirstBlock(inputLayerInSteps(row.id, []));
+    expect(error).toMatchObject({ code: 'CANCELLED' });
+    expect(blocks).toBe(1);
+    expect(getLayerRaster('lst-dropped')).toBeUndefined();
+    const ac = new AbortController();
+    const made = inputLayer(row.id, [], ac.signal);
+    setTimeout(() => ac.abort(), 0);
+    await expect(made).rejects.toMatchObject({ code: 'CANCELLED' });
+    expect(getLayerRaster('lst-dropped')).toBeUndefined();
   });
 });
 

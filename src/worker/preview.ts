@@ -5,7 +5,7 @@ import { assembleSceneInSteps, DEFAULT_MAX_DATE_GAP_DAYS, periodGapDays, type As
 import { describeNotKelvin, lstUnitConversion } from '../io/unit-sanity.ts';
 import { getInput } from './inputs.ts';
 import { pixelSizeMetres } from '../core/geo/grid.ts';
-import { formatPixelM, makeLayer } from './layers.ts';
+import { formatPixelM, makeLayerInSteps } from './layers.ts';
 import type { InputInfo, LayerData, RoleId, RunParams, ScenePreview } from './protocol.ts';
 import { toWireError } from './serve.ts';
 
@@ -210,12 +210,21 @@ function seriesRow(params: Pick<RunParams, 'inputs' | 'maxDateGapDays'>, g: Scen
   }
 }
 
-/** The dropped LST band as a map layer (native grid, before QC and cropping), so it shows before any run. */
-export function inputLayer(id: string, transfer: Transferable[]): LayerData {
+/**
+ * The dropped LST band as a map layer (native grid, before QC and cropping), so it shows before any
+ * run: `signal` checked after each block of rows of its display reprojection (CANCELLED when it
+ * fires, with nothing stored), so a large LST's layer stops when the app asks for another.
+ */
+export function inputLayer(id: string, transfer: Transferable[], signal?: AbortSignal): Promise<LayerData> {
+  return finishStepsAsync(inputLayerInSteps(id, transfer), signal);
+}
+
+/** `inputLayer` in steps: yields after each block of rows of the display reprojection. */
+export function* inputLayerInSteps(id: string, transfer: Transferable[]): Steps<LayerData> {
   const s = getInput(id);
   const px = pixelSizeMetres(s.band.raster);
   const stem = s.info.fileName.replace(/\s*\[.*$/, '').replace(/\.(tiff?|TIFF?)$/, '').replace(/[^A-Za-z0-9._-]+/g, '-');
-  return makeLayer(
+  return yield* makeLayerInSteps(
     { id: 'lst-dropped', label: `Dropped LST ${formatPixelM(px)}`, kind: 'input', stage: 0, isFinal: false, pixelSizeM: px, fileStem: `${stem}_input` },
     s.band.raster,
     transfer,
