@@ -424,7 +424,17 @@ describe.skipIf(!existsSync(`${PARA}_B6.TIF`))('evaluate --truth', () => {
       // 120 m -> 30 m on a thermal band that is itself 120 m native: a few tenths of a K at most.
       expect(m.scores.rmseK).toBeGreaterThan(0.01);
       expect(m.scores.rmseK).toBeLessThan(0.5);
+      // The same grid as the truth: resampled; one sensor, so almost no mean difference; the detail
+      // within each 120 m input pixel is all the error there is (the block means are the truth's).
+      expect(m.truthOnOutput).toBe('resampled');
+      expect(Math.abs(m.detail.biasK)).toBeLessThan(0.01);
+      expect(m.detail.offsetFreeRmseK).toBeCloseTo(m.scores.rmseK, 2);
+      expect(m.detail.detailPixels).toBeGreaterThan(50000);
+      expect(m.detail.detailRmseK).toBeCloseTo(m.scores.rmseK, 1);
+      expect(m.detail.truthDetailSdK).toBeGreaterThan(0.05);
     }
+    // Bicubic adds smooth detail only; TsHARP's follows the NDVI: their detail correlations differ.
+    expect(doc.truth.methods[0].detail.detailCorr).not.toBe(doc.truth.methods[1].detail.detailCorr);
     console.log('Para 120 m -> 30 m against the 30 m band:', doc.truth.methods.map((m: { method: string; scores: { rmseK: number } }) => `${m.method} ${m.scores.rmseK} K`).join(', '));
   });
 });

@@ -1,7 +1,8 @@
 import path from 'node:path';
 import { AppError } from '../core/errors.ts';
 import { runDownscale } from '../pipeline/downscale.ts';
-import { closedLoopScene, evaluateClosedLoop, scoreAgainstTruth, type ClosedLoopResult } from '../pipeline/evaluate.ts';
+import { closedLoopScene, evaluateClosedLoop, scoreFields, truthOnOutputGrid, type ClosedLoopResult } from '../pipeline/evaluate.ts';
+import { scoreTruthOnGrid } from '../pipeline/truth-score.ts';
 import { closedLoopScored, evaluateSampledLoop, loopWindows } from '../pipeline/loop-sample.ts';
 import type { StageMethod } from '../pipeline/method.ts';
 import { loadMethod, METHOD_IDS } from '../pipeline/methods.ts';
@@ -56,7 +57,10 @@ ${INPUT_HELP.replace(/--stages N .*\n/, '')}
   --stages N            closed-loop stages: 1 (reference/2 -> reference, default) or more
   --reference-factor F  block-average the LST by F first (e.g. 2 turns 30 m Landsat into a 60 m reference)
   --methods a,b,c       methods to compare (default: all available of ${METHOD_IDS.join(',')})
-  --truth FILE          independent fine-scale LST to score the real downscaled outputs against
+  --truth FILE          independent fine-scale LST to score the real downscaled outputs against (RMSE,
+                        also without the mean difference, and the detail: each output pixel minus its
+                        input pixel's mean against the truth's same; the app does this with an LST of
+                        the same date with finer pixels dropped beside the one downscaled)
   --weights FILE  --backend B  --finetune N   SRDA-Net options, as for downscale
   --orientations N      SRDA-Net: 1 (default) or 8: run the network on the input in each of its 8
                         orientations (mirrors, rotations, transposes) and average the predictions
@@ -70,6 +74,9 @@ ${INPUT_HELP.replace(/--stages N .*\n/, '')}
 function fmt(v: number, d = 3): string {
   return Number.isFinite(v) ? v.toFixed(d) : 'NaN';
 }
+
+/** 4 decimals; null for NaN (as JSON writes it). */
+const r4 = (v: number): number | null => (Number.isFinite(v) ? Number(v.toFixed(4)) : null);
 
 function round(s: Scores): Record<string, number> {
   const r = (v: number, d: number): number => Number(v.toFixed(d));
@@ -179,7 +186,15 @@ export const evaluateCommand: Command = async (argv) => {
     for (const m of methods) {
       const r = await runDownscale(scene, { method: m, residualMode, tileCoarsePx: tile }, { onProgress: progress });
       const last = r.stages[r.stages.length - 1];
-      per.push({ method: m.id, pixelSizeM: Number(scene.levels[last.stage].pixelSizeM.toFixed(2)), scores: round(scoreAgainstTruth(last.lst, band.raster)) });
+      const on = truthOnOutputGrid(last.lst, band.raster);
+      const d = scoreTruthOnGrid(last.lst, on.raster.data, 2 ** last.stage);
+      per.push({
+        method: m.id,
+        pixelSizeM: Number(scene.levels[last.stage].pixelSizeM.toFixed(2)),
+        truthOnOutput: on.how,
+        scores: round(scoreFields(last.lst.data, on.raster.data, last.lst.width, last.lst.height)),
+        detail: { biasK: r4(d.biasK), offsetFreeRmseK: r4(d.offsetFreeRmseK), detailRmseK: r4(d.detailRmseK), detailCorr: r4(d.detailCorr), detailPixels: d.detailPixels, truthDetailSdK: r4(d.truthDetailSdK) },
+      });
     }
     truth = { file: values.truth, band: band.name, methods: per };
   }
@@ -216,7 +231,12 @@ export const evaluateCommand: Command = async (argv) => {
   else {
     process.stdout.write(closedLoopTable(loop, weightNote ? { srda: weightNote } : {}) + '\n');
     if (check) process.stdout.write(`${terminalSafe(check.message)}\n`);
-    if (truth) process.stdout.write(`against ${terminalSafe(String(values.truth))}:\n${(truth.methods as { method: string; scores: Record<string, number> }[]).map((m) => `${m.method.padEnd(8)} RMSE ${m.scores.rmseK} K, SSIM ${m.scores.ssim}`).join('\n')}\n`);
+    if (truth)
+      process.stdout.write(
+        `against ${terminalSafe(String(values.truth))} (detail: each pixel minus its input pixel's mean, against the truth's):\n${(truth.methods as { method: string; scores: Record<string, number>; detail: Record<string, number> }[])
+          .map((m) => `${m.method.padEnd(8)} RMSE ${m.scores.rmseK} K (${m.detail.offsetFreeRmseK} K without the mean difference ${m.detail.biasK} K), SSIM ${m.scores.ssim}, detail RMSE ${m.detail.detailRmseK} K, detail correlation ${m.detail.detailCorr}`)
+          .join('\n')}\n`,
+      );
     for (const n of notices) process.stdout.write(`notice: ${terminalSafe(n)}\n`);
   }
   return 0;

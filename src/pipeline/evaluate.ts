@@ -1,6 +1,7 @@
+import { sameCrs } from '../core/geo/crs.ts';
 import { guideShiftNote, registerGuides } from './guide-registration.ts';
 import { AppError } from '../core/errors.ts';
-import { coarsenGrid, cropGrid, gridPixelSize, gridToString } from '../core/geo/grid.ts';
+import { coarsenGrid, cropGrid, gridPixelSize, gridToString, pixelSizeMetres, refineGrid } from '../core/geo/grid.ts';
 import { throwIfAborted, type RunOptions } from '../core/progress.ts';
 import { aggregateMean, aggregateMode } from '../core/raster/aggregate.ts';
 import type { AuxName, Grid, Raster } from '../core/raster/raster.ts';
@@ -237,21 +238,28 @@ export async function evaluateClosedLoop(
 }
 
 /**
- * Scores a downscaled raster against an independent truth raster: the truth is block-averaged onto
- * the output grid when it is an integer-finer aligned grid, otherwise resampled (bilinear, proj4).
+ * An independent truth raster on an output's grid. An output at least 1.5 times coarser takes the
+ * mean of the truth's pixels over each of its pixels: block-averaged directly when its grid is an
+ * integer-coarser aligned grid of the truth's (same CRS), else the truth is resampled (bilinear,
+ * proj4) onto the output grid refined to about the truth's pixel, then block-averaged (blocks with
+ * more than a quarter missing stay NaN). A finer or like output takes the truth resampled onto it.
  */
-export function scoreAgainstTruth(output: Raster, truth: Raster): Scores {
-  const pt = gridPixelSize(truth).x;
+export function truthOnOutputGrid(output: Raster, truth: Raster): { raster: Raster; how: 'block-averaged' | 'resampled' } {
+  const outGrid = cropGrid(output, { col: 0, row: 0, width: output.width, height: output.height });
+  const ratio = pixelSizeMetres(outGrid) / pixelSizeMetres(truth);
+  const f = Math.round(ratio);
+  if (ratio < 1.5) return { raster: reprojectRaster(truth, outGrid, 'bilinear'), how: 'resampled' };
+  const keep = { maxInvalidFraction: 0.25 };
   const po = gridPixelSize(output).x;
-  const f = Math.round(po / pt);
-  let onGrid: Raster | undefined;
-  if (f >= 2 && Math.abs(po / pt - f) < 1e-6 * f) {
-    const agg = aggregateMean(truth, f);
+  const pt = gridPixelSize(truth).x;
+  if (sameCrs(output.crs, truth.crs) && Math.abs(po / pt - f) < 1e-6 * f) {
+    const agg = aggregateMean(truth, f, keep);
     const [c, r] = [(output.transform[0] - agg.transform[0]) / agg.transform[1], (output.transform[3] - agg.transform[3]) / agg.transform[5]];
     if (Math.abs(c - Math.round(c)) < 1e-3 && Math.abs(r - Math.round(r)) < 1e-3) {
-      onGrid = cropRaster(agg, { col: Math.round(c), row: Math.round(r), width: output.width, height: output.height });
+      return { raster: cropRaster(agg, { col: Math.round(c), row: Math.round(r), width: output.width, height: output.height }), how: 'block-averaged' };
     }
   }
-  onGrid ??= reprojectRaster(truth, cropGrid(output, { col: 0, row: 0, width: output.width, height: output.height }), 'bilinear');
-  return scoreFields(output.data, onGrid.data, output.width, output.height);
+  const fine = reprojectRaster(truth, refineGrid(outGrid, f), 'bilinear');
+  return { raster: { ...aggregateMean(fine, f, keep), ...outGrid }, how: 'block-averaged' };
 }
+

@@ -174,6 +174,12 @@ export interface AssembledScene {
   masks?: SceneMaskReport;
   /** Guides of another place than the LST, left out of this scene (lenient mode only; strict throws NO_OVERLAP): per role, the file the notice names. */
   awayGuides: { role: AuxName; name: string }[];
+  /**
+   * The other LSTs of the scene's date and tile with finer pixels than `lst`, over the same place,
+   * finest first (an ASTER or Landsat LST dropped beside MODIS): independent truths the app scores
+   * the outputs against.
+   */
+  finerLsts: LabelledBand[];
   /** Plain sentences for the user, naming files. */
   notices: string[];
   /**
@@ -275,10 +281,12 @@ export function* assembleSceneInSteps(bands: LabelledBand[], options: AssemblyOp
   const inGroup = bands.filter((b) => b.role === 'lst' && groupId(b.dataset.date, tileOf(b)) === group.id);
   const lstRef = findLstBand(inGroup.map(view), options.dayNight)!;
   const lst = views.get(lstRef.dataset)!;
+  let finerLsts: LabelledBand[] = [];
   if (inGroup.length > 1) {
     const others = inGroup.filter((b) => b !== lst);
     const m = (b: LabelledBand): number => pixelSizeMetres(b.band.raster);
     const finer = others.filter((b) => hasFinerPixels(b.band.raster, lst.band.raster));
+    finerLsts = finer.filter((b) => gridOverlap(lst.band.raster, b.band.raster) !== undefined).sort((a, b) => m(a) - m(b));
     const why = finer.length > 0 ? `, the coarsest (about ${Math.round(m(lst))} m; ${finer.map((b) => `${b.name}: ${Math.round(m(b))} m`).join(', ')})` : '';
     warn(`Several LST layers for ${group.id}: using ${lst.name}${why}. ${(options.otherLstHint ?? setRoleToUseOtherLst)(lst, others)}`);
   }
@@ -387,6 +395,7 @@ export function* assembleSceneInSteps(bands: LabelledBand[], options: AssemblyOp
     ...(water.mask ? { water: water.mask } : {}),
     ...(masks ? { masks } : {}),
     awayGuides,
+    finerLsts,
     notices,
     warnings,
   };

@@ -1,3 +1,4 @@
+import { blockTexture } from '../core/raster/texture.ts';
 import { pixelToWorld } from '../core/geo/affine.ts';
 import type { Grid, Raster } from '../core/raster/raster.ts';
 import { reprojectRaster } from '../core/raster/reproject.ts';
@@ -7,6 +8,7 @@ import { correlation, shiftBilinear } from '../core/raster/shift.ts';
 export const ASTER_FACTOR = 4;
 /** A 1 km block is scored / trained only when at least this many of its 16 ASTER pixels are valid. */
 export const MIN_VALID_PER_BLOCK = 12;
+export { blockTexture };
 
 /** Estimated shift of ASTER relative to the MODIS NDVI, fine (250 m) pixels: ASTER(x + dx, y + dy) matches NDVI(x, y). */
 export interface RegistrationShift {
@@ -50,32 +52,6 @@ export interface AsterPair {
   targetK: Float32Array;
 }
 
-/**
- * Each fine pixel minus the mean of the valid pixels of its `f` x `f` block; NaN in blocks with
- * fewer than `minValid` valid pixels (and where the pixel is NaN).
- */
-export function blockTexture(v: Float32Array, fw: number, fh: number, f: number, minValid: number): Float32Array {
-  const out = new Float32Array(v.length).fill(Number.NaN);
-  for (let by = 0; by < Math.floor(fh / f); by++) {
-    for (let bx = 0; bx < Math.floor(fw / f); bx++) {
-      let s = 0;
-      let c = 0;
-      for (let y = by * f; y < by * f + f; y++) {
-        for (let x = bx * f; x < bx * f + f; x++) {
-          const a = v[y * fw + x];
-          if (a === a) {
-            s += a;
-            c++;
-          }
-        }
-      }
-      if (c < minValid) continue;
-      const m = s / c;
-      for (let y = by * f; y < by * f + f; y++) for (let x = bx * f; x < bx * f + f; x++) out[y * fw + x] = v[y * fw + x] - m;
-    }
-  }
-  return out;
-}
 
 /**
  * Estimates the shift of ASTER relative to NDVI that makes their sub-1 km textures agree best:

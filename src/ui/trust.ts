@@ -2,7 +2,7 @@ import { detailShareWords } from '../core/detail-share.ts';
 import { MIN_LOOP_PIXELS } from '../core/loop-pixels.ts';
 import { recommendMethod } from '../core/recommend.ts';
 import { methodName } from '../core/method-names.ts';
-import type { MethodMetrics, RunResult } from '../worker/protocol.ts';
+import type { MethodMetrics, RunResult, TruthCheck } from '../worker/protocol.ts';
 import type { AppState, RunFacts } from './state/store.ts';
 
 type EnergyError = RunResult['energyError'];
@@ -114,4 +114,21 @@ export function trustRunLines(s: Pick<AppState, 'isMetricsEarlier' | 'metricsRun
     earlierNote: `These scores are of an earlier run with other settings${dateWords(earlier)}: the last run${dateWords(last)} had no closed-loop check.`,
     energy,
   };
+}
+
+/**
+ * The trust panel's verdict on the finest output against an independent LST: the first method's
+ * detail (each pixel minus its input pixel's mean) against bicubic's, the one thing a downscaler
+ * adds; undefined without bicubic at that stage or without detail pixels.
+ */
+export function truthSentence(truth: TruthCheck): string | undefined {
+  const last = Math.max(0, ...truth.rows.map((r) => r.stage));
+  const rows = truth.rows.filter((r) => r.stage === last);
+  const first = rows[0];
+  const bic = rows.find((r) => r.method === 'bicubic');
+  if (!first || !bic || first === bic || !(first.detailPixels > 0) || !Number.isFinite(first.detailRmseK) || !Number.isFinite(bic.detailRmseK)) return undefined;
+  const pct = Math.round((100 * (first.detailRmseK - bic.detailRmseK)) / bic.detailRmseK);
+  const closer = pct < 0 ? `${-pct} % closer to` : pct > 0 ? `${pct} % farther from` : 'as close to';
+  const corr = (v: number) => (Number.isFinite(v) ? v.toFixed(2) : 'none');
+  return `At ${formatDistance(first.pixelSizeM)}, ${methodName(first.method)}'s detail within each input pixel is ${closer} ${truth.name}'s than bicubic's (detail RMSE ${first.detailRmseK.toFixed(2)} vs ${bic.detailRmseK.toFixed(2)} K, correlation ${corr(first.detailCorr)} vs ${corr(bic.detailCorr)}, ${first.detailPixels.toLocaleString('en-US')} pixels).`;
 }

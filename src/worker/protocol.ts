@@ -1,3 +1,4 @@
+import type { TruthScores } from '../pipeline/truth-score.ts';
 import type { AppErrorCode } from '../core/errors.ts';
 import type { Progress } from '../core/progress.ts';
 import type { Grid } from '../core/raster/raster.ts';
@@ -204,6 +205,25 @@ export interface LayerData {
 }
 
 /** Closed-loop scores of one method on the user's scene (input aggregated by 2, downscaled back). */
+/** One method's output of one stage against the independent LST (pipeline/truth-score.ts). */
+export interface TruthRow extends TruthScores {
+  method: string;
+  stage: number;
+  pixelSizeM: number;
+  how: 'block-averaged' | 'resampled';
+}
+
+/** The run's check against an independent, finer LST. */
+export interface TruthCheck {
+  /** The file. */
+  name: string;
+  /** Its pixel size, metres. */
+  pixelSizeM: number;
+  rows: TruthRow[];
+  /** Stages finer than the truth (by more than 10 %), not scored. */
+  finerStages: number[];
+}
+
 export interface MethodMetrics {
   method: string;
   rmse: number;
@@ -290,6 +310,12 @@ export interface RunResult {
    * across it (the sample the detail weight is fitted on, pipeline/loop-sample.ts); absent: all of it.
    */
   closedLoop?: { coarsePixelM: number; referencePixelM: number; outputPixelM: number; scoredPixels?: number; windows?: number };
+  /**
+   * The outputs scored against an independent LST of the same date with finer pixels (an ASTER or
+   * Landsat LST dropped beside MODIS): per method and stage, on the stage's grid (`how` the truth
+   * got there). Absent when no such LST was among the inputs.
+   */
+  truth?: TruthCheck;
   /** SRDA-Net weights used (from model.json), when SRDA-Net ran. */
   weights?: { format: string; version: number; size: string };
   /** The scene the run used: LST file, product, date and tile. */

@@ -1,5 +1,6 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { basename, join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Progress } from '../core/progress.ts';
@@ -223,4 +224,45 @@ describe.skipIf(!existsSync(H14))('worker run job on a full MODIS tile (h14v09, 
     const wholeRmse = Number(/bicubic +corrected: ([\d.]+)/.exec(table)![1]);
     expect(Math.abs(wholeRmse - app.metrics[0].rmse)).toBeGreaterThan(0.01);
   }, 180_000);
+
+  // A MODIS-ASTER pair as a user drops it: 1 km MOD21 LST, 250 m MOD09GQ NDVI and the concurrent ASTER LST.
+  const PAIR = resolve(import.meta.dirname, '../../../shared/data/modis-aster-h18v04-sifcnnsr/7');
+  it.skipIf(!existsSync(PAIR))('scores every output against an LST of the same date with finer pixels (ASTER beside MODIS), as GDAL warps it', async () => {
+    const names = ['MOD21A1D_LST_1km.tif', 'MOD09GQ_NDVI_250m.tif', 'ASTER_LST_250m.tif'];
+    const { inputs: rows } = await ingestFiles(names.map((n) => new File([readFileSync(join(PAIR, n))], n)));
+    expect(rows.map((r) => r.role)).toEqual(['lst', 'ndvi', 'lst']);
+    const params = { inputs: rows.map((r) => ({ id: r.id, role: r.role })), method: 'tsharp' as const, residualCorrection: true, finetuneSteps: 0, backend: 'auto' as const, evaluate: false, appBaseUrl: 'http://localhost/' };
+    const result = await runJob(params, {}, []);
+    const truth = result.truth!;
+    expect(truth.name).toBe('ASTER_LST_250m.tif');
+    expect(truth.finerStages).toEqual([]);
+    expect(truth.rows.map((r) => `${r.method} ${r.stage} ${r.how}`)).toEqual(['tsharp 1 block-averaged', 'bicubic 1 block-averaged', 'tsharp 2 resampled', 'bicubic 2 resampled']);
+    for (const r of truth.rows) {
+      expect(r.n).toBeGreaterThan(1000);
+      expect(r.offsetFreeRmseK).toBeLessThanOrEqual(r.rmseK + 1e-9);
+      expect(r.detailPixels).toBeGreaterThan(0);
+    }
+    // The map has the independent LST on the output grid and the output minus it; a notice names the file.
+    const ids = result.layers.map((l) => l.id);
+    expect(ids).toContain('truth-250m');
+    expect(ids).toContain('diff-truth-250m');
+    expect(result.notices.some((n) => n.startsWith('ASTER_LST_250m.tif, an LST of the same date with finer pixels'))).toBe(true);
+    // ASTER is in UTM, the outputs on the MODIS sinusoidal grid: resampled onto the 250 m grid, and onto the
+    // 500 m grid refined to 250 m, then block-averaged (the mean over each 500 m pixel, not a sample at its centre).
+    // Independent check: GDAL warps ASTER onto the 250 m output grid (bilinear); the RMSE of TsHARP against it agrees.
+    const out = result.layers.find((l) => l.id === 'tsharp-250m')!;
+    const dir = mkdtempSync(join(tmpdir(), 'truth-'));
+    const outTif = join(dir, 'out.tif');
+    writeFileSync(outTif, Buffer.from(await (await exportLayerGeoTiff(out.id)).file.arrayBuffer()));
+    const info = JSON.parse(execFileSync('gdalinfo', ['-json', outTif], { encoding: 'utf8' })) as { size: [number, number]; cornerCoordinates: { upperLeft: [number, number]; lowerRight: [number, number] }; coordinateSystem: { wkt: string } };
+    const warped = join(dir, 'aster.tif');
+    const [x0, y1] = info.cornerCoordinates.upperLeft;
+    const [x1, y0] = info.cornerCoordinates.lowerRight;
+    execFileSync('gdalwarp', ['-q', '-r', 'bilinear', '-t_srs', info.coordinateSystem.wkt, '-te', String(x0), String(y0), String(x1), String(y1), '-ts', String(info.size[0]), String(info.size[1]), '-dstnodata', 'nan', '-ot', 'Float32', join(PAIR, 'ASTER_LST_250m.tif'), warped]);
+    const py = `import numpy as np\nfrom osgeo import gdal\na=gdal.Open('${outTif}').ReadAsArray().astype('f8');a[a==-9999]=np.nan\nb=gdal.Open('${warped}').ReadAsArray().astype('f8')\nok=np.isfinite(a)&np.isfinite(b)&(b>0)\nprint(np.sqrt(np.mean((a[ok]-b[ok])**2)), ok.sum())`;
+    const [rmse, n] = execFileSync('/usr/bin/python3', ['-c', py], { encoding: 'utf8' }).trim().split(' ').map(Number);
+    const ours = truth.rows.find((r) => r.method === 'tsharp' && r.stage === 2)!;
+    expect(Math.abs(n - ours.n) / ours.n).toBeLessThan(0.05);
+    expect(Math.abs(rmse - ours.rmseK) / ours.rmseK).toBeLessThan(0.03);
+  }, 120_000);
 });

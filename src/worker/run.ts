@@ -14,7 +14,10 @@ import { prepareSceneAsync } from '../pipeline/prepare.ts';
 import { assembleForAppAsync, gridFacts, usedFiles } from './preview.ts';
 import { partProgress } from './run-progress.ts';
 import { difference, formatPixelM, layerId, makeRunLayers, methodNaming, nominalResolutionM, type LayerMeta } from './layers.ts';
-import type { RunParams, RunResult, ScatterData } from './protocol.ts';
+import { truthOnOutputGrid } from '../pipeline/evaluate.ts';
+import { canScoreWith, scoreTruthOnGrid } from '../pipeline/truth-score.ts';
+import { pixelSizeMetres } from '../core/geo/grid.ts';
+import type { RunParams, RunResult, ScatterData, TruthCheck } from './protocol.ts';
 
 /** Output pixels up to which a bicubic baseline is added automatically. */
 const MAX_AUTO_BASELINE_PX = 4_000_000;
@@ -39,6 +42,12 @@ export function fineTuneOutcome(method: unknown, steps: number): { report: Finet
     report,
     notice: `Fine-tuning SRDA-Net on this scene (${report.steps} steps) did not help: held-out closed-loop RMSE ${a} -> ${b} K, so the tuned weights were rejected and the pretrained weights were used.`,
   };
+}
+
+/** What the run says of the independent LST it scored the outputs against (the trust panel has the numbers). */
+export function truthNotice(name: string, truthPixelM: number, finerOutputsM: number[]): string {
+  const finer = finerOutputsM.length > 0 ? ` The ${finerOutputsM.map((m) => formatPixelM(m)).join(' and ')} output${finerOutputsM.length > 1 ? 's are' : ' is'} finer than it and was not scored.` : '';
+  return `${name}, an LST of the same date with finer pixels (about ${formatPixelM(truthPixelM)}), is not downscaled: each output is scored against it as an independent truth under "How far to trust the result", and the map has it and the difference from it.${finer}`;
 }
 
 /** Prepares the scene, runs the chosen method(s) stage by stage, scores them in closed loop. */
@@ -247,6 +256,49 @@ export async function runJob(
         diff,
       );
     }
+    // An LST of the same date with finer pixels (ASTER beside MODIS): every output scored against it.
+    const truthBand = assembled.finerLsts[0];
+    let truth: TruthCheck | undefined;
+    if (truthBand) {
+      const t = truthBand.band.raster;
+      truth = { name: truthBand.name, pixelSizeM: pixelSizeMetres(t), rows: [], finerStages: [] };
+      for (const st of primary.stages) {
+        if (!canScoreWith(st.lst, t)) {
+          truth.finerStages.push(st.stage);
+          continue;
+        }
+        const on = truthOnOutputGrid(st.lst, t);
+        for (const r of results) {
+          const out = r.stages.find((x) => x.stage === st.stage);
+          if (!out) continue;
+          truth.rows.push({ method: r.method, stage: st.stage, pixelSizeM: px(st.stage), how: on.how, ...scoreTruthOnGrid(out.lst, on.raster.data, 2 ** st.stage) });
+        }
+        if (st.stage !== primary.stages.length) continue;
+        const res = nominal0 / 2 ** st.stage;
+        const how = on.how === 'block-averaged' ? 'block-averaged onto' : 'resampled onto';
+        layer(
+          { id: `truth-${res}m`, label: `Independent LST ${formatPixelM(px(st.stage))}`, detail: `${truthBand.name}, ${how} the output grid`, description: `${truthBand.name} ${how} the ${formatPixelM(px(st.stage))} output grid`, kind: 'input', stage: st.stage, isFinal: false, pixelSizeM: px(st.stage), fileStem: stem('independent-lst', st.stage) },
+          on.raster,
+        );
+        layer(
+          {
+            id: `diff-truth-${res}m`,
+            label: `${naming(primary).name} − independent LST ${formatPixelM(px(st.stage))}`,
+            detail: [truthBand.name, naming(primary).detail].filter(Boolean).join(' · '),
+            description: `${primary.methodLabel} − ${truthBand.name} ${formatPixelM(px(st.stage))}`,
+            kind: 'difference',
+            method: primary.method,
+            stage: st.stage,
+            isFinal: true,
+            pixelSizeM: px(st.stage),
+            fileStem: stem(`${primary.method}-minus-independent-lst`, st.stage),
+          },
+          difference(st.lst, on.raster),
+        );
+      }
+      notices.push(truthNotice(truthBand.name, truth.pixelSizeM, truth.finerStages.map((k) => px(k))));
+      lap('independent LST');
+    }
     const scatter: ScatterData[] = [];
     let closedLoop: RunResult['closedLoop'];
 
@@ -337,6 +389,7 @@ export async function runJob(
       })),
       scatter,
       ...(closedLoop ? { closedLoop } : {}),
+      ...(truth ? { truth } : {}),
       notices,
       ...(model?.weights && methods.includes('srda') ? { weights: model.weights } : {}),
       scene: { id: assembled.group.id, lstName: assembled.lst.name, product: assembled.lst.dataset.product, date: assembled.lst.dataset.date, tile: assembled.group.tile, tag, used: usedFiles(assembled), ...(referenceFactor ? { referenceFactor } : {}) },

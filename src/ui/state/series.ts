@@ -86,6 +86,7 @@ export function resultView(r: RunResult, s: AppState, keepOld: boolean, ran: Run
     finetune: r.finetune,
     weights: r.weights,
     closedLoop: r.closedLoop ?? (isMetricsEarlier ? s.closedLoop : undefined),
+    truth: r.truth,
   };
 }
 

@@ -136,6 +136,8 @@ export interface AppState {
   /** The run the metrics on screen describe (the last run, or the earlier one when `isMetricsEarlier`): what the trust panel names beside its scores. */
   metricsRun?: RunFacts;
   closedLoop?: RunResult['closedLoop'];
+  /** The last run's outputs scored against an independent finer LST of the same date, when one was among the inputs. */
+  truth?: RunResult['truth'];
   /** Why the online basemap was switched off, when it failed. */
   basemapNotice?: string;
   /** The dates of the last queued run (several dates), in queue order; empty after a single-date run. */

@@ -32,6 +32,8 @@ export interface SrdaHook {
   readonly stale: AppState['stale'];
   readonly finetune: AppState['finetune'];
   readonly resultScene: AppState['resultScene'];
+  /** The last run's outputs scored against an independent finer LST of the same date, when one was dropped. */
+  readonly truth: AppState['truth'];
   /** The dates of the last queue and how each went (no pixel data). */
   readonly series: { sceneId: string; date?: string; state: string; error?: AppState['error']; seconds?: number; layerIds: string[] }[];
   /** Image URL a map draws a layer from (changes when the layer's pixels change, e.g. another date). */
@@ -108,6 +110,9 @@ export function installTestHook(): void {
     },
     get finetune() {
       return store.get().finetune;
+    },
+    get truth() {
+      return store.get().truth;
     },
     get resultScene() {
       return store.get().resultScene;

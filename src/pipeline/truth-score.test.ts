@@ -1,0 +1,58 @@
+import { describe, expect, it } from 'vitest';
+import { testGrid, testRaster } from './test-scenes.ts';
+import { truthOnOutputGrid } from './evaluate.ts';
+import { canScoreWith, scoreTruthOnGrid } from './truth-score.ts';
+
+describe('scoreTruthOnGrid', () => {
+  // 8 x 8 output pixels in 2 x 2 blocks of the input LST.
+  const g = testGrid(8, 8, 250);
+  const detail = (c: number, r: number) => ((c % 2) - 0.5) * 2 + ((r % 2) - 0.5); // +-1 K across, +-0.5 K down, zero block mean
+  const truth = testRaster(g, (c, r) => 300 + c * 0.3 + detail(c, r));
+
+  it('scores an output whose detail is the truth\'s but 2 K warmer: all its error is offset', () => {
+    const out = testRaster(g, (c, r) => 302 + c * 0.3 + detail(c, r));
+    const s = scoreTruthOnGrid(out, truth.data, 2);
+    expect(s.n).toBe(64);
+    expect(s.rmseK).toBeCloseTo(2, 5);
+    expect(s.biasK).toBeCloseTo(2, 5);
+    expect(s.offsetFreeRmseK).toBeCloseTo(0, 3);
+    expect(s.detailPixels).toBe(64);
+    expect(s.detailRmseK).toBeCloseTo(0, 5);
+    expect(s.detailCorr).toBeCloseTo(1, 5);
+  });
+
+  it('gives a flat output (block means only) the truth\'s whole detail as its error, and no correlation', () => {
+    const blockMean = (c: number) => 300 + (c - (c % 2) + 0.5) * 0.3;
+    const out = testRaster(g, (c) => blockMean(c));
+    const s = scoreTruthOnGrid(out, truth.data, 2);
+    expect(s.biasK).toBeCloseTo(0, 5);
+    expect(s.detailRmseK).toBeCloseTo(s.truthDetailSdK, 5);
+    // The truth's detail: +-1 across plus the slope's +-0.15 within a block, +-0.5 down, independent.
+    expect(s.truthDetailSdK).toBeCloseTo(Math.sqrt(1.15 ** 2 + 0.5 ** 2), 5);
+    expect(Number.isNaN(s.detailCorr)).toBe(true);
+  });
+
+  it('leaves out pixels either side lacks, and blocks less than 3/4 valid from the detail', () => {
+    const out = testRaster(g, (c, r) => (c === 0 && r === 0 ? Number.NaN : 301 + c * 0.3 + detail(c, r)));
+    const s = scoreTruthOnGrid(out, truth.data, 2);
+    expect(s.n).toBe(63);
+    expect(s.detailPixels).toBe(63); // 3 of 4 in the corner block is enough
+    const out2 = testRaster(g, (c, r) => (c < 2 && r < 1 ? Number.NaN : 301 + c * 0.3 + detail(c, r)));
+    expect(scoreTruthOnGrid(out2, truth.data, 2).detailPixels).toBe(60);
+  });
+});
+
+describe('truthOnOutputGrid', () => {
+  it('block-averages a truth whose grid is an integer-finer aligned grid of the output, and resamples otherwise', () => {
+    const fine = testGrid(8, 8, 250);
+    const coarse = testGrid(4, 4, 500);
+    const truth = testRaster(fine, (c, r) => 300 + c + 10 * r);
+    const out = testRaster(coarse, () => 0);
+    const on = truthOnOutputGrid(out, truth);
+    expect(on.how).toBe('block-averaged');
+    expect(on.raster.data[0]).toBeCloseTo((300 + 301 + 310 + 311) / 4, 4);
+    expect(truthOnOutputGrid(testRaster(fine, () => 0), truth).how).toBe('resampled');
+    expect(canScoreWith(coarse, fine)).toBe(true);
+    expect(canScoreWith(fine, coarse)).toBe(false);
+  });
+});

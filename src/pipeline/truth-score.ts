@@ -1,0 +1,99 @@
+import { pixelSizeMetres } from '../core/geo/grid.ts';
+import type { Grid, Raster } from '../core/raster/raster.ts';
+import { blockTexture } from '../core/raster/texture.ts';
+
+/**
+ * A downscaled output scored against an independent, finer LST of the same date (ASTER beside
+ * MODIS, say) put on the output's grid. Two sensors seldom agree on the mean (emissivity, view
+ * angle, overpass minutes), so beside the plain RMSE it gives the RMSE once the mean difference is
+ * removed, and the detail's own score: each output pixel minus the mean of its input-LST pixel
+ * against the truth's same (what a downscaler adds, and all it can be right or wrong about, since
+ * the residual correction fixes every block mean to the input).
+ */
+export interface TruthScores {
+  /** Pixels valid in both. */
+  n: number;
+  /** RMSE (K) of output - truth. */
+  rmseK: number;
+  /** Mean of output - truth (K). */
+  biasK: number;
+  /** RMSE (K) after removing `biasK`. */
+  offsetFreeRmseK: number;
+  /** Pixels in the detail score: valid in both, in input-LST pixels at least 3/4 valid in both. */
+  detailPixels: number;
+  /** RMSE (K) of the detail (pixel minus its input-LST pixel's mean) against the truth's detail; NaN without detail pixels. */
+  detailRmseK: number;
+  /** Pearson correlation of the two details; NaN where either has no variance. */
+  detailCorr: number;
+  /** The truth's own detail, standard deviation (K): what a perfect downscaler would add. */
+  truthDetailSdK: number;
+}
+
+/**
+ * Scores `output` against `truthOnOutput` (the truth already on the output grid, `truthOnOutputGrid`),
+ * the output's pixels grouped `blockPx` x `blockPx` into the input LST's pixels (the output grid
+ * starts at an input pixel's corner, as every stage grid does).
+ */
+export function scoreTruthOnGrid(output: Raster, truthOnOutput: Float32Array, blockPx: number): TruthScores {
+  const w = output.width;
+  const h = output.height;
+  const a = new Float32Array(w * h).fill(Number.NaN);
+  const b = new Float32Array(w * h).fill(Number.NaN);
+  let n = 0;
+  let sd = 0;
+  let sdd = 0;
+  for (let i = 0; i < w * h; i++) {
+    const o = output.data[i];
+    const t = truthOnOutput[i];
+    if (!Number.isFinite(o) || !Number.isFinite(t)) continue;
+    a[i] = o;
+    b[i] = t;
+    const d = o - t;
+    n++;
+    sd += d;
+    sdd += d * d;
+  }
+  const biasK = n > 0 ? sd / n : Number.NaN;
+  const rmseK = n > 0 ? Math.sqrt(sdd / n) : Number.NaN;
+  const offsetFreeRmseK = n > 0 ? Math.sqrt(Math.max(0, sdd / n - biasK * biasK)) : Number.NaN;
+  const minValid = Math.ceil(0.75 * blockPx * blockPx);
+  const ta = blockTexture(a, w, h, blockPx, minValid);
+  const tb = blockTexture(b, w, h, blockPx, minValid);
+  let m = 0;
+  let se = 0;
+  let sp = 0;
+  let sr = 0;
+  let spp = 0;
+  let srr = 0;
+  let spr = 0;
+  for (let i = 0; i < ta.length; i++) {
+    const p = ta[i];
+    const r = tb[i];
+    if (p !== p || r !== r) continue;
+    m++;
+    se += (p - r) ** 2;
+    sp += p;
+    sr += r;
+    spp += p * p;
+    srr += r * r;
+    spr += p * r;
+  }
+  const vp = m > 0 ? spp / m - (sp / m) ** 2 : 0;
+  const vr = m > 0 ? srr / m - (sr / m) ** 2 : 0;
+  const cov = m > 0 ? spr / m - (sp / m) * (sr / m) : 0;
+  return {
+    n,
+    rmseK,
+    biasK,
+    offsetFreeRmseK,
+    detailPixels: m,
+    detailRmseK: m > 0 ? Math.sqrt(se / m) : Number.NaN,
+    detailCorr: vp > 0 && vr > 0 ? cov / Math.sqrt(vp * vr) : Number.NaN,
+    truthDetailSdK: m > 0 ? Math.sqrt(Math.max(0, vr)) : Number.NaN,
+  };
+}
+
+/** Whether a truth of `truth`'s pixels can score an output of `output`'s: not coarser than it (by more than 10 %). */
+export function canScoreWith(output: Grid, truth: Grid): boolean {
+  return pixelSizeMetres(truth) <= 1.1 * pixelSizeMetres(output);
+}
