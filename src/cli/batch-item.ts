@@ -13,9 +13,13 @@ import type { StageMethod } from '../pipeline/method.ts';
 import { loadMethod } from '../pipeline/methods.ts';
 import { prepareSceneAsync } from '../pipeline/prepare.ts';
 import { assembleScene, labelDataset, type LabelledBand } from '../pipeline/scene-assembly.ts';
+import { scoreStagesAgainstTruth, type TruthCheck } from '../pipeline/truth-score.ts';
+import { formatDistance, truthSentence } from '../core/truth-words.ts';
+import { pixelSizeMetres } from '../core/geo/grid.ts';
+import type { Scene } from '../pipeline/scene.ts';
 import type { BatchItem } from './batch-plan.ts';
 import { KEEP_GUIDES_ON_CLI, maskedShares, orientationsNotice } from './inputs.ts';
-import { loadFileDatasets } from './load.ts';
+import { loadDataset, loadFileDatasets } from './load.ts';
 import { packOnReadWorkers, prestartReadWorkers, withReadWorkersHeld } from './read-workers.ts';
 import { sceneNotices } from './scene-notices.ts';
 import { stageWriter } from './stage-files.ts';
@@ -84,6 +88,8 @@ export interface SummaryRow {
   seconds: number;
   /** Closed-loop RMSE (K, residual-corrected) per method. */
   rmse: Record<string, number>;
+  /** Against an independent finer LST of the date, when the item had one: per method, its finest scored output. */
+  independent?: Record<string, { offsetFreeRmseK: number; detailRmseK: number; detailCorr: number }>;
 }
 
 /** The finished output folder of an item: `<out>/<id>`; it exists only once the item is complete. */
@@ -152,6 +158,30 @@ async function writeInto(file: string, fill: (fh: FileHandle) => Promise<unknown
   return file;
 }
 
+const optionalMessage = (message: string | undefined): { message?: string } => (message ? { message } : {});
+
+/**
+ * The item's written outputs (read back: the last stage is streamed to its file) and, unless the
+ * item ran bicubic, bicubic's, scored against an independent finer LST of the date.
+ */
+async function independentLstCheck(scene: Scene, methodId: string, stageFiles: string[], truth: LabelledBand, s: BatchSettings): Promise<TruthCheck> {
+  const written = [];
+  for (const [i, f] of stageFiles.entries()) written.push({ stage: i + 1, lst: (await loadDataset(f)).bands[0].raster });
+  const runs = [{ method: methodId, stages: written }];
+  if (methodId !== 'bicubic') {
+    const bic = await runDownscale(scene, { method: 'bicubic', residualCorrection: s.residualCorrection, residualMode: s.residualMode, tileCoarsePx: s.tileCoarsePx });
+    runs.push({ method: 'bicubic', stages: bic.stages });
+  }
+  return scoreStagesAgainstTruth(truth.name, truth.band.raster, runs).check;
+}
+
+/** Per method, the scores of its finest scored output. */
+function finestRows(check: TruthCheck): NonNullable<SummaryRow['independent']> {
+  const out: NonNullable<SummaryRow['independent']> = {};
+  for (const r of check.rows) out[r.method] = { offsetFreeRmseK: r.offsetFreeRmseK, detailRmseK: r.detailRmseK, detailCorr: r.detailCorr };
+  return out;
+}
+
 async function runInto(item: BatchItem, s: BatchSettings, tmp: string): Promise<SummaryRow> {
   const t0 = performance.now();
   // As `downscale`: the read workers stay from the reads through the preparation, and the layers the
@@ -165,7 +195,9 @@ async function runInto(item: BatchItem, s: BatchSettings, tmp: string): Promise<
   // The bands as read are garbage now: free them before the item's peak (see collectGarbage).
   collectGarbage();
   // What reading, assembling and preparing this date did, each once, as downscale prints them.
-  const notices = sceneNotices([...assembled.notices, ...scene.notes]);
+  const truthBand = assembled.finerLsts[0];
+  const truthNote = truthBand && `${truthBand.name}, an LST of the same date with finer pixels (about ${formatDistance(pixelSizeMetres(truthBand.band.raster))}), is not downscaled: this item's outputs${s.method.id === 'bicubic' ? '' : " and bicubic's"} are scored against it in report.json (independentLst).`;
+  const notices = sceneNotices([...assembled.notices, ...scene.notes, ...(truthNote ? [truthNote] : [])]);
   s.onSceneNotices?.(item, notices);
   const method =
     isLstOnlyScene(scene) && !LST_ONLY_METHODS.has(s.method.id) ? await loadMethod('bicubic') : s.method;
@@ -207,6 +239,7 @@ async function runInto(item: BatchItem, s: BatchSettings, tmp: string): Promise<
       : loopCheck;
 
   const files = (await writer.done()).lst.map((f) => path.basename(f));
+  const independentLst = truthBand ? await independentLstCheck(scene, method.id, files.map((f) => path.join(tmp, f)), truthBand, s) : undefined;
   const orientedNotice = orientationsNotice(s.orientations ?? 1, [method.id]);
   const energyMaxAbsK = Math.max(...result.stages.map((st) => st.energy.maxAbsK));
   const row: SummaryRow = {
@@ -219,6 +252,7 @@ async function runInto(item: BatchItem, s: BatchSettings, tmp: string): Promise<
     energyMaxAbsK,
     seconds: (performance.now() - t0) / 1000,
     rmse,
+    ...(independentLst ? { independent: finestRows(independentLst) } : {}),
   };
   const report = {
     tool: 'srda-lst batch',
@@ -257,6 +291,7 @@ async function runInto(item: BatchItem, s: BatchSettings, tmp: string): Promise<
     closedLoopScored: closedLoopScored(loop),
     ...(check ? { closedLoopCheck: check } : {}),
     ...(weight ? { detailWeight: weight } : {}),
+    ...(independentLst ? { independentLst: { ...independentLst, ...optionalMessage(truthSentence(independentLst)) } } : {}),
     summary: row,
   };
   await writeFile(path.join(tmp, 'report.json'), JSON.stringify(report, null, 2) + '\n');

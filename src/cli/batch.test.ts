@@ -467,6 +467,30 @@ describe.skipIf(!existsSync(PAIRS) || !hasGdal())('srda-lst batch on the MODIS-A
     expect(g.coordinateSystem.wkt).toMatch(/Sinusoidal/i);
     expect(printed.err).not.toMatch(/FAILED/);
   }, 120_000);
+
+  it("scores the pair's outputs and bicubic's against its ASTER LST (report.json independentLst, summary.csv), as `evaluate --truth` does", async () => {
+    const { dir, report } = await batchReport(PAIRS, 'pairs-truth', ['--method', 'tsharp', '--jobs', '1', '--index', '0'], '0', printed);
+    const t = report.independentLst;
+    expect(t.name).toBe('ASTER_LST_250m.tif');
+    expect(t.rows.map((r: { method: string; stage: number; how: string }) => `${r.method} ${r.stage} ${r.how}`)).toEqual(['tsharp 1 block-averaged', 'bicubic 1 block-averaged', 'tsharp 2 resampled', 'bicubic 2 resampled']);
+    expect(t.message).toMatch(/^At 232 m, TsHARP's detail within each input pixel is \d+ % (closer to|farther from) ASTER_LST_250m\.tif's than bicubic's/);
+    expect(report.sceneNotices).toContain("ASTER_LST_250m.tif, an LST of the same date with finer pixels (about 232 m), is not downscaled: this item's outputs and bicubic's are scored against it in report.json (independentLst).");
+    const csv = readFileSync(path.join(dir, 'summary.csv'), 'utf8').trim().split('\n').map((l) => l.split(','));
+    const col = (name: string) => Number(csv[1][csv[0].indexOf(name)]);
+    const final = (m: string) => t.rows.find((r: { method: string; stage: number }) => r.method === m && r.stage === 2);
+    expect(col('independent_detail_rmse_tsharp_k')).toBeCloseTo(final('tsharp').detailRmseK, 4);
+    expect(col('independent_detail_corr_bicubic')).toBeCloseTo(final('bicubic').detailCorr, 4);
+    // The same files scored by evaluate --truth (its outputs in memory, batch's read back from the written GeoTIFFs).
+    printed.out = '';
+    const pair = (f: string) => path.join(PAIRS, '0', f);
+    expect(await main(['evaluate', '--lst', pair('MOD21A1D_LST_1km.tif'), '--ndvi', pair('MOD09GQ_NDVI_250m.tif'), '--truth', pair('ASTER_LST_250m.tif'), '--methods', 'tsharp,bicubic', '--json', '-q'])).toBe(0);
+    const ev = JSON.parse(printed.out).truth.methods;
+    for (const m of ev) {
+      expect(final(m.method).n, m.method).toBe(m.scores.n);
+      expect(final(m.method).rmseK, m.method).toBeCloseTo(m.scores.rmseK, 3);
+      expect(final(m.method).detailRmseK, m.method).toBeCloseTo(m.detail.detailRmseK, 3);
+    }
+  }, 120_000);
 });
 
 const ECOSTRESS = path.resolve(repo, '../shared/data/ecostress-l2lste-losangeles-2023-workshop');

@@ -19,7 +19,11 @@ Downscales every date (and MODIS tile) found in a folder of GeoTIFF / LAADS .hdf
 files, or in a manifest (one path per line, relative to the manifest; or a JSON array). Each item
 is the LST of one date with its QC and the nearest-dated NDVI, red/NIR, SWIR, albedo, DEM and land
 cover. Outputs: OUT/<date>[_<tile>]/lst_stageN.tif + report.json, and OUT/summary.csv (per date:
-valid fraction, closed-loop RMSE per method, energy-conservation error, seconds).
+valid fraction, closed-loop RMSE per method, energy-conservation error, seconds). An LST of the
+date with finer pixels beside the one downscaled (ASTER beside MODIS) is not run: it scores the
+item's outputs and bicubic's (report.json independentLst; summary.csv independent_* columns: RMSE
+without the sensors' mean difference, and the detail, each pixel minus its input pixel's mean,
+against the finer LST's, with its correlation; the finest scored output of each method).
 
   --out DIR             output folder (required)
   --list                print the items (index, id, files), one per line in a stable order, and stop;
@@ -98,7 +102,11 @@ export async function writeSummary(outDir: string, items: BatchItem[]): Promise<
     rows.push(rep.summary);
   }
   const methods = [...new Set(rows.flatMap((r) => Object.keys(r.rmse)))].sort();
-  const lines = [[...CSV_FIXED, ...methods.map((m) => `closed_loop_rmse_${m}_k`)].join(',')];
+  // Against an independent finer LST (items that had one): each method's finest output.
+  const scored = [...new Set(rows.flatMap((r) => Object.keys(r.independent ?? {})))].sort();
+  const independentCols = scored.flatMap((m) => [`independent_offset_free_rmse_${m}_k`, `independent_detail_rmse_${m}_k`, `independent_detail_corr_${m}`]);
+  const num = (v: number | undefined) => (v === undefined || !Number.isFinite(v) ? '' : v.toFixed(4));
+  const lines = [[...CSV_FIXED, ...methods.map((m) => `closed_loop_rmse_${m}_k`), ...independentCols].join(',')];
   for (const r of rows) {
     lines.push(
       [
@@ -110,7 +118,11 @@ export async function writeSummary(outDir: string, items: BatchItem[]): Promise<
         r.validFraction.toFixed(4),
         r.energyMaxAbsK.toExponential(3),
         r.seconds.toFixed(2),
-        ...methods.map((m) => (r.rmse[m] === undefined ? '' : r.rmse[m].toFixed(4))),
+        ...methods.map((m) => num(r.rmse[m])),
+        ...scored.flatMap((m) => {
+          const t = r.independent?.[m];
+          return [num(t?.offsetFreeRmseK), num(t?.detailRmseK), num(t?.detailCorr)];
+        }),
       ].join(','),
     );
   }

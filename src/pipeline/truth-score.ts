@@ -1,6 +1,7 @@
 import { pixelSizeMetres } from '../core/geo/grid.ts';
 import type { Grid, Raster } from '../core/raster/raster.ts';
 import { blockTexture } from '../core/raster/texture.ts';
+import { truthOnOutputGrid } from './evaluate.ts';
 
 /**
  * A downscaled output scored against an independent, finer LST of the same date (ASTER beside
@@ -96,4 +97,55 @@ export function scoreTruthOnGrid(output: Raster, truthOnOutput: Float32Array, bl
 /** Whether a truth of `truth`'s pixels can score an output of `output`'s: not coarser than it (by more than 10 %). */
 export function canScoreWith(output: Grid, truth: Grid): boolean {
   return pixelSizeMetres(truth) <= 1.1 * pixelSizeMetres(output);
+}
+
+/** One method's output of one stage against the independent LST. */
+export interface TruthRow extends TruthScores {
+  method: string;
+  stage: number;
+  /** The output's pixel size, metres. */
+  pixelSizeM: number;
+  /** How the truth got onto the output grid (`truthOnOutputGrid`). */
+  how: 'block-averaged' | 'resampled';
+}
+
+/** A run's check against an independent, finer LST of the same date. */
+export interface TruthCheck {
+  /** The file. */
+  name: string;
+  /** Its pixel size, metres. */
+  pixelSizeM: number;
+  /** Per stage (in order), per method (in the order given). */
+  rows: TruthRow[];
+  /** Stages finer than the truth (by more than 10 %), not scored. */
+  finerStages: number[];
+}
+
+/**
+ * Scores each method's output of each stage against `truth` (`name` its file), the truth put on
+ * each stage's grid once for all methods. `onGrid` holds the truth on the grid of every scored
+ * stage (for a map layer). Stage k's output pixels group 2^k x 2^k into input pixels.
+ */
+export function scoreStagesAgainstTruth(
+  name: string,
+  truth: Raster,
+  runs: readonly { method: string; stages: readonly { stage: number; lst: Raster }[] }[],
+): { check: TruthCheck; onGrid: Map<number, { raster: Raster; how: TruthRow['how'] }> } {
+  const check: TruthCheck = { name, pixelSizeM: pixelSizeMetres(truth), rows: [], finerStages: [] };
+  const onGrid = new Map<number, { raster: Raster; how: TruthRow['how'] }>();
+  const stages = [...new Set(runs.flatMap((r) => r.stages.map((s) => s.stage)))].sort((a, b) => a - b);
+  for (const stage of stages) {
+    const first = runs.flatMap((r) => r.stages).find((s) => s.stage === stage)!.lst;
+    if (!canScoreWith(first, truth)) {
+      check.finerStages.push(stage);
+      continue;
+    }
+    const on = truthOnOutputGrid(first, truth);
+    onGrid.set(stage, on);
+    for (const r of runs) {
+      const out = r.stages.find((s) => s.stage === stage);
+      if (out) check.rows.push({ method: r.method, stage, pixelSizeM: pixelSizeMetres(out.lst), how: on.how, ...scoreTruthOnGrid(out.lst, on.raster.data, 2 ** stage) });
+    }
+  }
+  return { check, onGrid };
 }

@@ -1,8 +1,10 @@
-import type { TruthScores } from '../pipeline/truth-score.ts';
+import type { TruthCheck } from '../pipeline/truth-score.ts';
 import type { AppErrorCode } from '../core/errors.ts';
 import type { Progress } from '../core/progress.ts';
 import type { Grid } from '../core/raster/raster.ts';
 import { BAND_ROLES, type BandRole } from '../io/dataset.ts';
+
+export type { TruthCheck, TruthRow } from '../pipeline/truth-score.ts';
 
 /** Roles a user can assign to an ingested band (the detected one is preselected); io's list. */
 export const ROLES: readonly BandRole[] = BAND_ROLES;
@@ -205,25 +207,6 @@ export interface LayerData {
 }
 
 /** Closed-loop scores of one method on the user's scene (input aggregated by 2, downscaled back). */
-/** One method's output of one stage against the independent LST (pipeline/truth-score.ts). */
-export interface TruthRow extends TruthScores {
-  method: string;
-  stage: number;
-  pixelSizeM: number;
-  how: 'block-averaged' | 'resampled';
-}
-
-/** The run's check against an independent, finer LST. */
-export interface TruthCheck {
-  /** The file. */
-  name: string;
-  /** Its pixel size, metres. */
-  pixelSizeM: number;
-  rows: TruthRow[];
-  /** Stages finer than the truth (by more than 10 %), not scored. */
-  finerStages: number[];
-}
-
 export interface MethodMetrics {
   method: string;
   rmse: number;

@@ -14,9 +14,7 @@ import { prepareSceneAsync } from '../pipeline/prepare.ts';
 import { assembleForAppAsync, gridFacts, usedFiles } from './preview.ts';
 import { partProgress } from './run-progress.ts';
 import { difference, formatPixelM, layerId, makeRunLayers, methodNaming, nominalResolutionM, type LayerMeta } from './layers.ts';
-import { truthOnOutputGrid } from '../pipeline/evaluate.ts';
-import { canScoreWith, scoreTruthOnGrid } from '../pipeline/truth-score.ts';
-import { pixelSizeMetres } from '../core/geo/grid.ts';
+import { scoreStagesAgainstTruth } from '../pipeline/truth-score.ts';
 import type { RunParams, RunResult, ScatterData, TruthCheck } from './protocol.ts';
 
 /** Output pixels up to which a bicubic baseline is added automatically. */
@@ -260,40 +258,31 @@ export async function runJob(
     const truthBand = assembled.finerLsts[0];
     let truth: TruthCheck | undefined;
     if (truthBand) {
-      const t = truthBand.band.raster;
-      truth = { name: truthBand.name, pixelSizeM: pixelSizeMetres(t), rows: [], finerStages: [] };
-      for (const st of primary.stages) {
-        if (!canScoreWith(st.lst, t)) {
-          truth.finerStages.push(st.stage);
-          continue;
-        }
-        const on = truthOnOutputGrid(st.lst, t);
-        for (const r of results) {
-          const out = r.stages.find((x) => x.stage === st.stage);
-          if (!out) continue;
-          truth.rows.push({ method: r.method, stage: st.stage, pixelSizeM: px(st.stage), how: on.how, ...scoreTruthOnGrid(out.lst, on.raster.data, 2 ** st.stage) });
-        }
-        if (st.stage !== primary.stages.length) continue;
-        const res = nominal0 / 2 ** st.stage;
+      const scored = scoreStagesAgainstTruth(truthBand.name, truthBand.band.raster, results.map((r) => ({ method: r.method, stages: r.stages })));
+      truth = scored.check;
+      const k = primary.stages.length;
+      const on = scored.onGrid.get(k);
+      if (on) {
+        const res = nominal0 / 2 ** k;
         const how = on.how === 'block-averaged' ? 'block-averaged onto' : 'resampled onto';
         layer(
-          { id: `truth-${res}m`, label: `Independent LST ${formatPixelM(px(st.stage))}`, detail: `${truthBand.name}, ${how} the output grid`, description: `${truthBand.name} ${how} the ${formatPixelM(px(st.stage))} output grid`, kind: 'input', stage: st.stage, isFinal: false, pixelSizeM: px(st.stage), fileStem: stem('independent-lst', st.stage) },
+          { id: `truth-${res}m`, label: `Independent LST ${formatPixelM(px(k))}`, detail: `${truthBand.name}, ${how} the output grid`, description: `${truthBand.name} ${how} the ${formatPixelM(px(k))} output grid`, kind: 'input', stage: k, isFinal: false, pixelSizeM: px(k), fileStem: stem('independent-lst', k) },
           on.raster,
         );
         layer(
           {
             id: `diff-truth-${res}m`,
-            label: `${naming(primary).name} − independent LST ${formatPixelM(px(st.stage))}`,
+            label: `${naming(primary).name} − independent LST ${formatPixelM(px(k))}`,
             detail: [truthBand.name, naming(primary).detail].filter(Boolean).join(' · '),
-            description: `${primary.methodLabel} − ${truthBand.name} ${formatPixelM(px(st.stage))}`,
+            description: `${primary.methodLabel} − ${truthBand.name} ${formatPixelM(px(k))}`,
             kind: 'difference',
             method: primary.method,
-            stage: st.stage,
+            stage: k,
             isFinal: true,
-            pixelSizeM: px(st.stage),
-            fileStem: stem(`${primary.method}-minus-independent-lst`, st.stage),
+            pixelSizeM: px(k),
+            fileStem: stem(`${primary.method}-minus-independent-lst`, k),
           },
-          difference(st.lst, on.raster),
+          difference(primary.stages[k - 1].lst, on.raster),
         );
       }
       notices.push(truthNotice(truthBand.name, truth.pixelSizeM, truth.finerStages.map((k) => px(k))));
