@@ -1,6 +1,7 @@
 import { pixelSizeMetres } from '../core/geo/grid.ts';
 import type { Grid, Raster } from '../core/raster/raster.ts';
 import { blockTexture } from '../core/raster/texture.ts';
+import { pointScores } from '../core/raster/metrics.ts';
 import { truthOnOutputGrid } from './evaluate.ts';
 
 /**
@@ -38,59 +39,29 @@ export interface TruthScores {
 export function scoreTruthOnGrid(output: Raster, truthOnOutput: Float32Array, blockPx: number): TruthScores {
   const w = output.width;
   const h = output.height;
+  const whole = pointScores(output.data, truthOnOutput);
+  // Both fields where both are valid, so that each block's detail is taken over the same pixels.
   const a = new Float32Array(w * h).fill(Number.NaN);
   const b = new Float32Array(w * h).fill(Number.NaN);
-  let n = 0;
-  let sd = 0;
-  let sdd = 0;
   for (let i = 0; i < w * h; i++) {
-    const o = output.data[i];
-    const t = truthOnOutput[i];
-    if (!Number.isFinite(o) || !Number.isFinite(t)) continue;
-    a[i] = o;
-    b[i] = t;
-    const d = o - t;
-    n++;
-    sd += d;
-    sdd += d * d;
+    if (!Number.isFinite(output.data[i]) || !Number.isFinite(truthOnOutput[i])) continue;
+    a[i] = output.data[i];
+    b[i] = truthOnOutput[i];
   }
-  const biasK = n > 0 ? sd / n : Number.NaN;
-  const rmseK = n > 0 ? Math.sqrt(sdd / n) : Number.NaN;
-  const offsetFreeRmseK = n > 0 ? Math.sqrt(Math.max(0, sdd / n - biasK * biasK)) : Number.NaN;
   const minValid = Math.ceil(0.75 * blockPx * blockPx);
-  const ta = blockTexture(a, w, h, blockPx, minValid);
   const tb = blockTexture(b, w, h, blockPx, minValid);
-  let m = 0;
-  let se = 0;
-  let sp = 0;
-  let sr = 0;
-  let spp = 0;
-  let srr = 0;
-  let spr = 0;
-  for (let i = 0; i < ta.length; i++) {
-    const p = ta[i];
-    const r = tb[i];
-    if (p !== p || r !== r) continue;
-    m++;
-    se += (p - r) ** 2;
-    sp += p;
-    sr += r;
-    spp += p * p;
-    srr += r * r;
-    spr += p * r;
-  }
-  const vp = m > 0 ? spp / m - (sp / m) ** 2 : 0;
-  const vr = m > 0 ? srr / m - (sr / m) ** 2 : 0;
-  const cov = m > 0 ? spr / m - (sp / m) * (sr / m) : 0;
+  const detail = pointScores(blockTexture(a, w, h, blockPx, minValid), tb);
+  // Each block's detail has zero mean over its pixels, so its RMS about 0 is its standard deviation.
+  const truthDetail = pointScores(new Float32Array(tb.length), tb);
   return {
-    n,
-    rmseK,
-    biasK,
-    offsetFreeRmseK,
-    detailPixels: m,
-    detailRmseK: m > 0 ? Math.sqrt(se / m) : Number.NaN,
-    detailCorr: vp > 0 && vr > 0 ? cov / Math.sqrt(vp * vr) : Number.NaN,
-    truthDetailSdK: m > 0 ? Math.sqrt(Math.max(0, vr)) : Number.NaN,
+    n: whole.n,
+    rmseK: whole.rmse,
+    biasK: whole.bias,
+    offsetFreeRmseK: Math.sqrt(Math.max(0, whole.rmse ** 2 - whole.bias ** 2)),
+    detailPixels: detail.n,
+    detailRmseK: detail.rmse,
+    detailCorr: detail.r,
+    truthDetailSdK: truthDetail.rmse,
   };
 }
 
