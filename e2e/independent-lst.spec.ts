@@ -27,7 +27,9 @@ test.describe('an independent LST of the same date dropped beside the MODIS LST 
     await expect(page.getByTestId('trust-truth-verdict')).toContainText(/^At 232 m, SRDA-Net's detail within each input pixel is \d+ % (closer to|farther from) ASTER_LST_250m\.tif's than bicubic's/);
     // Before, the panel said the fine output could not be checked at all.
     await expect(page.getByTestId('trust')).not.toContainText('cannot be checked directly');
-    expect(await page.evaluate(() => window.__srda.notices)).toContainEqual(expect.stringMatching(/^ASTER_LST_250m\.tif, an LST of the same date with finer pixels \(about 232 m\), is not downscaled/));
+    // The scene's note says so before the run, and names no switch to ASTER (nothing finer to downscale it onto).
+    await expect(page.getByTestId('scene-panel')).toContainText('ASTER_LST_250m.tif is not downscaled: it is the independent truth each output is scored against.');
+    await expect(page.getByTestId('scene-panel')).not.toContainText('To use ASTER_LST_250m.tif instead');
     const ids = (await page.evaluate(() => window.__srda.layers)).map((l) => l.id);
     expect(ids).toEqual(expect.arrayContaining(['truth-250m', 'diff-truth-250m']));
 

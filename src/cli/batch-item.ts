@@ -14,8 +14,7 @@ import { loadMethod } from '../pipeline/methods.ts';
 import { prepareSceneAsync } from '../pipeline/prepare.ts';
 import { assembleScene, labelDataset, type LabelledBand } from '../pipeline/scene-assembly.ts';
 import { scoreStagesAgainstTruth, type TruthCheck } from '../pipeline/truth-score.ts';
-import { formatDistance, truthSentence } from '../core/truth-words.ts';
-import { pixelSizeMetres } from '../core/geo/grid.ts';
+import { truthSentence } from '../core/truth-words.ts';
 import type { Scene } from '../pipeline/scene.ts';
 import type { BatchItem } from './batch-plan.ts';
 import { KEEP_GUIDES_ON_CLI, maskedShares, orientationsNotice } from './inputs.ts';
@@ -196,8 +195,7 @@ async function runInto(item: BatchItem, s: BatchSettings, tmp: string): Promise<
   collectGarbage();
   // What reading, assembling and preparing this date did, each once, as downscale prints them.
   const truthBand = assembled.finerLsts[0];
-  const truthNote = truthBand && `${truthBand.name}, an LST of the same date with finer pixels (about ${formatDistance(pixelSizeMetres(truthBand.band.raster))}), is not downscaled: this item's outputs${s.method.id === 'bicubic' ? '' : " and bicubic's"} are scored against it in report.json (independentLst).`;
-  const notices = sceneNotices([...assembled.notices, ...scene.notes, ...(truthNote ? [truthNote] : [])]);
+  const notices = sceneNotices([...assembled.notices, ...scene.notes]);
   s.onSceneNotices?.(item, notices);
   const method =
     isLstOnlyScene(scene) && !LST_ONLY_METHODS.has(s.method.id) ? await loadMethod('bicubic') : s.method;

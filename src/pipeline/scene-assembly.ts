@@ -288,7 +288,13 @@ export function* assembleSceneInSteps(bands: LabelledBand[], options: AssemblyOp
     const finer = others.filter((b) => hasFinerPixels(b.band.raster, lst.band.raster));
     finerLsts = finer.filter((b) => gridOverlap(lst.band.raster, b.band.raster) !== undefined).sort((a, b) => m(a) - m(b));
     const why = finer.length > 0 ? `, the coarsest (about ${Math.round(m(lst))} m; ${finer.map((b) => `${b.name}: ${Math.round(m(b))} m`).join(', ')})` : '';
-    warn(`Several LST layers for ${group.id}: using ${lst.name}${why}. ${(options.otherLstHint ?? setRoleToUseOtherLst)(lst, others)}`);
+    // The finer LST over the same place scores the outputs (app and batch); one no coarser than the
+    // finest guide could not be downscaled itself, so the note offers no switch to it.
+    const truthWords = finerLsts.length > 0 ? ` ${finerLsts[0].name} is not downscaled: it is the independent truth each output is scored against.` : '';
+    const guidesM = bands.filter((b) => (AUX_ROLES as readonly string[]).includes(b.role)).map(m);
+    const switchable = guidesM.length === 0 ? others : others.filter((b) => m(b) >= 1.9 * Math.min(...guidesM));
+    const hint = switchable.length > 0 ? ` ${(options.otherLstHint ?? setRoleToUseOtherLst)(lst, switchable)}` : '';
+    warn(`Several LST layers for ${group.id}: using ${lst.name}${why}.${truthWords}${hint}`);
   }
   const lstDate = lst.dataset.date;
   const dateGaps: DateGap[] = [];

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { testGrid, testRaster } from './test-scenes.ts';
 import { truthOnOutputGrid } from './evaluate.ts';
-import { canScoreWith, scoreTruthOnGrid } from './truth-score.ts';
+import { canScoreWith, scoreStagesAgainstTruth, scoreTruthOnGrid } from './truth-score.ts';
 
 describe('scoreTruthOnGrid', () => {
   // 8 x 8 output pixels in 2 x 2 blocks of the input LST.
@@ -54,5 +54,18 @@ describe('truthOnOutputGrid', () => {
     expect(truthOnOutputGrid(testRaster(fine, () => 0), truth).how).toBe('resampled');
     expect(canScoreWith(coarse, fine)).toBe(true);
     expect(canScoreWith(fine, coarse)).toBe(false);
+  });
+});
+
+describe('scoreStagesAgainstTruth', () => {
+  it('scores each method at every stage the truth is as fine as, and names the finer stages', () => {
+    const truth = testRaster(testGrid(4, 4, 500), (c, r) => 300 + c + r);
+    const stage = (k: number, px: number) => ({ stage: k, lst: testRaster(testGrid(8000 / px / 2, 8000 / px / 2, px), () => 301) });
+    const runs = ['srda', 'bicubic'].map((method) => ({ method, stages: [stage(1, 500), stage(2, 250)] }));
+    const { check, onGrid } = scoreStagesAgainstTruth('fine.tif', truth, runs);
+    expect(check.finerStages).toEqual([2]);
+    expect(check.rows.map((r) => `${r.method} ${r.stage}`)).toEqual(['srda 1', 'bicubic 1']);
+    expect(check.pixelSizeM).toBe(500);
+    expect([...onGrid.keys()]).toEqual([1]);
   });
 });

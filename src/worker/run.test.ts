@@ -246,7 +246,7 @@ describe.skipIf(!existsSync(H14))('worker run job on a full MODIS tile (h14v09, 
     const ids = result.layers.map((l) => l.id);
     expect(ids).toContain('truth-250m');
     expect(ids).toContain('diff-truth-250m');
-    expect(result.notices.some((n) => n.startsWith('ASTER_LST_250m.tif, an LST of the same date with finer pixels'))).toBe(true);
+    expect(result.notices.some((n) => n.includes('ASTER_LST_250m.tif is not downscaled: it is the independent truth each output is scored against.'))).toBe(true);
     // ASTER is in UTM, the outputs on the MODIS sinusoidal grid: resampled onto the 250 m grid, and onto the
     // 500 m grid refined to 250 m, then block-averaged (the mean over each 500 m pixel, not a sample at its centre).
     // Independent check: GDAL warps ASTER onto the 250 m output grid (bilinear); the RMSE of TsHARP against it agrees.

@@ -42,10 +42,10 @@ export function fineTuneOutcome(method: unknown, steps: number): { report: Finet
   };
 }
 
-/** What the run says of the independent LST it scored the outputs against (the trust panel has the numbers). */
-export function truthNotice(name: string, truthPixelM: number, finerOutputsM: number[]): string {
-  const finer = finerOutputsM.length > 0 ? ` The ${finerOutputsM.map((m) => formatPixelM(m)).join(' and ')} output${finerOutputsM.length > 1 ? 's are' : ' is'} finer than it and was not scored.` : '';
-  return `${name}, an LST of the same date with finer pixels (about ${formatPixelM(truthPixelM)}), is not downscaled: each output is scored against it as an independent truth under "How far to trust the result", and the map has it and the difference from it.${finer}`;
+/** The outputs an independent LST could not score: finer than it. */
+export function finerThanTruthNotice(name: string, finerOutputsM: number[]): string {
+  const many = finerOutputsM.length > 1;
+  return `The ${finerOutputsM.map((m) => formatPixelM(m)).join(' and ')} output${many ? 's are' : ' is'} finer than ${name} and ${many ? 'were' : 'was'} not scored against it.`;
 }
 
 /** Prepares the scene, runs the chosen method(s) stage by stage, scores them in closed loop. */
@@ -285,7 +285,8 @@ export async function runJob(
           difference(primary.stages[k - 1].lst, on.raster),
         );
       }
-      notices.push(truthNotice(truthBand.name, truth.pixelSizeM, truth.finerStages.map((k) => px(k))));
+      // The scene's 'Several LST layers' note already says that it scores the outputs; here only what it could not score.
+      if (truth.finerStages.length > 0) notices.push(finerThanTruthNotice(truthBand.name, truth.finerStages.map((k) => px(k))));
       lap('independent LST');
     }
     const scatter: ScatterData[] = [];
