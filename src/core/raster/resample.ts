@@ -143,7 +143,11 @@ function horizontalRows(src: Float32Array, width: number, cx: AxisTaps, tmp: Flo
   }
 }
 
-/** Output rows `or0` to `or1` (exclusive) of the vertical pass of `resampleSeparableInSteps`: NaN where the parent source pixel is NaN or outside. */
+/**
+ * Output rows `or0` to `or1` (exclusive) of the vertical pass of `resampleSeparableInSteps`, from
+ * `tmp` holding the horizontal pass of source rows from `rowLo` on: NaN where the parent source
+ * pixel is NaN or outside.
+ */
 function verticalRows(
   data: Float32Array,
   width: number,
@@ -156,6 +160,7 @@ function verticalRows(
   outW: number,
   or0: number,
   or1: number,
+  rowLo: number,
 ): void {
   for (let or = or0; or < or1; or++) {
     const pr = Math.floor(rowCoord(or));
@@ -167,7 +172,7 @@ function verticalRows(
         continue;
       }
       let s = 0;
-      for (let k = 0; k < cy.taps; k++) s += cy.w[or * cy.taps + k] * tmp[cy.idx[or * cy.taps + k] * outW + oc];
+      for (let k = 0; k < cy.taps; k++) s += cy.w[or * cy.taps + k] * tmp[(cy.idx[or * cy.taps + k] - rowLo) * outW + oc];
       out[or * outW + oc] = s;
     }
   }
@@ -195,20 +200,6 @@ function* resampleSeparableInSteps(
   const src = method === 'nearest' ? data : fillInvalid(data, width, height, kernelRadiusPx(method));
   const cx = axisTaps(outW, width, colCoord, method);
   const cy = axisTaps(outH, height, rowCoord, method);
-  // The horizontal pass covers only the source rows the vertical one reads (a few rows under a block of a finer grid).
-  let lo = height;
-  let hi = 0;
-  for (let i = 0; i < cy.idx.length; i++) {
-    lo = Math.min(lo, cy.idx[i]);
-    hi = Math.max(hi, cy.idx[i] + 1);
-  }
-  for (let i = 0; i < cy.idx.length; i++) cy.idx[i] -= lo;
-  const tmp = new Float64Array(Math.max(0, hi - lo) * outW);
-  const tmpBlock = blockRows(outW);
-  for (let r = lo; r < hi; r += tmpBlock) {
-    if (r > lo) yield;
-    horizontalRows(src, width, cx, tmp.subarray((r - lo) * outW), outW, r, Math.min(hi, r + tmpBlock));
-  }
   const parentCol = new Int32Array(outW);
   for (let oc = 0; oc < outW; oc++) {
     const p = Math.floor(colCoord(oc));
@@ -216,9 +207,25 @@ function* resampleSeparableInSteps(
   }
   const out = new Float32Array(outW * outH);
   const outBlock = blockRows(outW);
+  // Block by block of output rows, the horizontal pass covers only the source rows that block's
+  // vertical taps read (a few rows under a block of a finer grid), so it never holds more than a
+  // block's rows (392 MB of float64 for a 7000 x 7000 grid in one go before). Each output pixel is
+  // summed as before, so the values are the same.
+  let tmp = new Float64Array(0);
   for (let or = 0; or < outH; or += outBlock) {
+    if (or > 0) yield;
+    const or1 = Math.min(outH, or + outBlock);
+    let lo = height;
+    let hi = 0;
+    for (let i = or * cy.taps; i < or1 * cy.taps; i++) {
+      lo = Math.min(lo, cy.idx[i]);
+      hi = Math.max(hi, cy.idx[i] + 1);
+    }
+    const need = Math.max(0, hi - lo) * outW;
+    if (tmp.length < need) tmp = new Float64Array(need);
+    horizontalRows(src, width, cx, tmp, outW, lo, hi);
     yield;
-    verticalRows(data, width, height, tmp, cy, parentCol, rowCoord, out, outW, or, Math.min(outH, or + outBlock));
+    verticalRows(data, width, height, tmp, cy, parentCol, rowCoord, out, outW, or, or1, lo);
   }
   return out;
 }
