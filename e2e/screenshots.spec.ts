@@ -69,3 +69,18 @@ test('README screenshot: a folder of Dhaka dates run as a queue, the date slider
   await page.waitForTimeout(500);
   await page.screenshot({ path: join(repoRoot, 'test-results', 'screens', 'many-dates-390x844.png') });
 });
+
+test('README screenshot: the trust panel of a MODIS-ASTER pair, every output scored against the concurrent ASTER LST', async ({ page }) => {
+  const pair = resolve(repoRoot, '../shared/data/modis-aster-h18v04-sifcnnsr/7');
+  test.skip(!process.env.SCREENSHOTS || !existsSync(pair), 'set SCREENSHOTS=1 (needs the MODIS-ASTER data)');
+  test.setTimeout(300_000);
+  await page.setViewportSize({ width: 1440, height: 900 });
+  await page.goto('/');
+  await page.getByTestId('file-input').setInputFiles(['MOD21A1D_LST_1km.tif', 'MOD09GQ_NDVI_250m.tif', 'ASTER_LST_250m.tif'].map((n) => join(pair, n)));
+  await expect(page.getByTestId('file-row')).toHaveCount(3);
+  await page.getByTestId('method').selectOption('all');
+  await page.getByTestId('run').click();
+  expect(await waitForRunEnd(page, 280_000)).toBe('done');
+  await page.getByTestId('trust').scrollIntoViewIfNeeded();
+  await page.getByTestId('trust').screenshot({ path: join(out, 'app-independent-lst.png') });
+});
