@@ -202,3 +202,27 @@ describe("buildReport's closedLoopCheck: the trust panel's verdict in the CLI's 
     expect(report.earlierRun).toMatchObject({ closedLoopCheck: { recommendedMethod: 'tsharp', pixels: 900 } });
   });
 });
+
+describe("buildReport's independentLst: the trust panel's table against an independent LST", () => {
+  const truth = {
+    name: 'ASTER_LST_250m.tif',
+    pixelSizeM: 231.7,
+    finerStages: [],
+    rows: [{ method: 'srda', stage: 2, pixelSizeM: 231.7, how: 'resampled' as const, n: 100, rmseK: 2.1, biasK: -0.6, offsetFreeRmseK: 2.0, detailPixels: 96, detailRmseK: 1.1, detailCorr: 0.7, truthDetailSdK: 1.6 }],
+  };
+  const ran = { ...initialState.settings, method: 'srda' as const };
+
+  it('records the last run\'s table, and each date\'s own after a queue; nothing without one', () => {
+    const s = { ...initialState, ...resultView({ ...seriesResult(WEIGHTS), truth }, initialState, true, ran) };
+    expect(buildReport(s).independentLst).toEqual(truth);
+    const series: AppState['series'] = [
+      { sceneId: 'a', state: 'done', result: { ...seriesResult(WEIGHTS), truth } },
+      { sceneId: 'b', state: 'done', result: seriesResult(WEIGHTS) },
+    ];
+    const dates = buildReport({ ...initialState, resultSettings: ran, series }).dates as Record<string, unknown>[];
+    expect(dates.map((d) => d.independentLst)).toEqual([truth, undefined]);
+    // A later run without one leaves none from the run before.
+    const later = { ...s, ...resultView(seriesResult(WEIGHTS), s, true, ran) };
+    expect(buildReport(later)).not.toHaveProperty('independentLst');
+  });
+});
