@@ -7,7 +7,7 @@ import { recommendMethod } from '../core/recommend.ts';
 import { maskedShareWords } from '../pipeline/mask-report.ts';
 import type { Dataset } from '../io/dataset.ts';
 import type { LabelledBand } from '../pipeline/scene-assembly.ts';
-import { itemIndexFrom } from './batch.ts';
+import { independentTally, itemIndexFrom } from './batch.ts';
 import { batchOtherLstHint } from './batch-item.ts';
 import { main } from './main.ts';
 import { capturePrinted } from './test-output.ts';
@@ -480,6 +480,12 @@ describe.skipIf(!existsSync(PAIRS) || !hasGdal())('srda-lst batch on the MODIS-A
     const final = (m: string) => t.rows.find((r: { method: string; stage: number }) => r.method === m && r.stage === 2);
     expect(col('independent_detail_rmse_tsharp_k')).toBeCloseTo(final('tsharp').detailRmseK, 4);
     expect(col('independent_detail_corr_bicubic')).toBeCloseTo(final('bicubic').detailCorr, 4);
+    // The last line counts it; stderr says it in words.
+    const last = JSON.parse(printed.out.trim().split('\n').pop()!);
+    const closer = final('tsharp').detailRmseK < final('bicubic').detailRmseK ? 1 : 0;
+    const change = Number(((100 * (final('tsharp').detailRmseK - final('bicubic').detailRmseK)) / final('bicubic').detailRmseK).toFixed(1));
+    expect(last.independentLst).toEqual({ items: 1, method: 'tsharp', closerThanBicubic: closer, medianDetailRmseChangePct: change });
+    expect(printed.err).toContain(`Against the independent finer LSTs of 1 item: TsHARP's finest detail is closer than bicubic's on ${closer} (median detail RMSE ${change > 0 ? '+' : ''}${change} %; summary.csv has each).`);
     // The same files scored by evaluate --truth (its outputs in memory, batch's read back from the written GeoTIFFs).
     printed.out = '';
     const pair = (f: string) => path.join(PAIRS, '0', f);
@@ -555,4 +561,17 @@ describe.skipIf(!existsSync(ECOSTRESS) || !hasGdal())('srda-lst batch on the ECO
       expect(notices).toHaveLength(count);
     }
   }, 240_000);
+});
+
+describe('independentTally', () => {
+  const row = (method: string, own?: number, bic?: number) => ({
+    index: 0, id: 'x', date: '', tile: '', method, validFraction: 1, energyMaxAbsK: 0, seconds: 0, rmse: {},
+    ...(own !== undefined ? { independent: { [method]: { offsetFreeRmseK: 1, detailRmseK: own, detailCorr: 0.5 }, ...(bic !== undefined ? { bicubic: { offsetFreeRmseK: 1, detailRmseK: bic, detailCorr: 0.4 } } : {}) } } : {}),
+  });
+  it("counts the items whose method's detail is closer to the independent LST than bicubic's, with the median change", () => {
+    expect(independentTally([row('srda', 0.9, 1), row('srda', 1.1, 1), row('srda', 0.8, 1), row('srda')])).toEqual({ items: 3, method: 'srda', closerThanBicubic: 2, medianDetailRmseChangePct: -10 });
+    expect(independentTally([row('srda', 0.9, 1), row('srda', 0.7, 1)])!.medianDetailRmseChangePct).toBe(-20);
+    // Bicubic against itself, or no independent LST: nothing to count.
+    expect(independentTally([row('bicubic', 1, 1), row('srda')])).toBeUndefined();
+  });
 });

@@ -6,6 +6,7 @@ import { parseArgs } from 'node:util';
 import { AppError, isAppError } from '../core/errors.ts';
 import type { StageMethod } from '../pipeline/method.ts';
 import { checkMethodId } from '../pipeline/methods.ts';
+import { METHOD_NAMES, type MethodId } from '../pipeline/method.ts';
 import { isItemDone, itemDir, runBatchItem, type BatchSettings, type SummaryRow } from './batch-item.ts';
 import { planBatchSource, type BatchItem } from './batch-plan.ts';
 import { intOption, methodOrDefault, parseBackend, parseOrientations, parseResidualMode } from './inputs.ts';
@@ -23,7 +24,8 @@ valid fraction, closed-loop RMSE per method, energy-conservation error, seconds)
 date with finer pixels beside the one downscaled (ASTER beside MODIS) is not run: it scores the
 item's outputs and bicubic's (report.json independentLst; summary.csv independent_* columns: RMSE
 without the sensors' mean difference, and the detail, each pixel minus its input pixel's mean,
-against the finer LST's, with its correlation; the finest scored output of each method).
+against the finer LST's, with its correlation; the finest scored output of each method), and the
+last line's independentLst counts the items where the method's detail is closer than bicubic's.
 
   --out DIR             output folder (required)
   --list                print the items (index, id, files), one per line in a stable order, and stop;
@@ -91,8 +93,25 @@ export function itemIndexFrom(option: string | undefined, env: NodeJS.ProcessEnv
 
 const CSV_FIXED = ['index', 'id', 'date', 'tile', 'method', 'valid_fraction', 'energy_max_abs_k', 'seconds'];
 
-/** Rewrites OUT/summary.csv from every finished item's report (temp file + rename). */
-export async function writeSummary(outDir: string, items: BatchItem[]): Promise<number> {
+/**
+ * Over the finished items an independent finer LST scored: how many, and on how many the method's
+ * finest output has detail closer to it than bicubic's (lower detail RMSE), with the median change.
+ */
+export function independentTally(rows: readonly SummaryRow[]): { items: number; method: string; closerThanBicubic: number; medianDetailRmseChangePct: number } | undefined {
+  const pairs = rows.flatMap((r) => {
+    const own = r.independent?.[r.method];
+    const bic = r.independent?.bicubic;
+    return r.method !== 'bicubic' && own && bic && Number.isFinite(own.detailRmseK) && bic.detailRmseK > 0 ? [{ method: r.method, change: (100 * (own.detailRmseK - bic.detailRmseK)) / bic.detailRmseK }] : [];
+  });
+  if (pairs.length === 0) return undefined;
+  const changes = pairs.map((p) => p.change).sort((a, b) => a - b);
+  const mid = changes.length / 2;
+  const median = changes.length % 2 ? changes[Math.floor(mid)] : (changes[mid - 1] + changes[mid]) / 2;
+  return { items: pairs.length, method: pairs[0].method, closerThanBicubic: changes.filter((c) => c < 0).length, medianDetailRmseChangePct: Number(median.toFixed(1)) };
+}
+
+/** Rewrites OUT/summary.csv from every finished item's report (temp file + rename); the rows it wrote. */
+export async function writeSummary(outDir: string, items: BatchItem[]): Promise<SummaryRow[]> {
   const rows: SummaryRow[] = [];
   for (const it of items) {
     if (!(await isItemDone(outDir, it))) continue;
@@ -132,7 +151,7 @@ export async function writeSummary(outDir: string, items: BatchItem[]): Promise<
   await mkdir(outDir, { recursive: true });
   await writeFile(tmp, lines.join('\n') + '\n');
   await rename(tmp, file);
-  return rows.length;
+  return rows;
 }
 
 function bar(done: number, total: number, t0: number): string {
@@ -364,8 +383,14 @@ export const batchCommand: Command = async (argv) => {
   }
   if (tty && pending.length > 0) process.stderr.write('\n');
   // A rerun of a finished item is a no-op: it leaves summary.csv to the runs that did work.
-  const finished = index === undefined || pending.length > 0 ? await writeSummary(outDir, items) : undefined;
+  const summarised = index === undefined || pending.length > 0 ? await writeSummary(outDir, items) : undefined;
+  const finished = summarised?.length;
+  const tally = summarised && independentTally(summarised);
   for (const f of failures) process.stderr.write(`srda-lst batch: ${f}\n`);
+  if (tally && !quiet)
+    process.stderr.write(
+      `Against the independent finer LSTs of ${tally.items} ${tally.items === 1 ? 'item' : 'items'}: ${METHOD_NAMES[tally.method as MethodId] ?? tally.method}'s finest detail is closer than bicubic's on ${tally.closerThanBicubic} (median detail RMSE ${tally.medianDetailRmseChangePct > 0 ? '+' : ''}${tally.medianDetailRmseChangePct} %; summary.csv has each).\n`,
+    );
   if (!quiet || index === undefined)
     process.stdout.write(
       JSON.stringify({
@@ -374,6 +399,7 @@ export const batchCommand: Command = async (argv) => {
         processed: pending.length - failures.length,
         failed: failures.length,
         finished,
+        ...(tally ? { independentLst: tally } : {}),
       }) + '\n',
     );
   return failures.length > 0 ? 1 : 0;
