@@ -41,6 +41,16 @@ export async function waitForRunEnd(page: Page, timeoutMs = 170_000): Promise<st
   return (await page.getByTestId('status').getAttribute('data-state')) ?? '';
 }
 
+/** Opens the app, drops `files` (one table row each), runs `method` and waits until the run is done. */
+export async function dropAndRun(page: Page, files: string[], method: string, timeoutMs = 170_000): Promise<void> {
+  await page.goto('/');
+  await page.getByTestId('file-input').setInputFiles(files);
+  await expect(page.getByTestId('file-row')).toHaveCount(files.length);
+  await page.getByTestId('method').selectOption(method);
+  await page.getByTestId('run').click();
+  expect(await waitForRunEnd(page, timeoutMs)).toBe('done');
+}
+
 /** A fresh temporary folder. */
 export function tempDir(prefix: string): string {
   return mkdtempSync(join(tmpdir(), prefix));

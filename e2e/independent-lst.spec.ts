@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { expect, test } from '@playwright/test';
-import { repoRoot, waitForRunEnd } from './helpers.ts';
+import { dropAndRun, repoRoot } from './helpers.ts';
 
 // One MODIS-ASTER pair as a user has it: 1 km MOD21 LST, 250 m MOD09GQ NDVI, the concurrent ASTER LST.
 const PAIR = resolve(repoRoot, '../shared/data/modis-aster-h18v04-sifcnnsr/7');
@@ -13,12 +13,7 @@ test.describe('an independent LST of the same date dropped beside the MODIS LST 
 
   test('scores each output against it in the trust panel, as `srda-lst evaluate --truth` does, and maps it and the difference', async ({ page }) => {
     test.setTimeout(240_000);
-    await page.goto('/');
-    await page.getByTestId('file-input').setInputFiles(FILES);
-    await expect(page.getByTestId('file-row')).toHaveCount(3);
-    await page.getByTestId('method').selectOption('all');
-    await page.getByTestId('run').click();
-    expect(await waitForRunEnd(page)).toBe('done');
+    await dropAndRun(page, FILES, 'all');
 
     const panel = page.getByTestId('trust-truth');
     await expect(panel).toContainText('Against ASTER_LST_250m.tif, an independent LST of the same date (about 232 m)');
@@ -51,12 +46,7 @@ test.describe('an independent LST of the same date dropped beside the MODIS LST 
 
   test('on a phone the table scrolls inside the trust panel and the panel stays on the screen', async ({ page }) => {
     await page.setViewportSize({ width: 390, height: 844 });
-    await page.goto('/');
-    await page.getByTestId('file-input').setInputFiles(FILES);
-    await expect(page.getByTestId('file-row')).toHaveCount(3);
-    await page.getByTestId('method').selectOption('bicubic');
-    await page.getByTestId('run').click();
-    expect(await waitForRunEnd(page)).toBe('done');
+    await dropAndRun(page, FILES, 'bicubic');
     await expect(page.getByTestId('truth-row')).toHaveCount(2);
     // Before, the eight-column table widened the panel to 541 px and cut off every sentence at 390 px.
     const [panel, trust, page_] = await page.evaluate(() => [

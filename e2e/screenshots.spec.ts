@@ -1,7 +1,7 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { expect, test } from '@playwright/test';
-import { repoRoot, waitForRunEnd } from './helpers.ts';
+import { dropAndRun, repoRoot, waitForRunEnd } from './helpers.ts';
 
 // Refreshes the README screenshots: SCREENSHOTS=1 npx playwright test e2e/screenshots.spec.ts
 const DHAKA = resolve(repoRoot, '../shared/data/dhaka-mod11a2-mod13q1-2024-citypath');
@@ -16,12 +16,7 @@ test('README screenshots: a real Dhaka run at 1440x900 and 390x844', async ({ pa
   test.skip(!process.env.SCREENSHOTS || !existsSync(files[0]), 'set SCREENSHOTS=1 (needs the Dhaka data)');
   test.setTimeout(400_000);
   await page.setViewportSize({ width: 1440, height: 900 });
-  await page.goto('/');
-  await page.getByTestId('file-input').setInputFiles(files);
-  await expect(page.getByTestId('file-row')).toHaveCount(3);
-  await page.getByTestId('method').selectOption('all');
-  await page.getByTestId('run').click();
-  expect(await waitForRunEnd(page, 380_000)).toBe('done');
+  await dropAndRun(page, files, 'all', 380_000);
   await page.evaluate(() => window.scrollTo(0, 0));
   // "done" comes before the map has drawn the new layers (their images encoded, loaded, a frame rendered).
   await expect(page.getByTestId('map-main')).toHaveAttribute('data-drawn', 'true');
@@ -75,12 +70,7 @@ test('README screenshot: the trust panel of a MODIS-ASTER pair, every output sco
   test.skip(!process.env.SCREENSHOTS || !existsSync(pair), 'set SCREENSHOTS=1 (needs the MODIS-ASTER data)');
   test.setTimeout(300_000);
   await page.setViewportSize({ width: 1440, height: 900 });
-  await page.goto('/');
-  await page.getByTestId('file-input').setInputFiles(['MOD21A1D_LST_1km.tif', 'MOD09GQ_NDVI_250m.tif', 'ASTER_LST_250m.tif'].map((n) => join(pair, n)));
-  await expect(page.getByTestId('file-row')).toHaveCount(3);
-  await page.getByTestId('method').selectOption('all');
-  await page.getByTestId('run').click();
-  expect(await waitForRunEnd(page, 280_000)).toBe('done');
+  await dropAndRun(page, ['MOD21A1D_LST_1km.tif', 'MOD09GQ_NDVI_250m.tif', 'ASTER_LST_250m.tif'].map((n) => join(pair, n)), 'all', 280_000);
   await page.getByTestId('trust').scrollIntoViewIfNeeded();
   await page.getByTestId('trust').screenshot({ path: join(out, 'app-independent-lst.png') });
 });
