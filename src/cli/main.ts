@@ -1,6 +1,6 @@
 import { isAppError } from '../core/errors.ts';
 import { setDeflateCodec } from '../io/deflate-codec.ts';
-import { nodeReadCodec } from './read-workers.ts';
+import { closeIdleReadWorkers, nodeReadCodec } from './read-workers.ts';
 import { terminalSafe } from './terminal.ts';
 
 /** A CLI command: takes its own argv (after the command name), returns the exit code. */
@@ -69,5 +69,9 @@ export async function main(argv: string[]): Promise<number> {
     }
     process.stderr.write(`srda-lst ${name}: internal error: ${e instanceof Error ? e.stack : String(e)}\n`);
     return 70;
+  } finally {
+    // Read workers started ahead of the reads wait up to 30 s for the first; a command that ends
+    // before it reads (bad input) must not wait for them: the process exits with its message.
+    closeIdleReadWorkers();
   }
 }

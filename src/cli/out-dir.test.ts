@@ -142,7 +142,10 @@ describe.skipIf(!existsSync(dhaka))('srda-lst CLI output safety', () => {
   it('--out that is a file ends with one BAD_ARGUMENT line, no stack trace', async () => {
     const file = path.join(root, 'out-is-file');
     writeFileSync(file, '');
+    const t0 = Date.now();
     const r = await run(file);
+    // At once: before, the read workers started ahead of the reads held the process for 30 s.
+    expect(Date.now() - t0).toBeLessThan(10_000);
     expect(r.code).toBe(1);
     expect(r.stderr.trim().split('\n')).toEqual([
       expect.stringMatching(/^srda-lst downscale: BAD_ARGUMENT: .*out-is-file/),

@@ -121,6 +121,11 @@ export async function withReadWorkersHeld<T>(f: () => Promise<T>): Promise<T> {
   }
 }
 
+/** Ends the read workers now unless a read or a hold is using them (a command's end). */
+export function closeIdleReadWorkers(): void {
+  if (busy === 0) closeReadWorkers();
+}
+
 /** Ends the read workers now (the next read starts them again). */
 export function closeReadWorkers(): void {
   clearTimeout(idle);
