@@ -6,7 +6,7 @@ import { parseArgs } from 'node:util';
 import { AppError, isAppError } from '../core/errors.ts';
 import type { StageMethod } from '../pipeline/method.ts';
 import { checkMethodId } from '../pipeline/methods.ts';
-import { METHOD_NAMES, type MethodId } from '../pipeline/method.ts';
+import { methodName } from '../core/method-names.ts';
 import { isItemDone, itemDir, runBatchItem, type BatchSettings, type SummaryRow } from './batch-item.ts';
 import { planBatchSource, type BatchItem } from './batch-plan.ts';
 import { intOption, methodOrDefault, parseBackend, parseOrientations, parseResidualMode } from './inputs.ts';
@@ -389,7 +389,7 @@ export const batchCommand: Command = async (argv) => {
   for (const f of failures) process.stderr.write(`srda-lst batch: ${f}\n`);
   if (tally && !quiet)
     process.stderr.write(
-      `Against the independent finer LSTs of ${tally.items} ${tally.items === 1 ? 'item' : 'items'}: ${METHOD_NAMES[tally.method as MethodId] ?? tally.method}'s finest detail is closer than bicubic's on ${tally.closerThanBicubic} (median detail RMSE ${tally.medianDetailRmseChangePct > 0 ? '+' : ''}${tally.medianDetailRmseChangePct} %; summary.csv has each).\n`,
+      `Against the independent finer LSTs of ${tally.items} ${tally.items === 1 ? 'item' : 'items'}: ${methodName(tally.method)}'s finest detail is closer than bicubic's on ${tally.closerThanBicubic} (median detail RMSE ${tally.medianDetailRmseChangePct > 0 ? '+' : ''}${tally.medianDetailRmseChangePct} %; summary.csv has each).\n`,
     );
   if (!quiet || index === undefined)
     process.stdout.write(

@@ -262,4 +262,3 @@ export function truthOnOutputGrid(output: Raster, truth: Raster): { raster: Rast
   const fine = reprojectRaster(truth, refineGrid(outGrid, f), 'bilinear');
   return { raster: { ...aggregateMean(fine, f, keep), ...outGrid }, how: 'block-averaged' };
 }
-

@@ -3,7 +3,8 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadDataset } from '../cli/load.ts';
 import { shiftBilinear } from '../core/raster/shift.ts';
-import { blockTexture, buildAsterPair, estimateShift, splitByPlace } from './aster-pairs.ts';
+import { blockTexture } from '../core/raster/texture.ts';
+import { buildAsterPair, estimateShift, splitByPlace } from './aster-pairs.ts';
 import { asterStagePairs } from './aster-stages.ts';
 
 describe('texture and registration helpers', () => {

@@ -8,7 +8,6 @@ import { correlation, shiftBilinear } from '../core/raster/shift.ts';
 export const ASTER_FACTOR = 4;
 /** A 1 km block is scored / trained only when at least this many of its 16 ASTER pixels are valid. */
 export const MIN_VALID_PER_BLOCK = 12;
-export { blockTexture };
 
 /** Estimated shift of ASTER relative to the MODIS NDVI, fine (250 m) pixels: ASTER(x + dx, y + dy) matches NDVI(x, y). */
 export interface RegistrationShift {

@@ -3,7 +3,8 @@ import { aggregateMean } from '../core/raster/aggregate.ts';
 import type { Raster } from '../core/raster/raster.ts';
 import { registerGuides } from '../pipeline/guide-registration.ts';
 import type { Scene } from '../pipeline/scene.ts';
-import { ASTER_FACTOR, blockTexture, MIN_VALID_PER_BLOCK, type AsterPair } from './aster-pairs.ts';
+import { blockTexture } from '../core/raster/texture.ts';
+import { ASTER_FACTOR, MIN_VALID_PER_BLOCK, type AsterPair } from './aster-pairs.ts';
 
 /**
  * The pair as the product sees it: MODIS 1 km LST, NDVI at 1 km, 500 m and 250 m, two stages

@@ -113,4 +113,3 @@ export function trustRunLines(s: Pick<AppState, 'isMetricsEarlier' | 'metricsRun
     energy,
   };
 }
-

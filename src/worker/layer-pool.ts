@@ -1,7 +1,7 @@
 import { AppError, isAppError, type AppErrorCode } from '../core/errors.ts';
 import type { Raster } from '../core/raster/raster.ts';
-import { finishStepsAsync, type Steps } from '../core/progress.ts';
-import { layerStats, toDisplay, toDisplayInSteps } from './display.ts';
+import { finishSteps, finishStepsAsync, type Steps } from '../core/progress.ts';
+import { layerStats, toDisplayInSteps } from './display.ts';
 import type { LayerData, LayerStats } from './protocol.ts';
 import { startRequestPool, type WorkerPort } from '../pipeline/request-pool.ts';
 
@@ -34,7 +34,7 @@ export type LayerPort = WorkerPort<LayerRequest | LayerReply>;
 
 /** The display grid and statistics of a raster, on this thread; `data` is `r.data` itself, not a copy. */
 export function layerViewHere(r: Raster): LayerView {
-  return { data: r.data, display: toDisplay(r), stats: layerStats(r.data) };
+  return finishSteps(layerViewInSteps(r));
 }
 
 /**

@@ -1,6 +1,6 @@
-import { throwIfAborted, untilAborted, type Steps } from '../core/progress.ts';
+import { finishSteps, throwIfAborted, untilAborted, type Steps } from '../core/progress.ts';
 import type { Grid, Raster } from '../core/raster/raster.ts';
-import { layerViewHere, layerViewInSteps, type LayerMaker, type LayerView } from './layer-pool.ts';
+import { layerViewInSteps, type LayerMaker, type LayerView } from './layer-pool.ts';
 import { keptLayerWorkers } from './layer-pool-web.ts';
 import type { LayerData, LayerKind } from './protocol.ts';
 
@@ -102,8 +102,7 @@ export function formatPixelM(m: number): string {
  * grid and statistics, on this thread. Push the returned buffers to `transfer`.
  */
 export function makeLayer(meta: LayerMeta, raster: Raster, transfer: Transferable[]): LayerData {
-  storeLayer(meta, raster);
-  return layerData(meta, raster, layerViewHere({ ...raster, data: raster.data.slice() }), transfer);
+  return finishSteps(makeLayerInSteps(meta, raster, transfer));
 }
 
 /**
