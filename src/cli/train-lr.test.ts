@@ -33,4 +33,13 @@ describe('learningRate', () => {
     await expect(trainCommand(['--out', '/nonexistent/x', '--consistency', '-1'])).rejects.toMatchObject({ code: 'BAD_ARGUMENT' });
     await expect(trainCommand(['--out', '/nonexistent/x', '--consistency', 'lots'])).rejects.toMatchObject({ code: 'BAD_ARGUMENT' });
   });
+
+  it('refuses loop copies that are not a whole number >= 1, before reading any data', async () => {
+    for (const bad of ['0', '1.5', '-2', 'many']) {
+      await expect(trainCommand(['--out', '/nonexistent/x', '--loop-copies', bad])).rejects.toMatchObject({
+        code: 'BAD_ARGUMENT',
+        message: expect.stringMatching(/^--loop-copies (must be a whole number >= 1|needs a number)/),
+      });
+    }
+  });
 });

@@ -42,6 +42,12 @@ export interface TrainArgs {
   dataDir: string;
   /** Copies of the ASTER stage pairs relative to the other real pairs (with --data aster). */
   asterWeight: number;
+  /**
+   * Copies of each real closed loop (Landsat, MODIS, ECOSTRESS scenes) in the draw (default 1). The
+   * ASTER stage pairs come in whole copies, at least one, so with few loops they outnumber them;
+   * more copies of the loops tilt the draw back towards them.
+   */
+  loopCopies: number;
   /** Step at which the cosine schedule starts again from `lr` (a warm restart of a resumed run); 0: no restart. */
   restartAt: number;
   /**
@@ -53,7 +59,7 @@ export interface TrainArgs {
 }
 
 const USAGE = `Usage: srda-lst train --out DIR [--steps 4000] [--size tiny|small|base] [--batch 8] [--patch 32]
-       [--lr 1e-3] [--restart-at STEP] [--seed 1] [--resume] [--augment] [--beta-nll 0] [--consistency 0] [--data synth,real,aster] [--aster-weight 3] [--holdout SCENE,...] [--real-share 0.5] [--chain-teacher MODEL_DIR]
+       [--lr 1e-3] [--restart-at STEP] [--seed 1] [--resume] [--augment] [--beta-nll 0] [--consistency 0] [--data synth,real,aster] [--aster-weight 3] [--loop-copies 1] [--holdout SCENE,...] [--real-share 0.5] [--chain-teacher MODEL_DIR]
        [--checkpoint-every 100] [--val-every 100] [--backend wasm|cpu] [--data-dir ../shared/data]`;
 
 function parseArgs(argv: string[]): TrainArgs {
@@ -77,6 +83,7 @@ function parseArgs(argv: string[]): TrainArgs {
     backend: 'wasm',
     dataDir: path.resolve(process.cwd(), '../shared/data'),
     asterWeight: 3,
+    loopCopies: 1,
     restartAt: 0,
     chainTeacher: '',
   };
@@ -115,6 +122,7 @@ function parseArgs(argv: string[]): TrainArgs {
     else if (k === '--backend') a.backend = v() as BackendName;
     else if (k === '--data-dir') a.dataDir = path.resolve(v());
     else if (k === '--aster-weight') a.asterWeight = num();
+    else if (k === '--loop-copies') a.loopCopies = num();
     else if (k === '--restart-at') a.restartAt = num();
     else if (k === '--chain-teacher') a.chainTeacher = path.resolve(v());
     else throw new AppError('BAD_ARGUMENT', `Unknown option '${k}'. Run with --help for the options.`);
@@ -122,6 +130,7 @@ function parseArgs(argv: string[]): TrainArgs {
   if (!a.out) throw new AppError('BAD_ARGUMENT', 'No output folder: pass --out DIR. Run with --help for the options.');
   if (!Number.isInteger(a.restartAt) || a.restartAt < 0 || (a.restartAt > 0 && a.restartAt >= a.steps))
     throw new AppError('BAD_ARGUMENT', `--restart-at must be a whole step before --steps (${a.steps}), got ${a.restartAt}.`);
+  if (!(Number.isInteger(a.loopCopies) && a.loopCopies >= 1)) throw new AppError('BAD_ARGUMENT', `--loop-copies must be a whole number >= 1, got ${a.loopCopies}.`);
   if (!(a.consistency >= 0)) throw new AppError('BAD_ARGUMENT', `--consistency must be a weight >= 0, got ${a.consistency}.`);
   if (a.patch % 4 !== 0 || a.patch < 16) throw new AppError('BAD_ARGUMENT', `--patch must be a multiple of 4 and >= 16 (coarse pixels), got ${a.patch}.`);
   return a;
@@ -216,7 +225,8 @@ export const trainCommand: Command = async (argv) => {
 
   const teacher = args.chainTeacher ? await loadSrdaWeights(await readSrdaWeights(args.chainTeacher)) : undefined;
   if (teacher) log(`chain teacher: ${args.chainTeacher} (${teacher.size})`);
-  const real = args.data.includes('real') ? await loadRealPairs(args.dataDir, args.holdout, log, teacher) : [];
+  const loops = args.data.includes('real') ? await loadRealPairs(args.dataDir, args.holdout, log, teacher) : [];
+  const real = Array.from({ length: args.loopCopies }, () => loops).flat();
   let asterVal: ClosedLoopPair[] = [];
   if (args.data.includes('aster')) {
     const pairs = await loadAsterPairs(args.dataDir, log);
