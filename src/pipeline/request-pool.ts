@@ -1,3 +1,5 @@
+import { AppError } from '../core/errors.ts';
+
 /** The two ends of a worker's channel (a Web Worker in the browser; any port in tests). */
 export interface WorkerPort<Msg> {
   postMessage(msg: Msg, transfer: Transferable[]): void;
@@ -5,6 +7,18 @@ export interface WorkerPort<Msg> {
   /** Caller side: the worker script failed. */
   onFailure?(handler: (why: string) => void): void;
   terminate?(): void;
+}
+
+/** What a pool posts to the worker holding request `id` when its caller's signal fires: stop it. */
+export interface PoolCancel {
+  id: number;
+  cancel: true;
+}
+
+/** A worker's answer to a request it stopped on a `PoolCancel` (before it was done): the caller gets a CANCELLED AppError. */
+export interface PoolCancelled {
+  id: number;
+  cancelled: true;
 }
 
 /** A worker of a `RequestPool`, as `idlest` gives it. */
@@ -30,26 +44,33 @@ export interface RequestPool<Req, Ok, L> {
   readonly alive: number;
   /** The running worker with the fewest requests in flight; undefined when none runs. */
   idlest(): PoolSlot | undefined;
-  /** Posts `make(id)` to `slot` with `transfer`; resolves with the worker's reply, or rejects with the pool's error for `label`. */
-  post(slot: PoolSlot, make: (id: number) => Req, transfer: Transferable[], label: L): Promise<Ok>;
+  /**
+   * Posts `make(id)` to `slot` with `transfer`; resolves with the worker's reply, or rejects with the
+   * pool's error for `label`. With `signal` already aborted, nothing is posted and it rejects with
+   * CANCELLED; when it fires while the request is in flight, a `PoolCancel` goes to the worker, and
+   * the request settles as the worker answers: CANCELLED where it stopped (`PoolCancelled`), its
+   * reply where it had already finished. Until then the request counts as in flight (`idlest`).
+   */
+  post(slot: PoolSlot, make: (id: number) => Req, transfer: Transferable[], label: L, signal?: AbortSignal): Promise<Ok>;
   /** Ends every worker (`why`): requests in flight reject. */
   close(why: string): void;
 }
 
 interface Slot<Req, Ok, L> extends PoolSlot {
   alive: boolean;
-  port: WorkerPort<Req>;
+  port: WorkerPort<Req | PoolCancel>;
   pending: Map<number, { label: L; resolve: (v: Ok) => void; reject: (e: Error) => void }>;
 }
 
 /**
- * Starts `count` workers from `spawn` and routes replies (`{ id, ...Ok }` or `{ id, error }`) to the
- * request of that id. A worker that fails rejects its requests in flight and gets no more. With
- * `spawnMayFail`, a spawn that throws (a page whose content security policy refuses workers)
- * leaves the pool smaller instead of throwing: its caller then works on its own thread.
+ * Starts `count` workers from `spawn` and routes replies (`{ id, ...Ok }`, `{ id, error }` or
+ * `PoolCancelled`) to the request of that id. A worker that fails rejects its requests in flight
+ * and gets no more. With `spawnMayFail`, a spawn that throws (a page whose content security policy
+ * refuses workers) leaves the pool smaller instead of throwing: its caller then works on its own
+ * thread.
  */
 export function startRequestPool<Req, Ok extends object, E, L>(
-  spawn: () => WorkerPort<Req>,
+  spawn: () => WorkerPort<Req | PoolCancel>,
   count: number,
   errors: PoolErrors<E, L>,
   spawnMayFail = false,
@@ -57,7 +78,7 @@ export function startRequestPool<Req, Ok extends object, E, L>(
   let nextId = 0;
   const slots: Array<Slot<Req, Ok, L>> = [];
   for (let i = 0; i < count; i++) {
-    let port: WorkerPort<Req>;
+    let port: WorkerPort<Req | PoolCancel>;
     try {
       port = spawn();
     } catch (e) {
@@ -70,12 +91,14 @@ export function startRequestPool<Req, Ok extends object, E, L>(
       const p = s.pending.get(m.id);
       if (!p) return;
       s.pending.delete(m.id);
-      if ('error' in m) p.reject(errors.reply(p.label, m.error as E));
+      if ('cancelled' in m) p.reject(cancelled());
+      else if ('error' in m) p.reject(errors.reply(p.label, m.error as E));
       else p.resolve(m as unknown as Ok);
     });
     port.onFailure?.((why) => end(s, `${errors.failed} (${why})`));
     slots.push(s);
   }
+  const cancelled = () => new AppError('CANCELLED', 'The operation was cancelled.');
   function end(s: Slot<Req, Ok, L>, why: string): void {
     if (!s.alive) return;
     s.alive = false;
@@ -93,11 +116,27 @@ export function startRequestPool<Req, Ok extends object, E, L>(
       for (const s of slots) if (s.alive && (!best || s.pending.size < best.pending.size)) best = s;
       return best;
     },
-    post: (slot, make, transfer, label) => {
+    post: (slot, make, transfer, label, signal) => {
       const s = slot as Slot<Req, Ok, L>;
+      if (signal?.aborted) return Promise.reject(cancelled());
       const id = nextId++;
       return new Promise<Ok>((resolve, reject) => {
-        s.pending.set(id, { label, resolve, reject });
+        const onAbort = () => {
+          if (s.alive && s.pending.has(id)) s.port.postMessage({ id, cancel: true }, []);
+        };
+        const settled = () => signal?.removeEventListener('abort', onAbort);
+        s.pending.set(id, {
+          label,
+          resolve: (v) => {
+            settled();
+            resolve(v);
+          },
+          reject: (e) => {
+            settled();
+            reject(e);
+          },
+        });
+        signal?.addEventListener('abort', onAbort, { once: true });
         s.port.postMessage(make(id), transfer);
       });
     },

@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { isAppError } from '../core/errors.ts';
 import type { Raster } from '../core/raster/raster.ts';
 import { channelLog, channelWorkers, type ChannelLog } from '../test-support/channel-workers.ts';
@@ -6,6 +6,24 @@ import { dataPath, hasData, readBand } from '../test-support/data.ts';
 import { layerViewHere, poolLayerMaker, serveLayers, type LayerPort } from './layer-pool.ts';
 import { WGS84 } from '../core/geo/crs.ts';
 import { beginSceneLayers, clearLayers, getLayerRaster, layerIds, makeLayer, makeRunLayers, type LayerMeta } from './layers.ts';
+
+/** Counts the blocks of rows of each display reprojection, calling `onStep` with the raster after each. */
+const steps = vi.hoisted(() => ({ onStep: (_r: { width: number }): void => undefined }));
+vi.mock('./display.ts', async (importOriginal) => {
+  const display = await importOriginal<typeof import('./display.ts')>();
+  return {
+    ...display,
+    toDisplayInSteps: function* (r: Raster) {
+      const inner = display.toDisplayInSteps(r);
+      for (;;) {
+        const next = inner.next();
+        if (next.done) return next.value;
+        steps.onStep(r);
+        yield;
+      }
+    },
+  };
+});
 
 const DHAKA = 'dhaka-mod11a2-mod13q1-2024-citypath';
 const LST = [DHAKA, 'MOD11A2.061', 'MOD11A2.061_LST_Day_1km_doy2024097000000_aid0001.tif'];
@@ -158,6 +176,74 @@ describe('layer workers: the copy of the values', () => {
       expect(v.data.buffer).not.toBe(raster.data.buffer);
       expect(raster.data.length).toBe(64 * 48);
       expect(v.stats).toEqual(layerViewHere(raster).stats);
+    } finally {
+      maker.close();
+    }
+  });
+});
+
+describe('layer workers: a cancelled layer', () => {
+  /** A WGS 84 raster whose display reprojection takes several blocks of rows (3000 x 3000 px). */
+  const big = (): Raster => ({
+    width: 3000,
+    height: 3000,
+    transform: [90, 0.001, 0, 23, 0, -0.001],
+    crs: WGS84,
+    data: Float32Array.from({ length: 3000 * 3000 }, (_, i) => (i % 101 === 0 ? NaN : 280 + (i % 37) + (i % 3000) / 300)),
+  });
+  const small: Raster = { width: 64, height: 48, transform: [90, 0.01, 0, 23, 0, -0.01], crs: WGS84, data: Float32Array.from({ length: 64 * 48 }, (_, i) => 290 + (i % 13)) };
+  const sameView = (a: { data: Float32Array; display: { width: number; height: number; bounds: unknown; data: Float32Array }; stats: unknown }, b: typeof a): void => {
+    expect(sameValues(a.data, b.data)).toBe(true);
+    expect([a.display.width, a.display.height, a.display.bounds]).toEqual([b.display.width, b.display.height, b.display.bounds]);
+    expect(sameValues(a.display.data, b.display.data)).toBe(true);
+    expect(a.stats).toEqual(b.stats);
+  };
+
+  it('stops on its worker within one block of rows of the abort, and the worker makes the next layer', async () => {
+    const raster = big();
+    let total = 0;
+    steps.onStep = (r) => void (r.width === raster.width && total++);
+    const here = layerViewHere(raster);
+    const fullSteps = total;
+    expect(fullSteps).toBeGreaterThanOrEqual(3);
+    const maker = poolLayerMaker(layerWorkers(channelLog()), 1);
+    try {
+      const ctrl = new AbortController();
+      let done = 0;
+      let atAbort = 0;
+      steps.onStep = (r) => {
+        if (r.width !== raster.width) return;
+        done++;
+        if (done === 1) {
+          ctrl.abort();
+          atAbort = done;
+        }
+      };
+      const cancelled = maker.make(raster, 'LST 250 m', ctrl.signal).catch((e: unknown) => e);
+      const next = maker.make(small, 'Input LST');
+      const e = await cancelled;
+      expect(isAppError(e) && e.code).toBe('CANCELLED');
+      sameView(await next, layerViewHere(small));
+      // Before, the worker went on to the end (done - atAbort = fullSteps - 1) and the layer resolved.
+      expect(done - atAbort).toBeLessThanOrEqual(1);
+      // The worker is free: a layer it is given now is made whole, the same as before.
+      steps.onStep = () => undefined;
+      sameView(await maker.make(raster, 'LST 250 m', new AbortController().signal), here);
+    } finally {
+      steps.onStep = () => undefined;
+      maker.close();
+    }
+  });
+
+  it('is never sent when its signal fired before make', async () => {
+    const log = channelLog();
+    const maker = poolLayerMaker(layerWorkers(log), 1);
+    try {
+      const ctrl = new AbortController();
+      ctrl.abort();
+      const e = await maker.make(small, 'Input LST', ctrl.signal).catch((x: unknown) => x);
+      expect(isAppError(e) && e.code).toBe('CANCELLED');
+      expect(log.requests).toEqual([0]);
     } finally {
       maker.close();
     }

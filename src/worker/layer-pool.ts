@@ -1,9 +1,9 @@
 import { AppError, isAppError, type AppErrorCode } from '../core/errors.ts';
 import type { Raster } from '../core/raster/raster.ts';
-import { finishSteps, finishStepsAsync, type Steps } from '../core/progress.ts';
+import { finishSteps, finishStepsAsync, throwIfAborted, type Steps } from '../core/progress.ts';
 import { layerStats, toDisplayInSteps } from './display.ts';
 import type { LayerData, LayerStats } from './protocol.ts';
-import { startRequestPool, type WorkerPort } from '../pipeline/request-pool.ts';
+import { startRequestPool, type PoolCancel, type PoolCancelled, type WorkerPort } from '../pipeline/request-pool.ts';
 
 /** What a map layer needs beyond its metadata: a copy of the native values, the display grid, the statistics. */
 export interface LayerView {
@@ -16,17 +16,19 @@ export interface LayerView {
 /**
  * One raster to make a layer of, on a layer worker: its grid and a copy of its values
  * (transferred); or `touch`: a new buffer of that many bytes, each of its pages written there, for
- * the copy (`LayerMaker.make`).
+ * the copy (`LayerMaker.make`); or a cancel of the request of that id.
  */
-export type LayerRequest = { id: number; raster: Omit<Raster, 'data'> & { data: ArrayBuffer } } | { id: number; touch: number };
+export type LayerRequest = { id: number; raster: Omit<Raster, 'data'> & { data: ArrayBuffer } } | { id: number; touch: number } | PoolCancel;
 
 /**
  * The layer worker's answer: the values back and the display grid (transferred) with the
- * statistics; to `touch`, the buffer alone (transferred); or why not.
+ * statistics; to `touch`, the buffer alone (transferred); that the request stopped on its cancel;
+ * or why not.
  */
 export type LayerReply =
   | { id: number; data: ArrayBuffer; display: LayerData['display']; stats: LayerStats }
   | { id: number; data: ArrayBuffer; touched: true }
+  | PoolCancelled
   | { id: number; error: { code: AppErrorCode; message: string } };
 
 /** The two ends of a layer worker's channel (a Web Worker in the browser; any port in tests). */
@@ -45,17 +47,26 @@ export function layerViewHereAsync(r: Raster, signal?: AbortSignal): Promise<Lay
   return finishStepsAsync(layerViewInSteps(r), signal);
 }
 
-/** `layerViewHere` in steps: yields after each block of rows of the display reprojection. */
+/** `layerViewHere` in steps: yields after each block of rows of the display reprojection, and before the statistics. */
 export function* layerViewInSteps(r: Raster): Steps<LayerView> {
   const display = yield* toDisplayInSteps(r);
+  // The statistics of a full tile take a block's time or more: a cancel meanwhile skips them.
+  yield;
   return { data: r.data, display, stats: layerStats(r.data) };
 }
 
-/** The worker side: each request's Web Mercator display grid (worker/display.ts) and statistics. */
+/**
+ * The worker side: each request's Web Mercator display grid (worker/display.ts) and statistics, one
+ * request at a time in the order they came. A layer is made in steps (`layerViewInSteps`, yielding to
+ * the event loop between blocks of rows), so a cancel of it stops it at the next step and one still
+ * waiting never starts: either answers `cancelled`, and the next request goes on.
+ */
 export function serveLayers(port: LayerPort): void {
-  port.onMessage((raw) => {
-    const req = raw as LayerRequest;
+  const waiting = new Map<number, AbortController>();
+  let queue = Promise.resolve();
+  const serve = async (req: Exclude<LayerRequest, PoolCancel>, signal: AbortSignal): Promise<void> => {
     try {
+      throwIfAborted(signal);
       if ('touch' in req) {
         const data = new ArrayBuffer(req.touch);
         const u8 = new Uint8Array(data);
@@ -63,12 +74,16 @@ export function serveLayers(port: LayerPort): void {
         port.postMessage({ id: req.id, data, touched: true }, [data]);
         return;
       }
-      const v = layerViewHere({ ...req.raster, data: new Float32Array(req.raster.data) });
+      const v = await layerViewHereAsync({ ...req.raster, data: new Float32Array(req.raster.data) }, signal);
       port.postMessage({ id: req.id, data: req.raster.data, display: v.display, stats: v.stats }, [
         req.raster.data,
         v.display.data.buffer,
       ]);
     } catch (e) {
+      if (isAppError(e) && e.code === 'CANCELLED') {
+        port.postMessage({ id: req.id, cancelled: true }, []);
+        return;
+      }
       const code: AppErrorCode = isAppError(e)
         ? e.code
         : e instanceof RangeError
@@ -79,6 +94,19 @@ export function serveLayers(port: LayerPort): void {
         [],
       );
     }
+  };
+  port.onMessage((raw) => {
+    const req = raw as LayerRequest;
+    if ('cancel' in req) {
+      waiting.get(req.id)?.abort();
+      return;
+    }
+    const ctrl = new AbortController();
+    waiting.set(req.id, ctrl);
+    queue = queue
+      .then(() => serve(req, ctrl.signal))
+      .catch(() => undefined)
+      .finally(() => waiting.delete(req.id));
   });
 }
 
@@ -87,7 +115,8 @@ export interface LayerMaker {
   /**
    * The layer view of `raster` (its values copied: the raster stays usable here, unchanged until
    * this resolves). `name` (the layer's label) names it in the error when it cannot be made.
-   * Made on this thread, it stops with CANCELLED when `signal` fires (checked between blocks of rows).
+   * It stops with CANCELLED when `signal` fires (checked between blocks of rows), on this thread or
+   * on the worker making it (a cancel message); one that had already finished resolves.
    */
   make(raster: Raster, name: string, signal?: AbortSignal): Promise<LayerView>;
   /** Workers still running (0: layers are made on this thread). */
@@ -123,11 +152,13 @@ function layerError(name: string, code: AppErrorCode, why: string): AppError {
  * thread drives beside the layers, is not held up by it. An error
  * in a worker rejects that layer with an AppError naming it (the worker's code where it threw
  * one); a worker that stops rejects its pending layers and gets no more, and with none left
- * layers are made on this thread (as when no worker can be started).
+ * layers are made on this thread (as when no worker can be started). A layer whose `signal` fires
+ * stops on its worker at the next block of rows (one not yet sent is never sent), so the layers of
+ * the next run do not wait behind those of a cancelled one.
  */
 export function poolLayerMaker(spawn: () => LayerPort, workers: number): LayerMaker {
   // A page that may not start workers (its content security policy): the layers are made on this thread.
-  const pool = startRequestPool<LayerRequest | LayerReply, Exclude<LayerReply, { error: unknown }>, { code: AppErrorCode; message: string }, string>(
+  const pool = startRequestPool<LayerRequest | LayerReply, Exclude<LayerReply, { error: unknown } | PoolCancelled>, { code: AppErrorCode; message: string }, string>(
     spawn,
     Math.floor(workers),
     { reply: (name, e) => layerError(name, e.code, e.message), stopped: (name, why) => layerError(name, 'INTERNAL', why), failed: 'the layer worker stopped' },
@@ -148,12 +179,13 @@ export function poolLayerMaker(spawn: () => LayerPort, workers: number): LayerMa
       const w = pool.idlest();
       if (!w) return here(raster, raster.data.slice(), name, signal);
       const { data, ...grid } = raster;
-      return pool.post(w, (id) => ({ id, touch: data.byteLength }), [], name).then((t) => {
+      return pool.post(w, (id) => ({ id, touch: data.byteLength }), [], name, signal).then((t) => {
+        throwIfAborted(signal);
         const copy = new Float32Array(t.data);
         copy.set(data);
         const v = pool.idlest();
         if (!v) return here(raster, copy, name, signal);
-        return pool.post(v, (id) => ({ id, raster: { ...grid, data: copy.buffer } }), [copy.buffer], name).then((m) => {
+        return pool.post(v, (id) => ({ id, raster: { ...grid, data: copy.buffer } }), [copy.buffer], name, signal).then((m) => {
           if ('touched' in m) throw new Error('the layer worker answered a layer with a buffer');
           return { data: new Float32Array(m.data), display: m.display, stats: m.stats };
         });
