@@ -16,6 +16,7 @@ import { assembleScene, labelDataset, type LabelledBand } from '../pipeline/scen
 import { scoreStagesAgainstTruth, type TruthCheck } from '../pipeline/truth-score.ts';
 import { truthSentence } from '../core/truth-words.ts';
 import type { Scene } from '../pipeline/scene.ts';
+import { pickGivenBand } from './batch-manifest.ts';
 import type { BatchItem } from './batch-plan.ts';
 import { KEEP_GUIDES_ON_CLI, maskedShares, orientationsNotice } from './inputs.ts';
 import { loadDataset, loadFileDatasets } from './load.ts';
@@ -111,17 +112,25 @@ async function clearPartial(outDir: string, item: BatchItem): Promise<void> {
       await rm(path.join(outDir, n), { recursive: true, force: true });
 }
 
+/** The bands of the item's files, each labelled with its detected role or the one the manifest gives it. */
 async function loadItemBands(item: BatchItem): Promise<LabelledBand[]> {
   const bands: LabelledBand[] = [];
   for (const f of item.files) {
     const list: Dataset[] = await loadFileDatasets(f.path, f.date ? { ncDates: [f.date] } : {});
+    const own: LabelledBand[] = [];
     for (const d of list)
-      bands.push(
+      own.push(
         ...labelDataset(
           d,
           `${f.path}${f.date ? `@${f.date}` : ''}${list.length > 1 ? `#${d.layer ?? ''}` : ''}`,
         ),
       );
+    for (const g of f.given ?? []) {
+      const picked = pickGivenBand(list, g, f.path, f.date ?? item.date);
+      const b = own.find((x) => x.dataset === picked.dataset && x.band === picked.band);
+      if (b) b.role = g.role;
+    }
+    bands.push(...own);
   }
   return bands;
 }
@@ -255,7 +264,8 @@ async function runInto(item: BatchItem, s: BatchSettings, tmp: string): Promise<
   const report = {
     tool: 'srda-lst batch',
     item: { index: item.index, id: item.id, date: item.date, tile: item.tile },
-    inputs: item.files.map((f) => ({ file: path.basename(f.path), ...(f.date ? { date: f.date } : {}) })),
+    // With the roles the manifest gives a file or its bands, in place of the detected ones.
+    inputs: item.files.map((f) => ({ file: path.basename(f.path), ...(f.date ? { date: f.date } : {}), ...(f.given?.length ? { roles: f.given.map((g) => ({ role: g.role, ...(g.band !== undefined ? { band: g.band } : {}) })) } : {}) })),
     lst: assembled.lst.name,
     qc: assembled.qc?.name ?? null,
     cloudMask: assembled.cloud?.name ?? null,

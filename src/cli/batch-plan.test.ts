@@ -1,7 +1,13 @@
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
+import { crsFromEpsg } from '../core/geo/crs.ts';
+import { writeGeoTiff } from '../io/geotiff-write.ts';
+import { parseManifest } from './batch-manifest.ts';
 import { describeBatchFile, planBatch, planBatchSource } from './batch-plan.ts';
+import { main } from './main.ts';
+import { capturePrinted } from './test-output.ts';
 
 const PAIRS = path.resolve(import.meta.dirname, '../../../shared/data/modis-aster-h18v04-sifcnnsr');
 const CHIAPAS = path.resolve(import.meta.dirname, '../../../shared/data/landsat7_chiapas_opengeotutorial');
@@ -66,6 +72,76 @@ describe.skipIf(!existsSync(CHIAPAS))('Landsat stacks as a batch source (Chiapas
     expect(items.map((i) => [i.id, i.files.map((x) => path.basename(x.path))])).toEqual([
       ['1999-11-18', ['LE70220491999322EDC01_stack.gtif']],
       ['2002-04-16', ['LE70220492002106EDC00_stack.gtif']],
+    ]);
+  });
+});
+
+describe('a manifest gives a file, or one band of it, a role in the words of downscale', () => {
+  const printed = capturePrinted();
+  const dir = mkdtempSync(path.join(tmpdir(), 'srda-manifest-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  /** A 2-band 4 x 4 UTM GeoTIFF (bands without roles) in the test folder. */
+  const twoBands = (): string => {
+    const file = path.join(dir, 'two.tif');
+    const grid = { width: 4, height: 4, transform: [462405, 30, 0, 1741815, 0, -30] as [number, number, number, number, number, number], crs: crsFromEpsg(32615) };
+    writeFileSync(file, writeGeoTiff([{ raster: { ...grid, data: new Float32Array(16) } }, { raster: { ...grid, data: new Float32Array(16).fill(4) } }]));
+    return file;
+  };
+  /** `text` as the manifest `name` in the test folder; its path. */
+  const manifest = (name: string, text: string): string => {
+    const file = path.join(dir, name);
+    writeFileSync(file, text);
+    return file;
+  };
+
+  it('reads --ROLE FILE[:BAND] lines, JSON strings of the same words and JSON objects with path, role and band', () => {
+    expect(parseManifest('m.txt', '# masks\na.tif\n--cloud-mask stack.gtif:8\n--qc q.tif  # its QC\n')).toEqual([
+      { path: 'a.tif', where: 'm.txt line 2' },
+      { path: 'stack.gtif', where: 'm.txt line 3 (--cloud-mask stack.gtif:8)', given: { role: 'cloud-mask', band: '8', where: 'm.txt line 3 (--cloud-mask stack.gtif:8)' } },
+      { path: 'q.tif', where: 'm.txt line 4 (--qc q.tif)', given: { role: 'lst-qc', where: 'm.txt line 4 (--qc q.tif)' } },
+    ]);
+    const [plain, line, object] = parseManifest('m.json', '["a.tif", "--cloud-mask stack.gtif:8", {"path": "stack.gtif", "role": "water-mask", "band": 8}]');
+    expect(plain).toEqual({ path: 'a.tif', where: 'm.json entry 1' });
+    expect(line.given).toMatchObject({ role: 'cloud-mask', band: '8' });
+    expect(object).toMatchObject({ path: 'stack.gtif', given: { role: 'water-mask', band: '8', isObject: true } });
+  });
+
+  it.each([
+    ['m.txt', 'a.tif\n--cloudmask stack.gtif:8\n', "m.txt line 2 (--cloudmask stack.gtif:8): '--cloudmask' is not a role: give one of --lst, --qc, --cloud-mask, --water-mask, --ndvi, --red, --nir, --swir, --albedo, --dem, --landcover (as srda-lst downscale takes them) before the file."],
+    ['m.txt', '--cloud-mask\n', 'm.txt line 1 (--cloud-mask): --cloud-mask names no file: write --cloud-mask FILE or --cloud-mask FILE:BAND.'],
+    ['m.json', '[{"path": "stack.gtif", "role": "cloud", "band": 8}]', 'm.json entry 1 ({"path":"stack.gtif","role":"cloud","band":8}): "cloud" is not a role: give one of lst, qc, cloud-mask, water-mask, ndvi, red, nir, swir, albedo, dem, landcover (srda-lst downscale\'s input options).'],
+    ['m.json', '[{"path": "stack.gtif", "band": 8}]', 'm.json entry 1 ({"path":"stack.gtif","band":8}): a band needs a role: add "role" (one of lst, qc, cloud-mask, water-mask, ndvi, red, nir, swir, albedo, dem, landcover).'],
+    ['m.json', '[{"file": "stack.gtif"}]', 'm.json entry 1 ({"file":"stack.gtif"}): an entry is a path or { "path": FILE, "role": ROLE, "band": BAND } (role and band optional; \'file\' is none of these).'],
+    ['m.json', '[{"path": "stack.gtif", "role": "cloud-mask", "band": true}]', 'm.json entry 1 ({"path":"stack.gtif","role":"cloud-mask","band":true}): "band" is a 1-based band number or a band name, not true.'],
+    ['m.json', '["a.tif",', 'm.json is not valid JSON'],
+  ])('refuses a bad entry of %s (%j), naming the manifest and the entry', (name, text, message) => {
+    expect(() => parseManifest(name, text)).toThrow(message);
+  });
+
+  it('refuses, before planning anything, a missing file, a band out of range or a multi-band file without its band: one line naming the manifest and the entry, exit 1 (before: the line was a path that did not exist)', async () => {
+    const two = twoBands();
+    const cases: [string, string, RegExp][] = [
+      ['missing.txt', `--cloud-mask missing.gtif:8\n`, /^srda-lst batch: BAD_ARGUMENT: \S*missing\.txt line 1 \(--cloud-mask missing\.gtif:8\) lists missing\.gtif, which does not exist\.\n$/],
+      ['range.txt', `--cloud-mask ${two}:3\n`, /^srda-lst batch: MISSING_BAND: \S*range\.txt line 1 \(--cloud-mask \S*two\.tif:3\): two\.tif: no band '3' \(bands: 1:[^,]*, 2:[^,]*\)\.\n$/],
+      ['range.json', JSON.stringify([{ path: 'two.tif', role: 'cloud-mask', band: 0 }]), /^srda-lst batch: MISSING_BAND: \S*range\.json entry 1 \(.*\): two\.tif: no band '0' \(bands: /],
+      ['noband.json', JSON.stringify([{ path: 'two.tif', role: 'cloud-mask' }]), /^srda-lst batch: MISSING_BAND: \S*noband\.json entry 1 \(.*\): two\.tif has 2 bands and none has the role 'cloud-mask': name one with "band" \(its number or name\) \(bands: /],
+      ['folder.txt', `--cloud-mask ${dir}\n`, /^srda-lst batch: BAD_ARGUMENT: \S*folder\.txt line 1 \(--cloud-mask \S+\): \S+ is a folder; a role is given to one file \(or one band of it, FILE:BAND\)\.\n$/],
+    ];
+    for (const [name, text, pattern] of cases) {
+      printed.err = '';
+      expect(await main(['batch', manifest(name, text), '--list']), name).toBe(1);
+      expect(printed.err).toMatch(pattern);
+      expect(printed.out).toBe('');
+    }
+  });
+
+  it.skipIf(!existsSync(CHIAPAS))('names a mask the manifest gives a role that no item reads (no LST of its date): an undated cloud mask beside the Chiapas 2002 stack', async () => {
+    twoBands();
+    const m = manifest('undated.txt', `${path.join(CHIAPAS, 'LE70220492002106EDC00_stack.gtif')}\n--cloud-mask two.tif:2\n`);
+    const { items, unmatched } = await planBatchSource(m);
+    expect(items.map((i) => [i.id, i.files.map((x) => path.basename(x.path))])).toEqual([['2002-04-16', ['LE70220492002106EDC00_stack.gtif']]]);
+    expect(unmatched).toEqual([
+      { file: path.join(dir, 'two.tif'), why: `cloud-mask as ${m} line 2 (--cloud-mask two.tif:2) gives it, but of no date with no LST of that date among the files: no item reads it (a mask goes with the LST of its own date, from its file name or metadata)` },
     ]);
   });
 });

@@ -2,11 +2,12 @@ import { open, readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { AppError, isAppError } from '../core/errors.ts';
 import { detectRole, parseProductName } from '../io/band-roles.ts';
-import type { BandRole } from '../io/dataset.ts';
+import type { BandRole, Dataset } from '../io/dataset.ts';
 import { listHdf4Layers } from '../io/hdf4-read.ts';
 import { listNetcdf } from '../io/netcdf-read.ts';
 import { sniffFileKind } from '../io/tiff-sniff.ts';
 import { daysBetween } from '../pipeline/scene-assembly.ts';
+import { parseManifest, rolesWithGiven, type GivenRole } from './batch-manifest.ts';
 import { loadFileDatasets, readFileArrayBuffer } from './load.ts';
 
 /** What one input file offers a batch, known without decoding its data. */
@@ -17,6 +18,8 @@ export interface BatchFile {
   /** Dates it covers: one for a GeoTIFF or HDF granule, every time step of a NetCDF series. */
   dates: (string | undefined)[];
   tile?: string;
+  /** Roles its manifest entries give it (or bands of it), in place of the detected ones. */
+  given?: GivenRole[];
 }
 
 /** One unit of batch work: the LST of one date (and MODIS tile) with the files that complete its scene. */
@@ -27,8 +30,8 @@ export interface BatchItem {
   id: string;
   date?: string;
   tile?: string;
-  /** Files to read, each with the date to take from multi-date files. */
-  files: { path: string; date?: string }[];
+  /** Files to read, each with the date to take from multi-date files and the roles its manifest gives it. */
+  files: { path: string; date?: string; given?: GivenRole[] }[];
 }
 
 const INPUT_EXT = /\.(tiff?|gtiff?|hdf|nc|nc4|h5)$/i;
@@ -49,12 +52,19 @@ async function walk(dir: string): Promise<string[]> {
   return out;
 }
 
+/** An input file of a batch source with the roles its manifest gives it (none for a folder's files). */
+export interface SourceFile {
+  path: string;
+  given: GivenRole[];
+}
+
 /**
  * The input files of a batch source: every .tif/.hdf/.nc under a folder (recursively, sorted), or
- * the files a manifest lists (one path per line, `#` comments, relative to the manifest; or JSON:
- * an array of paths or `{ "files": [...] }`). Folders inside a manifest are walked too.
+ * the files a manifest lists (`parseManifest`: one path per line, `#` comments, relative to the
+ * manifest, `--ROLE FILE[:BAND]` giving a role; or JSON). Folders inside a manifest are walked too;
+ * a file listed twice is one file with the roles of both entries.
  */
-export async function batchSourceFiles(source: string): Promise<string[]> {
+export async function batchSourceFiles(source: string): Promise<SourceFile[]> {
   const s = await stat(source).catch(() => undefined);
   if (!s)
     throw new AppError(
@@ -62,35 +72,22 @@ export async function batchSourceFiles(source: string): Promise<string[]> {
       `${source}: no such file or folder (give a folder of dates or a manifest).`,
       { file: source },
     );
-  if (s.isDirectory()) return walk(source);
-  const text = await readFile(source, 'utf8');
+  if (s.isDirectory()) return (await walk(source)).map((p) => ({ path: p, given: [] }));
   const base = path.dirname(source);
-  let entries: string[];
-  if (/^\s*[[{]/.test(text)) {
-    const j = JSON.parse(text) as unknown;
-    const list = Array.isArray(j) ? j : (j as { files?: unknown }).files;
-    if (!Array.isArray(list) || !list.every((x) => typeof x === 'string'))
-      throw new AppError(
-        'BAD_ARGUMENT',
-        `${source}: a JSON manifest is an array of paths or { "files": [paths] }.`,
-        { file: source },
-      );
-    entries = list as string[];
-  } else {
-    entries = text
-      .split(/\r?\n/)
-      .map((l) => l.replace(/#.*/, '').trim())
-      .filter(Boolean);
-  }
-  const out: string[] = [];
-  for (const e of entries) {
-    const p = path.resolve(base, e);
+  const out = new Map<string, SourceFile>();
+  for (const e of parseManifest(source, await readFile(source, 'utf8'))) {
+    const p = path.resolve(base, e.path);
     const st = await stat(p).catch(() => undefined);
-    if (!st)
-      throw new AppError('BAD_ARGUMENT', `${source} lists ${e}, which does not exist.`, { file: source });
-    out.push(...(st.isDirectory() ? await walk(p) : [p]));
+    if (!st) throw new AppError('BAD_ARGUMENT', `${e.where} lists ${e.path}, which does not exist.`, { file: source });
+    if (e.given && st.isDirectory())
+      throw new AppError('BAD_ARGUMENT', `${e.where}: ${e.path} is a folder; a role is given to one file (or one band of it, FILE:BAND).`, { file: source });
+    for (const f of st.isDirectory() ? await walk(p) : [p]) {
+      const known = out.get(f) ?? { path: f, given: [] };
+      if (e.given) known.given.push(e.given);
+      out.set(f, known);
+    }
   }
-  return out;
+  return [...out.values()];
 }
 
 /** Layer roles of LAADS HDF products, so that planning need not open every granule. */
@@ -188,11 +185,11 @@ export function planBatch(files: BatchFile[]): BatchItem[] {
     const { date, tile, folder } = scenes.get(id)!;
     const sameTile = (f: BatchFile): boolean => !f.tile || !tile || f.tile === tile;
     const inFolder = (f: BatchFile): boolean => folder === undefined || path.dirname(f.path) === folder;
-    const take: { path: string; date?: string }[] = [];
+    const take: BatchItem['files'] = [];
     // A file read once per item, whatever roles it serves (a stack's LST, red and NIR).
     const add = (f: BatchFile, d: string | undefined): void => {
       const entry = { path: f.path, ...(d && f.dates.length > 1 ? { date: d } : {}) };
-      if (!take.some((t) => t.path === entry.path && t.date === entry.date)) take.push(entry);
+      if (!take.some((t) => t.path === entry.path && t.date === entry.date)) take.push({ ...entry, ...(f.given?.length ? { given: f.given } : {}) });
     };
     for (const f of used)
       if (sameTile(f) && inFolder(f) && (f.roles.includes('lst') || SCENE_MASK_ROLES.some((r) => f.roles.includes(r))) && f.dates.includes(date))
@@ -228,16 +225,48 @@ export function unmatchedQc(files: BatchFile[], items: BatchItem[]): { file: str
   return out;
 }
 
-/** Plans a batch from a folder or manifest; unreadable files are reported, not fatal, and QC files with no LST of their date are named. */
+/**
+ * A file a manifest gives roles: its roles and dates as read, the given ones in place of the detected
+ * ones. The file must be readable and hold each band named (errors name the manifest entry).
+ */
+async function describeGivenFile(f: SourceFile): Promise<BatchFile> {
+  let datasets: Dataset[];
+  try {
+    datasets = await loadFileDatasets(f.path);
+  } catch (e) {
+    if (!isAppError(e)) throw e;
+    throw new AppError(e.code, `${f.given[0].where}: ${e.message}`, { cause: e });
+  }
+  const { tile } = parseProductName(path.basename(f.path));
+  return { path: f.path, roles: rolesWithGiven(datasets, f.given, f.path), dates: [...new Set(datasets.map((d) => d.date))], ...(tile ? { tile } : {}), given: f.given };
+}
+
+/** Files given a mask role (QC, cloud or water mask) by the manifest that no item reads, each with why. */
+function unreadGiven(files: BatchFile[], items: BatchItem[]): { file: string; why: string }[] {
+  const out: { file: string; why: string }[] = [];
+  for (const f of files) {
+    const masks = (f.given ?? []).filter((g) => SCENE_MASK_ROLES.includes(g.role));
+    if (masks.length === 0 || items.some((it) => it.files.some((x) => x.path === f.path))) continue;
+    const dates = f.dates.map((d) => d ?? 'no date').join(', ');
+    out.push({ file: f.path, why: `${masks.map((g) => g.role).join(' and ')} as ${masks[0].where} gives it, but of ${dates}${f.tile ? ` (tile ${f.tile})` : ''} with no LST of that date among the files: no item reads it (a mask goes with the LST of its own date, from its file name or metadata)` });
+  }
+  return out;
+}
+
+/** Plans a batch from a folder or manifest; unreadable files are reported, not fatal (but for those the manifest gives a role), and QC files and masks with no LST of their date are named. */
 export async function planBatchSource(source: string): Promise<{ items: BatchItem[]; skipped: string[]; unmatched: { file: string; why: string }[] }> {
   const skipped: string[] = [];
   const described: BatchFile[] = [];
   for (const f of await batchSourceFiles(source)) {
+    if (f.given.length > 0) {
+      described.push(await describeGivenFile(f));
+      continue;
+    }
     try {
-      described.push(await describeBatchFile(f));
+      described.push(await describeBatchFile(f.path));
     } catch (e) {
       if (!isAppError(e)) throw e;
-      skipped.push(`${f}: ${e.code}: ${e.message}`);
+      skipped.push(`${f.path}: ${e.code}: ${e.message}`);
     }
   }
   const items = planBatch(described);
@@ -247,5 +276,6 @@ export async function planBatchSource(source: string): Promise<{ items: BatchIte
       `${source} holds no LST file (MOD11/MYD11 LST GeoTIFF, .hdf or .nc): nothing to downscale.`,
       { file: source },
     );
-  return { items, skipped, unmatched: unmatchedQc(described, items) };
+  const given = unreadGiven(described, items);
+  return { items, skipped, unmatched: [...given, ...unmatchedQc(described, items).filter((u) => !given.some((g) => g.file === u.file))] };
 }

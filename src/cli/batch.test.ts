@@ -450,6 +450,34 @@ describe.skipIf(!existsSync(GEZIRA) || !hasGdal())('srda-lst batch on a Landsat 
   }, 120_000);
 });
 
+const CHIAPAS = path.resolve(repo, '../shared/data/landsat7_chiapas_opengeotutorial');
+describe.skipIf(!existsSync(CHIAPAS))("srda-lst batch told a band's role by its manifest (Chiapas: Landsat 7 stacks whose band 8 is Fmask)", () => {
+  const printed = capturePrinted();
+  it('masks the Fmask clouds and shadows of 2002-04-16 for --cloud-mask STACK:8 in the manifest as downscale --cloud-mask STACK:8 does: same masked share, same GeoTIFFs; before, batch could not take band 8 as a cloud mask', async () => {
+    const [s1999, s2002] = ['LE70220491999322EDC01_stack.gtif', 'LE70220492002106EDC00_stack.gtif'].map((n) => path.join(CHIAPAS, n));
+    const manifest = path.join(tmp, 'chiapas-roles.txt');
+    writeFileSync(manifest, [s1999, `--cloud-mask ${s1999}:8`, `--cloud-mask ${s2002}:8`].join('\n') + '\n');
+    const args = ['--method', 'bicubic', '--reference-factor', '4', '--index', '1', '--jobs', '1', '--quiet'];
+    const plain = (await batchReport(CHIAPAS, 'chiapas-plain', args, '2002-04-16', printed)).report;
+    const { dir, report } = await batchReport(manifest, 'chiapas-roles', args, '2002-04-16', printed);
+    const out = path.join(tmp, 'chiapas-downscale');
+    expect(await main(['downscale', '--lst', `${s2002}:7`, '--red', `${s2002}:3`, '--nir', `${s2002}:4`, '--swir', `${s2002}:5`, '--cloud-mask', `${s2002}:8`, '--reference-factor', '4', '--method', 'bicubic', '--out', out, '-q']), printed.err).toBe(0);
+    const downscaled = JSON.parse(readFileSync(path.join(out, 'report.json'), 'utf8'));
+    expect(plain).toMatchObject({ cloudMask: null, inputs: [{ file: 'LE70220492002106EDC00_stack.gtif' }] });
+    expect(plain.cloudMaskedShare).toBeUndefined();
+    expect(report).toMatchObject({
+      cloudMask: 'LE70220492002106EDC00_stack.gtif [band 8: Band 8]',
+      inputs: [{ file: 'LE70220492002106EDC00_stack.gtif', roles: [{ role: 'cloud-mask', band: '8' }] }],
+    });
+    // README: Fmask 20 % cloud + 7 % shadow; downscale's count of the same band.
+    expect(report.cloudMaskedShare).toBeCloseTo(0.27, 2);
+    expect(report.cloudMaskedShare).toBe(downscaled.cloudMaskedShare);
+    expect(report.summary.validFraction / plain.summary.validFraction).toBeCloseTo(1 - report.cloudMaskedShare, 2);
+    expect(report.notices).toContain('The cloud mask LE70220492002106EDC00_stack.gtif [band 8: Band 8] masks 27 % of the valid LST pixels (every pixel where it is not 0: cloud, shadow, and for Fmask also water and snow).');
+    for (const f of ['lst_stage1.tif', 'lst_stage2.tif']) expect(readFileSync(path.join(dir, '2002-04-16', f)).equals(readFileSync(path.join(out, f))), f).toBe(true);
+  }, 120_000);
+});
+
 const PAIRS = path.resolve(repo, '../shared/data/modis-aster-h18v04-sifcnnsr');
 describe.skipIf(!existsSync(PAIRS) || !hasGdal())('srda-lst batch on the MODIS-ASTER pairs (a folder per pair: MODIS 1 km LST, ASTER 232 m LST, 250 m NDVI, all undated)', () => {
   const printed = capturePrinted();

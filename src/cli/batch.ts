@@ -18,9 +18,18 @@ const HELP = `Usage: srda-lst batch DIR|MANIFEST --out DIR [--jobs N] [--list] [
 
 Downscales every date (and MODIS tile) found in a folder of GeoTIFF / LAADS .hdf / AppEEARS .nc
 files, or in a manifest (one path per line, relative to the manifest; or a JSON array). Each item
-is the LST of one date with its QC and the nearest-dated NDVI, red/NIR, SWIR, albedo, DEM and land
-cover. Outputs: OUT/<date>[_<tile>]/lst_stageN.tif + report.json, and OUT/summary.csv (per date:
-valid fraction, closed-loop RMSE per method, energy-conservation error, seconds). An LST of the
+is the LST of one date with its QC, cloud and water masks and the nearest-dated NDVI, red/NIR, SWIR,
+albedo, DEM and land cover, each file's role detected from its name and metadata.
+A manifest line may give a file, or one band of it, its role in downscale's words instead:
+  --cloud-mask LE70220492002106EDC00_stack.gtif:8     (band 8, Fmask, is that date's cloud mask)
+ROLE is one of --lst --qc --cloud-mask --water-mask --ndvi --red --nir --swir --albedo --dem
+--landcover; :BAND is optional, as in downscale (1-based index, Landsat band B4, band name, or
+role). In a JSON manifest: "--cloud-mask stack.gtif:8", or {"path": "stack.gtif", "role":
+"cloud-mask", "band": 8}. The file's other bands keep their detected roles; the role counts for
+every item that reads the file (a mask goes with the LST of its own date); report.json inputs
+lists the roles given, cloudMask and cloudMaskedShare the mask applied.
+Outputs: OUT/<date>[_<tile>]/lst_stageN.tif + report.json, and OUT/summary.csv (per date: valid
+fraction, closed-loop RMSE per method, energy-conservation error, seconds). An LST of the
 date with finer pixels beside the one downscaled (ASTER beside MODIS) is not run: it scores the
 item's outputs and bicubic's (report.json independentLst; summary.csv independent_* columns: RMSE
 without the sensors' mean difference, and the detail, each pixel minus its input pixel's mean,

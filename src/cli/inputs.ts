@@ -89,12 +89,18 @@ function givenSpecs(values: InputValues, opt: string): Array<{ key: string; spec
   return specs.map((spec, i) => ({ key: i === 0 ? opt : `${opt}-${i + 1}`, spec }));
 }
 
-function splitSpec(spec: string): { file: string; band?: string } {
+/** `FILE:BAND` split into the file and the band (none when the spec names no band). */
+export function splitSpec(spec: string): { file: string; band?: string } {
   const m = /^(.*\.(?:tiff?|gtiff?|hdf|nc|nc4|h5)):([^:/\\]+)$/i.exec(spec);
   return m ? { file: m[1], band: m[2] } : { file: spec };
 }
 
-function pickBand(ds: Dataset, want: string, band: string | undefined, spec: string): DatasetBand {
+/**
+ * The band `band` of `ds` (1-based index, Landsat band, band name or detected role), or without
+ * one the file's only band or its first of the role `want` (an option name: `qc` is `lst-qc`);
+ * MISSING_BAND naming `spec` and listing the bands otherwise (`nameOne` says how to name one).
+ */
+export function pickBand(ds: Dataset, want: string, band: string | undefined, spec: string, nameOne = `name one as ${spec}:BAND`): DatasetBand {
   const list = ds.bands.map((b, i) => `${i + 1}:${b.name || '?'}(${b.role})`).join(', ');
   if (band !== undefined) {
     const b = band.toLowerCase();
@@ -112,11 +118,11 @@ function pickBand(ds: Dataset, want: string, band: string | undefined, spec: str
   const role = want === 'qc' ? 'lst-qc' : want;
   const byRole = ds.bands.filter((x) => x.role === role);
   if (byRole.length >= 1) return byRole[0];
-  throw new AppError('MISSING_BAND', `${spec} has ${ds.bands.length} bands and none has the role '${role}': name one as ${spec}:BAND (bands: ${list}).`, { file: ds.fileName });
+  throw new AppError('MISSING_BAND', `${spec} has ${ds.bands.length} bands and none has the role '${role}': ${nameOne} (bands: ${list}).`, { file: ds.fileName });
 }
 
 /** The dataset of a multi-grid (HDF) or multi-date (NetCDF) file that holds the wanted band. */
-function pickDataset(list: Dataset[], want: string, band: string | undefined, spec: string, date: string | undefined): Dataset {
+export function pickDataset(list: Dataset[], want: string, band: string | undefined, spec: string, date: string | undefined): Dataset {
   if (list.length === 1) return list[0];
   let dated = date ? list.filter((d) => d.date === date) : list;
   if (date && dated.length === 0) {

@@ -1,0 +1,139 @@
+import path from 'node:path';
+import { AppError, isAppError } from '../core/errors.ts';
+import type { BandRole, Dataset, DatasetBand } from '../io/dataset.ts';
+import { pickBand, pickDataset, splitSpec } from './inputs.ts';
+
+/** The roles a manifest may give, by `downscale`'s input option names (`qc` is the LST's QC). */
+const ROLE_OF_OPTION: Readonly<Record<string, BandRole>> = {
+  lst: 'lst',
+  qc: 'lst-qc',
+  'cloud-mask': 'cloud-mask',
+  'water-mask': 'water-mask',
+  ndvi: 'ndvi',
+  red: 'red',
+  nir: 'nir',
+  swir: 'swir',
+  albedo: 'albedo',
+  dem: 'dem',
+  landcover: 'landcover',
+};
+const OPTION_NAMES = Object.keys(ROLE_OF_OPTION);
+
+/** A role a manifest gives a file, or one band of it (`--cloud-mask stack.gtif:8`): it replaces the detected role there. */
+export interface GivenRole {
+  role: BandRole;
+  /** As in `downscale`'s FILE:BAND: a 1-based index, a Landsat band, a band name or a role; none: the file's one band, or its band of that role. */
+  band?: string;
+  /** The manifest entry, for messages: `m.txt line 3 (--cloud-mask stack.gtif:8)`. */
+  where: string;
+  /** A JSON object entry (its band is `"band"`, not FILE:BAND). */
+  isObject?: boolean;
+}
+
+/** One entry of a manifest: a path as written (relative to the manifest), with the role it gives, if any. */
+export interface ManifestEntry {
+  path: string;
+  given?: GivenRole;
+  /** `m.txt line 3 (...)` / `m.json entry 2 (...)`. */
+  where: string;
+}
+
+function badEntry(source: string, where: string, why: string): AppError {
+  return new AppError('BAD_ARGUMENT', `${where}: ${why}`, { file: source });
+}
+
+/** `--cloud-mask FILE[:BAND]`: the role and the file and band, as `downscale` takes them; undefined for a plain path. */
+function parseRoleLine(source: string, where: string, text: string): ManifestEntry | undefined {
+  const m = /^--([^\s=]*)(?:[\s=]+(.*))?$/.exec(text);
+  if (!m) return undefined;
+  const role = ROLE_OF_OPTION[m[1]];
+  if (!role)
+    throw badEntry(source, where, `'--${m[1]}' is not a role: give one of ${OPTION_NAMES.map((o) => `--${o}`).join(', ')} (as srda-lst downscale takes them) before the file.`);
+  const spec = m[2]?.trim();
+  if (!spec) throw badEntry(source, where, `--${m[1]} names no file: write --${m[1]} FILE or --${m[1]} FILE:BAND.`);
+  const { file, band } = splitSpec(spec);
+  return { path: file, where, given: { role, ...(band !== undefined ? { band } : {}), where } };
+}
+
+/** A JSON manifest's object entry `{ "path": FILE, "role": "cloud-mask", "band": 8 }` (role and band optional). */
+function parseRoleObject(source: string, where: string, x: Record<string, unknown>): ManifestEntry {
+  const unknownKeys = Object.keys(x).filter((k) => !['path', 'role', 'band'].includes(k));
+  if (typeof x.path !== 'string' || x.path === '' || unknownKeys.length > 0)
+    throw badEntry(source, where, `an entry is a path or { "path": FILE, "role": ROLE, "band": BAND } (role and band optional${unknownKeys.length ? `; '${unknownKeys[0]}' is none of these` : ''}).`);
+  if (x.role === undefined) {
+    if (x.band !== undefined) throw badEntry(source, where, `a band needs a role: add "role" (one of ${OPTION_NAMES.join(', ')}).`);
+    return { path: x.path, where };
+  }
+  const role = typeof x.role === 'string' ? ROLE_OF_OPTION[x.role] : undefined;
+  if (!role) throw badEntry(source, where, `${JSON.stringify(x.role)} is not a role: give one of ${OPTION_NAMES.join(', ')} (srda-lst downscale's input options).`);
+  const band = typeof x.band === 'number' || typeof x.band === 'string' ? String(x.band) : undefined;
+  if (x.band !== undefined && (band === undefined || band.trim() === ''))
+    throw badEntry(source, where, `"band" is a 1-based band number or a band name, not ${JSON.stringify(x.band)}.`);
+  return { path: x.path, where, given: { role, ...(band !== undefined ? { band } : {}), where, isObject: true } };
+}
+
+/**
+ * The entries of a manifest `source` whose text is `text`: one path per line (`#` comments), a line
+ * `--ROLE FILE[:BAND]` giving that file (or band) a role in `downscale`'s words; or JSON, an array
+ * (or `{ "files": [...] }`) of such strings or of `{ "path", "role", "band" }` objects.
+ * BAD_ARGUMENT naming the manifest and the entry for anything else.
+ */
+export function parseManifest(source: string, text: string): ManifestEntry[] {
+  const name = source;
+  if (!/^\s*[[{]/.test(text)) {
+    const out: ManifestEntry[] = [];
+    for (const [i, raw] of text.split(/\r?\n/).entries()) {
+      const line = raw.replace(/#.*/, '').trim();
+      if (!line) continue;
+      const where = `${name} line ${i + 1}`;
+      out.push(parseRoleLine(source, `${where} (${line})`, line) ?? { path: line, where });
+    }
+    return out;
+  }
+  let j: unknown;
+  try {
+    j = JSON.parse(text);
+  } catch (e) {
+    throw new AppError('BAD_ARGUMENT', `${name} is not valid JSON (${(e as Error).message}): a JSON manifest is an array of paths or { "files": [paths] }.`, { file: source, cause: e });
+  }
+  const list = Array.isArray(j) ? j : (j as { files?: unknown }).files;
+  if (!Array.isArray(list))
+    throw new AppError('BAD_ARGUMENT', `${name}: a JSON manifest is an array of paths or { "files": [paths] }.`, { file: source });
+  return list.map((x: unknown, i) => {
+    const where = `${name} entry ${i + 1} (${JSON.stringify(x)})`;
+    if (typeof x === 'string') return parseRoleLine(source, where, x.trim()) ?? { path: x, where: `${name} entry ${i + 1}` };
+    if (x && typeof x === 'object' && !Array.isArray(x)) return parseRoleObject(source, where, x as Record<string, unknown>);
+    throw badEntry(source, where, 'an entry is a path or { "path": FILE, "role": ROLE, "band": BAND } (role and band optional).');
+  });
+}
+
+/**
+ * The band a given role names in a file's datasets of one date (`list`, as read for a batch item),
+ * picked as `downscale` picks `--cloud-mask FILE:BAND`. MISSING_BAND / BAD_ARGUMENT naming the
+ * manifest entry when the file has no such band.
+ */
+export function pickGivenBand(list: Dataset[], g: GivenRole, file: string, date: string | undefined): { dataset: Dataset; band: DatasetBand } {
+  const spec = path.basename(file);
+  try {
+    const dataset = pickDataset(list, g.role, g.band, spec, date);
+    return { dataset, band: pickBand(dataset, g.role, g.band, spec, g.isObject ? 'name one with "band" (its number or name)' : `name one as ${spec}:BAND`) };
+  } catch (e) {
+    if (!isAppError(e)) throw e;
+    throw new AppError(e.code, `${g.where}: ${e.message}`, { cause: e });
+  }
+}
+
+/**
+ * The roles of every band of `datasets` (a file as read) once the manifest's `given` roles replace
+ * the detected ones where they name a band; each given role is checked on each date of the file.
+ */
+export function rolesWithGiven(datasets: Dataset[], given: readonly GivenRole[], file: string): BandRole[] {
+  const over = new Map<DatasetBand, BandRole>();
+  const dates = [...new Set(datasets.map((d) => d.date))];
+  for (const g of given)
+    for (const date of dates) {
+      const { band } = pickGivenBand(datasets.filter((d) => d.date === date), g, file, date);
+      over.set(band, g.role);
+    }
+  return [...new Set(datasets.flatMap((d) => d.bands.map((b) => over.get(b) ?? b.role)))];
+}
