@@ -17,9 +17,10 @@ export interface DeflateCodec {
    * ignored; any zlib inflates either. `rowBytes`: the block's row, in bytes, where it is an image's
    * rows (the GeoTIFF writer's tiles: 4 x the tile's width), for codecs that search by rows
    * (worker/float-deflate.ts); 0 or absent: not known. A new array owned by the caller; `bytes` must
-   * not change until it resolves.
+   * not change until it resolves. `signal`: codecs that compress elsewhere (the deflate workers)
+   * drop a block not yet started once it fires and reject with CANCELLED; others ignore it.
    */
-  deflate(bytes: Uint8Array, level: number, strategy?: DeflateStrategy, rowBytes?: number): Promise<Uint8Array>;
+  deflate(bytes: Uint8Array, level: number, strategy?: DeflateStrategy, rowBytes?: number, signal?: AbortSignal): Promise<Uint8Array>;
   /**
    * A buffer of exactly `byteLength` bytes for the next block to `deflate`, whose contents are not
    * defined (the caller writes all of it): one that an earlier block to deflate was moved away in

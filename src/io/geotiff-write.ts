@@ -42,8 +42,8 @@ export function writeGeoTiff(
  * `opts.codec` (default `deflateCodec()`: on node:zlib's thread pool in the CLI), at most
  * `opts.maxTilesInFlight` at once; nothing holds the whole file. With the same compressor the bytes
  * are `writeGeoTiff`'s. Progress `{stage: 'writing GeoTIFF'}` per row of tiles of each level;
- * `signal` is checked between rows (CANCELLED: the sink holds a partial file, the caller drops
- * it). Resolves the file size in bytes.
+ * `signal` is checked before each tile and handed to the codec, which drops the tiles it has not
+ * started (CANCELLED: the sink holds a partial file, the caller drops it). Resolves the file size in bytes.
  */
 export async function writeGeoTiffTo(
   input: Raster | Array<Raster | GeoTiffBandInput>,
@@ -75,7 +75,8 @@ export async function writeGeoTiffTo(
     const buffer = plan.deflate && codec.blockBuffer ? (n: number) => codec.blockBuffer!(n) : undefined;
     for (const t of plan.tiles(buffer)) {
       if ('bytes' in t) {
-        const tile = plan.deflate ? codec.deflate(t.bytes, plan.level, plan.strategy, plan.rowBytes) : Promise.resolve(t.bytes);
+        throwIfAborted(run.signal);
+        const tile = plan.deflate ? codec.deflate(t.bytes, plan.level, plan.strategy, plan.rowBytes, run.signal) : Promise.resolve(t.bytes);
         // Awaited in order by flushOne; a failure before then must not count as unhandled.
         tile.catch(() => undefined);
         pending.push({ image: t.image, tile });

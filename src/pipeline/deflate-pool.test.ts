@@ -131,6 +131,63 @@ describe('deflate workers moving blocks', () => {
   });
 });
 
+describe('deflate workers on a cancelled write', () => {
+  /** A 1024 x 1024 float32 field: 256 tiles of 64 px, 16 to a row. */
+  const field = (): Raster => ({
+    width: 1024,
+    height: 1024,
+    transform: [500000, 30, 0, 2600000, 0, -30],
+    crs: crsFromEpsg(32646),
+    data: Float32Array.from({ length: 1024 * 1024 }, (_, i) => 290 + (i % 97) / 7 + (i >> 10) / 50),
+  });
+
+  it('never send a block whose signal fired before it was handed over, and reject it as cancelled', async () => {
+    const log = channelLog();
+    const pool = poolDeflateCodec(deflateWorkers(log, fflateCodec), 1, fflateCodec);
+    try {
+      const ctrl = new AbortController();
+      ctrl.abort();
+      const e = await pool.deflate(new Uint8Array(4096).fill(7), 6, undefined, undefined, ctrl.signal).catch((x: unknown) => x);
+      expect(isAppError(e) && e.code).toBe('CANCELLED');
+      expect(log.requests).toEqual([0]);
+    } finally {
+      pool.close();
+    }
+  });
+
+  it("drop the tiles they have not started once the writer's signal fires, and deflate the next block at once, the same bytes as before", async () => {
+    const ctrl = new AbortController();
+    let started = 0;
+    let atAbort = -1;
+    const counting: DeflateCodec = {
+      name: 'fflate, counted',
+      deflate: (bytes, level) => {
+        started++;
+        if (started === 3) {
+          ctrl.abort();
+          atAbort = started;
+        }
+        return fflateCodec.deflate(bytes, level);
+      },
+    };
+    const log = channelLog();
+    const pool = poolDeflateCodec(deflateWorkers(log, counting), 1, fflateCodec, { moveWholeDeflateInput: true });
+    try {
+      const write = writeGeoTiffAsync([{ raster: field(), name: 'LST', units: 'K' }], { tileSizePx: 64, cog: false, codec: pool }, { signal: ctrl.signal });
+      const e = await write.catch((x: unknown) => x);
+      expect(isAppError(e) && e.code).toBe('CANCELLED');
+      // Before, the worker compressed every tile sent and the writer went on to the end of the row of 16: 13 more.
+      expect(started - atAbort).toBe(0);
+      const block = new Uint8Array(65536).map((_, i) => (i * 7) % 251);
+      const expected = await fflateCodec.deflate(block, 6);
+      expect(Buffer.from(await pool.deflate(block.slice(), 6)).equals(Buffer.from(expected))).toBe(true);
+      expect(started - atAbort).toBe(1);
+    } finally {
+      pool.close();
+    }
+  });
+});
+
 describe('deflate workers handing blocks back', () => {
   it("lend a moved block's buffer, back with its stream, for the next block; the writer cuts its tiles into them and gives each tile's row", async () => {
     const log = channelLog();

@@ -3,7 +3,7 @@ import { webStreamsCodec, type BlockSpan, type DeflateCodec, type DeflateStrateg
 import type { PackedCodes } from '../core/raster/pack-raster.ts';
 import type { Bands } from '../core/raster/packed.ts';
 import { releaseBuffer } from '../core/release-buffer.ts';
-import { startRequestPool, type PoolSlot, type WorkerPort } from './request-pool.ts';
+import { startRequestPool, type PoolCancel, type PoolCancelled, type PoolSlot, type WorkerPort } from './request-pool.ts';
 
 /**
  * One block to compress or inflate on a deflate worker (its bytes: a copy or the caller's buffer,
@@ -12,7 +12,8 @@ import { startRequestPool, type PoolSlot, type WorkerPort } from './request-pool
  * them at `spans`, or, with `source` (a slice of the file: a Blob, or a `FileRange` of a file open
  * in this process, read there into `bytes`), the spans are within `source`; they are decoded back
  * to back into `out` (a buffer of the pool's, transferred; a new one where it is too small), and
- * both buffers come back with the answer.
+ * both buffers come back with the answer. Or a cancel of the request of that id (a block to deflate
+ * not yet started is dropped).
  */
 export type DeflateRequest =
   | {
@@ -35,12 +36,14 @@ export type DeflateRequest =
    * caller); the field comes back in the reply's `bytes` where it does not pack, where the worker
    * could not pack it, or with `keep`; otherwise it is freed there.
    */
-  | { id: number; op: 'pack'; bytes: ArrayBuffer; width: number; height: number; bands: ArrayBuffer[]; bandRows: number; keep?: boolean };
+  | { id: number; op: 'pack'; bytes: ArrayBuffer; width: number; height: number; bands: ArrayBuffer[]; bandRows: number; keep?: boolean }
+  | PoolCancel;
 
 /**
  * The deflate worker's answer: the stream or the block (transferred), for 'deflate' with the
  * request's bytes back in `out` (transferred, for the next block); for 'decode', the request's
- * buffers back, `out` holding the decoded blocks (all transferred); or why not.
+ * buffers back, `out` holding the decoded blocks (all transferred); that a block to deflate was
+ * dropped on its cancel; or why not.
  */
 export type DeflateReply =
   | {
@@ -52,6 +55,7 @@ export type DeflateReply =
       /** 'pack': why the worker could not pack (the field is back in `bytes`, to pack on the caller's thread). */
       failed?: string;
     }
+  | PoolCancelled
   | { id: number; error: string };
 
 /** A float32 field packed on a worker (`DeflatePool.packField`): its codes, or the field back where it does not pack or was kept. */
@@ -111,14 +115,48 @@ export async function decodeBlocksWith(
 /** Reads a `FileRange` whole into `into` where it is long enough (else a new array): a view of what was read; throws on a short read. */
 export type FileRangeReader = (range: FileRange, into: Uint8Array) => Uint8Array | Promise<Uint8Array>;
 
+/** Resolves after the messages already queued for this thread have been handled (a message to itself, behind them). */
+function afterQueuedMessages(): Promise<void> {
+  return new Promise((resolve) => {
+    const { port1, port2 } = new MessageChannel();
+    port1.onmessage = () => {
+      port1.close();
+      resolve();
+    };
+    port2.postMessage(null);
+  });
+}
+
 /**
  * The worker side: each request through `codec` (CompressionStream / DecompressionStream in a
  * browser), several at once; `readRange` reads the files a 'decode' request names by a
- * `FileRange` (where the worker can: Node's worker threads).
+ * `FileRange` (where the worker can: Node's worker threads). Blocks to deflate are compressed one
+ * at a time in the order they came, each only once the messages that came meanwhile are handled,
+ * so a cancel (`PoolCancel`) drops a block still waiting (answered `cancelled`); one being
+ * compressed (synchronously, in the browser's workers) ends and is answered as usual.
  */
 export function serveDeflate(port: DeflatePort, codec: DeflateCodec = webStreamsCodec, readRange?: FileRangeReader, pack?: FieldPacker): void {
-  port.onMessage(async (raw) => {
+  const waiting = new Map<number, AbortController>();
+  let deflates = Promise.resolve();
+  port.onMessage((raw) => {
     const req = raw as DeflateRequest;
+    if ('cancel' in req) {
+      waiting.get(req.id)?.abort();
+      return;
+    }
+    if (req.op !== 'deflate') {
+      void serve(req);
+      return;
+    }
+    const ctrl = new AbortController();
+    waiting.set(req.id, ctrl);
+    deflates = deflates
+      .then(afterQueuedMessages)
+      .then(() => (ctrl.signal.aborted ? port.postMessage({ id: req.id, cancelled: true }, []) : serve(req)))
+      .catch(() => undefined)
+      .finally(() => waiting.delete(req.id));
+  });
+  async function serve(req: Exclude<DeflateRequest, PoolCancel>): Promise<void> {
     if (req.op === 'pack') {
       servePack(port, req, pack);
       return;
@@ -156,7 +194,7 @@ export function serveDeflate(port: DeflatePort, codec: DeflateCodec = webStreams
     } catch (e) {
       port.postMessage({ id: req.id, error: e instanceof Error ? e.message : String(e) }, []);
     }
-  });
+  }
 }
 
 /**
@@ -233,7 +271,7 @@ export interface DeflatePool extends DeflateCodec {
 }
 
 /** A request before the pool gives it its id. */
-type Unsent<T> = T extends unknown ? Omit<T, 'id'> : never;
+type Unsent<T> = T extends PoolCancel ? never : Omit<T, 'id'>;
 
 /** Buffers for the stored blocks sent to decode are sized in these steps (so they can be reused for the next ones). */
 const RAW_STEP = 2 ** 16;
@@ -245,7 +283,9 @@ const RAW_STEP = 2 ** 16;
  * workers run the same codec (CompressionStream everywhere in a browser). The caller's arrays are
  * copied, not moved, unless `opts.moveWholeDeflateInput`. A worker that fails rejects its pending
  * blocks (the writer then fails, naming the file) and gets no more; with none left, or after
- * `close`, blocks run on this thread.
+ * `close`, blocks run on this thread. A block to deflate whose `signal` fires rejects with
+ * CANCELLED: never sent where it had fired already, dropped by its worker where not yet started
+ * (the writer's tiles in flight behind it), so a cancelled write leaves its workers free.
  *
  * `decodeBlocks` (the GeoTIFF reader's Deflate blocks, decoded whole on the workers) copies the
  * stored bytes into a buffer the worker hands back with the decoded blocks; a few such buffers
@@ -259,7 +299,7 @@ export function poolDeflateCodec(
   fallback: DeflateCodec = webStreamsCodec,
   opts: PoolDeflateOptions = {},
 ): DeflatePool {
-  const pool = startRequestPool<DeflateRequest | DeflateReply, Exclude<DeflateReply, { error: string }>, string, undefined>(
+  const pool = startRequestPool<DeflateRequest | DeflateReply, Exclude<DeflateReply, { error: string } | PoolCancelled>, string, undefined>(
     spawn,
     Math.max(1, Math.floor(workers)),
     { reply: (_, error) => new Error(error), stopped: (_, why) => (opts.stoppedError ?? ((w: string) => new Error(w)))(why), failed: 'the deflate worker stopped' },
@@ -269,8 +309,8 @@ export function poolDeflateCodec(
   // the CLI's full tile reads three files at once, the stored bytes of each group in a buffer too).
   const maxSpares = 24;
   const idlest = () => pool.idlest();
-  const post = (w: PoolSlot, req: Unsent<DeflateRequest>) =>
-    pool.post(w, (id) => ({ ...req, id }) as DeflateRequest, req.op === 'decode' ? [req.bytes, req.out] : [req.bytes], undefined);
+  const post = (w: PoolSlot, req: Unsent<DeflateRequest>, signal?: AbortSignal) =>
+    pool.post(w, (id) => ({ ...req, id }) as DeflateRequest, req.op === 'decode' ? [req.bytes, req.out] : [req.bytes], undefined, signal);
   // Blocks' buffers the workers handed back with their streams, lent by `blockBuffer` for the next
   // blocks while blocks are being deflated (a writer's tiles); dropped once none has been for
   // `blockBuffersIdleMs` (the page's memory between writes stays as before).
@@ -285,13 +325,13 @@ export function poolDeflateCodec(
       if (deflating === 0) blockSpares.length = 0;
     }, opts.blockBuffersIdleMs ?? 1000);
   };
-  function send(op: 'deflate' | 'inflate', bytes: Uint8Array, arg: number, strategy?: DeflateStrategy, rowBytes?: number): Promise<Uint8Array> | undefined {
+  function send(op: 'deflate' | 'inflate', bytes: Uint8Array, arg: number, strategy?: DeflateStrategy, rowBytes?: number, signal?: AbortSignal): Promise<Uint8Array> | undefined {
     const w = idlest();
     if (!w) return undefined;
     const move = op === 'deflate' && opts.moveWholeDeflateInput && isWholeBuffer(bytes);
     const copy = move ? (bytes.buffer as ArrayBuffer) : (bytes.slice().buffer as ArrayBuffer);
     if (op === 'deflate') deflating++;
-    const reply = post(w, { op, bytes: copy, arg, ...(strategy ? { strategy } : {}), ...(rowBytes ? { rowBytes } : {}) });
+    const reply = post(w, { op, bytes: copy, arg, ...(strategy ? { strategy } : {}), ...(rowBytes ? { rowBytes } : {}) }, signal);
     if (op !== 'deflate') return reply.then((m) => new Uint8Array(m.bytes));
     return reply.then(
       (m) => {
@@ -367,8 +407,8 @@ export function poolDeflateCodec(
     get workers() {
       return pool.alive;
     },
-    deflate: (bytes, level, strategy, rowBytes) =>
-      send('deflate', bytes, level, strategy, rowBytes) ?? fallback.deflate(bytes, level, strategy, rowBytes),
+    deflate: (bytes, level, strategy, rowBytes, signal) =>
+      send('deflate', bytes, level, strategy, rowBytes, signal) ?? fallback.deflate(bytes, level, strategy, rowBytes, signal),
     ...(opts.moveWholeDeflateInput ? { blockBuffer } : {}),
     ...(fallback.inflate
       ? { inflate: (raw: Uint8Array, expected: number) => send('inflate', raw, expected) ?? fallback.inflate!(raw, expected) }
