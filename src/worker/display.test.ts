@@ -4,7 +4,7 @@ import { MODIS_SINUSOIDAL, WGS84, transformPoint } from '../core/geo/crs.ts';
 import type { Raster } from '../core/raster/raster.ts';
 import { sampleLngLatGrid } from '../core/geo/mercator.ts';
 import { cancelDuringFirstBlock, runCountingYields } from '../test-support/steps.ts';
-import { layerStats, toDisplay, toDisplayInSteps } from './display.ts';
+import { layerStats, layerStatsInSteps, toDisplay, toDisplayInSteps } from './display.ts';
 import { poolLayerMaker } from './layer-pool.ts';
 
 function sinusoidalRaster(): Raster {
@@ -99,6 +99,22 @@ describe('Web Mercator display grid', () => {
     const sorted = valid.filter((_, i) => i % stride === 0).sort();
     const q = (p: number): number => sorted[Math.round(p * (sorted.length - 1))];
     expect([s.p2, s.p98]).toEqual([q(0.02), q(0.98)]);
+  });
+
+  it('gives the same statistics bit for bit in blocks of any size, yielding after each block of values', () => {
+    const data = new Float32Array(1_500_000).map((_, i) => (i % 7 === 0 ? Number.NaN : 280 + ((i * 37) % 65) / 10 + i / 3e6));
+    const whole = layerStats(data);
+    for (const blockPx of [1000, 65_536, 333_333, 2 ** 21]) {
+      const steps = layerStatsInSteps(data, blockPx);
+      let yields = 0;
+      let r = steps.next();
+      for (; !r.done; r = steps.next()) yields++;
+      // First pass (sum, min, max) in blocks of 4 x blockPx, then the histogram's in blocks of blockPx.
+      expect(yields).toBe(Math.ceil(data.length / (4 * blockPx)) + Math.ceil(data.length / blockPx));
+      const s = r.value;
+      for (const k of ['min', 'max', 'mean', 'std', 'p2', 'p98', 'validFraction'] as const) expect(Object.is(s[k], whole[k]), k).toBe(true);
+      expect(s.histogram).toEqual(whole.histogram);
+    }
   });
 
   it('puts values where the product by 1/w and the quotient by w floor differently in the quotient\'s bin', () => {

@@ -66,17 +66,18 @@ const BINS = 64;
 /** Valid values sorted for the percentiles; above this many they are subsampled with a fixed stride. */
 const MAX_SORTED = 1 << 20;
 
-/**
- * Min, max, mean, std, 2nd/98th percentiles (nearest rank) and a 64-bin histogram of the valid
- * values. Linear in the pixel count: the percentiles are order statistics (quickselect) of at most
- * MAX_SORTED evenly strided values (exact below that), so a 4800x4800 layer takes well under a second and no copy of the band.
- */
-export function layerStats(data: Float32Array): LayerData['stats'] {
-  let n = 0;
-  let sum = 0;
-  let min = Infinity;
-  let max = -Infinity;
-  for (let i = 0; i < data.length; i++) {
+/** What `layerStatsInSteps`' first pass has gathered so far: valid values, their sum, min and max. */
+interface FirstPass {
+  n: number;
+  sum: number;
+  min: number;
+  max: number;
+}
+
+/** Adds the valid values of `data[from..to)` to `acc`, in order (a plain function: its loop is the hot one). */
+function firstPass(data: Float32Array, from: number, to: number, acc: FirstPass): void {
+  let { n, sum, min, max } = acc;
+  for (let i = from; i < to; i++) {
     const v = data[i];
     if (v !== v) continue;
     n++;
@@ -84,28 +85,30 @@ export function layerStats(data: Float32Array): LayerData['stats'] {
     if (v < min) min = v;
     if (v > max) max = v;
   }
-  if (n === 0) {
-    return {
-      min: NaN,
-      max: NaN,
-      mean: NaN,
-      std: NaN,
-      p2: NaN,
-      p98: NaN,
-      validFraction: 0,
-      histogram: { min: 0, max: 0, counts: [] },
-    };
-  }
-  const mean = sum / n;
-  const stride = Math.ceil(n / MAX_SORTED);
-  const sample = new Float32Array(Math.ceil(n / stride));
-  const counts = new Float64Array(BINS);
-  const w = max > min ? (max - min) / BINS : 1;
+  Object.assign(acc, { n, sum, min, max });
+}
+
+/** The second pass's state: the sum of squared deviations, the histogram, and the strided sample for the percentiles. */
+interface Histogram {
+  readonly mean: number;
+  readonly min: number;
+  /** Bin width. */
+  readonly w: number;
+  readonly stride: number;
+  ss: number;
+  skip: number;
+  /** Values in `sample` so far. */
+  k: number;
+  readonly counts: Float64Array;
+  readonly sample: Float32Array;
+}
+
+/** Adds the valid values of `data[from..to)` to `h`, in order. */
+function histogramPass(data: Float32Array, from: number, to: number, h: Histogram): void {
+  const { mean, min, w, stride, counts, sample } = h;
   const inv = 1 / w;
-  let ss = 0;
-  let skip = 0;
-  let k = 0;
-  for (let i = 0; i < data.length; i++) {
+  let { ss, skip, k } = h;
+  for (let i = from; i < to; i++) {
     const v = data[i];
     if (v !== v) continue;
     const d = v - mean;
@@ -123,6 +126,56 @@ export function layerStats(data: Float32Array): LayerData['stats'] {
     }
     skip--;
   }
+  h.ss = ss;
+  h.skip = skip;
+  h.k = k;
+}
+
+/** Values `layerStatsInSteps` goes through between two yields in its second pass (the histogram's), ~30-60 ms on one core; its first pass (sum, min, max) takes 4 such blocks a step. */
+export const STATS_STEP_PX = 1 << 21;
+
+/**
+ * Min, max, mean, std, 2nd/98th percentiles (nearest rank) and a 64-bin histogram of the valid
+ * values. Linear in the pixel count: the percentiles are order statistics (quickselect) of at most
+ * MAX_SORTED evenly strided values (exact below that), so a 4800x4800 layer takes well under a second and no copy of the band.
+ */
+export function layerStats(data: Float32Array): LayerData['stats'] {
+  return finishSteps(layerStatsInSteps(data));
+}
+
+/**
+ * `layerStats` in steps: it yields after each block of `blockPx` values of its histogram pass and
+ * of 4 x `blockPx` of its first pass (sum, min, max), where a caller may check for a cancel. The
+ * same statistics, bit for bit, whatever `blockPx`: the values are summed in the same order.
+ */
+export function* layerStatsInSteps(data: Float32Array, blockPx = STATS_STEP_PX): Steps<LayerData['stats']> {
+  const first: FirstPass = { n: 0, sum: 0, min: Infinity, max: -Infinity };
+  for (let from = 0; from < data.length; from += 4 * blockPx) {
+    firstPass(data, from, Math.min(data.length, from + 4 * blockPx), first);
+    yield;
+  }
+  const { n, sum, min, max } = first;
+  if (n === 0) {
+    return {
+      min: NaN,
+      max: NaN,
+      mean: NaN,
+      std: NaN,
+      p2: NaN,
+      p98: NaN,
+      validFraction: 0,
+      histogram: { min: 0, max: 0, counts: [] },
+    };
+  }
+  const mean = sum / n;
+  const stride = Math.ceil(n / MAX_SORTED);
+  const w = max > min ? (max - min) / BINS : 1;
+  const hist: Histogram = { mean, min, w, stride, ss: 0, skip: 0, k: 0, counts: new Float64Array(BINS), sample: new Float32Array(Math.ceil(n / stride)) };
+  for (let from = 0; from < data.length; from += blockPx) {
+    histogramPass(data, from, Math.min(data.length, from + blockPx), hist);
+    yield;
+  }
+  const { ss, k, counts, sample } = hist;
   const rank = (p: number): number => Math.min(k - 1, Math.max(0, Math.round(p * (k - 1))));
   const [p2, p98] = orderStatistics(sample.subarray(0, k), [rank(0.02), rank(0.98)]);
   return {

@@ -7,21 +7,25 @@ import { layerViewHere, poolLayerMaker, serveLayers, type LayerPort } from './la
 import { WGS84 } from '../core/geo/crs.ts';
 import { beginSceneLayers, clearLayers, getLayerRaster, layerIds, makeLayer, makeRunLayers, type LayerMeta } from './layers.ts';
 
-/** Counts the blocks of rows of each display reprojection, calling `onStep` with the raster after each. */
-const steps = vi.hoisted(() => ({ onStep: (_r: { width: number }): void => undefined }));
+/**
+ * Counts the blocks of rows of each display reprojection, calling `onStep` with the raster after
+ * each, and the blocks of values of each layer's statistics (`onStatsStep`, with the values).
+ */
+const steps = vi.hoisted(() => ({ onStep: (_r: { width: number }): void => undefined, onStatsStep: (_d: Float32Array): void => undefined }));
 vi.mock('./display.ts', async (importOriginal) => {
   const display = await importOriginal<typeof import('./display.ts')>();
+  function* counted<T>(inner: Generator<void, T>, onStep: () => void): Generator<void, T> {
+    for (;;) {
+      const next = inner.next();
+      if (next.done) return next.value;
+      onStep();
+      yield;
+    }
+  }
   return {
     ...display,
-    toDisplayInSteps: function* (r: Raster) {
-      const inner = display.toDisplayInSteps(r);
-      for (;;) {
-        const next = inner.next();
-        if (next.done) return next.value;
-        steps.onStep(r);
-        yield;
-      }
-    },
+    toDisplayInSteps: (r: Raster) => counted(display.toDisplayInSteps(r), () => steps.onStep(r)),
+    layerStatsInSteps: (d: Float32Array) => counted(display.layerStatsInSteps(d), () => steps.onStatsStep(d)),
   };
 });
 
@@ -231,6 +235,41 @@ describe('layer workers: a cancelled layer', () => {
       sameView(await maker.make(raster, 'LST 250 m', new AbortController().signal), here);
     } finally {
       steps.onStep = () => undefined;
+      maker.close();
+    }
+  });
+
+  it('stops within one block of values of its statistics after the abort, and the next layer and a later whole one are made as before', async () => {
+    const raster = big();
+    let total = 0;
+    steps.onStatsStep = (d) => void (d.length === raster.data.length && total++);
+    const here = layerViewHere(raster);
+    // 9 M values: 2 blocks of the first pass, 5 of the histogram's.
+    expect(total).toBeGreaterThanOrEqual(3);
+    const maker = poolLayerMaker(layerWorkers(channelLog()), 1);
+    try {
+      const ctrl = new AbortController();
+      let done = 0;
+      let atAbort = 0;
+      steps.onStatsStep = (d) => {
+        if (d.length !== raster.data.length) return;
+        done++;
+        if (done === 1) {
+          ctrl.abort();
+          atAbort = done;
+        }
+      };
+      const cancelled = maker.make(raster, 'LST 250 m', ctrl.signal).catch((e: unknown) => e);
+      const next = maker.make(small, 'Input LST');
+      const e = await cancelled;
+      expect(isAppError(e) && e.code).toBe('CANCELLED');
+      sameView(await next, layerViewHere(small));
+      // Before, the statistics ran in one piece once begun (no block of them yielded) and the layer resolved.
+      expect(done - atAbort).toBeLessThanOrEqual(1);
+      steps.onStatsStep = () => undefined;
+      sameView(await maker.make(raster, 'LST 250 m', new AbortController().signal), here);
+    } finally {
+      steps.onStatsStep = () => undefined;
       maker.close();
     }
   });

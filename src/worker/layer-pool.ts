@@ -1,7 +1,7 @@
 import { AppError, isAppError, type AppErrorCode } from '../core/errors.ts';
 import type { Raster } from '../core/raster/raster.ts';
 import { finishSteps, finishStepsAsync, throwIfAborted, type Steps } from '../core/progress.ts';
-import { layerStats, toDisplayInSteps } from './display.ts';
+import { layerStatsInSteps, toDisplayInSteps } from './display.ts';
 import type { LayerData, LayerStats } from './protocol.ts';
 import { startRequestPool, type PoolCancel, type PoolCancelled, type WorkerPort } from '../pipeline/request-pool.ts';
 
@@ -47,12 +47,15 @@ export function layerViewHereAsync(r: Raster, signal?: AbortSignal): Promise<Lay
   return finishStepsAsync(layerViewInSteps(r), signal);
 }
 
-/** `layerViewHere` in steps: yields after each block of rows of the display reprojection, and before the statistics. */
+/**
+ * `layerViewHere` in steps: yields after each block of rows of the display reprojection, before the
+ * statistics, and after each block of values of the statistics (`layerStatsInSteps`).
+ */
 export function* layerViewInSteps(r: Raster): Steps<LayerView> {
   const display = yield* toDisplayInSteps(r);
-  // The statistics of a full tile take a block's time or more: a cancel meanwhile skips them.
+  // A cancel once the display grid is made skips the statistics.
   yield;
-  return { data: r.data, display, stats: layerStats(r.data) };
+  return { data: r.data, display, stats: yield* layerStatsInSteps(r.data) };
 }
 
 /**
