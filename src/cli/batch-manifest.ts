@@ -19,6 +19,12 @@ const ROLE_OF_OPTION: Readonly<Record<string, BandRole>> = {
 };
 const OPTION_NAMES = Object.keys(ROLE_OF_OPTION);
 
+/** A given role as `batch --list` shows it after its file: `#cloud-mask:8` (the option's name, `:BAND` if one was named); `#` starts a comment in a manifest line, so no listed path holds one. */
+export function givenRoleTag(g: GivenRole): string {
+  const option = OPTION_NAMES.find((o) => ROLE_OF_OPTION[o] === g.role) ?? g.role;
+  return `#${option}${g.band !== undefined ? `:${g.band}` : ''}`;
+}
+
 /** A role a manifest gives a file, or one band of it (`--cloud-mask stack.gtif:8`): it replaces the detected role there. */
 export interface GivenRole {
   role: BandRole;

@@ -135,6 +135,18 @@ describe('a manifest gives a file, or one band of it, a role in the words of dow
     }
   });
 
+  it.skipIf(!existsSync(CHIAPAS))('shows in --list each role the manifest gives, after its file (#cloud-mask:8), one line per item; before, only the files', async () => {
+    const [s1999, s2002] = ['LE70220491999322EDC01_stack.gtif', 'LE70220492002106EDC00_stack.gtif'].map((n) => path.join(CHIAPAS, n));
+    const rel = (f: string): string => path.relative(process.cwd(), f);
+    const expected = `0\t1999-11-18\t${rel(s1999)}\n1\t2002-04-16\t${rel(s2002)}#cloud-mask:8#swir:5\n`;
+    printed.out = '';
+    expect(await main(['batch', manifest('list.txt', `${s1999}\n--cloud-mask ${s2002}:8\n--swir ${s2002}:5\n`), '--list'])).toBe(0);
+    expect(printed.out).toBe(expected);
+    printed.out = '';
+    expect(await main(['batch', manifest('list.json', JSON.stringify([s1999, `--cloud-mask ${s2002}:8`, { path: s2002, role: 'swir', band: 5 }])), '--list'])).toBe(0);
+    expect(printed.out).toBe(expected);
+  });
+
   it.skipIf(!existsSync(CHIAPAS))('names a mask the manifest gives a role that no item reads (no LST of its date): an undated cloud mask beside the Chiapas 2002 stack', async () => {
     twoBands();
     const m = manifest('undated.txt', `${path.join(CHIAPAS, 'LE70220492002106EDC00_stack.gtif')}\n--cloud-mask two.tif:2\n`);
