@@ -20,15 +20,11 @@ import type { StageMethod } from '../src/pipeline/method.ts';
 import { loadMethod } from '../src/pipeline/methods.ts';
 import { createSrdaMethod } from '../src/pipeline/methods/srda.ts';
 import { fitDetailMixOnLoop, fitDetailWeight, withDetailMix, withDetailWeight } from '../src/pipeline/detail-weight.ts';
-import { closedLoopScene } from '../src/pipeline/evaluate.ts';
-import { prepareScene } from '../src/pipeline/prepare.ts';
-import { southOfTraining } from '../src/training/south-half.ts';
 import type { Scene } from '../src/pipeline/scene.ts';
 import type { GuideShift } from '../src/pipeline/guide-registration.ts';
 import { splitByPlace } from '../src/training/aster-pairs.ts';
+import { LOOP_ROWS, loopRowScenes } from '../src/training/eval-loops.ts';
 import { accumulateMix, asterScene, asterScores, emptySums, mixedControl, scoreAgainstAster, sigmaCoverage, solveMix, type AsterSums } from '../src/training/eval-aster.ts';
-import { manifestScene } from '../src/training/manifest.ts';
-import { loadManifestInputs } from '../src/training/manifest-inputs.ts';
 
 const { values } = parseArgs({
   options: {
@@ -175,34 +171,11 @@ async function asterRows(): Promise<void> {
   }
 }
 
-/**
- * `products`: the LST and the guides are separate products (MOD11 + MOD13). The scene is then prepared
- * without guide registration and the loop registers its guides against its own coarse LST, as a run on
- * the loop's input would: registering at the scene's scale would fit the shift on the loop's truth.
- */
-const LOOPS: { id: string; f: number; stages: number; south?: boolean; products?: boolean; label: string }[] = [
-  { id: 'pensacola', f: 4, stages: 2, label: 'Pensacola chain 480 -> 240 -> 120 m (held out)' },
-  { id: 'lisbon', f: 2, stages: 2, south: true, label: 'Lisbon south half 240 -> 120 -> 60 m' },
-  { id: 'dhaka-097', f: 1, stages: 1, products: true, label: 'Dhaka DOY 097, 2 km -> 1 km' },
-  { id: 'dhaka-113', f: 1, stages: 1, products: true, label: 'Dhaka DOY 113, 2 km -> 1 km' },
-  { id: 'gezira', f: 4, stages: 1, label: 'Gezira L8 240 -> 120 m (new loop, not trained on)' },
-  { id: 'zhangye', f: 4, stages: 1, label: 'Zhangye 240 -> 120 m (new loop, not trained on)' },
-  { id: 'mendoza', f: 4, stages: 1, label: 'Mendoza L8 240 -> 120 m (new loop, not trained on)' },
-  { id: 'chiapas-1999', f: 4, stages: 1, label: 'Chiapas L7 1999-11-18 240 -> 120 m (new loop, not trained on)' },
-  { id: 'chiapas-2002', f: 4, stages: 1, south: true, label: 'Chiapas L7 2002-04-16 south half 240 -> 120 m (Fmask cloud masked)' },
-  { id: 'talca', f: 4, stages: 1, south: true, label: 'Talca L7 south half 240 -> 120 m' },
-  { id: 'pennsylvania', f: 4, stages: 1, south: true, label: 'Pennsylvania L7 2002-07-20 south half 240 -> 120 m (cumulus masked)' },
-];
-
 async function loopRows(): Promise<void> {
-  for (const c of LOOPS) {
-    const s = manifestScene(c.id);
+  for (const c of LOOP_ROWS) {
     try {
-      const loaded = await loadManifestInputs(dataDir, s, log);
-      let scene = prepareScene(loaded.inputs, { allowZeroStages: true, registerGuides: false });
-      if (c.south) scene = southOfTraining(scene, manifestScene(c.id).referenceFactors);
       // The weight is fitted on the loop's own input, one octave coarser, as a user's run would.
-      const loopInput = closedLoopScene(scene, c.stages, c.f, c.products === true).loop;
+      const { scene, loopInput } = await loopRowScenes(dataDir, c, log);
       if (loopInput.guideShift) registrations.push({ name: c.id, shift: loopInput.guideShift });
       const w = await weighted(loopInput, c.id);
       const w8 = await weighted(loopInput, c.id, srda8);

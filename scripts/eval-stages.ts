@@ -6,7 +6,9 @@
  * weight) in one pass and with 8 orientations. A second table scans the weight of the chain's
  * second stage alone (its first stage keeps the fitted weight), on the scored southern half and on
  * the northern half that training may have seen, for the chain to 2 x native and to 4 x native
- * pixels: where the second stage's best weight differs from the first's. An analysis tool for the
+ * pixels: where the second stage's best weight differs from the first's. A third scans the first
+ * stage's weight alone (truth at its output) on both halves: whether the closed loop's fitted weight
+ * is that stage's best. An analysis tool for the
  * model card; not what the CLI or the app run.
  *
  *   npm run eval:stages -- [--model models/srda-net] [--scene lisbon] [--native-m 100]
@@ -126,5 +128,26 @@ for (const [half, rows] of [
     lines.push(`| ${half}, ${outM * 4} -> ${outM} m${below} | ${r[0].toFixed(3)} | ${w1.alpha.toFixed(2)} | ${r.slice(1).map((v) => pct(v, r[0])).join(' | ')} |`);
     log(`  scan ${half} f=${f} done`);
   }
+}
+
+// The first stage alone (truth at its output), its weight scanned: whether the loop's fitted weight
+// is that stage's best, on both halves.
+lines.push(
+  '',
+  'First-stage weight scan (the first stage alone, one pass; RMSE against bicubic + rc):',
+  '',
+  `| rows, stage | bicubic + rc (K) | fitted weight | ${SECOND_WEIGHTS.map((a) => `weight ${a}`).join(' | ')} |`,
+  `| --- | --- | --- | ${SECOND_WEIGHTS.map(() => '---').join(' | ')} |`,
+);
+for (const [half, rows] of [
+  ['south (scored)', scene],
+  ['north (training)', northOfEvaluation(whole, entry.referenceFactors)],
+] as const) {
+  const loopInput = closedLoopScene(rows, 1, 4).loop;
+  const w1 = await weighted(loopInput, srda);
+  const methods = [bicubic, ...SECOND_WEIGHTS.map((a) => withDetailWeight(srda, a))];
+  const r = (await evaluateClosedLoop(rows, methods, { stages: 1, referenceFactor: 4 })).methods.map((m) => m.corrected.rmseK);
+  lines.push(`| ${half}, ${nativePx * 8} -> ${nativePx * 4} m | ${r[0].toFixed(3)} | ${w1.alpha.toFixed(2)} | ${r.slice(1).map((v) => pct(v, r[0])).join(' | ')} |`);
+  log(`  first-stage scan ${half} done`);
 }
 process.stdout.write(`${lines.join('\n')}\n`);
