@@ -203,40 +203,48 @@ describe('layer workers: a cancelled layer', () => {
     expect(a.stats).toEqual(b.stats);
   };
 
-  it('stops on its worker within one block of rows of the abort, and the worker makes the next layer', async () => {
-    const raster = big();
-    let total = 0;
-    steps.onStep = (r) => void (r.width === raster.width && total++);
-    const here = layerViewHere(raster);
-    const fullSteps = total;
-    expect(fullSteps).toBeGreaterThanOrEqual(3);
+  /**
+   * Makes `raster` on a pool worker with a small layer waiting behind it, aborting at the first of its
+   * steps that `watch` reports: the layer ends CANCELLED within one more step, the small one is made
+   * as on this thread, and the worker then makes `raster` whole again, the same as `here`.
+   */
+  async function stopsWithinOneStep(raster: Raster, here: ReturnType<typeof layerViewHere>, watch: (onStep: (() => void) | undefined) => void): Promise<void> {
     const maker = poolLayerMaker(layerWorkers(channelLog()), 1);
     try {
       const ctrl = new AbortController();
       let done = 0;
       let atAbort = 0;
-      steps.onStep = (r) => {
-        if (r.width !== raster.width) return;
+      watch(() => {
         done++;
         if (done === 1) {
           ctrl.abort();
           atAbort = done;
         }
-      };
+      });
       const cancelled = maker.make(raster, 'LST 250 m', ctrl.signal).catch((e: unknown) => e);
       const next = maker.make(small, 'Input LST');
       const e = await cancelled;
       expect(isAppError(e) && e.code).toBe('CANCELLED');
       sameView(await next, layerViewHere(small));
-      // Before, the worker went on to the end (done - atAbort = fullSteps - 1) and the layer resolved.
       expect(done - atAbort).toBeLessThanOrEqual(1);
-      // The worker is free: a layer it is given now is made whole, the same as before.
-      steps.onStep = () => undefined;
+      watch(undefined);
       sameView(await maker.make(raster, 'LST 250 m', new AbortController().signal), here);
     } finally {
-      steps.onStep = () => undefined;
+      watch(undefined);
       maker.close();
     }
+  }
+
+  it('stops on its worker within one block of rows of the abort, and the worker makes the next layer', async () => {
+    const raster = big();
+    let total = 0;
+    steps.onStep = (r) => void (r.width === raster.width && total++);
+    const here = layerViewHere(raster);
+    expect(total).toBeGreaterThanOrEqual(3);
+    // Before, the worker went on to the end (total - 1 more blocks of rows) and the layer resolved.
+    await stopsWithinOneStep(raster, here, (on) => {
+      steps.onStep = (r) => void (on && r.width === raster.width && on());
+    });
   });
 
   it('stops within one block of values of its statistics after the abort, and the next layer and a later whole one are made as before', async () => {
@@ -246,32 +254,10 @@ describe('layer workers: a cancelled layer', () => {
     const here = layerViewHere(raster);
     // 9 M values: 2 blocks of the first pass, 5 of the histogram's.
     expect(total).toBeGreaterThanOrEqual(3);
-    const maker = poolLayerMaker(layerWorkers(channelLog()), 1);
-    try {
-      const ctrl = new AbortController();
-      let done = 0;
-      let atAbort = 0;
-      steps.onStatsStep = (d) => {
-        if (d.length !== raster.data.length) return;
-        done++;
-        if (done === 1) {
-          ctrl.abort();
-          atAbort = done;
-        }
-      };
-      const cancelled = maker.make(raster, 'LST 250 m', ctrl.signal).catch((e: unknown) => e);
-      const next = maker.make(small, 'Input LST');
-      const e = await cancelled;
-      expect(isAppError(e) && e.code).toBe('CANCELLED');
-      sameView(await next, layerViewHere(small));
-      // Before, the statistics ran in one piece once begun (no block of them yielded) and the layer resolved.
-      expect(done - atAbort).toBeLessThanOrEqual(1);
-      steps.onStatsStep = () => undefined;
-      sameView(await maker.make(raster, 'LST 250 m', new AbortController().signal), here);
-    } finally {
-      steps.onStatsStep = () => undefined;
-      maker.close();
-    }
+    // Before, the statistics ran in one piece once begun (no block of them yielded) and the layer resolved.
+    await stopsWithinOneStep(raster, here, (on) => {
+      steps.onStatsStep = (d) => void (on && d.length === raster.data.length && on());
+    });
   });
 
   it('is never sent when its signal fired before make', async () => {
