@@ -1,8 +1,9 @@
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { crsFromEpsg } from '../core/geo/crs.ts';
+import type { BandRole } from '../io/dataset.ts';
 import { writeGeoTiff } from '../io/geotiff-write.ts';
 import { parseManifest } from './batch-manifest.ts';
 import { describeBatchFile, planBatch, planBatchSource } from './batch-plan.ts';
@@ -51,6 +52,42 @@ describe('undated scenes in folders of their own', () => {
     // Before: one item 'undated' with both LSTs, the first folder's NDVI and its mask for both scenes.
     expect(planBatch([f('/d/a/lst.tif', 'lst'), f('/d/a/ndvi.tif', 'ndvi')]).map((i) => i.id)).toEqual(['undated']);
     expect(planBatch([f('/d/a/lst.tif', 'lst', '2024-01-01'), f('/d/b/lst.tif', 'lst', '2024-01-02'), f('/d/a/ndvi.tif', 'ndvi')]).map((i) => i.id)).toEqual(['2024-01-01', '2024-01-02']);
+  });
+});
+
+describe('an undated cloud or water mask beside dated LSTs', () => {
+  const f = (p: string, roles: BandRole[], date?: string) => ({ path: p, roles, dates: [date] });
+  it("goes with every dated item beside the date's own mask, as the app applies it to every date; before, no item read it", () => {
+    const items = planBatch([
+      f('/d/2024-01-01_lst.tif', ['lst'], '2024-01-01'),
+      f('/d/2024-01-01_clouds.tif', ['cloud-mask'], '2024-01-01'),
+      f('/d/2024-01-02_lst.tif', ['lst'], '2024-01-02'),
+      f('/d/clouds.tif', ['cloud-mask']),
+      f('/d/water.tif', ['water-mask']),
+      f('/d/dem.tif', ['dem']),
+      f('/d/x/2024-01-02_water.tif', ['water-mask'], '2024-01-02'),
+    ]);
+    expect(items.map((i) => [i.id, i.files.map((x) => x.path)])).toEqual([
+      ['2024-01-01', ['/d/2024-01-01_lst.tif', '/d/2024-01-01_clouds.tif', '/d/clouds.tif', '/d/water.tif', '/d/dem.tif']],
+      // The date's own water mask first: the scene applies the first water mask of the date.
+      ['2024-01-02', ['/d/2024-01-02_lst.tif', '/d/x/2024-01-02_water.tif', '/d/clouds.tif', '/d/water.tif', '/d/dem.tif']],
+    ]);
+  });
+
+  it("stays with its own folder's scene where undated scenes have folders of their own, and an undated LST's file is never added to a dated item", () => {
+    const items = planBatch([
+      f('/d/a/lst.tif', ['lst']),
+      f('/d/a/clouds.tif', ['cloud-mask']),
+      f('/d/b/lst.tif', ['lst']),
+      f('/d/c/2024-01-01_lst.tif', ['lst'], '2024-01-01'),
+      f('/d/c/stack.tif', ['lst', 'cloud-mask']),
+    ]);
+    expect(items.map((i) => [i.id, i.files.map((x) => x.path)])).toEqual([
+      ['2024-01-01', ['/d/c/2024-01-01_lst.tif']],
+      ['a', ['/d/a/lst.tif', '/d/a/clouds.tif']],
+      ['b', ['/d/b/lst.tif']],
+      ['c', ['/d/c/stack.tif']],
+    ]);
   });
 });
 
@@ -147,13 +184,25 @@ describe('a manifest gives a file, or one band of it, a role in the words of dow
     expect(printed.out).toBe(expected);
   });
 
-  it.skipIf(!existsSync(CHIAPAS))('names a mask the manifest gives a role that no item reads (no LST of its date): an undated cloud mask beside the Chiapas 2002 stack', async () => {
+  it.skipIf(!existsSync(CHIAPAS))('gives an undated file the manifest makes a cloud mask to every date, as the app does (Chiapas 1999 and 2002 stacks); before, no item read it and it was named as not run', async () => {
     twoBands();
-    const m = manifest('undated.txt', `${path.join(CHIAPAS, 'LE70220492002106EDC00_stack.gtif')}\n--cloud-mask two.tif:2\n`);
+    const stacks = ['LE70220491999322EDC01_stack.gtif', 'LE70220492002106EDC00_stack.gtif'];
+    const m = manifest('undated.txt', `${stacks.map((n) => path.join(CHIAPAS, n)).join('\n')}\n--cloud-mask two.tif:2\n`);
+    const { items, unmatched } = await planBatchSource(m);
+    expect(items.map((i) => [i.id, i.files.map((x) => path.basename(x.path))])).toEqual([
+      ['1999-11-18', [stacks[0], 'two.tif']],
+      ['2002-04-16', [stacks[1], 'two.tif']],
+    ]);
+    expect(unmatched).toEqual([]);
+  });
+
+  it.skipIf(!existsSync(CHIAPAS))('names a mask the manifest gives a role that no item reads: a cloud mask dated by its name a day after the one LST', async () => {
+    copyFileSync(twoBands(), path.join(dir, 'clouds_20020417.tif'));
+    const m = manifest('other-date.txt', `${path.join(CHIAPAS, 'LE70220492002106EDC00_stack.gtif')}\n--cloud-mask clouds_20020417.tif:2\n`);
     const { items, unmatched } = await planBatchSource(m);
     expect(items.map((i) => [i.id, i.files.map((x) => path.basename(x.path))])).toEqual([['2002-04-16', ['LE70220492002106EDC00_stack.gtif']]]);
     expect(unmatched).toEqual([
-      { file: path.join(dir, 'two.tif'), why: `cloud-mask as ${m} line 2 (--cloud-mask two.tif:2) gives it, but of no date with no LST of that date among the files: no item reads it (a mask goes with the LST of its own date, from its file name or metadata)` },
+      { file: path.join(dir, 'clouds_20020417.tif'), why: `cloud-mask as ${m} line 2 (--cloud-mask clouds_20020417.tif:2) gives it, but of 2002-04-17 with no LST of that date among the files: no item reads it (a mask goes with the LST of its own date, from its file name or metadata; an undated cloud or water mask with every date)` },
     ]);
   });
 });

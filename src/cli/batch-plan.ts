@@ -145,6 +145,15 @@ export async function describeBatchFile(file: string): Promise<BatchFile> {
   };
 }
 
+/**
+ * An undated cloud or water mask that is no LST: every dated item applies it beside its date's own,
+ * as the app applies an undated mask dropped with LSTs of several dates (the scene takes a mask
+ * with no date as one of the LST's date).
+ */
+function isUndatedMask(f: BatchFile): boolean {
+  return f.dates.includes(undefined) && !f.roles.includes('lst') && f.roles.some((r) => r === 'cloud-mask' || r === 'water-mask');
+}
+
 function itemId(date: string | undefined, tile: string | undefined): string {
   return [date ?? 'undated', tile].filter(Boolean).join('_');
 }
@@ -161,7 +170,8 @@ function commonFolder(dirs: string[]): string {
  * Plans the items of a batch: one per LST date and tile, in a stable order (date, then tile). Each
  * item carries its LST files, the QC files, cloud masks and water masks of the same date and tile (the
  * app applies each when dropped with the LST), and per auxiliary role the
- * files of the nearest date (same tile, or untiled), so each item can run on its own.
+ * files of the nearest date (same tile, or untiled), so each item can run on its own. An undated
+ * cloud or water mask goes with every dated item (of its tile), as in the app.
  * Undated LSTs in several folders (one folder per scene, as a pair database is laid out) are one
  * item per folder, named by the folder, with that folder's undated QC and masks, and its guides
  * before those of other folders.
@@ -194,6 +204,10 @@ export function planBatch(files: BatchFile[]): BatchItem[] {
     for (const f of used)
       if (sameTile(f) && inFolder(f) && (f.roles.includes('lst') || SCENE_MASK_ROLES.some((r) => f.roles.includes(r))) && f.dates.includes(date))
         add(f, date);
+    // After the date's own: the scene applies the first water mask of the date (cloud masks all together).
+    for (const f of used)
+      if (date !== undefined && sameTile(f) && isUndatedMask(f) && !(byFolder && undatedLstDirs.includes(path.dirname(f.path))))
+        add(f, undefined);
     for (const role of GUIDE_ROLES) {
       let best: { f: BatchFile; d: string | undefined; rank: [number, number] } | undefined;
       for (const f of used) {
@@ -248,7 +262,7 @@ function unreadGiven(files: BatchFile[], items: BatchItem[]): { file: string; wh
     const masks = (f.given ?? []).filter((g) => SCENE_MASK_ROLES.includes(g.role));
     if (masks.length === 0 || items.some((it) => it.files.some((x) => x.path === f.path))) continue;
     const dates = f.dates.map((d) => d ?? 'no date').join(', ');
-    out.push({ file: f.path, why: `${masks.map((g) => g.role).join(' and ')} as ${masks[0].where} gives it, but of ${dates}${f.tile ? ` (tile ${f.tile})` : ''} with no LST of that date among the files: no item reads it (a mask goes with the LST of its own date, from its file name or metadata)` });
+    out.push({ file: f.path, why: `${masks.map((g) => g.role).join(' and ')} as ${masks[0].where} gives it, but of ${dates}${f.tile ? ` (tile ${f.tile})` : ''} with no LST of that date among the files: no item reads it (a mask goes with the LST of its own date, from its file name or metadata; an undated cloud or water mask with every date)` });
   }
   return out;
 }

@@ -9,6 +9,8 @@ import type { Dataset } from '../io/dataset.ts';
 import type { LabelledBand } from '../pipeline/scene-assembly.ts';
 import { independentTally, itemIndexFrom } from './batch.ts';
 import { batchOtherLstHint } from './batch-item.ts';
+import { writeGeoTiff } from '../io/geotiff-write.ts';
+import { loadFileDatasets } from './load.ts';
 import { main } from './main.ts';
 import { capturePrinted } from './test-output.ts';
 import { hasGdal } from '../test-support/gdal.ts';
@@ -475,6 +477,20 @@ describe.skipIf(!existsSync(CHIAPAS))("srda-lst batch told a band's role by its 
     expect(report.summary.validFraction / plain.summary.validFraction).toBeCloseTo(1 - report.cloudMaskedShare, 2);
     expect(report.notices).toContain('The cloud mask LE70220492002106EDC00_stack.gtif [band 8: Band 8] masks 27 % of the valid LST pixels (every pixel where it is not 0: cloud, shadow, and for Fmask also water and snow).');
     for (const f of ['lst_stage1.tif', 'lst_stage2.tif']) expect(readFileSync(path.join(dir, '2002-04-16', f)).equals(readFileSync(path.join(out, f))), f).toBe(true);
+  }, 120_000);
+
+  it("applies an undated cloud mask (band 8 of the 2002 stack written to fmask.tif, no date in its name or metadata) to the dated LST, as the app and downscale --cloud-mask do: the masked share of downscale --cloud-mask STACK:8; before, no item read it", async () => {
+    const s2002 = path.join(CHIAPAS, 'LE70220492002106EDC00_stack.gtif');
+    const fmask = path.join(tmp, 'fmask.tif');
+    writeFileSync(fmask, writeGeoTiff([{ raster: (await loadFileDatasets(s2002))[0].bands[7].raster }]));
+    const manifest = path.join(tmp, 'chiapas-undated.txt');
+    writeFileSync(manifest, `${s2002}\n--cloud-mask ${fmask}\n`);
+    const { dir, report } = await batchReport(manifest, 'chiapas-undated', ['--method', 'bicubic', '--reference-factor', '4', '--jobs', '1', '--quiet'], '2002-04-16', printed);
+    expect(report).toMatchObject({ cloudMask: 'fmask.tif', inputs: [{ file: 'LE70220492002106EDC00_stack.gtif' }, { file: 'fmask.tif', roles: [{ role: 'cloud-mask' }] }] });
+    // downscale --cloud-mask STACK:8's share (the test above); its GeoTIFFs were byte-identical when this was written.
+    expect(report.cloudMaskedShare).toBeCloseTo(0.2689, 4);
+    expect(report.notices).toContain('The cloud mask fmask.tif masks 27 % of the valid LST pixels (every pixel where it is not 0: cloud, shadow, and for Fmask also water and snow).');
+    expect(readdirSync(dir).filter((n) => !n.startsWith('.'))).toEqual(['2002-04-16', 'summary.csv']);
   }, 120_000);
 });
 

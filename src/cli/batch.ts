@@ -27,7 +27,8 @@ ROLE is one of --lst --qc --cloud-mask --water-mask --ndvi --red --nir --swir --
 --landcover; :BAND is optional, as in downscale (1-based index, Landsat band B4, band name, or
 role). In a JSON manifest: "--cloud-mask stack.gtif:8", or {"path": "stack.gtif", "role":
 "cloud-mask", "band": 8}. The file's other bands keep their detected roles; the role counts for
-every item that reads the file (a mask goes with the LST of its own date); report.json inputs
+every item that reads the file (a mask goes with the LST of its own date, one with no date in its
+name or metadata with every date, as in the app); report.json inputs
 lists the roles given, cloudMask and cloudMaskedShare the mask applied.
 Outputs: OUT/<date>[_<tile>]/lst_stageN.tif + report.json, and OUT/summary.csv (per date: valid
 fraction, closed-loop RMSE per method, energy-conservation error, seconds). An LST of the
