@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { strFromU8, unzipSync } from 'fflate';
 import { expect, test } from '@playwright/test';
-import { gdalInfo, gdalReadFloat32, saveDownload, shoot, tempDir, waitForRunEnd } from './helpers.ts';
+import { gdalInfo, gdalReadFloat32, saveDownload, screensDir, shoot, tempDir, waitForRunEnd } from './helpers.ts';
 
 test.describe('demo scene flow', () => {
   test('loads the demo, downscales, toggles layers, swipes, inspects and exports a GeoTIFF GDAL reads', async ({
@@ -157,6 +158,60 @@ test.describe('demo scene flow', () => {
     [0, 1000, 33333, 65535].forEach((i, k) => expect(tif.data[i]).toBeCloseTo(probe[k]!, 4));
     const stats = await page.evaluate(() => window.__srda.layers.find((l) => l.id === 'lst-250m')!.stats);
     expect(info.bands[0].mean!).toBeCloseTo(stats.mean, 2);
+
+    // Cancel while the export runs (clicked in the page: a Playwright click and its checks take
+    // longer than this 256 x 256 export, about 0.5 s): nothing is saved, the notice says so, the map
+    // keeps its layers; the next export is the same bytes as the first.
+    const saved: string[] = [];
+    const onDownload = (d: { suggestedFilename(): string }) => saved.push(d.suggestedFilename());
+    page.on('download', onDownload);
+    const layerIds = await page.evaluate(() => window.__srda.layers.map((l) => l.id));
+    /** Starts the lst-250m export in the page and waits for its Cancel; `cancel`: presses it (twice), else leaves the export running. */
+    const startExport = (cancel: boolean) =>
+      page.evaluate(async (isCancel) => {
+        document.querySelector<HTMLElement>('[data-testid=export-geotiff][data-layer="lst-250m"]')!.click();
+        let button: HTMLButtonElement | null;
+        while (!(button = document.querySelector<HTMLButtonElement>('[data-testid=export-cancel]'))) await new Promise((r) => setTimeout(r, 1));
+        const line = document.querySelector('[data-testid=export-progress-bar] .label')!.textContent;
+        const disabled = [...document.querySelectorAll<HTMLButtonElement>('[data-testid=export-geotiff], [data-testid=export-zip]')].every((b) => b.disabled);
+        if (isCancel) {
+          button.click();
+          button.click();
+        }
+        return { line, disabled };
+      }, cancel);
+    // Pictures of the export control while it runs, on a laptop and a phone (for reading, as `shoot`):
+    // the downscale worker is kept busy 2 s just after the export starts, so it is still running.
+    const downscaleWorker = page.workers().find((w) => w.url().includes('downscale.worker'))!;
+    for (const [width, height] of [[1440, 900], [390, 844]]) {
+      await page.setViewportSize({ width, height });
+      await page.locator('[data-testid=export-geotiff][data-layer="lst-250m"]').scrollIntoViewIfNeeded();
+      await startExport(false);
+      const busy = downscaleWorker.evaluate(() => {
+        for (const t = Date.now(); Date.now() - t < 2000; );
+      });
+      await page.getByTestId('export-progress').scrollIntoViewIfNeeded({ timeout: 1000 }).catch(() => undefined);
+      await page.screenshot({ path: join(screensDir, `export-running-${width}x${height}.png`) });
+      await page.evaluate(() => document.querySelector<HTMLElement>('[data-testid=export-cancel]')?.click());
+      await busy;
+      await expect(page.getByTestId('export-progress')).toHaveCount(0);
+    }
+    await page.setViewportSize({ width: 1400, height: 1000 });
+    saved.length = 0;
+    const started = await startExport(true);
+    expect(started.line).toMatch(/^Exporting MOD11A1_2025-06-21_srda_232m\.tif · (starting|row of tiles \d+\/\d+)$/);
+    expect(started.disabled, 'no second export starts while one runs').toBe(true);
+    await expect(page.getByTestId('export-progress')).toHaveCount(0);
+    await expect(page.getByTestId('notices')).toContainText('Export of MOD11A1_2025-06-21_srda_232m.tif cancelled: no file was saved. The results on the map are kept.');
+    expect(saved, 'a cancelled export saves nothing').toEqual([]);
+    page.off('download', onDownload);
+    expect(await page.evaluate(() => window.__srda.layers.map((l) => l.id))).toEqual(layerIds);
+    await expect(page.getByTestId('error')).toHaveCount(0);
+    const [again] = await Promise.all([
+      page.waitForEvent('download'),
+      page.locator('[data-testid=export-geotiff][data-layer="lst-250m"]').click(),
+    ]);
+    expect(readFileSync(await saveDownload(again, dir)).equals(readFileSync(path)), 'the export after a cancel is the same bytes').toBe(true);
 
     // PNG of the current map view.
     const [pngDl] = await Promise.all([

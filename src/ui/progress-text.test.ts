@@ -14,6 +14,11 @@ describe('progressText', () => {
     expect(progressText({ stage: 'read', done: 1, total: 3 })).toBe('read · 1/3');
   });
 
+  it('leaves out the count while nothing is counted yet (an export starting)', () => {
+    expect(progressText({ stage: 'Exporting lst-250m.tif', done: 0, total: 0, detail: 'starting' })).toBe('Exporting lst-250m.tif · starting');
+    expect(progressText({ stage: 'prepare', done: 0, total: 0 })).toBe('prepare');
+  });
+
   it('adds the time left when known', () => {
     expect(progressText({ stage: 'stage 2', done: 3, total: 9, detail: 'tile 3/9', etaS: 51 })).toBe('stage 2 · tile 3/9 · about 51 s left');
     expect(progressText({ stage: 'stage 2', done: 3, total: 9, etaS: 0.4 })).toBe('stage 2 · 3/9 · about <1 s left');

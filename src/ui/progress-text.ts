@@ -8,12 +8,13 @@ function formatEta(s: number): string {
 
 /**
  * The progress line: stage, count, detail and time left. The count is left out when the detail
- * already says it ('stage 1 · tile 9/25', not 'stage 1 · 9/25 · tile 9/25').
+ * already says it ('stage 1 · tile 9/25', not 'stage 1 · 9/25 · tile 9/25') and while nothing is
+ * counted yet (a total of 0).
  */
 export function progressText(p: ProgressState): string {
   const count = `${p.done}/${p.total}`;
   const parts = [p.stage];
-  if (!p.detail || !p.detail.includes(count)) parts.push(count);
+  if (p.total > 0 && (!p.detail || !p.detail.includes(count))) parts.push(count);
   if (p.detail) parts.push(p.detail);
   if (p.etaS !== undefined) parts.push(`about ${formatEta(p.etaS)} left`);
   return parts.join(' · ');

@@ -14,8 +14,8 @@ async function encodeLayer<T>(
   codec: DeflateCodec,
   run: RunOptions,
   sceneId?: string,
+  hit = getLayerRaster(id, sceneId),
 ): Promise<T> {
-  const hit = getLayerRaster(id, sceneId);
   if (!hit) throw new AppError('BAD_ARGUMENT', `There is no layer ${id}; run the downscaling first.`);
   const units = hit.meta.kind === 'difference' ? 'K (difference)' : 'K';
   try {
@@ -71,11 +71,19 @@ export async function exportLayerGeoTiff(
   }
 }
 
-/** The layers a ZIP holds: of the scenes asked for (dates of a series, in that order), else of the scene run last. */
-function zipEntries(sceneIds: readonly string[] | undefined): { sceneId?: string; id: string }[] {
-  if (!sceneIds) return layerIds().map((id) => ({ id }));
-  const all = allSceneLayers();
-  return sceneIds.flatMap((s) => all.filter((l) => l.sceneId === s));
+type ZipEntry = { sceneId?: string; id: string; hit: NonNullable<ReturnType<typeof getLayerRaster>> };
+
+/**
+ * The layers a ZIP holds: of the scenes asked for (dates of a series, in that order), else of the
+ * scene run last; taken when the export starts, so a run that replaces the layers meanwhile (the
+ * app lets Run start during an export) changes nothing in this ZIP.
+ */
+function zipEntries(sceneIds: readonly string[] | undefined): ZipEntry[] {
+  const entries = sceneIds ? sceneIds.flatMap((s) => allSceneLayers().filter((l) => l.sceneId === s)) : layerIds().map((id) => ({ id, sceneId: undefined }));
+  return entries.flatMap((e) => {
+    const hit = getLayerRaster(e.id, e.sceneId);
+    return hit ? [{ ...e, hit }] : [];
+  });
 }
 
 /**
@@ -98,12 +106,12 @@ export async function exportZip(
   let done = 0;
   const codec = startDeflateWorkers();
   try {
-    for (const { id, sceneId } of ids) {
+    for (const { id, sceneId, hit } of ids) {
       throwIfAborted(run.signal);
-      const stem = getLayerRaster(id, sceneId)!.meta.fileStem;
+      const stem = hit.meta.fileStem;
       // Two tiles of one date share a file stem: the second goes into a folder named after its scene.
       const name = files[`${stem}.tif`] && sceneId ? `${sceneId.replace(/[^A-Za-z0-9._-]+/g, '_')}/${stem}.tif` : `${stem}.tif`;
-      files[name] = [await encodeLayer(writeGeoTiffAsync, id, codec, { signal: run.signal }, sceneId), { level: 0 }];
+      files[name] = [await encodeLayer(writeGeoTiffAsync, id, codec, { signal: run.signal }, sceneId, hit), { level: 0 }];
       run.onProgress?.({ stage: 'export', done: ++done, total: ids.length, detail: name });
       // Lets a cancel message in between layers (each GeoTIFF takes up to seconds on a full tile).
       await yieldToEventLoop();

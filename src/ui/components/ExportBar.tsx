@@ -2,6 +2,7 @@ import { sharedRanges } from '../layer-math.ts';
 import { captureMapPng, type PngCaption } from '../map/png-export.ts';
 import { download, exportZip } from '../state/actions.ts';
 import { store, useAppState } from '../state/store.ts';
+import { ExportProgress } from './ExportProgress.tsx';
 
 /** Title, colour range, units and attribution of the map as shown. */
 function caption(): PngCaption {
@@ -30,6 +31,7 @@ async function exportPng(): Promise<void> {
 /** PNG of the map view and a ZIP of every layer plus report.json. */
 export function ExportBar() {
   const hasLayers = useAppState((s) => s.layers.length > 0);
+  const isExporting = useAppState((s) => s.exporting !== undefined);
   if (!hasLayers) return null;
   return (
     <div className="export-bar">
@@ -39,10 +41,13 @@ export function ExportBar() {
       <button
         type="button"
         data-testid="export-zip"
+        disabled={isExporting}
+        title={isExporting ? 'An export is in progress: wait for it or cancel it' : undefined}
         onClick={() => void captureMapPng(caption()).then((png) => exportZip(png))}
       >
         Everything (ZIP + report.json)
       </button>
+      <ExportProgress kind="zip" />
     </div>
   );
 }

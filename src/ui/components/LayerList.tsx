@@ -1,6 +1,7 @@
 import { exportGeoTiff } from '../state/actions.ts';
 import { store, useAppState } from '../state/store.ts';
 import { formatTemp } from '../layer-math.ts';
+import { ExportProgress } from './ExportProgress.tsx';
 
 /**
  * One row per result layer: visibility toggle with the layer's short name (method and grid), a
@@ -14,6 +15,7 @@ export function LayerList() {
   const earlier = useAppState((s) => s.earlierLayerIds);
   const visible = useAppState((s) => s.visible);
   const unit = useAppState((s) => s.unit);
+  const isExporting = useAppState((s) => s.exporting !== undefined);
   if (layers.length === 0) return <p className="muted">No layers yet: load files or the demo, then Run.</p>;
   return (
     <ul className="layers">
@@ -53,12 +55,14 @@ export function LayerList() {
               className="link"
               data-testid="export-geotiff"
               data-layer={l.id}
+              disabled={isExporting}
               onClick={() => void exportGeoTiff(l.id)}
-              title="Download as GeoTIFF (float32 K, own CRS and grid)"
+              title={isExporting ? 'An export is in progress: wait for it or cancel it' : 'Download as GeoTIFF (float32 K, own CRS and grid)'}
             >
               GeoTIFF
             </button>
           )}
+          <ExportProgress kind="geotiff" layerId={l.id} />
         </li>
       ))}
     </ul>

@@ -1,7 +1,6 @@
 import type { InputInfo, RoleId } from '../../worker/protocol.ts';
 import type { ShownError } from '../messages.ts';
 import { DROPPED, showDroppedLst } from './dropped.ts';
-import { buildReport } from './report.ts';
 import { onDateShown, run, showDate } from './series.ts';
 import { carryRoleOverrides } from './role-overrides.ts';
 import { effectiveRole, isRunnable, store, type RunSettings } from './store.ts';
@@ -9,6 +8,7 @@ import { toWire, worker } from './worker-handle.ts';
 
 export { DROPPED } from './dropped.ts';
 export { cancel, run, showDate } from './series.ts';
+export { cancelExport, download, exportGeoTiff, exportZip } from './exports.ts';
 
 /** Asks the worker what the current inputs make (dates, QC share, grids) and shows it before any run. */
 export async function refreshPreview(): Promise<void> {
@@ -152,58 +152,6 @@ export async function loadDemo(): Promise<void> {
 
 export function updateSettings(patch: Partial<RunSettings>): void {
   store.set((s) => ({ settings: { ...s.settings, ...patch } }));
-}
-
-/** Saves bytes as a download. */
-export function download(bytes: BlobPart, fileName: string, type = 'application/octet-stream'): void {
-  const url = URL.createObjectURL(new Blob([bytes], { type }));
-  const a = document.createElement('a');
-  a.href = url;
-  a.download = fileName;
-  document.body.appendChild(a);
-  a.click();
-  a.remove();
-  setTimeout(() => URL.revokeObjectURL(url), 10_000);
-}
-
-/** Exports one layer as a GeoTIFF in its own CRS and grid. */
-export async function exportGeoTiff(layerId: string): Promise<void> {
-  try {
-    // A date of a series: the layer of the date on the map.
-    const s = store.get();
-    const sceneId = s.series.length > 0 ? s.resultScene?.id : undefined;
-    const { fileName, file } = await worker().call('exportGeoTiff', { layerId, ...(sceneId !== undefined ? { sceneId } : {}) });
-    download(file, fileName, 'image/tiff');
-  } catch (e) {
-    store.set({ error: toWire(e) });
-  }
-}
-
-/**
- * Exports every layer plus report.json (and the map PNG when given) as one ZIP named after the
- * scene; after a queue, every finished date's layers (names carry the date) and one report of the series.
- */
-export async function exportZip(mapPng?: ArrayBuffer): Promise<void> {
-  const s = store.get();
-  const report = buildReport(s);
-  const done = s.series.filter((d) => d.state === 'done' && d.result);
-  try {
-    const tag = s.resultScene?.tag;
-    const extraFiles = mapPng ? [{ name: done.length > 0 && tag ? `${tag}_map.png` : 'map.png', bytes: mapPng }] : [];
-    const first = done[0]?.result?.scene;
-    const last = done[done.length - 1]?.result?.scene;
-    const fileStem =
-      done.length > 0 && first && last
-        ? `${first.tag}${last.date && last.date !== first.date ? `_to_${last.date}` : ''}_srda-lst`
-        : tag
-          ? `${tag}_srda-lst`
-          : undefined;
-    const sceneIds = done.length > 0 ? done.map((d) => d.sceneId) : undefined;
-    const { fileName, bytes } = await worker().call('exportZip', { report, extraFiles, fileStem, ...(sceneIds ? { sceneIds } : {}) });
-    download(bytes, fileName, 'application/zip');
-  } catch (e) {
-    store.set({ error: toWire(e) });
-  }
 }
 
 /** Clears the error box. */

@@ -69,6 +69,16 @@ export interface ProgressState {
   fraction?: number;
 }
 
+/** An export in progress: what it saves, and how far the worker got. */
+export interface ExportState {
+  kind: 'geotiff' | 'zip';
+  /** The layer a GeoTIFF export is of. */
+  layerId?: string;
+  /** The file it saves (as the worker will name it). */
+  fileName: string;
+  progress: ProgressState;
+}
+
 /** What names one run beside its scores: the LST date, the method of its output, its energy conservation. */
 export interface RunFacts {
   date?: string;
@@ -142,6 +152,8 @@ export interface AppState {
   basemapNotice?: string;
   /** The dates of the last queued run (several dates), in queue order; empty after a single-date run. */
   series: SeriesDate[];
+  /** The export in progress, if any (one at a time; its Cancel stops it). */
+  exporting?: ExportState;
 }
 
 export const initialState: AppState = {

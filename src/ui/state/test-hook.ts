@@ -27,6 +27,8 @@ export interface SrdaHook {
   readonly error: AppState['error'];
   readonly visible: AppState['visible'];
   readonly notices: AppState['notices'];
+  /** The export in progress (file, progress line), if any. */
+  readonly exporting: AppState['exporting'];
   readonly scatter: { method: string; n: number }[];
   readonly preview: AppState['preview'];
   readonly stale: AppState['stale'];
@@ -98,6 +100,9 @@ export function installTestHook(): void {
     },
     get notices() {
       return store.get().notices;
+    },
+    get exporting() {
+      return store.get().exporting;
     },
     get scatter() {
       return store.get().scatter.map((d) => ({ method: d.method, n: d.x.length }));

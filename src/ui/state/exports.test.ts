@@ -1,0 +1,157 @@
+import { unzipSync } from 'fflate';
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { crsFromEpsg } from '../../core/geo/crs.ts';
+import type { Raster } from '../../core/raster/raster.ts';
+import { beginSceneLayers, clearLayers, storeLayer, type ExportWatch, type LayerMeta } from '../../test-support/export-worker.ts';
+import { cancelExport, exportGeoTiff, exportZip } from './actions.ts';
+import { initialState, store, type ShownLayer } from './store.ts';
+
+/** What the worker's export code reported, and when the client sent its cancel. */
+const seen = vi.hoisted((): ExportWatch => ({ progress: [], isCancelSent: false }));
+
+vi.mock(import('./worker-handle.ts'), async (original) => {
+  const { exportWorkerClient } = await import('../../test-support/export-worker.ts');
+  const client = exportWorkerClient(seen);
+  return { ...(await original()), worker: () => client };
+});
+
+/** Files the app saved (download), as bytes. */
+const saved: { name: string; bytes: Uint8Array }[] = [];
+const blobs: Promise<Uint8Array>[] = [];
+
+/** A 1024 x 1536 LST-like layer (a dozen rows of tiles), UTM 46N, NaN in one corner. */
+function lstRaster(seed: number): Raster {
+  const width = 1024;
+  const height = 1536;
+  const data = new Float32Array(width * height);
+  for (let r = 0; r < height; r++)
+    for (let c = 0; c < width; c++) data[r * width + c] = r < 100 && c < 100 ? Number.NaN : 290 + seed + 8 * Math.sin(r / 37) * Math.cos(c / 53) + ((r * 7919 + c * 104729) % 1000) / 997;
+  return { width, height, transform: [500_000, 250, 0, 2_700_000, 0, -250], crs: crsFromEpsg(32646), data };
+}
+
+const meta = (id: string): LayerMeta => ({ id, label: id, kind: 'output', stage: 1, isFinal: true, pixelSizeM: 250, fileStem: `dhaka_${id}` });
+const shown = (id: string) => ({ id, label: id, kind: 'output', units: 'K', pixelSizeM: 250, stage: 1, isFinal: true, fileStem: `dhaka_${id}`, grid: { width: 1024, height: 1536 }, stats: { min: 280, max: 300, mean: 290 } }) as unknown as ShownLayer;
+
+/** Waits until the export in progress has reported `done` of its count (rows of tiles, layers). */
+function reached(done: number): Promise<void> {
+  return new Promise((resolve) => {
+    const off = store.subscribe(() => {
+      if ((store.get().exporting?.progress.done ?? 0) >= done) {
+        off();
+        resolve();
+      }
+    });
+  });
+}
+
+beforeAll(() => {
+  vi.stubGlobal('document', {
+    createElement: () => {
+      const a = { href: '', download: '', click: () => saved.push({ name: a.download, bytes: new Uint8Array() }), remove: () => undefined };
+      return a;
+    },
+    body: { appendChild: () => undefined },
+  });
+  vi.spyOn(URL, 'createObjectURL').mockImplementation((blob) => {
+    blobs.push((blob as Blob).arrayBuffer().then((b) => new Uint8Array(b)));
+    return `blob:${blobs.length}`;
+  });
+  vi.spyOn(URL, 'revokeObjectURL').mockImplementation(() => undefined);
+});
+afterAll(() => {
+  vi.unstubAllGlobals();
+  vi.restoreAllMocks();
+  clearLayers();
+});
+
+beforeEach(() => {
+  clearLayers();
+  beginSceneLayers('dhaka-2024-04-06');
+  storeLayer(meta('lst-250m'), lstRaster(0));
+  storeLayer(meta('bicubic-250m'), lstRaster(1));
+  store.set({ ...initialState, layers: [shown('lst-250m'), shown('bicubic-250m')], visible: { 'lst-250m': true }, notices: ['Closed loop: 3 methods scored.'] });
+  saved.length = 0;
+  blobs.length = 0;
+  seen.progress = [];
+  seen.isCancelSent = false;
+});
+
+/** The bytes of the i-th file the app saved. */
+const savedBytes = (i: number): Promise<Uint8Array> => blobs[i];
+
+describe('cancelling an export in the app', () => {
+  it('stops a GeoTIFF export at its next row of tiles, saves nothing, says so, and the next export is the same bytes as one never cancelled', async () => {
+    await exportGeoTiff('lst-250m');
+    expect(saved.map((f) => f.name)).toEqual(['dhaka_lst-250m.tif']);
+    const whole = await savedBytes(0);
+    const rows = seen.progress.at(-1)!.total;
+    expect(rows).toBeGreaterThanOrEqual(6);
+    seen.progress = [];
+
+    const layersBefore = store.get().layers;
+    const p = exportGeoTiff('lst-250m');
+    expect(store.get().exporting).toMatchObject({ kind: 'geotiff', layerId: 'lst-250m', fileName: 'dhaka_lst-250m.tif' });
+    await reached(1);
+    expect(store.get().exporting?.progress.stage).toBe('Exporting dhaka_lst-250m.tif');
+    expect(store.get().exporting?.progress.detail).toBe(`row of tiles 1/${rows}`);
+    cancelExport();
+    expect(store.get().exporting?.progress.stage).toBe('Cancelling the export of dhaka_lst-250m.tif: waiting for the worker to stop');
+    cancelExport(); // twice: nothing more
+    await p;
+    // Before, the app passed no signal: the export ran its 6 rows and saved the file.
+    expect(saved).toHaveLength(1);
+    expect(seen.progress.filter((x) => x.afterCancel).length).toBeLessThanOrEqual(1);
+    expect(Math.max(...seen.progress.map((x) => x.done))).toBeLessThan(rows);
+    const s = store.get();
+    expect(s.exporting).toBeUndefined();
+    expect(s.error).toBeUndefined();
+    expect(s.notices).toEqual(['Closed loop: 3 methods scored.', 'Export of dhaka_lst-250m.tif cancelled: no file was saved. The results on the map are kept.']);
+    expect(s.layers).toBe(layersBefore);
+    expect(s.visible).toEqual({ 'lst-250m': true });
+
+    cancelExport(); // after it ended: nothing
+    await exportGeoTiff('lst-250m');
+    expect(saved.map((f) => f.name)).toEqual(['dhaka_lst-250m.tif', 'dhaka_lst-250m.tif']);
+    expect(Buffer.from(await savedBytes(1)).equals(Buffer.from(whole))).toBe(true);
+    // Cancelled again and again, the notice is there once.
+    const q = exportGeoTiff('bicubic-250m');
+    await reached(1);
+    cancelExport();
+    await q;
+    expect(store.get().notices.filter((n) => n.startsWith('Export of'))).toHaveLength(2);
+  });
+
+  it('starts one export at a time, and a Cancel after the export ended changes nothing', async () => {
+    const p = exportGeoTiff('lst-250m');
+    // A second export while one runs does nothing (its controls are disabled meanwhile).
+    await exportZip();
+    expect(store.get().exporting?.fileName).toBe('dhaka_lst-250m.tif');
+    await p;
+    cancelExport();
+    expect(saved.map((f) => f.name)).toEqual(['dhaka_lst-250m.tif']);
+    expect(store.get().notices.some((n) => n.startsWith('Export of'))).toBe(false);
+    expect(store.get().exporting).toBeUndefined();
+  });
+
+  it('stops a ZIP export between layers, saves nothing, and the next ZIP holds the layers a run replaced during it', async () => {
+    const p = exportZip();
+    expect(store.get().exporting?.fileName).toBe('srda-lst-results.zip');
+    await reached(1);
+    expect(store.get().exporting?.progress.detail).toBe('layer 1/2 written');
+    cancelExport();
+    await p;
+    expect(saved).toHaveLength(0);
+    expect(store.get().notices.at(-1)).toBe('Export of srda-lst-results.zip cancelled: no file was saved. The results on the map are kept.');
+
+    // A run (Run stays enabled during an export) replaces the worker's layers while the ZIP is written.
+    const q = exportZip();
+    await reached(1);
+    beginSceneLayers('dhaka-2024-04-14');
+    storeLayer(meta('dms-250m'), lstRaster(2));
+    await q;
+    expect(store.get().error).toBeUndefined();
+    expect(saved.map((f) => f.name)).toEqual(['srda-lst-results.zip']);
+    const zip = unzipSync(await savedBytes(0));
+    expect(Object.keys(zip).sort()).toEqual(['dhaka_bicubic-250m.tif', 'dhaka_lst-250m.tif', 'report.json']);
+  });
+});
