@@ -4,7 +4,7 @@ import { parentPort } from 'node:worker_threads';
 import { constants, deflateSync, inflateSync } from 'node:zlib';
 import { packCodes } from '../core/raster/pack-raster.ts';
 import type { DeflateCodec } from '../io/deflate-codec.ts';
-import { serveDeflate } from '../pipeline/deflate-pool.ts';
+import { serveDeflate } from '../pipeline/deflate-serve.ts';
 import { readFileRangeSync } from './file-range.ts';
 
 // One read worker of the CLI (cli/read-workers.ts): reads groups of a GeoTIFF's Deflate blocks from

@@ -4,7 +4,8 @@ import { packRaster } from '../core/raster/pack-raster.ts';
 import { newBands } from '../core/raster/packed.ts';
 import { gridOf, type Raster } from '../core/raster/raster.ts';
 import { deflateCodec, type DeflateCodec } from '../io/deflate-codec.ts';
-import { poolDeflateCodec, type DeflatePool, type DeflatePort } from '../pipeline/deflate-pool.ts';
+import { poolDeflateCodec, type DeflatePool } from '../pipeline/deflate-pool.ts';
+import type { DeflatePort } from '../pipeline/deflate-serve.ts';
 import type { AuxPacked, AuxPacker } from '../pipeline/prepare.ts';
 import { readFileRangeSync } from './file-range.ts';
 import { nodeZlibCodec } from './native-deflate.ts';
@@ -137,7 +138,7 @@ export function closeReadWorkers(): void {
 /**
  * The CLI's codec: node:zlib (cli/native-deflate.ts) for the writer's tiles, and a GeoTIFF's
  * Deflate blocks read from the open file and decoded whole (inflated, predictor and byte order
- * undone) on read worker threads (cli/read-thread.ts, pipeline/deflate-pool.ts), the bands' pages
+ * undone) on read worker threads (cli/read-thread.ts, pipeline/deflate-serve.ts), the bands' pages
  * first touched there too, so the main thread only places the decoded blocks (bench/perf-log.md,
  * 2026-11-30). A worker that stops fails the read in flight (INTERNAL, saying so); with none left
  * the blocks decode on this thread.

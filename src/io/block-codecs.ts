@@ -153,7 +153,7 @@ export function finishBlock(bytes: Uint8Array, form: BlockForm, rows: number): U
 /**
  * One block of `rows` rows from its stored bytes to native-order samples: `decompressBlockAsync`
  * (Deflate through `codec`, bounded, else the checked fflate path), then `finishBlock`. What the
- * deflate workers run for the browser's reader (pipeline/deflate-pool.ts); same bytes and errors as
+ * deflate workers run for the browser's reader (pipeline/deflate-serve.ts); same bytes and errors as
  * the reader's own path.
  */
 export async function decodeBlock(

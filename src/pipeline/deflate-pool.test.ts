@@ -13,7 +13,8 @@ import { readGeoTiff } from '../io/geotiff-read.ts';
 import { writeGeoTiffAsync, type GeoTiffBandInput } from '../io/geotiff-write.ts';
 import { channelLog, channelWorkers, type ChannelLog } from '../test-support/channel-workers.ts';
 import { dataPath, hasData, readBand, SHARED_DATA } from '../test-support/data.ts';
-import { poolDeflateCodec, serveDeflate, type DeflatePort } from './deflate-pool.ts';
+import { poolDeflateCodec } from './deflate-pool.ts';
+import { serveDeflate, type DeflatePort } from './deflate-serve.ts';
 
 const DHAKA_LST = ['dhaka-mod11a2-mod13q1-2024-citypath', 'MOD11A2.061', 'MOD11A2.061_LST_Day_1km_doy2024097000000_aid0001.tif'];
 

@@ -8,7 +8,7 @@ export interface ChannelLog {
 /** A fresh log. */
 export const channelLog = (): ChannelLog => ({ requests: [], terminated: 0, fail: [] });
 
-/** The port shape the worker pools take (deflate-pool's DeflatePort, layer-pool's LayerPort). */
+/** The port shape the worker pools take (deflate-serve's DeflatePort, layer-pool's LayerPort). */
 interface Port<M> {
   postMessage(msg: M, transfer: Transferable[]): void;
   onMessage(handler: (msg: unknown) => void): void;

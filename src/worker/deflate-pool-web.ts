@@ -1,5 +1,6 @@
 import { deflateCodec } from '../io/deflate-codec.ts';
-import { poolDeflateCodec, type DeflatePool, type DeflatePort } from '../pipeline/deflate-pool.ts';
+import { poolDeflateCodec, type DeflatePool } from '../pipeline/deflate-pool.ts';
+import type { DeflatePort } from '../pipeline/deflate-serve.ts';
 import { withJsDeflate } from './web-deflate.ts';
 import { coresUpTo, webWorkerPort } from './web-worker-port.ts';
 
