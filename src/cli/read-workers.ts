@@ -146,7 +146,7 @@ export function closeReadWorkers(): void {
 export const nodeReadCodec: DeflateCodec = {
   ...nodeZlibCodec,
   name: 'node:zlib, reads decoded on worker threads',
-  decodeBlocks: (raw, spans, form) => onReadWorkers((p) => p.decodeBlocks!(raw, spans, form)),
+  decodeBlocks: (raw, spans, form, signal) => onReadWorkers((p) => p.decodeBlocks!(raw, spans, form, signal)),
   reuseDecoded: (blocks) => started?.reuseDecoded?.(blocks),
   touchedBuffer: (byteLength) => onReadWorkers((p) => p.touchedBuffer!(byteLength)),
 };

@@ -50,8 +50,9 @@ export interface DeflateCodec {
    * Resolves to one array per span, views of one buffer (see `reuseDecoded`); rejects with the
    * first failing block's error. Absent: the block decoder inflates through `inflate` and finishes blocks itself.
    * A `FileRange`: the bytes lie there in an open file, read by the codec's threads themselves (the CLI's).
+   * Once `signal` fires it rejects with CANCELLED and decodes no further block (the one under way ends).
    */
-  decodeBlocks?(raw: Uint8Array | Blob | FileRange, spans: readonly BlockSpan[], form: BlockForm): Promise<Uint8Array[]>;
+  decodeBlocks?(raw: Uint8Array | Blob | FileRange, spans: readonly BlockSpan[], form: BlockForm, signal?: AbortSignal): Promise<Uint8Array[]>;
   /**
    * Hands back what one `decodeBlocks` call resolved to once the caller is done with it, so its
    * buffer serves the next calls instead of new memory. Optional for the caller.

@@ -108,7 +108,8 @@ function storedRange(starts: ArrayLike<number>, lengths: ArrayLike<number>): { l
  * buffers reused from row to row). Checks `signal` and reports
  * progress (stage 'decode', block rows done) between block rows. Deflate blocks are decoded whole
  * (inflated, predictor and byte order undone) by `codec.decodeBlocks` where the codec has it (the
- * browser's deflate workers, the CLI's read workers), a few groups of blocks in flight, and only placed into the bands
+ * browser's deflate workers, the CLI's read workers; `signal` handed on, so a cancel stops the groups in flight
+ * there too), a few groups of blocks in flight, and only placed into the bands
  * here; with `source` (the file as a Blob, which `read` reads) the workers read the groups' stored
  * bytes from it themselves, as they do from `source` an `OpenFile` (Node's worker threads) for
  * groups stored back to back. Else they are inflated by `codec` (a row of blocks at once; see
@@ -240,7 +241,7 @@ export async function decodeWindow(
         for (let i = 0; i < jobs.length; i++) joined.set(await read(starts[i], lengths[i]), spans[i].start);
         raw = joined;
       }
-      return decodeBlocks(raw, spans, form);
+      return decodeBlocks(raw, spans, form, signal);
     };
     // Blocks placed per row of blocks: once a row's are all in, its rows of the bands are done.
     const placedInRow = new Int32Array(totalRows);

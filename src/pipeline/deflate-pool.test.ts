@@ -189,6 +189,82 @@ describe('deflate workers on a cancelled write', () => {
   });
 });
 
+describe('deflate workers on a cancelled read', () => {
+  /** A 2048 x 2048 float32 GeoTIFF in 256 px Deflate tiles (64 blocks of 256 kB: 8 requests of 8, 4 in flight), written by fflate. */
+  const bigTiff = async (): Promise<ArrayBuffer> => {
+    const raster: Raster = {
+      width: 2048,
+      height: 2048,
+      transform: [500000, 30, 0, 2600000, 0, -30],
+      crs: crsFromEpsg(32646),
+      data: Float32Array.from({ length: 2048 * 2048 }, (_, i) => 290 + (i % 89) / 7 + (i >> 11) / 50),
+    };
+    const bytes = await writeGeoTiffAsync([{ raster, name: 'LST', units: 'K' }], { tileSizePx: 256, cog: false, codec: fflateCodec });
+    return bytes.slice().buffer;
+  };
+  /** fflate on the workers, its blocks counted; `onBlock(n)` runs as the n-th starts. */
+  const countedInflate = (onBlock: (n: number) => void) => {
+    const c = { started: 0 };
+    const codec: DeflateCodec = {
+      ...fflateCodec,
+      name: 'fflate, counted',
+      // unzlibSync into a buffer of the block's size stops there: the block decoder may hand it every block.
+      isBounded: true,
+      inflate: (raw, expected) => {
+        onBlock(++c.started);
+        return fflateCodec.inflate!(raw, expected);
+      },
+    };
+    return { c, codec };
+  };
+  const form: BlockForm = { compression: 8, predictor: 1, bytesPerSample: 1, rowSamples: 16, samplesInBlock: 1, littleEndian: true };
+
+  it('never send blocks to decode whose signal fired before they were handed over, and reject them as cancelled', async () => {
+    const log = channelLog();
+    const pool = poolDeflateCodec(deflateWorkers(log, fflateCodec), 1, fflateCodec);
+    try {
+      const ctrl = new AbortController();
+      ctrl.abort();
+      const block = await fflateCodec.deflate(new Uint8Array(64).fill(3), 6);
+      const e = await pool.decodeBlocks!(block, [{ start: 0, length: block.length, rows: 4 }], form, ctrl.signal).catch((x: unknown) => x);
+      expect(isAppError(e) && e.code).toBe('CANCELLED');
+      expect(log.requests).toEqual([0]);
+    } finally {
+      pool.close();
+    }
+  });
+
+  it("stop decoding the blocks in flight once the read's signal fires, and read the same file whole afterwards, the same values as on this thread", async () => {
+    const tiff = await bigTiff();
+    const ctrl = new AbortController();
+    let atAbort = -1;
+    const { c, codec } = countedInflate((n) => {
+      if (n === 3) {
+        ctrl.abort();
+        atAbort = n;
+      }
+    });
+    const log = channelLog();
+    const pool = poolDeflateCodec(deflateWorkers(log, codec), 1, fflateCodec);
+    try {
+      const e = await readGeoTiff(tiff, 'big.tif', { codec: pool, signal: ctrl.signal }).catch((x: unknown) => x);
+      expect(isAppError(e) && e.code).toBe('CANCELLED');
+      // Let whatever the worker still had run to its end before counting.
+      await new Promise((r) => setTimeout(r, 200));
+      // At most the rest of ~512 kB (2 blocks) of each of the 4 requests in flight. Before, the
+      // worker decoded every block sent (32): 29 more after the abort.
+      expect(c.started - atAbort).toBeLessThanOrEqual(8);
+      const after = c.started;
+      const whole = (await readGeoTiff(tiff, 'big.tif', { codec: pool })).bands[0].raster.data;
+      expect(c.started - after).toBe(64);
+      const here = (await readGeoTiff(tiff, 'big.tif', { codec: fflateCodec })).bands[0].raster.data;
+      expect(Buffer.from(whole.buffer, whole.byteOffset, whole.byteLength).equals(Buffer.from(here.buffer, here.byteOffset, here.byteLength))).toBe(true);
+    } finally {
+      pool.close();
+    }
+  });
+});
+
 describe('deflate workers handing blocks back', () => {
   it("lend a moved block's buffer, back with its stream, for the next block; the writer cuts its tiles into them and gives each tile's row", async () => {
     const log = channelLog();

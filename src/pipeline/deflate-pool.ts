@@ -2,6 +2,7 @@ import type { BlockForm } from '../io/block-codecs.ts';
 import { webStreamsCodec, type BlockSpan, type DeflateCodec, type DeflateStrategy, type FileRange } from '../io/deflate-codec.ts';
 import type { PackedCodes } from '../core/raster/pack-raster.ts';
 import type { Bands } from '../core/raster/packed.ts';
+import { throwIfAborted } from '../core/progress.ts';
 import { startRequestPool, type PoolCancel, type PoolCancelled, type PoolSlot } from './request-pool.ts';
 import {
   decodeBlocksWith,
@@ -160,7 +161,8 @@ export function poolDeflateCodec(
     if (buffer.byteLength > 0 && decoding > 0 && spares.length < maxSpares && pool.alive > 0) spares.push(buffer);
   }
   let decoding = 0;
-  async function decodeBlocks(raw: Uint8Array | Blob | FileRange, spans: readonly BlockSpan[], form: BlockForm): Promise<Uint8Array[]> {
+  async function decodeBlocks(raw: Uint8Array | Blob | FileRange, spans: readonly BlockSpan[], form: BlockForm, signal?: AbortSignal): Promise<Uint8Array[]> {
+    throwIfAborted(signal);
     const w = idlest();
     if (!w) {
       const bytes =
@@ -169,7 +171,7 @@ export function poolDeflateCodec(
           : 'fd' in raw
             ? await readFileRange(raw, new Uint8Array(raw.length), opts.readRange)
             : new Uint8Array(await raw.arrayBuffer());
-      return decodeBlocksWith(fallback, bytes, spans, form);
+      return decodeBlocksWith(fallback, bytes, spans, form, { signal });
     }
     decoding++;
     try {
@@ -179,14 +181,18 @@ export function poolDeflateCodec(
         new Uint8Array(buffer).set(raw);
       } else if ('fd' in raw) buffer = rawBuffer(raw.length);
       else buffer = new ArrayBuffer(0);
-      const m = await post(w, {
-        op: 'decode',
-        bytes: buffer,
-        ...(raw instanceof Uint8Array ? {} : { source: 'fd' in raw ? { ...raw } : raw }),
-        spans: spans.map((s) => ({ ...s })),
-        form: { ...form },
-        out: rawBuffer(decodedBytes(spans, form)),
-      });
+      const m = await post(
+        w,
+        {
+          op: 'decode',
+          bytes: buffer,
+          ...(raw instanceof Uint8Array ? {} : { source: 'fd' in raw ? { ...raw } : raw }),
+          spans: spans.map((s) => ({ ...s })),
+          form: { ...form },
+          out: rawBuffer(decodedBytes(spans, form)),
+        },
+        signal,
+      );
       keep(m.bytes);
       const out = m.out ?? new ArrayBuffer(0);
       let at = 0;

@@ -2,6 +2,7 @@ import { decodeBlockInto, type BlockForm } from '../io/block-codecs.ts';
 import { webStreamsCodec, type BlockSpan, type DeflateCodec, type DeflateStrategy, type FileRange } from '../io/deflate-codec.ts';
 import type { PackedCodes } from '../core/raster/pack-raster.ts';
 import type { Bands } from '../core/raster/packed.ts';
+import { throwIfAborted } from '../core/progress.ts';
 import { releaseBuffer } from '../core/release-buffer.ts';
 import type { PoolCancel, PoolCancelled, WorkerPort } from './request-pool.ts';
 
@@ -77,24 +78,48 @@ export function decodedBytes(spans: readonly BlockSpan[], form: BlockForm): numb
   return n;
 }
 
+/** Options of `decodeBlocksWith`. */
+export interface DecodeBlocksOptions {
+  /** Where the blocks go (a new buffer where it is absent or too small). */
+  out?: ArrayBuffer;
+  /** Checked before each block: once it fires, no further block is decoded (CANCELLED). */
+  signal?: AbortSignal;
+  /**
+   * Awaited before the first block and then each time about `PAUSE_BYTES` have been decoded, before
+   * `signal` is checked: on a worker, a cancel that came meanwhile is handled there (a synchronous
+   * codec would otherwise decode the whole request before the worker reads its next message).
+   */
+  pause?: () => Promise<void>;
+}
+
+/** Decoded bytes between two `DecodeBlocksOptions.pause`s (a few ms of inflating; a pause costs tens of µs). */
+const PAUSE_BYTES = 2 ** 19;
+
 /**
  * Decodes the `spans` of `raw` one after the other through `decodeBlockInto` with `codec`, back to
- * back into `out` (a new buffer where it is absent or too small): views of it, one per span. What
- * a deflate worker runs for a 'decode' request, and the pool on its own thread once it has no workers.
+ * back into `opts.out`: views of it, one per span. What a deflate worker runs for a 'decode'
+ * request, and the pool on its own thread once it has no workers.
  */
 export async function decodeBlocksWith(
   codec: DeflateCodec,
   raw: Uint8Array,
   spans: readonly BlockSpan[],
   form: BlockForm,
-  out?: ArrayBuffer,
+  opts: DecodeBlocksOptions = {},
 ): Promise<Uint8Array[]> {
+  const { out, signal, pause } = opts;
   const total = decodedBytes(spans, form);
   const buffer = out && out.byteLength >= total ? out : new ArrayBuffer(total);
   const rowScratch = new Uint32Array(Math.ceil(form.rowSamples));
   const blocks: Uint8Array[] = [];
   let at = 0;
+  let pausedAt = -Infinity;
   for (const s of spans) {
+    if (pause && at - pausedAt >= PAUSE_BYTES) {
+      await pause();
+      pausedAt = at;
+    }
+    throwIfAborted(signal);
     const dst = new Uint8Array(buffer, at, form.rowSamples * s.rows * form.bytesPerSample);
     await decodeBlockInto(raw.subarray(s.start, s.start + s.length), form, s.rows, codec, dst, rowScratch);
     blocks.push(dst);
@@ -124,7 +149,9 @@ function afterQueuedMessages(): Promise<void> {
  * `FileRange` (where the worker can: Node's worker threads). Blocks to deflate are compressed one
  * at a time in the order they came, each only once the messages that came meanwhile are handled,
  * so a cancel (`PoolCancel`) drops a block still waiting (answered `cancelled`); one being
- * compressed (synchronously, in the browser's workers) ends and is answered as usual.
+ * compressed (synchronously, in the browser's workers) ends and is answered as usual. A 'decode'
+ * request handles the messages that came meanwhile before its first block and every ~512 kB
+ * decoded, so its cancel stops it there (answered `cancelled`; its buffers stay here).
  */
 export function serveDeflate(port: DeflatePort, codec: DeflateCodec = webStreamsCodec, readRange?: FileRangeReader, pack?: FieldPacker): void {
   const waiting = new Map<number, AbortController>();
@@ -135,11 +162,16 @@ export function serveDeflate(port: DeflatePort, codec: DeflateCodec = webStreams
       waiting.get(req.id)?.abort();
       return;
     }
+    const ctrl = new AbortController();
+    if (req.op === 'decode') {
+      waiting.set(req.id, ctrl);
+      void serve(req, ctrl.signal).finally(() => waiting.delete(req.id));
+      return;
+    }
     if (req.op !== 'deflate') {
       void serve(req);
       return;
     }
-    const ctrl = new AbortController();
     waiting.set(req.id, ctrl);
     deflates = deflates
       .then(afterQueuedMessages)
@@ -147,7 +179,7 @@ export function serveDeflate(port: DeflatePort, codec: DeflateCodec = webStreams
       .catch(() => undefined)
       .finally(() => waiting.delete(req.id));
   });
-  async function serve(req: Exclude<DeflateRequest, PoolCancel>): Promise<void> {
+  async function serve(req: Exclude<DeflateRequest, PoolCancel>, signal?: AbortSignal): Promise<void> {
     if (req.op === 'pack') {
       servePack(port, req, pack);
       return;
@@ -160,7 +192,7 @@ export function serveDeflate(port: DeflatePort, codec: DeflateCodec = webStreams
           : 'fd' in req.source
             ? await readFileRange(req.source, input, readRange)
             : new Uint8Array(await req.source.arrayBuffer());
-        const blocks = await decodeBlocksWith(codec, raw, req.spans, req.form, req.out);
+        const blocks = await decodeBlocksWith(codec, raw, req.spans, req.form, { out: req.out, signal, pause: afterQueuedMessages });
         const out = blocks.length > 0 ? (blocks[0].buffer as ArrayBuffer) : req.out;
         port.postMessage({ id: req.id, bytes: req.bytes, out }, out === req.out ? [req.bytes, out] : [req.bytes, out, req.out]);
         return;
@@ -183,7 +215,8 @@ export function serveDeflate(port: DeflatePort, codec: DeflateCodec = webStreams
       const bytes = ownBuffer(await codec.inflate!(input, req.arg));
       port.postMessage({ id: req.id, bytes }, [bytes]);
     } catch (e) {
-      port.postMessage({ id: req.id, error: e instanceof Error ? e.message : String(e) }, []);
+      if (signal?.aborted) port.postMessage({ id: req.id, cancelled: true }, []);
+      else port.postMessage({ id: req.id, error: e instanceof Error ? e.message : String(e) }, []);
     }
   }
 }
