@@ -94,6 +94,21 @@ describe.skipIf(!existsSync(DIR) || !hasGdalPython)('the ECOSTRESS QC and water 
     expect(n).toBe(gdal.valid - gdal.qcBad - gdal.water);
   });
 
+  it('takes the water mask of the LST\'s date before an undated one, whichever was dropped first (before: the first in the drop order)', () => {
+    // An undated mask, all water, dropped before the dated one: the date's own mask is the one applied.
+    const band = water.bands[0];
+    const undated: Dataset = { ...water, fileName: 'undated_water_mask.tif', date: undefined, bands: [{ ...band, raster: { ...band.raster, data: band.raster.data.map(() => 1) } }] };
+    for (const order of [
+      [undated, water],
+      [water, undated],
+    ]) {
+      const s = assembleScene([...labelDataset(lst), ...order.flatMap((d) => labelDataset(d))], { mode: 'strict' });
+      expect(s.water?.name).toBe(file('water_mask'));
+      // README: 17.3 % water (the undated mask would have masked all of it).
+      expect(s.masks!.waterMask!.share).toBeCloseTo(0.173, 3);
+    }
+  });
+
   it('refuses a water mask of another date on the command line and leaves it out with a notice in the app', async () => {
     const other = await readDataset(path.join(DIR, 'ECO_L2_LSTE.002_water_mask_doy2023209214058_aid0001.tif'));
     const bands = [...labelDataset(lst), ...labelDataset(other)];

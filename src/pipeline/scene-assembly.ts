@@ -476,8 +476,8 @@ function lstQcKeep(qc: LabelledBand, lst: LabelledBand, data: Float32Array, poli
  * Masks the LST wherever one mask of its date, of `kind` (the scene passes WATER_MASK: role
  * `water-mask`, ECOSTRESS water_mask), is not 0; pixels where the mask is nodata stay. The mask is
  * taken at the nearest mask pixel to each LST pixel (`qcOnLstGridInSteps`: as it is on the LST
- * grid, reprojected by georeference otherwise), whatever its pixel size; only the first mask of
- * the LST's date is used. Cloud masks do not come here: `applyCloudMasks` applies every cloud mask
+ * grid, reprojected by georeference otherwise), whatever its pixel size; only one mask is used: the
+ * first of the LST's date, else the first undated one. Cloud masks do not come here: `applyCloudMasks` applies every cloud mask
  * of the date together, read by their kind and, when finer than the LST, by their share under
  * each LST pixel. The one mask of another date, or one of another place, is refused (strict) or
  * left out with a notice (lenient); several none of which has the LST's date, a notice. `lstKeep`
@@ -494,7 +494,8 @@ function* applyMaskOfDate(
   const masks = bands.filter((b) => b.role === kind.role);
   if (masks.length === 0) return { lstKeep, notices: [] };
   const lstDate = lst.dataset.date;
-  const mask = masks.find((b) => (daysBetween(b.dataset.date, lstDate) ?? 0) === 0);
+  // The mask of the LST's date, else an undated one (taken as of its date), whatever the drop order.
+  const mask = masks.find((b) => daysBetween(b.dataset.date, lstDate) === 0) ?? masks.find((b) => daysBetween(b.dataset.date, lstDate) === undefined);
   if (!mask && masks.length > 1) return { lstKeep, notices: [`None of the ${masks.length} ${kind.label}s is of the date of ${lst.name} (${lstDate}); no ${kind.label} was applied.`] };
   if (!mask) {
     const m = masks[0];

@@ -64,3 +64,23 @@ describe('an undated cloud mask beside one of the date (Los Angeles ECOSTRESS, w
     expect(undatedPairing({ inputs: [lst, dated, coast], roleOverrides: {}, preview: p }, coast)).toBeUndefined();
   });
 });
+
+describe('an undated water mask beside one of the date (Los Angeles ECOSTRESS)', () => {
+  it('is said to be unused, with what to do to use it: the date applies its own water mask only (before: nothing was said)', () => {
+    const lst = row('in1', 'ECO_L2_LSTE.002_LST_doy2023217182715_aid0001.tif', 'lst', '2023-08-05');
+    const dated = row('in2', 'ECO_L2_LSTE.002_water_mask_doy2023217182715_aid0001.tif', 'water-mask', '2023-08-05');
+    const mine = row('in3', 'undated_water_mask.tif', 'water-mask');
+    const p: ScenePreview = {
+      scenes: [{ id: '2023-08-05', date: '2023-08-05', lstNames: [lst.fileName], inputIds: { lst: [lst.id], 'water-mask': [dated.id] } }],
+      used: { lst: lst.fileName, 'water-mask': dated.fileName },
+      dateGaps: [],
+      isSameGrid: false,
+      isLstOnly: false,
+      notices: [],
+      warnings: [],
+    };
+    expect(undatedPairing({ inputs: [mine, lst, dated], roleOverrides: {}, preview: p }, mine)).toBe(
+      `not used: undated, and every date takes another water-mask file (2023-08-05 takes ${dated.fileName}); set the role of ${dated.fileName} to unknown to use this row`,
+    );
+  });
+});

@@ -4,9 +4,10 @@ import type { InputInfo, RoleId } from '../../worker/protocol.ts';
 
 /**
  * Roles a dated scene takes one file of per date, so that an undated file of them is paired with
- * some dates and not others. Not `cloud-mask`: every date applies an undated cloud mask beside its own.
+ * some dates and not others. A date takes one water mask: its own, else an undated one. Not
+ * `cloud-mask`: every date applies an undated cloud mask beside its own.
  */
-const PAIRED_ROLES: ReadonlySet<RoleId> = new Set<RoleId>(['lst-qc', 'ndvi', 'red', 'nir', 'swir', 'albedo']);
+const PAIRED_ROLES: ReadonlySet<RoleId> = new Set<RoleId>(['lst-qc', 'ndvi', 'red', 'nir', 'swir', 'albedo', 'water-mask']);
 
 function listWords(items: string[]): string {
   return items.length <= 1 ? (items[0] ?? '') : `${items.slice(0, -1).join(', ')} and ${items[items.length - 1]}`;
