@@ -87,6 +87,18 @@ describe.skipIf(!canBuild)('a GDAL .aux.xml sidecar dropped in the app (worker i
     expect(() => getInput(first.inputs[0].id)).toThrow(/no longer loaded/);
   });
 
+  it('leaves the raster its sidecar would re-read, and keeps no sidecar, when that read is cancelled', async () => {
+    const first = await ingestFiles([raster('lst_day_f.tif')]);
+    const ctrl = new AbortController();
+    ctrl.abort();
+    await expect(ingestFiles([sidecar('lst_day_f.tif.aux.xml')], ctrl.signal)).rejects.toMatchObject({ code: 'CANCELLED' });
+    // The app keeps its row: the worker still holds it, read without the sidecar.
+    expect(getInput(first.inputs[0].id).info.unitCandidates?.length).toBeGreaterThan(0);
+    const again = await ingestFiles([raster('lst_day_g.tif'), sidecar('lst_day_f.tif.aux.xml')]);
+    expect(again.replaced).toEqual([first.inputs[0].id]);
+    expect(again.notices).toEqual(['lst_day_f.tif was read again with the scale, offset and nodata of lst_day_f.tif.aux.xml.']);
+  });
+
   it('keeps a sidecar dropped before its raster and applies it when the raster comes', async () => {
     const early = await ingestFiles([sidecar('lst_day_c.tif.aux.xml')]);
     expect(early.inputs).toEqual([]);

@@ -203,6 +203,8 @@ export async function ingestFiles(files: File[], signal?: AbortSignal): Promise<
   const rows: InputInfo[] = [];
   const replaced: string[] = [];
   const notices: string[] = [];
+  // A cancelled read leaves everything as it found it: rows it would replace, sidecars, MTLs, ESPA metadata.
+  const before = [inputs, sidecars, mtls, espaXmls, espaRows].map((m) => new Map<string, unknown>(m));
   const rasters = files.filter((f) => !isSidecarName(f.name));
   // Every file of the drop and every one already in: a band file may go unused beside a better one.
   const dropNames = [...new Set([...files.map((f) => f.name), ...[...inputs.values()].map((s) => s.file.name)])];
@@ -275,7 +277,13 @@ export async function ingestFiles(files: File[], signal?: AbortSignal): Promise<
     codec.close();
   }
   const cancelled = reads.find((r): r is PromiseRejectedResult => r.status === 'rejected' && isAppError(r.reason) && r.reason.code === 'CANCELLED');
-  if (cancelled) throw cancelled.reason;
+  if (cancelled) {
+    [inputs, sidecars, mtls, espaXmls, espaRows].forEach((m: Map<string, unknown>, i) => {
+      m.clear();
+      before[i].forEach((v, k) => m.set(k, v));
+    });
+    throw cancelled.reason;
+  }
   reads.forEach((r, i) => rows.push(...(r.status === 'fulfilled' ? storeRaster(r.value) : [badRow(rasters[i], r.reason)])));
   return { inputs: rows, replaced, notices };
 }

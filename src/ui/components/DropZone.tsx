@@ -1,11 +1,12 @@
 import { useEffect, useState } from 'react';
-import { ingestFiles, loadDemo } from '../state/actions.ts';
+import { cancelIngest, ingestFiles, loadDemo } from '../state/actions.ts';
 import { useAppState } from '../state/store.ts';
 
 /** Accepts files dropped anywhere on the page, and offers a picker and the demo scene. */
 export function DropZone() {
   const [isOver, setIsOver] = useState(false);
   const isIngesting = useAppState((s) => s.isIngesting);
+  const isCancelling = useAppState((s) => s.isIngestCancelling);
 
   useEffect(() => {
     let depth = 0;
@@ -64,7 +65,15 @@ export function DropZone() {
         <button type="button" data-testid="demo" onClick={() => void loadDemo()}>
           load the demo scene
         </button>
-        {isIngesting && <span className="muted"> reading…</span>}
+        {isIngesting && (
+          <span className="reading" data-testid="reading">
+            {' '}
+            <span className="muted">{isCancelling ? 'cancelling the read…' : 'reading…'}</span>{' '}
+            <button type="button" data-testid="ingest-cancel" disabled={isCancelling} onClick={cancelIngest}>
+              Cancel
+            </button>
+          </span>
+        )}
       </p>
       {isOver && <div className="drop-overlay">Drop to add the files</div>}
     </section>

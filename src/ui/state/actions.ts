@@ -1,3 +1,4 @@
+import { isAppError } from '../../core/errors.ts';
 import type { InputInfo, RoleId } from '../../worker/protocol.ts';
 import type { ShownError } from '../messages.ts';
 import { DROPPED, showDroppedLst } from './dropped.ts';
@@ -42,7 +43,14 @@ function inputsChanged(why: string): void {
   void refreshPreview();
 }
 
-/** Reads dropped or picked files in the worker and adds them to the table (a file already there is not added again). */
+/** The reads in progress (one per drop): Cancel aborts them. */
+const reads = new Set<AbortController>();
+
+/**
+ * Reads dropped or picked files in the worker and adds them to the table (a file already there is
+ * not added again). Cancel (cancelIngest) aborts the read: none of its files is added, their names
+ * are forgotten so that dropping them again reads them, and the rows, results and map stay.
+ */
 export async function ingestFiles(files: File[], options: { synthetic?: boolean } = {}): Promise<void> {
   if (files.length === 0) return;
   const known = new Set(store.get().fileKeys);
@@ -61,9 +69,12 @@ export async function ingestFiles(files: File[], options: { synthetic?: boolean 
   if (repeated.length > 0)
     store.set({ notices: [`${repeated.join(', ')} ${repeated.length > 1 ? 'are' : 'is'} already in the table and was not added again.`] });
   if (fresh.length === 0) return;
-  store.set((s) => ({ isIngesting: true, fileKeys: [...s.fileKeys, ...fresh.map((f) => `${f.name}:${f.size}`)] }));
+  const keys = fresh.map((f) => `${f.name}:${f.size}`);
+  const ctrl = new AbortController();
+  reads.add(ctrl);
+  store.set((s) => ({ isIngesting: true, isIngestCancelling: false, fileKeys: [...s.fileKeys, ...keys] }));
   try {
-    const { inputs, replaced, notices } = await worker().call('ingest', { files: fresh });
+    const { inputs, replaced, notices } = await worker().call('ingest', { files: fresh }, { signal: ctrl.signal });
     const bad = inputs.filter((i) => i.problem);
     const error: ShownError | undefined = bad[0] && { ...bad[0].problem!, ...(bad.length > 1 ? { moreUnreadable: bad.length - 1 } : {}) };
     store.set((s) => ({
@@ -76,11 +87,29 @@ export async function ingestFiles(files: File[], options: { synthetic?: boolean 
       syntheticIds: options.synthetic ? [...s.syntheticIds, ...inputs.map((i) => i.id)] : s.syntheticIds,
     }));
   } catch (e) {
-    store.set({ error: toWire(e) });
+    if (!(isAppError(e) && e.code === 'CANCELLED')) store.set({ error: toWire(e) });
+    else {
+      const names = fresh.map((f) => f.name);
+      const note = `Reading of ${names.join(', ')} cancelled: nothing was added to the table. Drop ${names.length > 1 ? 'them' : 'it'} again to read ${names.length > 1 ? 'them' : 'it'}.`;
+      store.set((s) => ({ fileKeys: s.fileKeys.filter((k) => !keys.includes(k)), notices: [...s.notices.filter((n) => n !== note), note] }));
+      return;
+    }
   } finally {
-    store.set({ isIngesting: false });
+    reads.delete(ctrl);
+    if (reads.size === 0) store.set({ isIngesting: false, isIngestCancelling: false });
   }
   inputsChanged('Files were added after this run: press Run to update the results.');
+}
+
+/**
+ * Cancels the file reads in progress (the Cancel beside "reading…"); nothing when none runs or
+ * they were cancelled already. A read the worker had already finished is added as usual.
+ */
+export function cancelIngest(): void {
+  const live = [...reads].filter((c) => !c.signal.aborted);
+  if (live.length === 0) return;
+  live.forEach((c) => c.abort());
+  store.set({ isIngestCancelling: true });
 }
 
 /** Removes one input band from the table and the worker. */

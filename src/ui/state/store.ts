@@ -98,6 +98,8 @@ export interface AppState {
   inputs: InputInfo[];
   roleOverrides: Record<string, RoleId>;
   isIngesting: boolean;
+  /** Cancel was pressed while files were being read: the app waits for the worker to stop. */
+  isIngestCancelling: boolean;
   status: RunStatus;
   progress?: ProgressState;
   settings: RunSettings;
@@ -160,6 +162,7 @@ export const initialState: AppState = {
   inputs: [],
   roleOverrides: {},
   isIngesting: false,
+  isIngestCancelling: false,
   status: 'idle',
   settings: { method: 'srda', residualCorrection: true, finetuneSteps: 0, backend: 'auto', evaluate: true, referenceFactor: 2, maxDateGapDays: 8, runAllDates: true },
   layers: [],
