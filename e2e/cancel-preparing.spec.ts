@@ -2,7 +2,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { expect, test } from '@playwright/test';
-import { repoRoot, tempDir, waitForRunEnd } from './helpers.ts';
+import { repoRoot, screensDir, tempDir, waitForRunEnd } from './helpers.ts';
 
 const H14 = resolve(repoRoot, '../shared/data/mod11a1-h14v09-2019305-lsttools/MOD11A1.A2019305.h14v09.006.2019306084028');
 const LST = `${H14}.LST_Day_1km.tif`;
@@ -57,6 +57,29 @@ test.describe('cancel while the scene is prepared', () => {
     await page.getByTestId('run').click();
     expect(await waitForRunEnd(page)).toBe('done');
     const before = await page.evaluate(() => window.__srda.layers.map((l) => `${l.id} ${l.stats.mean}`));
+
+    // Reading the 4800x4800 NDVI, cancelled (on a laptop, then on a phone, with a picture of each):
+    // nothing is added and the same file dropped again is read again, not refused as already there.
+    // The downscale worker is kept busy 1.5 s once the read starts, so it is still reading.
+    const downscaleWorker = page.workers().find((w) => w.url().includes('downscale.worker'))!;
+    for (const [width, height] of [[1440, 900], [390, 844]]) {
+      await page.setViewportSize({ width, height });
+      await page.getByTestId('file-input').setInputFiles([ndvi]);
+      const busy = downscaleWorker.evaluate(() => {
+        for (const t = Date.now(); Date.now() - t < 1500; );
+      });
+      await expect(page.getByTestId('ingest-cancel')).toBeVisible();
+      await page.getByTestId('reading').scrollIntoViewIfNeeded();
+      await page.screenshot({ path: join(screensDir, `reading-cancel-${width}x${height}.png`) });
+      await page.getByTestId('ingest-cancel').click();
+      await busy;
+      await expect(page.getByTestId('reading')).toHaveCount(0);
+      await expect(page.getByTestId('notices')).toContainText('Reading of NDVI_h14v09_250m.tif cancelled: nothing was added to the table. Drop it again to read it.');
+      await expect(page.getByTestId('file-row')).toHaveCount(2);
+      await expect(page.getByTestId('notices')).not.toContainText('already in the table');
+    }
+    await page.setViewportSize({ width: 1280, height: 720 });
+    expect(await page.evaluate(() => window.__srda.layers.map((l) => `${l.id} ${l.stats.mean}`))).toEqual(before);
 
     // With the 250 m NDVI the run first puts the 4800x4800 scene together (preparing: packing, guide registration).
     await page.getByTestId('file-input').setInputFiles([ndvi]);

@@ -66,13 +66,15 @@ export function DropZone() {
           load the demo scene
         </button>
         {isIngesting && (
-          <span className="reading" data-testid="reading">
+          <>
             {' '}
-            <span className="muted">{isCancelling ? 'cancelling the read…' : 'reading…'}</span>{' '}
-            <button type="button" data-testid="ingest-cancel" disabled={isCancelling} onClick={cancelIngest}>
-              Cancel
-            </button>
-          </span>
+            <span className="reading" data-testid="reading">
+              <span className="muted">{isCancelling ? 'cancelling the read…' : 'reading…'}</span>{' '}
+              <button type="button" data-testid="ingest-cancel" disabled={isCancelling} onClick={cancelIngest}>
+                Cancel
+              </button>
+            </span>
+          </>
         )}
       </p>
       {isOver && <div className="drop-overlay">Drop to add the files</div>}
