@@ -1,8 +1,8 @@
 import type { Progress, RunOptions } from '../core/progress.ts';
-import { WorkerClient } from '../worker/client.ts';
+import type { WorkerClient } from '../worker/client.ts';
 import { exportLayerGeoTiff, exportZip } from '../worker/export.ts';
-import type { FromWorker, RequestMessage, ToWorker } from '../worker/protocol.ts';
-import { serveRequests } from '../worker/serve.ts';
+import type { RequestMessage } from '../worker/protocol.ts';
+import { threadWorkerClient } from './thread-worker.ts';
 
 export { beginSceneLayers, clearLayers, storeLayer, type LayerMeta } from '../worker/layers.ts';
 
@@ -13,12 +13,11 @@ export interface ExportWatch {
 }
 
 /**
- * The app's worker client over the worker's own request loop (worker/serve.ts) and export code
- * (worker/export.ts) on this thread: messages each way go through the event loop, as between
- * threads. Answers the two export requests; `watch` records their progress and the cancel.
+ * The app's worker client over the worker's own request loop and export code (worker/export.ts) on
+ * this thread (`threadWorkerClient`). Answers the two export requests; `watch` records their
+ * progress and the cancel.
  */
 export function exportWorkerClient(watch: ExportWatch): WorkerClient {
-  const fake = { onmessage: null as ((ev: MessageEvent<FromWorker>) => void) | null, onerror: null, terminate: () => undefined, postMessage: (_m: ToWorker) => undefined };
   const watched = (opts: RunOptions): RunOptions => ({
     signal: opts.signal,
     onProgress: (p: Progress) => {
@@ -26,17 +25,12 @@ export function exportWorkerClient(watch: ExportWatch): WorkerClient {
       opts.onProgress?.(p);
     },
   });
-  const serve = serveRequests(
+  return threadWorkerClient(
     async (msg: RequestMessage, opts) => {
       if (msg.name === 'exportGeoTiff') return exportLayerGeoTiff(msg.params.layerId, { ...watched(opts), ...(msg.params.sceneId !== undefined ? { sceneId: msg.params.sceneId } : {}) });
       if (msg.name === 'exportZip') return exportZip(msg.params.report, msg.params.extraFiles ?? [], msg.params.fileStem, watched(opts), msg.params.sceneIds);
       throw new Error(`This test worker answers exports only, not ${msg.name}.`);
     },
-    (m) => setTimeout(() => fake.onmessage?.({ data: m } as MessageEvent<FromWorker>)),
+    () => (watch.isCancelSent = true),
   );
-  fake.postMessage = (m: ToWorker) => {
-    if (m.type === 'cancel') watch.isCancelSent = true;
-    setTimeout(() => serve(m));
-  };
-  return new WorkerClient(fake as unknown as Worker);
 }

@@ -1,8 +1,8 @@
-import { WorkerClient } from '../worker/client.ts';
+import type { WorkerClient } from '../worker/client.ts';
 import { ingestFiles } from '../worker/inputs.ts';
 import { inputLayer, previewScene } from '../worker/preview.ts';
-import type { FromWorker, RequestMessage, ToWorker } from '../worker/protocol.ts';
-import { serveRequests } from '../worker/serve.ts';
+import type { RequestMessage } from '../worker/protocol.ts';
+import { threadWorkerClient } from './thread-worker.ts';
 
 /** Whether the worker had begun reading when the client sent its cancel, and how its reads ended. */
 export interface IngestWatch {
@@ -14,13 +14,12 @@ export interface IngestWatch {
 }
 
 /**
- * The app's worker client over the worker's own request loop (worker/serve.ts) and file reading
- * (worker/inputs.ts) on this thread: messages each way go through the event loop, as between
- * threads. Answers ingest, and the preview and input layer the app asks for after a read.
+ * The app's worker client over the worker's own request loop and file reading (worker/inputs.ts) on
+ * this thread (`threadWorkerClient`). Answers ingest, and the preview and input layer the app asks
+ * for after a read.
  */
 export function ingestWorkerClient(watch: IngestWatch): WorkerClient {
-  const fake = { onmessage: null as ((ev: MessageEvent<FromWorker>) => void) | null, onerror: null, terminate: () => undefined, postMessage: (_m: ToWorker) => undefined };
-  const serve = serveRequests(
+  return threadWorkerClient(
     async (msg: RequestMessage, opts, transfer) => {
       if (msg.name === 'ingest') {
         watch.started++;
@@ -37,11 +36,6 @@ export function ingestWorkerClient(watch: IngestWatch): WorkerClient {
       if (msg.name === 'inputLayer') return { layer: await inputLayer(msg.params.id, transfer, opts.signal) };
       throw new Error(`This test worker answers file reads only, not ${msg.name}.`);
     },
-    (m) => setTimeout(() => fake.onmessage?.({ data: m } as MessageEvent<FromWorker>)),
+    () => (watch.isCancelSent = true),
   );
-  fake.postMessage = (m: ToWorker) => {
-    if (m.type === 'cancel') watch.isCancelSent = true;
-    setTimeout(() => serve(m));
-  };
-  return new WorkerClient(fake as unknown as Worker);
 }
