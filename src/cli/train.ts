@@ -2,7 +2,7 @@ import { mkdir, readFile, rename, writeFile, appendFile, stat } from 'node:fs/pr
 import path from 'node:path';
 import { AppError } from '../core/errors.ts';
 import { selectBackend, type BackendName } from '../model/backend.ts';
-import { SRDA_SIZES, countParams, macsPerCoarsePixel, type SrdaSize } from '../model/srda-net.ts';
+import { SRDA_SIZES, countParams, macsPerCoarsePixel, sizeOf, type SrdaSize } from '../model/srda-net.ts';
 import { SrdaTrainer, type TrainBatch } from '../model/train.ts';
 import type { SrdaModelJson } from '../model/weights.ts';
 import type { Command } from './main.ts';
@@ -48,6 +48,8 @@ export interface TrainArgs {
    * more copies of the loops tilt the draw back towards them.
    */
   loopCopies: number;
+  /** Residual blocks to grow a resumed checkpoint to (0: keep its architecture). */
+  growBlocks: number;
   /** Step at which the cosine schedule starts again from `lr` (a warm restart of a resumed run); 0: no restart. */
   restartAt: number;
   /**
@@ -59,7 +61,7 @@ export interface TrainArgs {
 }
 
 const USAGE = `Usage: srda-lst train --out DIR [--steps 4000] [--size tiny|small|base] [--batch 8] [--patch 32]
-       [--lr 1e-3] [--restart-at STEP] [--seed 1] [--resume] [--augment] [--beta-nll 0] [--consistency 0] [--data synth,real,aster] [--aster-weight 3] [--loop-copies 1] [--holdout SCENE,...] [--real-share 0.5] [--chain-teacher MODEL_DIR]
+       [--lr 1e-3] [--restart-at STEP] [--seed 1] [--resume] [--augment] [--beta-nll 0] [--consistency 0] [--data synth,real,aster] [--aster-weight 3] [--loop-copies 1] [--grow-blocks N] [--holdout SCENE,...] [--real-share 0.5] [--chain-teacher MODEL_DIR]
        [--checkpoint-every 100] [--val-every 100] [--backend wasm|cpu] [--data-dir ../shared/data]`;
 
 function parseArgs(argv: string[]): TrainArgs {
@@ -84,6 +86,7 @@ function parseArgs(argv: string[]): TrainArgs {
     dataDir: path.resolve(process.cwd(), '../shared/data'),
     asterWeight: 3,
     loopCopies: 1,
+    growBlocks: 0,
     restartAt: 0,
     chainTeacher: '',
   };
@@ -123,6 +126,7 @@ function parseArgs(argv: string[]): TrainArgs {
     else if (k === '--data-dir') a.dataDir = path.resolve(v());
     else if (k === '--aster-weight') a.asterWeight = num();
     else if (k === '--loop-copies') a.loopCopies = num();
+    else if (k === '--grow-blocks') a.growBlocks = num();
     else if (k === '--restart-at') a.restartAt = num();
     else if (k === '--chain-teacher') a.chainTeacher = path.resolve(v());
     else throw new AppError('BAD_ARGUMENT', `Unknown option '${k}'. Run with --help for the options.`);
@@ -130,6 +134,8 @@ function parseArgs(argv: string[]): TrainArgs {
   if (!a.out) throw new AppError('BAD_ARGUMENT', 'No output folder: pass --out DIR. Run with --help for the options.');
   if (!Number.isInteger(a.restartAt) || a.restartAt < 0 || (a.restartAt > 0 && a.restartAt >= a.steps))
     throw new AppError('BAD_ARGUMENT', `--restart-at must be a whole step before --steps (${a.steps}), got ${a.restartAt}.`);
+  if (a.growBlocks !== 0 && !(Number.isInteger(a.growBlocks) && a.growBlocks >= 1 && a.resume))
+    throw new AppError('BAD_ARGUMENT', `--grow-blocks needs --resume (it grows the checkpoint in --out) and a whole number of residual blocks, got ${a.growBlocks}.`);
   if (!(Number.isInteger(a.loopCopies) && a.loopCopies >= 1)) throw new AppError('BAD_ARGUMENT', `--loop-copies must be a whole number >= 1, got ${a.loopCopies}.`);
   if (!(a.consistency >= 0)) throw new AppError('BAD_ARGUMENT', `--consistency must be a weight >= 0, got ${a.consistency}.`);
   if (a.patch % 4 !== 0 || a.patch < 16) throw new AppError('BAD_ARGUMENT', `--patch must be a multiple of 4 and >= 16 (coarse pixels), got ${a.patch}.`);
@@ -204,24 +210,29 @@ export const trainCommand: Command = async (argv) => {
     throw new AppError('BAD_ARGUMENT', `no such folder: --data ${args.data.join(',')} reads its scenes from --data-dir (default ../shared/data); pass the folder that holds them.`, { file: args.dataDir });
   await mkdir(args.out, { recursive: true });
   const choice = await selectBackend({ only: args.backend });
-  const cfg = SRDA_SIZES[args.size];
-  const log = (s: string) => process.stdout.write(`[${new Date().toISOString()}] ${s}\n`);
-  log(`backend ${choice.backend}; size ${args.size} (${countParams(cfg)} params, ${macsPerCoarsePixel(cfg)} MACs per coarse px)`);
-
-  const trainer = new SrdaTrainer(cfg, { seed: args.seed, betaNll: args.betaNll, consistency: args.consistency });
   const ckptJson = path.join(args.out, 'checkpoint.json');
   const csv = path.join(args.out, 'loss.csv');
+  const log = (s: string) => process.stdout.write(`[${new Date().toISOString()}] ${s}\n`);
+  // A resumed run keeps its checkpoint's architecture (a grown one differs from every named size).
+  let trainer: SrdaTrainer;
   let start = 0;
   if (args.resume && (await stat(ckptJson).catch(() => undefined))) {
     const json = JSON.parse(await readFile(ckptJson, 'utf8')) as SrdaModelJson;
     const data = await readFile(path.join(args.out, 'checkpoint.bin'));
-    start = await trainer.restoreCheckpoint(json, data.buffer.slice(data.byteOffset, data.byteOffset + data.byteLength) as ArrayBuffer);
+    const bytes = data.buffer.slice(data.byteOffset, data.byteOffset + data.byteLength) as ArrayBuffer;
+    trainer = await SrdaTrainer.fromCheckpoint(json, bytes, { seed: args.seed, betaNll: args.betaNll, consistency: args.consistency, growBlocks: args.growBlocks });
+    if (trainer.config.blocks > json.config.blocks) log(`grew the checkpoint from ${json.config.blocks} to ${trainer.config.blocks} residual blocks (each new block starts as the identity)`);
+    start = trainer.step;
     log(`resumed from step ${start}`);
     // A checkpoint copied without its loss.csv (e.g. the committed one): start a fresh log with its header, so the learning curve can be drawn.
     if (!(await stat(csv).catch(() => undefined))) await writeFile(csv, CSV_HEADER);
   } else {
+    trainer = new SrdaTrainer(SRDA_SIZES[args.size], { seed: args.seed, betaNll: args.betaNll, consistency: args.consistency });
     await writeFile(csv, CSV_HEADER);
   }
+  const cfg = trainer.config;
+  const sizeName = sizeOf(cfg);
+  log(`backend ${choice.backend}; size ${sizeName} (${countParams(cfg)} params, ${macsPerCoarsePixel(cfg)} MACs per coarse px)`);
 
   const teacher = args.chainTeacher ? await loadSrdaWeights(await readSrdaWeights(args.chainTeacher)) : undefined;
   if (teacher) log(`chain teacher: ${args.chainTeacher} (${teacher.size})`);
@@ -255,6 +266,7 @@ export const trainCommand: Command = async (argv) => {
     ...(args.betaNll > 0 ? { betaNll: args.betaNll } : {}),
     ...(args.consistency > 0 ? { consistency: args.consistency } : {}),
     ...(args.restartAt > 0 ? { restartAt: args.restartAt } : {}),
+    ...(args.growBlocks > 0 ? { grewTo: cfg.blocks } : {}),
     ...(args.chainTeacher ? { chainTeacher: path.basename(args.chainTeacher) } : {}),
     realPairs: real.map((p) => p.name),
   };
@@ -273,8 +285,8 @@ export const trainCommand: Command = async (argv) => {
     const row = [step + 1, l.total, l.degradation, l.charbonnier, l.msssim, ...l.weights, ...l.logVars].map((x) => +x.toPrecision(6));
     await appendFile(csv, `${row.join(',')},${lr.toPrecision(4)},${secs.toFixed(1)},${val}\n`);
     if ((step + 1) % args.checkpointEvery === 0 || step + 1 === args.steps) {
-      await saveModelFiles(args.out, 'checkpoint', await trainer.exportCheckpoint(args.size, training));
-      await saveModelFiles(args.out, 'model', await trainer.exportWeights(args.size, { ...training, step: step + 1 }));
+      await saveModelFiles(args.out, 'checkpoint', await trainer.exportCheckpoint(sizeName, training));
+      await saveModelFiles(args.out, 'model', await trainer.exportWeights(sizeName, { ...training, step: step + 1 }));
       await writeLearningCurve(csv, path.join(args.out, 'learning-curve.png')).catch((e: unknown) => log(`plot failed: ${String(e)}`));
       log(`checkpoint at step ${step + 1} (${((performance.now() - t0) / 1000 / (step + 1 - start)).toFixed(2)} s/step)`);
     }

@@ -34,6 +34,12 @@ export const SRDA_SIZES: Record<SrdaSize, SrdaConfig> = {
   base: { width: 32, blocks: 3, caKernel: 7, ctxKernel: 15, sigma: true },
 };
 
+/** The name of a config among `SRDA_SIZES`, or 'custom' (e.g. a checkpoint grown by residual blocks). */
+export function sizeOf(cfg: SrdaConfig): SrdaSize | 'custom' {
+  const same = (a: SrdaConfig, b: SrdaConfig) => a.width === b.width && a.blocks === b.blocks && a.caKernel === b.caKernel && a.ctxKernel === b.ctxKernel && !!a.sigma === !!b.sigma;
+  return (Object.keys(SRDA_SIZES) as SrdaSize[]).find((k) => same(SRDA_SIZES[k], cfg)) ?? 'custom';
+}
+
 /** Input channels per coarse pixel: LST, LST mask, 4 bicubic sub-pixels, 4 sub-pixels + 1 mask per aux. */
 export const INPUT_CHANNELS = 6 + 5 * MODEL_AUX.length;
 /** Residual channels per coarse pixel: the 4 fine sub-pixels, depth-to-space order (dy*2+dx). */

@@ -124,4 +124,35 @@ describe('SRDA-Net training', () => {
     a.dispose();
     b.dispose();
   });
+
+  it('grows a checkpoint by a residual block: same output, and the first step moves every old weight exactly as the ungrown trainer does', async () => {
+    const batch = fixedBatch(2, 16);
+    const a = new SrdaTrainer(SRDA_SIZES.tiny, { seed: 7 });
+    for (let i = 0; i < 3; i++) await a.trainStep(batch, 1e-3);
+    const ckpt = await a.exportCheckpoint('tiny');
+    const same = await SrdaTrainer.fromCheckpoint(ckpt.modelJson, ckpt.weightData);
+    const grown = await SrdaTrainer.fromCheckpoint(ckpt.modelJson, ckpt.weightData, { growBlocks: 2, seed: 3 });
+    expect(grown.config.blocks).toBe(2);
+    expect(grown.step).toBe(3);
+    expect(Object.keys(grown.params)).toEqual(expect.arrayContaining(['block1_a/w', 'block1_b/w']));
+    const before = await same.evaluateBatch(batch);
+    expect((await grown.evaluateBatch(batch)).rmseK).toBeCloseTo(before.rmseK, 6);
+    const tensors = tf.memory().numTensors;
+    // The new block's second convolution is zero, so the old weights get the same gradients; with the
+    // Adam moments at the right positions they take the same step (misplaced moments would not).
+    await same.trainStep(batch, 1e-3);
+    await grown.trainStep(batch, 1e-3);
+    for (const [k, v] of Object.entries(same.params)) {
+      const d = tf.tidy(() => tf.max(tf.abs(tf.sub(v, grown.params[k]))).dataSync()[0]);
+      expect(d, k).toBeLessThan(1e-6);
+    }
+    // The new block starts learning.
+    expect(tf.tidy(() => tf.max(tf.abs(grown.params['block1_b/w'])).dataSync()[0])).toBeGreaterThan(0);
+    const next = await grown.exportCheckpoint('custom');
+    expect(next.modelJson.config.blocks).toBe(2);
+    const resumed = await SrdaTrainer.fromCheckpoint(next.modelJson, next.weightData, { growBlocks: 2 });
+    expect(resumed.config.blocks).toBe(2);
+    expect(tf.memory().numTensors).toBeGreaterThan(tensors); // the grown trainer made its Adam slots
+    for (const t of [a, same, grown, resumed]) t.dispose();
+  });
 });

@@ -10,6 +10,7 @@ import { adaptiveFusion, charbonnierLoss, constantOf, degradationLoss, gaussianN
 import { inverseOrientation } from '../core/raster/orient.ts';
 import { LST_SCALE_K } from './inputs.ts';
 import { decodeSrdaTensors, encodeSrdaWeights, type SrdaModel, type SrdaModelJson } from './weights.ts';
+import { growResidualBlocks } from './grow.ts';
 
 /**
  * One training batch of closed-loop patches, all normalised (LST in units of LST_SCALE_K relative
@@ -281,6 +282,32 @@ export class SrdaTrainer {
       tf.dispose(Object.values(state));
     }
     return this.step;
+  }
+
+  /**
+   * A trainer resumed from a checkpoint written by `exportCheckpoint`, with the checkpoint's own
+   * architecture; with `growBlocks` above its residual blocks, grown to that many first
+   * (`growResidualBlocks`: new blocks start as the identity, with fresh optimiser moments).
+   */
+  static async fromCheckpoint(
+    modelJson: SrdaModelJson,
+    weightData: ArrayBuffer,
+    options: { seed?: number; betaNll?: number; consistency?: number; growBlocks?: number } = {},
+  ): Promise<SrdaTrainer> {
+    let state = decodeSrdaTensors(modelJson, weightData);
+    let config = modelJson.config;
+    try {
+      if ((options.growBlocks ?? 0) > config.blocks) {
+        const grown = growResidualBlocks(config, state, options.growBlocks!, options.seed ?? 1);
+        tf.dispose(Object.values(state).filter((t) => !Object.values(grown.state).includes(t)));
+        ({ config, state } = grown);
+      }
+      const t = new SrdaTrainer(config, options);
+      await t.restore(state, Number(modelJson.training?.step ?? 0));
+      return t;
+    } finally {
+      tf.dispose(Object.values(state));
+    }
   }
 
   /** A trainer starting from loaded weights and their final loss log-variances (per-scene fine-tuning). */
