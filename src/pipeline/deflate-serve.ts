@@ -4,7 +4,7 @@ import type { PackedCodes } from '../core/raster/pack-raster.ts';
 import type { Bands } from '../core/raster/packed.ts';
 import { throwIfAborted } from '../core/progress.ts';
 import { releaseBuffer } from '../core/release-buffer.ts';
-import type { PoolCancel, PoolCancelled, WorkerPort } from './request-pool.ts';
+import { CancelRegistry, type PoolCancel, type PoolCancelled, type WorkerPort } from './request-pool.ts';
 
 /**
  * One block to compress or inflate on a deflate worker (its bytes: a copy or the caller's buffer,
@@ -154,30 +154,28 @@ function afterQueuedMessages(): Promise<void> {
  * decoded, so its cancel stops it there (answered `cancelled`; its buffers stay here).
  */
 export function serveDeflate(port: DeflatePort, codec: DeflateCodec = webStreamsCodec, readRange?: FileRangeReader, pack?: FieldPacker): void {
-  const waiting = new Map<number, AbortController>();
+  const waiting = new CancelRegistry();
   let deflates = Promise.resolve();
   port.onMessage((raw) => {
     const req = raw as DeflateRequest;
     if ('cancel' in req) {
-      waiting.get(req.id)?.abort();
+      waiting.cancel(req.id);
       return;
     }
-    const ctrl = new AbortController();
     if (req.op === 'decode') {
-      waiting.set(req.id, ctrl);
-      void serve(req, ctrl.signal).finally(() => waiting.delete(req.id));
+      void waiting.track(req.id, (signal) => serve(req, signal));
       return;
     }
     if (req.op !== 'deflate') {
       void serve(req);
       return;
     }
-    waiting.set(req.id, ctrl);
-    deflates = deflates
-      .then(afterQueuedMessages)
-      .then(() => (ctrl.signal.aborted ? port.postMessage({ id: req.id, cancelled: true }, []) : serve(req)))
-      .catch(() => undefined)
-      .finally(() => waiting.delete(req.id));
+    const before = deflates;
+    deflates = waiting
+      .track(req.id, (signal) =>
+        before.then(afterQueuedMessages).then(() => (signal.aborted ? port.postMessage({ id: req.id, cancelled: true }, []) : serve(req))),
+      )
+      .catch(() => undefined);
   });
   async function serve(req: Exclude<DeflateRequest, PoolCancel>, signal?: AbortSignal): Promise<void> {
     if (req.op === 'pack') {

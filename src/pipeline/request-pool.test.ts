@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { isAppError } from '../core/errors.ts';
-import { startRequestPool, type PoolCancel, type WorkerPort } from './request-pool.ts';
+import { CancelRegistry, startRequestPool, type PoolCancel, type WorkerPort } from './request-pool.ts';
 
 type Req = { id: number; n: number } | PoolCancel;
 
@@ -68,5 +68,46 @@ describe('request pool cancels', () => {
     await second;
     late.abort();
     expect(w.sent).toEqual([{ id, n: 1 }, { id, cancel: true }, { id: id2, n: 2 }]);
+  });
+});
+
+describe('CancelRegistry (the worker side)', () => {
+  it('fires the signal of a request still queued behind another, forgets a settled one, and ignores unknown ids', async () => {
+    const reg = new CancelRegistry();
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    const seen: string[] = [];
+    const first = reg.track(1, async (signal) => {
+      await gate;
+      seen.push(`1 ${signal.aborted}`);
+    });
+    // The second waits behind the first, as a worker's queue does; its cancel comes while it waits.
+    const second = reg.track(2, (signal) => first.then(() => void seen.push(`2 ${signal.aborted}`)));
+    expect(reg.size).toBe(2);
+    reg.cancel(2);
+    reg.cancel(99);
+    release();
+    await second;
+    expect(seen).toEqual(['1 false', '2 true']);
+    expect(reg.size).toBe(0);
+    // A request whose work failed is forgotten too.
+    await expect(reg.track(3, () => Promise.reject(new Error('x')))).rejects.toThrow('x');
+    expect(reg.size).toBe(0);
+  });
+
+  it('keeps a reused id open until its latest work settles', async () => {
+    const reg = new CancelRegistry();
+    let releaseOld!: () => void;
+    const old = reg.track(5, () => new Promise<void>((r) => (releaseOld = r)));
+    let newer!: AbortSignal;
+    let releaseNew!: () => void;
+    const next = reg.track(5, (signal) => ((newer = signal), new Promise<void>((r) => (releaseNew = r))));
+    releaseOld();
+    await old;
+    reg.cancel(5);
+    expect(newer.aborted).toBe(true);
+    releaseNew();
+    await next;
+    expect(reg.size).toBe(0);
   });
 });

@@ -21,6 +21,36 @@ export interface PoolCancelled {
   cancelled: true;
 }
 
+/**
+ * The worker side of cancels: each request's signal, by id, from the moment the request arrives
+ * until its work settles (so a cancel of a request still queued behind others reaches it too).
+ */
+export class CancelRegistry {
+  private readonly open = new Map<number, AbortController>();
+
+  /**
+   * Starts `work` for request `id` at once with a signal that `cancel(id)` fires; returns its
+   * promise, after which the id is forgotten (a later cancel of it does nothing).
+   */
+  track<T>(id: number, work: (signal: AbortSignal) => Promise<T>): Promise<T> {
+    const ctrl = new AbortController();
+    this.open.set(id, ctrl);
+    return work(ctrl.signal).finally(() => {
+      if (this.open.get(id) === ctrl) this.open.delete(id);
+    });
+  }
+
+  /** Fires the signal of request `id` if it is still open; nothing otherwise. */
+  cancel(id: number): void {
+    this.open.get(id)?.abort();
+  }
+
+  /** Requests whose work has not settled yet. */
+  get size(): number {
+    return this.open.size;
+  }
+}
+
 /** A worker of a `RequestPool`, as `idlest` gives it. */
 export interface PoolSlot {
   readonly alive: boolean;

@@ -3,7 +3,7 @@ import type { Raster } from '../core/raster/raster.ts';
 import { finishSteps, finishStepsAsync, throwIfAborted, type Steps } from '../core/progress.ts';
 import { layerStatsInSteps, toDisplayInSteps } from './display.ts';
 import type { LayerData, LayerStats } from './protocol.ts';
-import { startRequestPool, type PoolCancel, type PoolCancelled, type WorkerPort } from '../pipeline/request-pool.ts';
+import { CancelRegistry, startRequestPool, type PoolCancel, type PoolCancelled, type WorkerPort } from '../pipeline/request-pool.ts';
 
 /** What a map layer needs beyond its metadata: a copy of the native values, the display grid, the statistics. */
 export interface LayerView {
@@ -65,7 +65,7 @@ export function* layerViewInSteps(r: Raster): Steps<LayerView> {
  * waiting never starts: either answers `cancelled`, and the next request goes on.
  */
 export function serveLayers(port: LayerPort): void {
-  const waiting = new Map<number, AbortController>();
+  const waiting = new CancelRegistry();
   let queue = Promise.resolve();
   const serve = async (req: Exclude<LayerRequest, PoolCancel>, signal: AbortSignal): Promise<void> => {
     try {
@@ -101,15 +101,11 @@ export function serveLayers(port: LayerPort): void {
   port.onMessage((raw) => {
     const req = raw as LayerRequest;
     if ('cancel' in req) {
-      waiting.get(req.id)?.abort();
+      waiting.cancel(req.id);
       return;
     }
-    const ctrl = new AbortController();
-    waiting.set(req.id, ctrl);
-    queue = queue
-      .then(() => serve(req, ctrl.signal))
-      .catch(() => undefined)
-      .finally(() => waiting.delete(req.id));
+    const before = queue;
+    queue = waiting.track(req.id, (signal) => before.then(() => serve(req, signal))).catch(() => undefined);
   });
 }
 

@@ -1,6 +1,7 @@
 import { AppError, isAppError } from '../core/errors.ts';
 import type { RunOptions } from '../core/progress.ts';
 import { errorDetail, type FromWorker, type RequestMessage, type ToWorker, type WireError } from './protocol.ts';
+import { CancelRegistry } from '../pipeline/request-pool.ts';
 
 /** An error as it crosses to the main thread: AppErrors keep their code, file and detail (hint, outsideOf); a RangeError or allocation failure reads OUT_OF_MEMORY. */
 export function toWireError(e: unknown): WireError {
@@ -24,15 +25,13 @@ export function serveRequests(
   post: (msg: FromWorker, transfer?: Transferable[]) => void,
   now: () => number = () => performance.now(),
 ): (msg: ToWorker) => void {
-  const running = new Map<number, AbortController>();
-  const handle = async (msg: RequestMessage): Promise<void> => {
+  const running = new CancelRegistry();
+  const work = async (msg: RequestMessage, signal: AbortSignal): Promise<void> => {
     const { id } = msg;
-    const ctrl = new AbortController();
-    running.set(id, ctrl);
     const transfer: Transferable[] = [];
     let lastProgress = Number.NEGATIVE_INFINITY;
     const opts: RunOptions = {
-      signal: ctrl.signal,
+      signal,
       onProgress: (progress) => {
         // Throttle to ~20 messages/s so the main thread is not flooded.
         const t = now();
@@ -46,13 +45,11 @@ export function serveRequests(
       post({ type: 'result', id, result }, transfer);
     } catch (e) {
       // Whatever stopped it once cancelled, the request ended on the cancel.
-      post({ type: 'error', id, error: ctrl.signal.aborted ? toWireError(isAppError(e) && e.code === 'CANCELLED' ? e : new AppError('CANCELLED', 'The operation was cancelled.', { cause: e })) : toWireError(e) });
-    } finally {
-      running.delete(id);
+      post({ type: 'error', id, error: signal.aborted ? toWireError(isAppError(e) && e.code === 'CANCELLED' ? e : new AppError('CANCELLED', 'The operation was cancelled.', { cause: e })) : toWireError(e) });
     }
   };
   return (msg) => {
-    if (msg.type === 'cancel') running.get(msg.id)?.abort();
-    else void handle(msg);
+    if (msg.type === 'cancel') running.cancel(msg.id);
+    else void running.track(msg.id, (signal) => work(msg, signal));
   };
 }
