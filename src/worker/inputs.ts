@@ -203,8 +203,16 @@ export async function ingestFiles(files: File[], signal?: AbortSignal): Promise<
   const rows: InputInfo[] = [];
   const replaced: string[] = [];
   const notices: string[] = [];
-  // A cancelled read leaves everything as it found it: rows it would replace, sidecars, MTLs, ESPA metadata.
-  const before = [inputs, sidecars, mtls, espaXmls, espaRows].map((m) => new Map<string, unknown>(m));
+  // A cancelled read puts back what it changed (rows it would replace, sidecars, MTLs, ESPA metadata) and
+  // nothing else: another drop read meanwhile keeps what it stored.
+  const undo: (() => void)[] = [];
+  const change = <V>(m: Map<string, V>, key: string, value?: V): void => {
+    const had = m.has(key);
+    const old = m.get(key);
+    undo.push(() => (had ? m.set(key, old as V) : m.delete(key)));
+    if (value === undefined) m.delete(key);
+    else m.set(key, value);
+  };
   const rasters = files.filter((f) => !isSidecarName(f.name));
   // Every file of the drop and every one already in: a band file may go unused beside a better one.
   const dropNames = [...new Set([...files.map((f) => f.name), ...[...inputs.values()].map((s) => s.file.name)])];
@@ -213,13 +221,13 @@ export async function ingestFiles(files: File[], signal?: AbortSignal): Promise<
   for (const file of files.filter((f) => isMtlName(f.name) && f.size <= MAX_SIDECAR_BYTES)) {
     const text = await file.text();
     if (!isMtlText(text)) continue;
-    mtls.set(file.name, text);
+    change(mtls, file.name, text);
     rasters.splice(rasters.indexOf(file), 1);
     const names = [...mtls.keys()];
     const again = new Set<File>();
     for (const [id, s] of inputs) {
       if (rasters.includes(s.file) || pickMtlName(s.file.name, names) !== file.name) continue;
-      inputs.delete(id);
+      change(inputs, id);
       replaced.push(id);
       again.add(s.file);
     }
@@ -233,17 +241,17 @@ export async function ingestFiles(files: File[], signal?: AbortSignal): Promise<
     const text = await file.text();
     const meta = parseEspaXml(text);
     if (!meta) continue;
-    espaXmls.set(file.name, text);
+    change(espaXmls, file.name, text);
     rasters.splice(rasters.indexOf(file), 1);
     const id = `meta${nextId++}`;
-    espaRows.set(id, file.name);
+    change(espaRows, id, file.name);
     rows.push({ id, fileName: file.name, sizeBytes: file.size, band: 0, role: 'unknown', metadata: describeEspa(meta, file.name, dropNames) });
   }
   // A band file read before its surface reflectance twin arrived is read again, to go unused beside it.
   for (const [id, s] of inputs) {
     if (rasters.includes(s.file) || rereads.has(s.file) || s.band.unused || s.info.role === 'unknown') continue;
     if (unusedBesideSurfaceReflectance(s.file.name, dropNames) === undefined) continue;
-    inputs.delete(id);
+    change(inputs, id);
     replaced.push(id);
     rereads.add(s.file);
   }
@@ -251,7 +259,7 @@ export async function ingestFiles(files: File[], signal?: AbortSignal): Promise<
   for (const file of files.filter((f) => isSidecarName(f.name))) {
     const target = sidecarTarget(file.name);
     try {
-      sidecars.set(target, { name: file.name, text: await readSidecarText(file) });
+      change(sidecars, target, { name: file.name, text: await readSidecarText(file) });
     } catch (e) {
       rows.push(badRow(file, e));
       continue;
@@ -263,7 +271,7 @@ export async function ingestFiles(files: File[], signal?: AbortSignal): Promise<
       continue;
     }
     for (const [id] of earlier) {
-      inputs.delete(id);
+      change(inputs, id);
       replaced.push(id);
     }
     rasters.push(earlier[0][1].file);
@@ -278,10 +286,7 @@ export async function ingestFiles(files: File[], signal?: AbortSignal): Promise<
   }
   const cancelled = reads.find((r): r is PromiseRejectedResult => r.status === 'rejected' && isAppError(r.reason) && r.reason.code === 'CANCELLED');
   if (cancelled) {
-    [inputs, sidecars, mtls, espaXmls, espaRows].forEach((m: Map<string, unknown>, i) => {
-      m.clear();
-      before[i].forEach((v, k) => m.set(k, v));
-    });
+    undo.reverse().forEach((f) => f());
     throw cancelled.reason;
   }
   reads.forEach((r, i) => rows.push(...(r.status === 'fulfilled' ? storeRaster(r.value) : [badRow(rasters[i], r.reason)])));

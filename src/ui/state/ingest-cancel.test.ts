@@ -4,6 +4,7 @@ import { beforeEach, describe, expect, it, vi } from 'vitest';
 import type { IngestWatch } from '../../test-support/ingest-worker.ts';
 import { cancelIngest, ingestFiles } from './actions.ts';
 import { initialState, store } from './store.ts';
+import { worker } from './worker-handle.ts';
 
 const seen = vi.hoisted((): IngestWatch => ({ started: 0, ended: [], isCancelSent: false }));
 
@@ -64,6 +65,48 @@ describe.skipIf(!existsSync(dir))('cancelling a file read in the app', () => {
     expect(after.inputs.some((i) => i.fileName === `${stem}.LST_Day_1km.tif`)).toBe(true);
     expect(after.inputs.some((i) => i.fileName.startsWith(`${stem}.hdf`))).toBe(true);
     expect(after.error).toBeUndefined();
+  });
+
+  it('a Cancel while a second drop is read stops that drop only; the rows of a drop read meanwhile stay loaded in the worker', async () => {
+    const first = ingestFiles([file('QC_Day.tif')]);
+    const second = ingestFiles([file('LST_Day_1km.tif'), file('hdf')]);
+    await first;
+    expect(seen.ended).toEqual(['read']);
+    const qc = store.get().inputs.find((i) => i.fileName === `${stem}.QC_Day.tif`)!;
+    expect(store.get().isIngesting).toBe(true);
+    cancelIngest();
+    await second;
+    expect(seen.ended).toEqual(['read', 'CANCELLED']);
+    const s = store.get();
+    expect(s.inputs.map((i) => i.fileName)).toEqual([`${stem}.QC_Day.tif`]);
+    expect(s.notices).toEqual([`Reading of ${stem}.LST_Day_1km.tif, ${stem}.hdf cancelled: nothing was added to the table. Drop them again to read them.`]);
+    // Before, the cancelled read put back the worker's inputs as they were when it began, so the QC row
+    // read meanwhile was gone there: "Input in7 is no longer loaded; drop the file again."
+    const { layer } = await worker().call('inputLayer', { id: qc.id });
+    expect(layer.display.width).toBeGreaterThan(0);
+    expect(store.get().error).toBeUndefined();
+  });
+
+  it('one Cancel stops every drop still being read: each file is either in the table, loaded in the worker, or named once in a notice', async () => {
+    const drops = [[file('LST_Day_1km.tif'), file('QC_Day.tif')], [file('hdf')], [file('LST_Night_1km.tif')]];
+    const reads = drops.map((d) => ingestFiles(d));
+    while (seen.started < drops.length) await new Promise((r) => setTimeout(r));
+    cancelIngest();
+    await Promise.all(reads);
+    // A drop the worker had read before the cancel reached it is added as usual (the cancel lost).
+    expect(seen.ended.filter((e) => e === 'CANCELLED').length).toBeGreaterThan(0);
+    const s = store.get();
+    expect(s.isIngesting).toBe(false);
+    expect(s.notices.length).toBe(seen.ended.filter((e) => e === 'CANCELLED').length);
+    for (const d of drops) {
+      const names = d.map((f) => f.name);
+      const rows = s.inputs.filter((i) => names.some((n) => i.fileName.startsWith(n)));
+      const told = s.notices.filter((n) => names.some((f) => n.includes(f)));
+      if (rows.length > 0) expect(told).toEqual([]);
+      else expect(told).toEqual([`Reading of ${names.join(', ')} cancelled: nothing was added to the table. Drop ${names.length > 1 ? 'them' : 'it'} again to read ${names.length > 1 ? 'them' : 'it'}.`]);
+      expect(s.fileKeys.filter((k) => names.some((n) => k.startsWith(`${n}:`))).length).toBe(rows.length > 0 ? names.length : 0);
+    }
+    for (const row of s.inputs) await expect(worker().call('inputLayer', { id: row.id })).resolves.toBeDefined();
   });
 
   it('a Cancel after the read finished changes nothing', async () => {
