@@ -19,10 +19,64 @@ const ROLE_OF_OPTION: Readonly<Record<string, BandRole>> = {
 };
 const OPTION_NAMES = Object.keys(ROLE_OF_OPTION);
 
-/** A given role as `batch --list` shows it after its file: `#cloud-mask:8` (the option's name, `:BAND` if one was named); `#` starts a comment in a manifest line, so no listed path holds one. */
-export function givenRoleTag(g: GivenRole): string {
+/** A given role as `batch --list` shows it after its file: `#cloud-mask:8` (the option's name, `:BAND` if one was named). */
+function givenRoleTag(g: GivenRole): string {
   const option = OPTION_NAMES.find((o) => ROLE_OF_OPTION[o] === g.role) ?? g.role;
   return `#${option}${g.band !== undefined ? `:${g.band}` : ''}`;
+}
+
+/** What needs a `--list` token quoted: a space or tab would split it, a quote or backslash would be read as quoting. */
+const NEEDS_QUOTES = /[\s"'\\\p{Cc}]/u;
+
+/**
+ * A file of a `batch --list` line: `FILE[@DATE][#ROLE[:BAND]]...` (`file` as printed, the date taken
+ * of a multi-date file, each role the manifest gives it), written as a JSON string when it holds
+ * whitespace, a quote, a backslash or a control character (a path or band name with a space), so
+ * that splitting the files on spaces outside quotes gives one token per file. `parseManifest` reads
+ * a `--list` line back.
+ */
+export function listToken(file: string, date: string | undefined, given: readonly GivenRole[] = []): string {
+  const token = `${file}${date ? `@${date}` : ''}${given.map(givenRoleTag).join('')}`;
+  return NEEDS_QUOTES.test(token) ? JSON.stringify(token) : token;
+}
+
+/** A `batch --list` line: INDEX<tab>ID<tab>files. */
+const LIST_LINE = /^\d+\t[^\t]*\t(.*)$/;
+const LIST_TAG = new RegExp(`#(${OPTION_NAMES.join('|')})(?=:|#|$)`, 'g');
+
+/** The entries of one file token of a `--list` line (quotes already taken off): the file, then one per role given. */
+function parseListToken(source: string, where: string, token: string): ManifestEntry[] {
+  const tags = [...token.matchAll(LIST_TAG)];
+  const head = token.slice(0, tags[0]?.index ?? token.length);
+  // @DATE names the date an item takes of a multi-date file; the file as a whole is what the manifest lists.
+  const file = head.replace(/@\d{4}-\d\d-\d\d$/, '');
+  if (!file) throw badEntry(source, where, `'${token}' names no file: a --list file is FILE[@DATE][#ROLE[:BAND]]...`);
+  if (tags.length === 0) return [{ path: file, where }];
+  return tags.map((t, i) => {
+    const end = tags[i + 1]?.index ?? token.length;
+    const rest = token.slice(t.index + t[0].length, end);
+    const band = rest.startsWith(':') ? rest.slice(1) : undefined;
+    if (band !== undefined && band.trim() === '') throw badEntry(source, where, `'${t[0]}:' names no band: write ${t[0]}:BAND or ${t[0]}.`);
+    return { path: file, where, given: { role: ROLE_OF_OPTION[t[1]], ...(band !== undefined ? { band } : {}), where } };
+  });
+}
+
+/** The files of a `--list` line: tokens separated by spaces, a quoted one a JSON string. */
+function parseListLine(source: string, where: string, files: string): ManifestEntry[] {
+  const out: ManifestEntry[] = [];
+  for (const m of files.matchAll(/"(?:[^"\\]|\\.)*"|[^ ]+|( +)/gy)) {
+    if (m[1]) continue;
+    let token = m[0];
+    if (token.startsWith('"')) {
+      try {
+        token = JSON.parse(token) as string;
+      } catch {
+        throw badEntry(source, where, `${token} is not a JSON string: a quoted --list file is written as JSON writes a string.`);
+      }
+    } else if (token.includes('"')) throw badEntry(source, where, `${token} holds a quote outside a quoted file: a --list file with a quote is written as a JSON string.`);
+    out.push(...parseListToken(source, where, token));
+  }
+  return out;
 }
 
 /** A role a manifest gives a file, or one band of it (`--cloud-mask stack.gtif:8`): it replaces the detected role there. */
@@ -80,7 +134,8 @@ function parseRoleObject(source: string, where: string, x: Record<string, unknow
 
 /**
  * The entries of a manifest `source` whose text is `text`: one path per line (`#` comments), a line
- * `--ROLE FILE[:BAND]` giving that file (or band) a role in `downscale`'s words; or JSON, an array
+ * `--ROLE FILE[:BAND]` giving that file (or band) a role in `downscale`'s words, or a line `batch --list`
+ * printed (its files with their roles; @DATE is the whole file, every date of it planned); or JSON, an array
  * (or `{ "files": [...] }`) of such strings or of `{ "path", "role", "band" }` objects.
  * BAD_ARGUMENT naming the manifest and the entry for anything else.
  */
@@ -89,9 +144,15 @@ export function parseManifest(source: string, text: string): ManifestEntry[] {
   if (!/^\s*[[{]/.test(text)) {
     const out: ManifestEntry[] = [];
     for (const [i, raw] of text.split(/\r?\n/).entries()) {
+      const where = `${name} line ${i + 1}`;
+      // A line `batch --list` printed: its # are role tags, not a comment.
+      const listed = LIST_LINE.exec(raw);
+      if (listed) {
+        out.push(...parseListLine(source, where, listed[1]));
+        continue;
+      }
       const line = raw.replace(/#.*/, '').trim();
       if (!line) continue;
-      const where = `${name} line ${i + 1}`;
       out.push(parseRoleLine(source, `${where} (${line})`, line) ?? { path: line, where });
     }
     return out;

@@ -1,7 +1,7 @@
-import { copyFileSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import { crsFromEpsg } from '../core/geo/crs.ts';
 import type { BandRole } from '../io/dataset.ts';
 import { writeGeoTiff } from '../io/geotiff-write.ts';
@@ -182,6 +182,40 @@ describe('a manifest gives a file, or one band of it, a role in the words of dow
     printed.out = '';
     expect(await main(['batch', manifest('list.json', JSON.stringify([s1999, `--cloud-mask ${s2002}:8`, { path: s2002, role: 'swir', band: 5 }])), '--list'])).toBe(0);
     expect(printed.out).toBe(expected);
+  });
+
+  it.skipIf(!existsSync(CHIAPAS))('quotes in --list a file whose path or band name has a space, as one JSON string, and reads the --list output back as a manifest giving the same list; before, the space split the file in two', async () => {
+    // Paths are printed relative to the working folder and a manifest's are relative to it: the list is written where it is read.
+    vi.spyOn(process, 'cwd').mockReturnValue(dir);
+    mkdirSync(path.join(dir, 'my scenes'), { recursive: true });
+    const grid = { width: 4, height: 4, transform: [462405, 30, 0, 1741815, 0, -30] as [number, number, number, number, number, number], crs: crsFromEpsg(32615) };
+    writeFileSync(path.join(dir, 'my scenes', 'two bands.tif'), writeGeoTiff([{ raster: { ...grid, data: new Float32Array(16) }, name: 'first pass' }, { raster: { ...grid, data: new Float32Array(16).fill(4) }, name: 'second pass' }]));
+    const [s1999, s2002] = ['LE70220491999322EDC01_stack.gtif', 'LE70220492002106EDC00_stack.gtif'].map((n) => path.join(CHIAPAS, n));
+    const rel = (f: string): string => path.relative(dir, f);
+    const mask = '"my scenes/two bands.tif#cloud-mask:second pass"';
+    const expected = `0\t1999-11-18\t${rel(s1999)} ${mask}\n1\t2002-04-16\t${rel(s2002)}#swir:5 ${mask}\n`;
+    expect(await main(['batch', manifest('spaces.txt', `${s1999}\n--swir ${s2002}:5\n--cloud-mask my scenes/two bands.tif:second pass\n`), '--list'])).toBe(0);
+    expect(printed.out).toBe(expected);
+    // A script splitting the files on spaces outside quotes gets one field per file.
+    const fields = (line: string): string[] => (line.split('\t')[2].match(/"(?:[^"\\]|\\.)*"|[^ ]+/g) ?? []).map((t) => (t.startsWith('"') ? (JSON.parse(t) as string) : t));
+    expect(fields(printed.out.split('\n')[1])).toEqual([`${rel(s2002)}#swir:5`, 'my scenes/two bands.tif#cloud-mask:second pass']);
+    // The --list output, as a manifest: the same files, roles and bands, so the same list.
+    const listed = printed.out;
+    printed.out = '';
+    expect(await main(['batch', manifest('listed.txt', listed), '--list'])).toBe(0);
+    expect(printed.out).toBe(expected);
+    expect(printed.err).toBe('');
+  });
+
+  it('reads a --list line as manifest entries: each file, @DATE dropped, each #ROLE[:BAND] given, a quoted file as the JSON string it is', () => {
+    const line = '3\t2024-06-09\ta.nc@2024-06-09#lst:LST_Day_1km "b c.tif#cloud-mask:say \\"no\\"#water-mask" d#e.tif';
+    expect(parseManifest('l.txt', `# from --list\n${line}\n`).map((e) => [e.path, e.given?.role, e.given?.band])).toEqual([
+      ['a.nc', 'lst', 'LST_Day_1km'],
+      ['b c.tif', 'cloud-mask', 'say "no"'],
+      ['b c.tif', 'water-mask', undefined],
+      ['d#e.tif', undefined, undefined],
+    ]);
+    expect(() => parseManifest('l.txt', '0\tx\ta.tif "b.tif')).toThrow('l.txt line 1: "b.tif is not a JSON string');
   });
 
   it.skipIf(!existsSync(CHIAPAS))('gives an undated file the manifest makes a cloud mask to every date, as the app does (Chiapas 1999 and 2002 stacks); before, no item read it and it was named as not run', async () => {

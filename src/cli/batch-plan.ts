@@ -83,7 +83,8 @@ export async function batchSourceFiles(source: string): Promise<SourceFile[]> {
       throw new AppError('BAD_ARGUMENT', `${e.where}: ${e.path} is a folder; a role is given to one file (or one band of it, FILE:BAND).`, { file: source });
     for (const f of st.isDirectory() ? await walk(p) : [p]) {
       const known = out.get(f) ?? { path: f, given: [] };
-      if (e.given) known.given.push(e.given);
+      // The same role twice (a --list read back names a file's roles in each item that reads it) is one.
+      if (e.given && !known.given.some((g) => g.role === e.given!.role && g.band === e.given!.band)) known.given.push(e.given);
       out.set(f, known);
     }
   }

@@ -9,7 +9,7 @@ import { checkMethodId } from '../pipeline/methods.ts';
 import { methodName } from '../core/method-names.ts';
 import { isItemDone, itemDir, runBatchItem, type BatchSettings, type SummaryRow } from './batch-item.ts';
 import { planBatchSource, type BatchItem } from './batch-plan.ts';
-import { givenRoleTag } from './batch-manifest.ts';
+import { listToken } from './batch-manifest.ts';
 import { intOption, methodOrDefault, parseBackend, parseOrientations, parseResidualMode } from './inputs.ts';
 import { terminalSafe } from './terminal.ts';
 import type { Command } from './main.ts';
@@ -42,8 +42,11 @@ last line's independentLst counts the items where the method's detail is closer 
   --list                print the items (index, id, files), one per line in a stable order, and stop:
                         INDEX<tab>ID<tab>FILE[@DATE][#ROLE[:BAND]]... separated by spaces, @DATE the
                         date taken of a multi-date file, #ROLE[:BAND] each role the manifest gives the
-                        file (#cloud-mask:8); a QC file with no LST of its date is named on stderr
-                        ('not run: ...'), as in a run
+                        file (#cloud-mask:8); a file with a space, quote or backslash in its path or
+                        band is one JSON string ("my scenes/stack.nc#cloud-mask:cloud flags"). A
+                        --list line is a manifest line (its files and their roles; paths relative to
+                        the folder it ran in; @DATE is read as the file). A QC file with no LST of
+                        its date is named on stderr ('not run: ...'), as in a run
   --index N             process item N only (0-based). JOB_COMPLETION_INDEX (Kubernetes Indexed
                         Job) or AWS_BATCH_JOB_ARRAY_INDEX (AWS Batch array job) set it too
   --jobs N              worker processes (default: the number of cores)
@@ -309,7 +312,7 @@ export const batchCommand: Command = async (argv) => {
   if (v.list) {
     for (const it of items)
       process.stdout.write(
-        `${it.index}\t${it.id}\t${it.files.map((f) => path.relative(process.cwd(), f.path) + (f.date ? `@${f.date}` : '') + (f.given ?? []).map(givenRoleTag).join('')).join(' ')}\n`,
+        `${it.index}\t${it.id}\t${it.files.map((f) => listToken(path.relative(process.cwd(), f.path), f.date, f.given)).join(' ')}\n`,
       );
     return 0;
   }
