@@ -11,6 +11,8 @@ export interface IngestWatch {
   /** How each read ended: 'read' or the error code it threw. */
   ended: string[];
   isCancelSent: boolean;
+  /** Each read waits for the cancel to reach the worker before it begins (a cancel that lands at its start). */
+  isHeldForCancel?: boolean;
 }
 
 /**
@@ -23,6 +25,7 @@ export function ingestWorkerClient(watch: IngestWatch): WorkerClient {
     async (msg: RequestMessage, opts, transfer) => {
       if (msg.name === 'ingest') {
         watch.started++;
+        if (watch.isHeldForCancel) await new Promise((r) => opts.signal?.addEventListener('abort', r, { once: true }));
         try {
           const r = await ingestFiles(msg.params.files, opts.signal);
           watch.ended.push('read');

@@ -284,10 +284,11 @@ export async function ingestFiles(files: File[], signal?: AbortSignal): Promise<
   } finally {
     codec.close();
   }
-  const cancelled = reads.find((r): r is PromiseRejectedResult => r.status === 'rejected' && isAppError(r.reason) && r.reason.code === 'CANCELLED');
-  if (cancelled) {
+  // A cancel that came before this answer stops the read, though no raster read saw it (an MTL, ESPA metadata or sidecar alone).
+  const cancelled = reads.some((r) => r.status === 'rejected' && isAppError(r.reason) && r.reason.code === 'CANCELLED');
+  if (cancelled || signal?.aborted) {
     undo.reverse().forEach((f) => f());
-    throw cancelled.reason;
+    throw new AppError('CANCELLED', 'The operation was cancelled.');
   }
   reads.forEach((r, i) => rows.push(...(r.status === 'fulfilled' ? storeRaster(r.value) : [badRow(rasters[i], r.reason)])));
   return { inputs: rows, replaced, notices };

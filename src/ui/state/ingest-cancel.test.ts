@@ -29,6 +29,7 @@ beforeEach(() => {
   seen.started = 0;
   seen.ended = [];
   seen.isCancelSent = false;
+  seen.isHeldForCancel = false;
 });
 
 describe.skipIf(!existsSync(dir))('cancelling a file read in the app', () => {
@@ -116,5 +117,46 @@ describe.skipIf(!existsSync(dir))('cancelling a file read in the app', () => {
     expect(store.get()).toBe(s);
     expect(s.inputs.map((i) => i.fileName)).toEqual([`${stem}.LST_Night_1km.tif`]);
     expect(s.notices.some((n) => n.startsWith('Reading of'))).toBe(false);
+  });
+});
+
+const mendoza = path.resolve(__dirname, '../../../../shared/data/landsat8_mendoza_water');
+const olinda = path.resolve(__dirname, '../../../../shared/data/olinda-landsat7-dem-stars');
+const fileIn = (folder: string, name: string): File => new File([readFileSync(path.join(folder, name))], name);
+
+describe.skipIf(!existsSync(mendoza) || !existsSync(olinda))('cancelling the read of a metadata file dropped alone', () => {
+  it('keeps none of an MTL, ESPA metadata or .aux.xml whose read was cancelled, says so, and reads each when dropped again', async () => {
+    const mtl = 'LC82320832016040LGN00_MTL.txt';
+    const espa = 'LC82320832016040LGN00.xml';
+    const aux = 'olinda_dem_utm25s.tif.aux.xml';
+    seen.isHeldForCancel = true;
+    for (const [folder, name] of [[mendoza, mtl], [mendoza, espa], [olinda, aux]]) {
+      const p = ingestFiles([fileIn(folder, name)]);
+      await workerReading();
+      cancelIngest();
+      await p;
+    }
+    // Before, the worker ignored the cancel of a read with no raster in it: the MTL and .aux.xml were
+    // kept and the ESPA metadata added a row, with no word of the cancel.
+    expect(seen.ended).toEqual(['CANCELLED', 'CANCELLED', 'CANCELLED']);
+    let s = store.get();
+    expect(s.inputs).toEqual([]);
+    expect(s.fileKeys).toEqual([]);
+    expect(s.notices).toEqual([mtl, espa, aux].map((n) => `Reading of ${n} cancelled: nothing was added to the table. Drop it again to read it.`));
+
+    seen.isHeldForCancel = false;
+    await ingestFiles([fileIn(mendoza, 'LC82320832016040LGN00_band10.tif'), fileIn(olinda, 'olinda_dem_utm25s.tif')]);
+    s = store.get();
+    expect(s.inputs.map((i) => [i.fileName, i.sidecar])).toEqual([
+      ['LC82320832016040LGN00_band10.tif', undefined],
+      ['olinda_dem_utm25s.tif', undefined],
+    ]);
+    await ingestFiles([fileIn(mendoza, mtl), fileIn(olinda, aux)]);
+    s = store.get();
+    expect(s.notices.slice(-2)).toEqual([
+      `LC82320832016040LGN00_band10.tif was read again with the calibration of ${mtl}.`,
+      `olinda_dem_utm25s.tif was read again with the scale, offset and nodata of ${aux}.`,
+    ]);
+    expect(s.inputs[0].sidecar).toBe(`calibrated with ${mtl}`);
   });
 });
