@@ -183,16 +183,20 @@ export const evaluateCommand: Command = async (argv) => {
     const t = await loadDataset(values.truth);
     const band = t.bands.find((b) => b.role === 'lst') ?? t.bands[0];
     const per = [];
+    // Every method's last stage has the same grid: the truth is put on it once.
+    let on: ReturnType<typeof truthOnOutputGrid> | undefined;
     for (const m of methods) {
       const r = await runDownscale(scene, { method: m, residualMode, tileCoarsePx: tile }, { onProgress: progress });
       const last = r.stages[r.stages.length - 1];
-      const on = truthOnOutputGrid(last.lst, band.raster);
-      const d = scoreTruthOnGrid(last.lst, on.raster.data, 2 ** last.stage);
+      on ??= truthOnOutputGrid(last.lst, band.raster);
+      // One pass for the scores: the truth check takes its RMSE and bias from them.
+      const scores = scoreFields(last.lst.data, on.raster.data, last.lst.width, last.lst.height);
+      const d = scoreTruthOnGrid(last.lst, on.raster.data, 2 ** last.stage, scores);
       per.push({
         method: m.id,
         pixelSizeM: Number(scene.levels[last.stage].pixelSizeM.toFixed(2)),
         truthOnOutput: on.how,
-        scores: round(scoreFields(last.lst.data, on.raster.data, last.lst.width, last.lst.height)),
+        scores: round(scores),
         detail: { biasK: r4(d.biasK), offsetFreeRmseK: r4(d.offsetFreeRmseK), detailRmseK: r4(d.detailRmseK), detailCorr: r4(d.detailCorr), detailPixels: d.detailPixels, truthDetailSdK: r4(d.truthDetailSdK) },
       });
     }

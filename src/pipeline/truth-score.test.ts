@@ -32,6 +32,14 @@ describe('scoreTruthOnGrid', () => {
     expect(Number.isNaN(s.detailCorr)).toBe(true);
   });
 
+  it("takes n, RMSE and bias from the caller's scores of the same fields (evaluate's one pass) instead of a second pass", () => {
+    const out = testRaster(g, (c, r) => 302 + c * 0.3 + detail(c, r));
+    const mine = { n: 64, rmseK: 2.5, biasK: 1.5 };
+    const s = scoreTruthOnGrid(out, truth.data, 2, mine);
+    expect([s.n, s.rmseK, s.biasK, s.offsetFreeRmseK]).toEqual([64, 2.5, 1.5, 2]);
+    expect(s.detailRmseK).toBeCloseTo(0, 5);
+  });
+
   it('leaves out pixels either side lacks, and blocks less than 3/4 valid from the detail', () => {
     const out = testRaster(g, (c, r) => (c === 0 && r === 0 ? Number.NaN : 301 + c * 0.3 + detail(c, r)));
     const s = scoreTruthOnGrid(out, truth.data, 2);

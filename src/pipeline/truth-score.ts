@@ -2,7 +2,7 @@ import { pixelSizeMetres } from '../core/geo/grid.ts';
 import type { Grid, Raster } from '../core/raster/raster.ts';
 import { blockTexture } from '../core/raster/texture.ts';
 import { pointScores } from '../core/raster/metrics.ts';
-import { truthOnOutputGrid } from './evaluate.ts';
+import { truthOnOutputGrid, type Scores } from './evaluate.ts';
 
 /**
  * A downscaled output scored against an independent, finer LST of the same date (ASTER beside
@@ -31,15 +31,21 @@ export interface TruthScores {
   truthDetailSdK: number;
 }
 
+function wholeScores(output: Float32Array, truth: Float32Array): Pick<Scores, 'n' | 'rmseK' | 'biasK'> {
+  const s = pointScores(output, truth);
+  return { n: s.n, rmseK: s.rmse, biasK: s.bias };
+}
+
 /**
  * Scores `output` against `truthOnOutput` (the truth already on the output grid, `truthOnOutputGrid`),
  * the output's pixels grouped `blockPx` x `blockPx` into the input LST's pixels (the output grid
- * starts at an input pixel's corner, as every stage grid does).
+ * starts at an input pixel's corner, as every stage grid does). `whole`: the caller's own scores of
+ * the same two fields (`scoreFields`), whose n, RMSE and bias are taken instead of a second pass.
  */
-export function scoreTruthOnGrid(output: Raster, truthOnOutput: Float32Array, blockPx: number): TruthScores {
+export function scoreTruthOnGrid(output: Raster, truthOnOutput: Float32Array, blockPx: number, whole?: Pick<Scores, 'n' | 'rmseK' | 'biasK'>): TruthScores {
   const w = output.width;
   const h = output.height;
-  const whole = pointScores(output.data, truthOnOutput);
+  const { n, rmseK, biasK } = whole ?? wholeScores(output.data, truthOnOutput);
   // Both fields where both are valid, so that each block's detail is taken over the same pixels.
   const a = new Float32Array(w * h).fill(Number.NaN);
   const b = new Float32Array(w * h).fill(Number.NaN);
@@ -54,10 +60,10 @@ export function scoreTruthOnGrid(output: Raster, truthOnOutput: Float32Array, bl
   // Each block's detail has zero mean over its pixels, so its RMS about 0 is its standard deviation.
   const truthDetail = pointScores(new Float32Array(tb.length), tb);
   return {
-    n: whole.n,
-    rmseK: whole.rmse,
-    biasK: whole.bias,
-    offsetFreeRmseK: Math.sqrt(Math.max(0, whole.rmse ** 2 - whole.bias ** 2)),
+    n,
+    rmseK,
+    biasK,
+    offsetFreeRmseK: Math.sqrt(Math.max(0, rmseK ** 2 - biasK ** 2)),
     detailPixels: detail.n,
     detailRmseK: detail.rmse,
     detailCorr: detail.r,
