@@ -1,6 +1,6 @@
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { copyFileSync, existsSync } from 'node:fs';
+import { basename, dirname, join, resolve } from 'node:path';
 import { expect, test } from '@playwright/test';
 import { repoRoot, screensDir, tempDir, waitForRunEnd } from './helpers.ts';
 
@@ -49,6 +49,9 @@ test.describe('cancel while the scene is prepared', () => {
   test('a cancel while a full MODIS tile is prepared ends the run as cancelled and keeps the earlier results', async ({ page }) => {
     const ndvi = join(tempDir('srda-e2e-tile-ndvi-'), 'NDVI_h14v09_250m.tif');
     writeTileNdvi(ndvi);
+    // The same NDVI under a name too long for a phone's line: "reading" cuts it with an ellipsis.
+    const longNdvi = join(dirname(ndvi), 'MOD13Q1.A2019305.h14v09.061.2019322012345.250m_16_days_NDVI.tif');
+    copyFileSync(ndvi, longNdvi);
     await page.goto('/');
     // An earlier result: the tile's LST alone, refined by bicubic.
     await page.getByTestId('file-input').setInputFiles([LST, QC]);
@@ -62,19 +65,34 @@ test.describe('cancel while the scene is prepared', () => {
     // nothing is added and the same file dropped again is read again, not refused as already there.
     // The downscale worker is kept busy 1.5 s once the read starts, so it is still reading.
     const downscaleWorker = page.workers().find((w) => w.url().includes('downscale.worker'))!;
-    for (const [width, height] of [[1440, 900], [390, 844]]) {
+    // On the laptop both files are dropped: "reading 2 files…", their names in the title.
+    const drops: [number, number, string[], string][] = [
+      [1440, 900, [ndvi, longNdvi], `Reading of ${basename(ndvi)}, ${basename(longNdvi)} cancelled: nothing was added to the table. Drop them again to read them.`],
+      [390, 844, [longNdvi], `Reading of ${basename(longNdvi)} cancelled: nothing was added to the table. Drop it again to read it.`],
+    ];
+    for (const [width, height, files, notice] of drops) {
       await page.setViewportSize({ width, height });
-      await page.getByTestId('file-input').setInputFiles([ndvi]);
+      await page.getByTestId('file-input').setInputFiles(files);
       const busy = downscaleWorker.evaluate(() => {
         for (const t = Date.now(); Date.now() - t < 1500; );
       });
       await expect(page.getByTestId('ingest-cancel')).toBeVisible();
-      await page.getByTestId('reading').scrollIntoViewIfNeeded();
+      const reading = page.getByTestId('reading');
+      await reading.scrollIntoViewIfNeeded();
+      await expect(page.getByTestId('reading-what')).toHaveText(`${files.length > 1 ? `${files.length} files` : basename(files[0])}…`);
+      await expect(reading).toHaveAttribute('title', files.length > 1 ? [`Reading ${files.length} files:`, ...files.map((f) => basename(f))].join('\n') : `Reading ${basename(files[0])}`);
+      // One line, inside the window; on the phone the long name is cut (its whole text stays in the title).
+      const box = (await reading.boundingBox())!;
+      const cancelBox = (await page.getByTestId('ingest-cancel').boundingBox())!;
+      expect(box.height).toBeLessThan(2 * cancelBox.height);
+      expect(box.x + box.width).toBeLessThanOrEqual(width);
+      const isCut = await page.getByTestId('reading-what').evaluate((el) => el.scrollWidth > el.clientWidth);
+      expect(isCut).toBe(width < 500);
       await page.screenshot({ path: join(screensDir, `reading-cancel-${width}x${height}.png`) });
       await page.getByTestId('ingest-cancel').click();
       await busy;
-      await expect(page.getByTestId('reading')).toHaveCount(0);
-      await expect(page.getByTestId('notices')).toContainText('Reading of NDVI_h14v09_250m.tif cancelled: nothing was added to the table. Drop it again to read it.');
+      await expect(reading).toHaveCount(0);
+      await expect(page.getByTestId('notices')).toContainText(notice);
       await expect(page.getByTestId('file-row')).toHaveCount(2);
       await expect(page.getByTestId('notices')).not.toContainText('already in the table');
     }

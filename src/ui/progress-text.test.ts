@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { progressText } from './progress-text.ts';
+import { progressText, readingText } from './progress-text.ts';
 
 describe('progressText', () => {
   it('says a tile count once when the detail already holds it', () => {
@@ -23,5 +23,15 @@ describe('progressText', () => {
     expect(progressText({ stage: 'stage 2', done: 3, total: 9, detail: 'tile 3/9', etaS: 51 })).toBe('stage 2 · tile 3/9 · about 51 s left');
     expect(progressText({ stage: 'stage 2', done: 3, total: 9, etaS: 0.4 })).toBe('stage 2 · 3/9 · about <1 s left');
     expect(progressText({ stage: 'stage 2', done: 3, total: 9, etaS: 600 })).toBe('stage 2 · 3/9 · about 10 min left');
+  });
+});
+
+describe('readingText', () => {
+  it('names the one file being read, and says how many when several are, listing them in the title', () => {
+    expect(readingText(['LC08_L1TP_173049_20140310_20170425_01_T1_B10.TIF'])).toEqual({
+      what: 'LC08_L1TP_173049_20140310_20170425_01_T1_B10.TIF',
+      title: 'Reading LC08_L1TP_173049_20140310_20170425_01_T1_B10.TIF',
+    });
+    expect(readingText(['a_B4.TIF', 'a_B5.TIF', 'a_MTL.txt'])).toEqual({ what: '3 files', title: 'Reading 3 files:\na_B4.TIF\na_B5.TIF\na_MTL.txt' });
   });
 });

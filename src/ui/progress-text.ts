@@ -19,3 +19,12 @@ export function progressText(p: ProgressState): string {
   if (p.etaS !== undefined) parts.push(`about ${formatEta(p.etaS)} left`);
   return parts.join(' · ');
 }
+
+/**
+ * What the drop panel says is being read: the file's name when one is, else how many (the names
+ * in the title, one a line).
+ */
+export function readingText(names: readonly string[]): { what: string; title: string } {
+  if (names.length === 1) return { what: names[0], title: `Reading ${names[0]}` };
+  return { what: `${names.length} files`, title: [`Reading ${names.length} files:`, ...names].join('\n') };
+}

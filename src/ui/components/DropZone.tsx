@@ -1,4 +1,5 @@
 import { useEffect, useState } from 'react';
+import { readingText } from '../progress-text.ts';
 import { cancelIngest, ingestFiles, loadDemo } from '../state/actions.ts';
 import { useAppState } from '../state/store.ts';
 
@@ -7,6 +8,7 @@ export function DropZone() {
   const [isOver, setIsOver] = useState(false);
   const isIngesting = useAppState((s) => s.isIngesting);
   const isCancelling = useAppState((s) => s.isIngestCancelling);
+  const reading = readingText(useAppState((s) => s.readingFiles));
 
   useEffect(() => {
     let depth = 0;
@@ -68,8 +70,10 @@ export function DropZone() {
         {isIngesting && (
           <>
             {' '}
-            <span className="reading" data-testid="reading">
-              <span className="muted">{isCancelling ? 'cancelling the read…' : 'reading…'}</span>{' '}
+            <span className="reading" data-testid="reading" title={reading.title}>
+              <span className="muted">{isCancelling ? 'cancelling the read of' : 'reading'}</span>
+              {/* The "…" is inside: a name cut short ends in the cut's ellipsis alone. */}
+              <span className="muted what" data-testid="reading-what">{`${reading.what}…`}</span>
               <button type="button" data-testid="ingest-cancel" disabled={isCancelling} onClick={cancelIngest}>
                 Cancel
               </button>

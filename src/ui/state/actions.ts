@@ -72,7 +72,8 @@ export async function ingestFiles(files: File[], options: { synthetic?: boolean 
   const keys = fresh.map((f) => `${f.name}:${f.size}`);
   const ctrl = new AbortController();
   reads.add(ctrl);
-  store.set((s) => ({ isIngesting: true, isIngestCancelling: false, fileKeys: [...s.fileKeys, ...keys] }));
+  const names = fresh.map((f) => f.name);
+  store.set((s) => ({ isIngesting: true, isIngestCancelling: false, readingFiles: [...s.readingFiles, ...names], fileKeys: [...s.fileKeys, ...keys] }));
   try {
     const { inputs, replaced, notices } = await worker().call('ingest', { files: fresh }, { signal: ctrl.signal });
     const bad = inputs.filter((i) => i.problem);
@@ -89,16 +90,26 @@ export async function ingestFiles(files: File[], options: { synthetic?: boolean 
   } catch (e) {
     if (!(isAppError(e) && e.code === 'CANCELLED')) store.set({ error: toWire(e) });
     else {
-      const names = fresh.map((f) => f.name);
       const note = `Reading of ${names.join(', ')} cancelled: nothing was added to the table. Drop ${names.length > 1 ? 'them' : 'it'} again to read ${names.length > 1 ? 'them' : 'it'}.`;
       store.set((s) => ({ fileKeys: s.fileKeys.filter((k) => !keys.includes(k)), notices: [...s.notices.filter((n) => n !== note), note] }));
       return;
     }
   } finally {
     reads.delete(ctrl);
+    store.set((s) => ({ readingFiles: withoutOnce(s.readingFiles, names) }));
     if (reads.size === 0) store.set({ isIngesting: false, isIngestCancelling: false });
   }
   inputsChanged('Files were added after this run: press Run to update the results.');
+}
+
+/** `list` less one occurrence of each of `names` (a sidecar may be in two drops read at once). */
+function withoutOnce(list: readonly string[], names: readonly string[]): string[] {
+  const left = [...list];
+  for (const n of names) {
+    const i = left.indexOf(n);
+    if (i >= 0) left.splice(i, 1);
+  }
+  return left;
 }
 
 /**

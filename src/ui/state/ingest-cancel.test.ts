@@ -110,6 +110,19 @@ describe.skipIf(!existsSync(dir))('cancelling a file read in the app', () => {
     for (const row of s.inputs) await expect(worker().call('inputLayer', { id: row.id })).resolves.toBeDefined();
   });
 
+  it('names the files being read, of every drop, until each drop has been read', async () => {
+    const first = ingestFiles([file('LST_Day_1km.tif'), file('QC_Day.tif')]);
+    expect(store.get().readingFiles).toEqual([`${stem}.LST_Day_1km.tif`, `${stem}.QC_Day.tif`]);
+    const second = ingestFiles([file('hdf')]);
+    expect(store.get().readingFiles).toEqual([`${stem}.LST_Day_1km.tif`, `${stem}.QC_Day.tif`, `${stem}.hdf`]);
+    await first;
+    // The .hdf is read longer (2 MB, 12 layers): it alone is named now.
+    if (seen.ended.length === 1) expect(store.get().readingFiles).toEqual([`${stem}.hdf`]);
+    await second;
+    expect(store.get().readingFiles).toEqual([]);
+    expect(store.get().isIngesting).toBe(false);
+  });
+
   it('a Cancel after the read finished changes nothing', async () => {
     await ingestFiles([file('LST_Night_1km.tif')]);
     const s = store.get();

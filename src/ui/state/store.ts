@@ -98,6 +98,8 @@ export interface AppState {
   inputs: InputInfo[];
   roleOverrides: Record<string, RoleId>;
   isIngesting: boolean;
+  /** The files being read (of every drop whose read is in progress, in drop order), named beside "reading…". */
+  readingFiles: string[];
   /** Cancel was pressed while files were being read: the app waits for the worker to stop. */
   isIngestCancelling: boolean;
   status: RunStatus;
@@ -162,6 +164,7 @@ export const initialState: AppState = {
   inputs: [],
   roleOverrides: {},
   isIngesting: false,
+  readingFiles: [],
   isIngestCancelling: false,
   status: 'idle',
   settings: { method: 'srda', residualCorrection: true, finetuneSteps: 0, backend: 'auto', evaluate: true, referenceFactor: 2, maxDateGapDays: 8, runAllDates: true },
