@@ -3,6 +3,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { aggregateMean } from '../core/raster/aggregate.ts';
+import { pointScores } from '../core/raster/metrics.ts';
+import { cropRaster } from '../core/raster/tiling.ts';
 import { writeGeoTiff } from '../io/geotiff-write.ts';
 import { loadDataset } from './load.ts';
 import { main } from './main.ts';
@@ -11,6 +13,9 @@ import { capturePrinted } from './test-output.ts';
 const DATA = path.resolve(__dirname, '../../../shared/data');
 const PARA = path.join(DATA, 'landsat5-tm-para-19880814-rstoolbox/LT52240631988227CUB02');
 const PAIR = path.join(DATA, 'modis-aster-h18v04-sifcnnsr/0');
+const DHAKA = path.join(DATA, 'dhaka-mod11a2-mod13q1-2024-citypath');
+const DHAKA_LST = path.join(DHAKA, 'MOD11A2.061/MOD11A2.061_LST_Day_1km_doy2024097000000_aid0001.tif');
+const DHAKA_NDVI = path.join(DHAKA, 'MOD13Q1.061/MOD13Q1.061__250m_16_days_NDVI_doy2024097000000_aid0001.tif');
 const tmp = mkdtempSync(path.join(tmpdir(), 'srda-eval-truth-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 const printed = capturePrinted();
@@ -49,6 +54,94 @@ describe('evaluate --truth prints the same scores from one pass over each output
     const { truth, lines } = await evaluateTruth(['--lst', path.join(PAIR, 'MOD21A1D_LST_1km.tif'), '--ndvi', path.join(PAIR, 'MOD09GQ_NDVI_250m.tif'), '--truth', path.join(PAIR, 'ASTER_LST_250m.tif'), '--methods', 'tsharp,bicubic']);
     expect(truth).toEqual(ASTER_TRUTH);
     expect(lines).toEqual([`against ${path.join(PAIR, 'ASTER_LST_250m.tif')} (detail: each pixel minus its input pixel's mean, against the truth's):`, ...ASTER_LINES]);
+  }, 60_000);
+});
+
+interface TruthRow {
+  method: string;
+  pixelSizeM: number;
+  truthOnOutput: string;
+  scoredPixelSizeM?: number;
+  outputBlockPx?: number;
+  scores: { rmseK: number; n: number };
+  detail: { detailRmseK: number | null; detailPixels: number };
+}
+
+describe.skipIf(!existsSync(`${PARA}_B6.TIF`))('evaluate --truth with a truth coarser than the output (Landsat 5 Para thermal band at 240 m downscaled to 30 m in 3 stages)', () => {
+  const para = async (truth: string) => ['--lst', await paraBt(8), '--red', `${PARA}_B3.TIF`, '--nir', `${PARA}_B4.TIF`, '--truth', truth, '--methods', 'bicubic,tsharp'];
+
+  it("scores a 60 m truth at its 60 m: the 30 m output block-averaged 2 x 2 onto its grid, as downscale's output so averaged scores; before, the truth was resampled bilinearly onto the 30 m output", async () => {
+    const truthFile = await paraBt(2);
+    const { truth, lines } = await evaluateTruth(await para(truthFile));
+    expect(truth.scoredAt).toBe('at its 60 m resolution: each 30 m output block-averaged 2 x 2 onto its grid, as the truth is coarser than the output');
+    expect(lines[0]).toBe(`against ${truthFile} at its 60 m resolution: each 30 m output block-averaged 2 x 2 onto its grid, as the truth is coarser than the output (detail: each pixel minus its input pixel's mean, against the truth's):`);
+    const rows = truth.methods as TruthRow[];
+    expect(rows.map((r) => [r.method, r.pixelSizeM, r.truthOnOutput, r.scoredPixelSizeM, r.outputBlockPx])).toEqual([
+      ['bicubic', 30, 'output-block-averaged', 60, 2],
+      ['tsharp', 30, 'output-block-averaged', 60, 2],
+    ]);
+    // An input pixel is 4 x 4 truth pixels: the detail is scored at 60 m.
+    for (const r of rows) expect(r.detail.detailPixels).toBeGreaterThan(20000);
+    // The same score by another road: downscale's 30 m GeoTIFF read back, block-averaged 2 x 2, against the 60 m truth.
+    const out = path.join(tmp, 'para-bicubic');
+    expect(await main(['downscale', '--lst', await paraBt(8), '--red', `${PARA}_B3.TIF`, '--nir', `${PARA}_B4.TIF`, '--method', 'bicubic', '--out', out, '-q'])).toBe(0);
+    const fine = (await loadDataset(path.join(out, 'lst_stage3.tif'))).bands[0].raster;
+    const t60 = (await loadDataset(truthFile)).bands[0].raster;
+    const whole = cropRaster(fine, { col: 0, row: 0, width: Math.floor(fine.width / 2) * 2, height: Math.floor(fine.height / 2) * 2 });
+    const agg = cropRaster(aggregateMean(whole, 2, { maxInvalidFraction: 0.25 }), { col: 0, row: 0, width: t60.width, height: t60.height });
+    const direct = pointScores(agg.data, t60.data);
+    expect(rows[0].scores.n).toBe(direct.n);
+    expect(rows[0].scores.rmseK).toBeCloseTo(direct.rmse, 3);
+  }, 60_000);
+
+  it("scores a truth as coarse as the input LST (240 m) with no detail, and says so: the residual correction keeps the input's means, so RMSE 0", async () => {
+    const truthFile = await paraBt(8);
+    const { truth, lines } = await evaluateTruth(await para(truthFile));
+    expect(lines[0]).toContain("at its 240 m resolution: each 30 m output block-averaged 8 x 8 onto its grid, as the truth is coarser than the output; no detail is scored: its pixels are as coarse as the input LST's");
+    for (const r of truth.methods as TruthRow[]) {
+      expect(r.scores.rmseK).toBeLessThan(0.001);
+      expect(r.detail).toMatchObject({ detailRmseK: null, detailPixels: 0 });
+    }
+    expect(lines[1]).toBe('bicubic  RMSE 0 K (0 K without the mean difference 0 K), SSIM 1');
+  }, 60_000);
+
+  it('does not score, and says why in a notice, a coarser truth whose pixels are not whole blocks of the output on its grid (shifted 30 m, or 45 m pixels)', async () => {
+    const bt = (await loadDataset(`${PARA}_B6.TIF`)).bands[0].raster;
+    const shifted = path.join(tmp, 'para_bt_60m_shifted.tif');
+    writeFileSync(shifted, writeGeoTiff([{ raster: aggregateMean(cropRaster(bt, { col: 1, row: 0, width: bt.width - 1, height: bt.height }), 2, { maxInvalidFraction: 0 }), units: 'K' }]));
+    const t60 = (await loadDataset(await paraBt(2))).bands[0].raster;
+    const px45 = path.join(tmp, 'para_bt_45m.tif');
+    const [x0, , , y0] = t60.transform;
+    writeFileSync(px45, writeGeoTiff([{ raster: { ...t60, transform: [x0, 45, 0, y0, 0, -45] }, units: 'K' }]));
+    for (const [file, why] of [
+      [shifted, "its pixel corners are not on those of the output's 2 x 2 blocks (30 m across, 0 m down from them)"],
+      [px45, "its 45 m pixels are not a whole number of the output's 30 m pixels across and down (1.5 x 1.5)"],
+    ]) {
+      const { truth, lines } = await evaluateTruth(await para(file));
+      expect(truth.methods).toBeUndefined();
+      expect(truth.notScored).toBe(`coarser than the 30 m output and ${why}`);
+      expect(lines).toEqual([]);
+      expect(printed.err).toBe('');
+      expect(await main(['evaluate', ...(await para(file)), '-q'])).toBe(0);
+      expect(printed.out).toContain(`notice: ${path.basename(file)} (${file === px45 ? 45 : 60} m) is not scored: it is coarser than the 30 m output and ${why}. Give --truth an LST as fine as the output, or one whose pixels are whole blocks of the output's on its grid.`);
+      printed.out = '';
+    }
+  }, 60_000);
+});
+
+describe.skipIf(!existsSync(DHAKA_LST))('evaluate --truth at a MODIS truth\'s resolution (Dhaka: its 1 km LST block-averaged to 4 km, downscaled to 212 m with the 250 m NDVI, against the 1 km LST)', () => {
+  it("scores at 1 km (each 212 m output pixel block-averaged 4 x 4), where TsHARP's RMSE is below bicubic's; before, the 1 km truth was resampled onto the 212 m output and bicubic looked 20 % better", async () => {
+    const ds = await loadDataset(DHAKA_LST);
+    const lst = ds.bands.find((b) => b.role === 'lst')!.raster;
+    const coarse = path.join(tmp, 'dhaka_lst_4km.tif');
+    writeFileSync(coarse, writeGeoTiff([{ raster: aggregateMean(lst, 4, { maxInvalidFraction: 0.25 }), units: 'K' }]));
+    const { truth } = await evaluateTruth(['--lst', coarse, '--ndvi', DHAKA_NDVI, '--truth', DHAKA_LST, '--methods', 'bicubic,tsharp']);
+    expect(truth.scoredAt).toBe('at its 848.75 m resolution: each 212.21 m output block-averaged 4 x 4 onto its grid, as the truth is coarser than the output');
+    const [bicubic, tsharp] = truth.methods as TruthRow[];
+    expect([bicubic.scoredPixelSizeM, bicubic.outputBlockPx, bicubic.truthOnOutput]).toEqual([848.75, 4, 'output-block-averaged']);
+    expect(bicubic.scores.rmseK).toBeCloseTo(0.969, 3);
+    expect(tsharp.scores.rmseK).toBeCloseTo(0.933, 3);
+    expect(tsharp.detail.detailPixels).toBeGreaterThan(1000);
   }, 60_000);
 });
 

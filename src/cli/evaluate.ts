@@ -2,7 +2,8 @@ import path from 'node:path';
 import { AppError } from '../core/errors.ts';
 import { runDownscale } from '../pipeline/downscale.ts';
 import { closedLoopScene, evaluateClosedLoop, scoreFields, truthOnOutputGrid, type ClosedLoopResult } from '../pipeline/evaluate.ts';
-import { scoreTruthOnGrid } from '../pipeline/truth-score.ts';
+import { canScoreWith, outputOnTruthGrid, scoreTruthOnGrid, truthBlocks } from '../pipeline/truth-score.ts';
+import { pixelSizeMetres } from '../core/geo/grid.ts';
 import { closedLoopScored, evaluateSampledLoop, loopWindows } from '../pipeline/loop-sample.ts';
 import type { StageMethod } from '../pipeline/method.ts';
 import { loadMethod, METHOD_IDS } from '../pipeline/methods.ts';
@@ -60,7 +61,10 @@ ${INPUT_HELP.replace(/--stages N .*\n/, '')}
   --truth FILE          independent fine-scale LST to score the real downscaled outputs against (RMSE,
                         also without the mean difference, and the detail: each output pixel minus its
                         input pixel's mean against the truth's same; the app does this with an LST of
-                        the same date with finer pixels dropped beside the one downscaled)
+                        the same date with finer pixels dropped beside the one downscaled). A TRUTH
+                        coarser than the output is scored at its own resolution: the output
+                        block-averaged onto its grid, where its pixel is a whole number of the
+                        output's on the output's blocks (else not scored, and a notice says why)
   --weights FILE  --backend B  --finetune N   SRDA-Net options, as for downscale
   --orientations N      SRDA-Net: 1 (default) or 8: run the network on the input in each of its 8
                         orientations (mirrors, rotations, transposes) and average the predictions
@@ -178,29 +182,51 @@ export const evaluateCommand: Command = async (argv) => {
     notices.push(`Scored on ${scored.text}; the app, downscale and batch score this scene's one-stage loop on ${appWindows} windows of it, so their numbers differ (evaluate without --whole-scene, --stages and --reference-factor gives theirs).`);
 
   let truth: Record<string, unknown> | undefined;
+  let truthHead = '';
   if (typeof values.truth === 'string') {
     if (scene.stages < 1) throw new AppError('BAD_ARGUMENT', '--truth needs an LST coarser than the auxiliary layers (something to downscale).');
     const t = await loadDataset(values.truth);
     const band = t.bands.find((b) => b.role === 'lst') ?? t.bands[0];
-    const per = [];
-    // Every method's last stage has the same grid: the truth is put on it once.
-    let on: ReturnType<typeof truthOnOutputGrid> | undefined;
-    for (const m of methods) {
-      const r = await runDownscale(scene, { method: m, residualMode, tileCoarsePx: tile }, { onProgress: progress });
-      const last = r.stages[r.stages.length - 1];
-      on ??= truthOnOutputGrid(last.lst, band.raster);
-      // One pass for the scores: the truth check takes its RMSE and bias from them.
-      const scores = scoreFields(last.lst.data, on.raster.data, last.lst.width, last.lst.height);
-      const d = scoreTruthOnGrid(last.lst, on.raster.data, 2 ** last.stage, scores);
-      per.push({
-        method: m.id,
-        pixelSizeM: Number(scene.levels[last.stage].pixelSizeM.toFixed(2)),
-        truthOnOutput: on.how,
-        scores: round(scores),
-        detail: { biasK: r4(d.biasK), offsetFreeRmseK: r4(d.offsetFreeRmseK), detailRmseK: r4(d.detailRmseK), detailCorr: r4(d.detailCorr), detailPixels: d.detailPixels, truthDetailSdK: r4(d.truthDetailSdK) },
-      });
+    const finest = scene.levels[scene.stages];
+    const outputM = Number(finest.pixelSizeM.toFixed(2));
+    const truthM = Number(pixelSizeMetres(band.raster).toFixed(2));
+    // A truth coarser than the output: the output is block-averaged onto its grid and scored at its resolution.
+    const blocks = canScoreWith(finest.grid, band.raster) ? undefined : truthBlocks(finest.grid, band.raster);
+    const name = path.basename(values.truth);
+    if (blocks && 'why' in blocks) {
+      truth = { file: values.truth, band: band.name, pixelSizeM: truthM, notScored: `coarser than the ${outputM} m output and ${blocks.why}` };
+      notices.push(`${name} (${truthM} m) is not scored: it is coarser than the ${outputM} m output and ${blocks.why}. Give --truth an LST as fine as the output, or one whose pixels are whole blocks of the output's on its grid.`);
+    } else {
+      const per = [];
+      // Every method's last stage has the same grid: the truth is put on it once.
+      let on: ReturnType<typeof truthOnOutputGrid> | undefined;
+      for (const m of methods) {
+        const r = await runDownscale(scene, { method: m, residualMode, tileCoarsePx: tile }, { onProgress: progress });
+        const last = r.stages[r.stages.length - 1];
+        const pair = blocks ? outputOnTruthGrid(last.lst, band.raster, blocks) : undefined;
+        if (!pair) on ??= truthOnOutputGrid(last.lst, band.raster);
+        const [out, ref] = pair ? [pair.output, pair.truth.data] : [last.lst, on!.raster.data];
+        // One pass for the scores: the truth check takes its RMSE and bias from them.
+        const scores = scoreFields(out.data, ref, out.width, out.height);
+        // An input pixel is 2^stage output pixels across, 2^stage / factor of the truth's.
+        const d = scoreTruthOnGrid(out, ref, 2 ** last.stage / (pair?.factor ?? 1), scores);
+        per.push({
+          method: m.id,
+          pixelSizeM: Number(scene.levels[last.stage].pixelSizeM.toFixed(2)),
+          truthOnOutput: pair ? 'output-block-averaged' : on!.how,
+          ...(pair ? { scoredPixelSizeM: truthM, outputBlockPx: pair.factor } : {}),
+          scores: round(scores),
+          detail: { biasK: r4(d.biasK), offsetFreeRmseK: r4(d.offsetFreeRmseK), detailRmseK: r4(d.detailRmseK), detailCorr: r4(d.detailCorr), detailPixels: d.detailPixels, truthDetailSdK: r4(d.truthDetailSdK) },
+        });
+      }
+      const perInput = blocks ? 2 ** scene.stages / blocks.factor : 2;
+      const noDetail = perInput <= 1 ? "; no detail is scored: its pixels are as coarse as the input LST's" : Number.isInteger(perInput) ? '' : "; no detail is scored: its pixels do not tile the input LST's";
+      const scoredAt = blocks
+        ? `at its ${truthM} m resolution: each ${outputM} m output block-averaged ${blocks.factor} x ${blocks.factor} onto its grid, as the truth is coarser than the output${noDetail}`
+        : undefined;
+      truth = { file: values.truth, band: band.name, ...(scoredAt ? { pixelSizeM: truthM, scoredAt } : {}), methods: per };
+      truthHead = `against ${terminalSafe(String(values.truth))}${scoredAt ? ` ${scoredAt}` : ''}${noDetail ? '' : " (detail: each pixel minus its input pixel's mean, against the truth's)"}:`;
     }
-    truth = { file: values.truth, band: band.name, methods: per };
   }
 
   // Which method to use here, by the rule the app's trust panel and downscale read (core/recommend.ts).
@@ -235,10 +261,14 @@ export const evaluateCommand: Command = async (argv) => {
   else {
     process.stdout.write(closedLoopTable(loop, weightNote ? { srda: weightNote } : {}) + '\n');
     if (check) process.stdout.write(`${terminalSafe(check.message)}\n`);
-    if (truth)
+    if (truth?.methods)
       process.stdout.write(
-        `against ${terminalSafe(String(values.truth))} (detail: each pixel minus its input pixel's mean, against the truth's):\n${(truth.methods as { method: string; scores: Record<string, number>; detail: Record<string, number> }[])
-          .map((m) => `${m.method.padEnd(8)} RMSE ${m.scores.rmseK} K (${m.detail.offsetFreeRmseK} K without the mean difference ${m.detail.biasK} K), SSIM ${m.scores.ssim}, detail RMSE ${m.detail.detailRmseK} K, detail correlation ${m.detail.detailCorr}`)
+        `${truthHead}\n${(truth.methods as { method: string; scores: Record<string, number>; detail: Record<string, number> }[])
+          .map(
+            (m) =>
+              `${m.method.padEnd(8)} RMSE ${m.scores.rmseK} K (${m.detail.offsetFreeRmseK} K without the mean difference ${m.detail.biasK} K), SSIM ${m.scores.ssim}` +
+              (m.detail.detailPixels > 0 ? `, detail RMSE ${m.detail.detailRmseK} K, detail correlation ${m.detail.detailCorr}` : ''),
+          )
           .join('\n')}\n`,
       );
     for (const n of notices) process.stdout.write(`notice: ${terminalSafe(n)}\n`);

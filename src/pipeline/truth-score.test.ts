@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import { crsFromEpsg } from '../core/geo/crs.ts';
 import { testGrid, testRaster } from './test-scenes.ts';
 import { truthOnOutputGrid } from './evaluate.ts';
-import { canScoreWith, scoreStagesAgainstTruth, scoreTruthOnGrid } from './truth-score.ts';
+import { canScoreWith, outputOnTruthGrid, scoreStagesAgainstTruth, scoreTruthOnGrid, truthBlocks } from './truth-score.ts';
 
 describe('scoreTruthOnGrid', () => {
   // 8 x 8 output pixels in 2 x 2 blocks of the input LST.
@@ -75,5 +76,39 @@ describe('scoreStagesAgainstTruth', () => {
     expect(check.rows.map((r) => `${r.method} ${r.stage}`)).toEqual(['srda 1', 'bicubic 1']);
     expect(check.pixelSizeM).toBe(500);
     expect([...onGrid.keys()]).toEqual([1]);
+  });
+});
+
+describe('outputOnTruthGrid', () => {
+  // A 5 x 4 output at 250 m; truths at 500 m: 2 x 2 output pixels each.
+  const out = testRaster(testGrid(5, 4, 250), (c, r) => 300 + c + 10 * r);
+
+  it('block-averages the output onto a truth on its 2 x 2 blocks, whole blocks only, the truth cropped to them', () => {
+    const truth = testRaster(testGrid(3, 2, 500), (c, r) => 400 + c + 10 * r);
+    const blocks = truthBlocks(out, truth);
+    expect(blocks).toEqual({ factor: 2, col: 0, row: 0 });
+    const on = outputOnTruthGrid(out, truth, blocks as { factor: number; col: number; row: number });
+    // The fifth column is half a block: left out.
+    expect([on.output.width, on.output.height]).toEqual([2, 2]);
+    expect([...on.output.data]).toEqual([305.5, 307.5, 325.5, 327.5]);
+    expect([...on.truth.data]).toEqual([400, 401, 410, 411]);
+    expect(on.truth.transform).toEqual(on.output.transform);
+  });
+
+  it('takes a truth starting a whole block away (NaN where it does not reach) and scores no detail where a truth pixel is an input pixel', () => {
+    const truth = testRaster(testGrid(2, 2, 500, 500500, 4000000), (c, r) => 400 + c + 10 * r);
+    const blocks = truthBlocks(out, truth);
+    expect(blocks).toEqual({ factor: 2, col: 1, row: 0 });
+    const on = outputOnTruthGrid(out, truth, blocks as { factor: number; col: number; row: number });
+    expect([...on.truth.data]).toEqual([Number.NaN, 400, Number.NaN, 410]);
+    const s = scoreTruthOnGrid(on.output, on.truth.data, 1);
+    expect(s.n).toBe(2);
+    expect([s.detailPixels, s.detailRmseK, s.truthDetailSdK]).toEqual([0, Number.NaN, Number.NaN]);
+  });
+
+  it('says why not for a truth off the output\'s blocks, of a pixel no whole number of the output\'s, or in another CRS', () => {
+    expect(truthBlocks(out, testGrid(2, 2, 500, 500250, 4000000))).toEqual({ why: "its pixel corners are not on those of the output's 2 x 2 blocks (250 m across, 0 m down from them)" });
+    expect(truthBlocks(out, testGrid(2, 2, 600))).toEqual({ why: "its 600 m pixels are not a whole number of the output's 250 m pixels across and down (2.4 x 2.4)" });
+    expect(truthBlocks(out, { ...testGrid(2, 2, 500), crs: crsFromEpsg(4326) })).toMatchObject({ why: expect.stringMatching(/^its CRS is not the 250 m output's/) });
   });
 });

@@ -1,7 +1,10 @@
-import { pixelSizeMetres } from '../core/geo/grid.ts';
+import { sameCrs } from '../core/geo/crs.ts';
+import { isNorthUp, pixelSizeMetres } from '../core/geo/grid.ts';
+import { aggregateMean } from '../core/raster/aggregate.ts';
 import type { Grid, Raster } from '../core/raster/raster.ts';
 import { blockTexture } from '../core/raster/texture.ts';
 import { pointScores } from '../core/raster/metrics.ts';
+import { cropRaster } from '../core/raster/tiling.ts';
 import { truthOnOutputGrid, type Scores } from './evaluate.ts';
 
 /**
@@ -54,6 +57,9 @@ export function scoreTruthOnGrid(output: Raster, truthOnOutput: Float32Array, bl
     a[i] = output.data[i];
     b[i] = truthOnOutput[i];
   }
+  // Output pixels as coarse as the input LST's (or not whole blocks of them) carry no detail to score.
+  if (!Number.isInteger(blockPx) || blockPx < 2)
+    return { n, rmseK, biasK, offsetFreeRmseK: Math.sqrt(Math.max(0, rmseK ** 2 - biasK ** 2)), detailPixels: 0, detailRmseK: Number.NaN, detailCorr: Number.NaN, truthDetailSdK: Number.NaN };
   const minValid = Math.ceil(0.75 * blockPx * blockPx);
   const tb = blockTexture(b, w, h, blockPx, minValid);
   const detail = pointScores(blockTexture(a, w, h, blockPx, minValid), tb);
@@ -74,6 +80,59 @@ export function scoreTruthOnGrid(output: Raster, truthOnOutput: Float32Array, bl
 /** Whether a truth of `truth`'s pixels can score an output of `output`'s: not coarser than it (by more than 10 %). */
 export function canScoreWith(output: Grid, truth: Grid): boolean {
   return pixelSizeMetres(truth) <= 1.1 * pixelSizeMetres(output);
+}
+
+/** An output block-averaged onto the grid of a coarser truth, and the truth on the same pixels. */
+export interface OnTruthGrid {
+  /** The output's mean over each truth pixel (NaN where more than a quarter of it is missing). */
+  output: Raster;
+  /** The truth cropped to `output`'s grid (NaN outside it). */
+  truth: Raster;
+  /** Output pixels per truth pixel, across and down. */
+  factor: number;
+}
+
+const metres = (m: number): string => String(Number(m.toFixed(m < 100 ? 1 : 0)));
+
+/** How a coarser truth's pixels lie on an output's grid: `factor` x `factor` output pixels each, the truth's origin `col`, `row` blocks from the output's. */
+export interface TruthBlocks {
+  factor: number;
+  col: number;
+  row: number;
+}
+
+/**
+ * Whether an output of grid `output` can be block-averaged onto the grid of `truth`, an LST coarser
+ * than it, to be scored at the truth's resolution (as pyDMS validates against a coarser LST): the
+ * grids share their CRS, are north up, the truth's pixel is a whole number of the output's and its
+ * corners fall on the output's blocks of that many pixels from its origin. Otherwise `why` says
+ * which is not so (a truth resampled onto the output would score made-up detail).
+ */
+export function truthBlocks(output: Grid, truth: Grid): TruthBlocks | { why: string } {
+  const [outM, truthM] = [pixelSizeMetres(output), pixelSizeMetres(truth)];
+  if (!sameCrs(output.crs, truth.crs)) return { why: `its CRS is not the ${metres(outM)} m output's, so the output cannot be block-averaged onto its grid` };
+  if (!isNorthUp(output) || !isNorthUp(truth)) return { why: "its grid or the output's is rotated, so the output cannot be block-averaged onto its grid" };
+  const fx = truth.transform[1] / output.transform[1];
+  const fy = truth.transform[5] / output.transform[5];
+  const f = Math.round(fx);
+  if (f < 2 || Math.abs(fx - f) > 1e-6 * f || Math.abs(fy - f) > 1e-6 * f)
+    return { why: `its ${metres(truthM)} m pixels are not a whole number of the output's ${metres(outM)} m pixels across and down (${Number(fx.toFixed(3))} x ${Number(fy.toFixed(3))})` };
+  const col = (truth.transform[0] - output.transform[0]) / output.transform[1];
+  const row = (truth.transform[3] - output.transform[3]) / output.transform[5];
+  const [bc, br] = [Math.round(col / f) || 0, Math.round(row / f) || 0]; // 0, not -0, where the origins meet
+  if (Math.abs(col - bc * f) > 1e-3 || Math.abs(row - br * f) > 1e-3)
+    return { why: `its pixel corners are not on those of the output's ${f} x ${f} blocks (${metres(Math.abs(col - bc * f) * outM)} m across, ${metres(Math.abs(row - br * f) * outM)} m down from them)` };
+  return { factor: f, col: bc, row: br };
+}
+
+/** `output` block-averaged onto the grid of `truth` laid out as `blocks` (`truthBlocks`), and the truth on the same pixels. */
+export function outputOnTruthGrid(output: Raster, truth: Raster, blocks: TruthBlocks): OnTruthGrid {
+  const f = blocks.factor;
+  // Whole blocks only: a block cut by the output's edge is not the mean over a truth pixel.
+  const whole = cropRaster(output, { col: 0, row: 0, width: Math.floor(output.width / f) * f, height: Math.floor(output.height / f) * f });
+  const agg = aggregateMean(whole, f, { maxInvalidFraction: 0.25 });
+  const on = cropRaster(truth, { col: -blocks.col, row: -blocks.row, width: agg.width, height: agg.height });
+  return { output: agg, truth: { ...on, transform: agg.transform }, factor: f };
 }
 
 /** One method's output of one stage against the independent LST. */
