@@ -10,6 +10,8 @@ export interface Progress {
   /** Which of the run's `steps` parts this report is of (1-based), where the run knows its plan. */
   step?: number;
   steps?: number;
+  /** The named parts not done yet, where the work is of several at once (the files a read is still reading). */
+  left?: string[];
 }
 
 /** Options every async operation over ~100 ms takes. */

@@ -27,7 +27,7 @@ export function ingestWorkerClient(watch: IngestWatch): WorkerClient {
         watch.started++;
         if (watch.isHeldForCancel) await new Promise((r) => opts.signal?.addEventListener('abort', r, { once: true }));
         try {
-          const r = await ingestFiles(msg.params.files, opts.signal);
+          const r = await ingestFiles(msg.params.files, opts);
           watch.ended.push('read');
           return r;
         } catch (e) {

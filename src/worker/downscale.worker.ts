@@ -17,7 +17,7 @@ type Handler<N extends RequestName> = (
 ) => Promise<ResultOf<N>>;
 
 const handlers: { [N in RequestName]: Handler<N> } = {
-  ingest: async ({ files }, opts) => ingestFiles(files, opts.signal),
+  ingest: async ({ files }, opts) => ingestFiles(files, opts),
   convertUnits: async ({ id, code }) => ({ input: convertInputUnits(id, code) }),
   removeInput: async ({ id }) => {
     removeInput(id);

@@ -91,7 +91,7 @@ describe.skipIf(!canBuild)('a GDAL .aux.xml sidecar dropped in the app (worker i
     const first = await ingestFiles([raster('lst_day_f.tif')]);
     const ctrl = new AbortController();
     ctrl.abort();
-    await expect(ingestFiles([sidecar('lst_day_f.tif.aux.xml')], ctrl.signal)).rejects.toMatchObject({ code: 'CANCELLED' });
+    await expect(ingestFiles([sidecar('lst_day_f.tif.aux.xml')], { signal: ctrl.signal })).rejects.toMatchObject({ code: 'CANCELLED' });
     // The app keeps its row: the worker still holds it, read without the sidecar.
     expect(getInput(first.inputs[0].id).info.unitCandidates?.length).toBeGreaterThan(0);
     const again = await ingestFiles([raster('lst_day_g.tif'), sidecar('lst_day_f.tif.aux.xml')]);

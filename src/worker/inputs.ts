@@ -1,5 +1,6 @@
 import { gridPixelSize, pixelSizeMetres } from '../core/geo/grid.ts';
 import { AppError, isAppError, toAppError } from '../core/errors.ts';
+import type { RunOptions } from '../core/progress.ts';
 import { validFraction } from '../core/raster/raster.ts';
 import type { Dataset, DatasetBand } from '../io/dataset.ts';
 import type { DeflateCodec } from '../io/deflate-codec.ts';
@@ -197,9 +198,10 @@ function storeRaster({ file, datasets, sha256, aux, mtlName }: RasterRead): Inpu
  * their Deflate blocks inflated on deflate workers (worker/deflate-pool-web.ts) while this thread
  * decodes. A GDAL `.aux.xml` sidecar (scale, offset, nodata) is
  * paired with its raster by name, whether dropped with it, before it or after it; a raster already
- * loaded is read again with it, and its former rows are listed in `replaced`.
+ * loaded is read again with it, and its former rows are listed in `replaced`. `onProgress` hears,
+ * once the rasters' reads begin and as each ends, the files still being read (`left`).
  */
-export async function ingestFiles(files: File[], signal?: AbortSignal): Promise<IngestResult> {
+export async function ingestFiles(files: File[], { signal, onProgress }: RunOptions = {}): Promise<IngestResult> {
   const rows: InputInfo[] = [];
   const replaced: string[] = [];
   const notices: string[] = [];
@@ -279,8 +281,16 @@ export async function ingestFiles(files: File[], signal?: AbortSignal): Promise<
   }
   const codec = startDeflateWorkers();
   let reads: PromiseSettledResult<RasterRead>[];
+  // The files still being read, as each ends: the slow one is named.
+  const left = rasters.map((f) => f.name);
+  const report = () => onProgress?.({ stage: 'read', done: rasters.length - left.length, total: rasters.length, left: [...left] });
+  const ended = (file: File) => () => {
+    left.splice(left.indexOf(file.name), 1);
+    report();
+  };
+  report();
   try {
-    reads = await Promise.allSettled(rasters.map((file) => readRaster(file, signal, codec, dropNames)));
+    reads = await Promise.allSettled(rasters.map((file) => readRaster(file, signal, codec, dropNames).finally(ended(file))));
   } finally {
     codec.close();
   }

@@ -33,9 +33,10 @@ export function serveRequests(
     const opts: RunOptions = {
       signal,
       onProgress: (progress) => {
-        // Throttle to ~20 messages/s so the main thread is not flooded.
+        // Throttle to ~20 messages/s so the main thread is not flooded; a report of what is left is
+        // kept (one per part): the next may be long in coming.
         const t = now();
-        if (t - lastProgress < 50 && progress.done < progress.total) return;
+        if (t - lastProgress < 50 && progress.done < progress.total && !progress.left) return;
         lastProgress = t;
         post({ type: 'progress', id, progress });
       },

@@ -1,4 +1,5 @@
 import { isAppError } from '../../core/errors.ts';
+import type { Progress } from '../../core/progress.ts';
 import type { InputInfo, RoleId } from '../../worker/protocol.ts';
 import type { ShownError } from '../messages.ts';
 import { DROPPED, showDroppedLst } from './dropped.ts';
@@ -43,8 +44,9 @@ function inputsChanged(why: string): void {
   void refreshPreview();
 }
 
-/** The reads in progress (one per drop): Cancel aborts them. */
-const reads = new Set<AbortController>();
+/** The reads in progress (one per drop), each with the files it is still reading: Cancel aborts them. */
+const reads = new Map<AbortController, string[]>();
+const showReading = (): void => store.set({ readingFiles: [...reads.values()].flat() });
 
 /**
  * Reads dropped or picked files in the worker and adds them to the table (a file already there is
@@ -71,11 +73,18 @@ export async function ingestFiles(files: File[], options: { synthetic?: boolean 
   if (fresh.length === 0) return;
   const keys = fresh.map((f) => `${f.name}:${f.size}`);
   const ctrl = new AbortController();
-  reads.add(ctrl);
   const names = fresh.map((f) => f.name);
-  store.set((s) => ({ isIngesting: true, isIngestCancelling: false, readingFiles: [...s.readingFiles, ...names], fileKeys: [...s.fileKeys, ...keys] }));
+  reads.set(ctrl, names);
+  store.set((s) => ({ isIngesting: true, isIngestCancelling: false, fileKeys: [...s.fileKeys, ...keys] }));
+  showReading();
+  // The worker says which files it is still reading as each ends (files an MTL or sidecar re-reads among them).
+  const onProgress = ({ left }: Progress): void => {
+    if (!left || !reads.has(ctrl)) return;
+    reads.set(ctrl, left);
+    showReading();
+  };
   try {
-    const { inputs, replaced, notices } = await worker().call('ingest', { files: fresh }, { signal: ctrl.signal });
+    const { inputs, replaced, notices } = await worker().call('ingest', { files: fresh }, { signal: ctrl.signal, onProgress });
     const bad = inputs.filter((i) => i.problem);
     const error: ShownError | undefined = bad[0] && { ...bad[0].problem!, ...(bad.length > 1 ? { moreUnreadable: bad.length - 1 } : {}) };
     store.set((s) => ({
@@ -96,20 +105,10 @@ export async function ingestFiles(files: File[], options: { synthetic?: boolean 
     }
   } finally {
     reads.delete(ctrl);
-    store.set((s) => ({ readingFiles: withoutOnce(s.readingFiles, names) }));
+    showReading();
     if (reads.size === 0) store.set({ isIngesting: false, isIngestCancelling: false });
   }
   inputsChanged('Files were added after this run: press Run to update the results.');
-}
-
-/** `list` less one occurrence of each of `names` (a sidecar may be in two drops read at once). */
-function withoutOnce(list: readonly string[], names: readonly string[]): string[] {
-  const left = [...list];
-  for (const n of names) {
-    const i = left.indexOf(n);
-    if (i >= 0) left.splice(i, 1);
-  }
-  return left;
 }
 
 /**
@@ -117,7 +116,7 @@ function withoutOnce(list: readonly string[], names: readonly string[]): string[
  * they were cancelled already. A read the worker had already finished is added as usual.
  */
 export function cancelIngest(): void {
-  const live = [...reads].filter((c) => !c.signal.aborted);
+  const live = [...reads.keys()].filter((c) => !c.signal.aborted);
   if (live.length === 0) return;
   live.forEach((c) => c.abort());
   store.set({ isIngestCancelling: true });

@@ -123,6 +123,23 @@ describe.skipIf(!existsSync(dir))('cancelling a file read in the app', () => {
     expect(store.get().isIngesting).toBe(false);
   });
 
+  it('names the files of a drop still being read as the others finish: the slow one alone at the end', async () => {
+    const shown = [store.get().readingFiles];
+    const stop = store.subscribe(() => {
+      const now = store.get().readingFiles;
+      if (now.join() !== shown.at(-1)!.join()) shown.push(now);
+    });
+    await ingestFiles([file('hdf'), file('QC_Day.tif'), file('LST_Day_1km.tif')]);
+    stop();
+    const names = shown.slice(1).map((l) => l.map((n) => n.slice(stem.length + 1)));
+    // Before, the three names stood until the whole drop was read.
+    expect(names[0]).toEqual(['hdf', 'QC_Day.tif', 'LST_Day_1km.tif']);
+    expect(names.at(-1)).toEqual([]);
+    expect(names.at(-2)).toHaveLength(1);
+    names.slice(1).forEach((l, i) => expect(names[i]).toEqual(expect.arrayContaining(l)));
+    expect(store.get().inputs.length).toBeGreaterThan(3);
+  });
+
   it('a Cancel after the read finished changes nothing', async () => {
     await ingestFiles([file('LST_Night_1km.tif')]);
     const s = store.get();

@@ -98,7 +98,7 @@ export interface AppState {
   inputs: InputInfo[];
   roleOverrides: Record<string, RoleId>;
   isIngesting: boolean;
-  /** The files being read (of every drop whose read is in progress, in drop order), named beside "reading…". */
+  /** The files still being read (of every drop whose read is in progress, in drop order), named beside "reading…". */
   readingFiles: string[];
   /** Cancel was pressed while files were being read: the app waits for the worker to stop. */
   isIngestCancelling: boolean;
