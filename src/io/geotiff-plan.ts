@@ -79,7 +79,8 @@ export interface GeoTiffPlan {
   rowBytes: number;
   /**
    * The tiles in file order (smallest overview first in a COG, band after band, row-major), made
-   * as they are asked for, with a Progress `{stage: 'writing GeoTIFF'}` after each row of tiles.
+   * as they are asked for, with a Progress `{stage: 'writing GeoTIFF'}` of 0 rows of tiles before
+   * the first tile and one after each row of tiles (the count of rows cut).
    * The overview levels are made from the full resolution first (a third more memory) and each
    * freed once cut (`releaseArray`). Each tile is cut into `buffer(its byte length)` (default: a new buffer).
    */
@@ -127,6 +128,8 @@ export function planGeoTiff(input: Raster | Array<Raster | GeoTiffBandInput>, op
   function* tiles(buffer?: (byteLength: number) => ArrayBuffer): Generator<RawTile | Progress, void, void> {
     const total = levels.reduce((n, l) => n + bands.length * Math.ceil(l.h / ts), 0);
     let done = 0;
+    const levelName = (k: number): string => (k === 0 ? 'full resolution' : `overview ${k}`);
+    yield { stage: 'writing GeoTIFF', done, total, detail: levelName(levels.length - 1) };
     const full = bands.map((b) => b.raster.data);
     // The first overview is never whole: its rows are made `rows1` at a time into `band1` (one
     // buffer, reused), once to make the second overview (then the rest whole, each from the one
@@ -165,7 +168,7 @@ export function planGeoTiff(input: Raster | Array<Raster | GeoTiffBandInput>, op
             overview1Rows(full[b], ty * ts, rows);
             for (const bytes of cutTileRow(band1!, w, rows, 0, ts, nodata, predictor, buffer)) yield { image: k, bytes };
           } else for (const bytes of cutTileRow(data[k][b], w, h, ty, ts, nodata, predictor, buffer)) yield { image: k, bytes };
-          yield { stage: 'writing GeoTIFF', done: ++done, total, detail: k === 0 ? 'full resolution' : `overview ${k}` };
+          yield { stage: 'writing GeoTIFF', done: ++done, total, detail: levelName(k) };
         }
       }
       // An overview's arrays (the first one's rows buffer) are this plan's own (the full resolution

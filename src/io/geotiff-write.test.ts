@@ -265,11 +265,33 @@ describe('writeGeoTiffAsync and writeGeoTiffTo', () => {
       const got = await writeGeoTiffAsync([{ raster, name: 'LST', units: 'K' }], { cog, tileSizePx: 128, codec: fflateCodec }, { onProgress: (p) => seen.push(p) });
       expect(Buffer.from(got).equals(Buffer.from(want))).toBe(true);
       // 700x530 in 128 px tiles: 5 rows; COG overviews 350x265 (3 rows), 175x133 (2), 88x67 (1).
-      expect(seen.map((p) => p.done)).toEqual(Array.from({ length: cog ? 11 : 5 }, (_, i) => i + 1));
+      expect(seen.map((p) => p.done)).toEqual(Array.from({ length: cog ? 12 : 6 }, (_, i) => i));
       expect(seen.every((p) => p.total === (cog ? 11 : 5))).toBe(true);
       const pieces = [...(await encodeGeoTiffChunks([{ raster, name: 'LST', units: 'K' }], { cog, tileSizePx: 128, codec: fflateCodec }))];
       expect(Buffer.concat(pieces.map((c) => Buffer.from(c))).equals(Buffer.from(want))).toBe(true);
     }
+  });
+
+  it('counts a row of tiles once its tiles are in the sink: 0 before the first, all of them only when every tile is written', async () => {
+    const slow: DeflateCodec = {
+      name: 'slow fflate',
+      deflate: async (bytes, level) => {
+        await new Promise((r) => setTimeout(r, 1));
+        return fflateCodec.deflate(bytes, level);
+      },
+    };
+    let tilesWritten = 0;
+    const seen: Array<{ done: number; total: number; tilesWritten: number }> = [];
+    // 700x530 in 128 px tiles, no overview: 5 rows of 6 tiles; 8 in flight is more than a row.
+    await writeGeoTiffTo(raster, { write: () => void tilesWritten++ }, { cog: false, tileSizePx: 128, codec: slow, maxTilesInFlight: 8 }, {
+      onProgress: (p) => seen.push({ done: p.done, total: p.total, tilesWritten }),
+    });
+    expect(seen.map((p) => p.done)).toEqual([0, 1, 2, 3, 4, 5]);
+    expect(seen.every((p) => p.total === 5)).toBe(true);
+    // Row k is reported when its 6 tiles are written (before: as cut, with 0, 5, 11, 17 and 23 written: 5/5 with 7 tiles still compressing).
+    expect(seen.map((p) => p.tilesWritten)).toEqual([0, 6, 12, 18, 24, 30]);
+    // The header comes after the last row: one write more than the tiles.
+    expect(tilesWritten).toBe(31);
   });
 
   it('streams tiles in increasing offsets, the header last at 0, and never compresses more than maxTilesInFlight at once', async () => {
@@ -323,7 +345,7 @@ describe('writeGeoTiffAsync and writeGeoTiffTo', () => {
       },
     });
     await expect(run).rejects.toMatchObject({ code: 'CANCELLED' });
-    expect(seen).toEqual([1, 2, 3]);
+    expect(seen).toEqual([0, 1, 2, 3]);
   });
 });
 

@@ -1,5 +1,5 @@
 import { zlibSync } from 'fflate';
-import { throwIfAborted, yieldToEventLoop, type RunOptions } from '../core/progress.ts';
+import { throwIfAborted, yieldToEventLoop, type Progress, type RunOptions } from '../core/progress.ts';
 import type { Raster } from '../core/raster/raster.ts';
 import { deflateCodec } from './deflate-codec.ts';
 import { planGeoTiff, type GeoTiffBandInput, type WriteGeoTiffOptions } from './geotiff-plan.ts';
@@ -41,8 +41,9 @@ export function writeGeoTiff(
  * The file `writeGeoTiff` lays out, streamed into `sink` as its tiles are compressed by
  * `opts.codec` (default `deflateCodec()`: on node:zlib's thread pool in the CLI), at most
  * `opts.maxTilesInFlight` at once; nothing holds the whole file. With the same compressor the bytes
- * are `writeGeoTiff`'s. Progress `{stage: 'writing GeoTIFF'}` per row of tiles of each level;
- * `signal` is checked before each tile and handed to the codec, which drops the tiles it has not
+ * are `writeGeoTiff`'s. Progress `{stage: 'writing GeoTIFF'}` counts the rows of tiles of every
+ * level written into `sink` (0 before the first, all of them once the last tile is in; the header
+ * follows at once); `signal` is checked before each tile and handed to the codec, which drops the tiles it has not
  * started (CANCELLED: the sink holds a partial file, the caller drops it). Resolves the file size in bytes.
  */
 export async function writeGeoTiffTo(
@@ -58,10 +59,23 @@ export async function writeGeoTiffTo(
   const { headerSize, header } = tiffHeader(plan.images, plan.cog);
   const counts = plan.images.map(() => [] as number[]);
   const pending: Array<{ image: number; tile: Promise<Uint8Array> }> = [];
+  // A row of tiles is counted once its tiles are in the sink, not when cut (up to
+  // `maxInFlight` tiles are still compressing then): the report waits for the tiles before it.
+  const rowEnds: Array<{ tilesBefore: number; p: Progress }> = [];
+  let tilesCut = 0;
+  let tilesWritten = 0;
+  const reportWritten = (): void => {
+    while (rowEnds.length > 0 && rowEnds[0].tilesBefore <= tilesWritten) {
+      const { p } = rowEnds.shift()!;
+      run.onProgress?.(p);
+    }
+  };
   let pos = headerSize;
   const flushOne = async (): Promise<void> => {
     const { image, tile: p } = pending.shift()!;
     const tile = await p;
+    // Cancelled: the file is dropped, so nothing more goes into it (nor is counted written).
+    throwIfAborted(run.signal);
     counts[image].push(tile.length);
     const [leader, trailer] = cogLeaderTrailer(tile);
     const pieces = plan.cog ? [leader, tile, trailer] : [tile];
@@ -69,6 +83,8 @@ export async function writeGeoTiffTo(
     pos += tile.length + (plan.cog ? 8 : 0);
     checkSize(pos);
     await sink.write(pieces, at);
+    tilesWritten++;
+    reportWritten();
   };
   try {
     // Tiles to deflate are cut into buffers the codec lends (handed back with earlier tiles' streams).
@@ -80,10 +96,12 @@ export async function writeGeoTiffTo(
         // Awaited in order by flushOne; a failure before then must not count as unhandled.
         tile.catch(() => undefined);
         pending.push({ image: t.image, tile });
+        tilesCut++;
         while (pending.length >= maxInFlight) await flushOne();
       } else {
         throwIfAborted(run.signal);
-        run.onProgress?.(t);
+        rowEnds.push({ tilesBefore: tilesCut, p: t });
+        reportWritten();
         await yieldToEventLoop();
       }
     }

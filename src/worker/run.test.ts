@@ -88,8 +88,8 @@ describe('worker run job on the demo scene', () => {
     const { file: tif, fileName } = await exportLayerGeoTiff('tsharp-250m', { onProgress: (p) => exportProgress.push(p) });
     const bytes = await tif.arrayBuffer();
     expect(tif.type).toBe('image/tiff');
-    // 256x256 px: one row of one tile, no overview.
-    expect(exportProgress).toEqual([{ stage: 'export', done: 1, total: 1, detail: fileName }]);
+    // 256x256 px: one row of one tile, no overview: 0/1 before it, 1/1 once written.
+    expect(exportProgress).toEqual([0, 1].map((done) => ({ stage: 'export', done, total: 1, detail: fileName })));
     // Named after scene, date, method and the real pixel size (231.7 m MODIS sinusoidal), never a fixed name.
     expect(fileName).toBe('MOD11A1_2025-06-21_tsharp_232m.tif');
     // Its short label leads with method and grid as the bicubic baseline's does; what the method is goes under it.

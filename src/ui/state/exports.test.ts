@@ -32,6 +32,16 @@ function lstRaster(seed: number): Raster {
 const meta = (id: string): LayerMeta => ({ id, label: id, kind: 'output', stage: 1, isFinal: true, pixelSizeM: 250, fileStem: `dhaka_${id}` });
 const shown = (id: string) => ({ id, label: id, kind: 'output', units: 'K', pixelSizeM: 250, stage: 1, isFinal: true, fileStem: `dhaka_${id}`, grid: { width: 1024, height: 1536 }, stats: { min: 280, max: 300, mean: 290 } }) as unknown as ShownLayer;
 
+/** Every progress line the export in progress showed (its detail), in order, until `off()`. */
+function watchDetails(): { details: string[]; off: () => void } {
+  const details: string[] = [];
+  const off = store.subscribe(() => {
+    const d = store.get().exporting?.progress.detail;
+    if (d !== undefined && d !== details.at(-1)) details.push(d);
+  });
+  return { details, off };
+}
+
 /** Waits until the export in progress has reported `done` of its count (rows of tiles, layers). */
 function reached(done: number): Promise<void> {
   return new Promise((resolve) => {
@@ -80,6 +90,23 @@ beforeEach(() => {
 const savedBytes = (i: number): Promise<Uint8Array> => blobs[i];
 
 describe('cancelling an export in the app', () => {
+  it('counts the rows of tiles of a GeoTIFF written: 0 of them first, all of them only once the file is written', async () => {
+    const watch = watchDetails();
+    await exportGeoTiff('lst-250m');
+    watch.off();
+    const rows = seen.progress.at(-1)!.total;
+    // 1024 x 1536 in 256 px tiles with its overviews (6, 3, 2 and 1 rows).
+    expect(rows).toBe(12);
+    // Before, the first count was 1/12 (the first row cut, none written yet). Rows written
+    // together (an overview's small ones) may show as one step.
+    expect(watch.details.slice(0, 2)).toEqual(['starting', `row of tiles 0/${rows}`]);
+    const counts = watch.details.slice(1).map((d) => Number(/^row of tiles (\d+)\/12$/.exec(d)?.[1]));
+    expect(counts).toEqual([...counts].sort((a, b) => a - b));
+    expect(counts.at(-1)).toBe(rows);
+    expect(seen.progress.map((p) => p.done)).toEqual(Array.from({ length: rows + 1 }, (_, i) => i));
+    expect(saved.map((f) => f.name)).toEqual(['dhaka_lst-250m.tif']);
+  });
+
   it('stops a GeoTIFF export at its next row of tiles, saves nothing, says so, and the next export is the same bytes as one never cancelled', async () => {
     await exportGeoTiff('lst-250m');
     expect(saved.map((f) => f.name)).toEqual(['dhaka_lst-250m.tif']);
@@ -91,16 +118,18 @@ describe('cancelling an export in the app', () => {
     const layersBefore = store.get().layers;
     const p = exportGeoTiff('lst-250m');
     expect(store.get().exporting).toMatchObject({ kind: 'geotiff', layerId: 'lst-250m', fileName: 'dhaka_lst-250m.tif' });
-    await reached(1);
+    // The first row of the full resolution written (after the overviews' 6).
+    await reached(7);
     expect(store.get().exporting?.progress.stage).toBe('Exporting dhaka_lst-250m.tif');
-    expect(store.get().exporting?.progress.detail).toBe(`row of tiles 1/${rows}`);
+    expect(store.get().exporting?.progress.detail).toBe(`row of tiles ${store.get().exporting?.progress.done}/${rows}`);
     cancelExport();
     expect(store.get().exporting?.progress.stage).toBe('Cancelling the export of dhaka_lst-250m.tif: waiting for the worker to stop');
     cancelExport(); // twice: nothing more
     await p;
     // Before, the app passed no signal: the export ran its 6 rows and saved the file.
     expect(saved).toHaveLength(1);
-    expect(seen.progress.filter((x) => x.afterCancel).length).toBeLessThanOrEqual(1);
+    // Rows are counted written: after Cancel, at most the 2 rows whose 8 tiles were compressing (4 a row).
+    expect(seen.progress.filter((x) => x.afterCancel).length).toBeLessThanOrEqual(2);
     expect(Math.max(...seen.progress.map((x) => x.done))).toBeLessThan(rows);
     const s = store.get();
     expect(s.exporting).toBeUndefined();
