@@ -1,6 +1,6 @@
 import { zipSync, strToU8 } from 'fflate';
 import { AppError, isAppError, toAppError } from '../core/errors.ts';
-import { throwIfAborted, yieldToEventLoop, type RunOptions } from '../core/progress.ts';
+import { throwIfAborted, type Progress, type RunOptions } from '../core/progress.ts';
 import type { DeflateCodec } from '../io/deflate-codec.ts';
 import { writeGeoTiffAsync, type GeoTiffBandInput, type WriteGeoTiffOptions } from '../io/geotiff-write.ts';
 import { startDeflateWorkers } from './deflate-pool-web.ts';
@@ -89,7 +89,9 @@ function zipEntries(sceneIds: readonly string[] | undefined): ZipEntry[] {
 /**
  * Every layer as GeoTIFF plus report.json (and any extra files, e.g. the map PNG) in one ZIP: of
  * the scenes `sceneIds` (one GeoTIFF per date and layer, names carrying the date), else of the
- * scene run last. Progress `{stage: 'export'}` per layer written; `signal` cancels between layers.
+ * scene run last. Progress `{stage: 'export'}`: rows of tiles written of the layer being written
+ * (`done`/`total`, 0 before its first), that layer the `step`th of `steps`; `signal` cancels at the
+ * next row of tiles (a full-tile layer takes seconds).
  */
 export async function exportZip(
   report: unknown,
@@ -103,18 +105,15 @@ export async function exportZip(
     throw new AppError('BAD_ARGUMENT', 'There is nothing to export yet; run the downscaling first.');
   const files: Record<string, Uint8Array | [Uint8Array, { level: 0 }]> = {};
   // GeoTIFFs are already deflated inside; storing them avoids compressing twice.
-  let done = 0;
   const codec = startDeflateWorkers();
   try {
-    for (const { id, sceneId, hit } of ids) {
+    for (const [i, { id, sceneId, hit }] of ids.entries()) {
       throwIfAborted(run.signal);
       const stem = hit.meta.fileStem;
       // Two tiles of one date share a file stem: the second goes into a folder named after its scene.
       const name = files[`${stem}.tif`] && sceneId ? `${sceneId.replace(/[^A-Za-z0-9._-]+/g, '_')}/${stem}.tif` : `${stem}.tif`;
-      files[name] = [await encodeLayer(writeGeoTiffAsync, id, codec, { signal: run.signal }, sceneId, hit), { level: 0 }];
-      run.onProgress?.({ stage: 'export', done: ++done, total: ids.length, detail: name });
-      // Lets a cancel message in between layers (each GeoTIFF takes up to seconds on a full tile).
-      await yieldToEventLoop();
+      const onProgress = run.onProgress && ((p: Progress) => run.onProgress!({ stage: 'export', done: p.done, total: p.total, step: i + 1, steps: ids.length, detail: name }));
+      files[name] = [await encodeLayer(writeGeoTiffAsync, id, codec, { signal: run.signal, onProgress }, sceneId, hit), { level: 0 }];
     }
   } finally {
     codec.close();

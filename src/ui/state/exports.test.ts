@@ -162,14 +162,41 @@ describe('cancelling an export in the app', () => {
     expect(store.get().exporting).toBeUndefined();
   });
 
-  it('stops a ZIP export between layers, saves nothing, and the next ZIP holds the layers a run replaced during it', async () => {
+  it('counts the rows of tiles written of each layer of a ZIP, 0 of them first, the layers before counted whole in the bar', async () => {
+    const watch = watchDetails();
+    const fractions: number[] = [];
+    const off = store.subscribe(() => void fractions.push(store.get().exporting?.progress.fraction ?? Number.NaN));
+    await exportZip();
+    watch.off();
+    off();
+    expect(saved.map((f) => f.name)).toEqual(['srda-lst-results.zip']);
+    // Before, the line said 'layer 1/2 written' and 'layer 2/2 written' only.
+    expect(watch.details[0]).toBe('starting');
+    const where = watch.details.slice(1).map((d) => /^layer (\d)\/2, row of tiles (\d+)\/12$/.exec(d)!.slice(1).map(Number));
+    expect(where[0]).toEqual([1, 0]);
+    expect(where.filter(([layer]) => layer === 2).length).toBeGreaterThan(3);
+    expect(where.at(-1)).toEqual([2, 12]);
+    expect(where.map(([layer, row]) => layer * 100 + row)).toEqual(where.map(([layer, row]) => layer * 100 + row).sort((a, b) => a - b));
+    expect(seen.progress.map((x) => `${x.step}:${x.done}`)).toEqual([1, 2].flatMap((step) => Array.from({ length: 13 }, (_, i) => `${step}:${i}`)));
+    const shown = fractions.filter((f) => !Number.isNaN(f));
+    expect(shown).toEqual([...shown].sort((a, b) => a - b));
+    expect(shown.at(-1)).toBe(1);
+  });
+
+  it('stops a ZIP export at its next row of tiles within a layer, saves nothing, and the next ZIP holds the layers a run replaced during it', async () => {
     const p = exportZip();
     expect(store.get().exporting?.fileName).toBe('srda-lst-results.zip');
-    await reached(1);
-    expect(store.get().exporting?.progress.detail).toBe('layer 1/2 written');
+    // The first layer's first row of the full resolution written (after its overviews' 6 rows).
+    await reached(7);
+    expect(store.get().exporting?.progress.detail).toBe(`layer 1/2, row of tiles ${store.get().exporting?.progress.done}/12`);
     cancelExport();
+    expect(store.get().exporting?.progress).toMatchObject({ stage: 'Cancelling the export of srda-lst-results.zip: waiting for the worker to stop', detail: expect.stringMatching(/^layer 1\/2, row of tiles/) });
     await p;
     expect(saved).toHaveLength(0);
+    // Before, Cancel waited for the layer's 12 rows; now at most the 2 rows compressing when it was sent.
+    expect(seen.progress.filter((x) => x.afterCancel).length).toBeLessThanOrEqual(2);
+    expect(Math.max(...seen.progress.map((x) => x.done))).toBeLessThan(12);
+    expect(seen.progress.every((x) => x.step === 1)).toBe(true);
     expect(store.get().notices.at(-1)).toBe('Export of srda-lst-results.zip cancelled: no file was saved. The results on the map are kept.');
 
     // A run (Run stays enabled during an export) replaces the worker's layers while the ZIP is written.

@@ -18,21 +18,26 @@ export function download(bytes: BlobPart, fileName: string, type = 'application/
   setTimeout(() => URL.revokeObjectURL(url), 10_000);
 }
 
+const cancellingStage = (fileName: string): string => `Cancelling the export of ${fileName}: waiting for the worker to stop`;
+
 /**
- * The export's progress line: the file and the worker's count (rows of tiles of a GeoTIFF, layers
- * of a ZIP); from Cancel until the worker answers, that the app waits for the worker to stop and
- * where it was.
+ * The export's progress line: the file and the worker's count, rows of tiles written of the
+ * GeoTIFF ('row of tiles 3/19'), of a ZIP the layer being written and its rows ('layer 2/5, row
+ * of tiles 3/19'; the bar counts the layers before it whole); from Cancel until the worker
+ * answers, that the app waits for the worker to stop.
  */
-export function exportProgress(fileName: string, p: Pick<Progress, 'done' | 'total'> | undefined, isCancelling: boolean): ProgressState {
+export function exportProgress(fileName: string, p: Pick<Progress, 'done' | 'total' | 'step' | 'steps'> | undefined, isCancelling: boolean): ProgressState {
   const done = p?.done ?? 0;
   const total = p?.total ?? 0;
-  const where = total === 0 ? 'starting' : fileName.endsWith('.zip') ? `layer ${done}/${total} written` : `row of tiles ${done}/${total}`;
+  const rows = `row of tiles ${done}/${total}`;
+  const within = total > 0 ? done / total : 0;
+  const layer = p?.step !== undefined && p.steps ? { step: p.step, steps: p.steps } : undefined;
   return {
-    stage: isCancelling ? `Cancelling the export of ${fileName}: waiting for the worker to stop` : `Exporting ${fileName}`,
+    stage: isCancelling ? cancellingStage(fileName) : `Exporting ${fileName}`,
     done,
     total,
-    detail: where,
-    fraction: total > 0 ? done / total : 0,
+    detail: layer ? `layer ${layer.step}/${layer.steps}, ${rows}` : total === 0 ? 'starting' : rows,
+    fraction: layer ? (layer.step - 1 + within) / layer.steps : within,
   };
 }
 
@@ -113,5 +118,5 @@ export async function exportZip(mapPng?: ArrayBuffer): Promise<void> {
 export function cancelExport(): void {
   if (!exportAbort || exportAbort.signal.aborted) return;
   exportAbort.abort();
-  store.set((s) => (s.exporting ? { exporting: { ...s.exporting, progress: exportProgress(s.exporting.fileName, s.exporting.progress, true) } } : {}));
+  store.set((s) => (s.exporting ? { exporting: { ...s.exporting, progress: { ...s.exporting.progress, stage: cancellingStage(s.exporting.fileName) } } } : {}));
 }
