@@ -247,6 +247,44 @@ test.describe('demo scene flow', () => {
       message: recommendation,
     });
 
+    // Pictures of the ZIP export while it runs, on a laptop and a phone: the downscale worker's
+    // zero-delay timers (the writer yields at each row of tiles) are stretched to 150 ms here only,
+    // so the 256 x 256 layers' rows last long enough to be seen; each export is then cancelled.
+    await downscaleWorker.evaluate(() => {
+      const plain = globalThis.setTimeout;
+      const g = globalThis as unknown as { __plainSetTimeout?: typeof plain; setTimeout: typeof plain };
+      g.__plainSetTimeout = plain;
+      g.setTimeout = ((f: () => void, ms?: number) => plain(f, ms ? ms : 150)) as typeof plain;
+    });
+    for (const [width, height] of [[1440, 900], [390, 844]]) {
+      await page.setViewportSize({ width, height });
+      await page.getByTestId('export-zip').scrollIntoViewIfNeeded();
+      await page.evaluate(() => {
+        const lines: string[] = [];
+        (window as unknown as { __zipLines: string[] }).__zipLines = lines;
+        const seen = () => {
+          const t = document.querySelector('[data-testid=export-progress-bar] .label')?.textContent;
+          if (t && t !== lines.at(-1)) lines.push(t);
+        };
+        new MutationObserver(seen).observe(document.body, { subtree: true, childList: true, characterData: true });
+        document.querySelector<HTMLElement>('[data-testid=export-zip]')!.click();
+        seen();
+      });
+      await page.waitForFunction(() => /row of tiles [1-9]/.test(document.querySelector('[data-testid=export-progress-bar] .label')?.textContent ?? ''));
+      await page.getByTestId('export-progress').scrollIntoViewIfNeeded();
+      await page.screenshot({ path: join(screensDir, `export-zip-running-${width}x${height}.png`) });
+      await page.getByTestId('export-cancel').click();
+      await expect(page.getByTestId('export-progress')).toHaveCount(0);
+      const lines = await page.evaluate(() => (window as unknown as { __zipLines: string[] }).__zipLines);
+      console.log(`ZIP export lines at ${width}x${height}:\n  ${lines.join('\n  ')}`);
+      expect(lines[0]).toMatch(/^Exporting MOD11A1_2025-06-21\S*\.zip · drawing the map picture$/);
+      expect(lines.some((l) => /· layer 1\/\d+, row of tiles 0\/1$/.test(l))).toBe(true);
+    }
+    await downscaleWorker.evaluate(() => {
+      const g = globalThis as unknown as { __plainSetTimeout: typeof setTimeout; setTimeout: typeof setTimeout };
+      g.setTimeout = g.__plainSetTimeout;
+    });
+
     expect(external, 'the demo makes no request to other hosts').toEqual([]);
   });
 });

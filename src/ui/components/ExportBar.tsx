@@ -43,7 +43,7 @@ export function ExportBar() {
         data-testid="export-zip"
         disabled={isExporting}
         title={isExporting ? 'An export is in progress: wait for it or cancel it' : undefined}
-        onClick={() => void captureMapPng(caption()).then((png) => exportZip(png))}
+        onClick={() => void exportZip(() => captureMapPng(caption()))}
       >
         Everything (ZIP + report.json)
       </button>

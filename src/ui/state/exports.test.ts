@@ -3,6 +3,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vites
 import { crsFromEpsg } from '../../core/geo/crs.ts';
 import type { Raster } from '../../core/raster/raster.ts';
 import { beginSceneLayers, clearLayers, storeLayer, type ExportWatch, type LayerMeta } from '../../test-support/export-worker.ts';
+import { progressText } from '../progress-text.ts';
 import { cancelExport, exportGeoTiff, exportZip } from './actions.ts';
 import { initialState, store, type ShownLayer } from './store.ts';
 
@@ -181,6 +182,34 @@ describe('cancelling an export in the app', () => {
     const shown = fractions.filter((f) => !Number.isNaN(f));
     expect(shown).toEqual([...shown].sort((a, b) => a - b));
     expect(shown.at(-1)).toBe(1);
+  });
+
+  it('says it draws the map picture before a ZIP and puts it in; a Cancel meanwhile saves nothing and asks the worker for nothing', async () => {
+    const png = new Uint8Array([137, 80, 78, 71, 13, 10, 26, 10, 1, 2, 3]);
+    let drawn!: (png: ArrayBuffer) => void;
+    const p = exportZip(() => new Promise((resolve) => (drawn = resolve)));
+    // Before, the picture was drawn before the export began: no line, then 'starting'.
+    expect(store.get().exporting?.progress).toMatchObject({ stage: 'Exporting srda-lst-results.zip', detail: 'drawing the map picture', done: 0, total: 0 });
+    expect(progressText(store.get().exporting!.progress)).toBe('Exporting srda-lst-results.zip · drawing the map picture');
+    // One export at a time from the click on: a second ZIP while the picture is drawn does nothing.
+    await exportZip(() => Promise.reject(new Error('a second picture is never drawn')));
+    drawn(png.slice().buffer);
+    await p;
+    expect(saved.map((f) => f.name)).toEqual(['srda-lst-results.zip']);
+    const zip = unzipSync(await savedBytes(0));
+    expect(Object.keys(zip).sort()).toEqual(['dhaka_bicubic-250m.tif', 'dhaka_lst-250m.tif', 'map.png', 'report.json']);
+    expect(Array.from(zip['map.png'])).toEqual(Array.from(png));
+
+    seen.progress = [];
+    const q = exportZip(() => new Promise((resolve) => (drawn = resolve)));
+    cancelExport();
+    expect(store.get().exporting?.progress).toMatchObject({ stage: 'Cancelling the export of srda-lst-results.zip: waiting for the worker to stop', detail: 'drawing the map picture' });
+    drawn(png.slice().buffer);
+    await q;
+    expect(saved).toHaveLength(1);
+    expect(seen.progress).toEqual([]);
+    expect(store.get().exporting).toBeUndefined();
+    expect(store.get().notices.at(-1)).toBe('Export of srda-lst-results.zip cancelled: no file was saved. The results on the map are kept.');
   });
 
   it('stops a ZIP export at its next row of tiles within a layer, saves nothing, and the next ZIP holds the layers a run replaced during it', async () => {
