@@ -113,6 +113,8 @@ export async function exportZip(drawMapPng?: () => Promise<ArrayBuffer | undefin
       opts.onProgress({ stage: 'export', done: 0, total: 0, detail: 'drawing the map picture' });
       mapPng = await drawMapPng();
       throwIfAborted(opts.signal);
+      // The worker may be busy with a run before it takes the ZIP: the picture is not what is waited for.
+      opts.onProgress({ stage: 'export', done: 0, total: 0, detail: 'starting' });
     }
     const extraFiles = mapPng ? [{ name: mapPngName, bytes: mapPng }] : [];
     const { fileName, bytes } = await worker().call('exportZip', { report, extraFiles, fileStem, ...(sceneIds ? { sceneIds } : {}) }, opts);
