@@ -1,8 +1,11 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { expect, test } from '@playwright/test';
-import { dropAndRun, repoRoot } from './helpers.ts';
+import { aggregateMean } from '../src/core/raster/aggregate.ts';
+import { writeGeoTiff } from '../src/io/geotiff-write.ts';
+import { readBand } from '../src/test-support/data.ts';
+import { dropAndRun, repoRoot, screensDir, shoot, tempDir } from './helpers.ts';
 
 // One MODIS-ASTER pair as a user has it: 1 km MOD21 LST, 250 m MOD09GQ NDVI, the concurrent ASTER LST.
 const PAIR = resolve(repoRoot, '../shared/data/modis-aster-h18v04-sifcnnsr/7');
@@ -57,4 +60,46 @@ test.describe('an independent LST of the same date dropped beside the MODIS LST 
     expect(trust).toBeLessThanOrEqual(panel);
     expect(page_).toBe(390);
   });
+});
+
+// Landsat 5 Para made coarse: the thermal band at 240 m, red and NIR at 60 m (outputs at 120 m and 60 m),
+// and the thermal band at 120 m as the independent LST, coarser than the 60 m output.
+const PARA = resolve(repoRoot, '../shared/data/landsat5-tm-para-19880814-rstoolbox/LT52240631988227CUB02');
+
+test.describe('an independent LST coarser than the finest output (Para 240 m -> 60 m, the LST at 120 m)', () => {
+  test.skip(!existsSync(`${PARA}_B6.TIF`), 'shared Landsat 5 Para data absent');
+  let files: string[] = [];
+  test.beforeAll(async () => {
+    const dir = tempDir('para-coarse-truth-');
+    const made: [string, number, string][] = [['B6', 8, '240m'], ['B3', 2, '60m'], ['B4', 2, '60m'], ['B6', 4, '120m']];
+    files = [];
+    for (const [band, f, res] of made) {
+      const file = join(dir, `LT52240631988227CUB02_${band}_${res}.tif`);
+      writeFileSync(file, writeGeoTiff([{ raster: aggregateMean(await readBand(`${PARA}_${band}.TIF`), f, { maxInvalidFraction: 0 }), units: 'K' }]));
+      files.push(file);
+    }
+  });
+
+  for (const [width, height] of [[1440, 900], [390, 844]]) {
+    test(`scores the 60 m outputs at the LST's 120 m resolution and the trust panel says so (${width} x ${height})`, async ({ page }) => {
+      await page.setViewportSize({ width, height });
+      await dropAndRun(page, files, 'tsharp');
+      const panel = page.getByTestId('trust-truth');
+      await expect(panel).toContainText("put on each output's grid, or each output finer than it block-averaged onto its grid:");
+      await expect(page.getByTestId('trust-truth-resolution')).toHaveText(
+        'The 60 m output is finer than LT52240631988227CUB02_B6_120m.tif, so it is scored at its 120 m resolution: block-averaged 2 x 2 onto its grid.',
+      );
+      // Before, the 60 m outputs had no row: only the 120 m ones were scored.
+      await expect(panel.locator('[data-testid=truth-row][data-stage="2"]')).toHaveCount(2);
+      await expect(panel.locator('[data-testid=truth-row][data-stage="2"]').first()).toContainText('60 m at 120 m');
+      await expect(page.getByTestId('trust-truth-verdict')).toContainText(/^At 120 m \(the 60 m outputs block-averaged onto LT52240631988227CUB02_B6_120m\.tif's grid\), TsHARP's detail/);
+      expect(await page.evaluate(() => window.__srda.notices)).toContain(
+        'The 60 m output is finer than LT52240631988227CUB02_B6_120m.tif, so it is scored at its 120 m resolution: block-averaged 2 x 2 onto its grid.',
+      );
+      expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBe(width);
+      await page.getByTestId('trust').scrollIntoViewIfNeeded();
+      await shoot(page, `independent-lst-coarser-${width}`);
+      await page.getByTestId('trust-truth').screenshot({ path: join(screensDir, `independent-lst-coarser-${width}-panel.png`) });
+    });
+  }
 });

@@ -14,7 +14,7 @@ import { loadMethod } from '../pipeline/methods.ts';
 import { prepareSceneAsync } from '../pipeline/prepare.ts';
 import { assembleScene, labelDataset, type LabelledBand } from '../pipeline/scene-assembly.ts';
 import { scoreStagesAgainstTruth, type TruthCheck } from '../pipeline/truth-score.ts';
-import { truthSentence } from '../core/truth-words.ts';
+import { formatDistance, truthResolutionWords, truthSentence, unscoredFinerWords } from '../core/truth-words.ts';
 import type { Scene } from '../pipeline/scene.ts';
 import { pickGivenBand } from './batch-manifest.ts';
 import type { BatchItem } from './batch-plan.ts';
@@ -88,8 +88,11 @@ export interface SummaryRow {
   seconds: number;
   /** Closed-loop RMSE (K, residual-corrected) per method. */
   rmse: Record<string, number>;
-  /** Against an independent finer LST of the date, when the item had one: per method, its finest scored output. */
-  independent?: Record<string, { offsetFreeRmseK: number; detailRmseK: number; detailCorr: number }>;
+  /**
+   * Against an independent finer LST of the date, when the item had one: per method, its finest scored
+   * output; `scoredPixelSizeM` where that output, finer than the LST, was scored at the LST's resolution.
+   */
+  independent?: Record<string, { offsetFreeRmseK: number; detailRmseK: number; detailCorr: number; scoredPixelSizeM?: number }>;
 }
 
 /** The finished output folder of an item: `<out>/<id>`; it exists only once the item is complete. */
@@ -183,10 +186,26 @@ async function independentLstCheck(scene: Scene, methodId: string, stageFiles: s
   return scoreStagesAgainstTruth(truth.name, truth.band.raster, runs).check;
 }
 
+/**
+ * What the check says of outputs finer than the independent LST (report.json independentLst, and
+ * printed): `scoredAt`, that they were scored at its resolution; `notScored`, that they were not,
+ * why, and what the item's files need.
+ */
+function finerThanLstWords(scene: Scene, check: TruthCheck): { scoredAt?: string; notScored?: string } {
+  const sizes = check.finerStages.map((k) => formatDistance(scene.levels[k].pixelSizeM));
+  const them = sizes.length > 1 ? 'them' : 'it';
+  const notScored =
+    sizes.length > 0
+      ? `${unscoredFinerWords(check.name, sizes, check.finerWhy)} To score ${them}, give the item (a --lst line of the manifest, or a file in the folder) an LST of the date as fine as the ${sizes[sizes.length - 1]} output, or one whose pixels are whole blocks of the output's on its grid.`
+      : undefined;
+  const scoredAt = truthResolutionWords(check);
+  return { ...(scoredAt ? { scoredAt } : {}), ...(notScored ? { notScored } : {}) };
+}
+
 /** Per method, the scores of its finest scored output. */
 function finestRows(check: TruthCheck): NonNullable<SummaryRow['independent']> {
   const out: NonNullable<SummaryRow['independent']> = {};
-  for (const r of check.rows) out[r.method] = { offsetFreeRmseK: r.offsetFreeRmseK, detailRmseK: r.detailRmseK, detailCorr: r.detailCorr };
+  for (const r of check.rows) out[r.method] = { offsetFreeRmseK: r.offsetFreeRmseK, detailRmseK: r.detailRmseK, detailCorr: r.detailCorr, ...(r.scoredPixelSizeM !== undefined ? { scoredPixelSizeM: r.scoredPixelSizeM } : {}) };
   return out;
 }
 
@@ -247,6 +266,9 @@ async function runInto(item: BatchItem, s: BatchSettings, tmp: string): Promise<
 
   const files = (await writer.done()).lst.map((f) => path.basename(f));
   const independentLst = truthBand ? await independentLstCheck(scene, method.id, files.map((f) => path.join(tmp, f)), truthBand, s) : undefined;
+  const finerWords = independentLst ? finerThanLstWords(scene, independentLst) : {};
+  const truthNotices = [finerWords.notScored, finerWords.scoredAt].filter((n) => n !== undefined);
+  if (truthNotices.length > 0) s.onSceneNotices?.(item, truthNotices);
   const orientedNotice = orientationsNotice(s.orientations ?? 1, [method.id]);
   const energyMaxAbsK = Math.max(...result.stages.map((st) => st.energy.maxAbsK));
   const row: SummaryRow = {
@@ -299,7 +321,7 @@ async function runInto(item: BatchItem, s: BatchSettings, tmp: string): Promise<
     closedLoopScored: closedLoopScored(loop),
     ...(check ? { closedLoopCheck: check } : {}),
     ...(weight ? { detailWeight: weight } : {}),
-    ...(independentLst ? { independentLst: { ...independentLst, ...optionalMessage(truthSentence(independentLst)) } } : {}),
+    ...(independentLst ? { independentLst: { ...independentLst, ...optionalMessage(truthSentence(independentLst)), ...finerWords } } : {}),
     summary: row,
   };
   await writeFile(path.join(tmp, 'report.json'), JSON.stringify(report, null, 2) + '\n');

@@ -618,4 +618,9 @@ describe('independentTally', () => {
     // Bicubic against itself, or no independent LST: nothing to count.
     expect(independentTally([row('bicubic', 1, 1), row('srda')])).toBeUndefined();
   });
+  it("counts the items whose finest output, finer than the LST, was scored at the LST's resolution", () => {
+    const atLst = (r: ReturnType<typeof row>) => ({ ...r, independent: { srda: { offsetFreeRmseK: 1, detailRmseK: 0.9, detailCorr: 0.5, scoredPixelSizeM: 120 }, bicubic: { offsetFreeRmseK: 1, detailRmseK: 1, detailCorr: 0.4 } } });
+    expect(independentTally([atLst(row('srda', 0.9, 1)), row('srda', 1.1, 1)])).toMatchObject({ items: 2, atLstResolution: 1 });
+    expect(independentTally([row('srda', 0.9, 1)])).not.toHaveProperty('atLstResolution');
+  });
 });

@@ -36,7 +36,10 @@ date with finer pixels beside the one downscaled (ASTER beside MODIS) is not run
 item's outputs and bicubic's (report.json independentLst; summary.csv independent_* columns: RMSE
 without the sensors' mean difference, and the detail, each pixel minus its input pixel's mean,
 against the finer LST's, with its correlation; the finest scored output of each method), and the
-last line's independentLst counts the items where the method's detail is closer than bicubic's.
+last line's independentLst counts the items where the method's detail is closer than bicubic's. An
+output finer than that LST is scored at its resolution, block-averaged onto its grid, where its
+pixels are whole blocks of the output's (report.json independentLst.scoredAt); else it is not
+scored and independentLst.notScored says why.
 
   --out DIR             output folder (required)
   --list                print the items (index, id, files), one per line in a stable order, and stop:
@@ -112,19 +115,29 @@ const CSV_FIXED = ['index', 'id', 'date', 'tile', 'method', 'valid_fraction', 'e
 
 /**
  * Over the finished items an independent finer LST scored: how many, and on how many the method's
- * finest output has detail closer to it than bicubic's (lower detail RMSE), with the median change.
+ * finest output has detail closer to it than bicubic's (lower detail RMSE), with the median change;
+ * `atLstResolution`, on how many that output, finer than the LST, was scored at the LST's resolution.
  */
-export function independentTally(rows: readonly SummaryRow[]): { items: number; method: string; closerThanBicubic: number; medianDetailRmseChangePct: number } | undefined {
+export function independentTally(rows: readonly SummaryRow[]): { items: number; method: string; closerThanBicubic: number; medianDetailRmseChangePct: number; atLstResolution?: number } | undefined {
   const pairs = rows.flatMap((r) => {
     const own = r.independent?.[r.method];
     const bic = r.independent?.bicubic;
-    return r.method !== 'bicubic' && own && bic && Number.isFinite(own.detailRmseK) && bic.detailRmseK > 0 ? [{ method: r.method, change: (100 * (own.detailRmseK - bic.detailRmseK)) / bic.detailRmseK }] : [];
+    return r.method !== 'bicubic' && own && bic && Number.isFinite(own.detailRmseK) && bic.detailRmseK > 0 ? [{ method: r.method, change: (100 * (own.detailRmseK - bic.detailRmseK)) / bic.detailRmseK, atLst: own.scoredPixelSizeM !== undefined }] : [];
   });
   if (pairs.length === 0) return undefined;
   const changes = pairs.map((p) => p.change).sort((a, b) => a - b);
   const mid = changes.length / 2;
   const median = changes.length % 2 ? changes[Math.floor(mid)] : (changes[mid - 1] + changes[mid]) / 2;
-  return { items: pairs.length, method: pairs[0].method, closerThanBicubic: changes.filter((c) => c < 0).length, medianDetailRmseChangePct: Number(median.toFixed(1)) };
+  const atLst = pairs.filter((p) => p.atLst).length;
+  return { items: pairs.length, method: pairs[0].method, closerThanBicubic: changes.filter((c) => c < 0).length, medianDetailRmseChangePct: Number(median.toFixed(1)), ...(atLst > 0 ? { atLstResolution: atLst } : {}) };
+}
+
+/** The summary line's words for the items whose finest output, finer than their LST, was scored at its resolution. */
+function atLstWords(tally: { items: number; atLstResolution?: number }): string {
+  const n = tally.atLstResolution;
+  if (!n) return '';
+  const where = n < tally.items ? `on ${n} of them, ` : tally.items > 1 ? 'on each, ' : '';
+  return `; ${where}the finest output, finer than the LST, is scored at the LST's resolution, block-averaged onto its grid (report.json independentLst.scoredAt)`;
 }
 
 /** Rewrites OUT/summary.csv from every finished item's report (temp file + rename); the rows it wrote. */
@@ -406,7 +419,7 @@ export const batchCommand: Command = async (argv) => {
   for (const f of failures) process.stderr.write(`srda-lst batch: ${f}\n`);
   if (tally && !quiet)
     process.stderr.write(
-      `Against the independent finer LSTs of ${tally.items} ${tally.items === 1 ? 'item' : 'items'}: ${methodName(tally.method)}'s finest detail is closer than bicubic's on ${tally.closerThanBicubic} (median detail RMSE ${tally.medianDetailRmseChangePct > 0 ? '+' : ''}${tally.medianDetailRmseChangePct} %; summary.csv has each).\n`,
+      `Against the independent finer LSTs of ${tally.items} ${tally.items === 1 ? 'item' : 'items'}: ${methodName(tally.method)}'s finest detail is closer than bicubic's on ${tally.closerThanBicubic} (median detail RMSE ${tally.medianDetailRmseChangePct > 0 ? '+' : ''}${tally.medianDetailRmseChangePct} %; summary.csv has each)${atLstWords(tally)}.\n`,
     );
   if (!quiet || index === undefined)
     process.stdout.write(

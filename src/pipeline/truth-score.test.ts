@@ -1,4 +1,11 @@
+import { existsSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { aggregateMean } from '../core/raster/aggregate.ts';
+import { pointScores } from '../core/raster/metrics.ts';
+import { cropRaster } from '../core/raster/tiling.ts';
+import { dataPath, readBand } from '../test-support/data.ts';
+import { runDownscale } from './downscale.ts';
+import { prepareScene } from './prepare.ts';
 import { crsFromEpsg } from '../core/geo/crs.ts';
 import { testGrid, testRaster } from './test-scenes.ts';
 import { truthOnOutputGrid } from './evaluate.ts';
@@ -67,16 +74,65 @@ describe('truthOnOutputGrid', () => {
 });
 
 describe('scoreStagesAgainstTruth', () => {
-  it('scores each method at every stage the truth is as fine as, and names the finer stages', () => {
+  const stage = (k: number, px: number, x0?: number) => ({ stage: k, lst: testRaster(testGrid(8000 / px / 2, 8000 / px / 2, px, x0), () => 301) });
+
+  it("scores each method at every stage, a stage finer than the truth at the truth's resolution (its output block-averaged onto the truth's grid)", () => {
     const truth = testRaster(testGrid(4, 4, 500), (c, r) => 300 + c + r);
-    const stage = (k: number, px: number) => ({ stage: k, lst: testRaster(testGrid(8000 / px / 2, 8000 / px / 2, px), () => 301) });
     const runs = ['srda', 'bicubic'].map((method) => ({ method, stages: [stage(1, 500), stage(2, 250)] }));
     const { check, onGrid } = scoreStagesAgainstTruth('fine.tif', truth, runs);
-    expect(check.finerStages).toEqual([2]);
-    expect(check.rows.map((r) => `${r.method} ${r.stage}`)).toEqual(['srda 1', 'bicubic 1']);
+    expect(check.finerStages).toEqual([]);
+    expect(check.rows.map((r) => `${r.method} ${r.stage} ${r.how} ${r.scoredPixelSizeM ?? '-'} ${r.outputBlockPx ?? '-'}`)).toEqual([
+      'srda 1 resampled - -',
+      'bicubic 1 resampled - -',
+      'srda 2 output-block-averaged 500 2',
+      'bicubic 2 output-block-averaged 500 2',
+    ]);
+    // 301 K everywhere against 300 + c + r on the 4 x 4 truth: the same scores at 500 m either way.
+    expect(check.rows[2]).toMatchObject({ n: 16, rmseK: check.rows[0].rmseK, biasK: check.rows[0].biasK });
     expect(check.pixelSizeM).toBe(500);
+    // Only a truth on the output's own grid makes a map layer.
     expect([...onGrid.keys()]).toEqual([1]);
   });
+
+  it("leaves a finer stage unscored, and says why, where the truth's pixels are not whole blocks of its on its grid", () => {
+    const truth = testRaster(testGrid(4, 4, 500, 500250), (c, r) => 300 + c + r);
+    const runs = [{ method: 'bicubic', stages: [stage(1, 500, 500250), stage(2, 250)] }];
+    const { check } = scoreStagesAgainstTruth('fine.tif', truth, runs);
+    expect(check.finerStages).toEqual([2]);
+    expect(check.finerWhy).toBe("its pixel corners are not on those of the output's 2 x 2 blocks (250 m across, 0 m down from them)");
+    expect(check.rows.map((r) => r.stage)).toEqual([1]);
+  });
+
+  const PARA = dataPath('landsat5-tm-para-19880814-rstoolbox/LT52240631988227CUB02');
+  it.skipIf(!existsSync(`${PARA}_B6.TIF`))(
+    "Landsat 5 Para, the thermal band at 240 m downscaled to 120 m and 60 m with red/NIR at 60 m: the 60 m outputs scored against the band at 120 m at 120 m, equal to the output block-averaged 2 x 2 and scored directly",
+    async () => {
+      const bt = await readBand(`${PARA}_B6.TIF`);
+      const [red, nir] = await Promise.all([readBand(`${PARA}_B3.TIF`), readBand(`${PARA}_B4.TIF`)]);
+      const truth = aggregateMean(bt, 4, { maxInvalidFraction: 0 });
+      const scene = prepareScene({ lst: aggregateMean(bt, 8, { maxInvalidFraction: 0 }), aux: { red: aggregateMean(red, 2), nir: aggregateMean(nir, 2) } });
+      expect(scene.stages).toBe(2);
+      const runs = [];
+      for (const method of ['tsharp', 'bicubic'] as const) runs.push({ method, stages: (await runDownscale(scene, { method })).stages });
+      const { check } = scoreStagesAgainstTruth('para_bt_120m.tif', truth, runs);
+      expect(check.finerStages).toEqual([]);
+      expect(check.rows.map((r) => `${r.method} ${r.stage} ${r.how}`)).toEqual(['tsharp 1 resampled', 'bicubic 1 resampled', 'tsharp 2 output-block-averaged', 'bicubic 2 output-block-averaged']);
+      for (const r of check.rows.filter((r) => r.stage === 2)) {
+        expect([r.pixelSizeM, r.scoredPixelSizeM, r.outputBlockPx]).toEqual([60, 120, 2]);
+        // Each 60 m output pixel's block of 2 x 2 against the 120 m band, counted here.
+        const out = runs.find((x) => x.method === r.method)!.stages[1].lst;
+        const whole = cropRaster(out, { col: 0, row: 0, width: Math.floor(out.width / 2) * 2, height: Math.floor(out.height / 2) * 2 });
+        const agg = aggregateMean(whole, 2, { maxInvalidFraction: 0.25 });
+        const direct = pointScores(agg.data, cropRaster(truth, { col: 0, row: 0, width: agg.width, height: agg.height }).data);
+        expect(r.n).toBe(direct.n);
+        expect(r.rmseK).toBeCloseTo(direct.rmse, 5);
+        // A 240 m input pixel is 2 x 2 of the truth's: the detail is scored at 120 m.
+        expect(r.detailPixels).toBeGreaterThan(1000);
+        console.log(`${r.method} 60 m at 120 m: n ${r.n}, RMSE ${r.rmseK.toFixed(4)} K, detail RMSE ${r.detailRmseK.toFixed(4)} K, corr ${r.detailCorr.toFixed(4)}`);
+      }
+    },
+    60_000,
+  );
 });
 
 describe('outputOnTruthGrid', () => {

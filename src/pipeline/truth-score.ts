@@ -141,8 +141,15 @@ export interface TruthRow extends TruthScores {
   stage: number;
   /** The output's pixel size, metres. */
   pixelSizeM: number;
-  /** How the truth got onto the output grid (`truthOnOutputGrid`). */
-  how: 'block-averaged' | 'resampled';
+  /**
+   * How the two were put on one grid: the truth onto the output's (`truthOnOutputGrid`), or, for an
+   * output finer than the truth, the output block-averaged onto the truth's (`outputOnTruthGrid`).
+   */
+  how: 'block-averaged' | 'resampled' | 'output-block-averaged';
+  /** With `how` 'output-block-averaged': the truth's pixel size (metres), at which the row is scored. */
+  scoredPixelSizeM?: number;
+  /** With `how` 'output-block-averaged': output pixels per truth pixel, across and down. */
+  outputBlockPx?: number;
 }
 
 /** A run's check against an independent, finer LST of the same date. */
@@ -153,14 +160,20 @@ export interface TruthCheck {
   pixelSizeM: number;
   /** Per stage (in order), per method (in the order given). */
   rows: TruthRow[];
-  /** Stages finer than the truth (by more than 10 %), not scored. */
+  /** Stages finer than the truth (by more than 10 %) whose pixels are not whole blocks of its on its grid: not scored. */
   finerStages: number[];
+  /** Why `finerStages` were not scored (`truthBlocks`, for the finest of them). */
+  finerWhy?: string;
 }
 
 /**
  * Scores each method's output of each stage against `truth` (`name` its file), the truth put on
- * each stage's grid once for all methods. `onGrid` holds the truth on the grid of every scored
- * stage (for a map layer). Stage k's output pixels group 2^k x 2^k into input pixels.
+ * each stage's grid once for all methods; a stage finer than the truth is scored at the truth's
+ * resolution instead, its output block-averaged onto the truth's grid (`truthBlocks`,
+ * `outputOnTruthGrid`, as `evaluate --truth`), or not at all where the truth's pixels are not whole
+ * blocks of its on its grid (`finerStages`, `finerWhy`). `onGrid` holds the truth on the grid of
+ * every stage scored on its own grid (for a map layer). Stage k's output pixels group 2^k x 2^k
+ * into input pixels.
  */
 export function scoreStagesAgainstTruth(
   name: string,
@@ -173,7 +186,20 @@ export function scoreStagesAgainstTruth(
   for (const stage of stages) {
     const first = runs.flatMap((r) => r.stages).find((s) => s.stage === stage)!.lst;
     if (!canScoreWith(first, truth)) {
-      check.finerStages.push(stage);
+      const blocks = truthBlocks(first, truth);
+      if ('why' in blocks) {
+        check.finerStages.push(stage);
+        check.finerWhy = blocks.why;
+        continue;
+      }
+      for (const r of runs) {
+        const out = r.stages.find((s) => s.stage === stage);
+        if (!out) continue;
+        const on = outputOnTruthGrid(out.lst, truth, blocks);
+        // An input pixel is 2^stage output pixels across, 2^stage / factor of the truth's.
+        const scores = scoreTruthOnGrid(on.output, on.truth.data, 2 ** stage / blocks.factor);
+        check.rows.push({ method: r.method, stage, pixelSizeM: pixelSizeMetres(out.lst), how: 'output-block-averaged', scoredPixelSizeM: check.pixelSizeM, outputBlockPx: blocks.factor, ...scores });
+      }
       continue;
     }
     const on = truthOnOutputGrid(first, truth);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { MIN_LOOP_PIXELS } from '../core/loop-pixels.ts';
-import { loopSampleNote, trustSentences, truthSentence } from './trust.ts';
+import { loopSampleNote, trustSentences, truthResolutionWords, truthSentence } from './trust.ts';
 
 const m = (method: string, rmse: number) => ({ method, rmse, mae: 0, bias: 0, r2: 0 });
 
@@ -69,5 +69,14 @@ describe('truthSentence', () => {
   });
   it('says nothing without bicubic to compare with', () => {
     expect(truthSentence({ name: 'a.tif', rows: [row('srda', 1, 1, 0.5)] })).toBeUndefined();
+  });
+  it("says where the finest outputs, finer than the file, were scored at its resolution", () => {
+    const at = (r: ReturnType<typeof row>) => ({ ...r, pixelSizeM: 60, how: 'output-block-averaged' as const, scoredPixelSizeM: 120, outputBlockPx: 2 });
+    const truth = { name: 'para_bt_120m.tif', rows: [at(row('tsharp', 2, 0.2, 0.66)), at(row('bicubic', 2, 0.21, 0.65))] };
+    expect(truthSentence(truth)).toMatch(/^At 120 m \(the 60 m outputs block-averaged onto para_bt_120m\.tif's grid\), TsHARP's detail within each input pixel is 5 % closer to para_bt_120m\.tif's than bicubic's/);
+    expect(truthResolutionWords(truth)).toBe('The 60 m output is finer than para_bt_120m.tif, so it is scored at its 120 m resolution: block-averaged 2 x 2 onto its grid.');
+    const both = { name: 'MOD11A2_1km.tif', rows: [1, 2].map((k) => ({ ...row('bicubic', k, 1, 0.5), pixelSizeM: 849 / 2 ** k, scoredPixelSizeM: 849, outputBlockPx: 2 ** k })) };
+    expect(truthResolutionWords(both)).toBe('The 425 m and 212 m outputs are finer than MOD11A2_1km.tif, so they are scored at its 849 m resolution: block-averaged 2 x 2 and 4 x 4 onto its grid.');
+    expect(truthResolutionWords({ name: 'a.tif', rows: [row('srda', 1, 1, 0.5)] })).toBeUndefined();
   });
 });

@@ -4,6 +4,10 @@ import { tmpdir } from 'node:os';
 import { basename, join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Progress } from '../core/progress.ts';
+import { aggregateMean } from '../core/raster/aggregate.ts';
+import { cropRaster } from '../core/raster/tiling.ts';
+import { writeGeoTiff } from '../io/geotiff-write.ts';
+import { readBand } from '../test-support/data.ts';
 import { readGeoTiff } from '../io/geotiff-read.ts';
 import { loopWindows, sampledLoopScored } from '../pipeline/loop-sample.ts';
 import { exportLayerGeoTiff } from './export.ts';
@@ -264,5 +268,46 @@ describe.skipIf(!existsSync(H14))('worker run job on a full MODIS tile (h14v09, 
     const ours = truth.rows.find((r) => r.method === 'tsharp' && r.stage === 2)!;
     expect(Math.abs(n - ours.n) / ours.n).toBeLessThan(0.05);
     expect(Math.abs(rmse - ours.rmseK) / ours.rmseK).toBeLessThan(0.03);
+  }, 120_000);
+});
+
+// Landsat 5 Para as a user would drop it: the thermal band at 240 m, red and NIR at 60 m (two stages:
+// 120 m, 60 m), and the thermal band at 120 m as the independent LST; all made from the scene's files.
+const PARA = resolve(import.meta.dirname, '../../../shared/data/landsat5-tm-para-19880814-rstoolbox/LT52240631988227CUB02');
+describe.skipIf(!existsSync(`${PARA}_B6.TIF`))('worker run job against an independent LST coarser than the finest output (Para 240 m -> 60 m, truth at 120 m)', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'truth-coarse-'));
+  const tif = async (name: string, path: string, f: number, shiftCols = 0): Promise<File> => {
+    const r = await readBand(path);
+    const shifted = cropRaster(r, { col: shiftCols, row: 0, width: r.width - shiftCols, height: r.height });
+    writeFileSync(join(dir, name), writeGeoTiff([{ raster: aggregateMean(shifted, f, { maxInvalidFraction: 0 }), units: 'K' }]));
+    return new File([readFileSync(join(dir, name))], name);
+  };
+  const run = async (truth: File) => {
+    const files = [await tif('para_bt_240m.tif', `${PARA}_B6.TIF`, 8), await tif('para_red_60m.tif', `${PARA}_B3.TIF`, 2), await tif('para_nir_60m.tif', `${PARA}_B4.TIF`, 2), truth];
+    const { inputs: rows } = await ingestFiles(files);
+    const roles = ['lst', 'red', 'nir', 'lst'] as const;
+    const params = { inputs: rows.map((r, i) => ({ id: r.id, role: roles[i] })), method: 'tsharp' as const, residualCorrection: true, finetuneSteps: 0, backend: 'auto' as const, evaluate: false, appBaseUrl: 'http://localhost/' };
+    return runJob(params, {}, []);
+  };
+
+  it("scores the 60 m outputs at the truth's 120 m resolution (block-averaged 2 x 2 onto its grid) and says so in a notice", async () => {
+    const result = await run(await tif('para_bt_120m.tif', `${PARA}_B6.TIF`, 4));
+    const truth = result.truth!;
+    expect(truth.name).toBe('para_bt_120m.tif');
+    expect(truth.finerStages).toEqual([]);
+    expect(truth.rows.map((r) => `${r.method} ${r.stage} ${r.how} ${r.scoredPixelSizeM ?? '-'}`)).toEqual(['tsharp 1 resampled -', 'bicubic 1 resampled -', 'tsharp 2 output-block-averaged 120', 'bicubic 2 output-block-averaged 120']);
+    for (const r of truth.rows) expect(r.detailPixels).toBeGreaterThan(1000);
+    expect(result.notices).toContain("The 60 m output is finer than para_bt_120m.tif, so it is scored at its 120 m resolution: block-averaged 2 x 2 onto its grid.");
+    expect(result.notices.join('\n')).not.toMatch(/not scored/);
+  }, 120_000);
+
+  it('leaves the 60 m outputs unscored against a truth shifted 30 m off their 2 x 2 blocks, and the notice says why and what to drop instead', async () => {
+    const result = await run(await tif('para_bt_120m_shifted.tif', `${PARA}_B6.TIF`, 4, 1));
+    const truth = result.truth!;
+    expect(truth.finerStages).toEqual([2]);
+    expect(truth.rows.map((r) => r.stage)).toEqual([1, 1]);
+    expect(result.notices).toContain(
+      "The 60 m output is finer than para_bt_120m_shifted.tif and was not scored against it: its pixel corners are not on those of the output's 2 x 2 blocks (30 m across, 0 m down from them). To score it, drop instead an LST of the same date as fine as the 60 m output, or one whose pixels are whole blocks of the output's on its grid.",
+    );
   }, 120_000);
 });

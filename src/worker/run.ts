@@ -15,6 +15,7 @@ import { assembleForAppAsync, gridFacts, usedFiles } from './preview.ts';
 import { partProgress } from './run-progress.ts';
 import { difference, formatPixelM, layerId, makeRunLayers, methodNaming, nominalResolutionM, type LayerMeta } from './layers.ts';
 import { scoreStagesAgainstTruth } from '../pipeline/truth-score.ts';
+import { truthResolutionWords, unscoredFinerWords } from '../core/truth-words.ts';
 import type { RunParams, RunResult, ScatterData, TruthCheck } from './protocol.ts';
 
 /** Output pixels up to which a bicubic baseline is added automatically. */
@@ -42,10 +43,15 @@ export function fineTuneOutcome(method: unknown, steps: number): { report: Finet
   };
 }
 
-/** The outputs an independent LST could not score: finer than it. */
-export function finerThanTruthNotice(name: string, finerOutputsM: number[]): string {
-  const many = finerOutputsM.length > 1;
-  return `The ${finerOutputsM.map((m) => formatPixelM(m)).join(' and ')} output${many ? 's are' : ' is'} finer than ${name} and ${many ? 'were' : 'was'} not scored against it.`;
+/**
+ * The outputs an independent LST could not score: finer than it, and not whole blocks of its pixels
+ * on its grid (`why`, from `truthBlocks`); what to drop instead.
+ */
+export function finerThanTruthNotice(name: string, finerOutputsM: number[], why?: string): string {
+  const sizes = finerOutputsM.map((m) => formatPixelM(m));
+  const them = finerOutputsM.length > 1 ? 'them' : 'it';
+  const remedy = why ? ` To score ${them}, drop instead an LST of the same date as fine as the ${sizes[sizes.length - 1]} output, or one whose pixels are whole blocks of the output's on its grid.` : '';
+  return unscoredFinerWords(name, sizes, why) + remedy;
 }
 
 /** Prepares the scene, runs the chosen method(s) stage by stage, scores them in closed loop. */
@@ -286,7 +292,9 @@ export async function runJob(
         );
       }
       // The scene's 'Several LST layers' note already says that it scores the outputs; here only what it could not score.
-      if (truth.finerStages.length > 0) notices.push(finerThanTruthNotice(truthBand.name, truth.finerStages.map((k) => px(k))));
+      if (truth.finerStages.length > 0) notices.push(finerThanTruthNotice(truthBand.name, truth.finerStages.map((k) => px(k)), truth.finerWhy));
+      const atTruth = truthResolutionWords(truth);
+      if (atTruth) notices.push(atTruth);
       lap('independent LST');
     }
     const scatter: ScatterData[] = [];

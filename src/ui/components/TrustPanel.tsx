@@ -4,6 +4,7 @@ import {
   methodName,
   trustRunLines,
   trustSentences,
+  truthResolutionWords,
   truthSentence,
 } from '../trust.ts';
 import type { TruthCheck } from '../../worker/protocol.ts';
@@ -49,13 +50,20 @@ const k = (v: number, digits = 2) => (Number.isFinite(v) ? v.toFixed(digits) : '
 /** Each output against an independent LST of the same date with finer pixels: the only direct check of the fine outputs. */
 function TruthTable({ truth }: { truth: TruthCheck }) {
   const verdict = truthSentence(truth);
+  const atTruth = truthResolutionWords(truth);
   return (
     <div data-testid="trust-truth">
       <p>
         Against <strong>{truth.name}</strong>, an independent LST of the same date (about{' '}
         {formatDistance(truth.pixelSizeM)}
-        ), put on each output's grid:
+        ), put on each output's grid
+        {atTruth ? ', or each output finer than it block-averaged onto its grid' : ''}:
       </p>
+      {atTruth && (
+        <p className="small" data-testid="trust-truth-resolution">
+          {atTruth}
+        </p>
+      )}
       {verdict && (
         <p data-testid="trust-truth-verdict">
           <strong>{verdict}</strong>
@@ -84,7 +92,10 @@ function TruthTable({ truth }: { truth: TruthCheck }) {
                 data-stage={r.stage}
               >
                 <td>{methodName(r.method)}</td>
-                <td>{formatDistance(r.pixelSizeM)}</td>
+                <td>
+                  {formatDistance(r.pixelSizeM)}
+                  {r.scoredPixelSizeM !== undefined && ` at ${formatDistance(r.scoredPixelSizeM)}`}
+                </td>
                 <td className="num">{k(r.rmseK, 3)}</td>
                 <td className="num">{k(r.biasK)}</td>
                 <td className="num">{k(r.offsetFreeRmseK, 3)}</td>
@@ -103,7 +114,8 @@ function TruthTable({ truth }: { truth: TruthCheck }) {
         residual correction fixes every input pixel's mean. The independent LST's own detail has a standard
         deviation of {k(truth.rows[truth.rows.length - 1]?.truthDetailSdK ?? Number.NaN)} K at the finest
         output: a method that adds none has about that detail RMSE.
-        {truth.finerStages.length > 0 && ' Outputs finer than the independent LST are not scored.'}
+        {truth.finerStages.length > 0 &&
+          ' Outputs finer than the independent LST are not scored where its pixels are not whole blocks of theirs on its grid (the notice says why).'}
       </p>
     </div>
   );
