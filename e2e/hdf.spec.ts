@@ -1,6 +1,7 @@
-import { execFileSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { promisify } from 'node:util';
 import { expect, test } from '@playwright/test';
 import {
   gdalInfo,
@@ -18,6 +19,15 @@ const HDF = resolve(
   '../shared/data/mod11a1-h14v09-2019305-lsttools/MOD11A1.A2019305.h14v09.006.2019306084028.hdf',
 );
 
+/** `srda-lst downscale` of the day LST with its QC from the .hdf into `out`; resolves to its 250 m GeoTIFF. */
+async function cliDownscale(out: string, args: string[]): Promise<string> {
+  await promisify(execFile)('npx', ['srda-lst', 'downscale', '--lst', HDF, '--qc', HDF, ...args, '--out', out, '--quiet'], {
+    cwd: repoRoot,
+    timeout: 400_000,
+  });
+  return join(out, 'lst_stage2.tif');
+}
+
 test.describe('raw LAADS HDF4 granule', () => {
   test.skip(!existsSync(HDF), 'shared MOD11A1 h14v09 HDF absent');
 
@@ -25,6 +35,11 @@ test.describe('raw LAADS HDF4 granule', () => {
     page,
   }) => {
     test.setTimeout(600_000);
+    const out = tempDir('srda-hdf-');
+    // The CLI on the same file (day LST with its QC, bicubic, LST-only: 2 stages onto the refined
+    // grid) runs beside the app, which it shares nothing with.
+    const cliRun = cliDownscale(join(out, 'cli'), ['--method', 'bicubic']);
+    cliRun.catch(() => undefined);
     await page.setViewportSize({ width: 1400, height: 1000 });
     await page.goto('/');
     await page.getByTestId('file-input').setInputFiles([HDF]);
@@ -42,26 +57,19 @@ test.describe('raw LAADS HDF4 granule', () => {
 
     const layer = await page.evaluate(() => window.__srda.layers.find((l) => l.id === 'bicubic-250m')!);
     expect([layer.grid.width, layer.grid.height]).toEqual([4800, 4800]);
-    const out = tempDir('srda-hdf-');
     const [download] = await Promise.all([
       page.waitForEvent('download', { timeout: 300_000 }),
       page.locator('[data-testid=export-geotiff][data-layer="bicubic-250m"]').click(),
     ]);
     const web = await saveDownload(download, out);
-    const info = gdalInfo(web);
+    const info = gdalInfo(web, false);
     expect(info.size).toEqual([4800, 4800]);
     expect(info.coordinateSystem.wkt).toMatch(/Sinusoidal/i);
     expect(info.geoTransform[0]).toBeCloseTo(-4447802.079066, 3);
     expect(info.geoTransform[1]).toBeCloseTo(926.6254331383334 / 4, 6);
 
-    // The CLI on the same file: day LST with its QC, bicubic, LST-only (2 stages onto the refined grid).
-    const cliOut = join(out, 'cli');
-    execFileSync(
-      'npx',
-      ['srda-lst', 'downscale', '--lst', HDF, '--qc', HDF, '--method', 'bicubic', '--out', cliOut, '--quiet'],
-      { cwd: repoRoot, stdio: 'pipe', timeout: 400_000 },
-    );
-    const cli = gdalReadFloat32(join(cliOut, 'lst_stage2.tif'));
+    const cliFile = await cliRun;
+    const cli = gdalReadFloat32(cliFile);
     const mine = gdalReadFloat32(web);
     const cmp = maxAbsDiff(mine.data, cli.data);
     test
@@ -73,11 +81,16 @@ test.describe('raw LAADS HDF4 granule', () => {
     expect(cmp.validityMismatch).toBe(0);
     expect(cmp.n).toBeGreaterThan(4_000_000);
     expect(cmp.maxAbs).toBeLessThan(1e-3);
-    expect(gdalInfo(join(cliOut, 'lst_stage2.tif')).geoTransform).toEqual(info.geoTransform);
+    expect(gdalInfo(cliFile, false).geoTransform).toEqual(info.geoTransform);
   });
 
   test("runs SRDA-Net's LST-only mode on the dropped .hdf and exports the 250 m GeoTIFF the CLI writes", async ({ page }) => {
     test.setTimeout(600_000);
+    const out = tempDir('srda-hdf-srda-');
+    // The CLI runs beside the app in its default mode (SRDA-Net's detail weighted by the scene's
+    // closed loop, as the app weights it); should the app say it kept all the detail, the CLI runs again below.
+    const weightedRun = cliDownscale(join(out, 'cli'), ['--method', 'srda', '--backend', 'wasm']);
+    weightedRun.catch(() => undefined);
     await page.setViewportSize({ width: 1400, height: 1000 });
     await page.goto('/');
     await page.getByTestId('file-input').setInputFiles([HDF]);
@@ -98,7 +111,6 @@ test.describe('raw LAADS HDF4 granule', () => {
     }));
     expect(state.layers.find((l) => l.id === 'lst-250m')).toMatchObject({ method: 'srda', w: 4800 });
     expect(state.notices.join(' ')).toMatch(/LST-only run/);
-    const out = tempDir('srda-hdf-srda-');
     const [download] = await Promise.all([
       page.waitForEvent('download', { timeout: 300_000 }),
       page.locator('[data-testid=export-geotiff][data-layer="lst-250m"]').click(),
@@ -106,17 +118,12 @@ test.describe('raw LAADS HDF4 granule', () => {
     const web = await saveDownload(download, out);
     expect(download.suggestedFilename()).toBe('MOD11A1_2019-11-01_srda_232m.tif');
 
-    const cliOut = join(out, 'cli');
     // The CLI in the mode the app ran: with the closed-loop detail weight when the app says it kept
     // a share of SRDA-Net's detail, otherwise SRDA-Net's full detail.
     const appWeighted = /of SRDA-Net's detail|output is the bicubic result/.test(state.notices.join(' '));
-    execFileSync(
-      'npx',
-      ['srda-lst', 'downscale', '--lst', HDF, '--qc', HDF, '--method', 'srda', '--backend', 'wasm', ...(appWeighted ? [] : ['--full-detail']), '--out', cliOut, '--quiet'],
-      { cwd: repoRoot, stdio: 'pipe', timeout: 400_000 },
-    );
-    const cliFile = join(cliOut, 'lst_stage2.tif');
-    expect(gdalInfo(cliFile).geoTransform).toEqual(gdalInfo(web).geoTransform);
+    const weightedFile = await weightedRun;
+    const cliFile = appWeighted ? weightedFile : await cliDownscale(join(out, 'cli-full'), ['--method', 'srda', '--backend', 'wasm', '--full-detail']);
+    expect(gdalInfo(cliFile, false).geoTransform).toEqual(gdalInfo(web, false).geoTransform);
     const cmp = maxAbsDiff(gdalReadFloat32(web).data, gdalReadFloat32(cliFile).data);
     test.info().annotations.push({
       type: 'cli-vs-web',
