@@ -56,7 +56,7 @@ test.describe('SRDA-Net on the pool of inference Web Workers', () => {
     expect(r.pooledIdentical).toBe(true);
     const file = join(outDir, 'write-check.tif');
     writeFileSync(file, Uint8Array.from(r.bytes));
-    expect(gdalInfo(file).size).toEqual([r.width, r.height]);
+    expect(gdalInfo(file, false).size).toEqual([r.width, r.height]);
     // Valid pixels as GDAL reads them: the bicubic LST of the bench scene (K), nodata elsewhere.
     const px = gdalReadFloat32(file);
     const valid = px.data.filter((v) => v !== -9999);

@@ -110,12 +110,12 @@ export interface BenchApi {
    * strategy on the deflate workers and on this thread.
    */
   writeCheck(o: { lstPx: number }): Promise<{
-    bytes: number[];
+    bytes: Uint8Array;
     pooledIdentical: boolean;
     /** The same file written with CompressionStream (zlib level 6) on this thread. */
-    nativeBytes: number[];
+    nativeBytes: Uint8Array;
     /** The same file with the uncertainty's run-length Deflate (strategy 'rle') on the two deflate workers. */
-    rleBytes: number[];
+    rleBytes: Uint8Array;
     /** Whether that file is the one this thread writes with the same codec. */
     rleIdentical: boolean;
     /** Whether its bytes differ from the default strategy's (the workers honoured 'rle'). */
@@ -392,10 +392,10 @@ const api: BenchApi = {
     const hereRle = await writeGeoTiffAsync(bands, { ...rleOpts, codec: startDeflateWorkers(0) });
     const same = (a: Uint8Array, b: Uint8Array) => a.length === b.length && a.every((v, i) => v === b[i]);
     return {
-      bytes: Array.from(pooled),
+      bytes: pooled,
       pooledIdentical: same(pooled, here),
-      nativeBytes: Array.from(native),
-      rleBytes: Array.from(pooledRle),
+      nativeBytes: native,
+      rleBytes: pooledRle,
       rleIdentical: same(pooledRle, hereRle),
       rleDiffers: !same(pooledRle, here),
       deflateWorkers,
