@@ -1,5 +1,6 @@
-import { execFileSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
+import { promisify } from 'node:util';
 import { join, resolve } from 'node:path';
 import { expect, test, type Page } from '@playwright/test';
 import { gdalReadFloat32, maxAbsDiff, repoRoot, saveDownload, shoot, tempDir, waitForRunEnd } from './helpers.ts';
@@ -18,11 +19,12 @@ async function exportFinal(page: Page, out: string): Promise<string> {
   return saveDownload(download, out);
 }
 
-function cli(out: string, extra: string[]): string {
-  execFileSync(
+/** Runs the CLI on the pair into `out` and resolves to its final GeoTIFF. */
+async function cli(out: string, extra: string[]): Promise<string> {
+  await promisify(execFile)(
     'npx',
     ['srda-lst', 'downscale', '--lst', LST, '--ndvi', NDVI, '--method', 'srda', '--backend', 'wasm', ...extra, '--out', out, '--quiet'],
-    { cwd: repoRoot, stdio: 'pipe', timeout: 300_000 },
+    { cwd: repoRoot, timeout: 300_000 },
   );
   return join(out, 'lst_stage2.tif');
 }
@@ -42,12 +44,16 @@ test.describe('"Keep all of SRDA-Net\'s detail"', () => {
     const box = page.getByTestId('full-detail');
     await expect(box).not.toBeChecked();
     const out = tempDir('srda-full-detail-');
+    // The CLI's two runs go on beside the app's (they share no state), one after the other.
+    const cliWeightedRun = cli(join(out, 'cli-weighted'), []);
+    const cliFullRun = cliWeightedRun.then(() => cli(join(out, 'cli-full'), ['--full-detail']));
+    cliFullRun.catch(() => undefined);
 
     // Default: SRDA-Net keeps the share of its detail that the scene's own closed loop supports.
     await page.getByTestId('run').click();
     expect(await waitForRunEnd(page)).toBe('done');
     const trust = page.locator('[data-testid=trust-method][data-method="srda"]');
-    const cliWeighted = cli(join(out, 'cli-weighted'), []);
+    const cliWeighted = await cliWeightedRun;
     const alpha = JSON.parse(readFileSync(join(out, 'cli-weighted', 'report.json'), 'utf8')).closedLoopCheck.detailWeight as number;
     expect(alpha).toBeGreaterThan(0.2);
     expect(alpha).toBeLessThan(0.9);
@@ -80,7 +86,7 @@ test.describe('"Keep all of SRDA-Net\'s detail"', () => {
     expect(apart.maxAbs).toBeGreaterThan(0.1);
 
     // Each app output equals the CLI's in the same mode.
-    const cliFull = cli(join(out, 'cli-full'), ['--full-detail']);
+    const cliFull = await cliFullRun;
     for (const [web, file, mode] of [
       [f, cliFull, 'full detail'],
       [w, cliWeighted, 'weighted'],
