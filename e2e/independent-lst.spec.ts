@@ -5,7 +5,7 @@ import { expect, test } from '@playwright/test';
 import { aggregateMean } from '../src/core/raster/aggregate.ts';
 import { writeGeoTiff } from '../src/io/geotiff-write.ts';
 import { readBand } from '../src/test-support/data.ts';
-import { dropAndRun, repoRoot, screensDir, shoot, tempDir } from './helpers.ts';
+import { dropAndRun, repoRoot, screensDir, shoot, tempDir, waitForRunEnd } from './helpers.ts';
 
 // One MODIS-ASTER pair as a user has it: 1 km MOD21 LST, 250 m MOD09GQ NDVI, the concurrent ASTER LST.
 const PAIR = resolve(repoRoot, '../shared/data/modis-aster-h18v04-sifcnnsr/7');
@@ -80,26 +80,44 @@ test.describe('an independent LST coarser than the finest output (Para 240 m -> 
     }
   });
 
+  const repeats =
+    "The 60 m outputs average back exactly to the 120 m outputs (residual correction keeps each block's mean), so against LT52240631988227CUB02_B6_120m.tif they score as the 120 m rows; LT52240631988227CUB02_B6_120m.tif cannot score detail finer than 120 m.";
   for (const [width, height] of [[1440, 900], [390, 844]]) {
-    test(`scores the 60 m outputs at the LST's 120 m resolution and the trust panel says so (${width} x ${height})`, async ({ page }) => {
+    test(`shows no 60 m rows that repeat the 120 m rows at the LST's resolution, and the trust panel says why (${width} x ${height})`, async ({ page }) => {
       await page.setViewportSize({ width, height });
       await dropAndRun(page, files, 'tsharp');
       const panel = page.getByTestId('trust-truth');
-      await expect(panel).toContainText("put on each output's grid, or each output finer than it block-averaged onto its grid:");
-      await expect(page.getByTestId('trust-truth-resolution')).toHaveText(
-        'The 60 m output is finer than LT52240631988227CUB02_B6_120m.tif, so it is scored at its 120 m resolution: block-averaged 2 x 2 onto its grid.',
-      );
-      // Before, the 60 m outputs had no row: only the 120 m ones were scored.
-      await expect(panel.locator('[data-testid=truth-row][data-stage="2"]')).toHaveCount(2);
-      await expect(panel.locator('[data-testid=truth-row][data-stage="2"]').first()).toContainText('60 m at 120 m');
-      await expect(page.getByTestId('trust-truth-verdict')).toContainText(/^At 120 m \(the 60 m outputs block-averaged onto LT52240631988227CUB02_B6_120m\.tif's grid\), TsHARP's detail/);
-      expect(await page.evaluate(() => window.__srda.notices)).toContain(
-        'The 60 m output is finer than LT52240631988227CUB02_B6_120m.tif, so it is scored at its 120 m resolution: block-averaged 2 x 2 onto its grid.',
-      );
+      await expect(panel).toContainText("an independent LST of the same date (about 120 m), put on each output's grid:");
+      await expect(page.getByTestId('trust-truth-resolution')).toHaveText(repeats);
+      // Before, the 60 m outputs had rows "60 m at 120 m" with the 120 m rows' numbers.
+      await expect(panel.locator('[data-testid=truth-row][data-stage="2"]')).toHaveCount(0);
+      await expect(panel.locator('[data-testid=truth-row][data-stage="1"]')).toHaveCount(2);
+      await expect(page.getByTestId('trust-truth-verdict')).toContainText(/^At 120 m, TsHARP's detail/);
+      expect(await page.evaluate(() => window.__srda.notices)).toContain(repeats);
       expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBe(width);
       await page.getByTestId('trust').scrollIntoViewIfNeeded();
       await shoot(page, `independent-lst-coarser-${width}`);
       await page.getByTestId('trust-truth').screenshot({ path: join(screensDir, `independent-lst-coarser-${width}-panel.png`) });
     });
   }
+
+  test("with Residual correction off, scores the 60 m outputs at the LST's 120 m resolution as rows of their own", async ({ page }) => {
+    await page.setViewportSize({ width: 1440, height: 900 });
+    await page.goto('/');
+    await page.getByTestId('file-input').setInputFiles(files);
+    await expect(page.getByTestId('file-row')).toHaveCount(files.length);
+    await page.getByTestId('method').selectOption('tsharp');
+    await page.getByTestId('residual').uncheck();
+    await page.getByTestId('run').click();
+    expect(await waitForRunEnd(page, 170_000)).toBe('done');
+    const panel = page.getByTestId('trust-truth');
+    await expect(panel).toContainText("put on each output's grid, or each output finer than it block-averaged onto its grid:");
+    await expect(page.getByTestId('trust-truth-resolution')).toHaveText(
+      'The 60 m output is finer than LT52240631988227CUB02_B6_120m.tif, so it is scored at its 120 m resolution: block-averaged 2 x 2 onto its grid.',
+    );
+    await expect(panel.locator('[data-testid=truth-row][data-stage="2"]')).toHaveCount(2);
+    await expect(panel.locator('[data-testid=truth-row][data-stage="2"]').first()).toContainText('60 m at 120 m');
+    await expect(page.getByTestId('trust-truth-verdict')).toContainText(/^At 120 m \(the 60 m outputs block-averaged onto LT52240631988227CUB02_B6_120m\.tif's grid\), TsHARP's detail/);
+    await page.getByTestId('trust-truth').screenshot({ path: join(screensDir, 'independent-lst-coarser-uncorrected-1440-panel.png') });
+  });
 });

@@ -40,28 +40,40 @@ describe.skipIf(!existsSync(`${PARA}_B6.TIF`))('srda-lst batch against an indepe
     return JSON.parse(readFileSync(path.join(out, id, 'report.json'), 'utf8'));
   };
 
-  it("scores the 60 m outputs at the LST's 120 m resolution, and report.json, the notice and the summary line say so", async () => {
+  it("keeps the 60 m outputs' numbers in report.json, and report.json, the notice and the summary line say they repeat the 120 m outputs' scores and why", async () => {
     const out = path.join(tmp, 'out-aligned');
     expect(await main(['batch', await paraManifest('aligned'), '--out', out, '--method', 'tsharp', '--jobs', '1']), printed.err).toBe(0);
     const t = report(out).independentLst;
     expect(t.name).toBe('para_bt_120m.tif');
     expect(t.finerStages).toEqual([]);
-    expect(t.rows.map((r: { method: string; stage: number; how: string; scoredPixelSizeM?: number }) => `${r.method} ${r.stage} ${r.how} ${r.scoredPixelSizeM ?? '-'}`)).toEqual([
-      'tsharp 1 resampled -',
-      'bicubic 1 resampled -',
-      'tsharp 2 output-block-averaged 120',
-      'bicubic 2 output-block-averaged 120',
+    expect(t.rows.map((r: { method: string; stage: number; how: string; scoredPixelSizeM?: number; repeatsStage?: number }) => `${r.method} ${r.stage} ${r.how} ${r.scoredPixelSizeM ?? '-'} ${r.repeatsStage ?? '-'}`)).toEqual([
+      'tsharp 1 resampled - -',
+      'bicubic 1 resampled - -',
+      'tsharp 2 output-block-averaged 120 1',
+      'bicubic 2 output-block-averaged 120 1',
     ]);
-    const scoredAt = 'The 60 m output is finer than para_bt_120m.tif, so it is scored at its 120 m resolution: block-averaged 2 x 2 onto its grid.';
+    const scoredAt =
+      "The 60 m outputs average back exactly to the 120 m outputs (residual correction keeps each block's mean), so against para_bt_120m.tif they score as the 120 m rows; para_bt_120m.tif cannot score detail finer than 120 m.";
     expect(t.scoredAt).toBe(scoredAt);
     expect(t.notScored).toBeUndefined();
-    expect(t.message).toMatch(/^At 120 m \(the 60 m outputs block-averaged onto para_bt_120m\.tif's grid\), TsHARP's detail within each input pixel is \d+ % (closer to|farther from) para_bt_120m\.tif's than bicubic's/);
+    expect(t.message).toMatch(/^At 120 m, TsHARP's detail within each input pixel is \d+ % (closer to|farther from) para_bt_120m\.tif's than bicubic's/);
     expect(printed.err).toMatch(new RegExp(`notice: [^\\n]*: ${scoredAt.replace(/[.()]/g, '\\$&')}\\n`));
-    expect(printed.err).toMatch(/Against the independent finer LSTs of 1 item: TsHARP's finest detail is closer than bicubic's on [01] \(median detail RMSE [-+\d.]+ %; summary\.csv has each\); the finest output, finer than the LST, is scored at the LST's resolution, block-averaged onto its grid \(report\.json independentLst\.scoredAt\)\.\n/);
+    // The finest scored output is the 120 m one: the summary line no longer says a finer one was scored at the LST's resolution.
+    expect(printed.err).toMatch(/Against the independent finer LSTs of 1 item: TsHARP's finest detail is closer than bicubic's on [01] \(median detail RMSE [-+\d.]+ %; summary\.csv has each\)\.\n/);
     const last = JSON.parse(printed.out.trim().split('\n').pop()!);
-    expect(last.independentLst.atLstResolution).toBe(1);
+    expect(last.independentLst.atLstResolution).toBeUndefined();
     const final = (m: string) => t.rows.find((r: { method: string; stage: number }) => r.method === m && r.stage === 2);
     console.log(`batch Para 60 m at 120 m: tsharp RMSE ${final('tsharp').rmseK.toFixed(4)} K detail ${final('tsharp').detailRmseK.toFixed(4)} K; bicubic RMSE ${final('bicubic').rmseK.toFixed(4)} K detail ${final('bicubic').detailRmseK.toFixed(4)} K`);
+  }, 120_000);
+
+  it('scores the 60 m outputs at the LST\'s 120 m resolution as rows of their own with --no-residual-correction, and says so', async () => {
+    const out = path.join(tmp, 'out-uncorrected');
+    expect(await main(['batch', await paraManifest('uncorrected'), '--out', out, '--method', 'tsharp', '--jobs', '1', '--no-residual-correction']), printed.err).toBe(0);
+    const t = report(out).independentLst;
+    expect(t.rows.map((r: { method: string; stage: number; repeatsStage?: number }) => `${r.method} ${r.stage} ${r.repeatsStage ?? '-'}`)).toEqual(['tsharp 1 -', 'bicubic 1 -', 'tsharp 2 -', 'bicubic 2 -']);
+    expect(t.scoredAt).toBe('The 60 m output is finer than para_bt_120m.tif, so it is scored at its 120 m resolution: block-averaged 2 x 2 onto its grid.');
+    expect(t.message).toMatch(/^At 120 m \(the 60 m outputs block-averaged onto para_bt_120m\.tif's grid\), TsHARP's detail/);
+    expect(JSON.parse(printed.out.trim().split('\n').pop()!).independentLst.atLstResolution).toBe(1);
   }, 120_000);
 
   it('leaves the 60 m outputs unscored against an LST shifted 30 m off their blocks, and says why and what the item needs', async () => {

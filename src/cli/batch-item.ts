@@ -14,7 +14,7 @@ import { loadMethod } from '../pipeline/methods.ts';
 import { prepareSceneAsync } from '../pipeline/prepare.ts';
 import { assembleScene, labelDataset, type LabelledBand } from '../pipeline/scene-assembly.ts';
 import { scoreStagesAgainstTruth, type TruthCheck } from '../pipeline/truth-score.ts';
-import { formatDistance, truthResolutionWords, truthSentence, unscoredFinerWords } from '../core/truth-words.ts';
+import { formatDistance, shownTruthRows, truthResolutionWords, truthSentence, unscoredFinerWords } from '../core/truth-words.ts';
 import type { Scene } from '../pipeline/scene.ts';
 import { pickGivenBand } from './batch-manifest.ts';
 import type { BatchItem } from './batch-plan.ts';
@@ -202,10 +202,10 @@ function finerThanLstWords(scene: Scene, check: TruthCheck): { scoredAt?: string
   return { ...(scoredAt ? { scoredAt } : {}), ...(notScored ? { notScored } : {}) };
 }
 
-/** Per method, the scores of its finest scored output. */
+/** Per method, the scores of its finest scored output (not a finer one whose rows repeat its scores). */
 function finestRows(check: TruthCheck): NonNullable<SummaryRow['independent']> {
   const out: NonNullable<SummaryRow['independent']> = {};
-  for (const r of check.rows) out[r.method] = { offsetFreeRmseK: r.offsetFreeRmseK, detailRmseK: r.detailRmseK, detailCorr: r.detailCorr, ...(r.scoredPixelSizeM !== undefined ? { scoredPixelSizeM: r.scoredPixelSizeM } : {}) };
+  for (const r of shownTruthRows(check.rows)) out[r.method] = { offsetFreeRmseK: r.offsetFreeRmseK, detailRmseK: r.detailRmseK, detailCorr: r.detailCorr, ...(r.scoredPixelSizeM !== undefined ? { scoredPixelSizeM: r.scoredPixelSizeM } : {}) };
   return out;
 }
 

@@ -39,7 +39,9 @@ against the finer LST's, with its correlation; the finest scored output of each 
 last line's independentLst counts the items where the method's detail is closer than bicubic's. An
 output finer than that LST is scored at its resolution, block-averaged onto its grid, where its
 pixels are whole blocks of the output's (report.json independentLst.scoredAt); else it is not
-scored and independentLst.notScored says why.
+scored and independentLst.notScored says why. With residual correction such an output averages
+back to the coarser output at the LST's resolution: its rows (repeatsStage) repeat that output's
+scores, scoredAt says so, and summary.csv and the last line take the coarser output.
 
   --out DIR             output folder (required)
   --list                print the items (index, id, files), one per line in a stable order, and stop:

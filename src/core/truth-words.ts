@@ -19,6 +19,8 @@ export interface TruthWords {
     scoredPixelSizeM?: number;
     /** With `scoredPixelSizeM`: output pixels per truth pixel, across and down. */
     outputBlockPx?: number;
+    /** With `scoredPixelSizeM`: the stage whose scores (every method's) this row repeats. */
+    repeatsStage?: number;
   }[];
 }
 
@@ -32,30 +34,52 @@ export function unscoredFinerWords(name: string, sizes: readonly string[], why?:
   return why ? `${head}: ${why}.` : `${head}.`;
 }
 
+/** The rows worth showing: without those that repeat another stage's scores (`repeatsStage`). */
+export function shownTruthRows<R extends TruthWords['rows'][number]>(rows: readonly R[]): R[] {
+  return rows.filter((r) => r.repeatsStage === undefined);
+}
+
 /**
  * Where outputs finer than the independent LST were scored at its resolution (each block-averaged
- * onto its grid): which, and how, in a sentence naming the file; undefined where none was.
+ * onto its grid): which, and how, in a sentence naming the file; where they average back to a
+ * coarser stage's outputs (`repeatsStage`), that they score as its rows and why. Undefined where none was.
  */
 export function truthResolutionWords(truth: TruthWords): string | undefined {
   const rows = truth.rows.filter((r) => r.scoredPixelSizeM !== undefined);
   if (rows.length === 0) return undefined;
   const stages = [...new Map(rows.map((r) => [r.stage, r])).values()];
-  const many = stages.length > 1;
-  const sizes = stages.map((r) => formatDistance(r.pixelSizeM)).join(' and ');
-  const blocks = stages.map((r) => `${r.outputBlockPx} x ${r.outputBlockPx}`).join(' and ');
-  // A truth pixel as coarse as an input pixel: the residual correction fixes that mean, no detail is left to score.
-  const noDetail = rows.some((r) => r.detailPixels === 0) ? ", with no detail scored where its pixels are as coarse as the input LST's" : '';
-  return `The ${sizes} output${many ? 's are' : ' is'} finer than ${truth.name}, so ${many ? 'they are' : 'it is'} scored at its ${formatDistance(rows[0].scoredPixelSizeM!)} resolution: block-averaged ${blocks} onto its grid${noDetail}.`;
+  const sizeOf = (stage: number) => formatDistance(truth.rows.find((r) => r.stage === stage)!.pixelSizeM);
+  const at = formatDistance(rows[0].scoredPixelSizeM!);
+  const words: string[] = [];
+  const repeated = stages.filter((r) => r.repeatsStage !== undefined);
+  for (const coarser of new Set(repeated.map((r) => r.repeatsStage!))) {
+    const sizes = repeated.filter((r) => r.repeatsStage === coarser).map((r) => formatDistance(r.pixelSizeM)).join(' and ');
+    words.push(
+      `The ${sizes} outputs average back exactly to the ${sizeOf(coarser)} outputs (residual correction keeps each block's mean), so against ${truth.name} they score as the ${sizeOf(coarser)} rows; ${truth.name} cannot score detail finer than ${at}.`,
+    );
+  }
+  const scored = stages.filter((r) => r.repeatsStage === undefined);
+  if (scored.length > 0) {
+    const many = scored.length > 1;
+    const sizes = scored.map((r) => formatDistance(r.pixelSizeM)).join(' and ');
+    const blocks = scored.map((r) => `${r.outputBlockPx} x ${r.outputBlockPx}`).join(' and ');
+    // A truth pixel as coarse as an input pixel: the residual correction fixes that mean, no detail is left to score.
+    const noDetail = rows.some((r) => r.repeatsStage === undefined && r.detailPixels === 0) ? ", with no detail scored where its pixels are as coarse as the input LST's" : '';
+    words.push(`The ${sizes} output${many ? 's are' : ' is'} finer than ${truth.name}, so ${many ? 'they are' : 'it is'} scored at its ${at} resolution: block-averaged ${blocks} onto its grid${noDetail}.`);
+  }
+  return words.join(' ');
 }
 
 /**
  * The trust panel's verdict on the finest output against an independent LST: the first method's
  * detail (each pixel minus its input pixel's mean) against bicubic's, the one thing a downscaler
- * adds; undefined without bicubic at that stage or without detail pixels.
+ * adds (not a finer output's rows that repeat its scores); undefined without bicubic at that stage or
+ * without detail pixels.
  */
 export function truthSentence(truth: TruthWords): string | undefined {
-  const last = Math.max(0, ...truth.rows.map((r) => r.stage));
-  const rows = truth.rows.filter((r) => r.stage === last);
+  const shown = shownTruthRows(truth.rows);
+  const last = Math.max(0, ...shown.map((r) => r.stage));
+  const rows = shown.filter((r) => r.stage === last);
   const first = rows[0];
   const bic = rows.find((r) => r.method === 'bicubic');
   if (!first || !bic || first === bic || !(first.detailPixels > 0) || !Number.isFinite(first.detailRmseK) || !Number.isFinite(bic.detailRmseK)) return undefined;

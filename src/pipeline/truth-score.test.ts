@@ -9,7 +9,7 @@ import { prepareScene } from './prepare.ts';
 import { crsFromEpsg } from '../core/geo/crs.ts';
 import { testGrid, testRaster } from './test-scenes.ts';
 import { truthOnOutputGrid } from './evaluate.ts';
-import { canScoreWith, outputOnTruthGrid, scoreStagesAgainstTruth, scoreTruthOnGrid, truthBlocks } from './truth-score.ts';
+import { canScoreWith, outputOnTruthGrid, repeatedStage, scoreStagesAgainstTruth, scoreTruthOnGrid, truthBlocks, type TruthRow } from './truth-score.ts';
 
 describe('scoreTruthOnGrid', () => {
   // 8 x 8 output pixels in 2 x 2 blocks of the input LST.
@@ -117,6 +117,8 @@ describe('scoreStagesAgainstTruth', () => {
       const { check } = scoreStagesAgainstTruth('para_bt_120m.tif', truth, runs);
       expect(check.finerStages).toEqual([]);
       expect(check.rows.map((r) => `${r.method} ${r.stage} ${r.how}`)).toEqual(['tsharp 1 resampled', 'bicubic 1 resampled', 'tsharp 2 output-block-averaged', 'bicubic 2 output-block-averaged']);
+      // Residual correction: each 60 m output's 2 x 2 blocks average to its 120 m output, so the rows repeat those.
+      expect(check.rows.map((r) => r.repeatsStage)).toEqual([undefined, undefined, 1, 1]);
       for (const r of check.rows.filter((r) => r.stage === 2)) {
         expect([r.pixelSizeM, r.scoredPixelSizeM, r.outputBlockPx]).toEqual([60, 120, 2]);
         // Each 60 m output pixel's block of 2 x 2 against the 120 m band, counted here.
@@ -166,5 +168,25 @@ describe('outputOnTruthGrid', () => {
     expect(truthBlocks(out, testGrid(2, 2, 500, 500250, 4000000))).toEqual({ why: "its pixel corners are not on those of the output's 2 x 2 blocks (250 m across, 0 m down from them)" });
     expect(truthBlocks(out, testGrid(2, 2, 600))).toEqual({ why: "its 600 m pixels are not a whole number of the output's 250 m pixels across and down (2.4 x 2.4)" });
     expect(truthBlocks(out, { ...testGrid(2, 2, 500), crs: crsFromEpsg(4326) })).toMatchObject({ why: expect.stringMatching(/^its CRS is not the 250 m output's/) });
+  });
+});
+
+describe('repeatedStage', () => {
+  const row = (method: string, stage: number, rmseK: number, extra: Partial<TruthRow> = {}): TruthRow => ({
+    method, stage, pixelSizeM: 240 / 2 ** stage, how: 'resampled', n: 5472, rmseK, biasK: 0.01, offsetFreeRmseK: rmseK, detailPixels: 5400, detailRmseK: rmseK, detailCorr: 0.66, truthDetailSdK: 0.27, ...extra,
+  });
+  const at60 = (method: string, rmseK: number, d = 0) => row(method, 2, rmseK + d, { how: 'output-block-averaged', scoredPixelSizeM: 120, outputBlockPx: 2 });
+  const coarse = [row('tsharp', 1, 0.2029), row('bicubic', 1, 0.2103)];
+
+  it("finds the stage whose rows a finer stage's block-averaged rows repeat, for every method, and nothing where one differs", () => {
+    const same = [...coarse, at60('tsharp', 0.2029, 8e-8), at60('bicubic', 0.2103)];
+    expect(repeatedStage(same, 2)).toBe(1);
+    expect(repeatedStage(same, 1)).toBeUndefined();
+    // Without residual correction the 60 m outputs' block means differ from the 120 m outputs: rows of their own.
+    expect(repeatedStage([...coarse, at60('tsharp', 0.2029, 0.0043), at60('bicubic', 0.2103, 0.0055)], 2)).toBeUndefined();
+    // One method differing is enough to keep the rows.
+    expect(repeatedStage([...coarse, at60('tsharp', 0.2029), at60('bicubic', 0.2103, 0.001)], 2)).toBeUndefined();
+    // Other pixels scored: not the same numbers.
+    expect(repeatedStage([...coarse, at60('tsharp', 0.2029), { ...at60('bicubic', 0.2103), n: 5400 }], 2)).toBeUndefined();
   });
 });

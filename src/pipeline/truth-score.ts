@@ -150,6 +150,12 @@ export interface TruthRow extends TruthScores {
   scoredPixelSizeM?: number;
   /** With `how` 'output-block-averaged': output pixels per truth pixel, across and down. */
   outputBlockPx?: number;
+  /**
+   * With `how` 'output-block-averaged': the stage, scored on its own grid at the truth's resolution,
+   * whose scores this row repeats (every method's, checked by `repeatedStage`): the output averages
+   * back to that stage's, as residual correction makes it.
+   */
+  repeatsStage?: number;
 }
 
 /** A run's check against an independent, finer LST of the same date. */
@@ -209,5 +215,30 @@ export function scoreStagesAgainstTruth(
       if (out) check.rows.push({ method: r.method, stage, pixelSizeM: pixelSizeMetres(out.lst), how: on.how, ...scoreTruthOnGrid(out.lst, on.raster.data, 2 ** stage) });
     }
   }
+  for (const stage of stages) {
+    const repeats = repeatedStage(check.rows, stage);
+    if (repeats !== undefined) for (const r of check.rows) if (r.stage === stage) r.repeatsStage = repeats;
+  }
   return { check, onGrid };
+}
+
+/** Scores equal to float32 rounding (K, and correlation), not to a real difference between two outputs. */
+const SAME_SCORE = 1e-5;
+
+/**
+ * The stage scored on its own grid whose rows `stage`'s block-averaged rows repeat: for every method,
+ * the same pixels and scores (within `SAME_SCORE`). Undefined where any method's differ, as without
+ * residual correction, or where `stage` was scored on its own grid.
+ */
+export function repeatedStage(rows: readonly TruthRow[], stage: number): number | undefined {
+  const own = rows.filter((r) => r.stage === stage);
+  if (own.length === 0 || own.some((r) => r.how !== 'output-block-averaged')) return undefined;
+  const same = (a: number, b: number) => (Number.isNaN(a) && Number.isNaN(b)) || Math.abs(a - b) <= SAME_SCORE;
+  const candidates = [...new Set(rows.filter((r) => r.stage < stage && r.how !== 'output-block-averaged').map((r) => r.stage))];
+  return candidates.find((c) =>
+    own.every((r) => {
+      const o = rows.find((x) => x.stage === c && x.method === r.method);
+      return o !== undefined && o.n === r.n && o.detailPixels === r.detailPixels && same(o.rmseK, r.rmseK) && same(o.biasK, r.biasK) && same(o.offsetFreeRmseK, r.offsetFreeRmseK) && same(o.detailRmseK, r.detailRmseK) && same(o.detailCorr, r.detailCorr);
+    }),
+  );
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { MIN_LOOP_PIXELS } from '../core/loop-pixels.ts';
-import { loopSampleNote, trustSentences, truthResolutionWords, truthSentence } from './trust.ts';
+import { loopSampleNote, shownTruthRows, trustSentences, truthResolutionWords, truthSentence } from './trust.ts';
 
 const m = (method: string, rmse: number) => ({ method, rmse, mae: 0, bias: 0, r2: 0 });
 
@@ -78,5 +78,18 @@ describe('truthSentence', () => {
     const both = { name: 'MOD11A2_1km.tif', rows: [1, 2].map((k) => ({ ...row('bicubic', k, 1, 0.5), pixelSizeM: 849 / 2 ** k, scoredPixelSizeM: 849, outputBlockPx: 2 ** k })) };
     expect(truthResolutionWords(both)).toBe('The 425 m and 212 m outputs are finer than MOD11A2_1km.tif, so they are scored at its 849 m resolution: block-averaged 2 x 2 and 4 x 4 onto its grid.');
     expect(truthResolutionWords({ name: 'a.tif', rows: [row('srda', 1, 1, 0.5)] })).toBeUndefined();
+  });
+  it('shows no rows of finer outputs that repeat the scores of the outputs at the file\'s resolution, and says why instead', () => {
+    // Para with residual correction: the 60 m outputs block-averaged 2 x 2 score as the 120 m outputs (to 1e-7 K).
+    const at120 = (r: ReturnType<typeof row>) => ({ ...r, pixelSizeM: 120 });
+    const at60 = (r: ReturnType<typeof row>, d = 0) => ({ ...r, pixelSizeM: 60, how: 'output-block-averaged' as const, scoredPixelSizeM: 120, outputBlockPx: 2, rmseK: r.rmseK + d });
+    const coarse = [at120(row('tsharp', 1, 0.2029, 0.66)), at120(row('bicubic', 1, 0.2103, 0.65))];
+    const same = [...coarse, at60(row('tsharp', 2, 0.2029, 0.66), 8e-8), at60(row('bicubic', 2, 0.2103, 0.65))];
+    const truth = { name: 'para_bt_120m.tif', rows: same.map((r) => (r.stage === 2 ? { ...r, repeatsStage: 1 } : r)) };
+    expect(shownTruthRows(truth.rows).map((r) => `${r.method} ${r.stage}`)).toEqual(['tsharp 1', 'bicubic 1']);
+    expect(truthResolutionWords(truth)).toBe(
+      "The 60 m outputs average back exactly to the 120 m outputs (residual correction keeps each block's mean), so against para_bt_120m.tif they score as the 120 m rows; para_bt_120m.tif cannot score detail finer than 120 m.",
+    );
+    expect(truthSentence(truth)).toMatch(/^At 120 m, TsHARP's detail within each input pixel is 4 % closer to para_bt_120m\.tif's than bicubic's/);
   });
 });

@@ -8,7 +8,7 @@ import type { AppState, RunFacts } from './state/store.ts';
 type EnergyError = RunResult['energyError'];
 
 export { methodName };
-export { formatDistance, truthResolutionWords, truthSentence } from '../core/truth-words.ts';
+export { formatDistance, shownTruthRows, truthResolutionWords, truthSentence } from '../core/truth-words.ts';
 import { formatDistance } from '../core/truth-words.ts';
 
 

@@ -282,23 +282,42 @@ describe.skipIf(!existsSync(`${PARA}_B6.TIF`))('worker run job against an indepe
     writeFileSync(join(dir, name), writeGeoTiff([{ raster: aggregateMean(shifted, f, { maxInvalidFraction: 0 }), units: 'K' }]));
     return new File([readFileSync(join(dir, name))], name);
   };
-  const run = async (truth: File) => {
+  const run = async (truth: File, residualCorrection = true) => {
     const files = [await tif('para_bt_240m.tif', `${PARA}_B6.TIF`, 8), await tif('para_red_60m.tif', `${PARA}_B3.TIF`, 2), await tif('para_nir_60m.tif', `${PARA}_B4.TIF`, 2), truth];
     const { inputs: rows } = await ingestFiles(files);
     const roles = ['lst', 'red', 'nir', 'lst'] as const;
-    const params = { inputs: rows.map((r, i) => ({ id: r.id, role: roles[i] })), method: 'tsharp' as const, residualCorrection: true, finetuneSteps: 0, backend: 'auto' as const, evaluate: false, appBaseUrl: 'http://localhost/' };
+    const params = { inputs: rows.map((r, i) => ({ id: r.id, role: roles[i] })), method: 'tsharp' as const, residualCorrection, finetuneSteps: 0, backend: 'auto' as const, evaluate: false, appBaseUrl: 'http://localhost/' };
     return runJob(params, {}, []);
   };
 
-  it("scores the 60 m outputs at the truth's 120 m resolution (block-averaged 2 x 2 onto its grid) and says so in a notice", async () => {
+  it("marks the 60 m outputs, which average back to the 120 m ones with residual correction, as repeating the 120 m rows at the truth's resolution, and the notice says why", async () => {
     const result = await run(await tif('para_bt_120m.tif', `${PARA}_B6.TIF`, 4));
     const truth = result.truth!;
     expect(truth.name).toBe('para_bt_120m.tif');
     expect(truth.finerStages).toEqual([]);
-    expect(truth.rows.map((r) => `${r.method} ${r.stage} ${r.how} ${r.scoredPixelSizeM ?? '-'}`)).toEqual(['tsharp 1 resampled -', 'bicubic 1 resampled -', 'tsharp 2 output-block-averaged 120', 'bicubic 2 output-block-averaged 120']);
+    expect(truth.rows.map((r) => `${r.method} ${r.stage} ${r.how} ${r.scoredPixelSizeM ?? '-'} ${r.repeatsStage ?? '-'}`)).toEqual(['tsharp 1 resampled - -', 'bicubic 1 resampled - -', 'tsharp 2 output-block-averaged 120 1', 'bicubic 2 output-block-averaged 120 1']);
     for (const r of truth.rows) expect(r.detailPixels).toBeGreaterThan(1000);
+    for (const m of ['tsharp', 'bicubic']) {
+      const [at120, at60] = [1, 2].map((k) => truth.rows.find((r) => r.method === m && r.stage === k)!);
+      console.log(`${m} 120 m vs 60 m at 120 m: RMSE ${at120.rmseK} / ${at60.rmseK}, detail ${at120.detailRmseK} / ${at60.detailRmseK}, corr ${at120.detailCorr} / ${at60.detailCorr}, n ${at120.n} / ${at60.n}`);
+    }
+    expect(result.notices).toContain(
+      'The 60 m outputs average back exactly to the 120 m outputs (residual correction keeps each block\'s mean), so against para_bt_120m.tif they score as the 120 m rows; para_bt_120m.tif cannot score detail finer than 120 m.',
+    );
+    expect(result.notices.join('\n')).not.toMatch(/not scored|so it is scored at its/);
+  }, 120_000);
+
+  it("scores the 60 m outputs at the truth's 120 m resolution as rows of their own without residual correction (they differ from the 120 m rows)", async () => {
+    const result = await run(await tif('para_bt_120m.tif', `${PARA}_B6.TIF`, 4), false);
+    const truth = result.truth!;
+    expect(truth.rows.map((r) => `${r.method} ${r.stage} ${r.how} ${r.scoredPixelSizeM ?? '-'} ${r.repeatsStage ?? '-'}`)).toEqual(['tsharp 1 resampled - -', 'bicubic 1 resampled - -', 'tsharp 2 output-block-averaged 120 -', 'bicubic 2 output-block-averaged 120 -']);
+    for (const m of ['tsharp', 'bicubic']) {
+      const [at120, at60] = [1, 2].map((k) => truth.rows.find((r) => r.method === m && r.stage === k)!);
+      console.log(`uncorrected ${m} 120 m vs 60 m at 120 m: RMSE ${at120.rmseK} / ${at60.rmseK}, detail ${at120.detailRmseK} / ${at60.detailRmseK}`);
+      expect(Math.abs(at120.rmseK - at60.rmseK)).toBeGreaterThan(1e-3);
+    }
     expect(result.notices).toContain("The 60 m output is finer than para_bt_120m.tif, so it is scored at its 120 m resolution: block-averaged 2 x 2 onto its grid.");
-    expect(result.notices.join('\n')).not.toMatch(/not scored/);
+    expect(result.notices.join('\n')).not.toMatch(/average back exactly/);
   }, 120_000);
 
   it('leaves the 60 m outputs unscored against a truth shifted 30 m off their 2 x 2 blocks, and the notice says why and what to drop instead', async () => {

@@ -4,6 +4,7 @@ import {
   methodName,
   trustRunLines,
   trustSentences,
+  shownTruthRows,
   truthResolutionWords,
   truthSentence,
 } from '../trust.ts';
@@ -51,13 +52,15 @@ const k = (v: number, digits = 2) => (Number.isFinite(v) ? v.toFixed(digits) : '
 function TruthTable({ truth }: { truth: TruthCheck }) {
   const verdict = truthSentence(truth);
   const atTruth = truthResolutionWords(truth);
+  const rows = shownTruthRows(truth.rows);
+  const blockAveraged = rows.some((r) => r.scoredPixelSizeM !== undefined);
   return (
     <div data-testid="trust-truth">
       <p>
         Against <strong>{truth.name}</strong>, an independent LST of the same date (about{' '}
         {formatDistance(truth.pixelSizeM)}
         ), put on each output's grid
-        {atTruth ? ', or each output finer than it block-averaged onto its grid' : ''}:
+        {blockAveraged ? ', or each output finer than it block-averaged onto its grid' : ''}:
       </p>
       {atTruth && (
         <p className="small" data-testid="trust-truth-resolution">
@@ -84,7 +87,7 @@ function TruthTable({ truth }: { truth: TruthCheck }) {
             </tr>
           </thead>
           <tbody>
-            {truth.rows.map((r) => (
+            {rows.map((r) => (
               <tr
                 key={`${r.method}-${r.stage}`}
                 data-testid="truth-row"
@@ -112,7 +115,7 @@ function TruthTable({ truth }: { truth: TruthCheck }) {
         is also given without the mean difference. The detail is each output pixel minus the mean of its input
         LST pixel, against the same of the independent LST: what a method adds to the input, since the
         residual correction fixes every input pixel's mean. The independent LST's own detail has a standard
-        deviation of {k(truth.rows[truth.rows.length - 1]?.truthDetailSdK ?? Number.NaN)} K at the finest
+        deviation of {k(rows[rows.length - 1]?.truthDetailSdK ?? Number.NaN)} K at the finest
         output: a method that adds none has about that detail RMSE.
         {truth.finerStages.length > 0 &&
           ' Outputs finer than the independent LST are not scored where its pixels are not whole blocks of theirs on its grid (the notice says why).'}
