@@ -188,13 +188,15 @@ describe.skipIf(!existsSync(DHAKA))('srda-lst downscale on Dhaka DOY 097', () =>
     expect(radiance.recommendedMethod).toBe(linear.recommendedMethod);
   }, 120_000);
 
-  it('with --full-detail on a date where SRDA-Net is under 1 % better than bicubic (Dhaka 2024-05-24) recommends bicubic, as the app does', async () => {
+  it('with --full-detail on a date where SRDA-Net is under 1 % better than bicubic (Dhaka 2024-04-30) recommends bicubic, as the app does', async () => {
     const dir = path.join(tmp, 'srda-near');
     const at = (f: string) => path.join(DHAKA, f);
-    const argv = ['downscale', '--lst', at('MOD11A2.061/MOD11A2.061_LST_Day_1km_doy2024145000000_aid0001.tif'), '--qc', at('MOD11A2.061/MOD11A2.061_QC_Day_doy2024145000000_aid0001.tif')];
-    expect(await main([...argv, '--ndvi', at('MOD13Q1.061/MOD13Q1.061__250m_16_days_NDVI_doy2024145000000_aid0001.tif'), '--method', 'srda', '--backend', 'wasm', '--full-detail', '--stages', '1', '--out', dir])).toBe(0);
+    const argv = ['downscale', '--lst', at('MOD11A2.061/MOD11A2.061_LST_Day_1km_doy2024121000000_aid0001.tif'), '--qc', at('MOD11A2.061/MOD11A2.061_QC_Day_doy2024121000000_aid0001.tif')];
+    // The 16-day NDVI composite of DOY 113-128.
+    expect(await main([...argv, '--ndvi', at('MOD13Q1.061/MOD13Q1.061__250m_16_days_NDVI_doy2024113000000_aid0001.tif'), '--method', 'srda', '--backend', 'wasm', '--full-detail', '--stages', '1', '--out', dir])).toBe(0);
     const check = JSON.parse(readFileSync(path.join(dir, 'report.json'), 'utf8')).closedLoopCheck;
-    // SRDA-Net 0.7 % below bicubic: the CLI recommended 'srda' here before (any gain), the app's trust panel bicubic.
+    // SRDA-Net 0.4 % below bicubic with the step-97000 weights (2024-05-24 was the case, 0.7 %, with earlier ones): the CLI
+    // recommended 'srda' on such a date before (any gain), the app's trust panel bicubic.
     const gain = (check.bicubicRmseK - check.srdaRmseK) / check.bicubicRmseK;
     expect(gain).toBeGreaterThan(0);
     expect(gain).toBeLessThan(0.01);

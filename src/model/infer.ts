@@ -64,7 +64,7 @@ export function srdaHaloCoarsePx(cfg: SrdaConfig): number {
 /**
  * The halo (coarse px) around each tile's core the runner gives the network: its receptive radius
  * less the outer 4 px, where an output's dependence on its input has decayed (mostly pooled context,
- * through the 15 px GCA and 7 px MSCA box means). Measured with the shipped tiny weights (radius 19,
+ * through the 15 px GCA and 7 px MSCA box means). Measured with the one-block tiny weights of step 88000 (radius 19,
  * halo 15), tiles of 16 coarse px against the untiled stage, on Fayoum (NDVI, albedo, DEM), Dhaka
  * 097 and 113 and MODIS-ASTER pairs 0 and 102, both stages: LST max |difference| <= 3.7e-4 K (RMSE
  * <= 1.2e-5 K), sigma <= 4.2e-3 K; closed-loop RMSE the same to 1e-5 K. (14 px: sigma 0.0105 K;
@@ -138,7 +138,7 @@ async function runSrdaOnce(model: SrdaModel, input: SrdaStageInput, options: Srd
  * The input channels that can be non-zero for this scene (`presentChannels`), or undefined when all
  * are. An absent layer's channels are zeros, which add nothing to the head convolution: leaving them
  * out (with the head's weights for them) gives the same sums in fewer multiply-adds (NDVI + DEM: 16
- * of 41 channels, the head 5904 -> 2304 of the tiny network's 19088 per coarse pixel). Only the
+ * of 41 channels, the head 5904 -> 2304 of the tiny network's 23696 per coarse pixel). Only the
  * summation order changes.
  */
 function sceneChannels(s: PreparedScene): number[] | undefined {

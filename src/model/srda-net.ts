@@ -27,9 +27,13 @@ export interface SrdaConfig {
 
 export type SrdaSize = 'tiny' | 'small' | 'base';
 
-/** The model sizes. `tiny` ships as the default (models/srda-net/), `small` beside it (models/srda-net/small/); `srda-lst train` trains `small` unless `--size` says otherwise. */
+/**
+ * The model sizes. `tiny` ships as the default (models/srda-net/); `srda-lst train` trains `small`
+ * unless `--size` says otherwise. `tiny` had one residual block until the shipped weights' step
+ * 88000 and has two since (`srda-lst train --grow-blocks 2` grew that checkpoint).
+ */
 export const SRDA_SIZES: Record<SrdaSize, SrdaConfig> = {
-  tiny: { width: 16, blocks: 1, caKernel: 7, ctxKernel: 15, sigma: true },
+  tiny: { width: 16, blocks: 2, caKernel: 7, ctxKernel: 15, sigma: true },
   small: { width: 24, blocks: 2, caKernel: 7, ctxKernel: 15, sigma: true },
   base: { width: 32, blocks: 3, caKernel: 7, ctxKernel: 15, sigma: true },
 };

@@ -127,9 +127,9 @@ describe('SRDA-Net training', () => {
 
   it('grows a checkpoint by a residual block: same output, and the first step moves every old weight exactly as the ungrown trainer does', async () => {
     const batch = fixedBatch(2, 16);
-    const a = new SrdaTrainer(SRDA_SIZES.tiny, { seed: 7 });
+    const a = new SrdaTrainer({ ...SRDA_SIZES.tiny, blocks: 1 }, { seed: 7 });
     for (let i = 0; i < 3; i++) await a.trainStep(batch, 1e-3);
-    const ckpt = await a.exportCheckpoint('tiny');
+    const ckpt = await a.exportCheckpoint('custom');
     const same = await SrdaTrainer.fromCheckpoint(ckpt.modelJson, ckpt.weightData);
     const grown = await SrdaTrainer.fromCheckpoint(ckpt.modelJson, ckpt.weightData, { growBlocks: 2, seed: 3 });
     expect(grown.config.blocks).toBe(2);
