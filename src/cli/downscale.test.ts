@@ -14,15 +14,16 @@ import { loadInputs, resolveMethod } from './inputs.ts';
 import { loadDataset } from './load.ts';
 import { main } from './main.ts';
 import { capturePrinted } from './test-output.ts';
+import { DHAKA_097, DHAKA_DIR, PARA_DIR, SHARED_DATA } from '../test-support/data.ts';
 
-const DATA = path.resolve(__dirname, '../../../shared/data');
-const DHAKA = path.join(DATA, 'dhaka-mod11a2-mod13q1-2024-citypath');
-const LST = path.join(DHAKA, 'MOD11A2.061/MOD11A2.061_LST_Day_1km_doy2024097000000_aid0001.tif');
+const DATA = SHARED_DATA;
+const DHAKA = DHAKA_DIR;
+const LST = DHAKA_097.lst;
 const QC_OTHER_DATE = path.join(DHAKA, 'MOD11A2.061/MOD11A2.061_QC_Day_doy2024161000000_aid0001.tif');
 const NDVI_LATE = path.join(DHAKA, 'MOD13Q1.061/MOD13Q1.061__250m_16_days_NDVI_doy2024145000000_aid0001.tif');
-const NDVI = path.join(DHAKA, 'MOD13Q1.061/MOD13Q1.061__250m_16_days_NDVI_doy2024097000000_aid0001.tif');
+const NDVI = DHAKA_097.ndvi;
 const LISBON = path.join(DATA, 'landsat8-l1-lisbon-20210525-remotesjl/LC08_cube.tiff');
-const PARA = path.join(DATA, 'landsat5-tm-para-19880814-rstoolbox/LT52240631988227CUB02');
+const PARA = PARA_DIR;
 const tmp = mkdtempSync(path.join(tmpdir(), 'srda-downscale-'));
 const hasGdal = (() => {
   try {

@@ -9,13 +9,12 @@ import { writeGeoTiff } from '../io/geotiff-write.ts';
 import { loadDataset } from './load.ts';
 import { main } from './main.ts';
 import { capturePrinted } from './test-output.ts';
+import { dataPath, DHAKA_097, PARA_DIR } from '../test-support/data.ts';
 
-const DATA = path.resolve(__dirname, '../../../shared/data');
-const PARA = path.join(DATA, 'landsat5-tm-para-19880814-rstoolbox/LT52240631988227CUB02');
-const PAIR = path.join(DATA, 'modis-aster-h18v04-sifcnnsr/0');
-const DHAKA = path.join(DATA, 'dhaka-mod11a2-mod13q1-2024-citypath');
-const DHAKA_LST = path.join(DHAKA, 'MOD11A2.061/MOD11A2.061_LST_Day_1km_doy2024097000000_aid0001.tif');
-const DHAKA_NDVI = path.join(DHAKA, 'MOD13Q1.061/MOD13Q1.061__250m_16_days_NDVI_doy2024097000000_aid0001.tif');
+const PARA = PARA_DIR;
+const PAIR = dataPath('modis-aster-h18v04-sifcnnsr/0');
+const DHAKA_LST = DHAKA_097.lst;
+const DHAKA_NDVI = DHAKA_097.ndvi;
 const tmp = mkdtempSync(path.join(tmpdir(), 'srda-eval-truth-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 const printed = capturePrinted();

