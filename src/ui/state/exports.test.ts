@@ -175,7 +175,9 @@ describe('cancelling an export in the app', () => {
     expect(watch.details[0]).toBe('starting');
     const where = watch.details.slice(1).map((d) => /^layer (\d)\/2, row of tiles (\d+)\/12$/.exec(d)!.slice(1).map(Number));
     expect(where[0]).toEqual([1, 0]);
-    expect(where.filter(([layer]) => layer === 2).length).toBeGreaterThan(3);
+    // The worker posts every count (below), throttled to one per 50 ms unless it ends a layer, so how many
+    // of layer 2's reach the line depends on the machine's speed: at least its last one does.
+    expect(where.some(([layer]) => layer === 2)).toBe(true);
     expect(where.at(-1)).toEqual([2, 12]);
     expect(where.map(([layer, row]) => layer * 100 + row)).toEqual(where.map(([layer, row]) => layer * 100 + row).sort((a, b) => a - b));
     expect(seen.progress.map((x) => `${x.step}:${x.done}`)).toEqual([1, 2].flatMap((step) => Array.from({ length: 13 }, (_, i) => `${step}:${i}`)));
