@@ -128,6 +128,42 @@ describe.skipIf(!existsSync(`${PARA}_B6.TIF`))('evaluate --truth with a truth co
   }, 60_000);
 });
 
+const LISBON = dataPath('landsat8-l1-lisbon-20210525-remotesjl/LC08_cube.tiff');
+
+/** The Lisbon cube's B10 brightness temperature block-averaged by `f` (30 m -> 30f m), written once; its path. */
+async function lisbonBt(f: number): Promise<string> {
+  const file = path.join(tmp, `lisbon_bt_${30 * f}m.tif`);
+  if (!existsSync(file)) {
+    const bt = (await loadDataset(LISBON)).bands.find((b) => b.role === 'lst')!.raster;
+    writeFileSync(file, writeGeoTiff([{ raster: aggregateMean(bt, f, { maxInvalidFraction: 0 }), units: 'K' }]));
+  }
+  return file;
+}
+
+// What evaluate --truth printed before it scored through scoreStagesAgainstTruth (the app's and batch's scoring).
+describe('evaluate --truth scores as the app and batch do, with the numbers it printed before', () => {
+  const lisbon = async (truthFile: string) => ['--lst', await lisbonBt(4), '--red', `${LISBON}:B4`, '--nir', `${LISBON}:B5`, '--truth', truthFile, '--methods', 'bicubic,tsharp'];
+
+  it.skipIf(!existsSync(LISBON))('Lisbon Landsat 8: B10 at 120 m downscaled to 30 m, against B10 at 30 m and at 60 m (each 30 m output block-averaged 2 x 2)', async () => {
+    for (const [f, before] of [[1, BEFORE_LISBON30], [2, BEFORE_LISBON60]] as const) {
+      const truthFile = await lisbonBt(f);
+      const { truth, lines } = await evaluateTruth(await lisbon(truthFile));
+      expect(truth).toEqual(before.truth);
+      const at = f === 2 ? ` at its 60 m resolution: each 30 m output block-averaged 2 x 2 onto its grid, as the truth is coarser than the output` : '';
+      expect(lines).toEqual([`against ${truthFile}${at} (detail: each pixel minus its input pixel's mean, against the truth's):`, ...before.lines]);
+    }
+  }, 60_000);
+
+  it.skipIf(!existsSync(DHAKA_LST))('Dhaka 097: the 1 km LST block-averaged to 4 km, downscaled to 212 m in 4 stages, against the 1 km LST', async () => {
+    const coarse = path.join(tmp, 'dhaka_lst_4km.tif');
+    const lst = (await loadDataset(DHAKA_LST)).bands.find((b) => b.role === 'lst')!.raster;
+    writeFileSync(coarse, writeGeoTiff([{ raster: aggregateMean(lst, 4, { maxInvalidFraction: 0.25 }), units: 'K' }]));
+    const { truth, lines } = await evaluateTruth(['--lst', coarse, '--ndvi', DHAKA_NDVI, '--truth', DHAKA_LST, '--methods', 'bicubic,tsharp']);
+    expect(truth).toEqual(BEFORE_DHAKA.truth);
+    expect(lines).toEqual([`against ${DHAKA_LST} ${BEFORE_DHAKA.truth.scoredAt} (detail: each pixel minus its input pixel's mean, against the truth's):`, ...BEFORE_DHAKA.lines]);
+  }, 60_000);
+});
+
 describe.skipIf(!existsSync(DHAKA_LST))('evaluate --truth at a MODIS truth\'s resolution (Dhaka: its 1 km LST block-averaged to 4 km, downscaled to 212 m with the 250 m NDVI, against the 1 km LST)', () => {
   it("scores at 1 km (each 212 m output pixel block-averaged 4 x 4), where TsHARP's RMSE is below bicubic's; before, the 1 km truth was resampled onto the 212 m output and bicubic looked 20 % better", async () => {
     const ds = await loadDataset(DHAKA_LST);
@@ -148,3 +184,6 @@ const PARA_TRUTH = {"band": "B6", "methods": [{"method": "bicubic", "pixelSizeM"
 const PARA_LINES = ["bicubic  RMSE 0.151 K (0.151 K without the mean difference 0 K), SSIM 0.8431, detail RMSE 0.151 K, detail correlation 0.7578", "tsharp   RMSE 0.1698 K (0.1698 K without the mean difference 0 K), SSIM 0.8119, detail RMSE 0.1698 K, detail correlation 0.6669"];
 const ASTER_TRUTH = {"band": "ASTER_LST_250m", "methods": [{"method": "tsharp", "pixelSizeM": 231.66, "truthOnOutput": "resampled", "scores": {"rmseK": 2.2408, "maeK": 1.7661, "biasK": -1.3231, "r2": 0.7183, "r": 0.9043, "ssim": 0.5069, "n": 61887}, "detail": {"biasK": -1.3231, "offsetFreeRmseK": 1.8085, "detailRmseK": 1.4573, "detailCorr": 0.4157, "detailPixels": 61575, "truthDetailSdK": 1.1603}}, {"method": "bicubic", "pixelSizeM": 231.66, "truthOnOutput": "resampled", "scores": {"rmseK": 1.9956, "maeK": 1.59, "biasK": -1.3237, "r2": 0.7766, "r": 0.9371, "ssim": 0.559, "n": 61887}, "detail": {"biasK": -1.3237, "offsetFreeRmseK": 1.4934, "detailRmseK": 1.0421, "detailCorr": 0.4398, "detailPixels": 61575, "truthDetailSdK": 1.1603}}]};
 const ASTER_LINES = ["tsharp   RMSE 2.2408 K (1.8085 K without the mean difference -1.3231 K), SSIM 0.5069, detail RMSE 1.4573 K, detail correlation 0.4157", "bicubic  RMSE 1.9956 K (1.4934 K without the mean difference -1.3237 K), SSIM 0.559, detail RMSE 1.0421 K, detail correlation 0.4398"];
+const BEFORE_LISBON60 = { truth: {"band": "lisbon_bt_60m", "pixelSizeM": 60, "scoredAt": "at its 60 m resolution: each 30 m output block-averaged 2 x 2 onto its grid, as the truth is coarser than the output", "methods": [{"method": "bicubic", "pixelSizeM": 30, "truthOnOutput": "output-block-averaged", "scoredPixelSizeM": 60, "outputBlockPx": 2, "scores": {"rmseK": 0.2504, "maeK": 0.1712, "biasK": 0, "r2": 0.9971, "r": 0.9985, "ssim": 0.9782, "n": 7872}, "detail": {"biasK": 0, "offsetFreeRmseK": 0.2504, "detailRmseK": 0.2504, "detailCorr": 0.9176, "detailPixels": 7872, "truthDetailSdK": 0.5886}}, {"method": "tsharp", "pixelSizeM": 30, "truthOnOutput": "output-block-averaged", "scoredPixelSizeM": 60, "outputBlockPx": 2, "scores": {"rmseK": 0.3756, "maeK": 0.2705, "biasK": 0, "r2": 0.9934, "r": 0.9967, "ssim": 0.9302, "n": 7872}, "detail": {"biasK": 0, "offsetFreeRmseK": 0.3756, "detailRmseK": 0.3756, "detailCorr": 0.775, "detailPixels": 7872, "truthDetailSdK": 0.5886}}]}, lines: ["bicubic  RMSE 0.2504 K (0.2504 K without the mean difference 0 K), SSIM 0.9782, detail RMSE 0.2504 K, detail correlation 0.9176", "tsharp   RMSE 0.3756 K (0.3756 K without the mean difference 0 K), SSIM 0.9302, detail RMSE 0.3756 K, detail correlation 0.775"] };
+const BEFORE_LISBON30 = { truth: {"band": "lisbon_bt_30m", "methods": [{"method": "bicubic", "pixelSizeM": 30, "truthOnOutput": "resampled", "scores": {"rmseK": 0.2775, "maeK": 0.1833, "biasK": 0, "r2": 0.9964, "r": 0.9982, "ssim": 0.9625, "n": 31488}, "detail": {"biasK": 0, "offsetFreeRmseK": 0.2775, "detailRmseK": 0.2775, "detailCorr": 0.9189, "detailPixels": 31488, "truthDetailSdK": 0.6676}}, {"method": "tsharp", "pixelSizeM": 30, "truthOnOutput": "resampled", "scores": {"rmseK": 0.4437, "maeK": 0.315, "biasK": 0, "r2": 0.9908, "r": 0.9954, "ssim": 0.8706, "n": 31488}, "detail": {"biasK": 0, "offsetFreeRmseK": 0.4437, "detailRmseK": 0.4437, "detailCorr": 0.7609, "detailPixels": 31488, "truthDetailSdK": 0.6676}}]}, lines: ["bicubic  RMSE 0.2775 K (0.2775 K without the mean difference 0 K), SSIM 0.9625, detail RMSE 0.2775 K, detail correlation 0.9189", "tsharp   RMSE 0.4437 K (0.4437 K without the mean difference 0 K), SSIM 0.8706, detail RMSE 0.4437 K, detail correlation 0.7609"] };
+const BEFORE_DHAKA = { truth: {"band": "LST_Day_1km", "pixelSizeM": 848.75, "scoredAt": "at its 848.75 m resolution: each 212.21 m output block-averaged 4 x 4 onto its grid, as the truth is coarser than the output", "methods": [{"method": "bicubic", "pixelSizeM": 212.21, "truthOnOutput": "output-block-averaged", "scoredPixelSizeM": 848.75, "outputBlockPx": 4, "scores": {"rmseK": 0.969, "maeK": 0.6915, "biasK": 0, "r2": 0.7752, "r": 0.8806, "ssim": 0.6546, "n": 2112}, "detail": {"biasK": 0, "offsetFreeRmseK": 0.969, "detailRmseK": 0.969, "detailCorr": 0.4995, "detailPixels": 2112, "truthDetailSdK": 1.1091}}, {"method": "tsharp", "pixelSizeM": 212.21, "truthOnOutput": "output-block-averaged", "scoredPixelSizeM": 848.75, "outputBlockPx": 4, "scores": {"rmseK": 0.933, "maeK": 0.7015, "biasK": 0, "r2": 0.7916, "r": 0.8913, "ssim": 0.7079, "n": 2112}, "detail": {"biasK": 0, "offsetFreeRmseK": 0.933, "detailRmseK": 0.933, "detailCorr": 0.5813, "detailPixels": 2112, "truthDetailSdK": 1.1091}}]}, lines: ["bicubic  RMSE 0.969 K (0.969 K without the mean difference 0 K), SSIM 0.6546, detail RMSE 0.969 K, detail correlation 0.4995", "tsharp   RMSE 0.933 K (0.933 K without the mean difference 0 K), SSIM 0.7079, detail RMSE 0.933 K, detail correlation 0.5813"] };

@@ -1,8 +1,8 @@
 import path from 'node:path';
 import { AppError } from '../core/errors.ts';
 import { runDownscale } from '../pipeline/downscale.ts';
-import { closedLoopScene, evaluateClosedLoop, scoreFields, truthOnOutputGrid, type ClosedLoopResult } from '../pipeline/evaluate.ts';
-import { canScoreWith, outputOnTruthGrid, scoreTruthOnGrid, truthBlocks } from '../pipeline/truth-score.ts';
+import { closedLoopScene, evaluateClosedLoop, type ClosedLoopResult } from '../pipeline/evaluate.ts';
+import { scoreStagesAgainstTruth } from '../pipeline/truth-score.ts';
 import { pixelSizeMetres } from '../core/geo/grid.ts';
 import { closedLoopScored, evaluateSampledLoop, loopWindows } from '../pipeline/loop-sample.ts';
 import type { StageMethod } from '../pipeline/method.ts';
@@ -187,42 +187,34 @@ export const evaluateCommand: Command = async (argv) => {
     if (scene.stages < 1) throw new AppError('BAD_ARGUMENT', '--truth needs an LST coarser than the auxiliary layers (something to downscale).');
     const t = await loadDataset(values.truth);
     const band = t.bands.find((b) => b.role === 'lst') ?? t.bands[0];
-    const finest = scene.levels[scene.stages];
-    const outputM = Number(finest.pixelSizeM.toFixed(2));
+    const outputM = Number(scene.levels[scene.stages].pixelSizeM.toFixed(2));
     const truthM = Number(pixelSizeMetres(band.raster).toFixed(2));
-    // A truth coarser than the output: the output is block-averaged onto its grid and scored at its resolution.
-    const blocks = canScoreWith(finest.grid, band.raster) ? undefined : truthBlocks(finest.grid, band.raster);
+    const runs = [];
+    for (const m of methods) {
+      const r = await runDownscale(scene, { method: m, residualMode, tileCoarsePx: tile }, { onProgress: progress });
+      const last = r.stages[r.stages.length - 1];
+      runs.push({ method: m.id, stages: [{ stage: last.stage, lst: last.lst }] });
+    }
+    // As the app and batch score them: on the output's grid, or a truth coarser than it at its resolution.
+    const { check } = scoreStagesAgainstTruth(path.basename(values.truth), band.raster, runs, { ssim: true });
     const name = path.basename(values.truth);
-    if (blocks && 'why' in blocks) {
-      truth = { file: values.truth, band: band.name, pixelSizeM: truthM, notScored: `coarser than the ${outputM} m output and ${blocks.why}` };
-      notices.push(`${name} (${truthM} m) is not scored: it is coarser than the ${outputM} m output and ${blocks.why}. Give --truth an LST as fine as the output, or one whose pixels are whole blocks of the output's on its grid.`);
+    if (check.finerStages.length > 0) {
+      truth = { file: values.truth, band: band.name, pixelSizeM: truthM, notScored: `coarser than the ${outputM} m output and ${check.finerWhy}` };
+      notices.push(`${name} (${truthM} m) is not scored: it is coarser than the ${outputM} m output and ${check.finerWhy}. Give --truth an LST as fine as the output, or one whose pixels are whole blocks of the output's on its grid.`);
     } else {
-      const per = [];
-      // Every method's last stage has the same grid: the truth is put on it once.
-      let on: ReturnType<typeof truthOnOutputGrid> | undefined;
-      for (const m of methods) {
-        const r = await runDownscale(scene, { method: m, residualMode, tileCoarsePx: tile }, { onProgress: progress });
-        const last = r.stages[r.stages.length - 1];
-        const pair = blocks ? outputOnTruthGrid(last.lst, band.raster, blocks) : undefined;
-        if (!pair) on ??= truthOnOutputGrid(last.lst, band.raster);
-        const [out, ref] = pair ? [pair.output, pair.truth.data] : [last.lst, on!.raster.data];
-        // One pass for the scores: the truth check takes its RMSE and bias from them.
-        const scores = scoreFields(out.data, ref, out.width, out.height);
-        // An input pixel is 2^stage output pixels across, 2^stage / factor of the truth's.
-        const d = scoreTruthOnGrid(out, ref, 2 ** last.stage / (pair?.factor ?? 1), scores);
-        per.push({
-          method: m.id,
-          pixelSizeM: Number(scene.levels[last.stage].pixelSizeM.toFixed(2)),
-          truthOnOutput: pair ? 'output-block-averaged' : on!.how,
-          ...(pair ? { scoredPixelSizeM: truthM, outputBlockPx: pair.factor } : {}),
-          scores: round(scores),
-          detail: { biasK: r4(d.biasK), offsetFreeRmseK: r4(d.offsetFreeRmseK), detailRmseK: r4(d.detailRmseK), detailCorr: r4(d.detailCorr), detailPixels: d.detailPixels, truthDetailSdK: r4(d.truthDetailSdK) },
-        });
-      }
-      const perInput = blocks ? 2 ** scene.stages / blocks.factor : 2;
+      const per = check.rows.map((row) => ({
+        method: row.method,
+        pixelSizeM: Number(scene.levels[row.stage].pixelSizeM.toFixed(2)),
+        truthOnOutput: row.how,
+        ...(row.outputBlockPx !== undefined ? { scoredPixelSizeM: truthM, outputBlockPx: row.outputBlockPx } : {}),
+        scores: round({ ...row, ssim: row.ssim ?? Number.NaN }),
+        detail: { biasK: r4(row.biasK), offsetFreeRmseK: r4(row.offsetFreeRmseK), detailRmseK: r4(row.detailRmseK), detailCorr: r4(row.detailCorr), detailPixels: row.detailPixels, truthDetailSdK: r4(row.truthDetailSdK) },
+      }));
+      const factor = check.rows[0]?.outputBlockPx;
+      const perInput = factor ? 2 ** scene.stages / factor : 2;
       const noDetail = perInput <= 1 ? "; no detail is scored: its pixels are as coarse as the input LST's" : Number.isInteger(perInput) ? '' : "; no detail is scored: its pixels do not tile the input LST's";
-      const scoredAt = blocks
-        ? `at its ${truthM} m resolution: each ${outputM} m output block-averaged ${blocks.factor} x ${blocks.factor} onto its grid, as the truth is coarser than the output${noDetail}`
+      const scoredAt = factor
+        ? `at its ${truthM} m resolution: each ${outputM} m output block-averaged ${factor} x ${factor} onto its grid, as the truth is coarser than the output${noDetail}`
         : undefined;
       truth = { file: values.truth, band: band.name, ...(scoredAt ? { pixelSizeM: truthM, scoredAt } : {}), methods: per };
       truthHead = `against ${terminalSafe(String(values.truth))}${scoredAt ? ` ${scoredAt}` : ''}${noDetail ? '' : " (detail: each pixel minus its input pixel's mean, against the truth's)"}:`;

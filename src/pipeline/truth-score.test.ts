@@ -8,7 +8,7 @@ import { runDownscale } from './downscale.ts';
 import { prepareScene } from './prepare.ts';
 import { crsFromEpsg } from '../core/geo/crs.ts';
 import { testGrid, testRaster } from './test-scenes.ts';
-import { truthOnOutputGrid } from './evaluate.ts';
+import { scoreFields, truthOnOutputGrid } from './evaluate.ts';
 import { canScoreWith, outputOnTruthGrid, repeatedStage, scoreStagesAgainstTruth, scoreTruthOnGrid, truthBlocks, type TruthRow } from './truth-score.ts';
 
 describe('scoreTruthOnGrid', () => {
@@ -94,6 +94,26 @@ describe('scoreStagesAgainstTruth', () => {
     expect([...onGrid.keys()]).toEqual([1]);
   });
 
+  it('gives each row the scores evaluate --truth prints beside them (MAE, R2, r, SSIM), over the same pixels as its RMSE', () => {
+    const truth = testRaster(testGrid(16, 16, 250), (c, r) => 300 + 0.5 * c + Math.sin(r));
+    const out = (k: number, px: number) => ({ stage: k, lst: testRaster(testGrid(4000 / px, 4000 / px, px), (c, r) => 300.2 + (0.5 * c * px) / 250 + 0.8 * Math.sin((r * px) / 250)) });
+    const runs = [{ method: 'tsharp', stages: [out(1, 500), out(2, 250)] }];
+    const { check } = scoreStagesAgainstTruth('fine.tif', truth, runs, { ssim: true });
+    const own = check.rows.find((r) => r.stage === 2)!;
+    const direct = scoreFields(out(2, 250).lst.data, truth.data, 16, 16);
+    expect(own).toMatchObject({ n: 256, maeK: direct.maeK, r2: direct.r2, r: direct.r, ssim: direct.ssim, rmseK: direct.rmseK, biasK: direct.biasK });
+    expect(own.ssim).toBeGreaterThan(0.5);
+    expect(own.ssim).toBeLessThan(1);
+    // The 500 m stage too, against the truth block-averaged onto its grid.
+    const coarse = check.rows.find((r) => r.stage === 1)!;
+    expect([coarse.how, coarse.n]).toEqual(['block-averaged', 64]);
+    expect([coarse.maeK, coarse.r2, coarse.r, coarse.ssim].every(Number.isFinite)).toBe(true);
+    // SSIM only where asked for (the app and batch show none); the rest the same.
+    const plain = scoreStagesAgainstTruth('fine.tif', truth, runs).check.rows.find((r) => r.stage === 2)!;
+    expect(plain.ssim).toBeUndefined();
+    expect(plain).toEqual({ ...own, ssim: undefined });
+  });
+
   it("leaves a finer stage unscored, and says why, where the truth's pixels are not whole blocks of its on its grid", () => {
     const truth = testRaster(testGrid(4, 4, 500, 500250), (c, r) => 300 + c + r);
     const runs = [{ method: 'bicubic', stages: [stage(1, 500, 500250), stage(2, 250)] }];
@@ -173,7 +193,7 @@ describe('outputOnTruthGrid', () => {
 
 describe('repeatedStage', () => {
   const row = (method: string, stage: number, rmseK: number, extra: Partial<TruthRow> = {}): TruthRow => ({
-    method, stage, pixelSizeM: 240 / 2 ** stage, how: 'resampled', n: 5472, rmseK, biasK: 0.01, offsetFreeRmseK: rmseK, detailPixels: 5400, detailRmseK: rmseK, detailCorr: 0.66, truthDetailSdK: 0.27, ...extra,
+    method, stage, pixelSizeM: 240 / 2 ** stage, how: 'resampled', n: 5472, rmseK, biasK: 0.01, offsetFreeRmseK: rmseK, detailPixels: 5400, detailRmseK: rmseK, detailCorr: 0.66, truthDetailSdK: 0.27, maeK: rmseK, r2: 0.9, r: 0.95, ...extra,
   });
   const at60 = (method: string, rmseK: number, d = 0) => row(method, 2, rmseK + d, { how: 'output-block-averaged', scoredPixelSizeM: 120, outputBlockPx: 2 });
   const coarse = [row('tsharp', 1, 0.2029), row('bicubic', 1, 0.2103)];

@@ -5,7 +5,7 @@ import type { Grid, Raster } from '../core/raster/raster.ts';
 import { blockTexture } from '../core/raster/texture.ts';
 import { pointScores } from '../core/raster/metrics.ts';
 import { cropRaster } from '../core/raster/tiling.ts';
-import { truthOnOutputGrid, type Scores } from './evaluate.ts';
+import { scoreFields, truthOnOutputGrid, type Scores } from './evaluate.ts';
 
 /**
  * A downscaled output scored against an independent, finer LST of the same date (ASTER beside
@@ -34,9 +34,9 @@ export interface TruthScores {
   truthDetailSdK: number;
 }
 
-function wholeScores(output: Float32Array, truth: Float32Array): Pick<Scores, 'n' | 'rmseK' | 'biasK'> {
+function wholeScores(output: Float32Array, truth: Float32Array): Omit<Scores, 'ssim'> {
   const s = pointScores(output, truth);
-  return { n: s.n, rmseK: s.rmse, biasK: s.bias };
+  return { n: s.n, rmseK: s.rmse, maeK: s.mae, biasK: s.bias, r2: s.r2, r: s.r };
 }
 
 /**
@@ -135,9 +135,14 @@ export function outputOnTruthGrid(output: Raster, truth: Raster, blocks: TruthBl
   return { output: agg, truth: { ...on, transform: agg.transform }, factor: f };
 }
 
-/** One method's output of one stage against the independent LST. */
-export interface TruthRow extends TruthScores {
+/**
+ * One method's output of one stage against the independent LST: `TruthScores` and the rest of the
+ * scores `evaluate --truth` prints (`scoreFields`, one pass over the same pixels as `n`, `rmseK`, `biasK`).
+ */
+export interface TruthRow extends TruthScores, Pick<Scores, 'maeK' | 'r2' | 'r'> {
   method: string;
+  /** Mean SSIM (`scoreFields`), where asked for (`scoreStagesAgainstTruth`'s `ssim`). */
+  ssim?: number;
   stage: number;
   /** The output's pixel size, metres. */
   pixelSizeM: number;
@@ -173,18 +178,20 @@ export interface TruthCheck {
 }
 
 /**
- * Scores each method's output of each stage against `truth` (`name` its file), the truth put on
+ * Scores each method's output of each stage against `truth` (`name` its file), for the app's worker,
+ * batch and `evaluate --truth` alike, the truth put on
  * each stage's grid once for all methods; a stage finer than the truth is scored at the truth's
  * resolution instead, its output block-averaged onto the truth's grid (`truthBlocks`,
- * `outputOnTruthGrid`, as `evaluate --truth`), or not at all where the truth's pixels are not whole
+ * `outputOnTruthGrid`), or not at all where the truth's pixels are not whole
  * blocks of its on its grid (`finerStages`, `finerWhy`). `onGrid` holds the truth on the grid of
  * every stage scored on its own grid (for a map layer). Stage k's output pixels group 2^k x 2^k
- * into input pixels.
+ * into input pixels. `ssim`: give each row its SSIM too (about 0.2 s per million pixels scored).
  */
 export function scoreStagesAgainstTruth(
   name: string,
   truth: Raster,
   runs: readonly { method: string; stages: readonly { stage: number; lst: Raster }[] }[],
+  options: { ssim?: boolean } = {},
 ): { check: TruthCheck; onGrid: Map<number, { raster: Raster; how: TruthRow['how'] }> } {
   const check: TruthCheck = { name, pixelSizeM: pixelSizeMetres(truth), rows: [], finerStages: [] };
   const onGrid = new Map<number, { raster: Raster; how: TruthRow['how'] }>();
@@ -203,7 +210,7 @@ export function scoreStagesAgainstTruth(
         if (!out) continue;
         const on = outputOnTruthGrid(out.lst, truth, blocks);
         // An input pixel is 2^stage output pixels across, 2^stage / factor of the truth's.
-        const scores = scoreTruthOnGrid(on.output, on.truth.data, 2 ** stage / blocks.factor);
+        const scores = scoreRow(on.output, on.truth.data, 2 ** stage / blocks.factor, options.ssim === true);
         check.rows.push({ method: r.method, stage, pixelSizeM: pixelSizeMetres(out.lst), how: 'output-block-averaged', scoredPixelSizeM: check.pixelSizeM, outputBlockPx: blocks.factor, ...scores });
       }
       continue;
@@ -212,7 +219,7 @@ export function scoreStagesAgainstTruth(
     onGrid.set(stage, on);
     for (const r of runs) {
       const out = r.stages.find((s) => s.stage === stage);
-      if (out) check.rows.push({ method: r.method, stage, pixelSizeM: pixelSizeMetres(out.lst), how: on.how, ...scoreTruthOnGrid(out.lst, on.raster.data, 2 ** stage) });
+      if (out) check.rows.push({ method: r.method, stage, pixelSizeM: pixelSizeMetres(out.lst), how: on.how, ...scoreRow(out.lst, on.raster.data, 2 ** stage, options.ssim === true) });
     }
   }
   for (const stage of stages) {
@@ -220,6 +227,13 @@ export function scoreStagesAgainstTruth(
     if (repeats !== undefined) for (const r of check.rows) if (r.stage === stage) r.repeatsStage = repeats;
   }
   return { check, onGrid };
+}
+
+/** Every score of a row: one pass for the whole-field scores, whose n, RMSE and bias the detail's score takes. */
+function scoreRow(output: Raster, truthOn: Float32Array, blockPx: number, withSsim: boolean): Omit<TruthRow, 'method' | 'stage' | 'pixelSizeM' | 'how'> {
+  const whole: Omit<Scores, 'ssim'> & { ssim?: number } = withSsim ? scoreFields(output.data, truthOn, output.width, output.height) : wholeScores(output.data, truthOn);
+  const { maeK, r2, r, ssim } = whole;
+  return { ...scoreTruthOnGrid(output, truthOn, blockPx, whole), maeK, r2, r, ...(ssim !== undefined ? { ssim } : {}) };
 }
 
 /** Scores equal to float32 rounding (K, and correlation), not to a real difference between two outputs. */

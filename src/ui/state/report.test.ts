@@ -208,7 +208,7 @@ describe("buildReport's independentLst: the trust panel's table against an indep
     name: 'ASTER_LST_250m.tif',
     pixelSizeM: 231.7,
     finerStages: [],
-    rows: [{ method: 'srda', stage: 2, pixelSizeM: 231.7, how: 'resampled' as const, n: 100, rmseK: 2.1, biasK: -0.6, offsetFreeRmseK: 2.0, detailPixels: 96, detailRmseK: 1.1, detailCorr: 0.7, truthDetailSdK: 1.6 }],
+    rows: [{ method: 'srda', stage: 2, pixelSizeM: 231.7, how: 'resampled' as const, n: 100, rmseK: 2.1, biasK: -0.6, offsetFreeRmseK: 2.0, detailPixels: 96, detailRmseK: 1.1, detailCorr: 0.7, truthDetailSdK: 1.6, maeK: 1.7, r2: 0.7, r: 0.9 }],
   };
   const ran = { ...initialState.settings, method: 'srda' as const };
 
