@@ -279,6 +279,45 @@ test.describe('demo scene flow', () => {
       console.log(`ZIP export lines at ${width}x${height}:\n  ${lines.join('\n  ')}`);
       expect(lines[0]).toMatch(/^Exporting MOD11A1_2025-06-21\S*\.zip · drawing the map picture$/);
       expect(lines.some((l) => /· layer 1\/\d+, row of tiles 0\/1$/.test(l))).toBe(true);
+
+      // After its layers the ZIP is built, and the line says so: once the worker posts its first ZIP
+      // count, its zero-delay timers (the ZIP builder yields there) are held 4 s, long enough for a
+      // picture; Cancel in that phase saves nothing.
+      await downscaleWorker.evaluate(() => {
+        const g = globalThis as unknown as { __plainSetTimeout: typeof setTimeout; setTimeout: typeof setTimeout; postMessage: (m: unknown, t?: Transferable[]) => void; __plainPost?: (m: unknown, t?: Transferable[]) => void };
+        const plainPost = (g.__plainPost = g.postMessage.bind(g));
+        g.postMessage = (m: unknown, t?: Transferable[]) => {
+          const msg = m as { type?: string; progress?: { stage?: string } };
+          if (msg.type === 'progress' && msg.progress?.stage === 'zip') g.setTimeout = ((f: () => void, ms?: number) => g.__plainSetTimeout(f, ms ? ms : 4000)) as typeof setTimeout;
+          plainPost(m, t);
+        };
+      });
+      const zipSaved: string[] = [];
+      const onZip = (d: { suggestedFilename(): string }) => zipSaved.push(d.suggestedFilename());
+      page.on('download', onZip);
+      await page.getByTestId('export-zip').click();
+      await page.waitForFunction(() => /· writing the ZIP, /.test(document.querySelector('[data-testid=export-progress-bar] .label')?.textContent ?? ''));
+      await page.getByTestId('export-progress').scrollIntoViewIfNeeded();
+      await page.screenshot({ path: join(screensDir, `export-zip-writing-${width}x${height}.png`) });
+      const writing = await page.evaluate(() => {
+        const bar = document.querySelector('[data-testid=export-progress-bar]')!;
+        return { line: bar.querySelector('.label')!.textContent!, value: Number(bar.getAttribute('aria-valuenow')) };
+      });
+      console.log(`ZIP export while the ZIP is built at ${width}x${height}: ${writing.line} (${writing.value} %)`);
+      expect(writing.line).toMatch(/^Exporting MOD11A1_2025-06-21\S*\.zip · writing the ZIP, 0\/\d+(\.\d)? MB$/);
+      // Each layer and the building of the ZIP a part of the bar: the layers done, the ZIP not.
+      expect(writing.value).toBeGreaterThan(50);
+      expect(writing.value).toBeLessThan(100);
+      await page.getByTestId('export-cancel').click();
+      await expect(page.getByTestId('export-progress')).toHaveCount(0, { timeout: 15_000 });
+      await expect(page.getByTestId('notices')).toContainText(/Export of MOD11A1_2025-06-21\S*\.zip cancelled: no file was saved\./);
+      expect(zipSaved, 'a ZIP cancelled while it is built saves nothing').toEqual([]);
+      page.off('download', onZip);
+      await downscaleWorker.evaluate(() => {
+        const g = globalThis as unknown as { __plainSetTimeout: typeof setTimeout; setTimeout: typeof setTimeout; postMessage: unknown; __plainPost: unknown };
+        g.postMessage = g.__plainPost;
+        g.setTimeout = ((f: () => void, ms?: number) => g.__plainSetTimeout(f, ms ? ms : 150)) as typeof setTimeout;
+      });
     }
     await downscaleWorker.evaluate(() => {
       const g = globalThis as unknown as { __plainSetTimeout: typeof setTimeout; setTimeout: typeof setTimeout };

@@ -8,7 +8,7 @@ export { beginSceneLayers, clearLayers, storeLayer, type LayerMeta } from '../wo
 
 /** What the worker's export code reported (each progress, and whether the client had sent its cancel by then). */
 export interface ExportWatch {
-  progress: { done: number; total: number; step?: number; afterCancel: boolean }[];
+  progress: { stage: string; done: number; total: number; step?: number; afterCancel: boolean }[];
   isCancelSent: boolean;
 }
 
@@ -21,7 +21,7 @@ export function exportWorkerClient(watch: ExportWatch): WorkerClient {
   const watched = (opts: RunOptions): RunOptions => ({
     signal: opts.signal,
     onProgress: (p: Progress) => {
-      watch.progress.push({ done: p.done, total: p.total, ...(p.step !== undefined ? { step: p.step } : {}), afterCancel: watch.isCancelSent });
+      watch.progress.push({ stage: p.stage, done: p.done, total: p.total, ...(p.step !== undefined ? { step: p.step } : {}), afterCancel: watch.isCancelSent });
       opts.onProgress?.(p);
     },
   });

@@ -26,13 +26,9 @@ const handlers: { [N in RequestName]: Handler<N> } = {
   preview: async (params) => previewScene(params),
   inputLayer: async ({ id }, opts, transfer) => ({ layer: await inputLayer(id, transfer, opts.signal) }),
   run: (params, opts, transfer) => runJob(params, opts, transfer),
-  // A Blob: posted by reference, not copied.
+  // Blobs: posted by reference, not copied.
   exportGeoTiff: async ({ layerId, sceneId }, opts) => exportLayerGeoTiff(layerId, { ...opts, ...(sceneId !== undefined ? { sceneId } : {}) }),
-  exportZip: async (params, opts, transfer) => {
-    const r = await exportZip(params.report, params.extraFiles ?? [], params.fileStem, opts, params.sceneIds);
-    transfer.push(r.bytes);
-    return r;
-  },
+  exportZip: async (params, opts) => exportZip(params.report, params.extraFiles ?? [], params.fileStem, opts, params.sceneIds),
 };
 
 /** Calls the handler of the message's request with its params, both typed by the same name. */

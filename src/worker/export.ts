@@ -1,4 +1,4 @@
-import { zipSync, strToU8 } from 'fflate';
+import { strToU8 } from 'fflate';
 import { AppError, isAppError, toAppError } from '../core/errors.ts';
 import { throwIfAborted, type Progress, type RunOptions } from '../core/progress.ts';
 import type { DeflateCodec } from '../io/deflate-codec.ts';
@@ -6,6 +6,7 @@ import { writeGeoTiffAsync, type GeoTiffBandInput, type WriteGeoTiffOptions } fr
 import { startDeflateWorkers } from './deflate-pool-web.ts';
 import { writeGeoTiffBlob } from './geotiff-blob.ts';
 import { allSceneLayers, getLayerRaster, layerIds } from './layers.ts';
+import { writeZipBlob, type ZipBlobEntry } from './zip-blob.ts';
 
 /** Writes a layer as a GeoTIFF through `write`: in one buffer (`writeGeoTiffAsync`) or as a Blob (`writeGeoTiffBlob`). */
 async function encodeLayer<T>(
@@ -33,12 +34,6 @@ async function encodeLayer<T>(
     if (isAppError(e) && e.code === 'CANCELLED') throw e;
     throw toAppError(e, 'WRITE_FAILED', `Writing ${id}.tif failed`);
   }
-}
-
-function ownBuffer(u8: Uint8Array): ArrayBuffer {
-  return u8.byteOffset === 0 && u8.byteLength === u8.buffer.byteLength
-    ? (u8.buffer as ArrayBuffer)
-    : (u8.slice().buffer as ArrayBuffer);
 }
 
 /**
@@ -87,11 +82,12 @@ function zipEntries(sceneIds: readonly string[] | undefined): ZipEntry[] {
 }
 
 /**
- * Every layer as GeoTIFF plus report.json (and any extra files, e.g. the map PNG) in one ZIP: of
- * the scenes `sceneIds` (one GeoTIFF per date and layer, names carrying the date), else of the
- * scene run last. Progress `{stage: 'export'}`: rows of tiles written of the layer being written
- * (`done`/`total`, 0 before its first), that layer the `step`th of `steps`; `signal` cancels at the
- * next row of tiles (a full-tile layer takes seconds).
+ * Every layer as GeoTIFF plus report.json (and any extra files, e.g. the map PNG) in one ZIP, a
+ * Blob: of the scenes `sceneIds` (one GeoTIFF per date and layer, names carrying the date), else of
+ * the scene run last. Progress `{stage: 'export'}`: rows of tiles written of the layer being written
+ * (`done`/`total`, 0 before its first), that layer the `step`th of `steps`; then `{stage: 'zip'}`:
+ * bytes of the ZIP built of its size (`writeZipBlob`; `steps` still the layers). `signal` cancels at
+ * the next row of tiles (a full-tile layer takes seconds) or the next ~8 MiB of the ZIP.
  */
 export async function exportZip(
   report: unknown,
@@ -99,31 +95,34 @@ export async function exportZip(
   zipStem = 'srda-lst-results',
   run: RunOptions = {},
   sceneIds?: readonly string[],
-): Promise<{ fileName: string; bytes: ArrayBuffer }> {
+): Promise<{ fileName: string; file: Blob }> {
   const ids = zipEntries(sceneIds);
   if (ids.length === 0)
     throw new AppError('BAD_ARGUMENT', 'There is nothing to export yet; run the downscaling first.');
-  const files: Record<string, Uint8Array | [Uint8Array, { level: 0 }]> = {};
-  // GeoTIFFs are already deflated inside; storing them avoids compressing twice.
+  const fileName = `${zipStem}.zip`;
+  // GeoTIFFs are already deflated inside: stored, not compressed twice.
+  const files: ZipBlobEntry[] = [];
   const codec = startDeflateWorkers();
   try {
     for (const [i, { id, sceneId, hit }] of ids.entries()) {
       throwIfAborted(run.signal);
       const stem = hit.meta.fileStem;
       // Two tiles of one date share a file stem: the second goes into a folder named after its scene.
-      const name = files[`${stem}.tif`] && sceneId ? `${sceneId.replace(/[^A-Za-z0-9._-]+/g, '_')}/${stem}.tif` : `${stem}.tif`;
+      const name = files.some((f) => f.name === `${stem}.tif`) && sceneId ? `${sceneId.replace(/[^A-Za-z0-9._-]+/g, '_')}/${stem}.tif` : `${stem}.tif`;
       const onProgress = run.onProgress && ((p: Progress) => run.onProgress!({ stage: 'export', done: p.done, total: p.total, step: i + 1, steps: ids.length, detail: name }));
-      files[name] = [await encodeLayer(writeGeoTiffAsync, id, codec, { signal: run.signal, onProgress }, sceneId, hit), { level: 0 }];
+      files.push({ name, bytes: await encodeLayer(writeGeoTiffAsync, id, codec, { signal: run.signal, onProgress }, sceneId, hit) });
     }
   } finally {
     codec.close();
   }
   throwIfAborted(run.signal);
-  files['report.json'] = strToU8(JSON.stringify(report, null, 2));
-  for (const f of extra) files[f.name] = [new Uint8Array(f.bytes), { level: 0 }];
+  files.push({ name: 'report.json', bytes: strToU8(JSON.stringify(report, null, 2)), isDeflated: true });
+  for (const f of extra) files.push({ name: f.name, bytes: new Uint8Array(f.bytes) });
+  const onProgress = run.onProgress && ((p: Progress) => run.onProgress!({ stage: 'zip', done: p.done, total: p.total, steps: ids.length, detail: fileName }));
   try {
-    return { fileName: `${zipStem}.zip`, bytes: ownBuffer(zipSync(files)) };
+    return { fileName, file: await writeZipBlob(files, fileName, { signal: run.signal, onProgress }) };
   } catch (e) {
-    throw toAppError(e, 'WRITE_FAILED', 'Building the ZIP failed');
+    if (isAppError(e)) throw e;
+    throw toAppError(e, 'WRITE_FAILED', `Building ${fileName} failed`);
   }
 }

@@ -333,7 +333,7 @@ export interface WorkerApi {
   /** Every layer of the scenes `sceneIds` (the finished dates of a series; default the scene run last). */
   exportZip: [
     { report: unknown; extraFiles?: { name: string; bytes: ArrayBuffer }[]; fileStem?: string; sceneIds?: string[] },
-    { fileName: string; bytes: ArrayBuffer },
+    { fileName: string; file: Blob },
   ];
 }
 

@@ -73,21 +73,21 @@ describe.skipIf(!existsSync(DHAKA))('a series of dates in the worker (Dhaka)', (
     expect((await exportLayerGeoTiff('bicubic-250m', { sceneId: '2024-05-08' })).fileName).toBe('MOD11A2_2024-05-08_bicubic_212m.tif');
     expect((await exportLayerGeoTiff('bicubic-250m')).fileName).toBe('MOD11A2_2024-05-16_bicubic_212m.tif');
     const zip = await exportZip({ series: true }, [], 'series', {}, ['2024-05-08', '2024-05-16']);
-    const entries = unzipSync(new Uint8Array(zip.bytes));
+    const entries = unzipSync(new Uint8Array(await zip.file.arrayBuffer()));
     expect(Object.keys(entries).filter((n) => n.endsWith('.tif')).sort()).toEqual(
       ['2024-05-08', '2024-05-16'].flatMap((d) => ['bicubic_212m', 'bicubic_424m', 'input_849m'].map((s) => `MOD11A2_${d}_${s}.tif`)).sort(),
     );
     expect(JSON.parse(strFromU8(entries['report.json']))).toEqual({ series: true });
     // A date not finished (not asked for) is not in the ZIP; a lone run forgets the series.
-    const one = unzipSync(new Uint8Array((await exportZip({}, [], 'one', {}, ['2024-05-16'])).bytes));
+    const one = unzipSync(new Uint8Array(await (await exportZip({}, [], 'one', {}, ['2024-05-16'])).file.arrayBuffer()));
     expect(Object.keys(one).filter((n) => n.includes('2024-05-08'))).toEqual([]);
     await runJob(params('2024-05-16'), {}, []);
     const after = await exportZip({}, [], 'after', {}, ['2024-05-08', '2024-05-16']);
-    expect(Object.keys(unzipSync(new Uint8Array(after.bytes))).filter((n) => n.includes('2024-05-08'))).toEqual([]);
+    expect(Object.keys(unzipSync(new Uint8Array(await after.file.arrayBuffer()))).filter((n) => n.includes('2024-05-08'))).toEqual([]);
     // A lone run with another method: the ZIP holds its layers only, none the UI keeps on screen from the run before.
     const before = await runJob(params('2024-05-16', { method: 'dms' }), {}, []);
     const tsharp = await runJob(params('2024-05-16', { method: 'tsharp' }), {}, []);
-    const zipped = Object.keys(unzipSync(new Uint8Array((await exportZip({}, [], 'lone')).bytes))).filter((n) => n.endsWith('.tif'));
+    const zipped = Object.keys(unzipSync(new Uint8Array(await (await exportZip({}, [], 'lone')).file.arrayBuffer()))).filter((n) => n.endsWith('.tif'));
     expect(zipped.sort()).toEqual(tsharp.layers.map((l) => `${l.fileStem}.tif`).sort());
     expect(before.layers.some((l) => l.method === 'dms')).toBe(true);
     expect(zipped.filter((n) => n.includes('dms'))).toEqual([]);

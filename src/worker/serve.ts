@@ -30,14 +30,18 @@ export function serveRequests(
     const { id } = msg;
     const transfer: Transferable[] = [];
     let lastProgress = Number.NEGATIVE_INFINITY;
+    const stagesSeen = new Set<string>();
     const opts: RunOptions = {
       signal,
       onProgress: (progress) => {
         // Throttle to ~20 messages/s so the main thread is not flooded; a report of what is left is
-        // kept (one per part): the next may be long in coming.
+        // kept (one per part), and the first of each stage (the line says at once what is done now,
+        // e.g. the ZIP built after its layers): the next may be long in coming.
         const t = now();
-        if (t - lastProgress < 50 && progress.done < progress.total && !progress.left) return;
+        const isNewStage = !stagesSeen.has(progress.stage);
+        if (t - lastProgress < 50 && progress.done < progress.total && !progress.left && !isNewStage) return;
         lastProgress = t;
+        stagesSeen.add(progress.stage);
         post({ type: 'progress', id, progress });
       },
     };

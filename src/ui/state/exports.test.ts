@@ -163,27 +163,71 @@ describe('cancelling an export in the app', () => {
     expect(store.get().exporting).toBeUndefined();
   });
 
-  it('counts the rows of tiles written of each layer of a ZIP, 0 of them first, the layers before counted whole in the bar', async () => {
-    const watch = watchDetails();
-    const fractions: number[] = [];
-    const off = store.subscribe(() => void fractions.push(store.get().exporting?.progress.fraction ?? Number.NaN));
+  it('counts the rows of tiles written of each layer of a ZIP, then the MB of the ZIP built; the bar is full only once the ZIP is built', async () => {
+    const states: { detail?: string; fraction?: number }[] = [];
+    const off = store.subscribe(() => {
+      const p = store.get().exporting?.progress;
+      if (p) states.push({ detail: p.detail, fraction: p.fraction });
+    });
     await exportZip();
-    watch.off();
     off();
     expect(saved.map((f) => f.name)).toEqual(['srda-lst-results.zip']);
+    const size = (await savedBytes(0)).length;
+    const details = states.map((x) => x.detail).filter((d, i, all) => d !== all[i - 1]);
+    expect(details[0]).toBe('starting');
+    const layerLines = details.slice(1).filter((d) => d?.startsWith('layer '));
+    const zipLines = details.slice(1 + layerLines.length);
     // Before, the line said 'layer 1/2 written' and 'layer 2/2 written' only.
-    expect(watch.details[0]).toBe('starting');
-    const where = watch.details.slice(1).map((d) => /^layer (\d)\/2, row of tiles (\d+)\/12$/.exec(d)!.slice(1).map(Number));
+    const where = layerLines.map((d) => /^layer (\d)\/2, row of tiles (\d+)\/12$/.exec(d!)!.slice(1).map(Number));
     expect(where[0]).toEqual([1, 0]);
     // The worker posts every count (below), throttled to one per 50 ms unless it ends a layer, so how many
     // of layer 2's reach the line depends on the machine's speed: at least its last one does.
     expect(where.some(([layer]) => layer === 2)).toBe(true);
     expect(where.at(-1)).toEqual([2, 12]);
     expect(where.map(([layer, row]) => layer * 100 + row)).toEqual(where.map(([layer, row]) => layer * 100 + row).sort((a, b) => a - b));
-    expect(seen.progress.map((x) => `${x.step}:${x.done}`)).toEqual([1, 2].flatMap((step) => Array.from({ length: 13 }, (_, i) => `${step}:${i}`)));
-    const shown = fractions.filter((f) => !Number.isNaN(f));
+    expect(seen.progress.filter((x) => x.stage === 'export').map((x) => `${x.step}:${x.done}`)).toEqual([1, 2].flatMap((step) => Array.from({ length: 13 }, (_, i) => `${step}:${i}`)));
+    // Then the ZIP is built, in MB of its size: before, the line stayed at layer 2's 12/12 with the bar full meanwhile.
+    const mb = Math.round((10 * size) / 2 ** 20) / 10;
+    expect(size).toBeGreaterThan(2 ** 20);
+    expect(zipLines[0]).toBe(`writing the ZIP, 0/${mb} MB`);
+    expect(zipLines.at(-1)).toBe(`writing the ZIP, ${mb}/${mb} MB`);
+    const built = zipLines.map((d) => Number(new RegExp(`^writing the ZIP, ([0-9.]+)/${mb} MB$`).exec(d!)![1]));
+    expect(built).toEqual([...built].sort((a, b) => a - b));
+    const zipCounts = seen.progress.filter((x) => x.stage === 'zip');
+    expect(seen.progress.slice(26)).toEqual(zipCounts);
+    expect(zipCounts[0]).toMatchObject({ done: 0, total: size });
+    expect(zipCounts.at(-1)).toMatchObject({ done: size, total: size });
+    // The bar: each layer and the ZIP a third, never going back, full only with the ZIP built.
+    const shown = states.map((x) => x.fraction ?? Number.NaN).filter((f) => !Number.isNaN(f));
     expect(shown).toEqual([...shown].sort((a, b) => a - b));
-    expect(shown.at(-1)).toBe(1);
+    expect(states.find((x) => x.detail === 'layer 2/2, row of tiles 12/12')?.fraction).toBeCloseTo(2 / 3, 9);
+    expect(states.find((x) => x.detail === `writing the ZIP, 0/${mb} MB`)?.fraction).toBeCloseTo(2 / 3, 9);
+    expect(states.filter((x) => x.fraction === 1).map((x) => x.detail)).toEqual([`writing the ZIP, ${mb}/${mb} MB`]);
+  });
+
+  it('stops a ZIP export while the ZIP is built, saves nothing, and says so', async () => {
+    // Three layers: a ZIP over the ~8 MiB built between two looks at the cancel.
+    storeLayer(meta('tsharp-250m'), lstRaster(3));
+    let cancelledAt: string | undefined;
+    const off = store.subscribe(() => {
+      const d = store.get().exporting?.progress.detail;
+      if (cancelledAt === undefined && d?.startsWith('writing the ZIP')) {
+        cancelledAt = d;
+        queueMicrotask(cancelExport);
+      }
+    });
+    await exportZip();
+    off();
+    // Before, no line said the ZIP was being built: there was no such phase to cancel in.
+    expect(cancelledAt).toMatch(/^writing the ZIP, 0\/\d+(\.\d)? MB$/);
+    expect(saved).toHaveLength(0);
+    const zip = seen.progress.filter((x) => x.stage === 'zip');
+    expect(zip.length).toBeGreaterThan(1);
+    expect(zip.every((x) => x.done < x.total)).toBe(true);
+    expect(zip.some((x) => x.afterCancel)).toBe(true);
+    expect(store.get().exporting).toBeUndefined();
+    expect(store.get().error).toBeUndefined();
+    expect(store.get().notices.at(-1)).toBe('Export of srda-lst-results.zip cancelled: no file was saved. The results on the map are kept.');
   });
 
   it('says it draws the map picture before a ZIP and puts it in; a Cancel meanwhile saves nothing and asks the worker for nothing', async () => {

@@ -20,25 +20,34 @@ export function download(bytes: BlobPart, fileName: string, type = 'application/
 
 const cancellingStage = (fileName: string): string => `Cancelling the export of ${fileName}: waiting for the worker to stop`;
 
+/** Bytes as MiB to one decimal (as the file table shows sizes), e.g. 12.4. */
+const mib = (bytes: number): number => Math.round((10 * bytes) / 2 ** 20) / 10;
+
 /**
  * The export's progress line: the file and the worker's count, rows of tiles written of the
  * GeoTIFF ('row of tiles 3/19'), of a ZIP the layer being written and its rows ('layer 2/5, row
- * of tiles 3/19'; the bar counts the layers before it whole), before any count what the export
- * does ('drawing the map picture'); from Cancel until the worker answers, that the app waits for
- * the worker to stop.
+ * of tiles 3/19'), then the ZIP being built ('writing the ZIP, 12.5/40 MB'); the bar counts each
+ * layer and the building of the ZIP as one part each, the parts before whole, so it is full only
+ * once the ZIP is built. Before any count it says what the export does ('drawing the map
+ * picture'); from Cancel until the worker answers, that the app waits for the worker to stop.
  */
-export function exportProgress(fileName: string, p: Pick<Progress, 'done' | 'total' | 'step' | 'steps' | 'detail'> | undefined, isCancelling: boolean): ProgressState {
+export function exportProgress(fileName: string, p: Pick<Progress, 'stage' | 'done' | 'total' | 'step' | 'steps' | 'detail'> | undefined, isCancelling: boolean): ProgressState {
+  const stage = isCancelling ? cancellingStage(fileName) : `Exporting ${fileName}`;
+  const within = p && p.total > 0 ? p.done / p.total : 0;
+  if (p?.stage === 'zip' && p.steps) {
+    const [done, total] = [mib(p.done), mib(p.total)];
+    return { stage, done, total, detail: `writing the ZIP, ${done}/${total} MB`, fraction: (p.steps + within) / (p.steps + 1) };
+  }
   const done = p?.done ?? 0;
   const total = p?.total ?? 0;
   const rows = `row of tiles ${done}/${total}`;
-  const within = total > 0 ? done / total : 0;
   const layer = p?.step !== undefined && p.steps ? { step: p.step, steps: p.steps } : undefined;
   return {
-    stage: isCancelling ? cancellingStage(fileName) : `Exporting ${fileName}`,
+    stage,
     done,
     total,
     detail: layer ? `layer ${layer.step}/${layer.steps}, ${rows}` : total === 0 ? (p?.detail ?? 'starting') : rows,
-    fraction: layer ? (layer.step - 1 + within) / layer.steps : within,
+    fraction: layer ? (layer.step - 1 + within) / (layer.steps + 1) : within,
   };
 }
 
@@ -117,8 +126,8 @@ export async function exportZip(drawMapPng?: () => Promise<ArrayBuffer | undefin
       opts.onProgress({ stage: 'export', done: 0, total: 0, detail: 'starting' });
     }
     const extraFiles = mapPng ? [{ name: mapPngName, bytes: mapPng }] : [];
-    const { fileName, bytes } = await worker().call('exportZip', { report, extraFiles, fileStem, ...(sceneIds ? { sceneIds } : {}) }, opts);
-    return { fileName, bytes, type: 'application/zip' };
+    const { fileName, file } = await worker().call('exportZip', { report, extraFiles, fileStem, ...(sceneIds ? { sceneIds } : {}) }, opts);
+    return { fileName, bytes: file, type: 'application/zip' };
   });
 }
 
