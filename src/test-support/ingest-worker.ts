@@ -1,5 +1,5 @@
 import type { WorkerClient } from '../worker/client.ts';
-import { ingestFiles } from '../worker/inputs.ts';
+import { ingestFiles, removeInput } from '../worker/inputs.ts';
 import { inputLayer, previewScene } from '../worker/preview.ts';
 import type { RequestMessage } from '../worker/protocol.ts';
 import { threadWorkerClient } from './thread-worker.ts';
@@ -17,8 +17,8 @@ export interface IngestWatch {
 
 /**
  * The app's worker client over the worker's own request loop and file reading (worker/inputs.ts) on
- * this thread (`threadWorkerClient`). Answers ingest, and the preview and input layer the app asks
- * for after a read.
+ * this thread (`threadWorkerClient`). Answers ingest, and the preview, input layer and removal the app
+ * asks for after a read.
  */
 export function ingestWorkerClient(watch: IngestWatch): WorkerClient {
   return threadWorkerClient(
@@ -36,6 +36,10 @@ export function ingestWorkerClient(watch: IngestWatch): WorkerClient {
         }
       }
       if (msg.name === 'preview') return previewScene(msg.params);
+      if (msg.name === 'removeInput') {
+        removeInput(msg.params.id);
+        return { ok: true };
+      }
       if (msg.name === 'inputLayer') return { layer: await inputLayer(msg.params.id, transfer, opts.signal) };
       throw new Error(`This test worker answers file reads only, not ${msg.name}.`);
     },

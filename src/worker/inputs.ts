@@ -38,6 +38,54 @@ const espaXmls = new Map<string, string>();
 const espaRows = new Map<string, string>();
 let nextId = 1;
 
+/**
+ * One change a read made to a key of one of these maps: what was there before it, and the change
+ * made to the same key after it (by another drop read meanwhile), if any.
+ */
+interface KeyChange {
+  had: boolean;
+  old: unknown;
+  prev?: KeyChange;
+  next?: KeyChange;
+}
+/** The latest change of each key, per map. */
+const latestChanges = new WeakMap<Map<string, unknown>, Map<string, KeyChange>>();
+
+/**
+ * Records a change about to be made to `key` of `m`. `undo` (the read was cancelled) puts back what
+ * was there before it only where no later change stands on it; else the later change takes over
+ * what to put back, so a drop read meanwhile keeps what it stored (two drops of the same .aux.xml).
+ * `commit` (the read ended) keeps the change.
+ */
+function recordChange<V>(m: Map<string, V>, key: string): { undo: () => void; commit: () => void } {
+  const keys = latestChanges.get(m as Map<string, unknown>) ?? new Map<string, KeyChange>();
+  latestChanges.set(m as Map<string, unknown>, keys);
+  const c: KeyChange = { had: m.has(key), old: m.get(key), prev: keys.get(key) };
+  if (c.prev) c.prev.next = c;
+  keys.set(key, c);
+  return {
+    undo: () => {
+      if (c.next) {
+        c.next.had = c.had;
+        c.next.old = c.old;
+        c.next.prev = c.prev;
+        if (c.prev) c.prev.next = c.next;
+        return;
+      }
+      if (c.had) m.set(key, c.old as V);
+      else m.delete(key);
+      if (c.prev) {
+        c.prev.next = undefined;
+        keys.set(key, c.prev);
+      } else keys.delete(key);
+    },
+    // Never undone now: what was before it is no longer needed.
+    commit: () => {
+      c.prev = undefined;
+    },
+  };
+}
+
 /** The stored band, or a BAD_ARGUMENT error (drop the file again) when the UI refers to one that is gone. */
 export function getInput(id: string): StoredInput {
   const s = inputs.get(id);
@@ -206,12 +254,10 @@ export async function ingestFiles(files: File[], { signal, onProgress }: RunOpti
   const replaced: string[] = [];
   const notices: string[] = [];
   // A cancelled read puts back what it changed (rows it would replace, sidecars, MTLs, ESPA metadata) and
-  // nothing else: another drop read meanwhile keeps what it stored.
-  const undo: (() => void)[] = [];
+  // nothing else: another drop read meanwhile keeps what it stored, even of the same key.
+  const changes: ReturnType<typeof recordChange>[] = [];
   const change = <V>(m: Map<string, V>, key: string, value?: V): void => {
-    const had = m.has(key);
-    const old = m.get(key);
-    undo.push(() => (had ? m.set(key, old as V) : m.delete(key)));
+    changes.push(recordChange(m, key));
     if (value === undefined) m.delete(key);
     else m.set(key, value);
   };
@@ -297,9 +343,10 @@ export async function ingestFiles(files: File[], { signal, onProgress }: RunOpti
   // A cancel that came before this answer stops the read, though no raster read saw it (an MTL, ESPA metadata or sidecar alone).
   const cancelled = reads.some((r) => r.status === 'rejected' && isAppError(r.reason) && r.reason.code === 'CANCELLED');
   if (cancelled || signal?.aborted) {
-    undo.reverse().forEach((f) => f());
+    changes.reverse().forEach((c) => c.undo());
     throw new AppError('CANCELLED', 'The operation was cancelled.');
   }
+  changes.forEach((c) => c.commit());
   reads.forEach((r, i) => rows.push(...(r.status === 'fulfilled' ? storeRaster(r.value) : [badRow(rasters[i], r.reason)])));
   return { inputs: rows, replaced, notices };
 }

@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import type { IngestWatch } from '../../test-support/ingest-worker.ts';
-import { cancelIngest, ingestFiles } from './actions.ts';
+import { cancelIngest, ingestFiles, removeInput } from './actions.ts';
 import { initialState, store } from './store.ts';
 import { worker } from './worker-handle.ts';
 
@@ -188,5 +188,48 @@ describe.skipIf(!existsSync(mendoza) || !existsSync(olinda))('cancelling the rea
       `olinda_dem_utm25s.tif was read again with the scale, offset and nodata of ${aux}.`,
     ]);
     expect(s.inputs[0].sidecar).toBe(`calibrated with ${mtl}`);
+  });
+
+  it('keeps the .aux.xml of a finished drop when another drop of the same .aux.xml, begun before it, is cancelled', async () => {
+    const aux = 'olinda_dem_utm25s.tif.aux.xml';
+    const dem = 'olinda_dem_utm25s.tif';
+    // The DEM's .aux.xml (statistics only) with a nodata of -1 (its lowest value, 1 pixel), so what it does shows on the row.
+    const auxText = readFileSync(path.join(olinda, aux), 'utf8').replace('<PAMRasterBand band="1">', '<PAMRasterBand band="1">\n    <NoDataValue>-1</NoDataValue>');
+    const auxFile = (): File => new File([auxText], aux);
+    // The first drop's other file is held at its read until released: the drop stays in the worker, its
+    // .aux.xml stored, while the second drop (the same .aux.xml and its DEM) is read and added.
+    let release!: () => void;
+    let isHeld = false;
+    const gate = new Promise<void>((r) => (release = r));
+    const held = new (class extends File {
+      override async arrayBuffer(): Promise<ArrayBuffer> {
+        isHeld = true;
+        await gate;
+        return super.arrayBuffer();
+      }
+    })([readFileSync(path.join(olinda, 'L7_ETMs.tif'))], 'L7_ETMs.tif');
+    const first = ingestFiles([auxFile(), held]);
+    while (!isHeld) await new Promise((r) => setTimeout(r));
+    await ingestFiles([auxFile(), fileIn(olinda, dem)]);
+    const row = store.get().inputs.find((i) => i.fileName === dem)!;
+    expect(row.sidecar).toBe(`nodata -1 from ${aux}`);
+    expect(row.validFraction).toBeLessThan(1);
+    cancelIngest();
+    release();
+    await first;
+    expect(seen.ended).toEqual(['read', 'CANCELLED']);
+    let s = store.get();
+    expect(s.inputs.map((i) => [i.fileName, i.sidecar])).toEqual([[dem, row.sidecar]]);
+    expect(s.notices.at(-1)).toBe(`Reading of ${aux}, L7_ETMs.tif cancelled: nothing was added to the table. Drop them again to read them.`);
+    // The DEM removed and dropped again is read with the .aux.xml its drop brought, as its row said. Before,
+    // the cancelled drop put back the worker's sidecars as they were when it began: the DEM was read
+    // without it (no nodata, no sidecar on the row).
+    await removeInput(row);
+    await ingestFiles([fileIn(olinda, dem)]);
+    s = store.get();
+    expect(s.inputs.map((i) => [i.fileName, i.sidecar])).toEqual([[dem, row.sidecar]]);
+    expect(s.inputs[0].validFraction).toBe(row.validFraction);
+    // (An error a preview of the test before may leave is not this test's.)
+    expect(s.error?.message ?? '').not.toContain(row.id);
   });
 });
