@@ -534,11 +534,19 @@ describe.skipIf(!existsSync(PAIRS) || !hasGdal())('srda-lst batch on the MODIS-A
     printed.out = '';
     const pair = (f: string) => path.join(PAIRS, '0', f);
     expect(await main(['evaluate', '--lst', pair('MOD21A1D_LST_1km.tif'), '--ndvi', pair('MOD09GQ_NDVI_250m.tif'), '--truth', pair('ASTER_LST_250m.tif'), '--methods', 'tsharp,bicubic', '--json', '-q'])).toBe(0);
-    const ev = JSON.parse(printed.out).truth.methods;
-    for (const m of ev) {
+    const ev = JSON.parse(printed.out).truth;
+    for (const m of ev.methods) {
       expect(final(m.method).n, m.method).toBe(m.scores.n);
       expect(final(m.method).rmseK, m.method).toBeCloseTo(m.scores.rmseK, 3);
       expect(final(m.method).detailRmseK, m.method).toBeCloseTo(m.detail.detailRmseK, 3);
+    }
+    // Every stage, as batch scores it (before, evaluate scored the last stage only).
+    expect(ev.rows.map((r: { method: string; stage: number; truthOnOutput: string }) => `${r.method} ${r.stage} ${r.truthOnOutput}`)).toEqual(t.rows.map((r: { method: string; stage: number; how: string }) => `${r.method} ${r.stage} ${r.how}`));
+    for (const r of ev.rows) {
+      const b = t.rows.find((x: { method: string; stage: number }) => x.method === r.method && x.stage === r.stage);
+      expect([b.n, b.detailPixels], `${r.method} ${r.stage}`).toEqual([r.scores.n, r.detail.detailPixels]);
+      expect(b.rmseK, `${r.method} ${r.stage}`).toBeCloseTo(r.scores.rmseK, 3);
+      expect(b.detailRmseK, `${r.method} ${r.stage}`).toBeCloseTo(r.detail.detailRmseK, 3);
     }
   }, 120_000);
 });

@@ -41,23 +41,41 @@ async function evaluateTruth(argv: string[]): Promise<{ truth: Record<string, un
   return { truth, lines: table.slice(at, table.length - 1) };
 }
 
+/** The table's lines of the output `output` ('30 m', '30 m at 60 m') as evaluate printed them before it scored every stage: without that column. */
+function printedBefore(lines: string[], output: string): string[] {
+  return lines.filter((l) => l.slice(9).startsWith(`${output} `)).map((l) => `${l.slice(0, 9)}${l.slice(9 + output.length).trimStart()}`);
+}
+
+/** JSON truth.rows of `stage` without `stage` and `repeatsStage`: truth.methods' rows as evaluate gave them before it scored every stage. */
+function rowsAsBefore(truth: Record<string, unknown>, stage: number): unknown[] {
+  return (truth.rows as { stage: number; repeatsStage?: number }[]).filter((r) => r.stage === stage).map(({ stage: _s, repeatsStage: _r, ...m }) => m);
+}
+
 // The numbers evaluate --truth printed before its scores were folded into one pass (commit 4e278c5).
 describe('evaluate --truth prints the same scores from one pass over each output', () => {
   it.skipIf(!existsSync(`${PARA}_B6.TIF`))('Landsat 5 Para: the thermal band at 120 m downscaled to 30 m, against the band at 30 m', async () => {
     const { truth, lines } = await evaluateTruth(['--lst', await paraBt(4), '--red', `${PARA}_B3.TIF`, '--nir', `${PARA}_B4.TIF`, '--truth', `${PARA}_B6.TIF`, '--methods', 'bicubic,tsharp']);
-    expect(truth).toEqual(PARA_TRUTH);
-    expect(lines).toEqual([`against ${PARA}_B6.TIF (detail: each pixel minus its input pixel's mean, against the truth's):`, ...PARA_LINES]);
+    const { rows: _rows, ...last } = truth;
+    expect(last).toEqual(PARA_TRUTH);
+    expect(rowsAsBefore(truth, 2)).toEqual(PARA_TRUTH.methods);
+    expect(lines[0]).toBe(`against ${PARA}_B6.TIF (detail: each pixel minus its input pixel's mean, against the truth's):`);
+    expect(printedBefore(lines, '30 m')).toEqual(PARA_LINES);
   }, 60_000);
 
   it.skipIf(!existsSync(PAIR))('MODIS MOD21A1D at 1 km downscaled to 232 m against ASTER at 250 m (two sensors: a mean difference)', async () => {
     const { truth, lines } = await evaluateTruth(['--lst', path.join(PAIR, 'MOD21A1D_LST_1km.tif'), '--ndvi', path.join(PAIR, 'MOD09GQ_NDVI_250m.tif'), '--truth', path.join(PAIR, 'ASTER_LST_250m.tif'), '--methods', 'tsharp,bicubic']);
-    expect(truth).toEqual(ASTER_TRUTH);
-    expect(lines).toEqual([`against ${path.join(PAIR, 'ASTER_LST_250m.tif')} (detail: each pixel minus its input pixel's mean, against the truth's):`, ...ASTER_LINES]);
+    const { rows: _rows, ...last } = truth;
+    expect(last).toEqual(ASTER_TRUTH);
+    expect(rowsAsBefore(truth, 2)).toEqual(ASTER_TRUTH.methods);
+    expect(lines[0]).toBe(`against ${path.join(PAIR, 'ASTER_LST_250m.tif')} (detail: each pixel minus its input pixel's mean, against the truth's):`);
+    expect(printedBefore(lines, '232 m')).toEqual(ASTER_LINES);
   }, 60_000);
 });
 
 interface TruthRow {
   method: string;
+  stage?: number;
+  repeatsStage?: number;
   pixelSizeM: number;
   truthOnOutput: string;
   scoredPixelSizeM?: number;
@@ -73,7 +91,10 @@ describe.skipIf(!existsSync(`${PARA}_B6.TIF`))('evaluate --truth with a truth co
     const truthFile = await paraBt(2);
     const { truth, lines } = await evaluateTruth(await para(truthFile));
     expect(truth.scoredAt).toBe('at its 60 m resolution: each 30 m output block-averaged 2 x 2 onto its grid, as the truth is coarser than the output');
-    expect(lines[0]).toBe(`against ${truthFile} at its 60 m resolution: each 30 m output block-averaged 2 x 2 onto its grid, as the truth is coarser than the output (detail: each pixel minus its input pixel's mean, against the truth's):`);
+    expect(lines[0]).toBe(`against ${truthFile} (detail: each pixel minus its input pixel's mean, against the truth's):`);
+    expect(lines[lines.length - 1]).toBe(
+      "The 30 m outputs average back exactly to the 60 m outputs (residual correction keeps each block's mean), so against para_bt_60m.tif they score as the 60 m rows; para_bt_60m.tif cannot score detail finer than 60 m.",
+    );
     const rows = truth.methods as TruthRow[];
     expect(rows.map((r) => [r.method, r.pixelSizeM, r.truthOnOutput, r.scoredPixelSizeM, r.outputBlockPx])).toEqual([
       ['bicubic', 30, 'output-block-averaged', 60, 2],
@@ -96,15 +117,17 @@ describe.skipIf(!existsSync(`${PARA}_B6.TIF`))('evaluate --truth with a truth co
   it("scores a truth as coarse as the input LST (240 m) with no detail, and says so: the residual correction keeps the input's means, so RMSE 0", async () => {
     const truthFile = await paraBt(8);
     const { truth, lines } = await evaluateTruth(await para(truthFile));
-    expect(lines[0]).toContain("at its 240 m resolution: each 30 m output block-averaged 8 x 8 onto its grid, as the truth is coarser than the output; no detail is scored: its pixels are as coarse as the input LST's");
-    for (const r of truth.methods as TruthRow[]) {
+    expect(truth.scoredAt).toBe("at its 240 m resolution: each 30 m output block-averaged 8 x 8 onto its grid, as the truth is coarser than the output; no detail is scored: its pixels are as coarse as the input LST's");
+    expect(lines[0]).toBe(`against ${truthFile}:`);
+    expect(lines[lines.length - 1]).toBe("The 120 m and 60 m and 30 m outputs are finer than para_bt_240m.tif, so they are scored at its 240 m resolution: block-averaged 2 x 2 and 4 x 4 and 8 x 8 onto its grid, with no detail scored where its pixels are as coarse as the input LST's.");
+    for (const r of truth.rows as TruthRow[]) {
       expect(r.scores.rmseK).toBeLessThan(0.001);
       expect(r.detail).toMatchObject({ detailRmseK: null, detailPixels: 0 });
     }
-    expect(lines[1]).toBe('bicubic  RMSE 0 K (0 K without the mean difference 0 K), SSIM 1');
+    expect(printedBefore(lines, '30 m at 240 m')[0]).toBe('bicubic  RMSE 0 K (0 K without the mean difference 0 K), SSIM 1');
   }, 60_000);
 
-  it('does not score, and says why in a notice, a coarser truth whose pixels are not whole blocks of the output on its grid (shifted 30 m, or 45 m pixels)', async () => {
+  it('does not score the 30 m outputs, and says why in a notice naming the file, against a coarser truth whose pixels are not whole blocks of theirs on their grid (shifted 30 m, or 45 m pixels); the 120 m and 60 m outputs it scores', async () => {
     const bt = (await loadDataset(`${PARA}_B6.TIF`)).bands[0].raster;
     const shifted = path.join(tmp, 'para_bt_60m_shifted.tif');
     writeFileSync(shifted, writeGeoTiff([{ raster: aggregateMean(cropRaster(bt, { col: 1, row: 0, width: bt.width - 1, height: bt.height }), 2, { maxInvalidFraction: 0 }), units: 'K' }]));
@@ -119,11 +142,13 @@ describe.skipIf(!existsSync(`${PARA}_B6.TIF`))('evaluate --truth with a truth co
       const { truth, lines } = await evaluateTruth(await para(file));
       expect(truth.methods).toBeUndefined();
       expect(truth.notScored).toBe(`coarser than the 30 m output and ${why}`);
-      expect(lines).toEqual([]);
+      expect(truth.notScoredStages).toEqual([{ stage: 3, pixelSizeM: 30 }]);
+      expect((truth.rows as TruthRow[]).map((r) => `${r.method} ${r.stage}`)).toEqual(['bicubic 1', 'tsharp 1', 'bicubic 2', 'tsharp 2']);
+      expect(lines.slice(0, 5).map((l) => l.slice(0, 16))).toEqual([`against ${file}`.slice(0, 16), 'bicubic  120 m  ', 'tsharp   120 m  ', 'bicubic  60 m   ', 'tsharp   60 m   ']);
+      expect(lines.slice(5)).toEqual([
+        `notice: The 30 m output is finer than ${path.basename(file)} and was not scored against it: ${why}. To score it, give --truth an LST as fine as the 30 m output, or one whose pixels are whole blocks of the output's on its grid.`,
+      ]);
       expect(printed.err).toBe('');
-      expect(await main(['evaluate', ...(await para(file)), '-q'])).toBe(0);
-      expect(printed.out).toContain(`notice: ${path.basename(file)} (${file === px45 ? 45 : 60} m) is not scored: it is coarser than the 30 m output and ${why}. Give --truth an LST as fine as the output, or one whose pixels are whole blocks of the output's on its grid.`);
-      printed.out = '';
     }
   }, 60_000);
 });
@@ -140,27 +165,46 @@ async function lisbonBt(f: number): Promise<string> {
   return file;
 }
 
-// What evaluate --truth printed before it scored through scoreStagesAgainstTruth (the app's and batch's scoring).
-describe('evaluate --truth scores as the app and batch do, with the numbers it printed before', () => {
+const rowsOf = (truth: Record<string, unknown>) => (truth.rows as TruthRow[]).map((r) => `${r.method} ${r.stage} ${r.truthOnOutput} ${r.repeatsStage ?? '-'}`);
+
+// BEFORE_*: what evaluate --truth printed of the last stage before it scored through scoreStagesAgainstTruth (the app's and batch's scoring) and scored every stage.
+describe("evaluate --truth scores every stage of every method as the app and batch do, the last stage's numbers as before", () => {
   const lisbon = async (truthFile: string) => ['--lst', await lisbonBt(4), '--red', `${LISBON}:B4`, '--nir', `${LISBON}:B5`, '--truth', truthFile, '--methods', 'bicubic,tsharp'];
 
-  it.skipIf(!existsSync(LISBON))('Lisbon Landsat 8: B10 at 120 m downscaled to 30 m, against B10 at 30 m and at 60 m (each 30 m output block-averaged 2 x 2)', async () => {
+  it.skipIf(!existsSync(LISBON))("Lisbon Landsat 8: B10 at 120 m downscaled to 60 m and 30 m, against B10 at 30 m, and at 60 m (the 30 m outputs block-averaged 2 x 2, where they repeat the 60 m rows); before, only the 30 m outputs", async () => {
     for (const [f, before] of [[1, BEFORE_LISBON30], [2, BEFORE_LISBON60]] as const) {
       const truthFile = await lisbonBt(f);
       const { truth, lines } = await evaluateTruth(await lisbon(truthFile));
-      expect(truth).toEqual(before.truth);
-      const at = f === 2 ? ` at its 60 m resolution: each 30 m output block-averaged 2 x 2 onto its grid, as the truth is coarser than the output` : '';
-      expect(lines).toEqual([`against ${truthFile}${at} (detail: each pixel minus its input pixel's mean, against the truth's):`, ...before.lines]);
+      const { rows: _rows, ...last } = truth;
+      expect(last).toEqual(before.truth);
+      expect(rowsAsBefore(truth, 2)).toEqual(before.truth.methods);
+      expect(printedBefore(lines, f === 2 ? '30 m at 60 m' : '30 m')).toEqual(before.lines);
+      expect(rowsOf(truth)).toEqual(
+        f === 2
+          ? ['bicubic 1 resampled -', 'tsharp 1 resampled -', 'bicubic 2 output-block-averaged 1', 'tsharp 2 output-block-averaged 1']
+          : ['bicubic 1 block-averaged -', 'tsharp 1 block-averaged -', 'bicubic 2 resampled -', 'tsharp 2 resampled -'],
+      );
+      expect(lines.length).toBe(f === 2 ? 6 : 5);
     }
+    const { lines } = await evaluateTruth(await lisbon(await lisbonBt(2)));
+    expect(lines.slice(1)).toEqual(LISBON60_LINES);
   }, 60_000);
 
-  it.skipIf(!existsSync(DHAKA_LST))('Dhaka 097: the 1 km LST block-averaged to 4 km, downscaled to 212 m in 4 stages, against the 1 km LST', async () => {
+  it.skipIf(!existsSync(DHAKA_LST))('Dhaka 097: the 1 km LST block-averaged to 4 km, downscaled to 1.7 km, 849 m, 424 m and 212 m, against the 1 km LST: TsHARP below bicubic at 1.7 km and at 1 km; before, only the 212 m outputs', async () => {
     const coarse = path.join(tmp, 'dhaka_lst_4km.tif');
     const lst = (await loadDataset(DHAKA_LST)).bands.find((b) => b.role === 'lst')!.raster;
     writeFileSync(coarse, writeGeoTiff([{ raster: aggregateMean(lst, 4, { maxInvalidFraction: 0.25 }), units: 'K' }]));
     const { truth, lines } = await evaluateTruth(['--lst', coarse, '--ndvi', DHAKA_NDVI, '--truth', DHAKA_LST, '--methods', 'bicubic,tsharp']);
-    expect(truth).toEqual(BEFORE_DHAKA.truth);
-    expect(lines).toEqual([`against ${DHAKA_LST} ${BEFORE_DHAKA.truth.scoredAt} (detail: each pixel minus its input pixel's mean, against the truth's):`, ...BEFORE_DHAKA.lines]);
+    const { rows: _rows, ...last } = truth;
+    expect(last).toEqual(BEFORE_DHAKA.truth);
+    expect(rowsAsBefore(truth, 4)).toEqual(BEFORE_DHAKA.truth.methods);
+    expect(printedBefore(lines, '212 m at 849 m')).toEqual(BEFORE_DHAKA.lines);
+    expect(rowsOf(truth)).toEqual([
+      'bicubic 1 block-averaged -', 'tsharp 1 block-averaged -', 'bicubic 2 resampled -', 'tsharp 2 resampled -',
+      'bicubic 3 output-block-averaged 2', 'tsharp 3 output-block-averaged 2', 'bicubic 4 output-block-averaged 2', 'tsharp 4 output-block-averaged 2',
+    ]); // prettier-ignore
+    expect(lines[0]).toBe(`against ${DHAKA_LST} (detail: each pixel minus its input pixel's mean, against the truth's):`);
+    expect(lines.slice(1)).toEqual(DHAKA_LINES);
   }, 60_000);
 });
 
@@ -187,3 +231,5 @@ const ASTER_LINES = ["tsharp   RMSE 2.2408 K (1.8085 K without the mean differen
 const BEFORE_LISBON60 = { truth: {"band": "lisbon_bt_60m", "pixelSizeM": 60, "scoredAt": "at its 60 m resolution: each 30 m output block-averaged 2 x 2 onto its grid, as the truth is coarser than the output", "methods": [{"method": "bicubic", "pixelSizeM": 30, "truthOnOutput": "output-block-averaged", "scoredPixelSizeM": 60, "outputBlockPx": 2, "scores": {"rmseK": 0.2504, "maeK": 0.1712, "biasK": 0, "r2": 0.9971, "r": 0.9985, "ssim": 0.9782, "n": 7872}, "detail": {"biasK": 0, "offsetFreeRmseK": 0.2504, "detailRmseK": 0.2504, "detailCorr": 0.9176, "detailPixels": 7872, "truthDetailSdK": 0.5886}}, {"method": "tsharp", "pixelSizeM": 30, "truthOnOutput": "output-block-averaged", "scoredPixelSizeM": 60, "outputBlockPx": 2, "scores": {"rmseK": 0.3756, "maeK": 0.2705, "biasK": 0, "r2": 0.9934, "r": 0.9967, "ssim": 0.9302, "n": 7872}, "detail": {"biasK": 0, "offsetFreeRmseK": 0.3756, "detailRmseK": 0.3756, "detailCorr": 0.775, "detailPixels": 7872, "truthDetailSdK": 0.5886}}]}, lines: ["bicubic  RMSE 0.2504 K (0.2504 K without the mean difference 0 K), SSIM 0.9782, detail RMSE 0.2504 K, detail correlation 0.9176", "tsharp   RMSE 0.3756 K (0.3756 K without the mean difference 0 K), SSIM 0.9302, detail RMSE 0.3756 K, detail correlation 0.775"] };
 const BEFORE_LISBON30 = { truth: {"band": "lisbon_bt_30m", "methods": [{"method": "bicubic", "pixelSizeM": 30, "truthOnOutput": "resampled", "scores": {"rmseK": 0.2775, "maeK": 0.1833, "biasK": 0, "r2": 0.9964, "r": 0.9982, "ssim": 0.9625, "n": 31488}, "detail": {"biasK": 0, "offsetFreeRmseK": 0.2775, "detailRmseK": 0.2775, "detailCorr": 0.9189, "detailPixels": 31488, "truthDetailSdK": 0.6676}}, {"method": "tsharp", "pixelSizeM": 30, "truthOnOutput": "resampled", "scores": {"rmseK": 0.4437, "maeK": 0.315, "biasK": 0, "r2": 0.9908, "r": 0.9954, "ssim": 0.8706, "n": 31488}, "detail": {"biasK": 0, "offsetFreeRmseK": 0.4437, "detailRmseK": 0.4437, "detailCorr": 0.7609, "detailPixels": 31488, "truthDetailSdK": 0.6676}}]}, lines: ["bicubic  RMSE 0.2775 K (0.2775 K without the mean difference 0 K), SSIM 0.9625, detail RMSE 0.2775 K, detail correlation 0.9189", "tsharp   RMSE 0.4437 K (0.4437 K without the mean difference 0 K), SSIM 0.8706, detail RMSE 0.4437 K, detail correlation 0.7609"] };
 const BEFORE_DHAKA = { truth: {"band": "LST_Day_1km", "pixelSizeM": 848.75, "scoredAt": "at its 848.75 m resolution: each 212.21 m output block-averaged 4 x 4 onto its grid, as the truth is coarser than the output", "methods": [{"method": "bicubic", "pixelSizeM": 212.21, "truthOnOutput": "output-block-averaged", "scoredPixelSizeM": 848.75, "outputBlockPx": 4, "scores": {"rmseK": 0.969, "maeK": 0.6915, "biasK": 0, "r2": 0.7752, "r": 0.8806, "ssim": 0.6546, "n": 2112}, "detail": {"biasK": 0, "offsetFreeRmseK": 0.969, "detailRmseK": 0.969, "detailCorr": 0.4995, "detailPixels": 2112, "truthDetailSdK": 1.1091}}, {"method": "tsharp", "pixelSizeM": 212.21, "truthOnOutput": "output-block-averaged", "scoredPixelSizeM": 848.75, "outputBlockPx": 4, "scores": {"rmseK": 0.933, "maeK": 0.7015, "biasK": 0, "r2": 0.7916, "r": 0.8913, "ssim": 0.7079, "n": 2112}, "detail": {"biasK": 0, "offsetFreeRmseK": 0.933, "detailRmseK": 0.933, "detailCorr": 0.5813, "detailPixels": 2112, "truthDetailSdK": 1.1091}}]}, lines: ["bicubic  RMSE 0.969 K (0.969 K without the mean difference 0 K), SSIM 0.6546, detail RMSE 0.969 K, detail correlation 0.4995", "tsharp   RMSE 0.933 K (0.933 K without the mean difference 0 K), SSIM 0.7079, detail RMSE 0.933 K, detail correlation 0.5813"] };
+const LISBON60_LINES = ["bicubic  60 m          RMSE 0.2504 K (0.2504 K without the mean difference 0 K), SSIM 0.9782, detail RMSE 0.2504 K, detail correlation 0.9176", "tsharp   60 m          RMSE 0.3756 K (0.3756 K without the mean difference 0 K), SSIM 0.9302, detail RMSE 0.3756 K, detail correlation 0.775", "bicubic  30 m at 60 m  RMSE 0.2504 K (0.2504 K without the mean difference 0 K), SSIM 0.9782, detail RMSE 0.2504 K, detail correlation 0.9176", "tsharp   30 m at 60 m  RMSE 0.3756 K (0.3756 K without the mean difference 0 K), SSIM 0.9302, detail RMSE 0.3756 K, detail correlation 0.775", "The 30 m outputs average back exactly to the 60 m outputs (residual correction keeps each block's mean), so against lisbon_bt_60m.tif they score as the 60 m rows; lisbon_bt_60m.tif cannot score detail finer than 60 m."];
+const DHAKA_LINES = ["bicubic  1.7 km          RMSE 0.7351 K (0.7351 K without the mean difference 0 K), SSIM 0.846, detail RMSE 0.7351 K, detail correlation 0.5436", "tsharp   1.7 km          RMSE 0.615 K (0.615 K without the mean difference 0 K), SSIM 0.8991, detail RMSE 0.615 K, detail correlation 0.7064", "bicubic  849 m           RMSE 0.969 K (0.969 K without the mean difference 0 K), SSIM 0.6546, detail RMSE 0.969 K, detail correlation 0.4995", "tsharp   849 m           RMSE 0.933 K (0.933 K without the mean difference 0 K), SSIM 0.7079, detail RMSE 0.933 K, detail correlation 0.5813", "bicubic  424 m at 849 m  RMSE 0.969 K (0.969 K without the mean difference 0 K), SSIM 0.6546, detail RMSE 0.969 K, detail correlation 0.4995", "tsharp   424 m at 849 m  RMSE 0.933 K (0.933 K without the mean difference 0 K), SSIM 0.7079, detail RMSE 0.933 K, detail correlation 0.5813", "bicubic  212 m at 849 m  RMSE 0.969 K (0.969 K without the mean difference 0 K), SSIM 0.6546, detail RMSE 0.969 K, detail correlation 0.4995", "tsharp   212 m at 849 m  RMSE 0.933 K (0.933 K without the mean difference 0 K), SSIM 0.7079, detail RMSE 0.933 K, detail correlation 0.5813", "The 424 m and 212 m outputs average back exactly to the 849 m outputs (residual correction keeps each block's mean), so against MOD11A2.061_LST_Day_1km_doy2024097000000_aid0001.tif they score as the 849 m rows; MOD11A2.061_LST_Day_1km_doy2024097000000_aid0001.tif cannot score detail finer than 849 m."];

@@ -2,8 +2,6 @@ import path from 'node:path';
 import { AppError } from '../core/errors.ts';
 import { runDownscale } from '../pipeline/downscale.ts';
 import { closedLoopScene, evaluateClosedLoop, type ClosedLoopResult } from '../pipeline/evaluate.ts';
-import { scoreStagesAgainstTruth } from '../pipeline/truth-score.ts';
-import { pixelSizeMetres } from '../core/geo/grid.ts';
 import { closedLoopScored, evaluateSampledLoop, loopWindows } from '../pipeline/loop-sample.ts';
 import type { StageMethod } from '../pipeline/method.ts';
 import { loadMethod, METHOD_IDS } from '../pipeline/methods.ts';
@@ -27,6 +25,7 @@ import {
   stderrProgress,
 } from './inputs.ts';
 import { loadDataset } from './load.ts';
+import { truthSection } from './evaluate-truth.ts';
 import type { Command } from './main.ts';
 import { terminalSafe } from './terminal.ts';
 import { sceneNotices } from './scene-notices.ts';
@@ -41,7 +40,7 @@ Closed loop (the paper's simulation experiment): the input LST (optionally block
 first) is the reference; it is block-averaged by 2^N, downscaled back with each method using the
 auxiliary layers at the matching resolutions, and scored against the reference (RMSE, MAE, bias,
 R2, Pearson r, SSIM), with and without residual correction. With --truth, each method's real
-downscaled output is also scored against TRUTH.tif (block-averaged or resampled onto the output).
+downscaled output of every stage is also scored against TRUTH.tif, as the app and batch score it.
 The method to use (JSON closedLoopCheck.recommendedMethod; the line under the table) is the app's:
 the lowest corrected RMSE if 1 % or more below bicubic's, else bicubic; none under 64 loop pixels.
 On an LST of more than 524,288 px the one-stage loop is scored, as the app, downscale and batch
@@ -58,13 +57,17 @@ ${INPUT_HELP.replace(/--stages N .*\n/, '')}
   --stages N            closed-loop stages: 1 (reference/2 -> reference, default) or more
   --reference-factor F  block-average the LST by F first (e.g. 2 turns 30 m Landsat into a 60 m reference)
   --methods a,b,c       methods to compare (default: all available of ${METHOD_IDS.join(',')})
-  --truth FILE          independent fine-scale LST to score the real downscaled outputs against (RMSE,
-                        also without the mean difference, and the detail: each output pixel minus its
-                        input pixel's mean against the truth's same; the app does this with an LST of
-                        the same date with finer pixels dropped beside the one downscaled). A TRUTH
-                        coarser than the output is scored at its own resolution: the output
-                        block-averaged onto its grid, where its pixel is a whole number of the
-                        output's on the output's blocks (else not scored, and a notice says why)
+  --truth FILE          independent fine-scale LST to score the real downscaled outputs of every
+                        stage against, a row per method and stage (RMSE, also without the mean
+                        difference, SSIM, and the detail: each output pixel minus its input pixel's
+                        mean against the truth's same; the app does this with an LST of the same date
+                        with finer pixels dropped beside the one downscaled). An output as coarse as
+                        the truth or coarser is scored on its own grid, the truth put on it; an output
+                        finer than the truth at the truth's resolution: block-averaged onto its grid
+                        ("30 m at 60 m"), where its pixel is a whole number of the output's on the
+                        output's blocks (else not scored, and a notice says why). JSON truth.rows has
+                        every row (repeatsStage: the stage whose scores a block-averaged row repeats),
+                        truth.methods the last stage's
   --weights FILE  --backend B  --finetune N   SRDA-Net options, as for downscale
   --orientations N      SRDA-Net: 1 (default) or 8: run the network on the input in each of its 8
                         orientations (mirrors, rotations, transposes) and average the predictions
@@ -78,9 +81,6 @@ ${INPUT_HELP.replace(/--stages N .*\n/, '')}
 function fmt(v: number, d = 3): string {
   return Number.isFinite(v) ? v.toFixed(d) : 'NaN';
 }
-
-/** 4 decimals; null for NaN (as JSON writes it). */
-const r4 = (v: number): number | null => (Number.isFinite(v) ? Number(v.toFixed(4)) : null);
 
 function round(s: Scores): Record<string, number> {
   const r = (v: number, d: number): number => Number(v.toFixed(d));
@@ -182,43 +182,20 @@ export const evaluateCommand: Command = async (argv) => {
     notices.push(`Scored on ${scored.text}; the app, downscale and batch score this scene's one-stage loop on ${appWindows} windows of it, so their numbers differ (evaluate without --whole-scene, --stages and --reference-factor gives theirs).`);
 
   let truth: Record<string, unknown> | undefined;
-  let truthHead = '';
+  let truthLines: string[] = [];
   if (typeof values.truth === 'string') {
     if (scene.stages < 1) throw new AppError('BAD_ARGUMENT', '--truth needs an LST coarser than the auxiliary layers (something to downscale).');
     const t = await loadDataset(values.truth);
     const band = t.bands.find((b) => b.role === 'lst') ?? t.bands[0];
-    const outputM = Number(scene.levels[scene.stages].pixelSizeM.toFixed(2));
-    const truthM = Number(pixelSizeMetres(band.raster).toFixed(2));
     const runs = [];
     for (const m of methods) {
       const r = await runDownscale(scene, { method: m, residualMode, tileCoarsePx: tile }, { onProgress: progress });
-      const last = r.stages[r.stages.length - 1];
-      runs.push({ method: m.id, stages: [{ stage: last.stage, lst: last.lst }] });
+      runs.push({ method: m.id, stages: r.stages.map((st) => ({ stage: st.stage, lst: st.lst })) });
     }
-    // As the app and batch score them: on the output's grid, or a truth coarser than it at its resolution.
-    const { check } = scoreStagesAgainstTruth(path.basename(values.truth), band.raster, runs, { ssim: true });
-    const name = path.basename(values.truth);
-    if (check.finerStages.length > 0) {
-      truth = { file: values.truth, band: band.name, pixelSizeM: truthM, notScored: `coarser than the ${outputM} m output and ${check.finerWhy}` };
-      notices.push(`${name} (${truthM} m) is not scored: it is coarser than the ${outputM} m output and ${check.finerWhy}. Give --truth an LST as fine as the output, or one whose pixels are whole blocks of the output's on its grid.`);
-    } else {
-      const per = check.rows.map((row) => ({
-        method: row.method,
-        pixelSizeM: Number(scene.levels[row.stage].pixelSizeM.toFixed(2)),
-        truthOnOutput: row.how,
-        ...(row.outputBlockPx !== undefined ? { scoredPixelSizeM: truthM, outputBlockPx: row.outputBlockPx } : {}),
-        scores: round({ ...row, ssim: row.ssim ?? Number.NaN }),
-        detail: { biasK: r4(row.biasK), offsetFreeRmseK: r4(row.offsetFreeRmseK), detailRmseK: r4(row.detailRmseK), detailCorr: r4(row.detailCorr), detailPixels: row.detailPixels, truthDetailSdK: r4(row.truthDetailSdK) },
-      }));
-      const factor = check.rows[0]?.outputBlockPx;
-      const perInput = factor ? 2 ** scene.stages / factor : 2;
-      const noDetail = perInput <= 1 ? "; no detail is scored: its pixels are as coarse as the input LST's" : Number.isInteger(perInput) ? '' : "; no detail is scored: its pixels do not tile the input LST's";
-      const scoredAt = factor
-        ? `at its ${truthM} m resolution: each ${outputM} m output block-averaged ${factor} x ${factor} onto its grid, as the truth is coarser than the output${noDetail}`
-        : undefined;
-      truth = { file: values.truth, band: band.name, ...(scoredAt ? { pixelSizeM: truthM, scoredAt } : {}), methods: per };
-      truthHead = `against ${terminalSafe(String(values.truth))}${scoredAt ? ` ${scoredAt}` : ''}${noDetail ? '' : " (detail: each pixel minus its input pixel's mean, against the truth's)"}:`;
-    }
+    const section = truthSection(values.truth, { name: band.name, raster: band.raster }, scene, runs);
+    truth = section.json;
+    truthLines = section.lines;
+    notices.push(...section.notices);
   }
 
   // Which method to use here, by the rule the app's trust panel and downscale read (core/recommend.ts).
@@ -253,16 +230,7 @@ export const evaluateCommand: Command = async (argv) => {
   else {
     process.stdout.write(closedLoopTable(loop, weightNote ? { srda: weightNote } : {}) + '\n');
     if (check) process.stdout.write(`${terminalSafe(check.message)}\n`);
-    if (truth?.methods)
-      process.stdout.write(
-        `${truthHead}\n${(truth.methods as { method: string; scores: Record<string, number>; detail: Record<string, number> }[])
-          .map(
-            (m) =>
-              `${m.method.padEnd(8)} RMSE ${m.scores.rmseK} K (${m.detail.offsetFreeRmseK} K without the mean difference ${m.detail.biasK} K), SSIM ${m.scores.ssim}` +
-              (m.detail.detailPixels > 0 ? `, detail RMSE ${m.detail.detailRmseK} K, detail correlation ${m.detail.detailCorr}` : ''),
-          )
-          .join('\n')}\n`,
-      );
+    for (const l of truthLines) process.stdout.write(`${l}\n`);
     for (const n of notices) process.stdout.write(`notice: ${terminalSafe(n)}\n`);
   }
   return 0;
