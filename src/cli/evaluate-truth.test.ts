@@ -51,6 +51,9 @@ function rowsAsBefore(truth: Record<string, unknown>, stage: number): unknown[] 
   return (truth.rows as { stage: number; repeatsStage?: number }[]).filter((r) => r.stage === stage).map(({ stage: _s, repeatsStage: _r, ...m }) => m);
 }
 
+/** JSON truth.rows as 'method stage how repeatsStage'. */
+const rowsOf = (truth: Record<string, unknown>) => (truth.rows as TruthRow[]).map((r) => `${r.method} ${r.stage} ${r.truthOnOutput} ${r.repeatsStage ?? '-'}`);
+
 // The numbers evaluate --truth printed before its scores were folded into one pass (commit 4e278c5).
 describe('evaluate --truth prints the same scores from one pass over each output', () => {
   it.skipIf(!existsSync(`${PARA}_B6.TIF`))('Landsat 5 Para: the thermal band at 120 m downscaled to 30 m, against the band at 30 m', async () => {
@@ -127,6 +130,19 @@ describe.skipIf(!existsSync(`${PARA}_B6.TIF`))('evaluate --truth with a truth co
     expect(printedBefore(lines, '30 m at 240 m')[0]).toBe('bicubic  RMSE 0 K (0 K without the mean difference 0 K), SSIM 1');
   }, 60_000);
 
+  it("scores a 90 m truth against the 120 m outputs on their grid and the 30 m ones at 90 m (3 x 3; no detail, as 90 m pixels do not tile the 240 m input's), not the 60 m ones (1.5 of theirs), and says each", async () => {
+    const truthFile = await paraBt(3);
+    const { truth, lines } = await evaluateTruth(await para(truthFile));
+    expect(rowsOf(truth)).toEqual(['bicubic 1 resampled -', 'tsharp 1 resampled -', 'bicubic 3 output-block-averaged -', 'tsharp 3 output-block-averaged -']);
+    expect(truth).toMatchObject({ notScoredStages: [{ stage: 2, pixelSizeM: 60 }], scoredAt: "at its 90 m resolution: each 30 m output block-averaged 3 x 3 onto its grid, as the truth is coarser than the output; no detail is scored: its pixels do not tile the input LST's" });
+    expect(truth.notScored).toBeUndefined();
+    expect(lines.map((l) => l.slice(0, 22))).toEqual([`against ${truthFile}`.slice(0, 22), 'bicubic  120 m        ', 'tsharp   120 m        ', 'bicubic  30 m at 90 m ', 'tsharp   30 m at 90 m ', expect.any(String), expect.any(String)]);
+    expect(lines.slice(5)).toEqual([
+      "The 30 m output is finer than para_bt_90m.tif, so it is scored at its 90 m resolution: block-averaged 3 x 3 onto its grid, with no detail scored where its pixels do not tile the input LST's.",
+      "notice: The 60 m output is finer than para_bt_90m.tif and was not scored against it: its 90 m pixels are not a whole number of the output's 60 m pixels across and down (1.5 x 1.5). To score it, give --truth an LST as fine as the 60 m output, or one whose pixels are whole blocks of the output's on its grid.",
+    ]);
+  }, 60_000);
+
   it('does not score the 30 m outputs, and says why in a notice naming the file, against a coarser truth whose pixels are not whole blocks of theirs on their grid (shifted 30 m, or 45 m pixels); the 120 m and 60 m outputs it scores', async () => {
     const bt = (await loadDataset(`${PARA}_B6.TIF`)).bands[0].raster;
     const shifted = path.join(tmp, 'para_bt_60m_shifted.tif');
@@ -164,8 +180,6 @@ async function lisbonBt(f: number): Promise<string> {
   }
   return file;
 }
-
-const rowsOf = (truth: Record<string, unknown>) => (truth.rows as TruthRow[]).map((r) => `${r.method} ${r.stage} ${r.truthOnOutput} ${r.repeatsStage ?? '-'}`);
 
 // BEFORE_*: what evaluate --truth printed of the last stage before it scored through scoreStagesAgainstTruth (the app's and batch's scoring) and scored every stage.
 describe("evaluate --truth scores every stage of every method as the app and batch do, the last stage's numbers as before", () => {

@@ -63,8 +63,15 @@ export function truthResolutionWords(truth: TruthWords): string | undefined {
     const many = scored.length > 1;
     const sizes = scored.map((r) => formatDistance(r.pixelSizeM)).join(' and ');
     const blocks = scored.map((r) => `${r.outputBlockPx} x ${r.outputBlockPx}`).join(' and ');
-    // A truth pixel as coarse as an input pixel: the residual correction fixes that mean, no detail is left to score.
-    const noDetail = rows.some((r) => r.repeatsStage === undefined && r.detailPixels === 0) ? ", with no detail scored where its pixels are as coarse as the input LST's" : '';
+    // Input pixels per truth pixel across (stage k's output pixels group 2^k x 2^k into input pixels). A truth pixel
+    // as coarse as an input pixel leaves no detail to score (the residual correction fixes that mean), nor one
+    // that does not tile them.
+    const perInput = rows.filter((r) => r.repeatsStage === undefined && r.detailPixels === 0).map((r) => 2 ** r.stage / r.outputBlockPx!);
+    const why = [
+      ...(perInput.some((n) => n <= 1) ? ["its pixels are as coarse as the input LST's"] : []),
+      ...(perInput.some((n) => n > 1 && !Number.isInteger(n)) ? ["its pixels do not tile the input LST's"] : []),
+    ];
+    const noDetail = why.length > 0 ? `, with no detail scored where ${why.join(' or where ')}` : '';
     words.push(`The ${sizes} output${many ? 's are' : ' is'} finer than ${truth.name}, so ${many ? 'they are' : 'it is'} scored at its ${at} resolution: block-averaged ${blocks} onto its grid${noDetail}.`);
   }
   return words.join(' ');

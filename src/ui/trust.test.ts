@@ -78,6 +78,10 @@ describe('truthSentence', () => {
     const both = { name: 'MOD11A2_1km.tif', rows: [1, 2].map((k) => ({ ...row('bicubic', k, 1, 0.5), pixelSizeM: 849 / 2 ** k, scoredPixelSizeM: 849, outputBlockPx: 2 ** k })) };
     expect(truthResolutionWords(both)).toBe('The 425 m and 212 m outputs are finer than MOD11A2_1km.tif, so they are scored at its 849 m resolution: block-averaged 2 x 2 and 4 x 4 onto its grid.');
     expect(truthResolutionWords({ name: 'a.tif', rows: [row('srda', 1, 1, 0.5)] })).toBeUndefined();
+    // No detail: a 240 m truth over 30 m outputs of a 240 m input (8 x 8, an input pixel each); a 90 m one (3 x 3, 8/3 of them across an input pixel).
+    const flat = (blockPx: number, scoredPixelSizeM: number) => ({ ...row('bicubic', 3, Number.NaN, Number.NaN), pixelSizeM: 30, detailPixels: 0, scoredPixelSizeM, outputBlockPx: blockPx });
+    expect(truthResolutionWords({ name: 'bt_240m.tif', rows: [flat(8, 240)] })).toBe("The 30 m output is finer than bt_240m.tif, so it is scored at its 240 m resolution: block-averaged 8 x 8 onto its grid, with no detail scored where its pixels are as coarse as the input LST's.");
+    expect(truthResolutionWords({ name: 'bt_90m.tif', rows: [flat(3, 90)] })).toBe("The 30 m output is finer than bt_90m.tif, so it is scored at its 90 m resolution: block-averaged 3 x 3 onto its grid, with no detail scored where its pixels do not tile the input LST's.");
   });
   it('shows no rows of finer outputs that repeat the scores of the outputs at the file\'s resolution, and says why instead', () => {
     // Para with residual correction: the 60 m outputs block-averaged 2 x 2 score as the 120 m outputs (to 1e-7 K).
