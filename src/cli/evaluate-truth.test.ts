@@ -122,7 +122,7 @@ describe.skipIf(!existsSync(`${PARA}_B6.TIF`))('evaluate --truth with a truth co
     const { truth, lines } = await evaluateTruth(await para(truthFile));
     expect(truth.scoredAt).toBe("at its 240 m resolution: each 30 m output block-averaged 8 x 8 onto its grid, as the truth is coarser than the output; no detail is scored: its pixels are as coarse as the input LST's");
     expect(lines[0]).toBe(`against ${truthFile}:`);
-    expect(lines[lines.length - 1]).toBe("The 120 m and 60 m and 30 m outputs are finer than para_bt_240m.tif, so they are scored at its 240 m resolution: block-averaged 2 x 2 and 4 x 4 and 8 x 8 onto its grid, with no detail scored where its pixels are as coarse as the input LST's.");
+    expect(lines[lines.length - 1]).toBe("The 120 m, 60 m and 30 m outputs are finer than para_bt_240m.tif, so they are scored at its 240 m resolution: block-averaged 2 x 2, 4 x 4 and 8 x 8 onto its grid, with no detail scored where its pixels are as coarse as the input LST's.");
     for (const r of truth.rows as TruthRow[]) {
       expect(r.scores.rmseK).toBeLessThan(0.001);
       expect(r.detail).toMatchObject({ detailRmseK: null, detailPixels: 0 });

@@ -5,6 +5,11 @@ export function formatDistance(m: number): string {
   return m >= 1000 ? `${(m / 1000).toFixed(1)} km` : `${Math.round(m)} m`;
 }
 
+/** Words as an English list: `a`, `a and b`, `a, b and c`. */
+export function joinList(words: readonly string[]): string {
+  return words.length > 1 ? `${words.slice(0, -1).join(', ')} and ${words[words.length - 1]}` : (words[0] ?? '');
+}
+
 /** What `truthSentence` reads of a check against an independent LST (pipeline/truth-score.ts TruthCheck). */
 export interface TruthWords {
   name: string;
@@ -30,7 +35,7 @@ export interface TruthWords {
  */
 export function unscoredFinerWords(name: string, sizes: readonly string[], why?: string): string {
   const many = sizes.length > 1;
-  const head = `The ${sizes.join(' and ')} output${many ? 's are' : ' is'} finer than ${name} and ${many ? 'were' : 'was'} not scored against it`;
+  const head = `The ${joinList(sizes)} output${many ? 's are' : ' is'} finer than ${name} and ${many ? 'were' : 'was'} not scored against it`;
   return why ? `${head}: ${why}.` : `${head}.`;
 }
 
@@ -53,7 +58,7 @@ export function truthResolutionWords(truth: TruthWords): string | undefined {
   const words: string[] = [];
   const repeated = stages.filter((r) => r.repeatsStage !== undefined);
   for (const coarser of new Set(repeated.map((r) => r.repeatsStage!))) {
-    const sizes = repeated.filter((r) => r.repeatsStage === coarser).map((r) => formatDistance(r.pixelSizeM)).join(' and ');
+    const sizes = joinList(repeated.filter((r) => r.repeatsStage === coarser).map((r) => formatDistance(r.pixelSizeM)));
     words.push(
       `The ${sizes} outputs average back exactly to the ${sizeOf(coarser)} outputs (residual correction keeps each block's mean), so against ${truth.name} they score as the ${sizeOf(coarser)} rows; ${truth.name} cannot score detail finer than ${at}.`,
     );
@@ -61,8 +66,8 @@ export function truthResolutionWords(truth: TruthWords): string | undefined {
   const scored = stages.filter((r) => r.repeatsStage === undefined);
   if (scored.length > 0) {
     const many = scored.length > 1;
-    const sizes = scored.map((r) => formatDistance(r.pixelSizeM)).join(' and ');
-    const blocks = scored.map((r) => `${r.outputBlockPx} x ${r.outputBlockPx}`).join(' and ');
+    const sizes = joinList(scored.map((r) => formatDistance(r.pixelSizeM)));
+    const blocks = joinList(scored.map((r) => `${r.outputBlockPx} x ${r.outputBlockPx}`));
     // Input pixels per truth pixel across (stage k's output pixels group 2^k x 2^k into input pixels). A truth pixel
     // as coarse as an input pixel leaves no detail to score (the residual correction fixes that mean), nor one
     // that does not tile them.
