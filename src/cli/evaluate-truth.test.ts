@@ -122,7 +122,11 @@ describe.skipIf(!existsSync(`${PARA}_B6.TIF`))('evaluate --truth with a truth co
     const { truth, lines } = await evaluateTruth(await para(truthFile));
     expect(truth.scoredAt).toBe("at its 240 m resolution: each 30 m output block-averaged 8 x 8 onto its grid, as the truth is coarser than the output; no detail is scored: its pixels are as coarse as the input LST's");
     expect(lines[0]).toBe(`against ${truthFile}:`);
-    expect(lines[lines.length - 1]).toBe("The 120 m, 60 m and 30 m outputs are finer than para_bt_240m.tif, so they are scored at its 240 m resolution: block-averaged 2 x 2, 4 x 4 and 8 x 8 onto its grid, with no detail scored where its pixels are as coarse as the input LST's.");
+    // Every stage block-averaged onto the truth's grid, each to the input LST's means: the 60 m and 30 m rows repeat the 120 m ones.
+    expect(rowsOf(truth)).toEqual(['bicubic 1 output-block-averaged -', 'tsharp 1 output-block-averaged -', 'bicubic 2 output-block-averaged 1', 'tsharp 2 output-block-averaged 1', 'bicubic 3 output-block-averaged 1', 'tsharp 3 output-block-averaged 1']);
+    expect(lines[lines.length - 1]).toBe(
+      "The 120 m output is finer than para_bt_240m.tif, so it is scored at its 240 m resolution: block-averaged 2 x 2 onto its grid, with no detail scored where its pixels are as coarse as the input LST's. The 60 m and 30 m outputs average back exactly to the 120 m outputs (residual correction keeps each block's mean), so against para_bt_240m.tif they score as the 120 m rows; para_bt_240m.tif cannot score detail finer than 240 m.",
+    );
     for (const r of truth.rows as TruthRow[]) {
       expect(r.scores.rmseK).toBeLessThan(0.001);
       expect(r.detail).toMatchObject({ detailRmseK: null, detailPixels: 0 });
@@ -219,6 +223,29 @@ describe("evaluate --truth scores every stage of every method as the app and bat
     ]); // prettier-ignore
     expect(lines[0]).toBe(`against ${DHAKA_LST} (detail: each pixel minus its input pixel's mean, against the truth's):`);
     expect(lines.slice(1)).toEqual(DHAKA_LINES);
+  }, 60_000);
+});
+
+describe.skipIf(!existsSync(DHAKA_LST))('evaluate --truth against the input LST itself (Dhaka 097, QC applied, 849 m -> 424 m and 212 m with the 250 m NDVI)', () => {
+  const argv = (mode: string) => ['--lst', DHAKA_LST, '--qc', DHAKA_097.qc, '--ndvi', DHAKA_NDVI, '--truth', DHAKA_LST, '--methods', 'bicubic,tsharp', '--residual-mode', mode];
+  const name = path.basename(DHAKA_LST);
+  const scored = (sizes: string, blocks: string) =>
+    `The ${sizes} finer than ${name}, so ${sizes.includes(' and ') ? 'they are' : 'it is'} scored at its 849 m resolution: block-averaged ${blocks} onto its grid, with no detail scored where its pixels are as coarse as the input LST's.`;
+
+  it("marks the 212 m rows as repeating the 424 m ones (both block-averaged onto the LST's grid, RMSE 0 K on the same 2,304 pixels) and says so; before, the same rows stood unexplained", async () => {
+    const { truth, lines } = await evaluateTruth(argv('linear'));
+    expect(rowsOf(truth)).toEqual(['bicubic 1 output-block-averaged -', 'tsharp 1 output-block-averaged -', 'bicubic 2 output-block-averaged 1', 'tsharp 2 output-block-averaged 1']);
+    for (const r of truth.rows as TruthRow[]) expect([r.scores.rmseK, r.scores.n, r.detail.detailPixels]).toEqual([0, 2304, 0]);
+    expect(lines[lines.length - 1]).toBe(
+      `${scored('424 m output is', '2 x 2')} The 212 m outputs average back exactly to the 424 m outputs (residual correction keeps each block's mean), so against ${name} they score as the 424 m rows; ${name} cannot score detail finer than 849 m.`,
+    );
+  }, 60_000);
+
+  it('keeps the 212 m rows as their own where they differ (radiance residual correction keeps block radiance, not LST: TsHARP 0.0016 K at 424 m, 0.0023 K at 212 m)', async () => {
+    const { truth, lines } = await evaluateTruth(argv('radiance'));
+    expect(rowsOf(truth)).toEqual(['bicubic 1 output-block-averaged -', 'tsharp 1 output-block-averaged -', 'bicubic 2 output-block-averaged -', 'tsharp 2 output-block-averaged -']);
+    expect((truth.rows as TruthRow[]).map((r) => r.scores.rmseK)).toEqual([0.0007, 0.0016, 0.0011, 0.0023]);
+    expect(lines[lines.length - 1]).toBe(scored('424 m and 212 m outputs are', '2 x 2 and 4 x 4'));
   }, 60_000);
 });
 

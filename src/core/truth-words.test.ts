@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { joinList, truthResolutionWords, unscoredFinerWords } from './truth-words.ts';
+import { joinList, shownTruthRows, truthResolutionWords, truthSentence, unscoredFinerWords } from './truth-words.ts';
 
 describe('the sentences on outputs finer than an independent LST read their lists as English', () => {
   it('joins one, two and three words as "a", "a and b", "a, b and c"', () => {
@@ -29,5 +29,16 @@ describe('the sentences on outputs finer than an independent LST read their list
     expect(words([2])).toBe(`The 240 m outputs ${tail}`);
     expect(words([2, 3])).toBe(`The 240 m and 120 m outputs ${tail}`);
     expect(words([2, 3, 4])).toBe(`The 240 m, 120 m and 60 m outputs ${tail}`);
+  });
+
+  it("shows only the coarsest rows where every output is block-averaged onto a truth as coarse as the input LST and the finer ones repeat them, and says so after how it is scored", () => {
+    // A 240 m truth over a 240 m input downscaled to 120, 60 and 30 m (no detail to score).
+    const flat = (stage: number, repeatsStage?: number) => ({ ...row(stage, repeatsStage), pixelSizeM: 240 / 2 ** stage, scoredPixelSizeM: 240, outputBlockPx: 2 ** stage, detailPixels: 0, detailRmseK: Number.NaN, detailCorr: Number.NaN });
+    const truth = { name: 'bt_240m.tif', rows: [flat(1), flat(2, 1), flat(3, 1)] };
+    expect(shownTruthRows(truth.rows).map((r) => r.stage)).toEqual([1]);
+    expect(truthResolutionWords(truth)).toBe(
+      "The 120 m output is finer than bt_240m.tif, so it is scored at its 240 m resolution: block-averaged 2 x 2 onto its grid, with no detail scored where its pixels are as coarse as the input LST's. The 60 m and 30 m outputs average back exactly to the 120 m outputs (residual correction keeps each block's mean), so against bt_240m.tif they score as the 120 m rows; bt_240m.tif cannot score detail finer than 240 m.",
+    );
+    expect(truthSentence(truth)).toBeUndefined();
   });
 });

@@ -56,13 +56,6 @@ export function truthResolutionWords(truth: TruthWords): string | undefined {
   const sizeOf = (stage: number) => formatDistance(truth.rows.find((r) => r.stage === stage)!.pixelSizeM);
   const at = formatDistance(rows[0].scoredPixelSizeM!);
   const words: string[] = [];
-  const repeated = stages.filter((r) => r.repeatsStage !== undefined);
-  for (const coarser of new Set(repeated.map((r) => r.repeatsStage!))) {
-    const sizes = joinList(repeated.filter((r) => r.repeatsStage === coarser).map((r) => formatDistance(r.pixelSizeM)));
-    words.push(
-      `The ${sizes} outputs average back exactly to the ${sizeOf(coarser)} outputs (residual correction keeps each block's mean), so against ${truth.name} they score as the ${sizeOf(coarser)} rows; ${truth.name} cannot score detail finer than ${at}.`,
-    );
-  }
   const scored = stages.filter((r) => r.repeatsStage === undefined);
   if (scored.length > 0) {
     const many = scored.length > 1;
@@ -78,6 +71,13 @@ export function truthResolutionWords(truth: TruthWords): string | undefined {
     ];
     const noDetail = why.length > 0 ? `, with no detail scored where ${why.join(' or where ')}` : '';
     words.push(`The ${sizes} output${many ? 's are' : ' is'} finer than ${truth.name}, so ${many ? 'they are' : 'it is'} scored at its ${at} resolution: block-averaged ${blocks} onto its grid${noDetail}.`);
+  }
+  const repeated = stages.filter((r) => r.repeatsStage !== undefined);
+  for (const coarser of new Set(repeated.map((r) => r.repeatsStage!))) {
+    const sizes = joinList(repeated.filter((r) => r.repeatsStage === coarser).map((r) => formatDistance(r.pixelSizeM)));
+    words.push(
+      `The ${sizes} outputs average back exactly to the ${sizeOf(coarser)} outputs (residual correction keeps each block's mean), so against ${truth.name} they score as the ${sizeOf(coarser)} rows; ${truth.name} cannot score detail finer than ${at}.`,
+    );
   }
   return words.join(' ');
 }

@@ -123,6 +123,30 @@ describe('scoreStagesAgainstTruth', () => {
     expect(check.rows.map((r) => r.stage)).toEqual([1]);
   });
 
+  it("marks finer stages that repeat a coarser one's rows where every stage is block-averaged onto a truth as coarse as the input LST, and keeps a stage whose rows differ", () => {
+    // A 1 km input of 4 x 4 pixels downscaled to 500, 250 and 125 m, against that LST itself.
+    const lst = (c: number, r: number) => 300 + c + 2 * r;
+    const truth = testRaster(testGrid(4, 4, 1000), lst);
+    // Stage k: the input pixel's value plus detail `d` that averages to 0 over every 2 x 2 block (residual correction), and `biasK`.
+    const out = (k: number, d: number, biasK = 0) => ({ stage: k, lst: testRaster(testGrid(4 * 2 ** k, 4 * 2 ** k, 1000 / 2 ** k), (c, r) => lst(c >> k, r >> k) + ((c + r) % 2 ? d : -d) + biasK) });
+    const runs = (stage2BiasK: number) => [
+      { method: 'tsharp', stages: [out(1, 0.7), out(2, 0.4, stage2BiasK), out(3, 0.3)] },
+      { method: 'bicubic', stages: [out(1, 0.2), out(2, 0.1), out(3, 0.05)] },
+    ];
+    const marks = (check: { rows: TruthRow[] }) => check.rows.map((r) => `${r.method} ${r.stage} ${r.how} ${r.outputBlockPx} ${r.repeatsStage ?? '-'}`);
+    const { check } = scoreStagesAgainstTruth('lst_1km.tif', truth, runs(0));
+    expect(marks(check)).toEqual([
+      'tsharp 1 output-block-averaged 2 -', 'bicubic 1 output-block-averaged 2 -',
+      'tsharp 2 output-block-averaged 4 1', 'bicubic 2 output-block-averaged 4 1',
+      'tsharp 3 output-block-averaged 8 1', 'bicubic 3 output-block-averaged 8 1',
+    ]); // prettier-ignore
+    for (const r of check.rows) expect([r.n, r.rmseK, r.detailPixels]).toEqual([16, 0, 0]);
+    // TsHARP's 250 m outputs 0.1 K warmer: their rows are their own (and so bicubic's at 250 m); the 125 m ones still repeat the 500 m ones.
+    const warm = scoreStagesAgainstTruth('lst_1km.tif', truth, runs(0.1)).check;
+    expect(marks(warm).map((m) => m.slice(-1))).toEqual(['-', '-', '-', '-', '1', '1']);
+    expect(warm.rows[2].biasK).toBeCloseTo(0.1, 4);
+  });
+
   const PARA = dataPath('landsat5-tm-para-19880814-rstoolbox/LT52240631988227CUB02');
   it.skipIf(!existsSync(`${PARA}_B6.TIF`))(
     "Landsat 5 Para, the thermal band at 240 m downscaled to 120 m and 60 m with red/NIR at 60 m: the 60 m outputs scored against the band at 120 m at 120 m, equal to the output block-averaged 2 x 2 and scored directly",
@@ -208,5 +232,14 @@ describe('repeatedStage', () => {
     expect(repeatedStage([...coarse, at60('tsharp', 0.2029), at60('bicubic', 0.2103, 0.001)], 2)).toBeUndefined();
     // Other pixels scored: not the same numbers.
     expect(repeatedStage([...coarse, at60('tsharp', 0.2029), { ...at60('bicubic', 0.2103), n: 5400 }], 2)).toBeUndefined();
+  });
+
+  it('finds a coarser block-averaged stage where no stage is scored on its own grid, the coarsest that repeats no other', () => {
+    const at = (method: string, stage: number, rmseK: number, repeatsStage?: number) => row(method, stage, rmseK, { how: 'output-block-averaged', scoredPixelSizeM: 240, outputBlockPx: 2 ** stage, ...(repeatsStage ? { repeatsStage } : {}) });
+    const rows = [at('tsharp', 1, 0), at('bicubic', 1, 0), at('tsharp', 2, 0, 1), at('bicubic', 2, 0, 1), at('tsharp', 3, 0), at('bicubic', 3, 0)];
+    expect([1, 2, 3].map((k) => repeatedStage(rows, k))).toEqual([undefined, 1, 1]);
+    // The 60 m rows differ from the 120 m ones: the 30 m rows, equal to the 60 m ones, repeat those.
+    const apart = [at('tsharp', 1, 0.001), at('bicubic', 1, 0), at('tsharp', 2, 0), at('bicubic', 2, 0), at('tsharp', 3, 0), at('bicubic', 3, 0)];
+    expect([1, 2, 3].map((k) => repeatedStage(apart, k))).toEqual([undefined, undefined, 2]);
   });
 });

@@ -156,7 +156,8 @@ export interface TruthRow extends TruthScores, Pick<Scores, 'maeK' | 'r2' | 'r'>
   /** With `how` 'output-block-averaged': output pixels per truth pixel, across and down. */
   outputBlockPx?: number;
   /**
-   * With `how` 'output-block-averaged': the stage, scored on its own grid at the truth's resolution,
+   * With `how` 'output-block-averaged': the coarser stage, scored on its own grid at the truth's
+   * resolution or block-averaged onto the truth's grid too (a truth as coarse as the input LST, say),
    * whose scores this row repeats (every method's, checked by `repeatedStage`): the output averages
    * back to that stage's, as residual correction makes it.
    */
@@ -240,15 +241,18 @@ function scoreRow(output: Raster, truthOn: Float32Array, blockPx: number, withSs
 const SAME_SCORE = 1e-5;
 
 /**
- * The stage scored on its own grid whose rows `stage`'s block-averaged rows repeat: for every method,
- * the same pixels and scores (within `SAME_SCORE`). Undefined where any method's differ, as without
- * residual correction, or where `stage` was scored on its own grid.
+ * The coarser stage whose rows `stage`'s block-averaged rows repeat: for every method, the same
+ * pixels and scores (within `SAME_SCORE`). The coarsest such stage that repeats no other: one scored
+ * on its own grid, or one block-averaged onto the truth's grid too (where no stage is scored on its
+ * own grid, as against a truth as coarse as the input LST). Undefined where any method's differ, as
+ * without residual correction, or where `stage` was scored on its own grid.
  */
 export function repeatedStage(rows: readonly TruthRow[], stage: number): number | undefined {
   const own = rows.filter((r) => r.stage === stage);
   if (own.length === 0 || own.some((r) => r.how !== 'output-block-averaged')) return undefined;
   const same = (a: number, b: number) => (Number.isNaN(a) && Number.isNaN(b)) || Math.abs(a - b) <= SAME_SCORE;
-  const candidates = [...new Set(rows.filter((r) => r.stage < stage && r.how !== 'output-block-averaged').map((r) => r.stage))];
+  // Coarsest first; a stage already marked as repeating another is no candidate (that other is).
+  const candidates = [...new Set(rows.filter((r) => r.stage < stage && r.repeatsStage === undefined).map((r) => r.stage))].sort((a, b) => a - b);
   return candidates.find((c) =>
     own.every((r) => {
       const o = rows.find((x) => x.stage === c && x.method === r.method);
