@@ -93,11 +93,11 @@ describe.skipIf(!existsSync(`${PARA}_B6.TIF`))('evaluate --truth with a truth co
   it("scores a 60 m truth at its 60 m: the 30 m output block-averaged 2 x 2 onto its grid, as downscale's output so averaged scores; before, the truth was resampled bilinearly onto the 30 m output", async () => {
     const truthFile = await paraBt(2);
     const { truth, lines } = await evaluateTruth(await para(truthFile));
-    expect(truth.scoredAt).toBe('at its 60 m resolution: each 30 m output block-averaged 2 x 2 onto its grid, as the truth is coarser than the output');
     expect(lines[0]).toBe(`against ${truthFile} (detail: each pixel minus its input pixel's mean, against the truth's):`);
-    expect(lines[lines.length - 1]).toBe(
-      "The 30 m outputs average back exactly to the 60 m outputs (residual correction keeps each block's mean), so against para_bt_60m.tif they score as the 60 m rows; para_bt_60m.tif cannot score detail finer than 60 m.",
-    );
+    const repeats = "The 30 m outputs average back exactly to the 60 m outputs (residual correction keeps each block's mean), so against para_bt_60m.tif they score as the 60 m rows; para_bt_60m.tif cannot score detail finer than 60 m.";
+    expect(lines[lines.length - 1]).toBe(repeats);
+    // JSON scoredAt is the table's sentence; before, "at its 60 m resolution: each 30 m output block-averaged 2 x 2 onto its grid, as the truth is coarser than the output".
+    expect(truth.scoredAt).toBe(repeats);
     const rows = truth.methods as TruthRow[];
     expect(rows.map((r) => [r.method, r.pixelSizeM, r.truthOnOutput, r.scoredPixelSizeM, r.outputBlockPx])).toEqual([
       ['bicubic', 30, 'output-block-averaged', 60, 2],
@@ -120,10 +120,10 @@ describe.skipIf(!existsSync(`${PARA}_B6.TIF`))('evaluate --truth with a truth co
   it("scores a truth as coarse as the input LST (240 m) with no detail, and says so: the residual correction keeps the input's means, so RMSE 0", async () => {
     const truthFile = await paraBt(8);
     const { truth, lines } = await evaluateTruth(await para(truthFile));
-    expect(truth.scoredAt).toBe("at its 240 m resolution: each 30 m output block-averaged 8 x 8 onto its grid, as the truth is coarser than the output; no detail is scored: its pixels are as coarse as the input LST's");
     expect(lines[0]).toBe(`against ${truthFile}:`);
     // Every stage block-averaged onto the truth's grid, each to the input LST's means: the 60 m and 30 m rows repeat the 120 m ones.
     expect(rowsOf(truth)).toEqual(['bicubic 1 output-block-averaged -', 'tsharp 1 output-block-averaged -', 'bicubic 2 output-block-averaged 1', 'tsharp 2 output-block-averaged 1', 'bicubic 3 output-block-averaged 1', 'tsharp 3 output-block-averaged 1']);
+    expect(truth.scoredAt).toBe(lines[lines.length - 1]);
     expect(lines[lines.length - 1]).toBe(
       "The 120 m output is finer than para_bt_240m.tif, so it is scored at its 240 m resolution: block-averaged 2 x 2 onto its grid, with no detail scored where its pixels are as coarse as the input LST's. The 60 m and 30 m outputs average back exactly to the 120 m outputs (residual correction keeps each block's mean), so against para_bt_240m.tif they score as the 120 m rows; para_bt_240m.tif cannot score detail finer than 240 m.",
     );
@@ -138,9 +138,10 @@ describe.skipIf(!existsSync(`${PARA}_B6.TIF`))('evaluate --truth with a truth co
     const truthFile = await paraBt(3);
     const { truth, lines } = await evaluateTruth(await para(truthFile));
     expect(rowsOf(truth)).toEqual(['bicubic 1 resampled -', 'tsharp 1 resampled -', 'bicubic 3 output-block-averaged -', 'tsharp 3 output-block-averaged -']);
-    expect(truth).toMatchObject({ notScoredStages: [{ stage: 2, pixelSizeM: 60 }], scoredAt: "at its 90 m resolution: each 30 m output block-averaged 3 x 3 onto its grid, as the truth is coarser than the output; no detail is scored: its pixels do not tile the input LST's" });
+    expect(truth.notScoredStages).toEqual([{ stage: 2, pixelSizeM: 60 }]);
     expect(truth.notScored).toBeUndefined();
     expect(lines.map((l) => l.slice(0, 22))).toEqual([`against ${truthFile}`.slice(0, 22), 'bicubic  120 m        ', 'tsharp   120 m        ', 'bicubic  30 m at 90 m ', 'tsharp   30 m at 90 m ', expect.any(String), expect.any(String)]);
+    expect(truth.scoredAt).toBe(lines[5]);
     expect(lines.slice(5)).toEqual([
       "The 30 m output is finer than para_bt_90m.tif, so it is scored at its 90 m resolution: block-averaged 3 x 3 onto its grid, with no detail scored where its pixels do not tile the input LST's.",
       "notice: The 60 m output is finer than para_bt_90m.tif and was not scored against it: its 90 m pixels are not a whole number of the output's 60 m pixels across and down (1.5 x 1.5). To score it, give --truth an LST as fine as the 60 m output, or one whose pixels are whole blocks of the output's on its grid.",
@@ -185,7 +186,7 @@ async function lisbonBt(f: number): Promise<string> {
   return file;
 }
 
-// BEFORE_*: what evaluate --truth printed of the last stage before it scored through scoreStagesAgainstTruth (the app's and batch's scoring) and scored every stage.
+// BEFORE_*: what evaluate --truth printed of the last stage before it scored through scoreStagesAgainstTruth (the app's and batch's scoring) and scored every stage (scoredAt has since become the table's sentence).
 describe("evaluate --truth scores every stage of every method as the app and batch do, the last stage's numbers as before", () => {
   const lisbon = async (truthFile: string) => ['--lst', await lisbonBt(4), '--red', `${LISBON}:B4`, '--nir', `${LISBON}:B5`, '--truth', truthFile, '--methods', 'bicubic,tsharp'];
 
@@ -194,7 +195,8 @@ describe("evaluate --truth scores every stage of every method as the app and bat
       const truthFile = await lisbonBt(f);
       const { truth, lines } = await evaluateTruth(await lisbon(truthFile));
       const { rows: _rows, ...last } = truth;
-      expect(last).toEqual(before.truth);
+      // As before but scoredAt, now the table's sentence.
+      expect(last).toEqual({ ...before.truth, ...(f === 2 ? { scoredAt: lines[lines.length - 1] } : {}) });
       expect(rowsAsBefore(truth, 2)).toEqual(before.truth.methods);
       expect(printedBefore(lines, f === 2 ? '30 m at 60 m' : '30 m')).toEqual(before.lines);
       expect(rowsOf(truth)).toEqual(
@@ -214,7 +216,7 @@ describe("evaluate --truth scores every stage of every method as the app and bat
     writeFileSync(coarse, writeGeoTiff([{ raster: aggregateMean(lst, 4, { maxInvalidFraction: 0.25 }), units: 'K' }]));
     const { truth, lines } = await evaluateTruth(['--lst', coarse, '--ndvi', DHAKA_NDVI, '--truth', DHAKA_LST, '--methods', 'bicubic,tsharp']);
     const { rows: _rows, ...last } = truth;
-    expect(last).toEqual(BEFORE_DHAKA.truth);
+    expect(last).toEqual({ ...BEFORE_DHAKA.truth, scoredAt: DHAKA_LINES[DHAKA_LINES.length - 1] });
     expect(rowsAsBefore(truth, 4)).toEqual(BEFORE_DHAKA.truth.methods);
     expect(printedBefore(lines, '212 m at 849 m')).toEqual(BEFORE_DHAKA.lines);
     expect(rowsOf(truth)).toEqual([
@@ -236,6 +238,7 @@ describe.skipIf(!existsSync(DHAKA_LST))('evaluate --truth against the input LST 
     const { truth, lines } = await evaluateTruth(argv('linear'));
     expect(rowsOf(truth)).toEqual(['bicubic 1 output-block-averaged -', 'tsharp 1 output-block-averaged -', 'bicubic 2 output-block-averaged 1', 'tsharp 2 output-block-averaged 1']);
     for (const r of truth.rows as TruthRow[]) expect([r.scores.rmseK, r.scores.n, r.detail.detailPixels]).toEqual([0, 2304, 0]);
+    expect(truth.scoredAt).toBe(lines[lines.length - 1]);
     expect(lines[lines.length - 1]).toBe(
       `${scored('424 m output is', '2 x 2')} The 212 m outputs average back exactly to the 424 m outputs (residual correction keeps each block's mean), so against ${name} they score as the 424 m rows; ${name} cannot score detail finer than 849 m.`,
     );
@@ -245,6 +248,7 @@ describe.skipIf(!existsSync(DHAKA_LST))('evaluate --truth against the input LST 
     const { truth, lines } = await evaluateTruth(argv('radiance'));
     expect(rowsOf(truth)).toEqual(['bicubic 1 output-block-averaged -', 'tsharp 1 output-block-averaged -', 'bicubic 2 output-block-averaged -', 'tsharp 2 output-block-averaged -']);
     expect((truth.rows as TruthRow[]).map((r) => r.scores.rmseK)).toEqual([0.0007, 0.0016, 0.0011, 0.0023]);
+    expect(truth.scoredAt).toBe(lines[lines.length - 1]);
     expect(lines[lines.length - 1]).toBe(scored('424 m and 212 m outputs are', '2 x 2 and 4 x 4'));
   }, 60_000);
 });
@@ -255,8 +259,10 @@ describe.skipIf(!existsSync(DHAKA_LST))('evaluate --truth at a MODIS truth\'s re
     const lst = ds.bands.find((b) => b.role === 'lst')!.raster;
     const coarse = path.join(tmp, 'dhaka_lst_4km.tif');
     writeFileSync(coarse, writeGeoTiff([{ raster: aggregateMean(lst, 4, { maxInvalidFraction: 0.25 }), units: 'K' }]));
-    const { truth } = await evaluateTruth(['--lst', coarse, '--ndvi', DHAKA_NDVI, '--truth', DHAKA_LST, '--methods', 'bicubic,tsharp']);
-    expect(truth.scoredAt).toBe('at its 848.75 m resolution: each 212.21 m output block-averaged 4 x 4 onto its grid, as the truth is coarser than the output');
+    const { truth, lines } = await evaluateTruth(['--lst', coarse, '--ndvi', DHAKA_NDVI, '--truth', DHAKA_LST, '--methods', 'bicubic,tsharp']);
+    // JSON scoredAt is the table's sentence; before, "at its 848.75 m resolution: each 212.21 m output block-averaged 4 x 4 onto its grid, as the truth is coarser than the output".
+    expect(truth.scoredAt).toBe(lines[lines.length - 1]);
+    expect(truth.scoredAt).toMatch(/^The 424 m and 212 m outputs average back exactly to the 849 m outputs /);
     const [bicubic, tsharp] = truth.methods as TruthRow[];
     expect([bicubic.scoredPixelSizeM, bicubic.outputBlockPx, bicubic.truthOnOutput]).toEqual([848.75, 4, 'output-block-averaged']);
     expect(bicubic.scores.rmseK).toBeCloseTo(0.969, 3);

@@ -34,7 +34,8 @@ function tableLine(m: ReturnType<typeof jsonRow>, output: string): string {
  * `evaluate --truth`'s section: every method's output of every stage (`runs`, methods in the order
  * given) scored against `truth` (read from `file`) as the app and batch score it
  * (`scoreStagesAgainstTruth`, with SSIM). `json`: the JSON `truth` object, whose `methods` are the
- * last stage's rows (as before every stage was scored) and `rows` every stage's; `lines`: the table
+ * last stage's rows (as before every stage was scored), `rows` every stage's and `scoredAt` the
+ * table's sentence on outputs scored at the truth's resolution (`truthResolutionWords`); `lines`: the table
  * (none where nothing was scored); `notices`: the outputs it could not score, why, and what --truth takes.
  */
 export function truthSection(
@@ -55,16 +56,14 @@ export function truthSection(
     const them = sizes.length > 1 ? 'them' : 'it';
     notices.push(`${unscoredFinerWords(name, sizes, check.finerWhy)} To score ${them}, give --truth an LST as fine as the ${sizes[sizes.length - 1]} output, or one whose pixels are whole blocks of the output's on its grid.`);
   }
+  // scoredAt: the table's own sentence, as batch's report.json gives it.
+  const atTruth = truthResolutionWords(check);
   const json: Record<string, unknown> = { file, band: truth.name };
-  if (check.finerStages.includes(last)) Object.assign(json, { pixelSizeM: truthM, notScored: `coarser than the ${sizeM(last)} m output and ${check.finerWhy}` });
+  if (check.finerStages.includes(last)) Object.assign(json, { pixelSizeM: truthM, notScored: `coarser than the ${sizeM(last)} m output and ${check.finerWhy}` }, atTruth ? { scoredAt: atTruth } : {});
   else {
     const methods = rows.filter((r) => r.stage === last).map(({ stage: _s, repeatsStage: _r, ...m }) => m);
-    const factor = methods[0]?.outputBlockPx;
-    if (factor !== undefined) {
-      const perInput = 2 ** last / factor;
-      const noDetail = perInput <= 1 ? "; no detail is scored: its pixels are as coarse as the input LST's" : Number.isInteger(perInput) ? '' : "; no detail is scored: its pixels do not tile the input LST's";
-      Object.assign(json, { pixelSizeM: truthM, scoredAt: `at its ${truthM} m resolution: each ${sizeM(last)} m output block-averaged ${factor} x ${factor} onto its grid, as the truth is coarser than the output${noDetail}` });
-    }
+    if (methods[0]?.outputBlockPx !== undefined) json.pixelSizeM = truthM;
+    if (atTruth) json.scoredAt = atTruth;
     json.methods = methods;
   }
   if (check.finerStages.length > 0) json.notScoredStages = check.finerStages.map((k) => ({ stage: k, pixelSizeM: sizeM(k) }));
@@ -73,7 +72,6 @@ export function truthSection(
   const output = (r: (typeof rows)[number]) => `${formatDistance(scene.levels[r.stage].pixelSizeM)}${r.scoredPixelSizeM !== undefined ? ` at ${formatDistance(check.pixelSizeM)}` : ''}`;
   const width = Math.max(...rows.map((r) => output(r).length));
   const detail = rows.some((r) => r.detail.detailPixels > 0) ? " (detail: each pixel minus its input pixel's mean, against the truth's)" : '';
-  const atTruth = truthResolutionWords(check);
   const lines = [`against ${terminalSafe(file)}${detail}:`, ...rows.map((r) => tableLine(r, `${output(r).padEnd(width)}  `)), ...(atTruth ? [terminalSafe(atTruth)] : [])];
   return { json, lines, notices };
 }

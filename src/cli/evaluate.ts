@@ -67,7 +67,7 @@ ${INPUT_HELP.replace(/--stages N .*\n/, '')}
                         ("30 m at 60 m"), where its pixel is a whole number of the output's on the
                         output's blocks (else not scored, and a notice says why). JSON truth.rows has
                         every row (repeatsStage: the stage whose scores a block-averaged row repeats),
-                        truth.methods the last stage's
+                        truth.methods the last stage's, truth.scoredAt the sentence under the table
   --weights FILE  --backend B  --finetune N   SRDA-Net options, as for downscale
   --orientations N      SRDA-Net: 1 (default) or 8: run the network on the input in each of its 8
                         orientations (mirrors, rotations, transposes) and average the predictions
