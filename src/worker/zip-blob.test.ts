@@ -94,4 +94,12 @@ describe('ZIP written as a Blob', () => {
     before.abort();
     await expect(writeZipBlob([{ name: 'a', bytes: big }], 'a.zip', { signal: before.signal })).rejects.toMatchObject({ code: 'CANCELLED' });
   });
+
+  it('refuses more files than a ZIP without ZIP64 holds, saying what to download instead', async () => {
+    const entries = Array.from({ length: 0xffff }, (_, i) => ({ name: `layer${i}.tif`, bytes: new Uint8Array(0) }));
+    await expect(writeZipBlob(entries, 'dhaka_all.zip')).rejects.toMatchObject({
+      code: 'WRITE_FAILED',
+      message: expect.stringMatching(/^dhaka_all\.zip would be .* in 65535 files; .*Download the layers one at a time with the GeoTIFF button beside each layer instead\.$/),
+    });
+  });
 });

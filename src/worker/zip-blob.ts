@@ -85,7 +85,7 @@ export async function writeZipBlob(
   const centralBytes = files.reduce((s, f) => s + CENTRAL_HEADER + f.name.length, 0);
   const total = files.reduce((s, f) => s + LOCAL_HEADER + f.name.length + f.data.length, 0) + centralBytes + END_RECORD;
   if (total > 0xffffffff || files.length > 0xfffe)
-    throw new AppError('WRITE_FAILED', `${zipName} would be ${(total / 2 ** 30).toFixed(1)} GiB in ${files.length} files; a ZIP without ZIP64 holds at most 4 GiB and 65,534 files.`);
+    throw new AppError('WRITE_FAILED', `${zipName} would be ${(total / 2 ** 30).toFixed(1)} GiB in ${files.length} files; a ZIP without ZIP64 holds at most 4 GiB and 65,534 files. Download the layers one at a time with the GeoTIFF button beside each layer instead.`);
   const { date, time } = dosDateTime(now);
   const parts: Blob[] = [];
   let done = 0;
