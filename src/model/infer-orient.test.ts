@@ -136,12 +136,70 @@ describe('SRDA-Net over eight orientations', () => {
     expect(tf.memory().numTensors).toBe(before);
   });
 
-  it('refuses any other number of orientations with BAD_ARGUMENT', async () => {
-    for (const n of [0, 2, 4, 1.5, Number.NaN, -8, 16]) {
-      expect(() => checkOrientations(n)).toThrow(expect.objectContaining({ code: 'BAD_ARGUMENT' }));
+  it('refuses any other number of orientations with BAD_ARGUMENT naming 1, 2 and 8', async () => {
+    for (const n of [0, 3, 4, 1.5, Number.NaN, -8, 16]) {
+      expect(() => checkOrientations(n)).toThrow(expect.objectContaining({ code: 'BAD_ARGUMENT', message: `SRDA-Net orientations must be 1, 2 or 8, not ${String(n)}.` }));
       await expect(runSrdaStage(model, sceneInput(20, 20, { asymmetric: true }), { orientations: n })).rejects.toMatchObject({ code: 'BAD_ARGUMENT' });
     }
     expect(checkOrientations(undefined)).toBe(1);
+    expect(checkOrientations(2)).toBe(2);
     expect(checkOrientations(8)).toBe(8);
+  });
+});
+
+describe('SRDA-Net over two orientations (the identity and the 180-degree rotation)', () => {
+  let model: SrdaModel;
+  beforeAll(async () => {
+    await tf.setBackend('cpu');
+    model = testModel();
+  });
+  afterAll(() => model.dispose());
+
+  it('equals the mean of the identity pass and the 180-degree pass rotated back (sigma: root of the mean of sigma^2)', async () => {
+    const input = sceneInput(30, 26, { asymmetric: true });
+    const n = 4 * 30 * 26;
+    const before = tf.memory().numTensors;
+    const ens = await runSrdaStage(model, input, { orientations: 2 });
+    expect(tf.memory().numTensors).toBe(before);
+    const id = await runSrdaStage(model, input);
+    const turned = await runSrdaStage(model, oriented(input, 3));
+    // Rotating by 180 degrees is its own inverse: mirror both axes again. Summed in float32 in order, as the ensemble does.
+    const lstBack = orientArray(turned.lstK, 60, 52, 3);
+    const sigmaBack = orientArray(turned.sigmaK!, 60, 52, 3);
+    let valid = 0;
+    for (let i = 0; i < n; i++) {
+      if (Number.isNaN(id.lstK[i])) {
+        expect(ens.lstK[i]).toBeNaN();
+        continue;
+      }
+      expect(ens.lstK[i]).toBe(Math.fround(Math.fround(id.lstK[i] + lstBack[i]) / 2));
+      expect(ens.sigmaK![i]).toBe(Math.fround(Math.sqrt(Math.fround(Math.fround(id.sigmaK![i] * id.sigmaK![i]) + sigmaBack[i] * sigmaBack[i]) / 2)));
+      valid++;
+    }
+    expect(valid).toBe(4 * (30 * 26 - 24));
+    expect(maxAbsDifference(id.lstK, ens.lstK)).toBeGreaterThan(1e-3);
+    expect(maxAbsDifference(ens.lstK, (await runSrdaStage(model, input, { orientations: 8 })).lstK)).toBeGreaterThan(1e-4);
+  });
+
+  it('gives the same output tiled as untiled, and reports progress as orientation i/2', async () => {
+    const input = sceneInput(44, 38, { asymmetric: true });
+    const whole = await runSrdaStage(model, input, { tileCoarsePx: 1000, orientations: 2 });
+    const details: string[] = [];
+    const seen: { done: number; total: number }[] = [];
+    const tiled = await runSrdaStage(model, input, {
+      tileCoarsePx: 12,
+      orientations: 2,
+      onProgress: (p) => {
+        seen.push({ done: p.done, total: p.total });
+        details.push(p.detail ?? '');
+      },
+    });
+    expect(maxAbsDifference(whole.lstK, tiled.lstK)).toBeLessThan(1e-4);
+    expect(maxAbsDifference(whole.sigmaK!, tiled.sigmaK!)).toBeLessThan(1e-4);
+    // 4 x 4 tiles per orientation.
+    expect(seen.map((p) => p.done)).toEqual(Array.from({ length: 32 }, (_, i) => i + 1));
+    expect(seen.every((p) => p.total === 32)).toBe(true);
+    expect(details[0]).toMatch(/^orientation 1\/2, /);
+    expect(details[31]).toMatch(/^orientation 2\/2, /);
   });
 });

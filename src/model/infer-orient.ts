@@ -1,10 +1,11 @@
 /**
- * SRDA-Net's orientation ensemble (`runSrdaStage` with `orientations: 8`): the network run on the
- * input in each of its eight orientations, the predictions turned back and averaged.
+ * SRDA-Net's orientation ensemble (`runSrdaStage` with `orientations: 2` or `8`): the network run
+ * on the input in each orientation of the set (core/raster/orient.ts `orientationSet`), the
+ * predictions turned back and averaged.
  */
 import { AppError } from '../core/errors.ts';
 import { throwIfAborted, type RunOptions } from '../core/progress.ts';
-import { inverseOrientation, orientArray, orientedSize, orientWindow, ORIENTATIONS } from '../core/raster/orient.ts';
+import { inverseOrientation, orientArray, orientationSet, orientedSize, orientWindow, ORIENTATION_COUNTS, type OrientationCount } from '../core/raster/orient.ts';
 import { f32Of } from '../core/scratch.ts';
 import type { SrdaInferOptions, SrdaStageInput, SrdaStageOutput } from './infer.ts';
 import type { FineAux } from './inputs.ts';
@@ -13,16 +14,20 @@ import type { SrdaModel } from './weights.ts';
 /** One pass of the network over a stage (infer.ts's, handed in so that this module does not import it). */
 export type OnePass = (model: SrdaModel, input: SrdaStageInput, options: SrdaInferOptions) => Promise<SrdaStageOutput>;
 
-/** BAD_ARGUMENT unless `n` is a number of orientations SRDA-Net can average over (1 or 8); returns it. */
-export function checkOrientations(n: number | undefined): 1 | 8 {
-  if (n === undefined || n === 1) return 1;
-  if (n === ORIENTATIONS) return ORIENTATIONS;
-  throw new AppError('BAD_ARGUMENT', `SRDA-Net orientations must be 1 or ${ORIENTATIONS}, not ${String(n)}.`);
+/**
+ * BAD_ARGUMENT unless `n` is a number of orientations SRDA-Net can average over (1, 2 or 8);
+ * returns it (absent: 1, one pass).
+ */
+export function checkOrientations(n: number | undefined): OrientationCount {
+  if (n === undefined) return 1;
+  const allowed: readonly number[] = ORIENTATION_COUNTS;
+  if (allowed.includes(n)) return n as OrientationCount;
+  throw new AppError('BAD_ARGUMENT', `SRDA-Net orientations must be 1, 2 or 8, not ${String(n)}.`);
 }
 
 /**
- * The self-ensemble over the eight orientations: per orientation `k` the coarse LST, the fine
- * guides and the core window oriented, one pass (`runSrdaOnce`, tiled as usual), its output
+ * The self-ensemble over `options.orientations` (2 or 8 passes, orientationSet): per orientation
+ * `k` the coarse LST, the fine guides and the core window oriented, one pass (`runSrdaOnce`, tiled as usual), its output
  * oriented back and summed into the result arrays (sigma as sigma^2), which then hold the mean and
  * the root of the mean of sigma^2. The identity's pass writes the result arrays; the others share
  * one oriented output and one oriented-back array (scratch roles when given), so memory is two
@@ -31,8 +36,9 @@ export function checkOrientations(n: number | undefined): 1 | 8 {
  */
 export async function runSrdaOriented(model: SrdaModel, input: SrdaStageInput, options: SrdaInferOptions, runSrdaOnce: OnePass): Promise<SrdaStageOutput> {
   const { width: w, height: h, scratch } = input;
+  const set = orientationSet(checkOrientations(options.orientations));
   const n = 4 * w * h;
-  const first = await runSrdaOnce(model, input, { ...options, onProgress: progressOf(options, 0) });
+  const first = await runSrdaOnce(model, input, { ...options, onProgress: progressOf(options, 0, set.length) });
   const { lstK, sigmaK } = first;
   if (sigmaK) for (let i = 0; i < n; i++) sigmaK[i] *= sigmaK[i];
   const orientedLst = f32Of(scratch, 'orient.lst', w * h);
@@ -40,7 +46,8 @@ export async function runSrdaOriented(model: SrdaModel, input: SrdaStageInput, o
   const outLst = f32Of(scratch, 'orient.outLst', n);
   const outSigma = sigmaK ? f32Of(scratch, 'orient.outSigma', n) : undefined;
   const back = f32Of(scratch, 'orient.back', n);
-  for (let k = 1; k < ORIENTATIONS; k++) {
+  for (let j = 1; j < set.length; j++) {
+    const k = set[j];
     throwIfAborted(options.signal);
     const o = orientedSize(w, h, k);
     for (const [name, a] of Object.entries(input.fineAux) as [keyof FineAux, Float32Array | undefined][]) {
@@ -57,7 +64,7 @@ export async function runSrdaOriented(model: SrdaModel, input: SrdaStageInput, o
         into: { lstK: outLst, ...(outSigma ? { sigmaK: outSigma } : {}) },
         scratch,
       },
-      { ...options, onProgress: progressOf(options, k) },
+      { ...options, onProgress: progressOf(options, j, set.length) },
     );
     const undo = inverseOrientation(k);
     orientArray(pass.lstK, 2 * o.w, 2 * o.h, undo, back);
@@ -67,13 +74,13 @@ export async function runSrdaOriented(model: SrdaModel, input: SrdaStageInput, o
       for (let i = 0; i < n; i++) sigmaK[i] += back[i] * back[i];
     }
   }
-  for (let i = 0; i < n; i++) lstK[i] /= ORIENTATIONS;
-  if (sigmaK) for (let i = 0; i < n; i++) sigmaK[i] = Math.sqrt(sigmaK[i] / ORIENTATIONS);
+  for (let i = 0; i < n; i++) lstK[i] /= set.length;
+  if (sigmaK) for (let i = 0; i < n; i++) sigmaK[i] = Math.sqrt(sigmaK[i] / set.length);
   return first;
 }
 
-/** Progress of orientation `k`'s pass as a share of all eight. */
-function progressOf(options: SrdaInferOptions, k: number): RunOptions['onProgress'] {
+/** Progress of the `i`-th pass (0-based) as a share of all `count`. */
+function progressOf(options: SrdaInferOptions, i: number, count: number): RunOptions['onProgress'] {
   const report = options.onProgress;
-  return report && ((p) => report({ ...p, done: k * p.total + p.done, total: ORIENTATIONS * p.total, detail: `orientation ${k + 1}/${ORIENTATIONS}, ${p.detail ?? ''}` }));
+  return report && ((p) => report({ ...p, done: i * p.total + p.done, total: count * p.total, detail: `orientation ${i + 1}/${count}, ${p.detail ?? ''}` }));
 }

@@ -44,9 +44,10 @@ export interface SrdaInferOptions extends RunOptions {
   /** Halo in coarse pixels (default: the network's receptive radius, which makes tiling exact). */
   haloCoarsePx?: number;
   /**
-   * 1 (default): one pass. 8: the mean of the passes on the input in each of its eight
-   * orientations (core/raster/orient.ts), each oriented back (sigma: the root of the mean of
-   * sigma^2); about 8x the network's time. Anything else is BAD_ARGUMENT.
+   * 1 (default here): one pass. 2 or 8: the mean of the passes on the input in each orientation
+   * of `orientationSet(n)` (core/raster/orient.ts: the identity and the 180-degree rotation, or
+   * all eight), each oriented back (sigma: the root of the mean of sigma^2); n network passes.
+   * Anything else is BAD_ARGUMENT.
    */
   orientations?: number;
 }
@@ -95,7 +96,7 @@ export interface SrdaStageOutput {
 
 /**
  * `runSrda` plus the per-pixel standard deviation of models trained with the Gaussian likelihood;
- * with `orientations: 8` averaged over the input's eight orientations.
+ * with `orientations: 2` or `8` averaged over that many orientations of the input.
  */
 export async function runSrdaStage(model: SrdaModel, input: SrdaStageInput, options: SrdaInferOptions = {}): Promise<SrdaStageOutput> {
   return checkOrientations(options.orientations) === 1 ? runSrdaOnce(model, input, options) : runSrdaOriented(model, input, options, runSrdaOnce);

@@ -1,4 +1,5 @@
 import { isAppError } from '../core/errors.ts';
+import type { OrientationCount } from '../core/raster/orient.ts';
 import { throwIfAborted, type RunOptions } from '../core/progress.ts';
 import { probeWebGl, probeWebGpu } from './backend-probe.ts';
 import { BACKEND_ORDER, selectBackend, type BackendName } from './backend.ts';
@@ -21,8 +22,9 @@ export interface SrdaRunnerOptions extends RunOptions {
   /** Tile size (coarse px) of one network call; default: the whole input up to 640 px. */
   tileCoarsePx?: number;
   /**
-   * 1 (default) or 8: each prediction the mean over the input's eight orientations (mirrors,
-   * rotations, transposes; `runSrdaStage`), about 8x the network's time. Else BAD_ARGUMENT.
+   * 1 (default here: one pass), 2 or 8: each prediction the mean over that many orientations of
+   * the input (`runSrdaStage`: the identity and the 180-degree rotation, or all eight mirrors,
+   * rotations and transposes), n network passes. Else BAD_ARGUMENT.
    */
   orientations?: number;
 }
@@ -58,8 +60,8 @@ export interface SrdaRunner {
   readonly haloCoarsePx: number;
   /** True when the weights have an uncertainty head: `predict` then returns `sigmaK`. */
   readonly hasSigma: boolean;
-  /** Orientations each prediction averages over (1 or 8). */
-  readonly orientations: 1 | 8;
+  /** Orientations each prediction averages over (1, 2 or 8): network passes per prediction. */
+  readonly orientations: OrientationCount;
   readonly backend: SrdaBackendInfo;
   /** What the runner did to survive a failing backend (device lost, out of memory), for the user. */
   readonly notices: readonly string[];
@@ -146,7 +148,7 @@ function release(model: SrdaModel): void {
  * Creates an SRDA-Net runner (tfjs-models style): starts the backend (`options.backend`, default
  * `auto`), loads and warms up the weights; progress `{stage: 'starting SRDA-Net'}` per step.
  * Throws MODEL_LOAD_FAILED / NO_BACKEND (AppError), CANCELLED when `signal` fires (nothing kept),
- * BAD_ARGUMENT for `orientations` other than 1 or 8 (before starting anything).
+ * BAD_ARGUMENT for `orientations` other than 1, 2 or 8 (before starting anything).
  */
 export async function createSrdaRunner(weights: SrdaWeightsSource, options: SrdaRunnerOptions = {}): Promise<SrdaRunner> {
   const { signal, onProgress } = options;

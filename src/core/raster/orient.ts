@@ -7,6 +7,20 @@
  */
 export const ORIENTATIONS = 8;
 
+/** The numbers of orientations SRDA-Net's self-ensemble can average over (network passes per prediction). */
+export const ORIENTATION_COUNTS = [1, 2, 8] as const;
+
+/** A number of orientations SRDA-Net's self-ensemble averages over. */
+export type OrientationCount = (typeof ORIENTATION_COUNTS)[number];
+
+/**
+ * The orientations (0-7, identity first) of an ensemble of `n`: 1 -> the identity, 2 -> the
+ * identity and the 180-degree rotation (3: both mirrors), 8 -> all eight.
+ */
+export function orientationSet(n: OrientationCount): readonly number[] {
+  return n === 1 ? [0] : n === 2 ? [0, 3] : [0, 1, 2, 3, 4, 5, 6, 7];
+}
+
 /** Width and height of a `w` x `h` grid after orientation `k`. */
 export function orientedSize(w: number, h: number, k: number): { w: number; h: number } {
   return k & 4 ? { w: h, h: w } : { w, h };

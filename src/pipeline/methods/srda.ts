@@ -1,4 +1,5 @@
 import type { RunOptions } from '../../core/progress.ts';
+import type { OrientationCount } from '../../core/raster/orient.ts';
 import type { AuxName } from '../../core/raster/raster.ts';
 import type { FinetuneReport } from '../../model/finetune.ts';
 import type { FineAux } from '../../model/inputs.ts';
@@ -22,8 +23,8 @@ export interface SrdaMethod extends StageMethod {
   readonly backend: SrdaBackendInfo;
   /** model.json facts (format, version, size) for reports. */
   readonly weights: SrdaRunner['meta'];
-  /** Orientations each prediction averages over (1, or 8 with the `orientations` option). */
-  readonly orientations: 1 | 8;
+  /** Orientations each prediction averages over (1, 2 or 8, the `orientations` option): network passes per prediction. */
+  readonly orientations: OrientationCount;
   /** Set after fine-tuning ran (first stage), kept or not. */
   readonly finetune?: FinetuneReport;
   /** What the runner did to survive a failing backend (device lost, out of memory), for the user. */
