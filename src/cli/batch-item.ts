@@ -2,6 +2,7 @@ import { collectGarbage } from './collect-garbage.ts';
 import { mkdir, open, readdir, rename, rm, stat, writeFile, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import { AppError } from '../core/errors.ts';
+import { DEFAULT_ORIENTATIONS, type OrientationCount } from '../core/raster/orient.ts';
 import { validFraction } from '../core/raster/raster.ts';
 import type { Dataset } from '../io/dataset.ts';
 import { fitDetailWeight, withDetailWeight } from '../pipeline/detail-weight.ts';
@@ -68,8 +69,8 @@ export interface BatchSettings {
   cog: boolean;
   /** SRDA-Net keeps all of its detail (no closed-loop weight). */
   fullDetail?: boolean;
-  /** Orientations SRDA-Net averages over (1 default, or 8); the method was built with it, the report records it. */
-  orientations?: number;
+  /** `--orientations` as given (1, 2 or 8; absent: DEFAULT_ORIENTATIONS, 2); the method was built with it, the report records it. */
+  orientations?: OrientationCount;
   /** Move the reflectance guides onto the LST's frame (default true; pipeline/guide-registration.ts). */
   registerGuides?: boolean;
   /** Gets the item's scene notes (report.json `sceneNotices`) once its scene is prepared: `batch` prints them (a `--jobs N` child sends them to its parent). */
@@ -269,7 +270,7 @@ async function runInto(item: BatchItem, s: BatchSettings, tmp: string): Promise<
   const finerWords = independentLst ? finerThanLstWords(scene, independentLst) : {};
   const truthNotices = [finerWords.notScored, finerWords.scoredAt].filter((n) => n !== undefined);
   if (truthNotices.length > 0) s.onSceneNotices?.(item, truthNotices);
-  const orientedNotice = orientationsNotice(s.orientations ?? 1, [method.id]);
+  const orientedNotice = orientationsNotice(s.orientations, [method.id]);
   const energyMaxAbsK = Math.max(...result.stages.map((st) => st.energy.maxAbsK));
   const row: SummaryRow = {
     index: item.index,
@@ -301,7 +302,7 @@ async function runInto(item: BatchItem, s: BatchSettings, tmp: string): Promise<
     // The scene's notes as batch prints them for this date (each once; with --jobs N read from here).
     sceneNotices: notices,
     method: method.id,
-    ...(method.id === 'srda' ? { orientations: s.orientations ?? 1 } : {}),
+    ...(method.id === 'srda' ? { orientations: s.orientations ?? DEFAULT_ORIENTATIONS } : {}),
     residualCorrection: result.residualCorrection,
     residualMode: result.residualMode,
     stages: result.stages.map((st, i) => ({

@@ -115,7 +115,7 @@ describe('srda-lst batch options', () => {
 
   // Checked before the source is read: --list with a bad value fails instead of listing.
   it.each([
-    ['--orientations', '4', /BAD_ARGUMENT.*--orientations must be 1 or 8, got '4'/],
+    ['--orientations', '4', /BAD_ARGUMENT.*--orientations must be 1, 2 or 8, got '4'/],
     ['--residual-mode', 'cubic', /BAD_ARGUMENT.*residual-mode/],
     ['--jobs', '0', /BAD_ARGUMENT.*jobs/],
   ])('rejects %s %s in one line, with --list too, before listing', async (flag, value, pattern) => {

@@ -71,9 +71,11 @@ scores, scoredAt says so, and summary.csv and the last line take the coarser out
   --residual-mode linear|radiance  --no-residual-correction  --no-cog  --quiet
   --full-detail         SRDA-Net keeps all of its detail (default: the share over bicubic that each
                         date's own closed loop supports; report.json detailWeight)
-  --orientations N      SRDA-Net: 1 (default) or 8: the mean of its predictions on the input in each of
-                        its 8 orientations (mirrors, rotations, transposes), turned back; lower error,
-                        about 8x the network's time
+  --orientations N      SRDA-Net: 1, 2 (default) or 8 network passes per prediction, averaged: 1 is
+                        the input as it is (fastest); 2 adds it rotated 180 degrees and averages the
+                        two predictions turned back (about 2x one pass's time); 8 runs all 8
+                        orientations (mirrors, rotations, transposes; about 8x, slowest). Sigma: root
+                        of the mean of sigma^2
   --no-guide-registration  keep NDVI/red/NIR/SWIR/albedo in place (default: each date's guides are
                         moved onto its LST's frame by the sub-pixel shift the data support)
 Outputs are written to a hidden temporary folder and renamed into place when complete: a killed

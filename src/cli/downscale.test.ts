@@ -255,10 +255,12 @@ describe.skipIf(!existsSync(DHAKA))('srda-lst downscale on Dhaka DOY 097', () =>
     expect(report.orientations).toBe(8);
     expect(report.notices.join(' ')).toMatch(/mean over 8 orientations/);
     expect(printed.err).toMatch(/notice: SRDA-Net's prediction is the mean over 8 orientations/);
-    // One pass, otherwise the same run: its report says 1, its output differs.
+    // One pass, otherwise the same run: its report says 1, no notice, its output differs.
     const single = path.join(tmp, 'srda-one-orientation');
-    expect(await main([...argv, '--out', single, '-q'])).toBe(0);
-    expect(JSON.parse(readFileSync(path.join(single, 'report.json'), 'utf8')).orientations).toBe(1);
+    expect(await main([...argv, '--orientations', '1', '--out', single, '-q'])).toBe(0);
+    const singleReport = JSON.parse(readFileSync(path.join(single, 'report.json'), 'utf8'));
+    expect(singleReport.orientations).toBe(1);
+    expect((singleReport.notices ?? []).join(' ')).not.toMatch(/orientations/);
     const a = (await loadDataset(path.join(dir, 'lst_stage1.tif'))).bands[0].raster.data;
     const b = (await loadDataset(path.join(single, 'lst_stage1.tif'))).bands[0].raster.data;
     expect(a.length).toBe(b.length);
@@ -266,15 +268,43 @@ describe.skipIf(!existsSync(DHAKA))('srda-lst downscale on Dhaka DOY 097', () =>
     expect(report.closedLoopCheck.srdaRmseK).toBeGreaterThan(0);
   });
 
+  it('without --orientations averages SRDA-Net over 2 orientations (as it is and rotated 180 degrees): report.json and a notice say so, another output than one pass', async () => {
+    const argv = ['downscale', '--lst', LST, '--ndvi', NDVI, '--method', 'srda', '--backend', 'wasm', '--jobs', '1', '--tile', '16', '--stages', '1'];
+    const dir = path.join(tmp, 'srda-default-orientations');
+    expect(await main([...argv, '--out', dir])).toBe(0);
+    const report = JSON.parse(readFileSync(path.join(dir, 'report.json'), 'utf8'));
+    const notice = "SRDA-Net's prediction is the mean over 2 orientations of its input (as it is and rotated 180 degrees), which lowers its error at the cost of 2 network passes (about 2x one pass's time).";
+    expect(report.orientations).toBe(2);
+    expect(report.notices).toContain(notice);
+    expect(printed.err).toContain(`notice: ${notice}`);
+    const single = path.join(tmp, 'srda-default-vs-one');
+    expect(await main([...argv, '--orientations', '1', '--out', single, '-q'])).toBe(0);
+    const a = (await loadDataset(path.join(dir, 'lst_stage1.tif'))).bands[0].raster.data;
+    const b = (await loadDataset(path.join(single, 'lst_stage1.tif'))).bands[0].raster.data;
+    expect(a.some((v, i) => Math.abs(v - b[i]) > 1e-3)).toBe(true);
+    // Another method without the flag: nothing about orientations.
+    const bicubic = path.join(tmp, 'bicubic-default-orientations');
+    expect(await main(['downscale', '--lst', LST, '--ndvi', NDVI, '--method', 'bicubic', '--stages', '1', '--out', bicubic, '-q'])).toBe(0);
+    expect((JSON.parse(readFileSync(path.join(bicubic, 'report.json'), 'utf8')).notices ?? []).join(' ')).not.toMatch(/orientations/);
+  });
+
   it('evaluate --orientations 8 scores SRDA-Net averaged over the eight orientations: JSON orientations, a notice, another SRDA-Net score, the same bicubic score', async () => {
     const argv = ['evaluate', '--lst', LST, '--ndvi', NDVI, '--methods', 'srda,bicubic', '--backend', 'wasm', '--json', '-q'];
     const score = (doc: { closedLoop: { methods: { method: string; corrected: { rmseK: number } }[] } }, id: string): number =>
       doc.closedLoop.methods.find((m) => m.method === id)!.corrected.rmseK;
-    expect(await main(argv)).toBe(0);
+    expect(await main([...argv, '--orientations', '1'])).toBe(0);
     const one = JSON.parse(printed.out);
     printed.out = '';
     expect(await main([...argv, '--orientations', '8'])).toBe(0);
     const eight = JSON.parse(printed.out);
+    printed.out = '';
+    // Without the flag: the default, 2.
+    expect(await main(argv)).toBe(0);
+    const two = JSON.parse(printed.out);
+    expect(two.orientations).toBe(2);
+    expect(two.notices.join(' ')).toMatch(/SRDA-Net's prediction is the mean over 2 orientations of its input \(as it is and rotated 180 degrees\)/);
+    expect(score(two, 'bicubic')).toBe(score(one, 'bicubic'));
+    expect(score(two, 'srda')).not.toBe(score(one, 'srda'));
     expect(one.orientations).toBe(1);
     expect(eight.orientations).toBe(8);
     expect(one.notices.join(' ')).not.toMatch(/orientations/);
@@ -305,8 +335,8 @@ describe.skipIf(!existsSync(DHAKA))('srda-lst downscale on Dhaka DOY 097', () =>
     ['a QC of another date', ['downscale', '--lst', LST, '--qc', QC_OTHER_DATE, '--ndvi', NDVI, '--out', tmp], /DATE_MISMATCH.*QC_Day_doy2024161.*2024-06-09.*2024-04-06/],
     ['an NDVI 41 days from the LST', ['downscale', '--lst', LST, '--ndvi', NDVI_LATE, '--out', tmp], /DATE_MISMATCH.*NDVI_doy2024145.*41 days.*--max-date-gap 41/],
     ['an unknown method', ['downscale', '--lst', LST, '--ndvi', NDVI, '--method', 'magic', '--out', tmp], /BAD_ARGUMENT.*magic/],
-    ['--orientations 4', ['downscale', '--lst', LST, '--ndvi', NDVI, '--orientations', '4', '--out', tmp], /BAD_ARGUMENT.*--orientations must be 1 or 8, got '4'/],
-    ['evaluate --orientations 2', ['evaluate', '--lst', LST, '--ndvi', NDVI, '--orientations', '2'], /BAD_ARGUMENT.*--orientations must be 1 or 8, got '2'/],
+    ['--orientations 4', ['downscale', '--lst', LST, '--ndvi', NDVI, '--orientations', '4', '--out', tmp], /BAD_ARGUMENT.*--orientations must be 1, 2 or 8, got '4'/],
+    ['evaluate --orientations 3', ['evaluate', '--lst', LST, '--ndvi', NDVI, '--orientations', '3'], /BAD_ARGUMENT.*--orientations must be 1, 2 or 8, got '3'/],
     ['an unknown option', ['downscale', '--lst', LST, '--ndvi', NDVI, '--frobnicate', '--out', tmp], /BAD_ARGUMENT/],
   ])('exits non-zero with one line for %s', async (_name, argv, pattern) => {
     expect(await main(argv)).not.toBe(0);

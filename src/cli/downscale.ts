@@ -1,6 +1,7 @@
 import os from 'node:os';
 import path from 'node:path';
 import { AppError, isAppError } from '../core/errors.ts';
+import { DEFAULT_ORIENTATIONS, type OrientationCount } from '../core/raster/orient.ts';
 import { fitDetailWeight, withDetailWeight } from '../pipeline/detail-weight.ts';
 import { srdaOutputCheck, writtenOutputCheck, type LoopVerdict, type SrdaOutputCheck } from '../pipeline/do-no-harm.ts';
 import { runDownscale, type StageResult, type StreamedStageResult } from '../pipeline/downscale.ts';
@@ -40,7 +41,7 @@ import type { Scene } from '../pipeline/scene.ts';
 const HELP = `Usage: srda-lst downscale --lst LST.tif [--qc QC.tif] [--cloud-mask MASK.tif ...] [--water-mask MASK.tif] (--ndvi NDVI.tif | --red RED.tif --nir NIR.tif)
          [--swir SWIR.tif] [--albedo A.tif] [--dem DEM.tif] [--landcover LC.tif]
          [--method srda|bicubic|tsharp|dms] [--stages N] [--reference-factor F] [--no-residual-correction]
-         [--residual-mode linear|radiance] [--backend wasm|cpu|webgpu] [--jobs N] [--full-detail] [--orientations 8] [--no-guide-registration] [--no-cog] --out DIR
+         [--residual-mode linear|radiance] [--backend wasm|cpu|webgpu] [--jobs N] [--full-detail] [--orientations 1|2|8] [--no-guide-registration] [--no-cog] --out DIR
 
 Downscales the LST stage by stage (factor 2 each) onto the auxiliary grid and writes
 DIR/lst_stage1.tif ... DIR/lst_stageN.tif (float32 K, nodata -9999, cloud-optimised GeoTIFFs
@@ -68,10 +69,12 @@ ${INPUT_HELP}
                         cores; the output is identical for any N; 1 with --finetune)
   --full-detail         SRDA-Net: keep all of its detail (no closed-loop weight); the report then
                         says whether the closed loop finds SRDA-Net 1 % or more better than bicubic
-  --orientations N      SRDA-Net: 1 (default) or 8: run the network on the input in each of its 8
-                        orientations (mirrors, rotations, transposes) and average the predictions
-                        turned back (sigma: root of the mean of sigma^2), closed-loop weight
-                        included; lower error, about 8x the network's time
+  --orientations N      SRDA-Net: 1, 2 (default) or 8 network passes per prediction, averaged: 1 is
+                        the input as it is (fastest); 2 adds it rotated 180 degrees and averages the
+                        two predictions turned back (about 2x one pass's time); 8 runs all 8
+                        orientations (mirrors, rotations, transposes; about 8x, slowest). Sigma: root
+                        of the mean of sigma^2; the closed-loop
+                        weight is fitted with the same passes
   --no-guide-registration  keep NDVI/red/NIR/SWIR/albedo where they are (default: move them onto
                         the LST's frame by the sub-pixel shift the data support; report.json
                         guideRegistration gives the shift found)
@@ -175,7 +178,7 @@ async function downscaleWith(
   notice: string | undefined,
   values: CliValues,
   { loaded, scene }: { loaded: InputsSummary; scene: Scene },
-  o: { residualMode: 'linear' | 'radiance'; tile?: number; backend: BackendName | undefined; orientations: 1 | 8 },
+  o: { residualMode: 'linear' | 'radiance'; tile?: number; backend: BackendName | undefined; orientations: OrientationCount | undefined },
 ): Promise<number> {
   const { residualMode, tile, backend, orientations } = o;
   const progress = stderrProgress(values.quiet as boolean | undefined);
@@ -236,7 +239,7 @@ async function downscaleWith(
     ...sceneReport(scene, loaded),
     method: method.id,
     methodLabel: used.label,
-    ...(method.id === 'srda' ? { orientations } : {}),
+    ...(method.id === 'srda' ? { orientations: orientations ?? DEFAULT_ORIENTATIONS } : {}),
     ...(notice ? { methodNotice: notice } : {}),
     ...(runNotices.length ? { notices: runNotices } : {}),
     ...(typeof poolWorkers === 'number' ? { inferenceWorkers: poolWorkers } : {}),

@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { AppError } from '../core/errors.ts';
+import { DEFAULT_ORIENTATIONS } from '../core/raster/orient.ts';
 import { runDownscale } from '../pipeline/downscale.ts';
 import { closedLoopScene, evaluateClosedLoop, type ClosedLoopResult } from '../pipeline/evaluate.ts';
 import { closedLoopScored, evaluateSampledLoop, loopWindows } from '../pipeline/loop-sample.ts';
@@ -33,7 +34,7 @@ import { detailShareWords, type DetailShareFit } from '../core/detail-share.ts';
 import { fitDetailWeight, withDetailWeight, type DetailWeight } from '../pipeline/detail-weight.ts';
 
 const HELP = `Usage: srda-lst evaluate (inputs as for downscale) [--truth TRUTH.tif] [--methods a,b,c]
-         [--stages N] [--reference-factor F] [--residual-mode linear|radiance] [--orientations 8]
+         [--stages N] [--reference-factor F] [--residual-mode linear|radiance] [--orientations 1|2|8]
          [--full-detail] [--whole-scene] [--json]
 
 Closed loop (the paper's simulation experiment): the input LST (optionally block-averaged by F
@@ -69,10 +70,12 @@ ${INPUT_HELP.replace(/--stages N .*\n/, '')}
                         every row (repeatsStage: the stage whose scores a block-averaged row repeats),
                         truth.methods the last stage's, truth.scoredAt the sentence under the table
   --weights FILE  --backend B  --finetune N   SRDA-Net options, as for downscale
-  --orientations N      SRDA-Net: 1 (default) or 8: run the network on the input in each of its 8
-                        orientations (mirrors, rotations, transposes) and average the predictions
-                        turned back (sigma: root of the mean of sigma^2), as downscale does; lower
-                        error, about 8x the network's time
+  --orientations N      SRDA-Net: 1, 2 (default) or 8 network passes per prediction, averaged: 1 is
+                        the input as it is (fastest); 2 adds it rotated 180 degrees and averages the
+                        two predictions turned back (about 2x one pass's time); 8 runs all 8
+                        orientations (mirrors, rotations, transposes; about 8x, slowest). Sigma: root
+                        of the mean of sigma^2, as downscale
+                        does
   --full-detail         SRDA-Net: score it alone, keeping all of its detail (no closed-loop weight)
   --whole-scene         score the loop on every pixel of a large scene, not on the app's windows
   --json                print one JSON document on stdout (default: a table)
@@ -203,7 +206,7 @@ export const evaluateCommand: Command = async (argv) => {
   const doc = {
     tool: 'srda-lst evaluate',
     scene: sceneReport(scene, summariseInputs(loaded)),
-    ...(hasSrda ? { orientations } : {}),
+    ...(hasSrda ? { orientations: orientations ?? DEFAULT_ORIENTATIONS } : {}),
     closedLoop: {
       stages: loop.stages,
       referenceFactor,

@@ -3,6 +3,7 @@ import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { AppError } from '../core/errors.ts';
 import { gridPixelSize } from '../core/geo/grid.ts';
 import type { Progress } from '../core/progress.ts';
+import { DEFAULT_ORIENTATIONS, ORIENTATION_COUNTS, type OrientationCount } from '../core/raster/orient.ts';
 import type { AuxName, Grid } from '../core/raster/raster.ts';
 import type { BandRole, Dataset, DatasetBand } from '../io/dataset.ts';
 import type { StageMethod } from '../pipeline/method.ts';
@@ -270,22 +271,25 @@ export function intOption(v: unknown, name: string, min = 0): number | undefined
   return n;
 }
 
-/** `--orientations`: 1 (default) or 8; BAD_ARGUMENT otherwise. */
-export function parseOrientations(v: unknown): 1 | 8 {
-  if (v === undefined || v === '1') return 1;
-  if (v === '8') return 8;
-  throw new AppError('BAD_ARGUMENT', `--orientations must be 1 or 8, got '${String(v)}'.`);
+/** `--orientations`: 1, 2 or 8, or undefined when not given (then DEFAULT_ORIENTATIONS, 2); BAD_ARGUMENT otherwise. */
+export function parseOrientations(v: unknown): OrientationCount | undefined {
+  if (v === undefined) return undefined;
+  const n = ORIENTATION_COUNTS.find((c) => String(c) === v);
+  if (n === undefined) throw new AppError('BAD_ARGUMENT', `--orientations must be 1, 2 or 8, got '${String(v)}'.`);
+  return n;
 }
 
 /**
- * The notice of `--orientations n` for a run of `methods` (ids, e.g. `['srda']` or `['bicubic',
- * 'tsharp']`): undefined for one orientation; that SRDA-Net averaged over them when it ran; else that
- * the flag had no effect, since only SRDA-Net averages its prediction over orientations.
+ * The notice of `--orientations` (`given`, undefined when not given: the default, 2) for a run of
+ * `methods` (ids, e.g. `['srda']` or `['bicubic', 'tsharp']`): that SRDA-Net averaged over 2 or 8
+ * when it ran (none for one pass); else, when the flag was given with more than 1, that it had no
+ * effect, since only SRDA-Net averages its prediction over orientations.
  */
-export function orientationsNotice(n: number, methods: readonly string[]): string | undefined {
-  if (n <= 1) return undefined;
-  if (methods.includes('srda')) return orientationsMessage(n);
-  return `--orientations ${n} has no effect with ${methods.join(', ')}: only SRDA-Net averages its prediction over orientations.`;
+export function orientationsNotice(given: OrientationCount | undefined, methods: readonly string[]): string | undefined {
+  const n = given ?? DEFAULT_ORIENTATIONS;
+  if (methods.includes('srda')) return n > 1 ? orientationsMessage(n) : undefined;
+  if (given === undefined || given === 1) return undefined;
+  return `--orientations ${given} has no effect with ${methods.join(', ')}: only SRDA-Net averages its prediction over orientations.`;
 }
 
 /** Prints throttled progress lines on stderr. */

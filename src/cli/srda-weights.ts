@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { AppError, isAppError } from '../core/errors.ts';
+import { DEFAULT_ORIENTATIONS } from '../core/raster/orient.ts';
 import type { BackendName } from '../model/backend.ts';
 import type { SrdaModelJson } from '../model/weights.ts';
 import type { StageMethod } from '../pipeline/method.ts';
@@ -59,7 +60,7 @@ export interface CliMethodOptions {
   finetuneSteps?: number;
   /** Folder or model.json path of SRDA-Net weights; default `SRDA_MODEL`, then models/srda-net/. */
   modelPath?: string;
-  /** SRDA-Net: 1 (default) or 8, its prediction averaged over the input's eight orientations. */
+  /** SRDA-Net: 1, 2 or 8 network passes per prediction, averaged over that many orientations of the input (absent: DEFAULT_ORIENTATIONS, 2). */
   orientations?: number;
   /** SRDA-Net inference worker threads (tiles in parallel); 1 or unset = in this thread. Not with fine-tuning. */
   jobs?: number;
@@ -77,12 +78,12 @@ export function createCliMethodFactory(options: CliMethodOptions = {}): MethodFa
     readWeights: () => readSrdaWeights(dirOrJson),
     backend: options.backend,
     finetuneSteps: options.finetuneSteps,
-    orientations: options.orientations,
+    orientations: options.orientations ?? DEFAULT_ORIENTATIONS,
     startPool:
       jobs > 1
         ? async (weights) => {
             const { createSrdaPool } = await import('./srda-pool.ts');
-            return createSrdaPool(weights as SrdaWeightBytes, { jobs, backend: options.backend, orientations: options.orientations });
+            return createSrdaPool(weights as SrdaWeightBytes, { jobs, backend: options.backend, orientations: options.orientations ?? DEFAULT_ORIENTATIONS });
           }
         : undefined,
   });

@@ -180,9 +180,9 @@ describe('createSrdaRunner', () => {
     }
   });
 
-  it('refuses orientations other than 1 or 8 before starting anything', async () => {
+  it('refuses orientations other than 1, 2 or 8 before starting anything', async () => {
     const before = tf.memory().numTensors;
-    for (const orientations of [2, 0, 7.5]) await expect(createSrdaRunner(weights, { backend: 'wasm', orientations })).rejects.toMatchObject({ code: 'BAD_ARGUMENT' });
+    for (const orientations of [3, 0, 7.5]) await expect(createSrdaRunner(weights, { backend: 'wasm', orientations })).rejects.toMatchObject({ code: 'BAD_ARGUMENT' });
     expect(tf.memory().numTensors).toBe(before);
   });
 

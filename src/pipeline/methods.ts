@@ -31,7 +31,7 @@ export interface MethodFactoryOptions extends RunOptions {
   fallbackBackends?: BackendName[];
   /** SRDA-Net per-scene fine-tuning steps before the first stage (0 = off). */
   finetuneSteps?: number;
-  /** SRDA-Net: 1 (default) or 8, its prediction averaged over the input's eight orientations (about 8x the network's time). */
+  /** SRDA-Net: 1 (default here), 2 or 8 network passes per prediction, averaged over that many orientations of the input (core/raster/orient.ts orientationSet). */
   orientations?: number;
   /**
    * Builds SRDA-Net on a pool of inference workers instead of in this thread (the CLI's `--jobs`).

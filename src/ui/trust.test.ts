@@ -42,6 +42,8 @@ describe('trust in words', () => {
   it('says when SRDA-Net averaged over orientations, and not otherwise', () => {
     const eight = trustSentences([{ ...m('srda', 0.5), detailWeight: 0.6, orientations: 8 }, m('bicubic', 0.542)], 1698, 849);
     expect(eight.perMethod[0].text).toMatch(/the loop chose that share, so this score is optimistic\. Its prediction is the mean over 8 orientations of its input \(mirrored, rotated, transposed\)\.$/);
+    const two = trustSentences([{ ...m('srda', 0.5), detailWeight: 0.6, orientations: 2 }, m('bicubic', 0.542)], 1698, 849);
+    expect(two.perMethod[0].text).toMatch(/optimistic\. Its prediction is the mean over 2 orientations of its input \(as it is and rotated 180 degrees\)\.$/);
     const one = trustSentences([{ ...m('srda', 0.5), detailWeight: 0.6 }, m('bicubic', 0.542)], 1698, 849);
     expect(one.perMethod[0].text).not.toMatch(/orientations/);
   });

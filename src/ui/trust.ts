@@ -1,4 +1,5 @@
 import { detailShareWords } from '../core/detail-share.ts';
+import { orientationWords } from '../core/raster/orient.ts';
 import { MIN_LOOP_PIXELS } from '../core/loop-pixels.ts';
 import { recommendMethod } from '../core/recommend.ts';
 import { methodName } from '../core/method-names.ts';
@@ -60,7 +61,7 @@ export function trustSentences(metrics: MethodMetrics[], coarseM: number, refere
         ? `${methodName(m.method)} is as good as bicubic (within 1 %) on this scene's closed loop at ${scale} (${rmse}).`
         : `${methodName(m.method)} is ${Math.round(Math.abs(change))} % ${change > 0 ? 'better' : 'worse'} than bicubic on this scene's closed loop at ${scale} (${rmse}).`;
     const weighted = m.detailWeight === undefined ? '' : ` ${detailShareWords(m.detailWeight)}`;
-    const oriented = m.orientations ? ` Its prediction is the mean over ${m.orientations} orientations of its input (mirrored, rotated, transposed).` : '';
+    const oriented = m.orientations ? ` Its prediction is the mean over ${m.orientations} orientations of its input (${orientationWords(m.orientations)}).` : '';
     perMethod.push({ method: m.method, text: text + weighted + oriented });
   }
   return { perMethod, recommendation: loopRecommendation(metrics)?.message ?? '' };

@@ -1,4 +1,5 @@
 import { isAppError } from '../core/errors.ts';
+import { DEFAULT_ORIENTATIONS } from '../core/raster/orient.ts';
 import type { RunOptions } from '../core/progress.ts';
 import { createMethodFactory } from '../pipeline/methods.ts';
 import type { SrdaMethod } from '../pipeline/methods/srda.ts';
@@ -38,7 +39,7 @@ export async function prepareModel(
       backend: params.backend,
       wasmPaths,
       finetuneSteps: params.finetuneSteps || undefined,
-      orientations: params.srdaOrientations,
+      orientations: params.srdaOrientations ?? DEFAULT_ORIENTATIONS,
       // After a GPU failure (lost device, memory) the other GPU backend shares the GPU: go to wasm.
       fallbackBackends: ['wasm', 'cpu'],
       signal: opts.signal,
@@ -49,7 +50,7 @@ export async function prepareModel(
     const pooled =
       params.finetuneSteps > 0
         ? undefined
-        : await poolSrdaInWebWorkers(method, params.inferenceWorkers ?? appInferenceWorkers(), { modelUrl, wasmPaths, orientations: params.srdaOrientations }, notices);
+        : await poolSrdaInWebWorkers(method, params.inferenceWorkers ?? appInferenceWorkers(), { modelUrl, wasmPaths, orientations: params.srdaOrientations ?? DEFAULT_ORIENTATIONS }, notices);
     previousModel = {
       dispose: () => {
         void pooled?.close();

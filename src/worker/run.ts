@@ -1,4 +1,5 @@
 import { AppError, isAppError } from '../core/errors.ts';
+import { DEFAULT_ORIENTATIONS } from '../core/raster/orient.ts';
 import type { Raster } from '../core/raster/raster.ts';
 import { throwIfAborted, yieldToEventLoop, type Progress, type RunOptions } from '../core/progress.ts';
 import { runDownscale, type DownscaleResult } from '../pipeline/downscale.ts';
@@ -120,8 +121,8 @@ export async function runJob(
         );
     }
     lap('model');
-    // The orientation ensemble (8 network passes per tile) is the user's choice: say it ran.
-    const orientations = model?.method && methods.includes('srda') ? (params.srdaOrientations ?? 1) : 1;
+    // The orientation ensemble (2 or 8 network passes per tile; the method was built with it): say it ran.
+    const orientations = model?.method && methods.includes('srda') ? (params.srdaOrientations ?? DEFAULT_ORIENTATIONS) : 1;
     if (orientations > 1) notices.push(orientationsMessage(orientations));
     // Do no harm: SRDA-Net keeps the share of its detail over bicubic that the scene's own closed loop supports.
     let weight: DetailWeight | undefined;

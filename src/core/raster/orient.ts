@@ -13,6 +13,14 @@ export const ORIENTATION_COUNTS = [1, 2, 8] as const;
 /** A number of orientations SRDA-Net's self-ensemble averages over. */
 export type OrientationCount = (typeof ORIENTATION_COUNTS)[number];
 
+/** Which orientations an ensemble of `n` (2 or 8) turns its input to, in words (`orientationSet`), for the user. */
+export function orientationWords(n: number): string {
+  return n === 2 ? 'as it is and rotated 180 degrees' : 'mirrored, rotated, transposed';
+}
+
+/** The orientations a user's SRDA-Net run averages over unless they choose (CLI `--orientations`, the app's choice): two passes. */
+export const DEFAULT_ORIENTATIONS: OrientationCount = 2;
+
 /**
  * The orientations (0-7, identity first) of an ensemble of `n`: 1 -> the identity, 2 -> the
  * identity and the 180-degree rotation (3: both mirrors), 8 -> all eight.

@@ -3,6 +3,7 @@ import { datesToRun, statusWord } from '../state/series.ts';
 import { changedSettings, settingsChangedText } from '../state/settings-change.ts';
 import { isRunnable, useAppState } from '../state/store.ts';
 import type { BackendChoice, MethodChoice } from '../../worker/protocol.ts';
+import { DEFAULT_ORIENTATIONS, type OrientationCount } from '../../core/raster/orient.ts';
 import { ProgressBar } from './ProgressBar.tsx';
 
 const METHODS: { id: MethodChoice; label: string }[] = [
@@ -13,6 +14,13 @@ const METHODS: { id: MethodChoice; label: string }[] = [
   { id: 'all', label: 'All (compare)' },
 ];
 const BACKENDS: BackendChoice[] = ['auto', 'webgpu', 'webgl', 'wasm', 'cpu'];
+
+/** SRDA-Net's orientation ensembles (core/raster/orient.ts orientationSet): network passes per prediction. */
+const ORIENTATION_CHOICES: { n: OrientationCount; label: string }[] = [
+  { n: 1, label: '1 (one pass, fastest)' },
+  { n: 2, label: '2 (default: also rotated 180 degrees, 2 passes)' },
+  { n: 8, label: '8 (all mirrors, rotations, transposes: 8 passes, slowest)' },
+];
 
 /** Method and options, Run / Cancel, status, backend and progress. */
 export function RunPanel() {
@@ -80,15 +88,20 @@ export function RunPanel() {
         />{' '}
         Keep all of SRDA-Net&apos;s detail
       </label>
-      <label title="SRDA-Net runs on the input in each of its 8 orientations (mirrored, rotated, transposed) and averages the 8 predictions turned back: lower error, about 8x the network&apos;s time">
-        <input
-          type="checkbox"
+      <label title="SRDA-Net runs on its input in 1, 2 or 8 orientations and averages the predictions turned back: more passes lower its error, each pass costs one network run">
+        Orientations{' '}
+        <select
           data-testid="orientations"
-          checked={settings.srdaOrientations === 8}
+          value={settings.srdaOrientations ?? DEFAULT_ORIENTATIONS}
           disabled={isRunning || !usesModel}
-          onChange={(e) => updateSettings({ srdaOrientations: e.target.checked ? 8 : 1 })}
-        />{' '}
-        Average 8 orientations (8x slower)
+          onChange={(e) => updateSettings({ srdaOrientations: Number(e.target.value) })}
+        >
+          {ORIENTATION_CHOICES.map((o) => (
+            <option key={o.n} value={o.n}>
+              {o.label}
+            </option>
+          ))}
+        </select>
       </label>
       <label title="By default NDVI, red, NIR, SWIR and albedo are moved by the sub-pixel shift at which they fit the LST best (products from different sensors can sit a fraction of a pixel apart); the notices say the shift">
         <input

@@ -5,7 +5,7 @@ import { effectiveRole, type AppState, type RunSettings } from './store.ts';
 
 /**
  * The run settings as the report records them. Fine-tuning, "Keep all of SRDA-Net's detail" and
- * "Average 8 orientations" are SRDA-Net's alone: recorded only when the results came from
+ * the orientations (1, 2 or 8 passes) are SRDA-Net's alone: recorded only when the results came from
  * SRDA-Net (`isSrdaUsed`: its weights are known) and the panel's method runs it, as the CLI's
  * report.json records orientations only for SRDA-Net; otherwise left out, not claimed. The
  * reference factor only when the run applied it (`referenceFactor`, the worker's word: inputs

@@ -1,3 +1,4 @@
+import { DEFAULT_ORIENTATIONS } from '../../core/raster/orient.ts';
 import type { RunSettings } from './store.ts';
 
 const usesSrda = (s: RunSettings) => s.method === 'srda' || s.method === 'all';
@@ -18,7 +19,7 @@ export function changedSettings(ran: RunSettings, now: RunSettings, scene: { isS
   if (usesSrda(ran) && usesSrda(now)) {
     add('fine-tuning', ran.finetuneSteps, now.finetuneSteps);
     add("keep all of SRDA-Net's detail", ran.srdaFullDetail === true, now.srdaFullDetail === true);
-    add('orientations', ran.srdaOrientations ?? 1, now.srdaOrientations ?? 1);
+    add('orientations', ran.srdaOrientations ?? DEFAULT_ORIENTATIONS, now.srdaOrientations ?? DEFAULT_ORIENTATIONS);
     add('backend', ran.backend, now.backend);
   }
   if (scene.hasGuides) add('keep guides in place', ran.guidesInPlace === true, now.guidesInPlace === true);

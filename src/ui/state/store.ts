@@ -1,4 +1,5 @@
 import { useSyncExternalStore } from 'react';
+import { DEFAULT_ORIENTATIONS } from '../../core/raster/orient.ts';
 import type { ShownError } from '../messages.ts';
 import type {
   BackendChoice,
@@ -30,7 +31,7 @@ export interface RunSettings {
   referenceFactor: number;
   /** SRDA-Net keeps all of its detail instead of the share the scene's closed loop supports. */
   srdaFullDetail?: boolean;
-  /** SRDA-Net averages its prediction over the input's 8 orientations (1 or absent: one pass). */
+  /** SRDA-Net's network passes per prediction, averaged over that many orientations of the input: 1, 2 or 8 (absent: DEFAULT_ORIENTATIONS, 2). */
   srdaOrientations?: number;
   /** Keep the reflectance guides where they are instead of moving them onto the LST's frame (pipeline/guide-registration.ts). */
   guidesInPlace?: boolean;
@@ -167,7 +168,7 @@ export const initialState: AppState = {
   readingFiles: [],
   isIngestCancelling: false,
   status: 'idle',
-  settings: { method: 'srda', residualCorrection: true, finetuneSteps: 0, backend: 'auto', evaluate: true, referenceFactor: 2, maxDateGapDays: 8, runAllDates: true },
+  settings: { method: 'srda', residualCorrection: true, finetuneSteps: 0, backend: 'auto', evaluate: true, referenceFactor: 2, srdaOrientations: DEFAULT_ORIENTATIONS, maxDateGapDays: 8, runAllDates: true },
   layers: [],
   visible: {},
   opacity: 0.85,
