@@ -64,3 +64,32 @@ describe('resultsMarkdown: colourise measured apart', () => {
     expect(resultsMarkdown(results(row({})))).not.toContain('timed apart');
   });
 });
+
+describe('resultsMarkdown: the SRDA-Net tile table', () => {
+  it('says how many network passes each tile took, with the forward pass and the stage GFLOP/s (MACs x passes) apart', () => {
+    const tile: BenchResults['tiles'][number] = {
+      env: 'node',
+      backend: 'wasm',
+      tilePx: 256,
+      passes: 2,
+      msPerTile: 417,
+      forwardMs: 180,
+      mpxPerS: 0.629,
+      gflops: 10,
+      gflopsStage: 8.63,
+      ceilingMs: 150,
+      ceilingGflops: 12,
+      efficiency: 0.833,
+      macsPerCoarsePx: 13_700,
+      ceiling: { layers: 4, channels: 20, macsPerPx: 14_400 },
+      reps: 3,
+      leakedTensors: 0,
+      trainedWeights: true,
+    };
+    const md = resultsMarkdown({ ...results(row({})), tiles: [tile] });
+    expect(md).toContain('| env | backend | tile (coarse px) | passes | ms / tile | output Mpx/s | forward ms (one pass) | GFLOP/s | stage GFLOP/s |');
+    expect(md).toContain('| node | wasm | 256 | 2 | 417 |');
+    expect(md).toContain("ms / tile is the product's default SRDA-Net stage tile: 2 network passes (orientations averaged).");
+    expect(md).toContain('stage GFLOP/s counts them x passes over ms / tile');
+  });
+});

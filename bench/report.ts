@@ -121,12 +121,12 @@ export function resultsMarkdown(r: BenchResults): string {
     '',
     '## SRDA-Net stage per coarse tile',
     '',
-    '| env | backend | tile (coarse px) | ms / tile | output Mpx/s | forward ms | GFLOP/s | ceiling GFLOP/s | efficiency |',
-    '| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+    '| env | backend | tile (coarse px) | passes | ms / tile | output Mpx/s | forward ms (one pass) | GFLOP/s | stage GFLOP/s | ceiling GFLOP/s | efficiency |',
+    '| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
   ];
   for (const t of r.tiles) {
     lines.push(
-      `| ${t.env} | ${t.backend} | ${t.tilePx} | ${f(t.msPerTile, 0)} | ${f(t.mpxPerS, 3)} | ${f(t.forwardMs, 0)} | ${f(t.gflops)} | ${f(t.ceilingGflops)} | ${f(100 * t.efficiency, 0)} % |`,
+      `| ${t.env} | ${t.backend} | ${t.tilePx} | ${t.passes} | ${f(t.msPerTile, 0)} | ${f(t.mpxPerS, 3)} | ${f(t.forwardMs, 0)} | ${f(t.gflops)} | ${f(t.gflopsStage)} | ${f(t.ceilingGflops)} | ${f(100 * t.efficiency, 0)} % |`,
     );
   }
   if (r.unavailable.length > 0) {
@@ -139,7 +139,7 @@ export function resultsMarkdown(r: BenchResults): string {
   if (t0) {
     lines.push(
       '',
-      `GFLOP/s counts 2 x the convolution MACs (${t0.macsPerCoarsePx} per coarse pixel; box means and element-wise ops not counted) over the forward pass alone. Ceiling: ${t0.ceiling.layers} plain 3x3 convolutions of ${t0.ceiling.channels} channels (${t0.ceiling.macsPerPx} MACs per pixel) on the same tile.`,
+      `ms / tile is the product's default SRDA-Net stage tile: ${t0.passes} network passes (orientations averaged). GFLOP/s counts 2 x the convolution MACs (${t0.macsPerCoarsePx} per coarse pixel; box means and element-wise ops not counted) over one forward pass alone; stage GFLOP/s counts them x passes over ms / tile. Ceiling: ${t0.ceiling.layers} plain 3x3 convolutions of ${t0.ceiling.channels} channels (${t0.ceiling.macsPerPx} MACs per pixel) on the same tile.`,
     );
   }
   lines.push('', '## Whole pipeline');

@@ -1,8 +1,9 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { isAppError } from '../src/core/errors.ts';
+import { DEFAULT_ORIENTATIONS } from '../src/core/raster/orient.ts';
 import type { BackendName } from '../src/model/backend.ts';
 import { selectBackend } from '../src/model/backend.ts';
-import { runSrda, srdaHaloCoarsePx, warmUpSrda } from '../src/model/infer.ts';
+import { runSrdaStage, srdaHaloCoarsePx, warmUpSrda } from '../src/model/infer.ts';
 import { initParams, MODEL_AUX, SRDA_SIZES } from '../src/model/srda-net.ts';
 import {
   createSrdaModel,
@@ -43,12 +44,13 @@ function adapter(model: SrdaModel): StageMethod {
       const { width, height } = input.coarseLst;
       const fineAux: Partial<Record<(typeof MODEL_AUX)[number], Float32Array>> = {};
       for (const n of MODEL_AUX) if (input.fineAux[n]) fineAux[n] = input.fineAux[n]!.data;
-      // The pipeline tiles with the halo already: one network call per pipeline tile.
-      return runSrda(
+      // The pipeline tiles with the halo already: one network call per pipeline tile and orientation (the default's 2).
+      const out = await runSrdaStage(
         model,
         { width, height, coarseLstK: input.coarseLst.data, fineAux },
-        { tileCoarsePx: Math.max(width, height), signal: options?.signal },
+        { tileCoarsePx: Math.max(width, height), signal: options?.signal, orientations: DEFAULT_ORIENTATIONS },
       );
+      return out.lstK;
     },
   };
 }
@@ -71,6 +73,8 @@ export async function loadBenchSrda(opts: BenchSrdaOptions): Promise<BenchSrda> 
         readWeights: () => Promise.resolve(source),
         backend: opts.backend,
         wasmPaths: opts.wasmPaths,
+        // The product's default: 2 network passes per tile.
+        orientations: DEFAULT_ORIENTATIONS,
       }).load('srda');
       const owned = method as StageMethod & { dispose?: () => void };
       return { method, source: 'registry', trainedWeights: true, dispose: () => owned.dispose?.() };

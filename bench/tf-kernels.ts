@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { selectBackend, type BackendName } from '../src/model/backend.ts';
-import { runSrda, warmUpSrda } from '../src/model/infer.ts';
+import { DEFAULT_ORIENTATIONS, type OrientationCount } from '../src/core/raster/orient.ts';
+import { runSrdaStage, warmUpSrda } from '../src/model/infer.ts';
 import {
   forwardSrda,
   initParams,
@@ -21,15 +22,17 @@ export interface TileTiming {
   backend: BackendName;
   /** Coarse tile side, px (output is 2x this a side). */
   tilePx: number;
-  /** Median wall time of one stage tile through `runSrda` (input preparation + network + assembly), ms. */
+  /** Network passes per stage tile: the orientations averaged (the product's default, 2). */
+  passes: number;
+  /** Median wall time of one stage tile through `runSrdaStage` with `passes` orientations (input preparation + network + assembly, per pass), ms. */
   msPerTile: number;
-  /** Median wall time of the network forward pass alone on the tile, ms. */
+  /** Median wall time of one network forward pass alone on the tile, ms. */
   forwardMs: number;
   /** Output megapixels per second of the stage tile (4 * tilePx^2 / msPerTile). */
   mpxPerS: number;
   /** Achieved GFLOP/s of the network forward pass (2 x MACs of the convolutions / forwardMs). */
   gflops: number;
-  /** Same figure over the whole stage tile (msPerTile). */
+  /** Same figure over the whole stage tile: 2 x MACs x passes / msPerTile. */
   gflopsStage: number;
   /** Median time of the plain conv2d stack of (about) equal FLOPs, ms. */
   ceilingMs: number;
@@ -54,6 +57,8 @@ export interface TileBenchOptions {
   weights?: SrdaWeightsSource;
   /** Browser: URL prefix of the tfjs wasm binaries. */
   wasmPaths?: string;
+  /** Orientations (network passes) per stage tile (default DEFAULT_ORIENTATIONS, 2, as the CLI and app run). */
+  orientations?: OrientationCount;
 }
 
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
@@ -145,7 +150,8 @@ async function timeCeiling(
 
 /**
  * Times SRDA-Net on one `tilePx` x `tilePx` coarse tile on `backend` (median of `reps` after a
- * warm-up): the whole stage tile through `runSrda`, the forward pass alone, and a plain conv2d
+ * warm-up): the whole stage tile through `runSrdaStage` with the default's orientations (2 network
+ * passes unless `orientations` says otherwise), one forward pass alone, and a plain conv2d
  * stack of about equal FLOPs as the ceiling. Switches the global tfjs backend. Leaves no tensors.
  */
 export async function benchTiles(opts: TileBenchOptions): Promise<TileTiming & { trainedWeights: boolean }> {
@@ -154,6 +160,7 @@ export async function benchTiles(opts: TileBenchOptions): Promise<TileTiming & {
   const { model, trained } = await loadModel(opts.weights);
   const n = opts.tilePx;
   const reps = Math.max(1, opts.reps);
+  const passes = opts.orientations ?? DEFAULT_ORIENTATIONS;
   const macs = macsPerCoarsePixel(model.config);
   const ceiling = ceilingStack(macs);
   let stageTimes: number[] = [];
@@ -162,10 +169,10 @@ export async function benchTiles(opts: TileBenchOptions): Promise<TileTiming & {
   try {
     await warmUpSrda(model);
     const input = syntheticStage(n);
-    await runSrda(model, input, { tileCoarsePx: n });
+    await runSrdaStage(model, input, { tileCoarsePx: n, orientations: passes });
     for (let r = 0; r < reps; r++) {
       const t = now();
-      await runSrda(model, input, { tileCoarsePx: n });
+      await runSrdaStage(model, input, { tileCoarsePx: n, orientations: passes });
       stageTimes.push(now() - t);
     }
     const x = tf.randomNormal([1, n, n, INPUT_CHANNELS], 0, 0.5, 'float32', 5) as tf.Tensor4D;
@@ -194,11 +201,12 @@ export async function benchTiles(opts: TileBenchOptions): Promise<TileTiming & {
   return {
     backend: opts.backend,
     tilePx: n,
+    passes,
     msPerTile,
     forwardMs,
     mpxPerS: (4 * px) / (msPerTile * 1e3),
     gflops,
-    gflopsStage: (2 * macs * px) / (msPerTile * 1e6),
+    gflopsStage: (2 * macs * px * passes) / (msPerTile * 1e6),
     ceilingMs,
     ceilingGflops,
     efficiency: gflops / ceilingGflops,

@@ -38,23 +38,36 @@ const { values } = parseArgs({
 });
 const dataDir = values['data-dir']!;
 const weights = await readSrdaWeights(values.model);
-const srda = await createSrdaMethod(weights, { backend: values.backend as BackendName });
+/** One network pass (`--orientations 1`). */
+const srda = await createSrdaMethod(weights, { backend: values.backend as BackendName, orientations: 1 });
+/** The same weights averaged over the input as it is and rotated 180 degrees (the CLI's and app's default, `--orientations 2`). */
+const srda2 = await createSrdaMethod(weights, { backend: values.backend as BackendName, orientations: 2 });
 /** The same weights averaged over the eight orientations of each input (`--orientations 8`). */
 const srda8 = await createSrdaMethod(weights, { backend: values.backend as BackendName, orientations: 8 });
 const baselines: StageMethod[] = [];
 for (const id of ['bicubic', 'tsharp', 'dms']) baselines.push(await loadMethod(id));
 const methods = [...baselines, srda];
-const COLS = ['bicubic + rc', 'TsHARP', 'DMS', 'SRDA-Net v2', 'SRDA-Net v2, weighted', 'SRDA-Net + DMS, weighted', 'SRDA-Net v2, weighted, 8 orientations'];
-/** Closed-loop detail weight (alpha) fitted per scene / pair, for the notes: the default's, and the 8-orientation run's. */
+const COLS = [
+  'bicubic + rc',
+  'TsHARP',
+  'DMS',
+  'SRDA-Net v2 (one pass)',
+  'SRDA-Net v2, weighted, one pass',
+  'SRDA-Net v2, weighted, 2 orientations (default)',
+  'SRDA-Net + DMS, weighted',
+  'SRDA-Net v2, weighted, 8 orientations',
+];
+/** Closed-loop detail weight (alpha) fitted per scene / pair, for the notes: one pass's, the default 2 orientations', and the 8-orientation run's (each fitted with its own passes). */
 const alphas: { name: string; alpha: number }[] = [];
+const alphas2: { name: string; alpha: number }[] = [];
 const alphas8: { name: string; alpha: number }[] = [];
 /** Guide registration found per pair / loop (pipeline/guide-registration.ts), for the notes. */
 const registrations: { name: string; shift: GuideShift }[] = [];
 
-/** SRDA-Net with the detail weight fitted on the scene's own closed loop, as the CLI and app run it by default. */
+/** SRDA-Net with the detail weight fitted on the scene's own closed loop with `m`'s own passes, as the CLI and app run it. */
 async function weighted(scene: Scene, name: string, m = srda): Promise<StageMethod> {
   const w = await fitDetailWeight(scene, m);
-  (m === srda ? alphas : alphas8).push({ name, alpha: w?.alpha ?? 1 });
+  (m === srda ? alphas : m === srda2 ? alphas2 : alphas8).push({ name, alpha: w?.alpha ?? 1 });
   return w ? withDetailWeight(m, w.alpha) : m;
 }
 /** Closed-loop weights of SRDA-Net and DMS detail (an experiment: not what the CLI or app run). */
@@ -103,10 +116,11 @@ async function asterRows(): Promise<void> {
     { key: 'asterK', label: "ASTER's own frame" },
     { key: 'asterRegK', label: 'ASTER registered to the NDVI' },
   ];
-  const sums = frames.map(() => [...methods.map(() => emptySums()), emptySums(), emptySums(), emptySums(), emptySums()]);
+  const sums = frames.map(() => [...methods.map(() => emptySums()), emptySums(), emptySums(), emptySums(), emptySums(), emptySums()]);
   const wins = frames.map(() => 0);
   const cover = { n: 0, in68: 0, in95: 0, sumSigma: 0 };
   const coverWeighted = { n: 0, in68: 0, in95: 0, sumSigma: 0 };
+  const coverWeighted2 = { n: 0, in68: 0, in95: 0, sumSigma: 0 };
   const coverWeighted8 = { n: 0, in68: 0, in95: 0, sumSigma: 0 };
   const addCover = (into: typeof cover, c: typeof cover) => {
     into.n += c.n;
@@ -127,6 +141,9 @@ async function asterRows(): Promise<void> {
     const w = await finalOf(s, await weighted(s, `ASTER ${p.id}`));
     if (w.sigma) addCover(coverWeighted, sigmaCoverage(w.lst, w.sigma, p.targetK));
     outs.push(w.lst);
+    const w2 = await finalOf(s, await weighted(s, `ASTER ${p.id}`, srda2));
+    if (w2.sigma) addCover(coverWeighted2, sigmaCoverage(w2.lst, w2.sigma, p.targetK));
+    outs.push(w2.lst);
     outs.push((await finalOf(s, await mixed(s, `ASTER ${p.id}`))).lst);
     const w8 = await finalOf(s, await weighted(s, `ASTER ${p.id}`, srda8));
     if (w8.sigma) addCover(coverWeighted8, sigmaCoverage(w8.lst, w8.sigma, p.targetK));
@@ -141,7 +158,7 @@ async function asterRows(): Promise<void> {
     const sc = sums[fi].map((x: AsterSums) => asterScores(x));
     const n = split.validation.length;
     const ctrl = sc[methods.length];
-    const cols = [...sc.slice(0, 4), sc[methods.length + 1], sc[methods.length + 2], sc[methods.length + 3]];
+    const cols = [...sc.slice(0, 4), sc[methods.length + 1], sc[methods.length + 2], sc[methods.length + 3], sc[methods.length + 4]];
     rows.push({ name: `ASTER validation (${n} pairs), ${f.label}: offset-free RMSE`, values: cols.map((x) => x.fullRmseK), control: ctrl.fullRmseK, unit: 'K' });
     rows.push({ name: `ASTER validation, ${f.label}: texture RMSE (SRDA-Net better on ${wins[fi]}/${n} pairs)`, values: cols.map((x) => x.textureRmseK), control: ctrl.textureRmseK, unit: 'K' });
     rows.push({ name: `ASTER validation, ${f.label}: texture correlation`, values: cols.map((x) => x.textureCorr), control: ctrl.textureCorr, higherBetter: true, unit: '' });
@@ -160,7 +177,13 @@ async function asterRows(): Promise<void> {
   if (coverWeighted.n > 0) {
     const c = coverWeighted;
     extra.push(
-      `The same for the weighted output (column "SRDA-Net v2, weighted": SRDA-Net's sigma plus the detail the weight drops, pipeline/detail-weight.ts), ${c.n} px: ${((100 * c.in68) / c.n).toFixed(1)} % inside the 68 % interval, ${((100 * c.in95) / c.n).toFixed(1)} % inside the 95 % interval; mean predicted sigma ${(c.sumSigma / c.n).toFixed(3)} K.`,
+      `The same for the weighted one-pass output (column "SRDA-Net v2, weighted, one pass": SRDA-Net's sigma plus the detail the weight drops, pipeline/detail-weight.ts), ${c.n} px: ${((100 * c.in68) / c.n).toFixed(1)} % inside the 68 % interval, ${((100 * c.in95) / c.n).toFixed(1)} % inside the 95 % interval; mean predicted sigma ${(c.sumSigma / c.n).toFixed(3)} K.`,
+    );
+  }
+  if (coverWeighted2.n > 0) {
+    const c = coverWeighted2;
+    extra.push(
+      `The same for the weighted output with 2 orientations (the default: sigma the root of the mean of the two passes' sigma^2, plus the detail the weight drops), ${c.n} px: ${((100 * c.in68) / c.n).toFixed(1)} % inside the 68 % interval, ${((100 * c.in95) / c.n).toFixed(1)} % inside the 95 % interval; mean predicted sigma ${(c.sumSigma / c.n).toFixed(3)} K.`,
     );
   }
   if (coverWeighted8.n > 0) {
@@ -178,8 +201,9 @@ async function loopRows(): Promise<void> {
       const { scene, loopInput } = await loopRowScenes(dataDir, c, log);
       if (loopInput.guideShift) registrations.push({ name: c.id, shift: loopInput.guideShift });
       const w = await weighted(loopInput, c.id);
+      const w2 = await weighted(loopInput, c.id, srda2);
       const w8 = await weighted(loopInput, c.id, srda8);
-      const res = await evaluateClosedLoop(scene, [...methods, w, await mixed(loopInput, c.id), w8], { stages: c.stages, referenceFactor: c.f, registerGuides: c.products === true });
+      const res = await evaluateClosedLoop(scene, [...methods, w, w2, await mixed(loopInput, c.id), w8], { stages: c.stages, referenceFactor: c.f, registerGuides: c.products === true });
       rows.push({ name: `${c.label}: RMSE`, values: res.methods.map((m) => m.corrected.rmseK), unit: 'K' });
       log(`  ${c.id} done`);
     } catch (e) {
@@ -195,8 +219,8 @@ const fmt = (v: number | undefined) => (v === undefined || !Number.isFinite(v) ?
 const lines = [
   `SRDA-Net weights: ${values.model} (${weights.modelJson.size}, step ${String(weights.modelJson.training?.step ?? '?')})`,
   '',
-  `| case | ${COLS.join(' | ')} | control | SRDA-Net vs bicubic + rc | weighted vs bicubic + rc | + DMS vs bicubic + rc | 8 orientations vs bicubic + rc |`,
-  `| --- | ${COLS.map(() => '---').join(' | ')} | --- | --- | --- | --- | --- |`,
+  `| case | ${COLS.join(' | ')} | control | SRDA-Net vs bicubic + rc | weighted one pass vs bicubic + rc | weighted 2 orientations vs bicubic + rc | + DMS vs bicubic + rc | 8 orientations vs bicubic + rc |`,
+  `| --- | ${COLS.map(() => '---').join(' | ')} | --- | --- | --- | --- | --- | --- |`,
   ...rows.map((r) => {
     const vs = (k: number) => {
       const rel = ((r.values[k] - r.values[0]) / Math.abs(r.values[0])) * 100;
@@ -204,7 +228,7 @@ const lines = [
       const same = Math.abs(r.values[k] - r.values[0]) < 5e-4;
       return `${rel >= 0 ? '+' : ''}${rel.toFixed(1)} % (${same ? 'same' : better ? 'better' : 'worse'})`;
     };
-    return `| ${r.name} | ${r.values.map(fmt).join(' | ')} | ${fmt(r.control)} | ${vs(3)} | ${vs(4)} | ${vs(5)} | ${vs(6)} |`;
+    return `| ${r.name} | ${r.values.map(fmt).join(' | ')} | ${fmt(r.control)} | ${vs(3)} | ${vs(4)} | ${vs(5)} | ${vs(6)} | ${vs(7)} |`;
   }),
   '',
   ...extra,
@@ -215,7 +239,8 @@ const lines = [
           .join('; ')}.`,
       ]
     : []),
-  ...(alphas.length ? [`Closed-loop detail weight (share of SRDA-Net's detail over bicubic kept, fitted on each scene's own loop one octave coarser): ${alphas.map((a) => `${a.name} ${a.alpha.toFixed(2)}`).join(', ')}.`] : []),
+  ...(alphas.length ? [`Closed-loop detail weight (share of SRDA-Net's detail over bicubic kept, fitted on each scene's own loop one octave coarser), one pass: ${alphas.map((a) => `${a.name} ${a.alpha.toFixed(2)}`).join(', ')}.`] : []),
+  ...(alphas2.length ? [`The same weight fitted with 2 orientations (the default): ${alphas2.map((a) => `${a.name} ${a.alpha.toFixed(2)}`).join(', ')}.`] : []),
   ...(alphas8.length ? [`The same weight fitted for the 8-orientation runs (last column): ${alphas8.map((a) => `${a.name} ${a.alpha.toFixed(2)}`).join(', ')}.`] : []),
   ...(mixes.length ? [`Experiment, column "SRDA-Net + DMS, weighted": bicubic + a (SRDA-Net - bicubic) + b (DMS - bicubic) each stage, a, b in [0, 1] by least squares on the same closed loop as alpha: ${mixes.map((m) => `${m.name} ${m.w.map((x) => x.toFixed(2)).join('/')}`).join(', ')}.`] : []),
 ];

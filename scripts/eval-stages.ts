@@ -3,7 +3,8 @@
  * first stage alone (truth at the first stage's output), and the chain with bicubic + rc in every
  * stage whose output pixel is finer than the LST's native resolution (`--native-m`), where the
  * truth holds resampled, not measured, texture. SRDA-Net is run as the default (closed-loop detail
- * weight) in one pass and with 8 orientations. A second table scans the weight of the chain's
+ * weight) in one pass, with 2 orientations (the CLI's and app's default) and with 8, each weight
+ * fitted with its own passes. A second table scans the weight of the chain's
  * second stage alone (its first stage keeps the fitted weight), on the scored southern half and on
  * the northern half that training may have seen, for the chain to 2 x native and to 4 x native
  * pixels: where the second stage's best weight differs from the first's. A third scans the first
@@ -46,7 +47,8 @@ const nativeM = Number(values['native-m']);
 const log = (s: string) => process.stderr.write(`${s}\n`);
 const weights = await readSrdaWeights(values.model!);
 const backend = values.backend as BackendName;
-const srda = await createSrdaMethod(weights, { backend });
+const srda = await createSrdaMethod(weights, { backend, orientations: 1 });
+const srda2 = await createSrdaMethod(weights, { backend, orientations: 2 });
 const srda8 = await createSrdaMethod(weights, { backend, orientations: 8 });
 const bicubic = await loadMethod('bicubic');
 
@@ -74,7 +76,10 @@ async function weighted(loopInput: Scene, m: StageMethod): Promise<{ method: Sta
 }
 
 const lines: string[] = [`SRDA-Net weights: ${values.model} (step ${String(weights.modelJson.training?.step ?? '?')}); scene ${entry.id}, southern half, LST grid ${nativePx} m, native ${nativeM} m`, ''];
-lines.push('| loop | bicubic + rc (K) | weighted | weighted, 8 orientations | weighted, bicubic + rc below native | the same, 8 orientations |', '| --- | --- | --- | --- | --- | --- |');
+lines.push(
+  '| loop | bicubic + rc (K) | weighted, one pass | weighted, 2 orientations | weighted, 8 orientations | weighted, bicubic + rc below native (one pass) | the same, 2 orientations | the same, 8 orientations |',
+  '| --- | --- | --- | --- | --- | --- | --- | --- |',
+);
 const pct = (v: number, b: number) => `${v.toFixed(3)} (${v <= b ? '' : '+'}${((100 * (v - b)) / b).toFixed(1)} %)`;
 
 // The chain (2 stages to 2 x native), and its first stage alone (1 stage to 4 x native); the same input.
@@ -84,14 +89,21 @@ for (const [stages, f] of [
 ] as const) {
   const loopInput = closedLoopScene(scene, stages, f).loop;
   const w1 = await weighted(loopInput, srda);
+  const w2 = await weighted(loopInput, srda2);
   const w8 = await weighted(loopInput, srda8);
-  const methods: StageMethod[] = [bicubic, w1.method, w8.method];
-  if (stages === 2) methods.push(aboveNativeOnly(w1.method, 'weighted, bicubic below native'), aboveNativeOnly(w8.method, 'weighted 8, bicubic below native'));
+  const methods: StageMethod[] = [bicubic, w1.method, w2.method, w8.method];
+  if (stages === 2)
+    methods.push(
+      aboveNativeOnly(w1.method, 'weighted, bicubic below native'),
+      aboveNativeOnly(w2.method, 'weighted 2, bicubic below native'),
+      aboveNativeOnly(w8.method, 'weighted 8, bicubic below native'),
+    );
   const res = await evaluateClosedLoop(scene, methods, { stages, referenceFactor: f });
   const r = res.methods.map((m) => m.corrected.rmseK);
   const inM = nativePx * f * 2 ** stages;
   const outM = nativePx * f;
-  lines.push(`| ${stages === 2 ? 'chain' : 'first stage alone'} ${inM} -> ${outM} m (alpha ${w1.alpha.toFixed(2)} / ${w8.alpha.toFixed(2)}) | ${r[0].toFixed(3)} | ${pct(r[1], r[0])} | ${pct(r[2], r[0])} | ${r[3] !== undefined ? pct(r[3], r[0]) : '-'} | ${r[4] !== undefined ? pct(r[4], r[0]) : '-'} |`);
+  const cell = (k: number) => (r[k] !== undefined ? pct(r[k], r[0]) : '-');
+  lines.push(`| ${stages === 2 ? 'chain' : 'first stage alone'} ${inM} -> ${outM} m (alpha ${w1.alpha.toFixed(2)} / ${w2.alpha.toFixed(2)} / ${w8.alpha.toFixed(2)}) | ${r[0].toFixed(3)} | ${[1, 2, 3, 4, 5, 6].map(cell).join(' | ')} |`);
   log(`  ${stages}-stage loop done`);
 }
 

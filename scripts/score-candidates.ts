@@ -66,7 +66,8 @@ const header = ['model', 'step', 'sum', 'ASTER rows', ...loops.map((l) => l.id)]
 const lines = [`| ${header.join(' | ')} |`, `| ${header.map(() => '---').join(' | ')} |`];
 for (const dir of positionals) {
   const weights = await readSrdaWeights(dir);
-  const srda = await createSrdaMethod(weights, { backend: 'wasm' });
+  // One pass, whatever the product's default: the model-selection rule scores candidates as they were when it was set.
+  const srda = await createSrdaMethod(weights, { backend: 'wasm', orientations: 1 });
   const frames = (['asterK', 'asterRegK'] as const).map(() => [emptySums(), emptySums()]);
   for (const p of validation) {
     const s = asterScene(p);
