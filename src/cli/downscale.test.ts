@@ -370,10 +370,14 @@ describe.skipIf(!existsSync(`${H14}.LST_Day_1km.tif`))('a full MODIS tile (h14v0
     const check = JSON.parse(readFileSync(path.join(dir, 'report.json'), 'utf8')).closedLoopCheck;
     // The app's steps: the detail weight, then the closed-loop check over the weighted SRDA-Net and bicubic.
     const scene = await prepareSceneAsync((await loadInputs({ lst, qc })).inputs, { stages: 1 });
-    const { method } = await resolveMethod('srda', { backend: 'wasm', jobs: 1, orientations: 1 });
+    // The run's default: 2 orientations, and the weight fitted with them (one pass fits another weight).
+    const { method } = await resolveMethod('srda', { backend: 'wasm', jobs: 1 });
+    const { method: onePass } = await resolveMethod('srda', { backend: 'wasm', jobs: 1, orientations: 1 });
     try {
+      expect((method as { orientations?: number }).orientations).toBe(2);
       const weight = await fitDetailWeight(scene, method, 'linear');
       expect(weight!.alpha).toBe(check.detailWeight);
+      expect((await fitDetailWeight(scene, onePass, 'linear'))!.alpha).not.toBe(check.detailWeight);
       const loop = await evaluateSampledLoop(scene, [withDetailWeight(method, weight!.alpha), 'bicubic'], { samplePairs: 4000 });
       const [srda, bicubic] = loop.methods.map((m) => m.corrected);
       expect(srda.rmseK).toBeCloseTo(check.weightedRmseK, 5);
@@ -382,6 +386,7 @@ describe.skipIf(!existsSync(`${H14}.LST_Day_1km.tif`))('a full MODIS tile (h14v0
       expect(loop.sampledPixels).toBeLessThan(1200 * 1200);
     } finally {
       await (method as { close?: () => Promise<void> }).close?.();
+      await (onePass as { close?: () => Promise<void> }).close?.();
     }
   }, 300_000);
 
