@@ -383,15 +383,16 @@ describe.skipIf(!existsSync(DHAKA) || !hasGdal())('srda-lst batch on the Dhaka f
     const manifest = path.join(tmp, 'verdict-dates.txt');
     const modis = (doy: string) => ['LST_Day_1km', 'QC_Day'].map((p) => path.join(DHAKA, 'MOD11A2.061', `MOD11A2.061_${p}_doy2024${doy}000000_aid0001.tif`));
     writeFileSync(manifest, [...modis('089'), ...modis('153'), path.join(DHAKA, 'MOD13Q1.061')].join('\n') + '\n');
-    expect(await main(['batch', manifest, '--out', dir, '--backend', 'wasm', '--jobs', '1', '--quiet']), printed.err).toBe(0);
+    expect(await main(['batch', manifest, '--out', dir, '--backend', 'wasm', '--orientations', '1', '--jobs', '1', '--quiet']), printed.err).toBe(0);
     for (const date of ['2024-03-29', '2024-06-01']) {
       const report = JSON.parse(readFileSync(path.join(dir, date, 'report.json'), 'utf8'));
       const file = (name: string) => report.inputs.map((i: { file: string }) => i.file).find((f: string) => f.includes(name));
       const at = (f: string) => path.join(DHAKA, f.startsWith('MOD13Q1') ? 'MOD13Q1.061' : 'MOD11A2.061', f);
       const out = path.join(tmp, `verdict-downscale-${date}`);
-      expect(await main(['downscale', '--lst', at(file('LST_Day')), '--qc', at(file('QC_Day')), '--ndvi', at(file('NDVI')), '--backend', 'wasm', '--out', out, '--quiet']), printed.err).toBe(0);
+      expect(await main(['downscale', '--lst', at(file('LST_Day')), '--qc', at(file('QC_Day')), '--ndvi', at(file('NDVI')), '--backend', 'wasm', '--orientations', '1', '--out', out, '--quiet']), printed.err).toBe(0);
       const single = JSON.parse(readFileSync(path.join(out, 'report.json'), 'utf8')).closedLoopCheck;
-      // The weighted output is 1.1 % / 2.1 % below bicubic there; SRDA-Net alone is above it.
+      // In one pass (--orientations 1, both runs) the weighted output is below bicubic there and SRDA-Net alone above it;
+      // with the default 2 orientations SRDA-Net alone is no longer worse (srdaWorse false), so this case needs one pass.
       expect(single).toMatchObject({ recommendedMethod: 'srda', srdaWorse: true });
       expect(single.detailWeight).toBe(report.detailWeight.alpha);
       expect(report.closedLoopCheck).toEqual(single);
