@@ -168,7 +168,8 @@ test.describe('truthful flow on real inputs', () => {
     expect(await runWith(page, 'all')).toBe('done');
     await page.getByLabel('Closed-loop check').uncheck();
     // SRDA-Net's own boxes ticked before switching to bicubic: the run ignores them, so the report must not claim them.
-    for (const id of ['finetune', 'full-detail', 'orientations']) await page.getByTestId(id).check();
+    for (const id of ['finetune', 'full-detail']) await page.getByTestId(id).check();
+    await page.getByTestId('orientations').selectOption('8');
     expect(await runWith(page, 'bicubic')).toBe('done');
     const layers = await page.evaluate(() => window.__srda.layers.map((l) => ({ id: l.id, label: l.label, method: l.method })));
     const labels = layers.map((l) => l.label);
