@@ -19,7 +19,7 @@ async function exportReport(page: Page, out: string): Promise<{ settings: Record
 }
 
 test.describe('the orientations choice', () => {
-  test('runs SRDA-Net over 2 orientations by default, 1 or 8 when chosen: the notices, trust panel and report say which, the outputs differ', async ({ page }) => {
+  test('runs SRDA-Net in one pass by default, over 2 or 8 orientations when chosen: the notices, trust panel and report say which, the outputs differ', async ({ page }) => {
     test.setTimeout(500_000);
     await page.setViewportSize({ width: 1400, height: 1000 });
     await page.goto('/');
@@ -27,10 +27,10 @@ test.describe('the orientations choice', () => {
     await expect(page.getByTestId('file-row')).toHaveCount(3);
     await expect(page.getByTestId('method')).toHaveValue('srda');
     const choice = page.getByTestId('orientations');
-    await expect(choice).toHaveValue('2');
+    await expect(choice).toHaveValue('1');
     await expect(choice.locator('option')).toHaveText([
-      '1 (one pass, fastest)',
-      '2 (default: also rotated 180 degrees, 2 passes)',
+      '1 (default: one pass, fastest)',
+      '2 (also rotated 180 degrees: 2 passes, more accurate)',
       '8 (all mirrors, rotations, transposes: 8 passes, slowest)',
     ]);
     const out = tempDir('srda-orientations-');
@@ -47,15 +47,13 @@ test.describe('the orientations choice', () => {
       return (await page.evaluate(() => window.__srda.metrics)) as Metric[];
     };
 
-    // Default: the input as it is and rotated 180 degrees.
-    const twoMetrics = await runWith(2);
-    const two = "SRDA-Net's prediction is the mean over 2 orientations of its input (as it is and rotated 180 degrees)";
-    await expect(trust).toContainText('Its prediction is the mean over 2 orientations of its input (as it is and rotated 180 degrees).');
-    await expect(page.getByTestId('notices')).toContainText(two);
-    const twoReport = await exportReport(page, join(out, 'zip2'));
-    expect(twoReport.settings.srdaOrientations).toBe(2);
-    expect(twoReport.notices.join(' ')).toContain(two);
-    const twoFile = await exportFinal(page, join(out, 'two'));
+    // Default, one pass: nothing speaks of orientations but the report's setting.
+    const oneMetrics = await runWith(1);
+    await expect(trust).toBeVisible();
+    await expect(trust).not.toContainText('orientations');
+    expect((await page.evaluate(() => window.__srda.notices)).join(' ')).not.toMatch(/orientations/);
+    expect((await exportReport(page, join(out, 'zip1'))).settings.srdaOrientations).toBe(1);
+    const oneFile = await exportFinal(page, join(out, 'one'));
 
     // Only SRDA-Net averages over orientations: with another method the choice is off limits, as "Keep all of SRDA-Net's detail" is.
     await page.getByTestId('method').selectOption('bicubic');
@@ -64,15 +62,17 @@ test.describe('the orientations choice', () => {
     await page.getByTestId('method').selectOption('srda');
     await expect(choice).toBeEnabled();
 
-    // One pass: nothing speaks of orientations but the report's setting.
-    await choice.selectOption('1');
+    // Two: the input as it is and rotated 180 degrees.
+    await choice.selectOption('2');
     await expect(page.getByTestId('stale-settings')).toContainText('Results made with other settings: press Run to update them (orientations)');
-    const oneMetrics = await runWith(1);
-    await expect(trust).toBeVisible();
-    await expect(trust).not.toContainText('orientations');
-    expect((await page.evaluate(() => window.__srda.notices)).join(' ')).not.toMatch(/orientations/);
-    expect((await exportReport(page, join(out, 'zip1'))).settings.srdaOrientations).toBe(1);
-    const oneFile = await exportFinal(page, join(out, 'one'));
+    const twoMetrics = await runWith(2);
+    const two = "SRDA-Net's prediction is the mean over 2 orientations of its input (as it is and rotated 180 degrees)";
+    await expect(trust).toContainText('Its prediction is the mean over 2 orientations of its input (as it is and rotated 180 degrees).');
+    await expect(page.getByTestId('notices')).toContainText(two);
+    const twoReport = await exportReport(page, join(out, 'zip2'));
+    expect(twoReport.settings.srdaOrientations).toBe(2);
+    expect(twoReport.notices.join(' ')).toContain(two);
+    const twoFile = await exportFinal(page, join(out, 'two'));
 
     // Eight: all mirrors, rotations and transposes.
     await choice.selectOption('8');

@@ -392,7 +392,7 @@ describe.skipIf(!existsSync(DHAKA) || !hasGdal())('srda-lst batch on the Dhaka f
       expect(await main(['downscale', '--lst', at(file('LST_Day')), '--qc', at(file('QC_Day')), '--ndvi', at(file('NDVI')), '--backend', 'wasm', '--orientations', '1', '--out', out, '--quiet']), printed.err).toBe(0);
       const single = JSON.parse(readFileSync(path.join(out, 'report.json'), 'utf8')).closedLoopCheck;
       // In one pass (--orientations 1, both runs) the weighted output is below bicubic there and SRDA-Net alone above it;
-      // with the default 2 orientations SRDA-Net alone is no longer worse (srdaWorse false), so this case needs one pass.
+      // with 2 orientations SRDA-Net alone is no longer worse (srdaWorse false), so this case pins one pass.
       expect(single).toMatchObject({ recommendedMethod: 'srda', srdaWorse: true });
       expect(single.detailWeight).toBe(report.detailWeight.alpha);
       expect(report.closedLoopCheck).toEqual(single);

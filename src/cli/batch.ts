@@ -71,8 +71,8 @@ scores, scoredAt says so, and summary.csv and the last line take the coarser out
   --residual-mode linear|radiance  --no-residual-correction  --no-cog  --quiet
   --full-detail         SRDA-Net keeps all of its detail (default: the share over bicubic that each
                         date's own closed loop supports; report.json detailWeight)
-  --orientations N      SRDA-Net: 1, 2 (default) or 8 network passes per prediction, averaged: 1 is
-                        the input as it is (fastest); 2 adds it rotated 180 degrees and averages the
+  --orientations N      SRDA-Net: 1 (default), 2 or 8 network passes per prediction, averaged: 1
+                        is the input as it is (fastest); 2 adds it rotated 180 degrees and averages the
                         two predictions turned back (about 2x one pass's time); 8 runs all 8
                         orientations (mirrors, rotations, transposes; about 8x, slowest). Sigma: root
                         of the mean of sigma^2

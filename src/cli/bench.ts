@@ -32,8 +32,8 @@ const BASELINES: MethodId[] = ['bicubic', 'tsharp', 'dms'];
 
 const HELP = `Usage: srda-lst bench [--quick] [--no-browser] [--no-node] [--backends wasm,cpu,...] [--out DIR]
 
-Measures SRDA-Net per 256x256 coarse tile, as the product runs it by default (2 orientations: 2
-network passes per tile), on every tfjs backend (with an equal-FLOP plain conv2d
+Measures SRDA-Net per 256x256 coarse tile, as the product runs it by default (one network pass
+per tile), on every tfjs backend (with an equal-FLOP plain conv2d
 stack as the backend's ceiling) and the whole pipeline on a full MODIS tile (1200x1200 1 km LST
 -> 4800x4800 at 250 m, synthetic NDVI and DEM), in Node (CLI, wasm) and in headless Chromium on a
 bench page built from the same code. Writes DIR/results.json and DIR/results.md (DIR = bench/).

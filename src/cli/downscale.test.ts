@@ -268,17 +268,23 @@ describe.skipIf(!existsSync(DHAKA))('srda-lst downscale on Dhaka DOY 097', () =>
     expect(report.closedLoopCheck.srdaRmseK).toBeGreaterThan(0);
   });
 
-  it('without --orientations averages SRDA-Net over 2 orientations (as it is and rotated 180 degrees): report.json and a notice say so, another output than one pass', async () => {
+  it('with --orientations 2 averages SRDA-Net over 2 orientations (as it is and rotated 180 degrees): report.json and a notice say so, another output than the default one pass', async () => {
     const argv = ['downscale', '--lst', LST, '--ndvi', NDVI, '--method', 'srda', '--backend', 'wasm', '--jobs', '1', '--tile', '16', '--stages', '1'];
     const dir = path.join(tmp, 'srda-default-orientations');
-    expect(await main([...argv, '--out', dir])).toBe(0);
+    expect(await main([...argv, '--orientations', '2', '--out', dir])).toBe(0);
     const report = JSON.parse(readFileSync(path.join(dir, 'report.json'), 'utf8'));
     const notice = "SRDA-Net's prediction is the mean over 2 orientations of its input (as it is and rotated 180 degrees), which lowers its error at the cost of 2 network passes (about 2x one pass's time).";
     expect(report.orientations).toBe(2);
     expect(report.notices).toContain(notice);
     expect(printed.err).toContain(`notice: ${notice}`);
+    // Without the flag: the default, one pass, and nothing said about orientations.
     const single = path.join(tmp, 'srda-default-vs-one');
-    expect(await main([...argv, '--orientations', '1', '--out', single, '-q'])).toBe(0);
+    printed.err = '';
+    expect(await main([...argv, '--out', single])).toBe(0);
+    const singleReport = JSON.parse(readFileSync(path.join(single, 'report.json'), 'utf8'));
+    expect(singleReport.orientations).toBe(1);
+    expect((singleReport.notices ?? []).join(' ')).not.toMatch(/orientations/);
+    expect(printed.err).not.toMatch(/orientations/);
     const a = (await loadDataset(path.join(dir, 'lst_stage1.tif'))).bands[0].raster.data;
     const b = (await loadDataset(path.join(single, 'lst_stage1.tif'))).bands[0].raster.data;
     expect(a.some((v, i) => Math.abs(v - b[i]) > 1e-3)).toBe(true);
@@ -298,8 +304,13 @@ describe.skipIf(!existsSync(DHAKA))('srda-lst downscale on Dhaka DOY 097', () =>
     expect(await main([...argv, '--orientations', '8'])).toBe(0);
     const eight = JSON.parse(printed.out);
     printed.out = '';
-    // Without the flag: the default, 2.
+    // Without the flag: the default, one pass.
     expect(await main(argv)).toBe(0);
+    const byDefault = JSON.parse(printed.out);
+    printed.out = '';
+    expect(byDefault.orientations).toBe(1);
+    expect(score(byDefault, 'srda')).toBe(score(one, 'srda'));
+    expect(await main([...argv, '--orientations', '2'])).toBe(0);
     const two = JSON.parse(printed.out);
     expect(two.orientations).toBe(2);
     expect(two.notices.join(' ')).toMatch(/SRDA-Net's prediction is the mean over 2 orientations of its input \(as it is and rotated 180 degrees\)/);
@@ -370,11 +381,11 @@ describe.skipIf(!existsSync(`${H14}.LST_Day_1km.tif`))('a full MODIS tile (h14v0
     const check = JSON.parse(readFileSync(path.join(dir, 'report.json'), 'utf8')).closedLoopCheck;
     // The app's steps: the detail weight, then the closed-loop check over the weighted SRDA-Net and bicubic.
     const scene = await prepareSceneAsync((await loadInputs({ lst, qc })).inputs, { stages: 1 });
-    // The run's default: 2 orientations, and the weight fitted with them (one pass fits another weight).
+    // The run's default: one pass, and the weight fitted with it (2 orientations fit another weight).
     const { method } = await resolveMethod('srda', { backend: 'wasm', jobs: 1 });
-    const { method: onePass } = await resolveMethod('srda', { backend: 'wasm', jobs: 1, orientations: 1 });
+    const { method: onePass } = await resolveMethod('srda', { backend: 'wasm', jobs: 1, orientations: 2 });
     try {
-      expect((method as { orientations?: number }).orientations).toBe(2);
+      expect((method as { orientations?: number }).orientations ?? 1).toBe(1);
       const weight = await fitDetailWeight(scene, method, 'linear');
       expect(weight!.alpha).toBe(check.detailWeight);
       expect((await fitDetailWeight(scene, onePass, 'linear'))!.alpha).not.toBe(check.detailWeight);

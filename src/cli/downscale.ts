@@ -69,8 +69,8 @@ ${INPUT_HELP}
                         cores; the output is identical for any N; 1 with --finetune)
   --full-detail         SRDA-Net: keep all of its detail (no closed-loop weight); the report then
                         says whether the closed loop finds SRDA-Net 1 % or more better than bicubic
-  --orientations N      SRDA-Net: 1, 2 (default) or 8 network passes per prediction, averaged: 1 is
-                        the input as it is (fastest); 2 adds it rotated 180 degrees and averages the
+  --orientations N      SRDA-Net: 1 (default), 2 or 8 network passes per prediction, averaged: 1
+                        is the input as it is (fastest); 2 adds it rotated 180 degrees and averages the
                         two predictions turned back (about 2x one pass's time); 8 runs all 8
                         orientations (mirrors, rotations, transposes; about 8x, slowest). Sigma: root
                         of the mean of sigma^2; the closed-loop

@@ -70,8 +70,8 @@ ${INPUT_HELP.replace(/--stages N .*\n/, '')}
                         every row (repeatsStage: the stage whose scores a block-averaged row repeats),
                         truth.methods the last stage's, truth.scoredAt the sentence under the table
   --weights FILE  --backend B  --finetune N   SRDA-Net options, as for downscale
-  --orientations N      SRDA-Net: 1, 2 (default) or 8 network passes per prediction, averaged: 1 is
-                        the input as it is (fastest); 2 adds it rotated 180 degrees and averages the
+  --orientations N      SRDA-Net: 1 (default), 2 or 8 network passes per prediction, averaged: 1
+                        is the input as it is (fastest); 2 adds it rotated 180 degrees and averages the
                         two predictions turned back (about 2x one pass's time); 8 runs all 8
                         orientations (mirrors, rotations, transposes; about 8x, slowest). Sigma: root
                         of the mean of sigma^2, as downscale

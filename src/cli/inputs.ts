@@ -280,7 +280,7 @@ export function parseOrientations(v: unknown): OrientationCount | undefined {
 }
 
 /**
- * The notice of `--orientations` (`given`, undefined when not given: the default, 2) for a run of
+ * The notice of `--orientations` (`given`, undefined when not given: the default, 1) for a run of
  * `methods` (ids, e.g. `['srda']` or `['bicubic', 'tsharp']`): that SRDA-Net averaged over 2 or 8
  * when it ran (none for one pass); else, when the flag was given with more than 1, that it had no
  * effect, since only SRDA-Net averages its prediction over orientations.

@@ -262,7 +262,7 @@ export interface RunParams {
   appBaseUrl: string;
   /** SRDA-Net: keep all of its detail instead of the share the scene's closed loop supports (default false). */
   srdaFullDetail?: boolean;
-  /** SRDA-Net: 1, 2 or 8 network passes per prediction, averaged over that many orientations of the input (absent: DEFAULT_ORIENTATIONS, 2). */
+  /** SRDA-Net: 1, 2 or 8 network passes per prediction, averaged over that many orientations of the input (absent: DEFAULT_ORIENTATIONS, 1). */
   srdaOrientations?: number;
   /** Keep NDVI/red/NIR/SWIR/albedo in place instead of moving them onto the LST's frame (default false). */
   guidesInPlace?: boolean;

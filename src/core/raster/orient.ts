@@ -18,8 +18,12 @@ export function orientationWords(n: number): string {
   return n === 2 ? 'as it is and rotated 180 degrees' : 'mirrored, rotated, transposed';
 }
 
-/** The orientations a user's SRDA-Net run averages over unless they choose (CLI `--orientations`, the app's choice): two passes. */
-export const DEFAULT_ORIENTATIONS: OrientationCount = 2;
+/**
+ * The orientations a user's SRDA-Net run averages over unless they choose (CLI `--orientations`,
+ * the app's choice): one pass. Two passes are more accurate (model card) but cost a second network
+ * run per tile, past the +30 % per-tile bound over v1 in the browser (bench).
+ */
+export const DEFAULT_ORIENTATIONS: OrientationCount = 1;
 
 /**
  * The orientations (0-7, identity first) of an ensemble of `n`: 1 -> the identity, 2 -> the

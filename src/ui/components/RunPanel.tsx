@@ -17,8 +17,8 @@ const BACKENDS: BackendChoice[] = ['auto', 'webgpu', 'webgl', 'wasm', 'cpu'];
 
 /** SRDA-Net's orientation ensembles (core/raster/orient.ts orientationSet): network passes per prediction. */
 const ORIENTATION_CHOICES: { n: OrientationCount; label: string }[] = [
-  { n: 1, label: '1 (one pass, fastest)' },
-  { n: 2, label: '2 (default: also rotated 180 degrees, 2 passes)' },
+  { n: 1, label: '1 (default: one pass, fastest)' },
+  { n: 2, label: '2 (also rotated 180 degrees: 2 passes, more accurate)' },
   { n: 8, label: '8 (all mirrors, rotations, transposes: 8 passes, slowest)' },
 ];
 

@@ -20,9 +20,9 @@ function seriesResult(weights?: RunResult['weights']): RunResult {
 const settingsOf = (s: AppState) => buildReport(s).settings as Record<string, unknown>;
 
 describe('buildReport settings', () => {
-  it('records the default 2 orientations of an SRDA-Net run left at the default', () => {
+  it('records the default one pass of an SRDA-Net run left at the default', () => {
     const settings = { ...initialState.settings, method: 'srda' as const };
-    expect(settingsOf({ ...initialState, settings, resultSettings: settings, weights: WEIGHTS })).toMatchObject({ srdaOrientations: 2 });
+    expect(settingsOf({ ...initialState, settings, resultSettings: settings, weights: WEIGHTS })).toMatchObject({ srdaOrientations: 1 });
   });
 
   it("leaves out SRDA-Net's own settings when the run's method was not SRDA-Net, as the CLI's report.json does", () => {

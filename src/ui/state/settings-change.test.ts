@@ -19,10 +19,10 @@ describe('changedSettings', () => {
   });
 
   it('ignores what would not change the results: unset and default alike, boxes SRDA-Net alone reads after a run without it, the reference factor off one grid, the date', () => {
-    // The default is 2 orientations: unset reads as 2, and 1 after a default run is a change.
-    expect(ran.srdaOrientations).toBe(2);
+    // The default is one pass: unset reads as 1, and 2 after a default run is a change.
+    expect(ran.srdaOrientations).toBe(1);
     expect(changedSettings({ ...ran, srdaOrientations: undefined, srdaFullDetail: false }, ran, guides)).toEqual([]);
-    expect(changedSettings(ran, { ...ran, srdaOrientations: 1 }, guides)).toEqual(['orientations']);
+    expect(changedSettings(ran, { ...ran, srdaOrientations: 2 }, guides)).toEqual(['orientations']);
     const bicubic: RunSettings = { ...ran, method: 'bicubic' };
     expect(changedSettings(bicubic, { ...bicubic, finetuneSteps: 200, srdaOrientations: 8, backend: 'cpu' }, guides)).toEqual([]);
     expect(changedSettings(ran, { ...ran, referenceFactor: 4 }, guides)).toEqual([]);

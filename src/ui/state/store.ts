@@ -31,7 +31,7 @@ export interface RunSettings {
   referenceFactor: number;
   /** SRDA-Net keeps all of its detail instead of the share the scene's closed loop supports. */
   srdaFullDetail?: boolean;
-  /** SRDA-Net's network passes per prediction, averaged over that many orientations of the input: 1, 2 or 8 (absent: DEFAULT_ORIENTATIONS, 2). */
+  /** SRDA-Net's network passes per prediction, averaged over that many orientations of the input: 1, 2 or 8 (absent: DEFAULT_ORIENTATIONS, 1). */
   srdaOrientations?: number;
   /** Keep the reflectance guides where they are instead of moving them onto the LST's frame (pipeline/guide-registration.ts). */
   guidesInPlace?: boolean;
