@@ -90,6 +90,7 @@ describe('resultsMarkdown: the SRDA-Net tile table', () => {
     expect(md).toContain('| env | backend | tile (coarse px) | passes | ms / tile | output Mpx/s | forward ms (one pass) | GFLOP/s | stage GFLOP/s |');
     expect(md).toContain('| node | wasm | 256 | 2 | 417 |');
     expect(md).toContain("ms / tile is the product's default SRDA-Net stage tile: 2 network passes (orientations averaged).");
+    expect(resultsMarkdown({ ...results(row({})), tiles: [{ ...tile, passes: 1 }] })).toContain("ms / tile is the product's default SRDA-Net stage tile: one network pass. GFLOP/s");
     expect(md).toContain('stage GFLOP/s counts them x passes over ms / tile');
   });
 });

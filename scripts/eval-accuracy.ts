@@ -52,12 +52,12 @@ const COLS = [
   'TsHARP',
   'DMS',
   'SRDA-Net v2 (one pass)',
-  'SRDA-Net v2, weighted, one pass',
-  'SRDA-Net v2, weighted, 2 orientations (default)',
+  'SRDA-Net v2, weighted, one pass (default)',
+  'SRDA-Net v2, weighted, 2 orientations',
   'SRDA-Net + DMS, weighted',
   'SRDA-Net v2, weighted, 8 orientations',
 ];
-/** Closed-loop detail weight (alpha) fitted per scene / pair, for the notes: one pass's, the default 2 orientations', and the 8-orientation run's (each fitted with its own passes). */
+/** Closed-loop detail weight (alpha) fitted per scene / pair, for the notes: the default one pass's, 2 orientations', and the 8-orientation run's (each fitted with its own passes). */
 const alphas: { name: string; alpha: number }[] = [];
 const alphas2: { name: string; alpha: number }[] = [];
 const alphas8: { name: string; alpha: number }[] = [];
@@ -177,13 +177,13 @@ async function asterRows(): Promise<void> {
   if (coverWeighted.n > 0) {
     const c = coverWeighted;
     extra.push(
-      `The same for the weighted one-pass output (column "SRDA-Net v2, weighted, one pass": SRDA-Net's sigma plus the detail the weight drops, pipeline/detail-weight.ts), ${c.n} px: ${((100 * c.in68) / c.n).toFixed(1)} % inside the 68 % interval, ${((100 * c.in95) / c.n).toFixed(1)} % inside the 95 % interval; mean predicted sigma ${(c.sumSigma / c.n).toFixed(3)} K.`,
+      `The same for the weighted one-pass output (the default; column "SRDA-Net v2, weighted, one pass (default)": SRDA-Net's sigma plus the detail the weight drops, pipeline/detail-weight.ts), ${c.n} px: ${((100 * c.in68) / c.n).toFixed(1)} % inside the 68 % interval, ${((100 * c.in95) / c.n).toFixed(1)} % inside the 95 % interval; mean predicted sigma ${(c.sumSigma / c.n).toFixed(3)} K.`,
     );
   }
   if (coverWeighted2.n > 0) {
     const c = coverWeighted2;
     extra.push(
-      `The same for the weighted output with 2 orientations (the default: sigma the root of the mean of the two passes' sigma^2, plus the detail the weight drops), ${c.n} px: ${((100 * c.in68) / c.n).toFixed(1)} % inside the 68 % interval, ${((100 * c.in95) / c.n).toFixed(1)} % inside the 95 % interval; mean predicted sigma ${(c.sumSigma / c.n).toFixed(3)} K.`,
+      `The same for the weighted output with 2 orientations (sigma the root of the mean of the two passes' sigma^2, plus the detail the weight drops), ${c.n} px: ${((100 * c.in68) / c.n).toFixed(1)} % inside the 68 % interval, ${((100 * c.in95) / c.n).toFixed(1)} % inside the 95 % interval; mean predicted sigma ${(c.sumSigma / c.n).toFixed(3)} K.`,
     );
   }
   if (coverWeighted8.n > 0) {
@@ -240,7 +240,7 @@ const lines = [
       ]
     : []),
   ...(alphas.length ? [`Closed-loop detail weight (share of SRDA-Net's detail over bicubic kept, fitted on each scene's own loop one octave coarser), one pass: ${alphas.map((a) => `${a.name} ${a.alpha.toFixed(2)}`).join(', ')}.`] : []),
-  ...(alphas2.length ? [`The same weight fitted with 2 orientations (the default): ${alphas2.map((a) => `${a.name} ${a.alpha.toFixed(2)}`).join(', ')}.`] : []),
+  ...(alphas2.length ? [`The same weight fitted with 2 orientations: ${alphas2.map((a) => `${a.name} ${a.alpha.toFixed(2)}`).join(', ')}.`] : []),
   ...(alphas8.length ? [`The same weight fitted for the 8-orientation runs (last column): ${alphas8.map((a) => `${a.name} ${a.alpha.toFixed(2)}`).join(', ')}.`] : []),
   ...(mixes.length ? [`Experiment, column "SRDA-Net + DMS, weighted": bicubic + a (SRDA-Net - bicubic) + b (DMS - bicubic) each stage, a, b in [0, 1] by least squares on the same closed loop as alpha: ${mixes.map((m) => `${m.name} ${m.w.map((x) => x.toFixed(2)).join('/')}`).join(', ')}.`] : []),
 ];
