@@ -30,8 +30,8 @@ test.describe('the orientations choice', () => {
     await expect(choice).toHaveValue('1');
     await expect(choice.locator('option')).toHaveText([
       '1 (default: one pass, fastest)',
-      '2 (also rotated 180 degrees: 2 passes, more accurate)',
-      '8 (all mirrors, rotations, transposes: 8 passes, slowest)',
+      '2 (also rotated 180°: 2 passes)',
+      '8 (all orientations, slowest)',
     ]);
     const out = tempDir('srda-orientations-');
     const trust = page.locator('[data-testid=trust-method][data-method="srda"]');

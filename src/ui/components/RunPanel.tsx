@@ -18,8 +18,8 @@ const BACKENDS: BackendChoice[] = ['auto', 'webgpu', 'webgl', 'wasm', 'cpu'];
 /** SRDA-Net's orientation ensembles (core/raster/orient.ts orientationSet): network passes per prediction. */
 const ORIENTATION_CHOICES: { n: OrientationCount; label: string }[] = [
   { n: 1, label: '1 (default: one pass, fastest)' },
-  { n: 2, label: '2 (also rotated 180 degrees: 2 passes, more accurate)' },
-  { n: 8, label: '8 (all mirrors, rotations, transposes: 8 passes, slowest)' },
+  { n: 2, label: '2 (also rotated 180°: 2 passes)' },
+  { n: 8, label: '8 (all orientations, slowest)' },
 ];
 
 /** Method and options, Run / Cancel, status, backend and progress. */
@@ -88,7 +88,7 @@ export function RunPanel() {
         />{' '}
         Keep all of SRDA-Net&apos;s detail
       </label>
-      <label title="SRDA-Net runs on its input in 1, 2 or 8 orientations and averages the predictions turned back: more passes lower its error, each pass costs one network run">
+      <label title="SRDA-Net runs on its input in 1, 2 or 8 orientations (2: as it is and rotated 180 degrees; 8: every mirror, rotation and transpose) and averages the predictions turned back: more passes lower its error, each pass costs one network run">
         Orientations{' '}
         <select
           data-testid="orientations"
