@@ -3,7 +3,7 @@ import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { AppError } from '../core/errors.ts';
 import { gridPixelSize } from '../core/geo/grid.ts';
 import type { Progress } from '../core/progress.ts';
-import { DEFAULT_ORIENTATIONS, ORIENTATION_COUNTS, type OrientationCount } from '../core/raster/orient.ts';
+import { DEFAULT_ORIENTATIONS, ORIENTATION_COUNTS, ORIENTATION_COUNTS_TEXT, type OrientationCount } from '../core/raster/orient.ts';
 import type { AuxName, Grid } from '../core/raster/raster.ts';
 import type { BandRole, Dataset, DatasetBand } from '../io/dataset.ts';
 import type { StageMethod } from '../pipeline/method.ts';
@@ -271,11 +271,11 @@ export function intOption(v: unknown, name: string, min = 0): number | undefined
   return n;
 }
 
-/** `--orientations`: 1, 2 or 8, or undefined when not given (then DEFAULT_ORIENTATIONS, 2); BAD_ARGUMENT otherwise. */
+/** `--orientations`: 1, 2 or 8, or undefined when not given (then DEFAULT_ORIENTATIONS, 1); BAD_ARGUMENT otherwise. */
 export function parseOrientations(v: unknown): OrientationCount | undefined {
   if (v === undefined) return undefined;
   const n = ORIENTATION_COUNTS.find((c) => String(c) === v);
-  if (n === undefined) throw new AppError('BAD_ARGUMENT', `--orientations must be 1, 2 or 8, got '${String(v)}'.`);
+  if (n === undefined) throw new AppError('BAD_ARGUMENT', `--orientations must be ${ORIENTATION_COUNTS_TEXT}, got '${String(v)}'.`);
   return n;
 }
 

@@ -5,7 +5,7 @@
  */
 import { AppError } from '../core/errors.ts';
 import { throwIfAborted, type RunOptions } from '../core/progress.ts';
-import { inverseOrientation, orientArray, orientationSet, orientedSize, orientWindow, ORIENTATION_COUNTS, type OrientationCount } from '../core/raster/orient.ts';
+import { inverseOrientation, orientArray, orientationSet, orientedSize, orientWindow, ORIENTATION_COUNTS, ORIENTATION_COUNTS_TEXT, type OrientationCount } from '../core/raster/orient.ts';
 import { f32Of } from '../core/scratch.ts';
 import type { SrdaInferOptions, SrdaStageInput, SrdaStageOutput } from './infer.ts';
 import type { FineAux } from './inputs.ts';
@@ -22,7 +22,7 @@ export function checkOrientations(n: number | undefined): OrientationCount {
   if (n === undefined) return 1;
   const allowed: readonly number[] = ORIENTATION_COUNTS;
   if (allowed.includes(n)) return n as OrientationCount;
-  throw new AppError('BAD_ARGUMENT', `SRDA-Net orientations must be 1, 2 or 8, not ${String(n)}.`);
+  throw new AppError('BAD_ARGUMENT', `SRDA-Net orientations must be ${ORIENTATION_COUNTS_TEXT}, not ${String(n)}.`);
 }
 
 /**

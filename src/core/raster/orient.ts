@@ -10,6 +10,9 @@ export const ORIENTATIONS = 8;
 /** The numbers of orientations SRDA-Net's self-ensemble can average over (network passes per prediction). */
 export const ORIENTATION_COUNTS = [1, 2, 8] as const;
 
+/** ORIENTATION_COUNTS in words ('1, 2 or 8'), for the messages that refuse another count. */
+export const ORIENTATION_COUNTS_TEXT = `${ORIENTATION_COUNTS.slice(0, -1).join(', ')} or ${ORIENTATION_COUNTS[ORIENTATION_COUNTS.length - 1]}`;
+
 /** A number of orientations SRDA-Net's self-ensemble averages over. */
 export type OrientationCount = (typeof ORIENTATION_COUNTS)[number];
 
