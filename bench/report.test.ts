@@ -89,8 +89,8 @@ describe('resultsMarkdown: the SRDA-Net tile table', () => {
     const md = resultsMarkdown({ ...results(row({})), tiles: [tile] });
     expect(md).toContain('| env | backend | tile (coarse px) | passes | ms / tile | output Mpx/s | forward ms (one pass) | GFLOP/s | stage GFLOP/s |');
     expect(md).toContain('| node | wasm | 256 | 2 | 417 |');
-    expect(md).toContain("ms / tile is the product's default SRDA-Net stage tile: 2 network passes (orientations averaged).");
-    expect(resultsMarkdown({ ...results(row({})), tiles: [{ ...tile, passes: 1 }] })).toContain("ms / tile is the product's default SRDA-Net stage tile: one network pass. GFLOP/s");
+    expect(md).toContain("ms / tile is the product's default SRDA-Net stage tile: 2 network passes (orientations averaged), as a tile worker runs it (its work arrays and output buffers kept from tile to tile).");
+    expect(resultsMarkdown({ ...results(row({})), tiles: [{ ...tile, passes: 1 }] })).toContain("ms / tile is the product's default SRDA-Net stage tile: one network pass, as a tile worker runs it (its work arrays and output buffers kept from tile to tile). GFLOP/s");
     expect(md).toContain('stage GFLOP/s counts them x passes over ms / tile');
   });
 });

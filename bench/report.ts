@@ -139,7 +139,7 @@ export function resultsMarkdown(r: BenchResults): string {
   if (t0) {
     lines.push(
       '',
-      `ms / tile is the product's default SRDA-Net stage tile: ${t0.passes === 1 ? 'one network pass' : `${t0.passes} network passes (orientations averaged)`}. GFLOP/s counts 2 x the convolution MACs (${t0.macsPerCoarsePx} per coarse pixel; box means and element-wise ops not counted) over one forward pass alone; stage GFLOP/s counts them x passes over ms / tile. Ceiling: ${t0.ceiling.layers} plain 3x3 convolutions of ${t0.ceiling.channels} channels (${t0.ceiling.macsPerPx} MACs per pixel) on the same tile.`,
+      `ms / tile is the product's default SRDA-Net stage tile: ${t0.passes === 1 ? 'one network pass' : `${t0.passes} network passes (orientations averaged)`}, as a tile worker runs it (its work arrays and output buffers kept from tile to tile). GFLOP/s counts 2 x the convolution MACs (${t0.macsPerCoarsePx} per coarse pixel; box means and element-wise ops not counted) over one forward pass alone; stage GFLOP/s counts them x passes over ms / tile. Ceiling: ${t0.ceiling.layers} plain 3x3 convolutions of ${t0.ceiling.channels} channels (${t0.ceiling.macsPerPx} MACs per pixel) on the same tile.`,
     );
   }
   lines.push('', '## Whole pipeline');

@@ -44,7 +44,7 @@ function adapter(model: SrdaModel): StageMethod {
       const { width, height } = input.coarseLst;
       const fineAux: Partial<Record<(typeof MODEL_AUX)[number], Float32Array>> = {};
       for (const n of MODEL_AUX) if (input.fineAux[n]) fineAux[n] = input.fineAux[n]!.data;
-      // The pipeline tiles with the halo already: one network call per pipeline tile and orientation (the default's 2).
+      // The pipeline tiles with the halo already: one network call per pipeline tile and orientation (the default's one).
       const out = await runSrdaStage(
         model,
         { width, height, coarseLstK: input.coarseLst.data, fineAux },
@@ -73,7 +73,7 @@ export async function loadBenchSrda(opts: BenchSrdaOptions): Promise<BenchSrda> 
         readWeights: () => Promise.resolve(source),
         backend: opts.backend,
         wasmPaths: opts.wasmPaths,
-        // The product's default: 2 network passes per tile.
+        // The product's default: one network pass per tile.
         orientations: DEFAULT_ORIENTATIONS,
       }).load('srda');
       const owned = method as StageMethod & { dispose?: () => void };

@@ -1,7 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { selectBackend, type BackendName } from '../src/model/backend.ts';
 import { DEFAULT_ORIENTATIONS, type OrientationCount } from '../src/core/raster/orient.ts';
-import { runSrdaStage, warmUpSrda } from '../src/model/infer.ts';
+import { runSrdaStage, warmUpSrda, type SrdaStageInput } from '../src/model/infer.ts';
+import { Scratch } from '../src/core/scratch.ts';
 import {
   forwardSrda,
   initParams,
@@ -57,7 +58,7 @@ export interface TileBenchOptions {
   weights?: SrdaWeightsSource;
   /** Browser: URL prefix of the tfjs wasm binaries. */
   wasmPaths?: string;
-  /** Orientations (network passes) per stage tile (default DEFAULT_ORIENTATIONS, 2, as the CLI and app run). */
+  /** Orientations (network passes) per stage tile (default DEFAULT_ORIENTATIONS, one pass, as the CLI and app run). */
   orientations?: OrientationCount;
 }
 
@@ -150,8 +151,9 @@ async function timeCeiling(
 
 /**
  * Times SRDA-Net on one `tilePx` x `tilePx` coarse tile on `backend` (median of `reps` after a
- * warm-up): the whole stage tile through `runSrdaStage` with the default's orientations (2 network
- * passes unless `orientations` says otherwise), one forward pass alone, and a plain conv2d
+ * warm-up): the whole stage tile through `runSrdaStage` with the default's orientations (one network
+ * pass unless `orientations` says otherwise), as a tile worker runs it (work arrays and output
+ * buffers kept from tile to tile), one forward pass alone, and a plain conv2d
  * stack of about equal FLOPs as the ceiling. Switches the global tfjs backend. Leaves no tensors.
  */
 export async function benchTiles(opts: TileBenchOptions): Promise<TileTiming & { trainedWeights: boolean }> {
@@ -168,11 +170,17 @@ export async function benchTiles(opts: TileBenchOptions): Promise<TileTiming & {
   let ceilTimes: number[];
   try {
     await warmUpSrda(model);
-    const input = syntheticStage(n);
-    await runSrdaStage(model, input, { tileCoarsePx: n, orientations: passes });
+    // As a tile worker runs its tiles (pipeline/tile-worker.ts): its work arrays kept from tile to
+    // tile, and the output written into an earlier tile's buffers.
+    const input: SrdaStageInput = { ...syntheticStage(n), scratch: new Scratch() };
+    const stage = async () => {
+      const out = await runSrdaStage(model, input, { tileCoarsePx: n, orientations: passes });
+      input.into = out;
+    };
+    await stage();
     for (let r = 0; r < reps; r++) {
       const t = now();
-      await runSrdaStage(model, input, { tileCoarsePx: n, orientations: passes });
+      await stage();
       stageTimes.push(now() - t);
     }
     const x = tf.randomNormal([1, n, n, INPUT_CHANNELS], 0, 0.5, 'float32', 5) as tf.Tensor4D;
