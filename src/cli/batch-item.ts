@@ -69,7 +69,7 @@ export interface BatchSettings {
   cog: boolean;
   /** SRDA-Net keeps all of its detail (no closed-loop weight). */
   fullDetail?: boolean;
-  /** `--orientations` as given (1, 2 or 8; absent: DEFAULT_ORIENTATIONS, 2); the method was built with it, the report records it. */
+  /** `--orientations` as given (1, 2 or 8; absent: DEFAULT_ORIENTATIONS, 1); the method was built with it, the report records it. */
   orientations?: OrientationCount;
   /** Move the reflectance guides onto the LST's frame (default true; pipeline/guide-registration.ts). */
   registerGuides?: boolean;

@@ -60,7 +60,7 @@ export interface CliMethodOptions {
   finetuneSteps?: number;
   /** Folder or model.json path of SRDA-Net weights; default `SRDA_MODEL`, then models/srda-net/. */
   modelPath?: string;
-  /** SRDA-Net: 1, 2 or 8 network passes per prediction, averaged over that many orientations of the input (absent: DEFAULT_ORIENTATIONS, 2). */
+  /** SRDA-Net: 1, 2 or 8 network passes per prediction, averaged over that many orientations of the input (absent: DEFAULT_ORIENTATIONS, 1). */
   orientations?: number;
   /** SRDA-Net inference worker threads (tiles in parallel); 1 or unset = in this thread. Not with fine-tuning. */
   jobs?: number;

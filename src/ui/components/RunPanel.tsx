@@ -3,7 +3,7 @@ import { datesToRun, statusWord } from '../state/series.ts';
 import { changedSettings, settingsChangedText } from '../state/settings-change.ts';
 import { isRunnable, useAppState } from '../state/store.ts';
 import type { BackendChoice, MethodChoice } from '../../worker/protocol.ts';
-import { DEFAULT_ORIENTATIONS, type OrientationCount } from '../../core/raster/orient.ts';
+import { DEFAULT_ORIENTATIONS, ORIENTATION_COUNTS_TEXT, type OrientationCount } from '../../core/raster/orient.ts';
 import { ProgressBar } from './ProgressBar.tsx';
 
 const METHODS: { id: MethodChoice; label: string }[] = [
@@ -88,7 +88,7 @@ export function RunPanel() {
         />{' '}
         Keep all of SRDA-Net&apos;s detail
       </label>
-      <label title="SRDA-Net runs on its input in 1, 2 or 8 orientations (2: as it is and rotated 180 degrees; 8: every mirror, rotation and transpose) and averages the predictions turned back: more passes lower its error, each pass costs one network run">
+      <label title={`SRDA-Net runs on its input in ${ORIENTATION_COUNTS_TEXT} orientations (2: as it is and rotated 180 degrees; 8: every mirror, rotation and transpose) and averages the predictions turned back: more passes lower its error, each pass costs one network run`}>
         Orientations{' '}
         <select
           data-testid="orientations"
