@@ -41,4 +41,12 @@ describe('srda-lst train refusals', () => {
     expect(printed.err).toMatch(new RegExp(`^srda-lst train: MODEL_LOAD_FAILED: ${path.join(dir, 'model.json').replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: Cannot read SRDA-Net weights: no such file\\. `));
     expect(printed.err.split('\n').length).toBe(2);
   }, 60_000);
+
+  it('refuses a --distill-weight outside (0, 1] in one line, before loading anything', async () => {
+    for (const w of ['0', '1.5', 'x']) {
+      expect(await main(['train', '--out', path.join(tmp, 'out'), '--steps', '1', '--data', 'synth', '--distill', path.join(tmp, 'none'), '--distill-weight', w])).toBe(1);
+      expect(printed.err).toBe(w === 'x' ? "srda-lst train: BAD_ARGUMENT: --distill-weight needs a number, got 'x'.\n" : `srda-lst train: BAD_ARGUMENT: --distill-weight must be a share in (0, 1], got ${w}.\n`);
+      printed.err = '';
+    }
+  });
 });

@@ -58,10 +58,18 @@ export interface TrainArgs {
    * residual-corrected first-stage output as its input (as the chain meets it). Empty: off.
    */
   chainTeacher: string;
+  /**
+   * Folder of frozen SRDA-Net weights whose eight-orientation ensemble the run distils: each batch
+   * is drawn in all eight orientations, and the likelihood's target is the truth moved by
+   * `distillWeight` towards the ensemble's prediction. Empty: off.
+   */
+  distill: string;
+  /** Share (0-1] of the target the distilled ensemble makes (with `distill`). */
+  distillWeight: number;
 }
 
 const USAGE = `Usage: srda-lst train --out DIR [--steps 4000] [--size tiny|small|base] [--batch 8] [--patch 32]
-       [--lr 1e-3] [--restart-at STEP] [--seed 1] [--resume] [--augment] [--beta-nll 0] [--consistency 0] [--data synth,real,aster] [--aster-weight 3] [--loop-copies 1] [--grow-blocks N] [--holdout SCENE,...] [--real-share 0.5] [--chain-teacher MODEL_DIR]
+       [--lr 1e-3] [--restart-at STEP] [--seed 1] [--resume] [--augment] [--beta-nll 0] [--consistency 0] [--data synth,real,aster] [--aster-weight 3] [--loop-copies 1] [--grow-blocks N] [--holdout SCENE,...] [--real-share 0.5] [--chain-teacher MODEL_DIR] [--distill MODEL_DIR] [--distill-weight 0.5]
        [--checkpoint-every 100] [--val-every 100] [--backend wasm|cpu] [--data-dir ../shared/data]`;
 
 function parseArgs(argv: string[]): TrainArgs {
@@ -89,6 +97,8 @@ function parseArgs(argv: string[]): TrainArgs {
     growBlocks: 0,
     restartAt: 0,
     chainTeacher: '',
+    distill: '',
+    distillWeight: 0.5,
   };
   for (let i = 0; i < argv.length; i++) {
     const k = argv[i];
@@ -129,6 +139,8 @@ function parseArgs(argv: string[]): TrainArgs {
     else if (k === '--grow-blocks') a.growBlocks = num();
     else if (k === '--restart-at') a.restartAt = num();
     else if (k === '--chain-teacher') a.chainTeacher = path.resolve(v());
+    else if (k === '--distill') a.distill = path.resolve(v());
+    else if (k === '--distill-weight') a.distillWeight = num();
     else throw new AppError('BAD_ARGUMENT', `Unknown option '${k}'. Run with --help for the options.`);
   }
   if (!a.out) throw new AppError('BAD_ARGUMENT', 'No output folder: pass --out DIR. Run with --help for the options.');
@@ -137,6 +149,7 @@ function parseArgs(argv: string[]): TrainArgs {
   if (a.growBlocks !== 0 && !(Number.isInteger(a.growBlocks) && a.growBlocks >= 1 && a.resume))
     throw new AppError('BAD_ARGUMENT', `--grow-blocks needs --resume (it grows the checkpoint in --out) and a whole number of residual blocks, got ${a.growBlocks}.`);
   if (!(Number.isInteger(a.loopCopies) && a.loopCopies >= 1)) throw new AppError('BAD_ARGUMENT', `--loop-copies must be a whole number >= 1, got ${a.loopCopies}.`);
+  if (!(a.distillWeight > 0 && a.distillWeight <= 1)) throw new AppError('BAD_ARGUMENT', `--distill-weight must be a share in (0, 1], got ${a.distillWeight}.`);
   if (!(a.consistency >= 0)) throw new AppError('BAD_ARGUMENT', `--consistency must be a weight >= 0, got ${a.consistency}.`);
   if (a.patch % 4 !== 0 || a.patch < 16) throw new AppError('BAD_ARGUMENT', `--patch must be a multiple of 4 and >= 16 (coarse pixels), got ${a.patch}.`);
   return a;
@@ -214,20 +227,23 @@ export const trainCommand: Command = async (argv) => {
   const csv = path.join(args.out, 'loss.csv');
   const log = (s: string) => process.stdout.write(`[${new Date().toISOString()}] ${s}\n`);
   // A resumed run keeps its checkpoint's architecture (a grown one differs from every named size).
+  const distilled = args.distill ? await loadSrdaWeights(await readSrdaWeights(args.distill)) : undefined;
+  if (distilled) log(`distilling the eight-orientation ensemble of ${args.distill} (${distilled.size}), weight ${args.distillWeight}`);
+  const teacherOpt = distilled ? { teacher: { model: distilled, weight: args.distillWeight } } : {};
   let trainer: SrdaTrainer;
   let start = 0;
   if (args.resume && (await stat(ckptJson).catch(() => undefined))) {
     const json = JSON.parse(await readFile(ckptJson, 'utf8')) as SrdaModelJson;
     const data = await readFile(path.join(args.out, 'checkpoint.bin'));
     const bytes = data.buffer.slice(data.byteOffset, data.byteOffset + data.byteLength) as ArrayBuffer;
-    trainer = await SrdaTrainer.fromCheckpoint(json, bytes, { seed: args.seed, betaNll: args.betaNll, consistency: args.consistency, growBlocks: args.growBlocks });
+    trainer = await SrdaTrainer.fromCheckpoint(json, bytes, { seed: args.seed, betaNll: args.betaNll, consistency: args.consistency, growBlocks: args.growBlocks, ...teacherOpt });
     if (trainer.config.blocks > json.config.blocks) log(`grew the checkpoint from ${json.config.blocks} to ${trainer.config.blocks} residual blocks (each new block starts as the identity)`);
     start = trainer.step;
     log(`resumed from step ${start}`);
     // A checkpoint copied without its loss.csv (e.g. the committed one): start a fresh log with its header, so the learning curve can be drawn.
     if (!(await stat(csv).catch(() => undefined))) await writeFile(csv, CSV_HEADER);
   } else {
-    trainer = new SrdaTrainer(SRDA_SIZES[args.size], { seed: args.seed, betaNll: args.betaNll, consistency: args.consistency });
+    trainer = new SrdaTrainer(SRDA_SIZES[args.size], { seed: args.seed, betaNll: args.betaNll, consistency: args.consistency, ...teacherOpt });
     await writeFile(csv, CSV_HEADER);
   }
   const cfg = trainer.config;
@@ -255,7 +271,7 @@ export const trainCommand: Command = async (argv) => {
   const synth = args.data.includes('synth');
   if (!synth && real.length === 0)
     throw new AppError('BAD_ARGUMENT', `no training pairs: every scene of --data ${args.data.join(',')} was skipped (see the log above). Pass --data-dir the folder that holds the scenes, or add synth to --data.`, { file: args.dataDir });
-  const sampler = new BatchSampler({ seed: args.seed, batch: args.batch, patchPx: args.patch, realShare: synth ? args.realShare : 1, poolSize: synth ? 48 : 0, refresh: synth ? 1 : 0, augment: args.augment, twins: args.consistency > 0 }, real, start);
+  const sampler = new BatchSampler({ seed: args.seed, batch: args.batch, patchPx: args.patch, realShare: synth ? args.realShare : 1, poolSize: synth ? 48 : 0, refresh: synth ? 1 : 0, augment: args.augment, twins: args.consistency > 0, views: !!distilled }, real, start);
   const valBatch = asterVal.length > 0 ? fixedBatch(asterVal, 32, args.patch) : await loadOrMakeValBatch(path.join(args.out, 'val-batch.json'), args.patch);
 
   const training = {
@@ -268,6 +284,7 @@ export const trainCommand: Command = async (argv) => {
     ...(args.restartAt > 0 ? { restartAt: args.restartAt } : {}),
     ...(args.growBlocks > 0 ? { grewTo: cfg.blocks } : {}),
     ...(args.chainTeacher ? { chainTeacher: path.basename(args.chainTeacher) } : {}),
+    ...(distilled ? { distill: { teacher: path.basename(args.distill), step: distilled.meta.training?.step, weight: args.distillWeight } } : {}),
     realPairs: real.map((p) => p.name),
   };
   const t0 = performance.now();
@@ -292,5 +309,6 @@ export const trainCommand: Command = async (argv) => {
     }
   }
   trainer.dispose();
+  distilled?.dispose();
   return 0;
 };

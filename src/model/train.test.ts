@@ -1,11 +1,12 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
 import { selectBackend } from './backend.ts';
-import { allocBatch, makePair, writePatch } from './patches.ts';
+import { allocBatch, makePair, orientPair, writePatch } from './patches.ts';
 import { SRDA_SIZES } from './srda-net.ts';
 import { orientTensor, SrdaTrainer, type TrainBatch } from './train.ts';
-import { orientArray, ORIENTATIONS } from '../core/raster/orient.ts';
+import { orientArray, orientWindow, ORIENTATIONS } from '../core/raster/orient.ts';
 import { blockMean2 } from './inputs.ts';
+import { loadSrdaWeights } from './weights.ts';
 
 /** A fixed closed-loop batch: a fine field with NDVI-driven texture, block-averaged to coarse. */
 function fixedBatch(n: number, p: number): TrainBatch {
@@ -108,6 +109,66 @@ describe('SRDA-Net training', () => {
     expect(first.consistency).toBeGreaterThan(0);
     expect(last.consistency).toBeLessThan(first.consistency);
     trainer.dispose();
+  });
+
+  it("distils a teacher's eight-orientation ensemble on batches with views: at weight 1 the truth plays no part, the loss falls, no leaks; without views the teacher is ignored", async () => {
+    const fw = 48;
+    const truth = new Float32Array(fw * fw);
+    const ndvi = new Float32Array(fw * fw);
+    for (let i = 0; i < fw * fw; i++) {
+      const x = i % fw;
+      const y = Math.floor(i / fw);
+      ndvi[i] = 0.5 * Math.sin(x * 1.3 + 0.4 * y) * Math.cos(y * 0.9) + 0.3;
+      truth[i] = 305 - 8 * ndvi[i] + 0.07 * x - 0.03 * y;
+    }
+    const pair = makePair('views', blockMean2(truth, fw / 2, fw / 2), fw / 2, fw / 2, truth, { ndvi });
+    // Two patches and their seven other views, as the sampler's `views` draws them.
+    const at = [
+      [2, 5],
+      [7, 1],
+    ];
+    const write = (k: number): TrainBatch => {
+      const b = allocBatch(2, 16);
+      const turned = orientPair(pair, k);
+      at.forEach(([y0, x0], i) => {
+        const win = orientWindow({ col: x0, row: y0, width: 16, height: 16 }, pair.w, pair.h, k);
+        writePatch(b, i, turned, win.row, win.col);
+      });
+      return b;
+    };
+    const batch: TrainBatch = { ...write(0), views: Array.from({ length: ORIENTATIONS - 1 }, (_, i) => ({ batch: write(i + 1), orientation: i + 1 })) };
+    const source = new SrdaTrainer(SRDA_SIZES.tiny, { seed: 9 });
+    for (let i = 0; i < 3; i++) await source.trainStep(batch, 3e-3);
+    const exported = await source.exportWeights('tiny');
+    source.dispose();
+    const teacher = await loadSrdaWeights(exported);
+
+    // Without views there is no ensemble: the step is the plain one.
+    const plain = new SrdaTrainer(SRDA_SIZES.tiny, { seed: 5 });
+    const ignoring = new SrdaTrainer(SRDA_SIZES.tiny, { seed: 5, teacher: { model: teacher, weight: 1 } });
+    const noViews = { ...batch, views: undefined };
+    expect((await ignoring.trainStep(noViews, 3e-3)).total).toBe((await plain.trainStep(noViews, 3e-3)).total);
+    plain.dispose();
+    ignoring.dispose();
+
+    // At weight 1 the target is the ensemble: another truth gives the same likelihood.
+    const other = { ...batch, truthN: batch.truthN.map((v) => v + 0.3) };
+    const a = new SrdaTrainer(SRDA_SIZES.tiny, { seed: 5, teacher: { model: teacher, weight: 1 } });
+    const b = new SrdaTrainer(SRDA_SIZES.tiny, { seed: 5, teacher: { model: teacher, weight: 1 } });
+    const first = await a.trainStep(batch, 3e-3);
+    expect((await b.trainStep(other, 3e-3)).nll).toBeCloseTo(first.nll, 5);
+    // ...whereas half-way the truth counts.
+    const half = new SrdaTrainer(SRDA_SIZES.tiny, { seed: 5, teacher: { model: teacher, weight: 0.5 } });
+    const halfOther = new SrdaTrainer(SRDA_SIZES.tiny, { seed: 5, teacher: { model: teacher, weight: 0.5 } });
+    expect(Math.abs((await half.trainStep(batch, 3e-3)).nll - (await halfOther.trainStep(other, 3e-3)).nll)).toBeGreaterThan(1e-3);
+    const tensors = tf.memory().numTensors;
+    let last = first;
+    for (let i = 0; i < 12; i++) last = await a.trainStep(batch, 3e-3);
+    expect(tf.memory().numTensors).toBe(tensors);
+    expect(Number.isFinite(last.nll)).toBe(true);
+    expect(last.nll).toBeLessThan(first.nll);
+    for (const t of [a, b, half, halfOther]) t.dispose();
+    teacher.dispose();
   });
 
   it('resumes from a checkpoint with identical weights and optimiser state', async () => {

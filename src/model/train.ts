@@ -5,7 +5,7 @@ import * as tf from '@tensorflow/tfjs-core';
 // bundle) and in the app (its ES modules). Only training loads this module (the runner imports
 // fine-tuning on first use), so inference workers stay on tfjs-core.
 import '@tensorflow/tfjs';
-import { forwardSrda, initParams, INPUT_CHANNELS, OUTPUT_CHANNELS, SIGMA_FLOOR, type SrdaConfig } from './srda-net.ts';
+import { forwardSrda, inferSrda, initParams, INPUT_CHANNELS, OUTPUT_CHANNELS, SIGMA_FLOOR, type SrdaConfig } from './srda-net.ts';
 import { adaptiveFusion, charbonnierLoss, constantOf, degradationLoss, gaussianNll, msssimLoss } from './losses.ts';
 import { inverseOrientation } from '../core/raster/orient.ts';
 import { LST_SCALE_K } from './inputs.ts';
@@ -33,6 +33,11 @@ export interface TrainBatch {
    * consistency term: patch b of `batch` is patch b of this batch in that orientation.
    */
   twin?: { batch: TrainBatch; orientation: number };
+  /**
+   * The same patches in each other orientation (sampler `views`), for a teacher's orientation
+   * ensemble (`SrdaTrainer` `teacher`): patch b of view j is patch b of this batch turned by j.
+   */
+  views?: { batch: TrainBatch; orientation: number }[];
 }
 
 /** Loss terms of one step (normalised units) and the adaptive weights exp(-s_i). */
@@ -97,6 +102,22 @@ export function correctedOutput(input: tf.Tensor4D, out: tf.Tensor4D): { mean: t
   return { mean, sigma };
 }
 
+/** Options of `SrdaTrainer`. */
+export interface TrainerOptions {
+  seed?: number;
+  /** beta of the beta-NLL objective (losses.ts `gaussianNll`); 0 = the plain likelihood. */
+  betaNll?: number;
+  /** Weight of the orientation-consistency term (batches with a `twin`); 0 = off. */
+  consistency?: number;
+  /**
+   * Ensemble distillation: on batches with `views`, the likelihood's target is the fine truth moved
+   * by `weight` (0-1) towards `model`'s residual-corrected prediction averaged over the eight
+   * orientations (each view's prediction turned back). The student learns what the ensemble
+   * predicts in one pass. Absent or weight 0: the truth alone.
+   */
+  teacher?: { model: SrdaModel; weight: number };
+}
+
 /**
  * Adam training of SRDA-Net with the physics-constrained loss and learned fusion weights.
  * Owns its variables; call `dispose()` when done.
@@ -106,6 +127,8 @@ export class SrdaTrainer {
   private readonly betaNll: number;
   /** Weight of the orientation-consistency term (batches with a `twin`); 0 = off. */
   private readonly consistency: number;
+  /** Frozen weights whose orientation ensemble is distilled (batches with `views`), and the share of the target it makes. */
+  private readonly teacher?: { model: SrdaModel; weight: number };
   readonly config: SrdaConfig;
   readonly params: Record<string, tf.Variable>;
   readonly logVars: tf.Variable;
@@ -113,9 +136,10 @@ export class SrdaTrainer {
   private readonly optLogVars: tf.AdamOptimizer;
   step = 0;
 
-  constructor(config: SrdaConfig, options: { seed?: number; initial?: Record<string, tf.Tensor>; betaNll?: number; consistency?: number } = {}) {
+  constructor(config: SrdaConfig, options: TrainerOptions & { initial?: Record<string, tf.Tensor> } = {}) {
     this.betaNll = options.betaNll ?? 0;
     this.consistency = options.consistency ?? 0;
+    if (options.teacher && options.teacher.weight > 0) this.teacher = options.teacher;
     this.config = config;
     this.params = initParams(config, options.seed ?? 1);
     if (options.initial) {
@@ -133,10 +157,13 @@ export class SrdaTrainer {
     setLearningRate(this.optLogVars, 10 * lr);
     const terms: tf.Scalar[] = [];
     const netVars = Object.values(this.params);
+    const ensemble = this.teacher && batch.views ? this.teacherMean(batch, this.teacher.model) : undefined;
     const { value, grads } = tf.tidy(() => {
       const input = tf.tensor4d(batch.input, [n, h, w, INPUT_CHANNELS]);
       const bic = tf.tensor4d(batch.bicubicN, [n, 2 * h, 2 * w, 1]);
       const truth = tf.tensor4d(batch.truthN, [n, 2 * h, 2 * w, 1]);
+      // The likelihood's target: the truth, or moved towards the teacher's ensemble.
+      const target = ensemble ? tf.add(truth, tf.mul(this.teacher!.weight, tf.sub(ensemble, truth))) : truth;
       const fmask = tf.tensor4d(batch.fineMask, [n, 2 * h, 2 * w, 1]);
       const coarse = tf.slice(input, [0, 0, 0, 0], [n, h, w, 1]) as tf.Tensor4D;
       const cmask = tf.slice(input, [0, 0, 0, 1], [n, h, w, 1]) as tf.Tensor4D;
@@ -149,7 +176,7 @@ export class SrdaTrainer {
           const pred = tf.add<tf.Tensor4D>(bic, depthToSpace2(out));
           const meanF = depthToSpace2(mean);
           const sigmaF = depthToSpace2(sigma!);
-          let nll = gaussianNll(meanF, truth, sigmaF, fmask, this.betaNll);
+          let nll = gaussianNll(meanF, target, sigmaF, fmask, this.betaNll);
           let loss: tf.Scalar = nll;
           let cons: tf.Scalar = tf.scalar(0);
           if (twin) {
@@ -183,6 +210,7 @@ export class SrdaTrainer {
         return adaptiveFusion(ls, this.logVars as tf.Tensor1D);
       }, [...netVars, this.logVars]);
     });
+    ensemble?.dispose();
     const lvGrad = grads[this.logVars.name];
     delete grads[this.logVars.name];
     this.opt.applyGradients(grads as unknown as GradMap);
@@ -203,6 +231,23 @@ export class SrdaTrainer {
       logVars: lv,
       weights: lv.map((s) => Math.exp(-s)) as [number, number, number],
     };
+  }
+
+  /**
+   * `model`'s residual-corrected fine prediction for `batch`, averaged over the batch and its
+   * `views` (each turned back to the batch's orientation): [n, 2h, 2w, 1], normalised units.
+   */
+  private teacherMean(batch: TrainBatch, model: SrdaModel): tf.Tensor4D {
+    const { n, h, w } = batch;
+    return tf.tidy(() => {
+      const views = [{ batch, orientation: 0 }, ...(batch.views ?? [])];
+      const back = views.map((v) => {
+        const input = tf.tensor4d(v.batch.input, [n, h, w, INPUT_CHANNELS]);
+        const { mean } = correctedOutput(input, inferSrda(model.config, model.inferParams, input, false));
+        return orientTensor(depthToSpace2(mean), inverseOrientation(v.orientation));
+      });
+      return tf.div<tf.Tensor4D>(tf.addN(back), back.length);
+    });
   }
 
   /**
@@ -292,7 +337,7 @@ export class SrdaTrainer {
   static async fromCheckpoint(
     modelJson: SrdaModelJson,
     weightData: ArrayBuffer,
-    options: { seed?: number; betaNll?: number; consistency?: number; growBlocks?: number } = {},
+    options: TrainerOptions & { growBlocks?: number } = {},
   ): Promise<SrdaTrainer> {
     let state = decodeSrdaTensors(modelJson, weightData);
     let config = modelJson.config;

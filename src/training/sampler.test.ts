@@ -39,4 +39,29 @@ describe('BatchSampler', () => {
       expect(Array.from(coarse(t.batch.input))).toEqual(Array.from(orientArray(coarse(withTwin.input), cp, cp, t.orientation)));
     }
   });
+
+  it('gives each batch with `views` its seven other orientations: the same patches, each turned, the batch itself unchanged', () => {
+    const r = rawScene();
+    const pair = makePair('s', r.coarse, r.w, r.h, r.truth, { ndvi: r.ndvi });
+    const opts = { seed: 5, batch: 4, patchPx: 8, realShare: 1, poolSize: 0, refresh: 0, augment: true };
+    const plain = new BatchSampler(opts, [pair]).batchFor(11);
+    const withViews = new BatchSampler({ ...opts, views: true }, [pair]).batchFor(11);
+    expect(plain.views).toBeUndefined();
+    expect(Array.from(withViews.input)).toEqual(Array.from(plain.input));
+    const views = withViews.views!;
+    expect(views.map((v) => v.orientation)).toEqual([1, 2, 3, 4, 5, 6, 7]);
+    const fp = 16;
+    for (const v of views) {
+      for (let b = 0; b < opts.batch; b++) {
+        const fine = (a: Float32Array) => a.slice(b * fp * fp, (b + 1) * fp * fp);
+        // The fine mask exactly; truth and bicubic up to float rounding (the local means of a turned scene sum in another order).
+        expect(Array.from(fine(v.batch.fineMask)), `view ${v.orientation} patch ${b}`).toEqual(Array.from(orientArray(fine(withViews.fineMask), fp, fp, v.orientation)));
+        for (const key of ['truthN', 'bicubicN'] as const) {
+          const want = orientArray(fine(withViews[key]), fp, fp, v.orientation);
+          const got = fine(v.batch[key]);
+          expect(Math.max(...got.map((x, i) => Math.abs(x - want[i]))), `view ${v.orientation} patch ${b} ${key}`).toBeLessThan(1e-5);
+        }
+      }
+    }
+  });
 });

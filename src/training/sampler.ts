@@ -51,6 +51,12 @@ export interface SamplerOptions {
    * are exactly those of a run without it (the twin's draws use their own generator).
    */
   twins?: boolean;
+  /**
+   * Each batch also carries its seven other views (`TrainBatch.views`): every patch again, the same
+   * pixels in each orientation but the identity, for a teacher's orientation ensemble. Off: no
+   * views; the batches themselves are the same either way (views draw nothing).
+   */
+  views?: boolean;
 }
 
 /**
@@ -94,6 +100,7 @@ export class BatchSampler {
     // The twin's orientation relative to each patch: one per batch, never the identity.
     const twinK = this.opts.twins ? new Rng(this.opts.seed * 104_729 + step).int(1, ORIENTATIONS - 1) : 0;
     const twin = this.opts.twins ? allocBatch(this.opts.batch, p) : undefined;
+    const views = this.opts.views ? Array.from({ length: ORIENTATIONS - 1 }, (_, i) => ({ batch: allocBatch(this.opts.batch, p), orientation: i + 1 })) : [];
     for (let b = 0; b < this.opts.batch; b++) {
       for (let attempt = 0; attempt < 8; attempt++) {
         const useReal = this.real.length > 0 && this.rng.chance(this.opts.realShare);
@@ -111,10 +118,18 @@ export class BatchSampler {
           const win = orientWindow({ col: x0, row: y0, width: p, height: p }, pair.w, pair.h, twinK);
           writePatch(twin, b, this.orient(drawn, composeOrientations(k, twinK), useReal), win.row, win.col, drop);
         }
+        if (ok || attempt === 7) {
+          // Patch b of view j is patch b turned by j (the same pixels, the same dropped layers).
+          for (const v of views) {
+            const win = orientWindow({ col: x0, row: y0, width: p, height: p }, pair.w, pair.h, v.orientation);
+            writePatch(v.batch, b, this.orient(drawn, composeOrientations(k, v.orientation), useReal), win.row, win.col, drop);
+          }
+        }
         if (ok) break;
       }
     }
     if (twin) batch.twin = { batch: twin, orientation: twinK };
+    if (views.length > 0) batch.views = views;
     return batch;
   }
 
