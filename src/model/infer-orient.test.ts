@@ -3,7 +3,7 @@ import * as tf from '@tensorflow/tfjs';
 import { checkOrientations, runSrdaStage, type SrdaStageInput } from './infer.ts';
 import type { FineAux } from './inputs.ts';
 import type { SrdaModel } from './weights.ts';
-import { inverseOrientation, orientArray, orientedSize } from '../core/raster/orient.ts';
+import { DEFAULT_ORIENTATIONS, inverseOrientation, orientArray, orientedSize } from '../core/raster/orient.ts';
 import { maxAbsDifference } from '../core/raster/metrics.ts';
 import { Scratch } from '../core/scratch.ts';
 import { abortAfterProgress } from '../test-support/abort.ts';
@@ -141,7 +141,8 @@ describe('SRDA-Net over eight orientations', () => {
       expect(() => checkOrientations(n)).toThrow(expect.objectContaining({ code: 'BAD_ARGUMENT', message: `SRDA-Net orientations must be 1, 2 or 8, not ${String(n)}.` }));
       await expect(runSrdaStage(model, sceneInput(20, 20, { asymmetric: true }), { orientations: n })).rejects.toMatchObject({ code: 'BAD_ARGUMENT' });
     }
-    expect(checkOrientations(undefined)).toBe(1);
+    // Absent: the app's and the CLI's default, whatever it is.
+    expect(checkOrientations(undefined)).toBe(DEFAULT_ORIENTATIONS);
     expect(checkOrientations(2)).toBe(2);
     expect(checkOrientations(8)).toBe(8);
   });

@@ -5,7 +5,7 @@
  */
 import { AppError } from '../core/errors.ts';
 import { throwIfAborted, type RunOptions } from '../core/progress.ts';
-import { inverseOrientation, orientArray, orientationSet, orientedSize, orientWindow, ORIENTATION_COUNTS, ORIENTATION_COUNTS_TEXT, type OrientationCount } from '../core/raster/orient.ts';
+import { DEFAULT_ORIENTATIONS, inverseOrientation, orientArray, orientationSet, orientedSize, orientWindow, ORIENTATION_COUNTS, ORIENTATION_COUNTS_TEXT, type OrientationCount } from '../core/raster/orient.ts';
 import { f32Of } from '../core/scratch.ts';
 import type { SrdaInferOptions, SrdaStageInput, SrdaStageOutput } from './infer.ts';
 import type { FineAux } from './inputs.ts';
@@ -16,10 +16,10 @@ export type OnePass = (model: SrdaModel, input: SrdaStageInput, options: SrdaInf
 
 /**
  * BAD_ARGUMENT unless `n` is a number of orientations SRDA-Net can average over (1, 2 or 8);
- * returns it (absent: 1, one pass).
+ * returns it (absent: DEFAULT_ORIENTATIONS, the app's and the CLI's default too).
  */
 export function checkOrientations(n: number | undefined): OrientationCount {
-  if (n === undefined) return 1;
+  if (n === undefined) return DEFAULT_ORIENTATIONS;
   const allowed: readonly number[] = ORIENTATION_COUNTS;
   if (allowed.includes(n)) return n as OrientationCount;
   throw new AppError('BAD_ARGUMENT', `SRDA-Net orientations must be ${ORIENTATION_COUNTS_TEXT}, not ${String(n)}.`);
