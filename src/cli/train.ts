@@ -226,10 +226,10 @@ export const trainCommand: Command = async (argv) => {
   const ckptJson = path.join(args.out, 'checkpoint.json');
   const csv = path.join(args.out, 'loss.csv');
   const log = (s: string) => process.stdout.write(`[${new Date().toISOString()}] ${s}\n`);
-  // A resumed run keeps its checkpoint's architecture (a grown one differs from every named size).
   const distilled = args.distill ? await loadSrdaWeights(await readSrdaWeights(args.distill)) : undefined;
   if (distilled) log(`distilling the eight-orientation ensemble of ${args.distill} (${distilled.size}), weight ${args.distillWeight}`);
   const teacherOpt = distilled ? { teacher: { model: distilled, weight: args.distillWeight } } : {};
+  // A resumed run keeps its checkpoint's architecture (a grown one differs from every named size).
   let trainer: SrdaTrainer;
   let start = 0;
   if (args.resume && (await stat(ckptJson).catch(() => undefined))) {

@@ -113,17 +113,14 @@ export class BatchSampler {
         const need = Math.min(0.5, (0.6 * Math.min(p, pair.h) * Math.min(p, pair.w)) / (p * p));
         const drop = this.dropSet();
         const ok = writePatch(batch, b, pair, y0, x0, drop) >= need;
-        if (twin && (ok || attempt === 7)) {
-          // The same pixels of the same pair, turned by twinK: patch b of the twin is patch b in orientation twinK.
-          const win = orientWindow({ col: x0, row: y0, width: p, height: p }, pair.w, pair.h, twinK);
-          writePatch(twin, b, this.orient(drawn, composeOrientations(k, twinK), useReal), win.row, win.col, drop);
-        }
         if (ok || attempt === 7) {
-          // Patch b of view j is patch b turned by j (the same pixels, the same dropped layers).
-          for (const v of views) {
-            const win = orientWindow({ col: x0, row: y0, width: p, height: p }, pair.w, pair.h, v.orientation);
-            writePatch(v.batch, b, this.orient(drawn, composeOrientations(k, v.orientation), useReal), win.row, win.col, drop);
-          }
+          // Patch b of `into` is patch b turned by `turn`: the same pixels of the same pair, the same dropped layers.
+          const writeTurned = (into: TrainBatch, turn: number) => {
+            const win = orientWindow({ col: x0, row: y0, width: p, height: p }, pair.w, pair.h, turn);
+            writePatch(into, b, this.orient(drawn, composeOrientations(k, turn), useReal), win.row, win.col, drop);
+          };
+          if (twin) writeTurned(twin, twinK);
+          for (const v of views) writeTurned(v.batch, v.orientation);
         }
         if (ok) break;
       }
